@@ -1,0 +1,13 @@
+"""libgrowth for Python: the decision engine of an e-commerce growth team.
+
+Thin ctypes bindings over libgrowth's C API; numpy arrays in and out.
+"""
+from .errors import (GrowthError, InvalidArgument, OutOfMemory, IOFailure, FormatError,
+                     BufferTooSmall, InvalidState, DependencyError, NotFound)
+from .common import version, version_number, strerror, model_kind, hash64
+
+__all__ = [
+    "GrowthError", "InvalidArgument", "OutOfMemory", "IOFailure", "FormatError",
+    "BufferTooSmall", "InvalidState", "DependencyError", "NotFound",
+    "version", "version_number", "strerror", "model_kind", "hash64",
+]

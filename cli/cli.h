@@ -1,0 +1,11 @@
+#ifndef GROWTH_CLI_H
+#define GROWTH_CLI_H
+
+enum { CLI_EXIT_OK = 0, CLI_EXIT_FAILED = 1, CLI_EXIT_USAGE = 2 };
+
+/* Prints "growth: WHAT: <last error> (<status>)" to stderr and returns CLI_EXIT_FAILED. */
+int cli_fail(const char *what, int rc);
+
+int cli_demo(int argc, char **argv);
+
+#endif

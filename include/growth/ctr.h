@@ -1,0 +1,225 @@
+/**
+ * @file ctr.h
+ * @brief CTR/CVR scoring: FTRL-Proximal logistic regression on hashed sparse features with
+ *        several heads (visit, click, cart, purchase ...), and ESMM composition.
+ *
+ * @defgroup ftrl FTRL-Proximal online logistic regression
+ * @{
+ *
+ * FTRL-Proximal (McMahan et al., "Ad Click Prediction: a View from the Trenches", KDD 2013) with
+ * per-coordinate learning rates. One model holds `heads` logistic heads over one hashed feature
+ * space of 2^bits slots (XFTRL-style multi-intent): one row updates every head whose label it
+ * carries, touching each slot's statistics once.
+ *
+ * Configuration keys (growth_ftrl_create()):
+ * | key        | default | meaning |
+ * |------------|---------|---------|
+ * | alpha      | 0.05    | learning-rate scale (> 0) |
+ * | beta       | 1       | learning-rate smoothing (>= 0) |
+ * | l1         | 1       | L1 strength (>= 0): weights with abs(z) <= l1 are exactly 0 |
+ * | l2         | 1       | L2 strength (>= 0) |
+ * | bits       | 24      | 2^bits slots per head, 1..32 |
+ * | heads      | 1       | number of heads, 1..16 |
+ * | head_names | ""      | optional names joined by '|' ("visit|click|cart|purchase") |
+ * | bias       | true    | an unhashed intercept per head |
+ * | precision  | float   | `float` (8 bytes per slot and head) or `compact` (bfloat16 with stochastic rounding: 4 bytes per slot and head, i.e. 2 bytes per statistic) |
+ * | seed       | 0       | seed of the stochastic rounding in compact mode |
+ *
+ * Rows are sparse: `idx[k]` < 2^bits with value `val[k]` (finite; `val` may be NULL for all
+ * ones). Labels: one per head, 0 or 1, or ::GROWTH_LABEL_MISSING when the row says nothing about
+ * that head (e.g. no purchase label for an unclicked impression). Weights: finite, >= 0.
+ *
+ * Thread-safety: predictions (growth_ftrl_predict*, growth_esmm_predict) take no lock and are
+ * safe from any number of threads, also while one thread trains. Training calls serialise on an
+ * internal mutex. Readers and the writer share statistics through relaxed atomic loads and
+ * stores (Hogwild-style): a prediction racing an update sees, per slot, either the old or the
+ * new statistics. Validation happens before any change: a failed call leaves the model as it was.
+ *
+ * @code
+ * growth_ftrl *m;
+ * growth_ftrl_create(&m, "alpha=0.05 beta=1 l1=1 l2=1 bits=24 heads=2 head_names=click|buy");
+ * float labels[2] = {1, GROWTH_LABEL_MISSING}, p[2];
+ * growth_ftrl_predict_update(m, idx, NULL, nnz, labels, 1.0f, p);  // progressive validation
+ * growth_ftrl_save(m, "ctr.model");
+ * growth_ftrl_free(m);
+ * @endcode
+ */
+#ifndef GROWTH_CTR_H
+#define GROWTH_CTR_H
+
+#include "growth/common.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Label value meaning "this row carries no label for this head". */
+#define GROWTH_LABEL_MISSING (-1.0f)
+
+/** An FTRL-Proximal model with one or more heads (opaque). */
+typedef struct growth_ftrl growth_ftrl;
+
+/** @brief Creates an empty model from a configuration string (see the table above). @since 1.0 */
+GROWTH_API int growth_ftrl_create(growth_ftrl **out, const char *config);
+
+/** @brief Frees a model; NULL is allowed. @since 1.0 */
+GROWTH_API void growth_ftrl_free(growth_ftrl *m);
+
+/** @brief Number of heads. @since 1.0 */
+GROWTH_API int growth_ftrl_heads(const growth_ftrl *m);
+
+/** @brief Table size exponent (2^bits slots). @since 1.0 */
+GROWTH_API int growth_ftrl_bits(const growth_ftrl *m);
+
+/**
+ * @brief Index of the head named `name` (from head_names), or ::GROWTH_ENOTFOUND.
+ * @since 1.0
+ */
+GROWTH_API int growth_ftrl_head_index(const growth_ftrl *m, const char *name);
+
+/** @brief Effective configuration ("alpha=0.05 beta=1 ..."); EBUFS if cap is short. @since 1.0 */
+GROWTH_API int growth_ftrl_config(const growth_ftrl *m, char *buf, size_t cap, size_t *needed);
+
+/**
+ * @brief Probabilities of every head for one row.
+ * @param[out] out `cap` >= heads floats.
+ * @since 1.0
+ */
+GROWTH_API int growth_ftrl_predict(const growth_ftrl *m, const uint32_t *idx, const float *val,
+                                   size_t nnz, float *out, size_t cap);
+
+/**
+ * @brief Probabilities of every head for a batch of rows in CSR form.
+ * @param indptr  nrows + 1 offsets into idx/val, non-decreasing, indptr[0] = 0.
+ * @param val     may be NULL (all ones).
+ * @param[out] out nrows x heads floats, row-major; `cap` is its length in floats.
+ * @since 1.0
+ */
+GROWTH_API int growth_ftrl_predict_batch(const growth_ftrl *m, const uint64_t *indptr,
+                                         const uint32_t *idx, const float *val, size_t nrows,
+                                         float *out, size_t cap);
+
+/**
+ * @brief Margins (logits, before the sigmoid) of every head for one row.
+ * @since 1.0
+ */
+GROWTH_API int growth_ftrl_margin(const growth_ftrl *m, const uint32_t *idx, const float *val,
+                                  size_t nnz, float *out, size_t cap);
+
+/**
+ * @brief Trains on one example.
+ * @param labels `heads` labels: 0, 1 or ::GROWTH_LABEL_MISSING.
+ * @param weight example weight (finite, >= 0).
+ * @since 1.0
+ */
+GROWTH_API int growth_ftrl_update(growth_ftrl *m, const uint32_t *idx, const float *val,
+                                  size_t nnz, const float *labels, float weight);
+
+/**
+ * @brief Progressive validation for one example: writes the prediction made *before* training
+ *        on it into `out` (heads floats), then trains.
+ * @since 1.0
+ */
+GROWTH_API int growth_ftrl_predict_update(growth_ftrl *m, const uint32_t *idx, const float *val,
+                                          size_t nnz, const float *labels, float weight,
+                                          float *out, size_t cap);
+
+/**
+ * @brief Trains on a CSR batch, row by row in order.
+ * @param labels  nrows x heads, row-major.
+ * @param weights nrows weights, or NULL for all 1.
+ * @param[out] out_pred if not NULL, nrows x heads progressive-validation predictions
+ *                      (each made before training on its row); `cap` is its length.
+ * @since 1.0
+ */
+GROWTH_API int growth_ftrl_update_batch(growth_ftrl *m, const uint64_t *indptr,
+                                        const uint32_t *idx, const float *val, size_t nrows,
+                                        const float *labels, const float *weights,
+                                        float *out_pred, size_t cap);
+
+/**
+ * @brief Number of examples trained on, and number of slots with a non-zero weight in any head.
+ * @since 1.0
+ */
+GROWTH_API int growth_ftrl_stats(const growth_ftrl *m, uint64_t *out_examples,
+                                 uint64_t *out_nonzero);
+
+/**
+ * @brief Current weight of slot `index` for `head` (0 for a slot with |z| <= l1).
+ * @param index slot, or UINT32_MAX for the bias.
+ * @since 1.0
+ */
+GROWTH_API int growth_ftrl_weight(const growth_ftrl *m, int head, uint32_t index, float *out);
+
+/**
+ * @brief Saves the full training state (configuration and per-slot statistics of every used
+ *        slot) atomically; growth_ftrl_load() resumes training from it (warm start).
+ * @since 1.0
+ */
+GROWTH_API int growth_ftrl_save(const growth_ftrl *m, const char *path);
+
+/**
+ * @brief Saves only the non-zero weights (sparse, compact) for serving.
+ *
+ * A model loaded from such a file predicts the same probabilities; training it further starts
+ * its per-coordinate learning rates afresh.
+ * @since 1.0
+ */
+GROWTH_API int growth_ftrl_export_weights(const growth_ftrl *m, const char *path);
+
+/**
+ * @brief Loads a model saved by growth_ftrl_save() or growth_ftrl_export_weights().
+ * @return ::GROWTH_EFORMAT for a file of another kind, a newer version, or a corrupted file.
+ * @since 1.0
+ */
+GROWTH_API int growth_ftrl_load(growth_ftrl **out, const char *path);
+
+/**
+ * @brief Serialises the full state into a malloc'ed buffer (release with growth_buffer_free()).
+ * @since 1.0
+ */
+GROWTH_API int growth_ftrl_serialize(const growth_ftrl *m, uint8_t **out_buf, size_t *out_len);
+
+/** @brief Rebuilds a model from growth_ftrl_serialize() bytes. @since 1.0 */
+GROWTH_API int growth_ftrl_deserialize(growth_ftrl **out, const uint8_t *buf, size_t len);
+
+/** @brief Frees a buffer returned by a libgrowth serialiser; NULL is allowed. @since 1.0 */
+GROWTH_API void growth_buffer_free(void *buf);
+
+/** @} */
+
+/**
+ * @defgroup esmm ESMM composition
+ * @{
+ * Entire-space multi-task composition (Ma et al., SIGIR 2018): pCTCVR = pCTR x pCVR.
+ */
+
+/**
+ * @brief pCTR, pCVR and pCTCVR for one row from two heads of one model or of two models.
+ * @param ctr_model, cvr_model may be the same model.
+ * @param[out] out three floats: pCTR, pCVR, pCTCVR.
+ * @since 1.0
+ */
+GROWTH_API int growth_esmm_predict(const growth_ftrl *ctr_model, int ctr_head,
+                                   const growth_ftrl *cvr_model, int cvr_head,
+                                   const uint32_t *idx, const float *val, size_t nnz,
+                                   float out[3]);
+
+/**
+ * @brief Trains a CTR head and a CVR head the ESMM way on one impression: the CTR head on the
+ *        click label, the CVR head through the CTCVR loss logloss(click & conversion,
+ *        pCTR x pCVR) over the entire impression space.
+ * @param click 0 or 1; @param conversion 0 or 1 (must be 0 when click is 0).
+ * @since 1.0
+ */
+GROWTH_API int growth_esmm_update(growth_ftrl *m, int ctr_head, int cvr_head, const uint32_t *idx,
+                                  const float *val, size_t nnz, float click, float conversion,
+                                  float weight);
+
+/** @} */
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* GROWTH_CTR_H */

@@ -1,0 +1,17 @@
+/**
+ * @file growth.h
+ * @brief Umbrella header of libgrowth: include this one.
+ *
+ * libgrowth is the decision engine of an e-commerce growth team in one C library: CTR/CVR
+ * scoring, calibration, bandits, budget solving, recall, bidding, audience selection and the
+ * metrics to judge them. See README.md for a tour and docs/ for guides.
+ */
+#ifndef GROWTH_GROWTH_H
+#define GROWTH_GROWTH_H
+
+#include "growth/common.h"
+#include "growth/features.h"
+#include "growth/ctr.h"
+#include "growth/metrics.h"
+
+#endif /* GROWTH_GROWTH_H */

@@ -1,0 +1,162 @@
+/* Internal core services shared by every module. Not installed, not part of the ABI. */
+#ifndef GROWTH_CORE_H
+#define GROWTH_CORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "growth/common.h"
+
+#if defined(__GNUC__)
+#define GROWTH_PRINTF(a, b) __attribute__((format(printf, a, b)))
+#define GROWTH_LIKELY(x) __builtin_expect(!!(x), 1)
+#define GROWTH_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#else
+#define GROWTH_PRINTF(a, b)
+#define GROWTH_LIKELY(x) (x)
+#define GROWTH_UNLIKELY(x) (x)
+#endif
+
+/* ---- errors ------------------------------------------------------------------------------ */
+
+/* Records a formatted message for growth_last_error() and returns `code`, so callers write
+ * `return gerr(GROWTH_EINVAL, "ftrl_update: label %g is not 0 or 1", y);` */
+int gerr(int code, const char *fmt, ...) GROWTH_PRINTF(2, 3);
+
+/* Validates a non-NULL pointer argument; returns GROWTH_OK or GROWTH_EINVAL with a message. */
+#define GROWTH_CHECK_NULL(fn, p) \
+    do { if (GROWTH_UNLIKELY((p) == NULL)) return gerr(GROWTH_EINVAL, "%s: %s is NULL", fn, #p); } while (0)
+
+/* ---- configuration ----------------------------------------------------------------------- */
+
+typedef enum { GCFG_DOUBLE, GCFG_INT, GCFG_BOOL, GCFG_ENUM, GCFG_STRING } gcfg_type;
+
+#define GCFG_STRING_MAX 256
+
+/* One option of a module's configuration schema. Values are written into a caller struct at
+ * `offset`: double for GCFG_DOUBLE, int64_t for GCFG_INT, bool for GCFG_BOOL, int (index into
+ * `choices`) for GCFG_ENUM, char[GCFG_STRING_MAX] for GCFG_STRING. */
+typedef struct {
+    const char *key;
+    gcfg_type type;
+    size_t offset;
+    const char *def;     /* default, as it would be written in a config string */
+    double min, max;     /* inclusive range for GCFG_DOUBLE / GCFG_INT */
+    const char *choices; /* "a|b|c" for GCFG_ENUM */
+    bool min_open;       /* range excludes `min` (e.g. alpha > 0) */
+} gcfg_opt;
+
+/* Fills `out` with defaults, then applies `config` ("k=v k2=v2", separators: spaces, tabs,
+ * newlines or commas; values may be quoted with ' or "). Unknown keys, duplicate keys, values
+ * that do not parse or are out of range give GROWTH_EINVAL naming the key; `who` prefixes the
+ * message (e.g. "ftrl"). `out` is untouched on failure. `struct_size` is sizeof(*out). */
+int gcfg_parse(const char *who, const gcfg_opt *opts, size_t nopts, const char *config,
+               void *out, size_t struct_size);
+
+/* Writes the effective configuration as "k=v k2=v2" into buf (cap bytes, NUL-terminated).
+ * Returns GROWTH_OK or GROWTH_EBUFS; *needed (if not NULL) gets the length + 1 either way. */
+int gcfg_format(const gcfg_opt *opts, size_t nopts, const void *in, char *buf, size_t cap,
+                size_t *needed);
+
+/* Copies a NUL-terminated string into a caller buffer with the EBUFS convention. */
+int gcopy_out(const char *who, const char *s, char *buf, size_t cap, size_t *needed);
+
+/* ---- pseudo-random numbers: xoshiro256** seeded through splitmix64 ------------------------ */
+
+typedef struct { uint64_t s[4]; } grng;
+
+void grng_seed(grng *r, uint64_t seed);
+/* Advances the stream by 2^128 draws: gives independent, non-overlapping streams. */
+void grng_jump(grng *r);
+
+static inline uint64_t grng_rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+
+static inline uint64_t grng_next(grng *r)
+{
+    uint64_t *s = r->s;
+    const uint64_t result = grng_rotl(s[1] * 5, 7) * 9;
+    const uint64_t t = s[1] << 17;
+    s[2] ^= s[0]; s[3] ^= s[1]; s[1] ^= s[2]; s[0] ^= s[3];
+    s[2] ^= t;
+    s[3] = grng_rotl(s[3], 45);
+    return result;
+}
+
+/* Uniform double in [0, 1) with 53 random bits. */
+static inline double grng_uniform(grng *r) { return (double)(grng_next(r) >> 11) * 0x1.0p-53; }
+
+/* Uniform integer in [0, n) without modulo bias (Lemire's method). n > 0. */
+uint64_t grng_below(grng *r, uint64_t n);
+double grng_normal(grng *r);            /* standard normal (polar method) */
+double grng_gamma(grng *r, double shape); /* Gamma(shape, 1), shape > 0 (Marsaglia-Tsang) */
+double grng_beta(grng *r, double a, double b);
+
+/* ---- hashing ----------------------------------------------------------------------------- */
+
+static inline uint64_t gmix64(uint64_t x)
+{
+    x ^= x >> 30; x *= 0xbf58476d1ce4e5b9ULL;
+    x ^= x >> 27; x *= 0x94d049bb133111ebULL;
+    x ^= x >> 31;
+    return x;
+}
+
+/* ---- files ------------------------------------------------------------------------------- */
+
+/* Writes `len` bytes to `path` atomically: temp file in the same directory, fsync, rename,
+ * fsync of the directory. On failure the previous file (if any) is intact. */
+int gfile_write_atomic(const char *who, const char *path, const void *data, size_t len);
+int gfile_write_atomic2(const char *who, const char *path, const void *a, size_t alen,
+                        const void *b, size_t blen);
+
+/* Reads a whole file (at most `max_len` bytes, else GROWTH_EFORMAT). *out is malloc'ed. */
+int gfile_read_all(const char *who, const char *path, size_t max_len, uint8_t **out,
+                   size_t *out_len);
+
+/* ---- model envelope ---------------------------------------------------------------------- */
+
+/* Layout, all integers little-endian:
+ *   0  magic   8 bytes  89 'G' 'R' 'W' 0D 0A 1A 0A
+ *   8  u32     envelope format version (GENV_FORMAT_VERSION)
+ *  12  u32     model kind (GROWTH_KIND_*)
+ *  16  u64     payload length in bytes
+ *  24  u64     growth_hash64(payload, length, GENV_SEED)
+ *  32  u64     growth_hash64(bytes 0..31, 32, GENV_SEED)
+ *  40  payload (a protobuf-c message of the kind's schema)                              */
+#define GENV_HEADER_SIZE 40
+#define GENV_FORMAT_VERSION 1u
+#define GENV_SEED 0x67726f7774682e31ULL /* "growth.1" */
+#define GENV_MAX_PAYLOAD ((uint64_t)1 << 36) /* 64 GiB: larger declared sizes are hostile */
+
+void genv_header(uint8_t hdr[GENV_HEADER_SIZE], uint32_t kind, const void *payload, size_t len);
+
+/* Checks a whole envelope held in memory. On success *payload / *payload_len point into buf.
+ * Expected kind GROWTH_KIND_UNKNOWN accepts any kind; *out_kind (may be NULL) gets the kind. */
+int genv_open(const char *who, const uint8_t *buf, size_t len, uint32_t expect_kind,
+              uint32_t *out_kind, const uint8_t **payload, size_t *payload_len);
+
+/* Saves payload in an envelope to path atomically. */
+int genv_save(const char *who, const char *path, uint32_t kind, const void *payload, size_t len);
+
+/* Loads a file, checks the envelope and kind; *file is malloc'ed (free it), payload points in. */
+int genv_load(const char *who, const char *path, uint32_t expect_kind, uint8_t **file,
+              const uint8_t **payload, size_t *payload_len);
+
+/* Little-endian helpers. */
+static inline void gput_u32(uint8_t *p, uint32_t v)
+{ for (int i = 0; i < 4; i++) p[i] = (uint8_t)(v >> (8 * i)); }
+static inline void gput_u64(uint8_t *p, uint64_t v)
+{ for (int i = 0; i < 8; i++) p[i] = (uint8_t)(v >> (8 * i)); }
+static inline uint32_t gget_u32(const uint8_t *p)
+{ uint32_t v = 0; for (int i = 3; i >= 0; i--) v = (v << 8) | p[i]; return v; }
+static inline uint64_t gget_u64(const uint8_t *p)
+{ uint64_t v = 0; for (int i = 7; i >= 0; i--) v = (v << 8) | p[i]; return v; }
+
+/* ---- numbers ----------------------------------------------------------------------------- */
+
+static inline bool gfinite(double x) { return x - x == 0.0; }
+bool gall_finite_f32(const float *x, size_t n);
+bool gall_finite_f64(const double *x, size_t n);
+
+#endif /* GROWTH_CORE_H */

@@ -1,0 +1,71 @@
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "core.h"
+
+#define GERR_CAP 1024
+
+static _Thread_local char gerr_buf[GERR_CAP];
+
+int gerr(int code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(gerr_buf, sizeof gerr_buf, fmt, ap);
+    va_end(ap);
+    return code;
+}
+
+GROWTH_API const char *growth_last_error(void) { return gerr_buf; }
+
+GROWTH_API const char *growth_strerror(int code)
+{
+    switch (code) {
+    case GROWTH_OK: return "success";
+    case GROWTH_EINVAL: return "invalid argument";
+    case GROWTH_ENOMEM: return "out of memory";
+    case GROWTH_EIO: return "input/output error";
+    case GROWTH_EFORMAT: return "bad file format";
+    case GROWTH_EBUFS: return "buffer too small";
+    case GROWTH_ESTATE: return "invalid state";
+    case GROWTH_EDEP: return "dependency failed";
+    case GROWTH_ENOTFOUND: return "not found";
+    default: return "unknown status";
+    }
+}
+
+GROWTH_API const char *growth_version(void) { return GROWTH_VERSION_STRING; }
+
+GROWTH_API int growth_version_number(void) { return GROWTH_VERSION_NUMBER; }
+
+GROWTH_API const char *growth_kind_name(int kind)
+{
+    switch (kind) {
+    case GROWTH_KIND_FTRL: return "ftrl";
+    case GROWTH_KIND_FTRL_WEIGHTS: return "ftrl_weights";
+    case GROWTH_KIND_FOREST: return "forest";
+    case GROWTH_KIND_NET: return "net";
+    case GROWTH_KIND_DSSM: return "dssm";
+    case GROWTH_KIND_CALIBRATOR: return "calibrator";
+    case GROWTH_KIND_BANDIT: return "bandit";
+    case GROWTH_KIND_INDEX: return "index";
+    case GROWTH_KIND_TEXT_INDEX: return "text_index";
+    case GROWTH_KIND_BIDDER: return "bidder";
+    default: return "unknown";
+    }
+}
+
+bool gall_finite_f32(const float *x, size_t n)
+{
+    /* Branch-free accumulation so the loop vectorises; NaN or Inf makes x*0 a NaN. */
+    float acc = 0.0f;
+    for (size_t i = 0; i < n; i++) acc += x[i] * 0.0f;
+    return acc == 0.0f;
+}
+
+bool gall_finite_f64(const double *x, size_t n)
+{
+    double acc = 0.0;
+    for (size_t i = 0; i < n; i++) acc += x[i] * 0.0;
+    return acc == 0.0;
+}

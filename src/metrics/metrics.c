@@ -1,0 +1,3 @@
+/* Placeholder: implemented by the metrics work item. */
+#include "core.h"
+#include "growth/metrics.h"
