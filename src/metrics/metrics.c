@@ -1,3 +1,362 @@
-/* Placeholder: implemented by the metrics work item. */
+/* Metrics: exact (weighted) AUC and GAUC, log-loss, normalised entropy, calibration ratio.
+ *
+ * AUC sorts the examples by score with an LSD radix sort on 64-bit items that carry everything
+ * the area needs, so no gather through an index array follows the sort:
+ *
+ *   bits 63..32  the score as an order-preserving unsigned key (-0 folded onto +0)
+ *   bit  31      the label
+ *   bits 30..0   the weight's float bits (weights are >= 0, so the sign bit is free)
+ *
+ * Ties are then adjacent and count one half (Mann-Whitney), which is the trapezoidal area under
+ * the ROC curve that scikit-learn's roc_auc_score computes. GAUC sorts (group, item) pairs by
+ * score and then, stably, by group, and runs the same scan within each group. All sums are
+ * double. */
+#include <math.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "core.h"
 #include "growth/metrics.h"
+
+#define RADIX_BITS 11
+#define RADIX_SIZE (1u << RADIX_BITS)
+
+/* Clipping bound of the log-loss family (scikit-learn's historical eps). */
+#define LOGLOSS_EPS 1e-15
+
+/* ---- input validation -------------------------------------------------------------------- */
+
+/* Totals gathered while validating: sum of weights and sum of weights of positive labels. */
+typedef struct {
+    double w, wpos;
+} totals;
+
+/* Checks pointers, n, every score (finite; within [0, 1] when `prob`), label (0 or 1) and
+ * weight (finite, >= 0), and that the total weight is positive. `what` names the score array
+ * in messages ("score" or "prob"). */
+static int check_inputs(const char *fn, const char *what, bool prob, const float *x,
+                        const float *labels, const float *weights, size_t n, const void *out,
+                        totals *t)
+{
+    if (x == NULL) return gerr(GROWTH_EINVAL, "%s: %ss is NULL", fn, what);
+    GROWTH_CHECK_NULL(fn, labels);
+    if (out == NULL) return gerr(GROWTH_EINVAL, "%s: output pointer is NULL", fn);
+    if (n == 0) return gerr(GROWTH_EINVAL, "%s: n is 0 (no examples)", fn);
+
+    double w = 0.0, wpos = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        const float s = x[i], y = labels[i];
+        if (GROWTH_UNLIKELY(!gfinite(s)))
+            return gerr(GROWTH_EINVAL, "%s: %s[%zu] = %g is not finite", fn, what, i, (double)s);
+        if (prob && GROWTH_UNLIKELY(s < 0.0f || s > 1.0f))
+            return gerr(GROWTH_EINVAL, "%s: %s[%zu] = %g is outside [0, 1]", fn, what, i,
+                        (double)s);
+        if (GROWTH_UNLIKELY(y != 0.0f && y != 1.0f))
+            return gerr(GROWTH_EINVAL, "%s: label[%zu] = %g is not 0 or 1", fn, i, (double)y);
+        double wi = 1.0;
+        if (weights) {
+            wi = weights[i];
+            if (GROWTH_UNLIKELY(!gfinite(wi) || wi < 0.0))
+                return gerr(GROWTH_EINVAL, "%s: weight[%zu] = %g is not finite and >= 0", fn, i,
+                            wi);
+        }
+        w += wi;
+        wpos += y == 1.0f ? wi : 0.0;
+    }
+    if (!(w > 0.0)) return gerr(GROWTH_EINVAL, "%s: the total weight is zero", fn);
+    t->w = w;
+    t->wpos = wpos;
+    return GROWTH_OK;
+}
+
+/* ---- sort items ---------------------------------------------------------------------------- */
+
+/* Order-preserving map of a finite float to uint32 (negative: flip all bits; else set the
+ * sign bit). -0 is folded onto +0 first so that they tie. */
+static inline uint32_t score_key(float s)
+{
+    uint32_t b;
+    if (s == 0.0f) s = 0.0f;
+    memcpy(&b, &s, sizeof b);
+    return (b & 0x80000000u) ? ~b : (b | 0x80000000u);
+}
+
+/* The 64-bit sort item of one example (layout at the top of the file). */
+static inline uint64_t make_item(float s, float y, const float *weights, size_t i)
+{
+    uint32_t wbits = 0x3f800000u; /* 1.0f */
+    if (weights) memcpy(&wbits, &weights[i], sizeof wbits);
+    wbits &= 0x7fffffffu; /* -0 weight -> +0 */
+    if (y == 1.0f) wbits |= 0x80000000u;
+    return ((uint64_t)score_key(s) << 32) | wbits;
+}
+
+/* One radix digit: `bits` bits starting at `shift`. */
+typedef struct {
+    unsigned shift, bits;
+} digit_spec;
+
+static inline unsigned digit_of(uint64_t v, digit_spec d)
+{
+    return (unsigned)(v >> d.shift) & ((1u << d.bits) - 1u);
+}
+
+/* The score key (bits 63..32 of an item) in three digits, least significant first. */
+static const digit_spec KEY_DIGITS[3] = {{32, 11}, {43, 11}, {54, 10}};
+/* A 64-bit group id in six digits. */
+static const digit_spec GROUP_DIGITS[6] = {{0, 11}, {11, 11}, {22, 11}, {33, 11}, {44, 11},
+                                           {55, 9}};
+
+/* Turns a histogram into start offsets; false when one bucket holds all n (pass is a no-op). */
+static bool hist_to_offsets(size_t *h, size_t n)
+{
+    size_t sum = 0;
+    for (unsigned b = 0; b < RADIX_SIZE; b++) {
+        if (h[b] == n) return false;
+        size_t c = h[b];
+        h[b] = sum;
+        sum += c;
+    }
+    return true;
+}
+
+/* LSD radix sort of 64-bit items by their score key. `hist` holds the three digit histograms
+ * (3 x RADIX_SIZE), filled by the caller. Returns the buffer (a or tmp) that holds the result. */
+static uint64_t *sort_items(uint64_t *a, uint64_t *tmp, size_t n, size_t *hist)
+{
+    for (int p = 0; p < 3; p++) {
+        size_t *off = hist + (size_t)p * RADIX_SIZE;
+        if (!hist_to_offsets(off, n)) continue;
+        const digit_spec d = KEY_DIGITS[p];
+        for (size_t i = 0; i < n; i++) tmp[off[digit_of(a[i], d)]++] = a[i];
+        uint64_t *t = a;
+        a = tmp;
+        tmp = t;
+    }
+    return a;
+}
+
+/* A GAUC item: group id (sign bit flipped, so ids order as unsigned) and the AUC item. */
+typedef struct {
+    uint64_t g, item;
+} gitem;
+
+/* Stable LSD radix sort by (group, score key). `hist` holds 3 + 6 digit histograms. */
+static gitem *sort_gitems(gitem *a, gitem *tmp, size_t n, size_t *hist)
+{
+    for (int p = 0; p < 9; p++) {
+        size_t *off = hist + (size_t)p * RADIX_SIZE;
+        if (!hist_to_offsets(off, n)) continue;
+        if (p < 3) {
+            const digit_spec d = KEY_DIGITS[p];
+            for (size_t i = 0; i < n; i++) tmp[off[digit_of(a[i].item, d)]++] = a[i];
+        } else {
+            const digit_spec d = GROUP_DIGITS[p - 3];
+            for (size_t i = 0; i < n; i++) tmp[off[digit_of(a[i].g, d)]++] = a[i];
+        }
+        gitem *t = a;
+        a = tmp;
+        tmp = t;
+    }
+    return a;
+}
+
+/* ---- area under the curve from items sorted by ascending score ----------------------------- */
+
+/* Running Mann-Whitney sums: weight of positives and negatives seen, the area numerator
+ * (positive-negative pairs ranked correctly, ties one half) and the open tie block. */
+typedef struct {
+    double pos, neg, area, tie_pos, tie_neg;
+    uint32_t key;
+} auc_acc;
+
+static inline void acc_reset(auc_acc *a, uint32_t first_key)
+{
+    memset(a, 0, sizeof *a);
+    a->key = first_key;
+}
+
+static inline void acc_close_tie(auc_acc *a)
+{
+    a->area += a->tie_pos * (a->neg + 0.5 * a->tie_neg);
+    a->pos += a->tie_pos;
+    a->neg += a->tie_neg;
+    a->tie_pos = a->tie_neg = 0.0;
+}
+
+static inline void acc_add(auc_acc *a, uint64_t item)
+{
+    const uint32_t key = (uint32_t)(item >> 32);
+    if (key != a->key) {
+        acc_close_tie(a);
+        a->key = key;
+    }
+    const uint32_t wbits = (uint32_t)item & 0x7fffffffu;
+    float w;
+    memcpy(&w, &wbits, sizeof w);
+    if (item & 0x80000000u)
+        a->tie_pos += w;
+    else
+        a->tie_neg += w;
+}
+
+/* ---- public functions -------------------------------------------------------------------- */
+
+GROWTH_API int growth_auc(const float *scores, const float *labels, const float *weights,
+                          size_t n, double *out_auc)
+{
+    static const char fn[] = "growth_auc";
+    totals t;
+    int rc = check_inputs(fn, "score", false, scores, labels, weights, n, out_auc, &t);
+    if (rc != GROWTH_OK) return rc;
+    if (!(t.wpos > 0.0) || !(t.w - t.wpos > 0.0))
+        return gerr(GROWTH_EINVAL, "%s: only one class has positive weight; AUC is undefined",
+                    fn);
+    if (n > SIZE_MAX / (2 * sizeof(uint64_t)))
+        return gerr(GROWTH_ENOMEM, "%s: n = %zu is too large", fn, n);
+
+    uint64_t *a = malloc(n * sizeof *a), *tmp = malloc(n * sizeof *tmp);
+    size_t *hist = calloc(3 * (size_t)RADIX_SIZE, sizeof *hist);
+    if (!a || !tmp || !hist) {
+        free(a);
+        free(tmp);
+        free(hist);
+        return gerr(GROWTH_ENOMEM, "%s: cannot allocate sort buffers for n = %zu", fn, n);
+    }
+    for (size_t i = 0; i < n; i++) {
+        const uint64_t it = make_item(scores[i], labels[i], weights, i);
+        a[i] = it;
+        for (int p = 0; p < 3; p++) hist[(size_t)p * RADIX_SIZE + digit_of(it, KEY_DIGITS[p])]++;
+    }
+    const uint64_t *s = sort_items(a, tmp, n, hist);
+
+    auc_acc acc;
+    acc_reset(&acc, (uint32_t)(s[0] >> 32));
+    for (size_t i = 0; i < n; i++) acc_add(&acc, s[i]);
+    acc_close_tie(&acc);
+    free(a);
+    free(tmp);
+    free(hist);
+
+    if (!(acc.pos > 0.0) || !(acc.neg > 0.0)) /* only if weights underflowed to 0 */
+        return gerr(GROWTH_EINVAL, "%s: only one class has positive weight; AUC is undefined",
+                    fn);
+    *out_auc = acc.area / (acc.pos * acc.neg);
+    return GROWTH_OK;
+}
+
+GROWTH_API int growth_gauc(const float *scores, const float *labels, const float *weights,
+                           const int64_t *groups, size_t n, double *out_gauc,
+                           size_t *out_groups_used)
+{
+    static const char fn[] = "growth_gauc";
+    GROWTH_CHECK_NULL(fn, groups);
+    totals t;
+    int rc = check_inputs(fn, "score", false, scores, labels, weights, n, out_gauc, &t);
+    if (rc != GROWTH_OK) return rc;
+    if (n > SIZE_MAX / (2 * sizeof(gitem)))
+        return gerr(GROWTH_ENOMEM, "%s: n = %zu is too large", fn, n);
+
+    gitem *a = malloc(n * sizeof *a), *tmp = malloc(n * sizeof *tmp);
+    size_t *hist = calloc(9 * (size_t)RADIX_SIZE, sizeof *hist);
+    if (!a || !tmp || !hist) {
+        free(a);
+        free(tmp);
+        free(hist);
+        return gerr(GROWTH_ENOMEM, "%s: cannot allocate sort buffers for n = %zu", fn, n);
+    }
+    for (size_t i = 0; i < n; i++) {
+        gitem it = {(uint64_t)groups[i] ^ 0x8000000000000000u,
+                    make_item(scores[i], labels[i], weights, i)};
+        a[i] = it;
+        for (int p = 0; p < 3; p++)
+            hist[(size_t)p * RADIX_SIZE + digit_of(it.item, KEY_DIGITS[p])]++;
+        for (int p = 0; p < 6; p++)
+            hist[(size_t)(p + 3) * RADIX_SIZE + digit_of(it.g, GROUP_DIGITS[p])]++;
+    }
+    const gitem *s = sort_gitems(a, tmp, n, hist);
+
+    /* One AUC per run of equal group ids, weighted by the group's total weight. */
+    double sum = 0.0, wsum = 0.0;
+    size_t used = 0;
+    for (size_t i = 0; i < n;) {
+        const uint64_t g = s[i].g;
+        auc_acc acc;
+        acc_reset(&acc, (uint32_t)(s[i].item >> 32));
+        for (; i < n && s[i].g == g; i++) acc_add(&acc, s[i].item);
+        acc_close_tie(&acc);
+        if (acc.pos > 0.0 && acc.neg > 0.0) {
+            const double wg = acc.pos + acc.neg;
+            sum += wg * (acc.area / (acc.pos * acc.neg));
+            wsum += wg;
+            used++;
+        }
+    }
+    free(a);
+    free(tmp);
+    free(hist);
+
+    if (used == 0)
+        return gerr(GROWTH_EINVAL,
+                    "%s: no group has both classes with positive weight; GAUC is undefined", fn);
+    *out_gauc = sum / wsum;
+    if (out_groups_used) *out_groups_used = used;
+    return GROWTH_OK;
+}
+
+/* Weighted sum of the clipped binary log-loss; inputs already validated. */
+static double logloss_sum(const float *probs, const float *labels, const float *weights,
+                          size_t n)
+{
+    double sum = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        double p = probs[i];
+        if (p < LOGLOSS_EPS) p = LOGLOSS_EPS;
+        if (p > 1.0 - LOGLOSS_EPS) p = 1.0 - LOGLOSS_EPS;
+        const double l = labels[i] == 1.0f ? -log(p) : -log1p(-p);
+        sum += weights ? (double)weights[i] * l : l;
+    }
+    return sum;
+}
+
+GROWTH_API int growth_logloss(const float *probs, const float *labels, const float *weights,
+                              size_t n, double *out_logloss)
+{
+    totals t;
+    int rc = check_inputs("growth_logloss", "prob", true, probs, labels, weights, n,
+                          out_logloss, &t);
+    if (rc != GROWTH_OK) return rc;
+    *out_logloss = logloss_sum(probs, labels, weights, n) / t.w;
+    return GROWTH_OK;
+}
+
+GROWTH_API int growth_normalized_entropy(const float *probs, const float *labels,
+                                         const float *weights, size_t n, double *out_ne)
+{
+    static const char fn[] = "growth_normalized_entropy";
+    totals t;
+    int rc = check_inputs(fn, "prob", true, probs, labels, weights, n, out_ne, &t);
+    if (rc != GROWTH_OK) return rc;
+    const double base = t.wpos / t.w;
+    if (!(base > 0.0) || !(base < 1.0))
+        return gerr(GROWTH_EINVAL, "%s: the base rate is %g; its entropy is zero", fn, base);
+    const double h = -(base * log(base) + (1.0 - base) * log1p(-base));
+    *out_ne = logloss_sum(probs, labels, weights, n) / t.w / h;
+    return GROWTH_OK;
+}
+
+GROWTH_API int growth_calibration_ratio(const float *probs, const float *labels,
+                                        const float *weights, size_t n, double *out_ratio)
+{
+    static const char fn[] = "growth_calibration_ratio";
+    totals t;
+    int rc = check_inputs(fn, "prob", true, probs, labels, weights, n, out_ratio, &t);
+    if (rc != GROWTH_OK) return rc;
+    if (!(t.wpos > 0.0))
+        return gerr(GROWTH_EINVAL, "%s: no positive label with positive weight", fn);
+    double sp = 0.0;
+    for (size_t i = 0; i < n; i++) sp += weights ? (double)weights[i] * probs[i] : probs[i];
+    *out_ratio = sp / t.wpos;
+    return GROWTH_OK;
+}

@@ -1,0 +1,85 @@
+/* ESMM composition (Ma et al., SIGIR 2018): pCTCVR = pCTR x pCVR, and entire-space training of
+ * a CVR head through the CTCVR loss. */
+#include <math.h>
+
+#include "ftrl_impl.h"
+
+static int check_head(const growth_ftrl *m, const char *who, const char *name, int head)
+{
+    if (head < 0 || head >= m->H)
+        return gerr(GROWTH_EINVAL, "%s: %s %d does not exist (model has %d heads)", who, name, head, m->H);
+    return GROWTH_OK;
+}
+
+GROWTH_API int growth_esmm_predict(const growth_ftrl *ctr_model, int ctr_head,
+                                   const growth_ftrl *cvr_model, int cvr_head,
+                                   const uint32_t *idx, const float *val, size_t nnz,
+                                   float out[3])
+{
+    static const char *who = "growth_esmm_predict";
+    GROWTH_CHECK_NULL(who, ctr_model);
+    GROWTH_CHECK_NULL(who, cvr_model);
+    GROWTH_CHECK_NULL(who, out);
+    int rc = check_head(ctr_model, who, "ctr_head", ctr_head);
+    if (!rc) rc = check_head(cvr_model, who, "cvr_head", cvr_head);
+    if (!rc) rc = ftrl_check_row(ctr_model, who, idx, val, nnz);
+    if (!rc && cvr_model != ctr_model) rc = ftrl_check_row(cvr_model, who, idx, val, nnz);
+    if (rc) return rc;
+    float a[FTRL_MAX_HEADS], b[FTRL_MAX_HEADS];
+    ftrl_margins(ctr_model, idx, val, nnz, a);
+    const float *mb = a;
+    if (cvr_model != ctr_model) {
+        ftrl_margins(cvr_model, idx, val, nnz, b);
+        mb = b;
+    }
+    out[0] = ftrl_sigmoid(a[ctr_head]);
+    out[1] = ftrl_sigmoid(mb[cvr_head]);
+    out[2] = out[0] * out[1];
+    return GROWTH_OK;
+}
+
+typedef struct {
+    int ctr, cvr, H;
+    float click, ctcvr, weight;
+} esmm_ctx;
+
+/* L = logloss(click, pctr) + logloss(y2, p), p = pctr * pcvr, y2 = click * conversion.
+ * With a, b the CTR and CVR margins: dp/da = p (1 - pctr), dp/db = p (1 - pcvr), so
+ * dL/da = (pctr - click) + (p - y2)(1 - pctr)/(1 - p) and dL/db = (p - y2)(1 - pcvr)/(1 - p). */
+static void esmm_grad(void *vctx, const float *margins, float *grads)
+{
+    const esmm_ctx *c = vctx;
+    for (int h = 0; h < c->H; h++) grads[h] = NAN;
+    double pctr = ftrl_sigmoid(margins[c->ctr]), pcvr = ftrl_sigmoid(margins[c->cvr]);
+    double p = pctr * pcvr;
+    double q = 1.0 - p;
+    if (q < 1e-7) q = 1e-7;
+    double d = (p - c->ctcvr) / q;
+    grads[c->ctr] = (float)(((pctr - c->click) + d * (1.0 - pctr)) * c->weight);
+    grads[c->cvr] = (float)(d * (1.0 - pcvr) * c->weight);
+}
+
+GROWTH_API int growth_esmm_update(growth_ftrl *m, int ctr_head, int cvr_head, const uint32_t *idx,
+                                  const float *val, size_t nnz, float click, float conversion,
+                                  float weight)
+{
+    static const char *who = "growth_esmm_update";
+    GROWTH_CHECK_NULL(who, m);
+    int rc = check_head(m, who, "ctr_head", ctr_head);
+    if (!rc) rc = check_head(m, who, "cvr_head", cvr_head);
+    if (!rc && ctr_head == cvr_head) rc = gerr(GROWTH_EINVAL, "%s: ctr_head and cvr_head are both %d", who, ctr_head);
+    if (!rc && !(click == 0.0f || click == 1.0f)) rc = gerr(GROWTH_EINVAL, "%s: click %g is not 0 or 1", who, (double)click);
+    if (!rc && !(conversion == 0.0f || conversion == 1.0f))
+        rc = gerr(GROWTH_EINVAL, "%s: conversion %g is not 0 or 1", who, (double)conversion);
+    if (!rc && click == 0.0f && conversion == 1.0f)
+        rc = gerr(GROWTH_EINVAL, "%s: a conversion without a click is outside the ESMM funnel", who);
+    if (!rc && !(gfinite(weight) && weight >= 0.0f))
+        rc = gerr(GROWTH_EINVAL, "%s: weight %g is not finite and >= 0", who, (double)weight);
+    if (!rc) rc = ftrl_check_row(m, who, idx, val, nnz);
+    if (rc) return rc;
+    esmm_ctx ctx = {ctr_head, cvr_head, m->H, click, click * conversion, weight};
+    pthread_mutex_lock(&m->lock);
+    rc = ftrl_apply(m, idx, val, nnz, esmm_grad, &ctx, NULL);
+    pthread_mutex_unlock(&m->lock);
+    return rc;
+}

@@ -1,0 +1,892 @@
+/* FTRL-Proximal logistic regression with several heads over one hashed feature space.
+ *
+ * Per slot and head we keep z (the FTRL accumulator) and s = sqrt(n) (n = sum of squared
+ * gradients). The weight is implicit:
+ *     w = 0                                        if |z| <= l1
+ *     w = (sign(z) * l1 - z) / ((beta + s) / alpha + l2)   otherwise
+ * and an update with gradient g does
+ *     s' = sqrt(s^2 + g^2);  z += g - (s' - s) / alpha * w;  s = s'.
+ * Storing sqrt(n) instead of n saves a square root per feature on every prediction.
+ *
+ * precision=compact keeps z and s as bfloat16 with stochastic rounding (McMahan et al. 2013,
+ * section 4.5: randomized rounding keeps the encoding unbiased), 2 bytes per statistic.
+ *
+ * Concurrency: one writer at a time (m->lock); readers never lock. All shared statistics are
+ * accessed with relaxed atomics, so concurrent reads see, per value, the old or the new one. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ftrl.pb-c.h"
+#include "ftrl_impl.h"
+
+static const gcfg_opt ftrl_opts[] = {
+    {"alpha", GCFG_DOUBLE, offsetof(ftrl_cfg, alpha), "0.05", 0, 1e6, NULL, true},
+    {"beta", GCFG_DOUBLE, offsetof(ftrl_cfg, beta), "1", 0, 1e6, NULL, false},
+    {"l1", GCFG_DOUBLE, offsetof(ftrl_cfg, l1), "1", 0, 1e6, NULL, false},
+    {"l2", GCFG_DOUBLE, offsetof(ftrl_cfg, l2), "1", 0, 1e6, NULL, false},
+    {"bits", GCFG_INT, offsetof(ftrl_cfg, bits), "24", 1, 32, NULL, false},
+    {"heads", GCFG_INT, offsetof(ftrl_cfg, heads), "1", 1, FTRL_MAX_HEADS, NULL, false},
+    {"head_names", GCFG_STRING, offsetof(ftrl_cfg, head_names), "", 0, 0, NULL, false},
+    {"bias", GCFG_BOOL, offsetof(ftrl_cfg, bias), "true", 0, 0, NULL, false},
+    {"precision", GCFG_ENUM, offsetof(ftrl_cfg, precision), "float", 0, 0, "float|compact", false},
+    {"seed", GCFG_INT, offsetof(ftrl_cfg, seed), "0", 0, 9007199254740992.0, NULL, false},
+};
+#define FTRL_NOPTS (sizeof ftrl_opts / sizeof ftrl_opts[0])
+
+/* ---- statistics access ------------------------------------------------------------------- */
+
+static inline float bf16_to_f(uint16_t b)
+{
+    uint32_t u = (uint32_t)b << 16;
+    float f;
+    memcpy(&f, &u, 4);
+    return f;
+}
+
+/* Stochastic rounding to bfloat16: add 16 random bits below the kept mantissa, truncate. The
+ * result is one of the two neighbours, the nearer one more often, unbiased in expectation. */
+static inline uint16_t f_to_bf16_sr(float f, uint32_t r16)
+{
+    uint32_t u;
+    memcpy(&u, &f, 4);
+    uint32_t t = u + (r16 & 0xffffu);
+    if (((t >> 23) & 0xff) == 0xff) t = u; /* would round to Inf: truncate instead */
+    return (uint16_t)(t >> 16);
+}
+
+static inline uint16_t f_to_bf16_nearest(float f)
+{
+    uint32_t u;
+    memcpy(&u, &f, 4);
+    uint32_t t = u + 0x7fffu + ((u >> 16) & 1u);
+    if (((t >> 23) & 0xff) == 0xff) t = u;
+    return (uint16_t)(t >> 16);
+}
+
+static inline void load_stat(const growth_ftrl *m, size_t pos, float *z, float *s)
+{
+    if (m->tf) {
+        *z = atomic_load_explicit(&m->tf[pos], memory_order_relaxed);
+        *s = atomic_load_explicit(&m->tf[pos + 1], memory_order_relaxed);
+    } else {
+        *z = bf16_to_f(atomic_load_explicit(&m->tc[pos], memory_order_relaxed));
+        *s = bf16_to_f(atomic_load_explicit(&m->tc[pos + 1], memory_order_relaxed));
+    }
+}
+
+static inline float weight_of(const growth_ftrl *m, float z, float s)
+{
+    float l1 = (float)m->cfg.l1;
+    if (fabsf(z) <= l1) return 0.0f;
+    float den = ((float)m->cfg.beta + s) * m->inv_alpha + (float)m->cfg.l2;
+    if (!(den > 0.0f)) return 0.0f;
+    return (copysignf(l1, z) - z) / den;
+}
+
+/* ---- creation ---------------------------------------------------------------------------- */
+
+static int parse_names(const char *who, const ftrl_cfg *cfg, char names[][FTRL_NAME_MAX])
+{
+    for (int h = 0; h < FTRL_MAX_HEADS; h++) names[h][0] = 0;
+    if (cfg->head_names[0] == 0) return GROWTH_OK;
+    const char *p = cfg->head_names;
+    int count = 0;
+    while (1) {
+        const char *bar = strchr(p, '|');
+        size_t len = bar ? (size_t)(bar - p) : strlen(p);
+        if (count >= cfg->heads)
+            return gerr(GROWTH_EINVAL, "%s: config key 'head_names' lists more names than heads=%lld",
+                        who, (long long)cfg->heads);
+        if (len == 0 || len >= FTRL_NAME_MAX)
+            return gerr(GROWTH_EINVAL, "%s: config key 'head_names': name %d is empty or longer than %d",
+                        who, count, FTRL_NAME_MAX - 1);
+        for (size_t i = 0; i < len; i++) {
+            char c = p[i];
+            if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                  c == '_' || c == '-'))
+                return gerr(GROWTH_EINVAL, "%s: config key 'head_names': '%.*s' has characters other than letters, digits, '_' and '-'",
+                            who, (int)len, p);
+        }
+        memcpy(names[count], p, len);
+        names[count][len] = 0;
+        for (int j = 0; j < count; j++)
+            if (strcmp(names[j], names[count]) == 0)
+                return gerr(GROWTH_EINVAL, "%s: config key 'head_names': '%s' appears twice", who,
+                            names[count]);
+        count++;
+        if (!bar) break;
+        p = bar + 1;
+    }
+    if (count != cfg->heads)
+        return gerr(GROWTH_EINVAL, "%s: config key 'head_names' lists %d names but heads=%lld",
+                    who, count, (long long)cfg->heads);
+    return GROWTH_OK;
+}
+
+static int ftrl_new(growth_ftrl **out, const ftrl_cfg *cfg, const char *who)
+{
+    char names[FTRL_MAX_HEADS][FTRL_NAME_MAX];
+    int rc = parse_names(who, cfg, names);
+    if (rc) return rc;
+    growth_ftrl *m = calloc(1, sizeof *m);
+    if (!m) return gerr(GROWTH_ENOMEM, "%s: out of memory", who);
+    m->cfg = *cfg;
+    m->H = (int)cfg->heads;
+    m->nslots = UINT64_C(1) << cfg->bits;
+    m->inv_alpha = (float)(1.0 / cfg->alpha);
+    memcpy(m->names, names, sizeof names);
+    uint64_t count = m->nslots * (uint64_t)m->H * 2;
+    if (cfg->precision == FTRL_FLOAT)
+        m->tf = calloc((size_t)count, sizeof(float));
+    else
+        m->tc = calloc((size_t)count, sizeof(uint16_t));
+    if (!m->tf && !m->tc) {
+        free(m);
+        return gerr(GROWTH_ENOMEM, "%s: cannot allocate the table of 2^%lld slots x %d heads (%.1f MiB)",
+                    who, (long long)cfg->bits, (int)cfg->heads,
+                    (double)count * (cfg->precision == FTRL_FLOAT ? 4 : 2) / 1048576.0);
+    }
+    for (int h = 0; h < FTRL_MAX_HEADS; h++) {
+        atomic_init(&m->bias_z[h], 0.0f);
+        atomic_init(&m->bias_s[h], 0.0f);
+    }
+    atomic_init(&m->examples, 0);
+    pthread_mutex_init(&m->lock, NULL);
+    grng_seed(&m->rng, (uint64_t)cfg->seed);
+    *out = m;
+    return GROWTH_OK;
+}
+
+GROWTH_API int growth_ftrl_create(growth_ftrl **out, const char *config)
+{
+    GROWTH_CHECK_NULL("growth_ftrl_create", out);
+    ftrl_cfg cfg;
+    memset(&cfg, 0, sizeof cfg);
+    int rc = gcfg_parse("ftrl", ftrl_opts, FTRL_NOPTS, config, &cfg, sizeof cfg);
+    if (rc) return rc;
+    return ftrl_new(out, &cfg, "ftrl");
+}
+
+GROWTH_API void growth_ftrl_free(growth_ftrl *m)
+{
+    if (!m) return;
+    pthread_mutex_destroy(&m->lock);
+    free(m->tf);
+    free(m->tc);
+    free(m->scratch);
+    free(m);
+}
+
+GROWTH_API int growth_ftrl_heads(const growth_ftrl *m) { return m ? m->H : GROWTH_EINVAL; }
+
+GROWTH_API int growth_ftrl_bits(const growth_ftrl *m) { return m ? (int)m->cfg.bits : GROWTH_EINVAL; }
+
+GROWTH_API int growth_ftrl_head_index(const growth_ftrl *m, const char *name)
+{
+    GROWTH_CHECK_NULL("growth_ftrl_head_index", m);
+    GROWTH_CHECK_NULL("growth_ftrl_head_index", name);
+    for (int h = 0; h < m->H; h++)
+        if (strcmp(m->names[h], name) == 0) return h;
+    return gerr(GROWTH_ENOTFOUND, "growth_ftrl_head_index: no head named '%s'", name);
+}
+
+GROWTH_API int growth_ftrl_config(const growth_ftrl *m, char *buf, size_t cap, size_t *needed)
+{
+    GROWTH_CHECK_NULL("growth_ftrl_config", m);
+    return gcfg_format(ftrl_opts, FTRL_NOPTS, &m->cfg, buf, cap, needed);
+}
+
+/* ---- validation -------------------------------------------------------------------------- */
+
+int ftrl_check_row(const growth_ftrl *m, const char *who, const uint32_t *idx, const float *val,
+                   size_t nnz)
+{
+    if (nnz > 0 && idx == NULL) return gerr(GROWTH_EINVAL, "%s: idx is NULL with nnz=%zu", who, nnz);
+    if (m->cfg.bits < 32) {
+        uint32_t bad = 0;
+        for (size_t k = 0; k < nnz; k++) bad |= idx[k] >> m->cfg.bits;
+        if (bad) {
+            for (size_t k = 0; k < nnz; k++)
+                if (idx[k] >> m->cfg.bits)
+                    return gerr(GROWTH_EINVAL, "%s: idx[%zu] = %u is not below 2^%d", who, k,
+                                idx[k], (int)m->cfg.bits);
+        }
+    }
+    if (val && !gall_finite_f32(val, nnz)) {
+        for (size_t k = 0; k < nnz; k++)
+            if (!gfinite(val[k])) return gerr(GROWTH_EINVAL, "%s: val[%zu] is not finite", who, k);
+    }
+    return GROWTH_OK;
+}
+
+static int check_labels(const growth_ftrl *m, const char *who, const float *labels, size_t row)
+{
+    for (int h = 0; h < m->H; h++) {
+        float y = labels[h];
+        if (!(y == 0.0f || y == 1.0f || y == GROWTH_LABEL_MISSING))
+            return gerr(GROWTH_EINVAL, "%s: row %zu head %d: label %g is not 0, 1 or GROWTH_LABEL_MISSING (-1)",
+                        who, row, h, (double)y);
+    }
+    return GROWTH_OK;
+}
+
+static int check_weight(const char *who, float w, size_t row)
+{
+    if (!(gfinite(w) && w >= 0.0f))
+        return gerr(GROWTH_EINVAL, "%s: row %zu: weight %g is not finite and >= 0", who, row, (double)w);
+    return GROWTH_OK;
+}
+
+static int check_csr(const growth_ftrl *m, const char *who, const uint64_t *indptr,
+                     const uint32_t *idx, const float *val, size_t nrows)
+{
+    GROWTH_CHECK_NULL(who, indptr);
+    if (indptr[0] != 0) return gerr(GROWTH_EINVAL, "%s: indptr[0] = %llu, must be 0", who, (unsigned long long)indptr[0]);
+    for (size_t r = 0; r < nrows; r++)
+        if (indptr[r + 1] < indptr[r])
+            return gerr(GROWTH_EINVAL, "%s: indptr decreases at row %zu", who, r);
+    if (indptr[nrows] > (uint64_t)SIZE_MAX) return gerr(GROWTH_EINVAL, "%s: indptr too large", who);
+    return ftrl_check_row(m, who, idx, val, (size_t)indptr[nrows]);
+}
+
+/* ---- prediction -------------------------------------------------------------------------- */
+
+void ftrl_margins(const growth_ftrl *m, const uint32_t *idx, const float *val, size_t nnz,
+                  float *margin)
+{
+    const int H = m->H;
+    for (int h = 0; h < H; h++) {
+        margin[h] = 0.0f;
+        if (m->cfg.bias) {
+            float z = atomic_load_explicit(&m->bias_z[h], memory_order_relaxed);
+            float s = atomic_load_explicit(&m->bias_s[h], memory_order_relaxed);
+            margin[h] = weight_of(m, z, s);
+        }
+    }
+    if (H == 1) {
+        float acc = margin[0];
+        for (size_t k = 0; k < nnz; k++) {
+            float z, s;
+            load_stat(m, (size_t)idx[k] * 2, &z, &s);
+            float w = weight_of(m, z, s);
+            acc += val ? w * val[k] : w;
+        }
+        margin[0] = acc;
+        return;
+    }
+    for (size_t k = 0; k < nnz; k++) {
+        size_t base = (size_t)idx[k] * (size_t)H * 2;
+        float x = val ? val[k] : 1.0f;
+        for (int h = 0; h < H; h++) {
+            float z, s;
+            load_stat(m, base + (size_t)h * 2, &z, &s);
+            margin[h] += weight_of(m, z, s) * x;
+        }
+    }
+}
+
+static int check_out(const growth_ftrl *m, const char *who, float *out, size_t cap, size_t need)
+{
+    GROWTH_CHECK_NULL(who, out);
+    if (cap < need) return gerr(GROWTH_EBUFS, "%s: out has room for %zu floats, need %zu", who, cap, need);
+    (void)m;
+    return GROWTH_OK;
+}
+
+GROWTH_API int growth_ftrl_margin(const growth_ftrl *m, const uint32_t *idx, const float *val,
+                                  size_t nnz, float *out, size_t cap)
+{
+    static const char *who = "growth_ftrl_margin";
+    GROWTH_CHECK_NULL(who, m);
+    int rc = check_out(m, who, out, cap, (size_t)m->H);
+    if (!rc) rc = ftrl_check_row(m, who, idx, val, nnz);
+    if (rc) return rc;
+    ftrl_margins(m, idx, val, nnz, out);
+    return GROWTH_OK;
+}
+
+GROWTH_API int growth_ftrl_predict(const growth_ftrl *m, const uint32_t *idx, const float *val,
+                                   size_t nnz, float *out, size_t cap)
+{
+    static const char *who = "growth_ftrl_predict";
+    GROWTH_CHECK_NULL(who, m);
+    int rc = check_out(m, who, out, cap, (size_t)m->H);
+    if (!rc) rc = ftrl_check_row(m, who, idx, val, nnz);
+    if (rc) return rc;
+    ftrl_margins(m, idx, val, nnz, out);
+    for (int h = 0; h < m->H; h++) out[h] = ftrl_sigmoid(out[h]);
+    return GROWTH_OK;
+}
+
+GROWTH_API int growth_ftrl_predict_batch(const growth_ftrl *m, const uint64_t *indptr,
+                                         const uint32_t *idx, const float *val, size_t nrows,
+                                         float *out, size_t cap)
+{
+    static const char *who = "growth_ftrl_predict_batch";
+    GROWTH_CHECK_NULL(who, m);
+    if (nrows == 0) return GROWTH_OK;
+    if (nrows > SIZE_MAX / (size_t)m->H) return gerr(GROWTH_EINVAL, "%s: nrows too large", who);
+    int rc = check_out(m, who, out, cap, nrows * (size_t)m->H);
+    if (!rc) rc = check_csr(m, who, indptr, idx, val, nrows);
+    if (rc) return rc;
+    const int H = m->H;
+    for (size_t r = 0; r < nrows; r++) {
+        size_t b = (size_t)indptr[r], e = (size_t)indptr[r + 1];
+        /* Prefetch the next row's slots: the table is far larger than the caches. */
+        if (r + 1 < nrows) {
+            size_t ne = (size_t)indptr[r + 2];
+            for (size_t k = e; k < ne; k++) {
+                size_t pos = (size_t)idx[k] * (size_t)H * 2;
+                if (m->tf) __builtin_prefetch((const void *)&m->tf[pos]);
+                else __builtin_prefetch((const void *)&m->tc[pos]);
+            }
+        }
+        float *o = out + r * (size_t)H;
+        ftrl_margins(m, idx + b, val ? val + b : NULL, e - b, o);
+        for (int h = 0; h < H; h++) o[h] = ftrl_sigmoid(o[h]);
+    }
+    return GROWTH_OK;
+}
+
+/* ---- training ---------------------------------------------------------------------------- */
+
+static inline void store_stat(growth_ftrl *m, size_t pos, float z, float s, uint64_t rbits)
+{
+    if (m->tf) {
+        atomic_store_explicit(&m->tf[pos], z, memory_order_relaxed);
+        atomic_store_explicit(&m->tf[pos + 1], s, memory_order_relaxed);
+    } else {
+        atomic_store_explicit(&m->tc[pos], f_to_bf16_sr(z, (uint32_t)rbits), memory_order_relaxed);
+        atomic_store_explicit(&m->tc[pos + 1], f_to_bf16_sr(s, (uint32_t)(rbits >> 16)), memory_order_relaxed);
+    }
+}
+
+static inline void ftrl_step(const growth_ftrl *m, float *z, float *s, float w, float g)
+{
+    float s_new = sqrtf(*s * *s + g * g);
+    float sigma = (s_new - *s) * m->inv_alpha;
+    *z += g - sigma * w;
+    *s = s_new;
+}
+
+int ftrl_apply(growth_ftrl *m, const uint32_t *idx, const float *val, size_t nnz,
+               ftrl_grad_fn grad_fn, void *ctx, float *margins_out)
+{
+    const int H = m->H;
+    size_t need = nnz * (size_t)H;
+    if (need > m->scratch_cap) {
+        size_t cap = need < 256 ? 256 : need * 2;
+        float *ns = realloc(m->scratch, cap * sizeof *ns);
+        if (!ns) return gerr(GROWTH_ENOMEM, "ftrl: out of memory for a row of %zu entries", nnz);
+        m->scratch = ns;
+        m->scratch_cap = cap;
+    }
+    float *wc = m->scratch;
+    float margin[FTRL_MAX_HEADS], grad[FTRL_MAX_HEADS], bw[FTRL_MAX_HEADS];
+    for (int h = 0; h < H; h++) {
+        bw[h] = 0.0f;
+        if (m->cfg.bias) {
+            float z = atomic_load_explicit(&m->bias_z[h], memory_order_relaxed);
+            float s = atomic_load_explicit(&m->bias_s[h], memory_order_relaxed);
+            bw[h] = weight_of(m, z, s);
+        }
+        margin[h] = bw[h];
+    }
+    for (size_t k = 0; k < nnz; k++) {
+        size_t base = (size_t)idx[k] * (size_t)H * 2;
+        float x = val ? val[k] : 1.0f;
+        for (int h = 0; h < H; h++) {
+            float z, s;
+            load_stat(m, base + (size_t)h * 2, &z, &s);
+            float w = weight_of(m, z, s);
+            wc[k * (size_t)H + (size_t)h] = w;
+            margin[h] += w * x;
+        }
+    }
+    if (margins_out) memcpy(margins_out, margin, (size_t)H * sizeof(float));
+    grad_fn(ctx, margin, grad);
+
+    uint64_t rbits = 0;
+    int rleft = 0;
+    for (int h = 0; h < H; h++) {
+        if (isnan(grad[h]) || grad[h] == 0.0f) continue;
+        if (m->cfg.bias) {
+            float z = atomic_load_explicit(&m->bias_z[h], memory_order_relaxed);
+            float s = atomic_load_explicit(&m->bias_s[h], memory_order_relaxed);
+            ftrl_step(m, &z, &s, bw[h], grad[h]);
+            atomic_store_explicit(&m->bias_z[h], z, memory_order_relaxed);
+            atomic_store_explicit(&m->bias_s[h], s, memory_order_relaxed);
+        }
+    }
+    for (size_t k = 0; k < nnz; k++) {
+        size_t base = (size_t)idx[k] * (size_t)H * 2;
+        float x = val ? val[k] : 1.0f;
+        if (x == 0.0f) continue;
+        for (int h = 0; h < H; h++) {
+            if (isnan(grad[h]) || grad[h] == 0.0f) continue;
+            float z, s;
+            size_t pos = base + (size_t)h * 2;
+            load_stat(m, pos, &z, &s);
+            ftrl_step(m, &z, &s, wc[k * (size_t)H + (size_t)h], grad[h] * x);
+            if (m->tc && rleft == 0) {
+                rbits = grng_next(&m->rng);
+                rleft = 2;
+            }
+            store_stat(m, pos, z, s, rbits);
+            rbits >>= 32;
+            rleft--;
+        }
+    }
+    atomic_fetch_add_explicit(&m->examples, 1, memory_order_relaxed);
+    return GROWTH_OK;
+}
+
+typedef struct {
+    const float *labels;
+    float weight;
+    int H;
+} logistic_ctx;
+
+static void logistic_grad(void *vctx, const float *margins, float *grads)
+{
+    const logistic_ctx *c = vctx;
+    for (int h = 0; h < c->H; h++) {
+        float y = c->labels[h];
+        grads[h] = y == GROWTH_LABEL_MISSING ? NAN : (ftrl_sigmoid(margins[h]) - y) * c->weight;
+    }
+}
+
+GROWTH_API int growth_ftrl_predict_update(growth_ftrl *m, const uint32_t *idx, const float *val,
+                                          size_t nnz, const float *labels, float weight,
+                                          float *out, size_t cap)
+{
+    static const char *who = "growth_ftrl_update";
+    GROWTH_CHECK_NULL(who, m);
+    GROWTH_CHECK_NULL(who, labels);
+    int rc = out ? check_out(m, who, out, cap, (size_t)m->H) : GROWTH_OK;
+    if (!rc) rc = ftrl_check_row(m, who, idx, val, nnz);
+    if (!rc) rc = check_labels(m, who, labels, 0);
+    if (!rc) rc = check_weight(who, weight, 0);
+    if (rc) return rc;
+    logistic_ctx ctx = {labels, weight, m->H};
+    pthread_mutex_lock(&m->lock);
+    rc = ftrl_apply(m, idx, val, nnz, logistic_grad, &ctx, out);
+    pthread_mutex_unlock(&m->lock);
+    if (!rc && out)
+        for (int h = 0; h < m->H; h++) out[h] = ftrl_sigmoid(out[h]);
+    return rc;
+}
+
+GROWTH_API int growth_ftrl_update(growth_ftrl *m, const uint32_t *idx, const float *val,
+                                  size_t nnz, const float *labels, float weight)
+{
+    return growth_ftrl_predict_update(m, idx, val, nnz, labels, weight, NULL, 0);
+}
+
+GROWTH_API int growth_ftrl_update_batch(growth_ftrl *m, const uint64_t *indptr,
+                                        const uint32_t *idx, const float *val, size_t nrows,
+                                        const float *labels, const float *weights,
+                                        float *out_pred, size_t cap)
+{
+    static const char *who = "growth_ftrl_update_batch";
+    GROWTH_CHECK_NULL(who, m);
+    if (nrows == 0) return GROWTH_OK;
+    GROWTH_CHECK_NULL(who, labels);
+    if (nrows > SIZE_MAX / (size_t)m->H) return gerr(GROWTH_EINVAL, "%s: nrows too large", who);
+    const int H = m->H;
+    int rc = out_pred ? check_out(m, who, out_pred, cap, nrows * (size_t)H) : GROWTH_OK;
+    if (!rc) rc = check_csr(m, who, indptr, idx, val, nrows);
+    for (size_t r = 0; !rc && r < nrows; r++) {
+        rc = check_labels(m, who, labels + r * (size_t)H, r);
+        if (!rc && weights) rc = check_weight(who, weights[r], r);
+    }
+    if (rc) return rc;
+    /* Make sure the scratch can hold the longest row before changing anything, so an
+     * allocation failure cannot leave the batch half-applied. */
+    size_t longest = 0;
+    for (size_t r = 0; r < nrows; r++)
+        if (indptr[r + 1] - indptr[r] > longest) longest = (size_t)(indptr[r + 1] - indptr[r]);
+    pthread_mutex_lock(&m->lock);
+    if (longest * (size_t)H > m->scratch_cap) {
+        size_t ncap = longest * (size_t)H * 2;
+        float *ns = realloc(m->scratch, ncap * sizeof *ns);
+        if (!ns) {
+            pthread_mutex_unlock(&m->lock);
+            return gerr(GROWTH_ENOMEM, "%s: out of memory for a row of %zu entries", who, longest);
+        }
+        m->scratch = ns;
+        m->scratch_cap = ncap;
+    }
+    for (size_t r = 0; r < nrows; r++) {
+        size_t b = (size_t)indptr[r], e = (size_t)indptr[r + 1];
+        logistic_ctx ctx = {labels + r * (size_t)H, weights ? weights[r] : 1.0f, H};
+        float *o = out_pred ? out_pred + r * (size_t)H : NULL;
+        ftrl_apply(m, idx + b, val ? val + b : NULL, e - b, logistic_grad, &ctx, o);
+        if (o)
+            for (int h = 0; h < H; h++) o[h] = ftrl_sigmoid(o[h]);
+    }
+    pthread_mutex_unlock(&m->lock);
+    return GROWTH_OK;
+}
+
+/* ---- inspection -------------------------------------------------------------------------- */
+
+static bool slot_used(const growth_ftrl *m, uint64_t slot, bool weights_only)
+{
+    size_t base = (size_t)slot * (size_t)m->H * 2;
+    for (int h = 0; h < m->H; h++) {
+        float z, s;
+        load_stat(m, base + (size_t)h * 2, &z, &s);
+        if (weights_only ? weight_of(m, z, s) != 0.0f : (z != 0.0f || s != 0.0f)) return true;
+    }
+    return false;
+}
+
+GROWTH_API int growth_ftrl_stats(const growth_ftrl *m, uint64_t *out_examples,
+                                 uint64_t *out_nonzero)
+{
+    GROWTH_CHECK_NULL("growth_ftrl_stats", m);
+    if (out_examples) *out_examples = atomic_load_explicit(&m->examples, memory_order_relaxed);
+    if (out_nonzero) {
+        uint64_t nz = 0;
+        for (uint64_t s = 0; s < m->nslots; s++) nz += slot_used(m, s, true);
+        *out_nonzero = nz;
+    }
+    return GROWTH_OK;
+}
+
+GROWTH_API int growth_ftrl_weight(const growth_ftrl *m, int head, uint32_t index, float *out)
+{
+    static const char *who = "growth_ftrl_weight";
+    GROWTH_CHECK_NULL(who, m);
+    GROWTH_CHECK_NULL(who, out);
+    if (head < 0 || head >= m->H)
+        return gerr(GROWTH_EINVAL, "%s: head %d does not exist (model has %d)", who, head, m->H);
+    if (index == UINT32_MAX && (m->cfg.bits < 32 || m->cfg.bias)) {
+        if (!m->cfg.bias) return gerr(GROWTH_EINVAL, "%s: the model has no bias (bias=false)", who);
+        *out = weight_of(m, atomic_load_explicit(&m->bias_z[head], memory_order_relaxed),
+                         atomic_load_explicit(&m->bias_s[head], memory_order_relaxed));
+        return GROWTH_OK;
+    }
+    if (m->cfg.bits < 32 && index >> m->cfg.bits)
+        return gerr(GROWTH_EINVAL, "%s: index %u is not below 2^%d", who, index, (int)m->cfg.bits);
+    float z, s;
+    load_stat(m, ((size_t)index * (size_t)m->H + (size_t)head) * 2, &z, &s);
+    *out = weight_of(m, z, s);
+    return GROWTH_OK;
+}
+
+/* ---- persistence ------------------------------------------------------------------------- */
+
+#define FTRL_MAX_FILE ((size_t)1 << 36)
+
+static int fill_meta(const growth_ftrl *m, Growth__ModelMeta *meta, char **cfgbuf)
+{
+    size_t need = 0;
+    gcfg_format(ftrl_opts, FTRL_NOPTS, &m->cfg, NULL, 0, &need);
+    *cfgbuf = malloc(need);
+    if (!*cfgbuf) return gerr(GROWTH_ENOMEM, "ftrl: out of memory");
+    gcfg_format(ftrl_opts, FTRL_NOPTS, &m->cfg, *cfgbuf, need, NULL);
+    meta->library_version = (char *)growth_version();
+    meta->config = *cfgbuf;
+    meta->created_unix = (int64_t)time(NULL);
+    return GROWTH_OK;
+}
+
+/* Packs the model (full state or weights) into an envelope in memory. */
+static int ftrl_pack(const growth_ftrl *m, bool weights_only, uint8_t **out, size_t *out_len)
+{
+    const char *who = weights_only ? "growth_ftrl_export_weights" : "growth_ftrl_save";
+    const size_t H = (size_t)m->H;
+    uint64_t used = 0;
+    for (uint64_t s = 0; s < m->nslots; s++) used += slot_used(m, s, weights_only);
+    uint32_t *slots = malloc((size_t)(used ? used : 1) * sizeof *slots);
+    float *a = malloc((size_t)(used ? used : 1) * H * sizeof *a);
+    float *b = weights_only ? NULL : malloc((size_t)(used ? used : 1) * H * sizeof *b);
+    float bias_a[FTRL_MAX_HEADS], bias_b[FTRL_MAX_HEADS];
+    char *cfgbuf = NULL;
+    uint8_t *buf = NULL;
+    int rc = GROWTH_OK;
+    if (!slots || !a || (!weights_only && !b)) {
+        rc = gerr(GROWTH_ENOMEM, "%s: out of memory for %llu slots", who, (unsigned long long)used);
+        goto done;
+    }
+    size_t j = 0;
+    for (uint64_t s = 0; s < m->nslots; s++) {
+        if (!slot_used(m, s, weights_only)) continue;
+        slots[j] = (uint32_t)s;
+        for (size_t h = 0; h < H; h++) {
+            float z, sn;
+            load_stat(m, ((size_t)s * H + h) * 2, &z, &sn);
+            if (weights_only) {
+                a[j * H + h] = weight_of(m, z, sn);
+            } else {
+                a[j * H + h] = z;
+                b[j * H + h] = sn;
+            }
+        }
+        j++;
+    }
+    for (size_t h = 0; h < H; h++) {
+        float z = atomic_load_explicit(&m->bias_z[h], memory_order_relaxed);
+        float sn = atomic_load_explicit(&m->bias_s[h], memory_order_relaxed);
+        bias_a[h] = weights_only ? weight_of(m, z, sn) : z;
+        bias_b[h] = sn;
+    }
+    Growth__ModelMeta meta = GROWTH__MODEL_META__INIT;
+    if ((rc = fill_meta(m, &meta, &cfgbuf))) goto done;
+    size_t plen;
+    uint32_t kind;
+    if (weights_only) {
+        Growth__FtrlWeights msg = GROWTH__FTRL_WEIGHTS__INIT;
+        msg.meta = &meta;
+        msg.examples = atomic_load_explicit(&m->examples, memory_order_relaxed);
+        msg.n_slots = (size_t)used;
+        msg.slots = slots;
+        msg.n_w = (size_t)used * H;
+        msg.w = a;
+        msg.n_bias_w = m->cfg.bias ? H : 0;
+        msg.bias_w = bias_a;
+        plen = growth__ftrl_weights__get_packed_size(&msg);
+        buf = malloc(GENV_HEADER_SIZE + plen);
+        if (!buf) { rc = gerr(GROWTH_ENOMEM, "%s: out of memory (%zu bytes)", who, plen); goto done; }
+        growth__ftrl_weights__pack(&msg, buf + GENV_HEADER_SIZE);
+        kind = GROWTH_KIND_FTRL_WEIGHTS;
+    } else {
+        Growth__FtrlState msg = GROWTH__FTRL_STATE__INIT;
+        msg.meta = &meta;
+        msg.examples = atomic_load_explicit(&m->examples, memory_order_relaxed);
+        msg.n_slots = (size_t)used;
+        msg.slots = slots;
+        msg.n_z = msg.n_sqrt_n = (size_t)used * H;
+        msg.z = a;
+        msg.sqrt_n = b;
+        msg.n_bias_z = msg.n_bias_sqrt_n = m->cfg.bias ? H : 0;
+        msg.bias_z = bias_a;
+        msg.bias_sqrt_n = bias_b;
+        plen = growth__ftrl_state__get_packed_size(&msg);
+        buf = malloc(GENV_HEADER_SIZE + plen);
+        if (!buf) { rc = gerr(GROWTH_ENOMEM, "%s: out of memory (%zu bytes)", who, plen); goto done; }
+        growth__ftrl_state__pack(&msg, buf + GENV_HEADER_SIZE);
+        kind = GROWTH_KIND_FTRL;
+    }
+    genv_header(buf, kind, buf + GENV_HEADER_SIZE, plen);
+    *out = buf;
+    *out_len = GENV_HEADER_SIZE + plen;
+    buf = NULL;
+done:
+    free(buf);
+    free(slots);
+    free(a);
+    free(b);
+    free(cfgbuf);
+    return rc;
+}
+
+GROWTH_API int growth_ftrl_serialize(const growth_ftrl *m, uint8_t **out_buf, size_t *out_len)
+{
+    GROWTH_CHECK_NULL("growth_ftrl_serialize", m);
+    GROWTH_CHECK_NULL("growth_ftrl_serialize", out_buf);
+    GROWTH_CHECK_NULL("growth_ftrl_serialize", out_len);
+    growth_ftrl *mm = (growth_ftrl *)m;
+    pthread_mutex_lock(&mm->lock); /* a consistent snapshot with respect to training */
+    int rc = ftrl_pack(m, false, out_buf, out_len);
+    pthread_mutex_unlock(&mm->lock);
+    return rc;
+}
+
+static int ftrl_save_kind(const growth_ftrl *m, const char *path, bool weights_only)
+{
+    const char *who = weights_only ? "growth_ftrl_export_weights" : "growth_ftrl_save";
+    GROWTH_CHECK_NULL(who, m);
+    GROWTH_CHECK_NULL(who, path);
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    growth_ftrl *mm = (growth_ftrl *)m;
+    pthread_mutex_lock(&mm->lock);
+    int rc = ftrl_pack(m, weights_only, &buf, &len);
+    pthread_mutex_unlock(&mm->lock);
+    if (rc) return rc;
+    rc = gfile_write_atomic(who, path, buf, len);
+    free(buf);
+    return rc;
+}
+
+GROWTH_API int growth_ftrl_save(const growth_ftrl *m, const char *path)
+{
+    return ftrl_save_kind(m, path, false);
+}
+
+GROWTH_API int growth_ftrl_export_weights(const growth_ftrl *m, const char *path)
+{
+    return ftrl_save_kind(m, path, true);
+}
+
+GROWTH_API void growth_buffer_free(void *buf) { free(buf); }
+
+static int check_slots(const char *who, const uint32_t *slots, size_t n, const growth_ftrl *m)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (m->cfg.bits < 32 && slots[i] >> m->cfg.bits)
+            return gerr(GROWTH_EFORMAT, "%s: slot %u is outside the table of 2^%d", who, slots[i], (int)m->cfg.bits);
+        if (i > 0 && slots[i] <= slots[i - 1])
+            return gerr(GROWTH_EFORMAT, "%s: slots are not strictly ascending at entry %zu", who, i);
+    }
+    return GROWTH_OK;
+}
+
+static int meta_config(const char *who, const Growth__ModelMeta *meta, ftrl_cfg *cfg)
+{
+    if (!meta || !meta->config) return gerr(GROWTH_EFORMAT, "%s: model has no configuration", who);
+    memset(cfg, 0, sizeof *cfg);
+    int rc = gcfg_parse("ftrl", ftrl_opts, FTRL_NOPTS, meta->config, cfg, sizeof *cfg);
+    if (rc) return gerr(GROWTH_EFORMAT, "%s: stored configuration is invalid: %s", who, growth_last_error());
+    return GROWTH_OK;
+}
+
+static int unpack_state(const char *who, const uint8_t *pl, size_t plen, growth_ftrl **out)
+{
+    Growth__FtrlState *msg = growth__ftrl_state__unpack(NULL, plen, pl);
+    if (!msg) return gerr(GROWTH_EFORMAT, "%s: FTRL state payload does not decode", who);
+    ftrl_cfg cfg;
+    growth_ftrl *m = NULL;
+    int rc = meta_config(who, msg->meta, &cfg);
+    if (!rc) rc = ftrl_new(&m, &cfg, who);
+    if (rc) {
+        if (rc != GROWTH_ENOMEM && rc != GROWTH_EFORMAT) rc = gerr(GROWTH_EFORMAT, "%s: %s", who, growth_last_error());
+        goto done;
+    }
+    const size_t H = (size_t)m->H;
+    if (msg->n_z != msg->n_slots * H || msg->n_sqrt_n != msg->n_slots * H) {
+        rc = gerr(GROWTH_EFORMAT, "%s: %zu slots x %zu heads but %zu z and %zu sqrt_n values", who,
+                  msg->n_slots, H, msg->n_z, msg->n_sqrt_n);
+        goto done;
+    }
+    size_t nb = m->cfg.bias ? H : 0;
+    if (msg->n_bias_z != nb || msg->n_bias_sqrt_n != nb) {
+        rc = gerr(GROWTH_EFORMAT, "%s: expected %zu bias values", who, nb);
+        goto done;
+    }
+    if ((rc = check_slots(who, msg->slots, msg->n_slots, m))) goto done;
+    if (!gall_finite_f32(msg->z, msg->n_z) || !gall_finite_f32(msg->sqrt_n, msg->n_sqrt_n) ||
+        !gall_finite_f32(msg->bias_z, nb) || !gall_finite_f32(msg->bias_sqrt_n, nb)) {
+        rc = gerr(GROWTH_EFORMAT, "%s: model holds NaN or Inf statistics", who);
+        goto done;
+    }
+    for (size_t i = 0; i < msg->n_sqrt_n; i++)
+        if (msg->sqrt_n[i] < 0) { rc = gerr(GROWTH_EFORMAT, "%s: negative sqrt_n", who); goto done; }
+    for (size_t i = 0; i < msg->n_slots; i++)
+        for (size_t h = 0; h < H; h++) {
+            size_t pos = ((size_t)msg->slots[i] * H + h) * 2;
+            float z = msg->z[i * H + h], s = msg->sqrt_n[i * H + h];
+            if (m->tf) {
+                atomic_store_explicit(&m->tf[pos], z, memory_order_relaxed);
+                atomic_store_explicit(&m->tf[pos + 1], s, memory_order_relaxed);
+            } else {
+                atomic_store_explicit(&m->tc[pos], f_to_bf16_nearest(z), memory_order_relaxed);
+                atomic_store_explicit(&m->tc[pos + 1], f_to_bf16_nearest(s), memory_order_relaxed);
+            }
+        }
+    for (size_t h = 0; h < nb; h++) {
+        atomic_store_explicit(&m->bias_z[h], msg->bias_z[h], memory_order_relaxed);
+        atomic_store_explicit(&m->bias_s[h], msg->bias_sqrt_n[h], memory_order_relaxed);
+    }
+    atomic_store_explicit(&m->examples, msg->examples, memory_order_relaxed);
+done:
+    growth__ftrl_state__free_unpacked(msg, NULL);
+    if (rc) growth_ftrl_free(m);
+    else *out = m;
+    return rc;
+}
+
+/* A weights file becomes a trainable model whose statistics give the same weights: every
+ * exported slot gets sqrt(n) = 1 and the z that maps to its weight. */
+static int unpack_weights(const char *who, const uint8_t *pl, size_t plen, growth_ftrl **out)
+{
+    Growth__FtrlWeights *msg = growth__ftrl_weights__unpack(NULL, plen, pl);
+    if (!msg) return gerr(GROWTH_EFORMAT, "%s: FTRL weights payload does not decode", who);
+    ftrl_cfg cfg;
+    growth_ftrl *m = NULL;
+    int rc = meta_config(who, msg->meta, &cfg);
+    if (!rc) rc = ftrl_new(&m, &cfg, who);
+    if (rc) {
+        if (rc != GROWTH_ENOMEM && rc != GROWTH_EFORMAT) rc = gerr(GROWTH_EFORMAT, "%s: %s", who, growth_last_error());
+        goto done;
+    }
+    const size_t H = (size_t)m->H;
+    size_t nb = m->cfg.bias ? H : 0;
+    if (msg->n_w != msg->n_slots * H || msg->n_bias_w != nb) {
+        rc = gerr(GROWTH_EFORMAT, "%s: %zu slots x %zu heads but %zu weights", who, msg->n_slots, H, msg->n_w);
+        goto done;
+    }
+    if ((rc = check_slots(who, msg->slots, msg->n_slots, m))) goto done;
+    if (!gall_finite_f32(msg->w, msg->n_w) || !gall_finite_f32(msg->bias_w, nb)) {
+        rc = gerr(GROWTH_EFORMAT, "%s: model holds NaN or Inf weights", who);
+        goto done;
+    }
+    const double den = (m->cfg.beta + 1.0) / m->cfg.alpha + m->cfg.l2;
+    for (size_t i = 0; i <= msg->n_slots; i++)
+        for (size_t h = 0; h < H; h++) {
+            double w;
+            if (i < msg->n_slots) w = msg->w[i * H + h];
+            else if (nb) w = msg->bias_w[h];
+            else continue;
+            float z = w == 0.0 ? 0.0f : (float)(-copysign(m->cfg.l1, w) - w * den);
+            float s = w == 0.0 ? 0.0f : 1.0f;
+            if (i == msg->n_slots) {
+                atomic_store_explicit(&m->bias_z[h], z, memory_order_relaxed);
+                atomic_store_explicit(&m->bias_s[h], s, memory_order_relaxed);
+                continue;
+            }
+            size_t pos = ((size_t)msg->slots[i] * H + h) * 2;
+            if (m->tf) {
+                atomic_store_explicit(&m->tf[pos], z, memory_order_relaxed);
+                atomic_store_explicit(&m->tf[pos + 1], s, memory_order_relaxed);
+            } else {
+                atomic_store_explicit(&m->tc[pos], f_to_bf16_nearest(z), memory_order_relaxed);
+                atomic_store_explicit(&m->tc[pos + 1], f_to_bf16_nearest(s), memory_order_relaxed);
+            }
+        }
+    atomic_store_explicit(&m->examples, msg->examples, memory_order_relaxed);
+done:
+    growth__ftrl_weights__free_unpacked(msg, NULL);
+    if (rc) growth_ftrl_free(m);
+    else *out = m;
+    return rc;
+}
+
+static int ftrl_from_envelope(const char *who, const uint8_t *buf, size_t len, growth_ftrl **out)
+{
+    uint32_t kind = 0;
+    const uint8_t *pl = NULL;
+    size_t plen = 0;
+    int rc = genv_open(who, buf, len, GROWTH_KIND_UNKNOWN, &kind, &pl, &plen);
+    if (rc) return rc;
+    if (kind == GROWTH_KIND_FTRL) return unpack_state(who, pl, plen, out);
+    if (kind == GROWTH_KIND_FTRL_WEIGHTS) return unpack_weights(who, pl, plen, out);
+    return gerr(GROWTH_EFORMAT, "%s: file holds a '%s' model, expected 'ftrl' or 'ftrl_weights'",
+                who, growth_kind_name((int)kind));
+}
+
+GROWTH_API int growth_ftrl_deserialize(growth_ftrl **out, const uint8_t *buf, size_t len)
+{
+    GROWTH_CHECK_NULL("growth_ftrl_deserialize", out);
+    GROWTH_CHECK_NULL("growth_ftrl_deserialize", buf);
+    return ftrl_from_envelope("growth_ftrl_deserialize", buf, len, out);
+}
+
+GROWTH_API int growth_ftrl_load(growth_ftrl **out, const char *path)
+{
+    static const char *who = "growth_ftrl_load";
+    GROWTH_CHECK_NULL(who, out);
+    GROWTH_CHECK_NULL(who, path);
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    int rc = gfile_read_all(who, path, FTRL_MAX_FILE, &buf, &len);
+    if (rc) return rc;
+    rc = ftrl_from_envelope(who, buf, len, out);
+    free(buf);
+    return rc;
+}

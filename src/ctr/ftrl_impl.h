@@ -1,0 +1,64 @@
+/* FTRL internals shared by ftrl.c and esmm.c (the ctr module only). */
+#ifndef GROWTH_FTRL_IMPL_H
+#define GROWTH_FTRL_IMPL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "core.h"
+#include "growth/ctr.h"
+
+#define FTRL_MAX_HEADS 16
+#define FTRL_NAME_MAX 64
+
+typedef struct {
+    double alpha, beta, l1, l2;
+    int64_t bits, heads;
+    char head_names[GCFG_STRING_MAX];
+    bool bias;
+    int precision; /* 0 float, 1 compact */
+    int64_t seed;
+} ftrl_cfg;
+
+enum { FTRL_FLOAT = 0, FTRL_COMPACT = 1 };
+
+struct growth_ftrl {
+    ftrl_cfg cfg;
+    int H;
+    uint64_t nslots;             /* 2^bits */
+    /* Statistics, slot-major: slot s, head h -> [(s * H + h) * 2 + 0] = z, [+1] = sqrt(n). */
+    _Atomic float *tf;           /* precision=float */
+    _Atomic uint16_t *tc;        /* precision=compact: bfloat16 bit patterns */
+    _Atomic float bias_z[FTRL_MAX_HEADS], bias_s[FTRL_MAX_HEADS];
+    char names[FTRL_MAX_HEADS][FTRL_NAME_MAX];
+    _Atomic uint64_t examples;
+    pthread_mutex_t lock;        /* serialises writers */
+    grng rng;                    /* stochastic rounding; used under lock */
+    float *scratch;              /* writer-only weight cache, grows under lock */
+    size_t scratch_cap;
+    float inv_alpha;
+};
+
+/* Validates one row; `who` names the caller in messages. */
+int ftrl_check_row(const growth_ftrl *m, const char *who, const uint32_t *idx, const float *val,
+                   size_t nnz);
+
+/* Margins of every head for one row (no validation). */
+void ftrl_margins(const growth_ftrl *m, const uint32_t *idx, const float *val, size_t nnz,
+                  float *margin);
+
+/* Writer path, caller holds m->lock. Computes margins and caches the weights used, then calls
+ * grad_fn(ctx, margins, grads) which fills per-head gradients of the loss w.r.t. the margins
+ * (NaN = leave that head alone), then applies the FTRL-Proximal update. */
+typedef void (*ftrl_grad_fn)(void *ctx, const float *margins, float *grads);
+int ftrl_apply(growth_ftrl *m, const uint32_t *idx, const float *val, size_t nnz,
+               ftrl_grad_fn grad_fn, void *ctx, float *margins_out);
+
+static inline float ftrl_sigmoid(float m)
+{
+    if (m > 35.0f) m = 35.0f;
+    if (m < -35.0f) m = -35.0f;
+    return 1.0f / (1.0f + expf(-m));
+}
+
+#endif
