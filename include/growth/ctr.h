@@ -90,7 +90,9 @@ GROWTH_API int growth_ftrl_predict(const growth_ftrl *m, const uint32_t *idx, co
 
 /**
  * @brief Probabilities of every head for a batch of rows in CSR form.
- * @param indptr  nrows + 1 offsets into idx/val, non-decreasing, indptr[0] = 0.
+ * @param indptr  nrows + 1 offsets into idx/val, non-decreasing; row r is
+ *                idx[indptr[r] .. indptr[r+1]). indptr[0] need not be 0, so a slice of a
+ *                larger CSR matrix can be passed without copying.
  * @param val     may be NULL (all ones).
  * @param[out] out nrows x heads floats, row-major; `cap` is its length in floats.
  * @since 1.0

@@ -243,12 +243,13 @@ static int check_csr(const growth_ftrl *m, const char *who, const uint64_t *indp
                      const uint32_t *idx, const float *val, size_t nrows)
 {
     GROWTH_CHECK_NULL(who, indptr);
-    if (indptr[0] != 0) return gerr(GROWTH_EINVAL, "%s: indptr[0] = %llu, must be 0", who, (unsigned long long)indptr[0]);
     for (size_t r = 0; r < nrows; r++)
         if (indptr[r + 1] < indptr[r])
             return gerr(GROWTH_EINVAL, "%s: indptr decreases at row %zu", who, r);
     if (indptr[nrows] > (uint64_t)SIZE_MAX) return gerr(GROWTH_EINVAL, "%s: indptr too large", who);
-    return ftrl_check_row(m, who, idx, val, (size_t)indptr[nrows]);
+    /* Rows may start anywhere (a slice of a larger CSR matrix): check idx[indptr[0] .. indptr[nrows]). */
+    size_t b = (size_t)indptr[0];
+    return ftrl_check_row(m, who, idx ? idx + b : NULL, val ? val + b : NULL, (size_t)(indptr[nrows] - indptr[0]));
 }
 
 /* ---- prediction -------------------------------------------------------------------------- */

@@ -11,6 +11,7 @@
  * the ROC curve that scikit-learn's roc_auc_score computes. GAUC sorts (group, item) pairs by
  * score and then, stably, by group, and runs the same scan within each group. All sums are
  * double. */
+#include <float.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -32,9 +33,31 @@ typedef struct {
     double w, wpos;
 } totals;
 
+/* Finds the first invalid example and reports it; called only after the fast scan in
+ * check_inputs() saw that one exists. */
+static int report_bad(const char *fn, const char *what, bool prob, const float *x,
+                      const float *labels, const float *weights, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        const float s = x[i], y = labels[i];
+        if (!gfinite(s))
+            return gerr(GROWTH_EINVAL, "%s: %s[%zu] = %g is not finite", fn, what, i, (double)s);
+        if (prob && (s < 0.0f || s > 1.0f))
+            return gerr(GROWTH_EINVAL, "%s: %s[%zu] = %g is outside [0, 1]", fn, what, i,
+                        (double)s);
+        if (y != 0.0f && y != 1.0f)
+            return gerr(GROWTH_EINVAL, "%s: label[%zu] = %g is not 0 or 1", fn, i, (double)y);
+        if (weights && (!gfinite(weights[i]) || weights[i] < 0.0f))
+            return gerr(GROWTH_EINVAL, "%s: weight[%zu] = %g is not finite and >= 0", fn, i,
+                        (double)weights[i]);
+    }
+    return gerr(GROWTH_EINVAL, "%s: invalid input", fn); /* not reached */
+}
+
 /* Checks pointers, n, every score (finite; within [0, 1] when `prob`), label (0 or 1) and
  * weight (finite, >= 0), and that the total weight is positive. `what` names the score array
- * in messages ("score" or "prob"). */
+ * in messages ("score" or "prob"). The scan is branch-free so random labels cost no
+ * mispredictions; report_bad() finds the culprit afterwards. */
 static int check_inputs(const char *fn, const char *what, bool prob, const float *x,
                         const float *labels, const float *weights, size_t n, const void *out,
                         totals *t)
@@ -44,26 +67,29 @@ static int check_inputs(const char *fn, const char *what, bool prob, const float
     if (out == NULL) return gerr(GROWTH_EINVAL, "%s: output pointer is NULL", fn);
     if (n == 0) return gerr(GROWTH_EINVAL, "%s: n is 0 (no examples)", fn);
 
+    /* Finite: s - s is 0 (NaN otherwise). In range: comparisons are false for NaN. */
+    const float lo = prob ? 0.0f : -FLT_MAX, hi = prob ? 1.0f : FLT_MAX;
+    unsigned bad = 0;
     double w = 0.0, wpos = 0.0;
-    for (size_t i = 0; i < n; i++) {
-        const float s = x[i], y = labels[i];
-        if (GROWTH_UNLIKELY(!gfinite(s)))
-            return gerr(GROWTH_EINVAL, "%s: %s[%zu] = %g is not finite", fn, what, i, (double)s);
-        if (prob && GROWTH_UNLIKELY(s < 0.0f || s > 1.0f))
-            return gerr(GROWTH_EINVAL, "%s: %s[%zu] = %g is outside [0, 1]", fn, what, i,
-                        (double)s);
-        if (GROWTH_UNLIKELY(y != 0.0f && y != 1.0f))
-            return gerr(GROWTH_EINVAL, "%s: label[%zu] = %g is not 0 or 1", fn, i, (double)y);
-        double wi = 1.0;
-        if (weights) {
-            wi = weights[i];
-            if (GROWTH_UNLIKELY(!gfinite(wi) || wi < 0.0))
-                return gerr(GROWTH_EINVAL, "%s: weight[%zu] = %g is not finite and >= 0", fn, i,
-                            wi);
+    if (weights == NULL) {
+        size_t npos = 0;
+        for (size_t i = 0; i < n; i++) {
+            const float s = x[i], y = labels[i];
+            bad |= !(s >= lo) | !(s <= hi) | ((y != 0.0f) & (y != 1.0f));
+            npos += y == 1.0f;
         }
-        w += wi;
-        wpos += y == 1.0f ? wi : 0.0;
+        w = (double)n;
+        wpos = (double)npos;
+    } else {
+        for (size_t i = 0; i < n; i++) {
+            const float s = x[i], y = labels[i], wi = weights[i];
+            bad |= !(s >= lo) | !(s <= hi) | ((y != 0.0f) & (y != 1.0f)) | !(wi >= 0.0f) |
+                   !(wi <= FLT_MAX);
+            w += wi;
+            wpos += (double)(y * wi); /* exact: y is 0 or 1 when nothing is bad */
+        }
     }
+    if (bad) return report_bad(fn, what, prob, x, labels, weights, n);
     if (!(w > 0.0)) return gerr(GROWTH_EINVAL, "%s: the total weight is zero", fn);
     t->w = w;
     t->wpos = wpos;
@@ -192,13 +218,14 @@ static inline void acc_add(auc_acc *a, uint64_t item)
         acc_close_tie(a);
         a->key = key;
     }
+    /* Branch-free split of the weight by label: the label bit, spread to a mask, selects it. */
     const uint32_t wbits = (uint32_t)item & 0x7fffffffu;
-    float w;
+    const uint32_t pbits = wbits & (0u - (uint32_t)((item >> 31) & 1u));
+    float w, wp;
     memcpy(&w, &wbits, sizeof w);
-    if (item & 0x80000000u)
-        a->tie_pos += w;
-    else
-        a->tie_neg += w;
+    memcpy(&wp, &pbits, sizeof wp);
+    a->tie_pos += wp;
+    a->tie_neg += w - wp; /* exact: w - w or w - 0 */
 }
 
 /* ---- public functions -------------------------------------------------------------------- */
@@ -227,7 +254,9 @@ GROWTH_API int growth_auc(const float *scores, const float *labels, const float 
     for (size_t i = 0; i < n; i++) {
         const uint64_t it = make_item(scores[i], labels[i], weights, i);
         a[i] = it;
-        for (int p = 0; p < 3; p++) hist[(size_t)p * RADIX_SIZE + digit_of(it, KEY_DIGITS[p])]++;
+        hist[digit_of(it, KEY_DIGITS[0])]++;
+        hist[RADIX_SIZE + digit_of(it, KEY_DIGITS[1])]++;
+        hist[2 * RADIX_SIZE + digit_of(it, KEY_DIGITS[2])]++;
     }
     const uint64_t *s = sort_items(a, tmp, n, hist);
 

@@ -5,9 +5,14 @@ Thin ctypes bindings over libgrowth's C API; numpy arrays in and out.
 from .errors import (GrowthError, InvalidArgument, OutOfMemory, IOFailure, FormatError,
                      BufferTooSmall, InvalidState, DependencyError, NotFound)
 from .common import version, version_number, strerror, model_kind, hash64
+from .features import feature_hash, feature_hash_cross, numeric_hash, Row, hash_records
+from .ftrl import FTRL, esmm_predict, LABEL_MISSING
+from . import metrics
 
 __all__ = [
     "GrowthError", "InvalidArgument", "OutOfMemory", "IOFailure", "FormatError",
     "BufferTooSmall", "InvalidState", "DependencyError", "NotFound",
     "version", "version_number", "strerror", "model_kind", "hash64",
+    "feature_hash", "feature_hash_cross", "numeric_hash", "Row", "hash_records",
+    "FTRL", "esmm_predict", "LABEL_MISSING", "metrics",
 ]

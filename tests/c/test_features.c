@@ -1,0 +1,122 @@
+/* Feature hashing and the row builder. */
+#include <stdint.h>
+
+#include "core.h"
+#include "growth/growth.h"
+#include "gtest.h"
+
+TEST(test_hash_is_stable_and_in_range)
+{
+    uint32_t a, b;
+    for (unsigned bits = 1; bits <= 32; bits++) {
+        CHECK_OK(growth_feature_hash(&a, "user_city", "hangzhou", 0, bits));
+        CHECK(bits == 32 || a < (1u << bits));
+        /* Fewer bits keep the high bits of the same hash: a prefix of the wider slot. */
+        CHECK_OK(growth_feature_hash(&b, "user_city", "hangzhou", 0, 32));
+        CHECK(a == b >> (32 - bits));
+    }
+    /* Pinned values: Python and Java tests check the same numbers. */
+    CHECK_OK(growth_feature_hash(&a, "user_city", "hangzhou", 0, 24));
+    CHECK(a == 0xa2ab94u);
+    const char *f[2] = {"user_city", "item_cat"}, *v[2] = {"hangzhou", "shoes"};
+    CHECK_OK(growth_feature_hash_cross(&a, f, v, 2, 0, 24));
+    CHECK(a == 0x8863f3u);
+    /* Field, value, seed and order all matter. */
+    CHECK_OK(growth_feature_hash(&a, "user_city", "hangzhou", 0, 32));
+    CHECK_OK(growth_feature_hash(&b, "user_city", "beijing", 0, 32));
+    CHECK(a != b);
+    CHECK_OK(growth_feature_hash(&b, "item_city", "hangzhou", 0, 32));
+    CHECK(a != b);
+    CHECK_OK(growth_feature_hash(&b, "user_city", "hangzhou", 1, 32));
+    CHECK(a != b);
+    /* ("ab","c") and ("a","bc") do not collide by concatenation. */
+    CHECK_OK(growth_feature_hash(&a, "ab", "c", 0, 32));
+    CHECK_OK(growth_feature_hash(&b, "a", "bc", 0, 32));
+    CHECK(a != b);
+    const char *f2[2] = {"item_cat", "user_city"}, *v2[2] = {"shoes", "hangzhou"};
+    CHECK_OK(growth_feature_hash_cross(&a, f, v, 2, 0, 32));
+    CHECK_OK(growth_feature_hash_cross(&b, f2, v2, 2, 0, 32));
+    CHECK(a != b);
+}
+
+TEST(test_hash_spreads_values)
+{
+    /* 100k distinct values into 2^20 slots: collisions close to the birthday expectation. */
+    enum { N = 100000, BITS = 20 };
+    uint8_t *seen = calloc((size_t)1 << BITS, 1);
+    int coll = 0;
+    char val[32];
+    for (int i = 0; i < N; i++) {
+        snprintf(val, sizeof val, "%d", i);
+        uint32_t s;
+        growth_feature_hash(&s, "item_id", val, 0, BITS);
+        coll += seen[s];
+        seen[s] = 1;
+    }
+    double m = (double)(1 << BITS);
+    double expect = N - m * (1 - exp(-N / m));
+    CHECK(coll > expect * 0.85 && coll < expect * 1.15);
+    free(seen);
+}
+
+TEST(test_row_builder)
+{
+    growth_row *r = NULL;
+    CHECK_OK(growth_row_create(&r, "bits=20 seed=5 capacity=1"));
+    growth_row_clear(r);
+    CHECK_OK(growth_row_add_cat(r, "user_city", "hangzhou"));
+    CHECK_OK(growth_row_add_num(r, "price", 2.5f));
+    const char *f[2] = {"user_city", "item_cat"}, *v[2] = {"hangzhou", "shoes"};
+    CHECK_OK(growth_row_add_cross(r, f, v, 2));
+    CHECK_OK(growth_row_add_index(r, 7, -1.0f));
+    CHECK(growth_row_size(r) == 4);
+    uint32_t e0, e1, e2;
+    growth_feature_hash(&e0, "user_city", "hangzhou", 5, 20);
+    growth_feature_hash(&e1, "price", "", 5, 20);
+    growth_feature_hash_cross(&e2, f, v, 2, 5, 20);
+    const uint32_t *idx = growth_row_indices(r);
+    const float *val = growth_row_values(r);
+    CHECK(idx[0] == e0 && idx[1] == e1 && idx[2] == e2 && idx[3] == 7);
+    CHECK(val[0] == 1.0f && val[1] == 2.5f && val[2] == 1.0f && val[3] == -1.0f);
+    /* Bad input leaves the row as it was. */
+    CHECK_RC(growth_row_add_num(r, "price", NAN), GROWTH_EINVAL);
+    CHECK_RC(growth_row_add_num(r, "price", INFINITY), GROWTH_EINVAL);
+    CHECK_RC(growth_row_add_index(r, 1u << 20, 1), GROWTH_EINVAL);
+    CHECK_RC(growth_row_add_cat(r, NULL, "x"), GROWTH_EINVAL);
+    CHECK_RC(growth_row_add_cross(r, f, v, 1), GROWTH_EINVAL);
+    CHECK_RC(growth_row_add_cat(NULL, "a", "b"), GROWTH_EINVAL);
+    CHECK(growth_row_size(r) == 4);
+    growth_row_clear(r);
+    CHECK(growth_row_size(r) == 0);
+    char cfg[128];
+    CHECK_OK(growth_row_config(r, cfg, sizeof cfg, NULL));
+    CHECK(strcmp(cfg, "bits=20 seed=5 capacity=1 dedup=false") == 0);
+    growth_row_free(r);
+    growth_row_free(NULL);
+    CHECK(growth_row_size(NULL) == 0 && growth_row_indices(NULL) == NULL);
+
+    /* dedup merges repeated slots by summing values. */
+    CHECK_OK(growth_row_create(&r, "bits=8 dedup=true"));
+    growth_row_add_index(r, 3, 1.0f);
+    growth_row_add_index(r, 5, 2.0f);
+    growth_row_add_index(r, 3, 0.5f);
+    CHECK(growth_row_size(r) == 2);
+    CHECK(growth_row_indices(r)[0] == 3 && growth_row_values(r)[0] == 1.5f);
+    CHECK(growth_row_indices(r)[1] == 5 && growth_row_values(r)[1] == 2.0f);
+    growth_row_free(r);
+    CHECK_RC(growth_row_create(&r, "bits=0"), GROWTH_EINVAL);
+    CHECK_RC(growth_row_create(&r, "bitz=8"), GROWTH_EINVAL);
+    CHECK_RC(growth_row_create(NULL, ""), GROWTH_EINVAL);
+    uint32_t s;
+    CHECK_RC(growth_feature_hash(&s, "a", "b", 0, 0), GROWTH_EINVAL);
+    CHECK_RC(growth_feature_hash(&s, "a", "b", 0, 33), GROWTH_EINVAL);
+    CHECK_RC(growth_feature_hash(NULL, "a", "b", 0, 8), GROWTH_EINVAL);
+}
+
+int main(void)
+{
+    RUN(test_hash_is_stable_and_in_range);
+    RUN(test_hash_spreads_values);
+    RUN(test_row_builder);
+    return GT_SUMMARY();
+}

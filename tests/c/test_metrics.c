@@ -1,0 +1,402 @@
+/* Metrics: AUC and GAUC against brute-force pair counts, the log-loss family against direct
+ * formulas, and every kind of bad input. */
+#include <float.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core.h"
+#include "growth/growth.h"
+#include "gtest.h"
+
+/* ---- references -------------------------------------------------------------------------- */
+
+/* Weighted Mann-Whitney over all positive-negative pairs, ties one half. Only examples with
+ * index i where sel == NULL or sel[i] enter. Returns -1 when a class has no weight. */
+static double brute_auc(const float *s, const float *y, const float *w, const bool *sel,
+                        size_t n)
+{
+    double num = 0.0, pos = 0.0, neg = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        if (sel && !sel[i]) continue;
+        double wi = w ? w[i] : 1.0;
+        if (y[i] == 1.0f) pos += wi; else neg += wi;
+        if (y[i] != 1.0f) continue;
+        for (size_t j = 0; j < n; j++) {
+            if ((sel && !sel[j]) || y[j] != 0.0f) continue;
+            double wj = w ? w[j] : 1.0;
+            if (s[i] > s[j]) num += wi * wj;
+            else if (s[i] == s[j]) num += 0.5 * wi * wj;
+        }
+    }
+    return pos > 0 && neg > 0 ? num / (pos * neg) : -1.0;
+}
+
+/* Per-group brute force: average of group AUCs weighted by the group's total weight. */
+static double brute_gauc(const float *s, const float *y, const float *w, const int64_t *g,
+                         size_t n, size_t *used)
+{
+    bool *seen = calloc(n, 1), *sel = calloc(n, 1);
+    double sum = 0.0, wsum = 0.0;
+    *used = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (seen[i]) continue;
+        double wg = 0.0;
+        for (size_t j = 0; j < n; j++) {
+            sel[j] = g[j] == g[i];
+            if (sel[j]) { seen[j] = true; wg += w ? w[j] : 1.0; }
+        }
+        double a = brute_auc(s, y, w, sel, n);
+        if (a >= 0.0) { sum += wg * a; wsum += wg; (*used)++; }
+    }
+    free(seen);
+    free(sel);
+    return *used ? sum / wsum : -1.0;
+}
+
+/* Scores drawn from a few values so ties abound; kind 0: probabilities on a grid of 11 values,
+ * 1: signed values including -0 and +0, 2: continuous over many orders of magnitude. */
+static float random_score(grng *r, int kind)
+{
+    switch (kind) {
+    case 0: return (float)grng_below(r, 11) / 10.0f;
+    case 1: {
+        static const float v[] = {-3.5f, -1.0f, -0.0f, 0.0f, 0.25f, 2.0f, 1e30f, -1e-30f};
+        return v[grng_below(r, sizeof v / sizeof v[0])];
+    }
+    default: return (float)(grng_normal(r) * pow(10.0, (double)grng_below(r, 20) - 10.0));
+    }
+}
+
+static void random_data(grng *r, size_t n, int kind, float *s, float *y, float *w)
+{
+    for (size_t i = 0; i < n; i++) {
+        s[i] = random_score(r, kind);
+        y[i] = grng_uniform(r) < 0.3 ? 1.0f : 0.0f;
+        /* Weights include exact zeros and a spread of magnitudes. */
+        double u = grng_uniform(r);
+        w[i] = u < 0.1 ? 0.0f : (float)(u * 3.0);
+    }
+}
+
+/* ---- AUC --------------------------------------------------------------------------------- */
+
+TEST(test_auc_small_known)
+{
+    /* scikit-learn's roc_auc_score documentation example. */
+    const float s[] = {0.1f, 0.4f, 0.35f, 0.8f}, y[] = {0, 0, 1, 1};
+    double auc = -1;
+    CHECK_OK(growth_auc(s, y, NULL, 4, &auc));
+    CHECK_NEAR(auc, 0.75, 1e-15);
+
+    /* All tied: one half. Perfect and reversed rankings: 1 and 0. */
+    const float t[] = {0.5f, 0.5f, 0.5f, 0.5f};
+    CHECK_OK(growth_auc(t, y, NULL, 4, &auc));
+    CHECK_NEAR(auc, 0.5, 1e-15);
+    const float up[] = {1, 2, 3, 4}, down[] = {4, 3, 2, 1};
+    CHECK_OK(growth_auc(up, y, NULL, 4, &auc));
+    CHECK_NEAR(auc, 1.0, 1e-15);
+    CHECK_OK(growth_auc(down, y, NULL, 4, &auc));
+    CHECK_NEAR(auc, 0.0, 1e-15);
+
+    /* -0 and +0 tie. */
+    const float z[] = {-0.0f, 0.0f}, yz[] = {1, 0};
+    CHECK_OK(growth_auc(z, yz, NULL, 2, &auc));
+    CHECK_NEAR(auc, 0.5, 1e-15);
+}
+
+TEST(test_auc_vs_brute_force)
+{
+    grng r;
+    grng_seed(&r, 7);
+    const size_t sizes[] = {2, 3, 17, 300, 1500};
+    for (int kind = 0; kind < 3; kind++) {
+        for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
+            size_t n = sizes[k];
+            float *s = malloc(n * sizeof *s), *y = malloc(n * sizeof *y),
+                  *w = malloc(n * sizeof *w);
+            random_data(&r, n, kind, s, y, w);
+            y[0] = 1.0f; /* both classes, with weight */
+            y[1] = 0.0f;
+            w[0] = w[1] = 1.0f;
+            double auc = -1, ref = brute_auc(s, y, NULL, NULL, n);
+            CHECK_OK(growth_auc(s, y, NULL, n, &auc));
+            CHECK_NEAR(auc, ref, 1e-12);
+            ref = brute_auc(s, y, w, NULL, n);
+            CHECK_OK(growth_auc(s, y, w, n, &auc));
+            CHECK_NEAR(auc, ref, 1e-12);
+
+            /* Negating the scores reflects the AUC. */
+            for (size_t i = 0; i < n; i++) s[i] = -s[i];
+            CHECK_OK(growth_auc(s, y, w, n, &auc));
+            CHECK_NEAR(auc, 1.0 - ref, 1e-12);
+            free(s);
+            free(y);
+            free(w);
+        }
+    }
+}
+
+TEST(test_auc_larger_input)
+{
+    /* Enough examples for every radix digit to vary; the brute force is still quick. */
+    grng r;
+    grng_seed(&r, 11);
+    size_t n = 6000;
+    float *s = malloc(n * sizeof *s), *y = malloc(n * sizeof *y), *w = malloc(n * sizeof *w);
+    random_data(&r, n, 2, s, y, w);
+    for (size_t i = 0; i < n; i += 3) s[i] = s[i / 2]; /* ties between distant examples */
+    double auc = -1;
+    CHECK_OK(growth_auc(s, y, w, n, &auc));
+    CHECK_NEAR(auc, brute_auc(s, y, w, NULL, n), 1e-12);
+    free(s);
+    free(y);
+    free(w);
+}
+
+/* ---- GAUC -------------------------------------------------------------------------------- */
+
+TEST(test_gauc_small_known)
+{
+    /* Group 5: AUC 1 (weight 2); group -1: AUC 0 (weight 3); group 9 has one class only. */
+    const float s[] = {0.9f, 0.2f, 0.7f, 0.1f, 0.3f, 0.5f, 0.6f};
+    const float y[] = {1, 1, 0, 0, 0, 1, 0};
+    const int64_t g[] = {-1, 5, -1, 5, 9, -1, 9};
+    /* group -1: scores 0.9(1) 0.7(0) 0.5(1): pairs (0.9>0.7)=1, (0.5<0.7)=0 -> 0.5 */
+    double gauc = -1;
+    size_t used = 0;
+    CHECK_OK(growth_gauc(s, y, NULL, g, 7, &gauc, &used));
+    CHECK(used == 2);
+    CHECK_NEAR(gauc, (3 * 0.5 + 2 * 1.0) / 5.0, 1e-15);
+    CHECK_OK(growth_gauc(s, y, NULL, g, 7, &gauc, NULL)); /* out_groups_used may be NULL */
+}
+
+TEST(test_gauc_vs_brute_force)
+{
+    grng r;
+    grng_seed(&r, 13);
+    static const int64_t ids[] = {INT64_MIN, -7, -1, 0, 1, 2, 3, 1000, (int64_t)1 << 40,
+                                  INT64_MAX};
+    const size_t nids = sizeof ids / sizeof ids[0];
+    for (int kind = 0; kind < 3; kind++) {
+        size_t n = 800;
+        float *s = malloc(n * sizeof *s), *y = malloc(n * sizeof *y), *w = malloc(n * sizeof *w);
+        int64_t *g = malloc(n * sizeof *g);
+        random_data(&r, n, kind, s, y, w);
+        for (size_t i = 0; i < n; i++) g[i] = ids[grng_below(&r, nids)];
+        /* Make group 3 single-class so that it is skipped. */
+        for (size_t i = 0; i < n; i++)
+            if (g[i] == 3) y[i] = 1.0f;
+        size_t used = 0, ref_used = 0;
+        double gauc = -1, ref = brute_gauc(s, y, NULL, g, n, &ref_used);
+        CHECK_OK(growth_gauc(s, y, NULL, g, n, &gauc, &used));
+        CHECK_NEAR(gauc, ref, 1e-12);
+        CHECK(used == ref_used && used == nids - 1);
+        ref = brute_gauc(s, y, w, g, n, &ref_used);
+        CHECK_OK(growth_gauc(s, y, w, g, n, &gauc, &used));
+        CHECK_NEAR(gauc, ref, 1e-12);
+        CHECK(used == ref_used);
+
+        /* One group for all: GAUC equals AUC. */
+        for (size_t i = 0; i < n; i++) g[i] = 42;
+        double auc = -1;
+        CHECK_OK(growth_auc(s, y, w, n, &auc));
+        CHECK_OK(growth_gauc(s, y, w, g, n, &gauc, &used));
+        CHECK_NEAR(gauc, auc, 1e-12);
+        CHECK(used == 1);
+        free(s);
+        free(y);
+        free(w);
+        free(g);
+    }
+}
+
+/* ---- log-loss family --------------------------------------------------------------------- */
+
+static double direct_logloss(const float *p, const float *y, const float *w, size_t n)
+{
+    double num = 0.0, den = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        double q = fmin(fmax((double)p[i], 1e-15), 1.0 - 1e-15);
+        double wi = w ? w[i] : 1.0;
+        num -= wi * (y[i] == 1.0f ? log(q) : log(1.0 - q));
+        den += wi;
+    }
+    return num / den;
+}
+
+TEST(test_logloss_family_vs_formulas)
+{
+    grng r;
+    grng_seed(&r, 17);
+    size_t n = 1000;
+    float *p = malloc(n * sizeof *p), *y = malloc(n * sizeof *y), *w = malloc(n * sizeof *w);
+    random_data(&r, n, 0, p, y, w); /* probabilities on a grid, including exact 0 and 1 */
+    y[0] = 1.0f;
+    w[0] = 1.0f;
+    for (int weighted = 0; weighted < 2; weighted++) {
+        const float *wp = weighted ? w : NULL;
+        double ll = -1, ne = -1, ratio = -1;
+        CHECK_OK(growth_logloss(p, y, wp, n, &ll));
+        CHECK_NEAR(ll, direct_logloss(p, y, wp, n), 1e-12);
+
+        double sw = 0, swy = 0, swp = 0;
+        for (size_t i = 0; i < n; i++) {
+            double wi = wp ? wp[i] : 1.0;
+            sw += wi;
+            swy += wi * y[i];
+            swp += wi * p[i];
+        }
+        double b = swy / sw, h = -(b * log(b) + (1 - b) * log(1 - b));
+        CHECK_OK(growth_normalized_entropy(p, y, wp, n, &ne));
+        CHECK_NEAR(ne, direct_logloss(p, y, wp, n) / h, 1e-12);
+        CHECK_OK(growth_calibration_ratio(p, y, wp, n, &ratio));
+        CHECK_NEAR(ratio, swp / swy, 1e-12);
+    }
+
+    /* Predicting the base rate everywhere gives NE 1 and ratio 1. */
+    const float yb[] = {1, 0, 0, 0}, pb[] = {0.25f, 0.25f, 0.25f, 0.25f};
+    double ne = -1, ratio = -1, ll = -1;
+    CHECK_OK(growth_normalized_entropy(pb, yb, NULL, 4, &ne));
+    CHECK_NEAR(ne, 1.0, 1e-12);
+    CHECK_OK(growth_calibration_ratio(pb, yb, NULL, 4, &ratio));
+    CHECK_NEAR(ratio, 1.0, 1e-12);
+
+    /* Clipping: a certain wrong prediction costs -log(1e-15) (as computed in double). */
+    const float y1[] = {1}, p0[] = {0};
+    CHECK_OK(growth_logloss(p0, y1, NULL, 1, &ll));
+    CHECK_NEAR(ll, -log(1e-15), 1e-9);
+    free(p);
+    free(y);
+    free(w);
+}
+
+/* ---- bad input --------------------------------------------------------------------------- */
+
+TEST(test_bad_inputs)
+{
+    const float s[] = {0.1f, 0.4f, 0.35f, 0.8f}, y[] = {0, 0, 1, 1}, w[] = {1, 2, 0, 1};
+    const int64_t g[] = {1, 1, 2, 2};
+    double out;
+    size_t used;
+
+    /* NULL pointers and n = 0, for every function. */
+    CHECK_RC(growth_auc(NULL, y, w, 4, &out), GROWTH_EINVAL);
+    CHECK_MSG("growth_auc: scores is NULL");
+    CHECK_RC(growth_auc(s, NULL, w, 4, &out), GROWTH_EINVAL);
+    CHECK_MSG("growth_auc: labels is NULL");
+    CHECK_RC(growth_auc(s, y, w, 4, NULL), GROWTH_EINVAL);
+    CHECK_MSG("growth_auc: output pointer is NULL");
+    CHECK_RC(growth_auc(s, y, w, 0, &out), GROWTH_EINVAL);
+    CHECK_MSG("growth_auc: n is 0");
+    CHECK_RC(growth_gauc(s, y, w, NULL, 4, &out, &used), GROWTH_EINVAL);
+    CHECK_MSG("growth_gauc: groups is NULL");
+    CHECK_RC(growth_gauc(NULL, y, w, g, 4, &out, &used), GROWTH_EINVAL);
+    CHECK_MSG("growth_gauc: scores is NULL");
+    CHECK_RC(growth_gauc(s, y, w, g, 4, NULL, &used), GROWTH_EINVAL);
+    CHECK_MSG("growth_gauc: output pointer is NULL");
+    CHECK_RC(growth_gauc(s, y, w, g, 0, &out, &used), GROWTH_EINVAL);
+    CHECK_MSG("growth_gauc: n is 0");
+    CHECK_RC(growth_logloss(NULL, y, w, 4, &out), GROWTH_EINVAL);
+    CHECK_MSG("growth_logloss: probs is NULL");
+    CHECK_RC(growth_logloss(s, y, w, 0, &out), GROWTH_EINVAL);
+    CHECK_MSG("growth_logloss: n is 0");
+    CHECK_RC(growth_normalized_entropy(s, NULL, w, 4, &out), GROWTH_EINVAL);
+    CHECK_MSG("growth_normalized_entropy: labels is NULL");
+    CHECK_RC(growth_normalized_entropy(s, y, w, 4, NULL), GROWTH_EINVAL);
+    CHECK_MSG("growth_normalized_entropy: output pointer is NULL");
+    CHECK_RC(growth_calibration_ratio(s, y, w, 0, &out), GROWTH_EINVAL);
+    CHECK_MSG("growth_calibration_ratio: n is 0");
+    CHECK_RC(growth_calibration_ratio(NULL, y, w, 4, &out), GROWTH_EINVAL);
+    CHECK_MSG("growth_calibration_ratio: probs is NULL");
+
+    /* Scores: NaN and infinities. */
+    const float snan[] = {0.1f, NAN, 0.3f, 0.2f}, sinf[] = {0.1f, 0.2f, -INFINITY, 0.2f};
+    CHECK_RC(growth_auc(snan, y, NULL, 4, &out), GROWTH_EINVAL);
+    CHECK_MSG("growth_auc: score[1] = nan is not finite");
+    CHECK_RC(growth_auc(sinf, y, NULL, 4, &out), GROWTH_EINVAL);
+    CHECK_MSG("growth_auc: score[2] = -inf is not finite");
+    CHECK_RC(growth_gauc(snan, y, NULL, g, 4, &out, &used), GROWTH_EINVAL);
+    CHECK_MSG("growth_gauc: score[1]");
+    CHECK_RC(growth_logloss(snan, y, NULL, 4, &out), GROWTH_EINVAL);
+    CHECK_MSG("growth_logloss: prob[1] = nan is not finite");
+
+    /* Probabilities outside [0, 1] for the log-loss family (AUC accepts any real score). */
+    const float pbig[] = {0.1f, 0.2f, 0.3f, 1.5f}, pneg[] = {-0.1f, 0.2f, 0.3f, 0.5f};
+    CHECK_OK(growth_auc(pbig, y, NULL, 4, &out));
+    CHECK_RC(growth_logloss(pbig, y, NULL, 4, &out), GROWTH_EINVAL);
+    CHECK_MSG("growth_logloss: prob[3] = 1.5 is outside [0, 1]");
+    CHECK_RC(growth_normalized_entropy(pneg, y, NULL, 4, &out), GROWTH_EINVAL);
+    CHECK_MSG("growth_normalized_entropy: prob[0] = -0.1 is outside [0, 1]");
+    CHECK_RC(growth_calibration_ratio(pbig, y, NULL, 4, &out), GROWTH_EINVAL);
+    CHECK_MSG("growth_calibration_ratio: prob[3]");
+
+    /* Labels other than exactly 0 or 1. */
+    const float y2[] = {0, 0, 1, 2}, yh[] = {0, 0.5f, 1, 1}, ynan[] = {0, 0, NAN, 1};
+    CHECK_RC(growth_auc(s, y2, NULL, 4, &out), GROWTH_EINVAL);
+    CHECK_MSG("growth_auc: label[3] = 2 is not 0 or 1");
+    CHECK_RC(growth_gauc(s, yh, NULL, g, 4, &out, &used), GROWTH_EINVAL);
+    CHECK_MSG("growth_gauc: label[1] = 0.5 is not 0 or 1");
+    CHECK_RC(growth_logloss(s, ynan, NULL, 4, &out), GROWTH_EINVAL);
+    CHECK_MSG("growth_logloss: label[2] = nan is not 0 or 1");
+    CHECK_RC(growth_normalized_entropy(s, y2, NULL, 4, &out), GROWTH_EINVAL);
+    CHECK_MSG("label[3]");
+    CHECK_RC(growth_calibration_ratio(s, y2, NULL, 4, &out), GROWTH_EINVAL);
+    CHECK_MSG("label[3]");
+
+    /* Weights: negative, NaN, infinite, all zero. */
+    const float wneg[] = {1, -1, 1, 1}, wnan[] = {1, 1, NAN, 1}, winf[] = {INFINITY, 1, 1, 1};
+    const float wzero[] = {0, 0, 0, 0};
+    CHECK_RC(growth_auc(s, y, wneg, 4, &out), GROWTH_EINVAL);
+    CHECK_MSG("growth_auc: weight[1] = -1");
+    CHECK_RC(growth_gauc(s, y, wnan, g, 4, &out, &used), GROWTH_EINVAL);
+    CHECK_MSG("growth_gauc: weight[2] = nan");
+    CHECK_RC(growth_logloss(s, y, winf, 4, &out), GROWTH_EINVAL);
+    CHECK_MSG("growth_logloss: weight[0] = inf");
+    CHECK_RC(growth_auc(s, y, wzero, 4, &out), GROWTH_EINVAL);
+    CHECK_MSG("growth_auc: the total weight is zero");
+    CHECK_RC(growth_gauc(s, y, wzero, g, 4, &out, &used), GROWTH_EINVAL);
+    CHECK_MSG("total weight is zero");
+    CHECK_RC(growth_logloss(s, y, wzero, 4, &out), GROWTH_EINVAL);
+    CHECK_MSG("growth_logloss: the total weight is zero");
+    CHECK_RC(growth_normalized_entropy(s, y, wzero, 4, &out), GROWTH_EINVAL);
+    CHECK_MSG("total weight is zero");
+    CHECK_RC(growth_calibration_ratio(s, y, wzero, 4, &out), GROWTH_EINVAL);
+    CHECK_MSG("total weight is zero");
+
+    /* Undefined metrics: one class for AUC (also when the other has weight 0), no group with
+     * both classes for GAUC, base rate 0 or 1 for NE, no positives for the ratio. */
+    const float yall1[] = {1, 1, 1, 1}, yall0[] = {0, 0, 0, 0}, wpos0[] = {1, 1, 0, 0};
+    CHECK_RC(growth_auc(s, yall1, NULL, 4, &out), GROWTH_EINVAL);
+    CHECK_MSG("growth_auc: only one class");
+    CHECK_RC(growth_auc(s, y, wpos0, 4, &out), GROWTH_EINVAL);
+    CHECK_MSG("growth_auc: only one class");
+    const int64_t gsplit[] = {1, 2, 3, 4};
+    CHECK_RC(growth_gauc(s, y, NULL, gsplit, 4, &out, &used), GROWTH_EINVAL);
+    CHECK_MSG("growth_gauc: no group has both classes");
+    CHECK_RC(growth_normalized_entropy(s, yall1, NULL, 4, &out), GROWTH_EINVAL);
+    CHECK_MSG("growth_normalized_entropy: the base rate is 1");
+    CHECK_RC(growth_normalized_entropy(s, yall0, NULL, 4, &out), GROWTH_EINVAL);
+    CHECK_MSG("growth_normalized_entropy: the base rate is 0");
+    CHECK_RC(growth_calibration_ratio(s, yall0, NULL, 4, &out), GROWTH_EINVAL);
+    CHECK_MSG("growth_calibration_ratio: no positive label");
+    CHECK_RC(growth_calibration_ratio(s, y, wpos0, 4, &out), GROWTH_EINVAL);
+    CHECK_MSG("growth_calibration_ratio: no positive label");
+
+    /* A failed call leaves the output alone. */
+    out = 123.0;
+    CHECK_RC(growth_auc(s, y2, NULL, 4, &out), GROWTH_EINVAL);
+    CHECK(out == 123.0);
+}
+
+int main(void)
+{
+    RUN(test_auc_small_known);
+    RUN(test_auc_vs_brute_force);
+    RUN(test_auc_larger_input);
+    RUN(test_gauc_small_known);
+    RUN(test_gauc_vs_brute_force);
+    RUN(test_logloss_family_vs_formulas);
+    RUN(test_bad_inputs);
+    return GT_SUMMARY();
+}
