@@ -1,0 +1,13 @@
+#!/bin/sh
+# ABI guard 3: abidiff of the built library against the committed baseline abi/libgrowth.abi.
+# Any non-zero exit fails (a mid-struct insertion sets only bit 4). Added symbols are allowed.
+# To refresh the baseline after adding symbols on purpose: scripts/update-abi-baseline
+set -u
+baseline="$1"; lib="$2"; headers="$3"
+abidiff --no-added-syms --headers-dir1 "$headers" --headers-dir2 "$headers" "$baseline" "$lib"
+rc=$?
+if [ $rc -ne 0 ]; then
+    echo "FAIL: abidiff exit status $rc against $baseline"
+    exit 1
+fi
+echo "ok: no ABI change against $baseline"
