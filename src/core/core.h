@@ -153,6 +153,12 @@ static inline uint32_t gget_u32(const uint8_t *p)
 static inline uint64_t gget_u64(const uint8_t *p)
 { uint64_t v = 0; for (int i = 7; i >= 0; i--) v = (v << 8) | p[i]; return v; }
 
+/* ---- memory ------------------------------------------------------------------------------ */
+
+/* Zeroed table of `bytes` (huge-page backed when large); free with gtable_free(p, bytes). */
+void *gtable_alloc(size_t bytes);
+void gtable_free(void *p, size_t bytes);
+
 /* ---- numbers ----------------------------------------------------------------------------- */
 
 static inline bool gfinite(double x) { return x - x == 0.0; }

@@ -1,0 +1,138 @@
+"""FTRL bench: libgrowth's FTRL against scikit-learn on the same synthetic click log, one run.
+
+Quality: progressive-validation logloss of one online FTRL pass vs LogisticRegression fitted
+offline on the same rows (evaluated on the same held-out tail), and vs SGDClassifier.
+Speed: predict and train rows/s on 2^24 slots, 40 features a row, one core; the peer is
+SGDClassifier(loss='log_loss') on FeatureHasher output (partial_fit / predict_proba).
+Memory: bytes per slot per statistic of precision=float and precision=compact, with the
+accuracy cost of compact.
+"""
+import os
+import time
+
+import numpy as np
+
+import growth
+
+
+def median_time(fn, repeat):
+    ts = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        ts.append(time.perf_counter() - t)
+    return float(np.median(ts))
+
+
+def logloss(y, p):
+    p = np.clip(p.astype(np.float64), 1e-15, 1 - 1e-15)
+    return float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
+
+
+def run(quick=False, report=None):
+    import scipy.sparse as sp
+    from sklearn.feature_extraction import FeatureHasher
+    from sklearn.linear_model import LogisticRegression, SGDClassifier
+
+    from clicklog import make
+    n = 100_000 if quick else 1_000_000
+    repeat = 3
+    t = time.perf_counter()
+    d = make(n, bits=24, seed=1)
+    gen_s = time.perf_counter() - t
+    indptr, idx, y = d["indptr"], d["indices"], d["y"]
+    nnz = d["nnz_per_row"]
+    X = sp.csr_matrix((np.ones(idx.size, np.float32), idx.astype(np.int64), indptr.astype(np.int64)),
+                      shape=(n, 1 << 24))
+    cut = int(n * 0.8)
+    print(f"ftrl: {n} rows x {nnz} features, 2^24 slots, 1 thread, data generated in {gen_s:.1f}s, "
+          f"positive rate {y.mean():.3f}")
+
+    # --- quality: one online pass, progressive validation vs offline logistic regression
+    cfg = dict(alpha=0.1, beta=1, l1=1, l2=1, bits=24)
+    m = growth.FTRL(**cfg)
+    pv = m.predict_update((indptr, idx), y)
+    ll_pv_tail = logloss(y[cut:], pv[cut:])
+    ll_true_tail = logloss(y[cut:], d["p_true"][cut:])
+    used = np.unique(idx[: int(indptr[cut])])
+    Xtr = X[:cut][:, used]
+    t = time.perf_counter()
+    lr = LogisticRegression(C=1.0, max_iter=200, solver="lbfgs").fit(Xtr, y[:cut])
+    lr_s = time.perf_counter() - t
+    # Map test columns onto the training vocabulary (unseen slots are dropped, as for LR).
+    ll_lr = logloss(y[cut:], lr.predict_proba(X[cut:][:, used])[:, 1])
+    quality_ratio = ll_pv_tail / ll_lr
+    print(f"  progressive logloss on last 20%: ftrl {ll_pv_tail:.4f}  sklearn LogisticRegression "
+          f"(offline, {lr_s:.0f}s) {ll_lr:.4f}  ratio {quality_ratio:.4f}  (true model {ll_true_tail:.4f})")
+
+    # --- speed: predict and train throughput, libgrowth
+    out = np.empty(n, np.float32)
+    from growth._lib import lib
+    from growth._arrays import ptr
+
+    def g_predict():
+        lib.growth_ftrl_predict_batch(m._handle(), ptr(indptr), ptr(idx), None, n, ptr(out), n)
+
+    def g_train():
+        fresh = growth.FTRL(**cfg)
+        t0 = time.perf_counter()
+        lib.growth_ftrl_update_batch(fresh._handle(), ptr(indptr), ptr(idx), None, n, ptr(y), None, None, 0)
+        g_train.t = time.perf_counter() - t0
+        fresh.close()
+
+    g_pred_s = median_time(g_predict, repeat)
+    train_ts = []
+    for _ in range(repeat):
+        g_train()
+        train_ts.append(g_train.t)
+    g_train_s = float(np.median(train_ts))
+
+    # --- peer: SGDClassifier on FeatureHasher output (hashing time reported separately)
+    strings = ([f"f{f}={c}" for f, c in enumerate(row)] for row in idx.reshape(n, nnz))
+    t = time.perf_counter()
+    Xh = FeatureHasher(n_features=1 << 24, input_type="string", alternate_sign=False).transform(strings)
+    hash_s = time.perf_counter() - t
+    sgd = SGDClassifier(loss="log_loss", alpha=1e-6, learning_rate="optimal")
+    classes = np.array([0.0, 1.0], np.float32)
+
+    def p_train():
+        s = SGDClassifier(loss="log_loss", alpha=1e-6, learning_rate="optimal")
+        t0 = time.perf_counter()
+        s.partial_fit(Xh, y, classes=classes)
+        p_train.t = time.perf_counter() - t0
+        p_train.model = s
+
+    ts = []
+    for _ in range(repeat):
+        p_train()
+        ts.append(p_train.t)
+    p_train_s = float(np.median(ts))
+    sgd = p_train.model
+    p_pred_s = median_time(lambda: sgd.predict_proba(Xh), repeat)
+    ll_sgd = logloss(y[cut:], sgd.predict_proba(Xh[cut:])[:, 1])
+
+    rows = [
+        ("ftrl predict rows/s", n / g_pred_s, n / p_pred_s),
+        ("ftrl train rows/s", n / g_train_s, n / p_train_s),
+    ]
+    print(f"  peer: SGDClassifier(log_loss) on FeatureHasher output (hashing {hash_s:.1f}s not counted); "
+          f"its logloss on last 20% after one pass {ll_sgd:.4f}")
+    for name, ours, peer in rows:
+        print(f"  {name:<24} ours {ours:>12,.0f}  peer {peer:>12,.0f}  ratio {ours / peer:6.2f}x")
+
+    # --- memory: compact mode
+    mc = growth.FTRL(**cfg, precision="compact")
+    pvc = mc.predict_update((indptr, idx), y)
+    ll_c = logloss(y[cut:], pvc[cut:])
+    print(f"  memory: float 4 bytes/statistic (z, sqrt n, w: 12 per slot), compact 2 bytes/statistic (6 per slot): "
+          f"2^26 slots = {(1 << 26) * 6 / 2**20:.0f} MiB compact vs {(1 << 26) * 12 / 2**20:.0f} MiB float; "
+          f"compact progressive logloss {ll_c:.4f} vs float {ll_pv_tail:.4f} "
+          f"({(ll_c / ll_pv_tail - 1) * 100:+.2f}%)")
+    if report is not None:
+        report["ftrl"] = dict(rows=n, features_per_row=nnz, bits=24, threads=1,
+                              logloss_ftrl_progressive=ll_pv_tail, logloss_sklearn_lr=ll_lr,
+                              logloss_ratio=quality_ratio, logloss_true=ll_true_tail,
+                              predict_rows_per_s=n / g_pred_s, predict_rows_per_s_peer=n / p_pred_s,
+                              train_rows_per_s=n / g_train_s, train_rows_per_s_peer=n / p_train_s,
+                              compact_logloss=ll_c, compact_bytes_per_statistic=2)
+    return rows
