@@ -1,0 +1,131 @@
+package org.libgrowth;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+class FeaturesTest {
+    /** The documented derivation: slot = high bits of hash64(value, hash64(field, seed)). */
+    private static int reference(String field, String value, long seed, int bits) {
+        long fh = Growth.hash64(field.getBytes(StandardCharsets.UTF_8), seed);
+        long h = Growth.hash64(value.getBytes(StandardCharsets.UTF_8), fh);
+        return (int) (h >>> (64 - bits));
+    }
+
+    @Test
+    void hashEqualsTheRowIndexForTheSamePair() {
+        try (Row row = new Row("bits=24 seed=0")) {
+            row.addCat("user_city", "hangzhou");
+            assertEquals(1, row.size());
+            assertEquals(Features.hash("user_city", "hangzhou", 0, 24), row.indices()[0]);
+            assertArrayEquals(new float[] {1f}, row.values());
+        }
+        try (Row row = new Row("bits=20 seed=7")) {
+            row.addCat("item_cat", "shoes");
+            assertEquals(Features.hash("item_cat", "shoes", 7, 20), row.indices()[0]);
+        }
+    }
+
+    @Test
+    void hashFollowsTheDocumentedDerivationOnUtf8() {
+        // non-ASCII, including a supplementary character (where JNI's modified UTF-8 differs)
+        String[][] pairs = {{"user_city", "hangzhou"}, {"城市", "杭州"}, {"emoji", "\uD83D\uDE00"},
+                            {"", ""}};
+        for (String[] p : pairs) {
+            for (int bits : new int[] {1, 18, 24, 32}) {
+                int got = Features.hash(p[0], p[1], 0, bits);
+                assertEquals(reference(p[0], p[1], 0, bits), got, p[0] + "=" + p[1] + " bits=" + bits);
+                if (bits < 32) assertTrue(Integer.toUnsignedLong(got) < (1L << bits));
+            }
+        }
+        try (Row row = new Row("bits=24")) {
+            row.addCat("emoji", "\uD83D\uDE00");
+            assertEquals(reference("emoji", "\uD83D\uDE00", 0, 24), row.indices()[0]);
+        }
+        assertNotEquals(Features.hash("a", "b", 0, 32), Features.hash("a", "c", 0, 32));
+    }
+
+    @Test
+    void rowBuildsNumericsCrossesAndIndices() {
+        String[] fields = {"user_city", "item_cat"};
+        String[] values = {"hangzhou", "shoes"};
+        try (Row row = new Row("bits=24 seed=0")) {
+            row.addCat("user_city", "hangzhou").addNum("price_log", 3.25f).addCross(fields, values)
+               .addIndex(12345, 0.5f);
+            assertEquals(4, row.size());
+            int[] idx = row.indices();
+            float[] val = row.values();
+            assertEquals(Features.hash("user_city", "hangzhou", 0, 24), idx[0]);
+            assertEquals(3.25f, val[1]);
+            assertEquals(Features.hashCross(fields, values, 0, 24), idx[2]);
+            assertEquals(1f, val[2]);
+            assertEquals(12345, idx[3]);
+            assertEquals(0.5f, val[3]);
+            // a cross is ordered
+            assertNotEquals(Features.hashCross(new String[] {"item_cat", "user_city"},
+                                               new String[] {"shoes", "hangzhou"}, 0, 24), idx[2]);
+            assertTrue(row.config().contains("bits=24"), row.config());
+
+            row.clear();
+            assertEquals(0, row.size());
+            assertEquals(0, row.indices().length);
+            assertEquals(0, row.values().length);
+        }
+    }
+
+    @Test
+    void dedupMergesEqualSlots() {
+        try (Row row = new Row("bits=16 dedup=true")) {
+            row.addCat("a", "x").addCat("a", "x").addNum("n", 2f);
+            assertEquals(2, row.size());
+            assertEquals(row.size(), row.indices().length);
+            float sum = 0;
+            for (float v : row.values()) sum += v;
+            assertEquals(4f, sum, 1e-6f);
+        }
+    }
+
+    @Test
+    void badInputThrows() {
+        GrowthException e = assertThrows(GrowthException.class, () -> Features.hash("a", "b", 0, 0));
+        assertEquals(Status.EINVAL, e.code());
+        e = assertThrows(GrowthException.class, () -> Features.hash("a", "b", 0, 33));
+        assertEquals(Status.EINVAL, e.code());
+        e = assertThrows(GrowthException.class,
+            () -> Features.hashCross(new String[] {"a"}, new String[] {"b"}, 0, 24));
+        assertEquals(Status.EINVAL, e.code());
+        e = assertThrows(GrowthException.class,
+            () -> Features.hashCross(new String[] {"a", "b"}, new String[] {"c"}, 0, 24));
+        assertEquals(Status.EINVAL, e.code());
+        assertThrows(NullPointerException.class, () -> Features.hash(null, "b", 0, 24));
+
+        e = assertThrows(GrowthException.class, () -> new Row("bits=24 no_such_key=1"));
+        assertEquals(Status.EINVAL, e.code());
+        assertTrue(e.getMessage().contains("no_such_key"), e.getMessage());
+        try (Row row = new Row("bits=8")) {
+            e = assertThrows(GrowthException.class, () -> row.addNum("x", Float.NaN));
+            assertEquals(Status.EINVAL, e.code());
+            e = assertThrows(GrowthException.class, () -> row.addIndex(256, 1f));
+            assertEquals(Status.EINVAL, e.code());
+            assertThrows(IllegalArgumentException.class, () -> row.addCat("a\0", "b"));
+            assertEquals(0, row.size(), "failed calls leave the row as it was");
+        }
+    }
+
+    @Test
+    void closeIsIdempotentAndAClosedRowThrows() {
+        Row row = new Row();
+        row.addCat("a", "b");
+        row.close();
+        assertTrue(row.isClosed());
+        assertDoesNotThrow(row::close);
+        assertThrows(IllegalStateException.class, row::size);
+        assertThrows(IllegalStateException.class, () -> row.addCat("a", "b"));
+    }
+}
