@@ -195,6 +195,27 @@ class FtrlTest {
         assertEquals(Status.EFORMAT, e.code());
     }
 
+    /** A valid envelope of another kind, written here by an independent implementation of the
+     *  format (little-endian header, hash64 checksums): loading it as FTRL is EFORMAT. */
+    @Test
+    void wrongKindFileIsEformat() throws IOException {
+        final long seed = 0x67726f7774682e31L;
+        byte[] payload = {0x0a, 0x00};
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(40 + payload.length)
+            .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        b.put(new byte[] {(byte) 0x89, 'G', 'R', 'W', 0x0d, 0x0a, 0x1a, 0x0a});
+        b.putInt(1).putInt(6).putLong(payload.length).putLong(Growth.hash64(payload, seed));
+        byte[] head = java.util.Arrays.copyOf(b.array(), 32);
+        b.putLong(Growth.hash64(head, seed));
+        b.put(payload);
+        Path p = dir.resolve("calibrator.model");
+        Files.write(p, b.array());
+        assertEquals("calibrator", Growth.modelKind(p.toString()));
+        GrowthException e = assertThrows(GrowthException.class, () -> Ftrl.load(p.toString()));
+        assertEquals(Status.EFORMAT, e.code());
+        assertTrue(e.getMessage().contains("calibrator"), e.getMessage());
+    }
+
     @Test
     void damagedModelFilesAreEformat() throws IOException {
         Path good = dir.resolve("good.model");
