@@ -13,5 +13,15 @@
 #include "growth/features.h"
 #include "growth/ctr.h"
 #include "growth/metrics.h"
+/* module headers (one line each, in this order): */
+/* calibration */
+/* bandit */
+/* budget */
+/* forest */
+/* recall */
+/* nets */
+/* bidding */
+/* audience */
+/* text */
 
 #endif /* GROWTH_GROWTH_H */

@@ -8,6 +8,16 @@ from .common import version, version_number, strerror, model_kind, hash64
 from .features import feature_hash, feature_hash_cross, numeric_hash, Row, hash_records
 from .ftrl import FTRL, esmm_predict, LABEL_MISSING
 from . import metrics
+# module imports (one line each):
+# calibration
+# bandit
+# budget
+# forest
+# recall
+# nets
+# bidding
+# audience
+# text
 
 __all__ = [
     "GrowthError", "InvalidArgument", "OutOfMemory", "IOFailure", "FormatError",

@@ -103,13 +103,22 @@ def _load():
 
 lib = _load()
 
-for _name, (_res, _args) in SIGNATURES.items():
-    try:
-        _fn = getattr(lib, _name)
-    except AttributeError:
-        raise ImportError(f"growth: {lib._name} lacks {_name}; library and bindings differ") from None
-    _fn.restype = _res
-    _fn.argtypes = _args
+
+
+def declare(table):
+    """Declares restype/argtypes for a module's table {name: (restype, [argtypes])}. Each
+    module of the package passes its own table at import; this file holds the core ones."""
+    for name, (res, args) in table.items():
+        try:
+            fn = getattr(lib, name)
+        except AttributeError:
+            raise ImportError(f"growth: {lib._name} lacks {name}; library and bindings differ") from None
+        fn.restype = res
+        fn.argtypes = args
+    SIGNATURES.update(table)
+
+
+declare(dict(SIGNATURES))
 
 _v = lib.growth_version_number()
 if _v // 10000 != BINDING_VERSION[0] or (_v // 100) % 100 < BINDING_VERSION[1]:
