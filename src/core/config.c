@@ -190,7 +190,13 @@ int gcfg_parse(const char *who, const gcfg_opt *opts, size_t nopts, const char *
                 goto done;
             }
         } else {
-            while (*p && !is_sep(*p)) p++;
+            while (*p && !is_sep(*p)) {
+                if (*p == '"' || *p == '\'') {
+                    rc = gerr(GROWTH_EINVAL, "%s: config key '%s': a quote inside an unquoted value", who, key);
+                    goto done;
+                }
+                p++;
+            }
             if (*p) *p++ = 0;
         }
         size_t k = 0;
@@ -252,9 +258,14 @@ int gcfg_format(const gcfg_opt *opts, size_t nopts, const void *in, char *buf, s
                 break;
             }
             case GCFG_STRING: {
-                bool plain = field[0] != 0;
-                for (const char *c = field; *c; c++) if (is_sep(*c) || *c == '"' || *c == '\'') plain = false;
-                snprintf(val, sizeof val, plain ? "%s" : "\"%s\"", field);
+                /* Quote when needed, with the quote character the value does not contain (the
+                 * parser never produces a value holding both kinds). */
+                bool plain = field[0] != 0, dq = false;
+                for (const char *c = field; *c; c++) {
+                    if (is_sep(*c) || *c == '"' || *c == '\'') plain = false;
+                    if (*c == '"') dq = true;
+                }
+                snprintf(val, sizeof val, plain ? "%s" : dq ? "'%s'" : "\"%s\"", field);
                 break;
             }
             }

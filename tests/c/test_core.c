@@ -84,6 +84,18 @@ TEST(test_config_defaults_and_values)
     CHECK_RC(gcfg_format(cfg_opts, NOPTS, &c, buf, 5, &need), GROWTH_EBUFS);
     CHECK(need == strlen("alpha=0.5 bits=7 flag=true mode=compact name=\"a b\"") + 1);
 
+    /* Quotes of the other kind survive a round trip. */
+    CHECK_OK(gcfg_parse("t", cfg_opts, NOPTS, "name='say \"hi\"'", &c, sizeof c));
+    CHECK(strcmp(c.name, "say \"hi\"") == 0);
+    CHECK_OK(gcfg_format(cfg_opts, NOPTS, &c, buf, sizeof buf, NULL));
+    cfg_t q;
+    CHECK_OK(gcfg_parse("t", cfg_opts, NOPTS, buf, &q, sizeof q));
+    CHECK(strcmp(q.name, c.name) == 0);
+    CHECK_OK(gcfg_parse("t", cfg_opts, NOPTS, "name=\"it's\"", &c, sizeof c));
+    CHECK_OK(gcfg_format(cfg_opts, NOPTS, &c, buf, sizeof buf, NULL));
+    CHECK_OK(gcfg_parse("t", cfg_opts, NOPTS, buf, &q, sizeof q));
+    CHECK(strcmp(q.name, "it's") == 0);
+
     /* The formatted string parses back to the same values (round trip, incl. a double). */
     cfg_t d;
     c.alpha = 0.1 + 0.2;
@@ -115,6 +127,8 @@ TEST(test_config_rejects_bad_input)
         {"=3", "not of the form key=value"},
         {"name='open", "unterminated quote"},
         {"bits=8 alpha=-3", "'alpha'"}, /* a later error leaves earlier keys unapplied */
+        {"name=a\"b", "quote inside an unquoted value"}, /* found by fuzz_config */
+        {"name=it's", "quote inside an unquoted value"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         CHECK_RC(gcfg_parse("t", cfg_opts, NOPTS, bad[i].cfg, &c, sizeof c), GROWTH_EINVAL);

@@ -1,0 +1,42 @@
+/* libFuzzer target: the model-file envelope reader on arbitrary bytes, and the same bytes
+ * wrapped as the payload of a valid envelope of each kind the library loads today. */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core.h"
+#include "growth/growth.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    uint32_t kind = 0;
+    const uint8_t *pl = NULL;
+    size_t plen = 0;
+    (void)genv_open("fuzz", data, size, GROWTH_KIND_UNKNOWN, &kind, &pl, &plen);
+
+    /* Raw bytes as a whole file. */
+    growth_ftrl *m = NULL;
+    if (growth_ftrl_deserialize(&m, data, size) == GROWTH_OK) growth_ftrl_free(m);
+
+    /* The same bytes as the payload of a valid FTRL state / weights envelope: this reaches the
+     * protobuf decoder and the loader's own checks. */
+    uint8_t *buf = malloc(GENV_HEADER_SIZE + size + 1);
+    if (!buf) return 0;
+    memcpy(buf + GENV_HEADER_SIZE, data, size);
+    static const uint32_t kinds[] = {GROWTH_KIND_FTRL, GROWTH_KIND_FTRL_WEIGHTS};
+    for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
+        genv_header(buf, kinds[k], buf + GENV_HEADER_SIZE, size);
+        m = NULL;
+        if (growth_ftrl_deserialize(&m, buf, GENV_HEADER_SIZE + size) == GROWTH_OK) {
+            float p[16];
+            uint32_t idx = 0;
+            if (growth_ftrl_predict(m, &idx, NULL, 1, p, 16) != GROWTH_OK) abort();
+            growth_ftrl_free(m);
+        }
+    }
+    free(buf);
+    return 0;
+}
