@@ -530,7 +530,9 @@ int ftrl_apply(growth_ftrl *m, const uint32_t *idx, const float *val, size_t nnz
         }
     }
 done:
-    atomic_fetch_add_explicit(&m->examples, 1, memory_order_relaxed);
+    /* One writer at a time (the caller holds m->lock): a plain increment, no locked add. */
+    atomic_store_explicit(&m->examples, atomic_load_explicit(&m->examples, memory_order_relaxed) + 1,
+                          memory_order_relaxed);
     return GROWTH_OK;
 }
 
