@@ -1,0 +1,239 @@
+/* The bad-input matrix: every public function of the modules below, called with NULL handles,
+ * NULL buffers, zero and huge sizes, NaN/Inf and out-of-range values. Each call must return
+ * the expected status with a message naming the function, and the handles must still work
+ * afterwards (checked by a prediction that equals the one made before the bad calls). */
+#include <stdint.h>
+
+#include "core.h"
+#include "growth/growth.h"
+#include "gtest.h"
+
+typedef struct {
+    const char *what;
+    int rc;
+    int expect;
+    const char *fn; /* substring of the message: usually the function name */
+} bad_case;
+
+static int n_cases;
+
+static void check_case(bad_case c, const char *file, int line)
+{
+    n_cases++;
+    if (c.rc != c.expect) {
+        fprintf(stderr, "  %s:%d: %s: returned %d (%s), expected %d; message: %s\n", file, line,
+                c.what, c.rc, growth_strerror(c.rc), c.expect, growth_last_error());
+        gt_failed_checks++;
+        return;
+    }
+    if (c.fn && strstr(growth_last_error(), c.fn) == NULL) {
+        fprintf(stderr, "  %s:%d: %s: message '%s' does not name '%s'\n", file, line, c.what,
+                growth_last_error(), c.fn);
+        gt_failed_checks++;
+    }
+}
+
+#define BAD(expr, expect, fn) check_case((bad_case){#expr, (expr), (expect), (fn)}, __FILE__, __LINE__)
+
+TEST(test_common_functions)
+{
+    int kind;
+    BAD(growth_model_kind(NULL, &kind, NULL), GROWTH_EINVAL, "growth_model_kind");
+    BAD(growth_model_kind("/x", NULL, NULL), GROWTH_EINVAL, "growth_model_kind");
+    BAD(growth_model_kind("", &kind, NULL), GROWTH_EIO, "growth_model_kind");
+    CHECK(growth_strerror(INT32_MIN) != NULL && growth_kind_name(-1) != NULL);
+    CHECK(growth_hash64(NULL, 0, 1) == growth_hash64("", 0, 1));
+}
+
+TEST(test_feature_functions)
+{
+    uint32_t s;
+    const char *f[2] = {"a", NULL}, *v[2] = {"x", "y"};
+    BAD(growth_feature_hash(NULL, "a", "b", 0, 8), GROWTH_EINVAL, "growth_feature_hash");
+    BAD(growth_feature_hash(&s, NULL, "b", 0, 8), GROWTH_EINVAL, "growth_feature_hash");
+    BAD(growth_feature_hash(&s, "a", NULL, 0, 8), GROWTH_EINVAL, "growth_feature_hash");
+    BAD(growth_feature_hash(&s, "a", "b", 0, 0), GROWTH_EINVAL, "bits");
+    BAD(growth_feature_hash(&s, "a", "b", 0, 4096), GROWTH_EINVAL, "bits");
+    BAD(growth_feature_hash_cross(&s, f, v, 2, 0, 8), GROWTH_EINVAL, "growth_feature_hash_cross");
+    BAD(growth_feature_hash_cross(&s, NULL, v, 2, 0, 8), GROWTH_EINVAL, "growth_feature_hash_cross");
+    BAD(growth_feature_hash_cross(&s, f, v, 0, 0, 8), GROWTH_EINVAL, "growth_feature_hash_cross");
+    BAD(growth_feature_hash_cross(&s, f, v, SIZE_MAX, 0, 8), GROWTH_EINVAL, "growth_feature_hash_cross");
+    BAD(growth_feature_hash_cross(NULL, f, v, 2, 0, 8), GROWTH_EINVAL, "growth_feature_hash_cross");
+
+    growth_row *r = NULL;
+    BAD(growth_row_create(NULL, ""), GROWTH_EINVAL, "growth_row_create");
+    BAD(growth_row_create(&r, "bits=40"), GROWTH_EINVAL, "'bits'");
+    BAD(growth_row_create(&r, "capacity=0"), GROWTH_EINVAL, "'capacity'");
+    CHECK(r == NULL);
+    CHECK_OK(growth_row_create(&r, "bits=8"));
+    growth_row_add_cat(r, "a", "b");
+    uint32_t first = growth_row_indices(r)[0];
+    BAD(growth_row_add_cat(NULL, "a", "b"), GROWTH_EINVAL, "growth_row_add_cat");
+    BAD(growth_row_add_cat(r, "a", NULL), GROWTH_EINVAL, "growth_row_add_cat");
+    BAD(growth_row_add_num(r, NULL, 1), GROWTH_EINVAL, "growth_row_add_num");
+    BAD(growth_row_add_num(r, "x", NAN), GROWTH_EINVAL, "growth_row_add_num");
+    BAD(growth_row_add_num(r, "x", -INFINITY), GROWTH_EINVAL, "growth_row_add_num");
+    BAD(growth_row_add_cross(r, f, v, 2), GROWTH_EINVAL, "growth_row_add_cross");
+    BAD(growth_row_add_cross(NULL, f, v, 2), GROWTH_EINVAL, "growth_row_add_cross");
+    BAD(growth_row_add_index(r, 256, 1), GROWTH_EINVAL, "growth_row_add_index");
+    BAD(growth_row_add_index(r, UINT32_MAX, 1), GROWTH_EINVAL, "growth_row_add_index");
+    BAD(growth_row_add_index(r, 3, NAN), GROWTH_EINVAL, "growth_row_add_index");
+    BAD(growth_row_add_index(NULL, 3, 1), GROWTH_EINVAL, "growth_row_add_index");
+    BAD(growth_row_config(NULL, NULL, 0, NULL), GROWTH_EINVAL, "growth_row_config");
+    char small[4];
+    BAD(growth_row_config(r, small, sizeof small, NULL), GROWTH_EBUFS, "buffer");
+    BAD(growth_row_config(r, NULL, 100, NULL), GROWTH_EBUFS, "buffer");
+    CHECK(growth_row_size(r) == 1 && growth_row_indices(r)[0] == first);
+    growth_row_clear(NULL);
+    growth_row_free(NULL);
+    CHECK(growth_row_values(NULL) == NULL);
+    growth_row_free(r);
+}
+
+TEST(test_ftrl_functions)
+{
+    growth_ftrl *m = NULL;
+    CHECK_OK(growth_ftrl_create(&m, "bits=10 heads=2"));
+    uint32_t idx[3] = {1, 2, 3};
+    float val[3] = {1, 1, 1}, y[2] = {1, 0}, p[2], before[2], w;
+    for (int i = 0; i < 20; i++) CHECK_OK(growth_ftrl_update(m, idx, val, 3, y, 1));
+    CHECK_OK(growth_ftrl_predict(m, idx, val, 3, before, 2));
+    uint64_t ip[3] = {0, 3, 3};
+    float labels[4] = {1, 0, 0, 1};
+
+    const char *bad_cfg[] = {"alpha=0", "alpha=nan", "beta=-1", "l1=-0.1", "l2=1e400", "bits=0",
+                             "bits=33", "heads=0", "heads=17", "bias=maybe", "precision=half",
+                             "seed=-1", "heads=2 head_names=a", "unknown=1", "alpha", "alpha=1 alpha=2"};
+    for (size_t i = 0; i < sizeof bad_cfg / sizeof bad_cfg[0]; i++) {
+        growth_ftrl *x = NULL;
+        BAD(growth_ftrl_create(&x, bad_cfg[i]), GROWTH_EINVAL, "ftrl");
+        CHECK(x == NULL);
+    }
+    BAD(growth_ftrl_create(NULL, ""), GROWTH_EINVAL, "growth_ftrl_create");
+    CHECK(growth_ftrl_heads(NULL) == GROWTH_EINVAL && growth_ftrl_bits(NULL) == GROWTH_EINVAL);
+    BAD(growth_ftrl_head_index(NULL, "a"), GROWTH_EINVAL, "growth_ftrl_head_index");
+    BAD(growth_ftrl_head_index(m, NULL), GROWTH_EINVAL, "growth_ftrl_head_index");
+    BAD(growth_ftrl_head_index(m, "nope"), GROWTH_ENOTFOUND, "growth_ftrl_head_index");
+    BAD(growth_ftrl_config(NULL, NULL, 0, NULL), GROWTH_EINVAL, "growth_ftrl_config");
+    BAD(growth_ftrl_config(m, NULL, 0, NULL), GROWTH_EBUFS, "buffer");
+
+    BAD(growth_ftrl_predict(NULL, idx, val, 3, p, 2), GROWTH_EINVAL, "growth_ftrl_predict");
+    BAD(growth_ftrl_predict(m, NULL, val, 3, p, 2), GROWTH_EINVAL, "growth_ftrl_predict");
+    BAD(growth_ftrl_predict(m, idx, val, 3, NULL, 2), GROWTH_EINVAL, "growth_ftrl_predict");
+    BAD(growth_ftrl_predict(m, idx, val, 3, p, 0), GROWTH_EBUFS, "growth_ftrl_predict");
+    BAD(growth_ftrl_margin(m, idx, val, 3, p, 1), GROWTH_EBUFS, "growth_ftrl_margin");
+    BAD(growth_ftrl_margin(NULL, idx, val, 3, p, 2), GROWTH_EINVAL, "growth_ftrl_margin");
+    idx[1] = 1024;
+    BAD(growth_ftrl_predict(m, idx, val, 3, p, 2), GROWTH_EINVAL, "growth_ftrl_predict");
+    BAD(growth_ftrl_update(m, idx, val, 3, y, 1), GROWTH_EINVAL, "growth_ftrl_update");
+    idx[1] = 2;
+    val[2] = NAN;
+    BAD(growth_ftrl_predict(m, idx, val, 3, p, 2), GROWTH_EINVAL, "growth_ftrl_predict");
+    BAD(growth_ftrl_predict_update(m, idx, val, 3, y, 1, p, 2), GROWTH_EINVAL, "growth_ftrl_update");
+    val[2] = 1;
+    float ybad[2] = {1, 0.5f};
+    BAD(growth_ftrl_update(m, idx, val, 3, ybad, 1), GROWTH_EINVAL, "label");
+    BAD(growth_ftrl_update(m, idx, val, 3, y, INFINITY), GROWTH_EINVAL, "weight");
+    BAD(growth_ftrl_update(m, idx, val, 3, NULL, 1), GROWTH_EINVAL, "growth_ftrl_update");
+    BAD(growth_ftrl_predict_update(m, idx, val, 3, y, 1, p, 1), GROWTH_EBUFS, "growth_ftrl_update");
+
+    BAD(growth_ftrl_predict_batch(NULL, ip, idx, val, 2, p, 4), GROWTH_EINVAL, "growth_ftrl_predict_batch");
+    BAD(growth_ftrl_predict_batch(m, NULL, idx, val, 2, p, 4), GROWTH_EINVAL, "growth_ftrl_predict_batch");
+    BAD(growth_ftrl_predict_batch(m, ip, idx, val, 2, p, 3), GROWTH_EBUFS, "growth_ftrl_predict_batch");
+    BAD(growth_ftrl_predict_batch(m, ip, idx, val, SIZE_MAX, p, 4), GROWTH_EINVAL, "growth_ftrl_predict_batch");
+    BAD(growth_ftrl_update_batch(m, ip, idx, val, SIZE_MAX, labels, NULL, NULL, 0), GROWTH_EINVAL, "growth_ftrl_update_batch");
+    BAD(growth_ftrl_update_batch(m, ip, idx, val, 2, NULL, NULL, NULL, 0), GROWTH_EINVAL, "growth_ftrl_update_batch");
+    BAD(growth_ftrl_update_batch(m, ip, NULL, val, 2, labels, NULL, NULL, 0), GROWTH_EINVAL, "growth_ftrl_update_batch");
+    uint64_t ip_bad[3] = {0, 3, 1};
+    BAD(growth_ftrl_update_batch(m, ip_bad, idx, val, 2, labels, NULL, NULL, 0), GROWTH_EINVAL, "indptr");
+
+    BAD(growth_ftrl_stats(NULL, NULL, NULL), GROWTH_EINVAL, "growth_ftrl_stats");
+    BAD(growth_ftrl_weight(NULL, 0, 0, &w), GROWTH_EINVAL, "growth_ftrl_weight");
+    BAD(growth_ftrl_weight(m, 0, 0, NULL), GROWTH_EINVAL, "growth_ftrl_weight");
+    BAD(growth_ftrl_weight(m, 5, 0, &w), GROWTH_EINVAL, "growth_ftrl_weight");
+    BAD(growth_ftrl_weight(m, 0, 4096, &w), GROWTH_EINVAL, "growth_ftrl_weight");
+
+    char path[512];
+    gt_path(path, sizeof path, "bad_input.model");
+    BAD(growth_ftrl_save(NULL, path), GROWTH_EINVAL, "growth_ftrl_save");
+    BAD(growth_ftrl_save(m, NULL), GROWTH_EINVAL, "growth_ftrl_save");
+    BAD(growth_ftrl_save(m, ""), GROWTH_EINVAL, "growth_ftrl_save");
+    BAD(growth_ftrl_save(m, "/nonexistent-dir/x.model"), GROWTH_EIO, "growth_ftrl_save");
+    BAD(growth_ftrl_export_weights(NULL, path), GROWTH_EINVAL, "growth_ftrl_export_weights");
+    BAD(growth_ftrl_export_weights(m, "/nonexistent-dir/x.model"), GROWTH_EIO, "growth_ftrl_export_weights");
+    growth_ftrl *x = NULL;
+    BAD(growth_ftrl_load(NULL, path), GROWTH_EINVAL, "growth_ftrl_load");
+    BAD(growth_ftrl_load(&x, "/nonexistent-dir/x.model"), GROWTH_EIO, "growth_ftrl_load");
+    BAD(growth_ftrl_load(&x, gt_tmpdir()), GROWTH_EIO, "growth_ftrl_load");
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    BAD(growth_ftrl_serialize(NULL, &buf, &len), GROWTH_EINVAL, "growth_ftrl_serialize");
+    BAD(growth_ftrl_serialize(m, NULL, &len), GROWTH_EINVAL, "growth_ftrl_serialize");
+    BAD(growth_ftrl_serialize(m, &buf, NULL), GROWTH_EINVAL, "growth_ftrl_serialize");
+    BAD(growth_ftrl_deserialize(NULL, (const uint8_t *)"x", 1), GROWTH_EINVAL, "growth_ftrl_deserialize");
+    BAD(growth_ftrl_deserialize(&x, NULL, 10), GROWTH_EINVAL, "growth_ftrl_deserialize");
+    BAD(growth_ftrl_deserialize(&x, (const uint8_t *)"", 0), GROWTH_EFORMAT, "growth_ftrl_deserialize");
+    CHECK(x == NULL);
+    growth_buffer_free(NULL);
+    growth_ftrl_free(NULL);
+
+    float out3[3];
+    BAD(growth_esmm_predict(m, 0, NULL, 1, idx, val, 3, out3), GROWTH_EINVAL, "growth_esmm_predict");
+    BAD(growth_esmm_predict(m, -1, m, 1, idx, val, 3, out3), GROWTH_EINVAL, "growth_esmm_predict");
+    BAD(growth_esmm_predict(m, 0, m, 1, idx, val, 3, NULL), GROWTH_EINVAL, "growth_esmm_predict");
+    BAD(growth_esmm_update(NULL, 0, 1, idx, val, 3, 1, 0, 1), GROWTH_EINVAL, "growth_esmm_update");
+    BAD(growth_esmm_update(m, 0, 1, idx, val, 3, 1, NAN, 1), GROWTH_EINVAL, "growth_esmm_update");
+    BAD(growth_esmm_update(m, 0, 1, idx, val, 3, 1, 0, -1), GROWTH_EINVAL, "growth_esmm_update");
+
+    /* The model is unchanged and still works. */
+    CHECK_OK(growth_ftrl_predict(m, idx, val, 3, p, 2));
+    CHECK(p[0] == before[0] && p[1] == before[1]);
+    CHECK_OK(growth_ftrl_update(m, idx, val, 3, y, 1));
+    growth_ftrl_free(m);
+}
+
+TEST(test_metric_functions)
+{
+    float s[4] = {0.1f, 0.4f, 0.35f, 0.8f}, y[4] = {0, 0, 1, 1}, wts[4] = {1, 1, 1, 1};
+    int64_t g[4] = {1, 1, 2, 2};
+    double out;
+    size_t used;
+    BAD(growth_auc(NULL, y, NULL, 4, &out), GROWTH_EINVAL, "growth_auc");
+    BAD(growth_auc(s, NULL, NULL, 4, &out), GROWTH_EINVAL, "growth_auc");
+    BAD(growth_auc(s, y, NULL, 4, NULL), GROWTH_EINVAL, "growth_auc");
+    BAD(growth_auc(s, y, NULL, 0, &out), GROWTH_EINVAL, "growth_auc");
+    BAD(growth_gauc(s, y, NULL, NULL, 4, &out, &used), GROWTH_EINVAL, "growth_gauc");
+    BAD(growth_gauc(s, y, NULL, g, 4, &out, &used), GROWTH_EINVAL, "growth_gauc"); /* no mixed group */
+    BAD(growth_logloss(s, y, NULL, 0, &out), GROWTH_EINVAL, "growth_logloss");
+    BAD(growth_normalized_entropy(s, y, NULL, 4, NULL), GROWTH_EINVAL, "growth_normalized_entropy");
+    BAD(growth_calibration_ratio(NULL, y, NULL, 4, &out), GROWTH_EINVAL, "growth_calibration_ratio");
+    s[2] = NAN;
+    BAD(growth_auc(s, y, NULL, 4, &out), GROWTH_EINVAL, "growth_auc");
+    BAD(growth_logloss(s, y, NULL, 4, &out), GROWTH_EINVAL, "growth_logloss");
+    s[2] = INFINITY;
+    BAD(growth_auc(s, y, NULL, 4, &out), GROWTH_EINVAL, "growth_auc");
+    s[2] = 1.5f;
+    BAD(growth_logloss(s, y, NULL, 4, &out), GROWTH_EINVAL, "growth_logloss");
+    s[2] = 0.35f;
+    y[1] = 2;
+    BAD(growth_auc(s, y, NULL, 4, &out), GROWTH_EINVAL, "growth_auc");
+    BAD(growth_calibration_ratio(s, y, NULL, 4, &out), GROWTH_EINVAL, "growth_calibration_ratio");
+    y[1] = 0;
+    wts[0] = -1;
+    BAD(growth_auc(s, y, wts, 4, &out), GROWTH_EINVAL, "growth_auc");
+    BAD(growth_logloss(s, y, wts, 4, &out), GROWTH_EINVAL, "growth_logloss");
+    wts[0] = NAN;
+    BAD(growth_normalized_entropy(s, y, wts, 4, &out), GROWTH_EINVAL, "growth_normalized_entropy");
+    CHECK_OK(growth_auc(s, y, NULL, 4, &out));
+    CHECK_NEAR(out, 0.75, 1e-12);
+}
+
+int main(void)
+{
+    RUN(test_common_functions);
+    RUN(test_feature_functions);
+    RUN(test_ftrl_functions);
+    RUN(test_metric_functions);
+    printf("bad-input matrix: %d cases\n", n_cases);
+    return GT_SUMMARY();
+}
