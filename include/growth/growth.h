@@ -14,7 +14,7 @@
 #include "growth/ctr.h"
 #include "growth/metrics.h"
 /* module headers (one line each, in this order): */
-#include "growth/calibration.h"
+/* calibration */
 /* bandit */
 /* budget */
 /* forest */
