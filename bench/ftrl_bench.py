@@ -124,8 +124,8 @@ def run(quick=False, report=None):
     mc = growth.FTRL(**cfg, precision="compact")
     pvc = mc.predict_update((indptr, idx), y)
     ll_c = logloss(y[cut:], pvc[cut:])
-    print(f"  memory: float 4 bytes/statistic (z, sqrt n, w: 12 per slot), compact 2 bytes/statistic (6 per slot): "
-          f"2^26 slots = {(1 << 26) * 6 / 2**20:.0f} MiB compact vs {(1 << 26) * 12 / 2**20:.0f} MiB float; "
+    print(f"  memory: float 16 bytes/slot (z, sqrt n, w + pad), compact 2 bytes/statistic (6 per slot): "
+          f"2^26 slots = {(1 << 26) * 6 / 2**20:.0f} MiB compact vs {(1 << 26) * 16 / 2**20:.0f} MiB float; "
           f"compact progressive logloss {ll_c:.4f} vs float {ll_pv_tail:.4f} "
           f"({(ll_c / ll_pv_tail - 1) * 100:+.2f}%)")
     if report is not None:

@@ -22,7 +22,7 @@
  * | heads      | 1       | number of heads, 1..16 |
  * | head_names | ""      | optional names joined by '|' ("visit|click|cart|purchase") |
  * | bias       | true    | an unhashed intercept per head |
- * | precision  | float   | `float` (z, sqrt(n) and the weight: 12 bytes per slot and head) or `compact` (bfloat16, z and sqrt(n) with stochastic rounding: 6 bytes per slot and head, 2 bytes per statistic) |
+ * | precision  | float   | `float` (z, sqrt(n) and the weight in one 16-byte record per slot and head) or `compact` (bfloat16, z and sqrt(n) with stochastic rounding: 6 bytes per slot and head, 2 bytes per statistic) |
  * | seed       | 0       | seed of the stochastic rounding in compact mode |
  *
  * Rows are sparse: `idx[k]` < 2^bits with value `val[k]` (finite; `val` may be NULL for all

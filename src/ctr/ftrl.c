@@ -8,14 +8,14 @@
  *     s' = sqrt(s^2 + g^2);  z += g - (s' - s) / alpha * w;  s = s'.
  * Storing sqrt(n) instead of n saves a square root per feature on every prediction.
  *
- * Beside the statistics, a weight array holds w for every slot and head, rewritten by every
- * update: predictions read only it (4 bytes a slot instead of 8, no division), which doubles
- * prediction throughput on tables larger than the caches. Float mode: 12 bytes per slot and
- * head (z, sqrt n, w).
+ * Each (slot, head) record also holds w, rewritten by every update, so predictions read one
+ * value and divide nothing, and the record is one cache line for both the prediction and the
+ * update (hashed slots have no spatial locality: lines touched is what costs). Float mode:
+ * [z, sqrt n, w, pad], 16 bytes per slot and head.
  *
  * precision=compact keeps z and s as bfloat16 with stochastic rounding (McMahan et al. 2013,
  * section 4.5: randomized rounding keeps the encoding unbiased) and w as bfloat16 rounded to
- * nearest: 2 bytes per statistic, 6 bytes per slot and head.
+ * nearest: [z, sqrt n, w], 2 bytes per statistic, 6 bytes per slot and head.
  *
  * Tables are huge-page backed (gtable_alloc): with 2^24 slots and more, a TLB miss per
  * feature otherwise costs as much as the cache miss.
@@ -74,8 +74,13 @@ static inline uint16_t f_to_bf16_nearest(float f)
     return (uint16_t)(t >> 16);
 }
 
-static inline void load_stat(const growth_ftrl *m, size_t pos, float *z, float *s)
+/* Record of (slot, head) wpos: float mode [z, sqrt n, w, pad] (16 bytes), compact mode
+ * [z, sqrt n, w] as bfloat16 (6 bytes). */
+#define FTRL_STRIDE(m) ((m)->tf ? (size_t)4 : (size_t)3)
+
+static inline void load_stat(const growth_ftrl *m, size_t wpos, float *z, float *s)
 {
+    size_t pos = wpos * FTRL_STRIDE(m);
     if (m->tf) {
         *z = atomic_load_explicit(&m->tf[pos], memory_order_relaxed);
         *s = atomic_load_explicit(&m->tf[pos + 1], memory_order_relaxed);
@@ -97,8 +102,8 @@ static inline float weight_of(const growth_ftrl *m, float z, float s)
 
 static inline float load_w(const growth_ftrl *m, size_t wpos)
 {
-    if (m->wf) return atomic_load_explicit(&m->wf[wpos], memory_order_relaxed);
-    return bf16_to_f(atomic_load_explicit(&m->wc[wpos], memory_order_relaxed));
+    if (m->tf) return atomic_load_explicit(&m->tf[wpos * 4 + 2], memory_order_relaxed);
+    return bf16_to_f(atomic_load_explicit(&m->tc[wpos * 3 + 2], memory_order_relaxed));
 }
 
 /* Stores a slot's statistics and the weight they give. `rbits` drives stochastic rounding in
@@ -106,18 +111,18 @@ static inline float load_w(const growth_ftrl *m, size_t wpos)
  * computed from the statistics as stored, so it always equals weight_of(load_stat(...)). */
 static inline __attribute__((always_inline)) void put_stat(growth_ftrl *m, size_t wpos, float z, float s, uint64_t rbits, bool nearest)
 {
-    size_t pos = wpos * 2;
+    size_t pos = wpos * FTRL_STRIDE(m);
     if (m->tf) {
         atomic_store_explicit(&m->tf[pos], z, memory_order_relaxed);
         atomic_store_explicit(&m->tf[pos + 1], s, memory_order_relaxed);
-        atomic_store_explicit(&m->wf[wpos], weight_of(m, z, s), memory_order_relaxed);
+        atomic_store_explicit(&m->tf[pos + 2], weight_of(m, z, s), memory_order_relaxed);
     } else {
         uint16_t bz = nearest ? f_to_bf16_nearest(z) : f_to_bf16_sr(z, (uint32_t)rbits);
         uint16_t bs = nearest ? f_to_bf16_nearest(s) : f_to_bf16_sr(s, (uint32_t)(rbits >> 16));
         atomic_store_explicit(&m->tc[pos], bz, memory_order_relaxed);
         atomic_store_explicit(&m->tc[pos + 1], bs, memory_order_relaxed);
         float w = weight_of(m, bf16_to_f(bz), bf16_to_f(bs));
-        atomic_store_explicit(&m->wc[wpos], f_to_bf16_nearest(w), memory_order_relaxed);
+        atomic_store_explicit(&m->tc[pos + 2], f_to_bf16_nearest(w), memory_order_relaxed);
     }
 }
 
@@ -180,21 +185,16 @@ static int ftrl_new(growth_ftrl **out, const ftrl_cfg *cfg, const char *who)
     m->nslots = UINT64_C(1) << cfg->bits;
     m->inv_alpha = (float)(1.0 / cfg->alpha);
     memcpy(m->names, names, sizeof names);
-    uint64_t count = m->nslots * (uint64_t)m->H * 2;
+    uint64_t count = m->nslots * (uint64_t)m->H * (cfg->precision == FTRL_FLOAT ? 4 : 3);
     m->table_bytes = (size_t)count * (cfg->precision == FTRL_FLOAT ? sizeof(float) : sizeof(uint16_t));
-    m->w_bytes = m->table_bytes / 2;
     if (cfg->precision == FTRL_FLOAT) {
         m->tf = gtable_alloc(m->table_bytes);
-        m->wf = gtable_alloc(m->w_bytes);
     } else {
         m->tc = gtable_alloc(m->table_bytes);
-        m->wc = gtable_alloc(m->w_bytes);
     }
-    if ((!m->tf && !m->tc) || (!m->wf && !m->wc)) {
+    if (!m->tf && !m->tc) {
         gtable_free((void *)m->tf, m->table_bytes);
         gtable_free((void *)m->tc, m->table_bytes);
-        gtable_free((void *)m->wf, m->w_bytes);
-        gtable_free((void *)m->wc, m->w_bytes);
         free(m);
         return gerr(GROWTH_ENOMEM, "%s: cannot allocate the table of 2^%lld slots x %d heads (%.1f MiB)",
                     who, (long long)cfg->bits, (int)cfg->heads,
@@ -228,8 +228,6 @@ GROWTH_API void growth_ftrl_free(growth_ftrl *m)
     pthread_mutex_destroy(&m->lock);
     gtable_free((void *)m->tf, m->table_bytes);
     gtable_free((void *)m->tc, m->table_bytes);
-    gtable_free((void *)m->wf, m->w_bytes);
-    gtable_free((void *)m->wc, m->w_bytes);
     free(m->scratch);
     free(m);
 }
@@ -311,12 +309,12 @@ static int check_csr(const growth_ftrl *m, const char *who, const uint64_t *indp
 #define ftrl_prefetch_w(m, idx, b, e)                                                         \
     do {                                                                                      \
         const size_t H_ = (size_t)(m)->H;                                                     \
-        if ((m)->wf)                                                                          \
+        if ((m)->tf)                                                                          \
             for (size_t k_ = (b); k_ < (e); k_++)                                             \
-                __builtin_prefetch((const void *)&(m)->wf[(size_t)(idx)[k_] * H_], 0);        \
+                __builtin_prefetch((const void *)&(m)->tf[(size_t)(idx)[k_] * H_ * 4], 0);    \
         else                                                                                  \
             for (size_t k_ = (b); k_ < (e); k_++)                                             \
-                __builtin_prefetch((const void *)&(m)->wc[(size_t)(idx)[k_] * H_], 0);        \
+                __builtin_prefetch((const void *)&(m)->tc[(size_t)(idx)[k_] * H_ * 3], 0);    \
     } while (0)
 
 #define ftrl_prefetch_all(m, idx, b, e)                                                       \
@@ -325,11 +323,9 @@ static int check_csr(const growth_ftrl *m, const char *who, const uint64_t *indp
         for (size_t k_ = (b); k_ < (e); k_++) {                                               \
             size_t w_ = (size_t)(idx)[k_] * H_;                                               \
             if ((m)->tf) {                                                                    \
-                __builtin_prefetch((const void *)&(m)->tf[w_ * 2], 1);                        \
-                __builtin_prefetch((const void *)&(m)->wf[w_], 1);                            \
+                __builtin_prefetch((const void *)&(m)->tf[w_ * 4], 1);                        \
             } else {                                                                          \
-                __builtin_prefetch((const void *)&(m)->tc[w_ * 2], 1);                        \
-                __builtin_prefetch((const void *)&(m)->wc[w_], 1);                            \
+                __builtin_prefetch((const void *)&(m)->tc[w_ * 3], 1);                        \
             }                                                                                 \
         }                                                                                     \
     } while (0)
@@ -346,12 +342,12 @@ void ftrl_margins(const growth_ftrl *m, const uint32_t *idx, const float *val, s
         /* The hot path: a gather over the weight array, four independent accumulators. */
         float a0 = margin[0], a1 = 0, a2 = 0, a3 = 0;
         size_t k = 0;
-        if (m->wf && !val) {
+        if (m->tf && !val) {
             for (; k + 4 <= nnz; k += 4) {
-                a0 += atomic_load_explicit(&m->wf[idx[k]], memory_order_relaxed);
-                a1 += atomic_load_explicit(&m->wf[idx[k + 1]], memory_order_relaxed);
-                a2 += atomic_load_explicit(&m->wf[idx[k + 2]], memory_order_relaxed);
-                a3 += atomic_load_explicit(&m->wf[idx[k + 3]], memory_order_relaxed);
+                a0 += atomic_load_explicit(&m->tf[(size_t)idx[k] * 4 + 2], memory_order_relaxed);
+                a1 += atomic_load_explicit(&m->tf[(size_t)idx[k + 1] * 4 + 2], memory_order_relaxed);
+                a2 += atomic_load_explicit(&m->tf[(size_t)idx[k + 2] * 4 + 2], memory_order_relaxed);
+                a3 += atomic_load_explicit(&m->tf[(size_t)idx[k + 3] * 4 + 2], memory_order_relaxed);
             }
         } else {
             for (; k + 4 <= nnz; k += 4) {
@@ -505,13 +501,13 @@ int ftrl_apply(growth_ftrl *m, const uint32_t *idx, const float *val, size_t nnz
         if (isnan(g0) || g0 == 0.0f) goto done;
         for (size_t k = 0; k < nnz; k++) {
             float g = val ? g0 * val[k] : g0;
-            size_t pos = (size_t)idx[k] * 2;
+            size_t pos = (size_t)idx[k] * 4;
             float z = atomic_load_explicit(&m->tf[pos], memory_order_relaxed);
             float sn = atomic_load_explicit(&m->tf[pos + 1], memory_order_relaxed);
             ftrl_step(m, &z, &sn, wc[k], g);
             atomic_store_explicit(&m->tf[pos], z, memory_order_relaxed);
             atomic_store_explicit(&m->tf[pos + 1], sn, memory_order_relaxed);
-            atomic_store_explicit(&m->wf[idx[k]], weight_of(m, z, sn), memory_order_relaxed);
+            atomic_store_explicit(&m->tf[pos + 2], weight_of(m, z, sn), memory_order_relaxed);
         }
         goto done;
     }
@@ -523,7 +519,7 @@ int ftrl_apply(growth_ftrl *m, const uint32_t *idx, const float *val, size_t nnz
             if (isnan(grad[h]) || grad[h] == 0.0f) continue;
             float z, sn;
             size_t wpos = base + (size_t)h;
-            load_stat(m, wpos * 2, &z, &sn);
+            load_stat(m, wpos, &z, &sn);
             ftrl_step(m, &z, &sn, wc[k * (size_t)H + (size_t)h], grad[h] * x);
             if (m->tc) rbits = grng_next(&m->rng);
             put_stat(m, wpos, z, sn, rbits, false);
@@ -635,7 +631,7 @@ static bool slot_used(const growth_ftrl *m, uint64_t slot, bool weights_only)
             if (load_w(m, base + (size_t)h) != 0.0f) return true;
         } else {
             float z, s;
-            load_stat(m, (base + (size_t)h) * 2, &z, &s);
+            load_stat(m, base + (size_t)h, &z, &s);
             if (z != 0.0f || s != 0.0f) return true;
         }
     }
@@ -718,7 +714,7 @@ static int ftrl_pack(const growth_ftrl *m, bool weights_only, uint8_t **out, siz
                 a[j * H + h] = load_w(m, wpos);
             } else {
                 float z, sn;
-                load_stat(m, wpos * 2, &z, &sn);
+                load_stat(m, wpos, &z, &sn);
                 a[j * H + h] = z;
                 b[j * H + h] = sn;
             }

@@ -26,15 +26,11 @@ struct growth_ftrl {
     ftrl_cfg cfg;
     int H;
     uint64_t nslots;             /* 2^bits */
-    /* Statistics, slot-major: slot s, head h -> [(s * H + h) * 2 + 0] = z, [+1] = sqrt(n). */
-    _Atomic float *tf;           /* precision=float */
-    _Atomic uint16_t *tc;        /* precision=compact: bfloat16 bit patterns */
+    /* Records, slot-major: slot s, head h -> record (s * H + h) of z, sqrt(n) and the weight w
+     * (always equal to the weight z and sqrt(n) give: every write keeps it so). */
+    _Atomic float *tf;           /* precision=float: 4 floats a record (the 4th is padding) */
+    _Atomic uint16_t *tc;        /* precision=compact: 3 bfloat16 a record */
     size_t table_bytes;
-    /* Weights [s * H + h], always equal to the weight the statistics give (kept by every
-     * write). Predictions read only this array: half the bytes of the statistics, no division. */
-    _Atomic float *wf;
-    _Atomic uint16_t *wc;
-    size_t w_bytes;
     _Atomic float bias_z[FTRL_MAX_HEADS], bias_s[FTRL_MAX_HEADS], bias_w[FTRL_MAX_HEADS];
     char names[FTRL_MAX_HEADS][FTRL_NAME_MAX];
     _Atomic uint64_t examples;
