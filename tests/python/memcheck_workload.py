@@ -1,0 +1,77 @@
+"""A workload for valgrind memcheck (scripts/valgrind-python): every binding module's main
+paths and error paths, without scipy/sklearn (their compiled extensions do not run under
+valgrind). Each module adds a function below; all of them run in order."""
+import os
+import sys
+import tempfile
+
+import numpy as np
+
+import growth
+
+
+def features():
+    with growth.Row(bits=16, seed=3, dedup=True) as r:
+        r.add_cat("a", "b").add_num("x", 2.0).add_cross(["a", "c"], ["b", "d"]).add_index(5, 1.0)
+        assert len(r) == 4 and r.indices().size == 4
+        try:
+            r.add_num("x", float("nan"))
+        except growth.InvalidArgument:
+            pass
+    growth.hash_records([{"a": "1", "p": 2.0}] * 10, bits=12, numeric=["p"])
+
+
+def ftrl(tmp):
+    rng = np.random.default_rng(0)
+    n = 3000
+    idx = rng.integers(0, 1 << 14, size=n * 10).astype(np.uint32)
+    ip = np.arange(0, n * 10 + 1, 10, dtype=np.uint64)
+    y = (rng.random((n, 2)) < 0.3).astype(np.float32)
+    y[::4, 1] = np.nan
+    for precision in ("float", "compact"):
+        m = growth.FTRL(bits=14, heads=["a", "b"], precision=precision)
+        pv = m.predict_update((ip, idx), y)
+        p = m.predict_proba((ip, idx))
+        assert pv.shape == p.shape == (n, 2)
+        m.save(os.path.join(tmp, "m"))
+        m.export_weights(os.path.join(tmp, "w"))
+        m2 = growth.FTRL.load(os.path.join(tmp, "m"))
+        m3 = growth.FTRL.from_bytes(m.to_bytes())
+        assert np.array_equal(m2.predict_proba((ip, idx)), m3.predict_proba((ip, idx)))
+        growth.FTRL.load(os.path.join(tmp, "w")).close()
+        for bad in (lambda: m.partial_fit((ip, idx), y * 2),
+                    lambda: growth.FTRL.from_bytes(m.to_bytes()[:-5]),
+                    lambda: growth.FTRL(bits=99)):
+            try:
+                bad()
+            except growth.GrowthError:
+                pass
+        m.esmm_fit((ip[:101], idx), y[:100, 0], np.zeros(100, np.float32))
+        growth.esmm_predict(m, m, (ip[:11], idx))
+        m.close()
+        m2.close()
+
+
+def metrics():
+    rng = np.random.default_rng(1)
+    y = (rng.random(5000) < 0.2).astype(np.float32)
+    s = rng.random(5000).astype(np.float32)
+    g = rng.integers(0, 50, 5000)
+    growth.metrics.auc(y, s)
+    growth.metrics.gauc(y, s, g)
+    growth.metrics.log_loss(y, s)
+    growth.metrics.normalized_entropy(y, s)
+    growth.metrics.calibration_ratio(y, s, sample_weight=np.ones(5000))
+    try:
+        growth.metrics.auc(y[:10] * 0, s[:10])
+    except growth.InvalidArgument:
+        pass
+
+
+if __name__ == "__main__":
+    with tempfile.TemporaryDirectory() as tmp:
+        features()
+        ftrl(tmp)
+        metrics()
+    print("memcheck workload done")
+    sys.exit(0)
