@@ -14,7 +14,7 @@
 #include "growth/ctr.h"
 #include "growth/metrics.h"
 /* module headers (one line each, in this order): */
-/* calibration */
+#include "growth/calibration.h"
 /* bandit */
 /* budget */
 /* forest */

@@ -1,7 +1,7 @@
 /**
  * @file metrics.h
  * @brief The metrics growth teams judge models by: AUC, GAUC, logloss, normalised entropy,
- *        calibration ratio.
+ *        calibration ratio (PCOC), ECE / MCE, Field-ECE / Field-RCE, reliability tables.
  *
  * @defgroup metrics Metrics
  * @{
@@ -70,6 +70,68 @@ GROWTH_API int growth_normalized_entropy(const float *probs, const float *labels
  */
 GROWTH_API int growth_calibration_ratio(const float *probs, const float *labels,
                                         const float *weights, size_t n, double *out_ratio);
+
+/** @name Binning of probabilities for growth_ece(), growth_mce() and growth_reliability() */
+/** @{ */
+#define GROWTH_BINS_UNIFORM 0  /**< `bins` bins of equal width over [0, 1]; bin = min(bins - 1, floor(p bins)) */
+#define GROWTH_BINS_QUANTILE 1 /**< equal mass: a run of tied probabilities starts bin floor(weight before it x bins / total weight); ties never split, so fewer bins may result */
+/** @} */
+
+/**
+ * @brief Expected calibration error: sum over bins of (bin weight / total weight) x
+ *        abs(mean probability - positive rate) = sum_b abs(sum w p - sum w y) / sum w.
+ * @param bins number of bins, 1..2^20; @param binning ::GROWTH_BINS_UNIFORM or
+ *        ::GROWTH_BINS_QUANTILE.
+ * @since 1.0
+ */
+GROWTH_API int growth_ece(const float *probs, const float *labels, const float *weights,
+                          size_t n, int bins, int binning, double *out_ece);
+
+/**
+ * @brief Maximum calibration error: the largest abs(mean probability - positive rate) over
+ *        the bins with positive weight (bins as in growth_ece()).
+ * @since 1.0
+ */
+GROWTH_API int growth_mce(const float *probs, const float *labels, const float *weights,
+                          size_t n, int bins, int binning, double *out_mce);
+
+/**
+ * @brief Reliability-diagram table: per bin the (weighted) mean probability, the positive rate
+ *        and the total weight (the count when unweighted).
+ *
+ * With ::GROWTH_BINS_UNIFORM every one of the `bins` bins is reported in order, empty ones
+ * with weight 0 and NaN mean and rate; with ::GROWTH_BINS_QUANTILE the non-empty bins are.
+ * @param[out] mean_prob, pos_rate, weight `cap` >= bins doubles each (::GROWTH_EBUFS else).
+ * @param[out] out_bins number of rows written.
+ * @since 1.0
+ */
+GROWTH_API int growth_reliability(const float *probs, const float *labels, const float *weights,
+                                  size_t n, int bins, int binning, double *mean_prob,
+                                  double *pos_rate, double *weight, size_t cap,
+                                  size_t *out_bins);
+
+/**
+ * @brief Field-level expected calibration error (Pan et al., "Field-aware Calibration", WWW
+ *        2020): (1 / sum w) x sum over field values z of abs(sum_{i in z} w (y - p)).
+ * @param fields field value per example (any order).
+ * @since 1.0
+ */
+GROWTH_API int growth_field_ece(const float *probs, const float *labels, const float *weights,
+                                const int64_t *fields, size_t n, double *out_ece);
+
+/**
+ * @brief Field-level relative calibration error (Pan et al., WWW 2020):
+ *        sum over field values z of W_z abs(sum_{i in z} w (y - p)) / sum_{i in z} w y,
+ *        divided by sum_z W_z (W_z = the value's total weight).
+ *
+ * Values without positive labels (relative error undefined) are left out of both sums.
+ * @param[out] out_fields_used number of field values that entered (may be NULL).
+ * @return ::GROWTH_EINVAL also when no field value has a positive label.
+ * @since 1.0
+ */
+GROWTH_API int growth_field_rce(const float *probs, const float *labels, const float *weights,
+                                const int64_t *fields, size_t n, double *out_rce,
+                                size_t *out_fields_used);
 
 /** @} */
 

@@ -389,3 +389,245 @@ GROWTH_API int growth_calibration_ratio(const float *probs, const float *labels,
     *out_ratio = sp / t.wpos;
     return GROWTH_OK;
 }
+
+/* ---- calibration metrics: ECE, MCE, reliability table, Field-ECE, Field-RCE -------------- */
+
+#define MAX_BINS (1 << 20)
+
+/* Inverse of score_key() (the probability an item was made from). */
+static inline double item_prob(uint64_t item)
+{
+    const uint32_t k = (uint32_t)(item >> 32);
+    const uint32_t b = (k & 0x80000000u) ? (k & 0x7fffffffu) : ~k;
+    float s;
+    memcpy(&s, &b, sizeof s);
+    return s;
+}
+
+static inline double item_weight(uint64_t item)
+{
+    const uint32_t wbits = (uint32_t)item & 0x7fffffffu;
+    float w;
+    memcpy(&w, &wbits, sizeof w);
+    return w;
+}
+
+/* Per-bin sums of w, w p and w y. *out_nb gets the number of bins filled (all `bins` for
+ * uniform binning, the non-empty ones for quantile binning). The three arrays are calloc'ed
+ * (free them) with `bins` entries each. */
+static int bin_sums(const char *fn, const float *probs, const float *labels, const float *weights,
+                    size_t n, int bins, int binning, const void *out, double **sw, double **swp,
+                    double **swy, size_t *out_nb)
+{
+    totals t;
+    int rc = check_inputs(fn, "prob", true, probs, labels, weights, n, out, &t);
+    if (rc != GROWTH_OK) return rc;
+    if (bins < 1 || bins > MAX_BINS)
+        return gerr(GROWTH_EINVAL, "%s: bins = %d is outside 1..%d", fn, bins, MAX_BINS);
+    if (binning != GROWTH_BINS_UNIFORM && binning != GROWTH_BINS_QUANTILE)
+        return gerr(GROWTH_EINVAL, "%s: binning = %d is neither GROWTH_BINS_UNIFORM nor "
+                    "GROWTH_BINS_QUANTILE", fn, binning);
+    const size_t B = (size_t)bins;
+    double *a = calloc(B, sizeof *a), *b = calloc(B, sizeof *b), *c = calloc(B, sizeof *c);
+    if (!a || !b || !c) {
+        free(a);
+        free(b);
+        free(c);
+        return gerr(GROWTH_ENOMEM, "%s: cannot allocate %d bins", fn, bins);
+    }
+    if (binning == GROWTH_BINS_UNIFORM) {
+        for (size_t i = 0; i < n; i++) {
+            const double p = probs[i], w = weights ? (double)weights[i] : 1.0;
+            size_t k = (size_t)(p * (double)B);
+            if (k > B - 1) k = B - 1;
+            a[k] += w;
+            b[k] += w * p;
+            c[k] += labels[i] == 1.0f ? w : 0.0;
+        }
+        *out_nb = B;
+    } else {
+        uint64_t *s = malloc(n * sizeof *s), *tmp = malloc(n * sizeof *tmp);
+        size_t *hist = calloc(3 * (size_t)RADIX_SIZE, sizeof *hist);
+        if (!s || !tmp || !hist) {
+            free(s);
+            free(tmp);
+            free(hist);
+            free(a);
+            free(b);
+            free(c);
+            return gerr(GROWTH_ENOMEM, "%s: cannot allocate sort buffers for n = %zu", fn, n);
+        }
+        for (size_t i = 0; i < n; i++) {
+            const uint64_t it = make_item(probs[i], labels[i], weights, i);
+            s[i] = it;
+            for (int p = 0; p < 3; p++)
+                hist[(size_t)p * RADIX_SIZE + digit_of(it, KEY_DIGITS[p])]++;
+        }
+        const uint64_t *srt = sort_items(s, tmp, n, hist);
+        size_t nb = 0, target = 0;
+        double cum = 0.0;
+        for (size_t i = 0; i < n; i++) {
+            const uint64_t it = srt[i];
+            if (i == 0 || (uint32_t)(it >> 32) != (uint32_t)(srt[i - 1] >> 32)) {
+                size_t k = (size_t)(cum * (double)B / t.w);
+                if (k > B - 1) k = B - 1;
+                if (i == 0 || k > target) {
+                    nb++;
+                    target = k;
+                }
+            }
+            const double w = item_weight(it);
+            a[nb - 1] += w;
+            b[nb - 1] += w * item_prob(it);
+            c[nb - 1] += (it >> 31) & 1u ? w : 0.0;
+            cum += w;
+        }
+        free(s);
+        free(tmp);
+        free(hist);
+        *out_nb = nb;
+    }
+    *sw = a;
+    *swp = b;
+    *swy = c;
+    return GROWTH_OK;
+}
+
+/* ECE (mce = false) or MCE (mce = true). */
+static int ece_mce(const char *fn, bool mce, const float *probs, const float *labels,
+                   const float *weights, size_t n, int bins, int binning, double *out)
+{
+    double *sw, *swp, *swy;
+    size_t nb;
+    int rc = bin_sums(fn, probs, labels, weights, n, bins, binning, out, &sw, &swp, &swy, &nb);
+    if (rc != GROWTH_OK) return rc;
+    double total = 0.0, sum = 0.0, mx = 0.0;
+    for (size_t k = 0; k < nb; k++) {
+        total += sw[k];
+        const double gap = fabs(swp[k] - swy[k]);
+        sum += gap;
+        if (sw[k] > 0.0 && gap / sw[k] > mx) mx = gap / sw[k];
+    }
+    free(sw);
+    free(swp);
+    free(swy);
+    *out = mce ? mx : sum / total;
+    return GROWTH_OK;
+}
+
+GROWTH_API int growth_ece(const float *probs, const float *labels, const float *weights,
+                          size_t n, int bins, int binning, double *out_ece)
+{
+    return ece_mce("growth_ece", false, probs, labels, weights, n, bins, binning, out_ece);
+}
+
+GROWTH_API int growth_mce(const float *probs, const float *labels, const float *weights,
+                          size_t n, int bins, int binning, double *out_mce)
+{
+    return ece_mce("growth_mce", true, probs, labels, weights, n, bins, binning, out_mce);
+}
+
+GROWTH_API int growth_reliability(const float *probs, const float *labels, const float *weights,
+                                  size_t n, int bins, int binning, double *mean_prob,
+                                  double *pos_rate, double *weight, size_t cap,
+                                  size_t *out_bins)
+{
+    static const char fn[] = "growth_reliability";
+    GROWTH_CHECK_NULL(fn, mean_prob);
+    GROWTH_CHECK_NULL(fn, pos_rate);
+    GROWTH_CHECK_NULL(fn, weight);
+    GROWTH_CHECK_NULL(fn, out_bins);
+    if (bins > 0 && cap < (size_t)bins)
+        return gerr(GROWTH_EBUFS, "%s: capacity %zu < bins = %d", fn, cap, bins);
+    double *sw, *swp, *swy;
+    size_t nb;
+    int rc = bin_sums(fn, probs, labels, weights, n, bins, binning, out_bins, &sw, &swp, &swy,
+                      &nb);
+    if (rc != GROWTH_OK) return rc;
+    for (size_t k = 0; k < nb; k++) {
+        weight[k] = sw[k];
+        mean_prob[k] = sw[k] > 0.0 ? swp[k] / sw[k] : NAN;
+        pos_rate[k] = sw[k] > 0.0 ? swy[k] / sw[k] : NAN;
+    }
+    *out_bins = nb;
+    free(sw);
+    free(swp);
+    free(swy);
+    return GROWTH_OK;
+}
+
+/* Field-ECE (relative = false) or Field-RCE: groups by sorting (field, probability) items. */
+static int field_error(const char *fn, bool relative, const float *probs, const float *labels,
+                       const float *weights, const int64_t *fields, size_t n, double *out,
+                       size_t *out_used)
+{
+    GROWTH_CHECK_NULL(fn, fields);
+    totals t;
+    int rc = check_inputs(fn, "prob", true, probs, labels, weights, n, out, &t);
+    if (rc != GROWTH_OK) return rc;
+    if (n > SIZE_MAX / (2 * sizeof(gitem)))
+        return gerr(GROWTH_ENOMEM, "%s: n = %zu is too large", fn, n);
+    gitem *a = malloc(n * sizeof *a), *tmp = malloc(n * sizeof *tmp);
+    size_t *hist = calloc(9 * (size_t)RADIX_SIZE, sizeof *hist);
+    if (!a || !tmp || !hist) {
+        free(a);
+        free(tmp);
+        free(hist);
+        return gerr(GROWTH_ENOMEM, "%s: cannot allocate sort buffers for n = %zu", fn, n);
+    }
+    for (size_t i = 0; i < n; i++) {
+        gitem it = {(uint64_t)fields[i] ^ 0x8000000000000000u,
+                    make_item(probs[i], labels[i], weights, i)};
+        a[i] = it;
+        for (int p = 0; p < 3; p++)
+            hist[(size_t)p * RADIX_SIZE + digit_of(it.item, KEY_DIGITS[p])]++;
+        for (int p = 0; p < 6; p++)
+            hist[(size_t)(p + 3) * RADIX_SIZE + digit_of(it.g, GROUP_DIGITS[p])]++;
+    }
+    const gitem *s = sort_gitems(a, tmp, n, hist);
+    double num = 0.0, den = 0.0;
+    size_t used = 0;
+    for (size_t i = 0; i < n;) {
+        const uint64_t g = s[i].g;
+        double wz = 0.0, wy = 0.0, wp = 0.0;
+        for (; i < n && s[i].g == g; i++) {
+            const double w = item_weight(s[i].item);
+            wz += w;
+            wp += w * item_prob(s[i].item);
+            wy += (s[i].item >> 31) & 1u ? w : 0.0;
+        }
+        if (!relative) {
+            num += fabs(wy - wp);
+            den += wz;
+            used++;
+        } else if (wy > 0.0) {
+            num += wz * fabs(wy - wp) / wy;
+            den += wz;
+            used++;
+        }
+    }
+    free(a);
+    free(tmp);
+    free(hist);
+    if (relative && used == 0)
+        return gerr(GROWTH_EINVAL, "%s: no field value has a positive label; Field-RCE is "
+                    "undefined", fn);
+    *out = num / den;
+    if (out_used) *out_used = used;
+    return GROWTH_OK;
+}
+
+GROWTH_API int growth_field_ece(const float *probs, const float *labels, const float *weights,
+                                const int64_t *fields, size_t n, double *out_ece)
+{
+    return field_error("growth_field_ece", false, probs, labels, weights, fields, n, out_ece,
+                       NULL);
+}
+
+GROWTH_API int growth_field_rce(const float *probs, const float *labels, const float *weights,
+                                const int64_t *fields, size_t n, double *out_rce,
+                                size_t *out_fields_used)
+{
+    return field_error("growth_field_rce", true, probs, labels, weights, fields, n, out_rce,
+                       out_fields_used);
+}

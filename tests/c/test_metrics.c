@@ -389,6 +389,164 @@ TEST(test_bad_inputs)
     CHECK(out == 123.0);
 }
 
+/* ---- calibration metrics ----------------------------------------------------------------- */
+
+TEST(test_calibration_metrics_small_known)
+{
+    const float p[] = {0.1f, 0.2f, 0.3f, 0.4f}, y[] = {0, 1, 0, 1};
+    double ece, mce;
+    /* Equal mass, 2 bins: {.1, .2} gap .35 and {.3, .4} gap .15. */
+    CHECK_OK(growth_ece(p, y, NULL, 4, 2, GROWTH_BINS_QUANTILE, &ece));
+    CHECK_NEAR(ece, 0.25, 1e-7);
+    CHECK_OK(growth_mce(p, y, NULL, 4, 2, GROWTH_BINS_QUANTILE, &mce));
+    CHECK_NEAR(mce, 0.35, 1e-7);
+    /* Equal width, 2 bins: all four in [0, 0.5): mean .25 vs rate .5. */
+    CHECK_OK(growth_ece(p, y, NULL, 4, 2, GROWTH_BINS_UNIFORM, &ece));
+    CHECK_NEAR(ece, 0.25, 1e-7);
+    double mp[4], pr[4], wt[4];
+    size_t nb = 0;
+    CHECK_OK(growth_reliability(p, y, NULL, 4, 2, GROWTH_BINS_UNIFORM, mp, pr, wt, 4, &nb));
+    CHECK(nb == 2);
+    CHECK_NEAR(mp[0], 0.25, 1e-7);
+    CHECK_NEAR(pr[0], 0.5, 0);
+    CHECK_NEAR(wt[0], 4, 0);
+    CHECK(wt[1] == 0 && isnan(mp[1]) && isnan(pr[1]));
+    /* Ties are never split: three tied probabilities share a bin. */
+    const float pt[] = {0.2f, 0.2f, 0.2f, 0.9f}, yt[] = {0, 1, 0, 1};
+    CHECK_OK(growth_reliability(pt, yt, NULL, 4, 2, GROWTH_BINS_QUANTILE, mp, pr, wt, 4, &nb));
+    CHECK(nb == 2);
+    CHECK_NEAR(wt[0], 3, 0);
+    CHECK_NEAR(pr[0], 1.0 / 3, 1e-15);
+    CHECK_NEAR(mp[1], 0.9, 1e-7);
+    /* Field-ECE and Field-RCE by hand: field 1 {.1:0, .2:1}, field 2 {.3:0, .4:1}. */
+    const int64_t g[] = {1, 1, 2, 2};
+    double fe, fr;
+    size_t used;
+    CHECK_OK(growth_field_ece(p, y, NULL, g, 4, &fe));
+    CHECK_NEAR(fe, (0.7 + 0.3) / 4, 1e-7);
+    CHECK_OK(growth_field_rce(p, y, NULL, g, 4, &fr, &used));
+    CHECK_NEAR(fr, (2 * 0.7 / 1 + 2 * 0.3 / 1) / 4, 1e-7);
+    CHECK(used == 2);
+}
+
+static int cmp_float(const void *a, const void *b)
+{
+    float x = *(const float *)a, y = *(const float *)b;
+    return (x > y) - (x < y);
+}
+
+TEST(test_calibration_metrics_vs_brute_force)
+{
+    grng r;
+    grng_seed(&r, 77);
+    enum { N = 3000, B = 9 };
+    static float p[N], y[N], w[N], sorted[N];
+    static int64_t g[N];
+    for (int i = 0; i < N; i++) {
+        p[i] = (float)grng_below(&r, 500) / 499.0f; /* ties */
+        y[i] = grng_uniform(&r) < p[i] * 0.8 ? 1.0f : 0.0f;
+        w[i] = (float)(0.2 + grng_uniform(&r));
+        g[i] = (int64_t)grng_below(&r, 17) - 8;
+    }
+    double W = 0;
+    for (int i = 0; i < N; i++) W += w[i];
+    /* Equal width: bin k holds k/B <= p < (k+1)/B, p = 1 in the last bin. */
+    double ece = 0, mce = 0;
+    for (int k = 0; k < B; k++) {
+        double sw = 0, sp = 0, sy = 0;
+        for (int i = 0; i < N; i++) {
+            double lo = (double)k / B, hi = (double)(k + 1) / B;
+            if ((p[i] >= lo && p[i] < hi) || (k == B - 1 && p[i] >= hi)) {
+                sw += w[i]; sp += (double)w[i] * p[i]; sy += w[i] * y[i];
+            }
+        }
+        ece += fabs(sp - sy) / W;
+        if (sw > 0) mce = fmax(mce, fabs(sp - sy) / sw);
+    }
+    double got;
+    CHECK_OK(growth_ece(p, y, w, N, B, GROWTH_BINS_UNIFORM, &got));
+    CHECK_NEAR(got, ece, 1e-12);
+    CHECK_OK(growth_mce(p, y, w, N, B, GROWTH_BINS_UNIFORM, &got));
+    CHECK_NEAR(got, mce, 1e-12);
+    /* Equal mass: distinct values in order; a value starts bin floor(weight below it B / W). */
+    memcpy(sorted, p, sizeof p);
+    qsort(sorted, N, sizeof *sorted, cmp_float);
+    double bw[B] = {0}, bp[B] = {0}, by[B] = {0};
+    int nb = 0, target = -1;
+    for (int i = 0; i < N; i++) {
+        if (i > 0 && sorted[i] == sorted[i - 1]) continue;
+        double below = 0, sw = 0, sp = 0, sy = 0;
+        for (int j = 0; j < N; j++) {
+            if (p[j] < sorted[i]) below += w[j];
+            if (p[j] == sorted[i]) { sw += w[j]; sp += (double)w[j] * p[j]; sy += w[j] * y[j]; }
+        }
+        int t = (int)(below * B / W);
+        if (t > B - 1) t = B - 1;
+        if (t > target) { nb++; target = t; }
+        bw[nb - 1] += sw; bp[nb - 1] += sp; by[nb - 1] += sy;
+    }
+    double mp[B], pr[B], wt[B];
+    size_t got_nb = 0;
+    CHECK_OK(growth_reliability(p, y, w, N, B, GROWTH_BINS_QUANTILE, mp, pr, wt, B, &got_nb));
+    CHECK((int)got_nb == nb);
+    ece = 0;
+    for (int k = 0; k < nb && k < (int)got_nb; k++) {
+        CHECK_NEAR(wt[k], bw[k], 1e-9);
+        CHECK_NEAR(mp[k], bp[k] / bw[k], 1e-12);
+        CHECK_NEAR(pr[k], by[k] / bw[k], 1e-12);
+        ece += fabs(bp[k] - by[k]) / W;
+    }
+    CHECK_OK(growth_ece(p, y, w, N, B, GROWTH_BINS_QUANTILE, &got));
+    CHECK_NEAR(got, ece, 1e-12);
+    /* Field-ECE / Field-RCE by field value. */
+    double fe = 0, fr = 0, fw = 0;
+    size_t used_ref = 0;
+    for (int64_t v = -8; v <= 8; v++) {
+        double sw = 0, sp = 0, sy = 0;
+        for (int i = 0; i < N; i++)
+            if (g[i] == v) { sw += w[i]; sp += (double)w[i] * p[i]; sy += w[i] * y[i]; }
+        fe += fabs(sy - sp) / W;
+        if (sy > 0) { fr += sw * fabs(sy - sp) / sy; fw += sw; used_ref++; }
+    }
+    size_t used = 0;
+    CHECK_OK(growth_field_ece(p, y, w, g, N, &got));
+    CHECK_NEAR(got, fe, 1e-12);
+    CHECK_OK(growth_field_rce(p, y, w, g, N, &got, &used));
+    CHECK_NEAR(got, fr / fw, 1e-12);
+    CHECK(used == used_ref);
+}
+
+TEST(test_calibration_metrics_bad_inputs)
+{
+    const float p[] = {0.1f, 0.4f, 0.35f, 0.8f}, y[] = {0, 0, 1, 1}, y0[] = {0, 0, 0, 0};
+    const float pbad[] = {0.1f, 1.4f, 0.35f, 0.8f}, pnan[] = {0.1f, NAN, 0.35f, 0.8f};
+    const int64_t g[] = {1, 1, 2, 2};
+    double out = 5, mp[4], pr[4], wt[4];
+    size_t nb;
+    CHECK_RC(growth_ece(p, y, NULL, 4, 0, GROWTH_BINS_UNIFORM, &out), GROWTH_EINVAL);
+    CHECK_MSG("growth_ece: bins = 0");
+    CHECK_RC(growth_mce(p, y, NULL, 4, 10, 7, &out), GROWTH_EINVAL);
+    CHECK_MSG("growth_mce: binning = 7");
+    CHECK_RC(growth_ece(pbad, y, NULL, 4, 10, GROWTH_BINS_UNIFORM, &out), GROWTH_EINVAL);
+    CHECK_MSG("growth_ece: prob[1] = 1.4 is outside [0, 1]");
+    CHECK_RC(growth_ece(pnan, y, NULL, 4, 10, GROWTH_BINS_QUANTILE, &out), GROWTH_EINVAL);
+    CHECK_MSG("not finite");
+    CHECK_RC(growth_ece(p, y, NULL, 0, 10, GROWTH_BINS_UNIFORM, &out), GROWTH_EINVAL);
+    CHECK_RC(growth_ece(p, y, NULL, 4, 10, GROWTH_BINS_UNIFORM, NULL), GROWTH_EINVAL);
+    CHECK(out == 5);
+    CHECK_RC(growth_reliability(p, y, NULL, 4, 10, GROWTH_BINS_UNIFORM, mp, pr, wt, 4, &nb),
+             GROWTH_EBUFS);
+    CHECK_MSG("growth_reliability: capacity 4 < bins = 10");
+    CHECK_RC(growth_reliability(p, y, NULL, 4, 2, GROWTH_BINS_UNIFORM, NULL, pr, wt, 4, &nb),
+             GROWTH_EINVAL);
+    CHECK_RC(growth_field_ece(p, y, NULL, NULL, 4, &out), GROWTH_EINVAL);
+    CHECK_MSG("growth_field_ece: fields is NULL");
+    CHECK_RC(growth_field_rce(p, y0, NULL, g, 4, &out, &nb), GROWTH_EINVAL);
+    CHECK_MSG("no field value has a positive label");
+    CHECK_RC(growth_field_rce(pnan, y, NULL, g, 4, &out, &nb), GROWTH_EINVAL);
+    CHECK(out == 5);
+}
+
 int main(void)
 {
     RUN(test_auc_small_known);
@@ -398,5 +556,8 @@ int main(void)
     RUN(test_gauc_vs_brute_force);
     RUN(test_logloss_family_vs_formulas);
     RUN(test_bad_inputs);
+    RUN(test_calibration_metrics_small_known);
+    RUN(test_calibration_metrics_vs_brute_force);
+    RUN(test_calibration_metrics_bad_inputs);
     return GT_SUMMARY();
 }

@@ -9,7 +9,8 @@ from .features import feature_hash, feature_hash_cross, numeric_hash, Row, hash_
 from .ftrl import FTRL, esmm_predict, LABEL_MISSING
 from . import metrics
 # module imports (one line each):
-# calibration
+from .calibration import Calibrator
+from . import plot
 # bandit
 # budget
 # forest
@@ -25,4 +26,5 @@ __all__ = [
     "version", "version_number", "strerror", "model_kind", "hash64",
     "feature_hash", "feature_hash_cross", "numeric_hash", "Row", "hash_records",
     "FTRL", "esmm_predict", "LABEL_MISSING", "metrics",
+    "Calibrator", "plot",
 ]

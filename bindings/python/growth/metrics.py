@@ -13,10 +13,26 @@ import ctypes
 
 import numpy as np
 
-from ._lib import lib, check
+from . import _lib
+from ._lib import lib, check, c_int, c_size_t, c_double, c_void_p, P
 from .errors import InvalidArgument
 
-__all__ = ["auc", "gauc", "gauc_detail", "log_loss", "normalized_entropy", "calibration_ratio"]
+__all__ = ["auc", "gauc", "gauc_detail", "log_loss", "normalized_entropy", "calibration_ratio",
+           "pcoc", "ece", "mce", "reliability", "field_ece", "field_rce", "field_rce_detail"]
+
+
+_lib.declare({
+    "growth_ece": (c_int, [c_void_p, c_void_p, c_void_p, c_size_t, c_int, c_int, P(c_double)]),
+    "growth_mce": (c_int, [c_void_p, c_void_p, c_void_p, c_size_t, c_int, c_int, P(c_double)]),
+    "growth_reliability": (c_int, [c_void_p, c_void_p, c_void_p, c_size_t, c_int, c_int, c_void_p,
+                                   c_void_p, c_void_p, c_size_t, P(c_size_t)]),
+    "growth_field_ece": (c_int, [c_void_p, c_void_p, c_void_p, c_void_p, c_size_t, P(c_double)]),
+    "growth_field_rce": (c_int, [c_void_p, c_void_p, c_void_p, c_void_p, c_size_t, P(c_double),
+                                 P(c_size_t)]),
+})
+
+BINS_UNIFORM, BINS_QUANTILE = 0, 1
+_STRATEGY = {"uniform": BINS_UNIFORM, "quantile": BINS_QUANTILE}
 
 
 def _vec(x, dtype, name):
@@ -96,3 +112,79 @@ def normalized_entropy(y_true, y_prob, sample_weight=None):
 def calibration_ratio(y_true, y_prob, sample_weight=None):
     """sum(w * p) / sum(w * y): 1 is calibrated, above 1 over-predicts."""
     return _call(lib.growth_calibration_ratio, y_true, y_prob, sample_weight, "y_prob")
+
+
+pcoc = calibration_ratio
+
+
+def _strategy(strategy):
+    try:
+        return _STRATEGY[strategy]
+    except KeyError:
+        raise InvalidArgument(f"strategy must be 'uniform' or 'quantile', got {strategy!r}") from None
+
+
+def _groups(fields, n):
+    g = np.asarray(fields)
+    if g.dtype.kind not in "iub":
+        raise InvalidArgument(f"fields must be integer ids, got dtype {g.dtype}")
+    g = _vec(g, np.int64, "fields")
+    if len(g) != n:
+        raise InvalidArgument(f"y_true has {n} entries but fields has {len(g)}")
+    return g
+
+
+def _binned(fn, y_true, y_prob, sample_weight, n_bins, strategy):
+    y, s, w = _prepare(y_true, y_prob, sample_weight, "y_prob")
+    out = ctypes.c_double()
+    check(fn(_ptr(s), _ptr(y), _ptr(w), len(y), int(n_bins), _strategy(strategy), ctypes.byref(out)))
+    return out.value
+
+
+def ece(y_true, y_prob, sample_weight=None, n_bins=10, strategy="uniform"):
+    """Expected calibration error over `n_bins` bins of equal width ('uniform') or equal
+    mass ('quantile'): the weight-averaged abs(mean probability - positive rate)."""
+    return _binned(lib.growth_ece, y_true, y_prob, sample_weight, n_bins, strategy)
+
+
+def mce(y_true, y_prob, sample_weight=None, n_bins=10, strategy="uniform"):
+    """Maximum calibration error: the largest abs(mean probability - positive rate) of a bin."""
+    return _binned(lib.growth_mce, y_true, y_prob, sample_weight, n_bins, strategy)
+
+
+def reliability(y_true, y_prob, sample_weight=None, n_bins=10, strategy="uniform"):
+    """Reliability-diagram table: (mean probability, positive rate, weight) arrays per bin.
+    Uniform bins are all reported (empty ones with weight 0 and NaN); quantile bins that exist."""
+    y, s, w = _prepare(y_true, y_prob, sample_weight, "y_prob")
+    cap = max(int(n_bins), 0)
+    mp, pr, wt = (np.empty(cap, dtype=np.float64) for _ in range(3))
+    nb = ctypes.c_size_t()
+    check(lib.growth_reliability(_ptr(s), _ptr(y), _ptr(w), len(y), int(n_bins), _strategy(strategy),
+                                 _ptr(mp), _ptr(pr), _ptr(wt), cap, ctypes.byref(nb)))
+    k = nb.value
+    return mp[:k], pr[:k], wt[:k]
+
+
+def field_ece(y_true, y_prob, fields, sample_weight=None):
+    """Field-level ECE (Pan et al. 2020): sum over field values of abs(sum w (y - p)) / sum w."""
+    y, s, w = _prepare(y_true, y_prob, sample_weight, "y_prob")
+    g = _groups(fields, len(y))
+    out = ctypes.c_double()
+    check(lib.growth_field_ece(_ptr(s), _ptr(y), _ptr(w), _ptr(g), len(y), ctypes.byref(out)))
+    return out.value
+
+
+def field_rce_detail(y_true, y_prob, fields, sample_weight=None):
+    """(Field-RCE, number of field values used); values without positive labels are left out."""
+    y, s, w = _prepare(y_true, y_prob, sample_weight, "y_prob")
+    g = _groups(fields, len(y))
+    out, used = ctypes.c_double(), ctypes.c_size_t()
+    check(lib.growth_field_rce(_ptr(s), _ptr(y), _ptr(w), _ptr(g), len(y), ctypes.byref(out),
+                               ctypes.byref(used)))
+    return out.value, used.value
+
+
+def field_rce(y_true, y_prob, fields, sample_weight=None):
+    """Field-level relative calibration error (Pan et al. 2020): the weight-averaged
+    abs(sum w (y - p)) / sum w y over field values."""
+    return field_rce_detail(y_true, y_prob, fields, sample_weight)[0]
