@@ -37,6 +37,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             growth_ftrl_free(m);
         }
     }
+    /* Calibrator payloads. */
+    genv_header(buf, GROWTH_KIND_CALIBRATOR, buf + GENV_HEADER_SIZE, size);
+    growth_calibrator *c = NULL;
+    if (growth_calibrator_deserialize(&c, buf, GENV_HEADER_SIZE + size) == GROWTH_OK) {
+        double p = 0;
+        int64_t field = 0;
+        (void)growth_calibrator_apply(c, 0.3, &field, &p);
+        growth_calibrator_free(c);
+    }
     free(buf);
     return 0;
 }
