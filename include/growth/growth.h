@@ -15,7 +15,7 @@
 #include "growth/metrics.h"
 /* module headers (one line each, in this order): */
 #include "growth/calibration.h"
-/* bandit */
+#include "growth/bandit.h"
 /* budget */
 /* forest */
 /* recall */

@@ -11,7 +11,7 @@ from . import metrics
 # module imports (one line each):
 from .calibration import Calibrator
 from . import plot
-# bandit
+from .bandit import Bandit, BanditSimulator, sample_beta as bandit_sample_beta, ope as bandit_ope
 # budget
 # forest
 # recall
@@ -27,4 +27,5 @@ __all__ = [
     "feature_hash", "feature_hash_cross", "numeric_hash", "Row", "hash_records",
     "FTRL", "esmm_predict", "LABEL_MISSING", "metrics",
     "Calibrator", "plot",
+    "Bandit", "BanditSimulator", "bandit_sample_beta", "bandit_ope",
 ]

@@ -1,0 +1,397 @@
+"""Bandit selection (bandit.h): Thompson Sampling, epsilon-greedy, UCB1, KL-UCB, linear TS and
+LinUCB with delayed rewards; offline policy evaluation; the Bernoulli simulator."""
+import ctypes
+
+import numpy as np
+
+from . import errors
+from ._lib import lib, check, declare, enc, read_string, Handle, P
+from ._lib import c_int, c_size_t, c_double, c_uint64, c_char_p, c_void_p
+from ._arrays import ptr
+from .errors import InvalidArgument, NotFound
+
+declare({
+    "growth_bandit_create": (c_int, [P(Handle), c_char_p]),
+    "growth_bandit_free": (None, [Handle]),
+    "growth_bandit_config": (c_int, [Handle, c_char_p, c_size_t, P(c_size_t)]),
+    "growth_bandit_add_arm": (c_int, [Handle, c_uint64, c_double, c_double]),
+    "growth_bandit_add_arm_named": (c_int, [Handle, c_char_p, c_double, c_double, P(c_uint64)]),
+    "growth_bandit_name_id": (c_uint64, [c_char_p]),
+    "growth_bandit_arm_name": (c_int, [Handle, c_uint64, c_char_p, c_size_t, P(c_size_t)]),
+    "growth_bandit_remove_arm": (c_int, [Handle, c_uint64]),
+    "growth_bandit_replace_arm": (c_int, [Handle, c_uint64, c_uint64, c_double, c_double]),
+    "growth_bandit_arm_count": (c_int, [Handle]),
+    "growth_bandit_arms": (c_int, [Handle, c_void_p, c_size_t, P(c_size_t)]),
+    "growth_bandit_arm_stats": (c_int, [Handle, c_uint64, c_void_p, c_size_t]),
+    "growth_bandit_select": (c_int, [Handle, c_void_p, c_size_t, c_void_p, c_size_t,
+                                     P(c_uint64), P(c_uint64), P(c_double)]),
+    "growth_bandit_select_k": (c_int, [Handle, c_void_p, c_size_t, c_void_p, c_size_t, c_void_p,
+                                       c_size_t, c_size_t, c_void_p, c_void_p, c_void_p, c_size_t]),
+    "growth_bandit_select_batch": (c_int, [Handle, c_void_p, c_size_t, c_size_t, c_void_p, c_size_t,
+                                           c_void_p, c_void_p, c_void_p, c_size_t]),
+    "growth_bandit_probabilities": (c_int, [Handle, c_void_p, c_size_t, c_void_p, c_size_t, c_size_t,
+                                            c_uint64, c_void_p, c_size_t]),
+    "growth_bandit_reward": (c_int, [Handle, c_uint64, c_double]),
+    "growth_bandit_reward_batch": (c_int, [Handle, c_void_p, c_void_p, c_size_t, c_void_p, P(c_size_t)]),
+    "growth_bandit_stats": (c_int, [Handle, c_void_p, c_size_t]),
+    "growth_bandit_save": (c_int, [Handle, c_char_p]),
+    "growth_bandit_load": (c_int, [P(Handle), c_char_p]),
+    "growth_bandit_serialize": (c_int, [Handle, P(c_void_p), P(c_size_t)]),
+    "growth_bandit_deserialize": (c_int, [P(Handle), c_void_p, c_size_t]),
+    "growth_bandit_sample_beta": (c_int, [c_uint64, c_void_p, c_void_p, c_size_t, c_void_p, c_size_t]),
+    "growth_bandit_ope": (c_int, [c_int, c_size_t, c_size_t, c_void_p, c_void_p, c_void_p, c_void_p,
+                                  c_void_p, P(c_double), P(c_double)]),
+    "growth_bandit_replay": (c_int, [Handle, c_void_p, c_size_t, c_void_p, c_void_p, c_size_t,
+                                     c_void_p, c_size_t, P(c_double), P(c_uint64)]),
+    "growth_bandit_sim_create": (c_int, [P(Handle), c_char_p]),
+    "growth_bandit_sim_free": (None, [Handle]),
+    "growth_bandit_sim_run": (c_int, [Handle, Handle, c_uint64, c_void_p, c_size_t, P(c_double)]),
+    "growth_bandit_sim_rates": (c_int, [Handle, c_void_p, c_void_p, c_size_t, P(c_size_t)]),
+})
+
+STATS = ("decisions", "applied", "unknown", "expired", "duplicate", "retired", "pending")
+_OPE = {"replay": 0, "ips": 1, "snips": 2, "dr": 3}
+
+
+def _cfg(options):
+    parts = []
+    for k, v in options.items():
+        if v is None:
+            continue
+        if isinstance(v, bool):
+            v = "true" if v else "false"
+        parts.append(f"{k}={v}")
+    return " ".join(parts)
+
+
+class Bandit:
+    """A bandit over arms with one policy.
+
+    ``Bandit(policy='thompson'|'egreedy'|'ucb1'|'klucb'|'lints'|'linucb', arms=[ids], seed=0,
+    dim=0, **options)``; arms are ints (< 2**63) or strings. Other keyword arguments go to the
+    C configuration (``epsilon``, ``ttl``, ``decay``, ``window``, ``propensity_draws`` ...).
+
+    ``select(context=None, eligible=None) -> (decision_id, arm)``; ``reward(decision_id, value)``
+    returns True when applied and False for an unknown, expired, duplicate or retired decision.
+    Selects may run in many threads while another applies rewards (the C handle locks).
+    """
+
+    def __init__(self, policy="thompson", arms=(), seed=None, dim=None, *, config=None,
+                 _handle=None, **options):
+        self._names = {}
+        if _handle is not None:
+            self._h = _handle
+        else:
+            cfg = _cfg(dict(policy=policy, seed=seed, dim=dim, **options))
+            if config:
+                cfg = (config + " " + cfg).strip()
+            h = ctypes.c_void_p()
+            check(lib.growth_bandit_create(ctypes.byref(h), enc(cfg)))
+            self._h = h
+        cfg = self.config
+        self.policy = cfg.split("policy=")[1].split()[0]
+        self.dim = int(cfg.split(" dim=")[1].split()[0]) if " dim=" in cfg else 0
+        for a in arms:
+            self.add_arm(a)
+
+    # -- lifetime ----------------------------------------------------------------------
+    def _handle(self):
+        if self._h is None or not self._h.value:
+            raise ValueError("Bandit is closed")
+        return self._h
+
+    def close(self):
+        if getattr(self, "_h", None) is not None and self._h.value:
+            lib.growth_bandit_free(self._h)
+        self._h = None
+
+    __del__ = close
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    @property
+    def config(self):
+        return read_string(lib.growth_bandit_config, self._handle())
+
+    # -- arms --------------------------------------------------------------------------
+    def _id(self, arm):
+        if isinstance(arm, (str, bytes)):
+            i = lib.growth_bandit_name_id(enc(arm))
+            self._names[i] = arm if isinstance(arm, str) else arm.decode()
+            return i
+        arm = int(arm)
+        if arm < 0 or arm >= 1 << 63:
+            raise InvalidArgument(f"arm id {arm} must be an int in [0, 2**63) or a string")
+        return arm
+
+    def _arm(self, i):
+        if i >> 63:
+            name = self._names.get(i)
+            if name is None:
+                name = read_string(lambda h, b, c, n: lib.growth_bandit_arm_name(h, i, b, c, n), self._handle())
+                self._names[i] = name
+            return name
+        return i
+
+    def add_arm(self, arm, prior_rate=None, prior_strength=0.0):
+        """Adds an arm; ``prior_rate`` with ``prior_strength`` pseudo-counts is a cold-start
+        prior (e.g. a model's pCTR)."""
+        rate = 0.0 if prior_rate is None else float(prior_rate)
+        if isinstance(arm, (str, bytes)):
+            out = c_uint64(0)
+            check(lib.growth_bandit_add_arm_named(self._handle(), enc(arm), rate,
+                                                  float(prior_strength), ctypes.byref(out)))
+            self._id(arm)
+        else:
+            check(lib.growth_bandit_add_arm(self._handle(), self._id(arm), rate, float(prior_strength)))
+
+    def remove_arm(self, arm):
+        check(lib.growth_bandit_remove_arm(self._handle(), self._id(arm)))
+
+    def replace_arm(self, old, new, prior_rate=None, prior_strength=0.0):
+        if isinstance(new, (str, bytes)):
+            raise InvalidArgument("replace_arm takes an integer new id; remove and add named arms")
+        check(lib.growth_bandit_replace_arm(self._handle(), self._id(old), self._id(new),
+                                            0.0 if prior_rate is None else float(prior_rate),
+                                            float(prior_strength)))
+
+    @property
+    def arms(self):
+        """Arm ids (names for named arms) in dense-index order (the order of masks)."""
+        n = c_size_t(0)
+        lib.growth_bandit_arms(self._handle(), None, 0, ctypes.byref(n))
+        ids = np.empty(n.value, dtype=np.uint64)
+        check(lib.growth_bandit_arms(self._handle(), ptr(ids), ids.size, ctypes.byref(n)))
+        return [self._arm(int(i)) for i in ids]
+
+    def __len__(self):
+        return check(lib.growth_bandit_arm_count(self._handle()))
+
+    def arm_stats(self, arm):
+        """dict(alpha, beta, count, mean) of an arm."""
+        out = np.empty(4, dtype=np.float64)
+        check(lib.growth_bandit_arm_stats(self._handle(), self._id(arm), ptr(out), 4))
+        return dict(alpha=out[0], beta=out[1], count=out[2], mean=out[3])
+
+    # -- decisions ---------------------------------------------------------------------
+    def _ctx(self, context, rows=None):
+        if context is None:
+            return None, 0
+        x = np.ascontiguousarray(context, dtype=np.float32)
+        if rows is None and x.ndim != 1:
+            raise InvalidArgument(f"context must be 1-D, got shape {x.shape}")
+        return x, (x.shape[-1] if x.ndim else 0)
+
+    def _elig(self, eligible):
+        if eligible is None:
+            return None, None, 0
+        e = np.asarray(eligible)
+        if e.dtype == np.bool_:
+            m = np.ascontiguousarray(e, dtype=np.uint8)
+            return None, m, m.size
+        ids = np.ascontiguousarray([self._id(a) for a in eligible], dtype=np.uint64)
+        return ids, None, ids.size
+
+    def select(self, context=None, eligible=None, k=None, return_propensity=False):
+        """Chooses an arm: ``(decision_id, arm)`` (plus the propensity when asked). With ``k``,
+        a slate: ``(decision_ids, arms)`` lists, best first. ``eligible`` is a list of arm ids
+        or a boolean mask over ``arms``."""
+        x, d = self._ctx(context)
+        ids, mask, n = self._elig(eligible)
+        if k is None and mask is None:
+            dec, arm, prop = c_uint64(0), c_uint64(0), c_double(0)
+            check(lib.growth_bandit_select(self._handle(), ptr(x), d, ptr(ids) if ids is not None else None,
+                                           n, ctypes.byref(dec), ctypes.byref(arm), ctypes.byref(prop)))
+            out = (dec.value, self._arm(arm.value))
+            return out + (prop.value,) if return_propensity else out
+        kk = 1 if k is None else int(k)
+        if kk < 1:
+            raise InvalidArgument("k must be >= 1")
+        decs = np.empty(kk, np.uint64)
+        arms = np.empty(kk, np.uint64)
+        props = np.empty(kk, np.float64)
+        check(lib.growth_bandit_select_k(self._handle(), ptr(x), d,
+                                         ptr(ids) if ids is not None else None, 0 if mask is not None else n,
+                                         ptr(mask) if mask is not None else None, n if mask is not None else 0,
+                                         kk, ptr(decs), ptr(arms), ptr(props), kk))
+        decl, arml = [int(v) for v in decs], [self._arm(int(v)) for v in arms]
+        if k is None:
+            out = (decl[0], arml[0])
+            return out + (float(props[0]),) if return_propensity else out
+        return (decl, arml, props) if return_propensity else (decl, arml)
+
+    def select_batch(self, n=None, contexts=None, eligible=None):
+        """``n`` single-arm decisions in one call: (decision ids, arm ids, propensities) arrays
+        (arm ids as uint64; named arms appear as their ids)."""
+        x = None
+        d = 0
+        if contexts is not None:
+            x = np.ascontiguousarray(contexts, dtype=np.float32)
+            if x.ndim != 2:
+                raise InvalidArgument(f"contexts must be 2-D (n x dim), got shape {x.shape}")
+            n, d = x.shape
+        ids, mask, ne = self._elig(eligible)
+        if mask is not None:
+            raise InvalidArgument("select_batch takes an eligible list, not a mask")
+        decs, arms, props = np.empty(n, np.uint64), np.empty(n, np.uint64), np.empty(n, np.float64)
+        check(lib.growth_bandit_select_batch(self._handle(), ptr(x), d, n, ptr(ids), ne,
+                                             ptr(decs), ptr(arms), ptr(props), n))
+        return decs, arms, props
+
+    def probabilities(self, context=None, eligible=None, draws=10000, seed=0):
+        """Probability that a select in the current state picks each eligible arm (sums to 1);
+        Monte Carlo for TS/LinTS, exact otherwise. Does not change future decisions."""
+        x, d = self._ctx(context)
+        ids, mask, n = self._elig(eligible)
+        if mask is not None:
+            raise InvalidArgument("probabilities takes an eligible list, not a mask")
+        out = np.empty(n if ids is not None else len(self), np.float64)
+        check(lib.growth_bandit_probabilities(self._handle(), ptr(x), d, ptr(ids), n, int(draws),
+                                              int(seed), ptr(out), out.size))
+        return out
+
+    def reward(self, decision_id, value):
+        """Applies a reward; False (and a counter in stats()) when the decision is unknown,
+        expired, already rewarded or its arm was removed."""
+        try:
+            check(lib.growth_bandit_reward(self._handle(), int(decision_id), float(value)))
+            return True
+        except NotFound:
+            return False
+
+    def rewards(self, decision_ids, values):
+        """Applies many rewards in one locked batch; returns a bool array (applied or not)."""
+        ids = np.ascontiguousarray(decision_ids, dtype=np.uint64)
+        vals = np.ascontiguousarray(values, dtype=np.float64)
+        if ids.shape != vals.shape or ids.ndim != 1:
+            raise InvalidArgument("decision_ids and values must be 1-D of the same length")
+        st = np.empty(ids.size, dtype=np.intc)
+        applied = c_size_t(0)
+        check(lib.growth_bandit_reward_batch(self._handle(), ptr(ids), ptr(vals), ids.size, ptr(st),
+                                             ctypes.byref(applied)))
+        return st == 0
+
+    def stats(self):
+        out = np.empty(len(STATS), np.uint64)
+        check(lib.growth_bandit_stats(self._handle(), ptr(out), out.size))
+        return {k: int(v) for k, v in zip(STATS, out)}
+
+    def replay(self, arms, rewards, contexts=None, eligible=None):
+        """Replay evaluation on a uniformly logged (arm, reward[, context]) log: returns
+        (mean reward over matched events, matched count); the bandit learns as it goes."""
+        la = np.ascontiguousarray([self._id(a) for a in arms], dtype=np.uint64)
+        r = np.ascontiguousarray(rewards, dtype=np.float64)
+        if r.shape != la.shape:
+            raise InvalidArgument("arms and rewards must have the same length")
+        x, d = (None, 0)
+        if contexts is not None:
+            x = np.ascontiguousarray(contexts, dtype=np.float32)
+            d = x.shape[1]
+        ids, _, ne = self._elig(eligible)
+        v, m = c_double(0), c_uint64(0)
+        check(lib.growth_bandit_replay(self._handle(), ptr(x), d, ptr(la), ptr(r), la.size, ptr(ids), ne,
+                                       ctypes.byref(v), ctypes.byref(m)))
+        return v.value, m.value
+
+    # -- persistence -------------------------------------------------------------------
+    def save(self, path):
+        check(lib.growth_bandit_save(self._handle(), enc(str(path))))
+
+    @classmethod
+    def load(cls, path):
+        h = ctypes.c_void_p()
+        check(lib.growth_bandit_load(ctypes.byref(h), enc(str(path))))
+        return cls(_handle=h)
+
+    def to_bytes(self):
+        buf, n = ctypes.c_void_p(), c_size_t(0)
+        check(lib.growth_bandit_serialize(self._handle(), ctypes.byref(buf), ctypes.byref(n)))
+        try:
+            return ctypes.string_at(buf, n.value)
+        finally:
+            lib.growth_buffer_free(buf)
+
+    @classmethod
+    def from_bytes(cls, data):
+        data = bytes(data)
+        h = ctypes.c_void_p()
+        check(lib.growth_bandit_deserialize(ctypes.byref(h), data, len(data)))
+        return cls(_handle=h)
+
+    def __reduce__(self):
+        return (Bandit.from_bytes, (self.to_bytes(),))
+
+
+def sample_beta(a, b, size=None, seed=0):
+    """Beta(a, b) draws with the sampler Thompson Sampling uses; a and b broadcast."""
+    a, b = np.broadcast_arrays(np.asarray(a, np.float64), np.asarray(b, np.float64))
+    if size is not None:
+        a, b = np.broadcast_to(a, size), np.broadcast_to(b, size)
+    a, b = np.ascontiguousarray(a, np.float64), np.ascontiguousarray(b, np.float64)
+    out = np.empty(a.shape, np.float64)
+    check(lib.growth_bandit_sample_beta(int(seed), ptr(a), ptr(b), a.size, ptr(out), out.size))
+    return out
+
+
+def ope(estimator, actions, rewards, target, propensities=None, q_hat=None):
+    """Offline policy value: estimator 'replay' | 'ips' | 'snips' | 'dr'. ``target`` is
+    n x n_actions (target policy probabilities), ``q_hat`` n x n_actions (DR). Returns
+    (value, standard error)."""
+    if estimator not in _OPE:
+        raise InvalidArgument(f"estimator must be one of {sorted(_OPE)}")
+    t = np.ascontiguousarray(target, np.float64)
+    if t.ndim != 2:
+        raise InvalidArgument("target must be n x n_actions")
+    n, k = t.shape
+    a = np.ascontiguousarray(actions, np.uint32)
+    r = np.ascontiguousarray(rewards, np.float64)
+    p = None if propensities is None else np.ascontiguousarray(propensities, np.float64)
+    q = None if q_hat is None else np.ascontiguousarray(q_hat, np.float64)
+    if a.shape != (n,) or r.shape != (n,) or (p is not None and p.shape != (n,)) or (q is not None and q.shape != t.shape):
+        raise InvalidArgument("actions, rewards, propensities need n entries and q_hat the shape of target")
+    v, se = c_double(0), c_double(0)
+    check(lib.growth_bandit_ope(_OPE[estimator], n, k, ptr(a), ptr(r), ptr(p), ptr(t), ptr(q),
+                                ctypes.byref(v), ctypes.byref(se)))
+    return v.value, se.value
+
+
+class BanditSimulator:
+    """Bernoulli arms with drift, retiring arms and delayed, batched feedback.
+    ``BanditSimulator(arms=10, delay=1, drift=0, retire_every=0, batch=1, seed=0, ...)``."""
+
+    def __init__(self, **options):
+        h = ctypes.c_void_p()
+        check(lib.growth_bandit_sim_create(ctypes.byref(h), enc(_cfg(options))))
+        self._h = h
+
+    def close(self):
+        if getattr(self, "_h", None) is not None and self._h.value:
+            lib.growth_bandit_sim_free(self._h)
+        self._h = None
+
+    __del__ = close
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def run(self, bandit, steps, points=100):
+        """Runs ``steps`` rounds; returns (cumulative regret curve of ``points`` values, total reward)."""
+        curve = np.empty(points, np.float64)
+        total = c_double(0)
+        check(lib.growth_bandit_sim_run(self._h, bandit._handle(), int(steps), ptr(curve), points,
+                                        ctypes.byref(total)))
+        return curve, total.value
+
+    def rates(self):
+        n = c_size_t(0)
+        lib.growth_bandit_sim_rates(self._h, None, None, 0, ctypes.byref(n))
+        ids, rates = np.empty(n.value, np.uint64), np.empty(n.value, np.float64)
+        check(lib.growth_bandit_sim_rates(self._h, ptr(ids), ptr(rates), n.value, ctypes.byref(n)))
+        return ids, rates

@@ -1,0 +1,409 @@
+/**
+ * @file bandit.h
+ * @brief Bandit selection: Beta-Bernoulli Thompson Sampling, epsilon-greedy, UCB1, KL-UCB,
+ *        linear Thompson Sampling and LinUCB, with delayed feedback, eligibility, top-k slates,
+ *        forgetting, offline policy evaluation and a simulator.
+ *
+ * @defgroup bandit Bandits: choose an arm per request, learn from late rewards
+ * @{
+ *
+ * A ::growth_bandit holds a set of arms (coupons, red packets, creatives) and a policy. Every
+ * request calls growth_bandit_select() (or growth_bandit_select_k() for a slate), which returns
+ * the chosen arm, a **decision id** and the **propensity** of the choice. The reward for a
+ * decision (click = 1, no click = 0, or a value in [0, 1]) is passed later, possibly much later,
+ * in any order and in batches, with growth_bandit_reward(); a decision that gets no reward is
+ * simply never learnt from. Rewards for decisions that are unknown, expired (older than `ttl`
+ * decisions or `ttl_seconds`), already rewarded, or whose arm has been removed meanwhile are
+ * counted (growth_bandit_stats()) and reported with ::GROWTH_ENOTFOUND, never applied twice.
+ *
+ * Arms are 64-bit ids below 2^63, or names (growth_bandit_add_arm_named(): the id is
+ * growth_bandit_name_id(name), which has the top bit set). Arms can be added, removed and
+ * replaced at run time (up to `max_arms`). Arms have a dense index 0..n-1 in the order of
+ * growth_bandit_arms(); removing an arm moves the last arm into its index.
+ *
+ * Policies (`policy=`):
+ * | policy   | model | choice | propensity |
+ * |----------|-------|--------|------------|
+ * | thompson | Beta(alpha, beta) per arm | largest posterior draw | Monte Carlo, `propensity_draws` re-draws |
+ * | egreedy  | Beta posterior mean | best mean w.p. 1-eps, else uniform | exact |
+ * | ucb1     | empirical mean, counts | mean + c sqrt(ln N / n) | exact (1, or 1/ties) |
+ * | klucb    | empirical mean, counts | KL-UCB index (Bernoulli KL, log N + klucb_c log log N) | exact |
+ * | lints    | ridge regression per arm (dim features) | largest draw of x'theta ~ N(x'theta_hat, v^2 x'A^-1 x) | Monte Carlo |
+ * | linucb   | ridge regression per arm | x'theta_hat + alpha sqrt(x'A^-1 x) | exact |
+ *
+ * The linear policies keep per arm A = lambda I + sum x x' and b = sum r x with rank-1 BLAS
+ * updates of A and of A^-1 (Sherman-Morrison; A^-1 is refactored from A every `refresh`
+ * updates). Linear Thompson Sampling draws only the arm's score x'theta, whose posterior is the
+ * exact univariate normal above: O(dim^2) per arm, no Cholesky per request.
+ *
+ * Cold start: an arm's prior can come from a model's predicted rate `r` with a pseudo-count
+ * strength `s` (Beta(r s, (1 - r) s)); arms without one get Beta(prior_alpha, prior_beta).
+ * Thompson Sampling and egreedy use the prior; UCB1/KL-UCB count an explicit prior as `s`
+ * pseudo-observations with mean `r` (arms without one start unplayed, index +inf).
+ *
+ * Ties between equal indexes (UCB, greedy, never-played arms) are broken uniformly at random
+ * and the propensity says so (1 / number of tied arms, or the share of the slots left).
+ *
+ * Non-stationarity: `decay=g` (0 < g <= 1) multiplies every arm's evidence by g at every
+ * applied reward (exponential forgetting, O(1) per reward through a global scale; Beta policies
+ * only), or `window=W` keeps only the last W applied rewards (older ones are subtracted again;
+ * all policies). Posterior reshaping for Thompson Sampling: `ts_scale` multiplies alpha and beta
+ * before drawing (> 1 exploits more, < 1 explores more), `ts_max_count` caps alpha + beta
+ * keeping the mean (a floor on exploration).
+ *
+ * Configuration keys (growth_bandit_create()):
+ * | key | default | meaning |
+ * |-----|---------|---------|
+ * | policy | thompson | thompson, egreedy, ucb1, klucb, lints, linucb |
+ * | dim | 0 | context width (required, >= 1, by lints/linucb; 0 for the others) |
+ * | seed | 0 | seed of the PRNG streams |
+ * | stream | 0 | replica index: the streams start 2^128 * streams * stream draws further (independent replicas of one model) |
+ * | streams | 4 | PRNG streams / lock stripes (1..256, power of two); decision d uses stream d mod streams |
+ * | prior_alpha, prior_beta | 1, 1 | default Beta prior (> 0) |
+ * | epsilon | 0.1 | egreedy exploration rate at step 0 |
+ * | epsilon_decay | 0 | eps_t = max(epsilon_min, epsilon / (1 + epsilon_decay * t)), t = decisions so far |
+ * | epsilon_min | 0 | floor of eps_t |
+ * | ucb_c | 1.4142135623730951 | UCB1 exploration multiplier |
+ * | klucb_c | 0 | KL-UCB log log N coefficient |
+ * | lambda | 1 | ridge prior precision of the linear policies (> 0) |
+ * | alpha | 1 | LinUCB width |
+ * | v | 1 | linear Thompson Sampling posterior scale |
+ * | refresh | 256 | refactor A^-1 from A every `refresh` updates of an arm |
+ * | ts_scale | 1 | Thompson Sampling posterior reshaping (> 0) |
+ * | ts_max_count | 0 | cap on alpha + beta when drawing (0 = none) |
+ * | propensity_draws | 0 | Monte Carlo re-draws for the propensity of TS/LinTS choices (0 = not estimated: NaN) |
+ * | ttl | 100000 | a decision can be rewarded until `ttl` newer decisions were made (1..2^26) |
+ * | ttl_seconds | 0 | also expire decisions older than this many seconds (0 = no time limit) |
+ * | decay | 1 | exponential forgetting per applied reward |
+ * | window | 0 | sliding window of applied rewards (0 = none) |
+ * | max_arms | 1000000 | upper bound on the number of arms |
+ *
+ * Thread-safety: growth_bandit_select(), growth_bandit_select_k(), growth_bandit_select_batch(),
+ * growth_bandit_probabilities() and the read-only getters may be called from any number of
+ * threads at once; they share a reader lock on the arms, and each decision draws from the PRNG
+ * stream (and records itself in the stripe of the pending-decision ring) of its decision id,
+ * guarded by a per-stripe mutex. Rewards, arm changes and saves take the lock exclusively
+ * (writer-preferring, so rewards are not starved by a stream of selects). A single-threaded
+ * sequence of calls is fully determined by the seed; a handle restored from
+ * growth_bandit_serialize() makes exactly the same future decisions as the original.
+ *
+ * Every failing call returns a negative status, sets growth_last_error() and leaves the handle
+ * unchanged (except the diagnostic counters of growth_bandit_stats()).
+ *
+ * @code
+ * growth_bandit *b;
+ * growth_bandit_create(&b, "policy=thompson seed=7 ttl=1000000");
+ * for (uint64_t coupon = 1; coupon <= 20; coupon++)
+ *     growth_bandit_add_arm(b, coupon, 0.03, 50);       // cold start: pCTR 3%, 50 pseudo-views
+ * uint64_t decision, arm;
+ * double propensity;
+ * uint64_t in_stock[3] = {2, 5, 11};
+ * growth_bandit_select(b, NULL, 0, in_stock, 3, &decision, &arm, &propensity);
+ * // ... show coupon `arm`; minutes later the redemption arrives:
+ * growth_bandit_reward(b, decision, 1.0);
+ * growth_bandit_save(b, "coupons.bandit");
+ * growth_bandit_free(b);
+ * @endcode
+ */
+#ifndef GROWTH_BANDIT_H
+#define GROWTH_BANDIT_H
+
+#include "growth/common.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** A bandit over a set of arms with one policy (opaque). */
+typedef struct growth_bandit growth_bandit;
+
+/** @brief Creates a bandit without arms from a configuration string (see the table above).
+ *  @return ::GROWTH_OK or ::GROWTH_EINVAL naming the bad key. @since 1.0 */
+GROWTH_API int growth_bandit_create(growth_bandit **out, const char *config);
+
+/** @brief Frees a bandit; NULL is allowed. @since 1.0 */
+GROWTH_API void growth_bandit_free(growth_bandit *b);
+
+/** @brief Effective configuration ("policy=thompson dim=0 ..."); EBUFS if cap is short.
+ *  @param[out] needed if not NULL, the length + 1. @since 1.0 */
+GROWTH_API int growth_bandit_config(const growth_bandit *b, char *buf, size_t cap, size_t *needed);
+
+/**
+ * @brief Adds an arm.
+ * @param id             arm id, below 2^63, not already present.
+ * @param prior_rate     cold-start rate in (0, 1) (e.g. a model's pCTR); ignored when
+ *                       `prior_strength` is 0.
+ * @param prior_strength pseudo-count strength (>= 0); 0 gives the configured default prior.
+ *                       Must be 0 for the linear policies.
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL for a bad id/prior or a duplicate; ::GROWTH_ENOMEM when
+ *         `max_arms` is reached or memory runs out.
+ * @since 1.0
+ */
+GROWTH_API int growth_bandit_add_arm(growth_bandit *b, uint64_t id, double prior_rate,
+                                     double prior_strength);
+
+/**
+ * @brief Adds an arm known by a name (a coupon code, a creative id); its id is
+ *        growth_bandit_name_id(name). The name is kept and saved.
+ * @param[out] out_id may be NULL.
+ * @since 1.0
+ */
+GROWTH_API int growth_bandit_add_arm_named(growth_bandit *b, const char *name, double prior_rate,
+                                           double prior_strength, uint64_t *out_id);
+
+/** @brief Stable id of a named arm: growth_hash64(name) with the top bit set. @since 1.0 */
+GROWTH_API uint64_t growth_bandit_name_id(const char *name);
+
+/** @brief Name of a named arm; ::GROWTH_ENOTFOUND for an unknown arm or one without a name.
+ *  @since 1.0 */
+GROWTH_API int growth_bandit_arm_name(const growth_bandit *b, uint64_t id, char *buf, size_t cap,
+                                      size_t *needed);
+
+/**
+ * @brief Retires an arm: it is never selected again, and rewards for its pending decisions are
+ *        counted as `retired`. ::GROWTH_ENOTFOUND if absent.
+ * @since 1.0
+ */
+GROWTH_API int growth_bandit_remove_arm(growth_bandit *b, uint64_t id);
+
+/**
+ * @brief Replaces arm `old_id` by a fresh arm `new_id` (same dense index, new prior) in one step.
+ * @since 1.0
+ */
+GROWTH_API int growth_bandit_replace_arm(growth_bandit *b, uint64_t old_id, uint64_t new_id,
+                                         double prior_rate, double prior_strength);
+
+/** @brief Number of arms (>= 0), or ::GROWTH_EINVAL for NULL. @since 1.0 */
+GROWTH_API int growth_bandit_arm_count(const growth_bandit *b);
+
+/**
+ * @brief Ids of all arms in dense-index order (the order eligibility masks refer to).
+ * @param[out] needed if not NULL, the number of arms. ::GROWTH_EBUFS if `cap` is short.
+ * @since 1.0
+ */
+GROWTH_API int growth_bandit_arms(const growth_bandit *b, uint64_t *ids, size_t cap,
+                                  size_t *needed);
+
+/**
+ * @brief An arm's statistics: out[0] posterior alpha, out[1] posterior beta (Beta policies:
+ *        prior + evidence after forgetting; linear policies: 0), out[2] evidence count (sum of
+ *        applied rewards' weights after forgetting), out[3] point estimate of the mean (posterior
+ *        mean; for linear policies the number of updates is out[2] and out[3] is NaN).
+ * @param[out] out `cap` >= 4 doubles.
+ * @since 1.0
+ */
+GROWTH_API int growth_bandit_arm_stats(const growth_bandit *b, uint64_t id, double *out,
+                                       size_t cap);
+
+/**
+ * @brief Chooses one arm.
+ * @param context   `dim` floats (finite) for the linear policies; NULL with dim = 0 otherwise.
+ * @param eligible  ids of the arms allowed for this request, or NULL for all arms. An empty
+ *                  list (n_eligible = 0, eligible not NULL) gives ::GROWTH_ENOTFOUND.
+ * @param[out] out_decision id to pass to growth_bandit_reward() (>= 1, increasing).
+ * @param[out] out_arm      chosen arm id.
+ * @param[out] out_propensity probability that the policy makes this choice in this state (NaN
+ *                  for TS/LinTS when propensity_draws = 0); may be NULL.
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL (bad context width, NaN, duplicate ids);
+ *         ::GROWTH_ENOTFOUND (an unknown eligible id, or nothing eligible); ::GROWTH_ESTATE
+ *         (no arms).
+ * @since 1.0
+ */
+GROWTH_API int growth_bandit_select(growth_bandit *b, const float *context, size_t dim,
+                                    const uint64_t *eligible, size_t n_eligible,
+                                    uint64_t *out_decision, uint64_t *out_arm,
+                                    double *out_propensity);
+
+/**
+ * @brief Chooses k distinct arms (a slate), best first. Each chosen arm gets its own decision id
+ *        (consecutive) and is rewarded separately; its propensity is the probability that the
+ *        arm is in the slate.
+ * @param eligible, n_eligible  list of ids as in growth_bandit_select(), or NULL.
+ * @param mask, n_mask  alternatively a mask over the dense arm index (n_mask = arm count;
+ *                      non-zero = eligible), or NULL. At most one of eligible and mask.
+ * @param k             1 <= k <= number of eligible arms, else ::GROWTH_EINVAL.
+ * @param[out] out_decisions, out_arms, out_propensities  `cap` >= k entries each
+ *                      (out_propensities may be NULL); ::GROWTH_EBUFS if short.
+ * @since 1.0
+ */
+GROWTH_API int growth_bandit_select_k(growth_bandit *b, const float *context, size_t dim,
+                                      const uint64_t *eligible, size_t n_eligible,
+                                      const uint8_t *mask, size_t n_mask, size_t k,
+                                      uint64_t *out_decisions, uint64_t *out_arms,
+                                      double *out_propensities, size_t cap);
+
+/**
+ * @brief `n` independent single-arm decisions in one call (same eligibility for all), e.g. for
+ *        a batch of requests. `contexts` is n x dim, row-major (NULL when dim = 0).
+ * @param[out] out_decisions, out_arms, out_propensities  `cap` >= n entries each
+ *                      (out_propensities may be NULL).
+ * @since 1.0
+ */
+GROWTH_API int growth_bandit_select_batch(growth_bandit *b, const float *contexts, size_t dim,
+                                          size_t n, const uint64_t *eligible, size_t n_eligible,
+                                          uint64_t *out_decisions, uint64_t *out_arms,
+                                          double *out_propensities, size_t cap);
+
+/**
+ * @brief Probability that a single-arm select in the current state picks each eligible arm:
+ *        exact for egreedy/UCB/LinUCB, Monte Carlo with `draws` re-draws (>= 1) for TS/LinTS
+ *        from a PRNG seeded with `seed` (the handle's streams are not touched, future decisions
+ *        do not change). out[i] belongs to eligible[i], or to dense index i when eligible is
+ *        NULL; `cap` >= that count. The values sum to 1.
+ * @since 1.0
+ */
+GROWTH_API int growth_bandit_probabilities(const growth_bandit *b, const float *context,
+                                           size_t dim, const uint64_t *eligible,
+                                           size_t n_eligible, size_t draws, uint64_t seed,
+                                           double *out, size_t cap);
+
+/**
+ * @brief Applies the reward of a decision.
+ * @param value finite; in [0, 1] for the Beta policies (thompson, egreedy, ucb1, klucb:
+ *              alpha += value, beta += 1 - value).
+ * @return ::GROWTH_OK when applied; ::GROWTH_EINVAL for a bad value; ::GROWTH_ENOTFOUND (and a
+ *         counter in growth_bandit_stats()) when the decision is unknown, expired, already
+ *         rewarded or its arm was removed.
+ * @since 1.0
+ */
+GROWTH_API int growth_bandit_reward(growth_bandit *b, uint64_t decision, double value);
+
+/**
+ * @brief Applies many rewards under one lock, in order. All values are validated first (one
+ *        bad value: ::GROWTH_EINVAL, nothing applied). Unknown/expired decisions are counted,
+ *        not errors.
+ * @param[out] out_status if not NULL, n statuses (::GROWTH_OK or ::GROWTH_ENOTFOUND).
+ * @param[out] out_applied if not NULL, the number applied.
+ * @since 1.0
+ */
+GROWTH_API int growth_bandit_reward_batch(growth_bandit *b, const uint64_t *decisions,
+                                          const double *values, size_t n, int *out_status,
+                                          size_t *out_applied);
+
+/** Indexes of growth_bandit_stats() output. */
+enum {
+    GROWTH_BANDIT_STAT_DECISIONS = 0, /**< decisions made */
+    GROWTH_BANDIT_STAT_APPLIED,       /**< rewards applied */
+    GROWTH_BANDIT_STAT_UNKNOWN,       /**< rewards for ids never issued */
+    GROWTH_BANDIT_STAT_EXPIRED,       /**< rewards for decisions past ttl / ttl_seconds */
+    GROWTH_BANDIT_STAT_DUPLICATE,     /**< second rewards for a decision */
+    GROWTH_BANDIT_STAT_RETIRED,       /**< rewards for decisions whose arm was removed */
+    GROWTH_BANDIT_STAT_PENDING,       /**< decisions within ttl and not yet rewarded */
+    GROWTH_BANDIT_STAT_COUNT
+};
+
+/** @brief Counters, see the GROWTH_BANDIT_STAT_* indexes; `cap` >= GROWTH_BANDIT_STAT_COUNT.
+ *  @since 1.0 */
+GROWTH_API int growth_bandit_stats(const growth_bandit *b, uint64_t *out, size_t cap);
+
+/** @brief Saves the complete state (arms, statistics, PRNG streams, pending decisions) atomically.
+ *  @since 1.0 */
+GROWTH_API int growth_bandit_save(const growth_bandit *b, const char *path);
+
+/** @brief Loads a bandit saved by growth_bandit_save(); ::GROWTH_EFORMAT for a corrupted,
+ *  truncated or other-kind file. Pending decisions keep their age against ttl_seconds.
+ *  @since 1.0 */
+GROWTH_API int growth_bandit_load(growth_bandit **out, const char *path);
+
+/** @brief Serialises the complete state (release with growth_buffer_free()). @since 1.0 */
+GROWTH_API int growth_bandit_serialize(const growth_bandit *b, uint8_t **out_buf, size_t *out_len);
+
+/** @brief Rebuilds a bandit from growth_bandit_serialize() bytes. @since 1.0 */
+GROWTH_API int growth_bandit_deserialize(growth_bandit **out, const uint8_t *buf, size_t len);
+
+/**
+ * @brief Fills out[i] with Beta(a[i], b[i]) draws (a, b finite, > 0) from a PRNG seeded with
+ *        `seed`: the sampler Thompson Sampling uses (Marsaglia-Tsang gamma over a ziggurat
+ *        normal). `cap` >= n.
+ * @since 1.0
+ */
+GROWTH_API int growth_bandit_sample_beta(uint64_t seed, const double *a, const double *b,
+                                         size_t n, double *out, size_t cap);
+
+/** @name Offline policy evaluation estimators (growth_bandit_ope()) */
+/** @{ */
+#define GROWTH_OPE_REPLAY 0 /**< sum pi(a_i|x_i) r_i / sum pi(a_i|x_i): Li et al.'s replay (deterministic pi: mean reward where pi picks the logged arm); unbiased for uniform logging */
+#define GROWTH_OPE_IPS 1    /**< mean of pi(a_i|x_i) / p_i * r_i */
+#define GROWTH_OPE_SNIPS 2  /**< self-normalised IPS */
+#define GROWTH_OPE_DR 3     /**< doubly robust: mean of sum_a pi(a|x_i) q(x_i,a) + w_i (r_i - q(x_i,a_i)) */
+/** @} */
+
+/**
+ * @brief Estimates the value of a target policy from a log of (context, action, reward,
+ *        propensity) events.
+ * @param estimator    one of GROWTH_OPE_*.
+ * @param n, n_actions events and actions.
+ * @param actions      n logged actions, each < n_actions.
+ * @param rewards      n finite rewards.
+ * @param propensities n logging probabilities of the logged actions, in (0, 1].
+ * @param target       n x n_actions probabilities of the target policy (rows sum to 1 within
+ *                     1e-6), row-major.
+ * @param q_hat        n x n_actions reward model predictions (DR only; NULL = 0, DR = IPS).
+ * @param[out] out_value estimate; @param[out] out_stderr its standard error (may be NULL).
+ * @since 1.0
+ */
+GROWTH_API int growth_bandit_ope(int estimator, size_t n, size_t n_actions,
+                                 const uint32_t *actions, const double *rewards,
+                                 const double *propensities, const double *target,
+                                 const double *q_hat, double *out_value, double *out_stderr);
+
+/**
+ * @brief Replay evaluation of a learning bandit on a log collected by a uniformly random policy
+ *        (Li et al., WSDM 2011): for each event the bandit selects among `eligible` (NULL: all
+ *        its arms); when it picks the logged arm, the event's reward is applied at once and
+ *        counted, otherwise the event is skipped. The bandit learns from the matched events.
+ * @param contexts n x dim (NULL when dim = 0); @param arms n logged arm ids.
+ * @param[out] out_value mean reward over matched events (NaN if none);
+ * @param[out] out_matched number of matched events (may be NULL).
+ * @since 1.0
+ */
+GROWTH_API int growth_bandit_replay(growth_bandit *b, const float *contexts, size_t dim,
+                                    const uint64_t *arms, const double *rewards, size_t n,
+                                    const uint64_t *eligible, size_t n_eligible,
+                                    double *out_value, uint64_t *out_matched);
+
+/**
+ * @brief Simulator of Bernoulli arms with drift, retiring arms and delayed, batched feedback,
+ *        used by the tests and the bench (opaque).
+ *
+ * Configuration keys: `arms` (10) initial arms with rates uniform in [rate_min, rate_max]
+ * (0.01, 0.10); `drift` (0) sd of a Gaussian random walk of each arm's logit per step;
+ * `retire_every` (0 = never): every that many steps the oldest arm is removed from the bandit
+ * and a new arm with a fresh rate added; `delay` (1) steps until a reward is delivered;
+ * `delay_dist` fixed|exponential (mean `delay`); `batch` (1) rewards are delivered in batches of
+ * that many due rewards; `seed` (0). Arm ids are 1, 2, ... in order of creation.
+ */
+typedef struct growth_bandit_sim growth_bandit_sim;
+
+/** @brief Creates a simulator. @since 1.0 */
+GROWTH_API int growth_bandit_sim_create(growth_bandit_sim **out, const char *config);
+
+/** @brief Frees a simulator; NULL is allowed. @since 1.0 */
+GROWTH_API void growth_bandit_sim_free(growth_bandit_sim *s);
+
+/**
+ * @brief Runs `steps` rounds against a bandit: adds the simulator's arms to it (the bandit must
+ *        have no arms at the first run), then per step selects, draws the Bernoulli reward,
+ *        schedules it `delay` steps later and delivers due rewards. Expected regret per step is
+ *        (best current rate - chosen arm's rate).
+ * @param[out] out_regret if not NULL, cumulative expected regret after steps * (i+1) / n_points
+ *             steps, i < n_points (a regret curve).
+ * @param[out] out_total_reward if not NULL, the sum of drawn rewards.
+ * @since 1.0
+ */
+GROWTH_API int growth_bandit_sim_run(growth_bandit_sim *s, growth_bandit *b, uint64_t steps,
+                                     double *out_regret, size_t n_points,
+                                     double *out_total_reward);
+
+/** @brief Current true rates of the simulator's arms (ids in `ids` if not NULL), `cap` >= arm
+ *  count; `needed` gets the count. @since 1.0 */
+GROWTH_API int growth_bandit_sim_rates(const growth_bandit_sim *s, uint64_t *ids, double *rates,
+                                       size_t cap, size_t *needed);
+
+/** @} */
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* GROWTH_BANDIT_H */
