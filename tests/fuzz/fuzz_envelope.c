@@ -46,6 +46,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         (void)growth_calibrator_apply(c, 0.3, &field, &p);
         growth_calibrator_free(c);
     }
+    /* Bandit snapshots: a loaded bandit must still select and take rewards. */
+    genv_header(buf, GROWTH_KIND_BANDIT, buf + GENV_HEADER_SIZE, size);
+    growth_bandit *b = NULL;
+    if (growth_bandit_deserialize(&b, buf, GENV_HEADER_SIZE + size) == GROWTH_OK) {
+        uint64_t decision = 0, arm = 0;
+        double prop = 0;
+        float ctx[8] = {0};
+        if (growth_bandit_select(b, ctx, 8, NULL, 0, &decision, &arm, &prop) == GROWTH_OK)
+            (void)growth_bandit_reward(b, decision, 1.0);
+        growth_bandit_free(b);
+    }
     free(buf);
     return 0;
 }

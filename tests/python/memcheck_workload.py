@@ -68,10 +68,51 @@ def metrics():
         pass
 
 
+def calibration(tmp):
+    rng = np.random.default_rng(2)
+    s = rng.random(4000).astype(np.float32)
+    y = (rng.random(4000) < s).astype(np.float32)
+    f = rng.integers(0, 7, 4000)
+    for method in ("platt", "temperature", "isotonic", "histogram", "field"):
+        c = growth.Calibrator(method=method)
+        c.fit(s, y, fields=f if method == "field" else None)
+        c.predict(s, fields=f if method == "field" else None)
+        c.predict(s.astype(np.float64), fields=f if method == "field" else None)
+        c.save(os.path.join(tmp, "c"))
+        growth.Calibrator.load(os.path.join(tmp, "c")).close()
+        try:
+            c.fit(s * np.nan, y)
+        except growth.GrowthError:
+            pass
+        c.close()
+    growth.metrics.ece(y, s)
+    growth.metrics.field_rce(y, s, f)
+
+
+def bandit(tmp):
+    for policy in ("thompson", "egreedy", "ucb1", "klucb"):
+        b = growth.Bandit(policy=policy, arms=list(range(20)), seed=1)
+        for _ in range(300):
+            d, arm = b.select()
+            b.reward(d, float(arm % 3 == 0))
+        b.save(os.path.join(tmp, "b"))
+        growth.Bandit.load(os.path.join(tmp, "b")).close()
+        b.close()
+    for policy in ("lints", "linucb"):
+        b = growth.Bandit(policy=policy, arms=[1, 2, 3], seed=2, dim=4)
+        ctx = np.ones(4, np.float32)
+        for _ in range(100):
+            d, arm = b.select(context=ctx)
+            b.reward(d, 1.0)
+        b.close()
+
+
 if __name__ == "__main__":
     with tempfile.TemporaryDirectory() as tmp:
         features()
         ftrl(tmp)
         metrics()
+        calibration(tmp)
+        bandit(tmp)
     print("memcheck workload done")
     sys.exit(0)
