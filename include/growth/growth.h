@@ -16,7 +16,7 @@
 /* module headers (one line each, in this order): */
 #include "growth/calibration.h"
 #include "growth/bandit.h"
-/* budget */
+#include "growth/budget.h"
 /* forest */
 /* recall */
 /* nets */

@@ -12,7 +12,7 @@ from . import metrics
 from .calibration import Calibrator
 from . import plot
 from .bandit import Bandit, BanditSimulator, sample_beta as bandit_sample_beta, ope as bandit_ope
-# budget
+from . import budget
 # forest
 # recall
 # nets
@@ -28,4 +28,5 @@ __all__ = [
     "FTRL", "esmm_predict", "LABEL_MISSING", "metrics",
     "Calibrator", "plot",
     "Bandit", "BanditSimulator", "bandit_sample_beta", "bandit_ope",
+    "budget",
 ]

@@ -1,0 +1,380 @@
+"""Budget solving (budget.h): multiple-choice knapsack, channel budgets, push allocation."""
+import ctypes
+import math
+
+import numpy as np
+
+from . import _lib
+from ._lib import lib, check, enc, c_int, c_size_t, c_double, c_void_p, c_char_p, c_uint32, c_uint64, P, Handle
+from ._arrays import ptr
+from .errors import InvalidArgument
+
+PROGRESS = ctypes.CFUNCTYPE(c_int, c_void_p, c_char_p, c_double)
+
+
+class MCKPResultC(ctypes.Structure):
+    _fields_ = [("struct_size", c_uint32), ("n_budgets", c_uint32), ("value", c_double),
+                ("lp_value", c_double), ("dual_bound", c_double), ("gap", c_double),
+                ("rel_gap", c_double), ("n_users", c_uint64), ("n_chosen", c_uint64),
+                ("iterations", c_uint32), ("fractional", c_uint32)]
+
+
+class PushResultC(ctypes.Structure):
+    _fields_ = [("struct_size", c_uint32), ("iterations", c_uint32), ("value", c_double),
+                ("lp_value", c_double), ("gap", c_double), ("sent", c_uint64)]
+
+
+_lib.declare({
+    "growth_mckp_create": (c_int, [P(Handle), c_char_p]),
+    "growth_mckp_free": (None, [Handle]),
+    "growth_mckp_config": (c_int, [Handle, c_char_p, c_size_t, P(c_size_t)]),
+    "growth_mckp_set_progress": (c_int, [Handle, PROGRESS, c_void_p]),
+    "growth_mckp_cancel": (c_int, [Handle]),
+    "growth_mckp_solve": (c_int, [Handle, c_void_p, c_size_t, c_void_p, c_void_p, c_size_t, c_void_p, c_void_p, c_size_t]),
+    "growth_mckp_result_get": (c_int, [Handle, P(MCKPResultC)]),
+    "growth_mckp_duals": (c_int, [Handle, c_void_p, c_void_p, c_size_t]),
+    "growth_mckp_shard_eval": (c_int, [Handle, c_void_p, c_size_t, c_void_p, c_void_p, c_size_t, c_void_p, c_size_t, c_void_p, c_void_p, c_void_p]),
+    "growth_mckp_shard_assign": (c_int, [Handle, c_void_p, c_size_t, c_void_p, c_void_p, c_size_t, c_void_p, c_void_p, c_size_t, c_void_p, c_void_p]),
+    "growth_channels_create": (c_int, [P(Handle), c_char_p]),
+    "growth_channels_free": (None, [Handle]),
+    "growth_channels_count": (c_int, [Handle]),
+    "growth_channels_add": (c_int, [Handle, c_int, c_double, c_double, c_double, c_double, c_double]),
+    "growth_channels_add_points": (c_int, [Handle, c_void_p, c_void_p, c_size_t, c_double, c_double, c_double]),
+    "growth_channels_allocate": (c_int, [Handle, c_double, c_void_p, c_void_p, c_size_t, P(c_double), P(c_double)]),
+    "growth_channels_curve": (c_int, [Handle, c_void_p, c_size_t, c_void_p, c_void_p, c_void_p, c_size_t]),
+    "growth_push_allocate": (c_int, [c_char_p, c_void_p, c_size_t, c_void_p, c_void_p, c_void_p, c_size_t,
+                                     c_void_p, c_void_p, c_double, c_void_p, c_void_p, c_void_p, c_size_t,
+                                     P(PushResultC)]),
+})
+
+CURVE_EXP, CURVE_LOG = 1, 2
+
+
+def _cfg(**kw):
+    parts = []
+    for k, v in kw.items():
+        if v is None:
+            continue
+        if isinstance(v, bool):
+            v = "true" if v else "false"
+        parts.append(f"{k}={v}")
+    return " ".join(parts)
+
+
+def _f64(a, name):
+    return np.ascontiguousarray(a, dtype=np.float64)
+
+
+class MCKPResult:
+    """Result of :func:`solve_mckp`.
+
+    ``choice``: option per user (column of the dense input, or offset within the user's CSR
+    options), -1 for none. ``value``/``spend``: the integer plan. ``lp_value``: LP optimum
+    (exact with one budget; with several the best dual bound). ``dual_bound``: certified upper
+    bound. ``gap``: relative gap (dual_bound - value) / dual_bound; ``abs_gap`` absolute.
+    ``lambdas``: dual prices per budget.
+    """
+
+    def __init__(self, choice, r, lambdas, spend):
+        self.choice = choice
+        self.value = r.value
+        self.lp_value = r.lp_value
+        self.dual_bound = r.dual_bound
+        self.abs_gap = r.gap
+        self.gap = r.rel_gap
+        self.n_chosen = r.n_chosen
+        self.iterations = r.iterations
+        self.lambdas = lambdas
+        self.spend = spend if spend.size > 1 else float(spend[0])
+
+    def __repr__(self):
+        return (f"MCKPResult(value={self.value:.6g}, lp_value={self.lp_value:.6g}, "
+                f"gap={self.gap:.3g}, chosen={self.n_chosen})")
+
+
+def _mckp_input(values, costs, indptr):
+    """-> indptr u64, values f64 (nnz), costs f64 (nnz x K), K, column map or None, n."""
+    if isinstance(values, tuple):
+        if len(values) != 3 or costs is not None or indptr is not None:
+            raise InvalidArgument("pass CSR input as values=(indptr, values, costs)")
+        indptr, values, costs = values
+    if costs is None:
+        raise InvalidArgument("costs are required")
+    if indptr is not None:
+        indptr = np.ascontiguousarray(indptr, dtype=np.uint64)
+        v = _f64(values, "values").ravel()
+        c = _f64(costs, "costs")
+        if c.ndim == 1:
+            c = c.reshape(-1, 1)
+        if indptr.ndim != 1 or indptr.size < 1:
+            raise InvalidArgument("indptr must be 1-D with n_users + 1 offsets")
+        if v.size < int(indptr[-1]) or c.shape[0] < int(indptr[-1]):
+            raise InvalidArgument(f"indptr ends at {int(indptr[-1])} but values/costs are shorter")
+        return indptr, v, np.ascontiguousarray(c), c.shape[1], None, indptr.size - 1
+    v = _f64(values, "values")
+    c = _f64(costs, "costs")
+    if v.ndim != 2:
+        raise InvalidArgument(f"values must be users x options, got shape {v.shape}")
+    if c.ndim == 2:
+        c = c[:, :, None]
+    if c.ndim != 3 or c.shape[:2] != v.shape:
+        raise InvalidArgument(f"costs must be users x options [x budgets] like values {v.shape}, got {c.shape}")
+    n, m = v.shape
+    K = c.shape[2]
+    absent = np.isnan(v) | np.isnan(c).any(axis=2)
+    if not absent.any():
+        indptr = np.arange(n + 1, dtype=np.uint64) * np.uint64(m)
+        return indptr, v.reshape(-1), c.reshape(-1, K), K, None, n
+    keep = ~absent
+    counts = keep.sum(axis=1)
+    indptr = np.zeros(n + 1, dtype=np.uint64)
+    np.cumsum(counts, out=indptr[1:])
+    cols = np.nonzero(keep)[1].astype(np.int32)
+    return indptr, np.ascontiguousarray(v[keep]), np.ascontiguousarray(c[keep]), K, (cols, indptr), n
+
+
+class MCKPSolver:
+    """A reusable solver handle (threads, progress callback, cancellation, shard API)."""
+
+    def __init__(self, threads=1, max_iter=None, tol=None, fill=None):
+        h = Handle()
+        check(lib.growth_mckp_create(ctypes.byref(h), enc(_cfg(threads=threads, max_iter=max_iter, tol=tol, fill=fill))))
+        self._h = h
+        self._cb = None
+
+    def close(self):
+        if getattr(self, "_h", None) is not None and self._h.value:
+            lib.growth_mckp_free(self._h)
+        self._h = None
+
+    __del__ = close
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def cancel(self):
+        check(lib.growth_mckp_cancel(self._h))
+
+    @property
+    def config(self):
+        return _lib.read_string(lib.growth_mckp_config, self._h)
+
+    def set_progress(self, fn):
+        """fn(stage: str, done: float) -> truthy to cancel; None clears."""
+        if fn is None:
+            self._cb = None
+            check(lib.growth_mckp_set_progress(self._h, PROGRESS(), None))
+            return
+        self._cb = PROGRESS(lambda _u, stage, done: 1 if fn(stage.decode(), done) else 0)
+        check(lib.growth_mckp_set_progress(self._h, self._cb, None))
+
+    def solve(self, values, costs=None, budget=None, indptr=None):
+        ip, v, c, K, colmap, n = _mckp_input(values, costs, indptr)
+        b = np.atleast_1d(_f64(budget if budget is not None else np.nan, "budget")).ravel()
+        if b.size != K:
+            raise InvalidArgument(f"{b.size} budgets given for costs with {K} budget columns")
+        choice = np.empty(n, dtype=np.int32)
+        check(lib.growth_mckp_solve(self._h, ptr(ip), n, ptr(v), ptr(c), K, ptr(b), ptr(choice), n))
+        r = MCKPResultC(struct_size=ctypes.sizeof(MCKPResultC))
+        check(lib.growth_mckp_result_get(self._h, ctypes.byref(r)))
+        lam, sp = np.empty(K), np.empty(K)
+        check(lib.growth_mckp_duals(self._h, ptr(lam), ptr(sp), K))
+        if colmap is not None:
+            cols, ipk = colmap
+            sel = choice >= 0
+            choice[sel] = cols[ipk[:-1][sel].astype(np.int64) + choice[sel]]
+        return MCKPResult(choice, r, lam, sp)
+
+    def shard_eval(self, indptr, values, costs, lambdas):
+        """Spend (points x K), value and dual part (points) of a CSR shard at price vectors."""
+        ip, v, c, K, _, n = _mckp_input(values, costs, indptr)
+        lam = _f64(lambdas, "lambdas").reshape(-1, K)
+        np_ = lam.shape[0]
+        sp, val, du = np.empty((np_, K)), np.empty(np_), np.empty(np_)
+        check(lib.growth_mckp_shard_eval(self._h, ptr(ip), n, ptr(v), ptr(c), K, ptr(lam), np_, ptr(sp), ptr(val), ptr(du)))
+        return sp, val, du
+
+    def shard_assign(self, indptr, values, costs, lambdas):
+        """Choices (offset within each user's options, -1 none), spend (K) and value."""
+        ip, v, c, K, _, n = _mckp_input(values, costs, indptr)
+        lam = _f64(lambdas, "lambdas").ravel()
+        if lam.size != K:
+            raise InvalidArgument(f"{lam.size} prices for {K} budgets")
+        choice, sp, val = np.empty(n, dtype=np.int32), np.empty(K), c_double()
+        check(lib.growth_mckp_shard_assign(self._h, ptr(ip), n, ptr(v), ptr(c), K, ptr(lam), ptr(choice), n, ptr(sp), ctypes.byref(val)))
+        return choice, sp, val.value
+
+
+def solve_mckp(values=None, costs=None, budget=None, *, indptr=None, threads=1, fill=None,
+               max_iter=None, tol=None, progress=None):
+    """Multiple-choice knapsack: each user picks at most one option, total cost <= budget.
+
+    ``values``/``costs``: dense users x options arrays (NaN = option absent; costs may have a
+    third axis of K budgets), or CSR: ``indptr=`` with 1-D values and (nnz,) or (nnz, K)
+    costs, or ``values=(indptr, values, costs)``. ``budget``: a number or K numbers.
+    Returns an :class:`MCKPResult`.
+    """
+    with MCKPSolver(threads=threads, max_iter=max_iter, tol=tol, fill=fill) as s:
+        if progress is not None:
+            s.set_progress(progress)
+        return s.solve(values, costs, budget, indptr)
+
+
+# ---- channels --------------------------------------------------------------------------------
+
+class ChannelPlan:
+    """Result of :func:`allocate_channels` for one budget: ``spend`` and ``outcome`` per channel,
+    ``total`` outcome, ``marginal`` outcome of one more unit of budget."""
+
+    def __init__(self, spend, outcome, total, marginal):
+        self.spend, self.outcome, self.total, self.marginal = spend, outcome, total, marginal
+
+    def __repr__(self):
+        return f"ChannelPlan(total={self.total:.6g}, marginal={self.marginal:.6g}, spend={self.spend})"
+
+
+class ChannelCurve:
+    """Result of :func:`allocate_channels` for many budgets: ``budgets``, ``total``,
+    ``marginal`` (one per budget) and ``spend`` (budgets x channels)."""
+
+    def __init__(self, budgets, total, marginal, spend):
+        self.budgets, self.total, self.marginal, self.spend = budgets, total, marginal, spend
+
+
+def _channels(curves, weights, min_spend, max_spend):
+    h = Handle()
+    check(lib.growth_channels_create(ctypes.byref(h), b""))
+    try:
+        nc = len(curves)
+        w = np.ones(nc) if weights is None else _f64(weights, "weights")
+        lo = np.zeros(nc) if min_spend is None else _f64(min_spend, "min_spend")
+        hi = np.full(nc, np.inf) if max_spend is None else _f64(max_spend, "max_spend")
+        if w.shape != (nc,) or lo.shape != (nc,) or hi.shape != (nc,):
+            raise InvalidArgument(f"weights/min_spend/max_spend need {nc} entries")
+        for i, cv in enumerate(curves):
+            kind = cv[0]
+            if kind in ("exp", "log"):
+                check(lib.growth_channels_add(h, CURVE_EXP if kind == "exp" else CURVE_LOG,
+                                              float(cv[1]), float(cv[2]), w[i], lo[i], hi[i]))
+            elif kind == "points":
+                x, y = _f64(cv[1], "x").ravel(), _f64(cv[2], "y").ravel()
+                if x.size != y.size:
+                    raise InvalidArgument(f"channel {i}: x and y differ in length")
+                check(lib.growth_channels_add_points(h, ptr(x), ptr(y), x.size, w[i], lo[i], hi[i]))
+            else:
+                raise InvalidArgument(f"channel {i}: curve kind {kind!r} is not 'exp', 'log' or 'points'")
+        return h
+    except BaseException:
+        lib.growth_channels_free(h)
+        raise
+
+
+def allocate_channels(curves, budget, *, weights=None, min_spend=None, max_spend=None):
+    """Splits a budget over channels with concave response curves.
+
+    ``curves``: one per channel, ``("exp", a, b)`` for a*(1-exp(-b*x)), ``("log", a, b)`` for
+    a*log(1+b*x), or ``("points", xs, ys)`` piecewise-linear through measured points (xs[0] = 0,
+    concave). ``weights``: value of one outcome unit per channel. ``budget``: a number (returns
+    a :class:`ChannelPlan`) or an array of budgets (returns the whole :class:`ChannelCurve`).
+    """
+    h = _channels(curves, weights, min_spend, max_spend)
+    try:
+        nc = len(curves)
+        if np.ndim(budget) == 0:
+            sp, out = np.empty(nc), np.empty(nc)
+            tot, mar = c_double(), c_double()
+            check(lib.growth_channels_allocate(h, float(budget), ptr(sp), ptr(out), nc, ctypes.byref(tot), ctypes.byref(mar)))
+            return ChannelPlan(sp, out, tot.value, mar.value)
+        b = _f64(budget, "budget").ravel()
+        tot, mar, sp = np.empty(b.size), np.empty(b.size), np.empty((b.size, nc))
+        check(lib.growth_channels_curve(h, ptr(b), b.size, ptr(tot), ptr(mar), ptr(sp), sp.size))
+        return ChannelCurve(b, tot, mar, sp)
+    finally:
+        lib.growth_channels_free(h)
+
+
+# ---- push ------------------------------------------------------------------------------------
+
+class PushPlan:
+    """Result of :func:`allocate_push`: ``send`` (bool per pair, input order), ``hour`` (send
+    hour per pair, -1 if not sent; None without profiles), ``value``, ``lp_value``, ``gap``
+    (relative), ``abs_gap``, ``sent``."""
+
+    def __init__(self, send, hour, r):
+        self.send, self.hour = send, hour
+        self.value, self.lp_value, self.abs_gap = r.value, r.lp_value, r.gap
+        self.gap = r.gap / max(abs(r.lp_value), 1e-300)
+        self.sent, self.iterations = r.sent, r.iterations
+
+
+def allocate_push(users, values, categories, *, caps=1, n_categories=None, cat_min=None,
+                  cat_max=None, min_share=None, max_share=None, volume=math.inf, hours=None,
+                  max_iter=None):
+    """Chooses (user, message) pairs to push.
+
+    ``users``, ``values`` (predicted open value), ``categories``: one entry per candidate pair.
+    ``caps``: pushes per user per day (a number or one per user, users numbered 0..n-1).
+    ``cat_min``/``cat_max``: push counts per category; ``min_share``/``max_share``: the same as
+    shares of ``volume`` (the global limit, required for shares). ``hours``: optional users x 24
+    open-rate profile; each sent push gets a distinct hour, best hours to best pushes.
+    """
+    u = np.ascontiguousarray(users, dtype=np.int64).ravel()
+    v = _f64(values, "values").ravel()
+    cat = np.ascontiguousarray(categories, dtype=np.int32).ravel()
+    if not (u.size == v.size == cat.size):
+        raise InvalidArgument("users, values and categories must have one entry per pair")
+    if u.size and u.min() < 0:
+        raise InvalidArgument("user ids must be >= 0")
+    n_users = int(u.max()) + 1 if u.size else 0
+    if hours is not None:
+        hours = _f64(hours, "hours")
+        n_users = max(n_users, hours.shape[0])
+        if hours.shape != (n_users, 24):
+            raise InvalidArgument(f"hours must be users x 24, got {hours.shape}")
+    if np.ndim(caps) != 0:
+        capa = np.ascontiguousarray(caps, dtype=np.int32).ravel()
+        n_users = max(n_users, capa.size)
+        if capa.size != n_users:
+            raise InvalidArgument(f"caps has {capa.size} entries for {n_users} users")
+        cfg = ""
+    else:
+        capa = None
+        cfg = _cfg(cap=int(caps))
+    cfg = (cfg + " " + _cfg(max_iter=max_iter)).strip()
+    nc = int(n_categories) if n_categories is not None else (int(cat.max()) + 1 if cat.size else 0)
+    if min_share is not None or max_share is not None:
+        if not math.isfinite(volume):
+            raise InvalidArgument("min_share/max_share need a finite volume")
+        if min_share is not None:
+            cat_min = np.floor(np.asarray(min_share, dtype=np.float64) * volume * (1 + 1e-12))
+        if max_share is not None:
+            cat_max = np.floor(np.asarray(max_share, dtype=np.float64) * volume * (1 + 1e-12))
+    cmin = None if cat_min is None else _f64(cat_min, "cat_min").ravel()
+    cmax = None if cat_max is None else _f64(cat_max, "cat_max").ravel()
+    for name, a in (("cat_min", cmin), ("cat_max", cmax)):
+        if a is not None and a.size != nc:
+            raise InvalidArgument(f"{name} has {a.size} entries for {nc} categories")
+    order = np.argsort(u, kind="stable")
+    su, sv, sc = u[order], np.ascontiguousarray(v[order]), np.ascontiguousarray(cat[order])
+    indptr = np.zeros(n_users + 1, dtype=np.uint64)
+    np.cumsum(np.bincount(su, minlength=n_users), out=indptr[1:])
+    send = np.zeros(u.size, dtype=np.uint8)
+    hour = np.full(u.size, -1, dtype=np.int8) if hours is not None else None
+    r = PushResultC(struct_size=ctypes.sizeof(PushResultC))
+    check(lib.growth_push_allocate(enc(cfg), ptr(indptr), n_users, ptr(sv), ptr(sc), ptr(capa), nc,
+                                   ptr(cmin), ptr(cmax), float(volume), ptr(hours), ptr(send),
+                                   ptr(hour), u.size, ctypes.byref(r)))
+    out_send = np.empty(u.size, dtype=bool)
+    out_send[order] = send.astype(bool)
+    out_hour = None
+    if hour is not None:
+        out_hour = np.empty(u.size, dtype=np.int8)
+        out_hour[order] = hour
+    return PushPlan(out_send, out_hour, r)
+
+
+__all__ = ["solve_mckp", "MCKPSolver", "MCKPResult", "allocate_channels", "ChannelPlan",
+           "ChannelCurve", "allocate_push", "PushPlan"]

@@ -1,0 +1,30 @@
+/* Private helpers of the budget module: a tiny parallel-for over user shards. */
+#ifndef GROWTH_BUDGET_IMPL_H
+#define GROWTH_BUDGET_IMPL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core.h"
+#include "growth/budget.h"
+
+/* Runs fn(task_t) for t = 0 .. n-1, tasks laid out every `stride` bytes from `tasks`; task 0
+ * runs on the calling thread. Returns GROWTH_ENOMEM if a thread cannot be started (the work
+ * is then done on the calling thread, so the result is still complete). */
+int gpar_run(int n, void (*fn)(void *), void *tasks, size_t stride);
+
+/* First user of shard t of n over CSR offsets, balancing options (+ one per user). */
+size_t gpar_split(const uint64_t *indptr, size_t n_users, int t, int n);
+
+/* Neumaier compensated sum. */
+typedef struct { double s, c; } gksum;
+static inline void gk_add(gksum *k, double x)
+{
+    double t = k->s + x;
+    if ((k->s >= 0 ? k->s : -k->s) >= (x >= 0 ? x : -x)) k->c += (k->s - t) + x;
+    else k->c += (x - t) + k->s;
+    k->s = t;
+}
+static inline double gk_val(const gksum *k) { return k->s + k->c; }
+
+#endif

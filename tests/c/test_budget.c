@@ -1,0 +1,417 @@
+/* Budget solving: MCKP against brute-force integer optima and a brute-force LP dual (every
+ * candidate price), threads and shards agree, channels against a grid brute force, push
+ * against exhaustive enumeration, cancellation, bad input. */
+#include <math.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core.h"
+#include "growth/growth.h"
+#include "gtest.h"
+
+typedef struct {
+    size_t n, m, K;
+    uint64_t *indptr;
+    double *v, *c, B[4];
+} inst;
+
+static void make_inst(inst *I, size_t n, size_t m, size_t K, uint64_t seed, double frac)
+{
+    grng r;
+    grng_seed(&r, seed);
+    I->n = n; I->m = m; I->K = K;
+    I->indptr = malloc((n + 1) * sizeof *I->indptr);
+    I->v = malloc(n * m * sizeof(double));
+    I->c = malloc(n * m * K * sizeof(double));
+    size_t o = 0;
+    double tot[4] = {0};
+    I->indptr[0] = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t mi = 1 + grng_below(&r, m); /* users differ in their number of options */
+        for (size_t j = 0; j < mi; j++, o++) {
+            for (size_t k = 0; k < K; k++) {
+                I->c[o * K + k] = round(grng_uniform(&r) * 1000) / 100;
+                tot[k] += I->c[o * K + k];
+            }
+            I->v[o] = round(grng_uniform(&r) * 500 * sqrt(I->c[o * K] + 0.1)) / 100;
+        }
+        I->indptr[i + 1] = o;
+    }
+    for (size_t k = 0; k < K; k++) I->B[k] = round(tot[k] * frac);
+}
+
+static void free_inst(inst *I) { free(I->indptr); free(I->v); free(I->c); }
+
+/* Exhaustive integer optimum. */
+static double brute_int(const inst *I)
+{
+    size_t n = I->n;
+    int ch[16];
+    for (size_t i = 0; i < n; i++) ch[i] = -1;
+    double best = 0;
+    for (;;) {
+        double v = 0, sp[4] = {0};
+        for (size_t i = 0; i < n; i++)
+            if (ch[i] >= 0) {
+                uint64_t o = I->indptr[i] + (uint64_t)ch[i];
+                v += I->v[o];
+                for (size_t k = 0; k < I->K; k++) sp[k] += I->c[o * I->K + k];
+            }
+        bool ok = true;
+        for (size_t k = 0; k < I->K; k++) ok &= sp[k] <= I->B[k];
+        if (ok && v > best) best = v;
+        size_t i = 0;
+        while (i < n) {
+            int mi = (int)(I->indptr[i + 1] - I->indptr[i]);
+            if (++ch[i] < mi) break;
+            ch[i] = -1;
+            i++;
+        }
+        if (i == n) break;
+    }
+    return best;
+}
+
+/* The LP optimum with one budget by brute force over its dual: D(t) = tB + sum_i max(0, max_j
+ * v_ij - t c_ij) is convex piecewise linear; its minimum is at 0 or a price where two options
+ * of a user (or an option and nothing) tie. */
+static double dual_at(const inst *I, double t)
+{
+    double d = t * I->B[0];
+    for (size_t i = 0; i < I->n; i++) {
+        double b = 0;
+        for (uint64_t o = I->indptr[i]; o < I->indptr[i + 1]; o++) b = fmax(b, I->v[o] - t * I->c[o]);
+        d += b;
+    }
+    return d;
+}
+
+static double brute_lp1(const inst *I)
+{
+    double best = dual_at(I, 0);
+    for (size_t i = 0; i < I->n; i++)
+        for (uint64_t o = I->indptr[i]; o < I->indptr[i + 1]; o++) {
+            if (I->c[o] > 0) best = fmin(best, dual_at(I, I->v[o] / I->c[o]));
+            for (uint64_t q = I->indptr[i]; q < I->indptr[i + 1]; q++)
+                if (I->c[q] > I->c[o] && I->v[q] > I->v[o])
+                    best = fmin(best, dual_at(I, (I->v[q] - I->v[o]) / (I->c[q] - I->c[o])));
+        }
+    return best;
+}
+
+static void check_plan(const inst *I, const int32_t *ch, double value)
+{
+    double v = 0, sp[4] = {0};
+    for (size_t i = 0; i < I->n; i++) {
+        CHECK(ch[i] >= -1 && ch[i] < (int32_t)(I->indptr[i + 1] - I->indptr[i]));
+        if (ch[i] < 0) continue;
+        uint64_t o = I->indptr[i] + (uint64_t)ch[i];
+        v += I->v[o];
+        for (size_t k = 0; k < I->K; k++) sp[k] += I->c[o * I->K + k];
+    }
+    CHECK_NEAR(v, value, 1e-9 * (1 + v));
+    for (size_t k = 0; k < I->K; k++) CHECK(sp[k] <= I->B[k] * (1 + 1e-12));
+}
+
+TEST(mckp_brute_force)
+{
+    growth_mckp *s;
+    CHECK_OK(growth_mckp_create(&s, "threads=1"));
+    for (int K = 1; K <= 2; K++)
+        for (uint64_t seed = 1; seed <= 30; seed++) {
+            inst I;
+            make_inst(&I, 7, 3, (size_t)K, seed * 7 + (uint64_t)K, 0.15 + 0.02 * (double)(seed % 10));
+            int32_t ch[7];
+            CHECK_OK(growth_mckp_solve(s, I.indptr, I.n, I.v, I.c, I.K, I.B, ch, 7));
+            growth_mckp_result r = {.struct_size = sizeof r};
+            CHECK_OK(growth_mckp_result_get(s, &r));
+            double opt = brute_int(&I);
+            check_plan(&I, ch, r.value);
+            CHECK(r.value <= opt + 1e-9);
+            CHECK(opt - r.value <= r.gap + 1e-9);
+            CHECK(r.dual_bound >= opt - 1e-9);
+            if (K == 1) {
+                double lp = brute_lp1(&I);
+                CHECK_NEAR(r.lp_value, lp, 1e-9 * (1 + lp));
+            }
+            free_inst(&I);
+        }
+    growth_mckp_free(s);
+}
+
+TEST(mckp_lp_large_and_threads_agree)
+{
+    inst I;
+    make_inst(&I, 400, 6, 1, 99, 0.2);
+    growth_mckp *s1, *s2;
+    CHECK_OK(growth_mckp_create(&s1, "threads=1"));
+    CHECK_OK(growth_mckp_create(&s2, "threads=2 fill=false"));
+    int32_t *a = malloc(I.n * sizeof *a), *b = malloc(I.n * sizeof *b);
+    CHECK_OK(growth_mckp_solve(s1, I.indptr, I.n, I.v, I.c, 1, I.B, a, I.n));
+    CHECK_OK(growth_mckp_solve(s2, I.indptr, I.n, I.v, I.c, 1, I.B, b, I.n));
+    growth_mckp_result r1 = {.struct_size = sizeof r1}, r2 = {.struct_size = sizeof r2};
+    CHECK_OK(growth_mckp_result_get(s1, &r1));
+    CHECK_OK(growth_mckp_result_get(s2, &r2));
+    double lp = brute_lp1(&I);
+    CHECK_NEAR(r1.lp_value, lp, 1e-10 * lp);
+    CHECK_NEAR(r2.lp_value, lp, 1e-10 * lp);
+    CHECK(r1.value >= r2.value);          /* the greedy fill only adds */
+    CHECK(r1.rel_gap < 1e-2 && r1.fractional == 1);
+    check_plan(&I, a, r1.value);
+    check_plan(&I, b, r2.value);
+    /* shard evaluation at the final price reproduces the dual bound, split over two shards */
+    double lam, spend, d0, d1, v0, v1, sp0, sp1;
+    CHECK_OK(growth_mckp_duals(s1, &lam, &spend, 1));
+    size_t h = I.n / 2;
+    CHECK_OK(growth_mckp_shard_eval(s2, I.indptr, h, I.v, I.c, 1, &lam, 1, &sp0, &v0, &d0));
+    CHECK_OK(growth_mckp_shard_eval(s2, I.indptr + h, I.n - h, I.v, I.c, 1, &lam, 1, &sp1, &v1, &d1));
+    CHECK_NEAR(d0 + d1 + lam * I.B[0], r1.dual_bound, 1e-9 * r1.dual_bound);
+    CHECK(sp0 + sp1 <= I.B[0] * (1 + 1e-12));
+    CHECK_OK(growth_mckp_shard_assign(s2, I.indptr + h, I.n - h, I.v, I.c, 1, &lam, b, I.n, &sp1, &v1));
+    for (size_t i = h; i < I.n; i++) CHECK(b[i - h] == a[i] || b[i - h] == -1 || a[i] != -1);
+    free(a); free(b);
+    growth_mckp_free(s1); growth_mckp_free(s2);
+    free_inst(&I);
+}
+
+static int cancel_at_assign(void *u, const char *stage, double done)
+{
+    (void)done;
+    ++*(int *)u;
+    return strcmp(stage, "assign") == 0;
+}
+
+TEST(mckp_progress_cancel)
+{
+    inst I;
+    make_inst(&I, 100, 4, 2, 5, 0.2);
+    growth_mckp *s;
+    CHECK_OK(growth_mckp_create(&s, "threads=2"));
+    int calls = 0;
+    CHECK_OK(growth_mckp_set_progress(s, cancel_at_assign, &calls));
+    int32_t ch[100];
+    CHECK_RC(growth_mckp_solve(s, I.indptr, I.n, I.v, I.c, 2, I.B, ch, 100), GROWTH_ESTATE);
+    CHECK_MSG("cancelled");
+    CHECK(calls >= 2);
+    growth_mckp_result r = {.struct_size = sizeof r};
+    CHECK_RC(growth_mckp_result_get(s, &r), GROWTH_ESTATE); /* nothing solved */
+    CHECK_OK(growth_mckp_set_progress(s, NULL, NULL));
+    CHECK_OK(growth_mckp_solve(s, I.indptr, I.n, I.v, I.c, 2, I.B, ch, 100));
+    CHECK_OK(growth_mckp_result_get(s, &r));
+    CHECK(r.n_budgets == 2 && r.iterations >= 1);
+    growth_mckp_free(s);
+    free_inst(&I);
+}
+
+TEST(mckp_bad_input)
+{
+    growth_mckp *s = NULL;
+    CHECK_RC(growth_mckp_create(&s, "threads=0"), GROWTH_EINVAL);
+    CHECK_MSG("threads");
+    CHECK_RC(growth_mckp_create(&s, "bogus=1"), GROWTH_EINVAL);
+    CHECK_MSG("bogus");
+    CHECK_OK(growth_mckp_create(&s, NULL));
+    char cfg[128];
+    CHECK_OK(growth_mckp_config(s, cfg, sizeof cfg, NULL));
+    CHECK(strstr(cfg, "threads=1") != NULL);
+    CHECK_RC(growth_mckp_config(s, cfg, 4, NULL), GROWTH_EBUFS);
+    uint64_t ip[3] = {0, 2, 3};
+    double v[3] = {1, 2, 3}, c[3] = {1, 2, 3}, B = 2;
+    int32_t ch[2];
+    CHECK_RC(growth_mckp_solve(s, NULL, 2, v, c, 1, &B, ch, 2), GROWTH_EINVAL);
+    CHECK_MSG("indptr is NULL");
+    CHECK_RC(growth_mckp_solve(s, ip, 0, v, c, 1, &B, ch, 2), GROWTH_EINVAL);
+    CHECK_MSG("no users");
+    CHECK_RC(growth_mckp_solve(s, ip, 2, v, c, 1, &B, ch, 1), GROWTH_EBUFS);
+    CHECK_RC(growth_mckp_solve(s, ip, 2, v, c, 0, &B, ch, 2), GROWTH_EINVAL);
+    CHECK_MSG("n_budgets");
+    double nb = -1;
+    CHECK_RC(growth_mckp_solve(s, ip, 2, v, c, 1, &nb, ch, 2), GROWTH_EINVAL);
+    CHECK_MSG("budget 0 is -1");
+    v[1] = NAN;
+    CHECK_RC(growth_mckp_solve(s, ip, 2, v, c, 1, &B, ch, 2), GROWTH_EINVAL);
+    CHECK_MSG("value of option 1");
+    v[1] = 2; c[2] = -1;
+    CHECK_RC(growth_mckp_solve(s, ip, 2, v, c, 1, &B, ch, 2), GROWTH_EINVAL);
+    CHECK_MSG("cost of option 2");
+    c[2] = INFINITY;
+    CHECK_RC(growth_mckp_solve(s, ip, 2, v, c, 1, &B, ch, 2), GROWTH_EINVAL);
+    c[2] = 3;
+    uint64_t bad[3] = {0, 2, 1};
+    CHECK_RC(growth_mckp_solve(s, bad, 2, v, c, 1, &B, ch, 2), GROWTH_EINVAL);
+    CHECK_MSG("indptr decreases");
+    double lam = -1;
+    CHECK_RC(growth_mckp_shard_eval(s, ip, 2, v, c, 1, &lam, 1, NULL, NULL, NULL), GROWTH_EINVAL);
+    CHECK_MSG("price 0");
+    CHECK_RC(growth_mckp_duals(s, &lam, NULL, 1), GROWTH_ESTATE);
+    CHECK_OK(growth_mckp_solve(s, ip, 2, v, c, 1, &B, ch, 2));
+    CHECK_RC(growth_mckp_duals(s, &lam, NULL, 0), GROWTH_EBUFS);
+    growth_mckp_result r = {0};
+    CHECK_RC(growth_mckp_result_get(s, &r), GROWTH_EINVAL);
+    CHECK_OK(growth_mckp_cancel(s));
+    growth_mckp_free(s);
+    growth_mckp_free(NULL);
+}
+
+/* ---- channels ---------------------------------------------------------------------------- */
+
+static double pwl(const double *x, const double *y, int n, double t)
+{
+    if (t >= x[n - 1]) return y[n - 1];
+    int i = 0;
+    while (t >= x[i + 1]) i++;
+    return y[i] + (t - x[i]) * (y[i + 1] - y[i]) / (x[i + 1] - x[i]);
+}
+
+TEST(channels_grid_brute_force)
+{
+    double x0[] = {0, 10, 30, 60}, y0[] = {0, 50, 110, 140};
+    double x1[] = {0, 20, 40}, y1[] = {0, 60, 90};
+    double x2[] = {0, 5, 25, 50, 80}, y2[] = {0, 30, 110, 160, 180};
+    double w[3] = {1, 1.5, 0.8}, lo[3] = {5, 0, 0}, hi[3] = {60, 30, 1e9};
+    growth_channels *c;
+    CHECK_OK(growth_channels_create(&c, ""));
+    CHECK_RC(growth_channels_add_points(c, x0, y0, 4, w[0], lo[0], hi[0]), 0);
+    CHECK_RC(growth_channels_add_points(c, x1, y1, 3, w[1], lo[1], hi[1]), 1);
+    CHECK_RC(growth_channels_add_points(c, x2, y2, 5, w[2], lo[2], hi[2]), 2);
+    CHECK(growth_channels_count(c) == 3);
+    double budgets[] = {5, 37, 64, 100, 250};
+    double tot_curve[5], mar_curve[5];
+    CHECK_OK(growth_channels_curve(c, budgets, 5, tot_curve, mar_curve, NULL, 0));
+    for (int q = 0; q < 5; q++) {
+        double B = budgets[q], best = -1;
+        for (int a = (int)lo[0]; a <= 60 && a <= B; a++)
+            for (int b = 0; b <= 30 && a + b <= B; b++) {
+                int cc = (int)(B - a - b); /* outcomes never decrease: spend the rest */
+                double t = w[0] * pwl(x0, y0, 4, a) + w[1] * pwl(x1, y1, 3, b) + w[2] * pwl(x2, y2, 5, cc);
+                if (t > best) best = t;
+            }
+        double sp[3], out[3], tot, mar;
+        CHECK_OK(growth_channels_allocate(c, B, sp, out, 3, &tot, &mar));
+        CHECK_NEAR(tot, best, 1e-9);
+        CHECK_NEAR(tot_curve[q], tot, 1e-12);
+        CHECK(sp[0] + sp[1] + sp[2] <= B + 1e-9);
+        for (int i = 0; i < 3; i++) CHECK(sp[i] >= lo[i] && sp[i] <= hi[i]);
+        CHECK(mar >= 0);
+    }
+    double sp[3];
+    CHECK_RC(growth_channels_allocate(c, 4, sp, NULL, 3, NULL, NULL), GROWTH_EINVAL);
+    CHECK_MSG("infeasible minimums");
+    CHECK_RC(growth_channels_allocate(c, NAN, sp, NULL, 3, NULL, NULL), GROWTH_EINVAL);
+    CHECK_RC(growth_channels_allocate(c, 10, sp, NULL, 2, NULL, NULL), GROWTH_EBUFS);
+    double bx[] = {0, 1, 2}, by[] = {0, 1, 3};
+    CHECK_RC(growth_channels_add_points(c, bx, by, 3, 1, 0, 10), GROWTH_EINVAL);
+    CHECK_MSG("not concave");
+    CHECK_RC(growth_channels_add(c, 7, 1, 1, 1, 0, 1), GROWTH_EINVAL);
+    CHECK_RC(growth_channels_add(c, GROWTH_CURVE_EXP, -1, 1, 1, 0, 1), GROWTH_EINVAL);
+    CHECK_RC(growth_channels_add(c, GROWTH_CURVE_LOG, 1, 1, 1, 2, 1), GROWTH_EINVAL);
+    CHECK_MSG("max_spend");
+    growth_channels_free(c);
+}
+
+TEST(channels_parametric_marginal)
+{
+    growth_channels *c;
+    CHECK_OK(growth_channels_create(&c, NULL));
+    CHECK_OK(growth_channels_add(c, GROWTH_CURVE_EXP, 1000, 0.02, 1, 0, INFINITY) < 0);
+    growth_channels_add(c, GROWTH_CURVE_LOG, 300, 0.1, 2, 0, INFINITY);
+    double sp[2], tot, mar, tot2;
+    CHECK_OK(growth_channels_allocate(c, 100, sp, NULL, 2, &tot, &mar));
+    /* KKT: equal marginal outcomes of both channels at the optimum */
+    double d0 = 1000 * 0.02 * exp(-0.02 * sp[0]), d1 = 2 * 300 * 0.1 / (1 + 0.1 * sp[1]);
+    CHECK_NEAR(d0, d1, 1e-8 * d0);
+    CHECK_NEAR(mar, d0, 1e-8 * d0);
+    CHECK_NEAR(sp[0] + sp[1], 100, 1e-9);
+    CHECK_OK(growth_channels_allocate(c, 100.001, sp, NULL, 2, &tot2, NULL));
+    CHECK_NEAR((tot2 - tot) / 0.001, mar, 1e-3 * mar);
+    growth_channels_free(c);
+}
+
+/* ---- push -------------------------------------------------------------------------------- */
+
+TEST(push_brute_force)
+{
+    grng r;
+    grng_seed(&r, 42);
+    for (int trial = 0; trial < 40; trial++) {
+        enum { U = 4, PER = 3, NP = U * PER, NC = 2 };
+        uint64_t ptr[U + 1];
+        double v[NP], cmin[NC], cmax[NC];
+        int32_t cat[NP], caps[U];
+        for (int u = 0; u <= U; u++) ptr[u] = (uint64_t)(u * PER);
+        for (int i = 0; i < NP; i++) { v[i] = round(grng_uniform(&r) * 100) / 100; cat[i] = (int32_t)grng_below(&r, NC); }
+        for (int u = 0; u < U; u++) caps[u] = (int32_t)grng_below(&r, 3);
+        cmin[0] = (double)grng_below(&r, 2); cmin[1] = 0;
+        cmax[0] = 4; cmax[1] = 1 + (double)grng_below(&r, 3);
+        double volume = 2 + (double)grng_below(&r, 4);
+        double best = -1;
+        for (uint32_t mask = 0; mask < (1u << NP); mask++) {
+            int cu[U] = {0}, cc[NC] = {0}, tot = 0;
+            double val = 0;
+            for (int i = 0; i < NP; i++)
+                if (mask >> i & 1) { cu[i / PER]++; cc[cat[i]]++; tot++; val += v[i]; }
+            bool ok = tot <= volume;
+            for (int u = 0; u < U; u++) ok &= cu[u] <= caps[u];
+            for (int c = 0; c < NC; c++) ok &= cc[c] >= cmin[c] && cc[c] <= cmax[c];
+            if (ok && val > best) best = val;
+        }
+        uint8_t send[NP];
+        growth_push_result res = {.struct_size = sizeof res};
+        int rc = growth_push_allocate("", ptr, U, v, cat, caps, NC, cmin, cmax, volume, NULL, send, NULL, NP, &res);
+        if (best < 0) { CHECK_RC(rc, GROWTH_EINVAL); continue; }
+        CHECK_OK(rc);
+        int cu[U] = {0}, cc[NC] = {0}, tot = 0;
+        double val = 0;
+        for (int i = 0; i < NP; i++)
+            if (send[i]) { cu[i / PER]++; cc[cat[i]]++; tot++; val += v[i]; }
+        CHECK(tot <= volume);
+        for (int u = 0; u < U; u++) CHECK(cu[u] <= caps[u]);
+        for (int c = 0; c < NC; c++) CHECK(cc[c] >= cmin[c] && cc[c] <= cmax[c]);
+        CHECK_NEAR(val, res.value, 1e-9);
+        CHECK(res.value <= best + 1e-9);
+        CHECK(res.lp_value >= best - 1e-9);     /* the LP bounds the integer optimum */
+        CHECK(best - res.value <= res.gap + 1e-9);
+    }
+}
+
+TEST(push_bad_input)
+{
+    uint64_t ptr[3] = {0, 2, 4};
+    double v[4] = {0.1, 0.2, 0.3, 0.4}, cmin[2] = {3, 0}, cmax[2] = {5, 5};
+    int32_t cat[4] = {0, 1, 0, 1};
+    uint8_t send[4];
+    CHECK_RC(growth_push_allocate("cap=1", ptr, 2, v, cat, NULL, 2, cmin, cmax, INFINITY, NULL, send, NULL, 4, NULL), GROWTH_EINVAL);
+    CHECK_MSG("infeasible minimums");
+    cmin[0] = 1;
+    CHECK_RC(growth_push_allocate("cap=2", ptr, 2, v, cat, NULL, 2, cmin, cmax, 0.5, NULL, send, NULL, 4, NULL), GROWTH_EINVAL);
+    CHECK_MSG("infeasible minimums");
+    CHECK_RC(growth_push_allocate("cap=-1", ptr, 2, v, cat, NULL, 2, NULL, NULL, 3, NULL, send, NULL, 4, NULL), GROWTH_EINVAL);
+    CHECK_MSG("cap");
+    CHECK_RC(growth_push_allocate("", ptr, 2, v, cat, NULL, 2, NULL, NULL, NAN, NULL, send, NULL, 4, NULL), GROWTH_EINVAL);
+    CHECK_MSG("volume");
+    CHECK_RC(growth_push_allocate("", ptr, 2, v, cat, NULL, 2, NULL, NULL, 3, NULL, send, NULL, 3, NULL), GROWTH_EBUFS);
+    cat[2] = 2;
+    CHECK_RC(growth_push_allocate("", ptr, 2, v, cat, NULL, 2, NULL, NULL, 3, NULL, send, NULL, 4, NULL), GROWTH_EINVAL);
+    CHECK_MSG("category of pair 2");
+    cat[2] = 0; v[3] = -0.5;
+    CHECK_RC(growth_push_allocate("", ptr, 2, v, cat, NULL, 2, NULL, NULL, 3, NULL, send, NULL, 4, NULL), GROWTH_EINVAL);
+    CHECK_MSG("value of pair 3");
+    v[3] = 0.4;
+    CHECK_RC(growth_push_allocate("", ptr, 0, v, cat, NULL, 2, NULL, NULL, 3, NULL, send, NULL, 4, NULL), GROWTH_EINVAL);
+    CHECK_MSG("no users");
+    CHECK_OK(growth_push_allocate("cap=1", ptr, 2, v, cat, NULL, 2, NULL, NULL, 3, NULL, send, NULL, 4, NULL));
+    CHECK(send[1] == 1 && send[3] == 1 && send[0] == 0 && send[2] == 0);
+}
+
+int main(void)
+{
+    RUN(mckp_brute_force);
+    RUN(mckp_lp_large_and_threads_agree);
+    RUN(mckp_progress_cancel);
+    RUN(mckp_bad_input);
+    RUN(channels_grid_brute_force);
+    RUN(channels_parametric_marginal);
+    RUN(push_brute_force);
+    RUN(push_bad_input);
+    return GT_SUMMARY();
+}
