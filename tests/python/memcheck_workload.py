@@ -107,6 +107,25 @@ def bandit(tmp):
         b.close()
 
 
+def budget(tmp):
+    rng = np.random.default_rng(3)
+    v = rng.random((500, 4)) * 10
+    c = rng.random((500, 4)) * 5
+    v[::7, 2] = np.nan
+    r = growth.budget.solve_mckp(values=v, costs=c, budget=200.0)
+    assert r.spend <= 200.0 + 1e-9
+    growth.budget.solve_mckp(values=v, costs=c, budget=200.0, threads=2)
+    growth.budget.allocate_channels([("exp", 100, 0.01), ("log", 50, 0.1), ("points", [0, 10, 20], [0, 8, 12])],
+                                    500.0)
+    growth.budget.allocate_channels([("exp", 100, 0.01), ("log", 50, 0.1)], np.linspace(0, 400, 9))
+    users = rng.integers(0, 100, 1000)
+    growth.budget.allocate_push(users, rng.random(1000), rng.integers(0, 3, 1000), caps=2, volume=150)
+    try:
+        growth.budget.solve_mckp(values=v, costs=-c, budget=1.0)
+    except growth.GrowthError:
+        pass
+
+
 if __name__ == "__main__":
     with tempfile.TemporaryDirectory() as tmp:
         features()
@@ -114,5 +133,6 @@ if __name__ == "__main__":
         metrics()
         calibration(tmp)
         bandit(tmp)
+        budget(tmp)
     print("memcheck workload done")
     sys.exit(0)
