@@ -19,7 +19,7 @@
 #include "growth/budget.h"
 /* forest */
 /* recall */
-/* nets */
+#include "growth/nets.h"
 /* bidding */
 /* audience */
 /* text */

@@ -68,6 +68,38 @@ def metrics():
         pass
 
 
+def nets(tmp):
+    from growth import export
+    rng = np.random.default_rng(5)
+    W1 = rng.standard_normal((16, 8)).astype(np.float32)
+    W2 = rng.standard_normal((2, 16)).astype(np.float32)
+    E = rng.standard_normal((10, 3)).astype(np.float32)
+    layers = [("dense", W1, np.zeros(16, np.float32)), "relu", ("dense", W2, None)]
+    path = os.path.join(tmp, "n.net")
+    export.write_net(path, layers, 5, [(E, "mean")], (np.ones((32, 2), np.float32), None), "sigmoid")
+    with growth.Net.load(path, batch=4) as net:
+        X = rng.standard_normal((9, 5)).astype(np.float32)
+        ptr9 = np.arange(10, dtype=np.uint64)
+        out = net.predict_wide_deep(X, (ptr9, np.zeros(9), np.arange(9)), (ptr9, np.arange(9), None))
+        assert out.shape == (9, 2)
+        net.predict(X[0])
+        net.save(os.path.join(tmp, "n2.net"))
+        growth.Net.from_bytes(net.to_bytes()).close()
+        for bad in (lambda: net.predict(X[:, :4]), lambda: growth.Net.from_bytes(net.to_bytes()[:-3]),
+                    lambda: net.predict_wide_deep(X[:1], ([0, 1], [0], [10]))):
+            try:
+                bad()
+            except growth.GrowthError:
+                pass
+    q = [("dense", rng.standard_normal((8, 64)).astype(np.float32), None), "tanh"]
+    export.write_dssm(os.path.join(tmp, "d.dssm"), q, q, 64, seed=1)
+    with growth.DSSM.load(os.path.join(tmp, "d.dssm"), batch=2) as d:
+        texts = ["running shoes", "跑步鞋", "", "a\xffb"]
+        assert d.encode_items(texts).shape == (4, 8)
+        d.score("shoes", texts)
+        d.encode_queries(texts[:1])
+
+
 def calibration(tmp):
     rng = np.random.default_rng(2)
     s = rng.random(4000).astype(np.float32)
@@ -134,5 +166,6 @@ if __name__ == "__main__":
         calibration(tmp)
         bandit(tmp)
         budget(tmp)
+        nets(tmp)
     print("memcheck workload done")
     sys.exit(0)

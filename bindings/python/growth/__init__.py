@@ -15,7 +15,8 @@ from .bandit import Bandit, BanditSimulator, sample_beta as bandit_sample_beta, 
 from . import budget
 # forest
 # recall
-# nets
+from .nets import Net, DSSM
+from . import export
 # bidding
 # audience
 # text
@@ -29,4 +30,5 @@ __all__ = [
     "Calibrator", "plot",
     "Bandit", "BanditSimulator", "bandit_sample_beta", "bandit_ope",
     "budget",
+    "Net", "DSSM", "export",
 ]

@@ -1,0 +1,283 @@
+"""Dense nets (MLP, Wide&Deep) and DSSM text towers (nets.h); numpy in and out.
+
+``Net.load(path).predict(X)``, ``DSSM.load(path).encode_queries(texts)``. Models come from
+``growth.export`` (PyTorch or numpy weights). Each Python thread gets its own C workspace, so a
+model object may be shared by threads.
+"""
+import ctypes
+import threading
+
+import numpy as np
+
+from ._lib import lib, check, enc, read_string, declare
+from ._arrays import ptr, f32
+from .errors import InvalidArgument
+
+c_int, c_size_t, c_uint32, c_uint64 = ctypes.c_int, ctypes.c_size_t, ctypes.c_uint32, ctypes.c_uint64
+c_char_p, c_void_p, P = ctypes.c_char_p, ctypes.c_void_p, ctypes.POINTER
+H = c_void_p
+
+declare({
+    "growth_net_load": (c_int, [P(H), c_char_p]),
+    "growth_net_deserialize": (c_int, [P(H), c_void_p, c_size_t]),
+    "growth_net_save": (c_int, [H, c_char_p]),
+    "growth_net_serialize": (c_int, [H, P(c_void_p), P(c_size_t)]),
+    "growth_net_free": (None, [H]),
+    "growth_net_config": (c_int, [H, c_char_p, c_size_t, P(c_size_t)]),
+    "growth_net_dims": (c_int, [H, P(c_size_t), P(c_size_t), P(c_size_t), P(c_size_t)]),
+    "growth_net_workspace_create": (c_int, [P(H), H, c_char_p]),
+    "growth_net_workspace_free": (None, [H]),
+    "growth_net_predict": (c_int, [H, H, c_void_p, c_size_t, c_void_p, c_size_t]),
+    "growth_net_predict_batch": (c_int, [H, H, c_void_p, c_size_t, c_size_t, c_void_p, c_size_t]),
+    "growth_net_predict_wide_deep": (c_int, [H, H, c_void_p, c_size_t, c_void_p, c_void_p, c_size_t,
+                                             c_void_p, c_void_p, c_size_t, c_void_p, c_size_t]),
+    "growth_net_predict_wide_deep_batch": (c_int, [H, H, c_void_p, c_size_t, c_size_t, c_void_p, c_void_p,
+                                                   c_void_p, c_void_p, c_void_p, c_void_p, c_void_p, c_size_t]),
+    "growth_dssm_hash_text": (c_int, [c_char_p, c_uint32, c_uint64, c_void_p, c_void_p, c_size_t, P(c_size_t)]),
+    "growth_dssm_load": (c_int, [P(H), c_char_p]),
+    "growth_dssm_deserialize": (c_int, [P(H), c_void_p, c_size_t]),
+    "growth_dssm_save": (c_int, [H, c_char_p]),
+    "growth_dssm_serialize": (c_int, [H, P(c_void_p), P(c_size_t)]),
+    "growth_dssm_free": (None, [H]),
+    "growth_dssm_config": (c_int, [H, c_char_p, c_size_t, P(c_size_t)]),
+    "growth_dssm_dims": (c_int, [H, P(c_size_t), P(c_uint32), P(c_uint64)]),
+    "growth_dssm_workspace_create": (c_int, [P(H), H, c_char_p]),
+    "growth_dssm_encode": (c_int, [H, H, c_int, c_void_p, c_size_t, c_void_p, c_size_t]),
+    "growth_dssm_score": (c_int, [H, H, c_char_p, c_void_p, c_size_t, c_void_p, c_size_t]),
+})
+
+QUERY, ITEM = 0, 1
+
+
+def hash_text(text, buckets, seed=0):
+    """DSSM word hashing: (slots uint32 ascending, counts float32) of a text (see nets.h)."""
+    b = enc(text)
+    cap = 2 * len(b) + 4
+    idx = np.empty(cap, np.uint32)
+    val = np.empty(cap, np.float32)
+    n = c_size_t(0)
+    check(lib.growth_dssm_hash_text(b, int(buckets), int(seed), ptr(idx), ptr(val), cap, ctypes.byref(n)))
+    return idx[:n.value].copy(), val[:n.value].copy()
+
+
+def hash_texts(texts, buckets, seed=0):
+    """Word hashing of many texts as CSR: (indptr int64, slots int64, counts float32)."""
+    parts = [hash_text(t, buckets, seed) for t in texts]
+    indptr = np.zeros(len(parts) + 1, np.int64)
+    np.cumsum([p[0].size for p in parts], out=indptr[1:])
+    idx = np.concatenate([p[0] for p in parts]).astype(np.int64) if parts else np.zeros(0, np.int64)
+    val = np.concatenate([p[1] for p in parts]) if parts else np.zeros(0, np.float32)
+    return indptr, idx, val
+
+
+class _Model:
+    """Handle lifetime, per-thread workspaces and bytes for Net and DSSM."""
+    _prefix = None
+
+    def __init__(self, handle, batch=256):
+        self._h = handle
+        self._batch = int(batch)
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._spaces = []
+
+    def _fn(self, verb):
+        return getattr(lib, f"growth_{self._prefix}_{verb}")
+
+    def _handle(self):
+        if self._h is None or not self._h.value:
+            raise ValueError(f"{type(self).__name__} is closed")
+        return self._h
+
+    def _ws(self):
+        ws = getattr(self._local, "ws", None)
+        if ws is None:
+            ws = c_void_p()
+            check(self._fn("workspace_create")(ctypes.byref(ws), self._handle(), enc(f"batch={self._batch}")))
+            with self._lock:
+                self._spaces.append(ws)
+            self._local.ws = ws
+        return ws
+
+    def close(self):
+        """Frees the model and its workspaces (the object is unusable afterwards)."""
+        for ws in getattr(self, "_spaces", []):
+            lib.growth_net_workspace_free(ws)
+        self._spaces = []
+        self._local = threading.local()
+        if getattr(self, "_h", None) is not None and self._h.value:
+            self._fn("free")(self._h)
+        self._h = None
+
+    __del__ = close
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    @property
+    def config(self):
+        """Description of the architecture."""
+        return read_string(self._fn("config"), self._handle())
+
+    @classmethod
+    def load(cls, path, batch=256):
+        h = c_void_p()
+        check(getattr(lib, f"growth_{cls._prefix}_load")(ctypes.byref(h), enc(str(path))))
+        return cls(h, batch)
+
+    @classmethod
+    def from_bytes(cls, data, batch=256):
+        h = c_void_p()
+        check(getattr(lib, f"growth_{cls._prefix}_deserialize")(ctypes.byref(h), data, len(data)))
+        return cls(h, batch)
+
+    def save(self, path):
+        check(self._fn("save")(self._handle(), enc(str(path))))
+
+    def to_bytes(self):
+        buf, n = c_void_p(), c_size_t(0)
+        check(self._fn("serialize")(self._handle(), ctypes.byref(buf), ctypes.byref(n)))
+        try:
+            return ctypes.string_at(buf, n.value)
+        finally:
+            lib.growth_buffer_free(buf)
+
+    def __getstate__(self):
+        return {"bytes": self.to_bytes(), "batch": self._batch}
+
+    def __setstate__(self, state):
+        h = c_void_p()
+        data = state["bytes"]
+        check(getattr(lib, f"growth_{self._prefix}_deserialize")(ctypes.byref(h), data, len(data)))
+        _Model.__init__(self, h, state.get("batch", 256))
+        self._dims()
+
+    def _dims(self):
+        pass
+
+
+def _csr(pair, nrows, name, n_arrays):
+    if pair is None:
+        return None, [None] * n_arrays
+    if len(pair) not in (n_arrays, n_arrays + 1):
+        raise InvalidArgument(f"{name} must be (indptr, ...) with {n_arrays} arrays after indptr")
+    indptr = np.ascontiguousarray(pair[0], dtype=np.uint64)
+    if indptr.shape != (nrows + 1,):
+        raise InvalidArgument(f"{name} indptr has shape {indptr.shape}, expected ({nrows + 1},)")
+    end = int(indptr[-1])
+    arrays = []
+    for k, a in enumerate(pair[1:]):
+        if a is None:
+            arrays.append(None)
+            continue
+        dt = np.float32 if (name == "wide" and k == 1) else np.uint32
+        a = np.ascontiguousarray(a, dtype=dt)
+        if a.ndim != 1 or a.size < end:
+            raise InvalidArgument(f"{name}: indptr ends at {end} but array {k} has {a.size} entries")
+        arrays.append(a)
+    arrays += [None] * (n_arrays - len(arrays))
+    return indptr, arrays
+
+
+class Net(_Model):
+    """A dense network (MLP or Wide&Deep) loaded from a libgrowth `net` file.
+
+    ``predict(X)``: X is (rows, dense_dim) float32 (or one row, 1-D); returns (rows, out_dim)
+    (or (out_dim,) for one row). ``predict_wide_deep(X, cat=(indptr, field, id),
+    wide=(indptr, idx[, val]))`` adds categorical ids and wide features (CSR over rows).
+    """
+    _prefix = "net"
+
+    def __init__(self, handle, batch=256):
+        super().__init__(handle, batch)
+        self._dims()
+
+    def _dims(self):
+        d, f, w, o = c_size_t(), c_size_t(), c_size_t(), c_size_t()
+        check(lib.growth_net_dims(self._handle(), ctypes.byref(d), ctypes.byref(f), ctypes.byref(w),
+                                  ctypes.byref(o)))
+        self.dense_dim, self.n_fields, self.wide_rows, self.out_dim = d.value, f.value, w.value, o.value
+
+    def _x(self, X):
+        X = f32(X, "X")
+        if X.ndim == 1:
+            return X.reshape(1, -1), True
+        if X.ndim != 2:
+            raise InvalidArgument(f"X must be 1-D or 2-D, got shape {X.shape}")
+        return X, False
+
+    def predict(self, X):
+        X, single = self._x(X)
+        n = X.shape[0]
+        out = np.empty((n, self.out_dim), np.float32)
+        if single:
+            check(lib.growth_net_predict(self._handle(), self._ws(), ptr(X), X.shape[1], ptr(out), out.size))
+            return out[0]
+        check(lib.growth_net_predict_batch(self._handle(), self._ws(), ptr(X), n, X.shape[1], ptr(out), out.size))
+        return out
+
+    def predict_wide_deep(self, X=None, cat=None, wide=None, nrows=None):
+        if X is None:
+            n = nrows if nrows is not None else (len(cat[0]) - 1 if cat is not None else len(wide[0]) - 1)
+            X, single = np.zeros((n, 0), np.float32), False
+        else:
+            X, single = self._x(X)
+        n = X.shape[0]
+        cp, (cf, ci) = _csr(cat, n, "cat", 2)
+        wp, (wi, wv) = _csr(wide, n, "wide", 2)
+        out = np.empty((n, self.out_dim), np.float32)
+        check(lib.growth_net_predict_wide_deep_batch(
+            self._handle(), self._ws(), ptr(X) if X.size else None, n, X.shape[1], ptr(cp), ptr(cf), ptr(ci),
+            ptr(wp), ptr(wi), ptr(wv), ptr(out), out.size))
+        return out[0] if single else out
+
+
+def _texts(texts):
+    if isinstance(texts, (str, bytes)):
+        raise InvalidArgument("texts must be a sequence of strings, not one string")
+    bs = [enc(t) for t in texts]
+    arr = (c_char_p * max(len(bs), 1))(*bs)
+    return arr, len(bs), bs
+
+
+class DSSM(_Model):
+    """A DSSM two-tower text model loaded from a libgrowth `dssm` file.
+
+    ``encode_queries(texts)`` / ``encode_items(texts)`` give L2-normalised (n, dim) float32
+    embeddings (cosine = dot product); ``score(query, items)`` the cosine of one query and each
+    item; ``hash(text)`` the word-hashed features the towers read.
+    """
+    _prefix = "dssm"
+
+    def __init__(self, handle, batch=256):
+        super().__init__(handle, batch)
+        self._dims()
+
+    def _dims(self):
+        d, b, s = c_size_t(), c_uint32(), c_uint64()
+        check(lib.growth_dssm_dims(self._handle(), ctypes.byref(d), ctypes.byref(b), ctypes.byref(s)))
+        self.dim, self.buckets, self.seed = d.value, b.value, s.value
+
+    def _encode(self, tower, texts):
+        arr, n, _keep = _texts(texts)
+        out = np.empty((n, self.dim), np.float32)
+        check(lib.growth_dssm_encode(self._handle(), self._ws(), tower, arr, n, ptr(out), out.size))
+        return out
+
+    def encode_queries(self, texts):
+        return self._encode(QUERY, texts)
+
+    def encode_items(self, texts):
+        return self._encode(ITEM, texts)
+
+    def score(self, query, items):
+        arr, n, _keep = _texts(items)
+        out = np.empty(n, np.float32)
+        check(lib.growth_dssm_score(self._handle(), self._ws(), enc(query), arr, n, ptr(out), out.size))
+        return out
+
+    def hash(self, text):
+        return hash_text(text, self.buckets, self.seed)
