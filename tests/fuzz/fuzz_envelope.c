@@ -57,6 +57,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             (void)growth_bandit_reward(b, decision, 1.0);
         growth_bandit_free(b);
     }
+    /* Dense nets: a loaded net must run one prediction of its declared input width. */
+    genv_header(buf, GROWTH_KIND_NET, buf + GENV_HEADER_SIZE, size);
+    growth_net *net = NULL;
+    if (growth_net_deserialize(&net, buf, GENV_HEADER_SIZE + size) == GROWTH_OK) {
+        size_t dense = 0, fields = 0, wide = 0, outd = 0;
+        growth_net_workspace *ws = NULL;
+        if (growth_net_dims(net, &dense, &fields, &wide, &outd) == GROWTH_OK && fields == 0 &&
+            wide == 0 && dense <= 4096 && outd <= 4096 &&
+            growth_net_workspace_create(&ws, net, "batch=4") == GROWTH_OK) {
+            float *x = calloc(dense ? dense : 1, sizeof *x), *o = malloc((outd ? outd : 1) * sizeof *o);
+            if (x && o) (void)growth_net_predict(net, ws, x, dense, o, outd);
+            free(x);
+            free(o);
+        }
+        growth_net_workspace_free(ws);
+        growth_net_free(net);
+    }
+    genv_header(buf, GROWTH_KIND_DSSM, buf + GENV_HEADER_SIZE, size);
+    growth_dssm *dssm = NULL;
+    if (growth_dssm_deserialize(&dssm, buf, GENV_HEADER_SIZE + size) == GROWTH_OK) growth_dssm_free(dssm);
     free(buf);
     return 0;
 }
