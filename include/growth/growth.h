@@ -17,7 +17,7 @@
 #include "growth/calibration.h"
 #include "growth/bandit.h"
 #include "growth/budget.h"
-/* forest */
+#include "growth/forest.h"
 /* recall */
 #include "growth/nets.h"
 /* bidding */

@@ -13,7 +13,7 @@ from .calibration import Calibrator
 from . import plot
 from .bandit import Bandit, BanditSimulator, sample_beta as bandit_sample_beta, ope as bandit_ope
 from . import budget
-# forest
+from .forest import Forest
 # recall
 from .nets import Net, DSSM
 from . import export
@@ -31,4 +31,5 @@ __all__ = [
     "Bandit", "BanditSimulator", "bandit_sample_beta", "bandit_ope",
     "budget",
     "Net", "DSSM", "export",
+    "Forest",
 ]
