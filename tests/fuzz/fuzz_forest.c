@@ -1,0 +1,45 @@
+/* libFuzzer target: the forest loader (xgboost JSON / UBJSON model bytes, and libgrowth forest
+ * envelopes). Whatever loads must predict one all-missing row. */
+#include <math.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core.h"
+#include "growth/growth.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void exercise(growth_forest *f)
+{
+    int nf = growth_forest_num_features(f), no = growth_forest_num_outputs(f);
+    if (nf < 0 || no <= 0 || nf > 100000 || no > 1000) abort(); /* a loaded model is sane */
+    float *x = malloc(((size_t)nf + 1) * sizeof *x), *out = malloc((size_t)no * sizeof *out);
+    if (x && out) {
+        for (int i = 0; i < nf; i++) x[i] = NAN;
+        if (growth_forest_predict(f, x, (size_t)nf, 0, out, (size_t)no) != GROWTH_OK) abort();
+    }
+    free(x);
+    free(out);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    growth_forest *f = NULL;
+    if (growth_forest_deserialize(&f, data, size) == GROWTH_OK) {
+        exercise(f);
+        growth_forest_free(f);
+    }
+    uint8_t *buf = malloc(GENV_HEADER_SIZE + size + 1);
+    if (!buf) return 0;
+    memcpy(buf + GENV_HEADER_SIZE, data, size);
+    genv_header(buf, GROWTH_KIND_FOREST, buf + GENV_HEADER_SIZE, size);
+    f = NULL;
+    if (growth_forest_deserialize(&f, buf, GENV_HEADER_SIZE + size) == GROWTH_OK) {
+        exercise(f);
+        growth_forest_free(f);
+    }
+    free(buf);
+    return 0;
+}
