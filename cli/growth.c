@@ -16,6 +16,9 @@ static void usage(FILE *f)
             "commands:\n"
             "  demo      run the end-to-end demo on built-in simulated data\n"
             "  inspect   tell what a libgrowth model file holds\n"
+            "  eval      AUC, GAUC, logloss, NE, PCOC and ECE of a score file (CSV)\n"
+            "  calibrate fit a calibrator on a score file and report before/after\n"
+            "  budget    knapsack: red-packet budget over users; channels: budget over channels\n"
             "\n"
             "'growth <command> --help' describes a command.\n");
 }
@@ -78,6 +81,9 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "inspect") == 0) return cmd_inspect(argc - 1, argv + 1);
     if (strcmp(cmd, "demo") == 0) return cli_demo(argc - 1, argv + 1);
+    if (strcmp(cmd, "eval") == 0) return cli_eval(argc - 1, argv + 1);
+    if (strcmp(cmd, "calibrate") == 0) return cli_calibrate(argc - 1, argv + 1);
+    if (strcmp(cmd, "budget") == 0) return cli_budget(argc - 1, argv + 1);
     fprintf(stderr, "growth: unknown command '%s'\n\n", cmd);
     usage(stderr);
     return CLI_EXIT_USAGE;

@@ -1,0 +1,171 @@
+#include "csv.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static char *read_all(const char *path, size_t *len)
+{
+    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+    if (!f) return NULL;
+    size_t cap = 1 << 16, n = 0;
+    char *b = malloc(cap + 1);
+    while (b) {
+        size_t r = fread(b + n, 1, cap - n, f);
+        n += r;
+        if (n < cap) break;
+        char *nb = realloc(b, cap * 2 + 1);
+        if (!nb) { free(b); b = NULL; break; }
+        b = nb;
+        cap *= 2;
+    }
+    if (f != stdin) fclose(f);
+    if (b) b[n] = 0;
+    *len = n;
+    return b;
+}
+
+/* Splits one record starting at *p (ends at newline or NUL). Fields are unquoted in place.
+ * Returns the number of fields and advances *p past the newline; -1 on a quote error. */
+static long split_record(char **p, char **fields, size_t maxf, size_t *line)
+{
+    char *s = *p, *w = s;
+    long nf = 0;
+    for (;;) {
+        char *start = w;
+        if (*s == '"') {
+            s++;
+            for (;;) {
+                if (*s == 0) return -1;
+                if (*s == '"') {
+                    if (s[1] == '"') { *w++ = '"'; s += 2; continue; }
+                    s++;
+                    break;
+                }
+                if (*s == '\n') (*line)++;
+                *w++ = *s++;
+            }
+            if (*s != ',' && *s != '\n' && *s != '\r' && *s != 0) return -1;
+        } else {
+            while (*s && *s != ',' && *s != '\n' && *s != '\r') *w++ = *s++;
+        }
+        if ((size_t)nf < maxf) fields[nf] = start;
+        nf++;
+        char sep = *s;
+        if (sep == '\r') s++, sep = *s;
+        *w = 0;
+        if (sep == ',') { s++; w = s; continue; }
+        if (sep == '\n') s++;
+        break;
+    }
+    *p = s;
+    return nf;
+}
+
+int csv_load(const char *path, csv_table *t)
+{
+    memset(t, 0, sizeof *t);
+    t->path = path;
+    size_t len = 0;
+    t->buf = read_all(path, &len);
+    if (!t->buf) {
+        fprintf(stderr, "growth: %s: cannot read: %s\n", path, strerror(errno));
+        return -1;
+    }
+    if (memchr(t->buf, 0, len)) {
+        fprintf(stderr, "growth: %s: not a text file (contains NUL bytes)\n", path);
+        return -1;
+    }
+    /* Upper bound on fields: commas + lines + 1. */
+    size_t maxcells = 1;
+    for (size_t i = 0; i < len; i++) maxcells += t->buf[i] == ',' || t->buf[i] == '\n';
+    char **tmp = malloc(maxcells * sizeof *tmp);
+    t->cells = malloc(maxcells * sizeof *t->cells);
+    t->line = malloc(maxcells * sizeof *t->line);
+    if (!tmp || !t->cells || !t->line) {
+        free(tmp);
+        fprintf(stderr, "growth: %s: out of memory\n", path);
+        return -1;
+    }
+    char *p = t->buf;
+    size_t line = 1;
+    /* header (skip a UTF-8 byte-order mark) */
+    if ((unsigned char)p[0] == 0xEF && (unsigned char)p[1] == 0xBB && (unsigned char)p[2] == 0xBF) p += 3;
+    long nf = split_record(&p, tmp, maxcells, &line);
+    if (nf <= 0 || (nf == 1 && tmp[0][0] == 0)) {
+        fprintf(stderr, "growth: %s:1: empty file or empty header\n", path);
+        free(tmp);
+        return -1;
+    }
+    if (nf < 0) {
+        fprintf(stderr, "growth: %s:1: unterminated or misplaced quote in the header\n", path);
+        free(tmp);
+        return -1;
+    }
+    t->ncols = (size_t)nf;
+    t->header = malloc(t->ncols * sizeof *t->header);
+    memcpy(t->header, tmp, t->ncols * sizeof *tmp);
+    size_t used = 0;
+    while (*p) {
+        line++;
+        size_t row_line = line;
+        if (*p == '\n' || (*p == '\r' && p[1] == '\n')) { /* blank line */
+            p += *p == '\r' ? 2 : 1;
+            continue;
+        }
+        nf = split_record(&p, tmp, maxcells, &line);
+        if (nf < 0) {
+            fprintf(stderr, "growth: %s:%zu: unterminated or misplaced quote\n", path, row_line);
+            free(tmp);
+            return -1;
+        }
+        if ((size_t)nf != t->ncols) {
+            fprintf(stderr, "growth: %s:%zu: %ld fields, the header has %zu\n", path, row_line, nf, t->ncols);
+            free(tmp);
+            return -1;
+        }
+        memcpy(t->cells + used, tmp, t->ncols * sizeof *tmp);
+        t->line[t->nrows] = row_line;
+        used += t->ncols;
+        t->nrows++;
+    }
+    free(tmp);
+    return 0;
+}
+
+void csv_free(csv_table *t)
+{
+    free(t->buf);
+    free(t->cells);
+    free(t->header);
+    free(t->line);
+    memset(t, 0, sizeof *t);
+}
+
+int csv_col(const csv_table *t, const char *name)
+{
+    for (size_t c = 0; c < t->ncols; c++)
+        if (strcmp(t->header[c], name) == 0) return (int)c;
+    fprintf(stderr, "growth: %s: no column '%s' (columns:", t->path, name);
+    for (size_t c = 0; c < t->ncols; c++) fprintf(stderr, " %s", t->header[c]);
+    fprintf(stderr, ")\n");
+    return -1;
+}
+
+int csv_num(const csv_table *t, size_t row, int col, double *out)
+{
+    const char *s = csv_cell(t, row, col);
+    char *end = NULL;
+    errno = 0;
+    double v = strtod(s, &end);
+    while (end && (*end == ' ' || *end == '\t')) end++;
+    if (s[0] == 0 || end == s || *end != 0 || errno == ERANGE || !isfinite(v)) {
+        fprintf(stderr, "growth: %s:%zu:%d (column '%s'): '%s' is not a finite number\n", t->path,
+                t->line[row], col + 1, t->header[col], s);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}

@@ -1,0 +1,119 @@
+"""The `growth` command line: operator sub-commands on CSV input, against independent
+references (sklearn, the Python binding), malformed input and exit codes."""
+import os
+import subprocess
+
+import numpy as np
+import pytest
+
+import growth
+
+CLI = os.environ.get("GROWTH_CLI") or os.path.join(
+    os.path.dirname(os.environ.get("GROWTH_LIBRARY", "build/src/x")), "..", "cli", "growth")
+pytestmark = pytest.mark.skipif(not os.path.exists(CLI), reason=f"growth CLI not built at {CLI}")
+
+
+def run(*args, stdin=None):
+    return subprocess.run([CLI, *map(str, args)], capture_output=True, text=True, input=stdin)
+
+
+def write_scores(path, n=4000, seed=0):
+    rng = np.random.default_rng(seed)
+    p = np.round(rng.random(n), 5)
+    y = (rng.random(n) < p * 0.6).astype(int)
+    f = rng.integers(0, 4, n)
+    u = rng.integers(0, 200, n)
+    with open(path, "w") as fh:
+        fh.write("score,label,channel,user\n")
+        for i in range(n):
+            fh.write(f"{p[i]},{y[i]},{f[i]},u{u[i]}\n")
+    return p, y, f, u
+
+
+def field(out, name):
+    toks = out.split()
+    return float(toks[toks.index(name) + 1])
+
+
+def test_eval_matches_sklearn(tmp_path):
+    from sklearn.metrics import log_loss, roc_auc_score
+    p, y, _, _ = write_scores(tmp_path / "s.csv")
+    r = run("eval", tmp_path / "s.csv")
+    assert r.returncode == 0, r.stderr
+    assert abs(field(r.stdout, "AUC") - roc_auc_score(y, p)) < 1e-5
+    assert abs(field(r.stdout, "logloss") - log_loss(y, p, eps=1e-15)) < 1e-4
+    assert abs(field(r.stdout, "PCOC") - p.sum() / y.sum()) < 1e-3
+
+
+def test_calibrate_saves_a_loadable_calibrator(tmp_path):
+    p, y, f, _ = write_scores(tmp_path / "s.csv")
+    r = run("calibrate", tmp_path / "s.csv", "--method", "isotonic", "--save", tmp_path / "c.model",
+            "--out", tmp_path / "o.csv")
+    assert r.returncode == 0, r.stderr
+    assert growth.model_kind(tmp_path / "c.model")[0] == "calibrator"
+    c = growth.Calibrator.load(tmp_path / "c.model")
+    out = np.loadtxt(tmp_path / "o.csv", delimiter=",", skiprows=1)
+    np.testing.assert_allclose(out[:, 2], c.predict(p.astype(np.float32)), atol=1e-6)
+    lines = r.stdout.splitlines()
+    before = [l for l in lines if l.startswith("before")][0]
+    after = [l for l in lines if l.startswith("after")][0]
+    assert field(after, "ECE") < field(before, "ECE") / 5
+
+
+def test_budget_knapsack_and_channels(tmp_path):
+    rng = np.random.default_rng(1)
+    v = np.round(rng.random((300, 3)) * 10, 3)
+    c = np.round(1 + np.arange(3) + rng.random((300, 3)), 3)
+    with open(tmp_path / "k.csv", "w") as fh:
+        fh.write("user,value,cost\n")
+        for i in range(300):
+            for j in range(3):
+                fh.write(f"u{i},{v[i, j]},{c[i, j]}\n")
+    r = run("budget", "knapsack", tmp_path / "k.csv", "--budget", 400, "--out", tmp_path / "plan.csv")
+    assert r.returncode == 0, r.stderr
+    ref = growth.budget.solve_mckp(values=v, costs=c, budget=400.0)
+    assert abs(field(r.stdout, "value") - ref.value) < 1e-6 * ref.value
+    plan = np.loadtxt(tmp_path / "plan.csv", delimiter=",", skiprows=1, usecols=(2, 3))
+    assert plan[:, 1].sum() <= 400 + 1e-9
+    with open(tmp_path / "ch.csv", "w") as fh:
+        fh.write("channel,kind,a,b\nsearch,exp,5000,0.0001\nfeeds,log,800,0.001\n")
+    r = run("budget", "channels", tmp_path / "ch.csv", "--budget", 30000)
+    assert r.returncode == 0, r.stderr
+    ref = growth.budget.allocate_channels([("exp", 5000, 1e-4), ("log", 800, 1e-3)], 30000.0)
+    total = [l for l in r.stdout.splitlines() if l.startswith("total")][0].split()
+    assert abs(float(total[2]) - ref.total) < 0.01
+
+
+@pytest.mark.parametrize("content,message", [
+    ("score,label\n0.5,1\nabc,0\n", "s.csv:3:1 (column 'score'): 'abc' is not a finite number"),
+    ("score,label\n0.5,1\n0.2\n", "s.csv:3: 1 fields, the header has 2"),
+    ("score,label\n0.5,\"1\n", "unterminated or misplaced quote"),
+    ("", "empty file"),
+])
+def test_malformed_csv_names_line_and_column(tmp_path, content, message):
+    (tmp_path / "s.csv").write_text(content)
+    r = run("eval", tmp_path / "s.csv")
+    assert r.returncode == 2 and message in r.stderr, r.stderr
+
+
+def test_usage_and_exit_codes(tmp_path):
+    for cmd in (["--help"], ["demo", "--help"], ["inspect", "--help"], ["eval", "--help"],
+                ["calibrate", "--help"], ["budget", "--help"]):
+        r = run(*cmd)
+        assert r.returncode == 0 and "usage" in r.stdout.lower(), cmd
+    assert run().returncode == 2
+    assert run("frobnicate").returncode == 2
+    assert run("eval").returncode == 2
+    assert run("eval", tmp_path / "missing.csv").returncode == 2
+    assert run("budget", "knapsack", "-", stdin="user,value,cost\n").returncode == 2
+    (tmp_path / "k.csv").write_text("user,value,cost\na,1,1\nb,1,1\na,2,1\n")
+    r = run("budget", "knapsack", tmp_path / "k.csv", "--budget", 1)
+    assert r.returncode == 2 and "not consecutive" in r.stderr
+    (tmp_path / "k.csv").write_text("user,value,cost\na,-1,1\n")
+    r = run("budget", "knapsack", tmp_path / "k.csv", "--budget", 1)
+    assert r.returncode == 1 and "growth: budget knapsack:" in r.stderr
+    bad = tmp_path / "bad.model"
+    bad.write_bytes(b"\x89GRW\r\n\x1a\n" + b"\0" * 10)
+    r = run("inspect", bad)
+    assert r.returncode == 1 and "bad file format" in r.stderr
+    assert run("--version").stdout.startswith("growth " + growth.version())
