@@ -1,3 +1,4 @@
+#define _POSIX_C_SOURCE 200809L
 /* growth demo: an end-to-end campaign on built-in simulated data, through the public API only.
  *
  * Today it runs the CTR/CVR part of the loop: a simulated population of users and items with
@@ -13,23 +14,16 @@
 #include <growth/growth.h>
 
 #include "cli.h"
+#include "demo.h"
 
-typedef struct { uint64_t s; } demo_rng;
-
-static uint64_t rng_next(demo_rng *r)
-{
-    uint64_t z = (r->s += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-}
-static double rng_unif(demo_rng *r) { return (double)(rng_next(r) >> 11) * 0x1.0p-53; }
-static double rng_norm(demo_rng *r)
-{
-    double u = rng_unif(r), v = rng_unif(r);
-    return sqrt(-2.0 * log(u > 0 ? u : 1e-300)) * cos(6.283185307179586 * v);
-}
 static double sigm(double x) { return 1.0 / (1.0 + exp(-x)); }
+
+static double demo_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
 
 typedef struct {
     long rows;
@@ -87,7 +81,7 @@ static int demo_parse(int argc, char **argv, demo_opts *o)
 
 static const char *CITIES[] = {"hangzhou", "shanghai", "beijing", "shenzhen", "chengdu", "wuhan", "xian", "nanjing"};
 static const char *CATS[] = {"shoes", "dress", "phone", "snacks", "beauty", "toys", "home", "sports", "books", "tea"};
-enum { NCITY = 8, NCAT = 10 };
+enum { NCITY = DEMO_NCITY, NCAT = DEMO_NCAT };
 
 int cli_demo(int argc, char **argv)
 {
@@ -95,7 +89,7 @@ int cli_demo(int argc, char **argv)
     int pr = demo_parse(argc, argv, &o);
     if (pr > 0) return CLI_EXIT_OK;
     if (pr < 0) { demo_usage(stderr); return CLI_EXIT_USAGE; }
-    clock_t t0 = clock();
+    double t0 = demo_seconds();
     demo_rng r = {o.seed * 0x2545f4914f6cdd1dULL + 7};
 
     /* Hidden world: per-user and per-item affinities, city x category tastes, price effects. */
@@ -110,18 +104,18 @@ int cli_demo(int argc, char **argv)
         return CLI_EXIT_FAILED;
     }
     for (long u = 0; u < o.users; u++) {
-        u_click[u] = 0.6 * rng_norm(&r);
-        u_buy[u] = 0.6 * rng_norm(&r);
-        u_city[u] = (int)(rng_next(&r) % NCITY);
+        u_click[u] = 0.6 * demo_norm(&r);
+        u_buy[u] = 0.6 * demo_norm(&r);
+        u_city[u] = (int)(demo_next(&r) % NCITY);
     }
     for (long i = 0; i < o.items; i++) {
-        i_click[i] = 0.5 * rng_norm(&r);
-        i_buy[i] = 0.5 * rng_norm(&r);
-        i_cat[i] = (int)(rng_next(&r) % NCAT);
-        i_price[i] = exp(2.5 + 1.0 * rng_norm(&r));
+        i_click[i] = 0.5 * demo_norm(&r);
+        i_buy[i] = 0.5 * demo_norm(&r);
+        i_cat[i] = (int)(demo_next(&r) % NCAT);
+        i_price[i] = exp(2.5 + 1.0 * demo_norm(&r));
     }
     for (int c = 0; c < NCITY; c++)
-        for (int k = 0; k < NCAT; k++) taste[c][k] = 0.7 * rng_norm(&r);
+        for (int k = 0; k < NCAT; k++) taste[c][k] = 0.7 * demo_norm(&r);
 
     growth_ftrl *m = NULL;
     char cfg[256];
@@ -149,15 +143,15 @@ int cli_demo(int argc, char **argv)
     char ubuf[32], ibuf[32], hbuf[8];
     for (size_t t = 0; t < n; t++) {
         /* Zipf-ish traffic: heavy users and popular items appear more. */
-        double a = rng_unif(&r), b = rng_unif(&r);
+        double a = demo_unif(&r), b = demo_unif(&r);
         long u = (long)(o.users * a * a), i = (long)(o.items * b * b);
-        int hour = (int)(rng_next(&r) % 24);
+        int hour = (int)(demo_next(&r) % 24);
         double price = i_price[i];
         double mc = -2.2 + u_click[u] + i_click[i] + taste[u_city[u]][i_cat[i]] +
                     (hour >= 19 && hour <= 23 ? 0.4 : 0.0);
         double mb = -1.3 + u_buy[u] + i_buy[i] - 0.35 * log(price) + 0.5 * taste[u_city[u]][i_cat[i]];
-        float click = rng_unif(&r) < sigm(mc) ? 1.0f : 0.0f;
-        float buy = click && rng_unif(&r) < sigm(mb) ? 1.0f : 0.0f;
+        float click = demo_unif(&r) < sigm(mc) ? 1.0f : 0.0f;
+        float buy = click && demo_unif(&r) < sigm(mb) ? 1.0f : 0.0f;
 
         growth_row_clear(row);
         snprintf(ubuf, sizeof ubuf, "%ld", u);
@@ -236,7 +230,17 @@ int cli_demo(int argc, char **argv)
         if (rc) return cli_fail("demo: save", rc);
         printf("  weights saved to %s (inspect with: growth inspect %s)\n", o.save, o.save);
     }
-    printf("  time %.1f s\n", (double)(clock() - t0) / CLOCKS_PER_SEC);
+
+    demo_world w = {o.users, o.items, u_click, u_buy, i_click, i_buy, i_price, u_city, i_cat, {{0}}, 0};
+    memcpy(w.taste, taste, sizeof taste);
+    int src;
+    if (!o.quiet) fprintf(stderr, "demo: CVR forest and calibration...\n");
+    if ((src = demo_cvr_and_calibration(&w, &r, o.quiet))) return src;
+    if (!o.quiet) fprintf(stderr, "demo: coupon bandits...\n");
+    if ((src = demo_bandit(&w, &r, o.quiet))) return src;
+    if (!o.quiet) fprintf(stderr, "demo: budgets...\n");
+    if ((src = demo_budget(&w, &r, o.quiet))) return src;
+    printf("\ndemo finished in %.1f s\n", demo_seconds() - t0);
 
     growth_row_free(row);
     growth_ftrl_free(m);

@@ -117,3 +117,22 @@ def test_usage_and_exit_codes(tmp_path):
     r = run("inspect", bad)
     assert r.returncode == 1 and "bad file format" in r.stderr
     assert run("--version").stdout.startswith("growth " + growth.version())
+
+
+def test_demo_end_to_end():
+    r = run("demo", "--rows", 100000, "--users", 5000, "--items", 1000, "--quiet")
+    assert r.returncode == 0, r.stderr
+    out = r.stdout
+    ctr = [l for l in out.splitlines() if "pCTR (FTRL click head)" in l][0].split()
+    assert float(ctr[4]) > 0.6  # AUC
+    raw = [l for l in out.splitlines() if "pCVR raw" in l][0].split()
+    cal = [l for l in out.splitlines() if "pCVR isotonic-calibrated" in l][0].split()
+    assert float(cal[-2]) < float(raw[-2]) / 3  # ECE after calibration
+    assert abs(float(cal[-1]) - 1) < 0.1  # PCOC near 1
+    regret = {l.split()[0]: float(l.split()[1]) for l in out.splitlines()
+              if l.strip().startswith(("thompson", "ucb1", "egreedy"))}
+    assert regret["thompson"] < regret["ucb1"]
+    ks = [l for l in out.splitlines() if "knapsack plan" in l][0]
+    base = [l for l in out.splitlines() if "first come first served" in l][0]
+    assert float(ks.split("value ")[1].split(",")[0]) > float(base.split("value ")[1].split(" ")[0])
+    assert "total installs" in out

@@ -1,0 +1,45 @@
+/* Shared state of `growth demo`: the simulated world and its random numbers. */
+#ifndef GROWTH_CLI_DEMO_H
+#define GROWTH_CLI_DEMO_H
+
+#include <math.h>
+#include <stdint.h>
+
+typedef struct { uint64_t s; } demo_rng;
+
+static inline uint64_t demo_next(demo_rng *r)
+{
+    uint64_t z = (r->s += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+static inline double demo_unif(demo_rng *r) { return (double)(demo_next(r) >> 11) * 0x1.0p-53; }
+static inline double demo_norm(demo_rng *r)
+{
+    double u = demo_unif(r), v = demo_unif(r);
+    return sqrt(-2.0 * log(u > 0 ? u : 1e-300)) * cos(6.283185307179586 * v);
+}
+
+enum { DEMO_NCITY = 8, DEMO_NCAT = 10 };
+
+/* Hidden propensities of users and items. */
+typedef struct {
+    long users, items;
+    double *u_click, *u_buy, *i_click, *i_buy, *i_price;
+    int *u_city, *i_cat;
+    double taste[DEMO_NCITY][DEMO_NCAT];
+    double mean_pcvr; /* calibrated mean pCVR from the CVR step (for the budget step) */
+} demo_world;
+
+static inline double demo_buy_margin(const demo_world *w, long u, long i)
+{
+    return -1.3 + w->u_buy[u] + w->i_buy[i] - 0.35 * log(w->i_price[i]) +
+           0.5 * w->taste[w->u_city[u]][w->i_cat[i]];
+}
+
+int demo_cvr_and_calibration(demo_world *w, demo_rng *r, int quiet);
+int demo_bandit(demo_world *w, demo_rng *r, int quiet);
+int demo_budget(demo_world *w, demo_rng *r, int quiet);
+
+#endif
