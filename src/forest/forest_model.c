@@ -118,7 +118,7 @@ static int forest_trees_from_doc(const char *who, const fj_doc *d, ftrees *t)
     switch (objectives[oi].base) {
     case 'l':
         if (!(bs > 0.0f && bs < 1.0f)) BAD("%s: base_score %g is not in (0, 1) for %s", who, base_score, t->objective);
-        t->base = -logf(1.0f / bs - 1.0f);
+        t->base = -logf(1.0f / bs - 1.0f) + 0.0f; /* + 0.0f: base_score 0.5 gives +0, not -0 */
         break;
     case 'g':
         if (!(bs > 0.0f)) BAD("%s: base_score %g is not > 0 for %s", who, base_score, t->objective);
@@ -289,7 +289,7 @@ int forest_trees_from_bytes(const char *who, const uint8_t *buf, size_t len, boo
 static bool trees_equal(const ftrees *a, const ftrees *b)
 {
     if (a->nf != b->nf || a->G != b->G || a->ntrees != b->ntrees || a->nnodes != b->nnodes ||
-        a->transform != b->transform || memcmp(&a->base, &b->base, sizeof a->base) != 0 ||
+        a->transform != b->transform || a->base != b->base || /* == : -0 equals +0 */
         strcmp(a->objective, b->objective) != 0)
         return false;
     size_t T = (size_t)a->ntrees, N = (size_t)a->nnodes;
