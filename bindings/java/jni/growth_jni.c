@@ -28,16 +28,23 @@
 
 #define ROW(h) ((growth_row *)(intptr_t)(h))
 #define FTRL(h) ((growth_ftrl *)(intptr_t)(h))
+#define CALIB(h) ((growth_calibrator *)(intptr_t)(h))
+#define BANDIT(h) ((growth_bandit *)(intptr_t)(h))
+#define MCKP(h) ((growth_mckp *)(intptr_t)(h))
+#define CHANNELS(h) ((growth_channels *)(intptr_t)(h))
+#define FOREST(h) ((growth_forest *)(intptr_t)(h))
 #define HANDLE(p) ((jlong)(intptr_t)(p))
 
 static jclass g_exc_class;      /* org.libgrowth.GrowthException */
 static jmethodID g_exc_init;    /* GrowthException(int code, byte[] utf8Message) */
+static JavaVM *g_vm;            /* for callbacks from the library (Mckp progress) */
 
 JNIEXPORT jint JNICALL JNI_OnLoad(JavaVM *vm, void *reserved)
 {
     (void)reserved;
     JNIEnv *env = NULL;
     if ((*vm)->GetEnv(vm, (void **)&env, JNI_VERSION_1_8) != JNI_OK) return JNI_ERR;
+    g_vm = vm;
     jclass c = (*env)->FindClass(env, "org/libgrowth/GrowthException");
     if (c == NULL) return JNI_ERR;
     g_exc_init = (*env)->GetMethodID(env, c, "<init>", "(I[B)V");
@@ -115,7 +122,7 @@ static void throw_npe(JNIEnv *env, const char *what)
 
 /* ---- pinning arrays for the duration of one call ------------------------------------------ */
 
-enum { PIN_MAX = 8 };
+enum { PIN_MAX = 12 };
 enum { PIN_COPY = 0, PIN_CRITICAL = 1 };
 
 typedef struct {
@@ -164,6 +171,8 @@ static void *pin(pinset *ps, jarray arr, jsize len, char type, int output)
         case 'I': p = (*env)->GetIntArrayElements(env, (jintArray)arr, NULL); break;
         case 'J': p = (*env)->GetLongArrayElements(env, (jlongArray)arr, NULL); break;
         case 'F': p = (*env)->GetFloatArrayElements(env, (jfloatArray)arr, NULL); break;
+        case 'D': p = (*env)->GetDoubleArrayElements(env, (jdoubleArray)arr, NULL); break;
+        case 'Z': p = (*env)->GetBooleanArrayElements(env, (jbooleanArray)arr, NULL); break;
         default: break;
         }
     }
@@ -201,6 +210,14 @@ static int pins_release(pinset *ps)
             case 'F':
                 (*env)->ReleaseFloatArrayElements(env, (jfloatArray)s->arr, (jfloat *)s->ptr,
                                                   s->mode);
+                break;
+            case 'D':
+                (*env)->ReleaseDoubleArrayElements(env, (jdoubleArray)s->arr, (jdouble *)s->ptr,
+                                                   s->mode);
+                break;
+            case 'Z':
+                (*env)->ReleaseBooleanArrayElements(env, (jbooleanArray)s->arr,
+                                                    (jboolean *)s->ptr, s->mode);
                 break;
             default: break;
             }
@@ -613,15 +630,29 @@ JNIEXPORT jfloatArray JNICALL Java_org_libgrowth_Native_rowValues(JNIEnv *env, j
     return out;
 }
 
-/* Effective configuration of a row (is_row) or a model, as UTF-8 bytes. */
-static jbyteArray config_bytes(JNIEnv *env, int is_row, jlong h)
+/* A getter of a NUL-terminated string that reports EBUFS with the needed size. */
+typedef int (*text_fn)(jlong h, jlong arg, char *buf, size_t cap, size_t *needed);
+
+static int text_row_config(jlong h, jlong arg, char *b, size_t c, size_t *n)
+{
+    (void)arg;
+    return growth_row_config(ROW(h), b, c, n);
+}
+
+static int text_ftrl_config(jlong h, jlong arg, char *b, size_t c, size_t *n)
+{
+    (void)arg;
+    return growth_ftrl_config(FTRL(h), b, c, n);
+}
+
+/* The string a text_fn returns for (h, arg), as UTF-8 bytes. */
+static jbyteArray text_bytes(JNIEnv *env, text_fn fn, jlong h, jlong arg)
 {
     char small[512];
     char *buf = small;
     size_t cap = sizeof small, needed = 0;
     for (int attempt = 0; attempt < 3; attempt++) {
-        int rc = is_row ? growth_row_config(ROW(h), buf, cap, &needed)
-                        : growth_ftrl_config(FTRL(h), buf, cap, &needed);
+        int rc = fn(h, arg, buf, cap, &needed);
         if (rc == GROWTH_OK) {
             jbyteArray out = str_bytes(env, buf);
             if (buf != small) free(buf);
@@ -643,6 +674,12 @@ static jbyteArray config_bytes(JNIEnv *env, int is_row, jlong h)
     if (buf != small) free(buf);
     throw_status(env, GROWTH_EBUFS, "config: the configuration kept growing");
     return NULL;
+}
+
+/* Effective configuration of a row (is_row) or a model, as UTF-8 bytes. */
+static jbyteArray config_bytes(JNIEnv *env, int is_row, jlong h)
+{
+    return text_bytes(env, is_row ? text_row_config : text_ftrl_config, h, 0);
 }
 
 JNIEXPORT jbyteArray JNICALL Java_org_libgrowth_Native_rowConfig(JNIEnv *env, jclass cls,
@@ -1148,18 +1185,18 @@ JNIEXPORT void JNICALL Java_org_libgrowth_Native_esmmUpdate(JNIEnv *env, jclass 
 
 /* ---- metrics.h ---------------------------------------------------------------------------- */
 
-/* Checks scores/labels (non-NULL, same length n), weights (NULL or n) and groups (if
- * need_groups: non-NULL, n). Returns 0 or -1 (thrown). */
-static int check_metric_args(JNIEnv *env, const char *who, jfloatArray scores,
-                             jfloatArray labels, jfloatArray weights, jlongArray groups,
-                             int need_groups, jsize *n)
+/* Checks scores/labels (non-NULL, same length n), weights (NULL or n) and groups (named gname;
+ * if need_groups: non-NULL, n). Returns 0 or -1 (thrown). */
+static int check_metric_args_named(JNIEnv *env, const char *who, jfloatArray scores,
+                                   jfloatArray labels, jfloatArray weights, jlongArray groups,
+                                   const char *gname, int need_groups, jsize *n)
 {
     if (scores == NULL || labels == NULL) {
         throw_npe(env, scores == NULL ? "scores" : "labels");
         return -1;
     }
     if (need_groups && groups == NULL) {
-        throw_npe(env, "groups");
+        throw_npe(env, gname);
         return -1;
     }
     *n = len_of(env, scores);
@@ -1173,12 +1210,20 @@ static int check_metric_args(JNIEnv *env, const char *who, jfloatArray scores,
                      (int)len_of(env, weights));
         return -1;
     }
-    if (need_groups && len_of(env, groups) != *n) {
-        throw_einval(env, "%s: scores has %d entries but groups has %d", who, (int)*n,
+    if (groups != NULL && len_of(env, groups) != *n) {
+        throw_einval(env, "%s: scores has %d entries but %s has %d", who, (int)*n, gname,
                      (int)len_of(env, groups));
         return -1;
     }
     return 0;
+}
+
+static int check_metric_args(JNIEnv *env, const char *who, jfloatArray scores,
+                             jfloatArray labels, jfloatArray weights, jlongArray groups,
+                             int need_groups, jsize *n)
+{
+    return check_metric_args_named(env, who, scores, labels, weights, groups, "groups",
+                                   need_groups, n);
 }
 
 typedef int (*metric_fn)(const float *, const float *, const float *, size_t, double *);
@@ -1267,4 +1312,1839 @@ JNIEXPORT jdouble JNICALL Java_org_libgrowth_Native_calibrationRatio(JNIEnv *env
     (void)cls;
     return metric(env, "Metrics.calibrationRatio", growth_calibration_ratio, probs, labels,
                   weights);
+}
+
+/* ---- shared by the modules below ---------------------------------------------------------- */
+
+/* An optional array (NULL allowed) must have `expect` entries; a required one must be non-NULL.
+ * Returns 0 or -1 (thrown). */
+static int check_len(JNIEnv *env, const char *who, const char *name, jarray a, jlong expect,
+                     int required)
+{
+    if (a == NULL) {
+        if (required) {
+            throw_npe(env, name);
+            return -1;
+        }
+        return 0;
+    }
+    jsize n = len_of(env, a);
+    if ((jlong)n != expect) {
+        throw_einval(env, "%s: %s has %d entries, %lld expected", who, name, (int)n,
+                     (long long)expect);
+        return -1;
+    }
+    return 0;
+}
+
+/* Offsets of n groups into arrays of `limit` entries: n + 1 values, the first >= 0 (it may be
+ * > 0), non-decreasing, the last <= limit. NULL when valid, else a static description. */
+static const char *check_offsets(const jlong *ip, jsize n, jlong limit)
+{
+    if (ip[0] < 0) return "the first offset is negative";
+    for (jsize r = 0; r < n; r++)
+        if (ip[r + 1] < ip[r]) return "offsets must be non-decreasing";
+    if (ip[n] > limit) return "the last offset exceeds the length of the per-option arrays";
+    return NULL;
+}
+
+/* A malloc'ed buffer from a *_serialize call as a Java byte[] (the buffer is freed). */
+static jbyteArray buffer_bytes(JNIEnv *env, const char *who, int rc, uint8_t *buf, size_t len)
+{
+    if (rc != GROWTH_OK) {
+        throw_rc(env, rc);
+        return NULL;
+    }
+    if (len > (size_t)INT32_MAX) {
+        growth_buffer_free(buf);
+        char msg[160];
+        snprintf(msg, sizeof msg, "%s: the state exceeds a Java array (2 GiB)", who);
+        throw_status(env, GROWTH_ENOMEM, msg);
+        return NULL;
+    }
+    jbyteArray out = bytes_of(env, (const char *)buf, len);
+    growth_buffer_free(buf);
+    return out;
+}
+
+/* Handle constructors/destructors through jlong, so one helper serves every module. */
+typedef int (*create_fn)(jlong *out, const char *arg);
+typedef int (*deser_fn)(jlong *out, const uint8_t *buf, size_t len);
+typedef void (*free_fn)(jlong h);
+typedef int (*save_fn)(jlong h, const char *path);
+
+/* create_fn with a string argument (a configuration or a path). */
+static jlong create_with(JNIEnv *env, create_fn fn, jbyteArray arg, const char *what)
+{
+    char *c = cstr_dup(env, arg, what);
+    if (c == NULL) return 0;
+    jlong h = 0;
+    int rc = fn(&h, c);
+    free(c);
+    if (rc != GROWTH_OK) {
+        throw_rc(env, rc);
+        return 0;
+    }
+    return h;
+}
+
+static jlong deserialize_with(JNIEnv *env, deser_fn fn, free_fn fr, jbyteArray buf)
+{
+    if (buf == NULL) {
+        throw_npe(env, "buf");
+        return 0;
+    }
+    jsize n = len_of(env, buf);
+    pinset ps;
+    pins_init(&ps, env, PIN_COPY);
+    const uint8_t *p = pin(&ps, buf, n, 'B', 0);
+    jlong h = 0;
+    int rc = GROWTH_OK;
+    if (!ps.failed) rc = fn(&h, p, (size_t)n);
+    if (pins_release(&ps)) {
+        if (rc == GROWTH_OK) fr(h);
+        return 0;
+    }
+    if (rc != GROWTH_OK) {
+        throw_rc(env, rc);
+        return 0;
+    }
+    return h;
+}
+
+static void save_with(JNIEnv *env, save_fn fn, jlong h, jbyteArray path)
+{
+    char *p = cstr_dup(env, path, "path");
+    if (p == NULL) return;
+    int rc = fn(h, p);
+    free(p);
+    if (rc != GROWTH_OK) throw_rc(env, rc);
+}
+
+static jdoubleArray new_doubles(JNIEnv *env, const double *v, jsize n)
+{
+    jdoubleArray out = (*env)->NewDoubleArray(env, n);
+    if (out != NULL && n > 0) (*env)->SetDoubleArrayRegion(env, out, 0, n, v);
+    return out;
+}
+
+static jlongArray new_longs(JNIEnv *env, const uint64_t *v, jsize n)
+{
+    jlongArray out = (*env)->NewLongArray(env, n);
+    if (out != NULL && n > 0) (*env)->SetLongArrayRegion(env, out, 0, n, (const jlong *)v);
+    return out;
+}
+
+/* ---- calibration.h ------------------------------------------------------------------------ */
+
+static int calib_create(jlong *out, const char *config)
+{
+    growth_calibrator *c = NULL;
+    int rc = growth_calibrator_create(&c, config);
+    *out = HANDLE(c);
+    return rc;
+}
+
+static int calib_load(jlong *out, const char *path)
+{
+    growth_calibrator *c = NULL;
+    int rc = growth_calibrator_load(&c, path);
+    *out = HANDLE(c);
+    return rc;
+}
+
+static int calib_deser(jlong *out, const uint8_t *buf, size_t len)
+{
+    growth_calibrator *c = NULL;
+    int rc = growth_calibrator_deserialize(&c, buf, len);
+    *out = HANDLE(c);
+    return rc;
+}
+
+static void calib_free(jlong h)
+{
+    growth_calibrator_free(CALIB(h));
+}
+
+static int calib_save(jlong h, const char *path)
+{
+    return growth_calibrator_save(CALIB(h), path);
+}
+
+static int text_calib_config(jlong h, jlong arg, char *b, size_t c, size_t *n)
+{
+    (void)arg;
+    return growth_calibrator_config(CALIB(h), b, c, n);
+}
+
+static int text_calib_summary(jlong h, jlong arg, char *b, size_t c, size_t *n)
+{
+    (void)arg;
+    return growth_calibrator_summary(CALIB(h), b, c, n);
+}
+
+JNIEXPORT jlong JNICALL Java_org_libgrowth_Native_calibratorCreate(JNIEnv *env, jclass cls,
+                                                                   jbyteArray config)
+{
+    (void)cls;
+    return create_with(env, calib_create, config, "config");
+}
+
+JNIEXPORT jlong JNICALL Java_org_libgrowth_Native_calibratorLoad(JNIEnv *env, jclass cls,
+                                                                 jbyteArray path)
+{
+    (void)cls;
+    return create_with(env, calib_load, path, "path");
+}
+
+JNIEXPORT jlong JNICALL Java_org_libgrowth_Native_calibratorDeserialize(JNIEnv *env, jclass cls,
+                                                                        jbyteArray buf)
+{
+    (void)cls;
+    return deserialize_with(env, calib_deser, calib_free, buf);
+}
+
+JNIEXPORT void JNICALL Java_org_libgrowth_Native_calibratorFree(JNIEnv *env, jclass cls, jlong c)
+{
+    (void)env;
+    (void)cls;
+    growth_calibrator_free(CALIB(c));
+}
+
+JNIEXPORT jbyteArray JNICALL Java_org_libgrowth_Native_calibratorConfig(JNIEnv *env, jclass cls,
+                                                                        jlong c)
+{
+    (void)cls;
+    return text_bytes(env, text_calib_config, c, 0);
+}
+
+JNIEXPORT jbyteArray JNICALL Java_org_libgrowth_Native_calibratorSummary(JNIEnv *env,
+                                                                         jclass cls, jlong c)
+{
+    (void)cls;
+    return text_bytes(env, text_calib_summary, c, 0);
+}
+
+JNIEXPORT void JNICALL Java_org_libgrowth_Native_calibratorFit(JNIEnv *env, jclass cls, jlong c,
+                                                               jfloatArray scores,
+                                                               jfloatArray labels,
+                                                               jfloatArray weights,
+                                                               jlongArray fields)
+{
+    (void)cls;
+    jsize n = 0;
+    if (check_metric_args_named(env, "Calibrator.fit", scores, labels, weights, fields, "fields",
+                                0, &n))
+        return;
+    pinset ps;
+    pins_init(&ps, env, PIN_COPY); /* sorts and fits: may run long */
+    const jfloat *s = pin(&ps, scores, n, 'F', 0);
+    const jfloat *l = pin(&ps, labels, n, 'F', 0);
+    const jfloat *w = pin(&ps, weights, n, 'F', 0);
+    const jlong *f = pin(&ps, fields, n, 'J', 0);
+    int rc = GROWTH_OK;
+    if (!ps.failed) rc = growth_calibrator_fit(CALIB(c), s, l, w, (const int64_t *)f, (size_t)n);
+    if (pins_release(&ps)) return;
+    if (rc != GROWTH_OK) throw_rc(env, rc);
+}
+
+JNIEXPORT jdouble JNICALL Java_org_libgrowth_Native_calibratorApply(JNIEnv *env, jclass cls,
+                                                                    jlong c, jdouble score,
+                                                                    jboolean has_field,
+                                                                    jlong field)
+{
+    (void)cls;
+    int64_t f = (int64_t)field;
+    double out = 0.0;
+    int rc = growth_calibrator_apply(CALIB(c), score, has_field ? &f : NULL, &out);
+    if (rc != GROWTH_OK) throw_rc(env, rc);
+    return out;
+}
+
+JNIEXPORT jfloatArray JNICALL Java_org_libgrowth_Native_calibratorApplyBatch(JNIEnv *env,
+                                                                             jclass cls, jlong c,
+                                                                             jfloatArray scores,
+                                                                             jlongArray fields)
+{
+    (void)cls;
+    const char *who = "Calibrator.predict";
+    if (scores == NULL) {
+        throw_npe(env, "scores");
+        return NULL;
+    }
+    jsize n = len_of(env, scores);
+    if (check_len(env, who, "fields", fields, n, 0)) return NULL;
+    jfloatArray out = (*env)->NewFloatArray(env, n);
+    if (out == NULL) return NULL;
+    pinset ps;
+    pins_init(&ps, env, PIN_CRITICAL); /* read-only, no lock, no allocation */
+    const jfloat *s = pin(&ps, scores, n, 'F', 0);
+    const jlong *f = pin(&ps, fields, n, 'J', 0);
+    jfloat *o = pin(&ps, out, n, 'F', 1);
+    int rc = GROWTH_OK;
+    if (!ps.failed)
+        rc = growth_calibrator_apply_batch(CALIB(c), s, (const int64_t *)f, (size_t)n, o,
+                                           (size_t)n);
+    if (pins_release(&ps)) return NULL;
+    if (rc != GROWTH_OK) {
+        throw_rc(env, rc);
+        return NULL;
+    }
+    return out;
+}
+
+JNIEXPORT jdoubleArray JNICALL Java_org_libgrowth_Native_calibratorApplyBatchF64(
+    JNIEnv *env, jclass cls, jlong c, jdoubleArray scores, jlongArray fields)
+{
+    (void)cls;
+    const char *who = "Calibrator.predict";
+    if (scores == NULL) {
+        throw_npe(env, "scores");
+        return NULL;
+    }
+    jsize n = len_of(env, scores);
+    if (check_len(env, who, "fields", fields, n, 0)) return NULL;
+    jdoubleArray out = (*env)->NewDoubleArray(env, n);
+    if (out == NULL) return NULL;
+    pinset ps;
+    pins_init(&ps, env, PIN_CRITICAL);
+    const jdouble *s = pin(&ps, scores, n, 'D', 0);
+    const jlong *f = pin(&ps, fields, n, 'J', 0);
+    jdouble *o = pin(&ps, out, n, 'D', 1);
+    int rc = GROWTH_OK;
+    if (!ps.failed)
+        rc = growth_calibrator_apply_batch_f64(CALIB(c), s, (const int64_t *)f, (size_t)n, o,
+                                               (size_t)n);
+    if (pins_release(&ps)) return NULL;
+    if (rc != GROWTH_OK) {
+        throw_rc(env, rc);
+        return NULL;
+    }
+    return out;
+}
+
+JNIEXPORT jdoubleArray JNICALL Java_org_libgrowth_Native_calibratorSigmoid(JNIEnv *env,
+                                                                           jclass cls, jlong c)
+{
+    (void)cls;
+    double v[2] = {0, 0};
+    int rc = growth_calibrator_sigmoid(CALIB(c), &v[0], &v[1]);
+    if (rc != GROWTH_OK) {
+        throw_rc(env, rc);
+        return NULL;
+    }
+    return new_doubles(env, v, 2);
+}
+
+JNIEXPORT jdoubleArray JNICALL Java_org_libgrowth_Native_calibratorKnots(JNIEnv *env,
+                                                                         jclass cls, jlong c,
+                                                                         jboolean has_field,
+                                                                         jlong field)
+{
+    (void)cls;
+    int64_t f = (int64_t)field;
+    const int64_t *fp = has_field ? &f : NULL;
+    size_t n = 0;
+    int rc = growth_calibrator_knots(CALIB(c), fp, NULL, NULL, 0, &n);
+    if (rc != GROWTH_OK && rc != GROWTH_EBUFS) {
+        throw_rc(env, rc);
+        return NULL;
+    }
+    if (n > (size_t)INT32_MAX / 2) {
+        throw_status(env, GROWTH_ENOMEM, "Calibrator.knots: too many knots for a Java array");
+        return NULL;
+    }
+    double *xy = malloc((2 * n + 1) * sizeof *xy);
+    if (xy == NULL) {
+        throw_status(env, GROWTH_ENOMEM, "Calibrator.knots: out of memory");
+        return NULL;
+    }
+    size_t got = 0;
+    rc = growth_calibrator_knots(CALIB(c), fp, xy, xy + n, n, &got);
+    jdoubleArray out = NULL;
+    if (rc != GROWTH_OK)
+        throw_rc(env, rc);
+    else if (got != n)
+        throw_status(env, GROWTH_ESTATE, "Calibrator.knots: the calibrator changed meanwhile");
+    else
+        out = new_doubles(env, xy, (jsize)(2 * n));
+    free(xy);
+    return out;
+}
+
+JNIEXPORT void JNICALL Java_org_libgrowth_Native_calibratorSave(JNIEnv *env, jclass cls, jlong c,
+                                                                jbyteArray path)
+{
+    (void)cls;
+    save_with(env, calib_save, c, path);
+}
+
+JNIEXPORT jbyteArray JNICALL Java_org_libgrowth_Native_calibratorSerialize(JNIEnv *env,
+                                                                           jclass cls, jlong c)
+{
+    (void)cls;
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    int rc = growth_calibrator_serialize(CALIB(c), &buf, &len);
+    return buffer_bytes(env, "Calibrator.serialize", rc, buf, len);
+}
+
+/* ---- metrics.h: calibration metrics ------------------------------------------------------- */
+
+typedef int (*binned_fn)(const float *, const float *, const float *, size_t, int, int,
+                         double *);
+
+static jdouble binned_metric(JNIEnv *env, const char *who, binned_fn fn, jfloatArray probs,
+                             jfloatArray labels, jfloatArray weights, jint bins, jint binning)
+{
+    jsize n = 0;
+    if (check_metric_args(env, who, probs, labels, weights, NULL, 0, &n)) return 0.0;
+    pinset ps;
+    pins_init(&ps, env, PIN_COPY); /* quantile binning sorts */
+    const jfloat *p = pin(&ps, probs, n, 'F', 0);
+    const jfloat *l = pin(&ps, labels, n, 'F', 0);
+    const jfloat *w = pin(&ps, weights, n, 'F', 0);
+    double out = 0.0;
+    int rc = GROWTH_OK;
+    if (!ps.failed) rc = fn(p, l, w, (size_t)n, bins, binning, &out);
+    if (pins_release(&ps)) return 0.0;
+    if (rc != GROWTH_OK) throw_rc(env, rc);
+    return out;
+}
+
+JNIEXPORT jdouble JNICALL Java_org_libgrowth_Native_ece(JNIEnv *env, jclass cls,
+                                                        jfloatArray probs, jfloatArray labels,
+                                                        jfloatArray weights, jint bins,
+                                                        jint binning)
+{
+    (void)cls;
+    return binned_metric(env, "Metrics.ece", growth_ece, probs, labels, weights, bins, binning);
+}
+
+JNIEXPORT jdouble JNICALL Java_org_libgrowth_Native_mce(JNIEnv *env, jclass cls,
+                                                        jfloatArray probs, jfloatArray labels,
+                                                        jfloatArray weights, jint bins,
+                                                        jint binning)
+{
+    (void)cls;
+    return binned_metric(env, "Metrics.mce", growth_mce, probs, labels, weights, bins, binning);
+}
+
+JNIEXPORT jdoubleArray JNICALL Java_org_libgrowth_Native_reliability(JNIEnv *env, jclass cls,
+                                                                     jfloatArray probs,
+                                                                     jfloatArray labels,
+                                                                     jfloatArray weights,
+                                                                     jint bins, jint binning)
+{
+    (void)cls;
+    jsize n = 0;
+    if (check_metric_args(env, "Metrics.reliability", probs, labels, weights, NULL, 0, &n))
+        return NULL;
+    /* Out-of-range bins get a 1-row buffer: the library rejects them with its own message. */
+    size_t cap = bins >= 1 && bins <= (1 << 20) ? (size_t)bins : 1;
+    double *buf = malloc(3 * cap * sizeof *buf);
+    if (buf == NULL) {
+        throw_status(env, GROWTH_ENOMEM, "Metrics.reliability: out of memory");
+        return NULL;
+    }
+    pinset ps;
+    pins_init(&ps, env, PIN_COPY);
+    const jfloat *p = pin(&ps, probs, n, 'F', 0);
+    const jfloat *l = pin(&ps, labels, n, 'F', 0);
+    const jfloat *w = pin(&ps, weights, n, 'F', 0);
+    size_t nb = 0;
+    int rc = GROWTH_OK;
+    if (!ps.failed)
+        rc = growth_reliability(p, l, w, (size_t)n, bins, binning, buf, buf + cap, buf + 2 * cap,
+                                cap, &nb);
+    jdoubleArray out = NULL;
+    if (pins_release(&ps) == 0) {
+        if (rc != GROWTH_OK) {
+            throw_rc(env, rc);
+        } else if (nb <= cap) {
+            /* rows packed as {mean_prob[nb], pos_rate[nb], weight[nb]} */
+            memmove(buf + nb, buf + cap, nb * sizeof *buf);
+            memmove(buf + 2 * nb, buf + 2 * cap, nb * sizeof *buf);
+            out = new_doubles(env, buf, (jsize)(3 * nb));
+        } else {
+            throw_status(env, GROWTH_EBUFS, "Metrics.reliability: more bins than requested");
+        }
+    }
+    free(buf);
+    return out;
+}
+
+JNIEXPORT jdouble JNICALL Java_org_libgrowth_Native_fieldEce(JNIEnv *env, jclass cls,
+                                                             jfloatArray probs,
+                                                             jfloatArray labels,
+                                                             jfloatArray weights,
+                                                             jlongArray fields)
+{
+    (void)cls;
+    jsize n = 0;
+    if (check_metric_args_named(env, "Metrics.fieldEce", probs, labels, weights, fields,
+                                "fields", 1, &n))
+        return 0.0;
+    pinset ps;
+    pins_init(&ps, env, PIN_COPY);
+    const jfloat *p = pin(&ps, probs, n, 'F', 0);
+    const jfloat *l = pin(&ps, labels, n, 'F', 0);
+    const jfloat *w = pin(&ps, weights, n, 'F', 0);
+    const jlong *f = pin(&ps, fields, n, 'J', 0);
+    double out = 0.0;
+    int rc = GROWTH_OK;
+    if (!ps.failed) rc = growth_field_ece(p, l, w, (const int64_t *)f, (size_t)n, &out);
+    if (pins_release(&ps)) return 0.0;
+    if (rc != GROWTH_OK) throw_rc(env, rc);
+    return out;
+}
+
+JNIEXPORT jdoubleArray JNICALL Java_org_libgrowth_Native_fieldRce(JNIEnv *env, jclass cls,
+                                                                  jfloatArray probs,
+                                                                  jfloatArray labels,
+                                                                  jfloatArray weights,
+                                                                  jlongArray fields)
+{
+    (void)cls;
+    jsize n = 0;
+    if (check_metric_args_named(env, "Metrics.fieldRce", probs, labels, weights, fields,
+                                "fields", 1, &n))
+        return NULL;
+    pinset ps;
+    pins_init(&ps, env, PIN_COPY);
+    const jfloat *p = pin(&ps, probs, n, 'F', 0);
+    const jfloat *l = pin(&ps, labels, n, 'F', 0);
+    const jfloat *w = pin(&ps, weights, n, 'F', 0);
+    const jlong *f = pin(&ps, fields, n, 'J', 0);
+    double v = 0.0;
+    size_t used = 0;
+    int rc = GROWTH_OK;
+    if (!ps.failed) rc = growth_field_rce(p, l, w, (const int64_t *)f, (size_t)n, &v, &used);
+    if (pins_release(&ps)) return NULL;
+    if (rc != GROWTH_OK) {
+        throw_rc(env, rc);
+        return NULL;
+    }
+    double res[2] = {v, (double)used};
+    return new_doubles(env, res, 2);
+}
+
+/* ---- bandit.h ----------------------------------------------------------------------------- */
+/* Every bandit call may wait on the handle's reader/writer lock or a stripe mutex: arrays are
+ * pinned with Get<Type>ArrayElements, never critically. */
+
+static int bandit_create(jlong *out, const char *config)
+{
+    growth_bandit *b = NULL;
+    int rc = growth_bandit_create(&b, config);
+    *out = HANDLE(b);
+    return rc;
+}
+
+static int bandit_load(jlong *out, const char *path)
+{
+    growth_bandit *b = NULL;
+    int rc = growth_bandit_load(&b, path);
+    *out = HANDLE(b);
+    return rc;
+}
+
+static int bandit_deser(jlong *out, const uint8_t *buf, size_t len)
+{
+    growth_bandit *b = NULL;
+    int rc = growth_bandit_deserialize(&b, buf, len);
+    *out = HANDLE(b);
+    return rc;
+}
+
+static void bandit_free(jlong h)
+{
+    growth_bandit_free(BANDIT(h));
+}
+
+static int bandit_save(jlong h, const char *path)
+{
+    return growth_bandit_save(BANDIT(h), path);
+}
+
+static int text_bandit_config(jlong h, jlong arg, char *b, size_t c, size_t *n)
+{
+    (void)arg;
+    return growth_bandit_config(BANDIT(h), b, c, n);
+}
+
+static int text_bandit_arm_name(jlong h, jlong arg, char *b, size_t c, size_t *n)
+{
+    return growth_bandit_arm_name(BANDIT(h), (uint64_t)arg, b, c, n);
+}
+
+JNIEXPORT jlong JNICALL Java_org_libgrowth_Native_banditCreate(JNIEnv *env, jclass cls,
+                                                               jbyteArray config)
+{
+    (void)cls;
+    return create_with(env, bandit_create, config, "config");
+}
+
+JNIEXPORT jlong JNICALL Java_org_libgrowth_Native_banditLoad(JNIEnv *env, jclass cls,
+                                                             jbyteArray path)
+{
+    (void)cls;
+    return create_with(env, bandit_load, path, "path");
+}
+
+JNIEXPORT jlong JNICALL Java_org_libgrowth_Native_banditDeserialize(JNIEnv *env, jclass cls,
+                                                                    jbyteArray buf)
+{
+    (void)cls;
+    return deserialize_with(env, bandit_deser, bandit_free, buf);
+}
+
+JNIEXPORT void JNICALL Java_org_libgrowth_Native_banditFree(JNIEnv *env, jclass cls, jlong b)
+{
+    (void)env;
+    (void)cls;
+    growth_bandit_free(BANDIT(b));
+}
+
+JNIEXPORT jbyteArray JNICALL Java_org_libgrowth_Native_banditConfig(JNIEnv *env, jclass cls,
+                                                                    jlong b)
+{
+    (void)cls;
+    return text_bytes(env, text_bandit_config, b, 0);
+}
+
+JNIEXPORT void JNICALL Java_org_libgrowth_Native_banditAddArm(JNIEnv *env, jclass cls, jlong b,
+                                                              jlong id, jdouble rate,
+                                                              jdouble strength)
+{
+    (void)cls;
+    int rc = growth_bandit_add_arm(BANDIT(b), (uint64_t)id, rate, strength);
+    if (rc != GROWTH_OK) throw_rc(env, rc);
+}
+
+JNIEXPORT jlong JNICALL Java_org_libgrowth_Native_banditAddArmNamed(JNIEnv *env, jclass cls,
+                                                                    jlong b, jbyteArray name,
+                                                                    jdouble rate,
+                                                                    jdouble strength)
+{
+    (void)cls;
+    char *s = cstr_dup(env, name, "name");
+    if (s == NULL) return 0;
+    uint64_t id = 0;
+    int rc = growth_bandit_add_arm_named(BANDIT(b), s, rate, strength, &id);
+    free(s);
+    if (rc != GROWTH_OK) throw_rc(env, rc);
+    return (jlong)id;
+}
+
+JNIEXPORT jlong JNICALL Java_org_libgrowth_Native_banditNameId(JNIEnv *env, jclass cls,
+                                                               jbyteArray name)
+{
+    (void)cls;
+    char *s = cstr_dup(env, name, "name");
+    if (s == NULL) return 0;
+    uint64_t id = growth_bandit_name_id(s);
+    free(s);
+    return (jlong)id;
+}
+
+JNIEXPORT jbyteArray JNICALL Java_org_libgrowth_Native_banditArmName(JNIEnv *env, jclass cls,
+                                                                     jlong b, jlong id)
+{
+    (void)cls;
+    return text_bytes(env, text_bandit_arm_name, b, id);
+}
+
+JNIEXPORT void JNICALL Java_org_libgrowth_Native_banditRemoveArm(JNIEnv *env, jclass cls,
+                                                                 jlong b, jlong id)
+{
+    (void)cls;
+    int rc = growth_bandit_remove_arm(BANDIT(b), (uint64_t)id);
+    if (rc != GROWTH_OK) throw_rc(env, rc);
+}
+
+JNIEXPORT void JNICALL Java_org_libgrowth_Native_banditReplaceArm(JNIEnv *env, jclass cls,
+                                                                  jlong b, jlong old_id,
+                                                                  jlong new_id, jdouble rate,
+                                                                  jdouble strength)
+{
+    (void)cls;
+    int rc = growth_bandit_replace_arm(BANDIT(b), (uint64_t)old_id, (uint64_t)new_id, rate,
+                                       strength);
+    if (rc != GROWTH_OK) throw_rc(env, rc);
+}
+
+JNIEXPORT jint JNICALL Java_org_libgrowth_Native_banditArmCount(JNIEnv *env, jclass cls, jlong b)
+{
+    (void)cls;
+    int n = growth_bandit_arm_count(BANDIT(b));
+    if (n < 0) throw_rc(env, n);
+    return n;
+}
+
+JNIEXPORT jlongArray JNICALL Java_org_libgrowth_Native_banditArms(JNIEnv *env, jclass cls,
+                                                                  jlong b)
+{
+    (void)cls;
+    for (int attempt = 0; attempt < 3; attempt++) {
+        size_t needed = 0;
+        int rc = growth_bandit_arms(BANDIT(b), NULL, 0, &needed);
+        if (rc != GROWTH_OK && rc != GROWTH_EBUFS) {
+            throw_rc(env, rc);
+            return NULL;
+        }
+        if (needed > (size_t)INT32_MAX) {
+            throw_status(env, GROWTH_ENOMEM, "Bandit.arms: more arms than a Java array holds");
+            return NULL;
+        }
+        uint64_t *ids = malloc((needed + 1) * sizeof *ids);
+        if (ids == NULL) {
+            throw_status(env, GROWTH_ENOMEM, "Bandit.arms: out of memory");
+            return NULL;
+        }
+        size_t got = 0;
+        rc = growth_bandit_arms(BANDIT(b), ids, needed, &got);
+        if (rc == GROWTH_OK) {
+            jlongArray out = new_longs(env, ids, (jsize)got);
+            free(ids);
+            return out;
+        }
+        free(ids);
+        if (rc != GROWTH_EBUFS) {
+            throw_rc(env, rc);
+            return NULL;
+        }
+        /* arms were added meanwhile: ask again */
+    }
+    throw_status(env, GROWTH_EBUFS, "Bandit.arms: the arm set kept growing");
+    return NULL;
+}
+
+JNIEXPORT jdoubleArray JNICALL Java_org_libgrowth_Native_banditArmStats(JNIEnv *env, jclass cls,
+                                                                        jlong b, jlong id)
+{
+    (void)cls;
+    double v[4] = {0, 0, 0, 0};
+    int rc = growth_bandit_arm_stats(BANDIT(b), (uint64_t)id, v, 4);
+    if (rc != GROWTH_OK) {
+        throw_rc(env, rc);
+        return NULL;
+    }
+    return new_doubles(env, v, 4);
+}
+
+JNIEXPORT void JNICALL Java_org_libgrowth_Native_banditSelect(JNIEnv *env, jclass cls, jlong b,
+                                                              jfloatArray context,
+                                                              jlongArray eligible,
+                                                              jlongArray out_ids,
+                                                              jdoubleArray out_prop)
+{
+    (void)cls;
+    if (out_ids == NULL || out_prop == NULL) {
+        throw_npe(env, out_ids == NULL ? "out" : "propensity");
+        return;
+    }
+    if (len_of(env, out_ids) < 2 || len_of(env, out_prop) < 1) {
+        throw_einval(env, "Bandit.select: output arrays too short");
+        return;
+    }
+    jsize dim = len_of(env, context), ne = len_of(env, eligible);
+    pinset ps;
+    pins_init(&ps, env, PIN_COPY);
+    const jfloat *x = pin(&ps, context, dim, 'F', 0);
+    const jlong *e = pin(&ps, eligible, ne, 'J', 0);
+    uint64_t res[2] = {0, 0};
+    double prop = 0.0;
+    int rc = GROWTH_OK;
+    if (!ps.failed)
+        rc = growth_bandit_select(BANDIT(b), x, (size_t)dim, (const uint64_t *)e, (size_t)ne,
+                                  &res[0], &res[1], &prop);
+    if (pins_release(&ps)) return;
+    if (rc != GROWTH_OK) {
+        throw_rc(env, rc);
+        return;
+    }
+    (*env)->SetLongArrayRegion(env, out_ids, 0, 2, (const jlong *)res);
+    (*env)->SetDoubleArrayRegion(env, out_prop, 0, 1, &prop);
+}
+
+JNIEXPORT void JNICALL Java_org_libgrowth_Native_banditSelectK(JNIEnv *env, jclass cls, jlong b,
+                                                               jfloatArray context,
+                                                               jlongArray eligible,
+                                                               jbooleanArray mask, jint k,
+                                                               jlongArray out_decisions,
+                                                               jlongArray out_arms,
+                                                               jdoubleArray out_props)
+{
+    (void)cls;
+    const char *who = "Bandit.selectK";
+    if (out_decisions == NULL || out_arms == NULL || out_props == NULL) {
+        throw_npe(env, "outputs");
+        return;
+    }
+    jsize cap = len_of(env, out_decisions);
+    if (len_of(env, out_arms) != cap || len_of(env, out_props) != cap) {
+        throw_einval(env, "%s: output arrays differ in length", who);
+        return;
+    }
+    if (k < 0) {
+        throw_einval(env, "%s: k = %d must be >= 1", who, (int)k);
+        return;
+    }
+    jsize dim = len_of(env, context), ne = len_of(env, eligible), nm = len_of(env, mask);
+    pinset ps;
+    pins_init(&ps, env, PIN_COPY);
+    const jfloat *x = pin(&ps, context, dim, 'F', 0);
+    const jlong *e = pin(&ps, eligible, ne, 'J', 0);
+    const jboolean *m = pin(&ps, mask, nm, 'Z', 0);
+    jlong *od = pin(&ps, out_decisions, cap, 'J', 1);
+    jlong *oa = pin(&ps, out_arms, cap, 'J', 1);
+    jdouble *op = pin(&ps, out_props, cap, 'D', 1);
+    int rc = GROWTH_OK;
+    if (!ps.failed)
+        rc = growth_bandit_select_k(BANDIT(b), x, (size_t)dim, (const uint64_t *)e, (size_t)ne,
+                                    (const uint8_t *)m, (size_t)nm, (size_t)k, (uint64_t *)od,
+                                    (uint64_t *)oa, op, (size_t)cap);
+    if (pins_release(&ps)) return;
+    if (rc != GROWTH_OK) throw_rc(env, rc);
+}
+
+JNIEXPORT void JNICALL Java_org_libgrowth_Native_banditSelectBatch(JNIEnv *env, jclass cls,
+                                                                   jlong b, jfloatArray contexts,
+                                                                   jint n, jlongArray eligible,
+                                                                   jlongArray out_decisions,
+                                                                   jlongArray out_arms,
+                                                                   jdoubleArray out_props)
+{
+    (void)cls;
+    const char *who = "Bandit.selectBatch";
+    if (out_decisions == NULL || out_arms == NULL || out_props == NULL) {
+        throw_npe(env, "outputs");
+        return;
+    }
+    jsize cap = len_of(env, out_decisions);
+    if (len_of(env, out_arms) != cap || len_of(env, out_props) != cap) {
+        throw_einval(env, "%s: output arrays differ in length", who);
+        return;
+    }
+    if (n < 0) {
+        throw_einval(env, "%s: n = %d must be >= 0", who, (int)n);
+        return;
+    }
+    jsize nx = len_of(env, contexts), ne = len_of(env, eligible);
+    jsize dim = 0;
+    if (contexts != NULL) {
+        if (n == 0 || nx % n != 0) {
+            throw_einval(env, "%s: contexts has %d floats, not a multiple of n = %d", who,
+                         (int)nx, (int)n);
+            return;
+        }
+        dim = nx / n;
+    }
+    pinset ps;
+    pins_init(&ps, env, PIN_COPY);
+    const jfloat *x = pin(&ps, contexts, nx, 'F', 0);
+    const jlong *e = pin(&ps, eligible, ne, 'J', 0);
+    jlong *od = pin(&ps, out_decisions, cap, 'J', 1);
+    jlong *oa = pin(&ps, out_arms, cap, 'J', 1);
+    jdouble *op = pin(&ps, out_props, cap, 'D', 1);
+    int rc = GROWTH_OK;
+    if (!ps.failed)
+        rc = growth_bandit_select_batch(BANDIT(b), x, (size_t)dim, (size_t)n, (const uint64_t *)e,
+                                        (size_t)ne, (uint64_t *)od, (uint64_t *)oa, op,
+                                        (size_t)cap);
+    if (pins_release(&ps)) return;
+    if (rc != GROWTH_OK) throw_rc(env, rc);
+}
+
+JNIEXPORT jdoubleArray JNICALL Java_org_libgrowth_Native_banditProbabilities(
+    JNIEnv *env, jclass cls, jlong b, jfloatArray context, jlongArray eligible, jlong draws,
+    jlong seed)
+{
+    (void)cls;
+    if (draws < 0) {
+        throw_einval(env, "Bandit.probabilities: draws = %lld must be >= 0", (long long)draws);
+        return NULL;
+    }
+    jsize dim = len_of(env, context), ne = len_of(env, eligible);
+    jsize cap = ne;
+    if (eligible == NULL) {
+        int na = growth_bandit_arm_count(BANDIT(b));
+        if (na < 0) {
+            throw_rc(env, na);
+            return NULL;
+        }
+        cap = na;
+    }
+    jdoubleArray out = (*env)->NewDoubleArray(env, cap);
+    if (out == NULL) return NULL;
+    pinset ps;
+    pins_init(&ps, env, PIN_COPY);
+    const jfloat *x = pin(&ps, context, dim, 'F', 0);
+    const jlong *e = pin(&ps, eligible, ne, 'J', 0);
+    jdouble *o = pin(&ps, out, cap, 'D', 1);
+    int rc = GROWTH_OK;
+    if (!ps.failed)
+        rc = growth_bandit_probabilities(BANDIT(b), x, (size_t)dim, (const uint64_t *)e,
+                                         (size_t)ne, (size_t)draws, (uint64_t)seed, o,
+                                         (size_t)cap);
+    if (pins_release(&ps)) return NULL;
+    if (rc != GROWTH_OK) {
+        throw_rc(env, rc);
+        return NULL;
+    }
+    return out;
+}
+
+JNIEXPORT void JNICALL Java_org_libgrowth_Native_banditReward(JNIEnv *env, jclass cls, jlong b,
+                                                              jlong decision, jdouble value)
+{
+    (void)cls;
+    int rc = growth_bandit_reward(BANDIT(b), (uint64_t)decision, value);
+    if (rc != GROWTH_OK) throw_rc(env, rc);
+}
+
+JNIEXPORT jintArray JNICALL Java_org_libgrowth_Native_banditRewardBatch(JNIEnv *env, jclass cls,
+                                                                        jlong b,
+                                                                        jlongArray decisions,
+                                                                        jdoubleArray values)
+{
+    (void)cls;
+    const char *who = "Bandit.rewardBatch";
+    if (decisions == NULL || values == NULL) {
+        throw_npe(env, decisions == NULL ? "decisions" : "values");
+        return NULL;
+    }
+    jsize n = len_of(env, decisions);
+    if (check_len(env, who, "values", values, n, 1)) return NULL;
+    jintArray out = (*env)->NewIntArray(env, n);
+    if (out == NULL) return NULL;
+    pinset ps;
+    pins_init(&ps, env, PIN_COPY);
+    const jlong *d = pin(&ps, decisions, n, 'J', 0);
+    const jdouble *v = pin(&ps, values, n, 'D', 0);
+    jint *o = pin(&ps, out, n, 'I', 1);
+    int rc = GROWTH_OK;
+    if (!ps.failed)
+        rc = growth_bandit_reward_batch(BANDIT(b), (const uint64_t *)d, v, (size_t)n, (int *)o,
+                                        NULL);
+    if (pins_release(&ps)) return NULL;
+    if (rc != GROWTH_OK) {
+        throw_rc(env, rc);
+        return NULL;
+    }
+    return out;
+}
+
+JNIEXPORT jlongArray JNICALL Java_org_libgrowth_Native_banditStats(JNIEnv *env, jclass cls,
+                                                                   jlong b)
+{
+    (void)cls;
+    uint64_t v[GROWTH_BANDIT_STAT_COUNT];
+    memset(v, 0, sizeof v);
+    int rc = growth_bandit_stats(BANDIT(b), v, GROWTH_BANDIT_STAT_COUNT);
+    if (rc != GROWTH_OK) {
+        throw_rc(env, rc);
+        return NULL;
+    }
+    return new_longs(env, v, GROWTH_BANDIT_STAT_COUNT);
+}
+
+JNIEXPORT void JNICALL Java_org_libgrowth_Native_banditSave(JNIEnv *env, jclass cls, jlong b,
+                                                            jbyteArray path)
+{
+    (void)cls;
+    save_with(env, bandit_save, b, path);
+}
+
+JNIEXPORT jbyteArray JNICALL Java_org_libgrowth_Native_banditSerialize(JNIEnv *env, jclass cls,
+                                                                       jlong b)
+{
+    (void)cls;
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    int rc = growth_bandit_serialize(BANDIT(b), &buf, &len);
+    return buffer_bytes(env, "Bandit.serialize", rc, buf, len);
+}
+
+JNIEXPORT jdoubleArray JNICALL Java_org_libgrowth_Native_sampleBeta(JNIEnv *env, jclass cls,
+                                                                    jlong seed, jdoubleArray a,
+                                                                    jdoubleArray bb)
+{
+    (void)cls;
+    if (a == NULL || bb == NULL) {
+        throw_npe(env, a == NULL ? "a" : "b");
+        return NULL;
+    }
+    jsize n = len_of(env, a);
+    if (check_len(env, "Bandit.sampleBeta", "b", bb, n, 1)) return NULL;
+    jdoubleArray out = (*env)->NewDoubleArray(env, n);
+    if (out == NULL) return NULL;
+    pinset ps;
+    pins_init(&ps, env, PIN_CRITICAL); /* pure, short */
+    const jdouble *pa = pin(&ps, a, n, 'D', 0);
+    const jdouble *pb = pin(&ps, bb, n, 'D', 0);
+    jdouble *o = pin(&ps, out, n, 'D', 1);
+    int rc = GROWTH_OK;
+    if (!ps.failed) rc = growth_bandit_sample_beta((uint64_t)seed, pa, pb, (size_t)n, o, (size_t)n);
+    if (pins_release(&ps)) return NULL;
+    if (rc != GROWTH_OK) {
+        throw_rc(env, rc);
+        return NULL;
+    }
+    return out;
+}
+
+JNIEXPORT jdoubleArray JNICALL Java_org_libgrowth_Native_banditOpe(JNIEnv *env, jclass cls,
+                                                                   jint estimator,
+                                                                   jint n_actions,
+                                                                   jintArray actions,
+                                                                   jdoubleArray rewards,
+                                                                   jdoubleArray propensities,
+                                                                   jdoubleArray target,
+                                                                   jdoubleArray q_hat)
+{
+    (void)cls;
+    const char *who = "Bandit.ope";
+    if (actions == NULL) {
+        throw_npe(env, "actions");
+        return NULL;
+    }
+    if (n_actions < 0) {
+        throw_einval(env, "%s: nActions = %d must be >= 1", who, (int)n_actions);
+        return NULL;
+    }
+    jsize n = len_of(env, actions);
+    jlong nt = (jlong)n * n_actions;
+    if (check_len(env, who, "rewards", rewards, n, 1) ||
+        check_len(env, who, "propensities", propensities, n, 1) ||
+        check_len(env, who, "target", target, nt, 1) || check_len(env, who, "qHat", q_hat, nt, 0))
+        return NULL;
+    pinset ps;
+    pins_init(&ps, env, PIN_COPY);
+    const jint *pa = pin(&ps, actions, n, 'I', 0);
+    const jdouble *pr = pin(&ps, rewards, n, 'D', 0);
+    const jdouble *pp = pin(&ps, propensities, n, 'D', 0);
+    const jdouble *pt = pin(&ps, target, (jsize)nt, 'D', 0);
+    const jdouble *pq = pin(&ps, q_hat, (jsize)nt, 'D', 0);
+    double res[2] = {0, 0};
+    int rc = GROWTH_OK;
+    if (!ps.failed)
+        rc = growth_bandit_ope(estimator, (size_t)n, (size_t)n_actions, (const uint32_t *)pa, pr,
+                               pp, pt, pq, &res[0], &res[1]);
+    if (pins_release(&ps)) return NULL;
+    if (rc != GROWTH_OK) {
+        throw_rc(env, rc);
+        return NULL;
+    }
+    return new_doubles(env, res, 2);
+}
+
+JNIEXPORT jdoubleArray JNICALL Java_org_libgrowth_Native_banditReplay(JNIEnv *env, jclass cls,
+                                                                      jlong b,
+                                                                      jfloatArray contexts,
+                                                                      jlongArray arms,
+                                                                      jdoubleArray rewards,
+                                                                      jlongArray eligible)
+{
+    (void)cls;
+    const char *who = "Bandit.replay";
+    if (arms == NULL) {
+        throw_npe(env, "arms");
+        return NULL;
+    }
+    jsize n = len_of(env, arms);
+    if (check_len(env, who, "rewards", rewards, n, 1)) return NULL;
+    jsize nx = len_of(env, contexts), ne = len_of(env, eligible), dim = 0;
+    if (contexts != NULL) {
+        if (n == 0 || nx % n != 0) {
+            throw_einval(env, "%s: contexts has %d floats, not a multiple of %d events", who,
+                         (int)nx, (int)n);
+            return NULL;
+        }
+        dim = nx / n;
+    }
+    pinset ps;
+    pins_init(&ps, env, PIN_COPY);
+    const jfloat *x = pin(&ps, contexts, nx, 'F', 0);
+    const jlong *pa = pin(&ps, arms, n, 'J', 0);
+    const jdouble *pr = pin(&ps, rewards, n, 'D', 0);
+    const jlong *e = pin(&ps, eligible, ne, 'J', 0);
+    double value = 0.0;
+    uint64_t matched = 0;
+    int rc = GROWTH_OK;
+    if (!ps.failed)
+        rc = growth_bandit_replay(BANDIT(b), x, (size_t)dim, (const uint64_t *)pa, pr, (size_t)n,
+                                  (const uint64_t *)e, (size_t)ne, &value, &matched);
+    if (pins_release(&ps)) return NULL;
+    if (rc != GROWTH_OK) {
+        throw_rc(env, rc);
+        return NULL;
+    }
+    double res[2] = {value, (double)matched};
+    return new_doubles(env, res, 2);
+}
+
+/* ---- budget.h ----------------------------------------------------------------------------- */
+/* Solves run long and take arrays of millions of options: pinned with Get<Type>ArrayElements. */
+
+static int mckp_create(jlong *out, const char *config)
+{
+    growth_mckp *s = NULL;
+    int rc = growth_mckp_create(&s, config);
+    *out = HANDLE(s);
+    return rc;
+}
+
+static int text_mckp_config(jlong h, jlong arg, char *b, size_t c, size_t *n)
+{
+    (void)arg;
+    return growth_mckp_config(MCKP(h), b, c, n);
+}
+
+JNIEXPORT jlong JNICALL Java_org_libgrowth_Native_mckpCreate(JNIEnv *env, jclass cls,
+                                                             jbyteArray config)
+{
+    (void)cls;
+    return create_with(env, mckp_create, config, "config");
+}
+
+JNIEXPORT void JNICALL Java_org_libgrowth_Native_mckpFree(JNIEnv *env, jclass cls, jlong s)
+{
+    (void)env;
+    (void)cls;
+    growth_mckp_free(MCKP(s));
+}
+
+JNIEXPORT jbyteArray JNICALL Java_org_libgrowth_Native_mckpConfig(JNIEnv *env, jclass cls,
+                                                                  jlong s)
+{
+    (void)cls;
+    return text_bytes(env, text_mckp_config, s, 0);
+}
+
+JNIEXPORT void JNICALL Java_org_libgrowth_Native_mckpCancel(JNIEnv *env, jclass cls, jlong s)
+{
+    (void)cls;
+    int rc = growth_mckp_cancel(MCKP(s));
+    if (rc != GROWTH_OK) throw_rc(env, rc);
+}
+
+/* The progress callback of one solve: calls Native.progress(listener, stage, done) in the
+ * solving thread. A listener that returns false or throws cancels the solve; its exception is
+ * left pending and propagates instead of the library's "cancelled" status. */
+typedef struct {
+    jclass cls;
+    jmethodID mid;
+    jobject listener;
+} jprogress;
+
+static int progress_cb(void *user_data, const char *stage, double done)
+{
+    jprogress *p = user_data;
+    JNIEnv *env = NULL;
+    /* A library worker thread is unknown to the JVM: skip the report there. */
+    if ((*g_vm)->GetEnv(g_vm, (void **)&env, JNI_VERSION_1_8) != JNI_OK || env == NULL) return 0;
+    if ((*env)->ExceptionCheck(env)) return 1;
+    jbyteArray s = str_bytes(env, stage);
+    if (s == NULL) return 1;
+    jboolean go = (*env)->CallStaticBooleanMethod(env, p->cls, p->mid, p->listener, s,
+                                                  (jdouble)done);
+    (*env)->DeleteLocalRef(env, s);
+    if ((*env)->ExceptionCheck(env)) return 1;
+    return go ? 0 : 1;
+}
+
+/* Checks the CSR instance shared by solve/shard calls. Returns 0 or -1 (thrown). */
+static int check_mckp_input(JNIEnv *env, const char *who, jlongArray indptr, jdoubleArray values,
+                            jdoubleArray costs, jlong k, jsize *n_users)
+{
+    if (indptr == NULL || values == NULL || costs == NULL) {
+        throw_npe(env, indptr == NULL ? "indptr" : values == NULL ? "values" : "costs");
+        return -1;
+    }
+    jsize nip = len_of(env, indptr);
+    if (nip < 2) {
+        throw_einval(env, "%s: indptr needs n_users + 1 >= 2 entries, has %d", who, (int)nip);
+        return -1;
+    }
+    *n_users = nip - 1;
+    jsize nv = len_of(env, values);
+    if (k >= 1 && check_len(env, who, "costs", costs, (jlong)nv * k, 1)) return -1;
+    return 0;
+}
+
+JNIEXPORT jintArray JNICALL Java_org_libgrowth_Native_mckpSolve(JNIEnv *env, jclass cls, jlong s,
+                                                                jlongArray indptr,
+                                                                jdoubleArray values,
+                                                                jdoubleArray costs,
+                                                                jdoubleArray budgets,
+                                                                jobject listener)
+{
+    const char *who = "Mckp.solve";
+    if (budgets == NULL) {
+        throw_npe(env, "budgets");
+        return NULL;
+    }
+    jsize k = len_of(env, budgets), n = 0;
+    if (check_mckp_input(env, who, indptr, values, costs, k, &n)) return NULL;
+    jsize nv = len_of(env, values), nc = len_of(env, costs);
+    jintArray out = (*env)->NewIntArray(env, n);
+    if (out == NULL) return NULL;
+    jprogress prog = {cls, NULL, listener};
+    if (listener != NULL) {
+        prog.mid = (*env)->GetStaticMethodID(env, cls, "progress",
+                                             "(Ljava/lang/Object;[BD)Z");
+        if (prog.mid == NULL) return NULL;
+    }
+    pinset ps;
+    pins_init(&ps, env, PIN_COPY);
+    const jlong *ip = pin(&ps, indptr, n + 1, 'J', 0);
+    const jdouble *v = pin(&ps, values, nv, 'D', 0);
+    const jdouble *c = pin(&ps, costs, nc, 'D', 0);
+    const jdouble *b = pin(&ps, budgets, k, 'D', 0);
+    jint *o = pin(&ps, out, n, 'I', 1);
+    int rc = GROWTH_OK;
+    const char *bad = NULL;
+    if (!ps.failed) {
+        bad = check_offsets(ip, n, nv);
+        if (bad == NULL) {
+            if (listener != NULL) growth_mckp_set_progress(MCKP(s), progress_cb, &prog);
+            rc = growth_mckp_solve(MCKP(s), (const uint64_t *)ip, (size_t)n, v, c, (size_t)k, b,
+                                   (int32_t *)o, (size_t)n);
+            if (listener != NULL) {
+                /* keep the solve's message: clearing the callback must not overwrite it */
+                char msg[512];
+                snprintf(msg, sizeof msg, "%s", rc != GROWTH_OK ? growth_last_error() : "");
+                growth_mckp_set_progress(MCKP(s), NULL, NULL);
+                if (pins_release(&ps)) return NULL;
+                if (rc != GROWTH_OK) {
+                    throw_status(env, rc, msg);
+                    return NULL;
+                }
+                return out;
+            }
+        }
+    }
+    if (pins_release(&ps)) return NULL;
+    if (bad != NULL) {
+        throw_einval(env, "%s: indptr: %s", who, bad);
+        return NULL;
+    }
+    if (rc != GROWTH_OK) {
+        throw_rc(env, rc);
+        return NULL;
+    }
+    return out;
+}
+
+JNIEXPORT jdoubleArray JNICALL Java_org_libgrowth_Native_mckpResult(JNIEnv *env, jclass cls,
+                                                                    jlong s)
+{
+    (void)cls;
+    growth_mckp_result r;
+    memset(&r, 0, sizeof r);
+    r.struct_size = sizeof r;
+    int rc = growth_mckp_result_get(MCKP(s), &r);
+    if (rc != GROWTH_OK) {
+        throw_rc(env, rc);
+        return NULL;
+    }
+    double v[10] = {r.value,           r.lp_value,          r.dual_bound,   r.gap,
+                    r.rel_gap,         (double)r.n_users,   (double)r.n_chosen,
+                    (double)r.iterations, (double)r.fractional, (double)r.n_budgets};
+    return new_doubles(env, v, 10);
+}
+
+JNIEXPORT jdoubleArray JNICALL Java_org_libgrowth_Native_mckpDuals(JNIEnv *env, jclass cls,
+                                                                   jlong s, jint k)
+{
+    (void)cls;
+    if (k < 1 || k > 64) {
+        throw_einval(env, "Mckp.duals: %d budgets, 1..64 expected", (int)k);
+        return NULL;
+    }
+    double buf[2 * 64];
+    int rc = growth_mckp_duals(MCKP(s), buf, buf + k, (size_t)k);
+    if (rc != GROWTH_OK) {
+        throw_rc(env, rc);
+        return NULL;
+    }
+    return new_doubles(env, buf, 2 * k);
+}
+
+JNIEXPORT void JNICALL Java_org_libgrowth_Native_mckpShardEval(JNIEnv *env, jclass cls, jlong s,
+                                                               jlongArray indptr,
+                                                               jdoubleArray values,
+                                                               jdoubleArray costs, jint k,
+                                                               jdoubleArray lambda,
+                                                               jdoubleArray out_spend,
+                                                               jdoubleArray out_value,
+                                                               jdoubleArray out_dual)
+{
+    (void)cls;
+    const char *who = "Mckp.shardEval";
+    jsize n = 0;
+    if (lambda == NULL) {
+        throw_npe(env, "lambda");
+        return;
+    }
+    if (k < 1) {
+        throw_einval(env, "%s: nBudgets = %d must be >= 1", who, (int)k);
+        return;
+    }
+    if (check_mckp_input(env, who, indptr, values, costs, k, &n)) return;
+    jsize nl = len_of(env, lambda);
+    if (nl % k != 0) {
+        throw_einval(env, "%s: lambda has %d prices, not a multiple of %d budgets", who, (int)nl,
+                     (int)k);
+        return;
+    }
+    jsize np = nl / k;
+    if (check_len(env, who, "spend", out_spend, nl, 0) ||
+        check_len(env, who, "value", out_value, np, 0) ||
+        check_len(env, who, "dual", out_dual, np, 0))
+        return;
+    jsize nv = len_of(env, values), nc = len_of(env, costs);
+    pinset ps;
+    pins_init(&ps, env, PIN_COPY);
+    const jlong *ip = pin(&ps, indptr, n + 1, 'J', 0);
+    const jdouble *v = pin(&ps, values, nv, 'D', 0);
+    const jdouble *c = pin(&ps, costs, nc, 'D', 0);
+    const jdouble *l = pin(&ps, lambda, nl, 'D', 0);
+    jdouble *os = pin(&ps, out_spend, nl, 'D', 1);
+    jdouble *ov = pin(&ps, out_value, np, 'D', 1);
+    jdouble *od = pin(&ps, out_dual, np, 'D', 1);
+    int rc = GROWTH_OK;
+    const char *bad = NULL;
+    if (!ps.failed) {
+        bad = check_offsets(ip, n, nv);
+        if (bad == NULL)
+            rc = growth_mckp_shard_eval(MCKP(s), (const uint64_t *)ip, (size_t)n, v, c, (size_t)k,
+                                        l, (size_t)np, os, ov, od);
+    }
+    if (pins_release(&ps)) return;
+    if (bad != NULL)
+        throw_einval(env, "%s: indptr: %s", who, bad);
+    else if (rc != GROWTH_OK)
+        throw_rc(env, rc);
+}
+
+JNIEXPORT jdouble JNICALL Java_org_libgrowth_Native_mckpShardAssign(JNIEnv *env, jclass cls,
+                                                                    jlong s, jlongArray indptr,
+                                                                    jdoubleArray values,
+                                                                    jdoubleArray costs,
+                                                                    jdoubleArray lambda,
+                                                                    jintArray out_choice,
+                                                                    jdoubleArray out_spend)
+{
+    (void)cls;
+    const char *who = "Mckp.shardAssign";
+    jsize n = 0;
+    if (lambda == NULL || out_choice == NULL) {
+        throw_npe(env, lambda == NULL ? "lambda" : "choice");
+        return 0.0;
+    }
+    jsize k = len_of(env, lambda);
+    if (check_mckp_input(env, who, indptr, values, costs, k, &n)) return 0.0;
+    if (check_len(env, who, "choice", out_choice, n, 1) ||
+        check_len(env, who, "spend", out_spend, k, 0))
+        return 0.0;
+    jsize nv = len_of(env, values), nc = len_of(env, costs);
+    pinset ps;
+    pins_init(&ps, env, PIN_COPY);
+    const jlong *ip = pin(&ps, indptr, n + 1, 'J', 0);
+    const jdouble *v = pin(&ps, values, nv, 'D', 0);
+    const jdouble *c = pin(&ps, costs, nc, 'D', 0);
+    const jdouble *l = pin(&ps, lambda, k, 'D', 0);
+    jint *oc = pin(&ps, out_choice, n, 'I', 1);
+    jdouble *os = pin(&ps, out_spend, k, 'D', 1);
+    double value = 0.0;
+    int rc = GROWTH_OK;
+    const char *bad = NULL;
+    if (!ps.failed) {
+        bad = check_offsets(ip, n, nv);
+        if (bad == NULL)
+            rc = growth_mckp_shard_assign(MCKP(s), (const uint64_t *)ip, (size_t)n, v, c,
+                                          (size_t)k, l, (int32_t *)oc, (size_t)n, os, &value);
+    }
+    if (pins_release(&ps)) return 0.0;
+    if (bad != NULL)
+        throw_einval(env, "%s: indptr: %s", who, bad);
+    else if (rc != GROWTH_OK)
+        throw_rc(env, rc);
+    return value;
+}
+
+static int channels_create(jlong *out, const char *config)
+{
+    growth_channels *c = NULL;
+    int rc = growth_channels_create(&c, config);
+    *out = HANDLE(c);
+    return rc;
+}
+
+JNIEXPORT jlong JNICALL Java_org_libgrowth_Native_channelsCreate(JNIEnv *env, jclass cls,
+                                                                 jbyteArray config)
+{
+    (void)cls;
+    return create_with(env, channels_create, config, "config");
+}
+
+JNIEXPORT void JNICALL Java_org_libgrowth_Native_channelsFree(JNIEnv *env, jclass cls, jlong c)
+{
+    (void)env;
+    (void)cls;
+    growth_channels_free(CHANNELS(c));
+}
+
+JNIEXPORT jint JNICALL Java_org_libgrowth_Native_channelsCount(JNIEnv *env, jclass cls, jlong c)
+{
+    (void)cls;
+    int n = growth_channels_count(CHANNELS(c));
+    if (n < 0) throw_rc(env, n);
+    return n;
+}
+
+JNIEXPORT jint JNICALL Java_org_libgrowth_Native_channelsAdd(JNIEnv *env, jclass cls, jlong c,
+                                                             jint kind, jdouble a, jdouble b,
+                                                             jdouble weight, jdouble min_spend,
+                                                             jdouble max_spend)
+{
+    (void)cls;
+    int rc = growth_channels_add(CHANNELS(c), kind, a, b, weight, min_spend, max_spend);
+    if (rc < 0) throw_rc(env, rc);
+    return rc;
+}
+
+JNIEXPORT jint JNICALL Java_org_libgrowth_Native_channelsAddPoints(JNIEnv *env, jclass cls,
+                                                                   jlong c, jdoubleArray x,
+                                                                   jdoubleArray y,
+                                                                   jdouble weight,
+                                                                   jdouble min_spend,
+                                                                   jdouble max_spend)
+{
+    (void)cls;
+    if (x == NULL || y == NULL) {
+        throw_npe(env, x == NULL ? "x" : "y");
+        return -1;
+    }
+    jsize n = len_of(env, x);
+    if (check_len(env, "Channels.addPoints", "y", y, n, 1)) return -1;
+    pinset ps;
+    pins_init(&ps, env, PIN_COPY);
+    const jdouble *px = pin(&ps, x, n, 'D', 0);
+    const jdouble *py = pin(&ps, y, n, 'D', 0);
+    int rc = GROWTH_OK;
+    if (!ps.failed)
+        rc = growth_channels_add_points(CHANNELS(c), px, py, (size_t)n, weight, min_spend,
+                                        max_spend);
+    if (pins_release(&ps)) return -1;
+    if (rc < 0) throw_rc(env, rc);
+    return rc;
+}
+
+JNIEXPORT jdoubleArray JNICALL Java_org_libgrowth_Native_channelsAllocate(JNIEnv *env,
+                                                                          jclass cls, jlong c,
+                                                                          jdouble budget,
+                                                                          jdoubleArray out_spend,
+                                                                          jdoubleArray
+                                                                              out_outcome)
+{
+    (void)cls;
+    if (out_spend == NULL) {
+        throw_npe(env, "spend");
+        return NULL;
+    }
+    jsize cap = len_of(env, out_spend);
+    if (check_len(env, "Channels.allocate", "outcome", out_outcome, cap, 0)) return NULL;
+    pinset ps;
+    pins_init(&ps, env, PIN_COPY);
+    jdouble *os = pin(&ps, out_spend, cap, 'D', 1);
+    jdouble *oo = pin(&ps, out_outcome, cap, 'D', 1);
+    double res[2] = {0, 0};
+    int rc = GROWTH_OK;
+    if (!ps.failed)
+        rc = growth_channels_allocate(CHANNELS(c), budget, os, oo, (size_t)cap, &res[0], &res[1]);
+    if (pins_release(&ps)) return NULL;
+    if (rc != GROWTH_OK) {
+        throw_rc(env, rc);
+        return NULL;
+    }
+    return new_doubles(env, res, 2);
+}
+
+JNIEXPORT void JNICALL Java_org_libgrowth_Native_channelsCurve(JNIEnv *env, jclass cls, jlong c,
+                                                               jdoubleArray budgets,
+                                                               jdoubleArray out_total,
+                                                               jdoubleArray out_marginal,
+                                                               jdoubleArray out_spend)
+{
+    (void)cls;
+    const char *who = "Channels.curve";
+    if (budgets == NULL || out_total == NULL || out_marginal == NULL) {
+        throw_npe(env, budgets == NULL ? "budgets" : "outputs");
+        return;
+    }
+    jsize n = len_of(env, budgets), ns = len_of(env, out_spend);
+    if (check_len(env, who, "total", out_total, n, 1) ||
+        check_len(env, who, "marginal", out_marginal, n, 1))
+        return;
+    pinset ps;
+    pins_init(&ps, env, PIN_COPY);
+    const jdouble *b = pin(&ps, budgets, n, 'D', 0);
+    jdouble *ot = pin(&ps, out_total, n, 'D', 1);
+    jdouble *om = pin(&ps, out_marginal, n, 'D', 1);
+    jdouble *os = pin(&ps, out_spend, ns, 'D', 1);
+    int rc = GROWTH_OK;
+    if (!ps.failed)
+        rc = growth_channels_curve(CHANNELS(c), b, (size_t)n, ot, om, os, (size_t)ns);
+    if (pins_release(&ps)) return;
+    if (rc != GROWTH_OK) throw_rc(env, rc);
+}
+
+JNIEXPORT jdoubleArray JNICALL Java_org_libgrowth_Native_pushAllocate(
+    JNIEnv *env, jclass cls, jbyteArray config, jlongArray user_ptr, jdoubleArray values,
+    jintArray category, jintArray caps, jint n_categories, jdoubleArray cat_min,
+    jdoubleArray cat_max, jdouble volume, jdoubleArray hours, jbooleanArray out_send,
+    jbyteArray out_hour)
+{
+    (void)cls;
+    const char *who = "Budget.push";
+    if (user_ptr == NULL || values == NULL || category == NULL || out_send == NULL) {
+        throw_npe(env, user_ptr == NULL ? "userPtr"
+                       : values == NULL ? "values"
+                       : category == NULL ? "category"
+                                          : "send");
+        return NULL;
+    }
+    jsize nip = len_of(env, user_ptr);
+    if (nip < 2) {
+        throw_einval(env, "%s: userPtr needs n_users + 1 >= 2 entries, has %d", who, (int)nip);
+        return NULL;
+    }
+    jsize n = nip - 1, nv = len_of(env, values), cap = len_of(env, out_send);
+    if (n_categories < 0) {
+        throw_einval(env, "%s: nCategories = %d must be >= 1", who, (int)n_categories);
+        return NULL;
+    }
+    if (check_len(env, who, "category", category, nv, 1) ||
+        check_len(env, who, "caps", caps, n, 0) ||
+        check_len(env, who, "catMin", cat_min, n_categories, 0) ||
+        check_len(env, who, "catMax", cat_max, n_categories, 0) ||
+        check_len(env, who, "hours", hours, (jlong)n * 24, 0) ||
+        check_len(env, who, "hour", out_hour, cap, 0))
+        return NULL;
+    char *cfg = cstr_dup(env, config, "config");
+    if (cfg == NULL) return NULL;
+    pinset ps;
+    pins_init(&ps, env, PIN_COPY);
+    const jlong *up = pin(&ps, user_ptr, nip, 'J', 0);
+    const jdouble *v = pin(&ps, values, nv, 'D', 0);
+    const jint *cat = pin(&ps, category, nv, 'I', 0);
+    const jint *cp = pin(&ps, caps, n, 'I', 0);
+    const jdouble *lo = pin(&ps, cat_min, n_categories, 'D', 0);
+    const jdouble *hi = pin(&ps, cat_max, n_categories, 'D', 0);
+    const jdouble *hr = pin(&ps, hours, (jsize)((jlong)n * 24), 'D', 0);
+    jboolean *os = pin(&ps, out_send, cap, 'Z', 1);
+    jbyte *oh = pin(&ps, out_hour, cap, 'B', 1);
+    growth_push_result r;
+    memset(&r, 0, sizeof r);
+    r.struct_size = sizeof r;
+    int rc = GROWTH_OK;
+    const char *bad = NULL;
+    if (!ps.failed) {
+        bad = check_offsets(up, n, nv);
+        if (bad == NULL)
+            rc = growth_push_allocate(cfg, (const uint64_t *)up, (size_t)n, v, (const int32_t *)cat,
+                                      (const int32_t *)cp, (size_t)n_categories, lo, hi, volume,
+                                      hr, (uint8_t *)os, (int8_t *)oh, (size_t)cap, &r);
+    }
+    free(cfg);
+    if (pins_release(&ps)) return NULL;
+    if (bad != NULL) {
+        throw_einval(env, "%s: userPtr: %s", who, bad);
+        return NULL;
+    }
+    if (rc != GROWTH_OK) {
+        throw_rc(env, rc);
+        return NULL;
+    }
+    double res[5] = {(double)r.iterations, r.value, r.lp_value, r.gap, (double)r.sent};
+    return new_doubles(env, res, 5);
+}
+
+/* ---- forest.h ----------------------------------------------------------------------------- */
+/* Training and batch predictions run long (xgboost, threads): Get<Type>ArrayElements. The
+ * native single-row prediction allocates nothing and takes no lock: critical pins, unless the
+ * xgboost reference predictor is asked for. */
+
+static int forest_load(jlong *out, const char *path)
+{
+    growth_forest *f = NULL;
+    int rc = growth_forest_load(&f, path);
+    *out = HANDLE(f);
+    return rc;
+}
+
+static int forest_deser(jlong *out, const uint8_t *buf, size_t len)
+{
+    growth_forest *f = NULL;
+    int rc = growth_forest_deserialize(&f, buf, len);
+    *out = HANDLE(f);
+    return rc;
+}
+
+static void forest_free(jlong h)
+{
+    growth_forest_free(FOREST(h));
+}
+
+static int forest_save(jlong h, const char *path)
+{
+    return growth_forest_save(FOREST(h), path);
+}
+
+static int text_forest_config(jlong h, jlong arg, char *b, size_t c, size_t *n)
+{
+    (void)arg;
+    return growth_forest_config(FOREST(h), b, c, n);
+}
+
+static int text_forest_objective(jlong h, jlong arg, char *b, size_t c, size_t *n)
+{
+    (void)arg;
+    return growth_forest_objective(FOREST(h), b, c, n);
+}
+
+JNIEXPORT jlong JNICALL Java_org_libgrowth_Native_forestTrain(JNIEnv *env, jclass cls,
+                                                              jbyteArray config,
+                                                              jbyteArray params, jfloatArray x,
+                                                              jint nrows, jint ncols,
+                                                              jfloatArray labels,
+                                                              jfloatArray weights)
+{
+    (void)cls;
+    const char *who = "Forest.train";
+    if (x == NULL || labels == NULL) {
+        throw_npe(env, x == NULL ? "X" : "y");
+        return 0;
+    }
+    if (nrows < 1 || ncols < 1) {
+        throw_einval(env, "%s: nrows = %d and ncols = %d must be >= 1", who, (int)nrows,
+                     (int)ncols);
+        return 0;
+    }
+    if (check_len(env, who, "X", x, (jlong)nrows * ncols, 1) ||
+        check_len(env, who, "y", labels, nrows, 1) ||
+        check_len(env, who, "weights", weights, nrows, 0))
+        return 0;
+    char *c = cstr_dup(env, config, "config");
+    if (c == NULL) return 0;
+    char *p = cstr_dup(env, params, "params");
+    if (p == NULL) {
+        free(c);
+        return 0;
+    }
+    jsize nx = len_of(env, x);
+    pinset ps;
+    pins_init(&ps, env, PIN_COPY);
+    const jfloat *px = pin(&ps, x, nx, 'F', 0);
+    const jfloat *py = pin(&ps, labels, nrows, 'F', 0);
+    const jfloat *pw = pin(&ps, weights, nrows, 'F', 0);
+    growth_forest *f = NULL;
+    int rc = GROWTH_OK;
+    if (!ps.failed) {
+        growth_forest_data d;
+        memset(&d, 0, sizeof d);
+        d.struct_size = sizeof d;
+        d.nrows = (size_t)nrows;
+        d.ncols = (size_t)ncols;
+        d.dense = px;
+        d.labels = py;
+        d.weights = pw;
+        rc = growth_forest_train(&f, c, p, &d, NULL);
+    }
+    free(c);
+    free(p);
+    if (pins_release(&ps)) {
+        if (rc == GROWTH_OK) growth_forest_free(f);
+        return 0;
+    }
+    if (rc != GROWTH_OK) {
+        throw_rc(env, rc);
+        return 0;
+    }
+    return HANDLE(f);
+}
+
+JNIEXPORT jlong JNICALL Java_org_libgrowth_Native_forestLoad(JNIEnv *env, jclass cls,
+                                                             jbyteArray path)
+{
+    (void)cls;
+    return create_with(env, forest_load, path, "path");
+}
+
+JNIEXPORT jlong JNICALL Java_org_libgrowth_Native_forestDeserialize(JNIEnv *env, jclass cls,
+                                                                    jbyteArray buf)
+{
+    (void)cls;
+    return deserialize_with(env, forest_deser, forest_free, buf);
+}
+
+JNIEXPORT void JNICALL Java_org_libgrowth_Native_forestFree(JNIEnv *env, jclass cls, jlong f)
+{
+    (void)env;
+    (void)cls;
+    growth_forest_free(FOREST(f));
+}
+
+JNIEXPORT jbyteArray JNICALL Java_org_libgrowth_Native_forestConfig(JNIEnv *env, jclass cls,
+                                                                    jlong f)
+{
+    (void)cls;
+    return text_bytes(env, text_forest_config, f, 0);
+}
+
+JNIEXPORT jbyteArray JNICALL Java_org_libgrowth_Native_forestObjective(JNIEnv *env, jclass cls,
+                                                                       jlong f)
+{
+    (void)cls;
+    return text_bytes(env, text_forest_objective, f, 0);
+}
+
+/* {num_features, num_outputs, num_trees} */
+JNIEXPORT jintArray JNICALL Java_org_libgrowth_Native_forestDims(JNIEnv *env, jclass cls,
+                                                                 jlong f)
+{
+    (void)cls;
+    jint v[3] = {growth_forest_num_features(FOREST(f)), growth_forest_num_outputs(FOREST(f)),
+                 growth_forest_num_trees(FOREST(f))};
+    for (int i = 0; i < 3; i++)
+        if (v[i] < 0) {
+            throw_rc(env, v[i]);
+            return NULL;
+        }
+    jintArray out = (*env)->NewIntArray(env, 3);
+    if (out != NULL) (*env)->SetIntArrayRegion(env, out, 0, 3, v);
+    return out;
+}
+
+JNIEXPORT jfloatArray JNICALL Java_org_libgrowth_Native_forestPredictRow(JNIEnv *env, jclass cls,
+                                                                         jlong f, jfloatArray x,
+                                                                         jint flags)
+{
+    (void)cls;
+    if (x == NULL) {
+        throw_npe(env, "x");
+        return NULL;
+    }
+    int no = growth_forest_num_outputs(FOREST(f));
+    if (no < 0) {
+        throw_rc(env, no);
+        return NULL;
+    }
+    jsize n = len_of(env, x);
+    jfloatArray out = (*env)->NewFloatArray(env, no);
+    if (out == NULL) return NULL;
+    pinset ps;
+    pins_init(&ps, env, (flags & GROWTH_FOREST_REFERENCE) ? PIN_COPY : PIN_CRITICAL);
+    const jfloat *px = pin(&ps, x, n, 'F', 0);
+    jfloat *po = pin(&ps, out, no, 'F', 1);
+    int rc = GROWTH_OK;
+    if (!ps.failed)
+        rc = growth_forest_predict(FOREST(f), px, (size_t)n, (unsigned)flags, po, (size_t)no);
+    if (pins_release(&ps)) return NULL;
+    if (rc != GROWTH_OK) {
+        throw_rc(env, rc);
+        return NULL;
+    }
+    return out;
+}
+
+JNIEXPORT jfloatArray JNICALL Java_org_libgrowth_Native_forestPredictDense(JNIEnv *env,
+                                                                           jclass cls, jlong f,
+                                                                           jfloatArray x,
+                                                                           jint nrows, jint flags)
+{
+    (void)cls;
+    const char *who = "Forest.predict";
+    if (x == NULL) {
+        throw_npe(env, "X");
+        return NULL;
+    }
+    int nf = growth_forest_num_features(FOREST(f)), no = growth_forest_num_outputs(FOREST(f));
+    if (nf < 0 || no < 0) {
+        throw_rc(env, nf < 0 ? nf : no);
+        return NULL;
+    }
+    if (nrows < 0) {
+        throw_einval(env, "%s: nrows = %d must be >= 0", who, (int)nrows);
+        return NULL;
+    }
+    if (check_len(env, who, "X", x, (jlong)nrows * nf, 1)) return NULL;
+    if ((jlong)nrows * no > INT32_MAX) {
+        throw_status(env, GROWTH_ENOMEM, "Forest.predict: nrows x outputs exceeds a Java array");
+        return NULL;
+    }
+    jsize total = (jsize)((jlong)nrows * no), nx = len_of(env, x);
+    jfloatArray out = (*env)->NewFloatArray(env, total);
+    if (out == NULL) return NULL;
+    pinset ps;
+    pins_init(&ps, env, PIN_COPY); /* batches use threads and may run long */
+    const jfloat *px = pin(&ps, x, nx, 'F', 0);
+    jfloat *po = pin(&ps, out, total, 'F', 1);
+    int rc = GROWTH_OK;
+    if (!ps.failed)
+        rc = growth_forest_predict_dense(FOREST(f), px, (size_t)nrows, (size_t)nf,
+                                         (unsigned)flags, po, (size_t)total);
+    if (pins_release(&ps)) return NULL;
+    if (rc != GROWTH_OK) {
+        throw_rc(env, rc);
+        return NULL;
+    }
+    return out;
+}
+
+JNIEXPORT jfloatArray JNICALL Java_org_libgrowth_Native_forestImportance(JNIEnv *env, jclass cls,
+                                                                         jlong f, jint type)
+{
+    (void)cls;
+    int nf = growth_forest_num_features(FOREST(f));
+    if (nf < 0) {
+        throw_rc(env, nf);
+        return NULL;
+    }
+    float *buf = malloc(((size_t)nf + 1) * sizeof *buf);
+    if (buf == NULL) {
+        throw_status(env, GROWTH_ENOMEM, "Forest.importance: out of memory");
+        return NULL;
+    }
+    int rc = growth_forest_importance(FOREST(f), type, buf, (size_t)nf);
+    jfloatArray out = NULL;
+    if (rc != GROWTH_OK) {
+        throw_rc(env, rc);
+    } else {
+        out = (*env)->NewFloatArray(env, nf);
+        if (out != NULL && nf > 0) (*env)->SetFloatArrayRegion(env, out, 0, nf, buf);
+    }
+    free(buf);
+    return out;
+}
+
+JNIEXPORT void JNICALL Java_org_libgrowth_Native_forestSave(JNIEnv *env, jclass cls, jlong f,
+                                                            jbyteArray path)
+{
+    (void)cls;
+    save_with(env, forest_save, f, path);
+}
+
+JNIEXPORT jbyteArray JNICALL Java_org_libgrowth_Native_forestSerialize(JNIEnv *env, jclass cls,
+                                                                       jlong f)
+{
+    (void)cls;
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    int rc = growth_forest_serialize(FOREST(f), &buf, &len);
+    return buffer_bytes(env, "Forest.serialize", rc, buf, len);
 }

@@ -116,4 +116,129 @@ final class Native {
     static native double logLoss(float[] probs, float[] labels, float[] weights);
     static native double normalizedEntropy(float[] probs, float[] labels, float[] weights);
     static native double calibrationRatio(float[] probs, float[] labels, float[] weights);
+
+    /* ---- calibration.h -------------------------------------------------------------------- */
+    static native long calibratorCreate(byte[] config);
+    static native long calibratorLoad(byte[] path);
+    static native long calibratorDeserialize(byte[] buf);
+    static native void calibratorFree(long c);
+    static native byte[] calibratorConfig(long c);
+    static native byte[] calibratorSummary(long c);
+    static native void calibratorFit(long c, float[] scores, float[] labels, float[] weights,
+                                     long[] fields);
+    static native double calibratorApply(long c, double score, boolean hasField, long field);
+    static native float[] calibratorApplyBatch(long c, float[] scores, long[] fields);
+    static native double[] calibratorApplyBatchF64(long c, double[] scores, long[] fields);
+    /** Returns {a, b}. */
+    static native double[] calibratorSigmoid(long c);
+    /** Returns {x[0..n), y[0..n)}. */
+    static native double[] calibratorKnots(long c, boolean hasField, long field);
+    static native void calibratorSave(long c, byte[] path);
+    static native byte[] calibratorSerialize(long c);
+
+    /* ---- metrics.h: calibration metrics ---------------------------------------------------- */
+    static native double ece(float[] probs, float[] labels, float[] weights, int bins, int binning);
+    static native double mce(float[] probs, float[] labels, float[] weights, int bins, int binning);
+    /** Returns {meanProb[0..nb), posRate[0..nb), weight[0..nb)}. */
+    static native double[] reliability(float[] probs, float[] labels, float[] weights, int bins,
+                                       int binning);
+    static native double fieldEce(float[] probs, float[] labels, float[] weights, long[] fields);
+    /** Returns {rce, fieldsUsed}. */
+    static native double[] fieldRce(float[] probs, float[] labels, float[] weights, long[] fields);
+
+    /* ---- bandit.h ------------------------------------------------------------------------- */
+    static native long banditCreate(byte[] config);
+    static native long banditLoad(byte[] path);
+    static native long banditDeserialize(byte[] buf);
+    static native void banditFree(long b);
+    static native byte[] banditConfig(long b);
+    static native void banditAddArm(long b, long id, double rate, double strength);
+    static native long banditAddArmNamed(long b, byte[] name, double rate, double strength);
+    static native long banditNameId(byte[] name);
+    static native byte[] banditArmName(long b, long id);
+    static native void banditRemoveArm(long b, long id);
+    static native void banditReplaceArm(long b, long oldId, long newId, double rate,
+                                        double strength);
+    static native int banditArmCount(long b);
+    static native long[] banditArms(long b);
+    /** Returns {alpha, beta, count, mean}. */
+    static native double[] banditArmStats(long b, long id);
+    /** Fills out = {decision, arm} and propensity[0]. */
+    static native void banditSelect(long b, float[] context, long[] eligible, long[] out,
+                                    double[] propensity);
+    static native void banditSelectK(long b, float[] context, long[] eligible, boolean[] mask,
+                                     int k, long[] decisions, long[] arms, double[] propensities);
+    static native void banditSelectBatch(long b, float[] contexts, int n, long[] eligible,
+                                         long[] decisions, long[] arms, double[] propensities);
+    static native double[] banditProbabilities(long b, float[] context, long[] eligible,
+                                               long draws, long seed);
+    static native void banditReward(long b, long decision, double value);
+    static native int[] banditRewardBatch(long b, long[] decisions, double[] values);
+    static native long[] banditStats(long b);
+    static native void banditSave(long b, byte[] path);
+    static native byte[] banditSerialize(long b);
+    static native double[] sampleBeta(long seed, double[] a, double[] b);
+    /** Returns {value, stderr}. */
+    static native double[] banditOpe(int estimator, int nActions, int[] actions, double[] rewards,
+                                     double[] propensities, double[] target, double[] qHat);
+    /** Returns {value, matched}. */
+    static native double[] banditReplay(long b, float[] contexts, long[] arms, double[] rewards,
+                                        long[] eligible);
+
+    /* ---- budget.h ------------------------------------------------------------------------- */
+    static native long mckpCreate(byte[] config);
+    static native void mckpFree(long s);
+    static native byte[] mckpConfig(long s);
+    static native void mckpCancel(long s);
+    /** Returns the choice per user; {@code listener} is a Mckp.Progress or null. */
+    static native int[] mckpSolve(long s, long[] indptr, double[] values, double[] costs,
+                                  double[] budgets, Object listener);
+    /** Returns {value, lpValue, dualBound, gap, relGap, nUsers, nChosen, iterations,
+     *  fractional, nBudgets}. */
+    static native double[] mckpResult(long s);
+    /** Returns {lambda[0..k), spend[0..k)}. */
+    static native double[] mckpDuals(long s, int k);
+    static native void mckpShardEval(long s, long[] indptr, double[] values, double[] costs,
+                                     int nBudgets, double[] lambda, double[] spend,
+                                     double[] value, double[] dual);
+    static native double mckpShardAssign(long s, long[] indptr, double[] values, double[] costs,
+                                         double[] lambda, int[] choice, double[] spend);
+    static native long channelsCreate(byte[] config);
+    static native void channelsFree(long c);
+    static native int channelsCount(long c);
+    static native int channelsAdd(long c, int kind, double a, double b, double weight,
+                                  double minSpend, double maxSpend);
+    static native int channelsAddPoints(long c, double[] x, double[] y, double weight,
+                                        double minSpend, double maxSpend);
+    /** Fills spend/outcome; returns {total, marginal}. */
+    static native double[] channelsAllocate(long c, double budget, double[] spend,
+                                            double[] outcome);
+    static native void channelsCurve(long c, double[] budgets, double[] total, double[] marginal,
+                                     double[] spend);
+    /** Fills send/hour; returns {iterations, value, lpValue, gap, sent}. */
+    static native double[] pushAllocate(byte[] config, long[] userPtr, double[] values,
+                                        int[] category, int[] caps, int nCategories,
+                                        double[] catMin, double[] catMax, double volume,
+                                        double[] hours, boolean[] send, byte[] hour);
+
+    /* ---- forest.h ------------------------------------------------------------------------- */
+    static native long forestTrain(byte[] config, byte[] params, float[] x, int nrows, int ncols,
+                                   float[] labels, float[] weights);
+    static native long forestLoad(byte[] path);
+    static native long forestDeserialize(byte[] buf);
+    static native void forestFree(long f);
+    static native byte[] forestConfig(long f);
+    static native byte[] forestObjective(long f);
+    /** Returns {numFeatures, numOutputs, numTrees}. */
+    static native int[] forestDims(long f);
+    static native float[] forestPredictRow(long f, float[] x, int flags);
+    static native float[] forestPredictDense(long f, float[] x, int nrows, int flags);
+    static native float[] forestImportance(long f, int type);
+    static native void forestSave(long f, byte[] path);
+    static native byte[] forestSerialize(long f);
+
+    /** Called by the JNI shim from a solve's progress callback (in the solving thread). */
+    static boolean progress(Object listener, byte[] stage, double done) {
+        return ((Mckp.Progress) listener).onProgress(str(stage), done);
+    }
 }

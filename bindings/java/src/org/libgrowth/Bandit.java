@@ -1,0 +1,518 @@
+package org.libgrowth;
+
+import java.lang.ref.Reference;
+
+/**
+ * A bandit over a set of arms with one policy ({@code growth_bandit}, bandit.h): every request
+ * {@link #select}s an arm and gets a decision id; the reward for a decision arrives later,
+ * possibly much later and in any order, through {@link #reward}.
+ *
+ * <p>Policies ({@code policy=}): {@code thompson} (default), {@code egreedy}, {@code ucb1},
+ * {@code klucb}, {@code lints}, {@code linucb} (the linear ones need {@code dim} and a context of
+ * dim floats per select). Other keys: seed, stream, streams, prior_alpha, prior_beta, epsilon,
+ * epsilon_decay, epsilon_min, ucb_c, klucb_c, lambda, alpha, v, refresh, ts_scale, ts_max_count,
+ * propensity_draws, ttl, ttl_seconds, decay, window, max_arms (see bandit.h).
+ *
+ * <p>Arm ids are 64-bit values below 2^63 (or ids of named arms, {@link #nameId}, which have the
+ * top bit set: negative as a Java {@code long}). A reward for a decision that is unknown,
+ * expired, already rewarded or whose arm was removed throws {@link GrowthException} with code
+ * {@link Status#ENOTFOUND} (and is counted in {@link #stats()}), never applied twice.
+ *
+ * <p>Thread-safety: selects, probabilities and the getters may run from any number of threads at
+ * once; rewards, arm changes and saves serialise inside the library. A single-threaded sequence
+ * of calls is fully determined by the seed; a bandit restored from {@link #serialize()} makes
+ * exactly the same future decisions. {@link #close()} must not race other calls.
+ *
+ * <pre>{@code
+ * try (Bandit b = new Bandit("thompson", new long[] {1, 2, 3}, 7)) {
+ *     Bandit.Decision d = b.select(null, new long[] {2, 3});
+ *     // ... show arm d.arm(); later:
+ *     b.reward(d.decisionId(), 1.0);
+ * }
+ * }</pre>
+ */
+public final class Bandit extends Handle {
+    /** Offline estimators of {@link #ope}: Li et al.'s replay. */
+    public static final int OPE_REPLAY = 0;
+    /** Inverse propensity scoring. */
+    public static final int OPE_IPS = 1;
+    /** Self-normalised IPS. */
+    public static final int OPE_SNIPS = 2;
+    /** Doubly robust. */
+    public static final int OPE_DR = 3;
+
+    /** One decision: the id to reward, the chosen arm and the probability of the choice. */
+    public static final class Decision {
+        private final long decisionId, arm;
+        private final double propensity;
+
+        Decision(long decisionId, long arm, double propensity) {
+            this.decisionId = decisionId;
+            this.arm = arm;
+            this.propensity = propensity;
+        }
+
+        /** Id to pass to {@link Bandit#reward} (>= 1, increasing). */
+        public long decisionId() {
+            return decisionId;
+        }
+
+        /** The chosen arm id. */
+        public long arm() {
+            return arm;
+        }
+
+        /**
+         * Probability that the policy makes this choice in this state (for a slate: that the arm
+         * is in it); NaN for Thompson Sampling when propensity_draws = 0.
+         */
+        public double propensity() {
+            return propensity;
+        }
+
+        @Override
+        public String toString() {
+            return "Decision{id=" + decisionId + ", arm=" + arm + ", propensity=" + propensity
+                    + "}";
+        }
+    }
+
+    /** Statistics of one arm. */
+    public static final class ArmStats {
+        private final double alpha, beta, count, mean;
+
+        ArmStats(double[] v) {
+            alpha = v[0];
+            beta = v[1];
+            count = v[2];
+            mean = v[3];
+        }
+
+        /** Posterior alpha (Beta policies; 0 for the linear ones). */
+        public double alpha() {
+            return alpha;
+        }
+
+        /** Posterior beta (Beta policies; 0 for the linear ones). */
+        public double beta() {
+            return beta;
+        }
+
+        /** Evidence: sum of applied rewards' weights after forgetting (updates for linear). */
+        public double count() {
+            return count;
+        }
+
+        /** Posterior mean (NaN for the linear policies). */
+        public double mean() {
+            return mean;
+        }
+
+        @Override
+        public String toString() {
+            return "ArmStats{alpha=" + alpha + ", beta=" + beta + ", count=" + count + ", mean="
+                    + mean + "}";
+        }
+    }
+
+    /** Counters of a bandit. */
+    public static final class Stats {
+        private final long[] v;
+
+        Stats(long[] v) {
+            this.v = v;
+        }
+
+        /** Decisions made. */
+        public long decisions() {
+            return v[0];
+        }
+
+        /** Rewards applied. */
+        public long applied() {
+            return v[1];
+        }
+
+        /** Rewards for ids never issued. */
+        public long unknown() {
+            return v[2];
+        }
+
+        /** Rewards for decisions past ttl / ttl_seconds. */
+        public long expired() {
+            return v[3];
+        }
+
+        /** Second rewards for a decision. */
+        public long duplicate() {
+            return v[4];
+        }
+
+        /** Rewards for decisions whose arm was removed. */
+        public long retired() {
+            return v[5];
+        }
+
+        /** Decisions within ttl and not yet rewarded. */
+        public long pending() {
+            return v[6];
+        }
+
+        @Override
+        public String toString() {
+            return "Stats{decisions=" + v[0] + ", applied=" + v[1] + ", unknown=" + v[2]
+                    + ", expired=" + v[3] + ", duplicate=" + v[4] + ", retired=" + v[5]
+                    + ", pending=" + v[6] + "}";
+        }
+    }
+
+    /** An estimate and its standard error. */
+    public static final class Estimate {
+        private final double value, stderr;
+
+        Estimate(double value, double stderr) {
+            this.value = value;
+            this.stderr = stderr;
+        }
+
+        public double value() {
+            return value;
+        }
+
+        public double stderr() {
+            return stderr;
+        }
+
+        @Override
+        public String toString() {
+            return "Estimate{value=" + value + ", stderr=" + stderr + "}";
+        }
+    }
+
+    /** Result of {@link #replay}: mean reward over the matched events, and their number. */
+    public static final class Replay {
+        private final double value;
+        private final long matched;
+
+        Replay(double value, long matched) {
+            this.value = value;
+            this.matched = matched;
+        }
+
+        /** Mean reward over matched events (NaN if none). */
+        public double value() {
+            return value;
+        }
+
+        public long matched() {
+            return matched;
+        }
+    }
+
+    /** A bandit without arms from a configuration string, e.g. "policy=ucb1 seed=3". */
+    public Bandit(String config) {
+        super(Native.banditCreate(Native.config(config)), Native::banditFree);
+    }
+
+    /** A bandit with policy {@code policy}, the given arms (default prior) and PRNG seed. */
+    public Bandit(String policy, long[] arms, long seed) {
+        super(createWithArms(policy, arms, seed), Native::banditFree);
+    }
+
+    private Bandit(long ptr) {
+        super(ptr, Native::banditFree);
+    }
+
+    private static long createWithArms(String policy, long[] arms, long seed) {
+        if (policy == null) throw new NullPointerException("policy must not be null");
+        if (arms == null) throw new NullPointerException("arms must not be null");
+        long b = Native.banditCreate(
+                Native.config("policy=" + policy + " seed=" + Long.toUnsignedString(seed)));
+        try {
+            for (long id : arms) Native.banditAddArm(b, id, 0.5, 0.0);
+        } catch (RuntimeException | Error e) {
+            Native.banditFree(b);
+            throw e;
+        }
+        return b;
+    }
+
+    /** Loads a bandit saved by {@link #save(String)}; another kind of file is EFORMAT. */
+    public static Bandit load(String path) {
+        return new Bandit(Native.banditLoad(Native.cstr(path, "path")));
+    }
+
+    /** Rebuilds a bandit from {@link #serialize()} bytes. */
+    public static Bandit deserialize(byte[] buf) {
+        if (buf == null) throw new NullPointerException("buf must not be null");
+        return new Bandit(Native.banditDeserialize(buf));
+    }
+
+    /** Stable id of a named arm (the library's hash of the name with the top bit set). */
+    public static long nameId(String name) {
+        return Native.banditNameId(Native.cstr(name, "name"));
+    }
+
+    /** Effective configuration ("policy=thompson dim=0 ..."). */
+    public String config() {
+        try {
+            return Native.str(Native.banditConfig(ptr()));
+        } finally {
+            Reference.reachabilityFence(this);
+        }
+    }
+
+    /** Adds arm {@code id} (below 2^63, not present) with the configured default prior. */
+    public void addArm(long id) {
+        addArm(id, 0.5, 0.0);
+    }
+
+    /**
+     * Adds arm {@code id} with a cold-start prior: rate in (0, 1) (e.g. a model's pCTR) and
+     * pseudo-count strength (>= 0; 0 = the configured default prior).
+     */
+    public void addArm(long id, double priorRate, double priorStrength) {
+        try {
+            Native.banditAddArm(ptr(), id, priorRate, priorStrength);
+        } finally {
+            Reference.reachabilityFence(this);
+        }
+    }
+
+    /** Adds an arm known by a name; returns its id ({@link #nameId(String)}). */
+    public long addArmNamed(String name, double priorRate, double priorStrength) {
+        byte[] n = Native.cstr(name, "name");
+        try {
+            return Native.banditAddArmNamed(ptr(), n, priorRate, priorStrength);
+        } finally {
+            Reference.reachabilityFence(this);
+        }
+    }
+
+    /** Name of a named arm; ENOTFOUND for an unknown arm or one without a name. */
+    public String armName(long id) {
+        try {
+            return Native.str(Native.banditArmName(ptr(), id));
+        } finally {
+            Reference.reachabilityFence(this);
+        }
+    }
+
+    /** Retires an arm (ENOTFOUND if absent); rewards for its pending decisions are refused. */
+    public void removeArm(long id) {
+        try {
+            Native.banditRemoveArm(ptr(), id);
+        } finally {
+            Reference.reachabilityFence(this);
+        }
+    }
+
+    /** Replaces arm {@code oldId} by a fresh arm {@code newId} with the default prior. */
+    public void replaceArm(long oldId, long newId) {
+        replaceArm(oldId, newId, 0.5, 0.0);
+    }
+
+    /** Replaces arm {@code oldId} by a fresh arm {@code newId} (same dense index, new prior). */
+    public void replaceArm(long oldId, long newId, double priorRate, double priorStrength) {
+        try {
+            Native.banditReplaceArm(ptr(), oldId, newId, priorRate, priorStrength);
+        } finally {
+            Reference.reachabilityFence(this);
+        }
+    }
+
+    /** Number of arms. */
+    public int armCount() {
+        try {
+            return Native.banditArmCount(ptr());
+        } finally {
+            Reference.reachabilityFence(this);
+        }
+    }
+
+    /** Ids of all arms in dense-index order (the order of {@link #selectKMask} masks). */
+    public long[] arms() {
+        try {
+            return Native.banditArms(ptr());
+        } finally {
+            Reference.reachabilityFence(this);
+        }
+    }
+
+    /** Statistics of arm {@code id} (ENOTFOUND if absent). */
+    public ArmStats armStats(long id) {
+        try {
+            return new ArmStats(Native.banditArmStats(ptr(), id));
+        } finally {
+            Reference.reachabilityFence(this);
+        }
+    }
+
+    /**
+     * Chooses one arm. {@code context}: dim floats for the linear policies, else null;
+     * {@code eligible}: the arms allowed for this request, or null for all (an empty array is
+     * ENOTFOUND, as is an id that is not an arm).
+     */
+    public Decision select(float[] context, long[] eligible) {
+        long[] out = new long[2];
+        double[] prop = new double[1];
+        try {
+            Native.banditSelect(ptr(), context, eligible, out, prop);
+        } finally {
+            Reference.reachabilityFence(this);
+        }
+        return new Decision(out[0], out[1], prop[0]);
+    }
+
+    /** Chooses one of all arms without a context. */
+    public Decision select() {
+        return select(null, null);
+    }
+
+    /**
+     * Chooses a slate of k distinct arms, best first (1 <= k <= eligible arms); each has its own
+     * decision id and is rewarded separately.
+     */
+    public Decision[] selectK(float[] context, long[] eligible, int k) {
+        return selectK(context, eligible, null, k);
+    }
+
+    /** Like {@link #selectK(float[], long[], int)} with a mask over the dense arm index. */
+    public Decision[] selectKMask(float[] context, boolean[] mask, int k) {
+        if (mask == null) throw new NullPointerException("mask must not be null");
+        return selectK(context, null, mask, k);
+    }
+
+    private Decision[] selectK(float[] context, long[] eligible, boolean[] mask, int k) {
+        int cap = Math.max(k, 0);
+        long[] d = new long[cap], a = new long[cap];
+        double[] p = new double[cap];
+        try {
+            Native.banditSelectK(ptr(), context, eligible, mask, k, d, a, p);
+        } finally {
+            Reference.reachabilityFence(this);
+        }
+        return decisions(d, a, p);
+    }
+
+    /**
+     * {@code n} independent single-arm decisions (one eligibility for all); {@code contexts} is
+     * n x dim floats row-major, or null when the policy takes no context.
+     */
+    public Decision[] selectBatch(float[] contexts, int n, long[] eligible) {
+        int cap = Math.max(n, 0);
+        long[] d = new long[cap], a = new long[cap];
+        double[] p = new double[cap];
+        try {
+            Native.banditSelectBatch(ptr(), contexts, n, eligible, d, a, p);
+        } finally {
+            Reference.reachabilityFence(this);
+        }
+        return decisions(d, a, p);
+    }
+
+    private static Decision[] decisions(long[] d, long[] a, double[] p) {
+        Decision[] out = new Decision[d.length];
+        for (int i = 0; i < d.length; i++) out[i] = new Decision(d[i], a[i], p[i]);
+        return out;
+    }
+
+    /**
+     * Probability that a single-arm select in the current state picks each eligible arm (out[i]
+     * for eligible[i], or for dense index i when eligible is null); Monte Carlo with
+     * {@code draws} re-draws from {@code seed} for Thompson Sampling. Does not change future
+     * decisions.
+     */
+    public double[] probabilities(float[] context, long[] eligible, long draws, long seed) {
+        try {
+            return Native.banditProbabilities(ptr(), context, eligible, draws, seed);
+        } finally {
+            Reference.reachabilityFence(this);
+        }
+    }
+
+    /**
+     * Applies the reward of a decision (in [0, 1] for the Beta policies). ENOTFOUND when the
+     * decision is unknown, expired, already rewarded or its arm was removed.
+     */
+    public void reward(long decisionId, double value) {
+        try {
+            Native.banditReward(ptr(), decisionId, value);
+        } finally {
+            Reference.reachabilityFence(this);
+        }
+    }
+
+    /**
+     * Applies many rewards in order under one lock. All values are validated first (one bad
+     * value: EINVAL, nothing applied). Returns a status per reward: {@link Status#OK} or
+     * {@link Status#ENOTFOUND} (unknown/expired decisions are counted, not errors).
+     */
+    public int[] rewardBatch(long[] decisionIds, double[] values) {
+        try {
+            return Native.banditRewardBatch(ptr(), decisionIds, values);
+        } finally {
+            Reference.reachabilityFence(this);
+        }
+    }
+
+    /** Decision and reward counters. */
+    public Stats stats() {
+        try {
+            return new Stats(Native.banditStats(ptr()));
+        } finally {
+            Reference.reachabilityFence(this);
+        }
+    }
+
+    /**
+     * Replay evaluation on a log collected by a uniformly random policy: for each event the
+     * bandit selects among {@code eligible} (null: all arms) and learns from the events where it
+     * picks the logged arm. {@code contexts} is n x dim (null without context).
+     */
+    public Replay replay(float[] contexts, long[] arms, double[] rewards, long[] eligible) {
+        try {
+            double[] r = Native.banditReplay(ptr(), contexts, arms, rewards, eligible);
+            return new Replay(r[0], (long) r[1]);
+        } finally {
+            Reference.reachabilityFence(this);
+        }
+    }
+
+    /** Saves the complete state (arms, statistics, PRNG streams, pending decisions) atomically. */
+    public void save(String path) {
+        byte[] p = Native.cstr(path, "path");
+        try {
+            Native.banditSave(ptr(), p);
+        } finally {
+            Reference.reachabilityFence(this);
+        }
+    }
+
+    /** The complete state as bytes ({@link #deserialize(byte[])} rebuilds it). */
+    public byte[] serialize() {
+        try {
+            return Native.banditSerialize(ptr());
+        } finally {
+            Reference.reachabilityFence(this);
+        }
+    }
+
+    /** Beta(a[i], b[i]) draws from a PRNG seeded with {@code seed} (Thompson's sampler). */
+    public static double[] sampleBeta(long seed, double[] a, double[] b) {
+        return Native.sampleBeta(seed, a, b);
+    }
+
+    /**
+     * Offline value of a target policy from a log: {@code actions[i] < nActions},
+     * {@code rewards} and logging {@code propensities} (in (0, 1]) per event, {@code target}
+     * n x nActions probabilities (rows sum to 1), {@code qHat} n x nActions reward predictions
+     * (DR only; may be null). {@code estimator} is one of the OPE_* constants.
+     */
+    public static Estimate ope(int estimator, int nActions, int[] actions, double[] rewards,
+                               double[] propensities, double[] target, double[] qHat) {
+        double[] r = Native.banditOpe(estimator, nActions, actions, rewards, propensities, target,
+                qHat);
+        return new Estimate(r[0], r[1]);
+    }
+}

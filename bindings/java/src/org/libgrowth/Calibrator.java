@@ -1,0 +1,209 @@
+package org.libgrowth;
+
+import java.lang.ref.Reference;
+
+/**
+ * A probability calibrator ({@code growth_calibrator}, calibration.h): maps raw scores to
+ * probabilities that agree with observed rates. Fitted once from (score, label[, weight][,
+ * field]) and then applied read-only.
+ *
+ * <p>Configuration keys: {@code method} ({@code platt}, {@code temperature}, {@code isotonic}
+ * (default), {@code histogram}, {@code field}), {@code input} ({@code probability} or
+ * {@code margin}), {@code bins}, {@code binning}, {@code buckets}, {@code min_bucket},
+ * {@code prior}, {@code max_iter} (see calibration.h). Bad keys or values, and bad fitting input,
+ * throw {@link GrowthException} with code {@link Status#EINVAL}; applying an unfitted calibrator
+ * throws {@link Status#ESTATE}.
+ *
+ * <p>Thread-safety: the predict/apply, config, summary, knots, sigmoid, save and serialize calls
+ * only read the handle and may run from any number of threads at once; {@link #fit} needs
+ * exclusive access. {@link #close()} must not race other calls.
+ *
+ * <pre>{@code
+ * try (Calibrator cal = new Calibrator("method=isotonic")) {
+ *     cal.fit(scores, labels, null, null);
+ *     float[] p = cal.predict(rawScores, null);
+ * }
+ * }</pre>
+ */
+public final class Calibrator extends Handle {
+    /** The knots (x ascending, y) of a piecewise map. */
+    public static final class Knots {
+        private final double[] x, y;
+
+        Knots(double[] x, double[] y) {
+            this.x = x;
+            this.y = y;
+        }
+
+        /** Knot positions (scores), ascending. */
+        public double[] x() {
+            return x.clone();
+        }
+
+        /** Calibrated values at the knots. */
+        public double[] y() {
+            return y.clone();
+        }
+
+        public int size() {
+            return x.length;
+        }
+
+        @Override
+        public String toString() {
+            return "Knots{n=" + x.length + "}";
+        }
+    }
+
+    /** An unfitted isotonic calibrator (the default configuration). */
+    public Calibrator() {
+        this("");
+    }
+
+    /** An unfitted calibrator from a configuration string, e.g. "method=platt". */
+    public Calibrator(String config) {
+        super(Native.calibratorCreate(Native.config(config)), Native::calibratorFree);
+    }
+
+    private Calibrator(long ptr) {
+        super(ptr, Native::calibratorFree);
+    }
+
+    /** Loads a calibrator saved by {@link #save(String)}; another kind of file is EFORMAT. */
+    public static Calibrator load(String path) {
+        return new Calibrator(Native.calibratorLoad(Native.cstr(path, "path")));
+    }
+
+    /** Rebuilds a calibrator from {@link #serialize()} bytes. */
+    public static Calibrator deserialize(byte[] buf) {
+        if (buf == null) throw new NullPointerException("buf must not be null");
+        return new Calibrator(Native.calibratorDeserialize(buf));
+    }
+
+    /** Effective configuration ("method=isotonic input=probability ..."). */
+    public String config() {
+        try {
+            return Native.str(Native.calibratorConfig(ptr()));
+        } finally {
+            Reference.reachabilityFence(this);
+        }
+    }
+
+    /** What was fitted ("method=platt fitted=1 samples=... a=... b=..."). */
+    public String summary() {
+        try {
+            return Native.str(Native.calibratorSummary(ptr()));
+        } finally {
+            Reference.reachabilityFence(this);
+        }
+    }
+
+    /**
+     * Fits the calibrator, replacing any previous fit (on failure the previous fit stays).
+     * {@code weights} may be null (all 1); {@code fields} (one id per sample) is required by
+     * {@code method=field} and ignored otherwise (may be null).
+     */
+    public void fit(float[] scores, float[] labels, float[] weights, long[] fields) {
+        try {
+            Native.calibratorFit(ptr(), scores, labels, weights, fields);
+        } finally {
+            Reference.reachabilityFence(this);
+        }
+    }
+
+    /** {@code fit(scores, labels, null, null)}. */
+    public void fit(float[] scores, float[] labels) {
+        fit(scores, labels, null, null);
+    }
+
+    /** Calibrated probabilities of a batch; {@code fields} null means the global map for all. */
+    public float[] predict(float[] scores, long[] fields) {
+        try {
+            return Native.calibratorApplyBatch(ptr(), scores, fields);
+        } finally {
+            Reference.reachabilityFence(this);
+        }
+    }
+
+    /** Calibrated probabilities of a batch with the global map. */
+    public float[] predict(float[] scores) {
+        return predict(scores, null);
+    }
+
+    /** Calibrated probabilities of a batch in double precision (exact to the fitted map). */
+    public double[] predict(double[] scores, long[] fields) {
+        try {
+            return Native.calibratorApplyBatchF64(ptr(), scores, fields);
+        } finally {
+            Reference.reachabilityFence(this);
+        }
+    }
+
+    /** Calibrates one score; {@code field} null (or unseen in training) uses the global map. */
+    public double apply(double score, Long field) {
+        try {
+            return Native.calibratorApply(ptr(), score, field != null,
+                    field != null ? field : 0L);
+        } finally {
+            Reference.reachabilityFence(this);
+        }
+    }
+
+    /** Calibrates one score with the global map. */
+    public double apply(double score) {
+        return apply(score, null);
+    }
+
+    /**
+     * Knots of a piecewise map (isotonic thresholds, histogram lower edges and rates, or a field's
+     * map); {@code field} null for the global map. ESTATE for an unfitted or sigmoid calibrator.
+     */
+    public Knots knots(Long field) {
+        try {
+            double[] xy = Native.calibratorKnots(ptr(), field != null, field != null ? field : 0L);
+            int n = xy.length / 2;
+            double[] x = new double[n], y = new double[n];
+            System.arraycopy(xy, 0, x, 0, n);
+            System.arraycopy(xy, n, y, 0, n);
+            return new Knots(x, y);
+        } finally {
+            Reference.reachabilityFence(this);
+        }
+    }
+
+    /** Knots of the global map. */
+    public Knots knots() {
+        return knots(null);
+    }
+
+    /**
+     * Parameters {a, b} of a Platt or temperature fit, p = sigmoid(a x + b); ESTATE for another
+     * method or before fitting.
+     */
+    public double[] sigmoid() {
+        try {
+            return Native.calibratorSigmoid(ptr());
+        } finally {
+            Reference.reachabilityFence(this);
+        }
+    }
+
+    /** Saves the fitted calibrator atomically (ESTATE when not fitted). */
+    public void save(String path) {
+        byte[] p = Native.cstr(path, "path");
+        try {
+            Native.calibratorSave(ptr(), p);
+        } finally {
+            Reference.reachabilityFence(this);
+        }
+    }
+
+    /** The fitted calibrator as bytes ({@link #deserialize(byte[])} rebuilds it). */
+    public byte[] serialize() {
+        try {
+            return Native.calibratorSerialize(ptr());
+        } finally {
+            Reference.reachabilityFence(this);
+        }
+    }
+}

@@ -1,0 +1,167 @@
+package org.libgrowth;
+
+import java.lang.ref.Reference;
+
+/**
+ * Gradient-boosted trees ({@code growth_forest}, forest.h): trained and loaded through
+ * libxgboost, served by the library's native evaluator (equal to xgboost's predictions to float
+ * rounding). Rows are dense floats, NaN = missing.
+ *
+ * <p>libgrowth configuration keys: {@code threads}, {@code num_rounds},
+ * {@code early_stopping_rounds}, {@code maximize}; xgboost parameters ("objective=binary:logistic
+ * max_depth=6 eta=0.1") pass through unchanged. Bad options or data throw
+ * {@link GrowthException} EINVAL; xgboost's own failures EDEP with xgboost's message. Files:
+ * {@link #save(String)} writes a libgrowth model file, or xgboost JSON / UBJSON when the path
+ * ends in {@code .json} / {@code .ubj}; {@link #load(String)} reads all three.
+ *
+ * <p>Thread-safety: a forest is immutable; predictions, importance, saves and serialisation may
+ * run from any number of threads at once. {@link #close()} must not race other calls.
+ */
+public final class Forest extends Handle {
+    /** Flag: raw margins instead of transformed outputs. */
+    public static final int MARGIN = 0x1;
+    /** Flag: use xgboost's predictor instead of the native evaluator. */
+    public static final int REFERENCE = 0x2;
+
+    /** Importance types of {@link #importance(int)}. */
+    public static final int IMPORTANCE_WEIGHT = 0;
+    public static final int IMPORTANCE_GAIN = 1;
+    public static final int IMPORTANCE_COVER = 2;
+    public static final int IMPORTANCE_TOTAL_GAIN = 3;
+    public static final int IMPORTANCE_TOTAL_COVER = 4;
+
+    private Forest(long ptr) {
+        super(ptr, Native::forestFree);
+    }
+
+    /**
+     * Trains on {@code nrows} x {@code ncols} dense rows {@code X} (row-major, NaN = missing)
+     * with labels {@code y} for {@code rounds} boosting rounds; {@code params} are xgboost's.
+     */
+    public static Forest train(float[] X, int nrows, int ncols, float[] y, String params,
+                               int rounds) {
+        return train("num_rounds=" + rounds, params, X, nrows, ncols, y, null);
+    }
+
+    /**
+     * Trains with libgrowth options {@code config} ("num_rounds=300 threads=2"), xgboost
+     * {@code params} and optional per-row {@code weights} (null for all 1).
+     */
+    public static Forest train(String config, String params, float[] X, int nrows, int ncols,
+                               float[] y, float[] weights) {
+        return new Forest(Native.forestTrain(Native.config(config),
+                Native.cstr(params == null ? "" : params, "params"), X, nrows, ncols, y,
+                weights));
+    }
+
+    /** Loads a libgrowth forest file or an xgboost 1.7 JSON / UBJSON model. */
+    public static Forest load(String path) {
+        return new Forest(Native.forestLoad(Native.cstr(path, "path")));
+    }
+
+    /** Rebuilds a forest from {@link #serialize()} bytes or xgboost JSON / UBJSON bytes. */
+    public static Forest deserialize(byte[] buf) {
+        if (buf == null) throw new NullPointerException("buf must not be null");
+        return new Forest(Native.forestDeserialize(buf));
+    }
+
+    /** Effective libgrowth configuration ("threads=1 num_rounds=..."). */
+    public String config() {
+        try {
+            return Native.str(Native.forestConfig(ptr()));
+        } finally {
+            Reference.reachabilityFence(this);
+        }
+    }
+
+    /** The objective, e.g. "binary:logistic". */
+    public String objective() {
+        try {
+            return Native.str(Native.forestObjective(ptr()));
+        } finally {
+            Reference.reachabilityFence(this);
+        }
+    }
+
+    private int dim(int i) {
+        try {
+            return Native.forestDims(ptr())[i];
+        } finally {
+            Reference.reachabilityFence(this);
+        }
+    }
+
+    /** Number of input features (the row width). */
+    public int numFeatures() {
+        return dim(0);
+    }
+
+    /** Outputs per row (num_class for multi:* objectives, else 1). */
+    public int numOutputs() {
+        return dim(1);
+    }
+
+    /** Number of trees. */
+    public int numTrees() {
+        return dim(2);
+    }
+
+    /** Outputs of one row of {@link #numFeatures()} floats (allocation-free native path). */
+    public float[] predictRow(float[] x) {
+        return predictRow(x, 0);
+    }
+
+    /** Outputs of one row with {@link #MARGIN} and/or {@link #REFERENCE} flags. */
+    public float[] predictRow(float[] x, int flags) {
+        try {
+            return Native.forestPredictRow(ptr(), x, flags);
+        } finally {
+            Reference.reachabilityFence(this);
+        }
+    }
+
+    /**
+     * Outputs of {@code nrows} dense rows (row-major, numFeatures() floats each): nrows x
+     * numOutputs() floats, row-major.
+     */
+    public float[] predict(float[] X, int nrows) {
+        return predict(X, nrows, 0);
+    }
+
+    /** Like {@link #predict(float[], int)} with {@link #MARGIN} and/or {@link #REFERENCE}. */
+    public float[] predict(float[] X, int nrows, int flags) {
+        try {
+            return Native.forestPredictDense(ptr(), X, nrows, flags);
+        } finally {
+            Reference.reachabilityFence(this);
+        }
+    }
+
+    /** Feature importance (one of the IMPORTANCE_* types), numFeatures() values. */
+    public float[] importance(int type) {
+        try {
+            return Native.forestImportance(ptr(), type);
+        } finally {
+            Reference.reachabilityFence(this);
+        }
+    }
+
+    /** Saves atomically: libgrowth file, or xgboost JSON / UBJSON by the path's extension. */
+    public void save(String path) {
+        byte[] p = Native.cstr(path, "path");
+        try {
+            Native.forestSave(ptr(), p);
+        } finally {
+            Reference.reachabilityFence(this);
+        }
+    }
+
+    /** The model as libgrowth envelope bytes ({@link #deserialize(byte[])} rebuilds it). */
+    public byte[] serialize() {
+        try {
+            return Native.forestSerialize(ptr());
+        } finally {
+            Reference.reachabilityFence(this);
+        }
+    }
+}
