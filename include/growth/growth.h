@@ -20,7 +20,7 @@
 #include "growth/forest.h"
 /* recall */
 #include "growth/nets.h"
-/* bidding */
+#include "growth/bidding.h"
 /* audience */
 /* text */
 

@@ -158,6 +158,32 @@ def budget(tmp):
         pass
 
 
+def bidding(tmp):
+    curve = [1, 2, 3, 2]
+    b = growth.Bidder(target_cpa=100, budget=300, plan="curve", curve=curve, auction="first",
+                      day_seconds=4000, interval=20, shade_min_obs=50)
+    with growth.BidSimulator(impressions=3000, seed=4, traffic=curve, ctr=0.1, cvr=0.2,
+                             market_median=2, auction="first", reveal_price=False) as sim:
+        log = sim.sample(2000)
+        cc = growth.Calibrator("isotonic").fit(log["raw_ctr"], log["click"])
+        r = sim.run(b, cc, None)
+        assert r["spend_curve"].shape == (24,)
+    x = np.linspace(0, 0.3, 50)
+    b.bid(x, x, request_ids=np.arange(50))
+    b.win_rate(np.array([0.5, 2.0]))
+    b.save(os.path.join(tmp, "bid"))
+    growth.Bidder.load(os.path.join(tmp, "bid")).close()
+    growth.Bidder.from_bytes(b.to_bytes()).close()
+    for bad in (lambda: b.bid(float("nan"), 0.1), lambda: growth.Bidder(budget=0),
+                lambda: growth.Bidder.from_bytes(b.to_bytes()[:-4]), lambda: b.record(-1, 1)):
+        try:
+            bad()
+        except growth.GrowthError:
+            pass
+    cc.close()
+    b.close()
+
+
 if __name__ == "__main__":
     with tempfile.TemporaryDirectory() as tmp:
         features()
@@ -167,5 +193,6 @@ if __name__ == "__main__":
         bandit(tmp)
         budget(tmp)
         nets(tmp)
+        bidding(tmp)
     print("memcheck workload done")
     sys.exit(0)

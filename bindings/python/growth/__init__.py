@@ -17,7 +17,7 @@ from .forest import Forest
 # recall
 from .nets import Net, DSSM
 from . import export
-# bidding
+from .bidding import Bidder, BidSimulator
 # audience
 # text
 
@@ -32,4 +32,5 @@ __all__ = [
     "budget",
     "Net", "DSSM", "export",
     "Forest",
+    "Bidder", "BidSimulator",
 ]

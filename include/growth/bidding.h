@@ -1,0 +1,310 @@
+/**
+ * @file bidding.h
+ * @brief oCPX bidding and budget pacing: from calibrated pCTR x pCVR to a bid, first-price bid
+ *        shading learnt from win/loss feedback, and a pacing controller that keeps the day's
+ *        spend on a planned curve; plus an auction simulator for tests and benchmarks.
+ *
+ * @defgroup bidding Bidding and budget pacing
+ * @{
+ *
+ * A bidder turns calibrated probabilities into a bid per impression:
+ * - `mode=cpa`, `billing=cpm` (oCPM): value = target_cpa x pCTR x pCVR;
+ * - `mode=cpa`, `billing=cpc` (oCPC, a bid per click): value = target_cpa x pCVR;
+ * - `mode=roi`: the target CPA is replaced by order_value / target_roi (value = pCTR x pCVR x
+ *   order_value / target_roi with cpm billing, pCVR x order_value / target_roi with cpc).
+ *
+ * The bid is then `value x multiplier` (the pacing multiplier, see below), shaded in first-price
+ * auctions, capped at `bid_cap` (when > 0), and 0 ("do not bid") when it is below `bid_floor`,
+ * when the request is throttled, or when the day's budget is spent. Paying the bid (first price
+ * without shading, or cpc billing) makes the cost per conversion equal the target in expectation
+ * exactly when the probabilities are calibrated; in second-price auctions it is at most the target.
+ *
+ * Pacing. The day (`day_seconds`, times are seconds since the start of the day) has a spend
+ * plan: `plan=uniform` spends budget x t / day; `plan=curve` follows slot weights `curve=w0|w1|..`
+ * (e.g. 24 hourly traffic shares): the planned cumulative spend P(t) is piecewise linear, each
+ * slot receiving budget x w_s / sum(w). Every `interval` seconds a controller step compares
+ * spend with the plan:
+ *   - r = spend in the interval just ended / planned spend in it (at least 0.05),
+ *   - lag = (P(t) - spent) / planned spend over the next `catchup` seconds,
+ *   - d = clamp(1 + lag, 0.25, 4), the spend ratio wanted next,
+ *   - e = ln(d / r), and in velocity form
+ *     ln u += kp (e - e') + ki e + kd (e - 2 e' + e''), the change limited to +-ln(max_step),
+ * where u is the bid multiplier (`controller=pid`, clamped to [min_multiplier, max_multiplier])
+ * or the participation probability (`controller=throttle`, clamped to [min_rate, 1]; a request
+ * takes part when a hash of its id falls below the rate). `controller=none` bids the value
+ * times initial_multiplier. When the spend reaches the budget the bidder stops bidding.
+ *
+ * Shading (`auction=first`, `shading=true`). Win/loss feedback is collected on a log-spaced grid
+ * of `shade_buckets` prices in [shade_min_price, shade_max_price]: with the market price (the
+ * highest other bid) known, every grid price p counts a win when p > market price; without it,
+ * the observed bid counts at its nearest grid price. The win-rate curve W(p) is the weighted
+ * isotonic (non-decreasing) fit of the grid rates, interpolated linearly in log price. Once
+ * `shade_min_obs` results were seen, the bid for a value v (after the multiplier) is the price
+ * b in [shade_floor x v, v] maximising the expected surplus (v - b) x W(b), searched over 64
+ * evenly spaced ratios b / v; v itself when no candidate has a positive expected surplus.
+ *
+ * Configuration keys (growth_bidder_create()):
+ * | key | default | meaning |
+ * |-----|---------|---------|
+ * | mode | cpa | `cpa` (target cost per conversion) or `roi` (target return on spend) |
+ * | billing | cpm | `cpm` (bid per impression) or `cpc` (bid per click) |
+ * | target_cpa | 1 | target cost per conversion, > 0 |
+ * | target_roi | 1 | target order value / spend, > 0 (mode=roi) |
+ * | bid_floor | 0 | bids below it become 0 (no bid), >= 0 |
+ * | bid_cap | 0 | largest bid, >= 0 (0 = no cap) |
+ * | auction | second | `second` or `first` (first price: shading applies) |
+ * | shading | true | learn and apply bid shading in first-price auctions |
+ * | shade_buckets | 64 | grid prices of the win-rate curve, 2..1024 |
+ * | shade_min_price | 0.01 | lowest grid price, > 0 |
+ * | shade_max_price | 100 | highest grid price, > shade_min_price |
+ * | shade_min_obs | 1000 | results needed before shading starts, >= 1 |
+ * | shade_floor | 0.3 | smallest bid / value ratio shading may choose, (0, 1] |
+ * | budget | 1000 | the day's budget, > 0 |
+ * | plan | uniform | `uniform` or `curve` |
+ * | curve | "" | slot weights joined by '|' (>= 0, positive sum, at most 255 characters); required by plan=curve, refused by plan=uniform |
+ * | day_seconds | 86400 | length of the day, > 0 |
+ * | controller | pid | `pid` (bid multiplier), `throttle` (participation rate) or `none` |
+ * | interval | 60 | seconds between controller steps, > 0 |
+ * | catchup | 1800 | a lag behind (or ahead of) plan is made up over this many seconds, > 0 |
+ * | kp, ki, kd | 0.2, 0.5, 0 | gains of the velocity-form PID on the log multiplier / rate |
+ * | initial_multiplier | 1 | multiplier at creation (and of controller=none) |
+ * | min_multiplier, max_multiplier | 0.01, 1 | bounds of the pacing multiplier |
+ * | initial_rate | 1 | participation rate at creation (throttle) |
+ * | min_rate | 0.001 | lowest participation rate (throttle) |
+ * | max_step | 2 | largest factor the multiplier / rate changes by in one step, > 1 |
+ *
+ * Thread-safety: growth_bidder_bid(), growth_bidder_bid_batch(), growth_bidder_multiplier(),
+ * growth_bidder_win_rate() and growth_bidder_plan() take no lock and allocate nothing: any number
+ * of threads may call them, also while another thread reports spend or auction results. They
+ * read the multiplier, rate, budget flag and win-rate curve through relaxed atomics, so a bid
+ * racing a controller step uses either the old or the new value of each. The mutating calls
+ * (record, tick, auction_result, new_day) and the persistence calls serialise on an internal
+ * mutex. Every call validates its input first: a failed call leaves the bidder unchanged.
+ *
+ * @code
+ * growth_bidder *b;
+ * growth_bidder_create(&b, "target_cpa=80 budget=50000 plan=curve curve=1|1|1|1|1|2|3|4|5|5|5|5|"
+ *                          "5|5|5|5|5|6|7|8|8|6|4|2 controller=pid");
+ * double bid;
+ * growth_bidder_bid(b, pctr, pcvr, 0, request_id, &bid);   // hot path, any thread
+ * if (won) growth_bidder_record(b, seconds_since_midnight, price);  // feedback thread
+ * growth_bidder_save(b, "campaign42.bidder");
+ * growth_bidder_free(b);
+ * @endcode
+ */
+#ifndef GROWTH_BIDDING_H
+#define GROWTH_BIDDING_H
+
+#include "growth/common.h"
+#include "growth/calibration.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** A bidder with its pacing controller and shading curve (opaque). */
+typedef struct growth_bidder growth_bidder;
+
+/**
+ * @brief Creates a bidder from a configuration string (see the table above).
+ * @param[out] out the new handle (free with growth_bidder_free()).
+ * @param config "key=value ..." or NULL / "" for the defaults.
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL naming a bad or unknown key (e.g. budget=0,
+ *         target_cpa=-1, a bad curve); ::GROWTH_ENOMEM.
+ * @since 1.0
+ */
+GROWTH_API int growth_bidder_create(growth_bidder **out, const char *config);
+
+/** @brief Frees a bidder; NULL is allowed. @since 1.0 */
+GROWTH_API void growth_bidder_free(growth_bidder *b);
+
+/**
+ * @brief Effective configuration ("mode=cpa billing=cpm ...").
+ * @param[out] needed if not NULL, the length + 1 (also when the buffer is short).
+ * @return ::GROWTH_OK or ::GROWTH_EBUFS.
+ * @since 1.0
+ */
+GROWTH_API int growth_bidder_config(const growth_bidder *b, char *buf, size_t cap,
+                                    size_t *needed);
+
+/**
+ * @brief The bid for one impression (lock-free, allocation-free).
+ * @param pctr        calibrated click probability in [0, 1] (ignored with billing=cpc, but
+ *                    still validated).
+ * @param pcvr        calibrated conversion probability given a click, in [0, 1].
+ * @param order_value predicted order value (mode=roi: finite and >= 0; ignored with mode=cpa).
+ * @param request_id  any id of the request; the throttle controller hashes it.
+ * @param[out] out_bid the bid (0 = do not bid).
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL for NaN or out-of-range inputs.
+ * @since 1.0
+ */
+GROWTH_API int growth_bidder_bid(const growth_bidder *b, double pctr, double pcvr,
+                                 double order_value, uint64_t request_id, double *out_bid);
+
+/**
+ * @brief Bids for `n` impressions (lock-free, allocation-free).
+ * @param order_value n values or NULL (all 0; mode=roi needs them).
+ * @param request_ids n ids or NULL (ids 0 .. n-1).
+ * @param[out] out n bids; `cap` is its length (::GROWTH_EBUFS when < n).
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL naming the first bad entry (out is then unspecified).
+ * @since 1.0
+ */
+GROWTH_API int growth_bidder_bid_batch(const growth_bidder *b, const double *pctr,
+                                       const double *pcvr, const double *order_value,
+                                       const uint64_t *request_ids, size_t n, double *out,
+                                       size_t cap);
+
+/**
+ * @brief Current pacing state (lock-free): the bid multiplier and the participation rate.
+ * @param[out] out_multiplier may be NULL. @param[out] out_rate may be NULL.
+ * @since 1.0
+ */
+GROWTH_API int growth_bidder_multiplier(const growth_bidder *b, double *out_multiplier,
+                                        double *out_rate);
+
+/**
+ * @brief Reports spend: `cost` paid at time `t` (seconds since the start of the day), then
+ *        runs the controller steps due up to `t`.
+ * @param t    in [0, day_seconds]; earlier than the last step is allowed (the cost counts in
+ *             the current interval).
+ * @param cost finite, >= 0.
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL (bidder unchanged).
+ * @since 1.0
+ */
+GROWTH_API int growth_bidder_record(growth_bidder *b, double t, double cost);
+
+/** @brief Runs the controller steps due up to time `t` without new spend. @since 1.0 */
+GROWTH_API int growth_bidder_tick(growth_bidder *b, double t);
+
+/**
+ * @brief Win/loss feedback of one first-price auction for the shading curve.
+ * @param bid          the price bid (finite, > 0).
+ * @param won          1 if the impression was won, else 0.
+ * @param market_price the highest other bid if the exchange reveals it, else NaN.
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL.
+ * @since 1.0
+ */
+GROWTH_API int growth_bidder_auction_result(growth_bidder *b, double bid, int won,
+                                            double market_price);
+
+/**
+ * @brief Learnt probability of winning at `price` (lock-free); NaN-free, in [0, 1].
+ * @param[out] out_obs if not NULL, the number of results seen.
+ * @since 1.0
+ */
+GROWTH_API int growth_bidder_win_rate(const growth_bidder *b, double price, double *out_rate,
+                                      uint64_t *out_obs);
+
+/**
+ * @brief Planned cumulative spend at time `t` and the spend so far (lock-free).
+ * @param[out] out_planned may be NULL. @param[out] out_spent may be NULL.
+ * @since 1.0
+ */
+GROWTH_API int growth_bidder_plan(const growth_bidder *b, double t, double *out_planned,
+                                  double *out_spent);
+
+/**
+ * @brief Starts a new day: spend and controller clock back to 0; the multiplier, rate and
+ *        shading curve carry over as a warm start.
+ * @since 1.0
+ */
+GROWTH_API int growth_bidder_new_day(growth_bidder *b);
+
+/**
+ * @brief Saves the full state atomically (model kind ::GROWTH_KIND_BIDDER).
+ * @return ::GROWTH_OK; ::GROWTH_EIO.
+ * @since 1.0
+ */
+GROWTH_API int growth_bidder_save(const growth_bidder *b, const char *path);
+
+/**
+ * @brief Loads a bidder saved by growth_bidder_save().
+ * @return ::GROWTH_OK; ::GROWTH_EIO; ::GROWTH_EFORMAT for a corrupted, truncated or other-kind
+ *         file.
+ * @since 1.0
+ */
+GROWTH_API int growth_bidder_load(growth_bidder **out, const char *path);
+
+/** @brief Serialises the state into a malloc'ed buffer (free with growth_buffer_free()). @since 1.0 */
+GROWTH_API int growth_bidder_serialize(const growth_bidder *b, uint8_t **out_buf,
+                                       size_t *out_len);
+
+/** @brief Rebuilds a bidder from growth_bidder_serialize() bytes. @since 1.0 */
+GROWTH_API int growth_bidder_deserialize(growth_bidder **out, const uint8_t *buf, size_t len);
+
+/**
+ * @brief A day of simulated auctions (opaque), shared by the tests and the bench.
+ *
+ * Impressions arrive over the day with slot shares `traffic=w0|w1|..` (empty: uniform), each
+ * slot's count scaled by a lognormal factor of sd `traffic_noise`; times are spread evenly
+ * within a slot. The true pCTR and pCVR are logit-normal around `ctr` and `cvr` with sd `spread`
+ * on the logit scale; the model predicts true x `overpredict` x exp(`model_noise` z) (clipped to
+ * 1), independently for each. The highest competing bid is lognormal with median
+ * `market_median` and log-sd `market_sigma`; the bidder wins when its bid exceeds it and pays it
+ * (`auction=second`) or its bid (`auction=first`); the exchange reveals the market price to the
+ * bidder when `reveal_price=true`. Clicks and conversions are drawn from the true rates. With a
+ * `mode=roi` bidder every order is worth target_cpa x target_roi.
+ *
+ * Keys: impressions (200000), traffic (""), traffic_noise (0), ctr (0.05), cvr (0.1),
+ * spread (0.5), overpredict (1), model_noise (0), market_median (0.5), market_sigma (0.5),
+ * auction (second), reveal_price (true), seed (0).
+ */
+typedef struct growth_bidder_sim growth_bidder_sim;
+
+/** Totals of one simulated day (growth_bidder_sim_run()). Grows only at the end. */
+typedef struct growth_bidder_sim_result {
+    uint32_t struct_size;        /**< set to sizeof(growth_bidder_sim_result) by the caller */
+    uint64_t impressions;        /**< impressions offered */
+    uint64_t bids;               /**< impressions with a bid > 0 */
+    uint64_t wins;               /**< auctions won */
+    uint64_t clicks;             /**< clicks drawn on won impressions */
+    uint64_t conversions;        /**< conversions drawn on won impressions */
+    double spend;                /**< total cost */
+    double budget;               /**< the bidder's budget */
+    double expected_conversions; /**< sum of true pCTR x pCVR over won impressions */
+    double value;                /**< sum of true value (target x true pCTR x pCVR) won */
+    double cpa;                  /**< spend / conversions (NaN without conversions) */
+    double expected_cpa;         /**< spend / expected_conversions */
+    double max_plan_error;       /**< max over hour ends h of |spend(h) - plan(h)| / plan(h) */
+} growth_bidder_sim_result;
+
+/** @brief Creates a simulator (keys above). @since 1.0 */
+GROWTH_API int growth_bidder_sim_create(growth_bidder_sim **out, const char *config);
+
+/** @brief Frees a simulator; NULL is allowed. @since 1.0 */
+GROWTH_API void growth_bidder_sim_free(growth_bidder_sim *s);
+
+/**
+ * @brief A training log of the simulated model: raw predicted pCTR and pCVR, and drawn clicks
+ *        and conversions (a conversion needs a click), for fitting calibrators.
+ * @param[out] raw_ctr, raw_cvr, click, conv n entries each.
+ * @since 1.0
+ */
+GROWTH_API int growth_bidder_sim_sample(growth_bidder_sim *s, size_t n, float *raw_ctr,
+                                        float *raw_cvr, float *click, float *conv);
+
+/**
+ * @brief Runs one day against a bidder (it reports spend, ticks every impression and, in
+ *        first-price auctions, gives win/loss feedback), optionally calibrating the model's
+ *        raw predictions first. The bidder's day is not reset: call growth_bidder_new_day()
+ *        for the next day.
+ * @param ctr_cal, cvr_cal calibrators of the raw pCTR / pCVR, or NULL (use raw predictions).
+ * @param[out] out totals (fills min(out->struct_size, sizeof) bytes).
+ * @param[out] spend_curve, plan_curve if not NULL, cumulative spend and plan at the end of each
+ *             hour (24 equal parts of the day), `cap` entries each (::GROWTH_EBUFS when < 24).
+ * @param[out] n_slots if not NULL, 24.
+ * @since 1.0
+ */
+GROWTH_API int growth_bidder_sim_run(growth_bidder_sim *s, growth_bidder *b,
+                                     const growth_calibrator *ctr_cal,
+                                     const growth_calibrator *cvr_cal,
+                                     growth_bidder_sim_result *out, double *spend_curve,
+                                     double *plan_curve, size_t cap, size_t *n_slots);
+
+/** @} */
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* GROWTH_BIDDING_H */
