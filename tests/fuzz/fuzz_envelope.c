@@ -77,6 +77,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     genv_header(buf, GROWTH_KIND_DSSM, buf + GENV_HEADER_SIZE, size);
     growth_dssm *dssm = NULL;
     if (growth_dssm_deserialize(&dssm, buf, GENV_HEADER_SIZE + size) == GROWTH_OK) growth_dssm_free(dssm);
+    /* Bidder state: a loaded bidder must bid. */
+    genv_header(buf, GROWTH_KIND_BIDDER, buf + GENV_HEADER_SIZE, size);
+    growth_bidder *bid = NULL;
+    if (growth_bidder_deserialize(&bid, buf, GENV_HEADER_SIZE + size) == GROWTH_OK) {
+        double v = 0;
+        (void)growth_bidder_bid(bid, 0.05, 0.1, 100.0, 7, &v);
+        growth_bidder_free(bid);
+    }
     free(buf);
     return 0;
 }
