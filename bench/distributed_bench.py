@@ -1,0 +1,128 @@
+"""Distributed bench: growth.distributed.solve_mckp on a distributed.LocalCluster (2 worker
+processes, 1 thread each) against the single-machine solver (2 threads) on the same instance.
+Prints users, partitions, time, round trips, price points evaluated, bytes moved each way,
+the per-shard evaluation throughput and the projection to 1B users.
+
+Sizes: quick 1M users x 5 options; full 20M x 5 (GROWTH_DIST_BENCH_USERS overrides).
+The data is generated on the workers, partition by partition; the single-machine reference
+regenerates the same partitions in this process."""
+import logging
+import os
+import sys
+import time
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+M = 5
+
+
+def _part(seed, i, n):
+    """Partition i of the instance (the budget bench's distribution)."""
+    rng = np.random.default_rng([seed, i])
+    c = rng.uniform(0.1, 10.0, (n, M))
+    v = rng.uniform(0.0, 5.0, (n, M)) * np.sqrt(c)
+    return v, c
+
+
+def _sizes(n, parts):
+    base = [n // parts] * parts
+    for i in range(n % parts):
+        base[i] += 1
+    return base
+
+
+def _cluster():
+    from distributed import Client, LocalCluster
+    import growth
+    pkg = os.path.dirname(os.path.dirname(os.path.abspath(growth.__file__)))
+    paths = [pkg, HERE] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+    os.environ["PYTHONPATH"] = os.pathsep.join(paths)
+    os.environ.setdefault("GROWTH_LIBRARY", growth._lib.lib._name)
+    cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                           silence_logs=logging.ERROR, dashboard_address=None)
+    return cluster, Client(cluster)
+
+
+def _w_eval_rate(sh, points):
+    """Seconds of one growth_mckp_shard_eval over a partition at `points` price points."""
+    import growth.distributed as gd
+    lam = np.linspace(0.05, 1.0, points).reshape(-1, 1)
+    t = time.perf_counter()
+    gd._w_eval(sh, lam)
+    return time.perf_counter() - t, sh.n
+
+
+def run(quick=False, report=None):
+    import dask
+    import dask.array as da
+    from operator import itemgetter
+    from growth import budget as gb
+    import growth.distributed as gd
+    n = int(os.environ.get("GROWTH_DIST_BENCH_USERS", 1_000_000 if quick else 20_000_000))
+    parts = max(2, min(16, n // 250_000))
+    sizes = _sizes(n, parts)
+    B = float(n * 5.05 * 0.3)          # E[c] = 5.05 per option: about 30% of one option per user
+    seed = 11
+    cluster, client = _cluster()
+    try:
+        gens = [dask.delayed(_part)(seed, i, s) for i, s in enumerate(sizes)]
+        values = da.concatenate([da.from_delayed(dask.delayed(itemgetter(0))(g), (s, M), np.float64)
+                                 for g, s in zip(gens, sizes)])
+        costs = da.concatenate([da.from_delayed(dask.delayed(itemgetter(1))(g), (s, M), np.float64)
+                                for g, s in zip(gens, sizes)])
+        t = time.perf_counter()
+        r = gd.solve_mckp(values=values, costs=costs, budget=B, client=client)
+        wall = time.perf_counter() - t
+        # per-shard evaluation throughput (16 price points, one worker thread)
+        rates = client.gather([client.submit(_w_eval_rate, sh, 16, pure=False) for sh in r.shard_futures])
+        per_user_point = float(np.median([s / (k * 16) for s, k in rates]))
+        choice_sum = int(r.choice.sum().compute())
+        del r.shard_futures, r.plan_futures
+    finally:
+        client.close()
+        cluster.close()
+    ref_t = ref = None
+    if n <= int(os.environ.get("GROWTH_DIST_BENCH_REF_MAX", 20_000_000)):
+        vs, cs = zip(*[_part(seed, i, s) for i, s in enumerate(sizes)])
+        v, c = np.concatenate(vs), np.concatenate(cs)
+        del vs, cs
+        t = time.perf_counter()
+        ref = gb.solve_mckp(v, c, B, threads=2)
+        ref_t = time.perf_counter() - t
+        del v, c
+    evals_per_user = r.evaluations
+    # projection to 1B users on W workers: the search's evaluations + ~6 passes (collect,
+    # assign, dual, fill) at the measured per-user per-point cost, spread over W workers,
+    # plus one round trip of latency (~5 ms) per exchange; data loading not included.
+    proj = {}
+    for W in (2, 16, 64):
+        compute = 1e9 * (evals_per_user + 6) * per_user_point / W
+        proj[W] = compute + r.round_trips * 0.005
+    print(f"distributed MCKP  {n:,} users x {M} options, {parts} partitions, 2 worker processes x 1 thread")
+    print(f"  time {wall:.2f} s   round trips {r.round_trips}   price points {r.evaluations}   "
+          f"bytes to workers {r.bytes_to_workers:,}   from workers {r.bytes_from_workers:,}")
+    print(f"  value {r.value:.10g}  lp {r.lp_value:.10g}  rel gap {r.gap:.3g}  lambda {r.lambdas[0]:.17g}")
+    if ref is not None:
+        d = abs(r.value - ref.value) / ref.value
+        dl = abs(r.lp_value - ref.lp_value) / ref.lp_value
+        print(f"  single machine (2 threads) {ref_t:.2f} s   value rel diff {d:.2g}   lp rel diff {dl:.2g}   "
+              f"same lambda {bool(r.lambdas[0] == ref.lambdas[0])}   same plan "
+              f"{bool(int(ref.choice.sum()) == choice_sum)}")
+    print(f"  shard eval: {per_user_point * 1e9:.1f} ns per user per price point (one worker thread)")
+    print("  projected 1B users (compute only): " + ", ".join(f"{w} workers {s:.0f} s" for w, s in proj.items()))
+    if report is not None:
+        report["distributed"] = dict(
+            users=n, options=M, partitions=parts, workers=2, threads_per_worker=1, seconds=wall,
+            round_trips=r.round_trips, price_points=r.evaluations,
+            bytes_to_workers=r.bytes_to_workers, bytes_from_workers=r.bytes_from_workers,
+            value=r.value, lp_value=r.lp_value, rel_gap=r.gap,
+            single_machine_seconds=ref_t,
+            value_rel_diff=None if ref is None else abs(r.value - ref.value) / ref.value,
+            lp_rel_diff=None if ref is None else abs(r.lp_value - ref.lp_value) / ref.lp_value,
+            ns_per_user_point=per_user_point * 1e9, projected_1b_seconds=proj)
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, os.path.join(os.path.dirname(HERE), "bindings", "python"))
+    run(quick="--quick" in sys.argv)

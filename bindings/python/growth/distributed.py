@@ -1,0 +1,916 @@
+"""libgrowth on Dask: sharded budget solving, batch scoring and sharded recall.
+
+``import growth.distributed`` explicitly (it needs dask and distributed; ``import growth`` does
+not load it). Every worker imports ``growth`` itself and loads libgrowth through
+``GROWTH_LIBRARY`` or the installed library, so the library and this package must be present on
+every worker (see docs/scaling.md).
+
+* :func:`solve_mckp` -- a multiple-choice knapsack whose users live in Dask partitions. The
+  driver searches the dual prices with the same logic as the single-machine solver
+  (``src/budget/mckp.c``), asking the workers only for shard evaluations
+  (``growth_mckp_shard_eval``: a few numbers per price point) and, near the threshold, for the
+  few hull segments that cross it. The final prices assign each partition where it lives
+  (``growth_mckp_shard_assign``); the rounding repair and the greedy fill run as the same
+  passes, the fill as a chain over the partitions in order carrying only the budget left.
+  User data never crosses to the driver.
+* :func:`score` -- applies a saved forest / FTRL / calibrator to a Dask array or dataframe
+  partition by partition; each worker process loads the model once and caches it.
+* Sharded recall (one index per partition, merged global top-K) comes with the recall
+  module.
+
+The protocol only needs "run this function on the partition where it lives" and "send a few
+numbers back", so it maps onto Spark (``mapPartitions`` + ``collect``) or Ray (actors holding
+partitions) with the same worker functions.
+"""
+import hashlib
+import math
+import operator
+import os
+import pickle
+import struct
+import threading
+import time
+
+import numpy as np
+
+import dask
+import dask.array as da
+from distributed import get_client
+
+from . import budget as _budget
+from .errors import InvalidArgument
+
+__all__ = ["solve_mckp", "DistributedMCKPResult", "score", "model_spec", "model_loads"]
+
+# ---- helpers shared by driver and workers ------------------------------------------------------
+
+_TLS = threading.local()
+
+
+def _solver(threads=1):
+    """One MCKP handle per worker thread (a handle is used by one thread at a time)."""
+    s = getattr(_TLS, "solver", None)
+    if s is None or getattr(_TLS, "threads", None) != threads:
+        s = _budget.MCKPSolver(threads=threads)
+        _TLS.solver, _TLS.threads = s, threads
+    return s
+
+
+def _key(x):
+    """The bits of a non-negative double as an integer (orders like the value), as mckp.c."""
+    return struct.unpack("<Q", struct.pack("<d", float(x)))[0]
+
+
+def _from_key(k):
+    return struct.unpack("<d", struct.pack("<Q", int(k)))[0]
+
+
+def _nbytes(obj):
+    """Payload bytes of a small message (pickled size)."""
+    return len(pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def _hull(a, b):
+    """Upper hull from (0, 0) to the highest point of (b_j, a_j): the same vertices, in the
+    same floating-point arithmetic, as user_hull() in src/budget/mckp.c. Returns (hv, hb, ha):
+    option offsets (-1 = none) and coordinates of the vertices."""
+    m = len(a)
+    hv, hb, ha = [-1], [0.0], [0.0]
+    if m <= 16:
+        for j in range(m):
+            if b[j] == 0 and a[j] > ha[0]:
+                ha[0], hv[0] = a[j], j
+        cb, ca = 0.0, ha[0]
+        while True:
+            best, bdb, bda = -1, 1.0, 0.0
+            for j in range(m):
+                db, dA = b[j] - cb, a[j] - ca
+                if not (db > 0 and dA > 0):
+                    continue
+                left, right = dA * bdb, bda * db
+                if best < 0 or left > right or (left == right and db > bdb):
+                    best, bdb, bda = j, db, dA
+            if best < 0:
+                return hv, hb, ha
+            cb, ca = b[best], a[best]
+            hv.append(best); hb.append(cb); ha.append(ca)
+    order = sorted(range(m), key=lambda j: (b[j], -a[j]))  # stable, as the insertion sort
+    for j in order:
+        bj, aj = b[j], a[j]
+        if not (aj > ha[-1]):
+            continue
+        if bj == hb[-1] and len(hv) == 1:
+            hv[0], ha[0] = j, aj
+            continue
+        while len(hv) >= 2:
+            b0, a0, b1, a1 = hb[-2], ha[-2], hb[-1], ha[-1]
+            if (a1 - a0) * (bj - b0) <= (aj - a0) * (b1 - b0):
+                hv.pop(); hb.pop(); ha.pop()
+            else:
+                break
+        hv.append(j); hb.append(bj); ha.append(aj)
+    return hv, hb, ha
+
+
+# ---- worker side of the MCKP protocol ---------------------------------------------------------
+
+class _Shard:
+    """One partition of users, kept in a worker's memory for the whole solve: dense values
+    (n x m, NaN = absent), costs (n x m x K), the CSR view the C API takes (no copy without
+    absent options), and the global index of its first user."""
+
+    def __init__(self, values, costs, offset):
+        v = np.ascontiguousarray(values, dtype=np.float64)
+        c = np.ascontiguousarray(costs, dtype=np.float64)
+        if c.ndim == 2:
+            c = c[:, :, None]
+        self.indptr, self.cv, self.cc, self.K, colmap, self.n = _budget._mckp_input(v, c, None)
+        self.cols = None if colmap is None else colmap[0]
+        self.v, self.c, self.offset, self.m = v, c, int(offset), v.shape[1]
+
+    @classmethod
+    def from_csr(cls, indptr, values, costs, offset):
+        """CSR partition -> dense padded (column j = the user's j-th option)."""
+        ip = np.asarray(indptr, dtype=np.int64)
+        ip = ip - ip[0]
+        n = ip.size - 1
+        counts = np.diff(ip)
+        m = int(counts.max()) if n else 0
+        c = np.asarray(costs, dtype=np.float64)
+        c = c.reshape(c.shape[0], -1)
+        K = c.shape[1]
+        V = np.full((n, max(m, 1)), np.nan)
+        C = np.full((n, max(m, 1), K), np.nan)
+        rows = np.repeat(np.arange(n), counts)
+        cols = np.arange(ip[-1]) - np.repeat(ip[:-1], counts)
+        V[rows, cols] = np.asarray(values, dtype=np.float64)[:ip[-1]]
+        C[rows, cols] = c[:ip[-1]]
+        return cls(V, C, offset)
+
+    def to_cols(self, off):
+        """CSR offsets within each user's options -> dense columns (-1 stays -1)."""
+        if self.cols is None:
+            return off
+        out = off.copy()
+        sel = off >= 0
+        out[sel] = self.cols[self.indptr[:-1][sel].astype(np.int64) + off[sel]]
+        return out
+
+    def assign_cols(self, lam):
+        ch, sp, val = _solver().shard_assign(self.indptr, self.cv, self.cc, lam)
+        return self.to_cols(ch), sp, val
+
+
+class _Plan:
+    """A partition's share of the plan: the chosen column per user (-1 none)."""
+
+    def __init__(self, choice):
+        self.choice = choice
+
+
+def _w_make(values, costs, offset):
+    return _Shard(values, costs, offset)
+
+
+def _w_make_csr(part, offset):
+    indptr, values, costs = part
+    return _Shard.from_csr(indptr, values, costs, offset)
+
+
+def _w_size(part):
+    return len(part[0]) - 1
+
+
+def _w_stats(sh):
+    """n, options, and per budget: an upper bound on the price (max v / c) and the cost sum."""
+    v, c = sh.v, sh.c
+    ok = ~np.isnan(v)
+    ratio, csum = np.zeros(sh.K), np.zeros(sh.K)
+    for k in range(sh.K):
+        ck = c[:, :, k]
+        pos = ok & (ck > 0)
+        if pos.any():
+            ratio[k] = float(np.max(v[pos] / ck[pos]))
+        csum[k] = float(ck[ok].sum())
+    return dict(n=sh.n, nnz=int(ok.sum()), ratio=ratio, csum=csum)
+
+
+def _w_eval(sh, lam):
+    return _solver().shard_eval(sh.indptr, sh.cv, sh.cc, lam)
+
+
+def _w_collect(sh, k, lam, t_lo, t_hi):
+    """Hull segments along coordinate k (other prices fixed) with slope in (t_lo, t_hi] of the
+    users whose choice changes between the two prices: (slope, db) rows, as mckp.c computes
+    them."""
+    l_lo, l_hi = np.array(lam, dtype=np.float64), np.array(lam, dtype=np.float64)
+    l_lo[k], l_hi[k] = t_lo, t_hi
+    s = _solver()
+    a_lo = s.shard_assign(sh.indptr, sh.cv, sh.cc, l_lo)[0]
+    a_hi = s.shard_assign(sh.indptr, sh.cv, sh.cc, l_hi)[0]
+    out = []
+    for i in np.nonzero(a_lo != a_hi)[0]:
+        for slope, db, _da, _f, _t in _user_segments(sh, int(i), k, lam):
+            if t_lo < slope <= t_hi:
+                out.append((slope, db))
+    return np.array(out, dtype=np.float64).reshape(-1, 2)
+
+
+def _user_segments(sh, i, k, lam):
+    """(slope, db, da, from offset, to offset) of user i's hull along coordinate k."""
+    o, e = int(sh.indptr[i]), int(sh.indptr[i + 1])
+    K = sh.K
+    a, b = [], []
+    for j in range(o, e):
+        r = float(sh.cv[j])
+        crow = sh.cc[j]
+        for l in range(K):
+            if l != k:
+                r -= float(lam[l]) * float(crow[l])
+        a.append(r)
+        b.append(float(crow[k]))
+    hv, hb, ha = _hull(a, b)
+    segs = []
+    for q in range(len(hv) - 1):
+        db, dA = hb[q + 1] - hb[q], ha[q + 1] - ha[q]
+        segs.append((dA / db, db, dA, hv[q], hv[q + 1]))
+    return segs
+
+
+def _w_assign(sh, lam):
+    """Assigns the partition at the final prices; the plan stays on the worker."""
+    ch, sp, val = sh.assign_cols(np.asarray(lam, dtype=np.float64))
+    _, _, du = _solver().shard_eval(sh.indptr, sh.cv, sh.cc, np.asarray(lam, dtype=np.float64).reshape(1, -1))
+    return _Plan(ch), dict(spend=np.asarray(sp, dtype=np.float64), value=float(val),
+                           dual=float(du[0]), chosen=int((ch >= 0).sum()))
+
+
+def _chosen_rows(sh, plan, idx=None):
+    ch = plan.choice if idx is None else plan.choice[idx]
+    rows = np.nonzero(ch >= 0)[0] if idx is None else idx[ch >= 0]
+    cols = plan.choice[rows]
+    return rows, sh.v[rows, cols], sh.c[rows, cols, :]
+
+
+def _w_repair_cands(sh, plan, lam, over, budgets, limit):
+    """The `limit` chosen users of least reduced value per share of the over-spent budgets
+    (score, global user, value, costs), in the order repair() of mckp.c drops them."""
+    rows, cv, cc = _chosen_rows(sh, plan)
+    r = cv.copy()
+    share = np.zeros(rows.size)
+    for l in range(sh.K):
+        r -= lam[l] * cc[:, l]
+    for l in range(sh.K):
+        if over[l]:
+            add = cc[:, l] / budgets[l] if budgets[l] > 0 else np.where(cc[:, l] > 0, np.inf, 0.0)
+            share += np.where(cc[:, l] > 0, add, 0.0)
+    keep = share != 0
+    rows, cv, cc, r, share = rows[keep], cv[keep], cc[keep], r[keep], share[keep]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        score = np.where(np.isinf(share), -np.inf, r / share)
+    users = rows.astype(np.int64) + sh.offset
+    order = np.lexsort((users, score))[:limit]
+    return dict(score=score[order], user=users[order], value=cv[order], cost=cc[order],
+                more=bool(rows.size > limit))
+
+
+def _w_set(sh, plan, users, cols):
+    """A new plan with the given global users set to the given columns."""
+    ch = plan.choice.copy()
+    ch[np.asarray(users, dtype=np.int64) - sh.offset] = cols
+    return _Plan(ch)
+
+
+def _w_choices_between(sh, lam_a, lam_b):
+    a = _solver().shard_assign(sh.indptr, sh.cv, sh.cc, lam_a)[0]
+    b = _solver().shard_assign(sh.indptr, sh.cv, sh.cc, lam_b)[0]
+    return int((a != b).sum())
+
+
+def _w_phase1(sh, plan, t_star, p_below, prefix, shift, left):
+    """fill() phase 1 candidates: hull segments in the crossing bucket (key >> shift == prefix)
+    with slope <= t_star, db <= left, of users that could start one from their current choice.
+    Rows (slope, user, db, da, from column, to column)."""
+    lam_a, lam_b = np.array([t_star]), np.array([p_below])
+    s = _solver()
+    a = s.shard_assign(sh.indptr, sh.cv, sh.cc, lam_a)[0]
+    b = s.shard_assign(sh.indptr, sh.cv, sh.cc, lam_b)[0]
+    idx = np.nonzero(a != b)[0]
+    if idx.size:  # prefilter: an upgrade from the current choice that fits what is left
+        cur = plan.choice[idx]
+        has = cur >= 0
+        cc = np.where(has, cur, 0)
+        v0 = np.where(has, sh.v[idx, cc], 0.0)
+        c0 = np.where(has, sh.c[idx, cc, 0], 0.0)
+        d = sh.c[idx, :, 0] - c0[:, None]
+        okm = (sh.v[idx] > v0[:, None]) & (d > 0) & (d <= left)
+        idx = idx[okm.any(axis=1)]
+    out = []
+    for i in idx:
+        i = int(i)
+        col = (lambda off: off if sh.cols is None or off < 0 else int(sh.cols[int(sh.indptr[i]) + off]))
+        for slope, db, dA, f, t in _user_segments(sh, i, 0, [0.0]):
+            if slope > t_star or db > left or (_key(slope) >> shift) != prefix:
+                continue
+            out.append((slope, float(i + sh.offset), db, dA, float(col(f)), float(col(t)),
+                        float(plan.choice[i])))
+    return np.array(out, dtype=np.float64).reshape(-1, 7)
+
+
+def _fill_candidates(sh, ch, idx, left):
+    """Users of idx with an upgrade (more value) that fits `left` from their current choice."""
+    v, c = sh.v, sh.c
+    cur = ch[idx]
+    has = cur >= 0
+    cc = np.where(has, cur, 0)
+    v0 = np.where(has, v[idx, cc], 0.0)
+    c0 = np.where(has[:, None], c[idx, cc, :], 0.0)
+    fits = ((c[idx] - c0[:, None, :]) <= left).all(axis=2)
+    return idx[((v[idx] > v0[:, None]) & fits).any(axis=1)]
+
+
+def _w_fill_pre(sh, plan, left):
+    """One budget: the users that could take an upgrade at the starting left (what is left
+    only shrinks along the chain, so later partitions walk only these), in parallel."""
+    left = np.asarray(left, dtype=np.float64)
+    out = [_fill_candidates(sh, plan.choice, np.arange(lo, min(sh.n, lo + (1 << 18))), left)
+           for lo in range(0, sh.n, 1 << 18)]
+    return np.concatenate(out) if out else np.zeros(0, dtype=np.int64)
+
+
+def _w_fill2(sh, plan, prev, pre=None):
+    """fill() phase 2 on this partition: each user in order takes its most valuable upgrade
+    that fits what is left. `prev` is the previous partition's output (or the starting left);
+    `pre` the candidates of _w_fill_pre (one budget). Returns (plan, left, value gained,
+    users added)."""
+    left = np.array(prev[1] if isinstance(prev, tuple) else prev, dtype=np.float64)
+    K, v, c = sh.K, sh.v, sh.c
+    ch = plan.choice.copy()
+    n = sh.n
+    gain, added = 0.0, 0
+
+    def candidates(idx, left):
+        if pre is not None:
+            idx = pre[(pre >= idx[0]) & (pre <= idx[-1])] if idx.size else idx
+            if idx.size == 0:
+                return idx
+        return _fill_candidates(sh, ch, idx, left)
+
+    step = 1 << 18
+    for lo in range(0, n, step):
+        end = min(n, lo + step)
+        cand = candidates(np.arange(lo, end), left)
+        q = 0
+        while q < cand.size:
+            i = int(cand[q])
+            q += 1
+            cur = int(ch[i])
+            vrow, crow = v[i], c[i]
+            v0 = float(vrow[cur]) if cur >= 0 else 0.0
+            c0 = [float(x) for x in crow[cur]] if cur >= 0 else [0.0] * K
+            best, bestv = -1, v0
+            for j in range(sh.m):
+                vj = float(vrow[j])
+                if not (vj > bestv):
+                    continue
+                cj = crow[j]
+                if all(float(cj[l]) - c0[l] <= left[l] for l in range(K)):
+                    best, bestv = j, vj
+            if best < 0:
+                continue
+            cj = crow[best]
+            grew = False
+            for l in range(K):
+                d = float(cj[l]) - c0[l]
+                left[l] -= d
+                grew |= d < 0
+            gain += bestv - v0
+            added += cur < 0
+            ch[i] = best
+            if grew:  # an upgrade cheaper in some budget: more may fit now
+                cand = np.concatenate([cand[:q], _fill_candidates(sh, ch, np.arange(i + 1, end), left)])
+            elif q % 64 == 0 and q < cand.size:  # what is left only shrank: re-filter
+                cand = np.concatenate([cand[:q], candidates(cand[q:], left)])
+    return _Plan(ch), left, gain, added
+
+
+def _w_choice(plan):
+    return plan.choice
+
+
+# ---- driver ------------------------------------------------------------------------------------
+
+class DistributedMCKPResult:
+    """Result of :func:`solve_mckp`: the same summary as :class:`growth.budget.MCKPResult`
+    (``value``, ``lp_value``, ``dual_bound``, ``gap`` relative, ``abs_gap``, ``spend``,
+    ``lambdas``, ``n_chosen``, ``iterations``) plus the protocol's cost: ``round_trips``
+    (driver <-> workers exchanges), ``evaluations`` (price points evaluated),
+    ``bytes_to_workers`` / ``bytes_from_workers`` (pickled payloads), ``seconds``.
+    ``choice`` is a Dask array (int32 per user: column of the option, -1 none) computed from
+    the plan held by the workers; ``plan_futures`` the per-partition futures."""
+
+    def __init__(self, **kw):
+        self.__dict__.update(kw)
+
+    def __repr__(self):
+        return (f"DistributedMCKPResult(value={self.value:.6g}, lp_value={self.lp_value:.6g}, "
+                f"gap={self.gap:.3g}, chosen={self.n_chosen}, round_trips={self.round_trips})")
+
+
+class _Driver:
+    def __init__(self, client, shards, budgets, K, points, progress):
+        self.client, self.shards, self.B, self.K = client, shards, budgets, K
+        self.points = points
+        self.progress = progress
+        self.round_trips = self.evaluations = self.sent = self.received = 0
+
+    def call(self, fn, *args, per_shard=None):
+        """Runs fn(shard, *args) on every partition where it lives; returns the results."""
+        futs = []
+        for i, sh in enumerate(self.shards):
+            extra = per_shard[i] if per_shard is not None else ()
+            futs.append(self.client.submit(fn, sh, *extra, *args, pure=False))
+        res = self.client.gather(futs)
+        self.round_trips += 1
+        self.sent += len(self.shards) * _nbytes(args) + (sum(_nbytes(x) for x in per_shard) if per_shard else 0)
+        self.received += sum(_nbytes(r) for r in res)
+        return res
+
+    def spend_at(self, k, lam, ts):
+        """Sums the partitions' spend in budget k and dual parts at prices lam with lam[k] = t
+        for each t (one round trip)."""
+        pts = np.repeat(np.asarray(lam, dtype=np.float64)[None, :], len(ts), axis=0)
+        pts[:, k] = ts
+        res = self.call(_w_eval, pts)
+        self.evaluations += len(ts)
+        spend = sum(r[0] for r in res)
+        dual = sum(r[2] for r in res)
+        return spend, dual
+
+    def line_search(self, k, lam, ratio, mean_cost):
+        """argmin of D along coordinate k, the same t as line_search() in mckp.c: the slope of
+        the hull segment at which the cumulative extent (steepest first) crosses B_k."""
+        B = self.B[k]
+        hi = ratio * (1 + 1e-9) + 1e-300
+        P = self.points
+        ts = np.concatenate([[0.0], hi * 2.0 ** -np.arange(P - 2, -1, -1.0)])  # octaves below hi
+        sp, _ = self.spend_at(k, lam, ts)
+        S = sp[:, k]
+        if S[0] <= B:
+            return 0.0  # the budget is not binding at t = 0
+        lo, s_lo, hi, s_hi = self._bracket(ts, S, B)
+        stop = 32 * mean_cost
+        for _ in range(200):
+            if s_lo - s_hi <= stop or np.nextafter(np.nextafter(lo, np.inf), np.inf) >= hi:
+                break
+            w = hi - lo
+            est = lo + (s_lo - B) / (s_lo - s_hi) * w if s_lo > s_hi else lo + w / 2
+            half = P // 2
+            pts = [lo + w * q / (half + 1) for q in range(1, half + 1)]
+            for j in range(1, (P - half) // 2 + 1):
+                d = w * 4.0 ** (-j - 1)
+                pts += [est - d, est + d]
+            pts = np.unique(np.clip(pts, lo, hi))
+            pts = pts[(pts > lo) & (pts < hi)]
+            if pts.size == 0:
+                break
+            sp, _ = self.spend_at(k, lam, pts)
+            ts = np.concatenate([[lo], pts, [hi]])
+            S = np.concatenate([[s_lo], sp[:, k], [s_hi]])
+            lo, s_lo, hi, s_hi = self._bracket(ts, S, B)
+        segs = self.call(_w_collect, k, np.asarray(lam, dtype=np.float64), lo, hi)
+        allseg = np.concatenate(segs) if segs else np.zeros((0, 2))
+        if allseg.shape[0] == 0:
+            return hi
+        allseg = allseg[np.argsort(-allseg[:, 0], kind="stable")]
+        cum = s_hi
+        for slope, db in allseg:
+            if cum + db > B:
+                return float(slope)
+            cum += db
+        return float(allseg[-1, 0])  # only by rounding, as in mckp.c
+
+    @staticmethod
+    def _bracket(ts, S, B):
+        ok = np.nonzero(S <= B)[0]
+        h = int(ok[0]) if ok.size else len(ts) - 1
+        lo_i = max(h - 1, 0)
+        return float(ts[lo_i]), float(S[lo_i]), float(ts[h]), float(S[h])
+
+
+def _as_dask(x, chunks):
+    if isinstance(x, da.Array):
+        return x
+    return da.from_array(np.asarray(x), chunks=chunks)
+
+
+def solve_mckp(values=None, costs=None, budget=None, *, parts=None, client=None, fill=True,
+               max_iter=200, tol=1e-10, points=16, progress=None):
+    """Solves a multiple-choice knapsack whose users are spread over Dask partitions.
+
+    ``values``: a Dask array users x options (NaN = option absent), chunked along users only;
+    ``costs``: users x options (one budget) or users x options x K; it is rechunked to the
+    chunks of ``values``. Or ``parts``: a list of Dask delayed objects / futures, each a CSR
+    partition ``(indptr, values, costs)`` (costs (nnz,) or (nnz, K)); choices are then offsets
+    within each user's options. ``budget``: a number or K numbers.
+
+    The driver searches the prices with the single-machine solver's logic (exact hull-slope
+    threshold per coordinate, coordinate descent with several budgets), the workers evaluate
+    their partitions with the C shard API; the plan is assigned, repaired and filled where it
+    lives. Returns a :class:`DistributedMCKPResult` whose value, LP value, spend and gap equal
+    growth.budget.solve_mckp on the same data (up to summation order, ~1e-15 relative).
+    ``points``: price points per round trip of the search. ``progress(stage, info)``: called
+    on the driver after each stage.
+    """
+    t0 = time.perf_counter()
+    client = client or get_client()
+    if parts is not None:
+        sizes = client.gather(client.compute([dask.delayed(_w_size)(p) for p in parts]))
+        offs = np.concatenate([[0], np.cumsum(sizes)])[:-1]
+        futs = client.compute([dask.delayed(_w_make_csr)(p, int(o)) for p, o in zip(parts, offs)])
+        n_users = int(np.sum(sizes))
+        chunks = tuple(int(s) for s in sizes)
+    else:
+        if values is None or costs is None:
+            raise InvalidArgument("solve_mckp needs values= and costs= (Dask arrays) or parts=")
+        values = _as_dask(values, (max(1, len(values) // 2), -1))
+        if values.ndim != 2:
+            raise InvalidArgument(f"values must be users x options, got {values.shape}")
+        values = values.rechunk({1: -1})
+        costs = _as_dask(costs, values.chunks[0])
+        if costs.ndim not in (2, 3) or costs.shape[:2] != values.shape:
+            raise InvalidArgument(f"costs must be users x options [x budgets] like values {values.shape}, got {costs.shape}")
+        costs = costs.rechunk((values.chunks[0],) + tuple((s,) for s in costs.shape[1:]))
+        chunks = values.chunks[0]
+        offs = np.concatenate([[0], np.cumsum(chunks)])[:-1]
+        vb, cb = values.to_delayed().ravel(), costs.to_delayed().ravel()
+        futs = client.compute([dask.delayed(_w_make)(v, c, int(o)) for v, c, o in zip(vb, cb, offs)])
+        n_users = int(values.shape[0])
+    stats = client.gather(client.map(_w_stats, futs, pure=False))
+    K = len(stats[0]["ratio"])
+    B = np.atleast_1d(np.asarray(budget, dtype=np.float64)).ravel()
+    if B.size != K:
+        raise InvalidArgument(f"{B.size} budgets given for costs with {K} budget columns")
+    if not np.all(np.isfinite(B) & (B >= 0)):
+        raise InvalidArgument("budgets must be finite and >= 0")
+    ratio = np.max([s["ratio"] for s in stats], axis=0)
+    nnz = max(1, sum(s["nnz"] for s in stats))
+    mean_cost = np.sum([s["csum"] for s in stats], axis=0) / nnz
+    drv = _Driver(client, futs, B, K, int(points), progress)
+    drv.starts = [int(o) for o in offs]
+    drv.round_trips += 1
+    drv.received += sum(_nbytes(s) for s in stats)
+
+    def note(stage, **info):
+        if progress is not None:
+            progress(stage, info)
+
+    lam = np.zeros(K)
+    best_l = lam.copy()
+    iters = 0
+    if K == 1:
+        lam[0] = drv.line_search(0, lam, ratio[0], mean_cost[0])
+        best_l = lam.copy()
+        iters = 1
+        note("search", lam=lam.copy())
+    else:
+        prev, best_d = math.inf, math.inf
+        while iters < max_iter:
+            for k in range(K):
+                lam[k] = drv.line_search(k, lam, ratio[k], mean_cost[k])
+            _, dual = drv.spend_at(0, lam, [lam[0]])
+            d = float(dual[0])
+            for l in range(K):
+                d += lam[l] * B[l]
+            if d < best_d:
+                best_d, best_l = d, lam.copy()
+            iters += 1
+            note("descent", round=iters, dual_bound=d)
+            if prev - d <= tol * abs(d):
+                break
+            prev = d
+    # assign where the users live
+    pairs = [client.submit(_w_assign, sh, best_l, pure=False) for sh in futs]
+    plans = [client.submit(operator.itemgetter(0), p, pure=False) for p in pairs]
+    summ = client.gather([client.submit(operator.itemgetter(1), p, pure=False) for p in pairs])
+    drv.round_trips += 1
+    drv.sent += len(futs) * _nbytes(best_l)
+    drv.received += sum(_nbytes(s) for s in summ)
+    del pairs
+    spend = np.zeros(K)
+    for s in summ:
+        spend = spend + s["spend"]
+    value = float(sum(s["value"] for s in summ))
+    dual = float(sum(s["dual"] for s in summ))
+    chosen = int(sum(s["chosen"] for s in summ))
+    dbound = dual
+    for l in range(K):
+        dbound += best_l[l] * B[l]
+    note("assign", value=value, spend=spend.copy())
+    # repair (mckp.c repair()): drop users of least reduced value per share of over-spent budgets
+    over = spend > B
+    if over.any():
+        plans, spend, value, chosen = _repair(drv, plans, best_l, B, over, spend, value, chosen)
+        note("repair", value=value, spend=spend.copy())
+    if fill:
+        left = B - spend
+        if K == 1 and best_l[0] > 0:
+            plans, left, value, chosen = _fill_phase1(drv, plans, float(best_l[0]), left, value, chosen)
+        chain = []
+        prev = left
+        pres = ([client.submit(_w_fill_pre, sh, pl, left, pure=False) for sh, pl in zip(futs, plans)]
+                if K == 1 else [None] * len(futs))
+        for sh, pl, pre in zip(futs, plans, pres):
+            prev = client.submit(_w_fill2, sh, pl, prev, pre, pure=False)
+            chain.append(prev)
+        del pres
+        outs = client.gather([client.submit(operator.itemgetter(1, 2, 3), f, pure=False) for f in chain])
+        plans = [client.submit(operator.itemgetter(0), f, pure=False) for f in chain]
+        drv.round_trips += 1
+        drv.sent += _nbytes(left) + len(futs) * 64
+        drv.received += sum(_nbytes(o) for o in outs)
+        for _, g, a in outs:
+            value += g
+            chosen += a
+        left = outs[-1][0]
+        spend = B - left
+        del chain
+        note("fill", value=value, spend=spend.copy())
+    choice = da.concatenate([da.from_delayed(dask.delayed(client.submit(_w_choice, p, pure=False)),
+                                             shape=(int(c),), dtype=np.int32)
+                             for p, c in zip(plans, chunks)])
+    gap = dbound - value
+    return DistributedMCKPResult(
+        value=value, lp_value=dbound, dual_bound=dbound, abs_gap=gap,
+        gap=gap / max(abs(dbound), 1e-300), spend=spend if K > 1 else float(spend[0]),
+        lambdas=best_l, n_chosen=chosen, n_users=n_users, iterations=iters, choice=choice,
+        plan_futures=plans, shard_futures=futs, round_trips=drv.round_trips,
+        evaluations=drv.evaluations, bytes_to_workers=drv.sent, bytes_from_workers=drv.received,
+        partitions=len(futs), seconds=time.perf_counter() - t0)
+
+
+def _repair(drv, plans, lam, B, over, spend, value, chosen):
+    K = drv.K
+    limit = 256
+    while True:
+        c = drv.call(_w_repair_cands, lam, over, B, limit, per_shard=[(p,) for p in plans])
+        recs = []
+        bound = None
+        for r in c:
+            for q in range(r["score"].size):
+                recs.append((r["score"][q], int(r["user"][q]), float(r["value"][q]), r["cost"][q]))
+            if r["more"] and r["score"].size:
+                last = (r["score"][-1], int(r["user"][-1]))
+                bound = last if bound is None or last < bound else bound
+        recs.sort(key=lambda x: (x[0], x[1]))
+        sp, val, ch = spend.copy(), value, chosen
+        drops = []
+        anyover = True
+        complete = False
+        for score, user, v, cst in recs:
+            if bound is not None and (score, user) > bound:
+                break
+            helps = any(over[l] and sp[l] > B[l] and cst[l] > 0 for l in range(K))
+            if not helps:
+                continue
+            for l in range(K):
+                sp[l] -= cst[l]
+            val -= v
+            ch -= 1
+            drops.append(user)
+            anyover = any(sp[l] > B[l] for l in range(K))
+            if not anyover:
+                complete = True
+                break
+        if complete or bound is None:
+            break
+        limit *= 8
+    return _apply(drv, plans, drops, [-1] * len(drops)), sp, val, ch
+
+
+def _apply(drv, plans, users, cols):
+    """Sends per-partition updates (global user -> column) to the plans where they live."""
+    if not users:
+        return plans
+    users = np.asarray(users, dtype=np.int64)
+    cols = np.asarray(cols, dtype=np.int32)
+    starts = drv.starts
+    out = []
+    for i, (sh, pl) in enumerate(zip(drv.shards, plans)):
+        lo = starts[i]
+        hi = starts[i + 1] if i + 1 < len(starts) else np.iinfo(np.int64).max
+        sel = (users >= lo) & (users < hi)
+        if sel.any():
+            out.append(drv.client.submit(_w_set, sh, pl, users[sel], cols[sel], pure=False))
+            drv.sent += int(sel.sum()) * 12
+        else:
+            out.append(pl)
+    drv.round_trips += 1
+    return out
+
+
+def _fill_phase1(drv, plans, t_star, left, value, chosen):
+    """fill() phase 1 of mckp.c: the segments of the line search's crossing histogram bucket
+    just below the threshold, steepest first, each if its user sits at its start and it fits.
+    The bucket's level is chosen as mckp.c does (refine while it holds > 2^21 segments),
+    counting the users that change inside it."""
+    shifts = [48, 32, 16, 0]
+    key = _key(t_star)
+    for level, sh in enumerate(shifts):
+        prefix = key >> sh
+        lo_v, hi_v = _from_key(prefix << sh), _from_key((prefix + 1) << sh)
+        if level == 3:
+            break
+        below_lo = float(np.nextafter(lo_v, 0.0))
+        below_hi = float(np.nextafter(hi_v, 0.0))
+        cnt = sum(drv.call(_w_choices_between, np.array([below_lo]), np.array([below_hi])))
+        if cnt <= (1 << 21):
+            break
+    p_below = float(np.nextafter(lo_v, 0.0))
+    segs = drv.call(_w_phase1, t_star, p_below, prefix, sh, float(left[0]), per_shard=[(p,) for p in plans])
+    allseg = np.concatenate(segs) if segs else np.zeros((0, 7))
+    if allseg.shape[0] == 0:
+        return plans, left, value, chosen
+    allseg = allseg[np.lexsort((allseg[:, 1], -allseg[:, 0]))]
+    cur_cols = {int(r[1]): int(r[6]) for r in allseg}
+    cur = {}
+    left = left.copy()
+    for slope, user, db, dA, f, t, _c in allseg:
+        u = int(user)
+        if slope > t_star or cur_cols[u] != int(f):
+            continue
+        if db <= left[0]:
+            cur_cols[u] = int(t)
+            left[0] -= db
+            value += dA
+            if int(f) < 0:
+                chosen += 1
+            cur[u] = int(t)
+    if cur:
+        plans = _apply(drv, plans, list(cur.keys()), list(cur.values()))
+    return plans, left, value, chosen
+
+
+# ---- scoring -------------------------------------------------------------------------------
+
+_MODELS = {}
+_LOADS = {}
+_MODELS_LOCK = threading.Lock()
+
+
+def model_spec(model):
+    """A small, picklable description of a model for the workers: a path (loaded by each
+    worker from its own file system; cached by path, size and mtime) or a model object
+    (serialised once; cached by digest)."""
+    if isinstance(model, (str, os.PathLike)):
+        path = os.fspath(model)
+        return ("path", path)
+    for cls_name in ("Forest", "FTRL", "Calibrator"):
+        if type(model).__name__ == cls_name:
+            data = model.to_bytes()
+            return ("bytes", cls_name, hashlib.sha256(data).hexdigest(), data)
+    raise InvalidArgument(f"cannot score with {type(model).__name__}: pass a model path, "
+                          "a Forest, an FTRL or a Calibrator")
+
+
+def _load(spec):
+    """The worker's cached model for a spec (loaded once per worker process)."""
+    if spec[0] == "path":
+        st = os.stat(spec[1])
+        key = ("path", spec[1], st.st_size, st.st_mtime_ns)
+    else:
+        key = ("bytes", spec[2])
+    with _MODELS_LOCK:
+        m = _MODELS.get(key)
+        if m is not None:
+            return m
+        import growth
+        if spec[0] == "path":
+            kind = growth.model_kind(spec[1])[0]
+            cls = {"forest": growth.Forest, "ftrl": growth.FTRL, "calibrator": growth.Calibrator}.get(kind)
+            if cls is None:
+                raise InvalidArgument(f"{spec[1]}: a {kind} model cannot score rows")
+            m = cls.load(spec[1])
+        else:
+            cls = {"Forest": growth.Forest, "FTRL": growth.FTRL, "Calibrator": growth.Calibrator}[spec[1]]
+            m = cls.from_bytes(spec[3])
+        _MODELS[key] = m
+        _LOADS[key] = _LOADS.get(key, 0) + 1
+        return m
+
+
+def _w_loads():
+    return {str(k[:2]): n for k, n in _LOADS.items()}
+
+
+def _apply_model(m, X, fields, output_margin):
+    name = type(m).__name__
+    if name == "Forest":
+        return m.predict(X, output_margin=output_margin)
+    if name == "FTRL":
+        return m.decision_function(X) if output_margin else m.predict_proba(X)
+    if name == "Calibrator":
+        s = np.asarray(X)
+        if s.ndim == 2:
+            s = s[:, 0]
+        return m.predict(s, fields=fields)
+    raise InvalidArgument(f"cannot score with {name}")
+
+
+def _score_block(X, spec, output_margin, squeeze):
+    if spec[0] == "future":  # resolved by dask before the call
+        spec = spec[1]
+    out = _apply_model(_load(spec), X, None, output_margin)
+    if squeeze and out.ndim == 2:
+        out = out[:, 0]
+    return out
+
+
+def _score_block_fields(X, fields, spec, output_margin):
+    return _apply_model(_load(spec), X, fields, output_margin)
+
+
+def _score_frame(df, spec, columns, fields, output_margin, names):
+    import pandas as pd
+    X = df[columns].to_numpy() if columns is not None else df.to_numpy()
+    f = df[fields].to_numpy() if fields is not None else None
+    m = _load(spec)
+    if type(m).__name__ == "Calibrator":
+        X = np.asarray(X, dtype=np.float64)
+    out = _apply_model(m, X, f, output_margin)
+    if out.ndim == 1:
+        return pd.Series(out, index=df.index, name=names[0])
+    return pd.DataFrame(out, index=df.index, columns=names)
+
+
+def _outputs(spec, model):
+    """(number of outputs, dtype) of a model, read on the driver."""
+    m = model if not isinstance(model, (str, os.PathLike)) else _load(spec)
+    name = type(m).__name__
+    if name == "Forest":
+        return m.n_outputs, np.float32
+    if name == "FTRL":
+        return m.n_heads, np.float32
+    return 1, None
+
+
+def score(model, data, *, columns=None, fields=None, output_margin=False, name="score",
+          client=None):
+    """Scores a Dask array or dataframe partition by partition.
+
+    ``model``: a saved model path (forest, FTRL or calibrator; every worker must see the file)
+    or a Forest / FTRL / Calibrator object (serialised once and broadcast). Each worker
+    process loads the model once and reuses it for all its partitions.
+
+    Dask array: rows x features (forest: dense features, NaN = missing; FTRL: non-zero entries
+    are (slot, value) features) or 1-D scores for a calibrator (``fields``: an aligned 1-D
+    Dask array of field ids). Returns a Dask array: 1-D for one output, rows x outputs else.
+    Dask dataframe: ``columns`` selects the feature columns (default all), ``fields`` names the
+    calibrator's field column; returns a Series named ``name`` (or a DataFrame
+    ``name_0..``).
+    """
+    spec = model_spec(model)
+    n_out, dtype = _outputs(spec, model)
+    if spec[0] == "bytes":
+        client = client or get_client()
+        fut = client.scatter(spec, broadcast=True, hash=False)
+        spec_arg = fut
+    else:
+        spec_arg = spec
+    if isinstance(data, da.Array):
+        if data.ndim == 2:
+            data = data.rechunk({1: -1})
+        out_dtype = dtype or (np.float64 if data.dtype == np.float64 else np.float32)
+        if fields is not None:
+            if not isinstance(fields, da.Array):
+                fields = da.from_array(np.asarray(fields), chunks=data.chunks[0])
+            fields = fields.rechunk(data.chunks[0])
+            return da.map_blocks(_score_block_fields, data, fields, spec_arg, output_margin,
+                                 dtype=out_dtype, drop_axis=[1] if data.ndim == 2 else [],
+                                 chunks=(data.chunks[0],))
+        if n_out == 1 or data.ndim == 1:
+            kw = dict(drop_axis=[1]) if data.ndim == 2 else {}
+            return da.map_blocks(_score_block, data, spec_arg, output_margin, True,
+                                 dtype=out_dtype, chunks=(data.chunks[0],), **kw)
+        return da.map_blocks(_score_block, data, spec_arg, output_margin, False, dtype=out_dtype,
+                             chunks=(data.chunks[0], (n_out,)))
+    try:
+        import dask.dataframe as dd
+        import pandas as pd
+    except ImportError:  # pragma: no cover
+        raise InvalidArgument("score: data must be a Dask array or dataframe")
+    if isinstance(data, dd.DataFrame):
+        names = [name] if n_out == 1 else [f"{name}_{i}" for i in range(n_out)]
+        meta_dtype = dtype or np.float64
+        meta = (pd.Series([], dtype=meta_dtype, name=name) if n_out == 1
+                else pd.DataFrame({c: pd.Series([], dtype=meta_dtype) for c in names}))
+        return data.map_partitions(_score_frame, spec_arg, columns, fields, output_margin, names,
+                                   meta=meta)
+    raise InvalidArgument(f"score: data must be a Dask array or dataframe, got {type(data).__name__}")
+
+
+def model_loads(client=None):
+    """How often each worker process has loaded each model ({worker: {model: count}}): once
+    per model, however many partitions it scored."""
+    client = client or get_client()
+    return client.run(_w_loads)
