@@ -805,8 +805,8 @@ GROWTH_API int growth_forest_train(growth_forest **out, const char *config, cons
             bst = sliced;
         }
     }
+    /* The forest gets its own booster from the exported model; the training one is ours to free. */
     rc = forest_from_booster(who, bst, &cfg, params ? params : "", best_it, best, out);
-    if (!rc) bst = NULL; /* owned by the forest */
 done:
     if (bst) XGBoosterFree(bst);
     if (dm[0]) XGDMatrixFree(dm[0]);
