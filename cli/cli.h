@@ -7,6 +7,7 @@ enum { CLI_EXIT_OK = 0, CLI_EXIT_FAILED = 1, CLI_EXIT_USAGE = 2 };
 int cli_fail(const char *what, int rc);
 
 int cli_demo(int argc, char **argv);
+int cli_audience(int argc, char **argv);
 int cli_eval(int argc, char **argv);
 int cli_calibrate(int argc, char **argv);
 int cli_budget(int argc, char **argv);

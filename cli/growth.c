@@ -16,6 +16,7 @@ static void usage(FILE *f)
             "commands:\n"
             "  demo      run the end-to-end demo on built-in simulated data\n"
             "  inspect   tell what a libgrowth model file holds\n"
+            "  audience  select an audience: expand a seed, score with a PU model, keep the top N\n"
             "  eval      AUC, GAUC, logloss, NE, PCOC and ECE of a score file (CSV)\n"
             "  calibrate fit a calibrator on a score file and report before/after\n"
             "  budget    knapsack: red-packet budget over users; channels: budget over channels\n"
@@ -81,6 +82,7 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "inspect") == 0) return cmd_inspect(argc - 1, argv + 1);
     if (strcmp(cmd, "demo") == 0) return cli_demo(argc - 1, argv + 1);
+    if (strcmp(cmd, "audience") == 0) return cli_audience(argc - 1, argv + 1);
     if (strcmp(cmd, "eval") == 0) return cli_eval(argc - 1, argv + 1);
     if (strcmp(cmd, "calibrate") == 0) return cli_calibrate(argc - 1, argv + 1);
     if (strcmp(cmd, "budget") == 0) return cli_budget(argc - 1, argv + 1);

@@ -21,7 +21,7 @@
 /* recall */
 #include "growth/nets.h"
 #include "growth/bidding.h"
-/* audience */
+#include "growth/audience.h"
 /* text */
 
 #endif /* GROWTH_GROWTH_H */

@@ -184,6 +184,64 @@ def bidding(tmp):
     b.close()
 
 
+def audience(tmp):
+    A = growth.audience
+    rng = np.random.default_rng(4)
+    n = 600
+    D = (rng.random((n, 20)) < 0.2)
+    rows, cols = np.nonzero(D)
+    indptr = np.zeros(n + 1, np.uint64)
+    np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
+    X = (indptr, cols.astype(np.uint32))
+    seed = np.flatnonzero(rng.random(n) < 0.1)
+    A.tgi(X, seed, ncols=20)
+    _, u1 = A.interest(X, seed, min_tgi=100, ncols=20)
+    A.similar_brands(X, [0, 3], k=4, ncols=20)
+    u2 = A.brand(X, [0], seed, k=3, ncols=20)
+    A.rules(X, min_support=0.01, min_confidence=0.05, ncols=20)
+    u3 = A.category(X, [1], seed, min_support=0.01, min_confidence=0.05, ncols=20)
+    E = rng.normal(size=(n, 8)).astype(np.float32)
+    u4, _ = A.peer(E, seed, 50)
+    A.peer(E, seed, 20, mode="centroid")
+    u5, _ = A.lost(rng.integers(0, n, 2000), rng.integers(0, 500, 2000), n, inactive=20, window=100)
+    pool, _ = A.union({"interest": u1, "brand": u2, "category": u3, "peer": u4, "lost": u5}, nusers=n)
+    for cfg in (dict(learner="forest", method="spy", rounds=5), dict(learner="ftrl", method="prior", epochs=1)):
+        s = A.pu_score(X, seed, pool, ncols=20, **cfg)
+    A.select(pool, s, min(10, pool.size), exclude=seed)
+    y = (rng.random(n) < 0.2).astype(np.float32)
+    sc = rng.random((2, n)).astype(np.float32)
+    A.topn_precision(sc[0], y, 50)
+    A.topn_recall(sc[0], y, 50, known=y * 0)
+    A.lift(sc[0], y, 50)
+    w, _ = A.fuse_fit(sc, y, 50, step=0.25)
+    A.fuse(sc, w, normalize="zscore")
+    for bad in (lambda: A.tgi(X, [], ncols=20), lambda: A.peer(E, seed, n), lambda: A.select([1], [0.5], 2)):
+        try:
+            bad()
+        except growth.GrowthError:
+            pass
+
+
+def forest(tmp):
+    rng = np.random.default_rng(5)
+    X = rng.random((400, 6)).astype(np.float32)
+    X[::9, 2] = np.nan
+    y = (X[:, 0] > 0.5).astype(np.float32)
+    for params in ("objective=binary:logistic max_depth=3", "objective=reg:squarederror max_depth=2"):
+        f = growth.Forest.train(X, y, params=params, num_rounds=5)
+        f.predict(X)
+        f.predict(X, output_margin=True)
+        f.save(os.path.join(tmp, "f.forest"))
+        f.save(os.path.join(tmp, "f.json"))
+        growth.Forest.load(os.path.join(tmp, "f.forest")).close()
+        growth.Forest.load(os.path.join(tmp, "f.json")).close()
+        try:
+            f.predict(X[:, :3])
+        except growth.GrowthError:
+            pass
+        f.close()
+
+
 if __name__ == "__main__":
     with tempfile.TemporaryDirectory() as tmp:
         features()
@@ -192,7 +250,9 @@ if __name__ == "__main__":
         calibration(tmp)
         bandit(tmp)
         budget(tmp)
+        forest(tmp)
         nets(tmp)
         bidding(tmp)
+        audience(tmp)
     print("memcheck workload done")
     sys.exit(0)

@@ -18,7 +18,7 @@ from .forest import Forest
 from .nets import Net, DSSM
 from . import export
 from .bidding import Bidder, BidSimulator
-# audience
+from . import audience
 # text
 
 __all__ = [
@@ -33,4 +33,5 @@ __all__ = [
     "Net", "DSSM", "export",
     "Forest",
     "Bidder", "BidSimulator",
+    "audience",
 ]
