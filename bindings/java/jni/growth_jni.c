@@ -16,6 +16,7 @@
 #include <jni.h>
 
 #include <limits.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -3147,4 +3148,810 @@ JNIEXPORT jbyteArray JNICALL Java_org_libgrowth_Native_forestSerialize(JNIEnv *e
     size_t len = 0;
     int rc = growth_forest_serialize(FOREST(f), &buf, &len);
     return buffer_bytes(env, "Forest.serialize", rc, buf, len);
+}
+
+/* ---- nets.h ------------------------------------------------------------------------------- */
+/* A Java Net or DSSM owns its model and one workspace. The workspace serves one call at a time:
+ * a call that finds it busy (another thread is using the object) creates a temporary workspace
+ * of the same configuration for itself, so the objects are safe to share between threads and
+ * single-threaded use allocates nothing per call. Single rows run on the library's own loops
+ * (critical pins); batches and text encoding may run long (Get<Type>ArrayElements). */
+
+typedef struct {
+    void *model;              /* growth_net * or growth_dssm * */
+    int dssm;                 /* which one */
+    growth_net_workspace *ws; /* the object's own workspace */
+    atomic_int busy;          /* 1 while a call uses ws */
+    char *ws_config;          /* configuration of ws, for temporary workspaces */
+} jmodel;
+
+#define JMODEL(h) ((jmodel *)(intptr_t)(h))
+#define NET(h) ((growth_net *)JMODEL(h)->model)
+#define DSSM(h) ((growth_dssm *)JMODEL(h)->model)
+
+static int ws_create(const jmodel *m, growth_net_workspace **out)
+{
+    return m->dssm ? growth_dssm_workspace_create(out, (const growth_dssm *)m->model, m->ws_config)
+                   : growth_net_workspace_create(out, (const growth_net *)m->model, m->ws_config);
+}
+
+static void jmodel_free(jmodel *m)
+{
+    if (m == NULL) return;
+    growth_net_workspace_free(m->ws);
+    if (m->dssm)
+        growth_dssm_free((growth_dssm *)m->model);
+    else
+        growth_net_free((growth_net *)m->model);
+    free(m->ws_config);
+    free(m);
+}
+
+/* Wraps a loaded model (taking ownership; freed on failure) with a workspace made from
+ * `ws_config`. Returns the handle, or 0 with an exception pending. */
+static jlong jmodel_new(JNIEnv *env, void *model, int dssm, const char *ws_config)
+{
+    jmodel *m = calloc(1, sizeof *m);
+    char *cfg = m ? malloc(strlen(ws_config) + 1) : NULL;
+    if (m == NULL || cfg == NULL) {
+        free(m);
+        if (dssm)
+            growth_dssm_free(model);
+        else
+            growth_net_free(model);
+        throw_status(env, GROWTH_ENOMEM, "JNI: out of memory wrapping a model");
+        return 0;
+    }
+    strcpy(cfg, ws_config);
+    m->model = model;
+    m->dssm = dssm;
+    m->ws_config = cfg;
+    atomic_init(&m->busy, 0);
+    int rc = ws_create(m, &m->ws);
+    if (rc != GROWTH_OK) {
+        throw_rc(env, rc);
+        jmodel_free(m);
+        return 0;
+    }
+    return HANDLE(m);
+}
+
+/* The object's workspace if free, else a temporary one (*temp = 1). NULL with an exception
+ * pending on failure. Call before pinning anything. */
+static growth_net_workspace *ws_acquire(JNIEnv *env, jmodel *m, int *temp)
+{
+    *temp = 0;
+    if (atomic_exchange_explicit(&m->busy, 1, memory_order_acquire) == 0) return m->ws;
+    growth_net_workspace *ws = NULL;
+    int rc = ws_create(m, &ws);
+    if (rc != GROWTH_OK) {
+        throw_rc(env, rc);
+        return NULL;
+    }
+    *temp = 1;
+    return ws;
+}
+
+static void ws_release(jmodel *m, growth_net_workspace *ws, int temp)
+{
+    if (temp)
+        growth_net_workspace_free(ws);
+    else
+        atomic_store_explicit(&m->busy, 0, memory_order_release);
+}
+
+/* Loads (path != NULL) or deserialises a net or a DSSM and wraps it. */
+static jlong jmodel_open(JNIEnv *env, int dssm, jbyteArray path, jbyteArray buf,
+                         jbyteArray ws_config)
+{
+    char *cfg = cstr_dup(env, ws_config, "workspaceConfig");
+    if (cfg == NULL) return 0;
+    void *model = NULL;
+    int rc = GROWTH_OK;
+    if (path != NULL) {
+        char *p = cstr_dup(env, path, "path");
+        if (p == NULL) {
+            free(cfg);
+            return 0;
+        }
+        rc = dssm ? growth_dssm_load((growth_dssm **)&model, p)
+                  : growth_net_load((growth_net **)&model, p);
+        free(p);
+    } else {
+        if (buf == NULL) {
+            free(cfg);
+            throw_npe(env, "buf");
+            return 0;
+        }
+        jsize n = len_of(env, buf);
+        pinset ps;
+        pins_init(&ps, env, PIN_COPY);
+        const uint8_t *b = pin(&ps, buf, n, 'B', 0);
+        if (!ps.failed)
+            rc = dssm ? growth_dssm_deserialize((growth_dssm **)&model, b, (size_t)n)
+                      : growth_net_deserialize((growth_net **)&model, b, (size_t)n);
+        if (pins_release(&ps)) {
+            if (rc == GROWTH_OK) {
+                if (dssm)
+                    growth_dssm_free(model);
+                else
+                    growth_net_free(model);
+            }
+            free(cfg);
+            return 0;
+        }
+    }
+    if (rc != GROWTH_OK) {
+        free(cfg);
+        throw_rc(env, rc);
+        return 0;
+    }
+    jlong h = jmodel_new(env, model, dssm, cfg);
+    free(cfg);
+    return h;
+}
+
+static int net_save(jlong h, const char *path)
+{
+    return growth_net_save(NET(h), path);
+}
+
+static int dssm_save(jlong h, const char *path)
+{
+    return growth_dssm_save(DSSM(h), path);
+}
+
+static int text_net_config(jlong h, jlong arg, char *b, size_t c, size_t *n)
+{
+    (void)arg;
+    return growth_net_config(NET(h), b, c, n);
+}
+
+static int text_dssm_config(jlong h, jlong arg, char *b, size_t c, size_t *n)
+{
+    (void)arg;
+    return growth_dssm_config(DSSM(h), b, c, n);
+}
+
+/* out_dim of a net, or -1 (thrown); out_dim x rows must fit a Java array. */
+static jsize net_out_dim(JNIEnv *env, jlong h)
+{
+    size_t od = 0;
+    int rc = growth_net_dims(NET(h), NULL, NULL, NULL, &od);
+    if (rc != GROWTH_OK) {
+        throw_rc(env, rc);
+        return -1;
+    }
+    return (jsize)od;
+}
+
+JNIEXPORT jlong JNICALL Java_org_libgrowth_Native_netLoad(JNIEnv *env, jclass cls,
+                                                          jbyteArray path, jbyteArray ws_config)
+{
+    (void)cls;
+    if (path == NULL) {
+        throw_npe(env, "path");
+        return 0;
+    }
+    return jmodel_open(env, 0, path, NULL, ws_config);
+}
+
+JNIEXPORT jlong JNICALL Java_org_libgrowth_Native_netDeserialize(JNIEnv *env, jclass cls,
+                                                                 jbyteArray buf,
+                                                                 jbyteArray ws_config)
+{
+    (void)cls;
+    if (buf == NULL) {
+        throw_npe(env, "buf");
+        return 0;
+    }
+    return jmodel_open(env, 0, NULL, buf, ws_config);
+}
+
+JNIEXPORT void JNICALL Java_org_libgrowth_Native_netFree(JNIEnv *env, jclass cls, jlong h)
+{
+    (void)env;
+    (void)cls;
+    jmodel_free(JMODEL(h));
+}
+
+JNIEXPORT jbyteArray JNICALL Java_org_libgrowth_Native_netConfig(JNIEnv *env, jclass cls,
+                                                                 jlong h)
+{
+    (void)cls;
+    return text_bytes(env, text_net_config, h, 0);
+}
+
+/* {dense_dim, fields, wide_rows, out_dim} */
+JNIEXPORT jlongArray JNICALL Java_org_libgrowth_Native_netDims(JNIEnv *env, jclass cls, jlong h)
+{
+    (void)cls;
+    size_t d[4] = {0, 0, 0, 0};
+    int rc = growth_net_dims(NET(h), &d[0], &d[1], &d[2], &d[3]);
+    if (rc != GROWTH_OK) {
+        throw_rc(env, rc);
+        return NULL;
+    }
+    uint64_t v[4] = {d[0], d[1], d[2], d[3]};
+    return new_longs(env, v, 4);
+}
+
+JNIEXPORT jfloatArray JNICALL Java_org_libgrowth_Native_netPredict(JNIEnv *env, jclass cls,
+                                                                   jlong h, jfloatArray x)
+{
+    (void)cls;
+    if (x == NULL) {
+        throw_npe(env, "x");
+        return NULL;
+    }
+    jsize od = net_out_dim(env, h);
+    if (od < 0) return NULL;
+    jsize n = len_of(env, x);
+    jfloatArray out = (*env)->NewFloatArray(env, od);
+    if (out == NULL) return NULL;
+    int temp = 0;
+    growth_net_workspace *ws = ws_acquire(env, JMODEL(h), &temp);
+    if (ws == NULL) return NULL;
+    pinset ps;
+    pins_init(&ps, env, PIN_CRITICAL);
+    const jfloat *px = pin(&ps, x, n, 'F', 0);
+    jfloat *po = pin(&ps, out, od, 'F', 1);
+    int rc = GROWTH_OK;
+    if (!ps.failed) rc = growth_net_predict(NET(h), ws, px, (size_t)n, po, (size_t)od);
+    int failed = pins_release(&ps);
+    ws_release(JMODEL(h), ws, temp);
+    if (failed) return NULL;
+    if (rc != GROWTH_OK) {
+        throw_rc(env, rc);
+        return NULL;
+    }
+    return out;
+}
+
+JNIEXPORT jfloatArray JNICALL Java_org_libgrowth_Native_netPredictBatch(JNIEnv *env, jclass cls,
+                                                                        jlong h, jfloatArray x,
+                                                                        jint nrows)
+{
+    (void)cls;
+    const char *who = "Net.predictBatch";
+    if (x == NULL) {
+        throw_npe(env, "X");
+        return NULL;
+    }
+    if (nrows < 0) {
+        throw_einval(env, "%s: nrows = %d must be >= 0", who, (int)nrows);
+        return NULL;
+    }
+    size_t dd = 0, od = 0;
+    int rc = growth_net_dims(NET(h), &dd, NULL, NULL, &od);
+    if (rc != GROWTH_OK) {
+        throw_rc(env, rc);
+        return NULL;
+    }
+    if (check_len(env, who, "X", x, (jlong)nrows * (jlong)dd, 1)) return NULL;
+    if ((jlong)nrows * (jlong)od > INT32_MAX) {
+        throw_status(env, GROWTH_ENOMEM, "Net.predictBatch: nrows x outputs exceeds a Java array");
+        return NULL;
+    }
+    jsize total = (jsize)((jlong)nrows * (jlong)od), nx = len_of(env, x);
+    jfloatArray out = (*env)->NewFloatArray(env, total);
+    if (out == NULL) return NULL;
+    int temp = 0;
+    growth_net_workspace *ws = ws_acquire(env, JMODEL(h), &temp);
+    if (ws == NULL) return NULL;
+    pinset ps;
+    pins_init(&ps, env, PIN_COPY); /* sgemm over chunks: may run long */
+    const jfloat *px = pin(&ps, x, nx, 'F', 0);
+    jfloat *po = pin(&ps, out, total, 'F', 1);
+    if (!ps.failed)
+        rc = growth_net_predict_batch(NET(h), ws, px, (size_t)nrows, dd, po, (size_t)total);
+    int failed = pins_release(&ps);
+    ws_release(JMODEL(h), ws, temp);
+    if (failed) return NULL;
+    if (rc != GROWTH_OK) {
+        throw_rc(env, rc);
+        return NULL;
+    }
+    return out;
+}
+
+JNIEXPORT jfloatArray JNICALL Java_org_libgrowth_Native_netPredictWideDeep(
+    JNIEnv *env, jclass cls, jlong h, jfloatArray x, jintArray cat_field, jintArray cat_id,
+    jintArray wide_idx, jfloatArray wide_val)
+{
+    (void)cls;
+    const char *who = "Net.predictWideDeep";
+    jsize ncat = len_of(env, cat_field), nwide = len_of(env, wide_idx);
+    if ((cat_field == NULL) != (cat_id == NULL)) {
+        throw_npe(env, cat_field == NULL ? "catField" : "catId");
+        return NULL;
+    }
+    if (check_len(env, who, "catId", cat_id, ncat, 0) ||
+        check_len(env, who, "wideVal", wide_val, nwide, 0))
+        return NULL;
+    jsize od = net_out_dim(env, h);
+    if (od < 0) return NULL;
+    jsize n = len_of(env, x);
+    jfloatArray out = (*env)->NewFloatArray(env, od);
+    if (out == NULL) return NULL;
+    int temp = 0;
+    growth_net_workspace *ws = ws_acquire(env, JMODEL(h), &temp);
+    if (ws == NULL) return NULL;
+    pinset ps;
+    pins_init(&ps, env, PIN_CRITICAL);
+    const jfloat *px = pin(&ps, x, n, 'F', 0);
+    const jint *cf = pin(&ps, cat_field, ncat, 'I', 0);
+    const jint *ci = pin(&ps, cat_id, ncat, 'I', 0);
+    const jint *wi = pin(&ps, wide_idx, nwide, 'I', 0);
+    const jfloat *wv = pin(&ps, wide_val, nwide, 'F', 0);
+    jfloat *po = pin(&ps, out, od, 'F', 1);
+    int rc = GROWTH_OK;
+    if (!ps.failed)
+        rc = growth_net_predict_wide_deep(NET(h), ws, px, (size_t)n, (const uint32_t *)cf,
+                                          (const uint32_t *)ci, (size_t)ncat,
+                                          (const uint32_t *)wi, wv, (size_t)nwide, po,
+                                          (size_t)od);
+    int failed = pins_release(&ps);
+    ws_release(JMODEL(h), ws, temp);
+    if (failed) return NULL;
+    if (rc != GROWTH_OK) {
+        throw_rc(env, rc);
+        return NULL;
+    }
+    return out;
+}
+
+JNIEXPORT void JNICALL Java_org_libgrowth_Native_netSave(JNIEnv *env, jclass cls, jlong h,
+                                                         jbyteArray path)
+{
+    (void)cls;
+    save_with(env, net_save, h, path);
+}
+
+JNIEXPORT jbyteArray JNICALL Java_org_libgrowth_Native_netSerialize(JNIEnv *env, jclass cls,
+                                                                    jlong h)
+{
+    (void)cls;
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    int rc = growth_net_serialize(NET(h), &buf, &len);
+    return buffer_bytes(env, "Net.serialize", rc, buf, len);
+}
+
+JNIEXPORT jlong JNICALL Java_org_libgrowth_Native_dssmLoad(JNIEnv *env, jclass cls,
+                                                           jbyteArray path, jbyteArray ws_config)
+{
+    (void)cls;
+    if (path == NULL) {
+        throw_npe(env, "path");
+        return 0;
+    }
+    return jmodel_open(env, 1, path, NULL, ws_config);
+}
+
+JNIEXPORT jlong JNICALL Java_org_libgrowth_Native_dssmDeserialize(JNIEnv *env, jclass cls,
+                                                                  jbyteArray buf,
+                                                                  jbyteArray ws_config)
+{
+    (void)cls;
+    if (buf == NULL) {
+        throw_npe(env, "buf");
+        return 0;
+    }
+    return jmodel_open(env, 1, NULL, buf, ws_config);
+}
+
+JNIEXPORT void JNICALL Java_org_libgrowth_Native_dssmFree(JNIEnv *env, jclass cls, jlong h)
+{
+    (void)env;
+    (void)cls;
+    jmodel_free(JMODEL(h));
+}
+
+JNIEXPORT jbyteArray JNICALL Java_org_libgrowth_Native_dssmConfig(JNIEnv *env, jclass cls,
+                                                                  jlong h)
+{
+    (void)cls;
+    return text_bytes(env, text_dssm_config, h, 0);
+}
+
+/* {dim, buckets, seed} */
+JNIEXPORT jlongArray JNICALL Java_org_libgrowth_Native_dssmDims(JNIEnv *env, jclass cls, jlong h)
+{
+    (void)cls;
+    size_t dim = 0;
+    uint32_t buckets = 0;
+    uint64_t seed = 0;
+    int rc = growth_dssm_dims(DSSM(h), &dim, &buckets, &seed);
+    if (rc != GROWTH_OK) {
+        throw_rc(env, rc);
+        return NULL;
+    }
+    uint64_t v[3] = {dim, buckets, seed};
+    return new_longs(env, v, 3);
+}
+
+/* Runs encode (query == NULL: n texts through `tower`, n x dim outputs) or score (query: n
+ * cosines) over packed texts. */
+static jfloatArray dssm_run(JNIEnv *env, const char *who, jlong h, int tower, jbyteArray query,
+                            jbyteArray texts, jint n)
+{
+    if (texts == NULL) {
+        throw_npe(env, "texts");
+        return NULL;
+    }
+    if (n < 0) {
+        throw_einval(env, "%s: n = %d must be >= 0", who, (int)n);
+        return NULL;
+    }
+    size_t dim = 0;
+    int rc = growth_dssm_dims(DSSM(h), &dim, NULL, NULL);
+    if (rc != GROWTH_OK) {
+        throw_rc(env, rc);
+        return NULL;
+    }
+    jlong total = query != NULL ? (jlong)n : (jlong)n * (jlong)dim;
+    if (total > INT32_MAX) {
+        throw_status(env, GROWTH_ENOMEM, "DSSM: texts x dimensions exceeds a Java array");
+        return NULL;
+    }
+    char *q = NULL;
+    if (query != NULL && (q = cstr_dup(env, query, "query")) == NULL) return NULL;
+    const char **ptrs = malloc(((size_t)n + 1) * sizeof *ptrs);
+    if (ptrs == NULL) {
+        free(q);
+        throw_status(env, GROWTH_ENOMEM, "DSSM: out of memory");
+        return NULL;
+    }
+    jfloatArray out = (*env)->NewFloatArray(env, (jsize)total);
+    int temp = 0;
+    growth_net_workspace *ws = out == NULL ? NULL : ws_acquire(env, JMODEL(h), &temp);
+    if (ws == NULL) {
+        free(ptrs);
+        free(q);
+        return NULL;
+    }
+    jsize nt = len_of(env, texts);
+    pinset ps;
+    pins_init(&ps, env, PIN_COPY); /* hashing and sgemm over many texts: may run long */
+    const char *buf = pin(&ps, texts, nt, 'B', 0);
+    jfloat *po = pin(&ps, out, (jsize)total, 'F', 1);
+    int bad = 0;
+    if (!ps.failed) {
+        if (split_packed(buf, nt, n, ptrs) != 0)
+            bad = 1;
+        else if (query != NULL)
+            rc = growth_dssm_score(DSSM(h), ws, q, ptrs, (size_t)n, po, (size_t)total);
+        else
+            rc = growth_dssm_encode(DSSM(h), ws, tower, ptrs, (size_t)n, po, (size_t)total);
+    }
+    int failed = pins_release(&ps);
+    ws_release(JMODEL(h), ws, temp);
+    free(ptrs);
+    free(q);
+    if (failed) return NULL;
+    if (bad) {
+        throw_einval(env, "%s: texts are not %d packed NUL-terminated strings", who, (int)n);
+        return NULL;
+    }
+    if (rc != GROWTH_OK) {
+        throw_rc(env, rc);
+        return NULL;
+    }
+    return out;
+}
+
+JNIEXPORT jfloatArray JNICALL Java_org_libgrowth_Native_dssmEncode(JNIEnv *env, jclass cls,
+                                                                   jlong h, jint tower,
+                                                                   jbyteArray texts, jint n)
+{
+    (void)cls;
+    return dssm_run(env, "DSSM.encode", h, tower, NULL, texts, n);
+}
+
+JNIEXPORT jfloatArray JNICALL Java_org_libgrowth_Native_dssmScore(JNIEnv *env, jclass cls,
+                                                                  jlong h, jbyteArray query,
+                                                                  jbyteArray items, jint n)
+{
+    (void)cls;
+    if (query == NULL) {
+        throw_npe(env, "query");
+        return NULL;
+    }
+    return dssm_run(env, "DSSM.score", h, GROWTH_DSSM_ITEM, query, items, n);
+}
+
+JNIEXPORT void JNICALL Java_org_libgrowth_Native_dssmSave(JNIEnv *env, jclass cls, jlong h,
+                                                          jbyteArray path)
+{
+    (void)cls;
+    save_with(env, dssm_save, h, path);
+}
+
+JNIEXPORT jbyteArray JNICALL Java_org_libgrowth_Native_dssmSerialize(JNIEnv *env, jclass cls,
+                                                                     jlong h)
+{
+    (void)cls;
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    int rc = growth_dssm_serialize(DSSM(h), &buf, &len);
+    return buffer_bytes(env, "DSSM.serialize", rc, buf, len);
+}
+
+/* Word hashing of one text: {slot[0..k), count[0..k)} (slots < 2^31, counts are whole). */
+JNIEXPORT jintArray JNICALL Java_org_libgrowth_Native_dssmHashText(JNIEnv *env, jclass cls,
+                                                                   jbyteArray text, jint buckets,
+                                                                   jlong seed)
+{
+    (void)cls;
+    char *t = cstr_dup(env, text, "text");
+    if (t == NULL) return NULL;
+    size_t cap = 2 * strlen(t) + 4, n = 0;
+    uint32_t *idx = NULL;
+    float *val = NULL;
+    int rc = GROWTH_ENOMEM;
+    for (int attempt = 0; attempt < 2; attempt++) {
+        free(idx);
+        free(val);
+        idx = malloc(cap * sizeof *idx);
+        val = malloc(cap * sizeof *val);
+        if (idx == NULL || val == NULL) {
+            rc = GROWTH_ENOMEM;
+            break;
+        }
+        rc = growth_dssm_hash_text(t, (uint32_t)buckets, (uint64_t)seed, idx, val, cap, &n);
+        if (rc != GROWTH_EBUFS || n <= cap) break;
+        cap = n;
+    }
+    free(t);
+    jintArray out = NULL;
+    if (rc == GROWTH_ENOMEM && (idx == NULL || val == NULL)) {
+        throw_status(env, GROWTH_ENOMEM, "DSSM.hashText: out of memory");
+    } else if (rc != GROWTH_OK) {
+        throw_rc(env, rc);
+    } else if (n > (size_t)INT32_MAX / 2) {
+        throw_status(env, GROWTH_ENOMEM, "DSSM.hashText: too many slots for a Java array");
+    } else {
+        jint *v = malloc((2 * n + 1) * sizeof *v);
+        if (v == NULL) {
+            throw_status(env, GROWTH_ENOMEM, "DSSM.hashText: out of memory");
+        } else {
+            for (size_t i = 0; i < n; i++) {
+                v[i] = (jint)idx[i];
+                v[n + i] = (jint)val[i];
+            }
+            out = (*env)->NewIntArray(env, (jsize)(2 * n));
+            if (out != NULL && n > 0) (*env)->SetIntArrayRegion(env, out, 0, (jsize)(2 * n), v);
+            free(v);
+        }
+    }
+    free(idx);
+    free(val);
+    return out;
+}
+
+/* ---- bidding.h ---------------------------------------------------------------------------- */
+/* Bids are lock-free and allocation-free in the library: critical pins. The mutating calls take
+ * the bidder's mutex for a short time; the files are read and written outside any pin. */
+
+#define BIDDER(h) ((growth_bidder *)(intptr_t)(h))
+
+static int bidder_create(jlong *out, const char *config)
+{
+    growth_bidder *b = NULL;
+    int rc = growth_bidder_create(&b, config);
+    *out = HANDLE(b);
+    return rc;
+}
+
+static int bidder_load(jlong *out, const char *path)
+{
+    growth_bidder *b = NULL;
+    int rc = growth_bidder_load(&b, path);
+    *out = HANDLE(b);
+    return rc;
+}
+
+static int bidder_deser(jlong *out, const uint8_t *buf, size_t len)
+{
+    growth_bidder *b = NULL;
+    int rc = growth_bidder_deserialize(&b, buf, len);
+    *out = HANDLE(b);
+    return rc;
+}
+
+static void bidder_free(jlong h)
+{
+    growth_bidder_free(BIDDER(h));
+}
+
+static int bidder_save(jlong h, const char *path)
+{
+    return growth_bidder_save(BIDDER(h), path);
+}
+
+static int text_bidder_config(jlong h, jlong arg, char *b, size_t c, size_t *n)
+{
+    (void)arg;
+    return growth_bidder_config(BIDDER(h), b, c, n);
+}
+
+JNIEXPORT jlong JNICALL Java_org_libgrowth_Native_bidderCreate(JNIEnv *env, jclass cls,
+                                                               jbyteArray config)
+{
+    (void)cls;
+    return create_with(env, bidder_create, config, "config");
+}
+
+JNIEXPORT jlong JNICALL Java_org_libgrowth_Native_bidderLoad(JNIEnv *env, jclass cls,
+                                                             jbyteArray path)
+{
+    (void)cls;
+    return create_with(env, bidder_load, path, "path");
+}
+
+JNIEXPORT jlong JNICALL Java_org_libgrowth_Native_bidderDeserialize(JNIEnv *env, jclass cls,
+                                                                    jbyteArray buf)
+{
+    (void)cls;
+    return deserialize_with(env, bidder_deser, bidder_free, buf);
+}
+
+JNIEXPORT void JNICALL Java_org_libgrowth_Native_bidderFree(JNIEnv *env, jclass cls, jlong b)
+{
+    (void)env;
+    (void)cls;
+    growth_bidder_free(BIDDER(b));
+}
+
+JNIEXPORT jbyteArray JNICALL Java_org_libgrowth_Native_bidderConfig(JNIEnv *env, jclass cls,
+                                                                    jlong b)
+{
+    (void)cls;
+    return text_bytes(env, text_bidder_config, b, 0);
+}
+
+JNIEXPORT jdouble JNICALL Java_org_libgrowth_Native_bidderBid(JNIEnv *env, jclass cls, jlong b,
+                                                              jdouble pctr, jdouble pcvr,
+                                                              jdouble order_value,
+                                                              jlong request_id)
+{
+    (void)cls;
+    double bid = 0.0;
+    int rc = growth_bidder_bid(BIDDER(b), pctr, pcvr, order_value, (uint64_t)request_id, &bid);
+    if (rc != GROWTH_OK) {
+        throw_rc(env, rc);
+        return 0.0;
+    }
+    return bid;
+}
+
+JNIEXPORT jdoubleArray JNICALL Java_org_libgrowth_Native_bidderBidBatch(
+    JNIEnv *env, jclass cls, jlong b, jdoubleArray pctr, jdoubleArray pcvr,
+    jdoubleArray order_value, jlongArray request_ids)
+{
+    (void)cls;
+    const char *who = "Bidder.bidBatch";
+    if (pctr == NULL || pcvr == NULL) {
+        throw_npe(env, pctr == NULL ? "pctr" : "pcvr");
+        return NULL;
+    }
+    jsize n = len_of(env, pctr);
+    if (check_len(env, who, "pcvr", pcvr, n, 1) ||
+        check_len(env, who, "orderValue", order_value, n, 0) ||
+        check_len(env, who, "requestIds", request_ids, n, 0))
+        return NULL;
+    jdoubleArray out = (*env)->NewDoubleArray(env, n);
+    if (out == NULL) return NULL;
+    pinset ps;
+    pins_init(&ps, env, PIN_CRITICAL);
+    const jdouble *a = pin(&ps, pctr, n, 'D', 0);
+    const jdouble *c = pin(&ps, pcvr, n, 'D', 0);
+    const jdouble *v = pin(&ps, order_value, n, 'D', 0);
+    const jlong *ids = pin(&ps, request_ids, n, 'J', 0);
+    jdouble *po = pin(&ps, out, n, 'D', 1);
+    int rc = GROWTH_OK;
+    if (!ps.failed)
+        rc = growth_bidder_bid_batch(BIDDER(b), a, c, v, (const uint64_t *)ids, (size_t)n, po,
+                                     (size_t)n);
+    if (pins_release(&ps)) return NULL;
+    if (rc != GROWTH_OK) {
+        throw_rc(env, rc);
+        return NULL;
+    }
+    return out;
+}
+
+/* {multiplier, rate} */
+JNIEXPORT jdoubleArray JNICALL Java_org_libgrowth_Native_bidderMultiplier(JNIEnv *env,
+                                                                          jclass cls, jlong b)
+{
+    (void)cls;
+    double v[2] = {0.0, 0.0};
+    int rc = growth_bidder_multiplier(BIDDER(b), &v[0], &v[1]);
+    if (rc != GROWTH_OK) {
+        throw_rc(env, rc);
+        return NULL;
+    }
+    return new_doubles(env, v, 2);
+}
+
+JNIEXPORT void JNICALL Java_org_libgrowth_Native_bidderRecord(JNIEnv *env, jclass cls, jlong b,
+                                                              jdouble t, jdouble cost)
+{
+    (void)cls;
+    int rc = growth_bidder_record(BIDDER(b), t, cost);
+    if (rc != GROWTH_OK) throw_rc(env, rc);
+}
+
+JNIEXPORT void JNICALL Java_org_libgrowth_Native_bidderTick(JNIEnv *env, jclass cls, jlong b,
+                                                            jdouble t)
+{
+    (void)cls;
+    int rc = growth_bidder_tick(BIDDER(b), t);
+    if (rc != GROWTH_OK) throw_rc(env, rc);
+}
+
+JNIEXPORT void JNICALL Java_org_libgrowth_Native_bidderAuctionResult(JNIEnv *env, jclass cls,
+                                                                     jlong b, jdouble bid,
+                                                                     jboolean won,
+                                                                     jdouble market_price)
+{
+    (void)cls;
+    int rc = growth_bidder_auction_result(BIDDER(b), bid, won ? 1 : 0, market_price);
+    if (rc != GROWTH_OK) throw_rc(env, rc);
+}
+
+/* {rate, observations} */
+JNIEXPORT jdoubleArray JNICALL Java_org_libgrowth_Native_bidderWinRate(JNIEnv *env, jclass cls,
+                                                                       jlong b, jdouble price)
+{
+    (void)cls;
+    double rate = 0.0;
+    uint64_t obs = 0;
+    int rc = growth_bidder_win_rate(BIDDER(b), price, &rate, &obs);
+    if (rc != GROWTH_OK) {
+        throw_rc(env, rc);
+        return NULL;
+    }
+    double v[2] = {rate, (double)obs};
+    return new_doubles(env, v, 2);
+}
+
+/* {planned, spent} */
+JNIEXPORT jdoubleArray JNICALL Java_org_libgrowth_Native_bidderPlan(JNIEnv *env, jclass cls,
+                                                                    jlong b, jdouble t)
+{
+    (void)cls;
+    double v[2] = {0.0, 0.0};
+    int rc = growth_bidder_plan(BIDDER(b), t, &v[0], &v[1]);
+    if (rc != GROWTH_OK) {
+        throw_rc(env, rc);
+        return NULL;
+    }
+    return new_doubles(env, v, 2);
+}
+
+JNIEXPORT void JNICALL Java_org_libgrowth_Native_bidderNewDay(JNIEnv *env, jclass cls, jlong b)
+{
+    (void)cls;
+    int rc = growth_bidder_new_day(BIDDER(b));
+    if (rc != GROWTH_OK) throw_rc(env, rc);
+}
+
+JNIEXPORT void JNICALL Java_org_libgrowth_Native_bidderSave(JNIEnv *env, jclass cls, jlong b,
+                                                            jbyteArray path)
+{
+    (void)cls;
+    save_with(env, bidder_save, b, path);
+}
+
+JNIEXPORT jbyteArray JNICALL Java_org_libgrowth_Native_bidderSerialize(JNIEnv *env, jclass cls,
+                                                                       jlong b)
+{
+    (void)cls;
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    int rc = growth_bidder_serialize(BIDDER(b), &buf, &len);
+    return buffer_bytes(env, "Bidder.serialize", rc, buf, len);
 }

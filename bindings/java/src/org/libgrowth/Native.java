@@ -237,6 +237,57 @@ final class Native {
     static native void forestSave(long f, byte[] path);
     static native byte[] forestSerialize(long f);
 
+    /* ---- nets.h --------------------------------------------------------------------------- */
+    /** A Net / DSSM handle owns the model and one workspace made from {@code wsConfig}. */
+    static native long netLoad(byte[] path, byte[] wsConfig);
+    static native long netDeserialize(byte[] buf, byte[] wsConfig);
+    static native void netFree(long h);
+    static native byte[] netConfig(long h);
+    /** Returns {denseDim, fields, wideRows, outDim}. */
+    static native long[] netDims(long h);
+    static native float[] netPredict(long h, float[] x);
+    static native float[] netPredictBatch(long h, float[] x, int nrows);
+    static native float[] netPredictWideDeep(long h, float[] x, int[] catField, int[] catId,
+                                             int[] wideIdx, float[] wideVal);
+    static native void netSave(long h, byte[] path);
+    static native byte[] netSerialize(long h);
+    static native long dssmLoad(byte[] path, byte[] wsConfig);
+    static native long dssmDeserialize(byte[] buf, byte[] wsConfig);
+    static native void dssmFree(long h);
+    static native byte[] dssmConfig(long h);
+    /** Returns {dim, buckets, seed}. */
+    static native long[] dssmDims(long h);
+    /** {@code texts} packed by {@link #pack}; returns n x dim floats. */
+    static native float[] dssmEncode(long h, int tower, byte[] texts, int n);
+    static native float[] dssmScore(long h, byte[] query, byte[] items, int n);
+    /** Returns {slot[0..k), count[0..k)}. */
+    static native int[] dssmHashText(byte[] text, int buckets, long seed);
+    static native void dssmSave(long h, byte[] path);
+    static native byte[] dssmSerialize(long h);
+
+    /* ---- bidding.h ------------------------------------------------------------------------ */
+    static native long bidderCreate(byte[] config);
+    static native long bidderLoad(byte[] path);
+    static native long bidderDeserialize(byte[] buf);
+    static native void bidderFree(long b);
+    static native byte[] bidderConfig(long b);
+    static native double bidderBid(long b, double pctr, double pcvr, double orderValue,
+                                   long requestId);
+    static native double[] bidderBidBatch(long b, double[] pctr, double[] pcvr,
+                                          double[] orderValue, long[] requestIds);
+    /** Returns {multiplier, rate}. */
+    static native double[] bidderMultiplier(long b);
+    static native void bidderRecord(long b, double t, double cost);
+    static native void bidderTick(long b, double t);
+    static native void bidderAuctionResult(long b, double bid, boolean won, double marketPrice);
+    /** Returns {rate, observations}. */
+    static native double[] bidderWinRate(long b, double price);
+    /** Returns {planned, spent}. */
+    static native double[] bidderPlan(long b, double t);
+    static native void bidderNewDay(long b);
+    static native void bidderSave(long b, byte[] path);
+    static native byte[] bidderSerialize(long b);
+
     /** Called by the JNI shim from a solve's progress callback (in the solving thread). */
     static boolean progress(Object listener, byte[] stage, double done) {
         return ((Mckp.Progress) listener).onProgress(str(stage), done);

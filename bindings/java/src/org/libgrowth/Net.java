@@ -1,0 +1,149 @@
+package org.libgrowth;
+
+import java.lang.ref.Reference;
+
+/**
+ * A dense network ({@code growth_net}, nets.h): an MLP or Wide&amp;Deep model trained elsewhere
+ * (PyTorch, exported by the Python package's {@code growth.export}) and loaded from a libgrowth
+ * model file of kind {@code net}. Inputs are row-major floats of {@link #denseDim()} per row;
+ * outputs are {@link #outDim()} floats per row.
+ *
+ * <p>Each object holds the loaded model and one inference workspace (created with the object;
+ * {@code workspaceConfig} "batch=N" sets the rows per sgemm chunk, default 256), so predictions
+ * allocate nothing in the library. Thread-safety: the model is read-only and the object may be
+ * shared by threads. The workspace serves one call at a time: a call made while another thread
+ * is using it gets a temporary workspace for that call (allocated and freed by the call), so
+ * sharing is safe but a thread that needs allocation-free calls should own its object (e.g.
+ * {@code Net.deserialize(bytes)} per thread). {@link #close()} must not race other calls.
+ *
+ * <p>Errors: a wrong row width, NaN/Inf input, or ids out of range throw {@link GrowthException}
+ * EINVAL; files that are not valid {@code net} files (other kinds included) EFORMAT; unreadable
+ * files EIO.
+ *
+ * <pre>{@code
+ * try (Net net = Net.load("ranker.net")) {
+ *     float[] score = net.predict(x);                 // one row
+ *     float[] scores = net.predictBatch(X, nrows);    // nrows x outDim()
+ * }
+ * }</pre>
+ */
+public final class Net extends Handle {
+    private Net(long ptr) {
+        super(ptr, Native::netFree);
+    }
+
+    /** Loads a {@code net} model file, with the default workspace. */
+    public static Net load(String path) {
+        return load(path, null);
+    }
+
+    /** Loads a {@code net} model file; {@code workspaceConfig} e.g. "batch=64" (null: defaults). */
+    public static Net load(String path, String workspaceConfig) {
+        return new Net(Native.netLoad(Native.cstr(path, "path"),
+                Native.cstr(workspaceConfig == null ? "" : workspaceConfig, "workspaceConfig")));
+    }
+
+    /** Rebuilds a net from model-file bytes ({@link #serialize()}), with the default workspace. */
+    public static Net deserialize(byte[] buf) {
+        return deserialize(buf, null);
+    }
+
+    /** Rebuilds a net from model-file bytes with a workspace configuration (null: defaults). */
+    public static Net deserialize(byte[] buf, String workspaceConfig) {
+        if (buf == null) throw new NullPointerException("buf must not be null");
+        return new Net(Native.netDeserialize(buf,
+                Native.cstr(workspaceConfig == null ? "" : workspaceConfig, "workspaceConfig")));
+    }
+
+    /** The architecture, e.g. "dense_dim=8 embeddings= layers=dense:8x16,relu,... output=...". */
+    public String config() {
+        try {
+            return Native.str(Native.netConfig(ptr()));
+        } finally {
+            Reference.reachabilityFence(this);
+        }
+    }
+
+    private long dim(int i) {
+        try {
+            return Native.netDims(ptr())[i];
+        } finally {
+            Reference.reachabilityFence(this);
+        }
+    }
+
+    /** Width of the dense input (floats per row). */
+    public int denseDim() {
+        return (int) dim(0);
+    }
+
+    /** Number of categorical fields with an embedding table (Wide&amp;Deep), else 0. */
+    public int fields() {
+        return (int) dim(1);
+    }
+
+    /** Slots of the wide part, 0 without one. */
+    public long wideRows() {
+        return dim(2);
+    }
+
+    /** Outputs per row. */
+    public int outDim() {
+        return (int) dim(3);
+    }
+
+    /** Outputs of one row of {@link #denseDim()} floats (categorical fields and wide part see no ids). */
+    public float[] predict(float[] x) {
+        try {
+            return Native.netPredict(ptr(), x);
+        } finally {
+            Reference.reachabilityFence(this);
+        }
+    }
+
+    /**
+     * Outputs of {@code nrows} rows ({@code X} row-major, nrows x denseDim() floats): nrows x
+     * outDim() floats, row-major.
+     */
+    public float[] predictBatch(float[] X, int nrows) {
+        try {
+            return Native.netPredictBatch(ptr(), X, nrows);
+        } finally {
+            Reference.reachabilityFence(this);
+        }
+    }
+
+    /**
+     * Outputs of one Wide&amp;Deep row: dense input {@code x} (denseDim() floats; may be null
+     * when denseDim() is 0), categorical pairs (pair k adds embedding row {@code catId[k]} of
+     * field {@code catField[k]} to that field's pool; both null for none) and wide features
+     * {@code wideIdx} (null for none) with values {@code wideVal} (null for all ones).
+     */
+    public float[] predictWideDeep(float[] x, int[] catField, int[] catId, int[] wideIdx,
+                                   float[] wideVal) {
+        try {
+            return Native.netPredictWideDeep(ptr(), x, catField, catId, wideIdx, wideVal);
+        } finally {
+            Reference.reachabilityFence(this);
+        }
+    }
+
+    /** Saves the model atomically (a {@code net} model file). */
+    public void save(String path) {
+        byte[] p = Native.cstr(path, "path");
+        try {
+            Native.netSave(ptr(), p);
+        } finally {
+            Reference.reachabilityFence(this);
+        }
+    }
+
+    /** The model-file bytes ({@link #deserialize(byte[])} rebuilds the net). */
+    public byte[] serialize() {
+        try {
+            return Native.netSerialize(ptr());
+        } finally {
+            Reference.reachabilityFence(this);
+        }
+    }
+}
