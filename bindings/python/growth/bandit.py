@@ -5,6 +5,7 @@ import ctypes
 import numpy as np
 
 from . import errors
+from ._handle import OwnedHandle
 from ._lib import lib, check, declare, enc, read_string, Handle, P
 from ._lib import c_int, c_size_t, c_double, c_uint64, c_char_p, c_void_p
 from ._arrays import ptr
@@ -64,7 +65,7 @@ def _cfg(options):
     return " ".join(parts)
 
 
-class Bandit:
+class Bandit(OwnedHandle):
     """A bandit over arms with one policy.
 
     ``Bandit(policy='thompson'|'egreedy'|'ucb1'|'klucb'|'lints'|'linucb', arms=[ids], seed=0,
@@ -75,6 +76,8 @@ class Bandit:
     returns True when applied and False for an unknown, expired, duplicate or retired decision.
     Selects may run in many threads while another applies rewards (the C handle locks).
     """
+
+    _free_fn = "growth_bandit_free"
 
     def __init__(self, policy="thompson", arms=(), seed=None, dim=None, *, config=None,
                  _handle=None, **options):
@@ -95,23 +98,6 @@ class Bandit:
             self.add_arm(a)
 
     # -- lifetime ----------------------------------------------------------------------
-    def _handle(self):
-        if self._h is None or not self._h.value:
-            raise ValueError("Bandit is closed")
-        return self._h
-
-    def close(self):
-        if getattr(self, "_h", None) is not None and self._h.value:
-            lib.growth_bandit_free(self._h)
-        self._h = None
-
-    __del__ = close
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
 
     @property
     def config(self):

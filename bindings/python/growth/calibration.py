@@ -9,6 +9,7 @@ import ctypes
 import numpy as np
 
 from . import _lib
+from ._handle import OwnedHandle
 from ._lib import lib, check, enc, read_string, Handle, P, c_int, c_size_t, c_double, c_void_p, c_char_p
 from ._arrays import ptr
 from .errors import InvalidArgument, EBUFS
@@ -52,7 +53,7 @@ def _fields(fields, n):
     return g
 
 
-class Calibrator:
+class Calibrator(OwnedHandle):
     """Maps raw scores to calibrated probabilities.
 
     ``Calibrator(method='isotonic')``; methods ``'platt'``, ``'temperature'``, ``'isotonic'``,
@@ -61,6 +62,8 @@ class Calibrator:
     ``min_bucket``, ``prior``, ``max_iter``. Apply is read-only: one fitted calibrator may be
     used from many threads.
     """
+
+    _free_fn = "growth_calibrator_free"
 
     def __init__(self, method="isotonic", *, config=None, _handle=None, **options):
         if _handle is not None:
@@ -74,23 +77,6 @@ class Calibrator:
         self._h = h
 
     # -- lifetime ------------------------------------------------------------------------
-    def _handle(self):
-        if self._h is None or not self._h.value:
-            raise ValueError("Calibrator is closed")
-        return self._h
-
-    def close(self):
-        if getattr(self, "_h", None) is not None and self._h.value:
-            lib.growth_calibrator_free(self._h)
-        self._h = None
-
-    __del__ = close
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
 
     # -- introspection -------------------------------------------------------------------
     @property

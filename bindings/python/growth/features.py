@@ -3,6 +3,7 @@ import ctypes
 
 import numpy as np
 
+from ._handle import OwnedHandle
 from ._lib import lib, check, enc, read_string
 
 
@@ -30,8 +31,10 @@ def feature_hash_cross(fields, values, seed=0, bits=24):
     return out.value
 
 
-class Row:
+class Row(OwnedHandle):
     """A reusable sparse-row builder: add features, then read indices() / values()."""
+
+    _free_fn = "growth_row_free"
 
     def __init__(self, bits=24, seed=0, dedup=False):
         h = ctypes.c_void_p()
@@ -39,24 +42,6 @@ class Row:
                                     enc(f"bits={bits} seed={seed} dedup={'true' if dedup else 'false'}")))
         self._h = h
 
-    def _handle(self):
-        if self._h is None or not self._h.value:
-            raise ValueError("Row is closed")
-        return self._h
-
-    def close(self):
-        h = getattr(self, "_h", None)
-        if h is not None and h.value:
-            lib.growth_row_free(h)
-        self._h = None
-
-    __del__ = close
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
 
     def clear(self):
         lib.growth_row_clear(self._handle())

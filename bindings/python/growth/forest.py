@@ -3,6 +3,7 @@ import ctypes
 
 import numpy as np
 
+from ._handle import OwnedHandle
 from ._lib import lib, check, enc, read_string, declare
 from ._arrays import ptr
 from .errors import InvalidArgument
@@ -91,7 +92,7 @@ def _data(X, y, sample_weight):
     return s, (arrs, y, w)  # keep the arrays alive while C reads them
 
 
-class Forest:
+class Forest(OwnedHandle):
     """A gradient-boosted tree ensemble (xgboost gbtree) with libgrowth's native evaluator.
 
     ``Forest.train(X, y, params="objective=binary:logistic max_depth=3", num_rounds=100)``
@@ -99,6 +100,8 @@ class Forest:
     xgboost JSON / UBJSON model (e.g. saved by Python's xgboost). X is a numpy array or a
     pandas DataFrame (NaN = missing) or a scipy.sparse matrix (absent = missing).
     """
+
+    _free_fn = "growth_forest_free"
 
     def __init__(self, _handle):
         self._h = _handle
@@ -140,23 +143,6 @@ class Forest:
         return cls(h)
 
     # -- lifetime ------------------------------------------------------------------------
-    def _handle(self):
-        if self._h is None or not self._h.value:
-            raise ValueError("Forest is closed")
-        return self._h
-
-    def close(self):
-        if getattr(self, "_h", None) is not None and self._h.value:
-            lib.growth_forest_free(self._h)
-        self._h = None
-
-    __del__ = close
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
 
     # -- introspection -------------------------------------------------------------------
     @property

@@ -3,6 +3,7 @@ import ctypes
 
 import numpy as np
 
+from ._handle import OwnedHandle
 from ._lib import lib, check, enc, read_string
 from ._arrays import ptr, to_csr, f32
 from .errors import InvalidArgument
@@ -26,7 +27,7 @@ def _config(kwargs):
     return " ".join(parts)
 
 
-class FTRL:
+class FTRL(OwnedHandle):
     """FTRL-Proximal logistic regression on hashed sparse features, one or several heads.
 
     ``FTRL(alpha=0.05, beta=1, l1=1, l2=1, bits=24, heads=1)``; ``heads`` may be a count or a
@@ -37,6 +38,8 @@ class FTRL:
     a dense 2-D array. Labels are 0/1; ``-1`` or NaN means "no label for this head".
     With one head, predictions are a 1-D array of P(y=1); with several, rows x heads.
     """
+
+    _free_fn = "growth_ftrl_free"
 
     def __init__(self, alpha=None, beta=None, l1=None, l2=None, bits=None, heads=None, *,
                  config=None, _handle=None, **options):
@@ -53,23 +56,6 @@ class FTRL:
         self.bits = lib.growth_ftrl_bits(self._h)
 
     # -- lifetime ------------------------------------------------------------------------
-    def _handle(self):
-        if self._h is None or not self._h.value:
-            raise ValueError("FTRL model is closed")
-        return self._h
-
-    def close(self):
-        if getattr(self, "_h", None) is not None and self._h.value:
-            lib.growth_ftrl_free(self._h)
-        self._h = None
-
-    __del__ = close
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
 
     # -- introspection -------------------------------------------------------------------
     @property
