@@ -181,6 +181,12 @@ TEST(test_rng)
     CHECK(same == 0);
 }
 
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
 TEST(test_hash)
 {
     /* Determinism, seed and length sensitivity, and the pinned value that Python and Java
@@ -219,8 +225,31 @@ TEST(test_hash)
     double chi = 0, e = (double)N / B;
     for (int i = 0; i < B; i++) chi += (bucket[i] - e) * (bucket[i] - e) / e;
     CHECK(chi < 1250); /* p ~ 1e-5 upper tail for 1023 dof */
-    CHECK(growth_hash64("abc", 3, 0) == UINT64_C(0x45ee0b6864763179));
-    CHECK(growth_hash64("user_city", 9, 7) == UINT64_C(0x7c1be4aa62da71c0));
+    /* Every string of 0..3 bytes over 48 characters has its own hash (a length mixed into the
+     * tail bits once made "w1" and "w10" collide). */
+    {
+        enum { A = 48 };
+        size_t total = 1 + A + A * A + (size_t)A * A * A, k = 0;
+        uint64_t *hs = malloc(total * sizeof *hs);
+        uint8_t s3[3];
+        hs[k++] = growth_hash64(s3, 0, 5);
+        for (size_t len = 1; len <= 3; len++) {
+            size_t count = len == 1 ? A : len == 2 ? A * A : (size_t)A * A * A;
+            for (size_t c = 0; c < count; c++) {
+                size_t x = c;
+                for (size_t j = 0; j < len; j++) { s3[j] = (uint8_t)('0' + x % A); x /= A; }
+                hs[k++] = growth_hash64(s3, len, 5);
+            }
+        }
+        qsort(hs, total, sizeof *hs, cmp_u64);
+        size_t dup = 0;
+        for (size_t i = 1; i < total; i++) dup += hs[i] == hs[i - 1];
+        CHECK(dup == 0);
+        free(hs);
+        CHECK(growth_hash64("w1", 2, 0) != growth_hash64("w10", 3, 0));
+    }
+    CHECK(growth_hash64("abc", 3, 0) == UINT64_C(0x48b581eadd05df7a));
+    CHECK(growth_hash64("user_city", 9, 7) == UINT64_C(0xf22faf4ffbdaeb02));
 }
 
 static void write_bytes(const char *path, const void *p, size_t n)

@@ -17,10 +17,10 @@ TEST(test_hash_is_stable_and_in_range)
     }
     /* Pinned values: Python and Java tests check the same numbers. */
     CHECK_OK(growth_feature_hash(&a, "user_city", "hangzhou", 0, 24));
-    CHECK(a == 0xa2ab94u);
+    CHECK(a == 0x86c9afu);
     const char *f[2] = {"user_city", "item_cat"}, *v[2] = {"hangzhou", "shoes"};
     CHECK_OK(growth_feature_hash_cross(&a, f, v, 2, 0, 24));
-    CHECK(a == 0x8863f3u);
+    CHECK(a == 0xd7321bu);
     /* Field, value, seed and order all matter. */
     CHECK_OK(growth_feature_hash(&a, "user_city", "hangzhou", 0, 32));
     CHECK_OK(growth_feature_hash(&b, "user_city", "beijing", 0, 32));

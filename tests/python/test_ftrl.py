@@ -15,7 +15,7 @@ def test_learns_close_to_sklearn_logistic_regression():
     X, y, p_true = make_clicklog(60000, seed=1)
     train, test = slice(0, 50000), slice(50000, None)
     m = growth.FTRL(alpha=0.2, beta=1, l1=0.5, l2=1, bits=18)
-    for _ in range(3):
+    for _ in range(5):
         m.partial_fit(X[train], y[train])
     p = m.predict_proba(X[test])
     assert p.shape == (10000,) and p.dtype == np.float32

@@ -62,7 +62,7 @@ class GrowthTest {
     @Test
     void hash64IsThePinnedValue() {
         byte[] abc = "abc".getBytes(StandardCharsets.US_ASCII);
-        assertEquals(0x45ee0b6864763179L, Growth.hash64(abc, 0));
+        assertEquals(0x48b581eadd05df7aL, Growth.hash64(abc, 0));
         assertNotEquals(Growth.hash64(abc, 0), Growth.hash64(abc, 1));
         byte[] padded = "xxabcyy".getBytes(StandardCharsets.US_ASCII);
         assertEquals(Growth.hash64(abc, 7), Growth.hash64(padded, 2, 3, 7));
