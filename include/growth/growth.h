@@ -22,6 +22,6 @@
 #include "growth/nets.h"
 #include "growth/bidding.h"
 #include "growth/audience.h"
-/* text */
+#include "growth/text.h"
 
 #endif /* GROWTH_GROWTH_H */

@@ -19,7 +19,7 @@ from .nets import Net, DSSM
 from . import export
 from .bidding import Bidder, BidSimulator
 from . import audience
-# text
+from .text import TextIndex, hybrid_search
 
 __all__ = [
     "GrowthError", "InvalidArgument", "OutOfMemory", "IOFailure", "FormatError",
@@ -34,4 +34,5 @@ __all__ = [
     "Forest",
     "Bidder", "BidSimulator",
     "audience",
+    "TextIndex", "hybrid_search",
 ]

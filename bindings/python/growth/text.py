@@ -1,0 +1,333 @@
+"""Term recall (text.h): a BM25 inverted index over item texts, hybrid fusion of term and
+vector candidates, and a linear coarse pre-ranker.
+
+>>> ix = growth.TextIndex(k1=1.2, b=0.75, ngram=2)
+>>> ix.add([101, 102], ["红色 连衣裙 夏季", "blue summer dress"])
+>>> ids, scores = ix.search("连衣裙", k=10)
+>>> ids, scores = growth.hybrid_search(ix, "连衣裙", vec_ids, vec_scores, k=10, method="rrf")
+"""
+import ctypes
+
+import numpy as np
+
+from . import _lib
+from ._lib import lib, check, enc, read_string, Handle, P, c_int, c_size_t, c_void_p, c_char_p, c_uint32, c_uint64, c_float
+from ._arrays import ptr
+from ._handle import OwnedHandle
+from .errors import InvalidArgument
+
+_FILTER_FN = ctypes.CFUNCTYPE(c_int, ctypes.c_int64, c_void_p)
+
+
+class _Filter(ctypes.Structure):
+    _fields_ = [("struct_size", c_uint32), ("allow", c_void_p), ("n_allow", c_size_t),
+                ("bitmap", c_void_p), ("bitmap_bits", c_uint64), ("fn", _FILTER_FN),
+                ("user", c_void_p)]
+
+
+_lib.declare({
+    "growth_text_create": (c_int, [P(Handle), c_char_p]),
+    "growth_text_free": (None, [Handle]),
+    "growth_text_config": (c_int, [Handle, c_char_p, c_size_t, P(c_size_t)]),
+    "growth_text_set": (c_int, [Handle, c_char_p]),
+    "growth_text_add": (c_int, [Handle, c_void_p, c_void_p, c_size_t]),
+    "growth_text_add_packed": (c_int, [Handle, c_void_p, c_void_p, c_void_p, c_size_t]),
+    "growth_text_delete": (c_int, [Handle, c_void_p, c_size_t]),
+    "growth_text_compact": (c_int, [Handle]),
+    "growth_text_count": (c_int, [Handle, P(c_uint64), P(c_uint64), P(c_uint64)]),
+    "growth_text_search": (c_int, [Handle, c_char_p, c_size_t, P(_Filter), c_void_p, c_void_p, c_size_t, P(c_size_t)]),
+    "growth_text_score": (c_int, [Handle, c_char_p, c_void_p, c_size_t, c_void_p, c_size_t]),
+    "growth_text_save": (c_int, [Handle, c_char_p]),
+    "growth_text_load": (c_int, [P(Handle), c_char_p]),
+    "growth_text_serialize": (c_int, [Handle, P(c_void_p), P(c_size_t)]),
+    "growth_text_deserialize": (c_int, [P(Handle), c_void_p, c_size_t]),
+    "growth_text_fuse": (c_int, [c_char_p, c_void_p, c_void_p, c_void_p, c_void_p, c_size_t, c_size_t,
+                                 c_void_p, c_void_p, c_size_t, P(c_size_t)]),
+    "growth_text_prerank": (c_int, [c_void_p, c_size_t, c_size_t, c_void_p, c_void_p, c_float, c_size_t,
+                                    c_void_p, c_void_p, c_size_t, P(c_size_t)]),
+})
+
+__all__ = ["TextIndex", "hybrid_search", "fuse", "prerank"]
+
+
+def _ids(x, name="ids"):
+    a = np.ascontiguousarray(x, dtype=np.int64)
+    if a.ndim != 1:
+        raise InvalidArgument(f"{name} must be one-dimensional, got shape {a.shape}")
+    return a
+
+
+def _query(q):
+    if isinstance(q, bytes):
+        return q
+    if not isinstance(q, str):
+        raise InvalidArgument(f"query must be str or bytes, got {type(q).__name__}")
+    return q.encode("utf-8", "surrogatepass")
+
+
+def _make_filter(allow, bitmap, bitmap_bits, keep):
+    """Builds a growth_text_filter (or None); returns (filter, objects to keep alive)."""
+    if allow is None and bitmap is None and keep is None:
+        return None, ()
+    f = _Filter()
+    f.struct_size = ctypes.sizeof(_Filter)
+    alive = []
+    if allow is not None:
+        a = np.unique(_ids(allow, "allow"))  # sorted, distinct
+        alive.append(a)
+        f.allow, f.n_allow = a.ctypes.data if a.size else None, a.size
+        if a.size == 0:  # an empty allow-list lets nothing through
+            a = np.array([-1], dtype=np.int64)
+            alive.append(a)
+            f.allow, f.n_allow = a.ctypes.data, 1
+    if bitmap is not None:
+        bm = np.asarray(bitmap)
+        if bm.dtype == np.bool_:
+            bits = bm.size if bitmap_bits is None else int(bitmap_bits)
+            bm = np.packbits(bm, bitorder="little")
+        else:
+            bm = np.ascontiguousarray(bm, dtype=np.uint8)
+            bits = bm.size * 8 if bitmap_bits is None else int(bitmap_bits)
+        if bits > bm.size * 8:
+            raise InvalidArgument(f"bitmap_bits {bits} exceeds the {bm.size * 8} bits given")
+        alive.append(bm)
+        f.bitmap, f.bitmap_bits = (bm.ctypes.data if bm.size else None), bits
+    if keep is not None:
+        cb = _FILTER_FN(lambda i, _u: 1 if keep(int(i)) else 0)
+        alive.append(cb)
+        f.fn = cb
+    return f, alive
+
+
+class TextIndex(OwnedHandle):
+    """BM25 inverted index over item texts (words for space-delimited languages, character
+    n-grams for Chinese/Japanese/Korean runs). See text.h for the tokenisation rules.
+
+    ``TextIndex(k1=1.2, b=0.75, ngram=2, lowercase=True)``. Searches may run from many threads
+    at once; ``add``/``delete`` take the index's writer lock.
+    """
+
+    _free_fn = "growth_text_free"
+
+    def __init__(self, k1=None, b=None, ngram=None, lowercase=None, *, config=None, _handle=None):
+        if _handle is not None:
+            self._h = _handle
+            return
+        parts = []
+        for k, v in dict(k1=k1, b=b, ngram=ngram, lowercase=lowercase).items():
+            if v is None:
+                continue
+            if isinstance(v, bool):
+                v = "true" if v else "false"
+            parts.append(f"{k}={v}")
+        cfg = " ".join(([config] if config else []) + parts)
+        h = ctypes.c_void_p()
+        check(lib.growth_text_create(ctypes.byref(h), enc(cfg)))
+        self._h = h
+
+    # -- introspection ---------------------------------------------------------------------
+    @property
+    def config(self):
+        """The full effective configuration string."""
+        return read_string(lib.growth_text_config, self._handle())
+
+    def set(self, k1=None, b=None):
+        """Changes the query-time BM25 parameters."""
+        parts = [f"{k}={v}" for k, v in (("k1", k1), ("b", b)) if v is not None]
+        check(lib.growth_text_set(self._handle(), enc(" ".join(parts))))
+
+    def counts(self):
+        """(live documents, distinct live terms, stored postings)."""
+        d, t, p = c_uint64(), c_uint64(), c_uint64()
+        check(lib.growth_text_count(self._handle(), ctypes.byref(d), ctypes.byref(t), ctypes.byref(p)))
+        return d.value, t.value, p.value
+
+    def __len__(self):
+        return self.counts()[0]
+
+    # -- updates -----------------------------------------------------------------------------
+    def add(self, ids, texts):
+        """Adds documents: ``ids`` (int64 >= 0, new) and ``texts`` (str or UTF-8 bytes).
+        All or nothing; a bad text raises InvalidArgument naming it."""
+        ids = _ids(ids)
+        if isinstance(texts, (str, bytes)):
+            raise InvalidArgument("texts must be a sequence of strings, not one string")
+        enc_texts = [t if isinstance(t, bytes) else str(t).encode("utf-8", "surrogatepass") for t in texts]
+        if len(enc_texts) != ids.size:
+            raise InvalidArgument(f"{ids.size} ids but {len(enc_texts)} texts")
+        if ids.size == 0:
+            return self
+        lens = np.fromiter((len(t) for t in enc_texts), dtype=np.uint64, count=len(enc_texts))
+        offsets = np.zeros(ids.size + 1, dtype=np.uint64)
+        np.cumsum(lens, out=offsets[1:])
+        data = b"".join(enc_texts)
+        check(lib.growth_text_add_packed(self._handle(), ptr(ids), data, ptr(offsets), ids.size))
+        return self
+
+    def delete(self, ids):
+        """Deletes documents; an id not in the index raises NotFound (nothing is deleted)."""
+        ids = _ids(np.atleast_1d(ids))
+        check(lib.growth_text_delete(self._handle(), ptr(ids), ids.size))
+        return self
+
+    def compact(self):
+        check(lib.growth_text_compact(self._handle()))
+        return self
+
+    # -- queries -----------------------------------------------------------------------------
+    def search(self, query, k=10, *, allow=None, bitmap=None, bitmap_bits=None, keep=None):
+        """The ``k`` best documents by BM25 as ``(ids int64, scores float32)``, best first
+        (fewer when fewer documents share a term with the query).
+
+        Filters (all that are given must pass): ``allow`` ids, ``bitmap`` (bool array indexed
+        by id, or packed uint8 bytes, LSB first), ``keep`` (a Python callable id -> bool; slow).
+        An empty query raises InvalidArgument.
+        """
+        k = int(k)
+        if k < 1:
+            raise InvalidArgument(f"k must be >= 1, got {k}")
+        f, _alive = _make_filter(allow, bitmap, bitmap_bits, keep)
+        ids = np.empty(k, dtype=np.int64)
+        scores = np.empty(k, dtype=np.float32)
+        found = c_size_t(0)
+        check(lib.growth_text_search(self._handle(), _query(query), k,
+                                     ctypes.byref(f) if f is not None else None,
+                                     ptr(ids), ptr(scores), k, ctypes.byref(found)))
+        n = found.value
+        return ids[:n].copy(), scores[:n].copy()
+
+    def score(self, query, ids):
+        """BM25 scores of the given live documents for a query (0 without shared terms)."""
+        ids = _ids(ids)
+        out = np.empty(ids.size, dtype=np.float32)
+        check(lib.growth_text_score(self._handle(), _query(query), ptr(ids), ids.size, ptr(out), out.size))
+        return out
+
+    # -- persistence -------------------------------------------------------------------------
+    def save(self, path):
+        check(lib.growth_text_save(self._handle(), enc(str(path))))
+
+    @classmethod
+    def load(cls, path):
+        h = ctypes.c_void_p()
+        check(lib.growth_text_load(ctypes.byref(h), enc(str(path))))
+        return cls(_handle=h)
+
+    def to_bytes(self):
+        buf, n = ctypes.c_void_p(), c_size_t(0)
+        check(lib.growth_text_serialize(self._handle(), ctypes.byref(buf), ctypes.byref(n)))
+        try:
+            return ctypes.string_at(buf, n.value)
+        finally:
+            lib.growth_buffer_free(buf)
+
+    @classmethod
+    def from_bytes(cls, data):
+        h = ctypes.c_void_p()
+        check(lib.growth_text_deserialize(ctypes.byref(h), data, len(data)))
+        return cls(_handle=h)
+
+    def __getstate__(self):
+        return {"bytes": self.to_bytes()}
+
+    def __setstate__(self, state):
+        h = ctypes.c_void_p()
+        data = state["bytes"]
+        check(lib.growth_text_deserialize(ctypes.byref(h), data, len(data)))
+        self._h = h
+
+
+def fuse(lists, k, method="rrf", weights=None, rrf_k=60, norm="minmax"):
+    """Fuses ranked candidate lists into one de-duplicated top-k list.
+
+    ``lists``: a sequence of ``(ids, scores)`` pairs (best first; scores may be None for
+    ``method='rrf'``). ``method='rrf'``: sum of w / (rrf_k + rank); ``'weighted'``: sum of
+    w * normalised score (``norm='minmax'|'max'|'none'``). Returns ``(ids, scores)``.
+    """
+    k = int(k)
+    if k < 1:
+        raise InvalidArgument(f"k must be >= 1, got {k}")
+    if len(lists) == 0:
+        raise InvalidArgument("fuse needs at least one list")
+    keep, id_ptrs, sc_ptrs, lens = [], [], [], []
+    for i, item in enumerate(lists):
+        ids, scores = item
+        ids = _ids(ids, f"lists[{i}] ids")
+        keep.append(ids)
+        id_ptrs.append(ids.ctypes.data if ids.size else None)
+        if scores is None:
+            sc_ptrs.append(None)
+        else:
+            s = np.ascontiguousarray(scores, dtype=np.float32)
+            if s.shape != ids.shape:
+                raise InvalidArgument(f"lists[{i}]: {ids.size} ids but scores of shape {s.shape}")
+            keep.append(s)
+            sc_ptrs.append(s.ctypes.data if s.size else None)
+        lens.append(ids.size)
+    n = len(lists)
+    id_arr = (c_void_p * n)(*id_ptrs)
+    sc_arr = (c_void_p * n)(*sc_ptrs)
+    len_arr = np.asarray(lens, dtype=np.uintp)
+    w = None
+    if weights is not None:
+        w = np.ascontiguousarray(weights, dtype=np.float64)
+        if w.shape != (n,):
+            raise InvalidArgument(f"weights must have {n} entries, got shape {w.shape}")
+    cap = k
+    out_ids = np.empty(cap, dtype=np.int64)
+    out_sc = np.empty(cap, dtype=np.float32)
+    found = c_size_t(0)
+    cfg = f"method={method} rrf_k={rrf_k!r} norm={norm}"
+    check(lib.growth_text_fuse(enc(cfg), ctypes.addressof(id_arr), ctypes.addressof(sc_arr), ptr(len_arr),
+                               ptr(w), n, k, ptr(out_ids), ptr(out_sc), cap, ctypes.byref(found)))
+    m = found.value
+    return out_ids[:m].copy(), out_sc[:m].copy()
+
+
+def hybrid_search(text_index, query, vector_ids, vector_scores=None, k=10, method="rrf", *,
+                  text_k=None, weights=None, rrf_k=60, norm="minmax", allow=None, bitmap=None,
+                  bitmap_bits=None):
+    """Hybrid recall in one call: BM25 search of ``query`` on ``text_index`` (its best
+    ``text_k`` documents, default max(k, 100), with the same filters) fused with the vector
+    candidates ``(vector_ids, vector_scores)`` from any vector index (best first; for
+    ``weighted`` higher scores must be better, e.g. inner product or cosine), by reciprocal-rank fusion
+    (``method='rrf'``) or weighted normalised scores (``method='weighted'``). ``weights`` is
+    (text weight, vector weight). Returns ``(ids int64, fused scores float32)``, de-duplicated.
+    Filters apply to the text side; pass vector candidates already filtered the same way.
+    """
+    k = int(k)
+    tk = max(k, 100) if text_k is None else int(text_k)
+    t_ids, t_scores = text_index.search(query, tk, allow=allow, bitmap=bitmap, bitmap_bits=bitmap_bits)
+    v_ids = _ids(vector_ids, "vector_ids")
+    v_sc = None if vector_scores is None else np.ascontiguousarray(vector_scores, dtype=np.float32)
+    if v_sc is not None and v_sc.shape != v_ids.shape:
+        raise InvalidArgument(f"{v_ids.size} vector_ids but vector_scores of shape {v_sc.shape}")
+    if method == "weighted" and v_sc is None:
+        raise InvalidArgument("method='weighted' needs vector_scores")
+    return fuse([(t_ids, t_scores), (v_ids, v_sc)], k, method=method, weights=weights, rrf_k=rrf_k, norm=norm)
+
+
+def prerank(features, weights, bias=0.0, top_n=100, ids=None):
+    """Coarse ranking: score = features @ weights + bias over a candidate set (n x d), keep the
+    ``top_n`` best. Returns ``(ids or row numbers int64, scores float32)``, best first."""
+    x = np.ascontiguousarray(features, dtype=np.float32)
+    if x.ndim != 2:
+        raise InvalidArgument(f"features must be 2-D (candidates x features), got shape {x.shape}")
+    w = np.ascontiguousarray(weights, dtype=np.float32)
+    if w.shape != (x.shape[1],):
+        raise InvalidArgument(f"weights must have {x.shape[1]} entries, got shape {w.shape}")
+    n, d = x.shape
+    idv = None
+    if ids is not None:
+        idv = _ids(ids)
+        if idv.size != n:
+            raise InvalidArgument(f"{n} candidates but {idv.size} ids")
+    top_n = int(top_n)
+    cap = max(1, min(n, top_n))
+    out_ids = np.empty(cap, dtype=np.int64)
+    out_sc = np.empty(cap, dtype=np.float32)
+    found = c_size_t(0)
+    check(lib.growth_text_prerank(ptr(x), n, d, ptr(idv), ptr(w), float(bias), top_n,
+                                  ptr(out_ids), ptr(out_sc), cap, ctypes.byref(found)))
+    m = found.value
+    return out_ids[:m].copy(), out_sc[:m].copy()

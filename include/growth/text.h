@@ -1,0 +1,279 @@
+/**
+ * @file text.h
+ * @brief Term recall: an inverted index over item texts with BM25 scoring, top-K search with
+ *        filters, incremental add/delete, persistence; hybrid fusion of ranked candidate lists
+ *        (reciprocal-rank or weighted normalised scores); a linear coarse pre-ranker.
+ *
+ * @defgroup text Text recall: BM25 inverted index, hybrid fusion, coarse ranking
+ * @{
+ *
+ * Tokens. Texts are UTF-8 (an invalid sequence or a NUL byte inside a counted text is
+ * ::GROWTH_EINVAL). A text is cut into runs of three character classes:
+ * - separators: ASCII characters other than letters and digits, Unicode spaces, CJK and
+ *   full-width punctuation (U+3000..U+303F, U+FF00..U+FF0F, U+FF1A..U+FF20, U+FF3B..U+FF40,
+ *   U+FF5B..U+FF65), U+FEFF;
+ * - CJK characters (Hiragana, Katakana, CJK ideographs incl. extensions A/B+ and
+ *   compatibility, Hangul syllables): a run of L such characters gives its L - ngram + 1
+ *   character n-grams (`ngram` characters each), or the whole run as one token when
+ *   L < ngram (so a single character is still searchable);
+ * - everything else is a word character: a maximal run of them is one word token
+ *   (ASCII letters lower-cased when `lowercase=true`; no other case folding or stemming).
+ *
+ * "iPhone15手机壳 包邮" gives the tokens `iphone15`, `手机`, `机壳`, `包邮` with ngram=2.
+ * A term is a 64-bit growth_hash64() of its UTF-8 bytes (seeded by its length); two different terms
+ * with the same hash would be merged (probability about n^2 / 2^65 for n distinct terms).
+ *
+ * Scoring (Okapi BM25, Lucene's non-negative idf). For a query Q (its distinct terms: a
+ * term repeated in the query counts once) and a live document D of |D| tokens:
+ *
+ *     score(D, Q) = sum_{t in Q, tf(t, D) > 0} idf(t) * tf (k1 + 1) / (tf + k1 (1 - b + b |D| / avgdl))
+ *     idf(t)      = ln(1 + (N - df(t) + 0.5) / (df(t) + 0.5))
+ *
+ * with N the number of live documents, df(t) the live documents holding t and avgdl their
+ * mean length, all as of the search (deletions update them at once). Scores are computed in
+ * double precision and returned as floats. Results are ordered by score, then by id ascending.
+ * Only documents sharing at least one term with the query are returned.
+ *
+ * Configuration keys (growth_text_create()):
+ * | key       | default | meaning |
+ * |-----------|---------|---------|
+ * | k1        | 1.2     | term-frequency saturation, 0..100 (changeable with growth_text_set()) |
+ * | b         | 0.75    | length normalisation, 0..1 (changeable with growth_text_set()) |
+ * | ngram     | 2       | character n-gram size for CJK runs, 1..4 |
+ * | lowercase | true    | lower-case ASCII letters of words |
+ *
+ * Queries: a query without any token (empty, or only separators) is ::GROWTH_EINVAL; a query
+ * whose terms are all unknown, or an empty index, gives ::GROWTH_OK with zero results.
+ *
+ * Thread-safety: search, score, count, config, save and serialize take a shared reader lock
+ * (any number of threads search at once and never wait for one another); add, delete,
+ * compact and set take the exclusive writer lock (writers are preferred, so a stream of
+ * searches does not starve them). A search sees the index before or after a whole add or
+ * delete call, never part of one. Validation happens before any change: a failed call leaves
+ * the index as it was (memory is reserved before the first change).
+ *
+ * @code
+ * growth_text_index *ix;
+ * growth_text_create(&ix, "k1=1.2 b=0.75 ngram=2");
+ * const char *texts[] = {"红色 连衣裙 夏季", "blue summer dress", "男士 运动鞋"};
+ * int64_t item_ids[] = {101, 102, 103};
+ * growth_text_add(ix, item_ids, texts, 3);
+ * int64_t ids[10]; float scores[10]; size_t found;
+ * growth_text_search(ix, "连衣裙", 10, NULL, ids, scores, 10, &found);   // any thread
+ * growth_text_save(ix, "items.tix");
+ * growth_text_free(ix);
+ * @endcode
+ */
+#ifndef GROWTH_TEXT_H
+#define GROWTH_TEXT_H
+
+#include "growth/common.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** An inverted index of item texts (opaque). */
+typedef struct growth_text_index growth_text_index;
+
+/** Filter callback: non-zero keeps the document `id`. Called from the searching thread. */
+typedef int (*growth_text_filter_fn)(int64_t id, void *user);
+
+/**
+ * @brief Restricts a search to some documents: a document is a candidate only if it passes
+ *        every filter that is set (all members NULL / 0: no filtering). Same layout and
+ *        meaning as the vector index's filter.
+ *
+ * Set `struct_size = sizeof(growth_text_filter)`; the struct only grows at the end.
+ */
+typedef struct growth_text_filter {
+    uint32_t struct_size;      /**< sizeof(growth_text_filter) */
+    const int64_t *allow;      /**< allow-list of ids, strictly ascending (NULL: none) */
+    size_t n_allow;            /**< length of `allow` */
+    const uint8_t *bitmap;     /**< bit `id` (byte id/8, bit id%8, LSB first) must be 1 */
+    uint64_t bitmap_bits;      /**< bits in `bitmap`; ids at or above it are filtered out */
+    growth_text_filter_fn fn;  /**< callback (NULL: none) */
+    void *user;                /**< passed to `fn` */
+} growth_text_filter;
+
+/**
+ * @brief Creates an empty index from a configuration string (see the table above).
+ * @param[out] out the new handle.
+ * @param config   e.g. "k1=1.2 b=0.75 ngram=2" (NULL or "" for the defaults).
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL naming an unknown or bad key; ::GROWTH_ENOMEM.
+ * @since 1.0
+ */
+GROWTH_API int growth_text_create(growth_text_index **out, const char *config);
+
+/** @brief Frees an index; NULL is allowed. @since 1.0 */
+GROWTH_API void growth_text_free(growth_text_index *ix);
+
+/**
+ * @brief Effective configuration ("k1=1.2 b=0.75 ngram=2 lowercase=true").
+ * @param[out] buf    `cap` bytes, NUL-terminated.
+ * @param[out] needed length + 1 (may be NULL).
+ * @return ::GROWTH_OK or ::GROWTH_EBUFS.
+ * @since 1.0
+ */
+GROWTH_API int growth_text_config(const growth_text_index *ix, char *buf, size_t cap,
+                                  size_t *needed);
+
+/**
+ * @brief Changes the query-time BM25 parameters `k1` and/or `b` (other keys are
+ *        ::GROWTH_EINVAL). Takes the writer lock.
+ * @since 1.0
+ */
+GROWTH_API int growth_text_set(growth_text_index *ix, const char *config);
+
+/**
+ * @brief Adds `n` documents given as NUL-terminated UTF-8 strings.
+ * @param ids   n ids >= 0, unique among themselves and the live documents (a duplicate is
+ *              ::GROWTH_EINVAL naming it). A deleted id may be added again.
+ * @param texts n strings; a text without tokens is allowed (it is never returned).
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL (NULL, bad id, invalid UTF-8 naming the text and byte
+ *         offset); ::GROWTH_ENOMEM. All or nothing.
+ * @since 1.0
+ */
+GROWTH_API int growth_text_add(growth_text_index *ix, const int64_t *ids,
+                               const char *const *texts, size_t n);
+
+/**
+ * @brief Adds `n` documents stored back to back in one UTF-8 buffer (no NULs needed):
+ *        document i is data[offsets[i] .. offsets[i+1]).
+ * @param offsets n + 1 non-decreasing offsets; offsets[n] bytes of `data` are read.
+ * @return as growth_text_add(); a NUL byte inside a document is ::GROWTH_EINVAL.
+ * @since 1.0
+ */
+GROWTH_API int growth_text_add_packed(growth_text_index *ix, const int64_t *ids,
+                                      const char *data, const uint64_t *offsets, size_t n);
+
+/**
+ * @brief Deletes documents by id; they stop being returned and counted (N, df, avgdl) at once.
+ * @return ::GROWTH_OK; ::GROWTH_ENOTFOUND naming the first id that is not a live document
+ *         (nothing is deleted then); ::GROWTH_EINVAL for an id listed twice.
+ * @since 1.0
+ */
+GROWTH_API int growth_text_delete(growth_text_index *ix, const int64_t *ids, size_t n);
+
+/**
+ * @brief Drops the postings of deleted documents and frees their memory (searches skip them
+ *        anyway; compacting only makes them faster and the index smaller).
+ * @since 1.0
+ */
+GROWTH_API int growth_text_compact(growth_text_index *ix);
+
+/**
+ * @brief Sizes of the index.
+ * @param[out] out_docs  live documents (may be NULL).
+ * @param[out] out_terms distinct terms held by at least one live document (may be NULL).
+ * @param[out] out_postings stored postings, including those of deleted documents not yet
+ *                          compacted (may be NULL).
+ * @since 1.0
+ */
+GROWTH_API int growth_text_count(const growth_text_index *ix, uint64_t *out_docs,
+                                 uint64_t *out_terms, uint64_t *out_postings);
+
+/**
+ * @brief The `k` best documents for a query by BM25.
+ * @param query  UTF-8, NUL-terminated; without tokens it is ::GROWTH_EINVAL.
+ * @param k      >= 1; fewer results when fewer documents match (see `found`).
+ * @param filter NULL or a filter (see ::growth_text_filter).
+ * @param[out] ids    best first; `cap` >= k entries.
+ * @param[out] scores same order (may be NULL).
+ * @param[out] found  number of results written (may be NULL).
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL; ::GROWTH_EBUFS if cap < k; ::GROWTH_ENOMEM.
+ * @since 1.0
+ */
+GROWTH_API int growth_text_search(const growth_text_index *ix, const char *query, size_t k,
+                                  const growth_text_filter *filter, int64_t *ids,
+                                  float *scores, size_t cap, size_t *found);
+
+/**
+ * @brief BM25 scores of given documents for a query (0 for a document without query terms).
+ * @param ids n live document ids; an unknown one is ::GROWTH_ENOTFOUND naming it.
+ * @param[out] out n scores; `cap` >= n.
+ * @since 1.0
+ */
+GROWTH_API int growth_text_score(const growth_text_index *ix, const char *query,
+                                 const int64_t *ids, size_t n, float *out, size_t cap);
+
+/**
+ * @brief Saves the index atomically (model kind ::GROWTH_KIND_TEXT_INDEX). Deleted documents
+ *        are not written.
+ * @since 1.0
+ */
+GROWTH_API int growth_text_save(const growth_text_index *ix, const char *path);
+
+/**
+ * @brief Loads an index saved by growth_text_save().
+ * @return ::GROWTH_OK; ::GROWTH_EIO; ::GROWTH_EFORMAT for a corrupted or truncated file or a
+ *         file of another kind.
+ * @since 1.0
+ */
+GROWTH_API int growth_text_load(growth_text_index **out, const char *path);
+
+/**
+ * @brief Serialises the index into a malloc'ed buffer (release with growth_buffer_free()).
+ * @since 1.0
+ */
+GROWTH_API int growth_text_serialize(const growth_text_index *ix, uint8_t **out_buf,
+                                     size_t *out_len);
+
+/** @brief Rebuilds an index from growth_text_serialize() bytes. @since 1.0 */
+GROWTH_API int growth_text_deserialize(growth_text_index **out, const uint8_t *buf, size_t len);
+
+/**
+ * @brief Fuses `n_lists` ranked candidate lists (e.g. BM25 and vector recall) into one
+ *        de-duplicated top-k list.
+ *
+ * Configuration (`config`, NULL for the defaults):
+ * | key    | default | meaning |
+ * |--------|---------|---------|
+ * | method | rrf     | `rrf`: fused(d) = sum_l w_l / (rrf_k + rank_l(d)), rank 1-based by position; `weighted`: fused(d) = sum_l w_l norm_l(score_l(d)) |
+ * | rrf_k  | 60      | RRF constant, > 0 |
+ * | norm   | minmax  | weighted: `minmax` (s - min) / (max - min) (1 when max = min), `max` s / max abs(s), or `none` |
+ *
+ * A list contributes nothing for a document it lacks. Lists are ranked best first; an id
+ * repeated within one list counts once, at its first (best) position. Output is ordered by
+ * the fused score, then by id ascending.
+ * @param ids     n_lists arrays of ids.
+ * @param scores  n_lists arrays of scores (best first); needed for `weighted` (finite), may be
+ *                NULL (or hold NULL entries) for `rrf`.
+ * @param lens    n_lists lengths (0 allowed).
+ * @param weights n_lists finite weights >= 0, or NULL for all 1.
+ * @param k       >= 1.
+ * @param[out] out_ids, out_scores `cap` >= k entries (out_scores may be NULL).
+ * @param[out] found number written (may be NULL).
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL; ::GROWTH_EBUFS; ::GROWTH_ENOMEM.
+ * @since 1.0
+ */
+GROWTH_API int growth_text_fuse(const char *config, const int64_t *const *ids,
+                                const float *const *scores, const size_t *lens,
+                                const double *weights, size_t n_lists, size_t k,
+                                int64_t *out_ids, float *out_scores, size_t cap, size_t *found);
+
+/**
+ * @brief Coarse ranking: a linear pre-ranker over a candidate set, cut to the best `top_n`.
+ *
+ * score_i = bias + sum_j weights[j] * features[i * d + j]; the `top_n` highest scores are
+ * written best first (ties: lower row first).
+ * @param features n x d floats, row-major, finite.
+ * @param ids      n candidate ids carried to `out_ids`, or NULL to write row numbers.
+ * @param weights  d finite weights.
+ * @param[out] out_ids, out_scores `cap` >= min(top_n, n) entries (out_scores may be NULL).
+ * @param[out] found min(top_n, n) (may be NULL).
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL (NaN/Inf, top_n = 0, d = 0); ::GROWTH_EBUFS; ::GROWTH_ENOMEM.
+ * @since 1.0
+ */
+GROWTH_API int growth_text_prerank(const float *features, size_t n, size_t d,
+                                   const int64_t *ids, const float *weights, float bias,
+                                   size_t top_n, int64_t *out_ids, float *out_scores,
+                                   size_t cap, size_t *found);
+
+/** @} */
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* GROWTH_TEXT_H */
