@@ -85,6 +85,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         (void)growth_bidder_bid(bid, 0.05, 0.1, 100.0, 7, &v);
         growth_bidder_free(bid);
     }
+    /* Text indexes: a loaded index must answer a query. */
+    genv_header(buf, GROWTH_KIND_TEXT_INDEX, buf + GENV_HEADER_SIZE, size);
+    growth_text_index *tx = NULL;
+    if (growth_text_deserialize(&tx, buf, GENV_HEADER_SIZE + size) == GROWTH_OK) {
+        int64_t ids[8];
+        float sc[8];
+        size_t found = 0;
+        (void)growth_text_search(tx, "red shoes \xe7\xba\xa2\xe9\x9e\x8b", 8, NULL, ids, sc, 8, &found);
+        growth_text_free(tx);
+    }
     free(buf);
     return 0;
 }

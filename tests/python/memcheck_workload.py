@@ -242,6 +242,24 @@ def forest(tmp):
         f.close()
 
 
+def text(tmp):
+    ix = growth.TextIndex(k1=1.2, b=0.75)
+    docs = ["red running shoes", "blue dress", "红色 跑鞋", "green tea gift box", "running socks"] * 40
+    ix.add(np.arange(len(docs)), docs)
+    ix.search("running shoes", k=5)
+    ix.search("跑鞋", k=3, allow=np.arange(10))
+    ix.delete([1, 2])
+    ix.compact()
+    ix.save(os.path.join(tmp, "t"))
+    growth.TextIndex.load(os.path.join(tmp, "t")).close()
+    growth.hybrid_search(ix, "red shoes", np.array([3, 4, 5]), np.array([0.9, 0.8, 0.7], np.float32), 5)
+    try:
+        ix.search("", k=3)
+    except growth.GrowthError:
+        pass
+    ix.close()
+
+
 if __name__ == "__main__":
     with tempfile.TemporaryDirectory() as tmp:
         features()
@@ -251,6 +269,7 @@ if __name__ == "__main__":
         bandit(tmp)
         budget(tmp)
         forest(tmp)
+        text(tmp)
         nets(tmp)
         bidding(tmp)
         audience(tmp)
