@@ -10,6 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <growth/growth.h>
 
@@ -17,6 +22,47 @@
 #include "demo.h"
 
 static double sigm(double x) { return 1.0 / (1.0 + exp(-x)); }
+
+const char *demo_report_dir;
+static FILE *demo_summary;
+
+int demo_out(const char *fmt, ...)
+{
+    va_list ap, ap2;
+    va_start(ap, fmt);
+    va_copy(ap2, ap);
+    int n = vprintf(fmt, ap);
+    if (demo_summary) vfprintf(demo_summary, fmt, ap2);
+    va_end(ap2);
+    va_end(ap);
+    return n;
+}
+
+FILE *demo_report_open(const char *name)
+{
+    if (!demo_report_dir) return NULL;
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", demo_report_dir, name);
+    FILE *f = fopen(path, "w");
+    if (!f) fprintf(stderr, "growth demo: cannot write %s: %s\n", path, strerror(errno));
+    return f;
+}
+
+/* Renders the report's figures and HTML page with Debian's Python (python3 -m growth.report). */
+static void demo_render_report(const char *dir)
+{
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0) {
+        execl("/usr/bin/python3", "python3", "-m", "growth.report", dir, (char *)NULL);
+        _exit(127);
+    }
+    int st = 0;
+    if (pid < 0 || waitpid(pid, &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
+        fprintf(stderr, "growth demo: the CSV data is in %s; to draw the figures run\n"
+                        "  PYTHONPATH=<libgrowth>/bindings/python /usr/bin/python3 -m growth.report %s\n",
+                dir, dir);
+}
 
 static double demo_seconds(void)
 {
@@ -31,18 +77,20 @@ typedef struct {
     uint64_t seed;
     int bits;
     const char *save;
+    const char *report;
     int quiet;
 } demo_opts;
 
 static void demo_usage(FILE *f)
 {
     fprintf(f, "usage: growth demo [--rows N] [--users N] [--items N] [--seed S] [--bits B]\n"
-               "                   [--save PATH] [--quiet]\n\n"
+               "                   [--save PATH] [--report DIR] [--quiet]\n\n"
                "Simulates an e-commerce impression log with hidden click and purchase\n"
                "propensities, trains a two-head FTRL model (click, purchase) online, composes\n"
                "pCTCVR = pCTR x pCVR (ESMM) and prints AUC, GAUC, logloss, normalised entropy\n"
                "and calibration ratio. Defaults: --rows 400000 --users 20000 --items 3000\n"
-               "--seed 1 --bits 22.\n");
+               "--seed 1 --bits 22. --report DIR also writes the demo's data (CSV), figures\n"
+               "(PNG, drawn by python3 -m growth.report) and an HTML page into DIR.\n");
 }
 
 static int parse_long(const char *s, long lo, long hi, long *out)
@@ -57,7 +105,7 @@ static int parse_long(const char *s, long lo, long hi, long *out)
 static int demo_parse(int argc, char **argv, demo_opts *o)
 {
     o->rows = 400000; o->users = 20000; o->items = 3000; o->seed = 1; o->bits = 22;
-    o->save = NULL; o->quiet = 0;
+    o->save = NULL; o->report = NULL; o->quiet = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         long v;
@@ -71,6 +119,7 @@ static int demo_parse(int argc, char **argv, demo_opts *o)
         else if (!strcmp(a, "--seed") && !parse_long(val, 0, 2147483647L, &v)) o->seed = (uint64_t)v;
         else if (!strcmp(a, "--bits") && !parse_long(val, 10, 30, &v)) o->bits = (int)v;
         else if (!strcmp(a, "--save")) o->save = val;
+        else if (!strcmp(a, "--report")) o->report = val;
         else {
             fprintf(stderr, "growth demo: bad option or value: %s %s\n", a, val);
             return -1;
@@ -90,6 +139,15 @@ int cli_demo(int argc, char **argv)
     if (pr > 0) return CLI_EXIT_OK;
     if (pr < 0) { demo_usage(stderr); return CLI_EXIT_USAGE; }
     double t0 = demo_seconds();
+    if (o.report) {
+        if (mkdir(o.report, 0777) != 0 && errno != EEXIST) {
+            fprintf(stderr, "growth demo: cannot create %s: %s\n", o.report, strerror(errno));
+            return CLI_EXIT_FAILED;
+        }
+        demo_report_dir = o.report;
+        demo_summary = demo_report_open("summary.txt");
+        if (!demo_summary) return CLI_EXIT_FAILED;
+    }
     demo_rng r = {o.seed * 0x2545f4914f6cdd1dULL + 7};
 
     /* Hidden world: per-user and per-item affinities, city x category tastes, price effects. */
@@ -216,19 +274,19 @@ int cli_demo(int argc, char **argv)
     uint64_t examples = 0, nonzero = 0;
     growth_ftrl_stats(m, &examples, &nonzero);
 
-    printf("libgrowth %s demo — progressive validation on the second half of %zu impressions\n",
+    demo_out("libgrowth %s demo — progressive validation on the second half of %zu impressions\n",
            growth_version(), n);
-    printf("  %-26s %8s %8s %8s %8s %8s\n", "model", "AUC", "GAUC", "logloss", "NE", "PCOC");
-    printf("  %-26s %8.4f %8.4f %8.4f %8.4f %8.4f\n", "pCTR (FTRL click head)", auc_c, gauc_c, ll_c, ne_c, pcoc_c);
-    printf("  %-26s %8.4f %8s %8.4f %8s %8s\n", "oracle pCTR (true rates)", auc_o, "-", ll_o, "-", "-");
-    printf("  %-26s %8.4f %8s %8.4f %8s %8s\n", "pCVR (purchase | click)", auc_v, "-", ll_v, "-", "-");
-    printf("  %-26s %8.4f %8s %8.4f %8s %8s\n", "pCTCVR = pCTR x pCVR", auc_ctcvr, "-", ll_ctcvr, "-", "-");
-    printf("  GAUC over %zu users; %llu examples; %llu non-zero slots of 2^%d\n", groups,
+    demo_out("  %-26s %8s %8s %8s %8s %8s\n", "model", "AUC", "GAUC", "logloss", "NE", "PCOC");
+    demo_out("  %-26s %8.4f %8.4f %8.4f %8.4f %8.4f\n", "pCTR (FTRL click head)", auc_c, gauc_c, ll_c, ne_c, pcoc_c);
+    demo_out("  %-26s %8.4f %8s %8.4f %8s %8s\n", "oracle pCTR (true rates)", auc_o, "-", ll_o, "-", "-");
+    demo_out("  %-26s %8.4f %8s %8.4f %8s %8s\n", "pCVR (purchase | click)", auc_v, "-", ll_v, "-", "-");
+    demo_out("  %-26s %8.4f %8s %8.4f %8s %8s\n", "pCTCVR = pCTR x pCVR", auc_ctcvr, "-", ll_ctcvr, "-", "-");
+    demo_out("  GAUC over %zu users; %llu examples; %llu non-zero slots of 2^%d\n", groups,
            (unsigned long long)examples, (unsigned long long)nonzero, o.bits);
     if (o.save) {
         rc = growth_ftrl_export_weights(m, o.save);
         if (rc) return cli_fail("demo: save", rc);
-        printf("  weights saved to %s (inspect with: growth inspect %s)\n", o.save, o.save);
+        demo_out("  weights saved to %s (inspect with: growth inspect %s)\n", o.save, o.save);
     }
 
     demo_world w = {o.users, o.items, u_click, u_buy, i_click, i_buy, i_price, u_city, i_cat, {{0}}, 0};
@@ -240,7 +298,12 @@ int cli_demo(int argc, char **argv)
     if ((src = demo_bandit(&w, &r, o.quiet))) return src;
     if (!o.quiet) fprintf(stderr, "demo: budgets...\n");
     if ((src = demo_budget(&w, &r, o.quiet))) return src;
-    printf("\ndemo finished in %.1f s\n", demo_seconds() - t0);
+    demo_out("\ndemo finished in %.1f s\n", demo_seconds() - t0);
+    if (demo_summary) {
+        fclose(demo_summary);
+        demo_summary = NULL;
+        demo_render_report(o.report);
+    }
 
     growth_row_free(row);
     growth_ftrl_free(m);

@@ -4,6 +4,7 @@
 
 #include <math.h>
 #include <stdint.h>
+#include <stdio.h>
 
 typedef struct { uint64_t s; } demo_rng;
 
@@ -37,6 +38,16 @@ static inline double demo_buy_margin(const demo_world *w, long u, long i)
     return -1.3 + w->u_buy[u] + w->i_buy[i] - 0.35 * log(w->i_price[i]) +
            0.5 * w->taste[w->u_city[u]][w->i_cat[i]];
 }
+
+/* Report output: printf to stdout, and to DIR/summary.txt when --report DIR is given. */
+int demo_out(const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 1, 2)))
+#endif
+    ;
+/* --report DIR, or NULL; steps write their CSV data there (demo_report_open). */
+extern const char *demo_report_dir;
+FILE *demo_report_open(const char *name);
 
 int demo_cvr_and_calibration(demo_world *w, demo_rng *r, int quiet);
 int demo_bandit(demo_world *w, demo_rng *r, int quiet);

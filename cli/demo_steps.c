@@ -70,12 +70,19 @@ int demo_cvr_and_calibration(demo_world *w, demo_rng *r, int quiet)
     growth_ece(q, yte, NULL, nte, 20, GROWTH_BINS_QUANTILE, &ece1);
     growth_calibration_ratio(pte, yte, NULL, nte, &pc0);
     growth_calibration_ratio(q, yte, NULL, nte, &pc1);
-    printf("\nCVR: GBDT (%d trees via libxgboost, native evaluator) on %zu clicks, negatives downsampled 1:4\n",
+    demo_out("\nCVR: GBDT (%d trees via libxgboost, native evaluator) on %zu clicks, negatives downsampled 1:4\n",
            growth_forest_num_trees(f), m);
-    printf("  %-26s %8s %8s %8s %8s\n", "model", "AUC", "logloss", "ECE", "PCOC");
-    printf("  %-26s %8.4f %8.4f %8.4f %8.3f\n", "pCVR raw", auc0, ll0, ece0, pc0);
-    printf("  %-26s %8.4f %8.4f %8.4f %8.3f\n", "pCVR isotonic-calibrated", auc1, ll1, ece1, pc1);
+    demo_out("  %-26s %8s %8s %8s %8s\n", "model", "AUC", "logloss", "ECE", "PCOC");
+    demo_out("  %-26s %8.4f %8.4f %8.4f %8.3f\n", "pCVR raw", auc0, ll0, ece0, pc0);
+    demo_out("  %-26s %8.4f %8.4f %8.4f %8.3f\n", "pCVR isotonic-calibrated", auc1, ll1, ece1, pc1);
     (void)quiet;
+    FILE *rf = demo_report_open("calibration.csv");
+    if (rf) {
+        fprintf(rf, "raw,calibrated,label\n");
+        size_t step = nte > 20000 ? nte / 20000 : 1;
+        for (size_t t = 0; t < nte; t += step) fprintf(rf, "%.6g,%.6g,%g\n", pte[t], q[t], yte[t]);
+        fclose(rf);
+    }
     /* Keep the calibrated model's average rate for the budget step. */
     double s = 0;
     for (size_t t = 0; t < nte; t++) s += q[t];
@@ -96,8 +103,12 @@ int demo_bandit(demo_world *w, demo_rng *r, int quiet)
     double best = 0;
     for (int a = 0; a < COUPONS; a++) best = rate[a] > best ? rate[a] : best;
     const char *policies[3] = {"thompson", "ucb1", "egreedy"};
-    printf("\nCoupons: %d red-packet types, %ld requests, rewards arrive %d requests late\n", COUPONS, steps, DELAY);
-    printf("  %-10s %12s %14s\n", "policy", "regret", "best-arm share");
+    enum { EVERY = 2000 };
+    const size_t npts = (size_t)(steps / EVERY) + 1;
+    double *curve = calloc(3 * npts, sizeof *curve);
+    if (!curve) return CLI_EXIT_FAILED;
+    demo_out("\nCoupons: %d red-packet types, %ld requests, rewards arrive %d requests late\n", COUPONS, steps, DELAY);
+    demo_out("  %-10s %12s %14s\n", "policy", "regret", "best-arm share");
     for (int pi = 0; pi < 3; pi++) {
         growth_bandit *b = NULL;
         char cfg[128];
@@ -115,15 +126,24 @@ int demo_bandit(demo_world *w, demo_rng *r, int quiet)
             rc = growth_bandit_select(b, NULL, 0, NULL, 0, &d, &arm, &prop);
             if (rc) return cli_fail("demo: bandit select", rc);
             regret += best - rate[arm];
+            if ((t + 1) % EVERY == 0) curve[(size_t)pi * npts + (size_t)((t + 1) / EVERY)] = regret;
             best_hits += rate[arm] == best;
             size_t slot = (size_t)(t % DELAY);
             if (t >= DELAY) growth_bandit_reward(b, pend_d[slot], pend_r[slot]);
             pend_d[slot] = d;
             pend_r[slot] = demo_unif(r) < rate[arm] ? 1.0 : 0.0;
         }
-        printf("  %-10s %12.1f %13.1f%%\n", policies[pi], regret, 100.0 * (double)best_hits / (double)steps);
+        demo_out("  %-10s %12.1f %13.1f%%\n", policies[pi], regret, 100.0 * (double)best_hits / (double)steps);
         growth_bandit_free(b);
     }
+    FILE *rf = demo_report_open("regret.csv");
+    if (rf) {
+        fprintf(rf, "step,thompson,ucb1,egreedy\n");
+        for (size_t k = 0; k < npts; k++)
+            fprintf(rf, "%zu,%.3f,%.3f,%.3f\n", k * EVERY, curve[k], curve[npts + k], curve[2 * npts + k]);
+        fclose(rf);
+    }
+    free(curve);
     (void)w;
     (void)quiet;
     return CLI_EXIT_OK;
@@ -168,10 +188,10 @@ int demo_budget(demo_world *w, demo_rng *r, int quiet)
     /* Baseline: the 10-yuan packet to users in order until the budget runs out. */
     double bv = 0, bc = 0;
     for (size_t u = 0; u < U && bc + c[u * J + 1] <= B; u++) bv += v[u * J + 1], bc += c[u * J + 1];
-    printf("\nRed packets: %zu users x %zu packets, budget %.0f yuan (25%% of giving everyone the largest)\n", U, J, B);
-    printf("  knapsack plan: value %.0f, LP bound %.0f, certified gap %.2e (relative), %llu users served\n",
+    demo_out("\nRed packets: %zu users x %zu packets, budget %.0f yuan (25%% of giving everyone the largest)\n", U, J, B);
+    demo_out("  knapsack plan: value %.0f, LP bound %.0f, certified gap %.2e (relative), %llu users served\n",
            res.value, res.dual_bound, res.rel_gap, (unsigned long long)res.n_chosen);
-    printf("  same budget, 10-yuan packet first come first served: value %.0f (%.2fx less)\n", bv, res.value / bv);
+    demo_out("  same budget, 10-yuan packet first come first served: value %.0f (%.2fx less)\n", bv, res.value / bv);
     growth_mckp_free(s);
     free(indptr); free(v); free(c); free(choice);
 
@@ -192,9 +212,21 @@ int demo_budget(demo_world *w, demo_rng *r, int quiet)
     double q = budget / 4;
     double eq_total = 60000 * (1 - exp(-q / 150000)) + 14000 * log1p(q / 20000) +
                       25000 * (1 - exp(-fmin(q, 150000) / 60000)) + 9000 + (20000 - 9000) * (q - 50000) / 100000;
-    printf("\nChannels: %.0f yuan over %d channels (installs)\n", budget, 4);
-    for (int k = 0; k < 4; k++) printf("  %-18s spend %9.0f  installs %8.0f\n", names[k], spend[k], out[k]);
-    printf("  total installs %.0f (equal split: %.0f); one more yuan buys %.4f installs\n", total, eq_total, marginal);
+    demo_out("\nChannels: %.0f yuan over %d channels (installs)\n", budget, 4);
+    for (int k = 0; k < 4; k++) demo_out("  %-18s spend %9.0f  installs %8.0f\n", names[k], spend[k], out[k]);
+    demo_out("  total installs %.0f (equal split: %.0f); one more yuan buys %.4f installs\n", total, eq_total, marginal);
+    FILE *rf = demo_report_open("channels.csv");
+    if (rf) {
+        enum { NB = 41 };
+        double bs[NB], tot[NB], mar[NB];
+        /* from the channels' minimum spend (10000) to twice the budget */
+        for (int k = 0; k < NB; k++) bs[k] = 10000.0 + (2.0 * budget - 10000.0) * k / (NB - 1);
+        if (growth_channels_curve(ch, bs, NB, tot, mar, NULL, 0) == GROWTH_OK) {
+            fprintf(rf, "budget,installs,marginal\n");
+            for (int k = 0; k < NB; k++) fprintf(rf, "%.6g,%.6g,%.6g\n", bs[k], tot[k], mar[k]);
+        }
+        fclose(rf);
+    }
     growth_channels_free(ch);
     (void)quiet;
     return CLI_EXIT_OK;

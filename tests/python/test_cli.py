@@ -119,8 +119,8 @@ def test_usage_and_exit_codes(tmp_path):
     assert run("--version").stdout.startswith("growth " + growth.version())
 
 
-def test_demo_end_to_end():
-    r = run("demo", "--rows", 100000, "--users", 5000, "--items", 1000, "--quiet")
+def test_demo_end_to_end(tmp_path):
+    r = run("demo", "--rows", 100000, "--users", 5000, "--items", 1000, "--quiet", "--report", tmp_path / "rep")
     assert r.returncode == 0, r.stderr
     out = r.stdout
     ctr = [l for l in out.splitlines() if "pCTR (FTRL click head)" in l][0].split()
@@ -136,3 +136,9 @@ def test_demo_end_to_end():
     base = [l for l in out.splitlines() if "first come first served" in l][0]
     assert float(ks.split("value ")[1].split(",")[0]) > float(base.split("value ")[1].split(" ")[0])
     assert "total installs" in out
+    # --report: the data, the figures drawn by growth.report, and the page.
+    for name in ("summary.txt", "calibration.csv", "regret.csv", "channels.csv",
+                 "calibration.png", "regret.png", "channels.png", "index.html"):
+        assert (tmp_path / "rep" / name).stat().st_size > 0, name
+    assert (tmp_path / "rep" / "summary.txt").read_text() == out  # the page shows the same report
+    assert (tmp_path / "rep" / "channels.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -4,7 +4,7 @@ import numpy as np
 
 from . import metrics
 
-__all__ = ["reliability_diagram"]
+__all__ = ["reliability_diagram", "regret_curves", "budget_curve", "recall_qps"]
 
 
 def _pyplot():
@@ -41,4 +41,51 @@ def reliability_diagram(y_true, y_prob, sample_weight=None, n_bins=10, strategy=
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1)
     ax.legend(loc="upper left")
+    return ax
+
+
+def regret_curves(steps, regrets, ax=None, title="cumulative regret"):
+    """Cumulative regret against steps for several policies: `regrets` maps a policy name to
+    an array aligned with `steps`. Returns the axes."""
+    plt = _pyplot()
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 4))
+    for name, r in regrets.items():
+        ax.plot(steps, r, label=name)
+    ax.set_xlabel("decisions")
+    ax.set_ylabel("cumulative regret")
+    ax.set_title(title)
+    ax.legend()
+    return ax
+
+
+def budget_curve(budgets, outcomes, marginal=None, ax=None, outcome_name="installs"):
+    """The budget -> outcome curve (growth.budget.allocate_channels with an array of budgets),
+    with the marginal value of one more unit on a second axis when given. Returns the axes."""
+    plt = _pyplot()
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 4))
+    ax.plot(budgets, outcomes, color="C0", label=outcome_name)
+    ax.set_xlabel("budget")
+    ax.set_ylabel(outcome_name)
+    if marginal is not None:
+        ax2 = ax.twinx()
+        ax2.plot(budgets, marginal, color="C1", ls="--", label="marginal")
+        ax2.set_ylabel(f"{outcome_name} per extra unit", color="C1")
+    ax.set_title(f"budget -> {outcome_name}")
+    return ax
+
+
+def recall_qps(recalls, qps, ax=None, label=None):
+    """Recall@k against queries per second (one point per search setting, e.g. HNSW ef or IVF
+    nprobe); call once per index kind on the same axes. Returns the axes."""
+    plt = _pyplot()
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 4))
+    ax.plot(recalls, qps, marker="o", label=label)
+    ax.set_xlabel("recall@k")
+    ax.set_ylabel("queries per second")
+    ax.set_yscale("log")
+    if label:
+        ax.legend()
     return ax
