@@ -18,7 +18,7 @@
 #include "growth/bandit.h"
 #include "growth/budget.h"
 #include "growth/forest.h"
-/* recall */
+#include "growth/recall.h"
 #include "growth/nets.h"
 #include "growth/bidding.h"
 #include "growth/audience.h"

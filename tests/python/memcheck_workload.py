@@ -260,6 +260,24 @@ def text(tmp):
     ix.close()
 
 
+def recall(tmp):
+    rng = np.random.default_rng(7)
+    X = rng.standard_normal((600, 16)).astype(np.float32)
+    for kind in ("flat", "hnsw", "ivf"):
+        extra = {"nlist": 8} if kind == "ivf" else {}
+        ix = growth.Index(dim=16, metric="cosine", kind=kind, **extra)
+        ix.add(X, ids=np.arange(600))
+        ix.search(X[:5], 10)
+        ix.remove([3, 4])
+        ix.save(os.path.join(tmp, "i"))
+        growth.Index.load(os.path.join(tmp, "i")).close()
+        try:
+            ix.search(X[:1, :8], 10)
+        except growth.GrowthError:
+            pass
+        ix.close()
+
+
 if __name__ == "__main__":
     with tempfile.TemporaryDirectory() as tmp:
         features()
@@ -270,6 +288,7 @@ if __name__ == "__main__":
         budget(tmp)
         forest(tmp)
         text(tmp)
+        recall(tmp)
         nets(tmp)
         bidding(tmp)
         audience(tmp)

@@ -14,7 +14,7 @@ from . import plot
 from .bandit import Bandit, BanditSimulator, sample_beta as bandit_sample_beta, ope as bandit_ope
 from . import budget
 from .forest import Forest
-# recall
+from .recall import Index
 from .nets import Net, DSSM
 from . import export
 from .bidding import Bidder, BidSimulator
@@ -35,4 +35,5 @@ __all__ = [
     "Bidder", "BidSimulator",
     "audience",
     "TextIndex", "hybrid_search",
+    "Index",
 ]

@@ -1,0 +1,258 @@
+"""Top-K vector index: flat (exact), HNSW and IVF, filters, de-duplicating re-rank (recall.h)."""
+import ctypes
+
+import numpy as np
+
+from . import _lib
+from ._lib import lib, check, enc, read_string, Handle, P, c_int, c_size_t, c_float, c_int64, c_uint64, c_void_p, c_char_p
+from ._arrays import ptr
+from .errors import InvalidArgument
+
+FILTER_FN = ctypes.CFUNCTYPE(c_int, c_int64, c_void_p)
+
+
+class _Filter(ctypes.Structure):
+    _fields_ = [("struct_size", ctypes.c_uint32), ("allow", c_void_p), ("n_allow", c_size_t),
+                ("bitmap", c_void_p), ("bitmap_bits", c_uint64), ("fn", FILTER_FN),
+                ("user", c_void_p)]
+
+
+_lib.declare({
+    "growth_index_create": (c_int, [P(Handle), c_char_p]),
+    "growth_index_free": (None, [Handle]),
+    "growth_index_config": (c_int, [Handle, c_char_p, c_size_t, P(c_size_t)]),
+    "growth_index_set": (c_int, [Handle, c_char_p]),
+    "growth_index_train": (c_int, [Handle, c_void_p, c_size_t]),
+    "growth_index_add": (c_int, [Handle, c_void_p, c_size_t, c_void_p]),
+    "growth_index_remove": (c_int, [Handle, c_void_p, c_size_t, P(c_size_t)]),
+    "growth_index_compact": (c_int, [Handle]),
+    "growth_index_search": (c_int, [Handle, c_void_p, c_size_t, P(_Filter), c_void_p, c_void_p, c_size_t, P(c_size_t)]),
+    "growth_index_search_batch": (c_int, [Handle, c_void_p, c_size_t, c_size_t, P(_Filter), c_void_p, c_void_p, c_size_t]),
+    "growth_index_dedup": (c_int, [Handle, c_void_p, c_void_p, c_size_t, c_float, c_void_p, c_void_p, c_size_t, P(c_size_t)]),
+    "growth_index_mmr": (c_int, [Handle, c_void_p, c_void_p, c_size_t, c_float, c_size_t, c_void_p, c_void_p, c_size_t, P(c_size_t)]),
+    "growth_index_get": (c_int, [Handle, c_int64, c_void_p, c_size_t]),
+    "growth_index_stats": (c_int, [Handle, P(c_uint64), P(c_uint64), P(c_uint64), P(c_uint64)]),
+    "growth_index_save": (c_int, [Handle, c_char_p]),
+    "growth_index_load": (c_int, [P(Handle), c_char_p]),
+    "growth_index_serialize": (c_int, [Handle, P(c_void_p), P(c_size_t)]),
+    "growth_index_deserialize": (c_int, [P(Handle), c_void_p, c_size_t]),
+})
+
+
+def _ids(a, name="ids"):
+    a = np.ascontiguousarray(a, dtype=np.int64)
+    if a.ndim != 1:
+        raise InvalidArgument(f"{name} must be 1-D, got shape {a.shape}")
+    return a
+
+
+class Index:
+    """A top-K vector index over float32 embeddings with int64 ids.
+
+    ``Index(dim=128, metric='cosine', kind='hnsw', M=16, ef_construction=200, ef=64)``;
+    kinds ``'flat'`` (exact), ``'hnsw'`` and ``'ivf'`` (``nlist``, ``nprobe``); ``threads``
+    for batched searches; ``quantize='int8'``. Scores: inner product or cosine similarity
+    (descending), squared L2 distance (ascending).
+
+    Filters (``search(..., allow=ids)``, ``bitmap=`` a bool array indexed by id, or
+    ``where=`` a Python callable id -> bool) restrict the candidates.
+    """
+
+    def __init__(self, dim=None, metric="ip", kind="flat", *, config=None, _handle=None, **options):
+        if _handle is not None:
+            self._h = _handle
+        else:
+            if dim is None and not config:
+                raise InvalidArgument("Index needs dim=")
+            parts = [] if dim is None else [f"dim={int(dim)}"]
+            parts += [f"metric={metric}", f"kind={kind}"]
+            for k, v in options.items():
+                if v is not None:
+                    parts.append(f"{k}={v}")
+            cfg = " ".join(parts)
+            if config:
+                cfg = (config + " " + cfg).strip()
+            h = Handle()
+            check(lib.growth_index_create(ctypes.byref(h), enc(cfg)))
+            self._h = h
+        dim_ = c_uint64(0)
+        check(lib.growth_index_stats(self._h, None, None, ctypes.byref(dim_), None))
+        self.dim = dim_.value
+
+    # -- lifetime ------------------------------------------------------------------------
+    def _handle(self):
+        if self._h is None or not self._h.value:
+            raise ValueError("Index is closed")
+        return self._h
+
+    def close(self):
+        if getattr(self, "_h", None) is not None and self._h.value:
+            lib.growth_index_free(self._h)
+        self._h = None
+
+    __del__ = close
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    # -- introspection -------------------------------------------------------------------
+    @property
+    def config(self):
+        return read_string(lib.growth_index_config, self._handle())
+
+    def set(self, **options):
+        """Changes search-time settings: ef, nprobe, threads, rescore."""
+        check(lib.growth_index_set(self._handle(), enc(" ".join(f"{k}={v}" for k, v in options.items()))))
+        return self
+
+    def stats(self):
+        """dict(count, deleted, dim, memory_bytes)."""
+        v = [c_uint64(0) for _ in range(4)]
+        check(lib.growth_index_stats(self._handle(), *[ctypes.byref(x) for x in v]))
+        return dict(count=v[0].value, deleted=v[1].value, dim=v[2].value, memory_bytes=v[3].value)
+
+    def __len__(self):
+        return self.stats()["count"]
+
+    # -- data ----------------------------------------------------------------------------
+    def _matrix(self, X, name):
+        X = np.ascontiguousarray(X, dtype=np.float32)
+        if X.ndim == 1:
+            X = X.reshape(1, -1)
+        if X.ndim != 2 or X.shape[1] != self.dim:
+            raise InvalidArgument(f"{name} must be (n, {self.dim}), got shape {X.shape}")
+        return X
+
+    def train(self, X):
+        X = self._matrix(X, "X")
+        check(lib.growth_index_train(self._handle(), ptr(X), X.shape[0]))
+        return self
+
+    def add(self, X, ids=None):
+        X = self._matrix(X, "X")
+        if ids is not None:
+            ids = _ids(ids)
+            if ids.shape[0] != X.shape[0]:
+                raise InvalidArgument(f"{ids.shape[0]} ids for {X.shape[0]} vectors")
+        check(lib.growth_index_add(self._handle(), ptr(X), X.shape[0], ptr(ids)))
+        return self
+
+    def remove(self, ids):
+        ids = _ids(ids)
+        out = c_size_t(0)
+        check(lib.growth_index_remove(self._handle(), ptr(ids), ids.size, ctypes.byref(out)))
+        return out.value
+
+    def compact(self):
+        check(lib.growth_index_compact(self._handle()))
+        return self
+
+    def get(self, id):
+        out = np.empty(self.dim, np.float32)
+        check(lib.growth_index_get(self._handle(), int(id), ptr(out), self.dim))
+        return out
+
+    # -- search --------------------------------------------------------------------------
+    @staticmethod
+    def _filter(allow, bitmap, where, keep):
+        if allow is None and bitmap is None and where is None:
+            return None
+        f = _Filter()
+        f.struct_size = ctypes.sizeof(_Filter)
+        if allow is not None:
+            a = np.unique(_ids(allow, "allow"))
+            keep.append(a)
+            f.allow, f.n_allow = ptr(a), a.size
+        if bitmap is not None:
+            b = np.asarray(bitmap)
+            if b.dtype == np.bool_:
+                nbits = b.size
+                b = np.packbits(b, bitorder="little")
+            else:
+                b = np.ascontiguousarray(b, dtype=np.uint8)
+                nbits = b.size * 8
+            keep.append(b)
+            f.bitmap, f.bitmap_bits = ptr(b), nbits
+        if where is not None:
+            cb = FILTER_FN(lambda i, _u: 1 if where(int(i)) else 0)
+            keep.append(cb)
+            f.fn = cb
+        return ctypes.byref(f)
+
+    def search(self, Q, k, allow=None, bitmap=None, where=None):
+        """Top-k for one query (1-D: returns ids, scores of length <= k) or a batch (2-D:
+        returns (nq, k) arrays padded with id -1 and score NaN)."""
+        k = int(k)
+        if k < 0:
+            raise InvalidArgument(f"k is {k}")
+        keep = []
+        filt = self._filter(allow, bitmap, where, keep)
+        single = np.ndim(Q) == 1
+        Q = self._matrix(Q, "Q")
+        nq = Q.shape[0]
+        ids = np.empty((nq, max(k, 1)), np.int64)
+        scores = np.empty((nq, max(k, 1)), np.float32)
+        if single:
+            found = c_size_t(0)
+            check(lib.growth_index_search(self._handle(), ptr(Q), k, filt, ptr(ids), ptr(scores),
+                                          ids.size, ctypes.byref(found)))
+            n = found.value
+            return ids[0, :n].copy(), scores[0, :n].copy()
+        check(lib.growth_index_search_batch(self._handle(), ptr(Q), nq, k, filt, ptr(ids),
+                                            ptr(scores), ids.size))
+        return ids, scores
+
+    def dedup(self, ids, scores=None, max_cos=0.95):
+        """Drops items whose cosine with a better-ranked kept item exceeds max_cos."""
+        ids = _ids(ids)
+        sc = None if scores is None else np.ascontiguousarray(scores, dtype=np.float32)
+        out_ids = np.empty(max(ids.size, 1), np.int64)
+        out_sc = np.empty(max(ids.size, 1), np.float32)
+        found = c_size_t(0)
+        check(lib.growth_index_dedup(self._handle(), ptr(ids), ptr(sc), ids.size, float(max_cos),
+                                     ptr(out_ids), ptr(out_sc), out_ids.size, ctypes.byref(found)))
+        n = found.value
+        return (out_ids[:n].copy(), out_sc[:n].copy()) if sc is not None else out_ids[:n].copy()
+
+    def mmr(self, q, ids, k, lam=0.5):
+        """Maximal marginal relevance: k of the candidate ids, trading relevance for diversity."""
+        q = self._matrix(q, "q")
+        ids = _ids(ids)
+        out_ids = np.empty(max(int(k), 1), np.int64)
+        out_sc = np.empty(max(int(k), 1), np.float32)
+        found = c_size_t(0)
+        check(lib.growth_index_mmr(self._handle(), ptr(q), ptr(ids), ids.size, float(lam), int(k),
+                                   ptr(out_ids), ptr(out_sc), out_ids.size, ctypes.byref(found)))
+        n = found.value
+        return out_ids[:n].copy(), out_sc[:n].copy()
+
+    # -- persistence ---------------------------------------------------------------------
+    def save(self, path):
+        check(lib.growth_index_save(self._handle(), enc(str(path))))
+
+    @classmethod
+    def load(cls, path):
+        h = Handle()
+        check(lib.growth_index_load(ctypes.byref(h), enc(str(path))))
+        return cls(_handle=h)
+
+    def to_bytes(self):
+        buf, n = c_void_p(), c_size_t(0)
+        check(lib.growth_index_serialize(self._handle(), ctypes.byref(buf), ctypes.byref(n)))
+        try:
+            return ctypes.string_at(buf, n.value)
+        finally:
+            lib.growth_buffer_free(buf)
+
+    @classmethod
+    def from_bytes(cls, data):
+        data = bytes(data)
+        h = Handle()
+        check(lib.growth_index_deserialize(ctypes.byref(h), data, len(data)))
+        return cls(_handle=h)
+
+    def __reduce__(self):
+        return (Index.from_bytes, (self.to_bytes(),))

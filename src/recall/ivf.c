@@ -1,0 +1,261 @@
+/* IVF-flat: a coarse quantiser of nlist centroids (k-means, Lloyd iterations with the
+ * assignment step as blocked sgemm); each vector is filed in the list of its nearest centroid
+ * and a query scans the nprobe lists whose centroids score best. Lists hold slots; vectors stay
+ * in the shared slot-ordered storage (4 bytes a vector on top of flat).
+ *
+ * Assignment score: 2 x.c - |c|^2 for l2 (nearest centroid), x.c for ip and cosine (cosine
+ * trains spherical k-means: centroids are renormalised after every update). */
+#define _GNU_SOURCE
+#include <cblas.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "recall_impl.h"
+
+enum { KB = 2048 }; /* points per sgemm block */
+
+static bool ivf_l2(const growth_index *x) { return x->cfg.metric == IX_L2; }
+
+/* Best centroid of each of n points (rows of v, already normalised if needed). */
+static int assign_block(const growth_index *x, bool l2, const float *cent, const float *cn2,
+                        const float *v, size_t n, uint32_t *out, float *S)
+{
+    const size_t d = x->dim, L = (size_t)x->cfg.nlist;
+    for (size_t b = 0; b < n; b += KB) {
+        size_t nb = n - b < KB ? n - b : KB;
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)nb, (int)L, (int)d, l2 ? 2.0f : 1.0f,
+                    v + b * d, (int)d, cent, (int)d, 0.0f, S, (int)L);
+        for (size_t i = 0; i < nb; i++) {
+            const float *row = S + i * L;
+            size_t best = 0;
+            float bk = -INFINITY;
+            for (size_t c = 0; c < L; c++) {
+                float k = l2 ? row[c] - cn2[c] : row[c];
+                if (k > bk) { bk = k; best = c; }
+            }
+            out[b + i] = (uint32_t)best;
+        }
+    }
+    return GROWTH_OK;
+}
+
+static void norms(const float *c, size_t L, size_t d, float *out)
+{
+    for (size_t i = 0; i < L; i++) out[i] = ix_k.dot(c + i * d, c + i * d, d);
+}
+
+static void normalise_rows(float *v, size_t n, size_t d)
+{
+    for (size_t i = 0; i < n; i++) {
+        float s = ix_k.dot(v + i * d, v + i * d, d);
+        if (s > 0) {
+            float inv = 1.0f / sqrtf(s);
+            for (size_t j = 0; j < d; j++) v[i * d + j] *= inv;
+        }
+    }
+}
+
+/* Installs x->cent: norms and empty lists, under the writer lock. */
+static int install(growth_index *x, float *cent)
+{
+    const size_t L = (size_t)x->cfg.nlist;
+    float *cn2 = malloc(L * sizeof *cn2);
+    uint32_t **lists = calloc(L, sizeof *lists);
+    uint32_t *len = calloc(L, sizeof *len), *cap = calloc(L, sizeof *cap);
+    if (!cn2 || !lists || !len || !cap) {
+        free(cn2); free(lists); free(len); free(cap);
+        return gerr(GROWTH_ENOMEM, "ivf: out of memory for %zu lists", L);
+    }
+    norms(cent, L, x->dim, cn2);
+    pthread_rwlock_wrlock(&x->rw);
+    ix_ivf_free(x);
+    x->cent = cent;
+    x->cent_norm2 = cn2;
+    x->lists = lists;
+    x->list_len = len;
+    x->list_cap = cap;
+    pthread_rwlock_unlock(&x->rw);
+    return GROWTH_OK;
+}
+
+int ix_ivf_train(growth_index *x, const float *v, size_t n, bool normalise)
+{
+    if (!v) { /* centroids already in x->cent (load, compact) */
+        float *c = x->cent;
+        x->cent = NULL;
+        return install(x, c);
+    }
+    const size_t d = x->dim, L = (size_t)x->cfg.nlist;
+    const bool sph = x->cfg.metric == IX_COSINE;
+    size_t ns = n < L * 256 ? n : L * 256; /* at most 256 points a centroid, as usual */
+    grng r;
+    grng_seed(&r, (uint64_t)x->cfg.seed ^ 0x6976665f6b6dULL);
+    float *pts = malloc(ns * d * sizeof *pts), *cent = malloc(L * d * sizeof *cent);
+    float *acc = malloc(L * d * sizeof *acc), *cn2 = malloc(L * sizeof *cn2);
+    float *S = malloc((size_t)KB * L * sizeof *S);
+    uint32_t *as = malloc(ns * sizeof *as), *perm = malloc(n * sizeof *perm);
+    size_t *cnt = malloc(L * sizeof *cnt);
+    int rc = GROWTH_OK;
+    if (!pts || !cent || !acc || !cn2 || !S || !as || !perm || !cnt) {
+        rc = gerr(GROWTH_ENOMEM, "ivf: out of memory for k-means on %zu points", ns);
+        goto done;
+    }
+    /* a random sample: partial Fisher-Yates */
+    for (size_t i = 0; i < n; i++) perm[i] = (uint32_t)i;
+    for (size_t i = 0; i < ns; i++) {
+        size_t j = i + (size_t)grng_below(&r, n - i);
+        uint32_t t = perm[i]; perm[i] = perm[j]; perm[j] = t;
+        memcpy(pts + i * d, v + (size_t)perm[i] * d, d * sizeof *pts);
+    }
+    if (normalise) normalise_rows(pts, ns, d);
+    for (size_t c = 0; c < L; c++) memcpy(cent + c * d, pts + c * d, d * sizeof *cent); /* sample is random */
+    for (int64_t it = 0; it < x->cfg.iters; it++) {
+        norms(cent, L, d, cn2);
+        assign_block(x, !sph, cent, cn2, pts, ns, as, S); /* Lloyd: L2, or cosine when spherical */
+        memset(acc, 0, L * d * sizeof *acc);
+        memset(cnt, 0, L * sizeof *cnt);
+        for (size_t i = 0; i < ns; i++) {
+            float *a = acc + (size_t)as[i] * d;
+            const float *p = pts + i * d;
+            for (size_t j = 0; j < d; j++) a[j] += p[j];
+            cnt[as[i]]++;
+        }
+        for (size_t c = 0; c < L; c++)
+            if (cnt[c]) {
+                float inv = 1.0f / (float)cnt[c];
+                for (size_t j = 0; j < d; j++) cent[c * d + j] = acc[c * d + j] * inv;
+            }
+        for (size_t c = 0; c < L; c++) {
+            if (cnt[c]) continue;
+            /* empty: split the largest cluster in two slightly perturbed copies */
+            size_t big = 0;
+            for (size_t b = 1; b < L; b++) if (cnt[b] > cnt[big]) big = b;
+            for (size_t j = 0; j < d; j++) {
+                float e = (float)(grng_uniform(&r) - 0.5) * 2e-3f * (fabsf(cent[big * d + j]) + 1e-6f);
+                cent[c * d + j] = cent[big * d + j] + e;
+                cent[big * d + j] -= e;
+            }
+            cnt[c] = cnt[big] / 2;
+            cnt[big] -= cnt[c];
+        }
+        if (sph) normalise_rows(cent, L, d);
+    }
+    if (!gall_finite_f32(cent, L * d)) {
+        rc = gerr(GROWTH_EINVAL, "ivf: k-means diverged (training data too large in magnitude?)");
+        goto done;
+    }
+    rc = install(x, cent);
+    if (!rc) cent = NULL;
+done:
+    free(pts); free(cent); free(acc); free(cn2); free(S); free(as); free(perm); free(cnt);
+    return rc;
+}
+
+int ix_ivf_assign(const growth_index *x, const float *v, size_t n, uint32_t *out)
+{
+    const size_t d = x->dim, L = (size_t)x->cfg.nlist;
+    size_t nb = n < KB ? n : KB;
+    float *S = malloc(nb * L * sizeof *S), *tmp = malloc(nb * d * sizeof *tmp);
+    if (!S || !tmp) {
+        free(S); free(tmp);
+        return gerr(GROWTH_ENOMEM, "ivf: out of memory");
+    }
+    for (size_t b = 0; b < n; b += KB) {
+        size_t m = n - b < KB ? n - b : KB;
+        memcpy(tmp, v + b * d, m * d * sizeof *tmp);
+        if (x->cfg.metric == IX_COSINE) normalise_rows(tmp, m, d);
+        assign_block(x, ivf_l2(x), x->cent, x->cent_norm2, tmp, m, out + b, S);
+    }
+    free(S);
+    free(tmp);
+    return GROWTH_OK;
+}
+
+int ix_ivf_reserve(growth_index *x, const uint32_t *lists, size_t n)
+{
+    const size_t L = (size_t)x->cfg.nlist;
+    size_t *extra = calloc(L, sizeof *extra);
+    if (!extra) return gerr(GROWTH_ENOMEM, "ivf: out of memory");
+    for (size_t i = 0; i < n; i++) extra[lists[i]]++;
+    int rc = GROWTH_OK;
+    for (size_t c = 0; c < L && !rc; c++) {
+        size_t need = x->list_len[c] + extra[c];
+        if (need <= x->list_cap[c]) continue;
+        size_t ncap = need + need / 2 + 8;
+        uint32_t *p = realloc(x->lists[c], ncap * sizeof *p);
+        if (!p) rc = gerr(GROWTH_ENOMEM, "ivf: out of memory for list %zu", c);
+        else { x->lists[c] = p; x->list_cap[c] = (uint32_t)ncap; }
+    }
+    free(extra);
+    return rc;
+}
+
+int ix_ivf_append(growth_index *x, uint32_t list, uint32_t slot)
+{
+    if (x->list_len[list] == x->list_cap[list]) {
+        size_t ncap = (size_t)x->list_cap[list] * 2 + 8;
+        uint32_t *p = realloc(x->lists[list], ncap * sizeof *p);
+        if (!p) return gerr(GROWTH_ENOMEM, "ivf: out of memory for list %u", list);
+        x->lists[list] = p;
+        x->list_cap[list] = (uint32_t)ncap;
+    }
+    x->lists[list][x->list_len[list]++] = slot;
+    return GROWTH_OK;
+}
+
+void ix_ivf_free(growth_index *x)
+{
+    if (x->lists)
+        for (int64_t c = 0; c < x->cfg.nlist; c++) free(x->lists[c]);
+    free(x->lists);
+    free(x->list_len);
+    free(x->list_cap);
+    free(x->cent);
+    free(x->cent_norm2);
+    x->lists = NULL;
+    x->list_len = x->list_cap = NULL;
+    x->cent = x->cent_norm2 = NULL;
+}
+
+size_t ix_ivf_bytes(const growth_index *x)
+{
+    if (!x->cent) return 0;
+    size_t L = (size_t)x->cfg.nlist, b = L * (x->dim * 4 + 4 + 8 + 8);
+    for (size_t c = 0; c < L; c++) b += (size_t)x->list_cap[c] * 4;
+    return b;
+}
+
+int ix_ivf_search(const growth_index *x, const float *q, size_t k, const growth_index_filter *f,
+                  ix_scratch *sc, ix_hit *out, size_t *nout)
+{
+    const size_t d = x->dim, L = (size_t)x->cfg.nlist;
+    size_t np = (size_t)x->cfg.nprobe < L ? (size_t)x->cfg.nprobe : L;
+    const bool l2 = ivf_l2(x);
+    if (ix_reserve("ivf", (void **)&sc->c, &sc->ccap, np + 1, sizeof(ix_hit))) return GROWTH_ENOMEM;
+    size_t nc = 0;
+    for (size_t c = 0; c < L; c++) {
+        float key = ix_k.dot(q, x->cent + c * d, d);
+        if (l2) key = 2.0f * key - x->cent_norm2[c];
+        ix_topk_offer(sc->c, &nc, np, key, (uint32_t)c);
+    }
+    size_t m = 0;
+    float thr = -INFINITY;
+    for (size_t p = 0; p < nc; p++) {
+        uint32_t c = sc->c[p].slot;
+        const uint32_t *ls = x->lists[c];
+        size_t len = x->list_len[c];
+        for (size_t i = 0; i < len; i++) {
+            uint32_t s = ls[i];
+            if (i + 1 < len) __builtin_prefetch(x->vec + (size_t)ls[i + 1] * d);
+            float key = ix_k.dot(q, x->vec + (size_t)s * d, d);
+            if (l2) key = 2.0f * key - x->norm2[s];
+            if (key > thr && ix_pass(x, f, s)) {
+                ix_topk_offer(out, &m, k, key, s);
+                if (m == k) thr = out[0].key;
+            }
+        }
+    }
+    *nout = m;
+    return GROWTH_OK;
+}

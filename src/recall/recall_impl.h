@@ -1,0 +1,231 @@
+/* Internals of the vector index shared by index.c (storage, flat search, persistence),
+ * hnsw.c and ivf.c. Not installed. */
+#ifndef GROWTH_RECALL_IMPL_H
+#define GROWTH_RECALL_IMPL_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core.h"
+#include "growth/recall.h"
+
+enum { IX_IP = 0, IX_COSINE = 1, IX_L2 = 2 };
+enum { IX_FLAT = 0, IX_HNSW = 1, IX_IVF = 2 };
+enum { IX_Q_NONE = 0, IX_Q_INT8 = 1 };
+
+#define IX_MAX_DIM 65536
+#define IX_MAX_SLOTS ((size_t)UINT32_MAX - 1)
+#define IX_MAX_LEVEL 32
+#define IX_ADD_CHUNK 256
+
+typedef struct {
+    int64_t dim;
+    int metric, kind;
+    int64_t M, ef_construction, ef, nlist, nprobe, iters, threads;
+    int quantize;
+    int64_t rescore, seed;
+} ix_cfg;
+
+/* id -> slot, open addressing with linear probing; key -1 marks an empty cell. */
+typedef struct {
+    int64_t *keys;
+    uint32_t *vals;
+    size_t cap, count; /* cap: power of two or 0 */
+} ix_map;
+
+/* A scored candidate: larger key is better (similarity, or minus the squared distance). */
+typedef struct {
+    float key;
+    uint32_t slot;
+} ix_hit;
+
+/* Distance kernels, picked once for the CPU (AVX2 or baseline SSE2). */
+typedef struct {
+    float (*dot)(const float *a, const float *b, size_t d);
+    float (*l2sq)(const float *a, const float *b, size_t d);
+    int32_t (*dot8)(const int8_t *a, const int8_t *b, size_t d);
+} ix_kernels;
+
+extern ix_kernels ix_k;
+void ix_kernels_init(void);
+
+struct growth_index {
+    ix_cfg cfg;
+    size_t dim;
+    pthread_rwlock_t rw;    /* readers: searches; writer: each chunk of a mutation */
+    pthread_mutex_t wlock;  /* serialises mutating calls */
+    size_t n, cap, live;    /* slots used (live + dead), allocated, live */
+    float *vec;             /* cap x dim */
+    float *norm2;           /* cap squared norms (l2) */
+    int64_t *ids;           /* cap */
+    uint8_t *dead;          /* cap */
+    int8_t *q8;             /* cap x dim when quantize=int8 */
+    float *q8s;             /* cap scales */
+    ix_map map;
+    int64_t next_id;
+    /* HNSW */
+    uint8_t *level;         /* cap */
+    uint32_t *links0;       /* cap x (1 + 2M) */
+    uint32_t **links_up;    /* cap pointers; level x (1 + M) each, NULL for level 0 */
+    int64_t entry;          /* slot or -1 */
+    int max_level;
+    grng rng;
+    /* IVF */
+    float *cent;            /* nlist x dim, NULL until trained */
+    float *cent_norm2;      /* nlist */
+    uint32_t *assign;       /* cap: list of each slot */
+    uint32_t **lists;       /* nlist arrays of slots */
+    uint32_t *list_len, *list_cap;
+};
+
+/* Per-thread scratch (grown on demand, freed at thread exit). */
+typedef struct {
+    float *f;
+    size_t fcap;
+    ix_hit *h;
+    size_t hcap;
+    ix_hit *c;
+    size_t ccap;
+    ix_hit *r;
+    size_t rcap;
+    uint32_t *visit;
+    size_t vcap;
+    uint32_t epoch;
+    int8_t *q8;
+    size_t q8cap;
+} ix_scratch;
+
+ix_scratch *ix_scratch_get(void);
+int ix_reserve(const char *who, void **p, size_t *cap, size_t need, size_t elem);
+
+/* Map */
+int64_t ix_map_get(const ix_map *m, int64_t id); /* slot or -1 */
+
+/* Heaps of ix_hit: `minheap` keeps the worst at [0] (top-k results), `maxheap` the best. */
+static inline void ix_min_sift_down(ix_hit *h, size_t n, size_t i)
+{
+    ix_hit x = h[i];
+    for (;;) {
+        size_t c = 2 * i + 1;
+        if (c >= n) break;
+        if (c + 1 < n && h[c + 1].key < h[c].key) c++;
+        if (!(h[c].key < x.key)) break;
+        h[i] = h[c];
+        i = c;
+    }
+    h[i] = x;
+}
+
+static inline void ix_min_push(ix_hit *h, size_t *n, ix_hit x)
+{
+    size_t i = (*n)++;
+    while (i > 0) {
+        size_t p = (i - 1) / 2;
+        if (!(x.key < h[p].key)) break;
+        h[i] = h[p];
+        i = p;
+    }
+    h[i] = x;
+}
+
+static inline void ix_min_pop(ix_hit *h, size_t *n)
+{
+    h[0] = h[--*n];
+    if (*n) ix_min_sift_down(h, *n, 0);
+}
+
+/* Offers a candidate to a top-k min-heap of capacity k. */
+static inline void ix_topk_offer(ix_hit *h, size_t *n, size_t k, float key, uint32_t slot)
+{
+    if (*n < k) {
+        ix_min_push(h, n, (ix_hit){key, slot});
+    } else if (key > h[0].key) {
+        h[0] = (ix_hit){key, slot};
+        ix_min_sift_down(h, *n, 0);
+    }
+}
+
+static inline void ix_max_push(ix_hit *h, size_t *n, ix_hit x)
+{
+    size_t i = (*n)++;
+    while (i > 0) {
+        size_t p = (i - 1) / 2;
+        if (!(x.key > h[p].key)) break;
+        h[i] = h[p];
+        i = p;
+    }
+    h[i] = x;
+}
+
+static inline ix_hit ix_max_pop(ix_hit *h, size_t *n)
+{
+    ix_hit top = h[0], x = h[--*n];
+    size_t i = 0, m = *n;
+    for (;;) {
+        size_t c = 2 * i + 1;
+        if (c >= m) break;
+        if (c + 1 < m && h[c + 1].key > h[c].key) c++;
+        if (!(h[c].key > x.key)) break;
+        h[i] = h[c];
+        i = c;
+    }
+    if (m) h[i] = x;
+    return top;
+}
+
+/* Sorts a min-heap of results best first (in place). */
+void ix_sort_desc(ix_hit *h, size_t n);
+
+/* Similarity key of a stored slot for a prepared query (normalised for cosine). */
+static inline float ix_key(const growth_index *x, const float *q, uint32_t s)
+{
+    const float *v = x->vec + (size_t)s * x->dim;
+    if (x->cfg.metric == IX_L2) return -ix_k.l2sq(q, v, x->dim);
+    return ix_k.dot(q, v, x->dim);
+}
+
+/* Filter check (dead slots never pass). */
+static inline bool ix_pass(const growth_index *x, const growth_index_filter *f, uint32_t s)
+{
+    if (x->dead[s]) return false;
+    if (!f) return true;
+    int64_t id = x->ids[s];
+    if (f->bitmap && ((uint64_t)id >= f->bitmap_bits || !((f->bitmap[id >> 3] >> (id & 7)) & 1)))
+        return false;
+    if (f->allow) {
+        size_t lo = 0, hi = f->n_allow;
+        while (lo < hi) {
+            size_t mid = (lo + hi) / 2;
+            if (f->allow[mid] < id) lo = mid + 1;
+            else hi = mid;
+        }
+        if (lo == f->n_allow || f->allow[lo] != id) return false;
+    }
+    if (f->fn && !f->fn(id, f->user)) return false;
+    return true;
+}
+
+/* int8 quantisation of one vector: symmetric, scale = max|v| / 127. */
+float ix_quantize(const float *v, size_t d, int8_t *out);
+
+/* HNSW (hnsw.c) */
+int ix_hnsw_alloc(growth_index *x, size_t cap);   /* grows graph arrays to cap */
+int ix_hnsw_insert(growth_index *x, uint32_t s, ix_scratch *sc);
+int ix_hnsw_search(const growth_index *x, const float *q, size_t k,
+                   const growth_index_filter *f, ix_scratch *sc, ix_hit *out, size_t *nout);
+void ix_hnsw_free(growth_index *x);
+size_t ix_hnsw_bytes(const growth_index *x);
+
+/* IVF (ivf.c) */
+/* Trains k-means on v (n x dim), or with v == NULL installs the centroids already in x->cent. */
+int ix_ivf_train(growth_index *x, const float *v, size_t n, bool normalise);
+int ix_ivf_assign(const growth_index *x, const float *v, size_t n, uint32_t *out);
+int ix_ivf_append(growth_index *x, uint32_t list, uint32_t slot);
+int ix_ivf_reserve(growth_index *x, const uint32_t *lists, size_t n);
+int ix_ivf_search(const growth_index *x, const float *q, size_t k,
+                  const growth_index_filter *f, ix_scratch *sc, ix_hit *out, size_t *nout);
+void ix_ivf_free(growth_index *x);
+size_t ix_ivf_bytes(const growth_index *x);
+
+#endif

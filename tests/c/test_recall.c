@@ -1,0 +1,621 @@
+/* Vector index: exact search against a double-precision brute force, filters, HNSW / IVF /
+ * int8 recall, removal and compaction, de-duplication and MMR, persistence, corrupted files,
+ * bad input. */
+#include <stdbool.h>
+#include <stdint.h>
+#include <unistd.h>
+
+#include "core.h"
+#include "growth/growth.h"
+#include "gtest.h"
+
+static const char *METRICS[3] = {"ip", "cosine", "l2"};
+
+static float *rand_vecs(size_t n, size_t d, uint64_t seed)
+{
+    grng r;
+    grng_seed(&r, seed);
+    float *v = malloc(n * d * sizeof *v);
+    for (size_t i = 0; i < n * d; i++) v[i] = (float)grng_normal(&r);
+    return v;
+}
+
+/* Clustered data (like real embeddings): 20 centres plus noise. */
+static float *clustered(size_t n, size_t d, uint64_t seed)
+{
+    grng r;
+    grng_seed(&r, seed);
+    float *c = rand_vecs(20, d, seed + 7), *v = malloc(n * d * sizeof *v);
+    for (size_t i = 0; i < n; i++) {
+        size_t k = (size_t)grng_below(&r, 20);
+        for (size_t j = 0; j < d; j++) v[i * d + j] = c[k * d + j] + 0.5f * (float)grng_normal(&r);
+    }
+    free(c);
+    return v;
+}
+
+/* Brute-force score in double: ip, cosine, or squared L2 distance. */
+static double ref_score(int metric, const float *q, const float *x, size_t d)
+{
+    double qx = 0, qq = 0, xx = 0, l2 = 0;
+    for (size_t j = 0; j < d; j++) {
+        qx += (double)q[j] * x[j];
+        qq += (double)q[j] * q[j];
+        xx += (double)x[j] * x[j];
+        l2 += ((double)q[j] - x[j]) * ((double)q[j] - x[j]);
+    }
+    if (metric == 0) return qx;
+    if (metric == 1) return qq > 0 && xx > 0 ? qx / sqrt(qq * xx) : 0;
+    return l2;
+}
+
+typedef bool (*keep_fn)(int64_t id);
+
+/* Reference top-k ids (ids[i] = id of row i) among rows passing `keep` (NULL: all). */
+static size_t ref_topk(int metric, const float *x, const int64_t *ids, size_t n, size_t d,
+                       const float *q, size_t k, keep_fn keep, int64_t *out, double *out_s)
+{
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (keep && !keep(ids[i])) continue;
+        double s = ref_score(metric, q, x + i * d, d);
+        bool better_than_last = m < k || (metric == 2 ? s < out_s[m - 1] : s > out_s[m - 1]);
+        if (!better_than_last) continue;
+        size_t p = m < k ? m++ : k - 1;
+        while (p > 0 && (metric == 2 ? s < out_s[p - 1] : s > out_s[p - 1])) {
+            out_s[p] = out_s[p - 1];
+            out[p] = out[p - 1];
+            p--;
+        }
+        out_s[p] = s;
+        out[p] = ids[i];
+    }
+    return m;
+}
+
+static double overlap(const int64_t *a, const int64_t *b, size_t k)
+{
+    size_t hit = 0;
+    for (size_t i = 0; i < k; i++)
+        for (size_t j = 0; j < k; j++)
+            if (a[i] == b[j] && a[i] >= 0) { hit++; break; }
+    return (double)hit / (double)k;
+}
+
+static uint64_t live_count(const growth_index *ix)
+{
+    uint64_t c = 0;
+    growth_index_stats(ix, &c, NULL, NULL, NULL);
+    return c;
+}
+
+TEST(test_create_and_config)
+{
+    growth_index *ix = NULL;
+    CHECK_RC(growth_index_create(&ix, "metric=ip"), GROWTH_EINVAL);
+    CHECK_MSG("dim");
+    CHECK_RC(growth_index_create(&ix, "dim=8 bogus=1"), GROWTH_EINVAL);
+    CHECK_MSG("bogus");
+    CHECK_RC(growth_index_create(&ix, "dim=8 metric=hamming"), GROWTH_EINVAL);
+    CHECK_MSG("metric");
+    CHECK_RC(growth_index_create(&ix, "dim=8 kind=hnsw M=1"), GROWTH_EINVAL);
+    CHECK_MSG("M");
+    CHECK_RC(growth_index_create(&ix, "dim=0"), GROWTH_EINVAL);
+    CHECK_RC(growth_index_create(NULL, "dim=8"), GROWTH_EINVAL);
+    CHECK(ix == NULL);
+    CHECK_OK(growth_index_create(&ix, "dim=8 metric=cosine kind=hnsw M=8 ef=50"));
+    char buf[512];
+    size_t need = 0;
+    CHECK_OK(growth_index_config(ix, buf, sizeof buf, &need));
+    CHECK(strstr(buf, "dim=8") && strstr(buf, "metric=cosine") && strstr(buf, "kind=hnsw") && strstr(buf, "M=8"));
+    CHECK_RC(growth_index_config(ix, buf, 4, &need), GROWTH_EBUFS);
+    CHECK(need == strlen(buf) + 1);
+    CHECK_OK(growth_index_set(ix, "ef=99"));
+    CHECK_OK(growth_index_config(ix, buf, sizeof buf, NULL));
+    CHECK(strstr(buf, "ef=99") != NULL);
+    CHECK_RC(growth_index_set(ix, "M=4"), GROWTH_EINVAL);
+    CHECK_MSG("M");
+    growth_index_free(ix);
+    growth_index_free(NULL);
+}
+
+/* Flat search equals brute force for every metric, single and batched, 1 and 3 threads. */
+TEST(test_flat_exact)
+{
+    const size_t n = 3000, d = 37, nq = 40, k = 10; /* odd dim: kernel tails */
+    float *x = rand_vecs(n, d, 1), *q = rand_vecs(nq, d, 2);
+    int64_t *ids = malloc(n * sizeof *ids);
+    for (size_t i = 0; i < n; i++) ids[i] = (int64_t)(i * 7 + 3);
+    for (int m = 0; m < 3; m++) {
+        for (int threads = 1; threads <= 3; threads += 2) {
+            char cfg[128];
+            snprintf(cfg, sizeof cfg, "dim=%zu metric=%s threads=%d", d, METRICS[m], threads);
+            growth_index *ix = NULL;
+            CHECK_OK(growth_index_create(&ix, cfg));
+            CHECK_OK(growth_index_add(ix, x, n / 2, ids));
+            CHECK_OK(growth_index_add(ix, x + (n / 2) * d, n - n / 2, ids + n / 2));
+            int64_t bid[nq * k], rid[k], sid[k];
+            float bs[nq * k], ss[k];
+            double rs[k];
+            CHECK_OK(growth_index_search_batch(ix, q, nq, k, NULL, bid, bs, nq * k));
+            int bad = 0;
+            for (size_t i = 0; i < nq; i++) {
+                size_t found = 0;
+                CHECK_OK(growth_index_search(ix, q + i * d, k, NULL, sid, ss, k, &found));
+                CHECK(found == k);
+                ref_topk(m, x, ids, n, d, q + i * d, k, NULL, rid, rs);
+                for (size_t j = 0; j < k; j++) {
+                    if (sid[j] != rid[j] || bid[i * k + j] != rid[j]) bad++;
+                    double tol = 1e-4 * (fabs(rs[j]) + 1);
+                    if (fabs(ss[j] - rs[j]) > tol || fabs(bs[i * k + j] - rs[j]) > tol) bad++;
+                }
+            }
+            if (bad) fprintf(stderr, "  metric %s threads %d: %d mismatches\n", METRICS[m], threads, bad);
+            CHECK(bad == 0);
+            growth_index_free(ix);
+        }
+    }
+    free(x);
+    free(q);
+    free(ids);
+}
+
+static bool keep_mod3(int64_t id) { return id % 3 == 0; }
+static int cb_mod3(int64_t id, void *user) { (*(int *)user)++; return id % 3 == 0; }
+static const int64_t *g_allow;
+static size_t g_nallow;
+static bool keep_allow(int64_t id)
+{
+    for (size_t i = 0; i < g_nallow; i++) if (g_allow[i] == id) return true;
+    return false;
+}
+
+TEST(test_filters)
+{
+    const size_t n = 2000, d = 16, k = 8;
+    float *x = rand_vecs(n, d, 3), *q = rand_vecs(4, d, 4);
+    int64_t *ids = malloc(n * sizeof *ids);
+    for (size_t i = 0; i < n; i++) ids[i] = (int64_t)i;
+    const char *kinds[3] = {"flat", "hnsw ef=400", "ivf nlist=16 nprobe=16"};
+    uint8_t bitmap[n / 8];
+    for (size_t i = 0; i < n; i++) {
+        if (i % 3 == 0) bitmap[i / 8] |= (uint8_t)(1u << (i % 8));
+        else bitmap[i / 8] &= (uint8_t)~(1u << (i % 8));
+    }
+    int64_t small_allow[5] = {5, 17, 400, 1999, 5000}, big_allow[1000];
+    for (size_t i = 0; i < 1000; i++) big_allow[i] = (int64_t)(2 * i);
+    for (int kd = 0; kd < 3; kd++) {
+        char cfg[128];
+        snprintf(cfg, sizeof cfg, "dim=%zu metric=l2 kind=%s", d, kinds[kd]);
+        growth_index *ix = NULL;
+        CHECK_OK(growth_index_create(&ix, cfg));
+        CHECK_OK(growth_index_add(ix, x, n, ids));
+        int64_t got[k], ref[k];
+        double rs[k];
+        size_t found;
+        int calls = 0;
+        growth_index_filter fb = {sizeof fb, NULL, 0, bitmap, n, NULL, NULL};
+        growth_index_filter fc = {sizeof fc, NULL, 0, NULL, 0, cb_mod3, &calls};
+        growth_index_filter fs = {sizeof fs, small_allow, 5, NULL, 0, NULL, NULL};
+        growth_index_filter fl = {sizeof fl, big_allow, 1000, NULL, 0, NULL, NULL};
+        for (int qi = 0; qi < 4; qi++) {
+            const float *qq = q + qi * d;
+            ref_topk(2, x, ids, n, d, qq, k, keep_mod3, ref, rs);
+            CHECK_OK(growth_index_search(ix, qq, k, &fb, got, NULL, k, &found));
+            CHECK(found == k && overlap(got, ref, k) >= (kd == 1 ? 0.85 : 1.0));
+            CHECK_OK(growth_index_search(ix, qq, k, &fc, got, NULL, k, &found));
+            CHECK(found == k && overlap(got, ref, k) >= (kd == 1 ? 0.85 : 1.0));
+            for (size_t j = 0; j < found; j++) CHECK(got[j] % 3 == 0);
+            g_allow = small_allow; g_nallow = 5;
+            CHECK_OK(growth_index_search(ix, qq, k, &fs, got, NULL, k, &found));
+            size_t nref = ref_topk(2, x, ids, n, d, qq, k, keep_allow, ref, rs);
+            CHECK(found == 4 && nref == 4); /* 5000 is not in the index */
+            if (kd != 1) for (size_t j = 0; j < 4; j++) CHECK(got[j] == ref[j]);
+            g_allow = big_allow; g_nallow = 1000;
+            CHECK_OK(growth_index_search(ix, qq, k, &fl, got, NULL, k, &found));
+            ref_topk(2, x, ids, n, d, qq, k, keep_allow, ref, rs);
+            CHECK(found == k && overlap(got, ref, k) >= (kd == 1 ? 0.85 : 1.0));
+        }
+        CHECK(calls > 0);
+        /* bad filters */
+        growth_index_filter bad = fs;
+        bad.struct_size = 4;
+        CHECK_RC(growth_index_search(ix, q, k, &bad, got, NULL, k, &found), GROWTH_EINVAL);
+        CHECK_MSG("struct_size");
+        int64_t unsorted[3] = {5, 3, 9};
+        bad = fs;
+        bad.allow = unsorted;
+        bad.n_allow = 3;
+        CHECK_RC(growth_index_search(ix, q, k, &bad, got, NULL, k, &found), GROWTH_EINVAL);
+        CHECK_MSG("ascending");
+        growth_index_free(ix);
+    }
+    free(x);
+    free(q);
+    free(ids);
+}
+
+TEST(test_bad_input_leaves_index_usable)
+{
+    const size_t d = 8;
+    float *x = rand_vecs(100, d, 5);
+    growth_index *ix = NULL;
+    CHECK_OK(growth_index_create(&ix, "dim=8 metric=cosine kind=hnsw"));
+    int64_t got[10];
+    float sc[10];
+    size_t found = 99;
+    CHECK_RC(growth_index_search(ix, x, 5, NULL, got, sc, 10, &found), GROWTH_ESTATE);
+    CHECK_MSG("empty");
+    int64_t ids[100];
+    for (int i = 0; i < 100; i++) ids[i] = 1000 + i;
+    CHECK_OK(growth_index_add(ix, x, 50, ids));
+    /* duplicates: within the batch, and against the index */
+    int64_t dup[3] = {1, 2, 1};
+    CHECK_RC(growth_index_add(ix, x + 50 * d, 3, dup), GROWTH_EINVAL);
+    CHECK_MSG("twice");
+    CHECK_RC(growth_index_add(ix, x + 50 * d, 1, &ids[3]), GROWTH_EINVAL);
+    CHECK_MSG("1003");
+    int64_t neg = -5;
+    CHECK_RC(growth_index_add(ix, x, 1, &neg), GROWTH_EINVAL);
+    CHECK_MSG("negative");
+    float nanv[8] = {0, 1, 2, NAN, 4, 5, 6, 7};
+    int64_t one = 7;
+    CHECK_RC(growth_index_add(ix, nanv, 1, &one), GROWTH_EINVAL);
+    CHECK_MSG("x[0][3]");
+    CHECK_RC(growth_index_add(ix, NULL, 1, &one), GROWTH_EINVAL);
+    CHECK(live_count(ix) == 50);
+    /* searches */
+    CHECK_RC(growth_index_search(ix, x, 0, NULL, got, sc, 10, &found), GROWTH_EINVAL);
+    CHECK_MSG("k is 0");
+    CHECK_RC(growth_index_search(ix, x, 10, NULL, got, sc, 5, &found), GROWTH_EBUFS);
+    nanv[3] = INFINITY;
+    CHECK_RC(growth_index_search(ix, nanv, 3, NULL, got, sc, 10, &found), GROWTH_EINVAL);
+    CHECK_MSG("not finite");
+    CHECK_RC(growth_index_search(NULL, x, 3, NULL, got, sc, 10, &found), GROWTH_EINVAL);
+    CHECK_RC(growth_index_search(ix, NULL, 3, NULL, got, sc, 10, &found), GROWTH_EINVAL);
+    CHECK_RC(growth_index_search_batch(ix, x, 2, 10, NULL, got, sc, 10), GROWTH_EBUFS);
+    float big[2 * 8];
+    memcpy(big, x, sizeof big);
+    big[9] = NAN;
+    int64_t bids[20];
+    CHECK_RC(growth_index_search_batch(ix, big, 2, 5, NULL, bids, NULL, 20), GROWTH_EINVAL);
+    CHECK_MSG("q[1][1]");
+    /* still usable and unchanged */
+    CHECK(live_count(ix) == 50);
+    CHECK_OK(growth_index_search(ix, x + 3 * d, 1, NULL, got, sc, 10, &found));
+    CHECK(found == 1 && got[0] == 1003);
+    CHECK_NEAR(sc[0], 1.0, 1e-5);
+    CHECK_OK(growth_index_add(ix, x + 50 * d, 50, ids + 50));
+    CHECK(live_count(ix) == 100);
+    /* IVF untrained with a too-small batch */
+    growth_index *iv = NULL;
+    CHECK_OK(growth_index_create(&iv, "dim=8 kind=ivf nlist=64"));
+    CHECK_RC(growth_index_add(iv, x, 10, NULL), GROWTH_ESTATE);
+    CHECK_MSG("nlist");
+    CHECK_RC(growth_index_train(ix, x, 100), GROWTH_ESTATE);
+    CHECK(live_count(iv) == 0);
+    growth_index_free(iv);
+    growth_index_free(ix);
+    free(x);
+}
+
+TEST(test_k_larger_than_n_and_padding)
+{
+    float *x = rand_vecs(5, 4, 6);
+    growth_index *ix = NULL;
+    CHECK_OK(growth_index_create(&ix, "dim=4 metric=l2"));
+    CHECK_OK(growth_index_add(ix, x, 5, NULL)); /* automatic ids 0..4 */
+    int64_t got[20];
+    float sc[20];
+    size_t found = 0;
+    CHECK_OK(growth_index_search(ix, x + 8, 10, NULL, got, sc, 10, &found));
+    CHECK(found == 5 && got[0] == 2);
+    CHECK_NEAR(sc[0], 0.0, 1e-6);
+    for (size_t i = 1; i < found; i++) CHECK(sc[i] >= sc[i - 1]); /* l2: ascending distances */
+    CHECK_OK(growth_index_search_batch(ix, x, 2, 10, NULL, got, sc, 20));
+    CHECK(got[0] == 0 && got[10] == 1);
+    for (int i = 5; i < 10; i++) CHECK(got[i] == -1 && isnan(sc[i]) && got[10 + i] == -1);
+    int64_t more = 100;
+    CHECK_OK(growth_index_add(ix, x, 1, &more));
+    CHECK_OK(growth_index_add(ix, x + 4, 1, NULL)); /* automatic id continues after 100 */
+    float v[4];
+    CHECK_OK(growth_index_get(ix, 101, v, 4));
+    CHECK(memcmp(v, x + 4, sizeof v) == 0);
+    CHECK_RC(growth_index_get(ix, 55, v, 4), GROWTH_ENOTFOUND);
+    CHECK_RC(growth_index_get(ix, 101, v, 3), GROWTH_EBUFS);
+    growth_index_free(ix);
+    free(x);
+}
+
+/* Approximate kinds: recall@10 against brute force; IVF with nprobe = nlist is exact. */
+TEST(test_hnsw_ivf_int8_recall)
+{
+    const size_t n = 6000, d = 24, nq = 100, k = 10;
+    float *x = clustered(n + nq, d, 7), *q = x + n * d; /* queries from the same distribution */
+    int64_t *ids = malloc(n * sizeof *ids);
+    for (size_t i = 0; i < n; i++) ids[i] = (int64_t)(n - i);
+    const char *cfgs[] = {
+        "kind=hnsw M=12 ef_construction=100 ef=80", "kind=hnsw M=12 ef=80 quantize=int8",
+        "kind=ivf nlist=32 nprobe=32", "kind=ivf nlist=32 nprobe=6",
+        "kind=flat quantize=int8 rescore=8",
+    };
+    const double need[] = {0.97, 0.93, 1.0, 0.85, 0.97};
+    for (int m = 0; m < 3; m++)
+        for (size_t c = 0; c < sizeof cfgs / sizeof *cfgs; c++) {
+            char cfg[160];
+            snprintf(cfg, sizeof cfg, "dim=%zu metric=%s %s", d, METRICS[m], cfgs[c]);
+            growth_index *ix = NULL;
+            CHECK_OK(growth_index_create(&ix, cfg));
+            /* incremental: three batches */
+            CHECK_OK(growth_index_add(ix, x, 2500, ids));
+            CHECK_OK(growth_index_add(ix, x + 2500 * d, 2500, ids + 2500));
+            CHECK_OK(growth_index_add(ix, x + 5000 * d, n - 5000, ids + 5000));
+            int64_t got[nq * k], ref[k];
+            float sc[nq * k];
+            double rs[k], rec = 0, maxerr = 0;
+            CHECK_OK(growth_index_search_batch(ix, q, nq, k, NULL, got, sc, nq * k));
+            for (size_t i = 0; i < nq; i++) {
+                ref_topk(m, x, ids, n, d, q + i * d, k, NULL, ref, rs);
+                rec += overlap(got + i * k, ref, k) / (double)nq;
+                /* every returned score is the exact score of the returned id (re-scored) */
+                for (size_t j = 0; j < k; j++) {
+                    size_t row = (size_t)((int64_t)n - got[i * k + j]);
+                    double e = fabs(sc[i * k + j] - ref_score(m, q + i * d, x + row * d, d));
+                    if (e / (fabs(rs[0]) + 1) > maxerr) maxerr = e / (fabs(rs[0]) + 1);
+                }
+            }
+            if (rec < need[c] - 1e-9 || maxerr > 1e-4) fprintf(stderr, "  %s: recall %.3f, max score error %g\n", cfg, rec, maxerr);
+            CHECK(rec >= need[c] - 1e-9);
+            CHECK(maxerr <= 1e-4);
+            uint64_t cnt, del, dim, mem;
+            CHECK_OK(growth_index_stats(ix, &cnt, &del, &dim, &mem));
+            CHECK(cnt == n && del == 0 && dim == d && mem >= n * d * 4);
+            growth_index_free(ix);
+        }
+    free(x);
+    free(ids);
+}
+
+static bool keep_odd(int64_t id) { return id % 2 == 1; }
+
+TEST(test_remove_and_compact)
+{
+    const size_t n = 3000, d = 16, k = 10, nq = 30;
+    float *x = clustered(n, d, 9), *q = clustered(nq, d, 10);
+    int64_t *ids = malloc(n * sizeof *ids), *rm = malloc(n * sizeof *rm);
+    for (size_t i = 0; i < n; i++) ids[i] = (int64_t)i;
+    size_t nrm = 0;
+    for (size_t i = 0; i < n; i += 2) rm[nrm++] = (int64_t)i; /* remove every even id */
+    const char *kinds[3] = {"flat", "hnsw ef=200", "ivf nlist=16 nprobe=16"};
+    for (int kd = 0; kd < 3; kd++)
+        for (int m = 0; m < 3; m++) {
+            char cfg[128];
+            snprintf(cfg, sizeof cfg, "dim=%zu metric=%s kind=%s", d, METRICS[m], kinds[kd]);
+            growth_index *ix = NULL;
+            CHECK_OK(growth_index_create(&ix, cfg));
+            CHECK_OK(growth_index_add(ix, x, n, ids));
+            size_t removed = 0;
+            CHECK_OK(growth_index_remove(ix, rm, nrm, &removed));
+            CHECK(removed == nrm);
+            CHECK_OK(growth_index_remove(ix, rm, 3, &removed));
+            CHECK(removed == 0);
+            uint64_t cnt, del;
+            for (int pass = 0; pass < 2; pass++) {
+                CHECK_OK(growth_index_stats(ix, &cnt, &del, NULL, NULL));
+                CHECK(cnt == n - nrm && del == (pass == 0 ? nrm : 0));
+                double rec = 0;
+                for (size_t i = 0; i < nq; i++) {
+                    int64_t got[k], ref[k];
+                    double rs[k];
+                    size_t found;
+                    CHECK_OK(growth_index_search(ix, q + i * d, k, NULL, got, NULL, k, &found));
+                    for (size_t j = 0; j < found; j++) CHECK(got[j] % 2 == 1);
+                    ref_topk(m, x, ids, n, d, q + i * d, k, keep_odd, ref, rs);
+                    rec += overlap(got, ref, k) / (double)nq;
+                }
+                CHECK(rec >= (kd == 1 ? 0.95 : 1.0) - 1e-9);
+                if (pass == 0) CHECK_OK(growth_index_compact(ix));
+            }
+            /* a removed id can come back */
+            CHECK_OK(growth_index_add(ix, x, 1, &rm[0]));
+            int64_t got[1];
+            size_t found;
+            CHECK_OK(growth_index_search(ix, x, 1, NULL, got, NULL, 1, &found));
+            if (m != 0) CHECK(got[0] == 0);
+            growth_index_free(ix);
+        }
+    free(x);
+    free(q);
+    free(ids);
+    free(rm);
+}
+
+TEST(test_dedup_and_mmr)
+{
+    /* 0,1,2 nearly identical; 3 orthogonal-ish; 4 near 3 */
+    float v[5 * 8] = {0};
+    v[0 * 8 + 0] = 1; v[1 * 8 + 0] = 1; v[1 * 8 + 1] = 0.05f; v[2 * 8 + 0] = 1; v[2 * 8 + 2] = 0.05f;
+    v[3 * 8 + 0] = 0.6f; v[3 * 8 + 3] = 1;
+    v[4 * 8 + 0] = 0.6f; v[4 * 8 + 3] = 1; v[4 * 8 + 4] = 0.1f;
+    growth_index *ix = NULL;
+    CHECK_OK(growth_index_create(&ix, "dim=8 metric=ip"));
+    int64_t ids[5] = {10, 11, 12, 13, 14};
+    CHECK_OK(growth_index_add(ix, v, 5, ids));
+    float q[8] = {1, 0, 0, 0.2f, 0, 0, 0, 0};
+    int64_t got[5], kept[5];
+    float sc[5], ks[5];
+    size_t found = 0, nk = 0;
+    CHECK_OK(growth_index_search(ix, q, 5, NULL, got, sc, 5, &found));
+    CHECK(found == 5);
+    CHECK_OK(growth_index_dedup(ix, got, sc, found, 0.95f, kept, ks, 5, &nk));
+    CHECK(nk == 2);
+    CHECK(kept[0] == got[0] && ks[0] == sc[0]);
+    CHECK(kept[1] == 13 || kept[1] == 14);
+    CHECK_OK(growth_index_dedup(ix, got, sc, found, 1.0f, kept, ks, 5, &nk));
+    CHECK(nk == 5); /* nothing is more similar than 1 */
+    CHECK_RC(growth_index_dedup(ix, got, sc, found, 1.5f, kept, ks, 5, &nk), GROWTH_EINVAL);
+    CHECK_RC(growth_index_dedup(ix, got, sc, found, 0.9f, kept, ks, 2, &nk), GROWTH_EBUFS);
+    int64_t missing[2] = {10, 99};
+    CHECK_RC(growth_index_dedup(ix, missing, NULL, 2, 0.9f, kept, NULL, 5, &nk), GROWTH_ENOTFOUND);
+    CHECK_MSG("99");
+    /* MMR: lambda = 1 is the relevance (cosine) order; small lambda diversifies */
+    CHECK_OK(growth_index_mmr(ix, q, ids, 5, 1.0f, 3, kept, ks, 5, &nk));
+    CHECK(nk == 3 && ks[0] >= ks[1] && ks[1] >= ks[2]);
+    CHECK(kept[0] == 10 || kept[0] == 11 || kept[0] == 12);
+    CHECK(kept[1] == 10 || kept[1] == 11 || kept[1] == 12);
+    CHECK_OK(growth_index_mmr(ix, q, ids, 5, 0.3f, 2, kept, ks, 5, &nk));
+    CHECK(nk == 2 && (kept[0] == 10 || kept[0] == 11 || kept[0] == 12) && (kept[1] == 13 || kept[1] == 14));
+    CHECK_RC(growth_index_mmr(ix, q, ids, 5, 2.0f, 2, kept, ks, 5, &nk), GROWTH_EINVAL);
+    CHECK_RC(growth_index_mmr(ix, q, ids, 5, 0.5f, 0, kept, ks, 5, &nk), GROWTH_EINVAL);
+    growth_index_free(ix);
+}
+
+static int same_results(growth_index *a, growth_index *b, const float *q, size_t nq, size_t d)
+{
+    int64_t ia[10], ib[10];
+    float sa[10], sb[10];
+    int bad = 0;
+    for (size_t i = 0; i < nq; i++) {
+        size_t fa = 0, fb = 0;
+        if (growth_index_search(a, q + i * d, 10, NULL, ia, sa, 10, &fa) ||
+            growth_index_search(b, q + i * d, 10, NULL, ib, sb, 10, &fb) || fa != fb)
+            return 1;
+        for (size_t j = 0; j < fa; j++) bad += ia[j] != ib[j] || sa[j] != sb[j];
+    }
+    return bad;
+}
+
+TEST(test_save_load_roundtrip)
+{
+    const size_t n = 1500, d = 12;
+    float *x = clustered(n, d, 11), *q = clustered(20, d, 12);
+    const char *kinds[] = {"flat", "hnsw M=6", "ivf nlist=8 nprobe=3", "flat quantize=int8", "hnsw quantize=int8"};
+    char path[512];
+    gt_path(path, sizeof path, "recall_roundtrip.index");
+    for (size_t kd = 0; kd < 5; kd++)
+        for (int m = 0; m < 3; m++) {
+            char cfg[128];
+            snprintf(cfg, sizeof cfg, "dim=%zu metric=%s kind=%s seed=3", d, METRICS[m], kinds[kd]);
+            growth_index *a = NULL, *b = NULL, *c = NULL;
+            CHECK_OK(growth_index_create(&a, cfg));
+            CHECK_OK(growth_index_add(a, x, n, NULL));
+            int64_t rm[3] = {4, 400, 1000};
+            CHECK_OK(growth_index_remove(a, rm, 3, NULL));
+            CHECK_OK(growth_index_save(a, path));
+            CHECK_OK(growth_index_load(&b, path));
+            CHECK(same_results(a, b, q, 20, d) == 0);
+            uint8_t *buf = NULL;
+            size_t len = 0;
+            CHECK_OK(growth_index_serialize(a, &buf, &len));
+            CHECK_OK(growth_index_deserialize(&c, buf, len));
+            CHECK(same_results(a, c, q, 20, d) == 0);
+            char ca[512], cb[512];
+            growth_index_config(a, ca, sizeof ca, NULL);
+            growth_index_config(c, cb, sizeof cb, NULL);
+            CHECK(strcmp(ca, cb) == 0);
+            uint64_t na, nb, da, db;
+            growth_index_stats(a, &na, &da, NULL, NULL);
+            growth_index_stats(c, &nb, &db, NULL, NULL);
+            CHECK(na == nb && da == db && na == n - 3);
+            /* loaded indexes keep growing the same way (same ids, graph) */
+            CHECK_OK(growth_index_add(b, q, 5, NULL));
+            CHECK_OK(growth_index_add(c, q, 5, NULL));
+            CHECK(same_results(b, c, q, 20, d) == 0);
+            growth_buffer_free(buf);
+            growth_index_free(a);
+            growth_index_free(b);
+            growth_index_free(c);
+        }
+    unlink(path);
+    free(x);
+    free(q);
+}
+
+/* Truncations, bit flips, wrong kind, and mutations behind a valid envelope: EFORMAT, no crash. */
+TEST(test_corrupted_files)
+{
+    const size_t n = 300, d = 6;
+    float *x = clustered(n, d, 13);
+    const char *kinds[] = {"flat", "hnsw M=4", "ivf nlist=4"};
+    grng r;
+    grng_seed(&r, 5);
+    for (int kd = 0; kd < 3; kd++) {
+        char cfg[128];
+        snprintf(cfg, sizeof cfg, "dim=%zu kind=%s", d, kinds[kd]);
+        growth_index *a = NULL, *b = NULL;
+        CHECK_OK(growth_index_create(&a, cfg));
+        CHECK_OK(growth_index_add(a, x, n, NULL));
+        uint8_t *buf = NULL;
+        size_t len = 0;
+        CHECK_OK(growth_index_serialize(a, &buf, &len));
+        int bad = 0;
+        for (size_t cut = 0; cut < len; cut += 1 + cut / 16) {
+            int rc = growth_index_deserialize(&b, buf, cut);
+            bad += rc != GROWTH_EFORMAT;
+            if (rc == GROWTH_OK) growth_index_free(b);
+        }
+        CHECK(bad == 0);
+        uint8_t *mut = malloc(len);
+        int ok = 0, fmt = 0, other = 0;
+        for (int t = 0; t < 1500; t++) {
+            memcpy(mut, buf, len);
+            int flips = 1 + (int)grng_below(&r, 4);
+            for (int f = 0; f < flips; f++) {
+                size_t p = GENV_HEADER_SIZE + (size_t)grng_below(&r, len - GENV_HEADER_SIZE);
+                mut[p] = (uint8_t)grng_next(&r);
+            }
+            if (t % 2) { /* re-seal so the payload decoder and validators see it */
+                genv_header(mut, GROWTH_KIND_INDEX, mut + GENV_HEADER_SIZE, len - GENV_HEADER_SIZE);
+            }
+            b = NULL;
+            int rc = growth_index_deserialize(&b, mut, len);
+            if (rc == GROWTH_OK) {
+                ok++;
+                /* whatever loaded must be searchable without crashing */
+                int64_t got[5];
+                size_t found;
+                growth_index_search(b, x, 5, NULL, got, NULL, 5, &found);
+                growth_index_free(b);
+            } else if (rc == GROWTH_EFORMAT) fmt++;
+            else other++;
+        }
+        CHECK(other == 0 && fmt > 700);
+        free(mut);
+        /* wrong kind */
+        uint8_t *wk = malloc(len);
+        memcpy(wk, buf, len);
+        genv_header(wk, GROWTH_KIND_FTRL, wk + GENV_HEADER_SIZE, len - GENV_HEADER_SIZE);
+        CHECK_RC(growth_index_deserialize(&b, wk, len), GROWTH_EFORMAT);
+        free(wk);
+        growth_buffer_free(buf);
+        growth_index_free(a);
+    }
+    /* an FTRL model file and a missing file */
+    char path[512];
+    gt_path(path, sizeof path, "recall_wrong_kind.model");
+    growth_ftrl *f = NULL;
+    CHECK_OK(growth_ftrl_create(&f, "bits=4"));
+    CHECK_OK(growth_ftrl_save(f, path));
+    growth_ftrl_free(f);
+    growth_index *b = NULL;
+    CHECK_RC(growth_index_load(&b, path), GROWTH_EFORMAT);
+    CHECK_MSG("growth_index_load");
+    unlink(path);
+    CHECK_RC(growth_index_load(&b, "/nonexistent/dir/x.index"), GROWTH_EIO);
+    free(x);
+}
+
+int main(void)
+{
+    RUN(test_create_and_config);
+    RUN(test_flat_exact);
+    RUN(test_filters);
+    RUN(test_bad_input_leaves_index_usable);
+    RUN(test_k_larger_than_n_and_padding);
+    RUN(test_hnsw_ivf_int8_recall);
+    RUN(test_remove_and_compact);
+    RUN(test_dedup_and_mmr);
+    RUN(test_save_load_roundtrip);
+    RUN(test_corrupted_files);
+    return GT_SUMMARY();
+}
