@@ -3955,3 +3955,659 @@ JNIEXPORT jbyteArray JNICALL Java_org_libgrowth_Native_bidderSerialize(JNIEnv *e
     int rc = growth_bidder_serialize(BIDDER(b), &buf, &len);
     return buffer_bytes(env, "Bidder.serialize", rc, buf, len);
 }
+
+/* ---- recall.h ----------------------------------------------------------------------------- */
+/* Searches take the index's reader lock, which waits for a running add, remove or compact, and
+ * mutations take it exclusively: every call pins with copies, never critically. Results go into
+ * output arrays the Java side allocates (k, or nq * k entries); the search returns `found`. */
+
+#define INDEX(h) ((growth_index *)(intptr_t)(h))
+
+static int index_create(jlong *out, const char *config)
+{
+    growth_index *ix = NULL;
+    int rc = growth_index_create(&ix, config);
+    *out = HANDLE(ix);
+    return rc;
+}
+
+static int index_load(jlong *out, const char *path)
+{
+    growth_index *ix = NULL;
+    int rc = growth_index_load(&ix, path);
+    *out = HANDLE(ix);
+    return rc;
+}
+
+static int index_deser(jlong *out, const uint8_t *buf, size_t len)
+{
+    growth_index *ix = NULL;
+    int rc = growth_index_deserialize(&ix, buf, len);
+    *out = HANDLE(ix);
+    return rc;
+}
+
+static void index_free(jlong h)
+{
+    growth_index_free(INDEX(h));
+}
+
+static int index_save(jlong h, const char *path)
+{
+    return growth_index_save(INDEX(h), path);
+}
+
+static int text_index_config(jlong h, jlong arg, char *b, size_t c, size_t *n)
+{
+    (void)arg;
+    return growth_index_config(INDEX(h), b, c, n);
+}
+
+/* The index's dimension; 0 with an exception pending on failure. */
+static jlong index_dim(JNIEnv *env, jlong h)
+{
+    uint64_t dim = 0;
+    int rc = growth_index_stats(INDEX(h), NULL, NULL, &dim, NULL);
+    if (rc != GROWTH_OK) {
+        throw_rc(env, rc);
+        return 0;
+    }
+    if (dim == 0) {
+        throw_status(env, GROWTH_ESTATE, "index: dimension 0");
+        return 0;
+    }
+    return (jlong)dim;
+}
+
+/* Rows of `dim` floats in `x` (required): the row count, or -1 (thrown). */
+static jlong index_rows(JNIEnv *env, const char *who, const char *name, jlong h, jfloatArray x)
+{
+    if (x == NULL) {
+        throw_npe(env, name);
+        return -1;
+    }
+    jlong dim = index_dim(env, h);
+    if (dim == 0) return -1;
+    jsize len = len_of(env, x);
+    if ((jlong)len % dim != 0) {
+        throw_einval(env, "%s: %s has %d floats, not a multiple of dim=%lld", who, name,
+                     (int)len, (long long)dim);
+        return -1;
+    }
+    return (jlong)len / dim;
+}
+
+JNIEXPORT jlong JNICALL Java_org_libgrowth_Native_indexCreate(JNIEnv *env, jclass cls,
+                                                              jbyteArray config)
+{
+    (void)cls;
+    return create_with(env, index_create, config, "config");
+}
+
+JNIEXPORT jlong JNICALL Java_org_libgrowth_Native_indexLoad(JNIEnv *env, jclass cls,
+                                                            jbyteArray path)
+{
+    (void)cls;
+    return create_with(env, index_load, path, "path");
+}
+
+JNIEXPORT jlong JNICALL Java_org_libgrowth_Native_indexDeserialize(JNIEnv *env, jclass cls,
+                                                                   jbyteArray buf)
+{
+    (void)cls;
+    return deserialize_with(env, index_deser, index_free, buf);
+}
+
+JNIEXPORT void JNICALL Java_org_libgrowth_Native_indexFree(JNIEnv *env, jclass cls, jlong h)
+{
+    (void)env;
+    (void)cls;
+    growth_index_free(INDEX(h));
+}
+
+JNIEXPORT jbyteArray JNICALL Java_org_libgrowth_Native_indexConfig(JNIEnv *env, jclass cls,
+                                                                   jlong h)
+{
+    (void)cls;
+    return text_bytes(env, text_index_config, h, 0);
+}
+
+JNIEXPORT void JNICALL Java_org_libgrowth_Native_indexSet(JNIEnv *env, jclass cls, jlong h,
+                                                          jbyteArray config)
+{
+    (void)cls;
+    char *c = cstr_dup(env, config, "config");
+    if (c == NULL) return;
+    int rc = growth_index_set(INDEX(h), c);
+    free(c);
+    if (rc != GROWTH_OK) throw_rc(env, rc);
+}
+
+JNIEXPORT void JNICALL Java_org_libgrowth_Native_indexTrain(JNIEnv *env, jclass cls, jlong h,
+                                                            jfloatArray x)
+{
+    (void)cls;
+    jlong n = index_rows(env, "Index.train", "x", h, x);
+    if (n < 0) return;
+    jsize len = len_of(env, x);
+    pinset ps;
+    pins_init(&ps, env, PIN_COPY);
+    const jfloat *px = pin(&ps, x, len, 'F', 0);
+    int rc = GROWTH_OK;
+    if (!ps.failed) rc = growth_index_train(INDEX(h), px, (size_t)n);
+    if (pins_release(&ps)) return;
+    if (rc != GROWTH_OK) throw_rc(env, rc);
+}
+
+JNIEXPORT void JNICALL Java_org_libgrowth_Native_indexAdd(JNIEnv *env, jclass cls, jlong h,
+                                                          jfloatArray x, jlongArray ids)
+{
+    (void)cls;
+    const char *who = "Index.add";
+    jlong n = index_rows(env, who, "x", h, x);
+    if (n < 0) return;
+    if (check_len(env, who, "ids", ids, n, 0)) return;
+    jsize len = len_of(env, x);
+    pinset ps;
+    pins_init(&ps, env, PIN_COPY);
+    const jfloat *px = pin(&ps, x, len, 'F', 0);
+    const jlong *pi = pin(&ps, ids, (jsize)n, 'J', 0);
+    int rc = GROWTH_OK;
+    if (!ps.failed) rc = growth_index_add(INDEX(h), px, (size_t)n, (const int64_t *)pi);
+    if (pins_release(&ps)) return;
+    if (rc != GROWTH_OK) throw_rc(env, rc);
+}
+
+JNIEXPORT jlong JNICALL Java_org_libgrowth_Native_indexRemove(JNIEnv *env, jclass cls, jlong h,
+                                                              jlongArray ids)
+{
+    (void)cls;
+    if (ids == NULL) {
+        throw_npe(env, "ids");
+        return 0;
+    }
+    jsize n = len_of(env, ids);
+    pinset ps;
+    pins_init(&ps, env, PIN_COPY);
+    const jlong *pi = pin(&ps, ids, n, 'J', 0);
+    size_t removed = 0;
+    int rc = GROWTH_OK;
+    if (!ps.failed) rc = growth_index_remove(INDEX(h), (const int64_t *)pi, (size_t)n, &removed);
+    if (pins_release(&ps)) return 0;
+    if (rc != GROWTH_OK) {
+        throw_rc(env, rc);
+        return 0;
+    }
+    return (jlong)removed;
+}
+
+JNIEXPORT void JNICALL Java_org_libgrowth_Native_indexCompact(JNIEnv *env, jclass cls, jlong h)
+{
+    (void)cls;
+    int rc = growth_index_compact(INDEX(h));
+    if (rc != GROWTH_OK) throw_rc(env, rc);
+}
+
+/* Search of one query into ids[k] and scores[k]; returns found. */
+JNIEXPORT jint JNICALL Java_org_libgrowth_Native_indexSearch(JNIEnv *env, jclass cls, jlong h,
+                                                             jfloatArray q, jint k,
+                                                             jlongArray ids, jfloatArray scores)
+{
+    (void)cls;
+    const char *who = "Index.search";
+    if (q == NULL) {
+        throw_npe(env, "q");
+        return 0;
+    }
+    jlong dim = index_dim(env, h);
+    if (dim == 0) return 0;
+    if ((jlong)len_of(env, q) != dim) {
+        throw_einval(env, "%s: q has %d floats, dim=%lld expected", who, (int)len_of(env, q),
+                     (long long)dim);
+        return 0;
+    }
+    if (k < 0) {
+        throw_einval(env, "%s: k=%d is negative", who, (int)k);
+        return 0;
+    }
+    if (check_len(env, who, "ids", ids, k, 1) || check_len(env, who, "scores", scores, k, 1))
+        return 0;
+    jsize len = len_of(env, q);
+    pinset ps;
+    pins_init(&ps, env, PIN_COPY);
+    const jfloat *pq = pin(&ps, q, len, 'F', 0);
+    jlong *pi = pin(&ps, ids, k, 'J', 1);
+    jfloat *psc = pin(&ps, scores, k, 'F', 1);
+    size_t found = 0;
+    int rc = GROWTH_OK;
+    if (!ps.failed)
+        rc = growth_index_search(INDEX(h), pq, (size_t)k, NULL, (int64_t *)pi, psc, (size_t)k,
+                                 &found);
+    if (pins_release(&ps)) return 0;
+    if (rc != GROWTH_OK) {
+        throw_rc(env, rc);
+        return 0;
+    }
+    return (jint)found;
+}
+
+/* nq queries into ids[nq * k] and scores[nq * k] (padding -1 / NaN). */
+JNIEXPORT void JNICALL Java_org_libgrowth_Native_indexSearchBatch(JNIEnv *env, jclass cls,
+                                                                  jlong h, jfloatArray q,
+                                                                  jint nq, jint k,
+                                                                  jlongArray ids,
+                                                                  jfloatArray scores)
+{
+    (void)cls;
+    const char *who = "Index.searchBatch";
+    if (nq < 0 || k < 0) {
+        throw_einval(env, "%s: nq=%d and k=%d must not be negative", who, (int)nq, (int)k);
+        return;
+    }
+    jlong n = index_rows(env, who, "q", h, q);
+    if (n < 0) return;
+    if (n != nq) {
+        throw_einval(env, "%s: q holds %lld rows of dim floats, nq=%d", who, (long long)n,
+                     (int)nq);
+        return;
+    }
+    jlong total = (jlong)nq * (jlong)k;
+    if (check_len(env, who, "ids", ids, total, 1) ||
+        check_len(env, who, "scores", scores, total, 1))
+        return;
+    jsize len = len_of(env, q);
+    pinset ps;
+    pins_init(&ps, env, PIN_COPY);
+    const jfloat *pq = pin(&ps, q, len, 'F', 0);
+    jlong *pi = pin(&ps, ids, (jsize)total, 'J', 1);
+    jfloat *psc = pin(&ps, scores, (jsize)total, 'F', 1);
+    int rc = GROWTH_OK;
+    if (!ps.failed)
+        rc = growth_index_search_batch(INDEX(h), pq, (size_t)nq, (size_t)k, NULL, (int64_t *)pi,
+                                       psc, (size_t)total);
+    if (pins_release(&ps)) return;
+    if (rc != GROWTH_OK) throw_rc(env, rc);
+}
+
+/* {count, deleted, dim, memoryBytes} */
+JNIEXPORT jlongArray JNICALL Java_org_libgrowth_Native_indexStats(JNIEnv *env, jclass cls,
+                                                                  jlong h)
+{
+    (void)cls;
+    uint64_t v[4] = {0, 0, 0, 0};
+    int rc = growth_index_stats(INDEX(h), &v[0], &v[1], &v[2], &v[3]);
+    if (rc != GROWTH_OK) {
+        throw_rc(env, rc);
+        return NULL;
+    }
+    return new_longs(env, v, 4);
+}
+
+JNIEXPORT void JNICALL Java_org_libgrowth_Native_indexSave(JNIEnv *env, jclass cls, jlong h,
+                                                           jbyteArray path)
+{
+    (void)cls;
+    save_with(env, index_save, h, path);
+}
+
+JNIEXPORT jbyteArray JNICALL Java_org_libgrowth_Native_indexSerialize(JNIEnv *env, jclass cls,
+                                                                      jlong h)
+{
+    (void)cls;
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    int rc = growth_index_serialize(INDEX(h), &buf, &len);
+    return buffer_bytes(env, "Index.serialize", rc, buf, len);
+}
+
+/* ---- text.h ------------------------------------------------------------------------------- */
+/* Same pinning as recall.h: searches share a reader lock that waits for writers. Texts arrive
+ * packed by Native.pack (each NUL-terminated UTF-8). */
+
+#define TEXTIX(h) ((growth_text_index *)(intptr_t)(h))
+
+static int textix_create(jlong *out, const char *config)
+{
+    growth_text_index *ix = NULL;
+    int rc = growth_text_create(&ix, config);
+    *out = HANDLE(ix);
+    return rc;
+}
+
+static int textix_load(jlong *out, const char *path)
+{
+    growth_text_index *ix = NULL;
+    int rc = growth_text_load(&ix, path);
+    *out = HANDLE(ix);
+    return rc;
+}
+
+static int textix_deser(jlong *out, const uint8_t *buf, size_t len)
+{
+    growth_text_index *ix = NULL;
+    int rc = growth_text_deserialize(&ix, buf, len);
+    *out = HANDLE(ix);
+    return rc;
+}
+
+static void textix_free(jlong h)
+{
+    growth_text_free(TEXTIX(h));
+}
+
+static int textix_save(jlong h, const char *path)
+{
+    return growth_text_save(TEXTIX(h), path);
+}
+
+static int text_textix_config(jlong h, jlong arg, char *b, size_t c, size_t *n)
+{
+    (void)arg;
+    return growth_text_config(TEXTIX(h), b, c, n);
+}
+
+JNIEXPORT jlong JNICALL Java_org_libgrowth_Native_textCreate(JNIEnv *env, jclass cls,
+                                                             jbyteArray config)
+{
+    (void)cls;
+    return create_with(env, textix_create, config, "config");
+}
+
+JNIEXPORT jlong JNICALL Java_org_libgrowth_Native_textLoad(JNIEnv *env, jclass cls,
+                                                           jbyteArray path)
+{
+    (void)cls;
+    return create_with(env, textix_load, path, "path");
+}
+
+JNIEXPORT jlong JNICALL Java_org_libgrowth_Native_textDeserialize(JNIEnv *env, jclass cls,
+                                                                  jbyteArray buf)
+{
+    (void)cls;
+    return deserialize_with(env, textix_deser, textix_free, buf);
+}
+
+JNIEXPORT void JNICALL Java_org_libgrowth_Native_textFree(JNIEnv *env, jclass cls, jlong h)
+{
+    (void)env;
+    (void)cls;
+    growth_text_free(TEXTIX(h));
+}
+
+JNIEXPORT jbyteArray JNICALL Java_org_libgrowth_Native_textConfig(JNIEnv *env, jclass cls,
+                                                                  jlong h)
+{
+    (void)cls;
+    return text_bytes(env, text_textix_config, h, 0);
+}
+
+JNIEXPORT void JNICALL Java_org_libgrowth_Native_textSet(JNIEnv *env, jclass cls, jlong h,
+                                                         jbyteArray config)
+{
+    (void)cls;
+    char *c = cstr_dup(env, config, "config");
+    if (c == NULL) return;
+    int rc = growth_text_set(TEXTIX(h), c);
+    free(c);
+    if (rc != GROWTH_OK) throw_rc(env, rc);
+}
+
+JNIEXPORT void JNICALL Java_org_libgrowth_Native_textAdd(JNIEnv *env, jclass cls, jlong h,
+                                                         jlongArray ids, jbyteArray texts,
+                                                         jint n)
+{
+    (void)cls;
+    const char *who = "TextIndex.add";
+    if (ids == NULL || texts == NULL) {
+        throw_npe(env, ids == NULL ? "ids" : "texts");
+        return;
+    }
+    if (n < 0) {
+        throw_einval(env, "%s: n=%d is negative", who, (int)n);
+        return;
+    }
+    if (check_len(env, who, "ids", ids, n, 1)) return;
+    const char **ptrs = malloc(((size_t)n + 1) * sizeof *ptrs);
+    if (ptrs == NULL) {
+        throw_status(env, GROWTH_ENOMEM, "TextIndex.add: out of memory");
+        return;
+    }
+    jsize len = len_of(env, texts);
+    pinset ps;
+    pins_init(&ps, env, PIN_COPY);
+    const jlong *pi = pin(&ps, ids, n, 'J', 0);
+    const char *pt = pin(&ps, texts, len, 'B', 0);
+    int rc = GROWTH_OK, bad = 0;
+    if (!ps.failed) {
+        if (split_packed(pt, len, n, ptrs) != 0)
+            bad = 1;
+        else
+            rc = growth_text_add(TEXTIX(h), (const int64_t *)pi, ptrs, (size_t)n);
+    }
+    int released = pins_release(&ps);
+    free(ptrs);
+    if (released) return;
+    if (bad) {
+        throw_einval(env, "%s: texts must hold %d NUL-terminated strings", who, (int)n);
+        return;
+    }
+    if (rc != GROWTH_OK) throw_rc(env, rc);
+}
+
+JNIEXPORT void JNICALL Java_org_libgrowth_Native_textDelete(JNIEnv *env, jclass cls, jlong h,
+                                                            jlongArray ids)
+{
+    (void)cls;
+    if (ids == NULL) {
+        throw_npe(env, "ids");
+        return;
+    }
+    jsize n = len_of(env, ids);
+    pinset ps;
+    pins_init(&ps, env, PIN_COPY);
+    const jlong *pi = pin(&ps, ids, n, 'J', 0);
+    int rc = GROWTH_OK;
+    if (!ps.failed) rc = growth_text_delete(TEXTIX(h), (const int64_t *)pi, (size_t)n);
+    if (pins_release(&ps)) return;
+    if (rc != GROWTH_OK) throw_rc(env, rc);
+}
+
+JNIEXPORT void JNICALL Java_org_libgrowth_Native_textCompact(JNIEnv *env, jclass cls, jlong h)
+{
+    (void)cls;
+    int rc = growth_text_compact(TEXTIX(h));
+    if (rc != GROWTH_OK) throw_rc(env, rc);
+}
+
+/* {docs, terms, postings} */
+JNIEXPORT jlongArray JNICALL Java_org_libgrowth_Native_textCount(JNIEnv *env, jclass cls,
+                                                                 jlong h)
+{
+    (void)cls;
+    uint64_t v[3] = {0, 0, 0};
+    int rc = growth_text_count(TEXTIX(h), &v[0], &v[1], &v[2]);
+    if (rc != GROWTH_OK) {
+        throw_rc(env, rc);
+        return NULL;
+    }
+    return new_longs(env, v, 3);
+}
+
+/* Search into ids[k] and scores[k]; returns found. */
+JNIEXPORT jint JNICALL Java_org_libgrowth_Native_textSearch(JNIEnv *env, jclass cls, jlong h,
+                                                            jbyteArray query, jint k,
+                                                            jlongArray ids, jfloatArray scores)
+{
+    (void)cls;
+    const char *who = "TextIndex.search";
+    if (k < 0) {
+        throw_einval(env, "%s: k=%d is negative", who, (int)k);
+        return 0;
+    }
+    if (check_len(env, who, "ids", ids, k, 1) || check_len(env, who, "scores", scores, k, 1))
+        return 0;
+    char *q = cstr_dup(env, query, "query");
+    if (q == NULL) return 0;
+    pinset ps;
+    pins_init(&ps, env, PIN_COPY);
+    jlong *pi = pin(&ps, ids, k, 'J', 1);
+    jfloat *psc = pin(&ps, scores, k, 'F', 1);
+    size_t found = 0;
+    int rc = GROWTH_OK;
+    if (!ps.failed)
+        rc = growth_text_search(TEXTIX(h), q, (size_t)k, NULL, (int64_t *)pi, psc, (size_t)k,
+                                &found);
+    free(q);
+    if (pins_release(&ps)) return 0;
+    if (rc != GROWTH_OK) {
+        throw_rc(env, rc);
+        return 0;
+    }
+    return (jint)found;
+}
+
+JNIEXPORT jfloatArray JNICALL Java_org_libgrowth_Native_textScore(JNIEnv *env, jclass cls,
+                                                                  jlong h, jbyteArray query,
+                                                                  jlongArray ids)
+{
+    (void)cls;
+    if (ids == NULL) {
+        throw_npe(env, "ids");
+        return NULL;
+    }
+    jsize n = len_of(env, ids);
+    jfloatArray out = (*env)->NewFloatArray(env, n);
+    if (out == NULL) return NULL;
+    char *q = cstr_dup(env, query, "query");
+    if (q == NULL) return NULL;
+    pinset ps;
+    pins_init(&ps, env, PIN_COPY);
+    const jlong *pi = pin(&ps, ids, n, 'J', 0);
+    jfloat *po = pin(&ps, out, n, 'F', 1);
+    int rc = GROWTH_OK;
+    if (!ps.failed)
+        rc = growth_text_score(TEXTIX(h), q, (const int64_t *)pi, (size_t)n, po, (size_t)n);
+    free(q);
+    if (pins_release(&ps)) return NULL;
+    if (rc != GROWTH_OK) {
+        throw_rc(env, rc);
+        return NULL;
+    }
+    return out;
+}
+
+JNIEXPORT void JNICALL Java_org_libgrowth_Native_textSave(JNIEnv *env, jclass cls, jlong h,
+                                                          jbyteArray path)
+{
+    (void)cls;
+    save_with(env, textix_save, h, path);
+}
+
+JNIEXPORT jbyteArray JNICALL Java_org_libgrowth_Native_textSerialize(JNIEnv *env, jclass cls,
+                                                                     jlong h)
+{
+    (void)cls;
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    int rc = growth_text_serialize(TEXTIX(h), &buf, &len);
+    return buffer_bytes(env, "TextIndex.serialize", rc, buf, len);
+}
+
+/* Fusion of ranked lists: the lists (ids[l], scores[l]) are copied to the C heap (their number
+ * is not bounded by PIN_MAX); the fused top-k goes into outIds[k] and outScores[k]. */
+JNIEXPORT jint JNICALL Java_org_libgrowth_Native_textFuse(JNIEnv *env, jclass cls,
+                                                          jbyteArray config, jobjectArray ids,
+                                                          jobjectArray scores,
+                                                          jdoubleArray weights, jint k,
+                                                          jlongArray out_ids,
+                                                          jfloatArray out_scores)
+{
+    (void)cls;
+    const char *who = "TextIndex.fuse";
+    if (ids == NULL) {
+        throw_npe(env, "ids");
+        return 0;
+    }
+    if (k < 0) {
+        throw_einval(env, "%s: k=%d is negative", who, (int)k);
+        return 0;
+    }
+    jsize nl = len_of(env, ids);
+    if (check_len(env, who, "scores", scores, nl, 0) ||
+        check_len(env, who, "weights", weights, nl, 0) ||
+        check_len(env, who, "outIds", out_ids, k, 1) ||
+        check_len(env, who, "outScores", out_scores, k, 1))
+        return 0;
+    char *c = cstr_dup(env, config, "config");
+    if (c == NULL) return 0;
+    size_t m = (size_t)nl + 1;
+    int64_t **li = calloc(m, sizeof *li);
+    float **ls = calloc(m, sizeof *ls);
+    size_t *lens = calloc(m, sizeof *lens);
+    double *w = calloc(m, sizeof *w);
+    int64_t *oi = malloc(((size_t)k + 1) * sizeof *oi);
+    float *os = malloc(((size_t)k + 1) * sizeof *os);
+    int ok = li && ls && lens && w && oi && os;
+    if (!ok) throw_status(env, GROWTH_ENOMEM, "TextIndex.fuse: out of memory");
+    for (jsize l = 0; ok && l < nl; l++) {
+        jlongArray a = (jlongArray)(*env)->GetObjectArrayElement(env, ids, l);
+        if (a == NULL) {
+            char name[32];
+            snprintf(name, sizeof name, "ids[%d]", (int)l);
+            throw_npe(env, name);
+            ok = 0;
+            break;
+        }
+        jsize n = len_of(env, a);
+        lens[l] = (size_t)n;
+        li[l] = malloc(((size_t)n + 1) * sizeof(int64_t));
+        if (li[l] == NULL) {
+            throw_status(env, GROWTH_ENOMEM, "TextIndex.fuse: out of memory");
+            ok = 0;
+        } else {
+            (*env)->GetLongArrayRegion(env, a, 0, n, (jlong *)li[l]);
+        }
+        (*env)->DeleteLocalRef(env, a);
+        if (!ok || scores == NULL) continue;
+        jfloatArray s = (jfloatArray)(*env)->GetObjectArrayElement(env, scores, l);
+        if (s == NULL) continue;
+        if (len_of(env, s) != n) {
+            throw_einval(env, "%s: scores[%d] has %d entries, %d expected", who, (int)l,
+                         (int)len_of(env, s), (int)n);
+            ok = 0;
+        } else if ((ls[l] = malloc(((size_t)n + 1) * sizeof(float))) == NULL) {
+            throw_status(env, GROWTH_ENOMEM, "TextIndex.fuse: out of memory");
+            ok = 0;
+        } else {
+            (*env)->GetFloatArrayRegion(env, s, 0, n, ls[l]);
+        }
+        (*env)->DeleteLocalRef(env, s);
+    }
+    if (ok && weights != NULL) (*env)->GetDoubleArrayRegion(env, weights, 0, nl, w);
+    size_t found = 0;
+    int rc = GROWTH_OK;
+    if (ok && !(*env)->ExceptionCheck(env)) {
+        rc = growth_text_fuse(c, (const int64_t *const *)li,
+                              scores ? (const float *const *)ls : NULL, lens,
+                              weights ? w : NULL, (size_t)nl, (size_t)k, oi, os, (size_t)k,
+                              &found);
+        if (rc != GROWTH_OK) {
+            throw_rc(env, rc);
+        } else {
+            (*env)->SetLongArrayRegion(env, out_ids, 0, (jsize)found, (const jlong *)oi);
+            (*env)->SetFloatArrayRegion(env, out_scores, 0, (jsize)found, os);
+        }
+    }
+    for (jsize l = 0; li && ls && l < nl; l++) {
+        free(li[l]);
+        free(ls[l]);
+    }
+    free(li);
+    free(ls);
+    free(lens);
+    free(w);
+    free(oi);
+    free(os);
+    free(c);
+    return (*env)->ExceptionCheck(env) ? 0 : (jint)found;
+}

@@ -288,6 +288,50 @@ final class Native {
     static native void bidderSave(long b, byte[] path);
     static native byte[] bidderSerialize(long b);
 
+    /* ---- recall.h ------------------------------------------------------------------------- */
+    static native long indexCreate(byte[] config);
+    static native long indexLoad(byte[] path);
+    static native long indexDeserialize(byte[] buf);
+    static native void indexFree(long h);
+    static native byte[] indexConfig(long h);
+    static native void indexSet(long h, byte[] config);
+    static native void indexTrain(long h, float[] x);
+    static native void indexAdd(long h, float[] x, long[] ids);
+    /** Returns how many of the ids were present. */
+    static native long indexRemove(long h, long[] ids);
+    static native void indexCompact(long h);
+    /** Fills ids[k] and scores[k]; returns the number found. */
+    static native int indexSearch(long h, float[] q, int k, long[] ids, float[] scores);
+    /** Fills ids[nq * k] and scores[nq * k] (padding -1 / NaN). */
+    static native void indexSearchBatch(long h, float[] q, int nq, int k, long[] ids,
+                                        float[] scores);
+    /** Returns {count, deleted, dim, memoryBytes}. */
+    static native long[] indexStats(long h);
+    static native void indexSave(long h, byte[] path);
+    static native byte[] indexSerialize(long h);
+
+    /* ---- text.h --------------------------------------------------------------------------- */
+    static native long textCreate(byte[] config);
+    static native long textLoad(byte[] path);
+    static native long textDeserialize(byte[] buf);
+    static native void textFree(long h);
+    static native byte[] textConfig(long h);
+    static native void textSet(long h, byte[] config);
+    /** {@code texts} packed by {@link #pack}. */
+    static native void textAdd(long h, long[] ids, byte[] texts, int n);
+    static native void textDelete(long h, long[] ids);
+    static native void textCompact(long h);
+    /** Returns {docs, terms, postings}. */
+    static native long[] textCount(long h);
+    /** Fills ids[k] and scores[k]; returns the number found. */
+    static native int textSearch(long h, byte[] query, int k, long[] ids, float[] scores);
+    static native float[] textScore(long h, byte[] query, long[] ids);
+    static native void textSave(long h, byte[] path);
+    static native byte[] textSerialize(long h);
+    /** Fills outIds[k] and outScores[k]; returns the number found. */
+    static native int textFuse(byte[] config, long[][] ids, float[][] scores, double[] weights,
+                               int k, long[] outIds, float[] outScores);
+
     /** Called by the JNI shim from a solve's progress callback (in the solving thread). */
     static boolean progress(Object listener, byte[] stage, double done) {
         return ((Mckp.Progress) listener).onProgress(str(stage), done);

@@ -1,0 +1,211 @@
+package org.libgrowth;
+
+import java.lang.ref.Reference;
+
+/**
+ * A top-K vector index over float32 embeddings with int64 ids ({@code growth_index},
+ * recall.h): exact ({@code kind=flat}), HNSW ({@code kind=hnsw}) or IVF-flat ({@code kind=ivf}).
+ * Scores: {@code metric=ip} the inner product and {@code cosine} the cosine similarity, both
+ * best first (descending); {@code l2} the squared Euclidean distance, best first (ascending).
+ *
+ * <p>Configuration keys (see recall.h): dim (required), metric, kind, M, ef_construction, ef,
+ * nlist, nprobe, iters, threads, quantize, rescore, seed. Bad keys or values, a vector whose
+ * length is not dim, NaN or Inf, a duplicate id and k = 0 throw {@link GrowthException} EINVAL;
+ * searching an index without a live vector ESTATE; another kind of file or corrupted bytes
+ * EFORMAT. Search filters (allow-lists, bitmaps, callbacks) are not exposed.
+ *
+ * <p>Thread-safety: searches, {@link #stats()}, {@link #config()} and saves may run from any
+ * number of threads at once, also beside the mutating calls (add, remove, compact, set, train),
+ * which serialise inside the library. {@link #close()} must not race other calls.
+ *
+ * <pre>{@code
+ * try (Index ix = new Index("dim=128 metric=cosine kind=hnsw")) {
+ *     ix.add(itemVectors, itemIds);                 // n x 128 floats, row-major
+ *     SearchResult r = ix.search(userVector, 10);   // any thread
+ *     long[] best = r.ids();
+ * }
+ * }</pre>
+ */
+public final class Index extends Handle {
+    /** An empty index from a configuration string, e.g. "dim=128 metric=cosine kind=hnsw". */
+    public Index(String config) {
+        super(Native.indexCreate(Native.config(config)), Native::indexFree);
+    }
+
+    private Index(long ptr) {
+        super(ptr, Native::indexFree);
+    }
+
+    /** Loads an index saved by {@link #save(String)}; another kind of file is EFORMAT. */
+    public static Index load(String path) {
+        return new Index(Native.indexLoad(Native.cstr(path, "path")));
+    }
+
+    /** Rebuilds an index from {@link #serialize()} bytes. */
+    public static Index deserialize(byte[] buf) {
+        if (buf == null) throw new NullPointerException("buf must not be null");
+        return new Index(Native.indexDeserialize(buf));
+    }
+
+    /** Effective configuration ("dim=128 metric=cosine kind=hnsw ..."). */
+    public String config() {
+        try {
+            return Native.str(Native.indexConfig(ptr()));
+        } finally {
+            Reference.reachabilityFence(this);
+        }
+    }
+
+    /** Changes search-time settings: any of ef, nprobe, threads, rescore (e.g. "ef=128"). */
+    public void set(String config) {
+        byte[] c = Native.cstr(config, "config");
+        try {
+            Native.indexSet(ptr(), c);
+        } finally {
+            Reference.reachabilityFence(this);
+        }
+    }
+
+    /**
+     * Trains the IVF coarse quantiser on n &gt;= nlist sample vectors ({@code x}: n x dim floats,
+     * row-major); only for kind=ivf while the index is empty (else ESTATE).
+     */
+    public void train(float[] x) {
+        try {
+            Native.indexTrain(ptr(), x);
+        } finally {
+            Reference.reachabilityFence(this);
+        }
+    }
+
+    /**
+     * Adds n vectors ({@code x}: n x dim floats, row-major) with ids &gt;= 0 unique among
+     * themselves and the live vectors; {@code ids} null assigns 1 + the largest id seen (0 for
+     * the first). Validation precedes any change.
+     */
+    public void add(float[] x, long[] ids) {
+        try {
+            Native.indexAdd(ptr(), x, ids);
+        } finally {
+            Reference.reachabilityFence(this);
+        }
+    }
+
+    /** {@code add(x, null)}: ids assigned in sequence. */
+    public void add(float[] x) {
+        add(x, null);
+    }
+
+    /** Deletes vectors by id; returns how many were present (absent ids are not an error). */
+    public long remove(long[] ids) {
+        try {
+            return Native.indexRemove(ptr(), ids);
+        } finally {
+            Reference.reachabilityFence(this);
+        }
+    }
+
+    /** Drops removed vectors and frees their memory; HNSW rebuilds its graph. */
+    public void compact() {
+        try {
+            Native.indexCompact(ptr());
+        } finally {
+            Reference.reachabilityFence(this);
+        }
+    }
+
+    private static void checkK(String who, int k) {
+        if (k < 0) throw new GrowthException(Status.EINVAL, who + ": k=" + k + " is negative");
+    }
+
+    /**
+     * The {@code k} (&gt;= 1) best items for one query of dim floats; fewer when fewer items
+     * are live.
+     */
+    public SearchResult search(float[] q, int k) {
+        checkK("Index.search", k);
+        long[] ids = new long[k];
+        float[] scores = new float[k];
+        try {
+            int found = Native.indexSearch(ptr(), q, k, ids, scores);
+            return new SearchResult(ids, scores, found);
+        } finally {
+            Reference.reachabilityFence(this);
+        }
+    }
+
+    /**
+     * The {@code k} best items for each of {@code nq} queries ({@code q}: nq x dim floats,
+     * row-major), run on the configured number of threads; one result per query.
+     */
+    public SearchResult[] searchBatch(float[] q, int nq, int k) {
+        checkK("Index.searchBatch", k);
+        if (nq < 0)
+            throw new GrowthException(Status.EINVAL, "Index.searchBatch: nq=" + nq + " is negative");
+        long total = (long) nq * k;
+        if (total > Integer.MAX_VALUE)
+            throw new GrowthException(Status.EINVAL, "Index.searchBatch: nq * k exceeds a Java array");
+        long[] ids = new long[(int) total];
+        float[] scores = new float[(int) total];
+        try {
+            Native.indexSearchBatch(ptr(), q, nq, k, ids, scores);
+        } finally {
+            Reference.reachabilityFence(this);
+        }
+        SearchResult[] out = new SearchResult[nq];
+        for (int i = 0; i < nq; i++) out[i] = SearchResult.row(ids, scores, i, k);
+        return out;
+    }
+
+    private long[] statsArray() {
+        try {
+            return Native.indexStats(ptr());
+        } finally {
+            Reference.reachabilityFence(this);
+        }
+    }
+
+    /** Live vectors. */
+    public long size() {
+        return statsArray()[0];
+    }
+
+    /** Removed vectors not yet dropped by {@link #compact()}. */
+    public long deleted() {
+        return statsArray()[1];
+    }
+
+    /** Vector dimension. */
+    public int dim() {
+        return (int) statsArray()[2];
+    }
+
+    /** Bytes of memory held. */
+    public long memoryBytes() {
+        return statsArray()[3];
+    }
+
+    /** {size, deleted, dim, memoryBytes} read at once. */
+    public long[] stats() {
+        return statsArray();
+    }
+
+    /** Saves atomically (model kind "index"). */
+    public void save(String path) {
+        byte[] p = Native.cstr(path, "path");
+        try {
+            Native.indexSave(ptr(), p);
+        } finally {
+            Reference.reachabilityFence(this);
+        }
+    }
+
+    /** The index as bytes ({@link #deserialize(byte[])} rebuilds it). */
+    public byte[] serialize() {
+        try {
+            return Native.indexSerialize(ptr());
+        } finally {
+            Reference.reachabilityFence(this);
+        }
+    }
+}
