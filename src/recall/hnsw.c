@@ -29,8 +29,12 @@ int ix_hnsw_alloc(growth_index *x, size_t cap)
     uint8_t *lv = realloc(x->level, cap);
     if (!lv) return GROWTH_ENOMEM;
     x->level = lv;
-    uint32_t *l0 = realloc(x->links0, cap * (m0(x) + 1) * sizeof *l0);
+    const size_t row = m0(x) + 1;
+    uint32_t *l0 = realloc(x->links0, cap * row * sizeof *l0);
     if (!l0) return GROWTH_ENOMEM;
+    /* New rows start zeroed: a row is saved whole, and the entries past its count would
+     * otherwise carry uninitialised bytes into the file (found by valgrind). */
+    if (cap > x->cap) memset(l0 + x->cap * row, 0, (cap - x->cap) * row * sizeof *l0);
     x->links0 = l0;
     uint32_t **up = realloc(x->links_up, cap * sizeof *up);
     if (!up) return GROWTH_ENOMEM;
