@@ -1436,14 +1436,10 @@ done:
 
 static int from_envelope(const char *who, const uint8_t *buf, size_t len, growth_bandit **out)
 {
-    uint32_t kind = 0;
     const uint8_t *pl = NULL;
     size_t plen = 0;
-    int rc = genv_open(who, buf, len, GROWTH_KIND_UNKNOWN, &kind, &pl, &plen);
+    int rc = genv_open(who, buf, len, GROWTH_KIND_BANDIT, NULL, &pl, &plen);
     if (rc) return rc;
-    if (kind != GROWTH_KIND_BANDIT)
-        return gerr(GROWTH_EFORMAT, "%s: file holds a '%s' model, expected 'bandit'", who,
-                    growth_kind_name((int)kind));
     return unpack(who, pl, plen, out);
 }
 

@@ -220,11 +220,8 @@ static int dssm_from_envelope(const char *who, const uint8_t *buf, size_t len, g
 {
     const uint8_t *pl = NULL;
     size_t plen = 0;
-    uint32_t kind = 0;
-    int rc = genv_open(who, buf, len, GROWTH_KIND_UNKNOWN, &kind, &pl, &plen);
+    int rc = genv_open(who, buf, len, GROWTH_KIND_DSSM, NULL, &pl, &plen);
     if (rc) return rc;
-    if (kind != GROWTH_KIND_DSSM)
-        return gerr(GROWTH_EFORMAT, "%s: file holds a '%s' model, expected 'dssm'", who, growth_kind_name((int)kind));
     Growth__Dssm *msg = growth__dssm__unpack(NULL, plen, pl);
     if (!msg) return gerr(GROWTH_EFORMAT, "%s: dssm payload does not decode (truncated or corrupted)", who);
     rc = dssm_from_msg(who, msg, out);

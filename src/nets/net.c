@@ -136,11 +136,8 @@ static int net_from_envelope(const char *who, const uint8_t *buf, size_t len, gr
 {
     const uint8_t *pl = NULL;
     size_t plen = 0;
-    uint32_t kind = 0;
-    int rc = genv_open(who, buf, len, GROWTH_KIND_UNKNOWN, &kind, &pl, &plen);
+    int rc = genv_open(who, buf, len, GROWTH_KIND_NET, NULL, &pl, &plen);
     if (rc) return rc;
-    if (kind != GROWTH_KIND_NET)
-        return gerr(GROWTH_EFORMAT, "%s: file holds a '%s' model, expected 'net'", who, growth_kind_name((int)kind));
     Growth__Net *msg = growth__net__unpack(NULL, plen, pl);
     if (!msg) return gerr(GROWTH_EFORMAT, "%s: net payload does not decode (truncated or corrupted)", who);
     rc = net_from_msg(who, msg, out);

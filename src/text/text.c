@@ -1243,12 +1243,8 @@ static int tx_from_envelope(const char *who, const uint8_t *buf, size_t len, gro
 {
     const uint8_t *pl = NULL;
     size_t plen = 0;
-    uint32_t kind = 0;
-    int rc = genv_open(who, buf, len, GROWTH_KIND_UNKNOWN, &kind, &pl, &plen);
+    int rc = genv_open(who, buf, len, GROWTH_KIND_TEXT_INDEX, NULL, &pl, &plen);
     if (rc) return rc;
-    if (kind != GROWTH_KIND_TEXT_INDEX)
-        return gerr(GROWTH_EFORMAT, "%s: file holds a '%s' model, expected '%s'", who,
-                    growth_kind_name((int)kind), growth_kind_name(GROWTH_KIND_TEXT_INDEX));
     return tx_unpack(who, pl, plen, out);
 }
 
