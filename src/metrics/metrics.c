@@ -188,6 +188,36 @@ static gitem *sort_gitems(gitem *a, gitem *tmp, size_t n, size_t *hist)
     return a;
 }
 
+/* Items of (group, score, label, weight) sorted by group, then score: one radix sort over both
+ * keys. *block (2n items, the caller frees it) holds the items; *sorted points into it. */
+static int sort_by_group(const char *fn, const float *scores, const float *labels,
+                         const float *weights, const int64_t *groups, size_t n, gitem **block,
+                         const gitem **sorted)
+{
+    if (n > SIZE_MAX / (2 * sizeof(gitem)))
+        return gerr(GROWTH_ENOMEM, "%s: n = %zu is too large", fn, n);
+    gitem *a = malloc(2 * n * sizeof *a);
+    size_t *hist = calloc(9 * (size_t)RADIX_SIZE, sizeof *hist);
+    if (!a || !hist) {
+        free(a);
+        free(hist);
+        return gerr(GROWTH_ENOMEM, "%s: cannot allocate sort buffers for n = %zu", fn, n);
+    }
+    for (size_t i = 0; i < n; i++) {
+        gitem it = {(uint64_t)groups[i] ^ 0x8000000000000000u,
+                    make_item(scores[i], labels[i], weights, i)};
+        a[i] = it;
+        for (int p = 0; p < 3; p++)
+            hist[(size_t)p * RADIX_SIZE + digit_of(it.item, KEY_DIGITS[p])]++;
+        for (int p = 0; p < 6; p++)
+            hist[(size_t)(p + 3) * RADIX_SIZE + digit_of(it.g, GROUP_DIGITS[p])]++;
+    }
+    *sorted = sort_gitems(a, a + n, n, hist);
+    free(hist);
+    *block = a;
+    return GROWTH_OK;
+}
+
 /* ---- area under the curve from items sorted by ascending score ----------------------------- */
 
 /* Running Mann-Whitney sums: weight of positives and negatives seen, the area numerator
@@ -284,27 +314,10 @@ GROWTH_API int growth_gauc(const float *scores, const float *labels, const float
     totals t;
     int rc = check_inputs(fn, "score", false, scores, labels, weights, n, out_gauc, &t);
     if (rc != GROWTH_OK) return rc;
-    if (n > SIZE_MAX / (2 * sizeof(gitem)))
-        return gerr(GROWTH_ENOMEM, "%s: n = %zu is too large", fn, n);
-
-    gitem *a = malloc(n * sizeof *a), *tmp = malloc(n * sizeof *tmp);
-    size_t *hist = calloc(9 * (size_t)RADIX_SIZE, sizeof *hist);
-    if (!a || !tmp || !hist) {
-        free(a);
-        free(tmp);
-        free(hist);
-        return gerr(GROWTH_ENOMEM, "%s: cannot allocate sort buffers for n = %zu", fn, n);
-    }
-    for (size_t i = 0; i < n; i++) {
-        gitem it = {(uint64_t)groups[i] ^ 0x8000000000000000u,
-                    make_item(scores[i], labels[i], weights, i)};
-        a[i] = it;
-        for (int p = 0; p < 3; p++)
-            hist[(size_t)p * RADIX_SIZE + digit_of(it.item, KEY_DIGITS[p])]++;
-        for (int p = 0; p < 6; p++)
-            hist[(size_t)(p + 3) * RADIX_SIZE + digit_of(it.g, GROUP_DIGITS[p])]++;
-    }
-    const gitem *s = sort_gitems(a, tmp, n, hist);
+    gitem *block = NULL;
+    const gitem *s = NULL;
+    rc = sort_by_group(fn, scores, labels, weights, groups, n, &block, &s);
+    if (rc != GROWTH_OK) return rc;
 
     /* One AUC per run of equal group ids, weighted by the group's total weight. */
     double sum = 0.0, wsum = 0.0;
@@ -322,9 +335,7 @@ GROWTH_API int growth_gauc(const float *scores, const float *labels, const float
             used++;
         }
     }
-    free(a);
-    free(tmp);
-    free(hist);
+    free(block);
 
     if (used == 0)
         return gerr(GROWTH_EINVAL,
@@ -565,26 +576,10 @@ static int field_error(const char *fn, bool relative, const float *probs, const 
     totals t;
     int rc = check_inputs(fn, "prob", true, probs, labels, weights, n, out, &t);
     if (rc != GROWTH_OK) return rc;
-    if (n > SIZE_MAX / (2 * sizeof(gitem)))
-        return gerr(GROWTH_ENOMEM, "%s: n = %zu is too large", fn, n);
-    gitem *a = malloc(n * sizeof *a), *tmp = malloc(n * sizeof *tmp);
-    size_t *hist = calloc(9 * (size_t)RADIX_SIZE, sizeof *hist);
-    if (!a || !tmp || !hist) {
-        free(a);
-        free(tmp);
-        free(hist);
-        return gerr(GROWTH_ENOMEM, "%s: cannot allocate sort buffers for n = %zu", fn, n);
-    }
-    for (size_t i = 0; i < n; i++) {
-        gitem it = {(uint64_t)fields[i] ^ 0x8000000000000000u,
-                    make_item(probs[i], labels[i], weights, i)};
-        a[i] = it;
-        for (int p = 0; p < 3; p++)
-            hist[(size_t)p * RADIX_SIZE + digit_of(it.item, KEY_DIGITS[p])]++;
-        for (int p = 0; p < 6; p++)
-            hist[(size_t)(p + 3) * RADIX_SIZE + digit_of(it.g, GROUP_DIGITS[p])]++;
-    }
-    const gitem *s = sort_gitems(a, tmp, n, hist);
+    gitem *block = NULL;
+    const gitem *s = NULL;
+    rc = sort_by_group(fn, probs, labels, weights, fields, n, &block, &s);
+    if (rc != GROWTH_OK) return rc;
     double num = 0.0, den = 0.0;
     size_t used = 0;
     for (size_t i = 0; i < n;) {
@@ -606,9 +601,7 @@ static int field_error(const char *fn, bool relative, const float *probs, const 
             used++;
         }
     }
-    free(a);
-    free(tmp);
-    free(hist);
+    free(block);
     if (relative && used == 0)
         return gerr(GROWTH_EINVAL, "%s: no field value has a positive label; Field-RCE is "
                     "undefined", fn);
