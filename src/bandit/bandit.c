@@ -18,6 +18,7 @@
 
 #include "bandit.pb-c.h"
 #include "bandit_impl.h"
+#include "sync.h"
 
 static const gcfg_opt bandit_opts[] = {
     {"policy", GCFG_ENUM, offsetof(bandit_cfg, policy), "thompson", 0, 0, POLICY_CHOICES, false},
@@ -214,11 +215,7 @@ static int bandit_new(growth_bandit **out, const bandit_cfg *cfg, const char *wh
     b->scale = 1.0;
     b->next_uid = 1;
     atomic_init(&b->next_id, 1);
-    pthread_rwlockattr_t attr;
-    pthread_rwlockattr_init(&attr);
-    pthread_rwlockattr_setkind_np(&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
-    pthread_rwlock_init(&b->lock, &attr);
-    pthread_rwlockattr_destroy(&attr);
+    grwlock_init(&b->lock);
     b->nst = (size_t)cfg->streams;
     b->st = calloc(b->nst, sizeof *b->st);
     b->rcap = 2;

@@ -18,6 +18,7 @@
 
 #include "index.pb-c.h"
 #include "recall_impl.h"
+#include "sync.h"
 
 static const gcfg_opt ix_opts[] = {
     {"dim", GCFG_INT, offsetof(ix_cfg, dim), "0", 0, IX_MAX_DIM, NULL, false},
@@ -330,11 +331,7 @@ static int ix_new(growth_index **out, const ix_cfg *cfg, const char *who)
     x->entry = -1;
     x->max_level = -1;
     grng_seed(&x->rng, (uint64_t)cfg->seed);
-    pthread_rwlockattr_t a;
-    pthread_rwlockattr_init(&a);
-    pthread_rwlockattr_setkind_np(&a, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
-    pthread_rwlock_init(&x->rw, &a);
-    pthread_rwlockattr_destroy(&a);
+    grwlock_init(&x->rw);
     pthread_mutex_init(&x->wlock, NULL);
     *out = x;
     return GROWTH_OK;

@@ -14,7 +14,7 @@
  * Concurrency: one pthread rwlock (writer-preferring). Readers share it; add, delete, compact
  * and set hold it exclusively. Adds tokenise and validate outside the lock, then reserve every
  * allocation they need before the first visible change (all or nothing). */
-#define _GNU_SOURCE /* pthread_rwlockattr_setkind_np */
+#define _GNU_SOURCE /* pthread_rwlock_t */
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -25,6 +25,7 @@
 #include "core.h"
 #include "growth/text.h"
 #include "text_impl.h"
+#include "sync.h"
 #include "text_index.pb-c.h"
 
 typedef struct {
@@ -349,13 +350,7 @@ static int tx_new(growth_text_index **out, const tx_cfg *cfg, const char *who)
     x->cfg = *cfg;
     x->fwd_off = calloc(1, sizeof *x->fwd_off);
     if (!x->fwd_off) { free(x); return gerr(GROWTH_ENOMEM, "%s: out of memory", who); }
-    pthread_rwlockattr_t attr;
-    pthread_rwlockattr_init(&attr);
-#ifdef __GLIBC__
-    pthread_rwlockattr_setkind_np(&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
-#endif
-    pthread_rwlock_init(&x->rw, &attr);
-    pthread_rwlockattr_destroy(&attr);
+    grwlock_init(&x->rw);
     *out = x;
     return GROWTH_OK;
 }
