@@ -5,7 +5,7 @@ import ctypes
 import numpy as np
 
 from . import errors
-from ._handle import OwnedHandle
+from ._handle import OwnedModel
 from ._lib import lib, check, declare, enc, read_string, Handle, P
 from ._lib import c_int, c_size_t, c_double, c_uint64, c_char_p, c_void_p
 from ._arrays import ptr
@@ -65,7 +65,7 @@ def _cfg(options):
     return " ".join(parts)
 
 
-class Bandit(OwnedHandle):
+class Bandit(OwnedModel):
     """A bandit over arms with one policy.
 
     ``Bandit(policy='thompson'|'egreedy'|'ucb1'|'klucb'|'lints'|'linucb', arms=[ids], seed=0,
@@ -78,6 +78,7 @@ class Bandit(OwnedHandle):
     """
 
     _free_fn = "growth_bandit_free"
+    _api = "growth_bandit"
 
     def __init__(self, policy="thompson", arms=(), seed=None, dim=None, *, config=None,
                  _handle=None, **options):
@@ -284,30 +285,6 @@ class Bandit(OwnedHandle):
         return v.value, m.value
 
     # -- persistence -------------------------------------------------------------------
-    def save(self, path):
-        check(lib.growth_bandit_save(self._handle(), enc(str(path))))
-
-    @classmethod
-    def load(cls, path):
-        h = ctypes.c_void_p()
-        check(lib.growth_bandit_load(ctypes.byref(h), enc(str(path))))
-        return cls(_handle=h)
-
-    def to_bytes(self):
-        buf, n = ctypes.c_void_p(), c_size_t(0)
-        check(lib.growth_bandit_serialize(self._handle(), ctypes.byref(buf), ctypes.byref(n)))
-        try:
-            return ctypes.string_at(buf, n.value)
-        finally:
-            lib.growth_buffer_free(buf)
-
-    @classmethod
-    def from_bytes(cls, data):
-        data = bytes(data)
-        h = ctypes.c_void_p()
-        check(lib.growth_bandit_deserialize(ctypes.byref(h), data, len(data)))
-        return cls(_handle=h)
-
     def __reduce__(self):
         return (Bandit.from_bytes, (self.to_bytes(),))
 

@@ -9,7 +9,7 @@ import ctypes
 import numpy as np
 
 from . import _lib
-from ._handle import OwnedHandle
+from ._handle import OwnedModel
 from ._lib import lib, check, enc, read_string, Handle, P, c_int, c_size_t, c_double, c_void_p, c_char_p
 from ._arrays import ptr
 from .errors import InvalidArgument, EBUFS
@@ -53,7 +53,7 @@ def _fields(fields, n):
     return g
 
 
-class Calibrator(OwnedHandle):
+class Calibrator(OwnedModel):
     """Maps raw scores to calibrated probabilities.
 
     ``Calibrator(method='isotonic')``; methods ``'platt'``, ``'temperature'``, ``'isotonic'``,
@@ -64,6 +64,7 @@ class Calibrator(OwnedHandle):
     """
 
     _free_fn = "growth_calibrator_free"
+    _api = "growth_calibrator"
 
     def __init__(self, method="isotonic", *, config=None, _handle=None, **options):
         if _handle is not None:
@@ -157,30 +158,6 @@ class Calibrator(OwnedHandle):
     transform = predict
 
     # -- persistence ---------------------------------------------------------------------
-    def save(self, path):
-        """Saves the fitted calibrator atomically."""
-        check(lib.growth_calibrator_save(self._handle(), enc(str(path))))
-
-    @classmethod
-    def load(cls, path):
-        h = ctypes.c_void_p()
-        check(lib.growth_calibrator_load(ctypes.byref(h), enc(str(path))))
-        return cls(_handle=h)
-
-    def to_bytes(self):
-        buf, n = ctypes.c_void_p(), c_size_t(0)
-        check(lib.growth_calibrator_serialize(self._handle(), ctypes.byref(buf), ctypes.byref(n)))
-        try:
-            return ctypes.string_at(buf, n.value)
-        finally:
-            lib.growth_buffer_free(buf)
-
-    @classmethod
-    def from_bytes(cls, data):
-        h = ctypes.c_void_p()
-        check(lib.growth_calibrator_deserialize(ctypes.byref(h), data, len(data)))
-        return cls(_handle=h)
-
     def __getstate__(self):
         if not self.fitted:
             return {"config": self.config}

@@ -3,7 +3,7 @@ import ctypes
 
 import numpy as np
 
-from ._handle import OwnedHandle
+from ._handle import OwnedModel
 from ._lib import lib, check, enc, read_string, declare
 from ._arrays import ptr
 from .errors import InvalidArgument
@@ -92,7 +92,7 @@ def _data(X, y, sample_weight):
     return s, (arrs, y, w)  # keep the arrays alive while C reads them
 
 
-class Forest(OwnedHandle):
+class Forest(OwnedModel):
     """A gradient-boosted tree ensemble (xgboost gbtree) with libgrowth's native evaluator.
 
     ``Forest.train(X, y, params="objective=binary:logistic max_depth=3", num_rounds=100)``
@@ -102,6 +102,7 @@ class Forest(OwnedHandle):
     """
 
     _free_fn = "growth_forest_free"
+    _api = "growth_forest"  # save(): xgboost JSON for '.json', UBJSON for '.ubj', else a libgrowth file
 
     def __init__(self, _handle):
         self._h = _handle
@@ -128,21 +129,6 @@ class Forest(OwnedHandle):
         check(lib.growth_forest_train(ctypes.byref(h), enc(" ".join(cfg)), enc(_params(params)),
                                       ctypes.byref(train), ctypes.byref(valid) if valid else None))
         return cls(h)
-
-    @classmethod
-    def load(cls, path):
-        h = c_void_p()
-        check(lib.growth_forest_load(ctypes.byref(h), enc(str(path))))
-        return cls(h)
-
-    @classmethod
-    def from_bytes(cls, data):
-        h = c_void_p()
-        data = bytes(data)
-        check(lib.growth_forest_deserialize(ctypes.byref(h), data, len(data)))
-        return cls(h)
-
-    # -- lifetime ------------------------------------------------------------------------
 
     # -- introspection -------------------------------------------------------------------
     @property
@@ -221,18 +207,6 @@ class Forest(OwnedHandle):
         return out[:, 0, :].copy() if self.n_outputs == 1 else out
 
     # -- persistence ---------------------------------------------------------------------
-    def save(self, path):
-        """Saves atomically: xgboost JSON for '.json', UBJSON for '.ubj', else a libgrowth file."""
-        check(lib.growth_forest_save(self._handle(), enc(str(path))))
-
-    def to_bytes(self):
-        buf, n = c_void_p(), c_size_t(0)
-        check(lib.growth_forest_serialize(self._handle(), ctypes.byref(buf), ctypes.byref(n)))
-        try:
-            return ctypes.string_at(buf, n.value)
-        finally:
-            lib.growth_buffer_free(buf)
-
     def __getstate__(self):
         return {"bytes": self.to_bytes()}
 

@@ -3,7 +3,7 @@ import ctypes
 
 import numpy as np
 
-from ._handle import OwnedHandle
+from ._handle import OwnedModel
 from ._lib import lib, check, enc, read_string
 from ._arrays import ptr, to_csr, f32
 from .errors import InvalidArgument
@@ -27,7 +27,7 @@ def _config(kwargs):
     return " ".join(parts)
 
 
-class FTRL(OwnedHandle):
+class FTRL(OwnedModel):
     """FTRL-Proximal logistic regression on hashed sparse features, one or several heads.
 
     ``FTRL(alpha=0.05, beta=1, l1=1, l2=1, bits=24, heads=1)``; ``heads`` may be a count or a
@@ -40,6 +40,7 @@ class FTRL(OwnedHandle):
     """
 
     _free_fn = "growth_ftrl_free"
+    _api = "growth_ftrl"  # save() writes the full training state: load() resumes training exactly
 
     def __init__(self, alpha=None, beta=None, l1=None, l2=None, bits=None, heads=None, *,
                  config=None, _handle=None, **options):
@@ -162,33 +163,9 @@ class FTRL(OwnedHandle):
         return self
 
     # -- persistence ---------------------------------------------------------------------
-    def save(self, path):
-        """Saves the full training state atomically (warm start with FTRL.load)."""
-        check(lib.growth_ftrl_save(self._handle(), enc(str(path))))
-
     def export_weights(self, path):
         """Saves only the non-zero weights, for serving."""
         check(lib.growth_ftrl_export_weights(self._handle(), enc(str(path))))
-
-    @classmethod
-    def load(cls, path):
-        h = ctypes.c_void_p()
-        check(lib.growth_ftrl_load(ctypes.byref(h), enc(str(path))))
-        return cls(_handle=h)
-
-    def to_bytes(self):
-        buf, n = ctypes.c_void_p(), ctypes.c_size_t(0)
-        check(lib.growth_ftrl_serialize(self._handle(), ctypes.byref(buf), ctypes.byref(n)))
-        try:
-            return ctypes.string_at(buf, n.value)
-        finally:
-            lib.growth_buffer_free(buf)
-
-    @classmethod
-    def from_bytes(cls, data):
-        h = ctypes.c_void_p()
-        check(lib.growth_ftrl_deserialize(ctypes.byref(h), data, len(data)))
-        return cls(_handle=h)
 
     def __getstate__(self):
         return {"bytes": self.to_bytes()}

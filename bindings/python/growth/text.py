@@ -13,7 +13,7 @@ import numpy as np
 from . import _lib
 from ._lib import lib, check, enc, read_string, Handle, P, c_int, c_size_t, c_void_p, c_char_p, c_uint32, c_uint64, c_float
 from ._arrays import ptr
-from ._handle import OwnedHandle
+from ._handle import OwnedModel
 from .errors import InvalidArgument
 
 _FILTER_FN = ctypes.CFUNCTYPE(c_int, ctypes.c_int64, c_void_p)
@@ -99,7 +99,7 @@ def _make_filter(allow, bitmap, bitmap_bits, keep):
     return f, alive
 
 
-class TextIndex(OwnedHandle):
+class TextIndex(OwnedModel):
     """BM25 inverted index over item texts (words for space-delimited languages, character
     n-grams for Chinese/Japanese/Korean runs). See text.h for the tokenisation rules.
 
@@ -108,6 +108,7 @@ class TextIndex(OwnedHandle):
     """
 
     _free_fn = "growth_text_free"
+    _api = "growth_text"
 
     def __init__(self, k1=None, b=None, ngram=None, lowercase=None, *, config=None, _handle=None):
         if _handle is not None:
@@ -204,29 +205,6 @@ class TextIndex(OwnedHandle):
         return out
 
     # -- persistence -------------------------------------------------------------------------
-    def save(self, path):
-        check(lib.growth_text_save(self._handle(), enc(str(path))))
-
-    @classmethod
-    def load(cls, path):
-        h = ctypes.c_void_p()
-        check(lib.growth_text_load(ctypes.byref(h), enc(str(path))))
-        return cls(_handle=h)
-
-    def to_bytes(self):
-        buf, n = ctypes.c_void_p(), c_size_t(0)
-        check(lib.growth_text_serialize(self._handle(), ctypes.byref(buf), ctypes.byref(n)))
-        try:
-            return ctypes.string_at(buf, n.value)
-        finally:
-            lib.growth_buffer_free(buf)
-
-    @classmethod
-    def from_bytes(cls, data):
-        h = ctypes.c_void_p()
-        check(lib.growth_text_deserialize(ctypes.byref(h), data, len(data)))
-        return cls(_handle=h)
-
     def __getstate__(self):
         return {"bytes": self.to_bytes()}
 
