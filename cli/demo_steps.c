@@ -196,24 +196,48 @@ int demo_budget(demo_world *w, demo_rng *r, int quiet)
     free(indptr); free(v); free(c); free(choice);
 
     /* Channels: installs as a function of spend. */
-    growth_channels *ch = NULL;
+    enum { NCH = 4 };
+    static const double pts_x[4] = {0, 50000, 150000, 300000}, pts_y[4] = {0, 9000, 20000, 26000};
+    static const struct {
+        const char *name;
+        int kind; /* GROWTH_CURVE_EXP, GROWTH_CURVE_LOG, or 0 for the measured points above */
+        double a, b, min, max;
+    } chs[NCH] = {
+        {"app-store search", GROWTH_CURVE_EXP, 60000, 1.0 / 150000, 0, INFINITY},
+        {"short-video feeds", GROWTH_CURVE_LOG, 14000, 1.0 / 20000, 10000, INFINITY},
+        {"social", GROWTH_CURVE_EXP, 25000, 1.0 / 60000, 0, 150000},
+        {"offline", 0, 0, 0, 0, INFINITY},
+    };
+    /* One set with every channel, and one set per channel for the equal split. */
+    growth_channels *ch = NULL, *one[NCH] = {NULL};
     rc = growth_channels_create(&ch, "");
-    const char *names[4] = {"app-store search", "short-video feeds", "social", "offline"};
-    if (!rc) rc = growth_channels_add(ch, GROWTH_CURVE_EXP, 60000, 1.0 / 150000, 1.0, 0, INFINITY) < 0;
-    if (!rc) rc = growth_channels_add(ch, GROWTH_CURVE_LOG, 14000, 1.0 / 20000, 1.0, 10000, INFINITY) < 0;
-    if (!rc) rc = growth_channels_add(ch, GROWTH_CURVE_EXP, 25000, 1.0 / 60000, 1.0, 0, 150000) < 0;
-    double xs[4] = {0, 50000, 150000, 300000}, ys[4] = {0, 9000, 20000, 26000};
-    if (!rc) rc = growth_channels_add_points(ch, xs, ys, 4, 1.0, 0, INFINITY) < 0;
-    if (rc) return cli_fail("demo: channels", GROWTH_EINVAL);
-    double budget = 600000, spend[4], out[4], total, marginal;
-    rc = growth_channels_allocate(ch, budget, spend, out, 4, &total, &marginal);
+    for (int k = 0; k < NCH && !rc; k++) {
+        growth_channels *sets[2] = {ch, NULL};
+        rc = growth_channels_create(&one[k], "");
+        sets[1] = one[k];
+        for (int j = 0; j < 2 && !rc; j++) {
+            int idx = chs[k].kind ? growth_channels_add(sets[j], chs[k].kind, chs[k].a, chs[k].b, 1.0,
+                                                        chs[k].min, chs[k].max)
+                                  : growth_channels_add_points(sets[j], pts_x, pts_y, 4, 1.0, chs[k].min, chs[k].max);
+            rc = idx < 0 ? idx : GROWTH_OK; /* add returns the channel's index */
+        }
+    }
+    if (rc) {
+        for (int k = 0; k < NCH; k++) growth_channels_free(one[k]);
+        growth_channels_free(ch);
+        return cli_fail("demo: channels", rc);
+    }
+    double budget = 600000, spend[NCH], out[NCH], total, marginal, eq_total = 0;
+    rc = growth_channels_allocate(ch, budget, spend, out, NCH, &total, &marginal);
+    for (int k = 0; k < NCH && !rc; k++) {
+        double s1, o1;
+        rc = growth_channels_allocate(one[k], budget / NCH, &s1, &o1, 1, NULL, NULL);
+        eq_total += o1;
+        growth_channels_free(one[k]);
+    }
     if (rc) return cli_fail("demo: channels", rc);
-    /* The equal split, on the same curves. */
-    double q = budget / 4;
-    double eq_total = 60000 * (1 - exp(-q / 150000)) + 14000 * log1p(q / 20000) +
-                      25000 * (1 - exp(-fmin(q, 150000) / 60000)) + 9000 + (20000 - 9000) * (q - 50000) / 100000;
-    demo_out("\nChannels: %.0f yuan over %d channels (installs)\n", budget, 4);
-    for (int k = 0; k < 4; k++) demo_out("  %-18s spend %9.0f  installs %8.0f\n", names[k], spend[k], out[k]);
+    demo_out("\nChannels: %.0f yuan over %d channels (installs)\n", budget, NCH);
+    for (int k = 0; k < NCH; k++) demo_out("  %-18s spend %9.0f  installs %8.0f\n", chs[k].name, spend[k], out[k]);
     demo_out("  total installs %.0f (equal split: %.0f); one more yuan buys %.4f installs\n", total, eq_total, marginal);
     FILE *rf = demo_report_open("channels.csv");
     if (rf) {
