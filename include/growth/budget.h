@@ -21,8 +21,12 @@
  * D(lambda*) is the LP optimum, and the integer plan takes every hull segment steeper than
  * lambda* (the user on the threshold segment is rounded down), then fills the left-over
  * budget greedily. With K budgets lambda is found by exact coordinate descent (each coordinate
- * minimised with the same hull selection); D(lambda) is an upper bound for any lambda >= 0, so
- * the reported gap (dual bound - integer value) is certified, whatever the convergence.
+ * minimised with the same hull selection), which can stall at a kink of D a little above the
+ * optimum; a trust-region polish then fixes every user whose choice cannot change near lambda
+ * and solves the few others as a small LP (dense simplex), reaching the LP optimum exactly
+ * (at most a few hundred undecided users; beyond that the descent's bound stands). D(lambda)
+ * is an upper bound for any lambda >= 0, so the reported gap (dual bound - integer value) is
+ * certified, whatever the convergence.
  *
  * Configuration keys (growth_mckp_create()):
  * | key      | default | meaning |
@@ -90,7 +94,8 @@ typedef struct growth_mckp_result {
     uint32_t struct_size;   /**< sizeof(growth_mckp_result), set by the caller */
     uint32_t n_budgets;     /**< K */
     double value;           /**< total value of the integer plan */
-    double lp_value;        /**< LP optimum (one budget: exact; K > 1: the best dual bound) */
+    double lp_value;        /**< LP optimum (exact; K > 1: coordinate descent, then a restricted-LP
+                                 polish; only if that cannot finish, the best dual bound) */
     double dual_bound;      /**< certified upper bound D(lambda) on the integer optimum */
     double gap;             /**< dual_bound - value (>= 0 up to rounding) */
     double rel_gap;         /**< gap / max(dual_bound, 1e-300) */
@@ -189,6 +194,55 @@ GROWTH_API int growth_mckp_shard_assign(growth_mckp *s, const uint64_t *indptr, 
                                         size_t n_budgets, const double *lambda,
                                         int32_t *out_choice, size_t choice_cap,
                                         double *out_spend, double *out_value);
+
+/** Most undecided users (and their options) the exact-LP polish solves as one dense LP. */
+#define GROWTH_MCKP_LP_MAX_USERS 400
+#define GROWTH_MCKP_LP_MAX_OPTIONS 4000
+/** First trust-region half-width of the polish, relative to the largest price. */
+#define GROWTH_MCKP_LP_DELTA0 1e-7
+
+/**
+ * @brief One shard's scan for the exact-LP polish with several budgets (see the module notes):
+ *        users whose best option is the same for every price vector within `delta` of `center`
+ *        (per budget, prices >= 0) are fixed to it; the others are "undecided".
+ *
+ * out_choice[i] gets the fixed option (-1 = none; undecided users also get -1). The first
+ * `undecided_cap` undecided users' indices go to out_undecided (may be NULL when the cap is 0);
+ * *out_n_undecided counts all of them and *out_n_options their options. out_fixed (K + 1)
+ * gets the fixed users' spend per budget and, last, their value. A driver sums the shards'
+ * out_fixed, gathers the undecided users' options (in user order) and calls
+ * growth_mckp_restricted_lp(); see growth.distributed for the whole loop.
+ * @since 1.0
+ */
+GROWTH_API int growth_mckp_shard_scan(growth_mckp *s, const uint64_t *indptr, size_t n_users,
+                                      const double *values, const double *costs,
+                                      size_t n_budgets, const double *center, double delta,
+                                      int32_t *out_choice, size_t choice_cap,
+                                      uint64_t *out_undecided, size_t undecided_cap,
+                                      size_t *out_n_undecided, size_t *out_n_options,
+                                      double *out_fixed);
+
+/**
+ * @brief The polish's restricted LP over the undecided users (CSR over at most
+ *        GROWTH_MCKP_LP_MAX_USERS users and GROWTH_MCKP_LP_MAX_OPTIONS options; 0 users is
+ *        allowed): budgets less fixed[0..K-1], plus elastic columns that keep the duals within
+ *        `delta` of `center`.
+ *
+ * Writes the duals (out_lambda, K), the LP value of the whole problem (restricted + fixed[K])
+ * and *out_exact = 1 when no elastic column is used: then, if the scan was made at the same
+ * center and delta, out_lambda are optimal prices and *out_lp_value the LP optimum; else move
+ * the center to out_lambda, double delta and scan again. out_pick[u] rounds user u down (its
+ * option with x = 1, else -1); *out_fractional (may be NULL) counts users split in the LP.
+ * GROWTH_ESTATE if the simplex does not finish.
+ * @since 1.0
+ */
+GROWTH_API int growth_mckp_restricted_lp(growth_mckp *s, const uint64_t *indptr, size_t n_users,
+                                         const double *values, const double *costs,
+                                         size_t n_budgets, const double *budgets,
+                                         const double *fixed, const double *center, double delta,
+                                         int32_t *out_pick, size_t pick_cap, double *out_lambda,
+                                         double *out_lp_value, int *out_exact,
+                                         uint32_t *out_fractional);
 
 /** A set of advertising channels with concave response curves (opaque). */
 typedef struct growth_channels growth_channels;

@@ -27,4 +27,10 @@ static inline void gk_add(gksum *k, double x)
 }
 static inline double gk_val(const gksum *k) { return k->s + k->c; }
 
+/* Dense tableau simplex (simplex.c): max c.x s.t. A x <= b (A row-major m x n), x >= 0, b >= 0.
+ * Writes the primal x (n), the row duals y (m) and the objective; returns a GSIMPLEX_ status. */
+enum { GSIMPLEX_OK = 0, GSIMPLEX_LIMIT = 1, GSIMPLEX_UNBOUNDED = 2, GSIMPLEX_NOMEM = -1 };
+int gsimplex_solve(size_t m, size_t n, const double *A, const double *b, const double *c,
+                   size_t max_pivots, double *x, double *y, double *obj);
+
 #endif

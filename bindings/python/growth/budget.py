@@ -9,6 +9,11 @@ from ._lib import lib, check, enc, c_int, c_size_t, c_double, c_void_p, c_char_p
 from ._arrays import ptr
 from .errors import InvalidArgument
 
+# include/growth/budget.h: the exact-LP polish's limits and first trust-region width
+GROWTH_MCKP_LP_MAX_USERS = 400
+GROWTH_MCKP_LP_MAX_OPTIONS = 4000
+GROWTH_MCKP_LP_DELTA0 = 1e-7
+
 PROGRESS = ctypes.CFUNCTYPE(c_int, c_void_p, c_char_p, c_double)
 
 
@@ -35,6 +40,8 @@ _lib.declare({
     "growth_mckp_duals": (c_int, [Handle, c_void_p, c_void_p, c_size_t]),
     "growth_mckp_shard_eval": (c_int, [Handle, c_void_p, c_size_t, c_void_p, c_void_p, c_size_t, c_void_p, c_size_t, c_void_p, c_void_p, c_void_p]),
     "growth_mckp_shard_assign": (c_int, [Handle, c_void_p, c_size_t, c_void_p, c_void_p, c_size_t, c_void_p, c_void_p, c_size_t, c_void_p, c_void_p]),
+    "growth_mckp_shard_scan": (c_int, [Handle, c_void_p, c_size_t, c_void_p, c_void_p, c_size_t, c_void_p, c_double, c_void_p, c_size_t, c_void_p, c_size_t, c_void_p, c_void_p, c_void_p]),
+    "growth_mckp_restricted_lp": (c_int, [Handle, c_void_p, c_size_t, c_void_p, c_void_p, c_size_t, c_void_p, c_void_p, c_void_p, c_double, c_void_p, c_size_t, c_void_p, c_void_p, c_void_p, c_void_p]),
     "growth_channels_create": (c_int, [P(Handle), c_char_p]),
     "growth_channels_free": (None, [Handle]),
     "growth_channels_count": (c_int, [Handle]),
@@ -206,6 +213,40 @@ class MCKPSolver:
         choice, sp, val = np.empty(n, dtype=np.int32), np.empty(K), c_double()
         check(lib.growth_mckp_shard_assign(self._h, ptr(ip), n, ptr(v), ptr(c), K, ptr(lam), ptr(choice), n, ptr(sp), ctypes.byref(val)))
         return choice, sp, val.value
+
+    def shard_scan(self, indptr, values, costs, center, delta, cap):
+        """The exact-LP polish's scan of a CSR shard: fixed choices (-1 also for undecided
+        users), the first ``cap`` undecided users, their total count and options, and the
+        fixed users' spend (K) + value."""
+        ip, v, c, K, _, n = _mckp_input(values, costs, indptr)
+        ctr = _f64(center, "center").ravel()
+        if ctr.size != K:
+            raise InvalidArgument(f"{ctr.size} prices for {K} budgets")
+        choice, und = np.empty(n, dtype=np.int32), np.empty(max(int(cap), 1), dtype=np.uint64)
+        nu, no, fixed = ctypes.c_size_t(), ctypes.c_size_t(), np.empty(K + 1)
+        check(lib.growth_mckp_shard_scan(self._h, ptr(ip), n, ptr(v), ptr(c), K, ptr(ctr), float(delta),
+                                         ptr(choice), n, ptr(und), int(cap), ctypes.byref(nu),
+                                         ctypes.byref(no), ptr(fixed)))
+        return choice, und[:min(nu.value, int(cap))].astype(np.int64), nu.value, no.value, fixed
+
+    def restricted_lp(self, indptr, values, costs, budgets, fixed, center, delta):
+        """The polish's restricted LP over undecided users (CSR; costs (nnz, K)): per-user
+        rounded-down picks, prices, LP value, whether it is exact, fractional users."""
+        K = len(np.atleast_1d(budgets))
+        ip = np.ascontiguousarray(indptr, dtype=np.uint64)
+        n = ip.size - 1
+        v = np.ascontiguousarray(values, dtype=np.float64)
+        c = np.ascontiguousarray(costs, dtype=np.float64).reshape(-1, K)
+        b = _f64(budgets, "budgets").ravel()
+        fx = _f64(fixed, "fixed").ravel()
+        ctr = _f64(center, "center").ravel()
+        pick, lam = np.empty(max(n, 1), dtype=np.int32), np.empty(K)
+        lpv, exact, frac = c_double(), ctypes.c_int(), ctypes.c_uint32()
+        check(lib.growth_mckp_restricted_lp(self._h, ptr(ip), n, ptr(v) if v.size else None,
+                                            ptr(c) if c.size else None, K, ptr(b), ptr(fx),
+                                            ptr(ctr), float(delta), ptr(pick), max(n, 1), ptr(lam),
+                                            ctypes.byref(lpv), ctypes.byref(exact), ctypes.byref(frac)))
+        return pick[:n], lam, lpv.value, bool(exact.value), frac.value
 
 
 def solve_mckp(values=None, costs=None, budget=None, *, indptr=None, threads=1, fill=None,

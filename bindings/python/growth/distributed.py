@@ -38,7 +38,7 @@ import dask.array as da
 from distributed import get_client
 
 from . import budget as _budget
-from .errors import InvalidArgument
+from .errors import InvalidArgument, InvalidState
 
 __all__ = ["solve_mckp", "DistributedMCKPResult", "score", "model_spec", "model_loads"]
 
@@ -243,6 +243,35 @@ def _w_assign(sh, lam):
     _, _, du = _solver().shard_eval(sh.indptr, sh.cv, sh.cc, np.asarray(lam, dtype=np.float64).reshape(1, -1))
     return _Plan(ch), dict(spend=np.asarray(sp, dtype=np.float64), value=float(val),
                            dual=float(du[0]), chosen=int((ch >= 0).sum()))
+
+
+def _w_scan(sh, center, delta, cap):
+    """The polish's scan of a partition: fixed totals and the undecided users (local index)
+    with their options as a small CSR."""
+    _, und, nu, no, fixed = _solver().shard_scan(sh.indptr, sh.cv, sh.cc, center, delta, cap)
+    if nu > cap:
+        return fixed, nu, no, None
+    ip = sh.indptr.astype(np.int64)
+    lo, hi = ip[und], ip[und + 1]
+    counts = hi - lo
+    rows = np.concatenate([np.arange(a, b) for a, b in zip(lo, hi)]) if und.size else np.zeros(0, np.int64)
+    return fixed, nu, no, (und, counts, sh.cv[rows], sh.cc.reshape(-1, sh.K)[rows])
+
+
+def _w_assign_polish(sh, lam, center, delta, local, picks):
+    """Assigns the partition after an exact polish: the scan's fixed choices, the restricted
+    LP's rounded picks for the undecided users (offsets within their options)."""
+    s = _solver()
+    ch, und, nu, _, _ = s.shard_scan(sh.indptr, sh.cv, sh.cc, center, delta, _budget.GROWTH_MCKP_LP_MAX_USERS)
+    ch[np.asarray(local, dtype=np.int64)] = np.asarray(picks, dtype=np.int32)
+    lam = np.asarray(lam, dtype=np.float64)
+    _, _, du = s.shard_eval(sh.indptr, sh.cv, sh.cc, lam.reshape(1, -1))
+    sel = np.nonzero(ch >= 0)[0]
+    rows = sh.indptr[:-1][sel].astype(np.int64) + ch[sel]
+    spend = np.array([math.fsum(sh.cc.reshape(-1, sh.K)[rows, l]) for l in range(sh.K)])
+    value = math.fsum(sh.cv[rows])
+    cols = sh.to_cols(ch)
+    return _Plan(cols), dict(spend=spend, value=float(value), dual=float(du[0]), chosen=int(sel.size))
 
 
 def _chosen_rows(sh, plan, idx=None):
@@ -589,8 +618,15 @@ def solve_mckp(values=None, costs=None, budget=None, *, parts=None, client=None,
             if prev - d <= tol * abs(d):
                 break
             prev = d
-    # assign where the users live
-    pairs = [client.submit(_w_assign, sh, best_l, pure=False) for sh in futs]
+    polish = _polish(drv, best_l, B) if K > 1 else None
+    if polish is not None:
+        best_l, lp_exact, center, delta, picks = polish
+        note("polish", lam=best_l.copy(), lp_value=lp_exact)
+        pairs = [client.submit(_w_assign_polish, sh, best_l, center, delta, *picks[i], pure=False)
+                 for i, sh in enumerate(futs)]
+    else:
+        # assign where the users live
+        pairs = [client.submit(_w_assign, sh, best_l, pure=False) for sh in futs]
     plans = [client.submit(operator.itemgetter(0), p, pure=False) for p in pairs]
     summ = client.gather([client.submit(operator.itemgetter(1), p, pure=False) for p in pairs])
     drv.round_trips += 1
@@ -640,13 +676,57 @@ def solve_mckp(values=None, costs=None, budget=None, *, parts=None, client=None,
                                              shape=(int(c),), dtype=np.int32)
                              for p, c in zip(plans, chunks)])
     gap = dbound - value
+    lp_value = min(polish[1], dbound) if polish is not None else dbound
     return DistributedMCKPResult(
-        value=value, lp_value=dbound, dual_bound=dbound, abs_gap=gap,
+        value=value, lp_value=lp_value, dual_bound=dbound, abs_gap=gap,
         gap=gap / max(abs(dbound), 1e-300), spend=spend if K > 1 else float(spend[0]),
         lambdas=best_l, n_chosen=chosen, n_users=n_users, iterations=iters, choice=choice,
         plan_futures=plans, shard_futures=futs, round_trips=drv.round_trips,
         evaluations=drv.evaluations, bytes_to_workers=drv.sent, bytes_from_workers=drv.received,
         partitions=len(futs), seconds=time.perf_counter() - t0)
+
+
+def _polish(drv, lam0, B):
+    """The exact-LP polish of mckp.c (trust region on the prices, restricted LP over the
+    undecided users) with the scans on the workers: each round trip returns the partitions'
+    fixed totals and their few undecided users' options. Returns (prices, LP value, center,
+    delta, per-partition (local users, picks)) or None if it cannot finish (the descent's
+    answer then stands, as in mckp.c)."""
+    K = drv.K
+    cap_u, cap_o = _budget.GROWTH_MCKP_LP_MAX_USERS, _budget.GROWTH_MCKP_LP_MAX_OPTIONS
+    center = np.array(lam0, dtype=np.float64)
+    delta = _budget.GROWTH_MCKP_LP_DELTA0 * max(float(center.max()), 1e-9)
+    solver = _solver()
+    step = shrink = 0
+    while step < 60:
+        res = drv.call(_w_scan, center, delta, cap_u)
+        nu, no = sum(r[1] for r in res), sum(r[2] for r in res)
+        if nu > cap_u or no > cap_o:
+            shrink += 1
+            if step > 0 or shrink > 8:
+                return None
+            delta /= 8
+            continue
+        fixed = np.array([math.fsum(r[0][l] for r in res) for l in range(K + 1)])
+        counts = np.concatenate([r[3][1] for r in res]).astype(np.int64)
+        ip = np.concatenate([[0], np.cumsum(counts)]).astype(np.uint64)
+        v = np.concatenate([r[3][2] for r in res])
+        c = np.concatenate([r[3][3] for r in res]).reshape(-1, K)
+        try:
+            picks, lam, lpv, exact, _ = solver.restricted_lp(ip, v, c, B, fixed, center, delta)
+        except InvalidState:
+            return None
+        if exact:
+            out, q = [], 0
+            for r in res:
+                u = r[3][0]
+                out.append((u, picks[q:q + u.size]))
+                q += u.size
+            return lam, lpv, center, delta, out
+        center = lam
+        delta *= 2
+        step += 1
+    return None
 
 
 def _repair(drv, plans, lam, B, over, spend, value, chosen):
