@@ -195,8 +195,9 @@ GROWTH_API int growth_mckp_shard_assign(growth_mckp *s, const uint64_t *indptr, 
                                         int32_t *out_choice, size_t choice_cap,
                                         double *out_spend, double *out_value);
 
-/** Most undecided users (and their options) the exact-LP polish solves as one dense LP. */
+/** Most undecided users the exact-LP polish solves as one dense LP. */
 #define GROWTH_MCKP_LP_MAX_USERS 400
+/** Most options of those users in one dense LP. */
 #define GROWTH_MCKP_LP_MAX_OPTIONS 4000
 /** First trust-region half-width of the polish, relative to the largest price. */
 #define GROWTH_MCKP_LP_DELTA0 1e-7

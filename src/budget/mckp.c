@@ -483,6 +483,9 @@ static int validate(const char *who, const uint64_t *indptr, size_t n, const dou
     if (n == 0) return gerr(GROWTH_EINVAL, "%s: no users (n_users = 0)", who);
     if (K == 0 || K > MAX_BUDGETS)
         return gerr(GROWTH_EINVAL, "%s: n_budgets = %zu, must be 1..%d", who, K, MAX_BUDGETS);
+    /* indptr holds n + 1 offsets: a count near SIZE_MAX cannot be the length of an array. */
+    if (n >= SIZE_MAX / sizeof *indptr)
+        return gerr(GROWTH_EINVAL, "%s: n_users = %zu is too large", who, n);
     size_t maxm = 0;
     for (size_t i = 0; i < n; i++) {
         if (indptr[i + 1] < indptr[i])
@@ -493,6 +496,9 @@ static int validate(const char *who, const uint64_t *indptr, size_t n, const dou
         if (m > maxm) maxm = (size_t)m;
     }
     uint64_t o0 = indptr[0], o1 = indptr[n];
+    if (o1 > SIZE_MAX / sizeof *c / K)
+        return gerr(GROWTH_EINVAL, "%s: indptr[n_users] = %llu options is too large", who,
+                    (unsigned long long)o1);
     for (uint64_t o = o0; o < o1; o++)
         if (!(v[o] >= 0 && v[o] <= DBL_MAX_SAFE))
             return gerr(GROWTH_EINVAL, "%s: value of option %llu is %g (must be finite and >= 0)",
@@ -1143,6 +1149,9 @@ GROWTH_API int growth_mckp_restricted_lp(growth_mckp *s, const uint64_t *indptr,
     GROWTH_CHECK_NULL(who, out_lambda);
     GROWTH_CHECK_NULL(who, out_lp_value);
     GROWTH_CHECK_NULL(who, out_exact);
+    if (n_users > GROWTH_MCKP_LP_MAX_USERS)
+        return gerr(GROWTH_EINVAL, "%s: %zu users; the dense LP takes at most %d", who, n_users,
+                    GROWTH_MCKP_LP_MAX_USERS);
     prob p;
     int rc;
     if (n_users == 0) { /* nobody undecided: the LP has only the elastic columns */
@@ -1155,9 +1164,9 @@ GROWTH_API int growth_mckp_restricted_lp(growth_mckp *s, const uint64_t *indptr,
         return rc;
     }
     size_t n_opt = (size_t)(p.indptr[n_users] - p.indptr[0]);
-    if (n_users > GROWTH_MCKP_LP_MAX_USERS || n_opt > GROWTH_MCKP_LP_MAX_OPTIONS)
-        return gerr(GROWTH_EINVAL, "%s: %zu users with %zu options; the dense LP takes at most %d and %d",
-                    who, n_users, n_opt, GROWTH_MCKP_LP_MAX_USERS, GROWTH_MCKP_LP_MAX_OPTIONS);
+    if (n_opt > GROWTH_MCKP_LP_MAX_OPTIONS)
+        return gerr(GROWTH_EINVAL, "%s: %zu options; the dense LP takes at most %d", who, n_opt,
+                    GROWTH_MCKP_LP_MAX_OPTIONS);
     if ((rc = validate_box(who, center, n_budgets, delta))) return rc;
     for (size_t l = 0; l <= n_budgets; l++) {
         if (l < n_budgets && !(budgets[l] >= 0 && budgets[l] <= DBL_MAX_SAFE))

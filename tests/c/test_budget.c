@@ -203,6 +203,78 @@ TEST(mckp_progress_cancel)
     free_inst(&I);
 }
 
+/* The exact-LP polish through the public shard calls on two shards reproduces the solver's
+ * prices and LP value; the LP value meets the certified dual bound (so it is the optimum). */
+TEST(mckp_polish_shards_match_solver)
+{
+    inst I;
+    make_inst(&I, 3000, 5, 3, 41, 0.1);
+    growth_mckp *s;
+    CHECK_OK(growth_mckp_create(&s, "threads=2 fill=false"));
+    int32_t *ch = malloc(I.n * sizeof *ch), *ch2 = malloc(I.n * sizeof *ch2);
+    CHECK_OK(growth_mckp_solve(s, I.indptr, I.n, I.v, I.c, 3, I.B, ch, I.n));
+    growth_mckp_result r = {.struct_size = sizeof r};
+    CHECK_OK(growth_mckp_result_get(s, &r));
+    CHECK(fabs(r.dual_bound - r.lp_value) <= 1e-9 * r.lp_value);
+    CHECK(r.lp_value >= r.value);
+    double lam[3];
+    CHECK_OK(growth_mckp_duals(s, lam, NULL, 3));
+    /* scan two shards at the optimum's prices, then one restricted LP */
+    size_t h = 1234, lens[2] = {h, I.n - h};
+    double delta = GROWTH_MCKP_LP_DELTA0 * fmax(fmax(lam[0], lam[1]), lam[2]);
+    double fixed[4] = {0}, v[GROWTH_MCKP_LP_MAX_OPTIONS], c[3 * GROWTH_MCKP_LP_MAX_OPTIONS];
+    uint64_t und[GROWTH_MCKP_LP_MAX_USERS], sub_ip[GROWTH_MCKP_LP_MAX_USERS + 1] = {0};
+    size_t nsub = 0, nopt = 0, base = 0;
+    for (int sh = 0; sh < 2; sh++) {
+        size_t nu, no;
+        double f[4];
+        CHECK_OK(growth_mckp_shard_scan(s, I.indptr + base, lens[sh], I.v, I.c, 3, lam, delta,
+                                        ch2 + base, lens[sh], und + nsub, GROWTH_MCKP_LP_MAX_USERS - nsub,
+                                        &nu, &no, f));
+        CHECK(nsub + nu <= GROWTH_MCKP_LP_MAX_USERS);
+        for (int l = 0; l < 4; l++) fixed[l] += f[l];
+        for (size_t q = 0; q < nu; q++) {
+            size_t i = base + (size_t)und[nsub + q];
+            und[nsub + q] = i;
+            for (uint64_t o = I.indptr[i]; o < I.indptr[i + 1]; o++, nopt++) {
+                v[nopt] = I.v[o];
+                memcpy(c + 3 * nopt, I.c + 3 * o, 3 * sizeof(double));
+            }
+            sub_ip[nsub + q + 1] = nopt;
+        }
+        nsub += nu;
+        base += lens[sh];
+    }
+    CHECK(nsub >= 1);   /* at the optimum some user sits on a tie */
+    int32_t pick[GROWTH_MCKP_LP_MAX_USERS];
+    double lam2[3], lpv;
+    int exact = 0;
+    uint32_t frac;
+    CHECK_OK(growth_mckp_restricted_lp(s, sub_ip, nsub, v, c, 3, I.B, fixed, lam, delta, pick,
+                                       GROWTH_MCKP_LP_MAX_USERS, lam2, &lpv, &exact, &frac));
+    CHECK(exact == 1);
+    CHECK_NEAR(lpv, r.lp_value, 1e-9 * r.lp_value);
+    for (int l = 0; l < 3; l++) CHECK_NEAR(lam2[l], lam[l], 1e-9 * (lam[l] + 1));
+    CHECK(frac <= 3);   /* a basic solution splits at most K users */
+    for (size_t q = 0; q < nsub; q++) ch2[und[q]] = pick[q];
+    CHECK(memcmp(ch, ch2, I.n * sizeof *ch) == 0);   /* the same rounded plan */
+    /* nobody undecided and half of each budget left: the LP sells it at the box's floor, so
+     * not exact, and the prices move down to center - delta */
+    double none_fixed[4] = {I.B[0] / 2, I.B[1] / 2, I.B[2] / 2, 100};
+    CHECK_OK(growth_mckp_restricted_lp(s, NULL, 0, NULL, NULL, 3, I.B, none_fixed, lam, delta, pick,
+                                       1, lam2, &lpv, &exact, NULL));
+    CHECK(exact == 0);
+    double sold = 100;
+    for (int l = 0; l < 3; l++) {
+        CHECK_NEAR(lam2[l], lam[l] - delta, 1e-12 * lam[l]);
+        sold += (lam[l] - delta) * I.B[l] / 2;
+    }
+    CHECK_NEAR(lpv, sold, 1e-9 * sold);
+    free(ch); free(ch2);
+    growth_mckp_free(s);
+    free_inst(&I);
+}
+
 TEST(mckp_bad_input)
 {
     growth_mckp *s = NULL;
@@ -408,6 +480,7 @@ int main(void)
     RUN(mckp_brute_force);
     RUN(mckp_lp_large_and_threads_agree);
     RUN(mckp_progress_cancel);
+    RUN(mckp_polish_shards_match_solver);
     RUN(mckp_bad_input);
     RUN(channels_grid_brute_force);
     RUN(channels_parametric_marginal);
