@@ -117,6 +117,8 @@ int aud_id_mask(const char *who, const char *what, const uint32_t *ids, size_t n
     *mask = NULL;
     if (nids == 0) return gerr(GROWTH_EINVAL, "%s: the %s is empty", who, what);
     if (!ids) return gerr(GROWTH_EINVAL, "%s: %s is NULL", who, what);
+    if (nids > SIZE_MAX / sizeof *ids) /* no id array is that long */
+        return gerr(GROWTH_EINVAL, "%s: %zu %s ids is too large", who, nids, what);
     for (size_t i = 0; i < nids; i++)
         if (ids[i] >= n)
             return gerr(GROWTH_EINVAL, "%s: %s[%zu] = %u is out of range (ids must be below %zu)", who,

@@ -14,6 +14,8 @@ GROWTH_API int growth_bandit_ope(int estimator, size_t n, size_t n_actions,
     if (estimator < GROWTH_OPE_REPLAY || estimator > GROWTH_OPE_DR)
         return gerr(GROWTH_EINVAL, "%s: estimator %d is not one of GROWTH_OPE_REPLAY/IPS/SNIPS/DR", who, estimator);
     if (n == 0 || n_actions == 0) return gerr(GROWTH_EINVAL, "%s: n=%zu and n_actions=%zu must be >= 1", who, n, n_actions);
+    if (n > SIZE_MAX / sizeof(double) / n_actions) /* target holds n x n_actions doubles */
+        return gerr(GROWTH_EINVAL, "%s: n=%zu x n_actions=%zu is too large", who, n, n_actions);
     GROWTH_CHECK_NULL(who, actions);
     GROWTH_CHECK_NULL(who, rewards);
     GROWTH_CHECK_NULL(who, target);

@@ -105,6 +105,8 @@ GROWTH_API int growth_channels_add_points(growth_channels *c, const double *x, c
     GROWTH_CHECK_NULL(who, x);
     GROWTH_CHECK_NULL(who, y);
     if (n < 2) return gerr(GROWTH_EINVAL, "%s: %zu points, need at least 2", who, n);
+    if (n > SIZE_MAX / sizeof(double)) /* no array of points is that long */
+        return gerr(GROWTH_EINVAL, "%s: %zu points is too large", who, n);
     int rc = check_common(who, weight, min_spend, max_spend);
     if (rc) return rc;
     if (x[0] != 0) return gerr(GROWTH_EINVAL, "%s: x[0] = %g, the first point must be at spend 0", who, x[0]);

@@ -125,6 +125,9 @@ GROWTH_API int growth_push_allocate(const char *config, const uint64_t *user_ptr
     GROWTH_CHECK_NULL(who, user_ptr);
     GROWTH_CHECK_NULL(who, out_send);
     if (n_users == 0) return gerr(GROWTH_EINVAL, "%s: no users (n_users = 0)", who);
+    /* user_ptr holds n_users + 1 offsets and hours n_users x 24 doubles: no larger count fits. */
+    if (n_users >= SIZE_MAX / (24 * sizeof(double)))
+        return gerr(GROWTH_EINVAL, "%s: n_users = %zu is too large", who, n_users);
     if (n_categories == 0 || n_categories > (1u << 20))
         return gerr(GROWTH_EINVAL, "%s: n_categories = %zu, must be 1..2^20", who, n_categories);
     if (out_result && out_result->struct_size < sizeof(uint32_t))

@@ -355,6 +355,8 @@ GROWTH_API int growth_forest_predict(const growth_forest *f, const float *x, siz
 static int check_indices(const char *who, const growth_forest *f, const uint32_t *idx, size_t nnz)
 {
     if (nnz > 0 && !idx) return gerr(GROWTH_EINVAL, "%s: idx is NULL with nnz=%zu", who, nnz);
+    if (nnz > SIZE_MAX / sizeof(float)) /* no array of indices and values is that long */
+        return gerr(GROWTH_EINVAL, "%s: nnz=%zu is too large", who, nnz);
     uint32_t mx = 0;
     for (size_t k = 0; k < nnz; k++) mx = idx[k] > mx ? idx[k] : mx;
     if (nnz > 0 && mx >= f->t.nf) {
@@ -510,6 +512,8 @@ GROWTH_API int growth_forest_predict_dense(const growth_forest *f, const float *
     if (nrows > 0) GROWTH_CHECK_NULL(who, X);
     if (ncols != f->t.nf)
         return gerr(GROWTH_EINVAL, "%s: rows have %zu features, the model has %u", who, ncols, f->t.nf);
+    if (ncols && nrows > SIZE_MAX / sizeof(float) / ncols) /* nrows x ncols would wrap around */
+        return gerr(GROWTH_EINVAL, "%s: nrows=%zu is too large", who, nrows);
     if (nrows == 0) return GROWTH_OK;
     if (flags & GROWTH_FOREST_REFERENCE) return reference(who, f, flags, X, nrows, NULL, NULL, NULL, out);
     batch_job j = {&f->t, X, NULL, NULL, NULL, 0, 0, out, (flags & GROWTH_FOREST_MARGIN) != 0, 0};
@@ -524,6 +528,8 @@ GROWTH_API int growth_forest_predict_csr(const growth_forest *f, const uint64_t 
     int rc = check_common(who, f, flags, out, cap, nrows);
     if (rc) return rc;
     GROWTH_CHECK_NULL(who, indptr);
+    if (nrows >= SIZE_MAX / sizeof *indptr) /* indptr holds nrows + 1 offsets */
+        return gerr(GROWTH_EINVAL, "%s: nrows=%zu is too large", who, nrows);
     for (size_t r = 0; r < nrows; r++)
         if (indptr[r + 1] < indptr[r]) return gerr(GROWTH_EINVAL, "%s: indptr decreases at row %zu", who, r);
     if (indptr[nrows] > (uint64_t)SIZE_MAX / sizeof(float)) return gerr(GROWTH_EINVAL, "%s: indptr too large", who);

@@ -66,6 +66,8 @@ static int check_inputs(const char *fn, const char *what, bool prob, const float
     GROWTH_CHECK_NULL(fn, labels);
     if (out == NULL) return gerr(GROWTH_EINVAL, "%s: output pointer is NULL", fn);
     if (n == 0) return gerr(GROWTH_EINVAL, "%s: n is 0 (no examples)", fn);
+    if (n > SIZE_MAX / sizeof(double)) /* no array is that long (and n doubles would wrap) */
+        return gerr(GROWTH_EINVAL, "%s: n = %zu is too large", fn, n);
 
     /* Finite: s - s is 0 (NaN otherwise). In range: comparisons are false for NaN. */
     const float lo = prob ? 0.0f : -FLT_MAX, hi = prob ? 1.0f : FLT_MAX;

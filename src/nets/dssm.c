@@ -370,6 +370,8 @@ static int dssm_check(const char *who, const growth_dssm *d, growth_net_workspac
     if (tower != GROWTH_DSSM_QUERY && tower != GROWTH_DSSM_ITEM)
         return gerr(GROWTH_EINVAL, "%s: tower %d is neither GROWTH_DSSM_QUERY nor GROWTH_DSSM_ITEM", who, tower);
     if (n && !texts) return gerr(GROWTH_EINVAL, "%s: texts is NULL with n=%zu", who, n);
+    if (n > SIZE_MAX / sizeof *texts) /* no array of pointers is that long */
+        return gerr(GROWTH_EINVAL, "%s: n=%zu is too large", who, n);
     for (size_t i = 0; i < n; i++)
         if (!texts[i]) return gerr(GROWTH_EINVAL, "%s: text %zu is NULL", who, i);
     return gws_check(who, ws, d->width, 0);

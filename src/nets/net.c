@@ -302,6 +302,10 @@ static int net_validate(const char *who, const growth_net *m, growth_net_workspa
     if (in->nrows && m->dense_dim && !in->x) return gerr(GROWTH_EINVAL, "%s: x is NULL", who);
     int rc = gws_check(who, ws, m->width, m->nfields);
     if (rc) return rc;
+    /* nrows x ncols floats and nrows + 1 offsets must fit in memory (no wrap-around). */
+    if (in->nrows >= SIZE_MAX / sizeof(uint64_t) ||
+        (in->ncols && in->nrows > SIZE_MAX / sizeof(float) / in->ncols))
+        return gerr(GROWTH_EINVAL, "%s: nrows=%zu is too large", who, in->nrows);
     if (in->nrows > SIZE_MAX / m->deep.out || cap < in->nrows * m->deep.out)
         return gerr(GROWTH_EBUFS, "%s: output holds %zu floats, %zu rows x %u outputs need more", who,
                     cap, in->nrows, m->deep.out);
@@ -313,6 +317,8 @@ static int net_validate(const char *who, const growth_net *m, growth_net_workspa
     if (in->cat_ptr) {
         if ((rc = check_ptr(who, "cat_indptr", in->cat_ptr, in->nrows))) return rc;
         size_t a = (size_t)in->cat_ptr[0], b = (size_t)in->cat_ptr[in->nrows];
+        if (b - a > SIZE_MAX / sizeof(uint64_t)) /* no id array is that long */
+            return gerr(GROWTH_EINVAL, "%s: %zu categorical ids is too large", who, b - a);
         if (b > a && (!in->cat_field || !in->cat_id))
             return gerr(GROWTH_EINVAL, "%s: cat_field or cat_id is NULL with %zu ids", who, b - a);
         for (size_t k = a; k < b; k++) {
@@ -327,6 +333,8 @@ static int net_validate(const char *who, const growth_net *m, growth_net_workspa
     if (in->wide_ptr) {
         if ((rc = check_ptr(who, "wide_indptr", in->wide_ptr, in->nrows))) return rc;
         size_t a = (size_t)in->wide_ptr[0], b = (size_t)in->wide_ptr[in->nrows];
+        if (b - a > SIZE_MAX / sizeof(uint64_t)) /* no slot array is that long */
+            return gerr(GROWTH_EINVAL, "%s: %zu wide slots is too large", who, b - a);
         if (b > a && !m->wide_rows)
             return gerr(GROWTH_EINVAL, "%s: %zu wide features but the net has no wide part", who, b - a);
         if (b > a && !in->wide_idx) return gerr(GROWTH_EINVAL, "%s: wide_idx is NULL with %zu features", who, b - a);

@@ -252,7 +252,8 @@ static inline size_t map_pos(const ix_map *m, int64_t id)
 
 int64_t ix_map_get(const ix_map *m, int64_t id)
 {
-    if (!m->cap) return -1;
+    /* Ids are >= 0; -1 marks an empty slot, so a negative id must not be looked up. */
+    if (!m->cap || id < 0) return -1;
     for (size_t p = map_pos(m, id);; p = (p + 1) & (m->cap - 1)) {
         if (m->keys[p] == id) return m->vals[p];
         if (m->keys[p] == -1) return -1;
@@ -463,6 +464,10 @@ static void ix_store(growth_index *x, uint32_t s, const float *v, int64_t id)
 
 static int check_vectors(const char *who, const char *what, const float *v, size_t n, size_t d)
 {
+    /* n x d floats must fit in memory: a larger count cannot be the caller's array (and n * d
+     * would wrap around). */
+    if (d && n > SIZE_MAX / sizeof *v / d)
+        return gerr(GROWTH_EINVAL, "%s: %zu vectors of dimension %zu is too large", who, n, d);
     if (gall_finite_f32(v, n * d)) return GROWTH_OK;
     for (size_t i = 0; i < n * d; i++)
         if (!gfinite(v[i]))

@@ -681,6 +681,8 @@ GROWTH_API int growth_text_add(growth_text_index *x, const int64_t *ids, const c
     if (n == 0) return GROWTH_OK;
     GROWTH_CHECK_NULL(who, ids);
     GROWTH_CHECK_NULL(who, texts);
+    if (n > SIZE_MAX / sizeof *texts) /* no array of pointers is that long */
+        return gerr(GROWTH_EINVAL, "%s: n=%zu is too large", who, n);
     for (size_t i = 0; i < n; i++)
         if (!texts[i]) return gerr(GROWTH_EINVAL, "%s: texts[%zu] is NULL", who, i);
     return tx_add(x, who, ids, get_cstr, texts, n);
@@ -694,7 +696,13 @@ GROWTH_API int growth_text_add_packed(growth_text_index *x, const int64_t *ids, 
     if (n == 0) return GROWTH_OK;
     GROWTH_CHECK_NULL(who, ids);
     GROWTH_CHECK_NULL(who, offsets);
+    if (n >= SIZE_MAX / sizeof *offsets) /* offsets holds n + 1 entries */
+        return gerr(GROWTH_EINVAL, "%s: n=%zu is too large", who, n);
     if (!data && offsets[n] > offsets[0]) return gerr(GROWTH_EINVAL, "%s: data is NULL", who);
+    /* No buffer reaches that far: data + offsets[n] would wrap around the address space. */
+    if (offsets[n] > (uint64_t)PTRDIFF_MAX || (uintptr_t)data > UINTPTR_MAX - offsets[n])
+        return gerr(GROWTH_EINVAL, "%s: offsets[%zu] = %llu is beyond any buffer", who, n,
+                    (unsigned long long)offsets[n]);
     for (size_t i = 0; i < n; i++)
         if (offsets[i + 1] < offsets[i])
             return gerr(GROWTH_EINVAL, "%s: offsets decrease at entry %zu (%llu > %llu)", who, i,

@@ -4,36 +4,7 @@
  * afterwards (checked by a prediction that equals the one made before the bad calls). */
 #include <stdint.h>
 
-#include "core.h"
-#include "growth/growth.h"
-#include "gtest.h"
-
-typedef struct {
-    const char *what;
-    int rc;
-    int expect;
-    const char *fn; /* substring of the message: usually the function name */
-} bad_case;
-
-static int n_cases;
-
-static void check_case(bad_case c, const char *file, int line)
-{
-    n_cases++;
-    if (c.rc != c.expect) {
-        fprintf(stderr, "  %s:%d: %s: returned %d (%s), expected %d; message: %s\n", file, line,
-                c.what, c.rc, growth_strerror(c.rc), c.expect, growth_last_error());
-        gt_failed_checks++;
-        return;
-    }
-    if (c.fn && strstr(growth_last_error(), c.fn) == NULL) {
-        fprintf(stderr, "  %s:%d: %s: message '%s' does not name '%s'\n", file, line, c.what,
-                growth_last_error(), c.fn);
-        gt_failed_checks++;
-    }
-}
-
-#define BAD(expr, expect, fn) check_case((bad_case){#expr, (expr), (expect), (fn)}, __FILE__, __LINE__)
+#include "bad_input.h"
 
 TEST(test_common_functions)
 {
@@ -42,6 +13,14 @@ TEST(test_common_functions)
     BAD(growth_model_kind("/x", NULL, NULL), GROWTH_EINVAL, "growth_model_kind");
     BAD(growth_model_kind("", &kind, NULL), GROWTH_EIO, "growth_model_kind");
     CHECK(growth_strerror(INT32_MIN) != NULL && growth_kind_name(-1) != NULL);
+    CHECK(growth_version() != NULL && strlen(growth_version()) > 0 && growth_last_error() != NULL);
+    char other[512];
+    bad_other_kind_file(other, sizeof other, 0);
+    uint32_t fv = 0;
+    CHECK_OK(growth_model_kind(other, &kind, &fv));
+    CHECK(kind == GROWTH_KIND_FTRL && fv >= 1);
+    bad_garbage_file(other, sizeof other);
+    BAD(growth_model_kind(other, &kind, NULL), GROWTH_EFORMAT, NULL);
     CHECK(growth_hash64(NULL, 0, 1) == growth_hash64("", 0, 1));
 }
 
@@ -207,6 +186,9 @@ TEST(test_metric_functions)
     BAD(growth_logloss(s, y, NULL, 0, &out), GROWTH_EINVAL, "growth_logloss");
     BAD(growth_normalized_entropy(s, y, NULL, 4, NULL), GROWTH_EINVAL, "growth_normalized_entropy");
     BAD(growth_calibration_ratio(NULL, y, NULL, 4, &out), GROWTH_EINVAL, "growth_calibration_ratio");
+    BAD(growth_auc(s, y, NULL, SIZE_MAX, &out), GROWTH_EINVAL, "too large");
+    BAD(growth_gauc(s, y, NULL, g, SIZE_MAX, &out, &used), GROWTH_EINVAL, "too large");
+    BAD(growth_logloss(s, y, NULL, SIZE_MAX / 4, &out), GROWTH_EINVAL, "too large");
     s[2] = NAN;
     BAD(growth_auc(s, y, NULL, 4, &out), GROWTH_EINVAL, "growth_auc");
     BAD(growth_logloss(s, y, NULL, 4, &out), GROWTH_EINVAL, "growth_logloss");
@@ -224,8 +206,61 @@ TEST(test_metric_functions)
     BAD(growth_logloss(s, y, wts, 4, &out), GROWTH_EINVAL, "growth_logloss");
     wts[0] = NAN;
     BAD(growth_normalized_entropy(s, y, wts, 4, &out), GROWTH_EINVAL, "growth_normalized_entropy");
+    wts[0] = 1;
+
+    /* Calibration metrics. */
+    double mp[4], pr[4], bw[4];
+    size_t nb;
+    BAD(growth_ece(NULL, y, NULL, 4, 2, GROWTH_BINS_UNIFORM, &out), GROWTH_EINVAL, "growth_ece");
+    BAD(growth_ece(s, NULL, NULL, 4, 2, GROWTH_BINS_UNIFORM, &out), GROWTH_EINVAL, "growth_ece");
+    BAD(growth_ece(s, y, NULL, 4, 2, GROWTH_BINS_UNIFORM, NULL), GROWTH_EINVAL, "growth_ece");
+    BAD(growth_ece(s, y, NULL, 0, 2, GROWTH_BINS_UNIFORM, &out), GROWTH_EINVAL, "growth_ece");
+    BAD(growth_ece(s, y, NULL, 4, 0, GROWTH_BINS_UNIFORM, &out), GROWTH_EINVAL, "bins");
+    BAD(growth_ece(s, y, NULL, 4, (1 << 20) + 1, GROWTH_BINS_UNIFORM, &out), GROWTH_EINVAL, "bins");
+    BAD(growth_ece(s, y, NULL, 4, 2, 7, &out), GROWTH_EINVAL, "growth_ece");
+    BAD(growth_ece(s, y, NULL, SIZE_MAX, 2, GROWTH_BINS_UNIFORM, &out), GROWTH_EINVAL, "too large");
+    BAD(growth_mce(NULL, y, NULL, 4, 2, GROWTH_BINS_QUANTILE, &out), GROWTH_EINVAL, "growth_mce");
+    BAD(growth_mce(s, y, NULL, 4, -1, GROWTH_BINS_QUANTILE, &out), GROWTH_EINVAL, "bins");
+    BAD(growth_mce(s, y, NULL, 4, 2, -1, &out), GROWTH_EINVAL, "growth_mce");
+    BAD(growth_reliability(s, y, NULL, 4, 4, GROWTH_BINS_UNIFORM, NULL, pr, bw, 4, &nb), GROWTH_EINVAL, "growth_reliability");
+    BAD(growth_reliability(s, y, NULL, 4, 4, GROWTH_BINS_UNIFORM, mp, pr, bw, 3, &nb), GROWTH_EBUFS, "growth_reliability");
+    BAD(growth_reliability(s, y, NULL, 4, 4, GROWTH_BINS_UNIFORM, mp, pr, bw, 4, NULL), GROWTH_EINVAL, "growth_reliability");
+    BAD(growth_reliability(s, y, NULL, 4, 0, GROWTH_BINS_UNIFORM, mp, pr, bw, 4, &nb), GROWTH_EINVAL, "bins");
+    BAD(growth_field_ece(s, y, NULL, NULL, 4, &out), GROWTH_EINVAL, "growth_field_ece");
+    BAD(growth_field_ece(s, y, NULL, g, 0, &out), GROWTH_EINVAL, "growth_field_ece");
+    BAD(growth_field_ece(s, y, NULL, g, 4, NULL), GROWTH_EINVAL, "growth_field_ece");
+    BAD(growth_field_rce(s, y, NULL, NULL, 4, &out, &used), GROWTH_EINVAL, "growth_field_rce");
+    BAD(growth_field_rce(s, y, NULL, g, 4, NULL, &used), GROWTH_EINVAL, "growth_field_rce");
+    float y0[4] = {0, 0, 0, 0};
+    BAD(growth_field_rce(s, y0, NULL, g, 4, &out, &used), GROWTH_EINVAL, "growth_field_rce"); /* no positives */
+    s[1] = NAN;
+    BAD(growth_ece(s, y, NULL, 4, 2, GROWTH_BINS_UNIFORM, &out), GROWTH_EINVAL, "growth_ece");
+    BAD(growth_mce(s, y, NULL, 4, 2, GROWTH_BINS_UNIFORM, &out), GROWTH_EINVAL, "growth_mce");
+    BAD(growth_reliability(s, y, NULL, 4, 4, GROWTH_BINS_UNIFORM, mp, pr, bw, 4, &nb), GROWTH_EINVAL, "growth_reliability");
+    BAD(growth_field_ece(s, y, NULL, g, 4, &out), GROWTH_EINVAL, "growth_field_ece");
+    BAD(growth_field_rce(s, y, NULL, g, 4, &out, &used), GROWTH_EINVAL, "growth_field_rce");
+    s[1] = 1.5f; /* a probability outside [0, 1] */
+    BAD(growth_ece(s, y, NULL, 4, 2, GROWTH_BINS_UNIFORM, &out), GROWTH_EINVAL, "growth_ece");
+    BAD(growth_field_ece(s, y, NULL, g, 4, &out), GROWTH_EINVAL, "growth_field_ece");
+    s[1] = 0.4f;
+    wts[2] = -INFINITY;
+    BAD(growth_ece(s, y, wts, 4, 2, GROWTH_BINS_UNIFORM, &out), GROWTH_EINVAL, "growth_ece");
+    BAD(growth_field_rce(s, y, wts, g, 4, &out, &used), GROWTH_EINVAL, "growth_field_rce");
+    wts[2] = 1;
+
     CHECK_OK(growth_auc(s, y, NULL, 4, &out));
     CHECK_NEAR(out, 0.75, 1e-12);
+    /* Two uniform bins: {0.1, 0.4, 0.35} with one positive, {0.8} positive. */
+    CHECK_OK(growth_ece(s, y, NULL, 4, 2, GROWTH_BINS_UNIFORM, &out));
+    CHECK_NEAR(out, (fabs((0.1 + 0.4 + 0.35) - 1.0) + fabs(0.8 - 1.0)) / 4, 1e-6);
+    CHECK_OK(growth_mce(s, y, NULL, 4, 2, GROWTH_BINS_UNIFORM, &out));
+    CHECK_NEAR(out, fmax(fabs((0.1 + 0.4 + 0.35) / 3 - 1.0 / 3), fabs(0.8 - 1.0)), 1e-6);
+    CHECK_OK(growth_reliability(s, y, NULL, 4, 2, GROWTH_BINS_UNIFORM, mp, pr, bw, 4, &nb));
+    CHECK(nb == 2 && bw[0] == 3 && bw[1] == 1);
+    CHECK_OK(growth_field_ece(s, y, NULL, g, 4, &out));
+    CHECK_NEAR(out, (fabs(0 - 0.5) + fabs(2 - 1.15)) / 4, 1e-6);
+    CHECK_OK(growth_field_rce(s, y, wts, g, 4, &out, &used));
+    CHECK(used == 1);
 }
 
 int main(void)
@@ -234,6 +269,5 @@ int main(void)
     RUN(test_feature_functions);
     RUN(test_ftrl_functions);
     RUN(test_metric_functions);
-    printf("bad-input matrix: %d cases\n", n_cases);
-    return GT_SUMMARY();
+    return BAD_SUMMARY("bad-input matrix (core, features, ftrl, metrics)");
 }

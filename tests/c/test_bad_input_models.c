@@ -1,0 +1,693 @@
+/* The bad-input matrix, model modules: forests (forest.h), dense nets and DSSM (nets.h) and the
+ * audience functions (audience.h). Every public function is called with NULL handles, NULL
+ * buffers, zero and huge sizes, NaN/Inf and out-of-range values, and every loader with a file
+ * of another kind; each call must return the expected status with a message, and each handle
+ * must be exactly as before (same serialized bytes, same predictions) and still work. */
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "bad_input.h"
+#include "net.pb-c.h"
+
+static const uint8_t junk[16] = "not a model....";
+
+/* ---- forest ------------------------------------------------------------------------------- */
+
+#define FR 40
+#define FC 3
+
+TEST(test_forest_functions)
+{
+    static float X[FR * FC], y[FR];
+    for (int i = 0; i < FR; i++) {
+        for (int j = 0; j < FC; j++) X[i * FC + j] = (float)((i * (j + 3)) % 11) / 11.0f;
+        y[i] = X[i * FC] + X[i * FC + 1] > 0.9f ? 1.0f : 0.0f;
+    }
+    growth_forest_data d = {.struct_size = sizeof d, .nrows = FR, .ncols = FC, .dense = X, .labels = y};
+    const char *params = "objective=binary:logistic max_depth=2 eta=0.5";
+    const char *bad_cfg[] = {"num_rounds=0", "threads=0", "maximize=perhaps", "colour=red",
+                             "early_stopping_rounds=5"}; /* the last needs a validation set */
+    for (size_t i = 0; i < sizeof bad_cfg / sizeof *bad_cfg; i++) {
+        growth_forest *x = NULL;
+        BAD(growth_forest_train(&x, bad_cfg[i], params, &d, NULL), GROWTH_EINVAL, NULL);
+        CHECK(x == NULL);
+    }
+    growth_forest *x = NULL;
+    BAD(growth_forest_train(NULL, "num_rounds=2", params, &d, NULL), GROWTH_EINVAL, "forest_train");
+    BAD(growth_forest_train(&x, "num_rounds=2", params, NULL, NULL), GROWTH_EINVAL, NULL);
+    growth_forest_data bd = d;
+    bd.struct_size = 4;
+    BAD(growth_forest_train(&x, "num_rounds=2", params, &bd, NULL), GROWTH_EINVAL, "struct_size");
+    bd = d;
+    bd.nrows = 0;
+    BAD(growth_forest_train(&x, "num_rounds=2", params, &bd, NULL), GROWTH_EINVAL, NULL);
+    bd = d;
+    bd.nrows = SIZE_MAX / 2;
+    BAD(growth_forest_train(&x, "num_rounds=2", params, &bd, NULL), GROWTH_EINVAL, NULL);
+    bd = d;
+    bd.dense = NULL;
+    BAD(growth_forest_train(&x, "num_rounds=2", params, &bd, NULL), GROWTH_EINVAL, NULL);
+    bd = d;
+    bd.labels = NULL;
+    BAD(growth_forest_train(&x, "num_rounds=2", params, &bd, NULL), GROWTH_EINVAL, NULL);
+    y[3] = NAN;
+    BAD(growth_forest_train(&x, "num_rounds=2", params, &d, NULL), GROWTH_EINVAL, NULL);
+    y[3] = y[3 + 1];
+    float wneg[FR];
+    for (int i = 0; i < FR; i++) wneg[i] = 1;
+    wneg[7] = -1;
+    bd = d;
+    bd.weights = wneg;
+    BAD(growth_forest_train(&x, "num_rounds=2", params, &bd, NULL), GROWTH_EINVAL, NULL);
+    growth_forest_data vd = d;
+    vd.ncols = FC - 1;
+    BAD(growth_forest_train(&x, "num_rounds=2", params, &d, &vd), GROWTH_EINVAL, NULL);
+    BAD(growth_forest_train(&x, "num_rounds=2", "objective=no:such", &d, NULL), GROWTH_EINVAL, "no:such");
+    BAD(growth_forest_train(&x, "num_rounds=2", "max_depth=-3", &d, NULL), GROWTH_EDEP, NULL);
+    CHECK(x == NULL);
+
+    growth_forest *f = NULL;
+    CHECK_OK(growth_forest_train(&f, "num_rounds=5", params, &d, NULL));
+    float p0[FR], p[FR + 4], one0, one, imp[FC], shap[FR * (FC + 1)];
+    CHECK_OK(growth_forest_predict_dense(f, X, FR, FC, 0, p0, FR));
+    CHECK_OK(growth_forest_predict(f, X, FC, 0, &one0, 1));
+    bad_bytes b0 = {0}, b1 = {0};
+    CHECK_OK(growth_forest_serialize(f, &b0.buf, &b0.len));
+    char buf[8];
+    size_t need;
+    int it;
+    double score;
+
+    BAD(growth_forest_set_config(NULL, "threads=2"), GROWTH_EINVAL, "forest_set_config");
+    BAD(growth_forest_set_config(f, "threads=0"), GROWTH_EINVAL, NULL);
+    BAD(growth_forest_set_config(f, "num_rounds=3"), GROWTH_EINVAL, NULL); /* training only */
+    BAD(growth_forest_set_config(f, "bogus=1"), GROWTH_EINVAL, NULL);
+    BAD(growth_forest_config(NULL, buf, sizeof buf, NULL), GROWTH_EINVAL, "forest_config");
+    BAD(growth_forest_config(f, buf, 2, &need), GROWTH_EBUFS, NULL);
+    BAD(growth_forest_objective(NULL, buf, sizeof buf, NULL), GROWTH_EINVAL, "forest_objective");
+    BAD(growth_forest_objective(f, buf, 2, &need), GROWTH_EBUFS, NULL);
+    CHECK(growth_forest_num_features(NULL) == GROWTH_EINVAL);
+    CHECK(growth_forest_num_outputs(NULL) == GROWTH_EINVAL);
+    CHECK(growth_forest_num_trees(NULL) == GROWTH_EINVAL);
+    BAD(growth_forest_best_iteration(NULL, &it, &score), GROWTH_EINVAL, "forest_best_iteration");
+    BAD(growth_forest_best_iteration(f, NULL, &score), GROWTH_EINVAL, NULL);
+
+    BAD(growth_forest_predict(NULL, X, FC, 0, &one, 1), GROWTH_EINVAL, "forest_predict");
+    BAD(growth_forest_predict(f, NULL, FC, 0, &one, 1), GROWTH_EINVAL, NULL);
+    BAD(growth_forest_predict(f, X, FC, 0, NULL, 1), GROWTH_EINVAL, NULL);
+    BAD(growth_forest_predict(f, X, FC - 1, 0, &one, 1), GROWTH_EINVAL, NULL);
+    BAD(growth_forest_predict(f, X, SIZE_MAX, 0, &one, 1), GROWTH_EINVAL, NULL);
+    BAD(growth_forest_predict(f, X, FC, 0, &one, 0), GROWTH_EBUFS, NULL);
+    BAD(growth_forest_predict(f, X, FC, 0x80u, &one, 1), GROWTH_EINVAL, NULL);
+    uint32_t si[2] = {0, 2}, si_bad[2] = {0, 3};
+    float sv[2] = {0.5f, 0.25f};
+    BAD(growth_forest_predict_sparse(NULL, si, sv, 2, 0, &one, 1), GROWTH_EINVAL, "forest_predict_sparse");
+    BAD(growth_forest_predict_sparse(f, NULL, sv, 2, 0, &one, 1), GROWTH_EINVAL, NULL);
+    BAD(growth_forest_predict_sparse(f, si_bad, sv, 2, 0, &one, 1), GROWTH_EINVAL, NULL);
+    BAD(growth_forest_predict_sparse(f, si, sv, 2, 0, &one, 0), GROWTH_EBUFS, NULL);
+    BAD(growth_forest_predict_sparse(f, si, sv, SIZE_MAX, 0, &one, 1), GROWTH_EINVAL, "too large");
+    BAD(growth_forest_predict_dense(NULL, X, FR, FC, 0, p, FR), GROWTH_EINVAL, "forest_predict_dense");
+    BAD(growth_forest_predict_dense(f, NULL, FR, FC, 0, p, FR), GROWTH_EINVAL, NULL);
+    BAD(growth_forest_predict_dense(f, X, FR, FC, 0, NULL, FR), GROWTH_EINVAL, NULL);
+    BAD(growth_forest_predict_dense(f, X, FR, FC + 1, 0, p, FR), GROWTH_EINVAL, NULL);
+    BAD(growth_forest_predict_dense(f, X, FR, FC, 0, p, FR - 1), GROWTH_EBUFS, NULL);
+    BAD(growth_forest_predict_dense(f, X, SIZE_MAX, FC, 0, p, FR), GROWTH_EBUFS, NULL);
+    BAD(growth_forest_predict_dense(f, X, SIZE_MAX / 2, FC, 0, p, SIZE_MAX), GROWTH_EINVAL, NULL); /* rows x cols overflows */
+    uint64_t ip[3] = {0, 2, 4}, ip_bad[3] = {0, 3, 2};
+    uint32_t ci[4] = {0, 1, 1, 2};
+    float cv[4] = {1, 2, 3, 4};
+    BAD(growth_forest_predict_csr(NULL, ip, ci, cv, 2, 0, p, 2), GROWTH_EINVAL, "forest_predict_csr");
+    BAD(growth_forest_predict_csr(f, NULL, ci, cv, 2, 0, p, 2), GROWTH_EINVAL, NULL);
+    BAD(growth_forest_predict_csr(f, ip, NULL, cv, 2, 0, p, 2), GROWTH_EINVAL, NULL);
+    BAD(growth_forest_predict_csr(f, ip_bad, ci, cv, 2, 0, p, 2), GROWTH_EINVAL, NULL);
+    BAD(growth_forest_predict_csr(f, ip, ci, cv, 2, 0, p, 1), GROWTH_EBUFS, NULL);
+    BAD(growth_forest_predict_csr(f, ip, ci, cv, SIZE_MAX, 0, p, SIZE_MAX), GROWTH_EINVAL, NULL);
+    ci[3] = FC;
+    BAD(growth_forest_predict_csr(f, ip, ci, cv, 2, 0, p, 2), GROWTH_EINVAL, NULL);
+    ci[3] = 2;
+    BAD(growth_forest_importance(NULL, GROWTH_FOREST_GAIN, imp, FC), GROWTH_EINVAL, "forest_importance");
+    BAD(growth_forest_importance(f, 99, imp, FC), GROWTH_EINVAL, NULL);
+    BAD(growth_forest_importance(f, -1, imp, FC), GROWTH_EINVAL, NULL);
+    BAD(growth_forest_importance(f, GROWTH_FOREST_GAIN, NULL, FC), GROWTH_EINVAL, NULL);
+    BAD(growth_forest_importance(f, GROWTH_FOREST_GAIN, imp, FC - 1), GROWTH_EBUFS, NULL);
+    BAD(growth_forest_contributions(NULL, X, 2, FC, shap, 2 * (FC + 1)), GROWTH_EINVAL, "forest_contributions");
+    BAD(growth_forest_contributions(f, NULL, 2, FC, shap, 2 * (FC + 1)), GROWTH_EINVAL, NULL);
+    BAD(growth_forest_contributions(f, X, 2, FC, NULL, 2 * (FC + 1)), GROWTH_EINVAL, NULL);
+    BAD(growth_forest_contributions(f, X, 2, FC, shap, 2 * (FC + 1) - 1), GROWTH_EBUFS, NULL);
+    BAD(growth_forest_contributions(f, X, 2, FC - 1, shap, 2 * (FC + 1)), GROWTH_EINVAL, NULL);
+    BAD(growth_forest_contributions(f, X, SIZE_MAX / 2, FC, shap, SIZE_MAX), GROWTH_EINVAL, NULL);
+
+    char path[512];
+    gt_path(path, sizeof path, "bad_input.forest");
+    BAD(growth_forest_save(NULL, path), GROWTH_EINVAL, "forest_save");
+    BAD(growth_forest_save(f, NULL), GROWTH_EINVAL, NULL);
+    BAD(growth_forest_save(f, "/nonexistent-dir/x.json"), GROWTH_EIO, NULL);
+    BAD(growth_forest_load(NULL, path), GROWTH_EINVAL, "forest_load");
+    BAD(growth_forest_load(&x, NULL), GROWTH_EINVAL, NULL);
+    BAD(growth_forest_load(&x, "/nonexistent-dir/x.json"), GROWTH_EIO, NULL);
+    bad_other_kind_file(path, sizeof path, 0);
+    BAD(growth_forest_load(&x, path), GROWTH_EFORMAT, NULL);
+    bad_garbage_file(path, sizeof path);
+    BAD(growth_forest_load(&x, path), GROWTH_EFORMAT, NULL);
+    BAD(growth_forest_serialize(NULL, &b1.buf, &b1.len), GROWTH_EINVAL, "forest_serialize");
+    BAD(growth_forest_serialize(f, NULL, &b1.len), GROWTH_EINVAL, NULL);
+    BAD(growth_forest_deserialize(NULL, b0.buf, b0.len), GROWTH_EINVAL, "forest_deserialize");
+    BAD(growth_forest_deserialize(&x, NULL, 8), GROWTH_EINVAL, NULL);
+    BAD(growth_forest_deserialize(&x, junk, sizeof junk), GROWTH_EFORMAT, NULL);
+    BAD(growth_forest_deserialize(&x, b0.buf, b0.len - 1), GROWTH_EFORMAT, NULL);
+    CHECK(x == NULL);
+    growth_forest_free(NULL);
+
+    /* Unchanged and working. */
+    BAD_SAME_STATE(forest, growth_forest, f, b0);
+    CHECK_OK(growth_forest_predict_dense(f, X, FR, FC, 0, p, FR));
+    CHECK(memcmp(p, p0, sizeof p0) == 0);
+    CHECK_OK(growth_forest_predict(f, X, FC, 0, &one, 1));
+    CHECK(one == one0 && one == p0[0]);
+    CHECK(growth_forest_num_features(f) == FC && growth_forest_num_outputs(f) == 1 &&
+          growth_forest_num_trees(f) == 5);
+    CHECK_OK(growth_forest_best_iteration(f, &it, &score));
+    CHECK_OK(growth_forest_predict_sparse(f, si, sv, 2, 0, &one, 1));
+    CHECK_OK(growth_forest_predict_csr(f, ip, ci, cv, 2, 0, p, 2));
+    CHECK_OK(growth_forest_importance(f, GROWTH_FOREST_GAIN, imp, FC));
+    CHECK_OK(growth_forest_contributions(f, X, 2, FC, shap, 2 * (FC + 1)));
+    CHECK_OK(growth_forest_set_config(f, "threads=1"));
+    CHECK_OK(growth_forest_config(f, NULL, 0, &need) == GROWTH_EBUFS ? GROWTH_OK : -99);
+    CHECK_OK(growth_forest_objective(f, NULL, 0, &need) == GROWTH_EBUFS ? GROWTH_OK : -99);
+    bad_bytes_free(&b0);
+    bad_bytes_free(&b1);
+    growth_forest_free(f);
+}
+
+/* ---- nets --------------------------------------------------------------------------------- */
+
+static Growth__NetLayer L_[8];
+static Growth__NetLayer *LP_[8];
+
+static Growth__NetLayer *dense(int k, uint32_t in, uint32_t out, float *w, float *b)
+{
+    growth__net_layer__init(&L_[k]);
+    L_[k].type = "dense";
+    L_[k].in_dim = in;
+    L_[k].out_dim = out;
+    L_[k].n_weight = (size_t)in * out;
+    L_[k].weight = w;
+    L_[k].n_bias = out;
+    L_[k].bias = b;
+    return LP_[k] = &L_[k];
+}
+
+static uint8_t *envelope(uint32_t kind, const uint8_t *payload, size_t plen, size_t *len)
+{
+    uint8_t *buf = malloc(GENV_HEADER_SIZE + plen);
+    memcpy(buf + GENV_HEADER_SIZE, payload, plen);
+    genv_header(buf, kind, buf + GENV_HEADER_SIZE, plen);
+    *len = GENV_HEADER_SIZE + plen;
+    return buf;
+}
+
+/* Wide & Deep: dense width 1, embeddings 3x2 (mean) and 2x1 (sum), a dense 4 -> 1 layer and a
+ * 5-slot wide part. */
+static float E0[] = {1, 2, 3, 4, 5, 6}, E1[] = {10, 20}, WD[] = {1, 1, 1, 1}, BD[] = {0};
+static float WW[] = {0.5f, -1, 2, 0, 3}, BW[] = {0.125f};
+
+static growth_net *wd_net(void)
+{
+    static Growth__NetEmbedding e[2];
+    static Growth__NetEmbedding *ep[2];
+    static Growth__NetWide wide;
+    Growth__Net msg;
+    growth__net__init(&msg);
+    msg.dense_dim = 1;
+    for (int i = 0; i < 2; i++) { growth__net_embedding__init(&e[i]); ep[i] = &e[i]; }
+    e[0].rows = 3; e[0].dim = 2; e[0].pooling = "mean"; e[0].n_weight = 6; e[0].weight = E0;
+    e[1].rows = 2; e[1].dim = 1; e[1].pooling = "sum"; e[1].n_weight = 2; e[1].weight = E1;
+    msg.n_embeddings = 2;
+    msg.embeddings = ep;
+    dense(0, 4, 1, WD, BD);
+    msg.n_layers = 1;
+    msg.layers = LP_;
+    growth__net_wide__init(&wide);
+    wide.rows = 5; wide.out_dim = 1; wide.n_weight = 5; wide.weight = WW; wide.n_bias = 1; wide.bias = BW;
+    msg.wide = &wide;
+    size_t plen = growth__net__get_packed_size(&msg), len;
+    uint8_t *pl = malloc(plen + 1);
+    growth__net__pack(&msg, pl);
+    uint8_t *buf = envelope(GROWTH_KIND_NET, pl, plen, &len);
+    free(pl);
+    growth_net *net = NULL;
+    CHECK_OK(growth_net_deserialize(&net, buf, len));
+    free(buf);
+    return net;
+}
+
+TEST(test_net_functions)
+{
+    growth_net *net = wd_net(), *x = NULL;
+    growth_net_workspace *ws = NULL, *w2 = NULL;
+    CHECK_OK(growth_net_workspace_create(&ws, net, NULL));
+    float xv[3] = {0.5f, -1, 2}, y0[3], y[4], one0, one;
+    uint32_t cf[4] = {0, 1, 0, 1}, ci[4] = {0, 1, 2, 1}, wi[2] = {1, 4};
+    float wv[2] = {2, 1};
+    uint64_t cp[4] = {0, 4, 4, 4}, wp[4] = {0, 2, 2, 2};
+    CHECK_OK(growth_net_predict_wide_deep(net, ws, xv, 1, cf, ci, 4, wi, wv, 2, &one0, 1));
+    CHECK_OK(growth_net_predict_batch(net, ws, xv, 3, 1, y0, 3));
+    bad_bytes b0 = {0}, b1 = {0};
+    CHECK_OK(growth_net_serialize(net, &b0.buf, &b0.len));
+    char buf[8];
+    size_t need, dd, nf, wr, od;
+
+    BAD(growth_net_config(NULL, buf, sizeof buf, NULL), GROWTH_EINVAL, "net_config");
+    BAD(growth_net_config(net, buf, sizeof buf, &need), GROWTH_EBUFS, NULL);
+    BAD(growth_net_dims(NULL, &dd, &nf, &wr, &od), GROWTH_EINVAL, "net_dims");
+    BAD(growth_net_workspace_create(NULL, net, NULL), GROWTH_EINVAL, "net_workspace_create");
+    BAD(growth_net_workspace_create(&w2, NULL, NULL), GROWTH_EINVAL, NULL);
+    BAD(growth_net_workspace_create(&w2, net, "batch=0"), GROWTH_EINVAL, "batch");
+    BAD(growth_net_workspace_create(&w2, net, "bogus=1"), GROWTH_EINVAL, NULL);
+    CHECK(w2 == NULL);
+
+    BAD(growth_net_predict(NULL, ws, xv, 1, y, 1), GROWTH_EINVAL, "net_predict");
+    BAD(growth_net_predict(net, NULL, xv, 1, y, 1), GROWTH_EINVAL, "ws is NULL");
+    BAD(growth_net_predict(net, ws, NULL, 1, y, 1), GROWTH_EINVAL, NULL);
+    BAD(growth_net_predict(net, ws, xv, 1, NULL, 1), GROWTH_EINVAL, NULL);
+    BAD(growth_net_predict(net, ws, xv, 2, y, 1), GROWTH_EINVAL, "input width");
+    BAD(growth_net_predict(net, ws, xv, SIZE_MAX, y, 1), GROWTH_EINVAL, NULL);
+    BAD(growth_net_predict(net, ws, xv, 1, y, 0), GROWTH_EBUFS, NULL);
+    float nanv[1] = {NAN}, infv[1] = {INFINITY};
+    BAD(growth_net_predict(net, ws, nanv, 1, y, 1), GROWTH_EINVAL, "NaN");
+    BAD(growth_net_predict(net, ws, infv, 1, y, 1), GROWTH_EINVAL, NULL);
+    BAD(growth_net_predict_batch(NULL, ws, xv, 3, 1, y, 3), GROWTH_EINVAL, "net_predict_batch");
+    BAD(growth_net_predict_batch(net, ws, NULL, 3, 1, y, 3), GROWTH_EINVAL, NULL);
+    BAD(growth_net_predict_batch(net, ws, xv, 3, 1, NULL, 3), GROWTH_EINVAL, NULL);
+    BAD(growth_net_predict_batch(net, ws, xv, 3, 2, y, 3), GROWTH_EINVAL, NULL);
+    BAD(growth_net_predict_batch(net, ws, xv, 3, 1, y, 2), GROWTH_EBUFS, NULL);
+    BAD(growth_net_predict_batch(net, ws, xv, SIZE_MAX, 1, y, 3), GROWTH_EINVAL, "too large");
+    BAD(growth_net_predict_batch(net, ws, xv, SIZE_MAX, 1, y, SIZE_MAX), GROWTH_EINVAL, NULL); /* rows x width overflows */
+    uint32_t badf[1] = {2}, badi[1] = {3}, zero[1] = {0}, badw[1] = {5};
+    BAD(growth_net_predict_wide_deep(NULL, ws, xv, 1, cf, ci, 4, wi, wv, 2, y, 1), GROWTH_EINVAL, "net_predict_wide_deep");
+    BAD(growth_net_predict_wide_deep(net, ws, xv, 1, NULL, ci, 4, wi, wv, 2, y, 1), GROWTH_EINVAL, NULL);
+    BAD(growth_net_predict_wide_deep(net, ws, xv, 1, cf, ci, 4, NULL, wv, 2, y, 1), GROWTH_EINVAL, NULL);
+    BAD(growth_net_predict_wide_deep(net, ws, xv, 1, badf, zero, 1, NULL, NULL, 0, y, 1), GROWTH_EINVAL, "field 2");
+    BAD(growth_net_predict_wide_deep(net, ws, xv, 1, zero, badi, 1, NULL, NULL, 0, y, 1), GROWTH_EINVAL, "embedding rows");
+    BAD(growth_net_predict_wide_deep(net, ws, xv, 1, NULL, NULL, 0, badw, NULL, 1, y, 1), GROWTH_EINVAL, "wide slot 5");
+    BAD(growth_net_predict_wide_deep(net, ws, xv, 1, NULL, NULL, 0, wi, nanv, 1, y, 1), GROWTH_EINVAL, "NaN");
+    BAD(growth_net_predict_wide_deep(net, ws, xv, 1, cf, ci, SIZE_MAX, wi, wv, 2, y, 1), GROWTH_EINVAL, NULL);
+    BAD(growth_net_predict_wide_deep(net, ws, xv, 1, cf, ci, 4, wi, wv, 2, y, 0), GROWTH_EBUFS, NULL);
+    uint64_t dec[4] = {0, 4, 2, 4}, huge[4] = {0, 4, 4, UINT64_MAX};
+    BAD(growth_net_predict_wide_deep_batch(NULL, ws, xv, 3, 1, cp, cf, ci, wp, wi, wv, y, 3), GROWTH_EINVAL, "net_predict_wide_deep_batch");
+    BAD(growth_net_predict_wide_deep_batch(net, ws, xv, 3, 1, dec, cf, ci, NULL, NULL, NULL, y, 3), GROWTH_EINVAL, "decreases");
+    BAD(growth_net_predict_wide_deep_batch(net, ws, xv, 3, 1, huge, cf, ci, NULL, NULL, NULL, y, 3), GROWTH_EINVAL, NULL);
+    BAD(growth_net_predict_wide_deep_batch(net, ws, xv, 3, 1, cp, NULL, ci, wp, wi, wv, y, 3), GROWTH_EINVAL, NULL);
+    BAD(growth_net_predict_wide_deep_batch(net, ws, xv, 3, 1, cp, cf, ci, wp, wi, wv, y, 2), GROWTH_EBUFS, NULL);
+    BAD(growth_net_predict_wide_deep_batch(net, ws, xv, SIZE_MAX, 1, cp, cf, ci, wp, wi, wv, y, SIZE_MAX), GROWTH_EINVAL, NULL);
+    BAD(growth_net_predict_wide_deep_batch(net, ws, xv, 3, 2, cp, cf, ci, wp, wi, wv, y, 3), GROWTH_EINVAL, NULL);
+
+    char path[512];
+    gt_path(path, sizeof path, "bad_input.net");
+    BAD(growth_net_save(NULL, path), GROWTH_EINVAL, "net_save");
+    BAD(growth_net_save(net, NULL), GROWTH_EINVAL, NULL);
+    BAD(growth_net_save(net, "/nonexistent-dir/x.net"), GROWTH_EIO, NULL);
+    BAD(growth_net_load(NULL, path), GROWTH_EINVAL, "net_load");
+    BAD(growth_net_load(&x, NULL), GROWTH_EINVAL, NULL);
+    BAD(growth_net_load(&x, "/nonexistent-dir/x.net"), GROWTH_EIO, NULL);
+    bad_other_kind_file(path, sizeof path, 0);
+    BAD(growth_net_load(&x, path), GROWTH_EFORMAT, NULL);
+    bad_garbage_file(path, sizeof path);
+    BAD(growth_net_load(&x, path), GROWTH_EFORMAT, NULL);
+    BAD(growth_net_serialize(NULL, &b1.buf, &b1.len), GROWTH_EINVAL, "net_serialize");
+    BAD(growth_net_serialize(net, &b1.buf, NULL), GROWTH_EINVAL, NULL);
+    BAD(growth_net_deserialize(NULL, b0.buf, b0.len), GROWTH_EINVAL, "net_deserialize");
+    BAD(growth_net_deserialize(&x, NULL, 8), GROWTH_EINVAL, NULL);
+    BAD(growth_net_deserialize(&x, junk, sizeof junk), GROWTH_EFORMAT, NULL);
+    BAD(growth_net_deserialize(&x, b0.buf, b0.len - 1), GROWTH_EFORMAT, NULL);
+    CHECK(x == NULL);
+    growth_net_free(NULL);
+    growth_net_workspace_free(NULL);
+
+    /* Unchanged and working. */
+    BAD_SAME_STATE(net, growth_net, net, b0);
+    CHECK_OK(growth_net_predict_wide_deep(net, ws, xv, 1, cf, ci, 4, wi, wv, 2, &one, 1));
+    CHECK(one == one0);
+    CHECK_NEAR(one, 0.5 + 3 + 4 + 40 + (-1 * 2 + 3 * 1) + 0.125, 1e-5);
+    CHECK_OK(growth_net_predict_batch(net, ws, xv, 3, 1, y, 3));
+    CHECK(memcmp(y, y0, sizeof y0) == 0);
+    CHECK_OK(growth_net_predict(net, ws, xv, 1, y, 1));
+    CHECK(y[0] == y0[0]);
+    CHECK_OK(growth_net_predict_wide_deep_batch(net, ws, xv, 3, 1, cp, cf, ci, wp, wi, wv, y, 3));
+    CHECK(y[0] == one0);
+    CHECK_OK(growth_net_dims(net, &dd, &nf, &wr, &od));
+    CHECK(dd == 1 && nf == 2 && wr == 5 && od == 1);
+    bad_bytes_free(&b0);
+    bad_bytes_free(&b1);
+    growth_net_workspace_free(ws);
+    growth_net_free(net);
+}
+
+static float QW[3 * 16], QB[3] = {0.1f, -0.2f, 0.3f}, IW[3 * 16], IB[3] = {0, 0.5f, -0.25f};
+
+static growth_dssm *tiny_dssm(void)
+{
+    for (int i = 0; i < 48; i++) QW[i] = (float)((i * 37) % 17) / 17.0f - 0.5f;
+    for (int i = 0; i < 48; i++) IW[i] = (float)((i * 11) % 13) / 13.0f - 0.5f;
+    Growth__Dssm msg;
+    growth__dssm__init(&msg);
+    msg.buckets = 16;
+    msg.seed = 5;
+    dense(0, 16, 3, QW, QB);
+    dense(1, 16, 3, IW, IB);
+    msg.n_query = 1;
+    msg.query = LP_;
+    msg.n_item = 1;
+    msg.item = LP_ + 1;
+    size_t plen = growth__dssm__get_packed_size(&msg), len;
+    uint8_t *pl = malloc(plen + 1);
+    growth__dssm__pack(&msg, pl);
+    uint8_t *buf = envelope(GROWTH_KIND_DSSM, pl, plen, &len);
+    free(pl);
+    growth_dssm *d = NULL;
+    CHECK_OK(growth_dssm_deserialize(&d, buf, len));
+    free(buf);
+    return d;
+}
+
+TEST(test_dssm_functions)
+{
+    uint32_t idx[64];
+    float val[64];
+    size_t n;
+    BAD(growth_dssm_hash_text(NULL, 16, 1, idx, val, 64, &n), GROWTH_EINVAL, "dssm_hash_text");
+    BAD(growth_dssm_hash_text("abc", 0, 1, idx, val, 64, &n), GROWTH_EINVAL, NULL);
+    BAD(growth_dssm_hash_text("abc", 16, 1, NULL, val, 64, &n), GROWTH_EINVAL, NULL);
+    BAD(growth_dssm_hash_text("abc", 16, 1, idx, val, 64, NULL), GROWTH_EINVAL, NULL);
+    BAD(growth_dssm_hash_text("abc def ghi", 16, 1, idx, val, 1, &n), GROWTH_EBUFS, NULL);
+
+    growth_dssm *d = tiny_dssm(), *x = NULL;
+    growth_net_workspace *ws = NULL, *w2 = NULL;
+    CHECK_OK(growth_dssm_workspace_create(&ws, d, NULL));
+    const char *items[2] = {"red shoes", "blue mug"}, *bad_items[2] = {"ok", NULL};
+    float e0[6], e[8], s0[2], s[4];
+    CHECK_OK(growth_dssm_encode(d, ws, GROWTH_DSSM_ITEM, items, 2, e0, 6));
+    CHECK_OK(growth_dssm_score(d, ws, "red running shoes", items, 2, s0, 2));
+    bad_bytes b0 = {0}, b1 = {0};
+    CHECK_OK(growth_dssm_serialize(d, &b0.buf, &b0.len));
+    char buf[8];
+    size_t need, dim;
+    uint32_t buckets;
+    uint64_t seed;
+
+    BAD(growth_dssm_config(NULL, buf, sizeof buf, NULL), GROWTH_EINVAL, "dssm_config");
+    BAD(growth_dssm_config(d, buf, 2, &need), GROWTH_EBUFS, NULL);
+    BAD(growth_dssm_dims(NULL, &dim, &buckets, &seed), GROWTH_EINVAL, "dssm_dims");
+    BAD(growth_dssm_workspace_create(NULL, d, NULL), GROWTH_EINVAL, "dssm_workspace_create");
+    BAD(growth_dssm_workspace_create(&w2, NULL, NULL), GROWTH_EINVAL, NULL);
+    BAD(growth_dssm_workspace_create(&w2, d, "batch=0"), GROWTH_EINVAL, NULL);
+    CHECK(w2 == NULL);
+    BAD(growth_dssm_encode(NULL, ws, GROWTH_DSSM_ITEM, items, 2, e, 8), GROWTH_EINVAL, "dssm_encode");
+    BAD(growth_dssm_encode(d, NULL, GROWTH_DSSM_ITEM, items, 2, e, 8), GROWTH_EINVAL, NULL);
+    BAD(growth_dssm_encode(d, ws, 7, items, 2, e, 8), GROWTH_EINVAL, NULL);
+    BAD(growth_dssm_encode(d, ws, -1, items, 2, e, 8), GROWTH_EINVAL, NULL);
+    BAD(growth_dssm_encode(d, ws, GROWTH_DSSM_ITEM, NULL, 2, e, 8), GROWTH_EINVAL, NULL);
+    BAD(growth_dssm_encode(d, ws, GROWTH_DSSM_ITEM, bad_items, 2, e, 8), GROWTH_EINVAL, NULL);
+    BAD(growth_dssm_encode(d, ws, GROWTH_DSSM_ITEM, items, 2, NULL, 8), GROWTH_EINVAL, NULL);
+    BAD(growth_dssm_encode(d, ws, GROWTH_DSSM_ITEM, items, 2, e, 5), GROWTH_EBUFS, NULL);
+    BAD(growth_dssm_encode(d, ws, GROWTH_DSSM_ITEM, items, SIZE_MAX, e, 8), GROWTH_EINVAL, "too large");
+    BAD(growth_dssm_encode(d, ws, GROWTH_DSSM_ITEM, items, SIZE_MAX / 2, e, SIZE_MAX), GROWTH_EINVAL, NULL); /* n x dim overflows */
+    BAD(growth_dssm_score(NULL, ws, "q", items, 2, s, 4), GROWTH_EINVAL, "dssm_score");
+    BAD(growth_dssm_score(d, NULL, "q", items, 2, s, 4), GROWTH_EINVAL, NULL);
+    BAD(growth_dssm_score(d, ws, NULL, items, 2, s, 4), GROWTH_EINVAL, NULL);
+    BAD(growth_dssm_score(d, ws, "q", NULL, 2, s, 4), GROWTH_EINVAL, NULL);
+    BAD(growth_dssm_score(d, ws, "q", bad_items, 2, s, 4), GROWTH_EINVAL, NULL);
+    BAD(growth_dssm_score(d, ws, "q", items, 2, s, 1), GROWTH_EBUFS, NULL);
+    BAD(growth_dssm_score(d, ws, "q", items, 2, NULL, 4), GROWTH_EINVAL, NULL);
+    BAD(growth_dssm_score(d, ws, "q", items, SIZE_MAX, s, 4), GROWTH_EINVAL, "too large");
+
+    char path[512];
+    gt_path(path, sizeof path, "bad_input.dssm");
+    BAD(growth_dssm_save(NULL, path), GROWTH_EINVAL, "dssm_save");
+    BAD(growth_dssm_save(d, NULL), GROWTH_EINVAL, NULL);
+    BAD(growth_dssm_save(d, "/nonexistent-dir/x.dssm"), GROWTH_EIO, NULL);
+    BAD(growth_dssm_load(NULL, path), GROWTH_EINVAL, "dssm_load");
+    BAD(growth_dssm_load(&x, NULL), GROWTH_EINVAL, NULL);
+    BAD(growth_dssm_load(&x, "/nonexistent-dir/x.dssm"), GROWTH_EIO, NULL);
+    bad_other_kind_file(path, sizeof path, 0);
+    BAD(growth_dssm_load(&x, path), GROWTH_EFORMAT, NULL);
+    bad_garbage_file(path, sizeof path);
+    BAD(growth_dssm_load(&x, path), GROWTH_EFORMAT, NULL);
+    CHECK_OK(growth_dssm_save(d, path));
+    growth_net *asnet = NULL;
+    BAD(growth_net_load(&asnet, path), GROWTH_EFORMAT, NULL); /* a DSSM file is not a net */
+    BAD(growth_dssm_serialize(NULL, &b1.buf, &b1.len), GROWTH_EINVAL, "dssm_serialize");
+    BAD(growth_dssm_serialize(d, NULL, &b1.len), GROWTH_EINVAL, NULL);
+    BAD(growth_dssm_deserialize(NULL, b0.buf, b0.len), GROWTH_EINVAL, "dssm_deserialize");
+    BAD(growth_dssm_deserialize(&x, NULL, 8), GROWTH_EINVAL, NULL);
+    BAD(growth_dssm_deserialize(&x, junk, sizeof junk), GROWTH_EFORMAT, NULL);
+    BAD(growth_dssm_deserialize(&x, b0.buf, b0.len - 1), GROWTH_EFORMAT, NULL);
+    CHECK(x == NULL);
+    growth_dssm_free(NULL);
+
+    /* Unchanged and working. */
+    BAD_SAME_STATE(dssm, growth_dssm, d, b0);
+    CHECK_OK(growth_dssm_encode(d, ws, GROWTH_DSSM_ITEM, items, 2, e, 8));
+    CHECK(memcmp(e, e0, sizeof e0) == 0);
+    CHECK_OK(growth_dssm_score(d, ws, "red running shoes", items, 2, s, 4));
+    CHECK(s[0] == s0[0] && s[1] == s0[1]);
+    CHECK_OK(growth_dssm_dims(d, &dim, &buckets, &seed));
+    CHECK(dim == 3 && buckets == 16 && seed == 5);
+    CHECK_OK(growth_dssm_hash_text("red shoes", buckets, seed, idx, val, 64, &n));
+    CHECK(n >= 1);
+    bad_bytes_free(&b0);
+    bad_bytes_free(&b1);
+    growth_net_workspace_free(ws);
+    growth_dssm_free(d);
+}
+
+/* ---- audience ----------------------------------------------------------------------------- */
+
+TEST(test_audience_functions)
+{
+    /* 6 users x 4 attributes (brands / categories): user u has the attributes in its CSR row. */
+    uint64_t ip[7] = {0, 2, 3, 5, 6, 8, 9};
+    uint32_t ix[9] = {0, 1, 1, 0, 2, 3, 1, 2, 0};
+    uint64_t ip_bad[7] = {0, 2, 1, 5, 6, 8, 9};
+    uint32_t seed[2] = {0, 2}, seed_bad[1] = {6};
+    double tgi[4], conc[4], tgi0[4];
+    uint64_t sc[4], pc[4];
+    CHECK_OK(growth_audience_tgi(ip, ix, 6, 4, seed, 2, tgi0, conc, sc, pc, 4));
+    BAD(growth_audience_tgi(NULL, ix, 6, 4, seed, 2, tgi, conc, sc, pc, 4), GROWTH_EINVAL, "audience_tgi");
+    BAD(growth_audience_tgi(ip, NULL, 6, 4, seed, 2, tgi, conc, sc, pc, 4), GROWTH_EINVAL, NULL);
+    BAD(growth_audience_tgi(ip, ix, 6, 4, NULL, 2, tgi, conc, sc, pc, 4), GROWTH_EINVAL, NULL);
+    BAD(growth_audience_tgi(ip, ix, 6, 4, seed, 0, tgi, conc, sc, pc, 4), GROWTH_EINVAL, NULL);
+    BAD(growth_audience_tgi(ip, ix, 6, 4, seed_bad, 1, tgi, conc, sc, pc, 4), GROWTH_EINVAL, NULL);
+    BAD(growth_audience_tgi(ip_bad, ix, 6, 4, seed, 2, tgi, conc, sc, pc, 4), GROWTH_EINVAL, NULL);
+    BAD(growth_audience_tgi(ip, ix, 6, 3, seed, 2, tgi, conc, sc, pc, 4), GROWTH_EINVAL, NULL); /* attr 3 */
+    BAD(growth_audience_tgi(ip, ix, 6, 4, seed, 2, tgi, conc, sc, pc, 3), GROWTH_EBUFS, NULL);
+    BAD(growth_audience_tgi(ip, ix, SIZE_MAX, 4, seed, 2, tgi, conc, sc, pc, 4), GROWTH_EINVAL, NULL);
+    BAD(growth_audience_tgi(ip, ix, 6, SIZE_MAX, seed, 2, tgi, conc, sc, pc, 4), GROWTH_EINVAL, "columns");
+    BAD(growth_audience_tgi(ip, ix, 6, 4, seed, SIZE_MAX, tgi, conc, sc, pc, 4), GROWTH_EINVAL, NULL);
+
+    uint32_t oa[4], ou[6];
+    size_t na, nu, n;
+    BAD(growth_audience_interest(NULL, ix, 6, 4, seed, 2, NULL, oa, 4, &na, ou, 6, &nu), GROWTH_EINVAL, "audience_interest");
+    BAD(growth_audience_interest(ip, ix, 6, 4, seed, 2, "bogus=1", oa, 4, &na, ou, 6, &nu), GROWTH_EINVAL, NULL);
+    BAD(growth_audience_interest(ip, ix, 6, 4, seed, 0, NULL, oa, 4, &na, ou, 6, &nu), GROWTH_EINVAL, NULL);
+    BAD(growth_audience_interest(ip, ix, 6, 4, seed, 2, NULL, NULL, 4, &na, ou, 6, &nu), GROWTH_EINVAL, NULL);
+    BAD(growth_audience_interest(ip_bad, ix, 6, 4, seed, 2, NULL, oa, 4, &na, ou, 6, &nu), GROWTH_EINVAL, NULL);
+    BAD(growth_audience_interest(ip, ix, SIZE_MAX, 4, seed, 2, NULL, oa, 4, &na, ou, 6, &nu), GROWTH_EINVAL, NULL);
+
+    uint32_t brands[1] = {1}, brands_bad[1] = {4}, ob[4];
+    double oj[4];
+    BAD(growth_audience_similar_brands(NULL, ix, 6, 4, brands, 1, 2, ob, oj, 4), GROWTH_EINVAL, "audience_similar_brands");
+    BAD(growth_audience_similar_brands(ip, ix, 6, 4, NULL, 1, 2, ob, oj, 4), GROWTH_EINVAL, NULL);
+    BAD(growth_audience_similar_brands(ip, ix, 6, 4, brands_bad, 1, 2, ob, oj, 4), GROWTH_EINVAL, NULL);
+    BAD(growth_audience_similar_brands(ip, ix, 6, 4, brands, 1, 0, ob, oj, 4), GROWTH_EINVAL, NULL);
+    BAD(growth_audience_similar_brands(ip, ix, 6, 4, brands, 1, 2, ob, oj, 1), GROWTH_EBUFS, NULL);
+    BAD(growth_audience_similar_brands(ip, ix, 6, 4, brands, 1, SIZE_MAX, ob, oj, 4), GROWTH_EBUFS, NULL);
+    BAD(growth_audience_similar_brands(ip, ix, 6, 4, brands, SIZE_MAX / 2, 4, ob, oj, SIZE_MAX), GROWTH_EBUFS, "nquery x k"); /* the product does not wrap */
+    BAD(growth_audience_similar_brands(ip, ix, 6, 4, brands, 1, 2, NULL, oj, 4), GROWTH_EINVAL, NULL);
+
+    BAD(growth_audience_brand(NULL, ix, 6, 4, brands, 1, seed, 2, NULL, ou, 6, &n), GROWTH_EINVAL, "audience_brand");
+    BAD(growth_audience_brand(ip, ix, 6, 4, brands, 1, NULL, 2, NULL, ou, 6, &n), GROWTH_EINVAL, NULL);
+    BAD(growth_audience_brand(ip, ix, 6, 4, brands, 1, seed, 0, NULL, ou, 6, &n), GROWTH_EINVAL, NULL);
+    BAD(growth_audience_brand(ip, ix, 6, 4, brands_bad, 1, seed, 2, NULL, ou, 6, &n), GROWTH_EINVAL, NULL);
+    BAD(growth_audience_brand(ip, ix, 6, 4, brands, 1, seed, 2, "bogus=1", ou, 6, &n), GROWTH_EINVAL, NULL);
+    BAD(growth_audience_brand(ip, ix, 6, 4, brands, 1, seed, 2, NULL, NULL, 6, &n), GROWTH_EINVAL, NULL);
+
+    uint32_t ra[8], rc[8], cons_bad[1] = {9};
+    double rs[8], rcf[8], rl[8];
+    BAD(growth_audience_rules(NULL, ix, 6, 4, NULL, 0, NULL, ra, rc, rs, rcf, rl, 8, &n), GROWTH_EINVAL, "audience_rules");
+    BAD(growth_audience_rules(ip, ix, 6, 4, cons_bad, 1, NULL, ra, rc, rs, rcf, rl, 8, &n), GROWTH_EINVAL, NULL);
+    BAD(growth_audience_rules(ip, ix, 6, 4, NULL, 0, "bogus=1", ra, rc, rs, rcf, rl, 8, &n), GROWTH_EINVAL, NULL);
+    BAD(growth_audience_rules(ip, ix, 6, 4, NULL, 0, NULL, ra, rc, rs, rcf, rl, 8, NULL), GROWTH_EINVAL, NULL);
+    BAD(growth_audience_rules(ip_bad, ix, 6, 4, NULL, 0, NULL, ra, rc, rs, rcf, rl, 8, &n), GROWTH_EINVAL, NULL);
+    uint32_t tg[1] = {2}, tg_bad[1] = {4};
+    BAD(growth_audience_category(NULL, ix, 6, 4, tg, 1, seed, 2, NULL, ou, 6, &n), GROWTH_EINVAL, "audience_category");
+    BAD(growth_audience_category(ip, ix, 6, 4, NULL, 0, seed, 2, NULL, ou, 6, &n), GROWTH_EINVAL, NULL);
+    BAD(growth_audience_category(ip, ix, 6, 4, tg_bad, 1, seed, 2, NULL, ou, 6, &n), GROWTH_EINVAL, NULL);
+    BAD(growth_audience_category(ip, ix, 6, 4, tg, 1, seed, 2, "bogus=1", ou, 6, &n), GROWTH_EINVAL, NULL);
+    BAD(growth_audience_category(ip, ix, 6, 4, tg, 1, seed_bad, 1, NULL, ou, 6, &n), GROWTH_EINVAL, NULL);
+
+    float emb[12] = {1, 0, 0.9f, 0.1f, 0, 1, 0.1f, 0.9f, 0.5f, 0.5f, -1, 0}, osim[6];
+    BAD(growth_audience_peer(NULL, 6, 2, seed, 2, 2, NULL, ou, osim, 6, &n), GROWTH_EINVAL, "audience_peer");
+    BAD(growth_audience_peer(emb, 6, 0, seed, 2, 2, NULL, ou, osim, 6, &n), GROWTH_EINVAL, NULL);
+    BAD(growth_audience_peer(emb, 6, 2, seed, 2, 0, NULL, ou, osim, 6, &n), GROWTH_EINVAL, NULL);
+    BAD(growth_audience_peer(emb, 6, 2, seed, 2, 5, NULL, ou, osim, 6, &n), GROWTH_EINVAL, NULL); /* pool is 4 */
+    BAD(growth_audience_peer(emb, 6, 2, seed, 2, 2, NULL, ou, osim, 1, &n), GROWTH_EBUFS, NULL);
+    BAD(growth_audience_peer(emb, 6, 2, seed, 2, 2, "bogus=1", ou, osim, 6, &n), GROWTH_EINVAL, NULL);
+    BAD(growth_audience_peer(emb, SIZE_MAX / 2, 4, seed, 2, 2, NULL, ou, osim, 6, &n), GROWTH_EINVAL, NULL); /* users x dim overflows */
+    emb[5] = NAN;
+    BAD(growth_audience_peer(emb, 6, 2, seed, 2, 2, NULL, ou, osim, 6, &n), GROWTH_EINVAL, NULL);
+    emb[5] = 1;
+
+    /* the same peers through a caller-built index (ids = user numbers) */
+    growth_index *pix = NULL, *pl2 = NULL, *pempty = NULL;
+    int64_t pids[6] = {0, 1, 2, 3, 4, 5};
+    CHECK_OK(growth_index_create(&pix, "dim=2 metric=cosine kind=flat"));
+    CHECK_OK(growth_index_add(pix, emb, 6, pids));
+    CHECK_OK(growth_index_create(&pl2, "dim=2 metric=l2 kind=flat"));
+    CHECK_OK(growth_index_add(pl2, emb, 6, pids));
+    CHECK_OK(growth_index_create(&pempty, "dim=2 metric=cosine kind=flat"));
+    uint32_t pu0[6], puu[6], pseed_bad[1] = {9};
+    float ps0[6], pss[6];
+    size_t pn0 = 0, pn = 0;
+    CHECK_OK(growth_audience_peer_index(pix, seed, 2, 2, NULL, pu0, ps0, 6, &pn0));
+    BAD(growth_audience_peer_index(NULL, seed, 2, 2, NULL, puu, pss, 6, &pn), GROWTH_EINVAL, "audience_peer_index");
+    BAD(growth_audience_peer_index(pix, NULL, 2, 2, NULL, puu, pss, 6, &pn), GROWTH_EINVAL, NULL);
+    BAD(growth_audience_peer_index(pix, seed, 0, 2, NULL, puu, pss, 6, &pn), GROWTH_EINVAL, NULL);
+    BAD(growth_audience_peer_index(pix, seed, 2, 0, NULL, puu, pss, 6, &pn), GROWTH_EINVAL, NULL);
+    BAD(growth_audience_peer_index(pix, seed, 2, 2, NULL, NULL, pss, 6, &pn), GROWTH_EINVAL, NULL);
+    BAD(growth_audience_peer_index(pix, seed, 2, 2, NULL, puu, pss, 6, NULL), GROWTH_EINVAL, NULL);
+    BAD(growth_audience_peer_index(pix, seed, 2, 2, NULL, puu, pss, 1, &pn), GROWTH_EBUFS, NULL);
+    BAD(growth_audience_peer_index(pix, seed, 2, 2, "bogus=1", puu, pss, 6, &pn), GROWTH_EINVAL, NULL);
+    BAD(growth_audience_peer_index(pix, pseed_bad, 1, 2, NULL, puu, pss, 6, &pn), GROWTH_EINVAL, NULL);
+    BAD(growth_audience_peer_index(pix, seed, SIZE_MAX, 2, NULL, puu, pss, 6, &pn), GROWTH_EINVAL, NULL);
+    BAD(growth_audience_peer_index(pl2, seed, 2, 2, NULL, puu, pss, 6, &pn), GROWTH_EINVAL, NULL);
+    BAD(growth_audience_peer_index(pempty, seed, 2, 2, NULL, puu, pss, 6, &pn), GROWTH_ESTATE, NULL);
+    CHECK_OK(growth_audience_peer_index(pix, seed, 2, 2, NULL, puu, pss, 6, &pn));
+    CHECK(pn == pn0 && memcmp(puu, pu0, pn * sizeof *puu) == 0 && memcmp(pss, ps0, pn * sizeof *pss) == 0);
+    growth_index_free(pix);
+    growth_index_free(pl2);
+    growth_index_free(pempty);
+
+    uint32_t ev_u[4] = {0, 1, 1, 5}, ev_bad[1] = {6};
+    int64_t ev_t[4] = {10, 20, 100, 30}, olast[6];
+    BAD(growth_audience_lost(NULL, ev_t, 4, 6, NULL, ou, olast, 6, &n), GROWTH_EINVAL, "audience_lost");
+    BAD(growth_audience_lost(ev_u, NULL, 4, 6, NULL, ou, olast, 6, &n), GROWTH_EINVAL, NULL);
+    BAD(growth_audience_lost(ev_bad, ev_t, 1, 6, NULL, ou, olast, 6, &n), GROWTH_EINVAL, NULL);
+    BAD(growth_audience_lost(ev_u, ev_t, 4, 6, "bogus=1", ou, olast, 6, &n), GROWTH_EINVAL, NULL);
+    BAD(growth_audience_lost(ev_u, ev_t, 4, 6, NULL, NULL, olast, 6, &n), GROWTH_EINVAL, NULL);
+
+    uint32_t l1[2] = {0, 3}, l2[2] = {3, 9}, odirs[6];
+    const uint32_t *lists[2] = {l1, l2};
+    size_t lens[2] = {2, 1}, lens_huge[2] = {2, SIZE_MAX};
+    unsigned dirs[2] = {GROWTH_AUDIENCE_INTEREST, GROWTH_AUDIENCE_PEER};
+    BAD(growth_audience_union(NULL, lens, dirs, 2, 6, ou, odirs, 6, &n), GROWTH_EINVAL, "audience_union");
+    BAD(growth_audience_union(lists, NULL, dirs, 2, 6, ou, odirs, 6, &n), GROWTH_EINVAL, NULL);
+    BAD(growth_audience_union(lists, lens, dirs, 2, 6, NULL, odirs, 6, &n), GROWTH_EINVAL, NULL);
+    lens[1] = 2; /* 9 >= nusers */
+    BAD(growth_audience_union(lists, lens, dirs, 2, 6, ou, odirs, 6, &n), GROWTH_EINVAL, NULL);
+    lens[1] = 1;
+    BAD(growth_audience_union(lists, lens_huge, dirs, 2, 6, ou, odirs, 6, &n), GROWTH_EINVAL, NULL);
+    BAD(growth_audience_union(lists, lens, dirs, 2, 6, ou, odirs, 1, &n), GROWTH_EBUFS, NULL);
+    BAD(growth_audience_union(lists, lens, dirs, 2, 6, ou, odirs, 6, NULL), GROWTH_EINVAL, NULL);
+
+    float fval[9] = {1, 1, 1, 1, 1, 1, 1, 1, 1}, pus[6];
+    uint32_t pool[4] = {1, 3, 4, 5}, pool_bad[1] = {6};
+    BAD(growth_audience_pu_score(NULL, ix, fval, 6, 4, seed, 2, pool, 4, NULL, pus, 6), GROWTH_EINVAL, "audience_pu_score");
+    BAD(growth_audience_pu_score(ip, ix, fval, 6, 4, NULL, 2, pool, 4, NULL, pus, 6), GROWTH_EINVAL, NULL);
+    BAD(growth_audience_pu_score(ip, ix, fval, 6, 4, seed, 2, NULL, 4, NULL, pus, 6), GROWTH_EINVAL, NULL);
+    BAD(growth_audience_pu_score(ip, ix, fval, 6, 4, seed, 2, pool_bad, 1, NULL, pus, 6), GROWTH_EINVAL, NULL);
+    BAD(growth_audience_pu_score(ip, ix, fval, 6, 4, seed, 2, pool, 4, NULL, pus, 3), GROWTH_EBUFS, NULL);
+    BAD(growth_audience_pu_score(ip, ix, fval, 6, 4, seed, 2, pool, 4, "bogus=1", pus, 6), GROWTH_EINVAL, NULL);
+    BAD(growth_audience_pu_score(ip, ix, fval, 6, 4, seed, 2, pool, 4, NULL, NULL, 6), GROWTH_EINVAL, NULL);
+    fval[4] = INFINITY;
+    BAD(growth_audience_pu_score(ip, ix, fval, 6, 4, seed, 2, pool, 4, NULL, pus, 6), GROWTH_EINVAL, NULL);
+    fval[4] = 1;
+
+    uint32_t su[4] = {1, 3, 4, 5}, su_dup[2] = {1, 1}, ex[1] = {3}, so[4];
+    float ss[4] = {0.9f, 0.8f, 0.1f, 0.5f}, sso[4];
+    BAD(growth_audience_select(NULL, ss, 4, ex, 1, 0, 2, so, sso, 4, &n), GROWTH_EINVAL, "audience_select");
+    BAD(growth_audience_select(su, NULL, 4, ex, 1, 0, 2, so, sso, 4, &n), GROWTH_EINVAL, NULL);
+    BAD(growth_audience_select(su_dup, ss, 2, NULL, 0, 0, 1, so, sso, 4, &n), GROWTH_EINVAL, NULL);
+    BAD(growth_audience_select(su, ss, 4, ex, 1, 0, 0, so, sso, 4, &n), GROWTH_EINVAL, NULL);
+    BAD(growth_audience_select(su, ss, 4, ex, 1, 0, 5, so, sso, 8, &n), GROWTH_EINVAL, NULL);
+    BAD(growth_audience_select(su, ss, 4, ex, 1, 0, 3, so, sso, 2, &n), GROWTH_EBUFS, NULL);
+    BAD(growth_audience_select(su, ss, 4, ex, 1, NAN, 2, so, sso, 4, &n), GROWTH_EINVAL, NULL);
+    BAD(growth_audience_select(su, ss, 4, ex, 1, 0, 2, NULL, sso, 4, &n), GROWTH_EINVAL, NULL);
+    ss[2] = NAN;
+    BAD(growth_audience_select(su, ss, 4, ex, 1, 0, 2, so, sso, 4, &n), GROWTH_EINVAL, NULL);
+    ss[2] = 0.1f;
+
+    float ps[4] = {0.9f, 0.1f, 0.8f, 0.3f}, pl[4] = {1, 0, 0, 1}, pl0[4] = {0, 0, 0, 0};
+    uint8_t known[4] = {1, 0, 0, 0}, allk[4] = {1, 1, 1, 1};
+    double prec, rec, lift;
+    BAD(growth_audience_topn_precision(NULL, pl, 4, 2, &prec), GROWTH_EINVAL, "audience_topn_precision");
+    BAD(growth_audience_topn_precision(ps, pl, 4, 0, &prec), GROWTH_EINVAL, NULL);
+    BAD(growth_audience_topn_precision(ps, pl, 4, 5, &prec), GROWTH_EINVAL, NULL);
+    BAD(growth_audience_topn_precision(ps, pl, 4, 2, NULL), GROWTH_EINVAL, NULL);
+    BAD(growth_audience_topn_precision(ps, pl, 0, 1, &prec), GROWTH_EINVAL, NULL);
+    BAD(growth_audience_topn_recall(ps, pl, NULL, 4, 2, NULL), GROWTH_EINVAL, "audience_topn_recall");
+    BAD(growth_audience_topn_recall(ps, pl, allk, 4, 1, &rec), GROWTH_EINVAL, NULL);
+    BAD(growth_audience_topn_recall(ps, pl0, known, 4, 2, &rec), GROWTH_EINVAL, NULL);
+    BAD(growth_audience_lift(ps, pl0, 4, 2, &lift), GROWTH_EINVAL, "audience_lift");
+    BAD(growth_audience_lift(ps, NULL, 4, 2, &lift), GROWTH_EINVAL, NULL);
+    BAD(growth_audience_lift(ps, pl, 4, 9, &lift), GROWTH_EINVAL, NULL);
+    ps[1] = NAN;
+    BAD(growth_audience_topn_precision(ps, pl, 4, 2, &prec), GROWTH_EINVAL, NULL);
+    BAD(growth_audience_lift(ps, pl, 4, 2, &lift), GROWTH_EINVAL, NULL);
+    ps[1] = 0.1f;
+    pl[1] = 0.5f;
+    BAD(growth_audience_topn_precision(ps, pl, 4, 2, &prec), GROWTH_EINVAL, NULL);
+    pl[1] = 0;
+
+    float fsc[8] = {0.9f, 0.1f, 0.8f, 0.3f, 0.2f, 0.7f, 0.6f, 0.4f}, fo[4];
+    double fw[2] = {1, 0.5}, fwb[2] = {1, NAN}, ow[2];
+    BAD(growth_audience_fuse(NULL, 2, 4, fw, NULL, fo, 4), GROWTH_EINVAL, "audience_fuse");
+    BAD(growth_audience_fuse(fsc, 2, 4, NULL, NULL, fo, 4), GROWTH_EINVAL, NULL);
+    BAD(growth_audience_fuse(fsc, 2, 4, fwb, NULL, fo, 4), GROWTH_EINVAL, NULL);
+    BAD(growth_audience_fuse(fsc, 0, 4, fw, NULL, fo, 4), GROWTH_EINVAL, NULL);
+    BAD(growth_audience_fuse(fsc, 2, 4, fw, NULL, fo, 3), GROWTH_EBUFS, NULL);
+    BAD(growth_audience_fuse(fsc, 2, 4, fw, "bogus=1", fo, 4), GROWTH_EINVAL, NULL);
+    BAD(growth_audience_fuse(fsc, SIZE_MAX / 2, 4, fw, NULL, fo, 4), GROWTH_EINVAL, NULL); /* models x n overflows */
+    BAD(growth_audience_fuse_fit(NULL, 2, 4, pl, 2, NULL, ow, 2, &prec), GROWTH_EINVAL, "audience_fuse_fit");
+    BAD(growth_audience_fuse_fit(fsc, 2, 4, NULL, 2, NULL, ow, 2, &prec), GROWTH_EINVAL, NULL);
+    BAD(growth_audience_fuse_fit(fsc, 2, 4, pl, 0, NULL, ow, 2, &prec), GROWTH_EINVAL, NULL);
+    BAD(growth_audience_fuse_fit(fsc, 2, 4, pl, 2, NULL, ow, 1, &prec), GROWTH_EBUFS, NULL);
+    BAD(growth_audience_fuse_fit(fsc, 2, 4, pl, 2, "bogus=1", ow, 2, &prec), GROWTH_EINVAL, NULL);
+    BAD(growth_audience_fuse_fit(fsc, 2, 4, pl, 2, NULL, NULL, 2, &prec), GROWTH_EINVAL, NULL);
+    fsc[5] = NAN;
+    BAD(growth_audience_fuse(fsc, 2, 4, fw, NULL, fo, 4), GROWTH_EINVAL, NULL);
+    BAD(growth_audience_fuse_fit(fsc, 2, 4, pl, 2, NULL, ow, 2, &prec), GROWTH_EINVAL, NULL);
+    fsc[5] = 0.7f;
+
+    /* The good calls give the same answers after all the bad ones. */
+    CHECK_OK(growth_audience_tgi(ip, ix, 6, 4, seed, 2, tgi, conc, sc, pc, 4));
+    CHECK(memcmp(tgi, tgi0, sizeof tgi) == 0);
+    CHECK_OK(growth_audience_topn_precision(ps, pl, 4, 2, &prec));
+    CHECK_NEAR(prec, 0.5, 1e-12); /* top 2 by score: users 0 (label 1) and 2 (label 0) */
+    CHECK_OK(growth_audience_lift(ps, pl, 4, 2, &lift));
+    CHECK_NEAR(lift, 0.5 / 0.5, 1e-12);
+    CHECK_OK(growth_audience_topn_recall(ps, pl, known, 4, 2, &rec));
+    CHECK_OK(growth_audience_similar_brands(ip, ix, 6, 4, brands, 1, 2, ob, oj, 4));
+    CHECK_OK(growth_audience_interest(ip, ix, 6, 4, seed, 2, NULL, oa, 4, &na, ou, 6, &nu));
+    CHECK_OK(growth_audience_brand(ip, ix, 6, 4, brands, 1, seed, 2, NULL, ou, 6, &n));
+    CHECK_OK(growth_audience_rules(ip, ix, 6, 4, NULL, 0, NULL, ra, rc, rs, rcf, rl, 8, &n));
+    CHECK_OK(growth_audience_category(ip, ix, 6, 4, tg, 1, seed, 2, NULL, ou, 6, &n));
+    CHECK_OK(growth_audience_peer(emb, 6, 2, seed, 2, 2, NULL, ou, osim, 6, &n));
+    CHECK_OK(growth_audience_lost(ev_u, ev_t, 4, 6, NULL, ou, olast, 6, &n));
+    CHECK_OK(growth_audience_union(lists, lens, dirs, 2, 6, ou, odirs, 6, &n));
+    CHECK(n == 2 && ou[0] == 0 && ou[1] == 3 && odirs[1] == (GROWTH_AUDIENCE_INTEREST | GROWTH_AUDIENCE_PEER));
+    CHECK_OK(growth_audience_select(su, ss, 4, ex, 1, 0, 2, so, sso, 4, &n));
+    CHECK(n == 2 && so[0] == 1 && so[1] == 5);
+    CHECK_OK(growth_audience_fuse(fsc, 2, 4, fw, NULL, fo, 4));
+    CHECK_OK(growth_audience_fuse_fit(fsc, 2, 4, pl, 2, NULL, ow, 2, &prec));
+}
+
+int main(void)
+{
+    RUN(test_forest_functions);
+    RUN(test_net_functions);
+    RUN(test_dssm_functions);
+    RUN(test_audience_functions);
+    return BAD_SUMMARY("bad-input matrix (models)");
+}
