@@ -29,8 +29,10 @@
  * - association rules (::GROWTH_AUDIENCE_CATEGORY): rules `A -> B` between categories with
  *   support, confidence and lift, and the users holding an antecedent of a rule into a target
  *   category: growth_audience_rules(), growth_audience_category();
- * - peer (::GROWTH_AUDIENCE_PEER): users nearest the seed by cosine similarity of embeddings
- *   (exact, blocked sgemm): growth_audience_peer();
+ * - peer (::GROWTH_AUDIENCE_PEER): users nearest the seed by cosine similarity of embeddings,
+ *   exact over an embedding matrix (blocked sgemm): growth_audience_peer(), or through a
+ *   caller-built vector index (flat: exact; HNSW / IVF: approximate, for large populations):
+ *   growth_audience_peer_index();
  * - lost (::GROWTH_AUDIENCE_LOST): users whose last event of a state (e.g. buying the brand)
  *   fell within a window before an inactivity period: growth_audience_lost().
  *
@@ -65,6 +67,7 @@
 #define GROWTH_AUDIENCE_H
 
 #include "growth/common.h"
+#include "growth/recall.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -221,6 +224,41 @@ GROWTH_API int growth_audience_peer(const float *emb, size_t nusers, size_t dim,
                                     const uint32_t *seed, size_t nseed, size_t n,
                                     const char *config, uint32_t *out_users, float *out_sim,
                                     size_t cap, size_t *out_n);
+
+/**
+ * @brief Peer expansion through a vector index: the `n` users most similar to the seed, found
+ *        by searching `idx` (see recall.h), which holds the users' embeddings under their user
+ *        ids.
+ *
+ * Same configuration keys and results as growth_audience_peer(): `mode` (`max`: each distinct
+ * seed user's vector is searched for its n nearest users and a user keeps its highest
+ * similarity; `centroid`: one search for the normalised mean of the normalised seed vectors),
+ * `min_similarity` (-1), `include_seed` (false; seed users are excluded by a search filter).
+ * With a `kind=flat metric=cosine` index over the same embeddings the users equal
+ * growth_audience_peer()'s (ties aside; similarities within float rounding); with `hnsw` or
+ * `ivf` they are approximate (the index's `ef` / `nprobe` trade speed for recall) and there may
+ * be fewer than n when the index finds fewer matches. `metric=ip` scores the inner product of a
+ * user's vector with the unit-length query (cosine when the stored vectors are unit-length);
+ * `metric=l2` is ::GROWTH_EINVAL. The seed vectors are read from the index
+ * (growth_index_get()). mode=max costs one k = n search per distinct seed user (batched with
+ * growth_index_search_batch(), which follows the index's `threads`).
+ *
+ * Read-only on `idx`: safe beside other searches of the same index.
+ * @param idx   an index whose ids are user ids below 2^32 - 1 (a larger id among the results is
+ *              ::GROWTH_EINVAL).
+ * @param seed  seed user ids (duplicates count once); one missing from the index is
+ *              ::GROWTH_EINVAL.
+ * @param n     users wanted: 1 .. the pool (live vectors in the index minus the seed unless
+ *              include_seed).
+ * @param[out] out_users users, most similar first (ties: smaller id); @param[out] out_sim their
+ *             similarities (may be NULL); `cap` >= n; @param[out] out_n their number.
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL; ::GROWTH_EBUFS if cap < n; ::GROWTH_ESTATE if the index
+ *         is empty; ::GROWTH_ENOMEM.
+ * @since 1.0
+ */
+GROWTH_API int growth_audience_peer_index(const growth_index *idx, const uint32_t *seed, size_t nseed,
+                                          size_t n, const char *config, uint32_t *out_users,
+                                          float *out_sim, size_t cap, size_t *out_n);
 
 /* ---- lost audience ----------------------------------------------------------------------- */
 

@@ -321,6 +321,159 @@ TEST(peer_matches_brute_force)
     free(E);
 }
 
+/* Peer audience through a vector index: a flat cosine index gives the brute-force users (the
+ * same as growth_audience_peer(), ties aside); HNSW recalls >= 95% of them. */
+static int64_t ref_rank_ok(const uint32_t *out, const float *sim, size_t got, const double *ref,
+                           const uint8_t *inseed, size_t nu, bool include_seed)
+{
+    for (size_t i = 0; i < got; i++) {
+        if (!include_seed && inseed[out[i]]) return -1;
+        if (fabs(sim[i] - ref[out[i]]) > 2e-5) return -2;
+        size_t better = 0;
+        for (size_t u = 0; u < nu; u++)
+            if ((include_seed || !inseed[u]) && ref[u] > ref[out[i]] + 1e-5) better++;
+        if (better > i) return -3;
+    }
+    return 0;
+}
+
+static void peer_refs(const float *E, size_t nu, size_t d, const uint32_t *seed, size_t ns, int mode,
+                      double *ref)
+{
+    float *cen = calloc(d, sizeof *cen);
+    if (mode == 1) {
+        double *c = calloc(d, sizeof *c);
+        for (size_t i = 0; i < ns; i++) {
+            double nn = 0;
+            for (size_t j = 0; j < d; j++) nn += (double)E[seed[i] * d + j] * E[seed[i] * d + j];
+            for (size_t j = 0; j < d; j++) c[j] += nn > 0 ? E[seed[i] * d + j] / sqrt(nn) : 0;
+        }
+        for (size_t j = 0; j < d; j++) cen[j] = (float)c[j];
+        free(c);
+    }
+    for (size_t u = 0; u < nu; u++) {
+        if (mode == 0) {
+            ref[u] = -2;
+            for (size_t i = 0; i < ns; i++) {
+                double c = cosd(E + u * d, E + seed[i] * d, d);
+                if (c > ref[u]) ref[u] = c;
+            }
+        } else {
+            ref[u] = cosd(E + u * d, cen, d);
+        }
+    }
+    free(cen);
+}
+
+TEST(peer_index_matches_brute_force)
+{
+    size_t nu = 700, d = 12, n = 40;
+    float *E = malloc(nu * d * sizeof *E);
+    double *ref = malloc(nu * sizeof *ref);
+    grng r;
+    grng_seed(&r, 15);
+    for (size_t i = 0; i < nu * d; i++) E[i] = (float)grng_normal(&r);
+    for (size_t j = 0; j < d; j++) E[5 * d + j] = 0; /* a zero vector */
+    uint32_t seed[700];
+    size_t ns = make_seed(seed, nu, 0.03, 19);
+    seed[ns] = seed[0]; /* a repeated seed user counts once */
+    uint8_t inseed[700] = {0};
+    for (size_t i = 0; i < ns; i++) inseed[seed[i]] = 1;
+    growth_index *ix = NULL;
+    CHECK_OK(growth_index_create(&ix, "dim=12 metric=cosine kind=flat"));
+    CHECK_OK(growth_index_add(ix, E, nu, NULL)); /* ids 0 .. nu-1 = user ids */
+    for (int mode = 0; mode < 2; mode++)
+        for (int incl = 0; incl < 2; incl++) {
+            char cfg[64];
+            snprintf(cfg, sizeof cfg, "mode=%s include_seed=%s", mode ? "centroid" : "max", incl ? "true" : "false");
+            peer_refs(E, nu, d, seed, ns, mode, ref);
+            uint32_t out[40], o2[40];
+            float sim[40], s2[40];
+            size_t got = 0, got2 = 0;
+            CHECK_OK(growth_audience_peer_index(ix, seed, ns + 1, n, cfg, out, sim, 40, &got));
+            CHECK(got == n);
+            CHECK(ref_rank_ok(out, sim, got, ref, inseed, nu, incl) == 0);
+            /* the same users as the matrix version, ties aside */
+            CHECK_OK(growth_audience_peer(E, nu, d, seed, ns + 1, n, cfg, o2, s2, 40, &got2));
+            CHECK(got2 == got);
+            for (size_t i = 0; i < got; i++) {
+                CHECK_NEAR(sim[i], s2[i], 1e-5);
+                if (out[i] != o2[i]) CHECK(fabs(ref[out[i]] - ref[o2[i]]) <= 1e-5);
+            }
+        }
+    /* min_similarity trims the list as in growth_audience_peer() */
+    uint32_t out[40], o2[40];
+    size_t got = 0, got2 = 0;
+    CHECK_OK(growth_audience_peer_index(ix, seed, ns, 40, "min_similarity=0.9", out, NULL, 40, &got));
+    CHECK_OK(growth_audience_peer(E, nu, d, seed, ns, 40, "min_similarity=0.9", o2, NULL, 40, &got2));
+    CHECK(got < 40 && got == got2);
+    growth_index_free(ix);
+
+    /* ip over unit-length vectors equals cosine; user ids need not be dense */
+    float *U = malloc(nu * d * sizeof *U);
+    int64_t *ids = malloc(nu * sizeof *ids);
+    for (size_t u = 0; u < nu; u++) {
+        double nn = 0;
+        for (size_t j = 0; j < d; j++) nn += (double)E[u * d + j] * E[u * d + j];
+        for (size_t j = 0; j < d; j++) U[u * d + j] = nn > 0 ? (float)(E[u * d + j] / sqrt(nn)) : 0.0f;
+        ids[u] = (int64_t)(3 * u + 1);
+    }
+    CHECK_OK(growth_index_create(&ix, "dim=12 metric=ip kind=flat"));
+    CHECK_OK(growth_index_add(ix, U, nu, ids));
+    uint32_t sid[700];
+    for (size_t i = 0; i < ns; i++) sid[i] = (uint32_t)(3 * seed[i] + 1);
+    peer_refs(E, nu, d, seed, ns, 0, ref);
+    float sim[40];
+    CHECK_OK(growth_audience_peer_index(ix, sid, ns, n, NULL, out, sim, 40, &got));
+    CHECK(got == n);
+    for (size_t i = 0; i < got; i++) {
+        CHECK(out[i] % 3 == 1);
+        out[i] = (out[i] - 1) / 3;
+    }
+    CHECK(ref_rank_ok(out, sim, got, ref, inseed, nu, false) == 0);
+    growth_index_free(ix);
+    free(U);
+    free(ids);
+    free(E);
+    free(ref);
+}
+
+TEST(peer_index_hnsw_recall)
+{
+    size_t nu = 4000, d = 16, n = 100;
+    float *E = malloc(nu * d * sizeof *E);
+    grng r;
+    grng_seed(&r, 23);
+    /* clustered users, as embeddings are */
+    float C[8 * 16];
+    for (size_t i = 0; i < 8 * d; i++) C[i] = (float)grng_normal(&r);
+    for (size_t u = 0; u < nu; u++) {
+        size_t c = (size_t)(grng_uniform(&r) * 8) % 8;
+        for (size_t j = 0; j < d; j++) E[u * d + j] = C[c * d + j] + 0.8f * (float)grng_normal(&r);
+    }
+    uint32_t *seed = malloc(nu * sizeof *seed);
+    size_t ns = make_seed(seed, nu, 0.005, 29);
+    growth_index *ix = NULL;
+    CHECK_OK(growth_index_create(&ix, "dim=16 metric=cosine kind=hnsw M=16 ef_construction=200 ef=64 seed=3"));
+    CHECK_OK(growth_index_add(ix, E, nu, NULL));
+    for (int mode = 0; mode < 2; mode++) {
+        const char *cfg = mode ? "mode=centroid" : "mode=max";
+        uint32_t out[100], exact[100];
+        size_t got = 0, gx = 0;
+        CHECK_OK(growth_audience_peer_index(ix, seed, ns, n, cfg, out, NULL, 100, &got));
+        CHECK_OK(growth_audience_peer(E, nu, d, seed, ns, n, cfg, exact, NULL, 100, &gx));
+        CHECK(gx == n && got <= n);
+        size_t hits = 0;
+        for (size_t i = 0; i < got; i++)
+            for (size_t j = 0; j < gx; j++) hits += out[i] == exact[j];
+        printf("  peer via HNSW (%s): recall %.3f of %zu, %zu seed users\n", cfg, (double)hits / n, n, ns);
+        CHECK((double)hits / (double)n >= 0.95);
+    }
+    growth_index_free(ix);
+    free(seed);
+    free(E);
+}
+
 /* ---- lost -------------------------------------------------------------------------------- */
 
 TEST(lost_matches_brute_force)
@@ -754,6 +907,44 @@ TEST(bad_input)
     E[4] = 1;
     CHECK_RC(growth_audience_peer(E, 3, 2, seed, 2, 1, "mode=median", out, sim, 3, &n1), GROWTH_EINVAL);
     CHECK_MSG("mode");
+    {
+        growth_index *gi = NULL, *l2 = NULL, *empty = NULL;
+        CHECK_OK(growth_index_create(&gi, "dim=2 metric=cosine"));
+        CHECK_OK(growth_index_add(gi, E, 3, NULL));
+        CHECK_RC(growth_audience_peer_index(NULL, seed, 2, 1, NULL, out, sim, 3, &n1), GROWTH_EINVAL);
+        CHECK_MSG("idx is NULL");
+        CHECK_RC(growth_audience_peer_index(gi, seed, 2, 2, NULL, out, sim, 3, &n1), GROWTH_EINVAL);
+        CHECK_MSG("N = 2 is larger than the pool (1 users outside the seed)");
+        CHECK_RC(growth_audience_peer_index(gi, seed, 2, 0, NULL, out, sim, 3, &n1), GROWTH_EINVAL);
+        CHECK_MSG("N is 0");
+        CHECK_RC(growth_audience_peer_index(gi, seed, 0, 1, NULL, out, sim, 3, &n1), GROWTH_EINVAL);
+        CHECK_MSG("seed is empty");
+        CHECK_RC(growth_audience_peer_index(gi, NULL, 2, 1, NULL, out, sim, 3, &n1), GROWTH_EINVAL);
+        CHECK_RC(growth_audience_peer_index(gi, seed, 2, 1, NULL, out, sim, 0, &n1), GROWTH_EBUFS);
+        CHECK_RC(growth_audience_peer_index(gi, seed, 2, 1, "mode=median", out, sim, 3, &n1), GROWTH_EINVAL);
+        CHECK_MSG("mode");
+        uint32_t far[2] = {0, 7};
+        CHECK_RC(growth_audience_peer_index(gi, far, 2, 1, NULL, out, sim, 3, &n1), GROWTH_EINVAL);
+        CHECK_MSG("seed user 7 is not in the index");
+        CHECK_OK(growth_index_create(&l2, "dim=2 metric=l2"));
+        CHECK_OK(growth_index_add(l2, E, 3, NULL));
+        CHECK_RC(growth_audience_peer_index(l2, seed, 2, 1, NULL, out, sim, 3, &n1), GROWTH_EINVAL);
+        CHECK_MSG("metric=l2");
+        CHECK_OK(growth_index_create(&empty, "dim=2 metric=cosine kind=hnsw"));
+        CHECK_RC(growth_audience_peer_index(empty, seed, 2, 1, NULL, out, sim, 3, &n1), GROWTH_ESTATE);
+        int64_t big = (int64_t)UINT32_MAX + 5;
+        CHECK_OK(growth_index_add(empty, E + 4, 1, &big)); /* an id that is no user id */
+        int64_t small[2] = {0, 1};
+        CHECK_OK(growth_index_add(empty, E, 2, small));
+        uint32_t s0 = 0;
+        n1 = 99;
+        CHECK_RC(growth_audience_peer_index(empty, &s0, 1, 2, NULL, out, sim, 3, &n1), GROWTH_EINVAL);
+        CHECK_MSG("not a user id");
+        CHECK(n1 == 99); /* nothing written on failure */
+        growth_index_free(gi);
+        growth_index_free(l2);
+        growth_index_free(empty);
+    }
     uint32_t eu[2] = {0, 5};
     int64_t et[2] = {1, 2};
     CHECK_RC(growth_audience_lost(eu, et, 2, 3, NULL, out, NULL, 8, &n1), GROWTH_EINVAL);
@@ -823,6 +1014,8 @@ int main(void)
     RUN(jaccard_matches_brute_force);
     RUN(rules_match_brute_force);
     RUN(peer_matches_brute_force);
+    RUN(peer_index_matches_brute_force);
+    RUN(peer_index_hnsw_recall);
     RUN(lost_matches_brute_force);
     RUN(union_and_select);
     RUN(topn_metrics_match_brute_force);

@@ -118,6 +118,47 @@ def test_peer_matches_sklearn_cosine(mode):
     assert np.all(np.diff(sims) <= 1e-7)
 
 
+@pytest.mark.parametrize("mode", ["max", "centroid"])
+def test_peer_through_an_index_matches_sklearn_cosine(mode):
+    rng = np.random.default_rng(15)
+    E = rng.normal(size=(1200, 24)).astype(np.float32)
+    seed = rng.choice(1200, 30, replace=False)
+    if mode == "max":
+        ref = cosine_similarity(E, E[seed]).max(1)
+    else:
+        c = (E[seed] / np.linalg.norm(E[seed], axis=1, keepdims=True)).sum(0)
+        ref = cosine_similarity(E, c[None, :])[:, 0]
+    ref[seed] = -np.inf
+    want = np.argsort(-ref, kind="stable")[:60]
+    flat = growth.Index(dim=24, metric="cosine", kind="flat")
+    flat.add(E)                                   # ids = user ids
+    users, sims = A.peer_index(flat, seed, 60, mode=mode)
+    np.testing.assert_allclose(sims, ref[users], atol=2e-5)
+    assert len(set(users) ^ set(want)) <= 2       # float rounding near the cut only
+    assert np.all(np.diff(sims) <= 1e-7)
+    u2, s2 = A.peer(E, seed, 60, mode=mode)       # the matrix version agrees
+    np.testing.assert_allclose(s2, sims, atol=1e-5)
+    assert len(set(users) ^ set(u2)) <= 2
+    u3, _ = A.peer(flat, seed, 60, mode=mode)     # peer() dispatches on an Index
+    np.testing.assert_array_equal(u3, users)
+    # approximate: HNSW recalls >= 95% of the exact users
+    hnsw = growth.Index(dim=24, metric="cosine", kind="hnsw", M=16, ef=100, seed=2)
+    hnsw.add(E)
+    hu, hs = A.peer_index(hnsw, seed, 60, mode=mode)
+    assert len(set(hu) & set(want)) / 60 >= 0.95
+    np.testing.assert_allclose(hs, ref[hu], atol=2e-5)   # similarities are exact, users approximate
+    with pytest.raises(growth.InvalidArgument, match="not in the index"):
+        A.peer_index(flat, [0, 5000], 10)
+    l2 = growth.Index(dim=24, metric="l2")
+    l2.add(E)
+    with pytest.raises(growth.InvalidArgument, match="metric=l2"):
+        A.peer_index(l2, seed, 10)
+    with pytest.raises(growth.InvalidArgument, match="larger than the pool"):
+        A.peer_index(flat, seed, 1200 - 29)
+    with pytest.raises(growth.InvalidArgument):
+        A.peer_index(E, seed, 10)
+
+
 def test_lost_matches_numpy():
     rng = np.random.default_rng(6)
     u = rng.integers(0, 300, 4000)

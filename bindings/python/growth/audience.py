@@ -22,7 +22,8 @@ from ._arrays import ptr, to_csr
 from .errors import InvalidArgument, BufferTooSmall
 
 __all__ = ["INTEREST", "BRAND", "CATEGORY", "PEER", "LOST", "DIRECTIONS", "direction_names",
-           "tgi", "interest", "similar_brands", "brand", "rules", "category", "peer", "lost",
+           "tgi", "interest", "similar_brands", "brand", "rules", "category", "peer", "peer_index",
+           "lost",
            "union", "pu_score", "select", "topn_precision", "topn_recall", "lift", "fuse",
            "fuse_fit"]
 
@@ -45,6 +46,8 @@ _lib.declare({
                                          P(c_size_t)]),
     "growth_audience_peer": (c_int, [c_void_p, c_size_t, c_size_t, c_void_p, c_size_t, c_size_t,
                                      ctypes.c_char_p, c_void_p, c_void_p, c_size_t, P(c_size_t)]),
+    "growth_audience_peer_index": (c_int, [_lib.Handle, c_void_p, c_size_t, c_size_t, ctypes.c_char_p,
+                                           c_void_p, c_void_p, c_size_t, P(c_size_t)]),
     "growth_audience_lost": (c_int, [c_void_p, c_void_p, c_size_t, c_size_t, ctypes.c_char_p,
                                      c_void_p, c_void_p, c_size_t, P(c_size_t)]),
     "growth_audience_union": (c_int, [c_void_p, c_void_p, c_void_p, c_size_t, c_size_t, c_void_p,
@@ -216,7 +219,14 @@ def category(X, targets, seed, min_support=0.01, min_confidence=0.1, min_lift=1,
 
 
 def peer(embeddings, seed, n, mode="max", min_similarity=-1, include_seed=False):
-    """Peer expansion: (users, cosine similarities) of the n users nearest the seed."""
+    """Peer expansion: (users, cosine similarities) of the n users nearest the seed.
+
+    ``embeddings``: users x dim (exact search), or a :class:`growth.Index` holding the users'
+    vectors under their user ids (see :func:`peer_index`)."""
+    from .recall import Index
+    if isinstance(embeddings, Index):
+        return peer_index(embeddings, seed, n, mode=mode, min_similarity=min_similarity,
+                          include_seed=include_seed)
     E = np.ascontiguousarray(embeddings, dtype=np.float32)
     if E.ndim != 2:
         raise InvalidArgument(f"embeddings must be 2-D (users x dim), got shape {E.shape}")
@@ -228,6 +238,27 @@ def peer(embeddings, seed, n, mode="max", min_similarity=-1, include_seed=False)
     check(lib.growth_audience_peer(ptr(E), E.shape[0], E.shape[1], ptr(s), s.size, n,
                                    _cfg(mode=mode, min_similarity=min_similarity, include_seed=include_seed),
                                    ptr(out), ptr(sim), out.size, ctypes.byref(m)))
+    return out[:m.value].copy(), sim[:m.value].copy()
+
+
+def peer_index(index, seed, n, mode="max", min_similarity=-1, include_seed=False):
+    """Peer expansion through a vector index (growth_audience_peer_index): ``index`` is a
+    :class:`growth.Index` (metric cosine, or ip over unit-length vectors) whose ids are user
+    ids. A flat index gives the exact users of :func:`peer`; HNSW / IVF approximate them for
+    large populations (fewer than n users only if the index finds fewer). Returns (users,
+    similarities), most similar first."""
+    from .recall import Index
+    if not isinstance(index, Index):
+        raise InvalidArgument(f"index must be a growth.Index, got {type(index).__name__}")
+    s = _ids(seed, "seed")
+    n = int(n)
+    if n < 0:
+        raise InvalidArgument(f"n = {n} is negative")
+    out, sim, m = np.empty(max(n, 1), np.uint32), np.empty(max(n, 1), np.float32), c_size_t()
+    check(lib.growth_audience_peer_index(index._handle(), ptr(s), s.size, n,
+                                         _cfg(mode=mode, min_similarity=min_similarity,
+                                              include_seed=include_seed),
+                                         ptr(out), ptr(sim), out.size, ctypes.byref(m)))
     return out[:m.value].copy(), sim[:m.value].copy()
 
 
