@@ -5,7 +5,14 @@ the per-shard evaluation throughput and the projection to 1B users.
 
 Sizes: quick 1M users x 5 options; full 20M x 5 (GROWTH_DIST_BENCH_USERS overrides).
 The data is generated on the workers, partition by partition; the single-machine reference
-regenerates the same partitions in this process."""
+regenerates the same partitions in this process.
+
+Sharded recall: growth.distributed.ShardedIndex (flat, cosine) over items generated on the
+workers, one index per partition, against one flat growth.Index over the same items in this
+process: build time, queries per second of a batch search (k = 10), bytes moved per batch and
+the agreement of the merged top-k with the single index. Sizes: quick 200k items x 64 in 4
+partitions, 512 queries; full 2M x 64 in 8 partitions, 2,000 queries
+(GROWTH_DIST_BENCH_ITEMS overrides). `--recall` runs only this case."""
 import logging
 import os
 import sys
@@ -121,8 +128,86 @@ def run(quick=False, report=None):
             value_rel_diff=None if ref is None else abs(r.value - ref.value) / ref.value,
             lp_rel_diff=None if ref is None else abs(r.lp_value - ref.lp_value) / ref.lp_value,
             ns_per_user_point=per_user_point * 1e9, projected_1b_seconds=proj)
+    run_recall(quick=quick, report=report)
+
+
+# ---- sharded recall -------------------------------------------------------------------------
+
+RD = 64
+
+
+def _items(seed, i, n):
+    """Partition i of the item vectors (clustered, so neighbours are not all equidistant)."""
+    rng = np.random.default_rng([seed, 1000 + i])
+    centres = np.random.default_rng(seed).normal(size=(256, RD)).astype(np.float32)
+    X = centres[rng.integers(0, 256, n)] + 0.5 * rng.normal(size=(n, RD)).astype(np.float32)
+    return X.astype(np.float32)
+
+
+def run_recall(quick=False, report=None):
+    import dask
+    import dask.array as da
+    import growth
+    import growth.distributed as gd
+    n = int(os.environ.get("GROWTH_DIST_BENCH_ITEMS", 200_000 if quick else 2_000_000))
+    parts = 4 if quick else 8
+    nq, k, seed, reps = (512 if quick else 2000), 10, 21, 3
+    sizes = _sizes(n, parts)
+    Q = _items(seed, 999, nq)
+    cluster, client = _cluster()
+    try:
+        X = da.concatenate([da.from_delayed(dask.delayed(_items)(seed, i, s), (s, RD), np.float32)
+                            for i, s in enumerate(sizes)])
+        t = time.perf_counter()
+        six = gd.ShardedIndex(dim=RD, metric="cosine", kind="flat", client=client)
+        six.add(X)
+        build = time.perf_counter() - t
+        six.search(Q[:8], k)                          # warm-up: worker imports, scratch
+        times = []
+        for _ in range(reps):
+            t = time.perf_counter()
+            ids, sc = six.search(Q, k)
+            times.append(time.perf_counter() - t)
+        wall = float(np.median(times))
+        last = six.last_search
+        one_t = time.perf_counter()
+        six.search(Q[0], k)
+        one = time.perf_counter() - one_t
+        mem = six.stats()["memory_bytes"]
+        six.close()
+    finally:
+        client.close()
+        cluster.close()
+    # the peer: one flat index over every item in this process (1 thread)
+    ref = growth.Index(dim=RD, metric="cosine")
+    for i, s in enumerate(sizes):
+        ref.add(_items(seed, i, s))
+    t = time.perf_counter()
+    rid, rsc = ref.search(Q, k)
+    ref_t = time.perf_counter() - t
+    same_ids = float((ids == rid).mean())
+    max_dscore = float(np.max(np.abs(sc - rsc)))
+    ref.close()
+    print(f"sharded recall  {n:,} items x {RD} (flat, cosine), {parts} shards on 2 worker processes x 1 thread, "
+          f"{nq} queries, k = {k}")
+    print(f"  build {build:.2f} s   index memory {mem / 2**20:.0f} MiB on the workers")
+    print(f"  batch search {wall * 1e3:.0f} ms = {nq / wall:,.0f} QPS   (one query {one * 1e3:.1f} ms)   "
+          f"single index in-process (1 thread) {ref_t * 1e3:.0f} ms = {nq / ref_t:,.0f} QPS")
+    print(f"  bytes per batch: to workers {last['bytes_to_workers']:,} (queries), "
+          f"from workers {last['bytes_from_workers']:,} ({parts} x {nq} x {k} ids + scores)")
+    print(f"  same ids as the single index {same_ids:.4f}   max score diff {max_dscore:.2g}")
+    if report is not None:
+        report["distributed_recall"] = dict(
+            items=n, dim=RD, shards=parts, workers=2, threads_per_worker=1, queries=nq, k=k,
+            build_seconds=build, batch_seconds=wall, qps=nq / wall, one_query_seconds=one,
+            single_index_seconds=ref_t, single_index_qps=nq / ref_t,
+            bytes_to_workers=last["bytes_to_workers"], bytes_from_workers=last["bytes_from_workers"],
+            same_ids=same_ids, max_score_diff=max_dscore)
 
 
 if __name__ == "__main__":
     sys.path.insert(0, os.path.join(os.path.dirname(HERE), "bindings", "python"))
-    run(quick="--quick" in sys.argv)
+    if "--recall" in sys.argv:
+        run_recall(quick="--quick" in sys.argv)
+    else:
+        run(quick="--quick" in sys.argv)

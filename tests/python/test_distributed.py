@@ -141,3 +141,156 @@ def test_sharded_scoring_equals_local(client, tmp_path):
     loads = gd.model_loads(client)
     assert len(loads) == 2 and all(n == 1 for w in loads.values() for n in w.values())
     assert sum(len(w) for w in loads.values()) >= 4
+
+
+# ---- sharded recall ----------------------------------------------------------------------------
+
+def same_topk(ids, scores, ref_ids, ref_scores, tol=1e-5):
+    """ids equal except between (near-)tied scores; scores equal to tol."""
+    assert ids.shape == ref_ids.shape
+    np.testing.assert_allclose(scores, ref_scores, rtol=tol, atol=tol)
+    diff = ids != ref_ids
+    if diff.any():  # only allowed where the reference has a tie at that rank
+        r, c = np.nonzero(diff)
+        for q, j in zip(r, c):
+            row = ref_scores[q]
+            near = np.abs(row - row[j]) <= tol * max(1.0, abs(float(row[j])))
+            assert near.sum() >= 2 or j == row.size - 1, (q, j, ids[q, j], ref_ids[q, j])
+    assert all(len(set(r)) == r.size for r in ids)   # no item twice
+    return int(diff.sum())
+
+
+@pytest.mark.parametrize("metric", ["ip", "cosine", "l2"])
+def test_sharded_flat_index_equals_one_flat_index(client, metric):
+    import growth.distributed as gd
+    rng = np.random.default_rng({"ip": 1, "cosine": 2, "l2": 3}[metric])
+    n, d = 2300, 16
+    X = rng.normal(size=(n, d)).astype(np.float32)
+    Q = rng.normal(size=(40, d)).astype(np.float32)
+    # uneven partitions, two of them (30 and 20 items) smaller than k = 50
+    chunks = ((1000, 30, 1250, 20),)
+    ref = growth.Index(dim=d, metric=metric)
+    ref.add(X)
+    six = gd.ShardedIndex(dim=d, metric=metric, kind="flat", client=client)
+    six.add(da.from_array(X, chunks=chunks + ((d,),)))
+    assert len(six) == n and six.stats()["shard_counts"] == [1000, 30, 1250, 20]
+    for k in (1, 10, 50, 400):
+        ids, sc = six.search(Q, k)
+        rid, rsc = ref.search(Q, k)
+        assert ids.shape == (40, k) and sc.dtype == np.float32
+        same_topk(ids, sc, rid, rsc)
+        # ordering is the metric's: best first
+        step = np.diff(sc.astype(np.float64), axis=1)
+        assert (step >= 0).all() if metric == "l2" else (step <= 0).all()
+    # against an independent brute force, too
+    if metric == "l2":
+        full = ((Q[:, None, :].astype(np.float64) - X[None].astype(np.float64)) ** 2).sum(-1)
+        bf = np.argsort(full, axis=1, kind="stable")[:, :10]
+        bf_s = np.take_along_axis(full, bf, 1)
+    else:
+        A = X.astype(np.float64)
+        B = Q.astype(np.float64)
+        if metric == "cosine":
+            A = A / np.linalg.norm(A, axis=1, keepdims=True)
+            B = B / np.linalg.norm(B, axis=1, keepdims=True)
+        full = B @ A.T
+        bf = np.argsort(-full, axis=1, kind="stable")[:, :10]
+        bf_s = np.take_along_axis(full, bf, 1)
+    ids, sc = six.search(Q, 10)
+    same_topk(ids, sc, bf, bf_s.astype(np.float32), tol=2e-5)
+    # one query as a 1-D array
+    i1, s1 = six.search(Q[3], 5)
+    np.testing.assert_array_equal(i1, ids[3, :5])
+    # what crossed the network: the queries to each shard, k (id, score) pairs back per shard
+    ls = six.last_search
+    assert ls["shards"] == 4
+    assert Q[3].nbytes * 4 <= ls["bytes_to_workers"] < 4 * (Q[3].nbytes + 2048)
+    assert ls["bytes_from_workers"] < 4 * (5 * 12 + 2048)
+    # a batch over 64 KB is scattered once to each of the 2 workers instead of sent per shard
+    Qb = rng.normal(size=(1200, d)).astype(np.float32)
+    ids, sc = six.search(Qb, 7)
+    same_topk(ids, sc, *ref.search(Qb, 7))
+    ls = six.last_search
+    assert 2 * Qb.nbytes <= ls["bytes_to_workers"] < 2 * Qb.nbytes + 8192
+    assert 4 * 1200 * 7 * 12 <= ls["bytes_from_workers"] < 4 * (1200 * 7 * 12 + 2048)
+    ref.close()
+
+
+def test_sharded_index_given_ids_hnsw_and_save_load(client, tmp_path):
+    import growth.distributed as gd
+    rng = np.random.default_rng(7)
+    n, d = 3000, 12
+    X = rng.normal(size=(n, d)).astype(np.float32)
+    ids = rng.permutation(10 * n)[:n].astype(np.int64) + 10 * n   # clear of the row numbers
+    Q = rng.normal(size=(30, d)).astype(np.float32)
+    six = gd.ShardedIndex(dim=d, metric="cosine", kind="flat", client=client)
+    six.add(da.from_array(X, chunks=(800, d)), ids=da.from_array(ids, chunks=500))
+    # a second add continues (ids=None numbers rows after the 3000 added so far)
+    Y = rng.normal(size=(200, d)).astype(np.float32)
+    six.add(da.from_array(Y, chunks=(100, d)))
+    ref = growth.Index(dim=d, metric="cosine")
+    ref.add(X, ids)
+    ref.add(Y, np.arange(n, n + 200))
+    rid, rsc = ref.search(Q, 20)
+    ids_, sc = six.search(Q, 20)
+    same_topk(ids_, sc, rid, rsc)
+    six.save(tmp_path / "six")
+    back = gd.ShardedIndex.load(tmp_path / "six", client=client)
+    assert len(back) == n + 200 and back.stats()["shards"] == 6
+    i2, s2 = back.search(Q, 20)
+    np.testing.assert_array_equal(i2, ids_)
+    np.testing.assert_array_equal(s2, sc)
+    # approximate shards (HNSW): recall of the merged top-10 against the exact one
+    h = gd.ShardedIndex(dim=d, metric="cosine", kind="hnsw", client=client, M=16, ef=64, seed=1)
+    h.add(da.from_array(X, chunks=(1000, d)), ids=ids)
+    h.set(ef=128)
+    hi, _ = h.search(Q, 10)
+    exact = growth.Index(dim=d, metric="cosine")
+    exact.add(X, ids)
+    ei, _ = exact.search(Q, 10)
+    hits = sum(len(set(a) & set(b)) for a, b in zip(hi, ei))
+    assert hits / ei.size >= 0.95
+    ref.close()
+
+
+def test_sharded_index_bad_inputs(client):
+    import growth.distributed as gd
+    rng = np.random.default_rng(9)
+    X = rng.normal(size=(100, 8)).astype(np.float32)
+    with pytest.raises(growth.InvalidArgument):
+        gd.ShardedIndex(dim=8, metric="hamming", client=client)
+    with pytest.raises(growth.InvalidArgument):
+        gd.ShardedIndex(dim=0, client=client)
+    six = gd.ShardedIndex(dim=8, metric="l2", client=client)
+    with pytest.raises(growth.InvalidState):
+        six.search(X[:2], 1)                             # nothing added yet
+    with pytest.raises(growth.InvalidArgument):
+        six.add(da.from_array(X[:, :6], chunks=(50, 6)))  # wrong dim
+    with pytest.raises(growth.InvalidArgument):
+        six.add(da.from_array(X, chunks=(50, 8)), ids=np.arange(99))
+    with pytest.raises(growth.InvalidArgument):
+        six.add(da.from_array(X, chunks=(50, 8)), ids=np.zeros(100, np.int64))  # repeated
+    bad = X.copy()
+    bad[70, 3] = np.nan
+    with pytest.raises(growth.InvalidArgument):
+        six.add(da.from_array(bad, chunks=(50, 8)))       # a worker rejects its partition
+    assert len(six) == 0 and six.stats()["shards"] == 0   # and nothing was added
+    six.add(da.from_array(X, chunks=(30, 8)))
+    assert len(six) == 100
+    with pytest.raises(growth.InvalidArgument, match="larger than the 100"):
+        six.search(X[:2], 101)
+    for k in (0, -1, 2.5):
+        with pytest.raises(growth.InvalidArgument):
+            six.search(X[:2], k)
+    with pytest.raises(growth.InvalidArgument):
+        six.search(X[:2, :7], 3)
+    q = X[:2].copy()
+    q[0, 0] = np.inf
+    with pytest.raises(growth.InvalidArgument):
+        six.search(q, 3)
+    with pytest.raises(growth.InvalidArgument):
+        six.set(ef_construction=5)                         # not a search-time key
+    ids, sc = six.search(X[:2], 100)                       # k = n is fine: every item, ranked
+    assert sorted(ids[0]) == list(range(100)) and ids[0, 0] == 0 and sc[0, 0] == 0
+    with pytest.raises(growth.IOFailure):
+        gd.ShardedIndex.load(os.path.dirname(__file__), client=client)  # no manifest there

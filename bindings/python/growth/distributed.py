@@ -15,14 +15,17 @@ every worker (see docs/scaling.md).
   User data never crosses to the driver.
 * :func:`score` -- applies a saved forest / FTRL / calibrator to a Dask array or dataframe
   partition by partition; each worker process loads the model once and caches it.
-* Sharded recall (one index per partition, merged global top-K) comes with the recall
-  module.
+* :class:`ShardedIndex` -- sharded recall: one :class:`growth.Index` per partition of a Dask
+  array of item vectors, built and kept on the worker holding the partition; a search sends
+  the query batch to every shard, each returns its local top-k (ids, scores) and the driver
+  merges them into the global top-k. Item vectors never cross to the driver.
 
 The protocol only needs "run this function on the partition where it lives" and "send a few
 numbers back", so it maps onto Spark (``mapPartitions`` + ``collect``) or Ray (actors holding
 partitions) with the same worker functions.
 """
 import hashlib
+import json
 import math
 import operator
 import os
@@ -40,7 +43,8 @@ from distributed import get_client
 from . import budget as _budget
 from .errors import InvalidArgument, InvalidState
 
-__all__ = ["solve_mckp", "DistributedMCKPResult", "score", "model_spec", "model_loads"]
+__all__ = ["solve_mckp", "DistributedMCKPResult", "score", "model_spec", "model_loads", "ShardedIndex",
+           "merge_topk"]
 
 # ---- helpers shared by driver and workers ------------------------------------------------------
 
@@ -994,3 +998,318 @@ def model_loads(client=None):
     per model, however many partitions it scored."""
     client = client or get_client()
     return client.run(_w_loads)
+
+
+# ---- sharded recall ----------------------------------------------------------------------------
+
+_INLINE_QUERY_BYTES = 64 * 1024   # smaller query batches travel inside each task message
+
+
+def _w_index_build(X, ids, base, spec):
+    """Builds one partition's index where the partition lives: a growth.Index holding the
+    partition's vectors under their global ids (the given ones, else base + row number)."""
+    import growth
+    X = np.ascontiguousarray(X, dtype=np.float32)
+    ix = growth.Index(**spec)
+    if X.shape[0]:
+        if ids is None:
+            ids = np.arange(base, base + X.shape[0], dtype=np.int64)
+        ix.add(X, ids)
+    return ix
+
+
+def _w_index_stats(ix):
+    return ix.stats()
+
+
+def _w_index_search(ix, Q, k):
+    """The shard's local top-min(k, count) for each query: (ids, scores), nq x k_s each."""
+    n = ix.stats()["count"]
+    ks = min(int(k), int(n))
+    if ks == 0:
+        return np.empty((Q.shape[0], 0), np.int64), np.empty((Q.shape[0], 0), np.float32)
+    return ix.search(Q, ks)
+
+
+def _w_index_set(ix, options):
+    ix.set(**options)
+    return ix
+
+
+def _w_index_save(ix, path):
+    ix.save(path)
+    return ix.stats()["count"]
+
+
+def _w_index_load(path):
+    import growth
+    return growth.Index.load(path)
+
+
+def merge_topk(ids, scores, k, metric):
+    """Merges per-shard top-k lists into the global top-k.
+
+    ``ids``, ``scores``: sequences of (nq, k_s) arrays, one per shard (padding: id -1 or score
+    NaN). Best first: descending scores for ``metric`` 'ip' / 'cosine', ascending (squared
+    distance) for 'l2'; equal scores by smaller id. Returns (nq, k) arrays, padded with id -1
+    and score NaN when the shards hold fewer than k results for a query."""
+    if metric not in ("ip", "cosine", "l2"):
+        raise InvalidArgument(f"metric must be ip, cosine or l2, got {metric!r}")
+    I = np.concatenate([np.asarray(a, dtype=np.int64) for a in ids], axis=1)
+    S = np.concatenate([np.asarray(a, dtype=np.float32) for a in scores], axis=1)
+    nq = I.shape[0]
+    key = S.astype(np.float64) if metric == "l2" else -S.astype(np.float64)
+    pad = np.isnan(key) | (I < 0)
+    key[pad] = np.inf
+    order = np.lexsort((I, key), axis=1)[:, :k]
+    I = np.take_along_axis(I, order, axis=1)
+    S = np.take_along_axis(S, order, axis=1)
+    pad = np.take_along_axis(pad, order, axis=1)
+    I[pad], S[pad] = -1, np.nan
+    if I.shape[1] < k:
+        I = np.concatenate([I, np.full((nq, k - I.shape[1]), -1, np.int64)], axis=1)
+        S = np.concatenate([S, np.full((nq, k - S.shape[1]), np.nan, np.float32)], axis=1)
+    return I, S
+
+
+class ShardedIndex:
+    """A vector index sharded over Dask workers: one :class:`growth.Index` per partition.
+
+    ``ShardedIndex(dim=128, metric='cosine', kind='hnsw', client=client, M=16, ef=64)`` takes
+    the options of :class:`growth.Index` (kinds flat / hnsw / ivf, metrics ip / cosine / l2).
+    :meth:`add` builds one index per partition of a Dask array of item vectors on the worker
+    that holds the partition (the vectors never travel to the driver); the indexes stay there
+    as futures. :meth:`search` sends the query batch to every shard, each returns its local
+    top-k ids and scores, and the driver merges them into the global top-k (scores as
+    growth.Index: descending inner product / cosine, ascending squared L2 distance; equal
+    scores by smaller id). With kind='flat' the result is the exact top-k over all items,
+    the same as one flat index over everything.
+
+    Ids are int64 >= 0 and must be unique over the whole index: each shard checks its own,
+    ids of different shards are not compared (a repeated id would be returned once per
+    shard). kind='ivf' trains each shard's quantiser on its own partition at its first add,
+    so every partition needs at least ``nlist`` rows.
+    """
+
+    def __init__(self, dim=None, metric="ip", kind="flat", *, client=None, **params):
+        import growth
+        if dim is None:
+            raise InvalidArgument("ShardedIndex needs dim=")
+        spec = dict(dim=int(dim), metric=metric, kind=kind, **params)
+        with growth.Index(**spec) as probe:   # validates the configuration on the driver
+            self.config = probe.config
+        self._spec = spec
+        self.dim, self.metric, self.kind = int(dim), metric, kind
+        self.client = client or get_client()
+        self._shards, self._counts, self._where = [], [], []
+        self._next_row = 0
+        self.searches = self.queries = 0
+        self.bytes_to_workers = self.bytes_from_workers = 0
+        self.last_search = None
+
+    # -- lifetime ------------------------------------------------------------------------
+    def close(self):
+        """Releases the shards (the workers drop their indexes)."""
+        self._shards, self._counts, self._where = [], [], []
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __len__(self):
+        return int(sum(self._counts))
+
+    @property
+    def shards(self):
+        """The futures of the per-partition indexes (growth.Index objects on the workers)."""
+        return list(self._shards)
+
+    def __repr__(self):
+        return (f"ShardedIndex(dim={self.dim}, metric={self.metric!r}, kind={self.kind!r}, "
+                f"shards={len(self._shards)}, count={len(self)})")
+
+    def _locate(self, futs):
+        who = self.client.who_has(futs)
+        return [list(who.get(f.key, ())) or None for f in futs]
+
+    def _submit(self, fn, i, *args):
+        """fn(shard i, *args) on the worker holding shard i (elsewhere only if it is gone)."""
+        w = self._where[i] if i < len(self._where) else None
+        return self.client.submit(fn, self._shards[i], *args, pure=False, workers=w,
+                                  allow_other_workers=w is not None)
+
+    # -- data ----------------------------------------------------------------------------
+    def add(self, X, ids=None):
+        """Adds the rows of ``X`` (a Dask array items x dim, chunked along items; a numpy
+        array is wrapped) as new shards, one per partition. ``ids``: a Dask or numpy array
+        of one int64 id per row; None numbers the rows by their global row number, counted
+        from the vectors added by earlier calls (0 for the first). Nothing changes if a
+        partition fails (the error of the first failing partition is raised)."""
+        if not isinstance(X, da.Array):
+            X = np.asarray(X)
+            X = da.from_array(X, chunks=(max(1, X.shape[0] // 2),) + X.shape[1:]) if X.ndim else X
+        if getattr(X, "ndim", 0) != 2 or X.shape[1] != self.dim:
+            raise InvalidArgument(f"X must be (items, {self.dim}), got shape {X.shape}")
+        X = X.rechunk({1: -1})
+        if any(math.isnan(c) for c in X.chunks[0]):
+            X = X.compute_chunk_sizes()
+        chunks = [int(c) for c in X.chunks[0]]
+        n = int(sum(chunks))
+        offs = np.concatenate([[0], np.cumsum(chunks)])[:-1].astype(np.int64)
+        if ids is None:
+            id_blocks = [None] * len(chunks)
+        elif isinstance(ids, da.Array):
+            if ids.ndim != 1 or ids.shape[0] != n:
+                raise InvalidArgument(f"ids must be 1-D with {n} entries, got shape {ids.shape}")
+            id_blocks = list(ids.astype(np.int64).rechunk((tuple(chunks),)).to_delayed().ravel())
+        else:
+            a = np.asarray(ids)
+            if a.ndim != 1 or a.shape[0] != n:
+                raise InvalidArgument(f"ids must be 1-D with {n} entries, got shape {a.shape}")
+            if a.size and not np.issubdtype(a.dtype, np.integer):
+                raise InvalidArgument(f"ids must be integers, got {a.dtype}")
+            a = a.astype(np.int64)
+            if a.size and a.min() < 0:
+                raise InvalidArgument(f"ids must be >= 0, got {int(a.min())}")
+            if np.unique(a).size != a.size:
+                raise InvalidArgument("ids must be unique")
+            id_blocks = [a[o:o + c] for o, c in zip(offs, chunks)]
+        base = self._next_row
+        blocks = X.to_delayed().ravel()
+        futs = self.client.compute([dask.delayed(_w_index_build)(b, i, int(base + o), self._spec)
+                                    for b, i, o in zip(blocks, id_blocks, offs)])
+        stats = self.client.gather(self.client.map(_w_index_stats, futs, pure=False))
+        where = self._locate(futs)
+        # all partitions built: only now does the index change
+        self._shards += futs
+        self._counts += [int(s["count"]) for s in stats]
+        self._where += where
+        self._next_row += n
+        return self
+
+    def set(self, **options):
+        """Changes search-time settings (ef, nprobe, threads, rescore) on every shard."""
+        if not self._shards:
+            return self
+        import growth
+        with growth.Index(**self._spec) as probe:   # rejects bad keys before touching a shard
+            probe.set(**options)
+        new = [self._submit(_w_index_set, i, options) for i in range(len(self._shards))]
+        self.client.gather(new)   # the new futures hold the indexes with the settings applied
+        self._shards, self._where = new, self._locate(new)
+        self._spec.update(options)
+        return self
+
+    # -- search --------------------------------------------------------------------------
+    def search(self, Q, k):
+        """The global top-k of each query: (ids, scores), (nq, k) for a 2-D batch, (k,) for
+        one 1-D query. One round trip: the batch goes to every shard (inside each task when
+        under 64 KB, else scattered once to every worker), each shard returns at most k
+        (id, score) pairs per query, the driver merges them."""
+        try:
+            k = operator.index(k)
+        except TypeError:
+            raise InvalidArgument(f"k must be an integer, got {k!r}") from None
+        total = len(self)
+        if k < 1:
+            raise InvalidArgument(f"k is {k}, must be >= 1")
+        if total == 0:
+            from .errors import InvalidState
+            raise InvalidState("search of an empty ShardedIndex (nothing added)")
+        if k > total:
+            raise InvalidArgument(f"k = {k} is larger than the {total} vectors in the index")
+        single = np.ndim(Q) == 1
+        Q = np.ascontiguousarray(Q, dtype=np.float32)
+        if single:
+            Q = Q.reshape(1, -1)
+        if Q.ndim != 2 or Q.shape[1] != self.dim or Q.shape[0] == 0:
+            raise InvalidArgument(f"Q must be (nq >= 1, {self.dim}), got shape {Q.shape}")
+        if not np.isfinite(Q).all():
+            raise InvalidArgument("Q holds NaN or Inf")
+        t0 = time.perf_counter()
+        c = self.client
+        live = [i for i, cnt in enumerate(self._counts) if cnt > 0]
+        qbytes = _nbytes(Q)
+        if Q.nbytes <= _INLINE_QUERY_BYTES:
+            q_arg, sent = Q, len(live) * qbytes
+        else:
+            q_arg = c.scatter(Q, broadcast=True, hash=False)
+            sent = len(c.scheduler_info()["workers"]) * qbytes
+        sent += len(live) * _nbytes(k)
+        res = c.gather([self._submit(_w_index_search, i, q_arg, k) for i in live])
+        del q_arg
+        received = sum(_nbytes(r) for r in res)
+        ids, scores = merge_topk([r[0] for r in res], [r[1] for r in res], k, self.metric)
+        self.searches += 1
+        self.queries += Q.shape[0]
+        self.bytes_to_workers += sent
+        self.bytes_from_workers += received
+        self.last_search = dict(queries=Q.shape[0], k=k, shards=len(live), bytes_to_workers=sent,
+                                bytes_from_workers=received, seconds=time.perf_counter() - t0)
+        if single:
+            return ids[0], scores[0]
+        return ids, scores
+
+    # -- introspection -------------------------------------------------------------------
+    def stats(self):
+        """dict(shards, count, deleted, dim, memory_bytes (sums over the shards),
+        shard_counts, searches, queries, bytes_to_workers, bytes_from_workers (totals of the
+        searches so far), last_search)."""
+        per = (self.client.gather([self._submit(_w_index_stats, i) for i in range(len(self._shards))])
+               if self._shards else [])
+        return dict(shards=len(per), count=int(sum(s["count"] for s in per)),
+                    deleted=int(sum(s["deleted"] for s in per)), dim=self.dim,
+                    memory_bytes=int(sum(s["memory_bytes"] for s in per)),
+                    shard_counts=[int(s["count"]) for s in per], metric=self.metric,
+                    kind=self.kind, searches=self.searches, queries=self.queries,
+                    bytes_to_workers=self.bytes_to_workers,
+                    bytes_from_workers=self.bytes_from_workers, last_search=self.last_search)
+
+    # -- persistence ---------------------------------------------------------------------
+    def save(self, directory):
+        """Saves every shard where it lives (``shard-00000.index``, ...: growth.Index files)
+        and a manifest ``shards.json`` into ``directory``, which every worker and the driver
+        must see under the same path (a shared file system)."""
+        directory = os.fspath(directory)
+        os.makedirs(directory, exist_ok=True)
+        names = [f"shard-{i:05d}.index" for i in range(len(self._shards))]
+        counts = self.client.gather([self._submit(_w_index_save, i, os.path.join(directory, nm))
+                                     for i, nm in enumerate(names)])
+        manifest = dict(format="growth.ShardedIndex", version=1, spec=self._spec,
+                        next_row=self._next_row, shards=names, counts=[int(x) for x in counts])
+        tmp = os.path.join(directory, "shards.json.tmp")
+        with open(tmp, "w") as f:
+            json.dump(manifest, f, indent=1)
+        os.replace(tmp, os.path.join(directory, "shards.json"))
+
+    @classmethod
+    def load(cls, directory, *, client=None):
+        """Loads a directory written by :meth:`save`; each worker loads the shards it is
+        given from the shared path."""
+        directory = os.fspath(directory)
+        try:
+            with open(os.path.join(directory, "shards.json")) as f:
+                m = json.load(f)
+        except OSError as e:
+            from .errors import IOFailure
+            raise IOFailure(f"{directory}: cannot read shards.json ({e})") from None
+        except ValueError as e:
+            from .errors import FormatError
+            raise FormatError(f"{directory}/shards.json: not a ShardedIndex manifest ({e})") from None
+        if not isinstance(m, dict) or m.get("format") != "growth.ShardedIndex":
+            from .errors import FormatError
+            raise FormatError(f"{directory}/shards.json: not a ShardedIndex manifest")
+        spec = dict(m["spec"])
+        self = cls(client=client, **spec)
+        c = self.client
+        futs = [c.submit(_w_index_load, os.path.join(directory, nm), pure=False) for nm in m["shards"]]
+        stats = c.gather(c.map(_w_index_stats, futs, pure=False))
+        counts = [int(s["count"]) for s in stats]
+        if counts != [int(x) for x in m["counts"]]:
+            from .errors import FormatError
+            raise FormatError(f"{directory}: shard sizes {counts} differ from the manifest's {m['counts']}")
+        self._shards, self._counts, self._where = futs, counts, self._locate(futs)
+        self._next_row = int(m["next_row"])
+        return self
