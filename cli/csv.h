@@ -4,6 +4,7 @@
 #define GROWTH_CLI_CSV_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 typedef struct {
     const char *path;
@@ -15,8 +16,14 @@ typedef struct {
 } csv_table;
 
 /* Loads PATH ("-" = standard input). On error prints "growth: PATH:LINE: ..." to stderr and
- * returns -1. Every row must have as many fields as the header. */
+ * returns -1 (nothing to free). Every row must have as many fields as the header. */
 int csv_load(const char *path, csv_table *t);
+/* Parses BUF (LEN bytes plus a terminating NUL, malloc'ed; the table takes it over, also on
+ * error) as the contents of PATH. A record ends at "\n", "\r\n" or a lone "\r"; blank lines
+ * are skipped. On error prints the message, frees everything and returns -1. */
+int csv_parse(const char *path, char *buf, size_t len, csv_table *t);
+/* Where the error messages go (NULL: stderr). */
+void csv_set_errors(FILE *f);
 void csv_free(csv_table *t);
 
 /* Index of column NAME, or -1 after printing "growth: PATH: no column 'NAME' (columns: ...)". */

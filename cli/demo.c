@@ -4,7 +4,8 @@
  * Today it runs the CTR/CVR part of the loop: a simulated population of users and items with
  * hidden click and purchase propensities, an impression log hashed into sparse rows, FTRL with
  * a click head and a purchase head trained online (progressive validation), ESMM composition,
- * and the metrics report. Later modules (calibration, recall, bandits, budgets) add their steps. */
+ * and the metrics report; then the CVR forest and calibration, coupon bandits, budgets, and
+ * candidate recall over item titles (demo_steps.c, demo_recall.c). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -88,7 +89,10 @@ static void demo_usage(FILE *f)
                "Simulates an e-commerce impression log with hidden click and purchase\n"
                "propensities, trains a two-head FTRL model (click, purchase) online, composes\n"
                "pCTCVR = pCTR x pCVR (ESMM) and prints AUC, GAUC, logloss, normalised entropy\n"
-               "and calibration ratio. Defaults: --rows 400000 --users 20000 --items 3000\n"
+               "and calibration ratio; then a calibrated GBDT CVR model, coupon bandits,\n"
+               "budgets, and candidate recall over item titles (BM25, title vectors, fused)\n"
+               "with recall@20 against the simulator's truth. Defaults: --rows 400000\n"
+               "--users 20000 --items 3000 "
                "--seed 1 --bits 22. --report DIR also writes the demo's data (CSV), figures\n"
                "(PNG, drawn by python3 -m growth.report) and an HTML page into DIR.\n");
 }
@@ -298,6 +302,8 @@ int cli_demo(int argc, char **argv)
     if ((src = demo_bandit(&w, &r, o.quiet))) return src;
     if (!o.quiet) fprintf(stderr, "demo: budgets...\n");
     if ((src = demo_budget(&w, &r, o.quiet))) return src;
+    if (!o.quiet) fprintf(stderr, "demo: item titles and recall (BM25, vectors, fused)...\n");
+    if ((src = demo_recall(&w, &r, o.quiet))) return src;
     demo_out("\ndemo finished in %.1f s\n", demo_seconds() - t0);
     if (demo_summary) {
         fclose(demo_summary);

@@ -52,5 +52,6 @@ FILE *demo_report_open(const char *name);
 int demo_cvr_and_calibration(demo_world *w, demo_rng *r, int quiet);
 int demo_bandit(demo_world *w, demo_rng *r, int quiet);
 int demo_budget(demo_world *w, demo_rng *r, int quiet);
+int demo_recall(demo_world *w, demo_rng *r, int quiet);
 
 #endif

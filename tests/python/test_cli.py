@@ -96,6 +96,24 @@ def test_malformed_csv_names_line_and_column(tmp_path, content, message):
     assert r.returncode == 2 and message in r.stderr, r.stderr
 
 
+def test_csv_line_ends_and_header_quote(tmp_path):
+    """LF, CRLF and lone-CR line ends (with blank lines) read the same; a lone-CR file once
+    overflowed the reader's row table (found by tests/fuzz/fuzz_csv.c)."""
+    p, y, _, _ = write_scores(tmp_path / "s.csv", n=300)
+    text = (tmp_path / "s.csv").read_text()
+    want = run("eval", tmp_path / "s.csv")
+    assert want.returncode == 0, want.stderr
+    for name, t in (("crlf", text.replace("\n", "\r\n")), ("cr", text.replace("\n", "\r")),
+                    ("blank", text.replace("\n", "\n\r\n\r", 5))):
+        (tmp_path / name).write_bytes(t.encode())
+        r = run("eval", tmp_path / name)
+        assert r.returncode == 0, (name, r.stderr)
+        assert r.stdout.replace(str(tmp_path / name), "F") == want.stdout.replace(str(tmp_path / "s.csv"), "F")
+    (tmp_path / "h.csv").write_text('"score,label\n0.5,1\n')
+    r = run("eval", tmp_path / "h.csv")
+    assert r.returncode == 2 and "quote in the header" in r.stderr, r.stderr
+
+
 def test_usage_and_exit_codes(tmp_path):
     for cmd in (["--help"], ["demo", "--help"], ["inspect", "--help"], ["eval", "--help"],
                 ["calibrate", "--help"], ["budget", "--help"]):
@@ -136,9 +154,24 @@ def test_demo_end_to_end(tmp_path):
     base = [l for l in out.splitlines() if "first come first served" in l][0]
     assert float(ks.split("value ")[1].split(",")[0]) > float(base.split("value ")[1].split(" ")[0])
     assert "total installs" in out
+    # Recall over item titles: recall@20 (all, exact, typo, synonym queries) per method.
+    rec = {l.split()[0]: [float(v) for v in l.split()[1:5]] for l in out.splitlines()
+           if l.strip().split(" ")[0] in ("random", "BM25", "vectors", "fused")}
+    assert set(rec) == {"random", "BM25", "vectors", "fused"}
+    for m, vals in rec.items():
+        assert all(0.0 <= v <= 1.0 for v in vals), (m, vals)
+    n_items = 1000
+    assert abs(rec["random"][0] - 20 / n_items) < 0.01  # random top-20 of 1000 items: K/N in expectation
+    for m in ("BM25", "vectors", "fused"):
+        assert rec[m][0] > 0.5 and rec[m][0] > 10 * rec["random"][0], (m, rec[m])
+        assert rec[m][1] > 0.9  # exact queries: both words are in the relevant titles
+    assert rec["vectors"][2] > rec["BM25"][2] + 0.3  # letter trigrams survive a typo, words do not
+    recall_csv = (tmp_path / "rep" / "recall.csv").read_text().splitlines()
+    assert recall_csv[0] == "method,all,exact,typo,synonym" and len(recall_csv) == 5
+    assert abs(float(recall_csv[2].split(",")[1]) - rec["BM25"][0]) < 1e-4
     # --report: the data, the figures drawn by growth.report, and the page.
-    for name in ("summary.txt", "calibration.csv", "regret.csv", "channels.csv",
-                 "calibration.png", "regret.png", "channels.png", "index.html"):
+    for name in ("summary.txt", "calibration.csv", "regret.csv", "channels.csv", "recall.csv",
+                 "calibration.png", "regret.png", "channels.png", "recall.png", "index.html"):
         assert (tmp_path / "rep" / name).stat().st_size > 0, name
     assert out.startswith((tmp_path / "rep" / "summary.txt").read_text())  # the page shows the report
     assert (tmp_path / "rep" / "channels.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -50,6 +50,31 @@ def render(d):
         fig.tight_layout()
         fig.savefig(os.path.join(d, "channels.png"), dpi=110)
         figures.append(("channels.png", "Channel budget: installs and marginal installs per yuan"))
+    rec = _csv(os.path.join(d, "recall.csv"))
+    recall_table = ""
+    if rec is not None:
+        rec = np.atleast_1d(rec)
+        cols = [n for n in rec.dtype.names if n != "method"]
+        fig, ax = plt.subplots(figsize=(6.5, 4))
+        width = 0.8 / len(rec)
+        x = np.arange(len(cols))
+        for k, row in enumerate(rec):
+            ax.bar(x + (k - (len(rec) - 1) / 2) * width, [float(row[c]) for c in cols], width,
+                   label=str(row["method"]))
+        ax.set_xticks(x)
+        ax.set_xticklabels(["all queries" if c == "all" else c + " queries" for c in cols])
+        ax.set_ylabel("recall@20")
+        ax.set_ylim(0, 1.05)
+        ax.legend(fontsize="small")
+        ax.set_title("candidate recall over item titles")
+        fig.tight_layout()
+        fig.savefig(os.path.join(d, "recall.png"), dpi=110)
+        figures.append(("recall.png", "Recall@20 of BM25, title vectors and their fusion, by query type"))
+        head = "".join(f"<th>{html.escape(c)}</th>" for c in ["method"] + cols)
+        body = "".join("<tr><td>" + html.escape(str(row["method"])) + "</td>" +
+                       "".join(f"<td>{float(row[c]):.4f}</td>" for c in cols) + "</tr>" for row in rec)
+        recall_table = (f"<h2>Recall@20</h2><table border='1' cellpadding='4'><tr>{head}</tr>"
+                        f"{body}</table>")
     summary = ""
     sp = os.path.join(d, "summary.txt")
     if os.path.exists(sp):
@@ -59,7 +84,7 @@ def render(d):
              "<style>body{font-family:sans-serif;max-width:60em;margin:2em auto}"
              "pre{background:#f4f4f4;padding:1em;overflow-x:auto}img{max-width:100%}</style>",
              "</head><body><h1>libgrowth demo report</h1>",
-             f"<pre>{html.escape(summary)}</pre>"]
+             f"<pre>{html.escape(summary)}</pre>", recall_table]
     for name, caption in figures:
         parts.append(f"<figure><img src='{name}' alt='{html.escape(caption)}'>"
                      f"<figcaption>{html.escape(caption)}</figcaption></figure>")
