@@ -22,6 +22,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/**
+ * @def GROWTH_API
+ * @brief Marks a public function: exported (default visibility) when the library itself is
+ *        built, nothing for users of the headers.
+ */
 #if defined(_WIN32) && defined(GROWTH_BUILDING)
 #define GROWTH_API __declspec(dllexport)
 #elif defined(GROWTH_BUILDING) && defined(__GNUC__)
@@ -36,9 +41,9 @@ extern "C" {
 
 /** @name Version of the headers (compare with growth_version_number() at run time). */
 /** @{ */
-#define GROWTH_VERSION_MAJOR 1
-#define GROWTH_VERSION_MINOR 0
-#define GROWTH_VERSION_PATCH 0
+#define GROWTH_VERSION_MAJOR 1 /**< major version of these headers (a change means a new SONAME) */
+#define GROWTH_VERSION_MINOR 0 /**< minor version: new symbols in a new version node, nothing removed */
+#define GROWTH_VERSION_PATCH 0 /**< patch version: fixes only, no ABI change */
 /** major * 10000 + minor * 100 + patch */
 #define GROWTH_VERSION_NUMBER \
     (GROWTH_VERSION_MAJOR * 10000 + GROWTH_VERSION_MINOR * 100 + GROWTH_VERSION_PATCH)
@@ -59,17 +64,17 @@ extern "C" {
 
 /** @name Model kinds stored in the model-file envelope (never renumbered) */
 /** @{ */
-#define GROWTH_KIND_UNKNOWN 0
-#define GROWTH_KIND_FTRL 1
+#define GROWTH_KIND_UNKNOWN 0 /**< not a libgrowth model file, or a kind this version does not know */
+#define GROWTH_KIND_FTRL 1 /**< an FTRL model (growth_ftrl_save()) */
 #define GROWTH_KIND_FTRL_WEIGHTS 2 /**< sparse export of an FTRL model's non-zero weights */
-#define GROWTH_KIND_FOREST 3
-#define GROWTH_KIND_NET 4
-#define GROWTH_KIND_DSSM 5
-#define GROWTH_KIND_CALIBRATOR 6
-#define GROWTH_KIND_BANDIT 7
-#define GROWTH_KIND_INDEX 8
-#define GROWTH_KIND_TEXT_INDEX 9
-#define GROWTH_KIND_BIDDER 10
+#define GROWTH_KIND_FOREST 3 /**< a gradient-boosted forest (growth_forest_save()) */
+#define GROWTH_KIND_NET 4 /**< a dense net: MLP or Wide&Deep (growth_net_save()) */
+#define GROWTH_KIND_DSSM 5 /**< a DSSM tower (growth_dssm_save()) */
+#define GROWTH_KIND_CALIBRATOR 6 /**< a fitted calibrator (growth_calibrator_save()) */
+#define GROWTH_KIND_BANDIT 7 /**< a bandit snapshot (growth_bandit_save()) */
+#define GROWTH_KIND_INDEX 8 /**< a vector index (growth_index_save()) */
+#define GROWTH_KIND_TEXT_INDEX 9 /**< a BM25 text index (growth_text_save()) */
+#define GROWTH_KIND_BIDDER 10 /**< a bidder with its pacing state (growth_bidder_save()) */
 /** @} */
 
 /**

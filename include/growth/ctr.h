@@ -39,7 +39,7 @@
  * growth_ftrl *m;
  * growth_ftrl_create(&m, "alpha=0.05 beta=1 l1=1 l2=1 bits=24 heads=2 head_names=click|buy");
  * float labels[2] = {1, GROWTH_LABEL_MISSING}, p[2];
- * growth_ftrl_predict_update(m, idx, NULL, nnz, labels, 1.0f, p);  // progressive validation
+ * growth_ftrl_predict_update(m, idx, NULL, nnz, labels, 1.0f, p, 2);  // progressive validation
  * growth_ftrl_save(m, "ctr.model");
  * growth_ftrl_free(m);
  * @endcode

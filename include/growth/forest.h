@@ -32,7 +32,7 @@
  *
  * xgboost parameters (`params`, e.g. "objective=binary:logistic max_depth=6 eta=0.1
  * eval_metric=auc") are passed to XGBoosterSetParam unchanged: libgrowth checks their syntax
- * (whitespace-separated key=value, values quoted with ' or " if they contain spaces), the
+ * (whitespace-separated key=value, values in single or double quotes if they contain spaces), the
  * objective and the booster; xgboost judges the values, and its failures are ::GROWTH_EDEP
  * with xgboost's message. `verbosity` is forced to 0: libgrowth never prints (note that
  * xgboost's global configuration is per thread; libgrowth sets verbosity=0 in the threads that
