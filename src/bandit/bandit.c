@@ -307,11 +307,14 @@ static void refresh_k(const growth_bandit *b, barm *a)
 
 static inline double draw_ts(const growth_bandit *b, const barm *a, grng *r)
 {
-    if (b->cfg.decay >= 1.0) return bsample_beta_k(r, &a->ka, &a->kb);
+    if (b->cfg.decay >= 1.0) return bsample_beta_fast(r, &a->ka, &a->kb);
     double x, y;
     posterior(b, a, &x, &y);
     reshape(b, &x, &y);
-    return bsample_beta(r, x, y);
+    bgamma_k ka, kb;
+    bgamma_prep(x, &ka);
+    bgamma_prep(y, &kb);
+    return bsample_beta_fast(r, &ka, &kb);
 }
 
 static int check_prior(const growth_bandit *b, const char *who, double rate, double strength)

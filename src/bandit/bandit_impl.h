@@ -2,6 +2,7 @@
 #ifndef GROWTH_BANDIT_IMPL_H
 #define GROWTH_BANDIT_IMPL_H
 
+#include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -20,6 +21,54 @@ void bgamma_prep(double shape, bgamma_k *k);
 double bsample_gamma_k(grng *r, const bgamma_k *k);
 double bsample_beta_k(grng *r, const bgamma_k *ka, const bgamma_k *kb);
 double bsample_beta(grng *r, double a, double b);
+
+/* The ziggurat's layer edges and inner ratios (sample.c), for the inlined fast path. */
+#define BZIG_N 128
+extern double bzig_x[BZIG_N + 1], bzig_ratio[BZIG_N];
+double bzig_slow(grng *r, uint64_t w);          /* the rest of one ziggurat draw given its word */
+double bgamma_retry(grng *r, const bgamma_k *k); /* a fresh Marsaglia-Tsang draw (shape >= 1 part) */
+
+/* Normal from a word already drawn: ~99% of words end here with one multiply and a compare. */
+static inline double bzig_normal_w(grng *r, uint64_t w)
+{
+    unsigned i = (unsigned)(w & (BZIG_N - 1));
+    double u = 2.0 * ((double)(w >> 11) * 0x1.0p-53) - 1.0;
+    if (fabs(u) < bzig_ratio[i]) return u * bzig_x[i];
+    return bzig_slow(r, w);
+}
+
+/* Marsaglia-Tsang Gamma from a normal word w and a uniform u in (0, 1) already drawn (the
+ * acceptance test of one proposal; a rejected proposal restarts with fresh draws). */
+static inline double bgamma_w(grng *r, const bgamma_k *k, uint64_t w, double u)
+{
+    double x = bzig_normal_w(r, w), v = 1.0 + k->c * x, g;
+    if (v > 0.0) {
+        v = v * v * v;
+        double x2 = x * x;
+        if (u < 1.0 - 0.0331 * x2 * x2 || log(u) < 0.5 * x2 + k->d * (1.0 - v + log(v))) {
+            g = k->d * v;
+            goto shape;
+        }
+    }
+    g = bgamma_retry(r, k);
+shape:
+    if (k->inv != 0.0) { /* shape < 1: Gamma(a) = Gamma(a + 1) U^(1/a) */
+        double uu = ((double)(grng_next(r) >> 11) + 0.5) * 0x1.0p-53;
+        g *= pow(uu, k->inv);
+    }
+    return g;
+}
+
+/* Beta as a ratio of two gammas, their first proposals drawn from three words (two normals,
+ * two 32-bit uniforms) so the common path is straight-line code for both. */
+static inline double bsample_beta_fast(grng *r, const bgamma_k *ka, const bgamma_k *kb)
+{
+    uint64_t w1 = grng_next(r), w2 = grng_next(r), w3 = grng_next(r);
+    double u1 = ((double)(w3 >> 32) + 0.5) * 0x1.0p-32;
+    double u2 = ((double)(w3 & 0xffffffffu) + 0.5) * 0x1.0p-32;
+    double x = bgamma_w(r, ka, w1, u1), y = bgamma_w(r, kb, w2, u2), s = x + y;
+    return s > 0 ? x / s : (ka->d >= kb->d ? 1.0 : 0.0);
+}
 
 /* ---- the handle (bandit.c) -------------------------------------------------------------- */
 

@@ -8,11 +8,13 @@
 
 #include "bandit_impl.h"
 
-#define ZIG_N 128
+#define ZIG_N BZIG_N
 #define ZIG_R 3.442619855899
 #define ZIG_V 9.91256303526217e-3
 
-static double zig_x[ZIG_N + 1], zig_ratio[ZIG_N];
+double bzig_x[ZIG_N + 1], bzig_ratio[ZIG_N];
+#define zig_x bzig_x
+#define zig_ratio bzig_ratio
 static pthread_once_t zig_once = PTHREAD_ONCE_INIT;
 
 static void zig_init(void)
@@ -41,10 +43,11 @@ static double zig_tail(grng *r, bool negative)
     return negative ? x - ZIG_R : ZIG_R - x;
 }
 
-double bsample_normal(grng *r)
+/* The wedge test (or the tail) of a draw whose word w missed the layer's inner box; a
+ * rejected draw starts over with fresh words. */
+double bzig_slow(grng *r, uint64_t w)
 {
     for (;;) {
-        uint64_t w = grng_next(r);
         unsigned i = (unsigned)(w & (ZIG_N - 1));
         double u = 2.0 * ((double)(w >> 11) * 0x1.0p-53) - 1.0;
         if (fabs(u) < zig_ratio[i]) return u * zig_x[i];
@@ -53,8 +56,11 @@ double bsample_normal(grng *r)
         double f0 = exp(-0.5 * (zig_x[i] * zig_x[i] - x * x));
         double f1 = exp(-0.5 * (zig_x[i + 1] * zig_x[i + 1] - x * x));
         if (f1 + grng_uniform(r) * (f0 - f1) < 1.0) return x;
+        w = grng_next(r);
     }
 }
+
+double bsample_normal(grng *r) { return bzig_normal_w(r, grng_next(r)); }
 
 /* Gamma(d + 1/3) for shape >= 1 given d = shape - 1/3 and c = 1 / sqrt(9 d). */
 static inline double gamma_dc(grng *r, double d, double c)
@@ -70,6 +76,8 @@ static inline double gamma_dc(grng *r, double d, double c)
         if (log(u > 0 ? u : 0x1.0p-60) < 0.5 * x2 + d * (1.0 - v + log(v))) return d * v;
     }
 }
+
+double bgamma_retry(grng *r, const bgamma_k *k) { return gamma_dc(r, k->d, k->c); }
 
 void bgamma_prep(double shape, bgamma_k *k)
 {
@@ -122,12 +130,12 @@ GROWTH_API int growth_bandit_sample_beta(uint64_t seed, const double *a, const d
     grng r;
     grng_seed(&r, seed);
     /* Runs of equal parameters (numpy-style broadcasting from the caller) reuse the constants. */
-    bgamma_k ka, kb;
+    bgamma_k ka = {0, 0, 0}, kb = {0, 0, 0};
     double la = -1, lb = -1;
     for (size_t i = 0; i < n; i++) {
         if (a[i] != la) { bgamma_prep(a[i], &ka); la = a[i]; }
         if (b[i] != lb) { bgamma_prep(b[i], &kb); lb = b[i]; }
-        out[i] = bsample_beta_k(&r, &ka, &kb);
+        out[i] = bsample_beta_fast(&r, &ka, &kb);
     }
     return GROWTH_OK;
 }
