@@ -8,6 +8,7 @@
  * from the base margin and adding trees in model order; transforms use the same float
  * formulas. */
 #include <math.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,8 +26,82 @@ static inline uint32_t step(const fnode *nd, uint32_t n, const float *x)
     return p->left + (right & ~miss_left & (w >> 30) & 1u);
 }
 
+/* ---- the doubled-row path -------------------------------------------------------------- */
+
+int forest_fast_build(ftrees *t)
+{
+    free(t->fast);
+    t->fast = NULL;
+    /* the substitutes must order like xgboost's NaN rule: -inf < every default-left threshold,
+     * -inf < every leaf value; index 2 nf + 1 must fit the word */
+    if ((uint64_t)t->nf * 2 + 1 > FOREST_FMASK) return GROWTH_OK;
+    for (uint32_t i = 0; i < t->nnodes; i++)
+        if (!(t->nodes[i].v > -INFINITY)) return GROWTH_OK;
+    fnode *f = malloc((t->nnodes ? t->nnodes : 1) * sizeof *f);
+    if (!f) return gerr(GROWTH_ENOMEM, "forest: out of memory for the evaluator's nodes");
+    for (uint32_t i = 0; i < t->nnodes; i++) {
+        const fnode *p = &t->nodes[i];
+        f[i].v = p->v;
+        f[i].left = p->left;
+        if (!(p->w & FOREST_INNER)) f[i].w = 2 * t->nf;
+        else f[i].w = (p->w & FOREST_FMASK) + ((p->w & FOREST_DLEFT) ? 0 : t->nf);
+    }
+    t->fast = f;
+    return GROWTH_OK;
+}
+
+static inline void double_row(const float *x, uint32_t nf, float *x2)
+{
+    for (uint32_t j = 0; j < nf; j++) {
+        float v = x[j];
+        bool m = v != v;
+        x2[j] = m ? -INFINITY : v;
+        x2[nf + j] = m ? INFINITY : v;
+    }
+    x2[2 * nf] = -INFINITY;
+}
+
+static inline uint32_t step2(const fnode *nd, uint32_t n, const float *x2)
+{
+    const fnode *p = &nd[n];
+    return p->left + !(x2[p->w] < p->v);
+}
+
+#define FAST_LANES 8
+#define ROW_STACK 2048 /* doubled rows of models up to this width live on the stack */
+
+static void eval_row_fast(const ftrees *t, const float *x, float *acc)
+{
+    const fnode *nd = t->fast;
+    float x2[2 * ROW_STACK + 1];
+    double_row(x, t->nf, x2);
+    for (uint32_t g = 0; g < t->G; g++) acc[g] = t->base;
+    uint32_t T = t->ntrees, t0 = 0;
+    for (; t0 + FAST_LANES <= T; t0 += FAST_LANES) {
+        uint32_t n[FAST_LANES], D = 0;
+        for (int k = 0; k < FAST_LANES; k++) {
+            n[k] = t->toff[t0 + k];
+            D = t->tdepth[t0 + k] > D ? t->tdepth[t0 + k] : D;
+        }
+        for (uint32_t d = 0; d < D; d++) {
+#pragma GCC unroll 32
+            for (int k = 0; k < FAST_LANES; k++) n[k] = step2(nd, n[k], x2);
+        }
+        for (int k = 0; k < FAST_LANES; k++) acc[t->tgroup[t0 + k]] += nd[n[k]].v;
+    }
+    for (; t0 < T; t0++) {
+        uint32_t n = t->toff[t0];
+        for (uint32_t d = 0; d < t->tdepth[t0]; d++) n = step2(nd, n, x2);
+        acc[t->tgroup[t0]] += nd[n].v;
+    }
+}
+
 void forest_eval_row(const ftrees *t, const float *x, float *acc)
 {
+    if (t->fast && t->nf <= ROW_STACK) {
+        eval_row_fast(t, x, acc);
+        return;
+    }
     const fnode *nd = t->nodes;
     for (uint32_t g = 0; g < t->G; g++) acc[g] = t->base;
     uint32_t T = t->ntrees, t0 = 0;

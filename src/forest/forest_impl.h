@@ -42,6 +42,11 @@ typedef struct {
     uint32_t *tgroup;  /* ntrees */
     uint32_t *tdepth;  /* ntrees: longest root-to-leaf path in edges */
     float *gain, *cover;
+    /* The evaluator's copy (forest_eval.c), NULL when unusable: w is an index into the row
+     * "doubled" for missing values, [x with NaN -> -inf | x with NaN -> +inf | -inf], so a split
+     * reads the half of its default direction and one compare decides; leaves read the last
+     * slot and stay. */
+    fnode *fast;
 } ftrees;
 
 typedef struct {
@@ -89,5 +94,6 @@ int forest_export(const char *who, growth_forest *f, BoosterHandle bst, const ch
 void forest_eval_row(const ftrees *t, const float *x, float *acc);
 void forest_eval_block(const ftrees *t, const float *X, size_t stride, size_t nr, float *acc);
 void forest_transform(const ftrees *t, float *o, size_t nrows);
+int forest_fast_build(ftrees *t); /* GROWTH_ENOMEM or OK (fast stays NULL if unusable) */
 
 #endif

@@ -52,6 +52,7 @@ void ftrees_free(ftrees *t)
     free(t->tdepth);
     free(t->gain);
     free(t->cover);
+    free(t->fast);
     memset(t, 0, sizeof *t);
 }
 
@@ -262,6 +263,7 @@ static int forest_trees_from_doc(const char *who, const fj_doc *d, ftrees *t)
     }
     t->toff[ntrees] = (uint32_t)base;
     t->nnodes = (uint32_t)base;
+    rc = forest_fast_build(t);
 done:
     for (int k = 0; k < A_N; k++) free(a[k]);
     free(order);
