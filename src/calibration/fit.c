@@ -112,46 +112,65 @@ static double sig_eval(const double *x, const double *t, const float *w, size_t 
     return L;
 }
 
+/* The Newton direction d = -H^-1 g (temperature: d[1] = 0) and the Newton decrement g' H^-1 g,
+ * twice the decrease the quadratic model predicts; NaN when the Hessian is not positive. */
+static double newton_dir(const double g[2], const double h[3], bool with_b, double d[2])
+{
+    const double ridge = 1e-12 * (h[0] + h[2]) + 1e-300;
+    if (with_b) {
+        const double A = h[0] + ridge, D = h[2] + ridge, det = A * D - h[1] * h[1];
+        if (!(det > 0)) return NAN;
+        d[0] = -(D * g[0] - h[1] * g[1]) / det;
+        d[1] = -(A * g[1] - h[1] * g[0]) / det;
+    } else {
+        if (!(h[0] + ridge > 0)) return NAN;
+        d[0] = -g[0] / (h[0] + ridge);
+        d[1] = 0.0;
+    }
+    return -(g[0] * d[0] + g[1] * d[1]);
+}
+
 /* Newton's method with backtracking on (a, b) (temperature: b fixed at 0), one pass over the
- * data per trial point. Stops when the Newton decrement (twice the predicted decrease of the
- * loss) is at rounding level, after a last full Newton step. */
+ * data per trial point. Away from the optimum a step must decrease the loss (Armijo). Near it
+ * (decrement below 1e-8 of the loss scale) the decrease falls to the rounding level of the
+ * summed loss, where comparing losses rejects good steps and accepts steps too small to move
+ * (a, b); there a step is also taken when it leaves the loss unchanged to rounding and lowers
+ * the decrement, which full Newton steps do by orders of magnitude (quadratic convergence).
+ * Stops when the decrement is at rounding level (after a last full step) or no trial point
+ * makes progress: typically 5-8 passes in all. */
 static void sig_newton(const double *x, const double *t, const float *w, size_t n, bool with_b,
                        int64_t max_iter, double *pa, double *pb, double wsum)
 {
-    double a = *pa, b = *pb, g[2], h[3], gn[2], hn[3];
+    double a = *pa, b = *pb, g[2], h[3], d[2], gn[2], hn[3], dn[2];
     double L = sig_eval(x, t, w, n, a, b, g, h);
-    for (int64_t it = 0; it < max_iter; it++) {
-        double da, db;
-        const double ridge = 1e-12 * (h[0] + h[2]) + 1e-300;
-        if (with_b) {
-            const double A = h[0] + ridge, D = h[2] + ridge, det = A * D - h[1] * h[1];
-            if (!(det > 0)) break;
-            da = -(D * g[0] - h[1] * g[1]) / det;
-            db = -(A * g[1] - h[1] * g[0]) / det;
-        } else {
-            da = -g[0] / (h[0] + ridge);
-            db = 0.0;
-        }
-        const double dec = -(g[0] * da + g[1] * db);
-        if (!(dec > 1e-22 * (wsum + L))) {
-            a += da;
-            b += db;
+    double dec = newton_dir(g, h, with_b, d);
+    for (int64_t it = 0; it < max_iter && dec >= 0; it++) {
+        const double scale = wsum + fabs(L);
+        if (dec <= 1e-22 * scale) {
+            a += d[0];
+            b += d[1];
             break;
         }
+        const bool near = dec <= 1e-8 * scale;
+        bool moved = false;
         double step = 1.0;
-        int k = 0;
-        for (; k < 40; k++, step *= 0.5) {
-            const double Ln = sig_eval(x, t, w, n, a + step * da, b + step * db, gn, hn);
-            if (Ln <= L - 1e-4 * step * dec) {
-                a += step * da;
-                b += step * db;
+        for (int k = 0; k < (near ? 8 : 40) && !moved; k++, step *= 0.5) {
+            const double an = a + step * d[0], bn = b + step * d[1];
+            if (an == a && bn == b) break; /* the step no longer changes (a, b) */
+            const double Ln = sig_eval(x, t, w, n, an, bn, gn, hn);
+            const double decn = newton_dir(gn, hn, with_b, dn);
+            const bool armijo = Ln < L && Ln <= L - 1e-4 * step * dec;
+            const bool flat = near && Ln <= L + 1e-10 * scale && decn < dec;
+            if (armijo || flat) {
+                a = an;
+                b = bn;
                 L = Ln;
-                memcpy(g, gn, sizeof g);
-                memcpy(h, hn, sizeof h);
-                break;
+                dec = decn;
+                memcpy(d, dn, sizeof d);
+                moved = true;
             }
         }
-        if (k == 40) break; /* no decrease at rounding level: converged */
+        if (!moved) break; /* no progress at rounding level: converged */
     }
     *pa = a;
     *pb = b;

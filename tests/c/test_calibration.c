@@ -1,6 +1,6 @@
 /* Calibration: isotonic and Platt against scikit-learn goldens (tests/data), isotonic against
  * the min-max formula of isotonic regression, Platt/temperature at a stationary point of their
- * objectives, histogram binning against a direct computation, the field-aware map on a log
+ * objectives (also at 200k samples, where the loss cannot resolve the last steps), histogram binning against a direct computation, the field-aware map on a log
  * miscalibrated differently per field, persistence, and bad input. */
 #include <float.h>
 #include <math.h>
@@ -217,6 +217,58 @@ TEST(test_platt_temperature_stationary)
     CHECK(fabs(gt) / W < 1e-9);
     growth_calibrator_free(cp);
     growth_calibrator_free(ct);
+}
+
+/* At 200k samples the loss (~1e5) no longer resolves the last Newton steps' decrease; the fit
+ * must still reach the optimum (it used to stall there with a mean gradient of ~3e-9, at the
+ * cost of thousands of passes). The gradient is summed in long double. */
+TEST(test_platt_temperature_converge_200k)
+{
+    enum { N = 200000 };
+    float *s = malloc(N * sizeof *s), *y = malloc(N * sizeof *y), *w = malloc(N * sizeof *w);
+    CHECK(s && y && w);
+    if (!s || !y || !w) goto out;
+    for (int weighted = 0; weighted < 2; weighted++) {
+        grng r;
+        grng_seed(&r, 11 + (uint64_t)weighted);
+        double sy = 0, sny = 0;
+        for (int i = 0; i < N; i++) {
+            const double z = 1.5 * grng_normal(&r);
+            s[i] = (float)(1.0 / (1.0 + exp(-z)));
+            y[i] = grng_uniform(&r) < 1.0 / (1.0 + exp(-(0.7 * z - 1.0))) ? 1.0f : 0.0f;
+            w[i] = weighted ? (float)(0.2 + 2.8 * grng_uniform(&r)) : 1.0f;
+            sy += w[i] * y[i];
+            sny += w[i] * (1 - y[i]);
+        }
+        growth_calibrator *cp = make("method=platt"), *ct = make("method=temperature");
+        CHECK_OK(growth_calibrator_fit(cp, s, y, weighted ? w : NULL, NULL, N));
+        CHECK_OK(growth_calibrator_fit(ct, s, y, weighted ? w : NULL, NULL, N));
+        double a = NAN, b = NAN, at = NAN, bt = NAN;
+        CHECK_OK(growth_calibrator_sigmoid(cp, &a, &b));
+        CHECK_OK(growth_calibrator_sigmoid(ct, &at, &bt));
+        const double thi = (sy + 1) / (sy + 2), tlo = 1 / (sny + 2);
+        long double ga = 0, gb = 0, gt = 0, W = 0;
+        for (int i = 0; i < N; i++) {
+            const double x = log((double)s[i]) - log1p(-(double)s[i]);
+            const double t = y[i] == 1.0f ? thi : tlo;
+            const double p = 1 / (1 + exp(-(a * x + b))), pt = 1 / (1 + exp(-at * x));
+            ga += (long double)w[i] * (p - t) * x;
+            gb += (long double)w[i] * (p - t);
+            gt += (long double)w[i] * (pt - y[i]) * x;
+            W += w[i];
+        }
+        CHECK(fabsl(ga) / W < 1e-12L);
+        CHECK(fabsl(gb) / W < 1e-12L);
+        CHECK(fabsl(gt) / W < 1e-12L);
+        CHECK_NEAR(a, 0.7, 0.02);
+        CHECK_NEAR(b, -1.0, 0.02);
+        growth_calibrator_free(cp);
+        growth_calibrator_free(ct);
+    }
+out:
+    free(s);
+    free(y);
+    free(w);
 }
 
 /* ---- histogram binning against a direct computation -------------------------------------- */
@@ -624,6 +676,7 @@ int main(void)
     RUN(test_isotonic_vs_minmax);
     RUN(test_isotonic_knots_are_trimmed_thresholds);
     RUN(test_platt_temperature_stationary);
+    RUN(test_platt_temperature_converge_200k);
     RUN(test_histogram_bins);
     RUN(test_field_beats_global_isotonic);
     RUN(test_field_rare_values_back_off);

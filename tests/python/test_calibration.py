@@ -62,6 +62,61 @@ def test_platt_matches_sklearn_sigmoid():
                                skm.predict(logit.astype(np.float32).astype(np.float64)), atol=1e-4)
 
 
+def _sigmoid_objective(x, t, w):
+    """Mean weighted log-loss of targets t at margins a x + b, with gradient and Hessian."""
+    W = w.sum()
+
+    def parts(p):
+        z = p[0] * x + p[1]
+        q = 1 / (1 + np.exp(-z))
+        f = np.sum(w * (np.logaddexp(0, z) - t * z)) / W
+        r, h = w * (q - t) / W, w * q * (1 - q) / W
+        return f, np.array([r @ x, r.sum()]), np.array([[h @ (x * x), h @ x], [h @ x, h.sum()]])
+    return parts
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_platt_converges_to_optimum_200k(weighted):
+    """Platt's fit lands on the minimiser of its objective (log-loss against the smoothed
+    targets (W+ + 1) / (W+ + 2), 1 / (W- + 2) from the weighted class totals), found here
+    independently by scipy's exact-Hessian trust-region method. Same score distribution as
+    bench/calibration_bench.py, where the Newton iteration used to stall near the optimum."""
+    from scipy.optimize import brentq, minimize
+    n = 200_000
+    rng = np.random.default_rng(0)
+    z = rng.normal(0, 1.5, n)
+    y = (rng.random(n) < 1 / (1 + np.exp(-(0.7 * z - 1)))).astype(np.float32)
+    s = (1 / (1 + np.exp(-z))).astype(np.float32)
+    w = rng.uniform(0.2, 3.0, n).astype(np.float32) if weighted else np.ones(n, np.float32)
+    cal = growth.Calibrator("platt").fit(s, y, sample_weight=w if weighted else None)
+    a, b = cal.sigmoid_
+
+    x = np.clip(s.astype(np.float64), 1e-15, 1 - 1e-15)
+    x = np.log(x) - np.log1p(-x)
+    wd, yd = w.astype(np.float64), y.astype(np.float64)
+    wpos, wneg = wd @ yd, wd @ (1 - yd)
+    t = np.where(y == 1, (wpos + 1) / (wpos + 2), 1 / (wneg + 2))
+    obj = _sigmoid_objective(x, t, wd)
+    ref = minimize(lambda p: obj(p)[0], np.zeros(2), jac=lambda p: obj(p)[1],
+                   hess=lambda p: obj(p)[2], method="trust-exact", options={"gtol": 1e-13})
+    assert ref.success, ref.message
+    np.testing.assert_allclose([a, b], ref.x, rtol=0, atol=1e-8)
+    f, g, _ = obj(np.array([a, b]))
+    assert f <= ref.fun + 1e-14
+    assert np.max(np.abs(g)) < 1e-11  # the mean gradient vanishes to rounding
+    # And the fitted map is the optimum's sigmoid.
+    np.testing.assert_allclose(cal.predict(s.astype(np.float64)),
+                               1 / (1 + np.exp(-(ref.x[0] * x + ref.x[1]))), rtol=0, atol=1e-8)
+    # Temperature scaling on the same scores: the 1-D optimum of the plain log-loss.
+    temp = growth.Calibrator("temperature").fit(s, y, sample_weight=w if weighted else None)
+    at, bt = temp.sigmoid_
+    tobj = _sigmoid_objective(x, yd, wd)
+    # The loss is convex in the temperature: its optimum is the root of the derivative.
+    tref = brentq(lambda v: tobj([v, 0.0])[1][0], 0.05, 5.0, xtol=1e-15)
+    assert bt == 0.0 and abs(at - tref) < 1e-8
+    assert abs(tobj([at, 0.0])[1][0]) < 1e-11
+
+
 def test_temperature_minimises_log_loss():
     from scipy.optimize import minimize_scalar
     rng = np.random.default_rng(4)
