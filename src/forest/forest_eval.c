@@ -77,6 +77,30 @@ static void eval_row_fast(const ftrees *t, const float *x, float *acc)
     double_row(x, t->nf, x2);
     for (uint32_t g = 0; g < t->G; g++) acc[g] = t->base;
     uint32_t T = t->ntrees, t0 = 0;
+    if (t->G == 1) {
+        /* one output: the sum stays in a register (same order of float additions as
+         * xgboost, without a store-to-load round trip per tree) */
+        float sum = t->base;
+        for (; t0 + FAST_LANES <= T; t0 += FAST_LANES) {
+            uint32_t n[FAST_LANES], D = 0;
+            for (int k = 0; k < FAST_LANES; k++) {
+                n[k] = t->toff[t0 + k];
+                D = t->tdepth[t0 + k] > D ? t->tdepth[t0 + k] : D;
+            }
+            for (uint32_t d = 0; d < D; d++) {
+#pragma GCC unroll 32
+                for (int k = 0; k < FAST_LANES; k++) n[k] = step2(nd, n[k], x2);
+            }
+            for (int k = 0; k < FAST_LANES; k++) sum += nd[n[k]].v;
+        }
+        for (; t0 < T; t0++) {
+            uint32_t n = t->toff[t0];
+            for (uint32_t d = 0; d < t->tdepth[t0]; d++) n = step2(nd, n, x2);
+            sum += nd[n].v;
+        }
+        acc[0] = sum;
+        return;
+    }
     for (; t0 + FAST_LANES <= T; t0 += FAST_LANES) {
         uint32_t n[FAST_LANES], D = 0;
         for (int k = 0; k < FAST_LANES; k++) {
