@@ -70,54 +70,53 @@ static inline uint32_t step2(const fnode *nd, uint32_t n, const float *x2)
 #define FAST_LANES 8
 #define ROW_STACK 2048 /* doubled rows of models up to this width live on the stack */
 
+/* Leaves of trees t0 .. t0 + FAST_LANES - 1 for one doubled row, the lanes in lockstep. */
+static inline __attribute__((always_inline)) void lanes_fast(const ftrees *t, const fnode *nd,
+                                                             uint32_t t0, const float *x2,
+                                                             uint32_t n[FAST_LANES])
+{
+    uint32_t D = 0;
+    for (int k = 0; k < FAST_LANES; k++) {
+        n[k] = t->toff[t0 + k];
+        D = t->tdepth[t0 + k] > D ? t->tdepth[t0 + k] : D;
+    }
+    for (uint32_t d = 0; d < D; d++) {
+#pragma GCC unroll 32
+        for (int k = 0; k < FAST_LANES; k++) n[k] = step2(nd, n[k], x2);
+    }
+}
+
+static inline uint32_t leaf_fast(const ftrees *t, const fnode *nd, uint32_t tr, const float *x2)
+{
+    uint32_t n = t->toff[tr];
+    for (uint32_t d = 0; d < t->tdepth[tr]; d++) n = step2(nd, n, x2);
+    return n;
+}
+
 static void eval_row_fast(const ftrees *t, const float *x, float *acc)
 {
     const fnode *nd = t->fast;
     float x2[2 * ROW_STACK + 1];
     double_row(x, t->nf, x2);
-    for (uint32_t g = 0; g < t->G; g++) acc[g] = t->base;
-    uint32_t T = t->ntrees, t0 = 0;
+    uint32_t T = t->ntrees, t0 = 0, n[FAST_LANES];
     if (t->G == 1) {
         /* one output: the sum stays in a register (same order of float additions as
          * xgboost, without a store-to-load round trip per tree) */
         float sum = t->base;
         for (; t0 + FAST_LANES <= T; t0 += FAST_LANES) {
-            uint32_t n[FAST_LANES], D = 0;
-            for (int k = 0; k < FAST_LANES; k++) {
-                n[k] = t->toff[t0 + k];
-                D = t->tdepth[t0 + k] > D ? t->tdepth[t0 + k] : D;
-            }
-            for (uint32_t d = 0; d < D; d++) {
-#pragma GCC unroll 32
-                for (int k = 0; k < FAST_LANES; k++) n[k] = step2(nd, n[k], x2);
-            }
+            lanes_fast(t, nd, t0, x2, n);
             for (int k = 0; k < FAST_LANES; k++) sum += nd[n[k]].v;
         }
-        for (; t0 < T; t0++) {
-            uint32_t n = t->toff[t0];
-            for (uint32_t d = 0; d < t->tdepth[t0]; d++) n = step2(nd, n, x2);
-            sum += nd[n].v;
-        }
+        for (; t0 < T; t0++) sum += nd[leaf_fast(t, nd, t0, x2)].v;
         acc[0] = sum;
         return;
     }
+    for (uint32_t g = 0; g < t->G; g++) acc[g] = t->base;
     for (; t0 + FAST_LANES <= T; t0 += FAST_LANES) {
-        uint32_t n[FAST_LANES], D = 0;
-        for (int k = 0; k < FAST_LANES; k++) {
-            n[k] = t->toff[t0 + k];
-            D = t->tdepth[t0 + k] > D ? t->tdepth[t0 + k] : D;
-        }
-        for (uint32_t d = 0; d < D; d++) {
-#pragma GCC unroll 32
-            for (int k = 0; k < FAST_LANES; k++) n[k] = step2(nd, n[k], x2);
-        }
+        lanes_fast(t, nd, t0, x2, n);
         for (int k = 0; k < FAST_LANES; k++) acc[t->tgroup[t0 + k]] += nd[n[k]].v;
     }
-    for (; t0 < T; t0++) {
-        uint32_t n = t->toff[t0];
-        for (uint32_t d = 0; d < t->tdepth[t0]; d++) n = step2(nd, n, x2);
-        acc[t->tgroup[t0]] += nd[n].v;
-    }
+    for (; t0 < T; t0++) acc[t->tgroup[t0]] += nd[leaf_fast(t, nd, t0, x2)].v;
 }
 
 void forest_eval_row(const ftrees *t, const float *x, float *acc)
