@@ -815,7 +815,29 @@ GROWTH_API int growth_index_search(const growth_index *x, const float *q, size_t
 
 /* Blocked sgemm for exact batches: QB queries x BI items per product (large QB: the item
  * matrix streams from memory once per QB queries). */
-enum { QB = 1024, BI = 512 }; /* few passes over the items; S = 2 MiB */
+enum { QB = 1024, BI = 512, SCAN = 16 }; /* few passes over the items; S = 2 MiB */
+
+/* Whether any of SCAN scores (less n2 for l2) beats t: four-wide compares (GNU vector
+ * extension: SSE on x86-64, lowered to scalar code elsewhere), one branch per chunk. */
+typedef float scan_v4f __attribute__((vector_size(16)));
+typedef int32_t scan_v4i __attribute__((vector_size(16)));
+
+static inline bool scan_any(const float *row, const float *n2, float t)
+{
+    scan_v4f tv = {t, t, t, t};
+    scan_v4i acc = {0, 0, 0, 0};
+    for (size_t j = 0; j < SCAN; j += 4) {
+        scan_v4f r;
+        memcpy(&r, row + j, sizeof r);
+        if (n2) {
+            scan_v4f nn;
+            memcpy(&nn, n2 + j, sizeof nn);
+            r -= nn;
+        }
+        acc |= r > tv;
+    }
+    return (acc[0] | acc[1] | acc[2] | acc[3]) != 0;
+}
 
 static int flat_batch(const growth_index *x, const float *q, size_t nq, size_t k,
                       const growth_index_filter *f, int64_t *ids, float *scores, ix_scratch *sc)
@@ -845,12 +867,18 @@ static int flat_batch(const growth_index *x, const float *q, size_t nq, size_t k
                 ix_hit *h = sc->h + r * (kk + 1);
                 float t = thr[r];
                 size_t m = cnt[r];
-                for (size_t j = 0; j < bi; j++) {
-                    float key = row[j];
-                    if (l2) key -= x->norm2[i0 + j];
-                    if (key > t && ix_pass(x, f, (uint32_t)(i0 + j))) {
-                        ix_topk_offer(h, &m, kk, key, (uint32_t)(i0 + j));
-                        if (m == kk) t = h[0].key;
+                const float *n2 = x->norm2 + i0;
+                for (size_t j0 = 0; j0 < bi; j0 += SCAN) {
+                    size_t je = bi - j0 < SCAN ? bi : j0 + SCAN;
+                    if (je - j0 == SCAN && !scan_any(row + j0, l2 ? n2 + j0 : NULL, t))
+                        continue; /* most chunks hold nothing above the k-th best */
+                    for (size_t j = j0; j < je; j++) {
+                        float key = row[j];
+                        if (l2) key -= n2[j];
+                        if (key > t && ix_pass(x, f, (uint32_t)(i0 + j))) {
+                            ix_topk_offer(h, &m, kk, key, (uint32_t)(i0 + j));
+                            if (m == kk) t = h[0].key;
+                        }
                     }
                 }
                 thr[r] = t;
