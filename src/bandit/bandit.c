@@ -311,10 +311,7 @@ static inline double draw_ts(const growth_bandit *b, const barm *a, grng *r)
     double x, y;
     posterior(b, a, &x, &y);
     reshape(b, &x, &y);
-    bgamma_k ka, kb;
-    bgamma_prep(x, &ka);
-    bgamma_prep(y, &kb);
-    return bsample_beta_fast(r, &ka, &kb);
+    return bsample_beta(r, x, y);
 }
 
 static int check_prior(const growth_bandit *b, const char *who, double rate, double strength)

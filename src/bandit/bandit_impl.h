@@ -18,9 +18,7 @@ typedef struct { double d, c, inv; } bgamma_k;
 void bsample_init(void); /* ziggurat tables; idempotent, thread-safe */
 double bsample_normal(grng *r);
 void bgamma_prep(double shape, bgamma_k *k);
-double bsample_gamma_k(grng *r, const bgamma_k *k);
-double bsample_beta_k(grng *r, const bgamma_k *ka, const bgamma_k *kb);
-double bsample_beta(grng *r, double a, double b);
+double bsample_beta(grng *r, double a, double b); /* prepares the constants, then the inlined draw */
 
 /* The ziggurat's layer edges and inner ratios (sample.c), for the inlined fast path. */
 #define BZIG_N 128

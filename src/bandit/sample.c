@@ -87,29 +87,12 @@ void bgamma_prep(double shape, bgamma_k *k)
     k->inv = shape < 1.0 ? 1.0 / shape : 0.0;
 }
 
-double bsample_gamma_k(grng *r, const bgamma_k *k)
-{
-    double g = gamma_dc(r, k->d, k->c);
-    if (k->inv != 0.0) { /* shape < 1: Gamma(a) = Gamma(a + 1) U^(1/a) */
-        double u = grng_uniform(r);
-        g *= pow(u > 0 ? u : 0x1.0p-60, k->inv);
-    }
-    return g;
-}
-
-double bsample_beta_k(grng *r, const bgamma_k *ka, const bgamma_k *kb)
-{
-    double x = bsample_gamma_k(r, ka), y = bsample_gamma_k(r, kb);
-    double s = x + y;
-    return s > 0 ? x / s : (ka->d >= kb->d ? 1.0 : 0.0);
-}
-
 double bsample_beta(grng *r, double a, double b)
 {
     bgamma_k ka, kb;
     bgamma_prep(a, &ka);
     bgamma_prep(b, &kb);
-    return bsample_beta_k(r, &ka, &kb);
+    return bsample_beta_fast(r, &ka, &kb);
 }
 
 GROWTH_API int growth_bandit_sample_beta(uint64_t seed, const double *a, const double *b,
