@@ -62,6 +62,8 @@ static int cmd_inspect(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+    /* The command never calls setlocale(): it stays in the C locale whatever LANG says, so its CSV
+     * numbers (strtod, printf) read and write '.' everywhere (tests/python/test_locale.py). */
     if (argc < 2) {
         usage(stderr);
         return CLI_EXIT_USAGE;

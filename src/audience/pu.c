@@ -117,7 +117,7 @@ static int fit_score(const pu_cfg *cfg, const feats *X, const uint32_t *train, c
         growth_forest_data d = {sizeof d, 0, ntrain, X->nfeat, NULL, T.ptr, T.idx, T.val, y, NULL};
         char c[128], p[256];
         snprintf(c, sizeof c, "num_rounds=%lld threads=%lld", (long long)cfg->rounds, (long long)cfg->threads);
-        snprintf(p, sizeof p, "objective=binary:logistic max_depth=%lld eta=%.17g seed=%llu", (long long)cfg->max_depth,
+        gsnprintf(p, sizeof p, "objective=binary:logistic max_depth=%lld eta=%.17g seed=%llu", (long long)cfg->max_depth,
                  cfg->eta, (unsigned long long)((uint64_t)cfg->seed + salt) % 2147483647ULL);
         growth_forest *f = NULL;
         rc = growth_forest_train(&f, c, p, &d, NULL);
@@ -129,7 +129,7 @@ static int fit_score(const pu_cfg *cfg, const feats *X, const uint32_t *train, c
         int bits = 1;
         while (bits < 32 && ((uint64_t)1 << bits) < X->nfeat) bits++;
         char c[256];
-        snprintf(c, sizeof c, "alpha=%.17g beta=1 l1=%.17g l2=%.17g bits=%d", cfg->alpha, cfg->l1, cfg->l2, bits);
+        gsnprintf(c, sizeof c, "alpha=%.17g beta=1 l1=%.17g l2=%.17g bits=%d", cfg->alpha, cfg->l1, cfg->l2, bits);
         growth_ftrl *m = NULL;
         rc = growth_ftrl_create(&m, c);
         if (rc) { rc = learner_failed(rc, "creating the FTRL model"); goto done; }

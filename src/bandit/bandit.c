@@ -1198,7 +1198,7 @@ static int bandit_pack(growth_bandit *b, const char *who, uint8_t **out, size_t 
     Growth__ModelMeta meta = GROWTH__MODEL_META__INIT;
     meta.library_version = (char *)growth_version();
     meta.config = cfgbuf;
-    meta.created_unix = (int64_t)time(NULL);
+    meta.created_unix = gmodel_time();
     Growth__BanditState msg = GROWTH__BANDIT_STATE__INIT;
     msg.meta = &meta;
     msg.next_id = next;

@@ -70,7 +70,7 @@ int bid_parse_curve(const char *who, const char *key, const char *s, double *w, 
         memcpy(tmp, p, len);
         tmp[len] = 0;
         char *end = NULL;
-        double v = strtod(tmp, &end);
+        double v = gstrtod(tmp, &end);
         if (end == tmp || *end != 0 || !gfinite(v) || v < 0)
             return gerr(GROWTH_EINVAL, "%s: config key '%s': weight %d '%s' is not a finite number >= 0",
                         who, key, count, tmp);
@@ -544,7 +544,7 @@ static int bidder_pack(const growth_bidder *b, const char *who, uint8_t **out, s
     Growth__ModelMeta meta = GROWTH__MODEL_META__INIT;
     meta.library_version = (char *)growth_version();
     meta.config = cfgbuf;
-    meta.created_unix = (int64_t)time(NULL);
+    meta.created_unix = gmodel_time();
     Growth__Bidder msg = GROWTH__BIDDER__INIT;
     msg.meta = &meta;
     msg.multiplier = atomic_load_explicit(&b->mult, memory_order_relaxed);

@@ -196,16 +196,16 @@ GROWTH_API int growth_calibrator_summary(const growth_calibrator *c, char *buf, 
     if (!m) {
         snprintf(s, sizeof s, "method=%s fitted=0", METHOD_NAMES[c->cfg.method]);
     } else {
-        int len = snprintf(s, sizeof s, "method=%s fitted=1 samples=%llu weight=%.17g positives=%.17g",
+        int len = gsnprintf(s, sizeof s, "method=%s fitted=1 samples=%llu weight=%.17g positives=%.17g",
                            METHOD_NAMES[m->method], (unsigned long long)m->samples, m->wsum,
                            m->ysum);
         if (m->method == CAL_PLATT || m->method == CAL_TEMPERATURE)
-            snprintf(s + len, sizeof s - (size_t)len, " a=%.17g b=%.17g", m->a, m->b);
+            gsnprintf(s + len, sizeof s - (size_t)len, " a=%.17g b=%.17g", m->a, m->b);
         else {
             size_t own = m->nmaps - 1, scaled = m->nfields - own;
-            len += snprintf(s + len, sizeof s - (size_t)len, " knots=%u", m->maps[0].n);
+            len += gsnprintf(s + len, sizeof s - (size_t)len, " knots=%u", m->maps[0].n);
             if (m->method == CAL_FIELD)
-                snprintf(s + len, sizeof s - (size_t)len,
+                gsnprintf(s + len, sizeof s - (size_t)len,
                          " fields=%zu own_maps=%zu scaled=%zu total_knots=%zu", m->nfields, own,
                          scaled, m->nkn);
         }
@@ -449,7 +449,7 @@ static int calib_pack(const char *who, const growth_calibrator *c, uint8_t **out
     Growth__ModelMeta meta = GROWTH__MODEL_META__INIT;
     meta.library_version = (char *)growth_version();
     meta.config = cfgbuf;
-    meta.created_unix = (int64_t)time(NULL);
+    meta.created_unix = gmodel_time();
     Growth__Calibrator msg = GROWTH__CALIBRATOR__INIT;
     msg.meta = &meta;
     msg.samples = m->samples;

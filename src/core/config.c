@@ -32,7 +32,7 @@ static bool parse_double(const char *s, double *out)
     if (*s == 0) return false;
     char *end = NULL;
     errno = 0;
-    double v = strtod(s, &end);
+    double v = gstrtod(s, &end);
     if (end == s || *end != 0 || errno == ERANGE || !isfinite(v)) return false;
     *out = v;
     return true;
@@ -224,8 +224,8 @@ done:
 
 static void format_double(char *buf, size_t cap, double v)
 {
-    snprintf(buf, cap, "%.15g", v);
-    if (strtod(buf, NULL) != v) snprintf(buf, cap, "%.17g", v);
+    gsnprintf(buf, cap, "%.15g", v);
+    if (gstrtod(buf, NULL) != v) gsnprintf(buf, cap, "%.17g", v);
 }
 
 int gcfg_format(const gcfg_opt *opts, size_t nopts, const void *in, char *buf, size_t cap,

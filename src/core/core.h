@@ -2,6 +2,7 @@
 #ifndef GROWTH_CORE_H
 #define GROWTH_CORE_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -27,6 +28,18 @@ int gerr(int code, const char *fmt, ...) GROWTH_PRINTF(2, 3);
 /* Validates a non-NULL pointer argument; returns GROWTH_OK or GROWTH_EINVAL with a message. */
 #define GROWTH_CHECK_NULL(fn, p) \
     do { if (GROWTH_UNLIKELY((p) == NULL)) return gerr(GROWTH_EINVAL, "%s: %s is NULL", fn, #p); } while (0)
+
+/* ---- numbers, whatever the process's locale (numbers.c) ------------------------------------ */
+
+/* strtod in the C locale: "0.05" is 0.05 under LANG=de_DE.UTF-8 too. Use it for every number the
+ * library reads from text (config strings, JSON, xgboost's messages). */
+double gstrtod(const char *s, char **end);
+/* snprintf in the C locale (the calling thread is switched with uselocale for the one call). */
+int gsnprintf(char *buf, size_t cap, const char *fmt, ...) GROWTH_PRINTF(3, 4);
+int gvsnprintf(char *buf, size_t cap, const char *fmt, va_list ap);
+/* The creation time written into model files: SOURCE_DATE_EPOCH when set (reproducible bytes),
+ * else the current time. */
+int64_t gmodel_time(void);
 
 /* ---- configuration ----------------------------------------------------------------------- */
 

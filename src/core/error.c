@@ -11,7 +11,7 @@ int gerr(int code, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(gerr_buf, sizeof gerr_buf, fmt, ap);
+    gvsnprintf(gerr_buf, sizeof gerr_buf, fmt, ap);
     va_end(ap);
     return code;
 }

@@ -682,7 +682,7 @@ static int fill_meta(const growth_ftrl *m, Growth__ModelMeta *meta, char **cfgbu
     gcfg_format(ftrl_opts, FTRL_NOPTS, &m->cfg, *cfgbuf, need, NULL);
     meta->library_version = (char *)growth_version();
     meta->config = *cfgbuf;
-    meta->created_unix = (int64_t)time(NULL);
+    meta->created_unix = gmodel_time();
     return GROWTH_OK;
 }
 

@@ -1,7 +1,7 @@
 /* Bounded, non-recursive JSON / UBJSON reader (see fjson.h). */
 #include "fjson.h"
+#include "core.h"
 
-#include <locale.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -112,13 +112,8 @@ static bool parse_num_text(const char *txt, size_t n, double *out)
     if (n == 0 || n >= sizeof tmp) return false;
     memcpy(tmp, txt, n);
     tmp[n] = 0;
-    /* strtod follows LC_NUMERIC: write the locale's decimal point */
-    const char *dp = localeconv()->decimal_point;
-    if (dp && dp[0] && dp[0] != '.' && dp[1] == 0)
-        for (size_t i = 0; i < n; i++)
-            if (tmp[i] == '.') tmp[i] = dp[0];
     char *e = NULL;
-    double v = strtod(tmp, &e);
+    double v = gstrtod(tmp, &e); /* "." whatever the process's locale */
     if (e != tmp + n) return false;
     *out = v;
     return true;
@@ -212,7 +207,7 @@ bool fj_parse_json(fj_doc *d, const uint8_t *buf, size_t len)
             d->v[i].num = c == 't';
             p += wl;
         } else {
-            double v;
+            double v = 0;
             size_t e = 0;
             if (!json_number(d, p, &e, &v)) return false;
             if ((i = add(d, &st, FJ_NUM)) == FJ_NONE) return fail(d, "out of memory");

@@ -722,7 +722,7 @@ static bool last_metric(const char *s, char *name, size_t cap, double *value)
     memcpy(name, m, n);
     name[n] = 0;
     char *e;
-    *value = strtod(colon + 1, &e);
+    *value = gstrtod(colon + 1, &e);
     return e != colon + 1;
 }
 

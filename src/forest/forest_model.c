@@ -482,7 +482,7 @@ int forest_pack(const char *who, const growth_forest *f, uint8_t **out, size_t *
     Growth__ModelMeta meta = GROWTH__MODEL_META__INIT;
     meta.library_version = (char *)growth_version();
     meta.config = cfgbuf;
-    meta.created_unix = (int64_t)time(NULL);
+    meta.created_unix = gmodel_time();
     Growth__ForestModel m = GROWTH__FOREST_MODEL__INIT;
     m.meta = &meta;
     m.xgboost_ubjson.data = f->ubj;

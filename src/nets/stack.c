@@ -316,7 +316,7 @@ void gnet_meta(Growth__ModelMeta *meta, char *config)
 {
     meta->library_version = (char *)growth_version();
     meta->config = config;
-    meta->created_unix = (int64_t)time(NULL);
+    meta->created_unix = gmodel_time();
 }
 
 /* ---- workspaces ---------------------------------------------------------------------------- */

@@ -1135,7 +1135,7 @@ static int ix_pack(const growth_index *x, uint8_t **out, size_t *out_len)
     Growth__ModelMeta meta = GROWTH__MODEL_META__INIT;
     meta.library_version = (char *)growth_version();
     meta.config = cfgbuf;
-    meta.created_unix = (int64_t)time(NULL);
+    meta.created_unix = gmodel_time();
     Growth__Index msg = GROWTH__INDEX__INIT;
     msg.meta = &meta;
     msg.n = n;

@@ -413,8 +413,8 @@ GROWTH_API int growth_text_set(growth_text_index *x, const char *config)
     pthread_rwlock_wrlock(&x->rw);
     char full[4 * GCFG_STRING_MAX];
     char k1[64], b[64];
-    snprintf(k1, sizeof k1, "%.17g", x->cfg.k1);
-    snprintf(b, sizeof b, "%.17g", x->cfg.b);
+    gsnprintf(k1, sizeof k1, "%.17g", x->cfg.k1);
+    gsnprintf(b, sizeof b, "%.17g", x->cfg.b);
     snprintf(full, sizeof full, "k1='%s' b='%s' ngram=%lld lowercase=%s", s.k1[0] ? s.k1 : k1,
              s.b[0] ? s.b : b, (long long)x->cfg.ngram, x->cfg.lowercase ? "true" : "false");
     tx_cfg c;
@@ -1077,7 +1077,7 @@ static int tx_pack(const growth_text_index *x, const char *who, uint8_t **out, s
     Growth__ModelMeta meta = GROWTH__MODEL_META__INIT;
     meta.library_version = (char *)growth_version();
     meta.config = cfgbuf;
-    meta.created_unix = (int64_t)time(NULL);
+    meta.created_unix = gmodel_time();
     Growth__TextIndex msg = GROWTH__TEXT_INDEX__INIT;
     msg.meta = &meta;
     msg.n_doc_ids = nd;
