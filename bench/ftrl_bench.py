@@ -71,12 +71,12 @@ def run(quick=False, report=None):
     from growth._arrays import ptr
 
     def g_predict():
-        lib.growth_ftrl_predict_batch(m._handle(), ptr(indptr), ptr(idx), None, n, ptr(out), n)
+        lib.growth_ftrl_predict_csr(m._handle(), ptr(indptr), ptr(idx), None, n, ptr(out), n)
 
     def g_train():
         fresh = growth.FTRL(**cfg)
         t0 = time.perf_counter()
-        lib.growth_ftrl_update_batch(fresh._handle(), ptr(indptr), ptr(idx), None, n, ptr(y), None, None, 0)
+        lib.growth_ftrl_update_csr(fresh._handle(), ptr(indptr), ptr(idx), None, n, ptr(y), None, None, 0)
         g_train.t = time.perf_counter() - t0
         fresh.close()
 

@@ -62,7 +62,7 @@ def run(quick=False, report=None):
         x1t = Xt[:1]
         t_torch_1 = median_time(lambda: m(x1t), reps * 10)
         ref = m(Xt).numpy()
-    t_ours_b = median_time(lambda: lib.growth_net_predict_batch(h, ws, ptr(X), B, 512, ptr(out), B), reps)
+    t_ours_b = median_time(lambda: lib.growth_net_predict_dense(h, ws, ptr(X), B, 512, ptr(out), B), reps)
     err = float(np.abs(out - ref).max())
     x1, o1 = X[0].copy(), np.empty(1, np.float32)
     px, po = ptr(x1), ptr(o1)

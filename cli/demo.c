@@ -234,7 +234,7 @@ int cli_demo(int argc, char **argv)
         /* Progressive validation: predict, then learn. The purchase head learns pCVR from
          * clicked impressions only (its label is missing otherwise). */
         float esmm[3];
-        rc = growth_esmm_predict(m, 0, m, 1, idx, val, nnz, esmm);
+        rc = growth_ftrl_esmm_predict(m, 0, m, 1, idx, val, nnz, esmm);
         if (rc) return cli_fail("demo: esmm predict", rc);
         float labels[2] = {click, click ? buy : GROWTH_LABEL_MISSING};
         rc = growth_ftrl_update(m, idx, val, nnz, labels, 1.0f);
@@ -258,23 +258,23 @@ int cli_demo(int argc, char **argv)
     /* Report on the second half (after warm-up), as progressive validation. */
     size_t h = n / 2;
     double auc_o = NAN, ll_o = NAN;
-    growth_auc(p_oracle + h, y_click + h, NULL, n - h, &auc_o);
-    growth_logloss(p_oracle + h, y_click + h, NULL, n - h, &ll_o);
+    growth_metrics_auc(p_oracle + h, y_click + h, NULL, n - h, &auc_o);
+    growth_metrics_logloss(p_oracle + h, y_click + h, NULL, n - h, &ll_o);
     double auc_c, gauc_c, ll_c, ne_c, pcoc_c, auc_v = NAN, ll_v = NAN, auc_ctcvr = NAN, ll_ctcvr = NAN;
     size_t groups = 0;
-    if ((rc = growth_auc(p_click + h, y_click + h, NULL, n - h, &auc_c)) ||
-        (rc = growth_gauc(p_click + h, y_click + h, NULL, uid + h, n - h, &gauc_c, &groups)) ||
-        (rc = growth_logloss(p_click + h, y_click + h, NULL, n - h, &ll_c)) ||
-        (rc = growth_normalized_entropy(p_click + h, y_click + h, NULL, n - h, &ne_c)) ||
-        (rc = growth_calibration_ratio(p_click + h, y_click + h, NULL, n - h, &pcoc_c)))
+    if ((rc = growth_metrics_auc(p_click + h, y_click + h, NULL, n - h, &auc_c)) ||
+        (rc = growth_metrics_gauc(p_click + h, y_click + h, NULL, uid + h, n - h, &gauc_c, &groups)) ||
+        (rc = growth_metrics_logloss(p_click + h, y_click + h, NULL, n - h, &ll_c)) ||
+        (rc = growth_metrics_normalized_entropy(p_click + h, y_click + h, NULL, n - h, &ne_c)) ||
+        (rc = growth_metrics_pcoc(p_click + h, y_click + h, NULL, n - h, &pcoc_c)))
         return cli_fail("demo: metrics", rc);
     size_t hc = nclicked / 2;
     if (nclicked > 100) {
-        growth_auc(p_buy_clicked + hc, y_buy_clicked + hc, NULL, nclicked - hc, &auc_v);
-        growth_logloss(p_buy_clicked + hc, y_buy_clicked + hc, NULL, nclicked - hc, &ll_v);
+        growth_metrics_auc(p_buy_clicked + hc, y_buy_clicked + hc, NULL, nclicked - hc, &auc_v);
+        growth_metrics_logloss(p_buy_clicked + hc, y_buy_clicked + hc, NULL, nclicked - hc, &ll_v);
     }
-    growth_auc(p_ctcvr + h, y_buy + h, NULL, n - h, &auc_ctcvr);
-    growth_logloss(p_ctcvr + h, y_buy + h, NULL, n - h, &ll_ctcvr);
+    growth_metrics_auc(p_ctcvr + h, y_buy + h, NULL, n - h, &auc_ctcvr);
+    growth_metrics_logloss(p_ctcvr + h, y_buy + h, NULL, n - h, &ll_ctcvr);
     uint64_t examples = 0, nonzero = 0;
     growth_ftrl_stats(m, &examples, &nonzero);
 

@@ -1,11 +1,11 @@
 /* The recall step of `growth demo`: items get text titles, simulated shoppers type search
  * queries (some with a typo, some with a synonym), and candidates are recalled three ways
  * through the public API: BM25 over the title words (growth_text), title vectors in a cosine
- * vector index (growth_index), and both fused by reciprocal rank (growth_text_fuse). The
+ * vector index (growth_index), and both fused by reciprocal rank (growth_rank_fuse_lists). The
  * simulator knows which items each query is after, so recall@K is measured exactly, next to
  * a random-recall baseline.
  *
- * Title vectors: the DSSM word hashing (letter trigrams, growth_dssm_hash_text) followed by a
+ * Title vectors: the DSSM word hashing (letter trigrams, growth_features_hash_text) followed by a
  * fixed random +-1 projection to VDIM dimensions: an untrained encoder shared by queries and
  * titles. It matches words by their trigrams, so it still finds "sneakrs"; BM25 matches whole
  * words only. Neither knows that "trainers" are "sneakers" (that takes a trained DSSM). */
@@ -61,7 +61,7 @@ static double now_s(void)
 static int encode(const char *text, uint32_t *idx, float *val, float *out)
 {
     size_t n = 0;
-    int rc = growth_dssm_hash_text(text, HASH_BUCKETS, 0, idx, val, MAXSLOTS, &n);
+    int rc = growth_features_hash_text(text, HASH_BUCKETS, 0, idx, val, MAXSLOTS, &n);
     if (rc) return rc;
     memset(out, 0, VDIM * sizeof *out);
     for (size_t k = 0; k < n; k++)
@@ -171,7 +171,7 @@ int demo_recall(demo_world *w, demo_rng *r, int quiet)
     enum { M_RANDOM, M_BM25, M_VEC, M_FUSED, NM };
     static const char *mname[NM] = {"random", "BM25", "vectors", "fused"};
     static const char *mdesc[NM] = {"random items", "title words (growth_text)", "title trigram vectors (growth_index)",
-                                    "BM25 + vectors, RRF (growth_text_fuse)"};
+                                    "BM25 + vectors, RRF (growth_rank_fuse_lists)"};
     double rsum[NM][NQTYPE] = {{0}}, qsecs[NM] = {0};
     t0 = now_s();
     for (int q = 0; q < NQUERY && !rc; q++) rc = encode(qtext + (size_t)q * TITLE_MAX, slots, counts, qv + (size_t)q * VDIM);
@@ -200,7 +200,7 @@ int demo_recall(demo_world *w, demo_rng *r, int quiet)
         const int64_t *lists[2] = {bids, vq};
         size_t lens[2] = {nb, nv};
         t0 = now_s();
-        rc = growth_text_fuse("method=rrf", lists, NULL, lens, NULL, 2, RK, fids, NULL, RK, &nf);
+        rc = growth_rank_fuse_lists(lists, NULL, lens, NULL, 2, RK, "method=rrf", fids, NULL, RK, &nf);
         qsecs[M_FUSED] += now_s() - t0;
         if (rc) {
             cli_fail("demo: fuse", rc);

@@ -62,14 +62,14 @@ int demo_cvr_and_calibration(demo_world *w, demo_rng *r, int quiet)
     if (rc) return cli_fail("demo: calibrate", rc);
     const float *yte = y + ntr + ncal, *pte = p + ncal;
     double auc0, auc1, ll0, ll1, ece0, ece1, pc0, pc1;
-    growth_auc(pte, yte, NULL, nte, &auc0);
-    growth_auc(q, yte, NULL, nte, &auc1);
-    growth_logloss(pte, yte, NULL, nte, &ll0);
-    growth_logloss(q, yte, NULL, nte, &ll1);
-    growth_ece(pte, yte, NULL, nte, 20, GROWTH_BINS_QUANTILE, &ece0);
-    growth_ece(q, yte, NULL, nte, 20, GROWTH_BINS_QUANTILE, &ece1);
-    growth_calibration_ratio(pte, yte, NULL, nte, &pc0);
-    growth_calibration_ratio(q, yte, NULL, nte, &pc1);
+    growth_metrics_auc(pte, yte, NULL, nte, &auc0);
+    growth_metrics_auc(q, yte, NULL, nte, &auc1);
+    growth_metrics_logloss(pte, yte, NULL, nte, &ll0);
+    growth_metrics_logloss(q, yte, NULL, nte, &ll1);
+    growth_metrics_ece(pte, yte, NULL, nte, 20, GROWTH_BINS_QUANTILE, &ece0);
+    growth_metrics_ece(q, yte, NULL, nte, 20, GROWTH_BINS_QUANTILE, &ece1);
+    growth_metrics_pcoc(pte, yte, NULL, nte, &pc0);
+    growth_metrics_pcoc(q, yte, NULL, nte, &pc1);
     demo_out("\nCVR: GBDT (%d trees via libxgboost, native evaluator) on %zu clicks, negatives downsampled 1:4\n",
            growth_forest_num_trees(f), m);
     demo_out("  %-26s %8s %8s %8s %8s\n", "model", "AUC", "logloss", "ECE", "PCOC");

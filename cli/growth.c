@@ -44,7 +44,7 @@ static int cmd_inspect(int argc, char **argv)
     uint32_t ver = 0;
     int rc = growth_model_kind(path, &kind, &ver);
     if (rc != GROWTH_OK) return cli_fail("inspect", rc);
-    printf("file: %s\nkind: %s\nformat_version: %u\n", path, growth_kind_name(kind), ver);
+    printf("file: %s\nkind: %s\nformat_version: %u\n", path, growth_model_kind_name(kind), ver);
     if (kind == GROWTH_KIND_FTRL || kind == GROWTH_KIND_FTRL_WEIGHTS) {
         growth_ftrl *m = NULL;
         rc = growth_ftrl_load(&m, path);

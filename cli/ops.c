@@ -93,13 +93,13 @@ static void print_metrics(const char *title, const float *p, const float *y, con
     size_t groups = 0;
     int prob = 1;
     for (size_t i = 0; i < n; i++) prob &= p[i] >= 0.0f && p[i] <= 1.0f;
-    growth_auc(p, y, w, n, &auc);
-    if (g) growth_gauc(p, y, w, g, n, &gauc, &groups);
+    growth_metrics_auc(p, y, w, n, &auc);
+    if (g) growth_metrics_gauc(p, y, w, g, n, &gauc, &groups);
     if (prob) {
-        growth_logloss(p, y, w, n, &ll);
-        growth_normalized_entropy(p, y, w, n, &ne);
-        growth_calibration_ratio(p, y, w, n, &pcoc);
-        growth_ece(p, y, w, n, 20, GROWTH_BINS_UNIFORM, &ece);
+        growth_metrics_logloss(p, y, w, n, &ll);
+        growth_metrics_normalized_entropy(p, y, w, n, &ne);
+        growth_metrics_pcoc(p, y, w, n, &pcoc);
+        growth_metrics_ece(p, y, w, n, 20, GROWTH_BINS_UNIFORM, &ece);
     }
     printf("%-22s AUC %.5f", title, auc);
     if (g) printf("  GAUC %.5f (%zu groups)", gauc, groups);
@@ -134,7 +134,7 @@ int cli_eval(int argc, char **argv)
         }
     }
     double probe;
-    int status = growth_auc(p, y, w, t.nrows, &probe);
+    int status = growth_metrics_auc(p, y, w, t.nrows, &probe);
     if (status != GROWTH_OK) {
         rc = cli_fail("eval", status);
         goto done;
@@ -214,8 +214,8 @@ int cli_calibrate(int argc, char **argv)
     if (fid) {
         double fb = NAN, fa = NAN;
         size_t used = 0;
-        growth_field_rce(p, y, w, fid, t.nrows, &fb, &used);
-        growth_field_rce(q, y, w, fid, t.nrows, &fa, &used);
+        growth_metrics_field_rce(p, y, w, fid, t.nrows, &fb, &used);
+        growth_metrics_field_rce(q, y, w, fid, t.nrows, &fa, &used);
         printf("%-22s Field-RCE before %.5f  after %.5f  (%zu field values)\n", "", fb, fa, used);
     }
     if (save && (status = growth_calibrator_save(c, save))) { rc = cli_fail("calibrate --save", status); goto done; }

@@ -39,10 +39,10 @@
  * growth_audience_union() merges the lists, de-duplicated, with the directions that found each
  * user; growth_audience_pu_score() trains the target model (forest or FTRL, spy technique or
  * class-prior correction) and scores the pool; growth_audience_select() keeps the best N above
- * a threshold, excluding users already converted. growth_audience_topn_precision(),
- * growth_audience_topn_recall() and growth_audience_lift() judge a ranking against buyers
- * observed later; growth_audience_fuse_fit() chooses the weights of several models' scores by
- * top-N precision on a validation set and growth_audience_fuse() applies them.
+ * a threshold, excluding users already converted. growth_metrics_topn_precision(),
+ * growth_metrics_topn_recall() and growth_metrics_topn_lift() judge a ranking against buyers
+ * observed later; growth_rank_fuse_fit() chooses the weights of several models' scores by
+ * top-N precision on a validation set and growth_rank_fuse_scores() applies them.
  *
  * Output buffers: a function writes at most `cap` entries; when the result is longer it returns
  * ::GROWTH_EBUFS and stores the needed count in `*out_n` (so a caller can size and call again).
@@ -353,73 +353,6 @@ GROWTH_API int growth_audience_select(const uint32_t *users, const float *scores
                                       const uint32_t *exclude, size_t nexclude, float threshold,
                                       size_t n, uint32_t *out_users, float *out_scores,
                                       size_t cap, size_t *out_n);
-
-/* ---- top-N metrics ----------------------------------------------------------------------- */
-
-/**
- * @brief PredictTA TopN precision: the share of later-observed buyers (labels 1) among the
- *        `topn` best-scored users. Ties in score are ranked by position (earlier first).
- * @param scores, labels n finite scores and labels 0 or 1.
- * @param topn  1 .. n (::GROWTH_EINVAL when larger).
- * @since 1.0
- */
-GROWTH_API int growth_audience_topn_precision(const float *scores, const float *labels, size_t n,
-                                              size_t topn, double *out_precision);
-
-/**
- * @brief NewTA TopN recall: the share of newly added target users (labels 1 and not `known`)
- *        found among the `topn` best-scored users that are not known.
- * @param known n flags (non-zero: already in the target audience, e.g. the seed; skipped from
- *              the ranking and the new users), or NULL.
- * @param topn  1 .. number of users not known.
- * @return ::GROWTH_EINVAL also when there is no new target user.
- * @since 1.0
- */
-GROWTH_API int growth_audience_topn_recall(const float *scores, const float *labels,
-                                           const uint8_t *known, size_t n, size_t topn,
-                                           double *out_recall);
-
-/**
- * @brief Lift at N: top-N precision divided by the base rate (mean label).
- * @return ::GROWTH_EINVAL also when no label is 1.
- * @since 1.0
- */
-GROWTH_API int growth_audience_lift(const float *scores, const float *labels, size_t n,
-                                    size_t topn, double *out_lift);
-
-/* ---- model fusion ------------------------------------------------------------------------ */
-
-/**
- * @brief Weighted sum of several models' normalised scores.
- *
- * Configuration key `normalize`: `rank` (default; (average rank - 1) / (n - 1), as
- * scipy.stats.rankdata, 0.5 when n = 1), `minmax` ((s - min) / (max - min), 0 when constant),
- * `zscore` ((s - mean) / population std, 0 when constant) or `none`.
- * @param scores  nmodels x n floats, model-major (model m's scores at scores[m n .. m n + n)).
- * @param weights nmodels finite weights.
- * @param[out] out n fused scores; `cap` >= n.
- * @since 1.0
- */
-GROWTH_API int growth_audience_fuse(const float *scores, size_t nmodels, size_t n,
-                                    const double *weights, const char *config, float *out,
-                                    size_t cap);
-
-/**
- * @brief Chooses fusion weights by top-N precision on a validation set: a grid search over the
- *        weights k_m x step (k_m >= 0 integers summing to 1 / step).
- *
- * Highest precision wins; ties go to the weights nearest to uniform, then to the first in
- * enumeration order (k_0 descending, then k_1 ...). Configuration keys: `normalize` (as
- * growth_audience_fuse()), `step` (0.1; 1 / step must be an integer; at most 100000 grid
- * points).
- * @param labels n labels 0 or 1 (later-observed buyers of the validation period).
- * @param[out] out_weights nmodels weights; `cap` >= nmodels.
- * @param[out] out_precision top-N precision of the chosen weights (may be NULL).
- * @since 1.0
- */
-GROWTH_API int growth_audience_fuse_fit(const float *scores, size_t nmodels, size_t n,
-                                        const float *labels, size_t topn, const char *config,
-                                        double *out_weights, size_t cap, double *out_precision);
 
 /** @} */
 

@@ -87,7 +87,7 @@
  *                          "5|5|5|5|5|6|7|8|8|6|4|2 controller=pid");
  * double bid;
  * growth_bidder_bid(b, pctr, pcvr, 0, request_id, &bid);   // hot path, any thread
- * if (won) growth_bidder_record(b, seconds_since_midnight, price);  // feedback thread
+ * if (won) growth_bidder_record_spend(b, seconds_since_midnight, price);  // feedback thread
  * growth_bidder_save(b, "campaign42.bidder");
  * growth_bidder_free(b);
  * @endcode
@@ -171,7 +171,7 @@ GROWTH_API int growth_bidder_multiplier(const growth_bidder *b, double *out_mult
  * @return ::GROWTH_OK; ::GROWTH_EINVAL (bidder unchanged).
  * @since 1.0
  */
-GROWTH_API int growth_bidder_record(growth_bidder *b, double t, double cost);
+GROWTH_API int growth_bidder_record_spend(growth_bidder *b, double t, double cost);
 
 /** @brief Runs the controller steps due up to time `t` without new spend. @since 1.0 */
 GROWTH_API int growth_bidder_tick(growth_bidder *b, double t);
@@ -184,7 +184,7 @@ GROWTH_API int growth_bidder_tick(growth_bidder *b, double t);
  * @return ::GROWTH_OK; ::GROWTH_EINVAL.
  * @since 1.0
  */
-GROWTH_API int growth_bidder_auction_result(growth_bidder *b, double bid, int won,
+GROWTH_API int growth_bidder_record_auction(growth_bidder *b, double bid, int won,
                                             double market_price);
 
 /**
@@ -267,6 +267,9 @@ typedef struct growth_bidder_sim_result {
     double expected_cpa;         /**< spend / expected_conversions */
     double max_plan_error;       /**< max over hour ends h of |spend(h) - plan(h)| / plan(h) */
 } growth_bidder_sim_result;
+
+/** Initialiser of ::growth_bidder_sim_result (struct_size set, the rest zero). */
+#define GROWTH_BIDDER_SIM_RESULT_INIT GROWTH_STRUCT_INIT(growth_bidder_sim_result)
 
 /** @brief Creates a simulator (keys above). @since 1.0 */
 GROWTH_API int growth_bidder_sim_create(growth_bidder_sim **out, const char *config);

@@ -60,7 +60,7 @@
  * curves (`a*(1-exp(-b*x))`, `a*log(1+b*x)` or piecewise-linear from measured points), with
  * weights and min/max spend, and give the marginal value of one more unit of budget.
  *
- * **Push.** growth_push_allocate() picks (user, message) pairs under per-user caps, category
+ * **Push.** growth_budget_allocate_push() picks (user, message) pairs under per-user caps, category
  * count quotas and a global volume limit by its LP dual, with a rounded integer plan and gap.
  */
 #ifndef GROWTH_BUDGET_H
@@ -71,16 +71,6 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
-
-/**
- * @brief Progress of a long solve, called from the solving thread between passes.
- * @param user_data the pointer given with the callback.
- * @param stage     short static name of the current stage ("hull", "select", "assign" ...).
- * @param done      fraction done in [0, 1] (an estimate with several budgets).
- * @return 0 to continue; anything else cancels the solve (it returns ::GROWTH_ESTATE).
- * @since 1.0
- */
-typedef int (*growth_budget_progress_fn)(void *user_data, const char *stage, double done);
 
 /** A multiple-choice knapsack solver: configuration, callback and the last result (opaque). */
 typedef struct growth_mckp growth_mckp;
@@ -105,6 +95,9 @@ typedef struct growth_mckp_result {
     uint32_t fractional;    /**< users split between two options in the LP solution found */
 } growth_mckp_result;
 
+/** Initialiser of ::growth_mckp_result (struct_size set, the rest zero). */
+#define GROWTH_MCKP_RESULT_INIT GROWTH_STRUCT_INIT(growth_mckp_result)
+
 /**
  * @brief Creates a solver from a configuration string (see the table above).
  * @param[out] out the new solver.
@@ -123,12 +116,11 @@ GROWTH_API int growth_mckp_config(const growth_mckp *s, char *buf, size_t cap, s
  * @brief Sets (or clears with fn = NULL) the progress callback of later solves.
  * @since 1.0
  */
-GROWTH_API int growth_mckp_set_progress(growth_mckp *s, growth_budget_progress_fn fn,
-                                        void *user_data);
+GROWTH_API int growth_mckp_set_progress(growth_mckp *s, growth_progress_fn fn, void *user);
 
 /**
  * @brief Asks a running solve on `s` to stop; safe from any thread. The solve returns
- *        ::GROWTH_ESTATE ("cancelled") at its next check; the next solve starts afresh.
+ *        ::GROWTH_ECANCELED at its next check; the next solve starts afresh.
  * @since 1.0
  */
 GROWTH_API int growth_mckp_cancel(growth_mckp *s);
@@ -145,7 +137,7 @@ GROWTH_API int growth_mckp_cancel(growth_mckp *s);
  *                  the user's options (0 .. indptr[i+1]-indptr[i]-1), or -1 for none.
  * @param choice_cap length of out_choice (>= n_users, else ::GROWTH_EBUFS).
  * @return ::GROWTH_OK; ::GROWTH_EINVAL for bad input (message names the problem);
- *         ::GROWTH_ENOMEM; ::GROWTH_ESTATE if cancelled. On failure the previous result stays.
+ *         ::GROWTH_ENOMEM; ::GROWTH_ECANCELED if cancelled. On failure the previous result stays.
  * @since 1.0
  */
 GROWTH_API int growth_mckp_solve(growth_mckp *s, const uint64_t *indptr, size_t n_users,
@@ -326,14 +318,17 @@ GROWTH_API int growth_channels_curve(const growth_channels *c, const double *bud
  * @brief Summary of a push allocation. Set `struct_size` first; fields only grow at the end.
  * @since 1.0
  */
-typedef struct growth_push_result {
-    uint32_t struct_size;   /**< sizeof(growth_push_result), set by the caller */
+typedef struct growth_budget_push_result {
+    uint32_t struct_size;   /**< sizeof(growth_budget_push_result), set by the caller */
     uint32_t iterations;    /**< coordinate-descent rounds */
     double value;           /**< expected opens of the integer plan (sum of chosen values) */
     double lp_value;        /**< best dual bound found (the LP optimum at convergence) */
     double gap;             /**< lp_value - value */
     uint64_t sent;          /**< pushes in the integer plan */
-} growth_push_result;
+} growth_budget_push_result;
+
+/** Initialiser of ::growth_budget_push_result (struct_size set, the rest zero). */
+#define GROWTH_BUDGET_PUSH_RESULT_INIT GROWTH_STRUCT_INIT(growth_budget_push_result)
 
 /**
  * @brief Push allocation: choose (user, message) pairs maximising the sum of predicted open
@@ -356,13 +351,13 @@ typedef struct growth_push_result {
  * @param[in,out] out_result summary (may be NULL).
  * @since 1.0
  */
-GROWTH_API int growth_push_allocate(const char *config, const uint64_t *user_ptr,
+GROWTH_API int growth_budget_allocate_push(const char *config, const uint64_t *user_ptr,
                                     size_t n_users, const double *values,
                                     const int32_t *category, const int32_t *caps,
                                     size_t n_categories, const double *cat_min,
                                     const double *cat_max, double volume, const double *hours,
                                     uint8_t *out_send, int8_t *out_hour, size_t cap,
-                                    growth_push_result *out_result);
+                                    growth_budget_push_result *out_result);
 
 /** @} */
 

@@ -60,6 +60,7 @@ extern "C" {
 #define GROWTH_ESTATE -6  /**< the call is not valid in the handle's current state */
 #define GROWTH_EDEP -7    /**< a dependency (xgboost, BLAS, protobuf-c) failed */
 #define GROWTH_ENOTFOUND -8 /**< an id, key or arm does not exist */
+#define GROWTH_ECANCELED -9 /**< a progress callback asked a long call to stop; the handle is as before the call */
 /** @} */
 
 /** @name Model kinds stored in the model-file envelope (never renumbered) */
@@ -124,7 +125,7 @@ GROWTH_API int growth_model_kind(const char *path, int *out_kind, uint32_t *out_
  * @brief Static name of a model kind ("ftrl", "forest", ...); "unknown" for other values.
  * @since 1.0
  */
-GROWTH_API const char *growth_kind_name(int kind);
+GROWTH_API const char *growth_model_kind_name(int kind);
 
 /**
  * @brief 64-bit hash of a byte string (the hash used for feature hashing and checksums).
@@ -134,6 +135,71 @@ GROWTH_API const char *growth_kind_name(int kind);
  * @since 1.0
  */
 GROWTH_API uint64_t growth_hash64(const void *data, size_t len, uint64_t seed);
+
+/**
+ * @brief Frees a buffer returned by any libgrowth serialiser (`growth_*_serialize`); NULL is
+ *        allowed.
+ * @since 1.0
+ */
+GROWTH_API void growth_buffer_free(void *buf);
+
+/**
+ * @def GROWTH_STRUCT_INIT
+ * @brief Initialiser of a public struct `T` whose first member is `uint32_t struct_size`: sets
+ *        it to `sizeof(T)` and every other member to zero. Each public struct has its own
+ *        `GROWTH_<NAME>_INIT` built on it.
+ */
+#if defined(__cplusplus)
+#define GROWTH_STRUCT_INIT(T) {static_cast<uint32_t>(sizeof(T))}
+#else
+#define GROWTH_STRUCT_INIT(T) {.struct_size = (uint32_t)sizeof(T)}
+#endif
+
+/** @name Flags of prediction calls (bits 0..7 are common; a module's own flags start at bit 8) */
+/** @{ */
+#define GROWTH_PREDICT_MARGIN 0x1u /**< raw margins (before the link function / the objective's transform) */
+/** @} */
+
+/**
+ * @brief Filter callback: non-zero keeps the item `id`. Called from the thread that searches;
+ *        `user` is growth_id_filter::user (the payload comes last in every libgrowth callback).
+ */
+typedef int (*growth_id_filter_fn)(int64_t id, void *user);
+
+/**
+ * @brief Restricts a search (vector index, text index) to some ids: an item is a candidate only
+ *        if it passes every filter that is set (members NULL / 0: that filter is off).
+ *
+ * Initialise with ::GROWTH_ID_FILTER_INIT, then set what is needed:
+ * @code
+ * growth_id_filter f = GROWTH_ID_FILTER_INIT;
+ * f.allow = in_stock_ids; f.n_allow = n_in_stock;          // strictly ascending
+ * growth_index_search(ix, q, 10, &f, ids, scores, 10, &n);
+ * @endcode
+ */
+typedef struct growth_id_filter {
+    uint32_t struct_size;    /**< sizeof(growth_id_filter) (::GROWTH_ID_FILTER_INIT sets it) */
+    uint32_t reserved;       /**< 0 */
+    const int64_t *allow;    /**< allow-list of ids, strictly ascending (NULL: none) */
+    size_t n_allow;          /**< length of `allow` */
+    const uint8_t *bitmap;   /**< bit `id` (byte id/8, bit id%8, LSB first) must be 1 (NULL: none) */
+    uint64_t bitmap_bits;    /**< bits in `bitmap`; ids at or above it are filtered out */
+    growth_id_filter_fn fn;  /**< callback (NULL: none) */
+    void *user;              /**< passed to `fn` */
+} growth_id_filter;
+
+/** Initialiser of ::growth_id_filter: no filtering until members are set. */
+#define GROWTH_ID_FILTER_INIT GROWTH_STRUCT_INIT(growth_id_filter)
+
+/**
+ * @brief Progress of a long call (solving, training, building), called from the working thread
+ *        between steps.
+ * @param stage short static name of the current stage ("hull", "round", "add" ...).
+ * @param done  fraction done in [0, 1] (an estimate where the total is not known).
+ * @param user  the pointer given with the callback (the payload comes last).
+ * @return 0 to continue; anything else stops the call, which returns ::GROWTH_ECANCELED.
+ */
+typedef int (*growth_progress_fn)(const char *stage, double done, void *user);
 
 /** @} */
 

@@ -29,7 +29,7 @@
  * ones). Labels: one per head, 0 or 1, or ::GROWTH_LABEL_MISSING when the row says nothing about
  * that head (e.g. no purchase label for an unclicked impression). Weights: finite, >= 0.
  *
- * Thread-safety: predictions (growth_ftrl_predict*, growth_esmm_predict) take no lock and are
+ * Thread-safety: predictions (growth_ftrl_predict*, growth_ftrl_esmm_predict) take no lock and are
  * safe from any number of threads, also while one thread trains. Training calls serialise on an
  * internal mutex. Readers and the writer share statistics through relaxed atomic loads and
  * stores (Hogwild-style): a prediction racing an update sees, per slot, either the old or the
@@ -97,7 +97,7 @@ GROWTH_API int growth_ftrl_predict(const growth_ftrl *m, const uint32_t *idx, co
  * @param[out] out nrows x heads floats, row-major; `cap` is its length in floats.
  * @since 1.0
  */
-GROWTH_API int growth_ftrl_predict_batch(const growth_ftrl *m, const uint64_t *indptr,
+GROWTH_API int growth_ftrl_predict_csr(const growth_ftrl *m, const uint64_t *indptr,
                                          const uint32_t *idx, const float *val, size_t nrows,
                                          float *out, size_t cap);
 
@@ -134,7 +134,7 @@ GROWTH_API int growth_ftrl_predict_update(growth_ftrl *m, const uint32_t *idx, c
  *                      (each made before training on its row); `cap` is its length.
  * @since 1.0
  */
-GROWTH_API int growth_ftrl_update_batch(growth_ftrl *m, const uint64_t *indptr,
+GROWTH_API int growth_ftrl_update_csr(growth_ftrl *m, const uint64_t *indptr,
                                         const uint32_t *idx, const float *val, size_t nrows,
                                         const float *labels, const float *weights,
                                         float *out_pred, size_t cap);
@@ -185,8 +185,6 @@ GROWTH_API int growth_ftrl_serialize(const growth_ftrl *m, uint8_t **out_buf, si
 /** @brief Rebuilds a model from growth_ftrl_serialize() bytes. @since 1.0 */
 GROWTH_API int growth_ftrl_deserialize(growth_ftrl **out, const uint8_t *buf, size_t len);
 
-/** @brief Frees a buffer returned by a libgrowth serialiser; NULL is allowed. @since 1.0 */
-GROWTH_API void growth_buffer_free(void *buf);
 
 /** @} */
 
@@ -202,7 +200,7 @@ GROWTH_API void growth_buffer_free(void *buf);
  * @param[out] out three floats: pCTR, pCVR, pCTCVR.
  * @since 1.0
  */
-GROWTH_API int growth_esmm_predict(const growth_ftrl *ctr_model, int ctr_head,
+GROWTH_API int growth_ftrl_esmm_predict(const growth_ftrl *ctr_model, int ctr_head,
                                    const growth_ftrl *cvr_model, int cvr_head,
                                    const uint32_t *idx, const float *val, size_t nnz,
                                    float out[3]);
@@ -214,7 +212,7 @@ GROWTH_API int growth_esmm_predict(const growth_ftrl *ctr_model, int ctr_head,
  * @param click 0 or 1; @param conversion 0 or 1 (must be 0 when click is 0).
  * @since 1.0
  */
-GROWTH_API int growth_esmm_update(growth_ftrl *m, int ctr_head, int cvr_head, const uint32_t *idx,
+GROWTH_API int growth_ftrl_esmm_update(growth_ftrl *m, int ctr_head, int cvr_head, const uint32_t *idx,
                                   const float *val, size_t nnz, float click, float conversion,
                                   float weight);
 

@@ -47,14 +47,14 @@ typedef struct growth_row growth_row;
  * @return ::GROWTH_OK, or ::GROWTH_EINVAL for NULL strings or bits outside 1..32.
  * @since 1.0
  */
-GROWTH_API int growth_feature_hash(uint32_t *out_index, const char *field, const char *value,
+GROWTH_API int growth_features_hash(uint32_t *out_index, const char *field, const char *value,
                                    uint64_t seed, unsigned bits);
 
 /**
  * @brief Slot of a cross of `n` categorical features (ordered: (a,b) differs from (b,a)).
  * @since 1.0
  */
-GROWTH_API int growth_feature_hash_cross(uint32_t *out_index, const char *const *fields,
+GROWTH_API int growth_features_hash_cross(uint32_t *out_index, const char *const *fields,
                                          const char *const *values, size_t n, uint64_t seed,
                                          unsigned bits);
 
@@ -99,6 +99,24 @@ GROWTH_API const float *growth_row_values(const growth_row *row);
 
 /** @brief Effective configuration of the row builder ("bits=24 seed=0 ..."). @since 1.0 */
 GROWTH_API int growth_row_config(const growth_row *row, char *buf, size_t cap, size_t *needed);
+
+/**
+ * @brief Word hashing of a text into sorted, distinct slots with their counts.
+ *
+ * UTF-8 aware. ASCII letters are lower-cased; ASCII non-alphanumerics and Unicode spaces and CJK
+ * punctuation separate words; invalid UTF-8 bytes count as separators. A word `w` gives the
+ * letter trigrams (over code points) of `#w#`: `good` -> `#go goo ood od#`. CJK characters
+ * (Han, kana, Hangul) give each character and each pair of adjacent characters. Each n-gram's
+ * UTF-8 bytes go to slot `growth_hash64(bytes, len, seed) % buckets`.
+ * @param text     NUL-terminated UTF-8.
+ * @param buckets  number of slots, 1..2^31.
+ * @param[out] idx ascending distinct slots (`cap` entries).
+ * @param[out] val their counts (`cap` entries).
+ * @param[out] out_n number of slots written; on ::GROWTH_EBUFS the capacity that suffices.
+ * @since 1.0
+ */
+GROWTH_API int growth_features_hash_text(const char *text, uint32_t buckets, uint64_t seed,
+                                     uint32_t *idx, float *val, size_t cap, size_t *out_n);
 
 /** @} */
 

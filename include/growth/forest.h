@@ -50,7 +50,7 @@
  * run concurrently with other calls on the same forest.
  *
  * @code
- * growth_forest_data d = {sizeof d};
+ * growth_forest_data d = GROWTH_FOREST_DATA_INIT;
  * d.nrows = n; d.ncols = 50; d.dense = X; d.labels = y;          // NaN in X = missing
  * growth_forest *f;
  * if (growth_forest_train(&f, "num_rounds=300 threads=2",
@@ -106,6 +106,9 @@ typedef struct growth_forest_data {
     const float *labels;     /**< nrows finite labels (class index for multi:*) */
     const float *weights;    /**< nrows finite weights >= 0, or NULL */
 } growth_forest_data;
+
+/** Initialiser of ::growth_forest_data (struct_size set, the rest zero). */
+#define GROWTH_FOREST_DATA_INIT GROWTH_STRUCT_INIT(growth_forest_data)
 
 /**
  * @brief Trains a model with xgboost and builds its native evaluator.

@@ -23,5 +23,6 @@
 #include "growth/bidding.h"
 #include "growth/audience.h"
 #include "growth/text.h"
+#include "growth/rank.h"
 
 #endif /* GROWTH_GROWTH_H */

@@ -14,7 +14,7 @@
  *
  * @code
  * double auc;
- * if (growth_auc(scores, labels, NULL, n, &auc) == GROWTH_OK) printf("AUC %.4f\n", auc);
+ * if (growth_metrics_auc(scores, labels, NULL, n, &auc) == GROWTH_OK) printf("AUC %.4f\n", auc);
  * @endcode
  */
 #ifndef GROWTH_METRICS_H
@@ -31,7 +31,7 @@ extern "C" {
  * @return ::GROWTH_EINVAL also when only one class is present (AUC undefined).
  * @since 1.0
  */
-GROWTH_API int growth_auc(const float *scores, const float *labels, const float *weights,
+GROWTH_API int growth_metrics_auc(const float *scores, const float *labels, const float *weights,
                           size_t n, double *out_auc);
 
 /**
@@ -42,7 +42,7 @@ GROWTH_API int growth_auc(const float *scores, const float *labels, const float 
  * @return ::GROWTH_EINVAL when no group has both classes.
  * @since 1.0
  */
-GROWTH_API int growth_gauc(const float *scores, const float *labels, const float *weights,
+GROWTH_API int growth_metrics_gauc(const float *scores, const float *labels, const float *weights,
                            const int64_t *groups, size_t n, double *out_gauc,
                            size_t *out_groups_used);
 
@@ -51,7 +51,7 @@ GROWTH_API int growth_gauc(const float *scores, const float *labels, const float
  *        probabilities outside [0, 1] are ::GROWTH_EINVAL.
  * @since 1.0
  */
-GROWTH_API int growth_logloss(const float *probs, const float *labels, const float *weights,
+GROWTH_API int growth_metrics_logloss(const float *probs, const float *labels, const float *weights,
                               size_t n, double *out_logloss);
 
 /**
@@ -60,7 +60,7 @@ GROWTH_API int growth_logloss(const float *probs, const float *labels, const flo
  * @return ::GROWTH_EINVAL when the base rate is 0 or 1.
  * @since 1.0
  */
-GROWTH_API int growth_normalized_entropy(const float *probs, const float *labels,
+GROWTH_API int growth_metrics_normalized_entropy(const float *probs, const float *labels,
                                          const float *weights, size_t n, double *out_ne);
 
 /**
@@ -68,10 +68,10 @@ GROWTH_API int growth_normalized_entropy(const float *probs, const float *labels
  * @return ::GROWTH_EINVAL when there is no positive label.
  * @since 1.0
  */
-GROWTH_API int growth_calibration_ratio(const float *probs, const float *labels,
+GROWTH_API int growth_metrics_pcoc(const float *probs, const float *labels,
                                         const float *weights, size_t n, double *out_ratio);
 
-/** @name Binning of probabilities for growth_ece(), growth_mce() and growth_reliability() */
+/** @name Binning of probabilities for growth_metrics_ece(), growth_metrics_mce() and growth_metrics_reliability() */
 /** @{ */
 #define GROWTH_BINS_UNIFORM 0  /**< `bins` bins of equal width over [0, 1]; bin = min(bins - 1, floor(p bins)) */
 #define GROWTH_BINS_QUANTILE 1 /**< equal mass: a run of tied probabilities starts bin floor(weight before it x bins / total weight); ties never split, so fewer bins may result */
@@ -84,15 +84,15 @@ GROWTH_API int growth_calibration_ratio(const float *probs, const float *labels,
  *        ::GROWTH_BINS_QUANTILE.
  * @since 1.0
  */
-GROWTH_API int growth_ece(const float *probs, const float *labels, const float *weights,
+GROWTH_API int growth_metrics_ece(const float *probs, const float *labels, const float *weights,
                           size_t n, int bins, int binning, double *out_ece);
 
 /**
  * @brief Maximum calibration error: the largest abs(mean probability - positive rate) over
- *        the bins with positive weight (bins as in growth_ece()).
+ *        the bins with positive weight (bins as in growth_metrics_ece()).
  * @since 1.0
  */
-GROWTH_API int growth_mce(const float *probs, const float *labels, const float *weights,
+GROWTH_API int growth_metrics_mce(const float *probs, const float *labels, const float *weights,
                           size_t n, int bins, int binning, double *out_mce);
 
 /**
@@ -105,7 +105,7 @@ GROWTH_API int growth_mce(const float *probs, const float *labels, const float *
  * @param[out] out_bins number of rows written.
  * @since 1.0
  */
-GROWTH_API int growth_reliability(const float *probs, const float *labels, const float *weights,
+GROWTH_API int growth_metrics_reliability(const float *probs, const float *labels, const float *weights,
                                   size_t n, int bins, int binning, double *mean_prob,
                                   double *pos_rate, double *weight, size_t cap,
                                   size_t *out_bins);
@@ -116,7 +116,7 @@ GROWTH_API int growth_reliability(const float *probs, const float *labels, const
  * @param fields field value per example (any order).
  * @since 1.0
  */
-GROWTH_API int growth_field_ece(const float *probs, const float *labels, const float *weights,
+GROWTH_API int growth_metrics_field_ece(const float *probs, const float *labels, const float *weights,
                                 const int64_t *fields, size_t n, double *out_ece);
 
 /**
@@ -129,9 +129,42 @@ GROWTH_API int growth_field_ece(const float *probs, const float *labels, const f
  * @return ::GROWTH_EINVAL also when no field value has a positive label.
  * @since 1.0
  */
-GROWTH_API int growth_field_rce(const float *probs, const float *labels, const float *weights,
+GROWTH_API int growth_metrics_field_rce(const float *probs, const float *labels, const float *weights,
                                 const int64_t *fields, size_t n, double *out_rce,
                                 size_t *out_fields_used);
+
+/* ---- top-N metrics of a ranked audience ----------------------------------------------------------------------- */
+
+/**
+ * @brief PredictTA TopN precision: the share of later-observed buyers (labels 1) among the
+ *        `topn` best-scored users. Ties in score are ranked by position (earlier first).
+ * @param scores, labels n finite scores and labels 0 or 1.
+ * @param topn  1 .. n (::GROWTH_EINVAL when larger).
+ * @since 1.0
+ */
+GROWTH_API int growth_metrics_topn_precision(const float *scores, const float *labels, size_t n,
+                                              size_t topn, double *out_precision);
+
+/**
+ * @brief NewTA TopN recall: the share of newly added target users (labels 1 and not `known`)
+ *        found among the `topn` best-scored users that are not known.
+ * @param known n flags (non-zero: already in the target audience, e.g. the seed; skipped from
+ *              the ranking and the new users), or NULL.
+ * @param topn  1 .. number of users not known.
+ * @return ::GROWTH_EINVAL also when there is no new target user.
+ * @since 1.0
+ */
+GROWTH_API int growth_metrics_topn_recall(const float *scores, const float *labels,
+                                           const uint8_t *known, size_t n, size_t topn,
+                                           double *out_recall);
+
+/**
+ * @brief Lift at N: top-N precision divided by the base rate (mean label).
+ * @return ::GROWTH_EINVAL also when no label is 1.
+ * @since 1.0
+ */
+GROWTH_API int growth_metrics_topn_lift(const float *scores, const float *labels, size_t n,
+                                    size_t topn, double *out_lift);
 
 /** @} */
 

@@ -18,7 +18,7 @@
  *     out = output_activation(layers(concat(x, pool(E_0, ids_0), pool(E_1, ids_1) ...)) + W_wide^T v + b_wide)
  *
  * **DSSM** (::growth_dssm; Huang et al., CIKM 2013): text is word-hashed by
- * growth_dssm_hash_text() into `buckets` slots, then a query tower or an item tower (dense layers,
+ * growth_features_hash_text() into `buckets` slots, then a query tower or an item tower (dense layers,
  * usually tanh) maps it to a vector, which is L2-normalised; the cosine of a query vector and an
  * item vector is their dot product.
  *
@@ -154,7 +154,7 @@ GROWTH_API int growth_net_predict(const growth_net *net, growth_net_workspace *w
  * @param[out] out nrows x out_dim floats, row-major; `cap` is its length in floats.
  * @since 1.0
  */
-GROWTH_API int growth_net_predict_batch(const growth_net *net, growth_net_workspace *ws,
+GROWTH_API int growth_net_predict_dense(const growth_net *net, growth_net_workspace *ws,
                                         const float *x, size_t nrows, size_t ncols, float *out,
                                         size_t cap);
 
@@ -181,7 +181,7 @@ GROWTH_API int growth_net_predict_wide_deep(const growth_net *net, growth_net_wo
  *        non-decreasing; either indptr may be NULL for no pairs).
  * @since 1.0
  */
-GROWTH_API int growth_net_predict_wide_deep_batch(const growth_net *net, growth_net_workspace *ws,
+GROWTH_API int growth_net_predict_wide_deep_csr(const growth_net *net, growth_net_workspace *ws,
                                                   const float *x, size_t nrows, size_t ncols,
                                                   const uint64_t *cat_indptr,
                                                   const uint32_t *cat_field,
@@ -192,23 +192,6 @@ GROWTH_API int growth_net_predict_wide_deep_batch(const growth_net *net, growth_
 
 /* ---- DSSM ---------------------------------------------------------------------------------- */
 
-/**
- * @brief Word hashing of a text into sorted, distinct slots with their counts.
- *
- * UTF-8 aware. ASCII letters are lower-cased; ASCII non-alphanumerics and Unicode spaces and CJK
- * punctuation separate words; invalid UTF-8 bytes count as separators. A word `w` gives the
- * letter trigrams (over code points) of `#w#`: `good` -> `#go goo ood od#`. CJK characters
- * (Han, kana, Hangul) give each character and each pair of adjacent characters. Each n-gram's
- * UTF-8 bytes go to slot `growth_hash64(bytes, len, seed) % buckets`.
- * @param text     NUL-terminated UTF-8.
- * @param buckets  number of slots, 1..2^31.
- * @param[out] idx ascending distinct slots (`cap` entries).
- * @param[out] val their counts (`cap` entries).
- * @param[out] out_n number of slots written; on ::GROWTH_EBUFS the capacity that suffices.
- * @since 1.0
- */
-GROWTH_API int growth_dssm_hash_text(const char *text, uint32_t buckets, uint64_t seed,
-                                     uint32_t *idx, float *val, size_t cap, size_t *out_n);
 
 /** @brief Loads a DSSM from a model file of kind `dssm` (validated like growth_net_load()). @since 1.0 */
 GROWTH_API int growth_dssm_load(growth_dssm **out, const char *path);

@@ -35,7 +35,7 @@
  * | rescore         | 4       | int8: flat re-scores rescore*k candidates in float; HNSW re-scores its ef candidates |
  * | seed            | 0       | seed of HNSW levels and k-means initialisation |
  *
- * Search-time keys (`ef`, `nprobe`, `threads`, `rescore`) can be changed with growth_index_set().
+ * Search-time keys (`ef`, `nprobe`, `threads`, `rescore`) can be changed with growth_index_set_config().
  *
  * Filters: flat search is exact among the matching items (a short allow-list is scored
  * directly); HNSW walks the whole graph but only matching items enter the result list (very
@@ -83,25 +83,6 @@ extern "C" {
 /** A vector index (opaque). */
 typedef struct growth_index growth_index;
 
-/** Filter callback: non-zero keeps the item `id`. Called from the searching thread. */
-typedef int (*growth_index_filter_fn)(int64_t id, void *user);
-
-/**
- * @brief Restricts a search to some items: an item is a candidate only if it passes every
- *        filter that is set (all members NULL / 0: no filtering).
- *
- * Set `struct_size = sizeof(growth_index_filter)`; the struct only grows at the end.
- */
-typedef struct growth_index_filter {
-    uint32_t struct_size;           /**< sizeof(growth_index_filter) */
-    const int64_t *allow;           /**< allow-list of ids, strictly ascending (NULL: none) */
-    size_t n_allow;                 /**< length of `allow` */
-    const uint8_t *bitmap;          /**< bit `id` (byte id/8, bit id%8, LSB first) must be 1 */
-    uint64_t bitmap_bits;           /**< bits in `bitmap`; ids at or above it are filtered out */
-    growth_index_filter_fn fn;      /**< callback (NULL: none) */
-    void *user;                     /**< passed to `fn` */
-} growth_index_filter;
-
 /**
  * @brief Creates an empty index from a configuration string (see the table above).
  * @param[out] out the new handle.
@@ -128,7 +109,7 @@ GROWTH_API int growth_index_config(const growth_index *h, char *buf, size_t cap,
  * @param config e.g. "ef=128"; other keys are ::GROWTH_EINVAL.
  * @since 1.0
  */
-GROWTH_API int growth_index_set(growth_index *h, const char *config);
+GROWTH_API int growth_index_set_config(growth_index *h, const char *config);
 
 /**
  * @brief Trains the IVF coarse quantiser (k-means) on `n` >= nlist sample vectors.
@@ -170,7 +151,7 @@ GROWTH_API int growth_index_compact(growth_index *h);
  * @brief The `k` best items for one query.
  * @param q       dim floats, finite.
  * @param k       >= 1; larger than the matching items gives fewer results (see `found`).
- * @param filter  NULL or a filter (see ::growth_index_filter).
+ * @param filter  NULL or a filter (see ::growth_id_filter).
  * @param[out] ids    best first; `cap` >= k entries.
  * @param[out] scores same order (may be NULL).
  * @param[out] found  number of results written (may be NULL).
@@ -179,7 +160,7 @@ GROWTH_API int growth_index_compact(growth_index *h);
  * @since 1.0
  */
 GROWTH_API int growth_index_search(const growth_index *h, const float *q, size_t k,
-                                   const growth_index_filter *filter, int64_t *ids, float *scores,
+                                   const growth_id_filter *filter, int64_t *ids, float *scores,
                                    size_t cap, size_t *found);
 
 /**
@@ -190,7 +171,7 @@ GROWTH_API int growth_index_search(const growth_index *h, const float *q, size_t
  * @since 1.0
  */
 GROWTH_API int growth_index_search_batch(const growth_index *h, const float *q, size_t nq,
-                                         size_t k, const growth_index_filter *filter,
+                                         size_t k, const growth_id_filter *filter,
                                          int64_t *ids, float *scores, size_t cap);
 
 /**

@@ -1,10 +1,10 @@
 /**
  * @file text.h
  * @brief Term recall: an inverted index over item texts with BM25 scoring, top-K search with
- *        filters, incremental add/delete, persistence; hybrid fusion of ranked candidate lists
- *        (reciprocal-rank or weighted normalised scores); a linear coarse pre-ranker.
+ *        filters, incremental add/remove, persistence. Fusing its hits with vector recall:
+ *        growth_rank_fuse_lists() in rank.h.
  *
- * @defgroup text Text recall: BM25 inverted index, hybrid fusion, coarse ranking
+ * @defgroup text Text recall: BM25 inverted index
  * @{
  *
  * Tokens. Texts are UTF-8 (an invalid sequence or a NUL byte inside a counted text is
@@ -37,8 +37,8 @@
  * Configuration keys (growth_text_create()):
  * | key       | default | meaning |
  * |-----------|---------|---------|
- * | k1        | 1.2     | term-frequency saturation, 0..100 (changeable with growth_text_set()) |
- * | b         | 0.75    | length normalisation, 0..1 (changeable with growth_text_set()) |
+ * | k1        | 1.2     | term-frequency saturation, 0..100 (changeable with growth_text_set_config()) |
+ * | b         | 0.75    | length normalisation, 0..1 (changeable with growth_text_set_config()) |
  * | ngram     | 2       | character n-gram size for CJK runs, 1..4 |
  * | lowercase | true    | lower-case ASCII letters of words |
  *
@@ -76,26 +76,6 @@ extern "C" {
 /** An inverted index of item texts (opaque). */
 typedef struct growth_text_index growth_text_index;
 
-/** Filter callback: non-zero keeps the document `id`. Called from the searching thread. */
-typedef int (*growth_text_filter_fn)(int64_t id, void *user);
-
-/**
- * @brief Restricts a search to some documents: a document is a candidate only if it passes
- *        every filter that is set (all members NULL / 0: no filtering). Same layout and
- *        meaning as the vector index's filter.
- *
- * Set `struct_size = sizeof(growth_text_filter)`; the struct only grows at the end.
- */
-typedef struct growth_text_filter {
-    uint32_t struct_size;      /**< sizeof(growth_text_filter) */
-    const int64_t *allow;      /**< allow-list of ids, strictly ascending (NULL: none) */
-    size_t n_allow;            /**< length of `allow` */
-    const uint8_t *bitmap;     /**< bit `id` (byte id/8, bit id%8, LSB first) must be 1 */
-    uint64_t bitmap_bits;      /**< bits in `bitmap`; ids at or above it are filtered out */
-    growth_text_filter_fn fn;  /**< callback (NULL: none) */
-    void *user;                /**< passed to `fn` */
-} growth_text_filter;
-
 /**
  * @brief Creates an empty index from a configuration string (see the table above).
  * @param[out] out the new handle.
@@ -123,7 +103,7 @@ GROWTH_API int growth_text_config(const growth_text_index *ix, char *buf, size_t
  *        ::GROWTH_EINVAL). Takes the writer lock.
  * @since 1.0
  */
-GROWTH_API int growth_text_set(growth_text_index *ix, const char *config);
+GROWTH_API int growth_text_set_config(growth_text_index *ix, const char *config);
 
 /**
  * @brief Adds `n` documents given as NUL-terminated UTF-8 strings.
@@ -153,7 +133,7 @@ GROWTH_API int growth_text_add_packed(growth_text_index *ix, const int64_t *ids,
  *         (nothing is deleted then); ::GROWTH_EINVAL for an id listed twice.
  * @since 1.0
  */
-GROWTH_API int growth_text_delete(growth_text_index *ix, const int64_t *ids, size_t n);
+GROWTH_API int growth_text_remove(growth_text_index *ix, const int64_t *ids, size_t n);
 
 /**
  * @brief Drops the postings of deleted documents and frees their memory (searches skip them
@@ -177,7 +157,7 @@ GROWTH_API int growth_text_count(const growth_text_index *ix, uint64_t *out_docs
  * @brief The `k` best documents for a query by BM25.
  * @param query  UTF-8, NUL-terminated; without tokens it is ::GROWTH_EINVAL.
  * @param k      >= 1; fewer results when fewer documents match (see `found`).
- * @param filter NULL or a filter (see ::growth_text_filter).
+ * @param filter NULL or a filter (see ::growth_id_filter).
  * @param[out] ids    best first; `cap` >= k entries.
  * @param[out] scores same order (may be NULL).
  * @param[out] found  number of results written (may be NULL).
@@ -185,7 +165,7 @@ GROWTH_API int growth_text_count(const growth_text_index *ix, uint64_t *out_docs
  * @since 1.0
  */
 GROWTH_API int growth_text_search(const growth_text_index *ix, const char *query, size_t k,
-                                  const growth_text_filter *filter, int64_t *ids,
+                                  const growth_id_filter *filter, int64_t *ids,
                                   float *scores, size_t cap, size_t *found);
 
 /**
@@ -221,54 +201,6 @@ GROWTH_API int growth_text_serialize(const growth_text_index *ix, uint8_t **out_
 
 /** @brief Rebuilds an index from growth_text_serialize() bytes. @since 1.0 */
 GROWTH_API int growth_text_deserialize(growth_text_index **out, const uint8_t *buf, size_t len);
-
-/**
- * @brief Fuses `n_lists` ranked candidate lists (e.g. BM25 and vector recall) into one
- *        de-duplicated top-k list.
- *
- * Configuration (`config`, NULL for the defaults):
- * | key    | default | meaning |
- * |--------|---------|---------|
- * | method | rrf     | `rrf`: fused(d) = sum_l w_l / (rrf_k + rank_l(d)), rank 1-based by position; `weighted`: fused(d) = sum_l w_l norm_l(score_l(d)) |
- * | rrf_k  | 60      | RRF constant, > 0 |
- * | norm   | minmax  | weighted: `minmax` (s - min) / (max - min) (1 when max = min), `max` s / max abs(s), or `none` |
- *
- * A list contributes nothing for a document it lacks. Lists are ranked best first; an id
- * repeated within one list counts once, at its first (best) position. Output is ordered by
- * the fused score, then by id ascending.
- * @param ids     n_lists arrays of ids.
- * @param scores  n_lists arrays of scores (best first); needed for `weighted` (finite), may be
- *                NULL (or hold NULL entries) for `rrf`.
- * @param lens    n_lists lengths (0 allowed).
- * @param weights n_lists finite weights >= 0, or NULL for all 1.
- * @param k       >= 1.
- * @param[out] out_ids, out_scores `cap` >= k entries (out_scores may be NULL).
- * @param[out] found number written (may be NULL).
- * @return ::GROWTH_OK; ::GROWTH_EINVAL; ::GROWTH_EBUFS; ::GROWTH_ENOMEM.
- * @since 1.0
- */
-GROWTH_API int growth_text_fuse(const char *config, const int64_t *const *ids,
-                                const float *const *scores, const size_t *lens,
-                                const double *weights, size_t n_lists, size_t k,
-                                int64_t *out_ids, float *out_scores, size_t cap, size_t *found);
-
-/**
- * @brief Coarse ranking: a linear pre-ranker over a candidate set, cut to the best `top_n`.
- *
- * score_i = bias + sum_j weights[j] * features[i * d + j]; the `top_n` highest scores are
- * written best first (ties: lower row first).
- * @param features n x d floats, row-major, finite.
- * @param ids      n candidate ids carried to `out_ids`, or NULL to write row numbers.
- * @param weights  d finite weights.
- * @param[out] out_ids, out_scores `cap` >= min(top_n, n) entries (out_scores may be NULL).
- * @param[out] found min(top_n, n) (may be NULL).
- * @return ::GROWTH_OK; ::GROWTH_EINVAL (NaN/Inf, top_n = 0, d = 0); ::GROWTH_EBUFS; ::GROWTH_ENOMEM.
- * @since 1.0
- */
-GROWTH_API int growth_text_prerank(const float *features, size_t n, size_t d,
-                                   const int64_t *ids, const float *weights, float bias,
-                                   size_t top_n, int64_t *out_ids, float *out_scores,
-                                   size_t cap, size_t *found);
 
 /** @} */
 

@@ -149,35 +149,6 @@ int aud_emit_users(const char *who, const uint8_t *flag, size_t nusers, uint32_t
     return GROWTH_OK;
 }
 
-/* Quickselect on the total order aud_before (positions make every item distinct). */
-void aud_top_k(aud_item *a, size_t n, size_t k)
-{
-    if (k == 0 || k >= n) return;
-    size_t lo = 0, hi = n - 1; /* the k-th item (index k - 1) lies in [lo, hi] */
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        /* median of three into a[hi] as the pivot */
-        if (aud_before(&a[mid], &a[lo])) { aud_item t = a[mid]; a[mid] = a[lo]; a[lo] = t; }
-        if (aud_before(&a[hi], &a[lo])) { aud_item t = a[hi]; a[hi] = a[lo]; a[lo] = t; }
-        if (aud_before(&a[mid], &a[hi])) { aud_item t = a[mid]; a[mid] = a[hi]; a[hi] = t; }
-        aud_item p = a[hi];
-        size_t s = lo;
-        for (size_t j = lo; j < hi; j++)
-            if (aud_before(&a[j], &p)) { aud_item t = a[j]; a[j] = a[s]; a[s] = t; s++; }
-        { aud_item t = a[s]; a[s] = a[hi]; a[hi] = t; }
-        if (s == k - 1) return;
-        if (s > k - 1) hi = s - 1;
-        else lo = s + 1;
-    }
-}
-
-static int cmp_item(const void *x, const void *y)
-{
-    const aud_item *a = x, *b = y;
-    return aud_before(a, b) ? -1 : aud_before(b, a) ? 1 : 0;
-}
-
-void aud_sort(aud_item *a, size_t n) { qsort(a, n, sizeof *a, cmp_item); }
 
 /* ---- interest: TGI and TA concentration -------------------------------------------------- */
 
@@ -609,7 +580,7 @@ GROWTH_API int growth_audience_select(const uint32_t *users, const float *scores
         if (!gfinite(scores[i]))
             return gerr(GROWTH_EINVAL, "%s: scores[%zu] is %g (scores must be finite)", who, i, (double)scores[i]);
     uint32_t *su = malloc(npool * sizeof *su), *ex = malloc((nexclude ? nexclude : 1) * sizeof *ex);
-    aud_item *it = malloc(npool * sizeof *it);
+    grank_item *it = malloc(npool * sizeof *it);
     int rc = GROWTH_OK;
     if (!su || !ex || !it) { rc = gerr(GROWTH_ENOMEM, "%s: out of memory", who); goto done; }
     memcpy(su, users, npool * sizeof *su);
@@ -626,11 +597,11 @@ GROWTH_API int growth_audience_select(const uint32_t *users, const float *scores
         if (!(scores[i] >= threshold)) continue;
         if (nexclude && bsearch(&users[i], ex, nexclude, sizeof *ex, cmp_u32)) continue;
         /* ties: smaller user id first (position = id) */
-        it[m++] = (aud_item){scores[i], users[i], users[i]};
+        it[m++] = (grank_item){scores[i], users[i], users[i]};
     }
     size_t k = m < n ? m : n;
-    aud_top_k(it, m, k);
-    aud_sort(it, k);
+    grank_top_k(it, m, k);
+    grank_sort(it, k);
     for (size_t i = 0; i < k; i++) {
         out_users[i] = it[i].id;
         if (out_scores) out_scores[i] = it[i].s;

@@ -39,22 +39,6 @@ int aud_id_mask(const char *who, const char *what, const uint32_t *ids, size_t n
 int aud_emit_users(const char *who, const uint8_t *flag, size_t nusers, uint32_t *out, size_t cap,
                    size_t *out_n);
 
-/* Ranking item: score, then position as a tie-break (smaller first). */
-typedef struct {
-    float s;
-    uint32_t id;
-    size_t i;
-} aud_item;
-
-static inline bool aud_before(const aud_item *a, const aud_item *b)
-{
-    return a->s > b->s || (a->s == b->s && a->i < b->i);
-}
-
-/* Reorders a[0..n) so that a[0..k) are the k first items by aud_before (in any order). */
-void aud_top_k(aud_item *a, size_t n, size_t k);
-/* Sorts a[0..n) by aud_before. */
-void aud_sort(aud_item *a, size_t n);
 
 /* Copies the calling thread's last error (the buffer gerr() writes into) to a local buffer. */
 void aud_last_error(char *buf, size_t cap);

@@ -72,7 +72,7 @@ GROWTH_API int growth_audience_peer(const float *emb, size_t nusers, size_t dim,
     /* distinct seed users, normalised */
     float *S = malloc(ns * dim * sizeof *S), *sim = malloc(nusers * sizeof *sim);
     float *blk = NULL, *out = NULL;
-    aud_item *it = malloc(pool * sizeof *it);
+    grank_item *it = malloc(pool * sizeof *it);
     if (!S || !sim || !it) { rc = gerr(GROWTH_ENOMEM, "%s: out of memory", who); goto done; }
     {
         size_t r = 0;
@@ -121,11 +121,11 @@ GROWTH_API int growth_audience_peer(const float *emb, size_t nusers, size_t dim,
         if (!cfg.include_seed && mask[u]) continue;
         float s = sim[u] > 1.0f ? 1.0f : sim[u] < -1.0f ? -1.0f : sim[u];
         if ((double)s < cfg.min_sim) continue;
-        it[m++] = (aud_item){s, (uint32_t)u, u};
+        it[m++] = (grank_item){s, (uint32_t)u, u};
     }
     size_t k = m < n ? m : n;
-    aud_top_k(it, m, k);
-    aud_sort(it, k);
+    grank_top_k(it, m, k);
+    grank_sort(it, k);
     for (size_t i = 0; i < k; i++) {
         out_users[i] = it[i].id;
         if (out_sim) out_sim[i] = it[i].s;
@@ -179,7 +179,7 @@ static int cmp_u32(const void *a, const void *b)
 /* by id, then the higher similarity first (so the first of each id is its maximum) */
 static int cmp_item_id(const void *a, const void *b)
 {
-    const aud_item *x = a, *y = b;
+    const grank_item *x = a, *y = b;
     if (x->id != y->id) return x->id < y->id ? -1 : 1;
     return (x->s < y->s) - (x->s > y->s);
 }
@@ -202,7 +202,7 @@ static int index_metric(const growth_index *idx)
 }
 
 /* Keeps in it[0..*m) the distinct ids with their highest similarity, the best `n` of them. */
-static void keep_best(aud_item *it, size_t *m, size_t n)
+static void keep_best(grank_item *it, size_t *m, size_t n)
 {
     size_t k = *m;
     if (k == 0) return;
@@ -210,7 +210,7 @@ static void keep_best(aud_item *it, size_t *m, size_t n)
     size_t w = 0;
     for (size_t r = 0; r < k; r++)
         if (w == 0 || it[w - 1].id != it[r].id) it[w++] = it[r];
-    if (w > n) aud_top_k(it, w, n), w = n;
+    if (w > n) grank_top_k(it, w, n), w = n;
     *m = w;
 }
 
@@ -243,7 +243,7 @@ GROWTH_API int growth_audience_peer_index(const growth_index *idx, const uint32_
     uint32_t *sd = malloc(nseed * sizeof *sd);
     float *S = NULL, *q = NULL, *sims = NULL;
     int64_t *ids = NULL;
-    aud_item *it = NULL;
+    grank_item *it = NULL;
     if (!sd) return gerr(GROWTH_ENOMEM, "%s: out of memory", who);
     memcpy(sd, seed, nseed * sizeof *sd);
     qsort(sd, nseed, sizeof *sd, cmp_u32);
@@ -279,11 +279,10 @@ GROWTH_API int growth_audience_peer_index(const growth_index *idx, const uint32_
         normalise(S + r * dim, q, dim);
     }
     peer_excl ex = {sd, ns};
-    growth_index_filter filt = {0};
-    filt.struct_size = sizeof filt;
+    growth_id_filter filt = GROWTH_ID_FILTER_INIT;
     filt.fn = peer_not_seed;
     filt.user = &ex;
-    const growth_index_filter *fp = cfg.include_seed ? NULL : &filt;
+    const growth_id_filter *fp = cfg.include_seed ? NULL : &filt;
 
     /* queries per batch: about 1M results in flight */
     size_t C = 1;
@@ -321,14 +320,14 @@ GROWTH_API int growth_audience_peer_index(const growth_index *idx, const uint32_
             }
             float s = sims[e];
             if (metric == 1) s = s > 1.0f ? 1.0f : s < -1.0f ? -1.0f : s;
-            it[m++] = (aud_item){s, (uint32_t)ids[e], (size_t)ids[e]};
+            it[m++] = (grank_item){s, (uint32_t)ids[e], (size_t)ids[e]};
         }
         keep_best(it, &m, n);
     }
     size_t k = 0;
     for (size_t i = 0; i < m; i++)
         if ((double)it[i].s >= cfg.min_sim) it[k++] = it[i];
-    aud_sort(it, k);
+    grank_sort(it, k);
     for (size_t i = 0; i < k; i++) {
         out_users[i] = it[i].id;
         if (out_sim) out_sim[i] = it[i].s;

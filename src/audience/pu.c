@@ -156,7 +156,7 @@ static int fit_score(const pu_cfg *cfg, const feats *X, const uint32_t *train, c
             }
         }
         if (rc) rc = learner_failed(rc, "training the FTRL model");
-        else if ((rc = growth_ftrl_predict_batch(m, S.ptr, S.idx, S.val, nscore, out, nscore)) != GROWTH_OK)
+        else if ((rc = growth_ftrl_predict_csr(m, S.ptr, S.idx, S.val, nscore, out, nscore)) != GROWTH_OK)
             rc = learner_failed(rc, "scoring with the FTRL model");
         free(order);
         growth_ftrl_free(m);
@@ -299,11 +299,11 @@ GROWTH_API int growth_audience_pu_score(const uint64_t *indptr, const uint32_t *
         for (size_t i = 0; i < nn; i++)
             if (s1[ns + i] < thr) { train[t] = cand[i]; y[t++] = 0.0f; nrn++; }
         if (nrn == 0) { /* no sampled user scores below the spies: keep the lower half */
-            aud_item *it = malloc(nn * sizeof *it);
+            grank_item *it = malloc(nn * sizeof *it);
             if (!it) { rc = gerr(GROWTH_ENOMEM, "%s: out of memory", who); goto done; }
-            for (size_t i = 0; i < nn; i++) it[i] = (aud_item){-s1[ns + i], cand[i], i};
+            for (size_t i = 0; i < nn; i++) it[i] = (grank_item){-s1[ns + i], cand[i], i};
             size_t half = nn / 2 ? nn / 2 : 1;
-            aud_top_k(it, nn, half);
+            grank_top_k(it, nn, half);
             for (size_t i = 0; i < half; i++) { train[t] = it[i].id; y[t++] = 0.0f; }
             free(it);
         }

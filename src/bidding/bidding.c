@@ -410,9 +410,9 @@ static int check_time(const growth_bidder *b, const char *who, double t)
     return GROWTH_OK;
 }
 
-GROWTH_API int growth_bidder_record(growth_bidder *b, double t, double cost)
+GROWTH_API int growth_bidder_record_spend(growth_bidder *b, double t, double cost)
 {
-    static const char *who = "growth_bidder_record";
+    static const char *who = "growth_bidder_record_spend";
     GROWTH_CHECK_NULL(who, b);
     int rc = check_time(b, who, t);
     if (rc) return rc;
@@ -503,10 +503,10 @@ static void refit_curve(growth_bidder *b)
         atomic_store_explicit(&b->W[j], prev < 0 ? 0.0 : prev_v, memory_order_relaxed);
 }
 
-GROWTH_API int growth_bidder_auction_result(growth_bidder *b, double bid, int won,
+GROWTH_API int growth_bidder_record_auction(growth_bidder *b, double bid, int won,
                                             double market_price)
 {
-    static const char *who = "growth_bidder_auction_result";
+    static const char *who = "growth_bidder_record_auction";
     GROWTH_CHECK_NULL(who, b);
     if (!(gfinite(bid) && bid > 0)) return gerr(GROWTH_EINVAL, "%s: bid %g is not finite and > 0", who, bid);
     if (won != 0 && won != 1) return gerr(GROWTH_EINVAL, "%s: won = %d is not 0 or 1", who, won);

@@ -170,12 +170,12 @@ GROWTH_API int growth_bidder_sim_run(growth_bidder_sim *s, growth_bidder *b,
             r.bids++;
             bool won = bid > market;
             if (c->auction == SIM_FIRST) {
-                if ((rc = growth_bidder_auction_result(b, bid, won, c->reveal_price ? market : NAN)))
+                if ((rc = growth_bidder_record_auction(b, bid, won, c->reveal_price ? market : NAN)))
                     return rc;
             }
             if (!won) continue;
             double price = c->auction == SIM_FIRST ? bid : market;
-            if ((rc = growth_bidder_record(b, t, price))) return rc;
+            if ((rc = growth_bidder_record_spend(b, t, price))) return rc;
             r.wins++;
             r.spend += price;
             double pconv = ctr * cvr;

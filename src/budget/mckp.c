@@ -43,7 +43,7 @@ static const gcfg_opt mckp_opts[] = {
 
 struct growth_mckp {
     mckp_cfg cfg;
-    growth_budget_progress_fn progress;
+    growth_progress_fn progress;
     void *progress_data;
     atomic_int cancel;
     bool have;
@@ -321,15 +321,15 @@ static int runner_init(runner *r, growth_mckp *s, const prob *p, size_t np)
 
 static int check_cancel(growth_mckp *s, const char *stage, double done)
 {
-    if (s->progress && s->progress(s->progress_data, stage, done) != 0) atomic_store(&s->cancel, 1);
-    if (atomic_load(&s->cancel)) return gerr(GROWTH_ESTATE, "mckp: cancelled during %s", stage);
+    if (s->progress && s->progress(stage, done, s->progress_data) != 0) atomic_store(&s->cancel, 1);
+    if (atomic_load(&s->cancel)) return gerr(GROWTH_ECANCELED, "mckp: cancelled during %s", stage);
     return GROWTH_OK;
 }
 
 static int run_pass(runner *r, void (*fn)(void *))
 {
     gpar_run(r->nt, fn, r->tasks, sizeof(task));
-    if (atomic_load(&r->s->cancel)) return gerr(GROWTH_ESTATE, "mckp: cancelled");
+    if (atomic_load(&r->s->cancel)) return gerr(GROWTH_ECANCELED, "mckp: cancelled");
     for (int t = 0; t < r->nt; t++)
         if (r->tasks[t].failed) return gerr(GROWTH_ENOMEM, "mckp: out of memory collecting segments");
     return GROWTH_OK;
@@ -548,11 +548,11 @@ GROWTH_API int growth_mckp_config(const growth_mckp *s, char *buf, size_t cap, s
     return GROWTH_OK;
 }
 
-GROWTH_API int growth_mckp_set_progress(growth_mckp *s, growth_budget_progress_fn fn, void *user_data)
+GROWTH_API int growth_mckp_set_progress(growth_mckp *s, growth_progress_fn fn, void *user)
 {
     GROWTH_CHECK_NULL("mckp_set_progress", s);
     s->progress = fn;
-    s->progress_data = user_data;
+    s->progress_data = user;
     return GROWTH_OK;
 }
 
@@ -1004,7 +1004,7 @@ GROWTH_API int growth_mckp_solve(growth_mckp *s, const uint64_t *indptr, size_t 
     memcpy(s->lambda, best_l, K * sizeof(double));
     memcpy(s->spend, spend, K * sizeof(double));
     s->have = true;
-    if (s->progress) s->progress(s->progress_data, "done", 1.0);
+    if (s->progress) s->progress("done", 1.0, s->progress_data);
 out:
     free(keep);
     runner_free(&r);

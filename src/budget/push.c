@@ -111,14 +111,14 @@ static int cmp_desc(const void *x, const void *y)
     return a->p > b->p ? -1 : (a->p < b->p);
 }
 
-GROWTH_API int growth_push_allocate(const char *config, const uint64_t *user_ptr, size_t n_users,
+GROWTH_API int growth_budget_allocate_push(const char *config, const uint64_t *user_ptr, size_t n_users,
                                     const double *values, const int32_t *category,
                                     const int32_t *caps, size_t n_categories,
                                     const double *cat_min, const double *cat_max, double volume,
                                     const double *hours, uint8_t *out_send, int8_t *out_hour,
-                                    size_t cap, growth_push_result *out_result)
+                                    size_t cap, growth_budget_push_result *out_result)
 {
-    static const char *who = "push_allocate";
+    static const char *who = "budget_allocate_push";
     push_cfg cfg;
     int rc = gcfg_parse(who, push_opts, PUSH_NOPTS, config, &cfg, sizeof cfg);
     if (rc) return rc;
@@ -287,7 +287,7 @@ GROWTH_API int growth_push_allocate(const char *config, const uint64_t *user_ptr
         }
     }
     if (out_result) {
-        growth_push_result r = {0};
+        growth_budget_push_result r = {0};
         r.struct_size = out_result->struct_size;
         r.iterations = it;
         r.value = value;

@@ -41,6 +41,18 @@ int gvsnprintf(char *buf, size_t cap, const char *fmt, va_list ap);
  * else the current time. */
 int64_t gmodel_time(void);
 
+/* ---- public structs with struct_size first (structs.c) ------------------------------------ */
+
+/* An input struct: struct_size at least `known` (this library's sizeof), and any larger tail
+ * (from a newer caller) all zero. */
+int gstruct_in(const char *who, const char *what, const void *p, size_t known);
+/* An output struct: out->struct_size must be at least `min` (the size of the struct's first
+ * release); copies what follows struct_size from `src` (this library's struct, `known` bytes) as
+ * far as out->struct_size reaches; struct_size itself is left as the caller set it. */
+int gstruct_out(const char *who, const char *what, void *out, const void *src, size_t min, size_t known);
+/* Validates a growth_id_filter (NULL is fine): struct size, ascending allow-list, bitmap. */
+int gid_filter_check(const char *who, const growth_id_filter *f);
+
 /* ---- configuration ----------------------------------------------------------------------- */
 
 typedef enum { GCFG_DOUBLE, GCFG_INT, GCFG_BOOL, GCFG_ENUM, GCFG_STRING } gcfg_type;
@@ -114,6 +126,38 @@ static inline uint64_t gmix64(uint64_t x)
     x ^= x >> 31;
     return x;
 }
+
+/* ---- ranking items (rank_items.c) --------------------------------------------------------- */
+
+/* Ranking item: score, then position as a tie-break (smaller first). */
+typedef struct {
+    float s;
+    uint32_t id;
+    size_t i;
+} grank_item;
+
+static inline bool grank_before(const grank_item *a, const grank_item *b)
+{
+    return a->s > b->s || (a->s == b->s && a->i < b->i);
+}
+
+/* Reorders a[0..n) so that a[0..k) are the k first items by grank_before (in any order). */
+void grank_top_k(grank_item *a, size_t n, size_t k);
+/* Sorts a[0..n) by grank_before. */
+void grank_sort(grank_item *a, size_t n);
+/* Number of labels 1 among the topn best-scored of the n users not skipped (skip may be NULL);
+ * `it` is scratch of n items. */
+size_t grank_hits(const float *scores, const float *labels, const uint8_t *skip, size_t n, size_t topn,
+                  grank_item *it);
+/* Validates scores (finite), labels (0 or 1), n > 0 and topn > 0 for the top-N calls. */
+int grank_check(const char *who, const float *scores, const float *labels, size_t n, size_t topn);
+
+/* ---- word hashing of text (grams.c) ------------------------------------------------------- */
+
+typedef void (*gtext_gram_fn)(void *ctx, uint32_t slot);
+/* Calls fn(ctx, growth_hash64(gram, seed) % buckets) for every n-gram of `text` (letter trigrams
+ * of "#word#", CJK unigrams and bigrams; see growth_features_hash_text()); returns the count. */
+size_t gtext_grams(const char *text, uint32_t buckets, uint64_t seed, gtext_gram_fn fn, void *ctx);
 
 /* ---- files ------------------------------------------------------------------------------- */
 

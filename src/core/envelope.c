@@ -54,7 +54,7 @@ int genv_open(const char *who, const uint8_t *buf, size_t len, uint32_t expect_k
         return gerr(GROWTH_EFORMAT, "%s: model file payload is corrupted (checksum mismatch)", who);
     if (expect_kind != GROWTH_KIND_UNKNOWN && kind != expect_kind)
         return gerr(GROWTH_EFORMAT, "%s: model file holds a '%s' model, expected '%s'", who,
-                    growth_kind_name((int)kind), growth_kind_name((int)expect_kind));
+                    growth_model_kind_name((int)kind), growth_model_kind_name((int)expect_kind));
     if (out_kind) *out_kind = kind;
     if (payload) *payload = buf + GENV_HEADER_SIZE;
     if (payload_len) *payload_len = (size_t)plen;

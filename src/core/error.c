@@ -30,6 +30,7 @@ GROWTH_API const char *growth_strerror(int code)
     case GROWTH_ESTATE: return "invalid state";
     case GROWTH_EDEP: return "dependency failed";
     case GROWTH_ENOTFOUND: return "not found";
+    case GROWTH_ECANCELED: return "canceled";
     default: return "unknown status";
     }
 }
@@ -38,7 +39,7 @@ GROWTH_API const char *growth_version(void) { return GROWTH_VERSION_STRING; }
 
 GROWTH_API int growth_version_number(void) { return GROWTH_VERSION_NUMBER; }
 
-GROWTH_API const char *growth_kind_name(int kind)
+GROWTH_API const char *growth_model_kind_name(int kind)
 {
     switch (kind) {
     case GROWTH_KIND_FTRL: return "ftrl";

@@ -27,3 +27,5 @@ void gtable_free(void *p, size_t bytes)
     if (bytes < GBIG) free(p);
     else munmap(p, bytes);
 }
+
+GROWTH_API void growth_buffer_free(void *buf) { free(buf); }

@@ -11,12 +11,12 @@ static int check_head(const growth_ftrl *m, const char *who, const char *name, i
     return GROWTH_OK;
 }
 
-GROWTH_API int growth_esmm_predict(const growth_ftrl *ctr_model, int ctr_head,
+GROWTH_API int growth_ftrl_esmm_predict(const growth_ftrl *ctr_model, int ctr_head,
                                    const growth_ftrl *cvr_model, int cvr_head,
                                    const uint32_t *idx, const float *val, size_t nnz,
                                    float out[3])
 {
-    static const char *who = "growth_esmm_predict";
+    static const char *who = "growth_ftrl_esmm_predict";
     GROWTH_CHECK_NULL(who, ctr_model);
     GROWTH_CHECK_NULL(who, cvr_model);
     GROWTH_CHECK_NULL(who, out);
@@ -59,11 +59,11 @@ static void esmm_grad(void *vctx, const float *margins, float *grads)
     grads[c->cvr] = (float)(d * (1.0 - pcvr) * c->weight);
 }
 
-GROWTH_API int growth_esmm_update(growth_ftrl *m, int ctr_head, int cvr_head, const uint32_t *idx,
+GROWTH_API int growth_ftrl_esmm_update(growth_ftrl *m, int ctr_head, int cvr_head, const uint32_t *idx,
                                   const float *val, size_t nnz, float click, float conversion,
                                   float weight)
 {
-    static const char *who = "growth_esmm_update";
+    static const char *who = "growth_ftrl_esmm_update";
     GROWTH_CHECK_NULL(who, m);
     int rc = check_head(m, who, "ctr_head", ctr_head);
     if (!rc) rc = check_head(m, who, "cvr_head", cvr_head);

@@ -420,11 +420,11 @@ GROWTH_API int growth_ftrl_predict(const growth_ftrl *m, const uint32_t *idx, co
     return GROWTH_OK;
 }
 
-GROWTH_API int growth_ftrl_predict_batch(const growth_ftrl *m, const uint64_t *indptr,
+GROWTH_API int growth_ftrl_predict_csr(const growth_ftrl *m, const uint64_t *indptr,
                                          const uint32_t *idx, const float *val, size_t nrows,
                                          float *out, size_t cap)
 {
-    static const char *who = "growth_ftrl_predict_batch";
+    static const char *who = "growth_ftrl_predict_csr";
     GROWTH_CHECK_NULL(who, m);
     if (nrows == 0) return GROWTH_OK;
     if (nrows > SIZE_MAX / (size_t)m->H) return gerr(GROWTH_EINVAL, "%s: nrows too large", who);
@@ -574,12 +574,12 @@ GROWTH_API int growth_ftrl_update(growth_ftrl *m, const uint32_t *idx, const flo
     return growth_ftrl_predict_update(m, idx, val, nnz, labels, weight, NULL, 0);
 }
 
-GROWTH_API int growth_ftrl_update_batch(growth_ftrl *m, const uint64_t *indptr,
+GROWTH_API int growth_ftrl_update_csr(growth_ftrl *m, const uint64_t *indptr,
                                         const uint32_t *idx, const float *val, size_t nrows,
                                         const float *labels, const float *weights,
                                         float *out_pred, size_t cap)
 {
-    static const char *who = "growth_ftrl_update_batch";
+    static const char *who = "growth_ftrl_update_csr";
     GROWTH_CHECK_NULL(who, m);
     if (nrows == 0) return GROWTH_OK;
     GROWTH_CHECK_NULL(who, labels);
@@ -816,7 +816,6 @@ GROWTH_API int growth_ftrl_export_weights(const growth_ftrl *m, const char *path
     return ftrl_save_kind(m, path, true);
 }
 
-GROWTH_API void growth_buffer_free(void *buf) { free(buf); }
 
 static int check_slots(const char *who, const uint32_t *slots, size_t n, const growth_ftrl *m)
 {
@@ -936,7 +935,7 @@ static int ftrl_from_envelope(const char *who, const uint8_t *buf, size_t len, g
     if (kind == GROWTH_KIND_FTRL) return unpack_state(who, pl, plen, out);
     if (kind == GROWTH_KIND_FTRL_WEIGHTS) return unpack_weights(who, pl, plen, out);
     return gerr(GROWTH_EFORMAT, "%s: file holds a '%s' model, expected 'ftrl' or 'ftrl_weights'",
-                who, growth_kind_name((int)kind));
+                who, growth_model_kind_name((int)kind));
 }
 
 GROWTH_API int growth_ftrl_deserialize(growth_ftrl **out, const uint8_t *buf, size_t len)

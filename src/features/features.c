@@ -38,10 +38,10 @@ static int check_bits(const char *who, unsigned bits)
     return GROWTH_OK;
 }
 
-GROWTH_API int growth_feature_hash(uint32_t *out_index, const char *field, const char *value,
+GROWTH_API int growth_features_hash(uint32_t *out_index, const char *field, const char *value,
                                    uint64_t seed, unsigned bits)
 {
-    static const char *who = "growth_feature_hash";
+    static const char *who = "growth_features_hash";
     GROWTH_CHECK_NULL(who, out_index);
     GROWTH_CHECK_NULL(who, field);
     GROWTH_CHECK_NULL(who, value);
@@ -63,11 +63,11 @@ static int check_cross(const char *who, const char *const *fields, const char *c
     return GROWTH_OK;
 }
 
-GROWTH_API int growth_feature_hash_cross(uint32_t *out_index, const char *const *fields,
+GROWTH_API int growth_features_hash_cross(uint32_t *out_index, const char *const *fields,
                                          const char *const *values, size_t n, uint64_t seed,
                                          unsigned bits)
 {
-    static const char *who = "growth_feature_hash_cross";
+    static const char *who = "growth_features_hash_cross";
     GROWTH_CHECK_NULL(who, out_index);
     int rc = check_cross(who, fields, values, n);
     if (!rc) rc = check_bits(who, bits);

@@ -262,10 +262,10 @@ static inline void acc_add(auc_acc *a, uint64_t item)
 
 /* ---- public functions -------------------------------------------------------------------- */
 
-GROWTH_API int growth_auc(const float *scores, const float *labels, const float *weights,
+GROWTH_API int growth_metrics_auc(const float *scores, const float *labels, const float *weights,
                           size_t n, double *out_auc)
 {
-    static const char fn[] = "growth_auc";
+    static const char fn[] = "growth_metrics_auc";
     totals t;
     int rc = check_inputs(fn, "score", false, scores, labels, weights, n, out_auc, &t);
     if (rc != GROWTH_OK) return rc;
@@ -307,11 +307,11 @@ GROWTH_API int growth_auc(const float *scores, const float *labels, const float 
     return GROWTH_OK;
 }
 
-GROWTH_API int growth_gauc(const float *scores, const float *labels, const float *weights,
+GROWTH_API int growth_metrics_gauc(const float *scores, const float *labels, const float *weights,
                            const int64_t *groups, size_t n, double *out_gauc,
                            size_t *out_groups_used)
 {
-    static const char fn[] = "growth_gauc";
+    static const char fn[] = "growth_metrics_gauc";
     GROWTH_CHECK_NULL(fn, groups);
     totals t;
     int rc = check_inputs(fn, "score", false, scores, labels, weights, n, out_gauc, &t);
@@ -362,21 +362,21 @@ static double logloss_sum(const float *probs, const float *labels, const float *
     return sum;
 }
 
-GROWTH_API int growth_logloss(const float *probs, const float *labels, const float *weights,
+GROWTH_API int growth_metrics_logloss(const float *probs, const float *labels, const float *weights,
                               size_t n, double *out_logloss)
 {
     totals t;
-    int rc = check_inputs("growth_logloss", "prob", true, probs, labels, weights, n,
+    int rc = check_inputs("growth_metrics_logloss", "prob", true, probs, labels, weights, n,
                           out_logloss, &t);
     if (rc != GROWTH_OK) return rc;
     *out_logloss = logloss_sum(probs, labels, weights, n) / t.w;
     return GROWTH_OK;
 }
 
-GROWTH_API int growth_normalized_entropy(const float *probs, const float *labels,
+GROWTH_API int growth_metrics_normalized_entropy(const float *probs, const float *labels,
                                          const float *weights, size_t n, double *out_ne)
 {
-    static const char fn[] = "growth_normalized_entropy";
+    static const char fn[] = "growth_metrics_normalized_entropy";
     totals t;
     int rc = check_inputs(fn, "prob", true, probs, labels, weights, n, out_ne, &t);
     if (rc != GROWTH_OK) return rc;
@@ -388,10 +388,10 @@ GROWTH_API int growth_normalized_entropy(const float *probs, const float *labels
     return GROWTH_OK;
 }
 
-GROWTH_API int growth_calibration_ratio(const float *probs, const float *labels,
+GROWTH_API int growth_metrics_pcoc(const float *probs, const float *labels,
                                         const float *weights, size_t n, double *out_ratio)
 {
-    static const char fn[] = "growth_calibration_ratio";
+    static const char fn[] = "growth_metrics_pcoc";
     totals t;
     int rc = check_inputs(fn, "prob", true, probs, labels, weights, n, out_ratio, &t);
     if (rc != GROWTH_OK) return rc;
@@ -528,24 +528,24 @@ static int ece_mce(const char *fn, bool mce, const float *probs, const float *la
     return GROWTH_OK;
 }
 
-GROWTH_API int growth_ece(const float *probs, const float *labels, const float *weights,
+GROWTH_API int growth_metrics_ece(const float *probs, const float *labels, const float *weights,
                           size_t n, int bins, int binning, double *out_ece)
 {
-    return ece_mce("growth_ece", false, probs, labels, weights, n, bins, binning, out_ece);
+    return ece_mce("growth_metrics_ece", false, probs, labels, weights, n, bins, binning, out_ece);
 }
 
-GROWTH_API int growth_mce(const float *probs, const float *labels, const float *weights,
+GROWTH_API int growth_metrics_mce(const float *probs, const float *labels, const float *weights,
                           size_t n, int bins, int binning, double *out_mce)
 {
-    return ece_mce("growth_mce", true, probs, labels, weights, n, bins, binning, out_mce);
+    return ece_mce("growth_metrics_mce", true, probs, labels, weights, n, bins, binning, out_mce);
 }
 
-GROWTH_API int growth_reliability(const float *probs, const float *labels, const float *weights,
+GROWTH_API int growth_metrics_reliability(const float *probs, const float *labels, const float *weights,
                                   size_t n, int bins, int binning, double *mean_prob,
                                   double *pos_rate, double *weight, size_t cap,
                                   size_t *out_bins)
 {
-    static const char fn[] = "growth_reliability";
+    static const char fn[] = "growth_metrics_reliability";
     GROWTH_CHECK_NULL(fn, mean_prob);
     GROWTH_CHECK_NULL(fn, pos_rate);
     GROWTH_CHECK_NULL(fn, weight);
@@ -612,17 +612,17 @@ static int field_error(const char *fn, bool relative, const float *probs, const 
     return GROWTH_OK;
 }
 
-GROWTH_API int growth_field_ece(const float *probs, const float *labels, const float *weights,
+GROWTH_API int growth_metrics_field_ece(const float *probs, const float *labels, const float *weights,
                                 const int64_t *fields, size_t n, double *out_ece)
 {
-    return field_error("growth_field_ece", false, probs, labels, weights, fields, n, out_ece,
+    return field_error("growth_metrics_field_ece", false, probs, labels, weights, fields, n, out_ece,
                        NULL);
 }
 
-GROWTH_API int growth_field_rce(const float *probs, const float *labels, const float *weights,
+GROWTH_API int growth_metrics_field_rce(const float *probs, const float *labels, const float *weights,
                                 const int64_t *fields, size_t n, double *out_rce,
                                 size_t *out_fields_used)
 {
-    return field_error("growth_field_rce", true, probs, labels, weights, fields, n, out_rce,
+    return field_error("growth_metrics_field_rce", true, probs, labels, weights, fields, n, out_rce,
                        out_fields_used);
 }

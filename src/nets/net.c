@@ -416,12 +416,12 @@ GROWTH_API int growth_net_predict(const growth_net *net, growth_net_workspace *w
     return net_run("growth_net_predict", net, ws, &in, out, cap);
 }
 
-GROWTH_API int growth_net_predict_batch(const growth_net *net, growth_net_workspace *ws,
+GROWTH_API int growth_net_predict_dense(const growth_net *net, growth_net_workspace *ws,
                                         const float *x, size_t nrows, size_t ncols, float *out,
                                         size_t cap)
 {
     net_input in = {x, nrows, ncols, NULL, NULL, NULL, NULL, NULL, NULL};
-    return net_run("growth_net_predict_batch", net, ws, &in, out, cap);
+    return net_run("growth_net_predict_dense", net, ws, &in, out, cap);
 }
 
 GROWTH_API int growth_net_predict_wide_deep(const growth_net *net, growth_net_workspace *ws,
@@ -435,7 +435,7 @@ GROWTH_API int growth_net_predict_wide_deep(const growth_net *net, growth_net_wo
     return net_run("growth_net_predict_wide_deep", net, ws, &in, out, cap);
 }
 
-GROWTH_API int growth_net_predict_wide_deep_batch(const growth_net *net, growth_net_workspace *ws,
+GROWTH_API int growth_net_predict_wide_deep_csr(const growth_net *net, growth_net_workspace *ws,
                                                   const float *x, size_t nrows, size_t ncols,
                                                   const uint64_t *cat_indptr,
                                                   const uint32_t *cat_field,
@@ -445,5 +445,5 @@ GROWTH_API int growth_net_predict_wide_deep_batch(const growth_net *net, growth_
                                                   float *out, size_t cap)
 {
     net_input in = {x, nrows, ncols, cat_indptr, cat_field, cat_id, wide_indptr, wide_idx, wide_val};
-    return net_run("growth_net_predict_wide_deep_batch", net, ws, &in, out, cap);
+    return net_run("growth_net_predict_wide_deep_csr", net, ws, &in, out, cap);
 }

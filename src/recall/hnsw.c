@@ -121,7 +121,7 @@ static void greedy(const growth_index *x, const hq *q, int l, uint32_t *ep, floa
 /* Beam search on layer l from ep. Results (up to ef, min-heap, worst at [0]) go to sc->r;
  * only nodes passing the filter enter the results (all nodes are traversed) when `f_on`. */
 static int search_layer(const growth_index *x, const hq *q, uint32_t ep, float epk, size_t ef, int l,
-                        const growth_index_filter *f, bool f_on, ix_scratch *sc, size_t *nres)
+                        const growth_id_filter *f, bool f_on, ix_scratch *sc, size_t *nres)
 {
     int rc = visit_begin(x, sc);
     if (rc) return rc;
@@ -265,7 +265,7 @@ int ix_hnsw_insert(growth_index *x, uint32_t s, ix_scratch *sc)
     return GROWTH_OK;
 }
 
-int ix_hnsw_search(const growth_index *x, const float *qf, size_t k, const growth_index_filter *f,
+int ix_hnsw_search(const growth_index *x, const float *qf, size_t k, const growth_id_filter *f,
                    ix_scratch *sc, ix_hit *out, size_t *nout)
 {
     hq q = {qf, NULL, 0};

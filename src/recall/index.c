@@ -376,7 +376,7 @@ GROWTH_API int growth_index_config(const growth_index *x, char *buf, size_t cap,
 {
     GROWTH_CHECK_NULL("growth_index_config", x);
     growth_index *xm = (growth_index *)x;
-    pthread_rwlock_rdlock(&xm->rw); /* growth_index_set() may change search keys */
+    pthread_rwlock_rdlock(&xm->rw); /* growth_index_set_config() may change search keys */
     int rc = gcfg_format(ix_opts, IX_NOPTS, &x->cfg, buf, cap, needed);
     pthread_rwlock_unlock(&xm->rw);
     return rc;
@@ -393,13 +393,13 @@ static const gcfg_opt ix_set_opts[] = {
     {"rescore", GCFG_INT, offsetof(ix_set_cfg, rescore), "0", 0, 1000, NULL, false},
 };
 
-GROWTH_API int growth_index_set(growth_index *x, const char *config)
+GROWTH_API int growth_index_set_config(growth_index *x, const char *config)
 {
-    static const char *who = "growth_index_set";
+    static const char *who = "growth_index_set_config";
     GROWTH_CHECK_NULL(who, x);
     GROWTH_CHECK_NULL(who, config);
     ix_set_cfg s;
-    int rc = gcfg_parse("growth_index_set", ix_set_opts, 4, config, &s, sizeof s);
+    int rc = gcfg_parse("growth_index_set_config", ix_set_opts, 4, config, &s, sizeof s);
     if (rc) return rc;
     pthread_mutex_lock(&x->wlock);
     pthread_rwlock_wrlock(&x->rw);
@@ -658,20 +658,6 @@ out:
 
 /* ---- search ------------------------------------------------------------------------------ */
 
-static int check_filter(const char *who, const growth_index_filter *f)
-{
-    if (!f) return GROWTH_OK;
-    if (f->struct_size < offsetof(growth_index_filter, user) + sizeof(void *))
-        return gerr(GROWTH_EINVAL, "%s: filter->struct_size %u is too small (set it to sizeof(growth_index_filter))",
-                    who, f->struct_size);
-    if (f->n_allow && !f->allow) return gerr(GROWTH_EINVAL, "%s: filter->allow is NULL with n_allow=%zu", who, f->n_allow);
-    for (size_t i = 1; i < f->n_allow; i++)
-        if (f->allow[i] <= f->allow[i - 1])
-            return gerr(GROWTH_EINVAL, "%s: filter->allow is not strictly ascending at %zu", who, i);
-    if (f->bitmap_bits && !f->bitmap) return gerr(GROWTH_EINVAL, "%s: filter->bitmap is NULL", who);
-    return GROWTH_OK;
-}
-
 /* Copies (and for cosine normalises) a query; returns |q|^2 (l2) or 0. */
 static float prep_query(const growth_index *x, const float *q, float *dst)
 {
@@ -681,7 +667,7 @@ static float prep_query(const growth_index *x, const float *q, float *dst)
 }
 
 /* Exact scan of every slot (or of the allow-list when it is short) for one prepared query. */
-static int flat_search(const growth_index *x, const float *q, size_t k, const growth_index_filter *f,
+static int flat_search(const growth_index *x, const float *q, size_t k, const growth_id_filter *f,
                        ix_scratch *sc, ix_hit *h, size_t *nh)
 {
     const size_t d = x->dim;
@@ -738,7 +724,7 @@ static int flat_search(const growth_index *x, const float *q, size_t k, const gr
 }
 
 /* One prepared query through the index's kind; results sorted best first in h[0..*nh). */
-static int search_one(const growth_index *x, const float *q, size_t k, const growth_index_filter *f,
+static int search_one(const growth_index *x, const float *q, size_t k, const growth_id_filter *f,
                       ix_scratch *sc, ix_hit *h, size_t *nh)
 {
     int rc;
@@ -768,7 +754,7 @@ static void write_out(const growth_index *x, const ix_hit *h, size_t nh, size_t 
 }
 
 static int check_search(const char *who, const growth_index *x, const float *q, size_t nq, size_t k,
-                        const growth_index_filter *f, const int64_t *ids, size_t cap)
+                        const growth_id_filter *f, const int64_t *ids, size_t cap)
 {
     GROWTH_CHECK_NULL(who, x);
     GROWTH_CHECK_NULL(who, q);
@@ -778,11 +764,11 @@ static int check_search(const char *who, const growth_index *x, const float *q, 
     if (cap < k * nq) return gerr(GROWTH_EBUFS, "%s: output capacity %zu is below %zu (k x queries)", who, cap, k * nq);
     int rc = check_vectors(who, "q", q, nq, x->dim);
     if (rc) return rc;
-    return check_filter(who, f);
+    return gid_filter_check(who, f);
 }
 
 GROWTH_API int growth_index_search(const growth_index *x, const float *q, size_t k,
-                                   const growth_index_filter *f, int64_t *ids, float *scores,
+                                   const growth_id_filter *f, int64_t *ids, float *scores,
                                    size_t cap, size_t *found)
 {
     static const char *who = "growth_index_search";
@@ -840,7 +826,7 @@ static inline bool scan_any(const float *row, const float *n2, float t)
 }
 
 static int flat_batch(const growth_index *x, const float *q, size_t nq, size_t k,
-                      const growth_index_filter *f, int64_t *ids, float *scores, ix_scratch *sc)
+                      const growth_id_filter *f, int64_t *ids, float *scores, ix_scratch *sc)
 {
     static const char *who = "growth_index_search_batch";
     const size_t d = x->dim;
@@ -898,7 +884,7 @@ typedef struct {
     const growth_index *x;
     const float *q;
     size_t nq, k;
-    const growth_index_filter *f;
+    const growth_id_filter *f;
     int64_t *ids;
     float *scores;
     int rc;
@@ -934,7 +920,7 @@ static void *batch_run(void *arg)
 }
 
 GROWTH_API int growth_index_search_batch(const growth_index *x, const float *q, size_t nq, size_t k,
-                                         const growth_index_filter *f, int64_t *ids, float *scores,
+                                         const growth_id_filter *f, int64_t *ids, float *scores,
                                          size_t cap)
 {
     static const char *who = "growth_index_search_batch";

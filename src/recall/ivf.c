@@ -226,7 +226,7 @@ size_t ix_ivf_bytes(const growth_index *x)
     return b;
 }
 
-int ix_ivf_search(const growth_index *x, const float *q, size_t k, const growth_index_filter *f,
+int ix_ivf_search(const growth_index *x, const float *q, size_t k, const growth_id_filter *f,
                   ix_scratch *sc, ix_hit *out, size_t *nout)
 {
     const size_t d = x->dim, L = (size_t)x->cfg.nlist;

@@ -186,7 +186,7 @@ static inline float ix_key(const growth_index *x, const float *q, uint32_t s)
 }
 
 /* Filter check (dead slots never pass). */
-static inline bool ix_pass(const growth_index *x, const growth_index_filter *f, uint32_t s)
+static inline bool ix_pass(const growth_index *x, const growth_id_filter *f, uint32_t s)
 {
     if (x->dead[s]) return false;
     if (!f) return true;
@@ -213,7 +213,7 @@ float ix_quantize(const float *v, size_t d, int8_t *out);
 int ix_hnsw_alloc(growth_index *x, size_t cap);   /* grows graph arrays to cap */
 int ix_hnsw_insert(growth_index *x, uint32_t s, ix_scratch *sc);
 int ix_hnsw_search(const growth_index *x, const float *q, size_t k,
-                   const growth_index_filter *f, ix_scratch *sc, ix_hit *out, size_t *nout);
+                   const growth_id_filter *f, ix_scratch *sc, ix_hit *out, size_t *nout);
 void ix_hnsw_free(growth_index *x);
 size_t ix_hnsw_bytes(const growth_index *x);
 
@@ -224,7 +224,7 @@ int ix_ivf_assign(const growth_index *x, const float *v, size_t n, uint32_t *out
 int ix_ivf_append(growth_index *x, uint32_t list, uint32_t slot);
 int ix_ivf_reserve(growth_index *x, const uint32_t *lists, size_t n);
 int ix_ivf_search(const growth_index *x, const float *q, size_t k,
-                  const growth_index_filter *f, ix_scratch *sc, ix_hit *out, size_t *nout);
+                  const growth_id_filter *f, ix_scratch *sc, ix_hit *out, size_t *nout);
 void ix_ivf_free(growth_index *x);
 size_t ix_ivf_bytes(const growth_index *x);
 

@@ -402,9 +402,9 @@ static const gcfg_opt tx_set_opts[] = {
     {"b", GCFG_STRING, offsetof(tx_set_cfg, b), "", 0, 0, NULL, false},
 };
 
-GROWTH_API int growth_text_set(growth_text_index *x, const char *config)
+GROWTH_API int growth_text_set_config(growth_text_index *x, const char *config)
 {
-    static const char *who = "growth_text_set";
+    static const char *who = "growth_text_set_config";
     GROWTH_CHECK_NULL(who, x);
     GROWTH_CHECK_NULL(who, config);
     tx_set_cfg s;
@@ -748,9 +748,9 @@ static void tx_compact(growth_text_index *x)
     x->dead_postings = 0;
 }
 
-GROWTH_API int growth_text_delete(growth_text_index *x, const int64_t *ids, size_t n)
+GROWTH_API int growth_text_remove(growth_text_index *x, const int64_t *ids, size_t n)
 {
-    static const char *who = "growth_text_delete";
+    static const char *who = "growth_text_remove";
     GROWTH_CHECK_NULL(who, x);
     if (n == 0) return GROWTH_OK;
     GROWTH_CHECK_NULL(who, ids);
@@ -809,23 +809,7 @@ GROWTH_API int growth_text_count(const growth_text_index *x, uint64_t *out_docs,
 
 /* ---- searching ----------------------------------------------------------------------------- */
 
-static int check_filter(const char *who, const growth_text_filter *f)
-{
-    if (!f) return GROWTH_OK;
-    if (f->struct_size < sizeof(growth_text_filter))
-        return gerr(GROWTH_EINVAL, "%s: filter->struct_size is %u; set it to sizeof(growth_text_filter)", who,
-                    f->struct_size);
-    if (f->n_allow && !f->allow) return gerr(GROWTH_EINVAL, "%s: filter->allow is NULL but n_allow is %zu", who, f->n_allow);
-    for (size_t i = 1; i < f->n_allow; i++)
-        if (f->allow[i] <= f->allow[i - 1])
-            return gerr(GROWTH_EINVAL, "%s: filter->allow is not strictly ascending at entry %zu", who, i);
-    if (f->bitmap_bits && !f->bitmap)
-        return gerr(GROWTH_EINVAL, "%s: filter->bitmap is NULL but bitmap_bits is %llu", who,
-                    (unsigned long long)f->bitmap_bits);
-    return GROWTH_OK;
-}
-
-static bool filter_pass(const growth_text_filter *f, int64_t id)
+static bool filter_pass(const growth_id_filter *f, int64_t id)
 {
     if (!f) return true;
     if (f->allow) {
@@ -906,7 +890,7 @@ static int query_terms(const char *who, const growth_text_index *x, const char *
 static inline double bm25_idf(double N, double df) { return log(1.0 + (N - df + 0.5) / (df + 0.5)); }
 
 GROWTH_API int growth_text_search(const growth_text_index *x, const char *query, size_t k,
-                                  const growth_text_filter *filter, int64_t *ids, float *scores,
+                                  const growth_id_filter *filter, int64_t *ids, float *scores,
                                   size_t cap, size_t *found)
 {
     static const char *who = "growth_text_search";
@@ -916,7 +900,7 @@ GROWTH_API int growth_text_search(const growth_text_index *x, const char *query,
     if (found) *found = 0;
     if (k == 0) return gerr(GROWTH_EINVAL, "%s: k is 0", who);
     if (cap < k) return gerr(GROWTH_EBUFS, "%s: cap %zu < k %zu", who, cap, k);
-    int rc = check_filter(who, filter);
+    int rc = gid_filter_check(who, filter);
     if (rc) return rc;
     uint64_t hstack[TX_STACK_TERMS];
     tx_hvec v = {hstack, 0, TX_STACK_TERMS, false};

@@ -586,26 +586,26 @@ TEST(topn_metrics_match_brute_force)
     }
     for (size_t topn = 1; topn <= n; topn += 37) {
         double p, rc, l;
-        CHECK_OK(growth_audience_topn_precision(s, y, n, topn, &p));
+        CHECK_OK(growth_metrics_topn_precision(s, y, n, topn, &p));
         CHECK_NEAR(p, (double)ref_hits(s, y, NULL, n, topn) / topn, 1e-15);
-        CHECK_OK(growth_audience_lift(s, y, n, topn, &l));
+        CHECK_OK(growth_metrics_topn_lift(s, y, n, topn, &l));
         CHECK_NEAR(l, p / ((double)pos / n), 1e-12);
         size_t fresh = 0, pool = 0;
         for (size_t i = 0; i < n; i++) if (!known[i]) { pool++; fresh += y[i] == 1.0f; }
         if (topn <= pool) {
-            CHECK_OK(growth_audience_topn_recall(s, y, known, n, topn, &rc));
+            CHECK_OK(growth_metrics_topn_recall(s, y, known, n, topn, &rc));
             CHECK_NEAR(rc, (double)ref_hits(s, y, known, n, topn) / fresh, 1e-15);
         }
     }
     double p;
-    CHECK_RC(growth_audience_topn_precision(s, y, n, n + 1, &p), GROWTH_EINVAL);
+    CHECK_RC(growth_metrics_topn_precision(s, y, n, n + 1, &p), GROWTH_EINVAL);
     CHECK_MSG("larger than the pool");
     s[3] = NAN;
-    CHECK_RC(growth_audience_topn_precision(s, y, n, 10, &p), GROWTH_EINVAL);
+    CHECK_RC(growth_metrics_topn_precision(s, y, n, 10, &p), GROWTH_EINVAL);
     CHECK_MSG("scores[3]");
     s[3] = 0;
     y[4] = 2;
-    CHECK_RC(growth_audience_lift(s, y, n, 10, &p), GROWTH_EINVAL);
+    CHECK_RC(growth_metrics_topn_lift(s, y, n, 10, &p), GROWTH_EINVAL);
     CHECK_MSG("labels[4]");
 }
 
@@ -628,7 +628,7 @@ TEST(fusion_matches_exhaustive_search)
         char cfg[64];
         snprintf(cfg, sizeof cfg, "normalize=%s step=0.1", nm[norm]);
         double w[3], prec = 0;
-        CHECK_OK(growth_audience_fuse_fit(S, 3, n, y, topn, cfg, w, 3, &prec));
+        CHECK_OK(growth_rank_fuse_fit(S, 3, n, y, topn, cfg, w, 3, &prec));
         CHECK_NEAR(w[0] + w[1] + w[2], 1.0, 1e-12);
         /* exhaustive: no grid point is better, and the fused scores reproduce the precision */
         float *f = malloc(n * sizeof *f);
@@ -638,34 +638,34 @@ TEST(fusion_matches_exhaustive_search)
         for (int a = 0; a <= 10; a++)
             for (int b = 0; a + b <= 10; b++) {
                 double ww[3] = {a / 10.0, b / 10.0, (10 - a - b) / 10.0};
-                CHECK_OK(growth_audience_fuse(S, 3, n, ww, cfg2, f, n));
+                CHECK_OK(growth_rank_fuse_scores(S, 3, n, ww, cfg2, f, n));
                 double p;
-                CHECK_OK(growth_audience_topn_precision(f, y, n, topn, &p));
+                CHECK_OK(growth_metrics_topn_precision(f, y, n, topn, &p));
                 if (p > best) best = p;
             }
         CHECK_NEAR(prec, best, 1e-12);
-        CHECK_OK(growth_audience_fuse(S, 3, n, w, cfg2, f, n));
+        CHECK_OK(growth_rank_fuse_scores(S, 3, n, w, cfg2, f, n));
         double p;
-        CHECK_OK(growth_audience_topn_precision(f, y, n, topn, &p));
+        CHECK_OK(growth_metrics_topn_precision(f, y, n, topn, &p));
         CHECK_NEAR(p, prec, 1e-12);
         CHECK(w[0] > 0 && w[1] > 0); /* both informative models are used */
         double p0, p1;
-        CHECK_OK(growth_audience_topn_precision(S, y, n, topn, &p0));
-        CHECK_OK(growth_audience_topn_precision(S + n, y, n, topn, &p1));
+        CHECK_OK(growth_metrics_topn_precision(S, y, n, topn, &p0));
+        CHECK_OK(growth_metrics_topn_precision(S + n, y, n, topn, &p1));
         CHECK(prec > p0 && prec > p1);
         free(f);
     }
     /* rank normalisation equals (average rank - 1) / (n - 1) */
     float s4[4] = {3, 1, 3, 2}, o4[4];
     double one = 1;
-    CHECK_OK(growth_audience_fuse(s4, 1, 4, &one, "normalize=rank", o4, 4));
+    CHECK_OK(growth_rank_fuse_scores(s4, 1, 4, &one, "normalize=rank", o4, 4));
     CHECK_NEAR(o4[0], 2.5 / 3, 1e-7);
     CHECK_NEAR(o4[1], 0, 1e-7);
     CHECK_NEAR(o4[3], 1.0 / 3, 1e-7);
     double w[3];
-    CHECK_RC(growth_audience_fuse_fit(S, 3, n, y, topn, "step=0.3", w, 3, NULL), GROWTH_EINVAL);
+    CHECK_RC(growth_rank_fuse_fit(S, 3, n, y, topn, "step=0.3", w, 3, NULL), GROWTH_EINVAL);
     CHECK_MSG("step");
-    CHECK_RC(growth_audience_fuse_fit(S, 3, n, y, topn, "step=0.001", w, 3, NULL), GROWTH_EINVAL);
+    CHECK_RC(growth_rank_fuse_fit(S, 3, n, y, topn, "step=0.001", w, 3, NULL), GROWTH_EINVAL);
     CHECK_MSG("grid");
     free(S);
 }
@@ -967,10 +967,10 @@ TEST(bad_input)
     CHECK_MSG("at least 2");
     double w[2];
     float S2[4] = {1, 2, 3, 4}, y2[2] = {0, 1};
-    CHECK_RC(growth_audience_fuse_fit(S2, 2, 2, y2, 3, NULL, w, 2, NULL), GROWTH_EINVAL);
+    CHECK_RC(growth_rank_fuse_fit(S2, 2, 2, y2, 3, NULL, w, 2, NULL), GROWTH_EINVAL);
     CHECK_MSG("larger than the validation set");
     double wn[2] = {NAN, 1};
-    CHECK_RC(growth_audience_fuse(S2, 2, 2, wn, NULL, S2, 4), GROWTH_EINVAL);
+    CHECK_RC(growth_rank_fuse_scores(S2, 2, 2, wn, NULL, S2, 4), GROWTH_EINVAL);
     CHECK_MSG("weights[0]");
 }
 
@@ -996,7 +996,7 @@ TEST(pu_variants_run)
         for (size_t i = 0; i < np; i++) ok = ok && sc[i] >= 0 && (c == 0 || sc[i] <= 1);
         CHECK(ok);
         double lift;
-        CHECK_OK(growth_audience_lift(sc, lab, np, 200, &lift));
+        CHECK_OK(growth_metrics_topn_lift(sc, lab, np, 200, &lift));
         printf("  %-56s lift@200 %.2f\n", cfgs[c], lift);
         CHECK(lift > 1.5);
     }

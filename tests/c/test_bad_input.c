@@ -12,7 +12,7 @@ TEST(test_common_functions)
     BAD(growth_model_kind(NULL, &kind, NULL), GROWTH_EINVAL, "growth_model_kind");
     BAD(growth_model_kind("/x", NULL, NULL), GROWTH_EINVAL, "growth_model_kind");
     BAD(growth_model_kind("", &kind, NULL), GROWTH_EIO, "growth_model_kind");
-    CHECK(growth_strerror(INT32_MIN) != NULL && growth_kind_name(-1) != NULL);
+    CHECK(growth_strerror(INT32_MIN) != NULL && growth_model_kind_name(-1) != NULL);
     CHECK(growth_version() != NULL && strlen(growth_version()) > 0 && growth_last_error() != NULL);
     char other[512];
     bad_other_kind_file(other, sizeof other, 0);
@@ -28,16 +28,16 @@ TEST(test_feature_functions)
 {
     uint32_t s;
     const char *f[2] = {"a", NULL}, *v[2] = {"x", "y"};
-    BAD(growth_feature_hash(NULL, "a", "b", 0, 8), GROWTH_EINVAL, "growth_feature_hash");
-    BAD(growth_feature_hash(&s, NULL, "b", 0, 8), GROWTH_EINVAL, "growth_feature_hash");
-    BAD(growth_feature_hash(&s, "a", NULL, 0, 8), GROWTH_EINVAL, "growth_feature_hash");
-    BAD(growth_feature_hash(&s, "a", "b", 0, 0), GROWTH_EINVAL, "bits");
-    BAD(growth_feature_hash(&s, "a", "b", 0, 4096), GROWTH_EINVAL, "bits");
-    BAD(growth_feature_hash_cross(&s, f, v, 2, 0, 8), GROWTH_EINVAL, "growth_feature_hash_cross");
-    BAD(growth_feature_hash_cross(&s, NULL, v, 2, 0, 8), GROWTH_EINVAL, "growth_feature_hash_cross");
-    BAD(growth_feature_hash_cross(&s, f, v, 0, 0, 8), GROWTH_EINVAL, "growth_feature_hash_cross");
-    BAD(growth_feature_hash_cross(&s, f, v, SIZE_MAX, 0, 8), GROWTH_EINVAL, "growth_feature_hash_cross");
-    BAD(growth_feature_hash_cross(NULL, f, v, 2, 0, 8), GROWTH_EINVAL, "growth_feature_hash_cross");
+    BAD(growth_features_hash(NULL, "a", "b", 0, 8), GROWTH_EINVAL, "growth_features_hash");
+    BAD(growth_features_hash(&s, NULL, "b", 0, 8), GROWTH_EINVAL, "growth_features_hash");
+    BAD(growth_features_hash(&s, "a", NULL, 0, 8), GROWTH_EINVAL, "growth_features_hash");
+    BAD(growth_features_hash(&s, "a", "b", 0, 0), GROWTH_EINVAL, "bits");
+    BAD(growth_features_hash(&s, "a", "b", 0, 4096), GROWTH_EINVAL, "bits");
+    BAD(growth_features_hash_cross(&s, f, v, 2, 0, 8), GROWTH_EINVAL, "growth_features_hash_cross");
+    BAD(growth_features_hash_cross(&s, NULL, v, 2, 0, 8), GROWTH_EINVAL, "growth_features_hash_cross");
+    BAD(growth_features_hash_cross(&s, f, v, 0, 0, 8), GROWTH_EINVAL, "growth_features_hash_cross");
+    BAD(growth_features_hash_cross(&s, f, v, SIZE_MAX, 0, 8), GROWTH_EINVAL, "growth_features_hash_cross");
+    BAD(growth_features_hash_cross(NULL, f, v, 2, 0, 8), GROWTH_EINVAL, "growth_features_hash_cross");
 
     growth_row *r = NULL;
     BAD(growth_row_create(NULL, ""), GROWTH_EINVAL, "growth_row_create");
@@ -116,15 +116,15 @@ TEST(test_ftrl_functions)
     BAD(growth_ftrl_update(m, idx, val, 3, NULL, 1), GROWTH_EINVAL, "growth_ftrl_update");
     BAD(growth_ftrl_predict_update(m, idx, val, 3, y, 1, p, 1), GROWTH_EBUFS, "growth_ftrl_update");
 
-    BAD(growth_ftrl_predict_batch(NULL, ip, idx, val, 2, p, 4), GROWTH_EINVAL, "growth_ftrl_predict_batch");
-    BAD(growth_ftrl_predict_batch(m, NULL, idx, val, 2, p, 4), GROWTH_EINVAL, "growth_ftrl_predict_batch");
-    BAD(growth_ftrl_predict_batch(m, ip, idx, val, 2, p, 3), GROWTH_EBUFS, "growth_ftrl_predict_batch");
-    BAD(growth_ftrl_predict_batch(m, ip, idx, val, SIZE_MAX, p, 4), GROWTH_EINVAL, "growth_ftrl_predict_batch");
-    BAD(growth_ftrl_update_batch(m, ip, idx, val, SIZE_MAX, labels, NULL, NULL, 0), GROWTH_EINVAL, "growth_ftrl_update_batch");
-    BAD(growth_ftrl_update_batch(m, ip, idx, val, 2, NULL, NULL, NULL, 0), GROWTH_EINVAL, "growth_ftrl_update_batch");
-    BAD(growth_ftrl_update_batch(m, ip, NULL, val, 2, labels, NULL, NULL, 0), GROWTH_EINVAL, "growth_ftrl_update_batch");
+    BAD(growth_ftrl_predict_csr(NULL, ip, idx, val, 2, p, 4), GROWTH_EINVAL, "growth_ftrl_predict_csr");
+    BAD(growth_ftrl_predict_csr(m, NULL, idx, val, 2, p, 4), GROWTH_EINVAL, "growth_ftrl_predict_csr");
+    BAD(growth_ftrl_predict_csr(m, ip, idx, val, 2, p, 3), GROWTH_EBUFS, "growth_ftrl_predict_csr");
+    BAD(growth_ftrl_predict_csr(m, ip, idx, val, SIZE_MAX, p, 4), GROWTH_EINVAL, "growth_ftrl_predict_csr");
+    BAD(growth_ftrl_update_csr(m, ip, idx, val, SIZE_MAX, labels, NULL, NULL, 0), GROWTH_EINVAL, "growth_ftrl_update_csr");
+    BAD(growth_ftrl_update_csr(m, ip, idx, val, 2, NULL, NULL, NULL, 0), GROWTH_EINVAL, "growth_ftrl_update_csr");
+    BAD(growth_ftrl_update_csr(m, ip, NULL, val, 2, labels, NULL, NULL, 0), GROWTH_EINVAL, "growth_ftrl_update_csr");
     uint64_t ip_bad[3] = {0, 3, 1};
-    BAD(growth_ftrl_update_batch(m, ip_bad, idx, val, 2, labels, NULL, NULL, 0), GROWTH_EINVAL, "indptr");
+    BAD(growth_ftrl_update_csr(m, ip_bad, idx, val, 2, labels, NULL, NULL, 0), GROWTH_EINVAL, "indptr");
 
     BAD(growth_ftrl_stats(NULL, NULL, NULL), GROWTH_EINVAL, "growth_ftrl_stats");
     BAD(growth_ftrl_weight(NULL, 0, 0, &w), GROWTH_EINVAL, "growth_ftrl_weight");
@@ -157,12 +157,12 @@ TEST(test_ftrl_functions)
     growth_ftrl_free(NULL);
 
     float out3[3];
-    BAD(growth_esmm_predict(m, 0, NULL, 1, idx, val, 3, out3), GROWTH_EINVAL, "growth_esmm_predict");
-    BAD(growth_esmm_predict(m, -1, m, 1, idx, val, 3, out3), GROWTH_EINVAL, "growth_esmm_predict");
-    BAD(growth_esmm_predict(m, 0, m, 1, idx, val, 3, NULL), GROWTH_EINVAL, "growth_esmm_predict");
-    BAD(growth_esmm_update(NULL, 0, 1, idx, val, 3, 1, 0, 1), GROWTH_EINVAL, "growth_esmm_update");
-    BAD(growth_esmm_update(m, 0, 1, idx, val, 3, 1, NAN, 1), GROWTH_EINVAL, "growth_esmm_update");
-    BAD(growth_esmm_update(m, 0, 1, idx, val, 3, 1, 0, -1), GROWTH_EINVAL, "growth_esmm_update");
+    BAD(growth_ftrl_esmm_predict(m, 0, NULL, 1, idx, val, 3, out3), GROWTH_EINVAL, "growth_ftrl_esmm_predict");
+    BAD(growth_ftrl_esmm_predict(m, -1, m, 1, idx, val, 3, out3), GROWTH_EINVAL, "growth_ftrl_esmm_predict");
+    BAD(growth_ftrl_esmm_predict(m, 0, m, 1, idx, val, 3, NULL), GROWTH_EINVAL, "growth_ftrl_esmm_predict");
+    BAD(growth_ftrl_esmm_update(NULL, 0, 1, idx, val, 3, 1, 0, 1), GROWTH_EINVAL, "growth_ftrl_esmm_update");
+    BAD(growth_ftrl_esmm_update(m, 0, 1, idx, val, 3, 1, NAN, 1), GROWTH_EINVAL, "growth_ftrl_esmm_update");
+    BAD(growth_ftrl_esmm_update(m, 0, 1, idx, val, 3, 1, 0, -1), GROWTH_EINVAL, "growth_ftrl_esmm_update");
 
     /* The model is unchanged and still works. */
     CHECK_OK(growth_ftrl_predict(m, idx, val, 3, p, 2));
@@ -177,89 +177,89 @@ TEST(test_metric_functions)
     int64_t g[4] = {1, 1, 2, 2};
     double out;
     size_t used;
-    BAD(growth_auc(NULL, y, NULL, 4, &out), GROWTH_EINVAL, "growth_auc");
-    BAD(growth_auc(s, NULL, NULL, 4, &out), GROWTH_EINVAL, "growth_auc");
-    BAD(growth_auc(s, y, NULL, 4, NULL), GROWTH_EINVAL, "growth_auc");
-    BAD(growth_auc(s, y, NULL, 0, &out), GROWTH_EINVAL, "growth_auc");
-    BAD(growth_gauc(s, y, NULL, NULL, 4, &out, &used), GROWTH_EINVAL, "growth_gauc");
-    BAD(growth_gauc(s, y, NULL, g, 4, &out, &used), GROWTH_EINVAL, "growth_gauc"); /* no mixed group */
-    BAD(growth_logloss(s, y, NULL, 0, &out), GROWTH_EINVAL, "growth_logloss");
-    BAD(growth_normalized_entropy(s, y, NULL, 4, NULL), GROWTH_EINVAL, "growth_normalized_entropy");
-    BAD(growth_calibration_ratio(NULL, y, NULL, 4, &out), GROWTH_EINVAL, "growth_calibration_ratio");
-    BAD(growth_auc(s, y, NULL, SIZE_MAX, &out), GROWTH_EINVAL, "too large");
-    BAD(growth_gauc(s, y, NULL, g, SIZE_MAX, &out, &used), GROWTH_EINVAL, "too large");
-    BAD(growth_logloss(s, y, NULL, SIZE_MAX / 4, &out), GROWTH_EINVAL, "too large");
+    BAD(growth_metrics_auc(NULL, y, NULL, 4, &out), GROWTH_EINVAL, "growth_metrics_auc");
+    BAD(growth_metrics_auc(s, NULL, NULL, 4, &out), GROWTH_EINVAL, "growth_metrics_auc");
+    BAD(growth_metrics_auc(s, y, NULL, 4, NULL), GROWTH_EINVAL, "growth_metrics_auc");
+    BAD(growth_metrics_auc(s, y, NULL, 0, &out), GROWTH_EINVAL, "growth_metrics_auc");
+    BAD(growth_metrics_gauc(s, y, NULL, NULL, 4, &out, &used), GROWTH_EINVAL, "growth_metrics_gauc");
+    BAD(growth_metrics_gauc(s, y, NULL, g, 4, &out, &used), GROWTH_EINVAL, "growth_metrics_gauc"); /* no mixed group */
+    BAD(growth_metrics_logloss(s, y, NULL, 0, &out), GROWTH_EINVAL, "growth_metrics_logloss");
+    BAD(growth_metrics_normalized_entropy(s, y, NULL, 4, NULL), GROWTH_EINVAL, "growth_metrics_normalized_entropy");
+    BAD(growth_metrics_pcoc(NULL, y, NULL, 4, &out), GROWTH_EINVAL, "growth_metrics_pcoc");
+    BAD(growth_metrics_auc(s, y, NULL, SIZE_MAX, &out), GROWTH_EINVAL, "too large");
+    BAD(growth_metrics_gauc(s, y, NULL, g, SIZE_MAX, &out, &used), GROWTH_EINVAL, "too large");
+    BAD(growth_metrics_logloss(s, y, NULL, SIZE_MAX / 4, &out), GROWTH_EINVAL, "too large");
     s[2] = NAN;
-    BAD(growth_auc(s, y, NULL, 4, &out), GROWTH_EINVAL, "growth_auc");
-    BAD(growth_logloss(s, y, NULL, 4, &out), GROWTH_EINVAL, "growth_logloss");
+    BAD(growth_metrics_auc(s, y, NULL, 4, &out), GROWTH_EINVAL, "growth_metrics_auc");
+    BAD(growth_metrics_logloss(s, y, NULL, 4, &out), GROWTH_EINVAL, "growth_metrics_logloss");
     s[2] = INFINITY;
-    BAD(growth_auc(s, y, NULL, 4, &out), GROWTH_EINVAL, "growth_auc");
+    BAD(growth_metrics_auc(s, y, NULL, 4, &out), GROWTH_EINVAL, "growth_metrics_auc");
     s[2] = 1.5f;
-    BAD(growth_logloss(s, y, NULL, 4, &out), GROWTH_EINVAL, "growth_logloss");
+    BAD(growth_metrics_logloss(s, y, NULL, 4, &out), GROWTH_EINVAL, "growth_metrics_logloss");
     s[2] = 0.35f;
     y[1] = 2;
-    BAD(growth_auc(s, y, NULL, 4, &out), GROWTH_EINVAL, "growth_auc");
-    BAD(growth_calibration_ratio(s, y, NULL, 4, &out), GROWTH_EINVAL, "growth_calibration_ratio");
+    BAD(growth_metrics_auc(s, y, NULL, 4, &out), GROWTH_EINVAL, "growth_metrics_auc");
+    BAD(growth_metrics_pcoc(s, y, NULL, 4, &out), GROWTH_EINVAL, "growth_metrics_pcoc");
     y[1] = 0;
     wts[0] = -1;
-    BAD(growth_auc(s, y, wts, 4, &out), GROWTH_EINVAL, "growth_auc");
-    BAD(growth_logloss(s, y, wts, 4, &out), GROWTH_EINVAL, "growth_logloss");
+    BAD(growth_metrics_auc(s, y, wts, 4, &out), GROWTH_EINVAL, "growth_metrics_auc");
+    BAD(growth_metrics_logloss(s, y, wts, 4, &out), GROWTH_EINVAL, "growth_metrics_logloss");
     wts[0] = NAN;
-    BAD(growth_normalized_entropy(s, y, wts, 4, &out), GROWTH_EINVAL, "growth_normalized_entropy");
+    BAD(growth_metrics_normalized_entropy(s, y, wts, 4, &out), GROWTH_EINVAL, "growth_metrics_normalized_entropy");
     wts[0] = 1;
 
     /* Calibration metrics. */
     double mp[4], pr[4], bw[4];
     size_t nb;
-    BAD(growth_ece(NULL, y, NULL, 4, 2, GROWTH_BINS_UNIFORM, &out), GROWTH_EINVAL, "growth_ece");
-    BAD(growth_ece(s, NULL, NULL, 4, 2, GROWTH_BINS_UNIFORM, &out), GROWTH_EINVAL, "growth_ece");
-    BAD(growth_ece(s, y, NULL, 4, 2, GROWTH_BINS_UNIFORM, NULL), GROWTH_EINVAL, "growth_ece");
-    BAD(growth_ece(s, y, NULL, 0, 2, GROWTH_BINS_UNIFORM, &out), GROWTH_EINVAL, "growth_ece");
-    BAD(growth_ece(s, y, NULL, 4, 0, GROWTH_BINS_UNIFORM, &out), GROWTH_EINVAL, "bins");
-    BAD(growth_ece(s, y, NULL, 4, (1 << 20) + 1, GROWTH_BINS_UNIFORM, &out), GROWTH_EINVAL, "bins");
-    BAD(growth_ece(s, y, NULL, 4, 2, 7, &out), GROWTH_EINVAL, "growth_ece");
-    BAD(growth_ece(s, y, NULL, SIZE_MAX, 2, GROWTH_BINS_UNIFORM, &out), GROWTH_EINVAL, "too large");
-    BAD(growth_mce(NULL, y, NULL, 4, 2, GROWTH_BINS_QUANTILE, &out), GROWTH_EINVAL, "growth_mce");
-    BAD(growth_mce(s, y, NULL, 4, -1, GROWTH_BINS_QUANTILE, &out), GROWTH_EINVAL, "bins");
-    BAD(growth_mce(s, y, NULL, 4, 2, -1, &out), GROWTH_EINVAL, "growth_mce");
-    BAD(growth_reliability(s, y, NULL, 4, 4, GROWTH_BINS_UNIFORM, NULL, pr, bw, 4, &nb), GROWTH_EINVAL, "growth_reliability");
-    BAD(growth_reliability(s, y, NULL, 4, 4, GROWTH_BINS_UNIFORM, mp, pr, bw, 3, &nb), GROWTH_EBUFS, "growth_reliability");
-    BAD(growth_reliability(s, y, NULL, 4, 4, GROWTH_BINS_UNIFORM, mp, pr, bw, 4, NULL), GROWTH_EINVAL, "growth_reliability");
-    BAD(growth_reliability(s, y, NULL, 4, 0, GROWTH_BINS_UNIFORM, mp, pr, bw, 4, &nb), GROWTH_EINVAL, "bins");
-    BAD(growth_field_ece(s, y, NULL, NULL, 4, &out), GROWTH_EINVAL, "growth_field_ece");
-    BAD(growth_field_ece(s, y, NULL, g, 0, &out), GROWTH_EINVAL, "growth_field_ece");
-    BAD(growth_field_ece(s, y, NULL, g, 4, NULL), GROWTH_EINVAL, "growth_field_ece");
-    BAD(growth_field_rce(s, y, NULL, NULL, 4, &out, &used), GROWTH_EINVAL, "growth_field_rce");
-    BAD(growth_field_rce(s, y, NULL, g, 4, NULL, &used), GROWTH_EINVAL, "growth_field_rce");
+    BAD(growth_metrics_ece(NULL, y, NULL, 4, 2, GROWTH_BINS_UNIFORM, &out), GROWTH_EINVAL, "growth_metrics_ece");
+    BAD(growth_metrics_ece(s, NULL, NULL, 4, 2, GROWTH_BINS_UNIFORM, &out), GROWTH_EINVAL, "growth_metrics_ece");
+    BAD(growth_metrics_ece(s, y, NULL, 4, 2, GROWTH_BINS_UNIFORM, NULL), GROWTH_EINVAL, "growth_metrics_ece");
+    BAD(growth_metrics_ece(s, y, NULL, 0, 2, GROWTH_BINS_UNIFORM, &out), GROWTH_EINVAL, "growth_metrics_ece");
+    BAD(growth_metrics_ece(s, y, NULL, 4, 0, GROWTH_BINS_UNIFORM, &out), GROWTH_EINVAL, "bins");
+    BAD(growth_metrics_ece(s, y, NULL, 4, (1 << 20) + 1, GROWTH_BINS_UNIFORM, &out), GROWTH_EINVAL, "bins");
+    BAD(growth_metrics_ece(s, y, NULL, 4, 2, 7, &out), GROWTH_EINVAL, "growth_metrics_ece");
+    BAD(growth_metrics_ece(s, y, NULL, SIZE_MAX, 2, GROWTH_BINS_UNIFORM, &out), GROWTH_EINVAL, "too large");
+    BAD(growth_metrics_mce(NULL, y, NULL, 4, 2, GROWTH_BINS_QUANTILE, &out), GROWTH_EINVAL, "growth_metrics_mce");
+    BAD(growth_metrics_mce(s, y, NULL, 4, -1, GROWTH_BINS_QUANTILE, &out), GROWTH_EINVAL, "bins");
+    BAD(growth_metrics_mce(s, y, NULL, 4, 2, -1, &out), GROWTH_EINVAL, "growth_metrics_mce");
+    BAD(growth_metrics_reliability(s, y, NULL, 4, 4, GROWTH_BINS_UNIFORM, NULL, pr, bw, 4, &nb), GROWTH_EINVAL, "growth_metrics_reliability");
+    BAD(growth_metrics_reliability(s, y, NULL, 4, 4, GROWTH_BINS_UNIFORM, mp, pr, bw, 3, &nb), GROWTH_EBUFS, "growth_metrics_reliability");
+    BAD(growth_metrics_reliability(s, y, NULL, 4, 4, GROWTH_BINS_UNIFORM, mp, pr, bw, 4, NULL), GROWTH_EINVAL, "growth_metrics_reliability");
+    BAD(growth_metrics_reliability(s, y, NULL, 4, 0, GROWTH_BINS_UNIFORM, mp, pr, bw, 4, &nb), GROWTH_EINVAL, "bins");
+    BAD(growth_metrics_field_ece(s, y, NULL, NULL, 4, &out), GROWTH_EINVAL, "growth_metrics_field_ece");
+    BAD(growth_metrics_field_ece(s, y, NULL, g, 0, &out), GROWTH_EINVAL, "growth_metrics_field_ece");
+    BAD(growth_metrics_field_ece(s, y, NULL, g, 4, NULL), GROWTH_EINVAL, "growth_metrics_field_ece");
+    BAD(growth_metrics_field_rce(s, y, NULL, NULL, 4, &out, &used), GROWTH_EINVAL, "growth_metrics_field_rce");
+    BAD(growth_metrics_field_rce(s, y, NULL, g, 4, NULL, &used), GROWTH_EINVAL, "growth_metrics_field_rce");
     float y0[4] = {0, 0, 0, 0};
-    BAD(growth_field_rce(s, y0, NULL, g, 4, &out, &used), GROWTH_EINVAL, "growth_field_rce"); /* no positives */
+    BAD(growth_metrics_field_rce(s, y0, NULL, g, 4, &out, &used), GROWTH_EINVAL, "growth_metrics_field_rce"); /* no positives */
     s[1] = NAN;
-    BAD(growth_ece(s, y, NULL, 4, 2, GROWTH_BINS_UNIFORM, &out), GROWTH_EINVAL, "growth_ece");
-    BAD(growth_mce(s, y, NULL, 4, 2, GROWTH_BINS_UNIFORM, &out), GROWTH_EINVAL, "growth_mce");
-    BAD(growth_reliability(s, y, NULL, 4, 4, GROWTH_BINS_UNIFORM, mp, pr, bw, 4, &nb), GROWTH_EINVAL, "growth_reliability");
-    BAD(growth_field_ece(s, y, NULL, g, 4, &out), GROWTH_EINVAL, "growth_field_ece");
-    BAD(growth_field_rce(s, y, NULL, g, 4, &out, &used), GROWTH_EINVAL, "growth_field_rce");
+    BAD(growth_metrics_ece(s, y, NULL, 4, 2, GROWTH_BINS_UNIFORM, &out), GROWTH_EINVAL, "growth_metrics_ece");
+    BAD(growth_metrics_mce(s, y, NULL, 4, 2, GROWTH_BINS_UNIFORM, &out), GROWTH_EINVAL, "growth_metrics_mce");
+    BAD(growth_metrics_reliability(s, y, NULL, 4, 4, GROWTH_BINS_UNIFORM, mp, pr, bw, 4, &nb), GROWTH_EINVAL, "growth_metrics_reliability");
+    BAD(growth_metrics_field_ece(s, y, NULL, g, 4, &out), GROWTH_EINVAL, "growth_metrics_field_ece");
+    BAD(growth_metrics_field_rce(s, y, NULL, g, 4, &out, &used), GROWTH_EINVAL, "growth_metrics_field_rce");
     s[1] = 1.5f; /* a probability outside [0, 1] */
-    BAD(growth_ece(s, y, NULL, 4, 2, GROWTH_BINS_UNIFORM, &out), GROWTH_EINVAL, "growth_ece");
-    BAD(growth_field_ece(s, y, NULL, g, 4, &out), GROWTH_EINVAL, "growth_field_ece");
+    BAD(growth_metrics_ece(s, y, NULL, 4, 2, GROWTH_BINS_UNIFORM, &out), GROWTH_EINVAL, "growth_metrics_ece");
+    BAD(growth_metrics_field_ece(s, y, NULL, g, 4, &out), GROWTH_EINVAL, "growth_metrics_field_ece");
     s[1] = 0.4f;
     wts[2] = -INFINITY;
-    BAD(growth_ece(s, y, wts, 4, 2, GROWTH_BINS_UNIFORM, &out), GROWTH_EINVAL, "growth_ece");
-    BAD(growth_field_rce(s, y, wts, g, 4, &out, &used), GROWTH_EINVAL, "growth_field_rce");
+    BAD(growth_metrics_ece(s, y, wts, 4, 2, GROWTH_BINS_UNIFORM, &out), GROWTH_EINVAL, "growth_metrics_ece");
+    BAD(growth_metrics_field_rce(s, y, wts, g, 4, &out, &used), GROWTH_EINVAL, "growth_metrics_field_rce");
     wts[2] = 1;
 
-    CHECK_OK(growth_auc(s, y, NULL, 4, &out));
+    CHECK_OK(growth_metrics_auc(s, y, NULL, 4, &out));
     CHECK_NEAR(out, 0.75, 1e-12);
     /* Two uniform bins: {0.1, 0.4, 0.35} with one positive, {0.8} positive. */
-    CHECK_OK(growth_ece(s, y, NULL, 4, 2, GROWTH_BINS_UNIFORM, &out));
+    CHECK_OK(growth_metrics_ece(s, y, NULL, 4, 2, GROWTH_BINS_UNIFORM, &out));
     CHECK_NEAR(out, (fabs((0.1 + 0.4 + 0.35) - 1.0) + fabs(0.8 - 1.0)) / 4, 1e-6);
-    CHECK_OK(growth_mce(s, y, NULL, 4, 2, GROWTH_BINS_UNIFORM, &out));
+    CHECK_OK(growth_metrics_mce(s, y, NULL, 4, 2, GROWTH_BINS_UNIFORM, &out));
     CHECK_NEAR(out, fmax(fabs((0.1 + 0.4 + 0.35) / 3 - 1.0 / 3), fabs(0.8 - 1.0)), 1e-6);
-    CHECK_OK(growth_reliability(s, y, NULL, 4, 2, GROWTH_BINS_UNIFORM, mp, pr, bw, 4, &nb));
+    CHECK_OK(growth_metrics_reliability(s, y, NULL, 4, 2, GROWTH_BINS_UNIFORM, mp, pr, bw, 4, &nb));
     CHECK(nb == 2 && bw[0] == 3 && bw[1] == 1);
-    CHECK_OK(growth_field_ece(s, y, NULL, g, 4, &out));
+    CHECK_OK(growth_metrics_field_ece(s, y, NULL, g, 4, &out));
     CHECK_NEAR(out, (fabs(0 - 0.5) + fabs(2 - 1.15)) / 4, 1e-6);
-    CHECK_OK(growth_field_rce(s, y, wts, g, 4, &out, &used));
+    CHECK_OK(growth_metrics_field_rce(s, y, wts, g, 4, &out, &used));
     CHECK(used == 1);
 }
 

@@ -380,7 +380,7 @@ TEST(test_bidder_functions)
 
     growth_bidder *b = NULL;
     CHECK_OK(growth_bidder_create(&b, "target_cpa=50 budget=100 day_seconds=1000 interval=10"));
-    CHECK_OK(growth_bidder_record(b, 10, 1.5));
+    CHECK_OK(growth_bidder_record_spend(b, 10, 1.5));
     CHECK_OK(growth_bidder_tick(b, 20));
     double bid0, bid, pc[2] = {0.1, 0.2}, pv[2] = {0.5, 0.5}, outb[2], m, r, plan, spent;
     CHECK_OK(growth_bidder_bid(b, 0.1, 0.2, 0, 42, &bid0));
@@ -408,20 +408,20 @@ TEST(test_bidder_functions)
     BAD(growth_bidder_bid_batch(b, pc, pv, NULL, NULL, 2, outb, 2), GROWTH_EINVAL, NULL);
     pv[1] = 0.5;
     BAD(growth_bidder_multiplier(NULL, &m, &r), GROWTH_EINVAL, "bidder_multiplier");
-    BAD(growth_bidder_record(NULL, 1, 1), GROWTH_EINVAL, "bidder_record");
-    BAD(growth_bidder_record(b, NAN, 1), GROWTH_EINVAL, NULL);
-    BAD(growth_bidder_record(b, -1, 1), GROWTH_EINVAL, NULL);
-    BAD(growth_bidder_record(b, 1e9, 1), GROWTH_EINVAL, NULL);
-    BAD(growth_bidder_record(b, 30, -1), GROWTH_EINVAL, NULL);
-    BAD(growth_bidder_record(b, 30, INFINITY), GROWTH_EINVAL, NULL);
+    BAD(growth_bidder_record_spend(NULL, 1, 1), GROWTH_EINVAL, "bidder_record_spend");
+    BAD(growth_bidder_record_spend(b, NAN, 1), GROWTH_EINVAL, NULL);
+    BAD(growth_bidder_record_spend(b, -1, 1), GROWTH_EINVAL, NULL);
+    BAD(growth_bidder_record_spend(b, 1e9, 1), GROWTH_EINVAL, NULL);
+    BAD(growth_bidder_record_spend(b, 30, -1), GROWTH_EINVAL, NULL);
+    BAD(growth_bidder_record_spend(b, 30, INFINITY), GROWTH_EINVAL, NULL);
     BAD(growth_bidder_tick(NULL, 1), GROWTH_EINVAL, "bidder_tick");
     BAD(growth_bidder_tick(b, NAN), GROWTH_EINVAL, NULL);
     BAD(growth_bidder_tick(b, -INFINITY), GROWTH_EINVAL, NULL);
-    BAD(growth_bidder_auction_result(NULL, 1, 1, NAN), GROWTH_EINVAL, "bidder_auction_result");
-    BAD(growth_bidder_auction_result(b, 0, 1, NAN), GROWTH_EINVAL, NULL);
-    BAD(growth_bidder_auction_result(b, NAN, 1, NAN), GROWTH_EINVAL, NULL);
-    BAD(growth_bidder_auction_result(b, 1, 2, NAN), GROWTH_EINVAL, NULL);
-    BAD(growth_bidder_auction_result(b, 1, 1, -5), GROWTH_EINVAL, NULL);
+    BAD(growth_bidder_record_auction(NULL, 1, 1, NAN), GROWTH_EINVAL, "bidder_record_auction");
+    BAD(growth_bidder_record_auction(b, 0, 1, NAN), GROWTH_EINVAL, NULL);
+    BAD(growth_bidder_record_auction(b, NAN, 1, NAN), GROWTH_EINVAL, NULL);
+    BAD(growth_bidder_record_auction(b, 1, 2, NAN), GROWTH_EINVAL, NULL);
+    BAD(growth_bidder_record_auction(b, 1, 1, -5), GROWTH_EINVAL, NULL);
     BAD(growth_bidder_win_rate(NULL, 1, &r, &obs), GROWTH_EINVAL, "bidder_win_rate");
     BAD(growth_bidder_win_rate(b, 1, NULL, &obs), GROWTH_EINVAL, NULL);
     BAD(growth_bidder_win_rate(b, NAN, &r, &obs), GROWTH_EINVAL, NULL);
@@ -498,7 +498,7 @@ TEST(test_bidder_functions)
     growth_bidder_free(b);
 }
 
-static int stop_now(void *user, const char *stage, double done)
+static int stop_now(const char *stage, double done, void *user)
 {
     (void)stage;
     (void)done;
@@ -565,7 +565,7 @@ TEST(test_mckp_functions)
     cost[4] = 4;
     int calls = 0;
     CHECK_OK(growth_mckp_set_progress(s, stop_now, &calls));
-    BAD(growth_mckp_solve(s, ip, 3, val, cost, 1, &budget, choice, 3), GROWTH_ESTATE, NULL);
+    BAD(growth_mckp_solve(s, ip, 3, val, cost, 1, &budget, choice, 3), GROWTH_ECANCELED, NULL);
     CHECK(calls >= 1);
     CHECK_OK(growth_mckp_set_progress(s, NULL, NULL));
     BAD(growth_mckp_result_get(NULL, &r), GROWTH_EINVAL, "mckp_result_get");
@@ -699,36 +699,36 @@ TEST(test_channels_functions)
     int32_t cat[4] = {0, 1, 0, 1}, caps[2] = {1, 1};
     uint8_t send[4];
     int8_t hr[4];
-    growth_push_result pr = {.struct_size = sizeof pr};
+    growth_budget_push_result pr = {.struct_size = sizeof pr};
     for (int i = 0; i < 48; i++) hours[i] = 0.01 * (i % 24);
-    BAD(growth_push_allocate("bogus=1", up, 2, pv, cat, caps, 2, NULL, NULL, INFINITY, NULL, send, hr, 4, &pr), GROWTH_EINVAL, NULL);
-    BAD(growth_push_allocate(NULL, NULL, 2, pv, cat, caps, 2, NULL, NULL, INFINITY, NULL, send, hr, 4, &pr), GROWTH_EINVAL, "push_allocate");
-    BAD(growth_push_allocate(NULL, up, 2, NULL, cat, caps, 2, NULL, NULL, INFINITY, NULL, send, hr, 4, &pr), GROWTH_EINVAL, NULL);
-    BAD(growth_push_allocate(NULL, up, 2, pv, NULL, caps, 2, NULL, NULL, INFINITY, NULL, send, hr, 4, &pr), GROWTH_EINVAL, NULL);
-    BAD(growth_push_allocate(NULL, up, 2, pv, cat, caps, 2, NULL, NULL, INFINITY, NULL, NULL, hr, 4, &pr), GROWTH_EINVAL, NULL);
-    BAD(growth_push_allocate(NULL, up, 2, pv, cat, caps, 2, NULL, NULL, INFINITY, NULL, send, hr, 3, &pr), GROWTH_EBUFS, NULL);
-    BAD(growth_push_allocate(NULL, up, 0, pv, cat, caps, 2, NULL, NULL, INFINITY, NULL, send, hr, 4, &pr), GROWTH_EINVAL, NULL);
-    BAD(growth_push_allocate(NULL, up, SIZE_MAX, pv, cat, caps, 2, NULL, NULL, INFINITY, NULL, send, hr, 4, &pr), GROWTH_EINVAL, "too large");
-    BAD(growth_push_allocate(NULL, up, SIZE_MAX / 24, pv, cat, caps, 2, NULL, NULL, INFINITY, hours, send, hr, 4, &pr), GROWTH_EINVAL, "too large");
-    BAD(growth_push_allocate(NULL, up, 2, pv, cat, caps, 0, NULL, NULL, INFINITY, NULL, send, hr, 4, &pr), GROWTH_EINVAL, NULL);
-    BAD(growth_push_allocate(NULL, up, 2, pv, cat, caps, 1, NULL, NULL, INFINITY, NULL, send, hr, 4, &pr), GROWTH_EINVAL, NULL); /* category 1 */
-    BAD(growth_push_allocate(NULL, up, 2, pv, cat, caps, 2, NULL, NULL, NAN, NULL, send, hr, 4, &pr), GROWTH_EINVAL, NULL);
-    BAD(growth_push_allocate(NULL, up, 2, pv, cat, caps, 2, NULL, NULL, -1, NULL, send, hr, 4, &pr), GROWTH_EINVAL, NULL);
+    BAD(growth_budget_allocate_push("bogus=1", up, 2, pv, cat, caps, 2, NULL, NULL, INFINITY, NULL, send, hr, 4, &pr), GROWTH_EINVAL, NULL);
+    BAD(growth_budget_allocate_push(NULL, NULL, 2, pv, cat, caps, 2, NULL, NULL, INFINITY, NULL, send, hr, 4, &pr), GROWTH_EINVAL, "budget_allocate_push");
+    BAD(growth_budget_allocate_push(NULL, up, 2, NULL, cat, caps, 2, NULL, NULL, INFINITY, NULL, send, hr, 4, &pr), GROWTH_EINVAL, NULL);
+    BAD(growth_budget_allocate_push(NULL, up, 2, pv, NULL, caps, 2, NULL, NULL, INFINITY, NULL, send, hr, 4, &pr), GROWTH_EINVAL, NULL);
+    BAD(growth_budget_allocate_push(NULL, up, 2, pv, cat, caps, 2, NULL, NULL, INFINITY, NULL, NULL, hr, 4, &pr), GROWTH_EINVAL, NULL);
+    BAD(growth_budget_allocate_push(NULL, up, 2, pv, cat, caps, 2, NULL, NULL, INFINITY, NULL, send, hr, 3, &pr), GROWTH_EBUFS, NULL);
+    BAD(growth_budget_allocate_push(NULL, up, 0, pv, cat, caps, 2, NULL, NULL, INFINITY, NULL, send, hr, 4, &pr), GROWTH_EINVAL, NULL);
+    BAD(growth_budget_allocate_push(NULL, up, SIZE_MAX, pv, cat, caps, 2, NULL, NULL, INFINITY, NULL, send, hr, 4, &pr), GROWTH_EINVAL, "too large");
+    BAD(growth_budget_allocate_push(NULL, up, SIZE_MAX / 24, pv, cat, caps, 2, NULL, NULL, INFINITY, hours, send, hr, 4, &pr), GROWTH_EINVAL, "too large");
+    BAD(growth_budget_allocate_push(NULL, up, 2, pv, cat, caps, 0, NULL, NULL, INFINITY, NULL, send, hr, 4, &pr), GROWTH_EINVAL, NULL);
+    BAD(growth_budget_allocate_push(NULL, up, 2, pv, cat, caps, 1, NULL, NULL, INFINITY, NULL, send, hr, 4, &pr), GROWTH_EINVAL, NULL); /* category 1 */
+    BAD(growth_budget_allocate_push(NULL, up, 2, pv, cat, caps, 2, NULL, NULL, NAN, NULL, send, hr, 4, &pr), GROWTH_EINVAL, NULL);
+    BAD(growth_budget_allocate_push(NULL, up, 2, pv, cat, caps, 2, NULL, NULL, -1, NULL, send, hr, 4, &pr), GROWTH_EINVAL, NULL);
     double cmin[2] = {3, 0}, cmax[2] = {5, 5};
-    BAD(growth_push_allocate(NULL, up, 2, pv, cat, caps, 2, cmin, cmax, INFINITY, NULL, send, hr, 4, &pr), GROWTH_EINVAL, NULL); /* unmeetable */
+    BAD(growth_budget_allocate_push(NULL, up, 2, pv, cat, caps, 2, cmin, cmax, INFINITY, NULL, send, hr, 4, &pr), GROWTH_EINVAL, NULL); /* unmeetable */
     caps[1] = -1;
-    BAD(growth_push_allocate(NULL, up, 2, pv, cat, caps, 2, NULL, NULL, INFINITY, NULL, send, hr, 4, &pr), GROWTH_EINVAL, NULL);
+    BAD(growth_budget_allocate_push(NULL, up, 2, pv, cat, caps, 2, NULL, NULL, INFINITY, NULL, send, hr, 4, &pr), GROWTH_EINVAL, NULL);
     caps[1] = 1;
     pv[3] = NAN;
-    BAD(growth_push_allocate(NULL, up, 2, pv, cat, caps, 2, NULL, NULL, INFINITY, NULL, send, hr, 4, &pr), GROWTH_EINVAL, NULL);
+    BAD(growth_budget_allocate_push(NULL, up, 2, pv, cat, caps, 2, NULL, NULL, INFINITY, NULL, send, hr, 4, &pr), GROWTH_EINVAL, NULL);
     pv[3] = 0.1;
     hours[5] = INFINITY;
-    BAD(growth_push_allocate(NULL, up, 2, pv, cat, caps, 2, NULL, NULL, INFINITY, hours, send, hr, 4, &pr), GROWTH_EINVAL, NULL);
+    BAD(growth_budget_allocate_push(NULL, up, 2, pv, cat, caps, 2, NULL, NULL, INFINITY, hours, send, hr, 4, &pr), GROWTH_EINVAL, NULL);
     hours[5] = 0.05;
     pr.struct_size = 2;
-    BAD(growth_push_allocate(NULL, up, 2, pv, cat, caps, 2, NULL, NULL, INFINITY, NULL, send, hr, 4, &pr), GROWTH_EINVAL, NULL);
+    BAD(growth_budget_allocate_push(NULL, up, 2, pv, cat, caps, 2, NULL, NULL, INFINITY, NULL, send, hr, 4, &pr), GROWTH_EINVAL, NULL);
     pr.struct_size = sizeof pr;
-    CHECK_OK(growth_push_allocate(NULL, up, 2, pv, cat, caps, 2, NULL, NULL, INFINITY, hours, send, hr, 4, &pr));
+    CHECK_OK(growth_budget_allocate_push(NULL, up, 2, pv, cat, caps, 2, NULL, NULL, INFINITY, hours, send, hr, 4, &pr));
     CHECK(send[0] == 1 && send[1] == 0 && send[2] == 1 && send[3] == 0 && pr.sent == 2);
     CHECK_NEAR(pr.value, 0.9, 1e-12);
 }

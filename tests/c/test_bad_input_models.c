@@ -193,7 +193,7 @@ TEST(test_net_functions)
     float wv[2] = {2, 1};
     uint64_t cp[4] = {0, 4, 4, 4}, wp[4] = {0, 2, 2, 2};
     CHECK_OK(growth_net_predict_wide_deep(net, ws, xv, 1, cf, ci, 4, wi, wv, 2, &one0, 1));
-    CHECK_OK(growth_net_predict_batch(net, ws, xv, 3, 1, y0, 3));
+    CHECK_OK(growth_net_predict_dense(net, ws, xv, 3, 1, y0, 3));
     bad_bytes b0 = {0}, b1 = {0};
     CHECK_OK(growth_net_serialize(net, &b0.buf, &b0.len));
     char buf[8];
@@ -218,13 +218,13 @@ TEST(test_net_functions)
     float nanv[1] = {NAN}, infv[1] = {INFINITY};
     BAD(growth_net_predict(net, ws, nanv, 1, y, 1), GROWTH_EINVAL, "NaN");
     BAD(growth_net_predict(net, ws, infv, 1, y, 1), GROWTH_EINVAL, NULL);
-    BAD(growth_net_predict_batch(NULL, ws, xv, 3, 1, y, 3), GROWTH_EINVAL, "net_predict_batch");
-    BAD(growth_net_predict_batch(net, ws, NULL, 3, 1, y, 3), GROWTH_EINVAL, NULL);
-    BAD(growth_net_predict_batch(net, ws, xv, 3, 1, NULL, 3), GROWTH_EINVAL, NULL);
-    BAD(growth_net_predict_batch(net, ws, xv, 3, 2, y, 3), GROWTH_EINVAL, NULL);
-    BAD(growth_net_predict_batch(net, ws, xv, 3, 1, y, 2), GROWTH_EBUFS, NULL);
-    BAD(growth_net_predict_batch(net, ws, xv, SIZE_MAX, 1, y, 3), GROWTH_EINVAL, "too large");
-    BAD(growth_net_predict_batch(net, ws, xv, SIZE_MAX, 1, y, SIZE_MAX), GROWTH_EINVAL, NULL); /* rows x width overflows */
+    BAD(growth_net_predict_dense(NULL, ws, xv, 3, 1, y, 3), GROWTH_EINVAL, "net_predict_dense");
+    BAD(growth_net_predict_dense(net, ws, NULL, 3, 1, y, 3), GROWTH_EINVAL, NULL);
+    BAD(growth_net_predict_dense(net, ws, xv, 3, 1, NULL, 3), GROWTH_EINVAL, NULL);
+    BAD(growth_net_predict_dense(net, ws, xv, 3, 2, y, 3), GROWTH_EINVAL, NULL);
+    BAD(growth_net_predict_dense(net, ws, xv, 3, 1, y, 2), GROWTH_EBUFS, NULL);
+    BAD(growth_net_predict_dense(net, ws, xv, SIZE_MAX, 1, y, 3), GROWTH_EINVAL, "too large");
+    BAD(growth_net_predict_dense(net, ws, xv, SIZE_MAX, 1, y, SIZE_MAX), GROWTH_EINVAL, NULL); /* rows x width overflows */
     uint32_t badf[1] = {2}, badi[1] = {3}, zero[1] = {0}, badw[1] = {5};
     BAD(growth_net_predict_wide_deep(NULL, ws, xv, 1, cf, ci, 4, wi, wv, 2, y, 1), GROWTH_EINVAL, "net_predict_wide_deep");
     BAD(growth_net_predict_wide_deep(net, ws, xv, 1, NULL, ci, 4, wi, wv, 2, y, 1), GROWTH_EINVAL, NULL);
@@ -236,13 +236,13 @@ TEST(test_net_functions)
     BAD(growth_net_predict_wide_deep(net, ws, xv, 1, cf, ci, SIZE_MAX, wi, wv, 2, y, 1), GROWTH_EINVAL, NULL);
     BAD(growth_net_predict_wide_deep(net, ws, xv, 1, cf, ci, 4, wi, wv, 2, y, 0), GROWTH_EBUFS, NULL);
     uint64_t dec[4] = {0, 4, 2, 4}, huge[4] = {0, 4, 4, UINT64_MAX};
-    BAD(growth_net_predict_wide_deep_batch(NULL, ws, xv, 3, 1, cp, cf, ci, wp, wi, wv, y, 3), GROWTH_EINVAL, "net_predict_wide_deep_batch");
-    BAD(growth_net_predict_wide_deep_batch(net, ws, xv, 3, 1, dec, cf, ci, NULL, NULL, NULL, y, 3), GROWTH_EINVAL, "decreases");
-    BAD(growth_net_predict_wide_deep_batch(net, ws, xv, 3, 1, huge, cf, ci, NULL, NULL, NULL, y, 3), GROWTH_EINVAL, NULL);
-    BAD(growth_net_predict_wide_deep_batch(net, ws, xv, 3, 1, cp, NULL, ci, wp, wi, wv, y, 3), GROWTH_EINVAL, NULL);
-    BAD(growth_net_predict_wide_deep_batch(net, ws, xv, 3, 1, cp, cf, ci, wp, wi, wv, y, 2), GROWTH_EBUFS, NULL);
-    BAD(growth_net_predict_wide_deep_batch(net, ws, xv, SIZE_MAX, 1, cp, cf, ci, wp, wi, wv, y, SIZE_MAX), GROWTH_EINVAL, NULL);
-    BAD(growth_net_predict_wide_deep_batch(net, ws, xv, 3, 2, cp, cf, ci, wp, wi, wv, y, 3), GROWTH_EINVAL, NULL);
+    BAD(growth_net_predict_wide_deep_csr(NULL, ws, xv, 3, 1, cp, cf, ci, wp, wi, wv, y, 3), GROWTH_EINVAL, "net_predict_wide_deep_csr");
+    BAD(growth_net_predict_wide_deep_csr(net, ws, xv, 3, 1, dec, cf, ci, NULL, NULL, NULL, y, 3), GROWTH_EINVAL, "decreases");
+    BAD(growth_net_predict_wide_deep_csr(net, ws, xv, 3, 1, huge, cf, ci, NULL, NULL, NULL, y, 3), GROWTH_EINVAL, NULL);
+    BAD(growth_net_predict_wide_deep_csr(net, ws, xv, 3, 1, cp, NULL, ci, wp, wi, wv, y, 3), GROWTH_EINVAL, NULL);
+    BAD(growth_net_predict_wide_deep_csr(net, ws, xv, 3, 1, cp, cf, ci, wp, wi, wv, y, 2), GROWTH_EBUFS, NULL);
+    BAD(growth_net_predict_wide_deep_csr(net, ws, xv, SIZE_MAX, 1, cp, cf, ci, wp, wi, wv, y, SIZE_MAX), GROWTH_EINVAL, NULL);
+    BAD(growth_net_predict_wide_deep_csr(net, ws, xv, 3, 2, cp, cf, ci, wp, wi, wv, y, 3), GROWTH_EINVAL, NULL);
 
     char path[512];
     gt_path(path, sizeof path, "bad_input.net");
@@ -271,11 +271,11 @@ TEST(test_net_functions)
     CHECK_OK(growth_net_predict_wide_deep(net, ws, xv, 1, cf, ci, 4, wi, wv, 2, &one, 1));
     CHECK(one == one0);
     CHECK_NEAR(one, 0.5 + 3 + 4 + 40 + (-1 * 2 + 3 * 1) + 0.125, 1e-5);
-    CHECK_OK(growth_net_predict_batch(net, ws, xv, 3, 1, y, 3));
+    CHECK_OK(growth_net_predict_dense(net, ws, xv, 3, 1, y, 3));
     CHECK(memcmp(y, y0, sizeof y0) == 0);
     CHECK_OK(growth_net_predict(net, ws, xv, 1, y, 1));
     CHECK(y[0] == y0[0]);
-    CHECK_OK(growth_net_predict_wide_deep_batch(net, ws, xv, 3, 1, cp, cf, ci, wp, wi, wv, y, 3));
+    CHECK_OK(growth_net_predict_wide_deep_csr(net, ws, xv, 3, 1, cp, cf, ci, wp, wi, wv, y, 3));
     CHECK(y[0] == one0);
     CHECK_OK(growth_net_dims(net, &dd, &nf, &wr, &od));
     CHECK(dd == 1 && nf == 2 && wr == 5 && od == 1);
@@ -317,11 +317,11 @@ TEST(test_dssm_functions)
     uint32_t idx[64];
     float val[64];
     size_t n;
-    BAD(growth_dssm_hash_text(NULL, 16, 1, idx, val, 64, &n), GROWTH_EINVAL, "dssm_hash_text");
-    BAD(growth_dssm_hash_text("abc", 0, 1, idx, val, 64, &n), GROWTH_EINVAL, NULL);
-    BAD(growth_dssm_hash_text("abc", 16, 1, NULL, val, 64, &n), GROWTH_EINVAL, NULL);
-    BAD(growth_dssm_hash_text("abc", 16, 1, idx, val, 64, NULL), GROWTH_EINVAL, NULL);
-    BAD(growth_dssm_hash_text("abc def ghi", 16, 1, idx, val, 1, &n), GROWTH_EBUFS, NULL);
+    BAD(growth_features_hash_text(NULL, 16, 1, idx, val, 64, &n), GROWTH_EINVAL, "features_hash_text");
+    BAD(growth_features_hash_text("abc", 0, 1, idx, val, 64, &n), GROWTH_EINVAL, NULL);
+    BAD(growth_features_hash_text("abc", 16, 1, NULL, val, 64, &n), GROWTH_EINVAL, NULL);
+    BAD(growth_features_hash_text("abc", 16, 1, idx, val, 64, NULL), GROWTH_EINVAL, NULL);
+    BAD(growth_features_hash_text("abc def ghi", 16, 1, idx, val, 1, &n), GROWTH_EBUFS, NULL);
 
     growth_dssm *d = tiny_dssm(), *x = NULL;
     growth_net_workspace *ws = NULL, *w2 = NULL;
@@ -395,7 +395,7 @@ TEST(test_dssm_functions)
     CHECK(s[0] == s0[0] && s[1] == s0[1]);
     CHECK_OK(growth_dssm_dims(d, &dim, &buckets, &seed));
     CHECK(dim == 3 && buckets == 16 && seed == 5);
-    CHECK_OK(growth_dssm_hash_text("red shoes", buckets, seed, idx, val, 64, &n));
+    CHECK_OK(growth_features_hash_text("red shoes", buckets, seed, idx, val, 64, &n));
     CHECK(n >= 1);
     bad_bytes_free(&b0);
     bad_bytes_free(&b1);
@@ -562,53 +562,53 @@ TEST(test_audience_functions)
     float ps[4] = {0.9f, 0.1f, 0.8f, 0.3f}, pl[4] = {1, 0, 0, 1}, pl0[4] = {0, 0, 0, 0};
     uint8_t known[4] = {1, 0, 0, 0}, allk[4] = {1, 1, 1, 1};
     double prec, rec, lift;
-    BAD(growth_audience_topn_precision(NULL, pl, 4, 2, &prec), GROWTH_EINVAL, "audience_topn_precision");
-    BAD(growth_audience_topn_precision(ps, pl, 4, 0, &prec), GROWTH_EINVAL, NULL);
-    BAD(growth_audience_topn_precision(ps, pl, 4, 5, &prec), GROWTH_EINVAL, NULL);
-    BAD(growth_audience_topn_precision(ps, pl, 4, 2, NULL), GROWTH_EINVAL, NULL);
-    BAD(growth_audience_topn_precision(ps, pl, 0, 1, &prec), GROWTH_EINVAL, NULL);
-    BAD(growth_audience_topn_recall(ps, pl, NULL, 4, 2, NULL), GROWTH_EINVAL, "audience_topn_recall");
-    BAD(growth_audience_topn_recall(ps, pl, allk, 4, 1, &rec), GROWTH_EINVAL, NULL);
-    BAD(growth_audience_topn_recall(ps, pl0, known, 4, 2, &rec), GROWTH_EINVAL, NULL);
-    BAD(growth_audience_lift(ps, pl0, 4, 2, &lift), GROWTH_EINVAL, "audience_lift");
-    BAD(growth_audience_lift(ps, NULL, 4, 2, &lift), GROWTH_EINVAL, NULL);
-    BAD(growth_audience_lift(ps, pl, 4, 9, &lift), GROWTH_EINVAL, NULL);
+    BAD(growth_metrics_topn_precision(NULL, pl, 4, 2, &prec), GROWTH_EINVAL, "metrics_topn_precision");
+    BAD(growth_metrics_topn_precision(ps, pl, 4, 0, &prec), GROWTH_EINVAL, NULL);
+    BAD(growth_metrics_topn_precision(ps, pl, 4, 5, &prec), GROWTH_EINVAL, NULL);
+    BAD(growth_metrics_topn_precision(ps, pl, 4, 2, NULL), GROWTH_EINVAL, NULL);
+    BAD(growth_metrics_topn_precision(ps, pl, 0, 1, &prec), GROWTH_EINVAL, NULL);
+    BAD(growth_metrics_topn_recall(ps, pl, NULL, 4, 2, NULL), GROWTH_EINVAL, "metrics_topn_recall");
+    BAD(growth_metrics_topn_recall(ps, pl, allk, 4, 1, &rec), GROWTH_EINVAL, NULL);
+    BAD(growth_metrics_topn_recall(ps, pl0, known, 4, 2, &rec), GROWTH_EINVAL, NULL);
+    BAD(growth_metrics_topn_lift(ps, pl0, 4, 2, &lift), GROWTH_EINVAL, "metrics_topn_lift");
+    BAD(growth_metrics_topn_lift(ps, NULL, 4, 2, &lift), GROWTH_EINVAL, NULL);
+    BAD(growth_metrics_topn_lift(ps, pl, 4, 9, &lift), GROWTH_EINVAL, NULL);
     ps[1] = NAN;
-    BAD(growth_audience_topn_precision(ps, pl, 4, 2, &prec), GROWTH_EINVAL, NULL);
-    BAD(growth_audience_lift(ps, pl, 4, 2, &lift), GROWTH_EINVAL, NULL);
+    BAD(growth_metrics_topn_precision(ps, pl, 4, 2, &prec), GROWTH_EINVAL, NULL);
+    BAD(growth_metrics_topn_lift(ps, pl, 4, 2, &lift), GROWTH_EINVAL, NULL);
     ps[1] = 0.1f;
     pl[1] = 0.5f;
-    BAD(growth_audience_topn_precision(ps, pl, 4, 2, &prec), GROWTH_EINVAL, NULL);
+    BAD(growth_metrics_topn_precision(ps, pl, 4, 2, &prec), GROWTH_EINVAL, NULL);
     pl[1] = 0;
 
     float fsc[8] = {0.9f, 0.1f, 0.8f, 0.3f, 0.2f, 0.7f, 0.6f, 0.4f}, fo[4];
     double fw[2] = {1, 0.5}, fwb[2] = {1, NAN}, ow[2];
-    BAD(growth_audience_fuse(NULL, 2, 4, fw, NULL, fo, 4), GROWTH_EINVAL, "audience_fuse");
-    BAD(growth_audience_fuse(fsc, 2, 4, NULL, NULL, fo, 4), GROWTH_EINVAL, NULL);
-    BAD(growth_audience_fuse(fsc, 2, 4, fwb, NULL, fo, 4), GROWTH_EINVAL, NULL);
-    BAD(growth_audience_fuse(fsc, 0, 4, fw, NULL, fo, 4), GROWTH_EINVAL, NULL);
-    BAD(growth_audience_fuse(fsc, 2, 4, fw, NULL, fo, 3), GROWTH_EBUFS, NULL);
-    BAD(growth_audience_fuse(fsc, 2, 4, fw, "bogus=1", fo, 4), GROWTH_EINVAL, NULL);
-    BAD(growth_audience_fuse(fsc, SIZE_MAX / 2, 4, fw, NULL, fo, 4), GROWTH_EINVAL, NULL); /* models x n overflows */
-    BAD(growth_audience_fuse_fit(NULL, 2, 4, pl, 2, NULL, ow, 2, &prec), GROWTH_EINVAL, "audience_fuse_fit");
-    BAD(growth_audience_fuse_fit(fsc, 2, 4, NULL, 2, NULL, ow, 2, &prec), GROWTH_EINVAL, NULL);
-    BAD(growth_audience_fuse_fit(fsc, 2, 4, pl, 0, NULL, ow, 2, &prec), GROWTH_EINVAL, NULL);
-    BAD(growth_audience_fuse_fit(fsc, 2, 4, pl, 2, NULL, ow, 1, &prec), GROWTH_EBUFS, NULL);
-    BAD(growth_audience_fuse_fit(fsc, 2, 4, pl, 2, "bogus=1", ow, 2, &prec), GROWTH_EINVAL, NULL);
-    BAD(growth_audience_fuse_fit(fsc, 2, 4, pl, 2, NULL, NULL, 2, &prec), GROWTH_EINVAL, NULL);
+    BAD(growth_rank_fuse_scores(NULL, 2, 4, fw, NULL, fo, 4), GROWTH_EINVAL, "rank_fuse_scores");
+    BAD(growth_rank_fuse_scores(fsc, 2, 4, NULL, NULL, fo, 4), GROWTH_EINVAL, NULL);
+    BAD(growth_rank_fuse_scores(fsc, 2, 4, fwb, NULL, fo, 4), GROWTH_EINVAL, NULL);
+    BAD(growth_rank_fuse_scores(fsc, 0, 4, fw, NULL, fo, 4), GROWTH_EINVAL, NULL);
+    BAD(growth_rank_fuse_scores(fsc, 2, 4, fw, NULL, fo, 3), GROWTH_EBUFS, NULL);
+    BAD(growth_rank_fuse_scores(fsc, 2, 4, fw, "bogus=1", fo, 4), GROWTH_EINVAL, NULL);
+    BAD(growth_rank_fuse_scores(fsc, SIZE_MAX / 2, 4, fw, NULL, fo, 4), GROWTH_EINVAL, NULL); /* models x n overflows */
+    BAD(growth_rank_fuse_fit(NULL, 2, 4, pl, 2, NULL, ow, 2, &prec), GROWTH_EINVAL, "rank_fuse_fit");
+    BAD(growth_rank_fuse_fit(fsc, 2, 4, NULL, 2, NULL, ow, 2, &prec), GROWTH_EINVAL, NULL);
+    BAD(growth_rank_fuse_fit(fsc, 2, 4, pl, 0, NULL, ow, 2, &prec), GROWTH_EINVAL, NULL);
+    BAD(growth_rank_fuse_fit(fsc, 2, 4, pl, 2, NULL, ow, 1, &prec), GROWTH_EBUFS, NULL);
+    BAD(growth_rank_fuse_fit(fsc, 2, 4, pl, 2, "bogus=1", ow, 2, &prec), GROWTH_EINVAL, NULL);
+    BAD(growth_rank_fuse_fit(fsc, 2, 4, pl, 2, NULL, NULL, 2, &prec), GROWTH_EINVAL, NULL);
     fsc[5] = NAN;
-    BAD(growth_audience_fuse(fsc, 2, 4, fw, NULL, fo, 4), GROWTH_EINVAL, NULL);
-    BAD(growth_audience_fuse_fit(fsc, 2, 4, pl, 2, NULL, ow, 2, &prec), GROWTH_EINVAL, NULL);
+    BAD(growth_rank_fuse_scores(fsc, 2, 4, fw, NULL, fo, 4), GROWTH_EINVAL, NULL);
+    BAD(growth_rank_fuse_fit(fsc, 2, 4, pl, 2, NULL, ow, 2, &prec), GROWTH_EINVAL, NULL);
     fsc[5] = 0.7f;
 
     /* The good calls give the same answers after all the bad ones. */
     CHECK_OK(growth_audience_tgi(ip, ix, 6, 4, seed, 2, tgi, conc, sc, pc, 4));
     CHECK(memcmp(tgi, tgi0, sizeof tgi) == 0);
-    CHECK_OK(growth_audience_topn_precision(ps, pl, 4, 2, &prec));
+    CHECK_OK(growth_metrics_topn_precision(ps, pl, 4, 2, &prec));
     CHECK_NEAR(prec, 0.5, 1e-12); /* top 2 by score: users 0 (label 1) and 2 (label 0) */
-    CHECK_OK(growth_audience_lift(ps, pl, 4, 2, &lift));
+    CHECK_OK(growth_metrics_topn_lift(ps, pl, 4, 2, &lift));
     CHECK_NEAR(lift, 0.5 / 0.5, 1e-12);
-    CHECK_OK(growth_audience_topn_recall(ps, pl, known, 4, 2, &rec));
+    CHECK_OK(growth_metrics_topn_recall(ps, pl, known, 4, 2, &rec));
     CHECK_OK(growth_audience_similar_brands(ip, ix, 6, 4, brands, 1, 2, ob, oj, 4));
     CHECK_OK(growth_audience_interest(ip, ix, 6, 4, seed, 2, NULL, oa, 4, &na, ou, 6, &nu));
     CHECK_OK(growth_audience_brand(ip, ix, 6, 4, brands, 1, seed, 2, NULL, ou, 6, &n));
@@ -620,8 +620,8 @@ TEST(test_audience_functions)
     CHECK(n == 2 && ou[0] == 0 && ou[1] == 3 && odirs[1] == (GROWTH_AUDIENCE_INTEREST | GROWTH_AUDIENCE_PEER));
     CHECK_OK(growth_audience_select(su, ss, 4, ex, 1, 0, 2, so, sso, 4, &n));
     CHECK(n == 2 && so[0] == 1 && so[1] == 5);
-    CHECK_OK(growth_audience_fuse(fsc, 2, 4, fw, NULL, fo, 4));
-    CHECK_OK(growth_audience_fuse_fit(fsc, 2, 4, pl, 2, NULL, ow, 2, &prec));
+    CHECK_OK(growth_rank_fuse_scores(fsc, 2, 4, fw, NULL, fo, 4));
+    CHECK_OK(growth_rank_fuse_fit(fsc, 2, 4, pl, 2, NULL, ow, 2, &prec));
 }
 
 int main(void)

@@ -42,13 +42,13 @@ TEST(test_index_functions)
     CHECK_OK(growth_index_serialize(h, &b0.buf, &b0.len));
     char buf[8];
     size_t need;
-    growth_index_filter flt = {.struct_size = sizeof flt};
+    growth_id_filter flt = {.struct_size = sizeof flt};
 
     BAD(growth_index_config(NULL, buf, sizeof buf, NULL), GROWTH_EINVAL, "index_config");
     BAD(growth_index_config(h, buf, sizeof buf, &need), GROWTH_EBUFS, NULL);
-    BAD(growth_index_set(NULL, "ef=10"), GROWTH_EINVAL, "index_set");
-    BAD(growth_index_set(h, "dim=8"), GROWTH_EINVAL, NULL);
-    BAD(growth_index_set(h, "bogus=1"), GROWTH_EINVAL, NULL);
+    BAD(growth_index_set_config(NULL, "ef=10"), GROWTH_EINVAL, "index_set_config");
+    BAD(growth_index_set_config(h, "dim=8"), GROWTH_EINVAL, NULL);
+    BAD(growth_index_set_config(h, "bogus=1"), GROWTH_EINVAL, NULL);
     BAD(growth_index_train(NULL, v, NV), GROWTH_EINVAL, "index_train");
     BAD(growth_index_train(h, NULL, NV), GROWTH_EINVAL, NULL);
 
@@ -207,10 +207,10 @@ TEST(test_text_functions)
 
     BAD(growth_text_config(NULL, buf, sizeof buf, NULL), GROWTH_EINVAL, "text_config");
     BAD(growth_text_config(t, buf, sizeof buf, &need), GROWTH_EBUFS, NULL);
-    BAD(growth_text_set(NULL, "k1=1"), GROWTH_EINVAL, "text_set");
-    BAD(growth_text_set(t, "k1=nan"), GROWTH_EINVAL, NULL);
-    BAD(growth_text_set(t, "ngram=3"), GROWTH_EINVAL, NULL); /* not changeable */
-    BAD(growth_text_set(t, "b=2"), GROWTH_EINVAL, NULL);
+    BAD(growth_text_set_config(NULL, "k1=1"), GROWTH_EINVAL, "text_set_config");
+    BAD(growth_text_set_config(t, "k1=nan"), GROWTH_EINVAL, NULL);
+    BAD(growth_text_set_config(t, "ngram=3"), GROWTH_EINVAL, NULL); /* not changeable */
+    BAD(growth_text_set_config(t, "b=2"), GROWTH_EINVAL, NULL);
 
     int64_t nid[2] = {10, 10}, neg[1] = {-1}, live[1] = {2}, newid[1] = {10};
     const char *two[2] = {"a b", "c d"}, *badutf[1] = {"caf\xc3"}, *nulltext[1] = {NULL};
@@ -234,14 +234,14 @@ TEST(test_text_functions)
     BAD(growth_text_add_packed(t, pid, data, off_big, 2), GROWTH_EINVAL, "beyond");
     BAD(growth_text_add_packed(t, pid, data, off, SIZE_MAX), GROWTH_EINVAL, NULL);
     int64_t gone[2] = {1, 77};
-    BAD(growth_text_delete(NULL, id, 1), GROWTH_EINVAL, "text_delete");
-    BAD(growth_text_delete(t, NULL, 1), GROWTH_EINVAL, NULL);
-    BAD(growth_text_delete(t, gone, 2), GROWTH_ENOTFOUND, "77");
+    BAD(growth_text_remove(NULL, id, 1), GROWTH_EINVAL, "text_remove");
+    BAD(growth_text_remove(t, NULL, 1), GROWTH_EINVAL, NULL);
+    BAD(growth_text_remove(t, gone, 2), GROWTH_ENOTFOUND, "77");
     BAD(growth_text_compact(NULL), GROWTH_EINVAL, "text_compact");
     uint64_t nd, nt, np;
     BAD(growth_text_count(NULL, &nd, &nt, &np), GROWTH_EINVAL, "text_count");
 
-    growth_text_filter flt = {.struct_size = sizeof flt};
+    growth_id_filter flt = {.struct_size = sizeof flt};
     BAD(growth_text_search(NULL, "red", 3, NULL, ids, sc, 8, &found), GROWTH_EINVAL, "text_search");
     BAD(growth_text_search(t, NULL, 3, NULL, ids, sc, 8, &found), GROWTH_EINVAL, NULL);
     BAD(growth_text_search(t, "red", 3, NULL, NULL, sc, 8, &found), GROWTH_EINVAL, NULL);
@@ -297,35 +297,35 @@ TEST(test_text_functions)
     const float *scores[2] = {s1, s2};
     size_t lens[2] = {3, 2}, lens_huge[2] = {3, SIZE_MAX};
     double w[2] = {1, 1}, wbad[2] = {1, -1};
-    BAD(growth_text_fuse("method=magic", lists, scores, lens, w, 2, 3, fo, fs, 8, &found), GROWTH_EINVAL, NULL);
-    BAD(growth_text_fuse("rrf_k=0", lists, scores, lens, w, 2, 3, fo, fs, 8, &found), GROWTH_EINVAL, NULL);
-    BAD(growth_text_fuse(NULL, NULL, scores, lens, w, 2, 3, fo, fs, 8, &found), GROWTH_EINVAL, "text_fuse");
-    BAD(growth_text_fuse(NULL, lists, scores, NULL, w, 2, 3, fo, fs, 8, &found), GROWTH_EINVAL, NULL);
-    BAD(growth_text_fuse(NULL, lists, scores, lens, w, 2, 3, NULL, fs, 8, &found), GROWTH_EINVAL, NULL);
-    BAD(growth_text_fuse(NULL, lists, scores, lens, w, 2, 0, fo, fs, 8, &found), GROWTH_EINVAL, NULL);
-    BAD(growth_text_fuse(NULL, lists, scores, lens, w, 2, 3, fo, fs, 2, &found), GROWTH_EBUFS, NULL);
-    BAD(growth_text_fuse(NULL, lists, scores, lens, wbad, 2, 3, fo, fs, 8, &found), GROWTH_EINVAL, NULL);
-    BAD(growth_text_fuse(NULL, lists, scores, lens_huge, w, 2, 3, fo, fs, 8, &found), GROWTH_EINVAL, NULL);
-    BAD(growth_text_fuse("method=weighted", lists, scores, lens, w, 2, 3, fo, fs, 8, &found), GROWTH_EINVAL, NULL); /* NaN score */
-    BAD(growth_text_fuse("method=weighted", lists, NULL, lens, w, 2, 3, fo, fs, 8, &found), GROWTH_EINVAL, NULL);
-    BAD(growth_text_fuse(NULL, lists, scores, lens, w, SIZE_MAX, 3, fo, fs, 8, &found), GROWTH_EINVAL, NULL);
+    BAD(growth_rank_fuse_lists(lists, scores, lens, w, 2, 3, "method=magic", fo, fs, 8, &found), GROWTH_EINVAL, NULL);
+    BAD(growth_rank_fuse_lists(lists, scores, lens, w, 2, 3, "rrf_k=0", fo, fs, 8, &found), GROWTH_EINVAL, NULL);
+    BAD(growth_rank_fuse_lists(NULL, scores, lens, w, 2, 3, NULL, fo, fs, 8, &found), GROWTH_EINVAL, "rank_fuse_lists");
+    BAD(growth_rank_fuse_lists(lists, scores, NULL, w, 2, 3, NULL, fo, fs, 8, &found), GROWTH_EINVAL, NULL);
+    BAD(growth_rank_fuse_lists(lists, scores, lens, w, 2, 3, NULL, NULL, fs, 8, &found), GROWTH_EINVAL, NULL);
+    BAD(growth_rank_fuse_lists(lists, scores, lens, w, 2, 0, NULL, fo, fs, 8, &found), GROWTH_EINVAL, NULL);
+    BAD(growth_rank_fuse_lists(lists, scores, lens, w, 2, 3, NULL, fo, fs, 2, &found), GROWTH_EBUFS, NULL);
+    BAD(growth_rank_fuse_lists(lists, scores, lens, wbad, 2, 3, NULL, fo, fs, 8, &found), GROWTH_EINVAL, NULL);
+    BAD(growth_rank_fuse_lists(lists, scores, lens_huge, w, 2, 3, NULL, fo, fs, 8, &found), GROWTH_EINVAL, NULL);
+    BAD(growth_rank_fuse_lists(lists, scores, lens, w, 2, 3, "method=weighted", fo, fs, 8, &found), GROWTH_EINVAL, NULL); /* NaN score */
+    BAD(growth_rank_fuse_lists(lists, NULL, lens, w, 2, 3, "method=weighted", fo, fs, 8, &found), GROWTH_EINVAL, NULL);
+    BAD(growth_rank_fuse_lists(lists, scores, lens, w, SIZE_MAX, 3, NULL, fo, fs, 8, &found), GROWTH_EINVAL, NULL);
     float feat[6] = {1, 2, 3, 4, 5, 6}, fw[2] = {1, -1};
     int64_t pids[3] = {7, 8, 9};
-    BAD(growth_text_prerank(NULL, 3, 2, pids, fw, 0, 2, fo, fs, 8, &found), GROWTH_EINVAL, "text_prerank");
-    BAD(growth_text_prerank(feat, 3, 2, pids, NULL, 0, 2, fo, fs, 8, &found), GROWTH_EINVAL, NULL);
-    BAD(growth_text_prerank(feat, 3, 2, pids, fw, 0, 2, NULL, fs, 8, &found), GROWTH_EINVAL, NULL);
-    BAD(growth_text_prerank(feat, 3, 0, pids, fw, 0, 2, fo, fs, 8, &found), GROWTH_EINVAL, NULL);
-    BAD(growth_text_prerank(feat, 3, 2, pids, fw, 0, 0, fo, fs, 8, &found), GROWTH_EINVAL, NULL);
-    BAD(growth_text_prerank(feat, 3, 2, pids, fw, NAN, 2, fo, fs, 8, &found), GROWTH_EINVAL, NULL);
-    BAD(growth_text_prerank(feat, 3, 2, pids, fw, 0, 3, fo, fs, 2, &found), GROWTH_EBUFS, NULL);
-    BAD(growth_text_prerank(feat, SIZE_MAX / 2 + 1, 2, pids, fw, 0, 2, fo, fs, 8, &found), GROWTH_EINVAL, NULL); /* n * d overflows */
+    BAD(growth_rank_prerank(NULL, 3, 2, pids, fw, 0, 2, fo, fs, 8, &found), GROWTH_EINVAL, "rank_prerank");
+    BAD(growth_rank_prerank(feat, 3, 2, pids, NULL, 0, 2, fo, fs, 8, &found), GROWTH_EINVAL, NULL);
+    BAD(growth_rank_prerank(feat, 3, 2, pids, fw, 0, 2, NULL, fs, 8, &found), GROWTH_EINVAL, NULL);
+    BAD(growth_rank_prerank(feat, 3, 0, pids, fw, 0, 2, fo, fs, 8, &found), GROWTH_EINVAL, NULL);
+    BAD(growth_rank_prerank(feat, 3, 2, pids, fw, 0, 0, fo, fs, 8, &found), GROWTH_EINVAL, NULL);
+    BAD(growth_rank_prerank(feat, 3, 2, pids, fw, NAN, 2, fo, fs, 8, &found), GROWTH_EINVAL, NULL);
+    BAD(growth_rank_prerank(feat, 3, 2, pids, fw, 0, 3, fo, fs, 2, &found), GROWTH_EBUFS, NULL);
+    BAD(growth_rank_prerank(feat, SIZE_MAX / 2 + 1, 2, pids, fw, 0, 2, fo, fs, 8, &found), GROWTH_EINVAL, NULL); /* n * d overflows */
     feat[3] = INFINITY;
-    BAD(growth_text_prerank(feat, 3, 2, pids, fw, 0, 2, fo, fs, 8, &found), GROWTH_EINVAL, NULL);
+    BAD(growth_rank_prerank(feat, 3, 2, pids, fw, 0, 2, fo, fs, 8, &found), GROWTH_EINVAL, NULL);
     feat[3] = 4;
     fw[1] = NAN;
-    BAD(growth_text_prerank(feat, 3, 2, pids, fw, 0, 2, fo, fs, 8, &found), GROWTH_EINVAL, NULL);
+    BAD(growth_rank_prerank(feat, 3, 2, pids, fw, 0, 2, fo, fs, 8, &found), GROWTH_EINVAL, NULL);
     fw[1] = -1;
-    CHECK_OK(growth_text_prerank(feat, 3, 2, pids, fw, 0.5f, 2, fo, fs, 8, &found));
+    CHECK_OK(growth_rank_prerank(feat, 3, 2, pids, fw, 0.5f, 2, fo, fs, 8, &found));
     CHECK(found == 2 && fs[0] == -0.5f && fs[1] == -0.5f); /* all rows score 1 - 2 + 0.5 */
     growth_text_free(NULL);
 
@@ -337,7 +337,7 @@ TEST(test_text_functions)
     CHECK_OK(growth_text_count(t, &nd, &nt, &np));
     CHECK(nd == 4);
     CHECK_OK(growth_text_score(t, "red", sid, 1, so, 2));
-    CHECK_OK(growth_text_delete(t, id, 1));
+    CHECK_OK(growth_text_remove(t, id, 1));
     CHECK_OK(growth_text_compact(t));
     bad_bytes_free(&b0);
     bad_bytes_free(&b1);

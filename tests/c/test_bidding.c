@@ -217,7 +217,7 @@ TEST(test_win_rate_is_empirical_cdf_at_grid)
     /* Grid prices 1, 2, 4, 8 (min 1, max 8, 4 buckets); market prices revealed. */
     growth_bidder *b = mk("auction=first shade_buckets=4 shade_min_price=1 shade_max_price=8 shade_min_obs=5");
     const double market[5] = {0.5, 1.5, 3, 3, 10};
-    for (int i = 0; i < 5; i++) CHECK_OK(growth_bidder_auction_result(b, 5, market[i] < 5, market[i]));
+    for (int i = 0; i < 5; i++) CHECK_OK(growth_bidder_record_auction(b, 5, market[i] < 5, market[i]));
     const double want[4] = {1 / 5.0, 2 / 5.0, 4 / 5.0, 4 / 5.0};
     for (int k = 0; k < 4; k++) {
         double w;
@@ -232,7 +232,7 @@ TEST(test_win_rate_is_empirical_cdf_at_grid)
     double bid;
     growth_bidder_free(b);
     b = mk("auction=first target_cpa=8 shade_buckets=4 shade_min_price=1 shade_max_price=8 shade_min_obs=5");
-    for (int i = 0; i < 5; i++) CHECK_OK(growth_bidder_auction_result(b, 5, market[i] < 5, market[i]));
+    for (int i = 0; i < 5; i++) CHECK_OK(growth_bidder_record_auction(b, 5, market[i] < 5, market[i]));
     CHECK_OK(growth_bidder_bid(b, 1, 1, 0, 0, &bid));
     double best = 0, best_b = 8;
     for (int j = 0; j < 63; j++) {
@@ -244,10 +244,10 @@ TEST(test_win_rate_is_empirical_cdf_at_grid)
     CHECK(bid > 3.5 && bid < 4.5);
     /* Isotonic: losses at a higher price than wins are pooled (no price revealed). */
     growth_bidder *c = mk("auction=first shade_buckets=4 shade_min_price=1 shade_max_price=8");
-    CHECK_OK(growth_bidder_auction_result(c, 2, 1, NAN));
-    CHECK_OK(growth_bidder_auction_result(c, 4, 0, NAN));
-    CHECK_OK(growth_bidder_auction_result(c, 4, 0, NAN));
-    CHECK_OK(growth_bidder_auction_result(c, 4, 1, NAN));
+    CHECK_OK(growth_bidder_record_auction(c, 2, 1, NAN));
+    CHECK_OK(growth_bidder_record_auction(c, 4, 0, NAN));
+    CHECK_OK(growth_bidder_record_auction(c, 4, 0, NAN));
+    CHECK_OK(growth_bidder_record_auction(c, 4, 1, NAN));
     double w1, w2, w0;
     CHECK_OK(growth_bidder_win_rate(c, 1, &w0, NULL));
     CHECK_OK(growth_bidder_win_rate(c, 2, &w1, NULL));
@@ -315,26 +315,26 @@ TEST(test_plan_and_controller_step)
      * lag = (200 - 250) / 100 = -0.5, d = 0.5, e2 = 0: ln u += kp (0 - e1) = 0.5 ln 8. */
     b = mk("budget=2400 day_seconds=2400 interval=100 catchup=100 kp=0.5 ki=0.5 kd=0 max_step=100");
     double m, q;
-    CHECK_OK(growth_bidder_record(b, 50, 200));
+    CHECK_OK(growth_bidder_record_spend(b, 50, 200));
     CHECK_OK(growth_bidder_multiplier(b, &m, &q));
     CHECK(m == 1 && q == 1); /* no step before t = 100 */
     CHECK_OK(growth_bidder_tick(b, 100));
     CHECK_OK(growth_bidder_multiplier(b, &m, NULL));
     CHECK_NEAR(m, 0.125, 1e-12);
-    CHECK_OK(growth_bidder_record(b, 150, 50));
+    CHECK_OK(growth_bidder_record_spend(b, 150, 50));
     CHECK_OK(growth_bidder_tick(b, 200));
     CHECK_OK(growth_bidder_multiplier(b, &m, NULL));
     CHECK_NEAR(m, 0.125 * sqrt(8.0), 1e-12);
     /* kd adds the second difference; max_step bounds a step. */
     growth_bidder_free(b);
     b = mk("budget=2400 day_seconds=2400 interval=100 catchup=100 kp=0 ki=1 max_step=2");
-    CHECK_OK(growth_bidder_record(b, 50, 200));
+    CHECK_OK(growth_bidder_record_spend(b, 50, 200));
     CHECK_OK(growth_bidder_tick(b, 100));
     CHECK_OK(growth_bidder_multiplier(b, &m, NULL));
     CHECK_NEAR(m, 0.5, 1e-12);
     /* Running out of budget stops bidding; a new day starts again with the multiplier kept. */
     double bid;
-    CHECK_OK(growth_bidder_record(b, 120, 2300));
+    CHECK_OK(growth_bidder_record_spend(b, 120, 2300));
     CHECK_OK(growth_bidder_bid(b, 0.5, 0.5, 0, 7, &bid));
     CHECK(bid == 0);
     CHECK_OK(growth_bidder_plan(b, 120, NULL, &spent));
@@ -435,8 +435,8 @@ TEST(test_save_load_round_trip)
     for (int i = 0; i < 3; i++) {
         CHECK_OK(growth_bidder_new_day(all[i]));
         for (int t = 0; t < 5000; t += 7) {
-            CHECK_OK(growth_bidder_record(all[i], t, 0.3 + 0.01 * (t % 13)));
-            CHECK_OK(growth_bidder_auction_result(all[i], 0.5 + 0.001 * (t % 101), t % 3 == 0, NAN));
+            CHECK_OK(growth_bidder_record_spend(all[i], t, 0.3 + 0.01 * (t % 13)));
+            CHECK_OK(growth_bidder_record_auction(all[i], 0.5 + 0.001 * (t % 101), t % 3 == 0, NAN));
         }
     }
     CHECK(same_state(b, l) && same_state(b, d));
@@ -498,8 +498,8 @@ TEST(test_bad_input)
     CHECK_RC(growth_bidder_create(NULL, ""), GROWTH_EINVAL);
 
     b = mk("target_cpa=100 budget=500 interval=60");
-    CHECK_OK(growth_bidder_record(b, 30, 10));
-    CHECK_OK(growth_bidder_auction_result(b, 1, 1, 0.5));
+    CHECK_OK(growth_bidder_record_spend(b, 30, 10));
+    CHECK_OK(growth_bidder_record_auction(b, 1, 1, 0.5));
     double m0, r0, p0, s0, w0, bid = 42;
     uint64_t o0;
     growth_bidder_multiplier(b, &m0, &r0);
@@ -520,18 +520,18 @@ TEST(test_bad_input)
     CHECK_RC(growth_bidder_bid_batch(b, pc, pc, NULL, NULL, 5, out, 5), GROWTH_EINVAL);
     CHECK_MSG("pctr[3]");
     CHECK_RC(growth_bidder_bid_batch(b, pc, pc, NULL, NULL, 5, out, 4), GROWTH_EBUFS);
-    CHECK_RC(growth_bidder_record(b, 100, -1), GROWTH_EINVAL);
+    CHECK_RC(growth_bidder_record_spend(b, 100, -1), GROWTH_EINVAL);
     CHECK_MSG("cost");
-    CHECK_RC(growth_bidder_record(b, 100, NAN), GROWTH_EINVAL);
-    CHECK_RC(growth_bidder_record(b, -1, 1), GROWTH_EINVAL);
+    CHECK_RC(growth_bidder_record_spend(b, 100, NAN), GROWTH_EINVAL);
+    CHECK_RC(growth_bidder_record_spend(b, -1, 1), GROWTH_EINVAL);
     CHECK_MSG("time");
-    CHECK_RC(growth_bidder_record(b, 90000, 1), GROWTH_EINVAL);
+    CHECK_RC(growth_bidder_record_spend(b, 90000, 1), GROWTH_EINVAL);
     CHECK_RC(growth_bidder_tick(b, NAN), GROWTH_EINVAL);
-    CHECK_RC(growth_bidder_auction_result(b, 0, 1, NAN), GROWTH_EINVAL);
+    CHECK_RC(growth_bidder_record_auction(b, 0, 1, NAN), GROWTH_EINVAL);
     CHECK_MSG("bid");
-    CHECK_RC(growth_bidder_auction_result(b, 1, 2, NAN), GROWTH_EINVAL);
+    CHECK_RC(growth_bidder_record_auction(b, 1, 2, NAN), GROWTH_EINVAL);
     CHECK_MSG("won");
-    CHECK_RC(growth_bidder_auction_result(b, 1, 1, -3), GROWTH_EINVAL);
+    CHECK_RC(growth_bidder_record_auction(b, 1, 1, -3), GROWTH_EINVAL);
     CHECK_MSG("market_price");
     CHECK_RC(growth_bidder_win_rate(b, -1, &w0, NULL), GROWTH_EINVAL);
     CHECK_RC(growth_bidder_plan(b, NAN, &p0, NULL), GROWTH_EINVAL);

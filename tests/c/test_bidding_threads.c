@@ -64,8 +64,8 @@ static void feed(growth_bidder *b, int i)
     double t = 2.0 * i;
     double bid = 0.2 + 0.05 * (i % 37);
     double market = 0.3 + 0.04 * ((i * 7) % 41);
-    growth_bidder_auction_result(b, bid, bid > market, (i % 2) ? market : NAN);
-    if (bid > market) growth_bidder_record(b, t, bid * 0.1);
+    growth_bidder_record_auction(b, bid, bid > market, (i % 2) ? market : NAN);
+    if (bid > market) growth_bidder_record_spend(b, t, bid * 0.1);
     else growth_bidder_tick(b, t);
 }
 

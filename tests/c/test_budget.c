@@ -174,7 +174,7 @@ TEST(mckp_lp_large_and_threads_agree)
     free_inst(&I);
 }
 
-static int cancel_at_assign(void *u, const char *stage, double done)
+static int cancel_at_assign(const char *stage, double done, void *u)
 {
     (void)done;
     ++*(int *)u;
@@ -190,10 +190,10 @@ TEST(mckp_progress_cancel)
     int calls = 0;
     CHECK_OK(growth_mckp_set_progress(s, cancel_at_assign, &calls));
     int32_t ch[100];
-    CHECK_RC(growth_mckp_solve(s, I.indptr, I.n, I.v, I.c, 2, I.B, ch, 100), GROWTH_ESTATE);
+    CHECK_RC(growth_mckp_solve(s, I.indptr, I.n, I.v, I.c, 2, I.B, ch, 100), GROWTH_ECANCELED);
     CHECK_MSG("cancelled");
     CHECK(calls >= 2);
-    growth_mckp_result r = {.struct_size = sizeof r};
+    growth_mckp_result r = GROWTH_MCKP_RESULT_INIT;
     CHECK_RC(growth_mckp_result_get(s, &r), GROWTH_ESTATE); /* nothing solved */
     CHECK_OK(growth_mckp_set_progress(s, NULL, NULL));
     CHECK_OK(growth_mckp_solve(s, I.indptr, I.n, I.v, I.c, 2, I.B, ch, 100));
@@ -428,8 +428,8 @@ TEST(push_brute_force)
             if (ok && val > best) best = val;
         }
         uint8_t send[NP];
-        growth_push_result res = {.struct_size = sizeof res};
-        int rc = growth_push_allocate("", ptr, U, v, cat, caps, NC, cmin, cmax, volume, NULL, send, NULL, NP, &res);
+        growth_budget_push_result res = {.struct_size = sizeof res};
+        int rc = growth_budget_allocate_push("", ptr, U, v, cat, caps, NC, cmin, cmax, volume, NULL, send, NULL, NP, &res);
         if (best < 0) { CHECK_RC(rc, GROWTH_EINVAL); continue; }
         CHECK_OK(rc);
         int cu[U] = {0}, cc[NC] = {0}, tot = 0;
@@ -452,26 +452,26 @@ TEST(push_bad_input)
     double v[4] = {0.1, 0.2, 0.3, 0.4}, cmin[2] = {3, 0}, cmax[2] = {5, 5};
     int32_t cat[4] = {0, 1, 0, 1};
     uint8_t send[4];
-    CHECK_RC(growth_push_allocate("cap=1", ptr, 2, v, cat, NULL, 2, cmin, cmax, INFINITY, NULL, send, NULL, 4, NULL), GROWTH_EINVAL);
+    CHECK_RC(growth_budget_allocate_push("cap=1", ptr, 2, v, cat, NULL, 2, cmin, cmax, INFINITY, NULL, send, NULL, 4, NULL), GROWTH_EINVAL);
     CHECK_MSG("infeasible minimums");
     cmin[0] = 1;
-    CHECK_RC(growth_push_allocate("cap=2", ptr, 2, v, cat, NULL, 2, cmin, cmax, 0.5, NULL, send, NULL, 4, NULL), GROWTH_EINVAL);
+    CHECK_RC(growth_budget_allocate_push("cap=2", ptr, 2, v, cat, NULL, 2, cmin, cmax, 0.5, NULL, send, NULL, 4, NULL), GROWTH_EINVAL);
     CHECK_MSG("infeasible minimums");
-    CHECK_RC(growth_push_allocate("cap=-1", ptr, 2, v, cat, NULL, 2, NULL, NULL, 3, NULL, send, NULL, 4, NULL), GROWTH_EINVAL);
+    CHECK_RC(growth_budget_allocate_push("cap=-1", ptr, 2, v, cat, NULL, 2, NULL, NULL, 3, NULL, send, NULL, 4, NULL), GROWTH_EINVAL);
     CHECK_MSG("cap");
-    CHECK_RC(growth_push_allocate("", ptr, 2, v, cat, NULL, 2, NULL, NULL, NAN, NULL, send, NULL, 4, NULL), GROWTH_EINVAL);
+    CHECK_RC(growth_budget_allocate_push("", ptr, 2, v, cat, NULL, 2, NULL, NULL, NAN, NULL, send, NULL, 4, NULL), GROWTH_EINVAL);
     CHECK_MSG("volume");
-    CHECK_RC(growth_push_allocate("", ptr, 2, v, cat, NULL, 2, NULL, NULL, 3, NULL, send, NULL, 3, NULL), GROWTH_EBUFS);
+    CHECK_RC(growth_budget_allocate_push("", ptr, 2, v, cat, NULL, 2, NULL, NULL, 3, NULL, send, NULL, 3, NULL), GROWTH_EBUFS);
     cat[2] = 2;
-    CHECK_RC(growth_push_allocate("", ptr, 2, v, cat, NULL, 2, NULL, NULL, 3, NULL, send, NULL, 4, NULL), GROWTH_EINVAL);
+    CHECK_RC(growth_budget_allocate_push("", ptr, 2, v, cat, NULL, 2, NULL, NULL, 3, NULL, send, NULL, 4, NULL), GROWTH_EINVAL);
     CHECK_MSG("category of pair 2");
     cat[2] = 0; v[3] = -0.5;
-    CHECK_RC(growth_push_allocate("", ptr, 2, v, cat, NULL, 2, NULL, NULL, 3, NULL, send, NULL, 4, NULL), GROWTH_EINVAL);
+    CHECK_RC(growth_budget_allocate_push("", ptr, 2, v, cat, NULL, 2, NULL, NULL, 3, NULL, send, NULL, 4, NULL), GROWTH_EINVAL);
     CHECK_MSG("value of pair 3");
     v[3] = 0.4;
-    CHECK_RC(growth_push_allocate("", ptr, 0, v, cat, NULL, 2, NULL, NULL, 3, NULL, send, NULL, 4, NULL), GROWTH_EINVAL);
+    CHECK_RC(growth_budget_allocate_push("", ptr, 0, v, cat, NULL, 2, NULL, NULL, 3, NULL, send, NULL, 4, NULL), GROWTH_EINVAL);
     CHECK_MSG("no users");
-    CHECK_OK(growth_push_allocate("cap=1", ptr, 2, v, cat, NULL, 2, NULL, NULL, 3, NULL, send, NULL, 4, NULL));
+    CHECK_OK(growth_budget_allocate_push("cap=1", ptr, 2, v, cat, NULL, 2, NULL, NULL, 3, NULL, send, NULL, 4, NULL));
     CHECK(send[1] == 1 && send[3] == 1 && send[0] == 0 && send[2] == 0);
 }
 

@@ -382,14 +382,14 @@ TEST(test_field_beats_global_isotonic)
     CHECK_OK(growth_calibrator_apply_batch(cf, ts, tg, N, pf, N));
     double rce_raw, rce_i, rce_f, auc_i, auc_f, ece_i, ece_f;
     size_t used;
-    CHECK_OK(growth_field_rce(ts, ty, NULL, tg, N, &rce_raw, &used));
-    CHECK_OK(growth_field_rce(pi, ty, NULL, tg, N, &rce_i, &used));
-    CHECK_OK(growth_field_rce(pf, ty, NULL, tg, N, &rce_f, &used));
+    CHECK_OK(growth_metrics_field_rce(ts, ty, NULL, tg, N, &rce_raw, &used));
+    CHECK_OK(growth_metrics_field_rce(pi, ty, NULL, tg, N, &rce_i, &used));
+    CHECK_OK(growth_metrics_field_rce(pf, ty, NULL, tg, N, &rce_f, &used));
     CHECK(used == NFIELD);
-    CHECK_OK(growth_auc(pi, ty, NULL, N, &auc_i));
-    CHECK_OK(growth_auc(pf, ty, NULL, N, &auc_f));
-    CHECK_OK(growth_field_ece(pi, ty, NULL, tg, N, &ece_i));
-    CHECK_OK(growth_field_ece(pf, ty, NULL, tg, N, &ece_f));
+    CHECK_OK(growth_metrics_auc(pi, ty, NULL, N, &auc_i));
+    CHECK_OK(growth_metrics_auc(pf, ty, NULL, N, &auc_f));
+    CHECK_OK(growth_metrics_field_ece(pi, ty, NULL, tg, N, &ece_i));
+    CHECK_OK(growth_metrics_field_ece(pf, ty, NULL, tg, N, &ece_f));
     printf("     field-RCE raw %.4f isotonic %.4f field %.4f; AUC isotonic %.4f field %.4f; "
            "field-ECE %.5f vs %.5f\n", rce_raw, rce_i, rce_f, auc_i, auc_f, ece_i, ece_f);
     CHECK(rce_f * 2.0 <= rce_i);

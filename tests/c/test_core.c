@@ -28,8 +28,8 @@ TEST(test_strerror)
         for (size_t j = 0; j < i; j++) CHECK(strcmp(s, growth_strerror(codes[j])) != 0);
     }
     CHECK(strcmp(growth_strerror(-999), "unknown status") == 0);
-    CHECK(strcmp(growth_kind_name(GROWTH_KIND_FTRL), "ftrl") == 0);
-    CHECK(strcmp(growth_kind_name(12345), "unknown") == 0);
+    CHECK(strcmp(growth_model_kind_name(GROWTH_KIND_FTRL), "ftrl") == 0);
+    CHECK(strcmp(growth_model_kind_name(12345), "unknown") == 0);
 }
 
 static void *other_thread(void *arg)

@@ -43,14 +43,14 @@ static void make_data(dataset *d, size_t n, unsigned bits, uint64_t seed)
             char field[16], value[16];
             snprintf(field, sizeof field, "f%d", f);
             snprintf(value, sizeof value, "v%d", v);
-            growth_feature_hash(&d->idx[k], field, value, 0, bits);
+            growth_features_hash(&d->idx[k], field, value, 0, bits);
             d->val[k] = 1.0f;
             k++;
             margin += truth[f][v];
         }
         /* one numeric feature */
         double x = grng_normal(&r);
-        growth_feature_hash(&d->idx[k], "num", "", 0, bits);
+        growth_features_hash(&d->idx[k], "num", "", 0, bits);
         d->val[k] = (float)x;
         k++;
         margin += 0.7 * x;
@@ -173,7 +173,7 @@ TEST(test_learns_and_batch_equals_sequential)
     CHECK_OK(growth_ftrl_create(&a, "bits=16 alpha=0.1"));
     CHECK_OK(growth_ftrl_create(&b, "bits=16 alpha=0.1"));
     float *pa = malloc(d.n * sizeof *pa), *pb = malloc(d.n * sizeof *pb);
-    CHECK_OK(growth_ftrl_update_batch(a, d.indptr, d.idx, d.val, d.n, d.y, NULL, pa, d.n));
+    CHECK_OK(growth_ftrl_update_csr(a, d.indptr, d.idx, d.val, d.n, d.y, NULL, pa, d.n));
     for (size_t i = 0; i < d.n; i++) {
         size_t s = d.indptr[i], e = d.indptr[i + 1];
         CHECK_OK(growth_ftrl_predict_update(b, d.idx + s, d.val + s, e - s, &d.y[i], 1.0f, &pb[i], 1));
@@ -188,7 +188,7 @@ TEST(test_learns_and_batch_equals_sequential)
     double ll = logloss_of(pa + 2 * third, d.y + 2 * third, d.n - 2 * third);
     CHECK(ll < 0.85 * base_ll);
     /* predict_batch equals predict row by row. */
-    CHECK_OK(growth_ftrl_predict_batch(a, d.indptr, d.idx, d.val, 1000, pa, d.n));
+    CHECK_OK(growth_ftrl_predict_csr(a, d.indptr, d.idx, d.val, 1000, pa, d.n));
     for (size_t i = 0; i < 1000; i++) {
         size_t s = d.indptr[i], e = d.indptr[i + 1];
         float p;
@@ -247,7 +247,7 @@ TEST(test_l1_gives_sparsity)
     for (int c = 0; c < 3; c++) {
         growth_ftrl *m = NULL;
         CHECK_OK(growth_ftrl_create(&m, cfgs[c]));
-        CHECK_OK(growth_ftrl_update_batch(m, d.indptr, d.idx, d.val, d.n, d.y, NULL, NULL, 0));
+        CHECK_OK(growth_ftrl_update_csr(m, d.indptr, d.idx, d.val, d.n, d.y, NULL, NULL, 0));
         CHECK_OK(growth_ftrl_stats(m, NULL, &nz[c]));
         growth_ftrl_free(m);
     }
@@ -257,7 +257,7 @@ TEST(test_l1_gives_sparsity)
 
 static void probe(const growth_ftrl *m, const dataset *d, float *out, size_t rows)
 {
-    CHECK_OK(growth_ftrl_predict_batch(m, d->indptr, d->idx, d->val, rows, out,
+    CHECK_OK(growth_ftrl_predict_csr(m, d->indptr, d->idx, d->val, rows, out,
                                        rows * (size_t)growth_ftrl_heads(m)));
 }
 
@@ -272,8 +272,8 @@ TEST(test_save_load_and_warm_start)
     CHECK_OK(growth_ftrl_create(&first, cfg));
     float *lab = malloc(d.n * 2 * sizeof *lab);
     for (size_t i = 0; i < d.n; i++) { lab[2 * i] = d.y[i]; lab[2 * i + 1] = i % 2 ? d.y[i] : GROWTH_LABEL_MISSING; }
-    CHECK_OK(growth_ftrl_update_batch(full, d.indptr, d.idx, d.val, d.n, lab, NULL, NULL, 0));
-    CHECK_OK(growth_ftrl_update_batch(first, d.indptr, d.idx, d.val, half, lab, NULL, NULL, 0));
+    CHECK_OK(growth_ftrl_update_csr(full, d.indptr, d.idx, d.val, d.n, lab, NULL, NULL, 0));
+    CHECK_OK(growth_ftrl_update_csr(first, d.indptr, d.idx, d.val, half, lab, NULL, NULL, 0));
     char path[512];
     gt_path(path, sizeof path, "ftrl_state.model");
     CHECK_OK(growth_ftrl_save(first, path));
@@ -290,7 +290,7 @@ TEST(test_save_load_and_warm_start)
     uint64_t off = d.indptr[half];
     uint64_t *ip2 = malloc((d.n - half + 1) * sizeof *ip2);
     for (size_t i = half; i <= d.n; i++) ip2[i - half] = d.indptr[i] - off;
-    CHECK_OK(growth_ftrl_update_batch(resumed, ip2, d.idx + off, d.val + off, d.n - half, lab + 2 * half, NULL, NULL, 0));
+    CHECK_OK(growth_ftrl_update_csr(resumed, ip2, d.idx + off, d.val + off, d.n - half, lab + 2 * half, NULL, NULL, 0));
     float *pf = malloc(2000 * 2 * sizeof *pf), *pr = malloc(2000 * 2 * sizeof *pr);
     probe(full, &d, pf, 2000);
     probe(resumed, &d, pr, 2000);
@@ -360,8 +360,8 @@ TEST(test_compact_precision)
     CHECK_OK(growth_ftrl_create(&f, "bits=16 alpha=0.1"));
     CHECK_OK(growth_ftrl_create(&c, "bits=16 alpha=0.1 precision=compact seed=3"));
     float *pf = malloc(d.n * sizeof *pf), *pc = malloc(d.n * sizeof *pc);
-    CHECK_OK(growth_ftrl_update_batch(f, d.indptr, d.idx, d.val, d.n, d.y, NULL, pf, d.n));
-    CHECK_OK(growth_ftrl_update_batch(c, d.indptr, d.idx, d.val, d.n, d.y, NULL, pc, d.n));
+    CHECK_OK(growth_ftrl_update_csr(f, d.indptr, d.idx, d.val, d.n, d.y, NULL, pf, d.n));
+    CHECK_OK(growth_ftrl_update_csr(c, d.indptr, d.idx, d.val, d.n, d.y, NULL, pc, d.n));
     double llf = logloss_of(pf, d.y, d.n), llc = logloss_of(pc, d.y, d.n);
     CHECK(llc < llf * 1.01);
     /* Round trip of a compact model is exact. */
@@ -385,7 +385,7 @@ TEST(test_compact_precision)
 TEST(test_esmm)
 {
     /* Bias-only funnel: CTR 0.2, CVR among clicks 0.3. ESMM training recovers both, and
-     * growth_esmm_predict composes pCTCVR = pCTR x pCVR. */
+     * growth_ftrl_esmm_predict composes pCTCVR = pCTR x pCVR. */
     growth_ftrl *m = NULL;
     CHECK_OK(growth_ftrl_create(&m, "bits=4 heads=2 alpha=0.5 l1=0 l2=0 head_names=ctr|cvr"));
     grng r;
@@ -393,10 +393,10 @@ TEST(test_esmm)
     for (int i = 0; i < 200000; i++) {
         float click = grng_uniform(&r) < 0.2 ? 1.0f : 0.0f;
         float conv = click && grng_uniform(&r) < 0.3 ? 1.0f : 0.0f;
-        CHECK_OK(growth_esmm_update(m, 0, 1, NULL, NULL, 0, click, conv, 1.0f));
+        CHECK_OK(growth_ftrl_esmm_update(m, 0, 1, NULL, NULL, 0, click, conv, 1.0f));
     }
     float out[3];
-    CHECK_OK(growth_esmm_predict(m, 0, m, 1, NULL, NULL, 0, out));
+    CHECK_OK(growth_ftrl_esmm_predict(m, 0, m, 1, NULL, NULL, 0, out));
     CHECK_NEAR(out[0], 0.2, 0.01);
     CHECK_NEAR(out[1], 0.3, 0.02);
     CHECK_NEAR(out[2], out[0] * out[1], 1e-7);
@@ -407,16 +407,16 @@ TEST(test_esmm)
     for (int i = 0; i < 50; i++) CHECK_OK(growth_ftrl_update(m2, NULL, NULL, 0, &y1, 1.0f));
     float p2;
     CHECK_OK(growth_ftrl_predict(m2, NULL, NULL, 0, &p2, 1));
-    CHECK_OK(growth_esmm_predict(m, 0, m2, 0, NULL, NULL, 0, out));
+    CHECK_OK(growth_ftrl_esmm_predict(m, 0, m2, 0, NULL, NULL, 0, out));
     CHECK(out[1] == p2);
     /* Bad input. */
-    CHECK_RC(growth_esmm_update(m, 0, 0, NULL, NULL, 0, 1, 1, 1), GROWTH_EINVAL);
-    CHECK_RC(growth_esmm_update(m, 0, 2, NULL, NULL, 0, 1, 1, 1), GROWTH_EINVAL);
-    CHECK_RC(growth_esmm_update(m, 0, 1, NULL, NULL, 0, 0, 1, 1), GROWTH_EINVAL);
+    CHECK_RC(growth_ftrl_esmm_update(m, 0, 0, NULL, NULL, 0, 1, 1, 1), GROWTH_EINVAL);
+    CHECK_RC(growth_ftrl_esmm_update(m, 0, 2, NULL, NULL, 0, 1, 1, 1), GROWTH_EINVAL);
+    CHECK_RC(growth_ftrl_esmm_update(m, 0, 1, NULL, NULL, 0, 0, 1, 1), GROWTH_EINVAL);
     CHECK_MSG("without a click");
-    CHECK_RC(growth_esmm_update(m, 0, 1, NULL, NULL, 0, 0.5f, 0, 1), GROWTH_EINVAL);
-    CHECK_RC(growth_esmm_predict(m, 0, m2, 1, NULL, NULL, 0, out), GROWTH_EINVAL);
-    CHECK_RC(growth_esmm_predict(NULL, 0, m2, 0, NULL, NULL, 0, out), GROWTH_EINVAL);
+    CHECK_RC(growth_ftrl_esmm_update(m, 0, 1, NULL, NULL, 0, 0.5f, 0, 1), GROWTH_EINVAL);
+    CHECK_RC(growth_ftrl_esmm_predict(m, 0, m2, 1, NULL, NULL, 0, out), GROWTH_EINVAL);
+    CHECK_RC(growth_ftrl_esmm_predict(NULL, 0, m2, 0, NULL, NULL, 0, out), GROWTH_EINVAL);
     growth_ftrl_free(m);
     growth_ftrl_free(m2);
 }
@@ -429,7 +429,7 @@ TEST(test_bad_input_leaves_model_unchanged)
     CHECK_OK(growth_ftrl_create(&m, "bits=12 heads=2"));
     float *lab = malloc(d.n * 2 * sizeof *lab);
     for (size_t i = 0; i < d.n * 2; i++) lab[i] = d.y[i / 2];
-    CHECK_OK(growth_ftrl_update_batch(m, d.indptr, d.idx, d.val, d.n, lab, NULL, NULL, 0));
+    CHECK_OK(growth_ftrl_update_csr(m, d.indptr, d.idx, d.val, d.n, lab, NULL, NULL, 0));
     float before[400], after[400];
     probe(m, &d, before, 200);
     uint64_t ex0;
@@ -485,20 +485,20 @@ TEST(test_bad_input_leaves_model_unchanged)
     CHECK_RC(growth_ftrl_weight(m, 0, 1u << 12, &w), GROWTH_EINVAL);
     /* A batch with one bad label in its last row changes nothing. */
     lab[2 * d.n - 1] = 0.5f;
-    CHECK_RC(growth_ftrl_update_batch(m, d.indptr, d.idx, d.val, d.n, lab, NULL, NULL, 0), GROWTH_EINVAL);
+    CHECK_RC(growth_ftrl_update_csr(m, d.indptr, d.idx, d.val, d.n, lab, NULL, NULL, 0), GROWTH_EINVAL);
     CHECK_MSG("row 1999");
     lab[2 * d.n - 1] = 0;
     float *wts = malloc(d.n * sizeof *wts);
     for (size_t i = 0; i < d.n; i++) wts[i] = 1;
     wts[d.n - 1] = -2;
-    CHECK_RC(growth_ftrl_update_batch(m, d.indptr, d.idx, d.val, d.n, lab, wts, NULL, 0), GROWTH_EINVAL);
+    CHECK_RC(growth_ftrl_update_csr(m, d.indptr, d.idx, d.val, d.n, lab, wts, NULL, 0), GROWTH_EINVAL);
     free(wts);
     uint64_t bad_indptr[3] = {0, 5, 3};
-    CHECK_RC(growth_ftrl_update_batch(m, bad_indptr, d.idx, d.val, 2, lab, NULL, NULL, 0), GROWTH_EINVAL);
+    CHECK_RC(growth_ftrl_update_csr(m, bad_indptr, d.idx, d.val, 2, lab, NULL, NULL, 0), GROWTH_EINVAL);
     CHECK_MSG("indptr decreases");
     float small[3];
-    CHECK_RC(growth_ftrl_update_batch(m, d.indptr, d.idx, d.val, 2, lab, NULL, small, 3), GROWTH_EBUFS);
-    CHECK_RC(growth_ftrl_predict_batch(m, d.indptr, d.idx, d.val, 2, small, 3), GROWTH_EBUFS);
+    CHECK_RC(growth_ftrl_update_csr(m, d.indptr, d.idx, d.val, 2, lab, NULL, small, 3), GROWTH_EBUFS);
+    CHECK_RC(growth_ftrl_predict_csr(m, d.indptr, d.idx, d.val, 2, small, 3), GROWTH_EBUFS);
 
     probe(m, &d, after, 200);
     CHECK(memcmp(before, after, sizeof before) == 0);

@@ -31,7 +31,7 @@ static void *reader(void *arg)
             !(p[0] >= 0.0f && p[0] <= 1.0f) || !(p[1] >= 0.0f && p[1] <= 1.0f))
             atomic_fetch_add(&g_bad, 1);
         float batch[8];
-        if (growth_ftrl_predict_batch(g_model, g_indptr, g_idx, NULL, 4, batch, 8) != GROWTH_OK)
+        if (growth_ftrl_predict_csr(g_model, g_indptr, g_idx, NULL, 4, batch, 8) != GROWTH_OK)
             atomic_fetch_add(&g_bad, 1);
         uint64_t ex;
         growth_ftrl_stats(g_model, &ex, NULL);
@@ -78,17 +78,17 @@ TEST(test_predict_while_training)
         for (int t = 0; t < READERS; t++) pthread_create(&th[t], NULL, reader, (void *)(uintptr_t)(t + 1));
         pthread_create(&th[READERS], NULL, saver, NULL);
         for (size_t i = 0; i < ROWS; i += 100)
-            CHECK_OK(growth_ftrl_update_batch(g_model, g_indptr + i, g_idx, NULL, 100, g_y + 2 * i, NULL, NULL, 0));
+            CHECK_OK(growth_ftrl_update_csr(g_model, g_indptr + i, g_idx, NULL, 100, g_y + 2 * i, NULL, NULL, 0));
         atomic_store(&g_done, 1);
         for (int t = 0; t <= READERS; t++) pthread_join(th[t], NULL);
         CHECK(atomic_load(&g_bad) == 0);
         CHECK(atomic_load(&g_reads) > 0);
         /* Same training without readers gives the same model (readers change nothing). */
         for (size_t i = 0; i < ROWS; i += 100)
-            CHECK_OK(growth_ftrl_update_batch(ref, g_indptr + i, g_idx, NULL, 100, g_y + 2 * i, NULL, NULL, 0));
+            CHECK_OK(growth_ftrl_update_csr(ref, g_indptr + i, g_idx, NULL, 100, g_y + 2 * i, NULL, NULL, 0));
         static float pa[ROWS * 2], pb[ROWS * 2];
-        CHECK_OK(growth_ftrl_predict_batch(g_model, g_indptr, g_idx, NULL, ROWS, pa, ROWS * 2));
-        CHECK_OK(growth_ftrl_predict_batch(ref, g_indptr, g_idx, NULL, ROWS, pb, ROWS * 2));
+        CHECK_OK(growth_ftrl_predict_csr(g_model, g_indptr, g_idx, NULL, ROWS, pa, ROWS * 2));
+        CHECK_OK(growth_ftrl_predict_csr(ref, g_indptr, g_idx, NULL, ROWS, pb, ROWS * 2));
         CHECK(memcmp(pa, pb, sizeof pa) == 0);
         growth_ftrl_free(g_model);
         growth_ftrl_free(ref);

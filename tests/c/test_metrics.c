@@ -86,22 +86,22 @@ TEST(test_auc_small_known)
     /* scikit-learn's roc_auc_score documentation example. */
     const float s[] = {0.1f, 0.4f, 0.35f, 0.8f}, y[] = {0, 0, 1, 1};
     double auc = -1;
-    CHECK_OK(growth_auc(s, y, NULL, 4, &auc));
+    CHECK_OK(growth_metrics_auc(s, y, NULL, 4, &auc));
     CHECK_NEAR(auc, 0.75, 1e-15);
 
     /* All tied: one half. Perfect and reversed rankings: 1 and 0. */
     const float t[] = {0.5f, 0.5f, 0.5f, 0.5f};
-    CHECK_OK(growth_auc(t, y, NULL, 4, &auc));
+    CHECK_OK(growth_metrics_auc(t, y, NULL, 4, &auc));
     CHECK_NEAR(auc, 0.5, 1e-15);
     const float up[] = {1, 2, 3, 4}, down[] = {4, 3, 2, 1};
-    CHECK_OK(growth_auc(up, y, NULL, 4, &auc));
+    CHECK_OK(growth_metrics_auc(up, y, NULL, 4, &auc));
     CHECK_NEAR(auc, 1.0, 1e-15);
-    CHECK_OK(growth_auc(down, y, NULL, 4, &auc));
+    CHECK_OK(growth_metrics_auc(down, y, NULL, 4, &auc));
     CHECK_NEAR(auc, 0.0, 1e-15);
 
     /* -0 and +0 tie. */
     const float z[] = {-0.0f, 0.0f}, yz[] = {1, 0};
-    CHECK_OK(growth_auc(z, yz, NULL, 2, &auc));
+    CHECK_OK(growth_metrics_auc(z, yz, NULL, 2, &auc));
     CHECK_NEAR(auc, 0.5, 1e-15);
 }
 
@@ -120,15 +120,15 @@ TEST(test_auc_vs_brute_force)
             y[1] = 0.0f;
             w[0] = w[1] = 1.0f;
             double auc = -1, ref = brute_auc(s, y, NULL, NULL, n);
-            CHECK_OK(growth_auc(s, y, NULL, n, &auc));
+            CHECK_OK(growth_metrics_auc(s, y, NULL, n, &auc));
             CHECK_NEAR(auc, ref, 1e-12);
             ref = brute_auc(s, y, w, NULL, n);
-            CHECK_OK(growth_auc(s, y, w, n, &auc));
+            CHECK_OK(growth_metrics_auc(s, y, w, n, &auc));
             CHECK_NEAR(auc, ref, 1e-12);
 
             /* Negating the scores reflects the AUC. */
             for (size_t i = 0; i < n; i++) s[i] = -s[i];
-            CHECK_OK(growth_auc(s, y, w, n, &auc));
+            CHECK_OK(growth_metrics_auc(s, y, w, n, &auc));
             CHECK_NEAR(auc, 1.0 - ref, 1e-12);
             free(s);
             free(y);
@@ -147,7 +147,7 @@ TEST(test_auc_larger_input)
     random_data(&r, n, 2, s, y, w);
     for (size_t i = 0; i < n; i += 3) s[i] = s[i / 2]; /* ties between distant examples */
     double auc = -1;
-    CHECK_OK(growth_auc(s, y, w, n, &auc));
+    CHECK_OK(growth_metrics_auc(s, y, w, n, &auc));
     CHECK_NEAR(auc, brute_auc(s, y, w, NULL, n), 1e-12);
     free(s);
     free(y);
@@ -165,10 +165,10 @@ TEST(test_gauc_small_known)
     /* group -1: scores 0.9(1) 0.7(0) 0.5(1): pairs (0.9>0.7)=1, (0.5<0.7)=0 -> 0.5 */
     double gauc = -1;
     size_t used = 0;
-    CHECK_OK(growth_gauc(s, y, NULL, g, 7, &gauc, &used));
+    CHECK_OK(growth_metrics_gauc(s, y, NULL, g, 7, &gauc, &used));
     CHECK(used == 2);
     CHECK_NEAR(gauc, (3 * 0.5 + 2 * 1.0) / 5.0, 1e-15);
-    CHECK_OK(growth_gauc(s, y, NULL, g, 7, &gauc, NULL)); /* out_groups_used may be NULL */
+    CHECK_OK(growth_metrics_gauc(s, y, NULL, g, 7, &gauc, NULL)); /* out_groups_used may be NULL */
 }
 
 TEST(test_gauc_vs_brute_force)
@@ -189,19 +189,19 @@ TEST(test_gauc_vs_brute_force)
             if (g[i] == 3) y[i] = 1.0f;
         size_t used = 0, ref_used = 0;
         double gauc = -1, ref = brute_gauc(s, y, NULL, g, n, &ref_used);
-        CHECK_OK(growth_gauc(s, y, NULL, g, n, &gauc, &used));
+        CHECK_OK(growth_metrics_gauc(s, y, NULL, g, n, &gauc, &used));
         CHECK_NEAR(gauc, ref, 1e-12);
         CHECK(used == ref_used && used == nids - 1);
         ref = brute_gauc(s, y, w, g, n, &ref_used);
-        CHECK_OK(growth_gauc(s, y, w, g, n, &gauc, &used));
+        CHECK_OK(growth_metrics_gauc(s, y, w, g, n, &gauc, &used));
         CHECK_NEAR(gauc, ref, 1e-12);
         CHECK(used == ref_used);
 
         /* One group for all: GAUC equals AUC. */
         for (size_t i = 0; i < n; i++) g[i] = 42;
         double auc = -1;
-        CHECK_OK(growth_auc(s, y, w, n, &auc));
-        CHECK_OK(growth_gauc(s, y, w, g, n, &gauc, &used));
+        CHECK_OK(growth_metrics_auc(s, y, w, n, &auc));
+        CHECK_OK(growth_metrics_gauc(s, y, w, g, n, &gauc, &used));
         CHECK_NEAR(gauc, auc, 1e-12);
         CHECK(used == 1);
         free(s);
@@ -237,7 +237,7 @@ TEST(test_logloss_family_vs_formulas)
     for (int weighted = 0; weighted < 2; weighted++) {
         const float *wp = weighted ? w : NULL;
         double ll = -1, ne = -1, ratio = -1;
-        CHECK_OK(growth_logloss(p, y, wp, n, &ll));
+        CHECK_OK(growth_metrics_logloss(p, y, wp, n, &ll));
         CHECK_NEAR(ll, direct_logloss(p, y, wp, n), 1e-12);
 
         double sw = 0, swy = 0, swp = 0;
@@ -248,23 +248,23 @@ TEST(test_logloss_family_vs_formulas)
             swp += wi * p[i];
         }
         double b = swy / sw, h = -(b * log(b) + (1 - b) * log(1 - b));
-        CHECK_OK(growth_normalized_entropy(p, y, wp, n, &ne));
+        CHECK_OK(growth_metrics_normalized_entropy(p, y, wp, n, &ne));
         CHECK_NEAR(ne, direct_logloss(p, y, wp, n) / h, 1e-12);
-        CHECK_OK(growth_calibration_ratio(p, y, wp, n, &ratio));
+        CHECK_OK(growth_metrics_pcoc(p, y, wp, n, &ratio));
         CHECK_NEAR(ratio, swp / swy, 1e-12);
     }
 
     /* Predicting the base rate everywhere gives NE 1 and ratio 1. */
     const float yb[] = {1, 0, 0, 0}, pb[] = {0.25f, 0.25f, 0.25f, 0.25f};
     double ne = -1, ratio = -1, ll = -1;
-    CHECK_OK(growth_normalized_entropy(pb, yb, NULL, 4, &ne));
+    CHECK_OK(growth_metrics_normalized_entropy(pb, yb, NULL, 4, &ne));
     CHECK_NEAR(ne, 1.0, 1e-12);
-    CHECK_OK(growth_calibration_ratio(pb, yb, NULL, 4, &ratio));
+    CHECK_OK(growth_metrics_pcoc(pb, yb, NULL, 4, &ratio));
     CHECK_NEAR(ratio, 1.0, 1e-12);
 
     /* Clipping: a certain wrong prediction costs -log(1e-15) (as computed in double). */
     const float y1[] = {1}, p0[] = {0};
-    CHECK_OK(growth_logloss(p0, y1, NULL, 1, &ll));
+    CHECK_OK(growth_metrics_logloss(p0, y1, NULL, 1, &ll));
     CHECK_NEAR(ll, -log(1e-15), 1e-9);
     free(p);
     free(y);
@@ -281,111 +281,111 @@ TEST(test_bad_inputs)
     size_t used;
 
     /* NULL pointers and n = 0, for every function. */
-    CHECK_RC(growth_auc(NULL, y, w, 4, &out), GROWTH_EINVAL);
-    CHECK_MSG("growth_auc: scores is NULL");
-    CHECK_RC(growth_auc(s, NULL, w, 4, &out), GROWTH_EINVAL);
-    CHECK_MSG("growth_auc: labels is NULL");
-    CHECK_RC(growth_auc(s, y, w, 4, NULL), GROWTH_EINVAL);
-    CHECK_MSG("growth_auc: output pointer is NULL");
-    CHECK_RC(growth_auc(s, y, w, 0, &out), GROWTH_EINVAL);
-    CHECK_MSG("growth_auc: n is 0");
-    CHECK_RC(growth_gauc(s, y, w, NULL, 4, &out, &used), GROWTH_EINVAL);
-    CHECK_MSG("growth_gauc: groups is NULL");
-    CHECK_RC(growth_gauc(NULL, y, w, g, 4, &out, &used), GROWTH_EINVAL);
-    CHECK_MSG("growth_gauc: scores is NULL");
-    CHECK_RC(growth_gauc(s, y, w, g, 4, NULL, &used), GROWTH_EINVAL);
-    CHECK_MSG("growth_gauc: output pointer is NULL");
-    CHECK_RC(growth_gauc(s, y, w, g, 0, &out, &used), GROWTH_EINVAL);
-    CHECK_MSG("growth_gauc: n is 0");
-    CHECK_RC(growth_logloss(NULL, y, w, 4, &out), GROWTH_EINVAL);
-    CHECK_MSG("growth_logloss: probs is NULL");
-    CHECK_RC(growth_logloss(s, y, w, 0, &out), GROWTH_EINVAL);
-    CHECK_MSG("growth_logloss: n is 0");
-    CHECK_RC(growth_normalized_entropy(s, NULL, w, 4, &out), GROWTH_EINVAL);
-    CHECK_MSG("growth_normalized_entropy: labels is NULL");
-    CHECK_RC(growth_normalized_entropy(s, y, w, 4, NULL), GROWTH_EINVAL);
-    CHECK_MSG("growth_normalized_entropy: output pointer is NULL");
-    CHECK_RC(growth_calibration_ratio(s, y, w, 0, &out), GROWTH_EINVAL);
-    CHECK_MSG("growth_calibration_ratio: n is 0");
-    CHECK_RC(growth_calibration_ratio(NULL, y, w, 4, &out), GROWTH_EINVAL);
-    CHECK_MSG("growth_calibration_ratio: probs is NULL");
+    CHECK_RC(growth_metrics_auc(NULL, y, w, 4, &out), GROWTH_EINVAL);
+    CHECK_MSG("growth_metrics_auc: scores is NULL");
+    CHECK_RC(growth_metrics_auc(s, NULL, w, 4, &out), GROWTH_EINVAL);
+    CHECK_MSG("growth_metrics_auc: labels is NULL");
+    CHECK_RC(growth_metrics_auc(s, y, w, 4, NULL), GROWTH_EINVAL);
+    CHECK_MSG("growth_metrics_auc: output pointer is NULL");
+    CHECK_RC(growth_metrics_auc(s, y, w, 0, &out), GROWTH_EINVAL);
+    CHECK_MSG("growth_metrics_auc: n is 0");
+    CHECK_RC(growth_metrics_gauc(s, y, w, NULL, 4, &out, &used), GROWTH_EINVAL);
+    CHECK_MSG("growth_metrics_gauc: groups is NULL");
+    CHECK_RC(growth_metrics_gauc(NULL, y, w, g, 4, &out, &used), GROWTH_EINVAL);
+    CHECK_MSG("growth_metrics_gauc: scores is NULL");
+    CHECK_RC(growth_metrics_gauc(s, y, w, g, 4, NULL, &used), GROWTH_EINVAL);
+    CHECK_MSG("growth_metrics_gauc: output pointer is NULL");
+    CHECK_RC(growth_metrics_gauc(s, y, w, g, 0, &out, &used), GROWTH_EINVAL);
+    CHECK_MSG("growth_metrics_gauc: n is 0");
+    CHECK_RC(growth_metrics_logloss(NULL, y, w, 4, &out), GROWTH_EINVAL);
+    CHECK_MSG("growth_metrics_logloss: probs is NULL");
+    CHECK_RC(growth_metrics_logloss(s, y, w, 0, &out), GROWTH_EINVAL);
+    CHECK_MSG("growth_metrics_logloss: n is 0");
+    CHECK_RC(growth_metrics_normalized_entropy(s, NULL, w, 4, &out), GROWTH_EINVAL);
+    CHECK_MSG("growth_metrics_normalized_entropy: labels is NULL");
+    CHECK_RC(growth_metrics_normalized_entropy(s, y, w, 4, NULL), GROWTH_EINVAL);
+    CHECK_MSG("growth_metrics_normalized_entropy: output pointer is NULL");
+    CHECK_RC(growth_metrics_pcoc(s, y, w, 0, &out), GROWTH_EINVAL);
+    CHECK_MSG("growth_metrics_pcoc: n is 0");
+    CHECK_RC(growth_metrics_pcoc(NULL, y, w, 4, &out), GROWTH_EINVAL);
+    CHECK_MSG("growth_metrics_pcoc: probs is NULL");
 
     /* Scores: NaN and infinities. */
     const float snan[] = {0.1f, NAN, 0.3f, 0.2f}, sinf[] = {0.1f, 0.2f, -INFINITY, 0.2f};
-    CHECK_RC(growth_auc(snan, y, NULL, 4, &out), GROWTH_EINVAL);
-    CHECK_MSG("growth_auc: score[1] = nan is not finite");
-    CHECK_RC(growth_auc(sinf, y, NULL, 4, &out), GROWTH_EINVAL);
-    CHECK_MSG("growth_auc: score[2] = -inf is not finite");
-    CHECK_RC(growth_gauc(snan, y, NULL, g, 4, &out, &used), GROWTH_EINVAL);
-    CHECK_MSG("growth_gauc: score[1]");
-    CHECK_RC(growth_logloss(snan, y, NULL, 4, &out), GROWTH_EINVAL);
-    CHECK_MSG("growth_logloss: prob[1] = nan is not finite");
+    CHECK_RC(growth_metrics_auc(snan, y, NULL, 4, &out), GROWTH_EINVAL);
+    CHECK_MSG("growth_metrics_auc: score[1] = nan is not finite");
+    CHECK_RC(growth_metrics_auc(sinf, y, NULL, 4, &out), GROWTH_EINVAL);
+    CHECK_MSG("growth_metrics_auc: score[2] = -inf is not finite");
+    CHECK_RC(growth_metrics_gauc(snan, y, NULL, g, 4, &out, &used), GROWTH_EINVAL);
+    CHECK_MSG("growth_metrics_gauc: score[1]");
+    CHECK_RC(growth_metrics_logloss(snan, y, NULL, 4, &out), GROWTH_EINVAL);
+    CHECK_MSG("growth_metrics_logloss: prob[1] = nan is not finite");
 
     /* Probabilities outside [0, 1] for the log-loss family (AUC accepts any real score). */
     const float pbig[] = {0.1f, 0.2f, 0.3f, 1.5f}, pneg[] = {-0.1f, 0.2f, 0.3f, 0.5f};
-    CHECK_OK(growth_auc(pbig, y, NULL, 4, &out));
-    CHECK_RC(growth_logloss(pbig, y, NULL, 4, &out), GROWTH_EINVAL);
-    CHECK_MSG("growth_logloss: prob[3] = 1.5 is outside [0, 1]");
-    CHECK_RC(growth_normalized_entropy(pneg, y, NULL, 4, &out), GROWTH_EINVAL);
-    CHECK_MSG("growth_normalized_entropy: prob[0] = -0.1 is outside [0, 1]");
-    CHECK_RC(growth_calibration_ratio(pbig, y, NULL, 4, &out), GROWTH_EINVAL);
-    CHECK_MSG("growth_calibration_ratio: prob[3]");
+    CHECK_OK(growth_metrics_auc(pbig, y, NULL, 4, &out));
+    CHECK_RC(growth_metrics_logloss(pbig, y, NULL, 4, &out), GROWTH_EINVAL);
+    CHECK_MSG("growth_metrics_logloss: prob[3] = 1.5 is outside [0, 1]");
+    CHECK_RC(growth_metrics_normalized_entropy(pneg, y, NULL, 4, &out), GROWTH_EINVAL);
+    CHECK_MSG("growth_metrics_normalized_entropy: prob[0] = -0.1 is outside [0, 1]");
+    CHECK_RC(growth_metrics_pcoc(pbig, y, NULL, 4, &out), GROWTH_EINVAL);
+    CHECK_MSG("growth_metrics_pcoc: prob[3]");
 
     /* Labels other than exactly 0 or 1. */
     const float y2[] = {0, 0, 1, 2}, yh[] = {0, 0.5f, 1, 1}, ynan[] = {0, 0, NAN, 1};
-    CHECK_RC(growth_auc(s, y2, NULL, 4, &out), GROWTH_EINVAL);
-    CHECK_MSG("growth_auc: label[3] = 2 is not 0 or 1");
-    CHECK_RC(growth_gauc(s, yh, NULL, g, 4, &out, &used), GROWTH_EINVAL);
-    CHECK_MSG("growth_gauc: label[1] = 0.5 is not 0 or 1");
-    CHECK_RC(growth_logloss(s, ynan, NULL, 4, &out), GROWTH_EINVAL);
-    CHECK_MSG("growth_logloss: label[2] = nan is not 0 or 1");
-    CHECK_RC(growth_normalized_entropy(s, y2, NULL, 4, &out), GROWTH_EINVAL);
+    CHECK_RC(growth_metrics_auc(s, y2, NULL, 4, &out), GROWTH_EINVAL);
+    CHECK_MSG("growth_metrics_auc: label[3] = 2 is not 0 or 1");
+    CHECK_RC(growth_metrics_gauc(s, yh, NULL, g, 4, &out, &used), GROWTH_EINVAL);
+    CHECK_MSG("growth_metrics_gauc: label[1] = 0.5 is not 0 or 1");
+    CHECK_RC(growth_metrics_logloss(s, ynan, NULL, 4, &out), GROWTH_EINVAL);
+    CHECK_MSG("growth_metrics_logloss: label[2] = nan is not 0 or 1");
+    CHECK_RC(growth_metrics_normalized_entropy(s, y2, NULL, 4, &out), GROWTH_EINVAL);
     CHECK_MSG("label[3]");
-    CHECK_RC(growth_calibration_ratio(s, y2, NULL, 4, &out), GROWTH_EINVAL);
+    CHECK_RC(growth_metrics_pcoc(s, y2, NULL, 4, &out), GROWTH_EINVAL);
     CHECK_MSG("label[3]");
 
     /* Weights: negative, NaN, infinite, all zero. */
     const float wneg[] = {1, -1, 1, 1}, wnan[] = {1, 1, NAN, 1}, winf[] = {INFINITY, 1, 1, 1};
     const float wzero[] = {0, 0, 0, 0};
-    CHECK_RC(growth_auc(s, y, wneg, 4, &out), GROWTH_EINVAL);
-    CHECK_MSG("growth_auc: weight[1] = -1");
-    CHECK_RC(growth_gauc(s, y, wnan, g, 4, &out, &used), GROWTH_EINVAL);
-    CHECK_MSG("growth_gauc: weight[2] = nan");
-    CHECK_RC(growth_logloss(s, y, winf, 4, &out), GROWTH_EINVAL);
-    CHECK_MSG("growth_logloss: weight[0] = inf");
-    CHECK_RC(growth_auc(s, y, wzero, 4, &out), GROWTH_EINVAL);
-    CHECK_MSG("growth_auc: the total weight is zero");
-    CHECK_RC(growth_gauc(s, y, wzero, g, 4, &out, &used), GROWTH_EINVAL);
+    CHECK_RC(growth_metrics_auc(s, y, wneg, 4, &out), GROWTH_EINVAL);
+    CHECK_MSG("growth_metrics_auc: weight[1] = -1");
+    CHECK_RC(growth_metrics_gauc(s, y, wnan, g, 4, &out, &used), GROWTH_EINVAL);
+    CHECK_MSG("growth_metrics_gauc: weight[2] = nan");
+    CHECK_RC(growth_metrics_logloss(s, y, winf, 4, &out), GROWTH_EINVAL);
+    CHECK_MSG("growth_metrics_logloss: weight[0] = inf");
+    CHECK_RC(growth_metrics_auc(s, y, wzero, 4, &out), GROWTH_EINVAL);
+    CHECK_MSG("growth_metrics_auc: the total weight is zero");
+    CHECK_RC(growth_metrics_gauc(s, y, wzero, g, 4, &out, &used), GROWTH_EINVAL);
     CHECK_MSG("total weight is zero");
-    CHECK_RC(growth_logloss(s, y, wzero, 4, &out), GROWTH_EINVAL);
-    CHECK_MSG("growth_logloss: the total weight is zero");
-    CHECK_RC(growth_normalized_entropy(s, y, wzero, 4, &out), GROWTH_EINVAL);
+    CHECK_RC(growth_metrics_logloss(s, y, wzero, 4, &out), GROWTH_EINVAL);
+    CHECK_MSG("growth_metrics_logloss: the total weight is zero");
+    CHECK_RC(growth_metrics_normalized_entropy(s, y, wzero, 4, &out), GROWTH_EINVAL);
     CHECK_MSG("total weight is zero");
-    CHECK_RC(growth_calibration_ratio(s, y, wzero, 4, &out), GROWTH_EINVAL);
+    CHECK_RC(growth_metrics_pcoc(s, y, wzero, 4, &out), GROWTH_EINVAL);
     CHECK_MSG("total weight is zero");
 
     /* Undefined metrics: one class for AUC (also when the other has weight 0), no group with
      * both classes for GAUC, base rate 0 or 1 for NE, no positives for the ratio. */
     const float yall1[] = {1, 1, 1, 1}, yall0[] = {0, 0, 0, 0}, wpos0[] = {1, 1, 0, 0};
-    CHECK_RC(growth_auc(s, yall1, NULL, 4, &out), GROWTH_EINVAL);
-    CHECK_MSG("growth_auc: only one class");
-    CHECK_RC(growth_auc(s, y, wpos0, 4, &out), GROWTH_EINVAL);
-    CHECK_MSG("growth_auc: only one class");
+    CHECK_RC(growth_metrics_auc(s, yall1, NULL, 4, &out), GROWTH_EINVAL);
+    CHECK_MSG("growth_metrics_auc: only one class");
+    CHECK_RC(growth_metrics_auc(s, y, wpos0, 4, &out), GROWTH_EINVAL);
+    CHECK_MSG("growth_metrics_auc: only one class");
     const int64_t gsplit[] = {1, 2, 3, 4};
-    CHECK_RC(growth_gauc(s, y, NULL, gsplit, 4, &out, &used), GROWTH_EINVAL);
-    CHECK_MSG("growth_gauc: no group has both classes");
-    CHECK_RC(growth_normalized_entropy(s, yall1, NULL, 4, &out), GROWTH_EINVAL);
-    CHECK_MSG("growth_normalized_entropy: the base rate is 1");
-    CHECK_RC(growth_normalized_entropy(s, yall0, NULL, 4, &out), GROWTH_EINVAL);
-    CHECK_MSG("growth_normalized_entropy: the base rate is 0");
-    CHECK_RC(growth_calibration_ratio(s, yall0, NULL, 4, &out), GROWTH_EINVAL);
-    CHECK_MSG("growth_calibration_ratio: no positive label");
-    CHECK_RC(growth_calibration_ratio(s, y, wpos0, 4, &out), GROWTH_EINVAL);
-    CHECK_MSG("growth_calibration_ratio: no positive label");
+    CHECK_RC(growth_metrics_gauc(s, y, NULL, gsplit, 4, &out, &used), GROWTH_EINVAL);
+    CHECK_MSG("growth_metrics_gauc: no group has both classes");
+    CHECK_RC(growth_metrics_normalized_entropy(s, yall1, NULL, 4, &out), GROWTH_EINVAL);
+    CHECK_MSG("growth_metrics_normalized_entropy: the base rate is 1");
+    CHECK_RC(growth_metrics_normalized_entropy(s, yall0, NULL, 4, &out), GROWTH_EINVAL);
+    CHECK_MSG("growth_metrics_normalized_entropy: the base rate is 0");
+    CHECK_RC(growth_metrics_pcoc(s, yall0, NULL, 4, &out), GROWTH_EINVAL);
+    CHECK_MSG("growth_metrics_pcoc: no positive label");
+    CHECK_RC(growth_metrics_pcoc(s, y, wpos0, 4, &out), GROWTH_EINVAL);
+    CHECK_MSG("growth_metrics_pcoc: no positive label");
 
     /* A failed call leaves the output alone. */
     out = 123.0;
-    CHECK_RC(growth_auc(s, y2, NULL, 4, &out), GROWTH_EINVAL);
+    CHECK_RC(growth_metrics_auc(s, y2, NULL, 4, &out), GROWTH_EINVAL);
     CHECK(out == 123.0);
 }
 
@@ -396,16 +396,16 @@ TEST(test_calibration_metrics_small_known)
     const float p[] = {0.1f, 0.2f, 0.3f, 0.4f}, y[] = {0, 1, 0, 1};
     double ece, mce;
     /* Equal mass, 2 bins: {.1, .2} gap .35 and {.3, .4} gap .15. */
-    CHECK_OK(growth_ece(p, y, NULL, 4, 2, GROWTH_BINS_QUANTILE, &ece));
+    CHECK_OK(growth_metrics_ece(p, y, NULL, 4, 2, GROWTH_BINS_QUANTILE, &ece));
     CHECK_NEAR(ece, 0.25, 1e-7);
-    CHECK_OK(growth_mce(p, y, NULL, 4, 2, GROWTH_BINS_QUANTILE, &mce));
+    CHECK_OK(growth_metrics_mce(p, y, NULL, 4, 2, GROWTH_BINS_QUANTILE, &mce));
     CHECK_NEAR(mce, 0.35, 1e-7);
     /* Equal width, 2 bins: all four in [0, 0.5): mean .25 vs rate .5. */
-    CHECK_OK(growth_ece(p, y, NULL, 4, 2, GROWTH_BINS_UNIFORM, &ece));
+    CHECK_OK(growth_metrics_ece(p, y, NULL, 4, 2, GROWTH_BINS_UNIFORM, &ece));
     CHECK_NEAR(ece, 0.25, 1e-7);
     double mp[4], pr[4], wt[4];
     size_t nb = 0;
-    CHECK_OK(growth_reliability(p, y, NULL, 4, 2, GROWTH_BINS_UNIFORM, mp, pr, wt, 4, &nb));
+    CHECK_OK(growth_metrics_reliability(p, y, NULL, 4, 2, GROWTH_BINS_UNIFORM, mp, pr, wt, 4, &nb));
     CHECK(nb == 2);
     CHECK_NEAR(mp[0], 0.25, 1e-7);
     CHECK_NEAR(pr[0], 0.5, 0);
@@ -413,7 +413,7 @@ TEST(test_calibration_metrics_small_known)
     CHECK(wt[1] == 0 && isnan(mp[1]) && isnan(pr[1]));
     /* Ties are never split: three tied probabilities share a bin. */
     const float pt[] = {0.2f, 0.2f, 0.2f, 0.9f}, yt[] = {0, 1, 0, 1};
-    CHECK_OK(growth_reliability(pt, yt, NULL, 4, 2, GROWTH_BINS_QUANTILE, mp, pr, wt, 4, &nb));
+    CHECK_OK(growth_metrics_reliability(pt, yt, NULL, 4, 2, GROWTH_BINS_QUANTILE, mp, pr, wt, 4, &nb));
     CHECK(nb == 2);
     CHECK_NEAR(wt[0], 3, 0);
     CHECK_NEAR(pr[0], 1.0 / 3, 1e-15);
@@ -422,9 +422,9 @@ TEST(test_calibration_metrics_small_known)
     const int64_t g[] = {1, 1, 2, 2};
     double fe, fr;
     size_t used;
-    CHECK_OK(growth_field_ece(p, y, NULL, g, 4, &fe));
+    CHECK_OK(growth_metrics_field_ece(p, y, NULL, g, 4, &fe));
     CHECK_NEAR(fe, (0.7 + 0.3) / 4, 1e-7);
-    CHECK_OK(growth_field_rce(p, y, NULL, g, 4, &fr, &used));
+    CHECK_OK(growth_metrics_field_rce(p, y, NULL, g, 4, &fr, &used));
     CHECK_NEAR(fr, (2 * 0.7 / 1 + 2 * 0.3 / 1) / 4, 1e-7);
     CHECK(used == 2);
 }
@@ -464,9 +464,9 @@ TEST(test_calibration_metrics_vs_brute_force)
         if (sw > 0) mce = fmax(mce, fabs(sp - sy) / sw);
     }
     double got;
-    CHECK_OK(growth_ece(p, y, w, N, B, GROWTH_BINS_UNIFORM, &got));
+    CHECK_OK(growth_metrics_ece(p, y, w, N, B, GROWTH_BINS_UNIFORM, &got));
     CHECK_NEAR(got, ece, 1e-12);
-    CHECK_OK(growth_mce(p, y, w, N, B, GROWTH_BINS_UNIFORM, &got));
+    CHECK_OK(growth_metrics_mce(p, y, w, N, B, GROWTH_BINS_UNIFORM, &got));
     CHECK_NEAR(got, mce, 1e-12);
     /* Equal mass: distinct values in order; a value starts bin floor(weight below it B / W). */
     memcpy(sorted, p, sizeof p);
@@ -487,7 +487,7 @@ TEST(test_calibration_metrics_vs_brute_force)
     }
     double mp[B], pr[B], wt[B];
     size_t got_nb = 0;
-    CHECK_OK(growth_reliability(p, y, w, N, B, GROWTH_BINS_QUANTILE, mp, pr, wt, B, &got_nb));
+    CHECK_OK(growth_metrics_reliability(p, y, w, N, B, GROWTH_BINS_QUANTILE, mp, pr, wt, B, &got_nb));
     CHECK((int)got_nb == nb);
     ece = 0;
     for (int k = 0; k < nb && k < (int)got_nb; k++) {
@@ -496,7 +496,7 @@ TEST(test_calibration_metrics_vs_brute_force)
         CHECK_NEAR(pr[k], by[k] / bw[k], 1e-12);
         ece += fabs(bp[k] - by[k]) / W;
     }
-    CHECK_OK(growth_ece(p, y, w, N, B, GROWTH_BINS_QUANTILE, &got));
+    CHECK_OK(growth_metrics_ece(p, y, w, N, B, GROWTH_BINS_QUANTILE, &got));
     CHECK_NEAR(got, ece, 1e-12);
     /* Field-ECE / Field-RCE by field value. */
     double fe = 0, fr = 0, fw = 0;
@@ -509,9 +509,9 @@ TEST(test_calibration_metrics_vs_brute_force)
         if (sy > 0) { fr += sw * fabs(sy - sp) / sy; fw += sw; used_ref++; }
     }
     size_t used = 0;
-    CHECK_OK(growth_field_ece(p, y, w, g, N, &got));
+    CHECK_OK(growth_metrics_field_ece(p, y, w, g, N, &got));
     CHECK_NEAR(got, fe, 1e-12);
-    CHECK_OK(growth_field_rce(p, y, w, g, N, &got, &used));
+    CHECK_OK(growth_metrics_field_rce(p, y, w, g, N, &got, &used));
     CHECK_NEAR(got, fr / fw, 1e-12);
     CHECK(used == used_ref);
 }
@@ -523,27 +523,27 @@ TEST(test_calibration_metrics_bad_inputs)
     const int64_t g[] = {1, 1, 2, 2};
     double out = 5, mp[4], pr[4], wt[4];
     size_t nb;
-    CHECK_RC(growth_ece(p, y, NULL, 4, 0, GROWTH_BINS_UNIFORM, &out), GROWTH_EINVAL);
-    CHECK_MSG("growth_ece: bins = 0");
-    CHECK_RC(growth_mce(p, y, NULL, 4, 10, 7, &out), GROWTH_EINVAL);
-    CHECK_MSG("growth_mce: binning = 7");
-    CHECK_RC(growth_ece(pbad, y, NULL, 4, 10, GROWTH_BINS_UNIFORM, &out), GROWTH_EINVAL);
-    CHECK_MSG("growth_ece: prob[1] = 1.4 is outside [0, 1]");
-    CHECK_RC(growth_ece(pnan, y, NULL, 4, 10, GROWTH_BINS_QUANTILE, &out), GROWTH_EINVAL);
+    CHECK_RC(growth_metrics_ece(p, y, NULL, 4, 0, GROWTH_BINS_UNIFORM, &out), GROWTH_EINVAL);
+    CHECK_MSG("growth_metrics_ece: bins = 0");
+    CHECK_RC(growth_metrics_mce(p, y, NULL, 4, 10, 7, &out), GROWTH_EINVAL);
+    CHECK_MSG("growth_metrics_mce: binning = 7");
+    CHECK_RC(growth_metrics_ece(pbad, y, NULL, 4, 10, GROWTH_BINS_UNIFORM, &out), GROWTH_EINVAL);
+    CHECK_MSG("growth_metrics_ece: prob[1] = 1.4 is outside [0, 1]");
+    CHECK_RC(growth_metrics_ece(pnan, y, NULL, 4, 10, GROWTH_BINS_QUANTILE, &out), GROWTH_EINVAL);
     CHECK_MSG("not finite");
-    CHECK_RC(growth_ece(p, y, NULL, 0, 10, GROWTH_BINS_UNIFORM, &out), GROWTH_EINVAL);
-    CHECK_RC(growth_ece(p, y, NULL, 4, 10, GROWTH_BINS_UNIFORM, NULL), GROWTH_EINVAL);
+    CHECK_RC(growth_metrics_ece(p, y, NULL, 0, 10, GROWTH_BINS_UNIFORM, &out), GROWTH_EINVAL);
+    CHECK_RC(growth_metrics_ece(p, y, NULL, 4, 10, GROWTH_BINS_UNIFORM, NULL), GROWTH_EINVAL);
     CHECK(out == 5);
-    CHECK_RC(growth_reliability(p, y, NULL, 4, 10, GROWTH_BINS_UNIFORM, mp, pr, wt, 4, &nb),
+    CHECK_RC(growth_metrics_reliability(p, y, NULL, 4, 10, GROWTH_BINS_UNIFORM, mp, pr, wt, 4, &nb),
              GROWTH_EBUFS);
-    CHECK_MSG("growth_reliability: capacity 4 < bins = 10");
-    CHECK_RC(growth_reliability(p, y, NULL, 4, 2, GROWTH_BINS_UNIFORM, NULL, pr, wt, 4, &nb),
+    CHECK_MSG("growth_metrics_reliability: capacity 4 < bins = 10");
+    CHECK_RC(growth_metrics_reliability(p, y, NULL, 4, 2, GROWTH_BINS_UNIFORM, NULL, pr, wt, 4, &nb),
              GROWTH_EINVAL);
-    CHECK_RC(growth_field_ece(p, y, NULL, NULL, 4, &out), GROWTH_EINVAL);
-    CHECK_MSG("growth_field_ece: fields is NULL");
-    CHECK_RC(growth_field_rce(p, y0, NULL, g, 4, &out, &nb), GROWTH_EINVAL);
+    CHECK_RC(growth_metrics_field_ece(p, y, NULL, NULL, 4, &out), GROWTH_EINVAL);
+    CHECK_MSG("growth_metrics_field_ece: fields is NULL");
+    CHECK_RC(growth_metrics_field_rce(p, y0, NULL, g, 4, &out, &nb), GROWTH_EINVAL);
     CHECK_MSG("no field value has a positive label");
-    CHECK_RC(growth_field_rce(pnan, y, NULL, g, 4, &out, &nb), GROWTH_EINVAL);
+    CHECK_RC(growth_metrics_field_rce(pnan, y, NULL, g, 4, &out, &nb), GROWTH_EINVAL);
     CHECK(out == 5);
 }
 

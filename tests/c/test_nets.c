@@ -75,7 +75,7 @@ TEST(tiny_mlp_matches_hand_computation)
     /* A batch of 10 rows through chunks of 3 equals the single rows and the reference. */
     float X[20], Y[10], y1;
     for (int i = 0; i < 20; i++) X[i] = (float)((i * 7) % 11) - 5.0f + 0.25f * (float)i;
-    CHECK_OK(growth_net_predict_batch(net, ws, X, 10, 2, Y, 10));
+    CHECK_OK(growth_net_predict_dense(net, ws, X, 10, 2, Y, 10));
     for (int r = 0; r < 10; r++) {
         CHECK_OK(growth_net_predict(net, ws, X + 2 * r, 2, &y1, 1));
         CHECK_NEAR(Y[r], y1, 1e-7);
@@ -122,7 +122,7 @@ TEST(wider_layers_and_batches_agree)
     growth_net_workspace *ws = NULL;
     CHECK_OK(growth_net_deserialize(&net, buf, len));
     CHECK_OK(growth_net_workspace_create(&ws, net, "batch=16"));
-    CHECK_OK(growth_net_predict_batch(net, ws, X, N, I, Y, N * O));
+    CHECK_OK(growth_net_predict_dense(net, ws, X, N, I, Y, N * O));
     for (int n = 0; n < N; n++) {
         double h1[H1], h2[H2];
         for (int j = 0; j < H1; j++) {
@@ -171,7 +171,7 @@ TEST(wide_and_deep_pools_embeddings_and_adds_wide)
     uint64_t cp[] = {0, 4, 4, 5}, wp[] = {0, 2, 3, 3};
     uint32_t cf2[] = {0, 1, 0, 1, 0}, ci2[] = {0, 1, 2, 1, 1}, wi2[] = {1, 4, 2};
     float wv2[] = {2, 1, 7};
-    CHECK_OK(growth_net_predict_wide_deep_batch(net, ws, X, 3, 1, cp, cf2, ci2, wp, wi2, wv2, Y, 3));
+    CHECK_OK(growth_net_predict_wide_deep_csr(net, ws, X, 3, 1, cp, cf2, ci2, wp, wi2, wv2, Y, 3));
     CHECK_NEAR(Y[0], 0.5 + 3 + 4 + 40 + 1 + 0.125, 1e-5);
     CHECK_NEAR(Y[1], -1 + 14 + 0.125, 1e-5);
     CHECK_NEAR(Y[2], 2 + 3 + 4 + 0.125, 1e-5);
@@ -187,7 +187,7 @@ TEST(wide_and_deep_pools_embeddings_and_adds_wide)
     CHECK_RC(growth_net_predict_wide_deep(net, ws, &x, 1, NULL, NULL, 0, wi, nanv, 1, &y, 1), GROWTH_EINVAL);
     CHECK_MSG("NaN");
     uint64_t dec[] = {0, 4, 2, 5};
-    CHECK_RC(growth_net_predict_wide_deep_batch(net, ws, X, 3, 1, dec, cf2, ci2, NULL, NULL, NULL, Y, 3), GROWTH_EINVAL);
+    CHECK_RC(growth_net_predict_wide_deep_csr(net, ws, X, 3, 1, dec, cf2, ci2, NULL, NULL, NULL, Y, 3), GROWTH_EINVAL);
     CHECK_MSG("decreases");
     char cfg[256];
     CHECK_OK(growth_net_config(net, cfg, sizeof cfg, NULL));
@@ -199,7 +199,7 @@ TEST(wide_and_deep_pools_embeddings_and_adds_wide)
     growth_net *net2 = NULL;
     CHECK_OK(growth_net_deserialize(&net2, bytes, blen));
     float Y2[3];
-    CHECK_OK(growth_net_predict_wide_deep_batch(net2, ws, X, 3, 1, cp, cf2, ci2, wp, wi2, wv2, Y2, 3));
+    CHECK_OK(growth_net_predict_wide_deep_csr(net2, ws, X, 3, 1, cp, cf2, ci2, wp, wi2, wv2, Y2, 3));
     CHECK(memcmp(Y, Y2, sizeof Y) == 0);
     growth_buffer_free(bytes);
     growth_net_free(net2);
@@ -215,13 +215,13 @@ TEST(bad_inputs_are_rejected_with_messages)
     float x[3] = {1, 2, 3}, y[2];
     CHECK_RC(growth_net_predict(net, ws, x, 3, y, 2), GROWTH_EINVAL);
     CHECK_MSG("input width 3");
-    CHECK_RC(growth_net_predict_batch(net, ws, x, 1, 3, y, 2), GROWTH_EINVAL);
-    CHECK_MSG("growth_net_predict_batch");
+    CHECK_RC(growth_net_predict_dense(net, ws, x, 1, 3, y, 2), GROWTH_EINVAL);
+    CHECK_MSG("growth_net_predict_dense");
     float xn[2] = {1, NAN};
     CHECK_RC(growth_net_predict(net, ws, xn, 2, y, 2), GROWTH_EINVAL);
     CHECK_MSG("column 1 is NaN");
     CHECK_RC(growth_net_predict(net, ws, x, 2, y, 0), GROWTH_EBUFS);
-    CHECK_RC(growth_net_predict_batch(net, ws, x, 2, 2, y, 1), GROWTH_EBUFS);
+    CHECK_RC(growth_net_predict_dense(net, ws, x, 2, 2, y, 1), GROWTH_EBUFS);
     CHECK_RC(growth_net_predict(NULL, ws, x, 2, y, 1), GROWTH_EINVAL);
     CHECK_RC(growth_net_predict(net, NULL, x, 2, y, 1), GROWTH_EINVAL);
     CHECK_MSG("ws is NULL");
@@ -341,8 +341,8 @@ TEST(save_load_round_trip)
     growth_net_workspace *ws = NULL;
     CHECK_OK(growth_net_workspace_create(&ws, back, NULL));
     float X[] = {1, 1, 2, -1, 0.3f, 0.7f}, A[3], B[3];
-    CHECK_OK(growth_net_predict_batch(net, ws, X, 3, 2, A, 3));
-    CHECK_OK(growth_net_predict_batch(back, ws, X, 3, 2, B, 3));
+    CHECK_OK(growth_net_predict_dense(net, ws, X, 3, 2, A, 3));
+    CHECK_OK(growth_net_predict_dense(back, ws, X, 3, 2, B, 3));
     CHECK(memcmp(A, B, sizeof A) == 0);
     char c1[256], c2[256];
     CHECK_OK(growth_net_config(net, c1, sizeof c1, NULL));
@@ -389,7 +389,7 @@ static void check_hash(const char *text, const char *const *grams, size_t n)
     uint32_t idx[64], ridx[64];
     float val[64], rval[64];
     size_t got = 0;
-    CHECK_OK(growth_dssm_hash_text(text, 1u << 20, 42, idx, val, 64, &got));
+    CHECK_OK(growth_features_hash_text(text, 1u << 20, 42, idx, val, 64, &got));
     size_t want = ref_hash(grams, n, 1u << 20, 42, ridx, rval);
     CHECK(got == want);
     for (size_t i = 0; i < got && i < want; i++) {
@@ -415,10 +415,10 @@ TEST(word_hashing_letter_trigrams_and_cjk)
     uint32_t idx[2];
     float val[2];
     size_t n = 0;
-    CHECK_RC(growth_dssm_hash_text("good", 100, 0, idx, val, 2, &n), GROWTH_EBUFS);
+    CHECK_RC(growth_features_hash_text("good", 100, 0, idx, val, 2, &n), GROWTH_EBUFS);
     CHECK(n == 4);
-    CHECK_RC(growth_dssm_hash_text("good", 0, 0, idx, val, 2, &n), GROWTH_EINVAL);
-    CHECK_RC(growth_dssm_hash_text(NULL, 10, 0, idx, val, 2, &n), GROWTH_EINVAL);
+    CHECK_RC(growth_features_hash_text("good", 0, 0, idx, val, 2, &n), GROWTH_EINVAL);
+    CHECK_RC(growth_features_hash_text(NULL, 10, 0, idx, val, 2, &n), GROWTH_EINVAL);
 }
 
 /* buckets 16; query: dense 16 -> 3, tanh; item: dense 16 -> 2, tanh, dense 2 -> 3. */
@@ -461,7 +461,7 @@ static void ref_query(const char *text, double *v)
     uint32_t idx[64];
     float val[64];
     size_t n = 0;
-    CHECK_OK(growth_dssm_hash_text(text, 16, 5, idx, val, 64, &n));
+    CHECK_OK(growth_features_hash_text(text, 16, 5, idx, val, 64, &n));
     double ss = 0;
     for (int o = 0; o < 3; o++) {
         double s = QB[o];
@@ -477,7 +477,7 @@ static void ref_item(const char *text, double *v)
     uint32_t idx[64];
     float val[64];
     size_t n = 0;
-    CHECK_OK(growth_dssm_hash_text(text, 16, 5, idx, val, 64, &n));
+    CHECK_OK(growth_features_hash_text(text, 16, 5, idx, val, 64, &n));
     double h[2], ss = 0;
     for (int o = 0; o < 2; o++) {
         double s = IB[o];

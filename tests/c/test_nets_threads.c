@@ -72,7 +72,7 @@ static void *worker(void *arg)
     }
     float y[N * O], q[4 * H];
     for (int it = 0; it < 50; it++) {
-        if (growth_net_predict_batch(net, ws, X, N, I, y, N * O) || memcmp(y, expect, sizeof y)) (*bad)++;
+        if (growth_net_predict_dense(net, ws, X, N, I, y, N * O) || memcmp(y, expect, sizeof y)) (*bad)++;
         for (int r = 0; r < N; r += 7)
             if (growth_net_predict(net, ws, X + r * I, I, y, O) || memcmp(y, expect1 + r * O, O * 4)) (*bad)++;
         if (growth_dssm_encode(dssm, wd, GROWTH_DSSM_QUERY, texts, 4, q, 4 * H) || memcmp(q, expect_q, sizeof q)) (*bad)++;
@@ -88,7 +88,7 @@ TEST(shared_models_one_workspace_per_thread)
     growth_net_workspace *ws = NULL, *wd = NULL;
     CHECK_OK(growth_net_workspace_create(&ws, net, "batch=8"));
     CHECK_OK(growth_dssm_workspace_create(&wd, dssm, NULL));
-    CHECK_OK(growth_net_predict_batch(net, ws, X, N, I, expect, N * O));
+    CHECK_OK(growth_net_predict_dense(net, ws, X, N, I, expect, N * O));
     for (int r = 0; r < N; r += 7) { /* single rows: own loops, equal to sgemm within rounding */
         CHECK_OK(growth_net_predict(net, ws, X + r * I, I, expect1 + r * O, O));
         for (int o = 0; o < O; o++) CHECK_NEAR(expect1[r * O + o], expect[r * O + o], 1e-5);

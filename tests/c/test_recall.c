@@ -110,10 +110,10 @@ TEST(test_create_and_config)
     CHECK(strstr(buf, "dim=8") && strstr(buf, "metric=cosine") && strstr(buf, "kind=hnsw") && strstr(buf, "M=8"));
     CHECK_RC(growth_index_config(ix, buf, 4, &need), GROWTH_EBUFS);
     CHECK(need == strlen(buf) + 1);
-    CHECK_OK(growth_index_set(ix, "ef=99"));
+    CHECK_OK(growth_index_set_config(ix, "ef=99"));
     CHECK_OK(growth_index_config(ix, buf, sizeof buf, NULL));
     CHECK(strstr(buf, "ef=99") != NULL);
-    CHECK_RC(growth_index_set(ix, "M=4"), GROWTH_EINVAL);
+    CHECK_RC(growth_index_set_config(ix, "M=4"), GROWTH_EINVAL);
     CHECK_MSG("M");
     growth_index_free(ix);
     growth_index_free(NULL);
@@ -194,10 +194,10 @@ TEST(test_filters)
         double rs[k];
         size_t found;
         int calls = 0;
-        growth_index_filter fb = {sizeof fb, NULL, 0, bitmap, n, NULL, NULL};
-        growth_index_filter fc = {sizeof fc, NULL, 0, NULL, 0, cb_mod3, &calls};
-        growth_index_filter fs = {sizeof fs, small_allow, 5, NULL, 0, NULL, NULL};
-        growth_index_filter fl = {sizeof fl, big_allow, 1000, NULL, 0, NULL, NULL};
+        growth_id_filter fb = {sizeof fb, 0, NULL, 0, bitmap, n, NULL, NULL};
+        growth_id_filter fc = {sizeof fc, 0, NULL, 0, NULL, 0, cb_mod3, &calls};
+        growth_id_filter fs = {sizeof fs, 0, small_allow, 5, NULL, 0, NULL, NULL};
+        growth_id_filter fl = {sizeof fl, 0, big_allow, 1000, NULL, 0, NULL, NULL};
         for (int qi = 0; qi < 4; qi++) {
             const float *qq = q + qi * d;
             ref_topk(2, x, ids, n, d, qq, k, keep_mod3, ref, rs);
@@ -218,7 +218,7 @@ TEST(test_filters)
         }
         CHECK(calls > 0);
         /* bad filters */
-        growth_index_filter bad = fs;
+        growth_id_filter bad = fs;
         bad.struct_size = 4;
         CHECK_RC(growth_index_search(ix, q, k, &bad, got, NULL, k, &found), GROWTH_EINVAL);
         CHECK_MSG("struct_size");

@@ -39,7 +39,7 @@ static void *reader(void *arg)
     grng_seed(&r, (uint64_t)(uintptr_t)arg);
     int64_t ids[4 * K], kept[K];
     float sc[4 * K];
-    growth_index_filter f = {sizeof f, NULL, 0, NULL, 0, odd_only, NULL};
+    growth_id_filter f = {sizeof f, 0, NULL, 0, NULL, 0, odd_only, NULL};
     while (!atomic_load(&g_done)) {
         const float *q = g_x + (size_t)grng_below(&r, N - 4) * D; /* room for a batch of 4 */
         size_t found = 0, nk = 0;
@@ -85,7 +85,7 @@ static void mutate(growth_index *ix)
             int64_t rm[5] = {g_ids[b - 1], g_ids[b - 2], g_ids[b - 5], g_ids[b - 7], g_ids[b - 8]};
             growth_index_remove(ix, rm, 5, NULL);
         }
-        if (b == N / 2) growth_index_set(ix, "ef=48");
+        if (b == N / 2) growth_index_set_config(ix, "ef=48");
     }
 }
 

@@ -79,7 +79,7 @@ static void *reader(void *arg)
 {
     grng r;
     grng_seed(&r, 1000 + (uint64_t)(uintptr_t)arg);
-    const growth_index_filter old_only = {sizeof old_only, g_old_ids, OLD, NULL, 0, NULL, NULL};
+    const growth_id_filter old_only = {sizeof old_only, 0, g_old_ids, OLD, NULL, 0, NULL, NULL};
     const uint64_t eligible[3] = {1, 3, 5};
     while (!atomic_load(&g_stop)) {
         /* FTRL */
@@ -169,7 +169,7 @@ static void *writer(void *arg)
     long b = 0;
     while (!atomic_load(&g_stop)) {
         size_t start = (size_t)(b * BATCH) % ROWS;
-        if (growth_ftrl_update_batch(g_ftrl, g_indptr + start, g_idx, NULL, BATCH, g_y + start, NULL, NULL, 0) !=
+        if (growth_ftrl_update_csr(g_ftrl, g_indptr + start, g_idx, NULL, BATCH, g_y + start, NULL, NULL, 0) !=
             GROWTH_OK)
             bad("ftrl update");
         atomic_store(&g_batches, ++b);
@@ -232,7 +232,7 @@ TEST(test_soak)
     CHECK_OK(growth_ftrl_create(&g_ftrl, "bits=14 alpha=0.1 l1=0.5"));
     CHECK_OK(growth_index_create(&g_ix, "dim=16 metric=ip kind=flat"));
     CHECK_OK(growth_index_add(g_ix, g_old, OLD, g_old_ids));
-    const growth_index_filter old_only = {sizeof old_only, g_old_ids, OLD, NULL, 0, NULL, NULL};
+    const growth_id_filter old_only = {sizeof old_only, 0, g_old_ids, OLD, NULL, 0, NULL, NULL};
     for (size_t q = 0; q < NQ; q++) {
         size_t found = 0;
         int64_t bids[K];
@@ -275,11 +275,11 @@ TEST(test_soak)
     CHECK_OK(growth_ftrl_create(&ref, "bits=14 alpha=0.1 l1=0.5"));
     for (long b = 0; b < nb && ref; b++) {
         size_t start = (size_t)(b * BATCH) % ROWS;
-        CHECK_OK(growth_ftrl_update_batch(ref, g_indptr + start, g_idx, NULL, BATCH, g_y + start, NULL, NULL, 0));
+        CHECK_OK(growth_ftrl_update_csr(ref, g_indptr + start, g_idx, NULL, BATCH, g_y + start, NULL, NULL, 0));
     }
     static float pa[ROWS], pb[ROWS];
-    CHECK_OK(growth_ftrl_predict_batch(g_ftrl, g_indptr, g_idx, NULL, ROWS, pa, ROWS));
-    CHECK_OK(growth_ftrl_predict_batch(ref, g_indptr, g_idx, NULL, ROWS, pb, ROWS));
+    CHECK_OK(growth_ftrl_predict_csr(g_ftrl, g_indptr, g_idx, NULL, ROWS, pa, ROWS));
+    CHECK_OK(growth_ftrl_predict_csr(ref, g_indptr, g_idx, NULL, ROWS, pb, ROWS));
     CHECK(memcmp(pa, pb, sizeof pa) == 0);
     uint64_t ex = 0;
     CHECK_OK(growth_ftrl_stats(g_ftrl, &ex, NULL));

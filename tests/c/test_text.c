@@ -265,7 +265,7 @@ static int keep_even(int64_t id, void *user) { (void)user; return id % 2 == 0; }
 
 /* Compares a search with brute force: same scores rank by rank, same ids except among ties. */
 static void check_topk(growth_text_index *ix, const rcorpus *c, const int *q, int nq, size_t k,
-                       const growth_text_filter *f, int mode)
+                       const growth_id_filter *f, int mode)
 {
     char query[256] = "", buf[16];
     for (int a = 0; a < nq; a++) {
@@ -314,9 +314,9 @@ TEST(test_topk_equals_brute_force_with_filters)
     for (size_t i = 0; i < c.n; i++) if (c.ids[i] % 3 == 0) allow[na++] = c.ids[i];
     uint8_t bitmap[500] = {0};
     for (int64_t id = 0; id < 4000; id++) if (id % 5) bitmap[id / 8] |= (uint8_t)(1u << (id % 8));
-    growth_text_filter fa = {sizeof fa, allow, na, NULL, 0, NULL, NULL};
-    growth_text_filter fb = {sizeof fb, NULL, 0, bitmap, 4000, NULL, NULL};
-    growth_text_filter fc = {sizeof fc, NULL, 0, NULL, 0, keep_even, NULL};
+    growth_id_filter fa = {sizeof fa, 0, allow, na, NULL, 0, NULL, NULL};
+    growth_id_filter fb = {sizeof fb, 0, NULL, 0, bitmap, 4000, NULL, NULL};
+    growth_id_filter fc = {sizeof fc, 0, NULL, 0, NULL, 0, keep_even, NULL};
     grng r;
     grng_seed(&r, 99);
     for (int t = 0; t < 60; t++) {
@@ -370,7 +370,7 @@ TEST(test_incremental_equals_fresh_index)
         size_t nd = 0;
         for (size_t i = 0; i < c.n && nd < 200; i++)
             if (c.live[i] && grng_below(&r, 10) < 2) { del[nd++] = c.ids[i]; c.live[i] = false; }
-        CHECK_OK(growth_text_delete(ix, del, nd));
+        CHECK_OK(growth_text_remove(ix, del, nd));
     }
     /* re-add some deleted ids with new texts */
     int64_t re_ids[20];
@@ -402,7 +402,7 @@ TEST(test_incremental_equals_fresh_index)
     size_t na = 0;
     for (size_t i = 0; i < c.n; i++) if (c.live[i]) all[na++] = c.ids[i];
     for (size_t i = 0; i < nre; i++) all[na++] = re_ids[i];
-    CHECK_OK(growth_text_delete(ix, all, na));
+    CHECK_OK(growth_text_remove(ix, all, na));
     CHECK_OK(growth_text_count(ix, &d1, &t1, &p1));
     CHECK(d1 == 0 && t1 == 0 && p1 == 0);
     size_t found = 9;
@@ -419,7 +419,7 @@ TEST(test_save_load_and_corrupted_files)
 {
     growth_text_index *ix = build_corpus("k1=1.5 b=0.6");
     int64_t gone = 11;
-    CHECK_OK(growth_text_delete(ix, &gone, 1));
+    CHECK_OK(growth_text_remove(ix, &gone, 1));
     char path[512], bad[512];
     gt_path(path, sizeof path, "text_index.tix");
     gt_path(bad, sizeof bad, "text_index_bad.tix");
@@ -504,7 +504,7 @@ TEST(test_fuse_against_hand_computation)
     int64_t out[8];
     float os[8];
     size_t found = 0;
-    CHECK_OK(growth_text_fuse("method=rrf rrf_k=60", ids, sc, lens, NULL, 2, 8, out, os, 8, &found));
+    CHECK_OK(growth_rank_fuse_lists(ids, sc, lens, NULL, 2, 8, "method=rrf rrf_k=60", out, os, 8, &found));
     CHECK(found == 4);
     /* 1: 1/61 + 1/63; 3: 1/63 + 1/61; 2: 1/62; 4: 1/62 */
     double s1 = 1.0 / 61 + 1.0 / 63, s2 = 1.0 / 62;
@@ -514,12 +514,12 @@ TEST(test_fuse_against_hand_computation)
     CHECK_NEAR(os[2], s2, 1e-7);
     CHECK_NEAR(os[3], s2, 1e-7);
     const double w[] = {1.0, 2.0};
-    CHECK_OK(growth_text_fuse("method=rrf rrf_k=1", ids, NULL, lens, w, 2, 2, out, os, 2, &found));
+    CHECK_OK(growth_rank_fuse_lists(ids, NULL, lens, w, 2, 2, "method=rrf rrf_k=1", out, os, 2, &found));
     /* 1: 1/2 + 2/4 = 1.0; 3: 1/4 + 2/2 = 1.25; 4: 2/3; 2: 1/3 */
     CHECK(found == 2 && out[0] == 3 && out[1] == 1);
     CHECK_NEAR(os[0], 1.25, 1e-7);
     CHECK_NEAR(os[1], 1.0, 1e-7);
-    CHECK_OK(growth_text_fuse("method=weighted", ids, sc, lens, w, 2, 8, out, os, 8, &found));
+    CHECK_OK(growth_rank_fuse_lists(ids, sc, lens, w, 2, 8, "method=weighted", out, os, 8, &found));
     /* minmax: a: (s - 0.5) / 8.5 -> 1: 1, 2: 4.5/8.5, 3: 0.5/8.5; b: (s - 0.05) / 0.85 -> 3: 1, 4: 0.75/0.85, 1: 0 */
     double e1 = 1.0, e2 = 4.5 / 8.5, e3 = 0.5 / 8.5 + 2.0, e4 = 2 * 0.75 / 0.85;
     CHECK(found == 4 && out[0] == 3 && out[1] == 4 && out[2] == 1 && out[3] == 2);
@@ -527,29 +527,29 @@ TEST(test_fuse_against_hand_computation)
     CHECK_NEAR(os[1], e4, 1e-6);
     CHECK_NEAR(os[2], e1, 1e-6);
     CHECK_NEAR(os[3], e2, 1e-6);
-    CHECK_OK(growth_text_fuse("method=weighted norm=none", ids, sc, lens, NULL, 2, 1, out, os, 1, &found));
+    CHECK_OK(growth_rank_fuse_lists(ids, sc, lens, NULL, 2, 1, "method=weighted norm=none", out, os, 1, &found));
     CHECK(out[0] == 1); /* 9 + 0.05 */
     CHECK_NEAR(os[0], 9.05, 1e-5);
-    CHECK_OK(growth_text_fuse("method=weighted norm=max", ids, sc, lens, NULL, 2, 1, out, os, 1, &found));
+    CHECK_OK(growth_rank_fuse_lists(ids, sc, lens, NULL, 2, 1, "method=weighted norm=max", out, os, 1, &found));
     CHECK(out[0] == 3); /* 1/9 + 1 > 1 + 0.05/0.9 */
     CHECK_NEAR(os[0], 1.0 / 9 + 1, 1e-6);
     /* an empty list and a single list */
     const size_t lens0[] = {0, 3};
-    CHECK_OK(growth_text_fuse(NULL, ids, sc, lens0, NULL, 2, 3, out, os, 3, &found));
+    CHECK_OK(growth_rank_fuse_lists(ids, sc, lens0, NULL, 2, 3, NULL, out, os, 3, &found));
     CHECK(found == 3 && out[0] == 3 && out[1] == 4 && out[2] == 1);
     /* bad input */
-    CHECK_RC(growth_text_fuse("method=borda", ids, sc, lens, NULL, 2, 3, out, os, 3, &found), GROWTH_EINVAL);
+    CHECK_RC(growth_rank_fuse_lists(ids, sc, lens, NULL, 2, 3, "method=borda", out, os, 3, &found), GROWTH_EINVAL);
     CHECK_MSG("method");
-    CHECK_RC(growth_text_fuse("rrf_k=0", ids, sc, lens, NULL, 2, 3, out, os, 3, &found), GROWTH_EINVAL);
-    CHECK_RC(growth_text_fuse(NULL, ids, sc, lens, NULL, 2, 3, out, os, 2, &found), GROWTH_EBUFS);
-    CHECK_RC(growth_text_fuse(NULL, ids, sc, lens, NULL, 2, 0, out, os, 2, &found), GROWTH_EINVAL);
-    CHECK_RC(growth_text_fuse("method=weighted", ids, NULL, lens, NULL, 2, 3, out, os, 3, &found), GROWTH_EINVAL);
+    CHECK_RC(growth_rank_fuse_lists(ids, sc, lens, NULL, 2, 3, "rrf_k=0", out, os, 3, &found), GROWTH_EINVAL);
+    CHECK_RC(growth_rank_fuse_lists(ids, sc, lens, NULL, 2, 3, NULL, out, os, 2, &found), GROWTH_EBUFS);
+    CHECK_RC(growth_rank_fuse_lists(ids, sc, lens, NULL, 2, 0, NULL, out, os, 2, &found), GROWTH_EINVAL);
+    CHECK_RC(growth_rank_fuse_lists(ids, NULL, lens, NULL, 2, 3, "method=weighted", out, os, 3, &found), GROWTH_EINVAL);
     const double wneg[] = {1, -1};
-    CHECK_RC(growth_text_fuse(NULL, ids, sc, lens, wneg, 2, 3, out, os, 3, &found), GROWTH_EINVAL);
-    CHECK_MSG("growth_text_fuse");
+    CHECK_RC(growth_rank_fuse_lists(ids, sc, lens, wneg, 2, 3, NULL, out, os, 3, &found), GROWTH_EINVAL);
+    CHECK_MSG("growth_rank_fuse_lists");
     const float nan_sc[] = {NAN, 1, 1, 1};
     const float *scn[] = {nan_sc, b_sc};
-    CHECK_RC(growth_text_fuse("method=weighted", ids, scn, lens, NULL, 2, 3, out, os, 3, &found), GROWTH_EINVAL);
+    CHECK_RC(growth_rank_fuse_lists(ids, scn, lens, NULL, 2, 3, "method=weighted", out, os, 3, &found), GROWTH_EINVAL);
 }
 
 TEST(test_prerank)
@@ -561,16 +561,16 @@ TEST(test_prerank)
     float sc[5];
     size_t found = 0;
     /* scores: 100: 2+0.5, 101: -1+0.5, 102: 1+0.5, 103: 5+0.5, 104: 0.5+0.5 */
-    CHECK_OK(growth_text_prerank(x, 5, 2, ids, w, 0.5f, 3, out, sc, 3, &found));
+    CHECK_OK(growth_rank_prerank(x, 5, 2, ids, w, 0.5f, 3, out, sc, 3, &found));
     CHECK(found == 3 && out[0] == 103 && out[1] == 100 && out[2] == 102);
     CHECK_NEAR(sc[0], 5.5, 1e-6);
-    CHECK_OK(growth_text_prerank(x, 5, 2, NULL, w, 0.0f, 10, out, sc, 5, &found));
+    CHECK_OK(growth_rank_prerank(x, 5, 2, NULL, w, 0.0f, 10, out, sc, 5, &found));
     CHECK(found == 5 && out[0] == 3 && out[4] == 1);
-    CHECK_RC(growth_text_prerank(x, 5, 2, ids, w, 0, 3, out, sc, 2, &found), GROWTH_EBUFS);
-    CHECK_RC(growth_text_prerank(x, 5, 2, ids, w, 0, 0, out, sc, 5, &found), GROWTH_EINVAL);
+    CHECK_RC(growth_rank_prerank(x, 5, 2, ids, w, 0, 3, out, sc, 2, &found), GROWTH_EBUFS);
+    CHECK_RC(growth_rank_prerank(x, 5, 2, ids, w, 0, 0, out, sc, 5, &found), GROWTH_EINVAL);
     const float xn[] = {1, NAN};
-    CHECK_RC(growth_text_prerank(xn, 1, 2, ids, w, 0, 1, out, sc, 5, &found), GROWTH_EINVAL);
-    CHECK_MSG("growth_text_prerank");
+    CHECK_RC(growth_rank_prerank(xn, 1, 2, ids, w, 0, 1, out, sc, 5, &found), GROWTH_EINVAL);
+    CHECK_MSG("growth_rank_prerank");
 }
 
 TEST(test_bad_input_leaves_index_unchanged)
@@ -609,11 +609,11 @@ TEST(test_bad_input_leaves_index_unchanged)
     /* k, cap, filter */
     CHECK_RC(growth_text_search(ix, "red", 0, NULL, out, sc, 8, &found), GROWTH_EINVAL);
     CHECK_RC(growth_text_search(ix, "red", 9, NULL, out, sc, 8, &found), GROWTH_EBUFS);
-    growth_text_filter f0 = {0};
+    growth_id_filter f0 = {0};
     CHECK_RC(growth_text_search(ix, "red", 5, &f0, out, sc, 8, &found), GROWTH_EINVAL);
     CHECK_MSG("struct_size");
     const int64_t unsorted[] = {14, 10};
-    growth_text_filter f1 = {sizeof f1, unsorted, 2, NULL, 0, NULL, NULL};
+    growth_id_filter f1 = {sizeof f1, 0, unsorted, 2, NULL, 0, NULL, NULL};
     CHECK_RC(growth_text_search(ix, "red", 5, &f1, out, sc, 8, &found), GROWTH_EINVAL);
     /* add: duplicates, negative ids, NULLs, NUL inside a packed text */
     int64_t dup[2] = {800, 800};
@@ -636,17 +636,17 @@ TEST(test_bad_input_leaves_index_unchanged)
     CHECK_RC(growth_text_add_packed(ix, &one, packed, off_bad, 1), GROWTH_EINVAL);
     /* delete: unknown id, nothing deleted */
     int64_t del[3] = {10, 12345, 12};
-    CHECK_RC(growth_text_delete(ix, del, 3), GROWTH_ENOTFOUND);
-    CHECK_MSG("growth_text_delete: id 12345 is not in the index");
+    CHECK_RC(growth_text_remove(ix, del, 3), GROWTH_ENOTFOUND);
+    CHECK_MSG("growth_text_remove: id 12345 is not in the index");
     int64_t deld[2] = {10, 10};
-    CHECK_RC(growth_text_delete(ix, deld, 2), GROWTH_EINVAL);
+    CHECK_RC(growth_text_remove(ix, deld, 2), GROWTH_EINVAL);
     int64_t sc_ids[2] = {10, 777};
     CHECK_RC(growth_text_score(ix, "red", sc_ids, 2, sc, 8), GROWTH_ENOTFOUND);
     /* set */
-    CHECK_RC(growth_text_set(ix, "k1=-2"), GROWTH_EINVAL);
+    CHECK_RC(growth_text_set_config(ix, "k1=-2"), GROWTH_EINVAL);
     CHECK_MSG("k1");
-    CHECK_RC(growth_text_set(ix, "ngram=3"), GROWTH_EINVAL);
-    CHECK_RC(growth_text_set(ix, "b=abc"), GROWTH_EINVAL);
+    CHECK_RC(growth_text_set_config(ix, "ngram=3"), GROWTH_EINVAL);
+    CHECK_RC(growth_text_set_config(ix, "b=abc"), GROWTH_EINVAL);
     char cfg[128];
     CHECK_OK(growth_text_config(ix, cfg, sizeof cfg, NULL));
     CHECK(strcmp(cfg, "k1=1.2 b=0.75 ngram=2 lowercase=true") == 0);
@@ -658,7 +658,7 @@ TEST(test_bad_input_leaves_index_unchanged)
     float before[NCORPUS], after[NCORPUS];
     for (size_t d = 0; d < NCORPUS; d++) all[d] = corpus[d].id;
     CHECK_OK(growth_text_score(ix, "red dress 连衣裙", all, NCORPUS, before, NCORPUS));
-    CHECK_OK(growth_text_set(ix, "b=0.5"));
+    CHECK_OK(growth_text_set_config(ix, "b=0.5"));
     CHECK_OK(growth_text_score(ix, "red dress 连衣裙", all, NCORPUS, after, NCORPUS));
     double ref = ref_bm25(corpus, NCORPUS, (const char *const[]){"red", "dress", "连衣", "衣裙", NULL}, 0, 1.2, 0.5);
     CHECK_NEAR(after[0], ref, 1e-5);
@@ -696,7 +696,7 @@ TEST(test_concurrent_search_and_update)
     for (int i = 0; i < 2; i++) pthread_create(&th[i], NULL, searcher, &ctx);
     for (size_t s = 1000; s < 2000; s += 50) {
         CHECK_OK(growth_text_add(ix, c.ids + s, (const char *const *)c.texts + s, 50));
-        CHECK_OK(growth_text_delete(ix, c.ids + (s - 1000), 25));
+        CHECK_OK(growth_text_remove(ix, c.ids + (s - 1000), 25));
     }
     for (int i = 0; i < 2; i++) pthread_join(th[i], NULL);
     CHECK(ctx.errors == 0);

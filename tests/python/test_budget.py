@@ -136,7 +136,7 @@ def test_mckp_progress_and_cancel():
     stages = []
     gb.solve_mckp(v, c, B, progress=lambda s, d: stages.append((s, d)) and False)
     assert stages[0][0] == "start" and stages[-1] == ("done", 1.0)
-    with pytest.raises(growth.InvalidState, match="cancelled"):
+    with pytest.raises(growth.Canceled, match="cancelled"):
         gb.solve_mckp(v, c, B, progress=lambda s, d: s == "descent")
 
 

@@ -346,7 +346,7 @@ JNIEXPORT jbyteArray JNICALL Java_org_libgrowth_Native_kindName(JNIEnv *env, jcl
                                                                 jint kind)
 {
     (void)cls;
-    return str_bytes(env, growth_kind_name(kind));
+    return str_bytes(env, growth_model_kind_name(kind));
 }
 
 JNIEXPORT jlong JNICALL Java_org_libgrowth_Native_hash64(JNIEnv *env, jclass cls, jbyteArray data,
@@ -393,7 +393,7 @@ JNIEXPORT jint JNICALL Java_org_libgrowth_Native_featureHash(JNIEnv *env, jclass
         if (f == NULL || v == NULL)
             bad = 1;
         else
-            rc = growth_feature_hash(&out, f, v, (uint64_t)seed, (unsigned)bits);
+            rc = growth_features_hash(&out, f, v, (uint64_t)seed, (unsigned)bits);
     }
     if (pins_release(&ps)) return 0;
     if (bad) {
@@ -448,7 +448,7 @@ JNIEXPORT jint JNICALL Java_org_libgrowth_Native_featureHashCross(JNIEnv *env, j
     uint32_t out = 0;
     int rc = GROWTH_OK;
     if (!ps.failed && !bad)
-        rc = growth_feature_hash_cross(&out, ptrs, ptrs + n, (size_t)n, (uint64_t)seed,
+        rc = growth_features_hash_cross(&out, ptrs, ptrs + n, (size_t)n, (uint64_t)seed,
                                        (unsigned)bits);
     int failed = pins_release(&ps);
     if (ptrs != stack) free(ptrs);
@@ -910,7 +910,7 @@ JNIEXPORT jfloatArray JNICALL Java_org_libgrowth_Native_ftrlPredictBatch(JNIEnv 
     if (!ps.failed) {
         bad = check_indptr(pp, nrows, nnz);
         if (bad == NULL)
-            rc = growth_ftrl_predict_batch(FTRL(m), (const uint64_t *)pp, (const uint32_t *)pi,
+            rc = growth_ftrl_predict_csr(FTRL(m), (const uint64_t *)pp, (const uint32_t *)pi,
                                            pv, (size_t)nrows, po, (size_t)total);
     }
     if (pins_release(&ps)) return NULL;
@@ -1049,7 +1049,7 @@ JNIEXPORT jfloatArray JNICALL Java_org_libgrowth_Native_ftrlUpdateBatch(JNIEnv *
     if (!ps.failed) {
         bad = check_indptr(pp, nrows, nnz);
         if (bad == NULL)
-            rc = growth_ftrl_update_batch(FTRL(m), (const uint64_t *)pp, (const uint32_t *)pi, pv,
+            rc = growth_ftrl_update_csr(FTRL(m), (const uint64_t *)pp, (const uint32_t *)pi, pv,
                                           (size_t)nrows, pl, pw, po,
                                           want_pred ? (size_t)total : 0);
     }
@@ -1152,7 +1152,7 @@ JNIEXPORT jfloatArray JNICALL Java_org_libgrowth_Native_esmmPredict(JNIEnv *env,
     const jfloat *pv = pin(&ps, val, nnz, 'F', 0);
     int rc = GROWTH_OK;
     if (!ps.failed)
-        rc = growth_esmm_predict(FTRL(ctr), ctr_head, FTRL(cvr), cvr_head, (const uint32_t *)pi,
+        rc = growth_ftrl_esmm_predict(FTRL(ctr), ctr_head, FTRL(cvr), cvr_head, (const uint32_t *)pi,
                                  pv, (size_t)nnz, res);
     if (pins_release(&ps)) return NULL;
     if (rc != GROWTH_OK) {
@@ -1178,7 +1178,7 @@ JNIEXPORT void JNICALL Java_org_libgrowth_Native_esmmUpdate(JNIEnv *env, jclass 
     const jfloat *pv = pin(&ps, val, nnz, 'F', 0);
     int rc = GROWTH_OK;
     if (!ps.failed)
-        rc = growth_esmm_update(FTRL(m), ctr_head, cvr_head, (const uint32_t *)pi, pv,
+        rc = growth_ftrl_esmm_update(FTRL(m), ctr_head, cvr_head, (const uint32_t *)pi, pv,
                                 (size_t)nnz, click, conversion, weight);
     if (pins_release(&ps)) return;
     if (rc != GROWTH_OK) throw_rc(env, rc);
@@ -1252,7 +1252,7 @@ JNIEXPORT jdouble JNICALL Java_org_libgrowth_Native_auc(JNIEnv *env, jclass cls,
                                                         jfloatArray weights)
 {
     (void)cls;
-    return metric(env, "Metrics.auc", growth_auc, scores, labels, weights);
+    return metric(env, "Metrics.auc", growth_metrics_auc, scores, labels, weights);
 }
 
 JNIEXPORT jdoubleArray JNICALL Java_org_libgrowth_Native_gauc(JNIEnv *env, jclass cls,
@@ -1276,7 +1276,7 @@ JNIEXPORT jdoubleArray JNICALL Java_org_libgrowth_Native_gauc(JNIEnv *env, jclas
     double v = 0.0;
     size_t used = 0;
     int rc = GROWTH_OK;
-    if (!ps.failed) rc = growth_gauc(s, l, w, (const int64_t *)g, (size_t)n, &v, &used);
+    if (!ps.failed) rc = growth_metrics_gauc(s, l, w, (const int64_t *)g, (size_t)n, &v, &used);
     if (pins_release(&ps)) return NULL;
     if (rc != GROWTH_OK) {
         throw_rc(env, rc);
@@ -1292,7 +1292,7 @@ JNIEXPORT jdouble JNICALL Java_org_libgrowth_Native_logLoss(JNIEnv *env, jclass 
                                                             jfloatArray weights)
 {
     (void)cls;
-    return metric(env, "Metrics.logLoss", growth_logloss, probs, labels, weights);
+    return metric(env, "Metrics.logLoss", growth_metrics_logloss, probs, labels, weights);
 }
 
 JNIEXPORT jdouble JNICALL Java_org_libgrowth_Native_normalizedEntropy(JNIEnv *env, jclass cls,
@@ -1301,7 +1301,7 @@ JNIEXPORT jdouble JNICALL Java_org_libgrowth_Native_normalizedEntropy(JNIEnv *en
                                                                       jfloatArray weights)
 {
     (void)cls;
-    return metric(env, "Metrics.normalizedEntropy", growth_normalized_entropy, probs, labels,
+    return metric(env, "Metrics.normalizedEntropy", growth_metrics_normalized_entropy, probs, labels,
                   weights);
 }
 
@@ -1311,7 +1311,7 @@ JNIEXPORT jdouble JNICALL Java_org_libgrowth_Native_calibrationRatio(JNIEnv *env
                                                                      jfloatArray weights)
 {
     (void)cls;
-    return metric(env, "Metrics.calibrationRatio", growth_calibration_ratio, probs, labels,
+    return metric(env, "Metrics.calibrationRatio", growth_metrics_pcoc, probs, labels,
                   weights);
 }
 
@@ -1719,7 +1719,7 @@ JNIEXPORT jdouble JNICALL Java_org_libgrowth_Native_ece(JNIEnv *env, jclass cls,
                                                         jint binning)
 {
     (void)cls;
-    return binned_metric(env, "Metrics.ece", growth_ece, probs, labels, weights, bins, binning);
+    return binned_metric(env, "Metrics.ece", growth_metrics_ece, probs, labels, weights, bins, binning);
 }
 
 JNIEXPORT jdouble JNICALL Java_org_libgrowth_Native_mce(JNIEnv *env, jclass cls,
@@ -1728,7 +1728,7 @@ JNIEXPORT jdouble JNICALL Java_org_libgrowth_Native_mce(JNIEnv *env, jclass cls,
                                                         jint binning)
 {
     (void)cls;
-    return binned_metric(env, "Metrics.mce", growth_mce, probs, labels, weights, bins, binning);
+    return binned_metric(env, "Metrics.mce", growth_metrics_mce, probs, labels, weights, bins, binning);
 }
 
 JNIEXPORT jdoubleArray JNICALL Java_org_libgrowth_Native_reliability(JNIEnv *env, jclass cls,
@@ -1756,7 +1756,7 @@ JNIEXPORT jdoubleArray JNICALL Java_org_libgrowth_Native_reliability(JNIEnv *env
     size_t nb = 0;
     int rc = GROWTH_OK;
     if (!ps.failed)
-        rc = growth_reliability(p, l, w, (size_t)n, bins, binning, buf, buf + cap, buf + 2 * cap,
+        rc = growth_metrics_reliability(p, l, w, (size_t)n, bins, binning, buf, buf + cap, buf + 2 * cap,
                                 cap, &nb);
     jdoubleArray out = NULL;
     if (pins_release(&ps) == 0) {
@@ -1794,7 +1794,7 @@ JNIEXPORT jdouble JNICALL Java_org_libgrowth_Native_fieldEce(JNIEnv *env, jclass
     const jlong *f = pin(&ps, fields, n, 'J', 0);
     double out = 0.0;
     int rc = GROWTH_OK;
-    if (!ps.failed) rc = growth_field_ece(p, l, w, (const int64_t *)f, (size_t)n, &out);
+    if (!ps.failed) rc = growth_metrics_field_ece(p, l, w, (const int64_t *)f, (size_t)n, &out);
     if (pins_release(&ps)) return 0.0;
     if (rc != GROWTH_OK) throw_rc(env, rc);
     return out;
@@ -1820,7 +1820,7 @@ JNIEXPORT jdoubleArray JNICALL Java_org_libgrowth_Native_fieldRce(JNIEnv *env, j
     double v = 0.0;
     size_t used = 0;
     int rc = GROWTH_OK;
-    if (!ps.failed) rc = growth_field_rce(p, l, w, (const int64_t *)f, (size_t)n, &v, &used);
+    if (!ps.failed) rc = growth_metrics_field_rce(p, l, w, (const int64_t *)f, (size_t)n, &v, &used);
     if (pins_release(&ps)) return NULL;
     if (rc != GROWTH_OK) {
         throw_rc(env, rc);
@@ -2440,7 +2440,7 @@ typedef struct {
     jobject listener;
 } jprogress;
 
-static int progress_cb(void *user_data, const char *stage, double done)
+static int progress_cb(const char *stage, double done, void *user_data)
 {
     jprogress *p = user_data;
     JNIEnv *env = NULL;
@@ -2849,7 +2849,7 @@ JNIEXPORT jdoubleArray JNICALL Java_org_libgrowth_Native_pushAllocate(
     const jdouble *hr = pin(&ps, hours, (jsize)((jlong)n * 24), 'D', 0);
     jboolean *os = pin(&ps, out_send, cap, 'Z', 1);
     jbyte *oh = pin(&ps, out_hour, cap, 'B', 1);
-    growth_push_result r;
+    growth_budget_push_result r;
     memset(&r, 0, sizeof r);
     r.struct_size = sizeof r;
     int rc = GROWTH_OK;
@@ -2857,7 +2857,7 @@ JNIEXPORT jdoubleArray JNICALL Java_org_libgrowth_Native_pushAllocate(
     if (!ps.failed) {
         bad = check_offsets(up, n, nv);
         if (bad == NULL)
-            rc = growth_push_allocate(cfg, (const uint64_t *)up, (size_t)n, v, (const int32_t *)cat,
+            rc = growth_budget_allocate_push(cfg, (const uint64_t *)up, (size_t)n, v, (const int32_t *)cat,
                                       (const int32_t *)cp, (size_t)n_categories, lo, hi, volume,
                                       hr, (uint8_t *)os, (int8_t *)oh, (size_t)cap, &r);
     }
@@ -3444,7 +3444,7 @@ JNIEXPORT jfloatArray JNICALL Java_org_libgrowth_Native_netPredictBatch(JNIEnv *
     const jfloat *px = pin(&ps, x, nx, 'F', 0);
     jfloat *po = pin(&ps, out, total, 'F', 1);
     if (!ps.failed)
-        rc = growth_net_predict_batch(NET(h), ws, px, (size_t)nrows, dd, po, (size_t)total);
+        rc = growth_net_predict_dense(NET(h), ws, px, (size_t)nrows, dd, po, (size_t)total);
     int failed = pins_release(&ps);
     ws_release(JMODEL(h), ws, temp);
     if (failed) return NULL;
@@ -3699,7 +3699,7 @@ JNIEXPORT jintArray JNICALL Java_org_libgrowth_Native_dssmHashText(JNIEnv *env, 
             rc = GROWTH_ENOMEM;
             break;
         }
-        rc = growth_dssm_hash_text(t, (uint32_t)buckets, (uint64_t)seed, idx, val, cap, &n);
+        rc = growth_features_hash_text(t, (uint32_t)buckets, (uint64_t)seed, idx, val, cap, &n);
         if (rc != GROWTH_EBUFS || n <= cap) break;
         cap = n;
     }
@@ -3880,7 +3880,7 @@ JNIEXPORT void JNICALL Java_org_libgrowth_Native_bidderRecord(JNIEnv *env, jclas
                                                               jdouble t, jdouble cost)
 {
     (void)cls;
-    int rc = growth_bidder_record(BIDDER(b), t, cost);
+    int rc = growth_bidder_record_spend(BIDDER(b), t, cost);
     if (rc != GROWTH_OK) throw_rc(env, rc);
 }
 
@@ -3898,7 +3898,7 @@ JNIEXPORT void JNICALL Java_org_libgrowth_Native_bidderAuctionResult(JNIEnv *env
                                                                      jdouble market_price)
 {
     (void)cls;
-    int rc = growth_bidder_auction_result(BIDDER(b), bid, won ? 1 : 0, market_price);
+    int rc = growth_bidder_record_auction(BIDDER(b), bid, won ? 1 : 0, market_price);
     if (rc != GROWTH_OK) throw_rc(env, rc);
 }
 
@@ -4078,7 +4078,7 @@ JNIEXPORT void JNICALL Java_org_libgrowth_Native_indexSet(JNIEnv *env, jclass cl
     (void)cls;
     char *c = cstr_dup(env, config, "config");
     if (c == NULL) return;
-    int rc = growth_index_set(INDEX(h), c);
+    int rc = growth_index_set_config(INDEX(h), c);
     free(c);
     if (rc != GROWTH_OK) throw_rc(env, rc);
 }
@@ -4347,7 +4347,7 @@ JNIEXPORT void JNICALL Java_org_libgrowth_Native_textSet(JNIEnv *env, jclass cls
     (void)cls;
     char *c = cstr_dup(env, config, "config");
     if (c == NULL) return;
-    int rc = growth_text_set(TEXTIX(h), c);
+    int rc = growth_text_set_config(TEXTIX(h), c);
     free(c);
     if (rc != GROWTH_OK) throw_rc(env, rc);
 }
@@ -4407,7 +4407,7 @@ JNIEXPORT void JNICALL Java_org_libgrowth_Native_textDelete(JNIEnv *env, jclass 
     pins_init(&ps, env, PIN_COPY);
     const jlong *pi = pin(&ps, ids, n, 'J', 0);
     int rc = GROWTH_OK;
-    if (!ps.failed) rc = growth_text_delete(TEXTIX(h), (const int64_t *)pi, (size_t)n);
+    if (!ps.failed) rc = growth_text_remove(TEXTIX(h), (const int64_t *)pi, (size_t)n);
     if (pins_release(&ps)) return;
     if (rc != GROWTH_OK) throw_rc(env, rc);
 }
@@ -4587,10 +4587,7 @@ JNIEXPORT jint JNICALL Java_org_libgrowth_Native_textFuse(JNIEnv *env, jclass cl
     size_t found = 0;
     int rc = GROWTH_OK;
     if (ok && !(*env)->ExceptionCheck(env)) {
-        rc = growth_text_fuse(c, (const int64_t *const *)li,
-                              scores ? (const float *const *)ls : NULL, lens,
-                              weights ? w : NULL, (size_t)nl, (size_t)k, oi, os, (size_t)k,
-                              &found);
+        rc = growth_rank_fuse_lists((const int64_t *const *)li, scores ? (const float *const *)ls : NULL, lens, weights ? w : NULL, (size_t)nl, (size_t)k, c, oi, os, (size_t)k, &found);
         if (rc != GROWTH_OK) {
             throw_rc(env, rc);
         } else {

@@ -3,7 +3,7 @@
 Thin ctypes bindings over libgrowth's C API; numpy arrays in and out.
 """
 from .errors import (GrowthError, InvalidArgument, OutOfMemory, IOFailure, FormatError,
-                     BufferTooSmall, InvalidState, DependencyError, NotFound)
+                     BufferTooSmall, InvalidState, DependencyError, NotFound, Canceled)
 from .common import version, version_number, strerror, model_kind, hash64
 from .features import feature_hash, feature_hash_cross, numeric_hash, Row, hash_records
 from .ftrl import FTRL, esmm_predict, LABEL_MISSING
@@ -23,7 +23,7 @@ from .text import TextIndex, hybrid_search
 
 __all__ = [
     "GrowthError", "InvalidArgument", "OutOfMemory", "IOFailure", "FormatError",
-    "BufferTooSmall", "InvalidState", "DependencyError", "NotFound",
+    "BufferTooSmall", "InvalidState", "DependencyError", "NotFound", "Canceled",
     "version", "version_number", "strerror", "model_kind", "hash64",
     "feature_hash", "feature_hash_cross", "numeric_hash", "Row", "hash_records",
     "FTRL", "esmm_predict", "LABEL_MISSING", "metrics",

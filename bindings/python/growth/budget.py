@@ -14,7 +14,7 @@ GROWTH_MCKP_LP_MAX_USERS = 400
 GROWTH_MCKP_LP_MAX_OPTIONS = 4000
 GROWTH_MCKP_LP_DELTA0 = 1e-7
 
-PROGRESS = ctypes.CFUNCTYPE(c_int, c_void_p, c_char_p, c_double)
+PROGRESS = ctypes.CFUNCTYPE(c_int, c_char_p, c_double, c_void_p)
 
 
 class MCKPResultC(ctypes.Structure):
@@ -49,7 +49,7 @@ _lib.declare({
     "growth_channels_add_points": (c_int, [Handle, c_void_p, c_void_p, c_size_t, c_double, c_double, c_double]),
     "growth_channels_allocate": (c_int, [Handle, c_double, c_void_p, c_void_p, c_size_t, P(c_double), P(c_double)]),
     "growth_channels_curve": (c_int, [Handle, c_void_p, c_size_t, c_void_p, c_void_p, c_void_p, c_size_t]),
-    "growth_push_allocate": (c_int, [c_char_p, c_void_p, c_size_t, c_void_p, c_void_p, c_void_p, c_size_t,
+    "growth_budget_allocate_push": (c_int, [c_char_p, c_void_p, c_size_t, c_void_p, c_void_p, c_void_p, c_size_t,
                                      c_void_p, c_void_p, c_double, c_void_p, c_void_p, c_void_p, c_size_t,
                                      P(PushResultC)]),
 })
@@ -175,7 +175,7 @@ class MCKPSolver:
             self._cb = None
             check(lib.growth_mckp_set_progress(self._h, PROGRESS(), None))
             return
-        self._cb = PROGRESS(lambda _u, stage, done: 1 if fn(stage.decode(), done) else 0)
+        self._cb = PROGRESS(lambda stage, done, _u: 1 if fn(stage.decode(), done) else 0)
         check(lib.growth_mckp_set_progress(self._h, self._cb, None))
 
     def solve(self, values, costs=None, budget=None, indptr=None):
@@ -405,7 +405,7 @@ def allocate_push(users, values, categories, *, caps=1, n_categories=None, cat_m
     send = np.zeros(u.size, dtype=np.uint8)
     hour = np.full(u.size, -1, dtype=np.int8) if hours is not None else None
     r = PushResultC(struct_size=ctypes.sizeof(PushResultC))
-    check(lib.growth_push_allocate(enc(cfg), ptr(indptr), n_users, ptr(sv), ptr(sc), ptr(capa), nc,
+    check(lib.growth_budget_allocate_push(enc(cfg), ptr(indptr), n_users, ptr(sv), ptr(sc), ptr(capa), nc,
                                    ptr(cmin), ptr(cmax), float(volume), ptr(hours), ptr(send),
                                    ptr(hour), u.size, ctypes.byref(r)))
     out_send = np.empty(u.size, dtype=bool)

@@ -1,6 +1,6 @@
 """Exceptions raised by the growth package: one subclass per libgrowth status code."""
 
-OK, EINVAL, ENOMEM, EIO, EFORMAT, EBUFS, ESTATE, EDEP, ENOTFOUND = 0, -1, -2, -3, -4, -5, -6, -7, -8
+OK, EINVAL, ENOMEM, EIO, EFORMAT, EBUFS, ESTATE, EDEP, ENOTFOUND, ECANCELED = 0, -1, -2, -3, -4, -5, -6, -7, -8, -9
 
 
 class GrowthError(Exception):
@@ -50,8 +50,13 @@ class NotFound(GrowthError, KeyError):
         return self.message
 
 
+class Canceled(GrowthError):
+    """A progress callback stopped a long call; the handle is as it was before the call."""
+    code = ECANCELED
+
+
 _BY_CODE = {c.code: c for c in (InvalidArgument, OutOfMemory, IOFailure, FormatError,
-                                  BufferTooSmall, InvalidState, DependencyError, NotFound)}
+                                  BufferTooSmall, InvalidState, DependencyError, NotFound, Canceled)}
 
 
 def from_status(code, message):

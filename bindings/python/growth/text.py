@@ -29,10 +29,10 @@ _lib.declare({
     "growth_text_create": (c_int, [P(Handle), c_char_p]),
     "growth_text_free": (None, [Handle]),
     "growth_text_config": (c_int, [Handle, c_char_p, c_size_t, P(c_size_t)]),
-    "growth_text_set": (c_int, [Handle, c_char_p]),
+    "growth_text_set_config": (c_int, [Handle, c_char_p]),
     "growth_text_add": (c_int, [Handle, c_void_p, c_void_p, c_size_t]),
     "growth_text_add_packed": (c_int, [Handle, c_void_p, c_void_p, c_void_p, c_size_t]),
-    "growth_text_delete": (c_int, [Handle, c_void_p, c_size_t]),
+    "growth_text_remove": (c_int, [Handle, c_void_p, c_size_t]),
     "growth_text_compact": (c_int, [Handle]),
     "growth_text_count": (c_int, [Handle, P(c_uint64), P(c_uint64), P(c_uint64)]),
     "growth_text_search": (c_int, [Handle, c_char_p, c_size_t, P(_Filter), c_void_p, c_void_p, c_size_t, P(c_size_t)]),
@@ -41,9 +41,9 @@ _lib.declare({
     "growth_text_load": (c_int, [P(Handle), c_char_p]),
     "growth_text_serialize": (c_int, [Handle, P(c_void_p), P(c_size_t)]),
     "growth_text_deserialize": (c_int, [P(Handle), c_void_p, c_size_t]),
-    "growth_text_fuse": (c_int, [c_char_p, c_void_p, c_void_p, c_void_p, c_void_p, c_size_t, c_size_t,
-                                 c_void_p, c_void_p, c_size_t, P(c_size_t)]),
-    "growth_text_prerank": (c_int, [c_void_p, c_size_t, c_size_t, c_void_p, c_void_p, c_float, c_size_t,
+    "growth_rank_fuse_lists": (c_int, [c_void_p, c_void_p, c_void_p, c_void_p, c_size_t, c_size_t, c_char_p,
+                                       c_void_p, c_void_p, c_size_t, P(c_size_t)]),
+    "growth_rank_prerank": (c_int, [c_void_p, c_size_t, c_size_t, c_void_p, c_void_p, c_float, c_size_t,
                                     c_void_p, c_void_p, c_size_t, P(c_size_t)]),
 })
 
@@ -66,7 +66,7 @@ def _query(q):
 
 
 def _make_filter(allow, bitmap, bitmap_bits, keep):
-    """Builds a growth_text_filter (or None); returns (filter, objects to keep alive)."""
+    """Builds a growth_id_filter (or None); returns (filter, objects to keep alive)."""
     if allow is None and bitmap is None and keep is None:
         return None, ()
     f = _Filter()
@@ -135,7 +135,7 @@ class TextIndex(OwnedModel):
     def set(self, k1=None, b=None):
         """Changes the query-time BM25 parameters."""
         parts = [f"{k}={v}" for k, v in (("k1", k1), ("b", b)) if v is not None]
-        check(lib.growth_text_set(self._handle(), enc(" ".join(parts))))
+        check(lib.growth_text_set_config(self._handle(), enc(" ".join(parts))))
 
     def counts(self):
         """(live documents, distinct live terms, stored postings)."""
@@ -168,7 +168,7 @@ class TextIndex(OwnedModel):
     def delete(self, ids):
         """Deletes documents; an id not in the index raises NotFound (nothing is deleted)."""
         ids = _ids(np.atleast_1d(ids))
-        check(lib.growth_text_delete(self._handle(), ptr(ids), ids.size))
+        check(lib.growth_text_remove(self._handle(), ptr(ids), ids.size))
         return self
 
     def compact(self):
@@ -256,8 +256,8 @@ def fuse(lists, k, method="rrf", weights=None, rrf_k=60, norm="minmax"):
     out_sc = np.empty(cap, dtype=np.float32)
     found = c_size_t(0)
     cfg = f"method={method} rrf_k={rrf_k!r} norm={norm}"
-    check(lib.growth_text_fuse(enc(cfg), ctypes.addressof(id_arr), ctypes.addressof(sc_arr), ptr(len_arr),
-                               ptr(w), n, k, ptr(out_ids), ptr(out_sc), cap, ctypes.byref(found)))
+    check(lib.growth_rank_fuse_lists(ctypes.addressof(id_arr), ctypes.addressof(sc_arr), ptr(len_arr),
+                                     ptr(w), n, k, enc(cfg), ptr(out_ids), ptr(out_sc), cap, ctypes.byref(found)))
     m = found.value
     return out_ids[:m].copy(), out_sc[:m].copy()
 
@@ -305,7 +305,7 @@ def prerank(features, weights, bias=0.0, top_n=100, ids=None):
     out_ids = np.empty(cap, dtype=np.int64)
     out_sc = np.empty(cap, dtype=np.float32)
     found = c_size_t(0)
-    check(lib.growth_text_prerank(ptr(x), n, d, ptr(idv), ptr(w), float(bias), top_n,
+    check(lib.growth_rank_prerank(ptr(x), n, d, ptr(idv), ptr(w), float(bias), top_n,
                                   ptr(out_ids), ptr(out_sc), cap, ctypes.byref(found)))
     m = found.value
     return out_ids[:m].copy(), out_sc[:m].copy()

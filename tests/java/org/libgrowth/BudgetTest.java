@@ -203,7 +203,7 @@ class BudgetTest {
             assertTrue(!seen.isEmpty());
             for (double d : seen) assertTrue(d >= 0 && d <= 1, "done = " + d);
 
-            GrowthException e = assertCode(Status.ESTATE,
+            GrowthException e = assertCode(Status.ECANCELED,
                     () -> s.solve(in.indptr, in.values, in.costs, budgets, (st, d) -> false));
             assertTrue(e.getMessage().contains("cancel"), e.getMessage());
 

@@ -23,6 +23,8 @@ public final class Status {
     public static final int EDEP = -7;
     /** An id, key or arm does not exist. */
     public static final int ENOTFOUND = -8;
+    /** A progress callback stopped a long call; the handle is as it was before the call. */
+    public static final int ECANCELED = -9;
 
     private Status() {}
 
@@ -38,6 +40,7 @@ public final class Status {
             case ESTATE: return "ESTATE";
             case EDEP: return "EDEP";
             case ENOTFOUND: return "ENOTFOUND";
+            case ECANCELED: return "ECANCELED";
             default: return "UNKNOWN(" + code + ")";
         }
     }

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "core.h"
-#include "growth/text.h"
+#include "growth/rank.h"
 
 typedef struct {
     int method; /* 0 rrf, 1 weighted */
@@ -39,13 +39,13 @@ static int cmp_out_best(const void *a, const void *b)
     return x->id < y->id ? -1 : x->id > y->id;
 }
 
-GROWTH_API int growth_text_fuse(const char *config, const int64_t *const *ids,
-                                const float *const *scores, const size_t *lens,
-                                const double *weights, size_t n_lists, size_t k,
-                                int64_t *out_ids, float *out_scores, size_t cap, size_t *found)
+GROWTH_API int growth_rank_fuse_lists(const int64_t *const *ids, const float *const *scores,
+                                      const size_t *lens, const double *weights, size_t n_lists,
+                                      size_t k, const char *config, int64_t *out_ids,
+                                      float *out_scores, size_t cap, size_t *out_n)
 {
-    static const char *who = "growth_text_fuse";
-    if (found) *found = 0;
+    static const char *who = "growth_rank_fuse_lists";
+    if (out_n) *out_n = 0;
     fuse_cfg cfg;
     int rc = gcfg_parse(who, fuse_opts, sizeof fuse_opts / sizeof fuse_opts[0], config ? config : "",
                         &cfg, sizeof cfg);
@@ -128,7 +128,7 @@ GROWTH_API int growth_text_fuse(const char *config, const int64_t *const *ids,
         out_ids[i] = o[i].id;
         if (out_scores) out_scores[i] = (float)o[i].s;
     }
-    if (found) *found = nk;
+    if (out_n) *out_n = nk;
     free(e);
     free(o);
     return GROWTH_OK;
@@ -143,12 +143,12 @@ static int cmp_pr(const void *a, const void *b)
     return x->row < y->row ? -1 : x->row > y->row;
 }
 
-GROWTH_API int growth_text_prerank(const float *features, size_t n, size_t d, const int64_t *ids,
+GROWTH_API int growth_rank_prerank(const float *features, size_t n, size_t d, const int64_t *ids,
                                    const float *weights, float bias, size_t top_n, int64_t *out_ids,
-                                   float *out_scores, size_t cap, size_t *found)
+                                   float *out_scores, size_t cap, size_t *out_n)
 {
-    static const char *who = "growth_text_prerank";
-    if (found) *found = 0;
+    static const char *who = "growth_rank_prerank";
+    if (out_n) *out_n = 0;
     if (d == 0) return gerr(GROWTH_EINVAL, "%s: d is 0", who);
     if (top_n == 0) return gerr(GROWTH_EINVAL, "%s: top_n is 0", who);
     GROWTH_CHECK_NULL(who, weights);
@@ -178,7 +178,7 @@ GROWTH_API int growth_text_prerank(const float *features, size_t n, size_t d, co
         out_ids[i] = ids ? ids[e[i].row] : (int64_t)e[i].row;
         if (out_scores) out_scores[i] = (float)e[i].s;
     }
-    if (found) *found = nk;
+    if (out_n) *out_n = nk;
     free(e);
     return GROWTH_OK;
 }

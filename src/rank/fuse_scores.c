@@ -1,99 +1,14 @@
-/* Top-N metrics of a ranked audience (PredictTA precision, NewTA recall, lift) and score fusion
- * with weights chosen by top-N precision. Rankings use a quickselect over (score descending,
- * position ascending): O(n) per evaluation, so a fusion grid costs O(grid x n). */
+/* Score-level fusion of several models over the same users (per-model normalisation and a
+ * weighted sum), and the weights chosen by top-N precision on a grid. */
 #include <math.h>
+#include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 
-#include "audience_impl.h"
+#include "core.h"
+#include "growth/rank.h"
 
-static int check_sl(const char *who, const float *scores, const float *labels, size_t n, size_t topn)
-{
-    GROWTH_CHECK_NULL(who, scores);
-    GROWTH_CHECK_NULL(who, labels);
-    if (n == 0) return gerr(GROWTH_EINVAL, "%s: no users (n = 0)", who);
-    if (topn == 0) return gerr(GROWTH_EINVAL, "%s: N is 0", who);
-    for (size_t i = 0; i < n; i++) {
-        if (!gfinite(scores[i]))
-            return gerr(GROWTH_EINVAL, "%s: scores[%zu] is %g (scores must be finite)", who, i, (double)scores[i]);
-        if (labels[i] != 0.0f && labels[i] != 1.0f)
-            return gerr(GROWTH_EINVAL, "%s: labels[%zu] is %g (labels must be 0 or 1)", who, i, (double)labels[i]);
-    }
-    return GROWTH_OK;
-}
-
-/* Number of labels 1 among the topn best of the users not skipped; it has room for n items. */
-static size_t hits_at(const float *scores, const float *labels, const uint8_t *skip, size_t n, size_t topn,
-                      aud_item *it)
-{
-    size_t m = 0;
-    for (size_t i = 0; i < n; i++)
-        if (!skip || !skip[i]) it[m++] = (aud_item){scores[i], 0, i};
-    if (topn > m) topn = m;
-    aud_top_k(it, m, topn);
-    size_t h = 0;
-    for (size_t i = 0; i < topn; i++) h += labels[it[i].i] == 1.0f;
-    return h;
-}
-
-GROWTH_API int growth_audience_topn_precision(const float *scores, const float *labels, size_t n,
-                                              size_t topn, double *out_precision)
-{
-    static const char *who = "growth_audience_topn_precision";
-    GROWTH_CHECK_NULL(who, out_precision);
-    int rc = check_sl(who, scores, labels, n, topn);
-    if (rc) return rc;
-    if (topn > n) return gerr(GROWTH_EINVAL, "%s: N = %zu is larger than the pool (%zu users)", who, topn, n);
-    aud_item *it = malloc(n * sizeof *it);
-    if (!it) return gerr(GROWTH_ENOMEM, "%s: out of memory", who);
-    *out_precision = (double)hits_at(scores, labels, NULL, n, topn, it) / (double)topn;
-    free(it);
-    return GROWTH_OK;
-}
-
-GROWTH_API int growth_audience_topn_recall(const float *scores, const float *labels,
-                                           const uint8_t *known, size_t n, size_t topn,
-                                           double *out_recall)
-{
-    static const char *who = "growth_audience_topn_recall";
-    GROWTH_CHECK_NULL(who, out_recall);
-    int rc = check_sl(who, scores, labels, n, topn);
-    if (rc) return rc;
-    size_t pool = 0, fresh = 0;
-    for (size_t i = 0; i < n; i++)
-        if (!known || !known[i]) {
-            pool++;
-            fresh += labels[i] == 1.0f;
-        }
-    if (topn > pool)
-        return gerr(GROWTH_EINVAL, "%s: N = %zu is larger than the pool (%zu users not known)", who, topn, pool);
-    if (fresh == 0) return gerr(GROWTH_EINVAL, "%s: no new target user (no label 1 outside the known users)", who);
-    aud_item *it = malloc(n * sizeof *it);
-    if (!it) return gerr(GROWTH_ENOMEM, "%s: out of memory", who);
-    *out_recall = (double)hits_at(scores, labels, known, n, topn, it) / (double)fresh;
-    free(it);
-    return GROWTH_OK;
-}
-
-GROWTH_API int growth_audience_lift(const float *scores, const float *labels, size_t n,
-                                    size_t topn, double *out_lift)
-{
-    static const char *who = "growth_audience_lift";
-    GROWTH_CHECK_NULL(who, out_lift);
-    int rc = check_sl(who, scores, labels, n, topn);
-    if (rc) return rc;
-    if (topn > n) return gerr(GROWTH_EINVAL, "%s: N = %zu is larger than the pool (%zu users)", who, topn, n);
-    size_t pos = 0;
-    for (size_t i = 0; i < n; i++) pos += labels[i] == 1.0f;
-    if (pos == 0) return gerr(GROWTH_EINVAL, "%s: no label is 1 (the base rate is 0)", who);
-    aud_item *it = malloc(n * sizeof *it);
-    if (!it) return gerr(GROWTH_ENOMEM, "%s: out of memory", who);
-    double prec = (double)hits_at(scores, labels, NULL, n, topn, it) / (double)topn;
-    *out_lift = prec / ((double)pos / (double)n);
-    free(it);
-    return GROWTH_OK;
-}
-
-/* ---- fusion ------------------------------------------------------------------------------ */
+/* ---- score fusion ------------------------------------------------------------------------------ */
 
 typedef struct {
     int normalize; /* 0 rank, 1 minmax, 2 zscore, 3 none */
@@ -119,13 +34,13 @@ static int check_models(const char *who, const float *scores, size_t nmodels, si
 }
 
 /* One model's normalised scores into z (n doubles); it is scratch of n items. */
-static void normalise_scores(const float *s, size_t n, int how, double *z, aud_item *it)
+static void normalise_scores(const float *s, size_t n, int how, double *z, grank_item *it)
 {
     if (how == 0) {
         if (n == 1) { z[0] = 0.5; return; }
         /* ascending by score: reverse the descending order */
-        for (size_t i = 0; i < n; i++) it[i] = (aud_item){s[i], 0, i};
-        aud_sort(it, n);
+        for (size_t i = 0; i < n; i++) it[i] = (grank_item){s[i], 0, i};
+        grank_sort(it, n);
         size_t i = 0;
         while (i < n) {
             size_t j = i;
@@ -166,7 +81,7 @@ static void combine(const double *Z, size_t nmodels, size_t n, const double *w, 
 static int normalise_all(const char *who, const float *scores, size_t nmodels, size_t n, int how, double **Z)
 {
     *Z = malloc(nmodels * n * sizeof **Z);
-    aud_item *it = malloc(n * sizeof *it);
+    grank_item *it = malloc(n * sizeof *it);
     if (!*Z || !it) {
         free(*Z);
         free(it);
@@ -178,15 +93,15 @@ static int normalise_all(const char *who, const float *scores, size_t nmodels, s
     return GROWTH_OK;
 }
 
-GROWTH_API int growth_audience_fuse(const float *scores, size_t nmodels, size_t n,
+GROWTH_API int growth_rank_fuse_scores(const float *scores, size_t nmodels, size_t n,
                                     const double *weights, const char *config, float *out,
                                     size_t cap)
 {
-    static const char *who = "growth_audience_fuse";
+    static const char *who = "growth_rank_fuse_scores";
     GROWTH_CHECK_NULL(who, weights);
     GROWTH_CHECK_NULL(who, out);
     fuse_cfg cfg;
-    int rc = gcfg_parse("growth_audience_fuse", fuse_opts, 1, config ? config : "", &cfg, sizeof cfg);
+    int rc = gcfg_parse("growth_rank_fuse_scores", fuse_opts, 1, config ? config : "", &cfg, sizeof cfg);
     if (rc) return rc;
     rc = check_models(who, scores, nmodels, n);
     if (rc) return rc;
@@ -203,19 +118,19 @@ GROWTH_API int growth_audience_fuse(const float *scores, size_t nmodels, size_t 
 
 #define FUSE_MAX_GRID 100000
 
-GROWTH_API int growth_audience_fuse_fit(const float *scores, size_t nmodels, size_t n,
+GROWTH_API int growth_rank_fuse_fit(const float *scores, size_t nmodels, size_t n,
                                         const float *labels, size_t topn, const char *config,
                                         double *out_weights, size_t cap, double *out_precision)
 {
-    static const char *who = "growth_audience_fuse_fit";
+    static const char *who = "growth_rank_fuse_fit";
     GROWTH_CHECK_NULL(who, out_weights);
     fuse_cfg cfg;
-    int rc = gcfg_parse("growth_audience_fuse_fit", fuse_opts, sizeof fuse_opts / sizeof fuse_opts[0],
+    int rc = gcfg_parse("growth_rank_fuse_fit", fuse_opts, sizeof fuse_opts / sizeof fuse_opts[0],
                         config ? config : "", &cfg, sizeof cfg);
     if (rc) return rc;
     rc = check_models(who, scores, nmodels, n);
     if (rc) return rc;
-    rc = check_sl(who, scores, labels, n, topn);
+    rc = grank_check(who, scores, labels, n, topn);
     if (rc) return rc;
     if (topn > n) return gerr(GROWTH_EINVAL, "%s: N = %zu is larger than the validation set (%zu users)", who, topn, n);
     if (cap < nmodels) return gerr(GROWTH_EBUFS, "%s: cap %zu is below nmodels = %zu", who, cap, nmodels);
@@ -232,7 +147,7 @@ GROWTH_API int growth_audience_fuse_fit(const float *scores, size_t nmodels, siz
     double *Z = NULL, *w = malloc(nmodels * sizeof *w), *best = malloc(nmodels * sizeof *best);
     size_t *k = calloc(nmodels, sizeof *k);
     float *f = malloc(n * sizeof *f);
-    aud_item *it = malloc(n * sizeof *it);
+    grank_item *it = malloc(n * sizeof *it);
     if (!w || !best || !k || !f || !it) { rc = gerr(GROWTH_ENOMEM, "%s: out of memory", who); goto done; }
     rc = normalise_all(who, scores, nmodels, n, cfg.normalize, &Z);
     if (rc) goto done;
@@ -246,7 +161,7 @@ GROWTH_API int growth_audience_fuse_fit(const float *scores, size_t nmodels, siz
             dist += (w[m] - uni) * (w[m] - uni);
         }
         combine(Z, nmodels, n, w, f);
-        size_t h = hits_at(f, labels, NULL, n, topn, it);
+        size_t h = grank_hits(f, labels, NULL, n, topn, it);
         if (best_dist == INFINITY || h > best_hits || (h == best_hits && dist < best_dist - 1e-12)) {
             best_hits = h;
             best_dist = dist;
