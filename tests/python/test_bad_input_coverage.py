@@ -59,7 +59,7 @@ def test_headers_declare_functions():
     # The header parse itself must find something, or the guard below would pass vacuously.
     names = declared_functions()
     assert len(names) > 200
-    assert "growth_ftrl_predict" in names and "growth_text_prerank" in names
+    assert "growth_ftrl_predict" in names and "growth_rank_prerank" in names
 
 
 def test_every_public_function_is_in_the_bad_input_matrix():

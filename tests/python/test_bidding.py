@@ -108,7 +108,7 @@ def test_bad_input():
     with pytest.raises(growth.InvalidArgument):
         b.bid(np.zeros(3), np.zeros(4))
     with pytest.raises(growth.InvalidArgument, match="won"):
-        growth._lib.check(growth._lib.lib.growth_bidder_auction_result(b._handle(), 1.0, 3, float("nan")))
+        growth._lib.check(growth._lib.lib.growth_bidder_record_auction(b._handle(), 1.0, 3, float("nan")))
     after = growth.Bidder.from_bytes(before)
     assert b.spent == after.spent == 10 and b.multiplier == after.multiplier
     with pytest.raises(growth.InvalidArgument, match="order_value"):

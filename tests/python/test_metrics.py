@@ -141,7 +141,7 @@ def test_bad_inputs_raise_invalid_argument(fn):
 
 def test_undefined_metrics_raise():
     p = np.array([0.1, 0.9, 0.3, 0.6])
-    with pytest.raises(growth.InvalidArgument, match="growth_auc: only one class"):
+    with pytest.raises(growth.InvalidArgument, match="growth_metrics_auc: only one class"):
         metrics.auc([1, 1, 1, 1], p)
     with pytest.raises(growth.InvalidArgument, match="only one class"):
         metrics.auc([0, 1, 0, 1], p, sample_weight=[1, 0, 1, 0])
@@ -149,7 +149,7 @@ def test_undefined_metrics_raise():
         metrics.normalized_entropy([0, 0, 0, 0], p)
     with pytest.raises(growth.InvalidArgument, match="no positive label"):
         metrics.calibration_ratio([0, 0, 0, 0], p)
-    with pytest.raises(growth.InvalidArgument, match=r"growth_logloss: prob\[0\] = 1.5 is outside"):
+    with pytest.raises(growth.InvalidArgument, match=r"growth_metrics_logloss: prob\[0\] = 1.5 is outside"):
         metrics.log_loss([0, 1], [1.5, 0.5])
     with pytest.raises(growth.InvalidArgument, match="outside"):
         metrics.calibration_ratio([0, 1], [-0.5, 0.5])
@@ -166,5 +166,5 @@ def test_gauc_bad_inputs():
         metrics.gauc(y, s, [1.5, 1, 2, 2])
     with pytest.raises(growth.InvalidArgument, match=r"label\[3\] = 3"):
         metrics.gauc([0, 1, 0, 3], s, [1, 1, 2, 2])
-    with pytest.raises(growth.InvalidArgument, match=r"growth_gauc: score\[0\] = nan"):
+    with pytest.raises(growth.InvalidArgument, match=r"growth_metrics_gauc: score\[0\] = nan"):
         metrics.gauc(y, [np.nan, 1, 2, 3], [1, 1, 2, 2])

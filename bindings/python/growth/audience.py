@@ -57,13 +57,13 @@ _lib.declare({
                                          c_size_t]),
     "growth_audience_select": (c_int, [c_void_p, c_void_p, c_size_t, c_void_p, c_size_t, c_float,
                                        c_size_t, c_void_p, c_void_p, c_size_t, P(c_size_t)]),
-    "growth_audience_topn_precision": (c_int, [c_void_p, c_void_p, c_size_t, c_size_t, P(c_double)]),
-    "growth_audience_topn_recall": (c_int, [c_void_p, c_void_p, c_void_p, c_size_t, c_size_t,
+    "growth_metrics_topn_precision": (c_int, [c_void_p, c_void_p, c_size_t, c_size_t, P(c_double)]),
+    "growth_metrics_topn_recall": (c_int, [c_void_p, c_void_p, c_void_p, c_size_t, c_size_t,
                                             P(c_double)]),
-    "growth_audience_lift": (c_int, [c_void_p, c_void_p, c_size_t, c_size_t, P(c_double)]),
-    "growth_audience_fuse": (c_int, [c_void_p, c_size_t, c_size_t, c_void_p, ctypes.c_char_p,
+    "growth_metrics_topn_lift": (c_int, [c_void_p, c_void_p, c_size_t, c_size_t, P(c_double)]),
+    "growth_rank_fuse_scores": (c_int, [c_void_p, c_size_t, c_size_t, c_void_p, ctypes.c_char_p,
                                      c_void_p, c_size_t]),
-    "growth_audience_fuse_fit": (c_int, [c_void_p, c_size_t, c_size_t, c_void_p, c_size_t,
+    "growth_rank_fuse_fit": (c_int, [c_void_p, c_size_t, c_size_t, c_void_p, c_size_t,
                                          ctypes.c_char_p, c_void_p, c_size_t, P(c_double)]),
 })
 
@@ -345,7 +345,7 @@ def topn_precision(scores, labels, n):
     """PredictTA TopN precision: share of labels 1 among the n best scores (ties by position)."""
     s, y = _sl(scores, labels)
     out = c_double()
-    check(lib.growth_audience_topn_precision(ptr(s), ptr(y), s.size, int(n), ctypes.byref(out)))
+    check(lib.growth_metrics_topn_precision(ptr(s), ptr(y), s.size, int(n), ctypes.byref(out)))
     return out.value
 
 
@@ -357,7 +357,7 @@ def topn_recall(scores, labels, n, known=None):
     if k is not None and k.size != s.size:
         raise InvalidArgument(f"known has {k.size} entries for {s.size} scores")
     out = c_double()
-    check(lib.growth_audience_topn_recall(ptr(s), ptr(y), ptr(k), s.size, int(n), ctypes.byref(out)))
+    check(lib.growth_metrics_topn_recall(ptr(s), ptr(y), ptr(k), s.size, int(n), ctypes.byref(out)))
     return out.value
 
 
@@ -365,7 +365,7 @@ def lift(scores, labels, n):
     """Lift at n: top-n precision / base rate."""
     s, y = _sl(scores, labels)
     out = c_double()
-    check(lib.growth_audience_lift(ptr(s), ptr(y), s.size, int(n), ctypes.byref(out)))
+    check(lib.growth_metrics_topn_lift(ptr(s), ptr(y), s.size, int(n), ctypes.byref(out)))
     return out.value
 
 
@@ -387,7 +387,7 @@ def fuse(scores, weights, normalize="rank"):
     if w.size != S.shape[0]:
         raise InvalidArgument(f"{w.size} weights for {S.shape[0]} models")
     out = np.empty(S.shape[1], np.float32)
-    check(lib.growth_audience_fuse(ptr(S), S.shape[0], S.shape[1], ptr(w), _cfg(normalize=normalize), ptr(out),
+    check(lib.growth_rank_fuse_scores(ptr(S), S.shape[0], S.shape[1], ptr(w), _cfg(normalize=normalize), ptr(out),
                                    out.size))
     return out
 
@@ -399,6 +399,6 @@ def fuse_fit(scores, labels, n, step=0.1, normalize="rank"):
     if y.size != S.shape[1]:
         raise InvalidArgument(f"labels has {y.size} entries for {S.shape[1]} users")
     w, prec = np.empty(S.shape[0]), c_double()
-    check(lib.growth_audience_fuse_fit(ptr(S), S.shape[0], S.shape[1], ptr(y), int(n),
+    check(lib.growth_rank_fuse_fit(ptr(S), S.shape[0], S.shape[1], ptr(y), int(n),
                                        _cfg(normalize=normalize, step=step), ptr(w), w.size, ctypes.byref(prec)))
     return w, prec.value

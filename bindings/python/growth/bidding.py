@@ -23,9 +23,9 @@ _lib.declare({
     "growth_bidder_bid": (c_int, [Handle, c_double, c_double, c_double, c_uint64, P(c_double)]),
     "growth_bidder_bid_batch": (c_int, [Handle, c_void_p, c_void_p, c_void_p, c_void_p, c_size_t, c_void_p, c_size_t]),
     "growth_bidder_multiplier": (c_int, [Handle, P(c_double), P(c_double)]),
-    "growth_bidder_record": (c_int, [Handle, c_double, c_double]),
+    "growth_bidder_record_spend": (c_int, [Handle, c_double, c_double]),
     "growth_bidder_tick": (c_int, [Handle, c_double]),
-    "growth_bidder_auction_result": (c_int, [Handle, c_double, c_int, c_double]),
+    "growth_bidder_record_auction": (c_int, [Handle, c_double, c_int, c_double]),
     "growth_bidder_win_rate": (c_int, [Handle, c_double, P(c_double), P(c_uint64)]),
     "growth_bidder_plan": (c_int, [Handle, c_double, P(c_double), P(c_double)]),
     "growth_bidder_new_day": (c_int, [Handle]),
@@ -201,12 +201,12 @@ class Bidder(_Handle):
     def record(self, t, cost):
         """Reports `cost` spent at time `t` (scalars or equal-length arrays, in time order)."""
         if np.isscalar(t) and np.isscalar(cost):
-            check(lib.growth_bidder_record(self._handle(), float(t), float(cost)))
+            check(lib.growth_bidder_record_spend(self._handle(), float(t), float(cost)))
             return self
         ts, cs = np.broadcast_arrays(np.asarray(t, dtype=np.float64), np.asarray(cost, dtype=np.float64))
         h = self._handle()
         for x, c in zip(ts.ravel(), cs.ravel()):
-            check(lib.growth_bidder_record(h, float(x), float(c)))
+            check(lib.growth_bidder_record_spend(h, float(x), float(c)))
         return self
 
     def tick(self, t):
@@ -217,7 +217,7 @@ class Bidder(_Handle):
     def auction_result(self, bid, won, market_price=None):
         """Win/loss feedback of a first-price auction (market_price None = not revealed)."""
         mp = float("nan") if market_price is None else float(market_price)
-        check(lib.growth_bidder_auction_result(self._handle(), float(bid), int(bool(won)), mp))
+        check(lib.growth_bidder_record_auction(self._handle(), float(bid), int(bool(won)), mp))
         return self
 
     def new_day(self):

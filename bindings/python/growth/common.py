@@ -28,7 +28,7 @@ def model_kind(path):
     kind = ctypes.c_int(0)
     ver = ctypes.c_uint32(0)
     check(lib.growth_model_kind(enc(str(path)), ctypes.byref(kind), ctypes.byref(ver)))
-    return lib.growth_kind_name(kind.value).decode(), ver.value
+    return lib.growth_model_kind_name(kind.value).decode(), ver.value
 
 
 def hash64(data, seed=0):

@@ -109,7 +109,7 @@ class FTRL(OwnedModel):
         indptr, idx, val, n = to_csr(X)
         y = self._labels(y, n)
         w = self._weights(sample_weight, n)
-        check(lib.growth_ftrl_update_batch(self._handle(), ptr(indptr), ptr(idx), ptr(val), n,
+        check(lib.growth_ftrl_update_csr(self._handle(), ptr(indptr), ptr(idx), ptr(val), n,
                                            ptr(y), ptr(w), None, 0))
         return self
 
@@ -119,7 +119,7 @@ class FTRL(OwnedModel):
         y = self._labels(y, n)
         w = self._weights(sample_weight, n)
         out = np.empty((n, self.n_heads), dtype=np.float32)
-        check(lib.growth_ftrl_update_batch(self._handle(), ptr(indptr), ptr(idx), ptr(val), n,
+        check(lib.growth_ftrl_update_csr(self._handle(), ptr(indptr), ptr(idx), ptr(val), n,
                                            ptr(y), ptr(w), ptr(out), out.size))
         return self._shape_out(out)
 
@@ -127,7 +127,7 @@ class FTRL(OwnedModel):
         """P(y=1) per row (1-D with one head, rows x heads with several)."""
         indptr, idx, val, n = to_csr(X)
         out = np.empty((n, self.n_heads), dtype=np.float32)
-        check(lib.growth_ftrl_predict_batch(self._handle(), ptr(indptr), ptr(idx), ptr(val), n,
+        check(lib.growth_ftrl_predict_csr(self._handle(), ptr(indptr), ptr(idx), ptr(val), n,
                                             ptr(out), out.size))
         return self._shape_out(out)
 
@@ -156,7 +156,7 @@ class FTRL(OwnedModel):
             raise InvalidArgument("click and conversion need one entry per row")
         for r in range(n):
             b, e = int(indptr[r]), int(indptr[r + 1])
-            check(lib.growth_esmm_update(self._handle(), ctr_head, cvr_head, ptr(idx[b:e]),
+            check(lib.growth_ftrl_esmm_update(self._handle(), ctr_head, cvr_head, ptr(idx[b:e]),
                                          None if val is None else ptr(val[b:e]), e - b,
                                          float(click[r]), float(conv[r]),
                                          1.0 if w is None else float(w[r])))
@@ -184,7 +184,7 @@ def esmm_predict(ctr_model, cvr_model, X, ctr_head=0, cvr_head=1):
     out = np.empty((n, 3), dtype=np.float32)
     for r in range(n):
         b, e = int(indptr[r]), int(indptr[r + 1])
-        check(lib.growth_esmm_predict(ctr_model._handle(), ctr_head, cvr_model._handle(), cvr_head,
+        check(lib.growth_ftrl_esmm_predict(ctr_model._handle(), ctr_head, cvr_model._handle(), cvr_head,
                                       ptr(idx[b:e]), None if val is None else ptr(val[b:e]), e - b,
                                       ptr(out[r])))
     return out

@@ -22,12 +22,12 @@ __all__ = ["auc", "gauc", "gauc_detail", "log_loss", "normalized_entropy", "cali
 
 
 _lib.declare({
-    "growth_ece": (c_int, [c_void_p, c_void_p, c_void_p, c_size_t, c_int, c_int, P(c_double)]),
-    "growth_mce": (c_int, [c_void_p, c_void_p, c_void_p, c_size_t, c_int, c_int, P(c_double)]),
-    "growth_reliability": (c_int, [c_void_p, c_void_p, c_void_p, c_size_t, c_int, c_int, c_void_p,
+    "growth_metrics_ece": (c_int, [c_void_p, c_void_p, c_void_p, c_size_t, c_int, c_int, P(c_double)]),
+    "growth_metrics_mce": (c_int, [c_void_p, c_void_p, c_void_p, c_size_t, c_int, c_int, P(c_double)]),
+    "growth_metrics_reliability": (c_int, [c_void_p, c_void_p, c_void_p, c_size_t, c_int, c_int, c_void_p,
                                    c_void_p, c_void_p, c_size_t, P(c_size_t)]),
-    "growth_field_ece": (c_int, [c_void_p, c_void_p, c_void_p, c_void_p, c_size_t, P(c_double)]),
-    "growth_field_rce": (c_int, [c_void_p, c_void_p, c_void_p, c_void_p, c_size_t, P(c_double),
+    "growth_metrics_field_ece": (c_int, [c_void_p, c_void_p, c_void_p, c_void_p, c_size_t, P(c_double)]),
+    "growth_metrics_field_rce": (c_int, [c_void_p, c_void_p, c_void_p, c_void_p, c_size_t, P(c_double),
                                  P(c_size_t)]),
 })
 
@@ -70,7 +70,7 @@ def _call(fn, y_true, y_score, sample_weight, score_name):
 
 def auc(y_true, y_score, sample_weight=None):
     """Exact area under the ROC curve (ties count one half), as sklearn's roc_auc_score."""
-    return _call(lib.growth_auc, y_true, y_score, sample_weight, "y_score")
+    return _call(lib.growth_metrics_auc, y_true, y_score, sample_weight, "y_score")
 
 
 def gauc_detail(y_true, y_score, groups, sample_weight=None):
@@ -89,7 +89,7 @@ def gauc_detail(y_true, y_score, groups, sample_weight=None):
         raise InvalidArgument(f"y_true has {len(y)} entries but groups has {len(g)}")
     out = ctypes.c_double()
     used = ctypes.c_size_t()
-    check(lib.growth_gauc(_ptr(s), _ptr(y), _ptr(w), _ptr(g), len(y), ctypes.byref(out),
+    check(lib.growth_metrics_gauc(_ptr(s), _ptr(y), _ptr(w), _ptr(g), len(y), ctypes.byref(out),
                           ctypes.byref(used)))
     return out.value, used.value
 
@@ -101,17 +101,17 @@ def gauc(y_true, y_score, groups, sample_weight=None):
 
 def log_loss(y_true, y_prob, sample_weight=None):
     """Mean (weighted) binary log-loss; probabilities clipped to [1e-15, 1 - 1e-15]."""
-    return _call(lib.growth_logloss, y_true, y_prob, sample_weight, "y_prob")
+    return _call(lib.growth_metrics_logloss, y_true, y_prob, sample_weight, "y_prob")
 
 
 def normalized_entropy(y_true, y_prob, sample_weight=None):
     """Log-loss divided by the entropy of the (weighted) base rate; below 1 beats the base rate."""
-    return _call(lib.growth_normalized_entropy, y_true, y_prob, sample_weight, "y_prob")
+    return _call(lib.growth_metrics_normalized_entropy, y_true, y_prob, sample_weight, "y_prob")
 
 
 def calibration_ratio(y_true, y_prob, sample_weight=None):
     """sum(w * p) / sum(w * y): 1 is calibrated, above 1 over-predicts."""
-    return _call(lib.growth_calibration_ratio, y_true, y_prob, sample_weight, "y_prob")
+    return _call(lib.growth_metrics_pcoc, y_true, y_prob, sample_weight, "y_prob")
 
 
 pcoc = calibration_ratio
@@ -144,12 +144,12 @@ def _binned(fn, y_true, y_prob, sample_weight, n_bins, strategy):
 def ece(y_true, y_prob, sample_weight=None, n_bins=10, strategy="uniform"):
     """Expected calibration error over `n_bins` bins of equal width ('uniform') or equal
     mass ('quantile'): the weight-averaged abs(mean probability - positive rate)."""
-    return _binned(lib.growth_ece, y_true, y_prob, sample_weight, n_bins, strategy)
+    return _binned(lib.growth_metrics_ece, y_true, y_prob, sample_weight, n_bins, strategy)
 
 
 def mce(y_true, y_prob, sample_weight=None, n_bins=10, strategy="uniform"):
     """Maximum calibration error: the largest abs(mean probability - positive rate) of a bin."""
-    return _binned(lib.growth_mce, y_true, y_prob, sample_weight, n_bins, strategy)
+    return _binned(lib.growth_metrics_mce, y_true, y_prob, sample_weight, n_bins, strategy)
 
 
 def reliability(y_true, y_prob, sample_weight=None, n_bins=10, strategy="uniform"):
@@ -159,7 +159,7 @@ def reliability(y_true, y_prob, sample_weight=None, n_bins=10, strategy="uniform
     cap = max(int(n_bins), 0)
     mp, pr, wt = (np.empty(cap, dtype=np.float64) for _ in range(3))
     nb = ctypes.c_size_t()
-    check(lib.growth_reliability(_ptr(s), _ptr(y), _ptr(w), len(y), int(n_bins), _strategy(strategy),
+    check(lib.growth_metrics_reliability(_ptr(s), _ptr(y), _ptr(w), len(y), int(n_bins), _strategy(strategy),
                                  _ptr(mp), _ptr(pr), _ptr(wt), cap, ctypes.byref(nb)))
     k = nb.value
     return mp[:k], pr[:k], wt[:k]
@@ -170,7 +170,7 @@ def field_ece(y_true, y_prob, fields, sample_weight=None):
     y, s, w = _prepare(y_true, y_prob, sample_weight, "y_prob")
     g = _groups(fields, len(y))
     out = ctypes.c_double()
-    check(lib.growth_field_ece(_ptr(s), _ptr(y), _ptr(w), _ptr(g), len(y), ctypes.byref(out)))
+    check(lib.growth_metrics_field_ece(_ptr(s), _ptr(y), _ptr(w), _ptr(g), len(y), ctypes.byref(out)))
     return out.value
 
 
@@ -179,7 +179,7 @@ def field_rce_detail(y_true, y_prob, fields, sample_weight=None):
     y, s, w = _prepare(y_true, y_prob, sample_weight, "y_prob")
     g = _groups(fields, len(y))
     out, used = ctypes.c_double(), ctypes.c_size_t()
-    check(lib.growth_field_rce(_ptr(s), _ptr(y), _ptr(w), _ptr(g), len(y), ctypes.byref(out),
+    check(lib.growth_metrics_field_rce(_ptr(s), _ptr(y), _ptr(w), _ptr(g), len(y), ctypes.byref(out),
                                ctypes.byref(used)))
     return out.value, used.value
 

@@ -28,12 +28,12 @@ declare({
     "growth_net_workspace_create": (c_int, [P(H), H, c_char_p]),
     "growth_net_workspace_free": (None, [H]),
     "growth_net_predict": (c_int, [H, H, c_void_p, c_size_t, c_void_p, c_size_t]),
-    "growth_net_predict_batch": (c_int, [H, H, c_void_p, c_size_t, c_size_t, c_void_p, c_size_t]),
+    "growth_net_predict_dense": (c_int, [H, H, c_void_p, c_size_t, c_size_t, c_void_p, c_size_t]),
     "growth_net_predict_wide_deep": (c_int, [H, H, c_void_p, c_size_t, c_void_p, c_void_p, c_size_t,
                                              c_void_p, c_void_p, c_size_t, c_void_p, c_size_t]),
-    "growth_net_predict_wide_deep_batch": (c_int, [H, H, c_void_p, c_size_t, c_size_t, c_void_p, c_void_p,
+    "growth_net_predict_wide_deep_csr": (c_int, [H, H, c_void_p, c_size_t, c_size_t, c_void_p, c_void_p,
                                                    c_void_p, c_void_p, c_void_p, c_void_p, c_void_p, c_size_t]),
-    "growth_dssm_hash_text": (c_int, [c_char_p, c_uint32, c_uint64, c_void_p, c_void_p, c_size_t, P(c_size_t)]),
+    "growth_features_hash_text": (c_int, [c_char_p, c_uint32, c_uint64, c_void_p, c_void_p, c_size_t, P(c_size_t)]),
     "growth_dssm_load": (c_int, [P(H), c_char_p]),
     "growth_dssm_deserialize": (c_int, [P(H), c_void_p, c_size_t]),
     "growth_dssm_save": (c_int, [H, c_char_p]),
@@ -56,7 +56,7 @@ def hash_text(text, buckets, seed=0):
     idx = np.empty(cap, np.uint32)
     val = np.empty(cap, np.float32)
     n = c_size_t(0)
-    check(lib.growth_dssm_hash_text(b, int(buckets), int(seed), ptr(idx), ptr(val), cap, ctypes.byref(n)))
+    check(lib.growth_features_hash_text(b, int(buckets), int(seed), ptr(idx), ptr(val), cap, ctypes.byref(n)))
     return idx[:n.value].copy(), val[:n.value].copy()
 
 
@@ -216,7 +216,7 @@ class Net(_Model):
         if single:
             check(lib.growth_net_predict(self._handle(), self._ws(), ptr(X), X.shape[1], ptr(out), out.size))
             return out[0]
-        check(lib.growth_net_predict_batch(self._handle(), self._ws(), ptr(X), n, X.shape[1], ptr(out), out.size))
+        check(lib.growth_net_predict_dense(self._handle(), self._ws(), ptr(X), n, X.shape[1], ptr(out), out.size))
         return out
 
     def predict_wide_deep(self, X=None, cat=None, wide=None, nrows=None):
@@ -229,7 +229,7 @@ class Net(_Model):
         cp, (cf, ci) = _csr(cat, n, "cat", 2)
         wp, (wi, wv) = _csr(wide, n, "wide", 2)
         out = np.empty((n, self.out_dim), np.float32)
-        check(lib.growth_net_predict_wide_deep_batch(
+        check(lib.growth_net_predict_wide_deep_csr(
             self._handle(), self._ws(), ptr(X) if X.size else None, n, X.shape[1], ptr(cp), ptr(cf), ptr(ci),
             ptr(wp), ptr(wi), ptr(wv), ptr(out), out.size))
         return out[0] if single else out

@@ -21,7 +21,7 @@ _lib.declare({
     "growth_index_create": (c_int, [P(Handle), c_char_p]),
     "growth_index_free": (None, [Handle]),
     "growth_index_config": (c_int, [Handle, c_char_p, c_size_t, P(c_size_t)]),
-    "growth_index_set": (c_int, [Handle, c_char_p]),
+    "growth_index_set_config": (c_int, [Handle, c_char_p]),
     "growth_index_train": (c_int, [Handle, c_void_p, c_size_t]),
     "growth_index_add": (c_int, [Handle, c_void_p, c_size_t, c_void_p]),
     "growth_index_remove": (c_int, [Handle, c_void_p, c_size_t, P(c_size_t)]),
@@ -105,7 +105,7 @@ class Index:
 
     def set(self, **options):
         """Changes search-time settings: ef, nprobe, threads, rescore."""
-        check(lib.growth_index_set(self._handle(), enc(" ".join(f"{k}={v}" for k, v in options.items()))))
+        check(lib.growth_index_set_config(self._handle(), enc(" ".join(f"{k}={v}" for k, v in options.items()))))
         return self
 
     def stats(self):
