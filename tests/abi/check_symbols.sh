@@ -1,6 +1,7 @@
 #!/bin/sh
 # ABI guard 1: every exported symbol of libgrowth.so starts with growth_, carries the version
-# node GROWTH_<major>.<minor>, and the SONAME is libgrowth.so.1.
+# node GROWTH_<major>.<minor> (or GROWTH_SYS_<major>.<minor> for include/growth/sys/), and the
+# SONAME is libgrowth.so.1.
 set -eu
 lib="$1"
 fail=0
@@ -14,12 +15,12 @@ count=0
 for s in $syms; do
     name=${s%%@*}
     case "$name" in
-        GROWTH_[0-9]*) continue ;;  # the version node itself
+        GROWTH_[0-9]*|GROWTH_SYS_[0-9]*) continue ;;  # the version nodes themselves
         growth_*) ;;
         *) echo "FAIL: exported symbol without the growth_ prefix: $s"; fail=1; continue ;;
     esac
     case "$s" in
-        *@@GROWTH_[0-9]*.[0-9]*) count=$((count + 1)) ;;
+        *@@GROWTH_[0-9]*.[0-9]*|*@@GROWTH_SYS_[0-9]*.[0-9]*) count=$((count + 1)) ;;
         *) echo "FAIL: symbol without a version node: $s"; fail=1 ;;
     esac
 done
