@@ -1,7 +1,9 @@
 """growth.distributed on a real distributed.LocalCluster with 2 worker processes: the sharded
 MCKP equals the single-process solver, sharded scoring equals local scoring exactly."""
+import gc
 import logging
 import os
+import time
 
 import numpy as np
 import pytest
@@ -28,6 +30,90 @@ def client():
     yield c
     c.close()
     cluster.close()
+
+
+def _error_capture():
+    """(install, collect): install() keeps every log record at ERROR or above of the process it
+    runs in (any logger: distributed.worker, distributed.core, the scheduler, ...); collect()
+    returns them formatted, tracebacks included. Nested functions, so that cloudpickle ships
+    them by value to the worker processes (which cannot import this test module)."""
+    name = "growth-tests-errors"
+
+    def loggers():
+        import logging
+        root, dist = logging.getLogger(), logging.getLogger("distributed")
+        return [root] if dist.propagate else [root, dist]
+
+    def install():
+        import logging
+        import logging.handlers
+        for lg in loggers():
+            if not any(h.get_name() == name for h in lg.handlers):
+                h = logging.handlers.BufferingHandler(capacity=1 << 40)   # never flushes
+                h.set_name(name)
+                h.setLevel(logging.ERROR)
+                h.setFormatter(logging.Formatter("%(asctime)s - %(name)s - %(levelname)s - %(message)s"))
+                lg.addHandler(h)
+
+    def collect():
+        return [h.format(r) for lg in loggers() for h in lg.handlers if h.get_name() == name
+                for r in list(h.buffer)]
+
+    def uninstall():
+        for lg in loggers():
+            for h in [h for h in lg.handlers if h.get_name() == name]:
+                lg.removeHandler(h)
+
+    return install, collect, uninstall
+
+
+def _settle(client, timeout=30.0):
+    """Waits until the cluster is quiet after a test: the scheduler has processed the release
+    of every future the test dropped (it wants only keys the client still holds), nothing is
+    waiting or running there, and no worker task is executing, queued, fetching or cancelled
+    mid-run. So any task still running on released data has ended and
+    logged before the logs are read."""
+    gc.collect()   # futures in reference cycles are released now, not at some later test
+    end = time.monotonic() + timeout
+
+    def scheduler_state(dask_scheduler):
+        wanted = {k for k, ts in dask_scheduler.tasks.items() if ts.who_wants}
+        busy = sum(ts.state not in ("memory", "erred", "released") for ts in dask_scheduler.tasks.values())
+        return wanted, busy
+
+    def worker_busy(dask_worker):
+        tasks = getattr(dask_worker, "state", dask_worker).tasks
+        return sum(ts.state not in ("memory", "error", "released") for ts in tasks.values())
+
+    while time.monotonic() < end:
+        wanted, busy = client.run_on_scheduler(scheduler_state)
+        held = set(client.refcount)   # read after a round trip through the client's loop
+        busy += sum(client.run(worker_busy).values())
+        if busy == 0 and wanted <= held:
+            return
+        time.sleep(0.02)
+
+
+@pytest.fixture(scope="module")
+def cluster_errors(client):
+    """A function returning the ERROR records logged so far by the cluster's processes."""
+    install, collect, uninstall = _error_capture()
+    install()             # this process: the scheduler, the nannies, the client
+    client.run(install)   # the worker processes
+    yield lambda: collect() + [f"[{w}] {e}" for w, errs in client.run(collect).items() for e in errs]
+    uninstall()
+
+
+@pytest.fixture(autouse=True)
+def no_error_logs(client, cluster_errors):
+    """Every test fails if any process of the cluster logged at ERROR while it ran (issue 19:
+    a worker logging "Exception during execution of task _w_choice-..." with a KeyError is a
+    failure even when the answer is right)."""
+    before = set(cluster_errors())
+    yield
+    _settle(client)
+    new = [e for e in cluster_errors() if e not in before]
+    assert not new, f"{len(new)} ERROR record(s) in the cluster logs:\n" + "\n".join(new[:3])
 
 
 def instance(n, m, K, seed, absent=0.0):
@@ -98,6 +184,28 @@ def test_sharded_mckp_csr_parts_and_edge_budgets(client):
         gd.solve_mckp(values=da.from_array(v, chunks=(1000, 5)),
                       costs=da.from_array(c[:, :, 0], chunks=(1000, 5)), budget=[1.0, 2.0],
                       client=client)
+
+
+def test_sharded_mckp_result_dropped_unread(client):
+    """Results dropped without computing their choice (a caller reading only the value): the
+    workers run no task on the released plans (issue 19: _w_choice tasks, submitted eagerly
+    for the choice array, started on plans the workers had already released and failed with
+    a KeyError in the worker log; no_error_logs fails the test on that line)."""
+    import growth.distributed as gd
+    v, c, B = instance(2000, 5, 1, 11)
+    refs = {f: gb.solve_mckp(v, c[:, :, 0], B[0], fill=f).value for f in (True, False)}
+    for fill in (True, False) * 5:
+        r = gd.solve_mckp(values=da.from_array(v, chunks=(500, 5)),
+                          costs=da.from_array(c[:, :, 0], chunks=(500, 5)), budget=B[0], fill=fill,
+                          client=client)
+        assert abs(r.value - refs[fill]) <= 1e-9 * refs[fill]
+        del r
+    # and a dropped result's choice could still have been computed from its plan futures
+    r = gd.solve_mckp(values=da.from_array(v, chunks=(500, 5)),
+                      costs=da.from_array(c[:, :, 0], chunks=(500, 5)), budget=B[0], client=client)
+    choice = r.choice
+    del r
+    np.testing.assert_array_equal(choice.compute(), gb.solve_mckp(v, c[:, :, 0], B[0]).choice)
 
 
 def test_sharded_scoring_equals_local(client, tmp_path):

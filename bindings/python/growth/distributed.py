@@ -38,7 +38,7 @@ import numpy as np
 
 import dask
 import dask.array as da
-from distributed import get_client
+from distributed import get_client, wait
 
 from . import budget as _budget
 from .errors import InvalidArgument, InvalidState
@@ -664,8 +664,8 @@ def solve_mckp(values=None, costs=None, budget=None, *, parts=None, client=None,
             prev = client.submit(_w_fill2, sh, pl, prev, pre, pure=False)
             chain.append(prev)
         del pres
-        outs = client.gather([client.submit(operator.itemgetter(1, 2, 3), f, pure=False) for f in chain])
         plans = [client.submit(operator.itemgetter(0), f, pure=False) for f in chain]
+        outs = client.gather([client.submit(operator.itemgetter(1, 2, 3), f, pure=False) for f in chain])
         drv.round_trips += 1
         drv.sent += _nbytes(left) + len(futs) * 64
         drv.received += sum(_nbytes(o) for o in outs)
@@ -676,7 +676,13 @@ def solve_mckp(values=None, costs=None, budget=None, *, parts=None, client=None,
         spend = B - left
         del chain
         note("fill", value=value, spend=spend.copy())
-    choice = da.concatenate([da.from_delayed(dask.delayed(client.submit(_w_choice, p, pure=False)),
+    # Nothing may still be running when the result is returned: a caller that drops it (or
+    # never computes the choice) releases the plan futures, and a task released while the
+    # worker is starting it, together with its input, fails there with a KeyError on the
+    # input it had just dropped (issue 19). So the plans are complete before the return, and
+    # the choice is a lazy task on them that only runs, held by its compute, when asked for.
+    wait(plans)
+    choice = da.concatenate([da.from_delayed(dask.delayed(_w_choice, pure=True)(p),
                                              shape=(int(c),), dtype=np.int32)
                              for p, c in zip(plans, chunks)])
     gap = dbound - value
