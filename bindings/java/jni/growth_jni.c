@@ -37,7 +37,7 @@
 #define HANDLE(p) ((jlong)(intptr_t)(p))
 
 static jclass g_exc_class;      /* org.libgrowth.GrowthException */
-static jmethodID g_exc_init;    /* GrowthException(int code, byte[] utf8Message) */
+static jmethodID g_exc_of;      /* static GrowthException.of(int code, byte[] utf8Message) */
 static JavaVM *g_vm;            /* for callbacks from the library (Mckp progress) */
 
 JNIEXPORT jint JNICALL JNI_OnLoad(JavaVM *vm, void *reserved)
@@ -48,8 +48,8 @@ JNIEXPORT jint JNICALL JNI_OnLoad(JavaVM *vm, void *reserved)
     g_vm = vm;
     jclass c = (*env)->FindClass(env, "org/libgrowth/GrowthException");
     if (c == NULL) return JNI_ERR;
-    g_exc_init = (*env)->GetMethodID(env, c, "<init>", "(I[B)V");
-    if (g_exc_init == NULL) return JNI_ERR;
+    g_exc_of = (*env)->GetStaticMethodID(env, c, "of", "(I[B)Lorg/libgrowth/GrowthException;");
+    if (g_exc_of == NULL) return JNI_ERR;
     g_exc_class = (jclass)(*env)->NewGlobalRef(env, c);
     (*env)->DeleteLocalRef(env, c);
     if (g_exc_class == NULL) return JNI_ERR;
@@ -80,14 +80,14 @@ static jbyteArray str_bytes(JNIEnv *env, const char *s)
     return bytes_of(env, s ? s : "", s ? strlen(s) : 0);
 }
 
-/* Throws GrowthException(code, msg) unless an exception is already pending. */
+/* Throws the GrowthException subclass of `code` with msg unless an exception is already pending. */
 static void throw_status(JNIEnv *env, int code, const char *msg)
 {
     if ((*env)->ExceptionCheck(env)) return;
     if (msg == NULL || msg[0] == '\0') msg = growth_strerror(code);
     jbyteArray b = str_bytes(env, msg);
     if (b == NULL) return; /* OutOfMemoryError pending */
-    jobject e = (*env)->NewObject(env, g_exc_class, g_exc_init, (jint)code, b);
+    jobject e = (*env)->CallStaticObjectMethod(env, g_exc_class, g_exc_of, (jint)code, b);
     if (e != NULL) (*env)->Throw(env, (jthrowable)e);
 }
 

@@ -94,4 +94,21 @@ class GrowthTest {
         assertThrows(NullPointerException.class, () -> Growth.modelKind(null));
         assertThrows(IllegalArgumentException.class, () -> Growth.modelKind("a\0b"));
     }
+
+    @Test
+    void eachStatusHasItsExceptionSubclass() throws IOException {
+        InvalidArgumentException bad = assertThrows(InvalidArgumentException.class, () -> new Ftrl("alpha=-1"));
+        assertEquals(Status.EINVAL, bad.code());
+        assertTrue(bad.getMessage().contains("alpha"), bad.getMessage());
+        String missing = dir.resolve("no-such-file.model").toString();
+        assertEquals(Status.EIO, assertThrows(IOFailureException.class, () -> Ftrl.load(missing)).code());
+        Path text = dir.resolve("garbage.model");
+        Files.write(text, "not a model".getBytes(StandardCharsets.UTF_8));
+        assertEquals(Status.EFORMAT, assertThrows(FormatException.class, () -> Ftrl.load(text.toString())).code());
+        try (Bandit b = new Bandit("policy=thompson")) {
+            assertEquals(Status.ENOTFOUND, assertThrows(NotFoundException.class, () -> b.removeArm(42)).code());
+        }
+        // every subclass is a GrowthException: old catch blocks keep working
+        assertThrows(GrowthException.class, () -> new Ftrl("no_such_key=1"));
+    }
 }

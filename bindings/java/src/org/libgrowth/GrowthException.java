@@ -4,7 +4,9 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * A libgrowth call failed: {@link #code()} is the C status ({@link Status}), the message is the
- * library's own context message (growth_last_error()).
+ * library's own context message (growth_last_error()). Each status has its own subclass
+ * ({@link InvalidArgumentException}, {@link OutOfMemoryException}, {@link FormatException},
+ * {@link NotFoundException}, {@link CanceledException} ...), so callers can catch one kind.
  */
 public class GrowthException extends RuntimeException {
     private static final long serialVersionUID = 1L;
@@ -16,11 +18,26 @@ public class GrowthException extends RuntimeException {
         this.code = code;
     }
 
-    /** Called by the JNI shim: the C message arrives as UTF-8 bytes (never modified UTF-8). */
-    GrowthException(int code, byte[] utf8Message) {
-        this(code, utf8Message == null || utf8Message.length == 0
+    /**
+     * Called by the JNI shim: the exception of status {@code code} (its subclass), with the C
+     * message, which arrives as UTF-8 bytes (never modified UTF-8).
+     */
+    static GrowthException of(int code, byte[] utf8Message) {
+        String m = utf8Message == null || utf8Message.length == 0
                 ? Status.name(code)
-                : new String(utf8Message, StandardCharsets.UTF_8));
+                : new String(utf8Message, StandardCharsets.UTF_8);
+        switch (code) {
+            case Status.EINVAL: return new InvalidArgumentException(m);
+            case Status.ENOMEM: return new OutOfMemoryException(m);
+            case Status.EIO: return new IOFailureException(m);
+            case Status.EFORMAT: return new FormatException(m);
+            case Status.EBUFS: return new BufferTooSmallException(m);
+            case Status.ESTATE: return new InvalidStateException(m);
+            case Status.EDEP: return new DependencyException(m);
+            case Status.ENOTFOUND: return new NotFoundException(m);
+            case Status.ECANCELED: return new CanceledException(m);
+            default: return new GrowthException(code, m);
+        }
     }
 
     /** The C status code: one of the negative {@link Status} constants. */
