@@ -380,9 +380,16 @@ def test_sharded_index_bad_inputs(client):
         six.add(da.from_array(X, chunks=(50, 8)), ids=np.zeros(100, np.int64))  # repeated
     bad = X.copy()
     bad[70, 3] = np.nan
-    with pytest.raises(growth.InvalidArgument):
+    with pytest.raises(growth.InvalidArgument) as failed:
         six.add(da.from_array(bad, chunks=(50, 8)))       # a worker rejects its partition
     assert len(six) == 0 and six.stats()["shards"] == 0   # and nothing was added
+    # the partition that did build is not left on the cluster, although the error (and so the
+    # frame of add) is still alive here
+    _settle(client)
+    held = client.run_on_scheduler(lambda dask_scheduler: [k for k, ts in dask_scheduler.tasks.items()
+                                                           if "index_build" in str(k) and ts.state == "memory"])
+    assert held == [], held
+    del failed
     six.add(da.from_array(X, chunks=(30, 8)))
     assert len(six) == 100
     with pytest.raises(growth.InvalidArgument, match="larger than the 100"):

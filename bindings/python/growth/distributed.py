@@ -1186,7 +1186,15 @@ class ShardedIndex:
         blocks = X.to_delayed().ravel()
         futs = self.client.compute([dask.delayed(_w_index_build)(b, i, int(base + o), self._spec)
                                     for b, i, o in zip(blocks, id_blocks, offs)])
-        stats = self.client.gather(self.client.map(_w_index_stats, futs, pure=False))
+        stat_futs = self.client.map(_w_index_stats, futs, pure=False)
+        try:
+            stats = self.client.gather(stat_futs)
+        except BaseException:
+            # The raised error's traceback keeps this frame alive: drop the partitions built so
+            # far here, or they would stay on the cluster for as long as the error is kept.
+            self.client.cancel(futs + stat_futs)
+            futs = stat_futs = blocks = None
+            raise
         where = self._locate(futs)
         # all partitions built: only now does the index change
         self._shards += futs
