@@ -214,6 +214,10 @@ static inline uint64_t gget_u64(const uint8_t *p)
 
 /* Zeroed table of `bytes` (huge-page backed when large); free with gtable_free(p, bytes). */
 void *gtable_alloc(size_t bytes);
+/* GROWTH_OK when `bytes` (computed in double, so products cannot wrap) fit both the machine's
+ * physical memory and `max_memory` (0 = no cap); else GROWTH_ENOMEM naming the bytes needed.
+ * Call it at create/load time, before allocating. */
+int gmem_reserve(const char *who, double bytes, uint64_t max_memory);
 void gtable_free(void *p, size_t bytes);
 
 /* ---- numbers ----------------------------------------------------------------------------- */

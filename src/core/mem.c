@@ -1,4 +1,5 @@
 #define _DEFAULT_SOURCE
+#include <unistd.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 
@@ -29,3 +30,25 @@ void gtable_free(void *p, size_t bytes)
 }
 
 GROWTH_API void growth_buffer_free(void *buf) { free(buf); }
+
+static uint64_t phys_bytes(void)
+{
+    long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
+    return pages > 0 && size > 0 ? (uint64_t)pages * (uint64_t)size : UINT64_MAX;
+}
+
+int gmem_reserve(const char *who, double bytes, uint64_t max_memory)
+{
+    /* Refuse up front what cannot fit: a table that would only fail on first touch (mmap
+     * reserves lazily) would otherwise bring in the OOM killer much later. */
+    uint64_t cap = phys_bytes();
+    const char *what = "the machine's memory";
+    if (max_memory && max_memory < cap) {
+        cap = max_memory;
+        what = "max_memory";
+    }
+    if (!(bytes <= (double)cap))
+        return gerr(GROWTH_ENOMEM, "%s: needs %.0f bytes (%.2f GiB), more than %s (%llu bytes)", who, bytes,
+                    bytes / 1073741824.0, what, (unsigned long long)cap);
+    return GROWTH_OK;
+}
