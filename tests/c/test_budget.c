@@ -7,6 +7,8 @@
 
 #include "core.h"
 #include "growth/growth.h"
+#define GROWTH_SYS_UNSTABLE /* the shard calls and the exact-LP polish */
+#include "growth/sys/budget.h"
 #include "gtest.h"
 
 typedef struct {
@@ -343,10 +345,14 @@ TEST(channels_grid_brute_force)
     double w[3] = {1, 1.5, 0.8}, lo[3] = {5, 0, 0}, hi[3] = {60, 30, 1e9};
     growth_channels *c;
     CHECK_OK(growth_channels_create(&c, ""));
-    CHECK_RC(growth_channels_add_points(c, x0, y0, 4, w[0], lo[0], hi[0]), 0);
-    CHECK_RC(growth_channels_add_points(c, x1, y1, 3, w[1], lo[1], hi[1]), 1);
-    CHECK_RC(growth_channels_add_points(c, x2, y2, 5, w[2], lo[2], hi[2]), 2);
-    CHECK(growth_channels_count(c) == 3);
+    size_t idx[3] = {9, 9, 9};
+    CHECK_OK(growth_channels_add_points(c, x0, y0, 4, w[0], lo[0], hi[0], &idx[0]));
+    CHECK_OK(growth_channels_add_points(c, x1, y1, 3, w[1], lo[1], hi[1], &idx[1]));
+    CHECK_OK(growth_channels_add_points(c, x2, y2, 5, w[2], lo[2], hi[2], &idx[2]));
+    CHECK(idx[0] == 0 && idx[1] == 1 && idx[2] == 2);
+    growth_channels_stats cs = GROWTH_CHANNELS_STATS_INIT;
+    CHECK_OK(growth_channels_stats_get(c, &cs));
+    CHECK(cs.channels == 3);
     double budgets[] = {5, 37, 64, 100, 250};
     double tot_curve[5], mar_curve[5];
     CHECK_OK(growth_channels_curve(c, budgets, 5, tot_curve, mar_curve, NULL, 0));
@@ -372,12 +378,16 @@ TEST(channels_grid_brute_force)
     CHECK_RC(growth_channels_allocate(c, NAN, sp, NULL, 3, NULL, NULL), GROWTH_EINVAL);
     CHECK_RC(growth_channels_allocate(c, 10, sp, NULL, 2, NULL, NULL), GROWTH_EBUFS);
     double bx[] = {0, 1, 2}, by[] = {0, 1, 3};
-    CHECK_RC(growth_channels_add_points(c, bx, by, 3, 1, 0, 10), GROWTH_EINVAL);
+    size_t bad = 9;
+    CHECK_RC(growth_channels_add_points(c, bx, by, 3, 1, 0, 10, &bad), GROWTH_EINVAL);
     CHECK_MSG("not concave");
-    CHECK_RC(growth_channels_add(c, 7, 1, 1, 1, 0, 1), GROWTH_EINVAL);
-    CHECK_RC(growth_channels_add(c, GROWTH_CURVE_EXP, -1, 1, 1, 0, 1), GROWTH_EINVAL);
-    CHECK_RC(growth_channels_add(c, GROWTH_CURVE_LOG, 1, 1, 1, 2, 1), GROWTH_EINVAL);
+    CHECK_RC(growth_channels_add(c, (growth_curve)7, 1, 1, 1, 0, 1, &bad), GROWTH_EINVAL);
+    CHECK_RC(growth_channels_add(c, GROWTH_CURVE_EXP, -1, 1, 1, 0, 1, &bad), GROWTH_EINVAL);
+    CHECK_RC(growth_channels_add(c, GROWTH_CURVE_LOG, 1, 1, 1, 2, 1, NULL), GROWTH_EINVAL);
     CHECK_MSG("max_spend");
+    CHECK(bad == 9); /* a failed add writes no index and adds nothing */
+    CHECK_OK(growth_channels_stats_get(c, &cs));
+    CHECK(cs.channels == 3);
     growth_channels_free(c);
 }
 
@@ -385,8 +395,10 @@ TEST(channels_parametric_marginal)
 {
     growth_channels *c;
     CHECK_OK(growth_channels_create(&c, NULL));
-    CHECK_OK(growth_channels_add(c, GROWTH_CURVE_EXP, 1000, 0.02, 1, 0, INFINITY) < 0);
-    growth_channels_add(c, GROWTH_CURVE_LOG, 300, 0.1, 2, 0, INFINITY);
+    size_t i0 = 9, i1 = 9;
+    CHECK_OK(growth_channels_add(c, GROWTH_CURVE_EXP, 1000, 0.02, 1, 0, INFINITY, &i0));
+    CHECK_OK(growth_channels_add(c, GROWTH_CURVE_LOG, 300, 0.1, 2, 0, INFINITY, &i1));
+    CHECK(i0 == 0 && i1 == 1);
     double sp[2], tot, mar, tot2;
     CHECK_OK(growth_channels_allocate(c, 100, sp, NULL, 2, &tot, &mar));
     /* KKT: equal marginal outcomes of both channels at the optimum */
@@ -429,7 +441,7 @@ TEST(push_brute_force)
         }
         uint8_t send[NP];
         growth_budget_push_result res = {.struct_size = sizeof res};
-        int rc = growth_budget_allocate_push("", ptr, U, v, cat, caps, NC, cmin, cmax, volume, NULL, send, NULL, NP, &res);
+        int rc = growth_budget_allocate_push(ptr, U, v, cat, caps, NC, cmin, cmax, volume, NULL, "", send, NULL, NP, &res, NULL, NULL);
         if (best < 0) { CHECK_RC(rc, GROWTH_EINVAL); continue; }
         CHECK_OK(rc);
         int cu[U] = {0}, cc[NC] = {0}, tot = 0;
@@ -452,26 +464,26 @@ TEST(push_bad_input)
     double v[4] = {0.1, 0.2, 0.3, 0.4}, cmin[2] = {3, 0}, cmax[2] = {5, 5};
     int32_t cat[4] = {0, 1, 0, 1};
     uint8_t send[4];
-    CHECK_RC(growth_budget_allocate_push("cap=1", ptr, 2, v, cat, NULL, 2, cmin, cmax, INFINITY, NULL, send, NULL, 4, NULL), GROWTH_EINVAL);
+    CHECK_RC(growth_budget_allocate_push(ptr, 2, v, cat, NULL, 2, cmin, cmax, INFINITY, NULL, "cap=1", send, NULL, 4, NULL, NULL, NULL), GROWTH_EINVAL);
     CHECK_MSG("infeasible minimums");
     cmin[0] = 1;
-    CHECK_RC(growth_budget_allocate_push("cap=2", ptr, 2, v, cat, NULL, 2, cmin, cmax, 0.5, NULL, send, NULL, 4, NULL), GROWTH_EINVAL);
+    CHECK_RC(growth_budget_allocate_push(ptr, 2, v, cat, NULL, 2, cmin, cmax, 0.5, NULL, "cap=2", send, NULL, 4, NULL, NULL, NULL), GROWTH_EINVAL);
     CHECK_MSG("infeasible minimums");
-    CHECK_RC(growth_budget_allocate_push("cap=-1", ptr, 2, v, cat, NULL, 2, NULL, NULL, 3, NULL, send, NULL, 4, NULL), GROWTH_EINVAL);
+    CHECK_RC(growth_budget_allocate_push(ptr, 2, v, cat, NULL, 2, NULL, NULL, 3, NULL, "cap=-1", send, NULL, 4, NULL, NULL, NULL), GROWTH_EINVAL);
     CHECK_MSG("cap");
-    CHECK_RC(growth_budget_allocate_push("", ptr, 2, v, cat, NULL, 2, NULL, NULL, NAN, NULL, send, NULL, 4, NULL), GROWTH_EINVAL);
+    CHECK_RC(growth_budget_allocate_push(ptr, 2, v, cat, NULL, 2, NULL, NULL, NAN, NULL, "", send, NULL, 4, NULL, NULL, NULL), GROWTH_EINVAL);
     CHECK_MSG("volume");
-    CHECK_RC(growth_budget_allocate_push("", ptr, 2, v, cat, NULL, 2, NULL, NULL, 3, NULL, send, NULL, 3, NULL), GROWTH_EBUFS);
+    CHECK_RC(growth_budget_allocate_push(ptr, 2, v, cat, NULL, 2, NULL, NULL, 3, NULL, "", send, NULL, 3, NULL, NULL, NULL), GROWTH_EBUFS);
     cat[2] = 2;
-    CHECK_RC(growth_budget_allocate_push("", ptr, 2, v, cat, NULL, 2, NULL, NULL, 3, NULL, send, NULL, 4, NULL), GROWTH_EINVAL);
+    CHECK_RC(growth_budget_allocate_push(ptr, 2, v, cat, NULL, 2, NULL, NULL, 3, NULL, "", send, NULL, 4, NULL, NULL, NULL), GROWTH_EINVAL);
     CHECK_MSG("category of pair 2");
     cat[2] = 0; v[3] = -0.5;
-    CHECK_RC(growth_budget_allocate_push("", ptr, 2, v, cat, NULL, 2, NULL, NULL, 3, NULL, send, NULL, 4, NULL), GROWTH_EINVAL);
+    CHECK_RC(growth_budget_allocate_push(ptr, 2, v, cat, NULL, 2, NULL, NULL, 3, NULL, "", send, NULL, 4, NULL, NULL, NULL), GROWTH_EINVAL);
     CHECK_MSG("value of pair 3");
     v[3] = 0.4;
-    CHECK_RC(growth_budget_allocate_push("", ptr, 0, v, cat, NULL, 2, NULL, NULL, 3, NULL, send, NULL, 4, NULL), GROWTH_EINVAL);
+    CHECK_RC(growth_budget_allocate_push(ptr, 0, v, cat, NULL, 2, NULL, NULL, 3, NULL, "", send, NULL, 4, NULL, NULL, NULL), GROWTH_EINVAL);
     CHECK_MSG("no users");
-    CHECK_OK(growth_budget_allocate_push("cap=1", ptr, 2, v, cat, NULL, 2, NULL, NULL, 3, NULL, send, NULL, 4, NULL));
+    CHECK_OK(growth_budget_allocate_push(ptr, 2, v, cat, NULL, 2, NULL, NULL, 3, NULL, "cap=1", send, NULL, 4, NULL, NULL, NULL));
     CHECK(send[1] == 1 && send[3] == 1 && send[0] == 0 && send[2] == 0);
 }
 
