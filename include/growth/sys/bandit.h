@@ -26,8 +26,10 @@
 #error "growth/sys/*.h is outside the stable ABI: define GROWTH_SYS_UNSTABLE before including it"
 #endif
 
+/** @cond */ /* the include guard (not part of the documentation) */
 #ifndef GROWTH_SYS_BANDIT_H
 #define GROWTH_SYS_BANDIT_H
+/** @endcond */
 
 #include "growth/bandit.h"
 
@@ -102,4 +104,6 @@ GROWTH_API int growth_bandit_sim_rates(const growth_bandit_sim *s, uint64_t *out
 }
 #endif
 
+/** @cond */
 #endif /* GROWTH_SYS_BANDIT_H */
+/** @endcond */

@@ -11,8 +11,10 @@
 #error "growth/sys/*.h is outside the stable ABI: define GROWTH_SYS_UNSTABLE before including it"
 #endif
 
+/** @cond */ /* the include guard (not part of the documentation) */
 #ifndef GROWTH_SYS_BIDDING_H
 #define GROWTH_SYS_BIDDING_H
+/** @endcond */
 
 #include "growth/bidding.h"
 #include "growth/calibration.h"
@@ -111,4 +113,6 @@ GROWTH_API int growth_bidder_sim_run(growth_bidder_sim *s, growth_bidder *b,
 }
 #endif
 
+/** @cond */
 #endif /* GROWTH_SYS_BIDDING_H */
+/** @endcond */

@@ -18,8 +18,10 @@
 #error "growth/sys/*.h is outside the stable ABI: define GROWTH_SYS_UNSTABLE before including it"
 #endif
 
+/** @cond */ /* the include guard (not part of the documentation) */
 #ifndef GROWTH_SYS_BUDGET_H
 #define GROWTH_SYS_BUDGET_H
+/** @endcond */
 
 #include "growth/budget.h"
 
@@ -121,4 +123,6 @@ GROWTH_API int growth_mckp_restricted_lp(growth_mckp *s, const uint64_t *indptr,
 }
 #endif
 
+/** @cond */
 #endif /* GROWTH_SYS_BUDGET_H */
+/** @endcond */
