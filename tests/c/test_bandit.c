@@ -2,6 +2,7 @@
  * propensities against empirical frequencies, snapshot/restore reproducing decisions, samplers
  * against exact moments, OPE estimators against a known value, persistence, bad input. */
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <unistd.h>
 
@@ -21,12 +22,10 @@ static int arm_stats(const growth_bandit *b, uint64_t id, double *st)
 {
     growth_bandit_arm_stats s = GROWTH_BANDIT_ARM_STATS_INIT;
     int rc = growth_bandit_arm_stats_get(b, id, &s);
-    if (rc == GROWTH_OK) {
-        st[0] = s.alpha;
-        st[1] = s.beta;
-        st[2] = s.evidence;
-        st[3] = s.mean;
-    }
+    st[0] = rc ? NAN : s.alpha;
+    st[1] = rc ? NAN : s.beta;
+    st[2] = rc ? NAN : s.evidence;
+    st[3] = rc ? NAN : s.mean;
     return rc;
 }
 
@@ -790,6 +789,132 @@ TEST(test_replay_and_simulator)
     growth_bandit_sim_free(NULL);
 }
 
+/* growth_bandit_stats_get / growth_bandit_arm_stats_get give what growth_bandit_stats(),
+ * growth_bandit_arm_count() and growth_bandit_arm_stats() gave (same counters, same posterior),
+ * and follow the struct_size rule. */
+TEST(test_stats_structs_match_the_old_getters)
+{
+    growth_bandit *b = make("thompson", NULL, 3); /* arms 100, 101, 102, prior Beta(1, 1) */
+    uint64_t named = 0;
+    CHECK_OK(growth_bandit_add_arm_named(b, "coupon-x", 0.2, 10, &named)); /* Beta(2, 8) */
+    const uint64_t on[5] = {100, 100, 101, 102, 102};
+    uint64_t d[5], arm;
+    for (int i = 0; i < 5; i++) {
+        CHECK_OK(growth_bandit_select(b, NULL, 0, &on[i], 1, &d[i], &arm, NULL));
+        CHECK(arm == on[i]);
+    }
+    CHECK_OK(growth_bandit_reward(b, d[0], 1));
+    CHECK_OK(growth_bandit_reward(b, d[1], 0));
+    CHECK_RC(growth_bandit_reward(b, d[0], 1), GROWTH_ENOTFOUND);       /* duplicate */
+    CHECK_RC(growth_bandit_reward(b, 987654321, 1), GROWTH_ENOTFOUND);  /* unknown */
+    CHECK_OK(growth_bandit_remove_arm(b, 101));
+    CHECK_RC(growth_bandit_reward(b, d[2], 1), GROWTH_ENOTFOUND);       /* retired */
+
+    growth_bandit_stats st = GROWTH_BANDIT_STATS_INIT;
+    CHECK_OK(growth_bandit_stats_get(b, &st));
+    CHECK(st.struct_size == sizeof st && st.reserved == 0);
+    CHECK(st.decisions == 5 && st.applied == 2 && st.duplicate == 1 && st.unknown == 1);
+    CHECK(st.retired == 1 && st.expired == 0 && st.pending == 2); /* d[3], d[4] */
+    size_t n_arms = 0;
+    CHECK_RC(growth_bandit_arms(b, NULL, 0, &n_arms), GROWTH_EBUFS);
+    CHECK(st.arms == 3 && n_arms == 3);
+
+    growth_bandit_arm_stats as = GROWTH_BANDIT_ARM_STATS_INIT;
+    CHECK_OK(growth_bandit_arm_stats_get(b, 100, &as)); /* one success, one failure */
+    CHECK(as.alpha == 2 && as.beta == 2 && as.evidence == 2 && as.mean == 0.5 && as.reserved == 0);
+    CHECK_OK(growth_bandit_arm_stats_get(b, named, &as)); /* the prior only */
+    CHECK_NEAR(as.alpha, 2, 1e-12);
+    CHECK_NEAR(as.beta, 8, 1e-12);
+    CHECK(as.evidence == 0);
+    CHECK_NEAR(as.mean, 0.2, 1e-12);
+    as.alpha = -1;
+    CHECK_RC(growth_bandit_arm_stats_get(b, 101, &as), GROWTH_ENOTFOUND); /* removed */
+    CHECK(as.alpha == -1);                                                /* untouched */
+
+    /* struct_size: 0 and anything below the 1.0 size are refused, the struct left as it was */
+    growth_bandit_stats z = {.struct_size = 0, .decisions = 77};
+    CHECK_RC(growth_bandit_stats_get(b, &z), GROWTH_EINVAL);
+    CHECK_MSG("struct_size");
+    z.struct_size = (uint32_t)offsetof(growth_bandit_stats, arms);
+    CHECK_RC(growth_bandit_stats_get(b, &z), GROWTH_EINVAL);
+    CHECK(z.decisions == 77);
+    growth_bandit_arm_stats za = {.struct_size = 0};
+    CHECK_RC(growth_bandit_arm_stats_get(b, 100, &za), GROWTH_EINVAL);
+    CHECK_MSG("struct_size");
+    /* a newer caller's larger struct (zero tail) is accepted; the tail is left alone */
+    struct { growth_bandit_stats s; uint64_t tail[3]; } big;
+    memset(&big, 0, sizeof big);
+    big.s.struct_size = sizeof big;
+    CHECK_OK(growth_bandit_stats_get(b, &big.s));
+    CHECK(big.s.struct_size == sizeof big && big.s.decisions == 5 && big.s.arms == 3);
+    CHECK(big.tail[0] == 0 && big.tail[1] == 0 && big.tail[2] == 0);
+    struct { growth_bandit_arm_stats s; double tail[2]; } bigarm;
+    memset(&bigarm, 0, sizeof bigarm);
+    bigarm.s.struct_size = sizeof bigarm;
+    CHECK_OK(growth_bandit_arm_stats_get(b, 100, &bigarm.s));
+    CHECK(bigarm.s.mean == 0.5 && bigarm.tail[0] == 0 && bigarm.tail[1] == 0);
+    growth_bandit_free(b);
+
+    /* linear policies: alpha = beta = 0, evidence = number of updates, mean NaN */
+    growth_bandit *l = make("linucb", NULL, 2);
+    float x[3] = {1, 0.5f, -0.25f};
+    uint64_t el = 100, dec;
+    for (int i = 0; i < 3; i++) {
+        CHECK_OK(growth_bandit_select(l, x, 3, &el, 1, &dec, &arm, NULL));
+        CHECK_OK(growth_bandit_reward(l, dec, 0.5));
+    }
+    CHECK_OK(growth_bandit_arm_stats_get(l, 100, &as));
+    CHECK(as.alpha == 0 && as.beta == 0 && as.evidence == 3 && isnan(as.mean));
+    CHECK_OK(growth_bandit_stats_get(l, &st));
+    CHECK(st.decisions == 3 && st.applied == 3 && st.arms == 2);
+    growth_bandit_free(l);
+}
+
+/* The estimator as a config key: each gives exactly what the int selector (GROWTH_OPE_REPLAY,
+ * _IPS, _SNIPS, _DR) gave. The expected values were printed by growth_bandit_ope of commit
+ * abad2bb (the int API) on this data, as hex floats. */
+TEST(test_ope_estimator_config)
+{
+    const uint32_t act[6] = {0, 2, 1, 1, 0, 2};
+    const double rew[6] = {1, 0, 0.5, 1, 0, 0.25};
+    const double prop[6] = {0.5, 0.25, 0.25, 0.5, 0.2, 0.3};
+    const double tgt[18] = {0.7, 0.2, 0.1, 0.1, 0.1, 0.8, 0.3, 0.3, 0.4, 0, 1, 0, 0.5, 0.25, 0.25, 0.2, 0.2, 0.6};
+    const double q[18] = {0.6, 0.3, 0.2, 0.1, 0.4, 0.3, 0.2, 0.5, 0.1, 0.3, 0.9, 0.2, 0.4, 0.4, 0.4, 0.1, 0.2, 0.3};
+    static const struct { const char *cfg; double v, se; } want[] = {
+        {"estimator=replay", 0x1.0690690690691p-1, 0x1.9b013da0724d8p-3},
+        {"estimator=ips", 0x1.8p-1, 0x1.4e2cf55582fcfp-2},
+        {"estimator=snips", 0x1.76a2576a2576ap-2, 0x1.6856de0c29738p-3},
+        {"estimator=dr", 0x1.b4e81b4e81b5p-3, 0x1.4130dc10b7521p-2},
+        {" estimator='snips' ", 0x1.76a2576a2576ap-2, 0x1.6856de0c29738p-3}, /* the config syntax */
+    };
+    for (size_t i = 0; i < sizeof want / sizeof *want; i++) {
+        double v = -1, se = -1;
+        CHECK_OK(growth_bandit_ope(6, 3, act, rew, prop, tgt, q, want[i].cfg, &v, &se));
+        if (v != want[i].v || se != want[i].se)
+            fprintf(stderr, "  %s: %a %a, want %a %a\n", want[i].cfg, v, se, want[i].v, want[i].se);
+        CHECK(v == want[i].v && se == want[i].se);
+    }
+    double v = -1, se = -1;
+    CHECK_OK(growth_bandit_ope(6, 3, act, rew, prop, tgt, NULL, "estimator=dr", &v, &se)); /* DR = IPS */
+    CHECK(v == 0x1.8p-1 && se == 0x1.4e2cf55582fcfp-2);
+    CHECK_OK(growth_bandit_ope(6, 3, act, rew, NULL, tgt, NULL, "estimator=replay", &v, NULL));
+    CHECK(v == 0x1.0690690690691p-1);
+    /* a bad, missing or unknown key: EINVAL naming the key, outputs untouched */
+    v = se = -1;
+    CHECK_RC(growth_bandit_ope(6, 3, act, rew, prop, tgt, q, "estimator=magic", &v, &se), GROWTH_EINVAL);
+    CHECK_MSG("'estimator'");
+    CHECK_MSG("replay|ips|snips|dr");
+    CHECK_RC(growth_bandit_ope(6, 3, act, rew, prop, tgt, q, NULL, &v, &se), GROWTH_EINVAL);
+    CHECK_MSG("'estimator' is required");
+    CHECK_RC(growth_bandit_ope(6, 3, act, rew, prop, tgt, q, "estimator=ips estimator=dr", &v, &se), GROWTH_EINVAL);
+    CHECK_MSG("twice");
+    CHECK_RC(growth_bandit_ope(6, 3, act, rew, prop, tgt, q, "estimater=ips", &v, &se), GROWTH_EINVAL);
+    CHECK_MSG("'estimater'");
+    CHECK_RC(growth_bandit_ope(6, 3, act, rew, NULL, tgt, q, "estimator=snips", &v, &se), GROWTH_EINVAL);
+    CHECK_MSG("propensities");
+    CHECK(v == -1 && se == -1);
+}
+
 TEST(test_select_batch)
 {
     growth_bandit *a = make("thompson", NULL, 10), *b = make("thompson", NULL, 10);
@@ -824,5 +949,7 @@ int main(void)
     RUN(test_ope_unbiased);
     RUN(test_replay_and_simulator);
     RUN(test_select_batch);
+    RUN(test_stats_structs_match_the_old_getters);
+    RUN(test_ope_estimator_config);
     return GT_SUMMARY();
 }

@@ -3,6 +3,7 @@
  * the end; cost per conversion within 5% of target when calibrated, missed by a model that
  * over-predicts by 20%), persistence and bad input. */
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <unistd.h>
 
@@ -16,28 +17,27 @@
 static int bstats(const growth_bidder *b, double *multiplier, double *rate, double *spent,
                   uint64_t *auction_results)
 {
-    growth_bidder_stats st = GROWTH_BIDDER_STATS_INIT;
+    growth_bidder_stats st = GROWTH_BIDDER_STATS_INIT; /* zeros if the call fails */
     int rc = growth_bidder_stats_get(b, &st);
-    if (rc) return rc;
     if (multiplier) *multiplier = st.multiplier;
     if (rate) *rate = st.rate;
     if (spent) *spent = st.spent;
     if (auction_results) *auction_results = st.auction_results;
-    return GROWTH_OK;
+    return rc;
 }
 
 /* Planned spend at t and the spend so far. */
 static int plan_spent(const growth_bidder *b, double t, double *planned, double *spent)
 {
-    int rc = growth_bidder_plan(b, t, planned);
-    return rc ? rc : bstats(b, NULL, NULL, spent, NULL);
+    int rc = bstats(b, NULL, NULL, spent, NULL);
+    return rc ? rc : growth_bidder_plan(b, t, planned);
 }
 
 /* The win rate at a price and the number of auction results behind it. */
 static int win_rate_obs(const growth_bidder *b, double price, double *rate, uint64_t *obs)
 {
-    int rc = growth_bidder_win_rate(b, price, rate);
-    return rc ? rc : bstats(b, NULL, NULL, NULL, obs);
+    int rc = bstats(b, NULL, NULL, NULL, obs);
+    return rc ? rc : growth_bidder_win_rate(b, price, rate);
 }
 
 /* A diurnal traffic curve (hourly shares): low at night, peaks at noon and in the evening. */
@@ -608,6 +608,87 @@ TEST(test_bad_input)
     growth_bidder_sim_free(s);
 }
 
+static bool same_bytes(const growth_bidder *a, const uint8_t *buf, size_t len)
+{
+    uint8_t *now = NULL;
+    size_t n = 0;
+    CHECK_OK(growth_bidder_serialize(a, &now, &n));
+    bool same = n == len && memcmp(now, buf, len) == 0;
+    growth_buffer_free(now);
+    return same;
+}
+
+/* growth_bidder_stats_get gives what growth_bidder_multiplier() (multiplier, rate),
+ * growth_bidder_plan() (*out_spent) and growth_bidder_win_rate() (*out_obs) gave, and follows
+ * the struct_size rule. */
+TEST(test_stats_struct_matches_the_old_getters)
+{
+    growth_bidder *b = mk("budget=100 day_seconds=1000 interval=10 initial_multiplier=0.7 "
+                          "controller=throttle initial_rate=0.5 auction=first");
+    growth_bidder_stats st = GROWTH_BIDDER_STATS_INIT;
+    CHECK_OK(growth_bidder_stats_get(b, &st));
+    CHECK(st.struct_size == sizeof st && st.reserved == 0);
+    CHECK(st.multiplier == 0.7 && st.rate == 0.5 && st.spent == 0 && st.auction_results == 0);
+    CHECK_OK(growth_bidder_record_spend(b, 1, 1.25));
+    CHECK_OK(growth_bidder_record_spend(b, 2, 0.5));
+    for (int i = 0; i < 7; i++) CHECK_OK(growth_bidder_record_auction(b, 1.0 + i, i % 2, NAN));
+    CHECK_OK(growth_bidder_stats_get(b, &st));
+    CHECK(st.spent == 1.75 && st.auction_results == 7);
+    CHECK(st.multiplier == 0.7 && st.rate == 0.5); /* no controller step yet (interval 10) */
+    CHECK_OK(growth_bidder_tick(b, 500));              /* steps: spend far below plan */
+    CHECK_OK(growth_bidder_stats_get(b, &st));
+    CHECK(st.rate > 0.5 && st.rate <= 1 && st.multiplier == 0.7); /* throttle moves the rate */
+    double planned = -1;
+    CHECK_OK(growth_bidder_plan(b, 500, &planned));
+    CHECK_NEAR(planned, 50, 1e-9);
+    CHECK_OK(growth_bidder_new_day(b));
+    CHECK_OK(growth_bidder_stats_get(b, &st));
+    CHECK(st.spent == 0 && st.auction_results == 7); /* the shading curve carries over */
+
+    /* struct_size 0 or below the 1.0 size: EINVAL, struct untouched; a larger struct is fine */
+    growth_bidder_stats z = {.struct_size = 0, .spent = -3};
+    CHECK_RC(growth_bidder_stats_get(b, &z), GROWTH_EINVAL);
+    CHECK_MSG("struct_size");
+    z.struct_size = (uint32_t)offsetof(growth_bidder_stats, auction_results);
+    CHECK_RC(growth_bidder_stats_get(b, &z), GROWTH_EINVAL);
+    CHECK(z.spent == -3);
+    struct { growth_bidder_stats s; uint64_t tail[2]; } big;
+    memset(&big, 0, sizeof big);
+    big.s.struct_size = sizeof big;
+    CHECK_OK(growth_bidder_stats_get(b, &big.s));
+    CHECK(big.s.struct_size == sizeof big && big.s.auction_results == 7 && big.tail[0] == 0 && big.tail[1] == 0);
+    growth_bidder_free(b);
+}
+
+/* The simulator's out_n follows the EBUFS rule and a refused run changes nothing. */
+TEST(test_sim_run_out_n)
+{
+    growth_bidder *b = mk("budget=50");
+    growth_bidder_sim *s = NULL;
+    CHECK_OK(growth_bidder_sim_create(&s, "impressions=2000 seed=9"));
+    uint8_t *before = NULL;
+    size_t len = 0;
+    CHECK_OK(growth_bidder_serialize(b, &before, &len));
+    growth_bidder_sim_result r = GROWTH_BIDDER_SIM_RESULT_INIT;
+    double spend[24], plan[24];
+    for (int i = 0; i < 24; i++) spend[i] = plan[i] = -1;
+    size_t n = 0;
+    CHECK_RC(growth_bidder_sim_run(s, b, NULL, NULL, &r, spend, plan, 23, &n), GROWTH_EBUFS);
+    CHECK(n == 24 && spend[0] == -1 && plan[0] == -1 && r.impressions == 0);
+    r.struct_size = 4;
+    n = 7;
+    CHECK_RC(growth_bidder_sim_run(s, b, NULL, NULL, &r, spend, plan, 24, &n), GROWTH_EINVAL);
+    CHECK(n == 7 && spend[0] == -1 && r.impressions == 0);
+    CHECK(same_bytes(b, before, len)); /* neither refused call ran the day */
+    r.struct_size = sizeof r;
+    CHECK_OK(growth_bidder_sim_run(s, b, NULL, NULL, &r, spend, plan, 24, &n));
+    CHECK(n == 24 && r.impressions > 0 && spend[23] == r.spend && plan[23] > 0);
+    CHECK(!same_bytes(b, before, len));
+    growth_bidder_free(b);
+    growth_bidder_sim_free(s);
+    growth_buffer_free(before);
+}
+
 int main(void)
 {
     RUN(test_plan_and_controller_step);
@@ -622,5 +703,7 @@ int main(void)
     RUN(test_pacing_curve_throttle);
     RUN(test_cpa_calibrated_vs_overpredicting);
     RUN(test_shading_learns_market_and_surplus);
+    RUN(test_stats_struct_matches_the_old_getters);
+    RUN(test_sim_run_out_n);
     return GT_SUMMARY();
 }

@@ -14,21 +14,20 @@
 static int bstats(const growth_bidder *b, double *multiplier, double *rate, double *spent,
                   uint64_t *auction_results)
 {
-    growth_bidder_stats st = GROWTH_BIDDER_STATS_INIT;
+    growth_bidder_stats st = GROWTH_BIDDER_STATS_INIT; /* zeros if the call fails */
     int rc = growth_bidder_stats_get(b, &st);
-    if (rc) return rc;
     if (multiplier) *multiplier = st.multiplier;
     if (rate) *rate = st.rate;
     if (spent) *spent = st.spent;
     if (auction_results) *auction_results = st.auction_results;
-    return GROWTH_OK;
+    return rc;
 }
 
 /* Planned spend at t and the spend so far. */
 static int plan_spent(const growth_bidder *b, double t, double *planned, double *spent)
 {
-    int rc = growth_bidder_plan(b, t, planned);
-    return rc ? rc : bstats(b, NULL, NULL, spent, NULL);
+    int rc = bstats(b, NULL, NULL, spent, NULL);
+    return rc ? rc : growth_bidder_plan(b, t, planned);
 }
 
 enum { READERS = 3, REPORTS = 20000 };

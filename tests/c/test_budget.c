@@ -3,7 +3,9 @@
  * against exhaustive enumeration, cancellation, bad input. */
 #include <math.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "core.h"
 #include "growth/growth.h"
@@ -487,6 +489,159 @@ TEST(push_bad_input)
     CHECK(send[1] == 1 && send[3] == 1 && send[0] == 0 && send[2] == 0);
 }
 
+/* A push instance that needs several coordinate-descent rounds: 300 users x 6 pairs, 3
+ * categories with binding maxima and minima, a binding volume. */
+typedef struct {
+    uint64_t ptr[301];
+    double v[1800], hours[300 * 24], cmin[3], cmax[3];
+    int32_t cat[1800], caps[300];
+} push_inst;
+
+static void make_push(push_inst *P)
+{
+    grng r;
+    grng_seed(&r, 77);
+    for (int u = 0; u <= 300; u++) P->ptr[u] = (uint64_t)u * 6;
+    for (int i = 0; i < 1800; i++) {
+        P->v[i] = grng_uniform(&r);
+        P->cat[i] = (int32_t)grng_below(&r, 3);
+    }
+    for (int u = 0; u < 300; u++) P->caps[u] = 1 + (int32_t)grng_below(&r, 3);
+    for (int i = 0; i < 300 * 24; i++) P->hours[i] = grng_uniform(&r);
+    P->cmin[0] = 60, P->cmin[1] = 0, P->cmin[2] = 20;
+    P->cmax[0] = 150, P->cmax[1] = 90, P->cmax[2] = 200;
+}
+
+typedef struct { int calls, stop_at; double last; bool ok; } push_progress;
+
+static int push_progress_fn(const char *stage, double done, void *user)
+{
+    push_progress *p = user;
+    p->calls++;
+    if (strcmp(stage, "round") != 0 || !(done > p->last && done <= 1)) p->ok = false;
+    p->last = done;
+    return p->stop_at && p->calls >= p->stop_at;
+}
+
+/* Progress once per coordinate-descent round; a non-zero return stops the call with
+ * GROWTH_ECANCELED and leaves every output as it was; the callback does not change the plan. */
+TEST(push_progress_and_cancel)
+{
+    static push_inst P;
+    make_push(&P);
+    static uint8_t send0[1800], send[1800];
+    static int8_t hour0[1800], hour[1800];
+    growth_budget_push_result r0 = GROWTH_BUDGET_PUSH_RESULT_INIT;
+    CHECK_OK(growth_budget_allocate_push(P.ptr, 300, P.v, P.cat, P.caps, 3, P.cmin, P.cmax, 400, P.hours, "",
+                                         send0, hour0, 1800, &r0, NULL, NULL));
+    CHECK(r0.iterations >= 2 && r0.sent == 400);
+    push_progress pp = {0, 0, 0, true};
+    growth_budget_push_result r = GROWTH_BUDGET_PUSH_RESULT_INIT;
+    CHECK_OK(growth_budget_allocate_push(P.ptr, 300, P.v, P.cat, P.caps, 3, P.cmin, P.cmax, 400, P.hours, "",
+                                         send, hour, 1800, &r, push_progress_fn, &pp));
+    CHECK(pp.ok && pp.calls == (int)r.iterations && pp.last == 1.0);
+    CHECK(memcmp(send, send0, sizeof send) == 0 && memcmp(hour, hour0, sizeof hour) == 0);
+    CHECK(r.value == r0.value && r.lp_value == r0.lp_value && r.iterations == r0.iterations);
+    /* stop after the second round */
+    memset(send, 0x77, sizeof send);
+    memset(hour, 0x55, sizeof hour);
+    growth_budget_push_result rc = {.struct_size = sizeof rc, .value = -5, .sent = 9};
+    pp = (push_progress){0, 2, 0, true};
+    CHECK_RC(growth_budget_allocate_push(P.ptr, 300, P.v, P.cat, P.caps, 3, P.cmin, P.cmax, 400, P.hours, "",
+                                         send, hour, 1800, &rc, push_progress_fn, &pp), GROWTH_ECANCELED);
+    CHECK_MSG("progress");
+    CHECK(pp.calls == 2 && rc.value == -5 && rc.sent == 9 && rc.iterations == 0);
+    bool untouched = true;
+    for (int i = 0; i < 1800; i++) untouched &= send[i] == 0x77 && hour[i] == 0x55;
+    CHECK(untouched);
+    /* max_iter bounds the rounds, and the last one reports done = 1 */
+    pp = (push_progress){0, 0, 0, true};
+    CHECK_OK(growth_budget_allocate_push(P.ptr, 300, P.v, P.cat, P.caps, 3, P.cmin, P.cmax, 400, NULL, "max_iter=1",
+                                         send, NULL, 1800, &r, push_progress_fn, &pp));
+    CHECK(pp.ok && pp.calls == 1 && r.iterations == 1 && pp.last == 1.0);
+    /* a failure found only after the descent (one user with cap 1 cannot meet the minimum of
+     * both categories) also leaves the outputs alone */
+    uint64_t one_ptr[2] = {0, 2};
+    double one_v[2] = {0.5, 0.4}, one_min[2] = {1, 1};
+    int32_t one_cat[2] = {0, 1};
+    uint8_t one_send[2] = {0x77, 0x77};
+    int8_t one_hour[2] = {0x55, 0x55};
+    growth_budget_push_result one_r = {.struct_size = sizeof one_r, .value = -5};
+    CHECK_RC(growth_budget_allocate_push(one_ptr, 1, one_v, one_cat, NULL, 2, one_min, NULL, INFINITY, NULL,
+                                         "cap=1", one_send, one_hour, 2, &one_r, NULL, NULL), GROWTH_EINVAL);
+    CHECK_MSG("under the caps and volume");
+    CHECK(one_send[0] == 0x77 && one_send[1] == 0x77 && one_hour[0] == 0x55 && one_r.value == -5);
+}
+
+/* The result structs follow the struct_size rule: 0 or below the 1.0 size is EINVAL (nothing
+ * written), a newer caller's larger struct is filled up to this library's size. */
+TEST(result_struct_sizes)
+{
+    inst I;
+    make_inst(&I, 50, 3, 1, 3, 0.3);
+    growth_mckp *s;
+    CHECK_OK(growth_mckp_create(&s, ""));
+    int32_t ch[50];
+    CHECK_OK(growth_mckp_solve(s, I.indptr, I.n, I.v, I.c, 1, I.B, ch, 50));
+    growth_mckp_result r = GROWTH_MCKP_RESULT_INIT;
+    CHECK_OK(growth_mckp_result_get(s, &r));
+    growth_mckp_result z = {.struct_size = 0, .value = -1};
+    CHECK_RC(growth_mckp_result_get(s, &z), GROWTH_EINVAL);
+    CHECK_MSG("struct_size");
+    z.struct_size = (uint32_t)offsetof(growth_mckp_result, fractional);
+    CHECK_RC(growth_mckp_result_get(s, &z), GROWTH_EINVAL);
+    CHECK(z.value == -1);
+    struct { growth_mckp_result r; uint64_t tail[4]; } big;
+    memset(&big, 0, sizeof big);
+    big.r.struct_size = sizeof big;
+    CHECK_OK(growth_mckp_result_get(s, &big.r));
+    CHECK(big.r.struct_size == sizeof big && big.r.value == r.value && big.r.n_users == 50);
+    CHECK(big.tail[0] == 0 && big.tail[3] == 0);
+    growth_mckp_free(s);
+    free_inst(&I);
+
+    uint64_t ptr[3] = {0, 2, 4};
+    double v[4] = {0.1, 0.2, 0.3, 0.4};
+    int32_t cat[4] = {0, 1, 0, 1};
+    uint8_t send[4] = {7, 7, 7, 7};
+    growth_budget_push_result pz = {.struct_size = 0};
+    CHECK_RC(growth_budget_allocate_push(ptr, 2, v, cat, NULL, 2, NULL, NULL, 3, NULL, "cap=1", send, NULL, 4, &pz, NULL, NULL), GROWTH_EINVAL);
+    CHECK_MSG("struct_size");
+    pz.struct_size = (uint32_t)offsetof(growth_budget_push_result, sent);
+    CHECK_RC(growth_budget_allocate_push(ptr, 2, v, cat, NULL, 2, NULL, NULL, 3, NULL, "cap=1", send, NULL, 4, &pz, NULL, NULL), GROWTH_EINVAL);
+    CHECK(send[0] == 7 && send[1] == 7);
+    struct { growth_budget_push_result r; double tail[2]; } pbig;
+    memset(&pbig, 0, sizeof pbig);
+    pbig.r.struct_size = sizeof pbig;
+    CHECK_OK(growth_budget_allocate_push(ptr, 2, v, cat, NULL, 2, NULL, NULL, 3, NULL, "cap=1", send, NULL, 4, &pbig.r, NULL, NULL));
+    CHECK(pbig.r.struct_size == sizeof pbig && pbig.r.sent == 2 && pbig.tail[0] == 0 && pbig.tail[1] == 0);
+
+    /* growth_channels_stats_get counts what growth_channels_count() counted */
+    growth_channels *c;
+    CHECK_OK(growth_channels_create(&c, ""));
+    growth_channels_stats cs = GROWTH_CHANNELS_STATS_INIT;
+    CHECK_OK(growth_channels_stats_get(c, &cs));
+    CHECK(cs.channels == 0 && cs.reserved == 0);
+    size_t idx = 99;
+    double xs[3] = {0, 1, 2}, ys[3] = {0, 1, 1.5};
+    for (size_t k = 0; k < 5; k++) {
+        CHECK_OK(k % 2 ? growth_channels_add_points(c, xs, ys, 3, 1, 0, 10, &idx)
+                       : growth_channels_add(c, GROWTH_CURVE_LOG, 10, 0.5, 1, 0, INFINITY, &idx));
+        CHECK(idx == k);
+    }
+    CHECK_OK(growth_channels_add(c, GROWTH_CURVE_EXP, 10, 0.5, 1, 0, INFINITY, NULL)); /* index not wanted */
+    CHECK_OK(growth_channels_stats_get(c, &cs));
+    CHECK(cs.channels == 6);
+    cs.struct_size = 0;
+    CHECK_RC(growth_channels_stats_get(c, &cs), GROWTH_EINVAL);
+    struct { growth_channels_stats s; uint64_t tail; } cbig;
+    memset(&cbig, 0, sizeof cbig);
+    cbig.s.struct_size = sizeof cbig;
+    CHECK_OK(growth_channels_stats_get(c, &cbig.s));
+    CHECK(cbig.s.channels == 6 && cbig.tail == 0);
+    growth_channels_free(c);
+}
+
 int main(void)
 {
     RUN(mckp_brute_force);
@@ -498,5 +653,7 @@ int main(void)
     RUN(channels_parametric_marginal);
     RUN(push_brute_force);
     RUN(push_bad_input);
+    RUN(push_progress_and_cancel);
+    RUN(result_struct_sizes);
     return GT_SUMMARY();
 }
