@@ -150,6 +150,9 @@ GROWTH_API int growth_bandit_sim_run(growth_bandit_sim *s, growth_bandit *b, uin
         size_t arms = b->n;
         pthread_rwlock_unlock(&b->lock);
         if (arms != 0) return gerr(GROWTH_ESTATE, "%s: the bandit must start without arms", who);
+        if ((size_t)b->cfg.max_arms < s->k) /* checked first: a failed run adds no arm */
+            return gerr(GROWTH_EINVAL, "%s: the bandit's max_arms=%lld is below the simulator's %zu arms", who,
+                        (long long)b->cfg.max_arms, s->k);
         for (size_t i = 0; i < s->k; i++) {
             int rc = growth_bandit_add_arm(b, s->ids[i], 0, 0);
             if (rc) return rc;

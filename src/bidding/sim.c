@@ -140,6 +140,13 @@ GROWTH_API int growth_bidder_sim_run(growth_bidder_sim *s, growth_bidder *b,
         if (out_n) *out_n = SIM_HOURS;
         return gerr(GROWTH_EBUFS, "%s: curves hold %zu entries, need %d", who, cap, SIM_HOURS);
     }
+    /* an unusable calibrator (e.g. not fitted) fails here, before any draw or bid */
+    const growth_calibrator *cals[2] = {ctr_cal, cvr_cal};
+    for (int k = 0; k < 2; k++) {
+        double probe;
+        int rc = calibrate(cals[k], 0.5, &probe);
+        if (rc) return gerr(rc, "%s: calibrating: %s", who, growth_last_error());
+    }
     const sim_cfg *c = &s->cfg;
     const double day = b->cfg.day_seconds, slot_len = day / s->nslots;
     growth_bidder_sim_result r;

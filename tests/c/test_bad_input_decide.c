@@ -361,6 +361,13 @@ TEST(test_bandit_functions)
     BAD(growth_bandit_sim_run(NULL, b, 10, regret, 4, &total), GROWTH_EINVAL, "bandit_sim_run");
     BAD(growth_bandit_sim_run(sim, NULL, 10, regret, 4, &total), GROWTH_EINVAL, "bandit_sim_run");
     BAD(growth_bandit_sim_run(sim, b, 10, regret, 4, &total), GROWTH_ESTATE, "without arms");
+    growth_bandit *small = NULL;
+    CHECK_OK(growth_bandit_create(&small, "max_arms=2"));
+    BAD(growth_bandit_sim_run(sim, small, 10, regret, 4, &total), GROWTH_EINVAL, "max_arms");
+    growth_bandit_stats sst = GROWTH_BANDIT_STATS_INIT;
+    CHECK_OK(growth_bandit_stats_get(small, &sst));
+    CHECK(sst.arms == 0 && sst.decisions == 0); /* nothing added */
+    growth_bandit_free(small);
     growth_bandit *fresh = NULL;
     CHECK_OK(growth_bandit_create(&fresh, "seed=1"));
     CHECK_OK(growth_bandit_sim_run(sim, fresh, 100, regret, 4, &total));

@@ -679,11 +679,24 @@ TEST(test_sim_run_out_n)
     n = 7;
     CHECK_RC(growth_bidder_sim_run(s, b, NULL, NULL, &r, spend, plan, 24, &n), GROWTH_EINVAL);
     CHECK(n == 7 && spend[0] == -1 && r.impressions == 0);
-    CHECK(same_bytes(b, before, len)); /* neither refused call ran the day */
     r.struct_size = sizeof r;
+    growth_calibrator *unfitted = NULL;
+    CHECK_OK(growth_calibrator_create(&unfitted, ""));
+    CHECK_RC(growth_bidder_sim_run(s, b, NULL, unfitted, &r, spend, plan, 24, &n), GROWTH_ESTATE);
+    growth_calibrator_free(unfitted);
+    CHECK(same_bytes(b, before, len)); /* none of the refused calls ran the day */
     CHECK_OK(growth_bidder_sim_run(s, b, NULL, NULL, &r, spend, plan, 24, &n));
     CHECK(n == 24 && r.impressions > 0 && spend[23] == r.spend && plan[23] > 0);
     CHECK(!same_bytes(b, before, len));
+    /* the refused calls did not advance the simulator either: a fresh pair gives the same day */
+    growth_bidder *b2 = mk("budget=50");
+    growth_bidder_sim *s2 = NULL;
+    CHECK_OK(growth_bidder_sim_create(&s2, "impressions=2000 seed=9"));
+    growth_bidder_sim_result r2 = GROWTH_BIDDER_SIM_RESULT_INIT;
+    CHECK_OK(growth_bidder_sim_run(s2, b2, NULL, NULL, &r2, NULL, NULL, 0, NULL));
+    CHECK(r2.impressions == r.impressions && r2.wins == r.wins && r2.spend == r.spend);
+    growth_bidder_free(b2);
+    growth_bidder_sim_free(s2);
     growth_bidder_free(b);
     growth_bidder_sim_free(s);
     growth_buffer_free(before);

@@ -80,7 +80,9 @@ GROWTH_API void growth_bandit_sim_free(growth_bandit_sim *s);
  *             steps, i < n_points (a regret curve).
  * @param[out] out_total_reward if not NULL, the sum of drawn rewards.
  * @return ::GROWTH_OK; ::GROWTH_EINVAL (NULL handles, n_points = 0 with a curve, a contextual
- *         policy); ::GROWTH_ESTATE (the bandit has arms at the first run); ::GROWTH_ENOMEM.
+ *         policy, a bandit whose `max_arms` is below the simulator's arms); ::GROWTH_ESTATE (the
+ *         bandit has arms at the first run, or the simulator runs another bandit);
+ *         ::GROWTH_ENOMEM.
  * @since 1.0 (unstable)
  */
 GROWTH_API int growth_bandit_sim_run(growth_bandit_sim *s, growth_bandit *b, uint64_t steps,

@@ -98,7 +98,8 @@ GROWTH_API int growth_bidder_sim_sample(growth_bidder_sim *s, size_t n, float *r
  *             written and nothing is run).
  * @return ::GROWTH_OK; ::GROWTH_EINVAL (NULL handles, `out->struct_size` below the 1.0 size);
  *         ::GROWTH_EBUFS (a curve with `cap` < 24); the status of a failing calibrator (e.g.
- *         ::GROWTH_ESTATE for an unfitted one).
+ *         ::GROWTH_ESTATE for an unfitted one). All are found before the day runs: a failed
+ *         call changes neither the bidder, the simulator nor the outputs.
  * @since 1.0 (unstable)
  */
 GROWTH_API int growth_bidder_sim_run(growth_bidder_sim *s, growth_bidder *b,
