@@ -52,7 +52,7 @@ def _cluster():
 
 
 def _w_eval_rate(sh, points):
-    """Seconds of one growth_mckp_shard_eval over a partition at `points` price points."""
+    """Seconds of one growth_mckp_shard_eval (unstable, growth/sys/budget.h) over a partition at `points` price points."""
     import growth.distributed as gd
     lam = np.linspace(0.05, 1.0, points).reshape(-1, 1)
     t = time.perf_counter()

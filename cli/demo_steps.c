@@ -182,8 +182,7 @@ int demo_budget(demo_world *w, demo_rng *r, int quiet)
     int rc = growth_mckp_create(&s, "threads=2");
     if (!rc) rc = growth_mckp_solve(s, indptr, U, v, c, 1, &B, choice, U);
     if (rc) return cli_fail("demo: knapsack", rc);
-    growth_mckp_result res;
-    res.struct_size = sizeof res;
+    growth_mckp_result res = GROWTH_MCKP_RESULT_INIT;
     growth_mckp_result_get(s, &res);
     /* Baseline: the 10-yuan packet to users in order until the budget runs out. */
     double bv = 0, bc = 0;
@@ -200,13 +199,13 @@ int demo_budget(demo_world *w, demo_rng *r, int quiet)
     static const double pts_x[4] = {0, 50000, 150000, 300000}, pts_y[4] = {0, 9000, 20000, 26000};
     static const struct {
         const char *name;
-        int kind; /* GROWTH_CURVE_EXP, GROWTH_CURVE_LOG, or 0 for the measured points above */
+        growth_curve kind; /* GROWTH_CURVE_EXP, GROWTH_CURVE_LOG, or 0 for the measured points above */
         double a, b, min, max;
     } chs[NCH] = {
         {"app-store search", GROWTH_CURVE_EXP, 60000, 1.0 / 150000, 0, INFINITY},
         {"short-video feeds", GROWTH_CURVE_LOG, 14000, 1.0 / 20000, 10000, INFINITY},
         {"social", GROWTH_CURVE_EXP, 25000, 1.0 / 60000, 0, 150000},
-        {"offline", 0, 0, 0, 0, INFINITY},
+        {"offline", (growth_curve)0, 0, 0, 0, INFINITY},
     };
     /* One set with every channel, and one set per channel for the equal split. */
     growth_channels *ch = NULL, *one[NCH] = {NULL};
@@ -216,10 +215,9 @@ int demo_budget(demo_world *w, demo_rng *r, int quiet)
         rc = growth_channels_create(&one[k], "");
         sets[1] = one[k];
         for (int j = 0; j < 2 && !rc; j++) {
-            int idx = chs[k].kind ? growth_channels_add(sets[j], chs[k].kind, chs[k].a, chs[k].b, 1.0,
-                                                        chs[k].min, chs[k].max)
-                                  : growth_channels_add_points(sets[j], pts_x, pts_y, 4, 1.0, chs[k].min, chs[k].max);
-            rc = idx < 0 ? idx : GROWTH_OK; /* add returns the channel's index */
+            rc = chs[k].kind ? growth_channels_add(sets[j], chs[k].kind, chs[k].a, chs[k].b, 1.0,
+                                                   chs[k].min, chs[k].max, NULL)
+                             : growth_channels_add_points(sets[j], pts_x, pts_y, 4, 1.0, chs[k].min, chs[k].max, NULL);
         }
     }
     if (rc) {

@@ -310,8 +310,7 @@ static int budget_knapsack(int argc, char **argv)
     if (status) { rc = cli_fail("budget knapsack", status); goto done; }
     status = growth_mckp_solve(s, indptr, users, v, c, 1, &B, choice, users);
     if (status) { rc = cli_fail("budget knapsack", status); goto done; }
-    growth_mckp_result res;
-    res.struct_size = sizeof res;
+    growth_mckp_result res = GROWTH_MCKP_RESULT_INIT;
     growth_mckp_result_get(s, &res);
     double spend = 0;
     for (size_t u = 0; u < users; u++)
@@ -388,7 +387,8 @@ static int budget_channels(int argc, char **argv)
             double a, b;
             if (ca < 0 || cb < 0) { fprintf(stderr, "growth: %s: exp/log channels need columns a and b\n", file); goto done; }
             if (csv_num(&t, r, ca, &a) || csv_num(&t, r, cb, &b)) goto done;
-            status = growth_channels_add(ch, !strcmp(kind, "exp") ? GROWTH_CURVE_EXP : GROWTH_CURVE_LOG, a, b, wgt, lo, hi);
+            status = growth_channels_add(ch, !strcmp(kind, "exp") ? GROWTH_CURVE_EXP : GROWTH_CURVE_LOG, a, b, wgt, lo, hi,
+                                         NULL);
             r++;
         } else if (!strcmp(kind, "points")) {
             if (cx < 0 || cy < 0) { fprintf(stderr, "growth: %s: points channels need columns spend and outcome\n", file); goto done; }
@@ -397,13 +397,13 @@ static int budget_channels(int argc, char **argv)
                 if (csv_num(&t, r, cx, &xs[np]) || csv_num(&t, r, cy, &ys[np])) goto done;
                 np++, r++;
             }
-            status = growth_channels_add_points(ch, xs, ys, np, wgt, lo, hi);
+            status = growth_channels_add_points(ch, xs, ys, np, wgt, lo, hi, NULL);
         } else {
             fprintf(stderr, "growth: %s:%zu:%d (column 'kind'): '%s' is not exp, log or points\n", file,
                     t.line[r], ck + 1, kind);
             goto done;
         }
-        if (status < 0) { rc = cli_fail("budget channels", status); goto done; }
+        if (status) { rc = cli_fail("budget channels", status); goto done; }
         names[nch++] = (char *)name;
     }
     spend = malloc((nch ? nch : 1) * sizeof *spend);

@@ -2,7 +2,8 @@
  * @file bandit.h
  * @brief Bandit selection: Beta-Bernoulli Thompson Sampling, epsilon-greedy, UCB1, KL-UCB,
  *        linear Thompson Sampling and LinUCB, with delayed feedback, eligibility, top-k slates,
- *        forgetting, offline policy evaluation and a simulator.
+ *        forgetting and offline policy evaluation (the simulator and the raw Beta sampler are
+ *        unstable interfaces in growth/sys/bandit.h).
  *
  * @defgroup bandit Bandits: choose an arm per request, learn from late rewards
  * @{
@@ -14,7 +15,7 @@
  * in any order and in batches, with growth_bandit_reward(); a decision that gets no reward is
  * simply never learnt from. Rewards for decisions that are unknown, expired (older than `ttl`
  * decisions or `ttl_seconds`), already rewarded, or whose arm has been removed meanwhile are
- * counted (growth_bandit_stats()) and reported with ::GROWTH_ENOTFOUND, never applied twice.
+ * counted (growth_bandit_stats_get()) and reported with ::GROWTH_ENOTFOUND, never applied twice.
  *
  * Arms are 64-bit ids below 2^63, or names (growth_bandit_add_arm_named(): the id is
  * growth_bandit_name_id(name), which has the top bit set). Arms can be added, removed and
@@ -88,7 +89,7 @@
  * growth_bandit_serialize() makes exactly the same future decisions as the original.
  *
  * Every failing call returns a negative status, sets growth_last_error() and leaves the handle
- * unchanged (except the diagnostic counters of growth_bandit_stats()).
+ * unchanged (except the diagnostic counters of growth_bandit_stats_get()).
  *
  * @code
  * growth_bandit *b;
@@ -124,9 +125,15 @@ GROWTH_API int growth_bandit_create(growth_bandit **out, const char *config);
 /** @brief Frees a bandit; NULL is allowed. @since 1.0 */
 GROWTH_API void growth_bandit_free(growth_bandit *b);
 
-/** @brief Effective configuration ("policy=thompson dim=0 ..."); EBUFS if cap is short.
- *  @param[out] needed if not NULL, the length + 1. @since 1.0 */
-GROWTH_API int growth_bandit_config(const growth_bandit *b, char *buf, size_t cap, size_t *needed);
+/**
+ * @brief Effective configuration ("policy=thompson dim=0 ...").
+ * @param[out] buf  `cap` bytes for the NUL-terminated string (may be NULL to ask for the size).
+ * @param[out] out_n may be NULL; on ::GROWTH_OK the bytes written including the NUL, on
+ *                  ::GROWTH_EBUFS the capacity needed (nothing is written to `buf`).
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL for a NULL handle; ::GROWTH_EBUFS if `cap` is short.
+ * @since 1.0
+ */
+GROWTH_API int growth_bandit_config(const growth_bandit *b, char *buf, size_t cap, size_t *out_n);
 
 /**
  * @brief Adds an arm.
@@ -145,55 +152,98 @@ GROWTH_API int growth_bandit_add_arm(growth_bandit *b, uint64_t id, double prior
 /**
  * @brief Adds an arm known by a name (a coupon code, a creative id); its id is
  *        growth_bandit_name_id(name). The name is kept and saved.
+ * @param name NUL-terminated name (any bytes; UTF-8 in the bindings).
+ * @param prior_rate, prior_strength cold-start prior as in growth_bandit_add_arm().
  * @param[out] out_id may be NULL.
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL for a NULL handle or name, a bad prior or a name whose
+ *         arm exists; ::GROWTH_ENOMEM when `max_arms` is reached or memory runs out.
  * @since 1.0
  */
 GROWTH_API int growth_bandit_add_arm_named(growth_bandit *b, const char *name, double prior_rate,
                                            double prior_strength, uint64_t *out_id);
 
-/** @brief Stable id of a named arm: growth_hash64(name) with the top bit set. @since 1.0 */
+/**
+ * @brief Stable id of a named arm:
+ *        `growth_hash64(name, strlen(name), 0x62616e646974) | (1 << 63)`, i.e. the hash of the
+ *        name's bytes (without the NUL) seeded with 0x62616e646974 (the ASCII bytes of "bandit"),
+ *        with the top bit set so that named ids never collide with numeric ids (< 2^63). The
+ *        same name gives the same id in every process, version and binding (a file-format
+ *        promise: saved bandits store named arms by this id).
+ * @return the id; 0 for NULL (never a valid named id, since those have the top bit set).
+ * @since 1.0
+ */
 GROWTH_API uint64_t growth_bandit_name_id(const char *name);
 
-/** @brief Name of a named arm; ::GROWTH_ENOTFOUND for an unknown arm or one without a name.
- *  @since 1.0 */
+/**
+ * @brief Name of a named arm.
+ * @param[out] buf  `cap` bytes for the NUL-terminated name (may be NULL to ask for the size).
+ * @param[out] out_n may be NULL; on ::GROWTH_OK the bytes written including the NUL, on
+ *                  ::GROWTH_EBUFS the capacity needed (nothing is written to `buf`).
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL for a NULL handle; ::GROWTH_ENOTFOUND for an unknown arm
+ *         or one without a name; ::GROWTH_EBUFS if `cap` is short.
+ * @since 1.0
+ */
 GROWTH_API int growth_bandit_arm_name(const growth_bandit *b, uint64_t id, char *buf, size_t cap,
-                                      size_t *needed);
+                                      size_t *out_n);
 
 /**
  * @brief Retires an arm: it is never selected again, and rewards for its pending decisions are
- *        counted as `retired`. ::GROWTH_ENOTFOUND if absent.
+ *        counted as `retired`. The last arm moves into its dense index.
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL for a NULL handle; ::GROWTH_ENOTFOUND if absent.
  * @since 1.0
  */
 GROWTH_API int growth_bandit_remove_arm(growth_bandit *b, uint64_t id);
 
 /**
  * @brief Replaces arm `old_id` by a fresh arm `new_id` (same dense index, new prior) in one step.
+ * @param new_id         below 2^63; may equal `old_id` (resets the arm).
+ * @param prior_rate, prior_strength cold-start prior as in growth_bandit_add_arm().
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL for a NULL handle, a bad id or prior, or a `new_id`
+ *         that is another existing arm; ::GROWTH_ENOTFOUND if `old_id` is absent;
+ *         ::GROWTH_ENOMEM.
  * @since 1.0
  */
 GROWTH_API int growth_bandit_replace_arm(growth_bandit *b, uint64_t old_id, uint64_t new_id,
                                          double prior_rate, double prior_strength);
 
-/** @brief Number of arms (>= 0), or ::GROWTH_EINVAL for NULL. @since 1.0 */
-GROWTH_API int growth_bandit_arm_count(const growth_bandit *b);
-
 /**
  * @brief Ids of all arms in dense-index order (the order eligibility masks refer to).
- * @param[out] needed if not NULL, the number of arms. ::GROWTH_EBUFS if `cap` is short.
+ * @param[out] out_ids `cap` entries (may be NULL with `cap` = 0 to ask for the count).
+ * @param[out] out_n  may be NULL; on ::GROWTH_OK the number of arms written, on ::GROWTH_EBUFS
+ *                    the number of arms (nothing is written to `out_ids`).
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL for a NULL handle; ::GROWTH_EBUFS if `cap` is short.
  * @since 1.0
  */
-GROWTH_API int growth_bandit_arms(const growth_bandit *b, uint64_t *ids, size_t cap,
-                                  size_t *needed);
+GROWTH_API int growth_bandit_arms(const growth_bandit *b, uint64_t *out_ids, size_t cap,
+                                  size_t *out_n);
 
 /**
- * @brief An arm's statistics: out[0] posterior alpha, out[1] posterior beta (Beta policies:
- *        prior + evidence after forgetting; linear policies: 0), out[2] evidence count (sum of
- *        applied rewards' weights after forgetting), out[3] point estimate of the mean (posterior
- *        mean; for linear policies the number of updates is out[2] and out[3] is NaN).
- * @param[out] out `cap` >= 4 doubles.
+ * @brief Statistics of one arm (growth_bandit_arm_stats_get()). Initialise with
+ *        ::GROWTH_BANDIT_ARM_STATS_INIT; fields are only ever appended.
  * @since 1.0
  */
-GROWTH_API int growth_bandit_arm_stats(const growth_bandit *b, uint64_t id, double *out,
-                                       size_t cap);
+typedef struct growth_bandit_arm_stats {
+    uint32_t struct_size; /**< sizeof(growth_bandit_arm_stats), set by ::GROWTH_BANDIT_ARM_STATS_INIT */
+    uint32_t reserved;    /**< 0 */
+    double alpha;         /**< posterior alpha (Beta policies: prior + evidence after forgetting; linear policies: 0) */
+    double beta;          /**< posterior beta (Beta policies; 0 for the linear policies) */
+    double evidence;      /**< sum of the applied rewards' weights after forgetting (linear policies: the number of updates) */
+    double mean;          /**< point estimate of the mean: the posterior mean (NaN for the linear policies) */
+} growth_bandit_arm_stats;
+
+/** Initialiser of ::growth_bandit_arm_stats (struct_size set, the rest zero). */
+#define GROWTH_BANDIT_ARM_STATS_INIT GROWTH_STRUCT_INIT(growth_bandit_arm_stats)
+
+/**
+ * @brief An arm's statistics.
+ * @param[in,out] out struct_size set by the caller (::GROWTH_BANDIT_ARM_STATS_INIT); the fields
+ *                that fit in it are filled, struct_size is left as it was.
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL for a NULL handle or `out`, or a `struct_size` below the
+ *         1.0 size; ::GROWTH_ENOTFOUND for an unknown arm (`out` untouched).
+ * @since 1.0
+ */
+GROWTH_API int growth_bandit_arm_stats_get(const growth_bandit *b, uint64_t id,
+                                           growth_bandit_arm_stats *out);
 
 /**
  * @brief Chooses one arm.
@@ -224,6 +274,9 @@ GROWTH_API int growth_bandit_select(growth_bandit *b, const float *context, size
  * @param k             1 <= k <= number of eligible arms, else ::GROWTH_EINVAL.
  * @param[out] out_decisions, out_arms, out_propensities  `cap` >= k entries each
  *                      (out_propensities may be NULL); ::GROWTH_EBUFS if short.
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL (NULL handle or outputs, a bad k, context or
+ *         eligibility); ::GROWTH_ENOTFOUND (an unknown eligible id); ::GROWTH_ESTATE (no arms);
+ *         ::GROWTH_EBUFS (`cap` < k).
  * @since 1.0
  */
 GROWTH_API int growth_bandit_select_k(growth_bandit *b, const float *context, size_t dim,
@@ -237,6 +290,9 @@ GROWTH_API int growth_bandit_select_k(growth_bandit *b, const float *context, si
  *        a batch of requests. `contexts` is n x dim, row-major (NULL when dim = 0).
  * @param[out] out_decisions, out_arms, out_propensities  `cap` >= n entries each
  *                      (out_propensities may be NULL).
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL (NULL handle or outputs, bad contexts or eligibility);
+ *         ::GROWTH_ENOTFOUND (an unknown eligible id); ::GROWTH_ESTATE (no arms);
+ *         ::GROWTH_EBUFS (`cap` < n).
  * @since 1.0
  */
 GROWTH_API int growth_bandit_select_batch(growth_bandit *b, const float *contexts, size_t dim,
@@ -250,6 +306,9 @@ GROWTH_API int growth_bandit_select_batch(growth_bandit *b, const float *context
  *        from a PRNG seeded with `seed` (the handle's streams are not touched, future decisions
  *        do not change). out[i] belongs to eligible[i], or to dense index i when eligible is
  *        NULL; `cap` >= that count. The values sum to 1.
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL (NULL handle or `out`, draws = 0 for TS/LinTS, a bad
+ *         context or eligibility); ::GROWTH_ENOTFOUND (an unknown eligible id);
+ *         ::GROWTH_ESTATE (no arms); ::GROWTH_EBUFS (`cap` short).
  * @since 1.0
  */
 GROWTH_API int growth_bandit_probabilities(const growth_bandit *b, const float *context,
@@ -262,7 +321,7 @@ GROWTH_API int growth_bandit_probabilities(const growth_bandit *b, const float *
  * @param value finite; in [0, 1] for the Beta policies (thompson, egreedy, ucb1, klucb:
  *              alpha += value, beta += 1 - value).
  * @return ::GROWTH_OK when applied; ::GROWTH_EINVAL for a bad value; ::GROWTH_ENOTFOUND (and a
- *         counter in growth_bandit_stats()) when the decision is unknown, expired, already
+ *         counter in growth_bandit_stats_get()) when the decision is unknown, expired, already
  *         rewarded or its arm was removed.
  * @since 1.0
  */
@@ -274,131 +333,133 @@ GROWTH_API int growth_bandit_reward(growth_bandit *b, uint64_t decision, double 
  *        not errors.
  * @param[out] out_status if not NULL, n statuses (::GROWTH_OK or ::GROWTH_ENOTFOUND).
  * @param[out] out_applied if not NULL, the number applied.
+ * @return ::GROWTH_OK (also when some decisions were not applied); ::GROWTH_EINVAL (NULL
+ *         handle or arrays, a bad value; nothing applied).
  * @since 1.0
  */
 GROWTH_API int growth_bandit_reward_batch(growth_bandit *b, const uint64_t *decisions,
                                           const double *values, size_t n, int *out_status,
                                           size_t *out_applied);
 
-/** Indexes of growth_bandit_stats() output. */
-enum {
-    GROWTH_BANDIT_STAT_DECISIONS = 0, /**< decisions made */
-    GROWTH_BANDIT_STAT_APPLIED,       /**< rewards applied */
-    GROWTH_BANDIT_STAT_UNKNOWN,       /**< rewards for ids never issued */
-    GROWTH_BANDIT_STAT_EXPIRED,       /**< rewards for decisions past ttl / ttl_seconds */
-    GROWTH_BANDIT_STAT_DUPLICATE,     /**< second rewards for a decision */
-    GROWTH_BANDIT_STAT_RETIRED,       /**< rewards for decisions whose arm was removed */
-    GROWTH_BANDIT_STAT_PENDING,       /**< decisions within ttl and not yet rewarded */
-    GROWTH_BANDIT_STAT_COUNT
-};
-
-/** @brief Counters, see the GROWTH_BANDIT_STAT_* indexes; `cap` >= GROWTH_BANDIT_STAT_COUNT.
- *  @since 1.0 */
-GROWTH_API int growth_bandit_stats(const growth_bandit *b, uint64_t *out, size_t cap);
-
-/** @brief Saves the complete state (arms, statistics, PRNG streams, pending decisions) atomically.
- *  @since 1.0 */
-GROWTH_API int growth_bandit_save(const growth_bandit *b, const char *path);
-
-/** @brief Loads a bandit saved by growth_bandit_save(); ::GROWTH_EFORMAT for a corrupted,
- *  truncated or other-kind file. Pending decisions keep their age against ttl_seconds.
- *  @since 1.0 */
-GROWTH_API int growth_bandit_load(growth_bandit **out, const char *path);
-
-/** @brief Serialises the complete state (release with growth_buffer_free()). @since 1.0 */
-GROWTH_API int growth_bandit_serialize(const growth_bandit *b, uint8_t **out_buf, size_t *out_len);
-
-/** @brief Rebuilds a bandit from growth_bandit_serialize() bytes. @since 1.0 */
-GROWTH_API int growth_bandit_deserialize(growth_bandit **out, const uint8_t *buf, size_t len);
-
 /**
- * @brief Fills out[i] with Beta(a[i], b[i]) draws (a, b finite, > 0) from a PRNG seeded with
- *        `seed`: the sampler Thompson Sampling uses (Marsaglia-Tsang gamma over a ziggurat
- *        normal). `cap` >= n.
+ * @brief Counters of a bandit (growth_bandit_stats_get()). Initialise with
+ *        ::GROWTH_BANDIT_STATS_INIT; fields are only ever appended.
  * @since 1.0
  */
-GROWTH_API int growth_bandit_sample_beta(uint64_t seed, const double *a, const double *b,
-                                         size_t n, double *out, size_t cap);
+typedef struct growth_bandit_stats {
+    uint32_t struct_size; /**< sizeof(growth_bandit_stats), set by ::GROWTH_BANDIT_STATS_INIT */
+    uint32_t reserved;    /**< 0 */
+    uint64_t decisions;   /**< decisions made */
+    uint64_t applied;     /**< rewards applied */
+    uint64_t unknown;     /**< rewards for ids never issued */
+    uint64_t expired;     /**< rewards for decisions past ttl / ttl_seconds */
+    uint64_t duplicate;   /**< second rewards for a decision */
+    uint64_t retired;     /**< rewards for decisions whose arm was removed */
+    uint64_t pending;     /**< decisions within ttl and not yet rewarded */
+    uint64_t arms;        /**< current number of arms */
+} growth_bandit_stats;
 
-/** @name Offline policy evaluation estimators (growth_bandit_ope()) */
-/** @{ */
-#define GROWTH_OPE_REPLAY 0 /**< sum pi(a_i|x_i) r_i / sum pi(a_i|x_i): Li et al.'s replay (deterministic pi: mean reward where pi picks the logged arm); unbiased for uniform logging */
-#define GROWTH_OPE_IPS 1    /**< mean of pi(a_i|x_i) / p_i * r_i */
-#define GROWTH_OPE_SNIPS 2  /**< self-normalised IPS */
-#define GROWTH_OPE_DR 3     /**< doubly robust: mean of sum_a pi(a|x_i) q(x_i,a) + w_i (r_i - q(x_i,a_i)) */
-/** @} */
+/** Initialiser of ::growth_bandit_stats (struct_size set, the rest zero). */
+#define GROWTH_BANDIT_STATS_INIT GROWTH_STRUCT_INIT(growth_bandit_stats)
+
+/**
+ * @brief The bandit's counters and arm count, read in one consistent snapshot.
+ * @param[in,out] out struct_size set by the caller (::GROWTH_BANDIT_STATS_INIT); the fields that
+ *                fit in it are filled, struct_size is left as it was.
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL for a NULL handle or `out`, or a `struct_size` below the
+ *         1.0 size.
+ * @since 1.0
+ */
+GROWTH_API int growth_bandit_stats_get(const growth_bandit *b, growth_bandit_stats *out);
+
+/**
+ * @brief Saves the complete state (arms, statistics, PRNG streams, pending decisions) atomically
+ *        (model kind ::GROWTH_KIND_BANDIT).
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL (NULL handle or path); ::GROWTH_EIO; ::GROWTH_ENOMEM.
+ * @since 1.0
+ */
+GROWTH_API int growth_bandit_save(const growth_bandit *b, const char *path);
+
+/**
+ * @brief Loads a bandit saved by growth_bandit_save(). Pending decisions keep their age against
+ *        ttl_seconds.
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL (NULL out or path); ::GROWTH_EIO; ::GROWTH_EFORMAT for a
+ *         corrupted, truncated or other-kind file; ::GROWTH_ENOMEM.
+ * @since 1.0
+ */
+GROWTH_API int growth_bandit_load(growth_bandit **out, const char *path);
+
+/**
+ * @brief Serialises the complete state into a malloc'ed buffer (release with
+ *        growth_buffer_free()).
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL (NULL argument); ::GROWTH_ENOMEM.
+ * @since 1.0
+ */
+GROWTH_API int growth_bandit_serialize(const growth_bandit *b, uint8_t **out_buf, size_t *out_len);
+
+/**
+ * @brief Rebuilds a bandit from growth_bandit_serialize() bytes.
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL (NULL out or buf); ::GROWTH_EFORMAT for bytes that are
+ *         corrupted, truncated or of another kind; ::GROWTH_ENOMEM.
+ * @since 1.0
+ */
+GROWTH_API int growth_bandit_deserialize(growth_bandit **out, const uint8_t *buf, size_t len);
 
 /**
  * @brief Estimates the value of a target policy from a log of (context, action, reward,
  *        propensity) events.
- * @param estimator    one of GROWTH_OPE_*.
- * @param n, n_actions events and actions.
+ *
+ * Estimators (config key `estimator`, required; pi(a, x) is the target policy's probability of
+ * action a in context x, w_i = pi(a_i, x_i) / p_i):
+ * - `replay`: sum pi(a_i, x_i) r_i / sum pi(a_i, x_i), Li et al.'s replay (deterministic pi: the
+ *   mean reward where pi picks the logged arm); unbiased for uniform logging; needs no
+ *   propensities; delta-method standard error;
+ * - `ips`: mean of w_i r_i; sample standard error;
+ * - `snips`: self-normalised IPS, sum w_i r_i / sum w_i; delta-method standard error;
+ * - `dr`: doubly robust, mean of sum_a pi(a, x_i) q(x_i, a) + w_i (r_i - q(x_i, a_i)); sample
+ *   standard error.
+ *
+ * @param n, n_actions events and actions (>= 1 each).
  * @param actions      n logged actions, each < n_actions.
  * @param rewards      n finite rewards.
- * @param propensities n logging probabilities of the logged actions, in (0, 1].
+ * @param propensities n logging probabilities of the logged actions, in (0, 1] (NULL allowed
+ *                     for `estimator=replay` only).
  * @param target       n x n_actions probabilities of the target policy (rows sum to 1 within
  *                     1e-6), row-major.
  * @param q_hat        n x n_actions reward model predictions (DR only; NULL = 0, DR = IPS).
- * @param[out] out_value estimate; @param[out] out_stderr its standard error (may be NULL).
+ * @param config       "estimator=replay|ips|snips|dr".
+ * @param[out] out_value estimate.
+ * @param[out] out_stderr its standard error (may be NULL; NaN when n = 1 for ips/dr).
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL for a missing or bad `estimator` (the message names the
+ *         key), an unknown key, NULL arrays or bad values; ::GROWTH_ESTATE when the target
+ *         policy gives the logged actions zero total weight (replay, snips).
  * @since 1.0
  */
-GROWTH_API int growth_bandit_ope(int estimator, size_t n, size_t n_actions,
-                                 const uint32_t *actions, const double *rewards,
-                                 const double *propensities, const double *target,
-                                 const double *q_hat, double *out_value, double *out_stderr);
+GROWTH_API int growth_bandit_ope(size_t n, size_t n_actions, const uint32_t *actions,
+                                 const double *rewards, const double *propensities,
+                                 const double *target, const double *q_hat, const char *config,
+                                 double *out_value, double *out_stderr);
 
 /**
  * @brief Replay evaluation of a learning bandit on a log collected by a uniformly random policy
  *        (Li et al., WSDM 2011): for each event the bandit selects among `eligible` (NULL: all
  *        its arms); when it picks the logged arm, the event's reward is applied at once and
  *        counted, otherwise the event is skipped. The bandit learns from the matched events.
- * @param contexts n x dim (NULL when dim = 0); @param arms n logged arm ids.
- * @param[out] out_value mean reward over matched events (NaN if none);
+ * @param contexts n x dim (NULL when dim = 0).
+ * @param arms     n logged arm ids.
+ * @param rewards  n finite rewards (in [0, 1] for the Beta policies).
+ * @param eligible, n_eligible ids the bandit chooses among, as in growth_bandit_select().
+ * @param[out] out_value mean reward over matched events (NaN if none).
  * @param[out] out_matched number of matched events (may be NULL).
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL (NULL handle or arrays, bad contexts or rewards);
+ *         ::GROWTH_ENOTFOUND / ::GROWTH_ESTATE as growth_bandit_select() (checked at the first
+ *         event, before the bandit learns anything).
  * @since 1.0
  */
 GROWTH_API int growth_bandit_replay(growth_bandit *b, const float *contexts, size_t dim,
                                     const uint64_t *arms, const double *rewards, size_t n,
                                     const uint64_t *eligible, size_t n_eligible,
-                                    double *out_value, uint64_t *out_matched);
-
-/**
- * @brief Simulator of Bernoulli arms with drift, retiring arms and delayed, batched feedback,
- *        used by the tests and the bench (opaque).
- *
- * Configuration keys: `arms` (10) initial arms with rates uniform in [rate_min, rate_max]
- * (0.01, 0.10); `drift` (0) sd of a Gaussian random walk of each arm's logit per step;
- * `retire_every` (0 = never): every that many steps the oldest arm is removed from the bandit
- * and a new arm with a fresh rate added; `delay` (1) steps until a reward is delivered;
- * `delay_dist` fixed|exponential (mean `delay`); `batch` (1) rewards are delivered in batches of
- * that many due rewards; `seed` (0). Arm ids are 1, 2, ... in order of creation.
- */
-typedef struct growth_bandit_sim growth_bandit_sim;
-
-/** @brief Creates a simulator. @since 1.0 */
-GROWTH_API int growth_bandit_sim_create(growth_bandit_sim **out, const char *config);
-
-/** @brief Frees a simulator; NULL is allowed. @since 1.0 */
-GROWTH_API void growth_bandit_sim_free(growth_bandit_sim *s);
-
-/**
- * @brief Runs `steps` rounds against a bandit: adds the simulator's arms to it (the bandit must
- *        have no arms at the first run), then per step selects, draws the Bernoulli reward,
- *        schedules it `delay` steps later and delivers due rewards. Expected regret per step is
- *        (best current rate - chosen arm's rate).
- * @param[out] out_regret if not NULL, cumulative expected regret after steps * (i+1) / n_points
- *             steps, i < n_points (a regret curve).
- * @param[out] out_total_reward if not NULL, the sum of drawn rewards.
- * @since 1.0
- */
-GROWTH_API int growth_bandit_sim_run(growth_bandit_sim *s, growth_bandit *b, uint64_t steps,
-                                     double *out_regret, size_t n_points,
-                                     double *out_total_reward);
-
-/** @brief Current true rates of the simulator's arms (ids in `ids` if not NULL), `cap` >= arm
- *  count; `needed` gets the count. @since 1.0 */
-GROWTH_API int growth_bandit_sim_rates(const growth_bandit_sim *s, uint64_t *ids, double *rates,
-                                       size_t cap, size_t *needed);
+                                    double *out_value, size_t *out_matched);
 
 /** @} */
 

@@ -2,7 +2,8 @@
  * @file bidding.h
  * @brief oCPX bidding and budget pacing: from calibrated pCTR x pCVR to a bid, first-price bid
  *        shading learnt from win/loss feedback, and a pacing controller that keeps the day's
- *        spend on a planned curve; plus an auction simulator for tests and benchmarks.
+ *        spend on a planned curve (the auction simulator for tests and benchmarks is an unstable
+ *        interface in growth/sys/bidding.h).
  *
  * @defgroup bidding Bidding and budget pacing
  * @{
@@ -73,13 +74,15 @@
  * | min_rate | 0.001 | lowest participation rate (throttle) |
  * | max_step | 2 | largest factor the multiplier / rate changes by in one step, > 1 |
  *
- * Thread-safety: growth_bidder_bid(), growth_bidder_bid_batch(), growth_bidder_multiplier(),
+ * Thread-safety: growth_bidder_bid(), growth_bidder_bid_batch(), growth_bidder_stats_get(),
  * growth_bidder_win_rate() and growth_bidder_plan() take no lock and allocate nothing: any number
  * of threads may call them, also while another thread reports spend or auction results. They
  * read the multiplier, rate, budget flag and win-rate curve through relaxed atomics, so a bid
  * racing a controller step uses either the old or the new value of each. The mutating calls
- * (record, tick, auction_result, new_day) and the persistence calls serialise on an internal
- * mutex. Every call validates its input first: a failed call leaves the bidder unchanged.
+ * (record_spend, tick, record_auction, new_day) and the persistence calls serialise on an
+ * internal mutex. growth_bidder_stats_get() reads each field atomically, but the fields are not
+ * one snapshot while another thread reports spend. Every call validates its input first: a
+ * failed call leaves the bidder unchanged.
  *
  * @code
  * growth_bidder *b;
@@ -96,7 +99,6 @@
 #define GROWTH_BIDDING_H
 
 #include "growth/common.h"
-#include "growth/calibration.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -120,12 +122,14 @@ GROWTH_API void growth_bidder_free(growth_bidder *b);
 
 /**
  * @brief Effective configuration ("mode=cpa billing=cpm ...").
- * @param[out] needed if not NULL, the length + 1 (also when the buffer is short).
- * @return ::GROWTH_OK or ::GROWTH_EBUFS.
+ * @param[out] buf  `cap` bytes for the NUL-terminated string (may be NULL to ask for the size).
+ * @param[out] out_n may be NULL; on ::GROWTH_OK the bytes written including the NUL, on
+ *                  ::GROWTH_EBUFS the capacity needed (nothing is written to `buf`).
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL for a NULL handle; ::GROWTH_EBUFS if `cap` is short.
  * @since 1.0
  */
 GROWTH_API int growth_bidder_config(const growth_bidder *b, char *buf, size_t cap,
-                                    size_t *needed);
+                                    size_t *out_n);
 
 /**
  * @brief The bid for one impression (lock-free, allocation-free).
@@ -155,12 +159,32 @@ GROWTH_API int growth_bidder_bid_batch(const growth_bidder *b, const double *pct
                                        size_t cap);
 
 /**
- * @brief Current pacing state (lock-free): the bid multiplier and the participation rate.
- * @param[out] out_multiplier may be NULL. @param[out] out_rate may be NULL.
+ * @brief Pacing state and counters of a bidder (growth_bidder_stats_get()). Initialise with
+ *        ::GROWTH_BIDDER_STATS_INIT; fields are only ever appended.
  * @since 1.0
  */
-GROWTH_API int growth_bidder_multiplier(const growth_bidder *b, double *out_multiplier,
-                                        double *out_rate);
+typedef struct growth_bidder_stats {
+    uint32_t struct_size;     /**< sizeof(growth_bidder_stats), set by ::GROWTH_BIDDER_STATS_INIT */
+    uint32_t reserved;        /**< 0 */
+    double multiplier;        /**< pacing bid multiplier */
+    double rate;              /**< participation rate (controller=throttle; 1 otherwise) */
+    double spent;             /**< spend reported so far today */
+    uint64_t auction_results; /**< win/loss results seen by the shading curve */
+} growth_bidder_stats;
+
+/** Initialiser of ::growth_bidder_stats (struct_size set, the rest zero). */
+#define GROWTH_BIDDER_STATS_INIT GROWTH_STRUCT_INIT(growth_bidder_stats)
+
+/**
+ * @brief Current pacing state and counters (lock-free, relaxed reads: safe while other threads
+ *        bid and report).
+ * @param[in,out] out struct_size set by the caller (::GROWTH_BIDDER_STATS_INIT); the fields that
+ *                fit in it are filled, struct_size is left as it was.
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL for a NULL handle or `out`, or a `struct_size` below the
+ *         1.0 size.
+ * @since 1.0
+ */
+GROWTH_API int growth_bidder_stats_get(const growth_bidder *b, growth_bidder_stats *out);
 
 /**
  * @brief Reports spend: `cost` paid at time `t` (seconds since the start of the day), then
@@ -173,7 +197,12 @@ GROWTH_API int growth_bidder_multiplier(const growth_bidder *b, double *out_mult
  */
 GROWTH_API int growth_bidder_record_spend(growth_bidder *b, double t, double cost);
 
-/** @brief Runs the controller steps due up to time `t` without new spend. @since 1.0 */
+/**
+ * @brief Runs the controller steps due up to time `t` without new spend.
+ * @param t in [0, day_seconds] (seconds since the start of the day).
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL (NULL handle, `t` outside the day; bidder unchanged).
+ * @since 1.0
+ */
 GROWTH_API int growth_bidder_tick(growth_bidder *b, double t);
 
 /**
@@ -188,24 +217,29 @@ GROWTH_API int growth_bidder_record_auction(growth_bidder *b, double bid, int wo
                                             double market_price);
 
 /**
- * @brief Learnt probability of winning at `price` (lock-free); NaN-free, in [0, 1].
- * @param[out] out_obs if not NULL, the number of results seen.
+ * @brief Learnt probability of winning at `price` (lock-free); NaN-free, in [0, 1]. The number
+ *        of results behind it is growth_bidder_stats::auction_results.
+ * @param price finite, > 0.
+ * @param[out] out_rate the win rate.
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL (NULL handle or `out_rate`, a bad price).
  * @since 1.0
  */
-GROWTH_API int growth_bidder_win_rate(const growth_bidder *b, double price, double *out_rate,
-                                      uint64_t *out_obs);
+GROWTH_API int growth_bidder_win_rate(const growth_bidder *b, double price, double *out_rate);
 
 /**
- * @brief Planned cumulative spend at time `t` and the spend so far (lock-free).
- * @param[out] out_planned may be NULL. @param[out] out_spent may be NULL.
+ * @brief Planned cumulative spend at time `t` (lock-free). The spend so far is
+ *        growth_bidder_stats::spent.
+ * @param t seconds since the start of the day, finite (P(t) is 0 before the day, the budget after).
+ * @param[out] out_planned the planned spend.
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL (NULL handle or `out_planned`, `t` not finite).
  * @since 1.0
  */
-GROWTH_API int growth_bidder_plan(const growth_bidder *b, double t, double *out_planned,
-                                  double *out_spent);
+GROWTH_API int growth_bidder_plan(const growth_bidder *b, double t, double *out_planned);
 
 /**
  * @brief Starts a new day: spend and controller clock back to 0; the multiplier, rate and
  *        shading curve carry over as a warm start.
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL (NULL handle).
  * @since 1.0
  */
 GROWTH_API int growth_bidder_new_day(growth_bidder *b);
@@ -225,84 +259,21 @@ GROWTH_API int growth_bidder_save(const growth_bidder *b, const char *path);
  */
 GROWTH_API int growth_bidder_load(growth_bidder **out, const char *path);
 
-/** @brief Serialises the state into a malloc'ed buffer (free with growth_buffer_free()). @since 1.0 */
+/**
+ * @brief Serialises the state into a malloc'ed buffer (free with growth_buffer_free()).
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL (NULL argument); ::GROWTH_ENOMEM.
+ * @since 1.0
+ */
 GROWTH_API int growth_bidder_serialize(const growth_bidder *b, uint8_t **out_buf,
                                        size_t *out_len);
 
-/** @brief Rebuilds a bidder from growth_bidder_serialize() bytes. @since 1.0 */
+/**
+ * @brief Rebuilds a bidder from growth_bidder_serialize() bytes.
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL (NULL out or buf); ::GROWTH_EFORMAT for bytes that are
+ *         corrupted, truncated or of another kind; ::GROWTH_ENOMEM.
+ * @since 1.0
+ */
 GROWTH_API int growth_bidder_deserialize(growth_bidder **out, const uint8_t *buf, size_t len);
-
-/**
- * @brief A day of simulated auctions (opaque), shared by the tests and the bench.
- *
- * Impressions arrive over the day with slot shares `traffic=w0|w1|..` (empty: uniform), each
- * slot's count scaled by a lognormal factor of sd `traffic_noise`; times are spread evenly
- * within a slot. The true pCTR and pCVR are logit-normal around `ctr` and `cvr` with sd `spread`
- * on the logit scale; the model predicts true x `overpredict` x exp(`model_noise` z) (clipped to
- * 1), independently for each. The highest competing bid is lognormal with median
- * `market_median` and log-sd `market_sigma`; the bidder wins when its bid exceeds it and pays it
- * (`auction=second`) or its bid (`auction=first`); the exchange reveals the market price to the
- * bidder when `reveal_price=true`. Clicks and conversions are drawn from the true rates. With a
- * `mode=roi` bidder every order is worth target_cpa x target_roi.
- *
- * Keys: impressions (200000), traffic (""), traffic_noise (0), ctr (0.05), cvr (0.1),
- * spread (0.5), overpredict (1), model_noise (0), market_median (0.5), market_sigma (0.5),
- * auction (second), reveal_price (true), seed (0).
- */
-typedef struct growth_bidder_sim growth_bidder_sim;
-
-/** Totals of one simulated day (growth_bidder_sim_run()). Grows only at the end. */
-typedef struct growth_bidder_sim_result {
-    uint32_t struct_size;        /**< set to sizeof(growth_bidder_sim_result) by the caller */
-    uint64_t impressions;        /**< impressions offered */
-    uint64_t bids;               /**< impressions with a bid > 0 */
-    uint64_t wins;               /**< auctions won */
-    uint64_t clicks;             /**< clicks drawn on won impressions */
-    uint64_t conversions;        /**< conversions drawn on won impressions */
-    double spend;                /**< total cost */
-    double budget;               /**< the bidder's budget */
-    double expected_conversions; /**< sum of true pCTR x pCVR over won impressions */
-    double value;                /**< sum of true value (target x true pCTR x pCVR) won */
-    double cpa;                  /**< spend / conversions (NaN without conversions) */
-    double expected_cpa;         /**< spend / expected_conversions */
-    double max_plan_error;       /**< max over hour ends h of |spend(h) - plan(h)| / plan(h) */
-} growth_bidder_sim_result;
-
-/** Initialiser of ::growth_bidder_sim_result (struct_size set, the rest zero). */
-#define GROWTH_BIDDER_SIM_RESULT_INIT GROWTH_STRUCT_INIT(growth_bidder_sim_result)
-
-/** @brief Creates a simulator (keys above). @since 1.0 */
-GROWTH_API int growth_bidder_sim_create(growth_bidder_sim **out, const char *config);
-
-/** @brief Frees a simulator; NULL is allowed. @since 1.0 */
-GROWTH_API void growth_bidder_sim_free(growth_bidder_sim *s);
-
-/**
- * @brief A training log of the simulated model: raw predicted pCTR and pCVR, and drawn clicks
- *        and conversions (a conversion needs a click), for fitting calibrators.
- * @param[out] raw_ctr, raw_cvr, click, conv n entries each.
- * @since 1.0
- */
-GROWTH_API int growth_bidder_sim_sample(growth_bidder_sim *s, size_t n, float *raw_ctr,
-                                        float *raw_cvr, float *click, float *conv);
-
-/**
- * @brief Runs one day against a bidder (it reports spend, ticks every impression and, in
- *        first-price auctions, gives win/loss feedback), optionally calibrating the model's
- *        raw predictions first. The bidder's day is not reset: call growth_bidder_new_day()
- *        for the next day.
- * @param ctr_cal, cvr_cal calibrators of the raw pCTR / pCVR, or NULL (use raw predictions).
- * @param[out] out totals (fills min(out->struct_size, sizeof) bytes).
- * @param[out] spend_curve, plan_curve if not NULL, cumulative spend and plan at the end of each
- *             hour (24 equal parts of the day), `cap` entries each (::GROWTH_EBUFS when < 24).
- * @param[out] n_slots if not NULL, 24.
- * @since 1.0
- */
-GROWTH_API int growth_bidder_sim_run(growth_bidder_sim *s, growth_bidder *b,
-                                     const growth_calibrator *ctr_cal,
-                                     const growth_calibrator *cvr_cal,
-                                     growth_bidder_sim_result *out, double *spend_curve,
-                                     double *plan_curve, size_t cap, size_t *n_slots);
 
 /** @} */
 

@@ -45,15 +45,15 @@
  * double budget = 1e6;
  * int32_t *choice = malloc(n_users * sizeof *choice);
  * if (growth_mckp_solve(s, indptr, n_users, values, costs, 1, &budget, choice, n_users) == GROWTH_OK) {
- *     growth_mckp_result r = {.struct_size = sizeof r};
+ *     growth_mckp_result r = GROWTH_MCKP_RESULT_INIT;
  *     growth_mckp_result_get(s, &r);   // r.value, r.lp_value, r.gap, r.rel_gap
  * }
  * growth_mckp_free(s);
  * @endcode
  *
- * **Shards.** growth_mckp_shard_eval() and growth_mckp_shard_assign() evaluate and assign one
- * shard of users at given prices: an engine that holds users on many machines searches the
- * prices with them (sum the shards' spends and dual parts) and assigns each shard at the end.
+ * **Shards.** The per-shard kernels of a distributed solve (evaluate and assign a shard of users
+ * at given prices, the exact-LP polish's scan and restricted LP) are unstable interfaces in
+ * growth/sys/budget.h; the supported driver is the Python package's `growth.distributed`.
  * The single-machine solver runs the same per-user kernels on thread shards.
  *
  * **Channels.** growth_channels_* allocate a total budget over channels with concave response
@@ -76,12 +76,12 @@ extern "C" {
 typedef struct growth_mckp growth_mckp;
 
 /**
- * @brief Summary of the last solve. Set `struct_size = sizeof(growth_mckp_result)` first;
- *        fields are only ever added at the end.
+ * @brief Summary of the last solve. Initialise with ::GROWTH_MCKP_RESULT_INIT; fields are only
+ *        ever added at the end.
  * @since 1.0
  */
 typedef struct growth_mckp_result {
-    uint32_t struct_size;   /**< sizeof(growth_mckp_result), set by the caller */
+    uint32_t struct_size;   /**< sizeof(growth_mckp_result), set by ::GROWTH_MCKP_RESULT_INIT */
     uint32_t n_budgets;     /**< K */
     double value;           /**< total value of the integer plan */
     double lp_value;        /**< LP optimum (exact; K > 1: coordinate descent, then a restricted-LP
@@ -109,18 +109,34 @@ GROWTH_API int growth_mckp_create(growth_mckp **out, const char *config);
 /** @brief Frees a solver; NULL is allowed. @since 1.0 */
 GROWTH_API void growth_mckp_free(growth_mckp *s);
 
-/** @brief Effective configuration ("threads=1 max_iter=200 ..."); EBUFS if cap is short. @since 1.0 */
-GROWTH_API int growth_mckp_config(const growth_mckp *s, char *buf, size_t cap, size_t *needed);
+/**
+ * @brief Effective configuration ("threads=1 max_iter=200 ...").
+ * @param[out] buf  `cap` bytes for the NUL-terminated string (may be NULL to ask for the size).
+ * @param[out] out_n may be NULL; on ::GROWTH_OK the bytes written including the NUL, on
+ *                  ::GROWTH_EBUFS the capacity needed (nothing is written to `buf`).
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL for a NULL handle; ::GROWTH_EBUFS if `cap` is short.
+ * @since 1.0
+ */
+GROWTH_API int growth_mckp_config(const growth_mckp *s, char *buf, size_t cap, size_t *out_n);
 
 /**
- * @brief Sets (or clears with fn = NULL) the progress callback of later solves.
+ * @brief Sets (or clears with fn = NULL) the progress callback of later solves. It is called
+ *        from the solving thread with the stages "start", "descent" (once per coordinate-descent
+ *        round), "polish" and "assign"; a non-zero return stops the solve with
+ *        ::GROWTH_ECANCELED (the previous result stays). A last call with stage "done" and
+ *        done = 1 reports a finished solve; its return value is ignored.
+ * @param fn   the callback, or NULL.
+ * @param user passed to `fn`.
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL for a NULL handle.
  * @since 1.0
  */
 GROWTH_API int growth_mckp_set_progress(growth_mckp *s, growth_progress_fn fn, void *user);
 
 /**
  * @brief Asks a running solve on `s` to stop; safe from any thread. The solve returns
- *        ::GROWTH_ECANCELED at its next check; the next solve starts afresh.
+ *        ::GROWTH_ECANCELED at its next check; the next solve starts afresh (a cancel before a
+ *        solve starts is therefore lost: it cancels a running solve only).
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL for a NULL handle.
  * @since 1.0
  */
 GROWTH_API int growth_mckp_cancel(growth_mckp *s);
@@ -146,8 +162,10 @@ GROWTH_API int growth_mckp_solve(growth_mckp *s, const uint64_t *indptr, size_t 
 
 /**
  * @brief Summary of the last successful solve.
- * @param[in,out] out struct_size set by the caller; that many bytes are filled.
- * @return ::GROWTH_ESTATE if nothing was solved yet.
+ * @param[in,out] out struct_size set by the caller (::GROWTH_MCKP_RESULT_INIT); the fields that
+ *                fit in it are filled, struct_size is left as it was.
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL for a NULL handle or `out`, or a `struct_size` below the
+ *         1.0 size; ::GROWTH_ESTATE if nothing was solved yet.
  * @since 1.0
  */
 GROWTH_API int growth_mckp_result_get(const growth_mckp *s, growth_mckp_result *out);
@@ -155,96 +173,21 @@ GROWTH_API int growth_mckp_result_get(const growth_mckp *s, growth_mckp_result *
 /**
  * @brief Dual prices lambda_k (one per budget) and integer-plan spend per budget of the last
  *        solve. Either pointer may be NULL; each needs `cap` >= K.
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL for a NULL handle; ::GROWTH_ESTATE if nothing was solved
+ *         yet; ::GROWTH_EBUFS (`cap` < K).
  * @since 1.0
  */
 GROWTH_API int growth_mckp_duals(const growth_mckp *s, double *out_lambda, double *out_spend,
                                  size_t cap);
 
-/**
- * @brief Evaluates one shard of users at `n_points` price vectors (for a distributed search).
- *
- * For each point p (prices lambda[p * K .. p * K + K-1], each >= 0) every user takes its option
- * of largest reduced value v - lambda . c if positive (ties: the cheapest, so spend is the
- * right limit). Outputs per point: out_spend[p * K + k] spend in budget k, out_value[p] the
- * value of those choices, out_dual[p] = sum_i max(0, max_j v_ij - lambda . c_ij). The dual
- * bound at lambda is lambda . B + the sum of out_dual over all shards. Uses the solver's
- * threads. Any output pointer may be NULL.
- * @since 1.0
- */
-GROWTH_API int growth_mckp_shard_eval(growth_mckp *s, const uint64_t *indptr, size_t n_users,
-                                      const double *values, const double *costs,
-                                      size_t n_budgets, const double *lambda, size_t n_points,
-                                      double *out_spend, double *out_value, double *out_dual);
-
-/**
- * @brief Assigns one shard's users at final prices (one price vector): out_choice as in
- *        growth_mckp_solve(); out_spend (K, may be NULL) and out_value (may be NULL) total it.
- * @since 1.0
- */
-GROWTH_API int growth_mckp_shard_assign(growth_mckp *s, const uint64_t *indptr, size_t n_users,
-                                        const double *values, const double *costs,
-                                        size_t n_budgets, const double *lambda,
-                                        int32_t *out_choice, size_t choice_cap,
-                                        double *out_spend, double *out_value);
-
-/** Most undecided users the exact-LP polish solves as one dense LP. */
-#define GROWTH_MCKP_LP_MAX_USERS 400
-/** Most options of those users in one dense LP. */
-#define GROWTH_MCKP_LP_MAX_OPTIONS 4000
-/** First trust-region half-width of the polish, relative to the largest price. */
-#define GROWTH_MCKP_LP_DELTA0 1e-7
-
-/**
- * @brief One shard's scan for the exact-LP polish with several budgets (see the module notes):
- *        users whose best option is the same for every price vector within `delta` of `center`
- *        (per budget, prices >= 0) are fixed to it; the others are "undecided".
- *
- * out_choice[i] gets the fixed option (-1 = none; undecided users also get -1). The first
- * `undecided_cap` undecided users' indices go to out_undecided (may be NULL when the cap is 0);
- * *out_n_undecided counts all of them and *out_n_options their options. out_fixed (K + 1)
- * gets the fixed users' spend per budget and, last, their value. A driver sums the shards'
- * out_fixed, gathers the undecided users' options (in user order) and calls
- * growth_mckp_restricted_lp(); see growth.distributed for the whole loop.
- * @since 1.0
- */
-GROWTH_API int growth_mckp_shard_scan(growth_mckp *s, const uint64_t *indptr, size_t n_users,
-                                      const double *values, const double *costs,
-                                      size_t n_budgets, const double *center, double delta,
-                                      int32_t *out_choice, size_t choice_cap,
-                                      uint64_t *out_undecided, size_t undecided_cap,
-                                      size_t *out_n_undecided, size_t *out_n_options,
-                                      double *out_fixed);
-
-/**
- * @brief The polish's restricted LP over the undecided users (CSR over at most
- *        GROWTH_MCKP_LP_MAX_USERS users and GROWTH_MCKP_LP_MAX_OPTIONS options; 0 users is
- *        allowed): budgets less fixed[0..K-1], plus elastic columns that keep the duals within
- *        `delta` of `center`.
- *
- * Writes the duals (out_lambda, K), the LP value of the whole problem (restricted + fixed[K])
- * and *out_exact = 1 when no elastic column is used: then, if the scan was made at the same
- * center and delta, out_lambda are optimal prices and *out_lp_value the LP optimum; else move
- * the center to out_lambda, double delta and scan again. out_pick[u] rounds user u down (its
- * option with x = 1, else -1); *out_fractional (may be NULL) counts users split in the LP.
- * GROWTH_ESTATE if the simplex does not finish.
- * @since 1.0
- */
-GROWTH_API int growth_mckp_restricted_lp(growth_mckp *s, const uint64_t *indptr, size_t n_users,
-                                         const double *values, const double *costs,
-                                         size_t n_budgets, const double *budgets,
-                                         const double *fixed, const double *center, double delta,
-                                         int32_t *out_pick, size_t pick_cap, double *out_lambda,
-                                         double *out_lp_value, int *out_exact,
-                                         uint32_t *out_fractional);
-
 /** A set of advertising channels with concave response curves (opaque). */
 typedef struct growth_channels growth_channels;
 
-/** @name Parametric response curves for growth_channels_add() */
-/** @{ */
-#define GROWTH_CURVE_EXP 1 /**< a * (1 - exp(-b * x)) */
-#define GROWTH_CURVE_LOG 2 /**< a * log(1 + b * x) */
-/** @} */
+/** Shape of a parametric response curve (growth_channels_add()). */
+typedef enum growth_curve {
+    GROWTH_CURVE_EXP = 1, /**< a * (1 - exp(-b * x)) */
+    GROWTH_CURVE_LOG = 2  /**< a * log(1 + b * x) */
+} growth_curve;
 
 /**
  * @brief Creates an empty channel set. Configuration: `tol` (default 1e-12, relative
@@ -253,12 +196,14 @@ typedef struct growth_channels growth_channels;
  * @code
  * growth_channels *c;
  * growth_channels_create(&c, "");
- * growth_channels_add(c, GROWTH_CURVE_EXP, 5000, 1e-4, 1.0, 0, 1e5);     // installs
+ * size_t installs, search;
+ * growth_channels_add(c, GROWTH_CURVE_EXP, 5000, 1e-4, 1.0, 0, 1e5, &installs);
  * double xs[] = {0, 1e4, 3e4}, ys[] = {0, 800, 1500};
- * growth_channels_add_points(c, xs, ys, 3, 1.0, 2e3, 3e4);
+ * growth_channels_add_points(c, xs, ys, 3, 1.0, 2e3, 3e4, &search);
  * double spend[2], out[2], marginal, total;
  * growth_channels_allocate(c, 5e4, spend, out, 2, &total, &marginal);
  * @endcode
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL (NULL out, a bad key); ::GROWTH_ENOMEM.
  * @since 1.0
  */
 GROWTH_API int growth_channels_create(growth_channels **out, const char *config);
@@ -266,29 +211,59 @@ GROWTH_API int growth_channels_create(growth_channels **out, const char *config)
 /** @brief Frees a channel set; NULL is allowed. @since 1.0 */
 GROWTH_API void growth_channels_free(growth_channels *c);
 
-/** @brief Number of channels added. @since 1.0 */
-GROWTH_API int growth_channels_count(const growth_channels *c);
+/**
+ * @brief Counters of a channel set (growth_channels_stats_get()). Initialise with
+ *        ::GROWTH_CHANNELS_STATS_INIT; fields are only ever appended.
+ * @since 1.0
+ */
+typedef struct growth_channels_stats {
+    uint32_t struct_size; /**< sizeof(growth_channels_stats), set by ::GROWTH_CHANNELS_STATS_INIT */
+    uint32_t reserved;    /**< 0 */
+    uint64_t channels;    /**< channels added (their indexes are 0 .. channels-1) */
+} growth_channels_stats;
+
+/** Initialiser of ::growth_channels_stats (struct_size set, the rest zero). */
+#define GROWTH_CHANNELS_STATS_INIT GROWTH_STRUCT_INIT(growth_channels_stats)
+
+/**
+ * @brief The channel set's counters.
+ * @param[in,out] out struct_size set by the caller (::GROWTH_CHANNELS_STATS_INIT); the fields
+ *                that fit in it are filled, struct_size is left as it was.
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL for a NULL handle or `out`, or a `struct_size` below the
+ *         1.0 size.
+ * @since 1.0
+ */
+GROWTH_API int growth_channels_stats_get(const growth_channels *c, growth_channels_stats *out);
 
 /**
  * @brief Adds a parametric channel: outcome weight * curve(x) for spend x in [min, max].
- * @param kind ::GROWTH_CURVE_EXP or ::GROWTH_CURVE_LOG; a, b finite and >= 0.
+ * @param kind ::GROWTH_CURVE_EXP or ::GROWTH_CURVE_LOG.
+ * @param a, b the curve's parameters, finite and >= 0.
  * @param weight value of one outcome unit (finite, >= 0).
  * @param min_spend, max_spend 0 <= min <= max; max may be INFINITY.
- * @return the channel's index (>= 0) or a negative status.
+ * @param[out] out_index the new channel's index (0, 1, ... in order of addition; the index of
+ *             its spend in growth_channels_allocate()); may be NULL.
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL (NULL handle, a bad kind or parameter; the set is
+ *         unchanged); ::GROWTH_ENOMEM.
  * @since 1.0
  */
-GROWTH_API int growth_channels_add(growth_channels *c, int kind, double a, double b,
-                                   double weight, double min_spend, double max_spend);
+GROWTH_API int growth_channels_add(growth_channels *c, growth_curve kind, double a, double b,
+                                   double weight, double min_spend, double max_spend,
+                                   size_t *out_index);
 
 /**
  * @brief Adds a piecewise-linear channel through measured points (x[0] = 0 < x[1] < ...),
  *        concave (slopes non-increasing) and non-decreasing; flat beyond the last point.
- * @return the channel's index (>= 0) or a negative status (EINVAL names the offending point).
+ * @param x, y   n >= 2 finite points (copied).
+ * @param weight, min_spend, max_spend as in growth_channels_add().
+ * @param[out] out_index the new channel's index; may be NULL.
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL naming the offending point (the set is unchanged);
+ *         ::GROWTH_ENOMEM.
  * @since 1.0
  */
 GROWTH_API int growth_channels_add_points(growth_channels *c, const double *x, const double *y,
                                           size_t n, double weight, double min_spend,
-                                          double max_spend);
+                                          double max_spend, size_t *out_index);
 
 /**
  * @brief Optimal split of `budget` (the whole budget need not be spent when extra spend
@@ -298,7 +273,9 @@ GROWTH_API int growth_channels_add_points(growth_channels *c, const double *x, c
  * @param[out] out_total   total weighted outcome (may be NULL).
  * @param[out] out_marginal weighted outcome of one more unit of budget at the optimum (the best
  *             right-derivative among channels below their max; may be NULL).
- * @return ::GROWTH_EINVAL for budget < 0, NaN, or minimums that exceed the budget.
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL for a NULL handle or `out_spend`, budget < 0, NaN, Inf,
+ *         or minimums that exceed the budget; ::GROWTH_ESTATE without channels;
+ *         ::GROWTH_EBUFS (`cap` < channels).
  * @since 1.0
  */
 GROWTH_API int growth_channels_allocate(const growth_channels *c, double budget,
@@ -308,6 +285,10 @@ GROWTH_API int growth_channels_allocate(const growth_channels *c, double budget,
 /**
  * @brief The whole budget -> outcome curve in one call: for each of `n` budgets the optimal
  *        total outcome and marginal value; out_spend (n x channels, may be NULL) the splits.
+ * @param[out] out_total, out_marginal n entries each (out_marginal may be NULL).
+ * @param spend_cap length of out_spend (>= n x channels when given).
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL (NULL handle or arrays, a bad budget); ::GROWTH_ESTATE
+ *         without channels; ::GROWTH_EBUFS (`spend_cap` short).
  * @since 1.0
  */
 GROWTH_API int growth_channels_curve(const growth_channels *c, const double *budgets, size_t n,
@@ -315,11 +296,12 @@ GROWTH_API int growth_channels_curve(const growth_channels *c, const double *bud
                                      size_t spend_cap);
 
 /**
- * @brief Summary of a push allocation. Set `struct_size` first; fields only grow at the end.
+ * @brief Summary of a push allocation. Initialise with ::GROWTH_BUDGET_PUSH_RESULT_INIT; fields
+ *        only grow at the end.
  * @since 1.0
  */
 typedef struct growth_budget_push_result {
-    uint32_t struct_size;   /**< sizeof(growth_budget_push_result), set by the caller */
+    uint32_t struct_size;   /**< sizeof(growth_budget_push_result), set by ::GROWTH_BUDGET_PUSH_RESULT_INIT */
     uint32_t iterations;    /**< coordinate-descent rounds */
     double value;           /**< expected opens of the integer plan (sum of chosen values) */
     double lp_value;        /**< best dual bound found (the LP optimum at convergence) */
@@ -334,8 +316,8 @@ typedef struct growth_budget_push_result {
  * @brief Push allocation: choose (user, message) pairs maximising the sum of predicted open
  *        values under per-user caps, per-category count quotas and a global volume limit.
  *
- * Configuration: `max_iter` (300), `tol` (1e-12), `cap` (default per-user cap
- * when `caps` is NULL, 1).
+ * Configuration: `max_iter` (300) coordinate-descent rounds, `tol` (1e-12), `cap` (default
+ * per-user cap when `caps` is NULL, 1).
  * @param user_ptr  n_users + 1 offsets: user u's candidate pairs are user_ptr[u] .. user_ptr[u+1]
  * @param values    value (e.g. predicted open rate) per pair, finite, >= 0.
  * @param category  category per pair in [0, n_categories).
@@ -345,19 +327,30 @@ typedef struct growth_budget_push_result {
  * @param volume    global limit on pushes (INFINITY for none), >= 0.
  * @param hours     NULL, or n_users x 24 open-rate profile by hour: each sent push of a user
  *                  gets a distinct hour, the best hours going to its best pushes.
+ * @param config    "key=value ..." (above), NULL or "" for the defaults.
  * @param[out] out_send  one byte per pair: 1 = send.
  * @param[out] out_hour  NULL, or one int8 per pair: the send hour (0..23), -1 if not sent.
  * @param cap       length of out_send/out_hour (>= pairs).
- * @param[in,out] out_result summary (may be NULL).
+ * @param[in,out] out_result summary, or NULL; struct_size set by the caller
+ *                  (::GROWTH_BUDGET_PUSH_RESULT_INIT), the fields that fit in it are filled.
+ * @param progress  NULL, or called after every coordinate-descent round with stage "round" and
+ *                  done = rounds / max_iter; a non-zero return stops the call.
+ * @param progress_user passed to `progress`.
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL (NULL arrays, bad values, a bad key, infeasible
+ *         minimums, `out_result->struct_size` below the 1.0 size); ::GROWTH_EBUFS (`cap` <
+ *         pairs); ::GROWTH_ENOMEM; ::GROWTH_ECANCELED when `progress` stopped the call. On any
+ *         failure `out_send`, `out_hour` and `out_result` are not written.
  * @since 1.0
  */
-GROWTH_API int growth_budget_allocate_push(const char *config, const uint64_t *user_ptr,
-                                    size_t n_users, const double *values,
-                                    const int32_t *category, const int32_t *caps,
-                                    size_t n_categories, const double *cat_min,
-                                    const double *cat_max, double volume, const double *hours,
-                                    uint8_t *out_send, int8_t *out_hour, size_t cap,
-                                    growth_budget_push_result *out_result);
+GROWTH_API int growth_budget_allocate_push(const uint64_t *user_ptr, size_t n_users,
+                                           const double *values, const int32_t *category,
+                                           const int32_t *caps, size_t n_categories,
+                                           const double *cat_min, const double *cat_max,
+                                           double volume, const double *hours,
+                                           const char *config, uint8_t *out_send,
+                                           int8_t *out_hour, size_t cap,
+                                           growth_budget_push_result *out_result,
+                                           growth_progress_fn progress, void *progress_user);
 
 /** @} */
 

@@ -270,10 +270,10 @@ GROWTH_API int growth_bandit_create(growth_bandit **out, const char *config)
 
 GROWTH_API void growth_bandit_free(growth_bandit *b) { bandit_destroy(b); }
 
-GROWTH_API int growth_bandit_config(const growth_bandit *b, char *buf, size_t cap, size_t *needed)
+GROWTH_API int growth_bandit_config(const growth_bandit *b, char *buf, size_t cap, size_t *out_n)
 {
     GROWTH_CHECK_NULL("growth_bandit_config", b);
-    return gcfg_format(bandit_opts, BANDIT_NOPTS, &b->cfg, buf, cap, needed);
+    return gcfg_format(bandit_opts, BANDIT_NOPTS, &b->cfg, buf, cap, out_n);
 }
 
 /* ---- per-arm posterior ------------------------------------------------------------------- */
@@ -411,7 +411,7 @@ GROWTH_API int growth_bandit_add_arm_named(growth_bandit *b, const char *name, d
 }
 
 GROWTH_API int growth_bandit_arm_name(const growth_bandit *b, uint64_t id, char *buf, size_t cap,
-                                      size_t *needed)
+                                      size_t *out_n)
 {
     static const char *who = "growth_bandit_arm_name";
     GROWTH_CHECK_NULL(who, b);
@@ -421,7 +421,7 @@ GROWTH_API int growth_bandit_arm_name(const growth_bandit *b, uint64_t id, char 
     int rc;
     if (i == UINT32_MAX) rc = gerr(GROWTH_ENOTFOUND, "%s: arm %llu does not exist", who, (unsigned long long)id);
     else if (!b->arms[i].name) rc = gerr(GROWTH_ENOTFOUND, "%s: arm %llu has no name", who, (unsigned long long)id);
-    else rc = gcopy_out(who, b->arms[i].name, buf, cap, needed);
+    else rc = gcopy_out(who, b->arms[i].name, buf, cap, out_n);
     pthread_rwlock_unlock(&m->lock);
     return rc;
 }
@@ -493,36 +493,32 @@ GROWTH_API int growth_bandit_replace_arm(growth_bandit *b, uint64_t old_id, uint
     return rc;
 }
 
-GROWTH_API int growth_bandit_arm_count(const growth_bandit *b)
-{
-    if (!b) return gerr(GROWTH_EINVAL, "growth_bandit_arm_count: b is NULL");
-    growth_bandit *m = (growth_bandit *)b;
-    pthread_rwlock_rdlock(&m->lock);
-    int n = (int)b->n;
-    pthread_rwlock_unlock(&m->lock);
-    return n;
-}
-
-GROWTH_API int growth_bandit_arms(const growth_bandit *b, uint64_t *ids, size_t cap, size_t *needed)
+GROWTH_API int growth_bandit_arms(const growth_bandit *b, uint64_t *out_ids, size_t cap, size_t *out_n)
 {
     static const char *who = "growth_bandit_arms";
     GROWTH_CHECK_NULL(who, b);
     growth_bandit *m = (growth_bandit *)b;
     pthread_rwlock_rdlock(&m->lock);
     int rc = GROWTH_OK;
-    if (needed) *needed = b->n;
-    if (cap < b->n || (b->n && !ids)) rc = gerr(GROWTH_EBUFS, "%s: cap %zu < %zu arms", who, cap, b->n);
-    else for (size_t i = 0; i < b->n; i++) ids[i] = b->arms[i].id;
+    if (out_n) *out_n = b->n;
+    if (cap < b->n || (b->n && !out_ids)) rc = gerr(GROWTH_EBUFS, "%s: cap %zu < %zu arms", who, cap, b->n);
+    else for (size_t i = 0; i < b->n; i++) out_ids[i] = b->arms[i].id;
     pthread_rwlock_unlock(&m->lock);
     return rc;
 }
 
-GROWTH_API int growth_bandit_arm_stats(const growth_bandit *b, uint64_t id, double *out, size_t cap)
+GROWTH_API int growth_bandit_arm_stats_get(const growth_bandit *b, uint64_t id, growth_bandit_arm_stats *out)
 {
-    static const char *who = "growth_bandit_arm_stats";
+    static const char *who = "growth_bandit_arm_stats_get";
     GROWTH_CHECK_NULL(who, b);
     GROWTH_CHECK_NULL(who, out);
-    if (cap < 4) return gerr(GROWTH_EBUFS, "%s: cap %zu < 4", who, cap);
+    /* the 1.0 size, checked first: a bad struct is EINVAL also for an unknown arm */
+    if (out->struct_size < sizeof(growth_bandit_arm_stats))
+        return gerr(GROWTH_EINVAL, "%s: out->struct_size is %u, expected at least %zu (initialise it with GROWTH_BANDIT_ARM_STATS_INIT)",
+                    who, out->struct_size, sizeof(growth_bandit_arm_stats));
+    growth_bandit_arm_stats st;
+    memset(&st, 0, sizeof st);
+    st.struct_size = (uint32_t)sizeof st;
     growth_bandit *m = (growth_bandit *)b;
     pthread_rwlock_rdlock(&m->lock);
     uint32_t i = hfind(b, id);
@@ -530,19 +526,19 @@ GROWTH_API int growth_bandit_arm_stats(const growth_bandit *b, uint64_t id, doub
     if (i == UINT32_MAX) {
         rc = gerr(GROWTH_ENOTFOUND, "%s: arm %llu does not exist", who, (unsigned long long)id);
     } else if (is_linear(b)) {
-        out[0] = out[1] = 0;
-        out[2] = b->arms[i].count;
-        out[3] = NAN;
+        st.evidence = b->arms[i].count;
+        st.mean = NAN;
     } else {
         double pa, pb;
         posterior(b, &b->arms[i], &pa, &pb);
-        out[0] = pa;
-        out[1] = pb;
-        out[2] = b->scale * (b->arms[i].s + b->arms[i].f);
-        out[3] = pa / (pa + pb);
+        st.alpha = pa;
+        st.beta = pb;
+        st.evidence = b->scale * (b->arms[i].s + b->arms[i].f);
+        st.mean = pa / (pa + pb);
     }
     pthread_rwlock_unlock(&m->lock);
-    return rc;
+    if (rc) return rc;
+    return gstruct_out(who, "out", out, &st, sizeof st, sizeof st);
 }
 
 /* ---- selection --------------------------------------------------------------------------- */
@@ -1131,13 +1127,14 @@ GROWTH_API int growth_bandit_reward_batch(growth_bandit *b, const uint64_t *deci
     return GROWTH_OK;
 }
 
-GROWTH_API int growth_bandit_stats(const growth_bandit *bc, uint64_t *out, size_t cap)
+GROWTH_API int growth_bandit_stats_get(const growth_bandit *bc, growth_bandit_stats *out)
 {
-    static const char *who = "growth_bandit_stats";
+    static const char *who = "growth_bandit_stats_get";
     GROWTH_CHECK_NULL(who, bc);
     GROWTH_CHECK_NULL(who, out);
-    if (cap < GROWTH_BANDIT_STAT_COUNT)
-        return gerr(GROWTH_EBUFS, "%s: cap %zu < %d", who, cap, (int)GROWTH_BANDIT_STAT_COUNT);
+    growth_bandit_stats st;
+    memset(&st, 0, sizeof st);
+    st.struct_size = (uint32_t)sizeof st;
     growth_bandit *b = (growth_bandit *)bc;
     pthread_rwlock_wrlock(&b->lock);
     uint64_t next = atomic_load_explicit(&b->next_id, memory_order_relaxed);
@@ -1149,15 +1146,16 @@ GROWTH_API int growth_bandit_stats(const growth_bandit *bc, uint64_t *out, size_
         if (b->ring_t && (double)(now - b->ring_t[slot]) > b->cfg.ttl_seconds * 1e9) continue;
         pending++;
     }
-    out[GROWTH_BANDIT_STAT_DECISIONS] = next - 1;
-    out[GROWTH_BANDIT_STAT_APPLIED] = b->cnt[CNT_APPLIED];
-    out[GROWTH_BANDIT_STAT_UNKNOWN] = b->cnt[CNT_UNKNOWN];
-    out[GROWTH_BANDIT_STAT_EXPIRED] = b->cnt[CNT_EXPIRED];
-    out[GROWTH_BANDIT_STAT_DUPLICATE] = b->cnt[CNT_DUPLICATE];
-    out[GROWTH_BANDIT_STAT_RETIRED] = b->cnt[CNT_RETIRED];
-    out[GROWTH_BANDIT_STAT_PENDING] = pending;
+    st.decisions = next - 1;
+    st.applied = b->cnt[CNT_APPLIED];
+    st.unknown = b->cnt[CNT_UNKNOWN];
+    st.expired = b->cnt[CNT_EXPIRED];
+    st.duplicate = b->cnt[CNT_DUPLICATE];
+    st.retired = b->cnt[CNT_RETIRED];
+    st.pending = pending;
+    st.arms = b->n;
     pthread_rwlock_unlock(&b->lock);
-    return GROWTH_OK;
+    return gstruct_out(who, "out", out, &st, sizeof st, sizeof st);
 }
 
 /* ---- persistence ------------------------------------------------------------------------- */

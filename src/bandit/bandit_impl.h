@@ -9,6 +9,11 @@
 
 #include "core.h"
 #include "growth/bandit.h"
+/* this module also implements the unstable interfaces of growth/sys/bandit.h */
+#ifndef GROWTH_SYS_UNSTABLE
+#define GROWTH_SYS_UNSTABLE
+#endif
+#include "growth/sys/bandit.h"
 
 /* ---- samplers (sample.c) ---------------------------------------------------------------- */
 

@@ -2,17 +2,44 @@
  * replay evaluation of a learning bandit. */
 #define _GNU_SOURCE /* rwlock kinds, strdup */
 #include <math.h>
+#include <stddef.h>
+#include <string.h>
 
 #include "bandit_impl.h"
 
-GROWTH_API int growth_bandit_ope(int estimator, size_t n, size_t n_actions,
-                                 const uint32_t *actions, const double *rewards,
-                                 const double *propensities, const double *target,
-                                 const double *q_hat, double *out_value, double *out_stderr)
+enum { OPE_REPLAY, OPE_IPS, OPE_SNIPS, OPE_DR };
+
+typedef struct { char estimator[GCFG_STRING_MAX]; } ope_cfg;
+static const gcfg_opt ope_opts[] = {
+    {"estimator", GCFG_STRING, offsetof(ope_cfg, estimator), "", 0, 0, NULL, false},
+};
+
+/* The estimator is required, so it is a string option checked here (an enum option would need
+ * a default). */
+static int ope_estimator(const char *who, const char *config, int *out)
+{
+    ope_cfg cfg;
+    memset(&cfg, 0, sizeof cfg);
+    int rc = gcfg_parse(who, ope_opts, 1, config, &cfg, sizeof cfg);
+    if (rc) return rc;
+    static const char *const names[] = {"replay", "ips", "snips", "dr"};
+    if (!cfg.estimator[0])
+        return gerr(GROWTH_EINVAL, "%s: config key 'estimator' is required (replay|ips|snips|dr)", who);
+    for (int i = 0; i < 4; i++)
+        if (strcmp(cfg.estimator, names[i]) == 0) { *out = i; return GROWTH_OK; }
+    return gerr(GROWTH_EINVAL, "%s: config key 'estimator': '%s' is not one of replay|ips|snips|dr", who,
+                cfg.estimator);
+}
+
+GROWTH_API int growth_bandit_ope(size_t n, size_t n_actions, const uint32_t *actions,
+                                 const double *rewards, const double *propensities,
+                                 const double *target, const double *q_hat, const char *config,
+                                 double *out_value, double *out_stderr)
 {
     static const char *who = "growth_bandit_ope";
-    if (estimator < GROWTH_OPE_REPLAY || estimator > GROWTH_OPE_DR)
-        return gerr(GROWTH_EINVAL, "%s: estimator %d is not one of GROWTH_OPE_REPLAY/IPS/SNIPS/DR", who, estimator);
+    int estimator;
+    int rc = ope_estimator(who, config, &estimator);
+    if (rc) return rc;
     if (n == 0 || n_actions == 0) return gerr(GROWTH_EINVAL, "%s: n=%zu and n_actions=%zu must be >= 1", who, n, n_actions);
     if (n > SIZE_MAX / sizeof(double) / n_actions) /* target holds n x n_actions doubles */
         return gerr(GROWTH_EINVAL, "%s: n=%zu x n_actions=%zu is too large", who, n, n_actions);
@@ -20,7 +47,7 @@ GROWTH_API int growth_bandit_ope(int estimator, size_t n, size_t n_actions,
     GROWTH_CHECK_NULL(who, rewards);
     GROWTH_CHECK_NULL(who, target);
     GROWTH_CHECK_NULL(who, out_value);
-    if (estimator != GROWTH_OPE_REPLAY) GROWTH_CHECK_NULL(who, propensities);
+    if (estimator != OPE_REPLAY) GROWTH_CHECK_NULL(who, propensities);
     for (size_t i = 0; i < n; i++) {
         if (actions[i] >= n_actions)
             return gerr(GROWTH_EINVAL, "%s: actions[%zu] = %u is not below n_actions=%zu", who, i, actions[i], n_actions);
@@ -38,12 +65,12 @@ GROWTH_API int growth_bandit_ope(int estimator, size_t n, size_t n_actions,
         if (fabs(sum - 1.0) > 1e-6) return gerr(GROWTH_EINVAL, "%s: target row %zu sums to %.9g, not 1", who, i, sum);
     }
     double value, se;
-    if (estimator == GROWTH_OPE_REPLAY || estimator == GROWTH_OPE_SNIPS) {
+    if (estimator == OPE_REPLAY || estimator == OPE_SNIPS) {
         /* ratio estimator sum w r / sum w with delta-method standard error */
         double sw = 0, swr = 0;
         for (size_t i = 0; i < n; i++) {
             double w = target[i * n_actions + actions[i]];
-            if (estimator == GROWTH_OPE_SNIPS) w /= propensities[i];
+            if (estimator == OPE_SNIPS) w /= propensities[i];
             sw += w;
             swr += w * rewards[i];
         }
@@ -52,7 +79,7 @@ GROWTH_API int growth_bandit_ope(int estimator, size_t n, size_t n_actions,
         double v = 0;
         for (size_t i = 0; i < n; i++) {
             double w = target[i * n_actions + actions[i]];
-            if (estimator == GROWTH_OPE_SNIPS) w /= propensities[i];
+            if (estimator == OPE_SNIPS) w /= propensities[i];
             v += w * w * (rewards[i] - value) * (rewards[i] - value);
         }
         se = sqrt(v) / sw;
@@ -62,7 +89,7 @@ GROWTH_API int growth_bandit_ope(int estimator, size_t n, size_t n_actions,
         for (size_t i = 0; i < n; i++) {
             size_t a = actions[i];
             double w = target[i * n_actions + a] / propensities[i], t;
-            if (estimator == GROWTH_OPE_IPS || !q_hat) {
+            if (estimator == OPE_IPS || !q_hat) {
                 t = w * rewards[i];
             } else {
                 double dm = 0;
@@ -84,7 +111,7 @@ GROWTH_API int growth_bandit_ope(int estimator, size_t n, size_t n_actions,
 GROWTH_API int growth_bandit_replay(growth_bandit *b, const float *contexts, size_t dim,
                                     const uint64_t *arms, const double *rewards, size_t n,
                                     const uint64_t *eligible, size_t n_eligible,
-                                    double *out_value, uint64_t *out_matched)
+                                    double *out_value, size_t *out_matched)
 {
     static const char *who = "growth_bandit_replay";
     GROWTH_CHECK_NULL(who, b);
@@ -101,7 +128,7 @@ GROWTH_API int growth_bandit_replay(growth_bandit *b, const float *contexts, siz
     for (size_t i = 0; i < n; i++)
         if (!gfinite(rewards[i]) || (!lin && !(rewards[i] >= 0 && rewards[i] <= 1)))
             return gerr(GROWTH_EINVAL, "%s: rewards[%zu] = %g is not finite%s", who, i, rewards[i], lin ? "" : " in [0, 1]");
-    uint64_t matched = 0;
+    size_t matched = 0;
     double sum = 0;
     for (size_t i = 0; i < n; i++) {
         uint64_t dec, arm;

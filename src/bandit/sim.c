@@ -146,7 +146,13 @@ GROWTH_API int growth_bandit_sim_run(growth_bandit_sim *s, growth_bandit *b, uin
     if (out_regret && n_points == 0) return gerr(GROWTH_EINVAL, "%s: n_points must be >= 1 with out_regret", who);
     if (b->dim) return gerr(GROWTH_EINVAL, "%s: the simulator has no contexts; use a non-contextual policy", who);
     if (!s->attached) {
-        if (growth_bandit_arm_count(b) != 0) return gerr(GROWTH_ESTATE, "%s: the bandit must start without arms", who);
+        pthread_rwlock_rdlock(&b->lock);
+        size_t arms = b->n;
+        pthread_rwlock_unlock(&b->lock);
+        if (arms != 0) return gerr(GROWTH_ESTATE, "%s: the bandit must start without arms", who);
+        if ((size_t)b->cfg.max_arms < s->k) /* checked first: a failed run adds no arm */
+            return gerr(GROWTH_EINVAL, "%s: the bandit's max_arms=%lld is below the simulator's %zu arms", who,
+                        (long long)b->cfg.max_arms, s->k);
         for (size_t i = 0; i < s->k; i++) {
             int rc = growth_bandit_add_arm(b, s->ids[i], 0, 0);
             if (rc) return rc;
@@ -206,16 +212,16 @@ GROWTH_API int growth_bandit_sim_run(growth_bandit_sim *s, growth_bandit *b, uin
     return GROWTH_OK;
 }
 
-GROWTH_API int growth_bandit_sim_rates(const growth_bandit_sim *s, uint64_t *ids, double *rates,
-                                       size_t cap, size_t *needed)
+GROWTH_API int growth_bandit_sim_rates(const growth_bandit_sim *s, uint64_t *out_ids, double *out_rates,
+                                       size_t cap, size_t *out_n)
 {
     static const char *who = "growth_bandit_sim_rates";
     GROWTH_CHECK_NULL(who, s);
-    if (needed) *needed = s->k;
+    if (out_n) *out_n = s->k;
     if (cap < s->k) return gerr(GROWTH_EBUFS, "%s: cap %zu < %zu arms", who, cap, s->k);
     for (size_t i = 0; i < s->k; i++) {
-        if (ids) ids[i] = s->ids[i];
-        if (rates) rates[i] = sigm(s->logit[i]);
+        if (out_ids) out_ids[i] = s->ids[i];
+        if (out_rates) out_rates[i] = sigm(s->logit[i]);
     }
     return GROWTH_OK;
 }

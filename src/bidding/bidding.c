@@ -190,10 +190,10 @@ GROWTH_API int growth_bidder_create(growth_bidder **out, const char *config)
 
 GROWTH_API void growth_bidder_free(growth_bidder *b) { bidder_destroy(b); }
 
-GROWTH_API int growth_bidder_config(const growth_bidder *b, char *buf, size_t cap, size_t *needed)
+GROWTH_API int growth_bidder_config(const growth_bidder *b, char *buf, size_t cap, size_t *out_n)
 {
     GROWTH_CHECK_NULL("growth_bidder_config", b);
-    return gcfg_format(bid_opts, BID_NOPTS, &b->cfg, buf, cap, needed);
+    return gcfg_format(bid_opts, BID_NOPTS, &b->cfg, buf, cap, out_n);
 }
 
 /* ---- plan -------------------------------------------------------------------------------- */
@@ -210,14 +210,13 @@ static double plan_fraction(const growth_bidder *b, double t)
     return b->cum[s] + (x - (double)s) * (b->cum[s + 1] - b->cum[s]);
 }
 
-GROWTH_API int growth_bidder_plan(const growth_bidder *b, double t, double *out_planned,
-                                  double *out_spent)
+GROWTH_API int growth_bidder_plan(const growth_bidder *b, double t, double *out_planned)
 {
     static const char *who = "growth_bidder_plan";
     GROWTH_CHECK_NULL(who, b);
+    GROWTH_CHECK_NULL(who, out_planned);
     if (!gfinite(t)) return gerr(GROWTH_EINVAL, "%s: time %g is not finite", who, t);
-    if (out_planned) *out_planned = b->cfg.budget * plan_fraction(b, t);
-    if (out_spent) *out_spent = atomic_load_explicit(&b->spent_pub, memory_order_relaxed);
+    *out_planned = b->cfg.budget * plan_fraction(b, t);
     return GROWTH_OK;
 }
 
@@ -334,17 +333,22 @@ GROWTH_API int growth_bidder_bid_batch(const growth_bidder *b, const double *pct
     return GROWTH_OK;
 }
 
-GROWTH_API int growth_bidder_multiplier(const growth_bidder *b, double *out_multiplier,
-                                        double *out_rate)
+GROWTH_API int growth_bidder_stats_get(const growth_bidder *b, growth_bidder_stats *out)
 {
-    GROWTH_CHECK_NULL("growth_bidder_multiplier", b);
-    if (out_multiplier) *out_multiplier = atomic_load_explicit(&b->mult, memory_order_relaxed);
-    if (out_rate) *out_rate = atomic_load_explicit(&b->rate, memory_order_relaxed);
-    return GROWTH_OK;
+    static const char *who = "growth_bidder_stats_get";
+    GROWTH_CHECK_NULL(who, b);
+    GROWTH_CHECK_NULL(who, out);
+    growth_bidder_stats st;
+    memset(&st, 0, sizeof st);
+    st.struct_size = (uint32_t)sizeof st;
+    st.multiplier = atomic_load_explicit(&b->mult, memory_order_relaxed);
+    st.rate = atomic_load_explicit(&b->rate, memory_order_relaxed);
+    st.spent = atomic_load_explicit(&b->spent_pub, memory_order_relaxed);
+    st.auction_results = atomic_load_explicit(&b->obs, memory_order_relaxed);
+    return gstruct_out(who, "out", out, &st, sizeof st, sizeof st);
 }
 
-GROWTH_API int growth_bidder_win_rate(const growth_bidder *b, double price, double *out_rate,
-                                      uint64_t *out_obs)
+GROWTH_API int growth_bidder_win_rate(const growth_bidder *b, double price, double *out_rate)
 {
     static const char *who = "growth_bidder_win_rate";
     GROWTH_CHECK_NULL(who, b);
@@ -352,7 +356,6 @@ GROWTH_API int growth_bidder_win_rate(const growth_bidder *b, double price, doub
     if (!(gfinite(price) && price > 0))
         return gerr(GROWTH_EINVAL, "%s: price %g is not finite and > 0", who, price);
     *out_rate = win_rate_at(b, log(price));
-    if (out_obs) *out_obs = atomic_load_explicit(&b->obs, memory_order_relaxed);
     return GROWTH_OK;
 }
 

@@ -11,6 +11,11 @@
 
 #include "core.h"
 #include "growth/bidding.h"
+/* this module also implements the unstable interfaces of growth/sys/bidding.h */
+#ifndef GROWTH_SYS_UNSTABLE
+#define GROWTH_SYS_UNSTABLE
+#endif
+#include "growth/sys/bidding.h"
 
 enum { BID_MODE_CPA, BID_MODE_ROI };
 enum { BID_BILL_CPM, BID_BILL_CPC };

@@ -124,17 +124,29 @@ static int calibrate(const growth_calibrator *cal, double raw, double *out)
 GROWTH_API int growth_bidder_sim_run(growth_bidder_sim *s, growth_bidder *b,
                                      const growth_calibrator *ctr_cal,
                                      const growth_calibrator *cvr_cal,
-                                     growth_bidder_sim_result *out, double *spend_curve,
-                                     double *plan_curve, size_t cap, size_t *n_slots)
+                                     growth_bidder_sim_result *out, double *out_spend_curve,
+                                     double *out_plan_curve, size_t cap, size_t *out_n)
 {
     static const char *who = "growth_bidder_sim_run";
     GROWTH_CHECK_NULL(who, s);
     GROWTH_CHECK_NULL(who, b);
-    if (n_slots) *n_slots = SIM_HOURS;
-    if ((spend_curve || plan_curve) && cap < SIM_HOURS)
+    /* everything is checked before the day runs: a failed call changes neither the bidder nor
+     * the outputs */
+    if (out && out->struct_size < sizeof(growth_bidder_sim_result))
+        return gerr(GROWTH_EINVAL, "%s: out->struct_size is %u, expected at least %zu (initialise it with GROWTH_BIDDER_SIM_RESULT_INIT)",
+                    who, out->struct_size, sizeof(growth_bidder_sim_result));
+    bool curves = out_spend_curve || out_plan_curve;
+    if (curves && cap < SIM_HOURS) {
+        if (out_n) *out_n = SIM_HOURS;
         return gerr(GROWTH_EBUFS, "%s: curves hold %zu entries, need %d", who, cap, SIM_HOURS);
-    if (out && out->struct_size < sizeof(uint32_t))
-        return gerr(GROWTH_EINVAL, "%s: out->struct_size %u is too small", who, out->struct_size);
+    }
+    /* an unusable calibrator (e.g. not fitted) fails here, before any draw or bid */
+    const growth_calibrator *cals[2] = {ctr_cal, cvr_cal};
+    for (int k = 0; k < 2; k++) {
+        double probe;
+        int rc = calibrate(cals[k], 0.5, &probe);
+        if (rc) return gerr(rc, "%s: calibrating: %s", who, growth_last_error());
+    }
     const sim_cfg *c = &s->cfg;
     const double day = b->cfg.day_seconds, slot_len = day / s->nslots;
     growth_bidder_sim_result r;
@@ -192,19 +204,14 @@ GROWTH_API int growth_bidder_sim_run(growth_bidder_sim *s, growth_bidder *b,
     r.cpa = r.conversions ? r.spend / (double)r.conversions : NAN;
     r.expected_cpa = r.expected_conversions > 0 ? r.spend / r.expected_conversions : NAN;
     for (int h = 0; h < SIM_HOURS; h++) {
-        growth_bidder_plan(b, day * (h + 1) / SIM_HOURS, &hour_plan[h], NULL);
+        growth_bidder_plan(b, day * (h + 1) / SIM_HOURS, &hour_plan[h]);
         if (hour_plan[h] > 0) {
             double e = fabs(hour_spend[h] - hour_plan[h]) / hour_plan[h];
             if (e > r.max_plan_error) r.max_plan_error = e;
         }
     }
-    if (spend_curve) memcpy(spend_curve, hour_spend, sizeof hour_spend);
-    if (plan_curve) memcpy(plan_curve, hour_plan, sizeof hour_plan);
-    if (out) {
-        size_t n = out->struct_size < sizeof r ? out->struct_size : sizeof r;
-        uint32_t keep = out->struct_size;
-        memcpy(out, &r, n);
-        out->struct_size = keep;
-    }
-    return GROWTH_OK;
+    if (out_spend_curve) memcpy(out_spend_curve, hour_spend, sizeof hour_spend);
+    if (out_plan_curve) memcpy(out_plan_curve, hour_plan, sizeof hour_plan);
+    if (out_n) *out_n = curves ? SIM_HOURS : 0;
+    return out ? gstruct_out(who, "out", out, &r, sizeof r, sizeof r) : GROWTH_OK;
 }

@@ -7,6 +7,11 @@
 
 #include "core.h"
 #include "growth/budget.h"
+/* this module also implements the unstable interfaces of growth/sys/budget.h */
+#ifndef GROWTH_SYS_UNSTABLE
+#define GROWTH_SYS_UNSTABLE
+#endif
+#include "growth/sys/budget.h"
 
 /* Runs fn(task_t) for t = 0 .. n-1, tasks laid out every `stride` bytes from `tasks`; task 0
  * runs on the calling thread. Returns GROWTH_ENOMEM if a thread cannot be started (the work

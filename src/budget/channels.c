@@ -34,13 +34,13 @@ static const gcfg_opt ch_opts[] = {
 
 GROWTH_API int growth_channels_create(growth_channels **out, const char *config)
 {
-    GROWTH_CHECK_NULL("channels_create", out);
+    GROWTH_CHECK_NULL("growth_channels_create", out);
     *out = NULL;
     ch_cfg cfg;
-    int rc = gcfg_parse("channels_create", ch_opts, 1, config, &cfg, sizeof cfg);
+    int rc = gcfg_parse("growth_channels_create", ch_opts, 1, config, &cfg, sizeof cfg);
     if (rc) return rc;
     growth_channels *c = calloc(1, sizeof *c);
-    if (!c) return gerr(GROWTH_ENOMEM, "channels_create: out of memory");
+    if (!c) return gerr(GROWTH_ENOMEM, "growth_channels_create: out of memory");
     c->tol = cfg.tol;
     *out = c;
     return GROWTH_OK;
@@ -54,10 +54,16 @@ GROWTH_API void growth_channels_free(growth_channels *c)
     free(c);
 }
 
-GROWTH_API int growth_channels_count(const growth_channels *c)
+GROWTH_API int growth_channels_stats_get(const growth_channels *c, growth_channels_stats *out)
 {
-    GROWTH_CHECK_NULL("channels_count", c);
-    return (int)c->n;
+    static const char *who = "growth_channels_stats_get";
+    GROWTH_CHECK_NULL(who, c);
+    GROWTH_CHECK_NULL(who, out);
+    growth_channels_stats st;
+    memset(&st, 0, sizeof st);
+    st.struct_size = (uint32_t)sizeof st;
+    st.channels = c->n;
+    return gstruct_out(who, "out", out, &st, sizeof st, sizeof st);
 }
 
 static int check_common(const char *who, double w, double lo, double hi)
@@ -68,39 +74,44 @@ static int check_common(const char *who, double w, double lo, double hi)
     return GROWTH_OK;
 }
 
-static int push_channel(growth_channels *c, const channel *ch)
+/* Appends a validated channel; on failure the set is unchanged (ch's arrays stay the caller's). */
+static int push_channel(growth_channels *c, const char *who, const channel *ch, size_t *out_index)
 {
-    if (c->n >= INT32_MAX) return gerr(GROWTH_ENOMEM, "channels_add: too many channels");
+    if (c->n >= INT32_MAX) return gerr(GROWTH_ENOMEM, "%s: too many channels", who);
     if (c->n == c->cap) {
         size_t nc = c->cap ? 2 * c->cap : 8;
         channel *n = realloc(c->ch, nc * sizeof *n);
-        if (!n) return gerr(GROWTH_ENOMEM, "channels_add: out of memory");
+        if (!n) return gerr(GROWTH_ENOMEM, "%s: out of memory", who);
         c->ch = n;
         c->cap = nc;
     }
     c->ch[c->n] = *ch;
-    return (int)c->n++;
+    if (out_index) *out_index = c->n;
+    c->n++;
+    return GROWTH_OK;
 }
 
-GROWTH_API int growth_channels_add(growth_channels *c, int kind, double a, double b, double weight,
-                                   double min_spend, double max_spend)
+GROWTH_API int growth_channels_add(growth_channels *c, growth_curve kind, double a, double b,
+                                   double weight, double min_spend, double max_spend,
+                                   size_t *out_index)
 {
-    static const char *who = "channels_add";
+    static const char *who = "growth_channels_add";
     GROWTH_CHECK_NULL(who, c);
-    if (kind != GROWTH_CURVE_EXP && kind != GROWTH_CURVE_LOG)
-        return gerr(GROWTH_EINVAL, "%s: kind %d is not GROWTH_CURVE_EXP or GROWTH_CURVE_LOG", who, kind);
+    if ((int)kind != GROWTH_CURVE_EXP && (int)kind != GROWTH_CURVE_LOG)
+        return gerr(GROWTH_EINVAL, "%s: kind %d is not GROWTH_CURVE_EXP or GROWTH_CURVE_LOG", who, (int)kind);
     if (!(a >= 0 && a <= DBL_MAX)) return gerr(GROWTH_EINVAL, "%s: a = %g must be finite and >= 0", who, a);
     if (!(b >= 0 && b <= DBL_MAX)) return gerr(GROWTH_EINVAL, "%s: b = %g must be finite and >= 0", who, b);
     int rc = check_common(who, weight, min_spend, max_spend);
     if (rc) return rc;
-    channel ch = {kind, a, b, weight, min_spend, max_spend, 0, NULL, NULL};
-    return push_channel(c, &ch);
+    channel ch = {(int)kind, a, b, weight, min_spend, max_spend, 0, NULL, NULL};
+    return push_channel(c, who, &ch, out_index);
 }
 
 GROWTH_API int growth_channels_add_points(growth_channels *c, const double *x, const double *y,
-                                          size_t n, double weight, double min_spend, double max_spend)
+                                          size_t n, double weight, double min_spend, double max_spend,
+                                          size_t *out_index)
 {
-    static const char *who = "channels_add_points";
+    static const char *who = "growth_channels_add_points";
     GROWTH_CHECK_NULL(who, c);
     GROWTH_CHECK_NULL(who, x);
     GROWTH_CHECK_NULL(who, y);
@@ -128,8 +139,8 @@ GROWTH_API int growth_channels_add_points(growth_channels *c, const double *x, c
     if (!ch.x || !ch.y) { free(ch.x); free(ch.y); return gerr(GROWTH_ENOMEM, "%s: out of memory", who); }
     memcpy(ch.x, x, n * sizeof(double));
     memcpy(ch.y, y, n * sizeof(double));
-    rc = push_channel(c, &ch);
-    if (rc < 0) { free(ch.x); free(ch.y); }
+    rc = push_channel(c, who, &ch, out_index);
+    if (rc) { free(ch.x); free(ch.y); }
     return rc;
 }
 
@@ -243,7 +254,7 @@ GROWTH_API int growth_channels_allocate(const growth_channels *c, double budget,
                                         double *out_outcome, size_t cap, double *out_total,
                                         double *out_marginal)
 {
-    static const char *who = "channels_allocate";
+    static const char *who = "growth_channels_allocate";
     GROWTH_CHECK_NULL(who, c);
     GROWTH_CHECK_NULL(who, out_spend);
     if (c->n == 0) return gerr(GROWTH_ESTATE, "%s: no channels added", who);
@@ -260,7 +271,7 @@ GROWTH_API int growth_channels_curve(const growth_channels *c, const double *bud
                                      double *out_total, double *out_marginal, double *out_spend,
                                      size_t spend_cap)
 {
-    static const char *who = "channels_curve";
+    static const char *who = "growth_channels_curve";
     GROWTH_CHECK_NULL(who, c);
     GROWTH_CHECK_NULL(who, budgets);
     GROWTH_CHECK_NULL(who, out_total);

@@ -524,13 +524,13 @@ static int validate_prices(const char *who, const double *lambda, size_t count)
 
 GROWTH_API int growth_mckp_create(growth_mckp **out, const char *config)
 {
-    GROWTH_CHECK_NULL("mckp_create", out);
+    GROWTH_CHECK_NULL("growth_mckp_create", out);
     *out = NULL;
     mckp_cfg cfg;
-    int rc = gcfg_parse("mckp_create", mckp_opts, MCKP_NOPTS, config, &cfg, sizeof cfg);
+    int rc = gcfg_parse("growth_mckp_create", mckp_opts, MCKP_NOPTS, config, &cfg, sizeof cfg);
     if (rc) return rc;
     growth_mckp *s = calloc(1, sizeof *s);
-    if (!s) return gerr(GROWTH_ENOMEM, "mckp_create: out of memory");
+    if (!s) return gerr(GROWTH_ENOMEM, "growth_mckp_create: out of memory");
     s->cfg = cfg;
     atomic_init(&s->cancel, 0);
     *out = s;
@@ -539,18 +539,17 @@ GROWTH_API int growth_mckp_create(growth_mckp **out, const char *config)
 
 GROWTH_API void growth_mckp_free(growth_mckp *s) { free(s); }
 
-GROWTH_API int growth_mckp_config(const growth_mckp *s, char *buf, size_t cap, size_t *needed)
+GROWTH_API int growth_mckp_config(const growth_mckp *s, char *buf, size_t cap, size_t *out_n)
 {
-    GROWTH_CHECK_NULL("mckp_config", s);
-    GROWTH_CHECK_NULL("mckp_config", buf);
-    int rc = gcfg_format(mckp_opts, MCKP_NOPTS, &s->cfg, buf, cap, needed);
-    if (rc) return gerr(rc, "mckp_config: buffer of %zu bytes is too small", cap);
+    GROWTH_CHECK_NULL("growth_mckp_config", s);
+    int rc = gcfg_format(mckp_opts, MCKP_NOPTS, &s->cfg, buf, cap, out_n);
+    if (rc) return gerr(rc, "growth_mckp_config: buffer of %zu bytes is too small", cap);
     return GROWTH_OK;
 }
 
 GROWTH_API int growth_mckp_set_progress(growth_mckp *s, growth_progress_fn fn, void *user)
 {
-    GROWTH_CHECK_NULL("mckp_set_progress", s);
+    GROWTH_CHECK_NULL("growth_mckp_set_progress", s);
     s->progress = fn;
     s->progress_data = user;
     return GROWTH_OK;
@@ -558,7 +557,7 @@ GROWTH_API int growth_mckp_set_progress(growth_mckp *s, growth_progress_fn fn, v
 
 GROWTH_API int growth_mckp_cancel(growth_mckp *s)
 {
-    GROWTH_CHECK_NULL("mckp_cancel", s);
+    GROWTH_CHECK_NULL("growth_mckp_cancel", s);
     atomic_store(&s->cancel, 1);
     return GROWTH_OK;
 }
@@ -921,7 +920,7 @@ GROWTH_API int growth_mckp_solve(growth_mckp *s, const uint64_t *indptr, size_t 
                                  const double *values, const double *costs, size_t n_budgets,
                                  const double *budgets, int32_t *out_choice, size_t choice_cap)
 {
-    static const char *who = "mckp_solve";
+    static const char *who = "growth_mckp_solve";
     GROWTH_CHECK_NULL(who, s);
     GROWTH_CHECK_NULL(who, budgets);
     GROWTH_CHECK_NULL(who, out_choice);
@@ -1013,23 +1012,22 @@ out:
 
 GROWTH_API int growth_mckp_result_get(const growth_mckp *s, growth_mckp_result *out)
 {
-    GROWTH_CHECK_NULL("mckp_result_get", s);
-    GROWTH_CHECK_NULL("mckp_result_get", out);
-    if (out->struct_size < sizeof(uint32_t) || out->struct_size > 4096)
-        return gerr(GROWTH_EINVAL, "mckp_result_get: struct_size %u is not set", out->struct_size);
-    if (!s->have) return gerr(GROWTH_ESTATE, "mckp_result_get: nothing solved yet");
-    uint32_t sz = out->struct_size;
-    size_t n = sz < sizeof s->res ? sz : sizeof s->res;
-    memcpy(out, &s->res, n);
-    out->struct_size = sz;
-    return GROWTH_OK;
+    static const char *who = "growth_mckp_result_get";
+    GROWTH_CHECK_NULL(who, s);
+    GROWTH_CHECK_NULL(who, out);
+    /* the struct is checked first: a bad struct_size is EINVAL also before the first solve */
+    if (out->struct_size < sizeof(growth_mckp_result))
+        return gerr(GROWTH_EINVAL, "%s: out->struct_size is %u, expected at least %zu (initialise it with GROWTH_MCKP_RESULT_INIT)",
+                    who, out->struct_size, sizeof(growth_mckp_result));
+    if (!s->have) return gerr(GROWTH_ESTATE, "%s: nothing solved yet", who);
+    return gstruct_out(who, "out", out, &s->res, sizeof s->res, sizeof s->res);
 }
 
 GROWTH_API int growth_mckp_duals(const growth_mckp *s, double *out_lambda, double *out_spend, size_t cap)
 {
-    GROWTH_CHECK_NULL("mckp_duals", s);
-    if (!s->have) return gerr(GROWTH_ESTATE, "mckp_duals: nothing solved yet");
-    if (cap < s->k) return gerr(GROWTH_EBUFS, "mckp_duals: cap %zu < %zu budgets", cap, s->k);
+    GROWTH_CHECK_NULL("growth_mckp_duals", s);
+    if (!s->have) return gerr(GROWTH_ESTATE, "growth_mckp_duals: nothing solved yet");
+    if (cap < s->k) return gerr(GROWTH_EBUFS, "growth_mckp_duals: cap %zu < %zu budgets", cap, s->k);
     if (out_lambda) memcpy(out_lambda, s->lambda, s->k * sizeof(double));
     if (out_spend) memcpy(out_spend, s->spend, s->k * sizeof(double));
     return GROWTH_OK;
@@ -1040,7 +1038,7 @@ GROWTH_API int growth_mckp_shard_eval(growth_mckp *s, const uint64_t *indptr, si
                                       size_t n_budgets, const double *lambda, size_t n_points,
                                       double *out_spend, double *out_value, double *out_dual)
 {
-    static const char *who = "mckp_shard_eval";
+    static const char *who = "growth_mckp_shard_eval";
     GROWTH_CHECK_NULL(who, s);
     prob p;
     int rc = validate(who, indptr, n_users, values, costs, n_budgets, &p);
@@ -1075,7 +1073,7 @@ GROWTH_API int growth_mckp_shard_assign(growth_mckp *s, const uint64_t *indptr, 
                                         int32_t *out_choice, size_t choice_cap,
                                         double *out_spend, double *out_value)
 {
-    static const char *who = "mckp_shard_assign";
+    static const char *who = "growth_mckp_shard_assign";
     GROWTH_CHECK_NULL(who, s);
     GROWTH_CHECK_NULL(who, out_choice);
     prob p;
@@ -1115,7 +1113,7 @@ GROWTH_API int growth_mckp_shard_scan(growth_mckp *s, const uint64_t *indptr, si
                                       size_t *out_n_undecided, size_t *out_n_options,
                                       double *out_fixed)
 {
-    static const char *who = "mckp_shard_scan";
+    static const char *who = "growth_mckp_shard_scan";
     GROWTH_CHECK_NULL(who, s);
     GROWTH_CHECK_NULL(who, out_choice);
     GROWTH_CHECK_NULL(who, out_n_undecided);
@@ -1141,7 +1139,7 @@ GROWTH_API int growth_mckp_restricted_lp(growth_mckp *s, const uint64_t *indptr,
                                          double *out_lp_value, int *out_exact,
                                          uint32_t *out_fractional)
 {
-    static const char *who = "mckp_restricted_lp";
+    static const char *who = "growth_mckp_restricted_lp";
     GROWTH_CHECK_NULL(who, s);
     GROWTH_CHECK_NULL(who, budgets);
     GROWTH_CHECK_NULL(who, fixed);

@@ -13,6 +13,7 @@
  * prices (first each category's minimum, then everything that still fits), and its gap to the
  * dual bound is reported. */
 #include <float.h>
+#include <stdbool.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -111,14 +112,17 @@ static int cmp_desc(const void *x, const void *y)
     return a->p > b->p ? -1 : (a->p < b->p);
 }
 
-GROWTH_API int growth_budget_allocate_push(const char *config, const uint64_t *user_ptr, size_t n_users,
-                                    const double *values, const int32_t *category,
-                                    const int32_t *caps, size_t n_categories,
-                                    const double *cat_min, const double *cat_max, double volume,
-                                    const double *hours, uint8_t *out_send, int8_t *out_hour,
-                                    size_t cap, growth_budget_push_result *out_result)
+GROWTH_API int growth_budget_allocate_push(const uint64_t *user_ptr, size_t n_users,
+                                           const double *values, const int32_t *category,
+                                           const int32_t *caps, size_t n_categories,
+                                           const double *cat_min, const double *cat_max,
+                                           double volume, const double *hours,
+                                           const char *config, uint8_t *out_send,
+                                           int8_t *out_hour, size_t cap,
+                                           growth_budget_push_result *out_result,
+                                           growth_progress_fn progress, void *progress_user)
 {
-    static const char *who = "budget_allocate_push";
+    static const char *who = "growth_budget_allocate_push";
     push_cfg cfg;
     int rc = gcfg_parse(who, push_opts, PUSH_NOPTS, config, &cfg, sizeof cfg);
     if (rc) return rc;
@@ -130,8 +134,9 @@ GROWTH_API int growth_budget_allocate_push(const char *config, const uint64_t *u
         return gerr(GROWTH_EINVAL, "%s: n_users = %zu is too large", who, n_users);
     if (n_categories == 0 || n_categories > (1u << 20))
         return gerr(GROWTH_EINVAL, "%s: n_categories = %zu, must be 1..2^20", who, n_categories);
-    if (out_result && out_result->struct_size < sizeof(uint32_t))
-        return gerr(GROWTH_EINVAL, "%s: out_result->struct_size is not set", who);
+    if (out_result && out_result->struct_size < sizeof(growth_budget_push_result))
+        return gerr(GROWTH_EINVAL, "%s: out_result->struct_size is %u, expected at least %zu (initialise it with GROWTH_BUDGET_PUSH_RESULT_INIT)",
+                    who, out_result->struct_size, sizeof(growth_budget_push_result));
     uint64_t base = user_ptr[0];
     for (size_t u = 0; u < n_users; u++) {
         if (user_ptr[u + 1] < user_ptr[u]) return gerr(GROWTH_EINVAL, "%s: user_ptr decreases at user %zu", who, u);
@@ -177,7 +182,10 @@ GROWTH_API int growth_budget_allocate_push(const char *config, const uint64_t *u
     q.topi = malloc((size_t)(maxcap + 1) * sizeof(int32_t));
     cand *cd = malloc(np * sizeof *cd);
     int64_t *used = calloc(n_users, sizeof(int64_t));
-    if (!lam || !best || !s || !cnt || !avail || !q.top || !q.topi || !cd || !used) {
+    /* the plan is built here and copied to the caller's buffers only when the call succeeds */
+    uint8_t *send = calloc(np, 1);
+    int8_t *hour = out_hour ? malloc(np) : NULL;
+    if (!lam || !best || !s || !cnt || !avail || !q.top || !q.topi || !cd || !used || !send || (out_hour && !hour)) {
         rc = gerr(GROWTH_ENOMEM, "%s: out of memory", who);
         goto out;
     }
@@ -237,6 +245,11 @@ GROWTH_API int growth_budget_allocate_push(const char *config, const uint64_t *u
             if (cat_min) d -= lam[1 + n_categories + c] * cat_min[c];
         }
         if (d < best_d) { best_d = d; memcpy(best, lam, K * sizeof(double)); }
+        bool last = prev - d <= cfg.tol * fabs(d) || it + 1 == (uint32_t)cfg.max_iter;
+        if (progress && progress("round", last ? 1.0 : (double)(it + 1) / (double)cfg.max_iter, progress_user)) {
+            rc = gerr(GROWTH_ECANCELED, "%s: stopped by the progress callback after round %u", who, it + 1);
+            goto out;
+        }
         if (prev - d <= cfg.tol * fabs(d)) { it++; break; }
         prev = d;
     }
@@ -245,7 +258,6 @@ GROWTH_API int growth_budget_allocate_push(const char *config, const uint64_t *u
     shifts(lam, n_categories, s);
     for (size_t i = 0; i < np; i++) { cd[i].r = p[i] - s[cat[i]]; cd[i].p = p[i]; cd[i].i = i; }
     qsort(cd, np, sizeof *cd, cmp_cand);
-    memset(out_send, 0, np);
     memset(cnt, 0, n_categories * sizeof(double));
     /* user of each pair */
     size_t *owner = malloc(np * sizeof(size_t));
@@ -257,11 +269,11 @@ GROWTH_API int growth_budget_allocate_push(const char *config, const uint64_t *u
         for (size_t z = 0; z < np; z++) {
             size_t i = (size_t)cd[z].i, u = owner[i];
             int32_t c = cat[i];
-            if (out_send[i] || used[u] >= ucap(&q, u) || sent >= volume) continue;
+            if (send[i] || used[u] >= ucap(&q, u) || sent >= volume) continue;
             if (cat_max && cnt[c] >= cat_max[c]) continue;
             if (phase == 0 && !(cat_min && cnt[c] < cat_min[c])) continue;
             if (phase == 1 && p[i] <= 0) continue;
-            out_send[i] = 1; used[u]++; cnt[c] += 1; sent += 1; value += p[i];
+            send[i] = 1; used[u]++; cnt[c] += 1; sent += 1; value += p[i];
         }
     free(owner);
     for (size_t c = 0; c < n_categories; c++)
@@ -270,34 +282,37 @@ GROWTH_API int growth_budget_allocate_push(const char *config, const uint64_t *u
                       who, c, cnt[c], cat_min[c]);
             goto out;
         }
-    if (out_hour) {
-        memset(out_hour, -1, np);
+    if (hour) {
+        memset(hour, -1, np);
         if (hours) {
             hv_t hv[24];
             for (size_t u = 0; u < n_users; u++) {
                 size_t k = 0;
                 for (uint64_t i = user_ptr[u]; i < user_ptr[u + 1]; i++)
-                    if (out_send[i - base]) { cd[k].p = p[i - base]; cd[k].i = i - base; k++; }
+                    if (send[i - base]) { cd[k].p = p[i - base]; cd[k].i = i - base; k++; }
                 if (!k) continue;
                 qsort(cd, k, sizeof *cd, cmp_desc);
                 for (int h = 0; h < 24; h++) { hv[h].v = hours[u * 24 + (size_t)h]; hv[h].h = h; }
                 qsort(hv, 24, sizeof *hv, cmp_hv);
-                for (size_t z = 0; z < k; z++) out_hour[cd[z].i] = (int8_t)(z < 24 ? hv[z].h : hv[z % 24].h);
+                for (size_t z = 0; z < k; z++) hour[cd[z].i] = (int8_t)(z < 24 ? hv[z].h : hv[z % 24].h);
             }
         }
     }
+    memcpy(out_send, send, np);
+    if (out_hour) memcpy(out_hour, hour, np);
     if (out_result) {
-        growth_budget_push_result r = {0};
-        r.struct_size = out_result->struct_size;
+        growth_budget_push_result r;
+        memset(&r, 0, sizeof r);
+        r.struct_size = (uint32_t)sizeof r;
         r.iterations = it;
         r.value = value;
         r.lp_value = best_d;
         r.gap = best_d - value;
         r.sent = (uint64_t)sent;
-        size_t n = r.struct_size < sizeof r ? r.struct_size : sizeof r;
-        memcpy(out_result, &r, n);
+        rc = gstruct_out(who, "out_result", out_result, &r, sizeof r, sizeof r);
     }
 out:
     free(lam); free(best); free(s); free(cnt); free(avail); free(q.top); free(q.topi); free(cd); free(used);
+    free(send); free(hour);
     return rc;
 }

@@ -7,6 +7,10 @@
 #include <stdint.h>
 
 #include "bad_input.h"
+#define GROWTH_SYS_UNSTABLE /* the simulators, the Beta sampler and the MCKP shard calls */
+#include "growth/sys/bandit.h"
+#include "growth/sys/bidding.h"
+#include "growth/sys/budget.h"
 
 static const uint8_t junk[16] = "not a model....";
 
@@ -155,20 +159,25 @@ TEST(test_bandit_functions)
     growth_bandit *b = NULL;
     CHECK_OK(growth_bandit_create(&b, "policy=thompson seed=7 max_arms=4"));
     for (uint64_t i = 1; i <= 3; i++) CHECK_OK(growth_bandit_add_arm(b, i, 0.2 * (double)i, 10));
-    uint64_t named = 0, dec, arm, decs[4], arms[4], ids[8], st[GROWTH_BANDIT_STAT_COUNT];
+    uint64_t named = 0, dec, arm, decs[4], arms[4], ids[8];
+    growth_bandit_stats st = GROWTH_BANDIT_STATS_INIT;
     CHECK_OK(growth_bandit_add_arm_named(b, "coupon-a", 0.5, 2, &named));
     CHECK(named == growth_bandit_name_id("coupon-a"));
     CHECK_OK(growth_bandit_select(b, NULL, 0, NULL, 0, &dec, &arm, NULL));
     CHECK_OK(growth_bandit_reward(b, dec, 1));
-    double stats0[4], stats[4], prop, props[4], probs[8], val, se;
-    CHECK_OK(growth_bandit_arm_stats(b, 2, stats0, 4));
+    growth_bandit_arm_stats stats0 = GROWTH_BANDIT_ARM_STATS_INIT, stats = GROWTH_BANDIT_ARM_STATS_INIT;
+    double prop, props[4], probs[8], val, se;
+    CHECK_OK(growth_bandit_arm_stats_get(b, 2, &stats0));
     bad_bytes b0 = {0}, b1 = {0};
     CHECK_OK(growth_bandit_serialize(b, &b0.buf, &b0.len));
     char buf[64];
     size_t need;
 
     BAD(growth_bandit_config(NULL, buf, sizeof buf, NULL), GROWTH_EINVAL, "bandit_config");
+    memset(buf, 'x', sizeof buf);
+    need = 0;
     BAD(growth_bandit_config(b, buf, 2, &need), GROWTH_EBUFS, NULL);
+    CHECK(need > 2 && buf[0] == 'x'); /* EBUFS: the size needed, nothing written */
     BAD(growth_bandit_add_arm(NULL, 9, 0.5, 1), GROWTH_EINVAL, "bandit_add_arm");
     BAD(growth_bandit_add_arm(b, 1, 0.5, 1), GROWTH_EINVAL, "bandit_add_arm");   /* duplicate */
     BAD(growth_bandit_add_arm(b, UINT64_MAX, 0.5, 1), GROWTH_EINVAL, "bandit_add_arm");
@@ -183,7 +192,9 @@ TEST(test_bandit_functions)
     CHECK(growth_bandit_name_id("") != growth_bandit_name_id("coupon-a"));
     BAD(growth_bandit_arm_name(NULL, named, buf, sizeof buf, NULL), GROWTH_EINVAL, "bandit_arm_name");
     BAD(growth_bandit_arm_name(b, 1, buf, sizeof buf, NULL), GROWTH_ENOTFOUND, NULL);
+    need = 0;
     BAD(growth_bandit_arm_name(b, named, buf, 3, &need), GROWTH_EBUFS, NULL);
+    CHECK(need == sizeof "coupon-a" && buf[0] == 'x');
     BAD(growth_bandit_arm_name(b, named, NULL, 64, NULL), GROWTH_EBUFS, NULL);
     BAD(growth_bandit_remove_arm(NULL, 1), GROWTH_EINVAL, "bandit_remove_arm");
     BAD(growth_bandit_remove_arm(b, 77), GROWTH_ENOTFOUND, NULL);
@@ -191,14 +202,28 @@ TEST(test_bandit_functions)
     BAD(growth_bandit_replace_arm(b, 77, 9, 0.5, 1), GROWTH_ENOTFOUND, NULL);
     BAD(growth_bandit_replace_arm(b, 1, 2, 0.5, 1), GROWTH_EINVAL, NULL); /* new id taken */
     BAD(growth_bandit_replace_arm(b, 1, 9, NAN, 1), GROWTH_EINVAL, NULL);
-    CHECK(growth_bandit_arm_count(NULL) == GROWTH_EINVAL);
     BAD(growth_bandit_arms(NULL, ids, 8, NULL), GROWTH_EINVAL, "bandit_arms");
+    ids[0] = 12345;
+    need = 0;
     BAD(growth_bandit_arms(b, ids, 2, &need), GROWTH_EBUFS, NULL);
+    CHECK(need == 4 && ids[0] == 12345);
     BAD(growth_bandit_arms(b, NULL, 8, &need), GROWTH_EBUFS, NULL);
-    BAD(growth_bandit_arm_stats(NULL, 1, stats, 4), GROWTH_EINVAL, "bandit_arm_stats");
-    BAD(growth_bandit_arm_stats(b, 1, NULL, 4), GROWTH_EINVAL, "bandit_arm_stats");
-    BAD(growth_bandit_arm_stats(b, 1, stats, 3), GROWTH_EBUFS, NULL);
-    BAD(growth_bandit_arm_stats(b, 77, stats, 4), GROWTH_ENOTFOUND, NULL);
+    BAD(growth_bandit_arm_stats_get(NULL, 1, &stats), GROWTH_EINVAL, "bandit_arm_stats_get");
+    BAD(growth_bandit_arm_stats_get(b, 1, NULL), GROWTH_EINVAL, "bandit_arm_stats_get");
+    stats.struct_size = 0;
+    BAD(growth_bandit_arm_stats_get(b, 1, &stats), GROWTH_EINVAL, "struct_size");
+    stats.struct_size = (uint32_t)sizeof stats - 8; /* smaller than the 1.0 struct */
+    BAD(growth_bandit_arm_stats_get(b, 1, &stats), GROWTH_EINVAL, "struct_size");
+    BAD(growth_bandit_arm_stats_get(b, 77, &stats), GROWTH_EINVAL, "struct_size"); /* struct first */
+    stats.struct_size = sizeof stats;
+    BAD(growth_bandit_arm_stats_get(b, 77, &stats), GROWTH_ENOTFOUND, NULL);
+    BAD(growth_bandit_stats_get(NULL, &st), GROWTH_EINVAL, "bandit_stats_get");
+    BAD(growth_bandit_stats_get(b, NULL), GROWTH_EINVAL, "bandit_stats_get");
+    st.struct_size = 0;
+    BAD(growth_bandit_stats_get(b, &st), GROWTH_EINVAL, "struct_size");
+    st.struct_size = (uint32_t)sizeof st - 8;
+    BAD(growth_bandit_stats_get(b, &st), GROWTH_EINVAL, "struct_size");
+    st.struct_size = sizeof st;
 
     float ctx[2] = {1, 2};
     uint64_t elig[3] = {1, 2, 2}, elig_bad[1] = {77};
@@ -243,9 +268,6 @@ TEST(test_bandit_functions)
     BAD(growth_bandit_reward_batch(b, rdec, NULL, 2, rst, &applied), GROWTH_EINVAL, NULL);
     BAD(growth_bandit_reward_batch(b, rdec, rval, 2, rst, &applied), GROWTH_EINVAL, NULL); /* NaN */
     BAD(growth_bandit_reward_batch(b, rdec, rval, SIZE_MAX, rst, &applied), GROWTH_EINVAL, NULL);
-    BAD(growth_bandit_stats(NULL, st, GROWTH_BANDIT_STAT_COUNT), GROWTH_EINVAL, "bandit_stats");
-    BAD(growth_bandit_stats(b, NULL, GROWTH_BANDIT_STAT_COUNT), GROWTH_EINVAL, NULL);
-    BAD(growth_bandit_stats(b, st, 1), GROWTH_EBUFS, NULL);
 
     double ba[2] = {1, 2}, bb[2] = {3, 0}, bo[2];
     BAD(growth_bandit_sample_beta(1, NULL, bb, 2, bo, 2), GROWTH_EINVAL, "bandit_sample_beta");
@@ -260,31 +282,35 @@ TEST(test_bandit_functions)
 
     uint32_t act[2] = {0, 1};
     double rew[2] = {1, 0}, pr[2] = {0.5, 0.5}, tgt[4] = {1, 0, 0, 1}, q[4] = {0};
-    BAD(growth_bandit_ope(GROWTH_OPE_IPS, 2, 2, NULL, rew, pr, tgt, NULL, &val, &se), GROWTH_EINVAL, "bandit_ope");
-    BAD(growth_bandit_ope(GROWTH_OPE_IPS, 2, 2, act, rew, pr, tgt, NULL, NULL, &se), GROWTH_EINVAL, NULL);
-    BAD(growth_bandit_ope(GROWTH_OPE_IPS, 0, 2, act, rew, pr, tgt, NULL, &val, &se), GROWTH_EINVAL, NULL);
-    BAD(growth_bandit_ope(GROWTH_OPE_IPS, 2, 0, act, rew, pr, tgt, NULL, &val, &se), GROWTH_EINVAL, NULL);
-    BAD(growth_bandit_ope(GROWTH_OPE_IPS, 2, SIZE_MAX, act, rew, pr, tgt, NULL, &val, &se), GROWTH_EINVAL, NULL);
-    BAD(growth_bandit_ope(GROWTH_OPE_IPS, SIZE_MAX / 2, 4, act, rew, pr, tgt, NULL, &val, &se), GROWTH_EINVAL, NULL);
-    BAD(growth_bandit_ope(99, 2, 2, act, rew, pr, tgt, q, &val, &se), GROWTH_EINVAL, NULL);
+    BAD(growth_bandit_ope(2, 2, NULL, rew, pr, tgt, NULL, "estimator=ips", &val, &se), GROWTH_EINVAL, "bandit_ope");
+    BAD(growth_bandit_ope(2, 2, act, rew, pr, tgt, NULL, "estimator=ips", NULL, &se), GROWTH_EINVAL, NULL);
+    BAD(growth_bandit_ope(0, 2, act, rew, pr, tgt, NULL, "estimator=ips", &val, &se), GROWTH_EINVAL, NULL);
+    BAD(growth_bandit_ope(2, 0, act, rew, pr, tgt, NULL, "estimator=ips", &val, &se), GROWTH_EINVAL, NULL);
+    BAD(growth_bandit_ope(2, SIZE_MAX, act, rew, pr, tgt, NULL, "estimator=ips", &val, &se), GROWTH_EINVAL, NULL);
+    BAD(growth_bandit_ope(SIZE_MAX / 2, 4, act, rew, pr, tgt, NULL, "estimator=ips", &val, &se), GROWTH_EINVAL, NULL);
+    BAD(growth_bandit_ope(2, 2, act, rew, pr, tgt, q, "estimator=softmax", &val, &se), GROWTH_EINVAL, "'estimator'");
+    BAD(growth_bandit_ope(2, 2, act, rew, pr, tgt, q, NULL, &val, &se), GROWTH_EINVAL, "'estimator' is required");
+    BAD(growth_bandit_ope(2, 2, act, rew, pr, tgt, q, "", &val, &se), GROWTH_EINVAL, "'estimator' is required");
+    BAD(growth_bandit_ope(2, 2, act, rew, pr, tgt, q, "estimator=dr clip=5", &val, &se), GROWTH_EINVAL, "'clip'");
+    BAD(growth_bandit_ope(2, 2, act, rew, NULL, tgt, q, "estimator=ips", &val, &se), GROWTH_EINVAL, "propensities");
     act[1] = 2;
-    BAD(growth_bandit_ope(GROWTH_OPE_IPS, 2, 2, act, rew, pr, tgt, NULL, &val, &se), GROWTH_EINVAL, NULL);
+    BAD(growth_bandit_ope(2, 2, act, rew, pr, tgt, NULL, "estimator=ips", &val, &se), GROWTH_EINVAL, NULL);
     act[1] = 1;
     pr[0] = 0;
-    BAD(growth_bandit_ope(GROWTH_OPE_IPS, 2, 2, act, rew, pr, tgt, NULL, &val, &se), GROWTH_EINVAL, NULL);
+    BAD(growth_bandit_ope(2, 2, act, rew, pr, tgt, NULL, "estimator=ips", &val, &se), GROWTH_EINVAL, NULL);
     pr[0] = 0.5;
     rew[1] = NAN;
-    BAD(growth_bandit_ope(GROWTH_OPE_SNIPS, 2, 2, act, rew, pr, tgt, NULL, &val, &se), GROWTH_EINVAL, NULL);
+    BAD(growth_bandit_ope(2, 2, act, rew, pr, tgt, NULL, "estimator=snips", &val, &se), GROWTH_EINVAL, NULL);
     rew[1] = 0;
     tgt[1] = 0.5; /* row sums to 1.5 */
-    BAD(growth_bandit_ope(GROWTH_OPE_DR, 2, 2, act, rew, pr, tgt, q, &val, &se), GROWTH_EINVAL, NULL);
+    BAD(growth_bandit_ope(2, 2, act, rew, pr, tgt, q, "estimator=dr", &val, &se), GROWTH_EINVAL, NULL);
     tgt[1] = 0;
-    CHECK_OK(growth_bandit_ope(GROWTH_OPE_IPS, 2, 2, act, rew, pr, tgt, NULL, &val, &se));
+    CHECK_OK(growth_bandit_ope(2, 2, act, rew, pr, tgt, NULL, "estimator=ips", &val, &se));
     CHECK_NEAR(val, (1 / 0.5 * 1 + 1 / 0.5 * 0) / 2, 1e-12);
 
     uint64_t larms[2] = {1, 2};
     double lrew[2] = {1, 0};
-    uint64_t matched;
+    size_t matched;
     BAD(growth_bandit_replay(NULL, NULL, 0, larms, lrew, 2, NULL, 0, &val, &matched), GROWTH_EINVAL, "bandit_replay");
     BAD(growth_bandit_replay(b, NULL, 0, NULL, lrew, 2, NULL, 0, &val, &matched), GROWTH_EINVAL, NULL);
     BAD(growth_bandit_replay(b, NULL, 0, larms, NULL, 2, NULL, 0, &val, &matched), GROWTH_EINVAL, NULL);
@@ -328,36 +354,49 @@ TEST(test_bandit_functions)
     uint64_t sids[3];
     double srates[3], regret[4], total;
     BAD(growth_bandit_sim_rates(NULL, sids, srates, 3, NULL), GROWTH_EINVAL, "bandit_sim_rates");
+    sids[0] = 777;
+    need = 0;
     BAD(growth_bandit_sim_rates(sim, sids, srates, 2, &need), GROWTH_EBUFS, NULL);
+    CHECK(need == 3 && sids[0] == 777);
     BAD(growth_bandit_sim_run(NULL, b, 10, regret, 4, &total), GROWTH_EINVAL, "bandit_sim_run");
     BAD(growth_bandit_sim_run(sim, NULL, 10, regret, 4, &total), GROWTH_EINVAL, "bandit_sim_run");
     BAD(growth_bandit_sim_run(sim, b, 10, regret, 4, &total), GROWTH_ESTATE, "without arms");
+    growth_bandit *small = NULL;
+    CHECK_OK(growth_bandit_create(&small, "max_arms=2"));
+    BAD(growth_bandit_sim_run(sim, small, 10, regret, 4, &total), GROWTH_EINVAL, "max_arms");
+    growth_bandit_stats sst = GROWTH_BANDIT_STATS_INIT;
+    CHECK_OK(growth_bandit_stats_get(small, &sst));
+    CHECK(sst.arms == 0 && sst.decisions == 0); /* nothing added */
+    growth_bandit_free(small);
     growth_bandit *fresh = NULL;
     CHECK_OK(growth_bandit_create(&fresh, "seed=1"));
     CHECK_OK(growth_bandit_sim_run(sim, fresh, 100, regret, 4, &total));
-    CHECK(regret[3] >= regret[0] && growth_bandit_arm_count(fresh) == 3);
+    growth_bandit_stats fst = GROWTH_BANDIT_STATS_INIT;
+    CHECK_OK(growth_bandit_stats_get(fresh, &fst));
+    CHECK(regret[3] >= regret[0] && fst.arms == 3);
     growth_bandit_free(fresh);
     growth_bandit_sim_free(sim);
     growth_bandit_sim_free(NULL);
     growth_bandit_free(NULL);
 
     /* Unchanged and working. */
-    CHECK(growth_bandit_arm_count(b) == 4);
+    CHECK_OK(growth_bandit_stats_get(b, &st));
+    CHECK(st.arms == 4);
     BAD_SAME_STATE(bandit, growth_bandit, b, b0);
-    CHECK_OK(growth_bandit_arm_stats(b, 2, stats, 4));
-    CHECK(memcmp(stats, stats0, sizeof stats) == 0);
+    CHECK_OK(growth_bandit_arm_stats_get(b, 2, &stats));
+    CHECK(memcmp(&stats, &stats0, sizeof stats) == 0);
     /* Rewards for unknown or already rewarded decisions are refused and only counted. */
     BAD(growth_bandit_reward(b, dec, 1), GROWTH_ENOTFOUND, NULL); /* already rewarded */
     BAD(growth_bandit_reward(b, 123456789, 1), GROWTH_ENOTFOUND, NULL);
     BAD(growth_bandit_reward(b, 0, 1), GROWTH_ENOTFOUND, NULL);
-    CHECK_OK(growth_bandit_stats(b, st, GROWTH_BANDIT_STAT_COUNT));
-    CHECK(st[GROWTH_BANDIT_STAT_APPLIED] == 1 && st[GROWTH_BANDIT_STAT_UNKNOWN] + st[GROWTH_BANDIT_STAT_EXPIRED] + st[GROWTH_BANDIT_STAT_DUPLICATE] == 3);
-    CHECK_OK(growth_bandit_arm_stats(b, 2, stats, 4));
-    CHECK(memcmp(stats, stats0, sizeof stats) == 0);
+    CHECK_OK(growth_bandit_stats_get(b, &st));
+    CHECK(st.applied == 1 && st.unknown + st.expired + st.duplicate == 3);
+    CHECK_OK(growth_bandit_arm_stats_get(b, 2, &stats));
+    CHECK(memcmp(&stats, &stats0, sizeof stats) == 0);
     CHECK_OK(growth_bandit_select(b, NULL, 0, NULL, 0, &dec, &arm, &prop));
     CHECK_OK(growth_bandit_reward(b, dec, 0));
-    CHECK_OK(growth_bandit_stats(b, st, GROWTH_BANDIT_STAT_COUNT));
-    CHECK(st[GROWTH_BANDIT_STAT_DECISIONS] == 2 && st[GROWTH_BANDIT_STAT_APPLIED] == 2);
+    CHECK_OK(growth_bandit_stats_get(b, &st));
+    CHECK(st.decisions == 2 && st.applied == 2);
     bad_bytes_free(&b0);
     bad_bytes_free(&b1);
     growth_bandit_free(b);
@@ -382,16 +421,19 @@ TEST(test_bidder_functions)
     CHECK_OK(growth_bidder_create(&b, "target_cpa=50 budget=100 day_seconds=1000 interval=10"));
     CHECK_OK(growth_bidder_record_spend(b, 10, 1.5));
     CHECK_OK(growth_bidder_tick(b, 20));
-    double bid0, bid, pc[2] = {0.1, 0.2}, pv[2] = {0.5, 0.5}, outb[2], m, r, plan, spent;
+    double bid0, bid, pc[2] = {0.1, 0.2}, pv[2] = {0.5, 0.5}, outb[2], r, plan;
     CHECK_OK(growth_bidder_bid(b, 0.1, 0.2, 0, 42, &bid0));
     bad_bytes b0 = {0}, b1 = {0};
     CHECK_OK(growth_bidder_serialize(b, &b0.buf, &b0.len));
     char buf[16];
     size_t need;
-    uint64_t obs;
+    growth_bidder_stats bst = GROWTH_BIDDER_STATS_INIT;
 
     BAD(growth_bidder_config(NULL, buf, sizeof buf, NULL), GROWTH_EINVAL, "bidder_config");
+    memset(buf, 'x', sizeof buf);
+    need = 0;
     BAD(growth_bidder_config(b, buf, sizeof buf, &need), GROWTH_EBUFS, NULL);
+    CHECK(need > sizeof buf && buf[0] == 'x');
     BAD(growth_bidder_bid(NULL, 0.1, 0.2, 0, 1, &bid), GROWTH_EINVAL, "bidder_bid");
     BAD(growth_bidder_bid(b, 0.1, 0.2, 0, 1, NULL), GROWTH_EINVAL, "bidder_bid");
     BAD(growth_bidder_bid(b, NAN, 0.2, 0, 1, &bid), GROWTH_EINVAL, "bidder_bid");
@@ -407,7 +449,13 @@ TEST(test_bidder_functions)
     pv[1] = NAN;
     BAD(growth_bidder_bid_batch(b, pc, pv, NULL, NULL, 2, outb, 2), GROWTH_EINVAL, NULL);
     pv[1] = 0.5;
-    BAD(growth_bidder_multiplier(NULL, &m, &r), GROWTH_EINVAL, "bidder_multiplier");
+    BAD(growth_bidder_stats_get(NULL, &bst), GROWTH_EINVAL, "bidder_stats_get");
+    BAD(growth_bidder_stats_get(b, NULL), GROWTH_EINVAL, "bidder_stats_get");
+    bst.struct_size = 0;
+    BAD(growth_bidder_stats_get(b, &bst), GROWTH_EINVAL, "struct_size");
+    bst.struct_size = (uint32_t)sizeof bst - 8;
+    BAD(growth_bidder_stats_get(b, &bst), GROWTH_EINVAL, "struct_size");
+    bst.struct_size = sizeof bst;
     BAD(growth_bidder_record_spend(NULL, 1, 1), GROWTH_EINVAL, "bidder_record_spend");
     BAD(growth_bidder_record_spend(b, NAN, 1), GROWTH_EINVAL, NULL);
     BAD(growth_bidder_record_spend(b, -1, 1), GROWTH_EINVAL, NULL);
@@ -422,11 +470,13 @@ TEST(test_bidder_functions)
     BAD(growth_bidder_record_auction(b, NAN, 1, NAN), GROWTH_EINVAL, NULL);
     BAD(growth_bidder_record_auction(b, 1, 2, NAN), GROWTH_EINVAL, NULL);
     BAD(growth_bidder_record_auction(b, 1, 1, -5), GROWTH_EINVAL, NULL);
-    BAD(growth_bidder_win_rate(NULL, 1, &r, &obs), GROWTH_EINVAL, "bidder_win_rate");
-    BAD(growth_bidder_win_rate(b, 1, NULL, &obs), GROWTH_EINVAL, NULL);
-    BAD(growth_bidder_win_rate(b, NAN, &r, &obs), GROWTH_EINVAL, NULL);
-    BAD(growth_bidder_plan(NULL, 1, &plan, &spent), GROWTH_EINVAL, "bidder_plan");
-    BAD(growth_bidder_plan(b, NAN, &plan, &spent), GROWTH_EINVAL, NULL);
+    BAD(growth_bidder_win_rate(NULL, 1, &r), GROWTH_EINVAL, "bidder_win_rate");
+    BAD(growth_bidder_win_rate(b, 1, NULL), GROWTH_EINVAL, NULL);
+    BAD(growth_bidder_win_rate(b, NAN, &r), GROWTH_EINVAL, NULL);
+    BAD(growth_bidder_win_rate(b, 0, &r), GROWTH_EINVAL, NULL);
+    BAD(growth_bidder_plan(NULL, 1, &plan), GROWTH_EINVAL, "bidder_plan");
+    BAD(growth_bidder_plan(b, 1, NULL), GROWTH_EINVAL, "bidder_plan");
+    BAD(growth_bidder_plan(b, NAN, &plan), GROWTH_EINVAL, NULL);
     BAD(growth_bidder_new_day(NULL), GROWTH_EINVAL, "bidder_new_day");
 
     char path[512];
@@ -464,14 +514,22 @@ TEST(test_bidder_functions)
     BAD(growth_bidder_sim_sample(NULL, 4, rc, rv, ck, cv), GROWTH_EINVAL, "bidder_sim_sample");
     BAD(growth_bidder_sim_sample(sim, 4, NULL, rv, ck, cv), GROWTH_EINVAL, NULL);
     BAD(growth_bidder_sim_sample(sim, 4, rc, rv, ck, NULL), GROWTH_EINVAL, NULL);
-    growth_bidder_sim_result res = {.struct_size = sizeof res};
+    growth_bidder_sim_result res = GROWTH_BIDDER_SIM_RESULT_INIT;
     double sc[24], pl[24];
-    size_t slots;
+    size_t slots = 99;
     BAD(growth_bidder_sim_run(NULL, b, NULL, NULL, &res, sc, pl, 24, &slots), GROWTH_EINVAL, "bidder_sim_run");
     BAD(growth_bidder_sim_run(sim, NULL, NULL, NULL, &res, sc, pl, 24, &slots), GROWTH_EINVAL, NULL);
+    CHECK(slots == 99); /* out_n is written on OK and EBUFS only */
+    sc[0] = pl[0] = -7;
     BAD(growth_bidder_sim_run(sim, b, NULL, NULL, &res, sc, pl, 23, &slots), GROWTH_EBUFS, NULL);
+    CHECK(slots == 24 && sc[0] == -7 && pl[0] == -7 && res.impressions == 0); /* nothing written, nothing run */
+    BAD(growth_bidder_sim_run(sim, b, NULL, NULL, NULL, NULL, pl, 0, NULL), GROWTH_EBUFS, NULL);
     res.struct_size = 2;
-    BAD(growth_bidder_sim_run(sim, b, NULL, NULL, &res, sc, pl, 24, &slots), GROWTH_EINVAL, NULL);
+    BAD(growth_bidder_sim_run(sim, b, NULL, NULL, &res, sc, pl, 24, &slots), GROWTH_EINVAL, "struct_size");
+    res.struct_size = 0;
+    BAD(growth_bidder_sim_run(sim, b, NULL, NULL, &res, sc, pl, 24, &slots), GROWTH_EINVAL, "struct_size");
+    res.struct_size = (uint32_t)sizeof res - 8;
+    BAD(growth_bidder_sim_run(sim, b, NULL, NULL, &res, sc, pl, 24, &slots), GROWTH_EINVAL, "struct_size");
     growth_calibrator *unfit = NULL;
     CHECK_OK(growth_calibrator_create(&unfit, ""));
     res.struct_size = sizeof res;
@@ -484,14 +542,16 @@ TEST(test_bidder_functions)
     BAD_SAME_STATE(bidder, growth_bidder, b, b0);
     CHECK_OK(growth_bidder_bid(b, 0.1, 0.2, 0, 42, &bid));
     CHECK(bid == bid0);
-    CHECK_OK(growth_bidder_plan(b, 500, &plan, &spent));
-    CHECK(spent == 1.5);
-    CHECK_OK(growth_bidder_multiplier(b, &m, &r));
-    CHECK_OK(growth_bidder_win_rate(b, 1, &r, &obs));
+    CHECK_OK(growth_bidder_plan(b, 500, &plan));
+    CHECK_OK(growth_bidder_stats_get(b, &bst));
+    CHECK(bst.spent == 1.5 && bst.auction_results == 0);
+    CHECK_OK(growth_bidder_win_rate(b, 1, &r));
     CHECK_OK(growth_bidder_sim_sample(sim, 4, rc, rv, ck, cv));
     CHECK_OK(growth_bidder_new_day(b));
     CHECK_OK(growth_bidder_sim_run(sim, b, NULL, NULL, &res, sc, pl, 24, &slots));
     CHECK(slots == 24 && res.impressions == 50);
+    CHECK_OK(growth_bidder_sim_run(sim, b, NULL, NULL, NULL, NULL, NULL, 0, &slots));
+    CHECK(slots == 0); /* no curve asked for: none written */
     growth_bidder_sim_free(sim);
     bad_bytes_free(&b0);
     bad_bytes_free(&b1);
@@ -523,7 +583,7 @@ TEST(test_mckp_functions)
     int32_t choice[3], choice0[3];
     growth_mckp *s = NULL;
     CHECK_OK(growth_mckp_create(&s, "threads=1"));
-    growth_mckp_result r0 = {.struct_size = sizeof r0}, r = {.struct_size = sizeof r};
+    growth_mckp_result r0 = GROWTH_MCKP_RESULT_INIT, r = GROWTH_MCKP_RESULT_INIT;
     BAD(growth_mckp_result_get(s, &r), GROWTH_ESTATE, NULL);
     CHECK_OK(growth_mckp_solve(s, ip, 3, val, cost, 1, &budget, choice0, 3));
     CHECK_OK(growth_mckp_result_get(s, &r0));
@@ -532,7 +592,11 @@ TEST(test_mckp_functions)
     double dl[2], ds[2], sp[2], sv[2], sd[2];
 
     BAD(growth_mckp_config(NULL, buf, sizeof buf, NULL), GROWTH_EINVAL, "mckp_config");
-    BAD(growth_mckp_config(s, buf, sizeof buf, &need), GROWTH_EBUFS, NULL);
+    memset(buf, 'x', sizeof buf);
+    need = 0;
+    BAD(growth_mckp_config(s, buf, sizeof buf, &need), GROWTH_EBUFS, "mckp_config");
+    CHECK(need > sizeof buf && buf[0] == 'x');
+    BAD(growth_mckp_config(s, NULL, 0, &need), GROWTH_EBUFS, NULL); /* asks for the size */
     BAD(growth_mckp_set_progress(NULL, stop_now, NULL), GROWTH_EINVAL, "mckp_set_progress");
     BAD(growth_mckp_cancel(NULL), GROWTH_EINVAL, "mckp_cancel");
     BAD(growth_mckp_solve(NULL, ip, 3, val, cost, 1, &budget, choice, 3), GROWTH_EINVAL, "mckp_solve");
@@ -571,7 +635,11 @@ TEST(test_mckp_functions)
     BAD(growth_mckp_result_get(NULL, &r), GROWTH_EINVAL, "mckp_result_get");
     BAD(growth_mckp_result_get(s, NULL), GROWTH_EINVAL, NULL);
     growth_mckp_result tiny = {.struct_size = 2};
-    BAD(growth_mckp_result_get(s, &tiny), GROWTH_EINVAL, NULL);
+    BAD(growth_mckp_result_get(s, &tiny), GROWTH_EINVAL, "struct_size");
+    tiny.struct_size = 0;
+    BAD(growth_mckp_result_get(s, &tiny), GROWTH_EINVAL, "struct_size");
+    tiny.struct_size = (uint32_t)sizeof tiny - 8; /* smaller than the 1.0 struct */
+    BAD(growth_mckp_result_get(s, &tiny), GROWTH_EINVAL, "struct_size");
     BAD(growth_mckp_duals(NULL, dl, ds, 2), GROWTH_EINVAL, "mckp_duals");
     BAD(growth_mckp_duals(s, dl, ds, 0), GROWTH_EBUFS, NULL);
     BAD(growth_mckp_shard_eval(NULL, ip, 3, val, cost, 1, &lam, 1, sp, sv, sd), GROWTH_EINVAL, "mckp_shard_eval");
@@ -644,29 +712,40 @@ TEST(test_channels_functions)
     growth_channels *c = NULL;
     CHECK_OK(growth_channels_create(&c, ""));
     double xs[3] = {0, 1e4, 3e4}, ys[3] = {0, 800, 1500};
-    CHECK(growth_channels_add(c, GROWTH_CURVE_EXP, 5000, 1e-4, 1, 0, 1e5) == 0);
-    CHECK(growth_channels_add_points(c, xs, ys, 3, 1, 2e3, 3e4) == 1);
+    size_t idx = 9;
+    CHECK_OK(growth_channels_add(c, GROWTH_CURVE_EXP, 5000, 1e-4, 1, 0, 1e5, &idx));
+    CHECK(idx == 0);
+    CHECK_OK(growth_channels_add_points(c, xs, ys, 3, 1, 2e3, 3e4, &idx));
+    CHECK(idx == 1);
+    idx = 9;
     double sp0[2], sp[2], oc[2], tot0, tot, mg0, mg;
     CHECK_OK(growth_channels_allocate(c, 5e4, sp0, oc, 2, &tot0, &mg0));
 
-    CHECK(growth_channels_count(NULL) == GROWTH_EINVAL);
-    BAD(growth_channels_add(NULL, GROWTH_CURVE_EXP, 1, 1, 1, 0, 1), GROWTH_EINVAL, "channels_add");
-    BAD(growth_channels_add(c, 7, 1, 1, 1, 0, 1), GROWTH_EINVAL, NULL);
-    BAD(growth_channels_add(c, GROWTH_CURVE_LOG, NAN, 1, 1, 0, 1), GROWTH_EINVAL, NULL);
-    BAD(growth_channels_add(c, GROWTH_CURVE_LOG, 1, -1, 1, 0, 1), GROWTH_EINVAL, NULL);
-    BAD(growth_channels_add(c, GROWTH_CURVE_LOG, 1, 1, INFINITY, 0, 1), GROWTH_EINVAL, NULL);
-    BAD(growth_channels_add(c, GROWTH_CURVE_LOG, 1, 1, 1, 5, 1), GROWTH_EINVAL, NULL);
-    BAD(growth_channels_add(c, GROWTH_CURVE_LOG, 1, 1, 1, -1, 1), GROWTH_EINVAL, NULL);
-    BAD(growth_channels_add(c, GROWTH_CURVE_LOG, 1, 1, 1, 0, NAN), GROWTH_EINVAL, NULL);
-    BAD(growth_channels_add_points(NULL, xs, ys, 3, 1, 0, 1), GROWTH_EINVAL, "channels_add_points");
-    BAD(growth_channels_add_points(c, NULL, ys, 3, 1, 0, 1), GROWTH_EINVAL, NULL);
-    BAD(growth_channels_add_points(c, xs, NULL, 3, 1, 0, 1), GROWTH_EINVAL, NULL);
-    BAD(growth_channels_add_points(c, xs, ys, 0, 1, 0, 1), GROWTH_EINVAL, NULL);
-    BAD(growth_channels_add_points(c, xs, ys, SIZE_MAX, 1, 0, 1), GROWTH_EINVAL, NULL);
+    growth_channels_stats cst = GROWTH_CHANNELS_STATS_INIT;
+    BAD(growth_channels_stats_get(NULL, &cst), GROWTH_EINVAL, "channels_stats_get");
+    BAD(growth_channels_stats_get(c, NULL), GROWTH_EINVAL, "channels_stats_get");
+    cst.struct_size = 0;
+    BAD(growth_channels_stats_get(c, &cst), GROWTH_EINVAL, "struct_size");
+    cst.struct_size = (uint32_t)sizeof cst - 8;
+    BAD(growth_channels_stats_get(c, &cst), GROWTH_EINVAL, "struct_size");
+    cst.struct_size = sizeof cst;
+    BAD(growth_channels_add(NULL, GROWTH_CURVE_EXP, 1, 1, 1, 0, 1, &idx), GROWTH_EINVAL, "channels_add");
+    BAD(growth_channels_add(c, (growth_curve)7, 1, 1, 1, 0, 1, &idx), GROWTH_EINVAL, NULL);
+    BAD(growth_channels_add(c, GROWTH_CURVE_LOG, NAN, 1, 1, 0, 1, &idx), GROWTH_EINVAL, NULL);
+    BAD(growth_channels_add(c, GROWTH_CURVE_LOG, 1, -1, 1, 0, 1, &idx), GROWTH_EINVAL, NULL);
+    BAD(growth_channels_add(c, GROWTH_CURVE_LOG, 1, 1, INFINITY, 0, 1, &idx), GROWTH_EINVAL, NULL);
+    BAD(growth_channels_add(c, GROWTH_CURVE_LOG, 1, 1, 1, 5, 1, &idx), GROWTH_EINVAL, NULL);
+    BAD(growth_channels_add(c, GROWTH_CURVE_LOG, 1, 1, 1, -1, 1, &idx), GROWTH_EINVAL, NULL);
+    BAD(growth_channels_add(c, GROWTH_CURVE_LOG, 1, 1, 1, 0, NAN, &idx), GROWTH_EINVAL, NULL);
+    BAD(growth_channels_add_points(NULL, xs, ys, 3, 1, 0, 1, &idx), GROWTH_EINVAL, "channels_add_points");
+    BAD(growth_channels_add_points(c, NULL, ys, 3, 1, 0, 1, &idx), GROWTH_EINVAL, NULL);
+    BAD(growth_channels_add_points(c, xs, NULL, 3, 1, 0, 1, &idx), GROWTH_EINVAL, NULL);
+    BAD(growth_channels_add_points(c, xs, ys, 0, 1, 0, 1, &idx), GROWTH_EINVAL, NULL);
+    BAD(growth_channels_add_points(c, xs, ys, SIZE_MAX, 1, 0, 1, &idx), GROWTH_EINVAL, NULL);
     double xb[3] = {0, 2e4, 1e4}, yb[3] = {0, 100, 1500}, yn[3] = {0, NAN, 1};
-    BAD(growth_channels_add_points(c, xb, ys, 3, 1, 0, 1), GROWTH_EINVAL, NULL); /* x not increasing */
-    BAD(growth_channels_add_points(c, xs, yb, 3, 1, 0, 1), GROWTH_EINVAL, NULL); /* convex */
-    BAD(growth_channels_add_points(c, xs, yn, 3, 1, 0, 1), GROWTH_EINVAL, NULL);
+    BAD(growth_channels_add_points(c, xb, ys, 3, 1, 0, 1, &idx), GROWTH_EINVAL, NULL); /* x not increasing */
+    BAD(growth_channels_add_points(c, xs, yb, 3, 1, 0, 1, &idx), GROWTH_EINVAL, NULL); /* convex */
+    BAD(growth_channels_add_points(c, xs, yn, 3, 1, 0, 1, &idx), GROWTH_EINVAL, NULL);
     BAD(growth_channels_allocate(NULL, 5e4, sp, oc, 2, &tot, &mg), GROWTH_EINVAL, "channels_allocate");
     BAD(growth_channels_allocate(c, 5e4, NULL, oc, 2, &tot, &mg), GROWTH_EINVAL, NULL);
     BAD(growth_channels_allocate(c, 5e4, sp, oc, 1, &tot, &mg), GROWTH_EBUFS, NULL);
@@ -687,7 +766,9 @@ TEST(test_channels_functions)
     growth_channels_free(empty);
     growth_channels_free(NULL);
 
-    CHECK(growth_channels_count(c) == 2);
+    CHECK(idx == 9); /* failed adds write no index */
+    CHECK_OK(growth_channels_stats_get(c, &cst));
+    CHECK(cst.channels == 2);
     CHECK_OK(growth_channels_allocate(c, 5e4, sp, oc, 2, &tot, &mg));
     CHECK(sp[0] == sp0[0] && sp[1] == sp0[1] && tot == tot0 && mg == mg0);
     CHECK_OK(growth_channels_curve(c, bud, 1, ct, cm, cs, 2));
@@ -701,34 +782,44 @@ TEST(test_channels_functions)
     int8_t hr[4];
     growth_budget_push_result pr = {.struct_size = sizeof pr};
     for (int i = 0; i < 48; i++) hours[i] = 0.01 * (i % 24);
-    BAD(growth_budget_allocate_push("bogus=1", up, 2, pv, cat, caps, 2, NULL, NULL, INFINITY, NULL, send, hr, 4, &pr), GROWTH_EINVAL, NULL);
-    BAD(growth_budget_allocate_push(NULL, NULL, 2, pv, cat, caps, 2, NULL, NULL, INFINITY, NULL, send, hr, 4, &pr), GROWTH_EINVAL, "budget_allocate_push");
-    BAD(growth_budget_allocate_push(NULL, up, 2, NULL, cat, caps, 2, NULL, NULL, INFINITY, NULL, send, hr, 4, &pr), GROWTH_EINVAL, NULL);
-    BAD(growth_budget_allocate_push(NULL, up, 2, pv, NULL, caps, 2, NULL, NULL, INFINITY, NULL, send, hr, 4, &pr), GROWTH_EINVAL, NULL);
-    BAD(growth_budget_allocate_push(NULL, up, 2, pv, cat, caps, 2, NULL, NULL, INFINITY, NULL, NULL, hr, 4, &pr), GROWTH_EINVAL, NULL);
-    BAD(growth_budget_allocate_push(NULL, up, 2, pv, cat, caps, 2, NULL, NULL, INFINITY, NULL, send, hr, 3, &pr), GROWTH_EBUFS, NULL);
-    BAD(growth_budget_allocate_push(NULL, up, 0, pv, cat, caps, 2, NULL, NULL, INFINITY, NULL, send, hr, 4, &pr), GROWTH_EINVAL, NULL);
-    BAD(growth_budget_allocate_push(NULL, up, SIZE_MAX, pv, cat, caps, 2, NULL, NULL, INFINITY, NULL, send, hr, 4, &pr), GROWTH_EINVAL, "too large");
-    BAD(growth_budget_allocate_push(NULL, up, SIZE_MAX / 24, pv, cat, caps, 2, NULL, NULL, INFINITY, hours, send, hr, 4, &pr), GROWTH_EINVAL, "too large");
-    BAD(growth_budget_allocate_push(NULL, up, 2, pv, cat, caps, 0, NULL, NULL, INFINITY, NULL, send, hr, 4, &pr), GROWTH_EINVAL, NULL);
-    BAD(growth_budget_allocate_push(NULL, up, 2, pv, cat, caps, 1, NULL, NULL, INFINITY, NULL, send, hr, 4, &pr), GROWTH_EINVAL, NULL); /* category 1 */
-    BAD(growth_budget_allocate_push(NULL, up, 2, pv, cat, caps, 2, NULL, NULL, NAN, NULL, send, hr, 4, &pr), GROWTH_EINVAL, NULL);
-    BAD(growth_budget_allocate_push(NULL, up, 2, pv, cat, caps, 2, NULL, NULL, -1, NULL, send, hr, 4, &pr), GROWTH_EINVAL, NULL);
+    BAD(growth_budget_allocate_push(up, 2, pv, cat, caps, 2, NULL, NULL, INFINITY, NULL, "bogus=1", send, hr, 4, &pr, NULL, NULL), GROWTH_EINVAL, NULL);
+    BAD(growth_budget_allocate_push(NULL, 2, pv, cat, caps, 2, NULL, NULL, INFINITY, NULL, NULL, send, hr, 4, &pr, NULL, NULL), GROWTH_EINVAL, "budget_allocate_push");
+    BAD(growth_budget_allocate_push(up, 2, NULL, cat, caps, 2, NULL, NULL, INFINITY, NULL, NULL, send, hr, 4, &pr, NULL, NULL), GROWTH_EINVAL, NULL);
+    BAD(growth_budget_allocate_push(up, 2, pv, NULL, caps, 2, NULL, NULL, INFINITY, NULL, NULL, send, hr, 4, &pr, NULL, NULL), GROWTH_EINVAL, NULL);
+    BAD(growth_budget_allocate_push(up, 2, pv, cat, caps, 2, NULL, NULL, INFINITY, NULL, NULL, NULL, hr, 4, &pr, NULL, NULL), GROWTH_EINVAL, NULL);
+    BAD(growth_budget_allocate_push(up, 2, pv, cat, caps, 2, NULL, NULL, INFINITY, NULL, NULL, send, hr, 3, &pr, NULL, NULL), GROWTH_EBUFS, NULL);
+    BAD(growth_budget_allocate_push(up, 0, pv, cat, caps, 2, NULL, NULL, INFINITY, NULL, NULL, send, hr, 4, &pr, NULL, NULL), GROWTH_EINVAL, NULL);
+    BAD(growth_budget_allocate_push(up, SIZE_MAX, pv, cat, caps, 2, NULL, NULL, INFINITY, NULL, NULL, send, hr, 4, &pr, NULL, NULL), GROWTH_EINVAL, "too large");
+    BAD(growth_budget_allocate_push(up, SIZE_MAX / 24, pv, cat, caps, 2, NULL, NULL, INFINITY, hours, NULL, send, hr, 4, &pr, NULL, NULL), GROWTH_EINVAL, "too large");
+    BAD(growth_budget_allocate_push(up, 2, pv, cat, caps, 0, NULL, NULL, INFINITY, NULL, NULL, send, hr, 4, &pr, NULL, NULL), GROWTH_EINVAL, NULL);
+    BAD(growth_budget_allocate_push(up, 2, pv, cat, caps, 1, NULL, NULL, INFINITY, NULL, NULL, send, hr, 4, &pr, NULL, NULL), GROWTH_EINVAL, NULL); /* category 1 */
+    BAD(growth_budget_allocate_push(up, 2, pv, cat, caps, 2, NULL, NULL, NAN, NULL, NULL, send, hr, 4, &pr, NULL, NULL), GROWTH_EINVAL, NULL);
+    BAD(growth_budget_allocate_push(up, 2, pv, cat, caps, 2, NULL, NULL, -1, NULL, NULL, send, hr, 4, &pr, NULL, NULL), GROWTH_EINVAL, NULL);
     double cmin[2] = {3, 0}, cmax[2] = {5, 5};
-    BAD(growth_budget_allocate_push(NULL, up, 2, pv, cat, caps, 2, cmin, cmax, INFINITY, NULL, send, hr, 4, &pr), GROWTH_EINVAL, NULL); /* unmeetable */
+    BAD(growth_budget_allocate_push(up, 2, pv, cat, caps, 2, cmin, cmax, INFINITY, NULL, NULL, send, hr, 4, &pr, NULL, NULL), GROWTH_EINVAL, NULL); /* unmeetable */
     caps[1] = -1;
-    BAD(growth_budget_allocate_push(NULL, up, 2, pv, cat, caps, 2, NULL, NULL, INFINITY, NULL, send, hr, 4, &pr), GROWTH_EINVAL, NULL);
+    BAD(growth_budget_allocate_push(up, 2, pv, cat, caps, 2, NULL, NULL, INFINITY, NULL, NULL, send, hr, 4, &pr, NULL, NULL), GROWTH_EINVAL, NULL);
     caps[1] = 1;
     pv[3] = NAN;
-    BAD(growth_budget_allocate_push(NULL, up, 2, pv, cat, caps, 2, NULL, NULL, INFINITY, NULL, send, hr, 4, &pr), GROWTH_EINVAL, NULL);
+    BAD(growth_budget_allocate_push(up, 2, pv, cat, caps, 2, NULL, NULL, INFINITY, NULL, NULL, send, hr, 4, &pr, NULL, NULL), GROWTH_EINVAL, NULL);
     pv[3] = 0.1;
     hours[5] = INFINITY;
-    BAD(growth_budget_allocate_push(NULL, up, 2, pv, cat, caps, 2, NULL, NULL, INFINITY, hours, send, hr, 4, &pr), GROWTH_EINVAL, NULL);
+    BAD(growth_budget_allocate_push(up, 2, pv, cat, caps, 2, NULL, NULL, INFINITY, hours, NULL, send, hr, 4, &pr, NULL, NULL), GROWTH_EINVAL, NULL);
     hours[5] = 0.05;
     pr.struct_size = 2;
-    BAD(growth_budget_allocate_push(NULL, up, 2, pv, cat, caps, 2, NULL, NULL, INFINITY, NULL, send, hr, 4, &pr), GROWTH_EINVAL, NULL);
+    BAD(growth_budget_allocate_push(up, 2, pv, cat, caps, 2, NULL, NULL, INFINITY, NULL, NULL, send, hr, 4, &pr, NULL, NULL), GROWTH_EINVAL, "struct_size");
+    pr.struct_size = 0;
+    BAD(growth_budget_allocate_push(up, 2, pv, cat, caps, 2, NULL, NULL, INFINITY, NULL, NULL, send, hr, 4, &pr, NULL, NULL), GROWTH_EINVAL, "struct_size");
+    pr.struct_size = (uint32_t)sizeof pr - 8;
+    BAD(growth_budget_allocate_push(up, 2, pv, cat, caps, 2, NULL, NULL, INFINITY, NULL, NULL, send, hr, 4, &pr, NULL, NULL), GROWTH_EINVAL, "struct_size");
     pr.struct_size = sizeof pr;
-    CHECK_OK(growth_budget_allocate_push(NULL, up, 2, pv, cat, caps, 2, NULL, NULL, INFINITY, hours, send, hr, 4, &pr));
+    /* a progress callback that stops the call: GROWTH_ECANCELED, outputs not written */
+    int calls = 0;
+    memset(send, 0xAB, sizeof send);
+    memset(hr, 0x5A, sizeof hr);
+    BAD(growth_budget_allocate_push(up, 2, pv, cat, caps, 2, NULL, NULL, INFINITY, hours, NULL, send, hr, 4, &pr, stop_now, &calls), GROWTH_ECANCELED, "budget_allocate_push");
+    CHECK(calls == 1 && send[0] == 0xAB && send[3] == 0xAB && hr[0] == 0x5A && pr.sent == 0 && pr.iterations == 0);
+    CHECK_OK(growth_budget_allocate_push(up, 2, pv, cat, caps, 2, NULL, NULL, INFINITY, hours, NULL, send, hr, 4, &pr, NULL, NULL));
     CHECK(send[0] == 1 && send[1] == 0 && send[2] == 1 && send[3] == 0 && pr.sent == 2);
     CHECK_NEAR(pr.value, 0.9, 1e-12);
 }

@@ -2,17 +2,39 @@
  * propensities against empirical frequencies, snapshot/restore reproducing decisions, samplers
  * against exact moments, OPE estimators against a known value, persistence, bad input. */
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <unistd.h>
 
 #include "core.h"
 #include "growth/growth.h"
+#define GROWTH_SYS_UNSTABLE /* the sampler and the simulator */
+#include "growth/sys/bandit.h"
 #include "gtest.h"
 
 static const char *policies[] = {"thompson", "egreedy", "ucb1", "klucb", "lints", "linucb"};
 #define NPOL 6
 
 static bool linear(const char *p) { return strncmp(p, "lin", 3) == 0; }
+
+/* An arm's statistics as {alpha, beta, evidence, mean}. */
+static int arm_stats(const growth_bandit *b, uint64_t id, double *st)
+{
+    growth_bandit_arm_stats s = GROWTH_BANDIT_ARM_STATS_INIT;
+    int rc = growth_bandit_arm_stats_get(b, id, &s);
+    st[0] = rc ? NAN : s.alpha;
+    st[1] = rc ? NAN : s.beta;
+    st[2] = rc ? NAN : s.evidence;
+    st[3] = rc ? NAN : s.mean;
+    return rc;
+}
+
+static uint64_t arm_count(const growth_bandit *b)
+{
+    growth_bandit_stats s = GROWTH_BANDIT_STATS_INIT;
+    CHECK_OK(growth_bandit_stats_get(b, &s));
+    return s.arms;
+}
 
 static growth_bandit *make(const char *policy, const char *extra, int arms)
 {
@@ -113,22 +135,22 @@ TEST(test_arms_add_remove_replace_named)
     CHECK(strcmp(nm, "coupon-5-off") == 0);
     CHECK_RC(growth_bandit_arm_name(b, 1, nm, sizeof nm, NULL), GROWTH_ENOTFOUND);
     double st[4];
-    CHECK_OK(growth_bandit_arm_stats(b, named, st, 4));
+    CHECK_OK(arm_stats(b, named, st));
     CHECK_NEAR(st[0], 2.0, 1e-12); /* Beta(0.2 * 10, 0.8 * 10) */
     CHECK_NEAR(st[1], 8.0, 1e-12);
     CHECK_RC(growth_bandit_remove_arm(b, 77), GROWTH_ENOTFOUND);
     CHECK_OK(growth_bandit_replace_arm(b, 1, 5, 0.5, 4));
-    CHECK_OK(growth_bandit_arm_stats(b, 5, st, 4));
+    CHECK_OK(arm_stats(b, 5, st));
     CHECK_NEAR(st[0], 2.0, 0);
-    CHECK_RC(growth_bandit_arm_stats(b, 1, st, 4), GROWTH_ENOTFOUND);
-    CHECK(growth_bandit_arm_count(b) == 2);
+    CHECK_RC(arm_stats(b, 1, st), GROWTH_ENOTFOUND);
+    CHECK(arm_count(b) == 2);
     /* many arms: add 100k, remove every other, lookups stay right */
     for (uint64_t i = 1000; i < 101000; i++) CHECK_OK(growth_bandit_add_arm(b, i, 0, 0));
     for (uint64_t i = 1000; i < 101000; i += 2) CHECK_OK(growth_bandit_remove_arm(b, i));
-    CHECK(growth_bandit_arm_count(b) == 50002);
+    CHECK(arm_count(b) == 50002);
     int bad = 0;
     for (uint64_t i = 1000; i < 101000; i++)
-        bad += (growth_bandit_arm_stats(b, i, st, 4) == GROWTH_OK) != (i % 2 == 1);
+        bad += (arm_stats(b, i, st) == GROWTH_OK) != (i % 2 == 1);
     CHECK(bad == 0);
     static uint64_t ids[60000];
     size_t need = 0;
@@ -220,20 +242,20 @@ TEST(test_ts_counts_exact_any_interleaving)
         for (int a = 0; a < 7; a++) {
             double st[4];
             uint64_t id = a == 6 ? 200 : (uint64_t)(100 + a);
-            CHECK_OK(growth_bandit_arm_stats(b, id, st, 4));
+            CHECK_OK(arm_stats(b, id, st));
             double pa = a == 6 ? 6.0 : 1.0, pb = a == 6 ? 14.0 : 1.0;
             CHECK(st[0] == pa + es[a]);
             CHECK(st[1] == pb + ef[a]);
         }
-        uint64_t s[GROWTH_BANDIT_STAT_COUNT];
-        CHECK_OK(growth_bandit_stats(b, s, GROWTH_BANDIT_STAT_COUNT));
+        growth_bandit_stats s = GROWTH_BANDIT_STATS_INIT;
+        CHECK_OK(growth_bandit_stats_get(b, &s));
         size_t applied = 0, pending = 0;
         for (int j = 0; j < nd; j++) applied += done[j], pending += !done[j];
-        CHECK(s[GROWTH_BANDIT_STAT_DECISIONS] == (uint64_t)nd);
-        CHECK(s[GROWTH_BANDIT_STAT_APPLIED] == applied);
-        CHECK(s[GROWTH_BANDIT_STAT_PENDING] == pending);
-        CHECK(s[GROWTH_BANDIT_STAT_UNKNOWN] == expect_unknown);
-        CHECK(s[GROWTH_BANDIT_STAT_DUPLICATE] == expect_dup);
+        CHECK(s.decisions == (uint64_t)nd);
+        CHECK(s.applied == applied);
+        CHECK(s.pending == pending);
+        CHECK(s.unknown == expect_unknown);
+        CHECK(s.duplicate == expect_dup);
         growth_bandit_free(b);
     }
 }
@@ -257,11 +279,12 @@ TEST(test_expiry_retire_and_ttl_seconds)
         if (a[i] == a[8]) { CHECK(rc == GROWTH_ENOTFOUND); retired++; }
         else CHECK_OK(rc);
     }
-    uint64_t s[GROWTH_BANDIT_STAT_COUNT];
-    CHECK_OK(growth_bandit_stats(b, s, GROWTH_BANDIT_STAT_COUNT));
-    CHECK(s[GROWTH_BANDIT_STAT_EXPIRED] == 1);
-    CHECK(s[GROWTH_BANDIT_STAT_RETIRED] == (uint64_t)retired);
-    CHECK_RC(growth_bandit_stats(b, s, 3), GROWTH_EBUFS);
+    growth_bandit_stats s = GROWTH_BANDIT_STATS_INIT;
+    CHECK_OK(growth_bandit_stats_get(b, &s));
+    CHECK(s.expired == 1);
+    CHECK(s.retired == (uint64_t)retired);
+    growth_bandit_stats small = {.struct_size = 8};
+    CHECK_RC(growth_bandit_stats_get(b, &small), GROWTH_EINVAL);
     growth_bandit_free(b);
     b = make("thompson", "ttl_seconds=0.05", 2);
     CHECK_OK(growth_bandit_select(b, NULL, 0, NULL, 0, &d[0], &a[0], NULL));
@@ -521,10 +544,10 @@ TEST(test_decay_and_window)
         CHECK_OK(growth_bandit_reward(b, d, 0));
     }
     double st[4];
-    CHECK_OK(growth_bandit_arm_stats(b, 100, st, 4));
+    CHECK_OK(arm_stats(b, 100, st));
     CHECK_NEAR(st[0], 1.0 + pow(0.9, 10), 1e-12);
     CHECK_NEAR(st[1], 1.0, 1e-12);
-    CHECK_OK(growth_bandit_arm_stats(b, 101, st, 4));
+    CHECK_OK(arm_stats(b, 101, st));
     double geo = 0;
     for (int i = 0; i < 10; i++) geo += pow(0.9, i);
     CHECK_NEAR(st[1], 1.0 + geo, 1e-12);
@@ -535,7 +558,7 @@ TEST(test_decay_and_window)
         CHECK_OK(growth_bandit_select(b, NULL, 0, NULL, 0, &d, &a, NULL));
         CHECK_OK(growth_bandit_reward(b, d, 1));
     }
-    CHECK_OK(growth_bandit_arm_stats(b, 100, st, 4));
+    CHECK_OK(arm_stats(b, 100, st));
     CHECK_NEAR(st[0], 1.0 + 2.0, 1e-9); /* geometric series 1 + 1/2 + ... */
     growth_bandit_free(b);
     /* window: only the last W rewards count */
@@ -544,9 +567,9 @@ TEST(test_decay_and_window)
         CHECK_OK(growth_bandit_select(b, NULL, 0, i < 6 ? el0 : el1, 1, &d, &a, NULL));
         CHECK_OK(growth_bandit_reward(b, d, i % 2));
     }
-    CHECK_OK(growth_bandit_arm_stats(b, 100, st, 4));
+    CHECK_OK(arm_stats(b, 100, st));
     CHECK(st[0] == 1 && st[1] == 1);
-    CHECK_OK(growth_bandit_arm_stats(b, 101, st, 4));
+    CHECK_OK(arm_stats(b, 101, st));
     CHECK(st[0] == 1 + 3 && st[1] == 1 + 2); /* i = 7..11: three odd (reward 1), two even */
     growth_bandit_free(b);
 }
@@ -586,7 +609,7 @@ TEST(test_linear_updates_match_refactor)
         /* and it learns: mean reward beats the best single arm's average clearly */
         if (w == 0) CHECK(reward_sum / 1500 > 0.45);
         double st[4];
-        CHECK_OK(growth_bandit_arm_stats(a, 100, st, 4));
+        CHECK_OK(arm_stats(a, 100, st));
         CHECK(w == 0 || st[2] <= 40);
         growth_bandit_free(a);
         growth_bandit_free(b);
@@ -659,9 +682,9 @@ TEST(test_ope_unbiased)
         }
     }
     double v, se;
-    const int est[3] = {GROWTH_OPE_IPS, GROWTH_OPE_SNIPS, GROWTH_OPE_DR};
+    const char *const est[3] = {"estimator=ips", "estimator=snips", "estimator=dr"};
     for (int e = 0; e < 3; e++) {
-        CHECK_OK(growth_bandit_ope(est[e], N, K, act, rew, prop, target, qhat, &v, &se));
+        CHECK_OK(growth_bandit_ope(N, K, act, rew, prop, target, qhat, est[e], &v, &se));
         CHECK(se > 0 && se < 0.02);
         CHECK_NEAR(v, truth, 3 * se);
     }
@@ -676,19 +699,20 @@ TEST(test_ope_unbiased)
             memcpy(ut + n * K, tdet + (size_t)i * K, K * sizeof(double));
             n++;
         }
-    CHECK_OK(growth_bandit_ope(GROWTH_OPE_REPLAY, n, K, ua, ur, NULL, ut, NULL, &v, &se));
+    CHECK_OK(growth_bandit_ope(n, K, ua, ur, NULL, ut, NULL, "estimator=replay", &v, &se));
     CHECK_NEAR(v, mu[2][3], 3 * se);
     /* bad input */
-    CHECK_RC(growth_bandit_ope(7, N, K, act, rew, prop, target, NULL, &v, &se), GROWTH_EINVAL);
+    CHECK_RC(growth_bandit_ope(N, K, act, rew, prop, target, NULL, "estimator=7", &v, &se), GROWTH_EINVAL);
+    CHECK_MSG("estimator");
     prop[5] = 0;
-    CHECK_RC(growth_bandit_ope(GROWTH_OPE_IPS, N, K, act, rew, prop, target, NULL, &v, &se), GROWTH_EINVAL);
+    CHECK_RC(growth_bandit_ope(N, K, act, rew, prop, target, NULL, "estimator=ips", &v, &se), GROWTH_EINVAL);
     CHECK_MSG("propensities[5]");
     prop[5] = 0.5;
     act[3] = K;
-    CHECK_RC(growth_bandit_ope(GROWTH_OPE_IPS, N, K, act, rew, prop, target, NULL, &v, &se), GROWTH_EINVAL);
+    CHECK_RC(growth_bandit_ope(N, K, act, rew, prop, target, NULL, "estimator=ips", &v, &se), GROWTH_EINVAL);
     act[3] = 0;
     target[0] = 0.9;
-    CHECK_RC(growth_bandit_ope(GROWTH_OPE_IPS, N, K, act, rew, prop, target, NULL, &v, &se), GROWTH_EINVAL);
+    CHECK_RC(growth_bandit_ope(N, K, act, rew, prop, target, NULL, "estimator=ips", &v, &se), GROWTH_EINVAL);
     CHECK_MSG("sums to");
 }
 
@@ -718,7 +742,7 @@ TEST(test_replay_and_simulator)
     CHECK_OK(growth_bandit_create(&b, "policy=thompson seed=1"));
     for (int i = 0; i < 5; i++) CHECK_OK(growth_bandit_add_arm(b, ids[i], 0, 0));
     double v;
-    uint64_t matched;
+    size_t matched;
     CHECK_OK(growth_bandit_replay(b, NULL, 0, la, lr, N, NULL, 0, &v, &matched));
     CHECK(matched > N / 10 && matched < N / 3);
     CHECK(v > avg + 0.5 * (best - avg)); /* TS learns towards the best arm */
@@ -750,11 +774,11 @@ TEST(test_replay_and_simulator)
         for (int i = 1; i < 10; i++) CHECK(curve[i] >= curve[i - 1]);
         if (!(curve[9] < 0.5 * ucurve[0])) fprintf(stderr, "  %s: regret %g, uniform %g\n", cfgs[c], curve[9], ucurve[0]);
         CHECK(curve[9] < 0.5 * ucurve[0]);
-        CHECK(growth_bandit_arm_count(b) == 10);
-        uint64_t st[GROWTH_BANDIT_STAT_COUNT];
-        CHECK_OK(growth_bandit_stats(b, st, GROWTH_BANDIT_STAT_COUNT));
-        CHECK(st[GROWTH_BANDIT_STAT_DECISIONS] == 20000);
-        CHECK(st[GROWTH_BANDIT_STAT_APPLIED] + st[GROWTH_BANDIT_STAT_RETIRED] + st[GROWTH_BANDIT_STAT_PENDING] == 20000);
+        CHECK(arm_count(b) == 10);
+        growth_bandit_stats st = GROWTH_BANDIT_STATS_INIT;
+        CHECK_OK(growth_bandit_stats_get(b, &st));
+        CHECK(st.decisions == 20000);
+        CHECK(st.applied + st.retired + st.pending == 20000);
         growth_bandit *other = make("thompson", NULL, 0);
         CHECK_RC(growth_bandit_sim_run(sim, other, 10, NULL, 0, NULL), GROWTH_ESTATE);
         growth_bandit_free(other);
@@ -763,6 +787,132 @@ TEST(test_replay_and_simulator)
     }
     growth_bandit_sim_free(s);
     growth_bandit_sim_free(NULL);
+}
+
+/* growth_bandit_stats_get / growth_bandit_arm_stats_get give what growth_bandit_stats(),
+ * growth_bandit_arm_count() and growth_bandit_arm_stats() gave (same counters, same posterior),
+ * and follow the struct_size rule. */
+TEST(test_stats_structs_match_the_old_getters)
+{
+    growth_bandit *b = make("thompson", NULL, 3); /* arms 100, 101, 102, prior Beta(1, 1) */
+    uint64_t named = 0;
+    CHECK_OK(growth_bandit_add_arm_named(b, "coupon-x", 0.2, 10, &named)); /* Beta(2, 8) */
+    const uint64_t on[5] = {100, 100, 101, 102, 102};
+    uint64_t d[5], arm;
+    for (int i = 0; i < 5; i++) {
+        CHECK_OK(growth_bandit_select(b, NULL, 0, &on[i], 1, &d[i], &arm, NULL));
+        CHECK(arm == on[i]);
+    }
+    CHECK_OK(growth_bandit_reward(b, d[0], 1));
+    CHECK_OK(growth_bandit_reward(b, d[1], 0));
+    CHECK_RC(growth_bandit_reward(b, d[0], 1), GROWTH_ENOTFOUND);       /* duplicate */
+    CHECK_RC(growth_bandit_reward(b, 987654321, 1), GROWTH_ENOTFOUND);  /* unknown */
+    CHECK_OK(growth_bandit_remove_arm(b, 101));
+    CHECK_RC(growth_bandit_reward(b, d[2], 1), GROWTH_ENOTFOUND);       /* retired */
+
+    growth_bandit_stats st = GROWTH_BANDIT_STATS_INIT;
+    CHECK_OK(growth_bandit_stats_get(b, &st));
+    CHECK(st.struct_size == sizeof st && st.reserved == 0);
+    CHECK(st.decisions == 5 && st.applied == 2 && st.duplicate == 1 && st.unknown == 1);
+    CHECK(st.retired == 1 && st.expired == 0 && st.pending == 2); /* d[3], d[4] */
+    size_t n_arms = 0;
+    CHECK_RC(growth_bandit_arms(b, NULL, 0, &n_arms), GROWTH_EBUFS);
+    CHECK(st.arms == 3 && n_arms == 3);
+
+    growth_bandit_arm_stats as = GROWTH_BANDIT_ARM_STATS_INIT;
+    CHECK_OK(growth_bandit_arm_stats_get(b, 100, &as)); /* one success, one failure */
+    CHECK(as.alpha == 2 && as.beta == 2 && as.evidence == 2 && as.mean == 0.5 && as.reserved == 0);
+    CHECK_OK(growth_bandit_arm_stats_get(b, named, &as)); /* the prior only */
+    CHECK_NEAR(as.alpha, 2, 1e-12);
+    CHECK_NEAR(as.beta, 8, 1e-12);
+    CHECK(as.evidence == 0);
+    CHECK_NEAR(as.mean, 0.2, 1e-12);
+    as.alpha = -1;
+    CHECK_RC(growth_bandit_arm_stats_get(b, 101, &as), GROWTH_ENOTFOUND); /* removed */
+    CHECK(as.alpha == -1);                                                /* untouched */
+
+    /* struct_size: 0 and anything below the 1.0 size are refused, the struct left as it was */
+    growth_bandit_stats z = {.struct_size = 0, .decisions = 77};
+    CHECK_RC(growth_bandit_stats_get(b, &z), GROWTH_EINVAL);
+    CHECK_MSG("struct_size");
+    z.struct_size = (uint32_t)offsetof(growth_bandit_stats, arms);
+    CHECK_RC(growth_bandit_stats_get(b, &z), GROWTH_EINVAL);
+    CHECK(z.decisions == 77);
+    growth_bandit_arm_stats za = {.struct_size = 0};
+    CHECK_RC(growth_bandit_arm_stats_get(b, 100, &za), GROWTH_EINVAL);
+    CHECK_MSG("struct_size");
+    /* a newer caller's larger struct (zero tail) is accepted; the tail is left alone */
+    struct { growth_bandit_stats s; uint64_t tail[3]; } big;
+    memset(&big, 0, sizeof big);
+    big.s.struct_size = sizeof big;
+    CHECK_OK(growth_bandit_stats_get(b, &big.s));
+    CHECK(big.s.struct_size == sizeof big && big.s.decisions == 5 && big.s.arms == 3);
+    CHECK(big.tail[0] == 0 && big.tail[1] == 0 && big.tail[2] == 0);
+    struct { growth_bandit_arm_stats s; double tail[2]; } bigarm;
+    memset(&bigarm, 0, sizeof bigarm);
+    bigarm.s.struct_size = sizeof bigarm;
+    CHECK_OK(growth_bandit_arm_stats_get(b, 100, &bigarm.s));
+    CHECK(bigarm.s.mean == 0.5 && bigarm.tail[0] == 0 && bigarm.tail[1] == 0);
+    growth_bandit_free(b);
+
+    /* linear policies: alpha = beta = 0, evidence = number of updates, mean NaN */
+    growth_bandit *l = make("linucb", NULL, 2);
+    float x[3] = {1, 0.5f, -0.25f};
+    uint64_t el = 100, dec;
+    for (int i = 0; i < 3; i++) {
+        CHECK_OK(growth_bandit_select(l, x, 3, &el, 1, &dec, &arm, NULL));
+        CHECK_OK(growth_bandit_reward(l, dec, 0.5));
+    }
+    CHECK_OK(growth_bandit_arm_stats_get(l, 100, &as));
+    CHECK(as.alpha == 0 && as.beta == 0 && as.evidence == 3 && isnan(as.mean));
+    CHECK_OK(growth_bandit_stats_get(l, &st));
+    CHECK(st.decisions == 3 && st.applied == 3 && st.arms == 2);
+    growth_bandit_free(l);
+}
+
+/* The estimator as a config key: each gives exactly what the int selector (GROWTH_OPE_REPLAY,
+ * _IPS, _SNIPS, _DR) gave. The expected values were printed by growth_bandit_ope of commit
+ * abad2bb (the int API) on this data, as hex floats. */
+TEST(test_ope_estimator_config)
+{
+    const uint32_t act[6] = {0, 2, 1, 1, 0, 2};
+    const double rew[6] = {1, 0, 0.5, 1, 0, 0.25};
+    const double prop[6] = {0.5, 0.25, 0.25, 0.5, 0.2, 0.3};
+    const double tgt[18] = {0.7, 0.2, 0.1, 0.1, 0.1, 0.8, 0.3, 0.3, 0.4, 0, 1, 0, 0.5, 0.25, 0.25, 0.2, 0.2, 0.6};
+    const double q[18] = {0.6, 0.3, 0.2, 0.1, 0.4, 0.3, 0.2, 0.5, 0.1, 0.3, 0.9, 0.2, 0.4, 0.4, 0.4, 0.1, 0.2, 0.3};
+    static const struct { const char *cfg; double v, se; } want[] = {
+        {"estimator=replay", 0x1.0690690690691p-1, 0x1.9b013da0724d8p-3},
+        {"estimator=ips", 0x1.8p-1, 0x1.4e2cf55582fcfp-2},
+        {"estimator=snips", 0x1.76a2576a2576ap-2, 0x1.6856de0c29738p-3},
+        {"estimator=dr", 0x1.b4e81b4e81b5p-3, 0x1.4130dc10b7521p-2},
+        {" estimator='snips' ", 0x1.76a2576a2576ap-2, 0x1.6856de0c29738p-3}, /* the config syntax */
+    };
+    for (size_t i = 0; i < sizeof want / sizeof *want; i++) {
+        double v = -1, se = -1;
+        CHECK_OK(growth_bandit_ope(6, 3, act, rew, prop, tgt, q, want[i].cfg, &v, &se));
+        if (v != want[i].v || se != want[i].se)
+            fprintf(stderr, "  %s: %a %a, want %a %a\n", want[i].cfg, v, se, want[i].v, want[i].se);
+        CHECK(v == want[i].v && se == want[i].se);
+    }
+    double v = -1, se = -1;
+    CHECK_OK(growth_bandit_ope(6, 3, act, rew, prop, tgt, NULL, "estimator=dr", &v, &se)); /* DR = IPS */
+    CHECK(v == 0x1.8p-1 && se == 0x1.4e2cf55582fcfp-2);
+    CHECK_OK(growth_bandit_ope(6, 3, act, rew, NULL, tgt, NULL, "estimator=replay", &v, NULL));
+    CHECK(v == 0x1.0690690690691p-1);
+    /* a bad, missing or unknown key: EINVAL naming the key, outputs untouched */
+    v = se = -1;
+    CHECK_RC(growth_bandit_ope(6, 3, act, rew, prop, tgt, q, "estimator=magic", &v, &se), GROWTH_EINVAL);
+    CHECK_MSG("'estimator'");
+    CHECK_MSG("replay|ips|snips|dr");
+    CHECK_RC(growth_bandit_ope(6, 3, act, rew, prop, tgt, q, NULL, &v, &se), GROWTH_EINVAL);
+    CHECK_MSG("'estimator' is required");
+    CHECK_RC(growth_bandit_ope(6, 3, act, rew, prop, tgt, q, "estimator=ips estimator=dr", &v, &se), GROWTH_EINVAL);
+    CHECK_MSG("twice");
+    CHECK_RC(growth_bandit_ope(6, 3, act, rew, prop, tgt, q, "estimater=ips", &v, &se), GROWTH_EINVAL);
+    CHECK_MSG("'estimater'");
+    CHECK_RC(growth_bandit_ope(6, 3, act, rew, NULL, tgt, q, "estimator=snips", &v, &se), GROWTH_EINVAL);
+    CHECK_MSG("propensities");
+    CHECK(v == -1 && se == -1);
 }
 
 TEST(test_select_batch)
@@ -799,5 +949,7 @@ int main(void)
     RUN(test_ope_unbiased);
     RUN(test_replay_and_simulator);
     RUN(test_select_batch);
+    RUN(test_stats_structs_match_the_old_getters);
+    RUN(test_ope_estimator_config);
     return GT_SUMMARY();
 }

@@ -78,8 +78,8 @@ static void *churner(void *arg)
         size_t len = 0;
         if (growth_bandit_serialize(g_b, &buf, &len) != GROWTH_OK) atomic_fetch_add(&g_bad, 1);
         growth_buffer_free(buf);
-        uint64_t st[GROWTH_BANDIT_STAT_COUNT];
-        if (growth_bandit_stats(g_b, st, GROWTH_BANDIT_STAT_COUNT) != GROWTH_OK) atomic_fetch_add(&g_bad, 1);
+        growth_bandit_stats st = GROWTH_BANDIT_STATS_INIT;
+        if (growth_bandit_stats_get(g_b, &st) != GROWTH_OK) atomic_fetch_add(&g_bad, 1);
         usleep(500);
         if (growth_bandit_remove_arm(g_b, 999) != GROWTH_OK) atomic_fetch_add(&g_bad, 1);
         if (growth_bandit_save(g_b, path) != GROWTH_OK) atomic_fetch_add(&g_bad, 1);
@@ -111,15 +111,15 @@ TEST(test_select_while_rewarding)
         ef[g_arm[i] - 100] += 1 - r;
     }
     for (int a = 0; a < ARMS; a++) {
-        double st[4];
-        CHECK_OK(growth_bandit_arm_stats(g_b, 100 + (uint64_t)a, st, 4));
-        CHECK(st[0] == 1 + es[a] && st[1] == 1 + ef[a]);
+        growth_bandit_arm_stats st = GROWTH_BANDIT_ARM_STATS_INIT;
+        CHECK_OK(growth_bandit_arm_stats_get(g_b, 100 + (uint64_t)a, &st));
+        CHECK(st.alpha == 1 + es[a] && st.beta == 1 + ef[a]);
     }
-    uint64_t st[GROWTH_BANDIT_STAT_COUNT];
-    CHECK_OK(growth_bandit_stats(g_b, st, GROWTH_BANDIT_STAT_COUNT));
-    CHECK(st[GROWTH_BANDIT_STAT_DECISIONS] == (uint64_t)QCAP);
-    CHECK(st[GROWTH_BANDIT_STAT_APPLIED] + st[GROWTH_BANDIT_STAT_RETIRED] == (uint64_t)QCAP);
-    CHECK(st[GROWTH_BANDIT_STAT_RETIRED] <= churn);
+    growth_bandit_stats st = GROWTH_BANDIT_STATS_INIT;
+    CHECK_OK(growth_bandit_stats_get(g_b, &st));
+    CHECK(st.decisions == (uint64_t)QCAP);
+    CHECK(st.applied + st.retired == (uint64_t)QCAP);
+    CHECK(st.retired <= churn);
     growth_bandit_free(g_b);
 }
 

@@ -3,12 +3,42 @@
  * the end; cost per conversion within 5% of target when calibrated, missed by a model that
  * over-predicts by 20%), persistence and bad input. */
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <unistd.h>
 
 #include "core.h"
 #include "growth/growth.h"
+#define GROWTH_SYS_UNSTABLE /* the auction simulator */
+#include "growth/sys/bidding.h"
 #include "gtest.h"
+
+/* The pacing state and counters through growth_bidder_stats_get(); any pointer may be NULL. */
+static int bstats(const growth_bidder *b, double *multiplier, double *rate, double *spent,
+                  uint64_t *auction_results)
+{
+    growth_bidder_stats st = GROWTH_BIDDER_STATS_INIT; /* zeros if the call fails */
+    int rc = growth_bidder_stats_get(b, &st);
+    if (multiplier) *multiplier = st.multiplier;
+    if (rate) *rate = st.rate;
+    if (spent) *spent = st.spent;
+    if (auction_results) *auction_results = st.auction_results;
+    return rc;
+}
+
+/* Planned spend at t and the spend so far. */
+static int plan_spent(const growth_bidder *b, double t, double *planned, double *spent)
+{
+    int rc = bstats(b, NULL, NULL, spent, NULL);
+    return rc ? rc : growth_bidder_plan(b, t, planned);
+}
+
+/* The win rate at a price and the number of auction results behind it. */
+static int win_rate_obs(const growth_bidder *b, double price, double *rate, uint64_t *obs)
+{
+    int rc = bstats(b, NULL, NULL, NULL, obs);
+    return rc ? rc : growth_bidder_win_rate(b, price, rate);
+}
 
 /* A diurnal traffic curve (hourly shares): low at night, peaks at noon and in the evening. */
 #define DIURNAL "2|1.2|0.8|0.6|0.6|0.8|1.5|3|4.5|5.5|6|6.5|7|6.5|6|5.5|5.5|6|7|8.5|9.5|9|7|4"
@@ -201,7 +231,7 @@ TEST(test_shading_learns_market_and_surplus)
     for (double p = 0.5; p <= 8; p *= 1.3) {
         double w;
         uint64_t obs;
-        CHECK_OK(growth_bidder_win_rate(b, p, &w, &obs));
+        CHECK_OK(win_rate_obs(b, p, &w, &obs));
         CHECK(obs > 100000);
         double d = fabs(w - phi(log(p / 2) / 0.5));
         if (d > maxdiff) maxdiff = d;
@@ -221,11 +251,11 @@ TEST(test_win_rate_is_empirical_cdf_at_grid)
     const double want[4] = {1 / 5.0, 2 / 5.0, 4 / 5.0, 4 / 5.0};
     for (int k = 0; k < 4; k++) {
         double w;
-        CHECK_OK(growth_bidder_win_rate(b, (double)(1 << k), &w, NULL));
+        CHECK_OK(growth_bidder_win_rate(b, (double)(1 << k), &w));
         CHECK_NEAR(w, want[k], 1e-12);
     }
     double w;
-    CHECK_OK(growth_bidder_win_rate(b, sqrt(2.0) * 2, &w, NULL)); /* halfway in log price */
+    CHECK_OK(growth_bidder_win_rate(b, sqrt(2.0) * 2, &w)); /* halfway in log price */
     CHECK_NEAR(w, 0.6, 1e-12);
     /* Shaded bid for value 8: best of (8 - b) W(b) over b in [2.4, 8]; W(4) = 0.8 gives 3.2,
      * and a brute-force search over the same 64 candidates agrees. */
@@ -237,7 +267,7 @@ TEST(test_win_rate_is_empirical_cdf_at_grid)
     double best = 0, best_b = 8;
     for (int j = 0; j < 63; j++) {
         double c = 8 * (0.3 + 0.7 * j / 63.0);
-        CHECK_OK(growth_bidder_win_rate(b, c, &w, NULL));
+        CHECK_OK(growth_bidder_win_rate(b, c, &w));
         if ((8 - c) * w > best) { best = (8 - c) * w; best_b = c; }
     }
     CHECK_NEAR(bid, best_b, 1e-9);
@@ -249,9 +279,9 @@ TEST(test_win_rate_is_empirical_cdf_at_grid)
     CHECK_OK(growth_bidder_record_auction(c, 4, 0, NAN));
     CHECK_OK(growth_bidder_record_auction(c, 4, 1, NAN));
     double w1, w2, w0;
-    CHECK_OK(growth_bidder_win_rate(c, 1, &w0, NULL));
-    CHECK_OK(growth_bidder_win_rate(c, 2, &w1, NULL));
-    CHECK_OK(growth_bidder_win_rate(c, 4, &w2, NULL));
+    CHECK_OK(growth_bidder_win_rate(c, 1, &w0));
+    CHECK_OK(growth_bidder_win_rate(c, 2, &w1));
+    CHECK_OK(growth_bidder_win_rate(c, 4, &w2));
     CHECK_NEAR(w0, 0, 0);      /* below the first observed price: pessimistic 0 */
     CHECK_NEAR(w1, 0.5, 1e-12); /* (1 + 1) / (1 + 3) pooled */
     CHECK_NEAR(w2, 0.5, 1e-12);
@@ -294,18 +324,18 @@ TEST(test_plan_and_controller_step)
     /* Uniform: budget x t / day. Curve: piecewise linear through the slot shares. */
     growth_bidder *b = mk("budget=2400 day_seconds=2400");
     double p, spent;
-    CHECK_OK(growth_bidder_plan(b, 600, &p, &spent));
+    CHECK_OK(plan_spent(b, 600, &p, &spent));
     CHECK_NEAR(p, 600, 1e-9);
     CHECK(spent == 0);
     growth_bidder_free(b);
     b = mk("budget=1000 day_seconds=300 plan=curve curve=1|3|1 interval=10");
-    CHECK_OK(growth_bidder_plan(b, 100, &p, NULL));
+    CHECK_OK(growth_bidder_plan(b, 100, &p));
     CHECK_NEAR(p, 200, 1e-9);
-    CHECK_OK(growth_bidder_plan(b, 150, &p, NULL));
+    CHECK_OK(growth_bidder_plan(b, 150, &p));
     CHECK_NEAR(p, 200 + 300, 1e-9);
-    CHECK_OK(growth_bidder_plan(b, 300, &p, NULL));
+    CHECK_OK(growth_bidder_plan(b, 300, &p));
     CHECK_NEAR(p, 1000, 1e-9);
-    CHECK_OK(growth_bidder_plan(b, -5, &p, NULL));
+    CHECK_OK(growth_bidder_plan(b, -5, &p));
     CHECK(p == 0);
     growth_bidder_free(b);
 
@@ -316,33 +346,33 @@ TEST(test_plan_and_controller_step)
     b = mk("budget=2400 day_seconds=2400 interval=100 catchup=100 kp=0.5 ki=0.5 kd=0 max_step=100");
     double m, q;
     CHECK_OK(growth_bidder_record_spend(b, 50, 200));
-    CHECK_OK(growth_bidder_multiplier(b, &m, &q));
+    CHECK_OK(bstats(b, &m, &q, NULL, NULL));
     CHECK(m == 1 && q == 1); /* no step before t = 100 */
     CHECK_OK(growth_bidder_tick(b, 100));
-    CHECK_OK(growth_bidder_multiplier(b, &m, NULL));
+    CHECK_OK(bstats(b, &m, NULL, NULL, NULL));
     CHECK_NEAR(m, 0.125, 1e-12);
     CHECK_OK(growth_bidder_record_spend(b, 150, 50));
     CHECK_OK(growth_bidder_tick(b, 200));
-    CHECK_OK(growth_bidder_multiplier(b, &m, NULL));
+    CHECK_OK(bstats(b, &m, NULL, NULL, NULL));
     CHECK_NEAR(m, 0.125 * sqrt(8.0), 1e-12);
     /* kd adds the second difference; max_step bounds a step. */
     growth_bidder_free(b);
     b = mk("budget=2400 day_seconds=2400 interval=100 catchup=100 kp=0 ki=1 max_step=2");
     CHECK_OK(growth_bidder_record_spend(b, 50, 200));
     CHECK_OK(growth_bidder_tick(b, 100));
-    CHECK_OK(growth_bidder_multiplier(b, &m, NULL));
+    CHECK_OK(bstats(b, &m, NULL, NULL, NULL));
     CHECK_NEAR(m, 0.5, 1e-12);
     /* Running out of budget stops bidding; a new day starts again with the multiplier kept. */
     double bid;
     CHECK_OK(growth_bidder_record_spend(b, 120, 2300));
     CHECK_OK(growth_bidder_bid(b, 0.5, 0.5, 0, 7, &bid));
     CHECK(bid == 0);
-    CHECK_OK(growth_bidder_plan(b, 120, NULL, &spent));
+    CHECK_OK(bstats(b, NULL, NULL, &spent, NULL));
     CHECK_NEAR(spent, 2500, 1e-9);
     CHECK_OK(growth_bidder_new_day(b));
     CHECK_OK(growth_bidder_bid(b, 0.5, 0.5, 0, 7, &bid));
     CHECK_NEAR(bid, 0.25 * 0.5, 1e-12);
-    CHECK_OK(growth_bidder_plan(b, 120, NULL, &spent));
+    CHECK_OK(bstats(b, NULL, NULL, &spent, NULL));
     CHECK(spent == 0);
     growth_bidder_free(b);
 }
@@ -392,16 +422,16 @@ TEST(test_second_day_warm_start)
 static bool same_state(const growth_bidder *a, const growth_bidder *b)
 {
     double ma, ra, mb, rb, pa, sa, pb, sb;
-    growth_bidder_multiplier(a, &ma, &ra);
-    growth_bidder_multiplier(b, &mb, &rb);
-    growth_bidder_plan(a, 40000, &pa, &sa);
-    growth_bidder_plan(b, 40000, &pb, &sb);
+    bstats(a, &ma, &ra, NULL, NULL);
+    bstats(b, &mb, &rb, NULL, NULL);
+    plan_spent(a, 40000, &pa, &sa);
+    plan_spent(b, 40000, &pb, &sb);
     bool ok = ma == mb && ra == rb && pa == pb && sa == sb;
     for (double p = 0.05; p < 50; p *= 1.7) {
         double wa, wb;
         uint64_t oa, ob;
-        growth_bidder_win_rate(a, p, &wa, &oa);
-        growth_bidder_win_rate(b, p, &wb, &ob);
+        win_rate_obs(a, p, &wa, &oa);
+        win_rate_obs(b, p, &wb, &ob);
         ok = ok && wa == wb && oa == ob;
     }
     char ca[2048], cb[2048];
@@ -502,9 +532,9 @@ TEST(test_bad_input)
     CHECK_OK(growth_bidder_record_auction(b, 1, 1, 0.5));
     double m0, r0, p0, s0, w0, bid = 42;
     uint64_t o0;
-    growth_bidder_multiplier(b, &m0, &r0);
-    growth_bidder_plan(b, 100, &p0, &s0);
-    growth_bidder_win_rate(b, 0.7, &w0, &o0);
+    bstats(b, &m0, &r0, NULL, NULL);
+    plan_spent(b, 100, &p0, &s0);
+    win_rate_obs(b, 0.7, &w0, &o0);
 
     CHECK_RC(growth_bidder_bid(b, NAN, 0.1, 0, 0, &bid), GROWTH_EINVAL);
     CHECK_MSG("growth_bidder_bid: pctr");
@@ -533,8 +563,8 @@ TEST(test_bad_input)
     CHECK_MSG("won");
     CHECK_RC(growth_bidder_record_auction(b, 1, 1, -3), GROWTH_EINVAL);
     CHECK_MSG("market_price");
-    CHECK_RC(growth_bidder_win_rate(b, -1, &w0, NULL), GROWTH_EINVAL);
-    CHECK_RC(growth_bidder_plan(b, NAN, &p0, NULL), GROWTH_EINVAL);
+    CHECK_RC(growth_bidder_win_rate(b, -1, &w0), GROWTH_EINVAL);
+    CHECK_RC(growth_bidder_plan(b, NAN, &p0), GROWTH_EINVAL);
     char small[8];
     size_t need = 0;
     CHECK_RC(growth_bidder_config(b, small, sizeof small, &need), GROWTH_EBUFS);
@@ -543,9 +573,9 @@ TEST(test_bad_input)
     /* Nothing changed. */
     double m1, r1, p1, s1, w1;
     uint64_t o1;
-    growth_bidder_multiplier(b, &m1, &r1);
-    growth_bidder_plan(b, 100, &p1, &s1);
-    growth_bidder_win_rate(b, 0.7, &w1, &o1);
+    bstats(b, &m1, &r1, NULL, NULL);
+    plan_spent(b, 100, &p1, &s1);
+    win_rate_obs(b, 0.7, &w1, &o1);
     CHECK(m0 == m1 && r0 == r1 && p0 == p1 && s0 == s1 && w0 == w1 && o0 == o1);
     growth_bidder_free(b);
 
@@ -578,6 +608,100 @@ TEST(test_bad_input)
     growth_bidder_sim_free(s);
 }
 
+static bool same_bytes(const growth_bidder *a, const uint8_t *buf, size_t len)
+{
+    uint8_t *now = NULL;
+    size_t n = 0;
+    CHECK_OK(growth_bidder_serialize(a, &now, &n));
+    bool same = n == len && memcmp(now, buf, len) == 0;
+    growth_buffer_free(now);
+    return same;
+}
+
+/* growth_bidder_stats_get gives what growth_bidder_multiplier() (multiplier, rate),
+ * growth_bidder_plan() (*out_spent) and growth_bidder_win_rate() (*out_obs) gave, and follows
+ * the struct_size rule. */
+TEST(test_stats_struct_matches_the_old_getters)
+{
+    growth_bidder *b = mk("budget=100 day_seconds=1000 interval=10 initial_multiplier=0.7 "
+                          "controller=throttle initial_rate=0.5 auction=first");
+    growth_bidder_stats st = GROWTH_BIDDER_STATS_INIT;
+    CHECK_OK(growth_bidder_stats_get(b, &st));
+    CHECK(st.struct_size == sizeof st && st.reserved == 0);
+    CHECK(st.multiplier == 0.7 && st.rate == 0.5 && st.spent == 0 && st.auction_results == 0);
+    CHECK_OK(growth_bidder_record_spend(b, 1, 1.25));
+    CHECK_OK(growth_bidder_record_spend(b, 2, 0.5));
+    for (int i = 0; i < 7; i++) CHECK_OK(growth_bidder_record_auction(b, 1.0 + i, i % 2, NAN));
+    CHECK_OK(growth_bidder_stats_get(b, &st));
+    CHECK(st.spent == 1.75 && st.auction_results == 7);
+    CHECK(st.multiplier == 0.7 && st.rate == 0.5); /* no controller step yet (interval 10) */
+    CHECK_OK(growth_bidder_tick(b, 500));              /* steps: spend far below plan */
+    CHECK_OK(growth_bidder_stats_get(b, &st));
+    CHECK(st.rate > 0.5 && st.rate <= 1 && st.multiplier == 0.7); /* throttle moves the rate */
+    double planned = -1;
+    CHECK_OK(growth_bidder_plan(b, 500, &planned));
+    CHECK_NEAR(planned, 50, 1e-9);
+    CHECK_OK(growth_bidder_new_day(b));
+    CHECK_OK(growth_bidder_stats_get(b, &st));
+    CHECK(st.spent == 0 && st.auction_results == 7); /* the shading curve carries over */
+
+    /* struct_size 0 or below the 1.0 size: EINVAL, struct untouched; a larger struct is fine */
+    growth_bidder_stats z = {.struct_size = 0, .spent = -3};
+    CHECK_RC(growth_bidder_stats_get(b, &z), GROWTH_EINVAL);
+    CHECK_MSG("struct_size");
+    z.struct_size = (uint32_t)offsetof(growth_bidder_stats, auction_results);
+    CHECK_RC(growth_bidder_stats_get(b, &z), GROWTH_EINVAL);
+    CHECK(z.spent == -3);
+    struct { growth_bidder_stats s; uint64_t tail[2]; } big;
+    memset(&big, 0, sizeof big);
+    big.s.struct_size = sizeof big;
+    CHECK_OK(growth_bidder_stats_get(b, &big.s));
+    CHECK(big.s.struct_size == sizeof big && big.s.auction_results == 7 && big.tail[0] == 0 && big.tail[1] == 0);
+    growth_bidder_free(b);
+}
+
+/* The simulator's out_n follows the EBUFS rule and a refused run changes nothing. */
+TEST(test_sim_run_out_n)
+{
+    growth_bidder *b = mk("budget=50");
+    growth_bidder_sim *s = NULL;
+    CHECK_OK(growth_bidder_sim_create(&s, "impressions=2000 seed=9"));
+    uint8_t *before = NULL;
+    size_t len = 0;
+    CHECK_OK(growth_bidder_serialize(b, &before, &len));
+    growth_bidder_sim_result r = GROWTH_BIDDER_SIM_RESULT_INIT;
+    double spend[24], plan[24];
+    for (int i = 0; i < 24; i++) spend[i] = plan[i] = -1;
+    size_t n = 0;
+    CHECK_RC(growth_bidder_sim_run(s, b, NULL, NULL, &r, spend, plan, 23, &n), GROWTH_EBUFS);
+    CHECK(n == 24 && spend[0] == -1 && plan[0] == -1 && r.impressions == 0);
+    r.struct_size = 4;
+    n = 7;
+    CHECK_RC(growth_bidder_sim_run(s, b, NULL, NULL, &r, spend, plan, 24, &n), GROWTH_EINVAL);
+    CHECK(n == 7 && spend[0] == -1 && r.impressions == 0);
+    r.struct_size = sizeof r;
+    growth_calibrator *unfitted = NULL;
+    CHECK_OK(growth_calibrator_create(&unfitted, ""));
+    CHECK_RC(growth_bidder_sim_run(s, b, NULL, unfitted, &r, spend, plan, 24, &n), GROWTH_ESTATE);
+    growth_calibrator_free(unfitted);
+    CHECK(same_bytes(b, before, len)); /* none of the refused calls ran the day */
+    CHECK_OK(growth_bidder_sim_run(s, b, NULL, NULL, &r, spend, plan, 24, &n));
+    CHECK(n == 24 && r.impressions > 0 && spend[23] == r.spend && plan[23] > 0);
+    CHECK(!same_bytes(b, before, len));
+    /* the refused calls did not advance the simulator either: a fresh pair gives the same day */
+    growth_bidder *b2 = mk("budget=50");
+    growth_bidder_sim *s2 = NULL;
+    CHECK_OK(growth_bidder_sim_create(&s2, "impressions=2000 seed=9"));
+    growth_bidder_sim_result r2 = GROWTH_BIDDER_SIM_RESULT_INIT;
+    CHECK_OK(growth_bidder_sim_run(s2, b2, NULL, NULL, &r2, NULL, NULL, 0, NULL));
+    CHECK(r2.impressions == r.impressions && r2.wins == r.wins && r2.spend == r.spend);
+    growth_bidder_free(b2);
+    growth_bidder_sim_free(s2);
+    growth_bidder_free(b);
+    growth_bidder_sim_free(s);
+    growth_buffer_free(before);
+}
+
 int main(void)
 {
     RUN(test_plan_and_controller_step);
@@ -592,5 +716,7 @@ int main(void)
     RUN(test_pacing_curve_throttle);
     RUN(test_cpa_calibrated_vs_overpredicting);
     RUN(test_shading_learns_market_and_surplus);
+    RUN(test_stats_struct_matches_the_old_getters);
+    RUN(test_sim_run_out_n);
     return GT_SUMMARY();
 }

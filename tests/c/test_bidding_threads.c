@@ -10,6 +10,26 @@
 #include "growth/growth.h"
 #include "gtest.h"
 
+/* The pacing state and counters through growth_bidder_stats_get(); any pointer may be NULL. */
+static int bstats(const growth_bidder *b, double *multiplier, double *rate, double *spent,
+                  uint64_t *auction_results)
+{
+    growth_bidder_stats st = GROWTH_BIDDER_STATS_INIT; /* zeros if the call fails */
+    int rc = growth_bidder_stats_get(b, &st);
+    if (multiplier) *multiplier = st.multiplier;
+    if (rate) *rate = st.rate;
+    if (spent) *spent = st.spent;
+    if (auction_results) *auction_results = st.auction_results;
+    return rc;
+}
+
+/* Planned spend at t and the spend so far. */
+static int plan_spent(const growth_bidder *b, double t, double *planned, double *spent)
+{
+    int rc = bstats(b, NULL, NULL, spent, NULL);
+    return rc ? rc : growth_bidder_plan(b, t, planned);
+}
+
 enum { READERS = 3, REPORTS = 20000 };
 
 static growth_bidder *g_b;
@@ -29,14 +49,14 @@ static void *reader(void *arg)
         if (growth_bidder_bid(g_b, pctr, pcvr, 0, grng_next(&r), &bid) != GROWTH_OK ||
             !(bid >= 0 && bid <= 2 * 100 * pctr * pcvr + 1e-12))
             atomic_fetch_add(&g_bad, 1);
-        if (growth_bidder_multiplier(g_b, &m, &q) != GROWTH_OK || !(m >= 0.01 && m <= 2) || q != 1)
+        if (bstats(g_b, &m, &q, NULL, NULL) != GROWTH_OK || !(m >= 0.01 && m <= 2) || q != 1)
             atomic_fetch_add(&g_bad, 1);
         for (int i = 0; i < 8; i++) { pc[i] = pctr; pv[i] = pcvr; }
         if (growth_bidder_bid_batch(g_b, pc, pv, NULL, NULL, 8, out, 8) != GROWTH_OK)
             atomic_fetch_add(&g_bad, 1);
         double w, p, s;
-        if (growth_bidder_win_rate(g_b, 1.0, &w, NULL) != GROWTH_OK || !(w >= 0 && w <= 1) ||
-            growth_bidder_plan(g_b, 20000, &p, &s) != GROWTH_OK || !(s >= 0))
+        if (growth_bidder_win_rate(g_b, 1.0, &w) != GROWTH_OK || !(w >= 0 && w <= 1) ||
+            plan_spent(g_b, 20000, &p, &s) != GROWTH_OK || !(s >= 0))
             atomic_fetch_add(&g_bad, 1);
         atomic_fetch_add(&g_reads, 1);
     }
@@ -84,12 +104,12 @@ TEST(test_bid_while_feeding)
     CHECK(atomic_load(&g_bad) == 0);
     CHECK(atomic_load(&g_reads) > 0);
     double m1, m2, s1, s2, w1, w2;
-    growth_bidder_multiplier(g_b, &m1, NULL);
-    growth_bidder_multiplier(ref, &m2, NULL);
-    growth_bidder_plan(g_b, 0, NULL, &s1);
-    growth_bidder_plan(ref, 0, NULL, &s2);
-    growth_bidder_win_rate(g_b, 1.0, &w1, NULL);
-    growth_bidder_win_rate(ref, 1.0, &w2, NULL);
+    bstats(g_b, &m1, NULL, NULL, NULL);
+    bstats(ref, &m2, NULL, NULL, NULL);
+    bstats(g_b, NULL, NULL, &s1, NULL);
+    bstats(ref, NULL, NULL, &s2, NULL);
+    growth_bidder_win_rate(g_b, 1.0, &w1);
+    growth_bidder_win_rate(ref, 1.0, &w2);
     CHECK(m1 == m2 && s1 == s2 && w1 == w2);
     CHECK(m1 != 1.0); /* the controller acted */
     double b1, b2;

@@ -3,10 +3,14 @@
  * against exhaustive enumeration, cancellation, bad input. */
 #include <math.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "core.h"
 #include "growth/growth.h"
+#define GROWTH_SYS_UNSTABLE /* the shard calls and the exact-LP polish */
+#include "growth/sys/budget.h"
 #include "gtest.h"
 
 typedef struct {
@@ -343,10 +347,14 @@ TEST(channels_grid_brute_force)
     double w[3] = {1, 1.5, 0.8}, lo[3] = {5, 0, 0}, hi[3] = {60, 30, 1e9};
     growth_channels *c;
     CHECK_OK(growth_channels_create(&c, ""));
-    CHECK_RC(growth_channels_add_points(c, x0, y0, 4, w[0], lo[0], hi[0]), 0);
-    CHECK_RC(growth_channels_add_points(c, x1, y1, 3, w[1], lo[1], hi[1]), 1);
-    CHECK_RC(growth_channels_add_points(c, x2, y2, 5, w[2], lo[2], hi[2]), 2);
-    CHECK(growth_channels_count(c) == 3);
+    size_t idx[3] = {9, 9, 9};
+    CHECK_OK(growth_channels_add_points(c, x0, y0, 4, w[0], lo[0], hi[0], &idx[0]));
+    CHECK_OK(growth_channels_add_points(c, x1, y1, 3, w[1], lo[1], hi[1], &idx[1]));
+    CHECK_OK(growth_channels_add_points(c, x2, y2, 5, w[2], lo[2], hi[2], &idx[2]));
+    CHECK(idx[0] == 0 && idx[1] == 1 && idx[2] == 2);
+    growth_channels_stats cs = GROWTH_CHANNELS_STATS_INIT;
+    CHECK_OK(growth_channels_stats_get(c, &cs));
+    CHECK(cs.channels == 3);
     double budgets[] = {5, 37, 64, 100, 250};
     double tot_curve[5], mar_curve[5];
     CHECK_OK(growth_channels_curve(c, budgets, 5, tot_curve, mar_curve, NULL, 0));
@@ -372,12 +380,16 @@ TEST(channels_grid_brute_force)
     CHECK_RC(growth_channels_allocate(c, NAN, sp, NULL, 3, NULL, NULL), GROWTH_EINVAL);
     CHECK_RC(growth_channels_allocate(c, 10, sp, NULL, 2, NULL, NULL), GROWTH_EBUFS);
     double bx[] = {0, 1, 2}, by[] = {0, 1, 3};
-    CHECK_RC(growth_channels_add_points(c, bx, by, 3, 1, 0, 10), GROWTH_EINVAL);
+    size_t bad = 9;
+    CHECK_RC(growth_channels_add_points(c, bx, by, 3, 1, 0, 10, &bad), GROWTH_EINVAL);
     CHECK_MSG("not concave");
-    CHECK_RC(growth_channels_add(c, 7, 1, 1, 1, 0, 1), GROWTH_EINVAL);
-    CHECK_RC(growth_channels_add(c, GROWTH_CURVE_EXP, -1, 1, 1, 0, 1), GROWTH_EINVAL);
-    CHECK_RC(growth_channels_add(c, GROWTH_CURVE_LOG, 1, 1, 1, 2, 1), GROWTH_EINVAL);
+    CHECK_RC(growth_channels_add(c, (growth_curve)7, 1, 1, 1, 0, 1, &bad), GROWTH_EINVAL);
+    CHECK_RC(growth_channels_add(c, GROWTH_CURVE_EXP, -1, 1, 1, 0, 1, &bad), GROWTH_EINVAL);
+    CHECK_RC(growth_channels_add(c, GROWTH_CURVE_LOG, 1, 1, 1, 2, 1, NULL), GROWTH_EINVAL);
     CHECK_MSG("max_spend");
+    CHECK(bad == 9); /* a failed add writes no index and adds nothing */
+    CHECK_OK(growth_channels_stats_get(c, &cs));
+    CHECK(cs.channels == 3);
     growth_channels_free(c);
 }
 
@@ -385,8 +397,10 @@ TEST(channels_parametric_marginal)
 {
     growth_channels *c;
     CHECK_OK(growth_channels_create(&c, NULL));
-    CHECK_OK(growth_channels_add(c, GROWTH_CURVE_EXP, 1000, 0.02, 1, 0, INFINITY) < 0);
-    growth_channels_add(c, GROWTH_CURVE_LOG, 300, 0.1, 2, 0, INFINITY);
+    size_t i0 = 9, i1 = 9;
+    CHECK_OK(growth_channels_add(c, GROWTH_CURVE_EXP, 1000, 0.02, 1, 0, INFINITY, &i0));
+    CHECK_OK(growth_channels_add(c, GROWTH_CURVE_LOG, 300, 0.1, 2, 0, INFINITY, &i1));
+    CHECK(i0 == 0 && i1 == 1);
     double sp[2], tot, mar, tot2;
     CHECK_OK(growth_channels_allocate(c, 100, sp, NULL, 2, &tot, &mar));
     /* KKT: equal marginal outcomes of both channels at the optimum */
@@ -429,7 +443,7 @@ TEST(push_brute_force)
         }
         uint8_t send[NP];
         growth_budget_push_result res = {.struct_size = sizeof res};
-        int rc = growth_budget_allocate_push("", ptr, U, v, cat, caps, NC, cmin, cmax, volume, NULL, send, NULL, NP, &res);
+        int rc = growth_budget_allocate_push(ptr, U, v, cat, caps, NC, cmin, cmax, volume, NULL, "", send, NULL, NP, &res, NULL, NULL);
         if (best < 0) { CHECK_RC(rc, GROWTH_EINVAL); continue; }
         CHECK_OK(rc);
         int cu[U] = {0}, cc[NC] = {0}, tot = 0;
@@ -452,27 +466,180 @@ TEST(push_bad_input)
     double v[4] = {0.1, 0.2, 0.3, 0.4}, cmin[2] = {3, 0}, cmax[2] = {5, 5};
     int32_t cat[4] = {0, 1, 0, 1};
     uint8_t send[4];
-    CHECK_RC(growth_budget_allocate_push("cap=1", ptr, 2, v, cat, NULL, 2, cmin, cmax, INFINITY, NULL, send, NULL, 4, NULL), GROWTH_EINVAL);
+    CHECK_RC(growth_budget_allocate_push(ptr, 2, v, cat, NULL, 2, cmin, cmax, INFINITY, NULL, "cap=1", send, NULL, 4, NULL, NULL, NULL), GROWTH_EINVAL);
     CHECK_MSG("infeasible minimums");
     cmin[0] = 1;
-    CHECK_RC(growth_budget_allocate_push("cap=2", ptr, 2, v, cat, NULL, 2, cmin, cmax, 0.5, NULL, send, NULL, 4, NULL), GROWTH_EINVAL);
+    CHECK_RC(growth_budget_allocate_push(ptr, 2, v, cat, NULL, 2, cmin, cmax, 0.5, NULL, "cap=2", send, NULL, 4, NULL, NULL, NULL), GROWTH_EINVAL);
     CHECK_MSG("infeasible minimums");
-    CHECK_RC(growth_budget_allocate_push("cap=-1", ptr, 2, v, cat, NULL, 2, NULL, NULL, 3, NULL, send, NULL, 4, NULL), GROWTH_EINVAL);
+    CHECK_RC(growth_budget_allocate_push(ptr, 2, v, cat, NULL, 2, NULL, NULL, 3, NULL, "cap=-1", send, NULL, 4, NULL, NULL, NULL), GROWTH_EINVAL);
     CHECK_MSG("cap");
-    CHECK_RC(growth_budget_allocate_push("", ptr, 2, v, cat, NULL, 2, NULL, NULL, NAN, NULL, send, NULL, 4, NULL), GROWTH_EINVAL);
+    CHECK_RC(growth_budget_allocate_push(ptr, 2, v, cat, NULL, 2, NULL, NULL, NAN, NULL, "", send, NULL, 4, NULL, NULL, NULL), GROWTH_EINVAL);
     CHECK_MSG("volume");
-    CHECK_RC(growth_budget_allocate_push("", ptr, 2, v, cat, NULL, 2, NULL, NULL, 3, NULL, send, NULL, 3, NULL), GROWTH_EBUFS);
+    CHECK_RC(growth_budget_allocate_push(ptr, 2, v, cat, NULL, 2, NULL, NULL, 3, NULL, "", send, NULL, 3, NULL, NULL, NULL), GROWTH_EBUFS);
     cat[2] = 2;
-    CHECK_RC(growth_budget_allocate_push("", ptr, 2, v, cat, NULL, 2, NULL, NULL, 3, NULL, send, NULL, 4, NULL), GROWTH_EINVAL);
+    CHECK_RC(growth_budget_allocate_push(ptr, 2, v, cat, NULL, 2, NULL, NULL, 3, NULL, "", send, NULL, 4, NULL, NULL, NULL), GROWTH_EINVAL);
     CHECK_MSG("category of pair 2");
     cat[2] = 0; v[3] = -0.5;
-    CHECK_RC(growth_budget_allocate_push("", ptr, 2, v, cat, NULL, 2, NULL, NULL, 3, NULL, send, NULL, 4, NULL), GROWTH_EINVAL);
+    CHECK_RC(growth_budget_allocate_push(ptr, 2, v, cat, NULL, 2, NULL, NULL, 3, NULL, "", send, NULL, 4, NULL, NULL, NULL), GROWTH_EINVAL);
     CHECK_MSG("value of pair 3");
     v[3] = 0.4;
-    CHECK_RC(growth_budget_allocate_push("", ptr, 0, v, cat, NULL, 2, NULL, NULL, 3, NULL, send, NULL, 4, NULL), GROWTH_EINVAL);
+    CHECK_RC(growth_budget_allocate_push(ptr, 0, v, cat, NULL, 2, NULL, NULL, 3, NULL, "", send, NULL, 4, NULL, NULL, NULL), GROWTH_EINVAL);
     CHECK_MSG("no users");
-    CHECK_OK(growth_budget_allocate_push("cap=1", ptr, 2, v, cat, NULL, 2, NULL, NULL, 3, NULL, send, NULL, 4, NULL));
+    CHECK_OK(growth_budget_allocate_push(ptr, 2, v, cat, NULL, 2, NULL, NULL, 3, NULL, "cap=1", send, NULL, 4, NULL, NULL, NULL));
     CHECK(send[1] == 1 && send[3] == 1 && send[0] == 0 && send[2] == 0);
+}
+
+/* A push instance that needs several coordinate-descent rounds: 300 users x 6 pairs, 3
+ * categories with binding maxima and minima, a binding volume. */
+typedef struct {
+    uint64_t ptr[301];
+    double v[1800], hours[300 * 24], cmin[3], cmax[3];
+    int32_t cat[1800], caps[300];
+} push_inst;
+
+static void make_push(push_inst *P)
+{
+    grng r;
+    grng_seed(&r, 77);
+    for (int u = 0; u <= 300; u++) P->ptr[u] = (uint64_t)u * 6;
+    for (int i = 0; i < 1800; i++) {
+        P->v[i] = grng_uniform(&r);
+        P->cat[i] = (int32_t)grng_below(&r, 3);
+    }
+    for (int u = 0; u < 300; u++) P->caps[u] = 1 + (int32_t)grng_below(&r, 3);
+    for (int i = 0; i < 300 * 24; i++) P->hours[i] = grng_uniform(&r);
+    P->cmin[0] = 60, P->cmin[1] = 0, P->cmin[2] = 20;
+    P->cmax[0] = 150, P->cmax[1] = 90, P->cmax[2] = 200;
+}
+
+typedef struct { int calls, stop_at; double last; bool ok; } push_progress;
+
+static int push_progress_fn(const char *stage, double done, void *user)
+{
+    push_progress *p = user;
+    p->calls++;
+    if (strcmp(stage, "round") != 0 || !(done > p->last && done <= 1)) p->ok = false;
+    p->last = done;
+    return p->stop_at && p->calls >= p->stop_at;
+}
+
+/* Progress once per coordinate-descent round; a non-zero return stops the call with
+ * GROWTH_ECANCELED and leaves every output as it was; the callback does not change the plan. */
+TEST(push_progress_and_cancel)
+{
+    static push_inst P;
+    make_push(&P);
+    static uint8_t send0[1800], send[1800];
+    static int8_t hour0[1800], hour[1800];
+    growth_budget_push_result r0 = GROWTH_BUDGET_PUSH_RESULT_INIT;
+    CHECK_OK(growth_budget_allocate_push(P.ptr, 300, P.v, P.cat, P.caps, 3, P.cmin, P.cmax, 400, P.hours, "",
+                                         send0, hour0, 1800, &r0, NULL, NULL));
+    CHECK(r0.iterations >= 2 && r0.sent == 400);
+    push_progress pp = {0, 0, 0, true};
+    growth_budget_push_result r = GROWTH_BUDGET_PUSH_RESULT_INIT;
+    CHECK_OK(growth_budget_allocate_push(P.ptr, 300, P.v, P.cat, P.caps, 3, P.cmin, P.cmax, 400, P.hours, "",
+                                         send, hour, 1800, &r, push_progress_fn, &pp));
+    CHECK(pp.ok && pp.calls == (int)r.iterations && pp.last == 1.0);
+    CHECK(memcmp(send, send0, sizeof send) == 0 && memcmp(hour, hour0, sizeof hour) == 0);
+    CHECK(r.value == r0.value && r.lp_value == r0.lp_value && r.iterations == r0.iterations);
+    /* stop after the second round */
+    memset(send, 0x77, sizeof send);
+    memset(hour, 0x55, sizeof hour);
+    growth_budget_push_result rc = {.struct_size = sizeof rc, .value = -5, .sent = 9};
+    pp = (push_progress){0, 2, 0, true};
+    CHECK_RC(growth_budget_allocate_push(P.ptr, 300, P.v, P.cat, P.caps, 3, P.cmin, P.cmax, 400, P.hours, "",
+                                         send, hour, 1800, &rc, push_progress_fn, &pp), GROWTH_ECANCELED);
+    CHECK_MSG("progress");
+    CHECK(pp.calls == 2 && rc.value == -5 && rc.sent == 9 && rc.iterations == 0);
+    bool untouched = true;
+    for (int i = 0; i < 1800; i++) untouched &= send[i] == 0x77 && hour[i] == 0x55;
+    CHECK(untouched);
+    /* max_iter bounds the rounds, and the last one reports done = 1 */
+    pp = (push_progress){0, 0, 0, true};
+    CHECK_OK(growth_budget_allocate_push(P.ptr, 300, P.v, P.cat, P.caps, 3, P.cmin, P.cmax, 400, NULL, "max_iter=1",
+                                         send, NULL, 1800, &r, push_progress_fn, &pp));
+    CHECK(pp.ok && pp.calls == 1 && r.iterations == 1 && pp.last == 1.0);
+    /* a failure found only after the descent (one user with cap 1 cannot meet the minimum of
+     * both categories) also leaves the outputs alone */
+    uint64_t one_ptr[2] = {0, 2};
+    double one_v[2] = {0.5, 0.4}, one_min[2] = {1, 1};
+    int32_t one_cat[2] = {0, 1};
+    uint8_t one_send[2] = {0x77, 0x77};
+    int8_t one_hour[2] = {0x55, 0x55};
+    growth_budget_push_result one_r = {.struct_size = sizeof one_r, .value = -5};
+    CHECK_RC(growth_budget_allocate_push(one_ptr, 1, one_v, one_cat, NULL, 2, one_min, NULL, INFINITY, NULL,
+                                         "cap=1", one_send, one_hour, 2, &one_r, NULL, NULL), GROWTH_EINVAL);
+    CHECK_MSG("under the caps and volume");
+    CHECK(one_send[0] == 0x77 && one_send[1] == 0x77 && one_hour[0] == 0x55 && one_r.value == -5);
+}
+
+/* The result structs follow the struct_size rule: 0 or below the 1.0 size is EINVAL (nothing
+ * written), a newer caller's larger struct is filled up to this library's size. */
+TEST(result_struct_sizes)
+{
+    inst I;
+    make_inst(&I, 50, 3, 1, 3, 0.3);
+    growth_mckp *s;
+    CHECK_OK(growth_mckp_create(&s, ""));
+    int32_t ch[50];
+    CHECK_OK(growth_mckp_solve(s, I.indptr, I.n, I.v, I.c, 1, I.B, ch, 50));
+    growth_mckp_result r = GROWTH_MCKP_RESULT_INIT;
+    CHECK_OK(growth_mckp_result_get(s, &r));
+    growth_mckp_result z = {.struct_size = 0, .value = -1};
+    CHECK_RC(growth_mckp_result_get(s, &z), GROWTH_EINVAL);
+    CHECK_MSG("struct_size");
+    z.struct_size = (uint32_t)offsetof(growth_mckp_result, fractional);
+    CHECK_RC(growth_mckp_result_get(s, &z), GROWTH_EINVAL);
+    CHECK(z.value == -1);
+    struct { growth_mckp_result r; uint64_t tail[4]; } big;
+    memset(&big, 0, sizeof big);
+    big.r.struct_size = sizeof big;
+    CHECK_OK(growth_mckp_result_get(s, &big.r));
+    CHECK(big.r.struct_size == sizeof big && big.r.value == r.value && big.r.n_users == 50);
+    CHECK(big.tail[0] == 0 && big.tail[3] == 0);
+    growth_mckp_free(s);
+    free_inst(&I);
+
+    uint64_t ptr[3] = {0, 2, 4};
+    double v[4] = {0.1, 0.2, 0.3, 0.4};
+    int32_t cat[4] = {0, 1, 0, 1};
+    uint8_t send[4] = {7, 7, 7, 7};
+    growth_budget_push_result pz = {.struct_size = 0};
+    CHECK_RC(growth_budget_allocate_push(ptr, 2, v, cat, NULL, 2, NULL, NULL, 3, NULL, "cap=1", send, NULL, 4, &pz, NULL, NULL), GROWTH_EINVAL);
+    CHECK_MSG("struct_size");
+    pz.struct_size = (uint32_t)offsetof(growth_budget_push_result, sent);
+    CHECK_RC(growth_budget_allocate_push(ptr, 2, v, cat, NULL, 2, NULL, NULL, 3, NULL, "cap=1", send, NULL, 4, &pz, NULL, NULL), GROWTH_EINVAL);
+    CHECK(send[0] == 7 && send[1] == 7);
+    struct { growth_budget_push_result r; double tail[2]; } pbig;
+    memset(&pbig, 0, sizeof pbig);
+    pbig.r.struct_size = sizeof pbig;
+    CHECK_OK(growth_budget_allocate_push(ptr, 2, v, cat, NULL, 2, NULL, NULL, 3, NULL, "cap=1", send, NULL, 4, &pbig.r, NULL, NULL));
+    CHECK(pbig.r.struct_size == sizeof pbig && pbig.r.sent == 2 && pbig.tail[0] == 0 && pbig.tail[1] == 0);
+
+    /* growth_channels_stats_get counts what growth_channels_count() counted */
+    growth_channels *c;
+    CHECK_OK(growth_channels_create(&c, ""));
+    growth_channels_stats cs = GROWTH_CHANNELS_STATS_INIT;
+    CHECK_OK(growth_channels_stats_get(c, &cs));
+    CHECK(cs.channels == 0 && cs.reserved == 0);
+    size_t idx = 99;
+    double xs[3] = {0, 1, 2}, ys[3] = {0, 1, 1.5};
+    for (size_t k = 0; k < 5; k++) {
+        CHECK_OK(k % 2 ? growth_channels_add_points(c, xs, ys, 3, 1, 0, 10, &idx)
+                       : growth_channels_add(c, GROWTH_CURVE_LOG, 10, 0.5, 1, 0, INFINITY, &idx));
+        CHECK(idx == k);
+    }
+    CHECK_OK(growth_channels_add(c, GROWTH_CURVE_EXP, 10, 0.5, 1, 0, INFINITY, NULL)); /* index not wanted */
+    CHECK_OK(growth_channels_stats_get(c, &cs));
+    CHECK(cs.channels == 6);
+    cs.struct_size = 0;
+    CHECK_RC(growth_channels_stats_get(c, &cs), GROWTH_EINVAL);
+    struct { growth_channels_stats s; uint64_t tail; } cbig;
+    memset(&cbig, 0, sizeof cbig);
+    cbig.s.struct_size = sizeof cbig;
+    CHECK_OK(growth_channels_stats_get(c, &cbig.s));
+    CHECK(cbig.s.channels == 6 && cbig.tail == 0);
+    growth_channels_free(c);
 }
 
 int main(void)
@@ -486,5 +653,7 @@ int main(void)
     RUN(channels_parametric_marginal);
     RUN(push_brute_force);
     RUN(push_bad_input);
+    RUN(push_progress_and_cancel);
+    RUN(result_struct_sizes);
     return GT_SUMMARY();
 }

@@ -299,16 +299,16 @@ TEST(test_soak)
     CHECK(valid == g_rewarded);
     double total = 0;
     for (uint64_t a = 0; a < ARMS; a++) {
-        double st[4];
-        CHECK_OK(growth_bandit_arm_stats(g_b, a, st, 4));
-        CHECK(st[0] == 1 + es[a] && st[1] == 1 + ef[a]);
-        total += st[0] + st[1] - 2;
+        growth_bandit_arm_stats st = GROWTH_BANDIT_ARM_STATS_INIT;
+        CHECK_OK(growth_bandit_arm_stats_get(g_b, a, &st));
+        CHECK(st.alpha == 1 + es[a] && st.beta == 1 + ef[a]);
+        total += st.alpha + st.beta - 2;
     }
     CHECK(total == (double)g_rewarded);
-    uint64_t bst[GROWTH_BANDIT_STAT_COUNT];
-    CHECK_OK(growth_bandit_stats(g_b, bst, GROWTH_BANDIT_STAT_COUNT));
-    CHECK(bst[GROWTH_BANDIT_STAT_DECISIONS] == (uint64_t)valid);
-    CHECK(bst[GROWTH_BANDIT_STAT_APPLIED] == (uint64_t)g_rewarded);
+    growth_bandit_stats bst = GROWTH_BANDIT_STATS_INIT;
+    CHECK_OK(growth_bandit_stats_get(g_b, &bst));
+    CHECK(bst.decisions == (uint64_t)valid);
+    CHECK(bst.applied == (uint64_t)g_rewarded);
 
     /* Index: every item is there and an exact search equals brute force over old + new. */
     uint64_t count = 0;

@@ -4,9 +4,10 @@
 usage: check_api_docs.py DOCS_BUILD_DIR VERSION INCLUDE_DIR
        check_api_docs.py --no-doxygen        (exits 77: meson reports the test as skipped)
 
-Every function declared with GROWTH_API in include/growth/*.h must have its own documented entry
-in a module (group) page of the HTML reference, the pages must carry the project version, and
-Doxygen must have written no warning (undocumented members, broken references, bad commands).
+Every function declared with GROWTH_API in include/growth/*.h and include/growth/sys/*.h must
+have its own documented entry in a module (group) page of the HTML reference, the pages must
+carry the project version, and Doxygen must have written no warning (undocumented members,
+broken references, bad commands).
 """
 import html
 import os
@@ -19,10 +20,14 @@ SKIP = 77
 
 def declared_functions(include_dir):
     names = set()
-    for fn in sorted(os.listdir(os.path.join(include_dir, "growth"))):
-        if fn.endswith(".h"):
-            with open(os.path.join(include_dir, "growth", fn), encoding="utf-8") as f:
-                names.update(re.findall(r"^GROWTH_API\b[^;(]*?\b(growth_\w+)\s*\(", f.read(), re.M))
+    for sub in ("growth", os.path.join("growth", "sys")):  # sys: the unstable interfaces
+        d = os.path.join(include_dir, sub)
+        if not os.path.isdir(d):
+            continue
+        for fn in sorted(os.listdir(d)):
+            if fn.endswith(".h"):
+                with open(os.path.join(d, fn), encoding="utf-8") as f:
+                    names.update(re.findall(r"^GROWTH_API\b[^;(]*?\b(growth_\w+)\s*\(", f.read(), re.M))
     return names
 
 

@@ -12,6 +12,9 @@ root="$scratch/root$prefix"
 libdir=$(dirname "$(find "$root" -name 'libgrowth.so.1' | head -1)")
 pcdir="$libdir/pkgconfig"
 test -f "$root/include/growth/growth.h" || { echo "FAIL: headers not installed"; exit 1; }
+for h in bandit bidding budget; do
+    test -f "$root/include/growth/sys/$h.h" || { echo "FAIL: growth/sys/$h.h not installed"; exit 1; }
+done
 test -f "$libdir/libgrowth.a" || { echo "FAIL: static library not installed"; exit 1; }
 cat > "$scratch/user.c" <<'C'
 #include <growth/growth.h>

@@ -5,11 +5,14 @@ NaN/Inf, out-of-range configuration, or a model file of another kind, and expect
 exception type (growth.InvalidArgument, FormatError, NotFound, ...) with a message. Cases that
 use a handle then check that the handle gives exactly the output it gave before the bad call.
 """
+import ctypes
+
 import numpy as np
 import pytest
 
 import growth
-from growth import audience, budget, export, metrics
+from growth import audience, bandit, bidding, budget, export, metrics
+from growth._lib import lib, check
 from growth.text import fuse, prerank
 
 E = growth  # exception types live on the package
@@ -28,6 +31,13 @@ def with_nan(a, i=1):
     a = np.array(a, dtype=np.float64 if np.asarray(a).dtype == np.float64 else np.float32)
     a.flat[i] = np.nan
     return a
+
+
+def stats_struct(fn, handle, cls, size, *args):
+    """Calls a growth_*_stats_get-style function with a struct whose struct_size is `size`."""
+    st = cls(struct_size=size)
+    check(fn(handle, *args, ctypes.byref(st)))
+    return st
 
 
 def with_inf(a, i=1):
@@ -122,6 +132,11 @@ CASES = [
     ("bandit_context_no_dim", "bandit", lambda h: h.bandit.select(context=[1.0, 2.0]), E.InvalidArgument),
     ("bandit_load_other", None, lambda h: growth.Bandit.load(h.other_kind), E.FormatError),
     ("sample_beta_zero", None, lambda h: growth.bandit_sample_beta([1.0], [0.0]), E.InvalidArgument),
+    ("bandit_arm_stats_unknown", "bandit", lambda h: h.bandit.arm_stats(77), E.NotFound),
+    ("bandit_stats_size0", "bandit", lambda h: stats_struct(lib.growth_bandit_stats_get, h.bandit._handle(), bandit._BanditStats, 0), E.InvalidArgument),
+    ("bandit_arm_stats_small", "bandit", lambda h: stats_struct(lib.growth_bandit_arm_stats_get, h.bandit._handle(), bandit._ArmStats, 8, 1), E.InvalidArgument),
+    ("bandit_ope_estimator", None, lambda h: growth.bandit.ope("softmax", [0], [1.0], [[1.0]], [1.0]), E.InvalidArgument),
+    ("bandit_ope_no_propensities", None, lambda h: growth.bandit.ope("ips", [0], [1.0], [[1.0]]), E.InvalidArgument),
     # bidding
     ("bidder_budget", None, lambda h: growth.Bidder(budget=0), E.InvalidArgument),
     ("bidder_nan", "bidder", lambda h: h.bidder.bid(float("nan"), 0.2), E.InvalidArgument),
@@ -129,6 +144,9 @@ CASES = [
     ("bidder_record_neg", "bidder", lambda h: h.bidder.record(10, -1), E.InvalidArgument),
     ("bidder_tick_inf", "bidder", lambda h: h.bidder.tick(float("inf")), E.InvalidArgument),
     ("bidder_load_other", None, lambda h: growth.Bidder.load(h.other_kind), E.FormatError),
+    ("bidder_win_rate_price", "bidder", lambda h: h.bidder.win_rate(-1.0), E.InvalidArgument),
+    ("bidder_plan_nan", "bidder", lambda h: h.bidder.plan(float("nan")), E.InvalidArgument),
+    ("bidder_stats_size0", "bidder", lambda h: stats_struct(lib.growth_bidder_stats_get, h.bidder._handle(), bidding._Stats, 0), E.InvalidArgument),
     # budget
     ("mckp_threads", None, lambda h: budget.MCKPSolver(threads=0), E.InvalidArgument),
     ("mckp_negative_value", None, lambda h: h.solver.solve(-np.ones((3, 2)), np.ones((3, 2)), 1.0), E.InvalidArgument),
@@ -137,6 +155,8 @@ CASES = [
     ("channels_kind", None, lambda h: budget.allocate_channels([("cubic", 1, 1)], 10), E.InvalidArgument),
     ("channels_nan", None, lambda h: budget.allocate_channels([("exp", 5000, 1e-4)], float("nan")), E.InvalidArgument),
     ("push_category", None, lambda h: budget.allocate_push([0, 1], [0.5, 0.2], [0, 5], n_categories=2), E.InvalidArgument),
+    ("push_progress_cancel", None, lambda h: budget.allocate_push([0, 1], [0.5, 0.2], [0, 1], progress=lambda stage, done: True), E.Canceled),
+    ("channels_points_convex", None, lambda h: budget.allocate_channels([("points", [0, 1, 2], [0, 1, 3])], 1), E.InvalidArgument),
     # vector index
     ("index_dim", None, lambda h: growth.Index(dim=0), E.InvalidArgument),
     ("index_nan", "index", lambda h: h.index.add(with_nan(V6[:1]), ids=[100]), E.InvalidArgument),

@@ -1,8 +1,9 @@
 """Coverage guard for the C bad-input matrix (tests/c/test_bad_input*.c).
 
-Every public function -- each growth_* declared with GROWTH_API in include/growth/*.h, and
-each growth_* the built libgrowth.so exports (`nm -D --defined-only`) -- must be called in one
-of the matrix files. The test fails naming each function that is not.
+Every public function -- each growth_* declared with GROWTH_API in include/growth/*.h and in the
+unstable include/growth/sys/*.h, and each growth_* the built libgrowth.so exports
+(`nm -D --defined-only`) -- must be called in one of the matrix files. The test fails naming
+each function that is not.
 """
 import os
 import pathlib
@@ -25,7 +26,8 @@ DECL = re.compile(r"GROWTH_API\s+[^;(]*?\b(growth_[a-z0-9_]+)\s*\(", re.S)
 
 def declared_functions():
     names = set()
-    for header in sorted((ROOT / "include" / "growth").glob("*.h")):
+    inc = ROOT / "include" / "growth"
+    for header in sorted(inc.glob("*.h")) + sorted(inc.glob("sys/*.h")):
         names.update(DECL.findall(header.read_text()))
     return names
 

@@ -200,3 +200,37 @@ def test_linear_bandit_learns_and_replay():
     lr = (rng.random(20000) < rates[la]).astype(float)
     v, matched = Bandit("thompson", arms=[0, 1, 2], seed=1).replay(la, lr)
     assert 20000 / 5 < matched < 20000 / 2 and v > 0.5
+
+
+def test_stats_and_arm_stats_from_the_structs():
+    with Bandit(policy="thompson", arms=[1, 2, 3], seed=5) as b:
+        d1, _ = b.select(eligible=[1])
+        d2, _ = b.select(eligible=[1])
+        b.select(eligible=[2])
+        assert b.reward(d1, 1.0) and b.reward(d2, 0.0) and not b.reward(d1, 1.0)
+        st = b.stats()
+        assert list(st) == ["decisions", "applied", "unknown", "expired", "duplicate", "retired", "pending"]
+        assert st == dict(decisions=3, applied=2, unknown=0, expired=0, duplicate=1, retired=0, pending=1)
+        assert len(b) == 3
+        a = b.arm_stats(1)
+        assert list(a) == ["alpha", "beta", "count", "mean"]
+        assert (a["alpha"], a["beta"], a["count"], a["mean"]) == (2.0, 2.0, 2.0, 0.5)
+        b.remove_arm(3)
+        assert len(b) == 2
+
+
+def test_ope_estimator_names_give_the_int_api_values():
+    # expected values: growth_bandit_ope of the int API (commit abad2bb) on this data
+    act = [0, 2, 1, 1, 0, 2]
+    rew = [1, 0, 0.5, 1, 0, 0.25]
+    prop = [0.5, 0.25, 0.25, 0.5, 0.2, 0.3]
+    tgt = np.array([0.7, 0.2, 0.1, 0.1, 0.1, 0.8, 0.3, 0.3, 0.4, 0, 1, 0, 0.5, 0.25, 0.25, 0.2, 0.2, 0.6]).reshape(6, 3)
+    q = np.array([0.6, 0.3, 0.2, 0.1, 0.4, 0.3, 0.2, 0.5, 0.1, 0.3, 0.9, 0.2, 0.4, 0.4, 0.4, 0.1, 0.2, 0.3]).reshape(6, 3)
+    want = {"replay": ("0x1.0690690690691p-1", "0x1.9b013da0724d8p-3"),
+            "ips": ("0x1.8p-1", "0x1.4e2cf55582fcfp-2"),
+            "snips": ("0x1.76a2576a2576ap-2", "0x1.6856de0c29738p-3"),
+            "dr": ("0x1.b4e81b4e81b5p-3", "0x1.4130dc10b7521p-2")}
+    for name, (v, se) in want.items():
+        assert ope(name, act, rew, tgt, propensities=prop, q_hat=q) == (float.fromhex(v), float.fromhex(se))
+    with pytest.raises(growth.InvalidArgument, match="estimator"):
+        ope("magic", act, rew, tgt, propensities=prop)

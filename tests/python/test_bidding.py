@@ -168,3 +168,18 @@ def test_threads_bid_while_feeding():
         t.join()
     assert not bad
     assert b.multiplier < 1.0  # over-spending against the plan lowered the multiplier
+
+
+def test_stats_struct_behind_the_properties():
+    b = growth.Bidder(budget=100, day_seconds=1000, interval=10, initial_multiplier=0.7,
+                      controller="throttle", initial_rate=0.5, auction="first")
+    assert (b.multiplier, b.rate, b.spent, b.observations) == (0.7, 0.5, 0.0, 0)
+    b.record([1, 2], [1.25, 0.5])
+    for i in range(5):
+        b.auction_result(1.0 + i, i % 2 == 1)
+    assert b.spent == 1.75 and b.observations == 5 and b.rate == 0.5
+    b.tick(500)
+    assert 0.5 < b.rate <= 1 and b.multiplier == 0.7
+    assert b.plan(500) == pytest.approx(50)
+    b.new_day()
+    assert b.spent == 0 and b.observations == 5

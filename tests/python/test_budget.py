@@ -309,3 +309,20 @@ def test_push_bad_input():
         gb.allocate_push(users, values, cats, volume=-1)
     with pytest.raises(growth.InvalidArgument, match="cat_max"):
         gb.allocate_push(users, values, cats, cat_min=[2, 0], cat_max=[1, 5])
+
+
+def test_push_progress_per_round_and_cancel():
+    users, values, cats = push_instance(200, 6, 3, 5)
+    kw = dict(caps=2, volume=150, cat_min=[30, 0, 20], cat_max=[80, 60, 90])
+    plain = gb.allocate_push(users, values, cats, **kw)
+    seen = []
+    plan = gb.allocate_push(users, values, cats, progress=lambda stage, done: seen.append((stage, done)), **kw)
+    assert len(seen) == plan.iterations >= 2                      # one call per descent round
+    assert all(stage == "round" for stage, _ in seen) and seen[-1][1] == 1.0
+    assert all(a[1] < b[1] for a, b in zip(seen, seen[1:]))
+    np.testing.assert_array_equal(plan.send, plain.send)          # the callback changes nothing
+    assert plan.value == plain.value
+    calls = []
+    with pytest.raises(growth.Canceled, match="progress"):
+        gb.allocate_push(users, values, cats, progress=lambda stage, done: calls.append(done) or len(calls) == 2, **kw)
+    assert len(calls) == 2

@@ -1,6 +1,8 @@
 /*
  * JNI shim of the Java binding (package org.libgrowth, class Native). It uses only the public
- * API (<growth/growth.h>) and adds no logic of its own beyond argument checks:
+ * API (<growth/growth.h>, plus the unstable <growth/sys/bandit.h> and <growth/sys/budget.h>,
+ * opted into with -DGROWTH_SYS_UNSTABLE in meson) and adds no logic of its own beyond argument
+ * checks:
  *
  *  - handles cross as jlong;
  *  - every failing C call becomes an org.libgrowth.GrowthException(code, growth_last_error());
@@ -24,6 +26,8 @@
 #include <string.h>
 
 #include <growth/growth.h>
+#include <growth/sys/bandit.h> /* growth_bandit_sample_beta */
+#include <growth/sys/budget.h> /* growth_mckp_shard_eval, growth_mckp_shard_assign */
 
 #include "org_libgrowth_Native.h"
 
@@ -1975,12 +1979,26 @@ JNIEXPORT void JNICALL Java_org_libgrowth_Native_banditReplaceArm(JNIEnv *env, j
     if (rc != GROWTH_OK) throw_rc(env, rc);
 }
 
+/* The arm count from growth_bandit_stats_get(), or -1 with an exception pending. */
+static jint bandit_arm_count(JNIEnv *env, jlong b)
+{
+    growth_bandit_stats st = GROWTH_BANDIT_STATS_INIT;
+    int rc = growth_bandit_stats_get(BANDIT(b), &st);
+    if (rc != GROWTH_OK) {
+        throw_rc(env, rc);
+        return -1;
+    }
+    if (st.arms > (uint64_t)INT32_MAX) {
+        throw_status(env, GROWTH_ENOMEM, "Bandit: more arms than a Java array holds");
+        return -1;
+    }
+    return (jint)st.arms;
+}
+
 JNIEXPORT jint JNICALL Java_org_libgrowth_Native_banditArmCount(JNIEnv *env, jclass cls, jlong b)
 {
     (void)cls;
-    int n = growth_bandit_arm_count(BANDIT(b));
-    if (n < 0) throw_rc(env, n);
-    return n;
+    return bandit_arm_count(env, b);
 }
 
 JNIEXPORT jlongArray JNICALL Java_org_libgrowth_Native_banditArms(JNIEnv *env, jclass cls,
@@ -2025,12 +2043,13 @@ JNIEXPORT jdoubleArray JNICALL Java_org_libgrowth_Native_banditArmStats(JNIEnv *
                                                                         jlong b, jlong id)
 {
     (void)cls;
-    double v[4] = {0, 0, 0, 0};
-    int rc = growth_bandit_arm_stats(BANDIT(b), (uint64_t)id, v, 4);
+    growth_bandit_arm_stats st = GROWTH_BANDIT_ARM_STATS_INIT;
+    int rc = growth_bandit_arm_stats_get(BANDIT(b), (uint64_t)id, &st);
     if (rc != GROWTH_OK) {
         throw_rc(env, rc);
         return NULL;
     }
+    double v[4] = {st.alpha, st.beta, st.evidence, st.mean};
     return new_doubles(env, v, 4);
 }
 
@@ -2170,11 +2189,8 @@ JNIEXPORT jdoubleArray JNICALL Java_org_libgrowth_Native_banditProbabilities(
     jsize dim = len_of(env, context), ne = len_of(env, eligible);
     jsize cap = ne;
     if (eligible == NULL) {
-        int na = growth_bandit_arm_count(BANDIT(b));
-        if (na < 0) {
-            throw_rc(env, na);
-            return NULL;
-        }
+        jint na = bandit_arm_count(env, b);
+        if (na < 0) return NULL;
         cap = na;
     }
     jdoubleArray out = (*env)->NewDoubleArray(env, cap);
@@ -2241,14 +2257,16 @@ JNIEXPORT jlongArray JNICALL Java_org_libgrowth_Native_banditStats(JNIEnv *env, 
                                                                    jlong b)
 {
     (void)cls;
-    uint64_t v[GROWTH_BANDIT_STAT_COUNT];
-    memset(v, 0, sizeof v);
-    int rc = growth_bandit_stats(BANDIT(b), v, GROWTH_BANDIT_STAT_COUNT);
+    growth_bandit_stats st = GROWTH_BANDIT_STATS_INIT;
+    int rc = growth_bandit_stats_get(BANDIT(b), &st);
     if (rc != GROWTH_OK) {
         throw_rc(env, rc);
         return NULL;
     }
-    return new_longs(env, v, GROWTH_BANDIT_STAT_COUNT);
+    /* {decisions, applied, unknown, expired, duplicate, retired, pending, arms} */
+    uint64_t v[8] = {st.decisions, st.applied, st.unknown, st.expired,
+                     st.duplicate, st.retired, st.pending, st.arms};
+    return new_longs(env, v, 8);
 }
 
 JNIEXPORT void JNICALL Java_org_libgrowth_Native_banditSave(JNIEnv *env, jclass cls, jlong b,
@@ -2297,7 +2315,7 @@ JNIEXPORT jdoubleArray JNICALL Java_org_libgrowth_Native_sampleBeta(JNIEnv *env,
 }
 
 JNIEXPORT jdoubleArray JNICALL Java_org_libgrowth_Native_banditOpe(JNIEnv *env, jclass cls,
-                                                                   jint estimator,
+                                                                   jbyteArray config,
                                                                    jint n_actions,
                                                                    jintArray actions,
                                                                    jdoubleArray rewards,
@@ -2321,6 +2339,8 @@ JNIEXPORT jdoubleArray JNICALL Java_org_libgrowth_Native_banditOpe(JNIEnv *env, 
         check_len(env, who, "propensities", propensities, n, 1) ||
         check_len(env, who, "target", target, nt, 1) || check_len(env, who, "qHat", q_hat, nt, 0))
         return NULL;
+    char *cfg = cstr_dup(env, config, "config");
+    if (cfg == NULL) return NULL;
     pinset ps;
     pins_init(&ps, env, PIN_COPY);
     const jint *pa = pin(&ps, actions, n, 'I', 0);
@@ -2331,8 +2351,9 @@ JNIEXPORT jdoubleArray JNICALL Java_org_libgrowth_Native_banditOpe(JNIEnv *env, 
     double res[2] = {0, 0};
     int rc = GROWTH_OK;
     if (!ps.failed)
-        rc = growth_bandit_ope(estimator, (size_t)n, (size_t)n_actions, (const uint32_t *)pa, pr,
-                               pp, pt, pq, &res[0], &res[1]);
+        rc = growth_bandit_ope((size_t)n, (size_t)n_actions, (const uint32_t *)pa, pr, pp, pt, pq,
+                               cfg, &res[0], &res[1]);
+    free(cfg);
     if (pins_release(&ps)) return NULL;
     if (rc != GROWTH_OK) {
         throw_rc(env, rc);
@@ -2372,7 +2393,7 @@ JNIEXPORT jdoubleArray JNICALL Java_org_libgrowth_Native_banditReplay(JNIEnv *en
     const jdouble *pr = pin(&ps, rewards, n, 'D', 0);
     const jlong *e = pin(&ps, eligible, ne, 'J', 0);
     double value = 0.0;
-    uint64_t matched = 0;
+    size_t matched = 0;
     int rc = GROWTH_OK;
     if (!ps.failed)
         rc = growth_bandit_replay(BANDIT(b), x, (size_t)dim, (const uint64_t *)pa, pr, (size_t)n,
@@ -2543,9 +2564,7 @@ JNIEXPORT jdoubleArray JNICALL Java_org_libgrowth_Native_mckpResult(JNIEnv *env,
                                                                     jlong s)
 {
     (void)cls;
-    growth_mckp_result r;
-    memset(&r, 0, sizeof r);
-    r.struct_size = sizeof r;
+    growth_mckp_result r = GROWTH_MCKP_RESULT_INIT;
     int rc = growth_mckp_result_get(MCKP(s), &r);
     if (rc != GROWTH_OK) {
         throw_rc(env, rc);
@@ -2702,9 +2721,13 @@ JNIEXPORT void JNICALL Java_org_libgrowth_Native_channelsFree(JNIEnv *env, jclas
 JNIEXPORT jint JNICALL Java_org_libgrowth_Native_channelsCount(JNIEnv *env, jclass cls, jlong c)
 {
     (void)cls;
-    int n = growth_channels_count(CHANNELS(c));
-    if (n < 0) throw_rc(env, n);
-    return n;
+    growth_channels_stats st = GROWTH_CHANNELS_STATS_INIT;
+    int rc = growth_channels_stats_get(CHANNELS(c), &st);
+    if (rc != GROWTH_OK) {
+        throw_rc(env, rc);
+        return -1;
+    }
+    return (jint)st.channels; /* at most INT32_MAX channels */
 }
 
 JNIEXPORT jint JNICALL Java_org_libgrowth_Native_channelsAdd(JNIEnv *env, jclass cls, jlong c,
@@ -2713,9 +2736,14 @@ JNIEXPORT jint JNICALL Java_org_libgrowth_Native_channelsAdd(JNIEnv *env, jclass
                                                              jdouble max_spend)
 {
     (void)cls;
-    int rc = growth_channels_add(CHANNELS(c), kind, a, b, weight, min_spend, max_spend);
-    if (rc < 0) throw_rc(env, rc);
-    return rc;
+    size_t index = 0;
+    int rc = growth_channels_add(CHANNELS(c), (growth_curve)kind, a, b, weight, min_spend,
+                                 max_spend, &index);
+    if (rc != GROWTH_OK) {
+        throw_rc(env, rc);
+        return -1;
+    }
+    return (jint)index;
 }
 
 JNIEXPORT jint JNICALL Java_org_libgrowth_Native_channelsAddPoints(JNIEnv *env, jclass cls,
@@ -2737,12 +2765,16 @@ JNIEXPORT jint JNICALL Java_org_libgrowth_Native_channelsAddPoints(JNIEnv *env, 
     const jdouble *px = pin(&ps, x, n, 'D', 0);
     const jdouble *py = pin(&ps, y, n, 'D', 0);
     int rc = GROWTH_OK;
+    size_t index = 0;
     if (!ps.failed)
         rc = growth_channels_add_points(CHANNELS(c), px, py, (size_t)n, weight, min_spend,
-                                        max_spend);
+                                        max_spend, &index);
     if (pins_release(&ps)) return -1;
-    if (rc < 0) throw_rc(env, rc);
-    return rc;
+    if (rc != GROWTH_OK) {
+        throw_rc(env, rc);
+        return -1;
+    }
+    return (jint)index;
 }
 
 JNIEXPORT jdoubleArray JNICALL Java_org_libgrowth_Native_channelsAllocate(JNIEnv *env,
@@ -2849,17 +2881,16 @@ JNIEXPORT jdoubleArray JNICALL Java_org_libgrowth_Native_pushAllocate(
     const jdouble *hr = pin(&ps, hours, (jsize)((jlong)n * 24), 'D', 0);
     jboolean *os = pin(&ps, out_send, cap, 'Z', 1);
     jbyte *oh = pin(&ps, out_hour, cap, 'B', 1);
-    growth_budget_push_result r;
-    memset(&r, 0, sizeof r);
-    r.struct_size = sizeof r;
+    growth_budget_push_result r = GROWTH_BUDGET_PUSH_RESULT_INIT;
     int rc = GROWTH_OK;
     const char *bad = NULL;
     if (!ps.failed) {
         bad = check_offsets(up, n, nv);
         if (bad == NULL)
-            rc = growth_budget_allocate_push(cfg, (const uint64_t *)up, (size_t)n, v, (const int32_t *)cat,
-                                      (const int32_t *)cp, (size_t)n_categories, lo, hi, volume,
-                                      hr, (uint8_t *)os, (int8_t *)oh, (size_t)cap, &r);
+            rc = growth_budget_allocate_push((const uint64_t *)up, (size_t)n, v, (const int32_t *)cat,
+                                             (const int32_t *)cp, (size_t)n_categories, lo, hi,
+                                             volume, hr, cfg, (uint8_t *)os, (int8_t *)oh,
+                                             (size_t)cap, &r, NULL, NULL);
     }
     free(cfg);
     if (pins_release(&ps)) return NULL;
@@ -3862,18 +3893,19 @@ JNIEXPORT jdoubleArray JNICALL Java_org_libgrowth_Native_bidderBidBatch(
     return out;
 }
 
-/* {multiplier, rate} */
-JNIEXPORT jdoubleArray JNICALL Java_org_libgrowth_Native_bidderMultiplier(JNIEnv *env,
-                                                                          jclass cls, jlong b)
+/* {multiplier, rate, spent, auctionResults} */
+JNIEXPORT jdoubleArray JNICALL Java_org_libgrowth_Native_bidderStats(JNIEnv *env, jclass cls,
+                                                                     jlong b)
 {
     (void)cls;
-    double v[2] = {0.0, 0.0};
-    int rc = growth_bidder_multiplier(BIDDER(b), &v[0], &v[1]);
+    growth_bidder_stats st = GROWTH_BIDDER_STATS_INIT;
+    int rc = growth_bidder_stats_get(BIDDER(b), &st);
     if (rc != GROWTH_OK) {
         throw_rc(env, rc);
         return NULL;
     }
-    return new_doubles(env, v, 2);
+    double v[4] = {st.multiplier, st.rate, st.spent, (double)st.auction_results};
+    return new_doubles(env, v, 4);
 }
 
 JNIEXPORT void JNICALL Java_org_libgrowth_Native_bidderRecord(JNIEnv *env, jclass cls, jlong b,
@@ -3902,34 +3934,24 @@ JNIEXPORT void JNICALL Java_org_libgrowth_Native_bidderAuctionResult(JNIEnv *env
     if (rc != GROWTH_OK) throw_rc(env, rc);
 }
 
-/* {rate, observations} */
-JNIEXPORT jdoubleArray JNICALL Java_org_libgrowth_Native_bidderWinRate(JNIEnv *env, jclass cls,
-                                                                       jlong b, jdouble price)
+JNIEXPORT jdouble JNICALL Java_org_libgrowth_Native_bidderWinRate(JNIEnv *env, jclass cls,
+                                                                  jlong b, jdouble price)
 {
     (void)cls;
     double rate = 0.0;
-    uint64_t obs = 0;
-    int rc = growth_bidder_win_rate(BIDDER(b), price, &rate, &obs);
-    if (rc != GROWTH_OK) {
-        throw_rc(env, rc);
-        return NULL;
-    }
-    double v[2] = {rate, (double)obs};
-    return new_doubles(env, v, 2);
+    int rc = growth_bidder_win_rate(BIDDER(b), price, &rate);
+    if (rc != GROWTH_OK) throw_rc(env, rc);
+    return rate;
 }
 
-/* {planned, spent} */
-JNIEXPORT jdoubleArray JNICALL Java_org_libgrowth_Native_bidderPlan(JNIEnv *env, jclass cls,
-                                                                    jlong b, jdouble t)
+JNIEXPORT jdouble JNICALL Java_org_libgrowth_Native_bidderPlan(JNIEnv *env, jclass cls, jlong b,
+                                                               jdouble t)
 {
     (void)cls;
-    double v[2] = {0.0, 0.0};
-    int rc = growth_bidder_plan(BIDDER(b), t, &v[0], &v[1]);
-    if (rc != GROWTH_OK) {
-        throw_rc(env, rc);
-        return NULL;
-    }
-    return new_doubles(env, v, 2);
+    double planned = 0.0;
+    int rc = growth_bidder_plan(BIDDER(b), t, &planned);
+    if (rc != GROWTH_OK) throw_rc(env, rc);
+    return planned;
 }
 
 JNIEXPORT void JNICALL Java_org_libgrowth_Native_bidderNewDay(JNIEnv *env, jclass cls, jlong b)

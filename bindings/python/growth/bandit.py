@@ -7,9 +7,23 @@ import numpy as np
 from . import errors
 from ._handle import OwnedModel
 from ._lib import lib, check, declare, enc, read_string, Handle, P
-from ._lib import c_int, c_size_t, c_double, c_uint64, c_char_p, c_void_p
+from ._lib import c_int, c_size_t, c_double, c_uint32, c_uint64, c_char_p, c_void_p
 from ._arrays import ptr
 from .errors import InvalidArgument, NotFound
+
+class _BanditStats(ctypes.Structure):
+    """growth_bandit_stats (bandit.h)."""
+    _fields_ = [("struct_size", c_uint32), ("reserved", c_uint32), ("decisions", c_uint64),
+                ("applied", c_uint64), ("unknown", c_uint64), ("expired", c_uint64),
+                ("duplicate", c_uint64), ("retired", c_uint64), ("pending", c_uint64),
+                ("arms", c_uint64)]
+
+
+class _ArmStats(ctypes.Structure):
+    """growth_bandit_arm_stats (bandit.h)."""
+    _fields_ = [("struct_size", c_uint32), ("reserved", c_uint32), ("alpha", c_double),
+                ("beta", c_double), ("evidence", c_double), ("mean", c_double)]
+
 
 declare({
     "growth_bandit_create": (c_int, [P(Handle), c_char_p]),
@@ -21,9 +35,8 @@ declare({
     "growth_bandit_arm_name": (c_int, [Handle, c_uint64, c_char_p, c_size_t, P(c_size_t)]),
     "growth_bandit_remove_arm": (c_int, [Handle, c_uint64]),
     "growth_bandit_replace_arm": (c_int, [Handle, c_uint64, c_uint64, c_double, c_double]),
-    "growth_bandit_arm_count": (c_int, [Handle]),
     "growth_bandit_arms": (c_int, [Handle, c_void_p, c_size_t, P(c_size_t)]),
-    "growth_bandit_arm_stats": (c_int, [Handle, c_uint64, c_void_p, c_size_t]),
+    "growth_bandit_arm_stats_get": (c_int, [Handle, c_uint64, P(_ArmStats)]),
     "growth_bandit_select": (c_int, [Handle, c_void_p, c_size_t, c_void_p, c_size_t,
                                      P(c_uint64), P(c_uint64), P(c_double)]),
     "growth_bandit_select_k": (c_int, [Handle, c_void_p, c_size_t, c_void_p, c_size_t, c_void_p,
@@ -34,16 +47,18 @@ declare({
                                             c_uint64, c_void_p, c_size_t]),
     "growth_bandit_reward": (c_int, [Handle, c_uint64, c_double]),
     "growth_bandit_reward_batch": (c_int, [Handle, c_void_p, c_void_p, c_size_t, c_void_p, P(c_size_t)]),
-    "growth_bandit_stats": (c_int, [Handle, c_void_p, c_size_t]),
+    "growth_bandit_stats_get": (c_int, [Handle, P(_BanditStats)]),
     "growth_bandit_save": (c_int, [Handle, c_char_p]),
     "growth_bandit_load": (c_int, [P(Handle), c_char_p]),
     "growth_bandit_serialize": (c_int, [Handle, P(c_void_p), P(c_size_t)]),
     "growth_bandit_deserialize": (c_int, [P(Handle), c_void_p, c_size_t]),
-    "growth_bandit_sample_beta": (c_int, [c_uint64, c_void_p, c_void_p, c_size_t, c_void_p, c_size_t]),
-    "growth_bandit_ope": (c_int, [c_int, c_size_t, c_size_t, c_void_p, c_void_p, c_void_p, c_void_p,
-                                  c_void_p, P(c_double), P(c_double)]),
+    "growth_bandit_ope": (c_int, [c_size_t, c_size_t, c_void_p, c_void_p, c_void_p, c_void_p,
+                                  c_void_p, c_char_p, P(c_double), P(c_double)]),
     "growth_bandit_replay": (c_int, [Handle, c_void_p, c_size_t, c_void_p, c_void_p, c_size_t,
-                                     c_void_p, c_size_t, P(c_double), P(c_uint64)]),
+                                     c_void_p, c_size_t, P(c_double), P(c_size_t)]),
+    # Unstable interfaces (include/growth/sys/bandit.h, symbol version GROWTH_SYS_1.0): they may
+    # change in any minor release, and this package is released with the library it calls.
+    "growth_bandit_sample_beta": (c_int, [c_uint64, c_void_p, c_void_p, c_size_t, c_void_p, c_size_t]),
     "growth_bandit_sim_create": (c_int, [P(Handle), c_char_p]),
     "growth_bandit_sim_free": (None, [Handle]),
     "growth_bandit_sim_run": (c_int, [Handle, Handle, c_uint64, c_void_p, c_size_t, P(c_double)]),
@@ -51,7 +66,7 @@ declare({
 })
 
 STATS = ("decisions", "applied", "unknown", "expired", "duplicate", "retired", "pending")
-_OPE = {"replay": 0, "ips": 1, "snips": 2, "dr": 3}
+_OPE = ("replay", "ips", "snips", "dr")
 
 
 def _cfg(options):
@@ -155,14 +170,20 @@ class Bandit(OwnedModel):
         check(lib.growth_bandit_arms(self._handle(), ptr(ids), ids.size, ctypes.byref(n)))
         return [self._arm(int(i)) for i in ids]
 
+    def _stats(self):
+        st = _BanditStats(struct_size=ctypes.sizeof(_BanditStats))
+        check(lib.growth_bandit_stats_get(self._handle(), ctypes.byref(st)))
+        return st
+
     def __len__(self):
-        return check(lib.growth_bandit_arm_count(self._handle()))
+        return int(self._stats().arms)
 
     def arm_stats(self, arm):
-        """dict(alpha, beta, count, mean) of an arm."""
-        out = np.empty(4, dtype=np.float64)
-        check(lib.growth_bandit_arm_stats(self._handle(), self._id(arm), ptr(out), 4))
-        return dict(alpha=out[0], beta=out[1], count=out[2], mean=out[3])
+        """dict(alpha, beta, count, mean) of an arm (count: the evidence, see bandit.h)."""
+        st = _ArmStats(struct_size=ctypes.sizeof(_ArmStats))
+        check(lib.growth_bandit_arm_stats_get(self._handle(), self._id(arm), ctypes.byref(st)))
+        f = np.float64
+        return dict(alpha=f(st.alpha), beta=f(st.beta), count=f(st.evidence), mean=f(st.mean))
 
     # -- decisions ---------------------------------------------------------------------
     def _ctx(self, context, rows=None):
@@ -263,9 +284,8 @@ class Bandit(OwnedModel):
         return st == 0
 
     def stats(self):
-        out = np.empty(len(STATS), np.uint64)
-        check(lib.growth_bandit_stats(self._handle(), ptr(out), out.size))
-        return {k: int(v) for k, v in zip(STATS, out)}
+        st = self._stats()
+        return {k: int(getattr(st, k)) for k in STATS}
 
     def replay(self, arms, rewards, contexts=None, eligible=None):
         """Replay evaluation on a uniformly logged (arm, reward[, context]) log: returns
@@ -279,7 +299,7 @@ class Bandit(OwnedModel):
             x = np.ascontiguousarray(contexts, dtype=np.float32)
             d = x.shape[1]
         ids, _, ne = self._elig(eligible)
-        v, m = c_double(0), c_uint64(0)
+        v, m = c_double(0), c_size_t(0)
         check(lib.growth_bandit_replay(self._handle(), ptr(x), d, ptr(la), ptr(r), la.size, ptr(ids), ne,
                                        ctypes.byref(v), ctypes.byref(m)))
         return v.value, m.value
@@ -290,7 +310,8 @@ class Bandit(OwnedModel):
 
 
 def sample_beta(a, b, size=None, seed=0):
-    """Beta(a, b) draws with the sampler Thompson Sampling uses; a and b broadcast."""
+    """Beta(a, b) draws with the sampler Thompson Sampling uses; a and b broadcast.
+    (growth_bandit_sample_beta is an unstable interface of growth/sys/bandit.h.)"""
     a, b = np.broadcast_arrays(np.asarray(a, np.float64), np.asarray(b, np.float64))
     if size is not None:
         a, b = np.broadcast_to(a, size), np.broadcast_to(b, size)
@@ -306,6 +327,7 @@ def ope(estimator, actions, rewards, target, propensities=None, q_hat=None):
     (value, standard error)."""
     if estimator not in _OPE:
         raise InvalidArgument(f"estimator must be one of {sorted(_OPE)}")
+    config = f"estimator={estimator}".encode()
     t = np.ascontiguousarray(target, np.float64)
     if t.ndim != 2:
         raise InvalidArgument("target must be n x n_actions")
@@ -317,14 +339,16 @@ def ope(estimator, actions, rewards, target, propensities=None, q_hat=None):
     if a.shape != (n,) or r.shape != (n,) or (p is not None and p.shape != (n,)) or (q is not None and q.shape != t.shape):
         raise InvalidArgument("actions, rewards, propensities need n entries and q_hat the shape of target")
     v, se = c_double(0), c_double(0)
-    check(lib.growth_bandit_ope(_OPE[estimator], n, k, ptr(a), ptr(r), ptr(p), ptr(t), ptr(q),
+    check(lib.growth_bandit_ope(n, k, ptr(a), ptr(r), ptr(p), ptr(t), ptr(q), config,
                                 ctypes.byref(v), ctypes.byref(se)))
     return v.value, se.value
 
 
 class BanditSimulator:
     """Bernoulli arms with drift, retiring arms and delayed, batched feedback.
-    ``BanditSimulator(arms=10, delay=1, drift=0, retire_every=0, batch=1, seed=0, ...)``."""
+    ``BanditSimulator(arms=10, delay=1, drift=0, retire_every=0, batch=1, seed=0, ...)``.
+
+    Built on the unstable growth_bandit_sim_* interface (include/growth/sys/bandit.h)."""
 
     def __init__(self, **options):
         h = ctypes.c_void_p()

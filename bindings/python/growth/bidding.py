@@ -16,23 +16,31 @@ from ._lib import (lib, check, enc, read_string, Handle, P, c_int, c_size_t, c_d
 from ._arrays import ptr
 from .errors import InvalidArgument
 
+class _Stats(ctypes.Structure):
+    """growth_bidder_stats (bidding.h)."""
+    _fields_ = [("struct_size", c_uint32), ("reserved", c_uint32), ("multiplier", c_double),
+                ("rate", c_double), ("spent", c_double), ("auction_results", c_uint64)]
+
+
 _lib.declare({
     "growth_bidder_create": (c_int, [P(Handle), c_char_p]),
     "growth_bidder_free": (None, [Handle]),
     "growth_bidder_config": (c_int, [Handle, c_char_p, c_size_t, P(c_size_t)]),
     "growth_bidder_bid": (c_int, [Handle, c_double, c_double, c_double, c_uint64, P(c_double)]),
     "growth_bidder_bid_batch": (c_int, [Handle, c_void_p, c_void_p, c_void_p, c_void_p, c_size_t, c_void_p, c_size_t]),
-    "growth_bidder_multiplier": (c_int, [Handle, P(c_double), P(c_double)]),
+    "growth_bidder_stats_get": (c_int, [Handle, P(_Stats)]),
     "growth_bidder_record_spend": (c_int, [Handle, c_double, c_double]),
     "growth_bidder_tick": (c_int, [Handle, c_double]),
     "growth_bidder_record_auction": (c_int, [Handle, c_double, c_int, c_double]),
-    "growth_bidder_win_rate": (c_int, [Handle, c_double, P(c_double), P(c_uint64)]),
-    "growth_bidder_plan": (c_int, [Handle, c_double, P(c_double), P(c_double)]),
+    "growth_bidder_win_rate": (c_int, [Handle, c_double, P(c_double)]),
+    "growth_bidder_plan": (c_int, [Handle, c_double, P(c_double)]),
     "growth_bidder_new_day": (c_int, [Handle]),
     "growth_bidder_save": (c_int, [Handle, c_char_p]),
     "growth_bidder_load": (c_int, [P(Handle), c_char_p]),
     "growth_bidder_serialize": (c_int, [Handle, P(c_void_p), P(c_size_t)]),
     "growth_bidder_deserialize": (c_int, [P(Handle), c_void_p, c_size_t]),
+    # Unstable interfaces (include/growth/sys/bidding.h, symbol version GROWTH_SYS_1.0): they may
+    # change in any minor release, and this package is released with the library it calls.
     "growth_bidder_sim_create": (c_int, [P(Handle), c_char_p]),
     "growth_bidder_sim_free": (None, [Handle]),
     "growth_bidder_sim_sample": (c_int, [Handle, c_size_t, c_void_p, c_void_p, c_void_p, c_void_p]),
@@ -44,7 +52,8 @@ __all__ = ["Bidder", "BidSimulator"]
 
 
 class _SimResult(ctypes.Structure):
-    _fields_ = [("struct_size", c_uint32), ("impressions", c_uint64), ("bids", c_uint64),
+    """growth_bidder_sim_result (sys/bidding.h)."""
+    _fields_ = [("struct_size", c_uint32), ("reserved", c_uint32), ("impressions", c_uint64), ("bids", c_uint64),
                 ("wins", c_uint64), ("clicks", c_uint64), ("conversions", c_uint64),
                 ("spend", c_double), ("budget", c_double), ("expected_conversions", c_double),
                 ("value", c_double), ("cpa", c_double), ("expected_cpa", c_double),
@@ -149,19 +158,20 @@ class Bidder(_Handle):
                                           ptr(out), n))
         return out
 
+    def _stats(self):
+        st = _Stats(struct_size=ctypes.sizeof(_Stats))
+        check(lib.growth_bidder_stats_get(self._handle(), ctypes.byref(st)))
+        return st
+
     @property
     def multiplier(self):
         """Current pacing bid multiplier."""
-        m = c_double()
-        check(lib.growth_bidder_multiplier(self._handle(), ctypes.byref(m), None))
-        return m.value
+        return self._stats().multiplier
 
     @property
     def rate(self):
         """Current participation rate (controller='throttle'; 1 otherwise)."""
-        q = c_double()
-        check(lib.growth_bidder_multiplier(self._handle(), None, ctypes.byref(q)))
-        return q.value
+        return self._stats().rate
 
     def win_rate(self, price):
         """Learnt probability of winning at `price` (scalar or array)."""
@@ -169,16 +179,14 @@ class Bidder(_Handle):
         out = np.empty(len(prices))
         w = c_double()
         for i, p in enumerate(prices):
-            check(lib.growth_bidder_win_rate(self._handle(), float(p), ctypes.byref(w), None))
+            check(lib.growth_bidder_win_rate(self._handle(), float(p), ctypes.byref(w)))
             out[i] = w.value
         return float(out[0]) if np.isscalar(price) else out
 
     @property
     def observations(self):
         """Number of auction results seen by the shading curve."""
-        w, n = c_double(), c_uint64()
-        check(lib.growth_bidder_win_rate(self._handle(), 1.0, ctypes.byref(w), ctypes.byref(n)))
-        return n.value
+        return int(self._stats().auction_results)
 
     def plan(self, t):
         """Planned cumulative spend at time `t` (seconds since the start of the day); arrays ok."""
@@ -186,16 +194,14 @@ class Bidder(_Handle):
         out = np.empty(len(ts))
         p = c_double()
         for i, x in enumerate(ts):
-            check(lib.growth_bidder_plan(self._handle(), float(x), ctypes.byref(p), None))
+            check(lib.growth_bidder_plan(self._handle(), float(x), ctypes.byref(p)))
             out[i] = p.value
         return float(out[0]) if np.isscalar(t) else out
 
     @property
     def spent(self):
         """Spend reported so far today."""
-        s = c_double()
-        check(lib.growth_bidder_plan(self._handle(), 0.0, None, ctypes.byref(s)))
-        return s.value
+        return self._stats().spent
 
     # -- feedback ------------------------------------------------------------------------
     def record(self, t, cost):
@@ -266,7 +272,8 @@ class Bidder(_Handle):
 
 
 class BidSimulator(_Handle):
-    """A day of simulated auctions (bidding.h, growth_bidder_sim): keyword arguments
+    """A day of simulated auctions (the unstable growth_bidder_sim_* interface of
+    include/growth/sys/bidding.h): keyword arguments
     ``impressions``, ``traffic`` (list of slot weights), ``traffic_noise``, ``ctr``, ``cvr``,
     ``spread``, ``overpredict``, ``model_noise``, ``market_median``, ``market_sigma``,
     ``auction``, ``reveal_price``, ``seed``."""
@@ -297,7 +304,8 @@ class BidSimulator(_Handle):
         vc = None if cvr_calibrator is None else cvr_calibrator._handle()
         check(lib.growth_bidder_sim_run(self._handle(), bidder._handle(), cc, vc, ctypes.byref(r),
                                         ptr(spend), ptr(plan), 24, None))
-        d = {name: getattr(r, name) for name, _ in _SimResult._fields_ if name != "struct_size"}
+        d = {name: getattr(r, name) for name, _ in _SimResult._fields_
+             if name not in ("struct_size", "reserved")}
         d["spend_curve"] = spend
         d["plan_curve"] = plan
         return d

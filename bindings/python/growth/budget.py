@@ -9,7 +9,7 @@ from ._lib import lib, check, enc, c_int, c_size_t, c_double, c_void_p, c_char_p
 from ._arrays import ptr
 from .errors import InvalidArgument
 
-# include/growth/budget.h: the exact-LP polish's limits and first trust-region width
+# include/growth/sys/budget.h (unstable): the exact-LP polish's limits and first trust-region width
 GROWTH_MCKP_LP_MAX_USERS = 400
 GROWTH_MCKP_LP_MAX_OPTIONS = 4000
 GROWTH_MCKP_LP_DELTA0 = 1e-7
@@ -29,6 +29,10 @@ class PushResultC(ctypes.Structure):
                 ("lp_value", c_double), ("gap", c_double), ("sent", c_uint64)]
 
 
+class ChannelsStatsC(ctypes.Structure):
+    _fields_ = [("struct_size", c_uint32), ("reserved", c_uint32), ("channels", c_uint64)]
+
+
 _lib.declare({
     "growth_mckp_create": (c_int, [P(Handle), c_char_p]),
     "growth_mckp_free": (None, [Handle]),
@@ -38,20 +42,23 @@ _lib.declare({
     "growth_mckp_solve": (c_int, [Handle, c_void_p, c_size_t, c_void_p, c_void_p, c_size_t, c_void_p, c_void_p, c_size_t]),
     "growth_mckp_result_get": (c_int, [Handle, P(MCKPResultC)]),
     "growth_mckp_duals": (c_int, [Handle, c_void_p, c_void_p, c_size_t]),
+    # Unstable interfaces (include/growth/sys/budget.h, symbol version GROWTH_SYS_1.0), used by
+    # MCKPSolver.shard_* / restricted_lp and growth.distributed: they may change in any minor
+    # release, and this package is released with the library it calls.
     "growth_mckp_shard_eval": (c_int, [Handle, c_void_p, c_size_t, c_void_p, c_void_p, c_size_t, c_void_p, c_size_t, c_void_p, c_void_p, c_void_p]),
     "growth_mckp_shard_assign": (c_int, [Handle, c_void_p, c_size_t, c_void_p, c_void_p, c_size_t, c_void_p, c_void_p, c_size_t, c_void_p, c_void_p]),
     "growth_mckp_shard_scan": (c_int, [Handle, c_void_p, c_size_t, c_void_p, c_void_p, c_size_t, c_void_p, c_double, c_void_p, c_size_t, c_void_p, c_size_t, c_void_p, c_void_p, c_void_p]),
     "growth_mckp_restricted_lp": (c_int, [Handle, c_void_p, c_size_t, c_void_p, c_void_p, c_size_t, c_void_p, c_void_p, c_void_p, c_double, c_void_p, c_size_t, c_void_p, c_void_p, c_void_p, c_void_p]),
     "growth_channels_create": (c_int, [P(Handle), c_char_p]),
     "growth_channels_free": (None, [Handle]),
-    "growth_channels_count": (c_int, [Handle]),
-    "growth_channels_add": (c_int, [Handle, c_int, c_double, c_double, c_double, c_double, c_double]),
-    "growth_channels_add_points": (c_int, [Handle, c_void_p, c_void_p, c_size_t, c_double, c_double, c_double]),
+    "growth_channels_stats_get": (c_int, [Handle, P(ChannelsStatsC)]),
+    "growth_channels_add": (c_int, [Handle, c_int, c_double, c_double, c_double, c_double, c_double, P(c_size_t)]),
+    "growth_channels_add_points": (c_int, [Handle, c_void_p, c_void_p, c_size_t, c_double, c_double, c_double, P(c_size_t)]),
     "growth_channels_allocate": (c_int, [Handle, c_double, c_void_p, c_void_p, c_size_t, P(c_double), P(c_double)]),
     "growth_channels_curve": (c_int, [Handle, c_void_p, c_size_t, c_void_p, c_void_p, c_void_p, c_size_t]),
-    "growth_budget_allocate_push": (c_int, [c_char_p, c_void_p, c_size_t, c_void_p, c_void_p, c_void_p, c_size_t,
-                                     c_void_p, c_void_p, c_double, c_void_p, c_void_p, c_void_p, c_size_t,
-                                     P(PushResultC)]),
+    "growth_budget_allocate_push": (c_int, [c_void_p, c_size_t, c_void_p, c_void_p, c_void_p, c_size_t,
+                                            c_void_p, c_void_p, c_double, c_void_p, c_char_p, c_void_p,
+                                            c_void_p, c_size_t, P(PushResultC), PROGRESS, c_void_p]),
 })
 
 CURVE_EXP, CURVE_LOG = 1, 2
@@ -299,12 +306,14 @@ def _channels(curves, weights, min_spend, max_spend):
             kind = cv[0]
             if kind in ("exp", "log"):
                 check(lib.growth_channels_add(h, CURVE_EXP if kind == "exp" else CURVE_LOG,
-                                              float(cv[1]), float(cv[2]), w[i], lo[i], hi[i]))
+                                              float(cv[1]), float(cv[2]), w[i], lo[i], hi[i],
+                                              None))
             elif kind == "points":
                 x, y = _f64(cv[1], "x").ravel(), _f64(cv[2], "y").ravel()
                 if x.size != y.size:
                     raise InvalidArgument(f"channel {i}: x and y differ in length")
-                check(lib.growth_channels_add_points(h, ptr(x), ptr(y), x.size, w[i], lo[i], hi[i]))
+                check(lib.growth_channels_add_points(h, ptr(x), ptr(y), x.size, w[i], lo[i], hi[i],
+                                                     None))
             else:
                 raise InvalidArgument(f"channel {i}: curve kind {kind!r} is not 'exp', 'log' or 'points'")
         return h
@@ -353,7 +362,7 @@ class PushPlan:
 
 def allocate_push(users, values, categories, *, caps=1, n_categories=None, cat_min=None,
                   cat_max=None, min_share=None, max_share=None, volume=math.inf, hours=None,
-                  max_iter=None):
+                  max_iter=None, progress=None):
     """Chooses (user, message) pairs to push.
 
     ``users``, ``values`` (predicted open value), ``categories``: one entry per candidate pair.
@@ -361,6 +370,8 @@ def allocate_push(users, values, categories, *, caps=1, n_categories=None, cat_m
     ``cat_min``/``cat_max``: push counts per category; ``min_share``/``max_share``: the same as
     shares of ``volume`` (the global limit, required for shares). ``hours``: optional users x 24
     open-rate profile; each sent push gets a distinct hour, best hours to best pushes.
+    ``progress``: optional ``fn(stage, done)`` called after every coordinate-descent round;
+    a truthy return stops the call with :class:`growth.Canceled`.
     """
     u = np.ascontiguousarray(users, dtype=np.int64).ravel()
     v = _f64(values, "values").ravel()
@@ -405,9 +416,11 @@ def allocate_push(users, values, categories, *, caps=1, n_categories=None, cat_m
     send = np.zeros(u.size, dtype=np.uint8)
     hour = np.full(u.size, -1, dtype=np.int8) if hours is not None else None
     r = PushResultC(struct_size=ctypes.sizeof(PushResultC))
-    check(lib.growth_budget_allocate_push(enc(cfg), ptr(indptr), n_users, ptr(sv), ptr(sc), ptr(capa), nc,
-                                   ptr(cmin), ptr(cmax), float(volume), ptr(hours), ptr(send),
-                                   ptr(hour), u.size, ctypes.byref(r)))
+    cb = PROGRESS() if progress is None else PROGRESS(
+        lambda stage, done, _u: 1 if progress(stage.decode(), done) else 0)
+    check(lib.growth_budget_allocate_push(ptr(indptr), n_users, ptr(sv), ptr(sc), ptr(capa), nc,
+                                          ptr(cmin), ptr(cmax), float(volume), ptr(hours), enc(cfg),
+                                          ptr(send), ptr(hour), u.size, ctypes.byref(r), cb, None))
     out_send = np.empty(u.size, dtype=bool)
     out_send[order] = send.astype(bool)
     out_hour = None

@@ -12,7 +12,11 @@ every worker (see docs/scaling.md).
   few hull segments that cross it. The final prices assign each partition where it lives
   (``growth_mckp_shard_assign``); the rounding repair and the greedy fill run as the same
   passes, the fill as a chain over the partitions in order carrying only the budget left.
-  User data never crosses to the driver.
+  User data never crosses to the driver. The shard calls (``growth_mckp_shard_eval``,
+  ``_shard_assign``, ``_shard_scan`` and ``growth_mckp_restricted_lp``, reached through
+  :class:`growth.budget.MCKPSolver`) are unstable interfaces of ``include/growth/sys/budget.h``
+  (symbol version ``GROWTH_SYS_1.0``): this driver is the supported way to use them, and it is
+  released together with the library whose sys symbols it calls.
 * :func:`score` -- applies a saved forest / FTRL / calibrator to a Dask array or dataframe
   partition by partition; each worker process loads the model once and caches it.
 * :class:`ShardedIndex` -- sharded recall: one :class:`growth.Index` per partition of a Dask

@@ -190,6 +190,11 @@ class BadInputTest {
         bad("bandit_load_other", EFORMAT, () -> Bandit.load(otherKind));
         bad("bandit_ope_action", EINVAL, () -> Bandit.ope(Bandit.OPE_IPS, 2, new int[] {0, 2}, new double[] {1, 0},
                 new double[] {0.5, 0.5}, new double[] {1, 0, 0, 1}, null));
+        bad("bandit_ope_estimator", EINVAL, () -> Bandit.ope("softmax", 2, new int[] {0, 1}, new double[] {1, 0},
+                new double[] {0.5, 0.5}, new double[] {1, 0, 0, 1}, null));
+        bad("bandit_ope_estimator_int", EINVAL, () -> Bandit.ope(99, 2, new int[] {0, 1}, new double[] {1, 0},
+                new double[] {0.5, 0.5}, new double[] {1, 0, 0, 1}, null));
+        bad("bandit_arm_stats_unknown", ENOTFOUND, banditProbe, () -> bandit.armStats(77));
         // bidding
         Supplier<Object> bidProbe = () -> new double[] {bidder.bid(0.1, 0.2, 42), bidder.spent(), bidder.multiplier()};
         bad("bidder_budget", EINVAL, () -> new Bidder("budget=0").close());
@@ -199,6 +204,8 @@ class BadInputTest {
         bad("bidder_tick_inf", EINVAL, bidProbe, () -> bidder.tick(Double.POSITIVE_INFINITY));
         bad("bidder_auction_bid_zero", EINVAL, bidProbe, () -> bidder.auctionResult(0, true));
         bad("bidder_load_other", EFORMAT, () -> Bidder.load(otherKind));
+        bad("bidder_win_rate_price", EINVAL, bidProbe, () -> bidder.winRate(-1));
+        bad("bidder_plan_nan", EINVAL, bidProbe, () -> bidder.plannedSpend(Double.NaN));
         // budget
         bad("mckp_threads", EINVAL, () -> new Mckp("threads=0").close());
         bad("mckp_negative_value", EINVAL, () -> mckp.solve(IP, new double[] {3, -5, 4, 2, 6}, MC, new double[] {5}));
@@ -208,6 +215,7 @@ class BadInputTest {
         bad("channels_kind", EINVAL, chProbe, () -> channels.add(7, 1, 1, 1, 0, 1));
         bad("channels_budget_nan", EINVAL, chProbe, () -> channels.allocate(Double.NaN));
         bad("channels_convex_points", EINVAL, chProbe, () -> channels.addPoints(new double[] {0, 1e4, 3e4}, new double[] {0, 100, 1500}, 1, 0, 1));
+        bad("channels_add_kind_points_nan", EINVAL, chProbe, () -> channels.addPoints(new double[] {0, 1}, new double[] {0, Double.NaN}, 1, 0, 1));
         bad("push_category", EINVAL, () -> Budget.push(null, new long[] {0, 2}, new double[] {0.5, 0.2}, new int[] {0, 5}, 2, Double.POSITIVE_INFINITY));
         // vector index
         Supplier<Object> ixProbe = () -> index.search(new float[] {1, 0.5f, -0.25f, 2}, 3).ids();

@@ -129,6 +129,7 @@ class BanditTest {
             assertCode(Status.EINVAL, () -> b.reward(b.select().decisionId(), 1.5));
 
             Bandit.Stats s = b.stats();
+            assertEquals(b.armCount(), s.arms());
             assertEquals(1, s.applied());
             assertEquals(1, s.duplicate());
             assertEquals(1, s.unknown());
@@ -300,6 +301,14 @@ class BanditTest {
                      1e-12);
         assertCode(Status.EINVAL,
                 () -> Bandit.ope(Bandit.OPE_IPS, 2, act, r, prop, new double[3], null));
+        // by name (the C config key estimator=): the same values as the OPE_* constants
+        assertEquals(Bandit.ope(Bandit.OPE_SNIPS, 2, act, r, prop, target, null).value(),
+                     Bandit.ope("snips", 2, act, r, prop, target, null).value(), 0.0);
+        assertEquals(Bandit.ope(Bandit.OPE_DR, 2, act, r, prop, target, null).stderr(),
+                     Bandit.ope("dr", 2, act, r, prop, target, null).stderr(), 0.0);
+        GrowthException e = assertCode(Status.EINVAL,
+                () -> Bandit.ope("softmax", 2, act, r, prop, target, null));
+        assertTrue(e.getMessage().contains("estimator"), e.getMessage());
     }
 
     @Test

@@ -158,11 +158,16 @@ public final class Bandit extends Handle {
             return v[6];
         }
 
+        /** Current number of arms (the same as {@link Bandit#armCount()} at that moment). */
+        public long arms() {
+            return v[7];
+        }
+
         @Override
         public String toString() {
             return "Stats{decisions=" + v[0] + ", applied=" + v[1] + ", unknown=" + v[2]
                     + ", expired=" + v[3] + ", duplicate=" + v[4] + ", retired=" + v[5]
-                    + ", pending=" + v[6] + "}";
+                    + ", pending=" + v[6] + ", arms=" + v[7] + "}";
         }
     }
 
@@ -511,8 +516,28 @@ public final class Bandit extends Handle {
      */
     public static Estimate ope(int estimator, int nActions, int[] actions, double[] rewards,
                                double[] propensities, double[] target, double[] qHat) {
-        double[] r = Native.banditOpe(estimator, nActions, actions, rewards, propensities, target,
-                qHat);
+        String name;
+        switch (estimator) {
+            case OPE_REPLAY: name = "replay"; break;
+            case OPE_IPS: name = "ips"; break;
+            case OPE_SNIPS: name = "snips"; break;
+            case OPE_DR: name = "dr"; break;
+            default:
+                throw new GrowthException(Status.EINVAL,
+                        "Bandit.ope: estimator " + estimator + " is not one of the OPE_* constants");
+        }
+        return ope(name, nActions, actions, rewards, propensities, target, qHat);
+    }
+
+    /**
+     * {@link #ope(int, int, int[], double[], double[], double[], double[])} with the estimator
+     * by name: "replay", "ips", "snips" or "dr" (the C config key {@code estimator=}).
+     */
+    public static Estimate ope(String estimator, int nActions, int[] actions, double[] rewards,
+                               double[] propensities, double[] target, double[] qHat) {
+        if (estimator == null) throw new NullPointerException("estimator");
+        double[] r = Native.banditOpe(Native.config("estimator=" + estimator), nActions, actions,
+                rewards, propensities, target, qHat);
         return new Estimate(r[0], r[1]);
     }
 }

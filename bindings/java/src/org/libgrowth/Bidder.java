@@ -136,7 +136,7 @@ public final class Bidder extends Handle {
 
     private double[] pacing() {
         try {
-            return Native.bidderMultiplier(ptr());
+            return Native.bidderStats(ptr());
         } finally {
             Reference.reachabilityFence(this);
         }
@@ -155,7 +155,7 @@ public final class Bidder extends Handle {
     /** Learnt probability of winning at {@code price}, in [0, 1]. */
     public double winRate(double price) {
         try {
-            return Native.bidderWinRate(ptr(), price)[0];
+            return Native.bidderWinRate(ptr(), price);
         } finally {
             Reference.reachabilityFence(this);
         }
@@ -163,17 +163,13 @@ public final class Bidder extends Handle {
 
     /** Number of auction results seen by the shading curve. */
     public long auctionResults() {
-        try {
-            return (long) Native.bidderWinRate(ptr(), 1.0)[1];
-        } finally {
-            Reference.reachabilityFence(this);
-        }
+        return (long) pacing()[3];
     }
 
     /** Planned cumulative spend at time {@code t}. */
     public double plannedSpend(double t) {
         try {
-            return Native.bidderPlan(ptr(), t)[0];
+            return Native.bidderPlan(ptr(), t);
         } finally {
             Reference.reachabilityFence(this);
         }
@@ -181,11 +177,7 @@ public final class Bidder extends Handle {
 
     /** Spend reported so far today. */
     public double spent() {
-        try {
-            return Native.bidderPlan(ptr(), 0.0)[1];
-        } finally {
-            Reference.reachabilityFence(this);
-        }
+        return pacing()[2];
     }
 
     /**

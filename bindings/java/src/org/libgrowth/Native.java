@@ -174,12 +174,14 @@ final class Native {
                                                long draws, long seed);
     static native void banditReward(long b, long decision, double value);
     static native int[] banditRewardBatch(long b, long[] decisions, double[] values);
+    /** Returns {decisions, applied, unknown, expired, duplicate, retired, pending, arms}. */
     static native long[] banditStats(long b);
     static native void banditSave(long b, byte[] path);
     static native byte[] banditSerialize(long b);
+    /** growth_bandit_sample_beta: an unstable interface of growth/sys/bandit.h. */
     static native double[] sampleBeta(long seed, double[] a, double[] b);
     /** Returns {value, stderr}. */
-    static native double[] banditOpe(int estimator, int nActions, int[] actions, double[] rewards,
+    static native double[] banditOpe(byte[] config, int nActions, int[] actions, double[] rewards,
                                      double[] propensities, double[] target, double[] qHat);
     /** Returns {value, matched}. */
     static native double[] banditReplay(long b, float[] contexts, long[] arms, double[] rewards,
@@ -198,6 +200,7 @@ final class Native {
     static native double[] mckpResult(long s);
     /** Returns {lambda[0..k), spend[0..k)}. */
     static native double[] mckpDuals(long s, int k);
+    /* growth_mckp_shard_eval / _shard_assign: unstable interfaces of growth/sys/budget.h */
     static native void mckpShardEval(long s, long[] indptr, double[] values, double[] costs,
                                      int nBudgets, double[] lambda, double[] spend,
                                      double[] value, double[] dual);
@@ -275,15 +278,13 @@ final class Native {
                                    long requestId);
     static native double[] bidderBidBatch(long b, double[] pctr, double[] pcvr,
                                           double[] orderValue, long[] requestIds);
-    /** Returns {multiplier, rate}. */
-    static native double[] bidderMultiplier(long b);
+    /** Returns {multiplier, rate, spent, auctionResults}. */
+    static native double[] bidderStats(long b);
     static native void bidderRecord(long b, double t, double cost);
     static native void bidderTick(long b, double t);
     static native void bidderAuctionResult(long b, double bid, boolean won, double marketPrice);
-    /** Returns {rate, observations}. */
-    static native double[] bidderWinRate(long b, double price);
-    /** Returns {planned, spent}. */
-    static native double[] bidderPlan(long b, double t);
+    static native double bidderWinRate(long b, double price);
+    static native double bidderPlan(long b, double t);
     static native void bidderNewDay(long b);
     static native void bidderSave(long b, byte[] path);
     static native byte[] bidderSerialize(long b);
