@@ -23,7 +23,7 @@
  * const char *f[] = {"user_city", "item_cat"}, *v[] = {"hangzhou", "shoes"};
  * growth_row_add_cross(row, f, v, 2);
  * growth_ftrl_predict(model, growth_row_indices(row), growth_row_values(row),
- *                     growth_row_size(row), p, 1);
+ *                     growth_row_size(row), 0, p, 1);
  * @endcode
  *
  * Thread-safety: a ::growth_row is used by one thread at a time; the free functions are pure.

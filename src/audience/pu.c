@@ -156,7 +156,7 @@ static int fit_score(const pu_cfg *cfg, const feats *X, const uint32_t *train, c
             }
         }
         if (rc) rc = learner_failed(rc, "training the FTRL model");
-        else if ((rc = growth_ftrl_predict_csr(m, S.ptr, S.idx, S.val, nscore, out, nscore)) != GROWTH_OK)
+        else if ((rc = growth_ftrl_predict_csr(m, S.ptr, S.idx, S.val, nscore, 0, out, nscore)) != GROWTH_OK)
             rc = learner_failed(rc, "scoring with the FTRL model");
         free(order);
         growth_ftrl_free(m);

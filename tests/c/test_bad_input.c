@@ -76,7 +76,7 @@ TEST(test_ftrl_functions)
     uint32_t idx[3] = {1, 2, 3};
     float val[3] = {1, 1, 1}, y[2] = {1, 0}, p[2], before[2], w;
     for (int i = 0; i < 20; i++) CHECK_OK(growth_ftrl_update(m, idx, val, 3, y, 1));
-    CHECK_OK(growth_ftrl_predict(m, idx, val, 3, before, 2));
+    CHECK_OK(growth_ftrl_predict(m, idx, val, 3, 0, before, 2));
     uint64_t ip[3] = {0, 3, 3};
     float labels[4] = {1, 0, 0, 1};
 
@@ -89,25 +89,48 @@ TEST(test_ftrl_functions)
         CHECK(x == NULL);
     }
     BAD(growth_ftrl_create(NULL, ""), GROWTH_EINVAL, "growth_ftrl_create");
-    CHECK(growth_ftrl_heads(NULL) == GROWTH_EINVAL && growth_ftrl_bits(NULL) == GROWTH_EINVAL);
-    BAD(growth_ftrl_head_index(NULL, "a"), GROWTH_EINVAL, "growth_ftrl_head_index");
-    BAD(growth_ftrl_head_index(m, NULL), GROWTH_EINVAL, "growth_ftrl_head_index");
-    BAD(growth_ftrl_head_index(m, "nope"), GROWTH_ENOTFOUND, "growth_ftrl_head_index");
+    growth_ftrl_stats st = GROWTH_FTRL_STATS_INIT, st_zero = {0};
+    BAD(growth_ftrl_stats_get(NULL, &st), GROWTH_EINVAL, "growth_ftrl_stats_get");
+    BAD(growth_ftrl_stats_get(m, NULL), GROWTH_EINVAL, "growth_ftrl_stats_get");
+    BAD(growth_ftrl_stats_get(m, &st_zero), GROWTH_EINVAL, "struct_size");
+    st_zero.struct_size = (uint32_t)sizeof st_zero - 1;
+    BAD(growth_ftrl_stats_get(m, &st_zero), GROWTH_EINVAL, "struct_size");
+    CHECK(st_zero.heads == 0 && st_zero.examples == 0);
+    size_t hidx = 42;
+    BAD(growth_ftrl_head_index(NULL, "a", &hidx), GROWTH_EINVAL, "growth_ftrl_head_index");
+    BAD(growth_ftrl_head_index(m, NULL, &hidx), GROWTH_EINVAL, "growth_ftrl_head_index");
+    BAD(growth_ftrl_head_index(m, "a", NULL), GROWTH_EINVAL, "growth_ftrl_head_index");
+    BAD(growth_ftrl_head_index(m, "nope", &hidx), GROWTH_ENOTFOUND, "growth_ftrl_head_index");
+    CHECK(hidx == 42);
     BAD(growth_ftrl_config(NULL, NULL, 0, NULL), GROWTH_EINVAL, "growth_ftrl_config");
     BAD(growth_ftrl_config(m, NULL, 0, NULL), GROWTH_EBUFS, "buffer");
+    {
+        /* EBUFS protocol: *out_n = the exact size, the buffer untouched. */
+        char cfg[8];
+        size_t need = 0, got = 0;
+        memset(cfg, 'x', sizeof cfg);
+        BAD(growth_ftrl_config(m, cfg, sizeof cfg, &need), GROWTH_EBUFS, "buffer");
+        CHECK(need > sizeof cfg && cfg[0] == 'x' && cfg[7] == 'x');
+        char *big = malloc(need);
+        CHECK_OK(growth_ftrl_config(m, big, need, &got));
+        CHECK(got == need && strlen(big) + 1 == need);
+        free(big);
+    }
 
-    BAD(growth_ftrl_predict(NULL, idx, val, 3, p, 2), GROWTH_EINVAL, "growth_ftrl_predict");
-    BAD(growth_ftrl_predict(m, NULL, val, 3, p, 2), GROWTH_EINVAL, "growth_ftrl_predict");
-    BAD(growth_ftrl_predict(m, idx, val, 3, NULL, 2), GROWTH_EINVAL, "growth_ftrl_predict");
-    BAD(growth_ftrl_predict(m, idx, val, 3, p, 0), GROWTH_EBUFS, "growth_ftrl_predict");
-    BAD(growth_ftrl_margin(m, idx, val, 3, p, 1), GROWTH_EBUFS, "growth_ftrl_margin");
-    BAD(growth_ftrl_margin(NULL, idx, val, 3, p, 2), GROWTH_EINVAL, "growth_ftrl_margin");
+    BAD(growth_ftrl_predict(NULL, idx, val, 3, 0, p, 2), GROWTH_EINVAL, "growth_ftrl_predict");
+    BAD(growth_ftrl_predict(m, NULL, val, 3, 0, p, 2), GROWTH_EINVAL, "growth_ftrl_predict");
+    BAD(growth_ftrl_predict(m, idx, val, 3, 0, NULL, 2), GROWTH_EINVAL, "growth_ftrl_predict");
+    BAD(growth_ftrl_predict(m, idx, val, 3, 0, p, 0), GROWTH_EBUFS, "growth_ftrl_predict");
+    BAD(growth_ftrl_predict(m, idx, val, 3, GROWTH_PREDICT_MARGIN, p, 1), GROWTH_EBUFS, "growth_ftrl_predict");
+    BAD(growth_ftrl_predict(NULL, idx, val, 3, GROWTH_PREDICT_MARGIN, p, 2), GROWTH_EINVAL, "growth_ftrl_predict");
+    BAD(growth_ftrl_predict(m, idx, val, 3, 0x2u, p, 2), GROWTH_EINVAL, "flags");
+    BAD(growth_ftrl_predict(m, idx, val, 3, 0xffffffffu, p, 2), GROWTH_EINVAL, "flags");
     idx[1] = 1024;
-    BAD(growth_ftrl_predict(m, idx, val, 3, p, 2), GROWTH_EINVAL, "growth_ftrl_predict");
+    BAD(growth_ftrl_predict(m, idx, val, 3, 0, p, 2), GROWTH_EINVAL, "growth_ftrl_predict");
     BAD(growth_ftrl_update(m, idx, val, 3, y, 1), GROWTH_EINVAL, "growth_ftrl_update");
     idx[1] = 2;
     val[2] = NAN;
-    BAD(growth_ftrl_predict(m, idx, val, 3, p, 2), GROWTH_EINVAL, "growth_ftrl_predict");
+    BAD(growth_ftrl_predict(m, idx, val, 3, 0, p, 2), GROWTH_EINVAL, "growth_ftrl_predict");
     BAD(growth_ftrl_predict_update(m, idx, val, 3, y, 1, p, 2), GROWTH_EINVAL, "growth_ftrl_update");
     val[2] = 1;
     float ybad[2] = {1, 0.5f};
@@ -116,18 +139,20 @@ TEST(test_ftrl_functions)
     BAD(growth_ftrl_update(m, idx, val, 3, NULL, 1), GROWTH_EINVAL, "growth_ftrl_update");
     BAD(growth_ftrl_predict_update(m, idx, val, 3, y, 1, p, 1), GROWTH_EBUFS, "growth_ftrl_update");
 
-    BAD(growth_ftrl_predict_csr(NULL, ip, idx, val, 2, p, 4), GROWTH_EINVAL, "growth_ftrl_predict_csr");
-    BAD(growth_ftrl_predict_csr(m, NULL, idx, val, 2, p, 4), GROWTH_EINVAL, "growth_ftrl_predict_csr");
-    BAD(growth_ftrl_predict_csr(m, ip, idx, val, 2, p, 3), GROWTH_EBUFS, "growth_ftrl_predict_csr");
-    BAD(growth_ftrl_predict_csr(m, ip, idx, val, SIZE_MAX, p, 4), GROWTH_EINVAL, "growth_ftrl_predict_csr");
+    BAD(growth_ftrl_predict_csr(NULL, ip, idx, val, 2, 0, p, 4), GROWTH_EINVAL, "growth_ftrl_predict_csr");
+    BAD(growth_ftrl_predict_csr(m, NULL, idx, val, 2, 0, p, 4), GROWTH_EINVAL, "growth_ftrl_predict_csr");
+    BAD(growth_ftrl_predict_csr(m, ip, idx, val, 2, 0, p, 3), GROWTH_EBUFS, "growth_ftrl_predict_csr");
+    BAD(growth_ftrl_predict_csr(m, ip, idx, val, 2, GROWTH_PREDICT_MARGIN, p, 3), GROWTH_EBUFS, "growth_ftrl_predict_csr");
+    BAD(growth_ftrl_predict_csr(m, ip, idx, val, 2, 0x4u, p, 4), GROWTH_EINVAL, "flags");
+    BAD(growth_ftrl_predict_csr(m, ip, idx, val, SIZE_MAX, 0, p, 4), GROWTH_EINVAL, "growth_ftrl_predict_csr");
     BAD(growth_ftrl_update_csr(m, ip, idx, val, SIZE_MAX, labels, NULL, NULL, 0), GROWTH_EINVAL, "growth_ftrl_update_csr");
     BAD(growth_ftrl_update_csr(m, ip, idx, val, 2, NULL, NULL, NULL, 0), GROWTH_EINVAL, "growth_ftrl_update_csr");
     BAD(growth_ftrl_update_csr(m, ip, NULL, val, 2, labels, NULL, NULL, 0), GROWTH_EINVAL, "growth_ftrl_update_csr");
     uint64_t ip_bad[3] = {0, 3, 1};
     BAD(growth_ftrl_update_csr(m, ip_bad, idx, val, 2, labels, NULL, NULL, 0), GROWTH_EINVAL, "indptr");
 
-    BAD(growth_ftrl_stats(NULL, NULL, NULL), GROWTH_EINVAL, "growth_ftrl_stats");
     BAD(growth_ftrl_weight(NULL, 0, 0, &w), GROWTH_EINVAL, "growth_ftrl_weight");
+    BAD(growth_ftrl_weight(m, SIZE_MAX, 0, &w), GROWTH_EINVAL, "growth_ftrl_weight");
     BAD(growth_ftrl_weight(m, 0, 0, NULL), GROWTH_EINVAL, "growth_ftrl_weight");
     BAD(growth_ftrl_weight(m, 5, 0, &w), GROWTH_EINVAL, "growth_ftrl_weight");
     BAD(growth_ftrl_weight(m, 0, 4096, &w), GROWTH_EINVAL, "growth_ftrl_weight");
@@ -156,17 +181,25 @@ TEST(test_ftrl_functions)
     growth_buffer_free(NULL);
     growth_ftrl_free(NULL);
 
-    float out3[3];
-    BAD(growth_ftrl_esmm_predict(m, 0, NULL, 1, idx, val, 3, out3), GROWTH_EINVAL, "growth_ftrl_esmm_predict");
-    BAD(growth_ftrl_esmm_predict(m, -1, m, 1, idx, val, 3, out3), GROWTH_EINVAL, "growth_ftrl_esmm_predict");
-    BAD(growth_ftrl_esmm_predict(m, 0, m, 1, idx, val, 3, NULL), GROWTH_EINVAL, "growth_ftrl_esmm_predict");
+    float out3[3] = {-5, -5, -5};
+    BAD(growth_ftrl_esmm_predict(m, 0, NULL, 1, idx, val, 3, out3, 3), GROWTH_EINVAL, "growth_ftrl_esmm_predict");
+    BAD(growth_ftrl_esmm_predict(NULL, 0, m, 1, idx, val, 3, out3, 3), GROWTH_EINVAL, "growth_ftrl_esmm_predict");
+    BAD(growth_ftrl_esmm_predict(m, SIZE_MAX, m, 1, idx, val, 3, out3, 3), GROWTH_EINVAL, "ctr_head");
+    BAD(growth_ftrl_esmm_predict(m, 0, m, 2, idx, val, 3, out3, 3), GROWTH_EINVAL, "cvr_head");
+    BAD(growth_ftrl_esmm_predict(m, 0, m, 1, idx, val, 3, NULL, 3), GROWTH_EINVAL, "growth_ftrl_esmm_predict");
+    BAD(growth_ftrl_esmm_predict(m, 0, m, 1, idx, val, 3, out3, 2), GROWTH_EBUFS, "growth_ftrl_esmm_predict");
+    BAD(growth_ftrl_esmm_predict(m, 0, m, 1, idx, val, 3, out3, 0), GROWTH_EBUFS, "growth_ftrl_esmm_predict");
+    CHECK(out3[0] == -5 && out3[1] == -5 && out3[2] == -5);
     BAD(growth_ftrl_esmm_update(NULL, 0, 1, idx, val, 3, 1, 0, 1), GROWTH_EINVAL, "growth_ftrl_esmm_update");
+    BAD(growth_ftrl_esmm_update(m, 0, SIZE_MAX, idx, val, 3, 1, 0, 1), GROWTH_EINVAL, "cvr_head");
     BAD(growth_ftrl_esmm_update(m, 0, 1, idx, val, 3, 1, NAN, 1), GROWTH_EINVAL, "growth_ftrl_esmm_update");
     BAD(growth_ftrl_esmm_update(m, 0, 1, idx, val, 3, 1, 0, -1), GROWTH_EINVAL, "growth_ftrl_esmm_update");
 
     /* The model is unchanged and still works. */
-    CHECK_OK(growth_ftrl_predict(m, idx, val, 3, p, 2));
+    CHECK_OK(growth_ftrl_predict(m, idx, val, 3, 0, p, 2));
     CHECK(p[0] == before[0] && p[1] == before[1]);
+    CHECK_OK(growth_ftrl_stats_get(m, &st));
+    CHECK(st.heads == 2 && st.bits == 10 && st.examples == 20);
     CHECK_OK(growth_ftrl_update(m, idx, val, 3, y, 1));
     growth_ftrl_free(m);
 }

@@ -48,7 +48,7 @@ static void workload(transcript *t)
         }
         uint32_t q[2] = {3, 102};
         float p[2];
-        CHECK_OK(growth_ftrl_predict(m, q, NULL, 2, p, 2));
+        CHECK_OK(growth_ftrl_predict(m, q, NULL, 2, 0, p, 2));
         put(t, p, sizeof p);
         SER_OUT(growth_ftrl_serialize, m);
         growth_ftrl_free(m);

@@ -85,7 +85,7 @@ static void *reader(void *arg)
         /* FTRL */
         size_t row = (size_t)grng_below(&r, ROWS);
         float p;
-        if (growth_ftrl_predict(g_ftrl, g_idx + row * NNZ, NULL, NNZ, &p, 1) != GROWTH_OK || !(p >= 0 && p <= 1))
+        if (growth_ftrl_predict(g_ftrl, g_idx + row * NNZ, NULL, NNZ, 0, &p, 1) != GROWTH_OK || !(p >= 0 && p <= 1))
             bad("ftrl predict");
         atomic_fetch_add(&g_ops[0], 1);
         /* vector index: unfiltered, then only the old items */
@@ -278,12 +278,12 @@ TEST(test_soak)
         CHECK_OK(growth_ftrl_update_csr(ref, g_indptr + start, g_idx, NULL, BATCH, g_y + start, NULL, NULL, 0));
     }
     static float pa[ROWS], pb[ROWS];
-    CHECK_OK(growth_ftrl_predict_csr(g_ftrl, g_indptr, g_idx, NULL, ROWS, pa, ROWS));
-    CHECK_OK(growth_ftrl_predict_csr(ref, g_indptr, g_idx, NULL, ROWS, pb, ROWS));
+    CHECK_OK(growth_ftrl_predict_csr(g_ftrl, g_indptr, g_idx, NULL, ROWS, 0, pa, ROWS));
+    CHECK_OK(growth_ftrl_predict_csr(ref, g_indptr, g_idx, NULL, ROWS, 0, pb, ROWS));
     CHECK(memcmp(pa, pb, sizeof pa) == 0);
-    uint64_t ex = 0;
-    CHECK_OK(growth_ftrl_stats(g_ftrl, &ex, NULL));
-    CHECK(ex == (uint64_t)nb * BATCH);
+    growth_ftrl_stats fst = GROWTH_FTRL_STATS_INIT;
+    CHECK_OK(growth_ftrl_stats_get(g_ftrl, &fst));
+    CHECK(fst.examples == (uint64_t)nb * BATCH);
     growth_ftrl_free(ref);
 
     /* Bandit: posterior = prior (1, 1) + the rewards applied to each arm's decisions. */

@@ -33,7 +33,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (growth_ftrl_deserialize(&m, buf, GENV_HEADER_SIZE + size) == GROWTH_OK) {
             float p[16];
             uint32_t idx = 0;
-            if (growth_ftrl_predict(m, &idx, NULL, 1, p, 16) != GROWTH_OK) abort();
+            if (growth_ftrl_predict(m, &idx, NULL, 1, 0, p, 16) != GROWTH_OK) abort();
             growth_ftrl_free(m);
         }
     }

@@ -757,27 +757,14 @@ JNIEXPORT void JNICALL Java_org_libgrowth_Native_ftrlFree(JNIEnv *env, jclass cl
     growth_ftrl_free(FTRL(m));
 }
 
-JNIEXPORT jint JNICALL Java_org_libgrowth_Native_ftrlHeads(JNIEnv *env, jclass cls, jlong m)
-{
-    (void)env;
-    (void)cls;
-    return growth_ftrl_heads(FTRL(m));
-}
-
-JNIEXPORT jint JNICALL Java_org_libgrowth_Native_ftrlBits(JNIEnv *env, jclass cls, jlong m)
-{
-    (void)env;
-    (void)cls;
-    return growth_ftrl_bits(FTRL(m));
-}
-
 JNIEXPORT jint JNICALL Java_org_libgrowth_Native_ftrlHeadIndex(JNIEnv *env, jclass cls, jlong m,
                                                                jbyteArray name)
 {
     (void)cls;
     char *s = cstr_dup(env, name, "name");
     if (s == NULL) return -1;
-    int rc = growth_ftrl_head_index(FTRL(m), s);
+    size_t index = 0;
+    int rc = growth_ftrl_head_index(FTRL(m), s, &index);
     if (rc == GROWTH_ENOTFOUND) {
         /* Not every implementation records a message for a plain miss: say it here. */
         char buf[384];
@@ -787,8 +774,11 @@ JNIEXPORT jint JNICALL Java_org_libgrowth_Native_ftrlHeadIndex(JNIEnv *env, jcla
         return -1;
     }
     free(s);
-    if (rc < 0) throw_rc(env, rc);
-    return rc;
+    if (rc != GROWTH_OK) {
+        throw_rc(env, rc);
+        return -1;
+    }
+    return (jint)index;
 }
 
 JNIEXPORT jbyteArray JNICALL Java_org_libgrowth_Native_ftrlConfig(JNIEnv *env, jclass cls,
@@ -801,12 +791,17 @@ JNIEXPORT jbyteArray JNICALL Java_org_libgrowth_Native_ftrlConfig(JNIEnv *env, j
 /* Heads of a model, or -1 with an exception thrown. */
 static int heads_of(JNIEnv *env, const growth_ftrl *m)
 {
-    int h = growth_ftrl_heads(m);
-    if (h <= 0) {
+    growth_ftrl_stats st = GROWTH_FTRL_STATS_INIT;
+    int rc = growth_ftrl_stats_get(m, &st);
+    if (rc != GROWTH_OK) {
+        throw_rc(env, rc);
+        return -1;
+    }
+    if (st.heads == 0 || st.heads > INT32_MAX) {
         throw_status(env, GROWTH_ESTATE, "ftrl: model reports no heads");
         return -1;
     }
-    return h;
+    return (int)st.heads;
 }
 
 /* Checks one sparse row: idx non-NULL, val NULL or as long as idx. Returns 0 or -1 (thrown). */
@@ -825,11 +820,8 @@ static int check_row(JNIEnv *env, const char *who, jintArray idx, jfloatArray va
     return 0;
 }
 
-typedef int (*row_scorer)(const growth_ftrl *, const uint32_t *, const float *, size_t, float *,
-                          size_t);
-
-static jfloatArray score_row(JNIEnv *env, const char *who, row_scorer fn, jlong m, jintArray idx,
-                             jfloatArray val)
+static jfloatArray score_row(JNIEnv *env, const char *who, jlong m, jintArray idx,
+                             jfloatArray val, unsigned flags)
 {
     jsize nnz = 0;
     if (check_row(env, who, idx, val, &nnz)) return NULL;
@@ -844,7 +836,8 @@ static jfloatArray score_row(JNIEnv *env, const char *who, row_scorer fn, jlong 
     jfloat *po = pin(&ps, out, heads, 'F', 1);
     int rc = GROWTH_OK;
     if (!ps.failed)
-        rc = fn(FTRL(m), (const uint32_t *)pi, pv, (size_t)nnz, po, (size_t)heads);
+        rc = growth_ftrl_predict(FTRL(m), (const uint32_t *)pi, pv, (size_t)nnz, flags, po,
+                                 (size_t)heads);
     if (pins_release(&ps)) return NULL;
     if (rc != GROWTH_OK) {
         throw_rc(env, rc);
@@ -855,18 +848,10 @@ static jfloatArray score_row(JNIEnv *env, const char *who, row_scorer fn, jlong 
 
 JNIEXPORT jfloatArray JNICALL Java_org_libgrowth_Native_ftrlPredict(JNIEnv *env, jclass cls,
                                                                     jlong m, jintArray idx,
-                                                                    jfloatArray val)
+                                                                    jfloatArray val, jint flags)
 {
     (void)cls;
-    return score_row(env, "Ftrl.predict", growth_ftrl_predict, m, idx, val);
-}
-
-JNIEXPORT jfloatArray JNICALL Java_org_libgrowth_Native_ftrlMargin(JNIEnv *env, jclass cls,
-                                                                   jlong m, jintArray idx,
-                                                                   jfloatArray val)
-{
-    (void)cls;
-    return score_row(env, "Ftrl.margin", growth_ftrl_margin, m, idx, val);
+    return score_row(env, flags ? "Ftrl.margin" : "Ftrl.predict", m, idx, val, (unsigned)flags);
 }
 
 JNIEXPORT jfloatArray JNICALL Java_org_libgrowth_Native_ftrlPredictBatch(JNIEnv *env, jclass cls,
@@ -911,7 +896,7 @@ JNIEXPORT jfloatArray JNICALL Java_org_libgrowth_Native_ftrlPredictBatch(JNIEnv 
         bad = check_indptr(pp, nrows, nnz);
         if (bad == NULL)
             rc = growth_ftrl_predict_csr(FTRL(m), (const uint64_t *)pp, (const uint32_t *)pi,
-                                           pv, (size_t)nrows, po, (size_t)total);
+                                         pv, (size_t)nrows, 0, po, (size_t)total);
     }
     if (pins_release(&ps)) return NULL;
     if (bad != NULL) {
@@ -1065,19 +1050,20 @@ JNIEXPORT jfloatArray JNICALL Java_org_libgrowth_Native_ftrlUpdateBatch(JNIEnv *
     return out;
 }
 
+/* {heads, bits, examples, nonzero}: the members of growth_ftrl_stats in order. */
 JNIEXPORT jlongArray JNICALL Java_org_libgrowth_Native_ftrlStats(JNIEnv *env, jclass cls, jlong m)
 {
     (void)cls;
-    uint64_t ex = 0, nz = 0;
-    int rc = growth_ftrl_stats(FTRL(m), &ex, &nz);
+    growth_ftrl_stats st = GROWTH_FTRL_STATS_INIT;
+    int rc = growth_ftrl_stats_get(FTRL(m), &st);
     if (rc != GROWTH_OK) {
         throw_rc(env, rc);
         return NULL;
     }
-    jlongArray out = (*env)->NewLongArray(env, 2);
+    jlongArray out = (*env)->NewLongArray(env, 4);
     if (out == NULL) return NULL;
-    jlong v[2] = {(jlong)ex, (jlong)nz};
-    (*env)->SetLongArrayRegion(env, out, 0, 2, v);
+    jlong v[4] = {(jlong)st.heads, (jlong)st.bits, (jlong)st.examples, (jlong)st.nonzero};
+    (*env)->SetLongArrayRegion(env, out, 0, 4, v);
     return out;
 }
 
@@ -1086,7 +1072,8 @@ JNIEXPORT jfloat JNICALL Java_org_libgrowth_Native_ftrlWeight(JNIEnv *env, jclas
 {
     (void)cls;
     float w = 0.0f;
-    int rc = growth_ftrl_weight(FTRL(m), head, (uint32_t)index, &w);
+    /* A negative head becomes a huge size_t, which the library refuses (EINVAL). */
+    int rc = growth_ftrl_weight(FTRL(m), (size_t)(jlong)head, (uint32_t)index, &w);
     if (rc != GROWTH_OK) throw_rc(env, rc);
     return w;
 }
@@ -1152,8 +1139,9 @@ JNIEXPORT jfloatArray JNICALL Java_org_libgrowth_Native_esmmPredict(JNIEnv *env,
     const jfloat *pv = pin(&ps, val, nnz, 'F', 0);
     int rc = GROWTH_OK;
     if (!ps.failed)
-        rc = growth_ftrl_esmm_predict(FTRL(ctr), ctr_head, FTRL(cvr), cvr_head, (const uint32_t *)pi,
-                                 pv, (size_t)nnz, res);
+        rc = growth_ftrl_esmm_predict(FTRL(ctr), (size_t)(jlong)ctr_head, FTRL(cvr),
+                                      (size_t)(jlong)cvr_head, (const uint32_t *)pi, pv,
+                                      (size_t)nnz, res, 3);
     if (pins_release(&ps)) return NULL;
     if (rc != GROWTH_OK) {
         throw_rc(env, rc);
@@ -1178,8 +1166,9 @@ JNIEXPORT void JNICALL Java_org_libgrowth_Native_esmmUpdate(JNIEnv *env, jclass 
     const jfloat *pv = pin(&ps, val, nnz, 'F', 0);
     int rc = GROWTH_OK;
     if (!ps.failed)
-        rc = growth_ftrl_esmm_update(FTRL(m), ctr_head, cvr_head, (const uint32_t *)pi, pv,
-                                (size_t)nnz, click, conversion, weight);
+        rc = growth_ftrl_esmm_update(FTRL(m), (size_t)(jlong)ctr_head, (size_t)(jlong)cvr_head,
+                                     (const uint32_t *)pi, pv, (size_t)nnz, click, conversion,
+                                     weight);
     if (pins_release(&ps)) return;
     if (rc != GROWTH_OK) throw_rc(env, rc);
 }

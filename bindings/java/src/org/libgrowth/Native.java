@@ -86,12 +86,9 @@ final class Native {
     static native long ftrlLoad(byte[] path);
     static native long ftrlDeserialize(byte[] buf);
     static native void ftrlFree(long m);
-    static native int ftrlHeads(long m);
-    static native int ftrlBits(long m);
     static native int ftrlHeadIndex(long m, byte[] name);
     static native byte[] ftrlConfig(long m);
-    static native float[] ftrlPredict(long m, int[] idx, float[] val);
-    static native float[] ftrlMargin(long m, int[] idx, float[] val);
+    static native float[] ftrlPredict(long m, int[] idx, float[] val, int flags);
     static native float[] ftrlPredictBatch(long m, long[] indptr, int[] idx, float[] val, int nrows);
     static native void ftrlUpdate(long m, int[] idx, float[] val, float[] labels, float weight);
     static native float[] ftrlPredictUpdate(long m, int[] idx, float[] val, float[] labels,
@@ -99,6 +96,7 @@ final class Native {
     static native float[] ftrlUpdateBatch(long m, long[] indptr, int[] idx, float[] val,
                                           float[] labels, float[] weights, boolean wantPred);
     /** Returns {examples, nonzero}. */
+    /** {heads, bits, examples, nonzero} (growth_ftrl_stats). */
     static native long[] ftrlStats(long m);
     static native float ftrlWeight(long m, int head, int index);
     static native void ftrlSave(long m, byte[] path);
