@@ -28,16 +28,16 @@ TEST(test_feature_functions)
 {
     uint32_t s;
     const char *f[2] = {"a", NULL}, *v[2] = {"x", "y"};
-    BAD(growth_features_hash(NULL, "a", "b", 0, 8), GROWTH_EINVAL, "growth_features_hash");
-    BAD(growth_features_hash(&s, NULL, "b", 0, 8), GROWTH_EINVAL, "growth_features_hash");
-    BAD(growth_features_hash(&s, "a", NULL, 0, 8), GROWTH_EINVAL, "growth_features_hash");
-    BAD(growth_features_hash(&s, "a", "b", 0, 0), GROWTH_EINVAL, "bits");
-    BAD(growth_features_hash(&s, "a", "b", 0, 4096), GROWTH_EINVAL, "bits");
-    BAD(growth_features_hash_cross(&s, f, v, 2, 0, 8), GROWTH_EINVAL, "growth_features_hash_cross");
-    BAD(growth_features_hash_cross(&s, NULL, v, 2, 0, 8), GROWTH_EINVAL, "growth_features_hash_cross");
-    BAD(growth_features_hash_cross(&s, f, v, 0, 0, 8), GROWTH_EINVAL, "growth_features_hash_cross");
-    BAD(growth_features_hash_cross(&s, f, v, SIZE_MAX, 0, 8), GROWTH_EINVAL, "growth_features_hash_cross");
-    BAD(growth_features_hash_cross(NULL, f, v, 2, 0, 8), GROWTH_EINVAL, "growth_features_hash_cross");
+    BAD(growth_features_hash("a", "b", 0, 8, NULL), GROWTH_EINVAL, "growth_features_hash");
+    BAD(growth_features_hash(NULL, "b", 0, 8, &s), GROWTH_EINVAL, "growth_features_hash");
+    BAD(growth_features_hash("a", NULL, 0, 8, &s), GROWTH_EINVAL, "growth_features_hash");
+    BAD(growth_features_hash("a", "b", 0, 0, &s), GROWTH_EINVAL, "bits");
+    BAD(growth_features_hash("a", "b", 0, 4096, &s), GROWTH_EINVAL, "bits");
+    BAD(growth_features_hash_cross(f, v, 2, 0, 8, &s), GROWTH_EINVAL, "growth_features_hash_cross");
+    BAD(growth_features_hash_cross(NULL, v, 2, 0, 8, &s), GROWTH_EINVAL, "growth_features_hash_cross");
+    BAD(growth_features_hash_cross(f, v, 0, 0, 8, &s), GROWTH_EINVAL, "growth_features_hash_cross");
+    BAD(growth_features_hash_cross(f, v, SIZE_MAX, 0, 8, &s), GROWTH_EINVAL, "growth_features_hash_cross");
+    BAD(growth_features_hash_cross(f, v, 2, 0, 8, NULL), GROWTH_EINVAL, "growth_features_hash_cross");
 
     growth_row *r = NULL;
     BAD(growth_row_create(NULL, ""), GROWTH_EINVAL, "growth_row_create");

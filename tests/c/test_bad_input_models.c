@@ -322,6 +322,18 @@ TEST(test_dssm_functions)
     BAD(growth_features_hash_text("abc", 16, 1, NULL, val, 64, &n), GROWTH_EINVAL, NULL);
     BAD(growth_features_hash_text("abc", 16, 1, idx, val, 64, NULL), GROWTH_EINVAL, NULL);
     BAD(growth_features_hash_text("abc def ghi", 16, 1, idx, val, 1, &n), GROWTH_EBUFS, NULL);
+    {
+        /* EBUFS protocol: *out_n = the exact distinct count, buffers untouched. */
+        uint32_t i2[64];
+        float v2[64];
+        size_t want = 0, need = 0;
+        CHECK_OK(growth_features_hash_text("abc def ghi abc", 1024, 1, i2, v2, 64, &want));
+        memset(i2, 0xab, sizeof i2);
+        BAD(growth_features_hash_text("abc def ghi abc", 1024, 1, i2, v2, want - 1, &need), GROWTH_EBUFS, NULL);
+        CHECK(need == want && i2[0] == 0xabababab && i2[want - 2] == 0xabababab);
+        BAD(growth_features_hash_text("abc def ghi abc", 1024, 1, NULL, NULL, 0, &need), GROWTH_EBUFS, NULL);
+        CHECK(need == want);
+    }
 
     growth_dssm *d = tiny_dssm(), *x = NULL;
     growth_net_workspace *ws = NULL, *w2 = NULL;

@@ -43,14 +43,14 @@ static void make_data(dataset *d, size_t n, unsigned bits, uint64_t seed)
             char field[16], value[16];
             snprintf(field, sizeof field, "f%d", f);
             snprintf(value, sizeof value, "v%d", v);
-            growth_features_hash(&d->idx[k], field, value, 0, bits);
+            growth_features_hash(field, value, 0, bits, &d->idx[k]);
             d->val[k] = 1.0f;
             k++;
             margin += truth[f][v];
         }
         /* one numeric feature */
         double x = grng_normal(&r);
-        growth_features_hash(&d->idx[k], "num", "", 0, bits);
+        growth_features_hash("num", "", 0, bits, &d->idx[k]);
         d->val[k] = (float)x;
         k++;
         margin += 0.7 * x;

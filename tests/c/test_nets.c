@@ -415,10 +415,55 @@ TEST(word_hashing_letter_trigrams_and_cjk)
     uint32_t idx[2];
     float val[2];
     size_t n = 0;
-    CHECK_RC(growth_features_hash_text("good", 100, 0, idx, val, 2, &n), GROWTH_EBUFS);
+    CHECK_RC(growth_features_hash_text("good", 1u << 20, 0, idx, val, 2, &n), GROWTH_EBUFS);
     CHECK(n == 4);
     CHECK_RC(growth_features_hash_text("good", 0, 0, idx, val, 2, &n), GROWTH_EINVAL);
+    CHECK(n == 0);
     CHECK_RC(growth_features_hash_text(NULL, 10, 0, idx, val, 2, &n), GROWTH_EINVAL);
+}
+
+/* The EBUFS protocol of growth_features_hash_text: *out_n is the exact number of distinct slots
+ * (not the n-gram count), and the caller's buffers are not written, for short texts (stack
+ * scratch) and long ones (heap scratch). */
+static void check_hash_ebufs(const char *text, uint32_t buckets)
+{
+    enum { BIG = 8192 };
+    static uint32_t idx[BIG], idx2[BIG];
+    static float val[BIG], val2[BIG];
+    size_t n = 0;
+    CHECK_OK(growth_features_hash_text(text, buckets, 7, idx, val, BIG, &n));
+    double total = 0;
+    for (size_t i = 0; i < n; i++) {
+        total += val[i];
+        if (i) CHECK(idx[i - 1] < idx[i]);
+    }
+    if (n == 0) return;
+    for (size_t cap = 0; cap < n; cap += 1 + n / 7) {
+        for (size_t i = 0; i < BIG; i++) { idx2[i] = 0xdeadbeefu; val2[i] = -1.0f; }
+        size_t need = 12345;
+        CHECK_RC(growth_features_hash_text(text, buckets, 7, cap ? idx2 : NULL, cap ? val2 : NULL, cap, &need),
+                 GROWTH_EBUFS);
+        CHECK(need == n);
+        for (size_t i = 0; i < BIG; i++) CHECK(idx2[i] == 0xdeadbeefu && val2[i] == -1.0f);
+    }
+    /* The exact count suffices and gives the same result. */
+    size_t m = 0;
+    CHECK_OK(growth_features_hash_text(text, buckets, 7, idx2, val2, n, &m));
+    CHECK(m == n && memcmp(idx, idx2, n * sizeof *idx) == 0 && memcmp(val, val2, n * sizeof *val) == 0);
+    CHECK(total >= (double)n);
+}
+
+TEST(word_hashing_ebufs_is_exact)
+{
+    check_hash_ebufs("good good good", 1u << 20);   /* 12 n-grams, 4 distinct slots */
+    check_hash_ebufs("a fairly ordinary product title", 64); /* collisions in 64 buckets */
+    check_hash_ebufs("北京大学 北京", 1000);
+    /* Over the stack scratch: 2000 words, repeated words and collisions. */
+    static char long_text[2000 * 8];
+    size_t pos = 0;
+    for (int w = 0; w < 2000; w++) pos += (size_t)snprintf(long_text + pos, sizeof long_text - pos, "w%dx ", w % 700);
+    check_hash_ebufs(long_text, 1u << 20);
+    check_hash_ebufs(long_text, 300);
 }
 
 /* buckets 16; query: dense 16 -> 3, tanh; item: dense 16 -> 2, tanh, dense 2 -> 3. */
@@ -595,6 +640,7 @@ int main(void)
     RUN(hostile_files_are_format_errors);
     RUN(save_load_round_trip);
     RUN(word_hashing_letter_trigrams_and_cjk);
+    RUN(word_hashing_ebufs_is_exact);
     RUN(dssm_towers_match_reference_and_score_cosines);
     RUN(dssm_hostile_files);
     return GT_SUMMARY();

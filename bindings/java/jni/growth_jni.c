@@ -393,7 +393,7 @@ JNIEXPORT jint JNICALL Java_org_libgrowth_Native_featureHash(JNIEnv *env, jclass
         if (f == NULL || v == NULL)
             bad = 1;
         else
-            rc = growth_features_hash(&out, f, v, (uint64_t)seed, (unsigned)bits);
+            rc = growth_features_hash(f, v, (uint64_t)seed, (unsigned)bits, &out);
     }
     if (pins_release(&ps)) return 0;
     if (bad) {
@@ -448,8 +448,8 @@ JNIEXPORT jint JNICALL Java_org_libgrowth_Native_featureHashCross(JNIEnv *env, j
     uint32_t out = 0;
     int rc = GROWTH_OK;
     if (!ps.failed && !bad)
-        rc = growth_features_hash_cross(&out, ptrs, ptrs + n, (size_t)n, (uint64_t)seed,
-                                       (unsigned)bits);
+        rc = growth_features_hash_cross(ptrs, ptrs + n, (size_t)n, (uint64_t)seed,
+                                        (unsigned)bits, &out);
     int failed = pins_release(&ps);
     if (ptrs != stack) free(ptrs);
     if (failed) return 0;

@@ -30,8 +30,8 @@ SIGNATURES = {
     "growth_model_kind_name": (c_char_p, [c_int]),
     "growth_hash64": (c_uint64, [c_void_p, c_size_t, c_uint64]),
     # features.h
-    "growth_features_hash": (c_int, [P(c_uint32), c_char_p, c_char_p, c_uint64, c_uint]),
-    "growth_features_hash_cross": (c_int, [P(c_uint32), P(c_char_p), P(c_char_p), c_size_t, c_uint64, c_uint]),
+    "growth_features_hash": (c_int, [c_char_p, c_char_p, c_uint64, c_uint, P(c_uint32)]),
+    "growth_features_hash_cross": (c_int, [P(c_char_p), P(c_char_p), c_size_t, c_uint64, c_uint, P(c_uint32)]),
     "growth_row_create": (c_int, [P(Handle), c_char_p]),
     "growth_row_free": (None, [Handle]),
     "growth_row_clear": (None, [Handle]),

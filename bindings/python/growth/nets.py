@@ -11,7 +11,7 @@ import numpy as np
 
 from ._lib import lib, check, enc, read_string, declare
 from ._arrays import ptr, f32
-from .errors import InvalidArgument
+from .errors import InvalidArgument, EBUFS
 
 c_int, c_size_t, c_uint32, c_uint64 = ctypes.c_int, ctypes.c_size_t, ctypes.c_uint32, ctypes.c_uint64
 c_char_p, c_void_p, P = ctypes.c_char_p, ctypes.c_void_p, ctypes.POINTER
@@ -53,10 +53,16 @@ def hash_text(text, buckets, seed=0):
     """DSSM word hashing: (slots uint32 ascending, counts float32) of a text (see nets.h)."""
     b = enc(text)
     cap = 2 * len(b) + 4
-    idx = np.empty(cap, np.uint32)
-    val = np.empty(cap, np.float32)
     n = c_size_t(0)
-    check(lib.growth_features_hash_text(b, int(buckets), int(seed), ptr(idx), ptr(val), cap, ctypes.byref(n)))
+    for _ in range(2):
+        idx = np.empty(cap, np.uint32)
+        val = np.empty(cap, np.float32)
+        rc = lib.growth_features_hash_text(b, int(buckets), int(seed), ptr(idx), ptr(val), cap,
+                                           ctypes.byref(n))
+        if rc != EBUFS:
+            break
+        cap = n.value  # the exact number of distinct slots
+    check(rc)
     return idx[:n.value].copy(), val[:n.value].copy()
 
 
