@@ -248,7 +248,7 @@ TEST(test_soak)
     memcpy(labels, g_fref, FR * sizeof *labels);
     growth_forest_data data = {sizeof data, 0, FR, FF, g_fx, NULL, NULL, NULL, labels, NULL};
     CHECK_OK(growth_forest_train(&g_forest, "num_rounds=20 threads=1", "objective=binary:logistic max_depth=4 eta=0.3",
-                                 &data, NULL));
+                                 &data, NULL, NULL, NULL));
     free(labels);
     if (!g_ftrl || !g_ix || !g_b || !g_forest) return;
     for (size_t i = 0; i < FR; i++) CHECK_OK(growth_forest_predict(g_forest, g_fx + i * FF, FF, 0, &g_fref[i], 1));

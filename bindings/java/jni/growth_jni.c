@@ -2953,7 +2953,7 @@ JNIEXPORT jlong JNICALL Java_org_libgrowth_Native_forestTrain(JNIEnv *env, jclas
         d.dense = px;
         d.labels = py;
         d.weights = pw;
-        rc = growth_forest_train(&f, c, p, &d, NULL);
+        rc = growth_forest_train(&f, c, p, &d, NULL, NULL, NULL);
     }
     free(c);
     free(p);
@@ -3003,18 +3003,40 @@ JNIEXPORT jbyteArray JNICALL Java_org_libgrowth_Native_forestObjective(JNIEnv *e
     return text_bytes(env, text_forest_objective, f, 0);
 }
 
+/* Features and outputs per row of a forest (growth_forest_stats_get); -1 with an exception thrown. */
+static int forest_sizes(JNIEnv *env, jlong f, int *nf, int *no)
+{
+    growth_forest_stats st = GROWTH_FOREST_STATS_INIT;
+    int rc = growth_forest_stats_get(FOREST(f), &st);
+    if (rc != GROWTH_OK) {
+        throw_rc(env, rc);
+        return -1;
+    }
+    if (st.features > INT32_MAX || st.outputs > INT32_MAX) {
+        throw_status(env, GROWTH_ENOMEM, "Forest: the model is too wide for Java arrays");
+        return -1;
+    }
+    *nf = (int)st.features;
+    *no = (int)st.outputs;
+    return 0;
+}
+
 /* {num_features, num_outputs, num_trees} */
 JNIEXPORT jintArray JNICALL Java_org_libgrowth_Native_forestDims(JNIEnv *env, jclass cls,
                                                                  jlong f)
 {
     (void)cls;
-    jint v[3] = {growth_forest_num_features(FOREST(f)), growth_forest_num_outputs(FOREST(f)),
-                 growth_forest_num_trees(FOREST(f))};
-    for (int i = 0; i < 3; i++)
-        if (v[i] < 0) {
-            throw_rc(env, v[i]);
-            return NULL;
-        }
+    growth_forest_stats st = GROWTH_FOREST_STATS_INIT;
+    int rc = growth_forest_stats_get(FOREST(f), &st);
+    if (rc != GROWTH_OK) {
+        throw_rc(env, rc);
+        return NULL;
+    }
+    if (st.features > INT32_MAX || st.outputs > INT32_MAX || st.trees > INT32_MAX) {
+        throw_status(env, GROWTH_ENOMEM, "Forest: the model's sizes exceed a Java int");
+        return NULL;
+    }
+    jint v[3] = {(jint)st.features, (jint)st.outputs, (jint)st.trees};
     jintArray out = (*env)->NewIntArray(env, 3);
     if (out != NULL) (*env)->SetIntArrayRegion(env, out, 0, 3, v);
     return out;
@@ -3029,11 +3051,8 @@ JNIEXPORT jfloatArray JNICALL Java_org_libgrowth_Native_forestPredictRow(JNIEnv 
         throw_npe(env, "x");
         return NULL;
     }
-    int no = growth_forest_num_outputs(FOREST(f));
-    if (no < 0) {
-        throw_rc(env, no);
-        return NULL;
-    }
+    int nf = 0, no = 0;
+    if (forest_sizes(env, f, &nf, &no)) return NULL;
     jsize n = len_of(env, x);
     jfloatArray out = (*env)->NewFloatArray(env, no);
     if (out == NULL) return NULL;
@@ -3063,11 +3082,8 @@ JNIEXPORT jfloatArray JNICALL Java_org_libgrowth_Native_forestPredictDense(JNIEn
         throw_npe(env, "X");
         return NULL;
     }
-    int nf = growth_forest_num_features(FOREST(f)), no = growth_forest_num_outputs(FOREST(f));
-    if (nf < 0 || no < 0) {
-        throw_rc(env, nf < 0 ? nf : no);
-        return NULL;
-    }
+    int nf = 0, no = 0;
+    if (forest_sizes(env, f, &nf, &no)) return NULL;
     if (nrows < 0) {
         throw_einval(env, "%s: nrows = %d must be >= 0", who, (int)nrows);
         return NULL;
@@ -3097,20 +3113,21 @@ JNIEXPORT jfloatArray JNICALL Java_org_libgrowth_Native_forestPredictDense(JNIEn
 }
 
 JNIEXPORT jfloatArray JNICALL Java_org_libgrowth_Native_forestImportance(JNIEnv *env, jclass cls,
-                                                                         jlong f, jint type)
+                                                                         jlong f, jbyteArray config)
 {
     (void)cls;
-    int nf = growth_forest_num_features(FOREST(f));
-    if (nf < 0) {
-        throw_rc(env, nf);
-        return NULL;
-    }
+    int nf = 0, no = 0;
+    if (forest_sizes(env, f, &nf, &no)) return NULL;
+    char *c = cstr_dup(env, config, "config");
+    if (c == NULL) return NULL;
     float *buf = malloc(((size_t)nf + 1) * sizeof *buf);
     if (buf == NULL) {
+        free(c);
         throw_status(env, GROWTH_ENOMEM, "Forest.importance: out of memory");
         return NULL;
     }
-    int rc = growth_forest_importance(FOREST(f), type, buf, (size_t)nf);
+    int rc = growth_forest_importance(FOREST(f), c, buf, (size_t)nf);
+    free(c);
     jfloatArray out = NULL;
     if (rc != GROWTH_OK) {
         throw_rc(env, rc);

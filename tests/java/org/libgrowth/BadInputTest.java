@@ -231,6 +231,8 @@ class BadInputTest {
         bad("forest_rounds", EINVAL, () -> Forest.train(fx, 40, 3, new float[40], "objective=binary:logistic", 0));
         bad("forest_width", EINVAL, fProbe, () -> forest.predictRow(new float[] {1, 2}));
         bad("forest_load_other", EFORMAT, () -> Forest.load(otherKind));
+        bad("forest_importance_type", EINVAL, fProbe, () -> forest.importance(9));
+        bad("forest_flags", EINVAL, fProbe, () -> forest.predictRow(new float[3], 0x2));
         // nets
         Supplier<Object> netProbe = () -> net.predict(netInput());
         bad("net_width", EINVAL, netProbe, () -> net.predict(new float[net.denseDim() + 1]));

@@ -231,7 +231,8 @@ final class Native {
     static native int[] forestDims(long f);
     static native float[] forestPredictRow(long f, float[] x, int flags);
     static native float[] forestPredictDense(long f, float[] x, int nrows, int flags);
-    static native float[] forestImportance(long f, int type);
+    /** Importance by a config string ("type=gain"). */
+    static native float[] forestImportance(long f, byte[] config);
     static native void forestSave(long f, byte[] path);
     static native byte[] forestSerialize(long f);
 
