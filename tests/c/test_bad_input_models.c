@@ -231,11 +231,27 @@ TEST(test_net_functions)
     bad_bytes b0 = {0}, b1 = {0};
     CHECK_OK(growth_net_serialize(net, &b0.buf, &b0.len));
     char buf[8];
-    size_t need, dd, nf, wr, od;
+    size_t need;
+    growth_net_stats nst = GROWTH_NET_STATS_INIT, nst0 = {0};
 
     BAD(growth_net_config(NULL, buf, sizeof buf, NULL), GROWTH_EINVAL, "net_config");
     BAD(growth_net_config(net, buf, sizeof buf, &need), GROWTH_EBUFS, NULL);
-    BAD(growth_net_dims(NULL, &dd, &nf, &wr, &od), GROWTH_EINVAL, "net_dims");
+    BAD(growth_net_stats_get(NULL, &nst), GROWTH_EINVAL, "net_stats_get");
+    BAD(growth_net_stats_get(net, NULL), GROWTH_EINVAL, "net_stats_get");
+    BAD(growth_net_stats_get(net, &nst0), GROWTH_EINVAL, "struct_size");
+    nst0.struct_size = 8;
+    BAD(growth_net_stats_get(net, &nst0), GROWTH_EINVAL, "struct_size");
+    CHECK(nst0.dense_dim == 0);
+    {
+        size_t exact = 0, got = 0;
+        memset(buf, 'x', sizeof buf);
+        BAD(growth_net_config(net, buf, sizeof buf, &exact), GROWTH_EBUFS, NULL);
+        CHECK(exact > sizeof buf && buf[0] == 'x' && buf[sizeof buf - 1] == 'x');
+        char *full = malloc(exact);
+        CHECK_OK(growth_net_config(net, full, exact, &got));
+        CHECK(got == exact && strlen(full) + 1 == exact);
+        free(full);
+    }
     BAD(growth_net_workspace_create(NULL, net, NULL), GROWTH_EINVAL, "net_workspace_create");
     BAD(growth_net_workspace_create(&w2, NULL, NULL), GROWTH_EINVAL, NULL);
     BAD(growth_net_workspace_create(&w2, net, "batch=0"), GROWTH_EINVAL, "batch");
@@ -311,8 +327,8 @@ TEST(test_net_functions)
     CHECK(y[0] == y0[0]);
     CHECK_OK(growth_net_predict_wide_deep_csr(net, ws, xv, 3, 1, cp, cf, ci, wp, wi, wv, y, 3));
     CHECK(y[0] == one0);
-    CHECK_OK(growth_net_dims(net, &dd, &nf, &wr, &od));
-    CHECK(dd == 1 && nf == 2 && wr == 5 && od == 1);
+    CHECK_OK(growth_net_stats_get(net, &nst));
+    CHECK(nst.dense_dim == 1 && nst.fields == 2 && nst.wide_rows == 5 && nst.out_dim == 1);
     bad_bytes_free(&b0);
     bad_bytes_free(&b1);
     growth_net_workspace_free(ws);
@@ -379,21 +395,25 @@ TEST(test_dssm_functions)
     bad_bytes b0 = {0}, b1 = {0};
     CHECK_OK(growth_dssm_serialize(d, &b0.buf, &b0.len));
     char buf[8];
-    size_t need, dim;
-    uint32_t buckets;
-    uint64_t seed;
+    size_t need;
 
     BAD(growth_dssm_config(NULL, buf, sizeof buf, NULL), GROWTH_EINVAL, "dssm_config");
     BAD(growth_dssm_config(d, buf, 2, &need), GROWTH_EBUFS, NULL);
-    BAD(growth_dssm_dims(NULL, &dim, &buckets, &seed), GROWTH_EINVAL, "dssm_dims");
+    growth_dssm_stats dst = GROWTH_DSSM_STATS_INIT, dst0 = {0};
+    BAD(growth_dssm_stats_get(NULL, &dst), GROWTH_EINVAL, "dssm_stats_get");
+    BAD(growth_dssm_stats_get(d, NULL), GROWTH_EINVAL, "dssm_stats_get");
+    BAD(growth_dssm_stats_get(d, &dst0), GROWTH_EINVAL, "struct_size");
+    dst0.struct_size = 16;
+    BAD(growth_dssm_stats_get(d, &dst0), GROWTH_EINVAL, "struct_size");
+    CHECK(dst0.dim == 0 && dst0.buckets == 0);
     BAD(growth_dssm_workspace_create(NULL, d, NULL), GROWTH_EINVAL, "dssm_workspace_create");
     BAD(growth_dssm_workspace_create(&w2, NULL, NULL), GROWTH_EINVAL, NULL);
     BAD(growth_dssm_workspace_create(&w2, d, "batch=0"), GROWTH_EINVAL, NULL);
     CHECK(w2 == NULL);
     BAD(growth_dssm_encode(NULL, ws, GROWTH_DSSM_ITEM, items, 2, e, 8), GROWTH_EINVAL, "dssm_encode");
     BAD(growth_dssm_encode(d, NULL, GROWTH_DSSM_ITEM, items, 2, e, 8), GROWTH_EINVAL, NULL);
-    BAD(growth_dssm_encode(d, ws, 7, items, 2, e, 8), GROWTH_EINVAL, NULL);
-    BAD(growth_dssm_encode(d, ws, -1, items, 2, e, 8), GROWTH_EINVAL, NULL);
+    BAD(growth_dssm_encode(d, ws, (growth_dssm_tower)7, items, 2, e, 8), GROWTH_EINVAL, "tower 7");
+    BAD(growth_dssm_encode(d, ws, (growth_dssm_tower)-1, items, 2, e, 8), GROWTH_EINVAL, "tower -1");
     BAD(growth_dssm_encode(d, ws, GROWTH_DSSM_ITEM, NULL, 2, e, 8), GROWTH_EINVAL, NULL);
     BAD(growth_dssm_encode(d, ws, GROWTH_DSSM_ITEM, bad_items, 2, e, 8), GROWTH_EINVAL, NULL);
     BAD(growth_dssm_encode(d, ws, GROWTH_DSSM_ITEM, items, 2, NULL, 8), GROWTH_EINVAL, NULL);
@@ -439,9 +459,9 @@ TEST(test_dssm_functions)
     CHECK(memcmp(e, e0, sizeof e0) == 0);
     CHECK_OK(growth_dssm_score(d, ws, "red running shoes", items, 2, s, 4));
     CHECK(s[0] == s0[0] && s[1] == s0[1]);
-    CHECK_OK(growth_dssm_dims(d, &dim, &buckets, &seed));
-    CHECK(dim == 3 && buckets == 16 && seed == 5);
-    CHECK_OK(growth_features_hash_text("red shoes", buckets, seed, idx, val, 64, &n));
+    CHECK_OK(growth_dssm_stats_get(d, &dst));
+    CHECK(dst.dim == 3 && dst.buckets == 16 && dst.seed == 5);
+    CHECK_OK(growth_features_hash_text("red shoes", dst.buckets, dst.seed, idx, val, 64, &n));
     CHECK(n >= 1);
     bad_bytes_free(&b0);
     bad_bytes_free(&b1);

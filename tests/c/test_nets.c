@@ -81,9 +81,30 @@ TEST(tiny_mlp_matches_hand_computation)
         CHECK_NEAR(Y[r], y1, 1e-7);
         CHECK_NEAR(Y[r], tiny_ref(X + 2 * r), 1e-6);
     }
-    size_t d = 0, f = 9, w = 9, o = 0;
-    CHECK_OK(growth_net_dims(net, &d, &f, &w, &o));
-    CHECK(d == 2 && f == 0 && w == 0 && o == 1);
+    growth_net_stats st = GROWTH_NET_STATS_INIT;
+    CHECK_OK(growth_net_stats_get(net, &st));
+    CHECK(st.dense_dim == 2 && st.fields == 0 && st.wide_rows == 0 && st.out_dim == 1);
+    CHECK(st.struct_size == sizeof st && st.reserved == 0);
+    /* The struct_size rule: 0 and short sizes are refused; a newer caller's larger struct gets
+     * the known members and keeps its tail. */
+    growth_net_stats z;
+    memset(&z, 0, sizeof z);
+    CHECK_RC(growth_net_stats_get(net, &z), GROWTH_EINVAL);
+    CHECK_MSG("struct_size");
+    z.struct_size = (uint32_t)offsetof(growth_net_stats, out_dim);
+    CHECK_RC(growth_net_stats_get(net, &z), GROWTH_EINVAL);
+    CHECK(z.dense_dim == 0);
+    struct {
+        growth_net_stats s;
+        uint64_t tail[2];
+    } big;
+    memset(&big, 0, sizeof big);
+    big.s.struct_size = (uint32_t)sizeof big;
+    big.tail[0] = 9;
+    CHECK_OK(growth_net_stats_get(net, &big.s));
+    CHECK(big.s.dense_dim == 2 && big.s.out_dim == 1 && big.tail[0] == 9 && big.tail[1] == 0);
+    CHECK_RC(growth_net_stats_get(NULL, &st), GROWTH_EINVAL);
+    CHECK_RC(growth_net_stats_get(net, NULL), GROWTH_EINVAL);
     char cfg[256];
     CHECK_OK(growth_net_config(net, cfg, sizeof cfg, NULL));
     CHECK(strcmp(cfg, "dense_dim=2 embeddings= layers=dense:2x2,relu,dense:2x1 wide= output=sigmoid") == 0);
@@ -559,16 +580,27 @@ TEST(dssm_towers_match_reference_and_score_cosines)
     CHECK_OK(growth_dssm_score(d, ws, texts[0], texts, 5, s, 5));
     for (int t = 0; t < 5; t++)
         CHECK_NEAR(s[t], Q[0] * I[t * 3] + Q[1] * I[t * 3 + 1] + Q[2] * I[t * 3 + 2], 1e-6);
-    size_t dim = 0;
-    uint32_t buckets = 0;
-    uint64_t seed = 0;
-    CHECK_OK(growth_dssm_dims(d, &dim, &buckets, &seed));
-    CHECK(dim == 3 && buckets == 16 && seed == 5);
+    growth_dssm_stats st = GROWTH_DSSM_STATS_INIT;
+    CHECK_OK(growth_dssm_stats_get(d, &st));
+    CHECK(st.dim == 3 && st.buckets == 16 && st.seed == 5 && st.struct_size == sizeof st);
+    growth_dssm_stats z;
+    memset(&z, 0, sizeof z);
+    CHECK_RC(growth_dssm_stats_get(d, &z), GROWTH_EINVAL);
+    CHECK_MSG("struct_size");
+    z.struct_size = (uint32_t)offsetof(growth_dssm_stats, seed);
+    CHECK_RC(growth_dssm_stats_get(d, &z), GROWTH_EINVAL);
+    CHECK(z.dim == 0 && z.buckets == 0);
+    struct {
+        growth_dssm_stats s;
+        uint64_t tail;
+    } big = {{.struct_size = (uint32_t)sizeof big}, 0};
+    CHECK_OK(growth_dssm_stats_get(d, &big.s));
+    CHECK(big.s.dim == 3 && big.s.seed == 5 && big.s.struct_size == sizeof big && big.tail == 0);
     char cfg[256];
     CHECK_OK(growth_dssm_config(d, cfg, sizeof cfg, NULL));
     CHECK(strcmp(cfg, "buckets=16 seed=5 query=dense:16x3,tanh item=dense:16x2,tanh,dense:2x3") == 0);
     /* Bad input. */
-    CHECK_RC(growth_dssm_encode(d, ws, 7, texts, 1, one, 3), GROWTH_EINVAL);
+    CHECK_RC(growth_dssm_encode(d, ws, (growth_dssm_tower)7, texts, 1, one, 3), GROWTH_EINVAL);
     CHECK_MSG("tower 7");
     CHECK_RC(growth_dssm_encode(d, ws, GROWTH_DSSM_QUERY, texts, 2, one, 3), GROWTH_EBUFS);
     const char *withnull[] = {"a", NULL};

@@ -3322,12 +3322,13 @@ static int text_dssm_config(jlong h, jlong arg, char *b, size_t c, size_t *n)
 /* out_dim of a net, or -1 (thrown); out_dim x rows must fit a Java array. */
 static jsize net_out_dim(JNIEnv *env, jlong h)
 {
-    size_t od = 0;
-    int rc = growth_net_dims(NET(h), NULL, NULL, NULL, &od);
+    growth_net_stats st = GROWTH_NET_STATS_INIT;
+    int rc = growth_net_stats_get(NET(h), &st);
     if (rc != GROWTH_OK) {
         throw_rc(env, rc);
         return -1;
     }
+    size_t od = (size_t)st.out_dim;
     return (jsize)od;
 }
 
@@ -3372,13 +3373,13 @@ JNIEXPORT jbyteArray JNICALL Java_org_libgrowth_Native_netConfig(JNIEnv *env, jc
 JNIEXPORT jlongArray JNICALL Java_org_libgrowth_Native_netDims(JNIEnv *env, jclass cls, jlong h)
 {
     (void)cls;
-    size_t d[4] = {0, 0, 0, 0};
-    int rc = growth_net_dims(NET(h), &d[0], &d[1], &d[2], &d[3]);
+    growth_net_stats st = GROWTH_NET_STATS_INIT;
+    int rc = growth_net_stats_get(NET(h), &st);
     if (rc != GROWTH_OK) {
         throw_rc(env, rc);
         return NULL;
     }
-    uint64_t v[4] = {d[0], d[1], d[2], d[3]};
+    uint64_t v[4] = {st.dense_dim, st.fields, st.wide_rows, st.out_dim};
     return new_longs(env, v, 4);
 }
 
@@ -3428,12 +3429,13 @@ JNIEXPORT jfloatArray JNICALL Java_org_libgrowth_Native_netPredictBatch(JNIEnv *
         throw_einval(env, "%s: nrows = %d must be >= 0", who, (int)nrows);
         return NULL;
     }
-    size_t dd = 0, od = 0;
-    int rc = growth_net_dims(NET(h), &dd, NULL, NULL, &od);
+    growth_net_stats st = GROWTH_NET_STATS_INIT;
+    int rc = growth_net_stats_get(NET(h), &st);
     if (rc != GROWTH_OK) {
         throw_rc(env, rc);
         return NULL;
     }
+    size_t dd = (size_t)st.dense_dim, od = (size_t)st.out_dim;
     if (check_len(env, who, "X", x, (jlong)nrows * (jlong)dd, 1)) return NULL;
     if ((jlong)nrows * (jlong)od > INT32_MAX) {
         throw_status(env, GROWTH_ENOMEM, "Net.predictBatch: nrows x outputs exceeds a Java array");
@@ -3565,22 +3567,20 @@ JNIEXPORT jbyteArray JNICALL Java_org_libgrowth_Native_dssmConfig(JNIEnv *env, j
 JNIEXPORT jlongArray JNICALL Java_org_libgrowth_Native_dssmDims(JNIEnv *env, jclass cls, jlong h)
 {
     (void)cls;
-    size_t dim = 0;
-    uint32_t buckets = 0;
-    uint64_t seed = 0;
-    int rc = growth_dssm_dims(DSSM(h), &dim, &buckets, &seed);
+    growth_dssm_stats st = GROWTH_DSSM_STATS_INIT;
+    int rc = growth_dssm_stats_get(DSSM(h), &st);
     if (rc != GROWTH_OK) {
         throw_rc(env, rc);
         return NULL;
     }
-    uint64_t v[3] = {dim, buckets, seed};
+    uint64_t v[3] = {st.dim, st.buckets, st.seed};
     return new_longs(env, v, 3);
 }
 
 /* Runs encode (query == NULL: n texts through `tower`, n x dim outputs) or score (query: n
  * cosines) over packed texts. */
-static jfloatArray dssm_run(JNIEnv *env, const char *who, jlong h, int tower, jbyteArray query,
-                            jbyteArray texts, jint n)
+static jfloatArray dssm_run(JNIEnv *env, const char *who, jlong h, growth_dssm_tower tower,
+                            jbyteArray query, jbyteArray texts, jint n)
 {
     if (texts == NULL) {
         throw_npe(env, "texts");
@@ -3590,12 +3590,13 @@ static jfloatArray dssm_run(JNIEnv *env, const char *who, jlong h, int tower, jb
         throw_einval(env, "%s: n = %d must be >= 0", who, (int)n);
         return NULL;
     }
-    size_t dim = 0;
-    int rc = growth_dssm_dims(DSSM(h), &dim, NULL, NULL);
+    growth_dssm_stats st = GROWTH_DSSM_STATS_INIT;
+    int rc = growth_dssm_stats_get(DSSM(h), &st);
     if (rc != GROWTH_OK) {
         throw_rc(env, rc);
         return NULL;
     }
+    size_t dim = (size_t)st.dim;
     jlong total = query != NULL ? (jlong)n : (jlong)n * (jlong)dim;
     if (total > INT32_MAX) {
         throw_status(env, GROWTH_ENOMEM, "DSSM: texts x dimensions exceeds a Java array");
@@ -3652,7 +3653,7 @@ JNIEXPORT jfloatArray JNICALL Java_org_libgrowth_Native_dssmEncode(JNIEnv *env, 
                                                                    jbyteArray texts, jint n)
 {
     (void)cls;
-    return dssm_run(env, "DSSM.encode", h, tower, NULL, texts, n);
+    return dssm_run(env, "DSSM.encode", h, (growth_dssm_tower)tower, NULL, texts, n);
 }
 
 JNIEXPORT jfloatArray JNICALL Java_org_libgrowth_Native_dssmScore(JNIEnv *env, jclass cls,
