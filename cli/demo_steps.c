@@ -66,8 +66,8 @@ int demo_cvr_and_calibration(demo_world *w, demo_rng *r, int quiet)
     growth_metrics_auc(q, yte, NULL, nte, &auc1);
     growth_metrics_logloss(pte, yte, NULL, nte, &ll0);
     growth_metrics_logloss(q, yte, NULL, nte, &ll1);
-    growth_metrics_ece(pte, yte, NULL, nte, 20, GROWTH_BINS_QUANTILE, &ece0);
-    growth_metrics_ece(q, yte, NULL, nte, 20, GROWTH_BINS_QUANTILE, &ece1);
+    growth_metrics_ece(pte, yte, NULL, nte, "bins=20 binning=quantile", &ece0);
+    growth_metrics_ece(q, yte, NULL, nte, "bins=20 binning=quantile", &ece1);
     growth_metrics_pcoc(pte, yte, NULL, nte, &pc0);
     growth_metrics_pcoc(q, yte, NULL, nte, &pc1);
     growth_forest_stats fst = GROWTH_FOREST_STATS_INIT;

@@ -244,21 +244,30 @@ TEST(test_metric_functions)
     /* Calibration metrics. */
     double mp[4], pr[4], bw[4];
     size_t nb;
-    BAD(growth_metrics_ece(NULL, y, NULL, 4, 2, GROWTH_BINS_UNIFORM, &out), GROWTH_EINVAL, "growth_metrics_ece");
-    BAD(growth_metrics_ece(s, NULL, NULL, 4, 2, GROWTH_BINS_UNIFORM, &out), GROWTH_EINVAL, "growth_metrics_ece");
-    BAD(growth_metrics_ece(s, y, NULL, 4, 2, GROWTH_BINS_UNIFORM, NULL), GROWTH_EINVAL, "growth_metrics_ece");
-    BAD(growth_metrics_ece(s, y, NULL, 0, 2, GROWTH_BINS_UNIFORM, &out), GROWTH_EINVAL, "growth_metrics_ece");
-    BAD(growth_metrics_ece(s, y, NULL, 4, 0, GROWTH_BINS_UNIFORM, &out), GROWTH_EINVAL, "bins");
-    BAD(growth_metrics_ece(s, y, NULL, 4, (1 << 20) + 1, GROWTH_BINS_UNIFORM, &out), GROWTH_EINVAL, "bins");
-    BAD(growth_metrics_ece(s, y, NULL, 4, 2, 7, &out), GROWTH_EINVAL, "growth_metrics_ece");
-    BAD(growth_metrics_ece(s, y, NULL, SIZE_MAX, 2, GROWTH_BINS_UNIFORM, &out), GROWTH_EINVAL, "too large");
-    BAD(growth_metrics_mce(NULL, y, NULL, 4, 2, GROWTH_BINS_QUANTILE, &out), GROWTH_EINVAL, "growth_metrics_mce");
-    BAD(growth_metrics_mce(s, y, NULL, 4, -1, GROWTH_BINS_QUANTILE, &out), GROWTH_EINVAL, "bins");
-    BAD(growth_metrics_mce(s, y, NULL, 4, 2, -1, &out), GROWTH_EINVAL, "growth_metrics_mce");
-    BAD(growth_metrics_reliability(s, y, NULL, 4, 4, GROWTH_BINS_UNIFORM, NULL, pr, bw, 4, &nb), GROWTH_EINVAL, "growth_metrics_reliability");
-    BAD(growth_metrics_reliability(s, y, NULL, 4, 4, GROWTH_BINS_UNIFORM, mp, pr, bw, 3, &nb), GROWTH_EBUFS, "growth_metrics_reliability");
-    BAD(growth_metrics_reliability(s, y, NULL, 4, 4, GROWTH_BINS_UNIFORM, mp, pr, bw, 4, NULL), GROWTH_EINVAL, "growth_metrics_reliability");
-    BAD(growth_metrics_reliability(s, y, NULL, 4, 0, GROWTH_BINS_UNIFORM, mp, pr, bw, 4, &nb), GROWTH_EINVAL, "bins");
+    BAD(growth_metrics_ece(NULL, y, NULL, 4, "bins=2 binning=uniform", &out), GROWTH_EINVAL, "growth_metrics_ece");
+    BAD(growth_metrics_ece(s, NULL, NULL, 4, "bins=2 binning=uniform", &out), GROWTH_EINVAL, "growth_metrics_ece");
+    BAD(growth_metrics_ece(s, y, NULL, 4, "bins=2 binning=uniform", NULL), GROWTH_EINVAL, "growth_metrics_ece");
+    BAD(growth_metrics_ece(s, y, NULL, 0, "bins=2 binning=uniform", &out), GROWTH_EINVAL, "growth_metrics_ece");
+    BAD(growth_metrics_ece(s, y, NULL, 4, "bins=0 binning=uniform", &out), GROWTH_EINVAL, "bins");
+    BAD(growth_metrics_ece(s, y, NULL, 4, "bins=1048577 binning=uniform", &out), GROWTH_EINVAL, "bins");
+    BAD(growth_metrics_ece(s, y, NULL, 4, "bins=2 binning=7", &out), GROWTH_EINVAL, "growth_metrics_ece");
+    BAD(growth_metrics_ece(s, y, NULL, SIZE_MAX, "bins=2 binning=uniform", &out), GROWTH_EINVAL, "too large");
+    BAD(growth_metrics_mce(NULL, y, NULL, 4, "bins=2 binning=quantile", &out), GROWTH_EINVAL, "growth_metrics_mce");
+    BAD(growth_metrics_mce(s, y, NULL, 4, "bins=-1 binning=quantile", &out), GROWTH_EINVAL, "bins");
+    BAD(growth_metrics_mce(s, y, NULL, 4, "bins=2 binning=-1", &out), GROWTH_EINVAL, "growth_metrics_mce");
+    BAD(growth_metrics_reliability(s, y, NULL, 4, "bins=4 binning=uniform", NULL, pr, bw, 4, &nb), GROWTH_EINVAL, "growth_metrics_reliability");
+    mp[0] = pr[0] = bw[0] = -9;
+    nb = 0;
+    BAD(growth_metrics_reliability(s, y, NULL, 4, "bins=4 binning=uniform", mp, pr, bw, 3, &nb), GROWTH_EBUFS, "growth_metrics_reliability");
+    CHECK(nb == 4 && mp[0] == -9 && pr[0] == -9 && bw[0] == -9); /* EBUFS: the exact count, nothing written */
+    BAD(growth_metrics_reliability(s, y, NULL, 4, "bins=4", NULL, NULL, NULL, 0, &nb), GROWTH_EBUFS, "growth_metrics_reliability");
+    CHECK(nb == 4);
+    BAD(growth_metrics_reliability(s, y, NULL, 4, "bins=4 colour=red", mp, pr, bw, 4, &nb), GROWTH_EINVAL, "'colour'");
+    CHECK(nb == 0);
+    BAD(growth_metrics_ece(s, y, NULL, 4, "binning=equal", &out), GROWTH_EINVAL, "'binning'");
+    BAD(growth_metrics_mce(s, y, NULL, 4, "bins=two", &out), GROWTH_EINVAL, "'bins'");
+    BAD(growth_metrics_reliability(s, y, NULL, 4, "bins=4 binning=uniform", mp, pr, bw, 4, NULL), GROWTH_EINVAL, "growth_metrics_reliability");
+    BAD(growth_metrics_reliability(s, y, NULL, 4, "bins=0 binning=uniform", mp, pr, bw, 4, &nb), GROWTH_EINVAL, "bins");
     BAD(growth_metrics_field_ece(s, y, NULL, NULL, 4, &out), GROWTH_EINVAL, "growth_metrics_field_ece");
     BAD(growth_metrics_field_ece(s, y, NULL, g, 0, &out), GROWTH_EINVAL, "growth_metrics_field_ece");
     BAD(growth_metrics_field_ece(s, y, NULL, g, 4, NULL), GROWTH_EINVAL, "growth_metrics_field_ece");
@@ -267,28 +276,28 @@ TEST(test_metric_functions)
     float y0[4] = {0, 0, 0, 0};
     BAD(growth_metrics_field_rce(s, y0, NULL, g, 4, &out, &used), GROWTH_EINVAL, "growth_metrics_field_rce"); /* no positives */
     s[1] = NAN;
-    BAD(growth_metrics_ece(s, y, NULL, 4, 2, GROWTH_BINS_UNIFORM, &out), GROWTH_EINVAL, "growth_metrics_ece");
-    BAD(growth_metrics_mce(s, y, NULL, 4, 2, GROWTH_BINS_UNIFORM, &out), GROWTH_EINVAL, "growth_metrics_mce");
-    BAD(growth_metrics_reliability(s, y, NULL, 4, 4, GROWTH_BINS_UNIFORM, mp, pr, bw, 4, &nb), GROWTH_EINVAL, "growth_metrics_reliability");
+    BAD(growth_metrics_ece(s, y, NULL, 4, "bins=2 binning=uniform", &out), GROWTH_EINVAL, "growth_metrics_ece");
+    BAD(growth_metrics_mce(s, y, NULL, 4, "bins=2 binning=uniform", &out), GROWTH_EINVAL, "growth_metrics_mce");
+    BAD(growth_metrics_reliability(s, y, NULL, 4, "bins=4 binning=uniform", mp, pr, bw, 4, &nb), GROWTH_EINVAL, "growth_metrics_reliability");
     BAD(growth_metrics_field_ece(s, y, NULL, g, 4, &out), GROWTH_EINVAL, "growth_metrics_field_ece");
     BAD(growth_metrics_field_rce(s, y, NULL, g, 4, &out, &used), GROWTH_EINVAL, "growth_metrics_field_rce");
     s[1] = 1.5f; /* a probability outside [0, 1] */
-    BAD(growth_metrics_ece(s, y, NULL, 4, 2, GROWTH_BINS_UNIFORM, &out), GROWTH_EINVAL, "growth_metrics_ece");
+    BAD(growth_metrics_ece(s, y, NULL, 4, "bins=2 binning=uniform", &out), GROWTH_EINVAL, "growth_metrics_ece");
     BAD(growth_metrics_field_ece(s, y, NULL, g, 4, &out), GROWTH_EINVAL, "growth_metrics_field_ece");
     s[1] = 0.4f;
     wts[2] = -INFINITY;
-    BAD(growth_metrics_ece(s, y, wts, 4, 2, GROWTH_BINS_UNIFORM, &out), GROWTH_EINVAL, "growth_metrics_ece");
+    BAD(growth_metrics_ece(s, y, wts, 4, "bins=2 binning=uniform", &out), GROWTH_EINVAL, "growth_metrics_ece");
     BAD(growth_metrics_field_rce(s, y, wts, g, 4, &out, &used), GROWTH_EINVAL, "growth_metrics_field_rce");
     wts[2] = 1;
 
     CHECK_OK(growth_metrics_auc(s, y, NULL, 4, &out));
     CHECK_NEAR(out, 0.75, 1e-12);
     /* Two uniform bins: {0.1, 0.4, 0.35} with one positive, {0.8} positive. */
-    CHECK_OK(growth_metrics_ece(s, y, NULL, 4, 2, GROWTH_BINS_UNIFORM, &out));
+    CHECK_OK(growth_metrics_ece(s, y, NULL, 4, "bins=2 binning=uniform", &out));
     CHECK_NEAR(out, (fabs((0.1 + 0.4 + 0.35) - 1.0) + fabs(0.8 - 1.0)) / 4, 1e-6);
-    CHECK_OK(growth_metrics_mce(s, y, NULL, 4, 2, GROWTH_BINS_UNIFORM, &out));
+    CHECK_OK(growth_metrics_mce(s, y, NULL, 4, "bins=2 binning=uniform", &out));
     CHECK_NEAR(out, fmax(fabs((0.1 + 0.4 + 0.35) / 3 - 1.0 / 3), fabs(0.8 - 1.0)), 1e-6);
-    CHECK_OK(growth_metrics_reliability(s, y, NULL, 4, 2, GROWTH_BINS_UNIFORM, mp, pr, bw, 4, &nb));
+    CHECK_OK(growth_metrics_reliability(s, y, NULL, 4, "bins=2 binning=uniform", mp, pr, bw, 4, &nb));
     CHECK(nb == 2 && bw[0] == 3 && bw[1] == 1);
     CHECK_OK(growth_metrics_field_ece(s, y, NULL, g, 4, &out));
     CHECK_NEAR(out, (fabs(0 - 0.5) + fabs(2 - 1.15)) / 4, 1e-6);

@@ -1681,14 +1681,17 @@ JNIEXPORT jbyteArray JNICALL Java_org_libgrowth_Native_calibratorSerialize(JNIEn
 
 /* ---- metrics.h: calibration metrics ------------------------------------------------------- */
 
-typedef int (*binned_fn)(const float *, const float *, const float *, size_t, int, int,
+typedef int (*binned_fn)(const float *, const float *, const float *, size_t, const char *,
                          double *);
 
+/* config: "bins=.. binning=.." (the Java side builds it from its int arguments). */
 static jdouble binned_metric(JNIEnv *env, const char *who, binned_fn fn, jfloatArray probs,
-                             jfloatArray labels, jfloatArray weights, jint bins, jint binning)
+                             jfloatArray labels, jfloatArray weights, jbyteArray config)
 {
     jsize n = 0;
     if (check_metric_args(env, who, probs, labels, weights, NULL, 0, &n)) return 0.0;
+    char *c = cstr_dup(env, config, "config");
+    if (c == NULL) return 0.0;
     pinset ps;
     pins_init(&ps, env, PIN_COPY); /* quantile binning sorts */
     const jfloat *p = pin(&ps, probs, n, 'F', 0);
@@ -1696,7 +1699,8 @@ static jdouble binned_metric(JNIEnv *env, const char *who, binned_fn fn, jfloatA
     const jfloat *w = pin(&ps, weights, n, 'F', 0);
     double out = 0.0;
     int rc = GROWTH_OK;
-    if (!ps.failed) rc = fn(p, l, w, (size_t)n, bins, binning, &out);
+    if (!ps.failed) rc = fn(p, l, w, (size_t)n, c, &out);
+    free(c);
     if (pins_release(&ps)) return 0.0;
     if (rc != GROWTH_OK) throw_rc(env, rc);
     return out;
@@ -1704,60 +1708,70 @@ static jdouble binned_metric(JNIEnv *env, const char *who, binned_fn fn, jfloatA
 
 JNIEXPORT jdouble JNICALL Java_org_libgrowth_Native_ece(JNIEnv *env, jclass cls,
                                                         jfloatArray probs, jfloatArray labels,
-                                                        jfloatArray weights, jint bins,
-                                                        jint binning)
+                                                        jfloatArray weights, jbyteArray config)
 {
     (void)cls;
-    return binned_metric(env, "Metrics.ece", growth_metrics_ece, probs, labels, weights, bins, binning);
+    return binned_metric(env, "Metrics.ece", growth_metrics_ece, probs, labels, weights, config);
 }
 
 JNIEXPORT jdouble JNICALL Java_org_libgrowth_Native_mce(JNIEnv *env, jclass cls,
                                                         jfloatArray probs, jfloatArray labels,
-                                                        jfloatArray weights, jint bins,
-                                                        jint binning)
+                                                        jfloatArray weights, jbyteArray config)
 {
     (void)cls;
-    return binned_metric(env, "Metrics.mce", growth_metrics_mce, probs, labels, weights, bins, binning);
+    return binned_metric(env, "Metrics.mce", growth_metrics_mce, probs, labels, weights, config);
 }
 
+/* {mean_prob[n], pos_rate[n], weight[n]}: the table's size is asked first (the EBUFS protocol
+ * gives the exact row count), then the table is filled. */
 JNIEXPORT jdoubleArray JNICALL Java_org_libgrowth_Native_reliability(JNIEnv *env, jclass cls,
                                                                      jfloatArray probs,
                                                                      jfloatArray labels,
                                                                      jfloatArray weights,
-                                                                     jint bins, jint binning)
+                                                                     jbyteArray config)
 {
     (void)cls;
     jsize n = 0;
     if (check_metric_args(env, "Metrics.reliability", probs, labels, weights, NULL, 0, &n))
         return NULL;
-    /* Out-of-range bins get a 1-row buffer: the library rejects them with its own message. */
-    size_t cap = bins >= 1 && bins <= (1 << 20) ? (size_t)bins : 1;
-    double *buf = malloc(3 * cap * sizeof *buf);
-    if (buf == NULL) {
-        throw_status(env, GROWTH_ENOMEM, "Metrics.reliability: out of memory");
-        return NULL;
-    }
+    char *c = cstr_dup(env, config, "config");
+    if (c == NULL) return NULL;
     pinset ps;
     pins_init(&ps, env, PIN_COPY);
     const jfloat *p = pin(&ps, probs, n, 'F', 0);
     const jfloat *l = pin(&ps, labels, n, 'F', 0);
     const jfloat *w = pin(&ps, weights, n, 'F', 0);
-    size_t nb = 0;
-    int rc = GROWTH_OK;
-    if (!ps.failed)
-        rc = growth_metrics_reliability(p, l, w, (size_t)n, bins, binning, buf, buf + cap, buf + 2 * cap,
-                                cap, &nb);
+    size_t nb = 0, cap = 0;
+    double *buf = NULL;
+    int rc = GROWTH_OK, nomem = 0;
+    if (!ps.failed) {
+        rc = growth_metrics_reliability(p, l, w, (size_t)n, c, NULL, NULL, NULL, 0, &nb);
+        if (rc == GROWTH_EBUFS) {
+            cap = nb;
+            buf = malloc(3 * cap * sizeof *buf);
+            if (buf == NULL)
+                nomem = 1;
+            else
+                rc = growth_metrics_reliability(p, l, w, (size_t)n, c, buf, buf + cap,
+                                                buf + 2 * cap, cap, &nb);
+        }
+    }
+    free(c);
     jdoubleArray out = NULL;
     if (pins_release(&ps) == 0) {
-        if (rc != GROWTH_OK) {
+        if (nomem) {
+            throw_status(env, GROWTH_ENOMEM, "Metrics.reliability: out of memory");
+        } else if (rc != GROWTH_OK) {
             throw_rc(env, rc);
-        } else if (nb <= cap) {
-            /* rows packed as {mean_prob[nb], pos_rate[nb], weight[nb]} */
-            memmove(buf + nb, buf + cap, nb * sizeof *buf);
-            memmove(buf + 2 * nb, buf + 2 * cap, nb * sizeof *buf);
-            out = new_doubles(env, buf, (jsize)(3 * nb));
+        } else if (nb > INT32_MAX / 3) {
+            throw_status(env, GROWTH_ENOMEM, "Metrics.reliability: too many rows for a Java array");
         } else {
-            throw_status(env, GROWTH_EBUFS, "Metrics.reliability: more bins than requested");
+            /* rows packed as {mean_prob[nb], pos_rate[nb], weight[nb]} */
+            if (nb < cap) {
+                memmove(buf + nb, buf + cap, nb * sizeof *buf);
+                memmove(buf + 2 * nb, buf + 2 * cap, nb * sizeof *buf);
+            }
+            out = new_doubles(env, buf, (jsize)(3 * nb));
         }
     }
     free(buf);

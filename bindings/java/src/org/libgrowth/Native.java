@@ -135,11 +135,12 @@ final class Native {
     static native byte[] calibratorSerialize(long c);
 
     /* ---- metrics.h: calibration metrics ---------------------------------------------------- */
-    static native double ece(float[] probs, float[] labels, float[] weights, int bins, int binning);
-    static native double mce(float[] probs, float[] labels, float[] weights, int bins, int binning);
+    /** {@code config}: "bins=10 binning=uniform" (metrics.h). */
+    static native double ece(float[] probs, float[] labels, float[] weights, byte[] config);
+    static native double mce(float[] probs, float[] labels, float[] weights, byte[] config);
     /** Returns {meanProb[0..nb), posRate[0..nb), weight[0..nb)}. */
-    static native double[] reliability(float[] probs, float[] labels, float[] weights, int bins,
-                                       int binning);
+    static native double[] reliability(float[] probs, float[] labels, float[] weights,
+                                       byte[] config);
     static native double fieldEce(float[] probs, float[] labels, float[] weights, long[] fields);
     /** Returns {rce, fieldsUsed}. */
     static native double[] fieldRce(float[] probs, float[] labels, float[] weights, long[] fields);
