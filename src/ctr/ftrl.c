@@ -544,7 +544,9 @@ int ftrl_apply(growth_ftrl *m, const uint32_t *idx, const float *val, size_t nnz
         }
         goto done;
     }
-    for (size_t k = 0; k < nnz; k++) {
+    bool any_grad = false;
+    for (int h = 0; h < H; h++) any_grad |= !(isnan(grad[h]) || grad[h] == 0.0f);
+    for (size_t k = 0; any_grad && k < nnz; k++) {
         size_t base = (size_t)idx[k] * (size_t)H;
         float x = val ? val[k] : 1.0f;
         if (x == 0.0f) continue;
