@@ -71,7 +71,7 @@ def run(quick=False, report=None):
     from growth._arrays import ptr
 
     def g_predict():
-        lib.growth_ftrl_predict_csr(m._handle(), ptr(indptr), ptr(idx), None, n, ptr(out), n)
+        lib.growth_ftrl_predict_csr(m._handle(), ptr(indptr), ptr(idx), None, n, 0, ptr(out), n)
 
     def g_train():
         fresh = growth.FTRL(**cfg)

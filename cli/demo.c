@@ -234,7 +234,7 @@ int cli_demo(int argc, char **argv)
         /* Progressive validation: predict, then learn. The purchase head learns pCVR from
          * clicked impressions only (its label is missing otherwise). */
         float esmm[3];
-        rc = growth_ftrl_esmm_predict(m, 0, m, 1, idx, val, nnz, esmm);
+        rc = growth_ftrl_esmm_predict(m, 0, m, 1, idx, val, nnz, esmm, 3);
         if (rc) return cli_fail("demo: esmm predict", rc);
         float labels[2] = {click, click ? buy : GROWTH_LABEL_MISSING};
         rc = growth_ftrl_update(m, idx, val, nnz, labels, 1.0f);
@@ -275,8 +275,9 @@ int cli_demo(int argc, char **argv)
     }
     growth_metrics_auc(p_ctcvr + h, y_buy + h, NULL, n - h, &auc_ctcvr);
     growth_metrics_logloss(p_ctcvr + h, y_buy + h, NULL, n - h, &ll_ctcvr);
-    uint64_t examples = 0, nonzero = 0;
-    growth_ftrl_stats(m, &examples, &nonzero);
+    growth_ftrl_stats st = GROWTH_FTRL_STATS_INIT;
+    growth_ftrl_stats_get(m, &st);
+    uint64_t examples = st.examples, nonzero = st.nonzero;
 
     demo_out("libgrowth %s demo — progressive validation on the second half of %zu impressions\n",
            growth_version(), n);

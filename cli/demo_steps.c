@@ -50,7 +50,7 @@ int demo_cvr_and_calibration(demo_world *w, demo_rng *r, int quiet)
     growth_forest_data train = {sizeof train, 0, m, F, Xtr, NULL, NULL, NULL, ytr, NULL};
     growth_forest *f = NULL;
     int rc = growth_forest_train(&f, "num_rounds=60 threads=2",
-                                 "objective=binary:logistic max_depth=4 eta=0.2 subsample=0.9", &train, NULL);
+                                 "objective=binary:logistic max_depth=4 eta=0.2 subsample=0.9", &train, NULL, NULL, NULL);
     if (rc) return cli_fail("demo: forest", rc);
     float *p = malloc((ncal + nte) * sizeof *p), *q = malloc(nte * sizeof *q);
     rc = growth_forest_predict_dense(f, X + ntr * F, ncal + nte, F, 0, p, ncal + nte);
@@ -66,12 +66,14 @@ int demo_cvr_and_calibration(demo_world *w, demo_rng *r, int quiet)
     growth_metrics_auc(q, yte, NULL, nte, &auc1);
     growth_metrics_logloss(pte, yte, NULL, nte, &ll0);
     growth_metrics_logloss(q, yte, NULL, nte, &ll1);
-    growth_metrics_ece(pte, yte, NULL, nte, 20, GROWTH_BINS_QUANTILE, &ece0);
-    growth_metrics_ece(q, yte, NULL, nte, 20, GROWTH_BINS_QUANTILE, &ece1);
+    growth_metrics_ece(pte, yte, NULL, nte, "bins=20 binning=quantile", &ece0);
+    growth_metrics_ece(q, yte, NULL, nte, "bins=20 binning=quantile", &ece1);
     growth_metrics_pcoc(pte, yte, NULL, nte, &pc0);
     growth_metrics_pcoc(q, yte, NULL, nte, &pc1);
-    demo_out("\nCVR: GBDT (%d trees via libxgboost, native evaluator) on %zu clicks, negatives downsampled 1:4\n",
-           growth_forest_num_trees(f), m);
+    growth_forest_stats fst = GROWTH_FOREST_STATS_INIT;
+    growth_forest_stats_get(f, &fst);
+    demo_out("\nCVR: GBDT (%llu trees via libxgboost, native evaluator) on %zu clicks, negatives downsampled 1:4\n",
+           (unsigned long long)fst.trees, m);
     demo_out("  %-26s %8s %8s %8s %8s\n", "model", "AUC", "logloss", "ECE", "PCOC");
     demo_out("  %-26s %8.4f %8.4f %8.4f %8.3f\n", "pCVR raw", auc0, ll0, ece0, pc0);
     demo_out("  %-26s %8.4f %8.4f %8.4f %8.3f\n", "pCVR isotonic-calibrated", auc1, ll1, ece1, pc1);

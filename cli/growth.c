@@ -50,11 +50,12 @@ static int cmd_inspect(int argc, char **argv)
         rc = growth_ftrl_load(&m, path);
         if (rc != GROWTH_OK) return cli_fail("inspect", rc);
         char cfg[2048];
-        uint64_t examples = 0, nonzero = 0;
+        growth_ftrl_stats st = GROWTH_FTRL_STATS_INIT;
         growth_ftrl_config(m, cfg, sizeof cfg, NULL);
-        growth_ftrl_stats(m, &examples, &nonzero);
-        printf("config: %s\nheads: %d\nexamples: %llu\nnonzero_slots: %llu\n", cfg,
-               growth_ftrl_heads(m), (unsigned long long)examples, (unsigned long long)nonzero);
+        growth_ftrl_stats_get(m, &st);
+        printf("config: %s\nheads: %llu\nexamples: %llu\nnonzero_slots: %llu\n", cfg,
+               (unsigned long long)st.heads, (unsigned long long)st.examples,
+               (unsigned long long)st.nonzero);
         growth_ftrl_free(m);
     }
     return CLI_EXIT_OK;

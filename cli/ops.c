@@ -99,7 +99,7 @@ static void print_metrics(const char *title, const float *p, const float *y, con
         growth_metrics_logloss(p, y, w, n, &ll);
         growth_metrics_normalized_entropy(p, y, w, n, &ne);
         growth_metrics_pcoc(p, y, w, n, &pcoc);
-        growth_metrics_ece(p, y, w, n, 20, GROWTH_BINS_UNIFORM, &ece);
+        growth_metrics_ece(p, y, w, n, "bins=20 binning=uniform", &ece);
     }
     printf("%-22s AUC %.5f", title, auc);
     if (g) printf("  GAUC %.5f (%zu groups)", gauc, groups);

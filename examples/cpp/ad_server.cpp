@@ -48,7 +48,7 @@ class Handler {
         build(q);
         float out[3];
         check(growth_ftrl_esmm_predict(model_, 0, model_, 1, growth_row_indices(row_.get()),
-                                  growth_row_values(row_.get()), growth_row_size(row_.get()), out),
+                                  growth_row_values(row_.get()), growth_row_size(row_.get()), out, 3),
               "score");
         return {out[0], out[1], out[2]};
     }

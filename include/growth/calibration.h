@@ -104,23 +104,27 @@ GROWTH_API void growth_calibrator_free(growth_calibrator *c);
 
 /**
  * @brief Effective configuration ("method=isotonic input=probability ...").
- * @param[out] buf receives the NUL-terminated string (`cap` bytes).
- * @param[out] needed if not NULL, the length + 1 (also when the buffer is short).
- * @return ::GROWTH_OK or ::GROWTH_EBUFS.
+ * @param[out] buf   receives the NUL-terminated string (`cap` bytes; may be NULL when `cap` is 0).
+ * @param[out] out_n if not NULL: on ::GROWTH_OK the bytes written including the NUL; on
+ *                   ::GROWTH_EBUFS the capacity needed (buf is then not written).
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL for a NULL `c`, or a NULL `buf` with `cap` > 0;
+ *         ::GROWTH_EBUFS when `cap` is too small.
  * @since 1.0
  */
 GROWTH_API int growth_calibrator_config(const growth_calibrator *c, char *buf, size_t cap,
-                                        size_t *needed);
+                                        size_t *out_n);
 
 /**
  * @brief What was fitted: "method=platt fitted=1 samples=... a=... b=..." (fitted=0 before
  *        fitting); parameters per method: a, b (platt, temperature), knots (isotonic,
  *        histogram, field), fields, own_maps, scaled (field).
- * @return ::GROWTH_OK or ::GROWTH_EBUFS (with `needed` as in growth_calibrator_config()).
+ * @param[out] buf, out_n as for growth_calibrator_config().
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL for a NULL `c`, or a NULL `buf` with `cap` > 0;
+ *         ::GROWTH_EBUFS when `cap` is too small.
  * @since 1.0
  */
 GROWTH_API int growth_calibrator_summary(const growth_calibrator *c, char *buf, size_t cap,
-                                         size_t *needed);
+                                         size_t *out_n);
 
 /**
  * @brief Fits the calibrator, replacing any previous fit.
@@ -128,7 +132,8 @@ GROWTH_API int growth_calibrator_summary(const growth_calibrator *c, char *buf, 
  * @param labels  n labels in [0, 1].
  * @param weights n weights (finite, >= 0), or NULL for all 1.
  * @param fields  n field ids (required by `method=field`, else ignored; may be NULL).
- * @return ::GROWTH_OK; ::GROWTH_EINVAL for bad input (state unchanged); ::GROWTH_ENOMEM.
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL for bad input; ::GROWTH_ENOMEM (on failure the previous
+ *         fit, if any, stays).
  * @since 1.0
  */
 GROWTH_API int growth_calibrator_fit(growth_calibrator *c, const float *scores,
@@ -139,7 +144,8 @@ GROWTH_API int growth_calibrator_fit(growth_calibrator *c, const float *scores,
  * @brief Calibrates one score.
  * @param field pointer to the score's field id, or NULL (global map).
  * @param[out] out the calibrated probability.
- * @return ::GROWTH_OK; ::GROWTH_ESTATE before fitting; ::GROWTH_EINVAL for a NaN score.
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL for NULL `c` or `out`, or a NaN score; ::GROWTH_ESTATE
+ *         before fitting.
  * @since 1.0
  */
 GROWTH_API int growth_calibrator_apply(const growth_calibrator *c, double score,
@@ -149,8 +155,9 @@ GROWTH_API int growth_calibrator_apply(const growth_calibrator *c, double score,
  * @brief Calibrates a batch of scores (float). `out` may be the same array as `scores`.
  * @param fields n field ids, or NULL (global map for all).
  * @param[out] out n probabilities; `cap` is its length (::GROWTH_EBUFS when < n).
- * @return ::GROWTH_OK; ::GROWTH_ESTATE before fitting; ::GROWTH_EINVAL for a NaN score (the
- *         contents of `out` are then unspecified).
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL for NULL arguments or a NaN score (the contents of
+ *         `out` are then unspecified); ::GROWTH_ESTATE before fitting; ::GROWTH_EBUFS when
+ *         `cap` < n (nothing written).
  * @since 1.0
  */
 GROWTH_API int growth_calibrator_apply_batch(const growth_calibrator *c, const float *scores,
@@ -159,6 +166,9 @@ GROWTH_API int growth_calibrator_apply_batch(const growth_calibrator *c, const f
 
 /**
  * @brief Calibrates a batch of scores in double precision (exact to the fitted map).
+ * @param fields n field ids, or NULL (global map for all).
+ * @param[out] out n probabilities; `cap` is its length; may be the same array as `scores`.
+ * @return as growth_calibrator_apply_batch().
  * @since 1.0
  */
 GROWTH_API int growth_calibrator_apply_batch_f64(const growth_calibrator *c,
@@ -167,7 +177,8 @@ GROWTH_API int growth_calibrator_apply_batch_f64(const growth_calibrator *c,
 
 /**
  * @brief Sigmoid parameters of a Platt or temperature fit: p = sigmoid(a x + b).
- * @return ::GROWTH_ESTATE when not fitted or fitted with another method.
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL for NULL arguments; ::GROWTH_ESTATE when not fitted or
+ *         fitted with another method.
  * @since 1.0
  */
 GROWTH_API int growth_calibrator_sigmoid(const growth_calibrator *c, double *out_a,
@@ -177,24 +188,30 @@ GROWTH_API int growth_calibrator_sigmoid(const growth_calibrator *c, double *out
  * @brief Knots (x ascending, y) of a piecewise map: the isotonic thresholds, the histogram's
  *        lower bin edges and rates, or a field's map (its own, or the global one scaled).
  * @param field NULL for the global map, else a field id (unknown ids give the global map).
- * @param[out] x, y `cap` doubles each; @param[out] out_n number of knots (also on EBUFS).
- * @return ::GROWTH_OK; ::GROWTH_EBUFS; ::GROWTH_ESTATE for an unfitted or sigmoid calibrator.
+ * @param[out] out_x, out_y `cap` doubles each (may be NULL when `cap` is 0).
+ * @param[out] out_n required: on ::GROWTH_OK the number of knots written; on ::GROWTH_EBUFS the
+ *                   exact number of knots (out_x and out_y are then not written); 0 on other
+ *                   failures.
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL for a NULL `c` or `out_n`, or NULL arrays with `cap` >
+ *         0; ::GROWTH_EBUFS when `cap` is below the number of knots; ::GROWTH_ESTATE for an
+ *         unfitted or sigmoid calibrator.
  * @since 1.0
  */
 GROWTH_API int growth_calibrator_knots(const growth_calibrator *c, const int64_t *field,
-                                       double *x, double *y, size_t cap, size_t *out_n);
+                                       double *out_x, double *out_y, size_t cap, size_t *out_n);
 
 /**
  * @brief Saves the fitted calibrator atomically (model kind ::GROWTH_KIND_CALIBRATOR).
- * @return ::GROWTH_OK; ::GROWTH_ESTATE when not fitted; ::GROWTH_EIO.
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL for NULL arguments; ::GROWTH_ESTATE when not fitted;
+ *         ::GROWTH_EIO when the file cannot be written; ::GROWTH_ENOMEM.
  * @since 1.0
  */
 GROWTH_API int growth_calibrator_save(const growth_calibrator *c, const char *path);
 
 /**
  * @brief Loads a calibrator saved by growth_calibrator_save().
- * @return ::GROWTH_OK; ::GROWTH_EIO; ::GROWTH_EFORMAT for a corrupted or truncated file or a
- *         file of another kind.
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL for NULL arguments; ::GROWTH_EIO; ::GROWTH_EFORMAT for
+ *         a corrupted or truncated file or a file of another kind; ::GROWTH_ENOMEM.
  * @since 1.0
  */
 GROWTH_API int growth_calibrator_load(growth_calibrator **out, const char *path);
@@ -202,12 +219,19 @@ GROWTH_API int growth_calibrator_load(growth_calibrator **out, const char *path)
 /**
  * @brief Serialises the fitted calibrator into a malloc'ed buffer (release with
  *        growth_buffer_free()).
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL for NULL arguments; ::GROWTH_ESTATE when not fitted;
+ *         ::GROWTH_ENOMEM.
  * @since 1.0
  */
 GROWTH_API int growth_calibrator_serialize(const growth_calibrator *c, uint8_t **out_buf,
                                            size_t *out_len);
 
-/** @brief Rebuilds a calibrator from growth_calibrator_serialize() bytes. @since 1.0 */
+/**
+ * @brief Rebuilds a calibrator from growth_calibrator_serialize() bytes.
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL for NULL arguments; ::GROWTH_EFORMAT for bytes that are
+ *         not a valid calibrator; ::GROWTH_ENOMEM.
+ * @since 1.0
+ */
 GROWTH_API int growth_calibrator_deserialize(growth_calibrator **out, const uint8_t *buf,
                                              size_t len);
 

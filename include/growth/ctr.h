@@ -59,59 +59,108 @@ extern "C" {
 /** An FTRL-Proximal model with one or more heads (opaque). */
 typedef struct growth_ftrl growth_ftrl;
 
-/** @brief Creates an empty model from a configuration string (see the table above). @since 1.0 */
+/**
+ * @brief Counters and sizes of a model (growth_ftrl_stats_get()).
+ *
+ * Initialise with ::GROWTH_FTRL_STATS_INIT; members are only ever appended.
+ */
+typedef struct growth_ftrl_stats {
+    uint32_t struct_size; /**< sizeof(growth_ftrl_stats) (::GROWTH_FTRL_STATS_INIT sets it) */
+    uint32_t reserved;    /**< 0 */
+    uint64_t heads;       /**< number of heads */
+    uint64_t bits;        /**< table size exponent (2^bits slots per head) */
+    uint64_t examples;    /**< examples trained on (a loaded model counts those it was saved with) */
+    uint64_t nonzero;     /**< slots with a non-zero weight in any head (the bias not counted) */
+} growth_ftrl_stats;
+
+/** Initialiser of ::growth_ftrl_stats (struct_size set, the rest zero). */
+#define GROWTH_FTRL_STATS_INIT GROWTH_STRUCT_INIT(growth_ftrl_stats)
+
+/**
+ * @brief Creates an empty model from a configuration string (see the table above).
+ * @param[out] out the new model (unchanged on failure).
+ * @param config   "key=value ...", NULL or "" for the defaults.
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL for a NULL `out` or a bad, unknown or repeated key (the
+ *         message names it); ::GROWTH_ENOMEM when the table cannot be allocated.
+ * @since 1.0
+ */
 GROWTH_API int growth_ftrl_create(growth_ftrl **out, const char *config);
 
 /** @brief Frees a model; NULL is allowed. @since 1.0 */
 GROWTH_API void growth_ftrl_free(growth_ftrl *m);
 
-/** @brief Number of heads. @since 1.0 */
-GROWTH_API int growth_ftrl_heads(const growth_ftrl *m);
-
-/** @brief Table size exponent (2^bits slots). @since 1.0 */
-GROWTH_API int growth_ftrl_bits(const growth_ftrl *m);
-
 /**
- * @brief Index of the head named `name` (from head_names), or ::GROWTH_ENOTFOUND.
+ * @brief Counters and sizes of the model: heads, bits, examples trained on and non-zero slots.
+ *
+ * Constant time (the counters are kept up to date by training); lock-free, safe while another
+ * thread trains (the values are then a recent snapshot).
+ * @code
+ * growth_ftrl_stats s = GROWTH_FTRL_STATS_INIT;
+ * if (growth_ftrl_stats_get(m, &s) == GROWTH_OK) printf("%llu heads\n", (unsigned long long)s.heads);
+ * @endcode
+ * @param[out] out filled up to its `struct_size` (at least the 1.0 size of the struct).
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL for a NULL `m` or `out`, or a `struct_size` below the 1.0
+ *         size.
  * @since 1.0
  */
-GROWTH_API int growth_ftrl_head_index(const growth_ftrl *m, const char *name);
-
-/** @brief Effective configuration ("alpha=0.05 beta=1 ..."); EBUFS if cap is short. @since 1.0 */
-GROWTH_API int growth_ftrl_config(const growth_ftrl *m, char *buf, size_t cap, size_t *needed);
+GROWTH_API int growth_ftrl_stats_get(const growth_ftrl *m, growth_ftrl_stats *out);
 
 /**
- * @brief Probabilities of every head for one row.
+ * @brief Index of the head named `name` (from the `head_names` key).
+ * @param[out] out_index the head's index, in [0, heads) (unchanged on failure).
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL for NULL arguments; ::GROWTH_ENOTFOUND when no head has
+ *         that name.
+ * @since 1.0
+ */
+GROWTH_API int growth_ftrl_head_index(const growth_ftrl *m, const char *name, size_t *out_index);
+
+/**
+ * @brief Effective configuration ("alpha=0.05 beta=1 ...").
+ * @param[out] buf   `cap` bytes, NUL-terminated (may be NULL when `cap` is 0).
+ * @param[out] out_n if not NULL: on ::GROWTH_OK the bytes written including the NUL; on
+ *                   ::GROWTH_EBUFS the capacity needed (buf is then not written).
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL for a NULL `m`; ::GROWTH_EBUFS when `cap` is too small.
+ * @since 1.0
+ */
+GROWTH_API int growth_ftrl_config(const growth_ftrl *m, char *buf, size_t cap, size_t *out_n);
+
+/**
+ * @brief Probabilities (or, with ::GROWTH_PREDICT_MARGIN, margins) of every head for one row.
+ * @param idx   `nnz` slots below 2^bits (may be NULL when `nnz` is 0).
+ * @param val   `nnz` finite values, or NULL for all ones.
+ * @param flags 0 for probabilities, ::GROWTH_PREDICT_MARGIN for the margins (logits, before
+ *              the sigmoid); other bits are ::GROWTH_EINVAL.
  * @param[out] out `cap` >= heads floats.
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL for NULL arguments, a slot outside the table, a
+ *         non-finite value or unknown flags; ::GROWTH_EBUFS when `cap` < heads.
  * @since 1.0
  */
 GROWTH_API int growth_ftrl_predict(const growth_ftrl *m, const uint32_t *idx, const float *val,
-                                   size_t nnz, float *out, size_t cap);
+                                   size_t nnz, unsigned flags, float *out, size_t cap);
 
 /**
- * @brief Probabilities of every head for a batch of rows in CSR form.
+ * @brief Probabilities (or margins) of every head for a batch of rows in CSR form.
  * @param indptr  nrows + 1 offsets into idx/val, non-decreasing; row r is
  *                idx[indptr[r] .. indptr[r+1]). indptr[0] need not be 0, so a slice of a
  *                larger CSR matrix can be passed without copying.
  * @param val     may be NULL (all ones).
+ * @param flags   0 or ::GROWTH_PREDICT_MARGIN, as for growth_ftrl_predict().
  * @param[out] out nrows x heads floats, row-major; `cap` is its length in floats.
+ * @return ::GROWTH_OK (nothing is done for `nrows` = 0); ::GROWTH_EINVAL for NULL arguments, a
+ *         decreasing `indptr`, a bad slot or value, or unknown flags; ::GROWTH_EBUFS when
+ *         `cap` < nrows x heads.
  * @since 1.0
  */
 GROWTH_API int growth_ftrl_predict_csr(const growth_ftrl *m, const uint64_t *indptr,
-                                         const uint32_t *idx, const float *val, size_t nrows,
-                                         float *out, size_t cap);
-
-/**
- * @brief Margins (logits, before the sigmoid) of every head for one row.
- * @since 1.0
- */
-GROWTH_API int growth_ftrl_margin(const growth_ftrl *m, const uint32_t *idx, const float *val,
-                                  size_t nnz, float *out, size_t cap);
+                                       const uint32_t *idx, const float *val, size_t nrows,
+                                       unsigned flags, float *out, size_t cap);
 
 /**
  * @brief Trains on one example.
  * @param labels `heads` labels: 0, 1 or ::GROWTH_LABEL_MISSING.
  * @param weight example weight (finite, >= 0).
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL for NULL arguments, a bad slot, value, label or weight
+ *         (the model is then unchanged); ::GROWTH_ENOMEM.
  * @since 1.0
  */
 GROWTH_API int growth_ftrl_update(growth_ftrl *m, const uint32_t *idx, const float *val,
@@ -120,6 +169,8 @@ GROWTH_API int growth_ftrl_update(growth_ftrl *m, const uint32_t *idx, const flo
 /**
  * @brief Progressive validation for one example: writes the prediction made *before* training
  *        on it into `out` (heads floats), then trains.
+ * @param[out] out heads probabilities, or NULL (then this is growth_ftrl_update()).
+ * @return as growth_ftrl_update(); also ::GROWTH_EBUFS when `cap` < heads (nothing trained).
  * @since 1.0
  */
 GROWTH_API int growth_ftrl_predict_update(growth_ftrl *m, const uint32_t *idx, const float *val,
@@ -132,30 +183,32 @@ GROWTH_API int growth_ftrl_predict_update(growth_ftrl *m, const uint32_t *idx, c
  * @param weights nrows weights, or NULL for all 1.
  * @param[out] out_pred if not NULL, nrows x heads progressive-validation predictions
  *                      (each made before training on its row); `cap` is its length.
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL for a bad argument anywhere in the batch (checked before
+ *         any row is trained on: the model is then unchanged); ::GROWTH_EBUFS when `out_pred`
+ *         is too short; ::GROWTH_ENOMEM.
  * @since 1.0
  */
 GROWTH_API int growth_ftrl_update_csr(growth_ftrl *m, const uint64_t *indptr,
-                                        const uint32_t *idx, const float *val, size_t nrows,
-                                        const float *labels, const float *weights,
-                                        float *out_pred, size_t cap);
-
-/**
- * @brief Number of examples trained on, and number of slots with a non-zero weight in any head.
- * @since 1.0
- */
-GROWTH_API int growth_ftrl_stats(const growth_ftrl *m, uint64_t *out_examples,
-                                 uint64_t *out_nonzero);
+                                      const uint32_t *idx, const float *val, size_t nrows,
+                                      const float *labels, const float *weights,
+                                      float *out_pred, size_t cap);
 
 /**
  * @brief Current weight of slot `index` for `head` (0 for a slot with |z| <= l1).
+ * @param head  head index, below the number of heads.
  * @param index slot, or UINT32_MAX for the bias.
+ * @param[out] out the weight.
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL for NULL arguments, a head or slot out of range, or the
+ *         bias of a model without one.
  * @since 1.0
  */
-GROWTH_API int growth_ftrl_weight(const growth_ftrl *m, int head, uint32_t index, float *out);
+GROWTH_API int growth_ftrl_weight(const growth_ftrl *m, size_t head, uint32_t index, float *out);
 
 /**
  * @brief Saves the full training state (configuration and per-slot statistics of every used
  *        slot) atomically; growth_ftrl_load() resumes training from it (warm start).
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL for NULL arguments; ::GROWTH_EIO when the file cannot be
+ *         written (a previous file at `path` is then intact); ::GROWTH_ENOMEM.
  * @since 1.0
  */
 GROWTH_API int growth_ftrl_save(const growth_ftrl *m, const char *path);
@@ -165,24 +218,33 @@ GROWTH_API int growth_ftrl_save(const growth_ftrl *m, const char *path);
  *
  * A model loaded from such a file predicts the same probabilities; training it further starts
  * its per-coordinate learning rates afresh.
+ * @return as growth_ftrl_save().
  * @since 1.0
  */
 GROWTH_API int growth_ftrl_export_weights(const growth_ftrl *m, const char *path);
 
 /**
  * @brief Loads a model saved by growth_ftrl_save() or growth_ftrl_export_weights().
- * @return ::GROWTH_EFORMAT for a file of another kind, a newer version, or a corrupted file.
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL for NULL arguments; ::GROWTH_EIO when the file cannot be
+ *         read; ::GROWTH_EFORMAT for a file of another kind, a newer version, or a corrupted
+ *         file; ::GROWTH_ENOMEM.
  * @since 1.0
  */
 GROWTH_API int growth_ftrl_load(growth_ftrl **out, const char *path);
 
 /**
  * @brief Serialises the full state into a malloc'ed buffer (release with growth_buffer_free()).
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL for NULL arguments; ::GROWTH_ENOMEM.
  * @since 1.0
  */
 GROWTH_API int growth_ftrl_serialize(const growth_ftrl *m, uint8_t **out_buf, size_t *out_len);
 
-/** @brief Rebuilds a model from growth_ftrl_serialize() bytes. @since 1.0 */
+/**
+ * @brief Rebuilds a model from growth_ftrl_serialize() bytes.
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL for NULL arguments; ::GROWTH_EFORMAT for bytes that are
+ *         not a valid FTRL model; ::GROWTH_ENOMEM.
+ * @since 1.0
+ */
 GROWTH_API int growth_ftrl_deserialize(growth_ftrl **out, const uint8_t *buf, size_t len);
 
 
@@ -197,24 +259,31 @@ GROWTH_API int growth_ftrl_deserialize(growth_ftrl **out, const uint8_t *buf, si
 /**
  * @brief pCTR, pCVR and pCTCVR for one row from two heads of one model or of two models.
  * @param ctr_model, cvr_model may be the same model.
- * @param[out] out three floats: pCTR, pCVR, pCTCVR.
+ * @param ctr_head  head of `ctr_model` giving pCTR; @param cvr_head head of `cvr_model` giving pCVR.
+ * @param[out] out  pCTR, pCVR, pCTCVR in out[0], out[1], out[2]; `cap` >= 3.
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL for NULL arguments, a head out of range, a bad slot or
+ *         value; ::GROWTH_EBUFS when `cap` < 3.
  * @since 1.0
  */
-GROWTH_API int growth_ftrl_esmm_predict(const growth_ftrl *ctr_model, int ctr_head,
-                                   const growth_ftrl *cvr_model, int cvr_head,
-                                   const uint32_t *idx, const float *val, size_t nnz,
-                                   float out[3]);
+GROWTH_API int growth_ftrl_esmm_predict(const growth_ftrl *ctr_model, size_t ctr_head,
+                                        const growth_ftrl *cvr_model, size_t cvr_head,
+                                        const uint32_t *idx, const float *val, size_t nnz,
+                                        float *out, size_t cap);
 
 /**
  * @brief Trains a CTR head and a CVR head the ESMM way on one impression: the CTR head on the
  *        click label, the CVR head through the CTCVR loss logloss(click & conversion,
  *        pCTR x pCVR) over the entire impression space.
+ * @param ctr_head, cvr_head two different heads of `m`.
  * @param click 0 or 1; @param conversion 0 or 1 (must be 0 when click is 0).
+ * @param weight example weight (finite, >= 0).
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL for a NULL `m`, bad heads, labels, weight, slot or value
+ *         (the model is then unchanged); ::GROWTH_ENOMEM.
  * @since 1.0
  */
-GROWTH_API int growth_ftrl_esmm_update(growth_ftrl *m, int ctr_head, int cvr_head, const uint32_t *idx,
-                                  const float *val, size_t nnz, float click, float conversion,
-                                  float weight);
+GROWTH_API int growth_ftrl_esmm_update(growth_ftrl *m, size_t ctr_head, size_t cvr_head,
+                                       const uint32_t *idx, const float *val, size_t nnz,
+                                       float click, float conversion, float weight);
 
 /** @} */
 

@@ -23,7 +23,7 @@
  * const char *f[] = {"user_city", "item_cat"}, *v[] = {"hangzhou", "shoes"};
  * growth_row_add_cross(row, f, v, 2);
  * growth_ftrl_predict(model, growth_row_indices(row), growth_row_values(row),
- *                     growth_row_size(row), p, 1);
+ *                     growth_row_size(row), 0, p, 1);
  * @endcode
  *
  * Thread-safety: a ::growth_row is used by one thread at a time; the free functions are pure.
@@ -42,26 +42,38 @@ typedef struct growth_row growth_row;
 
 /**
  * @brief Slot of a categorical feature `(field, value)` in a table of 2^bits slots.
- * @param[out] out_index slot in [0, 2^bits).
- * @param bits 1..32.
- * @return ::GROWTH_OK, or ::GROWTH_EINVAL for NULL strings or bits outside 1..32.
+ * @param field, value NUL-terminated strings (the value "" with a field gives the slot of a
+ *                     numeric feature, as growth_row_add_num()).
+ * @param seed  hashing seed (the `seed` of a row builder).
+ * @param bits  1..32.
+ * @param[out] out_index slot in [0, 2^bits) (unchanged on failure).
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL for NULL arguments or bits outside 1..32.
  * @since 1.0
  */
-GROWTH_API int growth_features_hash(uint32_t *out_index, const char *field, const char *value,
-                                   uint64_t seed, unsigned bits);
+GROWTH_API int growth_features_hash(const char *field, const char *value, uint64_t seed,
+                                    unsigned bits, uint32_t *out_index);
 
 /**
  * @brief Slot of a cross of `n` categorical features (ordered: (a,b) differs from (b,a)).
+ * @param fields, values `n` NUL-terminated strings each.
+ * @param n     2..16.
+ * @param seed  hashing seed; @param bits 1..32.
+ * @param[out] out_index slot in [0, 2^bits) (unchanged on failure).
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL for NULL arrays or entries, `n` outside 2..16 or bits
+ *         outside 1..32.
  * @since 1.0
  */
-GROWTH_API int growth_features_hash_cross(uint32_t *out_index, const char *const *fields,
-                                         const char *const *values, size_t n, uint64_t seed,
-                                         unsigned bits);
+GROWTH_API int growth_features_hash_cross(const char *const *fields, const char *const *values,
+                                          size_t n, uint64_t seed, unsigned bits,
+                                          uint32_t *out_index);
 
 /**
  * @brief Creates a row builder. Config keys: `bits` (1..32, default 24), `seed` (default 0),
  *        `capacity` (initial number of entries, default 64), `dedup` (merge equal slots by
  *        adding their values when the row is read, default false).
+ * @param[out] out the new row builder (unchanged on failure).
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL for a NULL `out` or a bad or unknown key (named in the
+ *         message); ::GROWTH_ENOMEM.
  * @since 1.0
  */
 GROWTH_API int growth_row_create(growth_row **out, const char *config);
@@ -69,36 +81,71 @@ GROWTH_API int growth_row_create(growth_row **out, const char *config);
 /** @brief Frees a row builder; NULL is allowed. @since 1.0 */
 GROWTH_API void growth_row_free(growth_row *row);
 
-/** @brief Empties the row, keeping its memory. @since 1.0 */
+/** @brief Empties the row, keeping its memory; NULL is allowed. @since 1.0 */
 GROWTH_API void growth_row_clear(growth_row *row);
 
-/** @brief Adds categorical feature `(field, value)` with value 1. @since 1.0 */
+/**
+ * @brief Adds categorical feature `(field, value)` with value 1.
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL for NULL arguments; ::GROWTH_ENOMEM when the row cannot
+ *         grow (the row is then unchanged).
+ * @since 1.0
+ */
 GROWTH_API int growth_row_add_cat(growth_row *row, const char *field, const char *value);
 
 /**
- * @brief Adds numeric feature `field` with value `x` (finite; NaN/Inf is ::GROWTH_EINVAL).
+ * @brief Adds numeric feature `field` with value `x`.
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL for NULL arguments or a NaN/Inf `x`; ::GROWTH_ENOMEM.
  * @since 1.0
  */
 GROWTH_API int growth_row_add_num(growth_row *row, const char *field, float x);
 
-/** @brief Adds the cross of `n` >= 2 categorical features with value 1. @since 1.0 */
+/**
+ * @brief Adds the cross of `n` (2..16) categorical features with value 1.
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL for NULL arguments or entries or `n` outside 2..16;
+ *         ::GROWTH_ENOMEM.
+ * @since 1.0
+ */
 GROWTH_API int growth_row_add_cross(growth_row *row, const char *const *fields,
                                     const char *const *values, size_t n);
 
-/** @brief Adds an already-hashed slot (must be < 2^bits) with a finite value. @since 1.0 */
+/**
+ * @brief Adds an already-hashed slot with a value.
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL for a NULL row, a slot not below 2^bits or a NaN/Inf
+ *         value; ::GROWTH_ENOMEM.
+ * @since 1.0
+ */
 GROWTH_API int growth_row_add_index(growth_row *row, uint32_t index, float x);
 
-/** @brief Number of entries in the row. @since 1.0 */
+/**
+ * @brief Number of entries in the row.
+ * @return the count (0 for a NULL row); this accessor cannot fail.
+ * @since 1.0
+ */
 GROWTH_API size_t growth_row_size(const growth_row *row);
 
-/** @brief Slots of the row (valid until the row is changed; NULL for a NULL row). @since 1.0 */
+/**
+ * @brief Slots of the row.
+ * @return `growth_row_size()` slots, valid until the row is changed; NULL for a NULL row.
+ * @since 1.0
+ */
 GROWTH_API const uint32_t *growth_row_indices(const growth_row *row);
 
-/** @brief Values of the row, parallel to growth_row_indices(). @since 1.0 */
+/**
+ * @brief Values of the row, parallel to growth_row_indices().
+ * @return `growth_row_size()` values, valid until the row is changed; NULL for a NULL row.
+ * @since 1.0
+ */
 GROWTH_API const float *growth_row_values(const growth_row *row);
 
-/** @brief Effective configuration of the row builder ("bits=24 seed=0 ..."). @since 1.0 */
-GROWTH_API int growth_row_config(const growth_row *row, char *buf, size_t cap, size_t *needed);
+/**
+ * @brief Effective configuration of the row builder ("bits=24 seed=0 ...").
+ * @param[out] buf   `cap` bytes, NUL-terminated (may be NULL when `cap` is 0).
+ * @param[out] out_n if not NULL: on ::GROWTH_OK the bytes written including the NUL; on
+ *                   ::GROWTH_EBUFS the capacity needed (buf is then not written).
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL for a NULL row; ::GROWTH_EBUFS when `cap` is too small.
+ * @since 1.0
+ */
+GROWTH_API int growth_row_config(const growth_row *row, char *buf, size_t cap, size_t *out_n);
 
 /**
  * @brief Word hashing of a text into sorted, distinct slots with their counts.
@@ -108,15 +155,24 @@ GROWTH_API int growth_row_config(const growth_row *row, char *buf, size_t cap, s
  * letter trigrams (over code points) of `#w#`: `good` -> `#go goo ood od#`. CJK characters
  * (Han, kana, Hangul) give each character and each pair of adjacent characters. Each n-gram's
  * UTF-8 bytes go to slot `growth_hash64(bytes, len, seed) % buckets`.
+ *
+ * `buckets` and `seed` of a DSSM model are in its ::growth_dssm_stats (growth_dssm_stats_get()).
  * @param text     NUL-terminated UTF-8.
  * @param buckets  number of slots, 1..2^31.
- * @param[out] idx ascending distinct slots (`cap` entries).
- * @param[out] val their counts (`cap` entries).
- * @param[out] out_n number of slots written; on ::GROWTH_EBUFS the capacity that suffices.
+ * @param seed     hashing seed.
+ * @param[out] out_idx ascending distinct slots (`cap` entries; may be NULL when `cap` is 0).
+ * @param[out] out_val their counts (`cap` entries; may be NULL when `cap` is 0).
+ * @param[out] out_n   required: on ::GROWTH_OK the number of slots written; on ::GROWTH_EBUFS the
+ *                     exact number of distinct slots of the text (the capacity that suffices;
+ *                     out_idx and out_val are then not written); 0 on other failures.
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL for a NULL `text` or `out_n`, NULL buffers with `cap` >
+ *         0, or `buckets` = 0; ::GROWTH_EBUFS when `cap` is below the number of distinct slots;
+ *         ::GROWTH_ENOMEM for a text too long for scratch memory.
  * @since 1.0
  */
 GROWTH_API int growth_features_hash_text(const char *text, uint32_t buckets, uint64_t seed,
-                                     uint32_t *idx, float *val, size_t cap, size_t *out_n);
+                                         uint32_t *out_idx, float *out_val, size_t cap,
+                                         size_t *out_n);
 
 /** @} */
 

@@ -28,7 +28,8 @@ extern "C" {
 
 /**
  * @brief Exact area under the ROC curve; tied scores count one half (Mann-Whitney).
- * @return ::GROWTH_EINVAL also when only one class is present (AUC undefined).
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL for bad input (see above) and when only one class is
+ *         present (AUC undefined); ::GROWTH_ENOMEM.
  * @since 1.0
  */
 GROWTH_API int growth_metrics_auc(const float *scores, const float *labels, const float *weights,
@@ -39,7 +40,8 @@ GROWTH_API int growth_metrics_auc(const float *scores, const float *labels, cons
  *        group's number (or total weight) of examples. Groups with only one class are skipped.
  * @param groups group id per example (any order; need not be sorted).
  * @param[out] out_groups_used number of groups that entered the average (may be NULL).
- * @return ::GROWTH_EINVAL when no group has both classes.
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL for bad input (NULL `groups` included) and when no
+ *         group has both classes; ::GROWTH_ENOMEM.
  * @since 1.0
  */
 GROWTH_API int growth_metrics_gauc(const float *scores, const float *labels, const float *weights,
@@ -49,6 +51,7 @@ GROWTH_API int growth_metrics_gauc(const float *scores, const float *labels, con
 /**
  * @brief Mean (weighted) binary log-loss; probabilities are clipped to [1e-15, 1 - 1e-15];
  *        probabilities outside [0, 1] are ::GROWTH_EINVAL.
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL for bad input.
  * @since 1.0
  */
 GROWTH_API int growth_metrics_logloss(const float *probs, const float *labels, const float *weights,
@@ -57,7 +60,7 @@ GROWTH_API int growth_metrics_logloss(const float *probs, const float *labels, c
 /**
  * @brief Normalised entropy (He et al., 2014): log-loss divided by the entropy of the
  *        (weighted) base rate. Below 1 means better than predicting the base rate.
- * @return ::GROWTH_EINVAL when the base rate is 0 or 1.
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL for bad input and when the base rate is 0 or 1.
  * @since 1.0
  */
 GROWTH_API int growth_metrics_normalized_entropy(const float *probs, const float *labels,
@@ -65,55 +68,68 @@ GROWTH_API int growth_metrics_normalized_entropy(const float *probs, const float
 
 /**
  * @brief Calibration ratio sum(w p) / sum(w y) (PCOC): 1 is calibrated, > 1 over-predicts.
- * @return ::GROWTH_EINVAL when there is no positive label.
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL for bad input and when there is no positive label.
  * @since 1.0
  */
 GROWTH_API int growth_metrics_pcoc(const float *probs, const float *labels,
-                                        const float *weights, size_t n, double *out_ratio);
-
-/** @name Binning of probabilities for growth_metrics_ece(), growth_metrics_mce() and growth_metrics_reliability() */
-/** @{ */
-#define GROWTH_BINS_UNIFORM 0  /**< `bins` bins of equal width over [0, 1]; bin = min(bins - 1, floor(p bins)) */
-#define GROWTH_BINS_QUANTILE 1 /**< equal mass: a run of tied probabilities starts bin floor(weight before it x bins / total weight); ties never split, so fewer bins may result */
-/** @} */
+                                        const float *weights, size_t n, double *out_pcoc);
 
 /**
  * @brief Expected calibration error: sum over bins of (bin weight / total weight) x
  *        abs(mean probability - positive rate) = sum_b abs(sum w p - sum w y) / sum w.
- * @param bins number of bins, 1..2^20; @param binning ::GROWTH_BINS_UNIFORM or
- *        ::GROWTH_BINS_QUANTILE.
+ *
+ * Binning (`config`, NULL or "" for the defaults):
+ * | key     | default | meaning |
+ * |---------|---------|---------|
+ * | bins    | 10      | number of bins, 1..2^20 |
+ * | binning | uniform | `uniform`: bins of equal width over [0, 1], bin = min(bins - 1, floor(p bins)); `quantile`: equal mass, a run of tied probabilities starts bin floor(weight before it x bins / total weight), ties never split, so fewer bins may result |
+ *
+ * (The histogram calibrator's own `binning` key defaults to `quantile`.)
+ * @param config "bins=10 binning=uniform" style keys (table above).
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL for bad input or a bad or unknown config key (named in
+ *         the message); ::GROWTH_ENOMEM.
  * @since 1.0
  */
 GROWTH_API int growth_metrics_ece(const float *probs, const float *labels, const float *weights,
-                          size_t n, int bins, int binning, double *out_ece);
+                                  size_t n, const char *config, double *out_ece);
 
 /**
  * @brief Maximum calibration error: the largest abs(mean probability - positive rate) over
- *        the bins with positive weight (bins as in growth_metrics_ece()).
+ *        the bins with positive weight (`config` as for growth_metrics_ece()).
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL for bad input or a bad config; ::GROWTH_ENOMEM.
  * @since 1.0
  */
 GROWTH_API int growth_metrics_mce(const float *probs, const float *labels, const float *weights,
-                          size_t n, int bins, int binning, double *out_mce);
+                                  size_t n, const char *config, double *out_mce);
 
 /**
  * @brief Reliability-diagram table: per bin the (weighted) mean probability, the positive rate
  *        and the total weight (the count when unweighted).
  *
- * With ::GROWTH_BINS_UNIFORM every one of the `bins` bins is reported in order, empty ones
- * with weight 0 and NaN mean and rate; with ::GROWTH_BINS_QUANTILE the non-empty bins are.
- * @param[out] mean_prob, pos_rate, weight `cap` >= bins doubles each (::GROWTH_EBUFS else).
- * @param[out] out_bins number of rows written.
+ * With `binning=uniform` every one of the `bins` bins is reported in order, empty ones with
+ * weight 0 and NaN mean and rate; with `binning=quantile` the non-empty bins are (at most
+ * `bins`), so a capacity of `bins` always suffices.
+ * @param config "bins=10 binning=uniform" style keys (as for growth_metrics_ece()).
+ * @param[out] out_mean_prob, out_pos_rate, out_weight `cap` doubles each (may be NULL when
+ *             `cap` is 0).
+ * @param[out] out_n required: on ::GROWTH_OK the number of rows written; on ::GROWTH_EBUFS the
+ *             exact number of rows of the table (the capacity that suffices; the arrays are
+ *             then not written); 0 on other failures.
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL for bad input, a bad config, a NULL `out_n` or NULL
+ *         arrays with `cap` > 0; ::GROWTH_EBUFS when `cap` is below the number of rows;
+ *         ::GROWTH_ENOMEM.
  * @since 1.0
  */
-GROWTH_API int growth_metrics_reliability(const float *probs, const float *labels, const float *weights,
-                                  size_t n, int bins, int binning, double *mean_prob,
-                                  double *pos_rate, double *weight, size_t cap,
-                                  size_t *out_bins);
+GROWTH_API int growth_metrics_reliability(const float *probs, const float *labels,
+                                          const float *weights, size_t n, const char *config,
+                                          double *out_mean_prob, double *out_pos_rate,
+                                          double *out_weight, size_t cap, size_t *out_n);
 
 /**
  * @brief Field-level expected calibration error (Pan et al., "Field-aware Calibration", WWW
  *        2020): (1 / sum w) x sum over field values z of abs(sum_{i in z} w (y - p)).
  * @param fields field value per example (any order).
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL for bad input (NULL `fields` included); ::GROWTH_ENOMEM.
  * @since 1.0
  */
 GROWTH_API int growth_metrics_field_ece(const float *probs, const float *labels, const float *weights,
@@ -126,7 +142,8 @@ GROWTH_API int growth_metrics_field_ece(const float *probs, const float *labels,
  *
  * Values without positive labels (relative error undefined) are left out of both sums.
  * @param[out] out_fields_used number of field values that entered (may be NULL).
- * @return ::GROWTH_EINVAL also when no field value has a positive label.
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL for bad input and when no field value has a positive
+ *         label; ::GROWTH_ENOMEM.
  * @since 1.0
  */
 GROWTH_API int growth_metrics_field_rce(const float *probs, const float *labels, const float *weights,
@@ -140,6 +157,7 @@ GROWTH_API int growth_metrics_field_rce(const float *probs, const float *labels,
  *        `topn` best-scored users. Ties in score are ranked by position (earlier first).
  * @param scores, labels n finite scores and labels 0 or 1.
  * @param topn  1 .. n (::GROWTH_EINVAL when larger).
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL for bad input; ::GROWTH_ENOMEM.
  * @since 1.0
  */
 GROWTH_API int growth_metrics_topn_precision(const float *scores, const float *labels, size_t n,
@@ -151,7 +169,8 @@ GROWTH_API int growth_metrics_topn_precision(const float *scores, const float *l
  * @param known n flags (non-zero: already in the target audience, e.g. the seed; skipped from
  *              the ranking and the new users), or NULL.
  * @param topn  1 .. number of users not known.
- * @return ::GROWTH_EINVAL also when there is no new target user.
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL for bad input and when there is no new target user;
+ *         ::GROWTH_ENOMEM.
  * @since 1.0
  */
 GROWTH_API int growth_metrics_topn_recall(const float *scores, const float *labels,
@@ -160,7 +179,7 @@ GROWTH_API int growth_metrics_topn_recall(const float *scores, const float *labe
 
 /**
  * @brief Lift at N: top-N precision divided by the base rate (mean label).
- * @return ::GROWTH_EINVAL also when no label is 1.
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL for bad input and when no label is 1; ::GROWTH_ENOMEM.
  * @since 1.0
  */
 GROWTH_API int growth_metrics_topn_lift(const float *scores, const float *labels, size_t n,

@@ -69,10 +69,43 @@ typedef struct growth_dssm growth_dssm;
 /** Per-thread scratch memory for inference (opaque). */
 typedef struct growth_net_workspace growth_net_workspace;
 
-/** Tower selector of growth_dssm_encode(): the query tower. */
-#define GROWTH_DSSM_QUERY 0
-/** Tower selector of growth_dssm_encode(): the item tower. */
-#define GROWTH_DSSM_ITEM 1
+/** The tower of a DSSM that growth_dssm_encode() runs. */
+typedef enum growth_dssm_tower {
+    GROWTH_DSSM_QUERY = 0, /**< the query tower */
+    GROWTH_DSSM_ITEM = 1   /**< the item tower */
+} growth_dssm_tower;
+
+/**
+ * @brief Input and output sizes of a net (growth_net_stats_get()).
+ *
+ * Initialise with ::GROWTH_NET_STATS_INIT; members are only ever appended.
+ */
+typedef struct growth_net_stats {
+    uint32_t struct_size; /**< sizeof(growth_net_stats) (::GROWTH_NET_STATS_INIT sets it) */
+    uint32_t reserved;    /**< 0 */
+    uint64_t dense_dim;   /**< width of the dense input */
+    uint64_t fields;      /**< categorical fields with an embedding table */
+    uint64_t wide_rows;   /**< slots of the wide part (0 without one) */
+    uint64_t out_dim;     /**< outputs per row */
+} growth_net_stats;
+
+/** Initialiser of ::growth_net_stats (struct_size set, the rest zero). */
+#define GROWTH_NET_STATS_INIT GROWTH_STRUCT_INIT(growth_net_stats)
+
+/**
+ * @brief Sizes and word-hashing parameters of a DSSM (growth_dssm_stats_get()).
+ *
+ * Initialise with ::GROWTH_DSSM_STATS_INIT; members are only ever appended.
+ */
+typedef struct growth_dssm_stats {
+    uint32_t struct_size; /**< sizeof(growth_dssm_stats) (::GROWTH_DSSM_STATS_INIT sets it) */
+    uint32_t buckets;     /**< word-hashing buckets (the `buckets` of growth_features_hash_text()) */
+    uint64_t dim;         /**< embedding width */
+    uint64_t seed;        /**< word-hashing seed (the `seed` of growth_features_hash_text()) */
+} growth_dssm_stats;
+
+/** Initialiser of ::growth_dssm_stats (struct_size set, the rest zero). */
+#define GROWTH_DSSM_STATS_INIT GROWTH_STRUCT_INIT(growth_dssm_stats)
 
 /* ---- Net ----------------------------------------------------------------------------------- */
 
@@ -90,14 +123,25 @@ typedef struct growth_net_workspace growth_net_workspace;
  */
 GROWTH_API int growth_net_load(growth_net **out, const char *path);
 
-/** @brief Loads a net from the bytes of a model file (see growth_net_load()). @since 1.0 */
+/**
+ * @brief Loads a net from the bytes of a model file (see growth_net_load()).
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL for NULL arguments; ::GROWTH_EFORMAT for bytes that are
+ *         not a valid net model; ::GROWTH_ENOMEM.
+ * @since 1.0
+ */
 GROWTH_API int growth_net_deserialize(growth_net **out, const uint8_t *buf, size_t len);
 
-/** @brief Saves a net atomically (temporary file, fsync, rename). @since 1.0 */
+/**
+ * @brief Saves a net atomically (temporary file, fsync, rename).
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL for NULL arguments; ::GROWTH_EIO when the file cannot be
+ *         written; ::GROWTH_ENOMEM.
+ * @since 1.0
+ */
 GROWTH_API int growth_net_save(const growth_net *net, const char *path);
 
 /**
  * @brief The bytes of the model file in a malloc'ed buffer (release with growth_buffer_free()).
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL for NULL arguments; ::GROWTH_ENOMEM.
  * @since 1.0
  */
 GROWTH_API int growth_net_serialize(const growth_net *net, uint8_t **out_buf, size_t *out_len);
@@ -108,25 +152,32 @@ GROWTH_API void growth_net_free(growth_net *net);
 /**
  * @brief Describes the architecture, e.g.
  *        `dense_dim=512 embeddings= layers=dense:512x256,relu,dense:256x1 wide= output=sigmoid`.
- * @param[out] buf  `cap` bytes, NUL-terminated; ::GROWTH_EBUFS if short.
- * @param[out] needed if not NULL, the length + 1 (also on ::GROWTH_EBUFS).
+ * @param[out] buf   `cap` bytes, NUL-terminated (may be NULL when `cap` is 0).
+ * @param[out] out_n if not NULL: on ::GROWTH_OK the bytes written including the NUL; on
+ *                   ::GROWTH_EBUFS the capacity needed (buf is then not written).
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL for a NULL `net`; ::GROWTH_EBUFS when `cap` is too small.
  * @since 1.0
  */
-GROWTH_API int growth_net_config(const growth_net *net, char *buf, size_t cap, size_t *needed);
+GROWTH_API int growth_net_config(const growth_net *net, char *buf, size_t cap, size_t *out_n);
 
 /**
- * @brief Input and output sizes.
- * @param[out] dense_dim  width of the dense input (may be NULL).
- * @param[out] fields     number of categorical fields with an embedding table (may be NULL).
- * @param[out] wide_rows  slots of the wide part, 0 without one (may be NULL).
- * @param[out] out_dim    outputs per row (may be NULL).
+ * @brief Input and output sizes of the net.
+ * @code
+ * growth_net_stats s = GROWTH_NET_STATS_INIT;
+ * growth_net_stats_get(net, &s);   // rows of s.dense_dim floats give s.out_dim outputs
+ * @endcode
+ * @param[out] out filled up to its `struct_size` (at least the 1.0 size of the struct).
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL for a NULL `net` or `out`, or a `struct_size` below the
+ *         1.0 size.
  * @since 1.0
  */
-GROWTH_API int growth_net_dims(const growth_net *net, size_t *dense_dim, size_t *fields,
-                               size_t *wide_rows, size_t *out_dim);
+GROWTH_API int growth_net_stats_get(const growth_net *net, growth_net_stats *out);
 
 /**
  * @brief Creates a workspace sized for `net` (see the key table above).
+ * @param[out] out the new workspace (unchanged on failure).
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL for NULL arguments or a bad or unknown key;
+ *         ::GROWTH_ENOMEM.
  * @since 1.0
  */
 GROWTH_API int growth_net_workspace_create(growth_net_workspace **out, const growth_net *net,
@@ -152,6 +203,9 @@ GROWTH_API int growth_net_predict(const growth_net *net, growth_net_workspace *w
  * @brief Outputs of `nrows` rows (row-major `nrows x ncols`, `ncols` = dense_dim), with sgemm
  *        over chunks of the workspace's `batch` rows.
  * @param[out] out nrows x out_dim floats, row-major; `cap` is its length in floats.
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL for NULLs, a wrong width, NaN/Inf input, sizes that
+ *         overflow or a workspace too small for the net; ::GROWTH_EBUFS if `cap` < nrows x
+ *         out_dim.
  * @since 1.0
  */
 GROWTH_API int growth_net_predict_dense(const growth_net *net, growth_net_workspace *ws,
@@ -166,6 +220,9 @@ GROWTH_API int growth_net_predict_dense(const growth_net *net, growth_net_worksp
  * @param cat_id    `ncat` ids (< the field's rows).
  * @param wide_idx  `nwide` wide slots (< wide_rows); ignored (must be 0 pairs) without a wide part.
  * @param wide_val  `nwide` finite values, or NULL for all ones.
+ * @param[out] out  `cap` >= out_dim floats.
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL for NULLs, a wrong width, NaN/Inf values, a field, id
+ *         or slot out of range, or a workspace too small; ::GROWTH_EBUFS if `cap` < out_dim.
  * @since 1.0
  */
 GROWTH_API int growth_net_predict_wide_deep(const growth_net *net, growth_net_workspace *ws,
@@ -179,6 +236,9 @@ GROWTH_API int growth_net_predict_wide_deep(const growth_net *net, growth_net_wo
  *        `x[r*ncols .. +ncols)`, categorical pairs `[cat_indptr[r], cat_indptr[r+1])` and wide
  *        pairs `[wide_indptr[r], wide_indptr[r+1])` (CSR; indptr arrays have nrows + 1 entries,
  *        non-decreasing; either indptr may be NULL for no pairs).
+ * @param[out] out nrows x out_dim floats, row-major; `cap` is its length in floats.
+ * @return as growth_net_predict_wide_deep(), also ::GROWTH_EINVAL for a decreasing indptr;
+ *         ::GROWTH_EBUFS if `cap` < nrows x out_dim.
  * @since 1.0
  */
 GROWTH_API int growth_net_predict_wide_deep_csr(const growth_net *net, growth_net_workspace *ws,
@@ -193,16 +253,34 @@ GROWTH_API int growth_net_predict_wide_deep_csr(const growth_net *net, growth_ne
 /* ---- DSSM ---------------------------------------------------------------------------------- */
 
 
-/** @brief Loads a DSSM from a model file of kind `dssm` (validated like growth_net_load()). @since 1.0 */
+/**
+ * @brief Loads a DSSM from a model file of kind `dssm` (validated like growth_net_load()).
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL for NULL arguments; ::GROWTH_EIO if the file cannot be
+ *         read; ::GROWTH_EFORMAT if it is not a valid DSSM file; ::GROWTH_ENOMEM.
+ * @since 1.0
+ */
 GROWTH_API int growth_dssm_load(growth_dssm **out, const char *path);
 
-/** @brief Loads a DSSM from the bytes of a model file. @since 1.0 */
+/**
+ * @brief Loads a DSSM from the bytes of a model file.
+ * @return as growth_dssm_load(), without ::GROWTH_EIO.
+ * @since 1.0
+ */
 GROWTH_API int growth_dssm_deserialize(growth_dssm **out, const uint8_t *buf, size_t len);
 
-/** @brief Saves a DSSM atomically. @since 1.0 */
+/**
+ * @brief Saves a DSSM atomically.
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL for NULL arguments; ::GROWTH_EIO when the file cannot be
+ *         written; ::GROWTH_ENOMEM.
+ * @since 1.0
+ */
 GROWTH_API int growth_dssm_save(const growth_dssm *d, const char *path);
 
-/** @brief The model-file bytes in a malloc'ed buffer (release with growth_buffer_free()). @since 1.0 */
+/**
+ * @brief The model-file bytes in a malloc'ed buffer (release with growth_buffer_free()).
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL for NULL arguments; ::GROWTH_ENOMEM.
+ * @since 1.0
+ */
 GROWTH_API int growth_dssm_serialize(const growth_dssm *d, uint8_t **out_buf, size_t *out_len);
 
 /** @brief Frees a DSSM; NULL is allowed. @since 1.0 */
@@ -210,18 +288,27 @@ GROWTH_API void growth_dssm_free(growth_dssm *d);
 
 /**
  * @brief Describes the model: `buckets=30000 seed=0 query=dense:30000x300,tanh,... item=...`.
+ * @param[out] buf, out_n as for growth_net_config().
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL for a NULL `d`; ::GROWTH_EBUFS when `cap` is too small.
  * @since 1.0
  */
-GROWTH_API int growth_dssm_config(const growth_dssm *d, char *buf, size_t cap, size_t *needed);
+GROWTH_API int growth_dssm_config(const growth_dssm *d, char *buf, size_t cap, size_t *out_n);
 
 /**
- * @brief Embedding width, hashing buckets and hashing seed (each out-parameter may be NULL).
+ * @brief Embedding width and word-hashing parameters of the DSSM.
+ * @param[out] out filled up to its `struct_size` (at least the 1.0 size of the struct).
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL for a NULL `d` or `out`, or a `struct_size` below the
+ *         1.0 size.
  * @since 1.0
  */
-GROWTH_API int growth_dssm_dims(const growth_dssm *d, size_t *dim, uint32_t *buckets,
-                                uint64_t *seed);
+GROWTH_API int growth_dssm_stats_get(const growth_dssm *d, growth_dssm_stats *out);
 
-/** @brief Creates a workspace sized for `d` (keys as for growth_net_workspace_create()). @since 1.0 */
+/**
+ * @brief Creates a workspace sized for `d` (keys as for growth_net_workspace_create()).
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL for NULL arguments or a bad or unknown key;
+ *         ::GROWTH_ENOMEM.
+ * @since 1.0
+ */
 GROWTH_API int growth_dssm_workspace_create(growth_net_workspace **out, const growth_dssm *d,
                                             const char *config);
 
@@ -232,17 +319,22 @@ GROWTH_API int growth_dssm_workspace_create(growth_net_workspace **out, const gr
  * hashed slots, later layers run one row at a time for n = 1 and with sgemm over chunks of the
  * workspace's `batch` rows otherwise. Batch-encode a catalogue with `tower` = ::GROWTH_DSSM_ITEM
  * to fill an embedding matrix for a vector index (cosine = inner product).
- * @param tower ::GROWTH_DSSM_QUERY or ::GROWTH_DSSM_ITEM.
+ * @param tower ::GROWTH_DSSM_QUERY or ::GROWTH_DSSM_ITEM (other values are ::GROWTH_EINVAL).
  * @param texts `n` NUL-terminated UTF-8 strings.
  * @param[out] out n x dim floats, row-major; `cap` is its length in floats.
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL for NULLs, an unknown tower or a workspace too small for
+ *         the model; ::GROWTH_EBUFS if `cap` < n x dim.
  * @since 1.0
  */
-GROWTH_API int growth_dssm_encode(const growth_dssm *d, growth_net_workspace *ws, int tower,
-                                  const char *const *texts, size_t n, float *out, size_t cap);
+GROWTH_API int growth_dssm_encode(const growth_dssm *d, growth_net_workspace *ws,
+                                  growth_dssm_tower tower, const char *const *texts, size_t n,
+                                  float *out, size_t cap);
 
 /**
  * @brief Cosine similarity of one query and each of `n` items (query tower vs item tower).
  * @param[out] out `cap` >= n scores in [-1, 1].
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL for NULLs or a workspace too small for the model;
+ *         ::GROWTH_EBUFS if `cap` < n.
  * @since 1.0
  */
 GROWTH_API int growth_dssm_score(const growth_dssm *d, growth_net_workspace *ws, const char *query,

@@ -120,7 +120,7 @@ static int fit_score(const pu_cfg *cfg, const feats *X, const uint32_t *train, c
         gsnprintf(p, sizeof p, "objective=binary:logistic max_depth=%lld eta=%.17g seed=%llu", (long long)cfg->max_depth,
                  cfg->eta, (unsigned long long)((uint64_t)cfg->seed + salt) % 2147483647ULL);
         growth_forest *f = NULL;
-        rc = growth_forest_train(&f, c, p, &d, NULL);
+        rc = growth_forest_train(&f, c, p, &d, NULL, NULL, NULL);
         if (rc) { rc = learner_failed(rc, "training the forest"); goto done; }
         rc = growth_forest_predict_csr(f, S.ptr, S.idx, S.val, nscore, 0, out, nscore);
         if (rc) rc = learner_failed(rc, "scoring with the forest");
@@ -156,7 +156,7 @@ static int fit_score(const pu_cfg *cfg, const feats *X, const uint32_t *train, c
             }
         }
         if (rc) rc = learner_failed(rc, "training the FTRL model");
-        else if ((rc = growth_ftrl_predict_csr(m, S.ptr, S.idx, S.val, nscore, out, nscore)) != GROWTH_OK)
+        else if ((rc = growth_ftrl_predict_csr(m, S.ptr, S.idx, S.val, nscore, 0, out, nscore)) != GROWTH_OK)
             rc = learner_failed(rc, "scoring with the FTRL model");
         free(order);
         growth_ftrl_free(m);

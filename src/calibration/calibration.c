@@ -172,12 +172,12 @@ GROWTH_API void growth_calibrator_free(growth_calibrator *c)
 }
 
 GROWTH_API int growth_calibrator_config(const growth_calibrator *c, char *buf, size_t cap,
-                                        size_t *needed)
+                                        size_t *out_n)
 {
     GROWTH_CHECK_NULL("growth_calibrator_config", c);
     if (buf == NULL && cap > 0)
         return gerr(GROWTH_EINVAL, "growth_calibrator_config: buf is NULL but cap is %zu", cap);
-    int rc = gcfg_format(calib_opts, CALIB_NOPTS, &c->cfg, buf, cap, needed);
+    int rc = gcfg_format(calib_opts, CALIB_NOPTS, &c->cfg, buf, cap, out_n);
     if (rc == GROWTH_EBUFS)
         return gerr(GROWTH_EBUFS, "growth_calibrator_config: buffer of %zu bytes is too small",
                     cap);
@@ -185,7 +185,7 @@ GROWTH_API int growth_calibrator_config(const growth_calibrator *c, char *buf, s
 }
 
 GROWTH_API int growth_calibrator_summary(const growth_calibrator *c, char *buf, size_t cap,
-                                         size_t *needed)
+                                         size_t *out_n)
 {
     static const char who[] = "growth_calibrator_summary";
     GROWTH_CHECK_NULL(who, c);
@@ -210,7 +210,7 @@ GROWTH_API int growth_calibrator_summary(const growth_calibrator *c, char *buf, 
                          scaled, m->nkn);
         }
     }
-    return gcopy_out(who, s, buf, cap, needed);
+    return gcopy_out(who, s, buf, cap, out_n);
 }
 
 GROWTH_API int growth_calibrator_fit(growth_calibrator *c, const float *scores,
@@ -364,13 +364,14 @@ GROWTH_API int growth_calibrator_sigmoid(const growth_calibrator *c, double *out
 }
 
 GROWTH_API int growth_calibrator_knots(const growth_calibrator *c, const int64_t *field,
-                                       double *x, double *y, size_t cap, size_t *out_n)
+                                       double *out_x, double *out_y, size_t cap, size_t *out_n)
 {
     static const char who[] = "growth_calibrator_knots";
-    GROWTH_CHECK_NULL(who, c);
     GROWTH_CHECK_NULL(who, out_n);
-    if ((x == NULL || y == NULL) && cap > 0)
-        return gerr(GROWTH_EINVAL, "%s: x or y is NULL but cap is %zu", who, cap);
+    *out_n = 0;
+    GROWTH_CHECK_NULL(who, c);
+    if ((out_x == NULL || out_y == NULL) && cap > 0)
+        return gerr(GROWTH_EINVAL, "%s: out_x or out_y is NULL but cap is %zu", who, cap);
     const calib_model *m = c->m;
     if (!m) return gerr(GROWTH_ESTATE, "%s: the calibrator is not fitted", who);
     if (m->method == CAL_PLATT || m->method == CAL_TEMPERATURE)
@@ -382,9 +383,9 @@ GROWTH_API int growth_calibrator_knots(const growth_calibrator *c, const int64_t
     if (cap < mp->n)
         return gerr(GROWTH_EBUFS, "%s: capacity %zu < %u knots", who, cap, mp->n);
     for (uint32_t i = 0; i < mp->n; i++) {
-        x[i] = m->kn[mp->off + i].x;
+        out_x[i] = m->kn[mp->off + i].x;
         const double v = scale * m->kn[mp->off + i].y;
-        y[i] = v < 1.0 ? v : 1.0;
+        out_y[i] = v < 1.0 ? v : 1.0;
     }
     return GROWTH_OK;
 }

@@ -4,22 +4,23 @@
 
 #include "ftrl_impl.h"
 
-static int check_head(const growth_ftrl *m, const char *who, const char *name, int head)
+static int check_head(const growth_ftrl *m, const char *who, const char *name, size_t head)
 {
-    if (head < 0 || head >= m->H)
-        return gerr(GROWTH_EINVAL, "%s: %s %d does not exist (model has %d heads)", who, name, head, m->H);
+    if (head >= (size_t)m->H)
+        return gerr(GROWTH_EINVAL, "%s: %s %zu does not exist (model has %d heads)", who, name, head, m->H);
     return GROWTH_OK;
 }
 
-GROWTH_API int growth_ftrl_esmm_predict(const growth_ftrl *ctr_model, int ctr_head,
-                                   const growth_ftrl *cvr_model, int cvr_head,
-                                   const uint32_t *idx, const float *val, size_t nnz,
-                                   float out[3])
+GROWTH_API int growth_ftrl_esmm_predict(const growth_ftrl *ctr_model, size_t ctr_head,
+                                        const growth_ftrl *cvr_model, size_t cvr_head,
+                                        const uint32_t *idx, const float *val, size_t nnz,
+                                        float *out, size_t cap)
 {
     static const char *who = "growth_ftrl_esmm_predict";
     GROWTH_CHECK_NULL(who, ctr_model);
     GROWTH_CHECK_NULL(who, cvr_model);
     GROWTH_CHECK_NULL(who, out);
+    if (cap < 3) return gerr(GROWTH_EBUFS, "%s: out has room for %zu floats, need 3", who, cap);
     int rc = check_head(ctr_model, who, "ctr_head", ctr_head);
     if (!rc) rc = check_head(cvr_model, who, "cvr_head", cvr_head);
     if (!rc) rc = ftrl_check_row(ctr_model, who, idx, val, nnz);
@@ -39,7 +40,8 @@ GROWTH_API int growth_ftrl_esmm_predict(const growth_ftrl *ctr_model, int ctr_he
 }
 
 typedef struct {
-    int ctr, cvr, H;
+    size_t ctr, cvr;
+    int H;
     float click, ctcvr, weight;
 } esmm_ctx;
 
@@ -59,15 +61,15 @@ static void esmm_grad(void *vctx, const float *margins, float *grads)
     grads[c->cvr] = (float)(d * (1.0 - pcvr) * c->weight);
 }
 
-GROWTH_API int growth_ftrl_esmm_update(growth_ftrl *m, int ctr_head, int cvr_head, const uint32_t *idx,
-                                  const float *val, size_t nnz, float click, float conversion,
-                                  float weight)
+GROWTH_API int growth_ftrl_esmm_update(growth_ftrl *m, size_t ctr_head, size_t cvr_head,
+                                       const uint32_t *idx, const float *val, size_t nnz,
+                                       float click, float conversion, float weight)
 {
     static const char *who = "growth_ftrl_esmm_update";
     GROWTH_CHECK_NULL(who, m);
     int rc = check_head(m, who, "ctr_head", ctr_head);
     if (!rc) rc = check_head(m, who, "cvr_head", cvr_head);
-    if (!rc && ctr_head == cvr_head) rc = gerr(GROWTH_EINVAL, "%s: ctr_head and cvr_head are both %d", who, ctr_head);
+    if (!rc && ctr_head == cvr_head) rc = gerr(GROWTH_EINVAL, "%s: ctr_head and cvr_head are both %zu", who, ctr_head);
     if (!rc && !(click == 0.0f || click == 1.0f)) rc = gerr(GROWTH_EINVAL, "%s: click %g is not 0 or 1", who, (double)click);
     if (!rc && !(conversion == 0.0f || conversion == 1.0f))
         rc = gerr(GROWTH_EINVAL, "%s: conversion %g is not 0 or 1", who, (double)conversion);

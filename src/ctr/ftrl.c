@@ -133,6 +133,24 @@ static inline void put_bias(growth_ftrl *m, int h, float z, float s)
     atomic_store_explicit(&m->bias_w[h], weight_of(m, z, s), memory_order_relaxed);
 }
 
+/* Whether slot `slot` has a non-zero weight in any head (what growth_ftrl_stats::nonzero counts). */
+static inline bool slot_nonzero(const growth_ftrl *m, size_t slot)
+{
+    size_t base = slot * (size_t)m->H;
+    for (int h = 0; h < m->H; h++)
+        if (load_w(m, base + (size_t)h) != 0.0f) return true;
+    return false;
+}
+
+/* Adds `delta` to the non-zero-slot counter; one writer at a time (m->lock, or a model being
+ * built), so a plain relaxed read-modify-write. */
+static inline void add_nonzero(growth_ftrl *m, int64_t delta)
+{
+    if (delta == 0) return;
+    uint64_t v = atomic_load_explicit(&m->nonzero, memory_order_relaxed);
+    atomic_store_explicit(&m->nonzero, v + (uint64_t)delta, memory_order_relaxed);
+}
+
 /* ---- creation ---------------------------------------------------------------------------- */
 
 static int parse_names(const char *who, const ftrl_cfg *cfg, char names[][FTRL_NAME_MAX])
@@ -206,6 +224,7 @@ static int ftrl_new(growth_ftrl **out, const ftrl_cfg *cfg, const char *who)
         atomic_init(&m->bias_w[h], 0.0f);
     }
     atomic_init(&m->examples, 0);
+    atomic_init(&m->nonzero, 0);
     pthread_mutex_init(&m->lock, NULL);
     grng_seed(&m->rng, (uint64_t)cfg->seed);
     *out = m;
@@ -232,23 +251,37 @@ GROWTH_API void growth_ftrl_free(growth_ftrl *m)
     free(m);
 }
 
-GROWTH_API int growth_ftrl_heads(const growth_ftrl *m) { return m ? m->H : GROWTH_EINVAL; }
-
-GROWTH_API int growth_ftrl_bits(const growth_ftrl *m) { return m ? (int)m->cfg.bits : GROWTH_EINVAL; }
-
-GROWTH_API int growth_ftrl_head_index(const growth_ftrl *m, const char *name)
+GROWTH_API int growth_ftrl_stats_get(const growth_ftrl *m, growth_ftrl_stats *out)
 {
-    GROWTH_CHECK_NULL("growth_ftrl_head_index", m);
-    GROWTH_CHECK_NULL("growth_ftrl_head_index", name);
-    for (int h = 0; h < m->H; h++)
-        if (strcmp(m->names[h], name) == 0) return h;
-    return gerr(GROWTH_ENOTFOUND, "growth_ftrl_head_index: no head named '%s'", name);
+    static const char *who = "growth_ftrl_stats_get";
+    GROWTH_CHECK_NULL(who, m);
+    GROWTH_CHECK_NULL(who, out);
+    growth_ftrl_stats s = GROWTH_FTRL_STATS_INIT;
+    s.heads = (uint64_t)m->H;
+    s.bits = (uint64_t)m->cfg.bits;
+    s.examples = atomic_load_explicit(&m->examples, memory_order_relaxed);
+    s.nonzero = atomic_load_explicit(&m->nonzero, memory_order_relaxed);
+    return gstruct_out(who, "stats", out, &s, sizeof s, sizeof s);
 }
 
-GROWTH_API int growth_ftrl_config(const growth_ftrl *m, char *buf, size_t cap, size_t *needed)
+GROWTH_API int growth_ftrl_head_index(const growth_ftrl *m, const char *name, size_t *out_index)
+{
+    static const char *who = "growth_ftrl_head_index";
+    GROWTH_CHECK_NULL(who, m);
+    GROWTH_CHECK_NULL(who, name);
+    GROWTH_CHECK_NULL(who, out_index);
+    for (int h = 0; h < m->H; h++)
+        if (strcmp(m->names[h], name) == 0) {
+            *out_index = (size_t)h;
+            return GROWTH_OK;
+        }
+    return gerr(GROWTH_ENOTFOUND, "%s: no head named '%s'", who, name);
+}
+
+GROWTH_API int growth_ftrl_config(const growth_ftrl *m, char *buf, size_t cap, size_t *out_n)
 {
     GROWTH_CHECK_NULL("growth_ftrl_config", m);
-    return gcfg_format(ftrl_opts, FTRL_NOPTS, &m->cfg, buf, cap, needed);
+    return gcfg_format(ftrl_opts, FTRL_NOPTS, &m->cfg, buf, cap, out_n);
 }
 
 /* ---- validation -------------------------------------------------------------------------- */
@@ -395,50 +428,44 @@ static int check_out(const growth_ftrl *m, const char *who, float *out, size_t c
     return GROWTH_OK;
 }
 
-GROWTH_API int growth_ftrl_margin(const growth_ftrl *m, const uint32_t *idx, const float *val,
-                                  size_t nnz, float *out, size_t cap)
-{
-    static const char *who = "growth_ftrl_margin";
-    GROWTH_CHECK_NULL(who, m);
-    int rc = check_out(m, who, out, cap, (size_t)m->H);
-    if (!rc) rc = ftrl_check_row(m, who, idx, val, nnz);
-    if (rc) return rc;
-    ftrl_margins(m, idx, val, nnz, out);
-    return GROWTH_OK;
-}
-
 GROWTH_API int growth_ftrl_predict(const growth_ftrl *m, const uint32_t *idx, const float *val,
-                                   size_t nnz, float *out, size_t cap)
+                                   size_t nnz, unsigned flags, float *out, size_t cap)
 {
     static const char *who = "growth_ftrl_predict";
     GROWTH_CHECK_NULL(who, m);
-    int rc = check_out(m, who, out, cap, (size_t)m->H);
+    int rc = ftrl_check_flags(who, flags);
+    if (!rc) rc = check_out(m, who, out, cap, (size_t)m->H);
     if (!rc) rc = ftrl_check_row(m, who, idx, val, nnz);
     if (rc) return rc;
     ftrl_margins(m, idx, val, nnz, out);
-    for (int h = 0; h < m->H; h++) out[h] = ftrl_sigmoid(out[h]);
+    if (!(flags & GROWTH_PREDICT_MARGIN))
+        for (int h = 0; h < m->H; h++) out[h] = ftrl_sigmoid(out[h]);
     return GROWTH_OK;
 }
 
 GROWTH_API int growth_ftrl_predict_csr(const growth_ftrl *m, const uint64_t *indptr,
-                                         const uint32_t *idx, const float *val, size_t nrows,
-                                         float *out, size_t cap)
+                                       const uint32_t *idx, const float *val, size_t nrows,
+                                       unsigned flags, float *out, size_t cap)
 {
     static const char *who = "growth_ftrl_predict_csr";
     GROWTH_CHECK_NULL(who, m);
+    int rc = ftrl_check_flags(who, flags);
+    if (rc) return rc;
     if (nrows == 0) return GROWTH_OK;
     if (nrows > SIZE_MAX / (size_t)m->H) return gerr(GROWTH_EINVAL, "%s: nrows too large", who);
-    int rc = check_out(m, who, out, cap, nrows * (size_t)m->H);
+    rc = check_out(m, who, out, cap, nrows * (size_t)m->H);
     if (!rc) rc = check_csr(m, who, indptr, idx, val, nrows);
     if (rc) return rc;
     const int H = m->H;
+    const bool margin = (flags & GROWTH_PREDICT_MARGIN) != 0;
     for (size_t r = 0; r < nrows; r++) {
         size_t b = (size_t)indptr[r], e = (size_t)indptr[r + 1];
         /* Prefetch the next row's slots: the table is far larger than the caches. */
         if (r + 1 < nrows) ftrl_prefetch_w(m, idx, e, (size_t)indptr[r + 2]);
         float *o = out + r * (size_t)H;
         ftrl_margins(m, idx + b, val ? val + b : NULL, e - b, o);
-        for (int h = 0; h < H; h++) o[h] = ftrl_sigmoid(o[h]);
+        if (!margin)
+            for (int h = 0; h < H; h++) o[h] = ftrl_sigmoid(o[h]);
     }
     return GROWTH_OK;
 }
@@ -495,6 +522,9 @@ int ftrl_apply(growth_ftrl *m, const uint32_t *idx, const float *val, size_t nnz
         put_bias(m, h, z, sn);
     }
     uint64_t rbits = 0;
+    /* Change of the non-zero-slot count, from the stored weights before and after each slot's
+     * step (a slot repeated in the row steps from its updated statistics). */
+    int64_t dnz = 0;
     if (H == 1 && m->tf) {
         /* The common case, without the per-head loop: one head, float statistics. */
         float g0 = grad[0];
@@ -504,17 +534,23 @@ int ftrl_apply(growth_ftrl *m, const uint32_t *idx, const float *val, size_t nnz
             size_t pos = (size_t)idx[k] * 4;
             float z = atomic_load_explicit(&m->tf[pos], memory_order_relaxed);
             float sn = atomic_load_explicit(&m->tf[pos + 1], memory_order_relaxed);
+            float w_old = atomic_load_explicit(&m->tf[pos + 2], memory_order_relaxed);
             ftrl_step(m, &z, &sn, wc[k], g);
+            float w_new = weight_of(m, z, sn);
             atomic_store_explicit(&m->tf[pos], z, memory_order_relaxed);
             atomic_store_explicit(&m->tf[pos + 1], sn, memory_order_relaxed);
-            atomic_store_explicit(&m->tf[pos + 2], weight_of(m, z, sn), memory_order_relaxed);
+            atomic_store_explicit(&m->tf[pos + 2], w_new, memory_order_relaxed);
+            dnz += (int64_t)(w_new != 0.0f) - (int64_t)(w_old != 0.0f);
         }
         goto done;
     }
-    for (size_t k = 0; k < nnz; k++) {
+    bool any_grad = false;
+    for (int h = 0; h < H; h++) any_grad |= !(isnan(grad[h]) || grad[h] == 0.0f);
+    for (size_t k = 0; any_grad && k < nnz; k++) {
         size_t base = (size_t)idx[k] * (size_t)H;
         float x = val ? val[k] : 1.0f;
         if (x == 0.0f) continue;
+        bool nz_before = slot_nonzero(m, idx[k]);
         for (int h = 0; h < H; h++) {
             if (isnan(grad[h]) || grad[h] == 0.0f) continue;
             float z, sn;
@@ -524,8 +560,10 @@ int ftrl_apply(growth_ftrl *m, const uint32_t *idx, const float *val, size_t nnz
             if (m->tc) rbits = grng_next(&m->rng);
             put_stat(m, wpos, z, sn, rbits, false);
         }
+        dnz += (int64_t)slot_nonzero(m, idx[k]) - (int64_t)nz_before;
     }
 done:
+    add_nonzero(m, dnz);
     /* One writer at a time (the caller holds m->lock): a plain increment, no locked add. */
     atomic_store_explicit(&m->examples, atomic_load_explicit(&m->examples, memory_order_relaxed) + 1,
                           memory_order_relaxed);
@@ -638,26 +676,13 @@ static bool slot_used(const growth_ftrl *m, uint64_t slot, bool weights_only)
     return false;
 }
 
-GROWTH_API int growth_ftrl_stats(const growth_ftrl *m, uint64_t *out_examples,
-                                 uint64_t *out_nonzero)
-{
-    GROWTH_CHECK_NULL("growth_ftrl_stats", m);
-    if (out_examples) *out_examples = atomic_load_explicit(&m->examples, memory_order_relaxed);
-    if (out_nonzero) {
-        uint64_t nz = 0;
-        for (uint64_t s = 0; s < m->nslots; s++) nz += slot_used(m, s, true);
-        *out_nonzero = nz;
-    }
-    return GROWTH_OK;
-}
-
-GROWTH_API int growth_ftrl_weight(const growth_ftrl *m, int head, uint32_t index, float *out)
+GROWTH_API int growth_ftrl_weight(const growth_ftrl *m, size_t head, uint32_t index, float *out)
 {
     static const char *who = "growth_ftrl_weight";
     GROWTH_CHECK_NULL(who, m);
     GROWTH_CHECK_NULL(who, out);
-    if (head < 0 || head >= m->H)
-        return gerr(GROWTH_EINVAL, "%s: head %d does not exist (model has %d)", who, head, m->H);
+    if (head >= (size_t)m->H)
+        return gerr(GROWTH_EINVAL, "%s: head %zu does not exist (model has %d)", who, head, m->H);
     if (index == UINT32_MAX && (m->cfg.bits < 32 || m->cfg.bias)) {
         if (!m->cfg.bias) return gerr(GROWTH_EINVAL, "%s: the model has no bias (bias=false)", who);
         *out = atomic_load_explicit(&m->bias_w[head], memory_order_relaxed);
@@ -828,6 +853,14 @@ static int check_slots(const char *who, const uint32_t *slots, size_t n, const g
     return GROWTH_OK;
 }
 
+/* Sets the non-zero-slot counter of a freshly loaded model (its only slots: `slots`, distinct). */
+static void count_nonzero(growth_ftrl *m, const uint32_t *slots, size_t n)
+{
+    uint64_t nz = 0;
+    for (size_t i = 0; i < n; i++) nz += slot_nonzero(m, slots[i]);
+    atomic_store_explicit(&m->nonzero, nz, memory_order_relaxed);
+}
+
 static int meta_config(const char *who, const Growth__ModelMeta *meta, ftrl_cfg *cfg)
 {
     if (!meta || !meta->config) return gerr(GROWTH_EFORMAT, "%s: model has no configuration", who);
@@ -872,6 +905,7 @@ static int unpack_state(const char *who, const uint8_t *pl, size_t plen, growth_
         for (size_t h = 0; h < H; h++)
             put_stat(m, (size_t)msg->slots[i] * H + h, msg->z[i * H + h], msg->sqrt_n[i * H + h], 0, true);
     for (size_t h = 0; h < nb; h++) put_bias(m, (int)h, msg->bias_z[h], msg->bias_sqrt_n[h]);
+    count_nonzero(m, msg->slots, msg->n_slots);
     atomic_store_explicit(&m->examples, msg->examples, memory_order_relaxed);
 done:
     growth__ftrl_state__free_unpacked(msg, NULL);
@@ -917,6 +951,7 @@ static int unpack_weights(const char *who, const uint8_t *pl, size_t plen, growt
             if (i == msg->n_slots) put_bias(m, (int)h, z, s);
             else put_stat(m, (size_t)msg->slots[i] * H + h, z, s, 0, true);
         }
+    count_nonzero(m, msg->slots, msg->n_slots);
     atomic_store_explicit(&m->examples, msg->examples, memory_order_relaxed);
 done:
     growth__ftrl_weights__free_unpacked(msg, NULL);

@@ -34,6 +34,7 @@ struct growth_ftrl {
     _Atomic float bias_z[FTRL_MAX_HEADS], bias_s[FTRL_MAX_HEADS], bias_w[FTRL_MAX_HEADS];
     char names[FTRL_MAX_HEADS][FTRL_NAME_MAX];
     _Atomic uint64_t examples;
+    _Atomic uint64_t nonzero;    /* slots with a non-zero weight in any head; kept by writers */
     pthread_mutex_t lock;        /* serialises writers */
     grng rng;                    /* stochastic rounding; used under lock */
     float *scratch;              /* writer-only weight cache, grows under lock */
@@ -55,6 +56,14 @@ void ftrl_margins(const growth_ftrl *m, const uint32_t *idx, const float *val, s
 typedef void (*ftrl_grad_fn)(void *ctx, const float *margins, float *grads);
 int ftrl_apply(growth_ftrl *m, const uint32_t *idx, const float *val, size_t nnz,
                ftrl_grad_fn grad_fn, void *ctx, float *margins_out);
+
+/* Checks the flags of a prediction call (only GROWTH_PREDICT_MARGIN is known). */
+static inline int ftrl_check_flags(const char *who, unsigned flags)
+{
+    if (flags & ~GROWTH_PREDICT_MARGIN)
+        return gerr(GROWTH_EINVAL, "%s: unknown flags 0x%x (only GROWTH_PREDICT_MARGIN)", who, flags);
+    return GROWTH_OK;
+}
 
 static inline float ftrl_sigmoid(float m)
 {

@@ -38,8 +38,8 @@ static int check_bits(const char *who, unsigned bits)
     return GROWTH_OK;
 }
 
-GROWTH_API int growth_features_hash(uint32_t *out_index, const char *field, const char *value,
-                                   uint64_t seed, unsigned bits)
+GROWTH_API int growth_features_hash(const char *field, const char *value, uint64_t seed,
+                                    unsigned bits, uint32_t *out_index)
 {
     static const char *who = "growth_features_hash";
     GROWTH_CHECK_NULL(who, out_index);
@@ -63,9 +63,9 @@ static int check_cross(const char *who, const char *const *fields, const char *c
     return GROWTH_OK;
 }
 
-GROWTH_API int growth_features_hash_cross(uint32_t *out_index, const char *const *fields,
-                                         const char *const *values, size_t n, uint64_t seed,
-                                         unsigned bits)
+GROWTH_API int growth_features_hash_cross(const char *const *fields, const char *const *values,
+                                          size_t n, uint64_t seed, unsigned bits,
+                                          uint32_t *out_index)
 {
     static const char *who = "growth_features_hash_cross";
     GROWTH_CHECK_NULL(who, out_index);
@@ -234,8 +234,8 @@ GROWTH_API const float *growth_row_values(const growth_row *row)
     return row->val;
 }
 
-GROWTH_API int growth_row_config(const growth_row *row, char *buf, size_t cap, size_t *needed)
+GROWTH_API int growth_row_config(const growth_row *row, char *buf, size_t cap, size_t *out_n)
 {
     GROWTH_CHECK_NULL("growth_row_config", row);
-    return gcfg_format(row_opts, sizeof row_opts / sizeof row_opts[0], &row->cfg, buf, cap, needed);
+    return gcfg_format(row_opts, sizeof row_opts / sizeof row_opts[0], &row->cfg, buf, cap, out_n);
 }

@@ -183,51 +183,41 @@ GROWTH_API int growth_forest_set_config(growth_forest *f, const char *config)
     int rc = gcfg_parse("forest", serve_opts, 1, config ? config : "", &c, sizeof c);
     if (rc) return rc;
     forest_quiet();
+    int old = atomic_load_explicit(&f->threads, memory_order_relaxed);
     if ((rc = set_threads_param(who, f->bst, (int)c.threads))) return rc;
-    if ((rc = forest_warmup(who, f))) return rc;
+    if ((rc = forest_warmup(who, f))) {
+        set_threads_param(who, f->bst, old); /* leave the forest as it was */
+        return rc;
+    }
     atomic_store_explicit(&f->threads, (int)c.threads, memory_order_relaxed);
     return GROWTH_OK;
 }
 
-GROWTH_API int growth_forest_config(const growth_forest *f, char *buf, size_t cap, size_t *needed)
+GROWTH_API int growth_forest_config(const growth_forest *f, char *buf, size_t cap, size_t *out_n)
 {
     GROWTH_CHECK_NULL("growth_forest_config", f);
     forest_cfg c = current_cfg(f);
-    return gcfg_format(forest_opts, FOREST_NOPTS, &c, buf, cap, needed);
+    return gcfg_format(forest_opts, FOREST_NOPTS, &c, buf, cap, out_n);
 }
 
-GROWTH_API int growth_forest_objective(const growth_forest *f, char *buf, size_t cap, size_t *needed)
+GROWTH_API int growth_forest_objective(const growth_forest *f, char *buf, size_t cap, size_t *out_n)
 {
     GROWTH_CHECK_NULL("growth_forest_objective", f);
-    return gcopy_out("growth_forest_objective", f->t.objective, buf, cap, needed);
+    return gcopy_out("growth_forest_objective", f->t.objective, buf, cap, out_n);
 }
 
-GROWTH_API int growth_forest_num_features(const growth_forest *f)
+GROWTH_API int growth_forest_stats_get(const growth_forest *f, growth_forest_stats *out)
 {
-    if (!f) return gerr(GROWTH_EINVAL, "growth_forest_num_features: f is NULL");
-    return (int)f->t.nf;
-}
-
-GROWTH_API int growth_forest_num_outputs(const growth_forest *f)
-{
-    if (!f) return gerr(GROWTH_EINVAL, "growth_forest_num_outputs: f is NULL");
-    return (int)f->t.G;
-}
-
-GROWTH_API int growth_forest_num_trees(const growth_forest *f)
-{
-    if (!f) return gerr(GROWTH_EINVAL, "growth_forest_num_trees: f is NULL");
-    return (int)f->t.ntrees;
-}
-
-GROWTH_API int growth_forest_best_iteration(const growth_forest *f, int *out_iteration,
-                                            double *out_score)
-{
-    GROWTH_CHECK_NULL("growth_forest_best_iteration", f);
-    GROWTH_CHECK_NULL("growth_forest_best_iteration", out_iteration);
-    *out_iteration = f->best_iteration;
-    if (out_score) *out_score = f->best_score;
-    return GROWTH_OK;
+    static const char *who = "growth_forest_stats_get";
+    GROWTH_CHECK_NULL(who, f);
+    GROWTH_CHECK_NULL(who, out);
+    growth_forest_stats s = GROWTH_FOREST_STATS_INIT;
+    s.features = f->t.nf;
+    s.outputs = f->t.G;
+    s.trees = f->t.ntrees;
+    s.best_iteration = f->best_iteration >= 0 ? f->best_iteration : -1;
+    s.best_score = f->best_iteration >= 0 ? f->best_score : NAN;
+    return gstruct_out(who, "stats", out, &s, sizeof s, sizeof s);
 }
 
 /* ---- xgboost's predictor (reference path, contributions) --------------------------------- */
@@ -298,9 +288,9 @@ static int reference(const char *who, const growth_forest *f, unsigned flags, co
 {
     if (nrows == 0) return GROWTH_OK;
     /* xgboost's multi:softmax "value" is the class index; ours is the softmax. */
-    bool margin = (flags & GROWTH_FOREST_MARGIN) || f->t.transform == TR_SOFTMAX;
+    bool margin = (flags & GROWTH_PREDICT_MARGIN) || f->t.transform == TR_SOFTMAX;
     int rc = xgb_predict(who, f, margin ? 1 : 0, X, nrows, indptr, idx, val, out, nrows * f->t.G);
-    if (!rc && margin && !(flags & GROWTH_FOREST_MARGIN)) forest_transform(&f->t, out, nrows);
+    if (!rc && margin && !(flags & GROWTH_PREDICT_MARGIN)) forest_transform(&f->t, out, nrows);
     return rc;
 }
 
@@ -328,8 +318,9 @@ static int check_common(const char *who, const growth_forest *f, unsigned flags,
 {
     GROWTH_CHECK_NULL(who, f);
     GROWTH_CHECK_NULL(who, out);
-    if (flags & ~(GROWTH_FOREST_MARGIN | GROWTH_FOREST_REFERENCE))
-        return gerr(GROWTH_EINVAL, "%s: unknown flags 0x%x", who, flags);
+    if (flags & ~(GROWTH_PREDICT_MARGIN | GROWTH_FOREST_REFERENCE))
+        return gerr(GROWTH_EINVAL, "%s: unknown flags 0x%x (GROWTH_PREDICT_MARGIN, GROWTH_FOREST_REFERENCE)",
+                    who, flags);
     if (nrows > SIZE_MAX / f->t.G) return gerr(GROWTH_EINVAL, "%s: nrows too large", who);
     if (cap < nrows * f->t.G)
         return gerr(GROWTH_EBUFS, "%s: out holds %zu floats, %zu needed (%zu rows x %u outputs)", who,
@@ -348,7 +339,7 @@ GROWTH_API int growth_forest_predict(const growth_forest *f, const float *x, siz
         return gerr(GROWTH_EINVAL, "%s: row has %zu features, the model has %u", who, nfeat, f->t.nf);
     if (flags & GROWTH_FOREST_REFERENCE) return reference(who, f, flags, x, 1, NULL, NULL, NULL, out);
     forest_eval_row(&f->t, x, out);
-    if (!(flags & GROWTH_FOREST_MARGIN)) forest_transform(&f->t, out, 1);
+    if (!(flags & GROWTH_PREDICT_MARGIN)) forest_transform(&f->t, out, 1);
     return GROWTH_OK;
 }
 
@@ -420,7 +411,7 @@ GROWTH_API int growth_forest_predict_sparse(const growth_forest *f, const uint32
                             who, ROW_STACK_FEATURES, k, idx[k], idx[k - 1]);
         eval_sorted(&f->t, idx, val, nnz, out);
     }
-    if (!(flags & GROWTH_FOREST_MARGIN)) forest_transform(&f->t, out, 1);
+    if (!(flags & GROWTH_PREDICT_MARGIN)) forest_transform(&f->t, out, 1);
     return GROWTH_OK;
 }
 
@@ -516,7 +507,7 @@ GROWTH_API int growth_forest_predict_dense(const growth_forest *f, const float *
         return gerr(GROWTH_EINVAL, "%s: nrows=%zu is too large", who, nrows);
     if (nrows == 0) return GROWTH_OK;
     if (flags & GROWTH_FOREST_REFERENCE) return reference(who, f, flags, X, nrows, NULL, NULL, NULL, out);
-    batch_job j = {&f->t, X, NULL, NULL, NULL, 0, 0, out, (flags & GROWTH_FOREST_MARGIN) != 0, 0};
+    batch_job j = {&f->t, X, NULL, NULL, NULL, 0, 0, out, (flags & GROWTH_PREDICT_MARGIN) != 0, 0};
     return run_batch(who, f, j, nrows);
 }
 
@@ -537,19 +528,30 @@ GROWTH_API int growth_forest_predict_csr(const growth_forest *f, const uint64_t 
     if ((rc = check_indices(who, f, idx ? idx + b : NULL, nnz))) return rc;
     if (nrows == 0) return GROWTH_OK;
     if (flags & GROWTH_FOREST_REFERENCE) return reference(who, f, flags, NULL, nrows, indptr, idx, val, out);
-    batch_job j = {&f->t, NULL, indptr, idx, val, 0, 0, out, (flags & GROWTH_FOREST_MARGIN) != 0, 0};
+    batch_job j = {&f->t, NULL, indptr, idx, val, 0, 0, out, (flags & GROWTH_PREDICT_MARGIN) != 0, 0};
     return run_batch(who, f, j, nrows);
 }
 
 /* ---- importance -------------------------------------------------------------------------- */
 
-GROWTH_API int growth_forest_importance(const growth_forest *f, int type, float *out, size_t cap)
+/* Importance statistics (the `type` key of growth_forest_importance, as xgboost's get_score). */
+enum { IMP_WEIGHT, IMP_GAIN, IMP_COVER, IMP_TOTAL_GAIN, IMP_TOTAL_COVER };
+typedef struct { int type; } importance_cfg;
+static const gcfg_opt importance_opts[] = {
+    {"type", GCFG_ENUM, offsetof(importance_cfg, type), "weight", 0, 0,
+     "weight|gain|cover|total_gain|total_cover", false},
+};
+
+GROWTH_API int growth_forest_importance(const growth_forest *f, const char *config, float *out,
+                                        size_t cap)
 {
     static const char *who = "growth_forest_importance";
     GROWTH_CHECK_NULL(who, f);
     GROWTH_CHECK_NULL(who, out);
-    if (type < GROWTH_FOREST_WEIGHT || type > GROWTH_FOREST_TOTAL_COVER)
-        return gerr(GROWTH_EINVAL, "%s: unknown importance type %d", who, type);
+    importance_cfg ic = {0};
+    int rc = gcfg_parse(who, importance_opts, 1, config ? config : "", &ic, sizeof ic);
+    if (rc) return rc;
+    const int type = ic.type;
     const ftrees *t = &f->t;
     if (cap < t->nf) return gerr(GROWTH_EBUFS, "%s: out holds %zu floats, %u needed", who, cap, t->nf);
     double *sum = calloc(t->nf, sizeof *sum), *cnt = calloc(t->nf, sizeof *cnt);
@@ -563,11 +565,11 @@ GROWTH_API int growth_forest_importance(const growth_forest *f, int type, float 
         if (!(w & FOREST_INNER)) continue;
         uint32_t j = w & FOREST_FMASK;
         cnt[j] += 1;
-        sum[j] += (type == GROWTH_FOREST_GAIN || type == GROWTH_FOREST_TOTAL_GAIN) ? t->gain[i] : t->cover[i];
+        sum[j] += (type == IMP_GAIN || type == IMP_TOTAL_GAIN) ? t->gain[i] : t->cover[i];
     }
     for (uint32_t j = 0; j < t->nf; j++) {
-        double v = type == GROWTH_FOREST_WEIGHT ? cnt[j]
-                 : (type == GROWTH_FOREST_GAIN || type == GROWTH_FOREST_COVER) ? (cnt[j] > 0 ? sum[j] / cnt[j] : 0)
+        double v = type == IMP_WEIGHT ? cnt[j]
+                 : (type == IMP_GAIN || type == IMP_COVER) ? (cnt[j] > 0 ? sum[j] / cnt[j] : 0)
                  : sum[j];
         out[j] = (float)v;
     }
@@ -646,10 +648,14 @@ static int parse_params(const char *who, const char *s, param_list *pl)
     return GROWTH_OK;
 }
 
+/* The size of growth_forest_data in libgrowth 1.0: a caller built against 1.0 passes this
+ * much, whatever members later versions append (never compare with sizeof of this build). */
+#define FOREST_DATA_SIZE_1_0 (offsetof(growth_forest_data, weights) + sizeof(const float *))
+
 static int check_data(const char *who, const char *name, const growth_forest_data *d, size_t ncols)
 {
-    if (d->struct_size < sizeof *d)
-        return gerr(GROWTH_EINVAL, "%s: %s->struct_size is %u, expected %zu", who, name, d->struct_size, sizeof *d);
+    int rc = gstruct_in(who, name, d, FOREST_DATA_SIZE_1_0);
+    if (rc) return rc;
     if (d->nrows == 0) return gerr(GROWTH_EINVAL, "%s: %s has no rows", who, name);
     if (d->ncols == 0 || d->ncols > FOREST_MAX_FEATURES)
         return gerr(GROWTH_EINVAL, "%s: %s->ncols = %zu is not in 1..%u", who, name, d->ncols, FOREST_MAX_FEATURES);
@@ -736,7 +742,8 @@ static bool metric_maximized(const char *name)
 }
 
 GROWTH_API int growth_forest_train(growth_forest **out, const char *config, const char *params,
-                                   const growth_forest_data *train, const growth_forest_data *valid)
+                                   const growth_forest_data *train, const growth_forest_data *valid,
+                                   growth_progress_fn progress, void *progress_user)
 {
     static const char *who = "growth_forest_train";
     GROWTH_CHECK_NULL(who, out);
@@ -776,6 +783,10 @@ GROWTH_API int growth_forest_train(growth_forest **out, const char *config, cons
     for (int it = 0; it < (int)cfg.num_rounds; it++) {
         if (XGBoosterUpdateOneIter(bst, it, dm[0]) != 0) {
             rc = gerr(GROWTH_EDEP, "%s: xgboost training failed at round %d: %s", who, it, forest_xgb_error());
+            goto done;
+        }
+        if (progress && progress("round", (double)(it + 1) / (double)cfg.num_rounds, progress_user) != 0) {
+            rc = gerr(GROWTH_ECANCELED, "%s: the progress callback stopped the training after round %d", who, it);
             goto done;
         }
         if (!valid || cfg.early_stopping_rounds == 0) continue;

@@ -389,17 +389,17 @@ GROWTH_API int growth_metrics_normalized_entropy(const float *probs, const float
 }
 
 GROWTH_API int growth_metrics_pcoc(const float *probs, const float *labels,
-                                        const float *weights, size_t n, double *out_ratio)
+                                        const float *weights, size_t n, double *out_pcoc)
 {
     static const char fn[] = "growth_metrics_pcoc";
     totals t;
-    int rc = check_inputs(fn, "prob", true, probs, labels, weights, n, out_ratio, &t);
+    int rc = check_inputs(fn, "prob", true, probs, labels, weights, n, out_pcoc, &t);
     if (rc != GROWTH_OK) return rc;
     if (!(t.wpos > 0.0))
         return gerr(GROWTH_EINVAL, "%s: no positive label with positive weight", fn);
     double sp = 0.0;
     for (size_t i = 0; i < n; i++) sp += weights ? (double)weights[i] * probs[i] : probs[i];
-    *out_ratio = sp / t.wpos;
+    *out_pcoc = sp / t.wpos;
     return GROWTH_OK;
 }
 
@@ -425,30 +425,40 @@ static inline double item_weight(uint64_t item)
     return w;
 }
 
+/* The binning of ECE, MCE and the reliability table: `config` keys bins= and binning=. */
+enum { BINS_UNIFORM = 0, BINS_QUANTILE = 1 };
+typedef struct {
+    int64_t bins;
+    int binning;
+} bins_cfg;
+static const gcfg_opt bins_opts[] = {
+    {"bins", GCFG_INT, offsetof(bins_cfg, bins), "10", 1, MAX_BINS, NULL, false},
+    {"binning", GCFG_ENUM, offsetof(bins_cfg, binning), "uniform", 0, 0, "uniform|quantile", false},
+};
+
 /* Per-bin sums of w, w p and w y. *out_nb gets the number of bins filled (all `bins` for
  * uniform binning, the non-empty ones for quantile binning). The three arrays are calloc'ed
  * (free them) with `bins` entries each. */
 static int bin_sums(const char *fn, const float *probs, const float *labels, const float *weights,
-                    size_t n, int bins, int binning, const void *out, double **sw, double **swp,
+                    size_t n, const char *config, const void *out, double **sw, double **swp,
                     double **swy, size_t *out_nb)
 {
     totals t;
     int rc = check_inputs(fn, "prob", true, probs, labels, weights, n, out, &t);
     if (rc != GROWTH_OK) return rc;
-    if (bins < 1 || bins > MAX_BINS)
-        return gerr(GROWTH_EINVAL, "%s: bins = %d is outside 1..%d", fn, bins, MAX_BINS);
-    if (binning != GROWTH_BINS_UNIFORM && binning != GROWTH_BINS_QUANTILE)
-        return gerr(GROWTH_EINVAL, "%s: binning = %d is neither GROWTH_BINS_UNIFORM nor "
-                    "GROWTH_BINS_QUANTILE", fn, binning);
-    const size_t B = (size_t)bins;
+    bins_cfg cfg = {0, 0};
+    rc = gcfg_parse(fn, bins_opts, sizeof bins_opts / sizeof bins_opts[0], config, &cfg, sizeof cfg);
+    if (rc != GROWTH_OK) return rc;
+    const int binning = cfg.binning;
+    const size_t B = (size_t)cfg.bins;
     double *a = calloc(B, sizeof *a), *b = calloc(B, sizeof *b), *c = calloc(B, sizeof *c);
     if (!a || !b || !c) {
         free(a);
         free(b);
         free(c);
-        return gerr(GROWTH_ENOMEM, "%s: cannot allocate %d bins", fn, bins);
+        return gerr(GROWTH_ENOMEM, "%s: cannot allocate %zu bins", fn, B);
     }
-    if (binning == GROWTH_BINS_UNIFORM) {
+    if (binning == BINS_UNIFORM) {
         for (size_t i = 0; i < n; i++) {
             const double p = probs[i], w = weights ? (double)weights[i] : 1.0;
             size_t k = (size_t)(p * (double)B);
@@ -508,11 +518,11 @@ static int bin_sums(const char *fn, const float *probs, const float *labels, con
 
 /* ECE (mce = false) or MCE (mce = true). */
 static int ece_mce(const char *fn, bool mce, const float *probs, const float *labels,
-                   const float *weights, size_t n, int bins, int binning, double *out)
+                   const float *weights, size_t n, const char *config, double *out)
 {
     double *sw, *swp, *swy;
     size_t nb;
-    int rc = bin_sums(fn, probs, labels, weights, n, bins, binning, out, &sw, &swp, &swy, &nb);
+    int rc = bin_sums(fn, probs, labels, weights, n, config, out, &sw, &swp, &swy, &nb);
     if (rc != GROWTH_OK) return rc;
     double total = 0.0, sum = 0.0, mx = 0.0;
     for (size_t k = 0; k < nb; k++) {
@@ -529,40 +539,46 @@ static int ece_mce(const char *fn, bool mce, const float *probs, const float *la
 }
 
 GROWTH_API int growth_metrics_ece(const float *probs, const float *labels, const float *weights,
-                          size_t n, int bins, int binning, double *out_ece)
+                                  size_t n, const char *config, double *out_ece)
 {
-    return ece_mce("growth_metrics_ece", false, probs, labels, weights, n, bins, binning, out_ece);
+    return ece_mce("growth_metrics_ece", false, probs, labels, weights, n, config, out_ece);
 }
 
 GROWTH_API int growth_metrics_mce(const float *probs, const float *labels, const float *weights,
-                          size_t n, int bins, int binning, double *out_mce)
+                                  size_t n, const char *config, double *out_mce)
 {
-    return ece_mce("growth_metrics_mce", true, probs, labels, weights, n, bins, binning, out_mce);
+    return ece_mce("growth_metrics_mce", true, probs, labels, weights, n, config, out_mce);
 }
 
-GROWTH_API int growth_metrics_reliability(const float *probs, const float *labels, const float *weights,
-                                  size_t n, int bins, int binning, double *mean_prob,
-                                  double *pos_rate, double *weight, size_t cap,
-                                  size_t *out_bins)
+GROWTH_API int growth_metrics_reliability(const float *probs, const float *labels,
+                                          const float *weights, size_t n, const char *config,
+                                          double *out_mean_prob, double *out_pos_rate,
+                                          double *out_weight, size_t cap, size_t *out_n)
 {
     static const char fn[] = "growth_metrics_reliability";
-    GROWTH_CHECK_NULL(fn, mean_prob);
-    GROWTH_CHECK_NULL(fn, pos_rate);
-    GROWTH_CHECK_NULL(fn, weight);
-    GROWTH_CHECK_NULL(fn, out_bins);
-    if (bins > 0 && cap < (size_t)bins)
-        return gerr(GROWTH_EBUFS, "%s: capacity %zu < bins = %d", fn, cap, bins);
+    GROWTH_CHECK_NULL(fn, out_n);
+    *out_n = 0;
+    if (cap && (!out_mean_prob || !out_pos_rate || !out_weight))
+        return gerr(GROWTH_EINVAL, "%s: an output array is NULL with cap=%zu", fn, cap);
     double *sw, *swp, *swy;
     size_t nb;
-    int rc = bin_sums(fn, probs, labels, weights, n, bins, binning, out_bins, &sw, &swp, &swy,
-                      &nb);
+    int rc = bin_sums(fn, probs, labels, weights, n, config, out_n, &sw, &swp, &swy, &nb);
     if (rc != GROWTH_OK) return rc;
-    for (size_t k = 0; k < nb; k++) {
-        weight[k] = sw[k];
-        mean_prob[k] = sw[k] > 0.0 ? swp[k] / sw[k] : NAN;
-        pos_rate[k] = sw[k] > 0.0 ? swy[k] / sw[k] : NAN;
+    if (nb > cap) {
+        /* The exact number of rows is known only now (quantile bins that exist); nothing is
+         * written but the count. */
+        free(sw);
+        free(swp);
+        free(swy);
+        *out_n = nb;
+        return gerr(GROWTH_EBUFS, "%s: the table has %zu rows, the arrays hold %zu", fn, nb, cap);
     }
-    *out_bins = nb;
+    for (size_t k = 0; k < nb; k++) {
+        out_weight[k] = sw[k];
+        out_mean_prob[k] = sw[k] > 0.0 ? swp[k] / sw[k] : NAN;
+        out_pos_rate[k] = sw[k] > 0.0 ? swy[k] / sw[k] : NAN;
+    }
+    *out_n = nb;
     free(sw);
     free(swp);
     free(swy);

@@ -143,19 +143,22 @@ GROWTH_API int growth_dssm_save(const growth_dssm *d, const char *path)
     return rc;
 }
 
-GROWTH_API int growth_dssm_config(const growth_dssm *d, char *buf, size_t cap, size_t *needed)
+GROWTH_API int growth_dssm_config(const growth_dssm *d, char *buf, size_t cap, size_t *out_n)
 {
     GROWTH_CHECK_NULL("growth_dssm_config", d);
-    return gcopy_out("growth_dssm_config", d->desc, buf, cap, needed);
+    return gcopy_out("growth_dssm_config", d->desc, buf, cap, out_n);
 }
 
-GROWTH_API int growth_dssm_dims(const growth_dssm *d, size_t *dim, uint32_t *buckets, uint64_t *seed)
+GROWTH_API int growth_dssm_stats_get(const growth_dssm *d, growth_dssm_stats *out)
 {
-    GROWTH_CHECK_NULL("growth_dssm_dims", d);
-    if (dim) *dim = d->tower[0].out;
-    if (buckets) *buckets = d->buckets;
-    if (seed) *seed = d->seed;
-    return GROWTH_OK;
+    static const char *who = "growth_dssm_stats_get";
+    GROWTH_CHECK_NULL(who, d);
+    GROWTH_CHECK_NULL(who, out);
+    growth_dssm_stats s = GROWTH_DSSM_STATS_INIT;
+    s.buckets = d->buckets;
+    s.dim = d->tower[0].out;
+    s.seed = d->seed;
+    return gstruct_out(who, "stats", out, &s, sizeof s, sizeof s);
 }
 
 GROWTH_API int growth_dssm_workspace_create(growth_net_workspace **out, const growth_dssm *d,
@@ -178,7 +181,7 @@ static void add_row(void *ctx, uint32_t slot)
 }
 
 /* Unnormalised tower outputs of `rows` texts (rows x dim, in a workspace buffer). */
-static float *dssm_chunk(const growth_dssm *d, growth_net_workspace *ws, int tower,
+static float *dssm_chunk(const growth_dssm *d, growth_net_workspace *ws, growth_dssm_tower tower,
                          const char *const *texts, size_t rows)
 {
     const gstack *s = &d->tower[tower];
@@ -199,14 +202,16 @@ static void l2_normalise(const float *y, size_t n, float *out)
     for (size_t j = 0; j < n; j++) out[j] = y[j] * inv;
 }
 
-static int dssm_check(const char *who, const growth_dssm *d, growth_net_workspace *ws, int tower,
-                      const char *const *texts, size_t n, const float *out)
+static int dssm_check(const char *who, const growth_dssm *d, growth_net_workspace *ws,
+                      growth_dssm_tower tower, const char *const *texts, size_t n, const float *out)
 {
     GROWTH_CHECK_NULL(who, d);
     GROWTH_CHECK_NULL(who, ws);
     GROWTH_CHECK_NULL(who, out);
-    if (tower != GROWTH_DSSM_QUERY && tower != GROWTH_DSSM_ITEM)
-        return gerr(GROWTH_EINVAL, "%s: tower %d is neither GROWTH_DSSM_QUERY nor GROWTH_DSSM_ITEM", who, tower);
+    /* An enum parameter takes any int: check the value. */
+    if ((int)tower != GROWTH_DSSM_QUERY && (int)tower != GROWTH_DSSM_ITEM)
+        return gerr(GROWTH_EINVAL, "%s: tower %d is neither GROWTH_DSSM_QUERY nor GROWTH_DSSM_ITEM", who,
+                    (int)tower);
     if (n && !texts) return gerr(GROWTH_EINVAL, "%s: texts is NULL with n=%zu", who, n);
     if (n > SIZE_MAX / sizeof *texts) /* no array of pointers is that long */
         return gerr(GROWTH_EINVAL, "%s: n=%zu is too large", who, n);
@@ -215,8 +220,9 @@ static int dssm_check(const char *who, const growth_dssm *d, growth_net_workspac
     return gws_check(who, ws, d->width, 0);
 }
 
-GROWTH_API int growth_dssm_encode(const growth_dssm *d, growth_net_workspace *ws, int tower,
-                                  const char *const *texts, size_t n, float *out, size_t cap)
+GROWTH_API int growth_dssm_encode(const growth_dssm *d, growth_net_workspace *ws,
+                                  growth_dssm_tower tower, const char *const *texts, size_t n,
+                                  float *out, size_t cap)
 {
     static const char *who = "growth_dssm_encode";
     int rc = dssm_check(who, d, ws, tower, texts, n, out);

@@ -244,21 +244,23 @@ GROWTH_API int growth_net_save(const growth_net *net, const char *path)
     return rc;
 }
 
-GROWTH_API int growth_net_config(const growth_net *net, char *buf, size_t cap, size_t *needed)
+GROWTH_API int growth_net_config(const growth_net *net, char *buf, size_t cap, size_t *out_n)
 {
     GROWTH_CHECK_NULL("growth_net_config", net);
-    return gcopy_out("growth_net_config", net->desc, buf, cap, needed);
+    return gcopy_out("growth_net_config", net->desc, buf, cap, out_n);
 }
 
-GROWTH_API int growth_net_dims(const growth_net *net, size_t *dense_dim, size_t *fields,
-                               size_t *wide_rows, size_t *out_dim)
+GROWTH_API int growth_net_stats_get(const growth_net *net, growth_net_stats *out)
 {
-    GROWTH_CHECK_NULL("growth_net_dims", net);
-    if (dense_dim) *dense_dim = net->dense_dim;
-    if (fields) *fields = net->nfields;
-    if (wide_rows) *wide_rows = net->wide_rows;
-    if (out_dim) *out_dim = net->deep.out;
-    return GROWTH_OK;
+    static const char *who = "growth_net_stats_get";
+    GROWTH_CHECK_NULL(who, net);
+    GROWTH_CHECK_NULL(who, out);
+    growth_net_stats s = GROWTH_NET_STATS_INIT;
+    s.dense_dim = net->dense_dim;
+    s.fields = net->nfields;
+    s.wide_rows = net->wide_rows;
+    s.out_dim = net->deep.out;
+    return gstruct_out(who, "stats", out, &s, sizeof s, sizeof s);
 }
 
 GROWTH_API int growth_net_workspace_create(growth_net_workspace **out, const growth_net *net,

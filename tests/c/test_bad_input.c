@@ -28,16 +28,16 @@ TEST(test_feature_functions)
 {
     uint32_t s;
     const char *f[2] = {"a", NULL}, *v[2] = {"x", "y"};
-    BAD(growth_features_hash(NULL, "a", "b", 0, 8), GROWTH_EINVAL, "growth_features_hash");
-    BAD(growth_features_hash(&s, NULL, "b", 0, 8), GROWTH_EINVAL, "growth_features_hash");
-    BAD(growth_features_hash(&s, "a", NULL, 0, 8), GROWTH_EINVAL, "growth_features_hash");
-    BAD(growth_features_hash(&s, "a", "b", 0, 0), GROWTH_EINVAL, "bits");
-    BAD(growth_features_hash(&s, "a", "b", 0, 4096), GROWTH_EINVAL, "bits");
-    BAD(growth_features_hash_cross(&s, f, v, 2, 0, 8), GROWTH_EINVAL, "growth_features_hash_cross");
-    BAD(growth_features_hash_cross(&s, NULL, v, 2, 0, 8), GROWTH_EINVAL, "growth_features_hash_cross");
-    BAD(growth_features_hash_cross(&s, f, v, 0, 0, 8), GROWTH_EINVAL, "growth_features_hash_cross");
-    BAD(growth_features_hash_cross(&s, f, v, SIZE_MAX, 0, 8), GROWTH_EINVAL, "growth_features_hash_cross");
-    BAD(growth_features_hash_cross(NULL, f, v, 2, 0, 8), GROWTH_EINVAL, "growth_features_hash_cross");
+    BAD(growth_features_hash("a", "b", 0, 8, NULL), GROWTH_EINVAL, "growth_features_hash");
+    BAD(growth_features_hash(NULL, "b", 0, 8, &s), GROWTH_EINVAL, "growth_features_hash");
+    BAD(growth_features_hash("a", NULL, 0, 8, &s), GROWTH_EINVAL, "growth_features_hash");
+    BAD(growth_features_hash("a", "b", 0, 0, &s), GROWTH_EINVAL, "bits");
+    BAD(growth_features_hash("a", "b", 0, 4096, &s), GROWTH_EINVAL, "bits");
+    BAD(growth_features_hash_cross(f, v, 2, 0, 8, &s), GROWTH_EINVAL, "growth_features_hash_cross");
+    BAD(growth_features_hash_cross(NULL, v, 2, 0, 8, &s), GROWTH_EINVAL, "growth_features_hash_cross");
+    BAD(growth_features_hash_cross(f, v, 0, 0, 8, &s), GROWTH_EINVAL, "growth_features_hash_cross");
+    BAD(growth_features_hash_cross(f, v, SIZE_MAX, 0, 8, &s), GROWTH_EINVAL, "growth_features_hash_cross");
+    BAD(growth_features_hash_cross(f, v, 2, 0, 8, NULL), GROWTH_EINVAL, "growth_features_hash_cross");
 
     growth_row *r = NULL;
     BAD(growth_row_create(NULL, ""), GROWTH_EINVAL, "growth_row_create");
@@ -76,7 +76,7 @@ TEST(test_ftrl_functions)
     uint32_t idx[3] = {1, 2, 3};
     float val[3] = {1, 1, 1}, y[2] = {1, 0}, p[2], before[2], w;
     for (int i = 0; i < 20; i++) CHECK_OK(growth_ftrl_update(m, idx, val, 3, y, 1));
-    CHECK_OK(growth_ftrl_predict(m, idx, val, 3, before, 2));
+    CHECK_OK(growth_ftrl_predict(m, idx, val, 3, 0, before, 2));
     uint64_t ip[3] = {0, 3, 3};
     float labels[4] = {1, 0, 0, 1};
 
@@ -89,25 +89,48 @@ TEST(test_ftrl_functions)
         CHECK(x == NULL);
     }
     BAD(growth_ftrl_create(NULL, ""), GROWTH_EINVAL, "growth_ftrl_create");
-    CHECK(growth_ftrl_heads(NULL) == GROWTH_EINVAL && growth_ftrl_bits(NULL) == GROWTH_EINVAL);
-    BAD(growth_ftrl_head_index(NULL, "a"), GROWTH_EINVAL, "growth_ftrl_head_index");
-    BAD(growth_ftrl_head_index(m, NULL), GROWTH_EINVAL, "growth_ftrl_head_index");
-    BAD(growth_ftrl_head_index(m, "nope"), GROWTH_ENOTFOUND, "growth_ftrl_head_index");
+    growth_ftrl_stats st = GROWTH_FTRL_STATS_INIT, st_zero = {0};
+    BAD(growth_ftrl_stats_get(NULL, &st), GROWTH_EINVAL, "growth_ftrl_stats_get");
+    BAD(growth_ftrl_stats_get(m, NULL), GROWTH_EINVAL, "growth_ftrl_stats_get");
+    BAD(growth_ftrl_stats_get(m, &st_zero), GROWTH_EINVAL, "struct_size");
+    st_zero.struct_size = (uint32_t)sizeof st_zero - 1;
+    BAD(growth_ftrl_stats_get(m, &st_zero), GROWTH_EINVAL, "struct_size");
+    CHECK(st_zero.heads == 0 && st_zero.examples == 0);
+    size_t hidx = 42;
+    BAD(growth_ftrl_head_index(NULL, "a", &hidx), GROWTH_EINVAL, "growth_ftrl_head_index");
+    BAD(growth_ftrl_head_index(m, NULL, &hidx), GROWTH_EINVAL, "growth_ftrl_head_index");
+    BAD(growth_ftrl_head_index(m, "a", NULL), GROWTH_EINVAL, "growth_ftrl_head_index");
+    BAD(growth_ftrl_head_index(m, "nope", &hidx), GROWTH_ENOTFOUND, "growth_ftrl_head_index");
+    CHECK(hidx == 42);
     BAD(growth_ftrl_config(NULL, NULL, 0, NULL), GROWTH_EINVAL, "growth_ftrl_config");
     BAD(growth_ftrl_config(m, NULL, 0, NULL), GROWTH_EBUFS, "buffer");
+    {
+        /* EBUFS protocol: *out_n = the exact size, the buffer untouched. */
+        char cfg[8];
+        size_t need = 0, got = 0;
+        memset(cfg, 'x', sizeof cfg);
+        BAD(growth_ftrl_config(m, cfg, sizeof cfg, &need), GROWTH_EBUFS, "buffer");
+        CHECK(need > sizeof cfg && cfg[0] == 'x' && cfg[7] == 'x');
+        char *big = malloc(need);
+        CHECK_OK(growth_ftrl_config(m, big, need, &got));
+        CHECK(got == need && strlen(big) + 1 == need);
+        free(big);
+    }
 
-    BAD(growth_ftrl_predict(NULL, idx, val, 3, p, 2), GROWTH_EINVAL, "growth_ftrl_predict");
-    BAD(growth_ftrl_predict(m, NULL, val, 3, p, 2), GROWTH_EINVAL, "growth_ftrl_predict");
-    BAD(growth_ftrl_predict(m, idx, val, 3, NULL, 2), GROWTH_EINVAL, "growth_ftrl_predict");
-    BAD(growth_ftrl_predict(m, idx, val, 3, p, 0), GROWTH_EBUFS, "growth_ftrl_predict");
-    BAD(growth_ftrl_margin(m, idx, val, 3, p, 1), GROWTH_EBUFS, "growth_ftrl_margin");
-    BAD(growth_ftrl_margin(NULL, idx, val, 3, p, 2), GROWTH_EINVAL, "growth_ftrl_margin");
+    BAD(growth_ftrl_predict(NULL, idx, val, 3, 0, p, 2), GROWTH_EINVAL, "growth_ftrl_predict");
+    BAD(growth_ftrl_predict(m, NULL, val, 3, 0, p, 2), GROWTH_EINVAL, "growth_ftrl_predict");
+    BAD(growth_ftrl_predict(m, idx, val, 3, 0, NULL, 2), GROWTH_EINVAL, "growth_ftrl_predict");
+    BAD(growth_ftrl_predict(m, idx, val, 3, 0, p, 0), GROWTH_EBUFS, "growth_ftrl_predict");
+    BAD(growth_ftrl_predict(m, idx, val, 3, GROWTH_PREDICT_MARGIN, p, 1), GROWTH_EBUFS, "growth_ftrl_predict");
+    BAD(growth_ftrl_predict(NULL, idx, val, 3, GROWTH_PREDICT_MARGIN, p, 2), GROWTH_EINVAL, "growth_ftrl_predict");
+    BAD(growth_ftrl_predict(m, idx, val, 3, 0x2u, p, 2), GROWTH_EINVAL, "flags");
+    BAD(growth_ftrl_predict(m, idx, val, 3, 0xffffffffu, p, 2), GROWTH_EINVAL, "flags");
     idx[1] = 1024;
-    BAD(growth_ftrl_predict(m, idx, val, 3, p, 2), GROWTH_EINVAL, "growth_ftrl_predict");
+    BAD(growth_ftrl_predict(m, idx, val, 3, 0, p, 2), GROWTH_EINVAL, "growth_ftrl_predict");
     BAD(growth_ftrl_update(m, idx, val, 3, y, 1), GROWTH_EINVAL, "growth_ftrl_update");
     idx[1] = 2;
     val[2] = NAN;
-    BAD(growth_ftrl_predict(m, idx, val, 3, p, 2), GROWTH_EINVAL, "growth_ftrl_predict");
+    BAD(growth_ftrl_predict(m, idx, val, 3, 0, p, 2), GROWTH_EINVAL, "growth_ftrl_predict");
     BAD(growth_ftrl_predict_update(m, idx, val, 3, y, 1, p, 2), GROWTH_EINVAL, "growth_ftrl_update");
     val[2] = 1;
     float ybad[2] = {1, 0.5f};
@@ -116,18 +139,20 @@ TEST(test_ftrl_functions)
     BAD(growth_ftrl_update(m, idx, val, 3, NULL, 1), GROWTH_EINVAL, "growth_ftrl_update");
     BAD(growth_ftrl_predict_update(m, idx, val, 3, y, 1, p, 1), GROWTH_EBUFS, "growth_ftrl_update");
 
-    BAD(growth_ftrl_predict_csr(NULL, ip, idx, val, 2, p, 4), GROWTH_EINVAL, "growth_ftrl_predict_csr");
-    BAD(growth_ftrl_predict_csr(m, NULL, idx, val, 2, p, 4), GROWTH_EINVAL, "growth_ftrl_predict_csr");
-    BAD(growth_ftrl_predict_csr(m, ip, idx, val, 2, p, 3), GROWTH_EBUFS, "growth_ftrl_predict_csr");
-    BAD(growth_ftrl_predict_csr(m, ip, idx, val, SIZE_MAX, p, 4), GROWTH_EINVAL, "growth_ftrl_predict_csr");
+    BAD(growth_ftrl_predict_csr(NULL, ip, idx, val, 2, 0, p, 4), GROWTH_EINVAL, "growth_ftrl_predict_csr");
+    BAD(growth_ftrl_predict_csr(m, NULL, idx, val, 2, 0, p, 4), GROWTH_EINVAL, "growth_ftrl_predict_csr");
+    BAD(growth_ftrl_predict_csr(m, ip, idx, val, 2, 0, p, 3), GROWTH_EBUFS, "growth_ftrl_predict_csr");
+    BAD(growth_ftrl_predict_csr(m, ip, idx, val, 2, GROWTH_PREDICT_MARGIN, p, 3), GROWTH_EBUFS, "growth_ftrl_predict_csr");
+    BAD(growth_ftrl_predict_csr(m, ip, idx, val, 2, 0x4u, p, 4), GROWTH_EINVAL, "flags");
+    BAD(growth_ftrl_predict_csr(m, ip, idx, val, SIZE_MAX, 0, p, 4), GROWTH_EINVAL, "growth_ftrl_predict_csr");
     BAD(growth_ftrl_update_csr(m, ip, idx, val, SIZE_MAX, labels, NULL, NULL, 0), GROWTH_EINVAL, "growth_ftrl_update_csr");
     BAD(growth_ftrl_update_csr(m, ip, idx, val, 2, NULL, NULL, NULL, 0), GROWTH_EINVAL, "growth_ftrl_update_csr");
     BAD(growth_ftrl_update_csr(m, ip, NULL, val, 2, labels, NULL, NULL, 0), GROWTH_EINVAL, "growth_ftrl_update_csr");
     uint64_t ip_bad[3] = {0, 3, 1};
     BAD(growth_ftrl_update_csr(m, ip_bad, idx, val, 2, labels, NULL, NULL, 0), GROWTH_EINVAL, "indptr");
 
-    BAD(growth_ftrl_stats(NULL, NULL, NULL), GROWTH_EINVAL, "growth_ftrl_stats");
     BAD(growth_ftrl_weight(NULL, 0, 0, &w), GROWTH_EINVAL, "growth_ftrl_weight");
+    BAD(growth_ftrl_weight(m, SIZE_MAX, 0, &w), GROWTH_EINVAL, "growth_ftrl_weight");
     BAD(growth_ftrl_weight(m, 0, 0, NULL), GROWTH_EINVAL, "growth_ftrl_weight");
     BAD(growth_ftrl_weight(m, 5, 0, &w), GROWTH_EINVAL, "growth_ftrl_weight");
     BAD(growth_ftrl_weight(m, 0, 4096, &w), GROWTH_EINVAL, "growth_ftrl_weight");
@@ -156,17 +181,25 @@ TEST(test_ftrl_functions)
     growth_buffer_free(NULL);
     growth_ftrl_free(NULL);
 
-    float out3[3];
-    BAD(growth_ftrl_esmm_predict(m, 0, NULL, 1, idx, val, 3, out3), GROWTH_EINVAL, "growth_ftrl_esmm_predict");
-    BAD(growth_ftrl_esmm_predict(m, -1, m, 1, idx, val, 3, out3), GROWTH_EINVAL, "growth_ftrl_esmm_predict");
-    BAD(growth_ftrl_esmm_predict(m, 0, m, 1, idx, val, 3, NULL), GROWTH_EINVAL, "growth_ftrl_esmm_predict");
+    float out3[3] = {-5, -5, -5};
+    BAD(growth_ftrl_esmm_predict(m, 0, NULL, 1, idx, val, 3, out3, 3), GROWTH_EINVAL, "growth_ftrl_esmm_predict");
+    BAD(growth_ftrl_esmm_predict(NULL, 0, m, 1, idx, val, 3, out3, 3), GROWTH_EINVAL, "growth_ftrl_esmm_predict");
+    BAD(growth_ftrl_esmm_predict(m, SIZE_MAX, m, 1, idx, val, 3, out3, 3), GROWTH_EINVAL, "ctr_head");
+    BAD(growth_ftrl_esmm_predict(m, 0, m, 2, idx, val, 3, out3, 3), GROWTH_EINVAL, "cvr_head");
+    BAD(growth_ftrl_esmm_predict(m, 0, m, 1, idx, val, 3, NULL, 3), GROWTH_EINVAL, "growth_ftrl_esmm_predict");
+    BAD(growth_ftrl_esmm_predict(m, 0, m, 1, idx, val, 3, out3, 2), GROWTH_EBUFS, "growth_ftrl_esmm_predict");
+    BAD(growth_ftrl_esmm_predict(m, 0, m, 1, idx, val, 3, out3, 0), GROWTH_EBUFS, "growth_ftrl_esmm_predict");
+    CHECK(out3[0] == -5 && out3[1] == -5 && out3[2] == -5);
     BAD(growth_ftrl_esmm_update(NULL, 0, 1, idx, val, 3, 1, 0, 1), GROWTH_EINVAL, "growth_ftrl_esmm_update");
+    BAD(growth_ftrl_esmm_update(m, 0, SIZE_MAX, idx, val, 3, 1, 0, 1), GROWTH_EINVAL, "cvr_head");
     BAD(growth_ftrl_esmm_update(m, 0, 1, idx, val, 3, 1, NAN, 1), GROWTH_EINVAL, "growth_ftrl_esmm_update");
     BAD(growth_ftrl_esmm_update(m, 0, 1, idx, val, 3, 1, 0, -1), GROWTH_EINVAL, "growth_ftrl_esmm_update");
 
     /* The model is unchanged and still works. */
-    CHECK_OK(growth_ftrl_predict(m, idx, val, 3, p, 2));
+    CHECK_OK(growth_ftrl_predict(m, idx, val, 3, 0, p, 2));
     CHECK(p[0] == before[0] && p[1] == before[1]);
+    CHECK_OK(growth_ftrl_stats_get(m, &st));
+    CHECK(st.heads == 2 && st.bits == 10 && st.examples == 20);
     CHECK_OK(growth_ftrl_update(m, idx, val, 3, y, 1));
     growth_ftrl_free(m);
 }
@@ -211,21 +244,30 @@ TEST(test_metric_functions)
     /* Calibration metrics. */
     double mp[4], pr[4], bw[4];
     size_t nb;
-    BAD(growth_metrics_ece(NULL, y, NULL, 4, 2, GROWTH_BINS_UNIFORM, &out), GROWTH_EINVAL, "growth_metrics_ece");
-    BAD(growth_metrics_ece(s, NULL, NULL, 4, 2, GROWTH_BINS_UNIFORM, &out), GROWTH_EINVAL, "growth_metrics_ece");
-    BAD(growth_metrics_ece(s, y, NULL, 4, 2, GROWTH_BINS_UNIFORM, NULL), GROWTH_EINVAL, "growth_metrics_ece");
-    BAD(growth_metrics_ece(s, y, NULL, 0, 2, GROWTH_BINS_UNIFORM, &out), GROWTH_EINVAL, "growth_metrics_ece");
-    BAD(growth_metrics_ece(s, y, NULL, 4, 0, GROWTH_BINS_UNIFORM, &out), GROWTH_EINVAL, "bins");
-    BAD(growth_metrics_ece(s, y, NULL, 4, (1 << 20) + 1, GROWTH_BINS_UNIFORM, &out), GROWTH_EINVAL, "bins");
-    BAD(growth_metrics_ece(s, y, NULL, 4, 2, 7, &out), GROWTH_EINVAL, "growth_metrics_ece");
-    BAD(growth_metrics_ece(s, y, NULL, SIZE_MAX, 2, GROWTH_BINS_UNIFORM, &out), GROWTH_EINVAL, "too large");
-    BAD(growth_metrics_mce(NULL, y, NULL, 4, 2, GROWTH_BINS_QUANTILE, &out), GROWTH_EINVAL, "growth_metrics_mce");
-    BAD(growth_metrics_mce(s, y, NULL, 4, -1, GROWTH_BINS_QUANTILE, &out), GROWTH_EINVAL, "bins");
-    BAD(growth_metrics_mce(s, y, NULL, 4, 2, -1, &out), GROWTH_EINVAL, "growth_metrics_mce");
-    BAD(growth_metrics_reliability(s, y, NULL, 4, 4, GROWTH_BINS_UNIFORM, NULL, pr, bw, 4, &nb), GROWTH_EINVAL, "growth_metrics_reliability");
-    BAD(growth_metrics_reliability(s, y, NULL, 4, 4, GROWTH_BINS_UNIFORM, mp, pr, bw, 3, &nb), GROWTH_EBUFS, "growth_metrics_reliability");
-    BAD(growth_metrics_reliability(s, y, NULL, 4, 4, GROWTH_BINS_UNIFORM, mp, pr, bw, 4, NULL), GROWTH_EINVAL, "growth_metrics_reliability");
-    BAD(growth_metrics_reliability(s, y, NULL, 4, 0, GROWTH_BINS_UNIFORM, mp, pr, bw, 4, &nb), GROWTH_EINVAL, "bins");
+    BAD(growth_metrics_ece(NULL, y, NULL, 4, "bins=2 binning=uniform", &out), GROWTH_EINVAL, "growth_metrics_ece");
+    BAD(growth_metrics_ece(s, NULL, NULL, 4, "bins=2 binning=uniform", &out), GROWTH_EINVAL, "growth_metrics_ece");
+    BAD(growth_metrics_ece(s, y, NULL, 4, "bins=2 binning=uniform", NULL), GROWTH_EINVAL, "growth_metrics_ece");
+    BAD(growth_metrics_ece(s, y, NULL, 0, "bins=2 binning=uniform", &out), GROWTH_EINVAL, "growth_metrics_ece");
+    BAD(growth_metrics_ece(s, y, NULL, 4, "bins=0 binning=uniform", &out), GROWTH_EINVAL, "bins");
+    BAD(growth_metrics_ece(s, y, NULL, 4, "bins=1048577 binning=uniform", &out), GROWTH_EINVAL, "bins");
+    BAD(growth_metrics_ece(s, y, NULL, 4, "bins=2 binning=7", &out), GROWTH_EINVAL, "growth_metrics_ece");
+    BAD(growth_metrics_ece(s, y, NULL, SIZE_MAX, "bins=2 binning=uniform", &out), GROWTH_EINVAL, "too large");
+    BAD(growth_metrics_mce(NULL, y, NULL, 4, "bins=2 binning=quantile", &out), GROWTH_EINVAL, "growth_metrics_mce");
+    BAD(growth_metrics_mce(s, y, NULL, 4, "bins=-1 binning=quantile", &out), GROWTH_EINVAL, "bins");
+    BAD(growth_metrics_mce(s, y, NULL, 4, "bins=2 binning=-1", &out), GROWTH_EINVAL, "growth_metrics_mce");
+    BAD(growth_metrics_reliability(s, y, NULL, 4, "bins=4 binning=uniform", NULL, pr, bw, 4, &nb), GROWTH_EINVAL, "growth_metrics_reliability");
+    mp[0] = pr[0] = bw[0] = -9;
+    nb = 0;
+    BAD(growth_metrics_reliability(s, y, NULL, 4, "bins=4 binning=uniform", mp, pr, bw, 3, &nb), GROWTH_EBUFS, "growth_metrics_reliability");
+    CHECK(nb == 4 && mp[0] == -9 && pr[0] == -9 && bw[0] == -9); /* EBUFS: the exact count, nothing written */
+    BAD(growth_metrics_reliability(s, y, NULL, 4, "bins=4", NULL, NULL, NULL, 0, &nb), GROWTH_EBUFS, "growth_metrics_reliability");
+    CHECK(nb == 4);
+    BAD(growth_metrics_reliability(s, y, NULL, 4, "bins=4 colour=red", mp, pr, bw, 4, &nb), GROWTH_EINVAL, "'colour'");
+    CHECK(nb == 0);
+    BAD(growth_metrics_ece(s, y, NULL, 4, "binning=equal", &out), GROWTH_EINVAL, "'binning'");
+    BAD(growth_metrics_mce(s, y, NULL, 4, "bins=two", &out), GROWTH_EINVAL, "'bins'");
+    BAD(growth_metrics_reliability(s, y, NULL, 4, "bins=4 binning=uniform", mp, pr, bw, 4, NULL), GROWTH_EINVAL, "growth_metrics_reliability");
+    BAD(growth_metrics_reliability(s, y, NULL, 4, "bins=0 binning=uniform", mp, pr, bw, 4, &nb), GROWTH_EINVAL, "bins");
     BAD(growth_metrics_field_ece(s, y, NULL, NULL, 4, &out), GROWTH_EINVAL, "growth_metrics_field_ece");
     BAD(growth_metrics_field_ece(s, y, NULL, g, 0, &out), GROWTH_EINVAL, "growth_metrics_field_ece");
     BAD(growth_metrics_field_ece(s, y, NULL, g, 4, NULL), GROWTH_EINVAL, "growth_metrics_field_ece");
@@ -234,28 +276,28 @@ TEST(test_metric_functions)
     float y0[4] = {0, 0, 0, 0};
     BAD(growth_metrics_field_rce(s, y0, NULL, g, 4, &out, &used), GROWTH_EINVAL, "growth_metrics_field_rce"); /* no positives */
     s[1] = NAN;
-    BAD(growth_metrics_ece(s, y, NULL, 4, 2, GROWTH_BINS_UNIFORM, &out), GROWTH_EINVAL, "growth_metrics_ece");
-    BAD(growth_metrics_mce(s, y, NULL, 4, 2, GROWTH_BINS_UNIFORM, &out), GROWTH_EINVAL, "growth_metrics_mce");
-    BAD(growth_metrics_reliability(s, y, NULL, 4, 4, GROWTH_BINS_UNIFORM, mp, pr, bw, 4, &nb), GROWTH_EINVAL, "growth_metrics_reliability");
+    BAD(growth_metrics_ece(s, y, NULL, 4, "bins=2 binning=uniform", &out), GROWTH_EINVAL, "growth_metrics_ece");
+    BAD(growth_metrics_mce(s, y, NULL, 4, "bins=2 binning=uniform", &out), GROWTH_EINVAL, "growth_metrics_mce");
+    BAD(growth_metrics_reliability(s, y, NULL, 4, "bins=4 binning=uniform", mp, pr, bw, 4, &nb), GROWTH_EINVAL, "growth_metrics_reliability");
     BAD(growth_metrics_field_ece(s, y, NULL, g, 4, &out), GROWTH_EINVAL, "growth_metrics_field_ece");
     BAD(growth_metrics_field_rce(s, y, NULL, g, 4, &out, &used), GROWTH_EINVAL, "growth_metrics_field_rce");
     s[1] = 1.5f; /* a probability outside [0, 1] */
-    BAD(growth_metrics_ece(s, y, NULL, 4, 2, GROWTH_BINS_UNIFORM, &out), GROWTH_EINVAL, "growth_metrics_ece");
+    BAD(growth_metrics_ece(s, y, NULL, 4, "bins=2 binning=uniform", &out), GROWTH_EINVAL, "growth_metrics_ece");
     BAD(growth_metrics_field_ece(s, y, NULL, g, 4, &out), GROWTH_EINVAL, "growth_metrics_field_ece");
     s[1] = 0.4f;
     wts[2] = -INFINITY;
-    BAD(growth_metrics_ece(s, y, wts, 4, 2, GROWTH_BINS_UNIFORM, &out), GROWTH_EINVAL, "growth_metrics_ece");
+    BAD(growth_metrics_ece(s, y, wts, 4, "bins=2 binning=uniform", &out), GROWTH_EINVAL, "growth_metrics_ece");
     BAD(growth_metrics_field_rce(s, y, wts, g, 4, &out, &used), GROWTH_EINVAL, "growth_metrics_field_rce");
     wts[2] = 1;
 
     CHECK_OK(growth_metrics_auc(s, y, NULL, 4, &out));
     CHECK_NEAR(out, 0.75, 1e-12);
     /* Two uniform bins: {0.1, 0.4, 0.35} with one positive, {0.8} positive. */
-    CHECK_OK(growth_metrics_ece(s, y, NULL, 4, 2, GROWTH_BINS_UNIFORM, &out));
+    CHECK_OK(growth_metrics_ece(s, y, NULL, 4, "bins=2 binning=uniform", &out));
     CHECK_NEAR(out, (fabs((0.1 + 0.4 + 0.35) - 1.0) + fabs(0.8 - 1.0)) / 4, 1e-6);
-    CHECK_OK(growth_metrics_mce(s, y, NULL, 4, 2, GROWTH_BINS_UNIFORM, &out));
+    CHECK_OK(growth_metrics_mce(s, y, NULL, 4, "bins=2 binning=uniform", &out));
     CHECK_NEAR(out, fmax(fabs((0.1 + 0.4 + 0.35) / 3 - 1.0 / 3), fabs(0.8 - 1.0)), 1e-6);
-    CHECK_OK(growth_metrics_reliability(s, y, NULL, 4, 2, GROWTH_BINS_UNIFORM, mp, pr, bw, 4, &nb));
+    CHECK_OK(growth_metrics_reliability(s, y, NULL, 4, "bins=2 binning=uniform", mp, pr, bw, 4, &nb));
     CHECK(nb == 2 && bw[0] == 3 && bw[1] == 1);
     CHECK_OK(growth_metrics_field_ece(s, y, NULL, g, 4, &out));
     CHECK_NEAR(out, (fabs(0 - 0.5) + fabs(2 - 1.15)) / 4, 1e-6);

@@ -100,6 +100,33 @@ TEST(test_calibrator_functions)
     BAD(growth_calibrator_knots(c, NULL, NULL, ky, 64, &n), GROWTH_EINVAL, "calibrator_knots");
     BAD(growth_calibrator_knots(c, NULL, kx, ky, 0, &n), GROWTH_EBUFS, "calibrator_knots");
     BAD(growth_calibrator_knots(c, &f1, kx, ky, 64, NULL), GROWTH_EINVAL, "calibrator_knots");
+    {
+        /* EBUFS protocol: *out_n = the exact knot count, nothing written; 0 on other failures. */
+        size_t want = 0, got = 99;
+        CHECK_OK(growth_calibrator_knots(c, NULL, kx, ky, 64, &want));
+        CHECK(want >= 2);
+        kx[0] = ky[0] = -3;
+        BAD(growth_calibrator_knots(c, NULL, kx, ky, want - 1, &got), GROWTH_EBUFS, "calibrator_knots");
+        CHECK(got == want && kx[0] == -3 && ky[0] == -3);
+        BAD(growth_calibrator_knots(c, NULL, NULL, NULL, 0, &got), GROWTH_EBUFS, "calibrator_knots");
+        CHECK(got == want);
+        BAD(growth_calibrator_knots(NULL, NULL, kx, ky, 64, &got), GROWTH_EINVAL, "calibrator_knots");
+        CHECK(got == 0);
+        CHECK_OK(growth_calibrator_knots(c, NULL, kx, ky, want, &got));
+        CHECK(got == want);
+        /* the string getters: the exact size (with the NUL) on EBUFS, the buffer untouched */
+        char sbuf[4] = {'z', 'z', 'z', 'z'};
+        size_t need1 = 0, need2 = 0;
+        BAD(growth_calibrator_summary(c, sbuf, sizeof sbuf, &need1), GROWTH_EBUFS, NULL);
+        BAD(growth_calibrator_config(c, sbuf, sizeof sbuf, &need2), GROWTH_EBUFS, NULL);
+        CHECK(sbuf[0] == 'z' && sbuf[3] == 'z' && need1 > sizeof sbuf && need2 > sizeof sbuf);
+        char *full = malloc(need1 > need2 ? need1 : need2);
+        CHECK_OK(growth_calibrator_summary(c, full, need1, &got));
+        CHECK(got == need1 && strlen(full) + 1 == need1);
+        CHECK_OK(growth_calibrator_config(c, full, need2, &got));
+        CHECK(got == need2 && strlen(full) + 1 == need2);
+        free(full);
+    }
 
     gt_path(path, sizeof path, "bad_input.calibrator");
     BAD(growth_calibrator_save(NULL, path), GROWTH_EINVAL, "calibrator_save");

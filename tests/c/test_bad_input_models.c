@@ -18,6 +18,14 @@ static const uint8_t junk[16] = "not a model....";
 #define FR 40
 #define FC 3
 
+static int stop_now(const char *stage, double done, void *user)
+{
+    (void)stage;
+    (void)done;
+    (void)user;
+    return 1;
+}
+
 TEST(test_forest_functions)
 {
     static float X[FR * FC], y[FR];
@@ -31,45 +39,56 @@ TEST(test_forest_functions)
                              "early_stopping_rounds=5"}; /* the last needs a validation set */
     for (size_t i = 0; i < sizeof bad_cfg / sizeof *bad_cfg; i++) {
         growth_forest *x = NULL;
-        BAD(growth_forest_train(&x, bad_cfg[i], params, &d, NULL), GROWTH_EINVAL, NULL);
+        BAD(growth_forest_train(&x, bad_cfg[i], params, &d, NULL, NULL, NULL), GROWTH_EINVAL, NULL);
         CHECK(x == NULL);
     }
     growth_forest *x = NULL;
-    BAD(growth_forest_train(NULL, "num_rounds=2", params, &d, NULL), GROWTH_EINVAL, "forest_train");
-    BAD(growth_forest_train(&x, "num_rounds=2", params, NULL, NULL), GROWTH_EINVAL, NULL);
+    BAD(growth_forest_train(NULL, "num_rounds=2", params, &d, NULL, NULL, NULL), GROWTH_EINVAL, "forest_train");
+    BAD(growth_forest_train(&x, "num_rounds=2", params, NULL, NULL, NULL, NULL), GROWTH_EINVAL, NULL);
     growth_forest_data bd = d;
     bd.struct_size = 4;
-    BAD(growth_forest_train(&x, "num_rounds=2", params, &bd, NULL), GROWTH_EINVAL, "struct_size");
+    BAD(growth_forest_train(&x, "num_rounds=2", params, &bd, NULL, NULL, NULL), GROWTH_EINVAL, "struct_size");
     bd = d;
     bd.nrows = 0;
-    BAD(growth_forest_train(&x, "num_rounds=2", params, &bd, NULL), GROWTH_EINVAL, NULL);
+    BAD(growth_forest_train(&x, "num_rounds=2", params, &bd, NULL, NULL, NULL), GROWTH_EINVAL, NULL);
     bd = d;
     bd.nrows = SIZE_MAX / 2;
-    BAD(growth_forest_train(&x, "num_rounds=2", params, &bd, NULL), GROWTH_EINVAL, NULL);
+    BAD(growth_forest_train(&x, "num_rounds=2", params, &bd, NULL, NULL, NULL), GROWTH_EINVAL, NULL);
     bd = d;
     bd.dense = NULL;
-    BAD(growth_forest_train(&x, "num_rounds=2", params, &bd, NULL), GROWTH_EINVAL, NULL);
+    BAD(growth_forest_train(&x, "num_rounds=2", params, &bd, NULL, NULL, NULL), GROWTH_EINVAL, NULL);
     bd = d;
     bd.labels = NULL;
-    BAD(growth_forest_train(&x, "num_rounds=2", params, &bd, NULL), GROWTH_EINVAL, NULL);
+    BAD(growth_forest_train(&x, "num_rounds=2", params, &bd, NULL, NULL, NULL), GROWTH_EINVAL, NULL);
     y[3] = NAN;
-    BAD(growth_forest_train(&x, "num_rounds=2", params, &d, NULL), GROWTH_EINVAL, NULL);
+    BAD(growth_forest_train(&x, "num_rounds=2", params, &d, NULL, NULL, NULL), GROWTH_EINVAL, NULL);
     y[3] = y[3 + 1];
     float wneg[FR];
     for (int i = 0; i < FR; i++) wneg[i] = 1;
     wneg[7] = -1;
     bd = d;
     bd.weights = wneg;
-    BAD(growth_forest_train(&x, "num_rounds=2", params, &bd, NULL), GROWTH_EINVAL, NULL);
+    BAD(growth_forest_train(&x, "num_rounds=2", params, &bd, NULL, NULL, NULL), GROWTH_EINVAL, NULL);
     growth_forest_data vd = d;
     vd.ncols = FC - 1;
-    BAD(growth_forest_train(&x, "num_rounds=2", params, &d, &vd), GROWTH_EINVAL, NULL);
-    BAD(growth_forest_train(&x, "num_rounds=2", "objective=no:such", &d, NULL), GROWTH_EINVAL, "no:such");
-    BAD(growth_forest_train(&x, "num_rounds=2", "max_depth=-3", &d, NULL), GROWTH_EDEP, NULL);
+    BAD(growth_forest_train(&x, "num_rounds=2", params, &d, &vd, NULL, NULL), GROWTH_EINVAL, NULL);
+    BAD(growth_forest_train(&x, "num_rounds=2", "objective=no:such", &d, NULL, NULL, NULL), GROWTH_EINVAL, "no:such");
+    BAD(growth_forest_train(&x, "num_rounds=2", "max_depth=-3", &d, NULL, NULL, NULL), GROWTH_EDEP, NULL);
+    {
+        /* A larger struct (a newer caller) with members this library does not know set. */
+        struct {
+            growth_forest_data d;
+            uint64_t tail;
+        } big = {d, 1};
+        big.d.struct_size = (uint32_t)sizeof big;
+        BAD(growth_forest_train(&x, "num_rounds=2", params, &big.d, NULL, NULL, NULL), GROWTH_EINVAL, "does not know");
+        BAD(growth_forest_train(&x, "num_rounds=2", params, &d, &big.d, NULL, NULL), GROWTH_EINVAL, "valid");
+    }
+    BAD(growth_forest_train(&x, "num_rounds=3", params, &d, NULL, stop_now, NULL), GROWTH_ECANCELED, "forest_train");
     CHECK(x == NULL);
 
     growth_forest *f = NULL;
-    CHECK_OK(growth_forest_train(&f, "num_rounds=5", params, &d, NULL));
+    CHECK_OK(growth_forest_train(&f, "num_rounds=5", params, &d, NULL, NULL, NULL));
     float p0[FR], p[FR + 4], one0, one, imp[FC], shap[FR * (FC + 1)];
     CHECK_OK(growth_forest_predict_dense(f, X, FR, FC, 0, p0, FR));
     CHECK_OK(growth_forest_predict(f, X, FC, 0, &one0, 1));
@@ -77,8 +96,6 @@ TEST(test_forest_functions)
     CHECK_OK(growth_forest_serialize(f, &b0.buf, &b0.len));
     char buf[8];
     size_t need;
-    int it;
-    double score;
 
     BAD(growth_forest_set_config(NULL, "threads=2"), GROWTH_EINVAL, "forest_set_config");
     BAD(growth_forest_set_config(f, "threads=0"), GROWTH_EINVAL, NULL);
@@ -88,11 +105,23 @@ TEST(test_forest_functions)
     BAD(growth_forest_config(f, buf, 2, &need), GROWTH_EBUFS, NULL);
     BAD(growth_forest_objective(NULL, buf, sizeof buf, NULL), GROWTH_EINVAL, "forest_objective");
     BAD(growth_forest_objective(f, buf, 2, &need), GROWTH_EBUFS, NULL);
-    CHECK(growth_forest_num_features(NULL) == GROWTH_EINVAL);
-    CHECK(growth_forest_num_outputs(NULL) == GROWTH_EINVAL);
-    CHECK(growth_forest_num_trees(NULL) == GROWTH_EINVAL);
-    BAD(growth_forest_best_iteration(NULL, &it, &score), GROWTH_EINVAL, "forest_best_iteration");
-    BAD(growth_forest_best_iteration(f, NULL, &score), GROWTH_EINVAL, NULL);
+    {
+        /* Config getters: EBUFS gives the exact size and leaves the buffer alone. */
+        size_t exact = 0, got = 0;
+        memset(buf, 'x', sizeof buf);
+        BAD(growth_forest_objective(f, buf, 4, &exact), GROWTH_EBUFS, NULL);
+        CHECK(exact == strlen("binary:logistic") + 1 && buf[0] == 'x');
+        char obj[32];
+        CHECK_OK(growth_forest_objective(f, obj, exact, &got));
+        CHECK(got == exact && strcmp(obj, "binary:logistic") == 0);
+    }
+    growth_forest_stats fst = GROWTH_FOREST_STATS_INIT, fst0 = {0};
+    BAD(growth_forest_stats_get(NULL, &fst), GROWTH_EINVAL, "forest_stats_get");
+    BAD(growth_forest_stats_get(f, NULL), GROWTH_EINVAL, "forest_stats_get");
+    BAD(growth_forest_stats_get(f, &fst0), GROWTH_EINVAL, "struct_size");
+    fst0.struct_size = (uint32_t)sizeof fst0 - 8;
+    BAD(growth_forest_stats_get(f, &fst0), GROWTH_EINVAL, "struct_size");
+    CHECK(fst0.features == 0 && fst0.trees == 0);
 
     BAD(growth_forest_predict(NULL, X, FC, 0, &one, 1), GROWTH_EINVAL, "forest_predict");
     BAD(growth_forest_predict(f, NULL, FC, 0, &one, 1), GROWTH_EINVAL, NULL);
@@ -101,6 +130,8 @@ TEST(test_forest_functions)
     BAD(growth_forest_predict(f, X, SIZE_MAX, 0, &one, 1), GROWTH_EINVAL, NULL);
     BAD(growth_forest_predict(f, X, FC, 0, &one, 0), GROWTH_EBUFS, NULL);
     BAD(growth_forest_predict(f, X, FC, 0x80u, &one, 1), GROWTH_EINVAL, NULL);
+    BAD(growth_forest_predict(f, X, FC, 0x2u, &one, 1), GROWTH_EINVAL, "flags"); /* the old GROWTH_FOREST_REFERENCE */
+    BAD(growth_forest_predict(f, X, FC, GROWTH_PREDICT_MARGIN | GROWTH_FOREST_REFERENCE, &one, 0), GROWTH_EBUFS, NULL);
     uint32_t si[2] = {0, 2}, si_bad[2] = {0, 3};
     float sv[2] = {0.5f, 0.25f};
     BAD(growth_forest_predict_sparse(NULL, si, sv, 2, 0, &one, 1), GROWTH_EINVAL, "forest_predict_sparse");
@@ -127,11 +158,13 @@ TEST(test_forest_functions)
     ci[3] = FC;
     BAD(growth_forest_predict_csr(f, ip, ci, cv, 2, 0, p, 2), GROWTH_EINVAL, NULL);
     ci[3] = 2;
-    BAD(growth_forest_importance(NULL, GROWTH_FOREST_GAIN, imp, FC), GROWTH_EINVAL, "forest_importance");
-    BAD(growth_forest_importance(f, 99, imp, FC), GROWTH_EINVAL, NULL);
-    BAD(growth_forest_importance(f, -1, imp, FC), GROWTH_EINVAL, NULL);
-    BAD(growth_forest_importance(f, GROWTH_FOREST_GAIN, NULL, FC), GROWTH_EINVAL, NULL);
-    BAD(growth_forest_importance(f, GROWTH_FOREST_GAIN, imp, FC - 1), GROWTH_EBUFS, NULL);
+    BAD(growth_forest_importance(NULL, "type=gain", imp, FC), GROWTH_EINVAL, "forest_importance");
+    BAD(growth_forest_importance(f, "type=99", imp, FC), GROWTH_EINVAL, "'type'");
+    BAD(growth_forest_importance(f, "type=split", imp, FC), GROWTH_EINVAL, "'type'");
+    BAD(growth_forest_importance(f, "normalize=true", imp, FC), GROWTH_EINVAL, "'normalize'");
+    BAD(growth_forest_importance(f, "gain", imp, FC), GROWTH_EINVAL, "'gain'");
+    BAD(growth_forest_importance(f, "type=gain", NULL, FC), GROWTH_EINVAL, NULL);
+    BAD(growth_forest_importance(f, "type=gain", imp, FC - 1), GROWTH_EBUFS, NULL);
     BAD(growth_forest_contributions(NULL, X, 2, FC, shap, 2 * (FC + 1)), GROWTH_EINVAL, "forest_contributions");
     BAD(growth_forest_contributions(f, NULL, 2, FC, shap, 2 * (FC + 1)), GROWTH_EINVAL, NULL);
     BAD(growth_forest_contributions(f, X, 2, FC, NULL, 2 * (FC + 1)), GROWTH_EINVAL, NULL);
@@ -166,12 +199,13 @@ TEST(test_forest_functions)
     CHECK(memcmp(p, p0, sizeof p0) == 0);
     CHECK_OK(growth_forest_predict(f, X, FC, 0, &one, 1));
     CHECK(one == one0 && one == p0[0]);
-    CHECK(growth_forest_num_features(f) == FC && growth_forest_num_outputs(f) == 1 &&
-          growth_forest_num_trees(f) == 5);
-    CHECK_OK(growth_forest_best_iteration(f, &it, &score));
+    CHECK_OK(growth_forest_stats_get(f, &fst));
+    CHECK(fst.features == FC && fst.outputs == 1 && fst.trees == 5 && fst.best_iteration == -1 &&
+          isnan(fst.best_score));
+    CHECK_OK(growth_forest_importance(f, NULL, imp, FC));
     CHECK_OK(growth_forest_predict_sparse(f, si, sv, 2, 0, &one, 1));
     CHECK_OK(growth_forest_predict_csr(f, ip, ci, cv, 2, 0, p, 2));
-    CHECK_OK(growth_forest_importance(f, GROWTH_FOREST_GAIN, imp, FC));
+    CHECK_OK(growth_forest_importance(f, "type=gain", imp, FC));
     CHECK_OK(growth_forest_contributions(f, X, 2, FC, shap, 2 * (FC + 1)));
     CHECK_OK(growth_forest_set_config(f, "threads=1"));
     CHECK_OK(growth_forest_config(f, NULL, 0, &need) == GROWTH_EBUFS ? GROWTH_OK : -99);
@@ -197,11 +231,27 @@ TEST(test_net_functions)
     bad_bytes b0 = {0}, b1 = {0};
     CHECK_OK(growth_net_serialize(net, &b0.buf, &b0.len));
     char buf[8];
-    size_t need, dd, nf, wr, od;
+    size_t need;
+    growth_net_stats nst = GROWTH_NET_STATS_INIT, nst0 = {0};
 
     BAD(growth_net_config(NULL, buf, sizeof buf, NULL), GROWTH_EINVAL, "net_config");
     BAD(growth_net_config(net, buf, sizeof buf, &need), GROWTH_EBUFS, NULL);
-    BAD(growth_net_dims(NULL, &dd, &nf, &wr, &od), GROWTH_EINVAL, "net_dims");
+    BAD(growth_net_stats_get(NULL, &nst), GROWTH_EINVAL, "net_stats_get");
+    BAD(growth_net_stats_get(net, NULL), GROWTH_EINVAL, "net_stats_get");
+    BAD(growth_net_stats_get(net, &nst0), GROWTH_EINVAL, "struct_size");
+    nst0.struct_size = 8;
+    BAD(growth_net_stats_get(net, &nst0), GROWTH_EINVAL, "struct_size");
+    CHECK(nst0.dense_dim == 0);
+    {
+        size_t exact = 0, got = 0;
+        memset(buf, 'x', sizeof buf);
+        BAD(growth_net_config(net, buf, sizeof buf, &exact), GROWTH_EBUFS, NULL);
+        CHECK(exact > sizeof buf && buf[0] == 'x' && buf[sizeof buf - 1] == 'x');
+        char *full = malloc(exact);
+        CHECK_OK(growth_net_config(net, full, exact, &got));
+        CHECK(got == exact && strlen(full) + 1 == exact);
+        free(full);
+    }
     BAD(growth_net_workspace_create(NULL, net, NULL), GROWTH_EINVAL, "net_workspace_create");
     BAD(growth_net_workspace_create(&w2, NULL, NULL), GROWTH_EINVAL, NULL);
     BAD(growth_net_workspace_create(&w2, net, "batch=0"), GROWTH_EINVAL, "batch");
@@ -277,8 +327,8 @@ TEST(test_net_functions)
     CHECK(y[0] == y0[0]);
     CHECK_OK(growth_net_predict_wide_deep_csr(net, ws, xv, 3, 1, cp, cf, ci, wp, wi, wv, y, 3));
     CHECK(y[0] == one0);
-    CHECK_OK(growth_net_dims(net, &dd, &nf, &wr, &od));
-    CHECK(dd == 1 && nf == 2 && wr == 5 && od == 1);
+    CHECK_OK(growth_net_stats_get(net, &nst));
+    CHECK(nst.dense_dim == 1 && nst.fields == 2 && nst.wide_rows == 5 && nst.out_dim == 1);
     bad_bytes_free(&b0);
     bad_bytes_free(&b1);
     growth_net_workspace_free(ws);
@@ -322,6 +372,18 @@ TEST(test_dssm_functions)
     BAD(growth_features_hash_text("abc", 16, 1, NULL, val, 64, &n), GROWTH_EINVAL, NULL);
     BAD(growth_features_hash_text("abc", 16, 1, idx, val, 64, NULL), GROWTH_EINVAL, NULL);
     BAD(growth_features_hash_text("abc def ghi", 16, 1, idx, val, 1, &n), GROWTH_EBUFS, NULL);
+    {
+        /* EBUFS protocol: *out_n = the exact distinct count, buffers untouched. */
+        uint32_t i2[64];
+        float v2[64];
+        size_t want = 0, need = 0;
+        CHECK_OK(growth_features_hash_text("abc def ghi abc", 1024, 1, i2, v2, 64, &want));
+        memset(i2, 0xab, sizeof i2);
+        BAD(growth_features_hash_text("abc def ghi abc", 1024, 1, i2, v2, want - 1, &need), GROWTH_EBUFS, NULL);
+        CHECK(need == want && i2[0] == 0xabababab && i2[want - 2] == 0xabababab);
+        BAD(growth_features_hash_text("abc def ghi abc", 1024, 1, NULL, NULL, 0, &need), GROWTH_EBUFS, NULL);
+        CHECK(need == want);
+    }
 
     growth_dssm *d = tiny_dssm(), *x = NULL;
     growth_net_workspace *ws = NULL, *w2 = NULL;
@@ -333,21 +395,25 @@ TEST(test_dssm_functions)
     bad_bytes b0 = {0}, b1 = {0};
     CHECK_OK(growth_dssm_serialize(d, &b0.buf, &b0.len));
     char buf[8];
-    size_t need, dim;
-    uint32_t buckets;
-    uint64_t seed;
+    size_t need;
 
     BAD(growth_dssm_config(NULL, buf, sizeof buf, NULL), GROWTH_EINVAL, "dssm_config");
     BAD(growth_dssm_config(d, buf, 2, &need), GROWTH_EBUFS, NULL);
-    BAD(growth_dssm_dims(NULL, &dim, &buckets, &seed), GROWTH_EINVAL, "dssm_dims");
+    growth_dssm_stats dst = GROWTH_DSSM_STATS_INIT, dst0 = {0};
+    BAD(growth_dssm_stats_get(NULL, &dst), GROWTH_EINVAL, "dssm_stats_get");
+    BAD(growth_dssm_stats_get(d, NULL), GROWTH_EINVAL, "dssm_stats_get");
+    BAD(growth_dssm_stats_get(d, &dst0), GROWTH_EINVAL, "struct_size");
+    dst0.struct_size = 16;
+    BAD(growth_dssm_stats_get(d, &dst0), GROWTH_EINVAL, "struct_size");
+    CHECK(dst0.dim == 0 && dst0.buckets == 0);
     BAD(growth_dssm_workspace_create(NULL, d, NULL), GROWTH_EINVAL, "dssm_workspace_create");
     BAD(growth_dssm_workspace_create(&w2, NULL, NULL), GROWTH_EINVAL, NULL);
     BAD(growth_dssm_workspace_create(&w2, d, "batch=0"), GROWTH_EINVAL, NULL);
     CHECK(w2 == NULL);
     BAD(growth_dssm_encode(NULL, ws, GROWTH_DSSM_ITEM, items, 2, e, 8), GROWTH_EINVAL, "dssm_encode");
     BAD(growth_dssm_encode(d, NULL, GROWTH_DSSM_ITEM, items, 2, e, 8), GROWTH_EINVAL, NULL);
-    BAD(growth_dssm_encode(d, ws, 7, items, 2, e, 8), GROWTH_EINVAL, NULL);
-    BAD(growth_dssm_encode(d, ws, -1, items, 2, e, 8), GROWTH_EINVAL, NULL);
+    BAD(growth_dssm_encode(d, ws, (growth_dssm_tower)7, items, 2, e, 8), GROWTH_EINVAL, "tower 7");
+    BAD(growth_dssm_encode(d, ws, (growth_dssm_tower)-1, items, 2, e, 8), GROWTH_EINVAL, "tower -1");
     BAD(growth_dssm_encode(d, ws, GROWTH_DSSM_ITEM, NULL, 2, e, 8), GROWTH_EINVAL, NULL);
     BAD(growth_dssm_encode(d, ws, GROWTH_DSSM_ITEM, bad_items, 2, e, 8), GROWTH_EINVAL, NULL);
     BAD(growth_dssm_encode(d, ws, GROWTH_DSSM_ITEM, items, 2, NULL, 8), GROWTH_EINVAL, NULL);
@@ -393,9 +459,9 @@ TEST(test_dssm_functions)
     CHECK(memcmp(e, e0, sizeof e0) == 0);
     CHECK_OK(growth_dssm_score(d, ws, "red running shoes", items, 2, s, 4));
     CHECK(s[0] == s0[0] && s[1] == s0[1]);
-    CHECK_OK(growth_dssm_dims(d, &dim, &buckets, &seed));
-    CHECK(dim == 3 && buckets == 16 && seed == 5);
-    CHECK_OK(growth_features_hash_text("red shoes", buckets, seed, idx, val, 64, &n));
+    CHECK_OK(growth_dssm_stats_get(d, &dst));
+    CHECK(dst.dim == 3 && dst.buckets == 16 && dst.seed == 5);
+    CHECK_OK(growth_features_hash_text("red shoes", dst.buckets, dst.seed, idx, val, 64, &n));
     CHECK(n >= 1);
     bad_bytes_free(&b0);
     bad_bytes_free(&b1);

@@ -28,7 +28,7 @@ static float probe(const growth_ftrl *m)
 {
     uint32_t idx[3] = {1, 977, 131};
     float p = -1;
-    growth_ftrl_predict(m, idx, NULL, 3, &p, 1);
+    growth_ftrl_predict(m, idx, NULL, 3, 0, &p, 1);
     return p;
 }
 

@@ -9,33 +9,33 @@ TEST(test_hash_is_stable_and_in_range)
 {
     uint32_t a, b;
     for (unsigned bits = 1; bits <= 32; bits++) {
-        CHECK_OK(growth_features_hash(&a, "user_city", "hangzhou", 0, bits));
+        CHECK_OK(growth_features_hash("user_city", "hangzhou", 0, bits, &a));
         CHECK(bits == 32 || a < (1u << bits));
         /* Fewer bits keep the high bits of the same hash: a prefix of the wider slot. */
-        CHECK_OK(growth_features_hash(&b, "user_city", "hangzhou", 0, 32));
+        CHECK_OK(growth_features_hash("user_city", "hangzhou", 0, 32, &b));
         CHECK(a == b >> (32 - bits));
     }
     /* Pinned values: Python and Java tests check the same numbers. */
-    CHECK_OK(growth_features_hash(&a, "user_city", "hangzhou", 0, 24));
+    CHECK_OK(growth_features_hash("user_city", "hangzhou", 0, 24, &a));
     CHECK(a == 0x86c9afu);
     const char *f[2] = {"user_city", "item_cat"}, *v[2] = {"hangzhou", "shoes"};
-    CHECK_OK(growth_features_hash_cross(&a, f, v, 2, 0, 24));
+    CHECK_OK(growth_features_hash_cross(f, v, 2, 0, 24, &a));
     CHECK(a == 0xd7321bu);
     /* Field, value, seed and order all matter. */
-    CHECK_OK(growth_features_hash(&a, "user_city", "hangzhou", 0, 32));
-    CHECK_OK(growth_features_hash(&b, "user_city", "beijing", 0, 32));
+    CHECK_OK(growth_features_hash("user_city", "hangzhou", 0, 32, &a));
+    CHECK_OK(growth_features_hash("user_city", "beijing", 0, 32, &b));
     CHECK(a != b);
-    CHECK_OK(growth_features_hash(&b, "item_city", "hangzhou", 0, 32));
+    CHECK_OK(growth_features_hash("item_city", "hangzhou", 0, 32, &b));
     CHECK(a != b);
-    CHECK_OK(growth_features_hash(&b, "user_city", "hangzhou", 1, 32));
+    CHECK_OK(growth_features_hash("user_city", "hangzhou", 1, 32, &b));
     CHECK(a != b);
     /* ("ab","c") and ("a","bc") do not collide by concatenation. */
-    CHECK_OK(growth_features_hash(&a, "ab", "c", 0, 32));
-    CHECK_OK(growth_features_hash(&b, "a", "bc", 0, 32));
+    CHECK_OK(growth_features_hash("ab", "c", 0, 32, &a));
+    CHECK_OK(growth_features_hash("a", "bc", 0, 32, &b));
     CHECK(a != b);
     const char *f2[2] = {"item_cat", "user_city"}, *v2[2] = {"shoes", "hangzhou"};
-    CHECK_OK(growth_features_hash_cross(&a, f, v, 2, 0, 32));
-    CHECK_OK(growth_features_hash_cross(&b, f2, v2, 2, 0, 32));
+    CHECK_OK(growth_features_hash_cross(f, v, 2, 0, 32, &a));
+    CHECK_OK(growth_features_hash_cross(f2, v2, 2, 0, 32, &b));
     CHECK(a != b);
 }
 
@@ -49,7 +49,7 @@ TEST(test_hash_spreads_values)
     for (int i = 0; i < N; i++) {
         snprintf(val, sizeof val, "%d", i);
         uint32_t s;
-        growth_features_hash(&s, "item_id", val, 0, BITS);
+        growth_features_hash("item_id", val, 0, BITS, &s);
         coll += seen[s];
         seen[s] = 1;
     }
@@ -71,9 +71,9 @@ TEST(test_row_builder)
     CHECK_OK(growth_row_add_index(r, 7, -1.0f));
     CHECK(growth_row_size(r) == 4);
     uint32_t e0, e1, e2;
-    growth_features_hash(&e0, "user_city", "hangzhou", 5, 20);
-    growth_features_hash(&e1, "price", "", 5, 20);
-    growth_features_hash_cross(&e2, f, v, 2, 5, 20);
+    growth_features_hash("user_city", "hangzhou", 5, 20, &e0);
+    growth_features_hash("price", "", 5, 20, &e1);
+    growth_features_hash_cross(f, v, 2, 5, 20, &e2);
     const uint32_t *idx = growth_row_indices(r);
     const float *val = growth_row_values(r);
     CHECK(idx[0] == e0 && idx[1] == e1 && idx[2] == e2 && idx[3] == 7);
@@ -107,10 +107,14 @@ TEST(test_row_builder)
     CHECK_RC(growth_row_create(&r, "bits=0"), GROWTH_EINVAL);
     CHECK_RC(growth_row_create(&r, "bitz=8"), GROWTH_EINVAL);
     CHECK_RC(growth_row_create(NULL, ""), GROWTH_EINVAL);
-    uint32_t s;
-    CHECK_RC(growth_features_hash(&s, "a", "b", 0, 0), GROWTH_EINVAL);
-    CHECK_RC(growth_features_hash(&s, "a", "b", 0, 33), GROWTH_EINVAL);
-    CHECK_RC(growth_features_hash(NULL, "a", "b", 0, 8), GROWTH_EINVAL);
+    uint32_t s = 777;
+    CHECK_RC(growth_features_hash("a", "b", 0, 0, &s), GROWTH_EINVAL);
+    CHECK(s == 777); /* the output is unchanged on failure */
+    const char *cf[2] = {"a", "b"}, *cv[2] = {"x", NULL};
+    CHECK_RC(growth_features_hash_cross(cf, cv, 2, 0, 8, &s), GROWTH_EINVAL);
+    CHECK(s == 777);
+    CHECK_RC(growth_features_hash("a", "b", 0, 33, &s), GROWTH_EINVAL);
+    CHECK_RC(growth_features_hash("a", "b", 0, 8, NULL), GROWTH_EINVAL);
 }
 
 int main(void)

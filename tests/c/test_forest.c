@@ -59,11 +59,19 @@ static int read_rows(void)
     return r;
 }
 
+/* The forest's sizes (growth_forest_stats_get must succeed). */
+static growth_forest_stats fstats(const growth_forest *f)
+{
+    growth_forest_stats st = GROWTH_FOREST_STATS_INIT;
+    CHECK_OK(growth_forest_stats_get(f, &st));
+    return st;
+}
+
 /* Every prediction path of `f` on the fixture rows against the expected columns. */
 static void check_fixture_model(growth_forest *f, int margin_col, int prob_col, int G)
 {
-    CHECK(growth_forest_num_features(f) == FCOLS);
-    CHECK(growth_forest_num_outputs(f) == G);
+    CHECK(fstats(f).features == FCOLS);
+    CHECK(fstats(f).outputs == (uint64_t)G);
     float X[FROWS * FCOLS], batch[FROWS * 3], batch_m[FROWS * 3], csr_out[FROWS * 3];
     uint64_t indptr[FROWS + 1];
     uint32_t idx[FROWS * FCOLS];
@@ -78,13 +86,13 @@ static void check_fixture_model(growth_forest *f, int margin_col, int prob_col, 
         indptr[r + 1] = k;
     }
     CHECK_OK(growth_forest_predict_dense(f, X, FROWS, FCOLS, 0, batch, sizeof batch / 4));
-    CHECK_OK(growth_forest_predict_dense(f, X, FROWS, FCOLS, GROWTH_FOREST_MARGIN, batch_m, sizeof batch_m / 4));
+    CHECK_OK(growth_forest_predict_dense(f, X, FROWS, FCOLS, GROWTH_PREDICT_MARGIN, batch_m, sizeof batch_m / 4));
     CHECK_OK(growth_forest_predict_csr(f, indptr, idx, val, FROWS, 0, csr_out, sizeof csr_out / 4));
     int bad = 0;
     for (int r = 0; r < FROWS; r++) {
         float one[3], onem[3], sp[3];
         CHECK_OK(growth_forest_predict(f, X + r * FCOLS, FCOLS, 0, one, 3));
-        CHECK_OK(growth_forest_predict(f, X + r * FCOLS, FCOLS, GROWTH_FOREST_MARGIN, onem, 3));
+        CHECK_OK(growth_forest_predict(f, X + r * FCOLS, FCOLS, GROWTH_PREDICT_MARGIN, onem, 3));
         CHECK_OK(growth_forest_predict_sparse(f, idx + indptr[r], val + indptr[r], indptr[r + 1] - indptr[r], 0, sp, 3));
         for (int g = 0; g < G; g++) {
             float em = frows[r][margin_col + g], ep = frows[r][prob_col + g];
@@ -103,7 +111,7 @@ TEST(python_fixtures_json_and_ubjson)
     CHECK_OK(growth_forest_load(&f, fixture("binary.json")));
     if (f) {
         check_fixture_model(f, FCOLS, FCOLS + 1, 1);
-        CHECK(growth_forest_num_trees(f) == 20);
+        CHECK(fstats(f).trees == 20);
         char obj[64];
         CHECK_OK(growth_forest_objective(f, obj, sizeof obj, NULL));
         CHECK(strcmp(obj, "binary:logistic") == 0);
@@ -117,7 +125,7 @@ TEST(python_fixtures_json_and_ubjson)
     CHECK_OK(growth_forest_load(&f, fixture("multi.json")));
     if (f) {
         check_fixture_model(f, FCOLS + 2, FCOLS + 5, 3);
-        CHECK(growth_forest_num_trees(f) == 24);
+        CHECK(fstats(f).trees == 24);
     }
     growth_forest_free(f);
 }
@@ -173,9 +181,9 @@ static growth_forest_data as_data(const dataset *s, size_t from, size_t n)
 /* Native vs xgboost's predictor (reference flag): every row, margin and transformed. */
 static void check_against_reference(growth_forest *f, const dataset *s, double tol)
 {
-    size_t G = (size_t)growth_forest_num_outputs(f), n = s->n;
+    size_t G = (size_t)fstats(f).outputs, n = s->n;
     float *a = malloc(n * G * 4), *b = malloc(n * G * 4);
-    for (unsigned flags = 0; flags <= GROWTH_FOREST_MARGIN; flags++) {
+    for (unsigned flags = 0; flags <= GROWTH_PREDICT_MARGIN; flags++) {
         CHECK_OK(growth_forest_predict_dense(f, s->X, n, s->d, flags, a, n * G));
         CHECK_OK(growth_forest_predict_dense(f, s->X, n, s->d, flags | GROWTH_FOREST_REFERENCE, b, n * G));
         double worst = 0;
@@ -212,10 +220,12 @@ TEST(trained_objectives_match_xgboost)
         make_data(&s, 3000, 12, cases[c].kind, 11 + c);
         growth_forest_data d = as_data(&s, 0, s.n);
         growth_forest *f = NULL;
-        CHECK_OK(growth_forest_train(&f, "num_rounds=30", cases[c].params, &d, NULL));
+        CHECK_OK(growth_forest_train(&f, "num_rounds=30", cases[c].params, &d, NULL, NULL, NULL));
         if (!f) { free_data(&s); continue; }
-        CHECK(growth_forest_num_outputs(f) == cases[c].G);
-        CHECK(growth_forest_num_trees(f) == 30 * cases[c].G);
+        growth_forest_stats st = fstats(f);
+        CHECK(st.outputs == (uint64_t)cases[c].G && st.features == 12);
+        CHECK(st.trees == 30 * (uint64_t)cases[c].G);
+        CHECK(st.best_iteration == -1 && isnan(st.best_score));
         check_against_reference(f, &s, 1e-6);
         growth_forest_free(f);
         free_data(&s);
@@ -245,8 +255,8 @@ TEST(csr_training_and_sparse_rows)
     csr.values = val;
     growth_forest *fd = NULL, *fc = NULL;
     const char *params = "objective=binary:logistic max_depth=4 tree_method=exact";
-    CHECK_OK(growth_forest_train(&fd, "num_rounds=20", params, &dense, NULL));
-    CHECK_OK(growth_forest_train(&fc, "num_rounds=20", params, &csr, NULL));
+    CHECK_OK(growth_forest_train(&fd, "num_rounds=20", params, &dense, NULL, NULL, NULL));
+    CHECK_OK(growth_forest_train(&fc, "num_rounds=20", params, &csr, NULL, NULL, NULL));
     if (fd && fc) {
         float *a = malloc(s.n * 4), *b = malloc(s.n * 4), *c = malloc(s.n * 4);
         CHECK_OK(growth_forest_predict_dense(fd, s.X, s.n, s.d, 0, a, s.n));
@@ -281,13 +291,13 @@ TEST(early_stopping_keeps_best_rounds)
     growth_forest_data tr = as_data(&s, 0, 2000), va = as_data(&s, 2000, 1000);
     growth_forest *f = NULL;
     CHECK_OK(growth_forest_train(&f, "num_rounds=400 early_stopping_rounds=10",
-                                 "objective=binary:logistic max_depth=6 eta=0.5 eval_metric=logloss", &tr, &va));
+                                 "objective=binary:logistic max_depth=6 eta=0.5 eval_metric=logloss", &tr, &va, NULL, NULL));
     if (f) {
-        int best = -2;
-        double score = 0;
-        CHECK_OK(growth_forest_best_iteration(f, &best, &score));
+        growth_forest_stats st = fstats(f);
+        int64_t best = st.best_iteration;
+        double score = st.best_score;
         CHECK(best >= 0 && best < 390);
-        CHECK(growth_forest_num_trees(f) == best + 1);
+        CHECK(st.trees == (uint64_t)best + 1);
         CHECK(score > 0.2 && score < 0.7);
         check_against_reference(f, &s, 1e-6);
     }
@@ -295,12 +305,23 @@ TEST(early_stopping_keeps_best_rounds)
     f = NULL;
     /* auc is maximised */
     CHECK_OK(growth_forest_train(&f, "num_rounds=200 early_stopping_rounds=5",
-                                 "objective=binary:logistic max_depth=6 eta=0.5 eval_metric=auc", &tr, &va));
+                                 "objective=binary:logistic max_depth=6 eta=0.5 eval_metric=auc", &tr, &va, NULL, NULL));
     if (f) {
-        int best = -2;
-        double score = 0;
-        CHECK_OK(growth_forest_best_iteration(f, &best, &score));
-        CHECK(best >= 0 && score > 0.7 && score <= 1.0);
+        growth_forest_stats st = fstats(f);
+        CHECK(st.best_iteration >= 0 && st.best_score > 0.7 && st.best_score <= 1.0);
+        /* The early-stopping result survives a save and a load. */
+        uint8_t *buf = NULL;
+        size_t len = 0;
+        growth_forest *g = NULL;
+        CHECK_OK(growth_forest_serialize(f, &buf, &len));
+        CHECK_OK(growth_forest_deserialize(&g, buf, len));
+        if (g) {
+            growth_forest_stats sg = fstats(g);
+            CHECK(sg.best_iteration == st.best_iteration && sg.best_score == st.best_score);
+            CHECK(sg.trees == st.trees && sg.features == st.features);
+        }
+        growth_forest_free(g);
+        growth_buffer_free(buf);
     }
     growth_forest_free(f);
     free_data(&s);
@@ -312,7 +333,7 @@ TEST(threads_give_identical_batches)
     make_data(&s, 5000, 20, 'm', 3);
     growth_forest_data d = as_data(&s, 0, s.n);
     growth_forest *f = NULL;
-    CHECK_OK(growth_forest_train(&f, "num_rounds=10 threads=2", "objective=multi:softprob num_class=3", &d, NULL));
+    CHECK_OK(growth_forest_train(&f, "num_rounds=10 threads=2", "objective=multi:softprob num_class=3", &d, NULL, NULL, NULL));
     if (f) {
         float *a = malloc(s.n * 3 * 4), *b = malloc(s.n * 3 * 4);
         CHECK_OK(growth_forest_predict_dense(f, s.X, s.n, s.d, 0, a, s.n * 3));
@@ -333,9 +354,10 @@ TEST(threads_give_identical_batches)
 
 static void same_predictions(growth_forest *a, growth_forest *b, const dataset *s)
 {
-    size_t G = (size_t)growth_forest_num_outputs(a);
-    CHECK(growth_forest_num_outputs(b) == (int)G);
-    CHECK(growth_forest_num_trees(a) == growth_forest_num_trees(b));
+    growth_forest_stats sa = fstats(a), sb = fstats(b);
+    size_t G = (size_t)sa.outputs;
+    CHECK(sb.outputs == G && sa.trees == sb.trees && sa.features == sb.features);
+    CHECK(sa.best_iteration == sb.best_iteration);
     float *pa = malloc(s->n * G * 4), *pb = malloc(s->n * G * 4);
     CHECK_OK(growth_forest_predict_dense(a, s->X, s->n, s->d, 0, pa, s->n * G));
     CHECK_OK(growth_forest_predict_dense(b, s->X, s->n, s->d, 0, pb, s->n * G));
@@ -350,7 +372,7 @@ TEST(save_load_round_trips)
     make_data(&s, 1500, 9, 'm', 8);
     growth_forest_data d = as_data(&s, 0, s.n);
     growth_forest *f = NULL;
-    CHECK_OK(growth_forest_train(&f, "num_rounds=15 threads=2", "objective=multi:softprob num_class=3 max_depth=5", &d, NULL));
+    CHECK_OK(growth_forest_train(&f, "num_rounds=15 threads=2", "objective=multi:softprob num_class=3 max_depth=5", &d, NULL, NULL, NULL));
     if (!f) { free_data(&s); return; }
     const char *names[] = {"forest.model", "forest.json", "forest.ubj"};
     for (int i = 0; i < 3; i++) {
@@ -397,12 +419,12 @@ TEST(importance_matches_xgboost_feature_score)
     BoosterHandle bst;
     XGBoosterCreate(NULL, 0, &bst);
     CHECK(XGBoosterLoadModel(bst, fixture("binary.json")) == 0);
-    static const struct { int type; const char *name; } types[] = {
-        {GROWTH_FOREST_WEIGHT, "weight"}, {GROWTH_FOREST_GAIN, "gain"}, {GROWTH_FOREST_COVER, "cover"},
-        {GROWTH_FOREST_TOTAL_GAIN, "total_gain"}, {GROWTH_FOREST_TOTAL_COVER, "total_cover"}};
+    static const struct { const char *config; const char *name; } types[] = {
+        {"type=weight", "weight"}, {"type=gain", "gain"}, {"type=cover", "cover"},
+        {"type=total_gain", "total_gain"}, {"type=total_cover", "total_cover"}};
     for (int t = 0; t < 5; t++) {
         float ours[FCOLS];
-        CHECK_OK(growth_forest_importance(f, types[t].type, ours, FCOLS));
+        CHECK_OK(growth_forest_importance(f, types[t].config, ours, FCOLS));
         char cfg[128];
         snprintf(cfg, sizeof cfg, "{\"importance_type\": \"%s\", \"feature_map\": \"\"}", types[t].name);
         bst_ulong nfeat = 0, dim = 0;
@@ -416,8 +438,8 @@ TEST(importance_matches_xgboost_feature_score)
     }
     XGBoosterFree(bst);
     float small[2];
-    CHECK_RC(growth_forest_importance(f, GROWTH_FOREST_GAIN, small, 2), GROWTH_EBUFS);
-    CHECK_RC(growth_forest_importance(f, 9, small, 2), GROWTH_EINVAL);
+    CHECK_RC(growth_forest_importance(f, "type=gain", small, 2), GROWTH_EBUFS);
+    CHECK_RC(growth_forest_importance(f, "type=9", small, 2), GROWTH_EINVAL);
     growth_forest_free(f);
 }
 
@@ -431,7 +453,7 @@ TEST(contributions_sum_to_margins)
     for (int r = 0; r < 8; r++)
         for (int j = 0; j < FCOLS; j++) X[r * FCOLS + j] = frows[r][j];
     CHECK_OK(growth_forest_contributions(f, X, 8, FCOLS, contrib, sizeof contrib / 4));
-    CHECK_OK(growth_forest_predict_dense(f, X, 8, FCOLS, GROWTH_FOREST_MARGIN, margin, 24));
+    CHECK_OK(growth_forest_predict_dense(f, X, 8, FCOLS, GROWTH_PREDICT_MARGIN, margin, 24));
     for (int r = 0; r < 8; r++)
         for (int g = 0; g < 3; g++) {
             double sum = 0;
@@ -449,44 +471,44 @@ TEST(bad_input)
     make_data(&s, 200, 5, 'b', 1);
     growth_forest_data d = as_data(&s, 0, s.n);
     growth_forest *f = NULL;
-    CHECK_RC(growth_forest_train(NULL, NULL, NULL, &d, NULL), GROWTH_EINVAL);
-    CHECK_RC(growth_forest_train(&f, NULL, NULL, NULL, NULL), GROWTH_EINVAL);
-    CHECK_RC(growth_forest_train(&f, "num_rounds=0", NULL, &d, NULL), GROWTH_EINVAL);
+    CHECK_RC(growth_forest_train(NULL, NULL, NULL, &d, NULL, NULL, NULL), GROWTH_EINVAL);
+    CHECK_RC(growth_forest_train(&f, NULL, NULL, NULL, NULL, NULL, NULL), GROWTH_EINVAL);
+    CHECK_RC(growth_forest_train(&f, "num_rounds=0", NULL, &d, NULL, NULL, NULL), GROWTH_EINVAL);
     CHECK_MSG("num_rounds");
-    CHECK_RC(growth_forest_train(&f, "trees=3", NULL, &d, NULL), GROWTH_EINVAL);
-    CHECK_RC(growth_forest_train(&f, NULL, "max_depth", &d, NULL), GROWTH_EINVAL);
+    CHECK_RC(growth_forest_train(&f, "trees=3", NULL, &d, NULL, NULL, NULL), GROWTH_EINVAL);
+    CHECK_RC(growth_forest_train(&f, NULL, "max_depth", &d, NULL, NULL, NULL), GROWTH_EINVAL);
     CHECK_MSG("key=value");
-    CHECK_RC(growth_forest_train(&f, NULL, "objective=survival:aft", &d, NULL), GROWTH_EINVAL);
+    CHECK_RC(growth_forest_train(&f, NULL, "objective=survival:aft", &d, NULL, NULL, NULL), GROWTH_EINVAL);
     CHECK_MSG("survival:aft");
-    CHECK_RC(growth_forest_train(&f, NULL, "booster=gblinear", &d, NULL), GROWTH_EINVAL);
-    CHECK_RC(growth_forest_train(&f, NULL, "num_rounds=5", &d, NULL), GROWTH_EINVAL);
+    CHECK_RC(growth_forest_train(&f, NULL, "booster=gblinear", &d, NULL, NULL, NULL), GROWTH_EINVAL);
+    CHECK_RC(growth_forest_train(&f, NULL, "num_rounds=5", &d, NULL, NULL, NULL), GROWTH_EINVAL);
     CHECK_MSG("config");
-    CHECK_RC(growth_forest_train(&f, NULL, "max_depth=-3", &d, NULL), GROWTH_EDEP);
+    CHECK_RC(growth_forest_train(&f, NULL, "max_depth=-3", &d, NULL, NULL, NULL), GROWTH_EDEP);
     CHECK_MSG("max_depth");
-    CHECK_RC(growth_forest_train(&f, "early_stopping_rounds=3", NULL, &d, NULL), GROWTH_EINVAL);
+    CHECK_RC(growth_forest_train(&f, "early_stopping_rounds=3", NULL, &d, NULL, NULL, NULL), GROWTH_EINVAL);
     s.y[17] = NAN;
-    CHECK_RC(growth_forest_train(&f, NULL, NULL, &d, NULL), GROWTH_EINVAL);
+    CHECK_RC(growth_forest_train(&f, NULL, NULL, &d, NULL, NULL, NULL), GROWTH_EINVAL);
     CHECK_MSG("labels[17]");
     s.y[17] = 1;
     s.w[3] = -1;
-    CHECK_RC(growth_forest_train(&f, NULL, NULL, &d, NULL), GROWTH_EINVAL);
+    CHECK_RC(growth_forest_train(&f, NULL, NULL, &d, NULL, NULL, NULL), GROWTH_EINVAL);
     CHECK_MSG("weights[3]");
     s.w[3] = 1;
     s.y[5] = 2; /* logistic labels must be in [0, 1]: xgboost says so */
-    CHECK_RC(growth_forest_train(&f, NULL, "objective=binary:logistic", &d, NULL), GROWTH_EDEP);
+    CHECK_RC(growth_forest_train(&f, NULL, "objective=binary:logistic", &d, NULL, NULL, NULL), GROWTH_EDEP);
     s.y[5] = 1;
     growth_forest_data bad = d;
     bad.struct_size = 8;
-    CHECK_RC(growth_forest_train(&f, NULL, NULL, &bad, NULL), GROWTH_EINVAL);
+    CHECK_RC(growth_forest_train(&f, NULL, NULL, &bad, NULL, NULL, NULL), GROWTH_EINVAL);
     bad = d;
     bad.dense = NULL;
-    CHECK_RC(growth_forest_train(&f, NULL, NULL, &bad, NULL), GROWTH_EINVAL);
+    CHECK_RC(growth_forest_train(&f, NULL, NULL, &bad, NULL, NULL, NULL), GROWTH_EINVAL);
     growth_forest_data v = d;
     v.ncols = 4;
-    CHECK_RC(growth_forest_train(&f, NULL, NULL, &d, &v), GROWTH_EINVAL);
+    CHECK_RC(growth_forest_train(&f, NULL, NULL, &d, &v, NULL, NULL), GROWTH_EINVAL);
     CHECK(f == NULL);
 
-    CHECK_OK(growth_forest_train(&f, "num_rounds=5", "objective=binary:logistic", &d, NULL));
+    CHECK_OK(growth_forest_train(&f, "num_rounds=5", "objective=binary:logistic", &d, NULL, NULL, NULL));
     if (f) {
         float out[4], x[6] = {0};
         CHECK_RC(growth_forest_predict(f, x, 6, 0, out, 4), GROWTH_EINVAL);
@@ -510,7 +532,8 @@ TEST(bad_input)
         size_t need = 0;
         CHECK_RC(growth_forest_config(f, small, sizeof small, &need), GROWTH_EBUFS);
         CHECK(need > 4);
-        CHECK_RC(growth_forest_num_features(NULL), GROWTH_EINVAL);
+        growth_forest_stats st = GROWTH_FOREST_STATS_INIT;
+        CHECK_RC(growth_forest_stats_get(NULL, &st), GROWTH_EINVAL);
     }
     growth_forest_free(f);
     growth_forest_free(NULL);
@@ -686,6 +709,143 @@ TEST(loader_fuzz)
     for (int i = 0; i < 3; i++) free(src[i]);
 }
 
+/* Each config of growth_forest_importance equals the statistic computed from the trees' split
+ * statistics by hand (what GROWTH_FOREST_WEIGHT .. GROWTH_FOREST_TOTAL_COVER gave), the default
+ * is `type=weight`, and bad configs are EINVAL naming the key, with `out` untouched. */
+TEST(importance_config_keys)
+{
+    growth_forest *f = NULL;
+    CHECK_OK(growth_forest_load(&f, fixture("multi.json")));
+    if (!f) return;
+    float w[FCOLS], g[FCOLS], c[FCOLS], tg[FCOLS], tc[FCOLS], dflt[FCOLS], empty[FCOLS];
+    CHECK_OK(growth_forest_importance(f, "type=weight", w, FCOLS));
+    CHECK_OK(growth_forest_importance(f, "type=gain", g, FCOLS));
+    CHECK_OK(growth_forest_importance(f, "type=cover", c, FCOLS));
+    CHECK_OK(growth_forest_importance(f, "type=total_gain", tg, FCOLS));
+    CHECK_OK(growth_forest_importance(f, "  type='total_cover' ", tc, FCOLS));
+    CHECK_OK(growth_forest_importance(f, NULL, dflt, FCOLS));
+    CHECK_OK(growth_forest_importance(f, "", empty, FCOLS));
+    CHECK(memcmp(w, dflt, sizeof w) == 0 && memcmp(w, empty, sizeof w) == 0);
+    double splits = 0;
+    for (int j = 0; j < FCOLS; j++) {
+        splits += w[j];
+        /* averages x counts = totals */
+        CHECK_NEAR((double)g[j] * w[j], tg[j], 1e-3 * fmax(1.0, tg[j]));
+        CHECK_NEAR((double)c[j] * w[j], tc[j], 1e-3 * fmax(1.0, tc[j]));
+        if (w[j] == 0) CHECK(g[j] == 0 && c[j] == 0 && tg[j] == 0 && tc[j] == 0);
+    }
+    CHECK(splits > 0);
+    static const char *const bad[] = {"type=gains", "type=", "type=weight type=gain", "kind=gain", "type"};
+    static const char *const names[] = {"'type'", "'type'", "'type'", "'kind'", "'type'"};
+    for (int i = 0; i < 5; i++) {
+        float out[FCOLS] = {-1, -1, -1, -1, -1, -1};
+        CHECK_RC(growth_forest_importance(f, bad[i], out, FCOLS), GROWTH_EINVAL);
+        CHECK_MSG(names[i]);
+        CHECK(out[0] == -1 && out[FCOLS - 1] == -1);
+    }
+    growth_forest_free(f);
+}
+
+/* growth_forest_stats_get: values, the struct_size rule, NaN/-1 without early stopping. */
+TEST(stats_struct)
+{
+    growth_forest *f = NULL;
+    CHECK_OK(growth_forest_load(&f, fixture("multi.json")));
+    if (!f) return;
+    growth_forest_stats st = fstats(f);
+    CHECK(st.struct_size == sizeof st && st.reserved == 0);
+    CHECK(st.features == FCOLS && st.outputs == 3 && st.trees == 24);
+    CHECK(st.best_iteration == -1 && isnan(st.best_score));
+    growth_forest_stats z;
+    memset(&z, 0, sizeof z);
+    CHECK_RC(growth_forest_stats_get(f, &z), GROWTH_EINVAL);
+    CHECK_MSG("struct_size");
+    z.struct_size = (uint32_t)offsetof(growth_forest_stats, best_score);
+    CHECK_RC(growth_forest_stats_get(f, &z), GROWTH_EINVAL);
+    CHECK(z.features == 0);
+    CHECK_RC(growth_forest_stats_get(NULL, &st), GROWTH_EINVAL);
+    CHECK_MSG("growth_forest_stats_get");
+    CHECK_RC(growth_forest_stats_get(f, NULL), GROWTH_EINVAL);
+    struct {
+        growth_forest_stats s;
+        double tail[2];
+    } big;
+    memset(&big, 0, sizeof big);
+    big.s.struct_size = (uint32_t)sizeof big;
+    big.tail[1] = 5.0;
+    CHECK_OK(growth_forest_stats_get(f, &big.s));
+    CHECK(big.s.struct_size == sizeof big && big.s.trees == 24 && big.s.best_iteration == -1);
+    CHECK(big.tail[0] == 0 && big.tail[1] == 5.0);
+    growth_forest_free(f);
+}
+
+typedef struct {
+    int calls, stop_at;
+    double last;
+    int bad;
+} progress_log;
+
+static int on_round(const char *stage, double done, void *user)
+{
+    progress_log *p = user;
+    p->calls++;
+    if (strcmp(stage, "round") != 0 || !(done > p->last) || done > 1.0) p->bad++;
+    p->last = done;
+    return p->stop_at > 0 && p->calls >= p->stop_at;
+}
+
+/* The progress callback runs once per boosting round; a non-zero return cancels the training
+ * (GROWTH_ECANCELED, no forest); growth_forest_data accepts a newer caller's larger struct
+ * whose extra members are zero. */
+TEST(train_progress_and_cancel)
+{
+    dataset s;
+    make_data(&s, 600, 5, 'b', 4);
+    growth_forest_data d = as_data(&s, 0, s.n);
+    const char *params = "objective=binary:logistic max_depth=3";
+    progress_log p = {0, 0, 0.0, 0};
+    growth_forest *f = NULL;
+    CHECK_OK(growth_forest_train(&f, "num_rounds=12", params, &d, NULL, on_round, &p));
+    CHECK(p.calls == 12 && p.bad == 0 && p.last == 1.0);
+    if (f) CHECK(fstats(f).trees == 12);
+    growth_forest_free(f);
+    f = NULL;
+    /* Cancel in round 4. */
+    p = (progress_log){0, 4, 0.0, 0};
+    CHECK_RC(growth_forest_train(&f, "num_rounds=12", params, &d, NULL, on_round, &p), GROWTH_ECANCELED);
+    CHECK_MSG("progress");
+    CHECK(f == NULL && p.calls == 4 && p.bad == 0);
+    CHECK_NEAR(p.last, 4.0 / 12.0, 1e-12);
+    /* With early stopping: once per round trained, fewer than num_rounds. */
+    growth_forest_data tr = as_data(&s, 0, 400), va = as_data(&s, 400, 200);
+    p = (progress_log){0, 0, 0.0, 0};
+    CHECK_OK(growth_forest_train(&f, "num_rounds=500 early_stopping_rounds=3",
+                                 "objective=binary:logistic max_depth=6 eta=0.9 eval_metric=logloss", &tr, &va,
+                                 on_round, &p));
+    if (f) {
+        growth_forest_stats st = fstats(f);
+        CHECK(st.best_iteration >= 0 && p.calls == st.best_iteration + 1 + 3 && p.calls < 500);
+    }
+    growth_forest_free(f);
+    f = NULL;
+    /* A larger growth_forest_data (a newer caller) with a zero tail is accepted, a set tail is not. */
+    struct {
+        growth_forest_data d;
+        uint64_t tail[2];
+    } big;
+    memset(&big, 0, sizeof big);
+    big.d = d;
+    big.d.struct_size = (uint32_t)sizeof big;
+    CHECK_OK(growth_forest_train(&f, "num_rounds=2", params, &big.d, NULL, NULL, NULL));
+    growth_forest_free(f);
+    f = NULL;
+    big.tail[1] = 1;
+    CHECK_RC(growth_forest_train(&f, "num_rounds=2", params, &big.d, NULL, NULL, NULL), GROWTH_EINVAL);
+    CHECK_MSG("does not know");
+    CHECK(f == NULL);
+    free_data(&s);
+}
+
 int main(void)
 {
     const char *root = getenv("GROWTH_SOURCE_ROOT");
@@ -697,6 +857,9 @@ int main(void)
     RUN(threads_give_identical_batches);
     RUN(save_load_round_trips);
     RUN(importance_matches_xgboost_feature_score);
+    RUN(importance_config_keys);
+    RUN(stats_struct);
+    RUN(train_progress_and_cancel);
     RUN(contributions_sum_to_margins);
     RUN(bad_input);
     RUN(corrupted_and_foreign_files);

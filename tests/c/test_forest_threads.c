@@ -41,7 +41,7 @@ static void *worker(void *arg)
         if (growth_forest_predict_csr(g_f, g_ip, g_idx, g_val, NR, 0, out, NR) || memcmp(out, g_csr, NR * sizeof *out)) g_bad++;
         if (growth_forest_contributions(g_f, g_X, 16, NF, c, sizeof c / sizeof *c) ||
             memcmp(c, g_contrib, sizeof c)) g_bad++;
-        if (growth_forest_importance(g_f, GROWTH_FOREST_GAIN, gain, NF) || memcmp(gain, g_gain, sizeof gain)) g_bad++;
+        if (growth_forest_importance(g_f, "type=gain", gain, NF) || memcmp(gain, g_gain, sizeof gain)) g_bad++;
         uint8_t *buf = NULL;
         size_t len = 0;
         if (growth_forest_serialize(g_f, &buf, &len) || len != g_len || memcmp(buf, g_bytes, len)) g_bad++;
@@ -72,14 +72,14 @@ TEST(test_forest_shared_by_threads)
     growth_forest_data d = {sizeof d, 0, NR, NF, g_X, NULL, NULL, NULL, y, NULL};
     /* one thread: xgboost's OpenMP workers (training, contributions) are invisible to
      * ThreadSanitizer and would show as false races; the threads here are the callers' */
-    CHECK_OK(growth_forest_train(&g_f, "num_rounds=30 threads=1", "objective=binary:logistic max_depth=5 eta=0.3", &d, NULL));
+    CHECK_OK(growth_forest_train(&g_f, "num_rounds=30 threads=1", "objective=binary:logistic max_depth=5 eta=0.3", &d, NULL, NULL, NULL));
     if (!g_f) return;
     for (size_t i = 0; i < NR; i++) CHECK_OK(growth_forest_predict(g_f, g_X + i * NF, NF, 0, &g_single[i], 1));
     CHECK_OK(growth_forest_predict_dense(g_f, g_X, NR, NF, 0, g_dense, NR));
     CHECK_OK(growth_forest_predict_csr(g_f, g_ip, g_idx, g_val, NR, 0, g_csr, NR));
     for (size_t i = 0; i < NR; i++) CHECK(g_dense[i] == g_single[i] && g_csr[i] == g_single[i]);
     CHECK_OK(growth_forest_contributions(g_f, g_X, 16, NF, g_contrib, sizeof g_contrib / sizeof *g_contrib));
-    CHECK_OK(growth_forest_importance(g_f, GROWTH_FOREST_GAIN, g_gain, NF));
+    CHECK_OK(growth_forest_importance(g_f, "type=gain", g_gain, NF));
     CHECK_OK(growth_forest_serialize(g_f, &g_bytes, &g_len));
     pthread_t th[NT];
     for (int t = 0; t < NT; t++) pthread_create(&th[t], NULL, worker, (void *)(intptr_t)t);

@@ -43,20 +43,46 @@ static void make_data(dataset *d, size_t n, unsigned bits, uint64_t seed)
             char field[16], value[16];
             snprintf(field, sizeof field, "f%d", f);
             snprintf(value, sizeof value, "v%d", v);
-            growth_features_hash(&d->idx[k], field, value, 0, bits);
+            growth_features_hash(field, value, 0, bits, &d->idx[k]);
             d->val[k] = 1.0f;
             k++;
             margin += truth[f][v];
         }
         /* one numeric feature */
         double x = grng_normal(&r);
-        growth_features_hash(&d->idx[k], "num", "", 0, bits);
+        growth_features_hash("num", "", 0, bits, &d->idx[k]);
         d->val[k] = (float)x;
         k++;
         margin += 0.7 * x;
         d->y[i] = grng_uniform(&r) < 1.0 / (1.0 + exp(-margin)) ? 1.0f : 0.0f;
         d->indptr[i + 1] = k;
     }
+}
+
+/* The model's counters (growth_ftrl_stats_get must succeed). */
+static growth_ftrl_stats stats_of(const growth_ftrl *m)
+{
+    growth_ftrl_stats st = GROWTH_FTRL_STATS_INIT;
+    CHECK_OK(growth_ftrl_stats_get(m, &st));
+    return st;
+}
+
+/* Slots with a non-zero weight in any head, counted the way the removed growth_ftrl_stats()
+ * did: a scan of the whole table through growth_ftrl_weight(). */
+static uint64_t scan_nonzero(const growth_ftrl *m)
+{
+    growth_ftrl_stats st = stats_of(m);
+    uint64_t nz = 0;
+    for (uint64_t slot = 0; slot < (UINT64_C(1) << st.bits); slot++) {
+        bool any = false;
+        for (size_t h = 0; h < st.heads; h++) {
+            float w = 0;
+            CHECK_OK(growth_ftrl_weight(m, h, (uint32_t)slot, &w));
+            any |= w != 0.0f;
+        }
+        nz += any;
+    }
+    return nz;
 }
 
 static void free_data(dataset *d)
@@ -134,9 +160,10 @@ TEST(test_matches_reference_algorithm)
         if (fabs(p - pr) > maxdiff) maxdiff = fabs(p - pr);
     }
     CHECK(maxdiff < 2e-4); /* float32 state vs double reference over 20k updates */
-    uint64_t ex = 0, nz = 0;
-    CHECK_OK(growth_ftrl_stats(m, &ex, &nz));
+    growth_ftrl_stats st = stats_of(m);
+    uint64_t ex = st.examples, nz = st.nonzero;
     CHECK(ex == d.n);
+    CHECK(st.heads == 1 && st.bits == bits && nz == scan_nonzero(m));
     size_t ref_nz = 0;
     for (size_t i = 0; i + 1 < r.dim; i++) ref_nz += ref_w(&r, i) != 0.0;
     CHECK(nz == ref_nz);
@@ -188,11 +215,11 @@ TEST(test_learns_and_batch_equals_sequential)
     double ll = logloss_of(pa + 2 * third, d.y + 2 * third, d.n - 2 * third);
     CHECK(ll < 0.85 * base_ll);
     /* predict_batch equals predict row by row. */
-    CHECK_OK(growth_ftrl_predict_csr(a, d.indptr, d.idx, d.val, 1000, pa, d.n));
+    CHECK_OK(growth_ftrl_predict_csr(a, d.indptr, d.idx, d.val, 1000, 0, pa, d.n));
     for (size_t i = 0; i < 1000; i++) {
         size_t s = d.indptr[i], e = d.indptr[i + 1];
         float p;
-        CHECK_OK(growth_ftrl_predict(a, d.idx + s, d.val + s, e - s, &p, 1));
+        CHECK_OK(growth_ftrl_predict(a, d.idx + s, d.val + s, e - s, 0, &p, 1));
         CHECK(p == pa[i]);
     }
     free(pa);
@@ -212,9 +239,14 @@ TEST(test_heads_equal_separate_models_and_weights)
     CHECK_OK(growth_ftrl_create(&mh, "bits=14 heads=2 head_names=click|buy"));
     CHECK_OK(growth_ftrl_create(&m0, "bits=14"));
     CHECK_OK(growth_ftrl_create(&m1, "bits=14"));
-    CHECK(growth_ftrl_heads(mh) == 2);
-    CHECK(growth_ftrl_head_index(mh, "buy") == 1);
-    CHECK_RC(growth_ftrl_head_index(mh, "cart"), GROWTH_ENOTFOUND);
+    CHECK(stats_of(mh).heads == 2);
+    size_t hi = 99;
+    CHECK_OK(growth_ftrl_head_index(mh, "buy", &hi));
+    CHECK(hi == 1);
+    CHECK_OK(growth_ftrl_head_index(mh, "click", &hi));
+    CHECK(hi == 0);
+    CHECK_RC(growth_ftrl_head_index(mh, "cart", &hi), GROWTH_ENOTFOUND);
+    CHECK(hi == 0); /* unchanged on failure */
     for (size_t i = 0; i < d.n; i++) {
         size_t s = d.indptr[i], e = d.indptr[i + 1];
         float lab[2] = {d.y[i], (i % 3 == 0) ? GROWTH_LABEL_MISSING : 1.0f - d.y[i]};
@@ -227,9 +259,9 @@ TEST(test_heads_equal_separate_models_and_weights)
     for (size_t i = 0; i < 200; i++) {
         size_t s = d.indptr[i], e = d.indptr[i + 1];
         float ph[2], p0, p1;
-        CHECK_OK(growth_ftrl_predict(mh, d.idx + s, d.val + s, e - s, ph, 2));
-        CHECK_OK(growth_ftrl_predict(m0, d.idx + s, d.val + s, e - s, &p0, 1));
-        CHECK_OK(growth_ftrl_predict(m1, d.idx + s, d.val + s, e - s, &p1, 1));
+        CHECK_OK(growth_ftrl_predict(mh, d.idx + s, d.val + s, e - s, 0, ph, 2));
+        CHECK_OK(growth_ftrl_predict(m0, d.idx + s, d.val + s, e - s, 0, &p0, 1));
+        CHECK_OK(growth_ftrl_predict(m1, d.idx + s, d.val + s, e - s, 0, &p1, 1));
         CHECK(ph[0] == p0 && ph[1] == p1);
     }
     growth_ftrl_free(mh);
@@ -248,7 +280,8 @@ TEST(test_l1_gives_sparsity)
         growth_ftrl *m = NULL;
         CHECK_OK(growth_ftrl_create(&m, cfgs[c]));
         CHECK_OK(growth_ftrl_update_csr(m, d.indptr, d.idx, d.val, d.n, d.y, NULL, NULL, 0));
-        CHECK_OK(growth_ftrl_stats(m, NULL, &nz[c]));
+        nz[c] = stats_of(m).nonzero;
+        CHECK(nz[c] == scan_nonzero(m));
         growth_ftrl_free(m);
     }
     CHECK(nz[0] > nz[1] && nz[1] > nz[2]);
@@ -257,8 +290,8 @@ TEST(test_l1_gives_sparsity)
 
 static void probe(const growth_ftrl *m, const dataset *d, float *out, size_t rows)
 {
-    CHECK_OK(growth_ftrl_predict_csr(m, d->indptr, d->idx, d->val, rows, out,
-                                       rows * (size_t)growth_ftrl_heads(m)));
+    CHECK_OK(growth_ftrl_predict_csr(m, d->indptr, d->idx, d->val, rows, 0, out,
+                                     rows * (size_t)stats_of(m).heads));
 }
 
 TEST(test_save_load_and_warm_start)
@@ -285,7 +318,11 @@ TEST(test_save_load_and_warm_start)
     CHECK_OK(growth_ftrl_config(first, c1, sizeof c1, NULL));
     CHECK_OK(growth_ftrl_config(resumed, c2, sizeof c2, NULL));
     CHECK(strcmp(c1, c2) == 0);
-    CHECK(growth_ftrl_head_index(resumed, "b") == 1);
+    size_t hb = 0;
+    CHECK_OK(growth_ftrl_head_index(resumed, "b", &hb));
+    CHECK(hb == 1);
+    CHECK(stats_of(resumed).nonzero == stats_of(first).nonzero);
+    CHECK(stats_of(resumed).nonzero == scan_nonzero(resumed));
     /* Continue training the loaded model on the second half: exactly the uninterrupted run. */
     uint64_t off = d.indptr[half];
     uint64_t *ip2 = malloc((d.n - half + 1) * sizeof *ip2);
@@ -295,10 +332,9 @@ TEST(test_save_load_and_warm_start)
     probe(full, &d, pf, 2000);
     probe(resumed, &d, pr, 2000);
     CHECK(memcmp(pf, pr, 2000 * 2 * sizeof *pf) == 0);
-    uint64_t e1, e2;
-    growth_ftrl_stats(full, &e1, NULL);
-    growth_ftrl_stats(resumed, &e2, NULL);
+    uint64_t e1 = stats_of(full).examples, e2 = stats_of(resumed).examples;
     CHECK(e1 == e2 && e1 == d.n);
+    CHECK(stats_of(resumed).nonzero == scan_nonzero(resumed));
 
     /* In-memory serialisation round trip. */
     uint8_t *buf = NULL;
@@ -396,7 +432,8 @@ TEST(test_esmm)
         CHECK_OK(growth_ftrl_esmm_update(m, 0, 1, NULL, NULL, 0, click, conv, 1.0f));
     }
     float out[3];
-    CHECK_OK(growth_ftrl_esmm_predict(m, 0, m, 1, NULL, NULL, 0, out));
+    CHECK_OK(growth_ftrl_esmm_predict(m, 0, m, 1, NULL, NULL, 0, out, 3));
+    CHECK(stats_of(m).examples == 200000 && stats_of(m).nonzero == scan_nonzero(m));
     CHECK_NEAR(out[0], 0.2, 0.01);
     CHECK_NEAR(out[1], 0.3, 0.02);
     CHECK_NEAR(out[2], out[0] * out[1], 1e-7);
@@ -406,8 +443,8 @@ TEST(test_esmm)
     float y1 = 1.0f;
     for (int i = 0; i < 50; i++) CHECK_OK(growth_ftrl_update(m2, NULL, NULL, 0, &y1, 1.0f));
     float p2;
-    CHECK_OK(growth_ftrl_predict(m2, NULL, NULL, 0, &p2, 1));
-    CHECK_OK(growth_ftrl_esmm_predict(m, 0, m2, 0, NULL, NULL, 0, out));
+    CHECK_OK(growth_ftrl_predict(m2, NULL, NULL, 0, 0, &p2, 1));
+    CHECK_OK(growth_ftrl_esmm_predict(m, 0, m2, 0, NULL, NULL, 0, out, 3));
     CHECK(out[1] == p2);
     /* Bad input. */
     CHECK_RC(growth_ftrl_esmm_update(m, 0, 0, NULL, NULL, 0, 1, 1, 1), GROWTH_EINVAL);
@@ -415,8 +452,14 @@ TEST(test_esmm)
     CHECK_RC(growth_ftrl_esmm_update(m, 0, 1, NULL, NULL, 0, 0, 1, 1), GROWTH_EINVAL);
     CHECK_MSG("without a click");
     CHECK_RC(growth_ftrl_esmm_update(m, 0, 1, NULL, NULL, 0, 0.5f, 0, 1), GROWTH_EINVAL);
-    CHECK_RC(growth_ftrl_esmm_predict(m, 0, m2, 1, NULL, NULL, 0, out), GROWTH_EINVAL);
-    CHECK_RC(growth_ftrl_esmm_predict(NULL, 0, m2, 0, NULL, NULL, 0, out), GROWTH_EINVAL);
+    CHECK_RC(growth_ftrl_esmm_predict(m, 0, m2, 1, NULL, NULL, 0, out, 3), GROWTH_EINVAL);
+    CHECK_RC(growth_ftrl_esmm_predict(NULL, 0, m2, 0, NULL, NULL, 0, out, 3), GROWTH_EINVAL);
+    /* A short output: EBUFS, nothing written. */
+    float four[4] = {-7, -7, -7, -7};
+    CHECK_RC(growth_ftrl_esmm_predict(m, 0, m, 1, NULL, NULL, 0, four, 2), GROWTH_EBUFS);
+    CHECK(four[0] == -7 && four[1] == -7 && four[2] == -7);
+    CHECK_OK(growth_ftrl_esmm_predict(m, 0, m, 1, NULL, NULL, 0, four, 4));
+    CHECK(four[0] == out[0] && four[3] == -7);
     growth_ftrl_free(m);
     growth_ftrl_free(m2);
 }
@@ -432,8 +475,7 @@ TEST(test_bad_input_leaves_model_unchanged)
     CHECK_OK(growth_ftrl_update_csr(m, d.indptr, d.idx, d.val, d.n, lab, NULL, NULL, 0));
     float before[400], after[400];
     probe(m, &d, before, 200);
-    uint64_t ex0;
-    growth_ftrl_stats(m, &ex0, NULL);
+    growth_ftrl_stats st0 = stats_of(m);
 
     uint32_t idx[3] = {1, 2, 3};
     float val[3] = {1, 1, 1};
@@ -457,7 +499,7 @@ TEST(test_bad_input_leaves_model_unchanged)
     val[1] = NAN;
     CHECK_RC(growth_ftrl_update(m, idx, val, 3, y2, 1), GROWTH_EINVAL);
     CHECK_MSG("val[1] is not finite");
-    CHECK_RC(growth_ftrl_predict(m, idx, val, 3, p, 2), GROWTH_EINVAL);
+    CHECK_RC(growth_ftrl_predict(m, idx, val, 3, 0, p, 2), GROWTH_EINVAL);
     val[1] = INFINITY;
     CHECK_RC(growth_ftrl_update(m, idx, val, 3, y2, 1), GROWTH_EINVAL);
     val[1] = 1;
@@ -476,12 +518,14 @@ TEST(test_bad_input_leaves_model_unchanged)
     CHECK_RC(growth_ftrl_update(m, NULL, val, 3, y2, 1), GROWTH_EINVAL);
     CHECK_RC(growth_ftrl_update(m, idx, val, 3, NULL, 1), GROWTH_EINVAL);
     CHECK_RC(growth_ftrl_update(NULL, idx, val, 3, y2, 1), GROWTH_EINVAL);
-    CHECK_RC(growth_ftrl_predict(m, idx, val, 3, p, 1), GROWTH_EBUFS);
-    CHECK_RC(growth_ftrl_predict(m, idx, val, 3, NULL, 2), GROWTH_EINVAL);
-    CHECK_RC(growth_ftrl_predict(NULL, idx, val, 3, p, 2), GROWTH_EINVAL);
+    CHECK_RC(growth_ftrl_predict(m, idx, val, 3, 0, p, 1), GROWTH_EBUFS);
+    CHECK_RC(growth_ftrl_predict(m, idx, val, 3, 0, NULL, 2), GROWTH_EINVAL);
+    CHECK_RC(growth_ftrl_predict(NULL, idx, val, 3, 0, p, 2), GROWTH_EINVAL);
+    CHECK_RC(growth_ftrl_predict(m, idx, val, 3, 0x2u, p, 2), GROWTH_EINVAL);
+    CHECK_MSG("flags");
     float w;
     CHECK_RC(growth_ftrl_weight(m, 2, 0, &w), GROWTH_EINVAL);
-    CHECK_RC(growth_ftrl_weight(m, -1, 0, &w), GROWTH_EINVAL);
+    CHECK_RC(growth_ftrl_weight(m, SIZE_MAX, 0, &w), GROWTH_EINVAL);
     CHECK_RC(growth_ftrl_weight(m, 0, 1u << 12, &w), GROWTH_EINVAL);
     /* A batch with one bad label in its last row changes nothing. */
     lab[2 * d.n - 1] = 0.5f;
@@ -498,13 +542,13 @@ TEST(test_bad_input_leaves_model_unchanged)
     CHECK_MSG("indptr decreases");
     float small[3];
     CHECK_RC(growth_ftrl_update_csr(m, d.indptr, d.idx, d.val, 2, lab, NULL, small, 3), GROWTH_EBUFS);
-    CHECK_RC(growth_ftrl_predict_csr(m, d.indptr, d.idx, d.val, 2, small, 3), GROWTH_EBUFS);
+    CHECK_RC(growth_ftrl_predict_csr(m, d.indptr, d.idx, d.val, 2, 0, small, 3), GROWTH_EBUFS);
+    CHECK_RC(growth_ftrl_predict_csr(m, d.indptr, d.idx, d.val, 2, 0x100u, small, 4), GROWTH_EINVAL);
 
     probe(m, &d, after, 200);
     CHECK(memcmp(before, after, sizeof before) == 0);
-    uint64_t ex1;
-    growth_ftrl_stats(m, &ex1, NULL);
-    CHECK(ex0 == ex1);
+    growth_ftrl_stats st1 = stats_of(m);
+    CHECK(memcmp(&st0, &st1, sizeof st0) == 0);
 
     /* Files: wrong kind, corrupted, truncated, missing, not a model. */
     char path[512];
@@ -545,7 +589,7 @@ TEST(test_config_and_bias_off)
     /* Without bias an empty row always predicts 0.5, whatever it learns. */
     float y = 1, p;
     for (int i = 0; i < 10; i++) CHECK_OK(growth_ftrl_update(m, NULL, NULL, 0, &y, 1));
-    CHECK_OK(growth_ftrl_predict(m, NULL, NULL, 0, &p, 1));
+    CHECK_OK(growth_ftrl_predict(m, NULL, NULL, 0, 0, &p, 1));
     CHECK(p == 0.5f);
     float w;
     CHECK_RC(growth_ftrl_weight(m, 0, UINT32_MAX, &w), GROWTH_EINVAL);
@@ -553,6 +597,126 @@ TEST(test_config_and_bias_off)
     /* The config string parses back into an identical model configuration. */
     CHECK_OK(growth_ftrl_create(&m, buf));
     growth_ftrl_free(m);
+}
+
+TEST(test_stats_struct)
+{
+    /* growth_ftrl_stats_get gives what the removed getters gave (heads, bits, the examples
+     * count and a scan of the non-zero slots), in float and compact precision, after every kind
+     * of training and after loading. */
+    dataset d;
+    make_data(&d, 3000, 12, 17);
+    const char *cfgs[2] = {"bits=12 heads=3 l1=0.5", "bits=12 heads=3 l1=0.5 precision=compact"};
+    for (int c = 0; c < 2; c++) {
+        growth_ftrl *m = NULL;
+        CHECK_OK(growth_ftrl_create(&m, cfgs[c]));
+        growth_ftrl_stats st = stats_of(m);
+        CHECK(st.struct_size == sizeof st && st.reserved == 0);
+        CHECK(st.heads == 3 && st.bits == 12 && st.examples == 0 && st.nonzero == 0);
+        float *lab = malloc(d.n * 3 * sizeof *lab);
+        for (size_t i = 0; i < d.n; i++) {
+            lab[3 * i] = d.y[i];
+            lab[3 * i + 1] = i % 2 ? d.y[i] : GROWTH_LABEL_MISSING;
+            lab[3 * i + 2] = GROWTH_LABEL_MISSING;
+        }
+        CHECK_OK(growth_ftrl_update_csr(m, d.indptr, d.idx, d.val, d.n, lab, NULL, NULL, 0));
+        st = stats_of(m);
+        CHECK(st.examples == d.n && st.nonzero > 0 && st.nonzero == scan_nonzero(m));
+        /* A row repeating a slot, ESMM updates and single updates keep the counter exact. */
+        uint32_t rep[4] = {5, 5, 9, 5};
+        float y3[3] = {1, 0, 1};
+        for (int i = 0; i < 30; i++) {
+            CHECK_OK(growth_ftrl_update(m, rep, NULL, 4, y3, 1));
+            CHECK_OK(growth_ftrl_esmm_update(m, 0, 2, rep, NULL, 3, 1, (float)(i % 2), 1));
+        }
+        st = stats_of(m);
+        CHECK(st.examples == d.n + 60 && st.nonzero == scan_nonzero(m));
+        /* Loaded copies (full state and weights only) count the same slots. */
+        uint8_t *buf = NULL;
+        size_t len = 0;
+        growth_ftrl *copy = NULL;
+        CHECK_OK(growth_ftrl_serialize(m, &buf, &len));
+        CHECK_OK(growth_ftrl_deserialize(&copy, buf, len));
+        growth_ftrl_stats sc = stats_of(copy);
+        CHECK(memcmp(&sc, &st, sizeof st) == 0);
+        growth_buffer_free(buf);
+        growth_ftrl_free(copy);
+        char path[512];
+        gt_path(path, sizeof path, "ftrl_stats_weights.model");
+        CHECK_OK(growth_ftrl_export_weights(m, path));
+        CHECK_OK(growth_ftrl_load(&copy, path));
+        sc = stats_of(copy);
+        CHECK(sc.examples == st.examples && sc.nonzero == scan_nonzero(copy));
+        growth_ftrl_free(copy);
+        unlink(path);
+        free(lab);
+
+        /* The struct_size protocol. */
+        growth_ftrl_stats z;
+        memset(&z, 0, sizeof z);
+        CHECK_RC(growth_ftrl_stats_get(m, &z), GROWTH_EINVAL);
+        CHECK_MSG("struct_size");
+        z.struct_size = (uint32_t)offsetof(growth_ftrl_stats, nonzero); /* one member short */
+        CHECK_RC(growth_ftrl_stats_get(m, &z), GROWTH_EINVAL);
+        CHECK(z.heads == 0);
+        CHECK_RC(growth_ftrl_stats_get(NULL, &st), GROWTH_EINVAL);
+        CHECK_MSG("growth_ftrl_stats_get");
+        CHECK_RC(growth_ftrl_stats_get(m, NULL), GROWTH_EINVAL);
+        /* A newer caller's larger struct: the known part is filled, the tail left alone. */
+        struct {
+            growth_ftrl_stats s;
+            uint64_t tail[2];
+        } big;
+        memset(&big, 0, sizeof big);
+        big.s.struct_size = (uint32_t)sizeof big;
+        big.tail[1] = 77;
+        CHECK_OK(growth_ftrl_stats_get(m, &big.s));
+        CHECK(big.s.struct_size == sizeof big && big.s.heads == 3 && big.s.nonzero == st.nonzero);
+        CHECK(big.tail[0] == 0 && big.tail[1] == 77);
+        growth_ftrl_free(m);
+    }
+    free_data(&d);
+}
+
+TEST(test_margin_flag)
+{
+    /* GROWTH_PREDICT_MARGIN gives the logit of the probability (the removed growth_ftrl_margin),
+     * for one row and for CSR batches. */
+    dataset d;
+    make_data(&d, 4000, 14, 23);
+    growth_ftrl *m = NULL;
+    CHECK_OK(growth_ftrl_create(&m, "bits=14 heads=2 alpha=0.1"));
+    float *lab = malloc(d.n * 2 * sizeof *lab);
+    for (size_t i = 0; i < d.n; i++) { lab[2 * i] = d.y[i]; lab[2 * i + 1] = 1 - d.y[i]; }
+    CHECK_OK(growth_ftrl_update_csr(m, d.indptr, d.idx, d.val, d.n, lab, NULL, NULL, 0));
+    enum { R = 300 };
+    float *pb = malloc(R * 2 * sizeof *pb), *mb = malloc(R * 2 * sizeof *mb);
+    CHECK_OK(growth_ftrl_predict_csr(m, d.indptr, d.idx, d.val, R, 0, pb, R * 2));
+    CHECK_OK(growth_ftrl_predict_csr(m, d.indptr, d.idx, d.val, R, GROWTH_PREDICT_MARGIN, mb, R * 2));
+    double maxdiff = 0;
+    for (size_t i = 0; i < R; i++) {
+        size_t s = d.indptr[i], e = d.indptr[i + 1];
+        float p[2], mg[2];
+        CHECK_OK(growth_ftrl_predict(m, d.idx + s, d.val + s, e - s, 0, p, 2));
+        CHECK_OK(growth_ftrl_predict(m, d.idx + s, d.val + s, e - s, GROWTH_PREDICT_MARGIN, mg, 2));
+        for (int h = 0; h < 2; h++) {
+            CHECK(p[h] == pb[i * 2 + h] && mg[h] == mb[i * 2 + h]);
+            CHECK(p[h] == 1.0f / (1.0f + expf(-mg[h])));
+            double logit = log((double)p[h] / (1.0 - (double)p[h]));
+            if (fabs(logit - mg[h]) > maxdiff) maxdiff = fabs(logit - mg[h]);
+        }
+    }
+    CHECK(maxdiff < 1e-3);
+    /* Unknown flags are refused, by both calls, before anything is written. */
+    float keep[2] = {-3, -3};
+    CHECK_RC(growth_ftrl_predict(m, d.idx, d.val, 2, GROWTH_PREDICT_MARGIN | 0x100u, keep, 2), GROWTH_EINVAL);
+    CHECK(keep[0] == -3 && keep[1] == -3);
+    CHECK_RC(growth_ftrl_predict_csr(m, d.indptr, d.idx, d.val, 0, 0x80u, keep, 2), GROWTH_EINVAL);
+    free(pb);
+    free(mb);
+    free(lab);
+    growth_ftrl_free(m);
+    free_data(&d);
 }
 
 int main(void)
@@ -566,5 +730,7 @@ int main(void)
     RUN(test_esmm);
     RUN(test_bad_input_leaves_model_unchanged);
     RUN(test_config_and_bias_off);
+    RUN(test_stats_struct);
+    RUN(test_margin_flag);
     return GT_SUMMARY();
 }

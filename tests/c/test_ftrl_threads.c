@@ -27,14 +27,15 @@ static void *reader(void *arg)
     float p[2];
     while (!atomic_load(&g_done)) {
         size_t row = (size_t)grng_below(&r, ROWS);
-        if (growth_ftrl_predict(g_model, g_idx + row * NNZ, NULL, NNZ, p, 2) != GROWTH_OK ||
+        if (growth_ftrl_predict(g_model, g_idx + row * NNZ, NULL, NNZ, 0, p, 2) != GROWTH_OK ||
             !(p[0] >= 0.0f && p[0] <= 1.0f) || !(p[1] >= 0.0f && p[1] <= 1.0f))
             atomic_fetch_add(&g_bad, 1);
         float batch[8];
-        if (growth_ftrl_predict_csr(g_model, g_indptr, g_idx, NULL, 4, batch, 8) != GROWTH_OK)
+        if (growth_ftrl_predict_csr(g_model, g_indptr, g_idx, NULL, 4, 0, batch, 8) != GROWTH_OK)
             atomic_fetch_add(&g_bad, 1);
-        uint64_t ex;
-        growth_ftrl_stats(g_model, &ex, NULL);
+        growth_ftrl_stats st = GROWTH_FTRL_STATS_INIT;
+        if (growth_ftrl_stats_get(g_model, &st) != GROWTH_OK || st.heads != 2)
+            atomic_fetch_add(&g_bad, 1);
         atomic_fetch_add(&g_reads, 1);
     }
     return NULL;
@@ -87,9 +88,13 @@ TEST(test_predict_while_training)
         for (size_t i = 0; i < ROWS; i += 100)
             CHECK_OK(growth_ftrl_update_csr(ref, g_indptr + i, g_idx, NULL, 100, g_y + 2 * i, NULL, NULL, 0));
         static float pa[ROWS * 2], pb[ROWS * 2];
-        CHECK_OK(growth_ftrl_predict_csr(g_model, g_indptr, g_idx, NULL, ROWS, pa, ROWS * 2));
-        CHECK_OK(growth_ftrl_predict_csr(ref, g_indptr, g_idx, NULL, ROWS, pb, ROWS * 2));
+        CHECK_OK(growth_ftrl_predict_csr(g_model, g_indptr, g_idx, NULL, ROWS, 0, pa, ROWS * 2));
+        CHECK_OK(growth_ftrl_predict_csr(ref, g_indptr, g_idx, NULL, ROWS, 0, pb, ROWS * 2));
         CHECK(memcmp(pa, pb, sizeof pa) == 0);
+        growth_ftrl_stats sa = GROWTH_FTRL_STATS_INIT, sb = GROWTH_FTRL_STATS_INIT;
+        CHECK_OK(growth_ftrl_stats_get(g_model, &sa));
+        CHECK_OK(growth_ftrl_stats_get(ref, &sb));
+        CHECK(sa.examples == sb.examples && sa.nonzero == sb.nonzero);
         growth_ftrl_free(g_model);
         growth_ftrl_free(ref);
     }

@@ -48,7 +48,7 @@ static void workload(transcript *t)
         }
         uint32_t q[2] = {3, 102};
         float p[2];
-        CHECK_OK(growth_ftrl_predict(m, q, NULL, 2, p, 2));
+        CHECK_OK(growth_ftrl_predict(m, q, NULL, 2, 0, p, 2));
         put(t, p, sizeof p);
         SER_OUT(growth_ftrl_serialize, m);
         growth_ftrl_free(m);
@@ -111,7 +111,7 @@ static void workload(transcript *t)
     growth_forest_data d = {.struct_size = sizeof d, .nrows = R, .ncols = C, .dense = X, .labels = Y};
     growth_forest *f = NULL;
     CHECK_OK(growth_forest_train(&f, "num_rounds=5",
-                                 "objective=binary:logistic max_depth=3 eta=0.35 subsample=1.0 lambda=1.5 base_score=0.45", &d, NULL));
+                                 "objective=binary:logistic max_depth=3 eta=0.35 subsample=1.0 lambda=1.5 base_score=0.45", &d, NULL, NULL, NULL));
     if (f) {
         float p[R];
         CHECK_OK(growth_forest_predict_dense(f, X, R, C, 0, p, R));

@@ -396,16 +396,16 @@ TEST(test_calibration_metrics_small_known)
     const float p[] = {0.1f, 0.2f, 0.3f, 0.4f}, y[] = {0, 1, 0, 1};
     double ece, mce;
     /* Equal mass, 2 bins: {.1, .2} gap .35 and {.3, .4} gap .15. */
-    CHECK_OK(growth_metrics_ece(p, y, NULL, 4, 2, GROWTH_BINS_QUANTILE, &ece));
+    CHECK_OK(growth_metrics_ece(p, y, NULL, 4, "bins=2 binning=quantile", &ece));
     CHECK_NEAR(ece, 0.25, 1e-7);
-    CHECK_OK(growth_metrics_mce(p, y, NULL, 4, 2, GROWTH_BINS_QUANTILE, &mce));
+    CHECK_OK(growth_metrics_mce(p, y, NULL, 4, "bins=2 binning=quantile", &mce));
     CHECK_NEAR(mce, 0.35, 1e-7);
     /* Equal width, 2 bins: all four in [0, 0.5): mean .25 vs rate .5. */
-    CHECK_OK(growth_metrics_ece(p, y, NULL, 4, 2, GROWTH_BINS_UNIFORM, &ece));
+    CHECK_OK(growth_metrics_ece(p, y, NULL, 4, "bins=2 binning=uniform", &ece));
     CHECK_NEAR(ece, 0.25, 1e-7);
     double mp[4], pr[4], wt[4];
     size_t nb = 0;
-    CHECK_OK(growth_metrics_reliability(p, y, NULL, 4, 2, GROWTH_BINS_UNIFORM, mp, pr, wt, 4, &nb));
+    CHECK_OK(growth_metrics_reliability(p, y, NULL, 4, "bins=2 binning=uniform", mp, pr, wt, 4, &nb));
     CHECK(nb == 2);
     CHECK_NEAR(mp[0], 0.25, 1e-7);
     CHECK_NEAR(pr[0], 0.5, 0);
@@ -413,7 +413,7 @@ TEST(test_calibration_metrics_small_known)
     CHECK(wt[1] == 0 && isnan(mp[1]) && isnan(pr[1]));
     /* Ties are never split: three tied probabilities share a bin. */
     const float pt[] = {0.2f, 0.2f, 0.2f, 0.9f}, yt[] = {0, 1, 0, 1};
-    CHECK_OK(growth_metrics_reliability(pt, yt, NULL, 4, 2, GROWTH_BINS_QUANTILE, mp, pr, wt, 4, &nb));
+    CHECK_OK(growth_metrics_reliability(pt, yt, NULL, 4, "bins=2 binning=quantile", mp, pr, wt, 4, &nb));
     CHECK(nb == 2);
     CHECK_NEAR(wt[0], 3, 0);
     CHECK_NEAR(pr[0], 1.0 / 3, 1e-15);
@@ -464,9 +464,9 @@ TEST(test_calibration_metrics_vs_brute_force)
         if (sw > 0) mce = fmax(mce, fabs(sp - sy) / sw);
     }
     double got;
-    CHECK_OK(growth_metrics_ece(p, y, w, N, B, GROWTH_BINS_UNIFORM, &got));
+    CHECK_OK(growth_metrics_ece(p, y, w, N, "bins=9 binning=uniform", &got));
     CHECK_NEAR(got, ece, 1e-12);
-    CHECK_OK(growth_metrics_mce(p, y, w, N, B, GROWTH_BINS_UNIFORM, &got));
+    CHECK_OK(growth_metrics_mce(p, y, w, N, "binning=uniform bins=9", &got));
     CHECK_NEAR(got, mce, 1e-12);
     /* Equal mass: distinct values in order; a value starts bin floor(weight below it B / W). */
     memcpy(sorted, p, sizeof p);
@@ -487,7 +487,7 @@ TEST(test_calibration_metrics_vs_brute_force)
     }
     double mp[B], pr[B], wt[B];
     size_t got_nb = 0;
-    CHECK_OK(growth_metrics_reliability(p, y, w, N, B, GROWTH_BINS_QUANTILE, mp, pr, wt, B, &got_nb));
+    CHECK_OK(growth_metrics_reliability(p, y, w, N, "bins=9 binning=quantile", mp, pr, wt, B, &got_nb));
     CHECK((int)got_nb == nb);
     ece = 0;
     for (int k = 0; k < nb && k < (int)got_nb; k++) {
@@ -496,7 +496,7 @@ TEST(test_calibration_metrics_vs_brute_force)
         CHECK_NEAR(pr[k], by[k] / bw[k], 1e-12);
         ece += fabs(bp[k] - by[k]) / W;
     }
-    CHECK_OK(growth_metrics_ece(p, y, w, N, B, GROWTH_BINS_QUANTILE, &got));
+    CHECK_OK(growth_metrics_ece(p, y, w, N, "bins=9,binning=quantile", &got));
     CHECK_NEAR(got, ece, 1e-12);
     /* Field-ECE / Field-RCE by field value. */
     double fe = 0, fr = 0, fw = 0;
@@ -523,21 +523,24 @@ TEST(test_calibration_metrics_bad_inputs)
     const int64_t g[] = {1, 1, 2, 2};
     double out = 5, mp[4], pr[4], wt[4];
     size_t nb;
-    CHECK_RC(growth_metrics_ece(p, y, NULL, 4, 0, GROWTH_BINS_UNIFORM, &out), GROWTH_EINVAL);
-    CHECK_MSG("growth_metrics_ece: bins = 0");
-    CHECK_RC(growth_metrics_mce(p, y, NULL, 4, 10, 7, &out), GROWTH_EINVAL);
-    CHECK_MSG("growth_metrics_mce: binning = 7");
-    CHECK_RC(growth_metrics_ece(pbad, y, NULL, 4, 10, GROWTH_BINS_UNIFORM, &out), GROWTH_EINVAL);
+    CHECK_RC(growth_metrics_ece(p, y, NULL, 4, "bins=0 binning=uniform", &out), GROWTH_EINVAL);
+    CHECK_MSG("growth_metrics_ece: config key 'bins'");
+    CHECK_RC(growth_metrics_mce(p, y, NULL, 4, "bins=10 binning=7", &out), GROWTH_EINVAL);
+    CHECK_MSG("growth_metrics_mce: config key 'binning'");
+    CHECK_RC(growth_metrics_mce(p, y, NULL, 4, "bins=10 strategy=uniform", &out), GROWTH_EINVAL);
+    CHECK_MSG("'strategy'");
+    CHECK_RC(growth_metrics_ece(pbad, y, NULL, 4, "bins=10 binning=uniform", &out), GROWTH_EINVAL);
     CHECK_MSG("growth_metrics_ece: prob[1] = 1.4 is outside [0, 1]");
-    CHECK_RC(growth_metrics_ece(pnan, y, NULL, 4, 10, GROWTH_BINS_QUANTILE, &out), GROWTH_EINVAL);
+    CHECK_RC(growth_metrics_ece(pnan, y, NULL, 4, "bins=10 binning=quantile", &out), GROWTH_EINVAL);
     CHECK_MSG("not finite");
-    CHECK_RC(growth_metrics_ece(p, y, NULL, 0, 10, GROWTH_BINS_UNIFORM, &out), GROWTH_EINVAL);
-    CHECK_RC(growth_metrics_ece(p, y, NULL, 4, 10, GROWTH_BINS_UNIFORM, NULL), GROWTH_EINVAL);
+    CHECK_RC(growth_metrics_ece(p, y, NULL, 0, "bins=10 binning=uniform", &out), GROWTH_EINVAL);
+    CHECK_RC(growth_metrics_ece(p, y, NULL, 4, "bins=10 binning=uniform", NULL), GROWTH_EINVAL);
     CHECK(out == 5);
-    CHECK_RC(growth_metrics_reliability(p, y, NULL, 4, 10, GROWTH_BINS_UNIFORM, mp, pr, wt, 4, &nb),
+    CHECK_RC(growth_metrics_reliability(p, y, NULL, 4, "bins=10 binning=uniform", mp, pr, wt, 4, &nb),
              GROWTH_EBUFS);
-    CHECK_MSG("growth_metrics_reliability: capacity 4 < bins = 10");
-    CHECK_RC(growth_metrics_reliability(p, y, NULL, 4, 2, GROWTH_BINS_UNIFORM, NULL, pr, wt, 4, &nb),
+    CHECK_MSG("growth_metrics_reliability: the table has 10 rows, the arrays hold 4");
+    CHECK(nb == 10);
+    CHECK_RC(growth_metrics_reliability(p, y, NULL, 4, "bins=2 binning=uniform", NULL, pr, wt, 4, &nb),
              GROWTH_EINVAL);
     CHECK_RC(growth_metrics_field_ece(p, y, NULL, NULL, 4, &out), GROWTH_EINVAL);
     CHECK_MSG("growth_metrics_field_ece: fields is NULL");
@@ -545,6 +548,76 @@ TEST(test_calibration_metrics_bad_inputs)
     CHECK_MSG("no field value has a positive label");
     CHECK_RC(growth_metrics_field_rce(pnan, y, NULL, g, 4, &out, &nb), GROWTH_EINVAL);
     CHECK(out == 5);
+}
+
+/* The config of ECE / MCE / reliability: defaults (bins=10 binning=uniform), NULL = "", each
+ * key alone, and the result equal to the same binning given in full. */
+TEST(test_binning_config)
+{
+    grng r;
+    grng_seed(&r, 5);
+    enum { N = 500 };
+    static float p[N], y[N];
+    for (int i = 0; i < N; i++) {
+        p[i] = (float)grng_uniform(&r);
+        y[i] = grng_uniform(&r) < p[i] ? 1.0f : 0.0f;
+    }
+    double a, b, c, d;
+    CHECK_OK(growth_metrics_ece(p, y, NULL, N, NULL, &a));
+    CHECK_OK(growth_metrics_ece(p, y, NULL, N, "", &b));
+    CHECK_OK(growth_metrics_ece(p, y, NULL, N, "bins=10", &c));
+    CHECK_OK(growth_metrics_ece(p, y, NULL, N, "bins=10 binning=uniform", &d));
+    CHECK(a == b && b == c && c == d);
+    CHECK_OK(growth_metrics_mce(p, y, NULL, N, "binning=quantile", &a));
+    CHECK_OK(growth_metrics_mce(p, y, NULL, N, "bins=10 binning=quantile", &b));
+    CHECK(a == b);
+    CHECK_OK(growth_metrics_mce(p, y, NULL, N, "binning=uniform", &c));
+    CHECK(a != c);
+    /* Bad keys and values name the key; the output is untouched. */
+    static const char *const bad[] = {"bins=0", "bins=1048577", "bins=2.5", "binning=kmeans",
+                                      "bins=3 bins=4", "n_bins=3", "bins"};
+    static const char *const key[] = {"'bins'", "'bins'", "'bins'", "'binning'", "'bins'", "'n_bins'", "'bins'"};
+    for (int i = 0; i < 7; i++) {
+        double out = -1;
+        CHECK_RC(growth_metrics_ece(p, y, NULL, N, bad[i], &out), GROWTH_EINVAL);
+        CHECK_MSG(key[i]);
+        CHECK(out == -1);
+    }
+}
+
+/* The EBUFS protocol of growth_metrics_reliability: *out_n is the exact row count (all bins
+ * with uniform binning, the non-empty ones with quantile binning) and nothing is written. */
+TEST(test_reliability_ebufs_protocol)
+{
+    const float p[] = {0.2f, 0.2f, 0.2f, 0.2f, 0.9f, 0.9f}, y[] = {0, 1, 0, 1, 1, 1};
+    double mp[8], pr[8], wt[8];
+    size_t n = 99;
+    /* quantile: 4 bins asked, ties merge them into 2 rows */
+    CHECK_OK(growth_metrics_reliability(p, y, NULL, 6, "bins=4 binning=quantile", mp, pr, wt, 8, &n));
+    CHECK(n == 2);
+    for (int i = 0; i < 8; i++) mp[i] = pr[i] = wt[i] = -7;
+    n = 99;
+    CHECK_RC(growth_metrics_reliability(p, y, NULL, 6, "bins=4 binning=quantile", mp, pr, wt, 1, &n), GROWTH_EBUFS);
+    CHECK(n == 2);
+    for (int i = 0; i < 8; i++) CHECK(mp[i] == -7 && pr[i] == -7 && wt[i] == -7);
+    n = 99;
+    CHECK_RC(growth_metrics_reliability(p, y, NULL, 6, "bins=4 binning=quantile", NULL, NULL, NULL, 0, &n), GROWTH_EBUFS);
+    CHECK(n == 2);
+    CHECK_OK(growth_metrics_reliability(p, y, NULL, 6, "bins=4 binning=quantile", mp, pr, wt, 2, &n));
+    CHECK(n == 2 && wt[0] == 4 && wt[1] == 2 && mp[2] == -7);
+    /* uniform: every bin is a row */
+    n = 99;
+    CHECK_RC(growth_metrics_reliability(p, y, NULL, 6, "bins=5", NULL, NULL, NULL, 0, &n), GROWTH_EBUFS);
+    CHECK(n == 5);
+    CHECK_OK(growth_metrics_reliability(p, y, NULL, 6, "bins=5", mp, pr, wt, 5, &n));
+    CHECK(n == 5 && wt[1] == 4 && wt[4] == 2 && wt[0] == 0);
+    /* other failures: out_n = 0 */
+    n = 99;
+    CHECK_RC(growth_metrics_reliability(p, y, NULL, 6, "bins=0", mp, pr, wt, 8, &n), GROWTH_EINVAL);
+    CHECK(n == 0);
+    n = 99;
+    CHECK_RC(growth_metrics_reliability(p, y, NULL, 6, NULL, NULL, pr, wt, 8, &n), GROWTH_EINVAL);
+    CHECK(n == 0);
 }
 
 int main(void)
@@ -558,6 +631,8 @@ int main(void)
     RUN(test_bad_inputs);
     RUN(test_calibration_metrics_small_known);
     RUN(test_calibration_metrics_vs_brute_force);
+    RUN(test_binning_config);
+    RUN(test_reliability_ebufs_protocol);
     RUN(test_calibration_metrics_bad_inputs);
     return GT_SUMMARY();
 }

@@ -81,9 +81,30 @@ TEST(tiny_mlp_matches_hand_computation)
         CHECK_NEAR(Y[r], y1, 1e-7);
         CHECK_NEAR(Y[r], tiny_ref(X + 2 * r), 1e-6);
     }
-    size_t d = 0, f = 9, w = 9, o = 0;
-    CHECK_OK(growth_net_dims(net, &d, &f, &w, &o));
-    CHECK(d == 2 && f == 0 && w == 0 && o == 1);
+    growth_net_stats st = GROWTH_NET_STATS_INIT;
+    CHECK_OK(growth_net_stats_get(net, &st));
+    CHECK(st.dense_dim == 2 && st.fields == 0 && st.wide_rows == 0 && st.out_dim == 1);
+    CHECK(st.struct_size == sizeof st && st.reserved == 0);
+    /* The struct_size rule: 0 and short sizes are refused; a newer caller's larger struct gets
+     * the known members and keeps its tail. */
+    growth_net_stats z;
+    memset(&z, 0, sizeof z);
+    CHECK_RC(growth_net_stats_get(net, &z), GROWTH_EINVAL);
+    CHECK_MSG("struct_size");
+    z.struct_size = (uint32_t)offsetof(growth_net_stats, out_dim);
+    CHECK_RC(growth_net_stats_get(net, &z), GROWTH_EINVAL);
+    CHECK(z.dense_dim == 0);
+    struct {
+        growth_net_stats s;
+        uint64_t tail[2];
+    } big;
+    memset(&big, 0, sizeof big);
+    big.s.struct_size = (uint32_t)sizeof big;
+    big.tail[0] = 9;
+    CHECK_OK(growth_net_stats_get(net, &big.s));
+    CHECK(big.s.dense_dim == 2 && big.s.out_dim == 1 && big.tail[0] == 9 && big.tail[1] == 0);
+    CHECK_RC(growth_net_stats_get(NULL, &st), GROWTH_EINVAL);
+    CHECK_RC(growth_net_stats_get(net, NULL), GROWTH_EINVAL);
     char cfg[256];
     CHECK_OK(growth_net_config(net, cfg, sizeof cfg, NULL));
     CHECK(strcmp(cfg, "dense_dim=2 embeddings= layers=dense:2x2,relu,dense:2x1 wide= output=sigmoid") == 0);
@@ -415,10 +436,55 @@ TEST(word_hashing_letter_trigrams_and_cjk)
     uint32_t idx[2];
     float val[2];
     size_t n = 0;
-    CHECK_RC(growth_features_hash_text("good", 100, 0, idx, val, 2, &n), GROWTH_EBUFS);
+    CHECK_RC(growth_features_hash_text("good", 1u << 20, 0, idx, val, 2, &n), GROWTH_EBUFS);
     CHECK(n == 4);
     CHECK_RC(growth_features_hash_text("good", 0, 0, idx, val, 2, &n), GROWTH_EINVAL);
+    CHECK(n == 0);
     CHECK_RC(growth_features_hash_text(NULL, 10, 0, idx, val, 2, &n), GROWTH_EINVAL);
+}
+
+/* The EBUFS protocol of growth_features_hash_text: *out_n is the exact number of distinct slots
+ * (not the n-gram count), and the caller's buffers are not written, for short texts (stack
+ * scratch) and long ones (heap scratch). */
+static void check_hash_ebufs(const char *text, uint32_t buckets)
+{
+    enum { BIG = 8192 };
+    static uint32_t idx[BIG], idx2[BIG];
+    static float val[BIG], val2[BIG];
+    size_t n = 0;
+    CHECK_OK(growth_features_hash_text(text, buckets, 7, idx, val, BIG, &n));
+    double total = 0;
+    for (size_t i = 0; i < n; i++) {
+        total += val[i];
+        if (i) CHECK(idx[i - 1] < idx[i]);
+    }
+    if (n == 0) return;
+    for (size_t cap = 0; cap < n; cap += 1 + n / 7) {
+        for (size_t i = 0; i < BIG; i++) { idx2[i] = 0xdeadbeefu; val2[i] = -1.0f; }
+        size_t need = 12345;
+        CHECK_RC(growth_features_hash_text(text, buckets, 7, cap ? idx2 : NULL, cap ? val2 : NULL, cap, &need),
+                 GROWTH_EBUFS);
+        CHECK(need == n);
+        for (size_t i = 0; i < BIG; i++) CHECK(idx2[i] == 0xdeadbeefu && val2[i] == -1.0f);
+    }
+    /* The exact count suffices and gives the same result. */
+    size_t m = 0;
+    CHECK_OK(growth_features_hash_text(text, buckets, 7, idx2, val2, n, &m));
+    CHECK(m == n && memcmp(idx, idx2, n * sizeof *idx) == 0 && memcmp(val, val2, n * sizeof *val) == 0);
+    CHECK(total >= (double)n);
+}
+
+TEST(word_hashing_ebufs_is_exact)
+{
+    check_hash_ebufs("good good good", 1u << 20);   /* 12 n-grams, 4 distinct slots */
+    check_hash_ebufs("a fairly ordinary product title", 64); /* collisions in 64 buckets */
+    check_hash_ebufs("北京大学 北京", 1000);
+    /* Over the stack scratch: 2000 words, repeated words and collisions. */
+    static char long_text[2000 * 8];
+    size_t pos = 0;
+    for (int w = 0; w < 2000; w++) pos += (size_t)snprintf(long_text + pos, sizeof long_text - pos, "w%dx ", w % 700);
+    check_hash_ebufs(long_text, 1u << 20);
+    check_hash_ebufs(long_text, 300);
 }
 
 /* buckets 16; query: dense 16 -> 3, tanh; item: dense 16 -> 2, tanh, dense 2 -> 3. */
@@ -514,16 +580,27 @@ TEST(dssm_towers_match_reference_and_score_cosines)
     CHECK_OK(growth_dssm_score(d, ws, texts[0], texts, 5, s, 5));
     for (int t = 0; t < 5; t++)
         CHECK_NEAR(s[t], Q[0] * I[t * 3] + Q[1] * I[t * 3 + 1] + Q[2] * I[t * 3 + 2], 1e-6);
-    size_t dim = 0;
-    uint32_t buckets = 0;
-    uint64_t seed = 0;
-    CHECK_OK(growth_dssm_dims(d, &dim, &buckets, &seed));
-    CHECK(dim == 3 && buckets == 16 && seed == 5);
+    growth_dssm_stats st = GROWTH_DSSM_STATS_INIT;
+    CHECK_OK(growth_dssm_stats_get(d, &st));
+    CHECK(st.dim == 3 && st.buckets == 16 && st.seed == 5 && st.struct_size == sizeof st);
+    growth_dssm_stats z;
+    memset(&z, 0, sizeof z);
+    CHECK_RC(growth_dssm_stats_get(d, &z), GROWTH_EINVAL);
+    CHECK_MSG("struct_size");
+    z.struct_size = (uint32_t)offsetof(growth_dssm_stats, seed);
+    CHECK_RC(growth_dssm_stats_get(d, &z), GROWTH_EINVAL);
+    CHECK(z.dim == 0 && z.buckets == 0);
+    struct {
+        growth_dssm_stats s;
+        uint64_t tail;
+    } big = {{.struct_size = (uint32_t)sizeof big}, 0};
+    CHECK_OK(growth_dssm_stats_get(d, &big.s));
+    CHECK(big.s.dim == 3 && big.s.seed == 5 && big.s.struct_size == sizeof big && big.tail == 0);
     char cfg[256];
     CHECK_OK(growth_dssm_config(d, cfg, sizeof cfg, NULL));
     CHECK(strcmp(cfg, "buckets=16 seed=5 query=dense:16x3,tanh item=dense:16x2,tanh,dense:2x3") == 0);
     /* Bad input. */
-    CHECK_RC(growth_dssm_encode(d, ws, 7, texts, 1, one, 3), GROWTH_EINVAL);
+    CHECK_RC(growth_dssm_encode(d, ws, (growth_dssm_tower)7, texts, 1, one, 3), GROWTH_EINVAL);
     CHECK_MSG("tower 7");
     CHECK_RC(growth_dssm_encode(d, ws, GROWTH_DSSM_QUERY, texts, 2, one, 3), GROWTH_EBUFS);
     const char *withnull[] = {"a", NULL};
@@ -595,6 +672,7 @@ int main(void)
     RUN(hostile_files_are_format_errors);
     RUN(save_load_round_trip);
     RUN(word_hashing_letter_trigrams_and_cjk);
+    RUN(word_hashing_ebufs_is_exact);
     RUN(dssm_towers_match_reference_and_score_cosines);
     RUN(dssm_hostile_files);
     return GT_SUMMARY();

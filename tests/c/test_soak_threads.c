@@ -85,7 +85,7 @@ static void *reader(void *arg)
         /* FTRL */
         size_t row = (size_t)grng_below(&r, ROWS);
         float p;
-        if (growth_ftrl_predict(g_ftrl, g_idx + row * NNZ, NULL, NNZ, &p, 1) != GROWTH_OK || !(p >= 0 && p <= 1))
+        if (growth_ftrl_predict(g_ftrl, g_idx + row * NNZ, NULL, NNZ, 0, &p, 1) != GROWTH_OK || !(p >= 0 && p <= 1))
             bad("ftrl predict");
         atomic_fetch_add(&g_ops[0], 1);
         /* vector index: unfiltered, then only the old items */
@@ -248,7 +248,7 @@ TEST(test_soak)
     memcpy(labels, g_fref, FR * sizeof *labels);
     growth_forest_data data = {sizeof data, 0, FR, FF, g_fx, NULL, NULL, NULL, labels, NULL};
     CHECK_OK(growth_forest_train(&g_forest, "num_rounds=20 threads=1", "objective=binary:logistic max_depth=4 eta=0.3",
-                                 &data, NULL));
+                                 &data, NULL, NULL, NULL));
     free(labels);
     if (!g_ftrl || !g_ix || !g_b || !g_forest) return;
     for (size_t i = 0; i < FR; i++) CHECK_OK(growth_forest_predict(g_forest, g_fx + i * FF, FF, 0, &g_fref[i], 1));
@@ -278,12 +278,12 @@ TEST(test_soak)
         CHECK_OK(growth_ftrl_update_csr(ref, g_indptr + start, g_idx, NULL, BATCH, g_y + start, NULL, NULL, 0));
     }
     static float pa[ROWS], pb[ROWS];
-    CHECK_OK(growth_ftrl_predict_csr(g_ftrl, g_indptr, g_idx, NULL, ROWS, pa, ROWS));
-    CHECK_OK(growth_ftrl_predict_csr(ref, g_indptr, g_idx, NULL, ROWS, pb, ROWS));
+    CHECK_OK(growth_ftrl_predict_csr(g_ftrl, g_indptr, g_idx, NULL, ROWS, 0, pa, ROWS));
+    CHECK_OK(growth_ftrl_predict_csr(ref, g_indptr, g_idx, NULL, ROWS, 0, pb, ROWS));
     CHECK(memcmp(pa, pb, sizeof pa) == 0);
-    uint64_t ex = 0;
-    CHECK_OK(growth_ftrl_stats(g_ftrl, &ex, NULL));
-    CHECK(ex == (uint64_t)nb * BATCH);
+    growth_ftrl_stats fst = GROWTH_FTRL_STATS_INIT;
+    CHECK_OK(growth_ftrl_stats_get(g_ftrl, &fst));
+    CHECK(fst.examples == (uint64_t)nb * BATCH);
     growth_ftrl_free(ref);
 
     /* Bandit: posterior = prior (1, 1) + the rewards applied to each arm's decisions. */

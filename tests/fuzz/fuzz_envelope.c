@@ -33,7 +33,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (growth_ftrl_deserialize(&m, buf, GENV_HEADER_SIZE + size) == GROWTH_OK) {
             float p[16];
             uint32_t idx = 0;
-            if (growth_ftrl_predict(m, &idx, NULL, 1, p, 16) != GROWTH_OK) abort();
+            if (growth_ftrl_predict(m, &idx, NULL, 1, 0, p, 16) != GROWTH_OK) abort();
             growth_ftrl_free(m);
         }
     }
@@ -61,10 +61,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     genv_header(buf, GROWTH_KIND_NET, buf + GENV_HEADER_SIZE, size);
     growth_net *net = NULL;
     if (growth_net_deserialize(&net, buf, GENV_HEADER_SIZE + size) == GROWTH_OK) {
-        size_t dense = 0, fields = 0, wide = 0, outd = 0;
+        growth_net_stats st = GROWTH_NET_STATS_INIT;
         growth_net_workspace *ws = NULL;
-        if (growth_net_dims(net, &dense, &fields, &wide, &outd) == GROWTH_OK && fields == 0 &&
-            wide == 0 && dense <= 4096 && outd <= 4096 &&
+        int ok = growth_net_stats_get(net, &st) == GROWTH_OK;
+        size_t dense = (size_t)st.dense_dim, outd = (size_t)st.out_dim;
+        if (ok && st.fields == 0 && st.wide_rows == 0 && dense <= 4096 && outd <= 4096 &&
             growth_net_workspace_create(&ws, net, "batch=4") == GROWTH_OK) {
             float *x = calloc(dense ? dense : 1, sizeof *x), *o = malloc((outd ? outd : 1) * sizeof *o);
             if (x && o) (void)growth_net_predict(net, ws, x, dense, o, outd);

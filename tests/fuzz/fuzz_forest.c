@@ -13,8 +13,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void exercise(growth_forest *f)
 {
-    int nf = growth_forest_num_features(f), no = growth_forest_num_outputs(f);
-    if (nf < 0 || no <= 0 || nf > 100000 || no > 1000) abort(); /* a loaded model is sane */
+    growth_forest_stats st = GROWTH_FOREST_STATS_INIT;
+    if (growth_forest_stats_get(f, &st) != GROWTH_OK) abort();
+    if (st.outputs == 0 || st.features > 100000 || st.outputs > 1000) abort(); /* a loaded model is sane */
+    int nf = (int)st.features, no = (int)st.outputs;
     float *x = malloc(((size_t)nf + 1) * sizeof *x), *out = malloc((size_t)no * sizeof *out);
     if (x && out) {
         for (int i = 0; i < nf; i++) x[i] = NAN;

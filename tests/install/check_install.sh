@@ -24,7 +24,7 @@ int main(void) {
     if (growth_ftrl_create(&m, "bits=10") != GROWTH_OK) return 1;
     float p;
     uint32_t idx = 3;
-    growth_ftrl_predict(m, &idx, NULL, 1, &p, 1);
+    growth_ftrl_predict(m, &idx, NULL, 1, 0, &p, 1);
     growth_ftrl_free(m);
     printf("%s %.2f\n", growth_version(), p);
     return growth_version_number() == GROWTH_VERSION_NUMBER ? 0 : 1;

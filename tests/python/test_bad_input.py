@@ -106,12 +106,19 @@ CASES = [
     ("ftrl_bad_label", "ftrl", lambda h: h.ftrl.partial_fit(CSR, np.array([[1, 0.5], [0, 1]], np.float32)), E.InvalidArgument),
     ("ftrl_load_other", None, lambda h: growth.FTRL.load(h.garbage), E.FormatError),
     ("ftrl_from_bytes", None, lambda h: growth.FTRL.from_bytes(b""), E.FormatError),
+    ("ftrl_head_unknown", "ftrl", lambda h: h.ftrl.head_index("nope"), E.NotFound),
+    ("ftrl_weight_head", "ftrl", lambda h: h.ftrl.weight(1, head=2), E.InvalidArgument),
+    ("ftrl_weight_negative_head", "ftrl", lambda h: h.ftrl.weight(1, head=-1), E.InvalidArgument),
+    ("ftrl_esmm_head", "ftrl", lambda h: growth.esmm_predict(h.ftrl, h.ftrl, CSR, 0, 5), E.InvalidArgument),
     # metrics
     ("auc_empty", None, lambda h: metrics.auc([], []), E.InvalidArgument),
     ("auc_nan", None, lambda h: metrics.auc(Y8, with_nan(S8)), E.InvalidArgument),
     ("auc_2d", None, lambda h: metrics.auc(Y8.reshape(2, 4), S8.reshape(2, 4)), E.InvalidArgument),
     ("logloss_range", None, lambda h: metrics.log_loss(Y8, S8 * 2), E.InvalidArgument),
     ("ece_bins", None, lambda h: metrics.ece(Y8, S8, n_bins=0), E.InvalidArgument),
+    ("ece_strategy", None, lambda h: metrics.ece(Y8, S8, strategy="kmeans"), E.InvalidArgument),
+    ("mce_bins_range", None, lambda h: metrics.mce(Y8, S8, n_bins=2 ** 20 + 1), E.InvalidArgument),
+    ("reliability_bins", None, lambda h: metrics.reliability(Y8, S8, n_bins=0), E.InvalidArgument),
     ("field_rce_no_pos", None, lambda h: metrics.field_rce(np.zeros(8), S8, np.arange(8)), E.InvalidArgument),
     # calibration
     ("cal_method", None, lambda h: growth.Calibrator("spline"), E.InvalidArgument),
@@ -184,6 +191,7 @@ CASES = [
     ("forest_nan_label", None, lambda h: growth.Forest.train(XF, with_nan(YF), num_rounds=2), E.InvalidArgument),
     ("forest_width", "forest", lambda h: h.forest.predict(XF[:, :2]), E.InvalidArgument),
     ("forest_importance", "forest", lambda h: h.forest.importance("magic"), E.InvalidArgument),
+    ("forest_canceled", None, lambda h: growth.Forest.train(XF, YF, num_rounds=3, progress=lambda s, d: True), E.Canceled),
     ("forest_load_other", None, lambda h: growth.Forest.load(h.other_kind), E.FormatError),
     ("forest_from_bytes", None, lambda h: growth.Forest.from_bytes(b"\x00" * 40), E.FormatError),
     # nets
@@ -193,6 +201,7 @@ CASES = [
     ("net_load_other", None, lambda h: growth.Net.load(h.other_kind), E.FormatError),
     ("net_load_dssm", None, lambda h: growth.Net.load(h.dir / "m.dssm"), E.FormatError),
     ("dssm_one_string", "dssm", lambda h: h.dssm.encode_queries("one string"), E.InvalidArgument),
+    ("dssm_hash_buckets", None, lambda h: growth.nets.hash_text("red shoes", 0), E.InvalidArgument),
     ("dssm_load_net", None, lambda h: growth.DSSM.load(h.dir / "m.net"), E.FormatError),
     # audience
     ("tgi_empty_seed", None, lambda h: audience.tgi(CSR, [], ncols=8), E.InvalidArgument),

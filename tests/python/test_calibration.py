@@ -283,8 +283,13 @@ def test_calibration_metrics_against_sklearn_and_numpy():
     assert abs(metrics.field_rce(y, p, g) - fr) < 1e-12
     with pytest.raises(growth.InvalidArgument, match="strategy"):
         metrics.ece(y, p, strategy="kmeans")
-    with pytest.raises(growth.InvalidArgument, match="bins = 0"):
+    with pytest.raises(growth.InvalidArgument, match="'bins'"):
         metrics.ece(y, p, n_bins=0)
+    with pytest.raises(growth.InvalidArgument, match="'bins'"):
+        metrics.reliability(y, p, n_bins=2 ** 20 + 1)
+    # the keyword API maps onto the C config "bins=.. binning=..": same numbers as the defaults
+    assert metrics.ece(y, p) == metrics.ece(y, p, n_bins=10, strategy="uniform")
+    assert metrics.mce(y, p, n_bins=7, strategy="quantile") != metrics.mce(y, p, n_bins=7)
 
 
 def test_reliability_diagram_plot(tmp):

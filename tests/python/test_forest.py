@@ -195,3 +195,36 @@ def test_libgrowth_file_round_trip_every_objective(tmp_path, objective):
     assert growth.model_kind(tmp_path / "m.forest")[0] == "forest"
     np.testing.assert_array_equal(growth.Forest.load(tmp_path / "m.forest").predict(X), f.predict(X))
     np.testing.assert_array_equal(growth.Forest.from_bytes(f.to_bytes()).predict(X), f.predict(X))
+
+
+def test_progress_callback_and_cancel():
+    # Forest.train(progress=...) runs once per boosting round through growth_forest_train's
+    # progress callback; a truthy return stops it with growth.Canceled, an exception propagates.
+    X, y = make(400, 5, seed=9)
+    seen = []
+    f = growth.Forest.train(X, y, params="objective=binary:logistic max_depth=3", num_rounds=6,
+                            progress=lambda stage, done: seen.append((stage, done)))
+    assert [s for s, _ in seen] == ["round"] * 6
+    np.testing.assert_allclose([d for _, d in seen], np.arange(1, 7) / 6)
+    assert f.n_trees == 6 and f.best_iteration is None and f.best_score is None
+    calls = []
+    with pytest.raises(growth.Canceled):
+        growth.Forest.train(X, y, params="objective=binary:logistic", num_rounds=50,
+                            progress=lambda stage, done: calls.append(done) or len(calls) >= 3)
+    assert len(calls) == 3
+
+    def boom(stage, done):
+        raise KeyError("stop here")
+    with pytest.raises(KeyError, match="stop here"):
+        growth.Forest.train(X, y, params="objective=binary:logistic", num_rounds=5, progress=boom)
+
+
+def test_importance_types_and_default():
+    X, y = make(800, 6, seed=10)
+    f = growth.Forest.train(X, y, params="objective=binary:logistic max_depth=3", num_rounds=8)
+    imp = {t: f.importance(t) for t in growth.forest.IMPORTANCE_TYPES}
+    w = imp["weight"]
+    np.testing.assert_allclose(imp["gain"] * w, imp["total_gain"], rtol=1e-4)
+    np.testing.assert_allclose(imp["cover"] * w, imp["total_cover"], rtol=1e-4)
+    np.testing.assert_array_equal(f.importance(), imp["gain"])  # the Python default stays 'gain'
+    assert f.n_features == 6 and f.n_outputs == 1

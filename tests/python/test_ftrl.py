@@ -125,3 +125,23 @@ def test_bad_input_leaves_model_unchanged():
     m.close()
     with pytest.raises(ValueError, match="closed"):
         m.predict_proba(X[:1])
+
+
+def test_stats_heads_bits_and_margins():
+    # FTRL.stats(), n_heads and bits come from growth_ftrl_stats_get; decision_function from
+    # the GROWTH_PREDICT_MARGIN flag of growth_ftrl_predict_csr.
+    X, y, _ = make_clicklog(3000, seed=6, heads=2, bits=10)  # small: checked slot by slot
+    m = growth.FTRL(bits=10, heads=["click", "buy"], l1=0.5)
+    assert (m.n_heads, m.bits) == (2, 10) and m.stats() == (0, 0)
+    m.partial_fit(X, y)
+    examples, nonzero = m.stats()
+    assert examples == 3000
+    assert nonzero == sum(1 for s in range(1 << 10) if m.weight(s, 0) != 0 or m.weight(s, 1) != 0)
+    assert m.head_index("click") == 0 and m.head_index("buy") == 1
+    p = m.predict_proba(X[:300])
+    z = m.decision_function(X[:300])
+    assert z.shape == p.shape == (300, 2)
+    np.testing.assert_allclose(1 / (1 + np.exp(-z.astype(np.float64))), p, rtol=0, atol=1e-6)
+    np.testing.assert_allclose(np.log(p / (1 - p)), z, atol=1e-3)
+    copy = pickle.loads(pickle.dumps(m))
+    assert copy.stats() == m.stats() and (copy.n_heads, copy.bits) == (2, 10)

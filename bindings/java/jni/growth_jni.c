@@ -397,7 +397,7 @@ JNIEXPORT jint JNICALL Java_org_libgrowth_Native_featureHash(JNIEnv *env, jclass
         if (f == NULL || v == NULL)
             bad = 1;
         else
-            rc = growth_features_hash(&out, f, v, (uint64_t)seed, (unsigned)bits);
+            rc = growth_features_hash(f, v, (uint64_t)seed, (unsigned)bits, &out);
     }
     if (pins_release(&ps)) return 0;
     if (bad) {
@@ -452,8 +452,8 @@ JNIEXPORT jint JNICALL Java_org_libgrowth_Native_featureHashCross(JNIEnv *env, j
     uint32_t out = 0;
     int rc = GROWTH_OK;
     if (!ps.failed && !bad)
-        rc = growth_features_hash_cross(&out, ptrs, ptrs + n, (size_t)n, (uint64_t)seed,
-                                       (unsigned)bits);
+        rc = growth_features_hash_cross(ptrs, ptrs + n, (size_t)n, (uint64_t)seed,
+                                        (unsigned)bits, &out);
     int failed = pins_release(&ps);
     if (ptrs != stack) free(ptrs);
     if (failed) return 0;
@@ -761,27 +761,14 @@ JNIEXPORT void JNICALL Java_org_libgrowth_Native_ftrlFree(JNIEnv *env, jclass cl
     growth_ftrl_free(FTRL(m));
 }
 
-JNIEXPORT jint JNICALL Java_org_libgrowth_Native_ftrlHeads(JNIEnv *env, jclass cls, jlong m)
-{
-    (void)env;
-    (void)cls;
-    return growth_ftrl_heads(FTRL(m));
-}
-
-JNIEXPORT jint JNICALL Java_org_libgrowth_Native_ftrlBits(JNIEnv *env, jclass cls, jlong m)
-{
-    (void)env;
-    (void)cls;
-    return growth_ftrl_bits(FTRL(m));
-}
-
 JNIEXPORT jint JNICALL Java_org_libgrowth_Native_ftrlHeadIndex(JNIEnv *env, jclass cls, jlong m,
                                                                jbyteArray name)
 {
     (void)cls;
     char *s = cstr_dup(env, name, "name");
     if (s == NULL) return -1;
-    int rc = growth_ftrl_head_index(FTRL(m), s);
+    size_t index = 0;
+    int rc = growth_ftrl_head_index(FTRL(m), s, &index);
     if (rc == GROWTH_ENOTFOUND) {
         /* Not every implementation records a message for a plain miss: say it here. */
         char buf[384];
@@ -791,8 +778,11 @@ JNIEXPORT jint JNICALL Java_org_libgrowth_Native_ftrlHeadIndex(JNIEnv *env, jcla
         return -1;
     }
     free(s);
-    if (rc < 0) throw_rc(env, rc);
-    return rc;
+    if (rc != GROWTH_OK) {
+        throw_rc(env, rc);
+        return -1;
+    }
+    return (jint)index;
 }
 
 JNIEXPORT jbyteArray JNICALL Java_org_libgrowth_Native_ftrlConfig(JNIEnv *env, jclass cls,
@@ -805,12 +795,17 @@ JNIEXPORT jbyteArray JNICALL Java_org_libgrowth_Native_ftrlConfig(JNIEnv *env, j
 /* Heads of a model, or -1 with an exception thrown. */
 static int heads_of(JNIEnv *env, const growth_ftrl *m)
 {
-    int h = growth_ftrl_heads(m);
-    if (h <= 0) {
+    growth_ftrl_stats st = GROWTH_FTRL_STATS_INIT;
+    int rc = growth_ftrl_stats_get(m, &st);
+    if (rc != GROWTH_OK) {
+        throw_rc(env, rc);
+        return -1;
+    }
+    if (st.heads == 0 || st.heads > INT32_MAX) {
         throw_status(env, GROWTH_ESTATE, "ftrl: model reports no heads");
         return -1;
     }
-    return h;
+    return (int)st.heads;
 }
 
 /* Checks one sparse row: idx non-NULL, val NULL or as long as idx. Returns 0 or -1 (thrown). */
@@ -829,11 +824,8 @@ static int check_row(JNIEnv *env, const char *who, jintArray idx, jfloatArray va
     return 0;
 }
 
-typedef int (*row_scorer)(const growth_ftrl *, const uint32_t *, const float *, size_t, float *,
-                          size_t);
-
-static jfloatArray score_row(JNIEnv *env, const char *who, row_scorer fn, jlong m, jintArray idx,
-                             jfloatArray val)
+static jfloatArray score_row(JNIEnv *env, const char *who, jlong m, jintArray idx,
+                             jfloatArray val, unsigned flags)
 {
     jsize nnz = 0;
     if (check_row(env, who, idx, val, &nnz)) return NULL;
@@ -848,7 +840,8 @@ static jfloatArray score_row(JNIEnv *env, const char *who, row_scorer fn, jlong 
     jfloat *po = pin(&ps, out, heads, 'F', 1);
     int rc = GROWTH_OK;
     if (!ps.failed)
-        rc = fn(FTRL(m), (const uint32_t *)pi, pv, (size_t)nnz, po, (size_t)heads);
+        rc = growth_ftrl_predict(FTRL(m), (const uint32_t *)pi, pv, (size_t)nnz, flags, po,
+                                 (size_t)heads);
     if (pins_release(&ps)) return NULL;
     if (rc != GROWTH_OK) {
         throw_rc(env, rc);
@@ -859,18 +852,10 @@ static jfloatArray score_row(JNIEnv *env, const char *who, row_scorer fn, jlong 
 
 JNIEXPORT jfloatArray JNICALL Java_org_libgrowth_Native_ftrlPredict(JNIEnv *env, jclass cls,
                                                                     jlong m, jintArray idx,
-                                                                    jfloatArray val)
+                                                                    jfloatArray val, jint flags)
 {
     (void)cls;
-    return score_row(env, "Ftrl.predict", growth_ftrl_predict, m, idx, val);
-}
-
-JNIEXPORT jfloatArray JNICALL Java_org_libgrowth_Native_ftrlMargin(JNIEnv *env, jclass cls,
-                                                                   jlong m, jintArray idx,
-                                                                   jfloatArray val)
-{
-    (void)cls;
-    return score_row(env, "Ftrl.margin", growth_ftrl_margin, m, idx, val);
+    return score_row(env, flags ? "Ftrl.margin" : "Ftrl.predict", m, idx, val, (unsigned)flags);
 }
 
 JNIEXPORT jfloatArray JNICALL Java_org_libgrowth_Native_ftrlPredictBatch(JNIEnv *env, jclass cls,
@@ -915,7 +900,7 @@ JNIEXPORT jfloatArray JNICALL Java_org_libgrowth_Native_ftrlPredictBatch(JNIEnv 
         bad = check_indptr(pp, nrows, nnz);
         if (bad == NULL)
             rc = growth_ftrl_predict_csr(FTRL(m), (const uint64_t *)pp, (const uint32_t *)pi,
-                                           pv, (size_t)nrows, po, (size_t)total);
+                                         pv, (size_t)nrows, 0, po, (size_t)total);
     }
     if (pins_release(&ps)) return NULL;
     if (bad != NULL) {
@@ -1069,19 +1054,20 @@ JNIEXPORT jfloatArray JNICALL Java_org_libgrowth_Native_ftrlUpdateBatch(JNIEnv *
     return out;
 }
 
+/* {heads, bits, examples, nonzero}: the members of growth_ftrl_stats in order. */
 JNIEXPORT jlongArray JNICALL Java_org_libgrowth_Native_ftrlStats(JNIEnv *env, jclass cls, jlong m)
 {
     (void)cls;
-    uint64_t ex = 0, nz = 0;
-    int rc = growth_ftrl_stats(FTRL(m), &ex, &nz);
+    growth_ftrl_stats st = GROWTH_FTRL_STATS_INIT;
+    int rc = growth_ftrl_stats_get(FTRL(m), &st);
     if (rc != GROWTH_OK) {
         throw_rc(env, rc);
         return NULL;
     }
-    jlongArray out = (*env)->NewLongArray(env, 2);
+    jlongArray out = (*env)->NewLongArray(env, 4);
     if (out == NULL) return NULL;
-    jlong v[2] = {(jlong)ex, (jlong)nz};
-    (*env)->SetLongArrayRegion(env, out, 0, 2, v);
+    jlong v[4] = {(jlong)st.heads, (jlong)st.bits, (jlong)st.examples, (jlong)st.nonzero};
+    (*env)->SetLongArrayRegion(env, out, 0, 4, v);
     return out;
 }
 
@@ -1090,7 +1076,8 @@ JNIEXPORT jfloat JNICALL Java_org_libgrowth_Native_ftrlWeight(JNIEnv *env, jclas
 {
     (void)cls;
     float w = 0.0f;
-    int rc = growth_ftrl_weight(FTRL(m), head, (uint32_t)index, &w);
+    /* A negative head becomes a huge size_t, which the library refuses (EINVAL). */
+    int rc = growth_ftrl_weight(FTRL(m), (size_t)(jlong)head, (uint32_t)index, &w);
     if (rc != GROWTH_OK) throw_rc(env, rc);
     return w;
 }
@@ -1156,8 +1143,9 @@ JNIEXPORT jfloatArray JNICALL Java_org_libgrowth_Native_esmmPredict(JNIEnv *env,
     const jfloat *pv = pin(&ps, val, nnz, 'F', 0);
     int rc = GROWTH_OK;
     if (!ps.failed)
-        rc = growth_ftrl_esmm_predict(FTRL(ctr), ctr_head, FTRL(cvr), cvr_head, (const uint32_t *)pi,
-                                 pv, (size_t)nnz, res);
+        rc = growth_ftrl_esmm_predict(FTRL(ctr), (size_t)(jlong)ctr_head, FTRL(cvr),
+                                      (size_t)(jlong)cvr_head, (const uint32_t *)pi, pv,
+                                      (size_t)nnz, res, 3);
     if (pins_release(&ps)) return NULL;
     if (rc != GROWTH_OK) {
         throw_rc(env, rc);
@@ -1182,8 +1170,9 @@ JNIEXPORT void JNICALL Java_org_libgrowth_Native_esmmUpdate(JNIEnv *env, jclass 
     const jfloat *pv = pin(&ps, val, nnz, 'F', 0);
     int rc = GROWTH_OK;
     if (!ps.failed)
-        rc = growth_ftrl_esmm_update(FTRL(m), ctr_head, cvr_head, (const uint32_t *)pi, pv,
-                                (size_t)nnz, click, conversion, weight);
+        rc = growth_ftrl_esmm_update(FTRL(m), (size_t)(jlong)ctr_head, (size_t)(jlong)cvr_head,
+                                     (const uint32_t *)pi, pv, (size_t)nnz, click, conversion,
+                                     weight);
     if (pins_release(&ps)) return;
     if (rc != GROWTH_OK) throw_rc(env, rc);
 }
@@ -1696,14 +1685,17 @@ JNIEXPORT jbyteArray JNICALL Java_org_libgrowth_Native_calibratorSerialize(JNIEn
 
 /* ---- metrics.h: calibration metrics ------------------------------------------------------- */
 
-typedef int (*binned_fn)(const float *, const float *, const float *, size_t, int, int,
+typedef int (*binned_fn)(const float *, const float *, const float *, size_t, const char *,
                          double *);
 
+/* config: "bins=.. binning=.." (the Java side builds it from its int arguments). */
 static jdouble binned_metric(JNIEnv *env, const char *who, binned_fn fn, jfloatArray probs,
-                             jfloatArray labels, jfloatArray weights, jint bins, jint binning)
+                             jfloatArray labels, jfloatArray weights, jbyteArray config)
 {
     jsize n = 0;
     if (check_metric_args(env, who, probs, labels, weights, NULL, 0, &n)) return 0.0;
+    char *c = cstr_dup(env, config, "config");
+    if (c == NULL) return 0.0;
     pinset ps;
     pins_init(&ps, env, PIN_COPY); /* quantile binning sorts */
     const jfloat *p = pin(&ps, probs, n, 'F', 0);
@@ -1711,7 +1703,8 @@ static jdouble binned_metric(JNIEnv *env, const char *who, binned_fn fn, jfloatA
     const jfloat *w = pin(&ps, weights, n, 'F', 0);
     double out = 0.0;
     int rc = GROWTH_OK;
-    if (!ps.failed) rc = fn(p, l, w, (size_t)n, bins, binning, &out);
+    if (!ps.failed) rc = fn(p, l, w, (size_t)n, c, &out);
+    free(c);
     if (pins_release(&ps)) return 0.0;
     if (rc != GROWTH_OK) throw_rc(env, rc);
     return out;
@@ -1719,60 +1712,70 @@ static jdouble binned_metric(JNIEnv *env, const char *who, binned_fn fn, jfloatA
 
 JNIEXPORT jdouble JNICALL Java_org_libgrowth_Native_ece(JNIEnv *env, jclass cls,
                                                         jfloatArray probs, jfloatArray labels,
-                                                        jfloatArray weights, jint bins,
-                                                        jint binning)
+                                                        jfloatArray weights, jbyteArray config)
 {
     (void)cls;
-    return binned_metric(env, "Metrics.ece", growth_metrics_ece, probs, labels, weights, bins, binning);
+    return binned_metric(env, "Metrics.ece", growth_metrics_ece, probs, labels, weights, config);
 }
 
 JNIEXPORT jdouble JNICALL Java_org_libgrowth_Native_mce(JNIEnv *env, jclass cls,
                                                         jfloatArray probs, jfloatArray labels,
-                                                        jfloatArray weights, jint bins,
-                                                        jint binning)
+                                                        jfloatArray weights, jbyteArray config)
 {
     (void)cls;
-    return binned_metric(env, "Metrics.mce", growth_metrics_mce, probs, labels, weights, bins, binning);
+    return binned_metric(env, "Metrics.mce", growth_metrics_mce, probs, labels, weights, config);
 }
 
+/* {mean_prob[n], pos_rate[n], weight[n]}: the table's size is asked first (the EBUFS protocol
+ * gives the exact row count), then the table is filled. */
 JNIEXPORT jdoubleArray JNICALL Java_org_libgrowth_Native_reliability(JNIEnv *env, jclass cls,
                                                                      jfloatArray probs,
                                                                      jfloatArray labels,
                                                                      jfloatArray weights,
-                                                                     jint bins, jint binning)
+                                                                     jbyteArray config)
 {
     (void)cls;
     jsize n = 0;
     if (check_metric_args(env, "Metrics.reliability", probs, labels, weights, NULL, 0, &n))
         return NULL;
-    /* Out-of-range bins get a 1-row buffer: the library rejects them with its own message. */
-    size_t cap = bins >= 1 && bins <= (1 << 20) ? (size_t)bins : 1;
-    double *buf = malloc(3 * cap * sizeof *buf);
-    if (buf == NULL) {
-        throw_status(env, GROWTH_ENOMEM, "Metrics.reliability: out of memory");
-        return NULL;
-    }
+    char *c = cstr_dup(env, config, "config");
+    if (c == NULL) return NULL;
     pinset ps;
     pins_init(&ps, env, PIN_COPY);
     const jfloat *p = pin(&ps, probs, n, 'F', 0);
     const jfloat *l = pin(&ps, labels, n, 'F', 0);
     const jfloat *w = pin(&ps, weights, n, 'F', 0);
-    size_t nb = 0;
-    int rc = GROWTH_OK;
-    if (!ps.failed)
-        rc = growth_metrics_reliability(p, l, w, (size_t)n, bins, binning, buf, buf + cap, buf + 2 * cap,
-                                cap, &nb);
+    size_t nb = 0, cap = 0;
+    double *buf = NULL;
+    int rc = GROWTH_OK, nomem = 0;
+    if (!ps.failed) {
+        rc = growth_metrics_reliability(p, l, w, (size_t)n, c, NULL, NULL, NULL, 0, &nb);
+        if (rc == GROWTH_EBUFS) {
+            cap = nb;
+            buf = malloc(3 * cap * sizeof *buf);
+            if (buf == NULL)
+                nomem = 1;
+            else
+                rc = growth_metrics_reliability(p, l, w, (size_t)n, c, buf, buf + cap,
+                                                buf + 2 * cap, cap, &nb);
+        }
+    }
+    free(c);
     jdoubleArray out = NULL;
     if (pins_release(&ps) == 0) {
-        if (rc != GROWTH_OK) {
+        if (nomem) {
+            throw_status(env, GROWTH_ENOMEM, "Metrics.reliability: out of memory");
+        } else if (rc != GROWTH_OK) {
             throw_rc(env, rc);
-        } else if (nb <= cap) {
-            /* rows packed as {mean_prob[nb], pos_rate[nb], weight[nb]} */
-            memmove(buf + nb, buf + cap, nb * sizeof *buf);
-            memmove(buf + 2 * nb, buf + 2 * cap, nb * sizeof *buf);
-            out = new_doubles(env, buf, (jsize)(3 * nb));
+        } else if (nb > INT32_MAX / 3) {
+            throw_status(env, GROWTH_ENOMEM, "Metrics.reliability: too many rows for a Java array");
         } else {
-            throw_status(env, GROWTH_EBUFS, "Metrics.reliability: more bins than requested");
+            /* rows packed as {mean_prob[nb], pos_rate[nb], weight[nb]} */
+            if (nb < cap) {
+                memmove(buf + nb, buf + cap, nb * sizeof *buf);
+                memmove(buf + 2 * nb, buf + 2 * cap, nb * sizeof *buf);
+            }
+            out = new_doubles(env, buf, (jsize)(3 * nb));
         }
     }
     free(buf);
@@ -2995,7 +2998,7 @@ JNIEXPORT jlong JNICALL Java_org_libgrowth_Native_forestTrain(JNIEnv *env, jclas
         d.dense = px;
         d.labels = py;
         d.weights = pw;
-        rc = growth_forest_train(&f, c, p, &d, NULL);
+        rc = growth_forest_train(&f, c, p, &d, NULL, NULL, NULL);
     }
     free(c);
     free(p);
@@ -3045,18 +3048,40 @@ JNIEXPORT jbyteArray JNICALL Java_org_libgrowth_Native_forestObjective(JNIEnv *e
     return text_bytes(env, text_forest_objective, f, 0);
 }
 
+/* Features and outputs per row of a forest (growth_forest_stats_get); -1 with an exception thrown. */
+static int forest_sizes(JNIEnv *env, jlong f, int *nf, int *no)
+{
+    growth_forest_stats st = GROWTH_FOREST_STATS_INIT;
+    int rc = growth_forest_stats_get(FOREST(f), &st);
+    if (rc != GROWTH_OK) {
+        throw_rc(env, rc);
+        return -1;
+    }
+    if (st.features > INT32_MAX || st.outputs > INT32_MAX) {
+        throw_status(env, GROWTH_ENOMEM, "Forest: the model is too wide for Java arrays");
+        return -1;
+    }
+    *nf = (int)st.features;
+    *no = (int)st.outputs;
+    return 0;
+}
+
 /* {num_features, num_outputs, num_trees} */
 JNIEXPORT jintArray JNICALL Java_org_libgrowth_Native_forestDims(JNIEnv *env, jclass cls,
                                                                  jlong f)
 {
     (void)cls;
-    jint v[3] = {growth_forest_num_features(FOREST(f)), growth_forest_num_outputs(FOREST(f)),
-                 growth_forest_num_trees(FOREST(f))};
-    for (int i = 0; i < 3; i++)
-        if (v[i] < 0) {
-            throw_rc(env, v[i]);
-            return NULL;
-        }
+    growth_forest_stats st = GROWTH_FOREST_STATS_INIT;
+    int rc = growth_forest_stats_get(FOREST(f), &st);
+    if (rc != GROWTH_OK) {
+        throw_rc(env, rc);
+        return NULL;
+    }
+    if (st.features > INT32_MAX || st.outputs > INT32_MAX || st.trees > INT32_MAX) {
+        throw_status(env, GROWTH_ENOMEM, "Forest: the model's sizes exceed a Java int");
+        return NULL;
+    }
+    jint v[3] = {(jint)st.features, (jint)st.outputs, (jint)st.trees};
     jintArray out = (*env)->NewIntArray(env, 3);
     if (out != NULL) (*env)->SetIntArrayRegion(env, out, 0, 3, v);
     return out;
@@ -3071,11 +3096,8 @@ JNIEXPORT jfloatArray JNICALL Java_org_libgrowth_Native_forestPredictRow(JNIEnv 
         throw_npe(env, "x");
         return NULL;
     }
-    int no = growth_forest_num_outputs(FOREST(f));
-    if (no < 0) {
-        throw_rc(env, no);
-        return NULL;
-    }
+    int nf = 0, no = 0;
+    if (forest_sizes(env, f, &nf, &no)) return NULL;
     jsize n = len_of(env, x);
     jfloatArray out = (*env)->NewFloatArray(env, no);
     if (out == NULL) return NULL;
@@ -3105,11 +3127,8 @@ JNIEXPORT jfloatArray JNICALL Java_org_libgrowth_Native_forestPredictDense(JNIEn
         throw_npe(env, "X");
         return NULL;
     }
-    int nf = growth_forest_num_features(FOREST(f)), no = growth_forest_num_outputs(FOREST(f));
-    if (nf < 0 || no < 0) {
-        throw_rc(env, nf < 0 ? nf : no);
-        return NULL;
-    }
+    int nf = 0, no = 0;
+    if (forest_sizes(env, f, &nf, &no)) return NULL;
     if (nrows < 0) {
         throw_einval(env, "%s: nrows = %d must be >= 0", who, (int)nrows);
         return NULL;
@@ -3139,20 +3158,21 @@ JNIEXPORT jfloatArray JNICALL Java_org_libgrowth_Native_forestPredictDense(JNIEn
 }
 
 JNIEXPORT jfloatArray JNICALL Java_org_libgrowth_Native_forestImportance(JNIEnv *env, jclass cls,
-                                                                         jlong f, jint type)
+                                                                         jlong f, jbyteArray config)
 {
     (void)cls;
-    int nf = growth_forest_num_features(FOREST(f));
-    if (nf < 0) {
-        throw_rc(env, nf);
-        return NULL;
-    }
+    int nf = 0, no = 0;
+    if (forest_sizes(env, f, &nf, &no)) return NULL;
+    char *c = cstr_dup(env, config, "config");
+    if (c == NULL) return NULL;
     float *buf = malloc(((size_t)nf + 1) * sizeof *buf);
     if (buf == NULL) {
+        free(c);
         throw_status(env, GROWTH_ENOMEM, "Forest.importance: out of memory");
         return NULL;
     }
-    int rc = growth_forest_importance(FOREST(f), type, buf, (size_t)nf);
+    int rc = growth_forest_importance(FOREST(f), c, buf, (size_t)nf);
+    free(c);
     jfloatArray out = NULL;
     if (rc != GROWTH_OK) {
         throw_rc(env, rc);
@@ -3347,12 +3367,13 @@ static int text_dssm_config(jlong h, jlong arg, char *b, size_t c, size_t *n)
 /* out_dim of a net, or -1 (thrown); out_dim x rows must fit a Java array. */
 static jsize net_out_dim(JNIEnv *env, jlong h)
 {
-    size_t od = 0;
-    int rc = growth_net_dims(NET(h), NULL, NULL, NULL, &od);
+    growth_net_stats st = GROWTH_NET_STATS_INIT;
+    int rc = growth_net_stats_get(NET(h), &st);
     if (rc != GROWTH_OK) {
         throw_rc(env, rc);
         return -1;
     }
+    size_t od = (size_t)st.out_dim;
     return (jsize)od;
 }
 
@@ -3397,13 +3418,13 @@ JNIEXPORT jbyteArray JNICALL Java_org_libgrowth_Native_netConfig(JNIEnv *env, jc
 JNIEXPORT jlongArray JNICALL Java_org_libgrowth_Native_netDims(JNIEnv *env, jclass cls, jlong h)
 {
     (void)cls;
-    size_t d[4] = {0, 0, 0, 0};
-    int rc = growth_net_dims(NET(h), &d[0], &d[1], &d[2], &d[3]);
+    growth_net_stats st = GROWTH_NET_STATS_INIT;
+    int rc = growth_net_stats_get(NET(h), &st);
     if (rc != GROWTH_OK) {
         throw_rc(env, rc);
         return NULL;
     }
-    uint64_t v[4] = {d[0], d[1], d[2], d[3]};
+    uint64_t v[4] = {st.dense_dim, st.fields, st.wide_rows, st.out_dim};
     return new_longs(env, v, 4);
 }
 
@@ -3453,12 +3474,13 @@ JNIEXPORT jfloatArray JNICALL Java_org_libgrowth_Native_netPredictBatch(JNIEnv *
         throw_einval(env, "%s: nrows = %d must be >= 0", who, (int)nrows);
         return NULL;
     }
-    size_t dd = 0, od = 0;
-    int rc = growth_net_dims(NET(h), &dd, NULL, NULL, &od);
+    growth_net_stats st = GROWTH_NET_STATS_INIT;
+    int rc = growth_net_stats_get(NET(h), &st);
     if (rc != GROWTH_OK) {
         throw_rc(env, rc);
         return NULL;
     }
+    size_t dd = (size_t)st.dense_dim, od = (size_t)st.out_dim;
     if (check_len(env, who, "X", x, (jlong)nrows * (jlong)dd, 1)) return NULL;
     if ((jlong)nrows * (jlong)od > INT32_MAX) {
         throw_status(env, GROWTH_ENOMEM, "Net.predictBatch: nrows x outputs exceeds a Java array");
@@ -3590,22 +3612,20 @@ JNIEXPORT jbyteArray JNICALL Java_org_libgrowth_Native_dssmConfig(JNIEnv *env, j
 JNIEXPORT jlongArray JNICALL Java_org_libgrowth_Native_dssmDims(JNIEnv *env, jclass cls, jlong h)
 {
     (void)cls;
-    size_t dim = 0;
-    uint32_t buckets = 0;
-    uint64_t seed = 0;
-    int rc = growth_dssm_dims(DSSM(h), &dim, &buckets, &seed);
+    growth_dssm_stats st = GROWTH_DSSM_STATS_INIT;
+    int rc = growth_dssm_stats_get(DSSM(h), &st);
     if (rc != GROWTH_OK) {
         throw_rc(env, rc);
         return NULL;
     }
-    uint64_t v[3] = {dim, buckets, seed};
+    uint64_t v[3] = {st.dim, st.buckets, st.seed};
     return new_longs(env, v, 3);
 }
 
 /* Runs encode (query == NULL: n texts through `tower`, n x dim outputs) or score (query: n
  * cosines) over packed texts. */
-static jfloatArray dssm_run(JNIEnv *env, const char *who, jlong h, int tower, jbyteArray query,
-                            jbyteArray texts, jint n)
+static jfloatArray dssm_run(JNIEnv *env, const char *who, jlong h, growth_dssm_tower tower,
+                            jbyteArray query, jbyteArray texts, jint n)
 {
     if (texts == NULL) {
         throw_npe(env, "texts");
@@ -3615,12 +3635,13 @@ static jfloatArray dssm_run(JNIEnv *env, const char *who, jlong h, int tower, jb
         throw_einval(env, "%s: n = %d must be >= 0", who, (int)n);
         return NULL;
     }
-    size_t dim = 0;
-    int rc = growth_dssm_dims(DSSM(h), &dim, NULL, NULL);
+    growth_dssm_stats st = GROWTH_DSSM_STATS_INIT;
+    int rc = growth_dssm_stats_get(DSSM(h), &st);
     if (rc != GROWTH_OK) {
         throw_rc(env, rc);
         return NULL;
     }
+    size_t dim = (size_t)st.dim;
     jlong total = query != NULL ? (jlong)n : (jlong)n * (jlong)dim;
     if (total > INT32_MAX) {
         throw_status(env, GROWTH_ENOMEM, "DSSM: texts x dimensions exceeds a Java array");
@@ -3677,7 +3698,7 @@ JNIEXPORT jfloatArray JNICALL Java_org_libgrowth_Native_dssmEncode(JNIEnv *env, 
                                                                    jbyteArray texts, jint n)
 {
     (void)cls;
-    return dssm_run(env, "DSSM.encode", h, tower, NULL, texts, n);
+    return dssm_run(env, "DSSM.encode", h, (growth_dssm_tower)tower, NULL, texts, n);
 }
 
 JNIEXPORT jfloatArray JNICALL Java_org_libgrowth_Native_dssmScore(JNIEnv *env, jclass cls,

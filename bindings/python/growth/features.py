@@ -10,7 +10,7 @@ from ._lib import lib, check, enc, read_string
 def feature_hash(field, value, seed=0, bits=24):
     """Slot of categorical feature (field, value) in a table of 2**bits slots."""
     out = ctypes.c_uint32(0)
-    check(lib.growth_features_hash(ctypes.byref(out), enc(field), enc(value), seed, bits))
+    check(lib.growth_features_hash(enc(field), enc(value), seed, bits, ctypes.byref(out)))
     return out.value
 
 
@@ -27,7 +27,7 @@ def feature_hash_cross(fields, values, seed=0, bits=24):
     fa = (ctypes.c_char_p * n)(*[enc(f) for f in fields])
     va = (ctypes.c_char_p * n)(*[enc(v) for v in values])
     out = ctypes.c_uint32(0)
-    check(lib.growth_features_hash_cross(ctypes.byref(out), fa, va, n, seed, bits))
+    check(lib.growth_features_hash_cross(fa, va, n, seed, bits, ctypes.byref(out)))
     return out.value
 
 

@@ -12,21 +12,21 @@ c_int, c_uint, c_size_t, c_void_p, c_char_p = (ctypes.c_int, ctypes.c_uint, ctyp
                                                ctypes.c_void_p, ctypes.c_char_p)
 P = ctypes.POINTER
 
+# growth_progress_fn (common.h): (stage, done, user) -> non-zero stops the call
+_PROGRESS = ctypes.CFUNCTYPE(c_int, c_char_p, ctypes.c_double, c_void_p)
+
 declare({
-    "growth_forest_train": (c_int, [P(c_void_p), c_char_p, c_char_p, c_void_p, c_void_p]),
+    "growth_forest_train": (c_int, [P(c_void_p), c_char_p, c_char_p, c_void_p, c_void_p, _PROGRESS, c_void_p]),
     "growth_forest_free": (None, [c_void_p]),
     "growth_forest_set_config": (c_int, [c_void_p, c_char_p]),
     "growth_forest_config": (c_int, [c_void_p, c_char_p, c_size_t, P(c_size_t)]),
     "growth_forest_objective": (c_int, [c_void_p, c_char_p, c_size_t, P(c_size_t)]),
-    "growth_forest_num_features": (c_int, [c_void_p]),
-    "growth_forest_num_outputs": (c_int, [c_void_p]),
-    "growth_forest_num_trees": (c_int, [c_void_p]),
-    "growth_forest_best_iteration": (c_int, [c_void_p, P(c_int), P(ctypes.c_double)]),
+    "growth_forest_stats_get": (c_int, [c_void_p, c_void_p]),
     "growth_forest_predict": (c_int, [c_void_p, c_void_p, c_size_t, c_uint, c_void_p, c_size_t]),
     "growth_forest_predict_sparse": (c_int, [c_void_p, c_void_p, c_void_p, c_size_t, c_uint, c_void_p, c_size_t]),
     "growth_forest_predict_dense": (c_int, [c_void_p, c_void_p, c_size_t, c_size_t, c_uint, c_void_p, c_size_t]),
     "growth_forest_predict_csr": (c_int, [c_void_p, c_void_p, c_void_p, c_void_p, c_size_t, c_uint, c_void_p, c_size_t]),
-    "growth_forest_importance": (c_int, [c_void_p, c_int, c_void_p, c_size_t]),
+    "growth_forest_importance": (c_int, [c_void_p, c_char_p, c_void_p, c_size_t]),
     "growth_forest_contributions": (c_int, [c_void_p, c_void_p, c_size_t, c_size_t, c_void_p, c_size_t]),
     "growth_forest_save": (c_int, [c_void_p, c_char_p]),
     "growth_forest_load": (c_int, [P(c_void_p), c_char_p]),
@@ -34,8 +34,16 @@ declare({
     "growth_forest_deserialize": (c_int, [P(c_void_p), c_void_p, c_size_t]),
 })
 
-MARGIN, REFERENCE = 0x1, 0x2
-IMPORTANCE_TYPES = {"weight": 0, "gain": 1, "cover": 2, "total_gain": 3, "total_cover": 4}
+MARGIN, REFERENCE = 0x1, 0x100  # GROWTH_PREDICT_MARGIN, GROWTH_FOREST_REFERENCE
+IMPORTANCE_TYPES = ("weight", "gain", "cover", "total_gain", "total_cover")
+
+
+class _Stats(ctypes.Structure):
+    """growth_forest_stats (forest.h)."""
+    _fields_ = [("struct_size", ctypes.c_uint32), ("reserved", ctypes.c_uint32),
+                ("features", ctypes.c_uint64), ("outputs", ctypes.c_uint64),
+                ("trees", ctypes.c_uint64), ("best_iteration", ctypes.c_int64),
+                ("best_score", ctypes.c_double)]
 
 
 class _Data(ctypes.Structure):
@@ -106,14 +114,23 @@ class Forest(OwnedModel):
 
     def __init__(self, _handle):
         self._h = _handle
-        self.n_features = lib.growth_forest_num_features(self._h)
-        self.n_outputs = lib.growth_forest_num_outputs(self._h)
+        st = self._stats()
+        self.n_features = int(st.features)
+        self.n_outputs = int(st.outputs)
+
+    def _stats(self):
+        st = _Stats(struct_size=ctypes.sizeof(_Stats))
+        check(lib.growth_forest_stats_get(self._handle(), ctypes.byref(st)))
+        return st
 
     @classmethod
     def train(cls, X, y, params=None, num_rounds=100, sample_weight=None, eval_set=None,
-              early_stopping_rounds=None, threads=None, maximize=None):
+              early_stopping_rounds=None, threads=None, maximize=None, progress=None):
         """Trains with xgboost. ``params``: an xgboost parameter string or dict (passed through).
-        ``eval_set``: (X_valid, y_valid) or (X_valid, y_valid, w_valid) for early stopping."""
+        ``eval_set``: (X_valid, y_valid) or (X_valid, y_valid, w_valid) for early stopping.
+        ``progress(stage, done)``: called after every boosting round ("round", rounds trained /
+        num_rounds); a truthy return (or an exception, re-raised) stops the training, which then
+        raises ``growth.Canceled``."""
         cfg = [f"num_rounds={int(num_rounds)}"]
         if early_stopping_rounds:
             cfg.append(f"early_stopping_rounds={int(early_stopping_rounds)}")
@@ -125,9 +142,23 @@ class Forest(OwnedModel):
         valid = None
         if eval_set is not None:
             valid, keep_v = _data(eval_set[0], eval_set[1], eval_set[2] if len(eval_set) > 2 else None)
+        raised = []
+
+        def on_progress(stage, done, _user):
+            try:
+                return 1 if progress(stage.decode(), done) else 0
+            except BaseException as e:  # stop the training, re-raise below
+                raised.append(e)
+                return 1
+
+        cb = _PROGRESS(on_progress) if progress is not None else _PROGRESS()
         h = c_void_p()
-        check(lib.growth_forest_train(ctypes.byref(h), enc(" ".join(cfg)), enc(_params(params)),
-                                      ctypes.byref(train), ctypes.byref(valid) if valid else None))
+        rc = lib.growth_forest_train(ctypes.byref(h), enc(" ".join(cfg)), enc(_params(params)),
+                                     ctypes.byref(train), ctypes.byref(valid) if valid else None,
+                                     cb, None)
+        if raised:
+            raise raised[0]
+        check(rc)
         return cls(h)
 
     # -- introspection -------------------------------------------------------------------
@@ -141,19 +172,17 @@ class Forest(OwnedModel):
 
     @property
     def n_trees(self):
-        return lib.growth_forest_num_trees(self._handle())
+        return int(self._stats().trees)
 
     @property
     def best_iteration(self):
-        it, score = c_int(0), ctypes.c_double(0)
-        check(lib.growth_forest_best_iteration(self._handle(), ctypes.byref(it), ctypes.byref(score)))
-        return None if it.value < 0 else it.value
+        it = self._stats().best_iteration
+        return None if it < 0 else int(it)
 
     @property
     def best_score(self):
-        it, score = c_int(0), ctypes.c_double(0)
-        check(lib.growth_forest_best_iteration(self._handle(), ctypes.byref(it), ctypes.byref(score)))
-        return None if it.value < 0 else score.value
+        st = self._stats()
+        return None if st.best_iteration < 0 else st.best_score
 
     def set_threads(self, threads):
         check(lib.growth_forest_set_config(self._handle(), enc(f"threads={int(threads)}")))
@@ -188,7 +217,7 @@ class Forest(OwnedModel):
         if importance_type not in IMPORTANCE_TYPES:
             raise InvalidArgument(f"importance_type must be one of {sorted(IMPORTANCE_TYPES)}")
         out = np.empty(self.n_features, dtype=np.float32)
-        check(lib.growth_forest_importance(self._handle(), IMPORTANCE_TYPES[importance_type],
+        check(lib.growth_forest_importance(self._handle(), enc(f"type={importance_type}"),
                                            ptr(out), out.size))
         return out
 

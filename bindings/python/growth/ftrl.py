@@ -9,6 +9,7 @@ from ._arrays import ptr, to_csr, f32
 from .errors import InvalidArgument
 
 LABEL_MISSING = -1.0
+_PREDICT_MARGIN = 0x1  # GROWTH_PREDICT_MARGIN (common.h)
 
 
 def _config(kwargs):
@@ -25,6 +26,13 @@ def _config(kwargs):
             v = "true" if v else "false"
         parts.append(f"{k}={v}")
     return " ".join(parts)
+
+
+class FtrlStats(ctypes.Structure):
+    """growth_ftrl_stats (ctr.h)."""
+    _fields_ = [("struct_size", ctypes.c_uint32), ("reserved", ctypes.c_uint32),
+                ("heads", ctypes.c_uint64), ("bits", ctypes.c_uint64),
+                ("examples", ctypes.c_uint64), ("nonzero", ctypes.c_uint64)]
 
 
 class FTRL(OwnedModel):
@@ -53,8 +61,9 @@ class FTRL(OwnedModel):
             h = ctypes.c_void_p()
             check(lib.growth_ftrl_create(ctypes.byref(h), enc(cfg)))
             self._h = h
-        self.n_heads = lib.growth_ftrl_heads(self._h)
-        self.bits = lib.growth_ftrl_bits(self._h)
+        st = self._stats()
+        self.n_heads = int(st.heads)
+        self.bits = int(st.bits)
 
     # -- lifetime ------------------------------------------------------------------------
 
@@ -65,13 +74,19 @@ class FTRL(OwnedModel):
         return read_string(lib.growth_ftrl_config, self._handle())
 
     def head_index(self, name):
-        return check(lib.growth_ftrl_head_index(self._handle(), enc(name)))
+        out = ctypes.c_size_t(0)
+        check(lib.growth_ftrl_head_index(self._handle(), enc(name), ctypes.byref(out)))
+        return out.value
+
+    def _stats(self):
+        st = FtrlStats(struct_size=ctypes.sizeof(FtrlStats))
+        check(lib.growth_ftrl_stats_get(self._handle(), ctypes.byref(st)))
+        return st
 
     def stats(self):
         """(examples trained on, slots with a non-zero weight in any head)."""
-        ex, nz = ctypes.c_uint64(0), ctypes.c_uint64(0)
-        check(lib.growth_ftrl_stats(self._handle(), ctypes.byref(ex), ctypes.byref(nz)))
-        return ex.value, nz.value
+        st = self._stats()
+        return st.examples, st.nonzero
 
     def weight(self, index, head=0):
         """Weight of a slot (index=None for the bias)."""
@@ -127,21 +142,16 @@ class FTRL(OwnedModel):
         """P(y=1) per row (1-D with one head, rows x heads with several)."""
         indptr, idx, val, n = to_csr(X)
         out = np.empty((n, self.n_heads), dtype=np.float32)
-        check(lib.growth_ftrl_predict_csr(self._handle(), ptr(indptr), ptr(idx), ptr(val), n,
-                                            ptr(out), out.size))
+        check(lib.growth_ftrl_predict_csr(self._handle(), ptr(indptr), ptr(idx), ptr(val), n, 0,
+                                          ptr(out), out.size))
         return self._shape_out(out)
 
     def decision_function(self, X):
         """Margins (logits) per row."""
         indptr, idx, val, n = to_csr(X)
         out = np.empty((n, self.n_heads), dtype=np.float32)
-        buf = np.empty(self.n_heads, dtype=np.float32)
-        for r in range(n):
-            b, e = int(indptr[r]), int(indptr[r + 1])
-            check(lib.growth_ftrl_margin(self._handle(), ptr(idx[b:e]),
-                                         None if val is None else ptr(val[b:e]), e - b,
-                                         ptr(buf), buf.size))
-            out[r] = buf
+        check(lib.growth_ftrl_predict_csr(self._handle(), ptr(indptr), ptr(idx), ptr(val), n,
+                                          _PREDICT_MARGIN, ptr(out), out.size))
         return self._shape_out(out)
 
     # -- ESMM ----------------------------------------------------------------------------
@@ -186,5 +196,5 @@ def esmm_predict(ctr_model, cvr_model, X, ctr_head=0, cvr_head=1):
         b, e = int(indptr[r]), int(indptr[r + 1])
         check(lib.growth_ftrl_esmm_predict(ctr_model._handle(), ctr_head, cvr_model._handle(), cvr_head,
                                       ptr(idx[b:e]), None if val is None else ptr(val[b:e]), e - b,
-                                      ptr(out[r])))
+                                      ptr(out[r]), 3))
     return out

@@ -14,7 +14,7 @@ import ctypes
 import numpy as np
 
 from . import _lib
-from ._lib import lib, check, c_int, c_size_t, c_double, c_void_p, P
+from ._lib import lib, check, c_int, c_size_t, c_double, c_void_p, c_char_p, P
 from .errors import InvalidArgument
 
 __all__ = ["auc", "gauc", "gauc_detail", "log_loss", "normalized_entropy", "calibration_ratio",
@@ -22,17 +22,16 @@ __all__ = ["auc", "gauc", "gauc_detail", "log_loss", "normalized_entropy", "cali
 
 
 _lib.declare({
-    "growth_metrics_ece": (c_int, [c_void_p, c_void_p, c_void_p, c_size_t, c_int, c_int, P(c_double)]),
-    "growth_metrics_mce": (c_int, [c_void_p, c_void_p, c_void_p, c_size_t, c_int, c_int, P(c_double)]),
-    "growth_metrics_reliability": (c_int, [c_void_p, c_void_p, c_void_p, c_size_t, c_int, c_int, c_void_p,
-                                   c_void_p, c_void_p, c_size_t, P(c_size_t)]),
+    "growth_metrics_ece": (c_int, [c_void_p, c_void_p, c_void_p, c_size_t, c_char_p, P(c_double)]),
+    "growth_metrics_mce": (c_int, [c_void_p, c_void_p, c_void_p, c_size_t, c_char_p, P(c_double)]),
+    "growth_metrics_reliability": (c_int, [c_void_p, c_void_p, c_void_p, c_size_t, c_char_p, c_void_p,
+                                           c_void_p, c_void_p, c_size_t, P(c_size_t)]),
     "growth_metrics_field_ece": (c_int, [c_void_p, c_void_p, c_void_p, c_void_p, c_size_t, P(c_double)]),
     "growth_metrics_field_rce": (c_int, [c_void_p, c_void_p, c_void_p, c_void_p, c_size_t, P(c_double),
                                  P(c_size_t)]),
 })
 
-BINS_UNIFORM, BINS_QUANTILE = 0, 1
-_STRATEGY = {"uniform": BINS_UNIFORM, "quantile": BINS_QUANTILE}
+_STRATEGIES = ("uniform", "quantile")  # the `binning` key of the C config
 
 
 def _vec(x, dtype, name):
@@ -117,11 +116,11 @@ def calibration_ratio(y_true, y_prob, sample_weight=None):
 pcoc = calibration_ratio
 
 
-def _strategy(strategy):
-    try:
-        return _STRATEGY[strategy]
-    except KeyError:
-        raise InvalidArgument(f"strategy must be 'uniform' or 'quantile', got {strategy!r}") from None
+def _bin_config(n_bins, strategy):
+    """The C config ("bins=10 binning=uniform") of `n_bins` and `strategy`."""
+    if not isinstance(strategy, str) or strategy not in _STRATEGIES:
+        raise InvalidArgument(f"strategy must be 'uniform' or 'quantile', got {strategy!r}")
+    return f"bins={int(n_bins)} binning={strategy}".encode()
 
 
 def _groups(fields, n):
@@ -137,7 +136,7 @@ def _groups(fields, n):
 def _binned(fn, y_true, y_prob, sample_weight, n_bins, strategy):
     y, s, w = _prepare(y_true, y_prob, sample_weight, "y_prob")
     out = ctypes.c_double()
-    check(fn(_ptr(s), _ptr(y), _ptr(w), len(y), int(n_bins), _strategy(strategy), ctypes.byref(out)))
+    check(fn(_ptr(s), _ptr(y), _ptr(w), len(y), _bin_config(n_bins, strategy), ctypes.byref(out)))
     return out.value
 
 
@@ -159,8 +158,8 @@ def reliability(y_true, y_prob, sample_weight=None, n_bins=10, strategy="uniform
     cap = max(int(n_bins), 0)
     mp, pr, wt = (np.empty(cap, dtype=np.float64) for _ in range(3))
     nb = ctypes.c_size_t()
-    check(lib.growth_metrics_reliability(_ptr(s), _ptr(y), _ptr(w), len(y), int(n_bins), _strategy(strategy),
-                                 _ptr(mp), _ptr(pr), _ptr(wt), cap, ctypes.byref(nb)))
+    check(lib.growth_metrics_reliability(_ptr(s), _ptr(y), _ptr(w), len(y), _bin_config(n_bins, strategy),
+                                         _ptr(mp), _ptr(pr), _ptr(wt), cap, ctypes.byref(nb)))
     k = nb.value
     return mp[:k], pr[:k], wt[:k]
 

@@ -11,7 +11,7 @@ import numpy as np
 
 from ._lib import lib, check, enc, read_string, declare
 from ._arrays import ptr, f32
-from .errors import InvalidArgument
+from .errors import InvalidArgument, EBUFS
 
 c_int, c_size_t, c_uint32, c_uint64 = ctypes.c_int, ctypes.c_size_t, ctypes.c_uint32, ctypes.c_uint64
 c_char_p, c_void_p, P = ctypes.c_char_p, ctypes.c_void_p, ctypes.POINTER
@@ -24,7 +24,7 @@ declare({
     "growth_net_serialize": (c_int, [H, P(c_void_p), P(c_size_t)]),
     "growth_net_free": (None, [H]),
     "growth_net_config": (c_int, [H, c_char_p, c_size_t, P(c_size_t)]),
-    "growth_net_dims": (c_int, [H, P(c_size_t), P(c_size_t), P(c_size_t), P(c_size_t)]),
+    "growth_net_stats_get": (c_int, [H, c_void_p]),
     "growth_net_workspace_create": (c_int, [P(H), H, c_char_p]),
     "growth_net_workspace_free": (None, [H]),
     "growth_net_predict": (c_int, [H, H, c_void_p, c_size_t, c_void_p, c_size_t]),
@@ -40,23 +40,41 @@ declare({
     "growth_dssm_serialize": (c_int, [H, P(c_void_p), P(c_size_t)]),
     "growth_dssm_free": (None, [H]),
     "growth_dssm_config": (c_int, [H, c_char_p, c_size_t, P(c_size_t)]),
-    "growth_dssm_dims": (c_int, [H, P(c_size_t), P(c_uint32), P(c_uint64)]),
+    "growth_dssm_stats_get": (c_int, [H, c_void_p]),
     "growth_dssm_workspace_create": (c_int, [P(H), H, c_char_p]),
     "growth_dssm_encode": (c_int, [H, H, c_int, c_void_p, c_size_t, c_void_p, c_size_t]),
     "growth_dssm_score": (c_int, [H, H, c_char_p, c_void_p, c_size_t, c_void_p, c_size_t]),
 })
 
-QUERY, ITEM = 0, 1
+QUERY, ITEM = 0, 1  # growth_dssm_tower
+
+
+class _NetStats(ctypes.Structure):
+    """growth_net_stats (nets.h)."""
+    _fields_ = [("struct_size", c_uint32), ("reserved", c_uint32), ("dense_dim", c_uint64),
+                ("fields", c_uint64), ("wide_rows", c_uint64), ("out_dim", c_uint64)]
+
+
+class _DssmStats(ctypes.Structure):
+    """growth_dssm_stats (nets.h)."""
+    _fields_ = [("struct_size", c_uint32), ("buckets", c_uint32), ("dim", c_uint64),
+                ("seed", c_uint64)]
 
 
 def hash_text(text, buckets, seed=0):
     """DSSM word hashing: (slots uint32 ascending, counts float32) of a text (see nets.h)."""
     b = enc(text)
     cap = 2 * len(b) + 4
-    idx = np.empty(cap, np.uint32)
-    val = np.empty(cap, np.float32)
     n = c_size_t(0)
-    check(lib.growth_features_hash_text(b, int(buckets), int(seed), ptr(idx), ptr(val), cap, ctypes.byref(n)))
+    for _ in range(2):
+        idx = np.empty(cap, np.uint32)
+        val = np.empty(cap, np.float32)
+        rc = lib.growth_features_hash_text(b, int(buckets), int(seed), ptr(idx), ptr(val), cap,
+                                           ctypes.byref(n))
+        if rc != EBUFS:
+            break
+        cap = n.value  # the exact number of distinct slots
+    check(rc)
     return idx[:n.value].copy(), val[:n.value].copy()
 
 
@@ -196,10 +214,10 @@ class Net(_Model):
         self._dims()
 
     def _dims(self):
-        d, f, w, o = c_size_t(), c_size_t(), c_size_t(), c_size_t()
-        check(lib.growth_net_dims(self._handle(), ctypes.byref(d), ctypes.byref(f), ctypes.byref(w),
-                                  ctypes.byref(o)))
-        self.dense_dim, self.n_fields, self.wide_rows, self.out_dim = d.value, f.value, w.value, o.value
+        st = _NetStats(struct_size=ctypes.sizeof(_NetStats))
+        check(lib.growth_net_stats_get(self._handle(), ctypes.byref(st)))
+        self.dense_dim, self.n_fields, self.wide_rows, self.out_dim = (
+            int(st.dense_dim), int(st.fields), int(st.wide_rows), int(st.out_dim))
 
     def _x(self, X):
         X = f32(X, "X")
@@ -257,9 +275,9 @@ class DSSM(_Model):
         self._dims()
 
     def _dims(self):
-        d, b, s = c_size_t(), c_uint32(), c_uint64()
-        check(lib.growth_dssm_dims(self._handle(), ctypes.byref(d), ctypes.byref(b), ctypes.byref(s)))
-        self.dim, self.buckets, self.seed = d.value, b.value, s.value
+        st = _DssmStats(struct_size=ctypes.sizeof(_DssmStats))
+        check(lib.growth_dssm_stats_get(self._handle(), ctypes.byref(st)))
+        self.dim, self.buckets, self.seed = int(st.dim), int(st.buckets), int(st.seed)
 
     def _encode(self, tower, texts):
         arr, n, _keep = _texts(texts)

@@ -160,6 +160,8 @@ class BadInputTest {
         bad("auc_nan", EINVAL, () -> Metrics.auc(new float[] {0.1f, NAN}, new float[] {0, 1}, null));
         bad("logloss_range", EINVAL, () -> Metrics.logLoss(new float[] {0.1f, 1.5f}, new float[] {0, 1}, null));
         bad("ece_bins", EINVAL, () -> Metrics.ece(S8, Y8, null, 0, Metrics.BINS_UNIFORM));
+        bad("mce_binning", EINVAL, () -> Metrics.mce(S8, Y8, null, 4, 7));
+        bad("reliability_bins", EINVAL, () -> Metrics.reliability(S8, Y8, null, (1 << 20) + 1, Metrics.BINS_QUANTILE));
         bad("fieldRce_no_positive", EINVAL, () -> Metrics.fieldRce(S8, new float[8], null, new long[8]));
         // calibration
         Supplier<Object> calProbe = () -> cal.predict(S8);
@@ -239,6 +241,8 @@ class BadInputTest {
         bad("forest_rounds", EINVAL, () -> Forest.train(fx, 40, 3, new float[40], "objective=binary:logistic", 0));
         bad("forest_width", EINVAL, fProbe, () -> forest.predictRow(new float[] {1, 2}));
         bad("forest_load_other", EFORMAT, () -> Forest.load(otherKind));
+        bad("forest_importance_type", EINVAL, fProbe, () -> forest.importance(9));
+        bad("forest_flags", EINVAL, fProbe, () -> forest.predictRow(new float[3], 0x2));
         // nets
         Supplier<Object> netProbe = () -> net.predict(netInput());
         bad("net_width", EINVAL, netProbe, () -> net.predict(new float[net.denseDim() + 1]));

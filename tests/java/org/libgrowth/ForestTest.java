@@ -110,6 +110,15 @@ class ForestTest {
             float[] imp = f.importance(Forest.IMPORTANCE_GAIN);
             assertEquals(d, imp.length);
             assertTrue(imp[0] > imp[3] && imp[0] > imp[2]);
+            float[] w = f.importance(Forest.IMPORTANCE_WEIGHT);
+            float[] tg = f.importance(Forest.IMPORTANCE_TOTAL_GAIN);
+            float[] c = f.importance(Forest.IMPORTANCE_COVER);
+            float[] tc = f.importance(Forest.IMPORTANCE_TOTAL_COVER);
+            for (int j = 0; j < d; j++) {
+                assertEquals(tg[j], imp[j] * w[j], 1e-3f * Math.max(1f, tg[j]));
+                assertEquals(tc[j], c[j] * w[j], 1e-3f * Math.max(1f, tc[j]));
+            }
+            assertCode(Status.EINVAL, () -> f.importance(5));
             for (String name : new String[] {"m.json", "m.ubj"}) {
                 String path = dir.resolve(name).toString();
                 f.save(path);

@@ -18,10 +18,10 @@ import java.lang.ref.Reference;
  * run from any number of threads at once. {@link #close()} must not race other calls.
  */
 public final class Forest extends Handle {
-    /** Flag: raw margins instead of transformed outputs. */
+    /** Flag: raw margins instead of transformed outputs (GROWTH_PREDICT_MARGIN). */
     public static final int MARGIN = 0x1;
-    /** Flag: use xgboost's predictor instead of the native evaluator. */
-    public static final int REFERENCE = 0x2;
+    /** Flag: use xgboost's predictor instead of the native evaluator (GROWTH_FOREST_REFERENCE). */
+    public static final int REFERENCE = 0x100;
 
     /** Importance types of {@link #importance(int)}. */
     public static final int IMPORTANCE_WEIGHT = 0;
@@ -137,10 +137,17 @@ public final class Forest extends Handle {
         }
     }
 
+    private static final String[] IMPORTANCE_NAMES = {"weight", "gain", "cover", "total_gain",
+                                                      "total_cover"};
+
     /** Feature importance (one of the IMPORTANCE_* types), numFeatures() values. */
     public float[] importance(int type) {
+        /* An unknown type reaches the library as such and is refused there (EINVAL). */
+        String name = type >= 0 && type < IMPORTANCE_NAMES.length ? IMPORTANCE_NAMES[type]
+                                                                   : Integer.toString(type);
+        byte[] config = Native.config("type=" + name);
         try {
-            return Native.forestImportance(ptr(), type);
+            return Native.forestImportance(ptr(), config);
         } finally {
             Reference.reachabilityFence(this);
         }

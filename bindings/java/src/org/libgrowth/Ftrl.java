@@ -27,6 +27,8 @@ public final class Ftrl extends Handle {
     public static final float LABEL_MISSING = -1.0f;
     /** The slot index of the unhashed bias in {@link #weight(int, int)} (UINT32_MAX). */
     public static final int BIAS = -1;
+    /** GROWTH_PREDICT_MARGIN (common.h): margins instead of probabilities. */
+    private static final int PREDICT_MARGIN = 0x1;
 
     /** Counters of a model: examples trained on, slots with a non-zero weight in any head. */
     public static final class Stats {
@@ -79,7 +81,7 @@ public final class Ftrl extends Handle {
     /** Number of heads. */
     public int heads() {
         try {
-            return Native.ftrlHeads(ptr());
+            return (int) Native.ftrlStats(ptr())[0];
         } finally {
             Reference.reachabilityFence(this);
         }
@@ -88,7 +90,7 @@ public final class Ftrl extends Handle {
     /** Table size exponent (2^bits slots). */
     public int bits() {
         try {
-            return Native.ftrlBits(ptr());
+            return (int) Native.ftrlStats(ptr())[1];
         } finally {
             Reference.reachabilityFence(this);
         }
@@ -116,7 +118,7 @@ public final class Ftrl extends Handle {
     /** Probabilities of every head for one row. */
     public float[] predict(int[] idx, float[] val) {
         try {
-            return Native.ftrlPredict(ptr(), idx, val);
+            return Native.ftrlPredict(ptr(), idx, val, 0);
         } finally {
             Reference.reachabilityFence(this);
         }
@@ -130,7 +132,7 @@ public final class Ftrl extends Handle {
     /** Margins (logits) of every head for one row. */
     public float[] margin(int[] idx, float[] val) {
         try {
-            return Native.ftrlMargin(ptr(), idx, val);
+            return Native.ftrlPredict(ptr(), idx, val, PREDICT_MARGIN);
         } finally {
             Reference.reachabilityFence(this);
         }
@@ -194,7 +196,7 @@ public final class Ftrl extends Handle {
     public Stats stats() {
         try {
             long[] s = Native.ftrlStats(ptr());
-            return new Stats(s[0], s[1]);
+            return new Stats(s[2], s[3]);
         } finally {
             Reference.reachabilityFence(this);
         }

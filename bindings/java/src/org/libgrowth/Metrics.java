@@ -46,6 +46,16 @@ public final class Metrics {
     /** Binning for ECE/MCE/reliability: bins of equal weight (tied probabilities never split). */
     public static final int BINS_QUANTILE = 1;
 
+    /**
+     * The library's binning config ("bins=10 binning=uniform"); an unknown {@code binning}
+     * reaches the library as a number, which it refuses (EINVAL naming the key).
+     */
+    private static byte[] binConfig(int bins, int binning) {
+        String b = binning == BINS_UNIFORM ? "uniform"
+                 : binning == BINS_QUANTILE ? "quantile" : Integer.toString(binning);
+        return Native.config("bins=" + bins + " binning=" + b);
+    }
+
     /** A reliability-diagram table: per bin the mean probability, positive rate and weight. */
     public static final class Reliability {
         private final double[] meanProb, posRate, weight;
@@ -83,19 +93,19 @@ public final class Metrics {
      */
     public static double ece(float[] probs, float[] labels, float[] weights, int bins,
                              int binning) {
-        return Native.ece(probs, labels, weights, bins, binning);
+        return Native.ece(probs, labels, weights, binConfig(bins, binning));
     }
 
     /** Maximum calibration error: the largest |mean probability - positive rate| over bins. */
     public static double mce(float[] probs, float[] labels, float[] weights, int bins,
                              int binning) {
-        return Native.mce(probs, labels, weights, bins, binning);
+        return Native.mce(probs, labels, weights, binConfig(bins, binning));
     }
 
     /** Reliability-diagram table (bins as in {@link #ece}). */
     public static Reliability reliability(float[] probs, float[] labels, float[] weights, int bins,
                                           int binning) {
-        double[] t = Native.reliability(probs, labels, weights, bins, binning);
+        double[] t = Native.reliability(probs, labels, weights, binConfig(bins, binning));
         int n = t.length / 3;
         double[] m = new double[n], r = new double[n], w = new double[n];
         System.arraycopy(t, 0, m, 0, n);

@@ -86,12 +86,9 @@ final class Native {
     static native long ftrlLoad(byte[] path);
     static native long ftrlDeserialize(byte[] buf);
     static native void ftrlFree(long m);
-    static native int ftrlHeads(long m);
-    static native int ftrlBits(long m);
     static native int ftrlHeadIndex(long m, byte[] name);
     static native byte[] ftrlConfig(long m);
-    static native float[] ftrlPredict(long m, int[] idx, float[] val);
-    static native float[] ftrlMargin(long m, int[] idx, float[] val);
+    static native float[] ftrlPredict(long m, int[] idx, float[] val, int flags);
     static native float[] ftrlPredictBatch(long m, long[] indptr, int[] idx, float[] val, int nrows);
     static native void ftrlUpdate(long m, int[] idx, float[] val, float[] labels, float weight);
     static native float[] ftrlPredictUpdate(long m, int[] idx, float[] val, float[] labels,
@@ -99,6 +96,7 @@ final class Native {
     static native float[] ftrlUpdateBatch(long m, long[] indptr, int[] idx, float[] val,
                                           float[] labels, float[] weights, boolean wantPred);
     /** Returns {examples, nonzero}. */
+    /** {heads, bits, examples, nonzero} (growth_ftrl_stats). */
     static native long[] ftrlStats(long m);
     static native float ftrlWeight(long m, int head, int index);
     static native void ftrlSave(long m, byte[] path);
@@ -137,11 +135,12 @@ final class Native {
     static native byte[] calibratorSerialize(long c);
 
     /* ---- metrics.h: calibration metrics ---------------------------------------------------- */
-    static native double ece(float[] probs, float[] labels, float[] weights, int bins, int binning);
-    static native double mce(float[] probs, float[] labels, float[] weights, int bins, int binning);
+    /** {@code config}: "bins=10 binning=uniform" (metrics.h). */
+    static native double ece(float[] probs, float[] labels, float[] weights, byte[] config);
+    static native double mce(float[] probs, float[] labels, float[] weights, byte[] config);
     /** Returns {meanProb[0..nb), posRate[0..nb), weight[0..nb)}. */
-    static native double[] reliability(float[] probs, float[] labels, float[] weights, int bins,
-                                       int binning);
+    static native double[] reliability(float[] probs, float[] labels, float[] weights,
+                                       byte[] config);
     static native double fieldEce(float[] probs, float[] labels, float[] weights, long[] fields);
     /** Returns {rce, fieldsUsed}. */
     static native double[] fieldRce(float[] probs, float[] labels, float[] weights, long[] fields);
@@ -236,7 +235,8 @@ final class Native {
     static native int[] forestDims(long f);
     static native float[] forestPredictRow(long f, float[] x, int flags);
     static native float[] forestPredictDense(long f, float[] x, int nrows, int flags);
-    static native float[] forestImportance(long f, int type);
+    /** Importance by a config string ("type=gain"). */
+    static native float[] forestImportance(long f, byte[] config);
     static native void forestSave(long f, byte[] path);
     static native byte[] forestSerialize(long f);
 
