@@ -105,6 +105,7 @@ GROWTH_API const char *growth_version(void);
  * @brief Version of the running library as major * 10000 + minor * 100 + patch.
  *
  * Bindings check it at load time against the version they were written for.
+ * @return the version number (never negative; compare with ::GROWTH_VERSION_NUMBER).
  * @since 1.0
  */
 GROWTH_API int growth_version_number(void);
