@@ -234,9 +234,10 @@ GROWTH_API int growth_audience_peer_index(const growth_index *idx, const uint32_
     if (metric == 2)
         return gerr(GROWTH_EINVAL, "%s: the index has metric=l2; peer similarity needs metric=cosine (or ip "
                     "over unit-length vectors)", who);
-    uint64_t count = 0, dim64 = 0;
-    rc = growth_index_stats(idx, &count, NULL, &dim64, NULL);
+    growth_index_stats st = GROWTH_INDEX_STATS_INIT;
+    rc = growth_index_stats_get(idx, &st);
     if (rc) return rc;
+    uint64_t count = st.count, dim64 = st.dim;
     if (count == 0) return gerr(GROWTH_ESTATE, "%s: the index holds no vector", who);
     size_t dim = (size_t)dim64;
 

@@ -74,7 +74,9 @@ TEST(test_index_functions)
     BAD(growth_index_search(h, q, 3, NULL, NULL, sc, 8, &found), GROWTH_EINVAL, NULL);
     BAD(growth_index_search(h, q, 0, NULL, ids, sc, 8, &found), GROWTH_EINVAL, NULL);
     BAD(growth_index_search(h, q, 3, NULL, ids, sc, 2, &found), GROWTH_EBUFS, NULL);
+    CHECK(found == 3);
     BAD(growth_index_search(h, q, SIZE_MAX, NULL, ids, sc, 8, &found), GROWTH_EBUFS, NULL);
+    CHECK(found == SIZE_MAX);
     BAD(growth_index_search(h, bad, 3, NULL, ids, sc, 8, &found), GROWTH_EINVAL, NULL);
     flt.struct_size = 0;
     BAD(growth_index_search(h, q, 3, &flt, ids, sc, 8, &found), GROWTH_EINVAL, NULL);
@@ -107,7 +109,7 @@ TEST(test_index_functions)
     BAD(growth_index_dedup(h, cand, cs, 3, NAN, oids, os, 8, &found), GROWTH_EINVAL, NULL);
     BAD(growth_index_dedup(h, cand, cs, 3, 1.5f, oids, os, 8, &found), GROWTH_EINVAL, NULL);
     BAD(growth_index_dedup(h, cand_bad, cs, 2, 0.9f, oids, os, 8, &found), GROWTH_ENOTFOUND, "999");
-    BAD(growth_index_dedup(h, cand, cs, SIZE_MAX, 0.9f, oids, os, 8, &found), GROWTH_EBUFS, NULL);
+    BAD(growth_index_dedup(h, cand, cs, SIZE_MAX, 0.9f, oids, os, 8, &found), GROWTH_EINVAL, "too large");
     BAD(growth_index_mmr(NULL, q, cand, 3, 0.5f, 2, oids, os, 8, &found), GROWTH_EINVAL, "index_mmr");
     BAD(growth_index_mmr(h, NULL, cand, 3, 0.5f, 2, oids, os, 8, &found), GROWTH_EINVAL, NULL);
     BAD(growth_index_mmr(h, q, NULL, 3, 0.5f, 2, oids, os, 8, &found), GROWTH_EINVAL, NULL);
@@ -128,8 +130,51 @@ TEST(test_index_functions)
     BAD(growth_index_mmr(h, q, minus1, 1, 0.5f, 1, oids, os, 8, &found), GROWTH_ENOTFOUND, "-1");
     CHECK_OK(growth_index_remove(h, minus1, 1, &removed));
     CHECK(removed == 0);
-    uint64_t cnt, del, dim, mem;
-    BAD(growth_index_stats(NULL, &cnt, &del, &dim, &mem), GROWTH_EINVAL, "index_stats");
+    growth_index_stats st = GROWTH_INDEX_STATS_INIT;
+    BAD(growth_index_stats_get(NULL, &st), GROWTH_EINVAL, "index_stats_get");
+    BAD(growth_index_stats_get(h, NULL), GROWTH_EINVAL, "index_stats_get");
+    st.struct_size = 0;
+    BAD(growth_index_stats_get(h, &st), GROWTH_EINVAL, "struct_size");
+    st.struct_size = 8; /* struct_size and reserved only: below the 1.0 size */
+    BAD(growth_index_stats_get(h, &st), GROWTH_EINVAL, "struct_size");
+    st.struct_size = sizeof st - 1;
+    BAD(growth_index_stats_get(h, &st), GROWTH_EINVAL, "struct_size");
+    BAD(growth_index_set_progress(NULL, NULL, NULL), GROWTH_EINVAL, "index_set_progress");
+
+    /* EBUFS protocol: *out_n is the capacity needed, the buffers are not written. */
+    int64_t guard_ids[8];
+    float guard_sc[8];
+    memset(guard_ids, 0x5a, sizeof guard_ids);
+    memset(guard_sc, 0x5a, sizeof guard_sc);
+    int64_t gi0 = guard_ids[0];
+    float gs0 = guard_sc[0];
+    found = 99;
+    BAD(growth_index_search(h, q, 3, NULL, guard_ids, guard_sc, 2, &found), GROWTH_EBUFS, NULL);
+    CHECK(found == 3 && guard_ids[0] == gi0 && guard_ids[1] == gi0 && memcmp(&guard_sc[0], &gs0, sizeof gs0) == 0);
+    found = 99;
+    BAD(growth_index_search(h, q, 5, NULL, NULL, guard_sc, 0, &found), GROWTH_EINVAL, NULL); /* ids are required */
+    CHECK(found == 0);
+    found = 99;
+    BAD(growth_index_search(h, q, 100, NULL, guard_ids, guard_sc, 8, &found), GROWTH_EBUFS, NULL); /* k > live: cap >= k still */
+    CHECK(found == 100 && guard_ids[7] == gi0);
+    BAD(growth_index_search(h, q, 3, NULL, guard_ids, guard_sc, 2, NULL), GROWTH_EBUFS, NULL); /* out_n may be NULL */
+    found = 99;
+    BAD(growth_index_dedup(h, cand, cs, 3, 0.9f, guard_ids, guard_sc, 2, &found), GROWTH_EBUFS, NULL);
+    CHECK(found == 3 && guard_ids[0] == gi0 && memcmp(&guard_sc[0], &gs0, sizeof gs0) == 0);
+    found = 99;
+    BAD(growth_index_dedup(h, cand, cs, 3, 0.9f, NULL, NULL, 0, &found), GROWTH_EBUFS, NULL); /* sizing call */
+    CHECK(found == 3);
+    found = 99;
+    BAD(growth_index_mmr(h, q, cand, 3, 0.5f, 2, guard_ids, guard_sc, 1, &found), GROWTH_EBUFS, NULL);
+    CHECK(found == 2 && guard_ids[0] == gi0 && memcmp(&guard_sc[0], &gs0, sizeof gs0) == 0);
+    found = 99;
+    BAD(growth_index_mmr(h, q, cand, 3, 0.5f, 5, NULL, NULL, 0, &found), GROWTH_EBUFS, NULL); /* min(k, n) = 3 */
+    CHECK(found == 3);
+    found = 99;
+    BAD(growth_index_mmr(h, q, cand_bad, 2, 0.5f, 2, guard_ids, guard_sc, 1, &found), GROWTH_ENOTFOUND, NULL); /* validated first */
+    CHECK(found == 0 && guard_ids[0] == gi0);
+    BAD(growth_index_search_batch(h, q, 2, 5, NULL, guard_ids, guard_sc, 8), GROWTH_EBUFS, NULL);
+    CHECK(guard_ids[0] == gi0 && guard_ids[7] == gi0 && memcmp(&guard_sc[7], &gs0, sizeof gs0) == 0);
 
     char path[512];
     gt_path(path, sizeof path, "bad_input.index");
@@ -168,8 +213,18 @@ TEST(test_index_functions)
     BAD_SAME_STATE(index, growth_index, h, b0);
     CHECK_OK(growth_index_search(h, q, 3, NULL, ids, sc, 8, &found));
     CHECK(found == found0 && memcmp(ids, ids0, sizeof ids0) == 0 && memcmp(sc, sc0, sizeof sc0) == 0);
-    CHECK_OK(growth_index_stats(h, &cnt, &del, &dim, &mem));
-    CHECK(cnt == NV && del == 0 && dim == DIM);
+    st = (growth_index_stats)GROWTH_INDEX_STATS_INIT;
+    CHECK_OK(growth_index_stats_get(h, &st));
+    CHECK(st.count == NV && st.deleted == 0 && st.dim == DIM && st.memory_bytes > NV * DIM * sizeof(float));
+    /* a caller built against a newer header: a larger struct whose unknown tail is left alone */
+    struct { growth_index_stats s; uint64_t newer[2]; } big;
+    memset(&big, 0, sizeof big);
+    big.s.struct_size = sizeof big;
+    big.newer[1] = 77;
+    CHECK_OK(growth_index_stats_get(h, &big.s));
+    CHECK(big.s.struct_size == sizeof big && big.s.count == st.count && big.s.memory_bytes == st.memory_bytes &&
+          big.newer[0] == 0 && big.newer[1] == 77);
+    CHECK_OK(growth_index_set_progress(h, NULL, NULL));
     CHECK_OK(growth_index_get(h, 11, g, DIM));
     CHECK(memcmp(g, v + DIM, sizeof g) == 0 || fabsf(g[0] * g[0] + g[1] * g[1] + g[2] * g[2] + g[3] * g[3] - 1) < 1e-5f);
     CHECK_OK(growth_index_remove(h, cand, 1, &removed));

@@ -4006,8 +4006,9 @@ static int text_index_config(jlong h, jlong arg, char *b, size_t c, size_t *n)
 /* The index's dimension; 0 with an exception pending on failure. */
 static jlong index_dim(JNIEnv *env, jlong h)
 {
-    uint64_t dim = 0;
-    int rc = growth_index_stats(INDEX(h), NULL, NULL, &dim, NULL);
+    growth_index_stats st = GROWTH_INDEX_STATS_INIT;
+    int rc = growth_index_stats_get(INDEX(h), &st);
+    uint64_t dim = st.dim;
     if (rc != GROWTH_OK) {
         throw_rc(env, rc);
         return 0;
@@ -4234,12 +4235,13 @@ JNIEXPORT jlongArray JNICALL Java_org_libgrowth_Native_indexStats(JNIEnv *env, j
                                                                   jlong h)
 {
     (void)cls;
-    uint64_t v[4] = {0, 0, 0, 0};
-    int rc = growth_index_stats(INDEX(h), &v[0], &v[1], &v[2], &v[3]);
+    growth_index_stats st = GROWTH_INDEX_STATS_INIT;
+    int rc = growth_index_stats_get(INDEX(h), &st);
     if (rc != GROWTH_OK) {
         throw_rc(env, rc);
         return NULL;
     }
+    uint64_t v[4] = {st.count, st.deleted, st.dim, st.memory_bytes};
     return new_longs(env, v, 4);
 }
 
