@@ -628,7 +628,7 @@ TEST(fusion_matches_exhaustive_search)
         char cfg[64];
         snprintf(cfg, sizeof cfg, "normalize=%s step=0.1", nm[norm]);
         double w[3], prec = 0;
-        CHECK_OK(growth_rank_fuse_fit(S, 3, n, y, topn, cfg, w, 3, &prec));
+        CHECK_OK(growth_rank_fuse_fit(S, 3, n, y, topn, cfg, w, 3, &prec, NULL, NULL));
         CHECK_NEAR(w[0] + w[1] + w[2], 1.0, 1e-12);
         /* exhaustive: no grid point is better, and the fused scores reproduce the precision */
         float *f = malloc(n * sizeof *f);
@@ -663,9 +663,9 @@ TEST(fusion_matches_exhaustive_search)
     CHECK_NEAR(o4[1], 0, 1e-7);
     CHECK_NEAR(o4[3], 1.0 / 3, 1e-7);
     double w[3];
-    CHECK_RC(growth_rank_fuse_fit(S, 3, n, y, topn, "step=0.3", w, 3, NULL), GROWTH_EINVAL);
+    CHECK_RC(growth_rank_fuse_fit(S, 3, n, y, topn, "step=0.3", w, 3, NULL, NULL, NULL), GROWTH_EINVAL);
     CHECK_MSG("step");
-    CHECK_RC(growth_rank_fuse_fit(S, 3, n, y, topn, "step=0.001", w, 3, NULL), GROWTH_EINVAL);
+    CHECK_RC(growth_rank_fuse_fit(S, 3, n, y, topn, "step=0.001", w, 3, NULL, NULL, NULL), GROWTH_EINVAL);
     CHECK_MSG("grid");
     free(S);
 }
@@ -967,7 +967,7 @@ TEST(bad_input)
     CHECK_MSG("at least 2");
     double w[2];
     float S2[4] = {1, 2, 3, 4}, y2[2] = {0, 1};
-    CHECK_RC(growth_rank_fuse_fit(S2, 2, 2, y2, 3, NULL, w, 2, NULL), GROWTH_EINVAL);
+    CHECK_RC(growth_rank_fuse_fit(S2, 2, 2, y2, 3, NULL, w, 2, NULL, NULL, NULL), GROWTH_EINVAL);
     CHECK_MSG("larger than the validation set");
     double wn[2] = {NAN, 1};
     CHECK_RC(growth_rank_fuse_scores(S2, 2, 2, wn, NULL, S2, 4), GROWTH_EINVAL);

@@ -590,15 +590,15 @@ TEST(test_audience_functions)
     BAD(growth_rank_fuse_scores(fsc, 2, 4, fw, NULL, fo, 3), GROWTH_EBUFS, NULL);
     BAD(growth_rank_fuse_scores(fsc, 2, 4, fw, "bogus=1", fo, 4), GROWTH_EINVAL, NULL);
     BAD(growth_rank_fuse_scores(fsc, SIZE_MAX / 2, 4, fw, NULL, fo, 4), GROWTH_EINVAL, NULL); /* models x n overflows */
-    BAD(growth_rank_fuse_fit(NULL, 2, 4, pl, 2, NULL, ow, 2, &prec), GROWTH_EINVAL, "rank_fuse_fit");
-    BAD(growth_rank_fuse_fit(fsc, 2, 4, NULL, 2, NULL, ow, 2, &prec), GROWTH_EINVAL, NULL);
-    BAD(growth_rank_fuse_fit(fsc, 2, 4, pl, 0, NULL, ow, 2, &prec), GROWTH_EINVAL, NULL);
-    BAD(growth_rank_fuse_fit(fsc, 2, 4, pl, 2, NULL, ow, 1, &prec), GROWTH_EBUFS, NULL);
-    BAD(growth_rank_fuse_fit(fsc, 2, 4, pl, 2, "bogus=1", ow, 2, &prec), GROWTH_EINVAL, NULL);
-    BAD(growth_rank_fuse_fit(fsc, 2, 4, pl, 2, NULL, NULL, 2, &prec), GROWTH_EINVAL, NULL);
+    BAD(growth_rank_fuse_fit(NULL, 2, 4, pl, 2, NULL, ow, 2, &prec, NULL, NULL), GROWTH_EINVAL, "rank_fuse_fit");
+    BAD(growth_rank_fuse_fit(fsc, 2, 4, NULL, 2, NULL, ow, 2, &prec, NULL, NULL), GROWTH_EINVAL, NULL);
+    BAD(growth_rank_fuse_fit(fsc, 2, 4, pl, 0, NULL, ow, 2, &prec, NULL, NULL), GROWTH_EINVAL, NULL);
+    BAD(growth_rank_fuse_fit(fsc, 2, 4, pl, 2, NULL, ow, 1, &prec, NULL, NULL), GROWTH_EBUFS, NULL);
+    BAD(growth_rank_fuse_fit(fsc, 2, 4, pl, 2, "bogus=1", ow, 2, &prec, NULL, NULL), GROWTH_EINVAL, NULL);
+    BAD(growth_rank_fuse_fit(fsc, 2, 4, pl, 2, NULL, NULL, 2, &prec, NULL, NULL), GROWTH_EINVAL, NULL);
     fsc[5] = NAN;
     BAD(growth_rank_fuse_scores(fsc, 2, 4, fw, NULL, fo, 4), GROWTH_EINVAL, NULL);
-    BAD(growth_rank_fuse_fit(fsc, 2, 4, pl, 2, NULL, ow, 2, &prec), GROWTH_EINVAL, NULL);
+    BAD(growth_rank_fuse_fit(fsc, 2, 4, pl, 2, NULL, ow, 2, &prec, NULL, NULL), GROWTH_EINVAL, NULL);
     fsc[5] = 0.7f;
 
     /* The good calls give the same answers after all the bad ones. */
@@ -621,7 +621,7 @@ TEST(test_audience_functions)
     CHECK_OK(growth_audience_select(su, ss, 4, ex, 1, 0, 2, so, sso, 4, &n));
     CHECK(n == 2 && so[0] == 1 && so[1] == 5);
     CHECK_OK(growth_rank_fuse_scores(fsc, 2, 4, fw, NULL, fo, 4));
-    CHECK_OK(growth_rank_fuse_fit(fsc, 2, 4, pl, 2, NULL, ow, 2, &prec));
+    CHECK_OK(growth_rank_fuse_fit(fsc, 2, 4, pl, 2, NULL, ow, 2, &prec, NULL, NULL));
 }
 
 int main(void)

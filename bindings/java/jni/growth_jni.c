@@ -4396,22 +4396,28 @@ JNIEXPORT void JNICALL Java_org_libgrowth_Native_textAdd(JNIEnv *env, jclass cls
     if (rc != GROWTH_OK) throw_rc(env, rc);
 }
 
-JNIEXPORT void JNICALL Java_org_libgrowth_Native_textDelete(JNIEnv *env, jclass cls, jlong h,
-                                                            jlongArray ids)
+/* Removes ids (absent ones are skipped); returns how many were removed. */
+JNIEXPORT jlong JNICALL Java_org_libgrowth_Native_textDelete(JNIEnv *env, jclass cls, jlong h,
+                                                             jlongArray ids)
 {
     (void)cls;
     if (ids == NULL) {
         throw_npe(env, "ids");
-        return;
+        return 0;
     }
     jsize n = len_of(env, ids);
     pinset ps;
     pins_init(&ps, env, PIN_COPY);
     const jlong *pi = pin(&ps, ids, n, 'J', 0);
+    size_t removed = 0;
     int rc = GROWTH_OK;
-    if (!ps.failed) rc = growth_text_remove(TEXTIX(h), (const int64_t *)pi, (size_t)n);
-    if (pins_release(&ps)) return;
-    if (rc != GROWTH_OK) throw_rc(env, rc);
+    if (!ps.failed) rc = growth_text_remove(TEXTIX(h), (const int64_t *)pi, (size_t)n, &removed);
+    if (pins_release(&ps)) return 0;
+    if (rc != GROWTH_OK) {
+        throw_rc(env, rc);
+        return 0;
+    }
+    return (jlong)removed;
 }
 
 JNIEXPORT void JNICALL Java_org_libgrowth_Native_textCompact(JNIEnv *env, jclass cls, jlong h)
@@ -4426,12 +4432,13 @@ JNIEXPORT jlongArray JNICALL Java_org_libgrowth_Native_textCount(JNIEnv *env, jc
                                                                  jlong h)
 {
     (void)cls;
-    uint64_t v[3] = {0, 0, 0};
-    int rc = growth_text_count(TEXTIX(h), &v[0], &v[1], &v[2]);
+    growth_text_stats st = GROWTH_TEXT_STATS_INIT;
+    int rc = growth_text_stats_get(TEXTIX(h), &st);
     if (rc != GROWTH_OK) {
         throw_rc(env, rc);
         return NULL;
     }
+    uint64_t v[3] = {st.docs, st.terms, st.postings};
     return new_longs(env, v, 3);
 }
 

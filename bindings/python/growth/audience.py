@@ -20,6 +20,7 @@ from . import _lib
 from ._lib import lib, check, enc, c_int, c_size_t, c_double, c_float, c_void_p, P
 from ._arrays import ptr, to_csr
 from .errors import InvalidArgument, BufferTooSmall
+from .recall import PROGRESS_FN, progress_callback
 
 __all__ = ["INTEREST", "BRAND", "CATEGORY", "PEER", "LOST", "DIRECTIONS", "direction_names",
            "tgi", "interest", "similar_brands", "brand", "rules", "category", "peer", "peer_index",
@@ -64,7 +65,7 @@ _lib.declare({
     "growth_rank_fuse_scores": (c_int, [c_void_p, c_size_t, c_size_t, c_void_p, ctypes.c_char_p,
                                      c_void_p, c_size_t]),
     "growth_rank_fuse_fit": (c_int, [c_void_p, c_size_t, c_size_t, c_void_p, c_size_t,
-                                         ctypes.c_char_p, c_void_p, c_size_t, P(c_double)]),
+                                     ctypes.c_char_p, c_void_p, c_size_t, P(c_double), PROGRESS_FN, c_void_p]),
 })
 
 INTEREST, BRAND, CATEGORY, PEER, LOST = 0x01, 0x02, 0x04, 0x08, 0x10
@@ -392,13 +393,17 @@ def fuse(scores, weights, normalize="rank"):
     return out
 
 
-def fuse_fit(scores, labels, n, step=0.1, normalize="rank"):
-    """Fusion weights chosen by top-n precision on a validation set: (weights, precision)."""
+def fuse_fit(scores, labels, n, step=0.1, normalize="rank", progress=None):
+    """Fusion weights chosen by top-n precision on a validation set: (weights, precision).
+    ``progress``: optional fn(stage, done) called during the grid search; returning something
+    truthy cancels it (growth.Canceled)."""
     S = _models(scores)
     y = _f32(labels, "labels")
     if y.size != S.shape[1]:
         raise InvalidArgument(f"labels has {y.size} entries for {S.shape[1]} users")
     w, prec = np.empty(S.shape[0]), c_double()
+    cb = progress_callback(progress)
     check(lib.growth_rank_fuse_fit(ptr(S), S.shape[0], S.shape[1], ptr(y), int(n),
-                                       _cfg(normalize=normalize, step=step), ptr(w), w.size, ctypes.byref(prec)))
+                                   _cfg(normalize=normalize, step=step), ptr(w), w.size, ctypes.byref(prec),
+                                   cb, None))
     return w, prec.value

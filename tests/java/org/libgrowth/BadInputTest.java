@@ -223,7 +223,6 @@ class BadInputTest {
         bad("text_empty_query", EINVAL, txProbe, () -> text.search("", 3));
         bad("text_k_zero", EINVAL, txProbe, () -> text.search("red", 0));
         bad("text_duplicate", EINVAL, txProbe, () -> text.add(new long[] {2}, new String[] {"again"}));
-        bad("text_delete_unknown", ENOTFOUND, txProbe, () -> text.delete(new long[] {77}));
         bad("text_score_unknown", ENOTFOUND, txProbe, () -> text.score("red", new long[] {1, 99}));
         bad("text_load_other", EFORMAT, () -> TextIndex.load(otherKind));
         // forest
