@@ -55,7 +55,7 @@ _lib.declare({
                                       c_void_p, c_size_t, P(c_size_t)]),
     "growth_audience_pu_score": (c_int, [c_void_p, c_void_p, c_void_p, c_size_t, c_size_t, c_void_p,
                                          c_size_t, c_void_p, c_size_t, ctypes.c_char_p, c_void_p,
-                                         c_size_t]),
+                                         c_size_t, PROGRESS_FN, c_void_p]),
     "growth_audience_select": (c_int, [c_void_p, c_void_p, c_size_t, c_void_p, c_size_t, c_float,
                                        c_size_t, c_void_p, c_void_p, c_size_t, P(c_size_t)]),
     "growth_metrics_topn_precision": (c_int, [c_void_p, c_void_p, c_size_t, c_size_t, P(c_double)]),
@@ -304,18 +304,21 @@ def union(lists, nusers):
 
 # ---- target model and selection --------------------------------------------------------------
 
-def pu_score(X, seed, pool, ncols=None, **config):
+def pu_score(X, seed, pool, ncols=None, progress=None, **config):
     """Trains the PU target model (positives = seed) and returns the pool's scores (float32).
     ``config``: learner="forest"|"ftrl", method="spy"|"prior"|"naive", unlabeled, negatives,
-    spy_fraction, spy_quantile, rounds, max_depth, eta, epochs, alpha, l1, l2, threads, seed."""
+    spy_fraction, spy_quantile, rounds, max_depth, eta, epochs, alpha, l1, l2, threads, seed.
+    ``progress``: optional fn(stage, done) called before each learner fit; returning something
+    truthy cancels (growth.Canceled)."""
     shape = getattr(X, "shape", None)
     ip, ix, vals, nu = to_csr(X)
     nf = ncols if ncols is not None else (shape[1] if shape is not None and len(shape) == 2 else
                                           (int(ix[:int(ip[-1])].max()) + 1 if int(ip[-1]) else 1))
     s, p = _ids(seed, "seed"), _ids(pool, "pool")
     out = np.empty(max(p.size, 1), np.float32)
+    cb = progress_callback(progress)
     check(lib.growth_audience_pu_score(ptr(ip), ptr(ix), ptr(vals), nu, int(nf), ptr(s), s.size, ptr(p),
-                                       p.size, _cfg(**config), ptr(out), out.size))
+                                       p.size, _cfg(**config), ptr(out), out.size, cb, None))
     return out[:p.size]
 
 
