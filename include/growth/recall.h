@@ -258,11 +258,11 @@ GROWTH_API int growth_index_search_batch(const growth_index *h, const float *q, 
  * @param max_cos threshold in [-1, 1], e.g. 0.95 drops near-duplicates.
  * @param[out] out_ids    kept ids in order (may be NULL only when cap = 0).
  * @param[out] out_scores their scores (written only when both `scores` and `out_scores` are set).
- * @param cap  length of `out_ids` (and `out_scores`); n always suffices.
- * @param[out] out_n number kept (may be NULL); on ::GROWTH_EBUFS the number that would be kept,
- *                   the exact capacity needed (nothing is written then); 0 on other failures.
- * @return ::GROWTH_OK; ::GROWTH_EINVAL; ::GROWTH_EBUFS; ::GROWTH_ENOTFOUND naming an id that is
- *         not live in the index; ::GROWTH_ENOMEM.
+ * @param cap  length of `out_ids` (and `out_scores`): at least n.
+ * @param[out] out_n number kept (may be NULL); on ::GROWTH_EBUFS: n, the capacity the call
+ *                   needs (nothing is written then); 0 on other failures.
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL; ::GROWTH_ENOTFOUND naming an id that is not live in the
+ *         index; ::GROWTH_EBUFS if cap < n (checked after the ids); ::GROWTH_ENOMEM.
  * @since 1.0
  */
 GROWTH_API int growth_index_dedup(const growth_index *h, const int64_t *ids, const float *scores,
