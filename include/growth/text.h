@@ -51,10 +51,11 @@
  * into the output buffers; 0 on any other failure.
  *
  * Thread-safety: search, score, stats, config, save and serialize take a shared reader lock
- * (any number of threads search at once and never wait for one another); add, remove,
- * compact, set_config and set_progress serialise among themselves, and take the exclusive
- * writer lock only to publish their change (writers are preferred, so a stream of searches
- * does not starve them). A search sees the index before or after a whole add or remove call,
+ * (any number of threads search at once and never wait for one another). Adds tokenise
+ * without any lock (adds from several threads tokenise in parallel); publishing an add,
+ * remove, compact, set_config and set_progress serialise among themselves and take the
+ * exclusive writer lock only to publish their change (writers are preferred, so a stream of
+ * searches does not starve them). A search sees the index before or after a whole add or remove call,
  * never part of one. Validation happens before any change: a failed call leaves the index as
  * it was (memory is reserved before the first change).
  *

@@ -12,11 +12,11 @@
  * best (score, id): no allocation for queries of up to TX_STACK_TERMS terms and k <= TX_STACK_K.
  *
  * Concurrency: one pthread rwlock (writer-preferring) and a writer mutex. Readers share the
- * rwlock; add, remove, compact, set_config and set_progress first take the writer mutex (so
- * writers never queue on the rwlock behind one another, and a progress callback that searches
- * cannot deadlock), then hold the rwlock exclusively only to publish. Adds tokenise and validate
- * outside the rwlock, then reserve every allocation they need before the first visible change
- * (all or nothing). */
+ * rwlock; writers (the commit of an add, remove, compact, set_config, set_progress) first take
+ * the writer mutex, then hold the rwlock exclusively only to publish. A compaction with a
+ * progress callback builds aside holding only the mutex, so its callback may search without
+ * deadlocking. Adds tokenise and validate outside both locks (in parallel), then reserve every
+ * allocation they need before the first visible change (all or nothing). */
 #define _GNU_SOURCE /* pthread_rwlock_t */
 #include <math.h>
 #include <pthread.h>
@@ -583,11 +583,16 @@ static int tx_add(growth_text_index *x, const char *who, const int64_t *ids, tx_
         }
     free(sorted);
 
-    /* the caller holds wlock: no other writer runs; ngram/lowercase never change */
+    /* Tokenising runs without any lock (adds from several threads tokenise in parallel);
+     * ngram/lowercase never change. The callback is read under wlock. */
     int ngram = (int)x->cfg.ngram;
     bool lower = x->cfg.lowercase;
+    pthread_mutex_lock(&x->wlock);
+    growth_progress_fn fn = x->progress;
+    void *user = x->progress_user;
+    pthread_mutex_unlock(&x->wlock);
     tx_batch b;
-    int rc = batch_build(who, ngram, lower, get, src, n, &b, x->progress, x->progress_user);
+    int rc = batch_build(who, ngram, lower, get, src, n, &b, fn, user);
     if (rc) return rc;
 
     tx_bent *bm = NULL;
@@ -596,6 +601,7 @@ static int tx_add(growth_text_index *x, const char *who, const int64_t *ids, tx_
     bm = calloc(bcap, sizeof *bm);
     if (!bm) { batch_free(&b); return gerr(GROWTH_ENOMEM, "%s: out of memory", who); }
 
+    pthread_mutex_lock(&x->wlock);
     pthread_rwlock_wrlock(&x->rw);
     uint64_t n_new = 0;
     for (size_t i = 0; i < n; i++)
@@ -687,6 +693,7 @@ static int tx_add(growth_text_index *x, const char *who, const int64_t *ids, tx_
     x->postings += b.npairs;
 out:
     pthread_rwlock_unlock(&x->rw);
+    pthread_mutex_unlock(&x->wlock);
     for (uint64_t i = 0; i < bcap; i++) free(bm[i].fresh);
     free(bm);
     batch_free(&b);
@@ -720,10 +727,7 @@ GROWTH_API int growth_text_add(growth_text_index *x, const int64_t *ids, const c
         return gerr(GROWTH_EINVAL, "%s: n=%zu is too large", who, n);
     for (size_t i = 0; i < n; i++)
         if (!texts[i]) return gerr(GROWTH_EINVAL, "%s: texts[%zu] is NULL", who, i);
-    pthread_mutex_lock(&x->wlock);
-    int rc = tx_add(x, who, ids, get_cstr, texts, n);
-    pthread_mutex_unlock(&x->wlock);
-    return rc;
+    return tx_add(x, who, ids, get_cstr, texts, n);
 }
 
 GROWTH_API int growth_text_add_packed(growth_text_index *x, const int64_t *ids, const char *data,
@@ -746,10 +750,7 @@ GROWTH_API int growth_text_add_packed(growth_text_index *x, const int64_t *ids, 
             return gerr(GROWTH_EINVAL, "%s: offsets decrease at entry %zu (%llu > %llu)", who, i,
                         (unsigned long long)offsets[i], (unsigned long long)offsets[i + 1]);
     tx_packed pk = {data, offsets};
-    pthread_mutex_lock(&x->wlock);
-    int rc = tx_add(x, who, ids, get_packed, &pk, n);
-    pthread_mutex_unlock(&x->wlock);
-    return rc;
+    return tx_add(x, who, ids, get_packed, &pk, n);
 }
 
 /* ---- removing and compaction --------------------------------------------------------------- */
