@@ -1,9 +1,10 @@
 /**
  * @file audience.h
  * @brief Audience selection: seed-audience expansion in several directions, a PU-learning
- *        target model, top-N selection, top-N metrics and model fusion.
+ *        target model and top-N selection (the top-N metrics are in metrics.h, the fusion of
+ *        several models' scores in rank.h).
  *
- * @defgroup audience Audience selection: expansion, PU target model, top-N metrics, fusion
+ * @defgroup audience Audience selection: expansion, PU target model, top-N selection
  * @{
  *
  * A brand campaign starts from a seed audience (the brand's buyers), expands it in several
