@@ -342,7 +342,7 @@ int cli_audience(int argc, char **argv)
     int64_t *ev_t = NULL;
     uint8_t *later = NULL, *excluded = NULL;
     size_t nseed = 0, nexcl = 0, lens[5] = {0};
-    unsigned dirs[5];
+    uint32_t dirs[5];
     size_t nlists = 0;
     FILE *out = NULL;
 
@@ -452,7 +452,7 @@ int cli_audience(int argc, char **argv)
     scores = malloc(np * sizeof *scores);
     if (!scores) goto oom;
     rc = growth_audience_pu_score(F->ptr, F->idx, F->val, nusers, F->ncols, seed, nseed, pool, np, cfg_model, scores,
-                                  np);
+                                  np, NULL, NULL);
     if (rc) { status = cli_fail("audience: target model", rc); goto done; }
 
     if (file[F_EXCL]) {

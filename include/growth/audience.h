@@ -1,9 +1,10 @@
 /**
  * @file audience.h
  * @brief Audience selection: seed-audience expansion in several directions, a PU-learning
- *        target model, top-N selection, top-N metrics and model fusion.
+ *        target model and top-N selection (the top-N metrics are in metrics.h, the fusion of
+ *        several models' scores in rank.h).
  *
- * @defgroup audience Audience selection: expansion, PU target model, top-N metrics, fusion
+ * @defgroup audience Audience selection: expansion, PU target model, top-N selection
  * @{
  *
  * A brand campaign starts from a seed audience (the brand's buyers), expands it in several
@@ -44,8 +45,18 @@
  * observed later; growth_rank_fuse_fit() chooses the weights of several models' scores by
  * top-N precision on a validation set and growth_rank_fuse_scores() applies them.
  *
- * Output buffers: a function writes at most `cap` entries; when the result is longer it returns
- * ::GROWTH_EBUFS and stores the needed count in `*out_n` (so a caller can size and call again).
+ * Output buffers follow the library-wide ::GROWTH_EBUFS rule. A function that reports a count
+ * in `size_t *out_n` (`out_n_attrs` / `out_n_users` for the two arrays of
+ * growth_audience_interest(); each may be NULL) stores the entries written on ::GROWTH_OK. When
+ * a buffer is too small it returns ::GROWTH_EBUFS after every other check, stores the exact
+ * capacity that suffices in the count and writes nothing into any output buffer (no partial
+ * results), so a caller can size the buffers and call again; a call with `cap` = 0 (and NULL
+ * buffers) asks for the size only. On any other failure the counts are 0. For results whose
+ * length depends on the data (interest, brand, rules, category, lost, union) the count is the
+ * result's length; for growth_audience_peer(), growth_audience_peer_index() and
+ * growth_audience_select(), which need `cap` >= n, it is n. Functions whose capacity follows
+ * from their arguments (growth_audience_tgi(), growth_audience_similar_brands(),
+ * growth_audience_pu_score()) have no count and write nothing on ::GROWTH_EBUFS.
  *
  * @code
  * uint32_t attrs[64], users[100000], pool[200000], dirs[200000], top[1000];
@@ -55,11 +66,11 @@
  *     fprintf(stderr, "%s\n", growth_last_error());
  * const uint32_t *lists[2] = {users, peers};
  * size_t lens[2] = {nu, npeers};
- * unsigned kinds[2] = {GROWTH_AUDIENCE_INTEREST, GROWTH_AUDIENCE_PEER};
+ * uint32_t kinds[2] = {GROWTH_AUDIENCE_INTEREST, GROWTH_AUDIENCE_PEER};
  * growth_audience_union(lists, lens, kinds, 2, nusers, pool, dirs, 200000, &np);
  * float *s = malloc(np * sizeof *s);
  * growth_audience_pu_score(fip, fix, NULL, nusers, nfeat, seed, nseed, pool, np,
- *                          "learner=forest method=spy", s, np);
+ *                          "learner=forest method=spy", s, np, NULL, NULL);
  * growth_audience_select(pool, s, np, converted, nconv, 0.5f, 1000, top, NULL, 1000, &nt);
  * @endcode
  */
@@ -94,7 +105,8 @@ extern "C" {
  * @param[out] out_tgi, out_concentration, out_seed_count, out_pop_count nattrs values each,
  *             any of them may be NULL; `cap` (>= nattrs) is the length of each.
  * @return ::GROWTH_OK; ::GROWTH_EINVAL for an empty seed, out-of-range ids, a bad CSR;
- *         ::GROWTH_EBUFS when cap < nattrs.
+ *         ::GROWTH_EBUFS when cap < nattrs and an output is given (nothing written);
+ *         ::GROWTH_ENOMEM.
  * @since 1.0
  */
 GROWTH_API int growth_audience_tgi(const uint64_t *indptr, const uint32_t *indices, size_t nusers,
@@ -116,17 +128,23 @@ GROWTH_API int growth_audience_tgi(const uint64_t *indptr, const uint32_t *indic
  * | min_match         | 1       | a user needs this many kept attributes |
  * | include_seed      | false   | also return seed users |
  *
- * @param[out] out_attrs kept attributes, best TGI first (ties: smaller id); `attrs_cap` long.
- * @param[out] out_nattrs number of kept attributes (also on ::GROWTH_EBUFS).
- * @param[out] out_users users found, ascending; `users_cap` long (may be NULL when 0).
- * @param[out] out_nusers number of users found (also on ::GROWTH_EBUFS).
+ * @param[out] out_attrs   kept attributes, best TGI first (ties: smaller id); `attrs_cap` long
+ *                         (may be NULL when attrs_cap = 0).
+ * @param[out] out_n_attrs number of kept attributes (may be NULL); on ::GROWTH_EBUFS (either
+ *                         array too small) the number the call needs, nothing written.
+ * @param[out] out_users   users found, ascending; `users_cap` long (may be NULL when 0).
+ * @param[out] out_n_users number of users found (may be NULL); on ::GROWTH_EBUFS the number
+ *                         the call needs.
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL (bad key or value, CSR, seed; a NULL buffer with a
+ *         capacity); ::GROWTH_EBUFS when attrs_cap < *out_n_attrs or users_cap < *out_n_users
+ *         (neither array is written); ::GROWTH_ENOMEM.
  * @since 1.0
  */
 GROWTH_API int growth_audience_interest(const uint64_t *indptr, const uint32_t *indices,
                                         size_t nusers, size_t nattrs, const uint32_t *seed,
                                         size_t nseed, const char *config, uint32_t *out_attrs,
-                                        size_t attrs_cap, size_t *out_nattrs, uint32_t *out_users,
-                                        size_t users_cap, size_t *out_nusers);
+                                        size_t attrs_cap, size_t *out_n_attrs, uint32_t *out_users,
+                                        size_t users_cap, size_t *out_n_users);
 
 /* ---- related brands: Jaccard ------------------------------------------------------------- */
 
@@ -141,6 +159,8 @@ GROWTH_API int growth_audience_interest(const uint64_t *indptr, const uint32_t *
  * @param k              similar brands per query, >= 1.
  * @param[out] out_brands, out_jaccard nquery x k values (row-major); `cap` >= nquery * k;
  *             out_jaccard may be NULL.
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL (bad CSR, brand id, k = 0, NULL); ::GROWTH_EBUFS when
+ *         cap < nquery * k (nothing written); ::GROWTH_ENOMEM.
  * @since 1.0
  */
 GROWTH_API int growth_audience_similar_brands(const uint64_t *indptr, const uint32_t *indices,
@@ -157,7 +177,10 @@ GROWTH_API int growth_audience_similar_brands(const uint64_t *indptr, const uint
  * brand needs a similarity >= this and > 0), `min_brands` (1, a user needs to have bought this
  * many of the similar brands), `include_seed` (false).
  * @param seed, nseed users to leave out (the seed); required, non-empty.
- * @param[out] out_users users found, ascending; @param[out] out_n their number.
+ * @param[out] out_users users found, ascending; `cap` long (may be NULL when cap = 0).
+ * @param[out] out_n     their number (may be NULL); on ::GROWTH_EBUFS the number needed.
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL (bad key, CSR, brand or seed); ::GROWTH_EBUFS when
+ *         cap < *out_n (nothing written); ::GROWTH_ENOMEM.
  * @since 1.0
  */
 GROWTH_API int growth_audience_brand(const uint64_t *indptr, const uint32_t *indices,
@@ -177,8 +200,10 @@ GROWTH_API int growth_audience_brand(const uint64_t *indptr, const uint32_t *ind
  * @param consequents, ncons only rules into these categories; NULL (with ncons 0) for all.
  * @param[out] out_antecedent, out_consequent, out_support, out_confidence, out_lift rules in
  *             ascending (antecedent, consequent) order; `cap` long each; the double arrays may
- *             be NULL.
- * @param[out] out_n number of rules (also on ::GROWTH_EBUFS).
+ *             be NULL (all may be NULL when cap = 0).
+ * @param[out] out_n number of rules (may be NULL); on ::GROWTH_EBUFS the number needed.
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL (bad key, CSR, consequent); ::GROWTH_EBUFS when
+ *         cap < *out_n (nothing written); ::GROWTH_ENOMEM.
  * @since 1.0
  */
 GROWTH_API int growth_audience_rules(const uint64_t *indptr, const uint32_t *indices,
@@ -195,6 +220,10 @@ GROWTH_API int growth_audience_rules(const uint64_t *indptr, const uint32_t *ind
  * Configuration keys: `min_support`, `min_confidence`, `min_lift` (as growth_audience_rules()),
  * `min_rules` (1), `include_seed` (false).
  * @param targets, ntargets the campaign's categories (non-empty).
+ * @param[out] out_users users found, ascending; `cap` long (may be NULL when cap = 0).
+ * @param[out] out_n     their number (may be NULL); on ::GROWTH_EBUFS the number needed.
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL (bad key, CSR, target or seed); ::GROWTH_EBUFS when
+ *         cap < *out_n (nothing written); ::GROWTH_ENOMEM.
  * @since 1.0
  */
 GROWTH_API int growth_audience_category(const uint64_t *indptr, const uint32_t *indices,
@@ -215,9 +244,13 @@ GROWTH_API int growth_audience_category(const uint64_t *indptr, const uint32_t *
  * (OPENBLAS_NUM_THREADS).
  * @param emb   nusers x dim floats, row-major, finite.
  * @param n     users wanted: 1 .. size of the pool (nusers minus the seed unless include_seed).
- * @param[out] out_users users, most similar first (ties: smaller id); @param[out] out_sim their
- *             similarities (may be NULL); `cap` >= n. Fewer than n when min_similarity
- *             removes some (`*out_n`).
+ * @param[out] out_users users, most similar first (ties: smaller id); `cap` >= n (may be NULL
+ *             when cap = 0).
+ * @param[out] out_sim   their similarities (may be NULL).
+ * @param[out] out_n     users written, fewer than n when min_similarity removes some (may be
+ *                       NULL); on ::GROWTH_EBUFS: n, nothing written.
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL (bad key, dim, NaN/Inf, seed, n = 0 or larger than the
+ *         pool); ::GROWTH_EBUFS if cap < n; ::GROWTH_ENOMEM.
  * @since 1.0
  */
 GROWTH_API int growth_audience_peer(const float *emb, size_t nusers, size_t dim,
@@ -250,10 +283,12 @@ GROWTH_API int growth_audience_peer(const float *emb, size_t nusers, size_t dim,
  *              ::GROWTH_EINVAL.
  * @param n     users wanted: 1 .. the pool (live vectors in the index minus the seed unless
  *              include_seed).
- * @param[out] out_users users, most similar first (ties: smaller id); @param[out] out_sim their
- *             similarities (may be NULL); `cap` >= n; @param[out] out_n their number.
- * @return ::GROWTH_OK; ::GROWTH_EINVAL; ::GROWTH_EBUFS if cap < n; ::GROWTH_ESTATE if the index
- *         is empty; ::GROWTH_ENOMEM.
+ * @param[out] out_users users, most similar first (ties: smaller id); `cap` >= n (may be NULL
+ *             when cap = 0).
+ * @param[out] out_sim   their similarities (may be NULL).
+ * @param[out] out_n     users written (may be NULL); on ::GROWTH_EBUFS: n, nothing written.
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL; ::GROWTH_EBUFS if cap < n (checked after the seed
+ *         vectors are read); ::GROWTH_ESTATE if the index is empty; ::GROWTH_ENOMEM.
  * @since 1.0
  */
 GROWTH_API int growth_audience_peer_index(const growth_index *idx, const uint32_t *seed, size_t nseed,
@@ -271,8 +306,11 @@ GROWTH_API int growth_audience_peer_index(const growth_index *idx, const uint32_
  * long means the user left), `window` (7776000, > inactive), `min_events` (1, events a user
  * needs up to `now`).
  * @param users, times nevents events (user id < nusers, timestamp), any order.
- * @param[out] out_users users, ascending; @param[out] out_last their last event time (may be
- *             NULL); `cap` long; @param[out] out_n their number.
+ * @param[out] out_users users, ascending; `cap` long (may be NULL when cap = 0).
+ * @param[out] out_last  their last event time (may be NULL).
+ * @param[out] out_n     their number (may be NULL); on ::GROWTH_EBUFS the number needed.
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL (bad key, window <= inactive, no events, user id out of
+ *         range); ::GROWTH_EBUFS when cap < *out_n (nothing written); ::GROWTH_ENOMEM.
  * @since 1.0
  */
 GROWTH_API int growth_audience_lost(const uint32_t *users, const int64_t *times, size_t nevents,
@@ -285,12 +323,15 @@ GROWTH_API int growth_audience_lost(const uint32_t *users, const int64_t *times,
  * @brief Union of several directions' user lists with de-duplication.
  * @param lists, lens, dirs nlists lists of user ids (< nusers), their lengths and their
  *                          direction flags (GROWTH_AUDIENCE_*; any non-zero bits).
- * @param[out] out_users users, ascending, each once; @param[out] out_dirs the OR of the flags
- *             of the lists holding the user (may be NULL); `cap` long; @param[out] out_n count.
+ * @param[out] out_users users, ascending, each once; `cap` long (may be NULL when cap = 0).
+ * @param[out] out_dirs  the OR of the flags of the lists holding the user (may be NULL).
+ * @param[out] out_n     their number (may be NULL); on ::GROWTH_EBUFS the number needed.
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL (NULL, nlists = 0, a flag 0, an id out of range);
+ *         ::GROWTH_EBUFS when cap < *out_n (nothing written); ::GROWTH_ENOMEM.
  * @since 1.0
  */
 GROWTH_API int growth_audience_union(const uint32_t *const *lists, const size_t *lens,
-                                     const unsigned *dirs, size_t nlists, size_t nusers,
+                                     const uint32_t *dirs, size_t nlists, size_t nusers,
                                      uint32_t *out_users, uint32_t *out_dirs, size_t cap,
                                      size_t *out_n);
 
@@ -327,16 +368,25 @@ GROWTH_API int growth_audience_union(const uint32_t *const *lists, const size_t 
  *
  * @param indptr, indices, values user x feature CSR (values NULL = all ones, else finite).
  * @param pool, npool users to score (< nusers).
- * @param[out] out_scores npool scores; `cap` >= npool.
- * @return ::GROWTH_EINVAL also when there are no candidates for negatives; ::GROWTH_EDEP when
- *         the learner fails.
+ * @param[out] out_scores npool scores; `cap` >= npool (written only on ::GROWTH_OK).
+ * @param progress      NULL, or called from the calling thread as progress("fit", done,
+ *                      progress_user) before each learner fit (one for naive and prior, two
+ *                      for spy), after each FTRL epoch, and once with done = 1 before the
+ *                      scores are written; a non-zero return stops the call with
+ *                      ::GROWTH_ECANCELED and `out_scores` untouched.
+ * @param progress_user passed to `progress`.
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL (bad key or value, CSR, NaN/Inf, seed, pool; also when
+ *         there are no candidates for negatives); ::GROWTH_EBUFS if cap < npool (nothing
+ *         written); ::GROWTH_EDEP when the learner fails; ::GROWTH_ENOMEM;
+ *         ::GROWTH_ECANCELED.
  * @since 1.0
  */
 GROWTH_API int growth_audience_pu_score(const uint64_t *indptr, const uint32_t *indices,
                                         const float *values, size_t nusers, size_t nfeat,
                                         const uint32_t *seed, size_t nseed, const uint32_t *pool,
                                         size_t npool, const char *config, float *out_scores,
-                                        size_t cap);
+                                        size_t cap, growth_progress_fn progress,
+                                        void *progress_user);
 
 /**
  * @brief Keeps the best `n` users of a scored pool: drops scores below `threshold` and the
@@ -345,8 +395,11 @@ GROWTH_API int growth_audience_pu_score(const uint64_t *indptr, const uint32_t *
  * @param users, scores npool distinct user ids and finite scores.
  * @param exclude, nexclude users to leave out (may be NULL with 0).
  * @param n     1 .. npool (::GROWTH_EINVAL when larger than the pool).
- * @param[out] out_users, out_scores up to n entries (out_scores may be NULL); `cap` >= n;
- *             @param[out] out_n count kept.
+ * @param[out] out_users, out_scores up to n entries (out_scores may be NULL); `cap` >= n
+ *             (out_users may be NULL when cap = 0).
+ * @param[out] out_n count kept (may be NULL); on ::GROWTH_EBUFS: n, nothing written.
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL (NULL, empty or duplicate pool, NaN, n = 0 or larger
+ *         than the pool); ::GROWTH_EBUFS if cap < n; ::GROWTH_ENOMEM.
  * @since 1.0
  */
 GROWTH_API int growth_audience_select(const uint32_t *users, const float *scores, size_t npool,

@@ -42,9 +42,30 @@
  * selective filters make it slower, not wrong); IVF returns matches from the probed lists only.
  *
  * k: k = 0 is ::GROWTH_EINVAL. k larger than the number of (matching) live vectors is not an
- * error: growth_index_search() returns fewer results and says how many in `*found`;
+ * error: growth_index_search() returns fewer results and says how many in `*out_n`;
  * growth_index_search_batch() pads each row with id -1 and score NaN. Searching an index with
  * no live vector is ::GROWTH_ESTATE.
+ *
+ * Output buffers and counts (the library-wide ::GROWTH_EBUFS rule): a call that fills a buffer
+ * of `cap` entries and reports a count in `size_t *out_n` (which may be NULL) stores the number
+ * of entries written on ::GROWTH_OK; when `cap` is too small it returns ::GROWTH_EBUFS, stores the
+ * exact capacity that suffices in `*out_n` and writes nothing into the output buffers; on any
+ * other failure `*out_n` is 0.
+ *
+ * Progress and cancellation: growth_index_set_progress() installs a ::growth_progress_fn that
+ * growth_index_train() (stage "train": after each k-means iteration), growth_index_add() (stage
+ * "train" when an IVF index trains on its first add, then "add": after each chunk of at most
+ * 256 vectors, the last time with done = 1) and growth_index_compact() (stage "compact") call
+ * from the calling thread, between steps, without holding the index's reader/writer lock (the
+ * callback may search the index, but must not call a mutating function of the same index). A
+ * non-zero return stops the call with ::GROWTH_ECANCELED and the index exactly as before the
+ * call: same vectors, ids, graph, centroids, counters and memory (growth_index_stats_get()),
+ * same next automatic id and the same random state (a later add gives the same graph as if the
+ * canceled one had never run). Searches running beside a canceled add may have returned some of
+ * its vectors before they were taken back. To make that possible an HNSW add with a callback
+ * keeps an undo record of the graph rows of existing nodes it changes (each such row at most
+ * once); if memory for that record runs out, the back-link that needed it is skipped (the graph
+ * stays valid, slightly sparser) rather than failing.
  *
  * BLAS: exact batches and IVF training/assignment call OpenBLAS's sgemm, which follows the
  * process's own OpenBLAS thread setting (OPENBLAS_NUM_THREADS or openblas_set_num_threads());
@@ -52,10 +73,10 @@
  * use BLAS.
  *
  * Thread-safety: searches, growth_index_get(), growth_index_dedup(), growth_index_mmr(),
- * growth_index_stats() and saves are read-only: any number of threads may run them at once (they
+ * growth_index_stats_get() and saves are read-only: any number of threads may run them at once (they
  * share a reader lock and never block each other; each thread keeps its own scratch, so the
  * search hot path does not allocate after a thread's first call). Mutating calls (add, remove,
- * compact, train, set) may be called from any thread at any time: they serialise among
+ * compact, train, set_config, set_progress) may be called from any thread at any time: they serialise among
  * themselves and take the lock exclusively, in chunks of at most 256 vectors for adds, so
  * searches running beside a large add see the vectors added so far. Do not free the handle
  * while other threads use it.
@@ -65,8 +86,10 @@
  * if (growth_index_create(&ix, "dim=128 metric=cosine kind=hnsw M=16 ef_construction=200") != GROWTH_OK)
  *     fprintf(stderr, "%s\n", growth_last_error());
  * growth_index_add(ix, item_vectors, n_items, item_ids);
- * int64_t ids[10]; float scores[10]; size_t found;
- * growth_index_search(ix, user_vector, 10, NULL, ids, scores, 10, &found);
+ * int64_t ids[10]; float scores[10]; size_t n;
+ * growth_index_search(ix, user_vector, 10, NULL, ids, scores, 10, &n);
+ * growth_index_stats st = GROWTH_INDEX_STATS_INIT;
+ * growth_index_stats_get(ix, &st);                 // st.count live vectors, st.memory_bytes ...
  * growth_index_save(ix, "items.index");
  * growth_index_free(ix);
  * @endcode
@@ -84,6 +107,22 @@ extern "C" {
 typedef struct growth_index growth_index;
 
 /**
+ * @brief Sizes of an index, filled by growth_index_stats_get(). Initialise with
+ *        ::GROWTH_INDEX_STATS_INIT; members are only ever appended.
+ */
+typedef struct growth_index_stats {
+    uint32_t struct_size;  /**< sizeof(growth_index_stats) (::GROWTH_INDEX_STATS_INIT sets it) */
+    uint32_t reserved;     /**< 0 */
+    uint64_t count;        /**< live vectors */
+    uint64_t deleted;      /**< removed vectors whose slots growth_index_compact() has not freed yet */
+    uint64_t dim;          /**< vector dimension */
+    uint64_t memory_bytes; /**< bytes of memory the index holds (vectors, ids, graph, lists, id map) */
+} growth_index_stats;
+
+/** Initialiser of ::growth_index_stats. */
+#define GROWTH_INDEX_STATS_INIT GROWTH_STRUCT_INIT(growth_index_stats)
+
+/**
  * @brief Creates an empty index from a configuration string (see the table above).
  * @param[out] out the new handle.
  * @param config  e.g. "dim=128 metric=cosine kind=hnsw M=16 ef_construction=200 ef=64".
@@ -97,52 +136,77 @@ GROWTH_API void growth_index_free(growth_index *h);
 
 /**
  * @brief Effective configuration ("dim=128 metric=cosine kind=hnsw ...").
- * @param[out] buf    `cap` bytes, NUL-terminated.
- * @param[out] needed length + 1 (may be NULL).
- * @return ::GROWTH_OK or ::GROWTH_EBUFS.
+ * @param[out] buf   `cap` bytes, NUL-terminated.
+ * @param[out] out_n length + 1 (bytes including the NUL), also on ::GROWTH_EBUFS (may be NULL).
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL for a NULL handle; ::GROWTH_EBUFS when `cap` is below
+ *         `*out_n` (nothing written).
  * @since 1.0
  */
-GROWTH_API int growth_index_config(const growth_index *h, char *buf, size_t cap, size_t *needed);
+GROWTH_API int growth_index_config(const growth_index *h, char *buf, size_t cap, size_t *out_n);
 
 /**
  * @brief Changes search-time settings: any of `ef`, `nprobe`, `threads`, `rescore`.
  * @param config e.g. "ef=128"; other keys are ::GROWTH_EINVAL.
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL (NULL, unknown key, bad value; nothing changed).
  * @since 1.0
  */
 GROWTH_API int growth_index_set_config(growth_index *h, const char *config);
 
 /**
+ * @brief Installs (or with fn = NULL removes) the progress callback of growth_index_train(),
+ *        growth_index_add() and growth_index_compact() (see "Progress and cancellation" above).
+ * @param fn   called as fn(stage, done, user); a non-zero return cancels the running call.
+ * @param user passed to `fn`.
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL for a NULL handle.
+ * @since 1.0
+ */
+GROWTH_API int growth_index_set_progress(growth_index *h, growth_progress_fn fn, void *user);
+
+/**
  * @brief Trains the IVF coarse quantiser (k-means) on `n` >= nlist sample vectors.
  *
- * Only for kind=ivf (else ::GROWTH_ESTATE), and only while the index is empty (retraining a
- * filled index is ::GROWTH_ESTATE). Samples are not added.
+ * Only for kind=ivf, and only while the index is empty. Samples are not added. Reports
+ * progress after each k-means iteration (stage "train").
  * @param x n x dim floats, row-major, finite.
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL (NULL, NaN/Inf, n < nlist, k-means diverged);
+ *         ::GROWTH_ESTATE (not kind=ivf, or the index already holds vectors); ::GROWTH_ENOMEM;
+ *         ::GROWTH_ECANCELED (the progress callback stopped it; the index is as before).
  * @since 1.0
  */
 GROWTH_API int growth_index_train(growth_index *h, const float *x, size_t n);
 
 /**
  * @brief Adds `n` vectors.
+ *
+ * Validation precedes any change; a failed or canceled add leaves the index exactly as before.
  * @param x   n x dim floats, row-major; NaN or Inf is ::GROWTH_EINVAL.
  * @param ids n ids >= 0, unique among themselves and the live vectors (::GROWTH_EINVAL names a
  *            duplicate); NULL assigns 1 + the largest id seen (0 for the first).
  * @return ::GROWTH_OK; ::GROWTH_EINVAL; ::GROWTH_ESTATE for an untrained IVF index given fewer
- *         than nlist vectors; ::GROWTH_ENOMEM. Validation precedes any change.
+ *         than nlist vectors; ::GROWTH_ENOMEM; ::GROWTH_ECANCELED (the progress callback
+ *         stopped it; the index is as before).
  * @since 1.0
  */
 GROWTH_API int growth_index_add(growth_index *h, const float *x, size_t n, const int64_t *ids);
 
 /**
- * @brief Deletes vectors by id (tombstones: they stop being returned at once).
- * @param[out] out_removed how many of the ids were present (may be NULL); absent ids are not
- *                         an error.
+ * @brief Removes vectors by id (tombstones: they stop being returned at once).
+ *
+ * Absent ids (never added, already removed, negative) are not an error; an id listed twice is
+ * removed once.
+ * @param ids n ids (may be NULL when n = 0).
+ * @param[out] out_removed how many vectors were removed (may be NULL).
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL (NULL handle, NULL ids with n > 0).
  * @since 1.0
  */
 GROWTH_API int growth_index_remove(growth_index *h, const int64_t *ids, size_t n,
                                    size_t *out_removed);
 
 /**
- * @brief Drops tombstoned vectors and frees their memory; HNSW rebuilds its graph.
+ * @brief Drops removed vectors and frees their memory; HNSW rebuilds its graph. The new
+ *        storage is built aside and swapped in at the end (progress stage "compact").
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL for a NULL handle; ::GROWTH_ENOMEM;
+ *         ::GROWTH_ECANCELED (the index is as before).
  * @since 1.0
  */
 GROWTH_API int growth_index_compact(growth_index *h);
@@ -150,86 +214,127 @@ GROWTH_API int growth_index_compact(growth_index *h);
 /**
  * @brief The `k` best items for one query.
  * @param q       dim floats, finite.
- * @param k       >= 1; larger than the matching items gives fewer results (see `found`).
+ * @param k       >= 1; larger than the matching items gives fewer results (see `out_n`).
  * @param filter  NULL or a filter (see ::growth_id_filter).
- * @param[out] ids    best first; `cap` >= k entries.
- * @param[out] scores same order (may be NULL).
- * @param[out] found  number of results written (may be NULL).
- * @return ::GROWTH_OK; ::GROWTH_EINVAL; ::GROWTH_EBUFS if cap < k; ::GROWTH_ESTATE if the index
- *         holds no live vector.
+ * @param[out] out_ids    best first; `cap` >= k entries.
+ * @param[out] out_scores same order (may be NULL).
+ * @param cap     length of `out_ids` (and `out_scores`): at least k.
+ * @param[out] out_n number of results written (<= k; may be NULL); on ::GROWTH_EBUFS: k, the
+ *                   capacity the call needs (nothing is written then); 0 on other failures.
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL (NULL, k = 0, NaN/Inf, bad filter); ::GROWTH_EBUFS if
+ *         cap < k; ::GROWTH_ESTATE if the index holds no live vector; ::GROWTH_ENOMEM.
  * @since 1.0
  */
 GROWTH_API int growth_index_search(const growth_index *h, const float *q, size_t k,
-                                   const growth_id_filter *filter, int64_t *ids, float *scores,
-                                   size_t cap, size_t *found);
+                                   const growth_id_filter *filter, int64_t *out_ids,
+                                   float *out_scores, size_t cap, size_t *out_n);
 
 /**
- * @brief The `k` best items for each of `nq` queries (row-major), on `threads` threads.
- * @param[out] ids    nq x k, row-major; rows with fewer results are padded with -1.
- * @param[out] scores nq x k (padding NaN), may be NULL.
- * @param cap     length of `ids` (and `scores`) in entries: >= nq * k.
+ * @brief The `k` best items for each of `nq` queries, on `threads` threads.
+ *
+ * Layout: `q` is nq x dim floats, row-major. Result row i (query i) is
+ * `out_ids[i * k .. i * k + k)` (and the same range of `out_scores`), best first; a row with
+ * fewer than k results is padded at its end with id -1 and score NaN. The required capacity
+ * follows from the arguments (cap >= nq * k), so there is no count: ::GROWTH_EBUFS when cap is
+ * smaller, and nothing is written then.
+ * @param filter  NULL or a filter applied to every query.
+ * @param[out] out_ids    nq x k ids, row-major.
+ * @param[out] out_scores nq x k scores (may be NULL).
+ * @param cap     length of `out_ids` (and `out_scores`) in entries: >= nq * k.
+ * @return ::GROWTH_OK (nq = 0 too); ::GROWTH_EINVAL (NULL, k = 0, NaN/Inf, bad filter, nq x k or
+ *         nq x dim overflowing); ::GROWTH_EBUFS if cap < nq * k; ::GROWTH_ESTATE if the index
+ *         holds no live vector; ::GROWTH_ENOMEM.
  * @since 1.0
  */
 GROWTH_API int growth_index_search_batch(const growth_index *h, const float *q, size_t nq,
                                          size_t k, const growth_id_filter *filter,
-                                         int64_t *ids, float *scores, size_t cap);
+                                         int64_t *out_ids, float *out_scores, size_t cap);
 
 /**
  * @brief De-duplicating re-rank: walks `ids` in order (best first) and drops each item whose
  *        cosine similarity with an item already kept exceeds `max_cos`.
+ * @param ids     n live ids (may be NULL when n = 0).
  * @param scores  n scores carried along to `out_scores` (may be NULL).
  * @param max_cos threshold in [-1, 1], e.g. 0.95 drops near-duplicates.
- * @param[out] out_ids  kept ids in order; `cap` >= n.
- * @param[out] found    number kept.
- * @return ::GROWTH_ENOTFOUND naming an id that is not in the index.
+ * @param[out] out_ids    kept ids in order (may be NULL only when cap = 0).
+ * @param[out] out_scores their scores (written only when both `scores` and `out_scores` are set).
+ * @param cap  length of `out_ids` (and `out_scores`): at least n.
+ * @param[out] out_n number kept (may be NULL); on ::GROWTH_EBUFS: n, the capacity the call
+ *                   needs (nothing is written then); 0 on other failures.
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL; ::GROWTH_ENOTFOUND naming an id that is not live in the
+ *         index; ::GROWTH_EBUFS if cap < n (checked after the ids); ::GROWTH_ENOMEM.
  * @since 1.0
  */
 GROWTH_API int growth_index_dedup(const growth_index *h, const int64_t *ids, const float *scores,
                                   size_t n, float max_cos, int64_t *out_ids, float *out_scores,
-                                  size_t cap, size_t *found);
+                                  size_t cap, size_t *out_n);
 
 /**
  * @brief Maximal marginal relevance (Carbonell & Goldstein 1998): picks `k` of the `n`
  *        candidates greedily by  lambda * cos(q, x) - (1 - lambda) * max_{kept y} cos(x, y).
+ * @param q      dim floats, finite.
+ * @param ids    n live candidate ids (may be NULL when n = 0).
  * @param lambda in [0, 1]; 1 is pure relevance, 0 pure diversity.
+ * @param k      >= 1.
+ * @param[out] out_ids    the picks in order.
  * @param[out] out_scores the MMR value of each pick at the time it was picked (may be NULL).
- * @param cap    >= min(k, n).
+ * @param cap    length of `out_ids` (and `out_scores`): >= min(k, n).
+ * @param[out] out_n min(k, n) picks written (may be NULL); on ::GROWTH_EBUFS min(k, n), the
+ *                   capacity needed (nothing is written then); 0 on other failures.
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL; ::GROWTH_EBUFS; ::GROWTH_ENOTFOUND naming an id that is
+ *         not live; ::GROWTH_ENOMEM.
  * @since 1.0
  */
 GROWTH_API int growth_index_mmr(const growth_index *h, const float *q, const int64_t *ids,
                                 size_t n, float lambda, size_t k, int64_t *out_ids,
-                                float *out_scores, size_t cap, size_t *found);
+                                float *out_scores, size_t cap, size_t *out_n);
 
 /**
- * @brief Copies the stored vector of `id` (normalised for metric=cosine) into `out` (cap >= dim).
- * @return ::GROWTH_ENOTFOUND if the id is not live.
+ * @brief Copies the stored vector of `id` (normalised for metric=cosine) into `out`.
+ * @param cap length of `out`: >= dim.
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL (NULL); ::GROWTH_EBUFS if cap < dim;
+ *         ::GROWTH_ENOTFOUND if the id is not live.
  * @since 1.0
  */
 GROWTH_API int growth_index_get(const growth_index *h, int64_t id, float *out, size_t cap);
 
 /**
- * @brief Sizes: live vectors, tombstones, dimension, bytes of memory held.
- * @param[out] out_count live vectors (any out-parameter may be NULL).
+ * @brief Sizes of the index (see ::growth_index_stats).
+ * @param[out] out a struct initialised with ::GROWTH_INDEX_STATS_INIT; a caller built against
+ *                 an older header (smaller struct_size, at least the 1.0 size) gets the members
+ *                 it knows; `struct_size` is left as the caller set it.
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL (NULL handle or `out`, struct_size below the 1.0 size).
  * @since 1.0
  */
-GROWTH_API int growth_index_stats(const growth_index *h, uint64_t *out_count,
-                                  uint64_t *out_deleted, uint64_t *out_dim,
-                                  uint64_t *out_memory_bytes);
+GROWTH_API int growth_index_stats_get(const growth_index *h, growth_index_stats *out);
 
-/** @brief Saves atomically (temp file, fsync, rename). @since 1.0 */
+/**
+ * @brief Saves atomically (temp file, fsync, rename); model kind ::GROWTH_KIND_INDEX.
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL (NULL); ::GROWTH_EIO; ::GROWTH_ENOMEM.
+ * @since 1.0
+ */
 GROWTH_API int growth_index_save(const growth_index *h, const char *path);
 
 /**
  * @brief Loads a file saved by growth_index_save().
- * @return ::GROWTH_EIO if unreadable; ::GROWTH_EFORMAT if truncated, corrupted, of another kind.
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL (NULL); ::GROWTH_EIO if unreadable; ::GROWTH_EFORMAT if
+ *         truncated, corrupted or of another kind; ::GROWTH_ENOMEM.
  * @since 1.0
  */
 GROWTH_API int growth_index_load(growth_index **out, const char *path);
 
-/** @brief Serialises into a malloc'ed buffer (free with growth_buffer_free()). @since 1.0 */
+/**
+ * @brief Serialises into a malloc'ed buffer (free with growth_buffer_free()).
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL (NULL); ::GROWTH_ENOMEM.
+ * @since 1.0
+ */
 GROWTH_API int growth_index_serialize(const growth_index *h, uint8_t **out_buf, size_t *out_len);
 
-/** @brief Rebuilds an index from growth_index_serialize() bytes. @since 1.0 */
+/**
+ * @brief Rebuilds an index from growth_index_serialize() bytes.
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL (NULL); ::GROWTH_EFORMAT; ::GROWTH_ENOMEM.
+ * @since 1.0
+ */
 GROWTH_API int growth_index_deserialize(growth_index **out, const uint8_t *buf, size_t len);
 
 /** @} */

@@ -30,7 +30,7 @@
  *     idf(t)      = ln(1 + (N - df(t) + 0.5) / (df(t) + 0.5))
  *
  * with N the number of live documents, df(t) the live documents holding t and avgdl their
- * mean length, all as of the search (deletions update them at once). Scores are computed in
+ * mean length, all as of the search (removals update them at once). Scores are computed in
  * double precision and returned as floats. Results are ordered by score, then by id ascending.
  * Only documents sharing at least one term with the query are returned.
  *
@@ -45,12 +45,30 @@
  * Queries: a query without any token (empty, or only separators) is ::GROWTH_EINVAL; a query
  * whose terms are all unknown, or an empty index, gives ::GROWTH_OK with zero results.
  *
- * Thread-safety: search, score, count, config, save and serialize take a shared reader lock
- * (any number of threads search at once and never wait for one another); add, delete,
- * compact and set take the exclusive writer lock (writers are preferred, so a stream of
- * searches does not starve them). A search sees the index before or after a whole add or
- * delete call, never part of one. Validation happens before any change: a failed call leaves
- * the index as it was (memory is reserved before the first change).
+ * Output buffers and counts (the library-wide ::GROWTH_EBUFS rule): growth_text_search() fills
+ * `cap` entries and reports a count in `size_t *out_n` (which may be NULL): the entries written
+ * on ::GROWTH_OK; on ::GROWTH_EBUFS the exact capacity that suffices (k), with nothing written
+ * into the output buffers; 0 on any other failure.
+ *
+ * Thread-safety: search, score, stats, config, save and serialize take a shared reader lock
+ * (any number of threads search at once and never wait for one another). Adds tokenise
+ * without any lock (adds from several threads tokenise in parallel); publishing an add,
+ * remove, compact, set_config and set_progress serialise among themselves and take the
+ * exclusive writer lock only to publish their change (writers are preferred, so a stream of
+ * searches does not starve them). A search sees the index before or after a whole add or remove call,
+ * never part of one. Validation happens before any change: a failed call leaves the index as
+ * it was (memory is reserved before the first change).
+ *
+ * Progress and cancellation: growth_text_set_progress() installs a ::growth_progress_fn that
+ * growth_text_add() and growth_text_add_packed() (stage "add": while tokenising, every 1024
+ * documents and once with done = 1 before the documents are published) and
+ * growth_text_compact() (stage "compact": every 4096 terms and once with done = 1 before the
+ * swap) call from the calling thread without holding the reader/writer lock, so the callback
+ * may search the index (it must not call a mutating function of the same index). A non-zero
+ * return stops the call with ::GROWTH_ECANCELED and the index exactly as before: an add
+ * publishes nothing before its last report, and a compaction with a callback builds the
+ * compacted postings aside (extra memory: the live postings) and swaps them in after its last
+ * report. Without a callback, compaction works in place.
  *
  * @code
  * growth_text_index *ix;
@@ -58,8 +76,10 @@
  * const char *texts[] = {"红色 连衣裙 夏季", "blue summer dress", "男士 运动鞋"};
  * int64_t item_ids[] = {101, 102, 103};
  * growth_text_add(ix, item_ids, texts, 3);
- * int64_t ids[10]; float scores[10]; size_t found;
- * growth_text_search(ix, "连衣裙", 10, NULL, ids, scores, 10, &found);   // any thread
+ * int64_t ids[10]; float scores[10]; size_t n;
+ * growth_text_search(ix, "连衣裙", 10, NULL, ids, scores, 10, &n);   // any thread
+ * growth_text_stats st = GROWTH_TEXT_STATS_INIT;
+ * growth_text_stats_get(ix, &st);                                    // st.docs, st.terms ...
  * growth_text_save(ix, "items.tix");
  * growth_text_free(ix);
  * @endcode
@@ -77,6 +97,21 @@ extern "C" {
 typedef struct growth_text_index growth_text_index;
 
 /**
+ * @brief Sizes of a text index, filled by growth_text_stats_get(). Initialise with
+ *        ::GROWTH_TEXT_STATS_INIT; members are only ever appended.
+ */
+typedef struct growth_text_stats {
+    uint32_t struct_size; /**< sizeof(growth_text_stats) (::GROWTH_TEXT_STATS_INIT sets it) */
+    uint32_t reserved;    /**< 0 */
+    uint64_t docs;        /**< live documents */
+    uint64_t terms;       /**< distinct terms held by at least one live document */
+    uint64_t postings;    /**< stored postings, including those of removed documents not yet compacted */
+} growth_text_stats;
+
+/** Initialiser of ::growth_text_stats. */
+#define GROWTH_TEXT_STATS_INIT GROWTH_STRUCT_INIT(growth_text_stats)
+
+/**
  * @brief Creates an empty index from a configuration string (see the table above).
  * @param[out] out the new handle.
  * @param config   e.g. "k1=1.2 b=0.75 ngram=2" (NULL or "" for the defaults).
@@ -90,28 +125,42 @@ GROWTH_API void growth_text_free(growth_text_index *ix);
 
 /**
  * @brief Effective configuration ("k1=1.2 b=0.75 ngram=2 lowercase=true").
- * @param[out] buf    `cap` bytes, NUL-terminated.
- * @param[out] needed length + 1 (may be NULL).
- * @return ::GROWTH_OK or ::GROWTH_EBUFS.
+ * @param[out] buf   `cap` bytes, NUL-terminated (may be NULL when cap = 0).
+ * @param[out] out_n length + 1 (bytes including the NUL), also on ::GROWTH_EBUFS (may be NULL).
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL (NULL handle, NULL buf with cap > 0); ::GROWTH_EBUFS
+ *         when `cap` is below `*out_n` (nothing written).
  * @since 1.0
  */
 GROWTH_API int growth_text_config(const growth_text_index *ix, char *buf, size_t cap,
-                                  size_t *needed);
+                                  size_t *out_n);
 
 /**
  * @brief Changes the query-time BM25 parameters `k1` and/or `b` (other keys are
  *        ::GROWTH_EINVAL). Takes the writer lock.
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL (NULL, unknown key, bad value; nothing changed).
  * @since 1.0
  */
 GROWTH_API int growth_text_set_config(growth_text_index *ix, const char *config);
 
 /**
- * @brief Adds `n` documents given as NUL-terminated UTF-8 strings.
+ * @brief Installs (or with fn = NULL removes) the progress callback of growth_text_add(),
+ *        growth_text_add_packed() and growth_text_compact() (see "Progress and cancellation"
+ *        above).
+ * @param fn   called as fn(stage, done, user); a non-zero return cancels the running call.
+ * @param user passed to `fn`.
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL for a NULL handle.
+ * @since 1.0
+ */
+GROWTH_API int growth_text_set_progress(growth_text_index *ix, growth_progress_fn fn, void *user);
+
+/**
+ * @brief Adds `n` documents given as NUL-terminated UTF-8 strings. All or nothing.
  * @param ids   n ids >= 0, unique among themselves and the live documents (a duplicate is
- *              ::GROWTH_EINVAL naming it). A deleted id may be added again.
+ *              ::GROWTH_EINVAL naming it). A removed id may be added again.
  * @param texts n strings; a text without tokens is allowed (it is never returned).
  * @return ::GROWTH_OK; ::GROWTH_EINVAL (NULL, bad id, invalid UTF-8 naming the text and byte
- *         offset); ::GROWTH_ENOMEM. All or nothing.
+ *         offset); ::GROWTH_ENOMEM; ::GROWTH_ECANCELED (the progress callback stopped it;
+ *         nothing was added).
  * @since 1.0
  */
 GROWTH_API int growth_text_add(growth_text_index *ix, const int64_t *ids,
@@ -119,7 +168,7 @@ GROWTH_API int growth_text_add(growth_text_index *ix, const int64_t *ids,
 
 /**
  * @brief Adds `n` documents stored back to back in one UTF-8 buffer (no NULs needed):
- *        document i is data[offsets[i] .. offsets[i+1]).
+ *        document i is data[offsets[i] .. offsets[i+1]). All or nothing.
  * @param offsets n + 1 non-decreasing offsets; offsets[n] bytes of `data` are read.
  * @return as growth_text_add(); a NUL byte inside a document is ::GROWTH_EINVAL.
  * @since 1.0
@@ -128,78 +177,96 @@ GROWTH_API int growth_text_add_packed(growth_text_index *ix, const int64_t *ids,
                                       const char *data, const uint64_t *offsets, size_t n);
 
 /**
- * @brief Deletes documents by id; they stop being returned and counted (N, df, avgdl) at once.
- * @return ::GROWTH_OK; ::GROWTH_ENOTFOUND naming the first id that is not a live document
- *         (nothing is deleted then); ::GROWTH_EINVAL for an id listed twice.
+ * @brief Removes documents by id; they stop being returned and counted (N, df, avgdl) at once.
+ *
+ * Absent ids (never added, already removed, negative) are not an error; an id listed twice is
+ * removed once. When the postings of removed documents outnumber the live ones, the call
+ * compacts in place (no progress report, no allocation).
+ * @param ids n ids (may be NULL when n = 0).
+ * @param[out] out_removed how many documents were removed (may be NULL).
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL (NULL handle, NULL ids with n > 0).
  * @since 1.0
  */
-GROWTH_API int growth_text_remove(growth_text_index *ix, const int64_t *ids, size_t n);
+GROWTH_API int growth_text_remove(growth_text_index *ix, const int64_t *ids, size_t n,
+                                  size_t *out_removed);
 
 /**
- * @brief Drops the postings of deleted documents and frees their memory (searches skip them
+ * @brief Drops the postings of removed documents and frees their memory (searches skip them
  *        anyway; compacting only makes them faster and the index smaller).
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL for a NULL handle; ::GROWTH_ENOMEM (with a progress
+ *         callback, which builds aside); ::GROWTH_ECANCELED (the index is as before).
  * @since 1.0
  */
 GROWTH_API int growth_text_compact(growth_text_index *ix);
 
 /**
- * @brief Sizes of the index.
- * @param[out] out_docs  live documents (may be NULL).
- * @param[out] out_terms distinct terms held by at least one live document (may be NULL).
- * @param[out] out_postings stored postings, including those of deleted documents not yet
- *                          compacted (may be NULL).
+ * @brief Sizes of the index (see ::growth_text_stats).
+ * @param[out] out a struct initialised with ::GROWTH_TEXT_STATS_INIT; a caller built against an
+ *                 older header (smaller struct_size, at least the 1.0 size) gets the members it
+ *                 knows; `struct_size` is left as the caller set it.
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL (NULL handle or `out`, struct_size below the 1.0 size).
  * @since 1.0
  */
-GROWTH_API int growth_text_count(const growth_text_index *ix, uint64_t *out_docs,
-                                 uint64_t *out_terms, uint64_t *out_postings);
+GROWTH_API int growth_text_stats_get(const growth_text_index *ix, growth_text_stats *out);
 
 /**
  * @brief The `k` best documents for a query by BM25.
  * @param query  UTF-8, NUL-terminated; without tokens it is ::GROWTH_EINVAL.
- * @param k      >= 1; fewer results when fewer documents match (see `found`).
+ * @param k      >= 1; fewer results when fewer documents match (see `out_n`).
  * @param filter NULL or a filter (see ::growth_id_filter).
- * @param[out] ids    best first; `cap` >= k entries.
- * @param[out] scores same order (may be NULL).
- * @param[out] found  number of results written (may be NULL).
- * @return ::GROWTH_OK; ::GROWTH_EINVAL; ::GROWTH_EBUFS if cap < k; ::GROWTH_ENOMEM.
+ * @param[out] out_ids    best first; `cap` >= k entries.
+ * @param[out] out_scores same order (may be NULL).
+ * @param cap    length of `out_ids` (and `out_scores`): at least k.
+ * @param[out] out_n number of results written (<= k; may be NULL); on ::GROWTH_EBUFS: k, the
+ *                   capacity the call needs (nothing is written then); 0 on other failures.
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL (NULL, k = 0, bad filter, a query without tokens or not
+ *         UTF-8); ::GROWTH_EBUFS if cap < k (checked last); ::GROWTH_ENOMEM.
  * @since 1.0
  */
 GROWTH_API int growth_text_search(const growth_text_index *ix, const char *query, size_t k,
-                                  const growth_id_filter *filter, int64_t *ids,
-                                  float *scores, size_t cap, size_t *found);
+                                  const growth_id_filter *filter, int64_t *out_ids,
+                                  float *out_scores, size_t cap, size_t *out_n);
 
 /**
  * @brief BM25 scores of given documents for a query (0 for a document without query terms).
  * @param ids n live document ids; an unknown one is ::GROWTH_ENOTFOUND naming it.
  * @param[out] out n scores; `cap` >= n.
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL (NULL, a query without tokens); ::GROWTH_EBUFS if
+ *         cap < n; ::GROWTH_ENOTFOUND.
  * @since 1.0
  */
 GROWTH_API int growth_text_score(const growth_text_index *ix, const char *query,
                                  const int64_t *ids, size_t n, float *out, size_t cap);
 
 /**
- * @brief Saves the index atomically (model kind ::GROWTH_KIND_TEXT_INDEX). Deleted documents
+ * @brief Saves the index atomically (model kind ::GROWTH_KIND_TEXT_INDEX). Removed documents
  *        are not written.
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL (NULL); ::GROWTH_EIO; ::GROWTH_ENOMEM.
  * @since 1.0
  */
 GROWTH_API int growth_text_save(const growth_text_index *ix, const char *path);
 
 /**
  * @brief Loads an index saved by growth_text_save().
- * @return ::GROWTH_OK; ::GROWTH_EIO; ::GROWTH_EFORMAT for a corrupted or truncated file or a
- *         file of another kind.
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL (NULL); ::GROWTH_EIO; ::GROWTH_EFORMAT for a corrupted
+ *         or truncated file or a file of another kind; ::GROWTH_ENOMEM.
  * @since 1.0
  */
 GROWTH_API int growth_text_load(growth_text_index **out, const char *path);
 
 /**
  * @brief Serialises the index into a malloc'ed buffer (release with growth_buffer_free()).
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL (NULL); ::GROWTH_ENOMEM.
  * @since 1.0
  */
 GROWTH_API int growth_text_serialize(const growth_text_index *ix, uint8_t **out_buf,
                                      size_t *out_len);
 
-/** @brief Rebuilds an index from growth_text_serialize() bytes. @since 1.0 */
+/**
+ * @brief Rebuilds an index from growth_text_serialize() bytes.
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL (NULL); ::GROWTH_EFORMAT; ::GROWTH_ENOMEM.
+ * @since 1.0
+ */
 GROWTH_API int growth_text_deserialize(growth_text_index **out, const uint8_t *buf, size_t len);
 
 /** @} */

@@ -135,17 +135,21 @@ int aud_id_mask(const char *who, const char *what, const uint32_t *ids, size_t n
     return GROWTH_OK;
 }
 
+size_t aud_count_flags(const uint8_t *flag, size_t nusers)
+{
+    size_t n = 0;
+    for (size_t u = 0; u < nusers; u++) n += flag[u] != 0;
+    return n;
+}
+
 int aud_emit_users(const char *who, const uint8_t *flag, size_t nusers, uint32_t *out, size_t cap,
                    size_t *out_n)
 {
-    size_t n = 0;
-    for (size_t u = 0; u < nusers; u++)
-        if (flag[u]) {
-            if (n < cap) out[n] = (uint32_t)u;
-            n++;
-        }
-    *out_n = n;
+    size_t n = aud_count_flags(flag, nusers);
+    if (out_n) *out_n = n;
     if (n > cap) return gerr(GROWTH_EBUFS, "%s: %zu users found, the buffer holds %zu", who, n, cap);
+    for (size_t u = 0, i = 0; i < n; u++)
+        if (flag[u]) out[i++] = (uint32_t)u;
     return GROWTH_OK;
 }
 
@@ -235,12 +239,12 @@ static int cmp_scored_desc(const void *x, const void *y)
 GROWTH_API int growth_audience_interest(const uint64_t *indptr, const uint32_t *indices,
                                         size_t nusers, size_t nattrs, const uint32_t *seed,
                                         size_t nseed, const char *config, uint32_t *out_attrs,
-                                        size_t attrs_cap, size_t *out_nattrs, uint32_t *out_users,
-                                        size_t users_cap, size_t *out_nusers)
+                                        size_t attrs_cap, size_t *out_n_attrs, uint32_t *out_users,
+                                        size_t users_cap, size_t *out_n_users)
 {
     static const char *who = "growth_audience_interest";
-    GROWTH_CHECK_NULL(who, out_nattrs);
-    GROWTH_CHECK_NULL(who, out_nusers);
+    if (out_n_attrs) *out_n_attrs = 0;
+    if (out_n_users) *out_n_users = 0;
     if (attrs_cap && !out_attrs) return gerr(GROWTH_EINVAL, "%s: out_attrs is NULL with attrs_cap %zu", who, attrs_cap);
     if (users_cap && !out_users) return gerr(GROWTH_EINVAL, "%s: out_users is NULL with users_cap %zu", who, users_cap);
     interest_cfg cfg;
@@ -273,10 +277,7 @@ GROWTH_API int growth_audience_interest(const uint64_t *indptr, const uint32_t *
     }
     qsort(cand, nc, sizeof *cand, cmp_scored_desc);
     if (cfg.max_attrs > 0 && nc > (size_t)cfg.max_attrs) nc = (size_t)cfg.max_attrs;
-    for (size_t i = 0; i < nc; i++) {
-        keep[cand[i].id] = 1;
-        if (i < attrs_cap) out_attrs[i] = cand[i].id;
-    }
+    for (size_t i = 0; i < nc; i++) keep[cand[i].id] = 1;
     for (size_t u = 0; u < nusers; u++) {
         uint32_t h = 0;
         for (uint64_t k = m.ptr[u]; k < m.ptr[u + 1]; k++) h += keep[m.idx[k]];
@@ -284,11 +285,21 @@ GROWTH_API int growth_audience_interest(const uint64_t *indptr, const uint32_t *
     }
     for (size_t u = 0; u < nusers; u++) /* mask becomes the output flag */
         mask[u] = (uint8_t)(hits[u] >= (uint64_t)cfg.min_match && (cfg.include_seed || !mask[u]));
-    *out_nattrs = nc;
-    rc = aud_emit_users(who, mask, nusers, out_users, users_cap, out_nusers);
-    if (rc == GROWTH_OK && nc > attrs_cap)
-        rc = gerr(GROWTH_EBUFS, "%s: %zu attributes kept, attrs_cap is %zu", who, nc, attrs_cap);
+    size_t nu = aud_count_flags(mask, nusers);
+    if (out_n_attrs) *out_n_attrs = nc;
+    if (out_n_users) *out_n_users = nu;
+    if (nc > attrs_cap || nu > users_cap) { /* nothing is written: no partial result */
+        rc = gerr(GROWTH_EBUFS, "%s: %zu attributes kept and %zu users found; the buffers hold %zu and %zu", who,
+                  nc, nu, attrs_cap, users_cap);
+        goto done;
+    }
+    for (size_t i = 0; i < nc; i++) out_attrs[i] = cand[i].id;
+    rc = aud_emit_users(who, mask, nusers, out_users, users_cap, NULL);
 done:
+    if (rc && rc != GROWTH_EBUFS) {
+        if (out_n_attrs) *out_n_attrs = 0;
+        if (out_n_users) *out_n_users = 0;
+    }
     free(sc);
     free(pc);
     free(cand);
@@ -385,7 +396,7 @@ GROWTH_API int growth_audience_brand(const uint64_t *indptr, const uint32_t *ind
                                      size_t *out_n)
 {
     static const char *who = "growth_audience_brand";
-    GROWTH_CHECK_NULL(who, out_n);
+    if (out_n) *out_n = 0;
     if (cap && !out_users) return gerr(GROWTH_EINVAL, "%s: out_users is NULL with cap %zu", who, cap);
     brand_cfg cfg;
     int rc = gcfg_parse("growth_audience_brand", brand_opts, sizeof brand_opts / sizeof brand_opts[0],
@@ -458,7 +469,7 @@ GROWTH_API int growth_audience_lost(const uint32_t *users, const int64_t *times,
                                     int64_t *out_last, size_t cap, size_t *out_n)
 {
     static const char *who = "growth_audience_lost";
-    GROWTH_CHECK_NULL(who, out_n);
+    if (out_n) *out_n = 0;
     if (cap && !out_users) return gerr(GROWTH_EINVAL, "%s: out_users is NULL with cap %zu", who, cap);
     lost_cfg cfg;
     int rc = gcfg_parse("growth_audience_lost", lost_opts, sizeof lost_opts / sizeof lost_opts[0],
@@ -498,32 +509,37 @@ GROWTH_API int growth_audience_lost(const uint32_t *users, const int64_t *times,
      * last <= now, so the difference is exact in uint64 */
     size_t n = 0;
     for (size_t u = 0; u < nusers; u++) {
-        if (count[u] < (uint64_t)cfg.min_events) continue;
         uint64_t age = (uint64_t)now - (uint64_t)last[u];
-        if (age > (uint64_t)cfg.inactive && age <= (uint64_t)cfg.window) {
-            if (n < cap) {
-                out_users[n] = (uint32_t)u;
-                if (out_last) out_last[n] = last[u];
-            }
-            n++;
-        }
+        /* count[u] becomes the flag "in the result" */
+        count[u] = count[u] >= (uint64_t)cfg.min_events && age > (uint64_t)cfg.inactive && age <= (uint64_t)cfg.window;
+        n += count[u];
     }
+    if (out_n) *out_n = n;
+    if (n > cap) { /* nothing is written: no partial result */
+        free(last);
+        free(count);
+        return gerr(GROWTH_EBUFS, "%s: %zu users found, the buffer holds %zu", who, n, cap);
+    }
+    for (size_t u = 0, i = 0; i < n; u++)
+        if (count[u]) {
+            out_users[i] = (uint32_t)u;
+            if (out_last) out_last[i] = last[u];
+            i++;
+        }
     free(last);
     free(count);
-    *out_n = n;
-    if (n > cap) return gerr(GROWTH_EBUFS, "%s: %zu users found, the buffer holds %zu", who, n, cap);
     return GROWTH_OK;
 }
 
 /* ---- union ------------------------------------------------------------------------------- */
 
 GROWTH_API int growth_audience_union(const uint32_t *const *lists, const size_t *lens,
-                                     const unsigned *dirs, size_t nlists, size_t nusers,
+                                     const uint32_t *dirs, size_t nlists, size_t nusers,
                                      uint32_t *out_users, uint32_t *out_dirs, size_t cap,
                                      size_t *out_n)
 {
     static const char *who = "growth_audience_union";
-    GROWTH_CHECK_NULL(who, out_n);
+    if (out_n) *out_n = 0;
     if (nlists == 0) return gerr(GROWTH_EINVAL, "%s: no list (nlists = 0)", who);
     GROWTH_CHECK_NULL(who, lists);
     GROWTH_CHECK_NULL(who, lens);
@@ -542,19 +558,21 @@ GROWTH_API int growth_audience_union(const uint32_t *const *lists, const size_t 
     uint32_t *acc = calloc(nusers, sizeof *acc);
     if (!acc) return gerr(GROWTH_ENOMEM, "%s: out of memory", who);
     for (size_t l = 0; l < nlists; l++)
-        for (size_t i = 0; i < lens[l]; i++) acc[lists[l][i]] |= (uint32_t)dirs[l];
+        for (size_t i = 0; i < lens[l]; i++) acc[lists[l][i]] |= dirs[l];
     size_t n = 0;
-    for (size_t u = 0; u < nusers; u++)
+    for (size_t u = 0; u < nusers; u++) n += acc[u] != 0;
+    if (out_n) *out_n = n;
+    if (n > cap) { /* nothing is written: no partial result */
+        free(acc);
+        return gerr(GROWTH_EBUFS, "%s: %zu users in the union, the buffer holds %zu", who, n, cap);
+    }
+    for (size_t u = 0, i = 0; i < n; u++)
         if (acc[u]) {
-            if (n < cap) {
-                out_users[n] = (uint32_t)u;
-                if (out_dirs) out_dirs[n] = acc[u];
-            }
-            n++;
+            out_users[i] = (uint32_t)u;
+            if (out_dirs) out_dirs[i] = acc[u];
+            i++;
         }
     free(acc);
-    *out_n = n;
-    if (n > cap) return gerr(GROWTH_EBUFS, "%s: %zu users in the union, the buffer holds %zu", who, n, cap);
     return GROWTH_OK;
 }
 
@@ -566,15 +584,14 @@ GROWTH_API int growth_audience_select(const uint32_t *users, const float *scores
                                       size_t cap, size_t *out_n)
 {
     static const char *who = "growth_audience_select";
-    GROWTH_CHECK_NULL(who, out_n);
+    if (out_n) *out_n = 0;
     if (npool == 0) return gerr(GROWTH_EINVAL, "%s: the pool is empty", who);
     GROWTH_CHECK_NULL(who, users);
     GROWTH_CHECK_NULL(who, scores);
-    GROWTH_CHECK_NULL(who, out_users);
+    if (cap) GROWTH_CHECK_NULL(who, out_users);
     if (nexclude && !exclude) return gerr(GROWTH_EINVAL, "%s: exclude is NULL with nexclude %zu", who, nexclude);
     if (n == 0) return gerr(GROWTH_EINVAL, "%s: N is 0", who);
     if (n > npool) return gerr(GROWTH_EINVAL, "%s: N = %zu is larger than the pool (%zu users)", who, n, npool);
-    if (cap < n) return gerr(GROWTH_EBUFS, "%s: cap %zu is below N = %zu", who, cap, n);
     if (threshold != threshold) return gerr(GROWTH_EINVAL, "%s: threshold is NaN", who);
     for (size_t i = 0; i < npool; i++)
         if (!gfinite(scores[i]))
@@ -590,6 +607,11 @@ GROWTH_API int growth_audience_select(const uint32_t *users, const float *scores
             rc = gerr(GROWTH_EINVAL, "%s: user %u appears twice in the pool", who, su[i]);
             goto done;
         }
+    if (cap < n) { /* after every other check: a second call with *out_n succeeds */
+        if (out_n) *out_n = n;
+        rc = gerr(GROWTH_EBUFS, "%s: cap %zu is below N = %zu", who, cap, n);
+        goto done;
+    }
     if (nexclude) memcpy(ex, exclude, nexclude * sizeof *ex);
     qsort(ex, nexclude, sizeof *ex, cmp_u32);
     size_t m = 0;
@@ -606,7 +628,7 @@ GROWTH_API int growth_audience_select(const uint32_t *users, const float *scores
         out_users[i] = it[i].id;
         if (out_scores) out_scores[i] = it[i].s;
     }
-    *out_n = k;
+    if (out_n) *out_n = k;
 done:
     free(su);
     free(ex);

@@ -34,8 +34,10 @@ void aud_csr_free(aud_csr *m);
 int aud_id_mask(const char *who, const char *what, const uint32_t *ids, size_t nids, size_t n,
                 uint8_t **mask, size_t *ndistinct);
 
-/* Collects the users u < nusers with flag[u] != 0, ascending, into out (cap), *out_n = count;
- * GROWTH_EBUFS when cap is short. */
+/* Number of users u < nusers with flag[u] != 0. */
+size_t aud_count_flags(const uint8_t *flag, size_t nusers);
+/* Collects the users u < nusers with flag[u] != 0, ascending, into out (cap); *out_n (may be
+ * NULL) = count. GROWTH_EBUFS when cap is short, and then nothing is written. */
 int aud_emit_users(const char *who, const uint8_t *flag, size_t nusers, uint32_t *out, size_t cap,
                    size_t *out_n);
 

@@ -37,8 +37,8 @@ GROWTH_API int growth_audience_peer(const float *emb, size_t nusers, size_t dim,
                                     size_t cap, size_t *out_n)
 {
     static const char *who = "growth_audience_peer";
-    GROWTH_CHECK_NULL(who, out_n);
-    GROWTH_CHECK_NULL(who, out_users);
+    if (out_n) *out_n = 0;
+    if (cap) GROWTH_CHECK_NULL(who, out_users);
     peer_cfg cfg;
     int rc = gcfg_parse("growth_audience_peer", peer_opts, sizeof peer_opts / sizeof peer_opts[0],
                         config ? config : "", &cfg, sizeof cfg);
@@ -67,7 +67,11 @@ GROWTH_API int growth_audience_peer(const float *emb, size_t nusers, size_t dim,
         return gerr(GROWTH_EINVAL, "%s: N = %zu is larger than the pool (%zu users%s)", who, n, pool,
                     cfg.include_seed ? "" : " outside the seed");
     }
-    if (cap < n) { free(mask); return gerr(GROWTH_EBUFS, "%s: cap %zu is below N = %zu", who, cap, n); }
+    if (cap < n) { /* after every other check: a second call with *out_n succeeds */
+        free(mask);
+        if (out_n) *out_n = n;
+        return gerr(GROWTH_EBUFS, "%s: cap %zu is below N = %zu", who, cap, n);
+    }
 
     /* distinct seed users, normalised */
     float *S = malloc(ns * dim * sizeof *S), *sim = malloc(nusers * sizeof *sim);
@@ -130,7 +134,7 @@ GROWTH_API int growth_audience_peer(const float *emb, size_t nusers, size_t dim,
         out_users[i] = it[i].id;
         if (out_sim) out_sim[i] = it[i].s;
     }
-    *out_n = k;
+    if (out_n) *out_n = k;
 done:
     free(S);
     free(sim);
@@ -219,8 +223,8 @@ GROWTH_API int growth_audience_peer_index(const growth_index *idx, const uint32_
                                           float *out_sim, size_t cap, size_t *out_n)
 {
     static const char *who = "growth_audience_peer_index";
-    GROWTH_CHECK_NULL(who, out_n);
-    GROWTH_CHECK_NULL(who, out_users);
+    if (out_n) *out_n = 0;
+    if (cap) GROWTH_CHECK_NULL(who, out_users);
     GROWTH_CHECK_NULL(who, idx);
     peer_cfg cfg;
     int rc = gcfg_parse(who, peer_opts, sizeof peer_opts / sizeof peer_opts[0], config ? config : "", &cfg,
@@ -234,9 +238,10 @@ GROWTH_API int growth_audience_peer_index(const growth_index *idx, const uint32_
     if (metric == 2)
         return gerr(GROWTH_EINVAL, "%s: the index has metric=l2; peer similarity needs metric=cosine (or ip "
                     "over unit-length vectors)", who);
-    uint64_t count = 0, dim64 = 0;
-    rc = growth_index_stats(idx, &count, NULL, &dim64, NULL);
+    growth_index_stats st = GROWTH_INDEX_STATS_INIT;
+    rc = growth_index_stats_get(idx, &st);
     if (rc) return rc;
+    uint64_t count = st.count, dim64 = st.dim;
     if (count == 0) return gerr(GROWTH_ESTATE, "%s: the index holds no vector", who);
     size_t dim = (size_t)dim64;
 
@@ -262,7 +267,6 @@ GROWTH_API int growth_audience_peer_index(const growth_index *idx, const uint32_
                   cfg.include_seed ? "" : " outside the seed");
         goto done;
     }
-    if (cap < n) { rc = gerr(GROWTH_EBUFS, "%s: cap %zu is below N = %zu", who, cap, n); goto done; }
     if (ns > SIZE_MAX / sizeof(float) / dim) { rc = gerr(GROWTH_ENOMEM, "%s: seed too large", who); goto done; }
 
     /* the seed users' vectors, normalised (the index stores them normalised for cosine) */
@@ -277,6 +281,11 @@ GROWTH_API int growth_audience_peer_index(const growth_index *idx, const uint32_
         }
         if (rc) goto done;
         normalise(S + r * dim, q, dim);
+    }
+    if (cap < n) { /* after the seed is validated: a second call with *out_n succeeds */
+        if (out_n) *out_n = n;
+        rc = gerr(GROWTH_EBUFS, "%s: cap %zu is below N = %zu", who, cap, n);
+        goto done;
     }
     peer_excl ex = {sd, ns};
     growth_id_filter filt = GROWTH_ID_FILTER_INIT;
@@ -332,7 +341,7 @@ GROWTH_API int growth_audience_peer_index(const growth_index *idx, const uint32_
         out_users[i] = it[i].id;
         if (out_sim) out_sim[i] = it[i].s;
     }
-    *out_n = k;
+    if (out_n) *out_n = k;
 done:
     free(sd);
     free(S);

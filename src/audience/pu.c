@@ -97,6 +97,24 @@ static int gather(const feats *X, const uint32_t *ids, size_t n, rows *out)
     return GROWTH_OK;
 }
 
+/* Progress of the learner fits: fit `i` of `n` (0-based), reported as done = (i + f) / n. */
+typedef struct {
+    growth_progress_fn fn;
+    void *user;
+    int i, n;
+} pu_progress;
+
+static int pu_report(const pu_progress *p, double f)
+{
+    if (!p->fn) return GROWTH_OK;
+    double done = ((double)p->i + f) / (double)p->n;
+    if (done > 1) done = 1;
+    if (p->fn("fit", done, p->user))
+        return gerr(GROWTH_ECANCELED, "%s: canceled by the progress callback (fit %d of %d, %.0f%% done)", who,
+                    p->i + 1 < p->n ? p->i + 1 : p->n, p->n, 100.0 * done);
+    return GROWTH_OK;
+}
+
 static int learner_failed(int rc, const char *what)
 {
     char msg[512];
@@ -106,10 +124,12 @@ static int learner_failed(int rc, const char *what)
 
 /* Trains on rows train[0..ntrain) with labels y, scores rows score[0..nscore) into out. */
 static int fit_score(const pu_cfg *cfg, const feats *X, const uint32_t *train, const float *y, size_t ntrain,
-                     const uint32_t *score, size_t nscore, float *out, uint64_t salt)
+                     const uint32_t *score, size_t nscore, float *out, uint64_t salt, pu_progress *pg)
 {
     rows T = {0}, S = {0};
-    int rc = gather(X, train, ntrain, &T);
+    int rc = pu_report(pg, 0.0); /* before the fit */
+    if (rc) return rc;
+    rc = gather(X, train, ntrain, &T);
     if (rc) return rc;
     rc = gather(X, score, nscore, &S);
     if (rc) { rows_free(&T); return rc; }
@@ -154,6 +174,11 @@ static int fit_score(const pu_cfg *cfg, const feats *X, const uint32_t *train, c
                 rc = growth_ftrl_update(m, T.idx + T.ptr[q], T.val + T.ptr[q], (size_t)(T.ptr[q + 1] - T.ptr[q]),
                                         &y[q], 1.0f);
             }
+            if (rc == GROWTH_OK && e + 1 < cfg->epochs && (rc = pu_report(pg, (double)(e + 1) / (double)cfg->epochs))) {
+                free(order);
+                growth_ftrl_free(m);
+                goto done; /* canceled between epochs */
+            }
         }
         if (rc) rc = learner_failed(rc, "training the FTRL model");
         else if ((rc = growth_ftrl_predict_csr(m, S.ptr, S.idx, S.val, nscore, 0, out, nscore)) != GROWTH_OK)
@@ -164,6 +189,7 @@ static int fit_score(const pu_cfg *cfg, const feats *X, const uint32_t *train, c
 done:
     rows_free(&T);
     rows_free(&S);
+    pg->i++;
     return rc;
 }
 
@@ -187,7 +213,7 @@ GROWTH_API int growth_audience_pu_score(const uint64_t *indptr, const uint32_t *
                                         const float *values, size_t nusers, size_t nfeat,
                                         const uint32_t *seed, size_t nseed, const uint32_t *pool,
                                         size_t npool, const char *config, float *out_scores,
-                                        size_t cap)
+                                        size_t cap, growth_progress_fn progress, void *progress_user)
 {
     pu_cfg cfg;
     int rc = gcfg_parse(who, pu_opts, sizeof pu_opts / sizeof pu_opts[0], config ? config : "", &cfg,
@@ -204,7 +230,6 @@ GROWTH_API int growth_audience_pu_score(const uint64_t *indptr, const uint32_t *
         if (pool[i] >= nusers)
             return gerr(GROWTH_EINVAL, "%s: pool[%zu] = %u is out of range (ids must be below %zu)", who, i,
                         pool[i], nusers);
-    if (cap < npool) return gerr(GROWTH_EBUFS, "%s: cap %zu is below npool = %zu", who, cap, npool);
     uint8_t *mask = NULL;
     size_t np = 0;
     rc = aud_id_mask(who, "seed", seed, nseed, nusers, &mask, &np);
@@ -214,6 +239,12 @@ GROWTH_API int growth_audience_pu_score(const uint64_t *indptr, const uint32_t *
         return gerr(GROWTH_EINVAL, "%s: method=%s needs at least 2 distinct seed users, the seed has %zu", who,
                     cfg.method == 0 ? "spy" : "prior", np);
     }
+    if (cap < npool) {
+        free(mask);
+        return gerr(GROWTH_EBUFS, "%s: cap %zu is below npool = %zu", who, cap, npool);
+    }
+    /* every fit writes into scratch; out_scores is written once, after the last report */
+    pu_progress pg = {progress, progress_user, 0, cfg.method == 0 ? 2 : 1};
     feats X = {indptr, indices, values, nusers, nfeat};
     uint32_t *P = malloc(np * sizeof *P), *cand = NULL, *train = NULL, *sc_ids = NULL;
     float *y = NULL, *s1 = NULL;
@@ -270,7 +301,7 @@ GROWTH_API int growth_audience_pu_score(const uint64_t *indptr, const uint32_t *
         size_t t = 0;
         for (size_t i = 0; i < np; i++) { train[t] = P[i]; y[t++] = 1.0f; }
         for (size_t i = 0; i < nn; i++) { train[t] = cand[i]; y[t++] = 0.0f; }
-        rc = fit_score(&cfg, &X, train, y, t, pool, npool, out_scores, 1);
+        rc = fit_score(&cfg, &X, train, y, t, pool, npool, s1, 1, &pg);
     } else if (cfg.method == 0) { /* spy */
         size_t ns = (size_t)llround(cfg.spy_fraction * (double)np);
         if (ns < 1) ns = 1;
@@ -282,7 +313,7 @@ GROWTH_API int growth_audience_pu_score(const uint64_t *indptr, const uint32_t *
         for (size_t i = 0; i < nn; i++) { train[t] = cand[i]; y[t++] = 0.0f; }
         for (size_t i = 0; i < ns; i++) sc_ids[i] = P[i];
         for (size_t i = 0; i < nn; i++) sc_ids[ns + i] = cand[i];
-        rc = fit_score(&cfg, &X, train, y, t, sc_ids, ns + nn, s1, 1);
+        rc = fit_score(&cfg, &X, train, y, t, sc_ids, ns + nn, s1, 1, &pg);
         if (rc) goto done;
         float *spy = malloc(ns * sizeof *spy);
         if (!spy) { rc = gerr(GROWTH_ENOMEM, "%s: out of memory", who); goto done; }
@@ -307,7 +338,7 @@ GROWTH_API int growth_audience_pu_score(const uint64_t *indptr, const uint32_t *
             for (size_t i = 0; i < half; i++) { train[t] = it[i].id; y[t++] = 0.0f; }
             free(it);
         }
-        rc = fit_score(&cfg, &X, train, y, t, pool, npool, out_scores, 2);
+        rc = fit_score(&cfg, &X, train, y, t, pool, npool, s1, 2, &pg); /* step 1's scores are used up */
     } else { /* prior: Elkan & Noto, c = mean score of held-out positives */
         size_t nh = (size_t)llround(cfg.spy_fraction * (double)np);
         if (nh < 1) nh = 1;
@@ -317,16 +348,22 @@ GROWTH_API int growth_audience_pu_score(const uint64_t *indptr, const uint32_t *
         for (size_t i = 0; i < nn; i++) { train[t] = cand[i]; y[t++] = 0.0f; }
         for (size_t i = 0; i < nh; i++) sc_ids[i] = P[i];
         memcpy(sc_ids + nh, pool, npool * sizeof *pool);
-        rc = fit_score(&cfg, &X, train, y, t, sc_ids, nh + npool, s1, 3);
+        rc = fit_score(&cfg, &X, train, y, t, sc_ids, nh + npool, s1, 3, &pg);
         if (rc == GROWTH_OK) {
             double c = 0;
             for (size_t i = 0; i < nh; i++) c += s1[i];
             c /= (double)nh;
             if (c < 1e-6) c = 1e-6;
-            /* not clipped to 1: clipping would tie the best users and lose their order */
-            for (size_t i = 0; i < npool; i++) out_scores[i] = (float)(s1[nh + i] / c);
+            /* not clipped to 1: clipping would tie the best users and lose their order; the
+             * pool's scores move to the front of s1 (reads stay ahead of writes) */
+            for (size_t i = 0; i < npool; i++) s1[i] = (float)(s1[nh + i] / c);
         }
     }
+    if (rc == GROWTH_OK) {
+        pg.i = pg.n; /* done = 1: the last chance to cancel */
+        rc = pu_report(&pg, 0.0);
+    }
+    if (rc == GROWTH_OK) memcpy(out_scores, s1, npool * sizeof *out_scores);
 done:
     free(P);
     free(cand);

@@ -104,7 +104,7 @@ GROWTH_API int growth_audience_rules(const uint64_t *indptr, const uint32_t *ind
                                      size_t *out_n)
 {
     static const char *who = "growth_audience_rules";
-    GROWTH_CHECK_NULL(who, out_n);
+    if (out_n) *out_n = 0;
     if (cap && (!out_antecedent || !out_consequent))
         return gerr(GROWTH_EINVAL, "%s: out_antecedent or out_consequent is NULL with cap %zu", who, cap);
     rules_cfg cfg;
@@ -130,15 +130,18 @@ GROWTH_API int growth_audience_rules(const uint64_t *indptr, const uint32_t *ind
     rule_vec v = {0};
     rc = mine(who, &m, want, &cfg, &v);
     if (rc == GROWTH_OK) {
-        for (size_t i = 0; i < v.n && i < cap; i++) {
-            out_antecedent[i] = v.r[i].a;
-            out_consequent[i] = v.r[i].b;
-            if (out_support) out_support[i] = v.r[i].support;
-            if (out_confidence) out_confidence[i] = v.r[i].confidence;
-            if (out_lift) out_lift[i] = v.r[i].lift;
+        if (out_n) *out_n = v.n;
+        if (v.n > cap) { /* nothing is written: no partial result */
+            rc = gerr(GROWTH_EBUFS, "%s: %zu rules found, the buffer holds %zu", who, v.n, cap);
+        } else {
+            for (size_t i = 0; i < v.n; i++) {
+                out_antecedent[i] = v.r[i].a;
+                out_consequent[i] = v.r[i].b;
+                if (out_support) out_support[i] = v.r[i].support;
+                if (out_confidence) out_confidence[i] = v.r[i].confidence;
+                if (out_lift) out_lift[i] = v.r[i].lift;
+            }
         }
-        *out_n = v.n;
-        if (v.n > cap) rc = gerr(GROWTH_EBUFS, "%s: %zu rules found, the buffer holds %zu", who, v.n, cap);
     }
     free(v.r);
     free(want);
@@ -153,7 +156,7 @@ GROWTH_API int growth_audience_category(const uint64_t *indptr, const uint32_t *
                                         size_t *out_n)
 {
     static const char *who = "growth_audience_category";
-    GROWTH_CHECK_NULL(who, out_n);
+    if (out_n) *out_n = 0;
     if (cap && !out_users) return gerr(GROWTH_EINVAL, "%s: out_users is NULL with cap %zu", who, cap);
     rules_cfg cfg;
     int rc = gcfg_parse("growth_audience_category", rules_opts, RULES_NOPTS_ALL, config ? config : "", &cfg, sizeof cfg);

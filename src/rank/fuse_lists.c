@@ -1,5 +1,5 @@
 /* Hybrid fusion of ranked candidate lists (reciprocal-rank fusion or weighted normalised
- * scores) and the linear coarse pre-ranker (text.h). Both work on small candidate sets and
+ * scores) and the linear coarse pre-ranker (rank.h). Both work on small candidate sets and
  * allocate per call. */
 #include <math.h>
 #include <stdlib.h>
@@ -11,13 +11,13 @@
 typedef struct {
     int method; /* 0 rrf, 1 weighted */
     double rrf_k;
-    int norm;   /* 0 minmax, 1 max, 2 none */
+    int normalize; /* 0 minmax, 1 max, 2 none */
 } fuse_cfg;
 
 static const gcfg_opt fuse_opts[] = {
     {"method", GCFG_ENUM, offsetof(fuse_cfg, method), "rrf", 0, 0, "rrf|weighted", false},
     {"rrf_k", GCFG_DOUBLE, offsetof(fuse_cfg, rrf_k), "60", 0, 1e9, NULL, true},
-    {"norm", GCFG_ENUM, offsetof(fuse_cfg, norm), "minmax", 0, 0, "minmax|max|none", false},
+    {"normalize", GCFG_ENUM, offsetof(fuse_cfg, normalize), "minmax", 0, 0, "minmax|max|none", false},
 };
 
 typedef struct { int64_t id; double s; uint32_t list; uint32_t rank; } fz_ent;
@@ -53,9 +53,8 @@ GROWTH_API int growth_rank_fuse_lists(const int64_t *const *ids, const float *co
     if (n_lists == 0) return gerr(GROWTH_EINVAL, "%s: n_lists is 0", who);
     GROWTH_CHECK_NULL(who, ids);
     GROWTH_CHECK_NULL(who, lens);
-    GROWTH_CHECK_NULL(who, out_ids);
+    if (cap) GROWTH_CHECK_NULL(who, out_ids); /* NULL with cap 0: a sizing call */
     if (k == 0) return gerr(GROWTH_EINVAL, "%s: k is 0", who);
-    if (cap < k) return gerr(GROWTH_EBUFS, "%s: cap %zu < k %zu", who, cap, k);
     size_t total = 0;
     for (size_t l = 0; l < n_lists; l++) {
         if (lens[l] && !ids[l]) return gerr(GROWTH_EINVAL, "%s: ids[%zu] is NULL but lens[%zu] is %zu", who, l, l, lens[l]);
@@ -68,6 +67,10 @@ GROWTH_API int growth_rank_fuse_lists(const int64_t *const *ids, const float *co
         if (s && lens[l] && !gall_finite_f32(s, lens[l]))
             return gerr(GROWTH_EINVAL, "%s: scores of list %zu hold NaN or Inf", who, l);
         total += lens[l];
+    }
+    if (cap < k) { /* after every other check: a second call with *out_n succeeds */
+        if (out_n) *out_n = k;
+        return gerr(GROWTH_EBUFS, "%s: cap %zu < k %zu", who, cap, k);
     }
     fz_ent *e = malloc((total ? total : 1) * sizeof *e);
     fz_out *o = malloc((total ? total : 1) * sizeof *o);
@@ -96,8 +99,8 @@ GROWTH_API int growth_rank_fuse_lists(const int64_t *const *ids, const float *co
                 c = w / (cfg.rrf_k + (double)(i + 1));
             } else {
                 double v = s[i];
-                if (cfg.norm == 0) v = hi > lo ? (v - lo) / (hi - lo) : 1.0;
-                else if (cfg.norm == 1) v = amax > 0 ? v / amax : 0.0;
+                if (cfg.normalize == 0) v = hi > lo ? (v - lo) / (hi - lo) : 1.0; /* constant list: 1 */
+                else if (cfg.normalize == 1) v = amax > 0 ? v / amax : 0.0;
                 c = w * v;
             }
             e[m].id = ids[l][i];
@@ -152,16 +155,19 @@ GROWTH_API int growth_rank_prerank(const float *features, size_t n, size_t d, co
     if (d == 0) return gerr(GROWTH_EINVAL, "%s: d is 0", who);
     if (top_n == 0) return gerr(GROWTH_EINVAL, "%s: top_n is 0", who);
     GROWTH_CHECK_NULL(who, weights);
-    GROWTH_CHECK_NULL(who, out_ids);
+    if (cap) GROWTH_CHECK_NULL(who, out_ids); /* NULL with cap 0: a sizing call */
     if (n && !features) return gerr(GROWTH_EINVAL, "%s: features is NULL", who);
     if (n > SIZE_MAX / d) return gerr(GROWTH_EINVAL, "%s: n x d overflows", who);
     if (!gall_finite_f32(weights, d) || !gfinite(bias))
         return gerr(GROWTH_EINVAL, "%s: weights or bias hold NaN or Inf", who);
     size_t nk = n < top_n ? n : top_n;
-    if (cap < nk) return gerr(GROWTH_EBUFS, "%s: cap %zu < %zu results", who, cap, nk);
     for (size_t i = 0; i < n; i++)
         if (!gall_finite_f32(features + i * d, d))
             return gerr(GROWTH_EINVAL, "%s: row %zu of features holds NaN or Inf", who, i);
+    if (cap < nk) { /* after every other check: a second call with *out_n succeeds */
+        if (out_n) *out_n = nk;
+        return gerr(GROWTH_EBUFS, "%s: cap %zu < %zu results", who, cap, nk);
+    }
     if (n == 0) return GROWTH_OK;
     pr_ent *e = malloc(n * sizeof *e);
     if (!e) return gerr(GROWTH_ENOMEM, "%s: out of memory for %zu candidates", who, n);

@@ -94,14 +94,14 @@ static int normalise_all(const char *who, const float *scores, size_t nmodels, s
 }
 
 GROWTH_API int growth_rank_fuse_scores(const float *scores, size_t nmodels, size_t n,
-                                    const double *weights, const char *config, float *out,
-                                    size_t cap)
+                                       const double *weights, const char *config, float *out,
+                                       size_t cap)
 {
     static const char *who = "growth_rank_fuse_scores";
     GROWTH_CHECK_NULL(who, weights);
     GROWTH_CHECK_NULL(who, out);
     fuse_cfg cfg;
-    int rc = gcfg_parse("growth_rank_fuse_scores", fuse_opts, 1, config ? config : "", &cfg, sizeof cfg);
+    int rc = gcfg_parse("growth_rank_fuse_scores", fuse_opts, 1, config ? config : "", &cfg, sizeof cfg); /* step is fit-only */
     if (rc) return rc;
     rc = check_models(who, scores, nmodels, n);
     if (rc) return rc;
@@ -119,8 +119,9 @@ GROWTH_API int growth_rank_fuse_scores(const float *scores, size_t nmodels, size
 #define FUSE_MAX_GRID 100000
 
 GROWTH_API int growth_rank_fuse_fit(const float *scores, size_t nmodels, size_t n,
-                                        const float *labels, size_t topn, const char *config,
-                                        double *out_weights, size_t cap, double *out_precision)
+                                    const float *labels, size_t topn, const char *config,
+                                    double *out_weights, size_t cap, double *out_precision,
+                                    growth_progress_fn progress, void *progress_user)
 {
     static const char *who = "growth_rank_fuse_fit";
     GROWTH_CHECK_NULL(who, out_weights);
@@ -144,6 +145,7 @@ GROWTH_API int growth_rank_fuse_fit(const float *scores, size_t nmodels, size_t 
     if (grid > FUSE_MAX_GRID + 0.5)
         return gerr(GROWTH_EINVAL, "%s: the weight grid has more than %d points (%zu models, step %g): use a larger step",
                     who, FUSE_MAX_GRID, nmodels, cfg.step);
+    grid = floor(grid + 0.5); /* C(K + m - 1, m - 1), an integer */
     double *Z = NULL, *w = malloc(nmodels * sizeof *w), *best = malloc(nmodels * sizeof *best);
     size_t *k = calloc(nmodels, sizeof *k);
     float *f = malloc(n * sizeof *f);
@@ -154,6 +156,9 @@ GROWTH_API int growth_rank_fuse_fit(const float *scores, size_t nmodels, size_t 
     k[0] = K;
     size_t best_hits = 0;
     double best_dist = INFINITY, uni = 1.0 / (double)nmodels;
+    /* progress after each chunk of grid points worth about 2^20 user scores */
+    size_t chunk = ((size_t)1 << 20) / (n * nmodels), done_pts = 0;
+    if (chunk < 1) chunk = 1;
     for (;;) {
         double dist = 0;
         for (size_t m = 0; m < nmodels; m++) {
@@ -166,6 +171,12 @@ GROWTH_API int growth_rank_fuse_fit(const float *scores, size_t nmodels, size_t 
             best_hits = h;
             best_dist = dist;
             memcpy(best, w, nmodels * sizeof *w);
+        }
+        if (++done_pts % chunk == 0 && progress && (double)done_pts < grid &&
+            progress("grid", (double)done_pts / grid, progress_user)) {
+            rc = gerr(GROWTH_ECANCELED, "%s: canceled by the progress callback after %zu of %.0f grid points", who,
+                      done_pts, grid);
+            goto done;
         }
         /* next composition in reverse lexicographic order */
         size_t j = nmodels >= 2 ? nmodels - 1 : 0, rest = 0;
@@ -181,6 +192,11 @@ GROWTH_API int growth_rank_fuse_fit(const float *scores, size_t nmodels, size_t 
         }
         k[j]--;
         k[j + 1] = rest + 1;
+    }
+    if (progress && progress("grid", 1.0, progress_user)) { /* the last report precedes the outputs */
+        rc = gerr(GROWTH_ECANCELED, "%s: canceled by the progress callback after the last of %.0f grid points", who,
+                  grid);
+        goto done;
     }
     memcpy(out_weights, best, nmodels * sizeof *best);
     if (out_precision) *out_precision = (double)best_hits / (double)topn;

@@ -191,9 +191,96 @@ static int cmp_hit_desc(const void *a, const void *b)
     return (x < y) - (x > y);
 }
 
+/* ---- undo record of a cancelable add ---------------------------------------------------- */
+
+int ix_hnsw_reserve_scratch(const growth_index *x, ix_scratch *sc, size_t n_final)
+{
+    if (sc->vcap < n_final) {
+        size_t ncap = n_final + n_final / 2 + 1024;
+        free(sc->visit);
+        sc->visit = calloc(ncap, sizeof *sc->visit);
+        if (!sc->visit) {
+            sc->vcap = 0;
+            return gerr(GROWTH_ENOMEM, "hnsw: out of memory for the visited set");
+        }
+        sc->vcap = ncap;
+        sc->epoch = 0;
+    }
+    size_t efc = (size_t)x->cfg.ef_construction;
+    if (efc < (size_t)x->cfg.M) efc = (size_t)x->cfg.M;
+    if (ix_reserve("hnsw", (void **)&sc->r, &sc->rcap, efc + 1, sizeof(ix_hit)) ||
+        ix_reserve("hnsw", (void **)&sc->c, &sc->ccap, n_final + 1, sizeof(ix_hit)))
+        return GROWTH_ENOMEM;
+    return GROWTH_OK;
+}
+
+int ix_hnsw_undo_begin(growth_index *x)
+{
+    ix_undo *u = calloc(1, sizeof *u);
+    if (u) u->saved = calloc(x->n ? x->n : 1, 1);
+    if (!u || !u->saved) {
+        free(u);
+        return gerr(GROWTH_ENOMEM, "hnsw: out of memory for the undo record of %zu nodes", x->n);
+    }
+    u->n0 = x->n;
+    x->undo = u;
+    return GROWTH_OK;
+}
+
+/* Saves node e's rows of layer l (l = 0: its layer-0 row; l > 0: its whole block of upper rows)
+ * before their first change. False when the record cannot grow: the change must be skipped. */
+static bool undo_note(growth_index *x, uint32_t e, int l)
+{
+    ix_undo *u = x->undo;
+    if (!u || e >= u->n0) return true; /* no record kept, or a node of this add */
+    uint8_t bit = l == 0 ? 1 : 2;
+    if (u->saved[e] & bit) return true;
+    size_t words = l == 0 ? m0(x) + 1 : (size_t)x->level[e] * ((size_t)x->cfg.M + 1);
+    const uint32_t *src = l == 0 ? links_at(x, e, 0) : x->links_up[e];
+    size_t need = u->len + 3 + words;
+    if (need > u->cap) {
+        size_t nc = u->cap ? u->cap : 4096;
+        while (nc < need) nc *= 2;
+        uint32_t *p = realloc(u->log, nc * sizeof *p);
+        if (!p) return false;
+        u->log = p;
+        u->cap = nc;
+    }
+    u->log[u->len++] = e;
+    u->log[u->len++] = l != 0;
+    u->log[u->len++] = (uint32_t)words;
+    memcpy(u->log + u->len, src, words * sizeof *src);
+    u->len += words;
+    u->saved[e] |= bit;
+    return true;
+}
+
+void ix_hnsw_undo_apply(growth_index *x)
+{
+    ix_undo *u = x->undo;
+    if (!u) return;
+    for (size_t i = 0; i < u->len;) {
+        uint32_t e = u->log[i], kind = u->log[i + 1], w = u->log[i + 2];
+        uint32_t *dst = kind == 0 ? links_at(x, e, 0) : x->links_up[e];
+        memcpy(dst, u->log + i + 3, (size_t)w * sizeof *dst);
+        i += 3 + (size_t)w;
+    }
+}
+
+void ix_hnsw_undo_end(growth_index *x)
+{
+    ix_undo *u = x->undo;
+    if (!u) return;
+    free(u->log);
+    free(u->saved);
+    free(u);
+    x->undo = NULL;
+}
+
 /* Adds link e -> s on layer l, re-selecting e's neighbours when full. */
 static void add_link(growth_index *x, uint32_t e, uint32_t s, int l)
 {
+    if (!undo_note(x, e, l)) return; /* out of memory for the undo record: skip this back-link */
     uint32_t *ln = links_at(x, e, l);
     size_t mmax = l == 0 ? m0(x) : (size_t)x->cfg.M;
     if (ln[0] < mmax) {

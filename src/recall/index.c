@@ -260,8 +260,12 @@ int64_t ix_map_get(const ix_map *m, int64_t id)
     }
 }
 
-static int map_grow(const char *who, ix_map *m, size_t want)
+/* Grows the map to hold `want` keys. With `old` set, the replaced arrays are handed back in
+ * *old instead of being freed (*grown tells whether the map grew), so that an add that is
+ * taken back can restore them. */
+static int map_grow(const char *who, ix_map *m, size_t want, ix_map *old, bool *grown)
 {
+    if (grown) *grown = false;
     if ((want + 1) * 2 <= m->cap) return GROWTH_OK;
     size_t ncap = m->cap ? m->cap : 64;
     while ((want + 1) * 2 > ncap) ncap *= 2;
@@ -280,8 +284,13 @@ static int map_grow(const char *who, ix_map *m, size_t want)
         nm.vals[p] = m->vals[i];
     }
     nm.count = m->count;
-    free(m->keys);
-    free(m->vals);
+    if (old) {
+        *old = *m;
+        *grown = true;
+    } else {
+        free(m->keys);
+        free(m->vals);
+    }
     *m = nm;
     return GROWTH_OK;
 }
@@ -372,12 +381,12 @@ GROWTH_API void growth_index_free(growth_index *x)
     free(x);
 }
 
-GROWTH_API int growth_index_config(const growth_index *x, char *buf, size_t cap, size_t *needed)
+GROWTH_API int growth_index_config(const growth_index *x, char *buf, size_t cap, size_t *out_n)
 {
     GROWTH_CHECK_NULL("growth_index_config", x);
     growth_index *xm = (growth_index *)x;
     pthread_rwlock_rdlock(&xm->rw); /* growth_index_set_config() may change search keys */
-    int rc = gcfg_format(ix_opts, IX_NOPTS, &x->cfg, buf, cap, needed);
+    int rc = gcfg_format(ix_opts, IX_NOPTS, &x->cfg, buf, cap, out_n);
     pthread_rwlock_unlock(&xm->rw);
     return rc;
 }
@@ -481,6 +490,16 @@ static int cmp_i64(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+GROWTH_API int growth_index_set_progress(growth_index *x, growth_progress_fn fn, void *user)
+{
+    GROWTH_CHECK_NULL("growth_index_set_progress", x);
+    pthread_mutex_lock(&x->wlock); /* mutating calls read it under this lock */
+    x->progress = fn;
+    x->progress_user = user;
+    pthread_mutex_unlock(&x->wlock);
+    return GROWTH_OK;
+}
+
 GROWTH_API int growth_index_train(growth_index *x, const float *v, size_t n)
 {
     static const char *who = "growth_index_train";
@@ -493,22 +512,125 @@ GROWTH_API int growth_index_train(growth_index *x, const float *v, size_t n)
     if (x->n > 0) rc = gerr(GROWTH_ESTATE, "%s: the index already holds vectors", who);
     else if (n < (size_t)x->cfg.nlist)
         rc = gerr(GROWTH_EINVAL, "%s: %zu training vectors for nlist=%lld lists", who, n, (long long)x->cfg.nlist);
-    else rc = ix_ivf_train(x, v, n, x->cfg.metric == IX_COSINE); /* builds aside, swaps under the lock */
+    else {
+        ix_progress pg = {x->progress, x->progress_user, "train", who, false};
+        rc = ix_ivf_train(x, v, n, x->cfg.metric == IX_COSINE, &pg); /* builds aside, swaps under the lock */
+    }
     pthread_mutex_unlock(&x->wlock);
     return rc;
 }
 
-GROWTH_API int growth_index_add(growth_index *x, const float *v, size_t n, const int64_t *ids)
+/* What an add changes, to take it back (cancel, or a failure after the first change). */
+typedef struct {
+    size_t n0, live0, cap0;
+    int64_t next_id0, entry0;
+    int max_level0;
+    grng rng0;
+    ix_map map_old;      /* the id map's arrays before it grew */
+    bool map_grown;
+    bool trained;        /* this add trained the IVF quantiser */
+    uint32_t *list_cap0; /* IVF list capacities before the add */
+} ix_add_undo;
+
+#define SHRINK(field, cnt)                                                                   \
+    do {                                                                                     \
+        if (x->field) {                                                                      \
+            if ((cnt) == 0) {                                                                \
+                free(x->field);                                                              \
+                x->field = NULL;                                                             \
+            } else {                                                                         \
+                void *p_ = realloc(x->field, (cnt) * sizeof *x->field);                      \
+                if (p_) x->field = p_; /* a failed shrink keeps the larger block */          \
+            }                                                                                \
+        }                                                                                    \
+    } while (0)
+
+/* Gives back the per-slot memory above cap0 slots (what ix_reserve_slots took). */
+static void ix_shrink_slots(growth_index *x, size_t cap0)
 {
-    static const char *who = "growth_index_add";
-    GROWTH_CHECK_NULL(who, x);
-    if (n == 0) return GROWTH_OK;
-    GROWTH_CHECK_NULL(who, v);
-    int rc = check_vectors(who, "x", v, n, x->dim);
-    if (rc) return rc;
+    if (x->cap == cap0) return;
+    const size_t row = 2 * (size_t)x->cfg.M + 1;
+    SHRINK(vec, cap0 * x->dim);
+    SHRINK(norm2, cap0);
+    SHRINK(ids, cap0);
+    SHRINK(dead, cap0);
+    SHRINK(q8, cap0 * x->dim);
+    SHRINK(q8s, cap0);
+    SHRINK(assign, cap0);
+    SHRINK(level, cap0);
+    SHRINK(links0, cap0 * row);
+    SHRINK(links_up, cap0);
+    x->cap = cap0;
+}
+
+/* Puts the index back as it was before the add (caller holds the writer lock). */
+static void ix_add_rollback(growth_index *x, ix_add_undo *u)
+{
+    if (u->map_grown) {
+        free(x->map.keys);
+        free(x->map.vals);
+        x->map = u->map_old;
+        u->map_grown = false;
+    } else {
+        /* the old keys never moved: the new ones went into cells that were empty before */
+        for (size_t s = u->n0; s < x->n; s++) map_del(&x->map, x->ids[s]);
+    }
+    if (x->cfg.kind == IX_HNSW) {
+        ix_hnsw_undo_apply(x);
+        const size_t row = 2 * (size_t)x->cfg.M + 1;
+        for (size_t s = u->n0; s < x->n; s++) {
+            free(x->links_up[s]);
+            x->links_up[s] = NULL;
+        }
+        size_t end = x->n < u->cap0 ? x->n : u->cap0; /* rows above n are zero, as before */
+        if (end > u->n0) memset(x->links0 + u->n0 * row, 0, (end - u->n0) * row * sizeof *x->links0);
+        x->entry = u->entry0;
+        x->max_level = u->max_level0;
+    }
+    if (x->cfg.kind == IX_IVF) {
+        if (u->trained) {
+            ix_ivf_free(x);
+        } else if (x->lists) {
+            for (size_t s = u->n0; s < x->n; s++) x->list_len[x->assign[s]]--;
+            for (int64_t c = 0; u->list_cap0 && c < x->cfg.nlist; c++) {
+                uint32_t c0 = u->list_cap0[c];
+                if (x->list_cap[c] == c0) continue;
+                if (c0 == 0) {
+                    free(x->lists[c]);
+                    x->lists[c] = NULL;
+                } else {
+                    uint32_t *p = realloc(x->lists[c], (size_t)c0 * sizeof *p);
+                    if (p) x->lists[c] = p;
+                }
+                x->list_cap[c] = c0;
+            }
+        }
+    }
+    x->rng = u->rng0;
+    x->n = u->n0;
+    x->live = u->live0;
+    x->next_id = u->next_id0;
+    ix_shrink_slots(x, u->cap0);
+}
+
+/* Adds n validated vectors (caller holds wlock). A failure or a cancel after the first change
+ * takes the whole add back. */
+static int ix_add_locked(growth_index *x, const float *v, size_t n, const int64_t *ids, const ix_progress *pg)
+{
+    const char *who = pg->who;
+    int rc = GROWTH_OK;
     int64_t *sorted = NULL;
     uint32_t *lists = NULL;
-    pthread_mutex_lock(&x->wlock);
+    bool changed = false;
+    ix_add_undo u;
+    memset(&u, 0, sizeof u);
+    u.n0 = x->n;
+    u.live0 = x->live;
+    u.cap0 = x->cap;
+    u.next_id0 = x->next_id;
+    u.entry0 = x->entry;
+    u.max_level0 = x->max_level;
+    u.rng0 = x->rng;
     if (ids) {
         sorted = malloc(n * sizeof *sorted);
         if (!sorted) { rc = gerr(GROWTH_ENOMEM, "%s: out of memory", who); goto done; }
@@ -536,18 +658,30 @@ GROWTH_API int growth_index_add(growth_index *x, const float *v, size_t n, const
                       who, n, (long long)x->cfg.nlist);
             goto done;
         }
-        if ((rc = ix_ivf_train(x, v, n, x->cfg.metric == IX_COSINE))) goto done;
+        ix_progress tp = *pg;
+        tp.stage = "train";
+        if ((rc = ix_ivf_train(x, v, n, x->cfg.metric == IX_COSINE, &tp))) goto done;
+        u.trained = true;
+        changed = true;
     }
     if (x->cfg.kind == IX_IVF) {
         lists = malloc(n * sizeof *lists);
-        if (!lists) { rc = gerr(GROWTH_ENOMEM, "%s: out of memory", who); goto done; }
+        if (!u.trained) u.list_cap0 = malloc((size_t)x->cfg.nlist * sizeof *u.list_cap0);
+        if (!lists || (!u.trained && !u.list_cap0)) { rc = gerr(GROWTH_ENOMEM, "%s: out of memory", who); goto done; }
+        if (u.list_cap0) memcpy(u.list_cap0, x->list_cap, (size_t)x->cfg.nlist * sizeof *u.list_cap0);
         if ((rc = ix_ivf_assign(x, v, n, lists))) goto done;
     }
     ix_scratch *sc = ix_scratch_get();
     if (!sc) { rc = gerr(GROWTH_ENOMEM, "%s: out of memory", who); goto done; }
+    if (x->cfg.kind == IX_HNSW) {
+        /* after these, an insert cannot fail */
+        if ((rc = ix_hnsw_reserve_scratch(x, sc, x->n + n))) goto done;
+        if (pg->fn && !pg->fresh && (rc = ix_hnsw_undo_begin(x))) goto done;
+    }
+    changed = true;
     pthread_rwlock_wrlock(&x->rw);
     rc = ix_reserve_slots(x, x->n + n, who);
-    if (!rc) rc = map_grow(who, &x->map, x->map.count + n);
+    if (!rc) rc = map_grow(who, &x->map, x->map.count + n, &u.map_old, &u.map_grown);
     if (!rc && lists) rc = ix_ivf_reserve(x, lists, n); /* room up front: no failure midway */
     pthread_rwlock_unlock(&x->rw);
     if (rc) goto done;
@@ -567,15 +701,45 @@ GROWTH_API int growth_index_add(growth_index *x, const float *v, size_t n, const
                 x->assign[s] = lists[i];
                 ix_ivf_append(x, lists[i], s);
             }
-            if (rc) break; /* only ENOMEM of scratch; the vector stays, unlinked */
+            if (rc) break; /* not expected: the scratch was reserved */
         }
         pthread_rwlock_unlock(&x->rw);
         if (rc) break;
+        /* between chunks, without the reader/writer lock: the callback may search */
+        if (pg->fn && pg->fn(pg->stage, (double)e / (double)n, pg->user)) {
+            rc = gerr(GROWTH_ECANCELED, "%s: canceled by the progress callback after %zu of %zu vectors", who, e, n);
+            break;
+        }
     }
 done:
-    pthread_mutex_unlock(&x->wlock);
+    if (rc && changed) {
+        pthread_rwlock_wrlock(&x->rw);
+        ix_add_rollback(x, &u);
+        pthread_rwlock_unlock(&x->rw);
+    }
+    if (u.map_grown) { /* committed: the old map is no longer needed */
+        free(u.map_old.keys);
+        free(u.map_old.vals);
+    }
+    ix_hnsw_undo_end(x);
+    free(u.list_cap0);
     free(sorted);
     free(lists);
+    return rc;
+}
+
+GROWTH_API int growth_index_add(growth_index *x, const float *v, size_t n, const int64_t *ids)
+{
+    static const char *who = "growth_index_add";
+    GROWTH_CHECK_NULL(who, x);
+    if (n == 0) return GROWTH_OK;
+    GROWTH_CHECK_NULL(who, v);
+    int rc = check_vectors(who, "x", v, n, x->dim);
+    if (rc) return rc;
+    pthread_mutex_lock(&x->wlock);
+    ix_progress pg = {x->progress, x->progress_user, "add", who, false};
+    rc = ix_add_locked(x, v, n, ids, &pg);
+    pthread_mutex_unlock(&x->wlock);
     return rc;
 }
 
@@ -626,17 +790,20 @@ GROWTH_API int growth_index_compact(growth_index *x)
         if (!y->cent) rc = gerr(GROWTH_ENOMEM, "%s: out of memory", who);
         else {
             memcpy(y->cent, x->cent, (size_t)x->cfg.nlist * x->dim * sizeof *y->cent);
-            rc = ix_ivf_train(y, NULL, 0, false);
+            rc = ix_ivf_train(y, NULL, 0, false, NULL);
         }
     }
-    if (!rc && live) rc = growth_index_add(y, v, live, ids); /* y's own locks; x stays locked */
+    if (!rc && live) { /* y is private: a cancel just drops it */
+        ix_progress pg = {x->progress, x->progress_user, "compact", who, true};
+        rc = ix_add_locked(y, v, live, ids, &pg);
+    }
     free(v);
     free(ids);
     if (!rc) {
         y->next_id = x->next_id;
         pthread_rwlock_wrlock(&x->rw);
         growth_index tmp = *x;
-        /* swap everything but the locks and the configuration */
+        /* swap everything but the locks, the configuration and the callback */
         x->n = y->n; x->cap = y->cap; x->live = y->live; x->vec = y->vec; x->norm2 = y->norm2;
         x->ids = y->ids; x->dead = y->dead; x->q8 = y->q8; x->q8s = y->q8s; x->map = y->map;
         x->level = y->level; x->links0 = y->links0; x->links_up = y->links_up;
@@ -753,26 +920,27 @@ static void write_out(const growth_index *x, const ix_hit *h, size_t nh, size_t 
     }
 }
 
+/* Validates a search; the capacity is checked by the caller, after everything else. */
 static int check_search(const char *who, const growth_index *x, const float *q, size_t nq, size_t k,
-                        const growth_id_filter *f, const int64_t *ids, size_t cap)
+                        const growth_id_filter *f, const int64_t *ids)
 {
     GROWTH_CHECK_NULL(who, x);
     GROWTH_CHECK_NULL(who, q);
     GROWTH_CHECK_NULL(who, ids);
     if (k == 0) return gerr(GROWTH_EINVAL, "%s: k is 0", who);
     if (nq && k > SIZE_MAX / nq) return gerr(GROWTH_EINVAL, "%s: k x nq overflows", who);
-    if (cap < k * nq) return gerr(GROWTH_EBUFS, "%s: output capacity %zu is below %zu (k x queries)", who, cap, k * nq);
     int rc = check_vectors(who, "q", q, nq, x->dim);
     if (rc) return rc;
     return gid_filter_check(who, f);
 }
 
 GROWTH_API int growth_index_search(const growth_index *x, const float *q, size_t k,
-                                   const growth_id_filter *f, int64_t *ids, float *scores,
-                                   size_t cap, size_t *found)
+                                   const growth_id_filter *f, int64_t *out_ids, float *out_scores,
+                                   size_t cap, size_t *out_n)
 {
     static const char *who = "growth_index_search";
-    int rc = check_search(who, x, q, 1, k, f, ids, cap);
+    if (out_n) *out_n = 0;
+    int rc = check_search(who, x, q, 1, k, f, out_ids);
     if (rc) return rc;
     ix_scratch *sc = ix_scratch_get();
     if (!sc) return gerr(GROWTH_ENOMEM, "%s: out of memory", who);
@@ -781,6 +949,11 @@ GROWTH_API int growth_index_search(const growth_index *x, const float *q, size_t
     if (x->live == 0) {
         pthread_rwlock_unlock(&xm->rw);
         return gerr(GROWTH_ESTATE, "%s: the index is empty", who);
+    }
+    if (cap < k) { /* after every other check: a second call with *out_n succeeds */
+        pthread_rwlock_unlock(&xm->rw);
+        if (out_n) *out_n = k;
+        return gerr(GROWTH_EBUFS, "%s: output capacity %zu is below k=%zu", who, cap, k);
     }
     if (k > x->live) k = x->live;
     size_t nh = 0;
@@ -792,8 +965,8 @@ GROWTH_API int growth_index_search(const growth_index *x, const float *q, size_t
     float qn2 = prep_query(x, q, sc->f);
     rc = search_one(x, sc->f, k, f, sc, sc->h, &nh);
     if (!rc) {
-        write_out(x, sc->h, nh, nh, qn2, ids, scores);
-        if (found) *found = nh;
+        write_out(x, sc->h, nh, nh, qn2, out_ids, out_scores);
+        if (out_n) *out_n = nh;
     }
     pthread_rwlock_unlock(&xm->rw);
     return rc;
@@ -924,8 +1097,11 @@ GROWTH_API int growth_index_search_batch(const growth_index *x, const float *q, 
                                          size_t cap)
 {
     static const char *who = "growth_index_search_batch";
-    int rc = check_search(who, x, q, nq, k, f, ids, cap);
-    if (rc || nq == 0) return rc;
+    int rc = check_search(who, x, q, nq, k, f, ids);
+    if (rc) return rc;
+    if (cap < k * nq)
+        return gerr(GROWTH_EBUFS, "%s: output capacity %zu is below %zu (k x queries)", who, cap, k * nq);
+    if (nq == 0) return GROWTH_OK;
     growth_index *xm = (growth_index *)x;
     pthread_rwlock_rdlock(&xm->rw);
     if (x->live == 0) {
@@ -976,18 +1152,24 @@ static int lookup_all(const char *who, const growth_index *x, const int64_t *ids
 
 GROWTH_API int growth_index_dedup(const growth_index *x, const int64_t *ids, const float *scores,
                                   size_t n, float max_cos, int64_t *out_ids, float *out_scores,
-                                  size_t cap, size_t *found)
+                                  size_t cap, size_t *out_n)
 {
     static const char *who = "growth_index_dedup";
+    if (out_n) *out_n = 0;
     GROWTH_CHECK_NULL(who, x);
-    if (n) { GROWTH_CHECK_NULL(who, ids); GROWTH_CHECK_NULL(who, out_ids); }
+    if (n) GROWTH_CHECK_NULL(who, ids);
+    if (cap) GROWTH_CHECK_NULL(who, out_ids);
     if (!(max_cos >= -1.0f && max_cos <= 1.0f)) return gerr(GROWTH_EINVAL, "%s: max_cos %g is not in [-1, 1]", who, (double)max_cos);
-    if (cap < n) return gerr(GROWTH_EBUFS, "%s: capacity %zu is below n=%zu", who, cap, n);
+    if (n > SIZE_MAX / sizeof(int64_t)) return gerr(GROWTH_EINVAL, "%s: n=%zu is too large", who, n);
     uint32_t *slots = malloc((n ? n : 1) * sizeof *slots), *kept = malloc((n ? n : 1) * sizeof *kept);
     if (!slots || !kept) { free(slots); free(kept); return gerr(GROWTH_ENOMEM, "%s: out of memory", who); }
     growth_index *xm = (growth_index *)x;
     pthread_rwlock_rdlock(&xm->rw);
     int rc = lookup_all(who, x, ids, n, slots);
+    if (!rc && cap < n) { /* after every other check: a second call with *out_n succeeds */
+        if (out_n) *out_n = n;
+        rc = gerr(GROWTH_EBUFS, "%s: capacity %zu is below n=%zu", who, cap, n);
+    }
     size_t m = 0;
     for (size_t i = 0; !rc && i < n; i++) {
         const float *v = x->vec + (size_t)slots[i] * x->dim;
@@ -1003,7 +1185,7 @@ GROWTH_API int growth_index_dedup(const growth_index *x, const int64_t *ids, con
             out_ids[j] = ids[kept[j]];
             if (out_scores && scores) out_scores[j] = scores[kept[j]];
         }
-        if (found) *found = m;
+        if (out_n) *out_n = m;
     }
     free(slots);
     free(kept);
@@ -1012,18 +1194,20 @@ GROWTH_API int growth_index_dedup(const growth_index *x, const int64_t *ids, con
 
 GROWTH_API int growth_index_mmr(const growth_index *x, const float *q, const int64_t *ids, size_t n,
                                 float lambda, size_t k, int64_t *out_ids, float *out_scores,
-                                size_t cap, size_t *found)
+                                size_t cap, size_t *out_n)
 {
     static const char *who = "growth_index_mmr";
+    if (out_n) *out_n = 0;
     GROWTH_CHECK_NULL(who, x);
     GROWTH_CHECK_NULL(who, q);
-    if (n) { GROWTH_CHECK_NULL(who, ids); GROWTH_CHECK_NULL(who, out_ids); }
+    if (n) GROWTH_CHECK_NULL(who, ids);
+    if (cap) GROWTH_CHECK_NULL(who, out_ids);
     if (!(lambda >= 0.0f && lambda <= 1.0f)) return gerr(GROWTH_EINVAL, "%s: lambda %g is not in [0, 1]", who, (double)lambda);
     if (k == 0) return gerr(GROWTH_EINVAL, "%s: k is 0", who);
-    size_t want = k < n ? k : n;
-    if (cap < want) return gerr(GROWTH_EBUFS, "%s: capacity %zu is below min(k, n)=%zu", who, cap, want);
+    if (n > SIZE_MAX / sizeof(float)) return gerr(GROWTH_EINVAL, "%s: n=%zu is too large", who, n);
     int rc = check_vectors(who, "q", q, 1, x->dim);
     if (rc) return rc;
+    size_t want = k < n ? k : n;
     uint32_t *slots = malloc((n ? n : 1) * sizeof *slots);
     float *rel = malloc((n ? n : 1) * sizeof *rel), *red = malloc((n ? n : 1) * sizeof *red);
     uint8_t *taken = calloc(n ? n : 1, 1);
@@ -1031,6 +1215,10 @@ GROWTH_API int growth_index_mmr(const growth_index *x, const float *q, const int
     growth_index *xm = (growth_index *)x;
     pthread_rwlock_rdlock(&xm->rw);
     rc = lookup_all(who, x, ids, n, slots);
+    if (!rc && cap < want) { /* after every other check: a second call with *out_n succeeds */
+        if (out_n) *out_n = want;
+        rc = gerr(GROWTH_EBUFS, "%s: capacity %zu is below min(k, n)=%zu", who, cap, want);
+    }
     for (size_t i = 0; !rc && i < n; i++) {
         rel[i] = cosine_of(x, q, x->vec + (size_t)slots[i] * x->dim);
         red[i] = -INFINITY;
@@ -1055,7 +1243,7 @@ GROWTH_API int growth_index_mmr(const growth_index *x, const float *q, const int
             }
     }
     pthread_rwlock_unlock(&xm->rw);
-    if (!rc && found) *found = want;
+    if (!rc && out_n) *out_n = want;
 done:
     free(slots);
     free(rel);
@@ -1079,22 +1267,24 @@ GROWTH_API int growth_index_get(const growth_index *x, int64_t id, float *out, s
     return GROWTH_OK;
 }
 
-GROWTH_API int growth_index_stats(const growth_index *x, uint64_t *out_count, uint64_t *out_deleted,
-                                  uint64_t *out_dim, uint64_t *out_memory_bytes)
+GROWTH_API int growth_index_stats_get(const growth_index *x, growth_index_stats *out)
 {
-    GROWTH_CHECK_NULL("growth_index_stats", x);
+    static const char *who = "growth_index_stats_get";
+    GROWTH_CHECK_NULL(who, x);
+    GROWTH_CHECK_NULL(who, out);
+    growth_index_stats st;
+    memset(&st, 0, sizeof st);
+    st.struct_size = (uint32_t)sizeof st;
     growth_index *xm = (growth_index *)x;
     pthread_rwlock_rdlock(&xm->rw);
-    if (out_count) *out_count = x->live;
-    if (out_deleted) *out_deleted = x->n - x->live;
-    if (out_dim) *out_dim = x->dim;
-    if (out_memory_bytes) {
-        size_t per = x->dim * sizeof(float) + sizeof(int64_t) + 1 + (x->norm2 ? 4 : 0) +
-                     (x->q8 ? x->dim + 4 : 0) + (x->assign ? 4 : 0);
-        *out_memory_bytes = sizeof *x + x->cap * per + x->map.cap * 12 + ix_hnsw_bytes(x) + ix_ivf_bytes(x);
-    }
+    st.count = x->live;
+    st.deleted = x->n - x->live;
+    st.dim = x->dim;
+    size_t per = x->dim * sizeof(float) + sizeof(int64_t) + 1 + (x->norm2 ? 4 : 0) +
+                 (x->q8 ? x->dim + 4 : 0) + (x->assign ? 4 : 0);
+    st.memory_bytes = sizeof *x + x->cap * per + x->map.cap * 12 + ix_hnsw_bytes(x) + ix_ivf_bytes(x);
     pthread_rwlock_unlock(&xm->rw);
-    return GROWTH_OK;
+    return gstruct_out(who, "stats", out, &st, sizeof st, sizeof st);
 }
 
 /* ---- persistence ------------------------------------------------------------------------- */
@@ -1222,9 +1412,9 @@ static int ix_unpack(const char *who, const uint8_t *buf, size_t len, growth_ind
         x->cent = malloc(msg->centroids.len);
         if (!x->cent) { rc = gerr(GROWTH_ENOMEM, "%s: out of memory", who); goto done; }
         memcpy(x->cent, msg->centroids.data, msg->centroids.len);
-        if ((rc = ix_ivf_train(x, NULL, 0, false))) goto done;
+        if ((rc = ix_ivf_train(x, NULL, 0, false, NULL))) goto done;
     }
-    if ((n && (rc = ix_reserve_slots(x, n, who))) || (rc = map_grow(who, &x->map, n))) goto done;
+    if ((n && (rc = ix_reserve_slots(x, n, who))) || (rc = map_grow(who, &x->map, n, NULL, NULL))) goto done;
     if (n) memcpy(x->vec, msg->vectors.data, n * d * sizeof(float));
     size_t live = 0;
     for (size_t s = 0; s < n; s++) {

@@ -79,7 +79,7 @@ static int install(growth_index *x, float *cent)
     return GROWTH_OK;
 }
 
-int ix_ivf_train(growth_index *x, const float *v, size_t n, bool normalise)
+int ix_ivf_train(growth_index *x, const float *v, size_t n, bool normalise, const ix_progress *pg)
 {
     if (!v) { /* centroids already in x->cent (load, compact) */
         float *c = x->cent;
@@ -140,6 +140,11 @@ int ix_ivf_train(growth_index *x, const float *v, size_t n, bool normalise)
             cnt[big] -= cnt[c];
         }
         if (sph) normalise_rows(cent, L, d);
+        if (pg && pg->fn && pg->fn(pg->stage, (double)(it + 1) / (double)x->cfg.iters, pg->user)) {
+            rc = gerr(GROWTH_ECANCELED, "%s: canceled by the progress callback (k-means iteration %lld of %lld)",
+                      pg->who, (long long)(it + 1), (long long)x->cfg.iters);
+            goto done;
+        }
     }
     if (!gall_finite_f32(cent, L * d)) {
         rc = gerr(GROWTH_EINVAL, "ivf: k-means diverged (training data too large in magnitude?)");

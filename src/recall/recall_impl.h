@@ -50,6 +50,25 @@ typedef struct {
 extern ix_kernels ix_k;
 void ix_kernels_init(void);
 
+/* Undo record of an HNSW add that may be canceled: the graph rows of nodes that existed before
+ * the add (slots < n0), each saved once before its first change. Records in `log`: node, kind
+ * (0: its layer-0 row, 1: its block of upper-layer rows), word count, then the words. */
+typedef struct {
+    size_t n0;
+    uint8_t *saved; /* n0 flags: bit 0 layer-0 row saved, bit 1 upper rows saved */
+    uint32_t *log;
+    size_t len, cap;
+} ix_undo;
+
+/* The progress callback of one mutating call (fn may be NULL). */
+typedef struct {
+    growth_progress_fn fn;
+    void *user;
+    const char *stage;
+    const char *who; /* public function, for messages */
+    bool fresh;      /* the index is private to the call (compact): no undo record needed */
+} ix_progress;
+
 struct growth_index {
     ix_cfg cfg;
     size_t dim;
@@ -77,6 +96,11 @@ struct growth_index {
     uint32_t *assign;       /* cap: list of each slot */
     uint32_t **lists;       /* nlist arrays of slots */
     uint32_t *list_len, *list_cap;
+    /* progress callback (set and read under wlock) */
+    growth_progress_fn progress;
+    void *progress_user;
+    /* undo record of the HNSW add in progress, or NULL (owned by that add, under wlock) */
+    ix_undo *undo;
 };
 
 /* Per-thread scratch (grown on demand, freed at thread exit). */
@@ -214,12 +238,21 @@ int ix_hnsw_alloc(growth_index *x, size_t cap);   /* grows graph arrays to cap *
 int ix_hnsw_insert(growth_index *x, uint32_t s, ix_scratch *sc);
 int ix_hnsw_search(const growth_index *x, const float *q, size_t k,
                    const growth_id_filter *f, ix_scratch *sc, ix_hit *out, size_t *nout);
+/* Grows the scratch an insert needs for an index of up to n_final nodes, so that inserts
+ * cannot fail afterwards. */
+int ix_hnsw_reserve_scratch(const growth_index *x, ix_scratch *sc, size_t n_final);
+/* Undo record: begin (n0 = nodes before the add), put the saved rows back, free. */
+int ix_hnsw_undo_begin(growth_index *x);
+void ix_hnsw_undo_apply(growth_index *x);
+void ix_hnsw_undo_end(growth_index *x);
 void ix_hnsw_free(growth_index *x);
 size_t ix_hnsw_bytes(const growth_index *x);
 
 /* IVF (ivf.c) */
-/* Trains k-means on v (n x dim), or with v == NULL installs the centroids already in x->cent. */
-int ix_ivf_train(growth_index *x, const float *v, size_t n, bool normalise);
+/* Trains k-means on v (n x dim), or with v == NULL installs the centroids already in x->cent.
+ * p (may be NULL) is told after each iteration; a non-zero answer gives GROWTH_ECANCELED and
+ * installs nothing. */
+int ix_ivf_train(growth_index *x, const float *v, size_t n, bool normalise, const ix_progress *p);
 int ix_ivf_assign(const growth_index *x, const float *v, size_t n, uint32_t *out);
 int ix_ivf_append(growth_index *x, uint32_t list, uint32_t slot);
 int ix_ivf_reserve(growth_index *x, const uint32_t *lists, size_t n);

@@ -11,8 +11,11 @@
  * Search is document-at-a-time over the query terms' postings with a bounded min-heap of the k
  * best (score, id): no allocation for queries of up to TX_STACK_TERMS terms and k <= TX_STACK_K.
  *
- * Concurrency: one pthread rwlock (writer-preferring). Readers share it; add, delete, compact
- * and set hold it exclusively. Adds tokenise and validate outside the lock, then reserve every
+ * Concurrency: one pthread rwlock (writer-preferring) and a writer mutex. Readers share the
+ * rwlock; writers (the commit of an add, remove, compact, set_config, set_progress) first take
+ * the writer mutex, then hold the rwlock exclusively only to publish. A compaction with a
+ * progress callback builds aside holding only the mutex, so its callback may search without
+ * deadlocking. Adds tokenise and validate outside both locks (in parallel), then reserve every
  * allocation they need before the first visible change (all or nothing). */
 #define _GNU_SOURCE /* pthread_rwlock_t */
 #include <math.h>
@@ -61,6 +64,9 @@ typedef struct { int64_t id; uint32_t slot; } tx_imap_ent; /* slot = document nu
 struct growth_text_index {
     tx_cfg cfg;
     pthread_rwlock_t rw;
+    pthread_mutex_t wlock;        /* serialises writers */
+    growth_progress_fn progress;  /* set and read under wlock */
+    void *progress_user;
     /* terms */
     tx_term *terms;
     uint32_t nterms, terms_cap;
@@ -351,6 +357,7 @@ static int tx_new(growth_text_index **out, const tx_cfg *cfg, const char *who)
     x->fwd_off = calloc(1, sizeof *x->fwd_off);
     if (!x->fwd_off) { free(x); return gerr(GROWTH_ENOMEM, "%s: out of memory", who); }
     grwlock_init(&x->rw);
+    pthread_mutex_init(&x->wlock, NULL);
     *out = x;
     return GROWTH_OK;
 }
@@ -379,10 +386,11 @@ GROWTH_API void growth_text_free(growth_text_index *x)
     free(x->fwd);
     free(x->imap);
     pthread_rwlock_destroy(&x->rw);
+    pthread_mutex_destroy(&x->wlock);
     free(x);
 }
 
-GROWTH_API int growth_text_config(const growth_text_index *x, char *buf, size_t cap, size_t *needed)
+GROWTH_API int growth_text_config(const growth_text_index *x, char *buf, size_t cap, size_t *out_n)
 {
     GROWTH_CHECK_NULL("growth_text_config", x);
     if (!buf && cap) return gerr(GROWTH_EINVAL, "growth_text_config: buf is NULL but cap is %zu", cap);
@@ -390,7 +398,7 @@ GROWTH_API int growth_text_config(const growth_text_index *x, char *buf, size_t 
     pthread_rwlock_rdlock(&xm->rw);
     tx_cfg c = x->cfg;
     pthread_rwlock_unlock(&xm->rw);
-    int rc = gcfg_format(tx_opts, TX_NOPTS, &c, buf, cap, needed);
+    int rc = gcfg_format(tx_opts, TX_NOPTS, &c, buf, cap, out_n);
     if (rc) return gerr(rc, "growth_text_config: buffer of %zu bytes is too small", cap);
     return GROWTH_OK;
 }
@@ -410,6 +418,7 @@ GROWTH_API int growth_text_set_config(growth_text_index *x, const char *config)
     tx_set_cfg s;
     int rc = gcfg_parse(who, tx_set_opts, 2, config, &s, sizeof s);
     if (rc) return rc;
+    pthread_mutex_lock(&x->wlock);
     pthread_rwlock_wrlock(&x->rw);
     char full[4 * GCFG_STRING_MAX];
     char k1[64], b[64];
@@ -421,7 +430,18 @@ GROWTH_API int growth_text_set_config(growth_text_index *x, const char *config)
     rc = gcfg_parse(who, tx_opts, TX_NOPTS, full, &c, sizeof c);
     if (!rc) x->cfg = c;
     pthread_rwlock_unlock(&x->rw);
+    pthread_mutex_unlock(&x->wlock);
     return rc;
+}
+
+GROWTH_API int growth_text_set_progress(growth_text_index *x, growth_progress_fn fn, void *user)
+{
+    GROWTH_CHECK_NULL("growth_text_set_progress", x);
+    pthread_mutex_lock(&x->wlock);
+    x->progress = fn;
+    x->progress_user = user;
+    pthread_mutex_unlock(&x->wlock);
+    return GROWTH_OK;
 }
 
 /* ---- adding -------------------------------------------------------------------------------- */
@@ -445,8 +465,20 @@ static void batch_free(tx_batch *b)
 
 typedef const char *(*tx_text_fn)(const void *src, size_t i, size_t *len);
 
+/* Reports progress (fn may be NULL); GROWTH_ECANCELED with a message when it asks to stop. */
+static int tx_report(const char *who, growth_progress_fn fn, void *user, const char *stage, double done)
+{
+    if (fn && fn(stage, done, user))
+        return gerr(GROWTH_ECANCELED, "%s: canceled by the progress callback (%s, %.0f%% done)", who, stage,
+                    100.0 * done);
+    return GROWTH_OK;
+}
+
+#define TX_REPORT_DOCS 1024
+#define TX_REPORT_TERMS 4096
+
 static int batch_build(const char *who, int ngram, bool lower, tx_text_fn get, const void *src,
-                       size_t n, tx_batch *b)
+                       size_t n, tx_batch *b, growth_progress_fn fn, void *user)
 {
     memset(b, 0, sizeof *b);
     b->n = n;
@@ -485,6 +517,10 @@ static int batch_build(const char *who, int ngram, bool lower, tx_text_fn get, c
             j = e;
         }
         b->off[i + 1] = b->npairs;
+        if ((i + 1) % TX_REPORT_DOCS == 0 || i + 1 == n) {
+            /* the last report (done = 1) comes before anything is published */
+            if ((rc = tx_report(who, fn, user, "add", (double)(i + 1) / (double)n))) goto fail;
+        }
     }
     tx_hvec_free(&v);
     return GROWTH_OK;
@@ -547,12 +583,16 @@ static int tx_add(growth_text_index *x, const char *who, const int64_t *ids, tx_
         }
     free(sorted);
 
-    pthread_rwlock_rdlock(&x->rw); /* ngram/lowercase never change; read them consistently */
+    /* Tokenising runs without any lock (adds from several threads tokenise in parallel);
+     * ngram/lowercase never change. The callback is read under wlock. */
     int ngram = (int)x->cfg.ngram;
     bool lower = x->cfg.lowercase;
-    pthread_rwlock_unlock(&x->rw);
+    pthread_mutex_lock(&x->wlock);
+    growth_progress_fn fn = x->progress;
+    void *user = x->progress_user;
+    pthread_mutex_unlock(&x->wlock);
     tx_batch b;
-    int rc = batch_build(who, ngram, lower, get, src, n, &b);
+    int rc = batch_build(who, ngram, lower, get, src, n, &b, fn, user);
     if (rc) return rc;
 
     tx_bent *bm = NULL;
@@ -561,6 +601,7 @@ static int tx_add(growth_text_index *x, const char *who, const int64_t *ids, tx_
     bm = calloc(bcap, sizeof *bm);
     if (!bm) { batch_free(&b); return gerr(GROWTH_ENOMEM, "%s: out of memory", who); }
 
+    pthread_mutex_lock(&x->wlock);
     pthread_rwlock_wrlock(&x->rw);
     uint64_t n_new = 0;
     for (size_t i = 0; i < n; i++)
@@ -652,6 +693,7 @@ static int tx_add(growth_text_index *x, const char *who, const int64_t *ids, tx_
     x->postings += b.npairs;
 out:
     pthread_rwlock_unlock(&x->rw);
+    pthread_mutex_unlock(&x->wlock);
     for (uint64_t i = 0; i < bcap; i++) free(bm[i].fresh);
     free(bm);
     batch_free(&b);
@@ -711,9 +753,29 @@ GROWTH_API int growth_text_add_packed(growth_text_index *x, const int64_t *ids, 
     return tx_add(x, who, ids, get_packed, &pk, n);
 }
 
-/* ---- deleting and compaction --------------------------------------------------------------- */
+/* ---- removing and compaction --------------------------------------------------------------- */
 
-/* Drops postings and forward entries of dead documents in place (no allocation). */
+/* Drops the forward entries of dead documents in place (writer lock held). */
+static void tx_compact_fwd(growth_text_index *x)
+{
+    uint64_t w = 0, prev = x->fwd_off[0];
+    for (uint32_t d = 0; d < x->ndocs; d++) {
+        uint64_t s = prev, e = x->fwd_off[d + 1];
+        prev = e;
+        x->fwd_off[d] = w;
+        if (x->alive[d]) {
+            memmove(x->fwd + w, x->fwd + s, (size_t)(e - s) * sizeof *x->fwd);
+            w += e - s;
+        }
+    }
+    x->fwd_off[x->ndocs] = w;
+    x->nfwd = w;
+    x->postings -= x->dead_postings;
+    x->dead_postings = 0;
+}
+
+/* Drops postings and forward entries of dead documents in place (no allocation; writer lock
+ * held). */
 static void tx_compact(growth_text_index *x)
 {
     if (!x->dead_postings) return;
@@ -732,79 +794,119 @@ static void tx_compact(growth_text_index *x)
             if (p) { tm->p = p; tm->cap = w; }
         }
     }
-    uint64_t w = 0, prev = x->fwd_off[0];
-    for (uint32_t d = 0; d < x->ndocs; d++) {
-        uint64_t s = prev, e = x->fwd_off[d + 1];
-        prev = e;
-        x->fwd_off[d] = w;
-        if (x->alive[d]) {
-            memmove(x->fwd + w, x->fwd + s, (size_t)(e - s) * sizeof *x->fwd);
-            w += e - s;
-        }
-    }
-    x->fwd_off[x->ndocs] = w;
-    x->nfwd = w;
-    x->postings -= x->dead_postings;
-    x->dead_postings = 0;
+    tx_compact_fwd(x);
 }
 
-GROWTH_API int growth_text_remove(growth_text_index *x, const int64_t *ids, size_t n)
+/* Compaction that can be canceled: the live postings of every term are copied aside (no lock
+ * but wlock: readers only read, no writer runs), with progress reports; the swap under the
+ * writer lock follows the last report. */
+static int tx_compact_aside(growth_text_index *x, const char *who)
+{
+    growth_progress_fn fn = x->progress;
+    void *user = x->progress_user;
+    if (!x->dead_postings) return tx_report(who, fn, user, "compact", 1.0);
+    uint32_t nt = x->nterms;
+    tx_post **np = calloc(nt ? nt : 1, sizeof *np);
+    uint32_t *nn = malloc((nt ? nt : 1) * sizeof *nn);
+    int rc = GROWTH_OK;
+    if (!np || !nn) { rc = gerr(GROWTH_ENOMEM, "%s: out of memory", who); goto fail; }
+    for (uint32_t t = 0; t < nt; t++) {
+        const tx_term *tm = &x->terms[t];
+        uint32_t w = 0;
+        for (uint32_t i = 0; i < tm->n; i++) w += x->alive[tm->p[i].doc];
+        nn[t] = w;
+        if (w) {
+            if (!(np[t] = malloc(w * sizeof **np))) {
+                rc = gerr(GROWTH_ENOMEM, "%s: out of memory for the postings of term %u", who, t);
+                goto fail;
+            }
+            w = 0;
+            for (uint32_t i = 0; i < tm->n; i++)
+                if (x->alive[tm->p[i].doc]) np[t][w++] = tm->p[i];
+        }
+        if ((t + 1) % TX_REPORT_TERMS == 0 && t + 1 < nt &&
+            (rc = tx_report(who, fn, user, "compact", (double)(t + 1) / (double)nt)))
+            goto fail;
+    }
+    if ((rc = tx_report(who, fn, user, "compact", 1.0))) goto fail;
+    pthread_rwlock_wrlock(&x->rw);
+    for (uint32_t t = 0; t < nt; t++) {
+        tx_term *tm = &x->terms[t];
+        free(tm->p);
+        tm->p = np[t];
+        tm->n = tm->cap = nn[t];
+    }
+    tx_compact_fwd(x);
+    pthread_rwlock_unlock(&x->rw);
+    free(np);
+    free(nn);
+    return GROWTH_OK;
+fail:
+    for (uint32_t t = 0; np && t < nt; t++) free(np[t]);
+    free(np);
+    free(nn);
+    return rc;
+}
+
+GROWTH_API int growth_text_remove(growth_text_index *x, const int64_t *ids, size_t n, size_t *out_removed)
 {
     static const char *who = "growth_text_remove";
+    if (out_removed) *out_removed = 0;
     GROWTH_CHECK_NULL(who, x);
-    if (n == 0) return GROWTH_OK;
-    GROWTH_CHECK_NULL(who, ids);
-    int64_t *sorted = malloc(n * sizeof *sorted);
-    if (!sorted) return gerr(GROWTH_ENOMEM, "%s: out of memory", who);
-    memcpy(sorted, ids, n * sizeof *sorted);
-    qsort(sorted, n, sizeof *sorted, cmp_i64);
-    for (size_t i = 1; i < n; i++)
-        if (sorted[i] == sorted[i - 1]) {
-            int64_t d = sorted[i];
-            free(sorted);
-            return gerr(GROWTH_EINVAL, "%s: id %lld is listed twice", who, (long long)d);
-        }
-    free(sorted);
+    if (n) GROWTH_CHECK_NULL(who, ids);
+    size_t removed = 0;
+    pthread_mutex_lock(&x->wlock);
     pthread_rwlock_wrlock(&x->rw);
-    for (size_t i = 0; i < n; i++)
-        if (live_doc(x, ids[i]) == UINT32_MAX) {
-            pthread_rwlock_unlock(&x->rw);
-            return gerr(GROWTH_ENOTFOUND, "%s: id %lld is not in the index", who, (long long)ids[i]);
-        }
     for (size_t i = 0; i < n; i++) {
-        uint32_t d = live_doc(x, ids[i]);
+        uint32_t d = live_doc(x, ids[i]); /* absent, or listed before: nothing to do */
+        if (d == UINT32_MAX) continue;
         x->alive[d] = 0;
         x->live_docs--;
         x->live_len -= x->doc_len[d];
         for (uint64_t j = x->fwd_off[d]; j < x->fwd_off[d + 1]; j++)
             if (--x->terms[x->fwd[j]].df == 0) x->live_terms--;
         x->dead_postings += x->fwd_off[d + 1] - x->fwd_off[d];
+        removed++;
     }
     if (x->dead_postings * 2 > x->postings) tx_compact(x);
     pthread_rwlock_unlock(&x->rw);
+    pthread_mutex_unlock(&x->wlock);
+    if (out_removed) *out_removed = removed;
     return GROWTH_OK;
 }
 
 GROWTH_API int growth_text_compact(growth_text_index *x)
 {
-    GROWTH_CHECK_NULL("growth_text_compact", x);
-    pthread_rwlock_wrlock(&x->rw);
-    tx_compact(x);
-    pthread_rwlock_unlock(&x->rw);
-    return GROWTH_OK;
+    static const char *who = "growth_text_compact";
+    GROWTH_CHECK_NULL(who, x);
+    int rc = GROWTH_OK;
+    pthread_mutex_lock(&x->wlock);
+    if (x->progress) {
+        rc = tx_compact_aside(x, who);
+    } else {
+        pthread_rwlock_wrlock(&x->rw);
+        tx_compact(x);
+        pthread_rwlock_unlock(&x->rw);
+    }
+    pthread_mutex_unlock(&x->wlock);
+    return rc;
 }
 
-GROWTH_API int growth_text_count(const growth_text_index *x, uint64_t *out_docs, uint64_t *out_terms,
-                                 uint64_t *out_postings)
+GROWTH_API int growth_text_stats_get(const growth_text_index *x, growth_text_stats *out)
 {
-    GROWTH_CHECK_NULL("growth_text_count", x);
+    static const char *who = "growth_text_stats_get";
+    GROWTH_CHECK_NULL(who, x);
+    GROWTH_CHECK_NULL(who, out);
+    growth_text_stats st;
+    memset(&st, 0, sizeof st);
+    st.struct_size = (uint32_t)sizeof st;
     growth_text_index *xm = (growth_text_index *)x;
     pthread_rwlock_rdlock(&xm->rw);
-    if (out_docs) *out_docs = x->live_docs;
-    if (out_terms) *out_terms = x->live_terms;
-    if (out_postings) *out_postings = x->postings;
+    st.docs = x->live_docs;
+    st.terms = x->live_terms;
+    st.postings = x->postings;
     pthread_rwlock_unlock(&xm->rw);
-    return GROWTH_OK;
+    return gstruct_out(who, "stats", out, &st, sizeof st, sizeof st);
 }
 
 /* ---- searching ----------------------------------------------------------------------------- */
@@ -891,15 +993,14 @@ static inline double bm25_idf(double N, double df) { return log(1.0 + (N - df + 
 
 GROWTH_API int growth_text_search(const growth_text_index *x, const char *query, size_t k,
                                   const growth_id_filter *filter, int64_t *ids, float *scores,
-                                  size_t cap, size_t *found)
+                                  size_t cap, size_t *out_n)
 {
     static const char *who = "growth_text_search";
+    if (out_n) *out_n = 0;
     GROWTH_CHECK_NULL(who, x);
     GROWTH_CHECK_NULL(who, query);
     GROWTH_CHECK_NULL(who, ids);
-    if (found) *found = 0;
     if (k == 0) return gerr(GROWTH_EINVAL, "%s: k is 0", who);
-    if (cap < k) return gerr(GROWTH_EBUFS, "%s: cap %zu < k %zu", who, cap, k);
     int rc = gid_filter_check(who, filter);
     if (rc) return rc;
     uint64_t hstack[TX_STACK_TERMS];
@@ -909,6 +1010,11 @@ GROWTH_API int growth_text_search(const growth_text_index *x, const char *query,
     growth_text_index *xm = (growth_text_index *)x;
     pthread_rwlock_rdlock(&xm->rw);
     if ((rc = query_terms(who, x, query, &v))) goto out;
+    if (cap < k) { /* after every other check: a second call with *out_n succeeds */
+        if (out_n) *out_n = k;
+        rc = gerr(GROWTH_EBUFS, "%s: cap %zu < k %zu", who, cap, k);
+        goto out;
+    }
     if (v.n > TX_STACK_TERMS && !(cur = malloc(v.n * sizeof *cur))) { rc = gerr(GROWTH_ENOMEM, "%s: out of memory", who); goto out; }
     if (k > TX_STACK_K) {
         size_t hk = k < x->live_docs ? k : (size_t)x->live_docs;
@@ -961,7 +1067,7 @@ GROWTH_API int growth_text_search(const growth_text_index *x, const char *query,
         ids[i] = heap[i].id;
         if (scores) scores[i] = (float)heap[i].s;
     }
-    if (found) *found = hn;
+    if (out_n) *out_n = hn;
 out:
     pthread_rwlock_unlock(&xm->rw);
     tx_hvec_free(&v);

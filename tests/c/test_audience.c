@@ -521,7 +521,7 @@ TEST(union_and_select)
     uint32_t a[] = {5, 1, 9, 5}, b[] = {9, 2}, c[] = {7};
     const uint32_t *lists[] = {a, b, c};
     size_t lens[] = {4, 2, 1};
-    unsigned dirs[] = {GROWTH_AUDIENCE_INTEREST, GROWTH_AUDIENCE_PEER, GROWTH_AUDIENCE_LOST};
+    uint32_t dirs[] = {GROWTH_AUDIENCE_INTEREST, GROWTH_AUDIENCE_PEER, GROWTH_AUDIENCE_LOST};
     uint32_t users[10], d[10];
     size_t n = 0;
     CHECK_OK(growth_audience_union(lists, lens, dirs, 3, 10, users, d, 10, &n));
@@ -628,7 +628,7 @@ TEST(fusion_matches_exhaustive_search)
         char cfg[64];
         snprintf(cfg, sizeof cfg, "normalize=%s step=0.1", nm[norm]);
         double w[3], prec = 0;
-        CHECK_OK(growth_rank_fuse_fit(S, 3, n, y, topn, cfg, w, 3, &prec));
+        CHECK_OK(growth_rank_fuse_fit(S, 3, n, y, topn, cfg, w, 3, &prec, NULL, NULL));
         CHECK_NEAR(w[0] + w[1] + w[2], 1.0, 1e-12);
         /* exhaustive: no grid point is better, and the fused scores reproduce the precision */
         float *f = malloc(n * sizeof *f);
@@ -663,9 +663,9 @@ TEST(fusion_matches_exhaustive_search)
     CHECK_NEAR(o4[1], 0, 1e-7);
     CHECK_NEAR(o4[3], 1.0 / 3, 1e-7);
     double w[3];
-    CHECK_RC(growth_rank_fuse_fit(S, 3, n, y, topn, "step=0.3", w, 3, NULL), GROWTH_EINVAL);
+    CHECK_RC(growth_rank_fuse_fit(S, 3, n, y, topn, "step=0.3", w, 3, NULL, NULL, NULL), GROWTH_EINVAL);
     CHECK_MSG("step");
-    CHECK_RC(growth_rank_fuse_fit(S, 3, n, y, topn, "step=0.001", w, 3, NULL), GROWTH_EINVAL);
+    CHECK_RC(growth_rank_fuse_fit(S, 3, n, y, topn, "step=0.001", w, 3, NULL, NULL, NULL), GROWTH_EINVAL);
     CHECK_MSG("grid");
     free(S);
 }
@@ -819,7 +819,7 @@ TEST(pipeline_beats_random_selection)
     CHECK_OK(growth_audience_lost(P.ev_user, P.ev_time, P.nev, PN, "now=1000 inactive=35 window=200", L[4], NULL, PN,
                                   &len[4]));
     const uint32_t *lists[5] = {L[0], L[1], L[2], L[3], L[4]};
-    unsigned dirs[5] = {GROWTH_AUDIENCE_INTEREST, GROWTH_AUDIENCE_BRAND, GROWTH_AUDIENCE_CATEGORY,
+    uint32_t dirs[5] = {GROWTH_AUDIENCE_INTEREST, GROWTH_AUDIENCE_BRAND, GROWTH_AUDIENCE_CATEGORY,
                         GROWTH_AUDIENCE_PEER, GROWTH_AUDIENCE_LOST};
     uint32_t *pool = malloc(PN * sizeof *pool), *pd = malloc(PN * sizeof *pd);
     size_t np = 0;
@@ -838,7 +838,7 @@ TEST(pipeline_beats_random_selection)
                           "learner=ftrl method=naive epochs=3"};
     double best = 0;
     for (int c = 0; c < 3; c++) {
-        CHECK_OK(growth_audience_pu_score(P.fptr, P.fidx, NULL, PN, P.nfeat, seed, ns, pool, np, cfgs[c], sc, np));
+        CHECK_OK(growth_audience_pu_score(P.fptr, P.fidx, NULL, PN, P.nfeat, seed, ns, pool, np, cfgs[c], sc, np, NULL, NULL));
         size_t nt = 0;
         CHECK_OK(growth_audience_select(pool, sc, np, seed, ns, 0.0f, N, top, NULL, N, &nt));
         CHECK(nt == N);
@@ -940,7 +940,7 @@ TEST(bad_input)
         n1 = 99;
         CHECK_RC(growth_audience_peer_index(empty, &s0, 1, 2, NULL, out, sim, 3, &n1), GROWTH_EINVAL);
         CHECK_MSG("not a user id");
-        CHECK(n1 == 99); /* nothing written on failure */
+        CHECK(n1 == 0); /* the count is 0 after a failure other than EBUFS */
         growth_index_free(gi);
         growth_index_free(l2);
         growth_index_free(empty);
@@ -951,23 +951,23 @@ TEST(bad_input)
     CHECK_MSG("users[1] = 5");
     float fs[3];
     uint32_t pool[2] = {2, 7};
-    CHECK_RC(growth_audience_pu_score(ip, ix, NULL, 3, 3, seed, 2, pool, 2, NULL, fs, 3), GROWTH_EINVAL);
+    CHECK_RC(growth_audience_pu_score(ip, ix, NULL, 3, 3, seed, 2, pool, 2, NULL, fs, 3, NULL, NULL), GROWTH_EINVAL);
     CHECK_MSG("pool[1] = 7");
-    CHECK_RC(growth_audience_pu_score(ip, ix, NULL, 3, 3, seed, 0, pool, 1, NULL, fs, 3), GROWTH_EINVAL);
+    CHECK_RC(growth_audience_pu_score(ip, ix, NULL, 3, 3, seed, 0, pool, 1, NULL, fs, 3, NULL, NULL), GROWTH_EINVAL);
     CHECK_MSG("growth_audience_pu_score: the seed is empty");
     uint32_t all[3] = {0, 1, 2};
-    CHECK_RC(growth_audience_pu_score(ip, ix, NULL, 3, 3, all, 3, pool, 1, NULL, fs, 3), GROWTH_EINVAL);
+    CHECK_RC(growth_audience_pu_score(ip, ix, NULL, 3, 3, all, 3, pool, 1, NULL, fs, 3, NULL, NULL), GROWTH_EINVAL);
     CHECK_MSG("no user outside the seed");
-    CHECK_RC(growth_audience_pu_score(ip, ix, NULL, 3, 3, seed, 2, pool, 1, "learner=svm", fs, 3), GROWTH_EINVAL);
+    CHECK_RC(growth_audience_pu_score(ip, ix, NULL, 3, 3, seed, 2, pool, 1, "learner=svm", fs, 3, NULL, NULL), GROWTH_EINVAL);
     CHECK_MSG("learner");
     float vals[5] = {1, 1, NAN, 1, 1};
-    CHECK_RC(growth_audience_pu_score(ip, ix, vals, 3, 3, seed, 2, pool, 1, NULL, fs, 3), GROWTH_EINVAL);
+    CHECK_RC(growth_audience_pu_score(ip, ix, vals, 3, 3, seed, 2, pool, 1, NULL, fs, 3, NULL, NULL), GROWTH_EINVAL);
     CHECK_MSG("NaN");
-    CHECK_RC(growth_audience_pu_score(ip, ix, NULL, 3, 3, seed, 1, pool, 1, "method=spy", fs, 3), GROWTH_EINVAL);
+    CHECK_RC(growth_audience_pu_score(ip, ix, NULL, 3, 3, seed, 1, pool, 1, "method=spy", fs, 3, NULL, NULL), GROWTH_EINVAL);
     CHECK_MSG("at least 2");
     double w[2];
     float S2[4] = {1, 2, 3, 4}, y2[2] = {0, 1};
-    CHECK_RC(growth_rank_fuse_fit(S2, 2, 2, y2, 3, NULL, w, 2, NULL), GROWTH_EINVAL);
+    CHECK_RC(growth_rank_fuse_fit(S2, 2, 2, y2, 3, NULL, w, 2, NULL, NULL, NULL), GROWTH_EINVAL);
     CHECK_MSG("larger than the validation set");
     double wn[2] = {NAN, 1};
     CHECK_RC(growth_rank_fuse_scores(S2, 2, 2, wn, NULL, S2, 4), GROWTH_EINVAL);
@@ -991,7 +991,7 @@ TEST(pu_variants_run)
     const char *cfgs[] = {"learner=ftrl method=prior epochs=2", "learner=ftrl method=spy unlabeled=pool",
                           "learner=forest method=naive unlabeled=pool rounds=30 threads=2"};
     for (int c = 0; c < 3; c++) {
-        CHECK_OK(growth_audience_pu_score(P.fptr, P.fidx, v, PN, P.nfeat, seed, ns, pool, np, cfgs[c], sc, np));
+        CHECK_OK(growth_audience_pu_score(P.fptr, P.fidx, v, PN, P.nfeat, seed, ns, pool, np, cfgs[c], sc, np, NULL, NULL));
         bool ok = true; /* method=prior divides by c and may exceed 1 */
         for (size_t i = 0; i < np; i++) ok = ok && sc[i] >= 0 && (c == 0 || sc[i] <= 1);
         CHECK(ok);
@@ -1003,6 +1003,105 @@ TEST(pu_variants_run)
     free(v);
     free(sc);
     free(lab);
+    free(seed);
+    free(pool);
+    free_population(&P);
+}
+
+/* ---- progress and cancellation: PU scoring and the fusion grid ---------------------------- */
+
+typedef struct {
+    int calls, cancel_at;
+    char stages[8][16];
+    double done[64];
+} aprog;
+
+static int aprog_cb(const char *stage, double done, void *user)
+{
+    aprog *a = user;
+    if (a->calls < 8) snprintf(a->stages[a->calls], sizeof a->stages[0], "%s", stage);
+    if (a->calls < 64) a->done[a->calls] = done;
+    a->calls++;
+    return a->cancel_at && a->calls == a->cancel_at;
+}
+
+static int done_ascending(const aprog *a)
+{
+    for (int i = 1; i < a->calls && i < 64; i++)
+        if (a->done[i] < a->done[i - 1]) return 0;
+    return a->calls > 0 && a->done[0] >= 0 && a->done[(a->calls < 64 ? a->calls : 64) - 1] == 1.0;
+}
+
+TEST(progress_and_cancel)
+{
+    population P;
+    make_population(&P, 91);
+    uint32_t *seed = malloc(PN * sizeof *seed), *pool = malloc(PN * sizeof *pool);
+    size_t ns = 0, np = 0;
+    for (size_t u = 0; u < PN; u++) {
+        if (P.seed[u]) seed[ns++] = (uint32_t)u;
+        else if (u % 5 == 0) pool[np++] = (uint32_t)u;
+    }
+    float *sc = malloc(np * sizeof *sc), *ref = malloc(np * sizeof *ref);
+    /* spy fits twice, naive and prior once; FTRL also reports after each epoch but the last */
+    const struct { const char *cfg; int calls; } runs[] = {
+        {"learner=forest method=spy rounds=10", 3},
+        {"learner=forest method=naive rounds=10", 2},
+        {"learner=ftrl method=prior epochs=3", 4},
+        {"learner=ftrl method=spy epochs=2", 5},
+    };
+    for (size_t r = 0; r < sizeof runs / sizeof runs[0]; r++) {
+        aprog a = {0};
+        CHECK_OK(growth_audience_pu_score(P.fptr, P.fidx, NULL, PN, P.nfeat, seed, ns, pool, np, runs[r].cfg, ref, np,
+                                          aprog_cb, &a));
+        CHECK(a.calls == runs[r].calls && strcmp(a.stages[0], "fit") == 0 && done_ascending(&a));
+        /* the same scores as without a callback */
+        CHECK_OK(growth_audience_pu_score(P.fptr, P.fidx, NULL, PN, P.nfeat, seed, ns, pool, np, runs[r].cfg, sc, np,
+                                          NULL, NULL));
+        CHECK(memcmp(sc, ref, np * sizeof *sc) == 0);
+        /* canceled at each report: ECANCELED, out_scores untouched */
+        for (int at = 1; at <= runs[r].calls; at++) {
+            aprog c = {0};
+            c.cancel_at = at;
+            for (size_t i = 0; i < np; i++) sc[i] = -7.0f;
+            CHECK_RC(growth_audience_pu_score(P.fptr, P.fidx, NULL, PN, P.nfeat, seed, ns, pool, np, runs[r].cfg, sc,
+                                              np, aprog_cb, &c),
+                     GROWTH_ECANCELED);
+            CHECK_MSG("growth_audience_pu_score: canceled");
+            CHECK(c.calls == at);
+            bool untouched = true;
+            for (size_t i = 0; i < np; i++) untouched = untouched && sc[i] == -7.0f;
+            CHECK(untouched);
+        }
+    }
+
+    /* fusion weights: 3 models, step 0.01 = 5151 grid points over 3000 users: several chunks */
+    size_t n = 3000;
+    float *S = malloc(3 * n * sizeof *S), *y = malloc(n * sizeof *y);
+    grng g;
+    grng_seed(&g, 4);
+    for (size_t i = 0; i < n; i++) {
+        y[i] = grng_uniform(&g) < 0.1 ? 1.0f : 0.0f;
+        for (int m = 0; m < 3; m++) S[m * n + i] = (float)(grng_normal(&g) + (m + 1) * 0.5 * y[i]);
+    }
+    double w0[3], p0 = 0, w[3] = {-1, -1, -1}, p = -1;
+    aprog a = {0};
+    CHECK_OK(growth_rank_fuse_fit(S, 3, n, y, 300, "step=0.01", w0, 3, &p0, aprog_cb, &a));
+    CHECK(a.calls > 3 && strcmp(a.stages[0], "grid") == 0 && done_ascending(&a));
+    CHECK_OK(growth_rank_fuse_fit(S, 3, n, y, 300, "step=0.01", w, 3, &p, NULL, NULL));
+    CHECK(memcmp(w, w0, sizeof w) == 0 && p == p0);
+    for (int at = 1; at <= a.calls; at += a.calls - 1) { /* the first and the last (done = 1) */
+        aprog c = {0};
+        c.cancel_at = at;
+        double wc[3] = {-1, -1, -1}, pc = -1;
+        CHECK_RC(growth_rank_fuse_fit(S, 3, n, y, 300, "step=0.01", wc, 3, &pc, aprog_cb, &c), GROWTH_ECANCELED);
+        CHECK_MSG("growth_rank_fuse_fit: canceled");
+        CHECK(wc[0] == -1 && wc[1] == -1 && wc[2] == -1 && pc == -1);
+    }
+    free(S);
+    free(y);
+    free(sc);
+    free(ref);
     free(seed);
     free(pool);
     free_population(&P);
@@ -1023,5 +1122,6 @@ int main(void)
     RUN(bad_input);
     RUN(pipeline_beats_random_selection);
     RUN(pu_variants_run);
+    RUN(progress_and_cancel);
     return GT_SUMMARY();
 }

@@ -525,7 +525,7 @@ TEST(test_audience_functions)
     BAD(growth_audience_rules(NULL, ix, 6, 4, NULL, 0, NULL, ra, rc, rs, rcf, rl, 8, &n), GROWTH_EINVAL, "audience_rules");
     BAD(growth_audience_rules(ip, ix, 6, 4, cons_bad, 1, NULL, ra, rc, rs, rcf, rl, 8, &n), GROWTH_EINVAL, NULL);
     BAD(growth_audience_rules(ip, ix, 6, 4, NULL, 0, "bogus=1", ra, rc, rs, rcf, rl, 8, &n), GROWTH_EINVAL, NULL);
-    BAD(growth_audience_rules(ip, ix, 6, 4, NULL, 0, NULL, ra, rc, rs, rcf, rl, 8, NULL), GROWTH_EINVAL, NULL);
+    CHECK_OK(growth_audience_rules(ip, ix, 6, 4, NULL, 0, NULL, ra, rc, rs, rcf, rl, 8, NULL)); /* out_n may be NULL */
     BAD(growth_audience_rules(ip_bad, ix, 6, 4, NULL, 0, NULL, ra, rc, rs, rcf, rl, 8, &n), GROWTH_EINVAL, NULL);
     uint32_t tg[1] = {2}, tg_bad[1] = {4};
     BAD(growth_audience_category(NULL, ix, 6, 4, tg, 1, seed, 2, NULL, ou, 6, &n), GROWTH_EINVAL, "audience_category");
@@ -563,7 +563,7 @@ TEST(test_audience_functions)
     BAD(growth_audience_peer_index(pix, seed, 0, 2, NULL, puu, pss, 6, &pn), GROWTH_EINVAL, NULL);
     BAD(growth_audience_peer_index(pix, seed, 2, 0, NULL, puu, pss, 6, &pn), GROWTH_EINVAL, NULL);
     BAD(growth_audience_peer_index(pix, seed, 2, 2, NULL, NULL, pss, 6, &pn), GROWTH_EINVAL, NULL);
-    BAD(growth_audience_peer_index(pix, seed, 2, 2, NULL, puu, pss, 6, NULL), GROWTH_EINVAL, NULL);
+    CHECK_OK(growth_audience_peer_index(pix, seed, 2, 2, NULL, puu, pss, 6, NULL)); /* out_n may be NULL */
     BAD(growth_audience_peer_index(pix, seed, 2, 2, NULL, puu, pss, 1, &pn), GROWTH_EBUFS, NULL);
     BAD(growth_audience_peer_index(pix, seed, 2, 2, "bogus=1", puu, pss, 6, &pn), GROWTH_EINVAL, NULL);
     BAD(growth_audience_peer_index(pix, pseed_bad, 1, 2, NULL, puu, pss, 6, &pn), GROWTH_EINVAL, NULL);
@@ -587,7 +587,7 @@ TEST(test_audience_functions)
     uint32_t l1[2] = {0, 3}, l2[2] = {3, 9}, odirs[6];
     const uint32_t *lists[2] = {l1, l2};
     size_t lens[2] = {2, 1}, lens_huge[2] = {2, SIZE_MAX};
-    unsigned dirs[2] = {GROWTH_AUDIENCE_INTEREST, GROWTH_AUDIENCE_PEER};
+    uint32_t dirs[2] = {GROWTH_AUDIENCE_INTEREST, GROWTH_AUDIENCE_PEER};
     BAD(growth_audience_union(NULL, lens, dirs, 2, 6, ou, odirs, 6, &n), GROWTH_EINVAL, "audience_union");
     BAD(growth_audience_union(lists, NULL, dirs, 2, 6, ou, odirs, 6, &n), GROWTH_EINVAL, NULL);
     BAD(growth_audience_union(lists, lens, dirs, 2, 6, NULL, odirs, 6, &n), GROWTH_EINVAL, NULL);
@@ -596,19 +596,19 @@ TEST(test_audience_functions)
     lens[1] = 1;
     BAD(growth_audience_union(lists, lens_huge, dirs, 2, 6, ou, odirs, 6, &n), GROWTH_EINVAL, NULL);
     BAD(growth_audience_union(lists, lens, dirs, 2, 6, ou, odirs, 1, &n), GROWTH_EBUFS, NULL);
-    BAD(growth_audience_union(lists, lens, dirs, 2, 6, ou, odirs, 6, NULL), GROWTH_EINVAL, NULL);
+    CHECK_OK(growth_audience_union(lists, lens, dirs, 2, 6, ou, odirs, 6, NULL)); /* out_n may be NULL */
 
     float fval[9] = {1, 1, 1, 1, 1, 1, 1, 1, 1}, pus[6];
     uint32_t pool[4] = {1, 3, 4, 5}, pool_bad[1] = {6};
-    BAD(growth_audience_pu_score(NULL, ix, fval, 6, 4, seed, 2, pool, 4, NULL, pus, 6), GROWTH_EINVAL, "audience_pu_score");
-    BAD(growth_audience_pu_score(ip, ix, fval, 6, 4, NULL, 2, pool, 4, NULL, pus, 6), GROWTH_EINVAL, NULL);
-    BAD(growth_audience_pu_score(ip, ix, fval, 6, 4, seed, 2, NULL, 4, NULL, pus, 6), GROWTH_EINVAL, NULL);
-    BAD(growth_audience_pu_score(ip, ix, fval, 6, 4, seed, 2, pool_bad, 1, NULL, pus, 6), GROWTH_EINVAL, NULL);
-    BAD(growth_audience_pu_score(ip, ix, fval, 6, 4, seed, 2, pool, 4, NULL, pus, 3), GROWTH_EBUFS, NULL);
-    BAD(growth_audience_pu_score(ip, ix, fval, 6, 4, seed, 2, pool, 4, "bogus=1", pus, 6), GROWTH_EINVAL, NULL);
-    BAD(growth_audience_pu_score(ip, ix, fval, 6, 4, seed, 2, pool, 4, NULL, NULL, 6), GROWTH_EINVAL, NULL);
+    BAD(growth_audience_pu_score(NULL, ix, fval, 6, 4, seed, 2, pool, 4, NULL, pus, 6, NULL, NULL), GROWTH_EINVAL, "audience_pu_score");
+    BAD(growth_audience_pu_score(ip, ix, fval, 6, 4, NULL, 2, pool, 4, NULL, pus, 6, NULL, NULL), GROWTH_EINVAL, NULL);
+    BAD(growth_audience_pu_score(ip, ix, fval, 6, 4, seed, 2, NULL, 4, NULL, pus, 6, NULL, NULL), GROWTH_EINVAL, NULL);
+    BAD(growth_audience_pu_score(ip, ix, fval, 6, 4, seed, 2, pool_bad, 1, NULL, pus, 6, NULL, NULL), GROWTH_EINVAL, NULL);
+    BAD(growth_audience_pu_score(ip, ix, fval, 6, 4, seed, 2, pool, 4, NULL, pus, 3, NULL, NULL), GROWTH_EBUFS, NULL);
+    BAD(growth_audience_pu_score(ip, ix, fval, 6, 4, seed, 2, pool, 4, "bogus=1", pus, 6, NULL, NULL), GROWTH_EINVAL, NULL);
+    BAD(growth_audience_pu_score(ip, ix, fval, 6, 4, seed, 2, pool, 4, NULL, NULL, 6, NULL, NULL), GROWTH_EINVAL, NULL);
     fval[4] = INFINITY;
-    BAD(growth_audience_pu_score(ip, ix, fval, 6, 4, seed, 2, pool, 4, NULL, pus, 6), GROWTH_EINVAL, NULL);
+    BAD(growth_audience_pu_score(ip, ix, fval, 6, 4, seed, 2, pool, 4, NULL, pus, 6, NULL, NULL), GROWTH_EINVAL, NULL);
     fval[4] = 1;
 
     uint32_t su[4] = {1, 3, 4, 5}, su_dup[2] = {1, 1}, ex[1] = {3}, so[4];
@@ -656,16 +656,128 @@ TEST(test_audience_functions)
     BAD(growth_rank_fuse_scores(fsc, 2, 4, fw, NULL, fo, 3), GROWTH_EBUFS, NULL);
     BAD(growth_rank_fuse_scores(fsc, 2, 4, fw, "bogus=1", fo, 4), GROWTH_EINVAL, NULL);
     BAD(growth_rank_fuse_scores(fsc, SIZE_MAX / 2, 4, fw, NULL, fo, 4), GROWTH_EINVAL, NULL); /* models x n overflows */
-    BAD(growth_rank_fuse_fit(NULL, 2, 4, pl, 2, NULL, ow, 2, &prec), GROWTH_EINVAL, "rank_fuse_fit");
-    BAD(growth_rank_fuse_fit(fsc, 2, 4, NULL, 2, NULL, ow, 2, &prec), GROWTH_EINVAL, NULL);
-    BAD(growth_rank_fuse_fit(fsc, 2, 4, pl, 0, NULL, ow, 2, &prec), GROWTH_EINVAL, NULL);
-    BAD(growth_rank_fuse_fit(fsc, 2, 4, pl, 2, NULL, ow, 1, &prec), GROWTH_EBUFS, NULL);
-    BAD(growth_rank_fuse_fit(fsc, 2, 4, pl, 2, "bogus=1", ow, 2, &prec), GROWTH_EINVAL, NULL);
-    BAD(growth_rank_fuse_fit(fsc, 2, 4, pl, 2, NULL, NULL, 2, &prec), GROWTH_EINVAL, NULL);
+    BAD(growth_rank_fuse_fit(NULL, 2, 4, pl, 2, NULL, ow, 2, &prec, NULL, NULL), GROWTH_EINVAL, "rank_fuse_fit");
+    BAD(growth_rank_fuse_fit(fsc, 2, 4, NULL, 2, NULL, ow, 2, &prec, NULL, NULL), GROWTH_EINVAL, NULL);
+    BAD(growth_rank_fuse_fit(fsc, 2, 4, pl, 0, NULL, ow, 2, &prec, NULL, NULL), GROWTH_EINVAL, NULL);
+    BAD(growth_rank_fuse_fit(fsc, 2, 4, pl, 2, NULL, ow, 1, &prec, NULL, NULL), GROWTH_EBUFS, NULL);
+    BAD(growth_rank_fuse_fit(fsc, 2, 4, pl, 2, "bogus=1", ow, 2, &prec, NULL, NULL), GROWTH_EINVAL, NULL);
+    BAD(growth_rank_fuse_fit(fsc, 2, 4, pl, 2, NULL, NULL, 2, &prec, NULL, NULL), GROWTH_EINVAL, NULL);
     fsc[5] = NAN;
     BAD(growth_rank_fuse_scores(fsc, 2, 4, fw, NULL, fo, 4), GROWTH_EINVAL, NULL);
-    BAD(growth_rank_fuse_fit(fsc, 2, 4, pl, 2, NULL, ow, 2, &prec), GROWTH_EINVAL, NULL);
+    BAD(growth_rank_fuse_fit(fsc, 2, 4, pl, 2, NULL, ow, 2, &prec, NULL, NULL), GROWTH_EINVAL, NULL);
     fsc[5] = 0.7f;
+
+    /* EBUFS protocol for every audience call that reports a count: with cap 0 and NULL buffers
+     * (a sizing call) and with one entry short, the count is the exact capacity needed and no
+     * buffer is written; a second call with that capacity succeeds with that count. */
+    {
+        enum { G = 16 };
+        uint32_t gu[G], gv[G];
+        double gd[G];
+        int64_t gl[G];
+        float gf[G];
+        size_t need = 0, got = 0;
+#define GUARD() (memset(gu, 0xab, sizeof gu), memset(gv, 0xab, sizeof gv), memset(gd, 0xab, sizeof gd), \
+                 memset(gl, 0xab, sizeof gl), memset(gf, 0xab, sizeof gf))
+#define UNTOUCHED() (gu[0] == 0xabababab && gv[0] == 0xabababab && gl[0] == (int64_t)0xababababababababULL && \
+                     memcmp(gd, (uint8_t[sizeof(double)]){0xab, 0xab, 0xab, 0xab, 0xab, 0xab, 0xab, 0xab}, sizeof(double)) == 0)
+        /* interest: two counts; either array short gives EBUFS and neither is written */
+        size_t na2 = 99, nu2 = 99;
+        BAD(growth_audience_interest(ip, ix, 6, 4, seed, 2, "min_tgi=0", NULL, 0, &na2, NULL, 0, &nu2), GROWTH_EBUFS, "audience_interest");
+        CHECK(na2 > 0 && nu2 > 0);
+        GUARD();
+        size_t na3 = 0, nu3 = 0;
+        BAD(growth_audience_interest(ip, ix, 6, 4, seed, 2, "min_tgi=0", gu, na2, &na3, gv, nu2 - 1, &nu3), GROWTH_EBUFS, NULL);
+        CHECK(na3 == na2 && nu3 == nu2 && UNTOUCHED());
+        BAD(growth_audience_interest(ip, ix, 6, 4, seed, 2, "min_tgi=0", gu, na2 - 1, &na3, gv, nu2, &nu3), GROWTH_EBUFS, NULL);
+        CHECK(na3 == na2 && nu3 == nu2 && UNTOUCHED());
+        CHECK_OK(growth_audience_interest(ip, ix, 6, 4, seed, 2, "min_tgi=0", gu, na2, &na3, gv, nu2, &nu3));
+        CHECK(na3 == na2 && nu3 == nu2);
+        na3 = nu3 = 99;
+        BAD(growth_audience_interest(ip, ix, 6, 4, seed, 2, "bogus=1", gu, na2, &na3, gv, nu2, &nu3), GROWTH_EINVAL, NULL);
+        CHECK(na3 == 0 && nu3 == 0);
+        /* brand */
+        BAD(growth_audience_brand(ip, ix, 6, 4, brands, 1, seed, 2, NULL, NULL, 0, &need), GROWTH_EBUFS, "audience_brand");
+        CHECK(need > 0);
+        GUARD();
+        got = 0;
+        BAD(growth_audience_brand(ip, ix, 6, 4, brands, 1, seed, 2, NULL, gu, need - 1, &got), GROWTH_EBUFS, NULL);
+        CHECK(got == need && UNTOUCHED());
+        CHECK_OK(growth_audience_brand(ip, ix, 6, 4, brands, 1, seed, 2, NULL, gu, need, &got));
+        CHECK(got == need);
+        /* rules (five arrays) */
+        BAD(growth_audience_rules(ip, ix, 6, 4, NULL, 0, "min_support=0 min_confidence=0 min_lift=0", NULL, NULL, NULL, NULL, NULL, 0, &need),
+            GROWTH_EBUFS, "audience_rules");
+        CHECK(need > 1);
+        GUARD();
+        BAD(growth_audience_rules(ip, ix, 6, 4, NULL, 0, "min_support=0 min_confidence=0 min_lift=0", gu, gv, gd, gd, gd, need - 1, &got),
+            GROWTH_EBUFS, NULL);
+        CHECK(got == need && UNTOUCHED());
+        CHECK_OK(growth_audience_rules(ip, ix, 6, 4, NULL, 0, "min_support=0 min_confidence=0 min_lift=0", gu, gv, gd, gd, gd, G, &got));
+        CHECK(got == need);
+        /* category */
+        BAD(growth_audience_category(ip, ix, 6, 4, tg, 1, seed, 2, "min_support=0 min_confidence=0 min_lift=0", NULL, 0, &need),
+            GROWTH_EBUFS, "audience_category");
+        CHECK(need > 0);
+        GUARD();
+        BAD(growth_audience_category(ip, ix, 6, 4, tg, 1, seed, 2, "min_support=0 min_confidence=0 min_lift=0", gu, need - 1, &got),
+            GROWTH_EBUFS, NULL);
+        CHECK(got == need && UNTOUCHED());
+        CHECK_OK(growth_audience_category(ip, ix, 6, 4, tg, 1, seed, 2, "min_support=0 min_confidence=0 min_lift=0", gu, need, &got));
+        CHECK(got == need);
+        /* peer and peer_index: cap >= n, the count on EBUFS is n */
+        GUARD();
+        BAD(growth_audience_peer(emb, 6, 2, seed, 2, 3, NULL, gu, gf, 2, &got), GROWTH_EBUFS, "audience_peer");
+        CHECK(got == 3 && UNTOUCHED() && memcmp(gf, gf + 1, sizeof *gf) == 0);
+        BAD(growth_audience_peer(emb, 6, 2, seed, 2, 3, NULL, NULL, NULL, 0, &got), GROWTH_EBUFS, NULL);
+        CHECK(got == 3);
+        BAD(growth_audience_peer(emb, 6, 2, seed, 2, 9, NULL, NULL, NULL, 0, &got), GROWTH_EINVAL, NULL); /* n > pool: first */
+        CHECK(got == 0);
+        growth_index *gix = NULL;
+        CHECK_OK(growth_index_create(&gix, "dim=2 metric=cosine kind=flat"));
+        CHECK_OK(growth_index_add(gix, emb, 6, pids));
+        BAD(growth_audience_peer_index(gix, seed, 2, 3, NULL, gu, gf, 2, &got), GROWTH_EBUFS, "audience_peer_index");
+        CHECK(got == 3 && UNTOUCHED());
+        uint32_t missing[1] = {5};
+        CHECK_OK(growth_index_remove(gix, (const int64_t[]){5}, 1, NULL));
+        BAD(growth_audience_peer_index(gix, missing, 1, 3, NULL, gu, gf, 2, &got), GROWTH_EINVAL, "not in the index"); /* seed first */
+        CHECK(got == 0);
+        growth_index_free(gix);
+        /* lost */
+        BAD(growth_audience_lost(ev_u, ev_t, 4, 6, "now=100 inactive=5 window=100", NULL, NULL, 0, &need), GROWTH_EBUFS, "audience_lost");
+        CHECK(need == 2); /* users 0 (last 10) and 5 (last 30); user 1 is active at 100 */
+        GUARD();
+        BAD(growth_audience_lost(ev_u, ev_t, 4, 6, "now=100 inactive=5 window=100", gu, gl, 1, &got), GROWTH_EBUFS, NULL);
+        CHECK(got == 2 && UNTOUCHED());
+        CHECK_OK(growth_audience_lost(ev_u, ev_t, 4, 6, "now=100 inactive=5 window=100", gu, gl, 2, &got));
+        CHECK(got == 2 && gu[0] == 0 && gu[1] == 5 && gl[0] == 10 && gl[1] == 30);
+        /* union */
+        BAD(growth_audience_union(lists, lens, dirs, 2, 6, NULL, NULL, 0, &need), GROWTH_EBUFS, "audience_union");
+        CHECK(need == 2);
+        GUARD();
+        BAD(growth_audience_union(lists, lens, dirs, 2, 6, gu, gv, 1, &got), GROWTH_EBUFS, NULL);
+        CHECK(got == 2 && UNTOUCHED());
+        /* select: cap >= n, the count on EBUFS is n */
+        GUARD();
+        BAD(growth_audience_select(su, ss, 4, ex, 1, 0, 3, gu, gf, 2, &got), GROWTH_EBUFS, "audience_select");
+        CHECK(got == 3 && UNTOUCHED());
+        BAD(growth_audience_select(su, ss, 4, ex, 1, 0, 3, NULL, NULL, 0, &got), GROWTH_EBUFS, NULL);
+        CHECK(got == 3);
+        BAD(growth_audience_select(su_dup, ss, 2, NULL, 0, 0, 1, gu, gf, 0, &got), GROWTH_EINVAL, "twice"); /* first */
+        CHECK(got == 0);
+        /* fixed capacities (no count): nothing written on EBUFS */
+        GUARD();
+        BAD(growth_audience_tgi(ip, ix, 6, 4, seed, 2, gd, NULL, NULL, NULL, 3), GROWTH_EBUFS, NULL);
+        CHECK(UNTOUCHED());
+        BAD(growth_audience_similar_brands(ip, ix, 6, 4, brands, 1, 2, gu, gd, 1), GROWTH_EBUFS, NULL);
+        CHECK(UNTOUCHED());
+        float pguard[6];
+        memset(pguard, 0xab, sizeof pguard);
+        BAD(growth_audience_pu_score(ip, ix, fval, 6, 4, seed, 2, pool, 4, NULL, pguard, 3, NULL, NULL), GROWTH_EBUFS, NULL);
+        CHECK(memcmp(pguard, gf, sizeof pguard) == 0);
+#undef GUARD
+#undef UNTOUCHED
+    }
 
     /* The good calls give the same answers after all the bad ones. */
     CHECK_OK(growth_audience_tgi(ip, ix, 6, 4, seed, 2, tgi, conc, sc, pc, 4));
@@ -687,7 +799,7 @@ TEST(test_audience_functions)
     CHECK_OK(growth_audience_select(su, ss, 4, ex, 1, 0, 2, so, sso, 4, &n));
     CHECK(n == 2 && so[0] == 1 && so[1] == 5);
     CHECK_OK(growth_rank_fuse_scores(fsc, 2, 4, fw, NULL, fo, 4));
-    CHECK_OK(growth_rank_fuse_fit(fsc, 2, 4, pl, 2, NULL, ow, 2, &prec));
+    CHECK_OK(growth_rank_fuse_fit(fsc, 2, 4, pl, 2, NULL, ow, 2, &prec, NULL, NULL));
 }
 
 int main(void)

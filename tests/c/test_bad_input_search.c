@@ -74,7 +74,9 @@ TEST(test_index_functions)
     BAD(growth_index_search(h, q, 3, NULL, NULL, sc, 8, &found), GROWTH_EINVAL, NULL);
     BAD(growth_index_search(h, q, 0, NULL, ids, sc, 8, &found), GROWTH_EINVAL, NULL);
     BAD(growth_index_search(h, q, 3, NULL, ids, sc, 2, &found), GROWTH_EBUFS, NULL);
+    CHECK(found == 3);
     BAD(growth_index_search(h, q, SIZE_MAX, NULL, ids, sc, 8, &found), GROWTH_EBUFS, NULL);
+    CHECK(found == SIZE_MAX);
     BAD(growth_index_search(h, bad, 3, NULL, ids, sc, 8, &found), GROWTH_EINVAL, NULL);
     flt.struct_size = 0;
     BAD(growth_index_search(h, q, 3, &flt, ids, sc, 8, &found), GROWTH_EINVAL, NULL);
@@ -107,7 +109,7 @@ TEST(test_index_functions)
     BAD(growth_index_dedup(h, cand, cs, 3, NAN, oids, os, 8, &found), GROWTH_EINVAL, NULL);
     BAD(growth_index_dedup(h, cand, cs, 3, 1.5f, oids, os, 8, &found), GROWTH_EINVAL, NULL);
     BAD(growth_index_dedup(h, cand_bad, cs, 2, 0.9f, oids, os, 8, &found), GROWTH_ENOTFOUND, "999");
-    BAD(growth_index_dedup(h, cand, cs, SIZE_MAX, 0.9f, oids, os, 8, &found), GROWTH_EBUFS, NULL);
+    BAD(growth_index_dedup(h, cand, cs, SIZE_MAX, 0.9f, oids, os, 8, &found), GROWTH_EINVAL, "too large");
     BAD(growth_index_mmr(NULL, q, cand, 3, 0.5f, 2, oids, os, 8, &found), GROWTH_EINVAL, "index_mmr");
     BAD(growth_index_mmr(h, NULL, cand, 3, 0.5f, 2, oids, os, 8, &found), GROWTH_EINVAL, NULL);
     BAD(growth_index_mmr(h, q, NULL, 3, 0.5f, 2, oids, os, 8, &found), GROWTH_EINVAL, NULL);
@@ -128,8 +130,51 @@ TEST(test_index_functions)
     BAD(growth_index_mmr(h, q, minus1, 1, 0.5f, 1, oids, os, 8, &found), GROWTH_ENOTFOUND, "-1");
     CHECK_OK(growth_index_remove(h, minus1, 1, &removed));
     CHECK(removed == 0);
-    uint64_t cnt, del, dim, mem;
-    BAD(growth_index_stats(NULL, &cnt, &del, &dim, &mem), GROWTH_EINVAL, "index_stats");
+    growth_index_stats st = GROWTH_INDEX_STATS_INIT;
+    BAD(growth_index_stats_get(NULL, &st), GROWTH_EINVAL, "index_stats_get");
+    BAD(growth_index_stats_get(h, NULL), GROWTH_EINVAL, "index_stats_get");
+    st.struct_size = 0;
+    BAD(growth_index_stats_get(h, &st), GROWTH_EINVAL, "struct_size");
+    st.struct_size = 8; /* struct_size and reserved only: below the 1.0 size */
+    BAD(growth_index_stats_get(h, &st), GROWTH_EINVAL, "struct_size");
+    st.struct_size = sizeof st - 1;
+    BAD(growth_index_stats_get(h, &st), GROWTH_EINVAL, "struct_size");
+    BAD(growth_index_set_progress(NULL, NULL, NULL), GROWTH_EINVAL, "index_set_progress");
+
+    /* EBUFS protocol: *out_n is the capacity needed, the buffers are not written. */
+    int64_t guard_ids[8];
+    float guard_sc[8];
+    memset(guard_ids, 0x5a, sizeof guard_ids);
+    memset(guard_sc, 0x5a, sizeof guard_sc);
+    int64_t gi0 = guard_ids[0];
+    float gs0 = guard_sc[0];
+    found = 99;
+    BAD(growth_index_search(h, q, 3, NULL, guard_ids, guard_sc, 2, &found), GROWTH_EBUFS, NULL);
+    CHECK(found == 3 && guard_ids[0] == gi0 && guard_ids[1] == gi0 && memcmp(&guard_sc[0], &gs0, sizeof gs0) == 0);
+    found = 99;
+    BAD(growth_index_search(h, q, 5, NULL, NULL, guard_sc, 0, &found), GROWTH_EINVAL, NULL); /* ids are required */
+    CHECK(found == 0);
+    found = 99;
+    BAD(growth_index_search(h, q, 100, NULL, guard_ids, guard_sc, 8, &found), GROWTH_EBUFS, NULL); /* k > live: cap >= k still */
+    CHECK(found == 100 && guard_ids[7] == gi0);
+    BAD(growth_index_search(h, q, 3, NULL, guard_ids, guard_sc, 2, NULL), GROWTH_EBUFS, NULL); /* out_n may be NULL */
+    found = 99;
+    BAD(growth_index_dedup(h, cand, cs, 3, 0.9f, guard_ids, guard_sc, 2, &found), GROWTH_EBUFS, NULL);
+    CHECK(found == 3 && guard_ids[0] == gi0 && memcmp(&guard_sc[0], &gs0, sizeof gs0) == 0);
+    found = 99;
+    BAD(growth_index_dedup(h, cand, cs, 3, 0.9f, NULL, NULL, 0, &found), GROWTH_EBUFS, NULL); /* sizing call */
+    CHECK(found == 3);
+    found = 99;
+    BAD(growth_index_mmr(h, q, cand, 3, 0.5f, 2, guard_ids, guard_sc, 1, &found), GROWTH_EBUFS, NULL);
+    CHECK(found == 2 && guard_ids[0] == gi0 && memcmp(&guard_sc[0], &gs0, sizeof gs0) == 0);
+    found = 99;
+    BAD(growth_index_mmr(h, q, cand, 3, 0.5f, 5, NULL, NULL, 0, &found), GROWTH_EBUFS, NULL); /* min(k, n) = 3 */
+    CHECK(found == 3);
+    found = 99;
+    BAD(growth_index_mmr(h, q, cand_bad, 2, 0.5f, 2, guard_ids, guard_sc, 1, &found), GROWTH_ENOTFOUND, NULL); /* validated first */
+    CHECK(found == 0 && guard_ids[0] == gi0);
+    BAD(growth_index_search_batch(h, q, 2, 5, NULL, guard_ids, guard_sc, 8), GROWTH_EBUFS, NULL);
+    CHECK(guard_ids[0] == gi0 && guard_ids[7] == gi0 && memcmp(&guard_sc[7], &gs0, sizeof gs0) == 0);
 
     char path[512];
     gt_path(path, sizeof path, "bad_input.index");
@@ -168,8 +213,18 @@ TEST(test_index_functions)
     BAD_SAME_STATE(index, growth_index, h, b0);
     CHECK_OK(growth_index_search(h, q, 3, NULL, ids, sc, 8, &found));
     CHECK(found == found0 && memcmp(ids, ids0, sizeof ids0) == 0 && memcmp(sc, sc0, sizeof sc0) == 0);
-    CHECK_OK(growth_index_stats(h, &cnt, &del, &dim, &mem));
-    CHECK(cnt == NV && del == 0 && dim == DIM);
+    st = (growth_index_stats)GROWTH_INDEX_STATS_INIT;
+    CHECK_OK(growth_index_stats_get(h, &st));
+    CHECK(st.count == NV && st.deleted == 0 && st.dim == DIM && st.memory_bytes > NV * DIM * sizeof(float));
+    /* a caller built against a newer header: a larger struct whose unknown tail is left alone */
+    struct { growth_index_stats s; uint64_t newer[2]; } big;
+    memset(&big, 0, sizeof big);
+    big.s.struct_size = sizeof big;
+    big.newer[1] = 77;
+    CHECK_OK(growth_index_stats_get(h, &big.s));
+    CHECK(big.s.struct_size == sizeof big && big.s.count == st.count && big.s.memory_bytes == st.memory_bytes &&
+          big.newer[0] == 0 && big.newer[1] == 77);
+    CHECK_OK(growth_index_set_progress(h, NULL, NULL));
     CHECK_OK(growth_index_get(h, 11, g, DIM));
     CHECK(memcmp(g, v + DIM, sizeof g) == 0 || fabsf(g[0] * g[0] + g[1] * g[1] + g[2] * g[2] + g[3] * g[3] - 1) < 1e-5f);
     CHECK_OK(growth_index_remove(h, cand, 1, &removed));
@@ -233,13 +288,22 @@ TEST(test_text_functions)
     BAD(growth_text_add_packed(t, pid, data, off_dec, 2), GROWTH_EINVAL, NULL);
     BAD(growth_text_add_packed(t, pid, data, off_big, 2), GROWTH_EINVAL, "beyond");
     BAD(growth_text_add_packed(t, pid, data, off, SIZE_MAX), GROWTH_EINVAL, NULL);
-    int64_t gone[2] = {1, 77};
-    BAD(growth_text_remove(NULL, id, 1), GROWTH_EINVAL, "text_remove");
-    BAD(growth_text_remove(t, NULL, 1), GROWTH_EINVAL, NULL);
-    BAD(growth_text_remove(t, gone, 2), GROWTH_ENOTFOUND, "77");
+    int64_t gone[3] = {77, -1, 77};
+    size_t removed = 9;
+    BAD(growth_text_remove(NULL, id, 1, &removed), GROWTH_EINVAL, "text_remove");
+    CHECK(removed == 0);
+    BAD(growth_text_remove(t, NULL, 1, &removed), GROWTH_EINVAL, NULL);
+    CHECK_OK(growth_text_remove(t, gone, 3, &removed)); /* absent ids: not an error, nothing removed */
+    CHECK(removed == 0);
     BAD(growth_text_compact(NULL), GROWTH_EINVAL, "text_compact");
-    uint64_t nd, nt, np;
-    BAD(growth_text_count(NULL, &nd, &nt, &np), GROWTH_EINVAL, "text_count");
+    BAD(growth_text_set_progress(NULL, NULL, NULL), GROWTH_EINVAL, "text_set_progress");
+    growth_text_stats st = GROWTH_TEXT_STATS_INIT;
+    BAD(growth_text_stats_get(NULL, &st), GROWTH_EINVAL, "text_stats_get");
+    BAD(growth_text_stats_get(t, NULL), GROWTH_EINVAL, "text_stats_get");
+    st.struct_size = 0;
+    BAD(growth_text_stats_get(t, &st), GROWTH_EINVAL, "struct_size");
+    st.struct_size = sizeof st - 8; /* the last member missing: below the 1.0 size */
+    BAD(growth_text_stats_get(t, &st), GROWTH_EINVAL, "struct_size");
 
     growth_id_filter flt = {.struct_size = sizeof flt};
     BAD(growth_text_search(NULL, "red", 3, NULL, ids, sc, 8, &found), GROWTH_EINVAL, "text_search");
@@ -250,7 +314,20 @@ TEST(test_text_functions)
     BAD(growth_text_search(t, "r\xff" "ed", 3, NULL, ids, sc, 8, &found), GROWTH_EINVAL, NULL);
     BAD(growth_text_search(t, "red", 0, NULL, ids, sc, 8, &found), GROWTH_EINVAL, NULL);
     BAD(growth_text_search(t, "red", 3, NULL, ids, sc, 2, &found), GROWTH_EBUFS, NULL);
+    CHECK(found == 3);
     BAD(growth_text_search(t, "red", SIZE_MAX, NULL, ids, sc, 8, &found), GROWTH_EBUFS, NULL);
+    CHECK(found == SIZE_MAX);
+    {   /* EBUFS protocol: *out_n = k, the buffers are not written; other errors come first */
+        int64_t gi[4] = {-3, -3, -3, -3};
+        float gs[4] = {-3, -3, -3, -3};
+        found = 99;
+        BAD(growth_text_search(t, "red running", 4, NULL, gi, gs, 3, &found), GROWTH_EBUFS, NULL);
+        CHECK(found == 4 && gi[0] == -3 && gi[2] == -3 && gs[0] == -3);
+        BAD(growth_text_search(t, "red running", 4, NULL, gi, gs, 3, NULL), GROWTH_EBUFS, NULL);
+        found = 99;
+        BAD(growth_text_search(t, ". .", 4, NULL, gi, gs, 3, &found), GROWTH_EINVAL, NULL);
+        CHECK(found == 0 && gi[0] == -3);
+    }
     flt.struct_size = 0;
     BAD(growth_text_search(t, "red", 3, &flt, ids, sc, 8, &found), GROWTH_EINVAL, NULL);
     flt.struct_size = sizeof flt;
@@ -303,7 +380,25 @@ TEST(test_text_functions)
     BAD(growth_rank_fuse_lists(lists, scores, NULL, w, 2, 3, NULL, fo, fs, 8, &found), GROWTH_EINVAL, NULL);
     BAD(growth_rank_fuse_lists(lists, scores, lens, w, 2, 3, NULL, NULL, fs, 8, &found), GROWTH_EINVAL, NULL);
     BAD(growth_rank_fuse_lists(lists, scores, lens, w, 2, 0, NULL, fo, fs, 8, &found), GROWTH_EINVAL, NULL);
-    BAD(growth_rank_fuse_lists(lists, scores, lens, w, 2, 3, NULL, fo, fs, 2, &found), GROWTH_EBUFS, NULL);
+    BAD(growth_rank_fuse_lists(lists, scores, lens, w, 2, 3, NULL, fo, fs, 2, &found), GROWTH_EINVAL, NULL); /* NaN first */
+    BAD(growth_rank_fuse_lists(lists, NULL, lens, w, 2, 3, NULL, fo, fs, 2, &found), GROWTH_EBUFS, NULL);
+    CHECK(found == 3);
+    BAD(growth_rank_fuse_lists(lists, NULL, lens, w, 2, 3, "normalize=max", fo, fs, 2, &found), GROWTH_EBUFS, NULL);
+    BAD(growth_rank_fuse_lists(lists, scores, lens, w, 2, 3, "norm=max", fo, fs, 8, &found), GROWTH_EINVAL, "norm");
+    BAD(growth_rank_fuse_lists(lists, scores, lens, w, 2, 3, "normalize=zscore", fo, fs, 8, &found), GROWTH_EINVAL, "normalize");
+    {   /* EBUFS protocol: *out_n = k, buffers untouched; a NaN (weighted) is reported first */
+        int64_t gi[3] = {-3, -3, -3};
+        float gs[3] = {-3, -3, -3};
+        found = 99;
+        BAD(growth_rank_fuse_lists(lists, NULL, lens, w, 2, 3, NULL, gi, gs, 2, &found), GROWTH_EBUFS, NULL);
+        CHECK(found == 3 && gi[0] == -3 && gi[1] == -3 && gs[0] == -3);
+        found = 99;
+        BAD(growth_rank_fuse_lists(lists, scores, lens, w, 2, 3, "method=weighted", gi, gs, 2, &found), GROWTH_EINVAL, NULL);
+        CHECK(found == 0 && gi[0] == -3);
+        found = 99;
+        BAD(growth_rank_fuse_lists(lists, NULL, lens, w, 2, 3, NULL, NULL, NULL, 0, &found), GROWTH_EBUFS, NULL); /* sizing call */
+        CHECK(found == 3);
+    }
     BAD(growth_rank_fuse_lists(lists, scores, lens, wbad, 2, 3, NULL, fo, fs, 8, &found), GROWTH_EINVAL, NULL);
     BAD(growth_rank_fuse_lists(lists, scores, lens_huge, w, 2, 3, NULL, fo, fs, 8, &found), GROWTH_EINVAL, NULL);
     BAD(growth_rank_fuse_lists(lists, scores, lens, w, 2, 3, "method=weighted", fo, fs, 8, &found), GROWTH_EINVAL, NULL); /* NaN score */
@@ -318,6 +413,17 @@ TEST(test_text_functions)
     BAD(growth_rank_prerank(feat, 3, 2, pids, fw, 0, 0, fo, fs, 8, &found), GROWTH_EINVAL, NULL);
     BAD(growth_rank_prerank(feat, 3, 2, pids, fw, NAN, 2, fo, fs, 8, &found), GROWTH_EINVAL, NULL);
     BAD(growth_rank_prerank(feat, 3, 2, pids, fw, 0, 3, fo, fs, 2, &found), GROWTH_EBUFS, NULL);
+    CHECK(found == 3);
+    {
+        int64_t gi[2] = {-3, -3};
+        float gs[2] = {-3, -3};
+        found = 99;
+        BAD(growth_rank_prerank(feat, 3, 2, pids, fw, 0, 9, gi, gs, 2, &found), GROWTH_EBUFS, NULL); /* min(top_n, n) */
+        CHECK(found == 3 && gi[0] == -3 && gi[1] == -3 && gs[1] == -3);
+        found = 99;
+        BAD(growth_rank_prerank(feat, 3, 2, pids, fw, 0, 9, NULL, NULL, 0, &found), GROWTH_EBUFS, NULL);
+        CHECK(found == 3);
+    }
     BAD(growth_rank_prerank(feat, SIZE_MAX / 2 + 1, 2, pids, fw, 0, 2, fo, fs, 8, &found), GROWTH_EINVAL, NULL); /* n * d overflows */
     feat[3] = INFINITY;
     BAD(growth_rank_prerank(feat, 3, 2, pids, fw, 0, 2, fo, fs, 8, &found), GROWTH_EINVAL, NULL);
@@ -334,10 +440,19 @@ TEST(test_text_functions)
     CHECK_OK(growth_text_search(t, "red running", 4, NULL, ids, sc, 8, &found));
     CHECK(found == found0 && memcmp(ids, ids0, found0 * sizeof *ids) == 0 &&
           memcmp(sc, sc0, found0 * sizeof *sc) == 0);
-    CHECK_OK(growth_text_count(t, &nd, &nt, &np));
-    CHECK(nd == 4);
+    st = (growth_text_stats)GROWTH_TEXT_STATS_INIT;
+    CHECK_OK(growth_text_stats_get(t, &st));
+    CHECK(st.docs == 4 && st.terms > 0 && st.postings >= st.terms);
+    struct { growth_text_stats s; uint32_t newer[4]; } big;
+    memset(&big, 0, sizeof big);
+    big.s.struct_size = sizeof big;
+    big.newer[3] = 7;
+    CHECK_OK(growth_text_stats_get(t, &big.s));
+    CHECK(big.s.docs == st.docs && big.s.postings == st.postings && big.newer[0] == 0 && big.newer[3] == 7);
+    CHECK_OK(growth_text_set_progress(t, NULL, NULL));
     CHECK_OK(growth_text_score(t, "red", sid, 1, so, 2));
-    CHECK_OK(growth_text_remove(t, id, 1));
+    CHECK_OK(growth_text_remove(t, id, 1, &removed));
+    CHECK(removed == 1);
     CHECK_OK(growth_text_compact(t));
     bad_bytes_free(&b0);
     bad_bytes_free(&b1);

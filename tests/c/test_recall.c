@@ -3,6 +3,9 @@
  * bad input. */
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "core.h"
@@ -84,9 +87,9 @@ static double overlap(const int64_t *a, const int64_t *b, size_t k)
 
 static uint64_t live_count(const growth_index *ix)
 {
-    uint64_t c = 0;
-    growth_index_stats(ix, &c, NULL, NULL, NULL);
-    return c;
+    growth_index_stats st = GROWTH_INDEX_STATS_INIT;
+    growth_index_stats_get(ix, &st);
+    return st.count;
 }
 
 TEST(test_create_and_config)
@@ -367,9 +370,9 @@ TEST(test_hnsw_ivf_int8_recall)
             if (rec < need[c] - 1e-9 || maxerr > 1e-4) fprintf(stderr, "  %s: recall %.3f, max score error %g\n", cfg, rec, maxerr);
             CHECK(rec >= need[c] - 1e-9);
             CHECK(maxerr <= 1e-4);
-            uint64_t cnt, del, dim, mem;
-            CHECK_OK(growth_index_stats(ix, &cnt, &del, &dim, &mem));
-            CHECK(cnt == n && del == 0 && dim == d && mem >= n * d * 4);
+            growth_index_stats st = GROWTH_INDEX_STATS_INIT;
+            CHECK_OK(growth_index_stats_get(ix, &st));
+            CHECK(st.count == n && st.deleted == 0 && st.dim == d && st.memory_bytes >= n * d * 4);
             growth_index_free(ix);
         }
     free(x);
@@ -399,10 +402,10 @@ TEST(test_remove_and_compact)
             CHECK(removed == nrm);
             CHECK_OK(growth_index_remove(ix, rm, 3, &removed));
             CHECK(removed == 0);
-            uint64_t cnt, del;
             for (int pass = 0; pass < 2; pass++) {
-                CHECK_OK(growth_index_stats(ix, &cnt, &del, NULL, NULL));
-                CHECK(cnt == n - nrm && del == (pass == 0 ? nrm : 0));
+                growth_index_stats st = GROWTH_INDEX_STATS_INIT;
+                CHECK_OK(growth_index_stats_get(ix, &st));
+                CHECK(st.count == n - nrm && st.deleted == (pass == 0 ? nrm : 0));
                 double rec = 0;
                 for (size_t i = 0; i < nq; i++) {
                     int64_t got[k], ref[k];
@@ -513,10 +516,10 @@ TEST(test_save_load_roundtrip)
             growth_index_config(a, ca, sizeof ca, NULL);
             growth_index_config(c, cb, sizeof cb, NULL);
             CHECK(strcmp(ca, cb) == 0);
-            uint64_t na, nb, da, db;
-            growth_index_stats(a, &na, &da, NULL, NULL);
-            growth_index_stats(c, &nb, &db, NULL, NULL);
-            CHECK(na == nb && da == db && na == n - 3);
+            growth_index_stats sa = GROWTH_INDEX_STATS_INIT, sb = GROWTH_INDEX_STATS_INIT;
+            growth_index_stats_get(a, &sa);
+            growth_index_stats_get(c, &sb);
+            CHECK(sa.count == sb.count && sa.deleted == sb.deleted && sa.count == n - 3);
             /* loaded indexes keep growing the same way (same ids, graph) */
             CHECK_OK(growth_index_add(b, q, 5, NULL));
             CHECK_OK(growth_index_add(c, q, 5, NULL));
@@ -605,6 +608,182 @@ TEST(test_corrupted_files)
     free(x);
 }
 
+/* ---- progress callback and cancellation ----------------------------------------------------- */
+
+typedef struct {
+    int calls, cancel_at;   /* cancel (return 1) on call number cancel_at (1-based; 0 never) */
+    char stage[32];
+    double last_done;
+    int monotone;
+    const growth_index *search; /* when set, the callback searches this index (a reader) */
+    int search_rc;
+} prog_rec;
+
+static int prog_cb(const char *stage, double done, void *user)
+{
+    prog_rec *r = user;
+    r->calls++;
+    if (strcmp(stage, r->stage) != 0) r->last_done = -1; /* a new stage starts over */
+    if (done < r->last_done || done < 0 || done > 1) r->monotone = 0;
+    snprintf(r->stage, sizeof r->stage, "%s", stage);
+    r->last_done = done;
+    if (r->search) {
+        float q[8] = {1, 0, 0, 0, 0, 0, 0, 0};
+        int64_t ids[3];
+        size_t n;
+        int rc = growth_index_search(r->search, q, 3, NULL, ids, NULL, 3, &n);
+        if (rc != GROWTH_OK && rc != GROWTH_ESTATE) r->search_rc = rc;
+    }
+    return r->cancel_at && r->calls == r->cancel_at;
+}
+
+static void prog_reset(prog_rec *r, int cancel_at)
+{
+    memset(r, 0, sizeof *r);
+    r->cancel_at = cancel_at;
+    r->monotone = 1;
+    r->last_done = -1;
+}
+
+/* Serialized bytes (deterministic: SOURCE_DATE_EPOCH is set by the test). */
+static int index_bytes_equal(const growth_index *a, const growth_index *b)
+{
+    uint8_t *x = NULL, *y = NULL;
+    size_t nx = 0, ny = 0;
+    if (growth_index_serialize(a, &x, &nx) || growth_index_serialize(b, &y, &ny)) return 0;
+    int same = nx == ny && memcmp(x, y, nx) == 0;
+    growth_buffer_free(x);
+    growth_buffer_free(y);
+    return same;
+}
+
+static int stats_equal(const growth_index_stats *a, const growth_index_stats *b)
+{
+    return a->count == b->count && a->deleted == b->deleted && a->dim == b->dim &&
+           a->memory_bytes == b->memory_bytes;
+}
+
+TEST(test_progress_and_cancel)
+{
+    setenv("SOURCE_DATE_EPOCH", "1700000000", 1);
+    const size_t d = 8, na = 600, nb = 700;
+    float *xa = clustered(na, d, 31), *xb = clustered(nb, d, 32);
+    int64_t *ida = malloc(na * sizeof *ida), rm[5] = {3, 50, 51, 400, 599};
+    for (size_t i = 0; i < na; i++) ida[i] = (int64_t)(2 * i + 1);
+    for (int i = 0; i < 5; i++) rm[i] = ida[rm[i]];
+    const char *cfgs[5] = {"dim=8 kind=flat", "dim=8 kind=hnsw M=8 ef_construction=40", "dim=8 kind=ivf nlist=8 iters=5",
+                           "dim=8 kind=hnsw M=6 metric=l2 quantize=int8", "dim=8 kind=flat metric=cosine quantize=int8"};
+    for (int c = 0; c < 5; c++) {
+        growth_index *ix = NULL;
+        prog_rec r;
+        CHECK_OK(growth_index_create(&ix, cfgs[c]));
+        /* a first add reports each chunk of 256 (3 chunks), the last with done = 1 */
+        prog_reset(&r, 0);
+        r.search = ix; /* the callback may search the index it reports on */
+        CHECK_OK(growth_index_set_progress(ix, prog_cb, &r));
+        CHECK_OK(growth_index_add(ix, xa, na, ida));
+        CHECK(strcmp(r.stage, "add") == 0 && r.last_done == 1.0 && r.monotone && r.search_rc == 0);
+        CHECK(r.calls == (c == 2 ? 5 + 3 : 3)); /* IVF trains first: 5 k-means iterations */
+        size_t removed = 0;
+        CHECK_OK(growth_index_remove(ix, rm, 5, &removed));
+        CHECK(removed == 5);
+        growth_index_stats s0 = GROWTH_INDEX_STATS_INIT, s1 = GROWTH_INDEX_STATS_INIT;
+        CHECK_OK(growth_index_stats_get(ix, &s0));
+        uint8_t *b0 = NULL;
+        size_t n0 = 0;
+        CHECK_OK(growth_index_serialize(ix, &b0, &n0));
+        /* the same history without a callback (a deserialized copy would start a new random
+         * stream for HNSW levels) */
+        growth_index *twin = NULL;
+        CHECK_OK(growth_index_create(&twin, cfgs[c]));
+        CHECK_OK(growth_index_add(twin, xa, na, ida));
+        CHECK_OK(growth_index_remove(twin, rm, 5, &removed));
+        CHECK(index_bytes_equal(ix, twin));
+
+        /* cancel after the first chunk, in the middle, and after the last (done = 1) */
+        int at[3] = {1, 2, 3};
+        for (int t = 0; t < 3; t++) {
+            prog_reset(&r, at[t]);
+            CHECK_OK(growth_index_set_progress(ix, prog_cb, &r));
+            CHECK_RC(growth_index_add(ix, xb, nb, NULL), GROWTH_ECANCELED);
+            CHECK_MSG("growth_index_add: canceled");
+            CHECK(r.calls == at[t]);
+            CHECK_OK(growth_index_stats_get(ix, &s1));
+            CHECK(stats_equal(&s0, &s1));
+            CHECK(index_bytes_equal(ix, twin));
+        }
+        /* a cancel at the last chunk of a batch with given ids: the ids are free again */
+        int64_t *idb = malloc(nb * sizeof *idb);
+        for (size_t i = 0; i < nb; i++) idb[i] = (int64_t)(10000 + i);
+        prog_reset(&r, 3);
+        CHECK_OK(growth_index_set_progress(ix, prog_cb, &r));
+        CHECK_RC(growth_index_add(ix, xb, nb, idb), GROWTH_ECANCELED);
+        CHECK_OK(growth_index_stats_get(ix, &s1));
+        CHECK(stats_equal(&s0, &s1) && index_bytes_equal(ix, twin));
+        float g[8];
+        CHECK_RC(growth_index_get(ix, 10000, g, 8), GROWTH_ENOTFOUND);
+        /* then the same add succeeds and gives what the twin (never canceled) gives */
+        CHECK_OK(growth_index_set_progress(ix, NULL, NULL));
+        CHECK_OK(growth_index_add(ix, xb, nb, idb));
+        CHECK_OK(growth_index_add(twin, xb, nb, idb));
+        CHECK(index_bytes_equal(ix, twin));
+        CHECK(live_count(ix) == na - 5 + nb);
+
+        /* compact: canceled leaves the tombstones, completed drops them */
+        CHECK_OK(growth_index_remove(ix, idb, 100, &removed));
+        CHECK_OK(growth_index_remove(twin, idb, 100, &removed));
+        CHECK_OK(growth_index_stats_get(ix, &s0));
+        prog_reset(&r, 2);
+        CHECK_OK(growth_index_set_progress(ix, prog_cb, &r));
+        CHECK_RC(growth_index_compact(ix), GROWTH_ECANCELED);
+        CHECK(strcmp(r.stage, "compact") == 0 && r.calls == 2);
+        CHECK_OK(growth_index_stats_get(ix, &s1));
+        CHECK(stats_equal(&s0, &s1) && s1.deleted == 105 && index_bytes_equal(ix, twin));
+        prog_reset(&r, 0);
+        CHECK_OK(growth_index_compact(ix));
+        CHECK(strcmp(r.stage, "compact") == 0 && r.last_done == 1.0 && r.monotone);
+        CHECK_OK(growth_index_stats_get(ix, &s1));
+        CHECK(s1.deleted == 0 && s1.count == na - 5 + nb - 100);
+        free(idb);
+        growth_buffer_free(b0);
+        growth_index_free(twin);
+        growth_index_free(ix);
+    }
+
+    /* IVF training: canceled in growth_index_train and in the training of a first add */
+    growth_index *iv = NULL;
+    prog_rec r;
+    CHECK_OK(growth_index_create(&iv, "dim=8 kind=ivf nlist=8 iters=6"));
+    growth_index_stats e0 = GROWTH_INDEX_STATS_INIT, e1 = GROWTH_INDEX_STATS_INIT;
+    CHECK_OK(growth_index_stats_get(iv, &e0));
+    prog_reset(&r, 4);
+    CHECK_OK(growth_index_set_progress(iv, prog_cb, &r));
+    CHECK_RC(growth_index_train(iv, xa, na), GROWTH_ECANCELED);
+    CHECK_MSG("growth_index_train: canceled");
+    CHECK(r.calls == 4 && strcmp(r.stage, "train") == 0 && r.monotone);
+    CHECK_OK(growth_index_stats_get(iv, &e1));
+    CHECK(stats_equal(&e0, &e1));
+    CHECK_RC(growth_index_add(iv, xa, 4, NULL), GROWTH_ESTATE); /* still untrained */
+    prog_reset(&r, 2);
+    CHECK_RC(growth_index_add(iv, xa, na, NULL), GROWTH_ECANCELED); /* in the training of the add */
+    CHECK(strcmp(r.stage, "train") == 0);
+    prog_reset(&r, 6 + 1); /* after training, the first chunk */
+    CHECK_RC(growth_index_add(iv, xa, na, NULL), GROWTH_ECANCELED);
+    CHECK(strcmp(r.stage, "add") == 0);
+    CHECK_OK(growth_index_stats_get(iv, &e1));
+    CHECK(stats_equal(&e0, &e1));
+    CHECK_RC(growth_index_add(iv, xa, 4, NULL), GROWTH_ESTATE); /* the canceled add's training is gone too */
+    prog_reset(&r, 0);
+    CHECK_OK(growth_index_train(iv, xa, na));
+    CHECK(r.calls == 6 && r.last_done == 1.0);
+    CHECK_OK(growth_index_add(iv, xa, 4, NULL));
+    growth_index_free(iv);
+    CHECK_RC(growth_index_set_progress(NULL, prog_cb, &r), GROWTH_EINVAL);
+    free(xa);
+    free(xb);
+    free(ida);
+}
+
 int main(void)
 {
     RUN(test_create_and_config);
@@ -617,5 +796,6 @@ int main(void)
     RUN(test_dedup_and_mmr);
     RUN(test_save_load_roundtrip);
     RUN(test_corrupted_files);
+    RUN(test_progress_and_cancel);
     return GT_SUMMARY();
 }

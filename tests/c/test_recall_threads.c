@@ -53,8 +53,8 @@ static void *reader(void *arg)
         /* dedup may race a removal of one of the ids: ENOTFOUND is then the right answer */
         rc = growth_index_dedup(g_ix, ids, sc, K, 0.9f, kept, NULL, K, &nk);
         if (rc != GROWTH_OK && rc != GROWTH_ENOTFOUND) atomic_fetch_add(&g_bad, 1);
-        uint64_t cnt;
-        growth_index_stats(g_ix, &cnt, NULL, NULL, NULL);
+        growth_index_stats st = GROWTH_INDEX_STATS_INIT;
+        if (growth_index_stats_get(g_ix, &st) != GROWTH_OK) atomic_fetch_add(&g_bad, 1);
         atomic_fetch_add(&g_reads, 1);
     }
     return NULL;

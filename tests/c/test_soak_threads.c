@@ -311,8 +311,9 @@ TEST(test_soak)
     CHECK(bst.applied == (uint64_t)g_rewarded);
 
     /* Index: every item is there and an exact search equals brute force over old + new. */
-    uint64_t count = 0;
-    CHECK_OK(growth_index_stats(g_ix, &count, NULL, NULL, NULL));
+    growth_index_stats ist = GROWTH_INDEX_STATS_INIT;
+    CHECK_OK(growth_index_stats_get(g_ix, &ist));
+    uint64_t count = ist.count;
     CHECK(count == (uint64_t)(OLD + added));
     float *all = malloc((size_t)(OLD + added) * D * sizeof *all);
     int64_t *all_ids = malloc((size_t)(OLD + added) * sizeof *all_ids);

@@ -4,6 +4,9 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "core.h"
@@ -19,6 +22,14 @@ typedef struct {
     const char *text;
     const char *tok[MAXTOK]; /* the tokens the documented rules give, NULL-terminated */
 } ref_doc;
+
+/* Sizes through growth_text_stats_get(). */
+static growth_text_stats tstats(const growth_text_index *ix)
+{
+    growth_text_stats st = GROWTH_TEXT_STATS_INIT;
+    CHECK_OK(growth_text_stats_get(ix, &st));
+    return st;
+}
 
 static size_t ntok(const char *const *t)
 {
@@ -98,9 +109,7 @@ TEST(test_bm25_equals_direct_formula)
         char cfg[64];
         snprintf(cfg, sizeof cfg, "k1=%g b=%g", params[pi][0], params[pi][1]);
         growth_text_index *ix = build_corpus(cfg);
-        uint64_t docs = 0;
-        CHECK_OK(growth_text_count(ix, &docs, NULL, NULL));
-        CHECK(docs == NCORPUS);
+        CHECK(tstats(ix).docs == NCORPUS);
         for (size_t qi = 0; qi < NQUERIES; qi++) {
             int64_t all[NCORPUS];
             float got[NCORPUS];
@@ -144,9 +153,7 @@ TEST(test_bm25_equals_direct_formula)
     int64_t id = 1;
     const char *t = "连衣裙";
     CHECK_OK(growth_text_add(ix, &id, &t, 1));
-    uint64_t terms = 0;
-    CHECK_OK(growth_text_count(ix, NULL, &terms, NULL));
-    CHECK(terms == 3);
+    CHECK(tstats(ix).terms == 3);
     size_t found = 0;
     int64_t out[4];
     CHECK_OK(growth_text_search(ix, "衣", 4, NULL, out, NULL, 4, &found));
@@ -155,8 +162,7 @@ TEST(test_bm25_equals_direct_formula)
     CHECK_OK(growth_text_create(&ix, "ngram=3"));
     const char *t2[] = {"手机 连衣裙子"};
     CHECK_OK(growth_text_add(ix, &id, t2, 1));
-    CHECK_OK(growth_text_count(ix, NULL, &terms, NULL));
-    CHECK(terms == 3); /* 手机, 连衣裙, 衣裙子 */
+    CHECK(tstats(ix).terms == 3); /* 手机, 连衣裙, 衣裙子 */
     CHECK_OK(growth_text_search(ix, "手机", 4, NULL, out, NULL, 4, &found));
     CHECK(found == 1);
     CHECK_OK(growth_text_search(ix, "连衣", 4, NULL, out, NULL, 4, &found));
@@ -167,8 +173,7 @@ TEST(test_bm25_equals_direct_formula)
     int64_t hid[4] = {1, 2, 3, 4};
     const char *ht[4] = {"w1", "w10", "w3", "w32"};
     CHECK_OK(growth_text_add(ix, hid, ht, 4));
-    CHECK_OK(growth_text_count(ix, NULL, &terms, NULL));
-    CHECK(terms == 4);
+    CHECK(tstats(ix).terms == 4);
     CHECK_OK(growth_text_search(ix, "w1", 4, NULL, out, NULL, 4, &found));
     CHECK(found == 1 && out[0] == 1);
     growth_text_free(ix);
@@ -370,7 +375,9 @@ TEST(test_incremental_equals_fresh_index)
         size_t nd = 0;
         for (size_t i = 0; i < c.n && nd < 200; i++)
             if (c.live[i] && grng_below(&r, 10) < 2) { del[nd++] = c.ids[i]; c.live[i] = false; }
-        CHECK_OK(growth_text_remove(ix, del, nd));
+        size_t removed = 0;
+        CHECK_OK(growth_text_remove(ix, del, nd, &removed));
+        CHECK(removed == nd);
     }
     /* re-add some deleted ids with new texts */
     int64_t re_ids[20];
@@ -385,26 +392,23 @@ TEST(test_incremental_equals_fresh_index)
     for (size_t i = 0; i < c.n; i++)
         if (c.live[i]) CHECK_OK(growth_text_add(fresh, &c.ids[i], (const char *const *)&c.texts[i], 1));
     CHECK_OK(growth_text_add(fresh, re_ids, re_texts, nre));
-    uint64_t d1, t1, d2, t2;
-    CHECK_OK(growth_text_count(ix, &d1, &t1, NULL));
-    CHECK_OK(growth_text_count(fresh, &d2, &t2, NULL));
-    CHECK(d1 == d2 && t1 == t2);
+    growth_text_stats s1 = tstats(ix), s2 = tstats(fresh);
+    CHECK(s1.docs == s2.docs && s1.terms == s2.terms);
     const char *qs[] = {"w1", "手机 w2", "连衣裙", "fresh w3 w7", "w0 w1 w2 w3 w4 w5", "夏季 w40"};
     for (size_t i = 0; i < 6; i++) check_same_results(ix, fresh, qs[i]);
     CHECK_OK(growth_text_compact(ix));
-    uint64_t p1, p2;
-    CHECK_OK(growth_text_count(ix, NULL, NULL, &p1));
-    CHECK_OK(growth_text_count(fresh, NULL, NULL, &p2));
-    CHECK(p1 == p2);
+    CHECK(tstats(ix).postings == tstats(fresh).postings);
     for (size_t i = 0; i < 6; i++) check_same_results(ix, fresh, qs[i]);
     /* deleting everything leaves an empty, usable index */
     int64_t *all = malloc(c.n * sizeof *all);
     size_t na = 0;
     for (size_t i = 0; i < c.n; i++) if (c.live[i]) all[na++] = c.ids[i];
     for (size_t i = 0; i < nre; i++) all[na++] = re_ids[i];
-    CHECK_OK(growth_text_remove(ix, all, na));
-    CHECK_OK(growth_text_count(ix, &d1, &t1, &p1));
-    CHECK(d1 == 0 && t1 == 0 && p1 == 0);
+    size_t removed = 0;
+    CHECK_OK(growth_text_remove(ix, all, na, &removed));
+    CHECK(removed == na);
+    s1 = tstats(ix);
+    CHECK(s1.docs == 0 && s1.terms == 0 && s1.postings == 0);
     size_t found = 9;
     int64_t out[5];
     CHECK_OK(growth_text_search(ix, "w1", 5, NULL, out, NULL, 5, &found));
@@ -419,7 +423,7 @@ TEST(test_save_load_and_corrupted_files)
 {
     growth_text_index *ix = build_corpus("k1=1.5 b=0.6");
     int64_t gone = 11;
-    CHECK_OK(growth_text_remove(ix, &gone, 1));
+    CHECK_OK(growth_text_remove(ix, &gone, 1, NULL));
     char path[512], bad[512];
     gt_path(path, sizeof path, "text_index.tix");
     gt_path(bad, sizeof bad, "text_index_bad.tix");
@@ -481,9 +485,7 @@ TEST(test_save_load_and_corrupted_files)
     growth_text_free(ex);
     ex = NULL;
     CHECK_OK(growth_text_deserialize(&ex, buf, len));
-    uint64_t d = 9;
-    CHECK_OK(growth_text_count(ex, &d, NULL, NULL));
-    CHECK(d == 0);
+    CHECK(tstats(ex).docs == 0);
     growth_text_free(ex);
     growth_buffer_free(buf);
     unlink(path);
@@ -527,10 +529,10 @@ TEST(test_fuse_against_hand_computation)
     CHECK_NEAR(os[1], e4, 1e-6);
     CHECK_NEAR(os[2], e1, 1e-6);
     CHECK_NEAR(os[3], e2, 1e-6);
-    CHECK_OK(growth_rank_fuse_lists(ids, sc, lens, NULL, 2, 1, "method=weighted norm=none", out, os, 1, &found));
+    CHECK_OK(growth_rank_fuse_lists(ids, sc, lens, NULL, 2, 1, "method=weighted normalize=none", out, os, 1, &found));
     CHECK(out[0] == 1); /* 9 + 0.05 */
     CHECK_NEAR(os[0], 9.05, 1e-5);
-    CHECK_OK(growth_rank_fuse_lists(ids, sc, lens, NULL, 2, 1, "method=weighted norm=max", out, os, 1, &found));
+    CHECK_OK(growth_rank_fuse_lists(ids, sc, lens, NULL, 2, 1, "method=weighted normalize=max", out, os, 1, &found));
     CHECK(out[0] == 3); /* 1/9 + 1 > 1 + 0.05/0.9 */
     CHECK_NEAR(os[0], 1.0 / 9 + 1, 1e-6);
     /* an empty list and a single list */
@@ -583,8 +585,7 @@ TEST(test_bad_input_leaves_index_unchanged)
     CHECK_RC(growth_text_create(NULL, NULL), GROWTH_EINVAL);
     CHECK(ix == NULL);
     ix = build_corpus(NULL);
-    uint64_t d0, t0, p0;
-    CHECK_OK(growth_text_count(ix, &d0, &t0, &p0));
+    growth_text_stats s0 = tstats(ix);
     int64_t out[8];
     float sc[8];
     size_t found = 0;
@@ -609,6 +610,7 @@ TEST(test_bad_input_leaves_index_unchanged)
     /* k, cap, filter */
     CHECK_RC(growth_text_search(ix, "red", 0, NULL, out, sc, 8, &found), GROWTH_EINVAL);
     CHECK_RC(growth_text_search(ix, "red", 9, NULL, out, sc, 8, &found), GROWTH_EBUFS);
+    CHECK(found == 9);
     growth_id_filter f0 = {0};
     CHECK_RC(growth_text_search(ix, "red", 5, &f0, out, sc, 8, &found), GROWTH_EINVAL);
     CHECK_MSG("struct_size");
@@ -634,12 +636,7 @@ TEST(test_bad_input_leaves_index_unchanged)
     CHECK_MSG("NUL");
     const uint64_t off_bad[] = {3, 1};
     CHECK_RC(growth_text_add_packed(ix, &one, packed, off_bad, 1), GROWTH_EINVAL);
-    /* delete: unknown id, nothing deleted */
-    int64_t del[3] = {10, 12345, 12};
-    CHECK_RC(growth_text_remove(ix, del, 3), GROWTH_ENOTFOUND);
-    CHECK_MSG("growth_text_remove: id 12345 is not in the index");
-    int64_t deld[2] = {10, 10};
-    CHECK_RC(growth_text_remove(ix, deld, 2), GROWTH_EINVAL);
+    CHECK_RC(growth_text_remove(ix, NULL, 2, NULL), GROWTH_EINVAL);
     int64_t sc_ids[2] = {10, 777};
     CHECK_RC(growth_text_score(ix, "red", sc_ids, 2, sc, 8), GROWTH_ENOTFOUND);
     /* set */
@@ -651,9 +648,8 @@ TEST(test_bad_input_leaves_index_unchanged)
     CHECK_OK(growth_text_config(ix, cfg, sizeof cfg, NULL));
     CHECK(strcmp(cfg, "k1=1.2 b=0.75 ngram=2 lowercase=true") == 0);
     CHECK_RC(growth_text_config(ix, cfg, 4, NULL), GROWTH_EBUFS);
-    uint64_t d1, t1, p1;
-    CHECK_OK(growth_text_count(ix, &d1, &t1, &p1));
-    CHECK(d0 == d1 && t0 == t1 && p0 == p1);
+    growth_text_stats s1 = tstats(ix);
+    CHECK(s0.docs == s1.docs && s0.terms == s1.terms && s0.postings == s1.postings);
     int64_t all[NCORPUS];
     float before[NCORPUS], after[NCORPUS];
     for (size_t d = 0; d < NCORPUS; d++) all[d] = corpus[d].id;
@@ -696,12 +692,242 @@ TEST(test_concurrent_search_and_update)
     for (int i = 0; i < 2; i++) pthread_create(&th[i], NULL, searcher, &ctx);
     for (size_t s = 1000; s < 2000; s += 50) {
         CHECK_OK(growth_text_add(ix, c.ids + s, (const char *const *)c.texts + s, 50));
-        CHECK_OK(growth_text_remove(ix, c.ids + (s - 1000), 25));
+        CHECK_OK(growth_text_remove(ix, c.ids + (s - 1000), 25, NULL));
     }
     for (int i = 0; i < 2; i++) pthread_join(th[i], NULL);
     CHECK(ctx.errors == 0);
     growth_text_free(ix);
     rc_free(&c);
+}
+
+/* ---- growth_text_remove: absent ids are counted out, an id listed twice is removed once ---- */
+
+TEST(test_remove_semantics)
+{
+    growth_text_index *ix = build_corpus(NULL), *fresh = NULL;
+    growth_text_stats s0 = tstats(ix);
+    int64_t ids[6] = {11, 12345, 11, -7, 16, 12};
+    size_t removed = 99;
+    CHECK_OK(growth_text_remove(ix, ids, 6, &removed));
+    CHECK(removed == 3); /* 11 (once), 16, 12; 12345 and -7 are absent */
+    growth_text_stats s1 = tstats(ix);
+    CHECK(s1.docs == s0.docs - 3 && s1.postings == s0.postings);
+    removed = 99;
+    CHECK_OK(growth_text_remove(ix, ids, 6, &removed)); /* all absent now */
+    CHECK(removed == 0);
+    CHECK_OK(growth_text_remove(ix, NULL, 0, &removed));
+    CHECK(removed == 0);
+    CHECK_OK(growth_text_remove(ix, ids, 0, NULL));
+    /* searches equal those of an index that never held them */
+    CHECK_OK(growth_text_create(&fresh, NULL));
+    for (size_t d = 0; d < NCORPUS; d++) {
+        if (corpus[d].id == 11 || corpus[d].id == 16 || corpus[d].id == 12) continue;
+        CHECK_OK(growth_text_add(fresh, &corpus[d].id, &corpus[d].text, 1));
+    }
+    growth_text_stats s2 = tstats(fresh);
+    CHECK(s1.docs == s2.docs && s1.terms == s2.terms);
+    for (size_t q = 0; q < NQUERIES; q++) check_same_results(ix, fresh, queries[q].q);
+    int64_t out[4];
+    size_t found = 9;
+    CHECK_OK(growth_text_search(ix, "blue", 4, NULL, out, NULL, 4, &found));
+    CHECK(found == 0); /* 11 was the only blue document */
+    CHECK_OK(growth_text_compact(ix));
+    CHECK(tstats(ix).postings == s2.postings);
+    for (size_t q = 0; q < NQUERIES; q++) check_same_results(ix, fresh, queries[q].q);
+    /* a removed id comes back */
+    CHECK_OK(growth_text_add(ix, &corpus[1].id, &corpus[1].text, 1));
+    CHECK_OK(growth_text_search(ix, "blue", 4, NULL, out, NULL, 4, &found));
+    CHECK(found == 1 && out[0] == 11);
+    CHECK_RC(growth_text_remove(NULL, ids, 1, &removed), GROWTH_EINVAL);
+    CHECK(removed == 0);
+    growth_text_free(ix);
+    growth_text_free(fresh);
+}
+
+/* ---- stats struct and the EBUFS protocol -------------------------------------------------- */
+
+TEST(test_stats_and_ebufs)
+{
+    growth_text_index *ix = build_corpus(NULL);
+    growth_text_stats st = tstats(ix);
+    CHECK(st.struct_size == sizeof st && st.docs == NCORPUS && st.terms > 0 && st.postings >= st.terms);
+    growth_text_stats z = {0};
+    CHECK_RC(growth_text_stats_get(ix, &z), GROWTH_EINVAL);
+    CHECK_MSG("struct_size");
+    struct { growth_text_stats s; uint64_t newer; } big;
+    memset(&big, 0, sizeof big);
+    big.s.struct_size = sizeof big;
+    big.newer = 5;
+    CHECK_OK(growth_text_stats_get(ix, &big.s));
+    CHECK(big.s.struct_size == sizeof big && big.s.docs == st.docs && big.s.terms == st.terms &&
+          big.s.postings == st.postings && big.newer == 5);
+    int64_t ids[4] = {-5, -5, -5, -5};
+    float sc[4] = {-5, -5, -5, -5};
+    size_t n = 77;
+    CHECK_RC(growth_text_search(ix, "red", 4, NULL, ids, sc, 3, &n), GROWTH_EBUFS);
+    CHECK(n == 4 && ids[0] == -5 && ids[2] == -5 && sc[0] == -5);
+    n = 77;
+    CHECK_RC(growth_text_search(ix, "", 4, NULL, ids, sc, 3, &n), GROWTH_EINVAL); /* checked first */
+    CHECK(n == 0 && ids[0] == -5);
+    CHECK_OK(growth_text_search(ix, "red", 4, NULL, ids, sc, 4, &n));
+    CHECK(n == 2 && ids[0] == 10 && ids[1] == 14);
+    growth_text_free(ix);
+}
+
+/* ---- progress and cancellation ------------------------------------------------------------ */
+
+typedef struct {
+    int calls, cancel_at;
+    char stage[16];
+    double last;
+    growth_text_index *ix;
+    int search_errors;
+} tprog;
+
+static int tprog_cb(const char *stage, double done, void *user)
+{
+    tprog *p = user;
+    p->calls++;
+    snprintf(p->stage, sizeof p->stage, "%s", stage);
+    p->last = done;
+    if (p->ix) { /* a reader inside the callback must not deadlock */
+        int64_t ids[3];
+        size_t n;
+        if (growth_text_search(p->ix, "w1", 3, NULL, ids, NULL, 3, &n) != GROWTH_OK) p->search_errors++;
+    }
+    return p->cancel_at && p->calls == p->cancel_at;
+}
+
+static int text_bytes_equal(const growth_text_index *a, const growth_text_index *b)
+{
+    uint8_t *x = NULL, *y = NULL;
+    size_t nx = 0, ny = 0;
+    if (growth_text_serialize(a, &x, &nx) || growth_text_serialize(b, &y, &ny)) return 0;
+    int same = nx == ny && memcmp(x, y, nx) == 0;
+    growth_buffer_free(x);
+    growth_buffer_free(y);
+    return same;
+}
+
+TEST(test_progress_and_cancel)
+{
+    setenv("SOURCE_DATE_EPOCH", "1700000000", 1);
+    rcorpus c;
+    rc_make(&c, 3000, 21);
+    growth_text_index *ix = NULL, *twin = NULL;
+    CHECK_OK(growth_text_create(&ix, NULL));
+    CHECK_OK(growth_text_create(&twin, NULL));
+    CHECK_OK(growth_text_add(ix, c.ids, (const char *const *)c.texts, 500));
+    CHECK_OK(growth_text_add(twin, c.ids, (const char *const *)c.texts, 500));
+    tprog p = {0};
+    p.ix = ix;
+    CHECK_OK(growth_text_set_progress(ix, tprog_cb, &p));
+    /* 2500 documents: reports at 1024, 2048 and 2500 (= 1) */
+    CHECK_OK(growth_text_add(ix, c.ids + 500, (const char *const *)c.texts + 500, 2500));
+    CHECK_OK(growth_text_add(twin, c.ids + 500, (const char *const *)c.texts + 500, 2500));
+    CHECK(p.calls == 3 && strcmp(p.stage, "add") == 0 && p.last == 1.0 && p.search_errors == 0);
+    CHECK(text_bytes_equal(ix, twin));
+    size_t removed = 0;
+    CHECK_OK(growth_text_remove(ix, c.ids, 200, &removed));
+    CHECK_OK(growth_text_remove(twin, c.ids, 200, &removed));
+    CHECK(removed == 200);
+    growth_text_stats s0 = tstats(ix);
+    /* canceled adds (text and packed), at the first and at the last report */
+    int64_t nid[1500];
+    const char *nt[1500];
+    char buf[1500 * 16];
+    uint64_t off[1501];
+    off[0] = 0;
+    for (int i = 0; i < 1500; i++) {
+        nid[i] = 100000 + i;
+        nt[i] = "w1 w2 fresh";
+        int len = snprintf(buf + off[i], 16, "w%d fresh", i % 7);
+        off[i + 1] = off[i] + (uint64_t)len;
+    }
+    for (int at = 1; at <= 2; at++) {
+        memset(&p, 0, sizeof p);
+        p.cancel_at = at;
+        p.ix = ix;
+        CHECK_RC(growth_text_add(ix, nid, nt, 1500), GROWTH_ECANCELED);
+        CHECK_MSG("growth_text_add: canceled");
+        CHECK(p.calls == at && (at == 1 ? p.last < 1 : p.last == 1.0));
+        memset(&p, 0, sizeof p);
+        p.cancel_at = at;
+        CHECK_RC(growth_text_add_packed(ix, nid, buf, off, 1500), GROWTH_ECANCELED);
+        CHECK_MSG("growth_text_add_packed: canceled");
+        growth_text_stats s1 = tstats(ix);
+        CHECK(s1.docs == s0.docs && s1.terms == s0.terms && s1.postings == s0.postings);
+        CHECK(text_bytes_equal(ix, twin));
+        int64_t out[2];
+        float one;
+        CHECK_RC(growth_text_score(ix, "fresh", nid, 1, &one, 1), GROWTH_ENOTFOUND); /* not added */
+        (void)out;
+    }
+    /* compaction (60 terms: one report, done = 1, before the swap): canceled keeps every
+     * posting, completed drops the removed ones */
+    for (int at = 1; at <= 1; at++) {
+        memset(&p, 0, sizeof p);
+        p.cancel_at = at;
+        p.ix = ix;
+        CHECK_RC(growth_text_compact(ix), GROWTH_ECANCELED);
+        CHECK_MSG("growth_text_compact: canceled");
+        CHECK(strcmp(p.stage, "compact") == 0);
+        growth_text_stats s1 = tstats(ix);
+        CHECK(s1.postings == s0.postings && s1.docs == s0.docs);
+    }
+    memset(&p, 0, sizeof p);
+    p.ix = ix;
+    CHECK_OK(growth_text_compact(ix));
+    CHECK(p.last == 1.0 && p.search_errors == 0);
+    CHECK_OK(growth_text_compact(twin)); /* in place, without a callback */
+    CHECK(tstats(ix).postings == tstats(twin).postings && tstats(ix).postings < s0.postings);
+    const char *qs[] = {"w1", "w2 w3", "手机", "fresh"};
+    for (int i = 0; i < 4; i++) check_same_results(ix, twin, qs[i]);
+    CHECK(text_bytes_equal(ix, twin));
+    /* the callback removed: adds run through */
+    CHECK_OK(growth_text_set_progress(ix, NULL, NULL));
+    CHECK_OK(growth_text_add(ix, nid, nt, 1500));
+    CHECK(tstats(ix).docs == s0.docs + 1500);
+    CHECK_RC(growth_text_set_progress(NULL, tprog_cb, &p), GROWTH_EINVAL);
+    growth_text_free(ix);
+    growth_text_free(twin);
+    rc_free(&c);
+}
+
+/* ---- list fusion: normalisation of constant and all-zero lists ---------------------------- */
+
+TEST(test_fuse_normalize_edge_cases)
+{
+    const int64_t a[3] = {1, 2, 3}, b[1] = {4}, z[2] = {5, 6};
+    const float sa[3] = {2, 2, 2}, sb[1] = {-3}, sz[2] = {0, 0};
+    const int64_t *ids[3] = {a, b, z};
+    const float *sc[3] = {sa, sb, sz};
+    const size_t lens[3] = {3, 1, 2};
+    int64_t out[8];
+    float os[8];
+    size_t n = 0;
+    /* minmax: a constant list (and a one-element list) maps to 1 */
+    CHECK_OK(growth_rank_fuse_lists(ids, sc, lens, NULL, 3, 8, "method=weighted normalize=minmax", out, os, 8, &n));
+    CHECK(n == 6);
+    for (size_t i = 0; i < 6; i++) CHECK(os[i] == 1.0f);
+    CHECK(out[0] == 1 && out[5] == 6); /* ties by id */
+    /* max: s / max|s|; an all-zero list maps to 0 */
+    CHECK_OK(growth_rank_fuse_lists(ids, sc, lens, NULL, 3, 8, "method=weighted normalize=max", out, os, 8, &n));
+    CHECK(n == 6 && os[0] == 1.0f && out[0] == 1 && os[3] == 0.0f && os[5] == -1.0f && out[5] == 4);
+    /* the old key name is gone */
+    CHECK_RC(growth_rank_fuse_lists(ids, sc, lens, NULL, 3, 8, "method=weighted norm=max", out, os, 8, &n),
+             GROWTH_EINVAL);
+    CHECK_MSG("norm");
+    CHECK(n == 0);
+    /* EBUFS: k, nothing written; a sizing call with cap 0 and no buffers */
+    int64_t g[2] = {-9, -9};
+    CHECK_RC(growth_rank_fuse_lists(ids, sc, lens, NULL, 3, 5, NULL, g, NULL, 2, &n), GROWTH_EBUFS);
+    CHECK(n == 5 && g[0] == -9 && g[1] == -9);
+    CHECK_RC(growth_rank_fuse_lists(ids, sc, lens, NULL, 3, 5, NULL, NULL, NULL, 0, &n), GROWTH_EBUFS);
+    CHECK(n == 5);
+    const float f[6] = {1, 2, 3, 4, 5, 6}, w[2] = {1, 1};
+    CHECK_RC(growth_rank_prerank(f, 3, 2, NULL, w, 0, 5, g, NULL, 2, &n), GROWTH_EBUFS);
+    CHECK(n == 3 && g[0] == -9 && g[1] == -9);
 }
 
 int main(void)
@@ -714,5 +940,9 @@ int main(void)
     RUN(test_prerank);
     RUN(test_bad_input_leaves_index_unchanged);
     RUN(test_concurrent_search_and_update);
+    RUN(test_remove_semantics);
+    RUN(test_stats_and_ebufs);
+    RUN(test_progress_and_cancel);
+    RUN(test_fuse_normalize_edge_cases);
     return GT_SUMMARY();
 }

@@ -13,8 +13,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void exercise(growth_index *ix)
 {
-    uint64_t dim = 0;
-    growth_index_stats(ix, NULL, NULL, &dim, NULL);
+    growth_index_stats st = GROWTH_INDEX_STATS_INIT;
+    growth_index_stats_get(ix, &st);
+    uint64_t dim = st.dim;
     float *q = calloc(dim ? dim : 1, sizeof *q);
     if (!q) return;
     q[0] = 1.0f;

@@ -303,3 +303,35 @@ def test_bad_input_raises_with_messages():
         A.pu_score(X, [0, 1], [5])
     with pytest.raises(growth.InvalidArgument, match="(?i)nan"):
         A.fuse([[1, 2], [3, 4]], [np.nan, 1])
+
+
+def test_progress_cancel_and_rank_module():
+    rng = np.random.default_rng(12)
+    X = (rng.random((300, 12)) < 0.3).astype(np.float32)
+    seed = np.arange(0, 300, 7)
+    pool = np.setdiff1d(np.arange(300), seed)
+    seen = []
+    s = A.pu_score(X, seed, pool, learner="ftrl", method="spy", epochs=2,
+                   progress=lambda st, d: seen.append((st, d)))
+    assert [st for st, _ in seen] == ["fit"] * 5 and seen[-1][1] == 1.0
+    np.testing.assert_array_equal(s, A.pu_score(X, seed, pool, learner="ftrl", method="spy", epochs=2))
+    with pytest.raises(growth.Canceled):
+        A.pu_score(X, seed, pool, learner="ftrl", progress=lambda st, d: d >= 0.5)
+    S = rng.normal(size=(2, 300)).astype(np.float32)
+    y = (rng.random(300) < 0.2).astype(np.float32)
+    grid = []
+    w, prec = growth.rank.fuse_fit(S, y, 30, step=0.5, progress=lambda st, d: grid.append((st, d)))
+    assert grid == [("grid", 1.0)]
+    w2, prec2 = A.fuse_fit(S, y, 30, step=0.5)
+    np.testing.assert_array_equal(w, w2)
+    assert prec == prec2
+    with pytest.raises(growth.Canceled):
+        growth.rank.fuse_fit(S, y, 30, progress=lambda st, d: True)
+    # growth.rank re-exports the list fusion and the pre-ranker of growth.text, and the score
+    # fusion of growth.audience, under rank.h's names
+    assert growth.rank.fuse is growth.text.fuse and growth.rank.prerank is growth.text.prerank
+    assert growth.rank.fuse_scores is A.fuse and growth.rank.fuse_fit is A.fuse_fit
+    ids, sc = growth.rank.fuse([([1, 2], [3.0, 3.0]), ([3], [-1.0])], 3, method="weighted", normalize="minmax")
+    assert list(ids) == [1, 2, 3] and list(sc) == [1.0, 1.0, 1.0]  # constant lists map to 1
+    ids2, sc2 = growth.text.fuse([([1, 2], [3.0, 3.0]), ([3], [-1.0])], 3, "weighted", None, 60, "minmax")
+    assert list(ids2) == list(ids) and list(sc2) == list(sc)

@@ -40,6 +40,15 @@ def stats_struct(fn, handle, cls, size, *args):
     return st
 
 
+def canceled_add(obj, *args, **kw):
+    """obj.add(...) with a progress callback that cancels at once; the callback is removed after."""
+    obj.set_progress(lambda stage, done: True)
+    try:
+        obj.add(*args, **kw)
+    finally:
+        obj.set_progress(None)
+
+
 def with_inf(a, i=1):
     a = np.array(a, dtype=np.float32)
     a.flat[i] = np.inf
@@ -175,16 +184,20 @@ CASES = [
     ("index_dedup_unknown", "index", lambda h: h.index.dedup([10, 999]), E.NotFound),
     ("index_mmr_lambda", "index", lambda h: h.index.mmr(V6[0], [10, 11], 1, lam=2.0), E.InvalidArgument),
     ("index_load_other", None, lambda h: growth.Index.load(h.other_kind), E.FormatError),
+    ("index_set_progress_cancel", "index", lambda h: canceled_add(h.index, V6[:1], ids=[100]), E.Canceled),
     # text
     ("text_config", None, lambda h: growth.TextIndex(k1=-1), E.InvalidArgument),
     ("text_empty_query", "text", lambda h: h.text.search("", 3), E.InvalidArgument),
     ("text_k0", "text", lambda h: h.text.search("red", 0), E.InvalidArgument),
     ("text_dup", "text", lambda h: h.text.add([2], ["again"]), E.InvalidArgument),
     ("text_bad_utf8", "text", lambda h: h.text.add([9], [b"caf\xc3"]), E.InvalidArgument),
-    ("text_delete_unknown", "text", lambda h: h.text.delete([77]), E.NotFound),
+    ("text_set_progress_cancel", "text", lambda h: canceled_add(h.text, [9], ["x"]), E.Canceled),
     ("text_score_unknown", "text", lambda h: h.text.score("red", [1, 99]), E.NotFound),
     ("text_load_other", None, lambda h: growth.TextIndex.load(h.other_kind), E.FormatError),
     ("fuse_k0", None, lambda h: fuse([([1, 2], [1.0, 0.5])], 0), E.InvalidArgument),
+    ("fuse_normalize", None, lambda h: fuse([([1, 2], [1.0, 0.5])], 2, method="weighted", normalize="zscore"), E.InvalidArgument),
+    ("fuse_norm_conflict", None, lambda h: fuse([([1, 2], [1.0, 0.5])], 2, norm="max", normalize="none"), E.InvalidArgument),
+    ("rank_fuse_fit_cancel", None, lambda h: growth.rank.fuse_fit(S8.reshape(2, 4), Y8[:4], 2, progress=lambda s, d: True), E.Canceled),
     ("prerank_nan", None, lambda h: prerank(with_nan(np.ones((3, 2))), [1.0, 1.0]), E.InvalidArgument),
     # forest
     ("forest_rounds", None, lambda h: growth.Forest.train(XF, YF, num_rounds=0), E.InvalidArgument),

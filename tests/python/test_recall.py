@@ -207,3 +207,20 @@ def test_remove_compact_and_stats():
         ids, d = ix.search(X[1], 1)
         assert ids[0] == 1 and d[0] == pytest.approx(0, abs=1e-5)
         np.testing.assert_array_equal(ix.get(1), X[1])
+
+
+def test_progress_cancel_leaves_index_unchanged():
+    rng = np.random.default_rng(8)
+    X = rng.standard_normal((700, 8)).astype(np.float32)
+    with growth.Index(dim=8, kind="hnsw", M=8) as ix:
+        ix.add(X[:300])
+        before = ix.stats()
+        seen = []
+        ix.set_progress(lambda stage, done: seen.append((stage, done)) or len(seen) == 2)
+        with pytest.raises(growth.Canceled):
+            ix.add(X[300:])
+        assert [s for s, _ in seen] == ["add", "add"] and 0 < seen[0][1] < seen[1][1] <= 1
+        assert ix.stats() == before
+        ix.set_progress(None)
+        ix.add(X[300:])
+        assert len(ix) == 700

@@ -287,8 +287,7 @@ def test_bad_input():
         ix.add([1], ["again"])
     with pytest.raises(growth.InvalidArgument, match="twice"):
         ix.add([5, 5], ["a", "b"])
-    with pytest.raises(growth.NotFound, match="42"):
-        ix.delete([1, 42])
+    assert ix.remove([42, 42, -1]) == 0  # absent ids are skipped, not an error
     with pytest.raises(growth.InvalidArgument, match="k1"):
         growth.TextIndex(k1=-1)
     with pytest.raises(growth.InvalidArgument, match="stem"):
@@ -300,3 +299,37 @@ def test_bad_input():
     ix.close()
     with pytest.raises(ValueError):
         ix.search("red")
+
+
+def test_remove_counts_absent_and_duplicate_ids():
+    ix = growth.TextIndex()
+    ix.add([1, 2, 3], ["red shoes", "blue shoes", "red hat"])
+    docs, terms, postings = ix.counts()
+    assert (docs, len(ix)) == (3, 3) and terms == 4 and postings == 6
+    assert ix.remove([2, 2, 99]) == 1  # 2 listed twice is removed once, 99 is absent
+    assert ix.remove([2]) == 0
+    assert ix.counts()[:2] == (2, 3)
+    assert list(ix.search("shoes")[0]) == [1]
+    assert ix.delete([1]) is ix and len(ix) == 1
+    assert list(ix.search("red")[0]) == [3]
+    ix.add([2], ["blue shoes"])  # a removed id may come back
+    assert list(ix.search("shoes")[0]) == [2]
+
+
+def test_progress_cancel_leaves_text_index_unchanged():
+    ix = growth.TextIndex()
+    ix.add(list(range(100)), [f"item {i} red" for i in range(100)])
+    before = ix.counts()
+    stages = []
+    ix.set_progress(lambda stage, done: stages.append((stage, done)) or True)
+    with pytest.raises(growth.Canceled):
+        ix.add(list(range(100, 3000)), ["blue shoes"] * 2900)
+    assert stages == [("add", 1024 / 2900)] and ix.counts() == before
+    ix.remove(list(range(50)))
+    before = ix.counts()
+    with pytest.raises(growth.Canceled):
+        ix.compact()
+    assert stages[-1] == ("compact", 1.0) and ix.counts() == before
+    ix.set_progress(None)
+    ix.compact()
+    assert ix.counts()[2] < before[2] and len(ix.search("red", 100)[0]) == 50

@@ -4049,8 +4049,9 @@ static int text_index_config(jlong h, jlong arg, char *b, size_t c, size_t *n)
 /* The index's dimension; 0 with an exception pending on failure. */
 static jlong index_dim(JNIEnv *env, jlong h)
 {
-    uint64_t dim = 0;
-    int rc = growth_index_stats(INDEX(h), NULL, NULL, &dim, NULL);
+    growth_index_stats st = GROWTH_INDEX_STATS_INIT;
+    int rc = growth_index_stats_get(INDEX(h), &st);
+    uint64_t dim = st.dim;
     if (rc != GROWTH_OK) {
         throw_rc(env, rc);
         return 0;
@@ -4277,12 +4278,13 @@ JNIEXPORT jlongArray JNICALL Java_org_libgrowth_Native_indexStats(JNIEnv *env, j
                                                                   jlong h)
 {
     (void)cls;
-    uint64_t v[4] = {0, 0, 0, 0};
-    int rc = growth_index_stats(INDEX(h), &v[0], &v[1], &v[2], &v[3]);
+    growth_index_stats st = GROWTH_INDEX_STATS_INIT;
+    int rc = growth_index_stats_get(INDEX(h), &st);
     if (rc != GROWTH_OK) {
         throw_rc(env, rc);
         return NULL;
     }
+    uint64_t v[4] = {st.count, st.deleted, st.dim, st.memory_bytes};
     return new_longs(env, v, 4);
 }
 
@@ -4437,22 +4439,28 @@ JNIEXPORT void JNICALL Java_org_libgrowth_Native_textAdd(JNIEnv *env, jclass cls
     if (rc != GROWTH_OK) throw_rc(env, rc);
 }
 
-JNIEXPORT void JNICALL Java_org_libgrowth_Native_textDelete(JNIEnv *env, jclass cls, jlong h,
-                                                            jlongArray ids)
+/* Removes ids (absent ones are skipped); returns how many were removed. */
+JNIEXPORT jlong JNICALL Java_org_libgrowth_Native_textDelete(JNIEnv *env, jclass cls, jlong h,
+                                                             jlongArray ids)
 {
     (void)cls;
     if (ids == NULL) {
         throw_npe(env, "ids");
-        return;
+        return 0;
     }
     jsize n = len_of(env, ids);
     pinset ps;
     pins_init(&ps, env, PIN_COPY);
     const jlong *pi = pin(&ps, ids, n, 'J', 0);
+    size_t removed = 0;
     int rc = GROWTH_OK;
-    if (!ps.failed) rc = growth_text_remove(TEXTIX(h), (const int64_t *)pi, (size_t)n);
-    if (pins_release(&ps)) return;
-    if (rc != GROWTH_OK) throw_rc(env, rc);
+    if (!ps.failed) rc = growth_text_remove(TEXTIX(h), (const int64_t *)pi, (size_t)n, &removed);
+    if (pins_release(&ps)) return 0;
+    if (rc != GROWTH_OK) {
+        throw_rc(env, rc);
+        return 0;
+    }
+    return (jlong)removed;
 }
 
 JNIEXPORT void JNICALL Java_org_libgrowth_Native_textCompact(JNIEnv *env, jclass cls, jlong h)
@@ -4467,12 +4475,13 @@ JNIEXPORT jlongArray JNICALL Java_org_libgrowth_Native_textCount(JNIEnv *env, jc
                                                                  jlong h)
 {
     (void)cls;
-    uint64_t v[3] = {0, 0, 0};
-    int rc = growth_text_count(TEXTIX(h), &v[0], &v[1], &v[2]);
+    growth_text_stats st = GROWTH_TEXT_STATS_INIT;
+    int rc = growth_text_stats_get(TEXTIX(h), &st);
     if (rc != GROWTH_OK) {
         throw_rc(env, rc);
         return NULL;
     }
+    uint64_t v[3] = {st.docs, st.terms, st.postings};
     return new_longs(env, v, 3);
 }
 

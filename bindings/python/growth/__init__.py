@@ -19,6 +19,7 @@ from .nets import Net, DSSM
 from . import export
 from .bidding import Bidder, BidSimulator
 from . import audience
+from . import rank
 from .text import TextIndex, hybrid_search
 
 __all__ = [
@@ -33,7 +34,7 @@ __all__ = [
     "Net", "DSSM", "export",
     "Forest",
     "Bidder", "BidSimulator",
-    "audience",
+    "audience", "rank",
     "TextIndex", "hybrid_search",
     "Index",
 ]

@@ -20,6 +20,7 @@ from . import _lib
 from ._lib import lib, check, enc, c_int, c_size_t, c_double, c_float, c_void_p, P
 from ._arrays import ptr, to_csr
 from .errors import InvalidArgument, BufferTooSmall
+from .recall import PROGRESS_FN, progress_callback
 
 __all__ = ["INTEREST", "BRAND", "CATEGORY", "PEER", "LOST", "DIRECTIONS", "direction_names",
            "tgi", "interest", "similar_brands", "brand", "rules", "category", "peer", "peer_index",
@@ -54,7 +55,7 @@ _lib.declare({
                                       c_void_p, c_size_t, P(c_size_t)]),
     "growth_audience_pu_score": (c_int, [c_void_p, c_void_p, c_void_p, c_size_t, c_size_t, c_void_p,
                                          c_size_t, c_void_p, c_size_t, ctypes.c_char_p, c_void_p,
-                                         c_size_t]),
+                                         c_size_t, PROGRESS_FN, c_void_p]),
     "growth_audience_select": (c_int, [c_void_p, c_void_p, c_size_t, c_void_p, c_size_t, c_float,
                                        c_size_t, c_void_p, c_void_p, c_size_t, P(c_size_t)]),
     "growth_metrics_topn_precision": (c_int, [c_void_p, c_void_p, c_size_t, c_size_t, P(c_double)]),
@@ -64,7 +65,7 @@ _lib.declare({
     "growth_rank_fuse_scores": (c_int, [c_void_p, c_size_t, c_size_t, c_void_p, ctypes.c_char_p,
                                      c_void_p, c_size_t]),
     "growth_rank_fuse_fit": (c_int, [c_void_p, c_size_t, c_size_t, c_void_p, c_size_t,
-                                         ctypes.c_char_p, c_void_p, c_size_t, P(c_double)]),
+                                     ctypes.c_char_p, c_void_p, c_size_t, P(c_double), PROGRESS_FN, c_void_p]),
 })
 
 INTEREST, BRAND, CATEGORY, PEER, LOST = 0x01, 0x02, 0x04, 0x08, 0x10
@@ -303,18 +304,21 @@ def union(lists, nusers):
 
 # ---- target model and selection --------------------------------------------------------------
 
-def pu_score(X, seed, pool, ncols=None, **config):
+def pu_score(X, seed, pool, ncols=None, progress=None, **config):
     """Trains the PU target model (positives = seed) and returns the pool's scores (float32).
     ``config``: learner="forest"|"ftrl", method="spy"|"prior"|"naive", unlabeled, negatives,
-    spy_fraction, spy_quantile, rounds, max_depth, eta, epochs, alpha, l1, l2, threads, seed."""
+    spy_fraction, spy_quantile, rounds, max_depth, eta, epochs, alpha, l1, l2, threads, seed.
+    ``progress``: optional fn(stage, done) called before each learner fit; returning something
+    truthy cancels (growth.Canceled)."""
     shape = getattr(X, "shape", None)
     ip, ix, vals, nu = to_csr(X)
     nf = ncols if ncols is not None else (shape[1] if shape is not None and len(shape) == 2 else
                                           (int(ix[:int(ip[-1])].max()) + 1 if int(ip[-1]) else 1))
     s, p = _ids(seed, "seed"), _ids(pool, "pool")
     out = np.empty(max(p.size, 1), np.float32)
+    cb = progress_callback(progress)
     check(lib.growth_audience_pu_score(ptr(ip), ptr(ix), ptr(vals), nu, int(nf), ptr(s), s.size, ptr(p),
-                                       p.size, _cfg(**config), ptr(out), out.size))
+                                       p.size, _cfg(**config), ptr(out), out.size, cb, None))
     return out[:p.size]
 
 
@@ -392,13 +396,17 @@ def fuse(scores, weights, normalize="rank"):
     return out
 
 
-def fuse_fit(scores, labels, n, step=0.1, normalize="rank"):
-    """Fusion weights chosen by top-n precision on a validation set: (weights, precision)."""
+def fuse_fit(scores, labels, n, step=0.1, normalize="rank", progress=None):
+    """Fusion weights chosen by top-n precision on a validation set: (weights, precision).
+    ``progress``: optional fn(stage, done) called during the grid search; returning something
+    truthy cancels it (growth.Canceled)."""
     S = _models(scores)
     y = _f32(labels, "labels")
     if y.size != S.shape[1]:
         raise InvalidArgument(f"labels has {y.size} entries for {S.shape[1]} users")
     w, prec = np.empty(S.shape[0]), c_double()
+    cb = progress_callback(progress)
     check(lib.growth_rank_fuse_fit(ptr(S), S.shape[0], S.shape[1], ptr(y), int(n),
-                                       _cfg(normalize=normalize, step=step), ptr(w), w.size, ctypes.byref(prec)))
+                                   _cfg(normalize=normalize, step=step), ptr(w), w.size, ctypes.byref(prec),
+                                   cb, None))
     return w, prec.value

@@ -4,17 +4,33 @@ import ctypes
 import numpy as np
 
 from . import _lib
-from ._lib import lib, check, enc, read_string, Handle, P, c_int, c_size_t, c_float, c_int64, c_uint64, c_void_p, c_char_p
+from ._lib import lib, check, enc, read_string, Handle, P, c_int, c_size_t, c_float, c_double, c_int64, c_uint64, c_void_p, c_char_p
 from ._arrays import ptr
 from .errors import InvalidArgument
 
 FILTER_FN = ctypes.CFUNCTYPE(c_int, c_int64, c_void_p)
+PROGRESS_FN = ctypes.CFUNCTYPE(c_int, c_char_p, c_double, c_void_p)
 
 
 class _Filter(ctypes.Structure):
-    _fields_ = [("struct_size", ctypes.c_uint32), ("allow", c_void_p), ("n_allow", c_size_t),
-                ("bitmap", c_void_p), ("bitmap_bits", c_uint64), ("fn", FILTER_FN),
+    """growth_id_filter (common.h)."""
+    _fields_ = [("struct_size", ctypes.c_uint32), ("reserved", ctypes.c_uint32), ("allow", c_void_p),
+                ("n_allow", c_size_t), ("bitmap", c_void_p), ("bitmap_bits", c_uint64), ("fn", FILTER_FN),
                 ("user", c_void_p)]
+
+
+class _Stats(ctypes.Structure):
+    """growth_index_stats (recall.h)."""
+    _fields_ = [("struct_size", ctypes.c_uint32), ("reserved", ctypes.c_uint32), ("count", c_uint64),
+                ("deleted", c_uint64), ("dim", c_uint64), ("memory_bytes", c_uint64)]
+
+
+def progress_callback(fn):
+    """A growth_progress_fn for a Python callable fn(stage: str, done: float) -> truthy to
+    cancel (None: no callback). Keep the returned object alive while the C side holds it."""
+    if fn is None:
+        return PROGRESS_FN()
+    return PROGRESS_FN(lambda stage, done, _u: 1 if fn(stage.decode(), done) else 0)
 
 
 _lib.declare({
@@ -31,7 +47,8 @@ _lib.declare({
     "growth_index_dedup": (c_int, [Handle, c_void_p, c_void_p, c_size_t, c_float, c_void_p, c_void_p, c_size_t, P(c_size_t)]),
     "growth_index_mmr": (c_int, [Handle, c_void_p, c_void_p, c_size_t, c_float, c_size_t, c_void_p, c_void_p, c_size_t, P(c_size_t)]),
     "growth_index_get": (c_int, [Handle, c_int64, c_void_p, c_size_t]),
-    "growth_index_stats": (c_int, [Handle, P(c_uint64), P(c_uint64), P(c_uint64), P(c_uint64)]),
+    "growth_index_stats_get": (c_int, [Handle, P(_Stats)]),
+    "growth_index_set_progress": (c_int, [Handle, PROGRESS_FN, c_void_p]),
     "growth_index_save": (c_int, [Handle, c_char_p]),
     "growth_index_load": (c_int, [P(Handle), c_char_p]),
     "growth_index_serialize": (c_int, [Handle, P(c_void_p), P(c_size_t)]),
@@ -75,9 +92,8 @@ class Index:
             h = Handle()
             check(lib.growth_index_create(ctypes.byref(h), enc(cfg)))
             self._h = h
-        dim_ = c_uint64(0)
-        check(lib.growth_index_stats(self._h, None, None, ctypes.byref(dim_), None))
-        self.dim = dim_.value
+        self._progress = None
+        self.dim = self._stats(self._h).dim
 
     # -- lifetime ------------------------------------------------------------------------
     def _handle(self):
@@ -108,11 +124,26 @@ class Index:
         check(lib.growth_index_set_config(self._handle(), enc(" ".join(f"{k}={v}" for k, v in options.items()))))
         return self
 
+    @staticmethod
+    def _stats(h):
+        st = _Stats()
+        st.struct_size = ctypes.sizeof(_Stats)
+        check(lib.growth_index_stats_get(h, ctypes.byref(st)))
+        return st
+
     def stats(self):
         """dict(count, deleted, dim, memory_bytes)."""
-        v = [c_uint64(0) for _ in range(4)]
-        check(lib.growth_index_stats(self._handle(), *[ctypes.byref(x) for x in v]))
-        return dict(count=v[0].value, deleted=v[1].value, dim=v[2].value, memory_bytes=v[3].value)
+        st = self._stats(self._handle())
+        return dict(count=st.count, deleted=st.deleted, dim=st.dim, memory_bytes=st.memory_bytes)
+
+    def set_progress(self, fn):
+        """Progress of train / add / compact: ``fn(stage, done)`` (stage 'train', 'add' or
+        'compact', done in [0, 1]) returning something truthy cancels the call, which raises
+        growth.Canceled and leaves the index as it was. ``None`` removes the callback."""
+        cb = progress_callback(fn)
+        check(lib.growth_index_set_progress(self._handle(), cb, None))
+        self._progress = cb if fn is not None else None
+        return self
 
     def __len__(self):
         return self.stats()["count"]

@@ -1,5 +1,6 @@
-"""Term recall (text.h): a BM25 inverted index over item texts, hybrid fusion of term and
-vector candidates, and a linear coarse pre-ranker.
+"""Term recall (text.h): a BM25 inverted index over item texts, and hybrid fusion of term and
+vector candidates. ``fuse`` and ``prerank`` (rank.h) live in :mod:`growth.rank` and are
+re-exported here under their old names.
 
 >>> ix = growth.TextIndex(k1=1.2, b=0.75, ngram=2)
 >>> ix.add([101, 102], ["红色 连衣裙 夏季", "blue summer dress"])
@@ -11,18 +12,18 @@ import ctypes
 import numpy as np
 
 from . import _lib
-from ._lib import lib, check, enc, read_string, Handle, P, c_int, c_size_t, c_void_p, c_char_p, c_uint32, c_uint64, c_float
+from ._lib import lib, check, enc, read_string, Handle, P, c_int, c_size_t, c_void_p, c_char_p, c_uint32, c_uint64
 from ._arrays import ptr
 from ._handle import OwnedModel
 from .errors import InvalidArgument
+from .rank import fuse, prerank, _normalize
+from .recall import _Filter, FILTER_FN as _FILTER_FN, PROGRESS_FN, progress_callback
 
-_FILTER_FN = ctypes.CFUNCTYPE(c_int, ctypes.c_int64, c_void_p)
 
-
-class _Filter(ctypes.Structure):
-    _fields_ = [("struct_size", c_uint32), ("allow", c_void_p), ("n_allow", c_size_t),
-                ("bitmap", c_void_p), ("bitmap_bits", c_uint64), ("fn", _FILTER_FN),
-                ("user", c_void_p)]
+class _Stats(ctypes.Structure):
+    """growth_text_stats (text.h)."""
+    _fields_ = [("struct_size", c_uint32), ("reserved", c_uint32), ("docs", c_uint64),
+                ("terms", c_uint64), ("postings", c_uint64)]
 
 
 _lib.declare({
@@ -32,19 +33,16 @@ _lib.declare({
     "growth_text_set_config": (c_int, [Handle, c_char_p]),
     "growth_text_add": (c_int, [Handle, c_void_p, c_void_p, c_size_t]),
     "growth_text_add_packed": (c_int, [Handle, c_void_p, c_void_p, c_void_p, c_size_t]),
-    "growth_text_remove": (c_int, [Handle, c_void_p, c_size_t]),
+    "growth_text_remove": (c_int, [Handle, c_void_p, c_size_t, P(c_size_t)]),
     "growth_text_compact": (c_int, [Handle]),
-    "growth_text_count": (c_int, [Handle, P(c_uint64), P(c_uint64), P(c_uint64)]),
+    "growth_text_stats_get": (c_int, [Handle, P(_Stats)]),
+    "growth_text_set_progress": (c_int, [Handle, PROGRESS_FN, c_void_p]),
     "growth_text_search": (c_int, [Handle, c_char_p, c_size_t, P(_Filter), c_void_p, c_void_p, c_size_t, P(c_size_t)]),
     "growth_text_score": (c_int, [Handle, c_char_p, c_void_p, c_size_t, c_void_p, c_size_t]),
     "growth_text_save": (c_int, [Handle, c_char_p]),
     "growth_text_load": (c_int, [P(Handle), c_char_p]),
     "growth_text_serialize": (c_int, [Handle, P(c_void_p), P(c_size_t)]),
     "growth_text_deserialize": (c_int, [P(Handle), c_void_p, c_size_t]),
-    "growth_rank_fuse_lists": (c_int, [c_void_p, c_void_p, c_void_p, c_void_p, c_size_t, c_size_t, c_char_p,
-                                       c_void_p, c_void_p, c_size_t, P(c_size_t)]),
-    "growth_rank_prerank": (c_int, [c_void_p, c_size_t, c_size_t, c_void_p, c_void_p, c_float, c_size_t,
-                                    c_void_p, c_void_p, c_size_t, P(c_size_t)]),
 })
 
 __all__ = ["TextIndex", "hybrid_search", "fuse", "prerank"]
@@ -139,9 +137,19 @@ class TextIndex(OwnedModel):
 
     def counts(self):
         """(live documents, distinct live terms, stored postings)."""
-        d, t, p = c_uint64(), c_uint64(), c_uint64()
-        check(lib.growth_text_count(self._handle(), ctypes.byref(d), ctypes.byref(t), ctypes.byref(p)))
-        return d.value, t.value, p.value
+        st = _Stats()
+        st.struct_size = ctypes.sizeof(_Stats)
+        check(lib.growth_text_stats_get(self._handle(), ctypes.byref(st)))
+        return st.docs, st.terms, st.postings
+
+    def set_progress(self, fn):
+        """Progress of add / compact: ``fn(stage, done)`` (stage 'add' or 'compact', done in
+        [0, 1]) returning something truthy cancels the call, which raises growth.Canceled and
+        leaves the index as it was. ``None`` removes the callback."""
+        cb = progress_callback(fn)
+        check(lib.growth_text_set_progress(self._handle(), cb, None))
+        self._progress = cb if fn is not None else None
+        return self
 
     def __len__(self):
         return self.counts()[0]
@@ -166,10 +174,17 @@ class TextIndex(OwnedModel):
         return self
 
     def delete(self, ids):
-        """Deletes documents; an id not in the index raises NotFound (nothing is deleted)."""
-        ids = _ids(np.atleast_1d(ids))
-        check(lib.growth_text_remove(self._handle(), ptr(ids), ids.size))
+        """Removes documents by id (growth_text_remove): ids that are not live are skipped and
+        an id listed twice is removed once. Returns the index; :meth:`remove` returns the count."""
+        self.remove(ids)
         return self
+
+    def remove(self, ids):
+        """Removes documents by id; returns how many were removed (absent ids are skipped)."""
+        ids = _ids(np.atleast_1d(ids))
+        out = c_size_t(0)
+        check(lib.growth_text_remove(self._handle(), ptr(ids), ids.size, ctypes.byref(out)))
+        return out.value
 
     def compact(self):
         check(lib.growth_text_compact(self._handle()))
@@ -215,62 +230,15 @@ class TextIndex(OwnedModel):
         self._h = h
 
 
-def fuse(lists, k, method="rrf", weights=None, rrf_k=60, norm="minmax"):
-    """Fuses ranked candidate lists into one de-duplicated top-k list.
-
-    ``lists``: a sequence of ``(ids, scores)`` pairs (best first; scores may be None for
-    ``method='rrf'``). ``method='rrf'``: sum of w / (rrf_k + rank); ``'weighted'``: sum of
-    w * normalised score (``norm='minmax'|'max'|'none'``). Returns ``(ids, scores)``.
-    """
-    k = int(k)
-    if k < 1:
-        raise InvalidArgument(f"k must be >= 1, got {k}")
-    if len(lists) == 0:
-        raise InvalidArgument("fuse needs at least one list")
-    keep, id_ptrs, sc_ptrs, lens = [], [], [], []
-    for i, item in enumerate(lists):
-        ids, scores = item
-        ids = _ids(ids, f"lists[{i}] ids")
-        keep.append(ids)
-        id_ptrs.append(ids.ctypes.data if ids.size else None)
-        if scores is None:
-            sc_ptrs.append(None)
-        else:
-            s = np.ascontiguousarray(scores, dtype=np.float32)
-            if s.shape != ids.shape:
-                raise InvalidArgument(f"lists[{i}]: {ids.size} ids but scores of shape {s.shape}")
-            keep.append(s)
-            sc_ptrs.append(s.ctypes.data if s.size else None)
-        lens.append(ids.size)
-    n = len(lists)
-    id_arr = (c_void_p * n)(*id_ptrs)
-    sc_arr = (c_void_p * n)(*sc_ptrs)
-    len_arr = np.asarray(lens, dtype=np.uintp)
-    w = None
-    if weights is not None:
-        w = np.ascontiguousarray(weights, dtype=np.float64)
-        if w.shape != (n,):
-            raise InvalidArgument(f"weights must have {n} entries, got shape {w.shape}")
-    cap = k
-    out_ids = np.empty(cap, dtype=np.int64)
-    out_sc = np.empty(cap, dtype=np.float32)
-    found = c_size_t(0)
-    cfg = f"method={method} rrf_k={rrf_k!r} norm={norm}"
-    check(lib.growth_rank_fuse_lists(ctypes.addressof(id_arr), ctypes.addressof(sc_arr), ptr(len_arr),
-                                     ptr(w), n, k, enc(cfg), ptr(out_ids), ptr(out_sc), cap, ctypes.byref(found)))
-    m = found.value
-    return out_ids[:m].copy(), out_sc[:m].copy()
-
-
 def hybrid_search(text_index, query, vector_ids, vector_scores=None, k=10, method="rrf", *,
-                  text_k=None, weights=None, rrf_k=60, norm="minmax", allow=None, bitmap=None,
+                  text_k=None, weights=None, rrf_k=60, norm=None, normalize=None, allow=None, bitmap=None,
                   bitmap_bits=None):
     """Hybrid recall in one call: BM25 search of ``query`` on ``text_index`` (its best
     ``text_k`` documents, default max(k, 100), with the same filters) fused with the vector
     candidates ``(vector_ids, vector_scores)`` from any vector index (best first; for
     ``weighted`` higher scores must be better, e.g. inner product or cosine), by reciprocal-rank fusion
-    (``method='rrf'``) or weighted normalised scores (``method='weighted'``). ``weights`` is
-    (text weight, vector weight). Returns ``(ids int64, fused scores float32)``, de-duplicated.
+    (``method='rrf'``) or weighted normalised scores (``method='weighted'``, ``normalize`` or
+    its older name ``norm``: 'minmax', 'max', 'none'). ``weights`` is (text weight, vector weight). Returns ``(ids int64, fused scores float32)``, de-duplicated.
     Filters apply to the text side; pass vector candidates already filtered the same way.
     """
     k = int(k)
@@ -282,30 +250,5 @@ def hybrid_search(text_index, query, vector_ids, vector_scores=None, k=10, metho
         raise InvalidArgument(f"{v_ids.size} vector_ids but vector_scores of shape {v_sc.shape}")
     if method == "weighted" and v_sc is None:
         raise InvalidArgument("method='weighted' needs vector_scores")
-    return fuse([(t_ids, t_scores), (v_ids, v_sc)], k, method=method, weights=weights, rrf_k=rrf_k, norm=norm)
-
-
-def prerank(features, weights, bias=0.0, top_n=100, ids=None):
-    """Coarse ranking: score = features @ weights + bias over a candidate set (n x d), keep the
-    ``top_n`` best. Returns ``(ids or row numbers int64, scores float32)``, best first."""
-    x = np.ascontiguousarray(features, dtype=np.float32)
-    if x.ndim != 2:
-        raise InvalidArgument(f"features must be 2-D (candidates x features), got shape {x.shape}")
-    w = np.ascontiguousarray(weights, dtype=np.float32)
-    if w.shape != (x.shape[1],):
-        raise InvalidArgument(f"weights must have {x.shape[1]} entries, got shape {w.shape}")
-    n, d = x.shape
-    idv = None
-    if ids is not None:
-        idv = _ids(ids)
-        if idv.size != n:
-            raise InvalidArgument(f"{n} candidates but {idv.size} ids")
-    top_n = int(top_n)
-    cap = max(1, min(n, top_n))
-    out_ids = np.empty(cap, dtype=np.int64)
-    out_sc = np.empty(cap, dtype=np.float32)
-    found = c_size_t(0)
-    check(lib.growth_rank_prerank(ptr(x), n, d, ptr(idv), ptr(w), float(bias), top_n,
-                                  ptr(out_ids), ptr(out_sc), cap, ctypes.byref(found)))
-    m = found.value
-    return out_ids[:m].copy(), out_sc[:m].copy()
+    return fuse([(t_ids, t_scores), (v_ids, v_sc)], k, method=method, weights=weights, rrf_k=rrf_k,
+                normalize=_normalize(norm, normalize))

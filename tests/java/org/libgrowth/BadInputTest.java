@@ -233,9 +233,12 @@ class BadInputTest {
         bad("text_empty_query", EINVAL, txProbe, () -> text.search("", 3));
         bad("text_k_zero", EINVAL, txProbe, () -> text.search("red", 0));
         bad("text_duplicate", EINVAL, txProbe, () -> text.add(new long[] {2}, new String[] {"again"}));
-        bad("text_delete_unknown", ENOTFOUND, txProbe, () -> text.delete(new long[] {77}));
         bad("text_score_unknown", ENOTFOUND, txProbe, () -> text.score("red", new long[] {1, 99}));
         bad("text_load_other", EFORMAT, () -> TextIndex.load(otherKind));
+        bad("text_fuse_old_norm_key", EINVAL, () -> TextIndex.fuse("method=weighted norm=max",
+                new long[][] {{1, 2}}, new float[][] {{2f, 1f}}, null, 2));
+        bad("text_fuse_normalize_value", EINVAL, () -> TextIndex.fuse("method=weighted normalize=zscore",
+                new long[][] {{1, 2}}, new float[][] {{2f, 1f}}, null, 2));
         // forest
         Supplier<Object> fProbe = () -> forest.predict(fx, 40);
         bad("forest_rounds", EINVAL, () -> Forest.train(fx, 40, 3, new float[40], "objective=binary:logistic", 0));

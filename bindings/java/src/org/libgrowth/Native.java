@@ -320,7 +320,7 @@ final class Native {
     static native void textSet(long h, byte[] config);
     /** {@code texts} packed by {@link #pack}. */
     static native void textAdd(long h, long[] ids, byte[] texts, int n);
-    static native void textDelete(long h, long[] ids);
+    static native long textDelete(long h, long[] ids);
     static native void textCompact(long h);
     /** Returns {docs, terms, postings}. */
     static native long[] textCount(long h);

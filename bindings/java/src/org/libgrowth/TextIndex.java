@@ -10,7 +10,7 @@ import java.lang.ref.Reference;
  *
  * <p>Configuration keys (see text.h): k1, b, ngram, lowercase. Bad keys or values, a bad or
  * duplicate id, and a query without any token (empty, or only separators) throw
- * {@link GrowthException} EINVAL; deleting an id that is not live ENOTFOUND; another kind of file
+ * {@link GrowthException} EINVAL; scoring an id that is not live ENOTFOUND; another kind of file
  * or corrupted bytes EFORMAT. A failed call leaves the index unchanged. Search filters are not
  * exposed.
  *
@@ -83,10 +83,13 @@ public final class TextIndex extends Handle {
         }
     }
 
-    /** Deletes live documents by id (an id that is not live is ENOTFOUND; nothing is deleted). */
-    public void delete(long[] ids) {
+    /**
+     * Removes documents by id ({@code growth_text_remove}): ids that are not live are skipped,
+     * an id listed twice is removed once. Returns how many documents were removed.
+     */
+    public long delete(long[] ids) {
         try {
-            Native.textDelete(ptr(), ids);
+            return Native.textDelete(ptr(), ids);
         } finally {
             Reference.reachabilityFence(this);
         }
