@@ -1317,7 +1317,7 @@ static bool finite_all(const double *x, size_t n) { return gall_finite_f64(x, n)
 
 static int unpack(const char *who, const uint8_t *pl, size_t plen, growth_bandit **out)
 {
-    Growth__BanditState *msg = growth__bandit_state__unpack(NULL, plen, pl);
+    Growth__BanditState *msg = growth__bandit_state__unpack(&gpb_allocator, plen, pl);
     if (!msg) return gerr(GROWTH_EFORMAT, "%s: bandit payload does not decode", who);
     growth_bandit *b = NULL;
     bandit_cfg cfg;
@@ -1423,7 +1423,7 @@ static int unpack(const char *who, const uint8_t *pl, size_t plen, growth_bandit
     rc = GROWTH_OK;
 #undef BAD
 done:
-    growth__bandit_state__free_unpacked(msg, NULL);
+    growth__bandit_state__free_unpacked(msg, &gpb_allocator);
     if (rc) bandit_destroy(b);
     else *out = b;
     return rc;

@@ -614,7 +614,7 @@ static int bidder_unpack(const char *who, const uint8_t *buf, size_t len, growth
     size_t plen = 0;
     int rc = genv_open(who, buf, len, GROWTH_KIND_BIDDER, NULL, &pl, &plen);
     if (rc) return rc;
-    Growth__Bidder *msg = growth__bidder__unpack(NULL, plen, pl);
+    Growth__Bidder *msg = growth__bidder__unpack(&gpb_allocator, plen, pl);
     if (!msg) return gerr(GROWTH_EFORMAT, "%s: bidder payload does not decode", who);
     growth_bidder *b = NULL;
     bid_cfg cfg;
@@ -672,7 +672,7 @@ static int bidder_unpack(const char *who, const uint8_t *buf, size_t len, growth
     b->days = msg->days;
     b->last_time = msg->last_time;
 done:
-    growth__bidder__free_unpacked(msg, NULL);
+    growth__bidder__free_unpacked(msg, &gpb_allocator);
     if (rc) bidder_destroy(b);
     else *out = b;
     return rc;

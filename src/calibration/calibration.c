@@ -534,7 +534,7 @@ static int calib_unpack(const char *who, const uint8_t *buf, size_t len, growth_
     size_t plen = 0;
     int rc = genv_open(who, buf, len, GROWTH_KIND_CALIBRATOR, NULL, &pl, &plen);
     if (rc) return rc;
-    Growth__Calibrator *msg = growth__calibrator__unpack(NULL, plen, pl);
+    Growth__Calibrator *msg = growth__calibrator__unpack(&gpb_allocator, plen, pl);
     if (!msg) return gerr(GROWTH_EFORMAT, "%s: calibrator payload does not decode", who);
     calib_cfg cfg;
     growth_calibrator *c = NULL;
@@ -608,7 +608,7 @@ static int calib_unpack(const char *who, const uint8_t *buf, size_t len, growth_
     c = NULL;
     m = NULL;
 done:
-    growth__calibrator__free_unpacked(msg, NULL);
+    growth__calibrator__free_unpacked(msg, &gpb_allocator);
     calib_model_free(m);
     free(c);
     return rc;

@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <protobuf-c/protobuf-c.h>
+
 #include "growth/common.h"
 
 #if defined(__GNUC__)
@@ -218,6 +220,8 @@ void *gtable_alloc(size_t bytes);
  * physical memory and `max_memory` (0 = no cap); else GROWTH_ENOMEM naming the bytes needed.
  * Call it at create/load time, before allocating. */
 int gmem_reserve(const char *who, double bytes, uint64_t max_memory);
+/* The allocator every protobuf-c unpack / free_unpacked call passes (malloc/free of libgrowth). */
+extern ProtobufCAllocator gpb_allocator;
 void gtable_free(void *p, size_t bytes);
 
 /* ---- numbers ----------------------------------------------------------------------------- */

@@ -52,3 +52,19 @@ int gmem_reserve(const char *who, double bytes, uint64_t max_memory)
                     bytes / 1073741824.0, what, (unsigned long long)cap);
     return GROWTH_OK;
 }
+
+/* protobuf-c's decoder allocates through libgrowth's own malloc (and so through the test
+ * harness's allocation-failure injection, tests/c/alloc_fail.h) instead of its default. */
+static void *gpb_alloc(void *data, size_t size)
+{
+    (void)data;
+    return malloc(size ? size : 1);
+}
+
+static void gpb_free(void *data, void *p)
+{
+    (void)data;
+    free(p);
+}
+
+ProtobufCAllocator gpb_allocator = {gpb_alloc, gpb_free, NULL};

@@ -872,7 +872,7 @@ static int meta_config(const char *who, const Growth__ModelMeta *meta, ftrl_cfg 
 
 static int unpack_state(const char *who, const uint8_t *pl, size_t plen, growth_ftrl **out)
 {
-    Growth__FtrlState *msg = growth__ftrl_state__unpack(NULL, plen, pl);
+    Growth__FtrlState *msg = growth__ftrl_state__unpack(&gpb_allocator, plen, pl);
     if (!msg) return gerr(GROWTH_EFORMAT, "%s: FTRL state payload does not decode", who);
     ftrl_cfg cfg;
     growth_ftrl *m = NULL;
@@ -908,7 +908,7 @@ static int unpack_state(const char *who, const uint8_t *pl, size_t plen, growth_
     count_nonzero(m, msg->slots, msg->n_slots);
     atomic_store_explicit(&m->examples, msg->examples, memory_order_relaxed);
 done:
-    growth__ftrl_state__free_unpacked(msg, NULL);
+    growth__ftrl_state__free_unpacked(msg, &gpb_allocator);
     if (rc) growth_ftrl_free(m);
     else *out = m;
     return rc;
@@ -918,7 +918,7 @@ done:
  * exported slot gets sqrt(n) = 1 and the z that maps to its weight. */
 static int unpack_weights(const char *who, const uint8_t *pl, size_t plen, growth_ftrl **out)
 {
-    Growth__FtrlWeights *msg = growth__ftrl_weights__unpack(NULL, plen, pl);
+    Growth__FtrlWeights *msg = growth__ftrl_weights__unpack(&gpb_allocator, plen, pl);
     if (!msg) return gerr(GROWTH_EFORMAT, "%s: FTRL weights payload does not decode", who);
     ftrl_cfg cfg;
     growth_ftrl *m = NULL;
@@ -954,7 +954,7 @@ static int unpack_weights(const char *who, const uint8_t *pl, size_t plen, growt
     count_nonzero(m, msg->slots, msg->n_slots);
     atomic_store_explicit(&m->examples, msg->examples, memory_order_relaxed);
 done:
-    growth__ftrl_weights__free_unpacked(msg, NULL);
+    growth__ftrl_weights__free_unpacked(msg, &gpb_allocator);
     if (rc) growth_ftrl_free(m);
     else *out = m;
     return rc;

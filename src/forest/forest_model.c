@@ -378,7 +378,7 @@ static int from_envelope(const char *who, const uint8_t *buf, size_t len, growth
     size_t plen;
     int rc = genv_open(who, buf, len, GROWTH_KIND_FOREST, NULL, &pl, &plen);
     if (rc) return rc;
-    Growth__ForestModel *m = growth__forest_model__unpack(NULL, plen, pl);
+    Growth__ForestModel *m = growth__forest_model__unpack(&gpb_allocator, plen, pl);
     if (!m) return gerr(GROWTH_EFORMAT, "%s: forest payload does not decode", who);
     forest_cfg cfg;
     ftrees s;
@@ -436,7 +436,7 @@ static int from_envelope(const char *who, const uint8_t *buf, size_t len, growth
                       m->params ? m->params : "", m->best_iteration, m->best_score, out);
 done:
     ftrees_free(&s);
-    growth__forest_model__free_unpacked(m, NULL);
+    growth__forest_model__free_unpacked(m, &gpb_allocator);
     return rc;
 }
 

@@ -61,10 +61,10 @@ static int dssm_from_envelope(const char *who, const uint8_t *buf, size_t len, g
     size_t plen = 0;
     int rc = genv_open(who, buf, len, GROWTH_KIND_DSSM, NULL, &pl, &plen);
     if (rc) return rc;
-    Growth__Dssm *msg = growth__dssm__unpack(NULL, plen, pl);
+    Growth__Dssm *msg = growth__dssm__unpack(&gpb_allocator, plen, pl);
     if (!msg) return gerr(GROWTH_EFORMAT, "%s: dssm payload does not decode (truncated or corrupted)", who);
     rc = dssm_from_msg(who, msg, out);
-    growth__dssm__free_unpacked(msg, NULL);
+    growth__dssm__free_unpacked(msg, &gpb_allocator);
     return rc;
 }
 

@@ -138,10 +138,10 @@ static int net_from_envelope(const char *who, const uint8_t *buf, size_t len, gr
     size_t plen = 0;
     int rc = genv_open(who, buf, len, GROWTH_KIND_NET, NULL, &pl, &plen);
     if (rc) return rc;
-    Growth__Net *msg = growth__net__unpack(NULL, plen, pl);
+    Growth__Net *msg = growth__net__unpack(&gpb_allocator, plen, pl);
     if (!msg) return gerr(GROWTH_EFORMAT, "%s: net payload does not decode (truncated or corrupted)", who);
     rc = net_from_msg(who, msg, out);
-    growth__net__free_unpacked(msg, NULL);
+    growth__net__free_unpacked(msg, &gpb_allocator);
     return rc;
 }
 

@@ -1384,7 +1384,7 @@ static int ix_unpack(const char *who, const uint8_t *buf, size_t len, growth_ind
     size_t plen = 0;
     int rc = genv_open(who, buf, len, GROWTH_KIND_INDEX, NULL, &pl, &plen);
     if (rc) return rc;
-    Growth__Index *msg = growth__index__unpack(NULL, plen, pl);
+    Growth__Index *msg = growth__index__unpack(&gpb_allocator, plen, pl);
     if (!msg) return gerr(GROWTH_EFORMAT, "%s: index payload does not decode", who);
     growth_index *x = NULL;
     ix_cfg cfg;
@@ -1478,7 +1478,7 @@ static int ix_unpack(const char *who, const uint8_t *buf, size_t len, growth_ind
         if (!n) x->max_level = -1;
     }
 done:
-    growth__index__free_unpacked(msg, NULL);
+    growth__index__free_unpacked(msg, &gpb_allocator);
     if (rc) growth_index_free(x);
     else *out = x;
     return rc;

@@ -1232,7 +1232,7 @@ GROWTH_API int growth_text_save(const growth_text_index *x, const char *path)
 
 static int tx_unpack(const char *who, const uint8_t *pl, size_t plen, growth_text_index **out)
 {
-    Growth__TextIndex *msg = growth__text_index__unpack(NULL, plen, pl);
+    Growth__TextIndex *msg = growth__text_index__unpack(&gpb_allocator, plen, pl);
     if (!msg) return gerr(GROWTH_EFORMAT, "%s: text index payload does not decode", who);
     growth_text_index *x = NULL;
     int64_t *sorted = NULL;
@@ -1326,7 +1326,7 @@ static int tx_unpack(const char *who, const uint8_t *pl, size_t plen, growth_tex
     x->postings = np;
 done:
     free(sorted);
-    growth__text_index__free_unpacked(msg, NULL);
+    growth__text_index__free_unpacked(msg, &gpb_allocator);
     if (rc) growth_text_free(x);
     else *out = x;
     return rc;
