@@ -1,0 +1,602 @@
+/* Every allocation libgrowth makes may fail: for each step of a workload that touches every
+ * module's create / fit / train / predict / search / save / load / serialize paths, the Nth
+ * allocation is made to fail for N = 1, 2, ... (tests/c/alloc_fail.h; GROWTH_ALLOC_STRIDE
+ * samples large sweeps). Every run must end with GROWTH_OK or GROWTH_ENOMEM, never a crash or a
+ * hang; a failed constructor leaves *out NULL; a failed call on a handle leaves it exactly as
+ * it was (same serialised bytes) and still working; nothing leaks (LeakSanitizer in the ASan
+ * build). xgboost's and OpenBLAS's own allocations are not injected (they are not libgrowth's;
+ * xgboost reports its failures through its C API, which libgrowth turns into a status). */
+#define _GNU_SOURCE
+#include <math.h>
+#include <stdint.h>
+
+#include "alloc_fail.h"
+#include "growth/growth.h"
+#include "gtest.h"
+#include "net.pb-c.h"
+#include "net_fixtures.h"
+
+enum { NF_MLP_IN = 3, NF_MLP_OUT = 1 };
+
+enum { N_FT = 6 };
+
+/* ---- handle kinds: serialise (to compare states), deserialise, free ----------------------- */
+
+typedef struct {
+    int (*ser)(const void *h, uint8_t **buf, size_t *len);
+    int (*des)(void **out, const uint8_t *buf, size_t len);
+    void (*free)(void *h);
+} kind;
+
+#define KIND(name, T)                                                                                      \
+    static int name##_ser(const void *h, uint8_t **b, size_t *n) { return growth_##name##_serialize((const T *)h, b, n); } \
+    static int name##_des(void **o, const uint8_t *b, size_t n) { return growth_##name##_deserialize((T **)o, b, n); }      \
+    static void name##_fr(void *h) { growth_##name##_free((T *)h); }                                        \
+    static const kind K_##name = {name##_ser, name##_des, name##_fr};
+
+KIND(ftrl, growth_ftrl)
+KIND(forest, growth_forest)
+KIND(calibrator, growth_calibrator)
+KIND(bandit, growth_bandit)
+KIND(index, growth_index)
+KIND(text, growth_text_index)
+KIND(bidder, growth_bidder)
+KIND(net, growth_net)
+
+/* ---- fixtures (made with injection off) ---------------------------------------------------- */
+
+static float g_X[400 * N_FT], g_y[400];
+static uint64_t g_indptr[401];
+static uint32_t g_idx[400 * 4];
+
+static void make_data(void)
+{
+    for (int i = 0; i < 400; i++) {
+        for (int j = 0; j < N_FT; j++) g_X[i * N_FT + j] = (float)((i * 37 + j * 11) % 101) / 10.1f;
+        g_y[i] = (float)(g_X[i * N_FT] + g_X[i * N_FT + 1] > 10.0f);
+        g_indptr[i] = (uint64_t)i * 4;
+        for (int j = 0; j < 4; j++) g_idx[i * 4 + j] = (uint32_t)((i * 13 + j * 101) % 4096);
+    }
+    g_indptr[400] = 400 * 4;
+}
+
+static void *mk_ftrl(void)
+{
+    growth_ftrl *m = NULL;
+    if (growth_ftrl_create(&m, "bits=12 heads=1") == 0)
+        growth_ftrl_update_csr(m, g_indptr, g_idx, NULL, 200, g_y, NULL, NULL, 0);
+    return m;
+}
+
+static void *mk_forest(void)
+{
+    growth_forest_data d = GROWTH_FOREST_DATA_INIT;
+    d.nrows = 400;
+    d.ncols = N_FT;
+    d.dense = g_X;
+    d.labels = g_y;
+    growth_forest *f = NULL;
+    growth_forest_train(&f, "num_rounds=4", "objective=binary:logistic max_depth=3", &d, NULL, NULL, NULL);
+    return f;
+}
+
+static void *mk_calibrator(void)
+{
+    growth_calibrator *c = NULL;
+    float s[400];
+    for (int i = 0; i < 400; i++) s[i] = (float)i / 400.0f;
+    if (growth_calibrator_create(&c, "method=isotonic") == 0) growth_calibrator_fit(c, s, g_y, NULL, NULL, 400);
+    return c;
+}
+
+static void *mk_bandit(void)
+{
+    growth_bandit *b = NULL;
+    if (growth_bandit_create(&b, "policy=thompson seed=3") == 0)
+        for (uint64_t a = 1; a <= 8; a++) growth_bandit_add_arm(b, a, 0.1, 2);
+    return b;
+}
+
+static void *mk_lin_bandit(void)
+{
+    growth_bandit *b = NULL;
+    if (growth_bandit_create(&b, "policy=lints dim=4 seed=3") == 0)
+        for (uint64_t a = 1; a <= 4; a++) growth_bandit_add_arm(b, a, 0, 0);
+    return b;
+}
+
+static void *mk_index_kind(const char *cfg, bool train)
+{
+    growth_index *ix = NULL;
+    if (growth_index_create(&ix, cfg) != 0) return NULL;
+    if (train) growth_index_train(ix, g_X, 400);
+    growth_index_add(ix, g_X, 200, NULL);
+    return ix;
+}
+static void *mk_flat(void) { return mk_index_kind("dim=6 metric=cosine", false); }
+static void *mk_hnsw(void) { return mk_index_kind("dim=6 metric=l2 kind=hnsw M=8 ef_construction=32", false); }
+static void *mk_ivf(void) { return mk_index_kind("dim=6 kind=ivf nlist=8 nprobe=2 seed=1", true); }
+
+static const char *g_texts[6] = {"red running shoes", "blue summer dress", "连衣裙 夏季 新款", "running socks",
+                                 "summer shoes sale", "男士 运动鞋"};
+static void *mk_text(void)
+{
+    growth_text_index *x = NULL;
+    int64_t ids[6] = {1, 2, 3, 4, 5, 6};
+    if (growth_text_create(&x, "") == 0) growth_text_add(x, ids, g_texts, 6);
+    return x;
+}
+
+static void *mk_bidder(void)
+{
+    growth_bidder *b = NULL;
+    growth_bidder_create(&b, "target_cpa=2 budget=100 auction=first shade_min_obs=10");
+    return b;
+}
+
+static float MW0[12] = {0.1f, -0.2f, 0.3f, 0.4f, 0.5f, -0.6f, 0.7f, 0.8f, -0.9f, 1.0f, 0.1f, 0.2f}, MB0[4] = {0.1f, 0, -0.1f, 0.2f};
+static float MW1[4] = {0.5f, -0.25f, 0.75f, 1.0f}, MB1[1] = {0.05f};
+
+static void *mk_net(void)
+{
+    Growth__Net msg;
+    growth__net__init(&msg);
+    msg.dense_dim = NF_MLP_IN;
+    dense(0, NF_MLP_IN, 4, MW0, MB0);
+    act(1, "relu");
+    dense(2, 4, NF_MLP_OUT, MW1, MB1);
+    msg.n_layers = 3;
+    msg.layers = LP_;
+    size_t len = 0;
+    uint8_t *buf = pack_net(&msg, GROWTH_KIND_NET, &len);
+    growth_net *n = NULL;
+    growth_net_deserialize(&n, buf, len);
+    free(buf);
+    return n;
+}
+
+/* ---- generic steps --------------------------------------------------------------------------- */
+
+typedef struct {
+    const kind *k;
+    void *(*make)(void);
+    int (*call)(void *h);       /* the call under test on a fixture handle */
+    int (*ctor)(void **out);    /* or: a constructor */
+    bool ro;                    /* the call does not change the handle */
+    void *h, *out;
+    uint8_t *before;
+    size_t nbefore;
+} gstep;
+
+static void g_setup(void *c)
+{
+    gstep *s = c;
+    s->h = s->make ? s->make() : NULL;
+    s->out = NULL;
+    s->before = NULL;
+    s->nbefore = 0;
+    if (s->h && s->k) s->k->ser(s->h, &s->before, &s->nbefore);
+}
+
+static int g_run(void *c)
+{
+    gstep *s = c;
+    if (s->make && !s->h) return -100; /* the fixture itself failed (injection is off there) */
+    return s->ctor ? s->ctor(&s->out) : s->call(s->h);
+}
+
+static int g_check(void *c, int rc)
+{
+    gstep *s = c;
+    if (s->ctor) return (rc == 0) == (s->out != NULL) ? 0 : 1;
+    if (!s->k || rc == 0) return 0;
+    /* failed: the handle must serialise to the same bytes and still work */
+    uint8_t *after = NULL;
+    size_t nafter = 0;
+    if (s->k->ser(s->h, &after, &nafter) != 0) return 1;
+    int bad = nafter != s->nbefore || memcmp(after, s->before, nafter) != 0;
+    growth_buffer_free(after);
+    if (!bad && !s->ro) bad = s->call(s->h) != 0; /* and the same call now succeeds */
+    return bad;
+}
+
+static void g_teardown(void *c)
+{
+    gstep *s = c;
+    if (s->k && s->h) s->k->free(s->h);
+    if (s->k && s->out) s->k->free(s->out);
+    growth_buffer_free(s->before);
+    s->h = s->out = NULL;
+    s->before = NULL;
+}
+
+static int sweep(const char *name, gstep s)
+{
+    af_step st = {name, g_setup, g_run, g_check, g_teardown, &s};
+    return af_sweep(&st);
+}
+
+/* Creates a handle by deserialising the fixture's bytes (the loader path). */
+static const kind *g_des_kind;
+static uint8_t *g_des_buf;
+static size_t g_des_len;
+static int des_ctor(void **out) { return g_des_kind->des(out, g_des_buf, g_des_len); }
+
+static int sweep_roundtrip(const char *name, const kind *k, void *(*make)(void))
+{
+    int bad = 0;
+    char nm[64];
+    snprintf(nm, sizeof nm, "%s serialize", name);
+    gstep ser = {.k = k, .make = make, .ro = true};
+    /* serialize: run = serialise again (compared with the fixture's bytes by g_check) */
+    (void)ser;
+    void *h = make();
+    if (!h) {
+        fprintf(stderr, "  %s: fixture failed\n", name);
+        return 1;
+    }
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    k->ser(h, &buf, &len);
+    g_des_kind = k;
+    g_des_buf = buf;
+    g_des_len = len;
+    snprintf(nm, sizeof nm, "%s deserialize", name);
+    bad += sweep(nm, (gstep){.k = k, .ctor = des_ctor});
+    k->free(h);
+    growth_buffer_free(buf);
+    return bad;
+}
+
+/* ---- the calls --------------------------------------------------------------------------- */
+
+static int c_ftrl_create(void **o) { return growth_ftrl_create((growth_ftrl **)o, "bits=14 heads=2"); }
+static int c_ftrl_train(void *h)
+{
+    return growth_ftrl_update_csr(h, g_indptr, g_idx, NULL, 400, g_y, NULL, NULL, 0);
+}
+static int c_ftrl_predict(void *h)
+{
+    float p[400];
+    return growth_ftrl_predict_csr(h, g_indptr, g_idx, NULL, 400, 0, p, 400);
+}
+static int c_ftrl_cfg(void *h)
+{
+    char b[2048];
+    return growth_ftrl_config(h, b, sizeof b, NULL);
+}
+static char g_path[512];
+static int c_ftrl_save(void *h) { return growth_ftrl_save(h, g_path); }
+static int c_ftrl_load(void **o) { return growth_ftrl_load((growth_ftrl **)o, g_path); }
+
+static int c_forest_train(void **o)
+{
+    growth_forest_data d = GROWTH_FOREST_DATA_INIT;
+    d.nrows = 400;
+    d.ncols = N_FT;
+    d.dense = g_X;
+    d.labels = g_y;
+    return growth_forest_train((growth_forest **)o, "num_rounds=3", "objective=binary:logistic max_depth=3", &d,
+                               NULL, NULL, NULL);
+}
+static int c_forest_predict(void *h)
+{
+    float p[400];
+    return growth_forest_predict_dense(h, g_X, 400, N_FT, 0, p, 400);
+}
+static int c_forest_importance(void *h)
+{
+    float imp[N_FT];
+    return growth_forest_importance(h, "type=gain", imp, N_FT);
+}
+
+static int c_cal_create(void **o) { return growth_calibrator_create((growth_calibrator **)o, "method=histogram"); }
+static int c_cal_fit(void *h)
+{
+    float s[400];
+    for (int i = 0; i < 400; i++) s[i] = (float)((i * 7) % 400) / 400.0f;
+    return growth_calibrator_fit(h, s, g_y, NULL, NULL, 400);
+}
+static int c_cal_apply(void *h)
+{
+    float s[64], o[64];
+    for (int i = 0; i < 64; i++) s[i] = (float)i / 64.0f;
+    return growth_calibrator_apply_batch(h, s, NULL, 64, o, 64);
+}
+
+static int c_bandit_add(void *h) { return growth_bandit_add_arm(h, 99, 0.2, 3); }
+static int c_bandit_select_reward(void *h)
+{
+    uint64_t dec, arm;
+    double prop;
+    int rc = growth_bandit_select(h, NULL, 0, NULL, 0, &dec, &arm, &prop);
+    if (rc) return rc;
+    return growth_bandit_reward(h, dec, 1.0);
+}
+static int c_linbandit(void *h)
+{
+    float ctx[4] = {0.1f, 0.5f, -0.2f, 1.0f};
+    uint64_t dec, arm;
+    double prop;
+    int rc = growth_bandit_select(h, ctx, 4, NULL, 0, &dec, &arm, &prop);
+    if (rc) return rc;
+    return growth_bandit_reward(h, dec, 0.5);
+}
+
+static int c_index_add(void *h)
+{
+    int64_t ids[100];
+    for (int i = 0; i < 100; i++) ids[i] = 1000 + i;
+    return growth_index_add(h, g_X + 200 * N_FT, 100, ids);
+}
+static int c_index_search(void *h)
+{
+    int64_t ids[40];
+    float sc[40];
+    return growth_index_search_batch(h, g_X, 4, 10, NULL, ids, sc, 40);
+}
+static int c_index_remove(void *h)
+{
+    int64_t ids[3] = {1, 5, 9};
+    return growth_index_remove(h, ids, 3, NULL);
+}
+static void *mk_hnsw_removed(void)
+{
+    void *h = mk_hnsw();
+    if (h) c_index_remove(h);
+    return h;
+}
+static int c_index_compact(void *h) { return growth_index_compact(h); }
+static int c_ivf_create_train(void **o)
+{
+    int rc = growth_index_create((growth_index **)o, "dim=6 kind=ivf nlist=8 nprobe=2 seed=1");
+    if (rc) return rc;
+    rc = growth_index_train(*o, g_X, 400);
+    if (rc) { growth_index_free(*o); *o = NULL; }
+    return rc;
+}
+
+static int c_text_add(void *h)
+{
+    int64_t ids[3] = {10, 11, 12};
+    const char *t[3] = {"green dress long", "dress shoes leather", "夏季 凉鞋"};
+    return growth_text_add(h, ids, t, 3);
+}
+static int c_text_search(void *h)
+{
+    int64_t ids[5];
+    float sc[5];
+    size_t n;
+    return growth_text_search(h, "summer shoes 夏季", 5, NULL, ids, sc, 5, &n);
+}
+static int c_text_remove(void *h)
+{
+    int64_t ids[2] = {2, 4};
+    return growth_text_remove(h, ids, 2, NULL);
+}
+static void *mk_text_removed(void)
+{
+    void *h = mk_text();
+    if (h) c_text_remove(h);
+    return h;
+}
+static int c_text_compact(void *h) { return growth_text_compact(h); }
+
+static int c_bidder_bid(void *h)
+{
+    double pctr[16], pcvr[16], out[16];
+    for (int i = 0; i < 16; i++) { pctr[i] = 0.01 * (i + 1); pcvr[i] = 0.1; }
+    int rc = growth_bidder_bid_batch(h, pctr, pcvr, NULL, NULL, 16, out, 16);
+    for (int i = 0; i < 40 && rc == 0; i++) rc = growth_bidder_record_auction(h, 1.0 + 0.1 * i, i % 2, 0.8);
+    return rc;
+}
+
+static int c_net_predict(void *h)
+{
+    growth_net_workspace *ws = NULL;
+    int rc = growth_net_workspace_create(&ws, h, "batch=8");
+    if (rc) return rc;
+    float x[8 * NF_MLP_IN], y[8 * NF_MLP_OUT];
+    for (int i = 0; i < 8 * NF_MLP_IN; i++) x[i] = (float)i / 10.0f;
+    rc = growth_net_predict_dense(h, ws, x, 8, NF_MLP_IN, y, 8 * NF_MLP_OUT);
+    growth_net_workspace_free(ws);
+    return rc;
+}
+
+static int c_mckp(void *unused)
+{
+    (void)unused;
+    growth_mckp *s = NULL;
+    int rc = growth_mckp_create(&s, "threads=1");
+    if (rc) return rc;
+    uint64_t ip[101];
+    double v[300], c[300], B = 120;
+    for (int u = 0; u <= 100; u++) ip[u] = (uint64_t)u * 3;
+    for (int i = 0; i < 300; i++) { v[i] = (double)((i * 17) % 23); c[i] = 1 + (i % 3); }
+    int32_t ch[100];
+    rc = growth_mckp_solve(s, ip, 100, v, c, 1, &B, ch, 100);
+    growth_mckp_free(s);
+    return rc;
+}
+
+static int c_channels(void *unused)
+{
+    (void)unused;
+    growth_channels *c = NULL;
+    int rc = growth_channels_create(&c, "");
+    if (rc) return rc;
+    if (!rc) rc = growth_channels_add(c, GROWTH_CURVE_EXP, 5000, 1e-4, 1, 0, 0, NULL);
+    if (!rc) rc = growth_channels_add(c, GROWTH_CURVE_LOG, 800, 1e-3, 1, 0, 0, NULL);
+    double sp[2], oc[2], tot, marg;
+    if (!rc) rc = growth_channels_allocate(c, 30000, sp, oc, 2, &tot, &marg);
+    growth_channels_free(c);
+    return rc;
+}
+
+static int c_metrics(void *unused)
+{
+    (void)unused;
+    double auc, gauc, ece;
+    size_t used;
+    int64_t groups[400];
+    float s[400];
+    for (int i = 0; i < 400; i++) { groups[i] = i % 17; s[i] = (float)((i * 29) % 400) / 400.0f; }
+    int rc = growth_metrics_auc(s, g_y, NULL, 400, &auc);
+    if (!rc) rc = growth_metrics_gauc(s, g_y, NULL, groups, 400, &gauc, &used);
+    if (!rc) rc = growth_metrics_ece(s, g_y, NULL, 400, "bins=10 binning=quantile", &ece);
+    if (!rc) rc = growth_metrics_topn_precision(s, g_y, 400, 40, &auc);
+    return rc;
+}
+
+static int c_rank(void *unused)
+{
+    (void)unused;
+    int64_t a[5] = {1, 2, 3, 4, 5}, b[4] = {4, 9, 1, 7};
+    const int64_t *lists[2] = {a, b};
+    size_t lens[2] = {5, 4}, n;
+    int64_t out[6];
+    float sc[6];
+    int rc = growth_rank_fuse_lists(lists, NULL, lens, NULL, 2, 6, "method=rrf", out, sc, 6, &n);
+    float scores[2 * 400];
+    for (int i = 0; i < 800; i++) scores[i] = (float)((i * 31) % 97);
+    double w[2];
+    if (!rc) rc = growth_rank_fuse_fit(scores, 2, 400, g_y, 40, "step=0.25", w, 2, NULL, NULL, NULL);
+    return rc;
+}
+
+static int c_features(void *unused)
+{
+    (void)unused;
+    growth_row *r = NULL;
+    int rc = growth_row_create(&r, "bits=16");
+    if (!rc) rc = growth_row_add_cat(r, "city", "hangzhou");
+    if (!rc) rc = growth_row_add_num(r, "price", 3.5f);
+    growth_row_free(r);
+    uint32_t idx[64];
+    float val[64];
+    size_t n;
+    if (!rc) rc = growth_features_hash_text("running shoes 连衣裙", 1u << 16, 7, idx, val, 64, &n);
+    return rc;
+}
+
+static int c_audience(void *unused)
+{
+    (void)unused;
+    float emb[50 * 4];
+    for (int i = 0; i < 200; i++) emb[i] = (float)((i * 13) % 11) - 5.0f;
+    uint32_t seed[3] = {1, 7, 20}, users[10];
+    float sim[10];
+    size_t n;
+    int rc = growth_audience_peer(emb, 50, 4, seed, 3, 10, "mode=max", users, sim, 10, &n);
+    uint32_t pool[50];
+    float sc[50];
+    for (int i = 0; i < 50; i++) { pool[i] = (uint32_t)i; sc[i] = (float)((i * 7) % 50); }
+    if (!rc) rc = growth_audience_select(pool, sc, 50, seed, 3, 0.0f, 10, users, sim, 10, &n);
+    return rc;
+}
+
+static int c_pu(void *unused)
+{
+    (void)unused;
+    uint32_t seed[20], pool[100];
+    for (int i = 0; i < 20; i++) seed[i] = (uint32_t)(i * 3);
+    for (int i = 0; i < 100; i++) pool[i] = (uint32_t)(100 + i);
+    float out[400];
+    return growth_audience_pu_score(g_indptr, g_idx, NULL, 400, 4096, seed, 20, pool, 100,
+                                    "learner=ftrl method=naive epochs=1", out, 400, NULL, NULL);
+}
+
+static int c_push(void *unused)
+{
+    (void)unused;
+    uint64_t up[41];
+    double v[80];
+    int32_t cat[80];
+    for (int u = 0; u <= 40; u++) up[u] = (uint64_t)u * 2;
+    for (int i = 0; i < 80; i++) { v[i] = (double)((i * 7) % 10) / 10.0; cat[i] = i % 3; }
+    double cmin[3] = {0, 0, 0}, cmax[3] = {10, 10, 10};
+    uint8_t send[80];
+    int8_t hour[80];
+    growth_budget_push_result r = GROWTH_BUDGET_PUSH_RESULT_INIT;
+    return growth_budget_allocate_push(up, 40, v, cat, NULL, 3, cmin, cmax, 30, NULL, "cap=1", send, hour, 80, &r,
+                                       NULL, NULL);
+}
+
+/* ---- the sweep --------------------------------------------------------------------------- */
+
+static int total_bad;
+#define SWEEP(name, ...) total_bad += sweep(name, (gstep){__VA_ARGS__})
+
+TEST(every_allocation_may_fail)
+{
+    int before = total_bad;
+    SWEEP("ftrl create", .k = &K_ftrl, .ctor = c_ftrl_create);
+    SWEEP("ftrl train (csr)", .k = &K_ftrl, .make = mk_ftrl, .call = c_ftrl_train);
+    SWEEP("ftrl predict (csr)", .k = &K_ftrl, .make = mk_ftrl, .call = c_ftrl_predict, .ro = true);
+    SWEEP("ftrl config", .k = &K_ftrl, .make = mk_ftrl, .call = c_ftrl_cfg, .ro = true);
+    SWEEP("ftrl save", .k = &K_ftrl, .make = mk_ftrl, .call = c_ftrl_save, .ro = true);
+    SWEEP("ftrl load", .k = &K_ftrl, .ctor = c_ftrl_load);
+    total_bad += sweep_roundtrip("ftrl", &K_ftrl, mk_ftrl);
+
+    SWEEP("forest train", .k = &K_forest, .ctor = c_forest_train);
+    SWEEP("forest predict (dense)", .k = &K_forest, .make = mk_forest, .call = c_forest_predict, .ro = true);
+    SWEEP("forest importance", .k = &K_forest, .make = mk_forest, .call = c_forest_importance, .ro = true);
+    total_bad += sweep_roundtrip("forest", &K_forest, mk_forest);
+
+    SWEEP("calibrator create", .k = &K_calibrator, .ctor = c_cal_create);
+    SWEEP("calibrator fit", .k = &K_calibrator, .make = mk_calibrator, .call = c_cal_fit);
+    SWEEP("calibrator apply", .k = &K_calibrator, .make = mk_calibrator, .call = c_cal_apply, .ro = true);
+    total_bad += sweep_roundtrip("calibrator", &K_calibrator, mk_calibrator);
+
+    SWEEP("bandit add arm", .k = &K_bandit, .make = mk_bandit, .call = c_bandit_add);
+    SWEEP("bandit select + reward", .k = &K_bandit, .make = mk_bandit, .call = c_bandit_select_reward);
+    SWEEP("linear bandit select + reward", .k = &K_bandit, .make = mk_lin_bandit, .call = c_linbandit);
+    total_bad += sweep_roundtrip("bandit", &K_bandit, mk_bandit);
+    total_bad += sweep_roundtrip("linear bandit", &K_bandit, mk_lin_bandit);
+
+    SWEEP("index add (flat)", .k = &K_index, .make = mk_flat, .call = c_index_add);
+    SWEEP("index add (hnsw)", .k = &K_index, .make = mk_hnsw, .call = c_index_add);
+    SWEEP("index add (ivf)", .k = &K_index, .make = mk_ivf, .call = c_index_add);
+    SWEEP("index create + train (ivf)", .k = &K_index, .ctor = c_ivf_create_train);
+    SWEEP("index search batch (hnsw)", .k = &K_index, .make = mk_hnsw, .call = c_index_search, .ro = true);
+    SWEEP("index search batch (ivf)", .k = &K_index, .make = mk_ivf, .call = c_index_search, .ro = true);
+    SWEEP("index remove (hnsw)", .k = &K_index, .make = mk_hnsw, .call = c_index_remove);
+    SWEEP("index compact (hnsw)", .k = &K_index, .make = mk_hnsw_removed, .call = c_index_compact);
+    total_bad += sweep_roundtrip("index (hnsw)", &K_index, mk_hnsw);
+    total_bad += sweep_roundtrip("index (ivf)", &K_index, mk_ivf);
+
+    SWEEP("text add", .k = &K_text, .make = mk_text, .call = c_text_add);
+    SWEEP("text search", .k = &K_text, .make = mk_text, .call = c_text_search, .ro = true);
+    SWEEP("text remove", .k = &K_text, .make = mk_text, .call = c_text_remove);
+    SWEEP("text compact", .k = &K_text, .make = mk_text_removed, .call = c_text_compact);
+    total_bad += sweep_roundtrip("text", &K_text, mk_text);
+
+    SWEEP("bidder bid + auctions", .k = &K_bidder, .make = mk_bidder, .call = c_bidder_bid);
+    total_bad += sweep_roundtrip("bidder", &K_bidder, mk_bidder);
+
+    SWEEP("net workspace + predict", .k = &K_net, .make = mk_net, .call = c_net_predict, .ro = true);
+    total_bad += sweep_roundtrip("net", &K_net, mk_net);
+
+    SWEEP("mckp create + solve", .call = c_mckp);
+    SWEEP("channels", .call = c_channels);
+    SWEEP("push allocation", .call = c_push);
+    SWEEP("metrics", .call = c_metrics);
+    SWEEP("rank fusion + fit", .call = c_rank);
+    SWEEP("features and rows", .call = c_features);
+    SWEEP("audience peer + select", .call = c_audience);
+    SWEEP("audience pu_score (ftrl)", .call = c_pu);
+    CHECK(total_bad == before);
+}
+
+int main(void)
+{
+    setenv("SOURCE_DATE_EPOCH", "1700000000", 1); /* serialised bytes compare across saves */
+    make_data();
+    gt_path(g_path, sizeof g_path, "alloc_fail.model");
+    void *m = mk_ftrl();
+    growth_ftrl_save(m, g_path);
+    growth_ftrl_free(m);
+    RUN(every_allocation_may_fail);
+    remove(g_path);
+    return GT_SUMMARY();
+}
