@@ -222,6 +222,10 @@ void *gtable_alloc(size_t bytes);
 int gmem_reserve(const char *who, double bytes, uint64_t max_memory);
 /* The allocator every protobuf-c unpack / free_unpacked call passes (malloc/free of libgrowth). */
 extern ProtobufCAllocator gpb_allocator;
+/* The status of an unpack that returned NULL: GROWTH_ENOMEM when one of the decoder's
+ * allocations failed (on this thread, since the last call), else GROWTH_EFORMAT; `what` names
+ * the payload ("FTRL state"). */
+int gpb_unpack_error(const char *who, const char *what);
 void gtable_free(void *p, size_t bytes);
 
 /* ---- numbers ----------------------------------------------------------------------------- */

@@ -55,10 +55,22 @@ int gmem_reserve(const char *who, double bytes, uint64_t max_memory)
 
 /* protobuf-c's decoder allocates through libgrowth's own malloc (and so through the test
  * harness's allocation-failure injection, tests/c/alloc_fail.h) instead of its default. */
+static _Thread_local bool gpb_oom; /* an allocation of the decoder failed on this thread */
+
 static void *gpb_alloc(void *data, size_t size)
 {
     (void)data;
-    return malloc(size ? size : 1);
+    void *p = malloc(size ? size : 1);
+    if (!p) gpb_oom = true;
+    return p;
+}
+
+int gpb_unpack_error(const char *who, const char *what)
+{
+    bool oom = gpb_oom;
+    gpb_oom = false;
+    if (oom) return gerr(GROWTH_ENOMEM, "%s: out of memory decoding the %s", who, what);
+    return gerr(GROWTH_EFORMAT, "%s: the %s does not decode (corrupted or not a libgrowth model)", who, what);
 }
 
 static void gpb_free(void *data, void *p)
