@@ -83,6 +83,58 @@ static bool push(fj_doc *d, fj_stack *st, uint32_t node, int64_t remaining)
     return true;
 }
 
+/* No object may repeat a key: xgboost keeps the last value of a repeated key and this reader
+ * the first, so a model with repeated keys would be validated here and loaded differently there
+ * (a fuzzed model with two "id"s in one tree crashed xgboost's saver). JSON keys must also be
+ * unescaped (xgboost writes none), so two spellings of one key cannot slip through. */
+typedef struct { uint64_t h; uint32_t node; } key_ref;
+
+static int cmp_key_ref(const void *a, const void *b)
+{
+    uint64_t x = ((const key_ref *)a)->h, y = ((const key_ref *)b)->h;
+    return (x > y) - (x < y);
+}
+
+static bool same_key(const fj_doc *d, uint32_t a, uint32_t b)
+{
+    return d->v[a].key_len == d->v[b].key_len &&
+           memcmp(d->buf + d->v[a].key_off, d->buf + d->v[b].key_off, d->v[a].key_len) == 0;
+}
+
+static bool unique_keys(fj_doc *d, bool json)
+{
+    key_ref small[16], *refs = NULL;
+    for (size_t o = 0; o < d->n; o++) {
+        if (d->v[o].type != FJ_OBJ || d->v[o].count == 0) continue;
+        uint32_t k = d->v[o].count;
+        key_ref *r = small;
+        if (k > 16) {
+            free(refs);
+            if (!(refs = malloc((size_t)k * sizeof *refs))) return fail(d, "out of memory");
+            r = refs;
+        }
+        uint32_t c = d->v[o].first;
+        for (uint32_t i = 0; i < k; i++, c = d->v[c].next) {
+            const uint8_t *key = d->buf + d->v[c].key_off;
+            if (json && memchr(key, '\\', d->v[c].key_len)) {
+                free(refs);
+                return fail(d, "an object key has an escape sequence");
+            }
+            r[i].h = growth_hash64(key, d->v[c].key_len, 0);
+            r[i].node = c;
+        }
+        qsort(r, k, sizeof *r, cmp_key_ref);
+        for (uint32_t i = 1; i < k; i++)
+            for (uint32_t j = i; j > 0 && r[j - 1].h == r[i].h; j--)
+                if (same_key(d, r[j - 1].node, r[i].node)) {
+                    free(refs);
+                    return fail(d, "an object repeats a key");
+                }
+    }
+    free(refs);
+    return true;
+}
+
 /* ---- JSON -------------------------------------------------------------------------------- */
 
 static size_t skip_ws(const uint8_t *s, size_t n, size_t p)
@@ -219,7 +271,7 @@ bool fj_parse_json(fj_doc *d, const uint8_t *buf, size_t len)
             p = skip_ws(s, len, p);
             if (st.depth == 0) {
                 if (p != len) return fail(d, "extra bytes after the document at byte %zu", p);
-                return true;
+                return unique_keys(d, true);
             }
             if (p >= len) return fail(d, "truncated document");
             uint8_t close = d->v[st.node[st.depth - 1]].type == FJ_OBJ ? '}' : ']';
@@ -303,7 +355,7 @@ bool fj_parse_ubjson(fj_doc *d, const uint8_t *buf, size_t len)
         }
         if (st.depth == 0 && d->n > 0) {
             if (p != len) return fail(d, "extra bytes after the document at byte %zu", p);
-            return true;
+            return unique_keys(d, false);
         }
         if (st.depth > 0) {
             int t = st.depth - 1;

@@ -846,6 +846,32 @@ TEST(train_progress_and_cancel)
     free_data(&s);
 }
 
+/* xgboost keeps the last value of a repeated JSON key, libgrowth's reader the first: a model
+ * whose tree repeats "id" passed our checks and crashed xgboost's saver (found by fuzz_forest,
+ * 10-minute run). Repeated keys are now refused before xgboost sees the bytes. */
+TEST(repeated_keys_are_refused)
+{
+    char path[1200];
+    const char *root = getenv("GROWTH_SOURCE_ROOT");
+    snprintf(path, sizeof path, "%s/tests/fuzz/regressions/fuzz_forest-963bd539649a", root && *root ? root : ".");
+    FILE *fp = fopen(path, "rb");
+    CHECK(fp != NULL);
+    if (!fp) return;
+    static uint8_t buf[1 << 16];
+    size_t n = fread(buf, 1, sizeof buf, fp);
+    fclose(fp);
+    growth_forest *f = NULL;
+    CHECK_RC(growth_forest_deserialize(&f, buf, n), GROWTH_EFORMAT);
+    CHECK_MSG("repeats a key");
+    CHECK(f == NULL);
+    const char *tiny = "{\"a\": 1, \"b\": {\"c\": 2, \"c\": 3}}";
+    CHECK_RC(growth_forest_deserialize(&f, (const uint8_t *)tiny, strlen(tiny)), GROWTH_EFORMAT);
+    CHECK_MSG("repeats a key");
+    const char *esc = "{\"le\\u0061rner\": {}}";
+    CHECK_RC(growth_forest_deserialize(&f, (const uint8_t *)esc, strlen(esc)), GROWTH_EFORMAT);
+    CHECK_MSG("escape");
+}
+
 int main(void)
 {
     const char *root = getenv("GROWTH_SOURCE_ROOT");
@@ -864,5 +890,6 @@ int main(void)
     RUN(bad_input);
     RUN(corrupted_and_foreign_files);
     RUN(loader_fuzz);
+    RUN(repeated_keys_are_refused);
     return GT_SUMMARY();
 }
