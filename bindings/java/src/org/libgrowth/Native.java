@@ -4,9 +4,10 @@ import java.lang.ref.Cleaner;
 import java.nio.charset.StandardCharsets;
 
 /**
- * The JNI entry points (bindings/java/jni/growth_jni.c) and small helpers shared by the public
- * classes. Strings cross as NUL-terminated UTF-8 byte arrays (not JNI's modified UTF-8), so the
- * C library hashes exactly the bytes Python and C would. Handles cross as {@code long}.
+ * The JNI entry points (bindings/java/jni/jni_<module>.c, one file per public header) and small
+ * helpers shared by the public classes. Strings cross as NUL-terminated UTF-8 byte arrays (not
+ * JNI's modified UTF-8), so the C library hashes exactly the bytes Python and C would. Handles
+ * cross as {@code long}.
  */
 final class Native {
     static {
