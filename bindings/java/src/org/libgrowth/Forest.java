@@ -1,7 +1,5 @@
 package org.libgrowth;
 
-import java.lang.ref.Reference;
-
 /**
  * Gradient-boosted trees ({@code growth_forest}, forest.h): trained and loaded through
  * libxgboost, served by the library's native evaluator (equal to xgboost's predictions to float
@@ -14,8 +12,9 @@ import java.lang.ref.Reference;
  * {@link #save(String)} writes a libgrowth model file, or xgboost JSON / UBJSON when the path
  * ends in {@code .json} / {@code .ubj}; {@link #load(String)} reads all three.
  *
- * <p>Thread-safety: a forest is immutable; predictions, importance, saves and serialisation may
- * run from any number of threads at once. {@link #close()} must not race other calls.
+ * <p>Thread-safety: a forest is immutable; predictions, importance, saves and serialisation may run
+ * from any number of threads at once. {@link #close()} may be called while other threads are inside
+ * calls: the C object is freed when the last of them returns.
  */
 public final class Forest extends Handle {
     /** Flag: raw margins instead of transformed outputs (GROWTH_PREDICT_MARGIN). */
@@ -67,27 +66,30 @@ public final class Forest extends Handle {
 
     /** Effective libgrowth configuration ("threads=1 num_rounds=..."). */
     public String config() {
+        long h = acquire();
         try {
-            return Native.str(Native.forestConfig(ptr()));
+            return Native.str(Native.forestConfig(h));
         } finally {
-            Reference.reachabilityFence(this);
+            release();
         }
     }
 
     /** The objective, e.g. "binary:logistic". */
     public String objective() {
+        long h = acquire();
         try {
-            return Native.str(Native.forestObjective(ptr()));
+            return Native.str(Native.forestObjective(h));
         } finally {
-            Reference.reachabilityFence(this);
+            release();
         }
     }
 
     private int dim(int i) {
+        long h = acquire();
         try {
-            return Native.forestDims(ptr())[i];
+            return Native.forestDims(h)[i];
         } finally {
-            Reference.reachabilityFence(this);
+            release();
         }
     }
 
@@ -113,10 +115,11 @@ public final class Forest extends Handle {
 
     /** Outputs of one row with {@link #MARGIN} and/or {@link #REFERENCE} flags. */
     public float[] predictRow(float[] x, int flags) {
+        long h = acquire();
         try {
-            return Native.forestPredictRow(ptr(), x, flags);
+            return Native.forestPredictRow(h, x, flags);
         } finally {
-            Reference.reachabilityFence(this);
+            release();
         }
     }
 
@@ -130,10 +133,11 @@ public final class Forest extends Handle {
 
     /** Like {@link #predict(float[], int)} with {@link #MARGIN} and/or {@link #REFERENCE}. */
     public float[] predict(float[] X, int nrows, int flags) {
+        long h = acquire();
         try {
-            return Native.forestPredictDense(ptr(), X, nrows, flags);
+            return Native.forestPredictDense(h, X, nrows, flags);
         } finally {
-            Reference.reachabilityFence(this);
+            release();
         }
     }
 
@@ -146,29 +150,32 @@ public final class Forest extends Handle {
         String name = type >= 0 && type < IMPORTANCE_NAMES.length ? IMPORTANCE_NAMES[type]
                                                                    : Integer.toString(type);
         byte[] config = Native.config("type=" + name);
+        long h = acquire();
         try {
-            return Native.forestImportance(ptr(), config);
+            return Native.forestImportance(h, config);
         } finally {
-            Reference.reachabilityFence(this);
+            release();
         }
     }
 
     /** Saves atomically: libgrowth file, or xgboost JSON / UBJSON by the path's extension. */
     public void save(String path) {
         byte[] p = Native.cstr(path, "path");
+        long h = acquire();
         try {
-            Native.forestSave(ptr(), p);
+            Native.forestSave(h, p);
         } finally {
-            Reference.reachabilityFence(this);
+            release();
         }
     }
 
     /** The model as libgrowth envelope bytes ({@link #deserialize(byte[])} rebuilds it). */
     public byte[] serialize() {
+        long h = acquire();
         try {
-            return Native.forestSerialize(ptr());
+            return Native.forestSerialize(h);
         } finally {
-            Reference.reachabilityFence(this);
+            release();
         }
     }
 }
