@@ -173,3 +173,29 @@ JNIEXPORT jdoubleArray JNICALL Java_org_libgrowth_Native_calibratorKnots(JNIEnv 
     free(xy);
     return out;
 }
+
+/* ---- direct buffers: scores and outputs used in place ------------------------------------- */
+
+/* Calibrator.predict over direct buffers: n scores (float, or double when f64) and n fields or
+ * none from their positions, into out[cap] (the library refuses cap < n with EBUFS). The Java
+ * side checked that fields has n elements. */
+JNIEXPORT void JNICALL Java_org_libgrowth_Native_calibratorApplyBatchBuf(
+    JNIEnv *env, jclass cls, jlong c, jboolean f64, jobject scores, jint scores_pos, jint n,
+    jobject fields, jint fields_pos, jobject out, jint out_pos, jint cap)
+{
+    (void)cls;
+    size_t elem = f64 ? sizeof(double) : sizeof(float);
+    const void *ps = direct_address(env, scores, scores_pos, elem, "scores");
+    const int64_t *pf = NULL;
+    void *po = NULL;
+    if (ps == NULL) return;
+    if (fields != NULL &&
+        (pf = direct_address(env, fields, fields_pos, sizeof *pf, "fields")) == NULL)
+        return;
+    if ((po = direct_address(env, out, out_pos, elem, "out")) == NULL) return;
+    int rc = f64 ? growth_calibrator_apply_batch_f64(calibrator_of(c), ps, pf, (size_t)n, po,
+                                                     (size_t)cap)
+                 : growth_calibrator_apply_batch(calibrator_of(c), ps, pf, (size_t)n, po,
+                                                 (size_t)cap);
+    if (rc != GROWTH_OK) throw_rc(env, rc);
+}

@@ -232,3 +232,50 @@ JNIEXPORT jfloatArray JNICALL Java_org_libgrowth_Native_forestImportance(JNIEnv 
     free(buf);
     return out;
 }
+
+/* ---- direct buffers: rows and outputs used in place --------------------------------------- */
+
+/* Forest.predictRow over direct buffers: x[n] from its position, outputs into out[cap]. */
+JNIEXPORT void JNICALL Java_org_libgrowth_Native_forestPredictRowBuf(JNIEnv *env, jclass cls,
+                                                                     jlong f, jobject x,
+                                                                     jint x_pos, jint n,
+                                                                     jobject out, jint out_pos,
+                                                                     jint cap, jint flags)
+{
+    (void)cls;
+    const float *px = direct_address(env, x, x_pos, sizeof *px, "x");
+    float *po = px == NULL ? NULL : direct_address(env, out, out_pos, sizeof *po, "out");
+    if (po == NULL) return;
+    int rc = growth_forest_predict(forest_of(f), px, (size_t)n, (unsigned)flags, po, (size_t)cap);
+    if (rc != GROWTH_OK) throw_rc(env, rc);
+}
+
+/* Forest.predict over direct buffers: X (len floats: nrows x numFeatures, checked as for
+ * arrays) from its position, nrows x outputs into out[cap]. */
+JNIEXPORT void JNICALL Java_org_libgrowth_Native_forestPredictDenseBuf(JNIEnv *env, jclass cls,
+                                                                       jlong f, jobject x,
+                                                                       jint x_pos, jint len,
+                                                                       jint nrows, jobject out,
+                                                                       jint out_pos, jint cap,
+                                                                       jint flags)
+{
+    (void)cls;
+    const char *who = "Forest.predict";
+    int nf = 0, no = 0;
+    if (forest_sizes(env, f, &nf, &no)) return;
+    if (nrows < 0) {
+        throw_einval(env, "%s: nrows = %d must be >= 0", who, (int)nrows);
+        return;
+    }
+    if ((jlong)len != (jlong)nrows * nf) {
+        throw_einval(env, "%s: X has %d entries, %lld expected", who, (int)len,
+                     (long long)nrows * nf);
+        return;
+    }
+    const float *px = direct_address(env, x, x_pos, sizeof *px, "X");
+    float *po = px == NULL ? NULL : direct_address(env, out, out_pos, sizeof *po, "out");
+    if (po == NULL) return;
+    int rc = growth_forest_predict_dense(forest_of(f), px, (size_t)nrows, (size_t)nf,
+                                         (unsigned)flags, po, (size_t)cap);
+    if (rc != GROWTH_OK) throw_rc(env, rc);
+}

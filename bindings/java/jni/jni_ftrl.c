@@ -390,3 +390,26 @@ JNIEXPORT void JNICALL Java_org_libgrowth_Native_esmmUpdate(JNIEnv *env, jclass 
     if (pins_release(&ps)) return;
     if (rc != GROWTH_OK) throw_rc(env, rc);
 }
+
+/* ---- direct buffers: the row and the output used in place -------------------------------- */
+
+/* Ftrl.predict / margin over direct buffers: idx[nnz] (val[nnz] or NULL) from their positions,
+ * the heads' outputs into out[cap] (the library refuses cap < heads with EBUFS). The Java side
+ * checked direct-ness, byte order and that val has nnz elements. */
+JNIEXPORT void JNICALL Java_org_libgrowth_Native_ftrlPredictBuf(JNIEnv *env, jclass cls, jlong m,
+                                                                jobject idx, jint idx_pos,
+                                                                jint nnz, jobject val,
+                                                                jint val_pos, jobject out,
+                                                                jint out_pos, jint cap,
+                                                                jint flags)
+{
+    (void)cls;
+    const uint32_t *pi = direct_address(env, idx, idx_pos, sizeof *pi, "idx");
+    const float *pv = NULL;
+    float *po = NULL;
+    if (pi == NULL) return;
+    if (val != NULL && (pv = direct_address(env, val, val_pos, sizeof *pv, "val")) == NULL) return;
+    if ((po = direct_address(env, out, out_pos, sizeof *po, "out")) == NULL) return;
+    int rc = growth_ftrl_predict(ftrl_of(m), pi, pv, (size_t)nnz, (unsigned)flags, po, (size_t)cap);
+    if (rc != GROWTH_OK) throw_rc(env, rc);
+}

@@ -480,3 +480,61 @@ JNIEXPORT jfloatArray JNICALL Java_org_libgrowth_Native_dssmScore(JNIEnv *env, j
     }
     return dssm_run(env, "DSSM.score", h, GROWTH_DSSM_ITEM, query, items, n);
 }
+
+/* ---- direct buffers: rows and outputs used in place --------------------------------------- */
+
+/* Net.predict over direct buffers: x[n] from its position, outputs into out[cap] (the library
+ * checks n against the dense width and cap against the output width). */
+JNIEXPORT void JNICALL Java_org_libgrowth_Native_netPredictBuf(JNIEnv *env, jclass cls, jlong h,
+                                                               jobject x, jint x_pos, jint n,
+                                                               jobject out, jint out_pos,
+                                                               jint cap)
+{
+    (void)cls;
+    const float *px = direct_address(env, x, x_pos, sizeof *px, "x");
+    float *po = px == NULL ? NULL : direct_address(env, out, out_pos, sizeof *po, "out");
+    if (po == NULL) return;
+    int temp = 0;
+    growth_net_workspace *ws = ws_acquire(env, JMODEL(h), &temp);
+    if (ws == NULL) return;
+    int rc = growth_net_predict(NET(h), ws, px, (size_t)n, po, (size_t)cap);
+    ws_release(JMODEL(h), ws, temp);
+    if (rc != GROWTH_OK) throw_rc(env, rc);
+}
+
+/* Net.predictBatch over direct buffers: X (len floats: nrows x denseDim, checked as for arrays)
+ * from its position, nrows x outDim into out[cap]. */
+JNIEXPORT void JNICALL Java_org_libgrowth_Native_netPredictBatchBuf(JNIEnv *env, jclass cls,
+                                                                    jlong h, jobject x,
+                                                                    jint x_pos, jint len,
+                                                                    jint nrows, jobject out,
+                                                                    jint out_pos, jint cap)
+{
+    (void)cls;
+    const char *who = "Net.predictBatch";
+    if (nrows < 0) {
+        throw_einval(env, "%s: nrows = %d must be >= 0", who, (int)nrows);
+        return;
+    }
+    growth_net_stats st = GROWTH_NET_STATS_INIT;
+    int rc = growth_net_stats_get(NET(h), &st);
+    if (rc != GROWTH_OK) {
+        throw_rc(env, rc);
+        return;
+    }
+    size_t dd = (size_t)st.dense_dim;
+    if ((jlong)len != (jlong)nrows * (jlong)dd) {
+        throw_einval(env, "%s: X has %d entries, %lld expected", who, (int)len,
+                     (long long)nrows * (long long)dd);
+        return;
+    }
+    const float *px = direct_address(env, x, x_pos, sizeof *px, "X");
+    float *po = px == NULL ? NULL : direct_address(env, out, out_pos, sizeof *po, "out");
+    if (po == NULL) return;
+    int temp = 0;
+    growth_net_workspace *ws = ws_acquire(env, JMODEL(h), &temp);
+    if (ws == NULL) return;
+    rc = growth_net_predict_dense(NET(h), ws, px, (size_t)nrows, dd, po, (size_t)cap);
+    ws_release(JMODEL(h), ws, temp);
+    if (rc != GROWTH_OK) throw_rc(env, rc);
+}

@@ -223,3 +223,40 @@ JNIEXPORT jlongArray JNICALL Java_org_libgrowth_Native_indexStats(JNIEnv *env, j
     uint64_t v[4] = {st.count, st.deleted, st.dim, st.memory_bytes};
     return new_longs(env, v, 4);
 }
+
+/* ---- direct buffers: the query and the results used in place ----------------------------- */
+
+/* Index.search over direct buffers: q (len floats, = dim) from its position, up to k results
+ * into ids[cap] and scores[cap] (cap: the smaller remaining; the library refuses cap < k with
+ * EBUFS); returns found. */
+JNIEXPORT jint JNICALL Java_org_libgrowth_Native_indexSearchBuf(JNIEnv *env, jclass cls, jlong h,
+                                                                jobject q, jint q_pos, jint len,
+                                                                jint k, jobject ids,
+                                                                jint ids_pos, jobject scores,
+                                                                jint scores_pos, jint cap)
+{
+    (void)cls;
+    const char *who = "Index.search";
+    jlong dim = index_dim(env, h);
+    if (dim == 0) return 0;
+    if ((jlong)len != dim) {
+        throw_einval(env, "%s: q has %d floats, dim=%lld expected", who, (int)len,
+                     (long long)dim);
+        return 0;
+    }
+    if (k < 0) {
+        throw_einval(env, "%s: k=%d is negative", who, (int)k);
+        return 0;
+    }
+    const float *pq = direct_address(env, q, q_pos, sizeof *pq, "q");
+    int64_t *pi = pq == NULL ? NULL : direct_address(env, ids, ids_pos, sizeof *pi, "ids");
+    float *ps = pi == NULL ? NULL : direct_address(env, scores, scores_pos, sizeof *ps, "scores");
+    if (ps == NULL) return 0;
+    size_t found = 0;
+    int rc = growth_index_search(index_of(h), pq, (size_t)k, NULL, pi, ps, (size_t)cap, &found);
+    if (rc != GROWTH_OK) {
+        throw_rc(env, rc);
+        return 0;
+    }
+    return (jint)found;
+}

@@ -1,5 +1,10 @@
 package org.libgrowth;
 
+import java.nio.Buffer;
+import java.nio.DoubleBuffer;
+import java.nio.FloatBuffer;
+import java.nio.LongBuffer;
+
 /**
  * A probability calibrator ({@code growth_calibrator}, calibration.h): maps raw scores to
  * probabilities that agree with observed rates. Fitted once from (score, label[, weight][,
@@ -138,6 +143,41 @@ public final class Calibrator extends Handle {
         long h = acquire();
         try {
             return Native.calibratorApplyBatchF64(h, scores, fields);
+        } finally {
+            release();
+        }
+    }
+
+    /**
+     * Calibrated probabilities of a batch read from and written to direct buffers without
+     * copies: the scores in {@code scores}, one field per score in {@code fields} (null: the
+     * global map for all), as many floats written at {@code out}'s position
+     * ({@link BufferTooSmallException} when fewer remain). The same floats as
+     * {@link #predict(float[], long[])}. Buffers must be direct (e.g.
+     * {@code ByteBuffer.allocateDirect(n).order(ByteOrder.nativeOrder())} or a view of one) and in
+     * native byte order, else IllegalArgumentException; their elements between position and
+     * limit are used in place, without copies, and positions are not changed.
+     */
+    public void predict(FloatBuffer scores, LongBuffer fields, FloatBuffer out) {
+        applyBuf(false, scores, fields, out);
+    }
+
+    /** {@link #predict(FloatBuffer, LongBuffer, FloatBuffer)} in double precision, as
+     * {@link #predict(double[], long[])}. */
+    public void predict(DoubleBuffer scores, LongBuffer fields, DoubleBuffer out) {
+        applyBuf(true, scores, fields, out);
+    }
+
+    private void applyBuf(boolean f64, Buffer scores, LongBuffer fields, Buffer out) {
+        Buffers.in(scores, "scores");
+        Buffers.optional(fields, "fields");
+        Buffers.out(out, "out");
+        int n = scores.remaining();
+        Buffers.sameLength("Calibrator.predict", "fields", fields, n, "scores");
+        long h = acquire();
+        try {
+            Native.calibratorApplyBatchBuf(h, f64, scores, scores.position(), n, fields,
+                    Buffers.pos(fields), out, out.position(), out.remaining());
         } finally {
             release();
         }

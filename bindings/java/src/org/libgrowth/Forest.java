@@ -1,5 +1,8 @@
 package org.libgrowth;
 
+import java.nio.ByteBuffer;
+import java.nio.FloatBuffer;
+
 /**
  * Gradient-boosted trees ({@code growth_forest}, forest.h): trained and loaded through
  * libxgboost, served by the library's native evaluator (equal to xgboost's predictions to float
@@ -139,6 +142,80 @@ public final class Forest extends Handle {
         } finally {
             release();
         }
+    }
+
+    /**
+     * Outputs of one row read from and written to direct buffers without copies: {@code x}
+     * holds the row ({@link #numFeatures()} floats), {@link #numOutputs()} floats are written at
+     * {@code out}'s position ({@link BufferTooSmallException} when fewer remain). The same
+     * floats as {@link #predictRow(float[], int)}. Buffers must be direct (e.g.
+     * {@code ByteBuffer.allocateDirect(n).order(ByteOrder.nativeOrder())} or a view of one) and in
+     * native byte order, else IllegalArgumentException; their elements between position and
+     * limit are used in place, without copies, and positions are not changed.
+     */
+    public void predictRow(FloatBuffer x, FloatBuffer out, int flags) {
+        Buffers.in(x, "x");
+        Buffers.out(out, "out");
+        long h = acquire();
+        try {
+            Native.forestPredictRowBuf(h, x, x.position(), x.remaining(), out, out.position(),
+                    out.remaining(), flags);
+        } finally {
+            release();
+        }
+    }
+
+    /** {@link #predictRow(FloatBuffer, FloatBuffer, int)} without flags. */
+    public void predictRow(FloatBuffer x, FloatBuffer out) {
+        predictRow(x, out, 0);
+    }
+
+    /** {@link #predictRow(FloatBuffer, FloatBuffer, int)} over the floats of direct ByteBuffers
+     * in native byte order (views: no copy). */
+    public void predictRow(ByteBuffer x, ByteBuffer out, int flags) {
+        predictRow(Buffers.floats(x, "x", false), Buffers.floats(out, "out", true), flags);
+    }
+
+    /** {@link #predictRow(ByteBuffer, ByteBuffer, int)} without flags. */
+    public void predictRow(ByteBuffer x, ByteBuffer out) {
+        predictRow(x, out, 0);
+    }
+
+    /**
+     * Outputs of {@code nrows} dense rows read from and written to direct buffers without
+     * copies: {@code X} holds nrows x numFeatures() floats (row-major), nrows x numOutputs()
+     * floats are written at {@code out}'s position ({@link BufferTooSmallException} when fewer
+     * remain). The same floats as {@link #predict(float[], int, int)}. Buffers must be direct (e.g.
+     * {@code ByteBuffer.allocateDirect(n).order(ByteOrder.nativeOrder())} or a view of one) and in
+     * native byte order, else IllegalArgumentException; their elements between position and
+     * limit are used in place, without copies, and positions are not changed.
+     */
+    public void predict(FloatBuffer X, int nrows, FloatBuffer out, int flags) {
+        Buffers.in(X, "X");
+        Buffers.out(out, "out");
+        long h = acquire();
+        try {
+            Native.forestPredictDenseBuf(h, X, X.position(), X.remaining(), nrows, out,
+                    out.position(), out.remaining(), flags);
+        } finally {
+            release();
+        }
+    }
+
+    /** {@link #predict(FloatBuffer, int, FloatBuffer, int)} without flags. */
+    public void predict(FloatBuffer X, int nrows, FloatBuffer out) {
+        predict(X, nrows, out, 0);
+    }
+
+    /** {@link #predict(FloatBuffer, int, FloatBuffer, int)} over the floats of direct
+     * ByteBuffers in native byte order (views: no copy). */
+    public void predict(ByteBuffer X, int nrows, ByteBuffer out, int flags) {
+        predict(Buffers.floats(X, "X", false), nrows, Buffers.floats(out, "out", true), flags);
+    }
+
+    /** {@link #predict(ByteBuffer, int, ByteBuffer, int)} without flags. */
+    public void predict(ByteBuffer X, int nrows, ByteBuffer out) {
+        predict(X, nrows, out, 0);
     }
 
     private static final String[] IMPORTANCE_NAMES = {"weight", "gain", "cover", "total_gain",

@@ -1,5 +1,8 @@
 package org.libgrowth;
 
+import java.nio.FloatBuffer;
+import java.nio.IntBuffer;
+
 /**
  * FTRL-Proximal online logistic regression with one or more heads ({@code growth_ftrl}, ctr.h).
  *
@@ -138,6 +141,44 @@ public final class Ftrl extends Handle {
         long h = acquire();
         try {
             return Native.ftrlPredict(h, idx, val, PREDICT_MARGIN);
+        } finally {
+            release();
+        }
+    }
+
+    /**
+     * Probabilities of every head for one row, read from and written to direct buffers without
+     * copies: the slots in {@code idx} and their values in {@code val} (null for all ones, else
+     * as many elements), {@link #heads()} floats written at {@code out}'s position
+     * ({@link BufferTooSmallException} when fewer remain). The same floats as
+     * {@link #predict(int[], float[])}. Buffers must be direct (e.g.
+     * {@code ByteBuffer.allocateDirect(n).order(ByteOrder.nativeOrder())} or a view of one) and in
+     * native byte order, else IllegalArgumentException; their elements between position and
+     * limit are used in place, without copies, and positions are not changed.
+     */
+    public void predict(IntBuffer idx, FloatBuffer val, FloatBuffer out) {
+        predictBuf("Ftrl.predict", idx, val, out, 0);
+    }
+
+    /**
+     * Margins (logits) of every head for one row, over direct buffers as
+     * {@link #predict(IntBuffer, FloatBuffer, FloatBuffer)}.
+     */
+    public void margin(IntBuffer idx, FloatBuffer val, FloatBuffer out) {
+        predictBuf("Ftrl.margin", idx, val, out, PREDICT_MARGIN);
+    }
+
+    private void predictBuf(String who, IntBuffer idx, FloatBuffer val, FloatBuffer out,
+                            int flags) {
+        Buffers.in(idx, "idx");
+        Buffers.optional(val, "val");
+        Buffers.out(out, "out");
+        int nnz = idx.remaining();
+        Buffers.sameLength(who, "val", val, nnz, "idx");
+        long h = acquire();
+        try {
+            Native.ftrlPredictBuf(h, idx, idx.position(), nnz, val, Buffers.pos(val), out,
+                    out.position(), out.remaining(), flags);
         } finally {
             release();
         }

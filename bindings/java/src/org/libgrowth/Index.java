@@ -1,5 +1,8 @@
 package org.libgrowth;
 
+import java.nio.FloatBuffer;
+import java.nio.LongBuffer;
+
 /**
  * A top-K vector index over float32 embeddings with int64 ids ({@code growth_index},
  * recall.h): exact ({@code kind=flat}), HNSW ({@code kind=hnsw}) or IVF-flat ({@code kind=ivf}).
@@ -135,6 +138,31 @@ public final class Index extends Handle {
         try {
             int found = Native.indexSearch(h, q, k, ids, scores);
             return new SearchResult(ids, scores, found);
+        } finally {
+            release();
+        }
+    }
+
+    /**
+     * The {@code k} (&gt;= 1) best items for one query, read from and written to direct buffers
+     * without copies: {@code q} holds dim floats; ids and scores, best first, are written at the
+     * positions of {@code ids} and {@code scores} (at least k must remain in each, else
+     * {@link BufferTooSmallException}). Returns the number found (fewer than k when fewer items
+     * are live); the same results as {@link #search(float[], int)}. Buffers must be direct (e.g.
+     * {@code ByteBuffer.allocateDirect(n).order(ByteOrder.nativeOrder())} or a view of one) and in
+     * native byte order, else IllegalArgumentException; their elements between position and
+     * limit are used in place, without copies, and positions are not changed.
+     */
+    public int search(FloatBuffer q, int k, LongBuffer ids, FloatBuffer scores) {
+        checkK("Index.search", k);
+        Buffers.in(q, "q");
+        Buffers.out(ids, "ids");
+        Buffers.out(scores, "scores");
+        long h = acquire();
+        try {
+            return Native.indexSearchBuf(h, q, q.position(), q.remaining(), k, ids,
+                    ids.position(), scores, scores.position(),
+                    Math.min(ids.remaining(), scores.remaining()));
         } finally {
             release();
         }

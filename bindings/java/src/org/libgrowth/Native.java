@@ -1,6 +1,7 @@
 package org.libgrowth;
 
 import java.lang.ref.Cleaner;
+import java.nio.Buffer;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -107,6 +108,9 @@ final class Native {
                                       float[] val);
     static native void esmmUpdate(long m, int ctrHead, int cvrHead, int[] idx, float[] val,
                                   float click, float conversion, float weight);
+    /** Direct buffers (positions passed alongside): probabilities/margins into out[cap]. */
+    static native void ftrlPredictBuf(long m, Buffer idx, int idxPos, int nnz, Buffer val,
+                                      int valPos, Buffer out, int outPos, int cap, int flags);
 
     /* ---- metrics.h ------------------------------------------------------------------------ */
     static native double auc(float[] scores, float[] labels, float[] weights);
@@ -128,6 +132,10 @@ final class Native {
     static native double calibratorApply(long c, double score, boolean hasField, long field);
     static native float[] calibratorApplyBatch(long c, float[] scores, long[] fields);
     static native double[] calibratorApplyBatchF64(long c, double[] scores, long[] fields);
+    /** Direct buffers: float (or double when f64) scores, n of them, into out[cap]. */
+    static native void calibratorApplyBatchBuf(long c, boolean f64, Buffer scores, int scoresPos,
+                                               int n, Buffer fields, int fieldsPos, Buffer out,
+                                               int outPos, int cap);
     /** Returns {a, b}. */
     static native double[] calibratorSigmoid(long c);
     /** Returns {x[0..n), y[0..n)}. */
@@ -236,6 +244,10 @@ final class Native {
     static native int[] forestDims(long f);
     static native float[] forestPredictRow(long f, float[] x, int flags);
     static native float[] forestPredictDense(long f, float[] x, int nrows, int flags);
+    static native void forestPredictRowBuf(long f, Buffer x, int xPos, int n, Buffer out,
+                                           int outPos, int cap, int flags);
+    static native void forestPredictDenseBuf(long f, Buffer x, int xPos, int len, int nrows,
+                                             Buffer out, int outPos, int cap, int flags);
     /** Importance by a config string ("type=gain"). */
     static native float[] forestImportance(long f, byte[] config);
     static native void forestSave(long f, byte[] path);
@@ -251,6 +263,10 @@ final class Native {
     static native long[] netDims(long h);
     static native float[] netPredict(long h, float[] x);
     static native float[] netPredictBatch(long h, float[] x, int nrows);
+    static native void netPredictBuf(long h, Buffer x, int xPos, int n, Buffer out, int outPos,
+                                     int cap);
+    static native void netPredictBatchBuf(long h, Buffer x, int xPos, int len, int nrows,
+                                          Buffer out, int outPos, int cap);
     static native float[] netPredictWideDeep(long h, float[] x, int[] catField, int[] catId,
                                              int[] wideIdx, float[] wideVal);
     static native void netSave(long h, byte[] path);
@@ -304,6 +320,9 @@ final class Native {
     static native void indexCompact(long h);
     /** Fills ids[k] and scores[k]; returns the number found. */
     static native int indexSearch(long h, float[] q, int k, long[] ids, float[] scores);
+    /** Direct buffers: q (len floats) into ids/scores (cap each); returns the number found. */
+    static native int indexSearchBuf(long h, Buffer q, int qPos, int len, int k, Buffer ids,
+                                     int idsPos, Buffer scores, int scoresPos, int cap);
     /** Fills ids[nq * k] and scores[nq * k] (padding -1 / NaN). */
     static native void indexSearchBatch(long h, float[] q, int nq, int k, long[] ids,
                                         float[] scores);

@@ -1,5 +1,8 @@
 package org.libgrowth;
 
+import java.nio.ByteBuffer;
+import java.nio.FloatBuffer;
+
 /**
  * A dense network ({@code growth_net}, nets.h): an MLP or Wide&amp;Deep model trained elsewhere
  * (PyTorch, exported by the Python package's {@code growth.export}) and loaded from a libgrowth
@@ -114,6 +117,60 @@ public final class Net extends Handle {
         } finally {
             release();
         }
+    }
+
+    /**
+     * Outputs of one row read from and written to direct buffers without copies: {@code x}
+     * holds {@link #denseDim()} floats, {@link #outDim()} floats are written at {@code out}'s
+     * position ({@link BufferTooSmallException} when fewer remain). The same floats as
+     * {@link #predict(float[])}. Buffers must be direct (e.g.
+     * {@code ByteBuffer.allocateDirect(n).order(ByteOrder.nativeOrder())} or a view of one) and in
+     * native byte order, else IllegalArgumentException; their elements between position and
+     * limit are used in place, without copies, and positions are not changed.
+     */
+    public void predict(FloatBuffer x, FloatBuffer out) {
+        Buffers.in(x, "x");
+        Buffers.out(out, "out");
+        long h = acquire();
+        try {
+            Native.netPredictBuf(h, x, x.position(), x.remaining(), out, out.position(),
+                    out.remaining());
+        } finally {
+            release();
+        }
+    }
+
+    /** {@link #predict(FloatBuffer, FloatBuffer)} over the floats of direct ByteBuffers in
+     * native byte order (views: no copy). */
+    public void predict(ByteBuffer x, ByteBuffer out) {
+        predict(Buffers.floats(x, "x", false), Buffers.floats(out, "out", true));
+    }
+
+    /**
+     * Outputs of {@code nrows} rows read from and written to direct buffers without copies:
+     * {@code X} holds nrows x denseDim() floats (row-major), nrows x outDim() floats are written
+     * at {@code out}'s position ({@link BufferTooSmallException} when fewer remain). The same
+     * floats as {@link #predictBatch(float[], int)}. Buffers must be direct (e.g.
+     * {@code ByteBuffer.allocateDirect(n).order(ByteOrder.nativeOrder())} or a view of one) and in
+     * native byte order, else IllegalArgumentException; their elements between position and
+     * limit are used in place, without copies, and positions are not changed.
+     */
+    public void predictBatch(FloatBuffer X, int nrows, FloatBuffer out) {
+        Buffers.in(X, "X");
+        Buffers.out(out, "out");
+        long h = acquire();
+        try {
+            Native.netPredictBatchBuf(h, X, X.position(), X.remaining(), nrows, out,
+                    out.position(), out.remaining());
+        } finally {
+            release();
+        }
+    }
+
+    /** {@link #predictBatch(FloatBuffer, int, FloatBuffer)} over the floats of direct
+     * ByteBuffers in native byte order (views: no copy). */
+    public void predictBatch(ByteBuffer X, int nrows, ByteBuffer out) {
+        predictBatch(Buffers.floats(X, "X", false), nrows, Buffers.floats(out, "out", true));
     }
 
     /**
