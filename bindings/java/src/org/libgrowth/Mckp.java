@@ -16,13 +16,14 @@ package org.libgrowth;
 public final class Mckp extends Handle {
     /** Progress of a long solve, called in the solving thread between passes. */
     @FunctionalInterface
-    public interface Progress {
+    public interface Progress extends org.libgrowth.Progress {
         /**
          * @param stage short name of the stage ("hull", "select", "assign", ...)
          * @param done  fraction done in [0, 1]
          * @return true to continue, false to cancel (the solve throws ESTATE); an exception
          *         thrown here cancels the solve and propagates from it
          */
+        @Override
         boolean onProgress(String stage, double done);
     }
 

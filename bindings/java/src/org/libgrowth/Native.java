@@ -353,8 +353,40 @@ final class Native {
     static native int textFuse(byte[] config, long[][] ids, float[][] scores, double[] weights,
                                int k, long[] outIds, float[] outScores);
 
-    /** Called by the JNI shim from a solve's progress callback (in the solving thread). */
+    /* ---- audience.h ----------------------------------------------------------------------- */
+    /* CSR matrices cross as (indptr: nusers + 1 offsets, indices); ids are uint32 in ints.
+     * Results with several arrays come back as Object[] of those arrays. */
+    /** {double[] tgi, double[] concentration, long[] seedCount, long[] populationCount} */
+    static native Object[] audienceTgi(long[] indptr, int[] indices, int nattrs, int[] seed);
+    /** {int[] attributes, int[] users} */
+    static native Object[] audienceInterest(long[] indptr, int[] indices, int nattrs, int[] seed,
+                                            byte[] config);
+    /** {int[] brands (nquery x k, -1 pads), double[] jaccard} */
+    static native Object[] audienceSimilarBrands(long[] indptr, int[] indices, int nbrands,
+                                                 int[] brands, int k);
+    static native int[] audienceBrand(long[] indptr, int[] indices, int nbrands, int[] brands,
+                                      int[] seed, byte[] config);
+    /** {int[] antecedent, int[] consequent, double[] support, confidence, lift} */
+    static native Object[] audienceRules(long[] indptr, int[] indices, int ncats,
+                                         int[] consequents, byte[] config);
+    static native int[] audienceCategory(long[] indptr, int[] indices, int ncats, int[] targets,
+                                         int[] seed, byte[] config);
+    /** {int[] users, float[] similarities} */
+    static native Object[] audiencePeer(float[] emb, int dim, int[] seed, int n, byte[] config);
+    static native Object[] audiencePeerIndex(long index, int[] seed, int n, byte[] config);
+    /** {int[] users, long[] lastTimes} */
+    static native Object[] audienceLost(int[] users, long[] times, int nusers, byte[] config);
+    /** {int[] users, int[] directions} */
+    static native Object[] audienceUnion(int[][] lists, int[] directions, int nusers);
+    /** {@code listener} is a Progress or null. */
+    static native float[] audiencePuScore(long[] indptr, int[] indices, float[] values, int nfeat,
+                                          int[] seed, int[] pool, byte[] config, Object listener);
+    /** {int[] users, float[] scores} */
+    static native Object[] audienceSelect(int[] users, float[] scores, int[] exclude,
+                                          float threshold, int n);
+
+    /** Called by the JNI shim from a long call's progress callback (in the calling thread). */
     static boolean progress(Object listener, byte[] stage, double done) {
-        return ((Mckp.Progress) listener).onProgress(str(stage), done);
+        return ((Progress) listener).onProgress(str(stage), done);
     }
 }
