@@ -63,7 +63,10 @@ void throw_status(JNIEnv *env, int code, const char *msg)
     jbyteArray b = str_bytes(env, msg);
     if (b == NULL) return; /* OutOfMemoryError pending */
     jobject e = (*env)->CallStaticObjectMethod(env, g_exc_class, g_exc_of, (jint)code, b);
-    if (e != NULL) (*env)->Throw(env, (jthrowable)e);
+    /* GrowthException.of itself may have thrown (OutOfMemoryError): leave that pending. Checking
+     * before the next JNI call also keeps -Xcheck:jni quiet. */
+    if ((*env)->ExceptionCheck(env) || e == NULL) return;
+    (*env)->Throw(env, (jthrowable)e);
 }
 
 /* A libgrowth call failed with rc: throw with the library's message. Call it before any other
