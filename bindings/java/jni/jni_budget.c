@@ -14,10 +14,7 @@
 #include "jni_util.h"
 #include "org_libgrowth_Native.h"
 
-GJNI_HANDLE_OF(mckp, growth_mckp);
-GJNI_CREATE(mckp, growth_mckp, growth_mckp);
-GJNI_FREE(mckp, growth_mckp, growth_mckp);
-GJNI_CONFIG(mckp, growth_mckp);
+GJNI_HANDLE(mckp, growth_mckp, growth_mckp);
 GJNI_HANDLE_OF(channels, growth_channels);
 GJNI_CREATE(channels, growth_channels, growth_channels);
 GJNI_FREE(channels, growth_channels, growth_channels);

@@ -13,10 +13,7 @@
 #include "jni_util.h"
 #include "org_libgrowth_Native.h"
 
-GJNI_HANDLE_OF(row, growth_row);
-GJNI_CREATE(row, growth_row, growth_row);
-GJNI_FREE(row, growth_row, growth_row);
-GJNI_CONFIG(row, growth_row);
+GJNI_HANDLE(row, growth_row, growth_row);
 
 JNIEXPORT jint JNICALL Java_org_libgrowth_Native_featureHash(JNIEnv *env, jclass cls,
                                                              jbyteArray field, jbyteArray value,

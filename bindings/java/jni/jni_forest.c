@@ -11,13 +11,7 @@
 #include "jni_util.h"
 #include "org_libgrowth_Native.h"
 
-GJNI_HANDLE_OF(forest, growth_forest);
-GJNI_LOAD(forest, growth_forest, growth_forest);
-GJNI_FREE(forest, growth_forest, growth_forest);
-GJNI_DESERIALIZE(forest, growth_forest, growth_forest);
-GJNI_CONFIG(forest, growth_forest);
-GJNI_SAVE(forest, growth_forest);
-GJNI_SERIALIZE(forest, growth_forest, "Forest");
+GJNI_TRAINED_MODEL(forest, growth_forest, growth_forest, "Forest");
 
 /* Training and batch predictions run long (xgboost, threads): Get<Type>ArrayElements. The
  * native single-row prediction allocates nothing and takes no lock: critical pins, unless the

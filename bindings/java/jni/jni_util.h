@@ -181,7 +181,8 @@ int progress_cb(const char *stage, double done, void *user_data);
  * macros define Native.<jname>Create / Load / Deserialize / Free / Config / Save / Serialize
  * through the C functions <prefix>_create, _load, _deserialize, _free, _config, _save,
  * _serialize (`who` names the Java class in messages). GJNI_MODEL declares a handle type that
- * has all seven. Each macro is used as a declaration and takes a trailing semicolon.
+ * has all seven, GJNI_TRAINED_MODEL one without _create, GJNI_HANDLE one with only create, free
+ * and config. Each macro is used as a declaration and takes a trailing semicolon.
  */
 
 #define GJNI_END_(jname) _Static_assert(1, #jname)
@@ -295,6 +296,24 @@ int progress_cb(const char *stage, double done, void *user_data);
         return buffer_bytes(env, who ".serialize", rc, buf, len);                            \
     }                                                                                        \
     GJNI_END_(jname)
+
+/** A model made by training or reading (no _create): load, deserialize, free, config, save,
+ * serialize. */
+#define GJNI_TRAINED_MODEL(jname, ctype, prefix, who)                                        \
+    GJNI_HANDLE_OF(jname, ctype);                                                            \
+    GJNI_LOAD(jname, ctype, prefix);                                                         \
+    GJNI_FREE(jname, ctype, prefix);                                                         \
+    GJNI_DESERIALIZE(jname, ctype, prefix);                                                  \
+    GJNI_CONFIG(jname, prefix);                                                              \
+    GJNI_SAVE(jname, prefix);                                                                \
+    GJNI_SERIALIZE(jname, prefix, who)
+
+/** A handle that is not saved (a row builder, a solver): create, free, config. */
+#define GJNI_HANDLE(jname, ctype, prefix)                                                    \
+    GJNI_HANDLE_OF(jname, ctype);                                                            \
+    GJNI_CREATE(jname, ctype, prefix);                                                       \
+    GJNI_FREE(jname, ctype, prefix);                                                         \
+    GJNI_CONFIG(jname, prefix)
 
 /** A model handle with the seven natives: jname_of() and Native.<jname>Create ... Serialize. */
 #define GJNI_MODEL(jname, ctype, prefix, who)                                                \
