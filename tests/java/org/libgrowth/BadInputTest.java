@@ -239,6 +239,27 @@ class BadInputTest {
                 new long[][] {{1, 2}}, new float[][] {{2f, 1f}}, null, 2));
         bad("text_fuse_normalize_value", EINVAL, () -> TextIndex.fuse("method=weighted normalize=zscore",
                 new long[][] {{1, 2}}, new float[][] {{2f, 1f}}, null, 2));
+        // audience (pure functions; the peer-index rows also leave the index as it was)
+        final int[] aix = {0, 1, 1, 0, 2}, seed = {0, 1};
+        bad("audience_seed_empty", EINVAL, () -> Audience.tgi(IP, aix, 3, new int[0]));
+        bad("audience_seed_range", EINVAL, () -> Audience.interest(IP, aix, 3, new int[] {0, 3}, null));
+        bad("audience_csr_column", EINVAL, () -> Audience.tgi(IP, aix, 2, seed));
+        bad("audience_csr_decreasing", EINVAL, () -> Audience.tgi(new long[] {0, 2, 1, 5}, aix, 3, seed));
+        bad("audience_csr_past_indices", EINVAL, () -> Audience.rules(new long[] {0, 2, 3, 9}, aix, 3, null, null));
+        bad("audience_interest_key", EINVAL, () -> Audience.interest(IP, aix, 3, seed, "colour=blue"));
+        bad("audience_similar_k_zero", EINVAL, () -> Audience.similarBrands(IP, aix, 3, new int[] {0}, 0));
+        bad("audience_category_target", EINVAL, () -> Audience.category(IP, aix, 3, new int[] {9}, seed, null));
+        bad("audience_peer_pool", EINVAL, () -> Audience.peer(new float[] {1, 0, 0, 1, 1, 1}, 2, seed, 2, null));
+        bad("audience_peer_nan", EINVAL, () -> Audience.peer(new float[] {1, 0, 0, NAN, 1, 1}, 2, seed, 1, null));
+        bad("audience_peer_index_missing_seed", EINVAL, ixProbe,
+                () -> Audience.peerIndex(index, new int[] {10, 99}, 1, null));
+        bad("audience_peer_index_mode", EINVAL, ixProbe,
+                () -> Audience.peerIndex(index, new int[] {10}, 1, "mode=median"));
+        bad("audience_lost_window", EINVAL, () -> Audience.lost(new int[] {0, 1}, new long[] {1, 2}, 3,
+                "inactive=10 window=5"));
+        bad("audience_union_flag_zero", EINVAL, () -> Audience.union(new int[][] {{1}}, new int[] {0}, 3));
+        bad("audience_pu_learner", EINVAL, () -> Audience.puScore(IP, aix, null, 3, seed, new int[] {2}, "learner=svm"));
+        bad("audience_select_n", EINVAL, () -> Audience.select(new int[] {1, 2}, new float[] {0.1f, 0.2f}, null, 0f, 3));
         // forest
         Supplier<Object> fProbe = () -> forest.predict(fx, 40);
         bad("forest_rounds", EINVAL, () -> Forest.train(fx, 40, 3, new float[40], "objective=binary:logistic", 0));

@@ -1,7 +1,5 @@
 package org.libgrowth;
 
-import java.lang.ref.Reference;
-
 /**
  * A bandit over a set of arms with one policy ({@code growth_bandit}, bandit.h): every request
  * {@link #select}s an arm and gets a decision id; the reward for a decision arrives later,
@@ -19,9 +17,10 @@ import java.lang.ref.Reference;
  * {@link Status#ENOTFOUND} (and is counted in {@link #stats()}), never applied twice.
  *
  * <p>Thread-safety: selects, probabilities and the getters may run from any number of threads at
- * once; rewards, arm changes and saves serialise inside the library. A single-threaded sequence
- * of calls is fully determined by the seed; a bandit restored from {@link #serialize()} makes
- * exactly the same future decisions. {@link #close()} must not race other calls.
+ * once; rewards, arm changes and saves serialise inside the library. A single-threaded sequence of
+ * calls is fully determined by the seed; a bandit restored from {@link #serialize()} makes exactly
+ * the same future decisions. {@link #close()} may be called while other threads are inside calls:
+ * the C object is freed when the last of them returns.
  *
  * <pre>{@code
  * try (Bandit b = new Bandit("thompson", new long[] {1, 2, 3}, 7)) {
@@ -260,10 +259,11 @@ public final class Bandit extends Handle {
 
     /** Effective configuration ("policy=thompson dim=0 ..."). */
     public String config() {
+        long h = acquire();
         try {
-            return Native.str(Native.banditConfig(ptr()));
+            return Native.str(Native.banditConfig(h));
         } finally {
-            Reference.reachabilityFence(this);
+            release();
         }
     }
 
@@ -277,38 +277,42 @@ public final class Bandit extends Handle {
      * pseudo-count strength (>= 0; 0 = the configured default prior).
      */
     public void addArm(long id, double priorRate, double priorStrength) {
+        long h = acquire();
         try {
-            Native.banditAddArm(ptr(), id, priorRate, priorStrength);
+            Native.banditAddArm(h, id, priorRate, priorStrength);
         } finally {
-            Reference.reachabilityFence(this);
+            release();
         }
     }
 
     /** Adds an arm known by a name; returns its id ({@link #nameId(String)}). */
     public long addArmNamed(String name, double priorRate, double priorStrength) {
         byte[] n = Native.cstr(name, "name");
+        long h = acquire();
         try {
-            return Native.banditAddArmNamed(ptr(), n, priorRate, priorStrength);
+            return Native.banditAddArmNamed(h, n, priorRate, priorStrength);
         } finally {
-            Reference.reachabilityFence(this);
+            release();
         }
     }
 
     /** Name of a named arm; ENOTFOUND for an unknown arm or one without a name. */
     public String armName(long id) {
+        long h = acquire();
         try {
-            return Native.str(Native.banditArmName(ptr(), id));
+            return Native.str(Native.banditArmName(h, id));
         } finally {
-            Reference.reachabilityFence(this);
+            release();
         }
     }
 
     /** Retires an arm (ENOTFOUND if absent); rewards for its pending decisions are refused. */
     public void removeArm(long id) {
+        long h = acquire();
         try {
-            Native.banditRemoveArm(ptr(), id);
+            Native.banditRemoveArm(h, id);
         } finally {
-            Reference.reachabilityFence(this);
+            release();
         }
     }
 
@@ -319,37 +323,41 @@ public final class Bandit extends Handle {
 
     /** Replaces arm {@code oldId} by a fresh arm {@code newId} (same dense index, new prior). */
     public void replaceArm(long oldId, long newId, double priorRate, double priorStrength) {
+        long h = acquire();
         try {
-            Native.banditReplaceArm(ptr(), oldId, newId, priorRate, priorStrength);
+            Native.banditReplaceArm(h, oldId, newId, priorRate, priorStrength);
         } finally {
-            Reference.reachabilityFence(this);
+            release();
         }
     }
 
     /** Number of arms. */
     public int armCount() {
+        long h = acquire();
         try {
-            return Native.banditArmCount(ptr());
+            return Native.banditArmCount(h);
         } finally {
-            Reference.reachabilityFence(this);
+            release();
         }
     }
 
     /** Ids of all arms in dense-index order (the order of {@link #selectKMask} masks). */
     public long[] arms() {
+        long h = acquire();
         try {
-            return Native.banditArms(ptr());
+            return Native.banditArms(h);
         } finally {
-            Reference.reachabilityFence(this);
+            release();
         }
     }
 
     /** Statistics of arm {@code id} (ENOTFOUND if absent). */
     public ArmStats armStats(long id) {
+        long h = acquire();
         try {
-            return new ArmStats(Native.banditArmStats(ptr(), id));
+            return new ArmStats(Native.banditArmStats(h, id));
         } finally {
-            Reference.reachabilityFence(this);
+            release();
         }
     }
 
@@ -361,10 +369,11 @@ public final class Bandit extends Handle {
     public Decision select(float[] context, long[] eligible) {
         long[] out = new long[2];
         double[] prop = new double[1];
+        long h = acquire();
         try {
-            Native.banditSelect(ptr(), context, eligible, out, prop);
+            Native.banditSelect(h, context, eligible, out, prop);
         } finally {
-            Reference.reachabilityFence(this);
+            release();
         }
         return new Decision(out[0], out[1], prop[0]);
     }
@@ -392,10 +401,11 @@ public final class Bandit extends Handle {
         int cap = Math.max(k, 0);
         long[] d = new long[cap], a = new long[cap];
         double[] p = new double[cap];
+        long h = acquire();
         try {
-            Native.banditSelectK(ptr(), context, eligible, mask, k, d, a, p);
+            Native.banditSelectK(h, context, eligible, mask, k, d, a, p);
         } finally {
-            Reference.reachabilityFence(this);
+            release();
         }
         return decisions(d, a, p);
     }
@@ -408,10 +418,11 @@ public final class Bandit extends Handle {
         int cap = Math.max(n, 0);
         long[] d = new long[cap], a = new long[cap];
         double[] p = new double[cap];
+        long h = acquire();
         try {
-            Native.banditSelectBatch(ptr(), contexts, n, eligible, d, a, p);
+            Native.banditSelectBatch(h, contexts, n, eligible, d, a, p);
         } finally {
-            Reference.reachabilityFence(this);
+            release();
         }
         return decisions(d, a, p);
     }
@@ -429,10 +440,11 @@ public final class Bandit extends Handle {
      * decisions.
      */
     public double[] probabilities(float[] context, long[] eligible, long draws, long seed) {
+        long h = acquire();
         try {
-            return Native.banditProbabilities(ptr(), context, eligible, draws, seed);
+            return Native.banditProbabilities(h, context, eligible, draws, seed);
         } finally {
-            Reference.reachabilityFence(this);
+            release();
         }
     }
 
@@ -441,10 +453,11 @@ public final class Bandit extends Handle {
      * decision is unknown, expired, already rewarded or its arm was removed.
      */
     public void reward(long decisionId, double value) {
+        long h = acquire();
         try {
-            Native.banditReward(ptr(), decisionId, value);
+            Native.banditReward(h, decisionId, value);
         } finally {
-            Reference.reachabilityFence(this);
+            release();
         }
     }
 
@@ -454,19 +467,21 @@ public final class Bandit extends Handle {
      * {@link Status#ENOTFOUND} (unknown/expired decisions are counted, not errors).
      */
     public int[] rewardBatch(long[] decisionIds, double[] values) {
+        long h = acquire();
         try {
-            return Native.banditRewardBatch(ptr(), decisionIds, values);
+            return Native.banditRewardBatch(h, decisionIds, values);
         } finally {
-            Reference.reachabilityFence(this);
+            release();
         }
     }
 
     /** Decision and reward counters. */
     public Stats stats() {
+        long h = acquire();
         try {
-            return new Stats(Native.banditStats(ptr()));
+            return new Stats(Native.banditStats(h));
         } finally {
-            Reference.reachabilityFence(this);
+            release();
         }
     }
 
@@ -476,30 +491,33 @@ public final class Bandit extends Handle {
      * picks the logged arm. {@code contexts} is n x dim (null without context).
      */
     public Replay replay(float[] contexts, long[] arms, double[] rewards, long[] eligible) {
+        long h = acquire();
         try {
-            double[] r = Native.banditReplay(ptr(), contexts, arms, rewards, eligible);
+            double[] r = Native.banditReplay(h, contexts, arms, rewards, eligible);
             return new Replay(r[0], (long) r[1]);
         } finally {
-            Reference.reachabilityFence(this);
+            release();
         }
     }
 
     /** Saves the complete state (arms, statistics, PRNG streams, pending decisions) atomically. */
     public void save(String path) {
         byte[] p = Native.cstr(path, "path");
+        long h = acquire();
         try {
-            Native.banditSave(ptr(), p);
+            Native.banditSave(h, p);
         } finally {
-            Reference.reachabilityFence(this);
+            release();
         }
     }
 
     /** The complete state as bytes ({@link #deserialize(byte[])} rebuilds it). */
     public byte[] serialize() {
+        long h = acquire();
         try {
-            return Native.banditSerialize(ptr());
+            return Native.banditSerialize(h);
         } finally {
-            Reference.reachabilityFence(this);
+            release();
         }
     }
 

@@ -1,7 +1,5 @@
 package org.libgrowth;
 
-import java.lang.ref.Reference;
-
 /**
  * An oCPX bidder with budget pacing and first-price bid shading ({@code growth_bidder},
  * bidding.h). A bid is the value of an impression — target_cpa x pCTR x pCVR (oCPM), target_cpa x
@@ -57,10 +55,11 @@ public final class Bidder extends Handle {
 
     /** Effective configuration ("mode=cpa billing=cpm ..."). */
     public String config() {
+        long h = acquire();
         try {
-            return Native.str(Native.bidderConfig(ptr()));
+            return Native.str(Native.bidderConfig(h));
         } finally {
-            Reference.reachabilityFence(this);
+            release();
         }
     }
 
@@ -70,10 +69,11 @@ public final class Bidder extends Handle {
      * {@code requestId} (the throttle controller hashes it).
      */
     public double bid(double pctr, double pcvr, double orderValue, long requestId) {
+        long h = acquire();
         try {
-            return Native.bidderBid(ptr(), pctr, pcvr, orderValue, requestId);
+            return Native.bidderBid(h, pctr, pcvr, orderValue, requestId);
         } finally {
-            Reference.reachabilityFence(this);
+            release();
         }
     }
 
@@ -88,10 +88,11 @@ public final class Bidder extends Handle {
      */
     public double[] bidBatch(double[] pctr, double[] pcvr, double[] orderValue,
                              long[] requestIds) {
+        long h = acquire();
         try {
-            return Native.bidderBidBatch(ptr(), pctr, pcvr, orderValue, requestIds);
+            return Native.bidderBidBatch(h, pctr, pcvr, orderValue, requestIds);
         } finally {
-            Reference.reachabilityFence(this);
+            release();
         }
     }
 
@@ -100,19 +101,21 @@ public final class Bidder extends Handle {
      * start of the day, in [0, day_seconds]), then runs the controller steps due up to t.
      */
     public void record(double t, double cost) {
+        long h = acquire();
         try {
-            Native.bidderRecord(ptr(), t, cost);
+            Native.bidderRecord(h, t, cost);
         } finally {
-            Reference.reachabilityFence(this);
+            release();
         }
     }
 
     /** Runs the controller steps due up to time {@code t} without new spend. */
     public void tick(double t) {
+        long h = acquire();
         try {
-            Native.bidderTick(ptr(), t);
+            Native.bidderTick(h, t);
         } finally {
-            Reference.reachabilityFence(this);
+            release();
         }
     }
 
@@ -122,10 +125,11 @@ public final class Bidder extends Handle {
      * (else {@code Double.NaN}).
      */
     public void auctionResult(double bid, boolean won, double marketPrice) {
+        long h = acquire();
         try {
-            Native.bidderAuctionResult(ptr(), bid, won, marketPrice);
+            Native.bidderAuctionResult(h, bid, won, marketPrice);
         } finally {
-            Reference.reachabilityFence(this);
+            release();
         }
     }
 
@@ -135,10 +139,11 @@ public final class Bidder extends Handle {
     }
 
     private double[] pacing() {
+        long h = acquire();
         try {
-            return Native.bidderStats(ptr());
+            return Native.bidderStats(h);
         } finally {
-            Reference.reachabilityFence(this);
+            release();
         }
     }
 
@@ -154,10 +159,11 @@ public final class Bidder extends Handle {
 
     /** Learnt probability of winning at {@code price}, in [0, 1]. */
     public double winRate(double price) {
+        long h = acquire();
         try {
-            return Native.bidderWinRate(ptr(), price);
+            return Native.bidderWinRate(h, price);
         } finally {
-            Reference.reachabilityFence(this);
+            release();
         }
     }
 
@@ -168,10 +174,11 @@ public final class Bidder extends Handle {
 
     /** Planned cumulative spend at time {@code t}. */
     public double plannedSpend(double t) {
+        long h = acquire();
         try {
-            return Native.bidderPlan(ptr(), t);
+            return Native.bidderPlan(h, t);
         } finally {
-            Reference.reachabilityFence(this);
+            release();
         }
     }
 
@@ -185,29 +192,32 @@ public final class Bidder extends Handle {
      * curve carry over.
      */
     public void newDay() {
+        long h = acquire();
         try {
-            Native.bidderNewDay(ptr());
+            Native.bidderNewDay(h);
         } finally {
-            Reference.reachabilityFence(this);
+            release();
         }
     }
 
     /** Saves the full state atomically (model kind "bidder"). */
     public void save(String path) {
         byte[] p = Native.cstr(path, "path");
+        long h = acquire();
         try {
-            Native.bidderSave(ptr(), p);
+            Native.bidderSave(h, p);
         } finally {
-            Reference.reachabilityFence(this);
+            release();
         }
     }
 
     /** The full state as bytes ({@link #deserialize(byte[])} rebuilds it). */
     public byte[] serialize() {
+        long h = acquire();
         try {
-            return Native.bidderSerialize(ptr());
+            return Native.bidderSerialize(h);
         } finally {
-            Reference.reachabilityFence(this);
+            release();
         }
     }
 }

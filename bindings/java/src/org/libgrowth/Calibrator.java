@@ -1,6 +1,9 @@
 package org.libgrowth;
 
-import java.lang.ref.Reference;
+import java.nio.Buffer;
+import java.nio.DoubleBuffer;
+import java.nio.FloatBuffer;
+import java.nio.LongBuffer;
 
 /**
  * A probability calibrator ({@code growth_calibrator}, calibration.h): maps raw scores to
@@ -15,8 +18,9 @@ import java.lang.ref.Reference;
  * throws {@link Status#ESTATE}.
  *
  * <p>Thread-safety: the predict/apply, config, summary, knots, sigmoid, save and serialize calls
- * only read the handle and may run from any number of threads at once; {@link #fit} needs
- * exclusive access. {@link #close()} must not race other calls.
+ * only read the handle and may run from any number of threads at once; {@link #fit} needs exclusive
+ * access. {@link #close()} may be called while other threads are inside calls: the C object is
+ * freed when the last of them returns.
  *
  * <pre>{@code
  * try (Calibrator cal = new Calibrator("method=isotonic")) {
@@ -82,19 +86,21 @@ public final class Calibrator extends Handle {
 
     /** Effective configuration ("method=isotonic input=probability ..."). */
     public String config() {
+        long h = acquire();
         try {
-            return Native.str(Native.calibratorConfig(ptr()));
+            return Native.str(Native.calibratorConfig(h));
         } finally {
-            Reference.reachabilityFence(this);
+            release();
         }
     }
 
     /** What was fitted ("method=platt fitted=1 samples=... a=... b=..."). */
     public String summary() {
+        long h = acquire();
         try {
-            return Native.str(Native.calibratorSummary(ptr()));
+            return Native.str(Native.calibratorSummary(h));
         } finally {
-            Reference.reachabilityFence(this);
+            release();
         }
     }
 
@@ -104,10 +110,11 @@ public final class Calibrator extends Handle {
      * {@code method=field} and ignored otherwise (may be null).
      */
     public void fit(float[] scores, float[] labels, float[] weights, long[] fields) {
+        long h = acquire();
         try {
-            Native.calibratorFit(ptr(), scores, labels, weights, fields);
+            Native.calibratorFit(h, scores, labels, weights, fields);
         } finally {
-            Reference.reachabilityFence(this);
+            release();
         }
     }
 
@@ -118,10 +125,11 @@ public final class Calibrator extends Handle {
 
     /** Calibrated probabilities of a batch; {@code fields} null means the global map for all. */
     public float[] predict(float[] scores, long[] fields) {
+        long h = acquire();
         try {
-            return Native.calibratorApplyBatch(ptr(), scores, fields);
+            return Native.calibratorApplyBatch(h, scores, fields);
         } finally {
-            Reference.reachabilityFence(this);
+            release();
         }
     }
 
@@ -132,20 +140,57 @@ public final class Calibrator extends Handle {
 
     /** Calibrated probabilities of a batch in double precision (exact to the fitted map). */
     public double[] predict(double[] scores, long[] fields) {
+        long h = acquire();
         try {
-            return Native.calibratorApplyBatchF64(ptr(), scores, fields);
+            return Native.calibratorApplyBatchF64(h, scores, fields);
         } finally {
-            Reference.reachabilityFence(this);
+            release();
+        }
+    }
+
+    /**
+     * Calibrated probabilities of a batch read from and written to direct buffers without
+     * copies: the scores in {@code scores}, one field per score in {@code fields} (null: the
+     * global map for all), as many floats written at {@code out}'s position
+     * ({@link BufferTooSmallException} when fewer remain). The same floats as
+     * {@link #predict(float[], long[])}. Buffers must be direct (e.g.
+     * {@code ByteBuffer.allocateDirect(n).order(ByteOrder.nativeOrder())} or a view of one) and in
+     * native byte order, else IllegalArgumentException; their elements between position and
+     * limit are used in place, without copies, and positions are not changed.
+     */
+    public void predict(FloatBuffer scores, LongBuffer fields, FloatBuffer out) {
+        applyBuf(false, scores, fields, out);
+    }
+
+    /** {@link #predict(FloatBuffer, LongBuffer, FloatBuffer)} in double precision, as
+     * {@link #predict(double[], long[])}. */
+    public void predict(DoubleBuffer scores, LongBuffer fields, DoubleBuffer out) {
+        applyBuf(true, scores, fields, out);
+    }
+
+    private void applyBuf(boolean f64, Buffer scores, LongBuffer fields, Buffer out) {
+        Buffers.in(scores, "scores");
+        Buffers.optional(fields, "fields");
+        Buffers.out(out, "out");
+        int n = scores.remaining();
+        Buffers.sameLength("Calibrator.predict", "fields", fields, n, "scores");
+        long h = acquire();
+        try {
+            Native.calibratorApplyBatchBuf(h, f64, scores, scores.position(), n, fields,
+                    Buffers.pos(fields), out, out.position(), out.remaining());
+        } finally {
+            release();
         }
     }
 
     /** Calibrates one score; {@code field} null (or unseen in training) uses the global map. */
     public double apply(double score, Long field) {
+        long h = acquire();
         try {
-            return Native.calibratorApply(ptr(), score, field != null,
+            return Native.calibratorApply(h, score, field != null,
                     field != null ? field : 0L);
         } finally {
-            Reference.reachabilityFence(this);
+            release();
         }
     }
 
@@ -159,15 +204,16 @@ public final class Calibrator extends Handle {
      * map); {@code field} null for the global map. ESTATE for an unfitted or sigmoid calibrator.
      */
     public Knots knots(Long field) {
+        long h = acquire();
         try {
-            double[] xy = Native.calibratorKnots(ptr(), field != null, field != null ? field : 0L);
+            double[] xy = Native.calibratorKnots(h, field != null, field != null ? field : 0L);
             int n = xy.length / 2;
             double[] x = new double[n], y = new double[n];
             System.arraycopy(xy, 0, x, 0, n);
             System.arraycopy(xy, n, y, 0, n);
             return new Knots(x, y);
         } finally {
-            Reference.reachabilityFence(this);
+            release();
         }
     }
 
@@ -181,29 +227,32 @@ public final class Calibrator extends Handle {
      * method or before fitting.
      */
     public double[] sigmoid() {
+        long h = acquire();
         try {
-            return Native.calibratorSigmoid(ptr());
+            return Native.calibratorSigmoid(h);
         } finally {
-            Reference.reachabilityFence(this);
+            release();
         }
     }
 
     /** Saves the fitted calibrator atomically (ESTATE when not fitted). */
     public void save(String path) {
         byte[] p = Native.cstr(path, "path");
+        long h = acquire();
         try {
-            Native.calibratorSave(ptr(), p);
+            Native.calibratorSave(h, p);
         } finally {
-            Reference.reachabilityFence(this);
+            release();
         }
     }
 
     /** The fitted calibrator as bytes ({@link #deserialize(byte[])} rebuilds it). */
     public byte[] serialize() {
+        long h = acquire();
         try {
-            return Native.calibratorSerialize(ptr());
+            return Native.calibratorSerialize(h);
         } finally {
-            Reference.reachabilityFence(this);
+            release();
         }
     }
 }

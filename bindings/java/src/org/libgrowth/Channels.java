@@ -1,7 +1,5 @@
 package org.libgrowth;
 
-import java.lang.ref.Reference;
-
 /**
  * A set of advertising channels with concave response curves ({@code growth_channels},
  * budget.h): allocates a total budget over them and gives the marginal value of one more unit.
@@ -93,10 +91,11 @@ public final class Channels extends Handle {
 
     /** Number of channels. */
     public int count() {
+        long h = acquire();
         try {
-            return Native.channelsCount(ptr());
+            return Native.channelsCount(h);
         } finally {
-            Reference.reachabilityFence(this);
+            release();
         }
     }
 
@@ -107,10 +106,11 @@ public final class Channels extends Handle {
      */
     public int add(int kind, double a, double b, double weight, double minSpend,
                    double maxSpend) {
+        long h = acquire();
         try {
-            return Native.channelsAdd(ptr(), kind, a, b, weight, minSpend, maxSpend);
+            return Native.channelsAdd(h, kind, a, b, weight, minSpend, maxSpend);
         } finally {
-            Reference.reachabilityFence(this);
+            release();
         }
     }
 
@@ -119,31 +119,32 @@ public final class Channels extends Handle {
      * non-decreasing, flat beyond the last point. Returns the channel's index.
      */
     public int addPoints(double[] x, double[] y, double weight, double minSpend, double maxSpend) {
+        long h = acquire();
         try {
-            return Native.channelsAddPoints(ptr(), x, y, weight, minSpend, maxSpend);
+            return Native.channelsAddPoints(h, x, y, weight, minSpend, maxSpend);
         } finally {
-            Reference.reachabilityFence(this);
+            release();
         }
     }
 
     /** Optimal split of {@code budget} (extra spend that gains nothing is left unspent). */
     public Allocation allocate(double budget) {
+        long p = acquire();
         try {
-            long p = ptr();
             int n = Native.channelsCount(p);
             double[] spend = new double[n], outcome = new double[n];
             double[] r = Native.channelsAllocate(p, budget, spend, outcome);
             return new Allocation(spend, outcome, r[0], r[1]);
         } finally {
-            Reference.reachabilityFence(this);
+            release();
         }
     }
 
     /** The optimal total outcome, marginal value and split for each of {@code budgets}. */
     public Curve curve(double[] budgets) {
         if (budgets == null) throw new NullPointerException("budgets must not be null");
+        long p = acquire();
         try {
-            long p = ptr();
             int n = Native.channelsCount(p);
             long cells = (long) budgets.length * n;
             if (cells > Integer.MAX_VALUE - 8)
@@ -154,7 +155,7 @@ public final class Channels extends Handle {
             Native.channelsCurve(p, budgets, total, marginal, spend);
             return new Curve(total, marginal, spend, n);
         } finally {
-            Reference.reachabilityFence(this);
+            release();
         }
     }
 }

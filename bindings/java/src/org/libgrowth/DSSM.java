@@ -1,7 +1,5 @@
 package org.libgrowth;
 
-import java.lang.ref.Reference;
-
 /**
  * A DSSM two-tower text model ({@code growth_dssm}, nets.h; Huang et al., CIKM 2013): texts
  * are word-hashed (letter trigrams, CJK characters and pairs; {@link #hashText}) into
@@ -10,10 +8,11 @@ import java.lang.ref.Reference;
  * Loaded from a libgrowth model file of kind {@code dssm} (the Python package's
  * {@code growth.export}).
  *
- * <p>Each object holds the model and one inference workspace ({@code workspaceConfig}
- * "batch=N", default 256). Thread-safety as for {@link Net}: the object may be shared by threads;
- * a call made while another thread uses the workspace runs on a temporary workspace of its own.
- * {@link #close()} must not race other calls.
+ * <p>Each object holds the model and one inference workspace ({@code workspaceConfig} "batch=N",
+ * default 256). Thread-safety as for {@link Net}: the object may be shared by threads; a call made
+ * while another thread uses the workspace runs on a temporary workspace of its own.
+ * {@link #close()} may be called while other threads are inside calls: the C object is freed when
+ * the last of them returns.
  *
  * <pre>{@code
  * try (DSSM d = DSSM.load("search.dssm")) {
@@ -95,18 +94,20 @@ public final class DSSM extends Handle {
 
     /** The model, e.g. "buckets=30000 seed=0 query=dense:30000x300,tanh,... item=...". */
     public String config() {
+        long h = acquire();
         try {
-            return Native.str(Native.dssmConfig(ptr()));
+            return Native.str(Native.dssmConfig(h));
         } finally {
-            Reference.reachabilityFence(this);
+            release();
         }
     }
 
     private long dims(int i) {
+        long h = acquire();
         try {
-            return Native.dssmDims(ptr())[i];
+            return Native.dssmDims(h)[i];
         } finally {
-            Reference.reachabilityFence(this);
+            release();
         }
     }
 
@@ -131,10 +132,11 @@ public final class DSSM extends Handle {
      */
     public float[] encode(int tower, String[] texts) {
         byte[] packed = Native.pack(texts, "texts");
+        long h = acquire();
         try {
-            return Native.dssmEncode(ptr(), tower, packed, texts.length);
+            return Native.dssmEncode(h, tower, packed, texts.length);
         } finally {
-            Reference.reachabilityFence(this);
+            release();
         }
     }
 
@@ -152,29 +154,32 @@ public final class DSSM extends Handle {
     public float[] score(String query, String[] items) {
         byte[] q = Native.cstr(query, "query");
         byte[] packed = Native.pack(items, "items");
+        long h = acquire();
         try {
-            return Native.dssmScore(ptr(), q, packed, items.length);
+            return Native.dssmScore(h, q, packed, items.length);
         } finally {
-            Reference.reachabilityFence(this);
+            release();
         }
     }
 
     /** Saves the model atomically (a {@code dssm} model file). */
     public void save(String path) {
         byte[] p = Native.cstr(path, "path");
+        long h = acquire();
         try {
-            Native.dssmSave(ptr(), p);
+            Native.dssmSave(h, p);
         } finally {
-            Reference.reachabilityFence(this);
+            release();
         }
     }
 
     /** The model-file bytes ({@link #deserialize(byte[])} rebuilds the model). */
     public byte[] serialize() {
+        long h = acquire();
         try {
-            return Native.dssmSerialize(ptr());
+            return Native.dssmSerialize(h);
         } finally {
-            Reference.reachabilityFence(this);
+            release();
         }
     }
 }

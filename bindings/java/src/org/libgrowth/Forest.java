@@ -1,6 +1,7 @@
 package org.libgrowth;
 
-import java.lang.ref.Reference;
+import java.nio.ByteBuffer;
+import java.nio.FloatBuffer;
 
 /**
  * Gradient-boosted trees ({@code growth_forest}, forest.h): trained and loaded through
@@ -14,8 +15,9 @@ import java.lang.ref.Reference;
  * {@link #save(String)} writes a libgrowth model file, or xgboost JSON / UBJSON when the path
  * ends in {@code .json} / {@code .ubj}; {@link #load(String)} reads all three.
  *
- * <p>Thread-safety: a forest is immutable; predictions, importance, saves and serialisation may
- * run from any number of threads at once. {@link #close()} must not race other calls.
+ * <p>Thread-safety: a forest is immutable; predictions, importance, saves and serialisation may run
+ * from any number of threads at once. {@link #close()} may be called while other threads are inside
+ * calls: the C object is freed when the last of them returns.
  */
 public final class Forest extends Handle {
     /** Flag: raw margins instead of transformed outputs (GROWTH_PREDICT_MARGIN). */
@@ -67,27 +69,30 @@ public final class Forest extends Handle {
 
     /** Effective libgrowth configuration ("threads=1 num_rounds=..."). */
     public String config() {
+        long h = acquire();
         try {
-            return Native.str(Native.forestConfig(ptr()));
+            return Native.str(Native.forestConfig(h));
         } finally {
-            Reference.reachabilityFence(this);
+            release();
         }
     }
 
     /** The objective, e.g. "binary:logistic". */
     public String objective() {
+        long h = acquire();
         try {
-            return Native.str(Native.forestObjective(ptr()));
+            return Native.str(Native.forestObjective(h));
         } finally {
-            Reference.reachabilityFence(this);
+            release();
         }
     }
 
     private int dim(int i) {
+        long h = acquire();
         try {
-            return Native.forestDims(ptr())[i];
+            return Native.forestDims(h)[i];
         } finally {
-            Reference.reachabilityFence(this);
+            release();
         }
     }
 
@@ -113,10 +118,11 @@ public final class Forest extends Handle {
 
     /** Outputs of one row with {@link #MARGIN} and/or {@link #REFERENCE} flags. */
     public float[] predictRow(float[] x, int flags) {
+        long h = acquire();
         try {
-            return Native.forestPredictRow(ptr(), x, flags);
+            return Native.forestPredictRow(h, x, flags);
         } finally {
-            Reference.reachabilityFence(this);
+            release();
         }
     }
 
@@ -130,11 +136,86 @@ public final class Forest extends Handle {
 
     /** Like {@link #predict(float[], int)} with {@link #MARGIN} and/or {@link #REFERENCE}. */
     public float[] predict(float[] X, int nrows, int flags) {
+        long h = acquire();
         try {
-            return Native.forestPredictDense(ptr(), X, nrows, flags);
+            return Native.forestPredictDense(h, X, nrows, flags);
         } finally {
-            Reference.reachabilityFence(this);
+            release();
         }
+    }
+
+    /**
+     * Outputs of one row read from and written to direct buffers without copies: {@code x}
+     * holds the row ({@link #numFeatures()} floats), {@link #numOutputs()} floats are written at
+     * {@code out}'s position ({@link BufferTooSmallException} when fewer remain). The same
+     * floats as {@link #predictRow(float[], int)}. Buffers must be direct (e.g.
+     * {@code ByteBuffer.allocateDirect(n).order(ByteOrder.nativeOrder())} or a view of one) and in
+     * native byte order, else IllegalArgumentException; their elements between position and
+     * limit are used in place, without copies, and positions are not changed.
+     */
+    public void predictRow(FloatBuffer x, FloatBuffer out, int flags) {
+        Buffers.in(x, "x");
+        Buffers.out(out, "out");
+        long h = acquire();
+        try {
+            Native.forestPredictRowBuf(h, x, x.position(), x.remaining(), out, out.position(),
+                    out.remaining(), flags);
+        } finally {
+            release();
+        }
+    }
+
+    /** {@link #predictRow(FloatBuffer, FloatBuffer, int)} without flags. */
+    public void predictRow(FloatBuffer x, FloatBuffer out) {
+        predictRow(x, out, 0);
+    }
+
+    /** {@link #predictRow(FloatBuffer, FloatBuffer, int)} over the floats of direct ByteBuffers
+     * in native byte order (views: no copy). */
+    public void predictRow(ByteBuffer x, ByteBuffer out, int flags) {
+        predictRow(Buffers.floats(x, "x", false), Buffers.floats(out, "out", true), flags);
+    }
+
+    /** {@link #predictRow(ByteBuffer, ByteBuffer, int)} without flags. */
+    public void predictRow(ByteBuffer x, ByteBuffer out) {
+        predictRow(x, out, 0);
+    }
+
+    /**
+     * Outputs of {@code nrows} dense rows read from and written to direct buffers without
+     * copies: {@code X} holds nrows x numFeatures() floats (row-major), nrows x numOutputs()
+     * floats are written at {@code out}'s position ({@link BufferTooSmallException} when fewer
+     * remain). The same floats as {@link #predict(float[], int, int)}. Buffers must be direct (e.g.
+     * {@code ByteBuffer.allocateDirect(n).order(ByteOrder.nativeOrder())} or a view of one) and in
+     * native byte order, else IllegalArgumentException; their elements between position and
+     * limit are used in place, without copies, and positions are not changed.
+     */
+    public void predict(FloatBuffer X, int nrows, FloatBuffer out, int flags) {
+        Buffers.in(X, "X");
+        Buffers.out(out, "out");
+        long h = acquire();
+        try {
+            Native.forestPredictDenseBuf(h, X, X.position(), X.remaining(), nrows, out,
+                    out.position(), out.remaining(), flags);
+        } finally {
+            release();
+        }
+    }
+
+    /** {@link #predict(FloatBuffer, int, FloatBuffer, int)} without flags. */
+    public void predict(FloatBuffer X, int nrows, FloatBuffer out) {
+        predict(X, nrows, out, 0);
+    }
+
+    /** {@link #predict(FloatBuffer, int, FloatBuffer, int)} over the floats of direct
+     * ByteBuffers in native byte order (views: no copy). */
+    public void predict(ByteBuffer X, int nrows, ByteBuffer out, int flags) {
+        predict(Buffers.floats(X, "X", false), nrows, Buffers.floats(out, "out", true), flags);
+    }
+
+    /** {@link #predict(ByteBuffer, int, ByteBuffer, int)} without flags. */
+    public void predict(ByteBuffer X, int nrows, ByteBuffer out) {
+        predict(X, nrows, out, 0);
     }
 
     private static final String[] IMPORTANCE_NAMES = {"weight", "gain", "cover", "total_gain",
@@ -146,29 +227,32 @@ public final class Forest extends Handle {
         String name = type >= 0 && type < IMPORTANCE_NAMES.length ? IMPORTANCE_NAMES[type]
                                                                    : Integer.toString(type);
         byte[] config = Native.config("type=" + name);
+        long h = acquire();
         try {
-            return Native.forestImportance(ptr(), config);
+            return Native.forestImportance(h, config);
         } finally {
-            Reference.reachabilityFence(this);
+            release();
         }
     }
 
     /** Saves atomically: libgrowth file, or xgboost JSON / UBJSON by the path's extension. */
     public void save(String path) {
         byte[] p = Native.cstr(path, "path");
+        long h = acquire();
         try {
-            Native.forestSave(ptr(), p);
+            Native.forestSave(h, p);
         } finally {
-            Reference.reachabilityFence(this);
+            release();
         }
     }
 
     /** The model as libgrowth envelope bytes ({@link #deserialize(byte[])} rebuilds it). */
     public byte[] serialize() {
+        long h = acquire();
         try {
-            return Native.forestSerialize(ptr());
+            return Native.forestSerialize(h);
         } finally {
-            Reference.reachabilityFence(this);
+            release();
         }
     }
 }

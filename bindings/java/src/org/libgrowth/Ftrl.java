@@ -1,6 +1,7 @@
 package org.libgrowth;
 
-import java.lang.ref.Reference;
+import java.nio.FloatBuffer;
+import java.nio.IntBuffer;
 
 /**
  * FTRL-Proximal online logistic regression with one or more heads ({@code growth_ftrl}, ctr.h).
@@ -11,8 +12,9 @@ import java.lang.ref.Reference;
  * bias, precision, seed (see ctr.h); an unknown key or a value out of range throws
  * {@link GrowthException} with code {@link Status#EINVAL} and a message naming the key.
  *
- * <p>Thread-safety: predictions are safe from any number of threads, also while one thread
- * trains; training calls serialise inside the library. {@link #close()} must not race other calls.
+ * <p>Thread-safety: predictions are safe from any number of threads, also while one thread trains;
+ * training calls serialise inside the library. {@link #close()} may be called while other threads
+ * are inside calls: the C object is freed when the last of them returns.
  *
  * <pre>{@code
  * try (Ftrl m = new Ftrl("alpha=0.05 bits=20 heads=2 head_names=click|buy");
@@ -80,47 +82,52 @@ public final class Ftrl extends Handle {
 
     /** Number of heads. */
     public int heads() {
+        long h = acquire();
         try {
-            return (int) Native.ftrlStats(ptr())[0];
+            return (int) Native.ftrlStats(h)[0];
         } finally {
-            Reference.reachabilityFence(this);
+            release();
         }
     }
 
     /** Table size exponent (2^bits slots). */
     public int bits() {
+        long h = acquire();
         try {
-            return (int) Native.ftrlStats(ptr())[1];
+            return (int) Native.ftrlStats(h)[1];
         } finally {
-            Reference.reachabilityFence(this);
+            release();
         }
     }
 
     /** Index of the head named {@code name}; GrowthException ENOTFOUND if there is none. */
     public int headIndex(String name) {
         byte[] n = Native.cstr(name, "name");
+        long h = acquire();
         try {
-            return Native.ftrlHeadIndex(ptr(), n);
+            return Native.ftrlHeadIndex(h, n);
         } finally {
-            Reference.reachabilityFence(this);
+            release();
         }
     }
 
     /** Effective configuration ("alpha=0.05 beta=1 ..."). */
     public String config() {
+        long h = acquire();
         try {
-            return Native.str(Native.ftrlConfig(ptr()));
+            return Native.str(Native.ftrlConfig(h));
         } finally {
-            Reference.reachabilityFence(this);
+            release();
         }
     }
 
     /** Probabilities of every head for one row. */
     public float[] predict(int[] idx, float[] val) {
+        long h = acquire();
         try {
-            return Native.ftrlPredict(ptr(), idx, val, 0);
+            return Native.ftrlPredict(h, idx, val, 0);
         } finally {
-            Reference.reachabilityFence(this);
+            release();
         }
     }
 
@@ -131,10 +138,49 @@ public final class Ftrl extends Handle {
 
     /** Margins (logits) of every head for one row. */
     public float[] margin(int[] idx, float[] val) {
+        long h = acquire();
         try {
-            return Native.ftrlPredict(ptr(), idx, val, PREDICT_MARGIN);
+            return Native.ftrlPredict(h, idx, val, PREDICT_MARGIN);
         } finally {
-            Reference.reachabilityFence(this);
+            release();
+        }
+    }
+
+    /**
+     * Probabilities of every head for one row, read from and written to direct buffers without
+     * copies: the slots in {@code idx} and their values in {@code val} (null for all ones, else
+     * as many elements), {@link #heads()} floats written at {@code out}'s position
+     * ({@link BufferTooSmallException} when fewer remain). The same floats as
+     * {@link #predict(int[], float[])}. Buffers must be direct (e.g.
+     * {@code ByteBuffer.allocateDirect(n).order(ByteOrder.nativeOrder())} or a view of one) and in
+     * native byte order, else IllegalArgumentException; their elements between position and
+     * limit are used in place, without copies, and positions are not changed.
+     */
+    public void predict(IntBuffer idx, FloatBuffer val, FloatBuffer out) {
+        predictBuf("Ftrl.predict", idx, val, out, 0);
+    }
+
+    /**
+     * Margins (logits) of every head for one row, over direct buffers as
+     * {@link #predict(IntBuffer, FloatBuffer, FloatBuffer)}.
+     */
+    public void margin(IntBuffer idx, FloatBuffer val, FloatBuffer out) {
+        predictBuf("Ftrl.margin", idx, val, out, PREDICT_MARGIN);
+    }
+
+    private void predictBuf(String who, IntBuffer idx, FloatBuffer val, FloatBuffer out,
+                            int flags) {
+        Buffers.in(idx, "idx");
+        Buffers.optional(val, "val");
+        Buffers.out(out, "out");
+        int nnz = idx.remaining();
+        Buffers.sameLength(who, "val", val, nnz, "idx");
+        long h = acquire();
+        try {
+            Native.ftrlPredictBuf(h, idx, idx.position(), nnz, val, Buffers.pos(val), out,
+                    out.position(), out.remaining(), flags);
+        } finally {
+            release();
         }
     }
 
@@ -143,28 +189,31 @@ public final class Ftrl extends Handle {
      * starting at 0, into idx/val; val may be null): nrows x heads floats, row-major.
      */
     public float[] predictBatch(long[] indptr, int[] idx, float[] val, int nrows) {
+        long h = acquire();
         try {
-            return Native.ftrlPredictBatch(ptr(), indptr, idx, val, nrows);
+            return Native.ftrlPredictBatch(h, indptr, idx, val, nrows);
         } finally {
-            Reference.reachabilityFence(this);
+            release();
         }
     }
 
     /** Trains on one example: {@code labels} has one entry per head. */
     public void update(int[] idx, float[] val, float[] labels, float weight) {
+        long h = acquire();
         try {
-            Native.ftrlUpdate(ptr(), idx, val, labels, weight);
+            Native.ftrlUpdate(h, idx, val, labels, weight);
         } finally {
-            Reference.reachabilityFence(this);
+            release();
         }
     }
 
     /** Progressive validation: returns the prediction made before training on the example. */
     public float[] predictUpdate(int[] idx, float[] val, float[] labels, float weight) {
+        long h = acquire();
         try {
-            return Native.ftrlPredictUpdate(ptr(), idx, val, labels, weight);
+            return Native.ftrlPredictUpdate(h, idx, val, labels, weight);
         } finally {
-            Reference.reachabilityFence(this);
+            release();
         }
     }
 
@@ -175,68 +224,75 @@ public final class Ftrl extends Handle {
      */
     public float[] partialFit(long[] indptr, int[] idx, float[] val, float[] labels,
                               float[] weights) {
+        long h = acquire();
         try {
-            return Native.ftrlUpdateBatch(ptr(), indptr, idx, val, labels, weights, true);
+            return Native.ftrlUpdateBatch(h, indptr, idx, val, labels, weights, true);
         } finally {
-            Reference.reachabilityFence(this);
+            release();
         }
     }
 
     /** Like {@link #partialFit} without returning predictions. */
     public void updateBatch(long[] indptr, int[] idx, float[] val, float[] labels,
                             float[] weights) {
+        long h = acquire();
         try {
-            Native.ftrlUpdateBatch(ptr(), indptr, idx, val, labels, weights, false);
+            Native.ftrlUpdateBatch(h, indptr, idx, val, labels, weights, false);
         } finally {
-            Reference.reachabilityFence(this);
+            release();
         }
     }
 
     /** Examples trained on and slots with a non-zero weight. */
     public Stats stats() {
+        long h = acquire();
         try {
-            long[] s = Native.ftrlStats(ptr());
+            long[] s = Native.ftrlStats(h);
             return new Stats(s[2], s[3]);
         } finally {
-            Reference.reachabilityFence(this);
+            release();
         }
     }
 
     /** Current weight of slot {@code index} ({@link #BIAS} for the bias) of {@code head}. */
     public float weight(int head, int index) {
+        long h = acquire();
         try {
-            return Native.ftrlWeight(ptr(), head, index);
+            return Native.ftrlWeight(h, head, index);
         } finally {
-            Reference.reachabilityFence(this);
+            release();
         }
     }
 
     /** Saves the full training state atomically (warm start with {@link #load(String)}). */
     public void save(String path) {
         byte[] p = Native.cstr(path, "path");
+        long h = acquire();
         try {
-            Native.ftrlSave(ptr(), p);
+            Native.ftrlSave(h, p);
         } finally {
-            Reference.reachabilityFence(this);
+            release();
         }
     }
 
     /** Saves only the non-zero weights, for serving. */
     public void exportWeights(String path) {
         byte[] p = Native.cstr(path, "path");
+        long h = acquire();
         try {
-            Native.ftrlExportWeights(ptr(), p);
+            Native.ftrlExportWeights(h, p);
         } finally {
-            Reference.reachabilityFence(this);
+            release();
         }
     }
 
     /** The full state as bytes ({@link #deserialize(byte[])} rebuilds it). */
     public byte[] serialize() {
+        long h = acquire();
         try {
-            return Native.ftrlSerialize(ptr());
+            return Native.ftrlSerialize(h);
         } finally {
-            Reference.reachabilityFence(this);
+            release();
         }
     }
 
@@ -246,21 +302,27 @@ public final class Ftrl extends Handle {
      */
     public static float[] esmmPredict(Ftrl ctr, int ctrHead, Ftrl cvr, int cvrHead, int[] idx,
                                       float[] val) {
+        long c = ctr.acquire();
         try {
-            return Native.esmmPredict(ctr.ptr(), ctrHead, cvr.ptr(), cvrHead, idx, val);
+            long v = cvr.acquire(); // may be ctr again: then it is held twice
+            try {
+                return Native.esmmPredict(c, ctrHead, v, cvrHead, idx, val);
+            } finally {
+                cvr.release();
+            }
         } finally {
-            Reference.reachabilityFence(ctr);
-            Reference.reachabilityFence(cvr);
+            ctr.release();
         }
     }
 
     /** ESMM training on one impression (click and conversion are 0 or 1). */
     public void esmmUpdate(int ctrHead, int cvrHead, int[] idx, float[] val, float click,
                            float conversion, float weight) {
+        long h = acquire();
         try {
-            Native.esmmUpdate(ptr(), ctrHead, cvrHead, idx, val, click, conversion, weight);
+            Native.esmmUpdate(h, ctrHead, cvrHead, idx, val, click, conversion, weight);
         } finally {
-            Reference.reachabilityFence(this);
+            release();
         }
     }
 }

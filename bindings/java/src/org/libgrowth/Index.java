@@ -1,6 +1,7 @@
 package org.libgrowth;
 
-import java.lang.ref.Reference;
+import java.nio.FloatBuffer;
+import java.nio.LongBuffer;
 
 /**
  * A top-K vector index over float32 embeddings with int64 ids ({@code growth_index},
@@ -14,9 +15,10 @@ import java.lang.ref.Reference;
  * searching an index without a live vector ESTATE; another kind of file or corrupted bytes
  * EFORMAT. Search filters (allow-lists, bitmaps, callbacks) are not exposed.
  *
- * <p>Thread-safety: searches, {@link #stats()}, {@link #config()} and saves may run from any
- * number of threads at once, also beside the mutating calls (add, remove, compact, set, train),
- * which serialise inside the library. {@link #close()} must not race other calls.
+ * <p>Thread-safety: searches, {@link #stats()}, {@link #config()} and saves may run from any number
+ * of threads at once, also beside the mutating calls (add, remove, compact, set, train), which
+ * serialise inside the library. {@link #close()} may be called while other threads are inside
+ * calls: the C object is freed when the last of them returns.
  *
  * <pre>{@code
  * try (Index ix = new Index("dim=128 metric=cosine kind=hnsw")) {
@@ -49,20 +51,22 @@ public final class Index extends Handle {
 
     /** Effective configuration ("dim=128 metric=cosine kind=hnsw ..."). */
     public String config() {
+        long h = acquire();
         try {
-            return Native.str(Native.indexConfig(ptr()));
+            return Native.str(Native.indexConfig(h));
         } finally {
-            Reference.reachabilityFence(this);
+            release();
         }
     }
 
     /** Changes search-time settings: any of ef, nprobe, threads, rescore (e.g. "ef=128"). */
     public void set(String config) {
         byte[] c = Native.cstr(config, "config");
+        long h = acquire();
         try {
-            Native.indexSet(ptr(), c);
+            Native.indexSet(h, c);
         } finally {
-            Reference.reachabilityFence(this);
+            release();
         }
     }
 
@@ -71,10 +75,11 @@ public final class Index extends Handle {
      * row-major); only for kind=ivf while the index is empty (else ESTATE).
      */
     public void train(float[] x) {
+        long h = acquire();
         try {
-            Native.indexTrain(ptr(), x);
+            Native.indexTrain(h, x);
         } finally {
-            Reference.reachabilityFence(this);
+            release();
         }
     }
 
@@ -84,10 +89,11 @@ public final class Index extends Handle {
      * the first). Validation precedes any change.
      */
     public void add(float[] x, long[] ids) {
+        long h = acquire();
         try {
-            Native.indexAdd(ptr(), x, ids);
+            Native.indexAdd(h, x, ids);
         } finally {
-            Reference.reachabilityFence(this);
+            release();
         }
     }
 
@@ -98,19 +104,21 @@ public final class Index extends Handle {
 
     /** Deletes vectors by id; returns how many were present (absent ids are not an error). */
     public long remove(long[] ids) {
+        long h = acquire();
         try {
-            return Native.indexRemove(ptr(), ids);
+            return Native.indexRemove(h, ids);
         } finally {
-            Reference.reachabilityFence(this);
+            release();
         }
     }
 
     /** Drops removed vectors and frees their memory; HNSW rebuilds its graph. */
     public void compact() {
+        long h = acquire();
         try {
-            Native.indexCompact(ptr());
+            Native.indexCompact(h);
         } finally {
-            Reference.reachabilityFence(this);
+            release();
         }
     }
 
@@ -126,11 +134,37 @@ public final class Index extends Handle {
         checkK("Index.search", k);
         long[] ids = new long[k];
         float[] scores = new float[k];
+        long h = acquire();
         try {
-            int found = Native.indexSearch(ptr(), q, k, ids, scores);
+            int found = Native.indexSearch(h, q, k, ids, scores);
             return new SearchResult(ids, scores, found);
         } finally {
-            Reference.reachabilityFence(this);
+            release();
+        }
+    }
+
+    /**
+     * The {@code k} (&gt;= 1) best items for one query, read from and written to direct buffers
+     * without copies: {@code q} holds dim floats; ids and scores, best first, are written at the
+     * positions of {@code ids} and {@code scores} (at least k must remain in each, else
+     * {@link BufferTooSmallException}). Returns the number found (fewer than k when fewer items
+     * are live); the same results as {@link #search(float[], int)}. Buffers must be direct (e.g.
+     * {@code ByteBuffer.allocateDirect(n).order(ByteOrder.nativeOrder())} or a view of one) and in
+     * native byte order, else IllegalArgumentException; their elements between position and
+     * limit are used in place, without copies, and positions are not changed.
+     */
+    public int search(FloatBuffer q, int k, LongBuffer ids, FloatBuffer scores) {
+        checkK("Index.search", k);
+        Buffers.in(q, "q");
+        Buffers.out(ids, "ids");
+        Buffers.out(scores, "scores");
+        long h = acquire();
+        try {
+            return Native.indexSearchBuf(h, q, q.position(), q.remaining(), k, ids,
+                    ids.position(), scores, scores.position(),
+                    Math.min(ids.remaining(), scores.remaining()));
+        } finally {
+            release();
         }
     }
 
@@ -147,10 +181,11 @@ public final class Index extends Handle {
             throw new GrowthException(Status.EINVAL, "Index.searchBatch: nq * k exceeds a Java array");
         long[] ids = new long[(int) total];
         float[] scores = new float[(int) total];
+        long h = acquire();
         try {
-            Native.indexSearchBatch(ptr(), q, nq, k, ids, scores);
+            Native.indexSearchBatch(h, q, nq, k, ids, scores);
         } finally {
-            Reference.reachabilityFence(this);
+            release();
         }
         SearchResult[] out = new SearchResult[nq];
         for (int i = 0; i < nq; i++) out[i] = SearchResult.row(ids, scores, i, k);
@@ -158,10 +193,11 @@ public final class Index extends Handle {
     }
 
     private long[] statsArray() {
+        long h = acquire();
         try {
-            return Native.indexStats(ptr());
+            return Native.indexStats(h);
         } finally {
-            Reference.reachabilityFence(this);
+            release();
         }
     }
 
@@ -193,19 +229,21 @@ public final class Index extends Handle {
     /** Saves atomically (model kind "index"). */
     public void save(String path) {
         byte[] p = Native.cstr(path, "path");
+        long h = acquire();
         try {
-            Native.indexSave(ptr(), p);
+            Native.indexSave(h, p);
         } finally {
-            Reference.reachabilityFence(this);
+            release();
         }
     }
 
     /** The index as bytes ({@link #deserialize(byte[])} rebuilds it). */
     public byte[] serialize() {
+        long h = acquire();
         try {
-            return Native.indexSerialize(ptr());
+            return Native.indexSerialize(h);
         } finally {
-            Reference.reachabilityFence(this);
+            release();
         }
     }
 }

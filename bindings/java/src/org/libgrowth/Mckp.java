@@ -1,7 +1,5 @@
 package org.libgrowth;
 
-import java.lang.ref.Reference;
-
 /**
  * A multiple-choice knapsack solver ({@code growth_mckp}, budget.h): user i picks at most one of
  * its options j (values[j] >= 0, costs[j * K + k] >= 0 in K budgets) so that the total value is
@@ -18,13 +16,14 @@ import java.lang.ref.Reference;
 public final class Mckp extends Handle {
     /** Progress of a long solve, called in the solving thread between passes. */
     @FunctionalInterface
-    public interface Progress {
+    public interface Progress extends org.libgrowth.Progress {
         /**
          * @param stage short name of the stage ("hull", "select", "assign", ...)
          * @param done  fraction done in [0, 1]
          * @return true to continue, false to cancel (the solve throws ESTATE); an exception
          *         thrown here cancels the solve and propagates from it
          */
+        @Override
         boolean onProgress(String stage, double done);
     }
 
@@ -91,19 +90,21 @@ public final class Mckp extends Handle {
 
     /** Effective configuration ("threads=1 max_iter=200 ..."). */
     public String config() {
+        long h = acquire();
         try {
-            return Native.str(Native.mckpConfig(ptr()));
+            return Native.str(Native.mckpConfig(h));
         } finally {
-            Reference.reachabilityFence(this);
+            release();
         }
     }
 
     /** Asks a running solve to stop (it throws ESTATE "cancelled"); safe from any thread. */
     public void cancel() {
+        long h = acquire();
         try {
-            Native.mckpCancel(ptr());
+            Native.mckpCancel(h);
         } finally {
-            Reference.reachabilityFence(this);
+            release();
         }
     }
 
@@ -115,14 +116,14 @@ public final class Mckp extends Handle {
     /** Like {@link #solve(long[], double[], double[], double[])} reporting progress. */
     public MckpResult solve(long[] indptr, double[] values, double[] costs, double[] budgets,
                             Progress progress) {
+        long p = acquire();
         try {
-            long p = ptr();
             int[] choice = Native.mckpSolve(p, indptr, values, costs, budgets, progress);
             double[] r = Native.mckpResult(p);
             double[] duals = Native.mckpDuals(p, (int) r[9]);
             return new MckpResult(choice, r, duals);
         } finally {
-            Reference.reachabilityFence(this);
+            release();
         }
     }
 
@@ -139,11 +140,12 @@ public final class Mckp extends Handle {
         int points = lambda.length / nBudgets;
         double[] spend = new double[lambda.length], value = new double[points],
                 dual = new double[points];
+        long h = acquire();
         try {
-            Native.mckpShardEval(ptr(), indptr, values, costs, nBudgets, lambda, spend, value,
+            Native.mckpShardEval(h, indptr, values, costs, nBudgets, lambda, spend, value,
                     dual);
         } finally {
-            Reference.reachabilityFence(this);
+            release();
         }
         return new ShardEval(spend, value, dual);
     }
@@ -155,11 +157,12 @@ public final class Mckp extends Handle {
         if (lambda == null) throw new NullPointerException("lambda must not be null");
         int[] choice = new int[Math.max(indptr.length - 1, 0)];
         double[] spend = new double[lambda.length];
+        long h = acquire();
         try {
-            double v = Native.mckpShardAssign(ptr(), indptr, values, costs, lambda, choice, spend);
+            double v = Native.mckpShardAssign(h, indptr, values, costs, lambda, choice, spend);
             return new ShardAssignment(choice, spend, v);
         } finally {
-            Reference.reachabilityFence(this);
+            release();
         }
     }
 }

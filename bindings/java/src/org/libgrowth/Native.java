@@ -1,12 +1,14 @@
 package org.libgrowth;
 
 import java.lang.ref.Cleaner;
+import java.nio.Buffer;
 import java.nio.charset.StandardCharsets;
 
 /**
- * The JNI entry points (bindings/java/jni/growth_jni.c) and small helpers shared by the public
- * classes. Strings cross as NUL-terminated UTF-8 byte arrays (not JNI's modified UTF-8), so the
- * C library hashes exactly the bytes Python and C would. Handles cross as {@code long}.
+ * The JNI entry points (bindings/java/jni/jni_<module>.c, one file per public header) and small
+ * helpers shared by the public classes. Strings cross as NUL-terminated UTF-8 byte arrays (not
+ * JNI's modified UTF-8), so the C library hashes exactly the bytes Python and C would. Handles
+ * cross as {@code long}.
  */
 final class Native {
     static {
@@ -106,6 +108,9 @@ final class Native {
                                       float[] val);
     static native void esmmUpdate(long m, int ctrHead, int cvrHead, int[] idx, float[] val,
                                   float click, float conversion, float weight);
+    /** Direct buffers (positions passed alongside): probabilities/margins into out[cap]. */
+    static native void ftrlPredictBuf(long m, Buffer idx, int idxPos, int nnz, Buffer val,
+                                      int valPos, Buffer out, int outPos, int cap, int flags);
 
     /* ---- metrics.h ------------------------------------------------------------------------ */
     static native double auc(float[] scores, float[] labels, float[] weights);
@@ -127,6 +132,10 @@ final class Native {
     static native double calibratorApply(long c, double score, boolean hasField, long field);
     static native float[] calibratorApplyBatch(long c, float[] scores, long[] fields);
     static native double[] calibratorApplyBatchF64(long c, double[] scores, long[] fields);
+    /** Direct buffers: float (or double when f64) scores, n of them, into out[cap]. */
+    static native void calibratorApplyBatchBuf(long c, boolean f64, Buffer scores, int scoresPos,
+                                               int n, Buffer fields, int fieldsPos, Buffer out,
+                                               int outPos, int cap);
     /** Returns {a, b}. */
     static native double[] calibratorSigmoid(long c);
     /** Returns {x[0..n), y[0..n)}. */
@@ -235,6 +244,10 @@ final class Native {
     static native int[] forestDims(long f);
     static native float[] forestPredictRow(long f, float[] x, int flags);
     static native float[] forestPredictDense(long f, float[] x, int nrows, int flags);
+    static native void forestPredictRowBuf(long f, Buffer x, int xPos, int n, Buffer out,
+                                           int outPos, int cap, int flags);
+    static native void forestPredictDenseBuf(long f, Buffer x, int xPos, int len, int nrows,
+                                             Buffer out, int outPos, int cap, int flags);
     /** Importance by a config string ("type=gain"). */
     static native float[] forestImportance(long f, byte[] config);
     static native void forestSave(long f, byte[] path);
@@ -250,6 +263,10 @@ final class Native {
     static native long[] netDims(long h);
     static native float[] netPredict(long h, float[] x);
     static native float[] netPredictBatch(long h, float[] x, int nrows);
+    static native void netPredictBuf(long h, Buffer x, int xPos, int n, Buffer out, int outPos,
+                                     int cap);
+    static native void netPredictBatchBuf(long h, Buffer x, int xPos, int len, int nrows,
+                                          Buffer out, int outPos, int cap);
     static native float[] netPredictWideDeep(long h, float[] x, int[] catField, int[] catId,
                                              int[] wideIdx, float[] wideVal);
     static native void netSave(long h, byte[] path);
@@ -303,6 +320,9 @@ final class Native {
     static native void indexCompact(long h);
     /** Fills ids[k] and scores[k]; returns the number found. */
     static native int indexSearch(long h, float[] q, int k, long[] ids, float[] scores);
+    /** Direct buffers: q (len floats) into ids/scores (cap each); returns the number found. */
+    static native int indexSearchBuf(long h, Buffer q, int qPos, int len, int k, Buffer ids,
+                                     int idsPos, Buffer scores, int scoresPos, int cap);
     /** Fills ids[nq * k] and scores[nq * k] (padding -1 / NaN). */
     static native void indexSearchBatch(long h, float[] q, int nq, int k, long[] ids,
                                         float[] scores);
@@ -333,8 +353,40 @@ final class Native {
     static native int textFuse(byte[] config, long[][] ids, float[][] scores, double[] weights,
                                int k, long[] outIds, float[] outScores);
 
-    /** Called by the JNI shim from a solve's progress callback (in the solving thread). */
+    /* ---- audience.h ----------------------------------------------------------------------- */
+    /* CSR matrices cross as (indptr: nusers + 1 offsets, indices); ids are uint32 in ints.
+     * Results with several arrays come back as Object[] of those arrays. */
+    /** {double[] tgi, double[] concentration, long[] seedCount, long[] populationCount} */
+    static native Object[] audienceTgi(long[] indptr, int[] indices, int nattrs, int[] seed);
+    /** {int[] attributes, int[] users} */
+    static native Object[] audienceInterest(long[] indptr, int[] indices, int nattrs, int[] seed,
+                                            byte[] config);
+    /** {int[] brands (nquery x k, -1 pads), double[] jaccard} */
+    static native Object[] audienceSimilarBrands(long[] indptr, int[] indices, int nbrands,
+                                                 int[] brands, int k);
+    static native int[] audienceBrand(long[] indptr, int[] indices, int nbrands, int[] brands,
+                                      int[] seed, byte[] config);
+    /** {int[] antecedent, int[] consequent, double[] support, confidence, lift} */
+    static native Object[] audienceRules(long[] indptr, int[] indices, int ncats,
+                                         int[] consequents, byte[] config);
+    static native int[] audienceCategory(long[] indptr, int[] indices, int ncats, int[] targets,
+                                         int[] seed, byte[] config);
+    /** {int[] users, float[] similarities} */
+    static native Object[] audiencePeer(float[] emb, int dim, int[] seed, int n, byte[] config);
+    static native Object[] audiencePeerIndex(long index, int[] seed, int n, byte[] config);
+    /** {int[] users, long[] lastTimes} */
+    static native Object[] audienceLost(int[] users, long[] times, int nusers, byte[] config);
+    /** {int[] users, int[] directions} */
+    static native Object[] audienceUnion(int[][] lists, int[] directions, int nusers);
+    /** {@code listener} is a Progress or null. */
+    static native float[] audiencePuScore(long[] indptr, int[] indices, float[] values, int nfeat,
+                                          int[] seed, int[] pool, byte[] config, Object listener);
+    /** {int[] users, float[] scores} */
+    static native Object[] audienceSelect(int[] users, float[] scores, int[] exclude,
+                                          float threshold, int n);
+
+    /** Called by the JNI shim from a long call's progress callback (in the calling thread). */
     static boolean progress(Object listener, byte[] stage, double done) {
-        return ((Mckp.Progress) listener).onProgress(str(stage), done);
+        return ((Progress) listener).onProgress(str(stage), done);
     }
 }

@@ -1,6 +1,7 @@
 package org.libgrowth;
 
-import java.lang.ref.Reference;
+import java.nio.ByteBuffer;
+import java.nio.FloatBuffer;
 
 /**
  * A dense network ({@code growth_net}, nets.h): an MLP or Wide&amp;Deep model trained elsewhere
@@ -11,10 +12,11 @@ import java.lang.ref.Reference;
  * <p>Each object holds the loaded model and one inference workspace (created with the object;
  * {@code workspaceConfig} "batch=N" sets the rows per sgemm chunk, default 256), so predictions
  * allocate nothing in the library. Thread-safety: the model is read-only and the object may be
- * shared by threads. The workspace serves one call at a time: a call made while another thread
- * is using it gets a temporary workspace for that call (allocated and freed by the call), so
- * sharing is safe but a thread that needs allocation-free calls should own its object (e.g.
- * {@code Net.deserialize(bytes)} per thread). {@link #close()} must not race other calls.
+ * shared by threads. The workspace serves one call at a time: a call made while another thread is
+ * using it gets a temporary workspace for that call (allocated and freed by the call), so sharing
+ * is safe but a thread that needs allocation-free calls should own its object
+ * (e.g. {@code Net.deserialize(bytes)} per thread). {@link #close()} may be called while other
+ * threads are inside calls: the C object is freed when the last of them returns.
  *
  * <p>Errors: a wrong row width, NaN/Inf input, or ids out of range throw {@link GrowthException}
  * EINVAL; files that are not valid {@code net} files (other kinds included) EFORMAT; unreadable
@@ -57,18 +59,20 @@ public final class Net extends Handle {
 
     /** The architecture, e.g. "dense_dim=8 embeddings= layers=dense:8x16,relu,... output=...". */
     public String config() {
+        long h = acquire();
         try {
-            return Native.str(Native.netConfig(ptr()));
+            return Native.str(Native.netConfig(h));
         } finally {
-            Reference.reachabilityFence(this);
+            release();
         }
     }
 
     private long dim(int i) {
+        long h = acquire();
         try {
-            return Native.netDims(ptr())[i];
+            return Native.netDims(h)[i];
         } finally {
-            Reference.reachabilityFence(this);
+            release();
         }
     }
 
@@ -94,10 +98,11 @@ public final class Net extends Handle {
 
     /** Outputs of one row of {@link #denseDim()} floats (categorical fields and wide part see no ids). */
     public float[] predict(float[] x) {
+        long h = acquire();
         try {
-            return Native.netPredict(ptr(), x);
+            return Native.netPredict(h, x);
         } finally {
-            Reference.reachabilityFence(this);
+            release();
         }
     }
 
@@ -106,11 +111,66 @@ public final class Net extends Handle {
      * outDim() floats, row-major.
      */
     public float[] predictBatch(float[] X, int nrows) {
+        long h = acquire();
         try {
-            return Native.netPredictBatch(ptr(), X, nrows);
+            return Native.netPredictBatch(h, X, nrows);
         } finally {
-            Reference.reachabilityFence(this);
+            release();
         }
+    }
+
+    /**
+     * Outputs of one row read from and written to direct buffers without copies: {@code x}
+     * holds {@link #denseDim()} floats, {@link #outDim()} floats are written at {@code out}'s
+     * position ({@link BufferTooSmallException} when fewer remain). The same floats as
+     * {@link #predict(float[])}. Buffers must be direct (e.g.
+     * {@code ByteBuffer.allocateDirect(n).order(ByteOrder.nativeOrder())} or a view of one) and in
+     * native byte order, else IllegalArgumentException; their elements between position and
+     * limit are used in place, without copies, and positions are not changed.
+     */
+    public void predict(FloatBuffer x, FloatBuffer out) {
+        Buffers.in(x, "x");
+        Buffers.out(out, "out");
+        long h = acquire();
+        try {
+            Native.netPredictBuf(h, x, x.position(), x.remaining(), out, out.position(),
+                    out.remaining());
+        } finally {
+            release();
+        }
+    }
+
+    /** {@link #predict(FloatBuffer, FloatBuffer)} over the floats of direct ByteBuffers in
+     * native byte order (views: no copy). */
+    public void predict(ByteBuffer x, ByteBuffer out) {
+        predict(Buffers.floats(x, "x", false), Buffers.floats(out, "out", true));
+    }
+
+    /**
+     * Outputs of {@code nrows} rows read from and written to direct buffers without copies:
+     * {@code X} holds nrows x denseDim() floats (row-major), nrows x outDim() floats are written
+     * at {@code out}'s position ({@link BufferTooSmallException} when fewer remain). The same
+     * floats as {@link #predictBatch(float[], int)}. Buffers must be direct (e.g.
+     * {@code ByteBuffer.allocateDirect(n).order(ByteOrder.nativeOrder())} or a view of one) and in
+     * native byte order, else IllegalArgumentException; their elements between position and
+     * limit are used in place, without copies, and positions are not changed.
+     */
+    public void predictBatch(FloatBuffer X, int nrows, FloatBuffer out) {
+        Buffers.in(X, "X");
+        Buffers.out(out, "out");
+        long h = acquire();
+        try {
+            Native.netPredictBatchBuf(h, X, X.position(), X.remaining(), nrows, out,
+                    out.position(), out.remaining());
+        } finally {
+            release();
+        }
+    }
+
+    /** {@link #predictBatch(FloatBuffer, int, FloatBuffer)} over the floats of direct
+     * ByteBuffers in native byte order (views: no copy). */
+    public void predictBatch(ByteBuffer X, int nrows, ByteBuffer out) {
+        predictBatch(Buffers.floats(X, "X", false), nrows, Buffers.floats(out, "out", true));
     }
 
     /**
@@ -121,29 +181,32 @@ public final class Net extends Handle {
      */
     public float[] predictWideDeep(float[] x, int[] catField, int[] catId, int[] wideIdx,
                                    float[] wideVal) {
+        long h = acquire();
         try {
-            return Native.netPredictWideDeep(ptr(), x, catField, catId, wideIdx, wideVal);
+            return Native.netPredictWideDeep(h, x, catField, catId, wideIdx, wideVal);
         } finally {
-            Reference.reachabilityFence(this);
+            release();
         }
     }
 
     /** Saves the model atomically (a {@code net} model file). */
     public void save(String path) {
         byte[] p = Native.cstr(path, "path");
+        long h = acquire();
         try {
-            Native.netSave(ptr(), p);
+            Native.netSave(h, p);
         } finally {
-            Reference.reachabilityFence(this);
+            release();
         }
     }
 
     /** The model-file bytes ({@link #deserialize(byte[])} rebuilds the net). */
     public byte[] serialize() {
+        long h = acquire();
         try {
-            return Native.netSerialize(ptr());
+            return Native.netSerialize(h);
         } finally {
-            Reference.reachabilityFence(this);
+            release();
         }
     }
 }

@@ -1,7 +1,5 @@
 package org.libgrowth;
 
-import java.lang.ref.Reference;
-
 /**
  * A reusable sparse-row builder ({@code growth_row}): clear it per request, add hashed features,
  * pass {@link #indices()} and {@link #values()} to a scorer. Used by one thread at a time.
@@ -22,33 +20,36 @@ public final class Row extends Handle {
 
     /** Empties the row, keeping its memory. */
     public Row clear() {
+        long h = acquire();
         try {
-            Native.rowClear(ptr());
+            Native.rowClear(h);
             return this;
         } finally {
-            Reference.reachabilityFence(this);
+            release();
         }
     }
 
     /** Adds categorical feature (field, value) with value 1. */
     public Row addCat(String field, String value) {
         byte[] f = Native.cstr(field, "field"), v = Native.cstr(value, "value");
+        long h = acquire();
         try {
-            Native.rowAddCat(ptr(), f, v);
+            Native.rowAddCat(h, f, v);
             return this;
         } finally {
-            Reference.reachabilityFence(this);
+            release();
         }
     }
 
     /** Adds numeric feature {@code field} with value {@code x} (finite). */
     public Row addNum(String field, float x) {
         byte[] f = Native.cstr(field, "field");
+        long h = acquire();
         try {
-            Native.rowAddNum(ptr(), f, x);
+            Native.rowAddNum(h, f, x);
             return this;
         } finally {
-            Reference.reachabilityFence(this);
+            release();
         }
     }
 
@@ -56,57 +57,63 @@ public final class Row extends Handle {
     public Row addCross(String[] fields, String[] values) {
         Features.checkCross(fields, values);
         byte[] f = Native.pack(fields, "fields"), v = Native.pack(values, "values");
+        long h = acquire();
         try {
-            Native.rowAddCross(ptr(), f, v, fields.length);
+            Native.rowAddCross(h, f, v, fields.length);
             return this;
         } finally {
-            Reference.reachabilityFence(this);
+            release();
         }
     }
 
     /** Adds an already-hashed slot (uint32 bits, below 2^bits) with a finite value. */
     public Row addIndex(int index, float x) {
+        long h = acquire();
         try {
-            Native.rowAddIndex(ptr(), index, x);
+            Native.rowAddIndex(h, index, x);
             return this;
         } finally {
-            Reference.reachabilityFence(this);
+            release();
         }
     }
 
     /** Number of entries. */
     public int size() {
+        long h = acquire();
         try {
-            return Native.rowSize(ptr());
+            return Native.rowSize(h);
         } finally {
-            Reference.reachabilityFence(this);
+            release();
         }
     }
 
     /** A copy of the row's slots (uint32 bits in ints). */
     public int[] indices() {
+        long h = acquire();
         try {
-            return Native.rowIndices(ptr());
+            return Native.rowIndices(h);
         } finally {
-            Reference.reachabilityFence(this);
+            release();
         }
     }
 
     /** A copy of the row's values, parallel to {@link #indices()}. */
     public float[] values() {
+        long h = acquire();
         try {
-            return Native.rowValues(ptr());
+            return Native.rowValues(h);
         } finally {
-            Reference.reachabilityFence(this);
+            release();
         }
     }
 
     /** Effective configuration ("bits=24 seed=0 ..."). */
     public String config() {
+        long h = acquire();
         try {
-            return Native.str(Native.rowConfig(ptr()));
+            return Native.str(Native.rowConfig(h));
         } finally {
-            Reference.reachabilityFence(this);
+            release();
         }
     }
 }

@@ -1,7 +1,5 @@
 package org.libgrowth;
 
-import java.lang.ref.Reference;
-
 /**
  * An inverted index of item texts with BM25 scoring ({@code growth_text_index}, text.h). Texts
  * are cut into words (ASCII letters lower-cased with {@code lowercase=true}) and character
@@ -14,9 +12,10 @@ import java.lang.ref.Reference;
  * or corrupted bytes EFORMAT. A failed call leaves the index unchanged. Search filters are not
  * exposed.
  *
- * <p>Thread-safety: {@link #search}, {@link #score}, {@link #count()}, {@link #config()} and
- * saves may run from any number of threads at once, also beside add, delete, compact and set,
- * which take the library's writer lock. {@link #close()} must not race other calls.
+ * <p>Thread-safety: {@link #search}, {@link #score}, {@link #count()}, {@link #config()} and saves
+ * may run from any number of threads at once, also beside add, delete, compact and set, which take
+ * the library's writer lock. {@link #close()} may be called while other threads are inside calls:
+ * the C object is freed when the last of them returns.
  *
  * <pre>{@code
  * try (TextIndex ix = new TextIndex("k1=1.2 b=0.75")) {
@@ -53,20 +52,22 @@ public final class TextIndex extends Handle {
 
     /** Effective configuration ("k1=1.2 b=0.75 ngram=2 lowercase=true"). */
     public String config() {
+        long h = acquire();
         try {
-            return Native.str(Native.textConfig(ptr()));
+            return Native.str(Native.textConfig(h));
         } finally {
-            Reference.reachabilityFence(this);
+            release();
         }
     }
 
     /** Changes the query-time BM25 parameters k1 and/or b (e.g. "k1=1.5"). */
     public void set(String config) {
         byte[] c = Native.cstr(config, "config");
+        long h = acquire();
         try {
-            Native.textSet(ptr(), c);
+            Native.textSet(h, c);
         } finally {
-            Reference.reachabilityFence(this);
+            release();
         }
     }
 
@@ -76,10 +77,11 @@ public final class TextIndex extends Handle {
      */
     public void add(long[] ids, String[] texts) {
         byte[] packed = Native.pack(texts, "texts");
+        long h = acquire();
         try {
-            Native.textAdd(ptr(), ids, packed, texts.length);
+            Native.textAdd(h, ids, packed, texts.length);
         } finally {
-            Reference.reachabilityFence(this);
+            release();
         }
     }
 
@@ -88,19 +90,21 @@ public final class TextIndex extends Handle {
      * an id listed twice is removed once. Returns how many documents were removed.
      */
     public long delete(long[] ids) {
+        long h = acquire();
         try {
-            return Native.textDelete(ptr(), ids);
+            return Native.textDelete(h, ids);
         } finally {
-            Reference.reachabilityFence(this);
+            release();
         }
     }
 
     /** Drops the postings of deleted documents and frees their memory. */
     public void compact() {
+        long h = acquire();
         try {
-            Native.textCompact(ptr());
+            Native.textCompact(h);
         } finally {
-            Reference.reachabilityFence(this);
+            release();
         }
     }
 
@@ -111,29 +115,32 @@ public final class TextIndex extends Handle {
             throw new GrowthException(Status.EINVAL, "TextIndex.search: k=" + k + " is negative");
         long[] ids = new long[k];
         float[] scores = new float[k];
+        long h = acquire();
         try {
-            int found = Native.textSearch(ptr(), q, k, ids, scores);
+            int found = Native.textSearch(h, q, k, ids, scores);
             return new SearchResult(ids, scores, found);
         } finally {
-            Reference.reachabilityFence(this);
+            release();
         }
     }
 
     /** BM25 scores of the given live documents for {@code query} (0 without query terms). */
     public float[] score(String query, long[] ids) {
         byte[] q = Native.cstr(query, "query");
+        long h = acquire();
         try {
-            return Native.textScore(ptr(), q, ids);
+            return Native.textScore(h, q, ids);
         } finally {
-            Reference.reachabilityFence(this);
+            release();
         }
     }
 
     private long[] countArray() {
+        long h = acquire();
         try {
-            return Native.textCount(ptr());
+            return Native.textCount(h);
         } finally {
-            Reference.reachabilityFence(this);
+            release();
         }
     }
 
@@ -150,19 +157,21 @@ public final class TextIndex extends Handle {
     /** Saves atomically (model kind "text_index"); deleted documents are not written. */
     public void save(String path) {
         byte[] p = Native.cstr(path, "path");
+        long h = acquire();
         try {
-            Native.textSave(ptr(), p);
+            Native.textSave(h, p);
         } finally {
-            Reference.reachabilityFence(this);
+            release();
         }
     }
 
     /** The index as bytes ({@link #deserialize(byte[])} rebuilds it). */
     public byte[] serialize() {
+        long h = acquire();
         try {
-            return Native.textSerialize(ptr());
+            return Native.textSerialize(h);
         } finally {
-            Reference.reachabilityFence(this);
+            release();
         }
     }
 
