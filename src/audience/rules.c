@@ -92,7 +92,7 @@ static int mine(const char *who, const aud_csr *m, const uint8_t *want, const ru
     }
     free(cnt);
     free(touched);
-    qsort(v->r, v->n, sizeof *v->r, cmp_rule);
+    if (v->n > 1) qsort(v->r, v->n, sizeof *v->r, cmp_rule);
     return GROWTH_OK;
 }
 
