@@ -34,7 +34,7 @@
  * | quantize        | none    | `none` or `int8`: flat and HNSW score candidates on int8 copies of the vectors (4x less memory traffic) and re-score the best with float |
  * | rescore         | 4       | int8: flat re-scores rescore*k candidates in float; HNSW re-scores its ef candidates |
  * | seed            | 0       | seed of HNSW levels and k-means initialisation |
- * | max_memory      | 0       | bytes the index may hold (vectors, ids, graph, lists, id map, as growth_index_stats::memory_bytes counts them), an integer; 0 = no cap beyond the machine's physical memory |
+ * | max_memory      | 0       | bytes the index may hold (vectors, ids, graph, lists, id map, as growth_index_stats::memory_bytes counts them; HNSW upper layers and IVF list slack are estimated when an add is checked), an integer; 0 = no cap beyond the machine's physical memory |
  *
  * Search-time keys (`ef`, `nprobe`, `threads`, `rescore`) and `max_memory` can be changed with
  * growth_index_set_config().
