@@ -78,6 +78,13 @@
  * | decay | 1 | exponential forgetting per applied reward |
  * | window | 0 | sliding window of applied rewards (0 = none) |
  * | max_arms | 1000000 | upper bound on the number of arms |
+ * | max_memory | 0 | bytes the handle may take (pending-decision ring, window, stripes, arms with their d x d matrices for lints/linucb), an integer; 0 = no cap beyond the machine's physical memory |
+ *
+ * Memory limits: growth_bandit_create() (and loading) computes what the configuration implies
+ * (e.g. `ttl` x `dim` floats of pending contexts for the linear policies) and refuses with
+ * ::GROWTH_ENOMEM naming the bytes, before allocating, when it exceeds physical memory or
+ * `max_memory`; growth_bandit_add_arm() refuses the arm that would exceed them (a linear arm
+ * holds 2 x dim x dim doubles).
  *
  * Thread-safety: growth_bandit_select(), growth_bandit_select_k(), growth_bandit_select_batch(),
  * growth_bandit_probabilities() and the read-only getters may be called from any number of
@@ -119,7 +126,9 @@ extern "C" {
 typedef struct growth_bandit growth_bandit;
 
 /** @brief Creates a bandit without arms from a configuration string (see the table above).
- *  @return ::GROWTH_OK or ::GROWTH_EINVAL naming the bad key. @since 1.0 */
+ *  @return ::GROWTH_OK; ::GROWTH_EINVAL naming the bad key; ::GROWTH_ENOMEM when the
+ *          configuration needs more than physical memory or `max_memory` (the message names the
+ *          bytes; nothing allocated) or memory runs out. @since 1.0 */
 GROWTH_API int growth_bandit_create(growth_bandit **out, const char *config);
 
 /** @brief Frees a bandit; NULL is allowed. @since 1.0 */
@@ -143,7 +152,8 @@ GROWTH_API int growth_bandit_config(const growth_bandit *b, char *buf, size_t ca
  * @param prior_strength pseudo-count strength (>= 0); 0 gives the configured default prior.
  *                       Must be 0 for the linear policies.
  * @return ::GROWTH_OK; ::GROWTH_EINVAL for a bad id/prior or a duplicate; ::GROWTH_ENOMEM when
- *         `max_arms` is reached or memory runs out.
+ *         `max_arms` is reached, the arm would take the handle past physical memory or
+ *         `max_memory`, or memory runs out.
  * @since 1.0
  */
 GROWTH_API int growth_bandit_add_arm(growth_bandit *b, uint64_t id, double prior_rate,
@@ -156,7 +166,7 @@ GROWTH_API int growth_bandit_add_arm(growth_bandit *b, uint64_t id, double prior
  * @param prior_rate, prior_strength cold-start prior as in growth_bandit_add_arm().
  * @param[out] out_id may be NULL.
  * @return ::GROWTH_OK; ::GROWTH_EINVAL for a NULL handle or name, a bad prior or a name whose
- *         arm exists; ::GROWTH_ENOMEM when `max_arms` is reached or memory runs out.
+ *         arm exists; ::GROWTH_ENOMEM as growth_bandit_add_arm().
  * @since 1.0
  */
 GROWTH_API int growth_bandit_add_arm_named(growth_bandit *b, const char *name, double prior_rate,
@@ -384,7 +394,9 @@ GROWTH_API int growth_bandit_save(const growth_bandit *b, const char *path);
  * @brief Loads a bandit saved by growth_bandit_save(). Pending decisions keep their age against
  *        ttl_seconds.
  * @return ::GROWTH_OK; ::GROWTH_EINVAL (NULL out or path); ::GROWTH_EIO; ::GROWTH_EFORMAT for a
- *         corrupted, truncated or other-kind file; ::GROWTH_ENOMEM.
+ *         corrupted, truncated or other-kind file; ::GROWTH_ENOMEM, also when the stored
+ *         configuration and arms need more than physical memory or the stored `max_memory`
+ *         (checked before allocating, as growth_bandit_create()).
  * @since 1.0
  */
 GROWTH_API int growth_bandit_load(growth_bandit **out, const char *path);
@@ -400,7 +412,7 @@ GROWTH_API int growth_bandit_serialize(const growth_bandit *b, uint8_t **out_buf
 /**
  * @brief Rebuilds a bandit from growth_bandit_serialize() bytes.
  * @return ::GROWTH_OK; ::GROWTH_EINVAL (NULL out or buf); ::GROWTH_EFORMAT for bytes that are
- *         corrupted, truncated or of another kind; ::GROWTH_ENOMEM.
+ *         corrupted, truncated or of another kind; ::GROWTH_ENOMEM (as growth_bandit_load()).
  * @since 1.0
  */
 GROWTH_API int growth_bandit_deserialize(growth_bandit **out, const uint8_t *buf, size_t len);

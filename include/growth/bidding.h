@@ -73,6 +73,7 @@
  * | initial_rate | 1 | participation rate at creation (throttle) |
  * | min_rate | 0.001 | lowest participation rate (throttle) |
  * | max_step | 2 | largest factor the multiplier / rate changes by in one step, > 1 |
+ * | max_memory | 0 | bytes the bidder may take (the handle and its shading grid: about 56 bytes per bucket, so at most ~60 KiB), an integer; 0 = no cap beyond the machine's physical memory |
  *
  * Thread-safety: growth_bidder_bid(), growth_bidder_bid_batch(), growth_bidder_stats_get(),
  * growth_bidder_win_rate() and growth_bidder_plan() take no lock and allocate nothing: any number

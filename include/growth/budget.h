@@ -35,6 +35,7 @@
  * | max_iter | 200     | coordinate-descent rounds with several budgets |
  * | tol      | 1e-10   | stop when a round improves the dual bound by less (relative) |
  * | fill     | true    | greedy fill of the budget left over after rounding |
+ * | max_memory | 0     | bytes one solve's working memory may take (about 40 bytes per option and 16 per user, plus 1 MiB and the widest user's hull per thread), an integer; 0 = no cap beyond the machine's physical memory. A solve (or a shard call) that would need more fails up front with ::GROWTH_ENOMEM naming the bytes |
  *
  * Thread-safety: a solver handle is used by one thread at a time, except growth_mckp_cancel(),
  * which may be called from any thread. Solves never keep the caller's arrays.
@@ -153,7 +154,9 @@ GROWTH_API int growth_mckp_cancel(growth_mckp *s);
  *                  the user's options (0 .. indptr[i+1]-indptr[i]-1), or -1 for none.
  * @param choice_cap length of out_choice (>= n_users, else ::GROWTH_EBUFS).
  * @return ::GROWTH_OK; ::GROWTH_EINVAL for bad input (message names the problem);
- *         ::GROWTH_ENOMEM; ::GROWTH_ECANCELED if cancelled. On failure the previous result stays.
+ *         ::GROWTH_ENOMEM (also when the solve's working memory would exceed physical memory
+ *         or `max_memory`: refused before allocating, the message names the bytes);
+ *         ::GROWTH_ECANCELED if cancelled. On failure the previous result stays.
  * @since 1.0
  */
 GROWTH_API int growth_mckp_solve(growth_mckp *s, const uint64_t *indptr, size_t n_users,
@@ -191,7 +194,9 @@ typedef enum growth_curve {
 
 /**
  * @brief Creates an empty channel set. Configuration: `tol` (default 1e-12, relative
- *        accuracy of the spend split for parametric curves).
+ *        accuracy of the spend split for parametric curves) and `max_memory` (default 0: bytes
+ *        the set may hold, channels and their points; an add that would exceed it, or physical
+ *        memory, is ::GROWTH_ENOMEM naming the bytes, the set unchanged).
  *
  * @code
  * growth_channels *c;
@@ -244,7 +249,7 @@ GROWTH_API int growth_channels_stats_get(const growth_channels *c, growth_channe
  * @param[out] out_index the new channel's index (0, 1, ... in order of addition; the index of
  *             its spend in growth_channels_allocate()); may be NULL.
  * @return ::GROWTH_OK; ::GROWTH_EINVAL (NULL handle, a bad kind or parameter; the set is
- *         unchanged); ::GROWTH_ENOMEM.
+ *         unchanged); ::GROWTH_ENOMEM (also past `max_memory`; the set is unchanged).
  * @since 1.0
  */
 GROWTH_API int growth_channels_add(growth_channels *c, growth_curve kind, double a, double b,
@@ -258,7 +263,7 @@ GROWTH_API int growth_channels_add(growth_channels *c, growth_curve kind, double
  * @param weight, min_spend, max_spend as in growth_channels_add().
  * @param[out] out_index the new channel's index; may be NULL.
  * @return ::GROWTH_OK; ::GROWTH_EINVAL naming the offending point (the set is unchanged);
- *         ::GROWTH_ENOMEM.
+ *         ::GROWTH_ENOMEM (also past `max_memory`; the set is unchanged).
  * @since 1.0
  */
 GROWTH_API int growth_channels_add_points(growth_channels *c, const double *x, const double *y,

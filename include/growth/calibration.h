@@ -52,6 +52,7 @@
  * | min_bucket | 100         | field method: fewest samples per bucket, >= 1 |
  * | prior      | 30          | field method: pseudo-weight of the global map in a field's bucket rates and ratio, >= 0 |
  * | max_iter   | 100         | Newton iterations for Platt and temperature scaling |
+ * | max_memory | 0           | bytes a fit's working memory may take (16 bytes a sample for platt, temperature and histogram, about 64 for isotonic and field), an integer; 0 = no cap beyond the machine's physical memory. A fit that would need more is ::GROWTH_ENOMEM naming the bytes, before allocating |
  *
  * Fitting input: scores finite (and within [0, 1] for Platt/temperature with
  * `input=probability`), labels within [0, 1] (soft labels allowed), weights finite and >= 0
@@ -132,7 +133,8 @@ GROWTH_API int growth_calibrator_summary(const growth_calibrator *c, char *buf, 
  * @param labels  n labels in [0, 1].
  * @param weights n weights (finite, >= 0), or NULL for all 1.
  * @param fields  n field ids (required by `method=field`, else ignored; may be NULL).
- * @return ::GROWTH_OK; ::GROWTH_EINVAL for bad input; ::GROWTH_ENOMEM (on failure the previous
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL for bad input; ::GROWTH_ENOMEM, also when the fit's
+ *         working memory would exceed physical memory or `max_memory` (on failure the previous
  *         fit, if any, stays).
  * @since 1.0
  */

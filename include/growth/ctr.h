@@ -24,6 +24,7 @@
  * | bias       | true    | an unhashed intercept per head |
  * | precision  | float   | `float` (z, sqrt(n) and the weight in one 16-byte record per slot and head) or `compact` (bfloat16, z and sqrt(n) with stochastic rounding: 6 bytes per slot and head, 2 bytes per statistic) |
  * | seed       | 0       | seed of the stochastic rounding in compact mode |
+ * | max_memory | 0       | bytes the table may take (2^bits x heads x 16, or x 6 when compact), an integer; 0 = no cap beyond the machine's physical memory. Checked at create and load time, before anything is allocated |
  *
  * Rows are sparse: `idx[k]` < 2^bits with value `val[k]` (finite; `val` may be NULL for all
  * ones). Labels: one per head, 0 or 1, or ::GROWTH_LABEL_MISSING when the row says nothing about
@@ -81,7 +82,9 @@ typedef struct growth_ftrl_stats {
  * @param[out] out the new model (unchanged on failure).
  * @param config   "key=value ...", NULL or "" for the defaults.
  * @return ::GROWTH_OK; ::GROWTH_EINVAL for a NULL `out` or a bad, unknown or repeated key (the
- *         message names it); ::GROWTH_ENOMEM when the table cannot be allocated.
+ *         message names it); ::GROWTH_ENOMEM when the table is larger than the machine's
+ *         physical memory or `max_memory` (refused up front, nothing allocated; the message names
+ *         the bytes needed: `bits=32 heads=16` asks for 1 TiB) or cannot be allocated.
  * @since 1.0
  */
 GROWTH_API int growth_ftrl_create(growth_ftrl **out, const char *config);
@@ -227,7 +230,8 @@ GROWTH_API int growth_ftrl_export_weights(const growth_ftrl *m, const char *path
  * @brief Loads a model saved by growth_ftrl_save() or growth_ftrl_export_weights().
  * @return ::GROWTH_OK; ::GROWTH_EINVAL for NULL arguments; ::GROWTH_EIO when the file cannot be
  *         read; ::GROWTH_EFORMAT for a file of another kind, a newer version, or a corrupted
- *         file; ::GROWTH_ENOMEM.
+ *         file; ::GROWTH_ENOMEM, also when the stored configuration's table exceeds physical
+ *         memory or its `max_memory` (refused before allocating, as growth_ftrl_create()).
  * @since 1.0
  */
 GROWTH_API int growth_ftrl_load(growth_ftrl **out, const char *path);
@@ -242,7 +246,7 @@ GROWTH_API int growth_ftrl_serialize(const growth_ftrl *m, uint8_t **out_buf, si
 /**
  * @brief Rebuilds a model from growth_ftrl_serialize() bytes.
  * @return ::GROWTH_OK; ::GROWTH_EINVAL for NULL arguments; ::GROWTH_EFORMAT for bytes that are
- *         not a valid FTRL model; ::GROWTH_ENOMEM.
+ *         not a valid FTRL model; ::GROWTH_ENOMEM (as growth_ftrl_load()).
  * @since 1.0
  */
 GROWTH_API int growth_ftrl_deserialize(growth_ftrl **out, const uint8_t *buf, size_t len);

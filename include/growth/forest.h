@@ -29,6 +29,7 @@
  * | num_rounds            | 100     | boosting rounds, 1..1000000 |
  * | early_stopping_rounds | 0       | stop when the last validation metric has not improved for this many rounds (0: off; needs a validation set); the model keeps the best rounds |
  * | maximize              | auto    | whether the metric is maximised: auto (auc, aucpr, map, ndcg, pre), true, false |
+ * | max_memory            | 0       | bytes training's copies of the data may take (estimated as 12 bytes a stored value plus 72 a row: xgboost's pages, histogram index, gradients), and the model when it is loaded again; an integer, 0 = no cap beyond the machine's physical memory |
  *
  * xgboost parameters (`params`, e.g. "objective=binary:logistic max_depth=6 eta=0.1
  * eval_metric=auc") are passed to XGBoosterSetParam unchanged: libgrowth checks their syntax
@@ -134,7 +135,9 @@ typedef struct growth_forest_data {
  * @return ::GROWTH_OK; ::GROWTH_EINVAL for bad options, data (NaN labels, negative weights,
  *         wrong sizes, a `struct_size` below the 1.0 size or unknown members set) or an
  *         unsupported objective; ::GROWTH_EDEP when xgboost fails; ::GROWTH_ECANCELED when
- *         `progress` stopped the training (no forest is created); ::GROWTH_ENOMEM.
+ *         `progress` stopped the training (no forest is created); ::GROWTH_ENOMEM, also before
+ *         anything is copied when the data's copies would exceed physical memory or
+ *         `max_memory` (the message names the bytes).
  * @since 1.0
  */
 GROWTH_API int growth_forest_train(growth_forest **out, const char *config, const char *params,
@@ -276,8 +279,10 @@ GROWTH_API int growth_forest_save(const growth_forest *f, const char *path);
  * @brief Loads a libgrowth forest file or an xgboost 1.7 JSON / UBJSON model (by content).
  * @return ::GROWTH_OK; ::GROWTH_EINVAL for NULL arguments; ::GROWTH_EFORMAT for a corrupted,
  *         truncated, other-kind or non-xgboost file, or a model that cannot be served
- *         (unsupported objective or booster); ::GROWTH_EIO when the file cannot be read;
- *         ::GROWTH_ENOMEM.
+ *         (unsupported objective or booster), also a tree whose node arrays are shorter than its
+ *         declared num_nodes (checked before num_nodes sizes anything); ::GROWTH_EIO when the
+ *         file cannot be read; ::GROWTH_ENOMEM, also when the model would exceed physical
+ *         memory or the stored `max_memory`.
  * @since 1.0
  */
 GROWTH_API int growth_forest_load(growth_forest **out, const char *path);

@@ -36,6 +36,7 @@
  * | key   | default | meaning |
  * |-------|---------|---------|
  * | batch | 256     | rows per sgemm chunk (1..65536); batch calls take any number of rows |
+ * | max_memory | 0    | bytes the workspace may take (2 x batch x the model's widest layer floats), an integer; 0 = no cap beyond the machine's physical memory. A larger need is ::GROWTH_ENOMEM naming the bytes, before allocating |
  *
  * @code
  * growth_net *net = NULL;
@@ -177,7 +178,7 @@ GROWTH_API int growth_net_stats_get(const growth_net *net, growth_net_stats *out
  * @brief Creates a workspace sized for `net` (see the key table above).
  * @param[out] out the new workspace (unchanged on failure).
  * @return ::GROWTH_OK; ::GROWTH_EINVAL for NULL arguments or a bad or unknown key;
- *         ::GROWTH_ENOMEM.
+ *         ::GROWTH_ENOMEM (also when batch x width exceeds physical memory or `max_memory`).
  * @since 1.0
  */
 GROWTH_API int growth_net_workspace_create(growth_net_workspace **out, const growth_net *net,

@@ -34,8 +34,18 @@
  * | quantize        | none    | `none` or `int8`: flat and HNSW score candidates on int8 copies of the vectors (4x less memory traffic) and re-score the best with float |
  * | rescore         | 4       | int8: flat re-scores rescore*k candidates in float; HNSW re-scores its ef candidates |
  * | seed            | 0       | seed of HNSW levels and k-means initialisation |
+ * | max_memory      | 0       | bytes the index may hold (vectors, ids, graph, lists, id map, as growth_index_stats::memory_bytes counts them; HNSW upper layers and IVF list slack are estimated when an add is checked), an integer; 0 = no cap beyond the machine's physical memory |
  *
- * Search-time keys (`ef`, `nprobe`, `threads`, `rescore`) can be changed with growth_index_set_config().
+ * Search-time keys (`ef`, `nprobe`, `threads`, `rescore`) and `max_memory` can be changed with
+ * growth_index_set_config().
+ *
+ * Memory limits: growth_index_create() refuses a configuration whose fixed part (IVF: nlist x
+ * dim centroids) exceeds physical memory or `max_memory`; every growth_index_add() computes the
+ * memory the index will hold after it and refuses with ::GROWTH_ENOMEM (the message names the
+ * bytes needed; the index is unchanged) an add that would exceed either; capacity grows with
+ * slack only while the slack fits under `max_memory`. Loading checks the stored vectors and the
+ * stored `max_memory` the same way before allocating them. growth_index_compact() builds a copy
+ * beside the index, so it needs up to twice the memory of the live vectors for a moment.
  *
  * Filters: flat search is exact among the matching items (a short allow-list is scored
  * directly); HNSW walks the whole graph but only matching items enter the result list (very
@@ -126,7 +136,8 @@ typedef struct growth_index_stats {
  * @brief Creates an empty index from a configuration string (see the table above).
  * @param[out] out the new handle.
  * @param config  e.g. "dim=128 metric=cosine kind=hnsw M=16 ef_construction=200 ef=64".
- * @return ::GROWTH_OK; ::GROWTH_EINVAL naming a missing, unknown or bad key; ::GROWTH_ENOMEM.
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL naming a missing, unknown or bad key; ::GROWTH_ENOMEM
+ *         (also when the IVF centroids alone exceed physical memory or `max_memory`).
  * @since 1.0
  */
 GROWTH_API int growth_index_create(growth_index **out, const char *config);
@@ -145,7 +156,8 @@ GROWTH_API void growth_index_free(growth_index *h);
 GROWTH_API int growth_index_config(const growth_index *h, char *buf, size_t cap, size_t *out_n);
 
 /**
- * @brief Changes search-time settings: any of `ef`, `nprobe`, `threads`, `rescore`.
+ * @brief Changes search-time settings: any of `ef`, `nprobe`, `threads`, `rescore`, and
+ *        `max_memory` (0 removes the cap; a cap below the memory held refuses later adds only).
  * @param config e.g. "ef=128"; other keys are ::GROWTH_EINVAL.
  * @return ::GROWTH_OK; ::GROWTH_EINVAL (NULL, unknown key, bad value; nothing changed).
  * @since 1.0
@@ -183,8 +195,10 @@ GROWTH_API int growth_index_train(growth_index *h, const float *x, size_t n);
  * @param ids n ids >= 0, unique among themselves and the live vectors (::GROWTH_EINVAL names a
  *            duplicate); NULL assigns 1 + the largest id seen (0 for the first).
  * @return ::GROWTH_OK; ::GROWTH_EINVAL; ::GROWTH_ESTATE for an untrained IVF index given fewer
- *         than nlist vectors; ::GROWTH_ENOMEM; ::GROWTH_ECANCELED (the progress callback
- *         stopped it; the index is as before).
+ *         than nlist vectors; ::GROWTH_ENOMEM, also when the index would then hold more than
+ *         physical memory or `max_memory` (the message names the bytes needed; the index is
+ *         as before); ::GROWTH_ECANCELED (the progress callback stopped it; the index is as
+ *         before).
  * @since 1.0
  */
 GROWTH_API int growth_index_add(growth_index *h, const float *x, size_t n, const int64_t *ids);
@@ -318,7 +332,8 @@ GROWTH_API int growth_index_save(const growth_index *h, const char *path);
 /**
  * @brief Loads a file saved by growth_index_save().
  * @return ::GROWTH_OK; ::GROWTH_EINVAL (NULL); ::GROWTH_EIO if unreadable; ::GROWTH_EFORMAT if
- *         truncated, corrupted or of another kind; ::GROWTH_ENOMEM.
+ *         truncated, corrupted or of another kind; ::GROWTH_ENOMEM, also when the stored vectors
+ *         exceed physical memory or the stored `max_memory` (checked before allocating them).
  * @since 1.0
  */
 GROWTH_API int growth_index_load(growth_index **out, const char *path);
@@ -332,7 +347,8 @@ GROWTH_API int growth_index_serialize(const growth_index *h, uint8_t **out_buf, 
 
 /**
  * @brief Rebuilds an index from growth_index_serialize() bytes.
- * @return ::GROWTH_OK; ::GROWTH_EINVAL (NULL); ::GROWTH_EFORMAT; ::GROWTH_ENOMEM.
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL (NULL); ::GROWTH_EFORMAT; ::GROWTH_ENOMEM (as
+ *         growth_index_load()).
  * @since 1.0
  */
 GROWTH_API int growth_index_deserialize(growth_index **out, const uint8_t *buf, size_t len);

@@ -41,6 +41,12 @@
  * | b         | 0.75    | length normalisation, 0..1 (changeable with growth_text_set_config()) |
  * | ngram     | 2       | character n-gram size for CJK runs, 1..4 |
  * | lowercase | true    | lower-case ASCII letters of words |
+ * | max_memory | 0      | bytes the index may hold (documents, id and term tables, postings and the forward index), an integer; 0 = no cap beyond the machine's physical memory (changeable with growth_text_set_config()) |
+ *
+ * Memory limits: every add computes what the index will hold after it and refuses with
+ * ::GROWTH_ENOMEM (the message names the bytes; nothing added) an add that would exceed
+ * physical memory or `max_memory`; loading checks the stored sizes and the stored `max_memory`
+ * the same way before allocating.
  *
  * Queries: a query without any token (empty, or only separators) is ::GROWTH_EINVAL; a query
  * whose terms are all unknown, or an empty index, gives ::GROWTH_OK with zero results.
@@ -124,7 +130,7 @@ GROWTH_API int growth_text_create(growth_text_index **out, const char *config);
 GROWTH_API void growth_text_free(growth_text_index *ix);
 
 /**
- * @brief Effective configuration ("k1=1.2 b=0.75 ngram=2 lowercase=true").
+ * @brief Effective configuration ("k1=1.2 b=0.75 ngram=2 lowercase=true max_memory=0").
  * @param[out] buf   `cap` bytes, NUL-terminated (may be NULL when cap = 0).
  * @param[out] out_n length + 1 (bytes including the NUL), also on ::GROWTH_EBUFS (may be NULL).
  * @return ::GROWTH_OK; ::GROWTH_EINVAL (NULL handle, NULL buf with cap > 0); ::GROWTH_EBUFS
@@ -135,8 +141,9 @@ GROWTH_API int growth_text_config(const growth_text_index *ix, char *buf, size_t
                                   size_t *out_n);
 
 /**
- * @brief Changes the query-time BM25 parameters `k1` and/or `b` (other keys are
- *        ::GROWTH_EINVAL). Takes the writer lock.
+ * @brief Changes the query-time BM25 parameters `k1` and/or `b`, and/or `max_memory` (a cap
+ *        below what the index holds refuses later adds only; 0 removes the cap). Other keys are
+ *        ::GROWTH_EINVAL. Takes the writer lock.
  * @return ::GROWTH_OK; ::GROWTH_EINVAL (NULL, unknown key, bad value; nothing changed).
  * @since 1.0
  */
@@ -159,8 +166,9 @@ GROWTH_API int growth_text_set_progress(growth_text_index *ix, growth_progress_f
  *              ::GROWTH_EINVAL naming it). A removed id may be added again.
  * @param texts n strings; a text without tokens is allowed (it is never returned).
  * @return ::GROWTH_OK; ::GROWTH_EINVAL (NULL, bad id, invalid UTF-8 naming the text and byte
- *         offset); ::GROWTH_ENOMEM; ::GROWTH_ECANCELED (the progress callback stopped it;
- *         nothing was added).
+ *         offset); ::GROWTH_ENOMEM, also when the index would then hold more than physical
+ *         memory or `max_memory` (nothing added); ::GROWTH_ECANCELED (the progress callback
+ *         stopped it; nothing was added).
  * @since 1.0
  */
 GROWTH_API int growth_text_add(growth_text_index *ix, const int64_t *ids,
@@ -249,7 +257,8 @@ GROWTH_API int growth_text_save(const growth_text_index *ix, const char *path);
 /**
  * @brief Loads an index saved by growth_text_save().
  * @return ::GROWTH_OK; ::GROWTH_EINVAL (NULL); ::GROWTH_EIO; ::GROWTH_EFORMAT for a corrupted
- *         or truncated file or a file of another kind; ::GROWTH_ENOMEM.
+ *         or truncated file or a file of another kind; ::GROWTH_ENOMEM, also when the stored index
+ *         exceeds physical memory or its stored `max_memory` (checked before allocating).
  * @since 1.0
  */
 GROWTH_API int growth_text_load(growth_text_index **out, const char *path);
@@ -264,7 +273,8 @@ GROWTH_API int growth_text_serialize(const growth_text_index *ix, uint8_t **out_
 
 /**
  * @brief Rebuilds an index from growth_text_serialize() bytes.
- * @return ::GROWTH_OK; ::GROWTH_EINVAL (NULL); ::GROWTH_EFORMAT; ::GROWTH_ENOMEM.
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL (NULL); ::GROWTH_EFORMAT; ::GROWTH_ENOMEM (as
+ *         growth_text_load()).
  * @since 1.0
  */
 GROWTH_API int growth_text_deserialize(growth_text_index **out, const uint8_t *buf, size_t len);

@@ -12,6 +12,7 @@
 #define _GNU_SOURCE /* rwlock kinds, strdup */
 #include <cblas.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -45,6 +46,7 @@ static const gcfg_opt bandit_opts[] = {
     {"decay", GCFG_DOUBLE, offsetof(bandit_cfg, decay), "1", 0, 1, NULL, true},
     {"window", GCFG_INT, offsetof(bandit_cfg, window), "0", 0, 1e8, NULL, false},
     {"max_arms", GCFG_INT, offsetof(bandit_cfg, max_arms), "1000000", 1, 16777216, NULL, false},
+    GCFG_MAX_MEMORY(bandit_cfg, max_memory),
 };
 #define BANDIT_NOPTS (sizeof bandit_opts / sizeof bandit_opts[0])
 #define NAME_MAX_LEN 1024
@@ -203,10 +205,36 @@ static void bandit_destroy(growth_bandit *b)
     free(b);
 }
 
+/* Bytes a bandit of this configuration holds with `arms` arms (double: no product wraps): the
+ * pending-decision ring (ttl, and dim floats a decision for the linear policies), the window,
+ * the stripes, per arm its slot in every stripe's scratch and the id hash (capacity a power of
+ * two), and the d x d matrices of each linear arm. Names (<= 1 KiB each) are not counted. */
+static double bandit_bytes(const bandit_cfg *c, double arms)
+{
+    const double d = (double)c->dim, nst = (double)c->streams;
+    double rcap = 2;
+    while (rcap <= (double)c->ttl) rcap *= 2;
+    if (rcap < nst) rcap = nst;
+    double cap = 16;
+    while (cap < arms) cap *= 2;
+    if (cap > (double)c->max_arms && arms <= (double)c->max_arms) cap = (double)c->max_arms;
+    double b = (double)sizeof(growth_bandit) + nst * ((double)sizeof(bstripe) + 2 * d * 8);
+    b += rcap * ((double)sizeof(bpend) + (c->ttl_seconds > 0 ? 8 : 0) + d * 4);
+    b += (3 * d * d + 2 * d) * 8;
+    b += (double)c->window * (8 + 8 + 8 + d * 4);
+    b += cap * ((double)sizeof(barm) + nst * (3 * 4 + 3 * 8 + (double)sizeof(bpair)) + 4 * 12);
+    if (c->policy == POL_LINTS || c->policy == POL_LINUCB) b += arms * (2 * d * d + 2 * d) * 8;
+    return b;
+}
+
 static int bandit_new(growth_bandit **out, const bandit_cfg *cfg, const char *who)
 {
     int rc = check_cfg(cfg, who);
     if (rc) return rc;
+    char what[160];
+    snprintf(what, sizeof what, "%s: ttl=%lld dim=%lld window=%lld", who, (long long)cfg->ttl,
+             (long long)cfg->dim, (long long)cfg->window);
+    if ((rc = gmem_reserve(what, bandit_bytes(cfg, 0), (uint64_t)cfg->max_memory))) return rc;
     bsample_init();
     growth_bandit *b = calloc(1, sizeof *b);
     if (!b) return gerr(GROWTH_ENOMEM, "%s: out of memory", who);
@@ -369,6 +397,7 @@ static int add_arm(growth_bandit *b, const char *who, uint64_t id, const char *n
         rc = gerr(GROWTH_ENOMEM, "%s: max_arms=%lld reached", who, (long long)b->cfg.max_arms);
         goto out;
     }
+    if ((rc = gmem_reserve(who, bandit_bytes(&b->cfg, (double)b->n + 1), (uint64_t)b->cfg.max_memory))) goto out;
     if ((rc = reserve(b, b->n + 1, who))) goto out;
     if (name && !(nm = strdup(name))) { rc = gerr(GROWTH_ENOMEM, "%s: out of memory", who); goto out; }
     if ((rc = init_arm(b, &b->arms[b->n], id, nm, rate, strength, who))) { free(nm); goto out; }
@@ -1336,6 +1365,7 @@ static int unpack(const char *who, const uint8_t *pl, size_t plen, growth_bandit
         BAD("%s: bad scale or total", who);
     if (msg->next_id < 1 || msg->next_id > (UINT64_C(1) << 62) || msg->next_uid < 1) BAD("%s: bad decision or arm counters", who);
     if (msg->n_counters != CNT_N) BAD("%s: expected %d counters", who, CNT_N);
+    if ((rc = gmem_reserve(who, bandit_bytes(&cfg, (double)n), (uint64_t)cfg.max_memory))) goto done;
     if ((rc = reserve(b, n, who))) goto done;
     for (size_t i = 0; i < n; i++) {
         const Growth__BanditArm *m = msg->arms[i];

@@ -89,6 +89,7 @@ typedef struct {
     int64_t propensity_draws, ttl;
     double ttl_seconds, decay;
     int64_t window, max_arms;
+    int64_t max_memory; /* bytes the handle may take, 0 = no cap (gmem_reserve) */
 } bandit_cfg;
 
 typedef struct {

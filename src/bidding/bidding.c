@@ -46,6 +46,7 @@ static const gcfg_opt bid_opts[] = {
     {"initial_rate", GCFG_DOUBLE, offsetof(bid_cfg, initial_rate), "1", 0, 1, NULL, true},
     {"min_rate", GCFG_DOUBLE, offsetof(bid_cfg, min_rate), "0.001", 0, 1, NULL, true},
     {"max_step", GCFG_DOUBLE, offsetof(bid_cfg, max_step), "2", 1, 1e6, NULL, true},
+    GCFG_MAX_MEMORY(bid_cfg, max_memory),
 };
 #define BID_NOPTS (sizeof bid_opts / sizeof bid_opts[0])
 
@@ -133,6 +134,10 @@ static int bidder_new(growth_bidder **out, const bid_cfg *cfg, const char *who)
     int n = 1;
     w[0] = 1;
     if (cfg->plan == BID_PLAN_CURVE && (rc = bid_parse_curve(who, "curve", cfg->curve, w, BID_MAX_SLOTS, &n)))
+        return rc;
+    /* the handle and its shading grid: W, wins, trials, grid and 3 K of scratch */
+    if ((rc = gmem_reserve(who, (double)sizeof(growth_bidder) + (double)cfg->shade_buckets * 7 * sizeof(double),
+                           (uint64_t)cfg->max_memory)))
         return rc;
     growth_bidder *b = calloc(1, sizeof *b);
     if (!b) return gerr(GROWTH_ENOMEM, "%s: out of memory", who);

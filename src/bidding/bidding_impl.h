@@ -35,6 +35,7 @@ typedef struct {
     double budget, day_seconds, interval, catchup, kp, ki, kd;
     double initial_multiplier, min_multiplier, max_multiplier, initial_rate, min_rate, max_step;
     char curve[GCFG_STRING_MAX];
+    int64_t max_memory; /* bytes the bidder may take, 0 = no cap */
 } bid_cfg;
 
 struct growth_bidder {

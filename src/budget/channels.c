@@ -25,23 +25,36 @@ struct growth_channels {
     double tol;
     size_t n, cap;
     channel *ch;
+    int64_t max_memory; /* bytes the set may hold, 0 = no cap */
+    size_t points;      /* points stored by growth_channels_add_points() */
 };
 
-typedef struct { double tol; } ch_cfg;
+typedef struct { double tol; int64_t max_memory; } ch_cfg;
 static const gcfg_opt ch_opts[] = {
     {"tol", GCFG_DOUBLE, offsetof(ch_cfg, tol), "1e-12", 0, 1e-3, NULL, true},
+    GCFG_MAX_MEMORY(ch_cfg, max_memory),
 };
+
+/* Refuses an add of one channel with `npoints` points that would take the set past physical
+ * memory or max_memory (the channel array doubles; each point is two doubles). */
+static int ch_check_memory(const growth_channels *c, const char *who, size_t npoints)
+{
+    double cap = c->n < c->cap ? (double)c->cap : (c->cap ? 2.0 * (double)c->cap : 8.0);
+    double need = (double)sizeof *c + cap * (double)sizeof(channel) + ((double)c->points + (double)npoints) * 16;
+    return gmem_reserve(who, need, (uint64_t)c->max_memory);
+}
 
 GROWTH_API int growth_channels_create(growth_channels **out, const char *config)
 {
     GROWTH_CHECK_NULL("growth_channels_create", out);
     *out = NULL;
     ch_cfg cfg;
-    int rc = gcfg_parse("growth_channels_create", ch_opts, 1, config, &cfg, sizeof cfg);
+    int rc = gcfg_parse("growth_channels_create", ch_opts, sizeof ch_opts / sizeof ch_opts[0], config, &cfg, sizeof cfg);
     if (rc) return rc;
     growth_channels *c = calloc(1, sizeof *c);
     if (!c) return gerr(GROWTH_ENOMEM, "growth_channels_create: out of memory");
     c->tol = cfg.tol;
+    c->max_memory = cfg.max_memory;
     *out = c;
     return GROWTH_OK;
 }
@@ -103,6 +116,7 @@ GROWTH_API int growth_channels_add(growth_channels *c, growth_curve kind, double
     if (!(b >= 0 && b <= DBL_MAX)) return gerr(GROWTH_EINVAL, "%s: b = %g must be finite and >= 0", who, b);
     int rc = check_common(who, weight, min_spend, max_spend);
     if (rc) return rc;
+    if ((rc = ch_check_memory(c, who, 0))) return rc;
     channel ch = {(int)kind, a, b, weight, min_spend, max_spend, 0, NULL, NULL};
     return push_channel(c, who, &ch, out_index);
 }
@@ -135,12 +149,14 @@ GROWTH_API int growth_channels_add_points(growth_channels *c, const double *x, c
                         who, i, prev_slope, s);
         prev_slope = s;
     }
+    if ((rc = ch_check_memory(c, who, n))) return rc;
     channel ch = {0, 0, 0, weight, min_spend, max_spend, n, malloc(n * sizeof(double)), malloc(n * sizeof(double))};
     if (!ch.x || !ch.y) { free(ch.x); free(ch.y); return gerr(GROWTH_ENOMEM, "%s: out of memory", who); }
     memcpy(ch.x, x, n * sizeof(double));
     memcpy(ch.y, y, n * sizeof(double));
     rc = push_channel(c, who, &ch, out_index);
     if (rc) { free(ch.x); free(ch.y); }
+    else c->points += n;
     return rc;
 }
 

@@ -20,6 +20,7 @@
 #include <float.h>
 #include <math.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,6 +30,7 @@ typedef struct {
     int64_t threads, max_iter;
     double tol;
     bool fill;
+    int64_t max_memory; /* bytes one solve's working memory may take, 0 = no cap */
 } mckp_cfg;
 
 static const gcfg_opt mckp_opts[] = {
@@ -36,6 +38,7 @@ static const gcfg_opt mckp_opts[] = {
     {"max_iter", GCFG_INT, offsetof(mckp_cfg, max_iter), "200", 1, 1e9, NULL, false},
     {"tol", GCFG_DOUBLE, offsetof(mckp_cfg, tol), "1e-10", 0, 1, NULL, false},
     {"fill", GCFG_BOOL, offsetof(mckp_cfg, fill), "true", 0, 0, NULL, false},
+    GCFG_MAX_MEMORY(mckp_cfg, max_memory),
 };
 #define MCKP_NOPTS (sizeof mckp_opts / sizeof mckp_opts[0])
 #define MAX_BUDGETS 64
@@ -300,6 +303,16 @@ static int runner_init(runner *r, growth_mckp *s, const prob *p, size_t np)
     r->nt = (int)s->cfg.threads;
     if ((size_t)r->nt > p->n) r->nt = (int)p->n;
     if (r->nt < 1) r->nt = 1;
+    /* Working memory of one solve, refused up front: per thread the hull scratch of the widest
+     * user, the price accumulators and the slope histogram; the hull segments (up to one per
+     * option) and the repair list (one per user). */
+    double nt = (double)r->nt, opts = (double)(p->indptr[p->n] - p->indptr[0]);
+    double need = nt * ((double)(p->maxm + 1) * 40 + (double)np * (double)(p->K + 2) * 8 + 65536.0 * 16) +
+                  opts * (double)sizeof(seg) + (double)p->n * 16.0; /* a (score, user) pair */
+    char what[128];
+    snprintf(what, sizeof what, "mckp: a solve over %zu users and %.0f options (threads=%d)", p->n, opts, r->nt);
+    int rc = gmem_reserve(what, need, (uint64_t)s->cfg.max_memory);
+    if (rc) { r->tasks = NULL; return rc; }
     r->tasks = calloc((size_t)r->nt, sizeof *r->tasks);
     if (!r->tasks) return gerr(GROWTH_ENOMEM, "mckp: out of memory");
     for (int t = 0; t < r->nt; t++) {

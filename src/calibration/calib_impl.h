@@ -19,6 +19,7 @@ typedef struct {
     int method, input, binning;
     int64_t bins, buckets, min_bucket, max_iter;
     double prior;
+    int64_t max_memory; /* bytes a fit's working memory may take, 0 = no cap */
 } calib_cfg;
 
 /* One knot of a piecewise map; slope is (y[k+1] - y[k]) / (x[k+1] - x[k]) (0 for the last). */

@@ -27,6 +27,7 @@ static const gcfg_opt calib_opts[] = {
     {"min_bucket", GCFG_INT, offsetof(calib_cfg, min_bucket), "100", 1, 1e15, NULL, false},
     {"prior", GCFG_DOUBLE, offsetof(calib_cfg, prior), "30", 0, 1e15, NULL, false},
     {"max_iter", GCFG_INT, offsetof(calib_cfg, max_iter), "100", 1, 100000, NULL, false},
+    GCFG_MAX_MEMORY(calib_cfg, max_memory),
 };
 #define CALIB_NOPTS (sizeof calib_opts / sizeof calib_opts[0])
 

@@ -725,6 +725,12 @@ int calib_fit(const char *who, const calib_cfg *cfg, const float *scores, const 
     fit_totals tot = {0};
     int rc = check_fit_input(who, cfg, scores, labels, weights, fields, n, &tot);
     if (rc) return rc;
+    /* Working memory, refused up front: the sigmoid fits keep two doubles a sample, histogram
+     * sorts 2 x 8 bytes a sample; isotonic may add a PAV block and a knot a sample, field the
+     * per-sample field index and grouping: about 64 bytes a sample. */
+    const double per = cfg->method == CAL_PLATT || cfg->method == CAL_TEMPERATURE || cfg->method == CAL_HISTOGRAM
+                           ? 16.0 : 64.0;
+    if ((rc = gmem_reserve(who, (double)n * per, (uint64_t)cfg->max_memory))) return rc;
     calib_model *m = NULL;
     if (cfg->method == CAL_PLATT || cfg->method == CAL_TEMPERATURE) {
         static const double zero = 0.0;

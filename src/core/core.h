@@ -74,6 +74,12 @@ typedef struct {
     bool min_open;       /* range excludes `min` (e.g. alpha > 0) */
 } gcfg_opt;
 
+/* The `max_memory` key every handle whose memory grows with its configuration or its data
+ * takes: bytes, an integer >= 0 (plain bytes, no suffixes), 0 = no cap other than the
+ * machine's physical memory. Stored in an int64_t member; checked with gmem_reserve(). */
+#define GCFG_MAX_MEMORY(type, member) \
+    {"max_memory", GCFG_INT, offsetof(type, member), "0", 0, 9007199254740992.0, NULL, false}
+
 /* Fills `out` with defaults, then applies `config` ("k=v k2=v2", separators: spaces, tabs,
  * newlines or commas; values may be quoted with ' or "). Unknown keys, duplicate keys, values
  * that do not parse or are out of range give GROWTH_EINVAL naming the key; `who` prefixes the

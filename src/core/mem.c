@@ -1,4 +1,5 @@
 #define _DEFAULT_SOURCE
+#include <stdatomic.h>
 #include <unistd.h>
 #include <stdlib.h>
 #include <sys/mman.h>
@@ -33,8 +34,15 @@ GROWTH_API void growth_buffer_free(void *buf) { free(buf); }
 
 static uint64_t phys_bytes(void)
 {
+    /* Asked once (glibc answers _SC_PHYS_PAGES with a sysinfo() call): growth checks run on
+     * every add of an index or an arm. */
+    static _Atomic uint64_t cached;
+    uint64_t v = atomic_load_explicit(&cached, memory_order_relaxed);
+    if (v) return v;
     long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
-    return pages > 0 && size > 0 ? (uint64_t)pages * (uint64_t)size : UINT64_MAX;
+    v = pages > 0 && size > 0 ? (uint64_t)pages * (uint64_t)size : UINT64_MAX;
+    atomic_store_explicit(&cached, v, memory_order_relaxed);
+    return v;
 }
 
 int gmem_reserve(const char *who, double bytes, uint64_t max_memory)

@@ -23,6 +23,7 @@
  * Concurrency: one writer at a time (m->lock); readers never lock. All shared statistics are
  * accessed with relaxed atomics, so concurrent reads see, per value, the old or the new one. */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -41,6 +42,7 @@ static const gcfg_opt ftrl_opts[] = {
     {"bias", GCFG_BOOL, offsetof(ftrl_cfg, bias), "true", 0, 0, NULL, false},
     {"precision", GCFG_ENUM, offsetof(ftrl_cfg, precision), "float", 0, 0, "float|compact", false},
     {"seed", GCFG_INT, offsetof(ftrl_cfg, seed), "0", 0, 9007199254740992.0, NULL, false},
+    GCFG_MAX_MEMORY(ftrl_cfg, max_memory),
 };
 #define FTRL_NOPTS (sizeof ftrl_opts / sizeof ftrl_opts[0])
 
@@ -196,6 +198,13 @@ static int ftrl_new(growth_ftrl **out, const ftrl_cfg *cfg, const char *who)
     char names[FTRL_MAX_HEADS][FTRL_NAME_MAX];
     int rc = parse_names(who, cfg, names);
     if (rc) return rc;
+    /* The table is mapped lazily: refuse here what could only fail (or wake the OOM killer)
+     * on first touch. Double arithmetic: 2^32 x 16 x 16 bytes does not wrap. */
+    double table = ldexp((double)cfg->heads * (cfg->precision == FTRL_FLOAT ? 16.0 : 6.0), (int)cfg->bits);
+    char what[128];
+    snprintf(what, sizeof what, "%s: table of 2^%lld slots x %lld heads (precision=%s)", who,
+             (long long)cfg->bits, (long long)cfg->heads, cfg->precision == FTRL_FLOAT ? "float" : "compact");
+    if ((rc = gmem_reserve(what, table, (uint64_t)cfg->max_memory))) return rc;
     growth_ftrl *m = calloc(1, sizeof *m);
     if (!m) return gerr(GROWTH_ENOMEM, "%s: out of memory", who);
     m->cfg = *cfg;

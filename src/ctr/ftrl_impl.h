@@ -18,6 +18,7 @@ typedef struct {
     bool bias;
     int precision; /* 0 float, 1 compact */
     int64_t seed;
+    int64_t max_memory; /* bytes the table may take, 0 = no cap (gmem_reserve) */
 } ftrl_cfg;
 
 enum { FTRL_FLOAT = 0, FTRL_COMPACT = 1 };

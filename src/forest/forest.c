@@ -12,6 +12,7 @@ static const gcfg_opt forest_opts[] = {
     {"num_rounds", GCFG_INT, offsetof(forest_cfg, num_rounds), "100", 1, 1000000, NULL, false},
     {"early_stopping_rounds", GCFG_INT, offsetof(forest_cfg, early_stopping_rounds), "0", 0, 1000000, NULL, false},
     {"maximize", GCFG_ENUM, offsetof(forest_cfg, maximize), "auto", 0, 0, "auto|false|true", false},
+    GCFG_MAX_MEMORY(forest_cfg, max_memory),
 };
 #define FOREST_NOPTS (sizeof forest_opts / sizeof forest_opts[0])
 
@@ -682,6 +683,27 @@ static int check_data(const char *who, const char *name, const growth_forest_dat
     return GROWTH_OK;
 }
 
+/* Stored values of a data set (dense: every cell, missing ones included: an upper bound). */
+static double data_values(const growth_forest_data *d)
+{
+    if (!d) return 0;
+    if (d->dense) return (double)d->nrows * (double)d->ncols;
+    return (double)(d->indptr[d->nrows] - d->indptr[0]);
+}
+
+/* What training copies of the data, refused up front: xgboost's CSR pages (8 bytes a value),
+ * its histogram index (up to 4 bytes a value) and per row labels, weights, gradients and
+ * prediction caches (about 64 bytes); the native CSR conversion adds 8 bytes a row. */
+static int check_train_memory(const char *who, const forest_cfg *cfg, const growth_forest_data *train,
+                              const growth_forest_data *valid)
+{
+    double values = data_values(train) + data_values(valid);
+    double rows = (double)train->nrows + (valid ? (double)valid->nrows : 0);
+    char what[160];
+    snprintf(what, sizeof what, "%s: training copies of %.0f rows and %.0f values", who, rows, values);
+    return gmem_reserve(what, values * 12 + rows * 72, (uint64_t)cfg->max_memory);
+}
+
 static int make_dmatrix(const char *who, const char *name, const growth_forest_data *d, DMatrixHandle *out)
 {
     int x;
@@ -763,6 +785,7 @@ GROWTH_API int growth_forest_train(growth_forest **out, const char *config, cons
                   (long long)cfg.early_stopping_rounds);
         goto done;
     }
+    if ((rc = check_train_memory(who, &cfg, train, valid))) goto done;
     forest_quiet();
     if ((rc = make_dmatrix(who, "train", train, &dm[0]))) goto done;
     if (valid && (rc = make_dmatrix(who, "valid", valid, &dm[1]))) goto done;

@@ -54,6 +54,7 @@ typedef struct {
     int64_t num_rounds;
     int64_t early_stopping_rounds;
     int maximize; /* auto | false | true */
+    int64_t max_memory; /* bytes training's data copies (and a loaded model) may take, 0 = no cap */
 } forest_cfg;
 
 struct growth_forest {

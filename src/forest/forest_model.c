@@ -181,6 +181,14 @@ static int forest_trees_from_doc(const char *who, const fj_doc *d, ftrees *t)
             BAD("%s: tree %u has id different from its position", who, i);
         uint32_t cn = fj_get(d, tr, "categories_nodes");
         if (cn != FJ_NONE && fj_len(d, cn) > 0) BAD("%s: tree %u has categorical splits, not supported", who, i);
+        /* The node arrays must be there, num_nodes long, before num_nodes sizes anything: a
+         * document cannot declare more nodes than it carries. */
+        for (int k = 0; k < A_N; k++) {
+            uint32_t arr = fj_get(d, tr, arr_names[k]);
+            if (k == A_TYPE && arr == FJ_NONE) continue;
+            if (fj_len(d, arr) != nn)
+                BAD("%s: tree %u: %s is missing or not num_nodes = %u long", who, i, arr_names[k], nn);
+        }
         total += nn;
         if (nn > cap) cap = nn;
     }
@@ -315,6 +323,15 @@ static int from_xgboost(const char *who, const uint8_t *buf, size_t len, bool ub
     int rc = forest_trees_from_bytes(who, buf, len, ubj, &a);
     if (rc) return rc;
     memset(&b, 0, sizeof b);
+    /* The handle's memory before xgboost builds its booster: the model bytes twice (ours and
+     * xgboost's buffer), the flattened and evaluator nodes and xgboost's own tree nodes. */
+    char what[128];
+    snprintf(what, sizeof what, "%s: a model of %u trees and %u nodes", who, a.ntrees, a.nnodes);
+    if ((rc = gmem_reserve(what, 2 * (double)len + (double)a.nnodes * 96 + (double)a.ntrees * 256,
+                           (uint64_t)cfg->max_memory))) {
+        ftrees_free(&a);
+        return rc;
+    }
     if (expect && !trees_equal(&a, expect)) {
         ftrees_free(&a);
         return gerr(GROWTH_EFORMAT, "%s: the stored trees do not match the xgboost model", who);

@@ -321,17 +321,24 @@ void gnet_meta(Growth__ModelMeta *meta, char *config)
 
 /* ---- workspaces ---------------------------------------------------------------------------- */
 
-typedef struct { int64_t batch; } ws_cfg;
+typedef struct { int64_t batch, max_memory; } ws_cfg;
 static const gcfg_opt ws_opts[] = {
     {"batch", GCFG_INT, offsetof(ws_cfg, batch), "256", 1, 65536, NULL, false},
+    GCFG_MAX_MEMORY(ws_cfg, max_memory),
 };
 
 int gws_create(const char *who, growth_net_workspace **out, size_t width, size_t fields,
                const char *config)
 {
     ws_cfg cfg;
-    int rc = gcfg_parse("net workspace", ws_opts, 1, config, &cfg, sizeof cfg);
+    int rc = gcfg_parse("net workspace", ws_opts, sizeof ws_opts / sizeof ws_opts[0], config, &cfg, sizeof cfg);
     if (rc) return rc;
+    /* two batch x width activation buffers, one row of width, the per-field counts */
+    char what[128];
+    snprintf(what, sizeof what, "%s: batch=%lld rows of %zu floats", who, (long long)cfg.batch, width);
+    double need = ((double)cfg.batch * (double)width * 2 + (double)width) * sizeof(float) +
+                  (double)(fields ? fields : 1) * sizeof(float);
+    if ((rc = gmem_reserve(what, need, (uint64_t)cfg.max_memory))) return rc;
     growth_net_workspace *ws = calloc(1, sizeof *ws);
     size_t n = (size_t)cfg.batch * width;
     if (ws) {

@@ -12,6 +12,7 @@
 #define _GNU_SOURCE
 #include <cblas.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -34,6 +35,7 @@ static const gcfg_opt ix_opts[] = {
     {"quantize", GCFG_ENUM, offsetof(ix_cfg, quantize), "none", 0, 0, "none|int8", false},
     {"rescore", GCFG_INT, offsetof(ix_cfg, rescore), "4", 1, 1000, NULL, false},
     {"seed", GCFG_INT, offsetof(ix_cfg, seed), "0", 0, 9007199254740992.0, NULL, false},
+    GCFG_MAX_MEMORY(ix_cfg, max_memory),
 };
 #define IX_NOPTS (sizeof ix_opts / sizeof ix_opts[0])
 
@@ -327,6 +329,41 @@ static void map_del(ix_map *m, int64_t id)
     m->count--;
 }
 
+/* ---- memory limit (max_memory) ----------------------------------------------------------- */
+
+/* Bytes the index holds with storage for `cap` slots, `n` of them used, and an id map for `ids`
+ * ids, counted as growth_index_stats::memory_bytes counts them (HNSW upper layers: 1/(M-1)
+ * levels a node on average; IVF lists with their growth slack). Double arithmetic: no product
+ * can wrap. */
+static double ix_bytes(const growth_index *x, double cap, double n, double ids)
+{
+    const double d = (double)x->dim, M = (double)x->cfg.M;
+    double per = d * 4 + 8 + 1 + (x->cfg.metric == IX_L2 ? 4 : 0) + (x->cfg.quantize == IX_Q_INT8 ? d + 4 : 0);
+    double b = (double)sizeof *x;
+    if (x->cfg.kind == IX_HNSW) {
+        per += 1 + (double)sizeof(uint32_t *) + (2 * M + 1) * 4;
+        b += n * (M + 1) * 4 / (M - 1);
+    }
+    if (x->cfg.kind == IX_IVF) {
+        per += 4;
+        b += (double)x->cfg.nlist * (d * 4 + 4 + 8 + 8) + n * 4 * 1.5;
+    }
+    double cells = x->map.cap ? (double)x->map.cap : 64;
+    while ((ids + 1) * 2 > cells) cells *= 2;
+    return b + cap * per + cells * 12;
+}
+
+/* GROWTH_OK when the index may hold `n` slots and `ids` ids within physical memory and
+ * max_memory; else GROWTH_ENOMEM naming the bytes (nothing changed). */
+static int ix_check_memory(const growth_index *x, size_t n, size_t ids, const char *who)
+{
+    char what[160];
+    snprintf(what, sizeof what, "%s: %zu vectors of dim %zu (kind=%s)", who, n, x->dim,
+             x->cfg.kind == IX_HNSW ? "hnsw" : x->cfg.kind == IX_IVF ? "ivf" : "flat");
+    double cap = n > x->cap ? (double)n : (double)x->cap;
+    return gmem_reserve(what, ix_bytes(x, cap, (double)n, (double)ids), (uint64_t)x->cfg.max_memory);
+}
+
 /* ---- creation ---------------------------------------------------------------------------- */
 
 static int ix_new(growth_index **out, const ix_cfg *cfg, const char *who)
@@ -338,6 +375,11 @@ static int ix_new(growth_index **out, const ix_cfg *cfg, const char *who)
     if (!x) return gerr(GROWTH_ENOMEM, "%s: out of memory", who);
     x->cfg = *cfg;
     x->dim = (size_t)cfg->dim;
+    int rc = ix_check_memory(x, 0, 0, who); /* IVF centroids: nlist x dim */
+    if (rc) {
+        free(x);
+        return rc;
+    }
     x->entry = -1;
     x->max_level = -1;
     grng_seed(&x->rng, (uint64_t)cfg->seed);
@@ -392,7 +434,7 @@ GROWTH_API int growth_index_config(const growth_index *x, char *buf, size_t cap,
 }
 
 typedef struct {
-    int64_t ef, nprobe, threads, rescore;
+    int64_t ef, nprobe, threads, rescore, max_memory;
 } ix_set_cfg;
 
 static const gcfg_opt ix_set_opts[] = {
@@ -400,6 +442,7 @@ static const gcfg_opt ix_set_opts[] = {
     {"nprobe", GCFG_INT, offsetof(ix_set_cfg, nprobe), "0", 0, 1048576, NULL, false},
     {"threads", GCFG_INT, offsetof(ix_set_cfg, threads), "0", 0, 256, NULL, false},
     {"rescore", GCFG_INT, offsetof(ix_set_cfg, rescore), "0", 0, 1000, NULL, false},
+    {"max_memory", GCFG_INT, offsetof(ix_set_cfg, max_memory), "-1", -1, 9007199254740992.0, NULL, false},
 };
 
 GROWTH_API int growth_index_set_config(growth_index *x, const char *config)
@@ -408,7 +451,7 @@ GROWTH_API int growth_index_set_config(growth_index *x, const char *config)
     GROWTH_CHECK_NULL(who, x);
     GROWTH_CHECK_NULL(who, config);
     ix_set_cfg s;
-    int rc = gcfg_parse("growth_index_set_config", ix_set_opts, 4, config, &s, sizeof s);
+    int rc = gcfg_parse("growth_index_set_config", ix_set_opts, sizeof ix_set_opts / sizeof ix_set_opts[0], config, &s, sizeof s);
     if (rc) return rc;
     pthread_mutex_lock(&x->wlock);
     pthread_rwlock_wrlock(&x->rw);
@@ -416,6 +459,7 @@ GROWTH_API int growth_index_set_config(growth_index *x, const char *config)
     if (s.nprobe) x->cfg.nprobe = s.nprobe;
     if (s.threads) x->cfg.threads = s.threads;
     if (s.rescore) x->cfg.rescore = s.rescore;
+    if (s.max_memory >= 0) x->cfg.max_memory = s.max_memory; /* later adds only */
     pthread_rwlock_unlock(&x->rw);
     pthread_mutex_unlock(&x->wlock);
     return GROWTH_OK;
@@ -433,6 +477,9 @@ static int ix_reserve_slots(growth_index *x, size_t need, const char *who)
     size_t ncap = x->cap ? x->cap : need; /* first add: exact; later: grow by half */
     while (ncap < need) ncap += ncap / 2 + 1;
     if (ncap > IX_MAX_SLOTS) ncap = IX_MAX_SLOTS;
+    if (x->cfg.max_memory && ncap > need &&
+        ix_bytes(x, (double)ncap, (double)need, (double)(x->map.count + (need - x->n))) > (double)x->cfg.max_memory)
+        ncap = need; /* no growth slack beyond max_memory */
     GROW(vec, ncap * x->dim);
     GROW(ids, ncap);
     GROW(dead, ncap);
@@ -631,6 +678,8 @@ static int ix_add_locked(growth_index *x, const float *v, size_t n, const int64_
     u.entry0 = x->entry;
     u.max_level0 = x->max_level;
     u.rng0 = x->rng;
+    /* max_memory and physical memory: refused before anything changes */
+    if ((rc = ix_check_memory(x, x->n + n, x->map.count + n, who))) goto done;
     if (ids) {
         sorted = malloc(n * sizeof *sorted);
         if (!sorted) { rc = gerr(GROWTH_ENOMEM, "%s: out of memory", who); goto done; }
@@ -1408,6 +1457,7 @@ static int ix_unpack(const char *who, const uint8_t *buf, size_t len, growth_ind
     if (ivf && !msg->centroids.len && n) BAD("%s: IVF index with vectors but no centroids", who);
     if (ivf && msg->centroids.len && !gall_finite_f32((const float *)msg->centroids.data, (size_t)cfg.nlist * d))
         BAD("%s: centroids hold NaN or Inf", who);
+    if ((rc = ix_check_memory(x, n, n, who))) goto done; /* before any size-n allocation */
     if (ivf && msg->centroids.len) {
         x->cent = malloc(msg->centroids.len);
         if (!x->cent) { rc = gerr(GROWTH_ENOMEM, "%s: out of memory", who); goto done; }

@@ -25,6 +25,7 @@ typedef struct {
     int64_t M, ef_construction, ef, nlist, nprobe, iters, threads;
     int quantize;
     int64_t rescore, seed;
+    int64_t max_memory; /* bytes the index may hold, 0 = no cap (checked on create, add, load) */
 } ix_cfg;
 
 /* id -> slot, open addressing with linear probing; key -1 marks an empty cell. */

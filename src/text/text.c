@@ -35,6 +35,7 @@ typedef struct {
     double k1, b;
     int64_t ngram;
     bool lowercase;
+    int64_t max_memory; /* bytes the index may hold, 0 = no cap (checked by adds and loads) */
 } tx_cfg;
 
 static const gcfg_opt tx_opts[] = {
@@ -42,6 +43,7 @@ static const gcfg_opt tx_opts[] = {
     {"b", GCFG_DOUBLE, offsetof(tx_cfg, b), "0.75", 0, 1, NULL, false},
     {"ngram", GCFG_INT, offsetof(tx_cfg, ngram), "2", 1, 4, NULL, false},
     {"lowercase", GCFG_BOOL, offsetof(tx_cfg, lowercase), "true", 0, 0, NULL, false},
+    GCFG_MAX_MEMORY(tx_cfg, max_memory),
 };
 #define TX_NOPTS (sizeof tx_opts / sizeof tx_opts[0])
 
@@ -347,6 +349,21 @@ static int id_reserve(growth_text_index *x, uint64_t need, const char *who)
     return GROWTH_OK;
 }
 
+/* ---- memory limit (max_memory) --------------------------------------------------------------- */
+
+/* Bytes an index of `docs` documents (numbers ever given, `ids` entries in the id table),
+ * `terms` terms and `postings` stored postings holds: per document its id, length, flag and
+ * forward offset; the open-addressing tables at their load factor; per posting its (doc, tf) and
+ * its forward-index entry. Double arithmetic: no product can wrap. */
+static double tx_bytes(double docs, double ids, double terms, double postings)
+{
+    double icells = 1024, tcells = 2048;
+    while (icells < 2 * ids) icells *= 2;
+    while (tcells < 2 * terms) tcells *= 2;
+    return (double)sizeof(growth_text_index) + docs * (8 + 4 + 1 + 8) + icells * sizeof(tx_imap_ent) +
+           terms * (double)sizeof(tx_term) + tcells * 4 + postings * ((double)sizeof(tx_post) + 4);
+}
+
 /* ---- creation ------------------------------------------------------------------------------ */
 
 static int tx_new(growth_text_index **out, const tx_cfg *cfg, const char *who)
@@ -403,11 +420,12 @@ GROWTH_API int growth_text_config(const growth_text_index *x, char *buf, size_t 
     return GROWTH_OK;
 }
 
-typedef struct { char k1[GCFG_STRING_MAX], b[GCFG_STRING_MAX]; } tx_set_cfg;
+typedef struct { char k1[GCFG_STRING_MAX], b[GCFG_STRING_MAX], max_memory[GCFG_STRING_MAX]; } tx_set_cfg;
 
 static const gcfg_opt tx_set_opts[] = {
     {"k1", GCFG_STRING, offsetof(tx_set_cfg, k1), "", 0, 0, NULL, false},
     {"b", GCFG_STRING, offsetof(tx_set_cfg, b), "", 0, 0, NULL, false},
+    {"max_memory", GCFG_STRING, offsetof(tx_set_cfg, max_memory), "", 0, 0, NULL, false},
 };
 
 GROWTH_API int growth_text_set_config(growth_text_index *x, const char *config)
@@ -416,16 +434,18 @@ GROWTH_API int growth_text_set_config(growth_text_index *x, const char *config)
     GROWTH_CHECK_NULL(who, x);
     GROWTH_CHECK_NULL(who, config);
     tx_set_cfg s;
-    int rc = gcfg_parse(who, tx_set_opts, 2, config, &s, sizeof s);
+    int rc = gcfg_parse(who, tx_set_opts, sizeof tx_set_opts / sizeof tx_set_opts[0], config, &s, sizeof s);
     if (rc) return rc;
     pthread_mutex_lock(&x->wlock);
     pthread_rwlock_wrlock(&x->rw);
     char full[4 * GCFG_STRING_MAX];
-    char k1[64], b[64];
+    char k1[64], b[64], mm[32];
     gsnprintf(k1, sizeof k1, "%.17g", x->cfg.k1);
     gsnprintf(b, sizeof b, "%.17g", x->cfg.b);
-    snprintf(full, sizeof full, "k1='%s' b='%s' ngram=%lld lowercase=%s", s.k1[0] ? s.k1 : k1,
-             s.b[0] ? s.b : b, (long long)x->cfg.ngram, x->cfg.lowercase ? "true" : "false");
+    snprintf(mm, sizeof mm, "%lld", (long long)x->cfg.max_memory);
+    snprintf(full, sizeof full, "k1='%s' b='%s' ngram=%lld lowercase=%s max_memory='%s'", s.k1[0] ? s.k1 : k1,
+             s.b[0] ? s.b : b, (long long)x->cfg.ngram, x->cfg.lowercase ? "true" : "false",
+             s.max_memory[0] ? s.max_memory : mm);
     tx_cfg c;
     rc = gcfg_parse(who, tx_opts, TX_NOPTS, full, &c, sizeof c);
     if (!rc) x->cfg = c;
@@ -625,6 +645,10 @@ static int tx_add(growth_text_index *x, const char *who, const int64_t *ids, tx_
         }
         e->count++;
     }
+    /* Memory after the add against physical memory and max_memory (nothing changed yet). */
+    if ((rc = gmem_reserve(who, tx_bytes((double)x->ndocs + n, (double)x->imap_n + n, (double)x->nterms + n_new,
+                                         (double)x->nfwd + b.npairs), (uint64_t)x->cfg.max_memory)))
+        goto out;
     /* Reserve everything before the first visible change. */
     if ((rc = grow_docs(x, (uint64_t)x->ndocs + n, who))) goto out;
     if ((rc = id_reserve(x, x->imap_n + n, who))) goto out;
@@ -1263,6 +1287,8 @@ static int tx_unpack(const char *who, const uint8_t *pl, size_t plen, growth_tex
     qsort(sorted, nd, sizeof *sorted, cmp_i64);
     for (size_t i = 0; i < nd; i++)
         if (sorted[i] < 0 || (i && sorted[i] == sorted[i - 1])) { rc = gerr(GROWTH_EFORMAT, "%s: document ids are negative or repeated", who); goto done; }
+    if ((rc = gmem_reserve(who, tx_bytes((double)nd, (double)nd, (double)nt, (double)np), (uint64_t)cfg.max_memory)))
+        goto done;
     if ((rc = tx_new(&x, &cfg, who))) goto done;
     if ((rc = grow_docs(x, nd, who)) || (rc = id_reserve(x, nd, who)) || (rc = term_reserve(x, nt, who))) goto done;
     x->fwd = malloc((np + 1) * sizeof *x->fwd);

@@ -1,0 +1,45 @@
+"""Resource limits stated up front: growth.OutOfMemory at create time and the max_memory key."""
+import time
+
+import numpy as np
+import pytest
+
+import growth
+
+
+def test_terabyte_table_is_refused_at_create():
+    t0 = time.perf_counter()
+    with pytest.raises(growth.OutOfMemory) as e:
+        growth.FTRL(bits=32, heads=16)
+    assert time.perf_counter() - t0 < 1.0
+    assert isinstance(e.value, growth.GrowthError) and isinstance(e.value, MemoryError)
+    assert e.value.code == growth.OutOfMemory.code
+    assert "1099511627776 bytes" in str(e.value)
+
+
+def test_ftrl_max_memory_round_trips():
+    with pytest.raises(growth.OutOfMemory, match=r"max_memory \(1000000 bytes\)"):
+        growth.FTRL(bits=20, max_memory=1_000_000)
+    m = growth.FTRL(bits=16, max_memory=1 << 20)
+    assert "max_memory=1048576" in m.config
+    assert growth.FTRL(config=m.config).config == m.config
+
+
+def test_index_add_over_the_cap_leaves_the_index_unchanged():
+    rng = np.random.default_rng(3)
+    ix = growth.Index(16, kind="hnsw", max_memory=200_000)
+    ix.add(rng.standard_normal((64, 16)))
+    before = ix.stats()
+    with pytest.raises(growth.OutOfMemory, match="max_memory"):
+        ix.add(rng.standard_normal((5000, 16)))
+    assert ix.stats() == before
+    assert "max_memory=200000" in ix.config
+
+
+def test_text_add_over_the_cap_leaves_the_index_unchanged():
+    ix = growth.TextIndex(config="max_memory=60000")
+    ix.add(np.arange(10), ["red running shoes"] * 10)
+    n = len(ix)
+    with pytest.raises(growth.OutOfMemory):
+        ix.add(np.arange(100, 2100), [f"a{i} b{i} c{i} d{i} e{i}" for i in range(2000)])
+    assert len(ix) == n
