@@ -202,6 +202,44 @@ int genv_save(const char *who, const char *path, uint32_t kind, const void *payl
 int genv_load(const char *who, const char *path, uint32_t expect_kind, uint8_t **file,
               const uint8_t **payload, size_t *payload_len);
 
+/* Packs a protobuf-c message into a fresh envelope of `kind`: *out (malloc'ed) holds the header
+ * then the message, *out_len = GENV_HEADER_SIZE + its packed size. */
+int genv_pack(const char *who, uint32_t kind, const ProtobufCMessage *msg, uint8_t **out,
+              size_t *out_len);
+
+/* ---- model files: save / load / serialize / deserialize (model.c) ------------------------- */
+
+/* Every module's four persistence calls are these helpers plus two callbacks of its own. */
+
+/* Builds a handle from the payload of an envelope already checked (kind is the envelope's:
+ * useful to a loader that accepts several). `out` is the caller's `growth_<type> **`, set only
+ * on success. */
+typedef int (*gmodel_from_payload_fn)(const char *who, uint32_t kind, const uint8_t *payload,
+                                      size_t len, void *out);
+/* Builds a handle from the bytes of a whole file or buffer (loaders of more than one format). */
+typedef int (*gmodel_from_bytes_fn)(const char *who, const uint8_t *buf, size_t len, void *out);
+/* Packs a handle into a fresh envelope (*buf malloc'ed), usually by ending in genv_pack(); it
+ * takes whatever lock the handle needs for a consistent snapshot. */
+typedef int (*gmodel_pack_fn)(const char *who, const void *model, uint8_t **buf, size_t *len);
+
+/* growth_<type>_deserialize: checks out and buf, opens the envelope (expect_kind as in
+ * genv_open), hands its payload to fn. */
+int gmodel_deserialize(const char *who, const uint8_t *buf, size_t len, uint32_t expect_kind,
+                       gmodel_from_payload_fn fn, void *out);
+/* growth_<type>_load: checks out and path, reads the file (at most max_len bytes, else
+ * GROWTH_EFORMAT), then as gmodel_deserialize. */
+int gmodel_load(const char *who, const char *path, size_t max_len, uint32_t expect_kind,
+                gmodel_from_payload_fn fn, void *out);
+/* gmodel_load for loaders that look at the whole file themselves (no envelope opened). */
+int gmodel_load_bytes(const char *who, const char *path, size_t max_len, gmodel_from_bytes_fn fn,
+                      void *out);
+/* growth_<type>_serialize: checks out_buf and out_len, then packs (the caller checks the
+ * handle, whose argument name its message carries). */
+int gmodel_serialize(const char *who, const void *model, gmodel_pack_fn pack, uint8_t **out_buf,
+                     size_t *out_len);
+/* growth_<type>_save: checks path, packs, writes the bytes atomically (gfile_write_atomic). */
+int gmodel_save(const char *who, const void *model, const char *path, gmodel_pack_fn pack);
+
 /* Little-endian helpers. */
 static inline void gput_u32(uint8_t *p, uint32_t v)
 { for (int i = 0; i < 4; i++) p[i] = (uint8_t)(v >> (8 * i)); }
