@@ -1162,8 +1162,11 @@ GROWTH_API int growth_bandit_stats_get(const growth_bandit *bc, growth_bandit_st
 
 #define BANDIT_MAX_FILE ((size_t)1 << 36)
 
-static int bandit_pack(growth_bandit *b, const char *who, uint8_t **out, size_t *out_len)
+/* Snapshot under the exclusive lock: every started select has finished. */
+static int bandit_pack(const char *who, const void *model, uint8_t **out, size_t *out_len)
 {
+    growth_bandit *b = (growth_bandit *)model;
+    pthread_rwlock_wrlock(&b->lock);
     size_t d = b->dim, n = b->n;
     uint64_t next = atomic_load_explicit(&b->next_id, memory_order_relaxed);
     uint64_t lo = next > (uint64_t)b->cfg.ttl ? next - (uint64_t)b->cfg.ttl : 1;
@@ -1182,7 +1185,6 @@ static int bandit_pack(growth_bandit *b, const char *who, uint8_t **out, size_t 
     double *wr = malloc((nw ? nw : 1) * sizeof *wr);
     float *wctx = malloc((nw * d > 0 ? nw * d : 1) * sizeof *wctx);
     char *cfgbuf = NULL;
-    uint8_t *buf = NULL;
     int rc = GROWTH_OK;
     size_t need = 0;
     gcfg_format(bandit_opts, BANDIT_NOPTS, &b->cfg, NULL, 0, &need);
@@ -1270,14 +1272,9 @@ static int bandit_pack(growth_bandit *b, const char *who, uint8_t **out, size_t 
     msg.window_reward = wr;
     msg.n_window_context = nw * d;
     msg.window_context = wctx;
-    size_t plen = growth__bandit_state__get_packed_size(&msg);
-    buf = malloc(GENV_HEADER_SIZE + plen);
-    if (!buf) { rc = gerr(GROWTH_ENOMEM, "%s: out of memory (%zu bytes)", who, plen); goto done; }
-    growth__bandit_state__pack(&msg, buf + GENV_HEADER_SIZE);
-    genv_header(buf, GROWTH_KIND_BANDIT, buf + GENV_HEADER_SIZE, plen);
-    *out = buf;
-    *out_len = GENV_HEADER_SIZE + plen;
+    rc = genv_pack(who, GROWTH_KIND_BANDIT, &msg.base, out, out_len);
 done:
+    pthread_rwlock_unlock(&b->lock);
     free(am); free(ap); free(streams); free(pid); free(parm); free(puid); free(pst); free(page);
     free(pctx); free(warm); free(wuid); free(wr); free(wctx); free(cfgbuf);
     return rc;
@@ -1287,36 +1284,22 @@ GROWTH_API int growth_bandit_serialize(const growth_bandit *bc, uint8_t **out_bu
 {
     static const char *who = "growth_bandit_serialize";
     GROWTH_CHECK_NULL(who, bc);
-    GROWTH_CHECK_NULL(who, out_buf);
-    GROWTH_CHECK_NULL(who, out_len);
-    growth_bandit *b = (growth_bandit *)bc;
-    pthread_rwlock_wrlock(&b->lock);
-    int rc = bandit_pack(b, who, out_buf, out_len);
-    pthread_rwlock_unlock(&b->lock);
-    return rc;
+    return gmodel_serialize(who, bc, bandit_pack, out_buf, out_len);
 }
 
 GROWTH_API int growth_bandit_save(const growth_bandit *bc, const char *path)
 {
     static const char *who = "growth_bandit_save";
     GROWTH_CHECK_NULL(who, bc);
-    GROWTH_CHECK_NULL(who, path);
-    growth_bandit *b = (growth_bandit *)bc;
-    uint8_t *buf = NULL;
-    size_t len = 0;
-    pthread_rwlock_wrlock(&b->lock);
-    int rc = bandit_pack(b, who, &buf, &len);
-    pthread_rwlock_unlock(&b->lock);
-    if (rc) return rc;
-    rc = gfile_write_atomic(who, path, buf, len);
-    free(buf);
-    return rc;
+    return gmodel_save(who, bc, path, bandit_pack);
 }
 
 static bool finite_all(const double *x, size_t n) { return gall_finite_f64(x, n); }
 
-static int unpack(const char *who, const uint8_t *pl, size_t plen, growth_bandit **out)
+static int bandit_from_payload(const char *who, uint32_t kind, const uint8_t *pl, size_t plen, void *outp)
 {
+    (void)kind;
+    growth_bandit **out = outp;
     Growth__BanditState *msg = growth__bandit_state__unpack(&gpb_allocator, plen, pl);
     if (!msg) return gerr(GROWTH_EFORMAT, "%s: bandit payload does not decode", who);
     growth_bandit *b = NULL;
@@ -1429,33 +1412,12 @@ done:
     return rc;
 }
 
-static int from_envelope(const char *who, const uint8_t *buf, size_t len, growth_bandit **out)
-{
-    const uint8_t *pl = NULL;
-    size_t plen = 0;
-    int rc = genv_open(who, buf, len, GROWTH_KIND_BANDIT, NULL, &pl, &plen);
-    if (rc) return rc;
-    return unpack(who, pl, plen, out);
-}
-
 GROWTH_API int growth_bandit_deserialize(growth_bandit **out, const uint8_t *buf, size_t len)
 {
-    static const char *who = "growth_bandit_deserialize";
-    GROWTH_CHECK_NULL(who, out);
-    GROWTH_CHECK_NULL(who, buf);
-    return from_envelope(who, buf, len, out);
+    return gmodel_deserialize("growth_bandit_deserialize", buf, len, GROWTH_KIND_BANDIT, bandit_from_payload, out);
 }
 
 GROWTH_API int growth_bandit_load(growth_bandit **out, const char *path)
 {
-    static const char *who = "growth_bandit_load";
-    GROWTH_CHECK_NULL(who, out);
-    GROWTH_CHECK_NULL(who, path);
-    uint8_t *buf = NULL;
-    size_t len = 0;
-    int rc = gfile_read_all(who, path, BANDIT_MAX_FILE, &buf, &len);
-    if (rc) return rc;
-    rc = from_envelope(who, buf, len, out);
-    free(buf);
-    return rc;
+    return gmodel_load("growth_bandit_load", path, BANDIT_MAX_FILE, GROWTH_KIND_BANDIT, bandit_from_payload, out);
 }

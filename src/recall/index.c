@@ -1291,13 +1291,16 @@ GROWTH_API int growth_index_stats_get(const growth_index *x, growth_index_stats 
 
 #define IX_MAX_FILE ((size_t)1 << 36)
 
-static int ix_pack(const growth_index *x, uint8_t **out, size_t *out_len)
+/* Snapshot under the read lock (searches go on; mutations wait). */
+static int ix_pack(const char *who_called, const void *model, uint8_t **out, size_t *out_len)
 {
+    (void)who_called; /* messages name growth_index_save, as they always have */
     static const char *who = "growth_index_save";
+    const growth_index *x = model;
+    pthread_rwlock_rdlock(&((growth_index *)x)->rw);
     const size_t n = x->n, d = x->dim, M0 = 2 * (size_t)x->cfg.M + 1, Mu = (size_t)x->cfg.M + 1;
     char *cfgbuf = NULL;
     uint32_t *up = NULL;
-    uint8_t *buf = NULL;
     int rc = GROWTH_OK;
     size_t need = 0;
     gcfg_format(ix_opts, IX_NOPTS, &x->cfg, NULL, 0, &need);
@@ -1336,14 +1339,9 @@ static int ix_pack(const growth_index *x, uint8_t **out, size_t *out_len)
         msg.centroids = (ProtobufCBinaryData){(size_t)x->cfg.nlist * d * sizeof(float), (uint8_t *)x->cent};
         msg.assign = (ProtobufCBinaryData){n * sizeof(uint32_t), (uint8_t *)x->assign};
     }
-    size_t plen = growth__index__get_packed_size(&msg);
-    buf = malloc(GENV_HEADER_SIZE + plen);
-    if (!buf) { rc = gerr(GROWTH_ENOMEM, "%s: out of memory (%zu bytes)", who, plen); goto done; }
-    growth__index__pack(&msg, buf + GENV_HEADER_SIZE);
-    genv_header(buf, GROWTH_KIND_INDEX, buf + GENV_HEADER_SIZE, plen);
-    *out = buf;
-    *out_len = GENV_HEADER_SIZE + plen;
+    rc = genv_pack(who, GROWTH_KIND_INDEX, &msg.base, out, out_len);
 done:
+    pthread_rwlock_unlock(&((growth_index *)x)->rw);
     free(cfgbuf);
     free(up);
     return rc;
@@ -1353,37 +1351,23 @@ GROWTH_API int growth_index_serialize(const growth_index *x, uint8_t **out_buf, 
 {
     static const char *who = "growth_index_serialize";
     GROWTH_CHECK_NULL(who, x);
-    GROWTH_CHECK_NULL(who, out_buf);
-    GROWTH_CHECK_NULL(who, out_len);
-    growth_index *xm = (growth_index *)x;
-    pthread_rwlock_rdlock(&xm->rw);
-    int rc = ix_pack(x, out_buf, out_len);
-    pthread_rwlock_unlock(&xm->rw);
-    return rc;
+    return gmodel_serialize(who, x, ix_pack, out_buf, out_len);
 }
 
 GROWTH_API int growth_index_save(const growth_index *x, const char *path)
 {
     static const char *who = "growth_index_save";
     GROWTH_CHECK_NULL(who, x);
-    GROWTH_CHECK_NULL(who, path);
-    uint8_t *buf = NULL;
-    size_t len = 0;
-    int rc = growth_index_serialize(x, &buf, &len);
-    if (rc) return rc;
-    rc = gfile_write_atomic(who, path, buf, len);
-    free(buf);
-    return rc;
+    return gmodel_save(who, x, path, ix_pack);
 }
 
 #define BAD(...) do { rc = gerr(GROWTH_EFORMAT, __VA_ARGS__); goto done; } while (0)
 
-static int ix_unpack(const char *who, const uint8_t *buf, size_t len, growth_index **out)
+static int ix_from_payload(const char *who, uint32_t kind, const uint8_t *pl, size_t plen, void *outp)
 {
-    const uint8_t *pl = NULL;
-    size_t plen = 0;
-    int rc = genv_open(who, buf, len, GROWTH_KIND_INDEX, NULL, &pl, &plen);
-    if (rc) return rc;
+    (void)kind;
+    growth_index **out = outp;
+    int rc = GROWTH_OK;
     Growth__Index *msg = growth__index__unpack(&gpb_allocator, plen, pl);
     if (!msg) return gerr(GROWTH_EFORMAT, "%s: index payload does not decode", who);
     growth_index *x = NULL;
@@ -1486,21 +1470,10 @@ done:
 
 GROWTH_API int growth_index_deserialize(growth_index **out, const uint8_t *buf, size_t len)
 {
-    GROWTH_CHECK_NULL("growth_index_deserialize", out);
-    GROWTH_CHECK_NULL("growth_index_deserialize", buf);
-    return ix_unpack("growth_index_deserialize", buf, len, out);
+    return gmodel_deserialize("growth_index_deserialize", buf, len, GROWTH_KIND_INDEX, ix_from_payload, out);
 }
 
 GROWTH_API int growth_index_load(growth_index **out, const char *path)
 {
-    static const char *who = "growth_index_load";
-    GROWTH_CHECK_NULL(who, out);
-    GROWTH_CHECK_NULL(who, path);
-    uint8_t *buf = NULL;
-    size_t len = 0;
-    int rc = gfile_read_all(who, path, IX_MAX_FILE, &buf, &len);
-    if (rc) return rc;
-    rc = ix_unpack(who, buf, len, out);
-    free(buf);
-    return rc;
+    return gmodel_load("growth_index_load", path, IX_MAX_FILE, GROWTH_KIND_INDEX, ix_from_payload, out);
 }

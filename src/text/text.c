@@ -1127,8 +1127,11 @@ out:
 
 /* ---- persistence --------------------------------------------------------------------------- */
 
-static int tx_pack(const growth_text_index *x, const char *who, uint8_t **out, size_t *out_len)
+/* Snapshot under the read lock (searches go on; writers wait). */
+static int tx_pack(const char *who, const void *model, uint8_t **out, size_t *out_len)
 {
+    const growth_text_index *x = model;
+    pthread_rwlock_rdlock(&((growth_text_index *)x)->rw);
     int rc = GROWTH_OK;
     uint32_t *remap = malloc(((size_t)x->ndocs + 1) * sizeof *remap);
     int64_t *dids = malloc(((size_t)x->live_docs + 1) * sizeof *dids);
@@ -1138,7 +1141,6 @@ static int tx_pack(const growth_text_index *x, const char *who, uint8_t **out, s
     uint32_t *pd = malloc(((size_t)live_post + 1) * sizeof *pd);
     uint32_t *pt = malloc(((size_t)live_post + 1) * sizeof *pt);
     char *cfgbuf = NULL;
-    uint8_t *buf = NULL;
     if (!remap || !dids || !th || !tp || !pd || !pt) { rc = gerr(GROWTH_ENOMEM, "%s: out of memory", who); goto done; }
     uint32_t nd = 0;
     for (uint32_t d = 0; d < x->ndocs; d++) {
@@ -1180,16 +1182,9 @@ static int tx_pack(const growth_text_index *x, const char *who, uint8_t **out, s
     msg.post_doc = pd;
     msg.n_post_tf = np;
     msg.post_tf = pt;
-    size_t plen = growth__text_index__get_packed_size(&msg);
-    buf = malloc(GENV_HEADER_SIZE + plen);
-    if (!buf) { rc = gerr(GROWTH_ENOMEM, "%s: out of memory (%zu bytes)", who, plen); goto done; }
-    growth__text_index__pack(&msg, buf + GENV_HEADER_SIZE);
-    genv_header(buf, GROWTH_KIND_TEXT_INDEX, buf + GENV_HEADER_SIZE, plen);
-    *out = buf;
-    *out_len = GENV_HEADER_SIZE + plen;
-    buf = NULL;
+    rc = genv_pack(who, GROWTH_KIND_TEXT_INDEX, &msg.base, out, out_len);
 done:
-    free(buf);
+    pthread_rwlock_unlock(&((growth_text_index *)x)->rw);
     free(cfgbuf);
     free(remap);
     free(dids);
@@ -1204,34 +1199,20 @@ GROWTH_API int growth_text_serialize(const growth_text_index *x, uint8_t **out_b
 {
     static const char *who = "growth_text_serialize";
     GROWTH_CHECK_NULL(who, x);
-    GROWTH_CHECK_NULL(who, out_buf);
-    GROWTH_CHECK_NULL(who, out_len);
-    growth_text_index *xm = (growth_text_index *)x;
-    pthread_rwlock_rdlock(&xm->rw);
-    int rc = tx_pack(x, who, out_buf, out_len);
-    pthread_rwlock_unlock(&xm->rw);
-    return rc;
+    return gmodel_serialize(who, x, tx_pack, out_buf, out_len);
 }
 
 GROWTH_API int growth_text_save(const growth_text_index *x, const char *path)
 {
     static const char *who = "growth_text_save";
     GROWTH_CHECK_NULL(who, x);
-    GROWTH_CHECK_NULL(who, path);
-    uint8_t *buf = NULL;
-    size_t len = 0;
-    growth_text_index *xm = (growth_text_index *)x;
-    pthread_rwlock_rdlock(&xm->rw);
-    int rc = tx_pack(x, who, &buf, &len);
-    pthread_rwlock_unlock(&xm->rw);
-    if (rc) return rc;
-    rc = gfile_write_atomic(who, path, buf, len);
-    free(buf);
-    return rc;
+    return gmodel_save(who, x, path, tx_pack);
 }
 
-static int tx_unpack(const char *who, const uint8_t *pl, size_t plen, growth_text_index **out)
+static int tx_from_payload(const char *who, uint32_t kind, const uint8_t *pl, size_t plen, void *outp)
 {
+    (void)kind;
+    growth_text_index **out = outp;
     Growth__TextIndex *msg = growth__text_index__unpack(&gpb_allocator, plen, pl);
     if (!msg) return gerr(GROWTH_EFORMAT, "%s: text index payload does not decode", who);
     growth_text_index *x = NULL;
@@ -1332,33 +1313,12 @@ done:
     return rc;
 }
 
-static int tx_from_envelope(const char *who, const uint8_t *buf, size_t len, growth_text_index **out)
-{
-    const uint8_t *pl = NULL;
-    size_t plen = 0;
-    int rc = genv_open(who, buf, len, GROWTH_KIND_TEXT_INDEX, NULL, &pl, &plen);
-    if (rc) return rc;
-    return tx_unpack(who, pl, plen, out);
-}
-
 GROWTH_API int growth_text_deserialize(growth_text_index **out, const uint8_t *buf, size_t len)
 {
-    static const char *who = "growth_text_deserialize";
-    GROWTH_CHECK_NULL(who, out);
-    GROWTH_CHECK_NULL(who, buf);
-    return tx_from_envelope(who, buf, len, out);
+    return gmodel_deserialize("growth_text_deserialize", buf, len, GROWTH_KIND_TEXT_INDEX, tx_from_payload, out);
 }
 
 GROWTH_API int growth_text_load(growth_text_index **out, const char *path)
 {
-    static const char *who = "growth_text_load";
-    GROWTH_CHECK_NULL(who, out);
-    GROWTH_CHECK_NULL(who, path);
-    uint8_t *buf = NULL;
-    size_t len = 0;
-    int rc = gfile_read_all(who, path, TX_MAX_FILE, &buf, &len);
-    if (rc) return rc;
-    rc = tx_from_envelope(who, buf, len, out);
-    free(buf);
-    return rc;
+    return gmodel_load("growth_text_load", path, TX_MAX_FILE, GROWTH_KIND_TEXT_INDEX, tx_from_payload, out);
 }
