@@ -1186,19 +1186,14 @@ static int bandit_pack(const char *who, const void *model, uint8_t **out, size_t
     float *wctx = malloc((nw * d > 0 ? nw * d : 1) * sizeof *wctx);
     char *cfgbuf = NULL;
     int rc = GROWTH_OK;
-    size_t need = 0;
-    gcfg_format(bandit_opts, BANDIT_NOPTS, &b->cfg, NULL, 0, &need);
-    cfgbuf = malloc(need);
+    cfgbuf = gcfg_format_alloc(bandit_opts, BANDIT_NOPTS, &b->cfg);
     if (!am || !ap || !streams || !pid || !parm || !puid || !pst || !page || !pctx || !warm ||
         !wuid || !wr || !wctx || !cfgbuf) {
         rc = gerr(GROWTH_ENOMEM, "%s: out of memory", who);
         goto done;
     }
-    gcfg_format(bandit_opts, BANDIT_NOPTS, &b->cfg, cfgbuf, need, NULL);
     Growth__ModelMeta meta = GROWTH__MODEL_META__INIT;
-    meta.library_version = (char *)growth_version();
-    meta.config = cfgbuf;
-    meta.created_unix = gmodel_time();
+    gmodel_meta(&meta, cfgbuf);
     Growth__BanditState msg = GROWTH__BANDIT_STATE__INIT;
     msg.meta = &meta;
     msg.next_id = next;
@@ -1282,16 +1277,12 @@ done:
 
 GROWTH_API int growth_bandit_serialize(const growth_bandit *bc, uint8_t **out_buf, size_t *out_len)
 {
-    static const char *who = "growth_bandit_serialize";
-    GROWTH_CHECK_NULL(who, bc);
-    return gmodel_serialize(who, bc, bandit_pack, out_buf, out_len);
+    return gmodel_serialize("growth_bandit_serialize", bc, bandit_pack, out_buf, out_len);
 }
 
 GROWTH_API int growth_bandit_save(const growth_bandit *bc, const char *path)
 {
-    static const char *who = "growth_bandit_save";
-    GROWTH_CHECK_NULL(who, bc);
-    return gmodel_save(who, bc, path, bandit_pack);
+    return gmodel_save("growth_bandit_save", bc, path, bandit_pack);
 }
 
 static bool finite_all(const double *x, size_t n) { return gall_finite_f64(x, n); }

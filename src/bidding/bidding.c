@@ -542,18 +542,13 @@ static int bidder_pack(const char *who, const void *model, uint8_t **out, size_t
 {
     growth_bidder *b = (growth_bidder *)model;
     pthread_mutex_lock(&b->lock);
-    size_t need = 0;
-    gcfg_format(bid_opts, BID_NOPTS, &b->cfg, NULL, 0, &need);
-    char *cfgbuf = malloc(need);
+    char *cfgbuf = gcfg_format_alloc(bid_opts, BID_NOPTS, &b->cfg);
     if (!cfgbuf) {
         pthread_mutex_unlock(&b->lock);
         return gerr(GROWTH_ENOMEM, "%s: out of memory", who);
     }
-    gcfg_format(bid_opts, BID_NOPTS, &b->cfg, cfgbuf, need, NULL);
     Growth__ModelMeta meta = GROWTH__MODEL_META__INIT;
-    meta.library_version = (char *)growth_version();
-    meta.config = cfgbuf;
-    meta.created_unix = gmodel_time();
+    gmodel_meta(&meta, cfgbuf);
     Growth__Bidder msg = GROWTH__BIDDER__INIT;
     msg.meta = &meta;
     msg.multiplier = atomic_load_explicit(&b->mult, memory_order_relaxed);
@@ -578,16 +573,12 @@ static int bidder_pack(const char *who, const void *model, uint8_t **out, size_t
 
 GROWTH_API int growth_bidder_serialize(const growth_bidder *b, uint8_t **out_buf, size_t *out_len)
 {
-    static const char *who = "growth_bidder_serialize";
-    GROWTH_CHECK_NULL(who, b);
-    return gmodel_serialize(who, b, bidder_pack, out_buf, out_len);
+    return gmodel_serialize("growth_bidder_serialize", b, bidder_pack, out_buf, out_len);
 }
 
 GROWTH_API int growth_bidder_save(const growth_bidder *b, const char *path)
 {
-    static const char *who = "growth_bidder_save";
-    GROWTH_CHECK_NULL(who, b);
-    return gmodel_save(who, b, path, bidder_pack);
+    return gmodel_save("growth_bidder_save", b, path, bidder_pack);
 }
 
 static int bidder_from_payload(const char *who, uint32_t kind, const uint8_t *pl, size_t plen, void *outp)

@@ -438,18 +438,12 @@ static int calib_pack(const char *who, const void *model, uint8_t **out, size_t 
             }
         }
     }
-    size_t need = 0;
-    gcfg_format(calib_opts, CALIB_NOPTS, &c->cfg, NULL, 0, &need);
-    cfgbuf = malloc(need);
-    if (!cfgbuf) {
+    if (!(cfgbuf = gcfg_format_alloc(calib_opts, CALIB_NOPTS, &c->cfg))) {
         rc = gerr(GROWTH_ENOMEM, "%s: out of memory", who);
         goto done;
     }
-    gcfg_format(calib_opts, CALIB_NOPTS, &c->cfg, cfgbuf, need, NULL);
     Growth__ModelMeta meta = GROWTH__MODEL_META__INIT;
-    meta.library_version = (char *)growth_version();
-    meta.config = cfgbuf;
-    meta.created_unix = gmodel_time();
+    gmodel_meta(&meta, cfgbuf);
     Growth__Calibrator msg = GROWTH__CALIBRATOR__INIT;
     msg.meta = &meta;
     msg.samples = m->samples;
@@ -485,16 +479,12 @@ done:
 GROWTH_API int growth_calibrator_serialize(const growth_calibrator *c, uint8_t **out_buf,
                                            size_t *out_len)
 {
-    static const char who[] = "growth_calibrator_serialize";
-    GROWTH_CHECK_NULL(who, c);
-    return gmodel_serialize(who, c, calib_pack, out_buf, out_len);
+    return gmodel_serialize("growth_calibrator_serialize", c, calib_pack, out_buf, out_len);
 }
 
 GROWTH_API int growth_calibrator_save(const growth_calibrator *c, const char *path)
 {
-    static const char who[] = "growth_calibrator_save";
-    GROWTH_CHECK_NULL(who, c);
-    return gmodel_save(who, c, path, calib_pack);
+    return gmodel_save("growth_calibrator_save", c, path, calib_pack);
 }
 
 /* Knots must be finite, x strictly ascending, y within [0, 1]. */

@@ -86,6 +86,10 @@ int gcfg_parse(const char *who, const gcfg_opt *opts, size_t nopts, const char *
 int gcfg_format(const gcfg_opt *opts, size_t nopts, const void *in, char *buf, size_t cap,
                 size_t *needed);
 
+/* The effective configuration as gcfg_format writes it, in a malloc'ed string (NULL when out of
+ * memory). */
+char *gcfg_format_alloc(const gcfg_opt *opts, size_t nopts, const void *in);
+
 /* Copies a NUL-terminated string into a caller buffer with the EBUFS convention. */
 int gcopy_out(const char *who, const char *s, char *buf, size_t cap, size_t *needed);
 
@@ -222,6 +226,11 @@ typedef int (*gmodel_from_bytes_fn)(const char *who, const uint8_t *buf, size_t 
  * takes whatever lock the handle needs for a consistent snapshot. */
 typedef int (*gmodel_pack_fn)(const char *who, const void *model, uint8_t **buf, size_t *len);
 
+/* Fills the meta every model file carries: this library's version, the creation time
+ * (gmodel_time) and `config` (not copied: it must outlive the packing). */
+struct Growth__ModelMeta;
+void gmodel_meta(struct Growth__ModelMeta *meta, char *config);
+
 /* growth_<type>_deserialize: checks out and buf, opens the envelope (expect_kind as in
  * genv_open), hands its payload to fn. */
 int gmodel_deserialize(const char *who, const uint8_t *buf, size_t len, uint32_t expect_kind,
@@ -233,12 +242,17 @@ int gmodel_load(const char *who, const char *path, size_t max_len, uint32_t expe
 /* gmodel_load for loaders that look at the whole file themselves (no envelope opened). */
 int gmodel_load_bytes(const char *who, const char *path, size_t max_len, gmodel_from_bytes_fn fn,
                       void *out);
-/* growth_<type>_serialize: checks out_buf and out_len, then packs (the caller checks the
- * handle, whose argument name its message carries). */
-int gmodel_serialize(const char *who, const void *model, gmodel_pack_fn pack, uint8_t **out_buf,
-                     size_t *out_len);
-/* growth_<type>_save: checks path, packs, writes the bytes atomically (gfile_write_atomic). */
-int gmodel_save(const char *who, const void *model, const char *path, gmodel_pack_fn pack);
+/* growth_<type>_serialize: checks the handle (its argument name `h` goes into the message, as
+ * with GROWTH_CHECK_NULL), out_buf and out_len, then packs. */
+#define gmodel_serialize(who, h, pack, out_buf, out_len) \
+    gmodel_serialize_arg(who, h, #h, pack, out_buf, out_len)
+/* growth_<type>_save: checks the handle and path, packs, writes the bytes atomically
+ * (gfile_write_atomic). */
+#define gmodel_save(who, h, path, pack) gmodel_save_arg(who, h, #h, path, pack)
+int gmodel_serialize_arg(const char *who, const void *model, const char *model_arg,
+                         gmodel_pack_fn pack, uint8_t **out_buf, size_t *out_len);
+int gmodel_save_arg(const char *who, const void *model, const char *model_arg, const char *path,
+                    gmodel_pack_fn pack);
 
 /* Little-endian helpers. */
 static inline void gput_u32(uint8_t *p, uint32_t v)

@@ -4,6 +4,14 @@
 #include <stdlib.h>
 
 #include "core.h"
+#include "meta.pb-c.h"
+
+void gmodel_meta(Growth__ModelMeta *meta, char *config)
+{
+    meta->library_version = (char *)growth_version();
+    meta->config = config;
+    meta->created_unix = gmodel_time();
+}
 
 int genv_pack(const char *who, uint32_t kind, const ProtobufCMessage *msg, uint8_t **out,
               size_t *out_len)
@@ -65,16 +73,19 @@ int gmodel_load_bytes(const char *who, const char *path, size_t max_len, gmodel_
     return load_file(who, path, max_len, fn, GROWTH_KIND_UNKNOWN, NULL, out);
 }
 
-int gmodel_serialize(const char *who, const void *model, gmodel_pack_fn pack, uint8_t **out_buf,
-                     size_t *out_len)
+int gmodel_serialize_arg(const char *who, const void *model, const char *model_arg,
+                         gmodel_pack_fn pack, uint8_t **out_buf, size_t *out_len)
 {
+    if (!model) return gerr(GROWTH_EINVAL, "%s: %s is NULL", who, model_arg);
     GROWTH_CHECK_NULL(who, out_buf);
     GROWTH_CHECK_NULL(who, out_len);
     return pack(who, model, out_buf, out_len);
 }
 
-int gmodel_save(const char *who, const void *model, const char *path, gmodel_pack_fn pack)
+int gmodel_save_arg(const char *who, const void *model, const char *model_arg, const char *path,
+                    gmodel_pack_fn pack)
 {
+    if (!model) return gerr(GROWTH_EINVAL, "%s: %s is NULL", who, model_arg);
     GROWTH_CHECK_NULL(who, path);
     uint8_t *buf = NULL;
     size_t len = 0;

@@ -700,14 +700,9 @@ GROWTH_API int growth_ftrl_weight(const growth_ftrl *m, size_t head, uint32_t in
 
 static int fill_meta(const growth_ftrl *m, Growth__ModelMeta *meta, char **cfgbuf)
 {
-    size_t need = 0;
-    gcfg_format(ftrl_opts, FTRL_NOPTS, &m->cfg, NULL, 0, &need);
-    *cfgbuf = malloc(need);
-    if (!*cfgbuf) return gerr(GROWTH_ENOMEM, "ftrl: out of memory");
-    gcfg_format(ftrl_opts, FTRL_NOPTS, &m->cfg, *cfgbuf, need, NULL);
-    meta->library_version = (char *)growth_version();
-    meta->config = *cfgbuf;
-    meta->created_unix = gmodel_time();
+    if (!(*cfgbuf = gcfg_format_alloc(ftrl_opts, FTRL_NOPTS, &m->cfg)))
+        return gerr(GROWTH_ENOMEM, "ftrl: out of memory");
+    gmodel_meta(meta, *cfgbuf);
     return GROWTH_OK;
 }
 
@@ -811,19 +806,16 @@ static int ftrl_pack_weights(const char *who, const void *m, uint8_t **out, size
 
 GROWTH_API int growth_ftrl_serialize(const growth_ftrl *m, uint8_t **out_buf, size_t *out_len)
 {
-    GROWTH_CHECK_NULL("growth_ftrl_serialize", m);
     return gmodel_serialize("growth_ftrl_serialize", m, ftrl_pack_state, out_buf, out_len);
 }
 
 GROWTH_API int growth_ftrl_save(const growth_ftrl *m, const char *path)
 {
-    GROWTH_CHECK_NULL("growth_ftrl_save", m);
     return gmodel_save("growth_ftrl_save", m, path, ftrl_pack_state);
 }
 
 GROWTH_API int growth_ftrl_export_weights(const growth_ftrl *m, const char *path)
 {
-    GROWTH_CHECK_NULL("growth_ftrl_export_weights", m);
     return gmodel_save("growth_ftrl_export_weights", m, path, ftrl_pack_weights);
 }
 

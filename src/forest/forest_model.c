@@ -479,9 +479,7 @@ int forest_pack(const char *who, const void *model, uint8_t **out, size_t *out_l
             left[j] = t->nodes[j].left - t->toff[i];
         }
     Growth__ModelMeta meta = GROWTH__MODEL_META__INIT;
-    meta.library_version = (char *)growth_version();
-    meta.config = cfgbuf;
-    meta.created_unix = gmodel_time();
+    gmodel_meta(&meta, cfgbuf);
     Growth__ForestModel m = GROWTH__FOREST_MODEL__INIT;
     m.meta = &meta;
     m.xgboost_ubjson.data = f->ubj;
@@ -542,9 +540,7 @@ GROWTH_API int growth_forest_save(const growth_forest *f, const char *path)
 
 GROWTH_API int growth_forest_serialize(const growth_forest *f, uint8_t **out_buf, size_t *out_len)
 {
-    static const char *who = "growth_forest_serialize";
-    GROWTH_CHECK_NULL(who, f);
-    return gmodel_serialize(who, f, forest_pack, out_buf, out_len);
+    return gmodel_serialize("growth_forest_serialize", f, forest_pack, out_buf, out_len);
 }
 
 GROWTH_API int growth_forest_deserialize(growth_forest **out, const uint8_t *buf, size_t len)

@@ -79,7 +79,7 @@ static int dssm_pack(const char *who, const void *model, uint8_t **out, size_t *
 {
     const growth_dssm *d = model;
     Growth__ModelMeta meta = GROWTH__MODEL_META__INIT;
-    gnet_meta(&meta, d->desc);
+    gmodel_meta(&meta, d->desc);
     Growth__Dssm msg = GROWTH__DSSM__INIT;
     Growth__NetLayer **q = NULL, **it = NULL;
     int rc = gstack_to_proto(who, &d->tower[0], &q);
@@ -101,16 +101,12 @@ done:
 
 GROWTH_API int growth_dssm_serialize(const growth_dssm *d, uint8_t **out_buf, size_t *out_len)
 {
-    static const char *who = "growth_dssm_serialize";
-    GROWTH_CHECK_NULL(who, d);
-    return gmodel_serialize(who, d, dssm_pack, out_buf, out_len);
+    return gmodel_serialize("growth_dssm_serialize", d, dssm_pack, out_buf, out_len);
 }
 
 GROWTH_API int growth_dssm_save(const growth_dssm *d, const char *path)
 {
-    static const char *who = "growth_dssm_save";
-    GROWTH_CHECK_NULL(who, d);
-    return gmodel_save(who, d, path, dssm_pack);
+    return gmodel_save("growth_dssm_save", d, path, dssm_pack);
 }
 
 GROWTH_API int growth_dssm_config(const growth_dssm *d, char *buf, size_t cap, size_t *out_n)

@@ -156,7 +156,7 @@ static int net_pack(const char *who, const void *model, uint8_t **out, size_t *o
 {
     const growth_net *m = model;
     Growth__ModelMeta meta = GROWTH__MODEL_META__INIT;
-    gnet_meta(&meta, m->desc);
+    gmodel_meta(&meta, m->desc);
     Growth__Net msg = GROWTH__NET__INIT;
     Growth__NetWide wide = GROWTH__NET_WIDE__INIT;
     Growth__NetEmbedding *embs = calloc(m->nfields ? m->nfields : 1, sizeof *embs);
@@ -200,16 +200,12 @@ done:
 
 GROWTH_API int growth_net_serialize(const growth_net *net, uint8_t **out_buf, size_t *out_len)
 {
-    static const char *who = "growth_net_serialize";
-    GROWTH_CHECK_NULL(who, net);
-    return gmodel_serialize(who, net, net_pack, out_buf, out_len);
+    return gmodel_serialize("growth_net_serialize", net, net_pack, out_buf, out_len);
 }
 
 GROWTH_API int growth_net_save(const growth_net *net, const char *path)
 {
-    static const char *who = "growth_net_save";
-    GROWTH_CHECK_NULL(who, net);
-    return gmodel_save(who, net, path, net_pack);
+    return gmodel_save("growth_net_save", net, path, net_pack);
 }
 
 GROWTH_API int growth_net_config(const growth_net *net, char *buf, size_t cap, size_t *out_n)

@@ -1302,19 +1302,14 @@ static int ix_pack(const char *who_called, const void *model, uint8_t **out, siz
     char *cfgbuf = NULL;
     uint32_t *up = NULL;
     int rc = GROWTH_OK;
-    size_t need = 0;
-    gcfg_format(ix_opts, IX_NOPTS, &x->cfg, NULL, 0, &need);
-    cfgbuf = malloc(need);
+    cfgbuf = gcfg_format_alloc(ix_opts, IX_NOPTS, &x->cfg);
     size_t nup = 0;
     if (x->cfg.kind == IX_HNSW)
         for (size_t s = 0; s < n; s++) nup += x->level[s] * Mu;
     up = malloc((nup ? nup : 1) * sizeof *up);
     if (!cfgbuf || !up) { rc = gerr(GROWTH_ENOMEM, "%s: out of memory", who); goto done; }
-    gcfg_format(ix_opts, IX_NOPTS, &x->cfg, cfgbuf, need, NULL);
     Growth__ModelMeta meta = GROWTH__MODEL_META__INIT;
-    meta.library_version = (char *)growth_version();
-    meta.config = cfgbuf;
-    meta.created_unix = gmodel_time();
+    gmodel_meta(&meta, cfgbuf);
     Growth__Index msg = GROWTH__INDEX__INIT;
     msg.meta = &meta;
     msg.n = n;
@@ -1349,16 +1344,12 @@ done:
 
 GROWTH_API int growth_index_serialize(const growth_index *x, uint8_t **out_buf, size_t *out_len)
 {
-    static const char *who = "growth_index_serialize";
-    GROWTH_CHECK_NULL(who, x);
-    return gmodel_serialize(who, x, ix_pack, out_buf, out_len);
+    return gmodel_serialize("growth_index_serialize", x, ix_pack, out_buf, out_len);
 }
 
 GROWTH_API int growth_index_save(const growth_index *x, const char *path)
 {
-    static const char *who = "growth_index_save";
-    GROWTH_CHECK_NULL(who, x);
-    return gmodel_save(who, x, path, ix_pack);
+    return gmodel_save("growth_index_save", x, path, ix_pack);
 }
 
 #define BAD(...) do { rc = gerr(GROWTH_EFORMAT, __VA_ARGS__); goto done; } while (0)

@@ -1161,15 +1161,9 @@ static int tx_pack(const char *who, const void *model, uint8_t **out, size_t *ou
             }
         tp[nt++] = np - before;
     }
-    size_t need = 0;
-    gcfg_format(tx_opts, TX_NOPTS, &x->cfg, NULL, 0, &need);
-    cfgbuf = malloc(need);
-    if (!cfgbuf) { rc = gerr(GROWTH_ENOMEM, "%s: out of memory", who); goto done; }
-    gcfg_format(tx_opts, TX_NOPTS, &x->cfg, cfgbuf, need, NULL);
+    if (!(cfgbuf = gcfg_format_alloc(tx_opts, TX_NOPTS, &x->cfg))) { rc = gerr(GROWTH_ENOMEM, "%s: out of memory", who); goto done; }
     Growth__ModelMeta meta = GROWTH__MODEL_META__INIT;
-    meta.library_version = (char *)growth_version();
-    meta.config = cfgbuf;
-    meta.created_unix = gmodel_time();
+    gmodel_meta(&meta, cfgbuf);
     Growth__TextIndex msg = GROWTH__TEXT_INDEX__INIT;
     msg.meta = &meta;
     msg.n_doc_ids = nd;
@@ -1197,16 +1191,12 @@ done:
 
 GROWTH_API int growth_text_serialize(const growth_text_index *x, uint8_t **out_buf, size_t *out_len)
 {
-    static const char *who = "growth_text_serialize";
-    GROWTH_CHECK_NULL(who, x);
-    return gmodel_serialize(who, x, tx_pack, out_buf, out_len);
+    return gmodel_serialize("growth_text_serialize", x, tx_pack, out_buf, out_len);
 }
 
 GROWTH_API int growth_text_save(const growth_text_index *x, const char *path)
 {
-    static const char *who = "growth_text_save";
-    GROWTH_CHECK_NULL(who, x);
-    return gmodel_save(who, x, path, tx_pack);
+    return gmodel_save("growth_text_save", x, path, tx_pack);
 }
 
 static int tx_from_payload(const char *who, uint32_t kind, const uint8_t *pl, size_t plen, void *outp)
