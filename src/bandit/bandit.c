@@ -62,44 +62,6 @@ int64_t bandit_now_ns(void)
     return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
-/* ---- id -> index hash (linear probing, backward-shift deletion) -------------------------- */
-
-static inline size_t hslot(const growth_bandit *b, uint64_t id) { return (size_t)gmix64(id) & (b->hcap - 1); }
-
-static uint32_t hfind(const growth_bandit *b, uint64_t id)
-{
-    for (size_t i = hslot(b, id);; i = (i + 1) & (b->hcap - 1)) {
-        if (b->hval[i] == UINT32_MAX) return UINT32_MAX;
-        if (b->hkey[i] == id) return b->hval[i];
-    }
-}
-
-static void hput(growth_bandit *b, uint64_t id, uint32_t v)
-{
-    size_t i = hslot(b, id);
-    while (b->hval[i] != UINT32_MAX && b->hkey[i] != id) i = (i + 1) & (b->hcap - 1);
-    b->hkey[i] = id;
-    b->hval[i] = v;
-}
-
-static void hdel(growth_bandit *b, uint64_t id)
-{
-    size_t i = hslot(b, id);
-    while (b->hval[i] != UINT32_MAX && b->hkey[i] != id) i = (i + 1) & (b->hcap - 1);
-    if (b->hval[i] == UINT32_MAX) return;
-    for (size_t j = (i + 1) & (b->hcap - 1);; j = (j + 1) & (b->hcap - 1)) {
-        if (b->hval[j] == UINT32_MAX) break;
-        size_t h = hslot(b, b->hkey[j]);
-        /* Move j back to i if its home h is not cyclically in (i, j]. */
-        if ((j > i && (h <= i || h > j)) || (j < i && (h <= i && h > j))) {
-            b->hkey[i] = b->hkey[j];
-            b->hval[i] = b->hval[j];
-            i = j;
-        }
-    }
-    b->hval[i] = UINT32_MAX;
-}
-
 /* ---- capacity ---------------------------------------------------------------------------- */
 
 /* Grows arms, hash and stripe scratch to hold `need` arms. Caller holds the lock exclusively. */
@@ -131,24 +93,8 @@ static int reserve(growth_bandit *b, size_t need, const char *who)
         if (!idx || !heap || !mark || !score || !aux || !pair || !sd)
             return gerr(GROWTH_ENOMEM, "%s: out of memory for %zu arms", who, cap);
     }
-    size_t hcap = 64;
-    while (hcap < cap * 2) hcap *= 2;
-    if (hcap > b->hcap) {
-        uint64_t *hk = malloc(hcap * sizeof *hk);
-        uint32_t *hv = malloc(hcap * sizeof *hv);
-        if (!hk || !hv) {
-            free(hk);
-            free(hv);
-            return gerr(GROWTH_ENOMEM, "%s: out of memory for the arm index", who);
-        }
-        free(b->hkey);
-        free(b->hval);
-        b->hkey = hk;
-        b->hval = hv;
-        b->hcap = hcap;
-        memset(hv, 0xff, hcap * sizeof *hv);
-        for (size_t i = 0; i < b->n; i++) hput(b, b->arms[i].id, (uint32_t)i);
-    }
+    int rc = gidmap_reserve(who, "the arm index", &b->index, cap, NULL, NULL);
+    if (rc) return rc;
     b->cap = cap;
     return GROWTH_OK;
 }
@@ -183,8 +129,7 @@ static void bandit_destroy(growth_bandit *b)
         free(b->arms[i].lin);
     }
     free(b->arms);
-    free(b->hkey);
-    free(b->hval);
+    gidmap_free(&b->index);
     if (b->st) {
         for (size_t s = 0; s < b->nst; s++) {
             bstripe *st = &b->st[s];
@@ -361,7 +306,7 @@ static int add_arm(growth_bandit *b, const char *who, uint64_t id, const char *n
             return gerr(GROWTH_EINVAL, "%s: arm name is empty or longer than %d bytes", who, NAME_MAX_LEN);
     }
     pthread_rwlock_wrlock(&b->lock);
-    if (hfind(b, id) != UINT32_MAX) {
+    if (gidmap_get(&b->index, id) != UINT32_MAX) {
         rc = gerr(GROWTH_EINVAL, "%s: arm %llu already exists", who, (unsigned long long)id);
         goto out;
     }
@@ -374,7 +319,7 @@ static int add_arm(growth_bandit *b, const char *who, uint64_t id, const char *n
     if ((rc = init_arm(b, &b->arms[b->n], id, nm, rate, strength, who))) { free(nm); goto out; }
     b->next_uid++;
     b->total_ps += strength;
-    hput(b, id, (uint32_t)b->n);
+    gidmap_put(&b->index, id, (uint32_t)b->n);
     b->n++;
 out:
     pthread_rwlock_unlock(&b->lock);
@@ -417,7 +362,7 @@ GROWTH_API int growth_bandit_arm_name(const growth_bandit *b, uint64_t id, char 
     GROWTH_CHECK_NULL(who, b);
     growth_bandit *m = (growth_bandit *)b;
     pthread_rwlock_rdlock(&m->lock);
-    uint32_t i = hfind(b, id);
+    uint32_t i = gidmap_get(&b->index, id);
     int rc;
     if (i == UINT32_MAX) rc = gerr(GROWTH_ENOTFOUND, "%s: arm %llu does not exist", who, (unsigned long long)id);
     else if (!b->arms[i].name) rc = gerr(GROWTH_ENOTFOUND, "%s: arm %llu has no name", who, (unsigned long long)id);
@@ -440,7 +385,7 @@ GROWTH_API int growth_bandit_remove_arm(growth_bandit *b, uint64_t id)
     static const char *who = "growth_bandit_remove_arm";
     GROWTH_CHECK_NULL(who, b);
     pthread_rwlock_wrlock(&b->lock);
-    uint32_t i = hfind(b, id);
+    uint32_t i = gidmap_get(&b->index, id);
     int rc = GROWTH_OK;
     if (i == UINT32_MAX) {
         rc = gerr(GROWTH_ENOTFOUND, "%s: arm %llu does not exist", who, (unsigned long long)id);
@@ -449,11 +394,11 @@ GROWTH_API int growth_bandit_remove_arm(growth_bandit *b, uint64_t id)
         forget_totals(b, a);
         free(a->name);
         free(a->lin);
-        hdel(b, id);
+        gidmap_del(&b->index, id);
         b->n--;
         if (i != b->n) {
             b->arms[i] = b->arms[b->n];
-            hput(b, b->arms[i].id, i);
+            gidmap_put(&b->index, b->arms[i].id, i);
         }
     }
     pthread_rwlock_unlock(&b->lock);
@@ -470,10 +415,10 @@ GROWTH_API int growth_bandit_replace_arm(growth_bandit *b, uint64_t old_id, uint
     int rc = check_prior(b, who, prior_rate, prior_strength);
     if (rc) return rc;
     pthread_rwlock_wrlock(&b->lock);
-    uint32_t i = hfind(b, old_id);
+    uint32_t i = gidmap_get(&b->index, old_id);
     if (i == UINT32_MAX) {
         rc = gerr(GROWTH_ENOTFOUND, "%s: arm %llu does not exist", who, (unsigned long long)old_id);
-    } else if (new_id != old_id && hfind(b, new_id) != UINT32_MAX) {
+    } else if (new_id != old_id && gidmap_get(&b->index, new_id) != UINT32_MAX) {
         rc = gerr(GROWTH_EINVAL, "%s: arm %llu already exists", who, (unsigned long long)new_id);
     } else {
         barm fresh;
@@ -482,11 +427,11 @@ GROWTH_API int growth_bandit_replace_arm(growth_bandit *b, uint64_t old_id, uint
             forget_totals(b, a);
             free(a->name);
             free(a->lin);
-            hdel(b, old_id);
+            gidmap_del(&b->index, old_id);
             *a = fresh;
             b->next_uid++;
             b->total_ps += prior_strength;
-            hput(b, new_id, i);
+            gidmap_put(&b->index, new_id, i);
         }
     }
     pthread_rwlock_unlock(&b->lock);
@@ -521,7 +466,7 @@ GROWTH_API int growth_bandit_arm_stats_get(const growth_bandit *b, uint64_t id, 
     st.struct_size = (uint32_t)sizeof st;
     growth_bandit *m = (growth_bandit *)b;
     pthread_rwlock_rdlock(&m->lock);
-    uint32_t i = hfind(b, id);
+    uint32_t i = gidmap_get(&b->index, id);
     int rc = GROWTH_OK;
     if (i == UINT32_MAX) {
         rc = gerr(GROWTH_ENOTFOUND, "%s: arm %llu does not exist", who, (unsigned long long)id);
@@ -588,7 +533,7 @@ static int resolve(growth_bandit *b, bstripe *st, const char *who, const uint64_
         st->stamp = 1;
     }
     for (size_t j = 0; j < ne; j++) {
-        uint32_t i = hfind(b, elig[j]);
+        uint32_t i = gidmap_get(&b->index, elig[j]);
         if (i == UINT32_MAX)
             return gerr(GROWTH_ENOTFOUND, "%s: eligible[%zu] = %llu is not an arm", who, j,
                         (unsigned long long)elig[j]);
@@ -1057,7 +1002,7 @@ static int apply_one(growth_bandit *b, const char *who, uint64_t id, double v, i
         b->cnt[CNT_DUPLICATE]++;
         return gerr(GROWTH_ENOTFOUND, "%s: decision %llu was already rewarded", who, (unsigned long long)id);
     }
-    uint32_t i = hfind(b, e->arm_id);
+    uint32_t i = gidmap_get(&b->index, e->arm_id);
     if (i == UINT32_MAX || b->arms[i].uid != e->uid_state >> 2) {
         b->cnt[CNT_RETIRED]++;
         e->uid_state = (e->uid_state & ~(uint64_t)3) | PEND_REWARDED;
@@ -1068,7 +1013,7 @@ static int apply_one(growth_bandit *b, const char *who, uint64_t id, double v, i
         size_t W = (size_t)b->cfg.window;
         if (b->win_len == W) { /* slide: forget the oldest applied reward */
             size_t o = b->win_head;
-            uint32_t oi = hfind(b, b->win_arm[o]);
+            uint32_t oi = gidmap_get(&b->index, b->win_arm[o]);
             if (oi != UINT32_MAX && b->arms[oi].uid == b->win_uid[o])
                 arm_update(b, &b->arms[oi], b->win_r[o], b->win_ctx ? b->win_ctx + o * b->dim : NULL, -1.0);
             b->win_head = (o + 1) % W;
@@ -1317,7 +1262,7 @@ static int bandit_from_payload(const char *who, uint32_t kind, const uint8_t *pl
         if (!finite_all(pr, 4) || !(m->prior_a > 0 && m->prior_b > 0 && m->s >= 0 && m->f >= 0) ||
             !(gfinite(m->prior_s) && m->prior_s >= 0) || !gfinite(m->count))
             BAD("%s: arm %zu has invalid statistics", who, i);
-        if (hfind(b, m->id) != UINT32_MAX) BAD("%s: arm %llu appears twice", who, (unsigned long long)m->id);
+        if (gidmap_get(&b->index, m->id) != UINT32_MAX) BAD("%s: arm %llu appears twice", who, (unsigned long long)m->id);
         if (m->uid == 0 || m->uid >= msg->next_uid) BAD("%s: arm %zu has a bad serial", who, i);
         bool lin = is_linear(b);
         if (lin ? (m->n_a != d * d || m->n_ainv != d * d || m->n_bvec != d || m->n_theta != d)
@@ -1348,7 +1293,7 @@ static int bandit_from_payload(const char *who, uint32_t kind, const uint8_t *pl
         a->updates = m->updates;
         a->count = m->count;
         b->total_ps += a->ps;
-        hput(b, a->id, (uint32_t)i);
+        gidmap_put(&b->index, a->id, (uint32_t)i);
         b->n = i + 1;
     }
     b->scale = msg->scale;

@@ -9,6 +9,7 @@
 
 #include "core.h"
 #include "growth/bandit.h"
+#include "idmap.h"
 /* this module also implements the unstable interfaces of growth/sys/bandit.h */
 #ifndef GROWTH_SYS_UNSTABLE
 #define GROWTH_SYS_UNSTABLE
@@ -128,9 +129,7 @@ struct growth_bandit {
     pthread_rwlock_t lock;   /* shared: selects; exclusive: rewards, arm changes, saves */
     barm *arms;
     size_t n, cap;
-    uint64_t *hkey;          /* id -> dense index, open addressing; hval UINT32_MAX = empty */
-    uint32_t *hval;
-    size_t hcap;
+    gidmap index;            /* arm id -> dense index */
     bstripe *st;
     size_t nst;
     bpend *ring;             /* indexed by decision id & rmask */

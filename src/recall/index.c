@@ -243,90 +243,6 @@ void ix_sort_desc(ix_hit *h, size_t n)
     }
 }
 
-/* ---- id map ------------------------------------------------------------------------------ */
-
-static inline size_t map_pos(const ix_map *m, int64_t id)
-{
-    return (size_t)gmix64((uint64_t)id) & (m->cap - 1);
-}
-
-int64_t ix_map_get(const ix_map *m, int64_t id)
-{
-    /* Ids are >= 0; -1 marks an empty slot, so a negative id must not be looked up. */
-    if (!m->cap || id < 0) return -1;
-    for (size_t p = map_pos(m, id);; p = (p + 1) & (m->cap - 1)) {
-        if (m->keys[p] == id) return m->vals[p];
-        if (m->keys[p] == -1) return -1;
-    }
-}
-
-/* Grows the map to hold `want` keys. With `old` set, the replaced arrays are handed back in
- * *old instead of being freed (*grown tells whether the map grew), so that an add that is
- * taken back can restore them. */
-static int map_grow(const char *who, ix_map *m, size_t want, ix_map *old, bool *grown)
-{
-    if (grown) *grown = false;
-    if ((want + 1) * 2 <= m->cap) return GROWTH_OK;
-    size_t ncap = m->cap ? m->cap : 64;
-    while ((want + 1) * 2 > ncap) ncap *= 2;
-    ix_map nm = {malloc(ncap * sizeof(int64_t)), malloc(ncap * sizeof(uint32_t)), ncap, 0};
-    if (!nm.keys || !nm.vals) {
-        free(nm.keys);
-        free(nm.vals);
-        return gerr(GROWTH_ENOMEM, "%s: out of memory for the id map (%zu cells)", who, ncap);
-    }
-    memset(nm.keys, 0xff, ncap * sizeof(int64_t));
-    for (size_t i = 0; i < m->cap; i++) {
-        if (m->keys[i] == -1) continue;
-        size_t p = map_pos(&nm, m->keys[i]);
-        while (nm.keys[p] != -1) p = (p + 1) & (ncap - 1);
-        nm.keys[p] = m->keys[i];
-        nm.vals[p] = m->vals[i];
-    }
-    nm.count = m->count;
-    if (old) {
-        *old = *m;
-        *grown = true;
-    } else {
-        free(m->keys);
-        free(m->vals);
-    }
-    *m = nm;
-    return GROWTH_OK;
-}
-
-/* The map must have room (map_grow first). */
-static void map_put(ix_map *m, int64_t id, uint32_t slot)
-{
-    size_t p = map_pos(m, id);
-    while (m->keys[p] != -1 && m->keys[p] != id) p = (p + 1) & (m->cap - 1);
-    if (m->keys[p] == -1) m->count++;
-    m->keys[p] = id;
-    m->vals[p] = slot;
-}
-
-static void map_del(ix_map *m, int64_t id)
-{
-    if (!m->cap) return;
-    size_t mask = m->cap - 1, p = map_pos(m, id);
-    while (m->keys[p] != id) {
-        if (m->keys[p] == -1) return;
-        p = (p + 1) & mask;
-    }
-    /* backward-shift deletion keeps probe chains intact */
-    size_t hole = p;
-    for (size_t q = (p + 1) & mask; m->keys[q] != -1; q = (q + 1) & mask) {
-        size_t home = map_pos(m, m->keys[q]);
-        if (((q - home) & mask) >= ((q - hole) & mask)) {
-            m->keys[hole] = m->keys[q];
-            m->vals[hole] = m->vals[q];
-            hole = q;
-        }
-    }
-    m->keys[hole] = -1;
-    m->count--;
-}
-
 /* ---- creation ---------------------------------------------------------------------------- */
 
 static int ix_new(growth_index **out, const ix_cfg *cfg, const char *who)
@@ -366,8 +282,7 @@ static void ix_storage_free(growth_index *x)
     free(x->q8);
     free(x->q8s);
     free(x->assign);
-    free(x->map.keys);
-    free(x->map.vals);
+    gidmap_free(&x->map);
     ix_hnsw_free(x);
     ix_ivf_free(x);
 }
@@ -526,7 +441,7 @@ typedef struct {
     int64_t next_id0, entry0;
     int max_level0;
     grng rng0;
-    ix_map map_old;      /* the id map's arrays before it grew */
+    gidmap map_old;      /* the id map's arrays before it grew */
     bool map_grown;
     bool trained;        /* this add trained the IVF quantiser */
     uint32_t *list_cap0; /* IVF list capacities before the add */
@@ -567,13 +482,12 @@ static void ix_shrink_slots(growth_index *x, size_t cap0)
 static void ix_add_rollback(growth_index *x, ix_add_undo *u)
 {
     if (u->map_grown) {
-        free(x->map.keys);
-        free(x->map.vals);
+        gidmap_free(&x->map);
         x->map = u->map_old;
         u->map_grown = false;
     } else {
         /* the old keys never moved: the new ones went into cells that were empty before */
-        for (size_t s = u->n0; s < x->n; s++) map_del(&x->map, x->ids[s]);
+        for (size_t s = u->n0; s < x->n; s++) gidmap_del(&x->map, (uint64_t)x->ids[s]);
     }
     if (x->cfg.kind == IX_HNSW) {
         ix_hnsw_undo_apply(x);
@@ -681,7 +595,7 @@ static int ix_add_locked(growth_index *x, const float *v, size_t n, const int64_
     changed = true;
     pthread_rwlock_wrlock(&x->rw);
     rc = ix_reserve_slots(x, x->n + n, who);
-    if (!rc) rc = map_grow(who, &x->map, x->map.count + n, &u.map_old, &u.map_grown);
+    if (!rc) rc = gidmap_reserve(who, "the id map", &x->map, x->map.count + n, &u.map_old, &u.map_grown);
     if (!rc && lists) rc = ix_ivf_reserve(x, lists, n); /* room up front: no failure midway */
     pthread_rwlock_unlock(&x->rw);
     if (rc) goto done;
@@ -692,7 +606,7 @@ static int ix_add_locked(growth_index *x, const float *v, size_t n, const int64_
             uint32_t s = (uint32_t)x->n;
             int64_t id = ids ? ids[i] : x->next_id;
             ix_store(x, s, v + i * x->dim, id);
-            map_put(&x->map, id, s);
+            gidmap_put(&x->map, (uint64_t)id, s);
             if (id >= x->next_id) x->next_id = id + 1;
             x->n++;
             x->live++;
@@ -718,8 +632,7 @@ done:
         pthread_rwlock_unlock(&x->rw);
     }
     if (u.map_grown) { /* committed: the old map is no longer needed */
-        free(u.map_old.keys);
-        free(u.map_old.vals);
+        gidmap_free(&u.map_old);
     }
     ix_hnsw_undo_end(x);
     free(u.list_cap0);
@@ -755,7 +668,7 @@ GROWTH_API int growth_index_remove(growth_index *x, const int64_t *ids, size_t n
         int64_t s = ix_map_get(&x->map, ids[i]);
         if (s < 0) continue;
         x->dead[s] = 1;
-        map_del(&x->map, ids[i]);
+        gidmap_del(&x->map, (uint64_t)ids[i]);
         x->live--;
         removed++;
     }
@@ -1389,7 +1302,7 @@ static int ix_from_payload(const char *who, uint32_t kind, const uint8_t *pl, si
         memcpy(x->cent, msg->centroids.data, msg->centroids.len);
         if ((rc = ix_ivf_train(x, NULL, 0, false, NULL))) goto done;
     }
-    if ((n && (rc = ix_reserve_slots(x, n, who))) || (rc = map_grow(who, &x->map, n, NULL, NULL))) goto done;
+    if ((n && (rc = ix_reserve_slots(x, n, who))) || (rc = gidmap_reserve(who, "the id map", &x->map, n, NULL, NULL))) goto done;
     if (n) memcpy(x->vec, msg->vectors.data, n * d * sizeof(float));
     size_t live = 0;
     for (size_t s = 0; s < n; s++) {
@@ -1402,7 +1315,7 @@ static int ix_from_payload(const char *who, uint32_t kind, const uint8_t *pl, si
         if (x->q8) x->q8s[s] = ix_quantize(v, d, x->q8 + s * d);
         if (!x->dead[s]) {
             if (ix_map_get(&x->map, x->ids[s]) >= 0) BAD("%s: id %lld appears twice", who, (long long)x->ids[s]);
-            map_put(&x->map, x->ids[s], (uint32_t)s);
+            gidmap_put(&x->map, (uint64_t)x->ids[s], (uint32_t)s);
             live++;
         }
     }

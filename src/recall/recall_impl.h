@@ -9,6 +9,7 @@
 
 #include "core.h"
 #include "growth/recall.h"
+#include "idmap.h"
 
 enum { IX_IP = 0, IX_COSINE = 1, IX_L2 = 2 };
 enum { IX_FLAT = 0, IX_HNSW = 1, IX_IVF = 2 };
@@ -26,13 +27,6 @@ typedef struct {
     int quantize;
     int64_t rescore, seed;
 } ix_cfg;
-
-/* id -> slot, open addressing with linear probing; key -1 marks an empty cell. */
-typedef struct {
-    int64_t *keys;
-    uint32_t *vals;
-    size_t cap, count; /* cap: power of two or 0 */
-} ix_map;
 
 /* A scored candidate: larger key is better (similarity, or minus the squared distance). */
 typedef struct {
@@ -81,7 +75,7 @@ struct growth_index {
     uint8_t *dead;          /* cap */
     int8_t *q8;             /* cap x dim when quantize=int8 */
     float *q8s;             /* cap scales */
-    ix_map map;
+    gidmap map;             /* id -> slot of the live ids */
     int64_t next_id;
     /* HNSW */
     uint8_t *level;         /* cap */
@@ -123,8 +117,12 @@ typedef struct {
 ix_scratch *ix_scratch_get(void);
 int ix_reserve(const char *who, void **p, size_t *cap, size_t need, size_t elem);
 
-/* Map */
-int64_t ix_map_get(const ix_map *m, int64_t id); /* slot or -1 */
+/* Slot of a live id, or -1. */
+static inline int64_t ix_map_get(const gidmap *m, int64_t id)
+{
+    uint32_t s = gidmap_get(m, (uint64_t)id);
+    return s == GIDMAP_NONE ? -1 : (int64_t)s;
+}
 
 /* Heaps of ix_hit: `minheap` keeps the worst at [0] (top-k results), `maxheap` the best. */
 static inline void ix_min_sift_down(ix_hit *h, size_t n, size_t i)

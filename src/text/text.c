@@ -27,6 +27,7 @@
 
 #include "core.h"
 #include "growth/text.h"
+#include "idmap.h"
 #include "text_impl.h"
 #include "sync.h"
 #include "text_index.pb-c.h"
@@ -59,7 +60,6 @@ typedef struct {
     tx_post *p;
 } tx_term;
 
-typedef struct { int64_t id; uint32_t slot; } tx_imap_ent; /* slot = document number + 1; 0 = empty */
 
 struct growth_text_index {
     tx_cfg cfg;
@@ -83,8 +83,7 @@ struct growth_text_index {
     uint64_t nfwd, fwd_cap;
     uint64_t live_docs, live_len, postings, dead_postings;
     /* external id -> latest document number (open addressing, never shrinks) */
-    tx_imap_ent *imap;
-    uint64_t imap_cap, imap_n;
+    gidmap imap;
 };
 
 /* ---- tokenizer ----------------------------------------------------------------------------- */
@@ -257,8 +256,6 @@ static int tok_error(const char *who, int rc, const char *what, size_t i, size_t
 
 /* ---- hash tables --------------------------------------------------------------------------- */
 
-static inline uint64_t id_hash(int64_t id) { return gmix64((uint64_t)id ^ 0x9e3779b97f4a7c15ULL); }
-
 static uint32_t term_find(const growth_text_index *x, uint64_t h)
 {
     if (!x->tmap_cap) return UINT32_MAX;
@@ -305,46 +302,15 @@ static int term_reserve(growth_text_index *x, uint64_t need, const char *who)
 }
 
 /* Document number of `id` (live or dead), or UINT32_MAX. */
-static uint32_t id_find(const growth_text_index *x, int64_t id)
-{
-    if (!x->imap_cap) return UINT32_MAX;
-    uint64_t mask = x->imap_cap - 1;
-    for (uint64_t i = id_hash(id) & mask;; i = (i + 1) & mask) {
-        const tx_imap_ent *e = &x->imap[i];
-        if (!e->slot) return UINT32_MAX;
-        if (e->id == id) return e->slot - 1;
-    }
-}
-
 static uint32_t live_doc(const growth_text_index *x, int64_t id)
 {
-    uint32_t d = id_find(x, id);
-    return (d != UINT32_MAX && x->alive[d]) ? d : UINT32_MAX;
-}
-
-static void id_put(tx_imap_ent *map, uint64_t cap, int64_t id, uint32_t doc, uint64_t *count)
-{
-    uint64_t mask = cap - 1;
-    uint64_t i = id_hash(id) & mask;
-    while (map[i].slot && map[i].id != id) i = (i + 1) & mask;
-    if (!map[i].slot && count) (*count)++;
-    map[i].id = id;
-    map[i].slot = doc + 1;
+    uint32_t d = gidmap_get(&x->imap, (uint64_t)id);
+    return (d != GIDMAP_NONE && x->alive[d]) ? d : UINT32_MAX;
 }
 
 static int id_reserve(growth_text_index *x, uint64_t need, const char *who)
 {
-    if (need * 2 <= x->imap_cap) return GROWTH_OK;
-    uint64_t nc = x->imap_cap ? x->imap_cap : 1024;
-    while (nc < need * 2) nc *= 2;
-    tx_imap_ent *m = calloc(nc, sizeof *m);
-    if (!m) return gerr(GROWTH_ENOMEM, "%s: out of memory for the id table", who);
-    for (uint64_t i = 0; i < x->imap_cap; i++)
-        if (x->imap[i].slot) id_put(m, nc, x->imap[i].id, x->imap[i].slot - 1, NULL);
-    free(x->imap);
-    x->imap = m;
-    x->imap_cap = nc;
-    return GROWTH_OK;
+    return gidmap_reserve(who, "the id table", &x->imap, (size_t)need, NULL, NULL);
 }
 
 /* ---- creation ------------------------------------------------------------------------------ */
@@ -384,7 +350,7 @@ GROWTH_API void growth_text_free(growth_text_index *x)
     free(x->alive);
     free(x->fwd_off);
     free(x->fwd);
-    free(x->imap);
+    gidmap_free(&x->imap);
     pthread_rwlock_destroy(&x->rw);
     pthread_mutex_destroy(&x->wlock);
     free(x);
@@ -627,7 +593,7 @@ static int tx_add(growth_text_index *x, const char *who, const int64_t *ids, tx_
     }
     /* Reserve everything before the first visible change. */
     if ((rc = grow_docs(x, (uint64_t)x->ndocs + n, who))) goto out;
-    if ((rc = id_reserve(x, x->imap_n + n, who))) goto out;
+    if ((rc = id_reserve(x, x->imap.count + n, who))) goto out;
     if ((rc = term_reserve(x, (uint64_t)x->nterms + n_new, who))) goto out;
     if (x->nfwd + b.npairs > x->fwd_cap) {
         uint64_t nc = x->fwd_cap ? x->fwd_cap : 4096;
@@ -664,7 +630,7 @@ static int tx_add(growth_text_index *x, const char *who, const int64_t *ids, tx_
         x->doc_len[d] = b.len[i];
         x->alive[d] = 1;
         x->fwd_off[d] = x->nfwd;
-        id_put(x->imap, x->imap_cap, ids[i], d, &x->imap_n);
+        gidmap_put(&x->imap, (uint64_t)ids[i], d);
         for (uint64_t j = b.off[i]; j < b.off[i + 1]; j++) {
             tx_bent *e = bmap_get(bm, bcap, b.h[j]);
             if (e->term == UINT32_MAX) {
@@ -1263,7 +1229,7 @@ static int tx_from_payload(const char *who, uint32_t kind, const uint8_t *pl, si
         x->alive[d] = 1;
         x->fwd_off[d + 1] += x->fwd_off[d];
         x->live_len += dl[d];
-        id_put(x->imap, x->imap_cap, msg->doc_ids[d], (uint32_t)d, &x->imap_n);
+        gidmap_put(&x->imap, (uint64_t)msg->doc_ids[d], (uint32_t)d);
     }
     free(dl);
     x->ndocs = (uint32_t)nd;
