@@ -611,6 +611,10 @@ static void score_all(growth_bandit *b, bstripe *st, const uint32_t *list, size_
     }
 }
 
+/* Heap of positions into a score array, the lowest score at [0]. */
+#define BSCORE_LOWER(v, a, b) ((v)[a] < (v)[b])
+GHEAP_DEFINE(bscore_heap, uint32_t, const double *, BSCORE_LOWER)
+
 /* The k-th largest value of v[0..m) (1 <= k <= m), using heap scratch of k entries. */
 static double kth_largest(const double *v, size_t m, size_t k, uint32_t *heap)
 {
@@ -620,29 +624,8 @@ static double kth_largest(const double *v, size_t m, size_t k, uint32_t *heap)
             if (v[j] > best) best = v[j];
         return best;
     }
-    /* min-heap of the k largest seen so far */
-    size_t h = 0;
-    for (size_t j = 0; j < m; j++) {
-        if (h < k) {
-            size_t c = h++;
-            heap[c] = (uint32_t)j;
-            while (c > 0 && v[heap[(c - 1) / 2]] > v[heap[c]]) {
-                uint32_t t = heap[c]; heap[c] = heap[(c - 1) / 2]; heap[(c - 1) / 2] = t;
-                c = (c - 1) / 2;
-            }
-        } else if (v[j] > v[heap[0]]) {
-            heap[0] = (uint32_t)j;
-            size_t c = 0;
-            for (;;) {
-                size_t l = 2 * c + 1, s = c;
-                if (l < k && v[heap[l]] < v[heap[s]]) s = l;
-                if (l + 1 < k && v[heap[l + 1]] < v[heap[s]]) s = l + 1;
-                if (s == c) break;
-                uint32_t t = heap[c]; heap[c] = heap[s]; heap[s] = t;
-                c = s;
-            }
-        }
-    }
+    size_t h = 0; /* min-heap of the k largest seen so far */
+    for (size_t j = 0; j < m; j++) bscore_heap_offer(v, heap, &h, k, (uint32_t)j);
     return v[heap[0]];
 }
 

@@ -10,6 +10,7 @@
 #include "core.h"
 #include "growth/bandit.h"
 #include "idmap.h"
+#include "topk.h"
 /* this module also implements the unstable interfaces of growth/sys/bandit.h */
 #ifndef GROWTH_SYS_UNSTABLE
 #define GROWTH_SYS_UNSTABLE

@@ -230,19 +230,6 @@ float ix_quantize(const float *v, size_t d, int8_t *out)
     return scale;
 }
 
-void ix_sort_desc(ix_hit *h, size_t n)
-{
-    /* Pop the min-heap from the back: the worst goes last. */
-    size_t m = n;
-    while (m > 1) {
-        ix_hit t = h[0];
-        h[0] = h[m - 1];
-        h[m - 1] = t;
-        m--;
-        ix_min_sift_down(h, m, 0);
-    }
-}
-
 /* ---- creation ---------------------------------------------------------------------------- */
 
 static int ix_new(growth_index **out, const ix_cfg *cfg, const char *who)
@@ -811,7 +798,7 @@ static int search_one(const growth_index *x, const float *q, size_t k, const gro
     if (x->cfg.kind == IX_HNSW) rc = ix_hnsw_search(x, q, k, f, sc, h, nh);
     else if (x->cfg.kind == IX_IVF) rc = ix_ivf_search(x, q, k, f, sc, h, nh);
     else rc = flat_search(x, q, k, f, sc, h, nh);
-    if (!rc) ix_sort_desc(h, *nh);
+    if (!rc) ix_minh_sort(NULL, h, *nh);
     return rc;
 }
 
@@ -959,7 +946,7 @@ static int flat_batch(const growth_index *x, const float *q, size_t nq, size_t k
         }
         for (size_t r = 0; r < nb; r++) {
             ix_hit *h = sc->h + r * (kk + 1);
-            ix_sort_desc(h, cnt[r]);
+            ix_minh_sort(NULL, h, cnt[r]);
             write_out(x, h, cnt[r], k, qn2[r], ids + (q0 + r) * k, scores ? scores + (q0 + r) * k : NULL);
         }
     }

@@ -10,6 +10,7 @@
 #include "core.h"
 #include "growth/recall.h"
 #include "idmap.h"
+#include "topk.h"
 
 enum { IX_IP = 0, IX_COSINE = 1, IX_L2 = 2 };
 enum { IX_FLAT = 0, IX_HNSW = 1, IX_IVF = 2 };
@@ -124,80 +125,18 @@ static inline int64_t ix_map_get(const gidmap *m, int64_t id)
     return s == GIDMAP_NONE ? -1 : (int64_t)s;
 }
 
-/* Heaps of ix_hit: `minheap` keeps the worst at [0] (top-k results), `maxheap` the best. */
-static inline void ix_min_sift_down(ix_hit *h, size_t n, size_t i)
-{
-    ix_hit x = h[i];
-    for (;;) {
-        size_t c = 2 * i + 1;
-        if (c >= n) break;
-        if (c + 1 < n && h[c + 1].key < h[c].key) c++;
-        if (!(h[c].key < x.key)) break;
-        h[i] = h[c];
-        i = c;
-    }
-    h[i] = x;
-}
-
-static inline void ix_min_push(ix_hit *h, size_t *n, ix_hit x)
-{
-    size_t i = (*n)++;
-    while (i > 0) {
-        size_t p = (i - 1) / 2;
-        if (!(x.key < h[p].key)) break;
-        h[i] = h[p];
-        i = p;
-    }
-    h[i] = x;
-}
-
-static inline void ix_min_pop(ix_hit *h, size_t *n)
-{
-    h[0] = h[--*n];
-    if (*n) ix_min_sift_down(h, *n, 0);
-}
+/* Heaps of ix_hit: ix_minh keeps the worst at [0] (top-k results), ix_maxh the best (HNSW
+ * candidate queue). */
+#define IX_HIT_LOWER(ctx, a, b) ((a).key < (b).key)
+#define IX_HIT_HIGHER(ctx, a, b) ((a).key > (b).key)
+GHEAP_DEFINE(ix_minh, ix_hit, const void *, IX_HIT_LOWER)
+GHEAP_DEFINE(ix_maxh, ix_hit, const void *, IX_HIT_HIGHER)
 
 /* Offers a candidate to a top-k min-heap of capacity k. */
 static inline void ix_topk_offer(ix_hit *h, size_t *n, size_t k, float key, uint32_t slot)
 {
-    if (*n < k) {
-        ix_min_push(h, n, (ix_hit){key, slot});
-    } else if (key > h[0].key) {
-        h[0] = (ix_hit){key, slot};
-        ix_min_sift_down(h, *n, 0);
-    }
+    ix_minh_offer(NULL, h, n, k, (ix_hit){key, slot});
 }
-
-static inline void ix_max_push(ix_hit *h, size_t *n, ix_hit x)
-{
-    size_t i = (*n)++;
-    while (i > 0) {
-        size_t p = (i - 1) / 2;
-        if (!(x.key > h[p].key)) break;
-        h[i] = h[p];
-        i = p;
-    }
-    h[i] = x;
-}
-
-static inline ix_hit ix_max_pop(ix_hit *h, size_t *n)
-{
-    ix_hit top = h[0], x = h[--*n];
-    size_t i = 0, m = *n;
-    for (;;) {
-        size_t c = 2 * i + 1;
-        if (c >= m) break;
-        if (c + 1 < m && h[c + 1].key > h[c].key) c++;
-        if (!(h[c].key > x.key)) break;
-        h[i] = h[c];
-        i = c;
-    }
-    if (m) h[i] = x;
-    return top;
-}
-
-/* Sorts a min-heap of results best first (in place). */
-void ix_sort_desc(ix_hit *h, size_t n);
 
 /* Similarity key of a stored slot for a prepared query (normalised for cosine). */
 static inline float ix_key(const growth_index *x, const float *q, uint32_t s)

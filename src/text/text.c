@@ -28,6 +28,7 @@
 #include "core.h"
 #include "growth/text.h"
 #include "idmap.h"
+#include "topk.h"
 #include "text_impl.h"
 #include "sync.h"
 #include "text_index.pb-c.h"
@@ -904,41 +905,9 @@ typedef struct {
 
 typedef struct { double s; int64_t id; } tx_hit;
 
-/* a ranks below b: lower score, or equal score and larger id. */
-static inline bool hit_worse(const tx_hit *a, const tx_hit *b)
-{
-    return a->s < b->s || (a->s == b->s && a->id > b->id);
-}
-
-static void heap_down(tx_hit *h, size_t n, size_t i)
-{
-    for (;;) {
-        size_t l = 2 * i + 1, r = l + 1, m = i;
-        if (l < n && hit_worse(&h[l], &h[m])) m = l;
-        if (r < n && hit_worse(&h[r], &h[m])) m = r;
-        if (m == i) return;
-        tx_hit t = h[i]; h[i] = h[m]; h[m] = t;
-        i = m;
-    }
-}
-
-static void heap_up(tx_hit *h, size_t i)
-{
-    while (i) {
-        size_t p = (i - 1) / 2;
-        if (!hit_worse(&h[i], &h[p])) return;
-        tx_hit t = h[i]; h[i] = h[p]; h[p] = t;
-        i = p;
-    }
-}
-
-static int cmp_hit_best(const void *a, const void *b)
-{
-    const tx_hit *x = a, *y = b;
-    if (hit_worse(x, y)) return 1;
-    if (hit_worse(y, x)) return -1;
-    return 0;
-}
+/* a ranks below b: lower score, or equal score and larger id (a total order: ids are unique). */
+#define TX_HIT_WORSE(ctx, a, b) ((a).s < (b).s || ((a).s == (b).s && (a).id > (b).id))
+GHEAP_DEFINE(tx_heap, tx_hit, const void *, TX_HIT_WORSE)
 
 /* Distinct query term hashes (sorted); EINVAL for a query without tokens. */
 static int query_terms(const char *who, const growth_text_index *x, const char *query, tx_hvec *v)
@@ -1019,16 +988,9 @@ GROWTH_API int growth_text_search(const growth_text_index *x, const char *query,
                 cur[c].p++;
             }
         if (!keep) continue;
-        tx_hit hit = {s, x->doc_id[d]};
-        if (hn < hk) {
-            heap[hn] = hit;
-            heap_up(heap, hn++);
-        } else if (hit_worse(&heap[0], &hit)) {
-            heap[0] = hit;
-            heap_down(heap, hn, 0);
-        }
+        tx_heap_offer(NULL, heap, &hn, hk, (tx_hit){s, x->doc_id[d]});
     }
-    qsort(heap, hn, sizeof *heap, cmp_hit_best);
+    tx_heap_sort(NULL, heap, hn);
     for (size_t i = 0; i < hn; i++) {
         ids[i] = heap[i].id;
         if (scores) scores[i] = (float)heap[i].s;
