@@ -1,5 +1,5 @@
-/* Internals of the vector index shared by index.c (storage, flat search, persistence),
- * hnsw.c and ivf.c. Not installed. */
+/* Internals of the vector index shared by its files: index.c (storage), kernels.c, flat.c,
+ * rerank.c, persist.c, hnsw.c and ivf.c. Not installed. */
 #ifndef GROWTH_RECALL_IMPL_H
 #define GROWTH_RECALL_IMPL_H
 
@@ -34,6 +34,20 @@ typedef struct {
     float key;
     uint32_t slot;
 } ix_hit;
+
+/* ---- shared by the files of the index (index.c) ----------------------------------------- */
+
+extern const gcfg_opt ix_opts[];
+extern const size_t ix_nopts;
+#define IX_NOPTS ix_nopts
+
+int ix_new(growth_index **out, const ix_cfg *cfg, const char *who);
+/* Grows the slot arrays (and the HNSW graph) to hold `need` slots. */
+int ix_reserve_slots(growth_index *x, size_t need, const char *who);
+/* Scales v to unit length (cosine); a zero vector stays zero. */
+void ix_normalise(float *v, size_t d);
+/* EINVAL naming `what` when v (n x d) holds NaN or Inf. */
+int ix_check_vectors(const char *who, const char *what, const float *v, size_t n, size_t d);
 
 /* Distance kernels, picked once for the CPU (AVX2 or baseline SSE2). */
 typedef struct {
