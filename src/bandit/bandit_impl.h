@@ -9,6 +9,8 @@
 
 #include "core.h"
 #include "growth/bandit.h"
+#include "idmap.h"
+#include "topk.h"
 /* this module also implements the unstable interfaces of growth/sys/bandit.h */
 #ifndef GROWTH_SYS_UNSTABLE
 #define GROWTH_SYS_UNSTABLE
@@ -129,9 +131,7 @@ struct growth_bandit {
     pthread_rwlock_t lock;   /* shared: selects; exclusive: rewards, arm changes, saves */
     barm *arms;
     size_t n, cap;
-    uint64_t *hkey;          /* id -> dense index, open addressing; hval UINT32_MAX = empty */
-    uint32_t *hval;
-    size_t hcap;
+    gidmap index;            /* arm id -> dense index */
     bstripe *st;
     size_t nst;
     bpend *ring;             /* indexed by decision id & rmask */
@@ -149,6 +149,59 @@ struct growth_bandit {
     uint64_t cnt[CNT_N];
     double *wscratch;        /* writer scratch: 3 d*d + 2 d */
 };
+
+/* ---- shared by the files of the handle --------------------------------------------------- */
+
+static inline bool is_linear(const growth_bandit *b)
+{
+    return b->cfg.policy == POL_LINTS || b->cfg.policy == POL_LINUCB;
+}
+
+/* bandit.c: the configuration schema, creation, destruction, capacity. */
+extern const gcfg_opt bandit_opts[];
+extern const size_t bandit_nopts;
+int bandit_check_cfg(const bandit_cfg *c, const char *who);
+int bandit_new(growth_bandit **out, const bandit_cfg *cfg, const char *who);
+/* Bytes a bandit of configuration c holds with `arms` arms (checked against max_memory). */
+double bandit_bytes(const bandit_cfg *c, double arms);
+void bandit_destroy(growth_bandit *b);
+/* Grows arms, hash and stripe scratch to hold `need` arms. Caller holds the lock exclusively. */
+int bandit_reserve(growth_bandit *b, size_t need, const char *who);
+
+/* arms.c: the Beta posterior of an arm (effective evidence = scale * stored sums), reshaped for
+ * Thompson sampling (ts_max_count, ts_scale), and its precomputed Gamma constants. */
+static inline void reshape(const growth_bandit *b, double *a, double *bb)
+{
+    double mc = b->cfg.ts_max_count;
+    if (mc > 0 && *a + *bb > mc) {
+        double f = mc / (*a + *bb);
+        *a *= f;
+        *bb *= f;
+    }
+    *a *= b->cfg.ts_scale;
+    *bb *= b->cfg.ts_scale;
+}
+
+static inline void posterior(const growth_bandit *b, const barm *a, double *pa, double *pb)
+{
+    *pa = a->pa + b->scale * a->s;
+    *pb = a->pb + b->scale * a->f;
+}
+
+/* One Thompson draw from the (reshaped) posterior of arm a. */
+static inline double draw_ts(const growth_bandit *b, const barm *a, grng *r)
+{
+    if (b->cfg.decay >= 1.0) return bsample_beta_fast(r, &a->ka, &a->kb);
+    double x, y;
+    posterior(b, a, &x, &y);
+    reshape(b, &x, &y);
+    return bsample_beta(r, x, y);
+}
+
+void bandit_refresh_k(const growth_bandit *b, barm *a);
+
+/* reward.c: a reward value is in [0, 1] for the Beta policies, finite for linear ones. */
+int bandit_check_value(const growth_bandit *b, const char *who, double v, size_t i);
 
 /* Shared-lock helpers used by replay (ope.c) and the simulator. */
 int bandit_select_locked(growth_bandit *b, const char *who, const float *ctx, size_t dim,

@@ -542,17 +542,18 @@ GROWTH_API int growth_bidder_record_auction(growth_bidder *b, double bid, int wo
 
 /* ---- persistence ------------------------------------------------------------------------- */
 
-static int bidder_pack(const growth_bidder *b, const char *who, uint8_t **out, size_t *out_len)
+/* Snapshot under the bidder's lock. */
+static int bidder_pack(const char *who, const void *model, uint8_t **out, size_t *out_len)
 {
-    size_t need = 0;
-    gcfg_format(bid_opts, BID_NOPTS, &b->cfg, NULL, 0, &need);
-    char *cfgbuf = malloc(need);
-    if (!cfgbuf) return gerr(GROWTH_ENOMEM, "%s: out of memory", who);
-    gcfg_format(bid_opts, BID_NOPTS, &b->cfg, cfgbuf, need, NULL);
+    growth_bidder *b = (growth_bidder *)model;
+    pthread_mutex_lock(&b->lock);
+    char *cfgbuf = gcfg_format_alloc(bid_opts, BID_NOPTS, &b->cfg);
+    if (!cfgbuf) {
+        pthread_mutex_unlock(&b->lock);
+        return gerr(GROWTH_ENOMEM, "%s: out of memory", who);
+    }
     Growth__ModelMeta meta = GROWTH__MODEL_META__INIT;
-    meta.library_version = (char *)growth_version();
-    meta.config = cfgbuf;
-    meta.created_unix = gmodel_time();
+    gmodel_meta(&meta, cfgbuf);
     Growth__Bidder msg = GROWTH__BIDDER__INIT;
     msg.meta = &meta;
     msg.multiplier = atomic_load_explicit(&b->mult, memory_order_relaxed);
@@ -569,56 +570,27 @@ static int bidder_pack(const growth_bidder *b, const char *who, uint8_t **out, s
     msg.shade_wins = b->wins;
     msg.shade_trials = b->trials;
     msg.last_time = b->last_time;
-    size_t plen = growth__bidder__get_packed_size(&msg);
-    uint8_t *buf = malloc(GENV_HEADER_SIZE + plen);
-    if (!buf) {
-        free(cfgbuf);
-        return gerr(GROWTH_ENOMEM, "%s: out of memory (%zu bytes)", who, plen);
-    }
-    growth__bidder__pack(&msg, buf + GENV_HEADER_SIZE);
-    genv_header(buf, GROWTH_KIND_BIDDER, buf + GENV_HEADER_SIZE, plen);
+    int rc = genv_pack(who, GROWTH_KIND_BIDDER, &msg.base, out, out_len);
+    pthread_mutex_unlock(&b->lock);
     free(cfgbuf);
-    *out = buf;
-    *out_len = GENV_HEADER_SIZE + plen;
-    return GROWTH_OK;
+    return rc;
 }
 
 GROWTH_API int growth_bidder_serialize(const growth_bidder *b, uint8_t **out_buf, size_t *out_len)
 {
-    static const char *who = "growth_bidder_serialize";
-    GROWTH_CHECK_NULL(who, b);
-    GROWTH_CHECK_NULL(who, out_buf);
-    GROWTH_CHECK_NULL(who, out_len);
-    growth_bidder *bb = (growth_bidder *)b;
-    pthread_mutex_lock(&bb->lock);
-    int rc = bidder_pack(b, who, out_buf, out_len);
-    pthread_mutex_unlock(&bb->lock);
-    return rc;
+    return gmodel_serialize("growth_bidder_serialize", b, bidder_pack, out_buf, out_len);
 }
 
 GROWTH_API int growth_bidder_save(const growth_bidder *b, const char *path)
 {
-    static const char *who = "growth_bidder_save";
-    GROWTH_CHECK_NULL(who, b);
-    GROWTH_CHECK_NULL(who, path);
-    uint8_t *buf = NULL;
-    size_t len = 0;
-    growth_bidder *bb = (growth_bidder *)b;
-    pthread_mutex_lock(&bb->lock);
-    int rc = bidder_pack(b, who, &buf, &len);
-    pthread_mutex_unlock(&bb->lock);
-    if (rc) return rc;
-    rc = gfile_write_atomic(who, path, buf, len);
-    free(buf);
-    return rc;
+    return gmodel_save("growth_bidder_save", b, path, bidder_pack);
 }
 
-static int bidder_unpack(const char *who, const uint8_t *buf, size_t len, growth_bidder **out)
+static int bidder_from_payload(const char *who, uint32_t kind, const uint8_t *pl, size_t plen, void *outp)
 {
-    const uint8_t *pl = NULL;
-    size_t plen = 0;
-    int rc = genv_open(who, buf, len, GROWTH_KIND_BIDDER, NULL, &pl, &plen);
-    if (rc) return rc;
+    (void)kind;
+    growth_bidder **out = outp;
+    int rc = GROWTH_OK;
     Growth__Bidder *msg = growth__bidder__unpack(&gpb_allocator, plen, pl);
     if (!msg) return gerr(GROWTH_EFORMAT, "%s: bidder payload does not decode", who);
     growth_bidder *b = NULL;
@@ -685,22 +657,10 @@ done:
 
 GROWTH_API int growth_bidder_deserialize(growth_bidder **out, const uint8_t *buf, size_t len)
 {
-    static const char *who = "growth_bidder_deserialize";
-    GROWTH_CHECK_NULL(who, out);
-    GROWTH_CHECK_NULL(who, buf);
-    return bidder_unpack(who, buf, len, out);
+    return gmodel_deserialize("growth_bidder_deserialize", buf, len, GROWTH_KIND_BIDDER, bidder_from_payload, out);
 }
 
 GROWTH_API int growth_bidder_load(growth_bidder **out, const char *path)
 {
-    static const char *who = "growth_bidder_load";
-    GROWTH_CHECK_NULL(who, out);
-    GROWTH_CHECK_NULL(who, path);
-    uint8_t *buf = NULL;
-    size_t len = 0;
-    int rc = gfile_read_all(who, path, BID_MAX_FILE, &buf, &len);
-    if (rc) return rc;
-    rc = bidder_unpack(who, buf, len, out);
-    free(buf);
-    return rc;
+    return gmodel_load("growth_bidder_load", path, BID_MAX_FILE, GROWTH_KIND_BIDDER, bidder_from_payload, out);
 }

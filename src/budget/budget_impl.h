@@ -1,7 +1,11 @@
-/* Private helpers of the budget module: a tiny parallel-for over user shards. */
+/* Private helpers of the budget module: a tiny parallel-for over user shards, the compensated
+ * sum, the dense simplex, and the MCKP solver's types shared by its files. */
 #ifndef GROWTH_BUDGET_IMPL_H
 #define GROWTH_BUDGET_IMPL_H
 
+#include <float.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -13,7 +17,7 @@
 #endif
 #include "growth/sys/budget.h"
 
-/* Runs fn(task_t) for t = 0 .. n-1, tasks laid out every `stride` bytes from `tasks`; task 0
+/* Runs fn(task_t) for t = 0 .. n-1, tasks laid out every `stride` bytes from `tasks`; mckp_task 0
  * runs on the calling thread. Returns GROWTH_ENOMEM if a thread cannot be started (the work
  * is then done on the calling thread, so the result is still complete). */
 int gpar_run(int n, void (*fn)(void *), void *tasks, size_t stride);
@@ -37,5 +41,127 @@ static inline double gk_val(const gksum *k) { return k->s + k->c; }
 enum { GSIMPLEX_OK = 0, GSIMPLEX_LIMIT = 1, GSIMPLEX_UNBOUNDED = 2, GSIMPLEX_NOMEM = -1 };
 int gsimplex_solve(size_t m, size_t n, const double *A, const double *b, const double *c,
                    size_t max_pivots, double *x, double *y, double *obj);
+
+/* ---- MCKP (mckp.c, mckp_hull.c, mckp_polish.c, mckp_shard.c) -------------------------------- */
+
+typedef struct {
+    int64_t threads, max_iter;
+    double tol;
+    bool fill;
+    int64_t max_memory; /* bytes one solve's working memory may take, 0 = no cap */
+} mckp_cfg;
+
+#define MAX_BUDGETS 64
+#define DBL_MAX_SAFE DBL_MAX
+
+struct growth_mckp {
+    mckp_cfg cfg;
+    growth_progress_fn progress;
+    void *progress_data;
+    atomic_int cancel;
+    bool have;
+    growth_mckp_result res;
+    size_t k;
+    double lambda[MAX_BUDGETS], spend[MAX_BUDGETS];
+};
+
+typedef struct {
+    const uint64_t *indptr;
+    size_t n, K;
+    const double *v, *c;
+    size_t maxm; /* most options of one user */
+} mckp_prob;
+
+
+/* A hull segment kept for the final selection / greedy fill. */
+typedef struct {
+    double slope, db, da;
+    uint64_t user;
+    int32_t from, to;
+} mckp_seg;
+
+/* Histogram levels over the 64 bits of a positive slope. */
+static const int lv_shift[4] = {48, 32, 16, 0};
+static const int lv_bits[4] = {16, 16, 16, 16};
+#define COLLECT_LIMIT ((uint64_t)1 << 21)
+
+enum { P_HIST, P_COLLECT, P_EVAL, P_ASSIGN };
+
+typedef struct {
+    const mckp_prob *p;
+    atomic_int *cancel;
+    size_t lo, hi;
+    int mode;
+    /* line search */
+    size_t k;
+    const double *lambda; /* K prices (eval: np * K) */
+    int level;
+    uint64_t prefix;      /* key >> (shift+bits) of the bucket being refined (or key>>shift to collect) */
+    double *hist;
+    uint64_t *cnt;
+    double total_db;
+    mckp_seg *segs;
+    size_t nseg, capseg;
+    /* eval / assign */
+    size_t np;
+    double *acc;          /* np * (K + 2): spend..., value, dual */
+    gksum ks[MAX_BUDGETS + 2];
+    int32_t *choice;
+    uint64_t chosen, ties;
+    /* scratch */
+    double *sa, *sb;
+    int32_t *si, *hv;
+    int failed;
+} mckp_task;
+
+/* The passes over user shards (mckp.c). */
+typedef struct {
+    growth_mckp *s;
+    const mckp_prob *p;
+    int nt;
+    mckp_task *tasks;
+} mckp_runner;
+
+/* mckp.c: the driver */
+void mckp_runner_free(mckp_runner *r);
+int mckp_runner_init(mckp_runner *r, growth_mckp *s, const mckp_prob *p, size_t np);
+/* Runs fn on every mckp_task of r (the threads of the solver); ECANCELED, ENOMEM of a mckp_task. */
+int mckp_run_pass(mckp_runner *r, void (*fn)(void *));
+/* The plan at prices lambda (ties to the cheapest), its spend, value and dual. */
+int mckp_assign(mckp_runner *r, const double *lambda, int32_t *choice, double *spend, double *value,
+                double *dual, uint64_t *chosen, uint64_t *ties);
+/* The CSR problem and the prices of every public MCKP call, checked. */
+int mckp_validate(const char *who, const uint64_t *indptr, size_t n, const double *v,
+                  const double *c, size_t K, mckp_prob *p);
+int mckp_validate_prices(const char *who, const double *lambda, size_t count);
+
+/* mckp_hull.c: the shard workers (run by mckp_run_pass; arg is a mckp_task) */
+void mckp_line_worker(void *arg);
+void mckp_eval_worker(void *arg);
+
+/* mckp_polish.c: the exact LP polish */
+/* Fixes the stable users (choice[i], totals in fixed[0..K-1] spend and fixed[K] value) and
+ * lists the undecided ones (choice -1): the first `cap` in und[], all counted in *n_und, their
+ * options in *n_opt. */
+int mckp_polish_scan(const mckp_prob *p, const double *center, double delta, int32_t *choice,
+                     uint64_t *und, size_t cap, size_t *n_und, size_t *n_opt, double *fixed);
+/* The restricted LP over the undecided users `sub` (their own CSR) with elastic budget
+ * columns. Writes x (one entry per option of sub), the duals lambda (K) and the LP value of
+ * the whole problem (restricted + fixed[K]); *exact = no elastic column used. Returns
+ * GROWTH_ESTATE if the simplex does not finish. */
+int mckp_restricted_lp(const mckp_prob *sub, const double *budgets, const double *fixed,
+                       const double *center, double delta, double *x_out, double *lambda,
+                       double *lp_value, bool *exact);
+/* Rounds the restricted LP's users down: the option with x = 1, else none. Returns how many
+ * were split between options. */
+uint32_t mckp_round_down(const uint64_t *indptr, size_t nA, const double *x, int32_t *pick);
+typedef struct {
+    double lambda[MAX_BUDGETS];
+    double lp_value;
+    uint32_t fractional;
+} polish_out;
+/* The trust-region polish from lambda0 to the LP optimum (see mckp_polish.c). */
+int mckp_lp_polish(const mckp_prob *p, const double *lambda0, const double *budgets, int32_t *choice,
+                   polish_out *po, bool *ok);
 
 #endif

@@ -399,9 +399,9 @@ static int cmp_field(const void *a, const void *b)
     return (x->id > y->id) - (x->id < y->id);
 }
 
-static int calib_pack(const char *who, const growth_calibrator *c, uint8_t **out,
-                      size_t *out_len)
+static int calib_pack(const char *who, const void *model, uint8_t **out, size_t *out_len)
 {
+    const growth_calibrator *c = model;
     const calib_model *m = c->m;
     if (!m) return gerr(GROWTH_ESTATE, "%s: the calibrator is not fitted", who);
     int rc = GROWTH_OK;
@@ -414,7 +414,6 @@ static int calib_pack(const char *who, const growth_calibrator *c, uint8_t **out
     double *scale = malloc((nf + 1) * sizeof *scale);
     uint32_t *fk = malloc((nf + 1) * sizeof *fk);
     char *cfgbuf = NULL;
-    uint8_t *buf = NULL;
     if (!gx || !gy || !fx || !fy || !fs || !ids || !scale || !fk) {
         rc = gerr(GROWTH_ENOMEM, "%s: out of memory", who);
         goto done;
@@ -440,18 +439,12 @@ static int calib_pack(const char *who, const growth_calibrator *c, uint8_t **out
             }
         }
     }
-    size_t need = 0;
-    gcfg_format(calib_opts, CALIB_NOPTS, &c->cfg, NULL, 0, &need);
-    cfgbuf = malloc(need);
-    if (!cfgbuf) {
+    if (!(cfgbuf = gcfg_format_alloc(calib_opts, CALIB_NOPTS, &c->cfg))) {
         rc = gerr(GROWTH_ENOMEM, "%s: out of memory", who);
         goto done;
     }
-    gcfg_format(calib_opts, CALIB_NOPTS, &c->cfg, cfgbuf, need, NULL);
     Growth__ModelMeta meta = GROWTH__MODEL_META__INIT;
-    meta.library_version = (char *)growth_version();
-    meta.config = cfgbuf;
-    meta.created_unix = gmodel_time();
+    gmodel_meta(&meta, cfgbuf);
     Growth__Calibrator msg = GROWTH__CALIBRATOR__INIT;
     msg.meta = &meta;
     msg.samples = m->samples;
@@ -470,17 +463,7 @@ static int calib_pack(const char *who, const growth_calibrator *c, uint8_t **out
     msg.n_field_x = msg.n_field_y = k;
     msg.field_x = fx;
     msg.field_y = fy;
-    const size_t plen = growth__calibrator__get_packed_size(&msg);
-    buf = malloc(GENV_HEADER_SIZE + plen);
-    if (!buf) {
-        rc = gerr(GROWTH_ENOMEM, "%s: out of memory (%zu bytes)", who, plen);
-        goto done;
-    }
-    growth__calibrator__pack(&msg, buf + GENV_HEADER_SIZE);
-    genv_header(buf, GROWTH_KIND_CALIBRATOR, buf + GENV_HEADER_SIZE, plen);
-    *out = buf;
-    *out_len = GENV_HEADER_SIZE + plen;
-    buf = NULL;
+    rc = genv_pack(who, GROWTH_KIND_CALIBRATOR, &msg.base, out, out_len);
 done:
     free(gx);
     free(gy);
@@ -491,32 +474,18 @@ done:
     free(scale);
     free(fk);
     free(cfgbuf);
-    free(buf);
     return rc;
 }
 
 GROWTH_API int growth_calibrator_serialize(const growth_calibrator *c, uint8_t **out_buf,
                                            size_t *out_len)
 {
-    static const char who[] = "growth_calibrator_serialize";
-    GROWTH_CHECK_NULL(who, c);
-    GROWTH_CHECK_NULL(who, out_buf);
-    GROWTH_CHECK_NULL(who, out_len);
-    return calib_pack(who, c, out_buf, out_len);
+    return gmodel_serialize("growth_calibrator_serialize", c, calib_pack, out_buf, out_len);
 }
 
 GROWTH_API int growth_calibrator_save(const growth_calibrator *c, const char *path)
 {
-    static const char who[] = "growth_calibrator_save";
-    GROWTH_CHECK_NULL(who, c);
-    GROWTH_CHECK_NULL(who, path);
-    uint8_t *buf = NULL;
-    size_t len = 0;
-    int rc = calib_pack(who, c, &buf, &len);
-    if (rc) return rc;
-    rc = gfile_write_atomic(who, path, buf, len);
-    free(buf);
-    return rc;
+    return gmodel_save("growth_calibrator_save", c, path, calib_pack);
 }
 
 /* Knots must be finite, x strictly ascending, y within [0, 1]. */
@@ -529,12 +498,11 @@ static bool knots_valid(const double *x, const double *y, size_t n)
     return true;
 }
 
-static int calib_unpack(const char *who, const uint8_t *buf, size_t len, growth_calibrator **out)
+static int calib_from_payload(const char *who, uint32_t kind, const uint8_t *pl, size_t plen, void *outp)
 {
-    const uint8_t *pl = NULL;
-    size_t plen = 0;
-    int rc = genv_open(who, buf, len, GROWTH_KIND_CALIBRATOR, NULL, &pl, &plen);
-    if (rc) return rc;
+    (void)kind;
+    growth_calibrator **out = outp;
+    int rc = GROWTH_OK;
     Growth__Calibrator *msg = growth__calibrator__unpack(&gpb_allocator, plen, pl);
     if (!msg) return gerr(GROWTH_EFORMAT, "%s: calibrator payload does not decode", who);
     calib_cfg cfg;
@@ -618,22 +586,12 @@ done:
 GROWTH_API int growth_calibrator_deserialize(growth_calibrator **out, const uint8_t *buf,
                                              size_t len)
 {
-    static const char who[] = "growth_calibrator_deserialize";
-    GROWTH_CHECK_NULL(who, out);
-    GROWTH_CHECK_NULL(who, buf);
-    return calib_unpack(who, buf, len, out);
+    return gmodel_deserialize("growth_calibrator_deserialize", buf, len, GROWTH_KIND_CALIBRATOR,
+                              calib_from_payload, out);
 }
 
 GROWTH_API int growth_calibrator_load(growth_calibrator **out, const char *path)
 {
-    static const char who[] = "growth_calibrator_load";
-    GROWTH_CHECK_NULL(who, out);
-    GROWTH_CHECK_NULL(who, path);
-    uint8_t *buf = NULL;
-    size_t len = 0;
-    int rc = gfile_read_all(who, path, CALIB_MAX_FILE, &buf, &len);
-    if (rc) return rc;
-    rc = calib_unpack(who, buf, len, out);
-    free(buf);
-    return rc;
+    return gmodel_load("growth_calibrator_load", path, CALIB_MAX_FILE, GROWTH_KIND_CALIBRATOR,
+                       calib_from_payload, out);
 }

@@ -289,3 +289,12 @@ int gcopy_out(const char *who, const char *s, char *buf, size_t cap, size_t *nee
     memcpy(buf, s, n);
     return GROWTH_OK;
 }
+
+char *gcfg_format_alloc(const gcfg_opt *opts, size_t nopts, const void *in)
+{
+    size_t need = 0;
+    gcfg_format(opts, nopts, in, NULL, 0, &need);
+    char *s = malloc(need);
+    if (s) gcfg_format(opts, nopts, in, s, need, NULL);
+    return s;
+}

@@ -92,6 +92,10 @@ int gcfg_parse(const char *who, const gcfg_opt *opts, size_t nopts, const char *
 int gcfg_format(const gcfg_opt *opts, size_t nopts, const void *in, char *buf, size_t cap,
                 size_t *needed);
 
+/* The effective configuration as gcfg_format writes it, in a malloc'ed string (NULL when out of
+ * memory). */
+char *gcfg_format_alloc(const gcfg_opt *opts, size_t nopts, const void *in);
+
 /* Copies a NUL-terminated string into a caller buffer with the EBUFS convention. */
 int gcopy_out(const char *who, const char *s, char *buf, size_t cap, size_t *needed);
 
@@ -207,6 +211,54 @@ int genv_save(const char *who, const char *path, uint32_t kind, const void *payl
 /* Loads a file, checks the envelope and kind; *file is malloc'ed (free it), payload points in. */
 int genv_load(const char *who, const char *path, uint32_t expect_kind, uint8_t **file,
               const uint8_t **payload, size_t *payload_len);
+
+/* Packs a protobuf-c message into a fresh envelope of `kind`: *out (malloc'ed) holds the header
+ * then the message, *out_len = GENV_HEADER_SIZE + its packed size. */
+int genv_pack(const char *who, uint32_t kind, const ProtobufCMessage *msg, uint8_t **out,
+              size_t *out_len);
+
+/* ---- model files: save / load / serialize / deserialize (model.c) ------------------------- */
+
+/* Every module's four persistence calls are these helpers plus two callbacks of its own. */
+
+/* Builds a handle from the payload of an envelope already checked (kind is the envelope's:
+ * useful to a loader that accepts several). `out` is the caller's `growth_<type> **`, set only
+ * on success. */
+typedef int (*gmodel_from_payload_fn)(const char *who, uint32_t kind, const uint8_t *payload,
+                                      size_t len, void *out);
+/* Builds a handle from the bytes of a whole file or buffer (loaders of more than one format). */
+typedef int (*gmodel_from_bytes_fn)(const char *who, const uint8_t *buf, size_t len, void *out);
+/* Packs a handle into a fresh envelope (*buf malloc'ed), usually by ending in genv_pack(); it
+ * takes whatever lock the handle needs for a consistent snapshot. */
+typedef int (*gmodel_pack_fn)(const char *who, const void *model, uint8_t **buf, size_t *len);
+
+/* Fills the meta every model file carries: this library's version, the creation time
+ * (gmodel_time) and `config` (not copied: it must outlive the packing). */
+struct Growth__ModelMeta;
+void gmodel_meta(struct Growth__ModelMeta *meta, char *config);
+
+/* growth_<type>_deserialize: checks out and buf, opens the envelope (expect_kind as in
+ * genv_open), hands its payload to fn. */
+int gmodel_deserialize(const char *who, const uint8_t *buf, size_t len, uint32_t expect_kind,
+                       gmodel_from_payload_fn fn, void *out);
+/* growth_<type>_load: checks out and path, reads the file (at most max_len bytes, else
+ * GROWTH_EFORMAT), then as gmodel_deserialize. */
+int gmodel_load(const char *who, const char *path, size_t max_len, uint32_t expect_kind,
+                gmodel_from_payload_fn fn, void *out);
+/* gmodel_load for loaders that look at the whole file themselves (no envelope opened). */
+int gmodel_load_bytes(const char *who, const char *path, size_t max_len, gmodel_from_bytes_fn fn,
+                      void *out);
+/* growth_<type>_serialize: checks the handle (its argument name `h` goes into the message, as
+ * with GROWTH_CHECK_NULL), out_buf and out_len, then packs. */
+#define gmodel_serialize(who, h, pack, out_buf, out_len) \
+    gmodel_serialize_arg(who, h, #h, pack, out_buf, out_len)
+/* growth_<type>_save: checks the handle and path, packs, writes the bytes atomically
+ * (gfile_write_atomic). */
+#define gmodel_save(who, h, path, pack) gmodel_save_arg(who, h, #h, path, pack)
+int gmodel_serialize_arg(const char *who, const void *model, const char *model_arg,
+                         gmodel_pack_fn pack, uint8_t **out_buf, size_t *out_len);
+int gmodel_save_arg(const char *who, const void *model, const char *model_arg, const char *path,
+                    gmodel_pack_fn pack);
 
 /* Little-endian helpers. */
 static inline void gput_u32(uint8_t *p, uint32_t v)

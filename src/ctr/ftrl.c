@@ -709,19 +709,15 @@ GROWTH_API int growth_ftrl_weight(const growth_ftrl *m, size_t head, uint32_t in
 
 static int fill_meta(const growth_ftrl *m, Growth__ModelMeta *meta, char **cfgbuf)
 {
-    size_t need = 0;
-    gcfg_format(ftrl_opts, FTRL_NOPTS, &m->cfg, NULL, 0, &need);
-    *cfgbuf = malloc(need);
-    if (!*cfgbuf) return gerr(GROWTH_ENOMEM, "ftrl: out of memory");
-    gcfg_format(ftrl_opts, FTRL_NOPTS, &m->cfg, *cfgbuf, need, NULL);
-    meta->library_version = (char *)growth_version();
-    meta->config = *cfgbuf;
-    meta->created_unix = gmodel_time();
+    if (!(*cfgbuf = gcfg_format_alloc(ftrl_opts, FTRL_NOPTS, &m->cfg)))
+        return gerr(GROWTH_ENOMEM, "ftrl: out of memory");
+    gmodel_meta(meta, *cfgbuf);
     return GROWTH_OK;
 }
 
-/* Packs the model (full state or weights) into an envelope in memory. */
-static int ftrl_pack(const growth_ftrl *m, bool weights_only, uint8_t **out, size_t *out_len)
+/* Packs the model (full state or weights) into an envelope in memory; the caller holds m->lock
+ * (a consistent snapshot with respect to training). */
+static int ftrl_pack_locked(const growth_ftrl *m, bool weights_only, uint8_t **out, size_t *out_len)
 {
     const char *who = weights_only ? "growth_ftrl_export_weights" : "growth_ftrl_save";
     const size_t H = (size_t)m->H;
@@ -732,7 +728,6 @@ static int ftrl_pack(const growth_ftrl *m, bool weights_only, uint8_t **out, siz
     float *b = weights_only ? NULL : malloc((size_t)(used ? used : 1) * H * sizeof *b);
     float bias_a[FTRL_MAX_HEADS], bias_b[FTRL_MAX_HEADS];
     char *cfgbuf = NULL;
-    uint8_t *buf = NULL;
     int rc = GROWTH_OK;
     if (!slots || !a || (!weights_only && !b)) {
         rc = gerr(GROWTH_ENOMEM, "%s: out of memory for %llu slots", who, (unsigned long long)used);
@@ -763,8 +758,6 @@ static int ftrl_pack(const growth_ftrl *m, bool weights_only, uint8_t **out, siz
     }
     Growth__ModelMeta meta = GROWTH__MODEL_META__INIT;
     if ((rc = fill_meta(m, &meta, &cfgbuf))) goto done;
-    size_t plen;
-    uint32_t kind;
     if (weights_only) {
         Growth__FtrlWeights msg = GROWTH__FTRL_WEIGHTS__INIT;
         msg.meta = &meta;
@@ -775,11 +768,7 @@ static int ftrl_pack(const growth_ftrl *m, bool weights_only, uint8_t **out, siz
         msg.w = a;
         msg.n_bias_w = m->cfg.bias ? H : 0;
         msg.bias_w = bias_a;
-        plen = growth__ftrl_weights__get_packed_size(&msg);
-        buf = malloc(GENV_HEADER_SIZE + plen);
-        if (!buf) { rc = gerr(GROWTH_ENOMEM, "%s: out of memory (%zu bytes)", who, plen); goto done; }
-        growth__ftrl_weights__pack(&msg, buf + GENV_HEADER_SIZE);
-        kind = GROWTH_KIND_FTRL_WEIGHTS;
+        rc = genv_pack(who, GROWTH_KIND_FTRL_WEIGHTS, &msg.base, out, out_len);
     } else {
         Growth__FtrlState msg = GROWTH__FTRL_STATE__INIT;
         msg.meta = &meta;
@@ -792,18 +781,9 @@ static int ftrl_pack(const growth_ftrl *m, bool weights_only, uint8_t **out, siz
         msg.n_bias_z = msg.n_bias_sqrt_n = m->cfg.bias ? H : 0;
         msg.bias_z = bias_a;
         msg.bias_sqrt_n = bias_b;
-        plen = growth__ftrl_state__get_packed_size(&msg);
-        buf = malloc(GENV_HEADER_SIZE + plen);
-        if (!buf) { rc = gerr(GROWTH_ENOMEM, "%s: out of memory (%zu bytes)", who, plen); goto done; }
-        growth__ftrl_state__pack(&msg, buf + GENV_HEADER_SIZE);
-        kind = GROWTH_KIND_FTRL;
+        rc = genv_pack(who, GROWTH_KIND_FTRL, &msg.base, out, out_len);
     }
-    genv_header(buf, kind, buf + GENV_HEADER_SIZE, plen);
-    *out = buf;
-    *out_len = GENV_HEADER_SIZE + plen;
-    buf = NULL;
 done:
-    free(buf);
     free(slots);
     free(a);
     free(b);
@@ -811,43 +791,41 @@ done:
     return rc;
 }
 
-GROWTH_API int growth_ftrl_serialize(const growth_ftrl *m, uint8_t **out_buf, size_t *out_len)
+static int ftrl_pack(const growth_ftrl *m, bool weights_only, uint8_t **out, size_t *out_len)
 {
-    GROWTH_CHECK_NULL("growth_ftrl_serialize", m);
-    GROWTH_CHECK_NULL("growth_ftrl_serialize", out_buf);
-    GROWTH_CHECK_NULL("growth_ftrl_serialize", out_len);
     growth_ftrl *mm = (growth_ftrl *)m;
-    pthread_mutex_lock(&mm->lock); /* a consistent snapshot with respect to training */
-    int rc = ftrl_pack(m, false, out_buf, out_len);
+    pthread_mutex_lock(&mm->lock);
+    int rc = ftrl_pack_locked(m, weights_only, out, out_len);
     pthread_mutex_unlock(&mm->lock);
     return rc;
 }
 
-static int ftrl_save_kind(const growth_ftrl *m, const char *path, bool weights_only)
+/* The gmodel_pack_fn of the two kinds (their messages name save / export_weights). */
+static int ftrl_pack_state(const char *who, const void *m, uint8_t **out, size_t *out_len)
 {
-    const char *who = weights_only ? "growth_ftrl_export_weights" : "growth_ftrl_save";
-    GROWTH_CHECK_NULL(who, m);
-    GROWTH_CHECK_NULL(who, path);
-    uint8_t *buf = NULL;
-    size_t len = 0;
-    growth_ftrl *mm = (growth_ftrl *)m;
-    pthread_mutex_lock(&mm->lock);
-    int rc = ftrl_pack(m, weights_only, &buf, &len);
-    pthread_mutex_unlock(&mm->lock);
-    if (rc) return rc;
-    rc = gfile_write_atomic(who, path, buf, len);
-    free(buf);
-    return rc;
+    (void)who;
+    return ftrl_pack(m, false, out, out_len);
+}
+
+static int ftrl_pack_weights(const char *who, const void *m, uint8_t **out, size_t *out_len)
+{
+    (void)who;
+    return ftrl_pack(m, true, out, out_len);
+}
+
+GROWTH_API int growth_ftrl_serialize(const growth_ftrl *m, uint8_t **out_buf, size_t *out_len)
+{
+    return gmodel_serialize("growth_ftrl_serialize", m, ftrl_pack_state, out_buf, out_len);
 }
 
 GROWTH_API int growth_ftrl_save(const growth_ftrl *m, const char *path)
 {
-    return ftrl_save_kind(m, path, false);
+    return gmodel_save("growth_ftrl_save", m, path, ftrl_pack_state);
 }
 
 GROWTH_API int growth_ftrl_export_weights(const growth_ftrl *m, const char *path)
 {
-    return ftrl_save_kind(m, path, true);
+    return gmodel_save("growth_ftrl_export_weights", m, path, ftrl_pack_weights);
 }
 
 
@@ -969,13 +947,9 @@ done:
     return rc;
 }
 
-static int ftrl_from_envelope(const char *who, const uint8_t *buf, size_t len, growth_ftrl **out)
+/* Either kind loads: a weights file becomes a trainable model. */
+static int ftrl_from_payload(const char *who, uint32_t kind, const uint8_t *pl, size_t plen, void *out)
 {
-    uint32_t kind = 0;
-    const uint8_t *pl = NULL;
-    size_t plen = 0;
-    int rc = genv_open(who, buf, len, GROWTH_KIND_UNKNOWN, &kind, &pl, &plen);
-    if (rc) return rc;
     if (kind == GROWTH_KIND_FTRL) return unpack_state(who, pl, plen, out);
     if (kind == GROWTH_KIND_FTRL_WEIGHTS) return unpack_weights(who, pl, plen, out);
     return gerr(GROWTH_EFORMAT, "%s: file holds a '%s' model, expected 'ftrl' or 'ftrl_weights'",
@@ -984,21 +958,10 @@ static int ftrl_from_envelope(const char *who, const uint8_t *buf, size_t len, g
 
 GROWTH_API int growth_ftrl_deserialize(growth_ftrl **out, const uint8_t *buf, size_t len)
 {
-    GROWTH_CHECK_NULL("growth_ftrl_deserialize", out);
-    GROWTH_CHECK_NULL("growth_ftrl_deserialize", buf);
-    return ftrl_from_envelope("growth_ftrl_deserialize", buf, len, out);
+    return gmodel_deserialize("growth_ftrl_deserialize", buf, len, GROWTH_KIND_UNKNOWN, ftrl_from_payload, out);
 }
 
 GROWTH_API int growth_ftrl_load(growth_ftrl **out, const char *path)
 {
-    static const char *who = "growth_ftrl_load";
-    GROWTH_CHECK_NULL(who, out);
-    GROWTH_CHECK_NULL(who, path);
-    uint8_t *buf = NULL;
-    size_t len = 0;
-    int rc = gfile_read_all(who, path, FTRL_MAX_FILE, &buf, &len);
-    if (rc) return rc;
-    rc = ftrl_from_envelope(who, buf, len, out);
-    free(buf);
-    return rc;
+    return gmodel_load("growth_ftrl_load", path, FTRL_MAX_FILE, GROWTH_KIND_UNKNOWN, ftrl_from_payload, out);
 }

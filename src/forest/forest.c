@@ -51,11 +51,8 @@ static forest_cfg current_cfg(const growth_forest *f)
 int forest_format_cfg(const growth_forest *f, char **out)
 {
     forest_cfg c = current_cfg(f);
-    size_t need = 0;
-    gcfg_format(forest_opts, FOREST_NOPTS, &c, NULL, 0, &need);
-    *out = malloc(need);
-    if (!*out) return gerr(GROWTH_ENOMEM, "forest: out of memory");
-    gcfg_format(forest_opts, FOREST_NOPTS, &c, *out, need, NULL);
+    if (!(*out = gcfg_format_alloc(forest_opts, FOREST_NOPTS, &c)))
+        return gerr(GROWTH_ENOMEM, "forest: out of memory");
     return GROWTH_OK;
 }
 

@@ -77,8 +77,8 @@ const char *forest_objective_list(void);
 int forest_trees_from_bytes(const char *who, const uint8_t *buf, size_t len, bool ubj, ftrees *t);
 int forest_from_booster(const char *who, BoosterHandle bst, const forest_cfg *cfg,
                         const char *params, int best_it, double best_score, growth_forest **out);
-int forest_from_any(const char *who, const uint8_t *buf, size_t len, growth_forest **out);
-int forest_pack(const char *who, const growth_forest *f, uint8_t **out, size_t *out_len);
+int forest_from_any(const char *who, const uint8_t *buf, size_t len, void *out); /* growth_forest **out */
+int forest_pack(const char *who, const void *f, uint8_t **out, size_t *out_len); /* const growth_forest *f */
 
 /* forest.c */
 void forest_default_cfg(forest_cfg *cfg);

@@ -389,12 +389,10 @@ int forest_from_booster(const char *who, BoosterHandle bst, const forest_cfg *cf
 }
 
 
-static int from_envelope(const char *who, const uint8_t *buf, size_t len, growth_forest **out)
+static int forest_from_payload(const char *who, uint32_t kind, const uint8_t *pl, size_t plen, void *out)
 {
-    const uint8_t *pl;
-    size_t plen;
-    int rc = genv_open(who, buf, len, GROWTH_KIND_FOREST, NULL, &pl, &plen);
-    if (rc) return rc;
+    (void)kind;
+    int rc;
     Growth__ForestModel *m = growth__forest_model__unpack(&gpb_allocator, plen, pl);
     if (!m) return gerr(GROWTH_EFORMAT, "%s: forest payload does not decode", who);
     forest_cfg cfg;
@@ -459,9 +457,10 @@ done:
 
 static const uint8_t env_magic[4] = {0x89, 'G', 'R', 'W'};
 
-int forest_from_any(const char *who, const uint8_t *buf, size_t len, growth_forest **out)
+int forest_from_any(const char *who, const uint8_t *buf, size_t len, void *out)
 {
-    if (len >= 4 && memcmp(buf, env_magic, 4) == 0) return from_envelope(who, buf, len, out);
+    if (len >= 4 && memcmp(buf, env_magic, 4) == 0)
+        return gmodel_deserialize(who, buf, len, GROWTH_KIND_FOREST, forest_from_payload, out);
     size_t p = 0;
     while (p < len && (buf[p] == ' ' || buf[p] == '\t' || buf[p] == '\n' || buf[p] == '\r')) p++;
     if (p < len && buf[p] == '{') {
@@ -479,14 +478,14 @@ int forest_from_any(const char *who, const uint8_t *buf, size_t len, growth_fore
 /* ---- saving ------------------------------------------------------------------------------ */
 
 
-int forest_pack(const char *who, const growth_forest *f, uint8_t **out, size_t *out_len)
+int forest_pack(const char *who, const void *model, uint8_t **out, size_t *out_len)
 {
+    const growth_forest *f = model;
     const ftrees *t = &f->t;
     size_t T = t->ntrees, N = t->nnodes;
     char *cfgbuf = NULL;
     uint32_t *word = malloc((N + 1) * sizeof *word), *left = malloc((N + 1) * sizeof *left);
     float *val = malloc((N + 1) * sizeof *val);
-    uint8_t *buf = NULL;
     int rc = GROWTH_OK;
     if (!word || !left || !val) { rc = gerr(GROWTH_ENOMEM, "%s: out of memory", who); goto done; }
     if ((rc = forest_format_cfg(f, &cfgbuf))) goto done;
@@ -497,9 +496,7 @@ int forest_pack(const char *who, const growth_forest *f, uint8_t **out, size_t *
             left[j] = t->nodes[j].left - t->toff[i];
         }
     Growth__ModelMeta meta = GROWTH__MODEL_META__INIT;
-    meta.library_version = (char *)growth_version();
-    meta.config = cfgbuf;
-    meta.created_unix = gmodel_time();
+    gmodel_meta(&meta, cfgbuf);
     Growth__ForestModel m = GROWTH__FOREST_MODEL__INIT;
     m.meta = &meta;
     m.xgboost_ubjson.data = f->ubj;
@@ -521,19 +518,20 @@ int forest_pack(const char *who, const growth_forest *f, uint8_t **out, size_t *
     m.node_left = left;
     m.node_gain = t->gain;
     m.node_cover = t->cover;
-    size_t plen = growth__forest_model__get_packed_size(&m);
-    buf = malloc(GENV_HEADER_SIZE + plen);
-    if (!buf) { rc = gerr(GROWTH_ENOMEM, "%s: out of memory (%zu bytes)", who, plen); goto done; }
-    growth__forest_model__pack(&m, buf + GENV_HEADER_SIZE);
-    genv_header(buf, GROWTH_KIND_FOREST, buf + GENV_HEADER_SIZE, plen);
-    *out = buf;
-    *out_len = GENV_HEADER_SIZE + plen;
+    rc = genv_pack(who, GROWTH_KIND_FOREST, &m.base, out, out_len);
 done:
     free(word);
     free(left);
     free(val);
     free(cfgbuf);
     return rc;
+}
+
+/* The xgboost JSON of a forest (growth_forest_save to a ".json" path). */
+static int forest_pack_json(const char *who, const void *model, uint8_t **out, size_t *out_len)
+{
+    growth_forest *f = (growth_forest *)model;
+    return forest_export(who, f, f->bst, "json", out, out_len);
 }
 
 static bool ends_with(const char *s, const char *suffix)
@@ -554,23 +552,12 @@ GROWTH_API int growth_forest_save(const growth_forest *f, const char *path)
     GROWTH_CHECK_NULL(who, f);
     GROWTH_CHECK_NULL(who, path);
     if (ends_with(path, ".ubj")) return gfile_write_atomic(who, path, f->ubj, f->ubj_len);
-    uint8_t *buf = NULL;
-    size_t len = 0;
-    int rc = ends_with(path, ".json") ? forest_export(who, (growth_forest *)f, f->bst, "json", &buf, &len)
-                                      : forest_pack(who, f, &buf, &len);
-    if (rc) return rc;
-    rc = gfile_write_atomic(who, path, buf, len);
-    free(buf);
-    return rc;
+    return gmodel_save(who, f, path, ends_with(path, ".json") ? forest_pack_json : forest_pack);
 }
 
 GROWTH_API int growth_forest_serialize(const growth_forest *f, uint8_t **out_buf, size_t *out_len)
 {
-    static const char *who = "growth_forest_serialize";
-    GROWTH_CHECK_NULL(who, f);
-    GROWTH_CHECK_NULL(who, out_buf);
-    GROWTH_CHECK_NULL(who, out_len);
-    return forest_pack(who, f, out_buf, out_len);
+    return gmodel_serialize("growth_forest_serialize", f, forest_pack, out_buf, out_len);
 }
 
 GROWTH_API int growth_forest_deserialize(growth_forest **out, const uint8_t *buf, size_t len)
@@ -584,14 +571,5 @@ GROWTH_API int growth_forest_deserialize(growth_forest **out, const uint8_t *buf
 
 GROWTH_API int growth_forest_load(growth_forest **out, const char *path)
 {
-    static const char *who = "growth_forest_load";
-    GROWTH_CHECK_NULL(who, out);
-    GROWTH_CHECK_NULL(who, path);
-    uint8_t *buf = NULL;
-    size_t len = 0;
-    int rc = gfile_read_all(who, path, FOREST_MAX_FILE, &buf, &len);
-    if (rc) return rc;
-    rc = forest_from_any(who, buf, len, out);
-    free(buf);
-    return rc;
+    return gmodel_load_bytes("growth_forest_load", path, FOREST_MAX_FILE, forest_from_any, out);
 }

@@ -55,48 +55,33 @@ static int dssm_from_msg(const char *who, const Growth__Dssm *msg, growth_dssm *
     return GROWTH_OK;
 }
 
-static int dssm_from_envelope(const char *who, const uint8_t *buf, size_t len, growth_dssm **out)
+static int dssm_from_payload(const char *who, uint32_t kind, const uint8_t *pl, size_t plen, void *out)
 {
-    const uint8_t *pl = NULL;
-    size_t plen = 0;
-    int rc = genv_open(who, buf, len, GROWTH_KIND_DSSM, NULL, &pl, &plen);
-    if (rc) return rc;
+    (void)kind;
     Growth__Dssm *msg = growth__dssm__unpack(&gpb_allocator, plen, pl);
     if (!msg) return gerr(GROWTH_EFORMAT, "%s: dssm payload does not decode (truncated or corrupted)", who);
-    rc = dssm_from_msg(who, msg, out);
+    int rc = dssm_from_msg(who, msg, out);
     growth__dssm__free_unpacked(msg, &gpb_allocator);
     return rc;
 }
 
 GROWTH_API int growth_dssm_deserialize(growth_dssm **out, const uint8_t *buf, size_t len)
 {
-    static const char *who = "growth_dssm_deserialize";
-    GROWTH_CHECK_NULL(who, out);
-    GROWTH_CHECK_NULL(who, buf);
-    return dssm_from_envelope(who, buf, len, out);
+    return gmodel_deserialize("growth_dssm_deserialize", buf, len, GROWTH_KIND_DSSM, dssm_from_payload, out);
 }
 
 GROWTH_API int growth_dssm_load(growth_dssm **out, const char *path)
 {
-    static const char *who = "growth_dssm_load";
-    GROWTH_CHECK_NULL(who, out);
-    GROWTH_CHECK_NULL(who, path);
-    uint8_t *buf = NULL;
-    size_t len = 0;
-    int rc = gfile_read_all(who, path, GNET_MAX_FILE, &buf, &len);
-    if (rc) return rc;
-    rc = dssm_from_envelope(who, buf, len, out);
-    free(buf);
-    return rc;
+    return gmodel_load("growth_dssm_load", path, GNET_MAX_FILE, GROWTH_KIND_DSSM, dssm_from_payload, out);
 }
 
-static int dssm_pack(const char *who, const growth_dssm *d, uint8_t **out, size_t *out_len)
+static int dssm_pack(const char *who, const void *model, uint8_t **out, size_t *out_len)
 {
+    const growth_dssm *d = model;
     Growth__ModelMeta meta = GROWTH__MODEL_META__INIT;
-    gnet_meta(&meta, d->desc);
+    gmodel_meta(&meta, d->desc);
     Growth__Dssm msg = GROWTH__DSSM__INIT;
     Growth__NetLayer **q = NULL, **it = NULL;
-    uint8_t *buf = NULL;
     int rc = gstack_to_proto(who, &d->tower[0], &q);
     if (!rc) rc = gstack_to_proto(who, &d->tower[1], &it);
     if (rc) goto done;
@@ -107,13 +92,7 @@ static int dssm_pack(const char *who, const growth_dssm *d, uint8_t **out, size_
     msg.query = q;
     msg.n_item = d->tower[1].n;
     msg.item = it;
-    size_t plen = growth__dssm__get_packed_size(&msg);
-    buf = malloc(GENV_HEADER_SIZE + plen);
-    if (!buf) { rc = gerr(GROWTH_ENOMEM, "%s: out of memory (%zu bytes)", who, plen); goto done; }
-    growth__dssm__pack(&msg, buf + GENV_HEADER_SIZE);
-    genv_header(buf, GROWTH_KIND_DSSM, buf + GENV_HEADER_SIZE, plen);
-    *out = buf;
-    *out_len = GENV_HEADER_SIZE + plen;
+    rc = genv_pack(who, GROWTH_KIND_DSSM, &msg.base, out, out_len);
 done:
     gstack_proto_free(q, d->tower[0].n);
     gstack_proto_free(it, d->tower[1].n);
@@ -122,25 +101,12 @@ done:
 
 GROWTH_API int growth_dssm_serialize(const growth_dssm *d, uint8_t **out_buf, size_t *out_len)
 {
-    static const char *who = "growth_dssm_serialize";
-    GROWTH_CHECK_NULL(who, d);
-    GROWTH_CHECK_NULL(who, out_buf);
-    GROWTH_CHECK_NULL(who, out_len);
-    return dssm_pack(who, d, out_buf, out_len);
+    return gmodel_serialize("growth_dssm_serialize", d, dssm_pack, out_buf, out_len);
 }
 
 GROWTH_API int growth_dssm_save(const growth_dssm *d, const char *path)
 {
-    static const char *who = "growth_dssm_save";
-    GROWTH_CHECK_NULL(who, d);
-    GROWTH_CHECK_NULL(who, path);
-    uint8_t *buf = NULL;
-    size_t len = 0;
-    int rc = dssm_pack(who, d, &buf, &len);
-    if (rc) return rc;
-    rc = gfile_write_atomic(who, path, buf, len);
-    free(buf);
-    return rc;
+    return gmodel_save("growth_dssm_save", d, path, dssm_pack);
 }
 
 GROWTH_API int growth_dssm_config(const growth_dssm *d, char *buf, size_t cap, size_t *out_n)

@@ -132,51 +132,36 @@ oom:
     return gerr(GROWTH_ENOMEM, "%s: out of memory", who);
 }
 
-static int net_from_envelope(const char *who, const uint8_t *buf, size_t len, growth_net **out)
+static int net_from_payload(const char *who, uint32_t kind, const uint8_t *pl, size_t plen, void *out)
 {
-    const uint8_t *pl = NULL;
-    size_t plen = 0;
-    int rc = genv_open(who, buf, len, GROWTH_KIND_NET, NULL, &pl, &plen);
-    if (rc) return rc;
+    (void)kind;
     Growth__Net *msg = growth__net__unpack(&gpb_allocator, plen, pl);
     if (!msg) return gerr(GROWTH_EFORMAT, "%s: net payload does not decode (truncated or corrupted)", who);
-    rc = net_from_msg(who, msg, out);
+    int rc = net_from_msg(who, msg, out);
     growth__net__free_unpacked(msg, &gpb_allocator);
     return rc;
 }
 
 GROWTH_API int growth_net_deserialize(growth_net **out, const uint8_t *buf, size_t len)
 {
-    static const char *who = "growth_net_deserialize";
-    GROWTH_CHECK_NULL(who, out);
-    GROWTH_CHECK_NULL(who, buf);
-    return net_from_envelope(who, buf, len, out);
+    return gmodel_deserialize("growth_net_deserialize", buf, len, GROWTH_KIND_NET, net_from_payload, out);
 }
 
 GROWTH_API int growth_net_load(growth_net **out, const char *path)
 {
-    static const char *who = "growth_net_load";
-    GROWTH_CHECK_NULL(who, out);
-    GROWTH_CHECK_NULL(who, path);
-    uint8_t *buf = NULL;
-    size_t len = 0;
-    int rc = gfile_read_all(who, path, GNET_MAX_FILE, &buf, &len);
-    if (rc) return rc;
-    rc = net_from_envelope(who, buf, len, out);
-    free(buf);
-    return rc;
+    return gmodel_load("growth_net_load", path, GNET_MAX_FILE, GROWTH_KIND_NET, net_from_payload, out);
 }
 
-static int net_pack(const char *who, const growth_net *m, uint8_t **out, size_t *out_len)
+static int net_pack(const char *who, const void *model, uint8_t **out, size_t *out_len)
 {
+    const growth_net *m = model;
     Growth__ModelMeta meta = GROWTH__MODEL_META__INIT;
-    gnet_meta(&meta, m->desc);
+    gmodel_meta(&meta, m->desc);
     Growth__Net msg = GROWTH__NET__INIT;
     Growth__NetWide wide = GROWTH__NET_WIDE__INIT;
     Growth__NetEmbedding *embs = calloc(m->nfields ? m->nfields : 1, sizeof *embs);
     Growth__NetEmbedding **eptr = calloc(m->nfields ? m->nfields : 1, sizeof *eptr);
     Growth__NetLayer **layers = NULL;
-    uint8_t *buf = NULL;
     int rc = GROWTH_OK;
     if (!embs || !eptr) { rc = gerr(GROWTH_ENOMEM, "%s: out of memory", who); goto done; }
     if ((rc = gstack_to_proto(who, &m->deep, &layers))) goto done;
@@ -205,16 +190,8 @@ static int net_pack(const char *who, const growth_net *m, uint8_t **out, size_t 
         msg.wide = &wide;
     }
     msg.output = (char *)gnet_layer_name(m->output);
-    size_t plen = growth__net__get_packed_size(&msg);
-    buf = malloc(GENV_HEADER_SIZE + plen);
-    if (!buf) { rc = gerr(GROWTH_ENOMEM, "%s: out of memory (%zu bytes)", who, plen); goto done; }
-    growth__net__pack(&msg, buf + GENV_HEADER_SIZE);
-    genv_header(buf, GROWTH_KIND_NET, buf + GENV_HEADER_SIZE, plen);
-    *out = buf;
-    *out_len = GENV_HEADER_SIZE + plen;
-    buf = NULL;
+    rc = genv_pack(who, GROWTH_KIND_NET, &msg.base, out, out_len);
 done:
-    free(buf);
     free(embs);
     free(eptr);
     gstack_proto_free(layers, m->deep.n);
@@ -223,25 +200,12 @@ done:
 
 GROWTH_API int growth_net_serialize(const growth_net *net, uint8_t **out_buf, size_t *out_len)
 {
-    static const char *who = "growth_net_serialize";
-    GROWTH_CHECK_NULL(who, net);
-    GROWTH_CHECK_NULL(who, out_buf);
-    GROWTH_CHECK_NULL(who, out_len);
-    return net_pack(who, net, out_buf, out_len);
+    return gmodel_serialize("growth_net_serialize", net, net_pack, out_buf, out_len);
 }
 
 GROWTH_API int growth_net_save(const growth_net *net, const char *path)
 {
-    static const char *who = "growth_net_save";
-    GROWTH_CHECK_NULL(who, net);
-    GROWTH_CHECK_NULL(who, path);
-    uint8_t *buf = NULL;
-    size_t len = 0;
-    int rc = net_pack(who, net, &buf, &len);
-    if (rc) return rc;
-    rc = gfile_write_atomic(who, path, buf, len);
-    free(buf);
-    return rc;
+    return gmodel_save("growth_net_save", net, path, net_pack);
 }
 
 GROWTH_API int growth_net_config(const growth_net *net, char *buf, size_t cap, size_t *out_n)

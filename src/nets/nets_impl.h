@@ -77,6 +77,5 @@ int gws_create(const char *who, growth_net_workspace **out, size_t width, size_t
                const char *config);
 
 /* Metadata for a payload: library version, config, time. */
-void gnet_meta(Growth__ModelMeta *meta, char *config);
 
 #endif

@@ -312,13 +312,6 @@ int gstack_describe(const gstack *s, char **str, size_t *len, size_t *cap)
     return rc;
 }
 
-void gnet_meta(Growth__ModelMeta *meta, char *config)
-{
-    meta->library_version = (char *)growth_version();
-    meta->config = config;
-    meta->created_unix = gmodel_time();
-}
-
 /* ---- workspaces ---------------------------------------------------------------------------- */
 
 typedef struct { int64_t batch, max_memory; } ws_cfg;

@@ -132,10 +132,10 @@ static int search_layer(const growth_index *x, const hq *q, uint32_t ep, float e
     size_t nr = 0, nc = 0;
     uint32_t *vis = sc->visit, ep_tag = sc->epoch;
     vis[ep] = ep_tag;
-    ix_max_push(C, &nc, (ix_hit){epk, ep});
-    if (!f_on || ix_pass(x, f, ep)) ix_min_push(R, &nr, (ix_hit){epk, ep});
+    ix_maxh_push(NULL, C, &nc, (ix_hit){epk, ep});
+    if (!f_on || ix_pass(x, f, ep)) ix_minh_push(NULL, R, &nr, (ix_hit){epk, ep});
     while (nc) {
-        ix_hit c = ix_max_pop(C, &nc);
+        ix_hit c = ix_maxh_pop(NULL, C, &nc);
         if (nr == ef && c.key < R[0].key) break;
         const uint32_t *ln = links_at(x, c.slot, l);
         uint32_t cnt = ln[0];
@@ -149,12 +149,12 @@ static int search_layer(const growth_index *x, const hq *q, uint32_t ep, float e
             vis[e] = ep_tag;
             float k = hkey(x, q, e);
             if (nr < ef || k > R[0].key) {
-                ix_max_push(C, &nc, (ix_hit){k, e});
+                ix_maxh_push(NULL, C, &nc, (ix_hit){k, e});
                 if (!f_on || ix_pass(x, f, e)) {
-                    if (nr < ef) ix_min_push(R, &nr, (ix_hit){k, e});
+                    if (nr < ef) ix_minh_push(NULL, R, &nr, (ix_hit){k, e});
                     else {
                         R[0] = (ix_hit){k, e};
-                        ix_min_sift_down(R, nr, 0);
+                        ix_minh_down(NULL, R, nr, 0);
                     }
                 }
             }

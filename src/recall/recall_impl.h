@@ -1,5 +1,5 @@
-/* Internals of the vector index shared by index.c (storage, flat search, persistence),
- * hnsw.c and ivf.c. Not installed. */
+/* Internals of the vector index shared by its files: index.c (storage), kernels.c, flat.c,
+ * rerank.c, persist.c, hnsw.c and ivf.c. Not installed. */
 #ifndef GROWTH_RECALL_IMPL_H
 #define GROWTH_RECALL_IMPL_H
 
@@ -9,6 +9,8 @@
 
 #include "core.h"
 #include "growth/recall.h"
+#include "idmap.h"
+#include "topk.h"
 
 enum { IX_IP = 0, IX_COSINE = 1, IX_L2 = 2 };
 enum { IX_FLAT = 0, IX_HNSW = 1, IX_IVF = 2 };
@@ -28,18 +30,28 @@ typedef struct {
     int64_t max_memory; /* bytes the index may hold, 0 = no cap (checked on create, add, load) */
 } ix_cfg;
 
-/* id -> slot, open addressing with linear probing; key -1 marks an empty cell. */
-typedef struct {
-    int64_t *keys;
-    uint32_t *vals;
-    size_t cap, count; /* cap: power of two or 0 */
-} ix_map;
-
 /* A scored candidate: larger key is better (similarity, or minus the squared distance). */
 typedef struct {
     float key;
     uint32_t slot;
 } ix_hit;
+
+/* ---- shared by the files of the index (index.c) ----------------------------------------- */
+
+extern const gcfg_opt ix_opts[];
+extern const size_t ix_nopts;
+#define IX_NOPTS ix_nopts
+
+int ix_new(growth_index **out, const ix_cfg *cfg, const char *who);
+/* Grows the slot arrays (and the HNSW graph) to hold `need` slots. */
+int ix_reserve_slots(growth_index *x, size_t need, const char *who);
+/* GROWTH_OK when the index may hold `n` slots and `ids` ids within physical memory and
+ * max_memory; else GROWTH_ENOMEM naming the bytes (nothing changed). */
+int ix_check_memory(const growth_index *x, size_t n, size_t ids, const char *who);
+/* Scales v to unit length (cosine); a zero vector stays zero. */
+void ix_normalise(float *v, size_t d);
+/* EINVAL naming `what` when v (n x d) holds NaN or Inf. */
+int ix_check_vectors(const char *who, const char *what, const float *v, size_t n, size_t d);
 
 /* Distance kernels, picked once for the CPU (AVX2 or baseline SSE2). */
 typedef struct {
@@ -82,7 +94,7 @@ struct growth_index {
     uint8_t *dead;          /* cap */
     int8_t *q8;             /* cap x dim when quantize=int8 */
     float *q8s;             /* cap scales */
-    ix_map map;
+    gidmap map;             /* id -> slot of the live ids */
     int64_t next_id;
     /* HNSW */
     uint8_t *level;         /* cap */
@@ -124,83 +136,25 @@ typedef struct {
 ix_scratch *ix_scratch_get(void);
 int ix_reserve(const char *who, void **p, size_t *cap, size_t need, size_t elem);
 
-/* Map */
-int64_t ix_map_get(const ix_map *m, int64_t id); /* slot or -1 */
-
-/* Heaps of ix_hit: `minheap` keeps the worst at [0] (top-k results), `maxheap` the best. */
-static inline void ix_min_sift_down(ix_hit *h, size_t n, size_t i)
+/* Slot of a live id, or -1. */
+static inline int64_t ix_map_get(const gidmap *m, int64_t id)
 {
-    ix_hit x = h[i];
-    for (;;) {
-        size_t c = 2 * i + 1;
-        if (c >= n) break;
-        if (c + 1 < n && h[c + 1].key < h[c].key) c++;
-        if (!(h[c].key < x.key)) break;
-        h[i] = h[c];
-        i = c;
-    }
-    h[i] = x;
+    uint32_t s = gidmap_get(m, (uint64_t)id);
+    return s == GIDMAP_NONE ? -1 : (int64_t)s;
 }
 
-static inline void ix_min_push(ix_hit *h, size_t *n, ix_hit x)
-{
-    size_t i = (*n)++;
-    while (i > 0) {
-        size_t p = (i - 1) / 2;
-        if (!(x.key < h[p].key)) break;
-        h[i] = h[p];
-        i = p;
-    }
-    h[i] = x;
-}
-
-static inline void ix_min_pop(ix_hit *h, size_t *n)
-{
-    h[0] = h[--*n];
-    if (*n) ix_min_sift_down(h, *n, 0);
-}
+/* Heaps of ix_hit: ix_minh keeps the worst at [0] (top-k results), ix_maxh the best (HNSW
+ * candidate queue). */
+#define IX_HIT_LOWER(ctx, a, b) ((a).key < (b).key)
+#define IX_HIT_HIGHER(ctx, a, b) ((a).key > (b).key)
+GHEAP_DEFINE(ix_minh, ix_hit, const void *, IX_HIT_LOWER)
+GHEAP_DEFINE(ix_maxh, ix_hit, const void *, IX_HIT_HIGHER)
 
 /* Offers a candidate to a top-k min-heap of capacity k. */
 static inline void ix_topk_offer(ix_hit *h, size_t *n, size_t k, float key, uint32_t slot)
 {
-    if (*n < k) {
-        ix_min_push(h, n, (ix_hit){key, slot});
-    } else if (key > h[0].key) {
-        h[0] = (ix_hit){key, slot};
-        ix_min_sift_down(h, *n, 0);
-    }
+    ix_minh_offer(NULL, h, n, k, (ix_hit){key, slot});
 }
-
-static inline void ix_max_push(ix_hit *h, size_t *n, ix_hit x)
-{
-    size_t i = (*n)++;
-    while (i > 0) {
-        size_t p = (i - 1) / 2;
-        if (!(x.key > h[p].key)) break;
-        h[i] = h[p];
-        i = p;
-    }
-    h[i] = x;
-}
-
-static inline ix_hit ix_max_pop(ix_hit *h, size_t *n)
-{
-    ix_hit top = h[0], x = h[--*n];
-    size_t i = 0, m = *n;
-    for (;;) {
-        size_t c = 2 * i + 1;
-        if (c >= m) break;
-        if (c + 1 < m && h[c + 1].key > h[c].key) c++;
-        if (!(h[c].key > x.key)) break;
-        h[i] = h[c];
-        i = c;
-    }
-    if (m) h[i] = x;
-    return top;
-}
-
-/* Sorts a min-heap of results best first (in place). */
-void ix_sort_desc(ix_hit *h, size_t n);
 
 /* Similarity key of a stored slot for a prepared query (normalised for cosine). */
 static inline float ix_key(const growth_index *x, const float *q, uint32_t s)

@@ -1,4 +1,6 @@
-/* Inverted text index with BM25 scoring (text.h).
+/* Inverted text index with BM25 scoring (text.h): the index itself, here (configuration,
+ * creation, the term and id tables, adding, removing, compaction, counters); tokenizer.c (term
+ * hashes of UTF-8 text), search.c (BM25 search and scoring), persist.c (save / load).
  *
  * Terms are 64-bit hashes of their UTF-8 bytes, kept in an open-addressing table (hash ->
  * term number). Each term owns a postings array of (document number, tf) in ascending document
@@ -23,256 +25,22 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
-#include "core.h"
-#include "growth/text.h"
 #include "text_impl.h"
 #include "sync.h"
-#include "text_index.pb-c.h"
 
-typedef struct {
-    double k1, b;
-    int64_t ngram;
-    bool lowercase;
-    int64_t max_memory; /* bytes the index may hold, 0 = no cap (checked by adds and loads) */
-} tx_cfg;
-
-static const gcfg_opt tx_opts[] = {
+const gcfg_opt tx_opts[] = {
     {"k1", GCFG_DOUBLE, offsetof(tx_cfg, k1), "1.2", 0, 100, NULL, false},
     {"b", GCFG_DOUBLE, offsetof(tx_cfg, b), "0.75", 0, 1, NULL, false},
     {"ngram", GCFG_INT, offsetof(tx_cfg, ngram), "2", 1, 4, NULL, false},
     {"lowercase", GCFG_BOOL, offsetof(tx_cfg, lowercase), "true", 0, 0, NULL, false},
     GCFG_MAX_MEMORY(tx_cfg, max_memory),
 };
-#define TX_NOPTS (sizeof tx_opts / sizeof tx_opts[0])
-
-#define TX_MAX_DOCS ((uint64_t)UINT32_MAX - 1)
-#define TX_MAX_FILE ((size_t)1 << 36)
-#define TX_STACK_TERMS 64
-#define TX_STACK_K 256
-
-typedef struct { uint32_t doc, tf; } tx_post;
-
-typedef struct {
-    uint64_t hash;
-    uint32_t df;      /* live documents holding the term */
-    uint32_t n, cap;  /* stored postings (live and dead) */
-    tx_post *p;
-} tx_term;
-
-typedef struct { int64_t id; uint32_t slot; } tx_imap_ent; /* slot = document number + 1; 0 = empty */
-
-struct growth_text_index {
-    tx_cfg cfg;
-    pthread_rwlock_t rw;
-    pthread_mutex_t wlock;        /* serialises writers */
-    growth_progress_fn progress;  /* set and read under wlock */
-    void *progress_user;
-    /* terms */
-    tx_term *terms;
-    uint32_t nterms, terms_cap;
-    uint32_t *tmap; /* term number + 1; 0 = empty; tmap_cap a power of two */
-    uint64_t tmap_cap;
-    uint64_t live_terms;
-    /* documents (numbers 0..ndocs-1, dead ones included) */
-    int64_t *doc_id;
-    uint32_t *doc_len;
-    uint8_t *alive;
-    uint64_t *fwd_off; /* ndocs + 1 offsets into fwd */
-    uint32_t ndocs, docs_cap;
-    uint32_t *fwd;
-    uint64_t nfwd, fwd_cap;
-    uint64_t live_docs, live_len, postings, dead_postings;
-    /* external id -> latest document number (open addressing, never shrinks) */
-    tx_imap_ent *imap;
-    uint64_t imap_cap, imap_n;
-};
-
-/* ---- tokenizer ----------------------------------------------------------------------------- */
-
-/* Decodes one UTF-8 code point; UINT32_MAX for an invalid sequence. `end` bounds the read. */
-static uint32_t utf8_decode(const unsigned char *s, const unsigned char *end, size_t *adv)
-{
-    uint32_t c = s[0];
-    *adv = 1;
-    if (c < 0x80) return c;
-    size_t n;
-    uint32_t min;
-    if ((c & 0xe0) == 0xc0) { n = 2; c &= 0x1f; min = 0x80; }
-    else if ((c & 0xf0) == 0xe0) { n = 3; c &= 0x0f; min = 0x800; }
-    else if ((c & 0xf8) == 0xf0) { n = 4; c &= 0x07; min = 0x10000; }
-    else return UINT32_MAX;
-    if ((size_t)(end - s) < n) return UINT32_MAX;
-    for (size_t i = 1; i < n; i++) {
-        if ((s[i] & 0xc0) != 0x80) return UINT32_MAX;
-        c = (c << 6) | (s[i] & 0x3f);
-    }
-    if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff)) return UINT32_MAX;
-    *adv = n;
-    return c;
-}
-
-enum { TX_SEP, TX_WORD, TX_CJK };
-
-static int tx_class(uint32_t c)
-{
-    if (c < 0x80) {
-        if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) return TX_WORD;
-        return TX_SEP;
-    }
-    if (c == 0x85 || c == 0xa0 || c == 0x1680 || (c >= 0x2000 && c <= 0x200a) || c == 0x2028 ||
-        c == 0x2029 || c == 0x202f || c == 0x205f || (c >= 0x3000 && c <= 0x303f) ||
-        (c >= 0xff00 && c <= 0xff0f) || (c >= 0xff1a && c <= 0xff20) || (c >= 0xff3b && c <= 0xff40) ||
-        (c >= 0xff5b && c <= 0xff65) || c == 0xfeff)
-        return TX_SEP;
-    if ((c >= 0x3040 && c <= 0x30ff) || (c >= 0x3400 && c <= 0x4dbf) || (c >= 0x4e00 && c <= 0x9fff) ||
-        (c >= 0xac00 && c <= 0xd7af) || (c >= 0xf900 && c <= 0xfaff) || (c >= 0x20000 && c <= 0x2ffff))
-        return TX_CJK;
-    return TX_WORD;
-}
-
-#define TX_TERM_SEED 0x746578742e746b31ULL /* "text.tk1" */
-
-/* Term hash. The seed depends on the length: growth_hash64 folds the total length into the same
- * bits as the content of short tails, so strings of different lengths can collide
- * ("w1" / "w10", "w3" / "w32"); inputs of one length never do structurally. */
-static inline uint64_t tx_term_hash(const unsigned char *p, size_t len)
-{
-    return growth_hash64(p, len, TX_TERM_SEED ^ gmix64((uint64_t)len + 1));
-}
-
-static int hv_push(tx_hvec *v, uint64_t h)
-{
-    if (v->n == v->cap) {
-        size_t ncap = v->cap ? v->cap * 2 : 64;
-        uint64_t *p = v->heap ? realloc(v->v, ncap * sizeof *p) : malloc(ncap * sizeof *p);
-        if (!p) return -1;
-        if (!v->heap && v->n) memcpy(p, v->v, v->n * sizeof *p);
-        v->v = p;
-        v->cap = ncap;
-        v->heap = true;
-    }
-    v->v[v->n++] = h;
-    return 0;
-}
-
-void tx_hvec_free(tx_hvec *v)
-{
-    if (v->heap) free(v->v);
-    v->v = NULL;
-    v->n = v->cap = 0;
-    v->heap = false;
-}
-
-/* Appends the tokens' hashes of text[0..len) to `out`. Returns 0; TX_TOK_UTF8 / TX_TOK_NUL with
- * *bad = byte offset; TX_TOK_NOMEM. */
-int tx_tokenize(int ngram, bool lowercase, const char *text, size_t len, tx_hvec *out, size_t *bad)
-{
-    const unsigned char *s = (const unsigned char *)text, *end = s + len, *p = s;
-    unsigned char lbuf[256];
-    unsigned char *word = lbuf;
-    size_t wcap = sizeof lbuf;
-    const unsigned char *wstart = NULL; /* current word */
-    const unsigned char *cstart = NULL; /* current CJK run */
-    const unsigned char *starts[4];     /* starts of the last `ngram` CJK characters */
-    size_t ccount = 0;
-    int rc = 0;
-    for (;;) {
-        uint32_t c = 0;
-        size_t adv = 0;
-        int cls = TX_SEP;
-        if (p < end) {
-            if (*p == 0) { *bad = (size_t)(p - s); rc = TX_TOK_NUL; goto done; }
-            c = utf8_decode(p, end, &adv);
-            if (c == UINT32_MAX) { *bad = (size_t)(p - s); rc = TX_TOK_UTF8; goto done; }
-            cls = tx_class(c);
-        }
-        if (wstart && cls != TX_WORD) { /* a word ends */
-            size_t wl = (size_t)(p - wstart);
-            const unsigned char *src = wstart;
-            if (lowercase) {
-                if (wl > wcap) {
-                    unsigned char *nw = word == lbuf ? malloc(wl) : realloc(word, wl);
-                    if (!nw) { rc = TX_TOK_NOMEM; goto done; }
-                    word = nw;
-                    wcap = wl;
-                }
-                for (size_t i = 0; i < wl; i++) {
-                    unsigned char ch = wstart[i];
-                    word[i] = (ch >= 'A' && ch <= 'Z') ? (unsigned char)(ch + 32) : ch;
-                }
-                src = word;
-            }
-            if (hv_push(out, tx_term_hash(src, wl))) { rc = TX_TOK_NOMEM; goto done; }
-            wstart = NULL;
-        }
-        if (cstart && cls != TX_CJK) { /* a CJK run ends */
-            if (ccount < (size_t)ngram &&
-                hv_push(out, tx_term_hash(cstart, (size_t)(p - cstart)))) {
-                rc = TX_TOK_NOMEM;
-                goto done;
-            }
-            cstart = NULL;
-        }
-        if (p >= end) break;
-        if (cls == TX_WORD) {
-            if (!wstart) wstart = p;
-        } else if (cls == TX_CJK) {
-            if (!cstart) { cstart = p; ccount = 0; }
-            starts[ccount % 4] = p;
-            ccount++;
-            if (ccount >= (size_t)ngram) {
-                const unsigned char *g = starts[(ccount - (size_t)ngram) % 4];
-                if (hv_push(out, tx_term_hash(g, (size_t)(p + adv - g)))) {
-                    rc = TX_TOK_NOMEM;
-                    goto done;
-                }
-            }
-        }
-        p += adv;
-    }
-done:
-    if (word != lbuf) free(word);
-    return rc;
-}
-
-static int cmp_u64(const void *a, const void *b)
-{
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return x < y ? -1 : x > y;
-}
-
-static int cmp_i64(const void *a, const void *b)
-{
-    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-    return x < y ? -1 : x > y;
-}
-
-static int tok_error(const char *who, int rc, const char *what, size_t i, size_t bad)
-{
-    if (rc == TX_TOK_NOMEM) return gerr(GROWTH_ENOMEM, "%s: out of memory while tokenising", who);
-    if (rc == TX_TOK_NUL)
-        return gerr(GROWTH_EINVAL, "%s: %s %zu holds a NUL byte at byte %zu", who, what, i, bad);
-    return gerr(GROWTH_EINVAL, "%s: %s %zu is not valid UTF-8 at byte %zu", who, what, i, bad);
-}
+const size_t tx_nopts = sizeof tx_opts / sizeof tx_opts[0];
 
 /* ---- hash tables --------------------------------------------------------------------------- */
 
-static inline uint64_t id_hash(int64_t id) { return gmix64((uint64_t)id ^ 0x9e3779b97f4a7c15ULL); }
-
-static uint32_t term_find(const growth_text_index *x, uint64_t h)
-{
-    if (!x->tmap_cap) return UINT32_MAX;
-    uint64_t mask = x->tmap_cap - 1;
-    for (uint64_t i = gmix64(h) & mask;; i = (i + 1) & mask) {
-        uint32_t s = x->tmap[i];
-        if (!s) return UINT32_MAX;
-        if (x->terms[s - 1].hash == h) return s - 1;
-    }
-}
-
-static void term_insert_slot(uint32_t *map, uint64_t cap, const tx_term *terms, uint32_t t)
+void tx_term_insert_slot(uint32_t *map, uint64_t cap, const tx_term *terms, uint32_t t)
 {
     uint64_t mask = cap - 1;
     uint64_t i = gmix64(terms[t].hash) & mask;
@@ -281,7 +49,7 @@ static void term_insert_slot(uint32_t *map, uint64_t cap, const tx_term *terms, 
 }
 
 /* Makes room for `need` terms in the term array and map (rehashing: invisible to lookups). */
-static int term_reserve(growth_text_index *x, uint64_t need, const char *who)
+int tx_term_reserve(growth_text_index *x, uint64_t need, const char *who)
 {
     if (need > UINT32_MAX - 1) return gerr(GROWTH_ENOMEM, "%s: more than 2^32 - 2 distinct terms", who);
     if (need > x->terms_cap) {
@@ -298,7 +66,7 @@ static int term_reserve(growth_text_index *x, uint64_t need, const char *who)
         while (nc < need * 2) nc *= 2;
         uint32_t *m = calloc(nc, sizeof *m);
         if (!m) return gerr(GROWTH_ENOMEM, "%s: out of memory for the term table", who);
-        for (uint32_t t = 0; t < x->nterms; t++) term_insert_slot(m, nc, x->terms, t);
+        for (uint32_t t = 0; t < x->nterms; t++) tx_term_insert_slot(m, nc, x->terms, t);
         free(x->tmap);
         x->tmap = m;
         x->tmap_cap = nc;
@@ -307,66 +75,26 @@ static int term_reserve(growth_text_index *x, uint64_t need, const char *who)
 }
 
 /* Document number of `id` (live or dead), or UINT32_MAX. */
-static uint32_t id_find(const growth_text_index *x, int64_t id)
+int tx_id_reserve(growth_text_index *x, uint64_t need, const char *who)
 {
-    if (!x->imap_cap) return UINT32_MAX;
-    uint64_t mask = x->imap_cap - 1;
-    for (uint64_t i = id_hash(id) & mask;; i = (i + 1) & mask) {
-        const tx_imap_ent *e = &x->imap[i];
-        if (!e->slot) return UINT32_MAX;
-        if (e->id == id) return e->slot - 1;
-    }
-}
-
-static uint32_t live_doc(const growth_text_index *x, int64_t id)
-{
-    uint32_t d = id_find(x, id);
-    return (d != UINT32_MAX && x->alive[d]) ? d : UINT32_MAX;
-}
-
-static void id_put(tx_imap_ent *map, uint64_t cap, int64_t id, uint32_t doc, uint64_t *count)
-{
-    uint64_t mask = cap - 1;
-    uint64_t i = id_hash(id) & mask;
-    while (map[i].slot && map[i].id != id) i = (i + 1) & mask;
-    if (!map[i].slot && count) (*count)++;
-    map[i].id = id;
-    map[i].slot = doc + 1;
-}
-
-static int id_reserve(growth_text_index *x, uint64_t need, const char *who)
-{
-    if (need * 2 <= x->imap_cap) return GROWTH_OK;
-    uint64_t nc = x->imap_cap ? x->imap_cap : 1024;
-    while (nc < need * 2) nc *= 2;
-    tx_imap_ent *m = calloc(nc, sizeof *m);
-    if (!m) return gerr(GROWTH_ENOMEM, "%s: out of memory for the id table", who);
-    for (uint64_t i = 0; i < x->imap_cap; i++)
-        if (x->imap[i].slot) id_put(m, nc, x->imap[i].id, x->imap[i].slot - 1, NULL);
-    free(x->imap);
-    x->imap = m;
-    x->imap_cap = nc;
-    return GROWTH_OK;
-}
-
-/* ---- memory limit (max_memory) --------------------------------------------------------------- */
-
-/* Bytes an index of `docs` documents (numbers ever given, `ids` entries in the id table),
- * `terms` terms and `postings` stored postings holds: per document its id, length, flag and
- * forward offset; the open-addressing tables at their load factor; per posting its (doc, tf) and
- * its forward-index entry. Double arithmetic: no product can wrap. */
-static double tx_bytes(double docs, double ids, double terms, double postings)
-{
-    double icells = 1024, tcells = 2048;
-    while (icells < 2 * ids) icells *= 2;
-    while (tcells < 2 * terms) tcells *= 2;
-    return (double)sizeof(growth_text_index) + docs * (8 + 4 + 1 + 8) + icells * sizeof(tx_imap_ent) +
-           terms * (double)sizeof(tx_term) + tcells * 4 + postings * ((double)sizeof(tx_post) + 4);
+    return gidmap_reserve(who, "the id table", &x->imap, (size_t)need, NULL, NULL);
 }
 
 /* ---- creation ------------------------------------------------------------------------------ */
 
-static int tx_new(growth_text_index **out, const tx_cfg *cfg, const char *who)
+/* Per document its id, length, flag and forward offset; the open-addressing tables at their load
+ * factor (id map cells of 12 bytes); per posting its (doc, tf) and its forward-index entry.
+ * Double arithmetic: no product can wrap. */
+double tx_bytes(double docs, double ids, double terms, double postings)
+{
+    double icells = 1024, tcells = 2048;
+    while (icells < 2 * ids) icells *= 2;
+    while (tcells < 2 * terms) tcells *= 2;
+    return (double)sizeof(growth_text_index) + docs * (8 + 4 + 1 + 8) + icells * 12 +
+           terms * (double)sizeof(tx_term) + tcells * 4 + postings * ((double)sizeof(tx_post) + 4);
+}
+
+int tx_new(growth_text_index **out, const tx_cfg *cfg, const char *who)
 {
     growth_text_index *x = calloc(1, sizeof *x);
     if (!x) return gerr(GROWTH_ENOMEM, "%s: out of memory", who);
@@ -401,7 +129,7 @@ GROWTH_API void growth_text_free(growth_text_index *x)
     free(x->alive);
     free(x->fwd_off);
     free(x->fwd);
-    free(x->imap);
+    gidmap_free(&x->imap);
     pthread_rwlock_destroy(&x->rw);
     pthread_mutex_destroy(&x->wlock);
     free(x);
@@ -516,10 +244,10 @@ static int batch_build(const char *who, int ngram, bool lower, tx_text_fn get, c
         const char *t = get(src, i, &len);
         v.n = 0;
         int trc = tx_tokenize(ngram, lower, t, len, &v, &bad);
-        if (trc) { rc = tok_error(who, trc, "text", i, bad); goto fail; }
+        if (trc) { rc = tx_tok_error(who, trc, "text", i, bad); goto fail; }
         if (v.n > UINT32_MAX) { rc = gerr(GROWTH_EINVAL, "%s: text %zu has more than 2^32 - 1 tokens", who, i); goto fail; }
         b->len[i] = (uint32_t)v.n;
-        qsort(v.v, v.n, sizeof *v.v, cmp_u64);
+        qsort(v.v, v.n, sizeof *v.v, tx_cmp_u64);
         if (b->npairs + v.n > cap) {
             while (cap < b->npairs + v.n) cap *= 2;
             uint64_t *nh = realloc(b->h, cap * sizeof *nh);
@@ -568,7 +296,7 @@ static tx_bent *bmap_get(tx_bent *m, uint64_t cap, uint64_t h)
     return &m[i];
 }
 
-static int grow_docs(growth_text_index *x, uint64_t need, const char *who)
+int tx_grow_docs(growth_text_index *x, uint64_t need, const char *who)
 {
     if (need <= x->docs_cap) return GROWTH_OK;
     uint64_t nc = x->docs_cap ? x->docs_cap : 1024;
@@ -594,7 +322,7 @@ static int tx_add(growth_text_index *x, const char *who, const int64_t *ids, tx_
     int64_t *sorted = malloc(n * sizeof *sorted);
     if (!sorted) return gerr(GROWTH_ENOMEM, "%s: out of memory", who);
     memcpy(sorted, ids, n * sizeof *sorted);
-    qsort(sorted, n, sizeof *sorted, cmp_i64);
+    qsort(sorted, n, sizeof *sorted, tx_cmp_i64);
     for (size_t i = 1; i < n; i++)
         if (sorted[i] == sorted[i - 1]) {
             int64_t d = sorted[i];
@@ -625,7 +353,7 @@ static int tx_add(growth_text_index *x, const char *who, const int64_t *ids, tx_
     pthread_rwlock_wrlock(&x->rw);
     uint64_t n_new = 0;
     for (size_t i = 0; i < n; i++)
-        if (live_doc(x, ids[i]) != UINT32_MAX) {
+        if (tx_live_doc(x, ids[i]) != UINT32_MAX) {
             rc = gerr(GROWTH_EINVAL, "%s: id %lld is already in the index", who, (long long)ids[i]);
             goto out;
         }
@@ -640,19 +368,19 @@ static int tx_add(growth_text_index *x, const char *who, const int64_t *ids, tx_
         if (!e->used) {
             e->used = true;
             e->hash = b.h[j];
-            e->term = term_find(x, b.h[j]);
+            e->term = tx_term_find(x, b.h[j]);
             if (e->term == UINT32_MAX) n_new++;
         }
         e->count++;
     }
     /* Memory after the add against physical memory and max_memory (nothing changed yet). */
-    if ((rc = gmem_reserve(who, tx_bytes((double)x->ndocs + n, (double)x->imap_n + n, (double)x->nterms + n_new,
+    if ((rc = gmem_reserve(who, tx_bytes((double)x->ndocs + n, (double)x->imap.count + n, (double)x->nterms + n_new,
                                          (double)x->nfwd + b.npairs), (uint64_t)x->cfg.max_memory)))
         goto out;
     /* Reserve everything before the first visible change. */
-    if ((rc = grow_docs(x, (uint64_t)x->ndocs + n, who))) goto out;
-    if ((rc = id_reserve(x, x->imap_n + n, who))) goto out;
-    if ((rc = term_reserve(x, (uint64_t)x->nterms + n_new, who))) goto out;
+    if ((rc = tx_grow_docs(x, (uint64_t)x->ndocs + n, who))) goto out;
+    if ((rc = tx_id_reserve(x, x->imap.count + n, who))) goto out;
+    if ((rc = tx_term_reserve(x, (uint64_t)x->nterms + n_new, who))) goto out;
     if (x->nfwd + b.npairs > x->fwd_cap) {
         uint64_t nc = x->fwd_cap ? x->fwd_cap : 4096;
         while (nc < x->nfwd + b.npairs) nc += nc / 2;
@@ -688,7 +416,7 @@ static int tx_add(growth_text_index *x, const char *who, const int64_t *ids, tx_
         x->doc_len[d] = b.len[i];
         x->alive[d] = 1;
         x->fwd_off[d] = x->nfwd;
-        id_put(x->imap, x->imap_cap, ids[i], d, &x->imap_n);
+        gidmap_put(&x->imap, (uint64_t)ids[i], d);
         for (uint64_t j = b.off[i]; j < b.off[i + 1]; j++) {
             tx_bent *e = bmap_get(bm, bcap, b.h[j]);
             if (e->term == UINT32_MAX) {
@@ -700,7 +428,7 @@ static int tx_add(growth_text_index *x, const char *who, const int64_t *ids, tx_
                 t->cap = e->count;
                 t->p = e->fresh;
                 e->fresh = NULL;
-                term_insert_slot(x->tmap, x->tmap_cap, x->terms, tn);
+                tx_term_insert_slot(x->tmap, x->tmap_cap, x->terms, tn);
                 e->term = tn;
             }
             tx_term *t = &x->terms[e->term];
@@ -882,7 +610,7 @@ GROWTH_API int growth_text_remove(growth_text_index *x, const int64_t *ids, size
     pthread_mutex_lock(&x->wlock);
     pthread_rwlock_wrlock(&x->rw);
     for (size_t i = 0; i < n; i++) {
-        uint32_t d = live_doc(x, ids[i]); /* absent, or listed before: nothing to do */
+        uint32_t d = tx_live_doc(x, ids[i]); /* absent, or listed before: nothing to do */
         if (d == UINT32_MAX) continue;
         x->alive[d] = 0;
         x->live_docs--;
@@ -931,460 +659,4 @@ GROWTH_API int growth_text_stats_get(const growth_text_index *x, growth_text_sta
     st.postings = x->postings;
     pthread_rwlock_unlock(&xm->rw);
     return gstruct_out(who, "stats", out, &st, sizeof st, sizeof st);
-}
-
-/* ---- searching ----------------------------------------------------------------------------- */
-
-static bool filter_pass(const growth_id_filter *f, int64_t id)
-{
-    if (!f) return true;
-    if (f->allow) {
-        size_t lo = 0, hi = f->n_allow;
-        while (lo < hi) {
-            size_t mid = lo + (hi - lo) / 2;
-            if (f->allow[mid] < id) lo = mid + 1;
-            else hi = mid;
-        }
-        if (lo == f->n_allow || f->allow[lo] != id) return false;
-    }
-    if (f->bitmap) {
-        if ((uint64_t)id >= f->bitmap_bits) return false;
-        if (!((f->bitmap[(uint64_t)id >> 3] >> ((uint64_t)id & 7)) & 1)) return false;
-    }
-    if (f->fn && !f->fn(id, f->user)) return false;
-    return true;
-}
-
-typedef struct {
-    const tx_post *p, *end;
-    double idf;
-} tx_cursor;
-
-typedef struct { double s; int64_t id; } tx_hit;
-
-/* a ranks below b: lower score, or equal score and larger id. */
-static inline bool hit_worse(const tx_hit *a, const tx_hit *b)
-{
-    return a->s < b->s || (a->s == b->s && a->id > b->id);
-}
-
-static void heap_down(tx_hit *h, size_t n, size_t i)
-{
-    for (;;) {
-        size_t l = 2 * i + 1, r = l + 1, m = i;
-        if (l < n && hit_worse(&h[l], &h[m])) m = l;
-        if (r < n && hit_worse(&h[r], &h[m])) m = r;
-        if (m == i) return;
-        tx_hit t = h[i]; h[i] = h[m]; h[m] = t;
-        i = m;
-    }
-}
-
-static void heap_up(tx_hit *h, size_t i)
-{
-    while (i) {
-        size_t p = (i - 1) / 2;
-        if (!hit_worse(&h[i], &h[p])) return;
-        tx_hit t = h[i]; h[i] = h[p]; h[p] = t;
-        i = p;
-    }
-}
-
-static int cmp_hit_best(const void *a, const void *b)
-{
-    const tx_hit *x = a, *y = b;
-    if (hit_worse(x, y)) return 1;
-    if (hit_worse(y, x)) return -1;
-    return 0;
-}
-
-/* Distinct query term hashes (sorted); EINVAL for a query without tokens. */
-static int query_terms(const char *who, const growth_text_index *x, const char *query, tx_hvec *v)
-{
-    size_t bad = 0;
-    int rc = tx_tokenize((int)x->cfg.ngram, x->cfg.lowercase, query, strlen(query), v, &bad);
-    if (rc) return tok_error(who, rc, "query", 0, bad);
-    if (v->n == 0) return gerr(GROWTH_EINVAL, "%s: the query has no terms (empty or only separators)", who);
-    qsort(v->v, v->n, sizeof *v->v, cmp_u64);
-    size_t w = 0;
-    for (size_t i = 0; i < v->n; i++)
-        if (!w || v->v[i] != v->v[w - 1]) v->v[w++] = v->v[i];
-    v->n = w;
-    return GROWTH_OK;
-}
-
-static inline double bm25_idf(double N, double df) { return log(1.0 + (N - df + 0.5) / (df + 0.5)); }
-
-GROWTH_API int growth_text_search(const growth_text_index *x, const char *query, size_t k,
-                                  const growth_id_filter *filter, int64_t *ids, float *scores,
-                                  size_t cap, size_t *out_n)
-{
-    static const char *who = "growth_text_search";
-    if (out_n) *out_n = 0;
-    GROWTH_CHECK_NULL(who, x);
-    GROWTH_CHECK_NULL(who, query);
-    GROWTH_CHECK_NULL(who, ids);
-    if (k == 0) return gerr(GROWTH_EINVAL, "%s: k is 0", who);
-    int rc = gid_filter_check(who, filter);
-    if (rc) return rc;
-    uint64_t hstack[TX_STACK_TERMS];
-    tx_hvec v = {hstack, 0, TX_STACK_TERMS, false};
-    tx_cursor cstack[TX_STACK_TERMS], *cur = cstack;
-    tx_hit kstack[TX_STACK_K], *heap = kstack;
-    growth_text_index *xm = (growth_text_index *)x;
-    pthread_rwlock_rdlock(&xm->rw);
-    if ((rc = query_terms(who, x, query, &v))) goto out;
-    if (cap < k) { /* after every other check: a second call with *out_n succeeds */
-        if (out_n) *out_n = k;
-        rc = gerr(GROWTH_EBUFS, "%s: cap %zu < k %zu", who, cap, k);
-        goto out;
-    }
-    if (v.n > TX_STACK_TERMS && !(cur = malloc(v.n * sizeof *cur))) { rc = gerr(GROWTH_ENOMEM, "%s: out of memory", who); goto out; }
-    if (k > TX_STACK_K) {
-        size_t hk = k < x->live_docs ? k : (size_t)x->live_docs;
-        if (hk > TX_STACK_K && !(heap = malloc(hk * sizeof *heap))) { rc = gerr(GROWTH_ENOMEM, "%s: out of memory", who); goto out; }
-    }
-    const double N = (double)x->live_docs;
-    const double k1 = x->cfg.k1, bb = x->cfg.b;
-    const double avgdl = x->live_docs ? (double)x->live_len / N : 1.0;
-    const double kb0 = k1 * (1.0 - bb), kb1 = avgdl > 0 ? k1 * bb / avgdl : 0.0;
-    size_t nc = 0;
-    for (size_t i = 0; i < v.n; i++) {
-        uint32_t t = term_find(x, v.v[i]);
-        if (t == UINT32_MAX || x->terms[t].df == 0) continue;
-        const tx_term *tm = &x->terms[t];
-        cur[nc].p = tm->p;
-        cur[nc].end = tm->p + tm->n;
-        cur[nc].idf = bm25_idf(N, tm->df);
-        nc++;
-    }
-    size_t hn = 0;
-    const size_t hk = k;
-    for (;;) {
-        uint32_t d = UINT32_MAX;
-        for (size_t c = 0; c < nc; c++)
-            if (cur[c].p < cur[c].end && cur[c].p->doc < d) d = cur[c].p->doc;
-        if (d == UINT32_MAX) break;
-        bool keep = x->alive[d] && filter_pass(filter, x->doc_id[d]);
-        double s = 0.0;
-        const double K = kb0 + kb1 * (double)x->doc_len[d];
-        for (size_t c = 0; c < nc; c++)
-            if (cur[c].p < cur[c].end && cur[c].p->doc == d) {
-                if (keep) {
-                    double tf = (double)cur[c].p->tf;
-                    s += cur[c].idf * tf * (k1 + 1.0) / (tf + K);
-                }
-                cur[c].p++;
-            }
-        if (!keep) continue;
-        tx_hit hit = {s, x->doc_id[d]};
-        if (hn < hk) {
-            heap[hn] = hit;
-            heap_up(heap, hn++);
-        } else if (hit_worse(&heap[0], &hit)) {
-            heap[0] = hit;
-            heap_down(heap, hn, 0);
-        }
-    }
-    qsort(heap, hn, sizeof *heap, cmp_hit_best);
-    for (size_t i = 0; i < hn; i++) {
-        ids[i] = heap[i].id;
-        if (scores) scores[i] = (float)heap[i].s;
-    }
-    if (out_n) *out_n = hn;
-out:
-    pthread_rwlock_unlock(&xm->rw);
-    tx_hvec_free(&v);
-    if (cur != cstack) free(cur);
-    if (heap != kstack) free(heap);
-    return rc;
-}
-
-GROWTH_API int growth_text_score(const growth_text_index *x, const char *query, const int64_t *ids,
-                                 size_t n, float *out, size_t cap)
-{
-    static const char *who = "growth_text_score";
-    GROWTH_CHECK_NULL(who, x);
-    GROWTH_CHECK_NULL(who, query);
-    if (n && !ids) return gerr(GROWTH_EINVAL, "%s: ids is NULL", who);
-    if (n && !out) return gerr(GROWTH_EINVAL, "%s: out is NULL", who);
-    if (cap < n) return gerr(GROWTH_EBUFS, "%s: cap %zu < n %zu", who, cap, n);
-    uint64_t hstack[TX_STACK_TERMS];
-    tx_hvec v = {hstack, 0, TX_STACK_TERMS, false};
-    growth_text_index *xm = (growth_text_index *)x;
-    pthread_rwlock_rdlock(&xm->rw);
-    int rc = query_terms(who, x, query, &v);
-    if (rc) goto out;
-    for (size_t i = 0; i < n; i++)
-        if (live_doc(x, ids[i]) == UINT32_MAX) {
-            rc = gerr(GROWTH_ENOTFOUND, "%s: id %lld is not in the index", who, (long long)ids[i]);
-            goto out;
-        }
-    const double N = (double)x->live_docs;
-    const double k1 = x->cfg.k1, bb = x->cfg.b;
-    const double avgdl = x->live_docs ? (double)x->live_len / N : 1.0;
-    for (size_t i = 0; i < n; i++) {
-        uint32_t d = live_doc(x, ids[i]);
-        const double K = k1 * (1.0 - bb) + (avgdl > 0 ? k1 * bb * (double)x->doc_len[d] / avgdl : 0.0);
-        double s = 0.0;
-        for (size_t q = 0; q < v.n; q++) {
-            uint32_t t = term_find(x, v.v[q]);
-            if (t == UINT32_MAX || x->terms[t].df == 0) continue;
-            const tx_term *tm = &x->terms[t];
-            uint32_t lo = 0, hi = tm->n;
-            while (lo < hi) {
-                uint32_t mid = lo + (hi - lo) / 2;
-                if (tm->p[mid].doc < d) lo = mid + 1;
-                else hi = mid;
-            }
-            if (lo == tm->n || tm->p[lo].doc != d) continue;
-            double tf = (double)tm->p[lo].tf;
-            s += bm25_idf(N, tm->df) * tf * (k1 + 1.0) / (tf + K);
-        }
-        out[i] = (float)s;
-    }
-out:
-    pthread_rwlock_unlock(&xm->rw);
-    tx_hvec_free(&v);
-    return rc;
-}
-
-/* ---- persistence --------------------------------------------------------------------------- */
-
-static int tx_pack(const growth_text_index *x, const char *who, uint8_t **out, size_t *out_len)
-{
-    int rc = GROWTH_OK;
-    uint32_t *remap = malloc(((size_t)x->ndocs + 1) * sizeof *remap);
-    int64_t *dids = malloc(((size_t)x->live_docs + 1) * sizeof *dids);
-    uint64_t *th = malloc(((size_t)x->live_terms + 1) * sizeof *th);
-    uint64_t *tp = malloc(((size_t)x->live_terms + 1) * sizeof *tp);
-    uint64_t live_post = x->postings - x->dead_postings;
-    uint32_t *pd = malloc(((size_t)live_post + 1) * sizeof *pd);
-    uint32_t *pt = malloc(((size_t)live_post + 1) * sizeof *pt);
-    char *cfgbuf = NULL;
-    uint8_t *buf = NULL;
-    if (!remap || !dids || !th || !tp || !pd || !pt) { rc = gerr(GROWTH_ENOMEM, "%s: out of memory", who); goto done; }
-    uint32_t nd = 0;
-    for (uint32_t d = 0; d < x->ndocs; d++) {
-        remap[d] = nd;
-        if (x->alive[d]) dids[nd++] = x->doc_id[d];
-    }
-    size_t nt = 0, np = 0;
-    for (uint32_t t = 0; t < x->nterms; t++) {
-        const tx_term *tm = &x->terms[t];
-        if (!tm->df) continue;
-        th[nt] = tm->hash;
-        size_t before = np;
-        for (uint32_t i = 0; i < tm->n; i++)
-            if (x->alive[tm->p[i].doc]) {
-                pd[np] = remap[tm->p[i].doc];
-                pt[np] = tm->p[i].tf;
-                np++;
-            }
-        tp[nt++] = np - before;
-    }
-    size_t need = 0;
-    gcfg_format(tx_opts, TX_NOPTS, &x->cfg, NULL, 0, &need);
-    cfgbuf = malloc(need);
-    if (!cfgbuf) { rc = gerr(GROWTH_ENOMEM, "%s: out of memory", who); goto done; }
-    gcfg_format(tx_opts, TX_NOPTS, &x->cfg, cfgbuf, need, NULL);
-    Growth__ModelMeta meta = GROWTH__MODEL_META__INIT;
-    meta.library_version = (char *)growth_version();
-    meta.config = cfgbuf;
-    meta.created_unix = gmodel_time();
-    Growth__TextIndex msg = GROWTH__TEXT_INDEX__INIT;
-    msg.meta = &meta;
-    msg.n_doc_ids = nd;
-    msg.doc_ids = dids;
-    msg.n_term_hash = nt;
-    msg.term_hash = th;
-    msg.n_term_postings = nt;
-    msg.term_postings = tp;
-    msg.n_post_doc = np;
-    msg.post_doc = pd;
-    msg.n_post_tf = np;
-    msg.post_tf = pt;
-    size_t plen = growth__text_index__get_packed_size(&msg);
-    buf = malloc(GENV_HEADER_SIZE + plen);
-    if (!buf) { rc = gerr(GROWTH_ENOMEM, "%s: out of memory (%zu bytes)", who, plen); goto done; }
-    growth__text_index__pack(&msg, buf + GENV_HEADER_SIZE);
-    genv_header(buf, GROWTH_KIND_TEXT_INDEX, buf + GENV_HEADER_SIZE, plen);
-    *out = buf;
-    *out_len = GENV_HEADER_SIZE + plen;
-    buf = NULL;
-done:
-    free(buf);
-    free(cfgbuf);
-    free(remap);
-    free(dids);
-    free(th);
-    free(tp);
-    free(pd);
-    free(pt);
-    return rc;
-}
-
-GROWTH_API int growth_text_serialize(const growth_text_index *x, uint8_t **out_buf, size_t *out_len)
-{
-    static const char *who = "growth_text_serialize";
-    GROWTH_CHECK_NULL(who, x);
-    GROWTH_CHECK_NULL(who, out_buf);
-    GROWTH_CHECK_NULL(who, out_len);
-    growth_text_index *xm = (growth_text_index *)x;
-    pthread_rwlock_rdlock(&xm->rw);
-    int rc = tx_pack(x, who, out_buf, out_len);
-    pthread_rwlock_unlock(&xm->rw);
-    return rc;
-}
-
-GROWTH_API int growth_text_save(const growth_text_index *x, const char *path)
-{
-    static const char *who = "growth_text_save";
-    GROWTH_CHECK_NULL(who, x);
-    GROWTH_CHECK_NULL(who, path);
-    uint8_t *buf = NULL;
-    size_t len = 0;
-    growth_text_index *xm = (growth_text_index *)x;
-    pthread_rwlock_rdlock(&xm->rw);
-    int rc = tx_pack(x, who, &buf, &len);
-    pthread_rwlock_unlock(&xm->rw);
-    if (rc) return rc;
-    rc = gfile_write_atomic(who, path, buf, len);
-    free(buf);
-    return rc;
-}
-
-static int tx_unpack(const char *who, const uint8_t *pl, size_t plen, growth_text_index **out)
-{
-    Growth__TextIndex *msg = growth__text_index__unpack(&gpb_allocator, plen, pl);
-    if (!msg) return gerr(GROWTH_EFORMAT, "%s: text index payload does not decode", who);
-    growth_text_index *x = NULL;
-    int64_t *sorted = NULL;
-    int rc = GROWTH_OK;
-    tx_cfg cfg;
-    memset(&cfg, 0, sizeof cfg);
-    if (!msg->meta || !msg->meta->config) { rc = gerr(GROWTH_EFORMAT, "%s: index has no configuration", who); goto done; }
-    if (gcfg_parse(who, tx_opts, TX_NOPTS, msg->meta->config, &cfg, sizeof cfg)) {
-        rc = gerr(GROWTH_EFORMAT, "%s: stored configuration is invalid: %s", who, growth_last_error());
-        goto done;
-    }
-    const size_t nd = msg->n_doc_ids, nt = msg->n_term_hash, np = msg->n_post_doc;
-    if (nd > TX_MAX_DOCS || nt > UINT32_MAX - 1) { rc = gerr(GROWTH_EFORMAT, "%s: too many documents or terms", who); goto done; }
-    if (msg->n_term_postings != nt || msg->n_post_tf != np) {
-        rc = gerr(GROWTH_EFORMAT, "%s: %zu terms with %zu posting counts, %zu posting documents with %zu tfs",
-                  who, nt, msg->n_term_postings, np, msg->n_post_tf);
-        goto done;
-    }
-    uint64_t sum = 0;
-    for (size_t t = 0; t < nt; t++) {
-        if (msg->term_postings[t] == 0 || msg->term_postings[t] > nd) { rc = gerr(GROWTH_EFORMAT, "%s: term %zu has %llu postings", who, t, (unsigned long long)msg->term_postings[t]); goto done; }
-        sum += msg->term_postings[t];
-    }
-    if (sum != np) { rc = gerr(GROWTH_EFORMAT, "%s: posting counts add up to %llu, not %zu", who, (unsigned long long)sum, np); goto done; }
-    sorted = malloc((nd + 1) * sizeof *sorted);
-    if (!sorted) { rc = gerr(GROWTH_ENOMEM, "%s: out of memory", who); goto done; }
-    if (nd) memcpy(sorted, msg->doc_ids, nd * sizeof *sorted);
-    qsort(sorted, nd, sizeof *sorted, cmp_i64);
-    for (size_t i = 0; i < nd; i++)
-        if (sorted[i] < 0 || (i && sorted[i] == sorted[i - 1])) { rc = gerr(GROWTH_EFORMAT, "%s: document ids are negative or repeated", who); goto done; }
-    if ((rc = gmem_reserve(who, tx_bytes((double)nd, (double)nd, (double)nt, (double)np), (uint64_t)cfg.max_memory)))
-        goto done;
-    if ((rc = tx_new(&x, &cfg, who))) goto done;
-    if ((rc = grow_docs(x, nd, who)) || (rc = id_reserve(x, nd, who)) || (rc = term_reserve(x, nt, who))) goto done;
-    x->fwd = malloc((np + 1) * sizeof *x->fwd);
-    if (!x->fwd) { rc = gerr(GROWTH_ENOMEM, "%s: out of memory", who); goto done; }
-    x->fwd_cap = np + 1;
-    /* Documents: lengths and forward-list sizes from the postings. */
-    memset(x->fwd_off, 0, (nd + 1) * sizeof *x->fwd_off);
-    uint64_t *dl = calloc(nd + 1, sizeof *dl);
-    if (!dl) { rc = gerr(GROWTH_ENOMEM, "%s: out of memory", who); goto done; }
-    size_t j = 0;
-    for (size_t t = 0; t < nt; t++) {
-        for (uint64_t i = 0; i < msg->term_postings[t]; i++, j++) {
-            uint32_t d = msg->post_doc[j], tf = msg->post_tf[j];
-            if (d >= nd || tf == 0 || (i && d <= msg->post_doc[j - 1])) {
-                free(dl);
-                rc = gerr(GROWTH_EFORMAT, "%s: posting %zu (document %u, tf %u) is out of range or order", who, j, d, tf);
-                goto done;
-            }
-            dl[d] += tf;
-            x->fwd_off[d + 1]++;
-        }
-    }
-    for (size_t d = 0; d < nd; d++) {
-        if (dl[d] > UINT32_MAX) { free(dl); rc = gerr(GROWTH_EFORMAT, "%s: document %zu is too long", who, d); goto done; }
-        x->doc_id[d] = msg->doc_ids[d];
-        x->doc_len[d] = (uint32_t)dl[d];
-        x->alive[d] = 1;
-        x->fwd_off[d + 1] += x->fwd_off[d];
-        x->live_len += dl[d];
-        id_put(x->imap, x->imap_cap, msg->doc_ids[d], (uint32_t)d, &x->imap_n);
-    }
-    free(dl);
-    x->ndocs = (uint32_t)nd;
-    x->live_docs = nd;
-    j = 0;
-    for (size_t t = 0; t < nt; t++) {
-        if (term_find(x, msg->term_hash[t]) != UINT32_MAX) { rc = gerr(GROWTH_EFORMAT, "%s: term %zu is repeated", who, t); goto done; }
-        uint32_t cnt = (uint32_t)msg->term_postings[t];
-        tx_term *tm = &x->terms[x->nterms];
-        tm->hash = msg->term_hash[t];
-        tm->p = malloc(cnt * sizeof *tm->p);
-        if (!tm->p) { rc = gerr(GROWTH_ENOMEM, "%s: out of memory for postings", who); goto done; }
-        tm->n = tm->cap = tm->df = cnt;
-        for (uint32_t i = 0; i < cnt; i++, j++) {
-            uint32_t d = msg->post_doc[j];
-            tm->p[i].doc = d;
-            tm->p[i].tf = msg->post_tf[j];
-        }
-        term_insert_slot(x->tmap, x->tmap_cap, x->terms, x->nterms);
-        x->nterms++;
-        x->live_terms++;
-    }
-    /* Forward lists: fill per document through a cursor copy of the offsets. */
-    uint64_t *pos = malloc((nd + 1) * sizeof *pos);
-    if (!pos) { rc = gerr(GROWTH_ENOMEM, "%s: out of memory", who); goto done; }
-    memcpy(pos, x->fwd_off, (nd + 1) * sizeof *pos);
-    for (uint32_t t = 0; t < x->nterms; t++)
-        for (uint32_t i = 0; i < x->terms[t].n; i++) x->fwd[pos[x->terms[t].p[i].doc]++] = t;
-    free(pos);
-    x->nfwd = np;
-    x->postings = np;
-done:
-    free(sorted);
-    growth__text_index__free_unpacked(msg, &gpb_allocator);
-    if (rc) growth_text_free(x);
-    else *out = x;
-    return rc;
-}
-
-static int tx_from_envelope(const char *who, const uint8_t *buf, size_t len, growth_text_index **out)
-{
-    const uint8_t *pl = NULL;
-    size_t plen = 0;
-    int rc = genv_open(who, buf, len, GROWTH_KIND_TEXT_INDEX, NULL, &pl, &plen);
-    if (rc) return rc;
-    return tx_unpack(who, pl, plen, out);
-}
-
-GROWTH_API int growth_text_deserialize(growth_text_index **out, const uint8_t *buf, size_t len)
-{
-    static const char *who = "growth_text_deserialize";
-    GROWTH_CHECK_NULL(who, out);
-    GROWTH_CHECK_NULL(who, buf);
-    return tx_from_envelope(who, buf, len, out);
-}
-
-GROWTH_API int growth_text_load(growth_text_index **out, const char *path)
-{
-    static const char *who = "growth_text_load";
-    GROWTH_CHECK_NULL(who, out);
-    GROWTH_CHECK_NULL(who, path);
-    uint8_t *buf = NULL;
-    size_t len = 0;
-    int rc = gfile_read_all(who, path, TX_MAX_FILE, &buf, &len);
-    if (rc) return rc;
-    rc = tx_from_envelope(who, buf, len, out);
-    free(buf);
-    return rc;
 }

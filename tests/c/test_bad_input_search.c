@@ -95,7 +95,7 @@ TEST(test_index_functions)
     BAD(growth_index_search_batch(h, NULL, 1, 3, NULL, ids, sc, 8), GROWTH_EINVAL, NULL);
     BAD(growth_index_search_batch(h, q, 1, 3, NULL, NULL, sc, 8), GROWTH_EINVAL, NULL);
     BAD(growth_index_search_batch(h, q, 1, 0, NULL, ids, sc, 8), GROWTH_EINVAL, NULL);
-    BAD(growth_index_search_batch(h, q, 2, 5, NULL, ids, sc, 8), GROWTH_EBUFS, NULL);
+    BAD(growth_index_search_batch(h, v, 2, 5, NULL, ids, sc, 8), GROWTH_EBUFS, NULL); /* 2 queries: v holds NV */
     BAD(growth_index_search_batch(h, q, SIZE_MAX / 2 + 1, 2, NULL, ids, sc, 8), GROWTH_EINVAL, NULL); /* nq * k overflows */
     BAD(growth_index_search_batch(h, q, SIZE_MAX / 4, 4, NULL, ids, sc, SIZE_MAX), GROWTH_EINVAL, NULL); /* nq * dim overflows */
     BAD(growth_index_search_batch(h, bad, 1, 3, NULL, ids, sc, 8), GROWTH_EINVAL, NULL);
@@ -173,7 +173,7 @@ TEST(test_index_functions)
     found = 99;
     BAD(growth_index_mmr(h, q, cand_bad, 2, 0.5f, 2, guard_ids, guard_sc, 1, &found), GROWTH_ENOTFOUND, NULL); /* validated first */
     CHECK(found == 0 && guard_ids[0] == gi0);
-    BAD(growth_index_search_batch(h, q, 2, 5, NULL, guard_ids, guard_sc, 8), GROWTH_EBUFS, NULL);
+    BAD(growth_index_search_batch(h, v, 2, 5, NULL, guard_ids, guard_sc, 8), GROWTH_EBUFS, NULL);
     CHECK(guard_ids[0] == gi0 && guard_ids[7] == gi0 && memcmp(&guard_sc[7], &gs0, sizeof gs0) == 0);
 
     char path[512];
