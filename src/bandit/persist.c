@@ -139,16 +139,15 @@ static int bandit_from_payload(const char *who, uint32_t kind, const uint8_t *pl
     (void)kind;
     growth_bandit **out = outp;
     Growth__BanditState *msg = growth__bandit_state__unpack(&gpb_allocator, plen, pl);
-    if (!msg) return gerr(GROWTH_EFORMAT, "%s: bandit payload does not decode", who);
+    if (!msg) return gpb_unpack_error(who, "bandit payload");
     growth_bandit *b = NULL;
     bandit_cfg cfg;
     memset(&cfg, 0, sizeof cfg);
     int rc;
 #define BAD(...) do { rc = gerr(GROWTH_EFORMAT, __VA_ARGS__); goto done; } while (0)
     if (!msg->meta || !msg->meta->config) BAD("%s: model has no configuration", who);
-    if (gcfg_parse("bandit", bandit_opts, bandit_nopts, msg->meta->config, &cfg, sizeof cfg) ||
-        bandit_check_cfg(&cfg, who))
-        BAD("%s: stored configuration is invalid: %s", who, growth_last_error());
+    if ((rc = gcfg_parse_stored(who, bandit_opts, bandit_nopts, msg->meta->config, &cfg, sizeof cfg))) goto done;
+    if (bandit_check_cfg(&cfg, who)) BAD("%s: stored configuration is invalid: %s", who, growth_last_error());
     if ((rc = bandit_new(&b, &cfg, who))) goto done;
     size_t d = b->dim, n = msg->n_arms;
     if (n > (size_t)cfg.max_arms) BAD("%s: %zu arms exceed max_arms", who, n);

@@ -592,7 +592,7 @@ static int bidder_from_payload(const char *who, uint32_t kind, const uint8_t *pl
     growth_bidder **out = outp;
     int rc = GROWTH_OK;
     Growth__Bidder *msg = growth__bidder__unpack(&gpb_allocator, plen, pl);
-    if (!msg) return gerr(GROWTH_EFORMAT, "%s: bidder payload does not decode", who);
+    if (!msg) return gpb_unpack_error(who, "bidder payload");
     growth_bidder *b = NULL;
     bid_cfg cfg;
     memset(&cfg, 0, sizeof cfg);

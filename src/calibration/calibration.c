@@ -504,7 +504,7 @@ static int calib_from_payload(const char *who, uint32_t kind, const uint8_t *pl,
     growth_calibrator **out = outp;
     int rc = GROWTH_OK;
     Growth__Calibrator *msg = growth__calibrator__unpack(&gpb_allocator, plen, pl);
-    if (!msg) return gerr(GROWTH_EFORMAT, "%s: calibrator payload does not decode", who);
+    if (!msg) return gpb_unpack_error(who, "calibrator payload");
     calib_cfg cfg;
     growth_calibrator *c = NULL;
     calib_model *m = NULL;
@@ -512,9 +512,7 @@ static int calib_from_payload(const char *who, uint32_t kind, const uint8_t *pl,
         rc = gerr(GROWTH_EFORMAT, "%s: calibrator has no configuration", who);
         goto done;
     }
-    if (gcfg_parse("calibrator", calib_opts, CALIB_NOPTS, msg->meta->config, &cfg, sizeof cfg)) {
-        rc = gerr(GROWTH_EFORMAT, "%s: stored configuration is invalid: %s", who,
-                  growth_last_error());
+    if ((rc = gcfg_parse_stored(who, calib_opts, CALIB_NOPTS, msg->meta->config, &cfg, sizeof cfg))) {
         goto done;
     }
     const bool sig = cfg.method == CAL_PLATT || cfg.method == CAL_TEMPERATURE;

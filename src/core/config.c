@@ -222,6 +222,14 @@ done:
     return rc;
 }
 
+int gcfg_parse_stored(const char *who, const gcfg_opt *opts, size_t nopts, const char *config, void *out,
+                      size_t struct_size)
+{
+    int rc = gcfg_parse(who, opts, nopts, config, out, struct_size);
+    if (rc == GROWTH_OK || rc == GROWTH_ENOMEM) return rc;
+    return gerr(GROWTH_EFORMAT, "%s: stored configuration is invalid: %s", who, growth_last_error());
+}
+
 static void format_double(char *buf, size_t cap, double v)
 {
     gsnprintf(buf, cap, "%.15g", v);

@@ -87,6 +87,11 @@ typedef struct {
 int gcfg_parse(const char *who, const gcfg_opt *opts, size_t nopts, const char *config,
                void *out, size_t struct_size);
 
+/* gcfg_parse for the configuration stored in a model file: a bad one is GROWTH_EFORMAT
+ * ("stored configuration is invalid: ..."), running out of memory stays GROWTH_ENOMEM. */
+int gcfg_parse_stored(const char *who, const gcfg_opt *opts, size_t nopts, const char *config, void *out,
+                      size_t struct_size);
+
 /* Writes the effective configuration as "k=v k2=v2" into buf (cap bytes, NUL-terminated).
  * Returns GROWTH_OK or GROWTH_EBUFS; *needed (if not NULL) gets the length + 1 either way. */
 int gcfg_format(const gcfg_opt *opts, size_t nopts, const void *in, char *buf, size_t cap,

@@ -1,5 +1,6 @@
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "core.h"
 
@@ -9,10 +10,14 @@ static _Thread_local char gerr_buf[GERR_CAP];
 
 int gerr(int code, const char *fmt, ...)
 {
+    /* Formatted aside first: an argument may be growth_last_error() itself (a message that
+     * wraps the previous one), which must not be the buffer vsnprintf writes into. */
+    char tmp[GERR_CAP];
     va_list ap;
     va_start(ap, fmt);
-    gvsnprintf(gerr_buf, sizeof gerr_buf, fmt, ap);
+    gvsnprintf(tmp, sizeof tmp, fmt, ap);
     va_end(ap);
+    memcpy(gerr_buf, tmp, sizeof tmp);
     return code;
 }
 

@@ -78,7 +78,7 @@ int gpb_unpack_error(const char *who, const char *what)
     bool oom = gpb_oom;
     gpb_oom = false;
     if (oom) return gerr(GROWTH_ENOMEM, "%s: out of memory decoding the %s", who, what);
-    return gerr(GROWTH_EFORMAT, "%s: the %s does not decode (corrupted or not a libgrowth model)", who, what);
+    return gerr(GROWTH_EFORMAT, "%s: %s does not decode (truncated or corrupted)", who, what);
 }
 
 static void gpb_free(void *data, void *p)

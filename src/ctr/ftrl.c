@@ -852,15 +852,13 @@ static int meta_config(const char *who, const Growth__ModelMeta *meta, ftrl_cfg 
 {
     if (!meta || !meta->config) return gerr(GROWTH_EFORMAT, "%s: model has no configuration", who);
     memset(cfg, 0, sizeof *cfg);
-    int rc = gcfg_parse("ftrl", ftrl_opts, FTRL_NOPTS, meta->config, cfg, sizeof *cfg);
-    if (rc) return gerr(GROWTH_EFORMAT, "%s: stored configuration is invalid: %s", who, growth_last_error());
-    return GROWTH_OK;
+    return gcfg_parse_stored(who, ftrl_opts, FTRL_NOPTS, meta->config, cfg, sizeof *cfg);
 }
 
 static int unpack_state(const char *who, const uint8_t *pl, size_t plen, growth_ftrl **out)
 {
     Growth__FtrlState *msg = growth__ftrl_state__unpack(&gpb_allocator, plen, pl);
-    if (!msg) return gerr(GROWTH_EFORMAT, "%s: FTRL state payload does not decode", who);
+    if (!msg) return gpb_unpack_error(who, "FTRL state payload");
     ftrl_cfg cfg;
     growth_ftrl *m = NULL;
     int rc = meta_config(who, msg->meta, &cfg);
@@ -906,7 +904,7 @@ done:
 static int unpack_weights(const char *who, const uint8_t *pl, size_t plen, growth_ftrl **out)
 {
     Growth__FtrlWeights *msg = growth__ftrl_weights__unpack(&gpb_allocator, plen, pl);
-    if (!msg) return gerr(GROWTH_EFORMAT, "%s: FTRL weights payload does not decode", who);
+    if (!msg) return gpb_unpack_error(who, "FTRL weights payload");
     ftrl_cfg cfg;
     growth_ftrl *m = NULL;
     int rc = meta_config(who, msg->meta, &cfg);

@@ -394,12 +394,17 @@ static int forest_from_payload(const char *who, uint32_t kind, const uint8_t *pl
     (void)kind;
     int rc;
     Growth__ForestModel *m = growth__forest_model__unpack(&gpb_allocator, plen, pl);
-    if (!m) return gerr(GROWTH_EFORMAT, "%s: forest payload does not decode", who);
+    if (!m) return gpb_unpack_error(who, "forest payload");
     forest_cfg cfg;
     ftrees s;
     memset(&s, 0, sizeof s);
-    if (!m->meta || !m->meta->config || forest_parse_cfg(who, m->meta->config, &cfg) != GROWTH_OK) {
-        rc = gerr(GROWTH_EFORMAT, "%s: stored configuration is missing or invalid", who);
+    if (!m->meta || !m->meta->config) {
+        rc = gerr(GROWTH_EFORMAT, "%s: stored configuration is missing", who);
+        goto done;
+    }
+    if ((rc = forest_parse_cfg(who, m->meta->config, &cfg)) != GROWTH_OK) {
+        if (rc != GROWTH_ENOMEM)
+            rc = gerr(GROWTH_EFORMAT, "%s: stored configuration is invalid: %s", who, growth_last_error());
         goto done;
     }
     size_t T = m->n_tree_group, N = m->n_node_value;

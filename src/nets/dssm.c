@@ -59,7 +59,7 @@ static int dssm_from_payload(const char *who, uint32_t kind, const uint8_t *pl, 
 {
     (void)kind;
     Growth__Dssm *msg = growth__dssm__unpack(&gpb_allocator, plen, pl);
-    if (!msg) return gerr(GROWTH_EFORMAT, "%s: dssm payload does not decode (truncated or corrupted)", who);
+    if (!msg) return gpb_unpack_error(who, "dssm payload");
     int rc = dssm_from_msg(who, msg, out);
     growth__dssm__free_unpacked(msg, &gpb_allocator);
     return rc;

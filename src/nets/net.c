@@ -136,7 +136,7 @@ static int net_from_payload(const char *who, uint32_t kind, const uint8_t *pl, s
 {
     (void)kind;
     Growth__Net *msg = growth__net__unpack(&gpb_allocator, plen, pl);
-    if (!msg) return gerr(GROWTH_EFORMAT, "%s: net payload does not decode (truncated or corrupted)", who);
+    if (!msg) return gpb_unpack_error(who, "net payload");
     int rc = net_from_msg(who, msg, out);
     growth__net__free_unpacked(msg, &gpb_allocator);
     return rc;

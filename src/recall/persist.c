@@ -80,13 +80,13 @@ static int ix_from_payload(const char *who, uint32_t kind, const uint8_t *pl, si
     growth_index **out = outp;
     int rc = GROWTH_OK;
     Growth__Index *msg = growth__index__unpack(&gpb_allocator, plen, pl);
-    if (!msg) return gerr(GROWTH_EFORMAT, "%s: index payload does not decode", who);
+    if (!msg) return gpb_unpack_error(who, "index payload");
     growth_index *x = NULL;
     ix_cfg cfg;
     memset(&cfg, 0, sizeof cfg);
     if (!msg->meta || !msg->meta->config) BAD("%s: index has no configuration", who);
-    if (gcfg_parse("index", ix_opts, IX_NOPTS, msg->meta->config, &cfg, sizeof cfg) || cfg.dim < 1)
-        BAD("%s: stored configuration is invalid: %s", who, growth_last_error());
+    if ((rc = gcfg_parse_stored(who, ix_opts, IX_NOPTS, msg->meta->config, &cfg, sizeof cfg))) goto done;
+    if (cfg.dim < 1) BAD("%s: stored configuration is invalid: no dim", who);
     if ((rc = ix_new(&x, &cfg, who))) goto done;
     const size_t n = msg->n, d = x->dim, M0 = 2 * (size_t)cfg.M + 1, Mu = (size_t)cfg.M + 1;
     if (n > IX_MAX_SLOTS || msg->n_ids != n || msg->dead.len != n || n > SIZE_MAX / d / 4 ||

@@ -86,15 +86,14 @@ static int tx_from_payload(const char *who, uint32_t kind, const uint8_t *pl, si
     (void)kind;
     growth_text_index **out = outp;
     Growth__TextIndex *msg = growth__text_index__unpack(&gpb_allocator, plen, pl);
-    if (!msg) return gerr(GROWTH_EFORMAT, "%s: text index payload does not decode", who);
+    if (!msg) return gpb_unpack_error(who, "text index payload");
     growth_text_index *x = NULL;
     int64_t *sorted = NULL;
     int rc = GROWTH_OK;
     tx_cfg cfg;
     memset(&cfg, 0, sizeof cfg);
     if (!msg->meta || !msg->meta->config) { rc = gerr(GROWTH_EFORMAT, "%s: index has no configuration", who); goto done; }
-    if (gcfg_parse(who, tx_opts, TX_NOPTS, msg->meta->config, &cfg, sizeof cfg)) {
-        rc = gerr(GROWTH_EFORMAT, "%s: stored configuration is invalid: %s", who, growth_last_error());
+    if ((rc = gcfg_parse_stored(who, tx_opts, TX_NOPTS, msg->meta->config, &cfg, sizeof cfg))) {
         goto done;
     }
     const size_t nd = msg->n_doc_ids, nt = msg->n_term_hash, np = msg->n_post_doc;
