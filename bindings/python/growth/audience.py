@@ -18,6 +18,7 @@ import numpy as np
 
 from . import _lib
 from ._lib import lib, check, enc, c_int, c_size_t, c_double, c_float, c_void_p, P
+from ._options import _config
 from ._arrays import ptr, to_csr
 from .errors import InvalidArgument, BufferTooSmall
 from .recall import PROGRESS_FN, progress_callback
@@ -82,14 +83,7 @@ def direction_names(flags):
 # ---- conversions -----------------------------------------------------------------------------
 
 def _cfg(**kw):
-    out = []
-    for k, v in kw.items():
-        if v is None:
-            continue
-        if isinstance(v, bool):
-            v = "true" if v else "false"
-        out.append(f"{k}={v}")
-    return enc(" ".join(out))
+    return enc(_config(**kw))
 
 
 def _csr(X, ncols=None):

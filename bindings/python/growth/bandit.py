@@ -8,6 +8,7 @@ from . import errors
 from ._handle import OwnedModel
 from ._lib import lib, check, declare, enc, read_string, Handle, P
 from ._lib import c_int, c_size_t, c_double, c_uint32, c_uint64, c_char_p, c_void_p
+from ._options import _config
 from ._arrays import ptr
 from .errors import InvalidArgument, NotFound
 
@@ -69,15 +70,6 @@ STATS = ("decisions", "applied", "unknown", "expired", "duplicate", "retired", "
 _OPE = ("replay", "ips", "snips", "dr")
 
 
-def _cfg(options):
-    parts = []
-    for k, v in options.items():
-        if v is None:
-            continue
-        if isinstance(v, bool):
-            v = "true" if v else "false"
-        parts.append(f"{k}={v}")
-    return " ".join(parts)
 
 
 class Bandit(OwnedModel):
@@ -101,9 +93,7 @@ class Bandit(OwnedModel):
         if _handle is not None:
             self._h = _handle
         else:
-            cfg = _cfg(dict(policy=policy, seed=seed, dim=dim, **options))
-            if config:
-                cfg = (config + " " + cfg).strip()
+            cfg = _config(config, policy=policy, seed=seed, dim=dim, **options)
             h = ctypes.c_void_p()
             check(lib.growth_bandit_create(ctypes.byref(h), enc(cfg)))
             self._h = h
@@ -327,7 +317,7 @@ def ope(estimator, actions, rewards, target, propensities=None, q_hat=None):
     (value, standard error)."""
     if estimator not in _OPE:
         raise InvalidArgument(f"estimator must be one of {sorted(_OPE)}")
-    config = f"estimator={estimator}".encode()
+    config = enc(_config(estimator=estimator))
     t = np.ascontiguousarray(target, np.float64)
     if t.ndim != 2:
         raise InvalidArgument("target must be n x n_actions")
@@ -352,7 +342,7 @@ class BanditSimulator:
 
     def __init__(self, **options):
         h = ctypes.c_void_p()
-        check(lib.growth_bandit_sim_create(ctypes.byref(h), enc(_cfg(options))))
+        check(lib.growth_bandit_sim_create(ctypes.byref(h), enc(_config(**options))))
         self._h = h
 
     def close(self):

@@ -13,6 +13,7 @@ import numpy as np
 from . import _lib
 from ._lib import (lib, check, enc, read_string, Handle, P, c_int, c_size_t, c_double, c_void_p,
                    c_char_p, c_uint32, c_uint64)
+from ._options import _config
 from ._arrays import ptr
 from .errors import InvalidArgument
 
@@ -60,17 +61,11 @@ class _SimResult(ctypes.Structure):
                 ("max_plan_error", c_double)]
 
 
-def _config(config, options):
-    parts = [config] if config else []
-    for k, v in options.items():
-        if v is None:
-            continue
-        if isinstance(v, bool):
-            v = "true" if v else "false"
-        elif isinstance(v, (list, tuple, np.ndarray)):
-            v = "|".join(repr(float(x)) for x in v)
-        parts.append(f"{k}={v}")
-    return " ".join(parts)
+def _floats(options):
+    """The list options of bidding (``curve``, ``traffic``: slot weights) are lists of floats:
+    ints in them are written as floats, as the saved configuration has always shown them."""
+    return {k: [float(x) for x in np.asarray(v, dtype=np.float64).ravel()]
+            if isinstance(v, (list, tuple, np.ndarray)) else v for k, v in options.items()}
 
 
 def _vec(x, name, n=None):
@@ -125,7 +120,7 @@ class Bidder(_Handle):
             self._h = _handle
             return
         h = ctypes.c_void_p()
-        check(lib.growth_bidder_create(ctypes.byref(h), enc(_config(config, options))))
+        check(lib.growth_bidder_create(ctypes.byref(h), enc(_config(config, **_floats(options)))))
         self._h = h
 
     @property
@@ -282,7 +277,7 @@ class BidSimulator(_Handle):
 
     def __init__(self, config=None, **options):
         h = ctypes.c_void_p()
-        check(lib.growth_bidder_sim_create(ctypes.byref(h), enc(_config(config, options))))
+        check(lib.growth_bidder_sim_create(ctypes.byref(h), enc(_config(config, **_floats(options)))))
         self._h = h
 
     def sample(self, n):

@@ -6,6 +6,7 @@ import numpy as np
 
 from . import _lib
 from ._lib import lib, check, enc, c_int, c_size_t, c_double, c_void_p, c_char_p, c_uint32, c_uint64, P, Handle
+from ._options import _config
 from ._arrays import ptr
 from .errors import InvalidArgument
 
@@ -64,15 +65,7 @@ _lib.declare({
 CURVE_EXP, CURVE_LOG = 1, 2
 
 
-def _cfg(**kw):
-    parts = []
-    for k, v in kw.items():
-        if v is None:
-            continue
-        if isinstance(v, bool):
-            v = "true" if v else "false"
-        parts.append(f"{k}={v}")
-    return " ".join(parts)
+_cfg = _config
 
 
 def _f64(a, name):

@@ -11,6 +11,7 @@ import numpy as np
 from . import _lib
 from ._handle import OwnedModel
 from ._lib import lib, check, enc, read_string, Handle, P, c_int, c_size_t, c_double, c_void_p, c_char_p
+from ._options import _config
 from ._arrays import ptr
 from .errors import InvalidArgument, EBUFS
 
@@ -70,9 +71,7 @@ class Calibrator(OwnedModel):
         if _handle is not None:
             self._h = _handle
             return
-        parts = [f"method={method}"] if method is not None else []
-        parts += [f"{k}={v}" for k, v in options.items() if v is not None]
-        cfg = " ".join(([config] if config else []) + parts)
+        cfg = _config(config, method=method, **options)
         h = ctypes.c_void_p()
         check(lib.growth_calibrator_create(ctypes.byref(h), enc(cfg)))
         self._h = h

@@ -5,6 +5,7 @@ import numpy as np
 
 from ._handle import OwnedHandle
 from ._lib import lib, check, enc, read_string
+from ._options import _config
 
 
 def feature_hash(field, value, seed=0, bits=24):
@@ -39,7 +40,7 @@ class Row(OwnedHandle):
     def __init__(self, bits=24, seed=0, dedup=False):
         h = ctypes.c_void_p()
         check(lib.growth_row_create(ctypes.byref(h),
-                                    enc(f"bits={bits} seed={seed} dedup={'true' if dedup else 'false'}")))
+                                    enc(_config(bits=bits, seed=seed, dedup=dedup))))
         self._h = h
 
 

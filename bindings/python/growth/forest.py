@@ -5,6 +5,7 @@ import numpy as np
 
 from ._handle import OwnedModel
 from ._lib import lib, check, enc, read_string, declare
+from ._options import _config
 from ._arrays import ptr
 from .errors import InvalidArgument
 
@@ -57,7 +58,7 @@ def _params(params):
     if params is None:
         return ""
     if isinstance(params, dict):
-        return " ".join(f"{k}={v}" for k, v in params.items())
+        return _config(**params)
     return str(params)
 
 
@@ -131,13 +132,9 @@ class Forest(OwnedModel):
         ``progress(stage, done)``: called after every boosting round ("round", rounds trained /
         num_rounds); a truthy return (or an exception, re-raised) stops the training, which then
         raises ``growth.Canceled``."""
-        cfg = [f"num_rounds={int(num_rounds)}"]
-        if early_stopping_rounds:
-            cfg.append(f"early_stopping_rounds={int(early_stopping_rounds)}")
-        if threads:
-            cfg.append(f"threads={int(threads)}")
-        if maximize is not None:
-            cfg.append(f"maximize={'true' if maximize else 'false'}")
+        cfg = _config(num_rounds=int(num_rounds),
+                      early_stopping_rounds=int(early_stopping_rounds) if early_stopping_rounds else None,
+                      threads=int(threads) if threads else None, maximize=maximize)
         train, keep = _data(X, y, sample_weight)
         valid = None
         if eval_set is not None:
@@ -153,7 +150,7 @@ class Forest(OwnedModel):
 
         cb = _PROGRESS(on_progress) if progress is not None else _PROGRESS()
         h = c_void_p()
-        rc = lib.growth_forest_train(ctypes.byref(h), enc(" ".join(cfg)), enc(_params(params)),
+        rc = lib.growth_forest_train(ctypes.byref(h), enc(cfg), enc(_params(params)),
                                      ctypes.byref(train), ctypes.byref(valid) if valid else None,
                                      cb, None)
         if raised:
@@ -185,7 +182,7 @@ class Forest(OwnedModel):
         return None if st.best_iteration < 0 else st.best_score
 
     def set_threads(self, threads):
-        check(lib.growth_forest_set_config(self._handle(), enc(f"threads={int(threads)}")))
+        check(lib.growth_forest_set_config(self._handle(), enc(_config(threads=int(threads)))))
 
     # -- prediction ----------------------------------------------------------------------
     def predict(self, X, output_margin=False, reference=False):
@@ -217,7 +214,7 @@ class Forest(OwnedModel):
         if importance_type not in IMPORTANCE_TYPES:
             raise InvalidArgument(f"importance_type must be one of {sorted(IMPORTANCE_TYPES)}")
         out = np.empty(self.n_features, dtype=np.float32)
-        check(lib.growth_forest_importance(self._handle(), enc(f"type={importance_type}"),
+        check(lib.growth_forest_importance(self._handle(), enc(_config(type=importance_type)),
                                            ptr(out), out.size))
         return out
 

@@ -5,6 +5,7 @@ import numpy as np
 
 from ._handle import OwnedModel
 from ._lib import lib, check, enc, read_string
+from ._options import _config
 from ._arrays import ptr, to_csr, f32
 from .errors import InvalidArgument
 
@@ -12,20 +13,12 @@ LABEL_MISSING = -1.0
 _PREDICT_MARGIN = 0x1  # GROWTH_PREDICT_MARGIN (common.h)
 
 
-def _config(kwargs):
-    parts = []
-    for k, v in kwargs.items():
-        if v is None:
-            continue
-        if k == "heads" and not isinstance(v, (int, np.integer)):
-            names = list(v)
-            parts.append(f"heads={len(names)}")
-            parts.append("head_names=" + "|".join(str(n) for n in names))
-            continue
-        if isinstance(v, bool):
-            v = "true" if v else "false"
-        parts.append(f"{k}={v}")
-    return " ".join(parts)
+def _heads(heads):
+    """``heads`` as a count or a list of names -> (heads=, head_names=) options."""
+    if heads is None or isinstance(heads, (int, np.integer)):
+        return heads, None
+    names = [str(n) for n in heads]
+    return len(names), names
 
 
 class FtrlStats(ctypes.Structure):
@@ -55,9 +48,9 @@ class FTRL(OwnedModel):
         if _handle is not None:
             self._h = _handle
         else:
-            cfg = _config(dict(alpha=alpha, beta=beta, l1=l1, l2=l2, bits=bits, heads=heads, **options))
-            if config:
-                cfg = (config + " " + cfg).strip()
+            n_heads, names = _heads(heads)
+            cfg = _config(config, alpha=alpha, beta=beta, l1=l1, l2=l2, bits=bits, heads=n_heads,
+                          head_names=names, **options)
             h = ctypes.c_void_p()
             check(lib.growth_ftrl_create(ctypes.byref(h), enc(cfg)))
             self._h = h

@@ -15,6 +15,7 @@ import numpy as np
 
 from . import _lib
 from ._lib import lib, check, c_int, c_size_t, c_double, c_void_p, c_char_p, P
+from ._options import _config
 from .errors import InvalidArgument
 
 __all__ = ["auc", "gauc", "gauc_detail", "log_loss", "normalized_entropy", "calibration_ratio",
@@ -120,7 +121,7 @@ def _bin_config(n_bins, strategy):
     """The C config ("bins=10 binning=uniform") of `n_bins` and `strategy`."""
     if not isinstance(strategy, str) or strategy not in _STRATEGIES:
         raise InvalidArgument(f"strategy must be 'uniform' or 'quantile', got {strategy!r}")
-    return f"bins={int(n_bins)} binning={strategy}".encode()
+    return _config(bins=int(n_bins), binning=strategy).encode()
 
 
 def _groups(fields, n):

@@ -10,6 +10,7 @@ import threading
 import numpy as np
 
 from ._lib import lib, check, enc, read_string, declare
+from ._options import _config
 from ._arrays import ptr, f32
 from .errors import InvalidArgument, EBUFS
 
@@ -111,7 +112,7 @@ class _Model:
         ws = getattr(self._local, "ws", None)
         if ws is None:
             ws = c_void_p()
-            check(self._fn("workspace_create")(ctypes.byref(ws), self._handle(), enc(f"batch={self._batch}")))
+            check(self._fn("workspace_create")(ctypes.byref(ws), self._handle(), enc(_config(batch=self._batch))))
             with self._lock:
                 self._spaces.append(ws)
             self._local.ws = ws

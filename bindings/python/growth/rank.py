@@ -15,6 +15,7 @@ import numpy as np
 
 from . import _lib
 from ._lib import lib, check, enc, c_int, c_size_t, c_void_p, c_char_p, c_float, P
+from ._options import _config
 from ._arrays import ptr
 from .errors import InvalidArgument
 from .audience import fuse as fuse_scores, fuse_fit
@@ -86,7 +87,7 @@ def fuse(lists, k, method="rrf", weights=None, rrf_k=60, norm=None, *, normalize
     out_ids = np.empty(cap, dtype=np.int64)
     out_sc = np.empty(cap, dtype=np.float32)
     found = c_size_t(0)
-    cfg = f"method={method} rrf_k={rrf_k!r} normalize={normalize}"
+    cfg = _config(method=method, rrf_k=rrf_k, normalize=normalize)
     check(lib.growth_rank_fuse_lists(ctypes.addressof(id_arr), ctypes.addressof(sc_arr), ptr(len_arr),
                                      ptr(w), n, k, enc(cfg), ptr(out_ids), ptr(out_sc), cap, ctypes.byref(found)))
     m = found.value

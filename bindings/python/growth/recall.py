@@ -5,6 +5,7 @@ import numpy as np
 
 from . import _lib
 from ._lib import lib, check, enc, read_string, Handle, P, c_int, c_size_t, c_float, c_double, c_int64, c_uint64, c_void_p, c_char_p
+from ._options import _config
 from ._arrays import ptr
 from .errors import InvalidArgument
 
@@ -81,14 +82,8 @@ class Index:
         else:
             if dim is None and not config:
                 raise InvalidArgument("Index needs dim=")
-            parts = [] if dim is None else [f"dim={int(dim)}"]
-            parts += [f"metric={metric}", f"kind={kind}"]
-            for k, v in options.items():
-                if v is not None:
-                    parts.append(f"{k}={v}")
-            cfg = " ".join(parts)
-            if config:
-                cfg = (config + " " + cfg).strip()
+            cfg = _config(config, dim=None if dim is None else int(dim), metric=metric, kind=kind,
+                          **options)
             h = Handle()
             check(lib.growth_index_create(ctypes.byref(h), enc(cfg)))
             self._h = h
@@ -121,7 +116,7 @@ class Index:
 
     def set(self, **options):
         """Changes search-time settings: ef, nprobe, threads, rescore."""
-        check(lib.growth_index_set_config(self._handle(), enc(" ".join(f"{k}={v}" for k, v in options.items()))))
+        check(lib.growth_index_set_config(self._handle(), enc(_config(**options))))
         return self
 
     @staticmethod

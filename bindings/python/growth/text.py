@@ -13,6 +13,7 @@ import numpy as np
 
 from . import _lib
 from ._lib import lib, check, enc, read_string, Handle, P, c_int, c_size_t, c_void_p, c_char_p, c_uint32, c_uint64
+from ._options import _config
 from ._arrays import ptr
 from ._handle import OwnedModel
 from .errors import InvalidArgument
@@ -112,14 +113,7 @@ class TextIndex(OwnedModel):
         if _handle is not None:
             self._h = _handle
             return
-        parts = []
-        for k, v in dict(k1=k1, b=b, ngram=ngram, lowercase=lowercase).items():
-            if v is None:
-                continue
-            if isinstance(v, bool):
-                v = "true" if v else "false"
-            parts.append(f"{k}={v}")
-        cfg = " ".join(([config] if config else []) + parts)
+        cfg = _config(config, k1=k1, b=b, ngram=ngram, lowercase=lowercase)
         h = ctypes.c_void_p()
         check(lib.growth_text_create(ctypes.byref(h), enc(cfg)))
         self._h = h
@@ -132,8 +126,7 @@ class TextIndex(OwnedModel):
 
     def set(self, k1=None, b=None):
         """Changes the query-time BM25 parameters."""
-        parts = [f"{k}={v}" for k, v in (("k1", k1), ("b", b)) if v is not None]
-        check(lib.growth_text_set_config(self._handle(), enc(" ".join(parts))))
+        check(lib.growth_text_set_config(self._handle(), enc(_config(k1=k1, b=b))))
 
     def counts(self):
         """(live documents, distinct live terms, stored postings)."""
