@@ -3,11 +3,11 @@
 ``export_torch(module, path)`` accepts
   * an ``nn.Sequential`` of ``nn.Linear``, ``nn.ReLU``, ``nn.Tanh``, ``nn.Sigmoid``,
     ``nn.Identity`` and ``nn.Dropout`` (dropped: identity at inference) -> a ``net`` file;
-  * a Wide&Deep module with the attributes of ``growth.torch_nets.WideDeep`` (``dense_dim``,
+  * a Wide&Deep module with the attributes of ``growth.contrib.torch_nets.WideDeep`` (``dense_dim``,
     ``embeddings`` (``nn.EmbeddingBag`` per field, mode sum or mean), ``deep`` (Sequential),
     optional ``wide`` (``nn.EmbeddingBag`` mode sum) and ``wide_bias``, ``output``) -> ``net``;
   * a two-tower module with ``query_tower`` and ``item_tower`` (each a
-    ``growth.torch_nets.Tower``, or an ``nn.Sequential`` starting with ``nn.Linear(buckets, h)``),
+    ``growth.contrib.torch_nets.Tower``, or an ``nn.Sequential`` starting with ``nn.Linear(buckets, h)``),
     ``buckets`` and ``seed`` (the word hashing of ``growth.nets.hash_text``) -> a ``dssm`` file.
 
 ``write_net`` / ``write_dssm`` do the same from numpy arrays, without torch. The payload is the
@@ -182,7 +182,7 @@ def torch_layers(seq):
         elif isinstance(m, nn.Linear):
             out.append(("dense", _np(m.weight), None if m.bias is None else _np(m.bias)))
         elif hasattr(m, "bag") and hasattr(m, "bias") and isinstance(m.bag, nn.EmbeddingBag):
-            out.append(("dense", _np(m.bag.weight).T, _np(m.bias)))  # growth.torch_nets.HashedLinear
+            out.append(("dense", _np(m.bag.weight).T, _np(m.bias)))  # growth.contrib.torch_nets.HashedLinear
         elif isinstance(m, nn.ReLU):
             out.append("relu")
         elif isinstance(m, nn.Tanh):

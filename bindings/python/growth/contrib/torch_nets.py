@@ -1,0 +1,104 @@
+"""PyTorch reference modules whose weights growth.export writes and libgrowth serves exactly:
+Wide&Deep, the hashed first layer of a DSSM tower, and the DSSM two-tower model. Needs torch."""
+import math
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from ..nets import hash_texts
+
+_ACT = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid}
+
+
+def mlp(sizes, act="relu", last=None):
+    """nn.Sequential of Linear layers with `act` between them and `last` after the last one."""
+    mods = []
+    for k in range(len(sizes) - 1):
+        mods.append(nn.Linear(sizes[k], sizes[k + 1]))
+        a = act if k < len(sizes) - 2 else last
+        if a:
+            mods.append(_ACT[a]())
+    return nn.Sequential(*mods)
+
+
+class WideDeep(nn.Module):
+    """output(deep(concat(x, pooled embeddings)) + wide(sparse) + wide_bias).
+
+    forward(x, cats, wide): cats is one (ids, offsets) pair per field (EmbeddingBag input); wide is
+    (idx, offsets, values or None) or None."""
+
+    def __init__(self, dense_dim, fields=(), hidden=(64,), out_dim=1, wide_rows=0, output="sigmoid"):
+        super().__init__()
+        self.dense_dim, self.output = dense_dim, output
+        self.embeddings = nn.ModuleList(nn.EmbeddingBag(r, d, mode=p) for r, d, p in fields)
+        in0 = dense_dim + sum(d for _, d, _ in fields)
+        self.deep = mlp([in0, *hidden, out_dim])
+        self.wide = nn.EmbeddingBag(wide_rows, out_dim, mode="sum") if wide_rows else None
+        self.wide_bias = nn.Parameter(torch.zeros(out_dim)) if wide_rows else None
+
+    def forward(self, x, cats=(), wide=None):
+        parts = [x] + [e(ids, off) for e, (ids, off) in zip(self.embeddings, cats)]
+        y = self.deep(torch.cat(parts, 1))
+        if self.wide is not None:
+            if wide is not None:
+                idx, off, val = wide
+                y = y + self.wide(idx, off, per_sample_weights=val)
+            y = y + self.wide_bias
+        return y if self.output == "identity" else getattr(torch, self.output)(y)
+
+
+class HashedLinear(nn.Module):
+    """nn.Linear(buckets, out) over word-hashed sparse counts (an EmbeddingBag of the transposed
+    weight plus a bias): the first layer of a DSSM tower."""
+
+    def __init__(self, buckets, out):
+        super().__init__()
+        self.bag = nn.EmbeddingBag(buckets, out, mode="sum")
+        self.bias = nn.Parameter(torch.zeros(out))
+        bound = 1.0 / math.sqrt(64)  # fan-in of a typical text: ~64 active n-grams
+        nn.init.uniform_(self.bag.weight, -bound, bound)
+        nn.init.uniform_(self.bias, -bound, bound)
+
+    def forward(self, idx, offsets, counts):
+        return self.bag(idx, offsets, per_sample_weights=counts) + self.bias
+
+
+class Tower(nn.Module):
+    """buckets -> dims[0] -> ... -> dims[-1], tanh after every layer (Huang et al. 2013)."""
+
+    def __init__(self, buckets, dims):
+        super().__init__()
+        self.first = HashedLinear(buckets, dims[0])
+        mods = [nn.Tanh()]
+        for a, b in zip(dims[:-1], dims[1:]):
+            mods += [nn.Linear(a, b), nn.Tanh()]
+        self.rest = nn.Sequential(*mods)
+
+    def forward(self, idx, offsets, counts):
+        return self.rest(self.first(idx, offsets, counts))
+
+
+class DSSMModel(nn.Module):
+    """Query and item towers over growth's word hashing; encode() gives L2-normalised vectors."""
+
+    def __init__(self, buckets=30000, dims=(300, 300, 128), seed=0):
+        super().__init__()
+        self.buckets, self.seed = int(buckets), int(seed)
+        self.query_tower = Tower(buckets, dims)
+        self.item_tower = Tower(buckets, dims)
+
+    def features(self, texts):
+        indptr, idx, val = hash_texts(texts, self.buckets, self.seed)
+        return torch.from_numpy(idx), torch.from_numpy(indptr[:-1].copy()), torch.from_numpy(val)
+
+    def encode(self, texts, tower="query"):
+        t = self.query_tower if tower == "query" else self.item_tower
+        return F.normalize(t(*self.features(texts)), dim=1)
+
+
+def to_bags(indptr, ids):
+    """CSR (indptr, ids) -> EmbeddingBag (ids int64, offsets int64) tensors."""
+    indptr = np.asarray(indptr, np.int64)
+    return torch.from_numpy(np.asarray(ids, np.int64).copy()), torch.from_numpy(indptr[:-1].copy())
