@@ -43,3 +43,217 @@ def test_config_is_the_one_the_library_reads():
         growth.Index(dim=4, config="dim=8")
     with growth.TextIndex(k1=0.9, lowercase=False) as t:
         assert parse_config(t.config) == {"k1": "0.9", "b": "0.75", "ngram": "2", "lowercase": "false"}
+
+
+# ---- one pickling style: every model class through to_bytes/from_bytes ---------------------
+
+def _models(tmp):
+    """(model, what it computes) for every class with a serialised form."""
+    from growth import export
+    rng = np.random.default_rng(0)
+    X = rng.random((400, 5)).astype(np.float32)
+    y = (X[:, 0] + X[:, 1] > 1).astype(np.float32)
+    csr = (np.arange(0, 401 * 3, 3, dtype=np.uint64)[:401], rng.integers(0, 4096, 1200).astype(np.uint32))
+    out = []
+    m = growth.FTRL(bits=12, heads=["click", "buy"], l1=0.1).fit(csr, np.column_stack([y, 1 - y]))
+    out.append((m, lambda o: o.predict_proba(csr)))
+    c = growth.FTRLClassifier(bits=12).fit(csr, np.where(y == 1, "yes", "no"))
+    out.append((c, lambda o: (o.predict_proba(csr), o.predict(csr))))
+    cal = growth.Calibrator(method="isotonic").fit(X[:, 0], y)
+    out.append((cal, lambda o: o.predict(X[:, 0])))
+    f = growth.Forest.train(X, y, params="objective=binary:logistic max_depth=2", num_rounds=4)
+    out.append((f, lambda o: o.predict(X)))
+    fc = growth.ForestClassifier(num_rounds=4, max_depth=2).fit(X, np.where(y == 1, "b", "a"))
+    out.append((fc, lambda o: (o.predict_proba(X), o.predict(X))))
+    fr = growth.ForestRegressor(num_rounds=4, max_depth=2).fit(X, X[:, 0])
+    out.append((fr, lambda o: o.predict(X)))
+    b = growth.Bandit(policy="ucb1", arms=[1, "two", 3], seed=1)
+    for _ in range(20):
+        d, _a = b.select()
+        b.reward(d, 1.0)
+    out.append((b, lambda o: (o.arms, [o.arm_stats(a) for a in o.arms], o.policy)))
+    ix = growth.Index(dim=5, metric="cosine").add(X[:100], ids=np.arange(100) * 3)
+    out.append((ix, lambda o: o.search(X[:4], 5)))
+    t = growth.TextIndex(k1=1.1).add([1, 2, 3], ["red shoes", "blue shoes", "red hat"])
+    out.append((t, lambda o: o.search("red shoes", 3)))
+    layers = [("dense", rng.standard_normal((2, 5)).astype(np.float32), np.zeros(2, np.float32)), "relu"]
+    export.write_net(tmp / "m.net", layers, 5)
+    net = growth.Net.load(tmp / "m.net", batch=32)
+    out.append((net, lambda o: (o.predict(X), o.batch)))
+    q = [("dense", rng.standard_normal((4, 64)).astype(np.float32), np.zeros(4, np.float32)), "tanh"]
+    export.write_dssm(tmp / "m.dssm", q, q, 64, seed=2)
+    d = growth.DSSM.load(tmp / "m.dssm")
+    out.append((d, lambda o: o.encode_items(["red shoes", "blue hat"])))
+    bid = growth.Bidder(target_cpa=20, budget=100)
+    bid.record(10, 5.0)
+    out.append((bid, lambda o: (o.bid(0.1, 0.2), o.spent)))
+    return out
+
+
+def _same(a, b):
+    if isinstance(a, (tuple, list)):
+        assert len(a) == len(b)
+        for x, y in zip(a, b):
+            _same(x, y)
+    elif isinstance(a, dict):
+        assert a.keys() == b.keys()
+        for k in a:
+            _same(a[k], b[k])
+    else:
+        np.testing.assert_array_equal(a, b)
+
+
+def test_every_model_class_pickles_through_its_bytes(tmp):
+    import copy
+    import pickle
+    from growth._handle import OwnedModel
+    models = _models(tmp)
+    covered = {type(m) for m, _ in models}
+    every = {c for c in _subclasses(OwnedModel) if not c.__name__.startswith("_")
+             and not c.__module__.startswith("growth._")}
+    assert every <= covered, every - covered           # a new model class needs a case here
+    for m, compute in models:
+        ref = compute(m)
+        for copied in (pickle.loads(pickle.dumps(m)), copy.deepcopy(m)):
+            assert type(copied) is type(m) and copied._h.value != m._h.value
+            _same(compute(copied), ref)
+            assert copied.to_bytes() == m.to_bytes()
+            assert {k: v for k, v in vars(copied).items() if not k.startswith("_")}.keys() == \
+                {k: v for k, v in vars(m).items() if not k.startswith("_")}.keys()
+        # from_bytes has the C model only (a classifier's own labels are in its pickle)
+        assert type(m).from_bytes(m.to_bytes()).to_bytes() == m.to_bytes()
+        state = m.__getstate__()                          # the one format, in the base class
+        assert set(state) == {"model", "attrs"} and isinstance(state["model"], bytes)
+        m.close()
+        with pytest.raises(ValueError, match="closed"):
+            pickle.dumps(m)
+
+
+def test_unfitted_estimators_pickle_their_parameters():
+    import pickle
+    for est in (growth.FTRL(alpha=0.3, heads=["a", "b"]), growth.FTRLClassifier(bits=9),
+                growth.Calibrator("platt", max_iter=7), growth.ForestClassifier(max_depth=2),
+                growth.ForestRegressor(params={"lambda": 2})):
+        back = pickle.loads(pickle.dumps(est))
+        assert back.get_params() == est.get_params() and back._h is None
+        with pytest.raises(growth.NotFittedError):
+            back.to_bytes()
+
+
+def test_handles_without_a_serialised_form_refuse_pickling():
+    import pickle
+    sim = growth.BanditSimulator(arms=3)
+    for obj in (growth.Row(bits=8), growth.budget.MCKPSolver(), growth.BidSimulator(impressions=10), sim):
+        with pytest.raises(TypeError, match="cannot pickle"):
+            pickle.dumps(obj)
+        obj.close()
+
+
+def _subclasses(cls):
+    out = set()
+    for c in cls.__subclasses__():
+        out.add(c)
+        out |= _subclasses(c)
+    return out
+
+
+# ---- close(), context managers and the idempotent close on every handle owner ------------------
+
+def test_every_handle_owner_derives_from_the_base():
+    # Lifetime code (close, __del__, __enter__/__exit__, leases) lives in growth._handle only; every
+    # class that owns a C handle derives from OwnedHandle and names its free function.
+    import importlib
+    import inspect
+    import pkgutil
+    from growth._handle import OwnedHandle
+    own_lifetime = {"ShardedIndex"}   # growth.distributed: holds Dask futures, not a C handle
+    for info in pkgutil.iter_modules(growth.__path__):
+        if info.name in ("torch_nets", "dssm_train", "contrib"):
+            continue
+        mod = importlib.import_module("growth." + info.name)
+        for name, cls in inspect.getmembers(mod, inspect.isclass):
+            if cls.__module__ != mod.__name__ or cls.__module__ == "growth._handle":
+                continue
+            defines = {"close", "__del__", "__enter__", "__exit__", "_handle"} & set(vars(cls))
+            assert not defines or name in own_lifetime, (mod.__name__, name, defines)
+    owners = [c for c in _subclasses(OwnedHandle) if not c.__name__.startswith("_")
+              and not c.__module__.startswith("growth._")]
+    assert len(owners) == 16, sorted(c.__name__ for c in owners)
+    for cls in owners:
+        assert cls._free_fn and cls.close is OwnedHandle.close, cls
+
+
+# ---- optional dependencies: the core imports without torch, and without scikit-learn ----------
+
+BLOCK = """
+import sys
+class Block:
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in {blocked!r}:
+            raise ImportError("blocked for the test: " + name)
+sys.meta_path.insert(0, Block())
+"""
+
+
+def _run(code, blocked):
+    import os
+    import subprocess
+    import sys
+    r = subprocess.run([sys.executable, "-c", BLOCK.format(blocked=set(blocked)) + code],
+                       capture_output=True, text=True, env=dict(os.environ))
+    assert r.returncode == 0, r.stdout + r.stderr
+    return r.stdout
+
+
+def test_core_imports_without_torch():
+    out = _run("""
+import importlib, pkgutil, sys
+import growth
+for info in pkgutil.iter_modules(growth.__path__):
+    if info.name not in ("torch_nets", "dssm_train", "contrib", "distributed", "report"):
+        importlib.import_module("growth." + info.name)
+import growth.contrib
+assert "torch" not in sys.modules
+try:
+    import growth.contrib.torch_nets
+except ImportError as e:
+    print("contrib needs torch:", e)
+""", ["torch"])
+    assert "contrib needs torch: blocked for the test: torch" in out
+
+
+def test_estimators_without_scikit_learn():
+    # scikit-learn is optional: without it the estimators keep the same parameter protocol,
+    # NotFittedError keeps its bases, and score() is accuracy / R^2.
+    out = _run("""
+import numpy as np
+import growth
+from growth import _estimator
+assert not _estimator.HAVE_SKLEARN
+assert issubclass(growth.NotFittedError, (ValueError, AttributeError, growth.InvalidState))
+m = growth.FTRL(alpha=0.1, bits=10, custom=None)
+assert m.get_params() == dict(alpha=0.1, beta=None, bias=None, bits=10, config=None, custom=None,
+                              heads=None, l1=None, l2=None, precision=None, seed=None)
+assert m.set_params(l2=3.0) is m and m.l2 == 3.0
+try:
+    m.set_params(nope=1)
+    raise SystemExit("set_params accepted an unknown parameter")
+except ValueError as e:
+    assert "Invalid parameter" in str(e)
+try:
+    m.predict_proba(np.eye(2))
+    raise SystemExit("no NotFittedError")
+except growth.NotFittedError:
+    pass
+assert repr(m) == "FTRL(alpha=0.1, bits=10, l2=3.0, custom=None)", repr(m)
+rng = np.random.default_rng(0)
+X = rng.random((300, 3)); y = (X[:, 0] > 0.5).astype(int)
+clf = growth.ForestClassifier(num_rounds=5, max_depth=2).fit(X, y)
+assert clf._estimator_type == "classifier" and clf.score(X, y) > 0.9
+reg = growth.ForestRegressor(num_rounds=20, max_depth=2).fit(X, X[:, 0])
+assert 0.9 < reg.score(X, X[:, 0]) <= 1
+cal = growth.Calibrator().fit(X[:, 0], y)
+assert cal.fit_transform(X[:, :1], y).shape == (300, 1)
+print("ok")
+""", ["sklearn"])
+    assert out.strip() == "ok"

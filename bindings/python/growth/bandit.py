@@ -5,10 +5,10 @@ import ctypes
 import numpy as np
 
 from . import errors
-from ._handle import OwnedModel
+from ._handle import OwnedHandle, OwnedModel
 from ._lib import lib, check, declare, enc, read_string, Handle, P
 from ._lib import c_int, c_size_t, c_double, c_uint32, c_uint64, c_char_p, c_void_p
-from ._options import _config
+from ._options import _config, parse_config
 from ._arrays import ptr
 from .errors import InvalidArgument, NotFound
 
@@ -87,21 +87,20 @@ class Bandit(OwnedModel):
     _free_fn = "growth_bandit_free"
     _api = "growth_bandit"
 
-    def __init__(self, policy="thompson", arms=(), seed=None, dim=None, *, config=None,
-                 _handle=None, **options):
-        self._names = {}
-        if _handle is not None:
-            self._h = _handle
-        else:
-            cfg = _config(config, policy=policy, seed=seed, dim=dim, **options)
-            h = ctypes.c_void_p()
-            check(lib.growth_bandit_create(ctypes.byref(h), enc(cfg)))
-            self._h = h
-        cfg = self.config
-        self.policy = cfg.split("policy=")[1].split()[0]
-        self.dim = int(cfg.split(" dim=")[1].split()[0]) if " dim=" in cfg else 0
+    def __init__(self, policy="thompson", arms=(), seed=None, dim=None, *, config=None, **options):
+        cfg = _config(config, policy=policy, seed=seed, dim=dim, **options)
+        h = ctypes.c_void_p()
+        check(lib.growth_bandit_create(ctypes.byref(h), enc(cfg)))
+        self._h = h
+        self._attached()
         for a in arms:
             self.add_arm(a)
+
+    def _attached(self):
+        self._names = {}
+        cfg = parse_config(self.config)
+        self.policy = cfg["policy"]
+        self.dim = int(cfg.get("dim", 0))
 
     # -- lifetime ----------------------------------------------------------------------
 
@@ -294,9 +293,7 @@ class Bandit(OwnedModel):
                                        ctypes.byref(v), ctypes.byref(m)))
         return v.value, m.value
 
-    # -- persistence -------------------------------------------------------------------
-    def __reduce__(self):
-        return (Bandit.from_bytes, (self.to_bytes(),))
+    # -- persistence: save/load/to_bytes/from_bytes/pickle from OwnedModel --------------
 
 
 def sample_beta(a, b, size=None, seed=0):
@@ -334,41 +331,32 @@ def ope(estimator, actions, rewards, target, propensities=None, q_hat=None):
     return v.value, se.value
 
 
-class BanditSimulator:
+class BanditSimulator(OwnedHandle):
     """Bernoulli arms with drift, retiring arms and delayed, batched feedback.
     ``BanditSimulator(arms=10, delay=1, drift=0, retire_every=0, batch=1, seed=0, ...)``.
 
     Built on the unstable growth_bandit_sim_* interface (include/growth/sys/bandit.h)."""
+
+    _free_fn = "growth_bandit_sim_free"
 
     def __init__(self, **options):
         h = ctypes.c_void_p()
         check(lib.growth_bandit_sim_create(ctypes.byref(h), enc(_config(**options))))
         self._h = h
 
-    def close(self):
-        if getattr(self, "_h", None) is not None and self._h.value:
-            lib.growth_bandit_sim_free(self._h)
-        self._h = None
-
-    __del__ = close
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
     def run(self, bandit, steps, points=100):
         """Runs ``steps`` rounds; returns (cumulative regret curve of ``points`` values, total reward)."""
         curve = np.empty(points, np.float64)
         total = c_double(0)
-        check(lib.growth_bandit_sim_run(self._h, bandit._handle(), int(steps), ptr(curve), points,
+        check(lib.growth_bandit_sim_run(self._handle(), bandit._handle(), int(steps), ptr(curve), points,
                                         ctypes.byref(total)))
         return curve, total.value
 
     def rates(self):
+        """(arm ids, current true rates) of the simulated arms."""
+        h = self._handle()
         n = c_size_t(0)
-        lib.growth_bandit_sim_rates(self._h, None, None, 0, ctypes.byref(n))
+        lib.growth_bandit_sim_rates(h, None, None, 0, ctypes.byref(n))
         ids, rates = np.empty(n.value, np.uint64), np.empty(n.value, np.float64)
-        check(lib.growth_bandit_sim_rates(self._h, ptr(ids), ptr(rates), n.value, ctypes.byref(n)))
+        check(lib.growth_bandit_sim_rates(h, ptr(ids), ptr(rates), n.value, ctypes.byref(n)))
         return ids, rates

@@ -15,6 +15,7 @@ from ._lib import (lib, check, enc, read_string, Handle, P, c_int, c_size_t, c_d
                    c_char_p, c_uint32, c_uint64)
 from ._options import _config
 from ._arrays import ptr
+from ._handle import OwnedHandle, OwnedModel
 from .errors import InvalidArgument
 
 class _Stats(ctypes.Structure):
@@ -77,30 +78,7 @@ def _vec(x, name, n=None):
     return a
 
 
-class _Handle:
-    _free = None
-    _name = "object"
-
-    def _handle(self):
-        if self._h is None or not self._h.value:
-            raise ValueError(f"{self._name} is closed")
-        return self._h
-
-    def close(self):
-        if getattr(self, "_h", None) is not None and self._h.value:
-            type(self)._free(self._h)
-        self._h = None
-
-    __del__ = close
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
-
-class Bidder(_Handle):
+class Bidder(OwnedModel):
     """oCPX bidder with budget pacing and first-price bid shading.
 
     Keyword arguments are the C configuration keys (see bidding.h): ``mode='cpa'|'roi'``,
@@ -112,13 +90,10 @@ class Bidder(_Handle):
     Bids, ``multiplier``, ``win_rate`` and ``plan`` are lock-free and safe from many threads
     while another thread calls ``record`` / ``auction_result``.
     """
-    _free = staticmethod(lambda h: lib.growth_bidder_free(h))
-    _name = "Bidder"
+    _free_fn = "growth_bidder_free"
+    _api = "growth_bidder"
 
-    def __init__(self, config=None, *, _handle=None, **options):
-        if _handle is not None:
-            self._h = _handle
-            return
+    def __init__(self, config=None, **options):
         h = ctypes.c_void_p()
         check(lib.growth_bidder_create(ctypes.byref(h), enc(_config(config, **_floats(options)))))
         self._h = h
@@ -226,54 +201,20 @@ class Bidder(_Handle):
         check(lib.growth_bidder_new_day(self._handle()))
         return self
 
-    # -- persistence ---------------------------------------------------------------------
-    def save(self, path):
-        """Saves the full state atomically."""
-        check(lib.growth_bidder_save(self._handle(), enc(str(path))))
-
-    @classmethod
-    def load(cls, path):
-        h = ctypes.c_void_p()
-        check(lib.growth_bidder_load(ctypes.byref(h), enc(str(path))))
-        return cls(_handle=h)
-
-    def to_bytes(self):
-        buf, n = ctypes.c_void_p(), c_size_t(0)
-        check(lib.growth_bidder_serialize(self._handle(), ctypes.byref(buf), ctypes.byref(n)))
-        try:
-            return ctypes.string_at(buf, n.value)
-        finally:
-            lib.growth_buffer_free(buf)
-
-    @classmethod
-    def from_bytes(cls, data):
-        h = ctypes.c_void_p()
-        check(lib.growth_bidder_deserialize(ctypes.byref(h), data, len(data)))
-        return cls(_handle=h)
-
-    def __getstate__(self):
-        return {"bytes": self.to_bytes()}
-
-    def __setstate__(self, state):
-        h = ctypes.c_void_p()
-        data = state["bytes"]
-        check(lib.growth_bidder_deserialize(ctypes.byref(h), data, len(data)))
-        self._h = h
-
+    # -- persistence: save/load/to_bytes/from_bytes/pickle from OwnedModel (the full state) --
     def __repr__(self):
-        if self._h is None or not self._h.value:
+        if not self._has_handle():
             return "Bidder(<closed>)"
         return f"Bidder(multiplier={self.multiplier:.4g}, spent={self.spent:.6g}, {self.config})"
 
 
-class BidSimulator(_Handle):
+class BidSimulator(OwnedHandle):
     """A day of simulated auctions (the unstable growth_bidder_sim_* interface of
     include/growth/sys/bidding.h): keyword arguments
     ``impressions``, ``traffic`` (list of slot weights), ``traffic_noise``, ``ctr``, ``cvr``,
     ``spread``, ``overpredict``, ``model_noise``, ``market_median``, ``market_sigma``,
     ``auction``, ``reveal_price``, ``seed``."""
-    _free = staticmethod(lambda h: lib.growth_bidder_sim_free(h))
-    _name = "BidSimulator"
+    _free_fn = "growth_bidder_sim_free"
 
     def __init__(self, config=None, **options):
         h = ctypes.c_void_p()

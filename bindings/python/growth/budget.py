@@ -8,6 +8,7 @@ from . import _lib
 from ._lib import lib, check, enc, c_int, c_size_t, c_double, c_void_p, c_char_p, c_uint32, c_uint64, P, Handle
 from ._options import _config
 from ._arrays import ptr
+from ._handle import OwnedHandle
 from .errors import InvalidArgument
 
 # include/growth/sys/budget.h (unstable): the exact-LP polish's limits and first trust-region width
@@ -140,8 +141,10 @@ def _mckp_input(values, costs, indptr):
     return indptr, np.ascontiguousarray(v[keep]), np.ascontiguousarray(c[keep]), K, (cols, indptr), n
 
 
-class MCKPSolver:
+class MCKPSolver(OwnedHandle):
     """A reusable solver handle (threads, progress callback, cancellation, shard API)."""
+
+    _free_fn = "growth_mckp_free"
 
     def __init__(self, threads=1, max_iter=None, tol=None, fill=None):
         h = Handle()
@@ -149,34 +152,24 @@ class MCKPSolver:
         self._h = h
         self._cb = None
 
-    def close(self):
-        if getattr(self, "_h", None) is not None and self._h.value:
-            lib.growth_mckp_free(self._h)
-        self._h = None
-
-    __del__ = close
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
     def cancel(self):
-        check(lib.growth_mckp_cancel(self._h))
+        """Asks a solve running in another thread to stop (it raises growth.Canceled)."""
+        check(lib.growth_mckp_cancel(self._handle()))
 
     @property
     def config(self):
-        return _lib.read_string(lib.growth_mckp_config, self._h)
+        """The full effective configuration string."""
+        return _lib.read_string(lib.growth_mckp_config, self._handle())
 
     def set_progress(self, fn):
         """fn(stage: str, done: float) -> truthy to cancel; None clears."""
         if fn is None:
+            check(lib.growth_mckp_set_progress(self._handle(), PROGRESS(), None))
             self._cb = None
-            check(lib.growth_mckp_set_progress(self._h, PROGRESS(), None))
             return
-        self._cb = PROGRESS(lambda stage, done, _u: 1 if fn(stage.decode(), done) else 0)
-        check(lib.growth_mckp_set_progress(self._h, self._cb, None))
+        cb = PROGRESS(lambda stage, done, _u: 1 if fn(stage.decode(), done) else 0)
+        check(lib.growth_mckp_set_progress(self._handle(), cb, None))
+        self._cb = cb
 
     def solve(self, values, costs=None, budget=None, indptr=None):
         ip, v, c, K, colmap, n = _mckp_input(values, costs, indptr)
@@ -184,11 +177,12 @@ class MCKPSolver:
         if b.size != K:
             raise InvalidArgument(f"{b.size} budgets given for costs with {K} budget columns")
         choice = np.empty(n, dtype=np.int32)
-        check(lib.growth_mckp_solve(self._h, ptr(ip), n, ptr(v), ptr(c), K, ptr(b), ptr(choice), n))
+        h = self._handle()  # one lease: the result and the duals are the solve's
+        check(lib.growth_mckp_solve(h, ptr(ip), n, ptr(v), ptr(c), K, ptr(b), ptr(choice), n))
         r = MCKPResultC(struct_size=ctypes.sizeof(MCKPResultC))
-        check(lib.growth_mckp_result_get(self._h, ctypes.byref(r)))
+        check(lib.growth_mckp_result_get(h, ctypes.byref(r)))
         lam, sp = np.empty(K), np.empty(K)
-        check(lib.growth_mckp_duals(self._h, ptr(lam), ptr(sp), K))
+        check(lib.growth_mckp_duals(h, ptr(lam), ptr(sp), K))
         if colmap is not None:
             cols, ipk = colmap
             sel = choice >= 0
@@ -201,7 +195,7 @@ class MCKPSolver:
         lam = _f64(lambdas, "lambdas").reshape(-1, K)
         np_ = lam.shape[0]
         sp, val, du = np.empty((np_, K)), np.empty(np_), np.empty(np_)
-        check(lib.growth_mckp_shard_eval(self._h, ptr(ip), n, ptr(v), ptr(c), K, ptr(lam), np_, ptr(sp), ptr(val), ptr(du)))
+        check(lib.growth_mckp_shard_eval(self._handle(), ptr(ip), n, ptr(v), ptr(c), K, ptr(lam), np_, ptr(sp), ptr(val), ptr(du)))
         return sp, val, du
 
     def shard_assign(self, indptr, values, costs, lambdas):
@@ -211,7 +205,7 @@ class MCKPSolver:
         if lam.size != K:
             raise InvalidArgument(f"{lam.size} prices for {K} budgets")
         choice, sp, val = np.empty(n, dtype=np.int32), np.empty(K), c_double()
-        check(lib.growth_mckp_shard_assign(self._h, ptr(ip), n, ptr(v), ptr(c), K, ptr(lam), ptr(choice), n, ptr(sp), ctypes.byref(val)))
+        check(lib.growth_mckp_shard_assign(self._handle(), ptr(ip), n, ptr(v), ptr(c), K, ptr(lam), ptr(choice), n, ptr(sp), ctypes.byref(val)))
         return choice, sp, val.value
 
     def shard_scan(self, indptr, values, costs, center, delta, cap):
@@ -224,7 +218,7 @@ class MCKPSolver:
             raise InvalidArgument(f"{ctr.size} prices for {K} budgets")
         choice, und = np.empty(n, dtype=np.int32), np.empty(max(int(cap), 1), dtype=np.uint64)
         nu, no, fixed = ctypes.c_size_t(), ctypes.c_size_t(), np.empty(K + 1)
-        check(lib.growth_mckp_shard_scan(self._h, ptr(ip), n, ptr(v), ptr(c), K, ptr(ctr), float(delta),
+        check(lib.growth_mckp_shard_scan(self._handle(), ptr(ip), n, ptr(v), ptr(c), K, ptr(ctr), float(delta),
                                          ptr(choice), n, ptr(und), int(cap), ctypes.byref(nu),
                                          ctypes.byref(no), ptr(fixed)))
         return choice, und[:min(nu.value, int(cap))].astype(np.int64), nu.value, no.value, fixed
@@ -242,7 +236,7 @@ class MCKPSolver:
         ctr = _f64(center, "center").ravel()
         pick, lam = np.empty(max(n, 1), dtype=np.int32), np.empty(K)
         lpv, exact, frac = c_double(), ctypes.c_int(), ctypes.c_uint32()
-        check(lib.growth_mckp_restricted_lp(self._h, ptr(ip), n, ptr(v) if v.size else None,
+        check(lib.growth_mckp_restricted_lp(self._handle(), ptr(ip), n, ptr(v) if v.size else None,
                                             ptr(c) if c.size else None, K, ptr(b), ptr(fx),
                                             ptr(ctr), float(delta), ptr(pick), max(n, 1), ptr(lam),
                                             ctypes.byref(lpv), ctypes.byref(exact), ctypes.byref(frac)))

@@ -62,3 +62,16 @@ _BY_CODE = {c.code: c for c in (InvalidArgument, OutOfMemory, IOFailure, FormatE
 def from_status(code, message):
     cls = _BY_CODE.get(code, GrowthError)
     return cls(message, code)
+
+
+try:  # scikit-learn is optional: without it NotFittedError has the same bases as sklearn's
+    from sklearn.exceptions import NotFittedError as _NotFittedBase
+except ImportError:  # pragma: no cover - exercised by test_api's no-sklearn subprocess
+    class _NotFittedBase(ValueError, AttributeError):
+        """scikit-learn's NotFittedError when scikit-learn is not installed."""
+
+
+class NotFittedError(InvalidState, _NotFittedBase):
+    """An estimator (FTRL, Calibrator, ForestClassifier, ...) was used before fit: it creates
+    its C handle on the first fit. Also scikit-learn's ``sklearn.exceptions.NotFittedError``
+    (when scikit-learn is installed) and an ``InvalidState``."""

@@ -5,6 +5,7 @@
 model object may be shared by threads.
 """
 import ctypes
+import os
 import threading
 
 import numpy as np
@@ -12,6 +13,7 @@ import numpy as np
 from ._lib import lib, check, enc, read_string, declare
 from ._options import _config
 from ._arrays import ptr, f32
+from ._handle import OwnedModel
 from .errors import InvalidArgument, EBUFS
 
 c_int, c_size_t, c_uint32, c_uint64 = ctypes.c_int, ctypes.c_size_t, ctypes.c_uint32, ctypes.c_uint64
@@ -89,93 +91,63 @@ def hash_texts(texts, buckets, seed=0):
     return indptr, idx, val
 
 
-class _Model:
-    """Handle lifetime, per-thread workspaces and bytes for Net and DSSM."""
+class _Model(OwnedModel):
+    """Net and DSSM: a model handle plus one C workspace per Python thread (created on the
+    thread's first call, freed with the model)."""
     _prefix = None
 
-    def __init__(self, handle, batch=256):
-        self._h = handle
-        self._batch = int(batch)
-        self._local = threading.local()
-        self._lock = threading.Lock()
-        self._spaces = []
+    def __init__(self):
+        raise TypeError(f"a {type(self).__name__} comes from {type(self).__name__}.load(path) or "
+                        f".from_bytes(data) (models are written by growth.export)")
 
     def _fn(self, verb):
         return getattr(lib, f"growth_{self._prefix}_{verb}")
 
-    def _handle(self):
-        if self._h is None or not self._h.value:
-            raise ValueError(f"{type(self).__name__} is closed")
-        return self._h
+    @classmethod
+    def load(cls, path, batch=256):
+        """Reads a model file; ``batch`` is the rows each thread's workspace computes at once."""
+        h = c_void_p()
+        check(getattr(lib, f"growth_{cls._prefix}_load")(ctypes.byref(h), enc(os.fspath(path))))
+        return cls._wrap(h, batch=int(batch))
+
+    @classmethod
+    def from_bytes(cls, data, batch=256):
+        """A model from the bytes of a model file (``to_bytes()``)."""
+        return cls._wrap(cls._deserialize(data), batch=int(batch))
+
+    def _attached(self):
+        self.__dict__.setdefault("batch", 256)
+        self._local = threading.local()
+        self._ws_lock = threading.Lock()
+        self._spaces = []
+        self._dims()
+
+    def _dims(self):
+        pass
 
     def _ws(self):
         ws = getattr(self._local, "ws", None)
         if ws is None:
             ws = c_void_p()
-            check(self._fn("workspace_create")(ctypes.byref(ws), self._handle(), enc(_config(batch=self._batch))))
-            with self._lock:
+            check(self._fn("workspace_create")(ctypes.byref(ws), self._handle(), enc(_config(batch=self.batch))))
+            with self._ws_lock:
                 self._spaces.append(ws)
             self._local.ws = ws
         return ws
 
-    def close(self):
-        """Frees the model and its workspaces (the object is unusable afterwards)."""
-        for ws in getattr(self, "_spaces", []):
-            lib.growth_net_workspace_free(ws)
+    def _free(self):
+        # Runs when no call holds a lease: no thread is inside a call with its workspace.
+        spaces = self.__dict__.get("_spaces", [])
         self._spaces = []
         self._local = threading.local()
-        if getattr(self, "_h", None) is not None and self._h.value:
-            self._fn("free")(self._h)
-        self._h = None
-
-    __del__ = close
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
+        for ws in spaces:
+            lib.growth_net_workspace_free(ws)
+        super()._free()
 
     @property
     def config(self):
         """Description of the architecture."""
         return read_string(self._fn("config"), self._handle())
-
-    @classmethod
-    def load(cls, path, batch=256):
-        h = c_void_p()
-        check(getattr(lib, f"growth_{cls._prefix}_load")(ctypes.byref(h), enc(str(path))))
-        return cls(h, batch)
-
-    @classmethod
-    def from_bytes(cls, data, batch=256):
-        h = c_void_p()
-        check(getattr(lib, f"growth_{cls._prefix}_deserialize")(ctypes.byref(h), data, len(data)))
-        return cls(h, batch)
-
-    def save(self, path):
-        check(self._fn("save")(self._handle(), enc(str(path))))
-
-    def to_bytes(self):
-        buf, n = c_void_p(), c_size_t(0)
-        check(self._fn("serialize")(self._handle(), ctypes.byref(buf), ctypes.byref(n)))
-        try:
-            return ctypes.string_at(buf, n.value)
-        finally:
-            lib.growth_buffer_free(buf)
-
-    def __getstate__(self):
-        return {"bytes": self.to_bytes(), "batch": self._batch}
-
-    def __setstate__(self, state):
-        h = c_void_p()
-        data = state["bytes"]
-        check(getattr(lib, f"growth_{self._prefix}_deserialize")(ctypes.byref(h), data, len(data)))
-        _Model.__init__(self, h, state.get("batch", 256))
-        self._dims()
-
-    def _dims(self):
-        pass
 
 
 def _csr(pair, nrows, name, n_arrays):
@@ -209,10 +181,8 @@ class Net(_Model):
     wide=(indptr, idx[, val]))`` adds categorical ids and wide features (CSR over rows).
     """
     _prefix = "net"
-
-    def __init__(self, handle, batch=256):
-        super().__init__(handle, batch)
-        self._dims()
+    _free_fn = "growth_net_free"
+    _api = "growth_net"
 
     def _dims(self):
         st = _NetStats(struct_size=ctypes.sizeof(_NetStats))
@@ -270,10 +240,8 @@ class DSSM(_Model):
     item; ``hash(text)`` the word-hashed features the towers read.
     """
     _prefix = "dssm"
-
-    def __init__(self, handle, batch=256):
-        super().__init__(handle, batch)
-        self._dims()
+    _free_fn = "growth_dssm_free"
+    _api = "growth_dssm"
 
     def _dims(self):
         st = _DssmStats(struct_size=ctypes.sizeof(_DssmStats))

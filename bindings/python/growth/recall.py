@@ -7,6 +7,7 @@ from . import _lib
 from ._lib import lib, check, enc, read_string, Handle, P, c_int, c_size_t, c_float, c_double, c_int64, c_uint64, c_void_p, c_char_p
 from ._options import _config
 from ._arrays import ptr
+from ._handle import OwnedModel
 from .errors import InvalidArgument
 
 FILTER_FN = ctypes.CFUNCTYPE(c_int, c_int64, c_void_p)
@@ -64,7 +65,7 @@ def _ids(a, name="ids"):
     return a
 
 
-class Index:
+class Index(OwnedModel):
     """A top-K vector index over float32 embeddings with int64 ids.
 
     ``Index(dim=128, metric='cosine', kind='hnsw', M=16, ef_construction=200, ef=64)``;
@@ -76,38 +77,22 @@ class Index:
     ``where=`` a Python callable id -> bool) restrict the candidates.
     """
 
-    def __init__(self, dim=None, metric="ip", kind="flat", *, config=None, _handle=None, **options):
-        if _handle is not None:
-            self._h = _handle
-        else:
-            if dim is None and not config:
-                raise InvalidArgument("Index needs dim=")
-            cfg = _config(config, dim=None if dim is None else int(dim), metric=metric, kind=kind,
-                          **options)
-            h = Handle()
-            check(lib.growth_index_create(ctypes.byref(h), enc(cfg)))
-            self._h = h
+    _free_fn = "growth_index_free"
+    _api = "growth_index"
+
+    def __init__(self, dim=None, metric="ip", kind="flat", *, config=None, **options):
+        if dim is None and not config:
+            raise InvalidArgument("Index needs dim=")
+        cfg = _config(config, dim=None if dim is None else int(dim), metric=metric, kind=kind,
+                      **options)
+        h = Handle()
+        check(lib.growth_index_create(ctypes.byref(h), enc(cfg)))
+        self._h = h
+        self._attached()
+
+    def _attached(self):
         self._progress = None
-        self.dim = self._stats(self._h).dim
-
-    # -- lifetime ------------------------------------------------------------------------
-    def _handle(self):
-        if self._h is None or not self._h.value:
-            raise ValueError("Index is closed")
-        return self._h
-
-    def close(self):
-        if getattr(self, "_h", None) is not None and self._h.value:
-            lib.growth_index_free(self._h)
-        self._h = None
-
-    __del__ = close
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
+        self.dim = int(self._stats(self._handle()).dim)
 
     # -- introspection -------------------------------------------------------------------
     @property
@@ -255,30 +240,3 @@ class Index:
         n = found.value
         return out_ids[:n].copy(), out_sc[:n].copy()
 
-    # -- persistence ---------------------------------------------------------------------
-    def save(self, path):
-        check(lib.growth_index_save(self._handle(), enc(str(path))))
-
-    @classmethod
-    def load(cls, path):
-        h = Handle()
-        check(lib.growth_index_load(ctypes.byref(h), enc(str(path))))
-        return cls(_handle=h)
-
-    def to_bytes(self):
-        buf, n = c_void_p(), c_size_t(0)
-        check(lib.growth_index_serialize(self._handle(), ctypes.byref(buf), ctypes.byref(n)))
-        try:
-            return ctypes.string_at(buf, n.value)
-        finally:
-            lib.growth_buffer_free(buf)
-
-    @classmethod
-    def from_bytes(cls, data):
-        data = bytes(data)
-        h = Handle()
-        check(lib.growth_index_deserialize(ctypes.byref(h), data, len(data)))
-        return cls(_handle=h)
-
-    def __reduce__(self):
-        return (Index.from_bytes, (self.to_bytes(),))

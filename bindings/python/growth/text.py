@@ -109,10 +109,7 @@ class TextIndex(OwnedModel):
     _free_fn = "growth_text_free"
     _api = "growth_text"
 
-    def __init__(self, k1=None, b=None, ngram=None, lowercase=None, *, config=None, _handle=None):
-        if _handle is not None:
-            self._h = _handle
-            return
+    def __init__(self, k1=None, b=None, ngram=None, lowercase=None, *, config=None):
         cfg = _config(config, k1=k1, b=b, ngram=ngram, lowercase=lowercase)
         h = ctypes.c_void_p()
         check(lib.growth_text_create(ctypes.byref(h), enc(cfg)))
@@ -212,15 +209,7 @@ class TextIndex(OwnedModel):
         check(lib.growth_text_score(self._handle(), _query(query), ptr(ids), ids.size, ptr(out), out.size))
         return out
 
-    # -- persistence -------------------------------------------------------------------------
-    def __getstate__(self):
-        return {"bytes": self.to_bytes()}
-
-    def __setstate__(self, state):
-        h = ctypes.c_void_p()
-        data = state["bytes"]
-        check(lib.growth_text_deserialize(ctypes.byref(h), data, len(data)))
-        self._h = h
+    # -- persistence: save/load/to_bytes/from_bytes/pickle from OwnedModel -------------------
 
 
 def hybrid_search(text_index, query, vector_ids, vector_scores=None, k=10, method="rrf", *,
