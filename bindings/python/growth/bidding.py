@@ -6,7 +6,10 @@ an auction simulator.
 >>> bids = b.bid(pctr, pcvr)              # numpy in, numpy out; lock-free
 >>> b.record(seconds_since_midnight, price)  # spend feedback drives the controller
 """
+from __future__ import annotations
+
 import ctypes
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -17,6 +20,10 @@ from ._options import _config
 from ._arrays import ptr
 from ._handle import OwnedHandle, OwnedModel
 from .errors import InvalidArgument
+from ._types import ArrayLike
+
+if TYPE_CHECKING:
+    from .calibration import Calibrator
 
 class _Stats(ctypes.Structure):
     """growth_bidder_stats (bidding.h)."""
@@ -93,18 +100,19 @@ class Bidder(OwnedModel):
     _free_fn = "growth_bidder_free"
     _api = "growth_bidder"
 
-    def __init__(self, config=None, **options):
+    def __init__(self, config: str | None = None, **options: Any) -> None:
         h = ctypes.c_void_p()
         check(lib.growth_bidder_create(ctypes.byref(h), enc(_config(config, **_floats(options)))))
         self._h = h
 
     @property
-    def config(self):
+    def config(self) -> str:
         """The full effective configuration string."""
         return read_string(lib.growth_bidder_config, self._handle())
 
     # -- hot path ------------------------------------------------------------------------
-    def bid(self, pctr, pcvr, order_value=None, request_ids=None):
+    def bid(self, pctr: float | ArrayLike, pcvr: float | ArrayLike, order_value: float | ArrayLike | None = None,
+            request_ids: int | ArrayLike | None = None) -> float | np.ndarray:
         """Bids (0 = no bid). Scalars give a float, arrays a float64 array."""
         if np.isscalar(pctr) and np.isscalar(pcvr):
             out = c_double()
@@ -134,16 +142,16 @@ class Bidder(OwnedModel):
         return st
 
     @property
-    def multiplier(self):
+    def multiplier(self) -> float:
         """Current pacing bid multiplier."""
         return self._stats().multiplier
 
     @property
-    def rate(self):
+    def rate(self) -> float:
         """Current participation rate (controller='throttle'; 1 otherwise)."""
         return self._stats().rate
 
-    def win_rate(self, price):
+    def win_rate(self, price: float | ArrayLike) -> float | np.ndarray:
         """Learnt probability of winning at `price` (scalar or array)."""
         prices = np.atleast_1d(np.asarray(price, dtype=np.float64))
         out = np.empty(len(prices))
@@ -154,11 +162,11 @@ class Bidder(OwnedModel):
         return float(out[0]) if np.isscalar(price) else out
 
     @property
-    def observations(self):
+    def observations(self) -> int:
         """Number of auction results seen by the shading curve."""
         return int(self._stats().auction_results)
 
-    def plan(self, t):
+    def plan(self, t: float | ArrayLike) -> float | np.ndarray:
         """Planned cumulative spend at time `t` (seconds since the start of the day); arrays ok."""
         ts = np.atleast_1d(np.asarray(t, dtype=np.float64))
         out = np.empty(len(ts))
@@ -169,12 +177,12 @@ class Bidder(OwnedModel):
         return float(out[0]) if np.isscalar(t) else out
 
     @property
-    def spent(self):
+    def spent(self) -> float:
         """Spend reported so far today."""
         return self._stats().spent
 
     # -- feedback ------------------------------------------------------------------------
-    def record(self, t, cost):
+    def record(self, t: float | ArrayLike, cost: float | ArrayLike) -> Bidder:
         """Reports `cost` spent at time `t` (scalars or equal-length arrays, in time order)."""
         if np.isscalar(t) and np.isscalar(cost):
             check(lib.growth_bidder_record_spend(self._handle(), float(t), float(cost)))
@@ -185,18 +193,18 @@ class Bidder(OwnedModel):
             check(lib.growth_bidder_record_spend(h, float(x), float(c)))
         return self
 
-    def tick(self, t):
+    def tick(self, t: float) -> Bidder:
         """Runs the controller steps due up to time `t`."""
         check(lib.growth_bidder_tick(self._handle(), float(t)))
         return self
 
-    def auction_result(self, bid, won, market_price=None):
+    def auction_result(self, bid: float, won: bool, market_price: float | None = None) -> Bidder:
         """Win/loss feedback of a first-price auction (market_price None = not revealed)."""
         mp = float("nan") if market_price is None else float(market_price)
         check(lib.growth_bidder_record_auction(self._handle(), float(bid), int(bool(won)), mp))
         return self
 
-    def new_day(self):
+    def new_day(self) -> Bidder:
         """Spend and the controller clock back to 0 (multiplier and shading carry over)."""
         check(lib.growth_bidder_new_day(self._handle()))
         return self
@@ -216,12 +224,12 @@ class BidSimulator(OwnedHandle):
     ``auction``, ``reveal_price``, ``seed``."""
     _free_fn = "growth_bidder_sim_free"
 
-    def __init__(self, config=None, **options):
+    def __init__(self, config: str | None = None, **options: Any) -> None:
         h = ctypes.c_void_p()
         check(lib.growth_bidder_sim_create(ctypes.byref(h), enc(_config(config, **_floats(options)))))
         self._h = h
 
-    def sample(self, n):
+    def sample(self, n: int) -> dict[str, np.ndarray]:
         """A training log of the simulated model: dict of float32 arrays raw_ctr, raw_cvr,
         click, conv (n each)."""
         out = {k: np.empty(int(n), dtype=np.float32) for k in ("raw_ctr", "raw_cvr", "click", "conv")}
@@ -229,7 +237,8 @@ class BidSimulator(OwnedHandle):
                                            ptr(out["click"]), ptr(out["conv"])))
         return out
 
-    def run(self, bidder, ctr_calibrator=None, cvr_calibrator=None):
+    def run(self, bidder: Bidder, ctr_calibrator: Calibrator | None = None,
+            cvr_calibrator: Calibrator | None = None) -> dict[str, Any]:
         """Runs one day against `bidder` (optionally calibrating the raw predictions) and
         returns a dict of totals plus hourly cumulative 'spend_curve' and 'plan_curve'."""
         r = _SimResult()

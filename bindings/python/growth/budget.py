@@ -1,6 +1,9 @@
 """Budget solving (budget.h): multiple-choice knapsack, channel budgets, push allocation."""
+from __future__ import annotations
+
 import ctypes
 import math
+from typing import Any, Sequence
 
 import numpy as np
 
@@ -10,6 +13,7 @@ from ._options import _config
 from ._arrays import ptr
 from ._handle import OwnedHandle
 from .errors import InvalidArgument
+from ._types import ArrayLike, Progress
 
 # include/growth/sys/budget.h (unstable): the exact-LP polish's limits and first trust-region width
 GROWTH_MCKP_LP_MAX_USERS = 400
@@ -20,6 +24,7 @@ PROGRESS = ctypes.CFUNCTYPE(c_int, c_char_p, c_double, c_void_p)
 
 
 class MCKPResultC(ctypes.Structure):
+    """growth_mckp_result (budget.h)."""
     _fields_ = [("struct_size", c_uint32), ("n_budgets", c_uint32), ("value", c_double),
                 ("lp_value", c_double), ("dual_bound", c_double), ("gap", c_double),
                 ("rel_gap", c_double), ("n_users", c_uint64), ("n_chosen", c_uint64),
@@ -27,11 +32,13 @@ class MCKPResultC(ctypes.Structure):
 
 
 class PushResultC(ctypes.Structure):
+    """growth_budget_push_result (budget.h)."""
     _fields_ = [("struct_size", c_uint32), ("iterations", c_uint32), ("value", c_double),
                 ("lp_value", c_double), ("gap", c_double), ("sent", c_uint64)]
 
 
 class ChannelsStatsC(ctypes.Structure):
+    """growth_channels_stats (budget.h)."""
     _fields_ = [("struct_size", c_uint32), ("reserved", c_uint32), ("channels", c_uint64)]
 
 
@@ -83,7 +90,7 @@ class MCKPResult:
     ``lambdas``: dual prices per budget.
     """
 
-    def __init__(self, choice, r, lambdas, spend):
+    def __init__(self, choice: np.ndarray, r: MCKPResultC, lambdas: np.ndarray, spend: np.ndarray) -> None:
         self.choice = choice
         self.value = r.value
         self.lp_value = r.lp_value
@@ -146,22 +153,23 @@ class MCKPSolver(OwnedHandle):
 
     _free_fn = "growth_mckp_free"
 
-    def __init__(self, threads=1, max_iter=None, tol=None, fill=None):
+    def __init__(self, threads: int = 1, max_iter: int | None = None, tol: float | None = None,
+                 fill: bool | None = None) -> None:
         h = Handle()
         check(lib.growth_mckp_create(ctypes.byref(h), enc(_cfg(threads=threads, max_iter=max_iter, tol=tol, fill=fill))))
         self._h = h
         self._cb = None
 
-    def cancel(self):
+    def cancel(self) -> None:
         """Asks a solve running in another thread to stop (it raises growth.Canceled)."""
         check(lib.growth_mckp_cancel(self._handle()))
 
     @property
-    def config(self):
+    def config(self) -> str:
         """The full effective configuration string."""
         return _lib.read_string(lib.growth_mckp_config, self._handle())
 
-    def set_progress(self, fn):
+    def set_progress(self, fn: Progress | None) -> None:
         """fn(stage: str, done: float) -> truthy to cancel; None clears."""
         if fn is None:
             check(lib.growth_mckp_set_progress(self._handle(), PROGRESS(), None))
@@ -171,7 +179,10 @@ class MCKPSolver(OwnedHandle):
         check(lib.growth_mckp_set_progress(self._handle(), cb, None))
         self._cb = cb
 
-    def solve(self, values, costs=None, budget=None, indptr=None):
+    def solve(self, values: Any, costs: ArrayLike | None = None, budget: float | ArrayLike | None = None,
+              indptr: ArrayLike | None = None) -> MCKPResult:
+        """Solves a multiple-choice knapsack with this handle's settings (threads, progress,
+        cancellation): the inputs of :func:`solve_mckp`. Returns an :class:`MCKPResult`."""
         ip, v, c, K, colmap, n = _mckp_input(values, costs, indptr)
         b = np.atleast_1d(_f64(budget if budget is not None else np.nan, "budget")).ravel()
         if b.size != K:
@@ -189,7 +200,8 @@ class MCKPSolver(OwnedHandle):
             choice[sel] = cols[ipk[:-1][sel].astype(np.int64) + choice[sel]]
         return MCKPResult(choice, r, lam, sp)
 
-    def shard_eval(self, indptr, values, costs, lambdas):
+    def shard_eval(self, indptr: ArrayLike, values: ArrayLike, costs: ArrayLike,
+                   lambdas: ArrayLike) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Spend (points x K), value and dual part (points) of a CSR shard at price vectors."""
         ip, v, c, K, _, n = _mckp_input(values, costs, indptr)
         lam = _f64(lambdas, "lambdas").reshape(-1, K)
@@ -198,7 +210,8 @@ class MCKPSolver(OwnedHandle):
         check(lib.growth_mckp_shard_eval(self._handle(), ptr(ip), n, ptr(v), ptr(c), K, ptr(lam), np_, ptr(sp), ptr(val), ptr(du)))
         return sp, val, du
 
-    def shard_assign(self, indptr, values, costs, lambdas):
+    def shard_assign(self, indptr: ArrayLike, values: ArrayLike, costs: ArrayLike,
+                     lambdas: ArrayLike) -> tuple[np.ndarray, np.ndarray, float]:
         """Choices (offset within each user's options, -1 none), spend (K) and value."""
         ip, v, c, K, _, n = _mckp_input(values, costs, indptr)
         lam = _f64(lambdas, "lambdas").ravel()
@@ -208,7 +221,8 @@ class MCKPSolver(OwnedHandle):
         check(lib.growth_mckp_shard_assign(self._handle(), ptr(ip), n, ptr(v), ptr(c), K, ptr(lam), ptr(choice), n, ptr(sp), ctypes.byref(val)))
         return choice, sp, val.value
 
-    def shard_scan(self, indptr, values, costs, center, delta, cap):
+    def shard_scan(self, indptr: ArrayLike, values: ArrayLike, costs: ArrayLike, center: ArrayLike,
+                   delta: float, cap: int) -> tuple[np.ndarray, np.ndarray, int, int, np.ndarray]:
         """The exact-LP polish's scan of a CSR shard: fixed choices (-1 also for undecided
         users), the first ``cap`` undecided users, their total count and options, and the
         fixed users' spend (K) + value."""
@@ -223,7 +237,9 @@ class MCKPSolver(OwnedHandle):
                                          ctypes.byref(no), ptr(fixed)))
         return choice, und[:min(nu.value, int(cap))].astype(np.int64), nu.value, no.value, fixed
 
-    def restricted_lp(self, indptr, values, costs, budgets, fixed, center, delta):
+    def restricted_lp(self, indptr: ArrayLike, values: ArrayLike, costs: ArrayLike, budgets: ArrayLike,
+                      fixed: ArrayLike, center: ArrayLike,
+                      delta: float) -> tuple[np.ndarray, np.ndarray, float, bool, int]:
         """The polish's restricted LP over undecided users (CSR; costs (nnz, K)): per-user
         rounded-down picks, prices, LP value, whether it is exact, fractional users."""
         K = len(np.atleast_1d(budgets))
@@ -243,8 +259,10 @@ class MCKPSolver(OwnedHandle):
         return pick[:n], lam, lpv.value, bool(exact.value), frac.value
 
 
-def solve_mckp(values=None, costs=None, budget=None, *, indptr=None, threads=1, fill=None,
-               max_iter=None, tol=None, progress=None):
+def solve_mckp(values: Any = None, costs: ArrayLike | None = None, budget: float | ArrayLike | None = None, *,
+               indptr: ArrayLike | None = None, threads: int = 1, fill: bool | None = None,
+               max_iter: int | None = None, tol: float | None = None,
+               progress: Progress | None = None) -> MCKPResult:
     """Multiple-choice knapsack: each user picks at most one option, total cost <= budget.
 
     ``values``/``costs``: dense users x options arrays (NaN = option absent; costs may have a
@@ -264,7 +282,7 @@ class ChannelPlan:
     """Result of :func:`allocate_channels` for one budget: ``spend`` and ``outcome`` per channel,
     ``total`` outcome, ``marginal`` outcome of one more unit of budget."""
 
-    def __init__(self, spend, outcome, total, marginal):
+    def __init__(self, spend: np.ndarray, outcome: np.ndarray, total: float, marginal: float) -> None:
         self.spend, self.outcome, self.total, self.marginal = spend, outcome, total, marginal
 
     def __repr__(self):
@@ -275,7 +293,7 @@ class ChannelCurve:
     """Result of :func:`allocate_channels` for many budgets: ``budgets``, ``total``,
     ``marginal`` (one per budget) and ``spend`` (budgets x channels)."""
 
-    def __init__(self, budgets, total, marginal, spend):
+    def __init__(self, budgets: np.ndarray, total: np.ndarray, marginal: np.ndarray, spend: np.ndarray) -> None:
         self.budgets, self.total, self.marginal, self.spend = budgets, total, marginal, spend
 
 
@@ -309,7 +327,9 @@ def _channels(curves, weights, min_spend, max_spend):
         raise
 
 
-def allocate_channels(curves, budget, *, weights=None, min_spend=None, max_spend=None):
+def allocate_channels(curves: Sequence[tuple], budget: float | ArrayLike, *,
+                      weights: ArrayLike | None = None, min_spend: ArrayLike | None = None,
+                      max_spend: ArrayLike | None = None) -> ChannelPlan | ChannelCurve:
     """Splits a budget over channels with concave response curves.
 
     ``curves``: one per channel, ``("exp", a, b)`` for a*(1-exp(-b*x)), ``("log", a, b)`` for
@@ -340,16 +360,19 @@ class PushPlan:
     hour per pair, -1 if not sent; None without profiles), ``value``, ``lp_value``, ``gap``
     (relative), ``abs_gap``, ``sent``."""
 
-    def __init__(self, send, hour, r):
+    def __init__(self, send: np.ndarray, hour: np.ndarray | None, r: PushResultC) -> None:
         self.send, self.hour = send, hour
         self.value, self.lp_value, self.abs_gap = r.value, r.lp_value, r.gap
         self.gap = r.gap / max(abs(r.lp_value), 1e-300)
         self.sent, self.iterations = r.sent, r.iterations
 
 
-def allocate_push(users, values, categories, *, caps=1, n_categories=None, cat_min=None,
-                  cat_max=None, min_share=None, max_share=None, volume=math.inf, hours=None,
-                  max_iter=None, progress=None):
+def allocate_push(users: ArrayLike, values: ArrayLike, categories: ArrayLike, *,
+                  caps: int | ArrayLike = 1, n_categories: int | None = None,
+                  cat_min: ArrayLike | None = None, cat_max: ArrayLike | None = None,
+                  min_share: ArrayLike | None = None, max_share: ArrayLike | None = None,
+                  volume: float = math.inf, hours: ArrayLike | None = None,
+                  max_iter: int | None = None, progress: Progress | None = None) -> PushPlan:
     """Chooses (user, message) pairs to push.
 
     ``users``, ``values`` (predicted open value), ``categories``: one entry per candidate pair.

@@ -64,25 +64,6 @@ class _Data(ctypes.Structure):
                 ("labels", c_void_p), ("weights", c_void_p)]
 
 
-MARGIN, REFERENCE = 0x1, 0x100  # GROWTH_PREDICT_MARGIN, GROWTH_FOREST_REFERENCE
-IMPORTANCE_TYPES = ("weight", "gain", "cover", "total_gain", "total_cover")
-
-
-class _Stats(ctypes.Structure):
-    """growth_forest_stats (forest.h)."""
-    _fields_ = [("struct_size", ctypes.c_uint32), ("reserved", ctypes.c_uint32),
-                ("features", ctypes.c_uint64), ("outputs", ctypes.c_uint64),
-                ("trees", ctypes.c_uint64), ("best_iteration", ctypes.c_int64),
-                ("best_score", ctypes.c_double)]
-
-
-class _Data(ctypes.Structure):
-    _fields_ = [("struct_size", ctypes.c_uint32), ("reserved", ctypes.c_uint32),
-                ("nrows", c_size_t), ("ncols", c_size_t), ("dense", c_void_p),
-                ("indptr", c_void_p), ("indices", c_void_p), ("values", c_void_p),
-                ("labels", c_void_p), ("weights", c_void_p)]
-
-
 def _params(params: str | dict[str, Any] | None, **more: Any) -> str:
     """xgboost's parameter string: ``params`` (a string or a dict) and keyword parameters."""
     base = _config(**params) if isinstance(params, dict) else (None if params is None else str(params))

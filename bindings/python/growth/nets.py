@@ -4,9 +4,12 @@
 ``growth.export`` (PyTorch or numpy weights). Each Python thread gets its own C workspace, so a
 model object may be shared by threads.
 """
+from __future__ import annotations
+
 import ctypes
 import os
 import threading
+from typing import Sequence, TypeVar
 
 import numpy as np
 
@@ -15,6 +18,9 @@ from ._options import _config
 from ._arrays import ptr, f32
 from ._handle import OwnedModel
 from .errors import InvalidArgument, EBUFS
+from ._types import ArrayLike, PathLike
+
+_N = TypeVar("_N", bound="_Model")
 
 c_int, c_size_t, c_uint32, c_uint64 = ctypes.c_int, ctypes.c_size_t, ctypes.c_uint32, ctypes.c_uint64
 c_char_p, c_void_p, P = ctypes.c_char_p, ctypes.c_void_p, ctypes.POINTER
@@ -64,7 +70,7 @@ class _DssmStats(ctypes.Structure):
                 ("seed", c_uint64)]
 
 
-def hash_text(text, buckets, seed=0):
+def hash_text(text: str | bytes, buckets: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """DSSM word hashing: (slots uint32 ascending, counts float32) of a text (see nets.h)."""
     b = enc(text)
     cap = 2 * len(b) + 4
@@ -81,7 +87,8 @@ def hash_text(text, buckets, seed=0):
     return idx[:n.value].copy(), val[:n.value].copy()
 
 
-def hash_texts(texts, buckets, seed=0):
+def hash_texts(texts: Sequence[str | bytes], buckets: int,
+               seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Word hashing of many texts as CSR: (indptr int64, slots int64, counts float32)."""
     parts = [hash_text(t, buckets, seed) for t in texts]
     indptr = np.zeros(len(parts) + 1, np.int64)
@@ -96,7 +103,7 @@ class _Model(OwnedModel):
     thread's first call, freed with the model)."""
     _prefix = None
 
-    def __init__(self):
+    def __init__(self) -> None:
         raise TypeError(f"a {type(self).__name__} comes from {type(self).__name__}.load(path) or "
                         f".from_bytes(data) (models are written by growth.export)")
 
@@ -104,14 +111,14 @@ class _Model(OwnedModel):
         return getattr(lib, f"growth_{self._prefix}_{verb}")
 
     @classmethod
-    def load(cls, path, batch=256):
+    def load(cls: type[_N], path: PathLike, batch: int = 256) -> _N:
         """Reads a model file; ``batch`` is the rows each thread's workspace computes at once."""
         h = c_void_p()
         check(getattr(lib, f"growth_{cls._prefix}_load")(ctypes.byref(h), enc(os.fspath(path))))
         return cls._wrap(h, batch=int(batch))
 
     @classmethod
-    def from_bytes(cls, data, batch=256):
+    def from_bytes(cls: type[_N], data: bytes, batch: int = 256) -> _N:
         """A model from the bytes of a model file (``to_bytes()``)."""
         return cls._wrap(cls._deserialize(data), batch=int(batch))
 
@@ -145,7 +152,7 @@ class _Model(OwnedModel):
         super()._free()
 
     @property
-    def config(self):
+    def config(self) -> str:
         """Description of the architecture."""
         return read_string(self._fn("config"), self._handle())
 
@@ -198,7 +205,9 @@ class Net(_Model):
             raise InvalidArgument(f"X must be 1-D or 2-D, got shape {X.shape}")
         return X, False
 
-    def predict(self, X):
+    def predict(self, X: ArrayLike) -> np.ndarray:
+        """Outputs of the dense rows X ((rows, dense_dim), or one 1-D row): (rows, out_dim), or
+        (out_dim,) for one row."""
         X, single = self._x(X)
         n = X.shape[0]
         out = np.empty((n, self.out_dim), np.float32)
@@ -208,7 +217,11 @@ class Net(_Model):
         check(lib.growth_net_predict_dense(self._handle(), self._ws(), ptr(X), n, X.shape[1], ptr(out), out.size))
         return out
 
-    def predict_wide_deep(self, X=None, cat=None, wide=None, nrows=None):
+    def predict_wide_deep(self, X: ArrayLike | None = None, cat: tuple | None = None, wide: tuple | None = None,
+                          nrows: int | None = None) -> np.ndarray:
+        """Outputs of a Wide&Deep net: dense X (rows, dense_dim) or None (``nrows`` rows
+        without dense features), ``cat=(indptr, field, id)`` categorical ids and
+        ``wide=(indptr, idx[, val])`` wide features, both CSR over rows. (rows, out_dim)."""
         if X is None:
             n = nrows if nrows is not None else (len(cat[0]) - 1 if cat is not None else len(wide[0]) - 1)
             X, single = np.zeros((n, 0), np.float32), False
@@ -254,17 +267,21 @@ class DSSM(_Model):
         check(lib.growth_dssm_encode(self._handle(), self._ws(), tower, arr, n, ptr(out), out.size))
         return out
 
-    def encode_queries(self, texts):
+    def encode_queries(self, texts: Sequence[str | bytes]) -> np.ndarray:
+        """L2-normalised query-tower embeddings, (n, dim) float32."""
         return self._encode(QUERY, texts)
 
-    def encode_items(self, texts):
+    def encode_items(self, texts: Sequence[str | bytes]) -> np.ndarray:
+        """L2-normalised item-tower embeddings, (n, dim) float32."""
         return self._encode(ITEM, texts)
 
-    def score(self, query, items):
+    def score(self, query: str | bytes, items: Sequence[str | bytes]) -> np.ndarray:
+        """Cosine of one query with each item (float32, one per item)."""
         arr, n, _keep = _texts(items)
         out = np.empty(n, np.float32)
         check(lib.growth_dssm_score(self._handle(), self._ws(), enc(query), arr, n, ptr(out), out.size))
         return out
 
-    def hash(self, text):
+    def hash(self, text: str | bytes) -> tuple[np.ndarray, np.ndarray]:
+        """The word-hashed features the towers read: (slots uint32, counts float32)."""
         return hash_text(text, self.buckets, self.seed)

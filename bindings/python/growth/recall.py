@@ -1,5 +1,8 @@
 """Top-K vector index: flat (exact), HNSW and IVF, filters, de-duplicating re-rank (recall.h)."""
+from __future__ import annotations
+
 import ctypes
+from typing import Any, Callable
 
 import numpy as np
 
@@ -9,6 +12,7 @@ from ._options import _config
 from ._arrays import ptr
 from ._handle import OwnedModel
 from .errors import InvalidArgument
+from ._types import ArrayLike, Progress
 
 FILTER_FN = ctypes.CFUNCTYPE(c_int, c_int64, c_void_p)
 PROGRESS_FN = ctypes.CFUNCTYPE(c_int, c_char_p, c_double, c_void_p)
@@ -27,7 +31,7 @@ class _Stats(ctypes.Structure):
                 ("deleted", c_uint64), ("dim", c_uint64), ("memory_bytes", c_uint64)]
 
 
-def progress_callback(fn):
+def progress_callback(fn: Progress | None) -> Any:
     """A growth_progress_fn for a Python callable fn(stage: str, done: float) -> truthy to
     cancel (None: no callback). Keep the returned object alive while the C side holds it."""
     if fn is None:
@@ -80,7 +84,8 @@ class Index(OwnedModel):
     _free_fn = "growth_index_free"
     _api = "growth_index"
 
-    def __init__(self, dim=None, metric="ip", kind="flat", *, config=None, **options):
+    def __init__(self, dim: int | None = None, metric: str | None = "ip", kind: str | None = "flat", *,
+                 config: str | None = None, **options: Any) -> None:
         if dim is None and not config:
             raise InvalidArgument("Index needs dim=")
         cfg = _config(config, dim=None if dim is None else int(dim), metric=metric, kind=kind,
@@ -96,10 +101,11 @@ class Index(OwnedModel):
 
     # -- introspection -------------------------------------------------------------------
     @property
-    def config(self):
+    def config(self) -> str:
+        """The full effective configuration string."""
         return read_string(lib.growth_index_config, self._handle())
 
-    def set(self, **options):
+    def set(self, **options: Any) -> Index:
         """Changes search-time settings: ef, nprobe, threads, rescore."""
         check(lib.growth_index_set_config(self._handle(), enc(_config(**options))))
         return self
@@ -111,12 +117,12 @@ class Index(OwnedModel):
         check(lib.growth_index_stats_get(h, ctypes.byref(st)))
         return st
 
-    def stats(self):
+    def stats(self) -> dict[str, int]:
         """dict(count, deleted, dim, memory_bytes)."""
         st = self._stats(self._handle())
         return dict(count=st.count, deleted=st.deleted, dim=st.dim, memory_bytes=st.memory_bytes)
 
-    def set_progress(self, fn):
+    def set_progress(self, fn: Progress | None) -> Index:
         """Progress of train / add / compact: ``fn(stage, done)`` (stage 'train', 'add' or
         'compact', done in [0, 1]) returning something truthy cancels the call, which raises
         growth.Canceled and leaves the index as it was. ``None`` removes the callback."""
@@ -137,12 +143,16 @@ class Index(OwnedModel):
             raise InvalidArgument(f"{name} must be (n, {self.dim}), got shape {X.shape}")
         return X
 
-    def train(self, X):
+    def train(self, X: ArrayLike) -> Index:
+        """Trains the IVF quantiser on X (n x dim; kind='ivf' only, before any add; an untrained
+IVF index trains on its first add). Returns self."""
         X = self._matrix(X, "X")
         check(lib.growth_index_train(self._handle(), ptr(X), X.shape[0]))
         return self
 
-    def add(self, X, ids=None):
+    def add(self, X: ArrayLike, ids: ArrayLike | None = None) -> Index:
+        """Adds the rows of X (n x dim, or one 1-D vector) with int64 ``ids`` >= 0, unique
+        (default: 1 + the largest id seen, counting up). All or nothing. Returns self."""
         X = self._matrix(X, "X")
         if ids is not None:
             ids = _ids(ids)
@@ -151,17 +161,20 @@ class Index(OwnedModel):
         check(lib.growth_index_add(self._handle(), ptr(X), X.shape[0], ptr(ids)))
         return self
 
-    def remove(self, ids):
+    def remove(self, ids: ArrayLike) -> int:
+        """Removes ids (absent ones are skipped); returns how many were removed."""
         ids = _ids(ids)
         out = c_size_t(0)
         check(lib.growth_index_remove(self._handle(), ptr(ids), ids.size, ctypes.byref(out)))
         return out.value
 
-    def compact(self):
+    def compact(self) -> Index:
+        """Drops removed vectors and frees their memory (HNSW rebuilds its graph). Returns self."""
         check(lib.growth_index_compact(self._handle()))
         return self
 
-    def get(self, id):
+    def get(self, id: int) -> np.ndarray:
+        """The stored vector of ``id`` (growth.NotFound if absent)."""
         out = np.empty(self.dim, np.float32)
         check(lib.growth_index_get(self._handle(), int(id), ptr(out), self.dim))
         return out
@@ -193,7 +206,8 @@ class Index(OwnedModel):
             f.fn = cb
         return ctypes.byref(f)
 
-    def search(self, Q, k, allow=None, bitmap=None, where=None):
+    def search(self, Q: ArrayLike, k: int, allow: ArrayLike | None = None, bitmap: ArrayLike | None = None,
+               where: Callable[[int], Any] | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Top-k for one query (1-D: returns ids, scores of length <= k) or a batch (2-D:
         returns (nq, k) arrays padded with id -1 and score NaN)."""
         k = int(k)
@@ -216,7 +230,8 @@ class Index(OwnedModel):
                                             ptr(scores), ids.size))
         return ids, scores
 
-    def dedup(self, ids, scores=None, max_cos=0.95):
+    def dedup(self, ids: ArrayLike, scores: ArrayLike | None = None,
+              max_cos: float = 0.95) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
         """Drops items whose cosine with a better-ranked kept item exceeds max_cos."""
         ids = _ids(ids)
         sc = None if scores is None else np.ascontiguousarray(scores, dtype=np.float32)
@@ -228,7 +243,7 @@ class Index(OwnedModel):
         n = found.value
         return (out_ids[:n].copy(), out_sc[:n].copy()) if sc is not None else out_ids[:n].copy()
 
-    def mmr(self, q, ids, k, lam=0.5):
+    def mmr(self, q: ArrayLike, ids: ArrayLike, k: int, lam: float = 0.5) -> tuple[np.ndarray, np.ndarray]:
         """Maximal marginal relevance: k of the candidate ids, trading relevance for diversity."""
         q = self._matrix(q, "q")
         ids = _ids(ids)

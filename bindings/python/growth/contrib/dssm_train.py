@@ -9,10 +9,18 @@ of (query, clicked item) pairs scores every query against every item of the batc
 logits = cos(q, i) / temperature, and the loss is the cross-entropy of picking the clicked one.
 The exported file serves with growth.DSSM.load(path).encode_queries(...) / .encode_items(...).
 """
+from __future__ import annotations
+
 import argparse
 import sys
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 import numpy as np
+
+from .._types import ArrayLike
+
+if TYPE_CHECKING:
+    from .torch_nets import DSSMModel
 
 CATEGORIES = {
     "running shoes": ["running", "shoes", "sneakers", "trainers", "jogging", "跑步鞋", "运动鞋"],
@@ -28,7 +36,8 @@ BRANDS = ["acme", "nova", "zenith", "orbit", "pico", "lumen", "星光", "小米"
 COLORS = ["red", "blue", "black", "white", "pink", "green", "黑色", "白色"]
 
 
-def make_click_log(n_clicks=4000, items_per_category=30, seed=0):
+def make_click_log(n_clicks: int = 4000, items_per_category: int = 30,
+                   seed: int = 0) -> tuple[list[str], np.ndarray, list[str], np.ndarray]:
     """(items, item_category, queries, clicked_item) of a synthetic click log."""
     rng = np.random.default_rng(seed)
     cats = list(CATEGORIES)
@@ -53,8 +62,10 @@ def make_click_log(n_clicks=4000, items_per_category=30, seed=0):
     return items, item_cat, queries, np.array(clicked)
 
 
-def train(queries, item_texts, buckets=30000, dims=(300, 300, 128), epochs=3, batch=128, lr=2e-3,
-          temperature=0.05, seed=0, log=None):
+def train(queries: Sequence[str], item_texts: Sequence[str], buckets: int = 30000,
+          dims: Sequence[int] = (300, 300, 128), epochs: int = 3, batch: int = 128, lr: float = 2e-3,
+          temperature: float = 0.05, seed: int = 0,
+          log: Callable[[str], Any] | None = None) -> DSSMModel:
     """Trains growth.contrib.torch_nets.DSSMModel on (query, clicked item text) pairs; returns it."""
     import torch
     import torch.nn.functional as F
@@ -82,14 +93,17 @@ def train(queries, item_texts, buckets=30000, dims=(300, 300, 128), epochs=3, ba
     return model.eval()
 
 
-def top1_category_accuracy(encode_queries, encode_items, queries, query_cat, items, item_cat):
+def top1_category_accuracy(encode_queries: Callable[[Sequence[str]], Any],
+                           encode_items: Callable[[Sequence[str]], Any], queries: Sequence[str],
+                           query_cat: ArrayLike, items: Sequence[str], item_cat: np.ndarray) -> float:
     """Share of queries whose most similar item is of the query's category."""
     Q, I = encode_queries(queries), encode_items(items)
     best = np.argmax(np.asarray(Q) @ np.asarray(I).T, axis=1)
     return float(np.mean(item_cat[best] == query_cat))
 
 
-def main(argv=None):
+def main(argv: Sequence[str] | None = None) -> int:
+    """The command line: trains on the toy click log, exports, compares torch and libgrowth."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", default="toy.dssm")
     ap.add_argument("--quick", action="store_true", help="small towers (4096 -> 64 -> 32)")
