@@ -75,6 +75,7 @@ def run(quick=False, report=None):
 
     def g_train():
         fresh = growth.FTRL(**cfg)
+        fresh.partial_fit((np.zeros(1, np.uint64), np.zeros(0, np.uint32)), np.zeros(0))  # creates the model
         t0 = time.perf_counter()
         lib.growth_ftrl_update_csr(fresh._handle(), ptr(indptr), ptr(idx), None, n, ptr(y), None, None, 0)
         g_train.t = time.perf_counter() - t0

@@ -39,7 +39,7 @@ def run(quick=False, report=None):
     from growth._arrays import ptr
     from growth._lib import lib
     from growth.export import export_torch
-    from growth.torch_nets import DSSMModel, mlp
+    from growth.contrib.torch_nets import DSSMModel, mlp
 
     threads = int(os.environ.get("OPENBLAS_NUM_THREADS", "1"))
     torch.set_num_threads(threads)

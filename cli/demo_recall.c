@@ -242,7 +242,7 @@ int demo_recall(demo_world *w, demo_rng *r, int quiet)
     }
     if (rf) fclose(rf);
     demo_out("  (RRF gives both lists equal say: it keeps BM25's precision on exact queries but mixes its\n"
-             "  colour-only matches into typo queries; synonyms need a trained DSSM, see python3 -m growth.dssm_train)\n");
+             "  colour-only matches into typo queries; synonyms need a trained DSSM, see python3 -m growth.contrib.dssm_train)\n");
     if (example >= 0)
         demo_out("  e.g. \"%s\": %ld of %ld relevant items by BM25, %ld by vectors, %ld fused\n",
                  qtext + (size_t)example * TITLE_MAX, ex_hits[M_BM25], gsize[qgroup[example]], ex_hits[M_VEC],

@@ -39,6 +39,9 @@ cc "$scratch/user.c" $(pkg-config --cflags growth) "$libdir/libgrowth.a" \
 LD_LIBRARY_PATH="$libdir" "$root/bin/growth" --version
 pydir=$(find "$root" -path '*-packages/growth/__init__.py' | head -1)
 test -n "$pydir" || { echo "FAIL: Python package not installed"; exit 1; }
+for f in py.typed contrib/__init__.py contrib/torch_nets.py; do   # PEP 561 marker, torch helpers
+    test -f "$(dirname "$pydir")/$f" || { echo "FAIL: growth/$f not installed"; exit 1; }
+done
 env -u GROWTH_LIBRARY LD_LIBRARY_PATH="$libdir" PYTHONPATH="$(dirname "$(dirname "$pydir")")" \
     /usr/bin/python3 -c "import growth, sys; print('python', growth.version(), growth._lib.lib._name); sys.exit(0 if growth._lib.lib._name == 'libgrowth.so.1' else 1)"
 echo "ok: installed headers, pkg-config (shared and static), CLI and Python package work"

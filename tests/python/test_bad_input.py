@@ -109,7 +109,7 @@ CASES = [
     ("row_bits", None, lambda h: growth.Row(bits=40), E.InvalidArgument),
     ("row_nan", None, lambda h: growth.Row(bits=8).add_num("x", float("nan")), E.InvalidArgument),
     # ftrl
-    ("ftrl_config", None, lambda h: growth.FTRL(alpha=0), E.InvalidArgument),
+    ("ftrl_config", None, lambda h: growth.FTRL(alpha=0).partial_fit(CSR, [1, 0]), E.InvalidArgument),
     ("ftrl_nan_values", "ftrl", lambda h: h.ftrl.predict_proba((*CSR, with_nan([1, 1, 1]))), E.InvalidArgument),
     ("ftrl_index_range", "ftrl", lambda h: h.ftrl.predict_proba((CSR[0], np.array([1, 5, 4096], np.uint32))), E.InvalidArgument),
     ("ftrl_bad_label", "ftrl", lambda h: h.ftrl.partial_fit(CSR, np.array([[1, 0.5], [0, 1]], np.float32)), E.InvalidArgument),
@@ -130,7 +130,7 @@ CASES = [
     ("reliability_bins", None, lambda h: metrics.reliability(Y8, S8, n_bins=0), E.InvalidArgument),
     ("field_rce_no_pos", None, lambda h: metrics.field_rce(np.zeros(8), S8, np.arange(8)), E.InvalidArgument),
     # calibration
-    ("cal_method", None, lambda h: growth.Calibrator("spline"), E.InvalidArgument),
+    ("cal_method", None, lambda h: growth.Calibrator("spline").fit(S8, Y8), E.InvalidArgument),
     ("cal_unfitted", None, lambda h: growth.Calibrator("platt").predict(S8), E.InvalidState),
     ("cal_nan", "cal", lambda h: h.cal.predict(with_nan(S8)), E.InvalidArgument),
     ("cal_shape", "cal", lambda h: h.cal.predict(S8.reshape(2, 4)), E.InvalidArgument),

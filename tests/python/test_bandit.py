@@ -111,7 +111,7 @@ def test_corrupted_truncated_wrong_kind_files(tmp):
     data[len(data) // 2] ^= 0xFF
     with pytest.raises(growth.FormatError):
         Bandit.from_bytes(data)
-    growth.FTRL(bits=4).save(tmp / "ftrl")
+    growth.FTRL(bits=4).partial_fit(np.eye(4), [0, 1, 0, 1]).save(tmp / "ftrl")
     with pytest.raises(growth.FormatError, match="bandit"):
         Bandit.load(tmp / "ftrl")
 

@@ -199,23 +199,24 @@ def test_persistence_and_pickle(tmp):
         with pytest.raises(ValueError):
             back.predict(s)
     unfitted = pickle.loads(pickle.dumps(growth.Calibrator("histogram", bins=4)))
-    assert "bins=4" in unfitted.config and not unfitted.fitted
-    m = growth.FTRL(bits=4)
+    assert unfitted.get_params()["bins"] == 4 and not unfitted.fitted  # no C calibrator before fit
+    m = growth.FTRL(bits=4).partial_fit(np.eye(4), [0, 1, 0, 1])
     m.save(tmp / "ftrl.model")
     with pytest.raises(growth.FormatError, match="ftrl"):
         growth.Calibrator.load(tmp / "ftrl.model")
 
 
 def test_bad_input():
+    s = np.array([0.1, 0.4, 0.35, 0.8], dtype=np.float32)
+    y = np.array([0, 0, 1, 1], dtype=np.float32)
+    # The configuration is validated when the C calibrator is created: at fit.
     with pytest.raises(growth.InvalidArgument, match="method"):
-        growth.Calibrator("spline")
+        growth.Calibrator("spline").fit(s, y)
     with pytest.raises(growth.InvalidArgument, match="bogus"):
-        growth.Calibrator("isotonic", bogus=1)
+        growth.Calibrator("isotonic", bogus=1).fit(s, y)
     cal = growth.Calibrator("isotonic")
     with pytest.raises(growth.InvalidState, match="not fitted"):
         cal.predict([0.5])
-    s = np.array([0.1, 0.4, 0.35, 0.8], dtype=np.float32)
-    y = np.array([0, 0, 1, 1], dtype=np.float32)
     cal.fit(s, y)
     before = cal.predict(s)
     with pytest.raises(growth.InvalidArgument, match=r"scores\[1\] = nan"):

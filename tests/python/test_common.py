@@ -31,10 +31,11 @@ def test_hash64_pinned_values():
 
 
 def test_bad_config_raises_with_key_named():
+    # validated when the model is created, at the first fit
     with pytest.raises(growth.InvalidArgument, match="alpha"):
-        growth.FTRL(alpha=-1)
+        growth.FTRL(alpha=-1).partial_fit(np.eye(2), [0, 1])
     with pytest.raises(growth.InvalidArgument, match="unknown config key 'gamma'"):
-        growth.FTRL(gamma=1)
+        growth.FTRL(gamma=1).partial_fit(np.eye(2), [0, 1])
 
 
 def test_model_kind_and_damaged_files(tmp):

@@ -167,7 +167,7 @@ def test_corrupted_and_foreign_files(tmp_path):
     (tmp_path / "t.json").write_bytes(src[: len(src) // 3])
     with pytest.raises(growth.FormatError):
         growth.Forest.load(tmp_path / "t.json")
-    m = growth.FTRL(bits=4)
+    m = growth.FTRL(bits=4).partial_fit(np.eye(4), [0, 1, 0, 1])
     m.save(tmp_path / "ftrl.model")
     with pytest.raises(growth.FormatError, match="ftrl"):
         growth.Forest.load(tmp_path / "ftrl.model")

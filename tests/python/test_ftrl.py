@@ -132,6 +132,13 @@ def test_stats_heads_bits_and_margins():
     # the GROWTH_PREDICT_MARGIN flag of growth_ftrl_predict_csr.
     X, y, _ = make_clicklog(3000, seed=6, heads=2, bits=10)  # small: checked slot by slot
     m = growth.FTRL(bits=10, heads=["click", "buy"], l1=0.5)
+    # The model is created by the first partial_fit/fit (scikit-learn's rule): before it, only
+    # the parameters exist.
+    assert m.bits == 10 and m.get_params()["heads"] == ["click", "buy"]
+    for unfitted in (lambda: m.n_heads, m.stats, lambda: m.config):
+        with pytest.raises(growth.NotFittedError):
+            unfitted()
+    m.partial_fit(X[:0], y[:0])
     assert (m.n_heads, m.bits) == (2, 10) and m.stats() == (0, 0)
     m.partial_fit(X, y)
     examples, nonzero = m.stats()

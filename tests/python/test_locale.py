@@ -27,6 +27,7 @@ def emit(name, data):
 
 rng = np.random.default_rng(3)
 m = growth.FTRL(alpha=0.05, beta=1.5, l1=0.25, l2=1e-3, bits=12, heads=["click", "buy"])
+m.partial_fit((np.zeros(1, np.uint64), np.zeros(0, np.uint32)), np.zeros((0, 2)))  # creates the model
 emit("ftrl.config", m.config)
 idx = rng.integers(0, 4096, (500, 6)).astype(np.uint32)
 indptr = np.arange(0, 501 * 6, 6, dtype=np.uint64)
@@ -61,7 +62,7 @@ emit("forest.predict", f.predict(X).tobytes())
 emit("forest.config", f.config)
 emit("forest.bytes", f.to_bytes())
 try:
-    growth.FTRL(config="alpha=0,05")
+    growth.FTRL(config="alpha=0,05").partial_fit(np.eye(2), [0, 1])  # validated at the first fit
 except growth.GrowthError as e:
     emit("error", str(e))
 print("\n".join(out))

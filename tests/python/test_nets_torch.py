@@ -6,7 +6,7 @@ torch = pytest.importorskip("torch", reason="python3-torch is not installed: PyT
 
 import growth  # noqa: E402
 from growth.export import export_torch  # noqa: E402
-from growth.torch_nets import DSSMModel, WideDeep, mlp, to_bags  # noqa: E402
+from growth.contrib.torch_nets import DSSMModel, WideDeep, mlp, to_bags  # noqa: E402
 from test_nets import rel_err  # noqa: E402
 
 nn = torch.nn
@@ -102,7 +102,7 @@ def test_dssm_towers_equal_torch(tmp):
 
 
 def test_training_script_learns_and_serves(tmp):
-    from growth import dssm_train
+    from growth.contrib import dssm_train
     items, item_cat, queries, clicked = dssm_train.make_click_log(n_clicks=2000, seed=0)
     model = dssm_train.train(queries, [items[i] for i in clicked], buckets=4096, dims=(64, 32), epochs=2)
     export_torch(model, tmp / "toy.dssm")
@@ -114,3 +114,16 @@ def test_training_script_learns_and_serves(tmp):
             ref = model.encode(tq[:100], "query").numpy()
         assert rel_err(d.encode_queries(tq[:100]), ref) < 1e-5
     assert acc > 0.6, acc  # chance is 1/8
+
+
+def test_old_module_paths_are_deprecated_aliases():
+    # growth.torch_nets and growth.dssm_train moved to growth.contrib; the old names still work
+    # (removed in 2.0) and warn.
+    import importlib
+    import sys
+    from growth.contrib import dssm_train, torch_nets
+    for old, new in (("growth.torch_nets", torch_nets), ("growth.dssm_train", dssm_train)):
+        sys.modules.pop(old, None)
+        with pytest.warns(DeprecationWarning, match="growth.contrib"):
+            mod = importlib.import_module(old)
+        assert mod.main is new.main if old.endswith("train") else mod.DSSMModel is new.DSSMModel

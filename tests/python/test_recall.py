@@ -185,7 +185,7 @@ def test_save_load_pickle_and_corruption(tmp):
         (tmp / "cut").write_bytes(data[: len(data) // 2])
         with pytest.raises(growth.FormatError):
             growth.Index.load(tmp / "cut")
-    m = growth.FTRL(bits=4)
+    m = growth.FTRL(bits=4).partial_fit(np.eye(4), [0, 1, 0, 1])
     m.save(tmp / "ftrl.model")
     with pytest.raises(growth.FormatError, match="index"):
         growth.Index.load(tmp / "ftrl.model")

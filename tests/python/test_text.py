@@ -193,7 +193,7 @@ def test_save_load_bytes_pickle_and_bad_files(tmp_path):
     data[len(data) // 2] ^= 0xFF
     with pytest.raises(growth.FormatError):
         growth.TextIndex.from_bytes(bytes(data))
-    m = growth.FTRL(bits=4)
+    m = growth.FTRL(bits=4).partial_fit(np.eye(4), [0, 1, 0, 1])
     m.save(tmp_path / "ftrl.model")
     with pytest.raises(growth.FormatError, match="ftrl"):
         growth.TextIndex.load(tmp_path / "ftrl.model")

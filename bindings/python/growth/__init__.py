@@ -3,17 +3,18 @@
 Thin ctypes bindings over libgrowth's C API; numpy arrays in and out.
 """
 from .errors import (GrowthError, InvalidArgument, OutOfMemory, IOFailure, FormatError,
-                     BufferTooSmall, InvalidState, DependencyError, NotFound, Canceled)
+                     BufferTooSmall, InvalidState, DependencyError, NotFound, Canceled,
+                     NotFittedError)
 from .common import version, version_number, strerror, model_kind, hash64
 from .features import feature_hash, feature_hash_cross, numeric_hash, Row, hash_records
-from .ftrl import FTRL, esmm_predict, LABEL_MISSING
+from .ftrl import FTRL, FTRLClassifier, esmm_predict, LABEL_MISSING
 from . import metrics
 # module imports (one line each):
 from .calibration import Calibrator
 from . import plot
 from .bandit import Bandit, BanditSimulator, sample_beta as bandit_sample_beta, ope as bandit_ope
 from . import budget
-from .forest import Forest
+from .forest import Forest, ForestClassifier, ForestRegressor
 from .recall import Index
 from .nets import Net, DSSM
 from . import export
@@ -24,15 +25,15 @@ from .text import TextIndex, hybrid_search
 
 __all__ = [
     "GrowthError", "InvalidArgument", "OutOfMemory", "IOFailure", "FormatError",
-    "BufferTooSmall", "InvalidState", "DependencyError", "NotFound", "Canceled",
+    "BufferTooSmall", "InvalidState", "DependencyError", "NotFound", "Canceled", "NotFittedError",
     "version", "version_number", "strerror", "model_kind", "hash64",
     "feature_hash", "feature_hash_cross", "numeric_hash", "Row", "hash_records",
-    "FTRL", "esmm_predict", "LABEL_MISSING", "metrics",
+    "FTRL", "FTRLClassifier", "esmm_predict", "LABEL_MISSING", "metrics",
     "Calibrator", "plot",
     "Bandit", "BanditSimulator", "bandit_sample_beta", "bandit_ope",
     "budget",
     "Net", "DSSM", "export",
-    "Forest",
+    "Forest", "ForestClassifier", "ForestRegressor",
     "Bidder", "BidSimulator",
     "audience", "rank",
     "TextIndex", "hybrid_search",

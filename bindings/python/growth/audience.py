@@ -12,15 +12,23 @@ raises ``growth.InvalidArgument`` with the library's message.
 >>> top, top_scores = growth.audience.select(pool, scores, 1000, exclude=seed)
 >>> growth.audience.topn_precision(scores_valid, later_buyers, 1000)
 """
+from __future__ import annotations
+
 import ctypes
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 import numpy as np
 
 from . import _lib
 from ._lib import lib, check, enc, c_int, c_size_t, c_double, c_float, c_void_p, P
+from ._options import _config
 from ._arrays import ptr, to_csr
 from .errors import InvalidArgument, BufferTooSmall
 from .recall import PROGRESS_FN, progress_callback
+from ._types import ArrayLike, Progress, RowsLike
+
+if TYPE_CHECKING:
+    from .recall import Index
 
 __all__ = ["INTEREST", "BRAND", "CATEGORY", "PEER", "LOST", "DIRECTIONS", "direction_names",
            "tgi", "interest", "similar_brands", "brand", "rules", "category", "peer", "peer_index",
@@ -72,7 +80,7 @@ INTEREST, BRAND, CATEGORY, PEER, LOST = 0x01, 0x02, 0x04, 0x08, 0x10
 DIRECTIONS = {"interest": INTEREST, "brand": BRAND, "category": CATEGORY, "peer": PEER, "lost": LOST}
 
 
-def direction_names(flags):
+def direction_names(flags: int | ArrayLike) -> str | list[str]:
     """'interest|peer' for a flag value (or an array of them -> list of strings)."""
     if np.ndim(flags):
         return [direction_names(int(f)) for f in np.asarray(flags).ravel()]
@@ -82,14 +90,7 @@ def direction_names(flags):
 # ---- conversions -----------------------------------------------------------------------------
 
 def _cfg(**kw):
-    out = []
-    for k, v in kw.items():
-        if v is None:
-            continue
-        if isinstance(v, bool):
-            v = "true" if v else "false"
-        out.append(f"{k}={v}")
-    return enc(" ".join(out))
+    return enc(_config(**kw))
 
 
 def _csr(X, ncols=None):
@@ -133,7 +134,7 @@ def _grow(call, cap):
 
 # ---- directions ------------------------------------------------------------------------------
 
-def tgi(X, seed, ncols=None):
+def tgi(X: RowsLike, seed: ArrayLike, ncols: int | None = None) -> dict[str, np.ndarray]:
     """TGI and TA concentration of every attribute: dict of arrays ``tgi``, ``concentration``,
     ``seed_count``, ``population_count`` (length = number of attributes)."""
     ip, ix, nu, na = _csr(X, ncols)
@@ -145,8 +146,9 @@ def tgi(X, seed, ncols=None):
     return {"tgi": t, "concentration": c, "seed_count": sc, "population_count": pc}
 
 
-def interest(X, seed, min_tgi=120, min_concentration=0, min_seed_count=1, max_attrs=0, min_match=1,
-             include_seed=False, ncols=None):
+def interest(X: RowsLike, seed: ArrayLike, min_tgi: float = 120, min_concentration: float = 0,
+             min_seed_count: int = 1, max_attrs: int = 0, min_match: int = 1,
+             include_seed: bool = False, ncols: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Interest expansion: (kept attributes best TGI first, users holding >= min_match of them)."""
     ip, ix, nu, na = _csr(X, ncols)
     s = _ids(seed, "seed")
@@ -159,7 +161,8 @@ def interest(X, seed, min_tgi=120, min_concentration=0, min_seed_count=1, max_at
     return attrs[:n1.value].copy(), users[:n2.value].copy()
 
 
-def similar_brands(X, brands, k=10, ncols=None):
+def similar_brands(X: RowsLike, brands: ArrayLike, k: int = 10,
+                   ncols: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Top-k brands by Jaccard similarity of buyer sets for each query brand: (ids, jaccard),
     each nquery x k; missing entries are -1 and 0."""
     ip, ix, nu, nb = _csr(X, ncols)
@@ -172,7 +175,8 @@ def similar_brands(X, brands, k=10, ncols=None):
     return ids.reshape(q.size, k), oj.reshape(q.size, k)
 
 
-def brand(X, brands, seed, k=10, min_jaccard=0, min_brands=1, include_seed=False, ncols=None):
+def brand(X: RowsLike, brands: ArrayLike, seed: ArrayLike, k: int = 10, min_jaccard: float = 0,
+          min_brands: int = 1, include_seed: bool = False, ncols: int | None = None) -> np.ndarray:
     """Related-brand expansion: buyers of the k most similar brands (ascending user ids)."""
     ip, ix, nu, nb = _csr(X, ncols)
     q, s = _ids(np.atleast_1d(brands), "brands"), _ids(seed, "seed")
@@ -183,7 +187,9 @@ def brand(X, brands, seed, k=10, min_jaccard=0, min_brands=1, include_seed=False
     return out[:n.value].copy()
 
 
-def rules(X, consequents=None, min_support=0.01, min_confidence=0.1, min_lift=1, ncols=None):
+def rules(X: RowsLike, consequents: ArrayLike | None = None, min_support: float = 0.01,
+          min_confidence: float = 0.1, min_lift: float = 1,
+          ncols: int | None = None) -> dict[str, np.ndarray]:
     """Association rules A -> B between categories: dict of arrays ``antecedent``,
     ``consequent``, ``support``, ``confidence``, ``lift`` in (antecedent, consequent) order."""
     ip, ix, nu, nc = _csr(X, ncols)
@@ -205,8 +211,9 @@ def rules(X, consequents=None, min_support=0.01, min_confidence=0.1, min_lift=1,
             "support": res["s"][:n].copy(), "confidence": res["c"][:n].copy(), "lift": res["l"][:n].copy()}
 
 
-def category(X, targets, seed, min_support=0.01, min_confidence=0.1, min_lift=1, min_rules=1,
-             include_seed=False, ncols=None):
+def category(X: RowsLike, targets: ArrayLike, seed: ArrayLike, min_support: float = 0.01,
+             min_confidence: float = 0.1, min_lift: float = 1, min_rules: int = 1,
+             include_seed: bool = False, ncols: int | None = None) -> np.ndarray:
     """Category expansion: users holding the antecedent of a rule into a target category."""
     ip, ix, nu, nc = _csr(X, ncols)
     t, s = _ids(np.atleast_1d(targets), "targets"), _ids(seed, "seed")
@@ -219,7 +226,8 @@ def category(X, targets, seed, min_support=0.01, min_confidence=0.1, min_lift=1,
     return out[:n.value].copy()
 
 
-def peer(embeddings, seed, n, mode="max", min_similarity=-1, include_seed=False):
+def peer(embeddings: ArrayLike | Index, seed: ArrayLike, n: int, mode: str = "max",
+         min_similarity: float = -1, include_seed: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Peer expansion: (users, cosine similarities) of the n users nearest the seed.
 
     ``embeddings``: users x dim (exact search), or a :class:`growth.Index` holding the users'
@@ -242,7 +250,8 @@ def peer(embeddings, seed, n, mode="max", min_similarity=-1, include_seed=False)
     return out[:m.value].copy(), sim[:m.value].copy()
 
 
-def peer_index(index, seed, n, mode="max", min_similarity=-1, include_seed=False):
+def peer_index(index: Index, seed: ArrayLike, n: int, mode: str = "max", min_similarity: float = -1,
+               include_seed: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Peer expansion through a vector index (growth_audience_peer_index): ``index`` is a
     :class:`growth.Index` (metric cosine, or ip over unit-length vectors) whose ids are user
     ids. A flat index gives the exact users of :func:`peer`; HNSW / IVF approximate them for
@@ -263,7 +272,9 @@ def peer_index(index, seed, n, mode="max", min_similarity=-1, include_seed=False
     return out[:m.value].copy(), sim[:m.value].copy()
 
 
-def lost(users, times, nusers, now=None, inactive=2592000, window=7776000, min_events=1):
+def lost(users: ArrayLike, times: ArrayLike, nusers: int, now: int | None = None,
+         inactive: int = 2592000, window: int = 7776000,
+         min_events: int = 1) -> tuple[np.ndarray, np.ndarray]:
     """Lost audience from events (user, time): (users, their last event time)."""
     u = _ids(users, "users")
     t = np.ascontiguousarray(np.asarray(times).reshape(-1), dtype=np.int64)
@@ -278,7 +289,8 @@ def lost(users, times, nusers, now=None, inactive=2592000, window=7776000, min_e
     return out[:n.value].copy(), last[:n.value].copy()
 
 
-def union(lists, nusers):
+def union(lists: Mapping[str | int, ArrayLike] | Sequence[tuple[ArrayLike, str | int]],
+          nusers: int) -> tuple[np.ndarray, np.ndarray]:
     """De-duplicated union of directions' user lists: ``lists`` is a dict {direction name or
     flag: users} or a sequence of (users, flag). Returns (users ascending, direction flags)."""
     items = list(lists.items()) if isinstance(lists, dict) else list(lists)
@@ -304,7 +316,8 @@ def union(lists, nusers):
 
 # ---- target model and selection --------------------------------------------------------------
 
-def pu_score(X, seed, pool, ncols=None, progress=None, **config):
+def pu_score(X: RowsLike, seed: ArrayLike, pool: ArrayLike, ncols: int | None = None,
+             progress: Progress | None = None, **config: Any) -> np.ndarray:
     """Trains the PU target model (positives = seed) and returns the pool's scores (float32).
     ``config``: learner="forest"|"ftrl", method="spy"|"prior"|"naive", unlabeled, negatives,
     spy_fraction, spy_quantile, rounds, max_depth, eta, epochs, alpha, l1, l2, threads, seed.
@@ -322,7 +335,8 @@ def pu_score(X, seed, pool, ncols=None, progress=None, **config):
     return out[:p.size]
 
 
-def select(users, scores, n, exclude=None, threshold=-np.inf):
+def select(users: ArrayLike, scores: ArrayLike, n: int, exclude: ArrayLike | None = None,
+           threshold: float = -np.inf) -> tuple[np.ndarray, np.ndarray]:
     """The best n users by score (ties: smaller id), dropping scores below ``threshold`` and the
     ``exclude`` users: (users, scores)."""
     u, s = _ids(users, "users"), _f32(scores, "scores")
@@ -345,7 +359,7 @@ def _sl(scores, labels):
     return s, y
 
 
-def topn_precision(scores, labels, n):
+def topn_precision(scores: ArrayLike, labels: ArrayLike, n: int) -> float:
     """PredictTA TopN precision: share of labels 1 among the n best scores (ties by position)."""
     s, y = _sl(scores, labels)
     out = c_double()
@@ -353,7 +367,7 @@ def topn_precision(scores, labels, n):
     return out.value
 
 
-def topn_recall(scores, labels, n, known=None):
+def topn_recall(scores: ArrayLike, labels: ArrayLike, n: int, known: ArrayLike | None = None) -> float:
     """NewTA TopN recall: share of new target users (labels 1, not ``known``) in the top n of
     the users not known."""
     s, y = _sl(scores, labels)
@@ -365,7 +379,7 @@ def topn_recall(scores, labels, n, known=None):
     return out.value
 
 
-def lift(scores, labels, n):
+def lift(scores: ArrayLike, labels: ArrayLike, n: int) -> float:
     """Lift at n: top-n precision / base rate."""
     s, y = _sl(scores, labels)
     out = c_double()
@@ -384,7 +398,7 @@ def _models(scores):
     return S
 
 
-def fuse(scores, weights, normalize="rank"):
+def fuse(scores: ArrayLike, weights: ArrayLike, normalize: str = "rank") -> np.ndarray:
     """Weighted sum of normalised model scores; ``scores`` is models x users."""
     S = _models(scores)
     w = np.ascontiguousarray(np.asarray(weights, dtype=np.float64).reshape(-1))
@@ -396,7 +410,8 @@ def fuse(scores, weights, normalize="rank"):
     return out
 
 
-def fuse_fit(scores, labels, n, step=0.1, normalize="rank", progress=None):
+def fuse_fit(scores: ArrayLike, labels: ArrayLike, n: int, step: float = 0.1, normalize: str = "rank",
+             progress: Progress | None = None) -> tuple[np.ndarray, float]:
     """Fusion weights chosen by top-n precision on a validation set: (weights, precision).
     ``progress``: optional fn(stage, done) called during the grid search; returning something
     truthy cancels it (growth.Canceled)."""

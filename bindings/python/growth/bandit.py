@@ -1,15 +1,23 @@
 """Bandit selection (bandit.h): Thompson Sampling, epsilon-greedy, UCB1, KL-UCB, linear TS and
 LinUCB with delayed rewards; offline policy evaluation; the Bernoulli simulator."""
+from __future__ import annotations
+
 import ctypes
+from typing import Any, Iterable, Union
 
 import numpy as np
 
 from . import errors
-from ._handle import OwnedModel
+from ._handle import OwnedHandle, OwnedModel
 from ._lib import lib, check, declare, enc, read_string, Handle, P
 from ._lib import c_int, c_size_t, c_double, c_uint32, c_uint64, c_char_p, c_void_p
+from ._options import _config, parse_config
 from ._arrays import ptr
 from .errors import InvalidArgument, NotFound
+from ._types import ArrayLike
+
+#: An arm: an int id in [0, 2**63) or a name.
+Arm = Union[int, str]
 
 class _BanditStats(ctypes.Structure):
     """growth_bandit_stats (bandit.h)."""
@@ -69,15 +77,6 @@ STATS = ("decisions", "applied", "unknown", "expired", "duplicate", "retired", "
 _OPE = ("replay", "ips", "snips", "dr")
 
 
-def _cfg(options):
-    parts = []
-    for k, v in options.items():
-        if v is None:
-            continue
-        if isinstance(v, bool):
-            v = "true" if v else "false"
-        parts.append(f"{k}={v}")
-    return " ".join(parts)
 
 
 class Bandit(OwnedModel):
@@ -95,28 +94,27 @@ class Bandit(OwnedModel):
     _free_fn = "growth_bandit_free"
     _api = "growth_bandit"
 
-    def __init__(self, policy="thompson", arms=(), seed=None, dim=None, *, config=None,
-                 _handle=None, **options):
-        self._names = {}
-        if _handle is not None:
-            self._h = _handle
-        else:
-            cfg = _cfg(dict(policy=policy, seed=seed, dim=dim, **options))
-            if config:
-                cfg = (config + " " + cfg).strip()
-            h = ctypes.c_void_p()
-            check(lib.growth_bandit_create(ctypes.byref(h), enc(cfg)))
-            self._h = h
-        cfg = self.config
-        self.policy = cfg.split("policy=")[1].split()[0]
-        self.dim = int(cfg.split(" dim=")[1].split()[0]) if " dim=" in cfg else 0
+    def __init__(self, policy: str | None = "thompson", arms: Iterable[Arm] = (), seed: int | None = None,
+                 dim: int | None = None, *, config: str | None = None, **options: Any) -> None:
+        cfg = _config(config, policy=policy, seed=seed, dim=dim, **options)
+        h = ctypes.c_void_p()
+        check(lib.growth_bandit_create(ctypes.byref(h), enc(cfg)))
+        self._h = h
+        self._attached()
         for a in arms:
             self.add_arm(a)
+
+    def _attached(self):
+        self._names = {}
+        cfg = parse_config(self.config)
+        self.policy = cfg["policy"]
+        self.dim = int(cfg.get("dim", 0))
 
     # -- lifetime ----------------------------------------------------------------------
 
     @property
-    def config(self):
+    def config(self) -> str:
+        """The full effective configuration string."""
         return read_string(lib.growth_bandit_config, self._handle())
 
     # -- arms --------------------------------------------------------------------------
@@ -139,7 +137,7 @@ class Bandit(OwnedModel):
             return name
         return i
 
-    def add_arm(self, arm, prior_rate=None, prior_strength=0.0):
+    def add_arm(self, arm: Arm, prior_rate: float | None = None, prior_strength: float = 0.0) -> None:
         """Adds an arm; ``prior_rate`` with ``prior_strength`` pseudo-counts is a cold-start
         prior (e.g. a model's pCTR)."""
         rate = 0.0 if prior_rate is None else float(prior_rate)
@@ -151,10 +149,14 @@ class Bandit(OwnedModel):
         else:
             check(lib.growth_bandit_add_arm(self._handle(), self._id(arm), rate, float(prior_strength)))
 
-    def remove_arm(self, arm):
+    def remove_arm(self, arm: Arm) -> None:
+        """Removes an arm; its pending decisions are counted as retired when rewarded."""
         check(lib.growth_bandit_remove_arm(self._handle(), self._id(arm)))
 
-    def replace_arm(self, old, new, prior_rate=None, prior_strength=0.0):
+    def replace_arm(self, old: Arm, new: int, prior_rate: float | None = None,
+                    prior_strength: float = 0.0) -> None:
+        """Replaces arm ``old`` by the integer id ``new`` (a new arm, with an optional cold-start
+        prior like ``add_arm``)."""
         if isinstance(new, (str, bytes)):
             raise InvalidArgument("replace_arm takes an integer new id; remove and add named arms")
         check(lib.growth_bandit_replace_arm(self._handle(), self._id(old), self._id(new),
@@ -162,7 +164,7 @@ class Bandit(OwnedModel):
                                             float(prior_strength)))
 
     @property
-    def arms(self):
+    def arms(self) -> list[Arm]:
         """Arm ids (names for named arms) in dense-index order (the order of masks)."""
         n = c_size_t(0)
         lib.growth_bandit_arms(self._handle(), None, 0, ctypes.byref(n))
@@ -178,7 +180,7 @@ class Bandit(OwnedModel):
     def __len__(self):
         return int(self._stats().arms)
 
-    def arm_stats(self, arm):
+    def arm_stats(self, arm: Arm) -> dict[str, float]:
         """dict(alpha, beta, count, mean) of an arm (count: the evidence, see bandit.h)."""
         st = _ArmStats(struct_size=ctypes.sizeof(_ArmStats))
         check(lib.growth_bandit_arm_stats_get(self._handle(), self._id(arm), ctypes.byref(st)))
@@ -204,7 +206,8 @@ class Bandit(OwnedModel):
         ids = np.ascontiguousarray([self._id(a) for a in eligible], dtype=np.uint64)
         return ids, None, ids.size
 
-    def select(self, context=None, eligible=None, k=None, return_propensity=False):
+    def select(self, context: ArrayLike | None = None, eligible: ArrayLike | Iterable[Arm] | None = None,
+               k: int | None = None, return_propensity: bool = False) -> tuple:
         """Chooses an arm: ``(decision_id, arm)`` (plus the propensity when asked). With ``k``,
         a slate: ``(decision_ids, arms)`` lists, best first. ``eligible`` is a list of arm ids
         or a boolean mask over ``arms``."""
@@ -232,7 +235,8 @@ class Bandit(OwnedModel):
             return out + (float(props[0]),) if return_propensity else out
         return (decl, arml, props) if return_propensity else (decl, arml)
 
-    def select_batch(self, n=None, contexts=None, eligible=None):
+    def select_batch(self, n: int | None = None, contexts: ArrayLike | None = None,
+                     eligible: Iterable[Arm] | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``n`` single-arm decisions in one call: (decision ids, arm ids, propensities) arrays
         (arm ids as uint64; named arms appear as their ids)."""
         x = None
@@ -250,7 +254,8 @@ class Bandit(OwnedModel):
                                              ptr(decs), ptr(arms), ptr(props), n))
         return decs, arms, props
 
-    def probabilities(self, context=None, eligible=None, draws=10000, seed=0):
+    def probabilities(self, context: ArrayLike | None = None, eligible: Iterable[Arm] | None = None,
+                      draws: int = 10000, seed: int = 0) -> np.ndarray:
         """Probability that a select in the current state picks each eligible arm (sums to 1);
         Monte Carlo for TS/LinTS, exact otherwise. Does not change future decisions."""
         x, d = self._ctx(context)
@@ -262,7 +267,7 @@ class Bandit(OwnedModel):
                                               int(seed), ptr(out), out.size))
         return out
 
-    def reward(self, decision_id, value):
+    def reward(self, decision_id: int, value: float) -> bool:
         """Applies a reward; False (and a counter in stats()) when the decision is unknown,
         expired, already rewarded or its arm was removed."""
         try:
@@ -271,7 +276,7 @@ class Bandit(OwnedModel):
         except NotFound:
             return False
 
-    def rewards(self, decision_ids, values):
+    def rewards(self, decision_ids: ArrayLike, values: ArrayLike) -> np.ndarray:
         """Applies many rewards in one locked batch; returns a bool array (applied or not)."""
         ids = np.ascontiguousarray(decision_ids, dtype=np.uint64)
         vals = np.ascontiguousarray(values, dtype=np.float64)
@@ -283,11 +288,13 @@ class Bandit(OwnedModel):
                                              ctypes.byref(applied)))
         return st == 0
 
-    def stats(self):
+    def stats(self) -> dict[str, int]:
+        """Decision counters: dict of decisions, applied, unknown, expired, duplicate, retired, pending."""
         st = self._stats()
         return {k: int(getattr(st, k)) for k in STATS}
 
-    def replay(self, arms, rewards, contexts=None, eligible=None):
+    def replay(self, arms: Iterable[Arm], rewards: ArrayLike, contexts: ArrayLike | None = None,
+               eligible: Iterable[Arm] | None = None) -> tuple[float, int]:
         """Replay evaluation on a uniformly logged (arm, reward[, context]) log: returns
         (mean reward over matched events, matched count); the bandit learns as it goes."""
         la = np.ascontiguousarray([self._id(a) for a in arms], dtype=np.uint64)
@@ -304,12 +311,11 @@ class Bandit(OwnedModel):
                                        ctypes.byref(v), ctypes.byref(m)))
         return v.value, m.value
 
-    # -- persistence -------------------------------------------------------------------
-    def __reduce__(self):
-        return (Bandit.from_bytes, (self.to_bytes(),))
+    # -- persistence: save/load/to_bytes/from_bytes/pickle from OwnedModel --------------
 
 
-def sample_beta(a, b, size=None, seed=0):
+def sample_beta(a: ArrayLike, b: ArrayLike, size: int | tuple[int, ...] | None = None,
+                seed: int = 0) -> np.ndarray:
     """Beta(a, b) draws with the sampler Thompson Sampling uses; a and b broadcast.
     (growth_bandit_sample_beta is an unstable interface of growth/sys/bandit.h.)"""
     a, b = np.broadcast_arrays(np.asarray(a, np.float64), np.asarray(b, np.float64))
@@ -321,13 +327,14 @@ def sample_beta(a, b, size=None, seed=0):
     return out
 
 
-def ope(estimator, actions, rewards, target, propensities=None, q_hat=None):
+def ope(estimator: str, actions: ArrayLike, rewards: ArrayLike, target: ArrayLike,
+        propensities: ArrayLike | None = None, q_hat: ArrayLike | None = None) -> tuple[float, float]:
     """Offline policy value: estimator 'replay' | 'ips' | 'snips' | 'dr'. ``target`` is
     n x n_actions (target policy probabilities), ``q_hat`` n x n_actions (DR). Returns
     (value, standard error)."""
     if estimator not in _OPE:
         raise InvalidArgument(f"estimator must be one of {sorted(_OPE)}")
-    config = f"estimator={estimator}".encode()
+    config = enc(_config(estimator=estimator))
     t = np.ascontiguousarray(target, np.float64)
     if t.ndim != 2:
         raise InvalidArgument("target must be n x n_actions")
@@ -344,41 +351,32 @@ def ope(estimator, actions, rewards, target, propensities=None, q_hat=None):
     return v.value, se.value
 
 
-class BanditSimulator:
+class BanditSimulator(OwnedHandle):
     """Bernoulli arms with drift, retiring arms and delayed, batched feedback.
     ``BanditSimulator(arms=10, delay=1, drift=0, retire_every=0, batch=1, seed=0, ...)``.
 
     Built on the unstable growth_bandit_sim_* interface (include/growth/sys/bandit.h)."""
 
-    def __init__(self, **options):
+    _free_fn = "growth_bandit_sim_free"
+
+    def __init__(self, **options: Any) -> None:
         h = ctypes.c_void_p()
-        check(lib.growth_bandit_sim_create(ctypes.byref(h), enc(_cfg(options))))
+        check(lib.growth_bandit_sim_create(ctypes.byref(h), enc(_config(**options))))
         self._h = h
 
-    def close(self):
-        if getattr(self, "_h", None) is not None and self._h.value:
-            lib.growth_bandit_sim_free(self._h)
-        self._h = None
-
-    __del__ = close
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
-    def run(self, bandit, steps, points=100):
+    def run(self, bandit: Bandit, steps: int, points: int = 100) -> tuple[np.ndarray, float]:
         """Runs ``steps`` rounds; returns (cumulative regret curve of ``points`` values, total reward)."""
         curve = np.empty(points, np.float64)
         total = c_double(0)
-        check(lib.growth_bandit_sim_run(self._h, bandit._handle(), int(steps), ptr(curve), points,
+        check(lib.growth_bandit_sim_run(self._handle(), bandit._handle(), int(steps), ptr(curve), points,
                                         ctypes.byref(total)))
         return curve, total.value
 
-    def rates(self):
+    def rates(self) -> tuple[np.ndarray, np.ndarray]:
+        """(arm ids, current true rates) of the simulated arms."""
+        h = self._handle()
         n = c_size_t(0)
-        lib.growth_bandit_sim_rates(self._h, None, None, 0, ctypes.byref(n))
+        lib.growth_bandit_sim_rates(h, None, None, 0, ctypes.byref(n))
         ids, rates = np.empty(n.value, np.uint64), np.empty(n.value, np.float64)
-        check(lib.growth_bandit_sim_rates(self._h, ptr(ids), ptr(rates), n.value, ctypes.byref(n)))
+        check(lib.growth_bandit_sim_rates(h, ptr(ids), ptr(rates), n.value, ctypes.byref(n)))
         return ids, rates

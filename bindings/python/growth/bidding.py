@@ -6,15 +6,24 @@ an auction simulator.
 >>> bids = b.bid(pctr, pcvr)              # numpy in, numpy out; lock-free
 >>> b.record(seconds_since_midnight, price)  # spend feedback drives the controller
 """
+from __future__ import annotations
+
 import ctypes
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from . import _lib
 from ._lib import (lib, check, enc, read_string, Handle, P, c_int, c_size_t, c_double, c_void_p,
                    c_char_p, c_uint32, c_uint64)
+from ._options import _config
 from ._arrays import ptr
+from ._handle import OwnedHandle, OwnedModel
 from .errors import InvalidArgument
+from ._types import ArrayLike
+
+if TYPE_CHECKING:
+    from .calibration import Calibrator
 
 class _Stats(ctypes.Structure):
     """growth_bidder_stats (bidding.h)."""
@@ -60,17 +69,11 @@ class _SimResult(ctypes.Structure):
                 ("max_plan_error", c_double)]
 
 
-def _config(config, options):
-    parts = [config] if config else []
-    for k, v in options.items():
-        if v is None:
-            continue
-        if isinstance(v, bool):
-            v = "true" if v else "false"
-        elif isinstance(v, (list, tuple, np.ndarray)):
-            v = "|".join(repr(float(x)) for x in v)
-        parts.append(f"{k}={v}")
-    return " ".join(parts)
+def _floats(options):
+    """The list options of bidding (``curve``, ``traffic``: slot weights) are lists of floats:
+    ints in them are written as floats, as the saved configuration has always shown them."""
+    return {k: [float(x) for x in np.asarray(v, dtype=np.float64).ravel()]
+            if isinstance(v, (list, tuple, np.ndarray)) else v for k, v in options.items()}
 
 
 def _vec(x, name, n=None):
@@ -82,30 +85,7 @@ def _vec(x, name, n=None):
     return a
 
 
-class _Handle:
-    _free = None
-    _name = "object"
-
-    def _handle(self):
-        if self._h is None or not self._h.value:
-            raise ValueError(f"{self._name} is closed")
-        return self._h
-
-    def close(self):
-        if getattr(self, "_h", None) is not None and self._h.value:
-            type(self)._free(self._h)
-        self._h = None
-
-    __del__ = close
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
-
-class Bidder(_Handle):
+class Bidder(OwnedModel):
     """oCPX bidder with budget pacing and first-price bid shading.
 
     Keyword arguments are the C configuration keys (see bidding.h): ``mode='cpa'|'roi'``,
@@ -117,24 +97,22 @@ class Bidder(_Handle):
     Bids, ``multiplier``, ``win_rate`` and ``plan`` are lock-free and safe from many threads
     while another thread calls ``record`` / ``auction_result``.
     """
-    _free = staticmethod(lambda h: lib.growth_bidder_free(h))
-    _name = "Bidder"
+    _free_fn = "growth_bidder_free"
+    _api = "growth_bidder"
 
-    def __init__(self, config=None, *, _handle=None, **options):
-        if _handle is not None:
-            self._h = _handle
-            return
+    def __init__(self, config: str | None = None, **options: Any) -> None:
         h = ctypes.c_void_p()
-        check(lib.growth_bidder_create(ctypes.byref(h), enc(_config(config, options))))
+        check(lib.growth_bidder_create(ctypes.byref(h), enc(_config(config, **_floats(options)))))
         self._h = h
 
     @property
-    def config(self):
+    def config(self) -> str:
         """The full effective configuration string."""
         return read_string(lib.growth_bidder_config, self._handle())
 
     # -- hot path ------------------------------------------------------------------------
-    def bid(self, pctr, pcvr, order_value=None, request_ids=None):
+    def bid(self, pctr: float | ArrayLike, pcvr: float | ArrayLike, order_value: float | ArrayLike | None = None,
+            request_ids: int | ArrayLike | None = None) -> float | np.ndarray:
         """Bids (0 = no bid). Scalars give a float, arrays a float64 array."""
         if np.isscalar(pctr) and np.isscalar(pcvr):
             out = c_double()
@@ -164,16 +142,16 @@ class Bidder(_Handle):
         return st
 
     @property
-    def multiplier(self):
+    def multiplier(self) -> float:
         """Current pacing bid multiplier."""
         return self._stats().multiplier
 
     @property
-    def rate(self):
+    def rate(self) -> float:
         """Current participation rate (controller='throttle'; 1 otherwise)."""
         return self._stats().rate
 
-    def win_rate(self, price):
+    def win_rate(self, price: float | ArrayLike) -> float | np.ndarray:
         """Learnt probability of winning at `price` (scalar or array)."""
         prices = np.atleast_1d(np.asarray(price, dtype=np.float64))
         out = np.empty(len(prices))
@@ -184,11 +162,11 @@ class Bidder(_Handle):
         return float(out[0]) if np.isscalar(price) else out
 
     @property
-    def observations(self):
+    def observations(self) -> int:
         """Number of auction results seen by the shading curve."""
         return int(self._stats().auction_results)
 
-    def plan(self, t):
+    def plan(self, t: float | ArrayLike) -> float | np.ndarray:
         """Planned cumulative spend at time `t` (seconds since the start of the day); arrays ok."""
         ts = np.atleast_1d(np.asarray(t, dtype=np.float64))
         out = np.empty(len(ts))
@@ -199,12 +177,12 @@ class Bidder(_Handle):
         return float(out[0]) if np.isscalar(t) else out
 
     @property
-    def spent(self):
+    def spent(self) -> float:
         """Spend reported so far today."""
         return self._stats().spent
 
     # -- feedback ------------------------------------------------------------------------
-    def record(self, t, cost):
+    def record(self, t: float | ArrayLike, cost: float | ArrayLike) -> Bidder:
         """Reports `cost` spent at time `t` (scalars or equal-length arrays, in time order)."""
         if np.isscalar(t) and np.isscalar(cost):
             check(lib.growth_bidder_record_spend(self._handle(), float(t), float(cost)))
@@ -215,77 +193,43 @@ class Bidder(_Handle):
             check(lib.growth_bidder_record_spend(h, float(x), float(c)))
         return self
 
-    def tick(self, t):
+    def tick(self, t: float) -> Bidder:
         """Runs the controller steps due up to time `t`."""
         check(lib.growth_bidder_tick(self._handle(), float(t)))
         return self
 
-    def auction_result(self, bid, won, market_price=None):
+    def auction_result(self, bid: float, won: bool, market_price: float | None = None) -> Bidder:
         """Win/loss feedback of a first-price auction (market_price None = not revealed)."""
         mp = float("nan") if market_price is None else float(market_price)
         check(lib.growth_bidder_record_auction(self._handle(), float(bid), int(bool(won)), mp))
         return self
 
-    def new_day(self):
+    def new_day(self) -> Bidder:
         """Spend and the controller clock back to 0 (multiplier and shading carry over)."""
         check(lib.growth_bidder_new_day(self._handle()))
         return self
 
-    # -- persistence ---------------------------------------------------------------------
-    def save(self, path):
-        """Saves the full state atomically."""
-        check(lib.growth_bidder_save(self._handle(), enc(str(path))))
-
-    @classmethod
-    def load(cls, path):
-        h = ctypes.c_void_p()
-        check(lib.growth_bidder_load(ctypes.byref(h), enc(str(path))))
-        return cls(_handle=h)
-
-    def to_bytes(self):
-        buf, n = ctypes.c_void_p(), c_size_t(0)
-        check(lib.growth_bidder_serialize(self._handle(), ctypes.byref(buf), ctypes.byref(n)))
-        try:
-            return ctypes.string_at(buf, n.value)
-        finally:
-            lib.growth_buffer_free(buf)
-
-    @classmethod
-    def from_bytes(cls, data):
-        h = ctypes.c_void_p()
-        check(lib.growth_bidder_deserialize(ctypes.byref(h), data, len(data)))
-        return cls(_handle=h)
-
-    def __getstate__(self):
-        return {"bytes": self.to_bytes()}
-
-    def __setstate__(self, state):
-        h = ctypes.c_void_p()
-        data = state["bytes"]
-        check(lib.growth_bidder_deserialize(ctypes.byref(h), data, len(data)))
-        self._h = h
-
+    # -- persistence: save/load/to_bytes/from_bytes/pickle from OwnedModel (the full state) --
     def __repr__(self):
-        if self._h is None or not self._h.value:
+        if not self._has_handle():
             return "Bidder(<closed>)"
         return f"Bidder(multiplier={self.multiplier:.4g}, spent={self.spent:.6g}, {self.config})"
 
 
-class BidSimulator(_Handle):
+class BidSimulator(OwnedHandle):
     """A day of simulated auctions (the unstable growth_bidder_sim_* interface of
     include/growth/sys/bidding.h): keyword arguments
     ``impressions``, ``traffic`` (list of slot weights), ``traffic_noise``, ``ctr``, ``cvr``,
     ``spread``, ``overpredict``, ``model_noise``, ``market_median``, ``market_sigma``,
     ``auction``, ``reveal_price``, ``seed``."""
-    _free = staticmethod(lambda h: lib.growth_bidder_sim_free(h))
-    _name = "BidSimulator"
+    _free_fn = "growth_bidder_sim_free"
 
-    def __init__(self, config=None, **options):
+    def __init__(self, config: str | None = None, **options: Any) -> None:
         h = ctypes.c_void_p()
-        check(lib.growth_bidder_sim_create(ctypes.byref(h), enc(_config(config, options))))
+        check(lib.growth_bidder_sim_create(ctypes.byref(h), enc(_config(config, **_floats(options)))))
         self._h = h
 
-    def sample(self, n):
+    def sample(self, n: int) -> dict[str, np.ndarray]:
         """A training log of the simulated model: dict of float32 arrays raw_ctr, raw_cvr,
         click, conv (n each)."""
         out = {k: np.empty(int(n), dtype=np.float32) for k in ("raw_ctr", "raw_cvr", "click", "conv")}
@@ -293,7 +237,8 @@ class BidSimulator(_Handle):
                                            ptr(out["click"]), ptr(out["conv"])))
         return out
 
-    def run(self, bidder, ctr_calibrator=None, cvr_calibrator=None):
+    def run(self, bidder: Bidder, ctr_calibrator: Calibrator | None = None,
+            cvr_calibrator: Calibrator | None = None) -> dict[str, Any]:
         """Runs one day against `bidder` (optionally calibrating the raw predictions) and
         returns a dict of totals plus hourly cumulative 'spend_curve' and 'plan_curve'."""
         r = _SimResult()

@@ -1,13 +1,19 @@
 """Budget solving (budget.h): multiple-choice knapsack, channel budgets, push allocation."""
+from __future__ import annotations
+
 import ctypes
 import math
+from typing import Any, Sequence
 
 import numpy as np
 
 from . import _lib
 from ._lib import lib, check, enc, c_int, c_size_t, c_double, c_void_p, c_char_p, c_uint32, c_uint64, P, Handle
+from ._options import _config
 from ._arrays import ptr
+from ._handle import OwnedHandle
 from .errors import InvalidArgument
+from ._types import ArrayLike, Progress
 
 # include/growth/sys/budget.h (unstable): the exact-LP polish's limits and first trust-region width
 GROWTH_MCKP_LP_MAX_USERS = 400
@@ -18,6 +24,7 @@ PROGRESS = ctypes.CFUNCTYPE(c_int, c_char_p, c_double, c_void_p)
 
 
 class MCKPResultC(ctypes.Structure):
+    """growth_mckp_result (budget.h)."""
     _fields_ = [("struct_size", c_uint32), ("n_budgets", c_uint32), ("value", c_double),
                 ("lp_value", c_double), ("dual_bound", c_double), ("gap", c_double),
                 ("rel_gap", c_double), ("n_users", c_uint64), ("n_chosen", c_uint64),
@@ -25,11 +32,13 @@ class MCKPResultC(ctypes.Structure):
 
 
 class PushResultC(ctypes.Structure):
+    """growth_budget_push_result (budget.h)."""
     _fields_ = [("struct_size", c_uint32), ("iterations", c_uint32), ("value", c_double),
                 ("lp_value", c_double), ("gap", c_double), ("sent", c_uint64)]
 
 
 class ChannelsStatsC(ctypes.Structure):
+    """growth_channels_stats (budget.h)."""
     _fields_ = [("struct_size", c_uint32), ("reserved", c_uint32), ("channels", c_uint64)]
 
 
@@ -64,15 +73,7 @@ _lib.declare({
 CURVE_EXP, CURVE_LOG = 1, 2
 
 
-def _cfg(**kw):
-    parts = []
-    for k, v in kw.items():
-        if v is None:
-            continue
-        if isinstance(v, bool):
-            v = "true" if v else "false"
-        parts.append(f"{k}={v}")
-    return " ".join(parts)
+_cfg = _config
 
 
 def _f64(a, name):
@@ -89,7 +90,7 @@ class MCKPResult:
     ``lambdas``: dual prices per budget.
     """
 
-    def __init__(self, choice, r, lambdas, spend):
+    def __init__(self, choice: np.ndarray, r: MCKPResultC, lambdas: np.ndarray, spend: np.ndarray) -> None:
         self.choice = choice
         self.value = r.value
         self.lp_value = r.lp_value
@@ -147,81 +148,81 @@ def _mckp_input(values, costs, indptr):
     return indptr, np.ascontiguousarray(v[keep]), np.ascontiguousarray(c[keep]), K, (cols, indptr), n
 
 
-class MCKPSolver:
+class MCKPSolver(OwnedHandle):
     """A reusable solver handle (threads, progress callback, cancellation, shard API)."""
 
-    def __init__(self, threads=1, max_iter=None, tol=None, fill=None):
+    _free_fn = "growth_mckp_free"
+
+    def __init__(self, threads: int = 1, max_iter: int | None = None, tol: float | None = None,
+                 fill: bool | None = None) -> None:
         h = Handle()
         check(lib.growth_mckp_create(ctypes.byref(h), enc(_cfg(threads=threads, max_iter=max_iter, tol=tol, fill=fill))))
         self._h = h
         self._cb = None
 
-    def close(self):
-        if getattr(self, "_h", None) is not None and self._h.value:
-            lib.growth_mckp_free(self._h)
-        self._h = None
-
-    __del__ = close
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
-    def cancel(self):
-        check(lib.growth_mckp_cancel(self._h))
+    def cancel(self) -> None:
+        """Asks a solve running in another thread to stop (it raises growth.Canceled)."""
+        check(lib.growth_mckp_cancel(self._handle()))
 
     @property
-    def config(self):
-        return _lib.read_string(lib.growth_mckp_config, self._h)
+    def config(self) -> str:
+        """The full effective configuration string."""
+        return _lib.read_string(lib.growth_mckp_config, self._handle())
 
-    def set_progress(self, fn):
+    def set_progress(self, fn: Progress | None) -> None:
         """fn(stage: str, done: float) -> truthy to cancel; None clears."""
         if fn is None:
+            check(lib.growth_mckp_set_progress(self._handle(), PROGRESS(), None))
             self._cb = None
-            check(lib.growth_mckp_set_progress(self._h, PROGRESS(), None))
             return
-        self._cb = PROGRESS(lambda stage, done, _u: 1 if fn(stage.decode(), done) else 0)
-        check(lib.growth_mckp_set_progress(self._h, self._cb, None))
+        cb = PROGRESS(lambda stage, done, _u: 1 if fn(stage.decode(), done) else 0)
+        check(lib.growth_mckp_set_progress(self._handle(), cb, None))
+        self._cb = cb
 
-    def solve(self, values, costs=None, budget=None, indptr=None):
+    def solve(self, values: Any, costs: ArrayLike | None = None, budget: float | ArrayLike | None = None,
+              indptr: ArrayLike | None = None) -> MCKPResult:
+        """Solves a multiple-choice knapsack with this handle's settings (threads, progress,
+        cancellation): the inputs of :func:`solve_mckp`. Returns an :class:`MCKPResult`."""
         ip, v, c, K, colmap, n = _mckp_input(values, costs, indptr)
         b = np.atleast_1d(_f64(budget if budget is not None else np.nan, "budget")).ravel()
         if b.size != K:
             raise InvalidArgument(f"{b.size} budgets given for costs with {K} budget columns")
         choice = np.empty(n, dtype=np.int32)
-        check(lib.growth_mckp_solve(self._h, ptr(ip), n, ptr(v), ptr(c), K, ptr(b), ptr(choice), n))
+        h = self._handle()  # one lease: the result and the duals are the solve's
+        check(lib.growth_mckp_solve(h, ptr(ip), n, ptr(v), ptr(c), K, ptr(b), ptr(choice), n))
         r = MCKPResultC(struct_size=ctypes.sizeof(MCKPResultC))
-        check(lib.growth_mckp_result_get(self._h, ctypes.byref(r)))
+        check(lib.growth_mckp_result_get(h, ctypes.byref(r)))
         lam, sp = np.empty(K), np.empty(K)
-        check(lib.growth_mckp_duals(self._h, ptr(lam), ptr(sp), K))
+        check(lib.growth_mckp_duals(h, ptr(lam), ptr(sp), K))
         if colmap is not None:
             cols, ipk = colmap
             sel = choice >= 0
             choice[sel] = cols[ipk[:-1][sel].astype(np.int64) + choice[sel]]
         return MCKPResult(choice, r, lam, sp)
 
-    def shard_eval(self, indptr, values, costs, lambdas):
+    def shard_eval(self, indptr: ArrayLike, values: ArrayLike, costs: ArrayLike,
+                   lambdas: ArrayLike) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Spend (points x K), value and dual part (points) of a CSR shard at price vectors."""
         ip, v, c, K, _, n = _mckp_input(values, costs, indptr)
         lam = _f64(lambdas, "lambdas").reshape(-1, K)
         np_ = lam.shape[0]
         sp, val, du = np.empty((np_, K)), np.empty(np_), np.empty(np_)
-        check(lib.growth_mckp_shard_eval(self._h, ptr(ip), n, ptr(v), ptr(c), K, ptr(lam), np_, ptr(sp), ptr(val), ptr(du)))
+        check(lib.growth_mckp_shard_eval(self._handle(), ptr(ip), n, ptr(v), ptr(c), K, ptr(lam), np_, ptr(sp), ptr(val), ptr(du)))
         return sp, val, du
 
-    def shard_assign(self, indptr, values, costs, lambdas):
+    def shard_assign(self, indptr: ArrayLike, values: ArrayLike, costs: ArrayLike,
+                     lambdas: ArrayLike) -> tuple[np.ndarray, np.ndarray, float]:
         """Choices (offset within each user's options, -1 none), spend (K) and value."""
         ip, v, c, K, _, n = _mckp_input(values, costs, indptr)
         lam = _f64(lambdas, "lambdas").ravel()
         if lam.size != K:
             raise InvalidArgument(f"{lam.size} prices for {K} budgets")
         choice, sp, val = np.empty(n, dtype=np.int32), np.empty(K), c_double()
-        check(lib.growth_mckp_shard_assign(self._h, ptr(ip), n, ptr(v), ptr(c), K, ptr(lam), ptr(choice), n, ptr(sp), ctypes.byref(val)))
+        check(lib.growth_mckp_shard_assign(self._handle(), ptr(ip), n, ptr(v), ptr(c), K, ptr(lam), ptr(choice), n, ptr(sp), ctypes.byref(val)))
         return choice, sp, val.value
 
-    def shard_scan(self, indptr, values, costs, center, delta, cap):
+    def shard_scan(self, indptr: ArrayLike, values: ArrayLike, costs: ArrayLike, center: ArrayLike,
+                   delta: float, cap: int) -> tuple[np.ndarray, np.ndarray, int, int, np.ndarray]:
         """The exact-LP polish's scan of a CSR shard: fixed choices (-1 also for undecided
         users), the first ``cap`` undecided users, their total count and options, and the
         fixed users' spend (K) + value."""
@@ -231,12 +232,14 @@ class MCKPSolver:
             raise InvalidArgument(f"{ctr.size} prices for {K} budgets")
         choice, und = np.empty(n, dtype=np.int32), np.empty(max(int(cap), 1), dtype=np.uint64)
         nu, no, fixed = ctypes.c_size_t(), ctypes.c_size_t(), np.empty(K + 1)
-        check(lib.growth_mckp_shard_scan(self._h, ptr(ip), n, ptr(v), ptr(c), K, ptr(ctr), float(delta),
+        check(lib.growth_mckp_shard_scan(self._handle(), ptr(ip), n, ptr(v), ptr(c), K, ptr(ctr), float(delta),
                                          ptr(choice), n, ptr(und), int(cap), ctypes.byref(nu),
                                          ctypes.byref(no), ptr(fixed)))
         return choice, und[:min(nu.value, int(cap))].astype(np.int64), nu.value, no.value, fixed
 
-    def restricted_lp(self, indptr, values, costs, budgets, fixed, center, delta):
+    def restricted_lp(self, indptr: ArrayLike, values: ArrayLike, costs: ArrayLike, budgets: ArrayLike,
+                      fixed: ArrayLike, center: ArrayLike,
+                      delta: float) -> tuple[np.ndarray, np.ndarray, float, bool, int]:
         """The polish's restricted LP over undecided users (CSR; costs (nnz, K)): per-user
         rounded-down picks, prices, LP value, whether it is exact, fractional users."""
         K = len(np.atleast_1d(budgets))
@@ -249,15 +252,17 @@ class MCKPSolver:
         ctr = _f64(center, "center").ravel()
         pick, lam = np.empty(max(n, 1), dtype=np.int32), np.empty(K)
         lpv, exact, frac = c_double(), ctypes.c_int(), ctypes.c_uint32()
-        check(lib.growth_mckp_restricted_lp(self._h, ptr(ip), n, ptr(v) if v.size else None,
+        check(lib.growth_mckp_restricted_lp(self._handle(), ptr(ip), n, ptr(v) if v.size else None,
                                             ptr(c) if c.size else None, K, ptr(b), ptr(fx),
                                             ptr(ctr), float(delta), ptr(pick), max(n, 1), ptr(lam),
                                             ctypes.byref(lpv), ctypes.byref(exact), ctypes.byref(frac)))
         return pick[:n], lam, lpv.value, bool(exact.value), frac.value
 
 
-def solve_mckp(values=None, costs=None, budget=None, *, indptr=None, threads=1, fill=None,
-               max_iter=None, tol=None, progress=None):
+def solve_mckp(values: Any = None, costs: ArrayLike | None = None, budget: float | ArrayLike | None = None, *,
+               indptr: ArrayLike | None = None, threads: int = 1, fill: bool | None = None,
+               max_iter: int | None = None, tol: float | None = None,
+               progress: Progress | None = None) -> MCKPResult:
     """Multiple-choice knapsack: each user picks at most one option, total cost <= budget.
 
     ``values``/``costs``: dense users x options arrays (NaN = option absent; costs may have a
@@ -277,7 +282,7 @@ class ChannelPlan:
     """Result of :func:`allocate_channels` for one budget: ``spend`` and ``outcome`` per channel,
     ``total`` outcome, ``marginal`` outcome of one more unit of budget."""
 
-    def __init__(self, spend, outcome, total, marginal):
+    def __init__(self, spend: np.ndarray, outcome: np.ndarray, total: float, marginal: float) -> None:
         self.spend, self.outcome, self.total, self.marginal = spend, outcome, total, marginal
 
     def __repr__(self):
@@ -288,7 +293,7 @@ class ChannelCurve:
     """Result of :func:`allocate_channels` for many budgets: ``budgets``, ``total``,
     ``marginal`` (one per budget) and ``spend`` (budgets x channels)."""
 
-    def __init__(self, budgets, total, marginal, spend):
+    def __init__(self, budgets: np.ndarray, total: np.ndarray, marginal: np.ndarray, spend: np.ndarray) -> None:
         self.budgets, self.total, self.marginal, self.spend = budgets, total, marginal, spend
 
 
@@ -322,7 +327,9 @@ def _channels(curves, weights, min_spend, max_spend):
         raise
 
 
-def allocate_channels(curves, budget, *, weights=None, min_spend=None, max_spend=None):
+def allocate_channels(curves: Sequence[tuple], budget: float | ArrayLike, *,
+                      weights: ArrayLike | None = None, min_spend: ArrayLike | None = None,
+                      max_spend: ArrayLike | None = None) -> ChannelPlan | ChannelCurve:
     """Splits a budget over channels with concave response curves.
 
     ``curves``: one per channel, ``("exp", a, b)`` for a*(1-exp(-b*x)), ``("log", a, b)`` for
@@ -353,16 +360,19 @@ class PushPlan:
     hour per pair, -1 if not sent; None without profiles), ``value``, ``lp_value``, ``gap``
     (relative), ``abs_gap``, ``sent``."""
 
-    def __init__(self, send, hour, r):
+    def __init__(self, send: np.ndarray, hour: np.ndarray | None, r: PushResultC) -> None:
         self.send, self.hour = send, hour
         self.value, self.lp_value, self.abs_gap = r.value, r.lp_value, r.gap
         self.gap = r.gap / max(abs(r.lp_value), 1e-300)
         self.sent, self.iterations = r.sent, r.iterations
 
 
-def allocate_push(users, values, categories, *, caps=1, n_categories=None, cat_min=None,
-                  cat_max=None, min_share=None, max_share=None, volume=math.inf, hours=None,
-                  max_iter=None, progress=None):
+def allocate_push(users: ArrayLike, values: ArrayLike, categories: ArrayLike, *,
+                  caps: int | ArrayLike = 1, n_categories: int | None = None,
+                  cat_min: ArrayLike | None = None, cat_max: ArrayLike | None = None,
+                  min_share: ArrayLike | None = None, max_share: ArrayLike | None = None,
+                  volume: float = math.inf, hours: ArrayLike | None = None,
+                  max_iter: int | None = None, progress: Progress | None = None) -> PushPlan:
     """Chooses (user, message) pairs to push.
 
     ``users``, ``values`` (predicted open value), ``categories``: one entry per candidate pair.

@@ -28,6 +28,8 @@ The protocol only needs "run this function on the partition where it lives" and 
 numbers back", so it maps onto Spark (``mapPartitions`` + ``collect``) or Ray (actors holding
 partitions) with the same worker functions.
 """
+from __future__ import annotations
+
 import hashlib
 import json
 import math
@@ -37,6 +39,7 @@ import pickle
 import struct
 import threading
 import time
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
@@ -46,6 +49,7 @@ from distributed import get_client, wait
 
 from . import budget as _budget
 from .errors import InvalidArgument, InvalidState
+from ._types import ArrayLike, PathLike
 
 __all__ = ["solve_mckp", "DistributedMCKPResult", "score", "model_spec", "model_loads", "ShardedIndex",
            "merge_topk"]
@@ -446,7 +450,7 @@ class DistributedMCKPResult:
     ``choice`` is a Dask array (int32 per user: column of the option, -1 none) computed from
     the plan held by the workers; ``plan_futures`` the per-partition futures."""
 
-    def __init__(self, **kw):
+    def __init__(self, **kw: Any) -> None:
         self.__dict__.update(kw)
 
     def __repr__(self):
@@ -541,8 +545,10 @@ def _as_dask(x, chunks):
     return da.from_array(np.asarray(x), chunks=chunks)
 
 
-def solve_mckp(values=None, costs=None, budget=None, *, parts=None, client=None, fill=True,
-               max_iter=200, tol=1e-10, points=16, progress=None):
+def solve_mckp(values: Any = None, costs: Any = None, budget: float | ArrayLike | None = None, *,
+               parts: int | None = None, client: Any = None, fill: bool = True, max_iter: int = 200,
+               tol: float = 1e-10, points: int = 16,
+               progress: Callable[..., Any] | None = None) -> DistributedMCKPResult:
     """Solves a multiple-choice knapsack whose users are spread over Dask partitions.
 
     ``values``: a Dask array users x options (NaN = option absent), chunked along users only;
@@ -852,7 +858,7 @@ _LOADS = {}
 _MODELS_LOCK = threading.Lock()
 
 
-def model_spec(model):
+def model_spec(model: Any) -> tuple:
     """A small, picklable description of a model for the workers: a path (loaded by each
     worker from its own file system; cached by path, size and mtime) or a model object
     (serialised once; cached by digest)."""
@@ -948,8 +954,8 @@ def _outputs(spec, model):
     return 1, None
 
 
-def score(model, data, *, columns=None, fields=None, output_margin=False, name="score",
-          client=None):
+def score(model: Any, data: Any, *, columns: Sequence[str] | None = None, fields: Any = None,
+          output_margin: bool = False, name: str | Sequence[str] = "score", client: Any = None) -> Any:
     """Scores a Dask array or dataframe partition by partition.
 
     ``model``: a saved model path (forest, FTRL or calibrator; every worker must see the file)
@@ -1003,7 +1009,7 @@ def score(model, data, *, columns=None, fields=None, output_margin=False, name="
     raise InvalidArgument(f"score: data must be a Dask array or dataframe, got {type(data).__name__}")
 
 
-def model_loads(client=None):
+def model_loads(client: Any = None) -> dict[str, dict[str, int]]:
     """How often each worker process has loaded each model ({worker: {model: count}}): once
     per model, however many partitions it scored."""
     client = client or get_client()
@@ -1056,7 +1062,8 @@ def _w_index_load(path):
     return growth.Index.load(path)
 
 
-def merge_topk(ids, scores, k, metric):
+def merge_topk(ids: Sequence[ArrayLike], scores: Sequence[ArrayLike], k: int,
+               metric: str) -> tuple[np.ndarray, np.ndarray]:
     """Merges per-shard top-k lists into the global top-k.
 
     ``ids``, ``scores``: sequences of (nq, k_s) arrays, one per shard (padding: id -1 or score
@@ -1101,7 +1108,8 @@ class ShardedIndex:
     so every partition needs at least ``nlist`` rows.
     """
 
-    def __init__(self, dim=None, metric="ip", kind="flat", *, client=None, **params):
+    def __init__(self, dim: int | None = None, metric: str = "ip", kind: str = "flat", *,
+                 client: Any = None, **params: Any) -> None:
         import growth
         if dim is None:
             raise InvalidArgument("ShardedIndex needs dim=")
@@ -1118,7 +1126,7 @@ class ShardedIndex:
         self.last_search = None
 
     # -- lifetime ------------------------------------------------------------------------
-    def close(self):
+    def close(self) -> None:
         """Releases the shards (the workers drop their indexes)."""
         self._shards, self._counts, self._where = [], [], []
 
@@ -1132,7 +1140,7 @@ class ShardedIndex:
         return int(sum(self._counts))
 
     @property
-    def shards(self):
+    def shards(self) -> list[Any]:
         """The futures of the per-partition indexes (growth.Index objects on the workers)."""
         return list(self._shards)
 
@@ -1151,7 +1159,7 @@ class ShardedIndex:
                                   allow_other_workers=w is not None)
 
     # -- data ----------------------------------------------------------------------------
-    def add(self, X, ids=None):
+    def add(self, X: Any, ids: Any = None) -> ShardedIndex:
         """Adds the rows of ``X`` (a Dask array items x dim, chunked along items; a numpy
         array is wrapped) as new shards, one per partition. ``ids``: a Dask or numpy array
         of one int64 id per row; None numbers the rows by their global row number, counted
@@ -1207,7 +1215,7 @@ class ShardedIndex:
         self._next_row += n
         return self
 
-    def set(self, **options):
+    def set(self, **options: Any) -> ShardedIndex:
         """Changes search-time settings (ef, nprobe, threads, rescore) on every shard."""
         if not self._shards:
             return self
@@ -1221,7 +1229,7 @@ class ShardedIndex:
         return self
 
     # -- search --------------------------------------------------------------------------
-    def search(self, Q, k):
+    def search(self, Q: ArrayLike, k: int) -> tuple[np.ndarray, np.ndarray]:
         """The global top-k of each query: (ids, scores), (nq, k) for a 2-D batch, (k,) for
         one 1-D query. One round trip: the batch goes to every shard (inside each task when
         under 64 KB, else scattered once to every worker), each shard returns at most k
@@ -1271,7 +1279,7 @@ class ShardedIndex:
         return ids, scores
 
     # -- introspection -------------------------------------------------------------------
-    def stats(self):
+    def stats(self) -> dict[str, Any]:
         """dict(shards, count, deleted, dim, memory_bytes (sums over the shards),
         shard_counts, searches, queries, bytes_to_workers, bytes_from_workers (totals of the
         searches so far), last_search)."""
@@ -1286,7 +1294,7 @@ class ShardedIndex:
                     bytes_from_workers=self.bytes_from_workers, last_search=self.last_search)
 
     # -- persistence ---------------------------------------------------------------------
-    def save(self, directory):
+    def save(self, directory: PathLike) -> None:
         """Saves every shard where it lives (``shard-00000.index``, ...: growth.Index files)
         and a manifest ``shards.json`` into ``directory``, which every worker and the driver
         must see under the same path (a shared file system)."""
@@ -1303,7 +1311,7 @@ class ShardedIndex:
         os.replace(tmp, os.path.join(directory, "shards.json"))
 
     @classmethod
-    def load(cls, directory, *, client=None):
+    def load(cls, directory: PathLike, *, client: Any = None) -> ShardedIndex:
         """Loads a directory written by :meth:`save`; each worker loads the shards it is
         given from the shared path."""
         directory = os.fspath(directory)

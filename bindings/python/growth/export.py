@@ -3,25 +3,29 @@
 ``export_torch(module, path)`` accepts
   * an ``nn.Sequential`` of ``nn.Linear``, ``nn.ReLU``, ``nn.Tanh``, ``nn.Sigmoid``,
     ``nn.Identity`` and ``nn.Dropout`` (dropped: identity at inference) -> a ``net`` file;
-  * a Wide&Deep module with the attributes of ``growth.torch_nets.WideDeep`` (``dense_dim``,
+  * a Wide&Deep module with the attributes of ``growth.contrib.torch_nets.WideDeep`` (``dense_dim``,
     ``embeddings`` (``nn.EmbeddingBag`` per field, mode sum or mean), ``deep`` (Sequential),
     optional ``wide`` (``nn.EmbeddingBag`` mode sum) and ``wide_bias``, ``output``) -> ``net``;
   * a two-tower module with ``query_tower`` and ``item_tower`` (each a
-    ``growth.torch_nets.Tower``, or an ``nn.Sequential`` starting with ``nn.Linear(buckets, h)``),
+    ``growth.contrib.torch_nets.Tower``, or an ``nn.Sequential`` starting with ``nn.Linear(buckets, h)``),
     ``buckets`` and ``seed`` (the word hashing of ``growth.nets.hash_text``) -> a ``dssm`` file.
 
 ``write_net`` / ``write_dssm`` do the same from numpy arrays, without torch. The payload is the
 protobuf message of ``src/proto/net.proto``, written by hand here, inside the 40-byte envelope
 of docs/model-files.md. torch is imported only when a torch module is exported.
 """
+from __future__ import annotations
+
 import os
 import struct
 import tempfile
 import time
+from typing import Any, Sequence
 
 import numpy as np
 
 from .common import hash64, version
+from ._types import ArrayLike, PathLike
 
 MAGIC = b"\x89GRW\r\n\x1a\n"
 ENVELOPE_SEED = 0x67726F7774682E31
@@ -65,7 +69,7 @@ def _meta(config):
     return _str(1, version()) + _str(2, config) + _uint(3, int(time.time()))
 
 
-def envelope(kind, payload):
+def envelope(kind: int, payload: bytes) -> bytes:
     """The 40-byte header + payload of a libgrowth model file."""
     head = MAGIC + struct.pack("<IIQQ", FORMAT_VERSION, kind, len(payload), hash64(payload, ENVELOPE_SEED))
     return head + struct.pack("<Q", hash64(head, ENVELOPE_SEED)) + payload
@@ -113,7 +117,8 @@ def _norm_layers(layers, in_dim):
     return enc, ",".join(desc), w
 
 
-def net_bytes(layers, dense_dim, embeddings=(), wide=None, output="identity"):
+def net_bytes(layers: Sequence[Any], dense_dim: int, embeddings: Sequence[tuple[ArrayLike, str]] = (),
+              wide: tuple | None = None, output: str = "identity") -> bytes:
     """Model-file bytes of a net (see write_net)."""
     body, emb_desc, in0 = b"", [], dense_dim
     for rows_w, pooling in embeddings:
@@ -140,7 +145,9 @@ def net_bytes(layers, dense_dim, embeddings=(), wide=None, output="identity"):
     return envelope(KIND_NET, payload)
 
 
-def write_net(path, layers, dense_dim, embeddings=(), wide=None, output="identity"):
+def write_net(path: PathLike, layers: Sequence[Any], dense_dim: int,
+              embeddings: Sequence[tuple[ArrayLike, str]] = (), wide: tuple | None = None,
+              output: str = "identity") -> None:
     """Writes a `net` file from numpy arrays.
 
     layers: ``("dense", W, b)`` with W of shape (out, in) like ``nn.Linear.weight``, or an
@@ -151,7 +158,9 @@ def write_net(path, layers, dense_dim, embeddings=(), wide=None, output="identit
     _write_atomic(path, net_bytes(layers, dense_dim, embeddings, wide, output))
 
 
-def dssm_bytes(query_layers, item_layers, buckets, seed=0):
+def dssm_bytes(query_layers: Sequence[Any], item_layers: Sequence[Any], buckets: int,
+               seed: int = 0) -> bytes:
+    """Model-file bytes of a DSSM (see write_dssm)."""
     q, qd, qo = _norm_layers(query_layers, buckets)
     it, idesc, io = _norm_layers(item_layers, buckets)
     if qo != io:
@@ -162,7 +171,8 @@ def dssm_bytes(query_layers, item_layers, buckets, seed=0):
     return envelope(KIND_DSSM, payload)
 
 
-def write_dssm(path, query_layers, item_layers, buckets, seed=0):
+def write_dssm(path: PathLike, query_layers: Sequence[Any], item_layers: Sequence[Any], buckets: int,
+               seed: int = 0) -> None:
     """Writes a `dssm` file: towers as for write_net; each starts with ("dense", W (h, buckets), b)."""
     _write_atomic(path, dssm_bytes(query_layers, item_layers, buckets, seed))
 
@@ -172,7 +182,7 @@ def _np(t):
     return t.detach().cpu().to(dtype=__import__("torch").float32).numpy()
 
 
-def torch_layers(seq):
+def torch_layers(seq: Any) -> list[Any]:
     """Layer list of write_net from an nn.Sequential (nested Sequentials are flattened)."""
     import torch.nn as nn
     out = []
@@ -182,7 +192,7 @@ def torch_layers(seq):
         elif isinstance(m, nn.Linear):
             out.append(("dense", _np(m.weight), None if m.bias is None else _np(m.bias)))
         elif hasattr(m, "bag") and hasattr(m, "bias") and isinstance(m.bag, nn.EmbeddingBag):
-            out.append(("dense", _np(m.bag.weight).T, _np(m.bias)))  # growth.torch_nets.HashedLinear
+            out.append(("dense", _np(m.bag.weight).T, _np(m.bias)))  # growth.contrib.torch_nets.HashedLinear
         elif isinstance(m, nn.ReLU):
             out.append("relu")
         elif isinstance(m, nn.Tanh):
@@ -203,7 +213,7 @@ def _tower_layers(t):
     return torch_layers(t.first) + torch_layers(t.rest)
 
 
-def export_torch(module, path):
+def export_torch(module: Any, path: PathLike) -> str:
     """Exports a PyTorch module (see the module docstring) to `path`; returns the kind written."""
     import torch.nn as nn
     if hasattr(module, "query_tower") and hasattr(module, "item_tower"):

@@ -9,13 +9,17 @@ Invalid input raises ``growth.InvalidArgument`` with the library's message.
 >>> metrics.auc([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8])
 0.75
 """
+from __future__ import annotations
+
 import ctypes
 
 import numpy as np
 
 from . import _lib
 from ._lib import lib, check, c_int, c_size_t, c_double, c_void_p, c_char_p, P
+from ._options import _config
 from .errors import InvalidArgument
+from ._types import ArrayLike
 
 __all__ = ["auc", "gauc", "gauc_detail", "log_loss", "normalized_entropy", "calibration_ratio",
            "pcoc", "ece", "mce", "reliability", "field_ece", "field_rce", "field_rce_detail"]
@@ -67,12 +71,13 @@ def _call(fn, y_true, y_score, sample_weight, score_name):
     return out.value
 
 
-def auc(y_true, y_score, sample_weight=None):
+def auc(y_true: ArrayLike, y_score: ArrayLike, sample_weight: ArrayLike | None = None) -> float:
     """Exact area under the ROC curve (ties count one half), as sklearn's roc_auc_score."""
     return _call(lib.growth_metrics_auc, y_true, y_score, sample_weight, "y_score")
 
 
-def gauc_detail(y_true, y_score, groups, sample_weight=None):
+def gauc_detail(y_true: ArrayLike, y_score: ArrayLike, groups: ArrayLike,
+                sample_weight: ArrayLike | None = None) -> tuple[float, int]:
     """(GAUC, number of groups that entered the average).
 
     GAUC is the mean of per-group AUCs weighted by each group's total sample weight (its size
@@ -93,22 +98,22 @@ def gauc_detail(y_true, y_score, groups, sample_weight=None):
     return out.value, used.value
 
 
-def gauc(y_true, y_score, groups, sample_weight=None):
+def gauc(y_true: ArrayLike, y_score: ArrayLike, groups: ArrayLike, sample_weight: ArrayLike | None = None) -> float:
     """Group AUC (see gauc_detail)."""
     return gauc_detail(y_true, y_score, groups, sample_weight)[0]
 
 
-def log_loss(y_true, y_prob, sample_weight=None):
+def log_loss(y_true: ArrayLike, y_prob: ArrayLike, sample_weight: ArrayLike | None = None) -> float:
     """Mean (weighted) binary log-loss; probabilities clipped to [1e-15, 1 - 1e-15]."""
     return _call(lib.growth_metrics_logloss, y_true, y_prob, sample_weight, "y_prob")
 
 
-def normalized_entropy(y_true, y_prob, sample_weight=None):
+def normalized_entropy(y_true: ArrayLike, y_prob: ArrayLike, sample_weight: ArrayLike | None = None) -> float:
     """Log-loss divided by the entropy of the (weighted) base rate; below 1 beats the base rate."""
     return _call(lib.growth_metrics_normalized_entropy, y_true, y_prob, sample_weight, "y_prob")
 
 
-def calibration_ratio(y_true, y_prob, sample_weight=None):
+def calibration_ratio(y_true: ArrayLike, y_prob: ArrayLike, sample_weight: ArrayLike | None = None) -> float:
     """sum(w * p) / sum(w * y): 1 is calibrated, above 1 over-predicts."""
     return _call(lib.growth_metrics_pcoc, y_true, y_prob, sample_weight, "y_prob")
 
@@ -120,7 +125,7 @@ def _bin_config(n_bins, strategy):
     """The C config ("bins=10 binning=uniform") of `n_bins` and `strategy`."""
     if not isinstance(strategy, str) or strategy not in _STRATEGIES:
         raise InvalidArgument(f"strategy must be 'uniform' or 'quantile', got {strategy!r}")
-    return f"bins={int(n_bins)} binning={strategy}".encode()
+    return _config(bins=int(n_bins), binning=strategy).encode()
 
 
 def _groups(fields, n):
@@ -140,18 +145,21 @@ def _binned(fn, y_true, y_prob, sample_weight, n_bins, strategy):
     return out.value
 
 
-def ece(y_true, y_prob, sample_weight=None, n_bins=10, strategy="uniform"):
+def ece(y_true: ArrayLike, y_prob: ArrayLike, sample_weight: ArrayLike | None = None, n_bins: int = 10,
+        strategy: str = "uniform") -> float:
     """Expected calibration error over `n_bins` bins of equal width ('uniform') or equal
     mass ('quantile'): the weight-averaged abs(mean probability - positive rate)."""
     return _binned(lib.growth_metrics_ece, y_true, y_prob, sample_weight, n_bins, strategy)
 
 
-def mce(y_true, y_prob, sample_weight=None, n_bins=10, strategy="uniform"):
+def mce(y_true: ArrayLike, y_prob: ArrayLike, sample_weight: ArrayLike | None = None, n_bins: int = 10,
+        strategy: str = "uniform") -> float:
     """Maximum calibration error: the largest abs(mean probability - positive rate) of a bin."""
     return _binned(lib.growth_metrics_mce, y_true, y_prob, sample_weight, n_bins, strategy)
 
 
-def reliability(y_true, y_prob, sample_weight=None, n_bins=10, strategy="uniform"):
+def reliability(y_true: ArrayLike, y_prob: ArrayLike, sample_weight: ArrayLike | None = None, n_bins: int = 10,
+                strategy: str = "uniform") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Reliability-diagram table: (mean probability, positive rate, weight) arrays per bin.
     Uniform bins are all reported (empty ones with weight 0 and NaN); quantile bins that exist."""
     y, s, w = _prepare(y_true, y_prob, sample_weight, "y_prob")
@@ -164,7 +172,7 @@ def reliability(y_true, y_prob, sample_weight=None, n_bins=10, strategy="uniform
     return mp[:k], pr[:k], wt[:k]
 
 
-def field_ece(y_true, y_prob, fields, sample_weight=None):
+def field_ece(y_true: ArrayLike, y_prob: ArrayLike, fields: ArrayLike, sample_weight: ArrayLike | None = None) -> float:
     """Field-level ECE (Pan et al. 2020): sum over field values of abs(sum w (y - p)) / sum w."""
     y, s, w = _prepare(y_true, y_prob, sample_weight, "y_prob")
     g = _groups(fields, len(y))
@@ -173,7 +181,8 @@ def field_ece(y_true, y_prob, fields, sample_weight=None):
     return out.value
 
 
-def field_rce_detail(y_true, y_prob, fields, sample_weight=None):
+def field_rce_detail(y_true: ArrayLike, y_prob: ArrayLike, fields: ArrayLike,
+                     sample_weight: ArrayLike | None = None) -> tuple[float, int]:
     """(Field-RCE, number of field values used); values without positive labels are left out."""
     y, s, w = _prepare(y_true, y_prob, sample_weight, "y_prob")
     g = _groups(fields, len(y))
@@ -183,7 +192,7 @@ def field_rce_detail(y_true, y_prob, fields, sample_weight=None):
     return out.value, used.value
 
 
-def field_rce(y_true, y_prob, fields, sample_weight=None):
+def field_rce(y_true: ArrayLike, y_prob: ArrayLike, fields: ArrayLike, sample_weight: ArrayLike | None = None) -> float:
     """Field-level relative calibration error (Pan et al. 2020): the weight-averaged
     abs(sum w (y - p)) / sum w y over field values."""
     return field_rce_detail(y_true, y_prob, fields, sample_weight)[0]

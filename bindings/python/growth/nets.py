@@ -4,14 +4,23 @@
 ``growth.export`` (PyTorch or numpy weights). Each Python thread gets its own C workspace, so a
 model object may be shared by threads.
 """
+from __future__ import annotations
+
 import ctypes
+import os
 import threading
+from typing import Sequence, TypeVar
 
 import numpy as np
 
 from ._lib import lib, check, enc, read_string, declare
+from ._options import _config
 from ._arrays import ptr, f32
+from ._handle import OwnedModel
 from .errors import InvalidArgument, EBUFS
+from ._types import ArrayLike, PathLike
+
+_N = TypeVar("_N", bound="_Model")
 
 c_int, c_size_t, c_uint32, c_uint64 = ctypes.c_int, ctypes.c_size_t, ctypes.c_uint32, ctypes.c_uint64
 c_char_p, c_void_p, P = ctypes.c_char_p, ctypes.c_void_p, ctypes.POINTER
@@ -61,7 +70,7 @@ class _DssmStats(ctypes.Structure):
                 ("seed", c_uint64)]
 
 
-def hash_text(text, buckets, seed=0):
+def hash_text(text: str | bytes, buckets: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """DSSM word hashing: (slots uint32 ascending, counts float32) of a text (see nets.h)."""
     b = enc(text)
     cap = 2 * len(b) + 4
@@ -78,7 +87,8 @@ def hash_text(text, buckets, seed=0):
     return idx[:n.value].copy(), val[:n.value].copy()
 
 
-def hash_texts(texts, buckets, seed=0):
+def hash_texts(texts: Sequence[str | bytes], buckets: int,
+               seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Word hashing of many texts as CSR: (indptr int64, slots int64, counts float32)."""
     parts = [hash_text(t, buckets, seed) for t in texts]
     indptr = np.zeros(len(parts) + 1, np.int64)
@@ -88,93 +98,63 @@ def hash_texts(texts, buckets, seed=0):
     return indptr, idx, val
 
 
-class _Model:
-    """Handle lifetime, per-thread workspaces and bytes for Net and DSSM."""
+class _Model(OwnedModel):
+    """Net and DSSM: a model handle plus one C workspace per Python thread (created on the
+    thread's first call, freed with the model)."""
     _prefix = None
 
-    def __init__(self, handle, batch=256):
-        self._h = handle
-        self._batch = int(batch)
-        self._local = threading.local()
-        self._lock = threading.Lock()
-        self._spaces = []
+    def __init__(self) -> None:
+        raise TypeError(f"a {type(self).__name__} comes from {type(self).__name__}.load(path) or "
+                        f".from_bytes(data) (models are written by growth.export)")
 
     def _fn(self, verb):
         return getattr(lib, f"growth_{self._prefix}_{verb}")
 
-    def _handle(self):
-        if self._h is None or not self._h.value:
-            raise ValueError(f"{type(self).__name__} is closed")
-        return self._h
+    @classmethod
+    def load(cls: type[_N], path: PathLike, batch: int = 256) -> _N:
+        """Reads a model file; ``batch`` is the rows each thread's workspace computes at once."""
+        h = c_void_p()
+        check(getattr(lib, f"growth_{cls._prefix}_load")(ctypes.byref(h), enc(os.fspath(path))))
+        return cls._wrap(h, batch=int(batch))
+
+    @classmethod
+    def from_bytes(cls: type[_N], data: bytes, batch: int = 256) -> _N:
+        """A model from the bytes of a model file (``to_bytes()``)."""
+        return cls._wrap(cls._deserialize(data), batch=int(batch))
+
+    def _attached(self):
+        self.__dict__.setdefault("batch", 256)
+        self._local = threading.local()
+        self._ws_lock = threading.Lock()
+        self._spaces = []
+        self._dims()
+
+    def _dims(self):
+        pass
 
     def _ws(self):
         ws = getattr(self._local, "ws", None)
         if ws is None:
             ws = c_void_p()
-            check(self._fn("workspace_create")(ctypes.byref(ws), self._handle(), enc(f"batch={self._batch}")))
-            with self._lock:
+            check(self._fn("workspace_create")(ctypes.byref(ws), self._handle(), enc(_config(batch=self.batch))))
+            with self._ws_lock:
                 self._spaces.append(ws)
             self._local.ws = ws
         return ws
 
-    def close(self):
-        """Frees the model and its workspaces (the object is unusable afterwards)."""
-        for ws in getattr(self, "_spaces", []):
-            lib.growth_net_workspace_free(ws)
+    def _free(self):
+        # Runs when no call holds a lease: no thread is inside a call with its workspace.
+        spaces = self.__dict__.get("_spaces", [])
         self._spaces = []
         self._local = threading.local()
-        if getattr(self, "_h", None) is not None and self._h.value:
-            self._fn("free")(self._h)
-        self._h = None
-
-    __del__ = close
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
+        for ws in spaces:
+            lib.growth_net_workspace_free(ws)
+        super()._free()
 
     @property
-    def config(self):
+    def config(self) -> str:
         """Description of the architecture."""
         return read_string(self._fn("config"), self._handle())
-
-    @classmethod
-    def load(cls, path, batch=256):
-        h = c_void_p()
-        check(getattr(lib, f"growth_{cls._prefix}_load")(ctypes.byref(h), enc(str(path))))
-        return cls(h, batch)
-
-    @classmethod
-    def from_bytes(cls, data, batch=256):
-        h = c_void_p()
-        check(getattr(lib, f"growth_{cls._prefix}_deserialize")(ctypes.byref(h), data, len(data)))
-        return cls(h, batch)
-
-    def save(self, path):
-        check(self._fn("save")(self._handle(), enc(str(path))))
-
-    def to_bytes(self):
-        buf, n = c_void_p(), c_size_t(0)
-        check(self._fn("serialize")(self._handle(), ctypes.byref(buf), ctypes.byref(n)))
-        try:
-            return ctypes.string_at(buf, n.value)
-        finally:
-            lib.growth_buffer_free(buf)
-
-    def __getstate__(self):
-        return {"bytes": self.to_bytes(), "batch": self._batch}
-
-    def __setstate__(self, state):
-        h = c_void_p()
-        data = state["bytes"]
-        check(getattr(lib, f"growth_{self._prefix}_deserialize")(ctypes.byref(h), data, len(data)))
-        _Model.__init__(self, h, state.get("batch", 256))
-        self._dims()
-
-    def _dims(self):
-        pass
 
 
 def _csr(pair, nrows, name, n_arrays):
@@ -208,10 +188,8 @@ class Net(_Model):
     wide=(indptr, idx[, val]))`` adds categorical ids and wide features (CSR over rows).
     """
     _prefix = "net"
-
-    def __init__(self, handle, batch=256):
-        super().__init__(handle, batch)
-        self._dims()
+    _free_fn = "growth_net_free"
+    _api = "growth_net"
 
     def _dims(self):
         st = _NetStats(struct_size=ctypes.sizeof(_NetStats))
@@ -227,7 +205,9 @@ class Net(_Model):
             raise InvalidArgument(f"X must be 1-D or 2-D, got shape {X.shape}")
         return X, False
 
-    def predict(self, X):
+    def predict(self, X: ArrayLike) -> np.ndarray:
+        """Outputs of the dense rows X ((rows, dense_dim), or one 1-D row): (rows, out_dim), or
+        (out_dim,) for one row."""
         X, single = self._x(X)
         n = X.shape[0]
         out = np.empty((n, self.out_dim), np.float32)
@@ -237,7 +217,11 @@ class Net(_Model):
         check(lib.growth_net_predict_dense(self._handle(), self._ws(), ptr(X), n, X.shape[1], ptr(out), out.size))
         return out
 
-    def predict_wide_deep(self, X=None, cat=None, wide=None, nrows=None):
+    def predict_wide_deep(self, X: ArrayLike | None = None, cat: tuple | None = None, wide: tuple | None = None,
+                          nrows: int | None = None) -> np.ndarray:
+        """Outputs of a Wide&Deep net: dense X (rows, dense_dim) or None (``nrows`` rows
+        without dense features), ``cat=(indptr, field, id)`` categorical ids and
+        ``wide=(indptr, idx[, val])`` wide features, both CSR over rows. (rows, out_dim)."""
         if X is None:
             n = nrows if nrows is not None else (len(cat[0]) - 1 if cat is not None else len(wide[0]) - 1)
             X, single = np.zeros((n, 0), np.float32), False
@@ -269,10 +253,8 @@ class DSSM(_Model):
     item; ``hash(text)`` the word-hashed features the towers read.
     """
     _prefix = "dssm"
-
-    def __init__(self, handle, batch=256):
-        super().__init__(handle, batch)
-        self._dims()
+    _free_fn = "growth_dssm_free"
+    _api = "growth_dssm"
 
     def _dims(self):
         st = _DssmStats(struct_size=ctypes.sizeof(_DssmStats))
@@ -285,17 +267,21 @@ class DSSM(_Model):
         check(lib.growth_dssm_encode(self._handle(), self._ws(), tower, arr, n, ptr(out), out.size))
         return out
 
-    def encode_queries(self, texts):
+    def encode_queries(self, texts: Sequence[str | bytes]) -> np.ndarray:
+        """L2-normalised query-tower embeddings, (n, dim) float32."""
         return self._encode(QUERY, texts)
 
-    def encode_items(self, texts):
+    def encode_items(self, texts: Sequence[str | bytes]) -> np.ndarray:
+        """L2-normalised item-tower embeddings, (n, dim) float32."""
         return self._encode(ITEM, texts)
 
-    def score(self, query, items):
+    def score(self, query: str | bytes, items: Sequence[str | bytes]) -> np.ndarray:
+        """Cosine of one query with each item (float32, one per item)."""
         arr, n, _keep = _texts(items)
         out = np.empty(n, np.float32)
         check(lib.growth_dssm_score(self._handle(), self._ws(), enc(query), arr, n, ptr(out), out.size))
         return out
 
-    def hash(self, text):
+    def hash(self, text: str | bytes) -> tuple[np.ndarray, np.ndarray]:
+        """The word-hashed features the towers read: (slots uint32, counts float32)."""
         return hash_text(text, self.buckets, self.seed)

@@ -1,8 +1,13 @@
 """Plots for model diagnostics (matplotlib, imported lazily; the Agg backend is used when no
 backend was chosen, so it works headless)."""
+from __future__ import annotations
+
+from typing import Any, Mapping
+
 import numpy as np
 
 from . import metrics
+from ._types import ArrayLike
 
 __all__ = ["reliability_diagram", "regret_curves", "budget_curve", "recall_qps"]
 
@@ -15,8 +20,9 @@ def _pyplot():
     return plt
 
 
-def reliability_diagram(y_true, y_prob, sample_weight=None, n_bins=10, strategy="uniform",
-                        ax=None, label=None, show_counts=True):
+def reliability_diagram(y_true: ArrayLike, y_prob: ArrayLike, sample_weight: ArrayLike | None = None, n_bins: int = 10,
+                        strategy: str = "uniform", ax: Any = None, label: str | None = None,
+                        show_counts: bool = True) -> Any:
     """Draws the reliability diagram (mean predicted probability vs observed positive rate per
     bin, from growth.metrics.reliability) with the diagonal of perfect calibration, and, when
     `show_counts`, the bin weights as bars on a second axis. Several calls on the same `ax`
@@ -44,7 +50,8 @@ def reliability_diagram(y_true, y_prob, sample_weight=None, n_bins=10, strategy=
     return ax
 
 
-def regret_curves(steps, regrets, ax=None, title="cumulative regret"):
+def regret_curves(steps: ArrayLike, regrets: Mapping[str, ArrayLike], ax: Any = None,
+                  title: str = "cumulative regret") -> Any:
     """Cumulative regret against steps for several policies: `regrets` maps a policy name to
     an array aligned with `steps`. Returns the axes."""
     plt = _pyplot()
@@ -59,7 +66,8 @@ def regret_curves(steps, regrets, ax=None, title="cumulative regret"):
     return ax
 
 
-def budget_curve(budgets, outcomes, marginal=None, ax=None, outcome_name="installs"):
+def budget_curve(budgets: ArrayLike, outcomes: ArrayLike, marginal: ArrayLike | None = None, ax: Any = None,
+                 outcome_name: str = "installs") -> Any:
     """The budget -> outcome curve (growth.budget.allocate_channels with an array of budgets),
     with the marginal value of one more unit on a second axis when given. Returns the axes."""
     plt = _pyplot()
@@ -76,7 +84,7 @@ def budget_curve(budgets, outcomes, marginal=None, ax=None, outcome_name="instal
     return ax
 
 
-def recall_qps(recalls, qps, ax=None, label=None):
+def recall_qps(recalls: ArrayLike, qps: ArrayLike, ax: Any = None, label: str | None = None) -> Any:
     """Recall@k against queries per second (one point per search setting, e.g. HNSW ef or IVF
     nprobe); call once per index kind on the same axes. Returns the axes."""
     plt = _pyplot()

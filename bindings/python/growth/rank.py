@@ -9,14 +9,19 @@ several models over the same users, and a linear coarse pre-ranker.
 ``fuse`` and ``prerank`` are also ``growth.text.fuse`` / ``growth.text.prerank``;
 ``fuse_scores`` and ``fuse_fit`` are ``growth.audience.fuse`` / ``growth.audience.fuse_fit``.
 """
+from __future__ import annotations
+
 import ctypes
+from typing import Sequence
 
 import numpy as np
 
 from . import _lib
 from ._lib import lib, check, enc, c_int, c_size_t, c_void_p, c_char_p, c_float, P
+from ._options import _config
 from ._arrays import ptr
 from .errors import InvalidArgument
+from ._types import ArrayLike
 from .audience import fuse as fuse_scores, fuse_fit
 
 _lib.declare({
@@ -43,7 +48,9 @@ def _normalize(norm, normalize):
     return normalize if normalize is not None else (norm if norm is not None else "minmax")
 
 
-def fuse(lists, k, method="rrf", weights=None, rrf_k=60, norm=None, *, normalize=None):
+def fuse(lists: Sequence[tuple[ArrayLike, ArrayLike | None]], k: int, method: str = "rrf",
+         weights: ArrayLike | None = None, rrf_k: float = 60, norm: str | None = None, *,
+         normalize: str | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Fuses ranked candidate lists into one de-duplicated top-k list.
 
     ``lists``: a sequence of ``(ids, scores)`` pairs (best first; scores may be None for
@@ -86,14 +93,15 @@ def fuse(lists, k, method="rrf", weights=None, rrf_k=60, norm=None, *, normalize
     out_ids = np.empty(cap, dtype=np.int64)
     out_sc = np.empty(cap, dtype=np.float32)
     found = c_size_t(0)
-    cfg = f"method={method} rrf_k={rrf_k!r} normalize={normalize}"
+    cfg = _config(method=method, rrf_k=rrf_k, normalize=normalize)
     check(lib.growth_rank_fuse_lists(ctypes.addressof(id_arr), ctypes.addressof(sc_arr), ptr(len_arr),
                                      ptr(w), n, k, enc(cfg), ptr(out_ids), ptr(out_sc), cap, ctypes.byref(found)))
     m = found.value
     return out_ids[:m].copy(), out_sc[:m].copy()
 
 
-def prerank(features, weights, bias=0.0, top_n=100, ids=None):
+def prerank(features: ArrayLike, weights: ArrayLike, bias: float = 0.0, top_n: int = 100,
+            ids: ArrayLike | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Coarse ranking: score = features @ weights + bias over a candidate set (n x d), keep the
     ``top_n`` best. Returns ``(ids or row numbers int64, scores float32)``, best first."""
     x = np.ascontiguousarray(features, dtype=np.float32)

@@ -1,12 +1,18 @@
 """Top-K vector index: flat (exact), HNSW and IVF, filters, de-duplicating re-rank (recall.h)."""
+from __future__ import annotations
+
 import ctypes
+from typing import Any, Callable
 
 import numpy as np
 
 from . import _lib
 from ._lib import lib, check, enc, read_string, Handle, P, c_int, c_size_t, c_float, c_double, c_int64, c_uint64, c_void_p, c_char_p
+from ._options import _config
 from ._arrays import ptr
+from ._handle import OwnedModel
 from .errors import InvalidArgument
+from ._types import ArrayLike, Progress
 
 FILTER_FN = ctypes.CFUNCTYPE(c_int, c_int64, c_void_p)
 PROGRESS_FN = ctypes.CFUNCTYPE(c_int, c_char_p, c_double, c_void_p)
@@ -25,7 +31,7 @@ class _Stats(ctypes.Structure):
                 ("deleted", c_uint64), ("dim", c_uint64), ("memory_bytes", c_uint64)]
 
 
-def progress_callback(fn):
+def progress_callback(fn: Progress | None) -> Any:
     """A growth_progress_fn for a Python callable fn(stage: str, done: float) -> truthy to
     cancel (None: no callback). Keep the returned object alive while the C side holds it."""
     if fn is None:
@@ -63,7 +69,7 @@ def _ids(a, name="ids"):
     return a
 
 
-class Index:
+class Index(OwnedModel):
     """A top-K vector index over float32 embeddings with int64 ids.
 
     ``Index(dim=128, metric='cosine', kind='hnsw', M=16, ef_construction=200, ef=64)``;
@@ -75,53 +81,33 @@ class Index:
     ``where=`` a Python callable id -> bool) restrict the candidates.
     """
 
-    def __init__(self, dim=None, metric="ip", kind="flat", *, config=None, _handle=None, **options):
-        if _handle is not None:
-            self._h = _handle
-        else:
-            if dim is None and not config:
-                raise InvalidArgument("Index needs dim=")
-            parts = [] if dim is None else [f"dim={int(dim)}"]
-            parts += [f"metric={metric}", f"kind={kind}"]
-            for k, v in options.items():
-                if v is not None:
-                    parts.append(f"{k}={v}")
-            cfg = " ".join(parts)
-            if config:
-                cfg = (config + " " + cfg).strip()
-            h = Handle()
-            check(lib.growth_index_create(ctypes.byref(h), enc(cfg)))
-            self._h = h
+    _free_fn = "growth_index_free"
+    _api = "growth_index"
+
+    def __init__(self, dim: int | None = None, metric: str | None = "ip", kind: str | None = "flat", *,
+                 config: str | None = None, **options: Any) -> None:
+        if dim is None and not config:
+            raise InvalidArgument("Index needs dim=")
+        cfg = _config(config, dim=None if dim is None else int(dim), metric=metric, kind=kind,
+                      **options)
+        h = Handle()
+        check(lib.growth_index_create(ctypes.byref(h), enc(cfg)))
+        self._h = h
+        self._attached()
+
+    def _attached(self):
         self._progress = None
-        self.dim = self._stats(self._h).dim
-
-    # -- lifetime ------------------------------------------------------------------------
-    def _handle(self):
-        if self._h is None or not self._h.value:
-            raise ValueError("Index is closed")
-        return self._h
-
-    def close(self):
-        if getattr(self, "_h", None) is not None and self._h.value:
-            lib.growth_index_free(self._h)
-        self._h = None
-
-    __del__ = close
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
+        self.dim = int(self._stats(self._handle()).dim)
 
     # -- introspection -------------------------------------------------------------------
     @property
-    def config(self):
+    def config(self) -> str:
+        """The full effective configuration string."""
         return read_string(lib.growth_index_config, self._handle())
 
-    def set(self, **options):
+    def set(self, **options: Any) -> Index:
         """Changes search-time settings: ef, nprobe, threads, rescore."""
-        check(lib.growth_index_set_config(self._handle(), enc(" ".join(f"{k}={v}" for k, v in options.items()))))
+        check(lib.growth_index_set_config(self._handle(), enc(_config(**options))))
         return self
 
     @staticmethod
@@ -131,12 +117,12 @@ class Index:
         check(lib.growth_index_stats_get(h, ctypes.byref(st)))
         return st
 
-    def stats(self):
+    def stats(self) -> dict[str, int]:
         """dict(count, deleted, dim, memory_bytes)."""
         st = self._stats(self._handle())
         return dict(count=st.count, deleted=st.deleted, dim=st.dim, memory_bytes=st.memory_bytes)
 
-    def set_progress(self, fn):
+    def set_progress(self, fn: Progress | None) -> Index:
         """Progress of train / add / compact: ``fn(stage, done)`` (stage 'train', 'add' or
         'compact', done in [0, 1]) returning something truthy cancels the call, which raises
         growth.Canceled and leaves the index as it was. ``None`` removes the callback."""
@@ -157,12 +143,16 @@ class Index:
             raise InvalidArgument(f"{name} must be (n, {self.dim}), got shape {X.shape}")
         return X
 
-    def train(self, X):
+    def train(self, X: ArrayLike) -> Index:
+        """Trains the IVF quantiser on X (n x dim; kind='ivf' only, before any add; an untrained
+IVF index trains on its first add). Returns self."""
         X = self._matrix(X, "X")
         check(lib.growth_index_train(self._handle(), ptr(X), X.shape[0]))
         return self
 
-    def add(self, X, ids=None):
+    def add(self, X: ArrayLike, ids: ArrayLike | None = None) -> Index:
+        """Adds the rows of X (n x dim, or one 1-D vector) with int64 ``ids`` >= 0, unique
+        (default: 1 + the largest id seen, counting up). All or nothing. Returns self."""
         X = self._matrix(X, "X")
         if ids is not None:
             ids = _ids(ids)
@@ -171,17 +161,20 @@ class Index:
         check(lib.growth_index_add(self._handle(), ptr(X), X.shape[0], ptr(ids)))
         return self
 
-    def remove(self, ids):
+    def remove(self, ids: ArrayLike) -> int:
+        """Removes ids (absent ones are skipped); returns how many were removed."""
         ids = _ids(ids)
         out = c_size_t(0)
         check(lib.growth_index_remove(self._handle(), ptr(ids), ids.size, ctypes.byref(out)))
         return out.value
 
-    def compact(self):
+    def compact(self) -> Index:
+        """Drops removed vectors and frees their memory (HNSW rebuilds its graph). Returns self."""
         check(lib.growth_index_compact(self._handle()))
         return self
 
-    def get(self, id):
+    def get(self, id: int) -> np.ndarray:
+        """The stored vector of ``id`` (growth.NotFound if absent)."""
         out = np.empty(self.dim, np.float32)
         check(lib.growth_index_get(self._handle(), int(id), ptr(out), self.dim))
         return out
@@ -213,7 +206,8 @@ class Index:
             f.fn = cb
         return ctypes.byref(f)
 
-    def search(self, Q, k, allow=None, bitmap=None, where=None):
+    def search(self, Q: ArrayLike, k: int, allow: ArrayLike | None = None, bitmap: ArrayLike | None = None,
+               where: Callable[[int], Any] | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Top-k for one query (1-D: returns ids, scores of length <= k) or a batch (2-D:
         returns (nq, k) arrays padded with id -1 and score NaN)."""
         k = int(k)
@@ -236,7 +230,8 @@ class Index:
                                             ptr(scores), ids.size))
         return ids, scores
 
-    def dedup(self, ids, scores=None, max_cos=0.95):
+    def dedup(self, ids: ArrayLike, scores: ArrayLike | None = None,
+              max_cos: float = 0.95) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
         """Drops items whose cosine with a better-ranked kept item exceeds max_cos."""
         ids = _ids(ids)
         sc = None if scores is None else np.ascontiguousarray(scores, dtype=np.float32)
@@ -248,7 +243,7 @@ class Index:
         n = found.value
         return (out_ids[:n].copy(), out_sc[:n].copy()) if sc is not None else out_ids[:n].copy()
 
-    def mmr(self, q, ids, k, lam=0.5):
+    def mmr(self, q: ArrayLike, ids: ArrayLike, k: int, lam: float = 0.5) -> tuple[np.ndarray, np.ndarray]:
         """Maximal marginal relevance: k of the candidate ids, trading relevance for diversity."""
         q = self._matrix(q, "q")
         ids = _ids(ids)
@@ -260,30 +255,3 @@ class Index:
         n = found.value
         return out_ids[:n].copy(), out_sc[:n].copy()
 
-    # -- persistence ---------------------------------------------------------------------
-    def save(self, path):
-        check(lib.growth_index_save(self._handle(), enc(str(path))))
-
-    @classmethod
-    def load(cls, path):
-        h = Handle()
-        check(lib.growth_index_load(ctypes.byref(h), enc(str(path))))
-        return cls(_handle=h)
-
-    def to_bytes(self):
-        buf, n = c_void_p(), c_size_t(0)
-        check(lib.growth_index_serialize(self._handle(), ctypes.byref(buf), ctypes.byref(n)))
-        try:
-            return ctypes.string_at(buf, n.value)
-        finally:
-            lib.growth_buffer_free(buf)
-
-    @classmethod
-    def from_bytes(cls, data):
-        data = bytes(data)
-        h = Handle()
-        check(lib.growth_index_deserialize(ctypes.byref(h), data, len(data)))
-        return cls(_handle=h)
-
-    def __reduce__(self):
-        return (Index.from_bytes, (self.to_bytes(),))

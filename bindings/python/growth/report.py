@@ -1,5 +1,7 @@
 """Renders the figures and the HTML page of `growth demo --report DIR` from the CSV files the
 demo writes there: `python3 -m growth.report DIR`."""
+from __future__ import annotations
+
 import html
 import os
 import sys
@@ -16,7 +18,9 @@ def _csv(path):
     return np.genfromtxt(path, delimiter=",", names=True, dtype=None, encoding="utf-8")
 
 
-def render(d):
+def render(d: str) -> list[str]:
+    """Renders the demo's figures (PNG) and ``index.html`` in directory ``d`` from the CSV files
+    found there; returns the figure file names."""
     plt = plot._pyplot()
     figures = []
     cal = os.path.join(d, "calibration.csv")
@@ -95,7 +99,8 @@ def render(d):
     return [f for f, _ in figures]
 
 
-def main(argv=None):
+def main(argv: list[str] | None = None) -> int:
+    """``python3 -m growth.report DIR``: renders DIR; returns the exit status."""
     argv = sys.argv[1:] if argv is None else argv
     if len(argv) != 1 or not os.path.isdir(argv[0]):
         print("usage: python3 -m growth.report DIR", file=sys.stderr)

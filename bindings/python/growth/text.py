@@ -7,15 +7,20 @@ re-exported here under their old names.
 >>> ids, scores = ix.search("连衣裙", k=10)
 >>> ids, scores = growth.hybrid_search(ix, "连衣裙", vec_ids, vec_scores, k=10, method="rrf")
 """
+from __future__ import annotations
+
 import ctypes
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
 from . import _lib
 from ._lib import lib, check, enc, read_string, Handle, P, c_int, c_size_t, c_void_p, c_char_p, c_uint32, c_uint64
+from ._options import _config
 from ._arrays import ptr
 from ._handle import OwnedModel
 from .errors import InvalidArgument
+from ._types import ArrayLike, Progress
 from .rank import fuse, prerank, _normalize
 from .recall import _Filter, FILTER_FN as _FILTER_FN, PROGRESS_FN, progress_callback
 
@@ -108,41 +113,31 @@ class TextIndex(OwnedModel):
     _free_fn = "growth_text_free"
     _api = "growth_text"
 
-    def __init__(self, k1=None, b=None, ngram=None, lowercase=None, *, config=None, _handle=None):
-        if _handle is not None:
-            self._h = _handle
-            return
-        parts = []
-        for k, v in dict(k1=k1, b=b, ngram=ngram, lowercase=lowercase).items():
-            if v is None:
-                continue
-            if isinstance(v, bool):
-                v = "true" if v else "false"
-            parts.append(f"{k}={v}")
-        cfg = " ".join(([config] if config else []) + parts)
+    def __init__(self, k1: float | None = None, b: float | None = None, ngram: int | None = None,
+                 lowercase: bool | None = None, *, config: str | None = None) -> None:
+        cfg = _config(config, k1=k1, b=b, ngram=ngram, lowercase=lowercase)
         h = ctypes.c_void_p()
         check(lib.growth_text_create(ctypes.byref(h), enc(cfg)))
         self._h = h
 
     # -- introspection ---------------------------------------------------------------------
     @property
-    def config(self):
+    def config(self) -> str:
         """The full effective configuration string."""
         return read_string(lib.growth_text_config, self._handle())
 
-    def set(self, k1=None, b=None):
+    def set(self, k1: float | None = None, b: float | None = None) -> None:
         """Changes the query-time BM25 parameters."""
-        parts = [f"{k}={v}" for k, v in (("k1", k1), ("b", b)) if v is not None]
-        check(lib.growth_text_set_config(self._handle(), enc(" ".join(parts))))
+        check(lib.growth_text_set_config(self._handle(), enc(_config(k1=k1, b=b))))
 
-    def counts(self):
+    def counts(self) -> tuple[int, int, int]:
         """(live documents, distinct live terms, stored postings)."""
         st = _Stats()
         st.struct_size = ctypes.sizeof(_Stats)
         check(lib.growth_text_stats_get(self._handle(), ctypes.byref(st)))
         return st.docs, st.terms, st.postings
 
-    def set_progress(self, fn):
+    def set_progress(self, fn: Progress | None) -> TextIndex:
         """Progress of add / compact: ``fn(stage, done)`` (stage 'add' or 'compact', done in
         [0, 1]) returning something truthy cancels the call, which raises growth.Canceled and
         leaves the index as it was. ``None`` removes the callback."""
@@ -155,7 +150,7 @@ class TextIndex(OwnedModel):
         return self.counts()[0]
 
     # -- updates -----------------------------------------------------------------------------
-    def add(self, ids, texts):
+    def add(self, ids: ArrayLike, texts: Sequence[str | bytes]) -> TextIndex:
         """Adds documents: ``ids`` (int64 >= 0, new) and ``texts`` (str or UTF-8 bytes).
         All or nothing; a bad text raises InvalidArgument naming it."""
         ids = _ids(ids)
@@ -173,25 +168,28 @@ class TextIndex(OwnedModel):
         check(lib.growth_text_add_packed(self._handle(), ptr(ids), data, ptr(offsets), ids.size))
         return self
 
-    def delete(self, ids):
+    def delete(self, ids: ArrayLike) -> TextIndex:
         """Removes documents by id (growth_text_remove): ids that are not live are skipped and
         an id listed twice is removed once. Returns the index; :meth:`remove` returns the count."""
         self.remove(ids)
         return self
 
-    def remove(self, ids):
+    def remove(self, ids: int | ArrayLike) -> int:
         """Removes documents by id; returns how many were removed (absent ids are skipped)."""
         ids = _ids(np.atleast_1d(ids))
         out = c_size_t(0)
         check(lib.growth_text_remove(self._handle(), ptr(ids), ids.size, ctypes.byref(out)))
         return out.value
 
-    def compact(self):
+    def compact(self) -> TextIndex:
+        """Drops removed documents' postings from memory. Returns the index."""
         check(lib.growth_text_compact(self._handle()))
         return self
 
     # -- queries -----------------------------------------------------------------------------
-    def search(self, query, k=10, *, allow=None, bitmap=None, bitmap_bits=None, keep=None):
+    def search(self, query: str | bytes, k: int = 10, *, allow: ArrayLike | None = None,
+               bitmap: ArrayLike | None = None, bitmap_bits: int | None = None,
+               keep: Callable[[int], Any] | None = None) -> tuple[np.ndarray, np.ndarray]:
         """The ``k`` best documents by BM25 as ``(ids int64, scores float32)``, best first
         (fewer when fewer documents share a term with the query).
 
@@ -212,27 +210,22 @@ class TextIndex(OwnedModel):
         n = found.value
         return ids[:n].copy(), scores[:n].copy()
 
-    def score(self, query, ids):
+    def score(self, query: str | bytes, ids: ArrayLike) -> np.ndarray:
         """BM25 scores of the given live documents for a query (0 without shared terms)."""
         ids = _ids(ids)
         out = np.empty(ids.size, dtype=np.float32)
         check(lib.growth_text_score(self._handle(), _query(query), ptr(ids), ids.size, ptr(out), out.size))
         return out
 
-    # -- persistence -------------------------------------------------------------------------
-    def __getstate__(self):
-        return {"bytes": self.to_bytes()}
-
-    def __setstate__(self, state):
-        h = ctypes.c_void_p()
-        data = state["bytes"]
-        check(lib.growth_text_deserialize(ctypes.byref(h), data, len(data)))
-        self._h = h
+    # -- persistence: save/load/to_bytes/from_bytes/pickle from OwnedModel -------------------
 
 
-def hybrid_search(text_index, query, vector_ids, vector_scores=None, k=10, method="rrf", *,
-                  text_k=None, weights=None, rrf_k=60, norm=None, normalize=None, allow=None, bitmap=None,
-                  bitmap_bits=None):
+def hybrid_search(text_index: TextIndex, query: str | bytes, vector_ids: ArrayLike,
+                  vector_scores: ArrayLike | None = None, k: int = 10, method: str = "rrf", *,
+                  text_k: int | None = None, weights: ArrayLike | None = None, rrf_k: float = 60,
+                  norm: str | None = None, normalize: str | None = None, allow: ArrayLike | None = None,
+                  bitmap: ArrayLike | None = None,
+                  bitmap_bits: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Hybrid recall in one call: BM25 search of ``query`` on ``text_index`` (its best
     ``text_k`` documents, default max(k, 100), with the same filters) fused with the vector
     candidates ``(vector_ids, vector_scores)`` from any vector index (best first; for
