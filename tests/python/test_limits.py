@@ -1,4 +1,5 @@
-"""Resource limits stated up front: growth.OutOfMemory at create time and the max_memory key."""
+"""Resource limits stated up front: growth.OutOfMemory when the C model is created (an estimator
+creates it at its first fit) and the max_memory key."""
 import time
 
 import numpy as np
@@ -7,10 +8,16 @@ import pytest
 import growth
 
 
+def _first_fit(m, heads=1):
+    """The estimator creates its C model at the first fit: one example with one feature."""
+    m.partial_fit((np.array([0, 1], np.uint64), np.array([1], np.uint32)), np.ones((1, heads), np.float32))
+    return m
+
+
 def test_terabyte_table_is_refused_at_create():
     t0 = time.perf_counter()
     with pytest.raises(growth.OutOfMemory) as e:
-        growth.FTRL(bits=32, heads=16)
+        _first_fit(growth.FTRL(bits=32, heads=16), heads=16)
     assert time.perf_counter() - t0 < 1.0
     assert isinstance(e.value, growth.GrowthError) and isinstance(e.value, MemoryError)
     assert e.value.code == growth.OutOfMemory.code
@@ -19,10 +26,10 @@ def test_terabyte_table_is_refused_at_create():
 
 def test_ftrl_max_memory_round_trips():
     with pytest.raises(growth.OutOfMemory, match=r"max_memory \(1000000 bytes\)"):
-        growth.FTRL(bits=20, max_memory=1_000_000)
-    m = growth.FTRL(bits=16, max_memory=1 << 20)
+        _first_fit(growth.FTRL(bits=20, max_memory=1_000_000))
+    m = _first_fit(growth.FTRL(bits=16, max_memory=1 << 20))
     assert "max_memory=1048576" in m.config
-    assert growth.FTRL(config=m.config).config == m.config
+    assert _first_fit(growth.FTRL(config=m.config)).config == m.config
 
 
 def test_index_add_over_the_cap_leaves_the_index_unchanged():
