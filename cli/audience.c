@@ -15,44 +15,44 @@
 
 static void audience_usage(FILE *f)
 {
-    fprintf(f,
-            "usage: growth audience --seed FILE [--attributes FILE] [--brands FILE --brand ID]\n"
-            "                       [--categories FILE --category ID] [--embeddings FILE]\n"
-            "                       [--events FILE] [--features FILE] [options]\n"
-            "\n"
-            "Expands a seed audience in several directions, scores the expanded pool with a\n"
-            "PU-learning target model (positives = the seed) and writes the best N users as CSV\n"
-            "(user,score,directions).\n"
-            "\n"
-            "Input files are CSV with a header row (any column names; columns are read in order);\n"
-            "user ids are integers from 0. Directions run for the files given (at least one):\n"
-            "  --seed FILE          user                 the seed audience (e.g. the brand's buyers)\n"
-            "  --attributes FILE    user,attribute       interest: attributes with a high TGI\n"
-            "  --brands FILE        user,brand           related brands by Jaccard (needs --brand)\n"
-            "  --categories FILE    user,category        association rules (needs --category)\n"
-            "  --embeddings FILE    user,x1,...,xd       peer: users nearest the seed\n"
-            "  --events FILE        user,time            lost: users whose last event is in the window\n"
-            "  --features FILE      user,feature[,value] target-model features (default: attributes)\n"
-            "  --later FILE         user                 buyers observed later: prints top-N precision\n"
-            "  --exclude FILE       user                 users already converted (default: the seed)\n"
-            "\n"
-            "options:\n"
-            "  --brand ID           the campaign's brand in --brands\n"
-            "  --category ID        the campaign's category in --categories\n"
-            "  --users N            population size (default: 1 + the largest user id read)\n"
-            "  --peers N            peer users to take (default 1000, at most the pool)\n"
-            "  --interest CFG       growth_audience_interest options (default \"min_tgi=150\")\n"
-            "  --brand-config CFG   growth_audience_brand options (default \"k=10\")\n"
-            "  --rules CFG          growth_audience_category options (default \"min_lift=1.2\")\n"
-            "  --peer-config CFG    growth_audience_peer options (default \"mode=centroid\")\n"
-            "  --lost CFG           growth_audience_lost options (e.g. \"now=T inactive=S window=S\")\n"
-            "  --model CFG          growth_audience_pu_score options (default \"learner=forest method=spy\")\n"
-            "  -n, --top N          audience size (default 1000; at most the pool)\n"
-            "  --threshold X        drop users scoring below X (default 0)\n"
-            "  -o, --out FILE       write the audience here (default: standard output)\n"
-            "  -q, --quiet          no summary on standard error\n"
-            "\n"
-            "Exit status: 0 success, 1 the pipeline failed (bad data or a library error), 2 usage.\n");
+    fprintf(
+        f, "usage: growth audience --seed FILE [--attributes FILE] [--brands FILE --brand ID]\n"
+           "                       [--categories FILE --category ID] [--embeddings FILE]\n"
+           "                       [--events FILE] [--features FILE] [options]\n"
+           "\n"
+           "Expands a seed audience in several directions, scores the expanded pool with a\n"
+           "PU-learning target model (positives = the seed) and writes the best N users as CSV\n"
+           "(user,score,directions).\n"
+           "\n"
+           "Input files are CSV with a header row (any column names; columns are read in order);\n"
+           "user ids are integers from 0. Directions run for the files given (at least one):\n"
+           "  --seed FILE          user                 the seed audience (e.g. the brand's buyers)\n"
+           "  --attributes FILE    user,attribute       interest: attributes with a high TGI\n"
+           "  --brands FILE        user,brand           related brands by Jaccard (needs --brand)\n"
+           "  --categories FILE    user,category        association rules (needs --category)\n"
+           "  --embeddings FILE    user,x1,...,xd       peer: users nearest the seed\n"
+           "  --events FILE        user,time            lost: users whose last event is in the window\n"
+           "  --features FILE      user,feature[,value] target-model features (default: attributes)\n"
+           "  --later FILE         user                 buyers observed later: prints top-N precision\n"
+           "  --exclude FILE       user                 users already converted (default: the seed)\n"
+           "\n"
+           "options:\n"
+           "  --brand ID           the campaign's brand in --brands\n"
+           "  --category ID        the campaign's category in --categories\n"
+           "  --users N            population size (default: 1 + the largest user id read)\n"
+           "  --peers N            peer users to take (default 1000, at most the pool)\n"
+           "  --interest CFG       growth_audience_interest options (default \"min_tgi=150\")\n"
+           "  --brand-config CFG   growth_audience_brand options (default \"k=10\")\n"
+           "  --rules CFG          growth_audience_category options (default \"min_lift=1.2\")\n"
+           "  --peer-config CFG    growth_audience_peer options (default \"mode=centroid\")\n"
+           "  --lost CFG           growth_audience_lost options (e.g. \"now=T inactive=S window=S\")\n"
+           "  --model CFG          growth_audience_pu_score options (default \"learner=forest method=spy\")\n"
+           "  -n, --top N          audience size (default 1000; at most the pool)\n"
+           "  --threshold X        drop users scoring below X (default 0)\n"
+           "  -o, --out FILE       write the audience here (default: standard output)\n"
+           "  -q, --quiet          no summary on standard error\n"
+           "\n"
+           "Exit status: 0 success, 1 the pipeline failed (bad data or a library error), 2 usage.\n");
 }
 
 /* ---- CSV (through the CLI's shared reader: header row, errors with file, line, column) ---- */
@@ -84,7 +84,8 @@ static int read_csv(const char *path, size_t min_cols, size_t max_cols, size_t n
         if (min_cols == max_cols)
             fprintf(stderr, "growth: %s:1: %zu columns, expected %zu\n", path, t.ncols, min_cols);
         else
-            fprintf(stderr, "growth: %s:1: %zu columns, expected %zu to %zu\n", path, t.ncols, min_cols, max_cols);
+            fprintf(stderr, "growth: %s:1: %zu columns, expected %zu to %zu\n", path, t.ncols, min_cols,
+                    max_cols);
         goto done;
     }
     if (t.nrows == 0) {
@@ -108,8 +109,8 @@ static int read_csv(const char *path, size_t min_cols, size_t max_cols, size_t n
             if (csv_num(&t, r, (int)c, &v)) goto done;
             if (c < nint) {
                 if (v < 0 || v != floor(v) || v > 9007199254740992.0) {
-                    fprintf(stderr, "growth: %s:%zu:%zu (column '%s'): '%s' is not an integer id >= 0\n", path,
-                            t.line[r], c + 1, t.header[c], csv_cell(&t, r, (int)c));
+                    fprintf(stderr, "growth: %s:%zu:%zu (column '%s'): '%s' is not an integer id >= 0\n",
+                            path, t.line[r], c + 1, t.header[c], csv_cell(&t, r, (int)c));
                     goto done;
                 }
                 out->iv[r * nint + c] = (int64_t)v;
@@ -147,8 +148,7 @@ static int max_user(const char *path, const aud_csv *c, int64_t *mx)
     for (size_t i = 0; i < c->n; i++) {
         int64_t u = c->iv[i * c->nint];
         if (u >= (int64_t)UINT32_MAX) {
-            fprintf(stderr, "growth: %s:%zu:1: user id %lld is too large\n", path, c->line[i],
-                    (long long)u);
+            fprintf(stderr, "growth: %s:%zu:1: user id %lld is too large\n", path, c->line[i], (long long)u);
             return -1;
         }
         if (u > *mx) *mx = u;
@@ -160,8 +160,8 @@ static int check_users(const char *path, const aud_csv *c, size_t nusers)
 {
     for (size_t i = 0; i < c->n; i++)
         if ((uint64_t)c->iv[i * c->nint] >= nusers) {
-            fprintf(stderr, "growth: %s:%zu:1: user %lld is not below --users %zu\n", path,
-                    c->line[i], (long long)c->iv[i * c->nint], nusers);
+            fprintf(stderr, "growth: %s:%zu:1: user %lld is not below --users %zu\n", path, c->line[i],
+                    (long long)c->iv[i * c->nint], nusers);
             return -1;
         }
     return 0;
@@ -175,8 +175,7 @@ static int to_sparse(const char *path, const aud_csv *c, size_t nusers, sparse *
     for (size_t i = 0; i < c->n; i++) {
         int64_t col = c->iv[i * c->nint + 1];
         if (col >= (int64_t)UINT32_MAX) {
-            fprintf(stderr, "growth: %s:%zu:2: id %lld is too large\n", path, c->line[i],
-                    (long long)col);
+            fprintf(stderr, "growth: %s:%zu:2: id %lld is too large\n", path, c->line[i], (long long)col);
             return -1;
         }
         if (col > mx) mx = col;
@@ -254,10 +253,12 @@ int cli_audience(int argc, char **argv)
     size_t nusers_opt = 0, peers = 1000, top = 1000, brand_id = SIZE_MAX, cat_id = SIZE_MAX;
     double threshold = 0;
     int quiet = 0;
-    static const struct { const char *name; int slot; } fopts[] = {
-        {"--seed", F_SEED}, {"--attributes", F_ATTR}, {"--brands", F_BRANDS}, {"--categories", F_CATS},
-        {"--embeddings", F_EMB}, {"--events", F_EVENTS}, {"--features", F_FEATS}, {"--later", F_LATER},
-        {"--exclude", F_EXCL}};
+    static const struct {
+        const char *name;
+        int slot;
+    } fopts[] = {{"--seed", F_SEED},       {"--attributes", F_ATTR}, {"--brands", F_BRANDS},
+                 {"--categories", F_CATS}, {"--embeddings", F_EMB},  {"--events", F_EVENTS},
+                 {"--features", F_FEATS},  {"--later", F_LATER},     {"--exclude", F_EXCL}};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
@@ -281,18 +282,30 @@ int cli_audience(int argc, char **argv)
             }
         if (done) continue;
         int bad = 0;
-        if (strcmp(a, "--brand") == 0) bad = parse_size(a, v, &brand_id);
-        else if (strcmp(a, "--category") == 0) bad = parse_size(a, v, &cat_id);
-        else if (strcmp(a, "--users") == 0) bad = parse_size(a, v, &nusers_opt);
-        else if (strcmp(a, "--peers") == 0) bad = parse_size(a, v, &peers);
-        else if (strcmp(a, "-n") == 0 || strcmp(a, "--top") == 0) bad = parse_size(a, v, &top);
-        else if (strcmp(a, "--interest") == 0) cfg_interest = v;
-        else if (strcmp(a, "--brand-config") == 0) cfg_brand = v;
-        else if (strcmp(a, "--rules") == 0) cfg_rules = v;
-        else if (strcmp(a, "--peer-config") == 0) cfg_peer = v;
-        else if (strcmp(a, "--lost") == 0) cfg_lost = v;
-        else if (strcmp(a, "--model") == 0) cfg_model = v;
-        else if (strcmp(a, "-o") == 0 || strcmp(a, "--out") == 0) out_path = v;
+        if (strcmp(a, "--brand") == 0)
+            bad = parse_size(a, v, &brand_id);
+        else if (strcmp(a, "--category") == 0)
+            bad = parse_size(a, v, &cat_id);
+        else if (strcmp(a, "--users") == 0)
+            bad = parse_size(a, v, &nusers_opt);
+        else if (strcmp(a, "--peers") == 0)
+            bad = parse_size(a, v, &peers);
+        else if (strcmp(a, "-n") == 0 || strcmp(a, "--top") == 0)
+            bad = parse_size(a, v, &top);
+        else if (strcmp(a, "--interest") == 0)
+            cfg_interest = v;
+        else if (strcmp(a, "--brand-config") == 0)
+            cfg_brand = v;
+        else if (strcmp(a, "--rules") == 0)
+            cfg_rules = v;
+        else if (strcmp(a, "--peer-config") == 0)
+            cfg_peer = v;
+        else if (strcmp(a, "--lost") == 0)
+            cfg_lost = v;
+        else if (strcmp(a, "--model") == 0)
+            cfg_model = v;
+        else if (strcmp(a, "-o") == 0 || strcmp(a, "--out") == 0)
+            out_path = v;
         else if (strcmp(a, "--threshold") == 0) {
             char *end;
             threshold = strtod(v, &end);
@@ -347,12 +360,13 @@ int cli_audience(int argc, char **argv)
     FILE *out = NULL;
 
     /* read every file; the population size covers every user id seen */
-    static const size_t shape[F_COUNT][3] = {
-        {1, 1, 1}, {2, 2, 2}, {2, 2, 2}, {2, 2, 2}, {2, 65537, 1}, {2, 2, 2}, {2, 3, 2}, {1, 1, 1}, {1, 1, 1}};
+    static const size_t shape[F_COUNT][3] = {{1, 1, 1}, {2, 2, 2}, {2, 2, 2}, {2, 2, 2}, {2, 65537, 1},
+                                             {2, 2, 2}, {2, 3, 2}, {1, 1, 1}, {1, 1, 1}};
     int64_t mx = -1;
     for (int k = 0; k < F_COUNT; k++) {
         if (!file[k]) continue;
-        if (read_csv(file[k], shape[k][0], shape[k][1], shape[k][2], &in[k]) || max_user(file[k], &in[k], &mx))
+        if (read_csv(file[k], shape[k][0], shape[k][1], shape[k][2], &in[k]) ||
+            max_user(file[k], &in[k], &mx))
             goto done;
     }
     size_t nusers = nusers_opt ? nusers_opt : (size_t)mx + 1;
@@ -370,11 +384,17 @@ int cli_audience(int argc, char **argv)
         uint32_t *at = malloc(attr.ncols * sizeof *at);
         lists[nlists] = malloc(nusers * sizeof(uint32_t));
         size_t na = 0;
-        if (!at || !lists[nlists]) { free(at); goto oom; }
+        if (!at || !lists[nlists]) {
+            free(at);
+            goto oom;
+        }
         rc = growth_audience_interest(attr.ptr, attr.idx, nusers, attr.ncols, seed, nseed, cfg_interest, at,
                                       attr.ncols, &na, lists[nlists], nusers, &lens[nlists]);
         free(at);
-        if (rc) { status = cli_fail("audience: interest", rc); goto done; }
+        if (rc) {
+            status = cli_fail("audience: interest", rc);
+            goto done;
+        }
         if (!quiet) fprintf(stderr, "interest: %zu attributes, %zu users\n", na, lens[nlists]);
         dirs[nlists++] = GROWTH_AUDIENCE_INTEREST;
     }
@@ -386,9 +406,12 @@ int cli_audience(int argc, char **argv)
         }
         lists[nlists] = malloc(nusers * sizeof(uint32_t));
         if (!lists[nlists]) goto oom;
-        rc = growth_audience_brand(brands.ptr, brands.idx, nusers, brands.ncols, &b, 1, seed, nseed, cfg_brand,
-                                   lists[nlists], nusers, &lens[nlists]);
-        if (rc) { status = cli_fail("audience: brand", rc); goto done; }
+        rc = growth_audience_brand(brands.ptr, brands.idx, nusers, brands.ncols, &b, 1, seed, nseed,
+                                   cfg_brand, lists[nlists], nusers, &lens[nlists]);
+        if (rc) {
+            status = cli_fail("audience: brand", rc);
+            goto done;
+        }
         if (!quiet) fprintf(stderr, "brand: %zu users\n", lens[nlists]);
         dirs[nlists++] = GROWTH_AUDIENCE_BRAND;
     }
@@ -402,7 +425,10 @@ int cli_audience(int argc, char **argv)
         if (!lists[nlists]) goto oom;
         rc = growth_audience_category(cats.ptr, cats.idx, nusers, cats.ncols, &c, 1, seed, nseed, cfg_rules,
                                       lists[nlists], nusers, &lens[nlists]);
-        if (rc) { status = cli_fail("audience: category", rc); goto done; }
+        if (rc) {
+            status = cli_fail("audience: category", rc);
+            goto done;
+        }
         if (!quiet) fprintf(stderr, "category: %zu users\n", lens[nlists]);
         dirs[nlists++] = GROWTH_AUDIENCE_CATEGORY;
     }
@@ -416,7 +442,10 @@ int cli_audience(int argc, char **argv)
             for (size_t j = 0; j < dim; j++) emb[e->iv[i] * dim + j] = (float)e->fv[i * dim + j];
         rc = growth_audience_peer(emb, nusers, dim, seed, nseed, peers, cfg_peer, lists[nlists], NULL, peers,
                                   &lens[nlists]);
-        if (rc) { status = cli_fail("audience: peer", rc); goto done; }
+        if (rc) {
+            status = cli_fail("audience: peer", rc);
+            goto done;
+        }
         if (!quiet) fprintf(stderr, "peer: %zu users\n", lens[nlists]);
         dirs[nlists++] = GROWTH_AUDIENCE_PEER;
     }
@@ -430,8 +459,12 @@ int cli_audience(int argc, char **argv)
             ev_u[i] = (uint32_t)e->iv[2 * i];
             ev_t[i] = e->iv[2 * i + 1];
         }
-        rc = growth_audience_lost(ev_u, ev_t, e->n, nusers, cfg_lost, lists[nlists], NULL, nusers, &lens[nlists]);
-        if (rc) { status = cli_fail("audience: lost", rc); goto done; }
+        rc = growth_audience_lost(ev_u, ev_t, e->n, nusers, cfg_lost, lists[nlists], NULL, nusers,
+                                  &lens[nlists]);
+        if (rc) {
+            status = cli_fail("audience: lost", rc);
+            goto done;
+        }
         if (!quiet) fprintf(stderr, "lost: %zu users\n", lens[nlists]);
         dirs[nlists++] = GROWTH_AUDIENCE_LOST;
     }
@@ -440,8 +473,12 @@ int cli_audience(int argc, char **argv)
     pool = malloc(nusers * sizeof *pool);
     pdirs = malloc(nusers * sizeof *pdirs);
     if (!pool || !pdirs) goto oom;
-    rc = growth_audience_union((const uint32_t *const *)lists, lens, dirs, nlists, nusers, pool, pdirs, nusers, &np);
-    if (rc) { status = cli_fail("audience: union", rc); goto done; }
+    rc = growth_audience_union((const uint32_t *const *)lists, lens, dirs, nlists, nusers, pool, pdirs,
+                               nusers, &np);
+    if (rc) {
+        status = cli_fail("audience: union", rc);
+        goto done;
+    }
     if (!quiet) fprintf(stderr, "pool: %zu users\n", np);
     if (np == 0) {
         fprintf(stderr, "growth audience: the directions found no user outside the seed\n");
@@ -451,9 +488,12 @@ int cli_audience(int argc, char **argv)
     const sparse *F = file[F_FEATS] ? &feats : &attr;
     scores = malloc(np * sizeof *scores);
     if (!scores) goto oom;
-    rc = growth_audience_pu_score(F->ptr, F->idx, F->val, nusers, F->ncols, seed, nseed, pool, np, cfg_model, scores,
-                                  np, NULL, NULL);
-    if (rc) { status = cli_fail("audience: target model", rc); goto done; }
+    rc = growth_audience_pu_score(F->ptr, F->idx, F->val, nusers, F->ncols, seed, nseed, pool, np, cfg_model,
+                                  scores, np, NULL, NULL);
+    if (rc) {
+        status = cli_fail("audience: target model", rc);
+        goto done;
+    }
 
     if (file[F_EXCL]) {
         excl = user_list(&in[F_EXCL], &nexcl);
@@ -462,14 +502,18 @@ int cli_audience(int argc, char **argv)
     size_t ns = 0;
     size_t want = top < np ? top : np;
     if (top > np && !quiet)
-        fprintf(stderr, "growth audience: --top %zu is larger than the pool (%zu users): keeping at most %zu\n", top,
+        fprintf(stderr,
+                "growth audience: --top %zu is larger than the pool (%zu users): keeping at most %zu\n", top,
                 np, np);
     sel = malloc(want * sizeof *sel);
     sel_scores = malloc(want * sizeof *sel_scores);
     if (!sel || !sel_scores) goto oom;
-    rc = growth_audience_select(pool, scores, np, excl ? excl : seed, excl ? nexcl : nseed, (float)threshold, want,
-                                sel, sel_scores, want, &ns);
-    if (rc) { status = cli_fail("audience: select", rc); goto done; }
+    rc = growth_audience_select(pool, scores, np, excl ? excl : seed, excl ? nexcl : nseed, (float)threshold,
+                                want, sel, sel_scores, want, &ns);
+    if (rc) {
+        status = cli_fail("audience: select", rc);
+        goto done;
+    }
 
     out = out_path ? fopen(out_path, "w") : stdout;
     if (!out) {
@@ -482,8 +526,10 @@ int cli_audience(int argc, char **argv)
         size_t lo = 0, hi = np;
         while (lo < hi) {
             size_t mid = (lo + hi) / 2;
-            if (pool[mid] < sel[i]) lo = mid + 1;
-            else hi = mid;
+            if (pool[mid] < sel[i])
+                lo = mid + 1;
+            else
+                hi = mid;
         }
         char names[64];
         dir_names(pdirs[lo], names, sizeof names);

@@ -18,7 +18,11 @@ static char *read_all(const char *path, size_t *len)
         n += r;
         if (n < cap) break;
         char *nb = realloc(b, cap * 2 + 1);
-        if (!nb) { free(b); b = NULL; break; }
+        if (!nb) {
+            free(b);
+            b = NULL;
+            break;
+        }
         b = nb;
         cap *= 2;
     }
@@ -41,7 +45,11 @@ static long split_record(char **p, char **fields, size_t maxf, size_t *line)
             for (;;) {
                 if (*s == 0) return -1;
                 if (*s == '"') {
-                    if (s[1] == '"') { *w++ = '"'; s += 2; continue; }
+                    if (s[1] == '"') {
+                        *w++ = '"';
+                        s += 2;
+                        continue;
+                    }
                     s++;
                     break;
                 }
@@ -56,9 +64,15 @@ static long split_record(char **p, char **fields, size_t maxf, size_t *line)
         nf++;
         char sep = *s;
         *w = 0;
-        if (sep == ',') { s++; w = s; continue; }
-        if (sep == '\r' && s[1] == '\n') s += 2;       /* CRLF */
-        else if (sep == '\r' || sep == '\n') s++;     /* LF, or a lone CR */
+        if (sep == ',') {
+            s++;
+            w = s;
+            continue;
+        }
+        if (sep == '\r' && s[1] == '\n')
+            s += 2; /* CRLF */
+        else if (sep == '\r' || sep == '\n')
+            s++; /* LF, or a lone CR */
         break;
     }
     *p = s;
@@ -193,8 +207,8 @@ int csv_num(const csv_table *t, size_t row, int col, double *out)
     while (end && (*end == ' ' || *end == '\t')) end++;
     /* overflow gives +-HUGE_VAL (not finite); an underflow to a tiny or zero value is accepted */
     if (s[0] == 0 || end == s || *end != 0 || !isfinite(v)) {
-        csv_err("growth: %s:%zu:%d (column '%s'): '%s' is not a finite number\n", t->path,
-                t->line[row], col + 1, t->header[col], s);
+        csv_err("growth: %s:%zu:%d (column '%s'): '%s' is not a finite number\n", t->path, t->line[row],
+                col + 1, t->header[col], s);
         return -1;
     }
     *out = v;

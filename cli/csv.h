@@ -8,10 +8,10 @@
 
 typedef struct {
     const char *path;
-    char *buf;          /* the whole file, fields NUL-terminated in place */
-    char **cells;       /* nrows x ncols, row-major (header excluded) */
-    char **header;      /* ncols names */
-    size_t *line;       /* source line of each row */
+    char *buf;     /* the whole file, fields NUL-terminated in place */
+    char **cells;  /* nrows x ncols, row-major (header excluded) */
+    char **header; /* ncols names */
+    size_t *line;  /* source line of each row */
     size_t nrows, ncols;
 } csv_table;
 

@@ -60,8 +60,9 @@ static void demo_render_report(const char *dir)
     }
     int st = 0;
     if (pid < 0 || waitpid(pid, &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
-        fprintf(stderr, "growth demo: the CSV data is in %s; to draw the figures run\n"
-                        "  PYTHONPATH=<libgrowth>/bindings/python /usr/bin/python3 -m growth.report %s\n",
+        fprintf(stderr,
+                "growth demo: the CSV data is in %s; to draw the figures run\n"
+                "  PYTHONPATH=<libgrowth>/bindings/python /usr/bin/python3 -m growth.report %s\n",
                 dir, dir);
 }
 
@@ -108,22 +109,44 @@ static int parse_long(const char *s, long lo, long hi, long *out)
 
 static int demo_parse(int argc, char **argv, demo_opts *o)
 {
-    o->rows = 400000; o->users = 20000; o->items = 3000; o->seed = 1; o->bits = 22;
-    o->save = NULL; o->report = NULL; o->quiet = 0;
+    o->rows = 400000;
+    o->users = 20000;
+    o->items = 3000;
+    o->seed = 1;
+    o->bits = 22;
+    o->save = NULL;
+    o->report = NULL;
+    o->quiet = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         long v;
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) { demo_usage(stdout); return 1; }
-        if (!strcmp(a, "--quiet")) { o->quiet = 1; continue; }
-        if (i + 1 >= argc) { fprintf(stderr, "growth demo: %s needs a value\n", a); return -1; }
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            demo_usage(stdout);
+            return 1;
+        }
+        if (!strcmp(a, "--quiet")) {
+            o->quiet = 1;
+            continue;
+        }
+        if (i + 1 >= argc) {
+            fprintf(stderr, "growth demo: %s needs a value\n", a);
+            return -1;
+        }
         const char *val = argv[++i];
-        if (!strcmp(a, "--rows") && !parse_long(val, 1000, 100000000, &v)) o->rows = v;
-        else if (!strcmp(a, "--users") && !parse_long(val, 10, 100000000, &v)) o->users = v;
-        else if (!strcmp(a, "--items") && !parse_long(val, 10, 100000000, &v)) o->items = v;
-        else if (!strcmp(a, "--seed") && !parse_long(val, 0, 2147483647L, &v)) o->seed = (uint64_t)v;
-        else if (!strcmp(a, "--bits") && !parse_long(val, 10, 30, &v)) o->bits = (int)v;
-        else if (!strcmp(a, "--save")) o->save = val;
-        else if (!strcmp(a, "--report")) o->report = val;
+        if (!strcmp(a, "--rows") && !parse_long(val, 1000, 100000000, &v))
+            o->rows = v;
+        else if (!strcmp(a, "--users") && !parse_long(val, 10, 100000000, &v))
+            o->users = v;
+        else if (!strcmp(a, "--items") && !parse_long(val, 10, 100000000, &v))
+            o->items = v;
+        else if (!strcmp(a, "--seed") && !parse_long(val, 0, 2147483647L, &v))
+            o->seed = (uint64_t)v;
+        else if (!strcmp(a, "--bits") && !parse_long(val, 10, 30, &v))
+            o->bits = (int)v;
+        else if (!strcmp(a, "--save"))
+            o->save = val;
+        else if (!strcmp(a, "--report"))
+            o->report = val;
         else {
             fprintf(stderr, "growth demo: bad option or value: %s %s\n", a, val);
             return -1;
@@ -132,8 +155,10 @@ static int demo_parse(int argc, char **argv, demo_opts *o)
     return 0;
 }
 
-static const char *CITIES[] = {"hangzhou", "shanghai", "beijing", "shenzhen", "chengdu", "wuhan", "xian", "nanjing"};
-static const char *CATS[] = {"shoes", "dress", "phone", "snacks", "beauty", "toys", "home", "sports", "books", "tea"};
+static const char *CITIES[] = {"hangzhou", "shanghai", "beijing", "shenzhen",
+                               "chengdu",  "wuhan",    "xian",    "nanjing"};
+static const char *CATS[] = {"shoes", "dress", "phone",  "snacks", "beauty",
+                             "toys",  "home",  "sports", "books",  "tea"};
 enum { NCITY = DEMO_NCITY, NCAT = DEMO_NCAT };
 
 int cli_demo(int argc, char **argv)
@@ -141,7 +166,10 @@ int cli_demo(int argc, char **argv)
     demo_opts o;
     int pr = demo_parse(argc, argv, &o);
     if (pr > 0) return CLI_EXIT_OK;
-    if (pr < 0) { demo_usage(stderr); return CLI_EXIT_USAGE; }
+    if (pr < 0) {
+        demo_usage(stderr);
+        return CLI_EXIT_USAGE;
+    }
     double t0 = demo_seconds();
     if (o.report) {
         if (mkdir(o.report, 0777) != 0 && errno != EEXIST) {
@@ -155,9 +183,11 @@ int cli_demo(int argc, char **argv)
     demo_rng r = {o.seed * 0x2545f4914f6cdd1dULL + 7};
 
     /* Hidden world: per-user and per-item affinities, city x category tastes, price effects. */
-    double *u_click = malloc((size_t)o.users * sizeof(double)), *u_buy = malloc((size_t)o.users * sizeof(double));
+    double *u_click = malloc((size_t)o.users * sizeof(double)),
+           *u_buy = malloc((size_t)o.users * sizeof(double));
     int *u_city = malloc((size_t)o.users * sizeof(int));
-    double *i_click = malloc((size_t)o.items * sizeof(double)), *i_buy = malloc((size_t)o.items * sizeof(double));
+    double *i_click = malloc((size_t)o.items * sizeof(double)),
+           *i_buy = malloc((size_t)o.items * sizeof(double));
     double *i_price = malloc((size_t)o.items * sizeof(double));
     int *i_cat = malloc((size_t)o.items * sizeof(int));
     double taste[NCITY][NCAT];
@@ -181,7 +211,8 @@ int cli_demo(int argc, char **argv)
 
     growth_ftrl *m = NULL;
     char cfg[256];
-    snprintf(cfg, sizeof cfg, "alpha=0.1 beta=1 l1=0.5 l2=1 bits=%d heads=2 head_names=click|purchase", o.bits);
+    snprintf(cfg, sizeof cfg, "alpha=0.1 beta=1 l1=0.5 l2=1 bits=%d heads=2 head_names=click|purchase",
+             o.bits);
     int rc = growth_ftrl_create(&m, cfg);
     if (rc) return cli_fail("demo: create FTRL", rc);
     growth_row *row = NULL;
@@ -200,8 +231,8 @@ int cli_demo(int argc, char **argv)
     }
     size_t nclicked = 0;
     if (!o.quiet)
-        fprintf(stderr, "demo: %ld impressions, %ld users, %ld items, 2^%d slots, seed %llu\n",
-                o.rows, o.users, o.items, o.bits, (unsigned long long)o.seed);
+        fprintf(stderr, "demo: %ld impressions, %ld users, %ld items, 2^%d slots, seed %llu\n", o.rows,
+                o.users, o.items, o.bits, (unsigned long long)o.seed);
     char ubuf[32], ibuf[32], hbuf[8];
     for (size_t t = 0; t < n; t++) {
         /* Zipf-ish traffic: heavy users and popular items appear more. */
@@ -280,14 +311,15 @@ int cli_demo(int argc, char **argv)
     uint64_t examples = st.examples, nonzero = st.nonzero;
 
     demo_out("libgrowth %s demo — progressive validation on the second half of %zu impressions\n",
-           growth_version(), n);
+             growth_version(), n);
     demo_out("  %-26s %8s %8s %8s %8s %8s\n", "model", "AUC", "GAUC", "logloss", "NE", "PCOC");
-    demo_out("  %-26s %8.4f %8.4f %8.4f %8.4f %8.4f\n", "pCTR (FTRL click head)", auc_c, gauc_c, ll_c, ne_c, pcoc_c);
+    demo_out("  %-26s %8.4f %8.4f %8.4f %8.4f %8.4f\n", "pCTR (FTRL click head)", auc_c, gauc_c, ll_c, ne_c,
+             pcoc_c);
     demo_out("  %-26s %8.4f %8s %8.4f %8s %8s\n", "oracle pCTR (true rates)", auc_o, "-", ll_o, "-", "-");
     demo_out("  %-26s %8.4f %8s %8.4f %8s %8s\n", "pCVR (purchase | click)", auc_v, "-", ll_v, "-", "-");
     demo_out("  %-26s %8.4f %8s %8.4f %8s %8s\n", "pCTCVR = pCTR x pCVR", auc_ctcvr, "-", ll_ctcvr, "-", "-");
     demo_out("  GAUC over %zu users; %llu examples; %llu non-zero slots of 2^%d\n", groups,
-           (unsigned long long)examples, (unsigned long long)nonzero, o.bits);
+             (unsigned long long)examples, (unsigned long long)nonzero, o.bits);
     if (o.save) {
         rc = growth_ftrl_export_weights(m, o.save);
         if (rc) return cli_fail("demo: save", rc);
@@ -314,8 +346,20 @@ int cli_demo(int argc, char **argv)
 
     growth_row_free(row);
     growth_ftrl_free(m);
-    free(u_click); free(u_buy); free(u_city); free(i_click); free(i_buy); free(i_price); free(i_cat);
-    free(p_click); free(y_click); free(p_ctcvr); free(y_buy); free(uid); free(p_buy_clicked); free(y_buy_clicked);
+    free(u_click);
+    free(u_buy);
+    free(u_city);
+    free(i_click);
+    free(i_buy);
+    free(i_price);
+    free(i_cat);
+    free(p_click);
+    free(y_click);
+    free(p_ctcvr);
+    free(y_buy);
+    free(uid);
+    free(p_buy_clicked);
+    free(y_buy_clicked);
     free(p_oracle);
     return CLI_EXIT_OK;
 }

@@ -6,7 +6,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
-typedef struct { uint64_t s; } demo_rng;
+typedef struct {
+    uint64_t s;
+} demo_rng;
 
 static inline uint64_t demo_next(demo_rng *r)
 {

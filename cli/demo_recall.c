@@ -22,31 +22,43 @@
 #include "demo.h"
 
 enum {
-    NCOLOR = 8, NKIND = 3, NQUERY = 2000, RK = 20, CAND = 2 * RK, VDIM = 256,
-    HASH_BUCKETS = 1 << 20, MAXSLOTS = 512, TITLE_MAX = 128,
-    Q_EXACT = 0, Q_TYPO = 1, Q_SYNONYM = 2, NQTYPE = 3
+    NCOLOR = 8,
+    NKIND = 3,
+    NQUERY = 2000,
+    RK = 20,
+    CAND = 2 * RK,
+    VDIM = 256,
+    HASH_BUCKETS = 1 << 20,
+    MAXSLOTS = 512,
+    TITLE_MAX = 128,
+    Q_EXACT = 0,
+    Q_TYPO = 1,
+    Q_SYNONYM = 2,
+    NQTYPE = 3
 };
 
 static const char *COLORS[NCOLOR] = {"red", "blue", "black", "white", "pink", "green", "grey", "gold"};
 /* Per category (the order of the demo's categories): three kinds of item, each as the word in
  * titles and a synonym shoppers also type. */
 static const char *KINDS[DEMO_NCAT][NKIND][2] = {
-    {{"sneakers", "trainers"}, {"boots", "wellies"}, {"sandals", "flipflops"}},          /* shoes */
-    {{"sundress", "frock"}, {"gown", "eveningwear"}, {"skirt", "kilt"}},                 /* dress */
-    {{"smartphone", "mobile"}, {"charger", "adapter"}, {"earbuds", "headphones"}},       /* phone */
-    {{"chips", "crisps"}, {"cookies", "biscuits"}, {"chocolate", "cocoa"}},              /* snacks */
-    {{"lipstick", "rouge"}, {"moisturizer", "lotion"}, {"perfume", "fragrance"}},        /* beauty */
-    {{"puzzle", "jigsaw"}, {"doll", "figurine"}, {"blocks", "bricks"}},                  /* toys */
-    {{"pillow", "cushion"}, {"blanket", "throw"}, {"lamp", "lantern"}},                  /* home */
-    {{"dumbbells", "weights"}, {"racket", "bat"}, {"jersey", "tshirt"}},                 /* sports */
-    {{"novel", "fiction"}, {"cookbook", "recipes"}, {"atlas", "maps"}},                  /* books */
-    {{"oolong", "wulong"}, {"matcha", "greentea"}, {"teapot", "kettle"}},                /* tea */
+    {{"sneakers", "trainers"}, {"boots", "wellies"}, {"sandals", "flipflops"}},    /* shoes */
+    {{"sundress", "frock"}, {"gown", "eveningwear"}, {"skirt", "kilt"}},           /* dress */
+    {{"smartphone", "mobile"}, {"charger", "adapter"}, {"earbuds", "headphones"}}, /* phone */
+    {{"chips", "crisps"}, {"cookies", "biscuits"}, {"chocolate", "cocoa"}},        /* snacks */
+    {{"lipstick", "rouge"}, {"moisturizer", "lotion"}, {"perfume", "fragrance"}},  /* beauty */
+    {{"puzzle", "jigsaw"}, {"doll", "figurine"}, {"blocks", "bricks"}},            /* toys */
+    {{"pillow", "cushion"}, {"blanket", "throw"}, {"lamp", "lantern"}},            /* home */
+    {{"dumbbells", "weights"}, {"racket", "bat"}, {"jersey", "tshirt"}},           /* sports */
+    {{"novel", "fiction"}, {"cookbook", "recipes"}, {"atlas", "maps"}},            /* books */
+    {{"oolong", "wulong"}, {"matcha", "greentea"}, {"teapot", "kettle"}},          /* tea */
 };
-static const char *CATWORD[DEMO_NCAT] = {"shoes", "dress", "phone", "snacks", "beauty",
-                                         "toys", "home", "sports", "books", "tea"};
-static const char *MODS[] = {"new", "classic", "premium", "lightweight", "summer", "winter", "gift",
-                             "bestseller", "deluxe", "mini", "pro", "original", "soft", "large"};
-static const char *SYLL[] = {"ka", "lo", "mi", "zen", "ta", "ro", "vi", "su", "no", "pa", "qi", "dor", "bel", "ux"};
+static const char *CATWORD[DEMO_NCAT] = {"shoes", "dress", "phone",  "snacks", "beauty",
+                                         "toys",  "home",  "sports", "books",  "tea"};
+static const char *MODS[] = {"new",    "classic",  "premium",    "lightweight", "summer",
+                             "winter", "gift",     "bestseller", "deluxe",      "mini",
+                             "pro",    "original", "soft",       "large"};
+static const char *SYLL[] = {"ka", "lo", "mi", "zen", "ta",  "ro",  "vi",
+                             "su", "no", "pa", "qi",  "dor", "bel", "ux"};
 static const char *EXTRA[] = {"cheap", "sale", "best", "for women", "for men", "2024", "discount"};
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -81,7 +93,12 @@ static void typo(const char *word, char *out, size_t cap, demo_rng *r)
     size_t p = 1 + (size_t)(demo_next(r) % (n - 2));
     switch (demo_next(r) % 3) {
     case 0: memmove(out + p, out + p + 1, n - p); break;
-    case 1: { char c = out[p]; out[p] = out[p + 1]; out[p + 1] = c; break; }
+    case 1: {
+        char c = out[p];
+        out[p] = out[p + 1];
+        out[p + 1] = c;
+        break;
+    }
     default: memmove(out + p + 1, out + p, n - p + 1); break;
     }
 }
@@ -111,7 +128,8 @@ int demo_recall(demo_world *w, demo_rng *r, int quiet)
     int rc = GROWTH_OK;
     growth_text_index *tix = NULL;
     growth_index *vix = NULL;
-    if (!titles || !tp || !group || !gsize || !ids || !vec || !qv || !qtext || !qgroup || !qtype || !vids || !perm) {
+    if (!titles || !tp || !group || !gsize || !ids || !vec || !qv || !qtext || !qgroup || !qtype || !vids ||
+        !perm) {
         fprintf(stderr, "growth demo: out of memory\n");
         rc = GROWTH_ENOMEM;
         goto done;
@@ -137,14 +155,17 @@ int demo_recall(demo_world *w, demo_rng *r, int quiet)
         double u = demo_unif(r);
         int type = u < 0.1 ? Q_SYNONYM : u < 0.3 ? Q_TYPO : Q_EXACT;
         char word[32]; /* the longest kind word is 11 letters */
-        if (type == Q_TYPO) typo(KINDS[cat][kind][0], word, sizeof word, r);
-        else snprintf(word, sizeof word, "%s", KINDS[cat][kind][type == Q_SYNONYM]);
-        if (type == Q_TYPO && strcmp(word, KINDS[cat][kind][0]) == 0) type = Q_EXACT; /* too short to mistype */
+        if (type == Q_TYPO)
+            typo(KINDS[cat][kind][0], word, sizeof word, r);
+        else
+            snprintf(word, sizeof word, "%s", KINDS[cat][kind][type == Q_SYNONYM]);
+        if (type == Q_TYPO && strcmp(word, KINDS[cat][kind][0]) == 0)
+            type = Q_EXACT; /* too short to mistype */
         const char *extra = demo_unif(r) < 0.3 ? EXTRA[demo_next(r) % COUNT(EXTRA)] : NULL;
         char *s = qtext + (size_t)q * TITLE_MAX;
         int color_first = demo_unif(r) < 0.7;
-        snprintf(s, TITLE_MAX, "%s %s%s%s", color_first ? COLORS[color] : word, color_first ? word : COLORS[color],
-                 extra ? " " : "", extra ? extra : "");
+        snprintf(s, TITLE_MAX, "%s %s%s%s", color_first ? COLORS[color] : word,
+                 color_first ? word : COLORS[color], extra ? " " : "", extra ? extra : "");
         qgroup[q] = g;
         qtype[q] = type;
         ntype[type]++;
@@ -170,11 +191,13 @@ int demo_recall(demo_world *w, demo_rng *r, int quiet)
     /* Recall: top CAND from each side, fused to RK; recall@RK = found relevant / relevant. */
     enum { M_RANDOM, M_BM25, M_VEC, M_FUSED, NM };
     static const char *mname[NM] = {"random", "BM25", "vectors", "fused"};
-    static const char *mdesc[NM] = {"random items", "title words (growth_text)", "title trigram vectors (growth_index)",
+    static const char *mdesc[NM] = {"random items", "title words (growth_text)",
+                                    "title trigram vectors (growth_index)",
                                     "BM25 + vectors, RRF (growth_rank_fuse_lists)"};
     double rsum[NM][NQTYPE] = {{0}}, qsecs[NM] = {0};
     t0 = now_s();
-    for (int q = 0; q < NQUERY && !rc; q++) rc = encode(qtext + (size_t)q * TITLE_MAX, slots, counts, qv + (size_t)q * VDIM);
+    for (int q = 0; q < NQUERY && !rc; q++)
+        rc = encode(qtext + (size_t)q * TITLE_MAX, slots, counts, qv + (size_t)q * VDIM);
     if (!rc) rc = growth_index_search_batch(vix, qv, NQUERY, CAND, NULL, vids, NULL, (size_t)NQUERY * CAND);
     qsecs[M_VEC] = now_s() - t0;
     if (rc) {
@@ -210,7 +233,9 @@ int demo_recall(demo_world *w, demo_rng *r, int quiet)
         size_t nr = (size_t)RK < N ? (size_t)RK : N;
         for (size_t k = 0; k < nr; k++) {
             size_t j = k + (size_t)(demo_next(r) % (N - k));
-            int64_t tmp = perm[k]; perm[k] = perm[j]; perm[j] = tmp;
+            int64_t tmp = perm[k];
+            perm[k] = perm[j];
+            perm[j] = tmp;
         }
         long g = qgroup[q], h[NM];
         h[M_RANDOM] = hits(perm, nr, group, g);
@@ -226,10 +251,13 @@ int demo_recall(demo_world *w, demo_rng *r, int quiet)
     qsecs[M_FUSED] += qsecs[M_BM25] + qsecs[M_VEC];
 
     demo_out("\nRecall: %zu item titles (e.g. \"%s\"), %d search queries (%ld exact, %ld with a typo, "
-             "%ld with a synonym)\n", N, tp[0], NQUERY, ntype[Q_EXACT], ntype[Q_TYPO], ntype[Q_SYNONYM]);
+             "%ld with a synonym)\n",
+             N, tp[0], NQUERY, ntype[Q_EXACT], ntype[Q_TYPO], ntype[Q_SYNONYM]);
     demo_out("  indexed in %.0f ms (BM25) and %.0f ms (%d-d letter-trigram vectors, flat cosine index); "
-             "relevant = items of the query's kind and colour\n", 1e3 * t_bm25, 1e3 * t_vec, VDIM);
-    demo_out("  %-8s %9s %8s %8s %8s %10s  %s\n", "method", "recall@20", "exact", "typo", "synonym", "queries/s", "");
+             "relevant = items of the query's kind and colour\n",
+             1e3 * t_bm25, 1e3 * t_vec, VDIM);
+    demo_out("  %-8s %9s %8s %8s %8s %10s  %s\n", "method", "recall@20", "exact", "typo", "synonym",
+             "queries/s", "");
     FILE *rf = demo_report_open("recall.csv");
     if (rf) fprintf(rf, "method,all,exact,typo,synonym\n");
     for (int m = 0; m < NM; m++) {
@@ -237,12 +265,14 @@ int demo_recall(demo_world *w, demo_rng *r, int quiet)
         for (int t = 0; t < NQTYPE; t++) by[t] = ntype[t] ? rsum[m][t] / (double)ntype[t] : NAN;
         char qps[32] = "-";
         if (m != M_RANDOM && qsecs[m] > 0) snprintf(qps, sizeof qps, "%.0f", NQUERY / qsecs[m]);
-        demo_out("  %-8s %9.4f %8.4f %8.4f %8.4f %10s  %s\n", mname[m], all, by[0], by[1], by[2], qps, mdesc[m]);
+        demo_out("  %-8s %9.4f %8.4f %8.4f %8.4f %10s  %s\n", mname[m], all, by[0], by[1], by[2], qps,
+                 mdesc[m]);
         if (rf) fprintf(rf, "%s,%.6f,%.6f,%.6f,%.6f\n", mname[m], all, by[0], by[1], by[2]);
     }
     if (rf) fclose(rf);
     demo_out("  (RRF gives both lists equal say: it keeps BM25's precision on exact queries but mixes its\n"
-             "  colour-only matches into typo queries; synonyms need a trained DSSM, see python3 -m growth.contrib.dssm_train)\n");
+             "  colour-only matches into typo queries; synonyms need a trained DSSM, see python3 -m "
+             "growth.contrib.dssm_train)\n");
     if (example >= 0)
         demo_out("  e.g. \"%s\": %ld of %ld relevant items by BM25, %ld by vectors, %ld fused\n",
                  qtext + (size_t)example * TITLE_MAX, ex_hits[M_BM25], gsize[qgroup[example]], ex_hits[M_VEC],
@@ -252,7 +282,17 @@ done:
     (void)quiet;
     growth_text_free(tix);
     growth_index_free(vix);
-    free(titles); free(tp); free(group); free(gsize); free(ids); free(vec); free(qv); free(qtext);
-    free(qgroup); free(qtype); free(vids); free(perm);
+    free(titles);
+    free(tp);
+    free(group);
+    free(gsize);
+    free(ids);
+    free(vec);
+    free(qv);
+    free(qtext);
+    free(qgroup);
+    free(qtype);
+    free(vids);
+    free(perm);
     return rc ? CLI_EXIT_FAILED : CLI_EXIT_OK;
 }

@@ -50,7 +50,8 @@ int demo_cvr_and_calibration(demo_world *w, demo_rng *r, int quiet)
     growth_forest_data train = {sizeof train, 0, m, F, Xtr, NULL, NULL, NULL, ytr, NULL};
     growth_forest *f = NULL;
     int rc = growth_forest_train(&f, "num_rounds=60 threads=2",
-                                 "objective=binary:logistic max_depth=4 eta=0.2 subsample=0.9", &train, NULL, NULL, NULL);
+                                 "objective=binary:logistic max_depth=4 eta=0.2 subsample=0.9", &train, NULL,
+                                 NULL, NULL);
     if (rc) return cli_fail("demo: forest", rc);
     float *p = malloc((ncal + nte) * sizeof *p), *q = malloc(nte * sizeof *q);
     rc = growth_forest_predict_dense(f, X + ntr * F, ncal + nte, F, 0, p, ncal + nte);
@@ -72,8 +73,9 @@ int demo_cvr_and_calibration(demo_world *w, demo_rng *r, int quiet)
     growth_metrics_pcoc(q, yte, NULL, nte, &pc1);
     growth_forest_stats fst = GROWTH_FOREST_STATS_INIT;
     growth_forest_stats_get(f, &fst);
-    demo_out("\nCVR: GBDT (%llu trees via libxgboost, native evaluator) on %zu clicks, negatives downsampled 1:4\n",
-           (unsigned long long)fst.trees, m);
+    demo_out("\nCVR: GBDT (%llu trees via libxgboost, native evaluator) on %zu clicks, negatives downsampled "
+             "1:4\n",
+             (unsigned long long)fst.trees, m);
     demo_out("  %-26s %8s %8s %8s %8s\n", "model", "AUC", "logloss", "ECE", "PCOC");
     demo_out("  %-26s %8.4f %8.4f %8.4f %8.3f\n", "pCVR raw", auc0, ll0, ece0, pc0);
     demo_out("  %-26s %8.4f %8.4f %8.4f %8.3f\n", "pCVR isotonic-calibrated", auc1, ll1, ece1, pc1);
@@ -91,7 +93,14 @@ int demo_cvr_and_calibration(demo_world *w, demo_rng *r, int quiet)
     w->mean_pcvr = s / (double)nte;
     growth_calibrator_free(cal);
     growth_forest_free(f);
-    free(X); free(y); free(wt); free(truth); free(Xtr); free(ytr); free(p); free(q);
+    free(X);
+    free(y);
+    free(wt);
+    free(truth);
+    free(Xtr);
+    free(ytr);
+    free(p);
+    free(q);
     return CLI_EXIT_OK;
 }
 
@@ -109,7 +118,8 @@ int demo_bandit(demo_world *w, demo_rng *r, int quiet)
     const size_t npts = (size_t)(steps / EVERY) + 1;
     double *curve = calloc(3 * npts, sizeof *curve);
     if (!curve) return CLI_EXIT_FAILED;
-    demo_out("\nCoupons: %d red-packet types, %ld requests, rewards arrive %d requests late\n", COUPONS, steps, DELAY);
+    demo_out("\nCoupons: %d red-packet types, %ld requests, rewards arrive %d requests late\n", COUPONS,
+             steps, DELAY);
     demo_out("  %-10s %12s %14s\n", "policy", "regret", "best-arm share");
     for (int pi = 0; pi < 3; pi++) {
         growth_bandit *b = NULL;
@@ -135,7 +145,8 @@ int demo_bandit(demo_world *w, demo_rng *r, int quiet)
             pend_d[slot] = d;
             pend_r[slot] = demo_unif(r) < rate[arm] ? 1.0 : 0.0;
         }
-        demo_out("  %-10s %12.1f %13.1f%%\n", policies[pi], regret, 100.0 * (double)best_hits / (double)steps);
+        demo_out("  %-10s %12.1f %13.1f%%\n", policies[pi], regret,
+                 100.0 * (double)best_hits / (double)steps);
         growth_bandit_free(b);
     }
     FILE *rf = demo_report_open("regret.csv");
@@ -189,12 +200,18 @@ int demo_budget(demo_world *w, demo_rng *r, int quiet)
     /* Baseline: the 10-yuan packet to users in order until the budget runs out. */
     double bv = 0, bc = 0;
     for (size_t u = 0; u < U && bc + c[u * J + 1] <= B; u++) bv += v[u * J + 1], bc += c[u * J + 1];
-    demo_out("\nRed packets: %zu users x %zu packets, budget %.0f yuan (25%% of giving everyone the largest)\n", U, J, B);
+    demo_out(
+        "\nRed packets: %zu users x %zu packets, budget %.0f yuan (25%% of giving everyone the largest)\n", U,
+        J, B);
     demo_out("  knapsack plan: value %.0f, LP bound %.0f, certified gap %.2e (relative), %llu users served\n",
-           res.value, res.dual_bound, res.rel_gap, (unsigned long long)res.n_chosen);
-    demo_out("  same budget, 10-yuan packet first come first served: value %.0f (%.2fx less)\n", bv, res.value / bv);
+             res.value, res.dual_bound, res.rel_gap, (unsigned long long)res.n_chosen);
+    demo_out("  same budget, 10-yuan packet first come first served: value %.0f (%.2fx less)\n", bv,
+             res.value / bv);
     growth_mckp_free(s);
-    free(indptr); free(v); free(c); free(choice);
+    free(indptr);
+    free(v);
+    free(c);
+    free(choice);
 
     /* Channels: installs as a function of spend. */
     enum { NCH = 4 };
@@ -217,9 +234,10 @@ int demo_budget(demo_world *w, demo_rng *r, int quiet)
         rc = growth_channels_create(&one[k], "");
         sets[1] = one[k];
         for (int j = 0; j < 2 && !rc; j++) {
-            rc = chs[k].kind ? growth_channels_add(sets[j], chs[k].kind, chs[k].a, chs[k].b, 1.0,
-                                                   chs[k].min, chs[k].max, NULL)
-                             : growth_channels_add_points(sets[j], pts_x, pts_y, 4, 1.0, chs[k].min, chs[k].max, NULL);
+            rc = chs[k].kind ? growth_channels_add(sets[j], chs[k].kind, chs[k].a, chs[k].b, 1.0, chs[k].min,
+                                                   chs[k].max, NULL)
+                             : growth_channels_add_points(sets[j], pts_x, pts_y, 4, 1.0, chs[k].min,
+                                                          chs[k].max, NULL);
         }
     }
     if (rc) {
@@ -237,8 +255,10 @@ int demo_budget(demo_world *w, demo_rng *r, int quiet)
     }
     if (rc) return cli_fail("demo: channels", rc);
     demo_out("\nChannels: %.0f yuan over %d channels (installs)\n", budget, NCH);
-    for (int k = 0; k < NCH; k++) demo_out("  %-18s spend %9.0f  installs %8.0f\n", chs[k].name, spend[k], out[k]);
-    demo_out("  total installs %.0f (equal split: %.0f); one more yuan buys %.4f installs\n", total, eq_total, marginal);
+    for (int k = 0; k < NCH; k++)
+        demo_out("  %-18s spend %9.0f  installs %8.0f\n", chs[k].name, spend[k], out[k]);
+    demo_out("  total installs %.0f (equal split: %.0f); one more yuan buys %.4f installs\n", total, eq_total,
+             marginal);
     FILE *rf = demo_report_open("channels.csv");
     if (rf) {
         enum { NB = 41 };

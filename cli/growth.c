@@ -10,18 +10,17 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "usage: growth [--version] [--help] <command> [<args>]\n"
-            "\n"
-            "commands:\n"
-            "  demo      run the end-to-end demo on built-in simulated data\n"
-            "  inspect   tell what a libgrowth model file holds\n"
-            "  audience  select an audience: expand a seed, score with a PU model, keep the top N\n"
-            "  eval      AUC, GAUC, logloss, NE, PCOC and ECE of a score file (CSV)\n"
-            "  calibrate fit a calibrator on a score file and report before/after\n"
-            "  budget    knapsack: red-packet budget over users; channels: budget over channels\n"
-            "\n"
-            "'growth <command> --help' describes a command.\n");
+    fprintf(f, "usage: growth [--version] [--help] <command> [<args>]\n"
+               "\n"
+               "commands:\n"
+               "  demo      run the end-to-end demo on built-in simulated data\n"
+               "  inspect   tell what a libgrowth model file holds\n"
+               "  audience  select an audience: expand a seed, score with a PU model, keep the top N\n"
+               "  eval      AUC, GAUC, logloss, NE, PCOC and ECE of a score file (CSV)\n"
+               "  calibrate fit a calibrator on a score file and report before/after\n"
+               "  budget    knapsack: red-packet budget over users; channels: budget over channels\n"
+               "\n"
+               "'growth <command> --help' describes a command.\n");
 }
 
 int cli_fail(const char *what, int rc)
@@ -54,8 +53,7 @@ static int cmd_inspect(int argc, char **argv)
         growth_ftrl_config(m, cfg, sizeof cfg, NULL);
         growth_ftrl_stats_get(m, &st);
         printf("config: %s\nheads: %llu\nexamples: %llu\nnonzero_slots: %llu\n", cfg,
-               (unsigned long long)st.heads, (unsigned long long)st.examples,
-               (unsigned long long)st.nonzero);
+               (unsigned long long)st.heads, (unsigned long long)st.examples, (unsigned long long)st.nonzero);
         growth_ftrl_free(m);
     }
     return CLI_EXIT_OK;
@@ -73,8 +71,8 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
         printf("growth %s (libgrowth %s)\n", growth_version(), growth_version());
         if (growth_version_number() != GROWTH_VERSION_NUMBER) {
-            fprintf(stderr, "growth: built against libgrowth %d, running %d\n",
-                    GROWTH_VERSION_NUMBER, growth_version_number());
+            fprintf(stderr, "growth: built against libgrowth %d, running %d\n", GROWTH_VERSION_NUMBER,
+                    growth_version_number());
             return CLI_EXIT_FAILED;
         }
         return CLI_EXIT_OK;

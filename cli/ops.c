@@ -19,8 +19,7 @@ typedef struct {
 
 /* Parses "--name value" pairs into `opts`; the one positional argument goes to *file.
  * Returns 0, 1 for --help, -1 on error (message printed). */
-static int parse_opts(const char *cmd, int argc, char **argv, opt_str *opts, size_t nopts,
-                      const char **file)
+static int parse_opts(const char *cmd, int argc, char **argv, opt_str *opts, size_t nopts, const char **file)
 {
     *file = NULL;
     for (int i = 1; i < argc; i++) {
@@ -70,7 +69,10 @@ static float *read_col_f(const csv_table *t, int col)
     if (!v) return NULL;
     for (size_t r = 0; r < t->nrows; r++) {
         double d;
-        if (csv_num(t, r, col, &d)) { free(v); return NULL; }
+        if (csv_num(t, r, col, &d)) {
+            free(v);
+            return NULL;
+        }
         v[r] = (float)d;
     }
     return v;
@@ -86,8 +88,8 @@ static void eval_usage(FILE *f)
                "Defaults: --score score --label label.\n");
 }
 
-static void print_metrics(const char *title, const float *p, const float *y, const float *w,
-                          const int64_t *g, size_t n)
+static void print_metrics(const char *title, const float *p, const float *y, const float *w, const int64_t *g,
+                          size_t n)
 {
     double auc = NAN, gauc = NAN, ll = NAN, ne = NAN, pcoc = NAN, ece = NAN;
     size_t groups = 0;
@@ -112,8 +114,14 @@ int cli_eval(int argc, char **argv)
     const char *file, *score = "score", *label = "label", *group = NULL, *weight = NULL;
     opt_str opts[] = {{"--score", &score}, {"--label", &label}, {"--group", &group}, {"--weight", &weight}};
     int pr = parse_opts("eval", argc, argv, opts, 4, &file);
-    if (pr > 0) { eval_usage(stdout); return CLI_EXIT_OK; }
-    if (pr < 0) { eval_usage(stderr); return CLI_EXIT_USAGE; }
+    if (pr > 0) {
+        eval_usage(stdout);
+        return CLI_EXIT_OK;
+    }
+    if (pr < 0) {
+        eval_usage(stderr);
+        return CLI_EXIT_USAGE;
+    }
     csv_table t;
     if (csv_load(file, &t)) return CLI_EXIT_USAGE;
     int rc = CLI_EXIT_USAGE;
@@ -143,7 +151,10 @@ int cli_eval(int argc, char **argv)
     print_metrics("scores", p, y, w, g, t.nrows);
     rc = CLI_EXIT_OK;
 done:
-    free(p); free(y); free(w); free(g);
+    free(p);
+    free(y);
+    free(w);
+    free(g);
     csv_free(&t);
     return rc;
 }
@@ -163,14 +174,19 @@ static void calibrate_usage(FILE *f)
 
 int cli_calibrate(int argc, char **argv)
 {
-    const char *file, *method = "isotonic", *score = "score", *label = "label", *field = NULL,
-                      *weight = NULL, *save = NULL, *out = NULL;
-    opt_str opts[] = {{"--method", &method}, {"--score", &score}, {"--label", &label},
-                      {"--field", &field},   {"--weight", &weight}, {"--save", &save},
-                      {"--out", &out}};
+    const char *file, *method = "isotonic", *score = "score", *label = "label", *field = NULL, *weight = NULL,
+                      *save = NULL, *out = NULL;
+    opt_str opts[] = {{"--method", &method}, {"--score", &score}, {"--label", &label}, {"--field", &field},
+                      {"--weight", &weight}, {"--save", &save},   {"--out", &out}};
     int pr = parse_opts("calibrate", argc, argv, opts, 7, &file);
-    if (pr > 0) { calibrate_usage(stdout); return CLI_EXIT_OK; }
-    if (pr < 0) { calibrate_usage(stderr); return CLI_EXIT_USAGE; }
+    if (pr > 0) {
+        calibrate_usage(stdout);
+        return CLI_EXIT_OK;
+    }
+    if (pr < 0) {
+        calibrate_usage(stderr);
+        return CLI_EXIT_USAGE;
+    }
     csv_table t;
     if (csv_load(file, &t)) return CLI_EXIT_USAGE;
     int rc = CLI_EXIT_USAGE;
@@ -189,8 +205,8 @@ int cli_calibrate(int argc, char **argv)
             double d;
             if (csv_num(&t, r, cf, &d)) goto done;
             if (d != floor(d) || fabs(d) > 9e15) {
-                fprintf(stderr, "growth: %s:%zu:%d (column '%s'): field ids must be integers\n",
-                        file, t.line[r], cf + 1, field);
+                fprintf(stderr, "growth: %s:%zu:%d (column '%s'): field ids must be integers\n", file,
+                        t.line[r], cf + 1, field);
                 goto done;
             }
             fid[r] = (int64_t)d;
@@ -199,13 +215,22 @@ int cli_calibrate(int argc, char **argv)
     char cfg[128];
     snprintf(cfg, sizeof cfg, "method=%s", method);
     int status = growth_calibrator_create(&c, cfg);
-    if (status) { rc = cli_fail("calibrate", status); goto done; }
+    if (status) {
+        rc = cli_fail("calibrate", status);
+        goto done;
+    }
     status = growth_calibrator_fit(c, p, y, w, fid, t.nrows);
-    if (status) { rc = cli_fail("calibrate", status); goto done; }
+    if (status) {
+        rc = cli_fail("calibrate", status);
+        goto done;
+    }
     q = malloc((t.nrows ? t.nrows : 1) * sizeof *q);
     if (!q) goto done;
     status = growth_calibrator_apply_batch(c, p, fid, t.nrows, q, t.nrows);
-    if (status) { rc = cli_fail("calibrate", status); goto done; }
+    if (status) {
+        rc = cli_fail("calibrate", status);
+        goto done;
+    }
     char summary[1024];
     growth_calibrator_summary(c, summary, sizeof summary, NULL);
     printf("%s: %zu rows; %s\n", file, t.nrows, summary);
@@ -218,17 +243,32 @@ int cli_calibrate(int argc, char **argv)
         growth_metrics_field_rce(q, y, w, fid, t.nrows, &fa, &used);
         printf("%-22s Field-RCE before %.5f  after %.5f  (%zu field values)\n", "", fb, fa, used);
     }
-    if (save && (status = growth_calibrator_save(c, save))) { rc = cli_fail("calibrate --save", status); goto done; }
+    if (save && (status = growth_calibrator_save(c, save))) {
+        rc = cli_fail("calibrate --save", status);
+        goto done;
+    }
     if (out) {
         FILE *f = fopen(out, "w");
-        if (!f) { fprintf(stderr, "growth calibrate: cannot write %s\n", out); rc = CLI_EXIT_FAILED; goto done; }
+        if (!f) {
+            fprintf(stderr, "growth calibrate: cannot write %s\n", out);
+            rc = CLI_EXIT_FAILED;
+            goto done;
+        }
         fprintf(f, "%s,%s,calibrated\n", score, label);
         for (size_t r = 0; r < t.nrows; r++) fprintf(f, "%.9g,%g,%.9g\n", p[r], y[r], q[r]);
-        if (fclose(f)) { fprintf(stderr, "growth calibrate: writing %s failed\n", out); rc = CLI_EXIT_FAILED; goto done; }
+        if (fclose(f)) {
+            fprintf(stderr, "growth calibrate: writing %s failed\n", out);
+            rc = CLI_EXIT_FAILED;
+            goto done;
+        }
     }
     rc = CLI_EXIT_OK;
 done:
-    free(p); free(y); free(w); free(q); free(fid);
+    free(p);
+    free(y);
+    free(w);
+    free(q);
+    free(fid);
     growth_calibrator_free(c);
     csv_free(&t);
     return rc;
@@ -238,32 +278,40 @@ done:
 
 static void budget_usage(FILE *f)
 {
-    fprintf(f,
-            "usage: growth budget knapsack FILE --budget B [--user COL] [--value COL] [--cost COL]\n"
-            "                              [--threads N] [--out CSV]\n"
-            "       growth budget channels FILE --budget B [--curve FROM:TO:STEPS]\n\n"
-            "knapsack: FILE has one row per (user, option): each user gets at most one option,\n"
-            "  total cost <= B, total value maximal. Rows of a user must be consecutive.\n"
-            "  Prints value, spend, LP bound and certified gap; --out writes the plan.\n"
-            "  Defaults: --user user --value value --cost cost.\n"
-            "channels: FILE has columns channel,kind,a,b[,weight,min,max] with kind exp\n"
-            "  (a*(1-exp(-b*x))) or log (a*log(1+b*x)), or channel,kind,spend,outcome rows with\n"
-            "  kind points (measured points of one channel, spend 0 first). Prints the split of\n"
-            "  the budget, predicted outcomes and the marginal value of one more unit; --curve\n"
-            "  prints the budget->outcome curve.\n");
+    fprintf(f, "usage: growth budget knapsack FILE --budget B [--user COL] [--value COL] [--cost COL]\n"
+               "                              [--threads N] [--out CSV]\n"
+               "       growth budget channels FILE --budget B [--curve FROM:TO:STEPS]\n\n"
+               "knapsack: FILE has one row per (user, option): each user gets at most one option,\n"
+               "  total cost <= B, total value maximal. Rows of a user must be consecutive.\n"
+               "  Prints value, spend, LP bound and certified gap; --out writes the plan.\n"
+               "  Defaults: --user user --value value --cost cost.\n"
+               "channels: FILE has columns channel,kind,a,b[,weight,min,max] with kind exp\n"
+               "  (a*(1-exp(-b*x))) or log (a*log(1+b*x)), or channel,kind,spend,outcome rows with\n"
+               "  kind points (measured points of one channel, spend 0 first). Prints the split of\n"
+               "  the budget, predicted outcomes and the marginal value of one more unit; --curve\n"
+               "  prints the budget->outcome curve.\n");
 }
 
 static int budget_knapsack(int argc, char **argv)
 {
-    const char *file, *budget_s = NULL, *user = "user", *value = "value", *cost = "cost",
-                      *threads = "1", *out = NULL;
-    opt_str opts[] = {{"--budget", &budget_s}, {"--user", &user}, {"--value", &value},
+    const char *file, *budget_s = NULL, *user = "user", *value = "value", *cost = "cost", *threads = "1",
+                      *out = NULL;
+    opt_str opts[] = {{"--budget", &budget_s}, {"--user", &user},       {"--value", &value},
                       {"--cost", &cost},       {"--threads", &threads}, {"--out", &out}};
     int pr = parse_opts("budget knapsack", argc, argv, opts, 6, &file);
-    if (pr > 0) { budget_usage(stdout); return CLI_EXIT_OK; }
-    if (pr < 0) { budget_usage(stderr); return CLI_EXIT_USAGE; }
+    if (pr > 0) {
+        budget_usage(stdout);
+        return CLI_EXIT_OK;
+    }
+    if (pr < 0) {
+        budget_usage(stderr);
+        return CLI_EXIT_USAGE;
+    }
     double B;
-    if (!budget_s) { fprintf(stderr, "growth budget knapsack: --budget is required\n"); return CLI_EXIT_USAGE; }
+    if (!budget_s) {
+        fprintf(stderr, "growth budget knapsack: --budget is required\n");
+        return CLI_EXIT_USAGE;
+    }
     if (parse_double_opt("budget knapsack", "--budget", budget_s, &B)) return CLI_EXIT_USAGE;
     csv_table t;
     if (csv_load(file, &t)) return CLI_EXIT_USAGE;
@@ -287,14 +335,18 @@ static int budget_knapsack(int argc, char **argv)
     size_t *seen = calloc(hcap, sizeof *seen); /* row index + 1 of each user's first row */
     if (!seen) goto done;
     for (size_t r = 0; r < t.nrows; r++) {
-        if (csv_num(&t, r, cv, &v[r]) || csv_num(&t, r, cc, &c[r])) { free(seen); goto done; }
+        if (csv_num(&t, r, cv, &v[r]) || csv_num(&t, r, cc, &c[r])) {
+            free(seen);
+            goto done;
+        }
         const char *id = csv_cell(&t, r, cu);
         if (r > 0 && strcmp(id, csv_cell(&t, r - 1, cu)) == 0) continue;
         size_t h = (size_t)growth_hash64(id, strlen(id), 0) & (hcap - 1);
         while (seen[h] && strcmp(csv_cell(&t, seen[h] - 1, cu), id) != 0) h = (h + 1) & (hcap - 1);
         if (seen[h]) {
-            fprintf(stderr, "growth: %s:%zu: rows of user '%s' are not consecutive (first seen on line %zu)\n",
-                    file, t.line[r], id, t.line[seen[h] - 1]);
+            fprintf(stderr,
+                    "growth: %s:%zu: rows of user '%s' are not consecutive (first seen on line %zu)\n", file,
+                    t.line[r], id, t.line[seen[h] - 1]);
             free(seen);
             goto done;
         }
@@ -307,31 +359,47 @@ static int budget_knapsack(int argc, char **argv)
     char cfg[64];
     snprintf(cfg, sizeof cfg, "threads=%s", threads);
     int status = growth_mckp_create(&s, cfg);
-    if (status) { rc = cli_fail("budget knapsack", status); goto done; }
+    if (status) {
+        rc = cli_fail("budget knapsack", status);
+        goto done;
+    }
     status = growth_mckp_solve(s, indptr, users, v, c, 1, &B, choice, users);
-    if (status) { rc = cli_fail("budget knapsack", status); goto done; }
+    if (status) {
+        rc = cli_fail("budget knapsack", status);
+        goto done;
+    }
     growth_mckp_result res = GROWTH_MCKP_RESULT_INIT;
     growth_mckp_result_get(s, &res);
     double spend = 0;
     for (size_t u = 0; u < users; u++)
         if (choice[u] >= 0) spend += c[indptr[u] + (size_t)choice[u]];
     printf("%s: %zu users, %zu options, budget %.6g\n", file, users, t.nrows, B);
-    printf("value %.6f  spend %.6f  LP bound %.6f  gap %.3g (relative %.3g)  users served %llu\n",
-           res.value, spend, res.dual_bound, res.gap, res.rel_gap, (unsigned long long)res.n_chosen);
+    printf("value %.6f  spend %.6f  LP bound %.6f  gap %.3g (relative %.3g)  users served %llu\n", res.value,
+           spend, res.dual_bound, res.gap, res.rel_gap, (unsigned long long)res.n_chosen);
     if (out) {
         FILE *f = fopen(out, "w");
-        if (!f) { fprintf(stderr, "growth budget knapsack: cannot write %s\n", out); rc = CLI_EXIT_FAILED; goto done; }
+        if (!f) {
+            fprintf(stderr, "growth budget knapsack: cannot write %s\n", out);
+            rc = CLI_EXIT_FAILED;
+            goto done;
+        }
         fprintf(f, "%s,option,%s,%s\n", user, value, cost);
         for (size_t u = 0; u < users; u++) {
             if (choice[u] < 0) continue;
             size_t o = indptr[u] + (size_t)choice[u];
             fprintf(f, "%s,%d,%.9g,%.9g\n", csv_cell(&t, indptr[u], cu), choice[u], v[o], c[o]);
         }
-        if (fclose(f)) { rc = CLI_EXIT_FAILED; goto done; }
+        if (fclose(f)) {
+            rc = CLI_EXIT_FAILED;
+            goto done;
+        }
     }
     rc = CLI_EXIT_OK;
 done:
-    free(v); free(c); free(indptr); free(choice);
+    free(v);
+    free(c);
+    free(indptr);
+    free(choice);
     growth_mckp_free(s);
     csv_free(&t);
     return rc;
@@ -342,16 +410,26 @@ static int budget_channels(int argc, char **argv)
     const char *file, *budget_s = NULL, *curve = NULL;
     opt_str opts[] = {{"--budget", &budget_s}, {"--curve", &curve}};
     int pr = parse_opts("budget channels", argc, argv, opts, 2, &file);
-    if (pr > 0) { budget_usage(stdout); return CLI_EXIT_OK; }
-    if (pr < 0) { budget_usage(stderr); return CLI_EXIT_USAGE; }
+    if (pr > 0) {
+        budget_usage(stdout);
+        return CLI_EXIT_OK;
+    }
+    if (pr < 0) {
+        budget_usage(stderr);
+        return CLI_EXIT_USAGE;
+    }
     double B = 0;
-    if (!budget_s && !curve) { fprintf(stderr, "growth budget channels: give --budget or --curve\n"); return CLI_EXIT_USAGE; }
+    if (!budget_s && !curve) {
+        fprintf(stderr, "growth budget channels: give --budget or --curve\n");
+        return CLI_EXIT_USAGE;
+    }
     if (budget_s && parse_double_opt("budget channels", "--budget", budget_s, &B)) return CLI_EXIT_USAGE;
     double c0 = 0, c1 = 0;
     long steps = 0;
     if (curve && (sscanf(curve, "%lf:%lf:%ld", &c0, &c1, &steps) != 3 || steps < 2 || steps > 100000 ||
                   !(c0 >= 0) || !(c1 > c0))) {
-        fprintf(stderr, "growth budget channels: --curve wants FROM:TO:STEPS with 0 <= FROM < TO, 2 <= STEPS\n");
+        fprintf(stderr,
+                "growth budget channels: --curve wants FROM:TO:STEPS with 0 <= FROM < TO, 2 <= STEPS\n");
         return CLI_EXIT_USAGE;
     }
     csv_table t;
@@ -366,16 +444,26 @@ static int budget_channels(int argc, char **argv)
     int ca = -1, cb = -1, cw = -1, cmin = -1, cmax = -1, cx = -1, cy = -1;
     for (size_t k = 0; k < t.ncols; k++) {
         const char *h = t.header[k];
-        if (!strcmp(h, "a")) ca = (int)k;
-        else if (!strcmp(h, "b")) cb = (int)k;
-        else if (!strcmp(h, "weight")) cw = (int)k;
-        else if (!strcmp(h, "min")) cmin = (int)k;
-        else if (!strcmp(h, "max")) cmax = (int)k;
-        else if (!strcmp(h, "spend")) cx = (int)k;
-        else if (!strcmp(h, "outcome")) cy = (int)k;
+        if (!strcmp(h, "a"))
+            ca = (int)k;
+        else if (!strcmp(h, "b"))
+            cb = (int)k;
+        else if (!strcmp(h, "weight"))
+            cw = (int)k;
+        else if (!strcmp(h, "min"))
+            cmin = (int)k;
+        else if (!strcmp(h, "max"))
+            cmax = (int)k;
+        else if (!strcmp(h, "spend"))
+            cx = (int)k;
+        else if (!strcmp(h, "outcome"))
+            cy = (int)k;
     }
     int status = growth_channels_create(&ch, "");
-    if (status) { rc = cli_fail("budget channels", status); goto done; }
+    if (status) {
+        rc = cli_fail("budget channels", status);
+        goto done;
+    }
     size_t nch = 0;
     for (size_t r = 0; r < t.nrows;) {
         const char *name = csv_cell(&t, r, cn), *kind = csv_cell(&t, r, ck);
@@ -385,15 +473,22 @@ static int budget_channels(int argc, char **argv)
         if (cmax >= 0 && csv_cell(&t, r, cmax)[0] && csv_num(&t, r, cmax, &hi)) goto done;
         if (!strcmp(kind, "exp") || !strcmp(kind, "log")) {
             double a, b;
-            if (ca < 0 || cb < 0) { fprintf(stderr, "growth: %s: exp/log channels need columns a and b\n", file); goto done; }
+            if (ca < 0 || cb < 0) {
+                fprintf(stderr, "growth: %s: exp/log channels need columns a and b\n", file);
+                goto done;
+            }
             if (csv_num(&t, r, ca, &a) || csv_num(&t, r, cb, &b)) goto done;
-            status = growth_channels_add(ch, !strcmp(kind, "exp") ? GROWTH_CURVE_EXP : GROWTH_CURVE_LOG, a, b, wgt, lo, hi,
-                                         NULL);
+            status = growth_channels_add(ch, !strcmp(kind, "exp") ? GROWTH_CURVE_EXP : GROWTH_CURVE_LOG, a, b,
+                                         wgt, lo, hi, NULL);
             r++;
         } else if (!strcmp(kind, "points")) {
-            if (cx < 0 || cy < 0) { fprintf(stderr, "growth: %s: points channels need columns spend and outcome\n", file); goto done; }
+            if (cx < 0 || cy < 0) {
+                fprintf(stderr, "growth: %s: points channels need columns spend and outcome\n", file);
+                goto done;
+            }
             size_t np = 0;
-            while (r < t.nrows && !strcmp(csv_cell(&t, r, cn), name) && !strcmp(csv_cell(&t, r, ck), "points")) {
+            while (r < t.nrows && !strcmp(csv_cell(&t, r, cn), name) &&
+                   !strcmp(csv_cell(&t, r, ck), "points")) {
                 if (csv_num(&t, r, cx, &xs[np]) || csv_num(&t, r, cy, &ys[np])) goto done;
                 np++, r++;
             }
@@ -403,7 +498,10 @@ static int budget_channels(int argc, char **argv)
                     t.line[r], ck + 1, kind);
             goto done;
         }
-        if (status) { rc = cli_fail("budget channels", status); goto done; }
+        if (status) {
+            rc = cli_fail("budget channels", status);
+            goto done;
+        }
         names[nch++] = (char *)name;
     }
     spend = malloc((nch ? nch : 1) * sizeof *spend);
@@ -412,25 +510,46 @@ static int budget_channels(int argc, char **argv)
     if (budget_s) {
         double total = 0, marginal = 0;
         status = growth_channels_allocate(ch, B, spend, outc, nch, &total, &marginal);
-        if (status) { rc = cli_fail("budget channels", status); goto done; }
+        if (status) {
+            rc = cli_fail("budget channels", status);
+            goto done;
+        }
         printf("%-20s %14s %14s\n", "channel", "spend", "outcome");
         for (size_t i = 0; i < nch; i++) printf("%-20s %14.2f %14.2f\n", names[i], spend[i], outc[i]);
-        printf("%-20s %14.2f %14.2f\nmarginal outcome of one more unit of budget: %.6g\n", "total", B, total, marginal);
+        printf("%-20s %14.2f %14.2f\nmarginal outcome of one more unit of budget: %.6g\n", "total", B, total,
+               marginal);
     }
     if (curve) {
         double *bs = malloc((size_t)steps * sizeof *bs), *tot = malloc((size_t)steps * sizeof *tot),
                *mar = malloc((size_t)steps * sizeof *mar);
-        if (!bs || !tot || !mar) { free(bs); free(tot); free(mar); goto done; }
+        if (!bs || !tot || !mar) {
+            free(bs);
+            free(tot);
+            free(mar);
+            goto done;
+        }
         for (long i = 0; i < steps; i++) bs[i] = c0 + (c1 - c0) * (double)i / (double)(steps - 1);
         status = growth_channels_curve(ch, bs, (size_t)steps, tot, mar, NULL, 0);
-        if (status) { free(bs); free(tot); free(mar); rc = cli_fail("budget channels", status); goto done; }
+        if (status) {
+            free(bs);
+            free(tot);
+            free(mar);
+            rc = cli_fail("budget channels", status);
+            goto done;
+        }
         printf("budget,outcome,marginal\n");
         for (long i = 0; i < steps; i++) printf("%.6g,%.6g,%.6g\n", bs[i], tot[i], mar[i]);
-        free(bs); free(tot); free(mar);
+        free(bs);
+        free(tot);
+        free(mar);
     }
     rc = CLI_EXIT_OK;
 done:
-    free(names); free(xs); free(ys); free(spend); free(outc);
+    free(names);
+    free(xs);
+    free(ys);
+    free(spend);
+    free(outc);
     growth_channels_free(ch);
     csv_free(&t);
     return rc;

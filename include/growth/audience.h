@@ -87,10 +87,10 @@ extern "C" {
 /** @name Expansion directions (bit flags, OR-ed by growth_audience_union()) */
 /** @{ */
 #define GROWTH_AUDIENCE_INTEREST 0x01u /**< attributes with a high TGI / TA concentration */
-#define GROWTH_AUDIENCE_BRAND 0x02u    /**< buyers of brands similar by Jaccard */
+#define GROWTH_AUDIENCE_BRAND    0x02u /**< buyers of brands similar by Jaccard */
 #define GROWTH_AUDIENCE_CATEGORY 0x04u /**< antecedents of category association rules */
-#define GROWTH_AUDIENCE_PEER 0x08u     /**< nearest users in embedding space */
-#define GROWTH_AUDIENCE_LOST 0x10u     /**< users who left a state within a window */
+#define GROWTH_AUDIENCE_PEER     0x08u /**< nearest users in embedding space */
+#define GROWTH_AUDIENCE_LOST     0x10u /**< users who left a state within a window */
 /** @} */
 
 /* ---- interest: TGI and TA concentration -------------------------------------------------- */
@@ -110,9 +110,9 @@ extern "C" {
  * @since 1.0
  */
 GROWTH_API int growth_audience_tgi(const uint64_t *indptr, const uint32_t *indices, size_t nusers,
-                                   size_t nattrs, const uint32_t *seed, size_t nseed,
-                                   double *out_tgi, double *out_concentration,
-                                   uint64_t *out_seed_count, uint64_t *out_pop_count, size_t cap);
+                                   size_t nattrs, const uint32_t *seed, size_t nseed, double *out_tgi,
+                                   double *out_concentration, uint64_t *out_seed_count,
+                                   uint64_t *out_pop_count, size_t cap);
 
 /**
  * @brief Interest expansion: the attributes passing the thresholds, and the users holding at
@@ -140,11 +140,10 @@ GROWTH_API int growth_audience_tgi(const uint64_t *indptr, const uint32_t *indic
  *         (neither array is written); ::GROWTH_ENOMEM.
  * @since 1.0
  */
-GROWTH_API int growth_audience_interest(const uint64_t *indptr, const uint32_t *indices,
-                                        size_t nusers, size_t nattrs, const uint32_t *seed,
-                                        size_t nseed, const char *config, uint32_t *out_attrs,
-                                        size_t attrs_cap, size_t *out_n_attrs, uint32_t *out_users,
-                                        size_t users_cap, size_t *out_n_users);
+GROWTH_API int growth_audience_interest(const uint64_t *indptr, const uint32_t *indices, size_t nusers,
+                                        size_t nattrs, const uint32_t *seed, size_t nseed, const char *config,
+                                        uint32_t *out_attrs, size_t attrs_cap, size_t *out_n_attrs,
+                                        uint32_t *out_users, size_t users_cap, size_t *out_n_users);
 
 /* ---- related brands: Jaccard ------------------------------------------------------------- */
 
@@ -163,11 +162,9 @@ GROWTH_API int growth_audience_interest(const uint64_t *indptr, const uint32_t *
  *         cap < nquery * k (nothing written); ::GROWTH_ENOMEM.
  * @since 1.0
  */
-GROWTH_API int growth_audience_similar_brands(const uint64_t *indptr, const uint32_t *indices,
-                                              size_t nusers, size_t nbrands,
-                                              const uint32_t *brands, size_t nquery, size_t k,
-                                              uint32_t *out_brands, double *out_jaccard,
-                                              size_t cap);
+GROWTH_API int growth_audience_similar_brands(const uint64_t *indptr, const uint32_t *indices, size_t nusers,
+                                              size_t nbrands, const uint32_t *brands, size_t nquery, size_t k,
+                                              uint32_t *out_brands, double *out_jaccard, size_t cap);
 
 /**
  * @brief Related-brand expansion: the buyers of the brands most similar to the query brands
@@ -183,11 +180,10 @@ GROWTH_API int growth_audience_similar_brands(const uint64_t *indptr, const uint
  *         cap < *out_n (nothing written); ::GROWTH_ENOMEM.
  * @since 1.0
  */
-GROWTH_API int growth_audience_brand(const uint64_t *indptr, const uint32_t *indices,
-                                     size_t nusers, size_t nbrands, const uint32_t *brands,
-                                     size_t nquery, const uint32_t *seed, size_t nseed,
-                                     const char *config, uint32_t *out_users, size_t cap,
-                                     size_t *out_n);
+GROWTH_API int growth_audience_brand(const uint64_t *indptr, const uint32_t *indices, size_t nusers,
+                                     size_t nbrands, const uint32_t *brands, size_t nquery,
+                                     const uint32_t *seed, size_t nseed, const char *config,
+                                     uint32_t *out_users, size_t cap, size_t *out_n);
 
 /* ---- association rules between categories ------------------------------------------------ */
 
@@ -206,12 +202,11 @@ GROWTH_API int growth_audience_brand(const uint64_t *indptr, const uint32_t *ind
  *         cap < *out_n (nothing written); ::GROWTH_ENOMEM.
  * @since 1.0
  */
-GROWTH_API int growth_audience_rules(const uint64_t *indptr, const uint32_t *indices,
-                                     size_t nusers, size_t ncats, const uint32_t *consequents,
-                                     size_t ncons, const char *config, uint32_t *out_antecedent,
-                                     uint32_t *out_consequent, double *out_support,
-                                     double *out_confidence, double *out_lift, size_t cap,
-                                     size_t *out_n);
+GROWTH_API int growth_audience_rules(const uint64_t *indptr, const uint32_t *indices, size_t nusers,
+                                     size_t ncats, const uint32_t *consequents, size_t ncons,
+                                     const char *config, uint32_t *out_antecedent, uint32_t *out_consequent,
+                                     double *out_support, double *out_confidence, double *out_lift,
+                                     size_t cap, size_t *out_n);
 
 /**
  * @brief Category expansion: users holding the antecedent of at least `min_rules` rules
@@ -226,11 +221,10 @@ GROWTH_API int growth_audience_rules(const uint64_t *indptr, const uint32_t *ind
  *         cap < *out_n (nothing written); ::GROWTH_ENOMEM.
  * @since 1.0
  */
-GROWTH_API int growth_audience_category(const uint64_t *indptr, const uint32_t *indices,
-                                        size_t nusers, size_t ncats, const uint32_t *targets,
-                                        size_t ntargets, const uint32_t *seed, size_t nseed,
-                                        const char *config, uint32_t *out_users, size_t cap,
-                                        size_t *out_n);
+GROWTH_API int growth_audience_category(const uint64_t *indptr, const uint32_t *indices, size_t nusers,
+                                        size_t ncats, const uint32_t *targets, size_t ntargets,
+                                        const uint32_t *seed, size_t nseed, const char *config,
+                                        uint32_t *out_users, size_t cap, size_t *out_n);
 
 /* ---- peer audience ----------------------------------------------------------------------- */
 
@@ -253,10 +247,9 @@ GROWTH_API int growth_audience_category(const uint64_t *indptr, const uint32_t *
  *         pool); ::GROWTH_EBUFS if cap < n; ::GROWTH_ENOMEM.
  * @since 1.0
  */
-GROWTH_API int growth_audience_peer(const float *emb, size_t nusers, size_t dim,
-                                    const uint32_t *seed, size_t nseed, size_t n,
-                                    const char *config, uint32_t *out_users, float *out_sim,
-                                    size_t cap, size_t *out_n);
+GROWTH_API int growth_audience_peer(const float *emb, size_t nusers, size_t dim, const uint32_t *seed,
+                                    size_t nseed, size_t n, const char *config, uint32_t *out_users,
+                                    float *out_sim, size_t cap, size_t *out_n);
 
 /**
  * @brief Peer expansion through a vector index: the `n` users most similar to the seed, found
@@ -292,8 +285,8 @@ GROWTH_API int growth_audience_peer(const float *emb, size_t nusers, size_t dim,
  * @since 1.0
  */
 GROWTH_API int growth_audience_peer_index(const growth_index *idx, const uint32_t *seed, size_t nseed,
-                                          size_t n, const char *config, uint32_t *out_users,
-                                          float *out_sim, size_t cap, size_t *out_n);
+                                          size_t n, const char *config, uint32_t *out_users, float *out_sim,
+                                          size_t cap, size_t *out_n);
 
 /* ---- lost audience ----------------------------------------------------------------------- */
 
@@ -314,8 +307,8 @@ GROWTH_API int growth_audience_peer_index(const growth_index *idx, const uint32_
  * @since 1.0
  */
 GROWTH_API int growth_audience_lost(const uint32_t *users, const int64_t *times, size_t nevents,
-                                    size_t nusers, const char *config, uint32_t *out_users,
-                                    int64_t *out_last, size_t cap, size_t *out_n);
+                                    size_t nusers, const char *config, uint32_t *out_users, int64_t *out_last,
+                                    size_t cap, size_t *out_n);
 
 /* ---- union ------------------------------------------------------------------------------- */
 
@@ -330,10 +323,9 @@ GROWTH_API int growth_audience_lost(const uint32_t *users, const int64_t *times,
  *         ::GROWTH_EBUFS when cap < *out_n (nothing written); ::GROWTH_ENOMEM.
  * @since 1.0
  */
-GROWTH_API int growth_audience_union(const uint32_t *const *lists, const size_t *lens,
-                                     const uint32_t *dirs, size_t nlists, size_t nusers,
-                                     uint32_t *out_users, uint32_t *out_dirs, size_t cap,
-                                     size_t *out_n);
+GROWTH_API int growth_audience_union(const uint32_t *const *lists, const size_t *lens, const uint32_t *dirs,
+                                     size_t nlists, size_t nusers, uint32_t *out_users, uint32_t *out_dirs,
+                                     size_t cap, size_t *out_n);
 
 /* ---- PU-learning target model ------------------------------------------------------------ */
 
@@ -381,11 +373,10 @@ GROWTH_API int growth_audience_union(const uint32_t *const *lists, const size_t 
  *         ::GROWTH_ECANCELED.
  * @since 1.0
  */
-GROWTH_API int growth_audience_pu_score(const uint64_t *indptr, const uint32_t *indices,
-                                        const float *values, size_t nusers, size_t nfeat,
-                                        const uint32_t *seed, size_t nseed, const uint32_t *pool,
-                                        size_t npool, const char *config, float *out_scores,
-                                        size_t cap, growth_progress_fn progress,
+GROWTH_API int growth_audience_pu_score(const uint64_t *indptr, const uint32_t *indices, const float *values,
+                                        size_t nusers, size_t nfeat, const uint32_t *seed, size_t nseed,
+                                        const uint32_t *pool, size_t npool, const char *config,
+                                        float *out_scores, size_t cap, growth_progress_fn progress,
                                         void *progress_user);
 
 /**
@@ -403,9 +394,8 @@ GROWTH_API int growth_audience_pu_score(const uint64_t *indptr, const uint32_t *
  * @since 1.0
  */
 GROWTH_API int growth_audience_select(const uint32_t *users, const float *scores, size_t npool,
-                                      const uint32_t *exclude, size_t nexclude, float threshold,
-                                      size_t n, uint32_t *out_users, float *out_scores,
-                                      size_t cap, size_t *out_n);
+                                      const uint32_t *exclude, size_t nexclude, float threshold, size_t n,
+                                      uint32_t *out_users, float *out_scores, size_t cap, size_t *out_n);
 
 /** @} */
 

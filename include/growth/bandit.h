@@ -156,8 +156,7 @@ GROWTH_API int growth_bandit_config(const growth_bandit *b, char *buf, size_t ca
  *         `max_memory`, or memory runs out.
  * @since 1.0
  */
-GROWTH_API int growth_bandit_add_arm(growth_bandit *b, uint64_t id, double prior_rate,
-                                     double prior_strength);
+GROWTH_API int growth_bandit_add_arm(growth_bandit *b, uint64_t id, double prior_rate, double prior_strength);
 
 /**
  * @brief Adds an arm known by a name (a coupon code, a creative id); its id is
@@ -224,8 +223,7 @@ GROWTH_API int growth_bandit_replace_arm(growth_bandit *b, uint64_t old_id, uint
  * @return ::GROWTH_OK; ::GROWTH_EINVAL for a NULL handle; ::GROWTH_EBUFS if `cap` is short.
  * @since 1.0
  */
-GROWTH_API int growth_bandit_arms(const growth_bandit *b, uint64_t *out_ids, size_t cap,
-                                  size_t *out_n);
+GROWTH_API int growth_bandit_arms(const growth_bandit *b, uint64_t *out_ids, size_t cap, size_t *out_n);
 
 /**
  * @brief Statistics of one arm (growth_bandit_arm_stats_get()). Initialise with
@@ -235,10 +233,12 @@ GROWTH_API int growth_bandit_arms(const growth_bandit *b, uint64_t *out_ids, siz
 typedef struct growth_bandit_arm_stats {
     uint32_t struct_size; /**< sizeof(growth_bandit_arm_stats), set by ::GROWTH_BANDIT_ARM_STATS_INIT */
     uint32_t reserved;    /**< 0 */
-    double alpha;         /**< posterior alpha (Beta policies: prior + evidence after forgetting; linear policies: 0) */
-    double beta;          /**< posterior beta (Beta policies; 0 for the linear policies) */
-    double evidence;      /**< sum of the applied rewards' weights after forgetting (linear policies: the number of updates) */
-    double mean;          /**< point estimate of the mean: the posterior mean (NaN for the linear policies) */
+    double
+        alpha; /**< posterior alpha (Beta policies: prior + evidence after forgetting; linear policies: 0) */
+    double beta; /**< posterior beta (Beta policies; 0 for the linear policies) */
+    double
+        evidence; /**< sum of the applied rewards' weights after forgetting (linear policies: the number of updates) */
+    double mean; /**< point estimate of the mean: the posterior mean (NaN for the linear policies) */
 } growth_bandit_arm_stats;
 
 /** Initialiser of ::growth_bandit_arm_stats (struct_size set, the rest zero). */
@@ -252,8 +252,7 @@ typedef struct growth_bandit_arm_stats {
  *         1.0 size; ::GROWTH_ENOTFOUND for an unknown arm (`out` untouched).
  * @since 1.0
  */
-GROWTH_API int growth_bandit_arm_stats_get(const growth_bandit *b, uint64_t id,
-                                           growth_bandit_arm_stats *out);
+GROWTH_API int growth_bandit_arm_stats_get(const growth_bandit *b, uint64_t id, growth_bandit_arm_stats *out);
 
 /**
  * @brief Chooses one arm.
@@ -270,9 +269,8 @@ GROWTH_API int growth_bandit_arm_stats_get(const growth_bandit *b, uint64_t id,
  * @since 1.0
  */
 GROWTH_API int growth_bandit_select(growth_bandit *b, const float *context, size_t dim,
-                                    const uint64_t *eligible, size_t n_eligible,
-                                    uint64_t *out_decision, uint64_t *out_arm,
-                                    double *out_propensity);
+                                    const uint64_t *eligible, size_t n_eligible, uint64_t *out_decision,
+                                    uint64_t *out_arm, double *out_propensity);
 
 /**
  * @brief Chooses k distinct arms (a slate), best first. Each chosen arm gets its own decision id
@@ -290,9 +288,8 @@ GROWTH_API int growth_bandit_select(growth_bandit *b, const float *context, size
  * @since 1.0
  */
 GROWTH_API int growth_bandit_select_k(growth_bandit *b, const float *context, size_t dim,
-                                      const uint64_t *eligible, size_t n_eligible,
-                                      const uint8_t *mask, size_t n_mask, size_t k,
-                                      uint64_t *out_decisions, uint64_t *out_arms,
+                                      const uint64_t *eligible, size_t n_eligible, const uint8_t *mask,
+                                      size_t n_mask, size_t k, uint64_t *out_decisions, uint64_t *out_arms,
                                       double *out_propensities, size_t cap);
 
 /**
@@ -305,8 +302,8 @@ GROWTH_API int growth_bandit_select_k(growth_bandit *b, const float *context, si
  *         ::GROWTH_EBUFS (`cap` < n).
  * @since 1.0
  */
-GROWTH_API int growth_bandit_select_batch(growth_bandit *b, const float *contexts, size_t dim,
-                                          size_t n, const uint64_t *eligible, size_t n_eligible,
+GROWTH_API int growth_bandit_select_batch(growth_bandit *b, const float *contexts, size_t dim, size_t n,
+                                          const uint64_t *eligible, size_t n_eligible,
                                           uint64_t *out_decisions, uint64_t *out_arms,
                                           double *out_propensities, size_t cap);
 
@@ -321,10 +318,9 @@ GROWTH_API int growth_bandit_select_batch(growth_bandit *b, const float *context
  *         ::GROWTH_ESTATE (no arms); ::GROWTH_EBUFS (`cap` short).
  * @since 1.0
  */
-GROWTH_API int growth_bandit_probabilities(const growth_bandit *b, const float *context,
-                                           size_t dim, const uint64_t *eligible,
-                                           size_t n_eligible, size_t draws, uint64_t seed,
-                                           double *out, size_t cap);
+GROWTH_API int growth_bandit_probabilities(const growth_bandit *b, const float *context, size_t dim,
+                                           const uint64_t *eligible, size_t n_eligible, size_t draws,
+                                           uint64_t seed, double *out, size_t cap);
 
 /**
  * @brief Applies the reward of a decision.
@@ -347,9 +343,8 @@ GROWTH_API int growth_bandit_reward(growth_bandit *b, uint64_t decision, double 
  *         handle or arrays, a bad value; nothing applied).
  * @since 1.0
  */
-GROWTH_API int growth_bandit_reward_batch(growth_bandit *b, const uint64_t *decisions,
-                                          const double *values, size_t n, int *out_status,
-                                          size_t *out_applied);
+GROWTH_API int growth_bandit_reward_batch(growth_bandit *b, const uint64_t *decisions, const double *values,
+                                          size_t n, int *out_status, size_t *out_applied);
 
 /**
  * @brief Counters of a bandit (growth_bandit_stats_get()). Initialise with
@@ -447,10 +442,9 @@ GROWTH_API int growth_bandit_deserialize(growth_bandit **out, const uint8_t *buf
  *         policy gives the logged actions zero total weight (replay, snips).
  * @since 1.0
  */
-GROWTH_API int growth_bandit_ope(size_t n, size_t n_actions, const uint32_t *actions,
-                                 const double *rewards, const double *propensities,
-                                 const double *target, const double *q_hat, const char *config,
-                                 double *out_value, double *out_stderr);
+GROWTH_API int growth_bandit_ope(size_t n, size_t n_actions, const uint32_t *actions, const double *rewards,
+                                 const double *propensities, const double *target, const double *q_hat,
+                                 const char *config, double *out_value, double *out_stderr);
 
 /**
  * @brief Replay evaluation of a learning bandit on a log collected by a uniformly random policy
@@ -468,10 +462,9 @@ GROWTH_API int growth_bandit_ope(size_t n, size_t n_actions, const uint32_t *act
  *         event, before the bandit learns anything).
  * @since 1.0
  */
-GROWTH_API int growth_bandit_replay(growth_bandit *b, const float *contexts, size_t dim,
-                                    const uint64_t *arms, const double *rewards, size_t n,
-                                    const uint64_t *eligible, size_t n_eligible,
-                                    double *out_value, size_t *out_matched);
+GROWTH_API int growth_bandit_replay(growth_bandit *b, const float *contexts, size_t dim, const uint64_t *arms,
+                                    const double *rewards, size_t n, const uint64_t *eligible,
+                                    size_t n_eligible, double *out_value, size_t *out_matched);
 
 /** @} */
 

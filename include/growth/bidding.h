@@ -129,8 +129,7 @@ GROWTH_API void growth_bidder_free(growth_bidder *b);
  * @return ::GROWTH_OK; ::GROWTH_EINVAL for a NULL handle; ::GROWTH_EBUFS if `cap` is short.
  * @since 1.0
  */
-GROWTH_API int growth_bidder_config(const growth_bidder *b, char *buf, size_t cap,
-                                    size_t *out_n);
+GROWTH_API int growth_bidder_config(const growth_bidder *b, char *buf, size_t cap, size_t *out_n);
 
 /**
  * @brief The bid for one impression (lock-free, allocation-free).
@@ -143,8 +142,8 @@ GROWTH_API int growth_bidder_config(const growth_bidder *b, char *buf, size_t ca
  * @return ::GROWTH_OK; ::GROWTH_EINVAL for NaN or out-of-range inputs.
  * @since 1.0
  */
-GROWTH_API int growth_bidder_bid(const growth_bidder *b, double pctr, double pcvr,
-                                 double order_value, uint64_t request_id, double *out_bid);
+GROWTH_API int growth_bidder_bid(const growth_bidder *b, double pctr, double pcvr, double order_value,
+                                 uint64_t request_id, double *out_bid);
 
 /**
  * @brief Bids for `n` impressions (lock-free, allocation-free).
@@ -154,10 +153,9 @@ GROWTH_API int growth_bidder_bid(const growth_bidder *b, double pctr, double pcv
  * @return ::GROWTH_OK; ::GROWTH_EINVAL naming the first bad entry (out is then unspecified).
  * @since 1.0
  */
-GROWTH_API int growth_bidder_bid_batch(const growth_bidder *b, const double *pctr,
-                                       const double *pcvr, const double *order_value,
-                                       const uint64_t *request_ids, size_t n, double *out,
-                                       size_t cap);
+GROWTH_API int growth_bidder_bid_batch(const growth_bidder *b, const double *pctr, const double *pcvr,
+                                       const double *order_value, const uint64_t *request_ids, size_t n,
+                                       double *out, size_t cap);
 
 /**
  * @brief Pacing state and counters of a bidder (growth_bidder_stats_get()). Initialise with
@@ -214,8 +212,7 @@ GROWTH_API int growth_bidder_tick(growth_bidder *b, double t);
  * @return ::GROWTH_OK; ::GROWTH_EINVAL.
  * @since 1.0
  */
-GROWTH_API int growth_bidder_record_auction(growth_bidder *b, double bid, int won,
-                                            double market_price);
+GROWTH_API int growth_bidder_record_auction(growth_bidder *b, double bid, int won, double market_price);
 
 /**
  * @brief Learnt probability of winning at `price` (lock-free); NaN-free, in [0, 1]. The number
@@ -265,8 +262,7 @@ GROWTH_API int growth_bidder_load(growth_bidder **out, const char *path);
  * @return ::GROWTH_OK; ::GROWTH_EINVAL (NULL argument); ::GROWTH_ENOMEM.
  * @since 1.0
  */
-GROWTH_API int growth_bidder_serialize(const growth_bidder *b, uint8_t **out_buf,
-                                       size_t *out_len);
+GROWTH_API int growth_bidder_serialize(const growth_bidder *b, uint8_t **out_buf, size_t *out_len);
 
 /**
  * @brief Rebuilds a bidder from growth_bidder_serialize() bytes.

@@ -82,18 +82,18 @@ typedef struct growth_mckp growth_mckp;
  * @since 1.0
  */
 typedef struct growth_mckp_result {
-    uint32_t struct_size;   /**< sizeof(growth_mckp_result), set by ::GROWTH_MCKP_RESULT_INIT */
-    uint32_t n_budgets;     /**< K */
-    double value;           /**< total value of the integer plan */
-    double lp_value;        /**< LP optimum (exact; K > 1: coordinate descent, then a restricted-LP
+    uint32_t struct_size; /**< sizeof(growth_mckp_result), set by ::GROWTH_MCKP_RESULT_INIT */
+    uint32_t n_budgets;   /**< K */
+    double value;         /**< total value of the integer plan */
+    double lp_value;      /**< LP optimum (exact; K > 1: coordinate descent, then a restricted-LP
                                  polish; only if that cannot finish, the best dual bound) */
-    double dual_bound;      /**< certified upper bound D(lambda) on the integer optimum */
-    double gap;             /**< dual_bound - value (>= 0 up to rounding) */
-    double rel_gap;         /**< gap / max(dual_bound, 1e-300) */
-    uint64_t n_users;       /**< users in the instance */
-    uint64_t n_chosen;      /**< users with an option in the integer plan */
-    uint32_t iterations;    /**< coordinate-descent rounds (1 with one budget) */
-    uint32_t fractional;    /**< users split between two options in the LP solution found */
+    double dual_bound;    /**< certified upper bound D(lambda) on the integer optimum */
+    double gap;           /**< dual_bound - value (>= 0 up to rounding) */
+    double rel_gap;       /**< gap / max(dual_bound, 1e-300) */
+    uint64_t n_users;     /**< users in the instance */
+    uint64_t n_chosen;    /**< users with an option in the integer plan */
+    uint32_t iterations;  /**< coordinate-descent rounds (1 with one budget) */
+    uint32_t fractional;  /**< users split between two options in the LP solution found */
 } growth_mckp_result;
 
 /** Initialiser of ::growth_mckp_result (struct_size set, the rest zero). */
@@ -159,9 +159,9 @@ GROWTH_API int growth_mckp_cancel(growth_mckp *s);
  *         ::GROWTH_ECANCELED if cancelled. On failure the previous result stays.
  * @since 1.0
  */
-GROWTH_API int growth_mckp_solve(growth_mckp *s, const uint64_t *indptr, size_t n_users,
-                                 const double *values, const double *costs, size_t n_budgets,
-                                 const double *budgets, int32_t *out_choice, size_t choice_cap);
+GROWTH_API int growth_mckp_solve(growth_mckp *s, const uint64_t *indptr, size_t n_users, const double *values,
+                                 const double *costs, size_t n_budgets, const double *budgets,
+                                 int32_t *out_choice, size_t choice_cap);
 
 /**
  * @brief Summary of the last successful solve.
@@ -180,8 +180,7 @@ GROWTH_API int growth_mckp_result_get(const growth_mckp *s, growth_mckp_result *
  *         yet; ::GROWTH_EBUFS (`cap` < K).
  * @since 1.0
  */
-GROWTH_API int growth_mckp_duals(const growth_mckp *s, double *out_lambda, double *out_spend,
-                                 size_t cap);
+GROWTH_API int growth_mckp_duals(const growth_mckp *s, double *out_lambda, double *out_spend, size_t cap);
 
 /** A set of advertising channels with concave response curves (opaque). */
 typedef struct growth_channels growth_channels;
@@ -252,9 +251,8 @@ GROWTH_API int growth_channels_stats_get(const growth_channels *c, growth_channe
  *         unchanged); ::GROWTH_ENOMEM (also past `max_memory`; the set is unchanged).
  * @since 1.0
  */
-GROWTH_API int growth_channels_add(growth_channels *c, growth_curve kind, double a, double b,
-                                   double weight, double min_spend, double max_spend,
-                                   size_t *out_index);
+GROWTH_API int growth_channels_add(growth_channels *c, growth_curve kind, double a, double b, double weight,
+                                   double min_spend, double max_spend, size_t *out_index);
 
 /**
  * @brief Adds a piecewise-linear channel through measured points (x[0] = 0 < x[1] < ...),
@@ -266,9 +264,9 @@ GROWTH_API int growth_channels_add(growth_channels *c, growth_curve kind, double
  *         ::GROWTH_ENOMEM (also past `max_memory`; the set is unchanged).
  * @since 1.0
  */
-GROWTH_API int growth_channels_add_points(growth_channels *c, const double *x, const double *y,
-                                          size_t n, double weight, double min_spend,
-                                          double max_spend, size_t *out_index);
+GROWTH_API int growth_channels_add_points(growth_channels *c, const double *x, const double *y, size_t n,
+                                          double weight, double min_spend, double max_spend,
+                                          size_t *out_index);
 
 /**
  * @brief Optimal split of `budget` (the whole budget need not be spent when extra spend
@@ -283,9 +281,9 @@ GROWTH_API int growth_channels_add_points(growth_channels *c, const double *x, c
  *         ::GROWTH_EBUFS (`cap` < channels).
  * @since 1.0
  */
-GROWTH_API int growth_channels_allocate(const growth_channels *c, double budget,
-                                        double *out_spend, double *out_outcome, size_t cap,
-                                        double *out_total, double *out_marginal);
+GROWTH_API int growth_channels_allocate(const growth_channels *c, double budget, double *out_spend,
+                                        double *out_outcome, size_t cap, double *out_total,
+                                        double *out_marginal);
 
 /**
  * @brief The whole budget -> outcome curve in one call: for each of `n` budgets the optimal
@@ -306,12 +304,12 @@ GROWTH_API int growth_channels_curve(const growth_channels *c, const double *bud
  * @since 1.0
  */
 typedef struct growth_budget_push_result {
-    uint32_t struct_size;   /**< sizeof(growth_budget_push_result), set by ::GROWTH_BUDGET_PUSH_RESULT_INIT */
-    uint32_t iterations;    /**< coordinate-descent rounds */
-    double value;           /**< expected opens of the integer plan (sum of chosen values) */
-    double lp_value;        /**< best dual bound found (the LP optimum at convergence) */
-    double gap;             /**< lp_value - value */
-    uint64_t sent;          /**< pushes in the integer plan */
+    uint32_t struct_size; /**< sizeof(growth_budget_push_result), set by ::GROWTH_BUDGET_PUSH_RESULT_INIT */
+    uint32_t iterations;  /**< coordinate-descent rounds */
+    double value;         /**< expected opens of the integer plan (sum of chosen values) */
+    double lp_value;      /**< best dual bound found (the LP optimum at convergence) */
+    double gap;           /**< lp_value - value */
+    uint64_t sent;        /**< pushes in the integer plan */
 } growth_budget_push_result;
 
 /** Initialiser of ::growth_budget_push_result (struct_size set, the rest zero). */
@@ -347,15 +345,13 @@ typedef struct growth_budget_push_result {
  *         failure `out_send`, `out_hour` and `out_result` are not written.
  * @since 1.0
  */
-GROWTH_API int growth_budget_allocate_push(const uint64_t *user_ptr, size_t n_users,
-                                           const double *values, const int32_t *category,
-                                           const int32_t *caps, size_t n_categories,
-                                           const double *cat_min, const double *cat_max,
-                                           double volume, const double *hours,
-                                           const char *config, uint8_t *out_send,
+GROWTH_API int growth_budget_allocate_push(const uint64_t *user_ptr, size_t n_users, const double *values,
+                                           const int32_t *category, const int32_t *caps, size_t n_categories,
+                                           const double *cat_min, const double *cat_max, double volume,
+                                           const double *hours, const char *config, uint8_t *out_send,
                                            int8_t *out_hour, size_t cap,
-                                           growth_budget_push_result *out_result,
-                                           growth_progress_fn progress, void *progress_user);
+                                           growth_budget_push_result *out_result, growth_progress_fn progress,
+                                           void *progress_user);
 
 /** @} */
 

@@ -112,8 +112,7 @@ GROWTH_API void growth_calibrator_free(growth_calibrator *c);
  *         ::GROWTH_EBUFS when `cap` is too small.
  * @since 1.0
  */
-GROWTH_API int growth_calibrator_config(const growth_calibrator *c, char *buf, size_t cap,
-                                        size_t *out_n);
+GROWTH_API int growth_calibrator_config(const growth_calibrator *c, char *buf, size_t cap, size_t *out_n);
 
 /**
  * @brief What was fitted: "method=platt fitted=1 samples=... a=... b=..." (fitted=0 before
@@ -124,8 +123,7 @@ GROWTH_API int growth_calibrator_config(const growth_calibrator *c, char *buf, s
  *         ::GROWTH_EBUFS when `cap` is too small.
  * @since 1.0
  */
-GROWTH_API int growth_calibrator_summary(const growth_calibrator *c, char *buf, size_t cap,
-                                         size_t *out_n);
+GROWTH_API int growth_calibrator_summary(const growth_calibrator *c, char *buf, size_t cap, size_t *out_n);
 
 /**
  * @brief Fits the calibrator, replacing any previous fit.
@@ -138,9 +136,8 @@ GROWTH_API int growth_calibrator_summary(const growth_calibrator *c, char *buf, 
  *         fit, if any, stays).
  * @since 1.0
  */
-GROWTH_API int growth_calibrator_fit(growth_calibrator *c, const float *scores,
-                                     const float *labels, const float *weights,
-                                     const int64_t *fields, size_t n);
+GROWTH_API int growth_calibrator_fit(growth_calibrator *c, const float *scores, const float *labels,
+                                     const float *weights, const int64_t *fields, size_t n);
 
 /**
  * @brief Calibrates one score.
@@ -150,8 +147,8 @@ GROWTH_API int growth_calibrator_fit(growth_calibrator *c, const float *scores,
  *         before fitting.
  * @since 1.0
  */
-GROWTH_API int growth_calibrator_apply(const growth_calibrator *c, double score,
-                                       const int64_t *field, double *out);
+GROWTH_API int growth_calibrator_apply(const growth_calibrator *c, double score, const int64_t *field,
+                                       double *out);
 
 /**
  * @brief Calibrates a batch of scores (float). `out` may be the same array as `scores`.
@@ -163,8 +160,7 @@ GROWTH_API int growth_calibrator_apply(const growth_calibrator *c, double score,
  * @since 1.0
  */
 GROWTH_API int growth_calibrator_apply_batch(const growth_calibrator *c, const float *scores,
-                                             const int64_t *fields, size_t n, float *out,
-                                             size_t cap);
+                                             const int64_t *fields, size_t n, float *out, size_t cap);
 
 /**
  * @brief Calibrates a batch of scores in double precision (exact to the fitted map).
@@ -173,9 +169,8 @@ GROWTH_API int growth_calibrator_apply_batch(const growth_calibrator *c, const f
  * @return as growth_calibrator_apply_batch().
  * @since 1.0
  */
-GROWTH_API int growth_calibrator_apply_batch_f64(const growth_calibrator *c,
-                                                 const double *scores, const int64_t *fields,
-                                                 size_t n, double *out, size_t cap);
+GROWTH_API int growth_calibrator_apply_batch_f64(const growth_calibrator *c, const double *scores,
+                                                 const int64_t *fields, size_t n, double *out, size_t cap);
 
 /**
  * @brief Sigmoid parameters of a Platt or temperature fit: p = sigmoid(a x + b).
@@ -183,8 +178,7 @@ GROWTH_API int growth_calibrator_apply_batch_f64(const growth_calibrator *c,
  *         fitted with another method.
  * @since 1.0
  */
-GROWTH_API int growth_calibrator_sigmoid(const growth_calibrator *c, double *out_a,
-                                         double *out_b);
+GROWTH_API int growth_calibrator_sigmoid(const growth_calibrator *c, double *out_a, double *out_b);
 
 /**
  * @brief Knots (x ascending, y) of a piecewise map: the isotonic thresholds, the histogram's
@@ -199,8 +193,8 @@ GROWTH_API int growth_calibrator_sigmoid(const growth_calibrator *c, double *out
  *         unfitted or sigmoid calibrator.
  * @since 1.0
  */
-GROWTH_API int growth_calibrator_knots(const growth_calibrator *c, const int64_t *field,
-                                       double *out_x, double *out_y, size_t cap, size_t *out_n);
+GROWTH_API int growth_calibrator_knots(const growth_calibrator *c, const int64_t *field, double *out_x,
+                                       double *out_y, size_t cap, size_t *out_n);
 
 /**
  * @brief Saves the fitted calibrator atomically (model kind ::GROWTH_KIND_CALIBRATOR).
@@ -225,8 +219,7 @@ GROWTH_API int growth_calibrator_load(growth_calibrator **out, const char *path)
  *         ::GROWTH_ENOMEM.
  * @since 1.0
  */
-GROWTH_API int growth_calibrator_serialize(const growth_calibrator *c, uint8_t **out_buf,
-                                           size_t *out_len);
+GROWTH_API int growth_calibrator_serialize(const growth_calibrator *c, uint8_t **out_buf, size_t *out_len);
 
 /**
  * @brief Rebuilds a calibrator from growth_calibrator_serialize() bytes.
@@ -234,8 +227,7 @@ GROWTH_API int growth_calibrator_serialize(const growth_calibrator *c, uint8_t *
  *         not a valid calibrator; ::GROWTH_ENOMEM.
  * @since 1.0
  */
-GROWTH_API int growth_calibrator_deserialize(growth_calibrator **out, const uint8_t *buf,
-                                             size_t len);
+GROWTH_API int growth_calibrator_deserialize(growth_calibrator **out, const uint8_t *buf, size_t len);
 
 /** @} */
 

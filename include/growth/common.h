@@ -45,37 +45,38 @@ extern "C" {
 #define GROWTH_VERSION_MINOR 0 /**< minor version: new symbols in a new version node, nothing removed */
 #define GROWTH_VERSION_PATCH 0 /**< patch version: fixes only, no ABI change */
 /** major * 10000 + minor * 100 + patch */
-#define GROWTH_VERSION_NUMBER \
+#define GROWTH_VERSION_NUMBER                                                                                \
     (GROWTH_VERSION_MAJOR * 10000 + GROWTH_VERSION_MINOR * 100 + GROWTH_VERSION_PATCH)
 /** @} */
 
 /** @name Status codes (never renumbered) */
 /** @{ */
-#define GROWTH_OK 0       /**< success */
-#define GROWTH_EINVAL -1  /**< invalid argument: NULL, wrong size, NaN, bad configuration */
-#define GROWTH_ENOMEM -2  /**< out of memory, or a size limit would be exceeded */
-#define GROWTH_EIO -3     /**< reading or writing a file failed */
-#define GROWTH_EFORMAT -4 /**< a file or buffer is corrupted, truncated, or of another kind/version */
-#define GROWTH_EBUFS -5   /**< the caller's output buffer is too small */
-#define GROWTH_ESTATE -6  /**< the call is not valid in the handle's current state */
-#define GROWTH_EDEP -7    /**< a dependency (xgboost, BLAS, protobuf-c) failed */
+#define GROWTH_OK        0  /**< success */
+#define GROWTH_EINVAL    -1 /**< invalid argument: NULL, wrong size, NaN, bad configuration */
+#define GROWTH_ENOMEM    -2 /**< out of memory, or a size limit would be exceeded */
+#define GROWTH_EIO       -3 /**< reading or writing a file failed */
+#define GROWTH_EFORMAT   -4 /**< a file or buffer is corrupted, truncated, or of another kind/version */
+#define GROWTH_EBUFS     -5 /**< the caller's output buffer is too small */
+#define GROWTH_ESTATE    -6 /**< the call is not valid in the handle's current state */
+#define GROWTH_EDEP      -7 /**< a dependency (xgboost, BLAS, protobuf-c) failed */
 #define GROWTH_ENOTFOUND -8 /**< an id, key or arm does not exist */
-#define GROWTH_ECANCELED -9 /**< a progress callback asked a long call to stop; the handle is as before the call */
+#define GROWTH_ECANCELED                                                                                     \
+    -9 /**< a progress callback asked a long call to stop; the handle is as before the call */
 /** @} */
 
 /** @name Model kinds stored in the model-file envelope (never renumbered) */
 /** @{ */
-#define GROWTH_KIND_UNKNOWN 0 /**< not a libgrowth model file, or a kind this version does not know */
-#define GROWTH_KIND_FTRL 1 /**< an FTRL model (growth_ftrl_save()) */
-#define GROWTH_KIND_FTRL_WEIGHTS 2 /**< sparse export of an FTRL model's non-zero weights */
-#define GROWTH_KIND_FOREST 3 /**< a gradient-boosted forest (growth_forest_save()) */
-#define GROWTH_KIND_NET 4 /**< a dense net: MLP or Wide&Deep (growth_net_save()) */
-#define GROWTH_KIND_DSSM 5 /**< a DSSM tower (growth_dssm_save()) */
-#define GROWTH_KIND_CALIBRATOR 6 /**< a fitted calibrator (growth_calibrator_save()) */
-#define GROWTH_KIND_BANDIT 7 /**< a bandit snapshot (growth_bandit_save()) */
-#define GROWTH_KIND_INDEX 8 /**< a vector index (growth_index_save()) */
-#define GROWTH_KIND_TEXT_INDEX 9 /**< a BM25 text index (growth_text_save()) */
-#define GROWTH_KIND_BIDDER 10 /**< a bidder with its pacing state (growth_bidder_save()) */
+#define GROWTH_KIND_UNKNOWN      0  /**< not a libgrowth model file, or a kind this version does not know */
+#define GROWTH_KIND_FTRL         1  /**< an FTRL model (growth_ftrl_save()) */
+#define GROWTH_KIND_FTRL_WEIGHTS 2  /**< sparse export of an FTRL model's non-zero weights */
+#define GROWTH_KIND_FOREST       3  /**< a gradient-boosted forest (growth_forest_save()) */
+#define GROWTH_KIND_NET          4  /**< a dense net: MLP or Wide&Deep (growth_net_save()) */
+#define GROWTH_KIND_DSSM         5  /**< a DSSM tower (growth_dssm_save()) */
+#define GROWTH_KIND_CALIBRATOR   6  /**< a fitted calibrator (growth_calibrator_save()) */
+#define GROWTH_KIND_BANDIT       7  /**< a bandit snapshot (growth_bandit_save()) */
+#define GROWTH_KIND_INDEX        8  /**< a vector index (growth_index_save()) */
+#define GROWTH_KIND_TEXT_INDEX   9  /**< a BM25 text index (growth_text_save()) */
+#define GROWTH_KIND_BIDDER       10 /**< a bidder with its pacing state (growth_bidder_save()) */
 /** @} */
 
 /**
@@ -151,9 +152,15 @@ GROWTH_API void growth_buffer_free(void *buf);
  *        `GROWTH_<NAME>_INIT` built on it.
  */
 #if defined(__cplusplus)
-#define GROWTH_STRUCT_INIT(T) {static_cast<uint32_t>(sizeof(T))}
+#define GROWTH_STRUCT_INIT(T)                                                                                \
+    {                                                                                                        \
+        static_cast<uint32_t>(sizeof(T))                                                                     \
+    }
 #else
-#define GROWTH_STRUCT_INIT(T) {.struct_size = (uint32_t)sizeof(T)}
+#define GROWTH_STRUCT_INIT(T)                                                                                \
+    {                                                                                                        \
+        .struct_size = (uint32_t)sizeof(T)                                                                   \
+    }
 #endif
 
 /** @name Flags of prediction calls (bits 0..7 are common; a module's own flags start at bit 8) */
@@ -179,14 +186,14 @@ typedef int (*growth_id_filter_fn)(int64_t id, void *user);
  * @endcode
  */
 typedef struct growth_id_filter {
-    uint32_t struct_size;    /**< sizeof(growth_id_filter) (::GROWTH_ID_FILTER_INIT sets it) */
-    uint32_t reserved;       /**< 0 */
-    const int64_t *allow;    /**< allow-list of ids, strictly ascending (NULL: none) */
-    size_t n_allow;          /**< length of `allow` */
-    const uint8_t *bitmap;   /**< bit `id` (byte id/8, bit id%8, LSB first) must be 1 (NULL: none) */
-    uint64_t bitmap_bits;    /**< bits in `bitmap`; ids at or above it are filtered out */
-    growth_id_filter_fn fn;  /**< callback (NULL: none) */
-    void *user;              /**< passed to `fn` */
+    uint32_t struct_size;   /**< sizeof(growth_id_filter) (::GROWTH_ID_FILTER_INIT sets it) */
+    uint32_t reserved;      /**< 0 */
+    const int64_t *allow;   /**< allow-list of ids, strictly ascending (NULL: none) */
+    size_t n_allow;         /**< length of `allow` */
+    const uint8_t *bitmap;  /**< bit `id` (byte id/8, bit id%8, LSB first) must be 1 (NULL: none) */
+    uint64_t bitmap_bits;   /**< bits in `bitmap`; ids at or above it are filtered out */
+    growth_id_filter_fn fn; /**< callback (NULL: none) */
+    void *user;             /**< passed to `fn` */
 } growth_id_filter;
 
 /** Initialiser of ::growth_id_filter: no filtering until members are set. */

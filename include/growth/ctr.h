@@ -138,8 +138,8 @@ GROWTH_API int growth_ftrl_config(const growth_ftrl *m, char *buf, size_t cap, s
  *         non-finite value or unknown flags; ::GROWTH_EBUFS when `cap` < heads.
  * @since 1.0
  */
-GROWTH_API int growth_ftrl_predict(const growth_ftrl *m, const uint32_t *idx, const float *val,
-                                   size_t nnz, unsigned flags, float *out, size_t cap);
+GROWTH_API int growth_ftrl_predict(const growth_ftrl *m, const uint32_t *idx, const float *val, size_t nnz,
+                                   unsigned flags, float *out, size_t cap);
 
 /**
  * @brief Probabilities (or margins) of every head for a batch of rows in CSR form.
@@ -154,9 +154,9 @@ GROWTH_API int growth_ftrl_predict(const growth_ftrl *m, const uint32_t *idx, co
  *         `cap` < nrows x heads.
  * @since 1.0
  */
-GROWTH_API int growth_ftrl_predict_csr(const growth_ftrl *m, const uint64_t *indptr,
-                                       const uint32_t *idx, const float *val, size_t nrows,
-                                       unsigned flags, float *out, size_t cap);
+GROWTH_API int growth_ftrl_predict_csr(const growth_ftrl *m, const uint64_t *indptr, const uint32_t *idx,
+                                       const float *val, size_t nrows, unsigned flags, float *out,
+                                       size_t cap);
 
 /**
  * @brief Trains on one example.
@@ -166,8 +166,8 @@ GROWTH_API int growth_ftrl_predict_csr(const growth_ftrl *m, const uint64_t *ind
  *         (the model is then unchanged); ::GROWTH_ENOMEM.
  * @since 1.0
  */
-GROWTH_API int growth_ftrl_update(growth_ftrl *m, const uint32_t *idx, const float *val,
-                                  size_t nnz, const float *labels, float weight);
+GROWTH_API int growth_ftrl_update(growth_ftrl *m, const uint32_t *idx, const float *val, size_t nnz,
+                                  const float *labels, float weight);
 
 /**
  * @brief Progressive validation for one example: writes the prediction made *before* training
@@ -176,9 +176,8 @@ GROWTH_API int growth_ftrl_update(growth_ftrl *m, const uint32_t *idx, const flo
  * @return as growth_ftrl_update(); also ::GROWTH_EBUFS when `cap` < heads (nothing trained).
  * @since 1.0
  */
-GROWTH_API int growth_ftrl_predict_update(growth_ftrl *m, const uint32_t *idx, const float *val,
-                                          size_t nnz, const float *labels, float weight,
-                                          float *out, size_t cap);
+GROWTH_API int growth_ftrl_predict_update(growth_ftrl *m, const uint32_t *idx, const float *val, size_t nnz,
+                                          const float *labels, float weight, float *out, size_t cap);
 
 /**
  * @brief Trains on a CSR batch, row by row in order.
@@ -191,10 +190,9 @@ GROWTH_API int growth_ftrl_predict_update(growth_ftrl *m, const uint32_t *idx, c
  *         is too short; ::GROWTH_ENOMEM.
  * @since 1.0
  */
-GROWTH_API int growth_ftrl_update_csr(growth_ftrl *m, const uint64_t *indptr,
-                                      const uint32_t *idx, const float *val, size_t nrows,
-                                      const float *labels, const float *weights,
-                                      float *out_pred, size_t cap);
+GROWTH_API int growth_ftrl_update_csr(growth_ftrl *m, const uint64_t *indptr, const uint32_t *idx,
+                                      const float *val, size_t nrows, const float *labels,
+                                      const float *weights, float *out_pred, size_t cap);
 
 /**
  * @brief Current weight of slot `index` for `head` (0 for a slot with |z| <= l1).
@@ -251,7 +249,6 @@ GROWTH_API int growth_ftrl_serialize(const growth_ftrl *m, uint8_t **out_buf, si
  */
 GROWTH_API int growth_ftrl_deserialize(growth_ftrl **out, const uint8_t *buf, size_t len);
 
-
 /** @} */
 
 /**
@@ -270,9 +267,8 @@ GROWTH_API int growth_ftrl_deserialize(growth_ftrl **out, const uint8_t *buf, si
  * @since 1.0
  */
 GROWTH_API int growth_ftrl_esmm_predict(const growth_ftrl *ctr_model, size_t ctr_head,
-                                        const growth_ftrl *cvr_model, size_t cvr_head,
-                                        const uint32_t *idx, const float *val, size_t nnz,
-                                        float *out, size_t cap);
+                                        const growth_ftrl *cvr_model, size_t cvr_head, const uint32_t *idx,
+                                        const float *val, size_t nnz, float *out, size_t cap);
 
 /**
  * @brief Trains a CTR head and a CVR head the ESMM way on one impression: the CTR head on the
@@ -285,9 +281,9 @@ GROWTH_API int growth_ftrl_esmm_predict(const growth_ftrl *ctr_model, size_t ctr
  *         (the model is then unchanged); ::GROWTH_ENOMEM.
  * @since 1.0
  */
-GROWTH_API int growth_ftrl_esmm_update(growth_ftrl *m, size_t ctr_head, size_t cvr_head,
-                                       const uint32_t *idx, const float *val, size_t nnz,
-                                       float click, float conversion, float weight);
+GROWTH_API int growth_ftrl_esmm_update(growth_ftrl *m, size_t ctr_head, size_t cvr_head, const uint32_t *idx,
+                                       const float *val, size_t nnz, float click, float conversion,
+                                       float weight);
 
 /** @} */
 

@@ -50,8 +50,8 @@ typedef struct growth_row growth_row;
  * @return ::GROWTH_OK; ::GROWTH_EINVAL for NULL arguments or bits outside 1..32.
  * @since 1.0
  */
-GROWTH_API int growth_features_hash(const char *field, const char *value, uint64_t seed,
-                                    unsigned bits, uint32_t *out_index);
+GROWTH_API int growth_features_hash(const char *field, const char *value, uint64_t seed, unsigned bits,
+                                    uint32_t *out_index);
 
 /**
  * @brief Slot of a cross of `n` categorical features (ordered: (a,b) differs from (b,a)).
@@ -63,9 +63,8 @@ GROWTH_API int growth_features_hash(const char *field, const char *value, uint64
  *         outside 1..32.
  * @since 1.0
  */
-GROWTH_API int growth_features_hash_cross(const char *const *fields, const char *const *values,
-                                          size_t n, uint64_t seed, unsigned bits,
-                                          uint32_t *out_index);
+GROWTH_API int growth_features_hash_cross(const char *const *fields, const char *const *values, size_t n,
+                                          uint64_t seed, unsigned bits, uint32_t *out_index);
 
 /**
  * @brief Creates a row builder. Config keys: `bits` (1..32, default 24), `seed` (default 0),
@@ -105,8 +104,8 @@ GROWTH_API int growth_row_add_num(growth_row *row, const char *field, float x);
  *         ::GROWTH_ENOMEM.
  * @since 1.0
  */
-GROWTH_API int growth_row_add_cross(growth_row *row, const char *const *fields,
-                                    const char *const *values, size_t n);
+GROWTH_API int growth_row_add_cross(growth_row *row, const char *const *fields, const char *const *values,
+                                    size_t n);
 
 /**
  * @brief Adds an already-hashed slot with a value.
@@ -170,9 +169,8 @@ GROWTH_API int growth_row_config(const growth_row *row, char *buf, size_t cap, s
  *         ::GROWTH_ENOMEM for a text too long for scratch memory.
  * @since 1.0
  */
-GROWTH_API int growth_features_hash_text(const char *text, uint32_t buckets, uint64_t seed,
-                                         uint32_t *out_idx, float *out_val, size_t cap,
-                                         size_t *out_n);
+GROWTH_API int growth_features_hash_text(const char *text, uint32_t buckets, uint64_t seed, uint32_t *out_idx,
+                                         float *out_val, size_t cap, size_t *out_n);
 
 /** @} */
 

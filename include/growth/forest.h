@@ -198,8 +198,8 @@ GROWTH_API int growth_forest_stats_get(const growth_forest *f, growth_forest_sta
  *         (reference path).
  * @since 1.0
  */
-GROWTH_API int growth_forest_predict(const growth_forest *f, const float *x, size_t nfeat,
-                                     unsigned flags, float *out, size_t cap);
+GROWTH_API int growth_forest_predict(const growth_forest *f, const float *x, size_t nfeat, unsigned flags,
+                                     float *out, size_t cap);
 
 /**
  * @brief Predicts one sparse row: features idx[k] (< features) with values val[k] (NULL:
@@ -211,9 +211,8 @@ GROWTH_API int growth_forest_predict(const growth_forest *f, const float *x, siz
  *         ::GROWTH_ENOMEM; ::GROWTH_EDEP (reference path).
  * @since 1.0
  */
-GROWTH_API int growth_forest_predict_sparse(const growth_forest *f, const uint32_t *idx,
-                                            const float *val, size_t nnz, unsigned flags,
-                                            float *out, size_t cap);
+GROWTH_API int growth_forest_predict_sparse(const growth_forest *f, const uint32_t *idx, const float *val,
+                                            size_t nnz, unsigned flags, float *out, size_t cap);
 
 /**
  * @brief Predicts a batch of dense rows (row-major nrows x ncols), with `threads` threads.
@@ -224,8 +223,8 @@ GROWTH_API int growth_forest_predict_sparse(const growth_forest *f, const uint32
  *         ::GROWTH_EDEP (reference path).
  * @since 1.0
  */
-GROWTH_API int growth_forest_predict_dense(const growth_forest *f, const float *X, size_t nrows,
-                                           size_t ncols, unsigned flags, float *out, size_t cap);
+GROWTH_API int growth_forest_predict_dense(const growth_forest *f, const float *X, size_t nrows, size_t ncols,
+                                           unsigned flags, float *out, size_t cap);
 
 /**
  * @brief Predicts a batch of CSR rows: row r is idx/val[indptr[r] .. indptr[r+1]).
@@ -237,9 +236,9 @@ GROWTH_API int growth_forest_predict_dense(const growth_forest *f, const float *
  *         ::GROWTH_ENOMEM; ::GROWTH_EDEP (reference path).
  * @since 1.0
  */
-GROWTH_API int growth_forest_predict_csr(const growth_forest *f, const uint64_t *indptr,
-                                         const uint32_t *idx, const float *val, size_t nrows,
-                                         unsigned flags, float *out, size_t cap);
+GROWTH_API int growth_forest_predict_csr(const growth_forest *f, const uint64_t *indptr, const uint32_t *idx,
+                                         const float *val, size_t nrows, unsigned flags, float *out,
+                                         size_t cap);
 
 /**
  * @brief Feature importance from the trees (as xgboost's get_score; 0 for unused features).
@@ -252,8 +251,7 @@ GROWTH_API int growth_forest_predict_csr(const growth_forest *f, const uint64_t 
  *         the message); ::GROWTH_EBUFS when `cap` < features; ::GROWTH_ENOMEM.
  * @since 1.0
  */
-GROWTH_API int growth_forest_importance(const growth_forest *f, const char *config, float *out,
-                                        size_t cap);
+GROWTH_API int growth_forest_importance(const growth_forest *f, const char *config, float *out, size_t cap);
 
 /**
  * @brief Per-row feature contributions (SHAP values, through xgboost's C API): for each row and
@@ -263,8 +261,8 @@ GROWTH_API int growth_forest_importance(const growth_forest *f, const char *conf
  *         overflow; ::GROWTH_EBUFS when `cap` is too small; ::GROWTH_EDEP when xgboost fails.
  * @since 1.0
  */
-GROWTH_API int growth_forest_contributions(const growth_forest *f, const float *X, size_t nrows,
-                                           size_t ncols, float *out, size_t cap);
+GROWTH_API int growth_forest_contributions(const growth_forest *f, const float *X, size_t nrows, size_t ncols,
+                                           float *out, size_t cap);
 
 /**
  * @brief Saves atomically: xgboost JSON if the path ends in ".json", xgboost UBJSON if ".ubj",

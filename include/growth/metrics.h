@@ -32,8 +32,8 @@ extern "C" {
  *         present (AUC undefined); ::GROWTH_ENOMEM.
  * @since 1.0
  */
-GROWTH_API int growth_metrics_auc(const float *scores, const float *labels, const float *weights,
-                          size_t n, double *out_auc);
+GROWTH_API int growth_metrics_auc(const float *scores, const float *labels, const float *weights, size_t n,
+                                  double *out_auc);
 
 /**
  * @brief Group AUC: the AUC within each group (e.g. user), averaged with weights = the
@@ -45,8 +45,8 @@ GROWTH_API int growth_metrics_auc(const float *scores, const float *labels, cons
  * @since 1.0
  */
 GROWTH_API int growth_metrics_gauc(const float *scores, const float *labels, const float *weights,
-                           const int64_t *groups, size_t n, double *out_gauc,
-                           size_t *out_groups_used);
+                                   const int64_t *groups, size_t n, double *out_gauc,
+                                   size_t *out_groups_used);
 
 /**
  * @brief Mean (weighted) binary log-loss; probabilities are clipped to [1e-15, 1 - 1e-15];
@@ -54,8 +54,8 @@ GROWTH_API int growth_metrics_gauc(const float *scores, const float *labels, con
  * @return ::GROWTH_OK; ::GROWTH_EINVAL for bad input.
  * @since 1.0
  */
-GROWTH_API int growth_metrics_logloss(const float *probs, const float *labels, const float *weights,
-                              size_t n, double *out_logloss);
+GROWTH_API int growth_metrics_logloss(const float *probs, const float *labels, const float *weights, size_t n,
+                                      double *out_logloss);
 
 /**
  * @brief Normalised entropy (He et al., 2014): log-loss divided by the entropy of the
@@ -64,15 +64,15 @@ GROWTH_API int growth_metrics_logloss(const float *probs, const float *labels, c
  * @since 1.0
  */
 GROWTH_API int growth_metrics_normalized_entropy(const float *probs, const float *labels,
-                                         const float *weights, size_t n, double *out_ne);
+                                                 const float *weights, size_t n, double *out_ne);
 
 /**
  * @brief Calibration ratio sum(w p) / sum(w y) (PCOC): 1 is calibrated, > 1 over-predicts.
  * @return ::GROWTH_OK; ::GROWTH_EINVAL for bad input and when there is no positive label.
  * @since 1.0
  */
-GROWTH_API int growth_metrics_pcoc(const float *probs, const float *labels,
-                                        const float *weights, size_t n, double *out_pcoc);
+GROWTH_API int growth_metrics_pcoc(const float *probs, const float *labels, const float *weights, size_t n,
+                                   double *out_pcoc);
 
 /**
  * @brief Expected calibration error: sum over bins of (bin weight / total weight) x
@@ -90,8 +90,8 @@ GROWTH_API int growth_metrics_pcoc(const float *probs, const float *labels,
  *         the message); ::GROWTH_ENOMEM.
  * @since 1.0
  */
-GROWTH_API int growth_metrics_ece(const float *probs, const float *labels, const float *weights,
-                                  size_t n, const char *config, double *out_ece);
+GROWTH_API int growth_metrics_ece(const float *probs, const float *labels, const float *weights, size_t n,
+                                  const char *config, double *out_ece);
 
 /**
  * @brief Maximum calibration error: the largest abs(mean probability - positive rate) over
@@ -99,8 +99,8 @@ GROWTH_API int growth_metrics_ece(const float *probs, const float *labels, const
  * @return ::GROWTH_OK; ::GROWTH_EINVAL for bad input or a bad config; ::GROWTH_ENOMEM.
  * @since 1.0
  */
-GROWTH_API int growth_metrics_mce(const float *probs, const float *labels, const float *weights,
-                                  size_t n, const char *config, double *out_mce);
+GROWTH_API int growth_metrics_mce(const float *probs, const float *labels, const float *weights, size_t n,
+                                  const char *config, double *out_mce);
 
 /**
  * @brief Reliability-diagram table: per bin the (weighted) mean probability, the positive rate
@@ -120,10 +120,10 @@ GROWTH_API int growth_metrics_mce(const float *probs, const float *labels, const
  *         ::GROWTH_ENOMEM.
  * @since 1.0
  */
-GROWTH_API int growth_metrics_reliability(const float *probs, const float *labels,
-                                          const float *weights, size_t n, const char *config,
-                                          double *out_mean_prob, double *out_pos_rate,
-                                          double *out_weight, size_t cap, size_t *out_n);
+GROWTH_API int growth_metrics_reliability(const float *probs, const float *labels, const float *weights,
+                                          size_t n, const char *config, double *out_mean_prob,
+                                          double *out_pos_rate, double *out_weight, size_t cap,
+                                          size_t *out_n);
 
 /**
  * @brief Field-level expected calibration error (Pan et al., "Field-aware Calibration", WWW
@@ -133,7 +133,7 @@ GROWTH_API int growth_metrics_reliability(const float *probs, const float *label
  * @since 1.0
  */
 GROWTH_API int growth_metrics_field_ece(const float *probs, const float *labels, const float *weights,
-                                const int64_t *fields, size_t n, double *out_ece);
+                                        const int64_t *fields, size_t n, double *out_ece);
 
 /**
  * @brief Field-level relative calibration error (Pan et al., WWW 2020):
@@ -147,8 +147,8 @@ GROWTH_API int growth_metrics_field_ece(const float *probs, const float *labels,
  * @since 1.0
  */
 GROWTH_API int growth_metrics_field_rce(const float *probs, const float *labels, const float *weights,
-                                const int64_t *fields, size_t n, double *out_rce,
-                                size_t *out_fields_used);
+                                        const int64_t *fields, size_t n, double *out_rce,
+                                        size_t *out_fields_used);
 
 /* ---- top-N metrics of a ranked audience ----------------------------------------------------------------------- */
 
@@ -160,8 +160,8 @@ GROWTH_API int growth_metrics_field_rce(const float *probs, const float *labels,
  * @return ::GROWTH_OK; ::GROWTH_EINVAL for bad input; ::GROWTH_ENOMEM.
  * @since 1.0
  */
-GROWTH_API int growth_metrics_topn_precision(const float *scores, const float *labels, size_t n,
-                                              size_t topn, double *out_precision);
+GROWTH_API int growth_metrics_topn_precision(const float *scores, const float *labels, size_t n, size_t topn,
+                                             double *out_precision);
 
 /**
  * @brief NewTA TopN recall: the share of newly added target users (labels 1 and not `known`)
@@ -173,17 +173,16 @@ GROWTH_API int growth_metrics_topn_precision(const float *scores, const float *l
  *         ::GROWTH_ENOMEM.
  * @since 1.0
  */
-GROWTH_API int growth_metrics_topn_recall(const float *scores, const float *labels,
-                                           const uint8_t *known, size_t n, size_t topn,
-                                           double *out_recall);
+GROWTH_API int growth_metrics_topn_recall(const float *scores, const float *labels, const uint8_t *known,
+                                          size_t n, size_t topn, double *out_recall);
 
 /**
  * @brief Lift at N: top-N precision divided by the base rate (mean label).
  * @return ::GROWTH_OK; ::GROWTH_EINVAL for bad input and when no label is 1; ::GROWTH_ENOMEM.
  * @since 1.0
  */
-GROWTH_API int growth_metrics_topn_lift(const float *scores, const float *labels, size_t n,
-                                    size_t topn, double *out_lift);
+GROWTH_API int growth_metrics_topn_lift(const float *scores, const float *labels, size_t n, size_t topn,
+                                        double *out_lift);
 
 /** @} */
 

@@ -197,8 +197,8 @@ GROWTH_API void growth_net_workspace_free(growth_net_workspace *ws);
  *         small for the net; ::GROWTH_EBUFS if `cap` < out_dim.
  * @since 1.0
  */
-GROWTH_API int growth_net_predict(const growth_net *net, growth_net_workspace *ws, const float *x,
-                                  size_t n, float *out, size_t cap);
+GROWTH_API int growth_net_predict(const growth_net *net, growth_net_workspace *ws, const float *x, size_t n,
+                                  float *out, size_t cap);
 
 /**
  * @brief Outputs of `nrows` rows (row-major `nrows x ncols`, `ncols` = dense_dim), with sgemm
@@ -209,9 +209,8 @@ GROWTH_API int growth_net_predict(const growth_net *net, growth_net_workspace *w
  *         out_dim.
  * @since 1.0
  */
-GROWTH_API int growth_net_predict_dense(const growth_net *net, growth_net_workspace *ws,
-                                        const float *x, size_t nrows, size_t ncols, float *out,
-                                        size_t cap);
+GROWTH_API int growth_net_predict_dense(const growth_net *net, growth_net_workspace *ws, const float *x,
+                                        size_t nrows, size_t ncols, float *out, size_t cap);
 
 /**
  * @brief Outputs of one Wide&Deep row: dense input, categorical ids and wide features.
@@ -226,10 +225,9 @@ GROWTH_API int growth_net_predict_dense(const growth_net *net, growth_net_worksp
  *         or slot out of range, or a workspace too small; ::GROWTH_EBUFS if `cap` < out_dim.
  * @since 1.0
  */
-GROWTH_API int growth_net_predict_wide_deep(const growth_net *net, growth_net_workspace *ws,
-                                            const float *x, size_t n, const uint32_t *cat_field,
-                                            const uint32_t *cat_id, size_t ncat,
-                                            const uint32_t *wide_idx, const float *wide_val,
+GROWTH_API int growth_net_predict_wide_deep(const growth_net *net, growth_net_workspace *ws, const float *x,
+                                            size_t n, const uint32_t *cat_field, const uint32_t *cat_id,
+                                            size_t ncat, const uint32_t *wide_idx, const float *wide_val,
                                             size_t nwide, float *out, size_t cap);
 
 /**
@@ -243,16 +241,13 @@ GROWTH_API int growth_net_predict_wide_deep(const growth_net *net, growth_net_wo
  * @since 1.0
  */
 GROWTH_API int growth_net_predict_wide_deep_csr(const growth_net *net, growth_net_workspace *ws,
-                                                  const float *x, size_t nrows, size_t ncols,
-                                                  const uint64_t *cat_indptr,
-                                                  const uint32_t *cat_field,
-                                                  const uint32_t *cat_id,
-                                                  const uint64_t *wide_indptr,
-                                                  const uint32_t *wide_idx, const float *wide_val,
-                                                  float *out, size_t cap);
+                                                const float *x, size_t nrows, size_t ncols,
+                                                const uint64_t *cat_indptr, const uint32_t *cat_field,
+                                                const uint32_t *cat_id, const uint64_t *wide_indptr,
+                                                const uint32_t *wide_idx, const float *wide_val, float *out,
+                                                size_t cap);
 
 /* ---- DSSM ---------------------------------------------------------------------------------- */
-
 
 /**
  * @brief Loads a DSSM from a model file of kind `dssm` (validated like growth_net_load()).
@@ -327,9 +322,8 @@ GROWTH_API int growth_dssm_workspace_create(growth_net_workspace **out, const gr
  *         the model; ::GROWTH_EBUFS if `cap` < n x dim.
  * @since 1.0
  */
-GROWTH_API int growth_dssm_encode(const growth_dssm *d, growth_net_workspace *ws,
-                                  growth_dssm_tower tower, const char *const *texts, size_t n,
-                                  float *out, size_t cap);
+GROWTH_API int growth_dssm_encode(const growth_dssm *d, growth_net_workspace *ws, growth_dssm_tower tower,
+                                  const char *const *texts, size_t n, float *out, size_t cap);
 
 /**
  * @brief Cosine similarity of one query and each of `n` items (query tower vs item tower).

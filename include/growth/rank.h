@@ -73,9 +73,9 @@ extern "C" {
  * @since 1.0
  */
 GROWTH_API int growth_rank_fuse_lists(const int64_t *const *ids, const float *const *scores,
-                                      const size_t *lens, const double *weights, size_t n_lists,
-                                      size_t k, const char *config, int64_t *out_ids,
-                                      float *out_scores, size_t cap, size_t *out_n);
+                                      const size_t *lens, const double *weights, size_t n_lists, size_t k,
+                                      const char *config, int64_t *out_ids, float *out_scores, size_t cap,
+                                      size_t *out_n);
 
 /**
  * @brief Coarse ranking: a linear pre-ranker over a candidate set, cut to the best `top_n`.
@@ -94,10 +94,9 @@ GROWTH_API int growth_rank_fuse_lists(const int64_t *const *ids, const float *co
  *         ::GROWTH_EBUFS if cap < min(top_n, n); ::GROWTH_ENOMEM.
  * @since 1.0
  */
-GROWTH_API int growth_rank_prerank(const float *features, size_t n, size_t d,
-                                   const int64_t *ids, const float *weights, float bias,
-                                   size_t top_n, int64_t *out_ids, float *out_scores,
-                                   size_t cap, size_t *out_n);
+GROWTH_API int growth_rank_prerank(const float *features, size_t n, size_t d, const int64_t *ids,
+                                   const float *weights, float bias, size_t top_n, int64_t *out_ids,
+                                   float *out_scores, size_t cap, size_t *out_n);
 
 /* ---- score fusion: several models over the same users ------------------------------------ */
 
@@ -116,9 +115,8 @@ GROWTH_API int growth_rank_prerank(const float *features, size_t n, size_t d,
  *         ::GROWTH_EBUFS if cap < n; ::GROWTH_ENOMEM.
  * @since 1.0
  */
-GROWTH_API int growth_rank_fuse_scores(const float *scores, size_t nmodels, size_t n,
-                                       const double *weights, const char *config, float *out,
-                                       size_t cap);
+GROWTH_API int growth_rank_fuse_scores(const float *scores, size_t nmodels, size_t n, const double *weights,
+                                       const char *config, float *out, size_t cap);
 
 /**
  * @brief Chooses fusion weights by top-N precision on a validation set: a grid search over the
@@ -143,10 +141,9 @@ GROWTH_API int growth_rank_fuse_scores(const float *scores, size_t nmodels, size
  *         ::GROWTH_ENOMEM; ::GROWTH_ECANCELED.
  * @since 1.0
  */
-GROWTH_API int growth_rank_fuse_fit(const float *scores, size_t nmodels, size_t n,
-                                    const float *labels, size_t topn, const char *config,
-                                    double *out_weights, size_t cap, double *out_precision,
-                                    growth_progress_fn progress, void *progress_user);
+GROWTH_API int growth_rank_fuse_fit(const float *scores, size_t nmodels, size_t n, const float *labels,
+                                    size_t topn, const char *config, double *out_weights, size_t cap,
+                                    double *out_precision, growth_progress_fn progress, void *progress_user);
 
 /** @} */
 

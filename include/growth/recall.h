@@ -213,8 +213,7 @@ GROWTH_API int growth_index_add(growth_index *h, const float *x, size_t n, const
  * @return ::GROWTH_OK; ::GROWTH_EINVAL (NULL handle, NULL ids with n > 0).
  * @since 1.0
  */
-GROWTH_API int growth_index_remove(growth_index *h, const int64_t *ids, size_t n,
-                                   size_t *out_removed);
+GROWTH_API int growth_index_remove(growth_index *h, const int64_t *ids, size_t n, size_t *out_removed);
 
 /**
  * @brief Drops removed vectors and frees their memory; HNSW rebuilds its graph. The new
@@ -240,8 +239,8 @@ GROWTH_API int growth_index_compact(growth_index *h);
  * @since 1.0
  */
 GROWTH_API int growth_index_search(const growth_index *h, const float *q, size_t k,
-                                   const growth_id_filter *filter, int64_t *out_ids,
-                                   float *out_scores, size_t cap, size_t *out_n);
+                                   const growth_id_filter *filter, int64_t *out_ids, float *out_scores,
+                                   size_t cap, size_t *out_n);
 
 /**
  * @brief The `k` best items for each of `nq` queries, on `threads` threads.
@@ -260,9 +259,9 @@ GROWTH_API int growth_index_search(const growth_index *h, const float *q, size_t
  *         holds no live vector; ::GROWTH_ENOMEM.
  * @since 1.0
  */
-GROWTH_API int growth_index_search_batch(const growth_index *h, const float *q, size_t nq,
-                                         size_t k, const growth_id_filter *filter,
-                                         int64_t *out_ids, float *out_scores, size_t cap);
+GROWTH_API int growth_index_search_batch(const growth_index *h, const float *q, size_t nq, size_t k,
+                                         const growth_id_filter *filter, int64_t *out_ids, float *out_scores,
+                                         size_t cap);
 
 /**
  * @brief De-duplicating re-rank: walks `ids` in order (best first) and drops each item whose
@@ -279,9 +278,9 @@ GROWTH_API int growth_index_search_batch(const growth_index *h, const float *q, 
  *         index; ::GROWTH_EBUFS if cap < n (checked after the ids); ::GROWTH_ENOMEM.
  * @since 1.0
  */
-GROWTH_API int growth_index_dedup(const growth_index *h, const int64_t *ids, const float *scores,
-                                  size_t n, float max_cos, int64_t *out_ids, float *out_scores,
-                                  size_t cap, size_t *out_n);
+GROWTH_API int growth_index_dedup(const growth_index *h, const int64_t *ids, const float *scores, size_t n,
+                                  float max_cos, int64_t *out_ids, float *out_scores, size_t cap,
+                                  size_t *out_n);
 
 /**
  * @brief Maximal marginal relevance (Carbonell & Goldstein 1998): picks `k` of the `n`
@@ -299,9 +298,9 @@ GROWTH_API int growth_index_dedup(const growth_index *h, const int64_t *ids, con
  *         not live; ::GROWTH_ENOMEM.
  * @since 1.0
  */
-GROWTH_API int growth_index_mmr(const growth_index *h, const float *q, const int64_t *ids,
-                                size_t n, float lambda, size_t k, int64_t *out_ids,
-                                float *out_scores, size_t cap, size_t *out_n);
+GROWTH_API int growth_index_mmr(const growth_index *h, const float *q, const int64_t *ids, size_t n,
+                                float lambda, size_t k, int64_t *out_ids, float *out_scores, size_t cap,
+                                size_t *out_n);
 
 /**
  * @brief Copies the stored vector of `id` (normalised for metric=cosine) into `out`.

@@ -137,8 +137,7 @@ GROWTH_API void growth_text_free(growth_text_index *ix);
  *         when `cap` is below `*out_n` (nothing written).
  * @since 1.0
  */
-GROWTH_API int growth_text_config(const growth_text_index *ix, char *buf, size_t cap,
-                                  size_t *out_n);
+GROWTH_API int growth_text_config(const growth_text_index *ix, char *buf, size_t cap, size_t *out_n);
 
 /**
  * @brief Changes the query-time BM25 parameters `k1` and/or `b`, and/or `max_memory` (a cap
@@ -171,8 +170,7 @@ GROWTH_API int growth_text_set_progress(growth_text_index *ix, growth_progress_f
  *         stopped it; nothing was added).
  * @since 1.0
  */
-GROWTH_API int growth_text_add(growth_text_index *ix, const int64_t *ids,
-                               const char *const *texts, size_t n);
+GROWTH_API int growth_text_add(growth_text_index *ix, const int64_t *ids, const char *const *texts, size_t n);
 
 /**
  * @brief Adds `n` documents stored back to back in one UTF-8 buffer (no NULs needed):
@@ -181,8 +179,8 @@ GROWTH_API int growth_text_add(growth_text_index *ix, const int64_t *ids,
  * @return as growth_text_add(); a NUL byte inside a document is ::GROWTH_EINVAL.
  * @since 1.0
  */
-GROWTH_API int growth_text_add_packed(growth_text_index *ix, const int64_t *ids,
-                                      const char *data, const uint64_t *offsets, size_t n);
+GROWTH_API int growth_text_add_packed(growth_text_index *ix, const int64_t *ids, const char *data,
+                                      const uint64_t *offsets, size_t n);
 
 /**
  * @brief Removes documents by id; they stop being returned and counted (N, df, avgdl) at once.
@@ -195,8 +193,7 @@ GROWTH_API int growth_text_add_packed(growth_text_index *ix, const int64_t *ids,
  * @return ::GROWTH_OK; ::GROWTH_EINVAL (NULL handle, NULL ids with n > 0).
  * @since 1.0
  */
-GROWTH_API int growth_text_remove(growth_text_index *ix, const int64_t *ids, size_t n,
-                                  size_t *out_removed);
+GROWTH_API int growth_text_remove(growth_text_index *ix, const int64_t *ids, size_t n, size_t *out_removed);
 
 /**
  * @brief Drops the postings of removed documents and frees their memory (searches skip them
@@ -232,8 +229,8 @@ GROWTH_API int growth_text_stats_get(const growth_text_index *ix, growth_text_st
  * @since 1.0
  */
 GROWTH_API int growth_text_search(const growth_text_index *ix, const char *query, size_t k,
-                                  const growth_id_filter *filter, int64_t *out_ids,
-                                  float *out_scores, size_t cap, size_t *out_n);
+                                  const growth_id_filter *filter, int64_t *out_ids, float *out_scores,
+                                  size_t cap, size_t *out_n);
 
 /**
  * @brief BM25 scores of given documents for a query (0 for a document without query terms).
@@ -243,8 +240,8 @@ GROWTH_API int growth_text_search(const growth_text_index *ix, const char *query
  *         cap < n; ::GROWTH_ENOTFOUND.
  * @since 1.0
  */
-GROWTH_API int growth_text_score(const growth_text_index *ix, const char *query,
-                                 const int64_t *ids, size_t n, float *out, size_t cap);
+GROWTH_API int growth_text_score(const growth_text_index *ix, const char *query, const int64_t *ids, size_t n,
+                                 float *out, size_t cap);
 
 /**
  * @brief Saves the index atomically (model kind ::GROWTH_KIND_TEXT_INDEX). Removed documents
@@ -268,8 +265,7 @@ GROWTH_API int growth_text_load(growth_text_index **out, const char *path);
  * @return ::GROWTH_OK; ::GROWTH_EINVAL (NULL); ::GROWTH_ENOMEM.
  * @since 1.0
  */
-GROWTH_API int growth_text_serialize(const growth_text_index *ix, uint8_t **out_buf,
-                                     size_t *out_len);
+GROWTH_API int growth_text_serialize(const growth_text_index *ix, uint8_t **out_buf, size_t *out_len);
 
 /**
  * @brief Rebuilds an index from growth_text_serialize() bytes.

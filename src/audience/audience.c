@@ -13,10 +13,7 @@
 
 /* ---- helpers ----------------------------------------------------------------------------- */
 
-void aud_last_error(char *buf, size_t cap)
-{
-    snprintf(buf, cap, "%s", growth_last_error());
-}
+void aud_last_error(char *buf, size_t cap) { snprintf(buf, cap, "%s", growth_last_error()); }
 
 int aud_check_csr(const char *who, const uint64_t *indptr, const uint32_t *indices, size_t nrows,
                   size_t ncols, const char *what)
@@ -28,8 +25,9 @@ int aud_check_csr(const char *who, const uint64_t *indptr, const uint32_t *indic
     if (ncols == 0) return gerr(GROWTH_EINVAL, "%s: %s has no columns", who, what);
     if (ncols > AUD_MAX_IDS)
         return gerr(GROWTH_EINVAL, "%s: %s has %zu columns, more than %zu", who, what, ncols, AUD_MAX_IDS);
-    if (indptr[0] != 0) return gerr(GROWTH_EINVAL, "%s: %s indptr[0] is %llu, not 0", who, what,
-                                    (unsigned long long)indptr[0]);
+    if (indptr[0] != 0)
+        return gerr(GROWTH_EINVAL, "%s: %s indptr[0] is %llu, not 0", who, what,
+                    (unsigned long long)indptr[0]);
     for (size_t r = 0; r < nrows; r++)
         if (indptr[r + 1] < indptr[r])
             return gerr(GROWTH_EINVAL, "%s: %s indptr decreases at row %zu", who, what, r);
@@ -107,12 +105,12 @@ int aud_csr_clean(const char *who, const uint64_t *indptr, const uint32_t *indic
     return GROWTH_OK;
 oom:
     aud_csr_free(out);
-    return gerr(GROWTH_ENOMEM, "%s: out of memory for a copy of %s (%zu rows, %zu entries)", who, what,
-                nrows, nnz);
+    return gerr(GROWTH_ENOMEM, "%s: out of memory for a copy of %s (%zu rows, %zu entries)", who, what, nrows,
+                nnz);
 }
 
-int aud_id_mask(const char *who, const char *what, const uint32_t *ids, size_t nids, size_t n,
-                uint8_t **mask, size_t *ndistinct)
+int aud_id_mask(const char *who, const char *what, const uint32_t *ids, size_t nids, size_t n, uint8_t **mask,
+                size_t *ndistinct)
 {
     *mask = NULL;
     if (nids == 0) return gerr(GROWTH_EINVAL, "%s: the %s is empty", who, what);
@@ -121,8 +119,8 @@ int aud_id_mask(const char *who, const char *what, const uint32_t *ids, size_t n
         return gerr(GROWTH_EINVAL, "%s: %zu %s ids is too large", who, nids, what);
     for (size_t i = 0; i < nids; i++)
         if (ids[i] >= n)
-            return gerr(GROWTH_EINVAL, "%s: %s[%zu] = %u is out of range (ids must be below %zu)", who,
-                        what, i, ids[i], n);
+            return gerr(GROWTH_EINVAL, "%s: %s[%zu] = %u is out of range (ids must be below %zu)", who, what,
+                        i, ids[i], n);
     uint8_t *m = calloc(n, 1);
     if (!m) return gerr(GROWTH_ENOMEM, "%s: out of memory for a mask of %zu ids", who, n);
     size_t d = 0;
@@ -153,7 +151,6 @@ int aud_emit_users(const char *who, const uint8_t *flag, size_t nusers, uint32_t
     return GROWTH_OK;
 }
 
-
 /* ---- interest: TGI and TA concentration -------------------------------------------------- */
 
 /* Seed and population counts of each column of a cleaned matrix. */
@@ -174,9 +171,9 @@ static inline double tgi_of(uint64_t s, uint64_t p, size_t nseed, size_t nusers)
 }
 
 GROWTH_API int growth_audience_tgi(const uint64_t *indptr, const uint32_t *indices, size_t nusers,
-                                   size_t nattrs, const uint32_t *seed, size_t nseed,
-                                   double *out_tgi, double *out_concentration,
-                                   uint64_t *out_seed_count, uint64_t *out_pop_count, size_t cap)
+                                   size_t nattrs, const uint32_t *seed, size_t nseed, double *out_tgi,
+                                   double *out_concentration, uint64_t *out_seed_count,
+                                   uint64_t *out_pop_count, size_t cap)
 {
     static const char *who = "growth_audience_tgi";
     aud_csr m;
@@ -193,7 +190,10 @@ GROWTH_API int growth_audience_tgi(const uint64_t *indptr, const uint32_t *indic
     }
     sc = malloc(nattrs * sizeof *sc);
     pc = malloc(nattrs * sizeof *pc);
-    if (!sc || !pc) { rc = gerr(GROWTH_ENOMEM, "%s: out of memory", who); goto done; }
+    if (!sc || !pc) {
+        rc = gerr(GROWTH_ENOMEM, "%s: out of memory", who);
+        goto done;
+    }
     column_counts(&m, mask, sc, pc);
     for (size_t a = 0; a < nattrs; a++) {
         if (out_tgi) out_tgi[a] = tgi_of(sc[a], pc[a], ns, nusers);
@@ -236,20 +236,22 @@ static int cmp_scored_desc(const void *x, const void *y)
     return (a->id > b->id) - (a->id < b->id);
 }
 
-GROWTH_API int growth_audience_interest(const uint64_t *indptr, const uint32_t *indices,
-                                        size_t nusers, size_t nattrs, const uint32_t *seed,
-                                        size_t nseed, const char *config, uint32_t *out_attrs,
-                                        size_t attrs_cap, size_t *out_n_attrs, uint32_t *out_users,
-                                        size_t users_cap, size_t *out_n_users)
+GROWTH_API int growth_audience_interest(const uint64_t *indptr, const uint32_t *indices, size_t nusers,
+                                        size_t nattrs, const uint32_t *seed, size_t nseed, const char *config,
+                                        uint32_t *out_attrs, size_t attrs_cap, size_t *out_n_attrs,
+                                        uint32_t *out_users, size_t users_cap, size_t *out_n_users)
 {
     static const char *who = "growth_audience_interest";
     if (out_n_attrs) *out_n_attrs = 0;
     if (out_n_users) *out_n_users = 0;
-    if (attrs_cap && !out_attrs) return gerr(GROWTH_EINVAL, "%s: out_attrs is NULL with attrs_cap %zu", who, attrs_cap);
-    if (users_cap && !out_users) return gerr(GROWTH_EINVAL, "%s: out_users is NULL with users_cap %zu", who, users_cap);
+    if (attrs_cap && !out_attrs)
+        return gerr(GROWTH_EINVAL, "%s: out_attrs is NULL with attrs_cap %zu", who, attrs_cap);
+    if (users_cap && !out_users)
+        return gerr(GROWTH_EINVAL, "%s: out_users is NULL with users_cap %zu", who, users_cap);
     interest_cfg cfg;
-    int rc = gcfg_parse("growth_audience_interest", interest_opts, sizeof interest_opts / sizeof interest_opts[0],
-                        config ? config : "", &cfg, sizeof cfg);
+    int rc =
+        gcfg_parse("growth_audience_interest", interest_opts, sizeof interest_opts / sizeof interest_opts[0],
+                   config ? config : "", &cfg, sizeof cfg);
     if (rc) return rc;
     aud_csr m;
     rc = aud_csr_clean(who, indptr, indices, nusers, nattrs, "user x attribute matrix", false, &m);
@@ -266,7 +268,10 @@ GROWTH_API int growth_audience_interest(const uint64_t *indptr, const uint32_t *
     cand = malloc(nattrs * sizeof *cand);
     keep = calloc(nattrs, 1);
     hits = calloc(nusers, sizeof *hits);
-    if (!sc || !pc || !cand || !keep || !hits) { rc = gerr(GROWTH_ENOMEM, "%s: out of memory", who); goto done; }
+    if (!sc || !pc || !cand || !keep || !hits) {
+        rc = gerr(GROWTH_ENOMEM, "%s: out of memory", who);
+        goto done;
+    }
     column_counts(&m, mask, sc, pc);
     size_t nc = 0;
     for (size_t a = 0; a < nattrs; a++) {
@@ -289,8 +294,8 @@ GROWTH_API int growth_audience_interest(const uint64_t *indptr, const uint32_t *
     if (out_n_attrs) *out_n_attrs = nc;
     if (out_n_users) *out_n_users = nu;
     if (nc > attrs_cap || nu > users_cap) { /* nothing is written: no partial result */
-        rc = gerr(GROWTH_EBUFS, "%s: %zu attributes kept and %zu users found; the buffers hold %zu and %zu", who,
-                  nc, nu, attrs_cap, users_cap);
+        rc = gerr(GROWTH_EBUFS, "%s: %zu attributes kept and %zu users found; the buffers hold %zu and %zu",
+                  who, nc, nu, attrs_cap, users_cap);
         goto done;
     }
     for (size_t i = 0; i < nc; i++) out_attrs[i] = cand[i].id;
@@ -335,11 +340,9 @@ static size_t jaccard_row(const aud_csr *m, uint32_t b, uint32_t *cnt, uint32_t 
     return nt;
 }
 
-GROWTH_API int growth_audience_similar_brands(const uint64_t *indptr, const uint32_t *indices,
-                                              size_t nusers, size_t nbrands,
-                                              const uint32_t *brands, size_t nquery, size_t k,
-                                              uint32_t *out_brands, double *out_jaccard,
-                                              size_t cap)
+GROWTH_API int growth_audience_similar_brands(const uint64_t *indptr, const uint32_t *indices, size_t nusers,
+                                              size_t nbrands, const uint32_t *brands, size_t nquery, size_t k,
+                                              uint32_t *out_brands, double *out_jaccard, size_t cap)
 {
     static const char *who = "growth_audience_similar_brands";
     if (nquery == 0) return gerr(GROWTH_EINVAL, "%s: no query brand (nquery = 0)", who);
@@ -359,7 +362,10 @@ GROWTH_API int growth_audience_similar_brands(const uint64_t *indptr, const uint
     if (rc) return rc;
     uint32_t *cnt = calloc(nbrands, sizeof *cnt), *touched = malloc(nbrands * sizeof *touched);
     scored_id *cand = malloc(nbrands * sizeof *cand);
-    if (!cnt || !touched || !cand) { rc = gerr(GROWTH_ENOMEM, "%s: out of memory", who); goto done; }
+    if (!cnt || !touched || !cand) {
+        rc = gerr(GROWTH_ENOMEM, "%s: out of memory", who);
+        goto done;
+    }
     for (size_t q = 0; q < nquery; q++) {
         size_t nt = jaccard_row(&m, brands[q], cnt, touched, cand);
         qsort(cand, nt, sizeof *cand, cmp_scored_desc);
@@ -389,11 +395,10 @@ static const gcfg_opt brand_opts[] = {
     {"include_seed", GCFG_BOOL, offsetof(brand_cfg, include_seed), "false", 0, 0, NULL, false},
 };
 
-GROWTH_API int growth_audience_brand(const uint64_t *indptr, const uint32_t *indices,
-                                     size_t nusers, size_t nbrands, const uint32_t *brands,
-                                     size_t nquery, const uint32_t *seed, size_t nseed,
-                                     const char *config, uint32_t *out_users, size_t cap,
-                                     size_t *out_n)
+GROWTH_API int growth_audience_brand(const uint64_t *indptr, const uint32_t *indices, size_t nusers,
+                                     size_t nbrands, const uint32_t *brands, size_t nquery,
+                                     const uint32_t *seed, size_t nseed, const char *config,
+                                     uint32_t *out_users, size_t cap, size_t *out_n)
 {
     static const char *who = "growth_audience_brand";
     if (out_n) *out_n = 0;
@@ -415,7 +420,10 @@ GROWTH_API int growth_audience_brand(const uint64_t *indptr, const uint32_t *ind
     if (rc) return rc;
     aud_csr m;
     rc = aud_csr_clean(who, indptr, indices, nusers, nbrands, "user x brand matrix", true, &m);
-    if (rc) { free(mask); return rc; }
+    if (rc) {
+        free(mask);
+        return rc;
+    }
     uint32_t *cnt = calloc(nbrands, sizeof *cnt), *touched = malloc(nbrands * sizeof *touched);
     scored_id *cand = malloc(nbrands * sizeof *cand);
     uint8_t *sim = calloc(nbrands, 1), *flag = calloc(nusers, 1);
@@ -458,15 +466,16 @@ typedef struct {
 } lost_cfg;
 
 static const gcfg_opt lost_opts[] = {
-    {"now", GCFG_INT, offsetof(lost_cfg, now), "-9007199254740992", -9007199254740992.0, 9007199254740992.0, NULL, false},
+    {"now", GCFG_INT, offsetof(lost_cfg, now), "-9007199254740992", -9007199254740992.0, 9007199254740992.0,
+     NULL, false},
     {"inactive", GCFG_INT, offsetof(lost_cfg, inactive), "2592000", 1, 9007199254740992.0, NULL, false},
     {"window", GCFG_INT, offsetof(lost_cfg, window), "7776000", 1, 9007199254740992.0, NULL, false},
     {"min_events", GCFG_INT, offsetof(lost_cfg, min_events), "1", 1, 4294967295.0, NULL, false},
 };
 
 GROWTH_API int growth_audience_lost(const uint32_t *users, const int64_t *times, size_t nevents,
-                                    size_t nusers, const char *config, uint32_t *out_users,
-                                    int64_t *out_last, size_t cap, size_t *out_n)
+                                    size_t nusers, const char *config, uint32_t *out_users, int64_t *out_last,
+                                    size_t cap, size_t *out_n)
 {
     static const char *who = "growth_audience_lost";
     if (out_n) *out_n = 0;
@@ -486,8 +495,8 @@ GROWTH_API int growth_audience_lost(const uint32_t *users, const int64_t *times,
     int64_t now = cfg.now, tmax = INT64_MIN;
     for (size_t i = 0; i < nevents; i++) {
         if (users[i] >= nusers)
-            return gerr(GROWTH_EINVAL, "%s: users[%zu] = %u is out of range (ids must be below %zu)", who,
-                        i, users[i], nusers);
+            return gerr(GROWTH_EINVAL, "%s: users[%zu] = %u is out of range (ids must be below %zu)", who, i,
+                        users[i], nusers);
         if (times[i] > tmax) tmax = times[i];
     }
     if (now == LOST_NOW_UNSET) now = tmax;
@@ -511,7 +520,8 @@ GROWTH_API int growth_audience_lost(const uint32_t *users, const int64_t *times,
     for (size_t u = 0; u < nusers; u++) {
         uint64_t age = (uint64_t)now - (uint64_t)last[u];
         /* count[u] becomes the flag "in the result" */
-        count[u] = count[u] >= (uint64_t)cfg.min_events && age > (uint64_t)cfg.inactive && age <= (uint64_t)cfg.window;
+        count[u] = count[u] >= (uint64_t)cfg.min_events && age > (uint64_t)cfg.inactive &&
+                   age <= (uint64_t)cfg.window;
         n += count[u];
     }
     if (out_n) *out_n = n;
@@ -533,10 +543,9 @@ GROWTH_API int growth_audience_lost(const uint32_t *users, const int64_t *times,
 
 /* ---- union ------------------------------------------------------------------------------- */
 
-GROWTH_API int growth_audience_union(const uint32_t *const *lists, const size_t *lens,
-                                     const uint32_t *dirs, size_t nlists, size_t nusers,
-                                     uint32_t *out_users, uint32_t *out_dirs, size_t cap,
-                                     size_t *out_n)
+GROWTH_API int growth_audience_union(const uint32_t *const *lists, const size_t *lens, const uint32_t *dirs,
+                                     size_t nlists, size_t nusers, uint32_t *out_users, uint32_t *out_dirs,
+                                     size_t cap, size_t *out_n)
 {
     static const char *who = "growth_audience_union";
     if (out_n) *out_n = 0;
@@ -548,7 +557,8 @@ GROWTH_API int growth_audience_union(const uint32_t *const *lists, const size_t 
     if (nusers == 0 || nusers > AUD_MAX_IDS)
         return gerr(GROWTH_EINVAL, "%s: nusers = %zu is not in 1..%zu", who, nusers, AUD_MAX_IDS);
     for (size_t l = 0; l < nlists; l++) {
-        if (lens[l] && !lists[l]) return gerr(GROWTH_EINVAL, "%s: lists[%zu] is NULL with %zu ids", who, l, lens[l]);
+        if (lens[l] && !lists[l])
+            return gerr(GROWTH_EINVAL, "%s: lists[%zu] is NULL with %zu ids", who, l, lens[l]);
         if (dirs[l] == 0) return gerr(GROWTH_EINVAL, "%s: dirs[%zu] is 0 (a direction needs a flag)", who, l);
         for (size_t i = 0; i < lens[l]; i++)
             if (lists[l][i] >= nusers)
@@ -579,9 +589,8 @@ GROWTH_API int growth_audience_union(const uint32_t *const *lists, const size_t 
 /* ---- top-N selection --------------------------------------------------------------------- */
 
 GROWTH_API int growth_audience_select(const uint32_t *users, const float *scores, size_t npool,
-                                      const uint32_t *exclude, size_t nexclude, float threshold,
-                                      size_t n, uint32_t *out_users, float *out_scores,
-                                      size_t cap, size_t *out_n)
+                                      const uint32_t *exclude, size_t nexclude, float threshold, size_t n,
+                                      uint32_t *out_users, float *out_scores, size_t cap, size_t *out_n)
 {
     static const char *who = "growth_audience_select";
     if (out_n) *out_n = 0;
@@ -589,17 +598,23 @@ GROWTH_API int growth_audience_select(const uint32_t *users, const float *scores
     GROWTH_CHECK_NULL(who, users);
     GROWTH_CHECK_NULL(who, scores);
     if (cap) GROWTH_CHECK_NULL(who, out_users);
-    if (nexclude && !exclude) return gerr(GROWTH_EINVAL, "%s: exclude is NULL with nexclude %zu", who, nexclude);
+    if (nexclude && !exclude)
+        return gerr(GROWTH_EINVAL, "%s: exclude is NULL with nexclude %zu", who, nexclude);
     if (n == 0) return gerr(GROWTH_EINVAL, "%s: N is 0", who);
-    if (n > npool) return gerr(GROWTH_EINVAL, "%s: N = %zu is larger than the pool (%zu users)", who, n, npool);
+    if (n > npool)
+        return gerr(GROWTH_EINVAL, "%s: N = %zu is larger than the pool (%zu users)", who, n, npool);
     if (threshold != threshold) return gerr(GROWTH_EINVAL, "%s: threshold is NaN", who);
     for (size_t i = 0; i < npool; i++)
         if (!gfinite(scores[i]))
-            return gerr(GROWTH_EINVAL, "%s: scores[%zu] is %g (scores must be finite)", who, i, (double)scores[i]);
+            return gerr(GROWTH_EINVAL, "%s: scores[%zu] is %g (scores must be finite)", who, i,
+                        (double)scores[i]);
     uint32_t *su = malloc(npool * sizeof *su), *ex = malloc((nexclude ? nexclude : 1) * sizeof *ex);
     grank_item *it = malloc(npool * sizeof *it);
     int rc = GROWTH_OK;
-    if (!su || !ex || !it) { rc = gerr(GROWTH_ENOMEM, "%s: out of memory", who); goto done; }
+    if (!su || !ex || !it) {
+        rc = gerr(GROWTH_ENOMEM, "%s: out of memory", who);
+        goto done;
+    }
     memcpy(su, users, npool * sizeof *su);
     qsort(su, npool, sizeof *su, cmp_u32);
     for (size_t i = 1; i < npool; i++)

@@ -31,10 +31,9 @@ static void normalise(float *dst, const float *src, size_t dim)
     for (size_t j = 0; j < dim; j++) dst[j] = src[j] * inv;
 }
 
-GROWTH_API int growth_audience_peer(const float *emb, size_t nusers, size_t dim,
-                                    const uint32_t *seed, size_t nseed, size_t n,
-                                    const char *config, uint32_t *out_users, float *out_sim,
-                                    size_t cap, size_t *out_n)
+GROWTH_API int growth_audience_peer(const float *emb, size_t nusers, size_t dim, const uint32_t *seed,
+                                    size_t nseed, size_t n, const char *config, uint32_t *out_users,
+                                    float *out_sim, size_t cap, size_t *out_n)
 {
     static const char *who = "growth_audience_peer";
     if (out_n) *out_n = 0;
@@ -47,21 +46,26 @@ GROWTH_API int growth_audience_peer(const float *emb, size_t nusers, size_t dim,
     if (nusers == 0 || nusers > AUD_MAX_IDS)
         return gerr(GROWTH_EINVAL, "%s: nusers = %zu is not in 1..%zu", who, nusers, AUD_MAX_IDS);
     if (dim == 0 || dim > 65536) return gerr(GROWTH_EINVAL, "%s: dim = %zu is not in 1..65536", who, dim);
-    if (nusers > SIZE_MAX / sizeof(float) / dim) return gerr(GROWTH_EINVAL, "%s: embedding matrix is too large", who);
+    if (nusers > SIZE_MAX / sizeof(float) / dim)
+        return gerr(GROWTH_EINVAL, "%s: embedding matrix is too large", who);
     for (size_t i = 0; i < nusers * dim; i++)
         if (!gfinite(emb[i]))
-            return gerr(GROWTH_EINVAL, "%s: embedding of user %zu has %g at dimension %zu (must be finite)", who,
-                        i / dim, (double)emb[i], i % dim);
+            return gerr(GROWTH_EINVAL, "%s: embedding of user %zu has %g at dimension %zu (must be finite)",
+                        who, i / dim, (double)emb[i], i % dim);
     uint8_t *mask = NULL;
     size_t ns = 0;
     rc = aud_id_mask(who, "seed", seed, nseed, nusers, &mask, &ns);
     if (rc) return rc;
     if (ns > (size_t)2147483647) {
         free(mask);
-        return gerr(GROWTH_EINVAL, "%s: %zu seed users, at most 2^31 - 1 (sgemm dimensions are int)", who, ns);
+        return gerr(GROWTH_EINVAL, "%s: %zu seed users, at most 2^31 - 1 (sgemm dimensions are int)", who,
+                    ns);
     }
     size_t pool = cfg.include_seed ? nusers : nusers - ns;
-    if (n == 0) { free(mask); return gerr(GROWTH_EINVAL, "%s: N is 0", who); }
+    if (n == 0) {
+        free(mask);
+        return gerr(GROWTH_EINVAL, "%s: N is 0", who);
+    }
     if (n > pool) {
         free(mask);
         return gerr(GROWTH_EINVAL, "%s: N = %zu is larger than the pool (%zu users%s)", who, n, pool,
@@ -77,7 +81,10 @@ GROWTH_API int growth_audience_peer(const float *emb, size_t nusers, size_t dim,
     float *S = malloc(ns * dim * sizeof *S), *sim = malloc(nusers * sizeof *sim);
     float *blk = NULL, *out = NULL;
     grank_item *it = malloc(pool * sizeof *it);
-    if (!S || !sim || !it) { rc = gerr(GROWTH_ENOMEM, "%s: out of memory", who); goto done; }
+    if (!S || !sim || !it) {
+        rc = gerr(GROWTH_ENOMEM, "%s: out of memory", who);
+        goto done;
+    }
     {
         size_t r = 0;
         for (size_t u = 0; u < nusers; u++)
@@ -86,7 +93,11 @@ GROWTH_API int growth_audience_peer(const float *emb, size_t nusers, size_t dim,
     if (cfg.mode == 1) {
         float *c = calloc(dim, sizeof *c);
         blk = malloc(dim * sizeof *blk);
-        if (!c || !blk) { free(c); rc = gerr(GROWTH_ENOMEM, "%s: out of memory", who); goto done; }
+        if (!c || !blk) {
+            free(c);
+            rc = gerr(GROWTH_ENOMEM, "%s: out of memory", who);
+            goto done;
+        }
         for (size_t r = 0; r < ns; r++)
             for (size_t j = 0; j < dim; j++) c[j] += S[r * dim + j];
         normalise(blk, c, dim);
@@ -106,7 +117,10 @@ GROWTH_API int growth_audience_peer(const float *emb, size_t nusers, size_t dim,
         if (B > 1024) B = 1024;
         blk = malloc(B * dim * sizeof *blk);
         out = malloc(B * ns * sizeof *out);
-        if (!blk || !out) { rc = gerr(GROWTH_ENOMEM, "%s: out of memory", who); goto done; }
+        if (!blk || !out) {
+            rc = gerr(GROWTH_ENOMEM, "%s: out of memory", who);
+            goto done;
+        }
         for (size_t u0 = 0; u0 < nusers; u0 += B) {
             size_t b = nusers - u0 < B ? nusers - u0 : B;
             for (size_t i = 0; i < b; i++) normalise(blk + i * dim, emb + (u0 + i) * dim, dim);
@@ -168,8 +182,10 @@ static int peer_not_seed(int64_t id, void *user)
     size_t lo = 0, hi = e->ns;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        if (e->seed[mid] < v) lo = mid + 1;
-        else hi = mid;
+        if (e->seed[mid] < v)
+            lo = mid + 1;
+        else
+            hi = mid;
     }
     return !(lo < e->ns && e->seed[lo] == v);
 }
@@ -219,8 +235,8 @@ static void keep_best(grank_item *it, size_t *m, size_t n)
 }
 
 GROWTH_API int growth_audience_peer_index(const growth_index *idx, const uint32_t *seed, size_t nseed,
-                                          size_t n, const char *config, uint32_t *out_users,
-                                          float *out_sim, size_t cap, size_t *out_n)
+                                          size_t n, const char *config, uint32_t *out_users, float *out_sim,
+                                          size_t cap, size_t *out_n)
 {
     static const char *who = "growth_audience_peer_index";
     if (out_n) *out_n = 0;
@@ -236,8 +252,10 @@ GROWTH_API int growth_audience_peer_index(const growth_index *idx, const uint32_
     int metric = index_metric(idx);
     if (metric < 0) return gerr(GROWTH_EINVAL, "%s: cannot read the index's metric", who);
     if (metric == 2)
-        return gerr(GROWTH_EINVAL, "%s: the index has metric=l2; peer similarity needs metric=cosine (or ip "
-                    "over unit-length vectors)", who);
+        return gerr(GROWTH_EINVAL,
+                    "%s: the index has metric=l2; peer similarity needs metric=cosine (or ip "
+                    "over unit-length vectors)",
+                    who);
     growth_index_stats st = GROWTH_INDEX_STATS_INIT;
     rc = growth_index_stats_get(idx, &st);
     if (rc) return rc;
@@ -261,18 +279,27 @@ GROWTH_API int growth_audience_peer_index(const growth_index *idx, const uint32_
         goto done;
     }
     size_t pool = cfg.include_seed ? (size_t)count : (size_t)count - ns;
-    if (n == 0) { rc = gerr(GROWTH_EINVAL, "%s: N is 0", who); goto done; }
+    if (n == 0) {
+        rc = gerr(GROWTH_EINVAL, "%s: N is 0", who);
+        goto done;
+    }
     if (n > pool) {
         rc = gerr(GROWTH_EINVAL, "%s: N = %zu is larger than the pool (%zu users%s)", who, n, pool,
                   cfg.include_seed ? "" : " outside the seed");
         goto done;
     }
-    if (ns > SIZE_MAX / sizeof(float) / dim) { rc = gerr(GROWTH_ENOMEM, "%s: seed too large", who); goto done; }
+    if (ns > SIZE_MAX / sizeof(float) / dim) {
+        rc = gerr(GROWTH_ENOMEM, "%s: seed too large", who);
+        goto done;
+    }
 
     /* the seed users' vectors, normalised (the index stores them normalised for cosine) */
     S = malloc(ns * dim * sizeof *S);
     q = malloc(dim * sizeof *q);
-    if (!S || !q) { rc = gerr(GROWTH_ENOMEM, "%s: out of memory", who); goto done; }
+    if (!S || !q) {
+        rc = gerr(GROWTH_ENOMEM, "%s: out of memory", who);
+        goto done;
+    }
     for (size_t r = 0; r < ns; r++) {
         rc = growth_index_get(idx, (int64_t)sd[r], q, dim);
         if (rc == GROWTH_ENOTFOUND) {
@@ -297,7 +324,10 @@ GROWTH_API int growth_audience_peer_index(const growth_index *idx, const uint32_
     size_t C = 1;
     if (cfg.mode == 1) {
         double *c = calloc(dim, sizeof *c);
-        if (!c) { rc = gerr(GROWTH_ENOMEM, "%s: out of memory", who); goto done; }
+        if (!c) {
+            rc = gerr(GROWTH_ENOMEM, "%s: out of memory", who);
+            goto done;
+        }
         for (size_t r = 0; r < ns; r++)
             for (size_t j = 0; j < dim; j++) c[j] += S[r * dim + j];
         for (size_t j = 0; j < dim; j++) q[j] = (float)c[j];
@@ -312,7 +342,10 @@ GROWTH_API int growth_audience_peer_index(const growth_index *idx, const uint32_
     ids = malloc(per * sizeof *ids);
     sims = malloc(per * sizeof *sims);
     it = malloc((n + per) * sizeof *it);
-    if (!ids || !sims || !it) { rc = gerr(GROWTH_ENOMEM, "%s: out of memory", who); goto done; }
+    if (!ids || !sims || !it) {
+        rc = gerr(GROWTH_ENOMEM, "%s: out of memory", who);
+        goto done;
+    }
     size_t m = 0;
     size_t nbatch = cfg.mode == 1 ? 1 : ns;
     for (size_t r0 = 0; r0 < nbatch; r0 += C) {

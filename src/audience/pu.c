@@ -110,8 +110,8 @@ static int pu_report(const pu_progress *p, double f)
     double done = ((double)p->i + f) / (double)p->n;
     if (done > 1) done = 1;
     if (p->fn("fit", done, p->user))
-        return gerr(GROWTH_ECANCELED, "%s: canceled by the progress callback (fit %d of %d, %.0f%% done)", who,
-                    p->i + 1 < p->n ? p->i + 1 : p->n, p->n, 100.0 * done);
+        return gerr(GROWTH_ECANCELED, "%s: canceled by the progress callback (fit %d of %d, %.0f%% done)",
+                    who, p->i + 1 < p->n ? p->i + 1 : p->n, p->n, 100.0 * done);
     return GROWTH_OK;
 }
 
@@ -132,16 +132,24 @@ static int fit_score(const pu_cfg *cfg, const feats *X, const uint32_t *train, c
     rc = gather(X, train, ntrain, &T);
     if (rc) return rc;
     rc = gather(X, score, nscore, &S);
-    if (rc) { rows_free(&T); return rc; }
+    if (rc) {
+        rows_free(&T);
+        return rc;
+    }
     if (cfg->learner == 0) {
         growth_forest_data d = {sizeof d, 0, ntrain, X->nfeat, NULL, T.ptr, T.idx, T.val, y, NULL};
         char c[128], p[256];
-        snprintf(c, sizeof c, "num_rounds=%lld threads=%lld", (long long)cfg->rounds, (long long)cfg->threads);
-        gsnprintf(p, sizeof p, "objective=binary:logistic max_depth=%lld eta=%.17g seed=%llu", (long long)cfg->max_depth,
-                 cfg->eta, (unsigned long long)((uint64_t)cfg->seed + salt) % 2147483647ULL);
+        snprintf(c, sizeof c, "num_rounds=%lld threads=%lld", (long long)cfg->rounds,
+                 (long long)cfg->threads);
+        gsnprintf(p, sizeof p, "objective=binary:logistic max_depth=%lld eta=%.17g seed=%llu",
+                  (long long)cfg->max_depth, cfg->eta,
+                  (unsigned long long)((uint64_t)cfg->seed + salt) % 2147483647ULL);
         growth_forest *f = NULL;
         rc = growth_forest_train(&f, c, p, &d, NULL, NULL, NULL);
-        if (rc) { rc = learner_failed(rc, "training the forest"); goto done; }
+        if (rc) {
+            rc = learner_failed(rc, "training the forest");
+            goto done;
+        }
         rc = growth_forest_predict_csr(f, S.ptr, S.idx, S.val, nscore, 0, out, nscore);
         if (rc) rc = learner_failed(rc, "scoring with the forest");
         growth_forest_free(f);
@@ -149,10 +157,14 @@ static int fit_score(const pu_cfg *cfg, const feats *X, const uint32_t *train, c
         int bits = 1;
         while (bits < 32 && ((uint64_t)1 << bits) < X->nfeat) bits++;
         char c[256];
-        gsnprintf(c, sizeof c, "alpha=%.17g beta=1 l1=%.17g l2=%.17g bits=%d", cfg->alpha, cfg->l1, cfg->l2, bits);
+        gsnprintf(c, sizeof c, "alpha=%.17g beta=1 l1=%.17g l2=%.17g bits=%d", cfg->alpha, cfg->l1, cfg->l2,
+                  bits);
         growth_ftrl *m = NULL;
         rc = growth_ftrl_create(&m, c);
-        if (rc) { rc = learner_failed(rc, "creating the FTRL model"); goto done; }
+        if (rc) {
+            rc = learner_failed(rc, "creating the FTRL model");
+            goto done;
+        }
         size_t *order = malloc((ntrain ? ntrain : 1) * sizeof *order);
         if (!order) {
             growth_ftrl_free(m);
@@ -171,16 +183,18 @@ static int fit_score(const pu_cfg *cfg, const feats *X, const uint32_t *train, c
             }
             for (size_t i = 0; i < ntrain && rc == GROWTH_OK; i++) {
                 size_t q = order[i];
-                rc = growth_ftrl_update(m, T.idx + T.ptr[q], T.val + T.ptr[q], (size_t)(T.ptr[q + 1] - T.ptr[q]),
-                                        &y[q], 1.0f);
+                rc = growth_ftrl_update(m, T.idx + T.ptr[q], T.val + T.ptr[q],
+                                        (size_t)(T.ptr[q + 1] - T.ptr[q]), &y[q], 1.0f);
             }
-            if (rc == GROWTH_OK && e + 1 < cfg->epochs && (rc = pu_report(pg, (double)(e + 1) / (double)cfg->epochs))) {
+            if (rc == GROWTH_OK && e + 1 < cfg->epochs &&
+                (rc = pu_report(pg, (double)(e + 1) / (double)cfg->epochs))) {
                 free(order);
                 growth_ftrl_free(m);
                 goto done; /* canceled between epochs */
             }
         }
-        if (rc) rc = learner_failed(rc, "training the FTRL model");
+        if (rc)
+            rc = learner_failed(rc, "training the FTRL model");
         else if ((rc = growth_ftrl_predict_csr(m, S.ptr, S.idx, S.val, nscore, 0, out, nscore)) != GROWTH_OK)
             rc = learner_failed(rc, "scoring with the FTRL model");
         free(order);
@@ -209,15 +223,15 @@ static int cmp_float(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-GROWTH_API int growth_audience_pu_score(const uint64_t *indptr, const uint32_t *indices,
-                                        const float *values, size_t nusers, size_t nfeat,
-                                        const uint32_t *seed, size_t nseed, const uint32_t *pool,
-                                        size_t npool, const char *config, float *out_scores,
-                                        size_t cap, growth_progress_fn progress, void *progress_user)
+GROWTH_API int growth_audience_pu_score(const uint64_t *indptr, const uint32_t *indices, const float *values,
+                                        size_t nusers, size_t nfeat, const uint32_t *seed, size_t nseed,
+                                        const uint32_t *pool, size_t npool, const char *config,
+                                        float *out_scores, size_t cap, growth_progress_fn progress,
+                                        void *progress_user)
 {
     pu_cfg cfg;
-    int rc = gcfg_parse(who, pu_opts, sizeof pu_opts / sizeof pu_opts[0], config ? config : "", &cfg,
-                        sizeof cfg);
+    int rc =
+        gcfg_parse(who, pu_opts, sizeof pu_opts / sizeof pu_opts[0], config ? config : "", &cfg, sizeof cfg);
     if (rc) return rc;
     GROWTH_CHECK_NULL(who, out_scores);
     rc = aud_check_csr(who, indptr, indices, nusers, nfeat, "user x feature matrix");
@@ -236,8 +250,8 @@ GROWTH_API int growth_audience_pu_score(const uint64_t *indptr, const uint32_t *
     if (rc) return rc;
     if (cfg.method != 2 && np < 2) {
         free(mask);
-        return gerr(GROWTH_EINVAL, "%s: method=%s needs at least 2 distinct seed users, the seed has %zu", who,
-                    cfg.method == 0 ? "spy" : "prior", np);
+        return gerr(GROWTH_EINVAL, "%s: method=%s needs at least 2 distinct seed users, the seed has %zu",
+                    who, cfg.method == 0 ? "spy" : "prior", np);
     }
     if (cap < npool) {
         free(mask);
@@ -251,7 +265,10 @@ GROWTH_API int growth_audience_pu_score(const uint64_t *indptr, const uint32_t *
     uint8_t *inpool = NULL;
     grng r;
     grng_seed(&r, (uint64_t)cfg.seed);
-    if (!P) { rc = gerr(GROWTH_ENOMEM, "%s: out of memory", who); goto done; }
+    if (!P) {
+        rc = gerr(GROWTH_ENOMEM, "%s: out of memory", who);
+        goto done;
+    }
     {
         size_t k = 0;
         for (size_t u = 0; u < nusers; u++)
@@ -260,13 +277,19 @@ GROWTH_API int growth_audience_pu_score(const uint64_t *indptr, const uint32_t *
     /* negative candidates: outside the seed, in the population or the pool (distinct) */
     size_t nc = 0;
     cand = malloc((cfg.unlabeled == 0 ? nusers : npool) * sizeof *cand);
-    if (!cand) { rc = gerr(GROWTH_ENOMEM, "%s: out of memory", who); goto done; }
+    if (!cand) {
+        rc = gerr(GROWTH_ENOMEM, "%s: out of memory", who);
+        goto done;
+    }
     if (cfg.unlabeled == 0) {
         for (size_t u = 0; u < nusers; u++)
             if (!mask[u]) cand[nc++] = (uint32_t)u;
     } else {
         inpool = calloc(nusers, 1);
-        if (!inpool) { rc = gerr(GROWTH_ENOMEM, "%s: out of memory", who); goto done; }
+        if (!inpool) {
+            rc = gerr(GROWTH_ENOMEM, "%s: out of memory", who);
+            goto done;
+        }
         for (size_t i = 0; i < npool; i++)
             if (!mask[pool[i]] && !inpool[pool[i]]) {
                 inpool[pool[i]] = 1;
@@ -295,12 +318,21 @@ GROWTH_API int growth_audience_pu_score(const uint64_t *indptr, const uint32_t *
     size_t nsc = nmax > npool + np ? nmax : npool + np;
     sc_ids = malloc(nsc * sizeof *sc_ids);
     s1 = malloc(nsc * sizeof *s1);
-    if (!train || !y || !sc_ids || !s1) { rc = gerr(GROWTH_ENOMEM, "%s: out of memory", who); goto done; }
+    if (!train || !y || !sc_ids || !s1) {
+        rc = gerr(GROWTH_ENOMEM, "%s: out of memory", who);
+        goto done;
+    }
 
     if (cfg.method == 2) { /* naive: P vs sample */
         size_t t = 0;
-        for (size_t i = 0; i < np; i++) { train[t] = P[i]; y[t++] = 1.0f; }
-        for (size_t i = 0; i < nn; i++) { train[t] = cand[i]; y[t++] = 0.0f; }
+        for (size_t i = 0; i < np; i++) {
+            train[t] = P[i];
+            y[t++] = 1.0f;
+        }
+        for (size_t i = 0; i < nn; i++) {
+            train[t] = cand[i];
+            y[t++] = 0.0f;
+        }
         rc = fit_score(&cfg, &X, train, y, t, pool, npool, s1, 1, &pg);
     } else if (cfg.method == 0) { /* spy */
         size_t ns = (size_t)llround(cfg.spy_fraction * (double)np);
@@ -308,15 +340,27 @@ GROWTH_API int growth_audience_pu_score(const uint64_t *indptr, const uint32_t *
         if (ns > np - 1) ns = np - 1;
         /* step 1: P \ S against sample + S; spies are P[0..ns) */
         size_t t = 0;
-        for (size_t i = ns; i < np; i++) { train[t] = P[i]; y[t++] = 1.0f; }
-        for (size_t i = 0; i < ns; i++) { train[t] = P[i]; y[t++] = 0.0f; }
-        for (size_t i = 0; i < nn; i++) { train[t] = cand[i]; y[t++] = 0.0f; }
+        for (size_t i = ns; i < np; i++) {
+            train[t] = P[i];
+            y[t++] = 1.0f;
+        }
+        for (size_t i = 0; i < ns; i++) {
+            train[t] = P[i];
+            y[t++] = 0.0f;
+        }
+        for (size_t i = 0; i < nn; i++) {
+            train[t] = cand[i];
+            y[t++] = 0.0f;
+        }
         for (size_t i = 0; i < ns; i++) sc_ids[i] = P[i];
         for (size_t i = 0; i < nn; i++) sc_ids[ns + i] = cand[i];
         rc = fit_score(&cfg, &X, train, y, t, sc_ids, ns + nn, s1, 1, &pg);
         if (rc) goto done;
         float *spy = malloc(ns * sizeof *spy);
-        if (!spy) { rc = gerr(GROWTH_ENOMEM, "%s: out of memory", who); goto done; }
+        if (!spy) {
+            rc = gerr(GROWTH_ENOMEM, "%s: out of memory", who);
+            goto done;
+        }
         memcpy(spy, s1, ns * sizeof *spy);
         qsort(spy, ns, sizeof *spy, cmp_float);
         size_t qi = (size_t)floor(cfg.spy_quantile * (double)ns);
@@ -325,17 +369,30 @@ GROWTH_API int growth_audience_pu_score(const uint64_t *indptr, const uint32_t *
         free(spy);
         /* step 2: P against the reliable negatives (sample scoring below thr) */
         t = 0;
-        for (size_t i = 0; i < np; i++) { train[t] = P[i]; y[t++] = 1.0f; }
+        for (size_t i = 0; i < np; i++) {
+            train[t] = P[i];
+            y[t++] = 1.0f;
+        }
         size_t nrn = 0;
         for (size_t i = 0; i < nn; i++)
-            if (s1[ns + i] < thr) { train[t] = cand[i]; y[t++] = 0.0f; nrn++; }
+            if (s1[ns + i] < thr) {
+                train[t] = cand[i];
+                y[t++] = 0.0f;
+                nrn++;
+            }
         if (nrn == 0) { /* no sampled user scores below the spies: keep the lower half */
             grank_item *it = malloc(nn * sizeof *it);
-            if (!it) { rc = gerr(GROWTH_ENOMEM, "%s: out of memory", who); goto done; }
+            if (!it) {
+                rc = gerr(GROWTH_ENOMEM, "%s: out of memory", who);
+                goto done;
+            }
             for (size_t i = 0; i < nn; i++) it[i] = (grank_item){-s1[ns + i], cand[i], i};
             size_t half = nn / 2 ? nn / 2 : 1;
             grank_top_k(it, nn, half);
-            for (size_t i = 0; i < half; i++) { train[t] = it[i].id; y[t++] = 0.0f; }
+            for (size_t i = 0; i < half; i++) {
+                train[t] = it[i].id;
+                y[t++] = 0.0f;
+            }
             free(it);
         }
         rc = fit_score(&cfg, &X, train, y, t, pool, npool, s1, 2, &pg); /* step 1's scores are used up */
@@ -344,8 +401,14 @@ GROWTH_API int growth_audience_pu_score(const uint64_t *indptr, const uint32_t *
         if (nh < 1) nh = 1;
         if (nh > np - 1) nh = np - 1;
         size_t t = 0;
-        for (size_t i = nh; i < np; i++) { train[t] = P[i]; y[t++] = 1.0f; }
-        for (size_t i = 0; i < nn; i++) { train[t] = cand[i]; y[t++] = 0.0f; }
+        for (size_t i = nh; i < np; i++) {
+            train[t] = P[i];
+            y[t++] = 1.0f;
+        }
+        for (size_t i = 0; i < nn; i++) {
+            train[t] = cand[i];
+            y[t++] = 0.0f;
+        }
         for (size_t i = 0; i < nh; i++) sc_ids[i] = P[i];
         memcpy(sc_ids + nh, pool, npool * sizeof *pool);
         rc = fit_score(&cfg, &X, train, y, t, sc_ids, nh + npool, s1, 3, &pg);

@@ -24,7 +24,7 @@ static const gcfg_opt rules_opts[] = {
     {"include_seed", GCFG_BOOL, offsetof(rules_cfg, include_seed), "false", 0, 0, NULL, false},
 };
 #define RULES_NOPTS_BASE 3
-#define RULES_NOPTS_ALL (sizeof rules_opts / sizeof rules_opts[0])
+#define RULES_NOPTS_ALL  (sizeof rules_opts / sizeof rules_opts[0])
 
 typedef struct {
     uint32_t a, b;
@@ -96,23 +96,24 @@ static int mine(const char *who, const aud_csr *m, const uint8_t *want, const ru
     return GROWTH_OK;
 }
 
-GROWTH_API int growth_audience_rules(const uint64_t *indptr, const uint32_t *indices,
-                                     size_t nusers, size_t ncats, const uint32_t *consequents,
-                                     size_t ncons, const char *config, uint32_t *out_antecedent,
-                                     uint32_t *out_consequent, double *out_support,
-                                     double *out_confidence, double *out_lift, size_t cap,
-                                     size_t *out_n)
+GROWTH_API int growth_audience_rules(const uint64_t *indptr, const uint32_t *indices, size_t nusers,
+                                     size_t ncats, const uint32_t *consequents, size_t ncons,
+                                     const char *config, uint32_t *out_antecedent, uint32_t *out_consequent,
+                                     double *out_support, double *out_confidence, double *out_lift,
+                                     size_t cap, size_t *out_n)
 {
     static const char *who = "growth_audience_rules";
     if (out_n) *out_n = 0;
     if (cap && (!out_antecedent || !out_consequent))
         return gerr(GROWTH_EINVAL, "%s: out_antecedent or out_consequent is NULL with cap %zu", who, cap);
     rules_cfg cfg;
-    int rc = gcfg_parse("growth_audience_rules", rules_opts, RULES_NOPTS_BASE, config ? config : "", &cfg, sizeof cfg);
+    int rc = gcfg_parse("growth_audience_rules", rules_opts, RULES_NOPTS_BASE, config ? config : "", &cfg,
+                        sizeof cfg);
     if (rc) return rc;
     if (consequents && ncons == 0)
         return gerr(GROWTH_EINVAL, "%s: the consequent list is empty (pass NULL for all categories)", who);
-    if (!consequents && ncons) return gerr(GROWTH_EINVAL, "%s: consequents is NULL with ncons %zu", who, ncons);
+    if (!consequents && ncons)
+        return gerr(GROWTH_EINVAL, "%s: consequents is NULL with ncons %zu", who, ncons);
     rc = aud_check_csr(who, indptr, indices, nusers, ncats, "user x category matrix");
     if (rc) return rc;
     uint8_t *want = NULL;
@@ -126,7 +127,10 @@ GROWTH_API int growth_audience_rules(const uint64_t *indptr, const uint32_t *ind
     }
     aud_csr m;
     rc = aud_csr_clean(who, indptr, indices, nusers, ncats, "user x category matrix", true, &m);
-    if (rc) { free(want); return rc; }
+    if (rc) {
+        free(want);
+        return rc;
+    }
     rule_vec v = {0};
     rc = mine(who, &m, want, &cfg, &v);
     if (rc == GROWTH_OK) {
@@ -149,17 +153,17 @@ GROWTH_API int growth_audience_rules(const uint64_t *indptr, const uint32_t *ind
     return rc;
 }
 
-GROWTH_API int growth_audience_category(const uint64_t *indptr, const uint32_t *indices,
-                                        size_t nusers, size_t ncats, const uint32_t *targets,
-                                        size_t ntargets, const uint32_t *seed, size_t nseed,
-                                        const char *config, uint32_t *out_users, size_t cap,
-                                        size_t *out_n)
+GROWTH_API int growth_audience_category(const uint64_t *indptr, const uint32_t *indices, size_t nusers,
+                                        size_t ncats, const uint32_t *targets, size_t ntargets,
+                                        const uint32_t *seed, size_t nseed, const char *config,
+                                        uint32_t *out_users, size_t cap, size_t *out_n)
 {
     static const char *who = "growth_audience_category";
     if (out_n) *out_n = 0;
     if (cap && !out_users) return gerr(GROWTH_EINVAL, "%s: out_users is NULL with cap %zu", who, cap);
     rules_cfg cfg;
-    int rc = gcfg_parse("growth_audience_category", rules_opts, RULES_NOPTS_ALL, config ? config : "", &cfg, sizeof cfg);
+    int rc = gcfg_parse("growth_audience_category", rules_opts, RULES_NOPTS_ALL, config ? config : "", &cfg,
+                        sizeof cfg);
     if (rc) return rc;
     rc = aud_check_csr(who, indptr, indices, nusers, ncats, "user x category matrix");
     if (rc) return rc;
@@ -167,16 +171,26 @@ GROWTH_API int growth_audience_category(const uint64_t *indptr, const uint32_t *
     rc = aud_id_mask(who, "target category list", targets, ntargets, ncats, &want, NULL);
     if (rc) return rc;
     rc = aud_id_mask(who, "seed", seed, nseed, nusers, &mask, NULL);
-    if (rc) { free(want); return rc; }
+    if (rc) {
+        free(want);
+        return rc;
+    }
     aud_csr m;
     rc = aud_csr_clean(who, indptr, indices, nusers, ncats, "user x category matrix", true, &m);
-    if (rc) { free(want); free(mask); return rc; }
+    if (rc) {
+        free(want);
+        free(mask);
+        return rc;
+    }
     rule_vec v = {0};
     uint32_t *hold = NULL;
     rc = mine(who, &m, want, &cfg, &v);
     if (rc) goto done;
     hold = calloc(nusers, sizeof *hold);
-    if (!hold) { rc = gerr(GROWTH_ENOMEM, "%s: out of memory", who); goto done; }
+    if (!hold) {
+        rc = gerr(GROWTH_ENOMEM, "%s: out of memory", who);
+        goto done;
+    }
     for (size_t i = 0; i < v.n; i++) {
         uint32_t a = v.r[i].a;
         for (uint64_t k = m.tptr[a]; k < m.tptr[a + 1]; k++) hold[m.tidx[k]]++;

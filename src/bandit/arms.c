@@ -23,15 +23,18 @@ static int check_prior(const growth_bandit *b, const char *who, double rate, dou
     if (!(gfinite(strength) && strength >= 0))
         return gerr(GROWTH_EINVAL, "%s: prior_strength %g is not finite and >= 0", who, strength);
     if (strength > 0 && is_linear(b))
-        return gerr(GROWTH_EINVAL, "%s: priors from a rate are for the Beta policies, not linear ones (prior_strength must be 0)", who);
+        return gerr(
+            GROWTH_EINVAL,
+            "%s: priors from a rate are for the Beta policies, not linear ones (prior_strength must be 0)",
+            who);
     if (strength > 0 && !(rate > 0 && rate < 1))
         return gerr(GROWTH_EINVAL, "%s: prior_rate %g is not in (0, 1)", who, rate);
     return GROWTH_OK;
 }
 
 /* Fills a fresh arm at index i (caller reserved space and holds the lock). */
-static int init_arm(growth_bandit *b, barm *a, uint64_t id, char *name, double rate,
-                    double strength, const char *who)
+static int init_arm(growth_bandit *b, barm *a, uint64_t id, char *name, double rate, double strength,
+                    const char *who)
 {
     memset(a, 0, sizeof *a);
     a->id = id;
@@ -73,10 +76,17 @@ static int add_arm(growth_bandit *b, const char *who, uint64_t id, const char *n
         rc = gerr(GROWTH_ENOMEM, "%s: max_arms=%lld reached", who, (long long)b->cfg.max_arms);
         goto out;
     }
-    if ((rc = gmem_reserve(who, bandit_bytes(&b->cfg, (double)b->n + 1), (uint64_t)b->cfg.max_memory))) goto out;
+    if ((rc = gmem_reserve(who, bandit_bytes(&b->cfg, (double)b->n + 1), (uint64_t)b->cfg.max_memory)))
+        goto out;
     if ((rc = bandit_reserve(b, b->n + 1, who))) goto out;
-    if (name && !(nm = strdup(name))) { rc = gerr(GROWTH_ENOMEM, "%s: out of memory", who); goto out; }
-    if ((rc = init_arm(b, &b->arms[b->n], id, nm, rate, strength, who))) { free(nm); goto out; }
+    if (name && !(nm = strdup(name))) {
+        rc = gerr(GROWTH_ENOMEM, "%s: out of memory", who);
+        goto out;
+    }
+    if ((rc = init_arm(b, &b->arms[b->n], id, nm, rate, strength, who))) {
+        free(nm);
+        goto out;
+    }
     b->next_uid++;
     b->total_ps += strength;
     gidmap_put(&b->index, id, (uint32_t)b->n);
@@ -86,14 +96,14 @@ out:
     return rc;
 }
 
-GROWTH_API int growth_bandit_add_arm(growth_bandit *b, uint64_t id, double prior_rate,
-                                     double prior_strength)
+GROWTH_API int growth_bandit_add_arm(growth_bandit *b, uint64_t id, double prior_rate, double prior_strength)
 {
     static const char *who = "growth_bandit_add_arm";
     GROWTH_CHECK_NULL(who, b);
     if (id >> 63)
-        return gerr(GROWTH_EINVAL, "%s: arm id %llu is not below 2^63 (named arms use growth_bandit_add_arm_named)",
-                    who, (unsigned long long)id);
+        return gerr(GROWTH_EINVAL,
+                    "%s: arm id %llu is not below 2^63 (named arms use growth_bandit_add_arm_named)", who,
+                    (unsigned long long)id);
     return add_arm(b, who, id, NULL, prior_rate, prior_strength);
 }
 
@@ -124,9 +134,12 @@ GROWTH_API int growth_bandit_arm_name(const growth_bandit *b, uint64_t id, char 
     pthread_rwlock_rdlock(&m->lock);
     uint32_t i = gidmap_get(&b->index, id);
     int rc;
-    if (i == UINT32_MAX) rc = gerr(GROWTH_ENOTFOUND, "%s: arm %llu does not exist", who, (unsigned long long)id);
-    else if (!b->arms[i].name) rc = gerr(GROWTH_ENOTFOUND, "%s: arm %llu has no name", who, (unsigned long long)id);
-    else rc = gcopy_out(who, b->arms[i].name, buf, cap, out_n);
+    if (i == UINT32_MAX)
+        rc = gerr(GROWTH_ENOTFOUND, "%s: arm %llu does not exist", who, (unsigned long long)id);
+    else if (!b->arms[i].name)
+        rc = gerr(GROWTH_ENOTFOUND, "%s: arm %llu has no name", who, (unsigned long long)id);
+    else
+        rc = gcopy_out(who, b->arms[i].name, buf, cap, out_n);
     pthread_rwlock_unlock(&m->lock);
     return rc;
 }
@@ -206,8 +219,10 @@ GROWTH_API int growth_bandit_arms(const growth_bandit *b, uint64_t *out_ids, siz
     pthread_rwlock_rdlock(&m->lock);
     int rc = GROWTH_OK;
     if (out_n) *out_n = b->n;
-    if (cap < b->n || (b->n && !out_ids)) rc = gerr(GROWTH_EBUFS, "%s: cap %zu < %zu arms", who, cap, b->n);
-    else for (size_t i = 0; i < b->n; i++) out_ids[i] = b->arms[i].id;
+    if (cap < b->n || (b->n && !out_ids))
+        rc = gerr(GROWTH_EBUFS, "%s: cap %zu < %zu arms", who, cap, b->n);
+    else
+        for (size_t i = 0; i < b->n; i++) out_ids[i] = b->arms[i].id;
     pthread_rwlock_unlock(&m->lock);
     return rc;
 }
@@ -219,7 +234,9 @@ GROWTH_API int growth_bandit_arm_stats_get(const growth_bandit *b, uint64_t id, 
     GROWTH_CHECK_NULL(who, out);
     /* the 1.0 size, checked first: a bad struct is EINVAL also for an unknown arm */
     if (out->struct_size < sizeof(growth_bandit_arm_stats))
-        return gerr(GROWTH_EINVAL, "%s: out->struct_size is %u, expected at least %zu (initialise it with GROWTH_BANDIT_ARM_STATS_INIT)",
+        return gerr(GROWTH_EINVAL,
+                    "%s: out->struct_size is %u, expected at least %zu (initialise it with "
+                    "GROWTH_BANDIT_ARM_STATS_INIT)",
                     who, out->struct_size, sizeof(growth_bandit_arm_stats));
     growth_bandit_arm_stats st;
     memset(&st, 0, sizeof st);

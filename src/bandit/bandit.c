@@ -78,7 +78,10 @@ int bandit_reserve(growth_bandit *b, size_t need, const char *who)
         uint32_t *heap = realloc(st->heap, cap * sizeof *heap);
         if (heap) st->heap = heap;
         uint32_t *mark = realloc(st->mark, cap * sizeof *mark);
-        if (mark) { memset(mark + b->cap, 0, (cap - b->cap) * sizeof *mark); st->mark = mark; }
+        if (mark) {
+            memset(mark + b->cap, 0, (cap - b->cap) * sizeof *mark);
+            st->mark = mark;
+        }
         double *score = realloc(st->score, cap * sizeof *score);
         if (score) st->score = score;
         double *aux = realloc(st->aux, cap * sizeof *aux);
@@ -112,7 +115,9 @@ int bandit_check_cfg(const bandit_cfg *c, const char *who)
     if (c->decay < 1.0 && c->window > 0)
         return gerr(GROWTH_EINVAL, "%s: config keys 'decay' and 'window' exclude each other", who);
     if (c->decay < 1.0 && lin)
-        return gerr(GROWTH_EINVAL, "%s: config key 'decay' is for the Beta policies; use 'window' with linear policies", who);
+        return gerr(GROWTH_EINVAL,
+                    "%s: config key 'decay' is for the Beta policies; use 'window' with linear policies",
+                    who);
     if (c->epsilon_min > c->epsilon)
         return gerr(GROWTH_EINVAL, "%s: config key 'epsilon_min' exceeds 'epsilon'", who);
     return GROWTH_OK;
@@ -131,15 +136,25 @@ void bandit_destroy(growth_bandit *b)
         for (size_t s = 0; s < b->nst; s++) {
             bstripe *st = &b->st[s];
             pthread_mutex_destroy(&st->mu);
-            free(st->idx); free(st->mark); free(st->heap);
-            free(st->score); free(st->aux); free(st->sd); free(st->pair); free(st->x); free(st->y);
+            free(st->idx);
+            free(st->mark);
+            free(st->heap);
+            free(st->score);
+            free(st->aux);
+            free(st->sd);
+            free(st->pair);
+            free(st->x);
+            free(st->y);
         }
         free(b->st);
     }
     gtable_free(b->ring, b->ring_bytes);
     free(b->ring_t);
     free(b->ring_ctx);
-    free(b->win_arm); free(b->win_uid); free(b->win_r); free(b->win_ctx);
+    free(b->win_arm);
+    free(b->win_uid);
+    free(b->win_r);
+    free(b->win_ctx);
     free(b->wscratch);
     pthread_rwlock_destroy(&b->lock);
     free(b);
@@ -211,7 +226,9 @@ int bandit_new(growth_bandit **out, const bandit_cfg *cfg, const char *who)
             pthread_mutex_init(&b->st[s].mu, NULL);
             b->st[s].rng = r;
             grng_jump(&r);
-            if (b->dim) ok = (b->st[s].x = calloc(b->dim, sizeof(double))) && (b->st[s].y = calloc(b->dim, sizeof(double)));
+            if (b->dim)
+                ok = (b->st[s].x = calloc(b->dim, sizeof(double))) &&
+                     (b->st[s].y = calloc(b->dim, sizeof(double)));
         }
     } else if (b->st) {
         for (size_t s = 0; s < b->nst; s++) pthread_mutex_init(&b->st[s].mu, NULL);
@@ -219,8 +236,8 @@ int bandit_new(growth_bandit **out, const bandit_cfg *cfg, const char *who)
     if (ok) ok = bandit_reserve(b, 16, who) == GROWTH_OK;
     if (!ok) {
         bandit_destroy(b);
-        return gerr(GROWTH_ENOMEM, "%s: out of memory (ttl=%lld, dim=%lld)", who,
-                    (long long)cfg->ttl, (long long)cfg->dim);
+        return gerr(GROWTH_ENOMEM, "%s: out of memory (ttl=%lld, dim=%lld)", who, (long long)cfg->ttl,
+                    (long long)cfg->dim);
     }
     *out = b;
     return GROWTH_OK;

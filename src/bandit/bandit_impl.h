@@ -20,7 +20,9 @@
 /* ---- samplers (sample.c) ---------------------------------------------------------------- */
 
 /* Precomputed constants of a Gamma(shape) draw. */
-typedef struct { double d, c, inv; } bgamma_k;
+typedef struct {
+    double d, c, inv;
+} bgamma_k;
 
 void bsample_init(void); /* ziggurat tables; idempotent, thread-safe */
 double bsample_normal(grng *r);
@@ -30,7 +32,7 @@ double bsample_beta(grng *r, double a, double b); /* prepares the constants, the
 /* The ziggurat's layer edges and inner ratios (sample.c), for the inlined fast path. */
 #define BZIG_N 128
 extern double bzig_x[BZIG_N + 1], bzig_ratio[BZIG_N];
-double bzig_slow(grng *r, uint64_t w);          /* the rest of one ziggurat draw given its word */
+double bzig_slow(grng *r, uint64_t w);           /* the rest of one ziggurat draw given its word */
 double bgamma_retry(grng *r, const bgamma_k *k); /* a fresh Marsaglia-Tsang draw (shape >= 1 part) */
 
 /* Normal from a word already drawn: ~99% of words end here with one multiply and a compare. */
@@ -96,31 +98,36 @@ typedef struct {
 
 typedef struct {
     uint64_t id, uid;
-    char *name;              /* NULL for integer ids */
-    double pa, pb, ps;       /* Beta prior; ps = explicit pseudo-count strength (0 = default) */
-    double s, f;             /* evidence sums, stored / scale */
-    bgamma_k ka, kb;         /* no-decay fast path: constants of the (reshaped) posterior */
-    double *lin;             /* linear: A (d*d, upper), Ainv (d*d, upper), b (d), theta (d) */
-    uint64_t updates;        /* linear: rank-1 updates since the last refactor */
-    double count;            /* linear: applied updates */
+    char *name;        /* NULL for integer ids */
+    double pa, pb, ps; /* Beta prior; ps = explicit pseudo-count strength (0 = default) */
+    double s, f;       /* evidence sums, stored / scale */
+    bgamma_k ka, kb;   /* no-decay fast path: constants of the (reshaped) posterior */
+    double *lin;       /* linear: A (d*d, upper), Ainv (d*d, upper), b (d), theta (d) */
+    uint64_t updates;  /* linear: rank-1 updates since the last refactor */
+    double count;      /* linear: applied updates */
 } barm;
 
-typedef struct { double s; uint32_t j; } bpair;
+typedef struct {
+    double s;
+    uint32_t j;
+} bpair;
 
 /* A stripe: one PRNG stream plus scratch for one select at a time. */
 typedef struct {
     pthread_mutex_t mu;
     grng rng;
     uint32_t *idx, *mark, *heap;
-    double *score, *aux, *sd;  /* scores; LinTS means and sds */
+    double *score, *aux, *sd; /* scores; LinTS means and sds */
     bpair *pair;
     uint32_t stamp;
-    double *x, *y;           /* dim: the context as doubles, a temp */
+    double *x, *y; /* dim: the context as doubles, a temp */
     char pad[64];
 } bstripe;
 
 /* Pending-decision ring entry: state in the low 2 bits of uid_state. */
-typedef struct { uint64_t arm_id, uid_state; } bpend;
+typedef struct {
+    uint64_t arm_id, uid_state;
+} bpend;
 enum { PEND_EMPTY = 0, PEND_PENDING = 1, PEND_REWARDED = 2 };
 
 enum { CNT_APPLIED, CNT_UNKNOWN, CNT_EXPIRED, CNT_DUPLICATE, CNT_RETIRED, CNT_N };
@@ -128,15 +135,15 @@ enum { CNT_APPLIED, CNT_UNKNOWN, CNT_EXPIRED, CNT_DUPLICATE, CNT_RETIRED, CNT_N 
 struct growth_bandit {
     bandit_cfg cfg;
     size_t dim;
-    pthread_rwlock_t lock;   /* shared: selects; exclusive: rewards, arm changes, saves */
+    pthread_rwlock_t lock; /* shared: selects; exclusive: rewards, arm changes, saves */
     barm *arms;
     size_t n, cap;
-    gidmap index;            /* arm id -> dense index */
+    gidmap index; /* arm id -> dense index */
     bstripe *st;
     size_t nst;
-    bpend *ring;             /* indexed by decision id & rmask */
-    int64_t *ring_t;         /* monotonic ns of each decision (ttl_seconds > 0) */
-    float *ring_ctx;         /* dim floats per entry (linear policies) */
+    bpend *ring;     /* indexed by decision id & rmask */
+    int64_t *ring_t; /* monotonic ns of each decision (ttl_seconds > 0) */
+    float *ring_ctx; /* dim floats per entry (linear policies) */
     size_t rcap, ring_bytes;
     _Atomic uint64_t next_id;
     uint64_t next_uid;
@@ -147,7 +154,7 @@ struct growth_bandit {
     float *win_ctx;
     size_t win_head, win_len;
     uint64_t cnt[CNT_N];
-    double *wscratch;        /* writer scratch: 3 d*d + 2 d */
+    double *wscratch; /* writer scratch: 3 d*d + 2 d */
 };
 
 /* ---- shared by the files of the handle --------------------------------------------------- */
@@ -205,8 +212,8 @@ int bandit_check_value(const growth_bandit *b, const char *who, double v, size_t
 
 /* Shared-lock helpers used by replay (ope.c) and the simulator. */
 int bandit_select_locked(growth_bandit *b, const char *who, const float *ctx, size_t dim,
-                         const uint64_t *elig, size_t ne, const uint8_t *mask, size_t nm,
-                         size_t k, uint64_t *dec, uint64_t *arms, double *props);
+                         const uint64_t *elig, size_t ne, const uint8_t *mask, size_t nm, size_t k,
+                         uint64_t *dec, uint64_t *arms, double *props);
 int64_t bandit_now_ns(void);
 
 #endif

@@ -9,7 +9,9 @@
 
 enum { OPE_REPLAY, OPE_IPS, OPE_SNIPS, OPE_DR };
 
-typedef struct { char estimator[GCFG_STRING_MAX]; } ope_cfg;
+typedef struct {
+    char estimator[GCFG_STRING_MAX];
+} ope_cfg;
 static const gcfg_opt ope_opts[] = {
     {"estimator", GCFG_STRING, offsetof(ope_cfg, estimator), "", 0, 0, NULL, false},
 };
@@ -26,21 +28,24 @@ static int ope_estimator(const char *who, const char *config, int *out)
     if (!cfg.estimator[0])
         return gerr(GROWTH_EINVAL, "%s: config key 'estimator' is required (replay|ips|snips|dr)", who);
     for (int i = 0; i < 4; i++)
-        if (strcmp(cfg.estimator, names[i]) == 0) { *out = i; return GROWTH_OK; }
+        if (strcmp(cfg.estimator, names[i]) == 0) {
+            *out = i;
+            return GROWTH_OK;
+        }
     return gerr(GROWTH_EINVAL, "%s: config key 'estimator': '%s' is not one of replay|ips|snips|dr", who,
                 cfg.estimator);
 }
 
-GROWTH_API int growth_bandit_ope(size_t n, size_t n_actions, const uint32_t *actions,
-                                 const double *rewards, const double *propensities,
-                                 const double *target, const double *q_hat, const char *config,
-                                 double *out_value, double *out_stderr)
+GROWTH_API int growth_bandit_ope(size_t n, size_t n_actions, const uint32_t *actions, const double *rewards,
+                                 const double *propensities, const double *target, const double *q_hat,
+                                 const char *config, double *out_value, double *out_stderr)
 {
     static const char *who = "growth_bandit_ope";
     int estimator;
     int rc = ope_estimator(who, config, &estimator);
     if (rc) return rc;
-    if (n == 0 || n_actions == 0) return gerr(GROWTH_EINVAL, "%s: n=%zu and n_actions=%zu must be >= 1", who, n, n_actions);
+    if (n == 0 || n_actions == 0)
+        return gerr(GROWTH_EINVAL, "%s: n=%zu and n_actions=%zu must be >= 1", who, n, n_actions);
     if (n > SIZE_MAX / sizeof(double) / n_actions) /* target holds n x n_actions doubles */
         return gerr(GROWTH_EINVAL, "%s: n=%zu x n_actions=%zu is too large", who, n, n_actions);
     GROWTH_CHECK_NULL(who, actions);
@@ -50,19 +55,23 @@ GROWTH_API int growth_bandit_ope(size_t n, size_t n_actions, const uint32_t *act
     if (estimator != OPE_REPLAY) GROWTH_CHECK_NULL(who, propensities);
     for (size_t i = 0; i < n; i++) {
         if (actions[i] >= n_actions)
-            return gerr(GROWTH_EINVAL, "%s: actions[%zu] = %u is not below n_actions=%zu", who, i, actions[i], n_actions);
+            return gerr(GROWTH_EINVAL, "%s: actions[%zu] = %u is not below n_actions=%zu", who, i, actions[i],
+                        n_actions);
         if (!gfinite(rewards[i])) return gerr(GROWTH_EINVAL, "%s: rewards[%zu] is not finite", who, i);
         if (propensities && !(propensities[i] > 0 && propensities[i] <= 1))
-            return gerr(GROWTH_EINVAL, "%s: propensities[%zu] = %g is not in (0, 1]", who, i, propensities[i]);
+            return gerr(GROWTH_EINVAL, "%s: propensities[%zu] = %g is not in (0, 1]", who, i,
+                        propensities[i]);
         double sum = 0;
         for (size_t a = 0; a < n_actions; a++) {
             double p = target[i * n_actions + a];
-            if (!(p >= 0 && p <= 1)) return gerr(GROWTH_EINVAL, "%s: target[%zu][%zu] = %g is not a probability", who, i, a, p);
+            if (!(p >= 0 && p <= 1))
+                return gerr(GROWTH_EINVAL, "%s: target[%zu][%zu] = %g is not a probability", who, i, a, p);
             sum += p;
             if (q_hat && !gfinite(q_hat[i * n_actions + a]))
                 return gerr(GROWTH_EINVAL, "%s: q_hat[%zu][%zu] is not finite", who, i, a);
         }
-        if (fabs(sum - 1.0) > 1e-6) return gerr(GROWTH_EINVAL, "%s: target row %zu sums to %.9g, not 1", who, i, sum);
+        if (fabs(sum - 1.0) > 1e-6)
+            return gerr(GROWTH_EINVAL, "%s: target row %zu sums to %.9g, not 1", who, i, sum);
     }
     double value, se;
     if (estimator == OPE_REPLAY || estimator == OPE_SNIPS) {
@@ -74,7 +83,9 @@ GROWTH_API int growth_bandit_ope(size_t n, size_t n_actions, const uint32_t *act
             sw += w;
             swr += w * rewards[i];
         }
-        if (!(sw > 0)) return gerr(GROWTH_ESTATE, "%s: the target policy never takes a logged action (zero total weight)", who);
+        if (!(sw > 0))
+            return gerr(GROWTH_ESTATE,
+                        "%s: the target policy never takes a logged action (zero total weight)", who);
         value = swr / sw;
         double v = 0;
         for (size_t i = 0; i < n; i++) {
@@ -93,7 +104,8 @@ GROWTH_API int growth_bandit_ope(size_t n, size_t n_actions, const uint32_t *act
                 t = w * rewards[i];
             } else {
                 double dm = 0;
-                for (size_t k = 0; k < n_actions; k++) dm += target[i * n_actions + k] * q_hat[i * n_actions + k];
+                for (size_t k = 0; k < n_actions; k++)
+                    dm += target[i * n_actions + k] * q_hat[i * n_actions + k];
                 t = dm + w * (rewards[i] - q_hat[i * n_actions + a]);
             }
             double delta = t - mean; /* Welford */
@@ -108,10 +120,9 @@ GROWTH_API int growth_bandit_ope(size_t n, size_t n_actions, const uint32_t *act
     return GROWTH_OK;
 }
 
-GROWTH_API int growth_bandit_replay(growth_bandit *b, const float *contexts, size_t dim,
-                                    const uint64_t *arms, const double *rewards, size_t n,
-                                    const uint64_t *eligible, size_t n_eligible,
-                                    double *out_value, size_t *out_matched)
+GROWTH_API int growth_bandit_replay(growth_bandit *b, const float *contexts, size_t dim, const uint64_t *arms,
+                                    const double *rewards, size_t n, const uint64_t *eligible,
+                                    size_t n_eligible, double *out_value, size_t *out_matched)
 {
     static const char *who = "growth_bandit_replay";
     GROWTH_CHECK_NULL(who, b);
@@ -120,19 +131,23 @@ GROWTH_API int growth_bandit_replay(growth_bandit *b, const float *contexts, siz
         GROWTH_CHECK_NULL(who, arms);
         GROWTH_CHECK_NULL(who, rewards);
     }
-    if (dim != b->dim) return gerr(GROWTH_EINVAL, "%s: context width %zu, the bandit expects dim=%zu", who, dim, b->dim);
+    if (dim != b->dim)
+        return gerr(GROWTH_EINVAL, "%s: context width %zu, the bandit expects dim=%zu", who, dim, b->dim);
     if (b->dim && n > 0) GROWTH_CHECK_NULL(who, contexts);
     if (!b->dim && contexts) return gerr(GROWTH_EINVAL, "%s: this policy takes no context (pass NULL)", who);
-    if (b->dim && !gall_finite_f32(contexts, n * dim)) return gerr(GROWTH_EINVAL, "%s: contexts hold NaN or Inf", who);
+    if (b->dim && !gall_finite_f32(contexts, n * dim))
+        return gerr(GROWTH_EINVAL, "%s: contexts hold NaN or Inf", who);
     bool lin = b->cfg.policy == POL_LINTS || b->cfg.policy == POL_LINUCB;
     for (size_t i = 0; i < n; i++)
         if (!gfinite(rewards[i]) || (!lin && !(rewards[i] >= 0 && rewards[i] <= 1)))
-            return gerr(GROWTH_EINVAL, "%s: rewards[%zu] = %g is not finite%s", who, i, rewards[i], lin ? "" : " in [0, 1]");
+            return gerr(GROWTH_EINVAL, "%s: rewards[%zu] = %g is not finite%s", who, i, rewards[i],
+                        lin ? "" : " in [0, 1]");
     size_t matched = 0;
     double sum = 0;
     for (size_t i = 0; i < n; i++) {
         uint64_t dec, arm;
-        int rc = growth_bandit_select(b, contexts ? contexts + i * dim : NULL, dim, eligible, n_eligible, &dec, &arm, NULL);
+        int rc = growth_bandit_select(b, contexts ? contexts + i * dim : NULL, dim, eligible, n_eligible,
+                                      &dec, &arm, NULL);
         if (rc) return rc;
         if (arm != arms[i]) continue;
         if ((rc = growth_bandit_reward(b, dec, rewards[i]))) return rc;

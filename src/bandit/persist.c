@@ -34,8 +34,8 @@ static int bandit_pack(const char *who, const void *model, uint8_t **out, size_t
     char *cfgbuf = NULL;
     int rc = GROWTH_OK;
     cfgbuf = gcfg_format_alloc(bandit_opts, bandit_nopts, &b->cfg);
-    if (!am || !ap || !streams || !pid || !parm || !puid || !pst || !page || !pctx || !warm ||
-        !wuid || !wr || !wctx || !cfgbuf) {
+    if (!am || !ap || !streams || !pid || !parm || !puid || !pst || !page || !pctx || !warm || !wuid || !wr ||
+        !wctx || !cfgbuf) {
         rc = gerr(GROWTH_ENOMEM, "%s: out of memory", who);
         goto done;
     }
@@ -117,8 +117,20 @@ static int bandit_pack(const char *who, const void *model, uint8_t **out, size_t
     rc = genv_pack(who, GROWTH_KIND_BANDIT, &msg.base, out, out_len);
 done:
     pthread_rwlock_unlock(&b->lock);
-    free(am); free(ap); free(streams); free(pid); free(parm); free(puid); free(pst); free(page);
-    free(pctx); free(warm); free(wuid); free(wr); free(wctx); free(cfgbuf);
+    free(am);
+    free(ap);
+    free(streams);
+    free(pid);
+    free(parm);
+    free(puid);
+    free(pst);
+    free(page);
+    free(pctx);
+    free(warm);
+    free(wuid);
+    free(wr);
+    free(wctx);
+    free(cfgbuf);
     return rc;
 }
 
@@ -144,17 +156,25 @@ static int bandit_from_payload(const char *who, uint32_t kind, const uint8_t *pl
     bandit_cfg cfg;
     memset(&cfg, 0, sizeof cfg);
     int rc;
-#define BAD(...) do { rc = gerr(GROWTH_EFORMAT, __VA_ARGS__); goto done; } while (0)
+#define BAD(...)                                                                                             \
+    do {                                                                                                     \
+        rc = gerr(GROWTH_EFORMAT, __VA_ARGS__);                                                              \
+        goto done;                                                                                           \
+    } while (0)
     if (!msg->meta || !msg->meta->config) BAD("%s: model has no configuration", who);
-    if ((rc = gcfg_parse_stored(who, bandit_opts, bandit_nopts, msg->meta->config, &cfg, sizeof cfg))) goto done;
+    if ((rc = gcfg_parse_stored(who, bandit_opts, bandit_nopts, msg->meta->config, &cfg, sizeof cfg)))
+        goto done;
     if (bandit_check_cfg(&cfg, who)) BAD("%s: stored configuration is invalid: %s", who, growth_last_error());
     if ((rc = bandit_new(&b, &cfg, who))) goto done;
     size_t d = b->dim, n = msg->n_arms;
     if (n > (size_t)cfg.max_arms) BAD("%s: %zu arms exceed max_arms", who, n);
-    if (msg->n_streams != b->nst * 4) BAD("%s: %zu stream words for %zu streams", who, msg->n_streams, b->nst);
-    if (!(gfinite(msg->scale) && msg->scale > 0 && msg->scale <= 1) || !(gfinite(msg->total) && msg->total >= 0))
+    if (msg->n_streams != b->nst * 4)
+        BAD("%s: %zu stream words for %zu streams", who, msg->n_streams, b->nst);
+    if (!(gfinite(msg->scale) && msg->scale > 0 && msg->scale <= 1) ||
+        !(gfinite(msg->total) && msg->total >= 0))
         BAD("%s: bad scale or total", who);
-    if (msg->next_id < 1 || msg->next_id > (UINT64_C(1) << 62) || msg->next_uid < 1) BAD("%s: bad decision or arm counters", who);
+    if (msg->next_id < 1 || msg->next_id > (UINT64_C(1) << 62) || msg->next_uid < 1)
+        BAD("%s: bad decision or arm counters", who);
     if (msg->n_counters != CNT_N) BAD("%s: expected %d counters", who, CNT_N);
     if ((rc = gmem_reserve(who, bandit_bytes(&cfg, (double)n), (uint64_t)cfg.max_memory))) goto done;
     if ((rc = bandit_reserve(b, n, who))) goto done;
@@ -164,7 +184,8 @@ static int bandit_from_payload(const char *who, uint32_t kind, const uint8_t *pl
         if (!finite_all(pr, 4) || !(m->prior_a > 0 && m->prior_b > 0 && m->s >= 0 && m->f >= 0) ||
             !(gfinite(m->prior_s) && m->prior_s >= 0) || !gfinite(m->count))
             BAD("%s: arm %zu has invalid statistics", who, i);
-        if (gidmap_get(&b->index, m->id) != UINT32_MAX) BAD("%s: arm %llu appears twice", who, (unsigned long long)m->id);
+        if (gidmap_get(&b->index, m->id) != UINT32_MAX)
+            BAD("%s: arm %llu appears twice", who, (unsigned long long)m->id);
         if (m->uid == 0 || m->uid >= msg->next_uid) BAD("%s: arm %zu has a bad serial", who, i);
         bool lin = is_linear(b);
         if (lin ? (m->n_a != d * d || m->n_ainv != d * d || m->n_bvec != d || m->n_theta != d)
@@ -173,17 +194,28 @@ static int bandit_from_payload(const char *who, uint32_t kind, const uint8_t *pl
         barm *a = &b->arms[i];
         memset(a, 0, sizeof *a);
         if (lin) {
-            if (!finite_all(m->a, d * d) || !finite_all(m->ainv, d * d) || !finite_all(m->bvec, d) || !finite_all(m->theta, d))
+            if (!finite_all(m->a, d * d) || !finite_all(m->ainv, d * d) || !finite_all(m->bvec, d) ||
+                !finite_all(m->theta, d))
                 BAD("%s: arm %zu holds NaN or Inf", who, i);
-            if (!(a->lin = malloc((2 * d * d + 2 * d) * sizeof(double)))) { rc = gerr(GROWTH_ENOMEM, "%s: out of memory", who); goto done; }
+            if (!(a->lin = malloc((2 * d * d + 2 * d) * sizeof(double)))) {
+                rc = gerr(GROWTH_ENOMEM, "%s: out of memory", who);
+                goto done;
+            }
             memcpy(a->lin, m->a, d * d * sizeof(double));
             memcpy(a->lin + d * d, m->ainv, d * d * sizeof(double));
             memcpy(a->lin + 2 * d * d, m->bvec, d * sizeof(double));
             memcpy(a->lin + 2 * d * d + d, m->theta, d * sizeof(double));
         }
         if (m->name && m->name[0]) {
-            if (growth_bandit_name_id(m->name) != m->id) { free(a->lin); BAD("%s: arm %zu name does not match its id", who, i); }
-            if (!(a->name = strdup(m->name))) { free(a->lin); rc = gerr(GROWTH_ENOMEM, "%s: out of memory", who); goto done; }
+            if (growth_bandit_name_id(m->name) != m->id) {
+                free(a->lin);
+                BAD("%s: arm %zu name does not match its id", who, i);
+            }
+            if (!(a->name = strdup(m->name))) {
+                free(a->lin);
+                rc = gerr(GROWTH_ENOMEM, "%s: out of memory", who);
+                goto done;
+            }
         }
         a->id = m->id;
         a->uid = m->uid;
@@ -220,7 +252,8 @@ static int bandit_from_payload(const char *who, uint32_t kind, const uint8_t *pl
             (msg->pending_state[j] != PEND_PENDING && msg->pending_state[j] != PEND_REWARDED) ||
             msg->pending_uid[j] >> 61)
             BAD("%s: pending decision %zu is invalid", who, j);
-        if (d && !gall_finite_f32(msg->pending_context + j * d, d)) BAD("%s: pending context %zu is not finite", who, j);
+        if (d && !gall_finite_f32(msg->pending_context + j * d, d))
+            BAD("%s: pending context %zu is not finite", who, j);
         size_t slot = (size_t)id & (b->rcap - 1);
         b->ring[slot].arm_id = msg->pending_arm[j];
         b->ring[slot].uid_state = msg->pending_uid[j] << 2 | msg->pending_state[j];
@@ -232,7 +265,8 @@ static int bandit_from_payload(const char *who, uint32_t kind, const uint8_t *pl
         nw > (size_t)cfg.window)
         BAD("%s: window has inconsistent sizes", who);
     for (size_t i = 0; i < nw; i++) {
-        if (bandit_check_value(b, who, msg->window_reward[i], i)) BAD("%s: window reward %zu is invalid", who, i);
+        if (bandit_check_value(b, who, msg->window_reward[i], i))
+            BAD("%s: window reward %zu is invalid", who, i);
         b->win_arm[i] = msg->window_arm[i];
         b->win_uid[i] = msg->window_uid[i];
         b->win_r[i] = msg->window_reward[i];
@@ -245,17 +279,21 @@ static int bandit_from_payload(const char *who, uint32_t kind, const uint8_t *pl
 #undef BAD
 done:
     growth__bandit_state__free_unpacked(msg, &gpb_allocator);
-    if (rc) bandit_destroy(b);
-    else *out = b;
+    if (rc)
+        bandit_destroy(b);
+    else
+        *out = b;
     return rc;
 }
 
 GROWTH_API int growth_bandit_deserialize(growth_bandit **out, const uint8_t *buf, size_t len)
 {
-    return gmodel_deserialize("growth_bandit_deserialize", buf, len, GROWTH_KIND_BANDIT, bandit_from_payload, out);
+    return gmodel_deserialize("growth_bandit_deserialize", buf, len, GROWTH_KIND_BANDIT, bandit_from_payload,
+                              out);
 }
 
 GROWTH_API int growth_bandit_load(growth_bandit **out, const char *path)
 {
-    return gmodel_load("growth_bandit_load", path, BANDIT_MAX_FILE, GROWTH_KIND_BANDIT, bandit_from_payload, out);
+    return gmodel_load("growth_bandit_load", path, BANDIT_MAX_FILE, GROWTH_KIND_BANDIT, bandit_from_payload,
+                       out);
 }

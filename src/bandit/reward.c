@@ -28,8 +28,10 @@ static void refactor(growth_bandit *b, barm *a)
         for (size_t j = i; j < d; j++) {
             double s = A[i * d + j];
             for (size_t k = 0; k < i; k++) s -= U[k * d + i] * U[k * d + j];
-            if (i == j) U[i * d + i] = sqrt(s > 1e-300 ? s : 1e-300);
-            else U[i * d + j] = s / U[i * d + i];
+            if (i == j)
+                U[i * d + i] = sqrt(s > 1e-300 ? s : 1e-300);
+            else
+                U[i * d + j] = s / U[i * d + i];
         }
     memset(Ui, 0, d * d * sizeof *Ui);
     for (size_t j = 0; j < d; j++) { /* Ui = U^-1, upper triangular, column by column */
@@ -56,7 +58,10 @@ static void arm_update(growth_bandit *b, barm *a, double v, const float *ctx, do
         if (sign > 0 && b->cfg.decay < 1.0) {
             b->scale *= b->cfg.decay;
             if (b->scale < SCALE_FLOOR) { /* renormalise: fold the scale into the sums */
-                for (size_t i = 0; i < b->n; i++) { b->arms[i].s *= b->scale; b->arms[i].f *= b->scale; }
+                for (size_t i = 0; i < b->n; i++) {
+                    b->arms[i].s *= b->scale;
+                    b->arms[i].f *= b->scale;
+                }
                 b->total *= b->scale;
                 b->scale = 1.0;
             }
@@ -82,8 +87,10 @@ static void arm_update(growth_bandit *b, barm *a, double v, const float *ctx, do
     cblas_dsymv(CblasRowMajor, CblasUpper, (int)d, 1.0, Ai, (int)d, x, 1, 0.0, u, 1);
     double den = 1.0 + sign * cblas_ddot((int)d, x, 1, u, 1);
     a->count += sign;
-    if (++a->updates >= (uint64_t)b->cfg.refresh || !(den > 1e-12)) refactor(b, a);
-    else cblas_dsyr(CblasRowMajor, CblasUpper, (int)d, -sign / den, u, 1, Ai, (int)d);
+    if (++a->updates >= (uint64_t)b->cfg.refresh || !(den > 1e-12))
+        refactor(b, a);
+    else
+        cblas_dsyr(CblasRowMajor, CblasUpper, (int)d, -sign / den, u, 1, Ai, (int)d);
     cblas_dsymv(CblasRowMajor, CblasUpper, (int)d, 1.0, Ai, (int)d, bv, 1, 0.0, th, 1);
 }
 
@@ -93,7 +100,8 @@ static int apply_one(growth_bandit *b, const char *who, uint64_t id, double v, i
     uint64_t next = atomic_load_explicit(&b->next_id, memory_order_relaxed);
     if (id == 0 || id >= next) {
         b->cnt[CNT_UNKNOWN]++;
-        return gerr(GROWTH_ENOTFOUND, "%s: decision %llu is unknown (never issued)", who, (unsigned long long)id);
+        return gerr(GROWTH_ENOTFOUND, "%s: decision %llu is unknown (never issued)", who,
+                    (unsigned long long)id);
     }
     size_t slot = (size_t)id & (b->rcap - 1);
     bpend *e = &b->ring[slot];
@@ -110,7 +118,8 @@ static int apply_one(growth_bandit *b, const char *who, uint64_t id, double v, i
     if (i == UINT32_MAX || b->arms[i].uid != e->uid_state >> 2) {
         b->cnt[CNT_RETIRED]++;
         e->uid_state = (e->uid_state & ~(uint64_t)3) | PEND_REWARDED;
-        return gerr(GROWTH_ENOTFOUND, "%s: the arm of decision %llu was removed", who, (unsigned long long)id);
+        return gerr(GROWTH_ENOTFOUND, "%s: the arm of decision %llu was removed", who,
+                    (unsigned long long)id);
     }
     const float *ctx = b->dim ? b->ring_ctx + slot * b->dim : NULL;
     if (b->cfg.window > 0) {
@@ -149,9 +158,8 @@ GROWTH_API int growth_bandit_reward(growth_bandit *b, uint64_t decision, double 
     return rc;
 }
 
-GROWTH_API int growth_bandit_reward_batch(growth_bandit *b, const uint64_t *decisions,
-                                          const double *values, size_t n, int *out_status,
-                                          size_t *out_applied)
+GROWTH_API int growth_bandit_reward_batch(growth_bandit *b, const uint64_t *decisions, const double *values,
+                                          size_t n, int *out_status, size_t *out_applied)
 {
     static const char *who = "growth_bandit_reward_batch";
     GROWTH_CHECK_NULL(who, b);

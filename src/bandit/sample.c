@@ -13,7 +13,7 @@
 #define ZIG_V 9.91256303526217e-3
 
 double bzig_x[ZIG_N + 1], bzig_ratio[ZIG_N];
-#define zig_x bzig_x
+#define zig_x     bzig_x
 #define zig_ratio bzig_ratio
 static pthread_once_t zig_once = PTHREAD_ONCE_INIT;
 
@@ -95,8 +95,8 @@ double bsample_beta(grng *r, double a, double b)
     return bsample_beta_fast(r, &ka, &kb);
 }
 
-GROWTH_API int growth_bandit_sample_beta(uint64_t seed, const double *a, const double *b,
-                                         size_t n, double *out, size_t cap)
+GROWTH_API int growth_bandit_sample_beta(uint64_t seed, const double *a, const double *b, size_t n,
+                                         double *out, size_t cap)
 {
     static const char *who = "growth_bandit_sample_beta";
     if (n > 0) {
@@ -107,8 +107,8 @@ GROWTH_API int growth_bandit_sample_beta(uint64_t seed, const double *a, const d
     if (cap < n) return gerr(GROWTH_EBUFS, "%s: cap %zu < n %zu", who, cap, n);
     for (size_t i = 0; i < n; i++)
         if (!(gfinite(a[i]) && gfinite(b[i]) && a[i] > 0 && b[i] > 0))
-            return gerr(GROWTH_EINVAL, "%s: a[%zu] = %g, b[%zu] = %g must be finite and > 0", who,
-                        i, a[i], i, b[i]);
+            return gerr(GROWTH_EINVAL, "%s: a[%zu] = %g, b[%zu] = %g must be finite and > 0", who, i, a[i], i,
+                        b[i]);
     bsample_init();
     grng r;
     grng_seed(&r, seed);
@@ -116,8 +116,14 @@ GROWTH_API int growth_bandit_sample_beta(uint64_t seed, const double *a, const d
     bgamma_k ka = {0, 0, 0}, kb = {0, 0, 0};
     double la = -1, lb = -1;
     for (size_t i = 0; i < n; i++) {
-        if (a[i] != la) { bgamma_prep(a[i], &ka); la = a[i]; }
-        if (b[i] != lb) { bgamma_prep(b[i], &kb); lb = b[i]; }
+        if (a[i] != la) {
+            bgamma_prep(a[i], &ka);
+            la = a[i];
+        }
+        if (b[i] != lb) {
+            bgamma_prep(b[i], &kb);
+            lb = b[i];
+        }
         out[i] = bsample_beta_fast(&r, &ka, &kb);
     }
     return GROWTH_OK;

@@ -92,8 +92,10 @@ static double index_of(const growth_bandit *b, const barm *a, double logn, doubl
     if (bound <= 0) return mean;
     for (int it = 0; it < 40 && hi - lo > 1e-9; it++) {
         double q = 0.5 * (lo + hi);
-        if (kl_bern(mean, q) > bound) hi = q;
-        else lo = q;
+        if (kl_bern(mean, q) > bound)
+            hi = q;
+        else
+            lo = q;
     }
     return lo;
 }
@@ -166,15 +168,19 @@ static void top_k(bstripe *st, size_t m, size_t k, grng *r, double *prop)
     double T = kth_largest(v, m, k, st->heap);
     size_t g = 0, t = 0;
     for (size_t j = 0; j < m; j++) {
-        if (v[j] > T) st->pair[g++] = (bpair){v[j], (uint32_t)j};
-        else if (v[j] == T) st->heap[t++] = (uint32_t)j; /* heap reused as the tie list */
+        if (v[j] > T)
+            st->pair[g++] = (bpair){v[j], (uint32_t)j};
+        else if (v[j] == T)
+            st->heap[t++] = (uint32_t)j; /* heap reused as the tie list */
     }
     size_t need = k - g;
     /* Choose `need` of the t tied positions uniformly (partial Fisher-Yates). */
     for (size_t i = 0; i < need; i++) {
         size_t pick = i;
         if (need < t) pick = i + (size_t)grng_below(r, t - i);
-        uint32_t tmp = st->heap[i]; st->heap[i] = st->heap[pick]; st->heap[pick] = tmp;
+        uint32_t tmp = st->heap[i];
+        st->heap[i] = st->heap[pick];
+        st->heap[pick] = tmp;
         st->pair[g + i] = (bpair){T, st->heap[i]};
     }
     if (k > 1) qsort(st->pair, g, sizeof *st->pair, cmp_pair_desc);
@@ -199,8 +205,8 @@ static void redraw(growth_bandit *b, bstripe *st, const uint32_t *list, size_t m
 
 /* Monte Carlo inclusion probabilities of the chosen positions st->pair[0..k): the share of
  * `draws` fresh posterior draws whose top k contains the position, at least 1 / draws. */
-static void mc_propensity(growth_bandit *b, bstripe *st, const uint32_t *list, size_t m, size_t k,
-                          grng *r, size_t draws, double *prop)
+static void mc_propensity(growth_bandit *b, bstripe *st, const uint32_t *list, size_t m, size_t k, grng *r,
+                          size_t draws, double *prop)
 {
     for (size_t i = 0; i < k; i++) prop[i] = 0;
     for (size_t d = 0; d < draws; d++) {
@@ -211,8 +217,7 @@ static void mc_propensity(growth_bandit *b, bstripe *st, const uint32_t *list, s
     for (size_t i = 0; i < k; i++) prop[i] = (prop[i] > 1 ? prop[i] : 1) / (double)draws;
 }
 
-static int check_context(const growth_bandit *b, const char *who, const float *ctx, size_t dim,
-                         size_t rows)
+static int check_context(const growth_bandit *b, const char *who, const float *ctx, size_t dim, size_t rows)
 {
     if (dim != b->dim)
         return gerr(GROWTH_EINVAL, "%s: context width %zu, the bandit expects dim=%zu", who, dim, b->dim);
@@ -222,22 +227,20 @@ static int check_context(const growth_bandit *b, const char *who, const float *c
     }
     if (!ctx) return gerr(GROWTH_EINVAL, "%s: context is NULL but dim=%zu", who, b->dim);
     for (size_t i = 0; i < rows * dim; i++)
-        if (!gfinite(ctx[i]))
-            return gerr(GROWTH_EINVAL, "%s: context[%zu] is not finite", who, i);
+        if (!gfinite(ctx[i])) return gerr(GROWTH_EINVAL, "%s: context[%zu] is not finite", who, i);
     return GROWTH_OK;
 }
 
 /* One decision of k arms. Caller holds b->lock shared and validated the context. */
 int bandit_select_locked(growth_bandit *b, const char *who, const float *ctx, size_t dim,
-                         const uint64_t *elig, size_t ne, const uint8_t *mask, size_t nm,
-                         size_t k, uint64_t *dec, uint64_t *arms, double *props)
+                         const uint64_t *elig, size_t ne, const uint8_t *mask, size_t nm, size_t k,
+                         uint64_t *dec, uint64_t *arms, double *props)
 {
     bstripe *st = acquire_stripe(b);
     const uint32_t *list;
     size_t m;
     int rc = resolve(b, st, who, elig, ne, mask, nm, &list, &m);
-    if (!rc && k > m)
-        rc = gerr(GROWTH_EINVAL, "%s: k=%zu exceeds the %zu eligible arms", who, k, m);
+    if (!rc && k > m) rc = gerr(GROWTH_EINVAL, "%s: k=%zu exceeds the %zu eligible arms", who, k, m);
     if (rc) {
         pthread_mutex_unlock(&st->mu);
         return rc;
@@ -256,13 +259,18 @@ int bandit_select_locked(growth_bandit *b, const char *who, const float *ctx, si
             /* explore: k distinct positions uniformly; greedy inclusion of each from the scores */
             double T = kth_largest(st->score, m, k, st->heap);
             size_t g = 0, t = 0;
-            for (size_t j = 0; j < m; j++) { g += st->score[j] > T; t += st->score[j] == T; }
+            for (size_t j = 0; j < m; j++) {
+                g += st->score[j] > T;
+                t += st->score[j] == T;
+            }
             /* sample k of m positions with Floyd's algorithm via the mark-free swap on aux */
             double *perm = st->aux;
             for (size_t j = 0; j < m; j++) perm[j] = (double)j;
             for (size_t i = 0; i < k; i++) {
                 size_t p = i + (size_t)grng_below(r, m - i);
-                double tmp = perm[i]; perm[i] = perm[p]; perm[p] = tmp;
+                double tmp = perm[i];
+                perm[i] = perm[p];
+                perm[p] = tmp;
                 uint32_t j = (uint32_t)perm[i];
                 st->pair[i] = (bpair){st->score[j], j};
             }
@@ -278,8 +286,10 @@ int bandit_select_locked(growth_bandit *b, const char *who, const float *ctx, si
     } else {
         top_k(st, m, k, r, prop);
         if (prop && (pol == POL_THOMPSON || pol == POL_LINTS)) {
-            if (b->cfg.propensity_draws > 0) mc_propensity(b, st, list, m, k, r, (size_t)b->cfg.propensity_draws, prop);
-            else for (size_t i = 0; i < k; i++) prop[i] = NAN;
+            if (b->cfg.propensity_draws > 0)
+                mc_propensity(b, st, list, m, k, r, (size_t)b->cfg.propensity_draws, prop);
+            else
+                for (size_t i = 0; i < k; i++) prop[i] = NAN;
         }
     }
     int64_t now = b->ring_t ? bandit_now_ns() : 0;
@@ -299,9 +309,8 @@ int bandit_select_locked(growth_bandit *b, const char *who, const float *ctx, si
 }
 
 GROWTH_API int growth_bandit_select_k(growth_bandit *b, const float *context, size_t dim,
-                                      const uint64_t *eligible, size_t n_eligible,
-                                      const uint8_t *mask, size_t n_mask, size_t k,
-                                      uint64_t *out_decisions, uint64_t *out_arms,
+                                      const uint64_t *eligible, size_t n_eligible, const uint8_t *mask,
+                                      size_t n_mask, size_t k, uint64_t *out_decisions, uint64_t *out_arms,
                                       double *out_propensities, size_t cap)
 {
     static const char *who = "growth_bandit_select_k";
@@ -310,20 +319,20 @@ GROWTH_API int growth_bandit_select_k(growth_bandit *b, const float *context, si
     GROWTH_CHECK_NULL(who, out_arms);
     if (k == 0) return gerr(GROWTH_EINVAL, "%s: k must be >= 1", who);
     if (cap < k) return gerr(GROWTH_EBUFS, "%s: cap %zu < k %zu", who, cap, k);
-    if (mask == NULL && n_mask > 0) return gerr(GROWTH_EINVAL, "%s: mask is NULL with n_mask=%zu", who, n_mask);
+    if (mask == NULL && n_mask > 0)
+        return gerr(GROWTH_EINVAL, "%s: mask is NULL with n_mask=%zu", who, n_mask);
     int rc = check_context(b, who, context, dim, 1);
     if (rc) return rc;
     pthread_rwlock_rdlock(&b->lock);
-    rc = bandit_select_locked(b, who, context, dim, eligible, n_eligible, mask, n_mask, k,
-                              out_decisions, out_arms, out_propensities);
+    rc = bandit_select_locked(b, who, context, dim, eligible, n_eligible, mask, n_mask, k, out_decisions,
+                              out_arms, out_propensities);
     pthread_rwlock_unlock(&b->lock);
     return rc;
 }
 
 GROWTH_API int growth_bandit_select(growth_bandit *b, const float *context, size_t dim,
-                                    const uint64_t *eligible, size_t n_eligible,
-                                    uint64_t *out_decision, uint64_t *out_arm,
-                                    double *out_propensity)
+                                    const uint64_t *eligible, size_t n_eligible, uint64_t *out_decision,
+                                    uint64_t *out_arm, double *out_propensity)
 {
     static const char *who = "growth_bandit_select";
     GROWTH_CHECK_NULL(who, b);
@@ -332,14 +341,14 @@ GROWTH_API int growth_bandit_select(growth_bandit *b, const float *context, size
     int rc = check_context(b, who, context, dim, 1);
     if (rc) return rc;
     pthread_rwlock_rdlock(&b->lock);
-    rc = bandit_select_locked(b, who, context, dim, eligible, n_eligible, NULL, 0, 1,
-                              out_decision, out_arm, out_propensity);
+    rc = bandit_select_locked(b, who, context, dim, eligible, n_eligible, NULL, 0, 1, out_decision, out_arm,
+                              out_propensity);
     pthread_rwlock_unlock(&b->lock);
     return rc;
 }
 
-GROWTH_API int growth_bandit_select_batch(growth_bandit *b, const float *contexts, size_t dim,
-                                          size_t n, const uint64_t *eligible, size_t n_eligible,
+GROWTH_API int growth_bandit_select_batch(growth_bandit *b, const float *contexts, size_t dim, size_t n,
+                                          const uint64_t *eligible, size_t n_eligible,
                                           uint64_t *out_decisions, uint64_t *out_arms,
                                           double *out_propensities, size_t cap)
 {
@@ -353,17 +362,16 @@ GROWTH_API int growth_bandit_select_batch(growth_bandit *b, const float *context
     if (rc) return rc;
     pthread_rwlock_rdlock(&b->lock);
     for (size_t i = 0; i < n && !rc; i++)
-        rc = bandit_select_locked(b, who, contexts ? contexts + i * dim : NULL, dim, eligible,
-                                  n_eligible, NULL, 0, 1, out_decisions + i, out_arms + i,
+        rc = bandit_select_locked(b, who, contexts ? contexts + i * dim : NULL, dim, eligible, n_eligible,
+                                  NULL, 0, 1, out_decisions + i, out_arms + i,
                                   out_propensities ? out_propensities + i : NULL);
     pthread_rwlock_unlock(&b->lock);
     return rc; /* only the first decision can fail (eligibility is the same for all) */
 }
 
-GROWTH_API int growth_bandit_probabilities(const growth_bandit *bc, const float *context,
-                                           size_t dim, const uint64_t *eligible,
-                                           size_t n_eligible, size_t draws, uint64_t seed,
-                                           double *out, size_t cap)
+GROWTH_API int growth_bandit_probabilities(const growth_bandit *bc, const float *context, size_t dim,
+                                           const uint64_t *eligible, size_t n_eligible, size_t draws,
+                                           uint64_t seed, double *out, size_t cap)
 {
     static const char *who = "growth_bandit_probabilities";
     GROWTH_CHECK_NULL(who, bc);
@@ -399,7 +407,9 @@ GROWTH_API int growth_bandit_probabilities(const growth_bandit *bc, const float 
             double T = kth_largest(st->score, m, 1, st->heap);
             size_t t = 0;
             for (size_t j = 0; j < m; j++) t += st->score[j] == T;
-            double eps = pol == POL_EGREEDY ? eps_at(b, atomic_load_explicit(&b->next_id, memory_order_relaxed) - 1) : 0;
+            double eps = pol == POL_EGREEDY
+                             ? eps_at(b, atomic_load_explicit(&b->next_id, memory_order_relaxed) - 1)
+                             : 0;
             for (size_t j = 0; j < m; j++)
                 out[j] = (1 - eps) * (st->score[j] == T ? 1.0 / (double)t : 0.0) + eps / (double)m;
         }

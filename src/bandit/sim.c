@@ -27,18 +27,21 @@ static const gcfg_opt sim_opts[] = {
 };
 #define SIM_NOPTS (sizeof sim_opts / sizeof sim_opts[0])
 
-typedef struct { uint64_t due, decision; double reward; } sim_ev;
+typedef struct {
+    uint64_t due, decision;
+    double reward;
+} sim_ev;
 
 struct growth_bandit_sim {
     sim_cfg cfg;
-    grng rng;          /* rewards and delays */
-    grng env;          /* arm rates, drift, new arms: the same path whatever the policy */
+    grng rng; /* rewards and delays */
+    grng env; /* arm rates, drift, new arms: the same path whatever the policy */
     size_t k;
-    uint64_t *ids;     /* active arms, oldest first */
+    uint64_t *ids; /* active arms, oldest first */
     double *logit;
     uint64_t next_arm, step;
     const growth_bandit *attached;
-    sim_ev *heap;      /* pending rewards, min-heap by due step */
+    sim_ev *heap; /* pending rewards, min-heap by due step */
     size_t nh, hcap;
     uint64_t *out_dec;
     double *out_val;
@@ -62,7 +65,8 @@ GROWTH_API int growth_bandit_sim_create(growth_bandit_sim **out, const char *con
     memset(&cfg, 0, sizeof cfg);
     int rc = gcfg_parse("bandit_sim", sim_opts, SIM_NOPTS, config, &cfg, sizeof cfg);
     if (rc) return rc;
-    if (cfg.rate_min > cfg.rate_max) return gerr(GROWTH_EINVAL, "bandit_sim: config key 'rate_min' exceeds 'rate_max'");
+    if (cfg.rate_min > cfg.rate_max)
+        return gerr(GROWTH_EINVAL, "bandit_sim: config key 'rate_min' exceeds 'rate_max'");
     growth_bandit_sim *s = calloc(1, sizeof *s);
     if (!s) return gerr(GROWTH_ENOMEM, "%s: out of memory", who);
     s->cfg = cfg;
@@ -92,7 +96,11 @@ GROWTH_API int growth_bandit_sim_create(growth_bandit_sim **out, const char *con
 GROWTH_API void growth_bandit_sim_free(growth_bandit_sim *s)
 {
     if (!s) return;
-    free(s->ids); free(s->logit); free(s->heap); free(s->out_dec); free(s->out_val);
+    free(s->ids);
+    free(s->logit);
+    free(s->heap);
+    free(s->out_dec);
+    free(s->out_val);
     free(s);
 }
 
@@ -107,7 +115,9 @@ static int heap_push(growth_bandit_sim *s, sim_ev e)
     size_t c = s->nh++;
     s->heap[c] = e;
     while (c > 0 && s->heap[(c - 1) / 2].due > s->heap[c].due) {
-        sim_ev t = s->heap[c]; s->heap[c] = s->heap[(c - 1) / 2]; s->heap[(c - 1) / 2] = t;
+        sim_ev t = s->heap[c];
+        s->heap[c] = s->heap[(c - 1) / 2];
+        s->heap[(c - 1) / 2] = t;
         c = (c - 1) / 2;
     }
     return GROWTH_OK;
@@ -123,7 +133,9 @@ static sim_ev heap_pop(growth_bandit_sim *s)
         if (l < s->nh && s->heap[l].due < s->heap[m].due) m = l;
         if (l + 1 < s->nh && s->heap[l + 1].due < s->heap[m].due) m = l + 1;
         if (m == c) break;
-        sim_ev t = s->heap[c]; s->heap[c] = s->heap[m]; s->heap[m] = t;
+        sim_ev t = s->heap[c];
+        s->heap[c] = s->heap[m];
+        s->heap[m] = t;
         c = m;
     }
     return top;
@@ -143,16 +155,18 @@ GROWTH_API int growth_bandit_sim_run(growth_bandit_sim *s, growth_bandit *b, uin
     static const char *who = "growth_bandit_sim_run";
     GROWTH_CHECK_NULL(who, s);
     GROWTH_CHECK_NULL(who, b);
-    if (out_regret && n_points == 0) return gerr(GROWTH_EINVAL, "%s: n_points must be >= 1 with out_regret", who);
-    if (b->dim) return gerr(GROWTH_EINVAL, "%s: the simulator has no contexts; use a non-contextual policy", who);
+    if (out_regret && n_points == 0)
+        return gerr(GROWTH_EINVAL, "%s: n_points must be >= 1 with out_regret", who);
+    if (b->dim)
+        return gerr(GROWTH_EINVAL, "%s: the simulator has no contexts; use a non-contextual policy", who);
     if (!s->attached) {
         pthread_rwlock_rdlock(&b->lock);
         size_t arms = b->n;
         pthread_rwlock_unlock(&b->lock);
         if (arms != 0) return gerr(GROWTH_ESTATE, "%s: the bandit must start without arms", who);
         if ((size_t)b->cfg.max_arms < s->k) /* checked first: a failed run adds no arm */
-            return gerr(GROWTH_EINVAL, "%s: the bandit's max_arms=%lld is below the simulator's %zu arms", who,
-                        (long long)b->cfg.max_arms, s->k);
+            return gerr(GROWTH_EINVAL, "%s: the bandit's max_arms=%lld is below the simulator's %zu arms",
+                        who, (long long)b->cfg.max_arms, s->k);
         for (size_t i = 0; i < s->k; i++) {
             int rc = growth_bandit_add_arm(b, s->ids[i], 0, 0);
             if (rc) return rc;
@@ -171,7 +185,10 @@ GROWTH_API int growth_bandit_sim_run(growth_bandit_sim *s, growth_bandit *b, uin
             sim_ev e = heap_pop(s);
             s->out_dec[s->nout] = e.decision;
             s->out_val[s->nout++] = e.reward;
-            if (s->nout == batch_cap) { int rc = flush(s, b); if (rc) return rc; }
+            if (s->nout == batch_cap) {
+                int rc = flush(s, b);
+                if (rc) return rc;
+            }
         }
         if (s->cfg.retire_every && now > 0 && now % (uint64_t)s->cfg.retire_every == 0) {
             int rc = growth_bandit_remove_arm(b, s->ids[0]);
@@ -204,7 +221,8 @@ GROWTH_API int growth_bandit_sim_run(growth_bandit_sim *s, growth_bandit *b, uin
         }
         if ((rc = heap_push(s, (sim_ev){now + delay, dec, r}))) return rc;
         if (out_regret)
-            while (point < n_points && (t + 1) * n_points >= steps * (point + 1)) out_regret[point++] = regret;
+            while (point < n_points && (t + 1) * n_points >= steps * (point + 1))
+                out_regret[point++] = regret;
     }
     int rc = flush(s, b);
     if (rc) return rc;

@@ -64,8 +64,8 @@ int bid_parse_curve(const char *who, const char *key, const char *s, double *w, 
         size_t len = bar ? (size_t)(bar - p) : strlen(p);
         char tmp[64];
         if (len == 0 || len >= sizeof tmp)
-            return gerr(GROWTH_EINVAL, "%s: config key '%s': weight %d is empty or too long", who,
-                        key, count);
+            return gerr(GROWTH_EINVAL, "%s: config key '%s': weight %d is empty or too long", who, key,
+                        count);
         if (count >= cap)
             return gerr(GROWTH_EINVAL, "%s: config key '%s': more than %d weights", who, key, cap);
         memcpy(tmp, p, len);
@@ -73,15 +73,14 @@ int bid_parse_curve(const char *who, const char *key, const char *s, double *w, 
         char *end = NULL;
         double v = gstrtod(tmp, &end);
         if (end == tmp || *end != 0 || !gfinite(v) || v < 0)
-            return gerr(GROWTH_EINVAL, "%s: config key '%s': weight %d '%s' is not a finite number >= 0",
-                        who, key, count, tmp);
+            return gerr(GROWTH_EINVAL, "%s: config key '%s': weight %d '%s' is not a finite number >= 0", who,
+                        key, count, tmp);
         w[count++] = v;
         sum += v;
         if (!bar) break;
         p = bar + 1;
     }
-    if (!(sum > 0))
-        return gerr(GROWTH_EINVAL, "%s: config key '%s': the weights sum to 0", who, key);
+    if (!(sum > 0)) return gerr(GROWTH_EINVAL, "%s: config key '%s': the weights sum to 0", who, key);
     *n = count;
     return GROWTH_OK;
 }
@@ -92,18 +91,20 @@ static int check_cfg(const char *who, const bid_cfg *c)
         return gerr(GROWTH_EINVAL, "%s: config key 'shade_max_price': %g is not above shade_min_price=%g",
                     who, c->shade_max_price, c->shade_min_price);
     if (c->max_multiplier < c->min_multiplier)
-        return gerr(GROWTH_EINVAL, "%s: config key 'max_multiplier': %g is below min_multiplier=%g",
-                    who, c->max_multiplier, c->min_multiplier);
+        return gerr(GROWTH_EINVAL, "%s: config key 'max_multiplier': %g is below min_multiplier=%g", who,
+                    c->max_multiplier, c->min_multiplier);
     if (c->controller == BID_CTL_PID &&
         (c->initial_multiplier < c->min_multiplier || c->initial_multiplier > c->max_multiplier))
-        return gerr(GROWTH_EINVAL, "%s: config key 'initial_multiplier': %g is outside [min_multiplier, max_multiplier] = [%g, %g]",
-                    who, c->initial_multiplier, c->min_multiplier, c->max_multiplier);
+        return gerr(
+            GROWTH_EINVAL,
+            "%s: config key 'initial_multiplier': %g is outside [min_multiplier, max_multiplier] = [%g, %g]",
+            who, c->initial_multiplier, c->min_multiplier, c->max_multiplier);
     if (c->initial_rate < c->min_rate)
         return gerr(GROWTH_EINVAL, "%s: config key 'initial_rate': %g is below min_rate=%g", who,
                     c->initial_rate, c->min_rate);
     if (c->bid_cap > 0 && c->bid_cap < c->bid_floor)
-        return gerr(GROWTH_EINVAL, "%s: config key 'bid_cap': %g is below bid_floor=%g", who,
-                    c->bid_cap, c->bid_floor);
+        return gerr(GROWTH_EINVAL, "%s: config key 'bid_cap': %g is below bid_floor=%g", who, c->bid_cap,
+                    c->bid_floor);
     if (c->plan == BID_PLAN_CURVE && c->curve[0] == 0)
         return gerr(GROWTH_EINVAL, "%s: config key 'curve' is required by plan=curve", who);
     if (c->plan == BID_PLAN_UNIFORM && c->curve[0] != 0)
@@ -136,7 +137,8 @@ static int bidder_new(growth_bidder **out, const bid_cfg *cfg, const char *who)
     if (cfg->plan == BID_PLAN_CURVE && (rc = bid_parse_curve(who, "curve", cfg->curve, w, BID_MAX_SLOTS, &n)))
         return rc;
     /* the handle and its shading grid: W, wins, trials, grid and 3 K of scratch */
-    if ((rc = gmem_reserve(who, (double)sizeof(growth_bidder) + (double)cfg->shade_buckets * 7 * sizeof(double),
+    if ((rc = gmem_reserve(who,
+                           (double)sizeof(growth_bidder) + (double)cfg->shade_buckets * 7 * sizeof(double),
                            (uint64_t)cfg->max_memory)))
         return rc;
     growth_bidder *b = calloc(1, sizeof *b);
@@ -267,26 +269,29 @@ static inline double bid_value(const growth_bidder *b, double pctr, double pcvr,
     return b->cfg.billing == BID_BILL_CPM ? per_conv * pctr * pcvr : per_conv * pcvr;
 }
 
-static inline int check_inputs(const growth_bidder *b, const char *who, double pctr, double pcvr,
-                               double ov, size_t i, bool batch)
+static inline int check_inputs(const growth_bidder *b, const char *who, double pctr, double pcvr, double ov,
+                               size_t i, bool batch)
 {
     if (GROWTH_UNLIKELY(!(pctr >= 0.0 && pctr <= 1.0))) {
-        if (batch) return gerr(GROWTH_EINVAL, "%s: pctr[%zu] = %g is not a probability in [0, 1]", who, i, pctr);
+        if (batch)
+            return gerr(GROWTH_EINVAL, "%s: pctr[%zu] = %g is not a probability in [0, 1]", who, i, pctr);
         return gerr(GROWTH_EINVAL, "%s: pctr = %g is not a probability in [0, 1]", who, pctr);
     }
     if (GROWTH_UNLIKELY(!(pcvr >= 0.0 && pcvr <= 1.0))) {
-        if (batch) return gerr(GROWTH_EINVAL, "%s: pcvr[%zu] = %g is not a probability in [0, 1]", who, i, pcvr);
+        if (batch)
+            return gerr(GROWTH_EINVAL, "%s: pcvr[%zu] = %g is not a probability in [0, 1]", who, i, pcvr);
         return gerr(GROWTH_EINVAL, "%s: pcvr = %g is not a probability in [0, 1]", who, pcvr);
     }
     if (b->cfg.mode == BID_MODE_ROI && GROWTH_UNLIKELY(!(gfinite(ov) && ov >= 0.0))) {
-        if (batch) return gerr(GROWTH_EINVAL, "%s: order_value[%zu] = %g is not finite and >= 0 (mode=roi)", who, i, ov);
+        if (batch)
+            return gerr(GROWTH_EINVAL, "%s: order_value[%zu] = %g is not finite and >= 0 (mode=roi)", who, i,
+                        ov);
         return gerr(GROWTH_EINVAL, "%s: order_value = %g is not finite and >= 0 (mode=roi)", who, ov);
     }
     return GROWTH_OK;
 }
 
-static inline double bid_one(const growth_bidder *b, double pctr, double pcvr, double ov,
-                             uint64_t rid)
+static inline double bid_one(const growth_bidder *b, double pctr, double pcvr, double ov, uint64_t rid)
 {
     if (atomic_load_explicit(&b->exhausted, memory_order_relaxed)) return 0.0;
     if (b->cfg.controller == BID_CTL_THROTTLE) {
@@ -303,8 +308,8 @@ static inline double bid_one(const growth_bidder *b, double pctr, double pcvr, d
     return bid;
 }
 
-GROWTH_API int growth_bidder_bid(const growth_bidder *b, double pctr, double pcvr,
-                                 double order_value, uint64_t request_id, double *out_bid)
+GROWTH_API int growth_bidder_bid(const growth_bidder *b, double pctr, double pcvr, double order_value,
+                                 uint64_t request_id, double *out_bid)
 {
     static const char *who = "growth_bidder_bid";
     GROWTH_CHECK_NULL(who, b);
@@ -315,10 +320,9 @@ GROWTH_API int growth_bidder_bid(const growth_bidder *b, double pctr, double pcv
     return GROWTH_OK;
 }
 
-GROWTH_API int growth_bidder_bid_batch(const growth_bidder *b, const double *pctr,
-                                       const double *pcvr, const double *order_value,
-                                       const uint64_t *request_ids, size_t n, double *out,
-                                       size_t cap)
+GROWTH_API int growth_bidder_bid_batch(const growth_bidder *b, const double *pctr, const double *pcvr,
+                                       const double *order_value, const uint64_t *request_ids, size_t n,
+                                       double *out, size_t cap)
 {
     static const char *who = "growth_bidder_bid_batch";
     GROWTH_CHECK_NULL(who, b);
@@ -511,8 +515,7 @@ static void refit_curve(growth_bidder *b)
         atomic_store_explicit(&b->W[j], prev < 0 ? 0.0 : prev_v, memory_order_relaxed);
 }
 
-GROWTH_API int growth_bidder_record_auction(growth_bidder *b, double bid, int won,
-                                            double market_price)
+GROWTH_API int growth_bidder_record_auction(growth_bidder *b, double bid, int won, double market_price)
 {
     static const char *who = "growth_bidder_record_auction";
     GROWTH_CHECK_NULL(who, b);
@@ -607,8 +610,8 @@ static int bidder_from_payload(const char *who, uint32_t kind, const uint8_t *pl
         goto done;
     }
     if (msg->n_shade_wins != (size_t)b->K || msg->n_shade_trials != (size_t)b->K) {
-        rc = gerr(GROWTH_EFORMAT, "%s: %zu / %zu shading counts for %d grid prices", who,
-                  msg->n_shade_wins, msg->n_shade_trials, b->K);
+        rc = gerr(GROWTH_EFORMAT, "%s: %zu / %zu shading counts for %d grid prices", who, msg->n_shade_wins,
+                  msg->n_shade_trials, b->K);
         goto done;
     }
     for (int k = 0; k < b->K; k++) {
@@ -627,9 +630,8 @@ static int bidder_from_payload(const char *who, uint32_t kind, const uint8_t *pl
     }
     if (!(gfinite(msg->multiplier) && msg->multiplier > 0 && msg->rate > 0 && msg->rate <= 1 &&
           gfinite(msg->spent) && msg->spent >= 0 && gfinite(msg->interval_spent) &&
-          msg->interval_spent >= 0 && gfinite(msg->err1) && gfinite(msg->err2) &&
-          gfinite(msg->last_time) && msg->last_time >= 0 && msg->last_time <= c->day_seconds &&
-          (double)msg->step <= steps_total)) {
+          msg->interval_spent >= 0 && gfinite(msg->err1) && gfinite(msg->err2) && gfinite(msg->last_time) &&
+          msg->last_time >= 0 && msg->last_time <= c->day_seconds && (double)msg->step <= steps_total)) {
         rc = gerr(GROWTH_EFORMAT, "%s: pacing state is invalid (NaN, negative or out of range)", who);
         goto done;
     }
@@ -650,17 +652,21 @@ static int bidder_from_payload(const char *who, uint32_t kind, const uint8_t *pl
     b->last_time = msg->last_time;
 done:
     growth__bidder__free_unpacked(msg, &gpb_allocator);
-    if (rc) bidder_destroy(b);
-    else *out = b;
+    if (rc)
+        bidder_destroy(b);
+    else
+        *out = b;
     return rc;
 }
 
 GROWTH_API int growth_bidder_deserialize(growth_bidder **out, const uint8_t *buf, size_t len)
 {
-    return gmodel_deserialize("growth_bidder_deserialize", buf, len, GROWTH_KIND_BIDDER, bidder_from_payload, out);
+    return gmodel_deserialize("growth_bidder_deserialize", buf, len, GROWTH_KIND_BIDDER, bidder_from_payload,
+                              out);
 }
 
 GROWTH_API int growth_bidder_load(growth_bidder **out, const char *path)
 {
-    return gmodel_load("growth_bidder_load", path, BID_MAX_FILE, GROWTH_KIND_BIDDER, bidder_from_payload, out);
+    return gmodel_load("growth_bidder_load", path, BID_MAX_FILE, GROWTH_KIND_BIDDER, bidder_from_payload,
+                       out);
 }

@@ -23,8 +23,8 @@ enum { BID_AUCTION_SECOND, BID_AUCTION_FIRST };
 enum { BID_PLAN_UNIFORM, BID_PLAN_CURVE };
 enum { BID_CTL_PID, BID_CTL_THROTTLE, BID_CTL_NONE };
 
-#define BID_MAX_SLOTS 128    /* a 255-character curve holds at most 128 weights */
-#define BID_SHADE_STEPS 64   /* candidate bid / value ratios searched by shading */
+#define BID_MAX_SLOTS   128 /* a 255-character curve holds at most 128 weights */
+#define BID_SHADE_STEPS 64  /* candidate bid / value ratios searched by shading */
 
 typedef struct {
     int mode, billing, auction, plan, controller;
@@ -40,12 +40,12 @@ typedef struct {
 
 struct growth_bidder {
     bid_cfg cfg;
-    int nslots;                   /* plan slots (1 for uniform) */
-    double cum[BID_MAX_SLOTS + 1]; /* planned fraction of the budget at slot boundaries */
-    int K;                        /* shading grid size */
-    double lmin, lstep;           /* grid price k = exp(lmin + k lstep) */
-    double shade_r[BID_SHADE_STEPS];  /* candidate bid / value ratios, ascending, last = 1 */
-    double shade_x[BID_SHADE_STEPS];  /* their logarithms in grid steps (ln r / lstep) */
+    int nslots;                      /* plan slots (1 for uniform) */
+    double cum[BID_MAX_SLOTS + 1];   /* planned fraction of the budget at slot boundaries */
+    int K;                           /* shading grid size */
+    double lmin, lstep;              /* grid price k = exp(lmin + k lstep) */
+    double shade_r[BID_SHADE_STEPS]; /* candidate bid / value ratios, ascending, last = 1 */
+    double shade_x[BID_SHADE_STEPS]; /* their logarithms in grid steps (ln r / lstep) */
 
     /* read lock-free by the bid path */
     _Atomic double mult, rate, spent_pub;

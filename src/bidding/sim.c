@@ -88,8 +88,8 @@ static void draw_user(growth_bidder_sim *s, double *ctr, double *cvr, double *rc
     *rcvr = fmin(1.0, *cvr * c->overpredict * exp(c->model_noise * grng_normal(&s->rng) - h));
 }
 
-GROWTH_API int growth_bidder_sim_sample(growth_bidder_sim *s, size_t n, float *raw_ctr,
-                                        float *raw_cvr, float *click, float *conv)
+GROWTH_API int growth_bidder_sim_sample(growth_bidder_sim *s, size_t n, float *raw_ctr, float *raw_cvr,
+                                        float *click, float *conv)
 {
     static const char *who = "growth_bidder_sim_sample";
     GROWTH_CHECK_NULL(who, s);
@@ -121,11 +121,10 @@ static int calibrate(const growth_calibrator *cal, double raw, double *out)
     return growth_calibrator_apply(cal, (double)(float)raw, NULL, out);
 }
 
-GROWTH_API int growth_bidder_sim_run(growth_bidder_sim *s, growth_bidder *b,
-                                     const growth_calibrator *ctr_cal,
-                                     const growth_calibrator *cvr_cal,
-                                     growth_bidder_sim_result *out, double *out_spend_curve,
-                                     double *out_plan_curve, size_t cap, size_t *out_n)
+GROWTH_API int growth_bidder_sim_run(growth_bidder_sim *s, growth_bidder *b, const growth_calibrator *ctr_cal,
+                                     const growth_calibrator *cvr_cal, growth_bidder_sim_result *out,
+                                     double *out_spend_curve, double *out_plan_curve, size_t cap,
+                                     size_t *out_n)
 {
     static const char *who = "growth_bidder_sim_run";
     GROWTH_CHECK_NULL(who, s);
@@ -133,7 +132,9 @@ GROWTH_API int growth_bidder_sim_run(growth_bidder_sim *s, growth_bidder *b,
     /* everything is checked before the day runs: a failed call changes neither the bidder nor
      * the outputs */
     if (out && out->struct_size < sizeof(growth_bidder_sim_result))
-        return gerr(GROWTH_EINVAL, "%s: out->struct_size is %u, expected at least %zu (initialise it with GROWTH_BIDDER_SIM_RESULT_INIT)",
+        return gerr(GROWTH_EINVAL,
+                    "%s: out->struct_size is %u, expected at least %zu (initialise it with "
+                    "GROWTH_BIDDER_SIM_RESULT_INIT)",
                     who, out->struct_size, sizeof(growth_bidder_sim_result));
     bool curves = out_spend_curve || out_plan_curve;
     if (curves && cap < SIM_HOURS) {
@@ -157,7 +158,8 @@ GROWTH_API int growth_bidder_sim_run(growth_bidder_sim *s, growth_bidder *b,
     uint64_t id = 0;
     /* Per-slot impression counts: the share times a lognormal traffic shock, rounded. */
     for (int sl = 0; sl < s->nslots; sl++) {
-        double shock = exp(c->traffic_noise * grng_normal(&s->rng) - 0.5 * c->traffic_noise * c->traffic_noise);
+        double shock =
+            exp(c->traffic_noise * grng_normal(&s->rng) - 0.5 * c->traffic_noise * c->traffic_noise);
         double want = (double)c->impressions * s->share[sl] * shock;
         uint64_t cnt = (uint64_t)want + (grng_uniform(&s->rng) < want - floor(want) ? 1 : 0);
         for (uint64_t j = 0; j < cnt; j++) {

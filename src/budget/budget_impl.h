@@ -26,12 +26,16 @@ int gpar_run(int n, void (*fn)(void *), void *tasks, size_t stride);
 size_t gpar_split(const uint64_t *indptr, size_t n_users, int t, int n);
 
 /* Neumaier compensated sum. */
-typedef struct { double s, c; } gksum;
+typedef struct {
+    double s, c;
+} gksum;
 static inline void gk_add(gksum *k, double x)
 {
     double t = k->s + x;
-    if ((k->s >= 0 ? k->s : -k->s) >= (x >= 0 ? x : -x)) k->c += (k->s - t) + x;
-    else k->c += (x - t) + k->s;
+    if ((k->s >= 0 ? k->s : -k->s) >= (x >= 0 ? x : -x))
+        k->c += (k->s - t) + x;
+    else
+        k->c += (x - t) + k->s;
     k->s = t;
 }
 static inline double gk_val(const gksum *k) { return k->s + k->c; }
@@ -39,8 +43,8 @@ static inline double gk_val(const gksum *k) { return k->s + k->c; }
 /* Dense tableau simplex (simplex.c): max c.x s.t. A x <= b (A row-major m x n), x >= 0, b >= 0.
  * Writes the primal x (n), the row duals y (m) and the objective; returns a GSIMPLEX_ status. */
 enum { GSIMPLEX_OK = 0, GSIMPLEX_LIMIT = 1, GSIMPLEX_UNBOUNDED = 2, GSIMPLEX_NOMEM = -1 };
-int gsimplex_solve(size_t m, size_t n, const double *A, const double *b, const double *c,
-                   size_t max_pivots, double *x, double *y, double *obj);
+int gsimplex_solve(size_t m, size_t n, const double *A, const double *b, const double *c, size_t max_pivots,
+                   double *x, double *y, double *obj);
 
 /* ---- MCKP (mckp.c, mckp_hull.c, mckp_polish.c, mckp_shard.c) -------------------------------- */
 
@@ -51,7 +55,7 @@ typedef struct {
     int64_t max_memory; /* bytes one solve's working memory may take, 0 = no cap */
 } mckp_cfg;
 
-#define MAX_BUDGETS 64
+#define MAX_BUDGETS  64
 #define DBL_MAX_SAFE DBL_MAX
 
 struct growth_mckp {
@@ -71,7 +75,6 @@ typedef struct {
     const double *v, *c;
     size_t maxm; /* most options of one user */
 } mckp_prob;
-
 
 /* A hull segment kept for the final selection / greedy fill. */
 typedef struct {
@@ -96,7 +99,7 @@ typedef struct {
     size_t k;
     const double *lambda; /* K prices (eval: np * K) */
     int level;
-    uint64_t prefix;      /* key >> (shift+bits) of the bucket being refined (or key>>shift to collect) */
+    uint64_t prefix; /* key >> (shift+bits) of the bucket being refined (or key>>shift to collect) */
     double *hist;
     uint64_t *cnt;
     double total_db;
@@ -104,7 +107,7 @@ typedef struct {
     size_t nseg, capseg;
     /* eval / assign */
     size_t np;
-    double *acc;          /* np * (K + 2): spend..., value, dual */
+    double *acc; /* np * (K + 2): spend..., value, dual */
     gksum ks[MAX_BUDGETS + 2];
     int32_t *choice;
     uint64_t chosen, ties;
@@ -131,8 +134,8 @@ int mckp_run_pass(mckp_runner *r, void (*fn)(void *));
 int mckp_assign(mckp_runner *r, const double *lambda, int32_t *choice, double *spend, double *value,
                 double *dual, uint64_t *chosen, uint64_t *ties);
 /* The CSR problem and the prices of every public MCKP call, checked. */
-int mckp_validate(const char *who, const uint64_t *indptr, size_t n, const double *v,
-                  const double *c, size_t K, mckp_prob *p);
+int mckp_validate(const char *who, const uint64_t *indptr, size_t n, const double *v, const double *c,
+                  size_t K, mckp_prob *p);
 int mckp_validate_prices(const char *who, const double *lambda, size_t count);
 
 /* mckp_hull.c: the shard workers (run by mckp_run_pass; arg is a mckp_task) */
@@ -143,15 +146,14 @@ void mckp_eval_worker(void *arg);
 /* Fixes the stable users (choice[i], totals in fixed[0..K-1] spend and fixed[K] value) and
  * lists the undecided ones (choice -1): the first `cap` in und[], all counted in *n_und, their
  * options in *n_opt. */
-int mckp_polish_scan(const mckp_prob *p, const double *center, double delta, int32_t *choice,
-                     uint64_t *und, size_t cap, size_t *n_und, size_t *n_opt, double *fixed);
+int mckp_polish_scan(const mckp_prob *p, const double *center, double delta, int32_t *choice, uint64_t *und,
+                     size_t cap, size_t *n_und, size_t *n_opt, double *fixed);
 /* The restricted LP over the undecided users `sub` (their own CSR) with elastic budget
  * columns. Writes x (one entry per option of sub), the duals lambda (K) and the LP value of
  * the whole problem (restricted + fixed[K]); *exact = no elastic column used. Returns
  * GROWTH_ESTATE if the simplex does not finish. */
-int mckp_restricted_lp(const mckp_prob *sub, const double *budgets, const double *fixed,
-                       const double *center, double delta, double *x_out, double *lambda,
-                       double *lp_value, bool *exact);
+int mckp_restricted_lp(const mckp_prob *sub, const double *budgets, const double *fixed, const double *center,
+                       double delta, double *x_out, double *lambda, double *lp_value, bool *exact);
 /* Rounds the restricted LP's users down: the option with x = 1, else none. Returns how many
  * were split between options. */
 uint32_t mckp_round_down(const uint64_t *indptr, size_t nA, const double *x, int32_t *pick);

@@ -29,7 +29,10 @@ struct growth_channels {
     size_t points;      /* points stored by growth_channels_add_points() */
 };
 
-typedef struct { double tol; int64_t max_memory; } ch_cfg;
+typedef struct {
+    double tol;
+    int64_t max_memory;
+} ch_cfg;
 static const gcfg_opt ch_opts[] = {
     {"tol", GCFG_DOUBLE, offsetof(ch_cfg, tol), "1e-12", 0, 1e-3, NULL, true},
     GCFG_MAX_MEMORY(ch_cfg, max_memory),
@@ -40,7 +43,8 @@ static const gcfg_opt ch_opts[] = {
 static int ch_check_memory(const growth_channels *c, const char *who, size_t npoints)
 {
     double cap = c->n < c->cap ? (double)c->cap : (c->cap ? 2.0 * (double)c->cap : 8.0);
-    double need = (double)sizeof *c + cap * (double)sizeof(channel) + ((double)c->points + (double)npoints) * 16;
+    double need =
+        (double)sizeof *c + cap * (double)sizeof(channel) + ((double)c->points + (double)npoints) * 16;
     return gmem_reserve(who, need, (uint64_t)c->max_memory);
 }
 
@@ -49,7 +53,8 @@ GROWTH_API int growth_channels_create(growth_channels **out, const char *config)
     GROWTH_CHECK_NULL("growth_channels_create", out);
     *out = NULL;
     ch_cfg cfg;
-    int rc = gcfg_parse("growth_channels_create", ch_opts, sizeof ch_opts / sizeof ch_opts[0], config, &cfg, sizeof cfg);
+    int rc = gcfg_parse("growth_channels_create", ch_opts, sizeof ch_opts / sizeof ch_opts[0], config, &cfg,
+                        sizeof cfg);
     if (rc) return rc;
     growth_channels *c = calloc(1, sizeof *c);
     if (!c) return gerr(GROWTH_ENOMEM, "growth_channels_create: out of memory");
@@ -62,7 +67,10 @@ GROWTH_API int growth_channels_create(growth_channels **out, const char *config)
 GROWTH_API void growth_channels_free(growth_channels *c)
 {
     if (!c) return;
-    for (size_t i = 0; i < c->n; i++) { free(c->ch[i].x); free(c->ch[i].y); }
+    for (size_t i = 0; i < c->n; i++) {
+        free(c->ch[i].x);
+        free(c->ch[i].y);
+    }
     free(c->ch);
     free(c);
 }
@@ -81,8 +89,10 @@ GROWTH_API int growth_channels_stats_get(const growth_channels *c, growth_channe
 
 static int check_common(const char *who, double w, double lo, double hi)
 {
-    if (!(w >= 0 && w <= DBL_MAX)) return gerr(GROWTH_EINVAL, "%s: weight %g must be finite and >= 0", who, w);
-    if (!(lo >= 0 && lo <= DBL_MAX)) return gerr(GROWTH_EINVAL, "%s: min_spend %g must be finite and >= 0", who, lo);
+    if (!(w >= 0 && w <= DBL_MAX))
+        return gerr(GROWTH_EINVAL, "%s: weight %g must be finite and >= 0", who, w);
+    if (!(lo >= 0 && lo <= DBL_MAX))
+        return gerr(GROWTH_EINVAL, "%s: min_spend %g must be finite and >= 0", who, lo);
     if (!(hi >= lo)) return gerr(GROWTH_EINVAL, "%s: max_spend %g must be >= min_spend %g", who, hi, lo);
     return GROWTH_OK;
 }
@@ -104,9 +114,8 @@ static int push_channel(growth_channels *c, const char *who, const channel *ch, 
     return GROWTH_OK;
 }
 
-GROWTH_API int growth_channels_add(growth_channels *c, growth_curve kind, double a, double b,
-                                   double weight, double min_spend, double max_spend,
-                                   size_t *out_index)
+GROWTH_API int growth_channels_add(growth_channels *c, growth_curve kind, double a, double b, double weight,
+                                   double min_spend, double max_spend, size_t *out_index)
 {
     static const char *who = "growth_channels_add";
     GROWTH_CHECK_NULL(who, c);
@@ -121,8 +130,8 @@ GROWTH_API int growth_channels_add(growth_channels *c, growth_curve kind, double
     return push_channel(c, who, &ch, out_index);
 }
 
-GROWTH_API int growth_channels_add_points(growth_channels *c, const double *x, const double *y,
-                                          size_t n, double weight, double min_spend, double max_spend,
+GROWTH_API int growth_channels_add_points(growth_channels *c, const double *x, const double *y, size_t n,
+                                          double weight, double min_spend, double max_spend,
                                           size_t *out_index)
 {
     static const char *who = "growth_channels_add_points";
@@ -140,8 +149,7 @@ GROWTH_API int growth_channels_add_points(growth_channels *c, const double *x, c
         if (!gfinite(x[i]) || !gfinite(y[i]))
             return gerr(GROWTH_EINVAL, "%s: point %zu (%g, %g) is not finite", who, i, x[i], y[i]);
         if (i == 0) continue;
-        if (!(x[i] > x[i - 1]))
-            return gerr(GROWTH_EINVAL, "%s: x[%zu] = %g does not increase", who, i, x[i]);
+        if (!(x[i] > x[i - 1])) return gerr(GROWTH_EINVAL, "%s: x[%zu] = %g does not increase", who, i, x[i]);
         double s = (y[i] - y[i - 1]) / (x[i] - x[i - 1]);
         if (s < 0) return gerr(GROWTH_EINVAL, "%s: y decreases at point %zu", who, i);
         if (s > prev_slope * (1 + 1e-12))
@@ -150,13 +158,21 @@ GROWTH_API int growth_channels_add_points(growth_channels *c, const double *x, c
         prev_slope = s;
     }
     if ((rc = ch_check_memory(c, who, n))) return rc;
-    channel ch = {0, 0, 0, weight, min_spend, max_spend, n, malloc(n * sizeof(double)), malloc(n * sizeof(double))};
-    if (!ch.x || !ch.y) { free(ch.x); free(ch.y); return gerr(GROWTH_ENOMEM, "%s: out of memory", who); }
+    channel ch = {
+        0, 0, 0, weight, min_spend, max_spend, n, malloc(n * sizeof(double)), malloc(n * sizeof(double))};
+    if (!ch.x || !ch.y) {
+        free(ch.x);
+        free(ch.y);
+        return gerr(GROWTH_ENOMEM, "%s: out of memory", who);
+    }
     memcpy(ch.x, x, n * sizeof(double));
     memcpy(ch.y, y, n * sizeof(double));
     rc = push_channel(c, who, &ch, out_index);
-    if (rc) { free(ch.x); free(ch.y); }
-    else c->points += n;
+    if (rc) {
+        free(ch.x);
+        free(ch.y);
+    } else
+        c->points += n;
     return rc;
 }
 
@@ -169,7 +185,10 @@ static double ch_value(const channel *c, double x)
     size_t lo = 0, hi = c->n - 1; /* x[lo] <= x < x[hi] */
     while (hi - lo > 1) {
         size_t mid = (lo + hi) / 2;
-        if (c->x[mid] <= x) lo = mid; else hi = mid;
+        if (c->x[mid] <= x)
+            lo = mid;
+        else
+            hi = mid;
     }
     double t = (x - c->x[lo]) / (c->x[hi] - c->x[lo]);
     return c->w * (c->y[lo] + t * (c->y[hi] - c->y[lo]));
@@ -201,8 +220,10 @@ static double ch_spend(const channel *c, double mu, int upper)
         x = 0;
         for (size_t i = 0; i + 1 < c->n; i++) {
             double s = c->w * (c->y[i + 1] - c->y[i]) / (c->x[i + 1] - c->x[i]);
-            if (s > mu || (upper && s == mu && s > 0)) x = c->x[i + 1];
-            else break;
+            if (s > mu || (upper && s == mu && s > 0))
+                x = c->x[i + 1];
+            else
+                break;
         }
     }
     return fmin(fmax(x, c->lo), c->hi);
@@ -215,8 +236,7 @@ static double total_spend(const growth_channels *c, double mu, int upper)
     return s;
 }
 
-static int solve_one(const growth_channels *c, double budget, double *spend, double *total,
-                     double *marginal)
+static int solve_one(const growth_channels *c, double budget, double *spend, double *total, double *marginal)
 {
     double mu_hi = 0;
     if (total_spend(c, 0, 1) > budget) {
@@ -227,10 +247,16 @@ static int solve_one(const growth_channels *c, double budget, double *spend, dou
         for (int it = 0; it < 2000 && mu_hi - mu_lo > c->tol * mu_hi; it++) {
             double mid = 0.5 * (mu_lo + mu_hi);
             if (mid <= mu_lo || mid >= mu_hi) break;
-            if (total_spend(c, mid, 1) > budget) mu_lo = mid; else mu_hi = mid;
+            if (total_spend(c, mid, 1) > budget)
+                mu_lo = mid;
+            else
+                mu_hi = mid;
         }
         double left = budget;
-        for (size_t i = 0; i < c->n; i++) { spend[i] = ch_spend(&c->ch[i], mu_hi, 0); left -= spend[i]; }
+        for (size_t i = 0; i < c->n; i++) {
+            spend[i] = ch_spend(&c->ch[i], mu_hi, 0);
+            left -= spend[i];
+        }
         /* pour the rest into channels whose spend grows inside the bracket, steepest first */
         for (int pass = 0; pass < 2 && left > 0; pass++)
             for (size_t i = 0; i < c->n && left > 0; i++) {
@@ -262,7 +288,8 @@ static int check_budget(const growth_channels *c, const char *who, double budget
     double mins = 0;
     for (size_t i = 0; i < c->n; i++) mins += c->ch[i].lo;
     if (mins > budget)
-        return gerr(GROWTH_EINVAL, "%s: infeasible minimums: min_spend totals %g > budget %g", who, mins, budget);
+        return gerr(GROWTH_EINVAL, "%s: infeasible minimums: min_spend totals %g > budget %g", who, mins,
+                    budget);
     return GROWTH_OK;
 }
 

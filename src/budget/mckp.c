@@ -44,9 +44,14 @@ void mckp_runner_free(mckp_runner *r)
 {
     if (!r->tasks) return;
     for (int t = 0; t < r->nt; t++) {
-        free(r->tasks[t].hist); free(r->tasks[t].cnt); free(r->tasks[t].segs);
-        free(r->tasks[t].acc); free(r->tasks[t].sa); free(r->tasks[t].sb);
-        free(r->tasks[t].si); free(r->tasks[t].hv);
+        free(r->tasks[t].hist);
+        free(r->tasks[t].cnt);
+        free(r->tasks[t].segs);
+        free(r->tasks[t].acc);
+        free(r->tasks[t].sa);
+        free(r->tasks[t].sb);
+        free(r->tasks[t].si);
+        free(r->tasks[t].hv);
     }
     free(r->tasks);
     r->tasks = NULL;
@@ -54,7 +59,8 @@ void mckp_runner_free(mckp_runner *r)
 
 int mckp_runner_init(mckp_runner *r, growth_mckp *s, const mckp_prob *p, size_t np)
 {
-    r->s = s; r->p = p;
+    r->s = s;
+    r->p = p;
     r->nt = (int)s->cfg.threads;
     if ((size_t)r->nt > p->n) r->nt = (int)p->n;
     if (r->nt < 1) r->nt = 1;
@@ -65,19 +71,26 @@ int mckp_runner_init(mckp_runner *r, growth_mckp *s, const mckp_prob *p, size_t 
     double need = nt * ((double)(p->maxm + 1) * 40 + (double)np * (double)(p->K + 2) * 8 + 65536.0 * 16) +
                   opts * (double)sizeof(mckp_seg) + (double)p->n * 16.0; /* a (score, user) pair */
     char what[128];
-    snprintf(what, sizeof what, "mckp: a solve over %zu users and %.0f options (threads=%d)", p->n, opts, r->nt);
+    snprintf(what, sizeof what, "mckp: a solve over %zu users and %.0f options (threads=%d)", p->n, opts,
+             r->nt);
     int rc = gmem_reserve(what, need, (uint64_t)s->cfg.max_memory);
-    if (rc) { r->tasks = NULL; return rc; }
+    if (rc) {
+        r->tasks = NULL;
+        return rc;
+    }
     r->tasks = calloc((size_t)r->nt, sizeof *r->tasks);
     if (!r->tasks) return gerr(GROWTH_ENOMEM, "mckp: out of memory");
     for (int t = 0; t < r->nt; t++) {
         mckp_task *k = &r->tasks[t];
-        k->p = p; k->cancel = &s->cancel;
+        k->p = p;
+        k->cancel = &s->cancel;
         k->lo = gpar_split(p->indptr, p->n, t, r->nt);
         k->hi = gpar_split(p->indptr, p->n, t + 1, r->nt);
         size_t m2 = 2 * (p->maxm + 1);
-        k->sa = malloc(m2 * sizeof(double)); k->sb = malloc(m2 * sizeof(double));
-        k->si = malloc((p->maxm + 1) * sizeof(int32_t)); k->hv = malloc((p->maxm + 1) * sizeof(int32_t));
+        k->sa = malloc(m2 * sizeof(double));
+        k->sb = malloc(m2 * sizeof(double));
+        k->si = malloc((p->maxm + 1) * sizeof(int32_t));
+        k->hv = malloc((p->maxm + 1) * sizeof(int32_t));
         k->acc = calloc(np * (p->K + 2), sizeof(double));
         if (!k->sa || !k->sb || !k->si || !k->hv || !k->acc) {
             mckp_runner_free(r);
@@ -128,7 +141,8 @@ static int line_search(mckp_runner *r, size_t k, const double *lambda, double bu
             tk->cnt = malloc(nb * sizeof(uint64_t));
             if (!tk->hist || !tk->cnt) return gerr(GROWTH_ENOMEM, "mckp: out of memory");
         }
-        tk->k = k; tk->lambda = lambda;
+        tk->k = k;
+        tk->lambda = lambda;
     }
     for (;;) {
         size_t nbl = (size_t)1 << lv_bits[level];
@@ -136,14 +150,20 @@ static int line_search(mckp_runner *r, size_t k, const double *lambda, double bu
             mckp_task *tk = &r->tasks[t];
             memset(tk->hist, 0, nbl * sizeof(double));
             memset(tk->cnt, 0, nbl * sizeof(uint64_t));
-            tk->mode = P_HIST; tk->level = level; tk->prefix = prefix; tk->total_db = 0;
+            tk->mode = P_HIST;
+            tk->level = level;
+            tk->prefix = prefix;
+            tk->total_db = 0;
         }
         if ((rc = mckp_run_pass(r, mckp_line_worker))) return rc;
         double total = 0;
         for (int t = 0; t < r->nt; t++) total += r->tasks[t].total_db;
         if (level == 0 && total <= budget) { /* the budget is not binding at t = 0 */
             *out_t = 0;
-            if (keep) { *keep = NULL; *nkeep = 0; }
+            if (keep) {
+                *keep = NULL;
+                *nkeep = 0;
+            }
             return GROWTH_OK;
         }
         /* merge into mckp_task 0's histogram, then find the crossing bucket from the top */
@@ -168,7 +188,10 @@ static int line_search(mckp_runner *r, size_t k, const double *lambda, double bu
     /* collect the crossing bucket's segments */
     for (int t = 0; t < r->nt; t++) {
         mckp_task *tk = &r->tasks[t];
-        tk->mode = P_COLLECT; tk->level = level; tk->prefix = prefix; tk->nseg = 0;
+        tk->mode = P_COLLECT;
+        tk->level = level;
+        tk->prefix = prefix;
+        tk->nseg = 0;
     }
     if ((rc = mckp_run_pass(r, mckp_line_worker))) return rc;
     size_t n = 0;
@@ -189,8 +212,11 @@ static int line_search(mckp_runner *r, size_t k, const double *lambda, double bu
     }
     ts = q < n ? all[q].slope : (n ? all[n - 1].slope : 0); /* q == n only by rounding */
     *out_t = ts;
-    if (keep) { *keep = all; *nkeep = n; }
-    else free(all);
+    if (keep) {
+        *keep = all;
+        *nkeep = n;
+    } else
+        free(all);
     return GROWTH_OK;
 }
 
@@ -200,7 +226,9 @@ static int eval_dual(mckp_runner *r, const double *lambda, double *out_dual)
     size_t K = r->p->K;
     for (int t = 0; t < r->nt; t++) {
         mckp_task *tk = &r->tasks[t];
-        tk->mode = P_EVAL; tk->np = 1; tk->lambda = lambda;
+        tk->mode = P_EVAL;
+        tk->np = 1;
+        tk->lambda = lambda;
         memset(tk->acc, 0, (K + 2) * sizeof(double));
     }
     int rc = mckp_run_pass(r, mckp_eval_worker);
@@ -211,13 +239,16 @@ static int eval_dual(mckp_runner *r, const double *lambda, double *out_dual)
     return GROWTH_OK;
 }
 
-int mckp_assign(mckp_runner *r, const double *lambda, int32_t *choice, double *spend,
-                  double *value, double *dual, uint64_t *chosen, uint64_t *ties)
+int mckp_assign(mckp_runner *r, const double *lambda, int32_t *choice, double *spend, double *value,
+                double *dual, uint64_t *chosen, uint64_t *ties)
 {
     size_t K = r->p->K;
     for (int t = 0; t < r->nt; t++) {
         mckp_task *tk = &r->tasks[t];
-        tk->mode = P_ASSIGN; tk->np = 1; tk->lambda = lambda; tk->choice = choice;
+        tk->mode = P_ASSIGN;
+        tk->np = 1;
+        tk->lambda = lambda;
+        tk->choice = choice;
         tk->chosen = tk->ties = 0;
         memset(tk->ks, 0, sizeof tk->ks);
     }
@@ -242,8 +273,8 @@ int mckp_assign(mckp_runner *r, const double *lambda, int32_t *choice, double *s
 
 /* ---- validation -------------------------------------------------------------------------- */
 
-int mckp_validate(const char *who, const uint64_t *indptr, size_t n, const double *v,
-                    const double *c, size_t K, mckp_prob *p)
+int mckp_validate(const char *who, const uint64_t *indptr, size_t n, const double *v, const double *c,
+                  size_t K, mckp_prob *p)
 {
     GROWTH_CHECK_NULL(who, indptr);
     GROWTH_CHECK_NULL(who, v);
@@ -252,12 +283,10 @@ int mckp_validate(const char *who, const uint64_t *indptr, size_t n, const doubl
     if (K == 0 || K > MAX_BUDGETS)
         return gerr(GROWTH_EINVAL, "%s: n_budgets = %zu, must be 1..%d", who, K, MAX_BUDGETS);
     /* indptr holds n + 1 offsets: a count near SIZE_MAX cannot be the length of an array. */
-    if (n >= SIZE_MAX / sizeof *indptr)
-        return gerr(GROWTH_EINVAL, "%s: n_users = %zu is too large", who, n);
+    if (n >= SIZE_MAX / sizeof *indptr) return gerr(GROWTH_EINVAL, "%s: n_users = %zu is too large", who, n);
     size_t maxm = 0;
     for (size_t i = 0; i < n; i++) {
-        if (indptr[i + 1] < indptr[i])
-            return gerr(GROWTH_EINVAL, "%s: indptr decreases at user %zu", who, i);
+        if (indptr[i + 1] < indptr[i]) return gerr(GROWTH_EINVAL, "%s: indptr decreases at user %zu", who, i);
         uint64_t m = indptr[i + 1] - indptr[i];
         if (m > (uint64_t)INT32_MAX - 1)
             return gerr(GROWTH_EINVAL, "%s: user %zu has too many options", who, i);
@@ -269,13 +298,19 @@ int mckp_validate(const char *who, const uint64_t *indptr, size_t n, const doubl
                     (unsigned long long)o1);
     for (uint64_t o = o0; o < o1; o++)
         if (!(v[o] >= 0 && v[o] <= DBL_MAX_SAFE))
-            return gerr(GROWTH_EINVAL, "%s: value of option %llu is %g (must be finite and >= 0)",
-                        who, (unsigned long long)(o - o0), v[o]);
+            return gerr(GROWTH_EINVAL, "%s: value of option %llu is %g (must be finite and >= 0)", who,
+                        (unsigned long long)(o - o0), v[o]);
     for (uint64_t o = o0 * K; o < o1 * K; o++)
         if (!(c[o] >= 0 && c[o] <= DBL_MAX_SAFE))
-            return gerr(GROWTH_EINVAL, "%s: cost of option %llu in budget %llu is %g (must be finite and >= 0)",
-                        who, (unsigned long long)(o / K - o0), (unsigned long long)(o % K), c[o]);
-    p->indptr = indptr; p->n = n; p->K = K; p->v = v; p->c = c; p->maxm = maxm;
+            return gerr(GROWTH_EINVAL,
+                        "%s: cost of option %llu in budget %llu is %g (must be finite and >= 0)", who,
+                        (unsigned long long)(o / K - o0), (unsigned long long)(o % K), c[o]);
+    p->indptr = indptr;
+    p->n = n;
+    p->K = K;
+    p->v = v;
+    p->c = c;
+    p->maxm = maxm;
     return GROWTH_OK;
 }
 
@@ -358,7 +393,10 @@ static void fill(const mckp_prob *p, int32_t *choice, double *left, const mckp_s
             size_t l = 0;
             for (; l < K; l++)
                 if (c[l] - (c0 ? c0[l] : 0) > left[l]) break;
-            if (l == K) { best = j; bestv = p->v[o + j]; }
+            if (l == K) {
+                best = j;
+                bestv = p->v[o + j];
+            }
         }
         if (best < 0) continue;
         const double *c = p->c + (o + (uint64_t)best) * K;
@@ -369,7 +407,10 @@ static void fill(const mckp_prob *p, int32_t *choice, double *left, const mckp_s
     }
 }
 
-typedef struct { double score; uint64_t user; } drop_c;
+typedef struct {
+    double score;
+    uint64_t user;
+} drop_c;
 
 static int cmp_drop(const void *x, const void *y)
 {
@@ -385,7 +426,10 @@ static int repair(const mckp_prob *p, const double *lambda, const double *budget
 {
     size_t K = p->K;
     bool over[MAX_BUDGETS], any = false;
-    for (size_t l = 0; l < K; l++) { over[l] = spend[l] > budgets[l]; any |= over[l]; }
+    for (size_t l = 0; l < K; l++) {
+        over[l] = spend[l] > budgets[l];
+        any |= over[l];
+    }
     *dropped = 0;
     if (!any) return GROWTH_OK;
     size_t n = 0, cap = 1024;
@@ -403,8 +447,12 @@ static int repair(const mckp_prob *p, const double *lambda, const double *budget
         if (share == 0) continue;
         if (n == cap) {
             drop_c *nd = realloc(d, 2 * cap * sizeof *nd);
-            if (!nd) { free(d); return gerr(GROWTH_ENOMEM, "mckp: out of memory"); }
-            d = nd; cap *= 2;
+            if (!nd) {
+                free(d);
+                return gerr(GROWTH_ENOMEM, "mckp: out of memory");
+            }
+            d = nd;
+            cap *= 2;
         }
         d[n].score = isinf(share) ? -INFINITY : r / share;
         d[n].user = i;
@@ -448,9 +496,9 @@ static void plan_totals(const mckp_prob *p, const int32_t *choice, double *spend
     *value = gk_val(&ks[p->K]);
 }
 
-GROWTH_API int growth_mckp_solve(growth_mckp *s, const uint64_t *indptr, size_t n_users,
-                                 const double *values, const double *costs, size_t n_budgets,
-                                 const double *budgets, int32_t *out_choice, size_t choice_cap)
+GROWTH_API int growth_mckp_solve(growth_mckp *s, const uint64_t *indptr, size_t n_users, const double *values,
+                                 const double *costs, size_t n_budgets, const double *budgets,
+                                 int32_t *out_choice, size_t choice_cap)
 {
     static const char *who = "growth_mckp_solve";
     GROWTH_CHECK_NULL(who, s);
@@ -487,9 +535,15 @@ GROWTH_API int growth_mckp_solve(growth_mckp *s, const uint64_t *indptr, size_t 
             if ((rc = eval_dual(&r, lambda, &dual))) goto out;
             double d = dual;
             for (size_t l = 0; l < K; l++) d += lambda[l] * budgets[l];
-            if (d < best_d) { best_d = d; memcpy(best_l, lambda, sizeof lambda); }
+            if (d < best_d) {
+                best_d = d;
+                memcpy(best_l, lambda, sizeof lambda);
+            }
             if ((rc = check_cancel(s, "descent", (double)(iters + 1) / (double)s->cfg.max_iter))) goto out;
-            if (prev - d <= s->cfg.tol * fabs(d)) { iters++; break; }
+            if (prev - d <= s->cfg.tol * fabs(d)) {
+                iters++;
+                break;
+            }
             prev = d;
         }
     }
@@ -529,8 +583,9 @@ GROWTH_API int growth_mckp_solve(growth_mckp *s, const uint64_t *indptr, size_t 
     s->res.n_users = n_users;
     s->res.n_chosen = chosen;
     s->res.iterations = iters;
-    s->res.fractional = K == 1 ? (best_l[0] > 0 ? 1u : 0u)
-                        : exact ? po.fractional : (uint32_t)(ties < UINT32_MAX ? ties : UINT32_MAX);
+    s->res.fractional = K == 1  ? (best_l[0] > 0 ? 1u : 0u)
+                        : exact ? po.fractional
+                                : (uint32_t)(ties < UINT32_MAX ? ties : UINT32_MAX);
     s->k = K;
     memcpy(s->lambda, best_l, K * sizeof(double));
     memcpy(s->spend, spend, K * sizeof(double));
@@ -549,8 +604,10 @@ GROWTH_API int growth_mckp_result_get(const growth_mckp *s, growth_mckp_result *
     GROWTH_CHECK_NULL(who, out);
     /* the struct is checked first: a bad struct_size is EINVAL also before the first solve */
     if (out->struct_size < sizeof(growth_mckp_result))
-        return gerr(GROWTH_EINVAL, "%s: out->struct_size is %u, expected at least %zu (initialise it with GROWTH_MCKP_RESULT_INIT)",
-                    who, out->struct_size, sizeof(growth_mckp_result));
+        return gerr(
+            GROWTH_EINVAL,
+            "%s: out->struct_size is %u, expected at least %zu (initialise it with GROWTH_MCKP_RESULT_INIT)",
+            who, out->struct_size, sizeof(growth_mckp_result));
     if (!s->have) return gerr(GROWTH_ESTATE, "%s: nothing solved yet", who);
     return gstruct_out(who, "out", out, &s->res, sizeof s->res, sizeof s->res);
 }

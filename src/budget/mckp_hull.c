@@ -20,14 +20,19 @@ static inline uint64_t dkey(double x)
  * offsets (-1 = none) into hv and returns their count; hb/ha get their coordinates. Few
  * options: a gift-wrapping walk (next vertex = steepest point up and to the right, the
  * farthest of collinear ones); many: sort by b, then a monotone chain. */
-static int user_hull(const double *a, const double *b, int m, int32_t *si, int32_t *hv,
-                     double *hb, double *ha)
+static int user_hull(const double *a, const double *b, int m, int32_t *si, int32_t *hv, double *hb,
+                     double *ha)
 {
     int h = 1;
-    hv[0] = -1; hb[0] = 0; ha[0] = 0;
+    hv[0] = -1;
+    hb[0] = 0;
+    ha[0] = 0;
     if (m <= 16) {
         for (int j = 0; j < m; j++)
-            if (b[j] == 0 && a[j] > ha[0]) { ha[0] = a[j]; hv[0] = j; }
+            if (b[j] == 0 && a[j] > ha[0]) {
+                ha[0] = a[j];
+                hv[0] = j;
+            }
         double cb = 0, ca = ha[0];
         for (;;) {
             int best = -1;
@@ -36,11 +41,19 @@ static int user_hull(const double *a, const double *b, int m, int32_t *si, int32
                 double db = b[j] - cb, da = a[j] - ca;
                 if (!(db > 0 && da > 0)) continue;
                 double l = da * bdb, r = bda * db; /* slope j vs best, as cross products */
-                if (best < 0 || l > r || (l == r && db > bdb)) { best = j; bdb = db; bda = da; }
+                if (best < 0 || l > r || (l == r && db > bdb)) {
+                    best = j;
+                    bdb = db;
+                    bda = da;
+                }
             }
             if (best < 0) return h;
-            cb = b[best]; ca = a[best];
-            hv[h] = best; hb[h] = cb; ha[h] = ca; h++;
+            cb = b[best];
+            ca = a[best];
+            hv[h] = best;
+            hb[h] = cb;
+            ha[h] = ca;
+            h++;
         }
     }
     /* insertion sort of offsets by (b asc, a desc) */
@@ -48,30 +61,42 @@ static int user_hull(const double *a, const double *b, int m, int32_t *si, int32
         int x = j, q = j;
         while (q > 0) {
             int y = si[q - 1];
-            if (b[y] > b[x] || (b[y] == b[x] && a[y] < a[x])) { si[q] = y; q--; }
-            else break;
+            if (b[y] > b[x] || (b[y] == b[x] && a[y] < a[x])) {
+                si[q] = y;
+                q--;
+            } else
+                break;
         }
         si[q] = x;
     }
     for (int q = 0; q < m; q++) {
         int j = si[q];
         double bj = b[j], aj = a[j];
-        if (!(aj > ha[h - 1])) continue;      /* no more value for at least as much cost */
-        if (bj == hb[h - 1] && h == 1) { hv[0] = j; ha[0] = aj; continue; }
+        if (!(aj > ha[h - 1])) continue; /* no more value for at least as much cost */
+        if (bj == hb[h - 1] && h == 1) {
+            hv[0] = j;
+            ha[0] = aj;
+            continue;
+        }
         while (h >= 2) {
             double b0 = hb[h - 2], a0 = ha[h - 2], b1 = hb[h - 1], a1 = ha[h - 1];
             /* pop (b1,a1) unless it lies strictly above the chord (b0,a0)-(bj,aj) */
-            if ((a1 - a0) * (bj - b0) <= (aj - a0) * (b1 - b0)) h--;
-            else break;
+            if ((a1 - a0) * (bj - b0) <= (aj - a0) * (b1 - b0))
+                h--;
+            else
+                break;
         }
-        hv[h] = j; hb[h] = bj; ha[h] = aj; h++;
+        hv[h] = j;
+        hb[h] = bj;
+        ha[h] = aj;
+        h++;
     }
     return h;
 }
 
 /* Reduced values for coordinate k: a_j = v_j - sum_{l != k} lambda_l c_jl, b_j = c_jk. */
-static inline void reduced_k(const mckp_prob *p, uint64_t o, int m, size_t k, const double *lambda,
-                             double *a, double *b)
+static inline void reduced_k(const mckp_prob *p, uint64_t o, int m, size_t k, const double *lambda, double *a,
+                             double *b)
 {
     size_t K = p->K;
     for (int j = 0; j < m; j++) {
@@ -123,7 +148,10 @@ void mckp_line_worker(void *arg)
                 t->cnt[bk]++;
             } else if ((key >> sh) == t->prefix) {
                 mckp_seg s = {slope, db, da, i, t->hv[e], t->hv[e + 1]};
-                if (seg_push(t, &s)) { t->failed = 1; return; }
+                if (seg_push(t, &s)) {
+                    t->failed = 1;
+                    return;
+                }
             }
         }
     }
@@ -131,8 +159,8 @@ void mckp_line_worker(void *arg)
 
 /* Best option of user at prices lambda: offset or -1, with ties to the cheapest (sum of
  * costs). *best gets the reduced value (0 for none); *tie whether another option ties. */
-static inline int best_option(const mckp_prob *p, uint64_t o, int m, const double *lambda,
-                              double *best, int *tie)
+static inline int best_option(const mckp_prob *p, uint64_t o, int m, const double *lambda, double *best,
+                              int *tie)
 {
     size_t K = p->K;
     int bj = -1;
@@ -141,9 +169,22 @@ static inline int best_option(const mckp_prob *p, uint64_t o, int m, const doubl
     for (int j = 0; j < m; j++) {
         const double *c = p->c + (o + (uint64_t)j) * K;
         double r = p->v[o + j], cs = 0;
-        for (size_t l = 0; l < K; l++) { r -= lambda[l] * c[l]; cs += c[l]; }
-        if (r > br) { bj = j; br = r; bc = cs; *tie = 0; }
-        else if (r == br) { *tie = 1; if (cs < bc) { bj = j; bc = cs; } }
+        for (size_t l = 0; l < K; l++) {
+            r -= lambda[l] * c[l];
+            cs += c[l];
+        }
+        if (r > br) {
+            bj = j;
+            br = r;
+            bc = cs;
+            *tie = 0;
+        } else if (r == br) {
+            *tie = 1;
+            if (cs < bc) {
+                bj = j;
+                bc = cs;
+            }
+        }
     }
     *best = br;
     return bj;

@@ -24,8 +24,8 @@
 
 /* Best option of a user at lambda (-1 = none) and whether it stays best for every price
  * within delta of lambda (per coordinate, prices >= 0). */
-static int user_box(const mckp_prob *p, uint64_t o, int m, const double *lambda, double delta,
-                    double *r_of, bool *stable)
+static int user_box(const mckp_prob *p, uint64_t o, int m, const double *lambda, double delta, double *r_of,
+                    bool *stable)
 {
     size_t K = p->K;
     int bj = -1;
@@ -35,7 +35,10 @@ static int user_box(const mckp_prob *p, uint64_t o, int m, const double *lambda,
         double r = p->v[o + j];
         for (size_t l = 0; l < K; l++) r -= lambda[l] * c[l];
         r_of[j] = r;
-        if (r > br) { br = r; bj = j; }
+        if (r > br) {
+            br = r;
+            bj = j;
+        }
     }
     const double *cb = bj >= 0 ? p->c + (o + (uint64_t)bj) * K : NULL;
     bool st = true;
@@ -54,8 +57,8 @@ static int user_box(const mckp_prob *p, uint64_t o, int m, const double *lambda,
 /* Fixes the stable users (choice[i], totals in fixed[0..K-1] spend and fixed[K] value) and
  * lists the undecided ones (choice -1): the first `cap` in und[], all counted in *n_und, their
  * options in *n_opt. */
-int mckp_polish_scan(const mckp_prob *p, const double *center, double delta, int32_t *choice,
-                       uint64_t *und, size_t cap, size_t *n_und, size_t *n_opt, double *fixed)
+int mckp_polish_scan(const mckp_prob *p, const double *center, double delta, int32_t *choice, uint64_t *und,
+                     size_t cap, size_t *n_und, size_t *n_opt, double *fixed)
 {
     size_t K = p->K, nu = 0, no = 0;
     double *r_of = malloc((p->maxm + 1) * sizeof *r_of);
@@ -90,9 +93,8 @@ int mckp_polish_scan(const mckp_prob *p, const double *center, double delta, int
  * columns. Writes x (one entry per option of sub), the duals lambda (K) and the LP value of
  * the whole problem (restricted + fixed[K]); *exact = no elastic column used. Returns
  * GROWTH_ESTATE if the simplex does not finish. */
-int mckp_restricted_lp(const mckp_prob *sub, const double *budgets, const double *fixed,
-                         const double *center, double delta, double *x_out, double *lambda,
-                         double *lp_value, bool *exact)
+int mckp_restricted_lp(const mckp_prob *sub, const double *budgets, const double *fixed, const double *center,
+                       double delta, double *x_out, double *lambda, double *lp_value, bool *exact)
 {
     size_t K = sub->K, nA = sub->n, cols = sub->indptr[nA] - sub->indptr[0];
     size_t rows = K + nA, ncol = cols + 2 * K;
@@ -100,7 +102,10 @@ int mckp_restricted_lp(const mckp_prob *sub, const double *budgets, const double
     double *cc = malloc(ncol * sizeof *cc), *x = malloc(ncol * sizeof *x);
     double *y = malloc(rows * sizeof *y);
     int rc = GROWTH_OK;
-    if (!M || !bb || !cc || !x || !y) { rc = gerr(GROWTH_ENOMEM, "mckp: out of memory"); goto out; }
+    if (!M || !bb || !cc || !x || !y) {
+        rc = gerr(GROWTH_ENOMEM, "mckp: out of memory");
+        goto out;
+    }
     uint64_t o0 = sub->indptr[0];
     for (size_t a = 0; a < nA; a++) {
         for (uint64_t o = sub->indptr[a]; o < sub->indptr[a + 1]; o++) {
@@ -125,7 +130,10 @@ int mckp_restricted_lp(const mckp_prob *sub, const double *budgets, const double
     }
     double obj;
     int st = gsimplex_solve(rows, ncol, M, bb, cc, 50 * (rows + ncol) + 1000, x, y, &obj);
-    if (st == GSIMPLEX_NOMEM) { rc = gerr(GROWTH_ENOMEM, "mckp: out of memory"); goto out; }
+    if (st == GSIMPLEX_NOMEM) {
+        rc = gerr(GROWTH_ENOMEM, "mckp: out of memory");
+        goto out;
+    }
     if (st != GSIMPLEX_OK) {
         rc = gerr(GROWTH_ESTATE, "mckp: the restricted LP did not finish (%s)",
                   st == GSIMPLEX_LIMIT ? "pivot limit" : "unbounded");
@@ -141,7 +149,11 @@ int mckp_restricted_lp(const mckp_prob *sub, const double *budgets, const double
     *lp_value = obj + constant;
     *exact = !el;
 out:
-    free(M); free(bb); free(cc); free(x); free(y);
+    free(M);
+    free(bb);
+    free(cc);
+    free(x);
+    free(y);
     return rc;
 }
 
@@ -186,19 +198,23 @@ static int gather_sub(const mckp_prob *p, const uint64_t *und, size_t nA, size_t
 }
 
 int mckp_lp_polish(const mckp_prob *p, const double *lambda0, const double *budgets, int32_t *choice,
-                     polish_out *po, bool *ok)
+                   polish_out *po, bool *ok)
 {
     size_t K = p->K;
     *ok = false;
     uint64_t *und = malloc(GROWTH_MCKP_LP_MAX_USERS * sizeof *und);
     if (!und) return gerr(GROWTH_ENOMEM, "mckp: out of memory");
     double center[MAX_BUDGETS], lmax = 0, fixed[MAX_BUDGETS + 1];
-    for (size_t l = 0; l < K; l++) { center[l] = lambda0[l]; lmax = fmax(lmax, lambda0[l]); }
+    for (size_t l = 0; l < K; l++) {
+        center[l] = lambda0[l];
+        lmax = fmax(lmax, lambda0[l]);
+    }
     double delta = GROWTH_MCKP_LP_DELTA0 * fmax(lmax, 1e-9);
     int rc = GROWTH_OK;
     for (uint32_t step = 0, shrink = 0; step < POLISH_STEPS; step++) {
         size_t nA, n_opt;
-        if ((rc = mckp_polish_scan(p, center, delta, choice, und, GROWTH_MCKP_LP_MAX_USERS, &nA, &n_opt, fixed)))
+        if ((rc = mckp_polish_scan(p, center, delta, choice, und, GROWTH_MCKP_LP_MAX_USERS, &nA, &n_opt,
+                                   fixed)))
             break;
         if (nA > GROWTH_MCKP_LP_MAX_USERS || n_opt > GROWTH_MCKP_LP_MAX_OPTIONS) {
             /* too many users near a tie: start with a smaller box, never shrink a moved one */
@@ -216,7 +232,8 @@ int mckp_lp_polish(const mckp_prob *p, const double *lambda0, const double *budg
         if (!rc) rc = mckp_restricted_lp(&sub, budgets, fixed, center, delta, x, lam, &lpv, &exact);
         if (!rc && exact) {
             int32_t *pick = malloc((nA ? nA : 1) * sizeof *pick);
-            if (!pick) rc = gerr(GROWTH_ENOMEM, "mckp: out of memory");
+            if (!pick)
+                rc = gerr(GROWTH_ENOMEM, "mckp: out of memory");
             else {
                 po->fractional = mckp_round_down(ip, nA, x, pick);
                 for (size_t a = 0; a < nA; a++) choice[und[a]] = pick[a];
@@ -226,8 +243,14 @@ int mckp_lp_polish(const mckp_prob *p, const double *lambda0, const double *budg
                 free(pick);
             }
         }
-        free(ip); free(v); free(c); free(x);
-        if (rc == GROWTH_ESTATE) { rc = GROWTH_OK; break; } /* keep the descent's answer */
+        free(ip);
+        free(v);
+        free(c);
+        free(x);
+        if (rc == GROWTH_ESTATE) {
+            rc = GROWTH_OK;
+            break;
+        } /* keep the descent's answer */
         if (rc || *ok) break;
         memcpy(center, lam, K * sizeof *lam);
         delta *= 2;

@@ -9,9 +9,9 @@
 #include "budget_impl.h"
 
 GROWTH_API int growth_mckp_shard_eval(growth_mckp *s, const uint64_t *indptr, size_t n_users,
-                                      const double *values, const double *costs,
-                                      size_t n_budgets, const double *lambda, size_t n_points,
-                                      double *out_spend, double *out_value, double *out_dual)
+                                      const double *values, const double *costs, size_t n_budgets,
+                                      const double *lambda, size_t n_points, double *out_spend,
+                                      double *out_value, double *out_dual)
 {
     static const char *who = "growth_mckp_shard_eval";
     GROWTH_CHECK_NULL(who, s);
@@ -26,7 +26,9 @@ GROWTH_API int growth_mckp_shard_eval(growth_mckp *s, const uint64_t *indptr, si
     if ((rc = mckp_runner_init(&r, s, &p, n_points))) return rc;
     size_t K = n_budgets, w = K + 2;
     for (int t = 0; t < r.nt; t++) {
-        r.tasks[t].mode = P_EVAL; r.tasks[t].np = n_points; r.tasks[t].lambda = lambda;
+        r.tasks[t].mode = P_EVAL;
+        r.tasks[t].np = n_points;
+        r.tasks[t].lambda = lambda;
     }
     if ((rc = mckp_run_pass(&r, mckp_eval_worker)) == GROWTH_OK) {
         for (size_t q = 0; q < n_points; q++) {
@@ -43,9 +45,8 @@ GROWTH_API int growth_mckp_shard_eval(growth_mckp *s, const uint64_t *indptr, si
 }
 
 GROWTH_API int growth_mckp_shard_assign(growth_mckp *s, const uint64_t *indptr, size_t n_users,
-                                        const double *values, const double *costs,
-                                        size_t n_budgets, const double *lambda,
-                                        int32_t *out_choice, size_t choice_cap,
+                                        const double *values, const double *costs, size_t n_budgets,
+                                        const double *lambda, int32_t *out_choice, size_t choice_cap,
                                         double *out_spend, double *out_value)
 {
     static const char *who = "growth_mckp_shard_assign";
@@ -81,12 +82,10 @@ static int validate_box(const char *who, const double *center, size_t K, double 
 }
 
 GROWTH_API int growth_mckp_shard_scan(growth_mckp *s, const uint64_t *indptr, size_t n_users,
-                                      const double *values, const double *costs,
-                                      size_t n_budgets, const double *center, double delta,
-                                      int32_t *out_choice, size_t choice_cap,
-                                      uint64_t *out_undecided, size_t undecided_cap,
-                                      size_t *out_n_undecided, size_t *out_n_options,
-                                      double *out_fixed)
+                                      const double *values, const double *costs, size_t n_budgets,
+                                      const double *center, double delta, int32_t *out_choice,
+                                      size_t choice_cap, uint64_t *out_undecided, size_t undecided_cap,
+                                      size_t *out_n_undecided, size_t *out_n_options, double *out_fixed)
 {
     static const char *who = "growth_mckp_shard_scan";
     GROWTH_CHECK_NULL(who, s);
@@ -103,16 +102,14 @@ GROWTH_API int growth_mckp_shard_scan(growth_mckp *s, const uint64_t *indptr, si
     if (choice_cap < n_users)
         return gerr(GROWTH_EBUFS, "%s: out_choice holds %zu entries, %zu users", who, choice_cap, n_users);
     return mckp_polish_scan(&p, center, delta, out_choice, out_undecided, undecided_cap, out_n_undecided,
-                       out_n_options, out_fixed);
+                            out_n_options, out_fixed);
 }
 
 GROWTH_API int growth_mckp_restricted_lp(growth_mckp *s, const uint64_t *indptr, size_t n_users,
-                                         const double *values, const double *costs,
-                                         size_t n_budgets, const double *budgets,
-                                         const double *fixed, const double *center, double delta,
-                                         int32_t *out_pick, size_t pick_cap, double *out_lambda,
-                                         double *out_lp_value, int *out_exact,
-                                         uint32_t *out_fractional)
+                                         const double *values, const double *costs, size_t n_budgets,
+                                         const double *budgets, const double *fixed, const double *center,
+                                         double delta, int32_t *out_pick, size_t pick_cap, double *out_lambda,
+                                         double *out_lp_value, int *out_exact, uint32_t *out_fractional)
 {
     static const char *who = "growth_mckp_restricted_lp";
     GROWTH_CHECK_NULL(who, s);
@@ -152,7 +149,11 @@ GROWTH_API int growth_mckp_restricted_lp(growth_mckp *s, const uint64_t *indptr,
     /* the LP reads offsets from 0 */
     uint64_t *ip = malloc((n_users + 1) * sizeof *ip);
     double *x = malloc((n_opt ? n_opt : 1) * sizeof *x);
-    if (!ip || !x) { free(ip); free(x); return gerr(GROWTH_ENOMEM, "%s: out of memory", who); }
+    if (!ip || !x) {
+        free(ip);
+        free(x);
+        return gerr(GROWTH_ENOMEM, "%s: out of memory", who);
+    }
     for (size_t i = 0; i <= n_users; i++) ip[i] = p.indptr[i] - p.indptr[0];
     mckp_prob sub = {ip, n_users, n_budgets, p.v + p.indptr[0], p.c + p.indptr[0] * n_budgets, 0};
     double lam[MAX_BUDGETS], lpv;

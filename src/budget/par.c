@@ -4,7 +4,10 @@
 
 #include "budget_impl.h"
 
-typedef struct { void (*fn)(void *); void *arg; } gpar_job;
+typedef struct {
+    void (*fn)(void *);
+    void *arg;
+} gpar_job;
 
 static void *gpar_tramp(void *p)
 {
@@ -30,8 +33,12 @@ int gpar_run(int n, void (*fn)(void *), void *tasks, size_t stride)
     }
     fn(tasks);
     for (int t = 1; t < n && t < 256; t++) {
-        if (started[t]) pthread_join(th[t], NULL);
-        else { fn((char *)tasks + (size_t)t * stride); rc = GROWTH_ENOMEM; }
+        if (started[t])
+            pthread_join(th[t], NULL);
+        else {
+            fn((char *)tasks + (size_t)t * stride);
+            rc = GROWTH_ENOMEM;
+        }
     }
     return rc == GROWTH_ENOMEM ? GROWTH_OK : rc; /* complete either way */
 }
@@ -45,8 +52,10 @@ size_t gpar_split(const uint64_t *indptr, size_t n_users, int t, int n)
     size_t lo = 0, hi = n_users; /* first i with weight(i) >= want */
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        if (indptr[mid] - indptr[0] + mid < want) lo = mid + 1;
-        else hi = mid;
+        if (indptr[mid] - indptr[0] + mid < want)
+            lo = mid + 1;
+        else
+            hi = mid;
     }
     return lo;
 }

@@ -60,7 +60,11 @@ static double pass(const pprob *q, const double *s, double *cnt, double *total)
             if (!(r > 0)) continue;
             if (h == cap && !(r > q->top[h - 1])) continue;
             int k = h < cap ? h++ : h - 1;
-            while (k > 0 && q->top[k - 1] < r) { q->top[k] = q->top[k - 1]; q->topi[k] = q->topi[k - 1]; k--; }
+            while (k > 0 && q->top[k - 1] < r) {
+                q->top[k] = q->top[k - 1];
+                q->topi[k] = q->topi[k - 1];
+                k--;
+            }
             q->top[k] = r;
             q->topi[k] = (int32_t)(i - q->ptr[u]);
         }
@@ -89,7 +93,10 @@ static double count_at(const pprob *q, double *lam, size_t k, size_t c, double t
     return k == 0 ? total : cnt[c];
 }
 
-typedef struct { double r, p; uint64_t i; } cand;
+typedef struct {
+    double r, p;
+    uint64_t i;
+} cand;
 
 static int cmp_cand(const void *x, const void *y)
 {
@@ -99,7 +106,10 @@ static int cmp_cand(const void *x, const void *y)
     return a->i < b->i ? -1 : (a->i > b->i);
 }
 
-typedef struct { double v; int h; } hv_t;
+typedef struct {
+    double v;
+    int h;
+} hv_t;
 static int cmp_hv(const void *x, const void *y)
 {
     const hv_t *a = x, *b = y;
@@ -112,15 +122,13 @@ static int cmp_desc(const void *x, const void *y)
     return a->p > b->p ? -1 : (a->p < b->p);
 }
 
-GROWTH_API int growth_budget_allocate_push(const uint64_t *user_ptr, size_t n_users,
-                                           const double *values, const int32_t *category,
-                                           const int32_t *caps, size_t n_categories,
-                                           const double *cat_min, const double *cat_max,
-                                           double volume, const double *hours,
-                                           const char *config, uint8_t *out_send,
+GROWTH_API int growth_budget_allocate_push(const uint64_t *user_ptr, size_t n_users, const double *values,
+                                           const int32_t *category, const int32_t *caps, size_t n_categories,
+                                           const double *cat_min, const double *cat_max, double volume,
+                                           const double *hours, const char *config, uint8_t *out_send,
                                            int8_t *out_hour, size_t cap,
-                                           growth_budget_push_result *out_result,
-                                           growth_progress_fn progress, void *progress_user)
+                                           growth_budget_push_result *out_result, growth_progress_fn progress,
+                                           void *progress_user)
 {
     static const char *who = "growth_budget_allocate_push";
     push_cfg cfg;
@@ -135,12 +143,16 @@ GROWTH_API int growth_budget_allocate_push(const uint64_t *user_ptr, size_t n_us
     if (n_categories == 0 || n_categories > (1u << 20))
         return gerr(GROWTH_EINVAL, "%s: n_categories = %zu, must be 1..2^20", who, n_categories);
     if (out_result && out_result->struct_size < sizeof(growth_budget_push_result))
-        return gerr(GROWTH_EINVAL, "%s: out_result->struct_size is %u, expected at least %zu (initialise it with GROWTH_BUDGET_PUSH_RESULT_INIT)",
+        return gerr(GROWTH_EINVAL,
+                    "%s: out_result->struct_size is %u, expected at least %zu (initialise it with "
+                    "GROWTH_BUDGET_PUSH_RESULT_INIT)",
                     who, out_result->struct_size, sizeof(growth_budget_push_result));
     uint64_t base = user_ptr[0];
     for (size_t u = 0; u < n_users; u++) {
-        if (user_ptr[u + 1] < user_ptr[u]) return gerr(GROWTH_EINVAL, "%s: user_ptr decreases at user %zu", who, u);
-        if (caps && caps[u] < 0) return gerr(GROWTH_EINVAL, "%s: cap of user %zu is %d (must be >= 0)", who, u, (int)caps[u]);
+        if (user_ptr[u + 1] < user_ptr[u])
+            return gerr(GROWTH_EINVAL, "%s: user_ptr decreases at user %zu", who, u);
+        if (caps && caps[u] < 0)
+            return gerr(GROWTH_EINVAL, "%s: cap of user %zu is %d (must be >= 0)", who, u, (int)caps[u]);
     }
     size_t np = (size_t)(user_ptr[n_users] - base);
     if (np == 0) return gerr(GROWTH_EINVAL, "%s: no candidate pairs", who);
@@ -150,22 +162,31 @@ GROWTH_API int growth_budget_allocate_push(const uint64_t *user_ptr, size_t n_us
     const double *p = values + base;
     const int32_t *cat = category + base;
     for (size_t i = 0; i < np; i++) {
-        if (!(p[i] >= 0 && p[i] <= DBL_MAX)) return gerr(GROWTH_EINVAL, "%s: value of pair %zu is %g (must be finite and >= 0)", who, i, p[i]);
+        if (!(p[i] >= 0 && p[i] <= DBL_MAX))
+            return gerr(GROWTH_EINVAL, "%s: value of pair %zu is %g (must be finite and >= 0)", who, i, p[i]);
         if (cat[i] < 0 || (size_t)cat[i] >= n_categories)
-            return gerr(GROWTH_EINVAL, "%s: category of pair %zu is %d, not in 0..%zu", who, i, (int)cat[i], n_categories - 1);
+            return gerr(GROWTH_EINVAL, "%s: category of pair %zu is %d, not in 0..%zu", who, i, (int)cat[i],
+                        n_categories - 1);
     }
-    if (!(volume >= 0)) return gerr(GROWTH_EINVAL, "%s: volume %g must be >= 0 (INFINITY for no limit)", who, volume);
+    if (!(volume >= 0))
+        return gerr(GROWTH_EINVAL, "%s: volume %g must be >= 0 (INFINITY for no limit)", who, volume);
     double mins = 0;
     for (size_t c = 0; c < n_categories; c++) {
         double lo = cat_min ? cat_min[c] : 0, hi = cat_max ? cat_max[c] : INFINITY;
-        if (!(lo >= 0 && lo <= DBL_MAX)) return gerr(GROWTH_EINVAL, "%s: cat_min[%zu] = %g must be finite and >= 0", who, c, lo);
-        if (!(hi >= lo)) return gerr(GROWTH_EINVAL, "%s: infeasible quota: cat_max[%zu] = %g < cat_min = %g", who, c, hi, lo);
+        if (!(lo >= 0 && lo <= DBL_MAX))
+            return gerr(GROWTH_EINVAL, "%s: cat_min[%zu] = %g must be finite and >= 0", who, c, lo);
+        if (!(hi >= lo))
+            return gerr(GROWTH_EINVAL, "%s: infeasible quota: cat_max[%zu] = %g < cat_min = %g", who, c, hi,
+                        lo);
         mins += lo;
     }
-    if (mins > volume) return gerr(GROWTH_EINVAL, "%s: infeasible minimums: category minimums total %g > volume %g", who, mins, volume);
+    if (mins > volume)
+        return gerr(GROWTH_EINVAL, "%s: infeasible minimums: category minimums total %g > volume %g", who,
+                    mins, volume);
     if (hours)
         for (size_t i = 0; i < n_users * 24; i++)
-            if (!(hours[i] >= 0 && hours[i] <= DBL_MAX)) return gerr(GROWTH_EINVAL, "%s: hours[%zu] = %g must be finite and >= 0", who, i, hours[i]);
+            if (!(hours[i] >= 0 && hours[i] <= DBL_MAX))
+                return gerr(GROWTH_EINVAL, "%s: hours[%zu] = %g must be finite and >= 0", who, i, hours[i]);
 
     pprob q = {user_ptr, n_users, n_categories, values, category, caps, cfg.cap, NULL, NULL};
     int64_t maxcap = 0;
@@ -185,7 +206,8 @@ GROWTH_API int growth_budget_allocate_push(const uint64_t *user_ptr, size_t n_us
     /* the plan is built here and copied to the caller's buffers only when the call succeeds */
     uint8_t *send = calloc(np, 1);
     int8_t *hour = out_hour ? malloc(np) : NULL;
-    if (!lam || !best || !s || !cnt || !avail || !q.top || !q.topi || !cd || !used || !send || (out_hour && !hour)) {
+    if (!lam || !best || !s || !cnt || !avail || !q.top || !q.topi || !cd || !used || !send ||
+        (out_hour && !hour)) {
         rc = gerr(GROWTH_ENOMEM, "%s: out of memory", who);
         goto out;
     }
@@ -194,12 +216,19 @@ GROWTH_API int growth_budget_allocate_push(const uint64_t *user_ptr, size_t n_us
         for (uint64_t i = user_ptr[u]; i < user_ptr[u + 1]; i++) cnt[category[i]] += 1;
         for (uint64_t i = user_ptr[u]; i < user_ptr[u + 1]; i++) {
             int32_t c = category[i];
-            if (cnt[c] > 0) { avail[c] += fmin(cnt[c], (double)ucap(&q, u)); cnt[c] = 0; }
+            if (cnt[c] > 0) {
+                avail[c] += fmin(cnt[c], (double)ucap(&q, u));
+                cnt[c] = 0;
+            }
         }
     }
     for (size_t c = 0; c < n_categories; c++)
-        if (cat_min && cat_min[c] > avail[c])
-            { rc = gerr(GROWTH_EINVAL, "%s: infeasible minimums: category %zu needs %g pushes, at most %g possible", who, c, cat_min[c], avail[c]); goto out; }
+        if (cat_min && cat_min[c] > avail[c]) {
+            rc = gerr(GROWTH_EINVAL,
+                      "%s: infeasible minimums: category %zu needs %g pushes, at most %g possible", who, c,
+                      cat_min[c], avail[c]);
+            goto out;
+        }
 
     double maxp = 0;
     for (size_t i = 0; i < np; i++) maxp = fmax(maxp, p[i]);
@@ -210,28 +239,42 @@ GROWTH_API int growth_budget_allocate_push(const uint64_t *user_ptr, size_t n_us
         for (size_t k = 0; k < K; k++) {
             size_t c = k == 0 ? 0 : (k - 1) % n_categories;
             int is_min = k > n_categories;
-            double bound = k == 0 ? volume : is_min ? (cat_min ? cat_min[c] : 0) : (cat_max ? cat_max[c] : INFINITY);
+            double bound = k == 0   ? volume
+                           : is_min ? (cat_min ? cat_min[c] : 0)
+                                    : (cat_max ? cat_max[c] : INFINITY);
             if (!is_min && isinf(bound)) continue;
             if (is_min && bound <= 0) continue;
-            /* count(t) for this coordinate at lam[k] = t */
+                /* count(t) for this coordinate at lam[k] = t */
 #define COUNT(t) count_at(&q, lam, k, c, (t), s, cnt)
             double lo = 0, hi;
             if (!is_min) {
-                if (COUNT(0) <= bound) { lam[k] = 0; continue; }
+                if (COUNT(0) <= bound) {
+                    lam[k] = 0;
+                    continue;
+                }
                 hi = maxp + 1;
                 for (size_t l = 0; l < n_categories; l++) hi += lam[1 + n_categories + l];
                 while (COUNT(hi) > bound && hi < 1e300) hi *= 2;
                 for (int b = 0; b < 200 && hi - lo > 1e-15 * hi; b++) {
                     double mid = 0.5 * (lo + hi);
-                    if (COUNT(mid) > bound) lo = mid; else hi = mid;
+                    if (COUNT(mid) > bound)
+                        lo = mid;
+                    else
+                        hi = mid;
                 }
             } else {
-                if (COUNT(0) >= bound) { lam[k] = 0; continue; }
+                if (COUNT(0) >= bound) {
+                    lam[k] = 0;
+                    continue;
+                }
                 hi = maxp + 1 + lam[0] + lam[1 + c];
                 while (COUNT(hi) < bound && hi < 1e300) hi *= 2;
                 for (int b = 0; b < 200 && hi - lo > 1e-15 * hi; b++) {
                     double mid = 0.5 * (lo + hi);
-                    if (COUNT(mid) < bound) lo = mid; else hi = mid;
+                    if (COUNT(mid) < bound)
+                        lo = mid;
+                    else
+                        hi = mid;
                 }
             }
             lam[k] = hi;
@@ -244,24 +287,38 @@ GROWTH_API int growth_budget_allocate_push(const uint64_t *user_ptr, size_t n_us
             if (cat_max && isfinite(cat_max[c])) d += lam[1 + c] * cat_max[c];
             if (cat_min) d -= lam[1 + n_categories + c] * cat_min[c];
         }
-        if (d < best_d) { best_d = d; memcpy(best, lam, K * sizeof(double)); }
+        if (d < best_d) {
+            best_d = d;
+            memcpy(best, lam, K * sizeof(double));
+        }
         bool last = prev - d <= cfg.tol * fabs(d) || it + 1 == (uint32_t)cfg.max_iter;
-        if (progress && progress("round", last ? 1.0 : (double)(it + 1) / (double)cfg.max_iter, progress_user)) {
+        if (progress &&
+            progress("round", last ? 1.0 : (double)(it + 1) / (double)cfg.max_iter, progress_user)) {
             rc = gerr(GROWTH_ECANCELED, "%s: stopped by the progress callback after round %u", who, it + 1);
             goto out;
         }
-        if (prev - d <= cfg.tol * fabs(d)) { it++; break; }
+        if (prev - d <= cfg.tol * fabs(d)) {
+            it++;
+            break;
+        }
         prev = d;
     }
     /* integer plan: greedy by reduced value at the best prices, minimums first */
     memcpy(lam, best, K * sizeof(double));
     shifts(lam, n_categories, s);
-    for (size_t i = 0; i < np; i++) { cd[i].r = p[i] - s[cat[i]]; cd[i].p = p[i]; cd[i].i = i; }
+    for (size_t i = 0; i < np; i++) {
+        cd[i].r = p[i] - s[cat[i]];
+        cd[i].p = p[i];
+        cd[i].i = i;
+    }
     qsort(cd, np, sizeof *cd, cmp_cand);
     memset(cnt, 0, n_categories * sizeof(double));
     /* user of each pair */
     size_t *owner = malloc(np * sizeof(size_t));
-    if (!owner) { rc = gerr(GROWTH_ENOMEM, "%s: out of memory", who); goto out; }
+    if (!owner) {
+        rc = gerr(GROWTH_ENOMEM, "%s: out of memory", who);
+        goto out;
+    }
     for (size_t u = 0; u < n_users; u++)
         for (uint64_t i = user_ptr[u]; i < user_ptr[u + 1]; i++) owner[i - base] = u;
     double sent = 0, value = 0;
@@ -273,13 +330,19 @@ GROWTH_API int growth_budget_allocate_push(const uint64_t *user_ptr, size_t n_us
             if (cat_max && cnt[c] >= cat_max[c]) continue;
             if (phase == 0 && !(cat_min && cnt[c] < cat_min[c])) continue;
             if (phase == 1 && p[i] <= 0) continue;
-            send[i] = 1; used[u]++; cnt[c] += 1; sent += 1; value += p[i];
+            send[i] = 1;
+            used[u]++;
+            cnt[c] += 1;
+            sent += 1;
+            value += p[i];
         }
     free(owner);
     for (size_t c = 0; c < n_categories; c++)
         if (cat_min && cnt[c] < cat_min[c]) {
-            rc = gerr(GROWTH_EINVAL, "%s: infeasible minimums: category %zu gets only %g of %g pushes under the caps and volume",
-                      who, c, cnt[c], cat_min[c]);
+            rc = gerr(
+                GROWTH_EINVAL,
+                "%s: infeasible minimums: category %zu gets only %g of %g pushes under the caps and volume",
+                who, c, cnt[c], cat_min[c]);
             goto out;
         }
     if (hour) {
@@ -289,10 +352,17 @@ GROWTH_API int growth_budget_allocate_push(const uint64_t *user_ptr, size_t n_us
             for (size_t u = 0; u < n_users; u++) {
                 size_t k = 0;
                 for (uint64_t i = user_ptr[u]; i < user_ptr[u + 1]; i++)
-                    if (send[i - base]) { cd[k].p = p[i - base]; cd[k].i = i - base; k++; }
+                    if (send[i - base]) {
+                        cd[k].p = p[i - base];
+                        cd[k].i = i - base;
+                        k++;
+                    }
                 if (!k) continue;
                 qsort(cd, k, sizeof *cd, cmp_desc);
-                for (int h = 0; h < 24; h++) { hv[h].v = hours[u * 24 + (size_t)h]; hv[h].h = h; }
+                for (int h = 0; h < 24; h++) {
+                    hv[h].v = hours[u * 24 + (size_t)h];
+                    hv[h].h = h;
+                }
                 qsort(hv, 24, sizeof *hv, cmp_hv);
                 for (size_t z = 0; z < k; z++) hour[cd[z].i] = (int8_t)(z < 24 ? hv[z].h : hv[z % 24].h);
             }
@@ -312,7 +382,16 @@ GROWTH_API int growth_budget_allocate_push(const uint64_t *user_ptr, size_t n_us
         rc = gstruct_out(who, "out_result", out_result, &r, sizeof r, sizeof r);
     }
 out:
-    free(lam); free(best); free(s); free(cnt); free(avail); free(q.top); free(q.topi); free(cd); free(used);
-    free(send); free(hour);
+    free(lam);
+    free(best);
+    free(s);
+    free(cnt);
+    free(avail);
+    free(q.top);
+    free(q.topi);
+    free(cd);
+    free(used);
+    free(send);
+    free(hour);
     return rc;
 }

@@ -10,8 +10,8 @@
 
 #include "budget_impl.h"
 
-int gsimplex_solve(size_t m, size_t n, const double *A, const double *b, const double *c,
-                   size_t max_pivots, double *x, double *y, double *obj)
+int gsimplex_solve(size_t m, size_t n, const double *A, const double *b, const double *c, size_t max_pivots,
+                   double *x, double *y, double *obj)
 {
     size_t w = n + m + 1; /* columns: variables, slacks, right-hand side */
     if (m == 0 || n == 0) {
@@ -22,17 +22,27 @@ int gsimplex_solve(size_t m, size_t n, const double *A, const double *b, const d
     }
     double *T = calloc((m + 1) * w, sizeof *T);
     size_t *basis = malloc(m * sizeof *basis);
-    if (!T || !basis) { free(T); free(basis); return GSIMPLEX_NOMEM; }
+    if (!T || !basis) {
+        free(T);
+        free(basis);
+        return GSIMPLEX_NOMEM;
+    }
     double cmax = 0, amax = 0;
     for (size_t i = 0; i < m; i++) {
         double *row = T + i * w;
-        for (size_t j = 0; j < n; j++) { row[j] = A[i * n + j]; amax = fmax(amax, fabs(row[j])); }
+        for (size_t j = 0; j < n; j++) {
+            row[j] = A[i * n + j];
+            amax = fmax(amax, fabs(row[j]));
+        }
         row[n + i] = 1;
         row[w - 1] = b[i];
         basis[i] = n + i;
     }
     double *z = T + m * w; /* reduced costs z_j - c_j; z[w-1] = objective */
-    for (size_t j = 0; j < n; j++) { z[j] = -c[j]; cmax = fmax(cmax, fabs(c[j])); }
+    for (size_t j = 0; j < n; j++) {
+        z[j] = -c[j];
+        cmax = fmax(cmax, fabs(c[j]));
+    }
     double eps_rc = 1e-11 * fmax(cmax, 1), eps_piv = 1e-10 * fmax(amax, 1);
     int status = GSIMPLEX_LIMIT;
     size_t degenerate = 0;
@@ -47,7 +57,10 @@ int gsimplex_solve(size_t m, size_t n, const double *A, const double *b, const d
                 best = z[j];
             }
         }
-        if (e == w) { status = GSIMPLEX_OK; break; }
+        if (e == w) {
+            status = GSIMPLEX_OK;
+            break;
+        }
         size_t r = m;
         double rmin = INFINITY, rpiv = 0;
         for (size_t i = 0; i < m; i++) {
@@ -55,14 +68,18 @@ int gsimplex_solve(size_t m, size_t n, const double *A, const double *b, const d
             if (a <= eps_piv) continue;
             double q = T[i * w + w - 1] / a;
             double tol = 1e-12 * fmax(1, fabs(rmin));
-            bool take = r == m || q < rmin - tol ||
-                        (q <= rmin + tol && (bland ? basis[i] < basis[r] : a > rpiv));
+            bool take =
+                r == m || q < rmin - tol || (q <= rmin + tol && (bland ? basis[i] < basis[r] : a > rpiv));
             if (take) {
                 if (q < rmin) rmin = q;
-                r = i; rpiv = a;
+                r = i;
+                rpiv = a;
             }
         }
-        if (r == m) { status = GSIMPLEX_UNBOUNDED; break; }
+        if (r == m) {
+            status = GSIMPLEX_UNBOUNDED;
+            break;
+        }
         degenerate = T[r * w + w - 1] <= 1e-14 ? degenerate + 1 : 0;
         double *pr = T + r * w, inv = 1.0 / pr[e];
         for (size_t j = 0; j < w; j++) pr[j] *= inv;

@@ -80,8 +80,7 @@ typedef struct {
 /* Builds the immutable model from knots: `gx/gy` (ng knots) is the global map, fields (sorted
  * by id) own consecutive runs of `fx/fy` (fspec[i].nknots each). Returns NULL on ENOMEM. */
 calib_model *calib_model_build(int method, const double *gx, const double *gy, size_t ng,
-                               const field_spec *fspec, size_t nf, const double *fx,
-                               const double *fy);
+                               const field_spec *fspec, size_t nf, const double *fx, const double *fy);
 void calib_model_free(calib_model *m);
 
 /* Fits `cfg`'s method on validated input; *out gets a new model. */
@@ -89,8 +88,7 @@ int calib_fit(const char *who, const calib_cfg *cfg, const float *scores, const 
               const float *weights, const int64_t *fields, size_t n, calib_model **out);
 
 /* The map a field id uses and its multiplier (global map, 1 for unknown ids / NULL). */
-static inline const calib_map *calib_lookup(const calib_model *m, const int64_t *field,
-                                            double *scale)
+static inline const calib_map *calib_lookup(const calib_model *m, const int64_t *field, double *scale)
 {
     *scale = 1.0;
     if (field == NULL || m->nfields == 0) return &m->maps[0];
@@ -122,8 +120,10 @@ static inline double calib_eval(const calib_model *m, const calib_map *mp, doubl
     uint32_t lo = g0 - (g0 > 0), hi = g[c + 1] - 1;
     while (hi - lo > 1) {
         const uint32_t mid = (lo + hi) >> 1;
-        if (k[mid].x <= x) lo = mid;
-        else hi = mid;
+        if (k[mid].x <= x)
+            lo = mid;
+        else
+            hi = mid;
     }
     lo += (uint32_t)(k[hi].x <= x) & (uint32_t)(lo < hi);
     if (m->step) return k[lo].y;

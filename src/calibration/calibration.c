@@ -18,11 +18,9 @@
 static const gcfg_opt calib_opts[] = {
     {"method", GCFG_ENUM, offsetof(calib_cfg, method), "isotonic", 0, 0,
      "platt|temperature|isotonic|histogram|field", false},
-    {"input", GCFG_ENUM, offsetof(calib_cfg, input), "probability", 0, 0, "probability|margin",
-     false},
+    {"input", GCFG_ENUM, offsetof(calib_cfg, input), "probability", 0, 0, "probability|margin", false},
     {"bins", GCFG_INT, offsetof(calib_cfg, bins), "10", 1, 65536, NULL, false},
-    {"binning", GCFG_ENUM, offsetof(calib_cfg, binning), "quantile", 0, 0, "quantile|uniform",
-     false},
+    {"binning", GCFG_ENUM, offsetof(calib_cfg, binning), "quantile", 0, 0, "quantile|uniform", false},
     {"buckets", GCFG_INT, offsetof(calib_cfg, buckets), "20", 1, 65536, NULL, false},
     {"min_bucket", GCFG_INT, offsetof(calib_cfg, min_bucket), "100", 1, 1e15, NULL, false},
     {"prior", GCFG_DOUBLE, offsetof(calib_cfg, prior), "30", 0, 1e15, NULL, false},
@@ -31,10 +29,9 @@ static const gcfg_opt calib_opts[] = {
 };
 #define CALIB_NOPTS (sizeof calib_opts / sizeof calib_opts[0])
 
-static const char *const METHOD_NAMES[] = {"platt", "temperature", "isotonic", "histogram",
-                                           "field"};
+static const char *const METHOD_NAMES[] = {"platt", "temperature", "isotonic", "histogram", "field"};
 
-#define CALIB_MAX_FILE ((size_t)1 << 34)
+#define CALIB_MAX_FILE  ((size_t)1 << 34)
 #define CALIB_MAX_CELLS ((uint32_t)1 << 24)
 
 /* ---- the fitted model -------------------------------------------------------------------- */
@@ -75,8 +72,7 @@ static void map_finish(calib_model *m, calib_map *mp)
 }
 
 calib_model *calib_model_build(int method, const double *gx, const double *gy, size_t ng,
-                               const field_spec *fspec, size_t nf, const double *fx,
-                               const double *fy)
+                               const field_spec *fspec, size_t nf, const double *fx, const double *fy)
 {
     calib_model *m = calloc(1, sizeof *m);
     if (!m) return NULL;
@@ -172,34 +168,29 @@ GROWTH_API void growth_calibrator_free(growth_calibrator *c)
     free(c);
 }
 
-GROWTH_API int growth_calibrator_config(const growth_calibrator *c, char *buf, size_t cap,
-                                        size_t *out_n)
+GROWTH_API int growth_calibrator_config(const growth_calibrator *c, char *buf, size_t cap, size_t *out_n)
 {
     GROWTH_CHECK_NULL("growth_calibrator_config", c);
     if (buf == NULL && cap > 0)
         return gerr(GROWTH_EINVAL, "growth_calibrator_config: buf is NULL but cap is %zu", cap);
     int rc = gcfg_format(calib_opts, CALIB_NOPTS, &c->cfg, buf, cap, out_n);
     if (rc == GROWTH_EBUFS)
-        return gerr(GROWTH_EBUFS, "growth_calibrator_config: buffer of %zu bytes is too small",
-                    cap);
+        return gerr(GROWTH_EBUFS, "growth_calibrator_config: buffer of %zu bytes is too small", cap);
     return rc;
 }
 
-GROWTH_API int growth_calibrator_summary(const growth_calibrator *c, char *buf, size_t cap,
-                                         size_t *out_n)
+GROWTH_API int growth_calibrator_summary(const growth_calibrator *c, char *buf, size_t cap, size_t *out_n)
 {
     static const char who[] = "growth_calibrator_summary";
     GROWTH_CHECK_NULL(who, c);
-    if (buf == NULL && cap > 0)
-        return gerr(GROWTH_EINVAL, "%s: buf is NULL but cap is %zu", who, cap);
+    if (buf == NULL && cap > 0) return gerr(GROWTH_EINVAL, "%s: buf is NULL but cap is %zu", who, cap);
     char s[512];
     const calib_model *m = c->m;
     if (!m) {
         snprintf(s, sizeof s, "method=%s fitted=0", METHOD_NAMES[c->cfg.method]);
     } else {
         int len = gsnprintf(s, sizeof s, "method=%s fitted=1 samples=%llu weight=%.17g positives=%.17g",
-                           METHOD_NAMES[m->method], (unsigned long long)m->samples, m->wsum,
-                           m->ysum);
+                            METHOD_NAMES[m->method], (unsigned long long)m->samples, m->wsum, m->ysum);
         if (m->method == CAL_PLATT || m->method == CAL_TEMPERATURE)
             gsnprintf(s + len, sizeof s - (size_t)len, " a=%.17g b=%.17g", m->a, m->b);
         else {
@@ -207,16 +198,15 @@ GROWTH_API int growth_calibrator_summary(const growth_calibrator *c, char *buf, 
             len += gsnprintf(s + len, sizeof s - (size_t)len, " knots=%u", m->maps[0].n);
             if (m->method == CAL_FIELD)
                 gsnprintf(s + len, sizeof s - (size_t)len,
-                         " fields=%zu own_maps=%zu scaled=%zu total_knots=%zu", m->nfields, own,
-                         scaled, m->nkn);
+                          " fields=%zu own_maps=%zu scaled=%zu total_knots=%zu", m->nfields, own, scaled,
+                          m->nkn);
         }
     }
     return gcopy_out(who, s, buf, cap, out_n);
 }
 
-GROWTH_API int growth_calibrator_fit(growth_calibrator *c, const float *scores,
-                                     const float *labels, const float *weights,
-                                     const int64_t *fields, size_t n)
+GROWTH_API int growth_calibrator_fit(growth_calibrator *c, const float *scores, const float *labels,
+                                     const float *weights, const int64_t *fields, size_t n)
 {
     static const char who[] = "growth_calibrator_fit";
     GROWTH_CHECK_NULL(who, c);
@@ -248,8 +238,8 @@ static inline float sigmoid_apply_f(const calib_model *m, bool prob_input, float
     return 1.0f / (1.0f + expf(-((float)m->a * x + (float)m->b)));
 }
 
-static int apply_check(const char *who, const growth_calibrator *c, const void *scores,
-                       const void *out, size_t n, size_t cap)
+static int apply_check(const char *who, const growth_calibrator *c, const void *scores, const void *out,
+                       size_t n, size_t cap)
 {
     GROWTH_CHECK_NULL(who, c);
     GROWTH_CHECK_NULL(who, scores);
@@ -259,8 +249,8 @@ static int apply_check(const char *who, const growth_calibrator *c, const void *
     return GROWTH_OK;
 }
 
-GROWTH_API int growth_calibrator_apply(const growth_calibrator *c, double score,
-                                       const int64_t *field, double *out)
+GROWTH_API int growth_calibrator_apply(const growth_calibrator *c, double score, const int64_t *field,
+                                       double *out)
 {
     static const char who[] = "growth_calibrator_apply";
     int rc = apply_check(who, c, &score, out, 1, 1);
@@ -280,55 +270,52 @@ GROWTH_API int growth_calibrator_apply(const growth_calibrator *c, double score,
 
 /* The batch loop, instantiated for float and double; NaN scores are counted branch-free and
  * reported after the loop. */
-#define DEFINE_APPLY(NAME, T)                                                                  \
-    static size_t NAME(const growth_calibrator *c, const T *s, const int64_t *fields,          \
-                       size_t n, T *out)                                                       \
-    {                                                                                          \
-        const calib_model *m = c->m;                                                           \
-        size_t nan = 0;                                                                        \
-        if (m->method == CAL_PLATT || m->method == CAL_TEMPERATURE) {                          \
-            const bool prob = c->cfg.input == CAL_IN_PROB;                                     \
-            for (size_t i = 0; i < n; i++) {                                                   \
-                const double x = s[i];                                                         \
-                nan += x != x;                                                                 \
-                out[i] = sizeof(T) == sizeof(float)                                           \
-                             ? (T)sigmoid_apply_f(m, prob, (float)x)                             \
-                             : (T)sigmoid_apply(m, prob, x);                                    \
-            }                                                                                  \
-            return nan;                                                                        \
-        }                                                                                      \
-        if (fields == NULL || m->nfields == 0) {                                               \
-            const calib_map *mp = &m->maps[0];                                                 \
-            for (size_t i = 0; i < n; i++) {                                                   \
-                const double x = s[i];                                                         \
-                nan += x != x;                                                                 \
-                out[i] = (T)calib_eval(m, mp, x);                                              \
-            }                                                                                  \
-            return nan;                                                                        \
-        }                                                                                      \
-        for (size_t i = 0; i < n; i++) {                                                       \
-            double scale;                                                                      \
-            const calib_map *mp = calib_lookup(m, &fields[i], &scale);                         \
-            const double x = s[i];                                                             \
-            nan += x != x;                                                                     \
-            const double p = scale * calib_eval(m, mp, x);                                     \
-            out[i] = (T)(p < 1.0 ? p : 1.0);                                                   \
-        }                                                                                      \
-        return nan;                                                                            \
+#define DEFINE_APPLY(NAME, T)                                                                                \
+    static size_t NAME(const growth_calibrator *c, const T *s, const int64_t *fields, size_t n, T *out)      \
+    {                                                                                                        \
+        const calib_model *m = c->m;                                                                         \
+        size_t nan = 0;                                                                                      \
+        if (m->method == CAL_PLATT || m->method == CAL_TEMPERATURE) {                                        \
+            const bool prob = c->cfg.input == CAL_IN_PROB;                                                   \
+            for (size_t i = 0; i < n; i++) {                                                                 \
+                const double x = s[i];                                                                       \
+                nan += x != x;                                                                               \
+                out[i] = sizeof(T) == sizeof(float) ? (T)sigmoid_apply_f(m, prob, (float)x)                  \
+                                                    : (T)sigmoid_apply(m, prob, x);                          \
+            }                                                                                                \
+            return nan;                                                                                      \
+        }                                                                                                    \
+        if (fields == NULL || m->nfields == 0) {                                                             \
+            const calib_map *mp = &m->maps[0];                                                               \
+            for (size_t i = 0; i < n; i++) {                                                                 \
+                const double x = s[i];                                                                       \
+                nan += x != x;                                                                               \
+                out[i] = (T)calib_eval(m, mp, x);                                                            \
+            }                                                                                                \
+            return nan;                                                                                      \
+        }                                                                                                    \
+        for (size_t i = 0; i < n; i++) {                                                                     \
+            double scale;                                                                                    \
+            const calib_map *mp = calib_lookup(m, &fields[i], &scale);                                       \
+            const double x = s[i];                                                                           \
+            nan += x != x;                                                                                   \
+            const double p = scale * calib_eval(m, mp, x);                                                   \
+            out[i] = (T)(p < 1.0 ? p : 1.0);                                                                 \
+        }                                                                                                    \
+        return nan;                                                                                          \
     }
 
 DEFINE_APPLY(apply_f32, float)
 DEFINE_APPLY(apply_f64, double)
 
-#define REPORT_NAN(who, s, n)                                                                  \
-    do {                                                                                       \
-        for (size_t i_ = 0; i_ < (n); i_++)                                                    \
-            if (isnan((s)[i_])) return gerr(GROWTH_EINVAL, "%s: scores[%zu] is NaN", who, i_);  \
+#define REPORT_NAN(who, s, n)                                                                                \
+    do {                                                                                                     \
+        for (size_t i_ = 0; i_ < (n); i_++)                                                                  \
+            if (isnan((s)[i_])) return gerr(GROWTH_EINVAL, "%s: scores[%zu] is NaN", who, i_);               \
     } while (0)
 
 GROWTH_API int growth_calibrator_apply_batch(const growth_calibrator *c, const float *scores,
-                                             const int64_t *fields, size_t n, float *out,
-                                             size_t cap)
+                                             const int64_t *fields, size_t n, float *out, size_t cap)
 {
     static const char who[] = "growth_calibrator_apply_batch";
     int rc = apply_check(who, c, scores, out, n, cap);
@@ -337,9 +324,8 @@ GROWTH_API int growth_calibrator_apply_batch(const growth_calibrator *c, const f
     return GROWTH_OK;
 }
 
-GROWTH_API int growth_calibrator_apply_batch_f64(const growth_calibrator *c,
-                                                 const double *scores, const int64_t *fields,
-                                                 size_t n, double *out, size_t cap)
+GROWTH_API int growth_calibrator_apply_batch_f64(const growth_calibrator *c, const double *scores,
+                                                 const int64_t *fields, size_t n, double *out, size_t cap)
 {
     static const char who[] = "growth_calibrator_apply_batch_f64";
     int rc = apply_check(who, c, scores, out, n, cap);
@@ -348,8 +334,7 @@ GROWTH_API int growth_calibrator_apply_batch_f64(const growth_calibrator *c,
     return GROWTH_OK;
 }
 
-GROWTH_API int growth_calibrator_sigmoid(const growth_calibrator *c, double *out_a,
-                                         double *out_b)
+GROWTH_API int growth_calibrator_sigmoid(const growth_calibrator *c, double *out_a, double *out_b)
 {
     static const char who[] = "growth_calibrator_sigmoid";
     GROWTH_CHECK_NULL(who, c);
@@ -364,8 +349,8 @@ GROWTH_API int growth_calibrator_sigmoid(const growth_calibrator *c, double *out
     return GROWTH_OK;
 }
 
-GROWTH_API int growth_calibrator_knots(const growth_calibrator *c, const int64_t *field,
-                                       double *out_x, double *out_y, size_t cap, size_t *out_n)
+GROWTH_API int growth_calibrator_knots(const growth_calibrator *c, const int64_t *field, double *out_x,
+                                       double *out_y, size_t cap, size_t *out_n)
 {
     static const char who[] = "growth_calibrator_knots";
     GROWTH_CHECK_NULL(who, out_n);
@@ -376,13 +361,12 @@ GROWTH_API int growth_calibrator_knots(const growth_calibrator *c, const int64_t
     const calib_model *m = c->m;
     if (!m) return gerr(GROWTH_ESTATE, "%s: the calibrator is not fitted", who);
     if (m->method == CAL_PLATT || m->method == CAL_TEMPERATURE)
-        return gerr(GROWTH_ESTATE, "%s: method '%s' has no knots (see growth_calibrator_sigmoid)",
-                    who, METHOD_NAMES[m->method]);
+        return gerr(GROWTH_ESTATE, "%s: method '%s' has no knots (see growth_calibrator_sigmoid)", who,
+                    METHOD_NAMES[m->method]);
     double scale;
     const calib_map *mp = calib_lookup(m, field, &scale);
     *out_n = mp->n;
-    if (cap < mp->n)
-        return gerr(GROWTH_EBUFS, "%s: capacity %zu < %u knots", who, cap, mp->n);
+    if (cap < mp->n) return gerr(GROWTH_EBUFS, "%s: capacity %zu < %u knots", who, cap, mp->n);
     for (uint32_t i = 0; i < mp->n; i++) {
         out_x[i] = m->kn[mp->off + i].x;
         const double v = scale * m->kn[mp->off + i].y;
@@ -477,8 +461,7 @@ done:
     return rc;
 }
 
-GROWTH_API int growth_calibrator_serialize(const growth_calibrator *c, uint8_t **out_buf,
-                                           size_t *out_len)
+GROWTH_API int growth_calibrator_serialize(const growth_calibrator *c, uint8_t **out_buf, size_t *out_len)
 {
     return gmodel_serialize("growth_calibrator_serialize", c, calib_pack, out_buf, out_len);
 }
@@ -533,8 +516,7 @@ static int calib_from_payload(const char *who, uint32_t kind, const uint8_t *pl,
     for (size_t i = 0; i < nf; i++) {
         total += msg->field_knots[i];
         if ((i > 0 && msg->field_ids[i] <= msg->field_ids[i - 1]) ||
-            !(msg->field_scale[i] >= 0.0 && msg->field_scale[i] < 1e300) ||
-            total > msg->n_field_x ||
+            !(msg->field_scale[i] >= 0.0 && msg->field_scale[i] < 1e300) || total > msg->n_field_x ||
             !knots_valid(msg->field_x + (total - msg->field_knots[i]),
                          msg->field_y + (total - msg->field_knots[i]), msg->field_knots[i])) {
             rc = gerr(GROWTH_EFORMAT, "%s: invalid field %zu", who, i);
@@ -581,8 +563,7 @@ done:
     return rc;
 }
 
-GROWTH_API int growth_calibrator_deserialize(growth_calibrator **out, const uint8_t *buf,
-                                             size_t len)
+GROWTH_API int growth_calibrator_deserialize(growth_calibrator **out, const uint8_t *buf, size_t len)
 {
     return gmodel_deserialize("growth_calibrator_deserialize", buf, len, GROWTH_KIND_CALIBRATOR,
                               calib_from_payload, out);

@@ -19,34 +19,30 @@
 /* ---- input validation -------------------------------------------------------------------- */
 
 typedef struct {
-    size_t npos_w;      /* samples with positive weight */
-    double w, wy, wny;  /* sum w, sum w y, sum w (1 - y) */
-    bool binary;        /* every label is 0 or 1 */
+    size_t npos_w;     /* samples with positive weight */
+    double w, wy, wny; /* sum w, sum w y, sum w (1 - y) */
+    bool binary;       /* every label is 0 or 1 */
 } fit_totals;
 
-static int report_bad(const char *who, bool prob, const float *s, const float *y,
-                      const float *w, size_t n)
+static int report_bad(const char *who, bool prob, const float *s, const float *y, const float *w, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         if (!gfinite(s[i]))
             return gerr(GROWTH_EINVAL, "%s: scores[%zu] = %g is not finite", who, i, (double)s[i]);
         if (prob && !(s[i] >= 0.0f && s[i] <= 1.0f))
             return gerr(GROWTH_EINVAL,
-                        "%s: scores[%zu] = %g is outside [0, 1] (use input=margin for margins)",
-                        who, i, (double)s[i]);
+                        "%s: scores[%zu] = %g is outside [0, 1] (use input=margin for margins)", who, i,
+                        (double)s[i]);
         if (!(y[i] >= 0.0f && y[i] <= 1.0f))
-            return gerr(GROWTH_EINVAL, "%s: labels[%zu] = %g is outside [0, 1]", who, i,
-                        (double)y[i]);
+            return gerr(GROWTH_EINVAL, "%s: labels[%zu] = %g is outside [0, 1]", who, i, (double)y[i]);
         if (w && !(w[i] >= 0.0f && w[i] <= FLT_MAX))
-            return gerr(GROWTH_EINVAL, "%s: weights[%zu] = %g is not finite and >= 0", who, i,
-                        (double)w[i]);
+            return gerr(GROWTH_EINVAL, "%s: weights[%zu] = %g is not finite and >= 0", who, i, (double)w[i]);
     }
     return gerr(GROWTH_EINVAL, "%s: invalid input", who);
 }
 
-static int check_fit_input(const char *who, const calib_cfg *cfg, const float *s,
-                           const float *y, const float *w, const int64_t *fields, size_t n,
-                           fit_totals *t)
+static int check_fit_input(const char *who, const calib_cfg *cfg, const float *s, const float *y,
+                           const float *w, const int64_t *fields, size_t n, fit_totals *t)
 {
     if (s == NULL) return gerr(GROWTH_EINVAL, "%s: scores is NULL", who);
     if (y == NULL) return gerr(GROWTH_EINVAL, "%s: labels is NULL", who);
@@ -54,16 +50,15 @@ static int check_fit_input(const char *who, const calib_cfg *cfg, const float *s
         return gerr(GROWTH_EINVAL, "%s: method=field needs field ids (fields is NULL)", who);
     if (n < 2) return gerr(GROWTH_EINVAL, "%s: n = %zu; at least 2 samples are needed", who, n);
     if (n >= UINT32_MAX) return gerr(GROWTH_EINVAL, "%s: n = %zu is too large", who, n);
-    const bool prob = (cfg->method == CAL_PLATT || cfg->method == CAL_TEMPERATURE) &&
-                      cfg->input == CAL_IN_PROB;
+    const bool prob =
+        (cfg->method == CAL_PLATT || cfg->method == CAL_TEMPERATURE) && cfg->input == CAL_IN_PROB;
     const float lo = prob ? 0.0f : -FLT_MAX, hi = prob ? 1.0f : FLT_MAX;
     unsigned bad = 0, nonbin = 0;
     size_t npos = 0;
     double sw = 0.0, swy = 0.0, swny = 0.0;
     for (size_t i = 0; i < n; i++) {
         const float si = s[i], yi = y[i], wi = w ? w[i] : 1.0f;
-        bad |= !(si >= lo) | !(si <= hi) | !(yi >= 0.0f) | !(yi <= 1.0f) | !(wi >= 0.0f) |
-               !(wi <= FLT_MAX);
+        bad |= !(si >= lo) | !(si <= hi) | !(yi >= 0.0f) | !(yi <= 1.0f) | !(wi >= 0.0f) | !(wi <= FLT_MAX);
         nonbin |= (yi != 0.0f) & (yi != 1.0f);
         npos += wi > 0.0f;
         sw += wi;
@@ -72,11 +67,10 @@ static int check_fit_input(const char *who, const calib_cfg *cfg, const float *s
     }
     if (bad) return report_bad(who, prob, s, y, w, n);
     if (npos < 2)
-        return gerr(GROWTH_EINVAL, "%s: %zu samples of positive weight; at least 2 are needed",
-                    who, npos);
+        return gerr(GROWTH_EINVAL, "%s: %zu samples of positive weight; at least 2 are needed", who, npos);
     if (!(swy > 0.0) || !(swny > 0.0))
-        return gerr(GROWTH_EINVAL, "%s: all labels are %s (one class); calibration is undefined",
-                    who, swy > 0.0 ? "1" : "0");
+        return gerr(GROWTH_EINVAL, "%s: all labels are %s (one class); calibration is undefined", who,
+                    swy > 0.0 ? "1" : "0");
     t->npos_w = npos;
     t->w = sw;
     t->wy = swy;
@@ -89,8 +83,8 @@ static int check_fit_input(const char *who, const calib_cfg *cfg, const float *s
 
 /* One pass over the data at (a, b): the weighted log-loss of targets t at margins a x + b
  * (computed stably), its gradient g = (d/da, d/db) and Hessian h = (aa, ab, bb). */
-static double sig_eval(const double *x, const double *t, const float *w, size_t n, double a,
-                       double b, double g[2], double h[3])
+static double sig_eval(const double *x, const double *t, const float *w, size_t n, double a, double b,
+                       double g[2], double h[3])
 {
     double L = 0, ga = 0, gb = 0, haa = 0, hab = 0, hbb = 0;
     for (size_t i = 0; i < n; i++) {
@@ -176,8 +170,8 @@ static void sig_newton(const double *x, const double *t, const float *w, size_t 
     *pb = b;
 }
 
-static int fit_sigmoid(const char *who, const calib_cfg *cfg, const float *s, const float *y,
-                       const float *w, size_t n, const fit_totals *tot, calib_model *m)
+static int fit_sigmoid(const char *who, const calib_cfg *cfg, const float *s, const float *y, const float *w,
+                       size_t n, const fit_totals *tot, calib_model *m)
 {
     double *x = malloc(n * sizeof *x), *t = malloc(n * sizeof *t);
     if (!x || !t) {
@@ -291,8 +285,8 @@ static void sorted_free(sorted_set *ss)
     gtable_free(ss->buf[1], ss->bytes);
 }
 
-static int sort_samples(const char *who, const float *s, const float *y, const float *w,
-                        size_t n, bool packed, sorted_set *ss)
+static int sort_samples(const char *who, const float *s, const float *y, const float *w, size_t n,
+                        bool packed, sorted_set *ss)
 {
     memset(ss, 0, sizeof *ss);
     ss->packed = packed;
@@ -314,8 +308,8 @@ static int sort_samples(const char *who, const float *s, const float *y, const f
             const float wi = w ? w[i] : 1.0f;
             uint32_t wb;
             memcpy(&wb, &wi, sizeof wb);
-            const uint64_t it = ((uint64_t)score_key(s[i]) << 32) |
-                                ((uint64_t)(y[i] == 1.0f) << 31) | (wb & 0x7fffffffu);
+            const uint64_t it =
+                ((uint64_t)score_key(s[i]) << 32) | ((uint64_t)(y[i] == 1.0f) << 31) | (wb & 0x7fffffffu);
             a[m] = it;
             m += wi > 0.0f;
         }
@@ -422,8 +416,8 @@ static int fit_isotonic(const char *who, const sorted_set *ss, knot_buf *kb)
     return ok ? GROWTH_OK : gerr(GROWTH_ENOMEM, "%s: out of memory", who);
 }
 
-static int fit_histogram(const char *who, const calib_cfg *cfg, const sorted_set *ss,
-                         double wtotal, double base, knot_buf *kb)
+static int fit_histogram(const char *who, const calib_cfg *cfg, const sorted_set *ss, double wtotal,
+                         double base, knot_buf *kb)
 {
     const size_t B = (size_t)cfg->bins;
     const double lo = item_x(ss->items[0]), hi = item_x(ss->items[ss->n - 1]);
@@ -472,8 +466,7 @@ static int fit_histogram(const char *who, const calib_cfg *cfg, const sorted_set
         }
     }
     bool ok = true;
-    for (size_t k = 0; k < nb && ok; k++)
-        ok = kb_push(kb, edge[k], bw[k] > 0.0 ? bwy[k] / bw[k] : base);
+    for (size_t k = 0; k < nb && ok; k++) ok = kb_push(kb, edge[k], bw[k] > 0.0 ? bwy[k] / bw[k] : base);
     free(bw);
     free(bwy);
     free(edge);
@@ -490,8 +483,10 @@ static double knots_eval(const double *x, const double *y, size_t n, double v)
     size_t lo = 0, hi = n - 1; /* x[lo] <= v < x[hi] */
     while (hi - lo > 1) {
         const size_t mid = (lo + hi) / 2;
-        if (x[mid] <= v) lo = mid;
-        else hi = mid;
+        if (x[mid] <= v)
+            lo = mid;
+        else
+            hi = mid;
     }
     return y[lo] + (y[hi] - y[lo]) / (x[hi] - x[lo]) * (v - x[lo]);
 }
@@ -501,8 +496,8 @@ typedef struct {
 } bucket;
 
 /* Equal-weight buckets (ties never split) of sorted items it[0..cnt); returns how many. */
-static size_t bucketize(const sorted_set *ss, const uint64_t *it, size_t cnt, double wtotal,
-                        size_t B, bucket *bk)
+static size_t bucketize(const sorted_set *ss, const uint64_t *it, size_t cnt, double wtotal, size_t B,
+                        bucket *bk)
 {
     size_t nb = 0, target = 0;
     double cum = 0.0;
@@ -534,8 +529,8 @@ static size_t bucketize(const sorted_set *ss, const uint64_t *it, size_t cnt, do
 /* Monotone map through the buckets: rate (wy + prior g(mean)) / (w + prior), where g is the
  * global map (gx, gy, gn; gn = 0 for the global map itself, prior then unused), made monotone
  * by weighted PAV; knots are appended to kb. */
-static bool bucket_map(const bucket *bk, size_t nb, double prior, const double *gx,
-                       const double *gy, size_t gn, knot_buf *kb)
+static bool bucket_map(const bucket *bk, size_t nb, double prior, const double *gx, const double *gy,
+                       size_t gn, knot_buf *kb)
 {
     pav_stack st = {0};
     bool ok = true;
@@ -616,8 +611,8 @@ static int cmp_pair(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-static int fit_field(const char *who, const calib_cfg *cfg, const sorted_set *ss,
-                     const int64_t *fields, size_t n, calib_model **out)
+static int fit_field(const char *who, const calib_cfg *cfg, const sorted_set *ss, const int64_t *fields,
+                     size_t n, calib_model **out)
 {
     int rc = GROWTH_OK;
     knot_buf gk = {0}, fk = {0};
@@ -728,8 +723,9 @@ int calib_fit(const char *who, const calib_cfg *cfg, const float *scores, const 
     /* Working memory, refused up front: the sigmoid fits keep two doubles a sample, histogram
      * sorts 2 x 8 bytes a sample; isotonic may add a PAV block and a knot a sample, field the
      * per-sample field index and grouping: about 64 bytes a sample. */
-    const double per = cfg->method == CAL_PLATT || cfg->method == CAL_TEMPERATURE || cfg->method == CAL_HISTOGRAM
-                           ? 16.0 : 64.0;
+    const double per =
+        cfg->method == CAL_PLATT || cfg->method == CAL_TEMPERATURE || cfg->method == CAL_HISTOGRAM ? 16.0
+                                                                                                   : 64.0;
     if ((rc = gmem_reserve(who, (double)n * per, (uint64_t)cfg->max_memory))) return rc;
     calib_model *m = NULL;
     if (cfg->method == CAL_PLATT || cfg->method == CAL_TEMPERATURE) {
@@ -746,9 +742,8 @@ int calib_fit(const char *who, const calib_cfg *cfg, const float *scores, const 
             rc = fit_field(who, cfg, &ss, fields, n, &m);
         } else {
             knot_buf kb = {0};
-            rc = cfg->method == CAL_ISOTONIC
-                     ? fit_isotonic(who, &ss, &kb)
-                     : fit_histogram(who, cfg, &ss, tot.w, tot.wy / tot.w, &kb);
+            rc = cfg->method == CAL_ISOTONIC ? fit_isotonic(who, &ss, &kb)
+                                             : fit_histogram(who, cfg, &ss, tot.w, tot.wy / tot.w, &kb);
             if (!rc) {
                 m = calib_model_build(cfg->method, kb.x, kb.y, kb.n, NULL, 0, NULL, NULL);
                 if (!m) rc = gerr(GROWTH_ENOMEM, "%s: out of memory", who);

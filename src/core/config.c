@@ -12,8 +12,8 @@ static bool is_sep(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '
 
 static bool is_key_char(char c)
 {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '_' || c == '.' || c == '-';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '.' || c == '-';
 }
 
 static void list_keys(const gcfg_opt *opts, size_t n, char *buf, size_t cap)
@@ -53,8 +53,14 @@ static bool parse_bool(const char *s, bool *out)
 {
     static const char *yes[] = {"1", "true", "yes", "on"}, *no[] = {"0", "false", "no", "off"};
     for (int i = 0; i < 4; i++) {
-        if (strcmp(s, yes[i]) == 0) { *out = true; return true; }
-        if (strcmp(s, no[i]) == 0) { *out = false; return true; }
+        if (strcmp(s, yes[i]) == 0) {
+            *out = true;
+            return true;
+        }
+        if (strcmp(s, no[i]) == 0) {
+            *out = false;
+            return true;
+        }
     }
     return false;
 }
@@ -67,7 +73,10 @@ static bool parse_enum(const char *choices, const char *s, int *out)
     while (*c) {
         const char *bar = strchr(c, '|');
         size_t clen = bar ? (size_t)(bar - c) : strlen(c);
-        if (clen == slen && strncmp(c, s, clen) == 0) { *out = idx; return true; }
+        if (clen == slen && strncmp(c, s, clen) == 0) {
+            *out = idx;
+            return true;
+        }
         idx++;
         if (!bar) break;
         c = bar + 1;
@@ -80,7 +89,10 @@ static const char *enum_name(const char *choices, int idx, size_t *len)
     const char *c = choices;
     for (int i = 0; i < idx; i++) {
         const char *bar = strchr(c, '|');
-        if (!bar) { *len = 0; return ""; }
+        if (!bar) {
+            *len = 0;
+            return "";
+        }
         c = bar + 1;
     }
     const char *bar = strchr(c, '|');
@@ -95,46 +107,44 @@ static int set_value(const char *who, const gcfg_opt *o, const char *val, void *
     case GCFG_DOUBLE: {
         double v;
         if (!parse_double(val, &v))
-            return gerr(GROWTH_EINVAL, "%s: config key '%s': '%s' is not a finite number", who,
-                        o->key, val);
+            return gerr(GROWTH_EINVAL, "%s: config key '%s': '%s' is not a finite number", who, o->key, val);
         if (v < o->min || v > o->max || (o->min_open && v == o->min))
-            return gerr(GROWTH_EINVAL, "%s: config key '%s': %s is outside %s%g, %g]", who,
-                        o->key, val, o->min_open ? "(" : "[", o->min, o->max);
+            return gerr(GROWTH_EINVAL, "%s: config key '%s': %s is outside %s%g, %g]", who, o->key, val,
+                        o->min_open ? "(" : "[", o->min, o->max);
         memcpy(field, &v, sizeof v);
         return GROWTH_OK;
     }
     case GCFG_INT: {
         int64_t v;
         if (!parse_int(val, &v))
-            return gerr(GROWTH_EINVAL, "%s: config key '%s': '%s' is not an integer", who, o->key,
-                        val);
+            return gerr(GROWTH_EINVAL, "%s: config key '%s': '%s' is not an integer", who, o->key, val);
         if ((double)v < o->min || (double)v > o->max || (o->min_open && (double)v == o->min))
-            return gerr(GROWTH_EINVAL, "%s: config key '%s': %s is outside %s%.0f, %.0f]", who,
-                        o->key, val, o->min_open ? "(" : "[", o->min, o->max);
+            return gerr(GROWTH_EINVAL, "%s: config key '%s': %s is outside %s%.0f, %.0f]", who, o->key, val,
+                        o->min_open ? "(" : "[", o->min, o->max);
         memcpy(field, &v, sizeof v);
         return GROWTH_OK;
     }
     case GCFG_BOOL: {
         bool v;
         if (!parse_bool(val, &v))
-            return gerr(GROWTH_EINVAL, "%s: config key '%s': '%s' is not a boolean (true/false)",
-                        who, o->key, val);
+            return gerr(GROWTH_EINVAL, "%s: config key '%s': '%s' is not a boolean (true/false)", who, o->key,
+                        val);
         memcpy(field, &v, sizeof v);
         return GROWTH_OK;
     }
     case GCFG_ENUM: {
         int v;
         if (!parse_enum(o->choices, val, &v))
-            return gerr(GROWTH_EINVAL, "%s: config key '%s': '%s' is not one of %s", who, o->key,
-                        val, o->choices);
+            return gerr(GROWTH_EINVAL, "%s: config key '%s': '%s' is not one of %s", who, o->key, val,
+                        o->choices);
         memcpy(field, &v, sizeof v);
         return GROWTH_OK;
     }
     case GCFG_STRING: {
         size_t n = strlen(val);
         if (n >= GCFG_STRING_MAX)
-            return gerr(GROWTH_EINVAL, "%s: config key '%s': value longer than %d bytes", who,
-                        o->key, GCFG_STRING_MAX - 1);
+            return gerr(GROWTH_EINVAL, "%s: config key '%s': value longer than %d bytes", who, o->key,
+                        GCFG_STRING_MAX - 1);
         memcpy(field, val, n + 1);
         return GROWTH_OK;
     }
@@ -142,8 +152,8 @@ static int set_value(const char *who, const gcfg_opt *o, const char *val, void *
     return gerr(GROWTH_EINVAL, "%s: config key '%s': bad schema type", who, o->key);
 }
 
-int gcfg_parse(const char *who, const gcfg_opt *opts, size_t nopts, const char *config,
-               void *out, size_t struct_size)
+int gcfg_parse(const char *who, const gcfg_opt *opts, size_t nopts, const char *config, void *out,
+               size_t struct_size)
 {
     GROWTH_CHECK_NULL(who, out);
     if (config == NULL) config = "";
@@ -155,7 +165,10 @@ int gcfg_parse(const char *who, const gcfg_opt *opts, size_t nopts, const char *
     char *work = malloc(clen + 1);
     bool *seen = calloc(nopts ? nopts : 1, sizeof *seen);
     int rc = GROWTH_OK;
-    if (!tmp || !work || !seen) { rc = gerr(GROWTH_ENOMEM, "%s: out of memory", who); goto done; }
+    if (!tmp || !work || !seen) {
+        rc = gerr(GROWTH_ENOMEM, "%s: out of memory", who);
+        goto done;
+    }
     memcpy(tmp, out, struct_size);
     for (size_t i = 0; i < nopts; i++)
         if ((rc = set_value(who, &opts[i], opts[i].def, tmp)) != GROWTH_OK) goto done;
@@ -192,7 +205,8 @@ int gcfg_parse(const char *who, const gcfg_opt *opts, size_t nopts, const char *
         } else {
             while (*p && !is_sep(*p)) {
                 if (*p == '"' || *p == '\'') {
-                    rc = gerr(GROWTH_EINVAL, "%s: config key '%s': a quote inside an unquoted value", who, key);
+                    rc = gerr(GROWTH_EINVAL, "%s: config key '%s': a quote inside an unquoted value", who,
+                              key);
                     goto done;
                 }
                 p++;
@@ -236,8 +250,7 @@ static void format_double(char *buf, size_t cap, double v)
     if (gstrtod(buf, NULL) != v) gsnprintf(buf, cap, "%.17g", v);
 }
 
-int gcfg_format(const gcfg_opt *opts, size_t nopts, const void *in, char *buf, size_t cap,
-                size_t *needed)
+int gcfg_format(const gcfg_opt *opts, size_t nopts, const void *in, char *buf, size_t cap, size_t *needed)
 {
     /* Two passes over the same writer: first measure, then write if it fits. */
     size_t len = 0;
@@ -246,8 +259,7 @@ int gcfg_format(const gcfg_opt *opts, size_t nopts, const void *in, char *buf, s
         if (pass == 1) {
             if (needed) *needed = len + 1;
             if (buf == NULL || cap < len + 1)
-                return gerr(GROWTH_EBUFS, "config: buffer of %zu bytes is too small, need %zu",
-                            cap, len + 1);
+                return gerr(GROWTH_EBUFS, "config: buffer of %zu bytes is too small, need %zu", cap, len + 1);
         }
         size_t pos = 0;
         for (size_t i = 0; i < nopts; i++) {
@@ -255,11 +267,27 @@ int gcfg_format(const gcfg_opt *opts, size_t nopts, const void *in, char *buf, s
             const char *field = (const char *)in + o->offset;
             char val[GCFG_STRING_MAX + 8];
             switch (o->type) {
-            case GCFG_DOUBLE: { double v; memcpy(&v, field, sizeof v); format_double(val, sizeof val, v); break; }
-            case GCFG_INT: { int64_t v; memcpy(&v, field, sizeof v); snprintf(val, sizeof val, "%lld", (long long)v); break; }
-            case GCFG_BOOL: { bool v; memcpy(&v, field, sizeof v); snprintf(val, sizeof val, "%s", v ? "true" : "false"); break; }
+            case GCFG_DOUBLE: {
+                double v;
+                memcpy(&v, field, sizeof v);
+                format_double(val, sizeof val, v);
+                break;
+            }
+            case GCFG_INT: {
+                int64_t v;
+                memcpy(&v, field, sizeof v);
+                snprintf(val, sizeof val, "%lld", (long long)v);
+                break;
+            }
+            case GCFG_BOOL: {
+                bool v;
+                memcpy(&v, field, sizeof v);
+                snprintf(val, sizeof val, "%s", v ? "true" : "false");
+                break;
+            }
             case GCFG_ENUM: {
-                int v; size_t nl;
+                int v;
+                size_t nl;
                 memcpy(&v, field, sizeof v);
                 const char *nm = enum_name(o->choices, v, &nl);
                 snprintf(val, sizeof val, "%.*s", (int)nl, nm);
@@ -282,8 +310,10 @@ int gcfg_format(const gcfg_opt *opts, size_t nopts, const void *in, char *buf, s
             if (pass == 1) memcpy(buf + pos, item, (size_t)w);
             pos += (size_t)w;
         }
-        if (pass == 0) len = pos;
-        else buf[pos] = 0;
+        if (pass == 0)
+            len = pos;
+        else
+            buf[pos] = 0;
     }
     return GROWTH_OK;
 }

@@ -13,11 +13,11 @@
 
 #if defined(__GNUC__)
 #define GROWTH_PRINTF(a, b) __attribute__((format(printf, a, b)))
-#define GROWTH_LIKELY(x) __builtin_expect(!!(x), 1)
-#define GROWTH_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#define GROWTH_LIKELY(x)    __builtin_expect(!!(x), 1)
+#define GROWTH_UNLIKELY(x)  __builtin_expect(!!(x), 0)
 #else
 #define GROWTH_PRINTF(a, b)
-#define GROWTH_LIKELY(x) (x)
+#define GROWTH_LIKELY(x)   (x)
 #define GROWTH_UNLIKELY(x) (x)
 #endif
 
@@ -28,8 +28,10 @@
 int gerr(int code, const char *fmt, ...) GROWTH_PRINTF(2, 3);
 
 /* Validates a non-NULL pointer argument; returns GROWTH_OK or GROWTH_EINVAL with a message. */
-#define GROWTH_CHECK_NULL(fn, p) \
-    do { if (GROWTH_UNLIKELY((p) == NULL)) return gerr(GROWTH_EINVAL, "%s: %s is NULL", fn, #p); } while (0)
+#define GROWTH_CHECK_NULL(fn, p)                                                                             \
+    do {                                                                                                     \
+        if (GROWTH_UNLIKELY((p) == NULL)) return gerr(GROWTH_EINVAL, "%s: %s is NULL", fn, #p);              \
+    } while (0)
 
 /* ---- numbers, whatever the process's locale (numbers.c) ------------------------------------ */
 
@@ -77,15 +79,17 @@ typedef struct {
 /* The `max_memory` key every handle whose memory grows with its configuration or its data
  * takes: bytes, an integer >= 0 (plain bytes, no suffixes), 0 = no cap other than the
  * machine's physical memory. Stored in an int64_t member; checked with gmem_reserve(). */
-#define GCFG_MAX_MEMORY(type, member) \
-    {"max_memory", GCFG_INT, offsetof(type, member), "0", 0, 9007199254740992.0, NULL, false}
+#define GCFG_MAX_MEMORY(type, member)                                                                        \
+    {                                                                                                        \
+        "max_memory", GCFG_INT, offsetof(type, member), "0", 0, 9007199254740992.0, NULL, false              \
+    }
 
 /* Fills `out` with defaults, then applies `config` ("k=v k2=v2", separators: spaces, tabs,
  * newlines or commas; values may be quoted with ' or "). Unknown keys, duplicate keys, values
  * that do not parse or are out of range give GROWTH_EINVAL naming the key; `who` prefixes the
  * message (e.g. "ftrl"). `out` is untouched on failure. `struct_size` is sizeof(*out). */
-int gcfg_parse(const char *who, const gcfg_opt *opts, size_t nopts, const char *config,
-               void *out, size_t struct_size);
+int gcfg_parse(const char *who, const gcfg_opt *opts, size_t nopts, const char *config, void *out,
+               size_t struct_size);
 
 /* gcfg_parse for the configuration stored in a model file: a bad one is GROWTH_EFORMAT
  * ("stored configuration is invalid: ..."), running out of memory stays GROWTH_ENOMEM. */
@@ -94,8 +98,7 @@ int gcfg_parse_stored(const char *who, const gcfg_opt *opts, size_t nopts, const
 
 /* Writes the effective configuration as "k=v k2=v2" into buf (cap bytes, NUL-terminated).
  * Returns GROWTH_OK or GROWTH_EBUFS; *needed (if not NULL) gets the length + 1 either way. */
-int gcfg_format(const gcfg_opt *opts, size_t nopts, const void *in, char *buf, size_t cap,
-                size_t *needed);
+int gcfg_format(const gcfg_opt *opts, size_t nopts, const void *in, char *buf, size_t cap, size_t *needed);
 
 /* The effective configuration as gcfg_format writes it, in a malloc'ed string (NULL when out of
  * memory). */
@@ -106,7 +109,9 @@ int gcopy_out(const char *who, const char *s, char *buf, size_t cap, size_t *nee
 
 /* ---- pseudo-random numbers: xoshiro256** seeded through splitmix64 ------------------------ */
 
-typedef struct { uint64_t s[4]; } grng;
+typedef struct {
+    uint64_t s[4];
+} grng;
 
 void grng_seed(grng *r, uint64_t seed);
 /* Advances the stream by 2^128 draws: gives independent, non-overlapping streams. */
@@ -119,7 +124,10 @@ static inline uint64_t grng_next(grng *r)
     uint64_t *s = r->s;
     const uint64_t result = grng_rotl(s[1] * 5, 7) * 9;
     const uint64_t t = s[1] << 17;
-    s[2] ^= s[0]; s[3] ^= s[1]; s[1] ^= s[2]; s[0] ^= s[3];
+    s[2] ^= s[0];
+    s[3] ^= s[1];
+    s[1] ^= s[2];
+    s[0] ^= s[3];
     s[2] ^= t;
     s[3] = grng_rotl(s[3], 45);
     return result;
@@ -130,7 +138,7 @@ static inline double grng_uniform(grng *r) { return (double)(grng_next(r) >> 11)
 
 /* Uniform integer in [0, n) without modulo bias (Lemire's method). n > 0. */
 uint64_t grng_below(grng *r, uint64_t n);
-double grng_normal(grng *r);            /* standard normal (polar method) */
+double grng_normal(grng *r);              /* standard normal (polar method) */
 double grng_gamma(grng *r, double shape); /* Gamma(shape, 1), shape > 0 (Marsaglia-Tsang) */
 double grng_beta(grng *r, double a, double b);
 
@@ -138,8 +146,10 @@ double grng_beta(grng *r, double a, double b);
 
 static inline uint64_t gmix64(uint64_t x)
 {
-    x ^= x >> 30; x *= 0xbf58476d1ce4e5b9ULL;
-    x ^= x >> 27; x *= 0x94d049bb133111ebULL;
+    x ^= x >> 30;
+    x *= 0xbf58476d1ce4e5b9ULL;
+    x ^= x >> 27;
+    x *= 0x94d049bb133111ebULL;
     x ^= x >> 31;
     return x;
 }
@@ -181,12 +191,11 @@ size_t gtext_grams(const char *text, uint32_t buckets, uint64_t seed, gtext_gram
 /* Writes `len` bytes to `path` atomically: temp file in the same directory, fsync, rename,
  * fsync of the directory. On failure the previous file (if any) is intact. */
 int gfile_write_atomic(const char *who, const char *path, const void *data, size_t len);
-int gfile_write_atomic2(const char *who, const char *path, const void *a, size_t alen,
-                        const void *b, size_t blen);
+int gfile_write_atomic2(const char *who, const char *path, const void *a, size_t alen, const void *b,
+                        size_t blen);
 
 /* Reads a whole file (at most `max_len` bytes, else GROWTH_EFORMAT). *out is malloc'ed. */
-int gfile_read_all(const char *who, const char *path, size_t max_len, uint8_t **out,
-                   size_t *out_len);
+int gfile_read_all(const char *who, const char *path, size_t max_len, uint8_t **out, size_t *out_len);
 
 /* ---- model envelope ---------------------------------------------------------------------- */
 
@@ -198,17 +207,17 @@ int gfile_read_all(const char *who, const char *path, size_t max_len, uint8_t **
  *  24  u64     growth_hash64(payload, length, GENV_SEED)
  *  32  u64     growth_hash64(bytes 0..31, 32, GENV_SEED)
  *  40  payload (a protobuf-c message of the kind's schema)                              */
-#define GENV_HEADER_SIZE 40
+#define GENV_HEADER_SIZE    40
 #define GENV_FORMAT_VERSION 1u
-#define GENV_SEED 0x67726f7774682e31ULL /* "growth.1" */
-#define GENV_MAX_PAYLOAD ((uint64_t)1 << 36) /* 64 GiB: larger declared sizes are hostile */
+#define GENV_SEED           0x67726f7774682e31ULL /* "growth.1" */
+#define GENV_MAX_PAYLOAD    ((uint64_t)1 << 36)   /* 64 GiB: larger declared sizes are hostile */
 
 void genv_header(uint8_t hdr[GENV_HEADER_SIZE], uint32_t kind, const void *payload, size_t len);
 
 /* Checks a whole envelope held in memory. On success *payload / *payload_len point into buf.
  * Expected kind GROWTH_KIND_UNKNOWN accepts any kind; *out_kind (may be NULL) gets the kind. */
-int genv_open(const char *who, const uint8_t *buf, size_t len, uint32_t expect_kind,
-              uint32_t *out_kind, const uint8_t **payload, size_t *payload_len);
+int genv_open(const char *who, const uint8_t *buf, size_t len, uint32_t expect_kind, uint32_t *out_kind,
+              const uint8_t **payload, size_t *payload_len);
 
 /* Saves payload in an envelope to path atomically. */
 int genv_save(const char *who, const char *path, uint32_t kind, const void *payload, size_t len);
@@ -219,8 +228,7 @@ int genv_load(const char *who, const char *path, uint32_t expect_kind, uint8_t *
 
 /* Packs a protobuf-c message into a fresh envelope of `kind`: *out (malloc'ed) holds the header
  * then the message, *out_len = GENV_HEADER_SIZE + its packed size. */
-int genv_pack(const char *who, uint32_t kind, const ProtobufCMessage *msg, uint8_t **out,
-              size_t *out_len);
+int genv_pack(const char *who, uint32_t kind, const ProtobufCMessage *msg, uint8_t **out, size_t *out_len);
 
 /* ---- model files: save / load / serialize / deserialize (model.c) ------------------------- */
 
@@ -229,8 +237,8 @@ int genv_pack(const char *who, uint32_t kind, const ProtobufCMessage *msg, uint8
 /* Builds a handle from the payload of an envelope already checked (kind is the envelope's:
  * useful to a loader that accepts several). `out` is the caller's `growth_<type> **`, set only
  * on success. */
-typedef int (*gmodel_from_payload_fn)(const char *who, uint32_t kind, const uint8_t *payload,
-                                      size_t len, void *out);
+typedef int (*gmodel_from_payload_fn)(const char *who, uint32_t kind, const uint8_t *payload, size_t len,
+                                      void *out);
 /* Builds a handle from the bytes of a whole file or buffer (loaders of more than one format). */
 typedef int (*gmodel_from_bytes_fn)(const char *who, const uint8_t *buf, size_t len, void *out);
 /* Packs a handle into a fresh envelope (*buf malloc'ed), usually by ending in genv_pack(); it
@@ -251,29 +259,40 @@ int gmodel_deserialize(const char *who, const uint8_t *buf, size_t len, uint32_t
 int gmodel_load(const char *who, const char *path, size_t max_len, uint32_t expect_kind,
                 gmodel_from_payload_fn fn, void *out);
 /* gmodel_load for loaders that look at the whole file themselves (no envelope opened). */
-int gmodel_load_bytes(const char *who, const char *path, size_t max_len, gmodel_from_bytes_fn fn,
-                      void *out);
+int gmodel_load_bytes(const char *who, const char *path, size_t max_len, gmodel_from_bytes_fn fn, void *out);
 /* growth_<type>_serialize: checks the handle (its argument name `h` goes into the message, as
  * with GROWTH_CHECK_NULL), out_buf and out_len, then packs. */
-#define gmodel_serialize(who, h, pack, out_buf, out_len) \
+#define gmodel_serialize(who, h, pack, out_buf, out_len)                                                     \
     gmodel_serialize_arg(who, h, #h, pack, out_buf, out_len)
 /* growth_<type>_save: checks the handle and path, packs, writes the bytes atomically
  * (gfile_write_atomic). */
 #define gmodel_save(who, h, path, pack) gmodel_save_arg(who, h, #h, path, pack)
-int gmodel_serialize_arg(const char *who, const void *model, const char *model_arg,
-                         gmodel_pack_fn pack, uint8_t **out_buf, size_t *out_len);
+int gmodel_serialize_arg(const char *who, const void *model, const char *model_arg, gmodel_pack_fn pack,
+                         uint8_t **out_buf, size_t *out_len);
 int gmodel_save_arg(const char *who, const void *model, const char *model_arg, const char *path,
                     gmodel_pack_fn pack);
 
 /* Little-endian helpers. */
 static inline void gput_u32(uint8_t *p, uint32_t v)
-{ for (int i = 0; i < 4; i++) p[i] = (uint8_t)(v >> (8 * i)); }
+{
+    for (int i = 0; i < 4; i++) p[i] = (uint8_t)(v >> (8 * i));
+}
 static inline void gput_u64(uint8_t *p, uint64_t v)
-{ for (int i = 0; i < 8; i++) p[i] = (uint8_t)(v >> (8 * i)); }
+{
+    for (int i = 0; i < 8; i++) p[i] = (uint8_t)(v >> (8 * i));
+}
 static inline uint32_t gget_u32(const uint8_t *p)
-{ uint32_t v = 0; for (int i = 3; i >= 0; i--) v = (v << 8) | p[i]; return v; }
+{
+    uint32_t v = 0;
+    for (int i = 3; i >= 0; i--) v = (v << 8) | p[i];
+    return v;
+}
 static inline uint64_t gget_u64(const uint8_t *p)
-{ uint64_t v = 0; for (int i = 7; i >= 0; i--) v = (v << 8) | p[i]; return v; }
+{
+    uint64_t v = 0;
+    for (int i = 7; i >= 0; i--) v = (v << 8) | p[i];
+    return v;
+}
 
 /* ---- memory ------------------------------------------------------------------------------ */
 

@@ -15,31 +15,30 @@ void genv_header(uint8_t hdr[GENV_HEADER_SIZE], uint32_t kind, const void *paylo
     gput_u64(hdr + 32, growth_hash64(hdr, 32, GENV_SEED));
 }
 
-static int check_header(const char *who, const uint8_t *buf, size_t len, uint32_t *kind,
-                        uint64_t *plen)
+static int check_header(const char *who, const uint8_t *buf, size_t len, uint32_t *kind, uint64_t *plen)
 {
     if (len < 8 || memcmp(buf, genv_magic, 8) != 0)
         return gerr(GROWTH_EFORMAT, "%s: not a libgrowth model file (bad magic)", who);
     if (len < GENV_HEADER_SIZE)
-        return gerr(GROWTH_EFORMAT, "%s: truncated model file (%zu bytes, header needs %d)", who,
-                    len, GENV_HEADER_SIZE);
+        return gerr(GROWTH_EFORMAT, "%s: truncated model file (%zu bytes, header needs %d)", who, len,
+                    GENV_HEADER_SIZE);
     if (gget_u64(buf + 32) != growth_hash64(buf, 32, GENV_SEED))
         return gerr(GROWTH_EFORMAT, "%s: model file header is corrupted (checksum mismatch)", who);
     uint32_t ver = gget_u32(buf + 8);
     if (ver == 0 || ver > GENV_FORMAT_VERSION)
         return gerr(GROWTH_EFORMAT,
-                    "%s: model file format version %u is not supported (this library reads up to %u)",
-                    who, ver, GENV_FORMAT_VERSION);
+                    "%s: model file format version %u is not supported (this library reads up to %u)", who,
+                    ver, GENV_FORMAT_VERSION);
     *kind = gget_u32(buf + 12);
     *plen = gget_u64(buf + 16);
     if (*plen > GENV_MAX_PAYLOAD)
-        return gerr(GROWTH_EFORMAT, "%s: model file declares a payload of %llu bytes (limit %llu)",
-                    who, (unsigned long long)*plen, (unsigned long long)GENV_MAX_PAYLOAD);
+        return gerr(GROWTH_EFORMAT, "%s: model file declares a payload of %llu bytes (limit %llu)", who,
+                    (unsigned long long)*plen, (unsigned long long)GENV_MAX_PAYLOAD);
     return GROWTH_OK;
 }
 
-int genv_open(const char *who, const uint8_t *buf, size_t len, uint32_t expect_kind,
-              uint32_t *out_kind, const uint8_t **payload, size_t *payload_len)
+int genv_open(const char *who, const uint8_t *buf, size_t len, uint32_t expect_kind, uint32_t *out_kind,
+              const uint8_t **payload, size_t *payload_len)
 {
     GROWTH_CHECK_NULL(who, buf);
     uint32_t kind = 0;
@@ -90,8 +89,8 @@ GROWTH_API int growth_model_kind(const char *path, int *out_kind, uint32_t *out_
     GROWTH_CHECK_NULL("growth_model_kind", out_kind);
     uint8_t *buf = NULL;
     size_t len = 0;
-    int rc = gfile_read_all("growth_model_kind", path,
-                            (size_t)GENV_MAX_PAYLOAD + GENV_HEADER_SIZE, &buf, &len);
+    int rc =
+        gfile_read_all("growth_model_kind", path, (size_t)GENV_MAX_PAYLOAD + GENV_HEADER_SIZE, &buf, &len);
     if (rc) return rc;
     uint32_t kind = 0;
     rc = genv_open("growth_model_kind", buf, len, GROWTH_KIND_UNKNOWN, &kind, NULL, NULL);

@@ -25,8 +25,8 @@ static int write_full(int fd, const void *data, size_t len)
     return 0;
 }
 
-int gfile_write_atomic2(const char *who, const char *path, const void *a, size_t alen,
-                        const void *b, size_t blen)
+int gfile_write_atomic2(const char *who, const char *path, const void *a, size_t alen, const void *b,
+                        size_t blen)
 {
     GROWTH_CHECK_NULL(who, path);
     size_t plen = strlen(path);
@@ -60,8 +60,7 @@ int gfile_write_atomic2(const char *who, const char *path, const void *a, size_t
     if (close(fd) != 0 && rc == GROWTH_OK)
         rc = gerr(GROWTH_EIO, "%s: closing '%s' failed: %s", who, tmp, strerror(errno));
     if (rc == GROWTH_OK && rename(tmp, path) != 0)
-        rc = gerr(GROWTH_EIO, "%s: renaming '%s' to '%s' failed: %s", who, tmp, path,
-                  strerror(errno));
+        rc = gerr(GROWTH_EIO, "%s: renaming '%s' to '%s' failed: %s", who, tmp, path, strerror(errno));
     if (rc != GROWTH_OK) {
         unlink(tmp);
     } else {
@@ -82,8 +81,7 @@ int gfile_write_atomic(const char *who, const char *path, const void *data, size
     return gfile_write_atomic2(who, path, data, len, NULL, 0);
 }
 
-int gfile_read_all(const char *who, const char *path, size_t max_len, uint8_t **out,
-                   size_t *out_len)
+int gfile_read_all(const char *who, const char *path, size_t max_len, uint8_t **out, size_t *out_len)
 {
     GROWTH_CHECK_NULL(who, path);
     int fd = open(path, O_RDONLY);
@@ -100,8 +98,8 @@ int gfile_read_all(const char *who, const char *path, size_t max_len, uint8_t **
     }
     if ((uint64_t)st.st_size > max_len) {
         close(fd);
-        return gerr(GROWTH_EFORMAT, "%s: '%s' is %lld bytes, more than the limit of %zu", who,
-                    path, (long long)st.st_size, max_len);
+        return gerr(GROWTH_EFORMAT, "%s: '%s' is %lld bytes, more than the limit of %zu", who, path,
+                    (long long)st.st_size, max_len);
     }
     size_t len = (size_t)st.st_size;
     uint8_t *buf = malloc(len ? len : 1);

@@ -18,10 +18,20 @@ static uint32_t utf8_next(const unsigned char *s, size_t *adv)
     if (c < 0x80) return c;
     size_t n;
     uint32_t min;
-    if ((c & 0xe0) == 0xc0) { n = 2; c &= 0x1f; min = 0x80; }
-    else if ((c & 0xf0) == 0xe0) { n = 3; c &= 0x0f; min = 0x800; }
-    else if ((c & 0xf8) == 0xf0) { n = 4; c &= 0x07; min = 0x10000; }
-    else return UINT32_MAX;
+    if ((c & 0xe0) == 0xc0) {
+        n = 2;
+        c &= 0x1f;
+        min = 0x80;
+    } else if ((c & 0xf0) == 0xe0) {
+        n = 3;
+        c &= 0x0f;
+        min = 0x800;
+    } else if ((c & 0xf8) == 0xf0) {
+        n = 4;
+        c &= 0x07;
+        min = 0x10000;
+    } else
+        return UINT32_MAX;
     for (size_t i = 1; i < n; i++) {
         if ((s[i] & 0xc0) != 0x80) return UINT32_MAX; /* also stops at the NUL */
         c = (c << 6) | (s[i] & 0x3f);
@@ -63,7 +73,11 @@ static void emit(gram_sink *g, const unsigned char *bytes, size_t len)
 }
 
 /* Sliding window of the last three code points of "#word#" (UTF-8 bytes). */
-typedef struct { unsigned char b[3][4]; size_t len[3]; int n; } trigram_win;
+typedef struct {
+    unsigned char b[3][4];
+    size_t len[3];
+    int n;
+} trigram_win;
 
 static void win_push(trigram_win *w, gram_sink *g, const unsigned char *cp, size_t len)
 {
@@ -78,7 +92,10 @@ static void win_push(trigram_win *w, gram_sink *g, const unsigned char *cp, size
     if (w->n == 3) {
         unsigned char t[12];
         size_t l = 0;
-        for (int i = 0; i < 3; i++) { memcpy(t + l, w->b[i], w->len[i]); l += w->len[i]; }
+        for (int i = 0; i < 3; i++) {
+            memcpy(t + l, w->b[i], w->len[i]);
+            l += w->len[i];
+        }
         emit(g, t, l);
     }
 }
@@ -99,9 +116,16 @@ static size_t text_grams(const char *text, gram_sink *g)
         unsigned char cp[4];
         memcpy(cp, s, adv);
         if (adv == 1 && c >= 'A' && c <= 'Z') cp[0] = (unsigned char)(c + 32);
-        if (cls != C_WORD && in_word) { win_push(&w, g, &hash_mark, 1); in_word = false; }
+        if (cls != C_WORD && in_word) {
+            win_push(&w, g, &hash_mark, 1);
+            in_word = false;
+        }
         if (cls == C_WORD) {
-            if (!in_word) { w.n = 0; win_push(&w, g, &hash_mark, 1); in_word = true; }
+            if (!in_word) {
+                w.n = 0;
+                win_push(&w, g, &hash_mark, 1);
+                in_word = true;
+            }
             win_push(&w, g, cp, adv);
             have_prev = false;
         } else if (cls == C_CJK) {

@@ -27,8 +27,7 @@ void gidmap_del(gidmap *m, uint64_t key)
     m->count--;
 }
 
-int gidmap_reserve(const char *who, const char *what, gidmap *m, size_t want, gidmap *old,
-                   bool *grown)
+int gidmap_reserve(const char *who, const char *what, gidmap *m, size_t want, gidmap *old, bool *grown)
 {
     if (grown) *grown = false;
     if ((want + 1) * 2 <= m->cap) return GROWTH_OK;

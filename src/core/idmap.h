@@ -20,10 +20,7 @@ typedef struct {
     size_t cap, count;
 } gidmap;
 
-static inline size_t gidmap_home(const gidmap *m, uint64_t key)
-{
-    return (size_t)gmix64(key) & (m->cap - 1);
-}
+static inline size_t gidmap_home(const gidmap *m, uint64_t key) { return (size_t)gmix64(key) & (m->cap - 1); }
 
 /* The value stored for key, or GIDMAP_NONE. */
 static inline uint32_t gidmap_get(const gidmap *m, uint64_t key)
@@ -54,8 +51,7 @@ void gidmap_del(gidmap *m, uint64_t key);
  * builds new arrays, so a failure leaves the map as it was. With `old` set, the replaced arrays
  * are handed back in *old instead of being freed and *grown says whether the map grew (an add
  * that is taken back restores them). `what` names the map in the ENOMEM message. */
-int gidmap_reserve(const char *who, const char *what, gidmap *m, size_t want, gidmap *old,
-                   bool *grown);
+int gidmap_reserve(const char *who, const char *what, gidmap *m, size_t want, gidmap *old, bool *grown);
 
 void gidmap_free(gidmap *m);
 

@@ -26,8 +26,10 @@ void *gtable_alloc(size_t bytes)
 void gtable_free(void *p, size_t bytes)
 {
     if (!p) return;
-    if (bytes < GBIG) free(p);
-    else munmap(p, bytes);
+    if (bytes < GBIG)
+        free(p);
+    else
+        munmap(p, bytes);
 }
 
 GROWTH_API void growth_buffer_free(void *buf) { free(buf); }

@@ -13,8 +13,7 @@ void gmodel_meta(Growth__ModelMeta *meta, char *config)
     meta->created_unix = gmodel_time();
 }
 
-int genv_pack(const char *who, uint32_t kind, const ProtobufCMessage *msg, uint8_t **out,
-              size_t *out_len)
+int genv_pack(const char *who, uint32_t kind, const ProtobufCMessage *msg, uint8_t **out, size_t *out_len)
 {
     size_t plen = protobuf_c_message_get_packed_size(msg);
     uint8_t *buf = malloc(GENV_HEADER_SIZE + plen);
@@ -67,14 +66,13 @@ int gmodel_load(const char *who, const char *path, size_t max_len, uint32_t expe
     return load_file(who, path, max_len, NULL, expect_kind, fn, out);
 }
 
-int gmodel_load_bytes(const char *who, const char *path, size_t max_len, gmodel_from_bytes_fn fn,
-                      void *out)
+int gmodel_load_bytes(const char *who, const char *path, size_t max_len, gmodel_from_bytes_fn fn, void *out)
 {
     return load_file(who, path, max_len, fn, GROWTH_KIND_UNKNOWN, NULL, out);
 }
 
-int gmodel_serialize_arg(const char *who, const void *model, const char *model_arg,
-                         gmodel_pack_fn pack, uint8_t **out_buf, size_t *out_len)
+int gmodel_serialize_arg(const char *who, const void *model, const char *model_arg, gmodel_pack_fn pack,
+                         uint8_t **out_buf, size_t *out_len)
 {
     if (!model) return gerr(GROWTH_EINVAL, "%s: %s is NULL", who, model_arg);
     GROWTH_CHECK_NULL(who, out_buf);

@@ -22,8 +22,7 @@ static locale_t c_locale(void)
         locale_t made = newlocale(LC_ALL_MASK, "C", (locale_t)0);
         locale_t expected = (locale_t)0;
         if (made == (locale_t)0) return (locale_t)0;
-        if (!__atomic_compare_exchange_n(&loc, &expected, made, false, __ATOMIC_ACQ_REL,
-                                         __ATOMIC_ACQUIRE)) {
+        if (!__atomic_compare_exchange_n(&loc, &expected, made, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
             freelocale(made); /* another thread made it first */
             made = expected;
         }

@@ -12,17 +12,40 @@ void grank_top_k(grank_item *a, size_t n, size_t k)
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
         /* median of three into a[hi] as the pivot */
-        if (grank_before(&a[mid], &a[lo])) { grank_item t = a[mid]; a[mid] = a[lo]; a[lo] = t; }
-        if (grank_before(&a[hi], &a[lo])) { grank_item t = a[hi]; a[hi] = a[lo]; a[lo] = t; }
-        if (grank_before(&a[mid], &a[hi])) { grank_item t = a[mid]; a[mid] = a[hi]; a[hi] = t; }
+        if (grank_before(&a[mid], &a[lo])) {
+            grank_item t = a[mid];
+            a[mid] = a[lo];
+            a[lo] = t;
+        }
+        if (grank_before(&a[hi], &a[lo])) {
+            grank_item t = a[hi];
+            a[hi] = a[lo];
+            a[lo] = t;
+        }
+        if (grank_before(&a[mid], &a[hi])) {
+            grank_item t = a[mid];
+            a[mid] = a[hi];
+            a[hi] = t;
+        }
         grank_item p = a[hi];
         size_t s = lo;
         for (size_t j = lo; j < hi; j++)
-            if (grank_before(&a[j], &p)) { grank_item t = a[j]; a[j] = a[s]; a[s] = t; s++; }
-        { grank_item t = a[s]; a[s] = a[hi]; a[hi] = t; }
+            if (grank_before(&a[j], &p)) {
+                grank_item t = a[j];
+                a[j] = a[s];
+                a[s] = t;
+                s++;
+            }
+        {
+            grank_item t = a[s];
+            a[s] = a[hi];
+            a[hi] = t;
+        }
         if (s == k - 1) return;
-        if (s > k - 1) hi = s - 1;
-        else lo = s + 1;
+        if (s > k - 1)
+            hi = s - 1;
+        else
+            lo = s + 1;
     }
 }
 
@@ -55,10 +78,11 @@ int grank_check(const char *who, const float *scores, const float *labels, size_
     if (topn == 0) return gerr(GROWTH_EINVAL, "%s: N is 0", who);
     for (size_t i = 0; i < n; i++) {
         if (!gfinite(scores[i]))
-            return gerr(GROWTH_EINVAL, "%s: scores[%zu] is %g (scores must be finite)", who, i, (double)scores[i]);
+            return gerr(GROWTH_EINVAL, "%s: scores[%zu] is %g (scores must be finite)", who, i,
+                        (double)scores[i]);
         if (labels[i] != 0.0f && labels[i] != 1.0f)
-            return gerr(GROWTH_EINVAL, "%s: labels[%zu] is %g (labels must be 0 or 1)", who, i, (double)labels[i]);
+            return gerr(GROWTH_EINVAL, "%s: labels[%zu] is %g (labels must be 0 or 1)", who, i,
+                        (double)labels[i]);
     }
     return GROWTH_OK;
 }
-

@@ -15,17 +15,23 @@ void grng_seed(grng *r, uint64_t seed)
 
 void grng_jump(grng *r)
 {
-    static const uint64_t jump[4] = {0x180ec6d33cfd0abaULL, 0xd5a61266f0c9392cULL,
-                                     0xa9582618e03fc9aaULL, 0x39abdc4529b1661cULL};
+    static const uint64_t jump[4] = {0x180ec6d33cfd0abaULL, 0xd5a61266f0c9392cULL, 0xa9582618e03fc9aaULL,
+                                     0x39abdc4529b1661cULL};
     uint64_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
     for (int i = 0; i < 4; i++)
         for (int b = 0; b < 64; b++) {
             if (jump[i] & (UINT64_C(1) << b)) {
-                s0 ^= r->s[0]; s1 ^= r->s[1]; s2 ^= r->s[2]; s3 ^= r->s[3];
+                s0 ^= r->s[0];
+                s1 ^= r->s[1];
+                s2 ^= r->s[2];
+                s3 ^= r->s[3];
             }
             grng_next(r);
         }
-    r->s[0] = s0; r->s[1] = s1; r->s[2] = s2; r->s[3] = s3;
+    r->s[0] = s0;
+    r->s[1] = s1;
+    r->s[2] = s2;
+    r->s[3] = s3;
 }
 
 uint64_t grng_below(grng *r, uint64_t n)

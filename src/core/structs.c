@@ -8,8 +8,9 @@ int gstruct_in(const char *who, const char *what, const void *p, size_t known)
 {
     uint32_t size = *(const uint32_t *)p;
     if (size < known)
-        return gerr(GROWTH_EINVAL, "%s: %s->struct_size is %u, expected %zu (initialise it with its _INIT macro)",
-                    who, what, size, known);
+        return gerr(GROWTH_EINVAL,
+                    "%s: %s->struct_size is %u, expected %zu (initialise it with its _INIT macro)", who, what,
+                    size, known);
     /* A program built against a newer libgrowth may pass a larger struct: its extra members must
      * be zero (unused), since this library cannot honour them. */
     const unsigned char *b = p;
@@ -24,7 +25,8 @@ int gstruct_out(const char *who, const char *what, void *out, const void *src, s
 {
     uint32_t size = *(const uint32_t *)out;
     if (size < min)
-        return gerr(GROWTH_EINVAL, "%s: %s->struct_size is %u, expected at least %zu (initialise it with its _INIT macro)",
+        return gerr(GROWTH_EINVAL,
+                    "%s: %s->struct_size is %u, expected at least %zu (initialise it with its _INIT macro)",
                     who, what, size, min);
     /* Fill what both sides know: an older caller's smaller struct gets its prefix. */
     size_t n = size < known ? size : known, h = sizeof(uint32_t);
@@ -37,7 +39,8 @@ int gid_filter_check(const char *who, const growth_id_filter *f)
     if (!f) return GROWTH_OK;
     int rc = gstruct_in(who, "filter", f, sizeof *f);
     if (rc) return rc;
-    if (f->n_allow && !f->allow) return gerr(GROWTH_EINVAL, "%s: filter->allow is NULL with n_allow=%zu", who, f->n_allow);
+    if (f->n_allow && !f->allow)
+        return gerr(GROWTH_EINVAL, "%s: filter->allow is NULL with n_allow=%zu", who, f->n_allow);
     for (size_t i = 1; i < f->n_allow; i++)
         if (f->allow[i] <= f->allow[i - 1])
             return gerr(GROWTH_EINVAL, "%s: filter->allow is not strictly ascending at %zu", who, i);

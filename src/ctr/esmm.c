@@ -12,9 +12,8 @@ static int check_head(const growth_ftrl *m, const char *who, const char *name, s
 }
 
 GROWTH_API int growth_ftrl_esmm_predict(const growth_ftrl *ctr_model, size_t ctr_head,
-                                        const growth_ftrl *cvr_model, size_t cvr_head,
-                                        const uint32_t *idx, const float *val, size_t nnz,
-                                        float *out, size_t cap)
+                                        const growth_ftrl *cvr_model, size_t cvr_head, const uint32_t *idx,
+                                        const float *val, size_t nnz, float *out, size_t cap)
 {
     static const char *who = "growth_ftrl_esmm_predict";
     GROWTH_CHECK_NULL(who, ctr_model);
@@ -61,16 +60,18 @@ static void esmm_grad(void *vctx, const float *margins, float *grads)
     grads[c->cvr] = (float)(d * (1.0 - pcvr) * c->weight);
 }
 
-GROWTH_API int growth_ftrl_esmm_update(growth_ftrl *m, size_t ctr_head, size_t cvr_head,
-                                       const uint32_t *idx, const float *val, size_t nnz,
-                                       float click, float conversion, float weight)
+GROWTH_API int growth_ftrl_esmm_update(growth_ftrl *m, size_t ctr_head, size_t cvr_head, const uint32_t *idx,
+                                       const float *val, size_t nnz, float click, float conversion,
+                                       float weight)
 {
     static const char *who = "growth_ftrl_esmm_update";
     GROWTH_CHECK_NULL(who, m);
     int rc = check_head(m, who, "ctr_head", ctr_head);
     if (!rc) rc = check_head(m, who, "cvr_head", cvr_head);
-    if (!rc && ctr_head == cvr_head) rc = gerr(GROWTH_EINVAL, "%s: ctr_head and cvr_head are both %zu", who, ctr_head);
-    if (!rc && !(click == 0.0f || click == 1.0f)) rc = gerr(GROWTH_EINVAL, "%s: click %g is not 0 or 1", who, (double)click);
+    if (!rc && ctr_head == cvr_head)
+        rc = gerr(GROWTH_EINVAL, "%s: ctr_head and cvr_head are both %zu", who, ctr_head);
+    if (!rc && !(click == 0.0f || click == 1.0f))
+        rc = gerr(GROWTH_EINVAL, "%s: click %g is not 0 or 1", who, (double)click);
     if (!rc && !(conversion == 0.0f || conversion == 1.0f))
         rc = gerr(GROWTH_EINVAL, "%s: conversion %g is not 0 or 1", who, (double)conversion);
     if (!rc && click == 0.0f && conversion == 1.0f)

@@ -111,7 +111,8 @@ static inline float load_w(const growth_ftrl *m, size_t wpos)
 /* Stores a slot's statistics and the weight they give. `rbits` drives stochastic rounding in
  * compact mode (0 with nearest = true gives round-to-nearest, used by loaders). The weight is
  * computed from the statistics as stored, so it always equals weight_of(load_stat(...)). */
-static inline __attribute__((always_inline)) void put_stat(growth_ftrl *m, size_t wpos, float z, float s, uint64_t rbits, bool nearest)
+static inline __attribute__((always_inline)) void put_stat(growth_ftrl *m, size_t wpos, float z, float s,
+                                                           uint64_t rbits, bool nearest)
 {
     size_t pos = wpos * FTRL_STRIDE(m);
     if (m->tf) {
@@ -165,16 +166,18 @@ static int parse_names(const char *who, const ftrl_cfg *cfg, char names[][FTRL_N
         const char *bar = strchr(p, '|');
         size_t len = bar ? (size_t)(bar - p) : strlen(p);
         if (count >= cfg->heads)
-            return gerr(GROWTH_EINVAL, "%s: config key 'head_names' lists more names than heads=%lld",
-                        who, (long long)cfg->heads);
+            return gerr(GROWTH_EINVAL, "%s: config key 'head_names' lists more names than heads=%lld", who,
+                        (long long)cfg->heads);
         if (len == 0 || len >= FTRL_NAME_MAX)
-            return gerr(GROWTH_EINVAL, "%s: config key 'head_names': name %d is empty or longer than %d",
-                        who, count, FTRL_NAME_MAX - 1);
+            return gerr(GROWTH_EINVAL, "%s: config key 'head_names': name %d is empty or longer than %d", who,
+                        count, FTRL_NAME_MAX - 1);
         for (size_t i = 0; i < len; i++) {
             char c = p[i];
-            if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                  c == '_' || c == '-'))
-                return gerr(GROWTH_EINVAL, "%s: config key 'head_names': '%.*s' has characters other than letters, digits, '_' and '-'",
+            if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+                  c == '-'))
+                return gerr(GROWTH_EINVAL,
+                            "%s: config key 'head_names': '%.*s' has characters other than letters, digits, "
+                            "'_' and '-'",
                             who, (int)len, p);
         }
         memcpy(names[count], p, len);
@@ -188,8 +191,8 @@ static int parse_names(const char *who, const ftrl_cfg *cfg, char names[][FTRL_N
         p = bar + 1;
     }
     if (count != cfg->heads)
-        return gerr(GROWTH_EINVAL, "%s: config key 'head_names' lists %d names but heads=%lld",
-                    who, count, (long long)cfg->heads);
+        return gerr(GROWTH_EINVAL, "%s: config key 'head_names' lists %d names but heads=%lld", who, count,
+                    (long long)cfg->heads);
     return GROWTH_OK;
 }
 
@@ -223,8 +226,8 @@ static int ftrl_new(growth_ftrl **out, const ftrl_cfg *cfg, const char *who)
         gtable_free((void *)m->tf, m->table_bytes);
         gtable_free((void *)m->tc, m->table_bytes);
         free(m);
-        return gerr(GROWTH_ENOMEM, "%s: cannot allocate the table of 2^%lld slots x %d heads (%.1f MiB)",
-                    who, (long long)cfg->bits, (int)cfg->heads,
+        return gerr(GROWTH_ENOMEM, "%s: cannot allocate the table of 2^%lld slots x %d heads (%.1f MiB)", who,
+                    (long long)cfg->bits, (int)cfg->heads,
                     (double)count * 1.5 * (cfg->precision == FTRL_FLOAT ? 4 : 2) / 1048576.0);
     }
     for (int h = 0; h < FTRL_MAX_HEADS; h++) {
@@ -295,8 +298,7 @@ GROWTH_API int growth_ftrl_config(const growth_ftrl *m, char *buf, size_t cap, s
 
 /* ---- validation -------------------------------------------------------------------------- */
 
-int ftrl_check_row(const growth_ftrl *m, const char *who, const uint32_t *idx, const float *val,
-                   size_t nnz)
+int ftrl_check_row(const growth_ftrl *m, const char *who, const uint32_t *idx, const float *val, size_t nnz)
 {
     if (nnz > 0 && idx == NULL) return gerr(GROWTH_EINVAL, "%s: idx is NULL with nnz=%zu", who, nnz);
     if (m->cfg.bits < 32) {
@@ -305,8 +307,8 @@ int ftrl_check_row(const growth_ftrl *m, const char *who, const uint32_t *idx, c
         if (bad) {
             for (size_t k = 0; k < nnz; k++)
                 if (idx[k] >> m->cfg.bits)
-                    return gerr(GROWTH_EINVAL, "%s: idx[%zu] = %u is not below 2^%d", who, k,
-                                idx[k], (int)m->cfg.bits);
+                    return gerr(GROWTH_EINVAL, "%s: idx[%zu] = %u is not below 2^%d", who, k, idx[k],
+                                (int)m->cfg.bits);
         }
     }
     if (val && !gall_finite_f32(val, nnz)) {
@@ -321,8 +323,9 @@ static int check_labels(const growth_ftrl *m, const char *who, const float *labe
     for (int h = 0; h < m->H; h++) {
         float y = labels[h];
         if (!(y == 0.0f || y == 1.0f || y == GROWTH_LABEL_MISSING))
-            return gerr(GROWTH_EINVAL, "%s: row %zu head %d: label %g is not 0, 1 or GROWTH_LABEL_MISSING (-1)",
-                        who, row, h, (double)y);
+            return gerr(GROWTH_EINVAL,
+                        "%s: row %zu head %d: label %g is not 0, 1 or GROWTH_LABEL_MISSING (-1)", who, row, h,
+                        (double)y);
     }
     return GROWTH_OK;
 }
@@ -334,48 +337,47 @@ static int check_weight(const char *who, float w, size_t row)
     return GROWTH_OK;
 }
 
-static int check_csr(const growth_ftrl *m, const char *who, const uint64_t *indptr,
-                     const uint32_t *idx, const float *val, size_t nrows)
+static int check_csr(const growth_ftrl *m, const char *who, const uint64_t *indptr, const uint32_t *idx,
+                     const float *val, size_t nrows)
 {
     GROWTH_CHECK_NULL(who, indptr);
     for (size_t r = 0; r < nrows; r++)
-        if (indptr[r + 1] < indptr[r])
-            return gerr(GROWTH_EINVAL, "%s: indptr decreases at row %zu", who, r);
+        if (indptr[r + 1] < indptr[r]) return gerr(GROWTH_EINVAL, "%s: indptr decreases at row %zu", who, r);
     if (indptr[nrows] > (uint64_t)SIZE_MAX) return gerr(GROWTH_EINVAL, "%s: indptr too large", who);
     /* Rows may start anywhere (a slice of a larger CSR matrix): check idx[indptr[0] .. indptr[nrows]). */
     size_t b = (size_t)indptr[0];
-    return ftrl_check_row(m, who, idx ? idx + b : NULL, val ? val + b : NULL, (size_t)(indptr[nrows] - indptr[0]));
+    return ftrl_check_row(m, who, idx ? idx + b : NULL, val ? val + b : NULL,
+                          (size_t)(indptr[nrows] - indptr[0]));
 }
 
 /* Asks the memory system for the statistics of idx[b..e) ahead of use. */
-#define ftrl_prefetch_w(m, idx, b, e)                                                         \
-    do {                                                                                      \
-        const size_t H_ = (size_t)(m)->H;                                                     \
-        if ((m)->tf)                                                                          \
-            for (size_t k_ = (b); k_ < (e); k_++)                                             \
-                __builtin_prefetch((const void *)&(m)->tf[(size_t)(idx)[k_] * H_ * 4], 0);    \
-        else                                                                                  \
-            for (size_t k_ = (b); k_ < (e); k_++)                                             \
-                __builtin_prefetch((const void *)&(m)->tc[(size_t)(idx)[k_] * H_ * 3], 0);    \
+#define ftrl_prefetch_w(m, idx, b, e)                                                                        \
+    do {                                                                                                     \
+        const size_t H_ = (size_t)(m)->H;                                                                    \
+        if ((m)->tf)                                                                                         \
+            for (size_t k_ = (b); k_ < (e); k_++)                                                            \
+                __builtin_prefetch((const void *)&(m)->tf[(size_t)(idx)[k_] * H_ * 4], 0);                   \
+        else                                                                                                 \
+            for (size_t k_ = (b); k_ < (e); k_++)                                                            \
+                __builtin_prefetch((const void *)&(m)->tc[(size_t)(idx)[k_] * H_ * 3], 0);                   \
     } while (0)
 
-#define ftrl_prefetch_all(m, idx, b, e)                                                       \
-    do {                                                                                      \
-        const size_t H_ = (size_t)(m)->H;                                                     \
-        for (size_t k_ = (b); k_ < (e); k_++) {                                               \
-            size_t w_ = (size_t)(idx)[k_] * H_;                                               \
-            if ((m)->tf) {                                                                    \
-                __builtin_prefetch((const void *)&(m)->tf[w_ * 4], 1);                        \
-            } else {                                                                          \
-                __builtin_prefetch((const void *)&(m)->tc[w_ * 3], 1);                        \
-            }                                                                                 \
-        }                                                                                     \
+#define ftrl_prefetch_all(m, idx, b, e)                                                                      \
+    do {                                                                                                     \
+        const size_t H_ = (size_t)(m)->H;                                                                    \
+        for (size_t k_ = (b); k_ < (e); k_++) {                                                              \
+            size_t w_ = (size_t)(idx)[k_] * H_;                                                              \
+            if ((m)->tf) {                                                                                   \
+                __builtin_prefetch((const void *)&(m)->tf[w_ * 4], 1);                                       \
+            } else {                                                                                         \
+                __builtin_prefetch((const void *)&(m)->tc[w_ * 3], 1);                                       \
+            }                                                                                                \
+        }                                                                                                    \
     } while (0)
 
 /* ---- prediction -------------------------------------------------------------------------- */
 
-void ftrl_margins(const growth_ftrl *m, const uint32_t *idx, const float *val, size_t nnz,
-                  float *margin)
+void ftrl_margins(const growth_ftrl *m, const uint32_t *idx, const float *val, size_t nnz, float *margin)
 {
     const int H = m->H;
     for (int h = 0; h < H; h++)
@@ -437,8 +439,8 @@ static int check_out(const growth_ftrl *m, const char *who, float *out, size_t c
     return GROWTH_OK;
 }
 
-GROWTH_API int growth_ftrl_predict(const growth_ftrl *m, const uint32_t *idx, const float *val,
-                                   size_t nnz, unsigned flags, float *out, size_t cap)
+GROWTH_API int growth_ftrl_predict(const growth_ftrl *m, const uint32_t *idx, const float *val, size_t nnz,
+                                   unsigned flags, float *out, size_t cap)
 {
     static const char *who = "growth_ftrl_predict";
     GROWTH_CHECK_NULL(who, m);
@@ -452,9 +454,8 @@ GROWTH_API int growth_ftrl_predict(const growth_ftrl *m, const uint32_t *idx, co
     return GROWTH_OK;
 }
 
-GROWTH_API int growth_ftrl_predict_csr(const growth_ftrl *m, const uint64_t *indptr,
-                                       const uint32_t *idx, const float *val, size_t nrows,
-                                       unsigned flags, float *out, size_t cap)
+GROWTH_API int growth_ftrl_predict_csr(const growth_ftrl *m, const uint64_t *indptr, const uint32_t *idx,
+                                       const float *val, size_t nrows, unsigned flags, float *out, size_t cap)
 {
     static const char *who = "growth_ftrl_predict_csr";
     GROWTH_CHECK_NULL(who, m);
@@ -481,7 +482,6 @@ GROWTH_API int growth_ftrl_predict_csr(const growth_ftrl *m, const uint64_t *ind
 
 /* ---- training ---------------------------------------------------------------------------- */
 
-
 static inline void ftrl_step(const growth_ftrl *m, float *z, float *s, float w, float g)
 {
     float s_new = sqrtf(*s * *s + g * g);
@@ -490,8 +490,8 @@ static inline void ftrl_step(const growth_ftrl *m, float *z, float *s, float w, 
     *s = s_new;
 }
 
-int ftrl_apply(growth_ftrl *m, const uint32_t *idx, const float *val, size_t nnz,
-               ftrl_grad_fn grad_fn, void *ctx, float *margins_out)
+int ftrl_apply(growth_ftrl *m, const uint32_t *idx, const float *val, size_t nnz, ftrl_grad_fn grad_fn,
+               void *ctx, float *margins_out)
 {
     const int H = m->H;
     size_t need = nnz * (size_t)H;
@@ -594,9 +594,8 @@ static void logistic_grad(void *vctx, const float *margins, float *grads)
     }
 }
 
-GROWTH_API int growth_ftrl_predict_update(growth_ftrl *m, const uint32_t *idx, const float *val,
-                                          size_t nnz, const float *labels, float weight,
-                                          float *out, size_t cap)
+GROWTH_API int growth_ftrl_predict_update(growth_ftrl *m, const uint32_t *idx, const float *val, size_t nnz,
+                                          const float *labels, float weight, float *out, size_t cap)
 {
     static const char *who = "growth_ftrl_update";
     GROWTH_CHECK_NULL(who, m);
@@ -615,16 +614,15 @@ GROWTH_API int growth_ftrl_predict_update(growth_ftrl *m, const uint32_t *idx, c
     return rc;
 }
 
-GROWTH_API int growth_ftrl_update(growth_ftrl *m, const uint32_t *idx, const float *val,
-                                  size_t nnz, const float *labels, float weight)
+GROWTH_API int growth_ftrl_update(growth_ftrl *m, const uint32_t *idx, const float *val, size_t nnz,
+                                  const float *labels, float weight)
 {
     return growth_ftrl_predict_update(m, idx, val, nnz, labels, weight, NULL, 0);
 }
 
-GROWTH_API int growth_ftrl_update_csr(growth_ftrl *m, const uint64_t *indptr,
-                                        const uint32_t *idx, const float *val, size_t nrows,
-                                        const float *labels, const float *weights,
-                                        float *out_pred, size_t cap)
+GROWTH_API int growth_ftrl_update_csr(growth_ftrl *m, const uint64_t *indptr, const uint32_t *idx,
+                                      const float *val, size_t nrows, const float *labels,
+                                      const float *weights, float *out_pred, size_t cap)
 {
     static const char *who = "growth_ftrl_update_csr";
     GROWTH_CHECK_NULL(who, m);
@@ -828,12 +826,12 @@ GROWTH_API int growth_ftrl_export_weights(const growth_ftrl *m, const char *path
     return gmodel_save("growth_ftrl_export_weights", m, path, ftrl_pack_weights);
 }
 
-
 static int check_slots(const char *who, const uint32_t *slots, size_t n, const growth_ftrl *m)
 {
     for (size_t i = 0; i < n; i++) {
         if (m->cfg.bits < 32 && slots[i] >> m->cfg.bits)
-            return gerr(GROWTH_EFORMAT, "%s: slot %u is outside the table of 2^%d", who, slots[i], (int)m->cfg.bits);
+            return gerr(GROWTH_EFORMAT, "%s: slot %u is outside the table of 2^%d", who, slots[i],
+                        (int)m->cfg.bits);
         if (i > 0 && slots[i] <= slots[i - 1])
             return gerr(GROWTH_EFORMAT, "%s: slots are not strictly ascending at entry %zu", who, i);
     }
@@ -864,7 +862,8 @@ static int unpack_state(const char *who, const uint8_t *pl, size_t plen, growth_
     int rc = meta_config(who, msg->meta, &cfg);
     if (!rc) rc = ftrl_new(&m, &cfg, who);
     if (rc) {
-        if (rc != GROWTH_ENOMEM && rc != GROWTH_EFORMAT) rc = gerr(GROWTH_EFORMAT, "%s: %s", who, growth_last_error());
+        if (rc != GROWTH_ENOMEM && rc != GROWTH_EFORMAT)
+            rc = gerr(GROWTH_EFORMAT, "%s: %s", who, growth_last_error());
         goto done;
     }
     const size_t H = (size_t)m->H;
@@ -885,7 +884,10 @@ static int unpack_state(const char *who, const uint8_t *pl, size_t plen, growth_
         goto done;
     }
     for (size_t i = 0; i < msg->n_sqrt_n; i++)
-        if (msg->sqrt_n[i] < 0) { rc = gerr(GROWTH_EFORMAT, "%s: negative sqrt_n", who); goto done; }
+        if (msg->sqrt_n[i] < 0) {
+            rc = gerr(GROWTH_EFORMAT, "%s: negative sqrt_n", who);
+            goto done;
+        }
     for (size_t i = 0; i < msg->n_slots; i++)
         for (size_t h = 0; h < H; h++)
             put_stat(m, (size_t)msg->slots[i] * H + h, msg->z[i * H + h], msg->sqrt_n[i * H + h], 0, true);
@@ -894,8 +896,10 @@ static int unpack_state(const char *who, const uint8_t *pl, size_t plen, growth_
     atomic_store_explicit(&m->examples, msg->examples, memory_order_relaxed);
 done:
     growth__ftrl_state__free_unpacked(msg, &gpb_allocator);
-    if (rc) growth_ftrl_free(m);
-    else *out = m;
+    if (rc)
+        growth_ftrl_free(m);
+    else
+        *out = m;
     return rc;
 }
 
@@ -910,13 +914,15 @@ static int unpack_weights(const char *who, const uint8_t *pl, size_t plen, growt
     int rc = meta_config(who, msg->meta, &cfg);
     if (!rc) rc = ftrl_new(&m, &cfg, who);
     if (rc) {
-        if (rc != GROWTH_ENOMEM && rc != GROWTH_EFORMAT) rc = gerr(GROWTH_EFORMAT, "%s: %s", who, growth_last_error());
+        if (rc != GROWTH_ENOMEM && rc != GROWTH_EFORMAT)
+            rc = gerr(GROWTH_EFORMAT, "%s: %s", who, growth_last_error());
         goto done;
     }
     const size_t H = (size_t)m->H;
     size_t nb = m->cfg.bias ? H : 0;
     if (msg->n_w != msg->n_slots * H || msg->n_bias_w != nb) {
-        rc = gerr(GROWTH_EFORMAT, "%s: %zu slots x %zu heads but %zu weights", who, msg->n_slots, H, msg->n_w);
+        rc =
+            gerr(GROWTH_EFORMAT, "%s: %zu slots x %zu heads but %zu weights", who, msg->n_slots, H, msg->n_w);
         goto done;
     }
     if ((rc = check_slots(who, msg->slots, msg->n_slots, m))) goto done;
@@ -928,20 +934,27 @@ static int unpack_weights(const char *who, const uint8_t *pl, size_t plen, growt
     for (size_t i = 0; i <= msg->n_slots; i++)
         for (size_t h = 0; h < H; h++) {
             double w;
-            if (i < msg->n_slots) w = msg->w[i * H + h];
-            else if (nb) w = msg->bias_w[h];
-            else continue;
+            if (i < msg->n_slots)
+                w = msg->w[i * H + h];
+            else if (nb)
+                w = msg->bias_w[h];
+            else
+                continue;
             float z = w == 0.0 ? 0.0f : (float)(-copysign(m->cfg.l1, w) - w * den);
             float s = w == 0.0 ? 0.0f : 1.0f;
-            if (i == msg->n_slots) put_bias(m, (int)h, z, s);
-            else put_stat(m, (size_t)msg->slots[i] * H + h, z, s, 0, true);
+            if (i == msg->n_slots)
+                put_bias(m, (int)h, z, s);
+            else
+                put_stat(m, (size_t)msg->slots[i] * H + h, z, s, 0, true);
         }
     count_nonzero(m, msg->slots, msg->n_slots);
     atomic_store_explicit(&m->examples, msg->examples, memory_order_relaxed);
 done:
     growth__ftrl_weights__free_unpacked(msg, &gpb_allocator);
-    if (rc) growth_ftrl_free(m);
-    else *out = m;
+    if (rc)
+        growth_ftrl_free(m);
+    else
+        *out = m;
     return rc;
 }
 
@@ -950,13 +963,14 @@ static int ftrl_from_payload(const char *who, uint32_t kind, const uint8_t *pl, 
 {
     if (kind == GROWTH_KIND_FTRL) return unpack_state(who, pl, plen, out);
     if (kind == GROWTH_KIND_FTRL_WEIGHTS) return unpack_weights(who, pl, plen, out);
-    return gerr(GROWTH_EFORMAT, "%s: file holds a '%s' model, expected 'ftrl' or 'ftrl_weights'",
-                who, growth_model_kind_name((int)kind));
+    return gerr(GROWTH_EFORMAT, "%s: file holds a '%s' model, expected 'ftrl' or 'ftrl_weights'", who,
+                growth_model_kind_name((int)kind));
 }
 
 GROWTH_API int growth_ftrl_deserialize(growth_ftrl **out, const uint8_t *buf, size_t len)
 {
-    return gmodel_deserialize("growth_ftrl_deserialize", buf, len, GROWTH_KIND_UNKNOWN, ftrl_from_payload, out);
+    return gmodel_deserialize("growth_ftrl_deserialize", buf, len, GROWTH_KIND_UNKNOWN, ftrl_from_payload,
+                              out);
 }
 
 GROWTH_API int growth_ftrl_load(growth_ftrl **out, const char *path)

@@ -22,8 +22,7 @@ static inline uint64_t pair_hash(const char *field, const char *value, uint64_t 
     return growth_hash64(value, strlen(value), fh);
 }
 
-static uint64_t cross_hash(const char *const *fields, const char *const *values, size_t n,
-                           uint64_t seed)
+static uint64_t cross_hash(const char *const *fields, const char *const *values, size_t n, uint64_t seed)
 {
     uint64_t h = seed;
     for (size_t i = 0; i < n; i++) h = gmix64(h ^ pair_hash(fields[i], values[i], seed));
@@ -38,8 +37,8 @@ static int check_bits(const char *who, unsigned bits)
     return GROWTH_OK;
 }
 
-GROWTH_API int growth_features_hash(const char *field, const char *value, uint64_t seed,
-                                    unsigned bits, uint32_t *out_index)
+GROWTH_API int growth_features_hash(const char *field, const char *value, uint64_t seed, unsigned bits,
+                                    uint32_t *out_index)
 {
     static const char *who = "growth_features_hash";
     GROWTH_CHECK_NULL(who, out_index);
@@ -51,21 +50,18 @@ GROWTH_API int growth_features_hash(const char *field, const char *value, uint64
     return GROWTH_OK;
 }
 
-static int check_cross(const char *who, const char *const *fields, const char *const *values,
-                       size_t n)
+static int check_cross(const char *who, const char *const *fields, const char *const *values, size_t n)
 {
     GROWTH_CHECK_NULL(who, fields);
     GROWTH_CHECK_NULL(who, values);
     if (n < 2 || n > 16) return gerr(GROWTH_EINVAL, "%s: a cross needs 2..16 fields, got %zu", who, n);
     for (size_t i = 0; i < n; i++)
-        if (!fields[i] || !values[i])
-            return gerr(GROWTH_EINVAL, "%s: field or value %zu is NULL", who, i);
+        if (!fields[i] || !values[i]) return gerr(GROWTH_EINVAL, "%s: field or value %zu is NULL", who, i);
     return GROWTH_OK;
 }
 
-GROWTH_API int growth_features_hash_cross(const char *const *fields, const char *const *values,
-                                          size_t n, uint64_t seed, unsigned bits,
-                                          uint32_t *out_index)
+GROWTH_API int growth_features_hash_cross(const char *const *fields, const char *const *values, size_t n,
+                                          uint64_t seed, unsigned bits, uint32_t *out_index)
 {
     static const char *who = "growth_features_hash_cross";
     GROWTH_CHECK_NULL(who, out_index);
@@ -161,7 +157,8 @@ GROWTH_API int growth_row_add_cat(growth_row *row, const char *field, const char
     GROWTH_CHECK_NULL(who, row);
     GROWTH_CHECK_NULL(who, field);
     GROWTH_CHECK_NULL(who, value);
-    return row_push(row, slot_of(pair_hash(field, value, (uint64_t)row->cfg.seed), (unsigned)row->cfg.bits), 1.0f);
+    return row_push(row, slot_of(pair_hash(field, value, (uint64_t)row->cfg.seed), (unsigned)row->cfg.bits),
+                    1.0f);
 }
 
 GROWTH_API int growth_row_add_num(growth_row *row, const char *field, float x)
@@ -173,14 +170,15 @@ GROWTH_API int growth_row_add_num(growth_row *row, const char *field, float x)
     return row_push(row, slot_of(pair_hash(field, "", (uint64_t)row->cfg.seed), (unsigned)row->cfg.bits), x);
 }
 
-GROWTH_API int growth_row_add_cross(growth_row *row, const char *const *fields,
-                                    const char *const *values, size_t n)
+GROWTH_API int growth_row_add_cross(growth_row *row, const char *const *fields, const char *const *values,
+                                    size_t n)
 {
     static const char *who = "growth_row_add_cross";
     GROWTH_CHECK_NULL(who, row);
     int rc = check_cross(who, fields, values, n);
     if (rc) return rc;
-    return row_push(row, slot_of(cross_hash(fields, values, n, (uint64_t)row->cfg.seed), (unsigned)row->cfg.bits), 1.0f);
+    return row_push(
+        row, slot_of(cross_hash(fields, values, n, (uint64_t)row->cfg.seed), (unsigned)row->cfg.bits), 1.0f);
 }
 
 GROWTH_API int growth_row_add_index(growth_row *row, uint32_t index, float x)

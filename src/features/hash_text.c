@@ -10,7 +10,10 @@
 
 #define HT_STACK 512 /* n-grams held on the stack; longer texts take a heap scratch */
 
-typedef struct { uint32_t *slots; size_t cap, n; } collect_ctx;
+typedef struct {
+    uint32_t *slots;
+    size_t cap, n;
+} collect_ctx;
 
 static void collect(void *ctx, uint32_t slot)
 {
@@ -25,9 +28,8 @@ static int cmp_u32(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-GROWTH_API int growth_features_hash_text(const char *text, uint32_t buckets, uint64_t seed,
-                                         uint32_t *out_idx, float *out_val, size_t cap,
-                                         size_t *out_n)
+GROWTH_API int growth_features_hash_text(const char *text, uint32_t buckets, uint64_t seed, uint32_t *out_idx,
+                                         float *out_val, size_t cap, size_t *out_n)
 {
     static const char *who = "growth_features_hash_text";
     GROWTH_CHECK_NULL(who, out_n);
@@ -54,8 +56,8 @@ GROWTH_API int growth_features_hash_text(const char *text, uint32_t buckets, uin
     if (distinct > cap) {
         free(heap);
         *out_n = distinct;
-        return gerr(GROWTH_EBUFS, "%s: the text has %zu distinct slots, the buffers hold %zu", who,
-                    distinct, cap);
+        return gerr(GROWTH_EBUFS, "%s: the text has %zu distinct slots, the buffers hold %zu", who, distinct,
+                    cap);
     }
     size_t m = 0;
     for (size_t i = 0; i < c.n; i++) {

@@ -65,8 +65,10 @@ static uint32_t add(fj_doc *d, fj_stack *st, uint8_t type)
         int t = st->depth - 1;
         fj_val *p = &d->v[st->node[t]];
         if (p->count == UINT32_MAX) return FJ_NONE;
-        if (p->count == 0) p->first = i;
-        else d->v[st->last[t]].next = i;
+        if (p->count == 0)
+            p->first = i;
+        else
+            d->v[st->last[t]].next = i;
         p->count++;
         st->last[t] = i;
     }
@@ -87,7 +89,10 @@ static bool push(fj_doc *d, fj_stack *st, uint32_t node, int64_t remaining)
  * the first, so a model with repeated keys would be validated here and loaded differently there
  * (a fuzzed model with two "id"s in one tree crashed xgboost's saver). JSON keys must also be
  * unescaped (xgboost writes none), so two spellings of one key cannot slip through. */
-typedef struct { uint64_t h; uint32_t node; } key_ref;
+typedef struct {
+    uint64_t h;
+    uint32_t node;
+} key_ref;
 
 static int cmp_key_ref(const void *a, const void *b)
 {
@@ -148,7 +153,10 @@ static bool scan_string(fj_doc *d, size_t p, size_t *end)
 {
     const uint8_t *s = d->buf;
     for (size_t i = p + 1; i < d->len; i++) {
-        if (s[i] == '"') { *end = i + 1; return true; }
+        if (s[i] == '"') {
+            *end = i + 1;
+            return true;
+        }
         if (s[i] == '\\') {
             if (++i >= d->len) break;
             continue;
@@ -275,7 +283,10 @@ bool fj_parse_json(fj_doc *d, const uint8_t *buf, size_t len)
             }
             if (p >= len) return fail(d, "truncated document");
             uint8_t close = d->v[st.node[st.depth - 1]].type == FJ_OBJ ? '}' : ']';
-            if (s[p] == ',') { p++; break; }
+            if (s[p] == ',') {
+                p++;
+                break;
+            }
             if (s[p] != close) return fail(d, "expected ',' or '%c' at byte %zu", close, p);
             st.depth--;
             p++;
@@ -288,10 +299,14 @@ bool fj_parse_json(fj_doc *d, const uint8_t *buf, size_t len)
 static int elem_size(uint8_t m)
 {
     switch (m) {
-    case 'i': case 'U': case 'C': return 1;
+    case 'i':
+    case 'U':
+    case 'C': return 1;
     case 'I': return 2;
-    case 'l': case 'd': return 4;
-    case 'L': case 'D': return 8;
+    case 'l':
+    case 'd': return 4;
+    case 'L':
+    case 'D': return 8;
     default: return 0;
     }
 }
@@ -307,12 +322,23 @@ static double decode(uint8_t m, const uint8_t *p)
 {
     switch (m) {
     case 'i': return (double)(int8_t)p[0];
-    case 'U': case 'C': return (double)p[0];
+    case 'U':
+    case 'C': return (double)p[0];
     case 'I': return (double)(int16_t)(uint16_t)be(p, 2);
     case 'l': return (double)(int32_t)(uint32_t)be(p, 4);
     case 'L': return (double)(int64_t)be(p, 8);
-    case 'd': { uint32_t u = (uint32_t)be(p, 4); float f; memcpy(&f, &u, 4); return f; }
-    case 'D': { uint64_t u = be(p, 8); double f; memcpy(&f, &u, 8); return f; }
+    case 'd': {
+        uint32_t u = (uint32_t)be(p, 4);
+        float f;
+        memcpy(&f, &u, 4);
+        return f;
+    }
+    case 'D': {
+        uint64_t u = be(p, 8);
+        double f;
+        memcpy(&f, &u, 8);
+        return f;
+    }
     default: return NAN;
     }
 }
@@ -344,12 +370,19 @@ bool fj_parse_ubjson(fj_doc *d, const uint8_t *buf, size_t len)
         /* end of containers: counted ones when their count is used up, others at '}' / ']' */
         while (st.depth > 0) {
             int t = st.depth - 1;
-            if (st.remaining[t] == 0) { st.depth--; continue; }
+            if (st.remaining[t] == 0) {
+                st.depth--;
+                continue;
+            }
             if (st.remaining[t] < 0) {
                 while (p < len && s[p] == 'N') p++;
                 if (p >= len) return fail(d, "truncated document");
                 uint8_t close = d->v[st.node[t]].type == FJ_OBJ ? '}' : ']';
-                if (s[p] == close) { st.depth--; p++; continue; }
+                if (s[p] == close) {
+                    st.depth--;
+                    p++;
+                    continue;
+                }
             }
             break;
         }
@@ -414,7 +447,8 @@ bool fj_parse_ubjson(fj_doc *d, const uint8_t *buf, size_t len)
                 d->v[i].count = (uint32_t)sl;
             } else {
                 double v;
-                if (!parse_num_text((const char *)s + p, (size_t)sl, &v)) return fail(d, "bad high-precision number");
+                if (!parse_num_text((const char *)s + p, (size_t)sl, &v))
+                    return fail(d, "bad high-precision number");
                 if ((i = add(d, &st, FJ_NUM)) == FJ_NONE) return fail(d, "out of memory");
                 d->v[i].num = v;
             }
@@ -464,7 +498,10 @@ bool fj_number(const fj_doc *d, uint32_t v, double *out)
 {
     if (v >= d->n) return false;
     const fj_val *x = &d->v[v];
-    if (x->type == FJ_NUM || x->type == FJ_BOOL) { *out = x->num; return true; }
+    if (x->type == FJ_NUM || x->type == FJ_BOOL) {
+        *out = x->num;
+        return true;
+    }
     if (x->type == FJ_STR) return parse_num_text((const char *)d->buf + x->first, x->count, out);
     return false;
 }

@@ -9,7 +9,7 @@
 
 enum { FJ_NULL, FJ_BOOL, FJ_NUM, FJ_STR, FJ_ARR, FJ_OBJ, FJ_TARR };
 
-#define FJ_NONE UINT32_MAX
+#define FJ_NONE      UINT32_MAX
 #define FJ_MAX_DEPTH 64
 #define FJ_MAX_INPUT ((size_t)1 << 31)
 
@@ -17,13 +17,13 @@ enum { FJ_NULL, FJ_BOOL, FJ_NUM, FJ_STR, FJ_ARR, FJ_OBJ, FJ_TARR };
  * parser never moves nodes. Strings and UBJSON typed arrays point into the input. */
 typedef struct {
     uint8_t type;
-    uint8_t etype;     /* FJ_TARR: UBJSON element marker (i U I l L d D) */
-    uint32_t next;     /* next sibling; 0 = none (the root is never a sibling) */
-    uint32_t first;    /* ARR/OBJ: first child (0 = none); STR/TARR: byte offset in the input */
-    uint32_t count;    /* ARR/OBJ: number of children; STR: bytes; TARR: elements */
-    uint32_t key_off;  /* member of an object: its key's offset and length */
+    uint8_t etype;    /* FJ_TARR: UBJSON element marker (i U I l L d D) */
+    uint32_t next;    /* next sibling; 0 = none (the root is never a sibling) */
+    uint32_t first;   /* ARR/OBJ: first child (0 = none); STR/TARR: byte offset in the input */
+    uint32_t count;   /* ARR/OBJ: number of children; STR: bytes; TARR: elements */
+    uint32_t key_off; /* member of an object: its key's offset and length */
     uint32_t key_len;
-    double num;        /* NUM, BOOL */
+    double num; /* NUM, BOOL */
 } fj_val;
 
 typedef struct {

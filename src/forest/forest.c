@@ -10,21 +10,23 @@
 static const gcfg_opt forest_opts[] = {
     {"threads", GCFG_INT, offsetof(forest_cfg, threads), "1", 1, 256, NULL, false},
     {"num_rounds", GCFG_INT, offsetof(forest_cfg, num_rounds), "100", 1, 1000000, NULL, false},
-    {"early_stopping_rounds", GCFG_INT, offsetof(forest_cfg, early_stopping_rounds), "0", 0, 1000000, NULL, false},
+    {"early_stopping_rounds", GCFG_INT, offsetof(forest_cfg, early_stopping_rounds), "0", 0, 1000000, NULL,
+     false},
     {"maximize", GCFG_ENUM, offsetof(forest_cfg, maximize), "auto", 0, 0, "auto|false|true", false},
     GCFG_MAX_MEMORY(forest_cfg, max_memory),
 };
 #define FOREST_NOPTS (sizeof forest_opts / sizeof forest_opts[0])
 
 /* Serving options that growth_forest_set_config() may change. */
-typedef struct { int64_t threads; } forest_serve_cfg;
+typedef struct {
+    int64_t threads;
+} forest_serve_cfg;
 static const gcfg_opt serve_opts[] = {
     {"threads", GCFG_INT, offsetof(forest_serve_cfg, threads), "1", 1, 256, NULL, false},
 };
 
 #define ROW_STACK_FEATURES 4096 /* sparse single rows of models up to this width use the stack */
-#define BLOCK_ROWS 64
-
+#define BLOCK_ROWS         64
 
 /* ---- configuration and the handle -------------------------------------------------------- */
 
@@ -80,9 +82,9 @@ static int set_threads_param(const char *who, BoosterHandle bst, int threads)
     return GROWTH_OK;
 }
 
-static int xgb_predict(const char *who, const growth_forest *f, int type, const float *X,
-                       size_t nrows, const uint64_t *indptr, const uint32_t *idx, const float *val,
-                       float *out, size_t expect);
+static int xgb_predict(const char *who, const growth_forest *f, int type, const float *X, size_t nrows,
+                       const uint64_t *indptr, const uint32_t *idx, const float *val, float *out,
+                       size_t expect);
 
 /* xgboost configures a booster and fills per-tree caches (SHAP's node means) lazily, on the
  * first prediction: do it now, so later concurrent predictions only read. */
@@ -100,8 +102,8 @@ static int forest_warmup(const char *who, growth_forest *f)
     return rc;
 }
 
-int forest_new_handle(growth_forest **out, const forest_cfg *cfg, ftrees *t, BoosterHandle bst,
-                      uint8_t *ubj, size_t ubj_len, const char *params)
+int forest_new_handle(growth_forest **out, const forest_cfg *cfg, ftrees *t, BoosterHandle bst, uint8_t *ubj,
+                      size_t ubj_len, const char *params)
 {
     const char *who = "forest";
     int rc = set_threads_param(who, bst, (int)cfg->threads);
@@ -139,8 +141,8 @@ int forest_new_handle(growth_forest **out, const forest_cfg *cfg, ftrees *t, Boo
 
 /* Copies a model out of xgboost; the booster's buffer is reused by the next call, so calls on a
  * shared booster (f != NULL) hold the handle's lock. */
-int forest_export(const char *who, growth_forest *f, BoosterHandle bst, const char *format,
-                  uint8_t **out, size_t *out_len)
+int forest_export(const char *who, growth_forest *f, BoosterHandle bst, const char *format, uint8_t **out,
+                  size_t *out_len)
 {
     char cfg[64];
     snprintf(cfg, sizeof cfg, "{\"format\": \"%s\"}", format);
@@ -221,14 +223,15 @@ GROWTH_API int growth_forest_stats_get(const growth_forest *f, growth_forest_sta
 /* ---- xgboost's predictor (reference path, contributions) --------------------------------- */
 
 /* type: 0 value, 1 margin, 2 contributions. Copies xgboost's thread-local result to out. */
-static int xgb_predict(const char *who, const growth_forest *f, int type, const float *X,
-                       size_t nrows, const uint64_t *indptr, const uint32_t *idx, const float *val,
-                       float *out, size_t expect)
+static int xgb_predict(const char *who, const growth_forest *f, int type, const float *X, size_t nrows,
+                       const uint64_t *indptr, const uint32_t *idx, const float *val, float *out,
+                       size_t expect)
 {
     char arr[3][160], cfg[256];
     snprintf(cfg, sizeof cfg,
              "{\"type\": %d, \"training\": false, \"iteration_begin\": 0, \"iteration_end\": 0, "
-             "\"strict_shape\": true, \"cache_id\": 0, \"missing\": NaN}", type);
+             "\"strict_shape\": true, \"cache_id\": 0, \"missing\": NaN}",
+             type);
     const bst_ulong *shape = NULL;
     bst_ulong dim = 0;
     const float *res = NULL;
@@ -240,28 +243,36 @@ static int xgb_predict(const char *who, const growth_forest *f, int type, const 
         /* contributions are not an in-place prediction: through a DMatrix */
         if (XGDMatrixCreateFromMat(X, (bst_ulong)nrows, (bst_ulong)f->t.nf, NAN, &proxy) != 0)
             return gerr(GROWTH_EDEP, "%s: XGDMatrixCreateFromMat failed: %s", who, forest_xgb_error());
-        snprintf(cfg, sizeof cfg, "{\"type\": 2, \"training\": false, \"iteration_begin\": 0, "
+        snprintf(cfg, sizeof cfg,
+                 "{\"type\": 2, \"training\": false, \"iteration_begin\": 0, "
                  "\"iteration_end\": 0, \"strict_shape\": true}");
         x = XGBoosterPredictFromDMatrix(f->bst, proxy, cfg, &shape, &dim, &res);
     } else if (XGProxyDMatrixCreate(&proxy) != 0) {
         return gerr(GROWTH_EDEP, "%s: XGProxyDMatrixCreate failed: %s", who, forest_xgb_error());
     } else if (X) {
-        snprintf(arr[0], sizeof arr[0], "{\"data\": [%llu, true], \"shape\": [%zu, %u], \"typestr\": \"<f4\", \"version\": 3}",
+        snprintf(arr[0], sizeof arr[0],
+                 "{\"data\": [%llu, true], \"shape\": [%zu, %u], \"typestr\": \"<f4\", \"version\": 3}",
                  (unsigned long long)(uintptr_t)X, nrows, f->t.nf);
         x = XGBoosterPredictFromDense(f->bst, arr[0], cfg, proxy, &shape, &dim, &res);
     } else {
         size_t nnz = (size_t)indptr[nrows];
         if (!val) {
             ones = malloc((nnz ? nnz : 1) * sizeof *ones);
-            if (!ones) { XGDMatrixFree(proxy); return gerr(GROWTH_ENOMEM, "%s: out of memory", who); }
+            if (!ones) {
+                XGDMatrixFree(proxy);
+                return gerr(GROWTH_ENOMEM, "%s: out of memory", who);
+            }
             for (size_t i = 0; i < nnz; i++) ones[i] = 1.0f;
             val = ones;
         }
-        snprintf(arr[0], sizeof arr[0], "{\"data\": [%llu, true], \"shape\": [%zu], \"typestr\": \"<u8\", \"version\": 3}",
+        snprintf(arr[0], sizeof arr[0],
+                 "{\"data\": [%llu, true], \"shape\": [%zu], \"typestr\": \"<u8\", \"version\": 3}",
                  (unsigned long long)(uintptr_t)indptr, nrows + 1);
-        snprintf(arr[1], sizeof arr[1], "{\"data\": [%llu, true], \"shape\": [%zu], \"typestr\": \"<u4\", \"version\": 3}",
+        snprintf(arr[1], sizeof arr[1],
+                 "{\"data\": [%llu, true], \"shape\": [%zu], \"typestr\": \"<u4\", \"version\": 3}",
                  (unsigned long long)(uintptr_t)idx, nnz);
-        snprintf(arr[2], sizeof arr[2], "{\"data\": [%llu, true], \"shape\": [%zu], \"typestr\": \"<f4\", \"version\": 3}",
+        snprintf(arr[2], sizeof arr[2],
+                 "{\"data\": [%llu, true], \"shape\": [%zu], \"typestr\": \"<f4\", \"version\": 3}",
                  (unsigned long long)(uintptr_t)val, nnz);
         x = XGBoosterPredictFromCSR(f->bst, arr[0], arr[1], arr[2], f->t.nf, cfg, proxy, &shape, &dim, &res);
     }
@@ -280,9 +291,8 @@ static int xgb_predict(const char *who, const growth_forest *f, int type, const 
     return rc;
 }
 
-static int reference(const char *who, const growth_forest *f, unsigned flags, const float *X,
-                     size_t nrows, const uint64_t *indptr, const uint32_t *idx, const float *val,
-                     float *out)
+static int reference(const char *who, const growth_forest *f, unsigned flags, const float *X, size_t nrows,
+                     const uint64_t *indptr, const uint32_t *idx, const float *val, float *out)
 {
     if (nrows == 0) return GROWTH_OK;
     /* xgboost's multi:softmax "value" is the class index; ours is the softmax. */
@@ -292,8 +302,8 @@ static int reference(const char *who, const growth_forest *f, unsigned flags, co
     return rc;
 }
 
-GROWTH_API int growth_forest_contributions(const growth_forest *f, const float *X, size_t nrows,
-                                           size_t ncols, float *out, size_t cap)
+GROWTH_API int growth_forest_contributions(const growth_forest *f, const float *X, size_t nrows, size_t ncols,
+                                           float *out, size_t cap)
 {
     static const char *who = "growth_forest_contributions";
     GROWTH_CHECK_NULL(who, f);
@@ -311,8 +321,8 @@ GROWTH_API int growth_forest_contributions(const growth_forest *f, const float *
 
 /* ---- native predictions ------------------------------------------------------------------ */
 
-static int check_common(const char *who, const growth_forest *f, unsigned flags, float *out,
-                        size_t cap, size_t nrows)
+static int check_common(const char *who, const growth_forest *f, unsigned flags, float *out, size_t cap,
+                        size_t nrows)
 {
     GROWTH_CHECK_NULL(who, f);
     GROWTH_CHECK_NULL(who, out);
@@ -321,13 +331,13 @@ static int check_common(const char *who, const growth_forest *f, unsigned flags,
                     who, flags);
     if (nrows > SIZE_MAX / f->t.G) return gerr(GROWTH_EINVAL, "%s: nrows too large", who);
     if (cap < nrows * f->t.G)
-        return gerr(GROWTH_EBUFS, "%s: out holds %zu floats, %zu needed (%zu rows x %u outputs)", who,
-                    cap, nrows * f->t.G, nrows, f->t.G);
+        return gerr(GROWTH_EBUFS, "%s: out holds %zu floats, %zu needed (%zu rows x %u outputs)", who, cap,
+                    nrows * f->t.G, nrows, f->t.G);
     return GROWTH_OK;
 }
 
-GROWTH_API int growth_forest_predict(const growth_forest *f, const float *x, size_t nfeat,
-                                     unsigned flags, float *out, size_t cap)
+GROWTH_API int growth_forest_predict(const growth_forest *f, const float *x, size_t nfeat, unsigned flags,
+                                     float *out, size_t cap)
 {
     static const char *who = "growth_forest_predict";
     int rc = check_common(who, f, flags, out, cap, 1);
@@ -351,8 +361,8 @@ static int check_indices(const char *who, const growth_forest *f, const uint32_t
     if (nnz > 0 && mx >= f->t.nf) {
         for (size_t k = 0; k < nnz; k++)
             if (idx[k] >= f->t.nf)
-                return gerr(GROWTH_EINVAL, "%s: idx[%zu] = %u is not below the model's %u features",
-                            who, k, idx[k], f->t.nf);
+                return gerr(GROWTH_EINVAL, "%s: idx[%zu] = %u is not below the model's %u features", who, k,
+                            idx[k], f->t.nf);
     }
     return GROWTH_OK;
 }
@@ -362,8 +372,10 @@ static inline float sparse_lookup(const uint32_t *idx, const float *val, size_t 
     size_t lo = 0, hi = nnz;
     while (lo < hi) {
         size_t mid = (lo + hi) / 2;
-        if (idx[mid] < j) lo = mid + 1;
-        else hi = mid;
+        if (idx[mid] < j)
+            lo = mid + 1;
+        else
+            hi = mid;
     }
     return lo < nnz && idx[lo] == j ? (val ? val[lo] : 1.0f) : NAN;
 }
@@ -384,9 +396,8 @@ static void eval_sorted(const ftrees *t, const uint32_t *idx, const float *val, 
     }
 }
 
-GROWTH_API int growth_forest_predict_sparse(const growth_forest *f, const uint32_t *idx,
-                                            const float *val, size_t nnz, unsigned flags,
-                                            float *out, size_t cap)
+GROWTH_API int growth_forest_predict_sparse(const growth_forest *f, const uint32_t *idx, const float *val,
+                                            size_t nnz, unsigned flags, float *out, size_t cap)
 {
     static const char *who = "growth_forest_predict_sparse";
     int rc = check_common(who, f, flags, out, cap, 1);
@@ -405,7 +416,9 @@ GROWTH_API int growth_forest_predict_sparse(const growth_forest *f, const uint32
     } else {
         for (size_t k = 1; k < nnz; k++)
             if (idx[k] <= idx[k - 1])
-                return gerr(GROWTH_EINVAL, "%s: idx must be strictly ascending for models with more than %d features (idx[%zu] = %u after %u)",
+                return gerr(GROWTH_EINVAL,
+                            "%s: idx must be strictly ascending for models with more than %d features "
+                            "(idx[%zu] = %u after %u)",
                             who, ROW_STACK_FEATURES, k, idx[k], idx[k - 1]);
         eval_sorted(&f->t, idx, val, nnz, out);
     }
@@ -439,7 +452,10 @@ static void *batch_run(void *arg)
         size_t limit = ((size_t)1 << 20) / nf;
         brows = limit < 1 ? 1 : limit < BLOCK_ROWS ? limit : BLOCK_ROWS;
         scratch = malloc(brows * nf * sizeof *scratch);
-        if (!scratch) { j->rc = GROWTH_ENOMEM; return NULL; }
+        if (!scratch) {
+            j->rc = GROWTH_ENOMEM;
+            return NULL;
+        }
         for (size_t i = 0; i < brows * nf; i++) scratch[i] = NAN;
     }
     for (size_t r = j->r0; r < j->r1; r += brows) {
@@ -480,20 +496,21 @@ static int run_batch(const char *who, const growth_forest *f, batch_job proto, s
         jobs[i].r1 = (size_t)(i + 1) * per < nrows ? (size_t)(i + 1) * per : nrows;
         jobs[i].rc = GROWTH_OK;
     }
-    for (int i = 1; i < threads; i++)
-        started[i] = pthread_create(&tid[i], NULL, batch_run, &jobs[i]) == 0;
+    for (int i = 1; i < threads; i++) started[i] = pthread_create(&tid[i], NULL, batch_run, &jobs[i]) == 0;
     batch_run(&jobs[0]);
     for (int i = 1; i < threads; i++) {
-        if (started[i]) pthread_join(tid[i], NULL);
-        else batch_run(&jobs[i]); /* could not start a thread: do its share here */
+        if (started[i])
+            pthread_join(tid[i], NULL);
+        else
+            batch_run(&jobs[i]); /* could not start a thread: do its share here */
     }
     for (int i = 0; i < threads; i++)
         if (jobs[i].rc) return gerr(jobs[i].rc, "%s: out of memory for the row scratch", who);
     return GROWTH_OK;
 }
 
-GROWTH_API int growth_forest_predict_dense(const growth_forest *f, const float *X, size_t nrows,
-                                           size_t ncols, unsigned flags, float *out, size_t cap)
+GROWTH_API int growth_forest_predict_dense(const growth_forest *f, const float *X, size_t nrows, size_t ncols,
+                                           unsigned flags, float *out, size_t cap)
 {
     static const char *who = "growth_forest_predict_dense";
     int rc = check_common(who, f, flags, out, cap, nrows);
@@ -509,9 +526,9 @@ GROWTH_API int growth_forest_predict_dense(const growth_forest *f, const float *
     return run_batch(who, f, j, nrows);
 }
 
-GROWTH_API int growth_forest_predict_csr(const growth_forest *f, const uint64_t *indptr,
-                                         const uint32_t *idx, const float *val, size_t nrows,
-                                         unsigned flags, float *out, size_t cap)
+GROWTH_API int growth_forest_predict_csr(const growth_forest *f, const uint64_t *indptr, const uint32_t *idx,
+                                         const float *val, size_t nrows, unsigned flags, float *out,
+                                         size_t cap)
 {
     static const char *who = "growth_forest_predict_csr";
     int rc = check_common(who, f, flags, out, cap, nrows);
@@ -521,7 +538,8 @@ GROWTH_API int growth_forest_predict_csr(const growth_forest *f, const uint64_t 
         return gerr(GROWTH_EINVAL, "%s: nrows=%zu is too large", who, nrows);
     for (size_t r = 0; r < nrows; r++)
         if (indptr[r + 1] < indptr[r]) return gerr(GROWTH_EINVAL, "%s: indptr decreases at row %zu", who, r);
-    if (indptr[nrows] > (uint64_t)SIZE_MAX / sizeof(float)) return gerr(GROWTH_EINVAL, "%s: indptr too large", who);
+    if (indptr[nrows] > (uint64_t)SIZE_MAX / sizeof(float))
+        return gerr(GROWTH_EINVAL, "%s: indptr too large", who);
     size_t b = (size_t)indptr[0], nnz = (size_t)(indptr[nrows] - indptr[0]);
     if ((rc = check_indices(who, f, idx ? idx + b : NULL, nnz))) return rc;
     if (nrows == 0) return GROWTH_OK;
@@ -534,14 +552,15 @@ GROWTH_API int growth_forest_predict_csr(const growth_forest *f, const uint64_t 
 
 /* Importance statistics (the `type` key of growth_forest_importance, as xgboost's get_score). */
 enum { IMP_WEIGHT, IMP_GAIN, IMP_COVER, IMP_TOTAL_GAIN, IMP_TOTAL_COVER };
-typedef struct { int type; } importance_cfg;
+typedef struct {
+    int type;
+} importance_cfg;
 static const gcfg_opt importance_opts[] = {
     {"type", GCFG_ENUM, offsetof(importance_cfg, type), "weight", 0, 0,
      "weight|gain|cover|total_gain|total_cover", false},
 };
 
-GROWTH_API int growth_forest_importance(const growth_forest *f, const char *config, float *out,
-                                        size_t cap)
+GROWTH_API int growth_forest_importance(const growth_forest *f, const char *config, float *out, size_t cap)
 {
     static const char *who = "growth_forest_importance";
     GROWTH_CHECK_NULL(who, f);
@@ -566,9 +585,9 @@ GROWTH_API int growth_forest_importance(const growth_forest *f, const char *conf
         sum[j] += (type == IMP_GAIN || type == IMP_TOTAL_GAIN) ? t->gain[i] : t->cover[i];
     }
     for (uint32_t j = 0; j < t->nf; j++) {
-        double v = type == IMP_WEIGHT ? cnt[j]
-                 : (type == IMP_GAIN || type == IMP_COVER) ? (cnt[j] > 0 ? sum[j] / cnt[j] : 0)
-                 : sum[j];
+        double v = type == IMP_WEIGHT                        ? cnt[j]
+                   : (type == IMP_GAIN || type == IMP_COVER) ? (cnt[j] > 0 ? sum[j] / cnt[j] : 0)
+                                                             : sum[j];
         out[j] = (float)v;
     }
     free(sum);
@@ -578,7 +597,7 @@ GROWTH_API int growth_forest_importance(const growth_forest *f, const char *conf
 
 /* ---- training ---------------------------------------------------------------------------- */
 
-#define MAX_PARAMS 128
+#define MAX_PARAMS    128
 #define MAX_PARAM_LEN 512
 
 typedef struct {
@@ -606,7 +625,8 @@ static int parse_params(const char *who, const char *s, param_list *pl)
         while (p < n && key_char(s[p])) p++;
         size_t klen = p - k0;
         if (klen == 0 || p >= n || s[p] != '=')
-            return gerr(GROWTH_EINVAL, "%s: params: expected key=value at offset %zu of \"%.60s\"", who, k0, s);
+            return gerr(GROWTH_EINVAL, "%s: params: expected key=value at offset %zu of \"%.60s\"", who, k0,
+                        s);
         if (klen >= sizeof pl->key[0])
             return gerr(GROWTH_EINVAL, "%s: params: key at offset %zu is too long", who, k0);
         p++;
@@ -615,16 +635,21 @@ static int parse_params(const char *who, const char *s, param_list *pl)
             char q = s[p++];
             v0 = p;
             while (p < n && s[p] != q) p++;
-            if (p >= n) return gerr(GROWTH_EINVAL, "%s: params: unterminated quote for '%.*s'", who, (int)klen, s + k0);
+            if (p >= n)
+                return gerr(GROWTH_EINVAL, "%s: params: unterminated quote for '%.*s'", who, (int)klen,
+                            s + k0);
             vlen = p - v0;
             p++;
         } else {
             while (p < n && s[p] != ' ' && s[p] != '\t' && s[p] != '\n' && s[p] != '\r') p++;
             vlen = p - v0;
         }
-        if (vlen == 0) return gerr(GROWTH_EINVAL, "%s: params: '%.*s' has an empty value", who, (int)klen, s + k0);
-        if (vlen >= sizeof pl->val[0]) return gerr(GROWTH_EINVAL, "%s: params: value of '%.*s' is too long", who, (int)klen, s + k0);
-        if (pl->n >= MAX_PARAMS) return gerr(GROWTH_EINVAL, "%s: params: more than %d parameters", who, MAX_PARAMS);
+        if (vlen == 0)
+            return gerr(GROWTH_EINVAL, "%s: params: '%.*s' has an empty value", who, (int)klen, s + k0);
+        if (vlen >= sizeof pl->val[0])
+            return gerr(GROWTH_EINVAL, "%s: params: value of '%.*s' is too long", who, (int)klen, s + k0);
+        if (pl->n >= MAX_PARAMS)
+            return gerr(GROWTH_EINVAL, "%s: params: more than %d parameters", who, MAX_PARAMS);
         memcpy(pl->key[pl->n], s + k0, klen);
         pl->key[pl->n][klen] = 0;
         memcpy(pl->val[pl->n], s + v0, vlen);
@@ -632,7 +657,8 @@ static int parse_params(const char *who, const char *s, param_list *pl)
         const char *key = pl->key[pl->n];
         for (size_t i = 0; i < FOREST_NOPTS; i++)
             if (strcmp(key, forest_opts[i].key) == 0)
-                return gerr(GROWTH_EINVAL, "%s: params: '%s' is a libgrowth option: pass it in config", who, key);
+                return gerr(GROWTH_EINVAL, "%s: params: '%s' is a libgrowth option: pass it in config", who,
+                            key);
         for (int i = 0; i < pl->n; i++)
             if (strcmp(pl->key[i], key) == 0 && strcmp(key, "eval_metric") != 0)
                 return gerr(GROWTH_EINVAL, "%s: params: '%s' is given twice", who, key);
@@ -640,7 +666,8 @@ static int parse_params(const char *who, const char *s, param_list *pl)
             return gerr(GROWTH_EINVAL, "%s: objective '%s' is not supported (supported: %s)", who,
                         pl->val[pl->n], forest_objective_list());
         if (strcmp(key, "booster") == 0 && strcmp(pl->val[pl->n], "gbtree") != 0)
-            return gerr(GROWTH_EINVAL, "%s: booster '%s' is not supported (only gbtree)", who, pl->val[pl->n]);
+            return gerr(GROWTH_EINVAL, "%s: booster '%s' is not supported (only gbtree)", who,
+                        pl->val[pl->n]);
         pl->n++;
     }
     return GROWTH_OK;
@@ -656,27 +683,34 @@ static int check_data(const char *who, const char *name, const growth_forest_dat
     if (rc) return rc;
     if (d->nrows == 0) return gerr(GROWTH_EINVAL, "%s: %s has no rows", who, name);
     if (d->ncols == 0 || d->ncols > FOREST_MAX_FEATURES)
-        return gerr(GROWTH_EINVAL, "%s: %s->ncols = %zu is not in 1..%u", who, name, d->ncols, FOREST_MAX_FEATURES);
+        return gerr(GROWTH_EINVAL, "%s: %s->ncols = %zu is not in 1..%u", who, name, d->ncols,
+                    FOREST_MAX_FEATURES);
     if (ncols && d->ncols != ncols)
-        return gerr(GROWTH_EINVAL, "%s: %s has %zu features, the training set %zu", who, name, d->ncols, ncols);
-    if (d->nrows > SIZE_MAX / d->ncols / sizeof(float)) return gerr(GROWTH_EINVAL, "%s: %s is too large", who, name);
+        return gerr(GROWTH_EINVAL, "%s: %s has %zu features, the training set %zu", who, name, d->ncols,
+                    ncols);
+    if (d->nrows > SIZE_MAX / d->ncols / sizeof(float))
+        return gerr(GROWTH_EINVAL, "%s: %s is too large", who, name);
     if (!d->labels) return gerr(GROWTH_EINVAL, "%s: %s->labels is NULL", who, name);
     for (size_t i = 0; i < d->nrows; i++)
         if (!gfinite(d->labels[i]))
-            return gerr(GROWTH_EINVAL, "%s: %s->labels[%zu] is %g (labels must be finite)", who, name, i, (double)d->labels[i]);
+            return gerr(GROWTH_EINVAL, "%s: %s->labels[%zu] is %g (labels must be finite)", who, name, i,
+                        (double)d->labels[i]);
     if (d->weights)
         for (size_t i = 0; i < d->nrows; i++)
             if (!(gfinite(d->weights[i]) && d->weights[i] >= 0))
-                return gerr(GROWTH_EINVAL, "%s: %s->weights[%zu] is %g (must be finite and >= 0)", who, name, i, (double)d->weights[i]);
+                return gerr(GROWTH_EINVAL, "%s: %s->weights[%zu] is %g (must be finite and >= 0)", who, name,
+                            i, (double)d->weights[i]);
     if (d->dense) return GROWTH_OK;
     if (!d->indptr) return gerr(GROWTH_EINVAL, "%s: %s has neither dense nor indptr", who, name);
     for (size_t r = 0; r < d->nrows; r++)
-        if (d->indptr[r + 1] < d->indptr[r]) return gerr(GROWTH_EINVAL, "%s: %s->indptr decreases at row %zu", who, name, r);
+        if (d->indptr[r + 1] < d->indptr[r])
+            return gerr(GROWTH_EINVAL, "%s: %s->indptr decreases at row %zu", who, name, r);
     size_t b = (size_t)d->indptr[0], e = (size_t)d->indptr[d->nrows];
     if (e > b && !d->indices) return gerr(GROWTH_EINVAL, "%s: %s->indices is NULL", who, name);
     for (size_t k = b; k < e; k++)
         if (d->indices[k] >= d->ncols)
-            return gerr(GROWTH_EINVAL, "%s: %s->indices[%zu] = %u is not below ncols %zu", who, name, k, d->indices[k], d->ncols);
+            return gerr(GROWTH_EINVAL, "%s: %s->indices[%zu] = %u is not below ncols %zu", who, name, k,
+                        d->indices[k], d->ncols);
     return GROWTH_OK;
 }
 
@@ -723,10 +757,12 @@ static int make_dmatrix(const char *who, const char *name, const growth_forest_d
         free(ip);
         free(ones);
     }
-    if (x != 0) return gerr(GROWTH_EDEP, "%s: xgboost cannot build the %s matrix: %s", who, name, forest_xgb_error());
+    if (x != 0)
+        return gerr(GROWTH_EDEP, "%s: xgboost cannot build the %s matrix: %s", who, name, forest_xgb_error());
     if (XGDMatrixSetFloatInfo(*out, "label", d->labels, (bst_ulong)d->nrows) != 0 ||
         (d->weights && XGDMatrixSetFloatInfo(*out, "weight", d->weights, (bst_ulong)d->nrows) != 0)) {
-        int rc = gerr(GROWTH_EDEP, "%s: xgboost rejects the %s labels or weights: %s", who, name, forest_xgb_error());
+        int rc = gerr(GROWTH_EDEP, "%s: xgboost rejects the %s labels or weights: %s", who, name,
+                      forest_xgb_error());
         XGDMatrixFree(*out);
         *out = NULL;
         return rc;
@@ -793,7 +829,8 @@ GROWTH_API int growth_forest_train(growth_forest **out, const char *config, cons
     if ((rc = set_threads_param(who, bst, (int)cfg.threads))) goto done;
     for (int i = 0; i < pl->n; i++)
         if (XGBoosterSetParam(bst, pl->key[i], pl->val[i]) != 0) {
-            rc = gerr(GROWTH_EDEP, "%s: xgboost rejects %s=%s: %s", who, pl->key[i], pl->val[i], forest_xgb_error());
+            rc = gerr(GROWTH_EDEP, "%s: xgboost rejects %s=%s: %s", who, pl->key[i], pl->val[i],
+                      forest_xgb_error());
             goto done;
         }
     XGBoosterSetParam(bst, "verbosity", "0");
@@ -802,17 +839,20 @@ GROWTH_API int growth_forest_train(growth_forest **out, const char *config, cons
     bool maximize = cfg.maximize == 2;
     for (int it = 0; it < (int)cfg.num_rounds; it++) {
         if (XGBoosterUpdateOneIter(bst, it, dm[0]) != 0) {
-            rc = gerr(GROWTH_EDEP, "%s: xgboost training failed at round %d: %s", who, it, forest_xgb_error());
+            rc =
+                gerr(GROWTH_EDEP, "%s: xgboost training failed at round %d: %s", who, it, forest_xgb_error());
             goto done;
         }
         if (progress && progress("round", (double)(it + 1) / (double)cfg.num_rounds, progress_user) != 0) {
-            rc = gerr(GROWTH_ECANCELED, "%s: the progress callback stopped the training after round %d", who, it);
+            rc = gerr(GROWTH_ECANCELED, "%s: the progress callback stopped the training after round %d", who,
+                      it);
             goto done;
         }
         if (!valid || cfg.early_stopping_rounds == 0) continue;
         const char *names[1] = {"valid"}, *res = NULL;
         if (XGBoosterEvalOneIter(bst, it, &dm[1], names, 1, &res) != 0) {
-            rc = gerr(GROWTH_EDEP, "%s: xgboost evaluation failed at round %d: %s", who, it, forest_xgb_error());
+            rc = gerr(GROWTH_EDEP, "%s: xgboost evaluation failed at round %d: %s", who, it,
+                      forest_xgb_error());
             goto done;
         }
         char metric[64];

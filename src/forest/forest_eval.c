@@ -21,8 +21,8 @@ static inline uint32_t step(const fnode *nd, uint32_t n, const float *x)
     const fnode *p = &nd[n];
     uint32_t w = p->w;
     float v = x[w & FOREST_FMASK];
-    uint32_t right = !(v < p->v);               /* NaN compares false: right ... */
-    uint32_t miss_left = (v != v) & (w >> 31);  /* ... unless missing goes left */
+    uint32_t right = !(v < p->v);              /* NaN compares false: right ... */
+    uint32_t miss_left = (v != v) & (w >> 31); /* ... unless missing goes left */
     return p->left + (right & ~miss_left & (w >> 30) & 1u);
 }
 
@@ -43,8 +43,10 @@ int forest_fast_build(ftrees *t)
         const fnode *p = &t->nodes[i];
         f[i].v = p->v;
         f[i].left = p->left;
-        if (!(p->w & FOREST_INNER)) f[i].w = 2 * t->nf;
-        else f[i].w = (p->w & FOREST_FMASK) + ((p->w & FOREST_DLEFT) ? 0 : t->nf);
+        if (!(p->w & FOREST_INNER))
+            f[i].w = 2 * t->nf;
+        else
+            f[i].w = (p->w & FOREST_FMASK) + ((p->w & FOREST_DLEFT) ? 0 : t->nf);
     }
     t->fast = f;
     return GROWTH_OK;
@@ -68,12 +70,11 @@ static inline uint32_t step2(const fnode *nd, uint32_t n, const float *x2)
 }
 
 #define FAST_LANES 8
-#define ROW_STACK 2048 /* doubled rows of models up to this width live on the stack */
+#define ROW_STACK  2048 /* doubled rows of models up to this width live on the stack */
 
 /* Leaves of trees t0 .. t0 + FAST_LANES - 1 for one doubled row, the lanes in lockstep. */
-static inline __attribute__((always_inline)) void lanes_fast(const ftrees *t, const fnode *nd,
-                                                             uint32_t t0, const float *x2,
-                                                             uint32_t n[FAST_LANES])
+static inline __attribute__((always_inline)) void lanes_fast(const ftrees *t, const fnode *nd, uint32_t t0,
+                                                             const float *x2, uint32_t n[FAST_LANES])
 {
     uint32_t D = 0;
     for (int k = 0; k < FAST_LANES; k++) {
@@ -200,7 +201,6 @@ void forest_transform(const ftrees *t, float *o, size_t nrows)
             for (size_t g = 0; g < G; g++) p[g] /= sum;
         }
         break;
-    default:
-        break;
+    default: break;
     }
 }

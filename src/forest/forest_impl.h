@@ -13,13 +13,13 @@
 #include "core.h"
 #include "growth/forest.h"
 
-#define FOREST_INNER (UINT32_C(1) << 30)
-#define FOREST_DLEFT (UINT32_C(1) << 31)
-#define FOREST_FMASK (FOREST_INNER - 1)
-#define FOREST_MAX_FEATURES (UINT32_C(1) << 28)
-#define FOREST_MAX_NODES (UINT32_C(1) << 28)
+#define FOREST_INNER          (UINT32_C(1) << 30)
+#define FOREST_DLEFT          (UINT32_C(1) << 31)
+#define FOREST_FMASK          (FOREST_INNER - 1)
+#define FOREST_MAX_FEATURES   (UINT32_C(1) << 28)
+#define FOREST_MAX_NODES      (UINT32_C(1) << 28)
 #define FOREST_MAX_TREE_NODES (UINT32_C(1) << 24)
-#define FOREST_MAX_OUTPUTS 65536
+#define FOREST_MAX_OUTPUTS    65536
 
 enum { TR_IDENTITY, TR_SIGMOID, TR_EXP, TR_SOFTMAX, TR_HINGE };
 
@@ -36,11 +36,11 @@ typedef struct {
     uint32_t nf, G, ntrees, nnodes;
     int transform;
     char objective[48];
-    float base;        /* base_score in the margin space */
+    float base; /* base_score in the margin space */
     fnode *nodes;
-    uint32_t *toff;    /* ntrees + 1 */
-    uint32_t *tgroup;  /* ntrees */
-    uint32_t *tdepth;  /* ntrees: longest root-to-leaf path in edges */
+    uint32_t *toff;   /* ntrees + 1 */
+    uint32_t *tgroup; /* ntrees */
+    uint32_t *tdepth; /* ntrees: longest root-to-leaf path in edges */
     float *gain, *cover;
     /* The evaluator's copy (forest_eval.c), NULL when unusable: w is an index into the row
      * "doubled" for missing values, [x with NaN -> -inf | x with NaN -> +inf | -inf], so a split
@@ -53,7 +53,7 @@ typedef struct {
     int64_t threads;
     int64_t num_rounds;
     int64_t early_stopping_rounds;
-    int maximize; /* auto | false | true */
+    int maximize;       /* auto | false | true */
     int64_t max_memory; /* bytes training's data copies (and a loaded model) may take, 0 = no cap */
 } forest_cfg;
 
@@ -75,8 +75,8 @@ void ftrees_free(ftrees *t);
 int forest_objective_index(const char *name, size_t len);
 const char *forest_objective_list(void);
 int forest_trees_from_bytes(const char *who, const uint8_t *buf, size_t len, bool ubj, ftrees *t);
-int forest_from_booster(const char *who, BoosterHandle bst, const forest_cfg *cfg,
-                        const char *params, int best_it, double best_score, growth_forest **out);
+int forest_from_booster(const char *who, BoosterHandle bst, const forest_cfg *cfg, const char *params,
+                        int best_it, double best_score, growth_forest **out);
 int forest_from_any(const char *who, const uint8_t *buf, size_t len, void *out); /* growth_forest **out */
 int forest_pack(const char *who, const void *f, uint8_t **out, size_t *out_len); /* const growth_forest *f */
 
@@ -86,10 +86,10 @@ int forest_parse_cfg(const char *who, const char *config, forest_cfg *cfg);
 int forest_format_cfg(const growth_forest *f, char **out);
 void forest_quiet(void);
 const char *forest_xgb_error(void);
-int forest_new_handle(growth_forest **out, const forest_cfg *cfg, ftrees *t, BoosterHandle bst,
-                      uint8_t *ubj, size_t ubj_len, const char *params);
-int forest_export(const char *who, growth_forest *f, BoosterHandle bst, const char *format,
-                  uint8_t **out, size_t *out_len);
+int forest_new_handle(growth_forest **out, const forest_cfg *cfg, ftrees *t, BoosterHandle bst, uint8_t *ubj,
+                      size_t ubj_len, const char *params);
+int forest_export(const char *who, growth_forest *f, BoosterHandle bst, const char *format, uint8_t **out,
+                  size_t *out_len);
 
 /* forest_eval.c */
 void forest_eval_row(const ftrees *t, const float *x, float *acc);

@@ -16,14 +16,23 @@ static const struct {
     int transform;
     char base; /* base_score -> margin: 'i'dentity, 'l'ogit, 'g' log */
 } objectives[] = {
-    {"binary:logistic", TR_SIGMOID, 'l'}, {"reg:logistic", TR_SIGMOID, 'l'},
-    {"binary:logitraw", TR_IDENTITY, 'i'}, {"binary:hinge", TR_HINGE, 'i'},
-    {"reg:squarederror", TR_IDENTITY, 'i'}, {"reg:linear", TR_IDENTITY, 'i'},
-    {"reg:squaredlogerror", TR_IDENTITY, 'i'}, {"reg:pseudohubererror", TR_IDENTITY, 'i'},
-    {"reg:absoluteerror", TR_IDENTITY, 'i'}, {"count:poisson", TR_EXP, 'g'},
-    {"reg:gamma", TR_EXP, 'g'}, {"reg:tweedie", TR_EXP, 'g'}, {"survival:cox", TR_EXP, 'g'},
-    {"multi:softprob", TR_SOFTMAX, 'i'}, {"multi:softmax", TR_SOFTMAX, 'i'},
-    {"rank:pairwise", TR_IDENTITY, 'i'}, {"rank:ndcg", TR_IDENTITY, 'i'},
+    {"binary:logistic", TR_SIGMOID, 'l'},
+    {"reg:logistic", TR_SIGMOID, 'l'},
+    {"binary:logitraw", TR_IDENTITY, 'i'},
+    {"binary:hinge", TR_HINGE, 'i'},
+    {"reg:squarederror", TR_IDENTITY, 'i'},
+    {"reg:linear", TR_IDENTITY, 'i'},
+    {"reg:squaredlogerror", TR_IDENTITY, 'i'},
+    {"reg:pseudohubererror", TR_IDENTITY, 'i'},
+    {"reg:absoluteerror", TR_IDENTITY, 'i'},
+    {"count:poisson", TR_EXP, 'g'},
+    {"reg:gamma", TR_EXP, 'g'},
+    {"reg:tweedie", TR_EXP, 'g'},
+    {"survival:cox", TR_EXP, 'g'},
+    {"multi:softprob", TR_SOFTMAX, 'i'},
+    {"multi:softmax", TR_SOFTMAX, 'i'},
+    {"rank:pairwise", TR_IDENTITY, 'i'},
+    {"rank:ndcg", TR_IDENTITY, 'i'},
     {"rank:map", TR_IDENTITY, 'i'},
 };
 #define NOBJ (sizeof objectives / sizeof objectives[0])
@@ -31,8 +40,7 @@ static const struct {
 int forest_objective_index(const char *name, size_t len)
 {
     for (size_t i = 0; i < NOBJ; i++)
-        if (strlen(objectives[i].name) == len && memcmp(objectives[i].name, name, len) == 0)
-            return (int)i;
+        if (strlen(objectives[i].name) == len && memcmp(objectives[i].name, name, len) == 0) return (int)i;
     return -1;
 }
 
@@ -68,12 +76,16 @@ static bool get_int(const fj_doc *d, uint32_t v, double lo, double hi, uint32_t 
 
 /* Per-tree scratch: the arrays of one xgboost tree as doubles. */
 enum { A_LEFT, A_RIGHT, A_SPLIT, A_COND, A_DLEFT, A_GAIN, A_HESS, A_PARENT, A_TYPE, A_N };
-static const char *const arr_names[A_N] = {"left_children", "right_children", "split_indices",
-                                           "split_conditions", "default_left", "loss_changes",
-                                           "sum_hessian", "parents", "split_type"};
+static const char *const arr_names[A_N] = {"left_children",    "right_children", "split_indices",
+                                           "split_conditions", "default_left",   "loss_changes",
+                                           "sum_hessian",      "parents",        "split_type"};
 #define ROOT_PARENT 2147483647.0
 
-#define BAD(...) do { rc = gerr(GROWTH_EFORMAT, __VA_ARGS__); goto done; } while (0)
+#define BAD(...)                                                                                             \
+    do {                                                                                                     \
+        rc = gerr(GROWTH_EFORMAT, __VA_ARGS__);                                                              \
+        goto done;                                                                                           \
+    } while (0)
 
 static int forest_trees_from_doc(const char *who, const fj_doc *d, ftrees *t)
 {
@@ -107,8 +119,8 @@ static int forest_trees_from_doc(const char *who, const fj_doc *d, ftrees *t)
         BAD("%s: learner.objective.name is missing", who);
     int oi = forest_objective_index(oname, olen);
     if (oi < 0)
-        BAD("%s: objective '%.*s' is not supported (supported: %s)", who, (int)(olen > 40 ? 40 : olen),
-            oname, forest_objective_list());
+        BAD("%s: objective '%.*s' is not supported (supported: %s)", who, (int)(olen > 40 ? 40 : olen), oname,
+            forest_objective_list());
     t->transform = objectives[oi].transform;
     snprintf(t->objective, sizeof t->objective, "%s", objectives[oi].name);
     if (t->transform == TR_SOFTMAX && ncls < 1)
@@ -118,15 +130,15 @@ static int forest_trees_from_doc(const char *who, const fj_doc *d, ftrees *t)
     float bs = (float)base_score;
     switch (objectives[oi].base) {
     case 'l':
-        if (!(bs > 0.0f && bs < 1.0f)) BAD("%s: base_score %g is not in (0, 1) for %s", who, base_score, t->objective);
+        if (!(bs > 0.0f && bs < 1.0f))
+            BAD("%s: base_score %g is not in (0, 1) for %s", who, base_score, t->objective);
         t->base = -logf(1.0f / bs - 1.0f) + 0.0f; /* + 0.0f: base_score 0.5 gives +0, not -0 */
         break;
     case 'g':
         if (!(bs > 0.0f)) BAD("%s: base_score %g is not > 0 for %s", who, base_score, t->objective);
         t->base = logf(bs);
         break;
-    default:
-        t->base = bs;
+    default: t->base = bs;
     }
 
     if (!fj_string_eq(d, fj_get(d, gb, "name"), "gbtree")) {
@@ -159,10 +171,13 @@ static int forest_trees_from_doc(const char *who, const fj_doc *d, ftrees *t)
     }
     bool info_ok = fj_numbers(d, tinfo, info, ntrees);
     for (uint32_t i = 0; info_ok && i < ntrees; i++)
-        if (!(info[i] >= 0 && info[i] < t->G && info[i] == floor(info[i]))) info_ok = false;
-        else t->tgroup[i] = (uint32_t)info[i];
+        if (!(info[i] >= 0 && info[i] < t->G && info[i] == floor(info[i])))
+            info_ok = false;
+        else
+            t->tgroup[i] = (uint32_t)info[i];
     free(info);
-    if (!info_ok) BAD("%s: tree_info is missing, has the wrong length or an output outside 0..%u", who, t->G - 1);
+    if (!info_ok)
+        BAD("%s: tree_info is missing, has the wrong length or an output outside 0..%u", who, t->G - 1);
 
     /* First pass: sizes; second: flatten. */
     size_t total = 0, cap = 0;
@@ -171,7 +186,8 @@ static int forest_trees_from_doc(const char *who, const fj_doc *d, ftrees *t)
         uint32_t nn, id;
         uint32_t tp = fj_get(d, tr, "tree_param");
         if (!get_int(d, fj_get(d, tp, "num_nodes"), 1, FOREST_MAX_TREE_NODES, &nn))
-            BAD("%s: tree %u: tree_param.num_nodes is missing or not in 1..%u", who, i, FOREST_MAX_TREE_NODES);
+            BAD("%s: tree %u: tree_param.num_nodes is missing or not in 1..%u", who, i,
+                FOREST_MAX_TREE_NODES);
         v = fj_get(d, tp, "size_leaf_vector");
         uint32_t slv = 0;
         if (v != FJ_NONE && (!get_int(d, v, 0, 1 << 20, &slv) || slv > 1))
@@ -180,7 +196,8 @@ static int forest_trees_from_doc(const char *who, const fj_doc *d, ftrees *t)
         if (v != FJ_NONE && (!get_int(d, v, 0, ntrees, &id) || id != i))
             BAD("%s: tree %u has id different from its position", who, i);
         uint32_t cn = fj_get(d, tr, "categories_nodes");
-        if (cn != FJ_NONE && fj_len(d, cn) > 0) BAD("%s: tree %u has categorical splits, not supported", who, i);
+        if (cn != FJ_NONE && fj_len(d, cn) > 0)
+            BAD("%s: tree %u has categorical splits, not supported", who, i);
         /* The node arrays must be there, num_nodes long, before num_nodes sizes anything: a
          * document cannot declare more nodes than it carries. */
         for (int k = 0; k < A_N; k++) {
@@ -202,7 +219,10 @@ static int forest_trees_from_doc(const char *who, const fj_doc *d, ftrees *t)
     seen = malloc(cap ? cap : 1);
     bool oom = !t->nodes || !t->gain || !t->cover || !order || !depth || !seen;
     for (int k = 0; k < A_N; k++) oom |= !a[k];
-    if (oom) { rc = gerr(GROWTH_ENOMEM, "%s: out of memory for %zu nodes", who, total); goto done; }
+    if (oom) {
+        rc = gerr(GROWTH_ENOMEM, "%s: out of memory for %zu nodes", who, total);
+        goto done;
+    }
 
     size_t base = 0;
     tr = d->v[trees].first;
@@ -222,8 +242,8 @@ static int forest_trees_from_doc(const char *who, const fj_doc *d, ftrees *t)
         for (uint32_t u = 0; u < nn; u++) {
             double l = a[A_LEFT][u], r = a[A_RIGHT][u], p = a[A_PARENT][u];
             if (!((l == -1 || (l >= 0 && l < nn)) && (r == -1 || (r >= 0 && r < nn)) &&
-                  (u == 0 ? (p == ROOT_PARENT || p == -1) : (p >= 0 && p < nn)) &&
-                  l == floor(l) && r == floor(r) && p == floor(p)))
+                  (u == 0 ? (p == ROOT_PARENT || p == -1) : (p >= 0 && p < nn)) && l == floor(l) &&
+                  r == floor(r) && p == floor(p)))
                 BAD("%s: tree %u node %u: a child or parent index is out of range", who, i, u);
         }
         memset(seen, 0, nn);
@@ -246,7 +266,8 @@ static int forest_trees_from_doc(const char *who, const fj_doc *d, ftrees *t)
             }
             if (!(l >= 1 && l < nn && r >= 1 && r < nn && l == floor(l) && r == floor(r) && l != r) ||
                 seen[(uint32_t)l] || seen[(uint32_t)r])
-                BAD("%s: tree %u node %u: children %g and %g are out of range or already used", who, i, u, l, r);
+                BAD("%s: tree %u node %u: children %g and %g are out of range or already used", who, i, u, l,
+                    r);
             double f = a[A_SPLIT][u], dl = a[A_DLEFT][u];
             if (!(f >= 0 && f < nf && f == floor(f)))
                 BAD("%s: tree %u node %u: split feature %g is not below num_feature %u", who, i, u, f, nf);
@@ -312,12 +333,11 @@ static bool trees_equal(const ftrees *a, const ftrees *b)
 
 /* ---- handles from bytes ------------------------------------------------------------------ */
 
-
 /* An xgboost model (JSON or UBJSON bytes), validated by our reader first. If `expect` is given,
  * the trees must equal it. On success *out owns a copy of the model as UBJSON. */
-static int from_xgboost(const char *who, const uint8_t *buf, size_t len, bool ubj,
-                        const ftrees *expect, const forest_cfg *cfg, const char *params,
-                        int best_it, double best_score, growth_forest **out)
+static int from_xgboost(const char *who, const uint8_t *buf, size_t len, bool ubj, const ftrees *expect,
+                        const forest_cfg *cfg, const char *params, int best_it, double best_score,
+                        growth_forest **out)
 {
     ftrees a, b;
     int rc = forest_trees_from_bytes(who, buf, len, ubj, &a);
@@ -376,8 +396,8 @@ fail:
 
 /* A freshly trained booster: its model goes through the same checked path as a file, into a
  * new booster that holds no training state. The caller keeps ownership of bst. */
-int forest_from_booster(const char *who, BoosterHandle bst, const forest_cfg *cfg,
-                        const char *params, int best_it, double best_score, growth_forest **out)
+int forest_from_booster(const char *who, BoosterHandle bst, const forest_cfg *cfg, const char *params,
+                        int best_it, double best_score, growth_forest **out)
 {
     uint8_t *ubj = NULL;
     size_t len = 0;
@@ -387,7 +407,6 @@ int forest_from_booster(const char *who, BoosterHandle bst, const forest_cfg *cf
     free(ubj);
     return rc;
 }
-
 
 static int forest_from_payload(const char *who, uint32_t kind, const uint8_t *pl, size_t plen, void *out)
 {
@@ -482,7 +501,6 @@ int forest_from_any(const char *who, const uint8_t *buf, size_t len, void *out)
 
 /* ---- saving ------------------------------------------------------------------------------ */
 
-
 int forest_pack(const char *who, const void *model, uint8_t **out, size_t *out_len)
 {
     const growth_forest *f = model;
@@ -492,7 +510,10 @@ int forest_pack(const char *who, const void *model, uint8_t **out, size_t *out_l
     uint32_t *word = malloc((N + 1) * sizeof *word), *left = malloc((N + 1) * sizeof *left);
     float *val = malloc((N + 1) * sizeof *val);
     int rc = GROWTH_OK;
-    if (!word || !left || !val) { rc = gerr(GROWTH_ENOMEM, "%s: out of memory", who); goto done; }
+    if (!word || !left || !val) {
+        rc = gerr(GROWTH_ENOMEM, "%s: out of memory", who);
+        goto done;
+    }
     if ((rc = forest_format_cfg(f, &cfgbuf))) goto done;
     for (size_t i = 0; i < T; i++)
         for (uint32_t j = t->toff[i]; j < t->toff[i + 1]; j++) {

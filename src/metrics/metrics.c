@@ -35,16 +35,14 @@ typedef struct {
 
 /* Finds the first invalid example and reports it; called only after the fast scan in
  * check_inputs() saw that one exists. */
-static int report_bad(const char *fn, const char *what, bool prob, const float *x,
-                      const float *labels, const float *weights, size_t n)
+static int report_bad(const char *fn, const char *what, bool prob, const float *x, const float *labels,
+                      const float *weights, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         const float s = x[i], y = labels[i];
-        if (!gfinite(s))
-            return gerr(GROWTH_EINVAL, "%s: %s[%zu] = %g is not finite", fn, what, i, (double)s);
+        if (!gfinite(s)) return gerr(GROWTH_EINVAL, "%s: %s[%zu] = %g is not finite", fn, what, i, (double)s);
         if (prob && (s < 0.0f || s > 1.0f))
-            return gerr(GROWTH_EINVAL, "%s: %s[%zu] = %g is outside [0, 1]", fn, what, i,
-                        (double)s);
+            return gerr(GROWTH_EINVAL, "%s: %s[%zu] = %g is outside [0, 1]", fn, what, i, (double)s);
         if (y != 0.0f && y != 1.0f)
             return gerr(GROWTH_EINVAL, "%s: label[%zu] = %g is not 0 or 1", fn, i, (double)y);
         if (weights && (!gfinite(weights[i]) || weights[i] < 0.0f))
@@ -58,9 +56,8 @@ static int report_bad(const char *fn, const char *what, bool prob, const float *
  * weight (finite, >= 0), and that the total weight is positive. `what` names the score array
  * in messages ("score" or "prob"). The scan is branch-free so random labels cost no
  * mispredictions; report_bad() finds the culprit afterwards. */
-static int check_inputs(const char *fn, const char *what, bool prob, const float *x,
-                        const float *labels, const float *weights, size_t n, const void *out,
-                        totals *t)
+static int check_inputs(const char *fn, const char *what, bool prob, const float *x, const float *labels,
+                        const float *weights, size_t n, const void *out, totals *t)
 {
     if (x == NULL) return gerr(GROWTH_EINVAL, "%s: %ss is NULL", fn, what);
     GROWTH_CHECK_NULL(fn, labels);
@@ -85,8 +82,7 @@ static int check_inputs(const char *fn, const char *what, bool prob, const float
     } else {
         for (size_t i = 0; i < n; i++) {
             const float s = x[i], y = labels[i], wi = weights[i];
-            bad |= !(s >= lo) | !(s <= hi) | ((y != 0.0f) & (y != 1.0f)) | !(wi >= 0.0f) |
-                   !(wi <= FLT_MAX);
+            bad |= !(s >= lo) | !(s <= hi) | ((y != 0.0f) & (y != 1.0f)) | !(wi >= 0.0f) | !(wi <= FLT_MAX);
             w += wi;
             wpos += (double)(y * wi); /* exact: y is 0 or 1 when nothing is bad */
         }
@@ -133,8 +129,7 @@ static inline unsigned digit_of(uint64_t v, digit_spec d)
 /* The score key (bits 63..32 of an item) in three digits, least significant first. */
 static const digit_spec KEY_DIGITS[3] = {{32, 11}, {43, 11}, {54, 10}};
 /* A 64-bit group id in six digits. */
-static const digit_spec GROUP_DIGITS[6] = {{0, 11}, {11, 11}, {22, 11}, {33, 11}, {44, 11},
-                                           {55, 9}};
+static const digit_spec GROUP_DIGITS[6] = {{0, 11}, {11, 11}, {22, 11}, {33, 11}, {44, 11}, {55, 9}};
 
 /* Turns a histogram into start offsets; false when one bucket holds all n (pass is a no-op). */
 static bool hist_to_offsets(size_t *h, size_t n)
@@ -192,12 +187,10 @@ static gitem *sort_gitems(gitem *a, gitem *tmp, size_t n, size_t *hist)
 
 /* Items of (group, score, label, weight) sorted by group, then score: one radix sort over both
  * keys. *block (2n items, the caller frees it) holds the items; *sorted points into it. */
-static int sort_by_group(const char *fn, const float *scores, const float *labels,
-                         const float *weights, const int64_t *groups, size_t n, gitem **block,
-                         const gitem **sorted)
+static int sort_by_group(const char *fn, const float *scores, const float *labels, const float *weights,
+                         const int64_t *groups, size_t n, gitem **block, const gitem **sorted)
 {
-    if (n > SIZE_MAX / (2 * sizeof(gitem)))
-        return gerr(GROWTH_ENOMEM, "%s: n = %zu is too large", fn, n);
+    if (n > SIZE_MAX / (2 * sizeof(gitem))) return gerr(GROWTH_ENOMEM, "%s: n = %zu is too large", fn, n);
     gitem *a = malloc(2 * n * sizeof *a);
     size_t *hist = calloc(9 * (size_t)RADIX_SIZE, sizeof *hist);
     if (!a || !hist) {
@@ -206,13 +199,10 @@ static int sort_by_group(const char *fn, const float *scores, const float *label
         return gerr(GROWTH_ENOMEM, "%s: cannot allocate sort buffers for n = %zu", fn, n);
     }
     for (size_t i = 0; i < n; i++) {
-        gitem it = {(uint64_t)groups[i] ^ 0x8000000000000000u,
-                    make_item(scores[i], labels[i], weights, i)};
+        gitem it = {(uint64_t)groups[i] ^ 0x8000000000000000u, make_item(scores[i], labels[i], weights, i)};
         a[i] = it;
-        for (int p = 0; p < 3; p++)
-            hist[(size_t)p * RADIX_SIZE + digit_of(it.item, KEY_DIGITS[p])]++;
-        for (int p = 0; p < 6; p++)
-            hist[(size_t)(p + 3) * RADIX_SIZE + digit_of(it.g, GROUP_DIGITS[p])]++;
+        for (int p = 0; p < 3; p++) hist[(size_t)p * RADIX_SIZE + digit_of(it.item, KEY_DIGITS[p])]++;
+        for (int p = 0; p < 6; p++) hist[(size_t)(p + 3) * RADIX_SIZE + digit_of(it.g, GROUP_DIGITS[p])]++;
     }
     *sorted = sort_gitems(a, a + n, n, hist);
     free(hist);
@@ -262,18 +252,16 @@ static inline void acc_add(auc_acc *a, uint64_t item)
 
 /* ---- public functions -------------------------------------------------------------------- */
 
-GROWTH_API int growth_metrics_auc(const float *scores, const float *labels, const float *weights,
-                          size_t n, double *out_auc)
+GROWTH_API int growth_metrics_auc(const float *scores, const float *labels, const float *weights, size_t n,
+                                  double *out_auc)
 {
     static const char fn[] = "growth_metrics_auc";
     totals t;
     int rc = check_inputs(fn, "score", false, scores, labels, weights, n, out_auc, &t);
     if (rc != GROWTH_OK) return rc;
     if (!(t.wpos > 0.0) || !(t.w - t.wpos > 0.0))
-        return gerr(GROWTH_EINVAL, "%s: only one class has positive weight; AUC is undefined",
-                    fn);
-    if (n > SIZE_MAX / (2 * sizeof(uint64_t)))
-        return gerr(GROWTH_ENOMEM, "%s: n = %zu is too large", fn, n);
+        return gerr(GROWTH_EINVAL, "%s: only one class has positive weight; AUC is undefined", fn);
+    if (n > SIZE_MAX / (2 * sizeof(uint64_t))) return gerr(GROWTH_ENOMEM, "%s: n = %zu is too large", fn, n);
 
     uint64_t *a = malloc(n * sizeof *a), *tmp = malloc(n * sizeof *tmp);
     size_t *hist = calloc(3 * (size_t)RADIX_SIZE, sizeof *hist);
@@ -301,15 +289,13 @@ GROWTH_API int growth_metrics_auc(const float *scores, const float *labels, cons
     free(hist);
 
     if (!(acc.pos > 0.0) || !(acc.neg > 0.0)) /* only if weights underflowed to 0 */
-        return gerr(GROWTH_EINVAL, "%s: only one class has positive weight; AUC is undefined",
-                    fn);
+        return gerr(GROWTH_EINVAL, "%s: only one class has positive weight; AUC is undefined", fn);
     *out_auc = acc.area / (acc.pos * acc.neg);
     return GROWTH_OK;
 }
 
 GROWTH_API int growth_metrics_gauc(const float *scores, const float *labels, const float *weights,
-                           const int64_t *groups, size_t n, double *out_gauc,
-                           size_t *out_groups_used)
+                                   const int64_t *groups, size_t n, double *out_gauc, size_t *out_groups_used)
 {
     static const char fn[] = "growth_metrics_gauc";
     GROWTH_CHECK_NULL(fn, groups);
@@ -340,16 +326,15 @@ GROWTH_API int growth_metrics_gauc(const float *scores, const float *labels, con
     free(block);
 
     if (used == 0)
-        return gerr(GROWTH_EINVAL,
-                    "%s: no group has both classes with positive weight; GAUC is undefined", fn);
+        return gerr(GROWTH_EINVAL, "%s: no group has both classes with positive weight; GAUC is undefined",
+                    fn);
     *out_gauc = sum / wsum;
     if (out_groups_used) *out_groups_used = used;
     return GROWTH_OK;
 }
 
 /* Weighted sum of the clipped binary log-loss; inputs already validated. */
-static double logloss_sum(const float *probs, const float *labels, const float *weights,
-                          size_t n)
+static double logloss_sum(const float *probs, const float *labels, const float *weights, size_t n)
 {
     double sum = 0.0;
     for (size_t i = 0; i < n; i++) {
@@ -362,19 +347,18 @@ static double logloss_sum(const float *probs, const float *labels, const float *
     return sum;
 }
 
-GROWTH_API int growth_metrics_logloss(const float *probs, const float *labels, const float *weights,
-                              size_t n, double *out_logloss)
+GROWTH_API int growth_metrics_logloss(const float *probs, const float *labels, const float *weights, size_t n,
+                                      double *out_logloss)
 {
     totals t;
-    int rc = check_inputs("growth_metrics_logloss", "prob", true, probs, labels, weights, n,
-                          out_logloss, &t);
+    int rc = check_inputs("growth_metrics_logloss", "prob", true, probs, labels, weights, n, out_logloss, &t);
     if (rc != GROWTH_OK) return rc;
     *out_logloss = logloss_sum(probs, labels, weights, n) / t.w;
     return GROWTH_OK;
 }
 
 GROWTH_API int growth_metrics_normalized_entropy(const float *probs, const float *labels,
-                                         const float *weights, size_t n, double *out_ne)
+                                                 const float *weights, size_t n, double *out_ne)
 {
     static const char fn[] = "growth_metrics_normalized_entropy";
     totals t;
@@ -388,15 +372,14 @@ GROWTH_API int growth_metrics_normalized_entropy(const float *probs, const float
     return GROWTH_OK;
 }
 
-GROWTH_API int growth_metrics_pcoc(const float *probs, const float *labels,
-                                        const float *weights, size_t n, double *out_pcoc)
+GROWTH_API int growth_metrics_pcoc(const float *probs, const float *labels, const float *weights, size_t n,
+                                   double *out_pcoc)
 {
     static const char fn[] = "growth_metrics_pcoc";
     totals t;
     int rc = check_inputs(fn, "prob", true, probs, labels, weights, n, out_pcoc, &t);
     if (rc != GROWTH_OK) return rc;
-    if (!(t.wpos > 0.0))
-        return gerr(GROWTH_EINVAL, "%s: no positive label with positive weight", fn);
+    if (!(t.wpos > 0.0)) return gerr(GROWTH_EINVAL, "%s: no positive label with positive weight", fn);
     double sp = 0.0;
     for (size_t i = 0; i < n; i++) sp += weights ? (double)weights[i] * probs[i] : probs[i];
     *out_pcoc = sp / t.wpos;
@@ -439,9 +422,9 @@ static const gcfg_opt bins_opts[] = {
 /* Per-bin sums of w, w p and w y. *out_nb gets the number of bins filled (all `bins` for
  * uniform binning, the non-empty ones for quantile binning). The three arrays are calloc'ed
  * (free them) with `bins` entries each. */
-static int bin_sums(const char *fn, const float *probs, const float *labels, const float *weights,
-                    size_t n, const char *config, const void *out, double **sw, double **swp,
-                    double **swy, size_t *out_nb)
+static int bin_sums(const char *fn, const float *probs, const float *labels, const float *weights, size_t n,
+                    const char *config, const void *out, double **sw, double **swp, double **swy,
+                    size_t *out_nb)
 {
     totals t;
     int rc = check_inputs(fn, "prob", true, probs, labels, weights, n, out, &t);
@@ -483,8 +466,7 @@ static int bin_sums(const char *fn, const float *probs, const float *labels, con
         for (size_t i = 0; i < n; i++) {
             const uint64_t it = make_item(probs[i], labels[i], weights, i);
             s[i] = it;
-            for (int p = 0; p < 3; p++)
-                hist[(size_t)p * RADIX_SIZE + digit_of(it, KEY_DIGITS[p])]++;
+            for (int p = 0; p < 3; p++) hist[(size_t)p * RADIX_SIZE + digit_of(it, KEY_DIGITS[p])]++;
         }
         const uint64_t *srt = sort_items(s, tmp, n, hist);
         size_t nb = 0, target = 0;
@@ -517,8 +499,8 @@ static int bin_sums(const char *fn, const float *probs, const float *labels, con
 }
 
 /* ECE (mce = false) or MCE (mce = true). */
-static int ece_mce(const char *fn, bool mce, const float *probs, const float *labels,
-                   const float *weights, size_t n, const char *config, double *out)
+static int ece_mce(const char *fn, bool mce, const float *probs, const float *labels, const float *weights,
+                   size_t n, const char *config, double *out)
 {
     double *sw, *swp, *swy;
     size_t nb;
@@ -538,22 +520,21 @@ static int ece_mce(const char *fn, bool mce, const float *probs, const float *la
     return GROWTH_OK;
 }
 
-GROWTH_API int growth_metrics_ece(const float *probs, const float *labels, const float *weights,
-                                  size_t n, const char *config, double *out_ece)
+GROWTH_API int growth_metrics_ece(const float *probs, const float *labels, const float *weights, size_t n,
+                                  const char *config, double *out_ece)
 {
     return ece_mce("growth_metrics_ece", false, probs, labels, weights, n, config, out_ece);
 }
 
-GROWTH_API int growth_metrics_mce(const float *probs, const float *labels, const float *weights,
-                                  size_t n, const char *config, double *out_mce)
+GROWTH_API int growth_metrics_mce(const float *probs, const float *labels, const float *weights, size_t n,
+                                  const char *config, double *out_mce)
 {
     return ece_mce("growth_metrics_mce", true, probs, labels, weights, n, config, out_mce);
 }
 
-GROWTH_API int growth_metrics_reliability(const float *probs, const float *labels,
-                                          const float *weights, size_t n, const char *config,
-                                          double *out_mean_prob, double *out_pos_rate,
-                                          double *out_weight, size_t cap, size_t *out_n)
+GROWTH_API int growth_metrics_reliability(const float *probs, const float *labels, const float *weights,
+                                          size_t n, const char *config, double *out_mean_prob,
+                                          double *out_pos_rate, double *out_weight, size_t cap, size_t *out_n)
 {
     static const char fn[] = "growth_metrics_reliability";
     GROWTH_CHECK_NULL(fn, out_n);
@@ -587,8 +568,7 @@ GROWTH_API int growth_metrics_reliability(const float *probs, const float *label
 
 /* Field-ECE (relative = false) or Field-RCE: groups by sorting (field, probability) items. */
 static int field_error(const char *fn, bool relative, const float *probs, const float *labels,
-                       const float *weights, const int64_t *fields, size_t n, double *out,
-                       size_t *out_used)
+                       const float *weights, const int64_t *fields, size_t n, double *out, size_t *out_used)
 {
     GROWTH_CHECK_NULL(fn, fields);
     totals t;
@@ -621,23 +601,24 @@ static int field_error(const char *fn, bool relative, const float *probs, const 
     }
     free(block);
     if (relative && used == 0)
-        return gerr(GROWTH_EINVAL, "%s: no field value has a positive label; Field-RCE is "
-                    "undefined", fn);
+        return gerr(GROWTH_EINVAL,
+                    "%s: no field value has a positive label; Field-RCE is "
+                    "undefined",
+                    fn);
     *out = num / den;
     if (out_used) *out_used = used;
     return GROWTH_OK;
 }
 
 GROWTH_API int growth_metrics_field_ece(const float *probs, const float *labels, const float *weights,
-                                const int64_t *fields, size_t n, double *out_ece)
+                                        const int64_t *fields, size_t n, double *out_ece)
 {
-    return field_error("growth_metrics_field_ece", false, probs, labels, weights, fields, n, out_ece,
-                       NULL);
+    return field_error("growth_metrics_field_ece", false, probs, labels, weights, fields, n, out_ece, NULL);
 }
 
 GROWTH_API int growth_metrics_field_rce(const float *probs, const float *labels, const float *weights,
-                                const int64_t *fields, size_t n, double *out_rce,
-                                size_t *out_fields_used)
+                                        const int64_t *fields, size_t n, double *out_rce,
+                                        size_t *out_fields_used)
 {
     return field_error("growth_metrics_field_rce", true, probs, labels, weights, fields, n, out_rce,
                        out_fields_used);

@@ -5,8 +5,8 @@
 #include "core.h"
 #include "growth/metrics.h"
 
-GROWTH_API int growth_metrics_topn_precision(const float *scores, const float *labels, size_t n,
-                                              size_t topn, double *out_precision)
+GROWTH_API int growth_metrics_topn_precision(const float *scores, const float *labels, size_t n, size_t topn,
+                                             double *out_precision)
 {
     static const char *who = "growth_metrics_topn_precision";
     GROWTH_CHECK_NULL(who, out_precision);
@@ -20,9 +20,8 @@ GROWTH_API int growth_metrics_topn_precision(const float *scores, const float *l
     return GROWTH_OK;
 }
 
-GROWTH_API int growth_metrics_topn_recall(const float *scores, const float *labels,
-                                           const uint8_t *known, size_t n, size_t topn,
-                                           double *out_recall)
+GROWTH_API int growth_metrics_topn_recall(const float *scores, const float *labels, const uint8_t *known,
+                                          size_t n, size_t topn, double *out_recall)
 {
     static const char *who = "growth_metrics_topn_recall";
     GROWTH_CHECK_NULL(who, out_recall);
@@ -35,8 +34,10 @@ GROWTH_API int growth_metrics_topn_recall(const float *scores, const float *labe
             fresh += labels[i] == 1.0f;
         }
     if (topn > pool)
-        return gerr(GROWTH_EINVAL, "%s: N = %zu is larger than the pool (%zu users not known)", who, topn, pool);
-    if (fresh == 0) return gerr(GROWTH_EINVAL, "%s: no new target user (no label 1 outside the known users)", who);
+        return gerr(GROWTH_EINVAL, "%s: N = %zu is larger than the pool (%zu users not known)", who, topn,
+                    pool);
+    if (fresh == 0)
+        return gerr(GROWTH_EINVAL, "%s: no new target user (no label 1 outside the known users)", who);
     grank_item *it = malloc(n * sizeof *it);
     if (!it) return gerr(GROWTH_ENOMEM, "%s: out of memory", who);
     *out_recall = (double)grank_hits(scores, labels, known, n, topn, it) / (double)fresh;
@@ -44,8 +45,8 @@ GROWTH_API int growth_metrics_topn_recall(const float *scores, const float *labe
     return GROWTH_OK;
 }
 
-GROWTH_API int growth_metrics_topn_lift(const float *scores, const float *labels, size_t n,
-                                    size_t topn, double *out_lift)
+GROWTH_API int growth_metrics_topn_lift(const float *scores, const float *labels, size_t n, size_t topn,
+                                        double *out_lift)
 {
     static const char *who = "growth_metrics_topn_lift";
     GROWTH_CHECK_NULL(who, out_lift);

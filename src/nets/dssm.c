@@ -38,7 +38,8 @@ static int dssm_from_msg(const char *who, const Growth__Dssm *msg, growth_dssm *
     growth_dssm *d = calloc(1, sizeof *d);
     if (!d) return gerr(GROWTH_ENOMEM, "%s: out of memory", who);
     int rc = GROWTH_OK;
-    for (int t = 0; t < 2 && !rc; t++) rc = gstack_from_proto(who, names[t], ls[t], ns[t], msg->buckets, &d->tower[t]);
+    for (int t = 0; t < 2 && !rc; t++)
+        rc = gstack_from_proto(who, names[t], ls[t], ns[t], msg->buckets, &d->tower[t]);
     if (!rc && d->tower[0].out != d->tower[1].out)
         rc = gerr(GROWTH_EFORMAT, "%s: the query tower gives %u dimensions, the item tower %u", who,
                   d->tower[0].out, d->tower[1].out);
@@ -46,11 +47,16 @@ static int dssm_from_msg(const char *who, const Growth__Dssm *msg, growth_dssm *
     d->seed = msg->seed;
     d->width = d->tower[0].maxw > d->tower[1].maxw ? d->tower[0].maxw : d->tower[1].maxw;
     size_t len = 0, cap = 0;
-    if (!rc) rc = gstr_append(&d->desc, &len, &cap, "buckets=%u seed=%llu query=", d->buckets, (unsigned long long)d->seed);
+    if (!rc)
+        rc = gstr_append(&d->desc, &len, &cap, "buckets=%u seed=%llu query=", d->buckets,
+                         (unsigned long long)d->seed);
     if (!rc) rc = gstack_describe(&d->tower[0], &d->desc, &len, &cap);
     if (!rc) rc = gstr_append(&d->desc, &len, &cap, " item=");
     if (!rc) rc = gstack_describe(&d->tower[1], &d->desc, &len, &cap);
-    if (rc) { growth_dssm_free(d); return rc; }
+    if (rc) {
+        growth_dssm_free(d);
+        return rc;
+    }
     *out = d;
     return GROWTH_OK;
 }
@@ -138,7 +144,10 @@ GROWTH_API int growth_dssm_workspace_create(growth_net_workspace **out, const gr
 
 /* ---- encoding ------------------------------------------------------------------------------ */
 
-typedef struct { float *y; const glayer *l; } first_ctx;
+typedef struct {
+    float *y;
+    const glayer *l;
+} first_ctx;
 
 static void add_row(void *ctx, uint32_t slot)
 {
@@ -186,16 +195,16 @@ static int dssm_check(const char *who, const growth_dssm *d, growth_net_workspac
     return gws_check(who, ws, d->width, 0);
 }
 
-GROWTH_API int growth_dssm_encode(const growth_dssm *d, growth_net_workspace *ws,
-                                  growth_dssm_tower tower, const char *const *texts, size_t n,
-                                  float *out, size_t cap)
+GROWTH_API int growth_dssm_encode(const growth_dssm *d, growth_net_workspace *ws, growth_dssm_tower tower,
+                                  const char *const *texts, size_t n, float *out, size_t cap)
 {
     static const char *who = "growth_dssm_encode";
     int rc = dssm_check(who, d, ws, tower, texts, n, out);
     if (rc) return rc;
     const size_t dim = d->tower[0].out;
     if (n > SIZE_MAX / dim || cap < n * dim)
-        return gerr(GROWTH_EBUFS, "%s: output holds %zu floats, %zu texts x %zu dimensions need more", who, cap, n, dim);
+        return gerr(GROWTH_EBUFS, "%s: output holds %zu floats, %zu texts x %zu dimensions need more", who,
+                    cap, n, dim);
     for (size_t r0 = 0; r0 < n; r0 += ws->batch) {
         size_t rows = n - r0 < ws->batch ? n - r0 : ws->batch;
         const float *y = dssm_chunk(d, ws, tower, texts + r0, rows);
@@ -220,7 +229,10 @@ GROWTH_API int growth_dssm_score(const growth_dssm *d, growth_net_workspace *ws,
         for (size_t r = 0; r < rows; r++) {
             const float *v = y + r * dim;
             double dot = 0, ss = 0;
-            for (size_t j = 0; j < dim; j++) { dot += (double)ws->q[j] * v[j]; ss += (double)v[j] * v[j]; }
+            for (size_t j = 0; j < dim; j++) {
+                dot += (double)ws->q[j] * v[j];
+                ss += (double)v[j] * v[j];
+            }
             out[r0 + r] = ss > 0 ? (float)(dot / sqrt(ss)) : 0.0f;
         }
     }

@@ -8,7 +8,7 @@
 typedef struct {
     uint32_t rows, dim, off; /* off: position of the pooled vector in the deep input */
     bool mean;
-    float *w;                /* rows x dim */
+    float *w; /* rows x dim */
 } gemb;
 
 struct growth_net {
@@ -17,9 +17,9 @@ struct growth_net {
     gemb *emb;
     gstack deep;
     uint32_t wide_rows;
-    float *wide_w, *wide_b;  /* rows x out; out or NULL */
+    float *wide_w, *wide_b; /* rows x out; out or NULL */
     glayer_type output;
-    size_t width;            /* floats a row a workspace needs */
+    size_t width; /* floats a row a workspace needs */
     char *desc;
 };
 
@@ -36,7 +36,10 @@ static int net_describe(growth_net *m)
     if (!rc) rc = gstr_append(&s, &len, &cap, " wide=");
     if (!rc && m->wide_rows) rc = gstr_append(&s, &len, &cap, "%ux%u", m->wide_rows, m->deep.out);
     if (!rc) rc = gstr_append(&s, &len, &cap, " output=%s", gnet_layer_name(m->output));
-    if (rc) { free(s); return rc; }
+    if (rc) {
+        free(s);
+        return rc;
+    }
     m->desc = s;
     return GROWTH_OK;
 }
@@ -63,16 +66,19 @@ static float *dup_floats(const float *p, size_t n)
 static int net_from_msg(const char *who, const Growth__Net *msg, growth_net **out)
 {
     if (msg->dense_dim > GNET_MAX_WIDTH)
-        return gerr(GROWTH_EFORMAT, "%s: dense input width %u exceeds %u", who, msg->dense_dim, GNET_MAX_WIDTH);
+        return gerr(GROWTH_EFORMAT, "%s: dense input width %u exceeds %u", who, msg->dense_dim,
+                    GNET_MAX_WIDTH);
     if (msg->n_embeddings > GNET_MAX_FIELDS)
-        return gerr(GROWTH_EFORMAT, "%s: %zu embedding fields (at most %d)", who, msg->n_embeddings, GNET_MAX_FIELDS);
+        return gerr(GROWTH_EFORMAT, "%s: %zu embedding fields (at most %d)", who, msg->n_embeddings,
+                    GNET_MAX_FIELDS);
     uint64_t in0 = msg->dense_dim;
     for (size_t f = 0; f < msg->n_embeddings; f++) {
         const Growth__NetEmbedding *e = msg->embeddings[f];
         if (!e || e->rows == 0 || e->dim == 0 || e->dim > GNET_MAX_WIDTH)
             return gerr(GROWTH_EFORMAT, "%s: embedding %zu has an empty or too wide table", who, f);
         if (e->n_weight != (uint64_t)e->rows * e->dim)
-            return gerr(GROWTH_EFORMAT, "%s: embedding %zu (%ux%u) has %zu weights", who, f, e->rows, e->dim, e->n_weight);
+            return gerr(GROWTH_EFORMAT, "%s: embedding %zu (%ux%u) has %zu weights", who, f, e->rows, e->dim,
+                        e->n_weight);
         if (e->pooling && *e->pooling && strcmp(e->pooling, "sum") && strcmp(e->pooling, "mean"))
             return gerr(GROWTH_EFORMAT, "%s: embedding %zu has unknown pooling '%.40s'", who, f, e->pooling);
         if (!gall_finite_f32(e->weight, e->n_weight))
@@ -80,26 +86,33 @@ static int net_from_msg(const char *who, const Growth__Net *msg, growth_net **ou
         in0 += e->dim;
     }
     if (in0 > GNET_MAX_WIDTH)
-        return gerr(GROWTH_EFORMAT, "%s: deep input width %llu exceeds %u", who, (unsigned long long)in0, GNET_MAX_WIDTH);
+        return gerr(GROWTH_EFORMAT, "%s: deep input width %llu exceeds %u", who, (unsigned long long)in0,
+                    GNET_MAX_WIDTH);
     int oact = (msg->output && *msg->output) ? gnet_layer_type(msg->output) : GL_IDENTITY;
     if (oact < 0 || oact == GL_DENSE)
         return gerr(GROWTH_EFORMAT, "%s: unknown output activation '%.40s'", who, msg->output);
     growth_net *m = calloc(1, sizeof *m);
     if (!m) return gerr(GROWTH_ENOMEM, "%s: out of memory", who);
     int rc = gstack_from_proto(who, "net", msg->layers, msg->n_layers, (uint32_t)in0, &m->deep);
-    if (rc) { free(m); return rc; }
+    if (rc) {
+        free(m);
+        return rc;
+    }
     const Growth__NetWide *w = msg->wide;
     if (w) {
         if (w->rows == 0 || w->out_dim != m->deep.out) {
-            rc = gerr(GROWTH_EFORMAT, "%s: wide part has %u rows x %u outputs, the deep part %u outputs",
-                      who, w->rows, w->out_dim, m->deep.out);
+            rc = gerr(GROWTH_EFORMAT, "%s: wide part has %u rows x %u outputs, the deep part %u outputs", who,
+                      w->rows, w->out_dim, m->deep.out);
         } else if (w->n_weight != (uint64_t)w->rows * w->out_dim || (w->n_bias && w->n_bias != w->out_dim)) {
-            rc = gerr(GROWTH_EFORMAT, "%s: wide part (%ux%u) has %zu weights and %zu biases", who,
-                      w->rows, w->out_dim, w->n_weight, w->n_bias);
+            rc = gerr(GROWTH_EFORMAT, "%s: wide part (%ux%u) has %zu weights and %zu biases", who, w->rows,
+                      w->out_dim, w->n_weight, w->n_bias);
         } else if (!gall_finite_f32(w->weight, w->n_weight) || !gall_finite_f32(w->bias, w->n_bias)) {
             rc = gerr(GROWTH_EFORMAT, "%s: wide part holds NaN or Inf weights", who);
         }
-        if (rc) { growth_net_free(m); return rc; }
+        if (rc) {
+            growth_net_free(m);
+            return rc;
+        }
     }
     m->dense_dim = msg->dense_dim;
     m->in0 = (uint32_t)in0;
@@ -124,7 +137,10 @@ static int net_from_msg(const char *who, const Growth__Net *msg, growth_net **ou
         if (w->n_bias && !(m->wide_b = dup_floats(w->bias, w->n_bias))) goto oom;
     }
     m->width = m->in0 > m->deep.maxw ? m->in0 : m->deep.maxw;
-    if ((rc = net_describe(m))) { growth_net_free(m); return rc; }
+    if ((rc = net_describe(m))) {
+        growth_net_free(m);
+        return rc;
+    }
     *out = m;
     return GROWTH_OK;
 oom:
@@ -163,7 +179,10 @@ static int net_pack(const char *who, const void *model, uint8_t **out, size_t *o
     Growth__NetEmbedding **eptr = calloc(m->nfields ? m->nfields : 1, sizeof *eptr);
     Growth__NetLayer **layers = NULL;
     int rc = GROWTH_OK;
-    if (!embs || !eptr) { rc = gerr(GROWTH_ENOMEM, "%s: out of memory", who); goto done; }
+    if (!embs || !eptr) {
+        rc = gerr(GROWTH_ENOMEM, "%s: out of memory", who);
+        goto done;
+    }
     if ((rc = gstack_to_proto(who, &m->deep, &layers))) goto done;
     msg.meta = &meta;
     msg.dense_dim = m->dense_dim;
@@ -239,7 +258,7 @@ GROWTH_API int growth_net_workspace_create(growth_net_workspace **out, const gro
 /* ---- inference ---------------------------------------------------------------------------- */
 
 typedef struct {
-    const float *x;          /* nrows x ncols */
+    const float *x; /* nrows x ncols */
     size_t nrows, ncols;
     const uint64_t *cat_ptr; /* NULL: no pairs (cat_n pairs for a single row when nrows = 1) */
     const uint32_t *cat_field, *cat_id;
@@ -251,20 +270,20 @@ typedef struct {
 static int check_ptr(const char *who, const char *name, const uint64_t *ptr, size_t nrows)
 {
     for (size_t r = 0; r < nrows; r++)
-        if (ptr[r + 1] < ptr[r])
-            return gerr(GROWTH_EINVAL, "%s: %s decreases at row %zu", who, name, r);
+        if (ptr[r + 1] < ptr[r]) return gerr(GROWTH_EINVAL, "%s: %s decreases at row %zu", who, name, r);
     return GROWTH_OK;
 }
 
 /* Validates everything before any output is written. */
-static int net_validate(const char *who, const growth_net *m, growth_net_workspace *ws,
-                        const net_input *in, float *out, size_t cap)
+static int net_validate(const char *who, const growth_net *m, growth_net_workspace *ws, const net_input *in,
+                        float *out, size_t cap)
 {
     GROWTH_CHECK_NULL(who, m);
     GROWTH_CHECK_NULL(who, ws);
     GROWTH_CHECK_NULL(who, out);
     if (in->ncols != m->dense_dim)
-        return gerr(GROWTH_EINVAL, "%s: input width %zu, the net takes %u dense inputs", who, in->ncols, m->dense_dim);
+        return gerr(GROWTH_EINVAL, "%s: input width %zu, the net takes %u dense inputs", who, in->ncols,
+                    m->dense_dim);
     if (in->nrows && m->dense_dim && !in->x) return gerr(GROWTH_EINVAL, "%s: x is NULL", who);
     int rc = gws_check(who, ws, m->width, m->nfields);
     if (rc) return rc;
@@ -273,12 +292,13 @@ static int net_validate(const char *who, const growth_net *m, growth_net_workspa
         (in->ncols && in->nrows > SIZE_MAX / sizeof(float) / in->ncols))
         return gerr(GROWTH_EINVAL, "%s: nrows=%zu is too large", who, in->nrows);
     if (in->nrows > SIZE_MAX / m->deep.out || cap < in->nrows * m->deep.out)
-        return gerr(GROWTH_EBUFS, "%s: output holds %zu floats, %zu rows x %u outputs need more", who,
-                    cap, in->nrows, m->deep.out);
+        return gerr(GROWTH_EBUFS, "%s: output holds %zu floats, %zu rows x %u outputs need more", who, cap,
+                    in->nrows, m->deep.out);
     if (m->dense_dim && !gall_finite_f32(in->x, in->nrows * in->ncols)) {
         size_t i = 0;
         while (gfinite(in->x[i])) i++;
-        return gerr(GROWTH_EINVAL, "%s: input row %zu column %zu is NaN or Inf", who, i / in->ncols, i % in->ncols);
+        return gerr(GROWTH_EINVAL, "%s: input row %zu column %zu is NaN or Inf", who, i / in->ncols,
+                    i % in->ncols);
     }
     if (in->cat_ptr) {
         if ((rc = check_ptr(who, "cat_indptr", in->cat_ptr, in->nrows))) return rc;
@@ -290,7 +310,8 @@ static int net_validate(const char *who, const growth_net *m, growth_net_workspa
         for (size_t k = a; k < b; k++) {
             uint32_t f = in->cat_field[k];
             if (f >= m->nfields)
-                return gerr(GROWTH_EINVAL, "%s: categorical pair %zu names field %u, the net has %zu", who, k, f, m->nfields);
+                return gerr(GROWTH_EINVAL, "%s: categorical pair %zu names field %u, the net has %zu", who, k,
+                            f, m->nfields);
             if (in->cat_id[k] >= m->emb[f].rows)
                 return gerr(GROWTH_EINVAL, "%s: id %u of field %u is outside its %u embedding rows", who,
                             in->cat_id[k], f, m->emb[f].rows);
@@ -303,7 +324,8 @@ static int net_validate(const char *who, const growth_net *m, growth_net_workspa
             return gerr(GROWTH_EINVAL, "%s: %zu wide slots is too large", who, b - a);
         if (b > a && !m->wide_rows)
             return gerr(GROWTH_EINVAL, "%s: %zu wide features but the net has no wide part", who, b - a);
-        if (b > a && !in->wide_idx) return gerr(GROWTH_EINVAL, "%s: wide_idx is NULL with %zu features", who, b - a);
+        if (b > a && !in->wide_idx)
+            return gerr(GROWTH_EINVAL, "%s: wide_idx is NULL with %zu features", who, b - a);
         for (size_t k = a; k < b; k++) {
             if (in->wide_idx[k] >= m->wide_rows)
                 return gerr(GROWTH_EINVAL, "%s: wide slot %u is outside the wide part's %u rows", who,
@@ -316,8 +338,8 @@ static int net_validate(const char *who, const growth_net *m, growth_net_workspa
 }
 
 /* Rows [r0, r0 + rows) of a validated input into out (rows x out_dim). */
-static void net_chunk(const growth_net *m, growth_net_workspace *ws, const net_input *in,
-                      size_t r0, size_t rows, float *out)
+static void net_chunk(const growth_net *m, growth_net_workspace *ws, const net_input *in, size_t r0,
+                      size_t rows, float *out)
 {
     const float *deep_in = in->x ? in->x + r0 * in->ncols : NULL;
     size_t ld = in->ncols;
@@ -363,8 +385,8 @@ static void net_chunk(const growth_net *m, growth_net_workspace *ws, const net_i
     }
 }
 
-static int net_run(const char *who, const growth_net *m, growth_net_workspace *ws,
-                   const net_input *in, float *out, size_t cap)
+static int net_run(const char *who, const growth_net *m, growth_net_workspace *ws, const net_input *in,
+                   float *out, size_t cap)
 {
     int rc = net_validate(who, m, ws, in, out, cap);
     if (rc) return rc;
@@ -375,25 +397,23 @@ static int net_run(const char *who, const growth_net *m, growth_net_workspace *w
     return GROWTH_OK;
 }
 
-GROWTH_API int growth_net_predict(const growth_net *net, growth_net_workspace *ws, const float *x,
-                                  size_t n, float *out, size_t cap)
+GROWTH_API int growth_net_predict(const growth_net *net, growth_net_workspace *ws, const float *x, size_t n,
+                                  float *out, size_t cap)
 {
     net_input in = {x, 1, n, NULL, NULL, NULL, NULL, NULL, NULL};
     return net_run("growth_net_predict", net, ws, &in, out, cap);
 }
 
-GROWTH_API int growth_net_predict_dense(const growth_net *net, growth_net_workspace *ws,
-                                        const float *x, size_t nrows, size_t ncols, float *out,
-                                        size_t cap)
+GROWTH_API int growth_net_predict_dense(const growth_net *net, growth_net_workspace *ws, const float *x,
+                                        size_t nrows, size_t ncols, float *out, size_t cap)
 {
     net_input in = {x, nrows, ncols, NULL, NULL, NULL, NULL, NULL, NULL};
     return net_run("growth_net_predict_dense", net, ws, &in, out, cap);
 }
 
-GROWTH_API int growth_net_predict_wide_deep(const growth_net *net, growth_net_workspace *ws,
-                                            const float *x, size_t n, const uint32_t *cat_field,
-                                            const uint32_t *cat_id, size_t ncat,
-                                            const uint32_t *wide_idx, const float *wide_val,
+GROWTH_API int growth_net_predict_wide_deep(const growth_net *net, growth_net_workspace *ws, const float *x,
+                                            size_t n, const uint32_t *cat_field, const uint32_t *cat_id,
+                                            size_t ncat, const uint32_t *wide_idx, const float *wide_val,
                                             size_t nwide, float *out, size_t cap)
 {
     uint64_t cp[2] = {0, ncat}, wp[2] = {0, nwide};
@@ -402,13 +422,11 @@ GROWTH_API int growth_net_predict_wide_deep(const growth_net *net, growth_net_wo
 }
 
 GROWTH_API int growth_net_predict_wide_deep_csr(const growth_net *net, growth_net_workspace *ws,
-                                                  const float *x, size_t nrows, size_t ncols,
-                                                  const uint64_t *cat_indptr,
-                                                  const uint32_t *cat_field,
-                                                  const uint32_t *cat_id,
-                                                  const uint64_t *wide_indptr,
-                                                  const uint32_t *wide_idx, const float *wide_val,
-                                                  float *out, size_t cap)
+                                                const float *x, size_t nrows, size_t ncols,
+                                                const uint64_t *cat_indptr, const uint32_t *cat_field,
+                                                const uint32_t *cat_id, const uint64_t *wide_indptr,
+                                                const uint32_t *wide_idx, const float *wide_val, float *out,
+                                                size_t cap)
 {
     net_input in = {x, nrows, ncols, cat_indptr, cat_field, cat_id, wide_indptr, wide_idx, wide_val};
     return net_run("growth_net_predict_wide_deep_csr", net, ws, &in, out, cap);

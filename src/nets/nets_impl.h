@@ -10,34 +10,34 @@
 #include "growth/nets.h"
 #include "net.pb-c.h"
 
-#define GNET_MAX_WIDTH ((uint32_t)1 << 24)  /* any layer or input width */
+#define GNET_MAX_WIDTH  ((uint32_t)1 << 24) /* any layer or input width */
 #define GNET_MAX_LAYERS 1024
 #define GNET_MAX_FIELDS 4096
-#define GNET_MAX_FILE ((size_t)1 << 36)
+#define GNET_MAX_FILE   ((size_t)1 << 36)
 
 typedef enum { GL_DENSE, GL_RELU, GL_TANH, GL_SIGMOID, GL_IDENTITY } glayer_type;
 
 typedef struct {
     glayer_type type;
-    uint32_t in, out;   /* widths (equal for activations) */
-    float *wt;          /* dense: in x out, row-major (the transpose of torch's weight) */
-    float *b;           /* dense: out */
+    uint32_t in, out; /* widths (equal for activations) */
+    float *wt;        /* dense: in x out, row-major (the transpose of torch's weight) */
+    float *b;         /* dense: out */
 } glayer;
 
 typedef struct {
     glayer *l;
     size_t n;
-    uint32_t in, out;   /* input and output width of the stack */
-    uint32_t maxw;      /* widest layer output */
+    uint32_t in, out; /* input and output width of the stack */
+    uint32_t maxw;    /* widest layer output */
 } gstack;
 
 struct growth_net_workspace {
-    size_t batch;       /* rows per chunk */
-    size_t width;       /* floats per row in a and b */
-    size_t fields;      /* entries of cnt */
-    float *a, *b;       /* batch x width each */
-    float *cnt;         /* per-field id counts (mean pooling) */
-    float *q;           /* width floats: a held vector (DSSM query) */
+    size_t batch;  /* rows per chunk */
+    size_t width;  /* floats per row in a and b */
+    size_t fields; /* entries of cnt */
+    float *a, *b;  /* batch x width each */
+    float *cnt;    /* per-field id counts (mean pooling) */
+    float *q;      /* width floats: a held vector (DSSM query) */
 };
 
 /* Layer type by name, -1 if unknown; name of a type. */
@@ -46,8 +46,8 @@ const char *gnet_layer_name(glayer_type t);
 
 /* Builds a stack from protobuf layers with input width `in`; validates types, widths, array
  * lengths and finiteness (GROWTH_EFORMAT naming `who` and `what`) before allocating. */
-int gstack_from_proto(const char *who, const char *what, Growth__NetLayer *const *layers,
-                      size_t n, uint32_t in, gstack *out);
+int gstack_from_proto(const char *who, const char *what, Growth__NetLayer *const *layers, size_t n,
+                      uint32_t in, gstack *out);
 /* protobuf layers with torch-layout weights (malloc'ed; free with gstack_proto_free). */
 int gstack_to_proto(const char *who, const gstack *s, Growth__NetLayer ***out);
 void gstack_proto_free(Growth__NetLayer **layers, size_t n);
@@ -73,8 +73,7 @@ float *gstack_run(const gstack *s, size_t first, size_t rows, const float *x, si
 
 /* Checks that ws fits a model: width floats per row and `fields` counters. */
 int gws_check(const char *who, const growth_net_workspace *ws, size_t width, size_t fields);
-int gws_create(const char *who, growth_net_workspace **out, size_t width, size_t fields,
-               const char *config);
+int gws_create(const char *who, growth_net_workspace **out, size_t width, size_t fields, const char *config);
 
 /* Metadata for a payload: library version, config, time. */
 

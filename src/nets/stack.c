@@ -21,7 +21,7 @@
 
 /* AVX2+FMA clones of the hot loops, chosen at load time (ifunc). Not under sanitizers: an ifunc
  * resolver runs before their runtimes start (ThreadSanitizer crashes there). */
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__) && \
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__) &&                 \
     !defined(__SANITIZE_THREAD__) && !defined(__SANITIZE_ADDRESS__)
 #define GNET_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
 #else
@@ -59,8 +59,12 @@ void gact(glayer_type t, const float *in, float *out, size_t n)
     case GL_SIGMOID:
         for (size_t i = 0; i < n; i++) {
             float v = in[i];
-            if (v >= 0.0f) out[i] = 1.0f / (1.0f + expf(-v));
-            else { float e = expf(v); out[i] = e / (1.0f + e); }
+            if (v >= 0.0f)
+                out[i] = 1.0f / (1.0f + expf(-v));
+            else {
+                float e = expf(v);
+                out[i] = e / (1.0f + e);
+            }
         }
         break;
     default:
@@ -70,9 +74,8 @@ void gact(glayer_type t, const float *in, float *out, size_t n)
 }
 
 GNET_CLONES
-static void axpy4(float *restrict y, size_t n, const float *restrict xv,
-                  const float *restrict w0, const float *restrict w1,
-                  const float *restrict w2, const float *restrict w3)
+static void axpy4(float *restrict y, size_t n, const float *restrict xv, const float *restrict w0,
+                  const float *restrict w1, const float *restrict w2, const float *restrict w3)
 {
     const float a0 = xv[0], a1 = xv[1], a2 = xv[2], a3 = xv[3];
     for (size_t o = 0; o < n; o++) y[o] += a0 * w0[o] + a1 * w1[o] + a2 * w2[o] + a3 * w3[o];
@@ -94,8 +97,10 @@ void gdense_row(const glayer *l, const float *x, float *y)
         float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
         size_t i = 0;
         for (; i + 4 <= in; i += 4) {
-            s0 += x[i] * wt[i]; s1 += x[i + 1] * wt[i + 1];
-            s2 += x[i + 2] * wt[i + 2]; s3 += x[i + 3] * wt[i + 3];
+            s0 += x[i] * wt[i];
+            s1 += x[i + 1] * wt[i + 1];
+            s2 += x[i + 2] * wt[i + 2];
+            s3 += x[i + 3] * wt[i + 3];
         }
         for (; i < in; i++) s0 += x[i] * wt[i];
         y[0] = l->b[0] + ((s0 + s1) + (s2 + s3));
@@ -131,12 +136,11 @@ float *gstack_run(const gstack *s, size_t first, size_t rows, const float *x, si
             } else {
                 for (size_t r = 0; r < rows; r++) memcpy(dst + r * l->out, l->b, l->out * sizeof *dst);
                 if (l->out == 1) /* one output: a matrix-vector product */
-                    cblas_sgemv(CblasRowMajor, CblasNoTrans, (int)rows, (int)l->in, 1.0f, cur, (int)ld,
-                                l->wt, 1, 1.0f, dst, 1);
+                    cblas_sgemv(CblasRowMajor, CblasNoTrans, (int)rows, (int)l->in, 1.0f, cur, (int)ld, l->wt,
+                                1, 1.0f, dst, 1);
                 else
-                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)rows, (int)l->out,
-                            (int)l->in, 1.0f, cur, (int)ld, l->wt, (int)l->out, 1.0f, dst,
-                            (int)l->out);
+                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)rows, (int)l->out, (int)l->in,
+                                1.0f, cur, (int)ld, l->wt, (int)l->out, 1.0f, dst, (int)l->out);
             }
             cur = dst;
             ld = l->out;
@@ -164,8 +168,8 @@ static void transpose(const float *src, size_t rows, size_t cols, float *dst)
                 for (size_t c = c0; c < c0 + B && c < cols; c++) dst[c * rows + r] = src[r * cols + c];
 }
 
-int gstack_from_proto(const char *who, const char *what, Growth__NetLayer *const *layers,
-                      size_t n, uint32_t in, gstack *out)
+int gstack_from_proto(const char *who, const char *what, Growth__NetLayer *const *layers, size_t n,
+                      uint32_t in, gstack *out)
 {
     memset(out, 0, sizeof *out);
     if (n > GNET_MAX_LAYERS)
@@ -183,27 +187,30 @@ int gstack_from_proto(const char *who, const char *what, Growth__NetLayer *const
                         p->type ? p->type : "");
         if (t == GL_DENSE) {
             if (p->in_dim != w)
-                return gerr(GROWTH_EFORMAT, "%s: %s layer %zu (dense) takes %u inputs but receives %u",
-                            who, what, k, p->in_dim, w);
+                return gerr(GROWTH_EFORMAT, "%s: %s layer %zu (dense) takes %u inputs but receives %u", who,
+                            what, k, p->in_dim, w);
             if (p->out_dim == 0 || p->out_dim > GNET_MAX_WIDTH)
-                return gerr(GROWTH_EFORMAT, "%s: %s layer %zu (dense) output width %u is outside 1..%u",
-                            who, what, k, p->out_dim, GNET_MAX_WIDTH);
+                return gerr(GROWTH_EFORMAT, "%s: %s layer %zu (dense) output width %u is outside 1..%u", who,
+                            what, k, p->out_dim, GNET_MAX_WIDTH);
             uint64_t nw = (uint64_t)p->in_dim * p->out_dim;
             if (p->n_weight != nw || p->n_bias != p->out_dim)
-                return gerr(GROWTH_EFORMAT,
-                            "%s: %s layer %zu (dense %ux%u) has %zu weights and %zu biases, expected %llu and %u",
-                            who, what, k, p->in_dim, p->out_dim, p->n_weight, p->n_bias,
-                            (unsigned long long)nw, p->out_dim);
+                return gerr(
+                    GROWTH_EFORMAT,
+                    "%s: %s layer %zu (dense %ux%u) has %zu weights and %zu biases, expected %llu and %u",
+                    who, what, k, p->in_dim, p->out_dim, p->n_weight, p->n_bias, (unsigned long long)nw,
+                    p->out_dim);
             if (!gall_finite_f32(p->weight, p->n_weight) || !gall_finite_f32(p->bias, p->n_bias))
-                return gerr(GROWTH_EFORMAT, "%s: %s layer %zu (dense) holds NaN or Inf weights", who, what, k);
+                return gerr(GROWTH_EFORMAT, "%s: %s layer %zu (dense) holds NaN or Inf weights", who, what,
+                            k);
             w = p->out_dim;
             dense++;
         } else {
             if ((p->in_dim && p->in_dim != w) || (p->out_dim && p->out_dim != w))
-                return gerr(GROWTH_EFORMAT, "%s: %s layer %zu (%s) declares width %u/%u but receives %u",
-                            who, what, k, layer_names[t], p->in_dim, p->out_dim, w);
+                return gerr(GROWTH_EFORMAT, "%s: %s layer %zu (%s) declares width %u/%u but receives %u", who,
+                            what, k, layer_names[t], p->in_dim, p->out_dim, w);
             if (p->n_weight || p->n_bias)
-                return gerr(GROWTH_EFORMAT, "%s: %s layer %zu (%s) carries weights", who, what, k, layer_names[t]);
+                return gerr(GROWTH_EFORMAT, "%s: %s layer %zu (%s) carries weights", who, what, k,
+                            layer_names[t]);
         }
         if (w > maxw) maxw = w;
     }
@@ -220,7 +227,10 @@ int gstack_from_proto(const char *who, const char *what, Growth__NetLayer *const
             l->out = p->out_dim;
             l->wt = malloc(p->n_weight * sizeof *l->wt);
             l->b = malloc(p->n_bias * sizeof *l->b);
-            if (!l->wt || !l->b) { gstack_free(out); return gerr(GROWTH_ENOMEM, "%s: out of memory", who); }
+            if (!l->wt || !l->b) {
+                gstack_free(out);
+                return gerr(GROWTH_ENOMEM, "%s: out of memory", who);
+            }
             transpose(p->weight, p->out_dim, p->in_dim, l->wt);
             memcpy(l->b, p->bias, p->n_bias * sizeof *l->b);
         } else {
@@ -236,7 +246,10 @@ int gstack_from_proto(const char *who, const char *what, Growth__NetLayer *const
 void gstack_free(gstack *s)
 {
     if (!s) return;
-    for (size_t k = 0; k < s->n; k++) { free(s->l[k].wt); free(s->l[k].b); }
+    for (size_t k = 0; k < s->n; k++) {
+        free(s->l[k].wt);
+        free(s->l[k].b);
+    }
     free(s->l);
     memset(s, 0, sizeof *s);
 }
@@ -259,7 +272,10 @@ int gstack_to_proto(const char *who, const gstack *s, Growth__NetLayer ***out)
     for (size_t k = 0; k < s->n; k++) {
         const glayer *l = &s->l[k];
         Growth__NetLayer *p = malloc(sizeof *p);
-        if (!p) { gstack_proto_free(ls, s->n); return gerr(GROWTH_ENOMEM, "%s: out of memory", who); }
+        if (!p) {
+            gstack_proto_free(ls, s->n);
+            return gerr(GROWTH_ENOMEM, "%s: out of memory", who);
+        }
         growth__net_layer__init(p);
         ls[k] = p;
         p->type = (char *)layer_names[l->type];
@@ -268,7 +284,10 @@ int gstack_to_proto(const char *who, const gstack *s, Growth__NetLayer ***out)
         if (l->type == GL_DENSE) {
             size_t nw = (size_t)l->in * l->out;
             p->weight = malloc(nw * sizeof *p->weight);
-            if (!p->weight) { gstack_proto_free(ls, s->n); return gerr(GROWTH_ENOMEM, "%s: out of memory", who); }
+            if (!p->weight) {
+                gstack_proto_free(ls, s->n);
+                return gerr(GROWTH_ENOMEM, "%s: out of memory", who);
+            }
             transpose(l->wt, l->in, l->out, p->weight);
             p->n_weight = nw;
             p->bias = l->b; /* borrowed */
@@ -306,25 +325,29 @@ int gstack_describe(const gstack *s, char **str, size_t *len, size_t *cap)
     int rc = GROWTH_OK;
     for (size_t k = 0; k < s->n && !rc; k++) {
         const glayer *l = &s->l[k];
-        if (l->type == GL_DENSE) rc = gstr_append(str, len, cap, "%sdense:%ux%u", k ? "," : "", l->in, l->out);
-        else rc = gstr_append(str, len, cap, "%s%s", k ? "," : "", layer_names[l->type]);
+        if (l->type == GL_DENSE)
+            rc = gstr_append(str, len, cap, "%sdense:%ux%u", k ? "," : "", l->in, l->out);
+        else
+            rc = gstr_append(str, len, cap, "%s%s", k ? "," : "", layer_names[l->type]);
     }
     return rc;
 }
 
 /* ---- workspaces ---------------------------------------------------------------------------- */
 
-typedef struct { int64_t batch, max_memory; } ws_cfg;
+typedef struct {
+    int64_t batch, max_memory;
+} ws_cfg;
 static const gcfg_opt ws_opts[] = {
     {"batch", GCFG_INT, offsetof(ws_cfg, batch), "256", 1, 65536, NULL, false},
     GCFG_MAX_MEMORY(ws_cfg, max_memory),
 };
 
-int gws_create(const char *who, growth_net_workspace **out, size_t width, size_t fields,
-               const char *config)
+int gws_create(const char *who, growth_net_workspace **out, size_t width, size_t fields, const char *config)
 {
     ws_cfg cfg;
-    int rc = gcfg_parse("net workspace", ws_opts, sizeof ws_opts / sizeof ws_opts[0], config, &cfg, sizeof cfg);
+    int rc =
+        gcfg_parse("net workspace", ws_opts, sizeof ws_opts / sizeof ws_opts[0], config, &cfg, sizeof cfg);
     if (rc) return rc;
     /* two batch x width activation buffers, one row of width, the per-field counts */
     char what[128];
@@ -342,7 +365,8 @@ int gws_create(const char *who, growth_net_workspace **out, size_t width, size_t
     }
     if (!ws || !ws->a || !ws->b || !ws->cnt || !ws->q) {
         growth_net_workspace_free(ws);
-        return gerr(GROWTH_ENOMEM, "%s: out of memory for %lld x %zu floats", who, (long long)cfg.batch, width);
+        return gerr(GROWTH_ENOMEM, "%s: out of memory for %lld x %zu floats", who, (long long)cfg.batch,
+                    width);
     }
     ws->batch = (size_t)cfg.batch;
     ws->width = width;
@@ -354,8 +378,9 @@ int gws_create(const char *who, growth_net_workspace **out, size_t width, size_t
 int gws_check(const char *who, const growth_net_workspace *ws, size_t width, size_t fields)
 {
     if (ws->width < width || ws->fields < fields)
-        return gerr(GROWTH_EINVAL, "%s: workspace holds %zu floats and %zu fields a row, the model needs %zu and %zu",
-                    who, ws->width, ws->fields, width, fields);
+        return gerr(GROWTH_EINVAL,
+                    "%s: workspace holds %zu floats and %zu fields a row, the model needs %zu and %zu", who,
+                    ws->width, ws->fields, width, fields);
     return GROWTH_OK;
 }
 

@@ -20,7 +20,12 @@ static const gcfg_opt fuse_opts[] = {
     {"normalize", GCFG_ENUM, offsetof(fuse_cfg, normalize), "minmax", 0, 0, "minmax|max|none", false},
 };
 
-typedef struct { int64_t id; double s; uint32_t list; uint32_t rank; } fz_ent;
+typedef struct {
+    int64_t id;
+    double s;
+    uint32_t list;
+    uint32_t rank;
+} fz_ent;
 
 static int cmp_ent_id(const void *a, const void *b)
 {
@@ -30,7 +35,10 @@ static int cmp_ent_id(const void *a, const void *b)
     return x->rank < y->rank ? -1 : x->rank > y->rank; /* best position of a list first */
 }
 
-typedef struct { int64_t id; double s; } fz_out;
+typedef struct {
+    int64_t id;
+    double s;
+} fz_out;
 
 static int cmp_out_best(const void *a, const void *b)
 {
@@ -40,15 +48,15 @@ static int cmp_out_best(const void *a, const void *b)
 }
 
 GROWTH_API int growth_rank_fuse_lists(const int64_t *const *ids, const float *const *scores,
-                                      const size_t *lens, const double *weights, size_t n_lists,
-                                      size_t k, const char *config, int64_t *out_ids,
-                                      float *out_scores, size_t cap, size_t *out_n)
+                                      const size_t *lens, const double *weights, size_t n_lists, size_t k,
+                                      const char *config, int64_t *out_ids, float *out_scores, size_t cap,
+                                      size_t *out_n)
 {
     static const char *who = "growth_rank_fuse_lists";
     if (out_n) *out_n = 0;
     fuse_cfg cfg;
-    int rc = gcfg_parse(who, fuse_opts, sizeof fuse_opts / sizeof fuse_opts[0], config ? config : "",
-                        &cfg, sizeof cfg);
+    int rc = gcfg_parse(who, fuse_opts, sizeof fuse_opts / sizeof fuse_opts[0], config ? config : "", &cfg,
+                        sizeof cfg);
     if (rc) return rc;
     if (n_lists == 0) return gerr(GROWTH_EINVAL, "%s: n_lists is 0", who);
     GROWTH_CHECK_NULL(who, ids);
@@ -57,7 +65,8 @@ GROWTH_API int growth_rank_fuse_lists(const int64_t *const *ids, const float *co
     if (k == 0) return gerr(GROWTH_EINVAL, "%s: k is 0", who);
     size_t total = 0;
     for (size_t l = 0; l < n_lists; l++) {
-        if (lens[l] && !ids[l]) return gerr(GROWTH_EINVAL, "%s: ids[%zu] is NULL but lens[%zu] is %zu", who, l, l, lens[l]);
+        if (lens[l] && !ids[l])
+            return gerr(GROWTH_EINVAL, "%s: ids[%zu] is NULL but lens[%zu] is %zu", who, l, l, lens[l]);
         if (lens[l] > UINT32_MAX) return gerr(GROWTH_EINVAL, "%s: list %zu is longer than 2^32 - 1", who, l);
         if (weights && (!gfinite(weights[l]) || weights[l] < 0))
             return gerr(GROWTH_EINVAL, "%s: weights[%zu] = %g is not finite and >= 0", who, l, weights[l]);
@@ -99,8 +108,10 @@ GROWTH_API int growth_rank_fuse_lists(const int64_t *const *ids, const float *co
                 c = w / (cfg.rrf_k + (double)(i + 1));
             } else {
                 double v = s[i];
-                if (cfg.normalize == 0) v = hi > lo ? (v - lo) / (hi - lo) : 1.0; /* constant list: 1 */
-                else if (cfg.normalize == 1) v = amax > 0 ? v / amax : 0.0;
+                if (cfg.normalize == 0)
+                    v = hi > lo ? (v - lo) / (hi - lo) : 1.0; /* constant list: 1 */
+                else if (cfg.normalize == 1)
+                    v = amax > 0 ? v / amax : 0.0;
                 c = w * v;
             }
             e[m].id = ids[l][i];
@@ -137,7 +148,10 @@ GROWTH_API int growth_rank_fuse_lists(const int64_t *const *ids, const float *co
     return GROWTH_OK;
 }
 
-typedef struct { double s; size_t row; } pr_ent;
+typedef struct {
+    double s;
+    size_t row;
+} pr_ent;
 
 static int cmp_pr(const void *a, const void *b)
 {

@@ -25,7 +25,8 @@ static int check_models(const char *who, const float *scores, size_t nmodels, si
     GROWTH_CHECK_NULL(who, scores);
     if (nmodels == 0) return gerr(GROWTH_EINVAL, "%s: no model (nmodels = 0)", who);
     if (n == 0) return gerr(GROWTH_EINVAL, "%s: no users (n = 0)", who);
-    if (nmodels > SIZE_MAX / sizeof(double) / n) return gerr(GROWTH_EINVAL, "%s: nmodels x n is too large", who);
+    if (nmodels > SIZE_MAX / sizeof(double) / n)
+        return gerr(GROWTH_EINVAL, "%s: nmodels x n is too large", who);
     for (size_t i = 0; i < nmodels * n; i++)
         if (!gfinite(scores[i]))
             return gerr(GROWTH_EINVAL, "%s: score of model %zu, user %zu is %g (scores must be finite)", who,
@@ -37,7 +38,10 @@ static int check_models(const char *who, const float *scores, size_t nmodels, si
 static void normalise_scores(const float *s, size_t n, int how, double *z, grank_item *it)
 {
     if (how == 0) {
-        if (n == 1) { z[0] = 0.5; return; }
+        if (n == 1) {
+            z[0] = 0.5;
+            return;
+        }
         /* ascending by score: reverse the descending order */
         for (size_t i = 0; i < n; i++) it[i] = (grank_item){s[i], 0, i};
         grank_sort(it, n);
@@ -93,20 +97,21 @@ static int normalise_all(const char *who, const float *scores, size_t nmodels, s
     return GROWTH_OK;
 }
 
-GROWTH_API int growth_rank_fuse_scores(const float *scores, size_t nmodels, size_t n,
-                                       const double *weights, const char *config, float *out,
-                                       size_t cap)
+GROWTH_API int growth_rank_fuse_scores(const float *scores, size_t nmodels, size_t n, const double *weights,
+                                       const char *config, float *out, size_t cap)
 {
     static const char *who = "growth_rank_fuse_scores";
     GROWTH_CHECK_NULL(who, weights);
     GROWTH_CHECK_NULL(who, out);
     fuse_cfg cfg;
-    int rc = gcfg_parse("growth_rank_fuse_scores", fuse_opts, 1, config ? config : "", &cfg, sizeof cfg); /* step is fit-only */
+    int rc = gcfg_parse("growth_rank_fuse_scores", fuse_opts, 1, config ? config : "", &cfg,
+                        sizeof cfg); /* step is fit-only */
     if (rc) return rc;
     rc = check_models(who, scores, nmodels, n);
     if (rc) return rc;
     for (size_t m = 0; m < nmodels; m++)
-        if (!gfinite(weights[m])) return gerr(GROWTH_EINVAL, "%s: weights[%zu] is %g (must be finite)", who, m, weights[m]);
+        if (!gfinite(weights[m]))
+            return gerr(GROWTH_EINVAL, "%s: weights[%zu] is %g (must be finite)", who, m, weights[m]);
     if (cap < n) return gerr(GROWTH_EBUFS, "%s: cap %zu is below n = %zu", who, cap, n);
     double *Z;
     rc = normalise_all(who, scores, nmodels, n, cfg.normalize, &Z);
@@ -118,10 +123,9 @@ GROWTH_API int growth_rank_fuse_scores(const float *scores, size_t nmodels, size
 
 #define FUSE_MAX_GRID 100000
 
-GROWTH_API int growth_rank_fuse_fit(const float *scores, size_t nmodels, size_t n,
-                                    const float *labels, size_t topn, const char *config,
-                                    double *out_weights, size_t cap, double *out_precision,
-                                    growth_progress_fn progress, void *progress_user)
+GROWTH_API int growth_rank_fuse_fit(const float *scores, size_t nmodels, size_t n, const float *labels,
+                                    size_t topn, const char *config, double *out_weights, size_t cap,
+                                    double *out_precision, growth_progress_fn progress, void *progress_user)
 {
     static const char *who = "growth_rank_fuse_fit";
     GROWTH_CHECK_NULL(who, out_weights);
@@ -133,24 +137,30 @@ GROWTH_API int growth_rank_fuse_fit(const float *scores, size_t nmodels, size_t 
     if (rc) return rc;
     rc = grank_check(who, scores, labels, n, topn);
     if (rc) return rc;
-    if (topn > n) return gerr(GROWTH_EINVAL, "%s: N = %zu is larger than the validation set (%zu users)", who, topn, n);
+    if (topn > n)
+        return gerr(GROWTH_EINVAL, "%s: N = %zu is larger than the validation set (%zu users)", who, topn, n);
     if (cap < nmodels) return gerr(GROWTH_EBUFS, "%s: cap %zu is below nmodels = %zu", who, cap, nmodels);
     double kd = 1.0 / cfg.step;
     size_t K = (size_t)llround(kd);
     if (K < 1 || fabs(kd - (double)K) > 1e-6 * kd)
-        return gerr(GROWTH_EINVAL, "%s: step = %g does not divide 1 (1 / step must be an integer)", who, cfg.step);
+        return gerr(GROWTH_EINVAL, "%s: step = %g does not divide 1 (1 / step must be an integer)", who,
+                    cfg.step);
     /* grid size C(K + m - 1, m - 1), bounded */
     double grid = 1;
     for (size_t j = 1; j < nmodels && grid <= FUSE_MAX_GRID; j++) grid = grid * (double)(K + j) / (double)j;
     if (grid > FUSE_MAX_GRID + 0.5)
-        return gerr(GROWTH_EINVAL, "%s: the weight grid has more than %d points (%zu models, step %g): use a larger step",
+        return gerr(GROWTH_EINVAL,
+                    "%s: the weight grid has more than %d points (%zu models, step %g): use a larger step",
                     who, FUSE_MAX_GRID, nmodels, cfg.step);
     grid = floor(grid + 0.5); /* C(K + m - 1, m - 1), an integer */
     double *Z = NULL, *w = malloc(nmodels * sizeof *w), *best = malloc(nmodels * sizeof *best);
     size_t *k = calloc(nmodels, sizeof *k);
     float *f = malloc(n * sizeof *f);
     grank_item *it = malloc(n * sizeof *it);
-    if (!w || !best || !k || !f || !it) { rc = gerr(GROWTH_ENOMEM, "%s: out of memory", who); goto done; }
+    if (!w || !best || !k || !f || !it) {
+        rc = gerr(GROWTH_ENOMEM, "%s: out of memory", who);
+        goto done;
+    }
     rc = normalise_all(who, scores, nmodels, n, cfg.normalize, &Z);
     if (rc) goto done;
     k[0] = K;
@@ -174,8 +184,8 @@ GROWTH_API int growth_rank_fuse_fit(const float *scores, size_t nmodels, size_t 
         }
         if (++done_pts % chunk == 0 && progress && (double)done_pts < grid &&
             progress("grid", (double)done_pts / grid, progress_user)) {
-            rc = gerr(GROWTH_ECANCELED, "%s: canceled by the progress callback after %zu of %.0f grid points", who,
-                      done_pts, grid);
+            rc = gerr(GROWTH_ECANCELED, "%s: canceled by the progress callback after %zu of %.0f grid points",
+                      who, done_pts, grid);
             goto done;
         }
         /* next composition in reverse lexicographic order */
@@ -183,7 +193,10 @@ GROWTH_API int growth_rank_fuse_fit(const float *scores, size_t nmodels, size_t 
         bool found = false;
         while (j > 0) {
             j--;
-            if (k[j] > 0) { found = true; break; }
+            if (k[j] > 0) {
+                found = true;
+                break;
+            }
         }
         if (!found) break;
         for (size_t t = j + 1; t < nmodels; t++) {
@@ -194,8 +207,8 @@ GROWTH_API int growth_rank_fuse_fit(const float *scores, size_t nmodels, size_t 
         k[j + 1] = rest + 1;
     }
     if (progress && progress("grid", 1.0, progress_user)) { /* the last report precedes the outputs */
-        rc = gerr(GROWTH_ECANCELED, "%s: canceled by the progress callback after the last of %.0f grid points", who,
-                  grid);
+        rc = gerr(GROWTH_ECANCELED,
+                  "%s: canceled by the progress callback after the last of %.0f grid points", who, grid);
         goto done;
     }
     memcpy(out_weights, best, nmodels * sizeof *best);

@@ -80,15 +80,18 @@ static int search_one(const growth_index *x, const float *q, size_t k, const gro
                       ix_scratch *sc, ix_hit *h, size_t *nh)
 {
     int rc;
-    if (x->cfg.kind == IX_HNSW) rc = ix_hnsw_search(x, q, k, f, sc, h, nh);
-    else if (x->cfg.kind == IX_IVF) rc = ix_ivf_search(x, q, k, f, sc, h, nh);
-    else rc = flat_search(x, q, k, f, sc, h, nh);
+    if (x->cfg.kind == IX_HNSW)
+        rc = ix_hnsw_search(x, q, k, f, sc, h, nh);
+    else if (x->cfg.kind == IX_IVF)
+        rc = ix_ivf_search(x, q, k, f, sc, h, nh);
+    else
+        rc = flat_search(x, q, k, f, sc, h, nh);
     if (!rc) ix_minh_sort(NULL, h, *nh);
     return rc;
 }
 
-static void write_out(const growth_index *x, const ix_hit *h, size_t nh, size_t k, float qn2,
-                      int64_t *ids, float *scores)
+static void write_out(const growth_index *x, const ix_hit *h, size_t nh, size_t k, float qn2, int64_t *ids,
+                      float *scores)
 {
     for (size_t i = 0; i < k; i++) {
         if (i < nh) {
@@ -119,9 +122,8 @@ static int check_search(const char *who, const growth_index *x, const float *q, 
     return gid_filter_check(who, f);
 }
 
-GROWTH_API int growth_index_search(const growth_index *x, const float *q, size_t k,
-                                   const growth_id_filter *f, int64_t *out_ids, float *out_scores,
-                                   size_t cap, size_t *out_n)
+GROWTH_API int growth_index_search(const growth_index *x, const float *q, size_t k, const growth_id_filter *f,
+                                   int64_t *out_ids, float *out_scores, size_t cap, size_t *out_n)
 {
     static const char *who = "growth_index_search";
     if (out_n) *out_n = 0;
@@ -183,8 +185,8 @@ static inline bool scan_any(const float *row, const float *n2, float t)
     return (acc[0] | acc[1] | acc[2] | acc[3]) != 0;
 }
 
-static int flat_batch(const growth_index *x, const float *q, size_t nq, size_t k,
-                      const growth_id_filter *f, int64_t *ids, float *scores, ix_scratch *sc)
+static int flat_batch(const growth_index *x, const float *q, size_t nq, size_t k, const growth_id_filter *f,
+                      int64_t *ids, float *scores, ix_scratch *sc)
 {
     static const char *who = "growth_index_search_batch";
     const size_t d = x->dim;
@@ -254,7 +256,10 @@ static void *batch_run(void *arg)
     batch_job *j = arg;
     const growth_index *x = j->x;
     ix_scratch *sc = ix_scratch_get();
-    if (!sc) { j->rc = GROWTH_ENOMEM; return NULL; }
+    if (!sc) {
+        j->rc = GROWTH_ENOMEM;
+        return NULL;
+    }
     bool exact = x->cfg.kind == IX_FLAT && !x->q8 && !(j->f && j->f->allow && j->f->n_allow * 4 < x->n);
     if (exact && j->nq > 1) {
         j->rc = flat_batch(x, j->q, j->nq, j->k, j->f, j->ids, j->scores, sc);
@@ -270,7 +275,10 @@ static void *batch_run(void *arg)
         size_t nh = 0;
         float qn2 = prep_query(x, j->q + i * x->dim, sc->f);
         int rc = search_one(x, sc->f, kk, j->f, sc, sc->h, &nh);
-        if (rc) { j->rc = rc; return NULL; }
+        if (rc) {
+            j->rc = rc;
+            return NULL;
+        }
         write_out(x, sc->h, nh, j->k, qn2, j->ids + i * j->k, j->scores ? j->scores + i * j->k : NULL);
     }
     j->rc = GROWTH_OK;
@@ -278,8 +286,7 @@ static void *batch_run(void *arg)
 }
 
 GROWTH_API int growth_index_search_batch(const growth_index *x, const float *q, size_t nq, size_t k,
-                                         const growth_id_filter *f, int64_t *ids, float *scores,
-                                         size_t cap)
+                                         const growth_id_filter *f, int64_t *ids, float *scores, size_t cap)
 {
     static const char *who = "growth_index_search_batch";
     int rc = check_search(who, x, q, nq, k, f, ids);
@@ -302,7 +309,8 @@ GROWTH_API int growth_index_search_batch(const growth_index *x, const float *q, 
     for (size_t t = 0; t < T; t++) {
         size_t a = t * per, b = a + per < nq ? a + per : nq;
         if (a > b) a = b;
-        jobs[t] = (batch_job){x, q + a * x->dim, b - a, k, f, ids + a * k, scores ? scores + a * k : NULL, GROWTH_OK};
+        jobs[t] = (batch_job){
+            x, q + a * x->dim, b - a, k, f, ids + a * k, scores ? scores + a * k : NULL, GROWTH_OK};
         if (t > 0 && b > a) started[t] = pthread_create(&th[t], NULL, batch_run, &jobs[t]) == 0;
         if (t > 0 && b > a && !started[t]) batch_run(&jobs[t]); /* no thread: do it here */
     }
@@ -311,6 +319,7 @@ GROWTH_API int growth_index_search_batch(const growth_index *x, const float *q, 
         if (started[t]) pthread_join(th[t], NULL);
     pthread_rwlock_unlock(&xm->rw);
     for (size_t t = 0; t < T; t++)
-        if (jobs[t].rc) return gerr(jobs[t].rc, "%s: a search thread failed: %s", who, growth_strerror(jobs[t].rc));
+        if (jobs[t].rc)
+            return gerr(jobs[t].rc, "%s: a search thread failed: %s", who, growth_strerror(jobs[t].rc));
     return GROWTH_OK;
 }

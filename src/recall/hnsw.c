@@ -151,7 +151,8 @@ static int search_layer(const growth_index *x, const hq *q, uint32_t ep, float e
             if (nr < ef || k > R[0].key) {
                 ix_maxh_push(NULL, C, &nc, (ix_hit){k, e});
                 if (!f_on || ix_pass(x, f, e)) {
-                    if (nr < ef) ix_minh_push(NULL, R, &nr, (ix_hit){k, e});
+                    if (nr < ef)
+                        ix_minh_push(NULL, R, &nr, (ix_hit){k, e});
                     else {
                         R[0] = (ix_hit){k, e};
                         ix_minh_down(NULL, R, nr, 0);
@@ -173,7 +174,8 @@ static inline float sim_nodes(const growth_index *x, uint32_t a, uint32_t b)
 
 /* Heuristic selection: cand[0..n) sorted best first by similarity to the base (true sim in
  * .key); keeps at most mmax in out, returns the count. */
-static size_t select_heuristic(const growth_index *x, const ix_hit *cand, size_t n, size_t mmax, uint32_t *out)
+static size_t select_heuristic(const growth_index *x, const ix_hit *cand, size_t n, size_t mmax,
+                               uint32_t *out)
 {
     size_t m = 0;
     for (size_t i = 0; i < n && m < mmax; i++) {

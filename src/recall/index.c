@@ -48,7 +48,8 @@ const size_t ix_nopts = sizeof ix_opts / sizeof ix_opts[0];
 static double ix_bytes(const growth_index *x, double cap, double n, double ids)
 {
     const double d = (double)x->dim, M = (double)x->cfg.M;
-    double per = d * 4 + 8 + 1 + (x->cfg.metric == IX_L2 ? 4 : 0) + (x->cfg.quantize == IX_Q_INT8 ? d + 4 : 0);
+    double per =
+        d * 4 + 8 + 1 + (x->cfg.metric == IX_L2 ? 4 : 0) + (x->cfg.quantize == IX_Q_INT8 ? d + 4 : 0);
     double b = (double)sizeof *x;
     if (x->cfg.kind == IX_HNSW) {
         per += 1 + (double)sizeof(uint32_t *) + (2 * M + 1) * 4;
@@ -67,7 +68,9 @@ int ix_check_memory(const growth_index *x, size_t n, size_t ids, const char *who
 {
     char what[160];
     snprintf(what, sizeof what, "%s: %zu vectors of dim %zu (kind=%s)", who, n, x->dim,
-             x->cfg.kind == IX_HNSW ? "hnsw" : x->cfg.kind == IX_IVF ? "ivf" : "flat");
+             x->cfg.kind == IX_HNSW  ? "hnsw"
+             : x->cfg.kind == IX_IVF ? "ivf"
+                                     : "flat");
     double cap = n > x->cap ? (double)n : (double)x->cap;
     return gmem_reserve(what, ix_bytes(x, cap, (double)n, (double)ids), (uint64_t)x->cfg.max_memory);
 }
@@ -76,8 +79,7 @@ int ix_check_memory(const growth_index *x, size_t n, size_t ids, const char *who
 
 int ix_new(growth_index **out, const ix_cfg *cfg, const char *who)
 {
-    if (cfg->dim < 1)
-        return gerr(GROWTH_EINVAL, "%s: config key 'dim' is required (1..%d)", who, IX_MAX_DIM);
+    if (cfg->dim < 1) return gerr(GROWTH_EINVAL, "%s: config key 'dim' is required (1..%d)", who, IX_MAX_DIM);
     ix_kernels_init();
     growth_index *x = calloc(1, sizeof *x);
     if (!x) return gerr(GROWTH_ENOMEM, "%s: out of memory", who);
@@ -158,7 +160,8 @@ GROWTH_API int growth_index_set_config(growth_index *x, const char *config)
     GROWTH_CHECK_NULL(who, x);
     GROWTH_CHECK_NULL(who, config);
     ix_set_cfg s;
-    int rc = gcfg_parse("growth_index_set_config", ix_set_opts, sizeof ix_set_opts / sizeof ix_set_opts[0], config, &s, sizeof s);
+    int rc = gcfg_parse("growth_index_set_config", ix_set_opts, sizeof ix_set_opts / sizeof ix_set_opts[0],
+                        config, &s, sizeof s);
     if (rc) return rc;
     pthread_mutex_lock(&x->wlock);
     pthread_rwlock_wrlock(&x->rw);
@@ -174,7 +177,12 @@ GROWTH_API int growth_index_set_config(growth_index *x, const char *config)
 
 /* ---- storage ----------------------------------------------------------------------------- */
 
-#define GROW(field, n) do { void *p_ = realloc(x->field, (n) * sizeof *x->field); if (!p_) goto nomem; x->field = p_; } while (0)
+#define GROW(field, n)                                                                                       \
+    do {                                                                                                     \
+        void *p_ = realloc(x->field, (n) * sizeof *x->field);                                                \
+        if (!p_) goto nomem;                                                                                 \
+        x->field = p_;                                                                                       \
+    } while (0)
 
 /* Grows every per-slot array to hold `need` slots (no change on failure beyond capacity). */
 int ix_reserve_slots(growth_index *x, size_t need, const char *who)
@@ -185,7 +193,8 @@ int ix_reserve_slots(growth_index *x, size_t need, const char *who)
     while (ncap < need) ncap += ncap / 2 + 1;
     if (ncap > IX_MAX_SLOTS) ncap = IX_MAX_SLOTS;
     if (x->cfg.max_memory && ncap > need &&
-        ix_bytes(x, (double)ncap, (double)need, (double)(x->map.count + (need - x->n))) > (double)x->cfg.max_memory)
+        ix_bytes(x, (double)ncap, (double)need, (double)(x->map.count + (need - x->n))) >
+            (double)x->cfg.max_memory)
         ncap = need; /* no growth slack beyond max_memory */
     GROW(vec, ncap * x->dim);
     GROW(ids, ncap);
@@ -263,9 +272,11 @@ GROWTH_API int growth_index_train(growth_index *x, const float *v, size_t n)
     int rc = ix_check_vectors(who, "x", v, n, x->dim);
     if (rc) return rc;
     pthread_mutex_lock(&x->wlock);
-    if (x->n > 0) rc = gerr(GROWTH_ESTATE, "%s: the index already holds vectors", who);
+    if (x->n > 0)
+        rc = gerr(GROWTH_ESTATE, "%s: the index already holds vectors", who);
     else if (n < (size_t)x->cfg.nlist)
-        rc = gerr(GROWTH_EINVAL, "%s: %zu training vectors for nlist=%lld lists", who, n, (long long)x->cfg.nlist);
+        rc = gerr(GROWTH_EINVAL, "%s: %zu training vectors for nlist=%lld lists", who, n,
+                  (long long)x->cfg.nlist);
     else {
         ix_progress pg = {x->progress, x->progress_user, "train", who, false};
         rc = ix_ivf_train(x, v, n, x->cfg.metric == IX_COSINE, &pg); /* builds aside, swaps under the lock */
@@ -280,23 +291,23 @@ typedef struct {
     int64_t next_id0, entry0;
     int max_level0;
     grng rng0;
-    gidmap map_old;      /* the id map's arrays before it grew */
+    gidmap map_old; /* the id map's arrays before it grew */
     bool map_grown;
     bool trained;        /* this add trained the IVF quantiser */
     uint32_t *list_cap0; /* IVF list capacities before the add */
 } ix_add_undo;
 
-#define SHRINK(field, cnt)                                                                   \
-    do {                                                                                     \
-        if (x->field) {                                                                      \
-            if ((cnt) == 0) {                                                                \
-                free(x->field);                                                              \
-                x->field = NULL;                                                             \
-            } else {                                                                         \
-                void *p_ = realloc(x->field, (cnt) * sizeof *x->field);                      \
-                if (p_) x->field = p_; /* a failed shrink keeps the larger block */          \
-            }                                                                                \
-        }                                                                                    \
+#define SHRINK(field, cnt)                                                                                   \
+    do {                                                                                                     \
+        if (x->field) {                                                                                      \
+            if ((cnt) == 0) {                                                                                \
+                free(x->field);                                                                              \
+                x->field = NULL;                                                                             \
+            } else {                                                                                         \
+                void *p_ = realloc(x->field, (cnt) * sizeof *x->field);                                      \
+                if (p_) x->field = p_; /* a failed shrink keeps the larger block */                          \
+            }                                                                                                \
+        }                                                                                                    \
     } while (0)
 
 /* Gives back the per-slot memory above cap0 slots (what ix_reserve_slots took). */
@@ -388,19 +399,29 @@ static int ix_add_locked(growth_index *x, const float *v, size_t n, const int64_
     if ((rc = ix_check_memory(x, x->n + n, x->map.count + n, who))) goto done;
     if (ids) {
         sorted = malloc(n * sizeof *sorted);
-        if (!sorted) { rc = gerr(GROWTH_ENOMEM, "%s: out of memory", who); goto done; }
+        if (!sorted) {
+            rc = gerr(GROWTH_ENOMEM, "%s: out of memory", who);
+            goto done;
+        }
         memcpy(sorted, ids, n * sizeof *sorted);
         qsort(sorted, n, sizeof *sorted, cmp_i64);
-        if (sorted[0] < 0) { rc = gerr(GROWTH_EINVAL, "%s: id %lld is negative", who, (long long)sorted[0]); goto done; }
+        if (sorted[0] < 0) {
+            rc = gerr(GROWTH_EINVAL, "%s: id %lld is negative", who, (long long)sorted[0]);
+            goto done;
+        }
         for (size_t i = 1; i < n; i++)
             if (sorted[i] == sorted[i - 1]) {
                 rc = gerr(GROWTH_EINVAL, "%s: id %lld appears twice in the batch", who, (long long)sorted[i]);
                 goto done;
             }
-        if (sorted[n - 1] == INT64_MAX) { rc = gerr(GROWTH_EINVAL, "%s: id INT64_MAX is reserved", who); goto done; }
+        if (sorted[n - 1] == INT64_MAX) {
+            rc = gerr(GROWTH_EINVAL, "%s: id INT64_MAX is reserved", who);
+            goto done;
+        }
         for (size_t i = 0; i < n; i++)
             if (ix_map_get(&x->map, ids[i]) >= 0) {
-                rc = gerr(GROWTH_EINVAL, "%s: duplicate id %lld (already in the index)", who, (long long)ids[i]);
+                rc = gerr(GROWTH_EINVAL, "%s: duplicate id %lld (already in the index)", who,
+                          (long long)ids[i]);
                 goto done;
             }
     } else if (x->next_id > INT64_MAX - (int64_t)n) {
@@ -409,7 +430,9 @@ static int ix_add_locked(growth_index *x, const float *v, size_t n, const int64_
     }
     if (x->cfg.kind == IX_IVF && !x->cent) {
         if (n < (size_t)x->cfg.nlist) {
-            rc = gerr(GROWTH_ESTATE, "%s: the IVF index is not trained and this batch of %zu vectors is smaller than nlist=%lld (call growth_index_train)",
+            rc = gerr(GROWTH_ESTATE,
+                      "%s: the IVF index is not trained and this batch of %zu vectors is smaller than "
+                      "nlist=%lld (call growth_index_train)",
                       who, n, (long long)x->cfg.nlist);
             goto done;
         }
@@ -422,12 +445,18 @@ static int ix_add_locked(growth_index *x, const float *v, size_t n, const int64_
     if (x->cfg.kind == IX_IVF) {
         lists = malloc(n * sizeof *lists);
         if (!u.trained) u.list_cap0 = malloc((size_t)x->cfg.nlist * sizeof *u.list_cap0);
-        if (!lists || (!u.trained && !u.list_cap0)) { rc = gerr(GROWTH_ENOMEM, "%s: out of memory", who); goto done; }
+        if (!lists || (!u.trained && !u.list_cap0)) {
+            rc = gerr(GROWTH_ENOMEM, "%s: out of memory", who);
+            goto done;
+        }
         if (u.list_cap0) memcpy(u.list_cap0, x->list_cap, (size_t)x->cfg.nlist * sizeof *u.list_cap0);
         if ((rc = ix_ivf_assign(x, v, n, lists))) goto done;
     }
     ix_scratch *sc = ix_scratch_get();
-    if (!sc) { rc = gerr(GROWTH_ENOMEM, "%s: out of memory", who); goto done; }
+    if (!sc) {
+        rc = gerr(GROWTH_ENOMEM, "%s: out of memory", who);
+        goto done;
+    }
     if (x->cfg.kind == IX_HNSW) {
         /* after these, an insert cannot fail */
         if ((rc = ix_hnsw_reserve_scratch(x, sc, x->n + n))) goto done;
@@ -451,7 +480,8 @@ static int ix_add_locked(growth_index *x, const float *v, size_t n, const int64_
             if (id >= x->next_id) x->next_id = id + 1;
             x->n++;
             x->live++;
-            if (x->cfg.kind == IX_HNSW) rc = ix_hnsw_insert(x, s, sc);
+            if (x->cfg.kind == IX_HNSW)
+                rc = ix_hnsw_insert(x, s, sc);
             else if (x->cfg.kind == IX_IVF) {
                 x->assign[s] = lists[i];
                 ix_ivf_append(x, lists[i], s);
@@ -462,7 +492,8 @@ static int ix_add_locked(growth_index *x, const float *v, size_t n, const int64_
         if (rc) break;
         /* between chunks, without the reader/writer lock: the callback may search */
         if (pg->fn && pg->fn(pg->stage, (double)e / (double)n, pg->user)) {
-            rc = gerr(GROWTH_ECANCELED, "%s: canceled by the progress callback after %zu of %zu vectors", who, e, n);
+            rc = gerr(GROWTH_ECANCELED, "%s: canceled by the progress callback after %zu of %zu vectors", who,
+                      e, n);
             break;
         }
     }
@@ -541,7 +572,8 @@ GROWTH_API int growth_index_compact(growth_index *x)
         }
     if (!rc && x->cent) { /* keep the trained quantiser */
         y->cent = malloc((size_t)x->cfg.nlist * x->dim * sizeof *y->cent);
-        if (!y->cent) rc = gerr(GROWTH_ENOMEM, "%s: out of memory", who);
+        if (!y->cent)
+            rc = gerr(GROWTH_ENOMEM, "%s: out of memory", who);
         else {
             memcpy(y->cent, x->cent, (size_t)x->cfg.nlist * x->dim * sizeof *y->cent);
             rc = ix_ivf_train(y, NULL, 0, false, NULL);
@@ -558,18 +590,46 @@ GROWTH_API int growth_index_compact(growth_index *x)
         pthread_rwlock_wrlock(&x->rw);
         growth_index tmp = *x;
         /* swap everything but the locks, the configuration and the callback */
-        x->n = y->n; x->cap = y->cap; x->live = y->live; x->vec = y->vec; x->norm2 = y->norm2;
-        x->ids = y->ids; x->dead = y->dead; x->q8 = y->q8; x->q8s = y->q8s; x->map = y->map;
-        x->level = y->level; x->links0 = y->links0; x->links_up = y->links_up;
-        x->entry = y->entry; x->max_level = y->max_level; x->cent = y->cent;
-        x->cent_norm2 = y->cent_norm2; x->assign = y->assign; x->lists = y->lists;
-        x->list_len = y->list_len; x->list_cap = y->list_cap;
+        x->n = y->n;
+        x->cap = y->cap;
+        x->live = y->live;
+        x->vec = y->vec;
+        x->norm2 = y->norm2;
+        x->ids = y->ids;
+        x->dead = y->dead;
+        x->q8 = y->q8;
+        x->q8s = y->q8s;
+        x->map = y->map;
+        x->level = y->level;
+        x->links0 = y->links0;
+        x->links_up = y->links_up;
+        x->entry = y->entry;
+        x->max_level = y->max_level;
+        x->cent = y->cent;
+        x->cent_norm2 = y->cent_norm2;
+        x->assign = y->assign;
+        x->lists = y->lists;
+        x->list_len = y->list_len;
+        x->list_cap = y->list_cap;
         pthread_rwlock_unlock(&x->rw);
-        y->n = tmp.n; y->cap = tmp.cap; y->vec = tmp.vec; y->norm2 = tmp.norm2; y->ids = tmp.ids;
-        y->dead = tmp.dead; y->q8 = tmp.q8; y->q8s = tmp.q8s; y->map = tmp.map; y->level = tmp.level;
-        y->links0 = tmp.links0; y->links_up = tmp.links_up; y->cent = tmp.cent;
-        y->cent_norm2 = tmp.cent_norm2; y->assign = tmp.assign; y->lists = tmp.lists;
-        y->list_len = tmp.list_len; y->list_cap = tmp.list_cap;
+        y->n = tmp.n;
+        y->cap = tmp.cap;
+        y->vec = tmp.vec;
+        y->norm2 = tmp.norm2;
+        y->ids = tmp.ids;
+        y->dead = tmp.dead;
+        y->q8 = tmp.q8;
+        y->q8s = tmp.q8s;
+        y->map = tmp.map;
+        y->level = tmp.level;
+        y->links0 = tmp.links0;
+        y->links_up = tmp.links_up;
+        y->cent = tmp.cent;
+        y->cent_norm2 = tmp.cent_norm2;
+        y->assign = tmp.assign;
+        y->lists = tmp.lists;
+        y->list_len = tmp.list_len;
+        y->list_cap = tmp.list_cap;
     }
     growth_index_free(y);
 out:

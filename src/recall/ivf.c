@@ -18,8 +18,8 @@ enum { KB = 2048 }; /* points per sgemm block */
 static bool ivf_l2(const growth_index *x) { return x->cfg.metric == IX_L2; }
 
 /* Best centroid of each of n points (rows of v, already normalised if needed). */
-static int assign_block(const growth_index *x, bool l2, const float *cent, const float *cn2,
-                        const float *v, size_t n, uint32_t *out, float *S)
+static int assign_block(const growth_index *x, bool l2, const float *cent, const float *cn2, const float *v,
+                        size_t n, uint32_t *out, float *S)
 {
     const size_t d = x->dim, L = (size_t)x->cfg.nlist;
     for (size_t b = 0; b < n; b += KB) {
@@ -32,7 +32,10 @@ static int assign_block(const growth_index *x, bool l2, const float *cent, const
             float bk = -INFINITY;
             for (size_t c = 0; c < L; c++) {
                 float k = l2 ? row[c] - cn2[c] : row[c];
-                if (k > bk) { bk = k; best = c; }
+                if (k > bk) {
+                    bk = k;
+                    best = c;
+                }
             }
             out[b + i] = (uint32_t)best;
         }
@@ -64,7 +67,10 @@ static int install(growth_index *x, float *cent)
     uint32_t **lists = calloc(L, sizeof *lists);
     uint32_t *len = calloc(L, sizeof *len), *cap = calloc(L, sizeof *cap);
     if (!cn2 || !lists || !len || !cap) {
-        free(cn2); free(lists); free(len); free(cap);
+        free(cn2);
+        free(lists);
+        free(len);
+        free(cap);
         return gerr(GROWTH_ENOMEM, "ivf: out of memory for %zu lists", L);
     }
     norms(cent, L, x->dim, cn2);
@@ -105,7 +111,9 @@ int ix_ivf_train(growth_index *x, const float *v, size_t n, bool normalise, cons
     for (size_t i = 0; i < n; i++) perm[i] = (uint32_t)i;
     for (size_t i = 0; i < ns; i++) {
         size_t j = i + (size_t)grng_below(&r, n - i);
-        uint32_t t = perm[i]; perm[i] = perm[j]; perm[j] = t;
+        uint32_t t = perm[i];
+        perm[i] = perm[j];
+        perm[j] = t;
         memcpy(pts + i * d, v + (size_t)perm[i] * d, d * sizeof *pts);
     }
     if (normalise) normalise_rows(pts, ns, d);
@@ -130,7 +138,8 @@ int ix_ivf_train(growth_index *x, const float *v, size_t n, bool normalise, cons
             if (cnt[c]) continue;
             /* empty: split the largest cluster in two slightly perturbed copies */
             size_t big = 0;
-            for (size_t b = 1; b < L; b++) if (cnt[b] > cnt[big]) big = b;
+            for (size_t b = 1; b < L; b++)
+                if (cnt[b] > cnt[big]) big = b;
             for (size_t j = 0; j < d; j++) {
                 float e = (float)(grng_uniform(&r) - 0.5) * 2e-3f * (fabsf(cent[big * d + j]) + 1e-6f);
                 cent[c * d + j] = cent[big * d + j] + e;
@@ -141,8 +150,9 @@ int ix_ivf_train(growth_index *x, const float *v, size_t n, bool normalise, cons
         }
         if (sph) normalise_rows(cent, L, d);
         if (pg && pg->fn && pg->fn(pg->stage, (double)(it + 1) / (double)x->cfg.iters, pg->user)) {
-            rc = gerr(GROWTH_ECANCELED, "%s: canceled by the progress callback (k-means iteration %lld of %lld)",
-                      pg->who, (long long)(it + 1), (long long)x->cfg.iters);
+            rc = gerr(GROWTH_ECANCELED,
+                      "%s: canceled by the progress callback (k-means iteration %lld of %lld)", pg->who,
+                      (long long)(it + 1), (long long)x->cfg.iters);
             goto done;
         }
     }
@@ -153,7 +163,14 @@ int ix_ivf_train(growth_index *x, const float *v, size_t n, bool normalise, cons
     rc = install(x, cent);
     if (!rc) cent = NULL;
 done:
-    free(pts); free(cent); free(acc); free(cn2); free(S); free(as); free(perm); free(cnt);
+    free(pts);
+    free(cent);
+    free(acc);
+    free(cn2);
+    free(S);
+    free(as);
+    free(perm);
+    free(cnt);
     return rc;
 }
 
@@ -163,7 +180,8 @@ int ix_ivf_assign(const growth_index *x, const float *v, size_t n, uint32_t *out
     size_t nb = n < KB ? n : KB;
     float *S = malloc(nb * L * sizeof *S), *tmp = malloc(nb * d * sizeof *tmp);
     if (!S || !tmp) {
-        free(S); free(tmp);
+        free(S);
+        free(tmp);
         return gerr(GROWTH_ENOMEM, "ivf: out of memory");
     }
     for (size_t b = 0; b < n; b += KB) {
@@ -189,8 +207,12 @@ int ix_ivf_reserve(growth_index *x, const uint32_t *lists, size_t n)
         if (need <= x->list_cap[c]) continue;
         size_t ncap = need + need / 2 + 8;
         uint32_t *p = realloc(x->lists[c], ncap * sizeof *p);
-        if (!p) rc = gerr(GROWTH_ENOMEM, "ivf: out of memory for list %zu", c);
-        else { x->lists[c] = p; x->list_cap[c] = (uint32_t)ncap; }
+        if (!p)
+            rc = gerr(GROWTH_ENOMEM, "ivf: out of memory for list %zu", c);
+        else {
+            x->lists[c] = p;
+            x->list_cap[c] = (uint32_t)ncap;
+        }
     }
     free(extra);
     return rc;
@@ -231,8 +253,8 @@ size_t ix_ivf_bytes(const growth_index *x)
     return b;
 }
 
-int ix_ivf_search(const growth_index *x, const float *q, size_t k, const growth_id_filter *f,
-                  ix_scratch *sc, ix_hit *out, size_t *nout)
+int ix_ivf_search(const growth_index *x, const float *q, size_t k, const growth_id_filter *f, ix_scratch *sc,
+                  ix_hit *out, size_t *nout)
 {
     const size_t d = x->dim, L = (size_t)x->cfg.nlist;
     size_t np = (size_t)x->cfg.nprobe < L ? (size_t)x->cfg.nprobe : L;

@@ -12,61 +12,86 @@
  * accumulators. The CPU picks these or the AVX2 + FMA ones below at start-up. */
 typedef float v4f __attribute__((vector_size(16)));
 
-#define IX_KERNELS(SUFFIX, ATTR)                                                               \
-    ATTR static float dot_##SUFFIX(const float *a, const float *b, size_t d)                   \
-    {                                                                                          \
-        v4f s0 = {0}, s1 = {0}, s2 = {0}, s3 = {0}, s4 = {0}, s5 = {0}, s6 = {0}, s7 = {0};    \
-        size_t i = 0;                                                                          \
-        for (; i + 32 <= d; i += 32) {                                                         \
-            v4f a0, a1, a2, a3, a4, a5, a6, a7, b0, b1, b2, b3, b4, b5, b6, b7;                \
-            memcpy(&a0, a + i, 16); memcpy(&b0, b + i, 16);                                    \
-            memcpy(&a1, a + i + 4, 16); memcpy(&b1, b + i + 4, 16);                            \
-            memcpy(&a2, a + i + 8, 16); memcpy(&b2, b + i + 8, 16);                            \
-            memcpy(&a3, a + i + 12, 16); memcpy(&b3, b + i + 12, 16);                          \
-            memcpy(&a4, a + i + 16, 16); memcpy(&b4, b + i + 16, 16);                          \
-            memcpy(&a5, a + i + 20, 16); memcpy(&b5, b + i + 20, 16);                          \
-            memcpy(&a6, a + i + 24, 16); memcpy(&b6, b + i + 24, 16);                          \
-            memcpy(&a7, a + i + 28, 16); memcpy(&b7, b + i + 28, 16);                          \
-            s0 += a0 * b0; s1 += a1 * b1; s2 += a2 * b2; s3 += a3 * b3;                        \
-            s4 += a4 * b4; s5 += a5 * b5; s6 += a6 * b6; s7 += a7 * b7;                        \
-        }                                                                                      \
-        for (; i + 4 <= d; i += 4) {                                                           \
-            v4f a0, b0;                                                                        \
-            memcpy(&a0, a + i, 16); memcpy(&b0, b + i, 16);                                    \
-            s0 += a0 * b0;                                                                     \
-        }                                                                                      \
-        v4f s = (s0 + s1) + (s2 + s3) + ((s4 + s5) + (s6 + s7));                               \
-        float r = (s[0] + s[1]) + (s[2] + s[3]);                                               \
-        for (; i < d; i++) r += a[i] * b[i];                                                   \
-        return r;                                                                              \
-    }                                                                                          \
-    ATTR static float l2sq_##SUFFIX(const float *a, const float *b, size_t d)                  \
-    {                                                                                          \
-        v4f s0 = {0}, s1 = {0}, s2 = {0}, s3 = {0};                                            \
-        size_t i = 0;                                                                          \
-        for (; i + 16 <= d; i += 16) {                                                         \
-            v4f a0, a1, a2, a3, b0, b1, b2, b3;                                                \
-            memcpy(&a0, a + i, 16); memcpy(&b0, b + i, 16);                                    \
-            memcpy(&a1, a + i + 4, 16); memcpy(&b1, b + i + 4, 16);                            \
-            memcpy(&a2, a + i + 8, 16); memcpy(&b2, b + i + 8, 16);                            \
-            memcpy(&a3, a + i + 12, 16); memcpy(&b3, b + i + 12, 16);                          \
-            a0 -= b0; a1 -= b1; a2 -= b2; a3 -= b3;                                            \
-            s0 += a0 * a0; s1 += a1 * a1; s2 += a2 * a2; s3 += a3 * a3;                        \
-        }                                                                                      \
-        v4f s = (s0 + s1) + (s2 + s3);                                                         \
-        float r = (s[0] + s[1]) + (s[2] + s[3]);                                               \
-        for (; i < d; i++) r += (a[i] - b[i]) * (a[i] - b[i]);                                 \
-        return r;                                                                              \
-    }                                                                                          \
-    ATTR static int32_t dot8_##SUFFIX(const int8_t *a, const int8_t *b, size_t d)              \
-    {                                                                                          \
-        int32_t acc[8] = {0};                                                                  \
-        size_t i = 0;                                                                          \
-        for (; i + 8 <= d; i += 8)                                                             \
-            for (int j = 0; j < 8; j++) acc[j] += (int32_t)a[i + j] * b[i + j];                \
-        int32_t r = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7])); \
-        for (; i < d; i++) r += (int32_t)a[i] * b[i];                                          \
-        return r;                                                                              \
+#define IX_KERNELS(SUFFIX, ATTR)                                                                             \
+    ATTR static float dot_##SUFFIX(const float *a, const float *b, size_t d)                                 \
+    {                                                                                                        \
+        v4f s0 = {0}, s1 = {0}, s2 = {0}, s3 = {0}, s4 = {0}, s5 = {0}, s6 = {0}, s7 = {0};                  \
+        size_t i = 0;                                                                                        \
+        for (; i + 32 <= d; i += 32) {                                                                       \
+            v4f a0, a1, a2, a3, a4, a5, a6, a7, b0, b1, b2, b3, b4, b5, b6, b7;                              \
+            memcpy(&a0, a + i, 16);                                                                          \
+            memcpy(&b0, b + i, 16);                                                                          \
+            memcpy(&a1, a + i + 4, 16);                                                                      \
+            memcpy(&b1, b + i + 4, 16);                                                                      \
+            memcpy(&a2, a + i + 8, 16);                                                                      \
+            memcpy(&b2, b + i + 8, 16);                                                                      \
+            memcpy(&a3, a + i + 12, 16);                                                                     \
+            memcpy(&b3, b + i + 12, 16);                                                                     \
+            memcpy(&a4, a + i + 16, 16);                                                                     \
+            memcpy(&b4, b + i + 16, 16);                                                                     \
+            memcpy(&a5, a + i + 20, 16);                                                                     \
+            memcpy(&b5, b + i + 20, 16);                                                                     \
+            memcpy(&a6, a + i + 24, 16);                                                                     \
+            memcpy(&b6, b + i + 24, 16);                                                                     \
+            memcpy(&a7, a + i + 28, 16);                                                                     \
+            memcpy(&b7, b + i + 28, 16);                                                                     \
+            s0 += a0 * b0;                                                                                   \
+            s1 += a1 * b1;                                                                                   \
+            s2 += a2 * b2;                                                                                   \
+            s3 += a3 * b3;                                                                                   \
+            s4 += a4 * b4;                                                                                   \
+            s5 += a5 * b5;                                                                                   \
+            s6 += a6 * b6;                                                                                   \
+            s7 += a7 * b7;                                                                                   \
+        }                                                                                                    \
+        for (; i + 4 <= d; i += 4) {                                                                         \
+            v4f a0, b0;                                                                                      \
+            memcpy(&a0, a + i, 16);                                                                          \
+            memcpy(&b0, b + i, 16);                                                                          \
+            s0 += a0 * b0;                                                                                   \
+        }                                                                                                    \
+        v4f s = (s0 + s1) + (s2 + s3) + ((s4 + s5) + (s6 + s7));                                             \
+        float r = (s[0] + s[1]) + (s[2] + s[3]);                                                             \
+        for (; i < d; i++) r += a[i] * b[i];                                                                 \
+        return r;                                                                                            \
+    }                                                                                                        \
+    ATTR static float l2sq_##SUFFIX(const float *a, const float *b, size_t d)                                \
+    {                                                                                                        \
+        v4f s0 = {0}, s1 = {0}, s2 = {0}, s3 = {0};                                                          \
+        size_t i = 0;                                                                                        \
+        for (; i + 16 <= d; i += 16) {                                                                       \
+            v4f a0, a1, a2, a3, b0, b1, b2, b3;                                                              \
+            memcpy(&a0, a + i, 16);                                                                          \
+            memcpy(&b0, b + i, 16);                                                                          \
+            memcpy(&a1, a + i + 4, 16);                                                                      \
+            memcpy(&b1, b + i + 4, 16);                                                                      \
+            memcpy(&a2, a + i + 8, 16);                                                                      \
+            memcpy(&b2, b + i + 8, 16);                                                                      \
+            memcpy(&a3, a + i + 12, 16);                                                                     \
+            memcpy(&b3, b + i + 12, 16);                                                                     \
+            a0 -= b0;                                                                                        \
+            a1 -= b1;                                                                                        \
+            a2 -= b2;                                                                                        \
+            a3 -= b3;                                                                                        \
+            s0 += a0 * a0;                                                                                   \
+            s1 += a1 * a1;                                                                                   \
+            s2 += a2 * a2;                                                                                   \
+            s3 += a3 * a3;                                                                                   \
+        }                                                                                                    \
+        v4f s = (s0 + s1) + (s2 + s3);                                                                       \
+        float r = (s[0] + s[1]) + (s[2] + s[3]);                                                             \
+        for (; i < d; i++) r += (a[i] - b[i]) * (a[i] - b[i]);                                               \
+        return r;                                                                                            \
+    }                                                                                                        \
+    ATTR static int32_t dot8_##SUFFIX(const int8_t *a, const int8_t *b, size_t d)                            \
+    {                                                                                                        \
+        int32_t acc[8] = {0};                                                                                \
+        size_t i = 0;                                                                                        \
+        for (; i + 8 <= d; i += 8)                                                                           \
+            for (int j = 0; j < 8; j++) acc[j] += (int32_t)a[i + j] * b[i + j];                              \
+        int32_t r = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));       \
+        for (; i < d; i++) r += (int32_t)a[i] * b[i];                                                        \
+        return r;                                                                                            \
     }
 
 #if defined(__x86_64__) && defined(__GNUC__)
@@ -74,7 +99,8 @@ typedef float v4f __attribute__((vector_size(16)));
 /* AVX2 + FMA versions (8 floats a vector, 4 accumulators), chosen at run time. */
 __attribute__((target("avx2,fma"))) static float dot_avx2(const float *a, const float *b, size_t d)
 {
-    __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps(), s2 = _mm256_setzero_ps(), s3 = _mm256_setzero_ps();
+    __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps(), s2 = _mm256_setzero_ps(),
+           s3 = _mm256_setzero_ps();
     size_t i = 0;
     for (; i + 32 <= d; i += 32) {
         s0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), s0);

@@ -27,7 +27,10 @@ static int ix_pack(const char *who_called, const void *model, uint8_t **out, siz
     if (x->cfg.kind == IX_HNSW)
         for (size_t s = 0; s < n; s++) nup += x->level[s] * Mu;
     up = malloc((nup ? nup : 1) * sizeof *up);
-    if (!cfgbuf || !up) { rc = gerr(GROWTH_ENOMEM, "%s: out of memory", who); goto done; }
+    if (!cfgbuf || !up) {
+        rc = gerr(GROWTH_ENOMEM, "%s: out of memory", who);
+        goto done;
+    }
     Growth__ModelMeta meta = GROWTH__MODEL_META__INIT;
     gmodel_meta(&meta, cfgbuf);
     Growth__Index msg = GROWTH__INDEX__INIT;
@@ -72,7 +75,11 @@ GROWTH_API int growth_index_save(const growth_index *x, const char *path)
     return gmodel_save("growth_index_save", x, path, ix_pack);
 }
 
-#define BAD(...) do { rc = gerr(GROWTH_EFORMAT, __VA_ARGS__); goto done; } while (0)
+#define BAD(...)                                                                                             \
+    do {                                                                                                     \
+        rc = gerr(GROWTH_EFORMAT, __VA_ARGS__);                                                              \
+        goto done;                                                                                           \
+    } while (0)
 
 static int ix_from_payload(const char *who, uint32_t kind, const uint8_t *pl, size_t plen, void *outp)
 {
@@ -98,19 +105,26 @@ static int ix_from_payload(const char *who, uint32_t kind, const uint8_t *pl, si
     bool hnsw = cfg.kind == IX_HNSW, ivf = cfg.kind == IX_IVF;
     if (hnsw && (msg->levels.len != n || msg->links0.len != n * M0 * 4))
         BAD("%s: HNSW graph sizes do not match %zu nodes", who, n);
-    if (ivf && msg->centroids.len && (msg->centroids.len != (size_t)cfg.nlist * d * 4 || msg->assign.len != n * 4))
+    if (ivf && msg->centroids.len &&
+        (msg->centroids.len != (size_t)cfg.nlist * d * 4 || msg->assign.len != n * 4))
         BAD("%s: IVF sizes do not match", who);
     if (ivf && !msg->centroids.len && n) BAD("%s: IVF index with vectors but no centroids", who);
-    if (ivf && msg->centroids.len && !gall_finite_f32((const float *)msg->centroids.data, (size_t)cfg.nlist * d))
+    if (ivf && msg->centroids.len &&
+        !gall_finite_f32((const float *)msg->centroids.data, (size_t)cfg.nlist * d))
         BAD("%s: centroids hold NaN or Inf", who);
     if ((rc = ix_check_memory(x, n, n, who))) goto done; /* before any size-n allocation */
     if (ivf && msg->centroids.len) {
         x->cent = malloc(msg->centroids.len);
-        if (!x->cent) { rc = gerr(GROWTH_ENOMEM, "%s: out of memory", who); goto done; }
+        if (!x->cent) {
+            rc = gerr(GROWTH_ENOMEM, "%s: out of memory", who);
+            goto done;
+        }
         memcpy(x->cent, msg->centroids.data, msg->centroids.len);
         if ((rc = ix_ivf_train(x, NULL, 0, false, NULL))) goto done;
     }
-    if ((n && (rc = ix_reserve_slots(x, n, who))) || (rc = gidmap_reserve(who, "the id map", &x->map, n, NULL, NULL))) goto done;
+    if ((n && (rc = ix_reserve_slots(x, n, who))) ||
+        (rc = gidmap_reserve(who, "the id map", &x->map, n, NULL, NULL)))
+        goto done;
     if (n) memcpy(x->vec, msg->vectors.data, n * d * sizeof(float));
     size_t live = 0;
     for (size_t s = 0; s < n; s++) {
@@ -122,7 +136,8 @@ static int ix_from_payload(const char *who, uint32_t kind, const uint8_t *pl, si
         if (x->norm2) x->norm2[s] = ix_k.dot(v, v, d);
         if (x->q8) x->q8s[s] = ix_quantize(v, d, x->q8 + s * d);
         if (!x->dead[s]) {
-            if (ix_map_get(&x->map, x->ids[s]) >= 0) BAD("%s: id %lld appears twice", who, (long long)x->ids[s]);
+            if (ix_map_get(&x->map, x->ids[s]) >= 0)
+                BAD("%s: id %lld appears twice", who, (long long)x->ids[s]);
             gidmap_put(&x->map, (uint64_t)x->ids[s], (uint32_t)s);
             live++;
         }
@@ -159,14 +174,18 @@ static int ix_from_payload(const char *who, uint32_t kind, const uint8_t *pl, si
             if (!lv) continue;
             if (j + (size_t)lv * Mu > upn) BAD("%s: upper links are truncated", who);
             x->links_up[s] = malloc((size_t)lv * Mu * 4);
-            if (!x->links_up[s]) { rc = gerr(GROWTH_ENOMEM, "%s: out of memory", who); goto done; }
+            if (!x->links_up[s]) {
+                rc = gerr(GROWTH_ENOMEM, "%s: out of memory", who);
+                goto done;
+            }
             memcpy(x->links_up[s], up + 4 * j, (size_t)lv * Mu * 4);
             j += (size_t)lv * Mu;
             for (int l = 0; l < lv; l++) {
                 uint32_t *ll = x->links_up[s] + (size_t)l * Mu;
                 if (ll[0] > Mu - 1) BAD("%s: bad upper link count", who);
                 for (uint32_t i = 1; i <= ll[0]; i++)
-                    if (ll[i] >= n || msg->levels.data[ll[i]] < l + 1) BAD("%s: upper link out of range", who);
+                    if (ll[i] >= n || msg->levels.data[ll[i]] < l + 1)
+                        BAD("%s: upper link out of range", who);
             }
         }
         if (j != upn) BAD("%s: %zu unused upper link words", who, upn - j);
@@ -175,8 +194,10 @@ static int ix_from_payload(const char *who, uint32_t kind, const uint8_t *pl, si
     }
 done:
     growth__index__free_unpacked(msg, &gpb_allocator);
-    if (rc) growth_index_free(x);
-    else *out = x;
+    if (rc)
+        growth_index_free(x);
+    else
+        *out = x;
     return rc;
 }
 

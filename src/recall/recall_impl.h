@@ -16,7 +16,7 @@ enum { IX_IP = 0, IX_COSINE = 1, IX_L2 = 2 };
 enum { IX_FLAT = 0, IX_HNSW = 1, IX_IVF = 2 };
 enum { IX_Q_NONE = 0, IX_Q_INT8 = 1 };
 
-#define IX_MAX_DIM 65536
+#define IX_MAX_DIM   65536
 #define IX_MAX_SLOTS ((size_t)UINT32_MAX - 1)
 #define IX_MAX_LEVEL 32
 #define IX_ADD_CHUNK 256
@@ -85,29 +85,29 @@ typedef struct {
 struct growth_index {
     ix_cfg cfg;
     size_t dim;
-    pthread_rwlock_t rw;    /* readers: searches; writer: each chunk of a mutation */
-    pthread_mutex_t wlock;  /* serialises mutating calls */
-    size_t n, cap, live;    /* slots used (live + dead), allocated, live */
-    float *vec;             /* cap x dim */
-    float *norm2;           /* cap squared norms (l2) */
-    int64_t *ids;           /* cap */
-    uint8_t *dead;          /* cap */
-    int8_t *q8;             /* cap x dim when quantize=int8 */
-    float *q8s;             /* cap scales */
-    gidmap map;             /* id -> slot of the live ids */
+    pthread_rwlock_t rw;   /* readers: searches; writer: each chunk of a mutation */
+    pthread_mutex_t wlock; /* serialises mutating calls */
+    size_t n, cap, live;   /* slots used (live + dead), allocated, live */
+    float *vec;            /* cap x dim */
+    float *norm2;          /* cap squared norms (l2) */
+    int64_t *ids;          /* cap */
+    uint8_t *dead;         /* cap */
+    int8_t *q8;            /* cap x dim when quantize=int8 */
+    float *q8s;            /* cap scales */
+    gidmap map;            /* id -> slot of the live ids */
     int64_t next_id;
     /* HNSW */
-    uint8_t *level;         /* cap */
-    uint32_t *links0;       /* cap x (1 + 2M) */
-    uint32_t **links_up;    /* cap pointers; level x (1 + M) each, NULL for level 0 */
-    int64_t entry;          /* slot or -1 */
+    uint8_t *level;      /* cap */
+    uint32_t *links0;    /* cap x (1 + 2M) */
+    uint32_t **links_up; /* cap pointers; level x (1 + M) each, NULL for level 0 */
+    int64_t entry;       /* slot or -1 */
     int max_level;
     grng rng;
     /* IVF */
-    float *cent;            /* nlist x dim, NULL until trained */
-    float *cent_norm2;      /* nlist */
-    uint32_t *assign;       /* cap: list of each slot */
-    uint32_t **lists;       /* nlist arrays of slots */
+    float *cent;       /* nlist x dim, NULL until trained */
+    float *cent_norm2; /* nlist */
+    uint32_t *assign;  /* cap: list of each slot */
+    uint32_t **lists;  /* nlist arrays of slots */
     uint32_t *list_len, *list_cap;
     /* progress callback (set and read under wlock) */
     growth_progress_fn progress;
@@ -145,7 +145,7 @@ static inline int64_t ix_map_get(const gidmap *m, int64_t id)
 
 /* Heaps of ix_hit: ix_minh keeps the worst at [0] (top-k results), ix_maxh the best (HNSW
  * candidate queue). */
-#define IX_HIT_LOWER(ctx, a, b) ((a).key < (b).key)
+#define IX_HIT_LOWER(ctx, a, b)  ((a).key < (b).key)
 #define IX_HIT_HIGHER(ctx, a, b) ((a).key > (b).key)
 GHEAP_DEFINE(ix_minh, ix_hit, const void *, IX_HIT_LOWER)
 GHEAP_DEFINE(ix_maxh, ix_hit, const void *, IX_HIT_HIGHER)
@@ -176,8 +176,10 @@ static inline bool ix_pass(const growth_index *x, const growth_id_filter *f, uin
         size_t lo = 0, hi = f->n_allow;
         while (lo < hi) {
             size_t mid = (lo + hi) / 2;
-            if (f->allow[mid] < id) lo = mid + 1;
-            else hi = mid;
+            if (f->allow[mid] < id)
+                lo = mid + 1;
+            else
+                hi = mid;
         }
         if (lo == f->n_allow || f->allow[lo] != id) return false;
     }
@@ -189,10 +191,10 @@ static inline bool ix_pass(const growth_index *x, const growth_id_filter *f, uin
 float ix_quantize(const float *v, size_t d, int8_t *out);
 
 /* HNSW (hnsw.c) */
-int ix_hnsw_alloc(growth_index *x, size_t cap);   /* grows graph arrays to cap */
+int ix_hnsw_alloc(growth_index *x, size_t cap); /* grows graph arrays to cap */
 int ix_hnsw_insert(growth_index *x, uint32_t s, ix_scratch *sc);
-int ix_hnsw_search(const growth_index *x, const float *q, size_t k,
-                   const growth_id_filter *f, ix_scratch *sc, ix_hit *out, size_t *nout);
+int ix_hnsw_search(const growth_index *x, const float *q, size_t k, const growth_id_filter *f, ix_scratch *sc,
+                   ix_hit *out, size_t *nout);
 /* Grows the scratch an insert needs for an index of up to n_final nodes, so that inserts
  * cannot fail afterwards. */
 int ix_hnsw_reserve_scratch(const growth_index *x, ix_scratch *sc, size_t n_final);
@@ -211,8 +213,8 @@ int ix_ivf_train(growth_index *x, const float *v, size_t n, bool normalise, cons
 int ix_ivf_assign(const growth_index *x, const float *v, size_t n, uint32_t *out);
 int ix_ivf_append(growth_index *x, uint32_t list, uint32_t slot);
 int ix_ivf_reserve(growth_index *x, const uint32_t *lists, size_t n);
-int ix_ivf_search(const growth_index *x, const float *q, size_t k,
-                  const growth_id_filter *f, ix_scratch *sc, ix_hit *out, size_t *nout);
+int ix_ivf_search(const growth_index *x, const float *q, size_t k, const growth_id_filter *f, ix_scratch *sc,
+                  ix_hit *out, size_t *nout);
 void ix_ivf_free(growth_index *x);
 size_t ix_ivf_bytes(const growth_index *x);
 

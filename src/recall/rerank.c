@@ -25,19 +25,24 @@ static int lookup_all(const char *who, const growth_index *x, const int64_t *ids
     return GROWTH_OK;
 }
 
-GROWTH_API int growth_index_dedup(const growth_index *x, const int64_t *ids, const float *scores,
-                                  size_t n, float max_cos, int64_t *out_ids, float *out_scores,
-                                  size_t cap, size_t *out_n)
+GROWTH_API int growth_index_dedup(const growth_index *x, const int64_t *ids, const float *scores, size_t n,
+                                  float max_cos, int64_t *out_ids, float *out_scores, size_t cap,
+                                  size_t *out_n)
 {
     static const char *who = "growth_index_dedup";
     if (out_n) *out_n = 0;
     GROWTH_CHECK_NULL(who, x);
     if (n) GROWTH_CHECK_NULL(who, ids);
     if (cap) GROWTH_CHECK_NULL(who, out_ids);
-    if (!(max_cos >= -1.0f && max_cos <= 1.0f)) return gerr(GROWTH_EINVAL, "%s: max_cos %g is not in [-1, 1]", who, (double)max_cos);
+    if (!(max_cos >= -1.0f && max_cos <= 1.0f))
+        return gerr(GROWTH_EINVAL, "%s: max_cos %g is not in [-1, 1]", who, (double)max_cos);
     if (n > SIZE_MAX / sizeof(int64_t)) return gerr(GROWTH_EINVAL, "%s: n=%zu is too large", who, n);
     uint32_t *slots = malloc((n ? n : 1) * sizeof *slots), *kept = malloc((n ? n : 1) * sizeof *kept);
-    if (!slots || !kept) { free(slots); free(kept); return gerr(GROWTH_ENOMEM, "%s: out of memory", who); }
+    if (!slots || !kept) {
+        free(slots);
+        free(kept);
+        return gerr(GROWTH_ENOMEM, "%s: out of memory", who);
+    }
     growth_index *xm = (growth_index *)x;
     pthread_rwlock_rdlock(&xm->rw);
     int rc = lookup_all(who, x, ids, n, slots);
@@ -68,8 +73,8 @@ GROWTH_API int growth_index_dedup(const growth_index *x, const int64_t *ids, con
 }
 
 GROWTH_API int growth_index_mmr(const growth_index *x, const float *q, const int64_t *ids, size_t n,
-                                float lambda, size_t k, int64_t *out_ids, float *out_scores,
-                                size_t cap, size_t *out_n)
+                                float lambda, size_t k, int64_t *out_ids, float *out_scores, size_t cap,
+                                size_t *out_n)
 {
     static const char *who = "growth_index_mmr";
     if (out_n) *out_n = 0;
@@ -77,7 +82,8 @@ GROWTH_API int growth_index_mmr(const growth_index *x, const float *q, const int
     GROWTH_CHECK_NULL(who, q);
     if (n) GROWTH_CHECK_NULL(who, ids);
     if (cap) GROWTH_CHECK_NULL(who, out_ids);
-    if (!(lambda >= 0.0f && lambda <= 1.0f)) return gerr(GROWTH_EINVAL, "%s: lambda %g is not in [0, 1]", who, (double)lambda);
+    if (!(lambda >= 0.0f && lambda <= 1.0f))
+        return gerr(GROWTH_EINVAL, "%s: lambda %g is not in [0, 1]", who, (double)lambda);
     if (k == 0) return gerr(GROWTH_EINVAL, "%s: k is 0", who);
     if (n > SIZE_MAX / sizeof(float)) return gerr(GROWTH_EINVAL, "%s: n=%zu is too large", who, n);
     int rc = ix_check_vectors(who, "q", q, 1, x->dim);
@@ -86,7 +92,10 @@ GROWTH_API int growth_index_mmr(const growth_index *x, const float *q, const int
     uint32_t *slots = malloc((n ? n : 1) * sizeof *slots);
     float *rel = malloc((n ? n : 1) * sizeof *rel), *red = malloc((n ? n : 1) * sizeof *red);
     uint8_t *taken = calloc(n ? n : 1, 1);
-    if (!slots || !rel || !red || !taken) { rc = gerr(GROWTH_ENOMEM, "%s: out of memory", who); goto done; }
+    if (!slots || !rel || !red || !taken) {
+        rc = gerr(GROWTH_ENOMEM, "%s: out of memory", who);
+        goto done;
+    }
     growth_index *xm = (growth_index *)x;
     pthread_rwlock_rdlock(&xm->rw);
     rc = lookup_all(who, x, ids, n, slots);
@@ -105,7 +114,10 @@ GROWTH_API int growth_index_mmr(const growth_index *x, const float *q, const int
             if (taken[i]) continue;
             float r = red[i] == -INFINITY ? 0.0f : red[i];
             float val = lambda * rel[i] - (1.0f - lambda) * r;
-            if (best == n || val > bv) { bv = val; best = i; }
+            if (best == n || val > bv) {
+                bv = val;
+                best = i;
+            }
         }
         taken[best] = 1;
         out_ids[j] = ids[best];

@@ -23,7 +23,10 @@ static int tx_pack(const char *who, const void *model, uint8_t **out, size_t *ou
     uint32_t *pd = malloc(((size_t)live_post + 1) * sizeof *pd);
     uint32_t *pt = malloc(((size_t)live_post + 1) * sizeof *pt);
     char *cfgbuf = NULL;
-    if (!remap || !dids || !th || !tp || !pd || !pt) { rc = gerr(GROWTH_ENOMEM, "%s: out of memory", who); goto done; }
+    if (!remap || !dids || !th || !tp || !pd || !pt) {
+        rc = gerr(GROWTH_ENOMEM, "%s: out of memory", who);
+        goto done;
+    }
     uint32_t nd = 0;
     for (uint32_t d = 0; d < x->ndocs; d++) {
         remap[d] = nd;
@@ -43,7 +46,10 @@ static int tx_pack(const char *who, const void *model, uint8_t **out, size_t *ou
             }
         tp[nt++] = np - before;
     }
-    if (!(cfgbuf = gcfg_format_alloc(tx_opts, TX_NOPTS, &x->cfg))) { rc = gerr(GROWTH_ENOMEM, "%s: out of memory", who); goto done; }
+    if (!(cfgbuf = gcfg_format_alloc(tx_opts, TX_NOPTS, &x->cfg))) {
+        rc = gerr(GROWTH_ENOMEM, "%s: out of memory", who);
+        goto done;
+    }
     Growth__ModelMeta meta = GROWTH__MODEL_META__INIT;
     gmodel_meta(&meta, cfgbuf);
     Growth__TextIndex msg = GROWTH__TEXT_INDEX__INIT;
@@ -92,12 +98,16 @@ static int tx_from_payload(const char *who, uint32_t kind, const uint8_t *pl, si
     int rc = GROWTH_OK;
     tx_cfg cfg;
     memset(&cfg, 0, sizeof cfg);
-    if (!msg->meta || !msg->meta->config) { rc = gerr(GROWTH_EFORMAT, "%s: index has no configuration", who); goto done; }
-    if ((rc = gcfg_parse_stored(who, tx_opts, TX_NOPTS, msg->meta->config, &cfg, sizeof cfg))) {
+    if (!msg->meta || !msg->meta->config) {
+        rc = gerr(GROWTH_EFORMAT, "%s: index has no configuration", who);
         goto done;
     }
+    if ((rc = gcfg_parse_stored(who, tx_opts, TX_NOPTS, msg->meta->config, &cfg, sizeof cfg))) { goto done; }
     const size_t nd = msg->n_doc_ids, nt = msg->n_term_hash, np = msg->n_post_doc;
-    if (nd > TX_MAX_DOCS || nt > UINT32_MAX - 1) { rc = gerr(GROWTH_EFORMAT, "%s: too many documents or terms", who); goto done; }
+    if (nd > TX_MAX_DOCS || nt > UINT32_MAX - 1) {
+        rc = gerr(GROWTH_EFORMAT, "%s: too many documents or terms", who);
+        goto done;
+    }
     if (msg->n_term_postings != nt || msg->n_post_tf != np) {
         rc = gerr(GROWTH_EFORMAT, "%s: %zu terms with %zu posting counts, %zu posting documents with %zu tfs",
                   who, nt, msg->n_term_postings, np, msg->n_post_tf);
@@ -105,34 +115,58 @@ static int tx_from_payload(const char *who, uint32_t kind, const uint8_t *pl, si
     }
     uint64_t sum = 0;
     for (size_t t = 0; t < nt; t++) {
-        if (msg->term_postings[t] == 0 || msg->term_postings[t] > nd) { rc = gerr(GROWTH_EFORMAT, "%s: term %zu has %llu postings", who, t, (unsigned long long)msg->term_postings[t]); goto done; }
+        if (msg->term_postings[t] == 0 || msg->term_postings[t] > nd) {
+            rc = gerr(GROWTH_EFORMAT, "%s: term %zu has %llu postings", who, t,
+                      (unsigned long long)msg->term_postings[t]);
+            goto done;
+        }
         sum += msg->term_postings[t];
     }
-    if (sum != np) { rc = gerr(GROWTH_EFORMAT, "%s: posting counts add up to %llu, not %zu", who, (unsigned long long)sum, np); goto done; }
+    if (sum != np) {
+        rc = gerr(GROWTH_EFORMAT, "%s: posting counts add up to %llu, not %zu", who, (unsigned long long)sum,
+                  np);
+        goto done;
+    }
     sorted = malloc((nd + 1) * sizeof *sorted);
-    if (!sorted) { rc = gerr(GROWTH_ENOMEM, "%s: out of memory", who); goto done; }
+    if (!sorted) {
+        rc = gerr(GROWTH_ENOMEM, "%s: out of memory", who);
+        goto done;
+    }
     if (nd) memcpy(sorted, msg->doc_ids, nd * sizeof *sorted);
     qsort(sorted, nd, sizeof *sorted, tx_cmp_i64);
     for (size_t i = 0; i < nd; i++)
-        if (sorted[i] < 0 || (i && sorted[i] == sorted[i - 1])) { rc = gerr(GROWTH_EFORMAT, "%s: document ids are negative or repeated", who); goto done; }
-    if ((rc = gmem_reserve(who, tx_bytes((double)nd, (double)nd, (double)nt, (double)np), (uint64_t)cfg.max_memory)))
+        if (sorted[i] < 0 || (i && sorted[i] == sorted[i - 1])) {
+            rc = gerr(GROWTH_EFORMAT, "%s: document ids are negative or repeated", who);
+            goto done;
+        }
+    if ((rc = gmem_reserve(who, tx_bytes((double)nd, (double)nd, (double)nt, (double)np),
+                           (uint64_t)cfg.max_memory)))
         goto done;
     if ((rc = tx_new(&x, &cfg, who))) goto done;
-    if ((rc = tx_grow_docs(x, nd, who)) || (rc = tx_id_reserve(x, nd, who)) || (rc = tx_term_reserve(x, nt, who))) goto done;
+    if ((rc = tx_grow_docs(x, nd, who)) || (rc = tx_id_reserve(x, nd, who)) ||
+        (rc = tx_term_reserve(x, nt, who)))
+        goto done;
     x->fwd = malloc((np + 1) * sizeof *x->fwd);
-    if (!x->fwd) { rc = gerr(GROWTH_ENOMEM, "%s: out of memory", who); goto done; }
+    if (!x->fwd) {
+        rc = gerr(GROWTH_ENOMEM, "%s: out of memory", who);
+        goto done;
+    }
     x->fwd_cap = np + 1;
     /* Documents: lengths and forward-list sizes from the postings. */
     memset(x->fwd_off, 0, (nd + 1) * sizeof *x->fwd_off);
     uint64_t *dl = calloc(nd + 1, sizeof *dl);
-    if (!dl) { rc = gerr(GROWTH_ENOMEM, "%s: out of memory", who); goto done; }
+    if (!dl) {
+        rc = gerr(GROWTH_ENOMEM, "%s: out of memory", who);
+        goto done;
+    }
     size_t j = 0;
     for (size_t t = 0; t < nt; t++) {
         for (uint64_t i = 0; i < msg->term_postings[t]; i++, j++) {
             uint32_t d = msg->post_doc[j], tf = msg->post_tf[j];
             if (d >= nd || tf == 0 || (i && d <= msg->post_doc[j - 1])) {
                 free(dl);
-                rc = gerr(GROWTH_EFORMAT, "%s: posting %zu (document %u, tf %u) is out of range or order", who, j, d, tf);
+                rc = gerr(GROWTH_EFORMAT, "%s: posting %zu (document %u, tf %u) is out of range or order",
+                          who, j, d, tf);
                 goto done;
             }
             dl[d] += tf;
@@ -140,7 +174,11 @@ static int tx_from_payload(const char *who, uint32_t kind, const uint8_t *pl, si
         }
     }
     for (size_t d = 0; d < nd; d++) {
-        if (dl[d] > UINT32_MAX) { free(dl); rc = gerr(GROWTH_EFORMAT, "%s: document %zu is too long", who, d); goto done; }
+        if (dl[d] > UINT32_MAX) {
+            free(dl);
+            rc = gerr(GROWTH_EFORMAT, "%s: document %zu is too long", who, d);
+            goto done;
+        }
         x->doc_id[d] = msg->doc_ids[d];
         x->doc_len[d] = (uint32_t)dl[d];
         x->alive[d] = 1;
@@ -153,12 +191,18 @@ static int tx_from_payload(const char *who, uint32_t kind, const uint8_t *pl, si
     x->live_docs = nd;
     j = 0;
     for (size_t t = 0; t < nt; t++) {
-        if (tx_term_find(x, msg->term_hash[t]) != UINT32_MAX) { rc = gerr(GROWTH_EFORMAT, "%s: term %zu is repeated", who, t); goto done; }
+        if (tx_term_find(x, msg->term_hash[t]) != UINT32_MAX) {
+            rc = gerr(GROWTH_EFORMAT, "%s: term %zu is repeated", who, t);
+            goto done;
+        }
         uint32_t cnt = (uint32_t)msg->term_postings[t];
         tx_term *tm = &x->terms[x->nterms];
         tm->hash = msg->term_hash[t];
         tm->p = malloc(cnt * sizeof *tm->p);
-        if (!tm->p) { rc = gerr(GROWTH_ENOMEM, "%s: out of memory for postings", who); goto done; }
+        if (!tm->p) {
+            rc = gerr(GROWTH_ENOMEM, "%s: out of memory for postings", who);
+            goto done;
+        }
         tm->n = tm->cap = tm->df = cnt;
         for (uint32_t i = 0; i < cnt; i++, j++) {
             uint32_t d = msg->post_doc[j];
@@ -171,7 +215,10 @@ static int tx_from_payload(const char *who, uint32_t kind, const uint8_t *pl, si
     }
     /* Forward lists: fill per document through a cursor copy of the offsets. */
     uint64_t *pos = malloc((nd + 1) * sizeof *pos);
-    if (!pos) { rc = gerr(GROWTH_ENOMEM, "%s: out of memory", who); goto done; }
+    if (!pos) {
+        rc = gerr(GROWTH_ENOMEM, "%s: out of memory", who);
+        goto done;
+    }
     memcpy(pos, x->fwd_off, (nd + 1) * sizeof *pos);
     for (uint32_t t = 0; t < x->nterms; t++)
         for (uint32_t i = 0; i < x->terms[t].n; i++) x->fwd[pos[x->terms[t].p[i].doc]++] = t;
@@ -181,14 +228,17 @@ static int tx_from_payload(const char *who, uint32_t kind, const uint8_t *pl, si
 done:
     free(sorted);
     growth__text_index__free_unpacked(msg, &gpb_allocator);
-    if (rc) growth_text_free(x);
-    else *out = x;
+    if (rc)
+        growth_text_free(x);
+    else
+        *out = x;
     return rc;
 }
 
 GROWTH_API int growth_text_deserialize(growth_text_index **out, const uint8_t *buf, size_t len)
 {
-    return gmodel_deserialize("growth_text_deserialize", buf, len, GROWTH_KIND_TEXT_INDEX, tx_from_payload, out);
+    return gmodel_deserialize("growth_text_deserialize", buf, len, GROWTH_KIND_TEXT_INDEX, tx_from_payload,
+                              out);
 }
 
 GROWTH_API int growth_text_load(growth_text_index **out, const char *path)

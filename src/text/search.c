@@ -16,8 +16,10 @@ static bool filter_pass(const growth_id_filter *f, int64_t id)
         size_t lo = 0, hi = f->n_allow;
         while (lo < hi) {
             size_t mid = lo + (hi - lo) / 2;
-            if (f->allow[mid] < id) lo = mid + 1;
-            else hi = mid;
+            if (f->allow[mid] < id)
+                lo = mid + 1;
+            else
+                hi = mid;
         }
         if (lo == f->n_allow || f->allow[lo] != id) return false;
     }
@@ -34,7 +36,10 @@ typedef struct {
     double idf;
 } tx_cursor;
 
-typedef struct { double s; int64_t id; } tx_hit;
+typedef struct {
+    double s;
+    int64_t id;
+} tx_hit;
 
 /* a ranks below b: lower score, or equal score and larger id (a total order: ids are unique). */
 #define TX_HIT_WORSE(ctx, a, b) ((a).s < (b).s || ((a).s == (b).s && (a).id > (b).id))
@@ -58,8 +63,8 @@ static int query_terms(const char *who, const growth_text_index *x, const char *
 static inline double bm25_idf(double N, double df) { return log(1.0 + (N - df + 0.5) / (df + 0.5)); }
 
 GROWTH_API int growth_text_search(const growth_text_index *x, const char *query, size_t k,
-                                  const growth_id_filter *filter, int64_t *ids, float *scores,
-                                  size_t cap, size_t *out_n)
+                                  const growth_id_filter *filter, int64_t *ids, float *scores, size_t cap,
+                                  size_t *out_n)
 {
     static const char *who = "growth_text_search";
     if (out_n) *out_n = 0;
@@ -81,10 +86,16 @@ GROWTH_API int growth_text_search(const growth_text_index *x, const char *query,
         rc = gerr(GROWTH_EBUFS, "%s: cap %zu < k %zu", who, cap, k);
         goto out;
     }
-    if (v.n > TX_STACK_TERMS && !(cur = malloc(v.n * sizeof *cur))) { rc = gerr(GROWTH_ENOMEM, "%s: out of memory", who); goto out; }
+    if (v.n > TX_STACK_TERMS && !(cur = malloc(v.n * sizeof *cur))) {
+        rc = gerr(GROWTH_ENOMEM, "%s: out of memory", who);
+        goto out;
+    }
     if (k > TX_STACK_K) {
         size_t hk = k < x->live_docs ? k : (size_t)x->live_docs;
-        if (hk > TX_STACK_K && !(heap = malloc(hk * sizeof *heap))) { rc = gerr(GROWTH_ENOMEM, "%s: out of memory", who); goto out; }
+        if (hk > TX_STACK_K && !(heap = malloc(hk * sizeof *heap))) {
+            rc = gerr(GROWTH_ENOMEM, "%s: out of memory", who);
+            goto out;
+        }
     }
     const double N = (double)x->live_docs;
     const double k1 = x->cfg.k1, bb = x->cfg.b;
@@ -135,8 +146,8 @@ out:
     return rc;
 }
 
-GROWTH_API int growth_text_score(const growth_text_index *x, const char *query, const int64_t *ids,
-                                 size_t n, float *out, size_t cap)
+GROWTH_API int growth_text_score(const growth_text_index *x, const char *query, const int64_t *ids, size_t n,
+                                 float *out, size_t cap)
 {
     static const char *who = "growth_text_score";
     GROWTH_CHECK_NULL(who, x);
@@ -169,8 +180,10 @@ GROWTH_API int growth_text_score(const growth_text_index *x, const char *query, 
             uint32_t lo = 0, hi = tm->n;
             while (lo < hi) {
                 uint32_t mid = lo + (hi - lo) / 2;
-                if (tm->p[mid].doc < d) lo = mid + 1;
-                else hi = mid;
+                if (tm->p[mid].doc < d)
+                    lo = mid + 1;
+                else
+                    hi = mid;
             }
             if (lo == tm->n || tm->p[lo].doc != d) continue;
             double tf = (double)tm->p[lo].tf;

@@ -100,7 +100,10 @@ int tx_new(growth_text_index **out, const tx_cfg *cfg, const char *who)
     if (!x) return gerr(GROWTH_ENOMEM, "%s: out of memory", who);
     x->cfg = *cfg;
     x->fwd_off = calloc(1, sizeof *x->fwd_off);
-    if (!x->fwd_off) { free(x); return gerr(GROWTH_ENOMEM, "%s: out of memory", who); }
+    if (!x->fwd_off) {
+        free(x);
+        return gerr(GROWTH_ENOMEM, "%s: out of memory", who);
+    }
     grwlock_init(&x->rw);
     pthread_mutex_init(&x->wlock, NULL);
     *out = x;
@@ -148,7 +151,9 @@ GROWTH_API int growth_text_config(const growth_text_index *x, char *buf, size_t 
     return GROWTH_OK;
 }
 
-typedef struct { char k1[GCFG_STRING_MAX], b[GCFG_STRING_MAX], max_memory[GCFG_STRING_MAX]; } tx_set_cfg;
+typedef struct {
+    char k1[GCFG_STRING_MAX], b[GCFG_STRING_MAX], max_memory[GCFG_STRING_MAX];
+} tx_set_cfg;
 
 static const gcfg_opt tx_set_opts[] = {
     {"k1", GCFG_STRING, offsetof(tx_set_cfg, k1), "", 0, 0, NULL, false},
@@ -222,11 +227,11 @@ static int tx_report(const char *who, growth_progress_fn fn, void *user, const c
     return GROWTH_OK;
 }
 
-#define TX_REPORT_DOCS 1024
+#define TX_REPORT_DOCS  1024
 #define TX_REPORT_TERMS 4096
 
-static int batch_build(const char *who, int ngram, bool lower, tx_text_fn get, const void *src,
-                       size_t n, tx_batch *b, growth_progress_fn fn, void *user)
+static int batch_build(const char *who, int ngram, bool lower, tx_text_fn get, const void *src, size_t n,
+                       tx_batch *b, growth_progress_fn fn, void *user)
 {
     memset(b, 0, sizeof *b);
     b->n = n;
@@ -237,15 +242,24 @@ static int batch_build(const char *who, int ngram, bool lower, tx_text_fn get, c
     b->tf = malloc(cap * sizeof *b->tf);
     tx_hvec v = {0};
     int rc = GROWTH_OK;
-    if (!b->off || !b->len || !b->h || !b->tf) { rc = gerr(GROWTH_ENOMEM, "%s: out of memory", who); goto fail; }
+    if (!b->off || !b->len || !b->h || !b->tf) {
+        rc = gerr(GROWTH_ENOMEM, "%s: out of memory", who);
+        goto fail;
+    }
     b->off[0] = 0;
     for (size_t i = 0; i < n; i++) {
         size_t len = 0, bad = 0;
         const char *t = get(src, i, &len);
         v.n = 0;
         int trc = tx_tokenize(ngram, lower, t, len, &v, &bad);
-        if (trc) { rc = tx_tok_error(who, trc, "text", i, bad); goto fail; }
-        if (v.n > UINT32_MAX) { rc = gerr(GROWTH_EINVAL, "%s: text %zu has more than 2^32 - 1 tokens", who, i); goto fail; }
+        if (trc) {
+            rc = tx_tok_error(who, trc, "text", i, bad);
+            goto fail;
+        }
+        if (v.n > UINT32_MAX) {
+            rc = gerr(GROWTH_EINVAL, "%s: text %zu has more than 2^32 - 1 tokens", who, i);
+            goto fail;
+        }
         b->len[i] = (uint32_t)v.n;
         qsort(v.v, v.n, sizeof *v.v, tx_cmp_u64);
         if (b->npairs + v.n > cap) {
@@ -254,7 +268,10 @@ static int batch_build(const char *who, int ngram, bool lower, tx_text_fn get, c
             if (nh) b->h = nh;
             uint32_t *nt = realloc(b->tf, cap * sizeof *nt);
             if (nt) b->tf = nt;
-            if (!nh || !nt) { rc = gerr(GROWTH_ENOMEM, "%s: out of memory", who); goto fail; }
+            if (!nh || !nt) {
+                rc = gerr(GROWTH_ENOMEM, "%s: out of memory", who);
+                goto fail;
+            }
         }
         for (size_t j = 0; j < v.n;) {
             size_t e = j + 1;
@@ -302,7 +319,12 @@ int tx_grow_docs(growth_text_index *x, uint64_t need, const char *who)
     uint64_t nc = x->docs_cap ? x->docs_cap : 1024;
     while (nc < need) nc += nc / 2;
     if (nc > TX_MAX_DOCS) nc = TX_MAX_DOCS;
-#define TX_GROW(f, cnt) do { void *p_ = realloc(x->f, (cnt) * sizeof *x->f); if (!p_) goto nomem; x->f = p_; } while (0)
+#define TX_GROW(f, cnt)                                                                                      \
+    do {                                                                                                     \
+        void *p_ = realloc(x->f, (cnt) * sizeof *x->f);                                                      \
+        if (!p_) goto nomem;                                                                                 \
+        x->f = p_;                                                                                           \
+    } while (0)
     TX_GROW(doc_id, nc);
     TX_GROW(doc_len, nc);
     TX_GROW(alive, nc);
@@ -313,11 +335,12 @@ nomem:
     return gerr(GROWTH_ENOMEM, "%s: out of memory for %llu documents", who, (unsigned long long)nc);
 }
 
-static int tx_add(growth_text_index *x, const char *who, const int64_t *ids, tx_text_fn get,
-                  const void *src, size_t n)
+static int tx_add(growth_text_index *x, const char *who, const int64_t *ids, tx_text_fn get, const void *src,
+                  size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        if (ids[i] < 0) return gerr(GROWTH_EINVAL, "%s: ids[%zu] = %lld is negative", who, i, (long long)ids[i]);
+        if (ids[i] < 0)
+            return gerr(GROWTH_EINVAL, "%s: ids[%zu] = %lld is negative", who, i, (long long)ids[i]);
     if (n == 0) return GROWTH_OK;
     int64_t *sorted = malloc(n * sizeof *sorted);
     if (!sorted) return gerr(GROWTH_ENOMEM, "%s: out of memory", who);
@@ -347,7 +370,10 @@ static int tx_add(growth_text_index *x, const char *who, const int64_t *ids, tx_
     uint64_t bcap = 16;
     while (bcap < 2 * (uint64_t)b.npairs + 2) bcap *= 2;
     bm = calloc(bcap, sizeof *bm);
-    if (!bm) { batch_free(&b); return gerr(GROWTH_ENOMEM, "%s: out of memory", who); }
+    if (!bm) {
+        batch_free(&b);
+        return gerr(GROWTH_ENOMEM, "%s: out of memory", who);
+    }
 
     pthread_mutex_lock(&x->wlock);
     pthread_rwlock_wrlock(&x->rw);
@@ -374,8 +400,10 @@ static int tx_add(growth_text_index *x, const char *who, const int64_t *ids, tx_
         e->count++;
     }
     /* Memory after the add against physical memory and max_memory (nothing changed yet). */
-    if ((rc = gmem_reserve(who, tx_bytes((double)x->ndocs + n, (double)x->imap.count + n, (double)x->nterms + n_new,
-                                         (double)x->nfwd + b.npairs), (uint64_t)x->cfg.max_memory)))
+    if ((rc = gmem_reserve(who,
+                           tx_bytes((double)x->ndocs + n, (double)x->imap.count + n,
+                                    (double)x->nterms + n_new, (double)x->nfwd + b.npairs),
+                           (uint64_t)x->cfg.max_memory)))
         goto out;
     /* Reserve everything before the first visible change. */
     if ((rc = tx_grow_docs(x, (uint64_t)x->ndocs + n, who))) goto out;
@@ -385,7 +413,10 @@ static int tx_add(growth_text_index *x, const char *who, const int64_t *ids, tx_
         uint64_t nc = x->fwd_cap ? x->fwd_cap : 4096;
         while (nc < x->nfwd + b.npairs) nc += nc / 2;
         uint32_t *f = realloc(x->fwd, nc * sizeof *f);
-        if (!f) { rc = gerr(GROWTH_ENOMEM, "%s: out of memory for the forward index", who); goto out; }
+        if (!f) {
+            rc = gerr(GROWTH_ENOMEM, "%s: out of memory for the forward index", who);
+            goto out;
+        }
         x->fwd = f;
         x->fwd_cap = nc;
     }
@@ -400,13 +431,19 @@ static int tx_add(growth_text_index *x, const char *who, const int64_t *ids, tx_
                 if (nc < need) nc = need;
                 if (nc > UINT32_MAX) nc = UINT32_MAX;
                 tx_post *p = realloc(t->p, nc * sizeof *p);
-                if (!p) { rc = gerr(GROWTH_ENOMEM, "%s: out of memory for postings", who); goto out; }
+                if (!p) {
+                    rc = gerr(GROWTH_ENOMEM, "%s: out of memory for postings", who);
+                    goto out;
+                }
                 t->p = p;
                 t->cap = (uint32_t)nc;
             }
         } else {
             e->fresh = malloc(e->count * sizeof *e->fresh);
-            if (!e->fresh) { rc = gerr(GROWTH_ENOMEM, "%s: out of memory for postings", who); goto out; }
+            if (!e->fresh) {
+                rc = gerr(GROWTH_ENOMEM, "%s: out of memory for postings", who);
+                goto out;
+            }
         }
     }
     /* Commit (cannot fail). */
@@ -459,7 +496,10 @@ static const char *get_cstr(const void *src, size_t i, size_t *len)
     return t;
 }
 
-typedef struct { const char *data; const uint64_t *off; } tx_packed;
+typedef struct {
+    const char *data;
+    const uint64_t *off;
+} tx_packed;
 
 static const char *get_packed(const void *src, size_t i, size_t *len)
 {
@@ -543,7 +583,10 @@ static void tx_compact(growth_text_index *x)
             tm->cap = 0;
         } else if (w < tm->cap / 2) {
             tx_post *p = realloc(tm->p, w * sizeof *p);
-            if (p) { tm->p = p; tm->cap = w; }
+            if (p) {
+                tm->p = p;
+                tm->cap = w;
+            }
         }
     }
     tx_compact_fwd(x);
@@ -561,7 +604,10 @@ static int tx_compact_aside(growth_text_index *x, const char *who)
     tx_post **np = calloc(nt ? nt : 1, sizeof *np);
     uint32_t *nn = malloc((nt ? nt : 1) * sizeof *nn);
     int rc = GROWTH_OK;
-    if (!np || !nn) { rc = gerr(GROWTH_ENOMEM, "%s: out of memory", who); goto fail; }
+    if (!np || !nn) {
+        rc = gerr(GROWTH_ENOMEM, "%s: out of memory", who);
+        goto fail;
+    }
     for (uint32_t t = 0; t < nt; t++) {
         const tx_term *tm = &x->terms[t];
         uint32_t w = 0;

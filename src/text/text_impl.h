@@ -47,25 +47,27 @@ extern const gcfg_opt tx_opts[];
 extern const size_t tx_nopts;
 #define TX_NOPTS tx_nopts
 
-#define TX_MAX_DOCS ((uint64_t)UINT32_MAX - 1)
-#define TX_MAX_FILE ((size_t)1 << 36)
+#define TX_MAX_DOCS    ((uint64_t)UINT32_MAX - 1)
+#define TX_MAX_FILE    ((size_t)1 << 36)
 #define TX_STACK_TERMS 64
-#define TX_STACK_K 256
+#define TX_STACK_K     256
 
-typedef struct { uint32_t doc, tf; } tx_post;
+typedef struct {
+    uint32_t doc, tf;
+} tx_post;
 
 typedef struct {
     uint64_t hash;
-    uint32_t df;      /* live documents holding the term */
-    uint32_t n, cap;  /* stored postings (live and dead) */
+    uint32_t df;     /* live documents holding the term */
+    uint32_t n, cap; /* stored postings (live and dead) */
     tx_post *p;
 } tx_term;
 
 struct growth_text_index {
     tx_cfg cfg;
     pthread_rwlock_t rw;
-    pthread_mutex_t wlock;        /* serialises writers */
-    growth_progress_fn progress;  /* set and read under wlock */
+    pthread_mutex_t wlock;       /* serialises writers */
+    growth_progress_fn progress; /* set and read under wlock */
     void *progress_user;
     /* terms */
     tx_term *terms;

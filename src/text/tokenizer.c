@@ -16,10 +16,20 @@ static uint32_t utf8_decode(const unsigned char *s, const unsigned char *end, si
     if (c < 0x80) return c;
     size_t n;
     uint32_t min;
-    if ((c & 0xe0) == 0xc0) { n = 2; c &= 0x1f; min = 0x80; }
-    else if ((c & 0xf0) == 0xe0) { n = 3; c &= 0x0f; min = 0x800; }
-    else if ((c & 0xf8) == 0xf0) { n = 4; c &= 0x07; min = 0x10000; }
-    else return UINT32_MAX;
+    if ((c & 0xe0) == 0xc0) {
+        n = 2;
+        c &= 0x1f;
+        min = 0x80;
+    } else if ((c & 0xf0) == 0xe0) {
+        n = 3;
+        c &= 0x0f;
+        min = 0x800;
+    } else if ((c & 0xf8) == 0xf0) {
+        n = 4;
+        c &= 0x07;
+        min = 0x10000;
+    } else
+        return UINT32_MAX;
     if ((size_t)(end - s) < n) return UINT32_MAX;
     for (size_t i = 1; i < n; i++) {
         if ((s[i] & 0xc0) != 0x80) return UINT32_MAX;
@@ -38,10 +48,10 @@ static int tx_class(uint32_t c)
         if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) return TX_WORD;
         return TX_SEP;
     }
-    if (c == 0x85 || c == 0xa0 || c == 0x1680 || (c >= 0x2000 && c <= 0x200a) || c == 0x2028 ||
-        c == 0x2029 || c == 0x202f || c == 0x205f || (c >= 0x3000 && c <= 0x303f) ||
-        (c >= 0xff00 && c <= 0xff0f) || (c >= 0xff1a && c <= 0xff20) || (c >= 0xff3b && c <= 0xff40) ||
-        (c >= 0xff5b && c <= 0xff65) || c == 0xfeff)
+    if (c == 0x85 || c == 0xa0 || c == 0x1680 || (c >= 0x2000 && c <= 0x200a) || c == 0x2028 || c == 0x2029 ||
+        c == 0x202f || c == 0x205f || (c >= 0x3000 && c <= 0x303f) || (c >= 0xff00 && c <= 0xff0f) ||
+        (c >= 0xff1a && c <= 0xff20) || (c >= 0xff3b && c <= 0xff40) || (c >= 0xff5b && c <= 0xff65) ||
+        c == 0xfeff)
         return TX_SEP;
     if ((c >= 0x3040 && c <= 0x30ff) || (c >= 0x3400 && c <= 0x4dbf) || (c >= 0x4e00 && c <= 0x9fff) ||
         (c >= 0xac00 && c <= 0xd7af) || (c >= 0xf900 && c <= 0xfaff) || (c >= 0x20000 && c <= 0x2ffff))
@@ -100,9 +110,17 @@ int tx_tokenize(int ngram, bool lowercase, const char *text, size_t len, tx_hvec
         size_t adv = 0;
         int cls = TX_SEP;
         if (p < end) {
-            if (*p == 0) { *bad = (size_t)(p - s); rc = TX_TOK_NUL; goto done; }
+            if (*p == 0) {
+                *bad = (size_t)(p - s);
+                rc = TX_TOK_NUL;
+                goto done;
+            }
             c = utf8_decode(p, end, &adv);
-            if (c == UINT32_MAX) { *bad = (size_t)(p - s); rc = TX_TOK_UTF8; goto done; }
+            if (c == UINT32_MAX) {
+                *bad = (size_t)(p - s);
+                rc = TX_TOK_UTF8;
+                goto done;
+            }
             cls = tx_class(c);
         }
         if (wstart && cls != TX_WORD) { /* a word ends */
@@ -111,7 +129,10 @@ int tx_tokenize(int ngram, bool lowercase, const char *text, size_t len, tx_hvec
             if (lowercase) {
                 if (wl > wcap) {
                     unsigned char *nw = word == lbuf ? malloc(wl) : realloc(word, wl);
-                    if (!nw) { rc = TX_TOK_NOMEM; goto done; }
+                    if (!nw) {
+                        rc = TX_TOK_NOMEM;
+                        goto done;
+                    }
                     word = nw;
                     wcap = wl;
                 }
@@ -121,12 +142,14 @@ int tx_tokenize(int ngram, bool lowercase, const char *text, size_t len, tx_hvec
                 }
                 src = word;
             }
-            if (hv_push(out, tx_term_hash(src, wl))) { rc = TX_TOK_NOMEM; goto done; }
+            if (hv_push(out, tx_term_hash(src, wl))) {
+                rc = TX_TOK_NOMEM;
+                goto done;
+            }
             wstart = NULL;
         }
         if (cstart && cls != TX_CJK) { /* a CJK run ends */
-            if (ccount < (size_t)ngram &&
-                hv_push(out, tx_term_hash(cstart, (size_t)(p - cstart)))) {
+            if (ccount < (size_t)ngram && hv_push(out, tx_term_hash(cstart, (size_t)(p - cstart)))) {
                 rc = TX_TOK_NOMEM;
                 goto done;
             }
@@ -136,7 +159,10 @@ int tx_tokenize(int ngram, bool lowercase, const char *text, size_t len, tx_hvec
         if (cls == TX_WORD) {
             if (!wstart) wstart = p;
         } else if (cls == TX_CJK) {
-            if (!cstart) { cstart = p; ccount = 0; }
+            if (!cstart) {
+                cstart = p;
+                ccount = 0;
+            }
             starts[ccount % 4] = p;
             ccount++;
             if (ccount >= (size_t)ngram) {

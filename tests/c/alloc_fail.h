@@ -58,8 +58,14 @@ void *__wrap_malloc(size_t n) { return af_should_fail() ? NULL : __real_malloc(n
 void *__wrap_calloc(size_t n, size_t s) { return af_should_fail() ? NULL : __real_calloc(n, s); }
 void *__wrap_realloc(void *p, size_t n) { return af_should_fail() ? NULL : __real_realloc(p, n); }
 char *__wrap_strdup(const char *s) { return af_should_fail() ? NULL : __real_strdup(s); }
-void *__wrap_aligned_alloc(size_t a, size_t n) { return af_should_fail() ? NULL : __real_aligned_alloc(a, n); }
-int __wrap_posix_memalign(void **p, size_t a, size_t n) { return af_should_fail() ? 12 : __real_posix_memalign(p, a, n); }
+void *__wrap_aligned_alloc(size_t a, size_t n)
+{
+    return af_should_fail() ? NULL : __real_aligned_alloc(a, n);
+}
+int __wrap_posix_memalign(void **p, size_t a, size_t n)
+{
+    return af_should_fail() ? 12 : __real_posix_memalign(p, a, n);
+}
 void *__wrap_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 {
     return af_should_fail() ? MAP_FAILED : __real_mmap(addr, len, prot, flags, fd, off);
@@ -101,14 +107,16 @@ static int af_sweep(const af_step *st)
         long seen = af_count;
         tested++;
         if (!injected && rc != 0) {
-            fprintf(stderr, "  %s: failed (%d) with no allocation failing: %s\n", st->name, rc, growth_last_error());
-            bad++;
-        } else if (rc != 0 && rc != -2 /* GROWTH_ENOMEM */) {
-            fprintf(stderr, "  %s: allocation %ld failing gave status %d, not GROWTH_ENOMEM: %s\n", st->name, n, rc,
+            fprintf(stderr, "  %s: failed (%d) with no allocation failing: %s\n", st->name, rc,
                     growth_last_error());
             bad++;
+        } else if (rc != 0 && rc != -2 /* GROWTH_ENOMEM */) {
+            fprintf(stderr, "  %s: allocation %ld failing gave status %d, not GROWTH_ENOMEM: %s\n", st->name,
+                    n, rc, growth_last_error());
+            bad++;
         } else if (st->check && st->check(st->ctx, rc) != 0) {
-            fprintf(stderr, "  %s: allocation %ld failing left the state broken or changed (rc %d)\n", st->name, n, rc);
+            fprintf(stderr, "  %s: allocation %ld failing left the state broken or changed (rc %d)\n",
+                    st->name, n, rc);
             bad++;
         }
         if (st->teardown) st->teardown(st->ctx);

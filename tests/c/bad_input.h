@@ -16,14 +16,13 @@
 static int n_cases;
 static const char bad_sentinel[] = "(no message was recorded)";
 
-static void bad_check(const char *what, int rc, int expect, const char *sub, const char *file,
-                      int line)
+static void bad_check(const char *what, int rc, int expect, const char *sub, const char *file, int line)
 {
     n_cases++;
     const char *msg = growth_last_error();
     if (rc != expect) {
-        fprintf(stderr, "  %s:%d: %s: returned %d (%s), expected %d; message: %s\n", file, line,
-                what, rc, growth_strerror(rc), expect, msg);
+        fprintf(stderr, "  %s:%d: %s: returned %d (%s), expected %d; message: %s\n", file, line, what, rc,
+                growth_strerror(rc), expect, msg);
         gt_failed_checks++;
         return;
     }
@@ -33,17 +32,16 @@ static void bad_check(const char *what, int rc, int expect, const char *sub, con
         return;
     }
     if (sub && strstr(msg, sub) == NULL) {
-        fprintf(stderr, "  %s:%d: %s: message '%s' does not name '%s'\n", file, line, what, msg,
-                sub);
+        fprintf(stderr, "  %s:%d: %s: message '%s' does not name '%s'\n", file, line, what, msg, sub);
         gt_failed_checks++;
     }
 }
 
-#define BAD(expr, expect, sub)                                          \
-    do {                                                                \
-        gerr(GROWTH_OK, "%s", bad_sentinel);                            \
-        int bad_rc_ = (expr);                                           \
-        bad_check(#expr, bad_rc_, (expect), (sub), __FILE__, __LINE__); \
+#define BAD(expr, expect, sub)                                                                               \
+    do {                                                                                                     \
+        gerr(GROWTH_OK, "%s", bad_sentinel);                                                                 \
+        int bad_rc_ = (expr);                                                                                \
+        bad_check(#expr, bad_rc_, (expect), (sub), __FILE__, __LINE__);                                      \
     } while (0)
 
 /* The serialized bytes of a handle, to prove that bad calls left it exactly as it was. */
@@ -55,7 +53,8 @@ typedef struct {
 static inline int bad_same_bytes(bad_bytes a, bad_bytes b)
 {
     if (a.buf && b.buf && a.len == b.len && memcmp(a.buf, b.buf, a.len) == 0) return 1;
-    fprintf(stderr, "  serialized state differs: %zu bytes before, %zu after; first differences:", a.len, b.len);
+    fprintf(stderr, "  serialized state differs: %zu bytes before, %zu after; first differences:", a.len,
+            b.len);
     for (size_t i = 0, shown = 0; a.buf && b.buf && i < a.len && i < b.len && shown < 8; i++)
         if (a.buf[i] != b.buf[i]) {
             fprintf(stderr, " [%zu] %02x -> %02x", i, a.buf[i], b.buf[i]);
@@ -75,27 +74,26 @@ static inline void bad_bytes_free(bad_bytes *b)
 /* Serialized bytes carry their creation time (seconds), so "the handle is exactly as before" is
  * checked by rebuilding the earlier state from its bytes and serializing it and the handle within
  * the same second: the two byte strings must then be identical. */
-#define BAD_SAME_STATE(kind, type, h, before)                                                      \
-    do {                                                                                     \
-        bad_bytes x_ = {0}, y_ = {0};                                                        \
-        for (int try_ = 0; try_ < 3; try_++) {                                               \
-            bad_bytes_free(&x_);                                                             \
-            bad_bytes_free(&y_);                                                             \
-            time_t t0_ = time(NULL);                                                         \
-            type *old_ = NULL;                                                                \
-            CHECK_OK(growth_##kind##_deserialize(&old_, (before).buf, (before).len));        \
-            if (old_) CHECK_OK(growth_##kind##_serialize(old_, &x_.buf, &x_.len));           \
-            CHECK_OK(growth_##kind##_serialize((h), &y_.buf, &y_.len));                      \
-            growth_##kind##_free(old_);                                                      \
-            if (time(NULL) == t0_) break;                                                    \
-        }                                                                                    \
-        if (!bad_same_bytes(x_, y_)) {                                                       \
-            fprintf(stderr, "  %s:%d: %s changed through the bad calls\n", __FILE__, __LINE__, \
-                    #h);                                                                     \
-            gt_failed_checks++;                                                              \
-        }                                                                                    \
-        bad_bytes_free(&x_);                                                                 \
-        bad_bytes_free(&y_);                                                                 \
+#define BAD_SAME_STATE(kind, type, h, before)                                                                \
+    do {                                                                                                     \
+        bad_bytes x_ = {0}, y_ = {0};                                                                        \
+        for (int try_ = 0; try_ < 3; try_++) {                                                               \
+            bad_bytes_free(&x_);                                                                             \
+            bad_bytes_free(&y_);                                                                             \
+            time_t t0_ = time(NULL);                                                                         \
+            type *old_ = NULL;                                                                               \
+            CHECK_OK(growth_##kind##_deserialize(&old_, (before).buf, (before).len));                        \
+            if (old_) CHECK_OK(growth_##kind##_serialize(old_, &x_.buf, &x_.len));                           \
+            CHECK_OK(growth_##kind##_serialize((h), &y_.buf, &y_.len));                                      \
+            growth_##kind##_free(old_);                                                                      \
+            if (time(NULL) == t0_) break;                                                                    \
+        }                                                                                                    \
+        if (!bad_same_bytes(x_, y_)) {                                                                       \
+            fprintf(stderr, "  %s:%d: %s changed through the bad calls\n", __FILE__, __LINE__, #h);          \
+            gt_failed_checks++;                                                                              \
+        }                                                                                                    \
+        bad_bytes_free(&x_);                                                                                 \
+        bad_bytes_free(&y_);                                                                                 \
     } while (0)
 
 /* A valid model file of another kind (FTRL, or a calibrator for the FTRL loader): every loader

@@ -62,16 +62,32 @@ static inline growth_net *wd_net(void)
     Growth__Net msg;
     growth__net__init(&msg);
     msg.dense_dim = 1;
-    for (int i = 0; i < 2; i++) { growth__net_embedding__init(&e[i]); ep[i] = &e[i]; }
-    e[0].rows = 3; e[0].dim = 2; e[0].pooling = "mean"; e[0].n_weight = 6; e[0].weight = E0;
-    e[1].rows = 2; e[1].dim = 1; e[1].pooling = "sum"; e[1].n_weight = 2; e[1].weight = E1;
+    for (int i = 0; i < 2; i++) {
+        growth__net_embedding__init(&e[i]);
+        ep[i] = &e[i];
+    }
+    e[0].rows = 3;
+    e[0].dim = 2;
+    e[0].pooling = "mean";
+    e[0].n_weight = 6;
+    e[0].weight = E0;
+    e[1].rows = 2;
+    e[1].dim = 1;
+    e[1].pooling = "sum";
+    e[1].n_weight = 2;
+    e[1].weight = E1;
     msg.n_embeddings = 2;
     msg.embeddings = ep;
     dense(0, 4, 1, WD, BD);
     msg.n_layers = 1;
     msg.layers = LP_;
     growth__net_wide__init(&wide);
-    wide.rows = 5; wide.out_dim = 1; wide.n_weight = 5; wide.weight = WW; wide.n_bias = 1; wide.bias = BW;
+    wide.rows = 5;
+    wide.out_dim = 1;
+    wide.n_weight = 5;
+    wide.weight = WW;
+    wide.n_bias = 1;
+    wide.bias = BW;
     msg.wide = &wide;
     size_t len;
     uint8_t *buf = pack_net(&msg, GROWTH_KIND_NET, &len);

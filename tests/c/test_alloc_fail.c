@@ -28,10 +28,16 @@ typedef struct {
     void (*free)(void *h);
 } kind;
 
-#define KIND(name, T)                                                                                      \
-    static int name##_ser(const void *h, uint8_t **b, size_t *n) { return growth_##name##_serialize((const T *)h, b, n); } \
-    static int name##_des(void **o, const uint8_t *b, size_t n) { return growth_##name##_deserialize((T **)o, b, n); }      \
-    static void name##_fr(void *h) { growth_##name##_free((T *)h); }                                        \
+#define KIND(name, T)                                                                                        \
+    static int name##_ser(const void *h, uint8_t **b, size_t *n)                                             \
+    {                                                                                                        \
+        return growth_##name##_serialize((const T *)h, b, n);                                                \
+    }                                                                                                        \
+    static int name##_des(void **o, const uint8_t *b, size_t n)                                              \
+    {                                                                                                        \
+        return growth_##name##_deserialize((T **)o, b, n);                                                   \
+    }                                                                                                        \
+    static void name##_fr(void *h) { growth_##name##_free((T *)h); }                                         \
     static const kind K_##name = {name##_ser, name##_des, name##_fr};
 
 KIND(ftrl, growth_ftrl)
@@ -85,7 +91,8 @@ static void *mk_calibrator(void)
     growth_calibrator *c = NULL;
     float s[400];
     for (int i = 0; i < 400; i++) s[i] = (float)i / 400.0f;
-    if (growth_calibrator_create(&c, "method=isotonic") == 0) growth_calibrator_fit(c, s, g_y, NULL, NULL, 400);
+    if (growth_calibrator_create(&c, "method=isotonic") == 0)
+        growth_calibrator_fit(c, s, g_y, NULL, NULL, 400);
     return c;
 }
 
@@ -114,11 +121,14 @@ static void *mk_index_kind(const char *cfg, bool train)
     return ix;
 }
 static void *mk_flat(void) { return mk_index_kind("dim=6 metric=cosine", false); }
-static void *mk_hnsw(void) { return mk_index_kind("dim=6 metric=l2 kind=hnsw M=8 ef_construction=32", false); }
+static void *mk_hnsw(void)
+{
+    return mk_index_kind("dim=6 metric=l2 kind=hnsw M=8 ef_construction=32", false);
+}
 static void *mk_ivf(void) { return mk_index_kind("dim=6 kind=ivf nlist=8 nprobe=2 seed=1", true); }
 
-static const char *g_texts[6] = {"red running shoes", "blue summer dress", "连衣裙 夏季 新款", "running socks",
-                                 "summer shoes sale", "男士 运动鞋"};
+static const char *g_texts[6] = {"red running shoes", "blue summer dress", "连衣裙 夏季 新款",
+                                 "running socks",     "summer shoes sale", "男士 运动鞋"};
 static void *mk_text(void)
 {
     growth_text_index *x = NULL;
@@ -134,7 +144,8 @@ static void *mk_bidder(void)
     return b;
 }
 
-static float MW0[12] = {0.1f, -0.2f, 0.3f, 0.4f, 0.5f, -0.6f, 0.7f, 0.8f, -0.9f, 1.0f, 0.1f, 0.2f}, MB0[4] = {0.1f, 0, -0.1f, 0.2f};
+static float MW0[12] = {0.1f, -0.2f, 0.3f, 0.4f, 0.5f, -0.6f, 0.7f, 0.8f, -0.9f, 1.0f, 0.1f, 0.2f},
+             MB0[4] = {0.1f, 0, -0.1f, 0.2f};
 static float MW1[4] = {0.5f, -0.25f, 0.75f, 1.0f}, MB1[1] = {0.05f};
 
 static void *mk_net(void)
@@ -160,9 +171,9 @@ static void *mk_net(void)
 typedef struct {
     const kind *k;
     void *(*make)(void);
-    int (*call)(void *h);       /* the call under test on a fixture handle */
-    int (*ctor)(void **out);    /* or: a constructor */
-    bool ro;                    /* the call does not change the handle */
+    int (*call)(void *h);    /* the call under test on a fixture handle */
+    int (*ctor)(void **out); /* or: a constructor */
+    bool ro;                 /* the call does not change the handle */
     void *h, *out;
     uint8_t *before;
     size_t nbefore;
@@ -276,8 +287,8 @@ static int c_forest_train(void **o)
     d.ncols = N_FT;
     d.dense = g_X;
     d.labels = g_y;
-    return growth_forest_train((growth_forest **)o, "num_rounds=3", "objective=binary:logistic max_depth=3", &d,
-                               NULL, NULL, NULL);
+    return growth_forest_train((growth_forest **)o, "num_rounds=3", "objective=binary:logistic max_depth=3",
+                               &d, NULL, NULL, NULL);
 }
 static int c_forest_predict(void *h)
 {
@@ -290,7 +301,10 @@ static int c_forest_importance(void *h)
     return growth_forest_importance(h, "type=gain", imp, N_FT);
 }
 
-static int c_cal_create(void **o) { return growth_calibrator_create((growth_calibrator **)o, "method=histogram"); }
+static int c_cal_create(void **o)
+{
+    return growth_calibrator_create((growth_calibrator **)o, "method=histogram");
+}
 static int c_cal_fit(void *h)
 {
     float s[400];
@@ -352,7 +366,10 @@ static int c_ivf_create_train(void **o)
     int rc = growth_index_create((growth_index **)o, "dim=6 kind=ivf nlist=8 nprobe=2 seed=1");
     if (rc) return rc;
     rc = growth_index_train(*o, g_X, 400);
-    if (rc) { growth_index_free(*o); *o = NULL; }
+    if (rc) {
+        growth_index_free(*o);
+        *o = NULL;
+    }
     return rc;
 }
 
@@ -385,7 +402,10 @@ static int c_text_compact(void *h) { return growth_text_compact(h); }
 static int c_bidder_bid(void *h)
 {
     double pctr[16], pcvr[16], out[16];
-    for (int i = 0; i < 16; i++) { pctr[i] = 0.01 * (i + 1); pcvr[i] = 0.1; }
+    for (int i = 0; i < 16; i++) {
+        pctr[i] = 0.01 * (i + 1);
+        pcvr[i] = 0.1;
+    }
     int rc = growth_bidder_bid_batch(h, pctr, pcvr, NULL, NULL, 16, out, 16);
     for (int i = 0; i < 40 && rc == 0; i++) rc = growth_bidder_record_auction(h, 1.0 + 0.1 * i, i % 2, 0.8);
     return rc;
@@ -412,7 +432,10 @@ static int c_mckp(void *unused)
     uint64_t ip[101];
     double v[300], c[300], B = 120;
     for (int u = 0; u <= 100; u++) ip[u] = (uint64_t)u * 3;
-    for (int i = 0; i < 300; i++) { v[i] = (double)((i * 17) % 23); c[i] = 1 + (i % 3); }
+    for (int i = 0; i < 300; i++) {
+        v[i] = (double)((i * 17) % 23);
+        c[i] = 1 + (i % 3);
+    }
     int32_t ch[100];
     rc = growth_mckp_solve(s, ip, 100, v, c, 1, &B, ch, 100);
     growth_mckp_free(s);
@@ -440,7 +463,10 @@ static int c_metrics(void *unused)
     size_t used;
     int64_t groups[400];
     float s[400];
-    for (int i = 0; i < 400; i++) { groups[i] = i % 17; s[i] = (float)((i * 29) % 400) / 400.0f; }
+    for (int i = 0; i < 400; i++) {
+        groups[i] = i % 17;
+        s[i] = (float)((i * 29) % 400) / 400.0f;
+    }
     int rc = growth_metrics_auc(s, g_y, NULL, 400, &auc);
     if (!rc) rc = growth_metrics_gauc(s, g_y, NULL, groups, 400, &gauc, &used);
     if (!rc) rc = growth_metrics_ece(s, g_y, NULL, 400, "bins=10 binning=quantile", &ece);
@@ -490,7 +516,10 @@ static int c_audience(void *unused)
     int rc = growth_audience_peer(emb, 50, 4, seed, 3, 10, "mode=max", users, sim, 10, &n);
     uint32_t pool[50];
     float sc[50];
-    for (int i = 0; i < 50; i++) { pool[i] = (uint32_t)i; sc[i] = (float)((i * 7) % 50); }
+    for (int i = 0; i < 50; i++) {
+        pool[i] = (uint32_t)i;
+        sc[i] = (float)((i * 7) % 50);
+    }
     if (!rc) rc = growth_audience_select(pool, sc, 50, seed, 3, 0.0f, 10, users, sim, 10, &n);
     return rc;
 }
@@ -513,13 +542,16 @@ static int c_push(void *unused)
     double v[80];
     int32_t cat[80];
     for (int u = 0; u <= 40; u++) up[u] = (uint64_t)u * 2;
-    for (int i = 0; i < 80; i++) { v[i] = (double)((i * 7) % 10) / 10.0; cat[i] = i % 3; }
+    for (int i = 0; i < 80; i++) {
+        v[i] = (double)((i * 7) % 10) / 10.0;
+        cat[i] = i % 3;
+    }
     double cmin[3] = {0, 0, 0}, cmax[3] = {10, 10, 10};
     uint8_t send[80];
     int8_t hour[80];
     growth_budget_push_result r = GROWTH_BUDGET_PUSH_RESULT_INIT;
-    return growth_budget_allocate_push(up, 40, v, cat, NULL, 3, cmin, cmax, 30, NULL, "cap=1", send, hour, 80, &r,
-                                       NULL, NULL);
+    return growth_budget_allocate_push(up, 40, v, cat, NULL, 3, cmin, cmax, 30, NULL, "cap=1", send, hour, 80,
+                                       &r, NULL, NULL);
 }
 
 /* ---- the sweep --------------------------------------------------------------------------- */

@@ -104,16 +104,22 @@ TEST(tgi_matches_brute_force)
         /* interest: attributes with TGI >= 130 and at least 3 seed users; users holding >= 2 */
         uint32_t attrs[25], users[300];
         size_t nat = 0, nus = 0;
-        CHECK_OK(growth_audience_interest(m.ptr, m.idx, nu, na, seed, ns, "min_tgi=130 min_seed_count=3 min_match=2",
-                                          attrs, 25, &nat, users, 300, &nus));
+        CHECK_OK(growth_audience_interest(m.ptr, m.idx, nu, na, seed, ns,
+                                          "min_tgi=130 min_seed_count=3 min_match=2", attrs, 25, &nat, users,
+                                          300, &nus));
         uint8_t keep[25] = {0};
         size_t want_nat = 0;
         for (size_t a = 0; a < na; a++)
-            if (tgi[a] >= 130 && sc[a] >= 3) { keep[a] = 1; want_nat++; }
+            if (tgi[a] >= 130 && sc[a] >= 3) {
+                keep[a] = 1;
+                want_nat++;
+            }
         CHECK(nat == want_nat);
         for (size_t i = 0; i < nat; i++) {
             CHECK(keep[attrs[i]]);
-            if (i) CHECK(tgi[attrs[i - 1]] > tgi[attrs[i]] || (tgi[attrs[i - 1]] == tgi[attrs[i]] && attrs[i - 1] < attrs[i]));
+            if (i)
+                CHECK(tgi[attrs[i - 1]] > tgi[attrs[i]] ||
+                      (tgi[attrs[i - 1]] == tgi[attrs[i]] && attrs[i - 1] < attrs[i]));
         }
         size_t k = 0;
         for (size_t u = 0; u < nu; u++) {
@@ -127,8 +133,9 @@ TEST(tgi_matches_brute_force)
         CHECK(k == nus);
         /* max_attrs keeps the best TGI, include_seed returns seed users too */
         size_t nat2 = 0, nus2 = 0;
-        CHECK_OK(growth_audience_interest(m.ptr, m.idx, nu, na, seed, ns, "min_tgi=0 max_attrs=3 include_seed=true",
-                                          attrs, 25, &nat2, users, 300, &nus2));
+        CHECK_OK(growth_audience_interest(m.ptr, m.idx, nu, na, seed, ns,
+                                          "min_tgi=0 max_attrs=3 include_seed=true", attrs, 25, &nat2, users,
+                                          300, &nus2));
         CHECK(nat2 == 3);
         free_mat(&m);
     }
@@ -173,7 +180,8 @@ TEST(jaccard_matches_brute_force)
     size_t ns = 0, nus = 0;
     for (size_t u = 0; u < nu; u++)
         if (m.dense[u * nb + 0]) seed[ns++] = (uint32_t)u;
-    CHECK_OK(growth_audience_brand(m.ptr, m.idx, nu, nb, q, 1, seed, ns, "k=5 min_brands=2", users, 400, &nus));
+    CHECK_OK(
+        growth_audience_brand(m.ptr, m.idx, nu, nb, q, 1, seed, ns, "k=5 min_brands=2", users, 400, &nus));
     size_t kk = 0;
     for (size_t u = 0; u < nu; u++) {
         int h = 0;
@@ -245,7 +253,8 @@ TEST(rules_match_brute_force)
     CHECK(kk == nus);
     /* EBUFS reports the size */
     size_t need = 0;
-    CHECK_RC(growth_audience_rules(m.ptr, m.idx, nu, nc, NULL, 0, cfg, A, B, NULL, NULL, NULL, 1, &need), GROWTH_EBUFS);
+    CHECK_RC(growth_audience_rules(m.ptr, m.idx, nu, nc, NULL, 0, cfg, A, B, NULL, NULL, NULL, 1, &need),
+             GROWTH_EBUFS);
     CHECK(need == n);
     free_mat(&m);
 }
@@ -301,7 +310,8 @@ TEST(peer_matches_brute_force)
         uint32_t out[40];
         float sim[40];
         size_t got = 0;
-        CHECK_OK(growth_audience_peer(E, nu, d, seed, ns, n, mode ? "mode=centroid" : "mode=max", out, sim, 40, &got));
+        CHECK_OK(growth_audience_peer(E, nu, d, seed, ns, n, mode ? "mode=centroid" : "mode=max", out, sim,
+                                      40, &got));
         CHECK(got == n);
         /* reference ranking; allow swaps only within float rounding */
         for (size_t i = 0; i < got; i++) {
@@ -385,7 +395,8 @@ TEST(peer_index_matches_brute_force)
     for (int mode = 0; mode < 2; mode++)
         for (int incl = 0; incl < 2; incl++) {
             char cfg[64];
-            snprintf(cfg, sizeof cfg, "mode=%s include_seed=%s", mode ? "centroid" : "max", incl ? "true" : "false");
+            snprintf(cfg, sizeof cfg, "mode=%s include_seed=%s", mode ? "centroid" : "max",
+                     incl ? "true" : "false");
             peer_refs(E, nu, d, seed, ns, mode, ref);
             uint32_t out[40], o2[40];
             float sim[40], s2[40];
@@ -454,7 +465,8 @@ TEST(peer_index_hnsw_recall)
     uint32_t *seed = malloc(nu * sizeof *seed);
     size_t ns = make_seed(seed, nu, 0.005, 29);
     growth_index *ix = NULL;
-    CHECK_OK(growth_index_create(&ix, "dim=16 metric=cosine kind=hnsw M=16 ef_construction=200 ef=64 seed=3"));
+    CHECK_OK(
+        growth_index_create(&ix, "dim=16 metric=cosine kind=hnsw M=16 ef_construction=200 ef=64 seed=3"));
     CHECK_OK(growth_index_add(ix, E, nu, NULL));
     for (int mode = 0; mode < 2; mode++) {
         const char *cfg = mode ? "mode=centroid" : "mode=max";
@@ -490,7 +502,8 @@ TEST(lost_matches_brute_force)
     uint32_t out[200];
     int64_t last[200];
     size_t n = 0;
-    CHECK_OK(growth_audience_lost(u, t, ne, nu, "now=1350 inactive=30 window=200 min_events=6", out, last, 200, &n));
+    CHECK_OK(growth_audience_lost(u, t, ne, nu, "now=1350 inactive=30 window=200 min_events=6", out, last,
+                                  200, &n));
     size_t k = 0;
     for (size_t v = 0; v < nu; v++) {
         int64_t lt = INT64_MIN;
@@ -526,8 +539,8 @@ TEST(union_and_select)
     size_t n = 0;
     CHECK_OK(growth_audience_union(lists, lens, dirs, 3, 10, users, d, 10, &n));
     uint32_t wu[] = {1, 2, 5, 7, 9};
-    uint32_t wd[] = {GROWTH_AUDIENCE_INTEREST, GROWTH_AUDIENCE_PEER, GROWTH_AUDIENCE_INTEREST, GROWTH_AUDIENCE_LOST,
-                     GROWTH_AUDIENCE_INTEREST | GROWTH_AUDIENCE_PEER};
+    uint32_t wd[] = {GROWTH_AUDIENCE_INTEREST, GROWTH_AUDIENCE_PEER, GROWTH_AUDIENCE_INTEREST,
+                     GROWTH_AUDIENCE_LOST, GROWTH_AUDIENCE_INTEREST | GROWTH_AUDIENCE_PEER};
     CHECK(n == 5);
     for (size_t i = 0; i < 5 && i < n; i++) CHECK(users[i] == wu[i] && d[i] == wd[i]);
     CHECK_RC(growth_audience_union(lists, lens, dirs, 3, 10, users, d, 2, &n), GROWTH_EBUFS);
@@ -591,7 +604,11 @@ TEST(topn_metrics_match_brute_force)
         CHECK_OK(growth_metrics_topn_lift(s, y, n, topn, &l));
         CHECK_NEAR(l, p / ((double)pos / n), 1e-12);
         size_t fresh = 0, pool = 0;
-        for (size_t i = 0; i < n; i++) if (!known[i]) { pool++; fresh += y[i] == 1.0f; }
+        for (size_t i = 0; i < n; i++)
+            if (!known[i]) {
+                pool++;
+                fresh += y[i] == 1.0f;
+            }
         if (topn <= pool) {
             CHECK_OK(growth_metrics_topn_recall(s, y, known, n, topn, &rc));
             CHECK_NEAR(rc, (double)ref_hits(s, y, known, n, topn) / fresh, 1e-15);
@@ -621,7 +638,7 @@ TEST(fusion_matches_exhaustive_search)
         int half = grng_uniform(&r) < 0.5;
         S[i] = (float)(grng_normal(&r) + 2.0 * y[i] * half);
         S[n + i] = (float)(100 + 10 * (grng_normal(&r) + 1.5 * y[i] * !half)); /* other scale */
-        S[2 * n + i] = (float)grng_normal(&r);                                  /* pure noise */
+        S[2 * n + i] = (float)grng_normal(&r);                                 /* pure noise */
     }
     for (int norm = 0; norm < 3; norm++) {
         const char *nm[] = {"rank", "minmax", "zscore"};
@@ -812,12 +829,14 @@ TEST(pipeline_beats_random_selection)
     size_t na = 0;
     CHECK_OK(growth_audience_interest(P.attr.ptr, P.attr.idx, PN, PATTR, seed, ns, "min_tgi=150 min_match=2",
                                       attrs, PATTR, &na, L[0], PN, &len[0]));
-    CHECK_OK(growth_audience_brand(P.brand.ptr, P.brand.idx, PN, PBRAND, &brand0, 1, seed, ns, "k=5", L[1], PN, &len[1]));
+    CHECK_OK(growth_audience_brand(P.brand.ptr, P.brand.idx, PN, PBRAND, &brand0, 1, seed, ns, "k=5", L[1],
+                                   PN, &len[1]));
     CHECK_OK(growth_audience_category(P.cat.ptr, P.cat.idx, PN, PCAT, &cat0, 1, seed, ns,
-                                      "min_support=0.01 min_confidence=0.05 min_lift=1.2", L[2], PN, &len[2]));
+                                      "min_support=0.01 min_confidence=0.05 min_lift=1.2", L[2], PN,
+                                      &len[2]));
     CHECK_OK(growth_audience_peer(P.emb, PN, PDIM, seed, ns, 3000, "mode=centroid", L[3], NULL, PN, &len[3]));
-    CHECK_OK(growth_audience_lost(P.ev_user, P.ev_time, P.nev, PN, "now=1000 inactive=35 window=200", L[4], NULL, PN,
-                                  &len[4]));
+    CHECK_OK(growth_audience_lost(P.ev_user, P.ev_time, P.nev, PN, "now=1000 inactive=35 window=200", L[4],
+                                  NULL, PN, &len[4]));
     const uint32_t *lists[5] = {L[0], L[1], L[2], L[3], L[4]};
     uint32_t dirs[5] = {GROWTH_AUDIENCE_INTEREST, GROWTH_AUDIENCE_BRAND, GROWTH_AUDIENCE_CATEGORY,
                         GROWTH_AUDIENCE_PEER, GROWTH_AUDIENCE_LOST};
@@ -827,7 +846,8 @@ TEST(pipeline_beats_random_selection)
     double pool_prec = precision_of(pool, np, P.later);
     printf("  population %d, seed %zu, later buyers %zu (random precision %.4f)\n", PN, ns, nlater, base);
     printf("  directions: interest %zu (%zu attrs), brand %zu, category %zu, peer %zu, lost %zu -> pool %zu "
-           "(precision %.4f)\n", len[0], na, len[1], len[2], len[3], len[4], np, pool_prec);
+           "(precision %.4f)\n",
+           len[0], na, len[1], len[2], len[3], len[4], np, pool_prec);
     for (int i = 0; i < 5; i++) CHECK(len[i] > 0 && precision_of(L[i], len[i], P.later) > base);
 
     const size_t N = 500;
@@ -838,13 +858,14 @@ TEST(pipeline_beats_random_selection)
                           "learner=ftrl method=naive epochs=3"};
     double best = 0;
     for (int c = 0; c < 3; c++) {
-        CHECK_OK(growth_audience_pu_score(P.fptr, P.fidx, NULL, PN, P.nfeat, seed, ns, pool, np, cfgs[c], sc, np, NULL, NULL));
+        CHECK_OK(growth_audience_pu_score(P.fptr, P.fidx, NULL, PN, P.nfeat, seed, ns, pool, np, cfgs[c], sc,
+                                          np, NULL, NULL));
         size_t nt = 0;
         CHECK_OK(growth_audience_select(pool, sc, np, seed, ns, 0.0f, N, top, NULL, N, &nt));
         CHECK(nt == N);
         double p = precision_of(top, nt, P.later);
-        printf("  %-48s top-%zu precision %.4f = %.2fx random, %.2fx the unranked pool\n", cfgs[c], N, p, p / base,
-               p / pool_prec);
+        printf("  %-48s top-%zu precision %.4f = %.2fx random, %.2fx the unranked pool\n", cfgs[c], N, p,
+               p / base, p / pool_prec);
         CHECK(p > 2.0 * base);
         CHECK(p > pool_prec);
         if (p > best) best = p;
@@ -878,11 +899,14 @@ TEST(bad_input)
     uint64_t ipd[4] = {0, 2, 1, 5};
     CHECK_RC(growth_audience_tgi(ipd, ix, 3, 3, seed, 2, tgi, NULL, NULL, NULL, 3), GROWTH_EINVAL);
     CHECK_MSG("decreases");
-    CHECK_RC(growth_audience_interest(ip, ix, 3, 3, seed, 2, "min_tgi=abc", attrs, 3, &n1, out, 8, &n2), GROWTH_EINVAL);
+    CHECK_RC(growth_audience_interest(ip, ix, 3, 3, seed, 2, "min_tgi=abc", attrs, 3, &n1, out, 8, &n2),
+             GROWTH_EINVAL);
     CHECK_MSG("min_tgi");
-    CHECK_RC(growth_audience_interest(ip, ix, 3, 3, seed, 2, "colour=blue", attrs, 3, &n1, out, 8, &n2), GROWTH_EINVAL);
+    CHECK_RC(growth_audience_interest(ip, ix, 3, 3, seed, 2, "colour=blue", attrs, 3, &n1, out, 8, &n2),
+             GROWTH_EINVAL);
     CHECK_MSG("colour");
-    CHECK_RC(growth_audience_interest(ip, ix, 3, 3, seed, 2, "min_tgi=0 include_seed=true", attrs, 3, &n1, out, 1, &n2),
+    CHECK_RC(growth_audience_interest(ip, ix, 3, 3, seed, 2, "min_tgi=0 include_seed=true", attrs, 3, &n1,
+                                      out, 1, &n2),
              GROWTH_EBUFS);
     CHECK(n2 == 3);
     uint32_t b9 = 9, b0 = 0;
@@ -894,7 +918,8 @@ TEST(bad_input)
     CHECK_MSG("seed is empty");
     CHECK_RC(growth_audience_category(ip, ix, 3, 3, &b9, 1, seed, 2, NULL, out, 8, &n1), GROWTH_EINVAL);
     CHECK_MSG("target category list[0] = 9");
-    CHECK_RC(growth_audience_rules(ip, ix, 3, 3, seed, 0, NULL, out, out, NULL, NULL, NULL, 8, &n1), GROWTH_EINVAL);
+    CHECK_RC(growth_audience_rules(ip, ix, 3, 3, seed, 0, NULL, out, out, NULL, NULL, NULL, 8, &n1),
+             GROWTH_EINVAL);
     float E[6] = {1, 0, 0, 1, 1, 1};
     float sim[3];
     CHECK_RC(growth_audience_peer(E, 3, 2, seed, 2, 2, NULL, out, sim, 3, &n1), GROWTH_EINVAL);
@@ -951,19 +976,25 @@ TEST(bad_input)
     CHECK_MSG("users[1] = 5");
     float fs[3];
     uint32_t pool[2] = {2, 7};
-    CHECK_RC(growth_audience_pu_score(ip, ix, NULL, 3, 3, seed, 2, pool, 2, NULL, fs, 3, NULL, NULL), GROWTH_EINVAL);
+    CHECK_RC(growth_audience_pu_score(ip, ix, NULL, 3, 3, seed, 2, pool, 2, NULL, fs, 3, NULL, NULL),
+             GROWTH_EINVAL);
     CHECK_MSG("pool[1] = 7");
-    CHECK_RC(growth_audience_pu_score(ip, ix, NULL, 3, 3, seed, 0, pool, 1, NULL, fs, 3, NULL, NULL), GROWTH_EINVAL);
+    CHECK_RC(growth_audience_pu_score(ip, ix, NULL, 3, 3, seed, 0, pool, 1, NULL, fs, 3, NULL, NULL),
+             GROWTH_EINVAL);
     CHECK_MSG("growth_audience_pu_score: the seed is empty");
     uint32_t all[3] = {0, 1, 2};
-    CHECK_RC(growth_audience_pu_score(ip, ix, NULL, 3, 3, all, 3, pool, 1, NULL, fs, 3, NULL, NULL), GROWTH_EINVAL);
+    CHECK_RC(growth_audience_pu_score(ip, ix, NULL, 3, 3, all, 3, pool, 1, NULL, fs, 3, NULL, NULL),
+             GROWTH_EINVAL);
     CHECK_MSG("no user outside the seed");
-    CHECK_RC(growth_audience_pu_score(ip, ix, NULL, 3, 3, seed, 2, pool, 1, "learner=svm", fs, 3, NULL, NULL), GROWTH_EINVAL);
+    CHECK_RC(growth_audience_pu_score(ip, ix, NULL, 3, 3, seed, 2, pool, 1, "learner=svm", fs, 3, NULL, NULL),
+             GROWTH_EINVAL);
     CHECK_MSG("learner");
     float vals[5] = {1, 1, NAN, 1, 1};
-    CHECK_RC(growth_audience_pu_score(ip, ix, vals, 3, 3, seed, 2, pool, 1, NULL, fs, 3, NULL, NULL), GROWTH_EINVAL);
+    CHECK_RC(growth_audience_pu_score(ip, ix, vals, 3, 3, seed, 2, pool, 1, NULL, fs, 3, NULL, NULL),
+             GROWTH_EINVAL);
     CHECK_MSG("NaN");
-    CHECK_RC(growth_audience_pu_score(ip, ix, NULL, 3, 3, seed, 1, pool, 1, "method=spy", fs, 3, NULL, NULL), GROWTH_EINVAL);
+    CHECK_RC(growth_audience_pu_score(ip, ix, NULL, 3, 3, seed, 1, pool, 1, "method=spy", fs, 3, NULL, NULL),
+             GROWTH_EINVAL);
     CHECK_MSG("at least 2");
     double w[2];
     float S2[4] = {1, 2, 3, 4}, y2[2] = {0, 1};
@@ -982,8 +1013,10 @@ TEST(pu_variants_run)
     uint32_t *seed = malloc(PN * sizeof *seed), *pool = malloc(PN * sizeof *pool);
     size_t ns = 0, np = 0;
     for (size_t u = 0; u < PN; u++) {
-        if (P.seed[u]) seed[ns++] = (uint32_t)u;
-        else if (u % 4 == 0) pool[np++] = (uint32_t)u;
+        if (P.seed[u])
+            seed[ns++] = (uint32_t)u;
+        else if (u % 4 == 0)
+            pool[np++] = (uint32_t)u;
     }
     float *v = malloc(P.fptr[PN] * sizeof *v), *sc = malloc(np * sizeof *sc), *lab = malloc(np * sizeof *lab);
     for (size_t k = 0; k < P.fptr[PN]; k++) v[k] = 1.0f;
@@ -991,7 +1024,8 @@ TEST(pu_variants_run)
     const char *cfgs[] = {"learner=ftrl method=prior epochs=2", "learner=ftrl method=spy unlabeled=pool",
                           "learner=forest method=naive unlabeled=pool rounds=30 threads=2"};
     for (int c = 0; c < 3; c++) {
-        CHECK_OK(growth_audience_pu_score(P.fptr, P.fidx, v, PN, P.nfeat, seed, ns, pool, np, cfgs[c], sc, np, NULL, NULL));
+        CHECK_OK(growth_audience_pu_score(P.fptr, P.fidx, v, PN, P.nfeat, seed, ns, pool, np, cfgs[c], sc, np,
+                                          NULL, NULL));
         bool ok = true; /* method=prior divides by c and may exceed 1 */
         for (size_t i = 0; i < np; i++) ok = ok && sc[i] >= 0 && (c == 0 || sc[i] <= 1);
         CHECK(ok);
@@ -1039,12 +1073,17 @@ TEST(progress_and_cancel)
     uint32_t *seed = malloc(PN * sizeof *seed), *pool = malloc(PN * sizeof *pool);
     size_t ns = 0, np = 0;
     for (size_t u = 0; u < PN; u++) {
-        if (P.seed[u]) seed[ns++] = (uint32_t)u;
-        else if (u % 5 == 0) pool[np++] = (uint32_t)u;
+        if (P.seed[u])
+            seed[ns++] = (uint32_t)u;
+        else if (u % 5 == 0)
+            pool[np++] = (uint32_t)u;
     }
     float *sc = malloc(np * sizeof *sc), *ref = malloc(np * sizeof *ref);
     /* spy fits twice, naive and prior once; FTRL also reports after each epoch but the last */
-    const struct { const char *cfg; int calls; } runs[] = {
+    const struct {
+        const char *cfg;
+        int calls;
+    } runs[] = {
         {"learner=forest method=spy rounds=10", 3},
         {"learner=forest method=naive rounds=10", 2},
         {"learner=ftrl method=prior epochs=3", 4},
@@ -1052,20 +1091,20 @@ TEST(progress_and_cancel)
     };
     for (size_t r = 0; r < sizeof runs / sizeof runs[0]; r++) {
         aprog a = {0};
-        CHECK_OK(growth_audience_pu_score(P.fptr, P.fidx, NULL, PN, P.nfeat, seed, ns, pool, np, runs[r].cfg, ref, np,
-                                          aprog_cb, &a));
+        CHECK_OK(growth_audience_pu_score(P.fptr, P.fidx, NULL, PN, P.nfeat, seed, ns, pool, np, runs[r].cfg,
+                                          ref, np, aprog_cb, &a));
         CHECK(a.calls == runs[r].calls && strcmp(a.stages[0], "fit") == 0 && done_ascending(&a));
         /* the same scores as without a callback */
-        CHECK_OK(growth_audience_pu_score(P.fptr, P.fidx, NULL, PN, P.nfeat, seed, ns, pool, np, runs[r].cfg, sc, np,
-                                          NULL, NULL));
+        CHECK_OK(growth_audience_pu_score(P.fptr, P.fidx, NULL, PN, P.nfeat, seed, ns, pool, np, runs[r].cfg,
+                                          sc, np, NULL, NULL));
         CHECK(memcmp(sc, ref, np * sizeof *sc) == 0);
         /* canceled at each report: ECANCELED, out_scores untouched */
         for (int at = 1; at <= runs[r].calls; at++) {
             aprog c = {0};
             c.cancel_at = at;
             for (size_t i = 0; i < np; i++) sc[i] = -7.0f;
-            CHECK_RC(growth_audience_pu_score(P.fptr, P.fidx, NULL, PN, P.nfeat, seed, ns, pool, np, runs[r].cfg, sc,
-                                              np, aprog_cb, &c),
+            CHECK_RC(growth_audience_pu_score(P.fptr, P.fidx, NULL, PN, P.nfeat, seed, ns, pool, np,
+                                              runs[r].cfg, sc, np, aprog_cb, &c),
                      GROWTH_ECANCELED);
             CHECK_MSG("growth_audience_pu_score: canceled");
             CHECK(c.calls == at);
@@ -1094,7 +1133,8 @@ TEST(progress_and_cancel)
         aprog c = {0};
         c.cancel_at = at;
         double wc[3] = {-1, -1, -1}, pc = -1;
-        CHECK_RC(growth_rank_fuse_fit(S, 3, n, y, 300, "step=0.01", wc, 3, &pc, aprog_cb, &c), GROWTH_ECANCELED);
+        CHECK_RC(growth_rank_fuse_fit(S, 3, n, y, 300, "step=0.01", wc, 3, &pc, aprog_cb, &c),
+                 GROWTH_ECANCELED);
         CHECK_MSG("growth_rank_fuse_fit: canceled");
         CHECK(wc[0] == -1 && wc[1] == -1 && wc[2] == -1 && pc == -1);
     }

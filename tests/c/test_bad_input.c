@@ -80,9 +80,22 @@ TEST(test_ftrl_functions)
     uint64_t ip[3] = {0, 3, 3};
     float labels[4] = {1, 0, 0, 1};
 
-    const char *bad_cfg[] = {"alpha=0", "alpha=nan", "beta=-1", "l1=-0.1", "l2=1e400", "bits=0",
-                             "bits=33", "heads=0", "heads=17", "bias=maybe", "precision=half",
-                             "seed=-1", "heads=2 head_names=a", "unknown=1", "alpha", "alpha=1 alpha=2"};
+    const char *bad_cfg[] = {"alpha=0",
+                             "alpha=nan",
+                             "beta=-1",
+                             "l1=-0.1",
+                             "l2=1e400",
+                             "bits=0",
+                             "bits=33",
+                             "heads=0",
+                             "heads=17",
+                             "bias=maybe",
+                             "precision=half",
+                             "seed=-1",
+                             "heads=2 head_names=a",
+                             "unknown=1",
+                             "alpha",
+                             "alpha=1 alpha=2"};
     for (size_t i = 0; i < sizeof bad_cfg / sizeof bad_cfg[0]; i++) {
         growth_ftrl *x = NULL;
         BAD(growth_ftrl_create(&x, bad_cfg[i]), GROWTH_EINVAL, "ftrl");
@@ -121,8 +134,10 @@ TEST(test_ftrl_functions)
     BAD(growth_ftrl_predict(m, NULL, val, 3, 0, p, 2), GROWTH_EINVAL, "growth_ftrl_predict");
     BAD(growth_ftrl_predict(m, idx, val, 3, 0, NULL, 2), GROWTH_EINVAL, "growth_ftrl_predict");
     BAD(growth_ftrl_predict(m, idx, val, 3, 0, p, 0), GROWTH_EBUFS, "growth_ftrl_predict");
-    BAD(growth_ftrl_predict(m, idx, val, 3, GROWTH_PREDICT_MARGIN, p, 1), GROWTH_EBUFS, "growth_ftrl_predict");
-    BAD(growth_ftrl_predict(NULL, idx, val, 3, GROWTH_PREDICT_MARGIN, p, 2), GROWTH_EINVAL, "growth_ftrl_predict");
+    BAD(growth_ftrl_predict(m, idx, val, 3, GROWTH_PREDICT_MARGIN, p, 1), GROWTH_EBUFS,
+        "growth_ftrl_predict");
+    BAD(growth_ftrl_predict(NULL, idx, val, 3, GROWTH_PREDICT_MARGIN, p, 2), GROWTH_EINVAL,
+        "growth_ftrl_predict");
     BAD(growth_ftrl_predict(m, idx, val, 3, 0x2u, p, 2), GROWTH_EINVAL, "flags");
     BAD(growth_ftrl_predict(m, idx, val, 3, 0xffffffffu, p, 2), GROWTH_EINVAL, "flags");
     idx[1] = 1024;
@@ -142,12 +157,17 @@ TEST(test_ftrl_functions)
     BAD(growth_ftrl_predict_csr(NULL, ip, idx, val, 2, 0, p, 4), GROWTH_EINVAL, "growth_ftrl_predict_csr");
     BAD(growth_ftrl_predict_csr(m, NULL, idx, val, 2, 0, p, 4), GROWTH_EINVAL, "growth_ftrl_predict_csr");
     BAD(growth_ftrl_predict_csr(m, ip, idx, val, 2, 0, p, 3), GROWTH_EBUFS, "growth_ftrl_predict_csr");
-    BAD(growth_ftrl_predict_csr(m, ip, idx, val, 2, GROWTH_PREDICT_MARGIN, p, 3), GROWTH_EBUFS, "growth_ftrl_predict_csr");
+    BAD(growth_ftrl_predict_csr(m, ip, idx, val, 2, GROWTH_PREDICT_MARGIN, p, 3), GROWTH_EBUFS,
+        "growth_ftrl_predict_csr");
     BAD(growth_ftrl_predict_csr(m, ip, idx, val, 2, 0x4u, p, 4), GROWTH_EINVAL, "flags");
-    BAD(growth_ftrl_predict_csr(m, ip, idx, val, SIZE_MAX, 0, p, 4), GROWTH_EINVAL, "growth_ftrl_predict_csr");
-    BAD(growth_ftrl_update_csr(m, ip, idx, val, SIZE_MAX, labels, NULL, NULL, 0), GROWTH_EINVAL, "growth_ftrl_update_csr");
-    BAD(growth_ftrl_update_csr(m, ip, idx, val, 2, NULL, NULL, NULL, 0), GROWTH_EINVAL, "growth_ftrl_update_csr");
-    BAD(growth_ftrl_update_csr(m, ip, NULL, val, 2, labels, NULL, NULL, 0), GROWTH_EINVAL, "growth_ftrl_update_csr");
+    BAD(growth_ftrl_predict_csr(m, ip, idx, val, SIZE_MAX, 0, p, 4), GROWTH_EINVAL,
+        "growth_ftrl_predict_csr");
+    BAD(growth_ftrl_update_csr(m, ip, idx, val, SIZE_MAX, labels, NULL, NULL, 0), GROWTH_EINVAL,
+        "growth_ftrl_update_csr");
+    BAD(growth_ftrl_update_csr(m, ip, idx, val, 2, NULL, NULL, NULL, 0), GROWTH_EINVAL,
+        "growth_ftrl_update_csr");
+    BAD(growth_ftrl_update_csr(m, ip, NULL, val, 2, labels, NULL, NULL, 0), GROWTH_EINVAL,
+        "growth_ftrl_update_csr");
     uint64_t ip_bad[3] = {0, 3, 1};
     BAD(growth_ftrl_update_csr(m, ip_bad, idx, val, 2, labels, NULL, NULL, 0), GROWTH_EINVAL, "indptr");
 
@@ -182,11 +202,14 @@ TEST(test_ftrl_functions)
     growth_ftrl_free(NULL);
 
     float out3[3] = {-5, -5, -5};
-    BAD(growth_ftrl_esmm_predict(m, 0, NULL, 1, idx, val, 3, out3, 3), GROWTH_EINVAL, "growth_ftrl_esmm_predict");
-    BAD(growth_ftrl_esmm_predict(NULL, 0, m, 1, idx, val, 3, out3, 3), GROWTH_EINVAL, "growth_ftrl_esmm_predict");
+    BAD(growth_ftrl_esmm_predict(m, 0, NULL, 1, idx, val, 3, out3, 3), GROWTH_EINVAL,
+        "growth_ftrl_esmm_predict");
+    BAD(growth_ftrl_esmm_predict(NULL, 0, m, 1, idx, val, 3, out3, 3), GROWTH_EINVAL,
+        "growth_ftrl_esmm_predict");
     BAD(growth_ftrl_esmm_predict(m, SIZE_MAX, m, 1, idx, val, 3, out3, 3), GROWTH_EINVAL, "ctr_head");
     BAD(growth_ftrl_esmm_predict(m, 0, m, 2, idx, val, 3, out3, 3), GROWTH_EINVAL, "cvr_head");
-    BAD(growth_ftrl_esmm_predict(m, 0, m, 1, idx, val, 3, NULL, 3), GROWTH_EINVAL, "growth_ftrl_esmm_predict");
+    BAD(growth_ftrl_esmm_predict(m, 0, m, 1, idx, val, 3, NULL, 3), GROWTH_EINVAL,
+        "growth_ftrl_esmm_predict");
     BAD(growth_ftrl_esmm_predict(m, 0, m, 1, idx, val, 3, out3, 2), GROWTH_EBUFS, "growth_ftrl_esmm_predict");
     BAD(growth_ftrl_esmm_predict(m, 0, m, 1, idx, val, 3, out3, 0), GROWTH_EBUFS, "growth_ftrl_esmm_predict");
     CHECK(out3[0] == -5 && out3[1] == -5 && out3[2] == -5);
@@ -215,9 +238,11 @@ TEST(test_metric_functions)
     BAD(growth_metrics_auc(s, y, NULL, 4, NULL), GROWTH_EINVAL, "growth_metrics_auc");
     BAD(growth_metrics_auc(s, y, NULL, 0, &out), GROWTH_EINVAL, "growth_metrics_auc");
     BAD(growth_metrics_gauc(s, y, NULL, NULL, 4, &out, &used), GROWTH_EINVAL, "growth_metrics_gauc");
-    BAD(growth_metrics_gauc(s, y, NULL, g, 4, &out, &used), GROWTH_EINVAL, "growth_metrics_gauc"); /* no mixed group */
+    BAD(growth_metrics_gauc(s, y, NULL, g, 4, &out, &used), GROWTH_EINVAL,
+        "growth_metrics_gauc"); /* no mixed group */
     BAD(growth_metrics_logloss(s, y, NULL, 0, &out), GROWTH_EINVAL, "growth_metrics_logloss");
-    BAD(growth_metrics_normalized_entropy(s, y, NULL, 4, NULL), GROWTH_EINVAL, "growth_metrics_normalized_entropy");
+    BAD(growth_metrics_normalized_entropy(s, y, NULL, 4, NULL), GROWTH_EINVAL,
+        "growth_metrics_normalized_entropy");
     BAD(growth_metrics_pcoc(NULL, y, NULL, 4, &out), GROWTH_EINVAL, "growth_metrics_pcoc");
     BAD(growth_metrics_auc(s, y, NULL, SIZE_MAX, &out), GROWTH_EINVAL, "too large");
     BAD(growth_metrics_gauc(s, y, NULL, g, SIZE_MAX, &out, &used), GROWTH_EINVAL, "too large");
@@ -238,55 +263,74 @@ TEST(test_metric_functions)
     BAD(growth_metrics_auc(s, y, wts, 4, &out), GROWTH_EINVAL, "growth_metrics_auc");
     BAD(growth_metrics_logloss(s, y, wts, 4, &out), GROWTH_EINVAL, "growth_metrics_logloss");
     wts[0] = NAN;
-    BAD(growth_metrics_normalized_entropy(s, y, wts, 4, &out), GROWTH_EINVAL, "growth_metrics_normalized_entropy");
+    BAD(growth_metrics_normalized_entropy(s, y, wts, 4, &out), GROWTH_EINVAL,
+        "growth_metrics_normalized_entropy");
     wts[0] = 1;
 
     /* Calibration metrics. */
     double mp[4], pr[4], bw[4];
     size_t nb;
-    BAD(growth_metrics_ece(NULL, y, NULL, 4, "bins=2 binning=uniform", &out), GROWTH_EINVAL, "growth_metrics_ece");
-    BAD(growth_metrics_ece(s, NULL, NULL, 4, "bins=2 binning=uniform", &out), GROWTH_EINVAL, "growth_metrics_ece");
-    BAD(growth_metrics_ece(s, y, NULL, 4, "bins=2 binning=uniform", NULL), GROWTH_EINVAL, "growth_metrics_ece");
-    BAD(growth_metrics_ece(s, y, NULL, 0, "bins=2 binning=uniform", &out), GROWTH_EINVAL, "growth_metrics_ece");
+    BAD(growth_metrics_ece(NULL, y, NULL, 4, "bins=2 binning=uniform", &out), GROWTH_EINVAL,
+        "growth_metrics_ece");
+    BAD(growth_metrics_ece(s, NULL, NULL, 4, "bins=2 binning=uniform", &out), GROWTH_EINVAL,
+        "growth_metrics_ece");
+    BAD(growth_metrics_ece(s, y, NULL, 4, "bins=2 binning=uniform", NULL), GROWTH_EINVAL,
+        "growth_metrics_ece");
+    BAD(growth_metrics_ece(s, y, NULL, 0, "bins=2 binning=uniform", &out), GROWTH_EINVAL,
+        "growth_metrics_ece");
     BAD(growth_metrics_ece(s, y, NULL, 4, "bins=0 binning=uniform", &out), GROWTH_EINVAL, "bins");
     BAD(growth_metrics_ece(s, y, NULL, 4, "bins=1048577 binning=uniform", &out), GROWTH_EINVAL, "bins");
     BAD(growth_metrics_ece(s, y, NULL, 4, "bins=2 binning=7", &out), GROWTH_EINVAL, "growth_metrics_ece");
     BAD(growth_metrics_ece(s, y, NULL, SIZE_MAX, "bins=2 binning=uniform", &out), GROWTH_EINVAL, "too large");
-    BAD(growth_metrics_mce(NULL, y, NULL, 4, "bins=2 binning=quantile", &out), GROWTH_EINVAL, "growth_metrics_mce");
+    BAD(growth_metrics_mce(NULL, y, NULL, 4, "bins=2 binning=quantile", &out), GROWTH_EINVAL,
+        "growth_metrics_mce");
     BAD(growth_metrics_mce(s, y, NULL, 4, "bins=-1 binning=quantile", &out), GROWTH_EINVAL, "bins");
     BAD(growth_metrics_mce(s, y, NULL, 4, "bins=2 binning=-1", &out), GROWTH_EINVAL, "growth_metrics_mce");
-    BAD(growth_metrics_reliability(s, y, NULL, 4, "bins=4 binning=uniform", NULL, pr, bw, 4, &nb), GROWTH_EINVAL, "growth_metrics_reliability");
+    BAD(growth_metrics_reliability(s, y, NULL, 4, "bins=4 binning=uniform", NULL, pr, bw, 4, &nb),
+        GROWTH_EINVAL, "growth_metrics_reliability");
     mp[0] = pr[0] = bw[0] = -9;
     nb = 0;
-    BAD(growth_metrics_reliability(s, y, NULL, 4, "bins=4 binning=uniform", mp, pr, bw, 3, &nb), GROWTH_EBUFS, "growth_metrics_reliability");
+    BAD(growth_metrics_reliability(s, y, NULL, 4, "bins=4 binning=uniform", mp, pr, bw, 3, &nb), GROWTH_EBUFS,
+        "growth_metrics_reliability");
     CHECK(nb == 4 && mp[0] == -9 && pr[0] == -9 && bw[0] == -9); /* EBUFS: the exact count, nothing written */
-    BAD(growth_metrics_reliability(s, y, NULL, 4, "bins=4", NULL, NULL, NULL, 0, &nb), GROWTH_EBUFS, "growth_metrics_reliability");
+    BAD(growth_metrics_reliability(s, y, NULL, 4, "bins=4", NULL, NULL, NULL, 0, &nb), GROWTH_EBUFS,
+        "growth_metrics_reliability");
     CHECK(nb == 4);
-    BAD(growth_metrics_reliability(s, y, NULL, 4, "bins=4 colour=red", mp, pr, bw, 4, &nb), GROWTH_EINVAL, "'colour'");
+    BAD(growth_metrics_reliability(s, y, NULL, 4, "bins=4 colour=red", mp, pr, bw, 4, &nb), GROWTH_EINVAL,
+        "'colour'");
     CHECK(nb == 0);
     BAD(growth_metrics_ece(s, y, NULL, 4, "binning=equal", &out), GROWTH_EINVAL, "'binning'");
     BAD(growth_metrics_mce(s, y, NULL, 4, "bins=two", &out), GROWTH_EINVAL, "'bins'");
-    BAD(growth_metrics_reliability(s, y, NULL, 4, "bins=4 binning=uniform", mp, pr, bw, 4, NULL), GROWTH_EINVAL, "growth_metrics_reliability");
-    BAD(growth_metrics_reliability(s, y, NULL, 4, "bins=0 binning=uniform", mp, pr, bw, 4, &nb), GROWTH_EINVAL, "bins");
+    BAD(growth_metrics_reliability(s, y, NULL, 4, "bins=4 binning=uniform", mp, pr, bw, 4, NULL),
+        GROWTH_EINVAL, "growth_metrics_reliability");
+    BAD(growth_metrics_reliability(s, y, NULL, 4, "bins=0 binning=uniform", mp, pr, bw, 4, &nb),
+        GROWTH_EINVAL, "bins");
     BAD(growth_metrics_field_ece(s, y, NULL, NULL, 4, &out), GROWTH_EINVAL, "growth_metrics_field_ece");
     BAD(growth_metrics_field_ece(s, y, NULL, g, 0, &out), GROWTH_EINVAL, "growth_metrics_field_ece");
     BAD(growth_metrics_field_ece(s, y, NULL, g, 4, NULL), GROWTH_EINVAL, "growth_metrics_field_ece");
-    BAD(growth_metrics_field_rce(s, y, NULL, NULL, 4, &out, &used), GROWTH_EINVAL, "growth_metrics_field_rce");
+    BAD(growth_metrics_field_rce(s, y, NULL, NULL, 4, &out, &used), GROWTH_EINVAL,
+        "growth_metrics_field_rce");
     BAD(growth_metrics_field_rce(s, y, NULL, g, 4, NULL, &used), GROWTH_EINVAL, "growth_metrics_field_rce");
     float y0[4] = {0, 0, 0, 0};
-    BAD(growth_metrics_field_rce(s, y0, NULL, g, 4, &out, &used), GROWTH_EINVAL, "growth_metrics_field_rce"); /* no positives */
+    BAD(growth_metrics_field_rce(s, y0, NULL, g, 4, &out, &used), GROWTH_EINVAL,
+        "growth_metrics_field_rce"); /* no positives */
     s[1] = NAN;
-    BAD(growth_metrics_ece(s, y, NULL, 4, "bins=2 binning=uniform", &out), GROWTH_EINVAL, "growth_metrics_ece");
-    BAD(growth_metrics_mce(s, y, NULL, 4, "bins=2 binning=uniform", &out), GROWTH_EINVAL, "growth_metrics_mce");
-    BAD(growth_metrics_reliability(s, y, NULL, 4, "bins=4 binning=uniform", mp, pr, bw, 4, &nb), GROWTH_EINVAL, "growth_metrics_reliability");
+    BAD(growth_metrics_ece(s, y, NULL, 4, "bins=2 binning=uniform", &out), GROWTH_EINVAL,
+        "growth_metrics_ece");
+    BAD(growth_metrics_mce(s, y, NULL, 4, "bins=2 binning=uniform", &out), GROWTH_EINVAL,
+        "growth_metrics_mce");
+    BAD(growth_metrics_reliability(s, y, NULL, 4, "bins=4 binning=uniform", mp, pr, bw, 4, &nb),
+        GROWTH_EINVAL, "growth_metrics_reliability");
     BAD(growth_metrics_field_ece(s, y, NULL, g, 4, &out), GROWTH_EINVAL, "growth_metrics_field_ece");
     BAD(growth_metrics_field_rce(s, y, NULL, g, 4, &out, &used), GROWTH_EINVAL, "growth_metrics_field_rce");
     s[1] = 1.5f; /* a probability outside [0, 1] */
-    BAD(growth_metrics_ece(s, y, NULL, 4, "bins=2 binning=uniform", &out), GROWTH_EINVAL, "growth_metrics_ece");
+    BAD(growth_metrics_ece(s, y, NULL, 4, "bins=2 binning=uniform", &out), GROWTH_EINVAL,
+        "growth_metrics_ece");
     BAD(growth_metrics_field_ece(s, y, NULL, g, 4, &out), GROWTH_EINVAL, "growth_metrics_field_ece");
     s[1] = 0.4f;
     wts[2] = -INFINITY;
-    BAD(growth_metrics_ece(s, y, wts, 4, "bins=2 binning=uniform", &out), GROWTH_EINVAL, "growth_metrics_ece");
+    BAD(growth_metrics_ece(s, y, wts, 4, "bins=2 binning=uniform", &out), GROWTH_EINVAL,
+        "growth_metrics_ece");
     BAD(growth_metrics_field_rce(s, y, wts, g, 4, &out, &used), GROWTH_EINVAL, "growth_metrics_field_rce");
     wts[2] = 1;
 

@@ -23,8 +23,8 @@ TEST(test_calibrator_functions)
     size_t n, need;
     char buf[256], path[512];
 
-    const char *bad_cfg[] = {"method=spline", "bins=0", "prior=-1", "smoothing=3", "buckets=0",
-                             "buckets=65537", "min_bucket=0", "prior=nan", "colour=red", "method"};
+    const char *bad_cfg[] = {"method=spline", "bins=0",       "prior=-1",  "smoothing=3", "buckets=0",
+                             "buckets=65537", "min_bucket=0", "prior=nan", "colour=red",  "method"};
     for (size_t i = 0; i < sizeof bad_cfg / sizeof *bad_cfg; i++) {
         growth_calibrator *x = NULL;
         BAD(growth_calibrator_create(&x, bad_cfg[i]), GROWTH_EINVAL, NULL);
@@ -87,12 +87,17 @@ TEST(test_calibrator_functions)
     s[5] = NAN;
     BAD(growth_calibrator_apply_batch(c, s, NULL, 8, out, 8), GROWTH_EINVAL, "calibrator_apply_batch");
     s[5] = 0.6f;
-    BAD(growth_calibrator_apply_batch_f64(NULL, sd, NULL, 2, outd, 2), GROWTH_EINVAL, "calibrator_apply_batch_f64");
-    BAD(growth_calibrator_apply_batch_f64(c, NULL, NULL, 2, outd, 2), GROWTH_EINVAL, "calibrator_apply_batch_f64");
-    BAD(growth_calibrator_apply_batch_f64(c, sd, NULL, 2, NULL, 2), GROWTH_EINVAL, "calibrator_apply_batch_f64");
-    BAD(growth_calibrator_apply_batch_f64(c, sd, NULL, 2, outd, 1), GROWTH_EBUFS, "calibrator_apply_batch_f64");
+    BAD(growth_calibrator_apply_batch_f64(NULL, sd, NULL, 2, outd, 2), GROWTH_EINVAL,
+        "calibrator_apply_batch_f64");
+    BAD(growth_calibrator_apply_batch_f64(c, NULL, NULL, 2, outd, 2), GROWTH_EINVAL,
+        "calibrator_apply_batch_f64");
+    BAD(growth_calibrator_apply_batch_f64(c, sd, NULL, 2, NULL, 2), GROWTH_EINVAL,
+        "calibrator_apply_batch_f64");
+    BAD(growth_calibrator_apply_batch_f64(c, sd, NULL, 2, outd, 1), GROWTH_EBUFS,
+        "calibrator_apply_batch_f64");
     sd[1] = NAN; /* +-Inf clip like any score; NaN is refused */
-    BAD(growth_calibrator_apply_batch_f64(c, sd, NULL, 2, outd, 2), GROWTH_EINVAL, "calibrator_apply_batch_f64");
+    BAD(growth_calibrator_apply_batch_f64(c, sd, NULL, 2, outd, 2), GROWTH_EINVAL,
+        "calibrator_apply_batch_f64");
     sd[1] = 0.7;
     BAD(growth_calibrator_sigmoid(NULL, &a, &b), GROWTH_EINVAL, "calibrator_sigmoid");
     BAD(growth_calibrator_sigmoid(c, &a, &b), GROWTH_ESTATE, "calibrator_sigmoid"); /* isotonic */
@@ -172,10 +177,22 @@ TEST(test_calibrator_functions)
 
 TEST(test_bandit_functions)
 {
-    const char *bad_cfg[] = {"policy=softmax", "streams=3", "streams=0", "prior_alpha=0",
-                             "prior_beta=nan", "epsilon=1.5", "ttl=0", "decay=0", "decay=1.5",
-                             "policy=lints", "policy=linucb dim=0", "lambda=0 policy=linucb dim=2",
-                             "max_arms=0", "colour=red", "seed=x", "ts_scale=-1"};
+    const char *bad_cfg[] = {"policy=softmax",
+                             "streams=3",
+                             "streams=0",
+                             "prior_alpha=0",
+                             "prior_beta=nan",
+                             "epsilon=1.5",
+                             "ttl=0",
+                             "decay=0",
+                             "decay=1.5",
+                             "policy=lints",
+                             "policy=linucb dim=0",
+                             "lambda=0 policy=linucb dim=2",
+                             "max_arms=0",
+                             "colour=red",
+                             "seed=x",
+                             "ts_scale=-1"};
     for (size_t i = 0; i < sizeof bad_cfg / sizeof *bad_cfg; i++) {
         growth_bandit *x = NULL;
         BAD(growth_bandit_create(&x, bad_cfg[i]), GROWTH_EINVAL, NULL);
@@ -206,7 +223,7 @@ TEST(test_bandit_functions)
     BAD(growth_bandit_config(b, buf, 2, &need), GROWTH_EBUFS, NULL);
     CHECK(need > 2 && buf[0] == 'x'); /* EBUFS: the size needed, nothing written */
     BAD(growth_bandit_add_arm(NULL, 9, 0.5, 1), GROWTH_EINVAL, "bandit_add_arm");
-    BAD(growth_bandit_add_arm(b, 1, 0.5, 1), GROWTH_EINVAL, "bandit_add_arm");   /* duplicate */
+    BAD(growth_bandit_add_arm(b, 1, 0.5, 1), GROWTH_EINVAL, "bandit_add_arm"); /* duplicate */
     BAD(growth_bandit_add_arm(b, UINT64_MAX, 0.5, 1), GROWTH_EINVAL, "bandit_add_arm");
     BAD(growth_bandit_add_arm(b, 9, NAN, 1), GROWTH_EINVAL, "bandit_add_arm");
     BAD(growth_bandit_add_arm(b, 9, 1.5, 1), GROWTH_EINVAL, "bandit_add_arm");
@@ -258,25 +275,31 @@ TEST(test_bandit_functions)
     BAD(growth_bandit_select(NULL, NULL, 0, NULL, 0, &dec, &arm, &prop), GROWTH_EINVAL, "bandit_select");
     BAD(growth_bandit_select(b, NULL, 0, NULL, 0, NULL, &arm, &prop), GROWTH_EINVAL, "bandit_select");
     BAD(growth_bandit_select(b, NULL, 0, NULL, 0, &dec, NULL, &prop), GROWTH_EINVAL, "bandit_select");
-    BAD(growth_bandit_select(b, ctx, 2, NULL, 0, &dec, &arm, &prop), GROWTH_EINVAL, NULL); /* no dim */
+    BAD(growth_bandit_select(b, ctx, 2, NULL, 0, &dec, &arm, &prop), GROWTH_EINVAL, NULL);  /* no dim */
     BAD(growth_bandit_select(b, NULL, 0, elig, 3, &dec, &arm, &prop), GROWTH_EINVAL, NULL); /* duplicate */
     BAD(growth_bandit_select(b, NULL, 0, elig_bad, 1, &dec, &arm, &prop), GROWTH_ENOTFOUND, NULL);
     BAD(growth_bandit_select(b, NULL, 0, NULL, SIZE_MAX, &dec, &arm, &prop), GROWTH_EINVAL, NULL);
     BAD(growth_bandit_select(b, NULL, 0, elig, SIZE_MAX, &dec, &arm, &prop), GROWTH_EINVAL, NULL);
-    BAD(growth_bandit_select_k(NULL, NULL, 0, NULL, 0, NULL, 0, 2, decs, arms, props, 4), GROWTH_EINVAL, "bandit_select_k");
+    BAD(growth_bandit_select_k(NULL, NULL, 0, NULL, 0, NULL, 0, 2, decs, arms, props, 4), GROWTH_EINVAL,
+        "bandit_select_k");
     BAD(growth_bandit_select_k(b, NULL, 0, NULL, 0, NULL, 0, 0, decs, arms, props, 4), GROWTH_EINVAL, NULL);
     BAD(growth_bandit_select_k(b, NULL, 0, NULL, 0, NULL, 0, 5, decs, arms, props, 8), GROWTH_EINVAL, NULL);
-    BAD(growth_bandit_select_k(b, NULL, 0, NULL, 0, NULL, 0, SIZE_MAX, decs, arms, props, 4), GROWTH_EBUFS, NULL);
+    BAD(growth_bandit_select_k(b, NULL, 0, NULL, 0, NULL, 0, SIZE_MAX, decs, arms, props, 4), GROWTH_EBUFS,
+        NULL);
     BAD(growth_bandit_select_k(b, NULL, 0, NULL, 0, NULL, 0, 2, decs, arms, props, 1), GROWTH_EBUFS, NULL);
     BAD(growth_bandit_select_k(b, NULL, 0, NULL, 0, NULL, 0, 2, NULL, arms, props, 4), GROWTH_EINVAL, NULL);
-    BAD(growth_bandit_select_k(b, NULL, 0, NULL, 0, mask, 3, 1, decs, arms, props, 4), GROWTH_EINVAL, NULL); /* mask length */
-    BAD(growth_bandit_select_k(b, NULL, 0, elig, 2, mask, 4, 1, decs, arms, props, 4), GROWTH_EINVAL, NULL); /* both */
-    BAD(growth_bandit_select_batch(NULL, NULL, 0, 2, NULL, 0, decs, arms, props, 4), GROWTH_EINVAL, "bandit_select_batch");
+    BAD(growth_bandit_select_k(b, NULL, 0, NULL, 0, mask, 3, 1, decs, arms, props, 4), GROWTH_EINVAL,
+        NULL); /* mask length */
+    BAD(growth_bandit_select_k(b, NULL, 0, elig, 2, mask, 4, 1, decs, arms, props, 4), GROWTH_EINVAL,
+        NULL); /* both */
+    BAD(growth_bandit_select_batch(NULL, NULL, 0, 2, NULL, 0, decs, arms, props, 4), GROWTH_EINVAL,
+        "bandit_select_batch");
     BAD(growth_bandit_select_batch(b, NULL, 0, 2, NULL, 0, decs, arms, props, 1), GROWTH_EBUFS, NULL);
     BAD(growth_bandit_select_batch(b, NULL, 0, SIZE_MAX, NULL, 0, decs, arms, props, 4), GROWTH_EBUFS, NULL);
     BAD(growth_bandit_select_batch(b, NULL, 0, 2, NULL, 0, decs, NULL, props, 4), GROWTH_EINVAL, NULL);
     BAD(growth_bandit_select_batch(b, ctx, 1, 2, NULL, 0, decs, arms, props, 4), GROWTH_EINVAL, NULL);
-    BAD(growth_bandit_probabilities(NULL, NULL, 0, NULL, 0, 100, 1, probs, 8), GROWTH_EINVAL, "bandit_probabilities");
+    BAD(growth_bandit_probabilities(NULL, NULL, 0, NULL, 0, 100, 1, probs, 8), GROWTH_EINVAL,
+        "bandit_probabilities");
     BAD(growth_bandit_probabilities(b, NULL, 0, NULL, 0, 100, 1, NULL, 8), GROWTH_EINVAL, NULL);
     BAD(growth_bandit_probabilities(b, NULL, 0, NULL, 0, 100, 1, probs, 2), GROWTH_EBUFS, NULL);
     BAD(growth_bandit_probabilities(b, NULL, 0, NULL, 0, 0, 1, probs, 8), GROWTH_EINVAL, NULL);
@@ -309,17 +332,25 @@ TEST(test_bandit_functions)
 
     uint32_t act[2] = {0, 1};
     double rew[2] = {1, 0}, pr[2] = {0.5, 0.5}, tgt[4] = {1, 0, 0, 1}, q[4] = {0};
-    BAD(growth_bandit_ope(2, 2, NULL, rew, pr, tgt, NULL, "estimator=ips", &val, &se), GROWTH_EINVAL, "bandit_ope");
+    BAD(growth_bandit_ope(2, 2, NULL, rew, pr, tgt, NULL, "estimator=ips", &val, &se), GROWTH_EINVAL,
+        "bandit_ope");
     BAD(growth_bandit_ope(2, 2, act, rew, pr, tgt, NULL, "estimator=ips", NULL, &se), GROWTH_EINVAL, NULL);
     BAD(growth_bandit_ope(0, 2, act, rew, pr, tgt, NULL, "estimator=ips", &val, &se), GROWTH_EINVAL, NULL);
     BAD(growth_bandit_ope(2, 0, act, rew, pr, tgt, NULL, "estimator=ips", &val, &se), GROWTH_EINVAL, NULL);
-    BAD(growth_bandit_ope(2, SIZE_MAX, act, rew, pr, tgt, NULL, "estimator=ips", &val, &se), GROWTH_EINVAL, NULL);
-    BAD(growth_bandit_ope(SIZE_MAX / 2, 4, act, rew, pr, tgt, NULL, "estimator=ips", &val, &se), GROWTH_EINVAL, NULL);
-    BAD(growth_bandit_ope(2, 2, act, rew, pr, tgt, q, "estimator=softmax", &val, &se), GROWTH_EINVAL, "'estimator'");
-    BAD(growth_bandit_ope(2, 2, act, rew, pr, tgt, q, NULL, &val, &se), GROWTH_EINVAL, "'estimator' is required");
-    BAD(growth_bandit_ope(2, 2, act, rew, pr, tgt, q, "", &val, &se), GROWTH_EINVAL, "'estimator' is required");
-    BAD(growth_bandit_ope(2, 2, act, rew, pr, tgt, q, "estimator=dr clip=5", &val, &se), GROWTH_EINVAL, "'clip'");
-    BAD(growth_bandit_ope(2, 2, act, rew, NULL, tgt, q, "estimator=ips", &val, &se), GROWTH_EINVAL, "propensities");
+    BAD(growth_bandit_ope(2, SIZE_MAX, act, rew, pr, tgt, NULL, "estimator=ips", &val, &se), GROWTH_EINVAL,
+        NULL);
+    BAD(growth_bandit_ope(SIZE_MAX / 2, 4, act, rew, pr, tgt, NULL, "estimator=ips", &val, &se),
+        GROWTH_EINVAL, NULL);
+    BAD(growth_bandit_ope(2, 2, act, rew, pr, tgt, q, "estimator=softmax", &val, &se), GROWTH_EINVAL,
+        "'estimator'");
+    BAD(growth_bandit_ope(2, 2, act, rew, pr, tgt, q, NULL, &val, &se), GROWTH_EINVAL,
+        "'estimator' is required");
+    BAD(growth_bandit_ope(2, 2, act, rew, pr, tgt, q, "", &val, &se), GROWTH_EINVAL,
+        "'estimator' is required");
+    BAD(growth_bandit_ope(2, 2, act, rew, pr, tgt, q, "estimator=dr clip=5", &val, &se), GROWTH_EINVAL,
+        "'clip'");
+    BAD(growth_bandit_ope(2, 2, act, rew, NULL, tgt, q, "estimator=ips", &val, &se), GROWTH_EINVAL,
+        "propensities");
     act[1] = 2;
     BAD(growth_bandit_ope(2, 2, act, rew, pr, tgt, NULL, "estimator=ips", &val, &se), GROWTH_EINVAL, NULL);
     act[1] = 1;
@@ -338,7 +369,8 @@ TEST(test_bandit_functions)
     uint64_t larms[2] = {1, 2};
     double lrew[2] = {1, 0};
     size_t matched;
-    BAD(growth_bandit_replay(NULL, NULL, 0, larms, lrew, 2, NULL, 0, &val, &matched), GROWTH_EINVAL, "bandit_replay");
+    BAD(growth_bandit_replay(NULL, NULL, 0, larms, lrew, 2, NULL, 0, &val, &matched), GROWTH_EINVAL,
+        "bandit_replay");
     BAD(growth_bandit_replay(b, NULL, 0, NULL, lrew, 2, NULL, 0, &val, &matched), GROWTH_EINVAL, NULL);
     BAD(growth_bandit_replay(b, NULL, 0, larms, NULL, 2, NULL, 0, &val, &matched), GROWTH_EINVAL, NULL);
     BAD(growth_bandit_replay(b, NULL, 0, larms, lrew, 2, NULL, 0, NULL, &matched), GROWTH_EINVAL, NULL);
@@ -368,8 +400,8 @@ TEST(test_bandit_functions)
     CHECK(x == NULL);
 
     /* Simulator. */
-    const char *bad_sim[] = {"arms=0", "delay_dist=gamma", "rate_min=0.6 rate_max=0.5", "batch=0",
-                             "rate_max=nan", "colour=red"};
+    const char *bad_sim[] = {"arms=0",  "delay_dist=gamma", "rate_min=0.6 rate_max=0.5",
+                             "batch=0", "rate_max=nan",     "colour=red"};
     for (size_t i = 0; i < sizeof bad_sim / sizeof *bad_sim; i++) {
         growth_bandit_sim *s = NULL;
         BAD(growth_bandit_sim_create(&s, bad_sim[i]), GROWTH_EINVAL, NULL);
@@ -431,11 +463,25 @@ TEST(test_bandit_functions)
 
 TEST(test_bidder_functions)
 {
-    const char *bad_cfg[] = {"budget=0", "budget=-1", "budget=nan", "target_cpa=0", "mode=cpc",
-                             "billing=cpx", "auction=third", "shade_buckets=1", "shade_buckets=1025",
-                             "shade_min_price=2 shade_max_price=1", "shade_floor=0", "plan=curve",
-                             "plan=uniform curve=1|2", "plan=curve curve=0|0", "plan=curve curve=1|nan",
-                             "controller=magic", "interval=0", "max_step=1", "day_seconds=inf",
+    const char *bad_cfg[] = {"budget=0",
+                             "budget=-1",
+                             "budget=nan",
+                             "target_cpa=0",
+                             "mode=cpc",
+                             "billing=cpx",
+                             "auction=third",
+                             "shade_buckets=1",
+                             "shade_buckets=1025",
+                             "shade_min_price=2 shade_max_price=1",
+                             "shade_floor=0",
+                             "plan=curve",
+                             "plan=uniform curve=1|2",
+                             "plan=curve curve=0|0",
+                             "plan=curve curve=1|nan",
+                             "controller=magic",
+                             "interval=0",
+                             "max_step=1",
+                             "day_seconds=inf",
                              "colour=red"};
     for (size_t i = 0; i < sizeof bad_cfg / sizeof *bad_cfg; i++) {
         growth_bidder *x = NULL;
@@ -527,8 +573,8 @@ TEST(test_bidder_functions)
     BAD(growth_bidder_deserialize(&x, b0.buf, b0.len - 3), GROWTH_EFORMAT, NULL);
     CHECK(x == NULL);
 
-    const char *bad_sim[] = {"ctr=1.5", "impressions=0", "traffic=1|nan", "market_sigma=-1",
-                             "auction=third", "colour=red"};
+    const char *bad_sim[] = {"ctr=1.5",         "impressions=0", "traffic=1|nan",
+                             "market_sigma=-1", "auction=third", "colour=red"};
     for (size_t i = 0; i < sizeof bad_sim / sizeof *bad_sim; i++) {
         growth_bidder_sim *s = NULL;
         BAD(growth_bidder_sim_create(&s, bad_sim[i]), GROWTH_EINVAL, NULL);
@@ -544,12 +590,14 @@ TEST(test_bidder_functions)
     growth_bidder_sim_result res = GROWTH_BIDDER_SIM_RESULT_INIT;
     double sc[24], pl[24];
     size_t slots = 99;
-    BAD(growth_bidder_sim_run(NULL, b, NULL, NULL, &res, sc, pl, 24, &slots), GROWTH_EINVAL, "bidder_sim_run");
+    BAD(growth_bidder_sim_run(NULL, b, NULL, NULL, &res, sc, pl, 24, &slots), GROWTH_EINVAL,
+        "bidder_sim_run");
     BAD(growth_bidder_sim_run(sim, NULL, NULL, NULL, &res, sc, pl, 24, &slots), GROWTH_EINVAL, NULL);
     CHECK(slots == 99); /* out_n is written on OK and EBUFS only */
     sc[0] = pl[0] = -7;
     BAD(growth_bidder_sim_run(sim, b, NULL, NULL, &res, sc, pl, 23, &slots), GROWTH_EBUFS, NULL);
-    CHECK(slots == 24 && sc[0] == -7 && pl[0] == -7 && res.impressions == 0); /* nothing written, nothing run */
+    CHECK(slots == 24 && sc[0] == -7 && pl[0] == -7 &&
+          res.impressions == 0); /* nothing written, nothing run */
     BAD(growth_bidder_sim_run(sim, b, NULL, NULL, NULL, NULL, pl, 0, NULL), GROWTH_EBUFS, NULL);
     res.struct_size = 2;
     BAD(growth_bidder_sim_run(sim, b, NULL, NULL, &res, sc, pl, 24, &slots), GROWTH_EINVAL, "struct_size");
@@ -595,8 +643,8 @@ static int stop_now(const char *stage, double done, void *user)
 
 TEST(test_mckp_functions)
 {
-    const char *bad_cfg[] = {"threads=0", "threads=257", "max_iter=0", "tol=-1", "tol=nan",
-                             "fill=maybe", "bogus=1"};
+    const char *bad_cfg[] = {"threads=0", "threads=257", "max_iter=0", "tol=-1",
+                             "tol=nan",   "fill=maybe",  "bogus=1"};
     for (size_t i = 0; i < sizeof bad_cfg / sizeof *bad_cfg; i++) {
         growth_mckp *x = NULL;
         BAD(growth_mckp_create(&x, bad_cfg[i]), GROWTH_EINVAL, NULL);
@@ -637,8 +685,10 @@ TEST(test_mckp_functions)
     BAD(growth_mckp_solve(s, ip, 3, val, cost, 65, &budget, choice, 3), GROWTH_EINVAL, NULL);
     BAD(growth_mckp_solve(s, ip, 3, val, cost, 1, &budget, choice, 2), GROWTH_EBUFS, NULL);
     BAD(growth_mckp_solve(s, ip, SIZE_MAX, val, cost, 1, &budget, choice, 3), GROWTH_EINVAL, "too large");
-    BAD(growth_mckp_solve(s, ip, SIZE_MAX, val, cost, 1, &budget, choice, SIZE_MAX), GROWTH_EINVAL, "too large");
-    BAD(growth_mckp_solve(s, ip, SIZE_MAX / 8, val, cost, 1, &budget, choice, SIZE_MAX), GROWTH_EINVAL, "too large");
+    BAD(growth_mckp_solve(s, ip, SIZE_MAX, val, cost, 1, &budget, choice, SIZE_MAX), GROWTH_EINVAL,
+        "too large");
+    BAD(growth_mckp_solve(s, ip, SIZE_MAX / 8, val, cost, 1, &budget, choice, SIZE_MAX), GROWTH_EINVAL,
+        "too large");
     uint64_t ip_bad[4] = {0, 2, 1, 5}, ip_huge[4] = {0, 2, 3, UINT64_MAX / 2};
     BAD(growth_mckp_solve(s, ip_bad, 3, val, cost, 1, &budget, choice, 3), GROWTH_EINVAL, NULL);
     BAD(growth_mckp_solve(s, ip_huge, 3, val, cost, 1, &budget, choice, 3), GROWTH_EINVAL, NULL);
@@ -669,18 +719,21 @@ TEST(test_mckp_functions)
     BAD(growth_mckp_result_get(s, &tiny), GROWTH_EINVAL, "struct_size");
     BAD(growth_mckp_duals(NULL, dl, ds, 2), GROWTH_EINVAL, "mckp_duals");
     BAD(growth_mckp_duals(s, dl, ds, 0), GROWTH_EBUFS, NULL);
-    BAD(growth_mckp_shard_eval(NULL, ip, 3, val, cost, 1, &lam, 1, sp, sv, sd), GROWTH_EINVAL, "mckp_shard_eval");
+    BAD(growth_mckp_shard_eval(NULL, ip, 3, val, cost, 1, &lam, 1, sp, sv, sd), GROWTH_EINVAL,
+        "mckp_shard_eval");
     BAD(growth_mckp_shard_eval(s, NULL, 3, val, cost, 1, &lam, 1, sp, sv, sd), GROWTH_EINVAL, NULL);
     BAD(growth_mckp_shard_eval(s, ip, 3, val, cost, 1, NULL, 1, sp, sv, sd), GROWTH_EINVAL, NULL);
     BAD(growth_mckp_shard_eval(s, ip, 3, val, cost, 1, &lam, 0, sp, sv, sd), GROWTH_EINVAL, NULL);
     BAD(growth_mckp_shard_eval(s, ip, 3, val, cost, 0, &lam, 1, sp, sv, sd), GROWTH_EINVAL, NULL);
     BAD(growth_mckp_shard_eval(s, ip, 3, val, cost, 1, &lam, SIZE_MAX, sp, sv, sd), GROWTH_EINVAL, NULL);
-    BAD(growth_mckp_shard_eval(s, ip, 3, val, cost, SIZE_MAX / 2 + 1, &lam, 2, sp, sv, sd), GROWTH_EINVAL, NULL);
+    BAD(growth_mckp_shard_eval(s, ip, 3, val, cost, SIZE_MAX / 2 + 1, &lam, 2, sp, sv, sd), GROWTH_EINVAL,
+        NULL);
     double nlam = -1;
     BAD(growth_mckp_shard_eval(s, ip, 3, val, cost, 1, &nlam, 1, sp, sv, sd), GROWTH_EINVAL, NULL);
     nlam = NAN;
     BAD(growth_mckp_shard_eval(s, ip, 3, val, cost, 1, &nlam, 1, sp, sv, sd), GROWTH_EINVAL, NULL);
-    BAD(growth_mckp_shard_assign(NULL, ip, 3, val, cost, 1, &lam, choice, 3, sp, sv), GROWTH_EINVAL, "mckp_shard_assign");
+    BAD(growth_mckp_shard_assign(NULL, ip, 3, val, cost, 1, &lam, choice, 3, sp, sv), GROWTH_EINVAL,
+        "mckp_shard_assign");
     BAD(growth_mckp_shard_assign(s, ip, 3, val, cost, 1, &lam, NULL, 3, sp, sv), GROWTH_EINVAL, NULL);
     BAD(growth_mckp_shard_assign(s, ip, 3, val, cost, 1, &lam, choice, 2, sp, sv), GROWTH_EBUFS, NULL);
     BAD(growth_mckp_shard_assign(s, ip, 3, val, cost, 1, &nlam, choice, 3, sp, sv), GROWTH_EINVAL, NULL);
@@ -691,27 +744,60 @@ TEST(test_mckp_functions)
     double fx[2] = {0, 0}, pl, big_fx[2] = {0, NAN};
     int exact;
     int32_t pick[3];
-    BAD(growth_mckp_shard_scan(NULL, ip, 3, val, cost, 1, &lam, 0.1, choice, 3, und, 3, &nu, &no, fx), GROWTH_EINVAL, "mckp_shard_scan");
-    BAD(growth_mckp_shard_scan(s, ip, 3, val, cost, 1, &lam, 0.1, NULL, 3, und, 3, &nu, &no, fx), GROWTH_EINVAL, NULL);
-    BAD(growth_mckp_shard_scan(s, ip, 3, val, cost, 1, &lam, 0.1, choice, 3, NULL, 3, &nu, &no, fx), GROWTH_EINVAL, NULL);
-    BAD(growth_mckp_shard_scan(s, ip, 3, val, cost, 1, &lam, 0.1, choice, 3, und, 3, NULL, &no, fx), GROWTH_EINVAL, NULL);
-    BAD(growth_mckp_shard_scan(s, ip, 3, val, cost, 1, &lam, 0.1, choice, 3, und, 3, &nu, &no, NULL), GROWTH_EINVAL, NULL);
-    BAD(growth_mckp_shard_scan(s, ip, 3, val, cost, 1, &lam, 0, choice, 3, und, 3, &nu, &no, fx), GROWTH_EINVAL, "delta");
-    BAD(growth_mckp_shard_scan(s, ip, 3, val, cost, 1, &lam, NAN, choice, 3, und, 3, &nu, &no, fx), GROWTH_EINVAL, "delta");
-    BAD(growth_mckp_shard_scan(s, ip, 3, val, cost, 1, &nlam, 0.1, choice, 3, und, 3, &nu, &no, fx), GROWTH_EINVAL, NULL);
-    BAD(growth_mckp_shard_scan(s, ip, 3, val, cost, 1, &lam, 0.1, choice, 2, und, 3, &nu, &no, fx), GROWTH_EBUFS, NULL);
-    BAD(growth_mckp_shard_scan(s, ip, SIZE_MAX, val, cost, 1, &lam, 0.1, choice, SIZE_MAX, und, 3, &nu, &no, fx), GROWTH_EINVAL, "too large");
-    BAD(growth_mckp_restricted_lp(NULL, ip, 3, val, cost, 1, &budget, fx, &lam, 0.1, pick, 3, &pl, &pl, &exact, NULL), GROWTH_EINVAL, "mckp_restricted_lp");
-    BAD(growth_mckp_restricted_lp(s, ip, 3, val, cost, 1, NULL, fx, &lam, 0.1, pick, 3, &pl, &pl, &exact, NULL), GROWTH_EINVAL, NULL);
-    BAD(growth_mckp_restricted_lp(s, ip, 3, val, cost, 1, &budget, NULL, &lam, 0.1, pick, 3, &pl, &pl, &exact, NULL), GROWTH_EINVAL, NULL);
-    BAD(growth_mckp_restricted_lp(s, ip, 3, val, cost, 1, &budget, fx, &lam, 0.1, NULL, 3, &pl, &pl, &exact, NULL), GROWTH_EINVAL, NULL);
-    BAD(growth_mckp_restricted_lp(s, ip, 3, val, cost, 1, &budget, fx, &lam, 0.1, pick, 3, &pl, &pl, NULL, NULL), GROWTH_EINVAL, NULL);
-    BAD(growth_mckp_restricted_lp(s, ip, 3, val, cost, 1, &budget, fx, &lam, -1, pick, 3, &pl, &pl, &exact, NULL), GROWTH_EINVAL, "delta");
-    BAD(growth_mckp_restricted_lp(s, ip, 3, val, cost, 1, &budget, big_fx, &lam, 0.1, pick, 3, &pl, &pl, &exact, NULL), GROWTH_EINVAL, "fixed");
-    BAD(growth_mckp_restricted_lp(s, ip, 3, val, cost, 1, &bad_budget, fx, &lam, 0.1, pick, 3, &pl, &pl, &exact, NULL), GROWTH_EINVAL, NULL);
-    BAD(growth_mckp_restricted_lp(s, ip, 3, val, cost, 1, &budget, fx, &lam, 0.1, pick, 2, &pl, &pl, &exact, NULL), GROWTH_EBUFS, NULL);
-    BAD(growth_mckp_restricted_lp(s, ip, 3, val, cost, 0, &budget, fx, &lam, 0.1, pick, 3, &pl, &pl, &exact, NULL), GROWTH_EINVAL, NULL);
-    BAD(growth_mckp_restricted_lp(s, ip, GROWTH_MCKP_LP_MAX_USERS + 1, val, cost, 1, &budget, fx, &lam, 0.1, pick, 3, &pl, &pl, &exact, NULL), GROWTH_EINVAL, NULL);
+    BAD(growth_mckp_shard_scan(NULL, ip, 3, val, cost, 1, &lam, 0.1, choice, 3, und, 3, &nu, &no, fx),
+        GROWTH_EINVAL, "mckp_shard_scan");
+    BAD(growth_mckp_shard_scan(s, ip, 3, val, cost, 1, &lam, 0.1, NULL, 3, und, 3, &nu, &no, fx),
+        GROWTH_EINVAL, NULL);
+    BAD(growth_mckp_shard_scan(s, ip, 3, val, cost, 1, &lam, 0.1, choice, 3, NULL, 3, &nu, &no, fx),
+        GROWTH_EINVAL, NULL);
+    BAD(growth_mckp_shard_scan(s, ip, 3, val, cost, 1, &lam, 0.1, choice, 3, und, 3, NULL, &no, fx),
+        GROWTH_EINVAL, NULL);
+    BAD(growth_mckp_shard_scan(s, ip, 3, val, cost, 1, &lam, 0.1, choice, 3, und, 3, &nu, &no, NULL),
+        GROWTH_EINVAL, NULL);
+    BAD(growth_mckp_shard_scan(s, ip, 3, val, cost, 1, &lam, 0, choice, 3, und, 3, &nu, &no, fx),
+        GROWTH_EINVAL, "delta");
+    BAD(growth_mckp_shard_scan(s, ip, 3, val, cost, 1, &lam, NAN, choice, 3, und, 3, &nu, &no, fx),
+        GROWTH_EINVAL, "delta");
+    BAD(growth_mckp_shard_scan(s, ip, 3, val, cost, 1, &nlam, 0.1, choice, 3, und, 3, &nu, &no, fx),
+        GROWTH_EINVAL, NULL);
+    BAD(growth_mckp_shard_scan(s, ip, 3, val, cost, 1, &lam, 0.1, choice, 2, und, 3, &nu, &no, fx),
+        GROWTH_EBUFS, NULL);
+    BAD(growth_mckp_shard_scan(s, ip, SIZE_MAX, val, cost, 1, &lam, 0.1, choice, SIZE_MAX, und, 3, &nu, &no,
+                               fx),
+        GROWTH_EINVAL, "too large");
+    BAD(growth_mckp_restricted_lp(NULL, ip, 3, val, cost, 1, &budget, fx, &lam, 0.1, pick, 3, &pl, &pl,
+                                  &exact, NULL),
+        GROWTH_EINVAL, "mckp_restricted_lp");
+    BAD(growth_mckp_restricted_lp(s, ip, 3, val, cost, 1, NULL, fx, &lam, 0.1, pick, 3, &pl, &pl, &exact,
+                                  NULL),
+        GROWTH_EINVAL, NULL);
+    BAD(growth_mckp_restricted_lp(s, ip, 3, val, cost, 1, &budget, NULL, &lam, 0.1, pick, 3, &pl, &pl, &exact,
+                                  NULL),
+        GROWTH_EINVAL, NULL);
+    BAD(growth_mckp_restricted_lp(s, ip, 3, val, cost, 1, &budget, fx, &lam, 0.1, NULL, 3, &pl, &pl, &exact,
+                                  NULL),
+        GROWTH_EINVAL, NULL);
+    BAD(growth_mckp_restricted_lp(s, ip, 3, val, cost, 1, &budget, fx, &lam, 0.1, pick, 3, &pl, &pl, NULL,
+                                  NULL),
+        GROWTH_EINVAL, NULL);
+    BAD(growth_mckp_restricted_lp(s, ip, 3, val, cost, 1, &budget, fx, &lam, -1, pick, 3, &pl, &pl, &exact,
+                                  NULL),
+        GROWTH_EINVAL, "delta");
+    BAD(growth_mckp_restricted_lp(s, ip, 3, val, cost, 1, &budget, big_fx, &lam, 0.1, pick, 3, &pl, &pl,
+                                  &exact, NULL),
+        GROWTH_EINVAL, "fixed");
+    BAD(growth_mckp_restricted_lp(s, ip, 3, val, cost, 1, &bad_budget, fx, &lam, 0.1, pick, 3, &pl, &pl,
+                                  &exact, NULL),
+        GROWTH_EINVAL, NULL);
+    BAD(growth_mckp_restricted_lp(s, ip, 3, val, cost, 1, &budget, fx, &lam, 0.1, pick, 2, &pl, &pl, &exact,
+                                  NULL),
+        GROWTH_EBUFS, NULL);
+    BAD(growth_mckp_restricted_lp(s, ip, 3, val, cost, 0, &budget, fx, &lam, 0.1, pick, 3, &pl, &pl, &exact,
+                                  NULL),
+        GROWTH_EINVAL, NULL);
+    BAD(growth_mckp_restricted_lp(s, ip, GROWTH_MCKP_LP_MAX_USERS + 1, val, cost, 1, &budget, fx, &lam, 0.1,
+                                  pick, 3, &pl, &pl, &exact, NULL),
+        GROWTH_EINVAL, NULL);
     growth_mckp_free(NULL);
 
     /* The last good result stays, and the solver still solves. */
@@ -809,44 +895,88 @@ TEST(test_channels_functions)
     int8_t hr[4];
     growth_budget_push_result pr = {.struct_size = sizeof pr};
     for (int i = 0; i < 48; i++) hours[i] = 0.01 * (i % 24);
-    BAD(growth_budget_allocate_push(up, 2, pv, cat, caps, 2, NULL, NULL, INFINITY, NULL, "bogus=1", send, hr, 4, &pr, NULL, NULL), GROWTH_EINVAL, NULL);
-    BAD(growth_budget_allocate_push(NULL, 2, pv, cat, caps, 2, NULL, NULL, INFINITY, NULL, NULL, send, hr, 4, &pr, NULL, NULL), GROWTH_EINVAL, "budget_allocate_push");
-    BAD(growth_budget_allocate_push(up, 2, NULL, cat, caps, 2, NULL, NULL, INFINITY, NULL, NULL, send, hr, 4, &pr, NULL, NULL), GROWTH_EINVAL, NULL);
-    BAD(growth_budget_allocate_push(up, 2, pv, NULL, caps, 2, NULL, NULL, INFINITY, NULL, NULL, send, hr, 4, &pr, NULL, NULL), GROWTH_EINVAL, NULL);
-    BAD(growth_budget_allocate_push(up, 2, pv, cat, caps, 2, NULL, NULL, INFINITY, NULL, NULL, NULL, hr, 4, &pr, NULL, NULL), GROWTH_EINVAL, NULL);
-    BAD(growth_budget_allocate_push(up, 2, pv, cat, caps, 2, NULL, NULL, INFINITY, NULL, NULL, send, hr, 3, &pr, NULL, NULL), GROWTH_EBUFS, NULL);
-    BAD(growth_budget_allocate_push(up, 0, pv, cat, caps, 2, NULL, NULL, INFINITY, NULL, NULL, send, hr, 4, &pr, NULL, NULL), GROWTH_EINVAL, NULL);
-    BAD(growth_budget_allocate_push(up, SIZE_MAX, pv, cat, caps, 2, NULL, NULL, INFINITY, NULL, NULL, send, hr, 4, &pr, NULL, NULL), GROWTH_EINVAL, "too large");
-    BAD(growth_budget_allocate_push(up, SIZE_MAX / 24, pv, cat, caps, 2, NULL, NULL, INFINITY, hours, NULL, send, hr, 4, &pr, NULL, NULL), GROWTH_EINVAL, "too large");
-    BAD(growth_budget_allocate_push(up, 2, pv, cat, caps, 0, NULL, NULL, INFINITY, NULL, NULL, send, hr, 4, &pr, NULL, NULL), GROWTH_EINVAL, NULL);
-    BAD(growth_budget_allocate_push(up, 2, pv, cat, caps, 1, NULL, NULL, INFINITY, NULL, NULL, send, hr, 4, &pr, NULL, NULL), GROWTH_EINVAL, NULL); /* category 1 */
-    BAD(growth_budget_allocate_push(up, 2, pv, cat, caps, 2, NULL, NULL, NAN, NULL, NULL, send, hr, 4, &pr, NULL, NULL), GROWTH_EINVAL, NULL);
-    BAD(growth_budget_allocate_push(up, 2, pv, cat, caps, 2, NULL, NULL, -1, NULL, NULL, send, hr, 4, &pr, NULL, NULL), GROWTH_EINVAL, NULL);
+    BAD(growth_budget_allocate_push(up, 2, pv, cat, caps, 2, NULL, NULL, INFINITY, NULL, "bogus=1", send, hr,
+                                    4, &pr, NULL, NULL),
+        GROWTH_EINVAL, NULL);
+    BAD(growth_budget_allocate_push(NULL, 2, pv, cat, caps, 2, NULL, NULL, INFINITY, NULL, NULL, send, hr, 4,
+                                    &pr, NULL, NULL),
+        GROWTH_EINVAL, "budget_allocate_push");
+    BAD(growth_budget_allocate_push(up, 2, NULL, cat, caps, 2, NULL, NULL, INFINITY, NULL, NULL, send, hr, 4,
+                                    &pr, NULL, NULL),
+        GROWTH_EINVAL, NULL);
+    BAD(growth_budget_allocate_push(up, 2, pv, NULL, caps, 2, NULL, NULL, INFINITY, NULL, NULL, send, hr, 4,
+                                    &pr, NULL, NULL),
+        GROWTH_EINVAL, NULL);
+    BAD(growth_budget_allocate_push(up, 2, pv, cat, caps, 2, NULL, NULL, INFINITY, NULL, NULL, NULL, hr, 4,
+                                    &pr, NULL, NULL),
+        GROWTH_EINVAL, NULL);
+    BAD(growth_budget_allocate_push(up, 2, pv, cat, caps, 2, NULL, NULL, INFINITY, NULL, NULL, send, hr, 3,
+                                    &pr, NULL, NULL),
+        GROWTH_EBUFS, NULL);
+    BAD(growth_budget_allocate_push(up, 0, pv, cat, caps, 2, NULL, NULL, INFINITY, NULL, NULL, send, hr, 4,
+                                    &pr, NULL, NULL),
+        GROWTH_EINVAL, NULL);
+    BAD(growth_budget_allocate_push(up, SIZE_MAX, pv, cat, caps, 2, NULL, NULL, INFINITY, NULL, NULL, send,
+                                    hr, 4, &pr, NULL, NULL),
+        GROWTH_EINVAL, "too large");
+    BAD(growth_budget_allocate_push(up, SIZE_MAX / 24, pv, cat, caps, 2, NULL, NULL, INFINITY, hours, NULL,
+                                    send, hr, 4, &pr, NULL, NULL),
+        GROWTH_EINVAL, "too large");
+    BAD(growth_budget_allocate_push(up, 2, pv, cat, caps, 0, NULL, NULL, INFINITY, NULL, NULL, send, hr, 4,
+                                    &pr, NULL, NULL),
+        GROWTH_EINVAL, NULL);
+    BAD(growth_budget_allocate_push(up, 2, pv, cat, caps, 1, NULL, NULL, INFINITY, NULL, NULL, send, hr, 4,
+                                    &pr, NULL, NULL),
+        GROWTH_EINVAL, NULL); /* category 1 */
+    BAD(growth_budget_allocate_push(up, 2, pv, cat, caps, 2, NULL, NULL, NAN, NULL, NULL, send, hr, 4, &pr,
+                                    NULL, NULL),
+        GROWTH_EINVAL, NULL);
+    BAD(growth_budget_allocate_push(up, 2, pv, cat, caps, 2, NULL, NULL, -1, NULL, NULL, send, hr, 4, &pr,
+                                    NULL, NULL),
+        GROWTH_EINVAL, NULL);
     double cmin[2] = {3, 0}, cmax[2] = {5, 5};
-    BAD(growth_budget_allocate_push(up, 2, pv, cat, caps, 2, cmin, cmax, INFINITY, NULL, NULL, send, hr, 4, &pr, NULL, NULL), GROWTH_EINVAL, NULL); /* unmeetable */
+    BAD(growth_budget_allocate_push(up, 2, pv, cat, caps, 2, cmin, cmax, INFINITY, NULL, NULL, send, hr, 4,
+                                    &pr, NULL, NULL),
+        GROWTH_EINVAL, NULL); /* unmeetable */
     caps[1] = -1;
-    BAD(growth_budget_allocate_push(up, 2, pv, cat, caps, 2, NULL, NULL, INFINITY, NULL, NULL, send, hr, 4, &pr, NULL, NULL), GROWTH_EINVAL, NULL);
+    BAD(growth_budget_allocate_push(up, 2, pv, cat, caps, 2, NULL, NULL, INFINITY, NULL, NULL, send, hr, 4,
+                                    &pr, NULL, NULL),
+        GROWTH_EINVAL, NULL);
     caps[1] = 1;
     pv[3] = NAN;
-    BAD(growth_budget_allocate_push(up, 2, pv, cat, caps, 2, NULL, NULL, INFINITY, NULL, NULL, send, hr, 4, &pr, NULL, NULL), GROWTH_EINVAL, NULL);
+    BAD(growth_budget_allocate_push(up, 2, pv, cat, caps, 2, NULL, NULL, INFINITY, NULL, NULL, send, hr, 4,
+                                    &pr, NULL, NULL),
+        GROWTH_EINVAL, NULL);
     pv[3] = 0.1;
     hours[5] = INFINITY;
-    BAD(growth_budget_allocate_push(up, 2, pv, cat, caps, 2, NULL, NULL, INFINITY, hours, NULL, send, hr, 4, &pr, NULL, NULL), GROWTH_EINVAL, NULL);
+    BAD(growth_budget_allocate_push(up, 2, pv, cat, caps, 2, NULL, NULL, INFINITY, hours, NULL, send, hr, 4,
+                                    &pr, NULL, NULL),
+        GROWTH_EINVAL, NULL);
     hours[5] = 0.05;
     pr.struct_size = 2;
-    BAD(growth_budget_allocate_push(up, 2, pv, cat, caps, 2, NULL, NULL, INFINITY, NULL, NULL, send, hr, 4, &pr, NULL, NULL), GROWTH_EINVAL, "struct_size");
+    BAD(growth_budget_allocate_push(up, 2, pv, cat, caps, 2, NULL, NULL, INFINITY, NULL, NULL, send, hr, 4,
+                                    &pr, NULL, NULL),
+        GROWTH_EINVAL, "struct_size");
     pr.struct_size = 0;
-    BAD(growth_budget_allocate_push(up, 2, pv, cat, caps, 2, NULL, NULL, INFINITY, NULL, NULL, send, hr, 4, &pr, NULL, NULL), GROWTH_EINVAL, "struct_size");
+    BAD(growth_budget_allocate_push(up, 2, pv, cat, caps, 2, NULL, NULL, INFINITY, NULL, NULL, send, hr, 4,
+                                    &pr, NULL, NULL),
+        GROWTH_EINVAL, "struct_size");
     pr.struct_size = (uint32_t)sizeof pr - 8;
-    BAD(growth_budget_allocate_push(up, 2, pv, cat, caps, 2, NULL, NULL, INFINITY, NULL, NULL, send, hr, 4, &pr, NULL, NULL), GROWTH_EINVAL, "struct_size");
+    BAD(growth_budget_allocate_push(up, 2, pv, cat, caps, 2, NULL, NULL, INFINITY, NULL, NULL, send, hr, 4,
+                                    &pr, NULL, NULL),
+        GROWTH_EINVAL, "struct_size");
     pr.struct_size = sizeof pr;
     /* a progress callback that stops the call: GROWTH_ECANCELED, outputs not written */
     int calls = 0;
     memset(send, 0xAB, sizeof send);
     memset(hr, 0x5A, sizeof hr);
-    BAD(growth_budget_allocate_push(up, 2, pv, cat, caps, 2, NULL, NULL, INFINITY, hours, NULL, send, hr, 4, &pr, stop_now, &calls), GROWTH_ECANCELED, "budget_allocate_push");
-    CHECK(calls == 1 && send[0] == 0xAB && send[3] == 0xAB && hr[0] == 0x5A && pr.sent == 0 && pr.iterations == 0);
-    CHECK_OK(growth_budget_allocate_push(up, 2, pv, cat, caps, 2, NULL, NULL, INFINITY, hours, NULL, send, hr, 4, &pr, NULL, NULL));
+    BAD(growth_budget_allocate_push(up, 2, pv, cat, caps, 2, NULL, NULL, INFINITY, hours, NULL, send, hr, 4,
+                                    &pr, stop_now, &calls),
+        GROWTH_ECANCELED, "budget_allocate_push");
+    CHECK(calls == 1 && send[0] == 0xAB && send[3] == 0xAB && hr[0] == 0x5A && pr.sent == 0 &&
+          pr.iterations == 0);
+    CHECK_OK(growth_budget_allocate_push(up, 2, pv, cat, caps, 2, NULL, NULL, INFINITY, hours, NULL, send, hr,
+                                         4, &pr, NULL, NULL));
     CHECK(send[0] == 1 && send[1] == 0 && send[2] == 1 && send[3] == 0 && pr.sent == 2);
     CHECK_NEAR(pr.value, 0.9, 1e-12);
 }

@@ -43,7 +43,8 @@ TEST(test_forest_functions)
         CHECK(x == NULL);
     }
     growth_forest *x = NULL;
-    BAD(growth_forest_train(NULL, "num_rounds=2", params, &d, NULL, NULL, NULL), GROWTH_EINVAL, "forest_train");
+    BAD(growth_forest_train(NULL, "num_rounds=2", params, &d, NULL, NULL, NULL), GROWTH_EINVAL,
+        "forest_train");
     BAD(growth_forest_train(&x, "num_rounds=2", params, NULL, NULL, NULL, NULL), GROWTH_EINVAL, NULL);
     growth_forest_data bd = d;
     bd.struct_size = 4;
@@ -72,7 +73,8 @@ TEST(test_forest_functions)
     growth_forest_data vd = d;
     vd.ncols = FC - 1;
     BAD(growth_forest_train(&x, "num_rounds=2", params, &d, &vd, NULL, NULL), GROWTH_EINVAL, NULL);
-    BAD(growth_forest_train(&x, "num_rounds=2", "objective=no:such", &d, NULL, NULL, NULL), GROWTH_EINVAL, "no:such");
+    BAD(growth_forest_train(&x, "num_rounds=2", "objective=no:such", &d, NULL, NULL, NULL), GROWTH_EINVAL,
+        "no:such");
     BAD(growth_forest_train(&x, "num_rounds=2", "max_depth=-3", &d, NULL, NULL, NULL), GROWTH_EDEP, NULL);
     {
         /* A larger struct (a newer caller) with members this library does not know set. */
@@ -81,10 +83,12 @@ TEST(test_forest_functions)
             uint64_t tail;
         } big = {d, 1};
         big.d.struct_size = (uint32_t)sizeof big;
-        BAD(growth_forest_train(&x, "num_rounds=2", params, &big.d, NULL, NULL, NULL), GROWTH_EINVAL, "does not know");
+        BAD(growth_forest_train(&x, "num_rounds=2", params, &big.d, NULL, NULL, NULL), GROWTH_EINVAL,
+            "does not know");
         BAD(growth_forest_train(&x, "num_rounds=2", params, &d, &big.d, NULL, NULL), GROWTH_EINVAL, "valid");
     }
-    BAD(growth_forest_train(&x, "num_rounds=3", params, &d, NULL, stop_now, NULL), GROWTH_ECANCELED, "forest_train");
+    BAD(growth_forest_train(&x, "num_rounds=3", params, &d, NULL, stop_now, NULL), GROWTH_ECANCELED,
+        "forest_train");
     CHECK(x == NULL);
 
     growth_forest *f = NULL;
@@ -130,8 +134,10 @@ TEST(test_forest_functions)
     BAD(growth_forest_predict(f, X, SIZE_MAX, 0, &one, 1), GROWTH_EINVAL, NULL);
     BAD(growth_forest_predict(f, X, FC, 0, &one, 0), GROWTH_EBUFS, NULL);
     BAD(growth_forest_predict(f, X, FC, 0x80u, &one, 1), GROWTH_EINVAL, NULL);
-    BAD(growth_forest_predict(f, X, FC, 0x2u, &one, 1), GROWTH_EINVAL, "flags"); /* the old GROWTH_FOREST_REFERENCE */
-    BAD(growth_forest_predict(f, X, FC, GROWTH_PREDICT_MARGIN | GROWTH_FOREST_REFERENCE, &one, 0), GROWTH_EBUFS, NULL);
+    BAD(growth_forest_predict(f, X, FC, 0x2u, &one, 1), GROWTH_EINVAL,
+        "flags"); /* the old GROWTH_FOREST_REFERENCE */
+    BAD(growth_forest_predict(f, X, FC, GROWTH_PREDICT_MARGIN | GROWTH_FOREST_REFERENCE, &one, 0),
+        GROWTH_EBUFS, NULL);
     uint32_t si[2] = {0, 2}, si_bad[2] = {0, 3};
     float sv[2] = {0.5f, 0.25f};
     BAD(growth_forest_predict_sparse(NULL, si, sv, 2, 0, &one, 1), GROWTH_EINVAL, "forest_predict_sparse");
@@ -145,7 +151,8 @@ TEST(test_forest_functions)
     BAD(growth_forest_predict_dense(f, X, FR, FC + 1, 0, p, FR), GROWTH_EINVAL, NULL);
     BAD(growth_forest_predict_dense(f, X, FR, FC, 0, p, FR - 1), GROWTH_EBUFS, NULL);
     BAD(growth_forest_predict_dense(f, X, SIZE_MAX, FC, 0, p, FR), GROWTH_EBUFS, NULL);
-    BAD(growth_forest_predict_dense(f, X, SIZE_MAX / 2, FC, 0, p, SIZE_MAX), GROWTH_EINVAL, NULL); /* rows x cols overflows */
+    BAD(growth_forest_predict_dense(f, X, SIZE_MAX / 2, FC, 0, p, SIZE_MAX), GROWTH_EINVAL,
+        NULL); /* rows x cols overflows */
     uint64_t ip[3] = {0, 2, 4}, ip_bad[3] = {0, 3, 2};
     uint32_t ci[4] = {0, 1, 1, 2};
     float cv[4] = {1, 2, 3, 4};
@@ -165,7 +172,8 @@ TEST(test_forest_functions)
     BAD(growth_forest_importance(f, "gain", imp, FC), GROWTH_EINVAL, "'gain'");
     BAD(growth_forest_importance(f, "type=gain", NULL, FC), GROWTH_EINVAL, NULL);
     BAD(growth_forest_importance(f, "type=gain", imp, FC - 1), GROWTH_EBUFS, NULL);
-    BAD(growth_forest_contributions(NULL, X, 2, FC, shap, 2 * (FC + 1)), GROWTH_EINVAL, "forest_contributions");
+    BAD(growth_forest_contributions(NULL, X, 2, FC, shap, 2 * (FC + 1)), GROWTH_EINVAL,
+        "forest_contributions");
     BAD(growth_forest_contributions(f, NULL, 2, FC, shap, 2 * (FC + 1)), GROWTH_EINVAL, NULL);
     BAD(growth_forest_contributions(f, X, 2, FC, NULL, 2 * (FC + 1)), GROWTH_EINVAL, NULL);
     BAD(growth_forest_contributions(f, X, 2, FC, shap, 2 * (FC + 1) - 1), GROWTH_EBUFS, NULL);
@@ -274,25 +282,37 @@ TEST(test_net_functions)
     BAD(growth_net_predict_dense(net, ws, xv, 3, 2, y, 3), GROWTH_EINVAL, NULL);
     BAD(growth_net_predict_dense(net, ws, xv, 3, 1, y, 2), GROWTH_EBUFS, NULL);
     BAD(growth_net_predict_dense(net, ws, xv, SIZE_MAX, 1, y, 3), GROWTH_EINVAL, "too large");
-    BAD(growth_net_predict_dense(net, ws, xv, SIZE_MAX, 1, y, SIZE_MAX), GROWTH_EINVAL, NULL); /* rows x width overflows */
+    BAD(growth_net_predict_dense(net, ws, xv, SIZE_MAX, 1, y, SIZE_MAX), GROWTH_EINVAL,
+        NULL); /* rows x width overflows */
     uint32_t badf[1] = {2}, badi[1] = {3}, zero[1] = {0}, badw[1] = {5};
-    BAD(growth_net_predict_wide_deep(NULL, ws, xv, 1, cf, ci, 4, wi, wv, 2, y, 1), GROWTH_EINVAL, "net_predict_wide_deep");
+    BAD(growth_net_predict_wide_deep(NULL, ws, xv, 1, cf, ci, 4, wi, wv, 2, y, 1), GROWTH_EINVAL,
+        "net_predict_wide_deep");
     BAD(growth_net_predict_wide_deep(net, ws, xv, 1, NULL, ci, 4, wi, wv, 2, y, 1), GROWTH_EINVAL, NULL);
     BAD(growth_net_predict_wide_deep(net, ws, xv, 1, cf, ci, 4, NULL, wv, 2, y, 1), GROWTH_EINVAL, NULL);
-    BAD(growth_net_predict_wide_deep(net, ws, xv, 1, badf, zero, 1, NULL, NULL, 0, y, 1), GROWTH_EINVAL, "field 2");
-    BAD(growth_net_predict_wide_deep(net, ws, xv, 1, zero, badi, 1, NULL, NULL, 0, y, 1), GROWTH_EINVAL, "embedding rows");
-    BAD(growth_net_predict_wide_deep(net, ws, xv, 1, NULL, NULL, 0, badw, NULL, 1, y, 1), GROWTH_EINVAL, "wide slot 5");
+    BAD(growth_net_predict_wide_deep(net, ws, xv, 1, badf, zero, 1, NULL, NULL, 0, y, 1), GROWTH_EINVAL,
+        "field 2");
+    BAD(growth_net_predict_wide_deep(net, ws, xv, 1, zero, badi, 1, NULL, NULL, 0, y, 1), GROWTH_EINVAL,
+        "embedding rows");
+    BAD(growth_net_predict_wide_deep(net, ws, xv, 1, NULL, NULL, 0, badw, NULL, 1, y, 1), GROWTH_EINVAL,
+        "wide slot 5");
     BAD(growth_net_predict_wide_deep(net, ws, xv, 1, NULL, NULL, 0, wi, nanv, 1, y, 1), GROWTH_EINVAL, "NaN");
     BAD(growth_net_predict_wide_deep(net, ws, xv, 1, cf, ci, SIZE_MAX, wi, wv, 2, y, 1), GROWTH_EINVAL, NULL);
     BAD(growth_net_predict_wide_deep(net, ws, xv, 1, cf, ci, 4, wi, wv, 2, y, 0), GROWTH_EBUFS, NULL);
     uint64_t dec[4] = {0, 4, 2, 4}, huge[4] = {0, 4, 4, UINT64_MAX};
-    BAD(growth_net_predict_wide_deep_csr(NULL, ws, xv, 3, 1, cp, cf, ci, wp, wi, wv, y, 3), GROWTH_EINVAL, "net_predict_wide_deep_csr");
-    BAD(growth_net_predict_wide_deep_csr(net, ws, xv, 3, 1, dec, cf, ci, NULL, NULL, NULL, y, 3), GROWTH_EINVAL, "decreases");
-    BAD(growth_net_predict_wide_deep_csr(net, ws, xv, 3, 1, huge, cf, ci, NULL, NULL, NULL, y, 3), GROWTH_EINVAL, NULL);
-    BAD(growth_net_predict_wide_deep_csr(net, ws, xv, 3, 1, cp, NULL, ci, wp, wi, wv, y, 3), GROWTH_EINVAL, NULL);
-    BAD(growth_net_predict_wide_deep_csr(net, ws, xv, 3, 1, cp, cf, ci, wp, wi, wv, y, 2), GROWTH_EBUFS, NULL);
-    BAD(growth_net_predict_wide_deep_csr(net, ws, xv, SIZE_MAX, 1, cp, cf, ci, wp, wi, wv, y, SIZE_MAX), GROWTH_EINVAL, NULL);
-    BAD(growth_net_predict_wide_deep_csr(net, ws, xv, 3, 2, cp, cf, ci, wp, wi, wv, y, 3), GROWTH_EINVAL, NULL);
+    BAD(growth_net_predict_wide_deep_csr(NULL, ws, xv, 3, 1, cp, cf, ci, wp, wi, wv, y, 3), GROWTH_EINVAL,
+        "net_predict_wide_deep_csr");
+    BAD(growth_net_predict_wide_deep_csr(net, ws, xv, 3, 1, dec, cf, ci, NULL, NULL, NULL, y, 3),
+        GROWTH_EINVAL, "decreases");
+    BAD(growth_net_predict_wide_deep_csr(net, ws, xv, 3, 1, huge, cf, ci, NULL, NULL, NULL, y, 3),
+        GROWTH_EINVAL, NULL);
+    BAD(growth_net_predict_wide_deep_csr(net, ws, xv, 3, 1, cp, NULL, ci, wp, wi, wv, y, 3), GROWTH_EINVAL,
+        NULL);
+    BAD(growth_net_predict_wide_deep_csr(net, ws, xv, 3, 1, cp, cf, ci, wp, wi, wv, y, 2), GROWTH_EBUFS,
+        NULL);
+    BAD(growth_net_predict_wide_deep_csr(net, ws, xv, SIZE_MAX, 1, cp, cf, ci, wp, wi, wv, y, SIZE_MAX),
+        GROWTH_EINVAL, NULL);
+    BAD(growth_net_predict_wide_deep_csr(net, ws, xv, 3, 2, cp, cf, ci, wp, wi, wv, y, 3), GROWTH_EINVAL,
+        NULL);
 
     char path[512];
     gt_path(path, sizeof path, "bad_input.net");
@@ -379,7 +399,8 @@ TEST(test_dssm_functions)
         size_t want = 0, need = 0;
         CHECK_OK(growth_features_hash_text("abc def ghi abc", 1024, 1, i2, v2, 64, &want));
         memset(i2, 0xab, sizeof i2);
-        BAD(growth_features_hash_text("abc def ghi abc", 1024, 1, i2, v2, want - 1, &need), GROWTH_EBUFS, NULL);
+        BAD(growth_features_hash_text("abc def ghi abc", 1024, 1, i2, v2, want - 1, &need), GROWTH_EBUFS,
+            NULL);
         CHECK(need == want && i2[0] == 0xabababab && i2[want - 2] == 0xabababab);
         BAD(growth_features_hash_text("abc def ghi abc", 1024, 1, NULL, NULL, 0, &need), GROWTH_EBUFS, NULL);
         CHECK(need == want);
@@ -419,7 +440,8 @@ TEST(test_dssm_functions)
     BAD(growth_dssm_encode(d, ws, GROWTH_DSSM_ITEM, items, 2, NULL, 8), GROWTH_EINVAL, NULL);
     BAD(growth_dssm_encode(d, ws, GROWTH_DSSM_ITEM, items, 2, e, 5), GROWTH_EBUFS, NULL);
     BAD(growth_dssm_encode(d, ws, GROWTH_DSSM_ITEM, items, SIZE_MAX, e, 8), GROWTH_EINVAL, "too large");
-    BAD(growth_dssm_encode(d, ws, GROWTH_DSSM_ITEM, items, SIZE_MAX / 2, e, SIZE_MAX), GROWTH_EINVAL, NULL); /* n x dim overflows */
+    BAD(growth_dssm_encode(d, ws, GROWTH_DSSM_ITEM, items, SIZE_MAX / 2, e, SIZE_MAX), GROWTH_EINVAL,
+        NULL); /* n x dim overflows */
     BAD(growth_dssm_score(NULL, ws, "q", items, 2, s, 4), GROWTH_EINVAL, "dssm_score");
     BAD(growth_dssm_score(d, NULL, "q", items, 2, s, 4), GROWTH_EINVAL, NULL);
     BAD(growth_dssm_score(d, ws, NULL, items, 2, s, 4), GROWTH_EINVAL, NULL);
@@ -495,25 +517,32 @@ TEST(test_audience_functions)
 
     uint32_t oa[4], ou[6];
     size_t na, nu, n;
-    BAD(growth_audience_interest(NULL, ix, 6, 4, seed, 2, NULL, oa, 4, &na, ou, 6, &nu), GROWTH_EINVAL, "audience_interest");
-    BAD(growth_audience_interest(ip, ix, 6, 4, seed, 2, "bogus=1", oa, 4, &na, ou, 6, &nu), GROWTH_EINVAL, NULL);
+    BAD(growth_audience_interest(NULL, ix, 6, 4, seed, 2, NULL, oa, 4, &na, ou, 6, &nu), GROWTH_EINVAL,
+        "audience_interest");
+    BAD(growth_audience_interest(ip, ix, 6, 4, seed, 2, "bogus=1", oa, 4, &na, ou, 6, &nu), GROWTH_EINVAL,
+        NULL);
     BAD(growth_audience_interest(ip, ix, 6, 4, seed, 0, NULL, oa, 4, &na, ou, 6, &nu), GROWTH_EINVAL, NULL);
     BAD(growth_audience_interest(ip, ix, 6, 4, seed, 2, NULL, NULL, 4, &na, ou, 6, &nu), GROWTH_EINVAL, NULL);
-    BAD(growth_audience_interest(ip_bad, ix, 6, 4, seed, 2, NULL, oa, 4, &na, ou, 6, &nu), GROWTH_EINVAL, NULL);
-    BAD(growth_audience_interest(ip, ix, SIZE_MAX, 4, seed, 2, NULL, oa, 4, &na, ou, 6, &nu), GROWTH_EINVAL, NULL);
+    BAD(growth_audience_interest(ip_bad, ix, 6, 4, seed, 2, NULL, oa, 4, &na, ou, 6, &nu), GROWTH_EINVAL,
+        NULL);
+    BAD(growth_audience_interest(ip, ix, SIZE_MAX, 4, seed, 2, NULL, oa, 4, &na, ou, 6, &nu), GROWTH_EINVAL,
+        NULL);
 
     uint32_t brands[1] = {1}, brands_bad[1] = {4}, ob[4];
     double oj[4];
-    BAD(growth_audience_similar_brands(NULL, ix, 6, 4, brands, 1, 2, ob, oj, 4), GROWTH_EINVAL, "audience_similar_brands");
+    BAD(growth_audience_similar_brands(NULL, ix, 6, 4, brands, 1, 2, ob, oj, 4), GROWTH_EINVAL,
+        "audience_similar_brands");
     BAD(growth_audience_similar_brands(ip, ix, 6, 4, NULL, 1, 2, ob, oj, 4), GROWTH_EINVAL, NULL);
     BAD(growth_audience_similar_brands(ip, ix, 6, 4, brands_bad, 1, 2, ob, oj, 4), GROWTH_EINVAL, NULL);
     BAD(growth_audience_similar_brands(ip, ix, 6, 4, brands, 1, 0, ob, oj, 4), GROWTH_EINVAL, NULL);
     BAD(growth_audience_similar_brands(ip, ix, 6, 4, brands, 1, 2, ob, oj, 1), GROWTH_EBUFS, NULL);
     BAD(growth_audience_similar_brands(ip, ix, 6, 4, brands, 1, SIZE_MAX, ob, oj, 4), GROWTH_EBUFS, NULL);
-    BAD(growth_audience_similar_brands(ip, ix, 6, 4, brands, SIZE_MAX / 2, 4, ob, oj, SIZE_MAX), GROWTH_EBUFS, "nquery x k"); /* the product does not wrap */
+    BAD(growth_audience_similar_brands(ip, ix, 6, 4, brands, SIZE_MAX / 2, 4, ob, oj, SIZE_MAX), GROWTH_EBUFS,
+        "nquery x k"); /* the product does not wrap */
     BAD(growth_audience_similar_brands(ip, ix, 6, 4, brands, 1, 2, NULL, oj, 4), GROWTH_EINVAL, NULL);
 
-    BAD(growth_audience_brand(NULL, ix, 6, 4, brands, 1, seed, 2, NULL, ou, 6, &n), GROWTH_EINVAL, "audience_brand");
+    BAD(growth_audience_brand(NULL, ix, 6, 4, brands, 1, seed, 2, NULL, ou, 6, &n), GROWTH_EINVAL,
+        "audience_brand");
     BAD(growth_audience_brand(ip, ix, 6, 4, brands, 1, NULL, 2, NULL, ou, 6, &n), GROWTH_EINVAL, NULL);
     BAD(growth_audience_brand(ip, ix, 6, 4, brands, 1, seed, 0, NULL, ou, 6, &n), GROWTH_EINVAL, NULL);
     BAD(growth_audience_brand(ip, ix, 6, 4, brands_bad, 1, seed, 2, NULL, ou, 6, &n), GROWTH_EINVAL, NULL);
@@ -522,13 +551,19 @@ TEST(test_audience_functions)
 
     uint32_t ra[8], rc[8], cons_bad[1] = {9};
     double rs[8], rcf[8], rl[8];
-    BAD(growth_audience_rules(NULL, ix, 6, 4, NULL, 0, NULL, ra, rc, rs, rcf, rl, 8, &n), GROWTH_EINVAL, "audience_rules");
-    BAD(growth_audience_rules(ip, ix, 6, 4, cons_bad, 1, NULL, ra, rc, rs, rcf, rl, 8, &n), GROWTH_EINVAL, NULL);
-    BAD(growth_audience_rules(ip, ix, 6, 4, NULL, 0, "bogus=1", ra, rc, rs, rcf, rl, 8, &n), GROWTH_EINVAL, NULL);
-    CHECK_OK(growth_audience_rules(ip, ix, 6, 4, NULL, 0, NULL, ra, rc, rs, rcf, rl, 8, NULL)); /* out_n may be NULL */
-    BAD(growth_audience_rules(ip_bad, ix, 6, 4, NULL, 0, NULL, ra, rc, rs, rcf, rl, 8, &n), GROWTH_EINVAL, NULL);
+    BAD(growth_audience_rules(NULL, ix, 6, 4, NULL, 0, NULL, ra, rc, rs, rcf, rl, 8, &n), GROWTH_EINVAL,
+        "audience_rules");
+    BAD(growth_audience_rules(ip, ix, 6, 4, cons_bad, 1, NULL, ra, rc, rs, rcf, rl, 8, &n), GROWTH_EINVAL,
+        NULL);
+    BAD(growth_audience_rules(ip, ix, 6, 4, NULL, 0, "bogus=1", ra, rc, rs, rcf, rl, 8, &n), GROWTH_EINVAL,
+        NULL);
+    CHECK_OK(growth_audience_rules(ip, ix, 6, 4, NULL, 0, NULL, ra, rc, rs, rcf, rl, 8,
+                                   NULL)); /* out_n may be NULL */
+    BAD(growth_audience_rules(ip_bad, ix, 6, 4, NULL, 0, NULL, ra, rc, rs, rcf, rl, 8, &n), GROWTH_EINVAL,
+        NULL);
     uint32_t tg[1] = {2}, tg_bad[1] = {4};
-    BAD(growth_audience_category(NULL, ix, 6, 4, tg, 1, seed, 2, NULL, ou, 6, &n), GROWTH_EINVAL, "audience_category");
+    BAD(growth_audience_category(NULL, ix, 6, 4, tg, 1, seed, 2, NULL, ou, 6, &n), GROWTH_EINVAL,
+        "audience_category");
     BAD(growth_audience_category(ip, ix, 6, 4, NULL, 0, seed, 2, NULL, ou, 6, &n), GROWTH_EINVAL, NULL);
     BAD(growth_audience_category(ip, ix, 6, 4, tg_bad, 1, seed, 2, NULL, ou, 6, &n), GROWTH_EINVAL, NULL);
     BAD(growth_audience_category(ip, ix, 6, 4, tg, 1, seed, 2, "bogus=1", ou, 6, &n), GROWTH_EINVAL, NULL);
@@ -538,10 +573,12 @@ TEST(test_audience_functions)
     BAD(growth_audience_peer(NULL, 6, 2, seed, 2, 2, NULL, ou, osim, 6, &n), GROWTH_EINVAL, "audience_peer");
     BAD(growth_audience_peer(emb, 6, 0, seed, 2, 2, NULL, ou, osim, 6, &n), GROWTH_EINVAL, NULL);
     BAD(growth_audience_peer(emb, 6, 2, seed, 2, 0, NULL, ou, osim, 6, &n), GROWTH_EINVAL, NULL);
-    BAD(growth_audience_peer(emb, 6, 2, seed, 2, 5, NULL, ou, osim, 6, &n), GROWTH_EINVAL, NULL); /* pool is 4 */
+    BAD(growth_audience_peer(emb, 6, 2, seed, 2, 5, NULL, ou, osim, 6, &n), GROWTH_EINVAL,
+        NULL); /* pool is 4 */
     BAD(growth_audience_peer(emb, 6, 2, seed, 2, 2, NULL, ou, osim, 1, &n), GROWTH_EBUFS, NULL);
     BAD(growth_audience_peer(emb, 6, 2, seed, 2, 2, "bogus=1", ou, osim, 6, &n), GROWTH_EINVAL, NULL);
-    BAD(growth_audience_peer(emb, SIZE_MAX / 2, 4, seed, 2, 2, NULL, ou, osim, 6, &n), GROWTH_EINVAL, NULL); /* users x dim overflows */
+    BAD(growth_audience_peer(emb, SIZE_MAX / 2, 4, seed, 2, 2, NULL, ou, osim, 6, &n), GROWTH_EINVAL,
+        NULL); /* users x dim overflows */
     emb[5] = NAN;
     BAD(growth_audience_peer(emb, 6, 2, seed, 2, 2, NULL, ou, osim, 6, &n), GROWTH_EINVAL, NULL);
     emb[5] = 1;
@@ -558,7 +595,8 @@ TEST(test_audience_functions)
     float ps0[6], pss[6];
     size_t pn0 = 0, pn = 0;
     CHECK_OK(growth_audience_peer_index(pix, seed, 2, 2, NULL, pu0, ps0, 6, &pn0));
-    BAD(growth_audience_peer_index(NULL, seed, 2, 2, NULL, puu, pss, 6, &pn), GROWTH_EINVAL, "audience_peer_index");
+    BAD(growth_audience_peer_index(NULL, seed, 2, 2, NULL, puu, pss, 6, &pn), GROWTH_EINVAL,
+        "audience_peer_index");
     BAD(growth_audience_peer_index(pix, NULL, 2, 2, NULL, puu, pss, 6, &pn), GROWTH_EINVAL, NULL);
     BAD(growth_audience_peer_index(pix, seed, 0, 2, NULL, puu, pss, 6, &pn), GROWTH_EINVAL, NULL);
     BAD(growth_audience_peer_index(pix, seed, 2, 0, NULL, puu, pss, 6, &pn), GROWTH_EINVAL, NULL);
@@ -600,15 +638,23 @@ TEST(test_audience_functions)
 
     float fval[9] = {1, 1, 1, 1, 1, 1, 1, 1, 1}, pus[6];
     uint32_t pool[4] = {1, 3, 4, 5}, pool_bad[1] = {6};
-    BAD(growth_audience_pu_score(NULL, ix, fval, 6, 4, seed, 2, pool, 4, NULL, pus, 6, NULL, NULL), GROWTH_EINVAL, "audience_pu_score");
-    BAD(growth_audience_pu_score(ip, ix, fval, 6, 4, NULL, 2, pool, 4, NULL, pus, 6, NULL, NULL), GROWTH_EINVAL, NULL);
-    BAD(growth_audience_pu_score(ip, ix, fval, 6, 4, seed, 2, NULL, 4, NULL, pus, 6, NULL, NULL), GROWTH_EINVAL, NULL);
-    BAD(growth_audience_pu_score(ip, ix, fval, 6, 4, seed, 2, pool_bad, 1, NULL, pus, 6, NULL, NULL), GROWTH_EINVAL, NULL);
-    BAD(growth_audience_pu_score(ip, ix, fval, 6, 4, seed, 2, pool, 4, NULL, pus, 3, NULL, NULL), GROWTH_EBUFS, NULL);
-    BAD(growth_audience_pu_score(ip, ix, fval, 6, 4, seed, 2, pool, 4, "bogus=1", pus, 6, NULL, NULL), GROWTH_EINVAL, NULL);
-    BAD(growth_audience_pu_score(ip, ix, fval, 6, 4, seed, 2, pool, 4, NULL, NULL, 6, NULL, NULL), GROWTH_EINVAL, NULL);
+    BAD(growth_audience_pu_score(NULL, ix, fval, 6, 4, seed, 2, pool, 4, NULL, pus, 6, NULL, NULL),
+        GROWTH_EINVAL, "audience_pu_score");
+    BAD(growth_audience_pu_score(ip, ix, fval, 6, 4, NULL, 2, pool, 4, NULL, pus, 6, NULL, NULL),
+        GROWTH_EINVAL, NULL);
+    BAD(growth_audience_pu_score(ip, ix, fval, 6, 4, seed, 2, NULL, 4, NULL, pus, 6, NULL, NULL),
+        GROWTH_EINVAL, NULL);
+    BAD(growth_audience_pu_score(ip, ix, fval, 6, 4, seed, 2, pool_bad, 1, NULL, pus, 6, NULL, NULL),
+        GROWTH_EINVAL, NULL);
+    BAD(growth_audience_pu_score(ip, ix, fval, 6, 4, seed, 2, pool, 4, NULL, pus, 3, NULL, NULL),
+        GROWTH_EBUFS, NULL);
+    BAD(growth_audience_pu_score(ip, ix, fval, 6, 4, seed, 2, pool, 4, "bogus=1", pus, 6, NULL, NULL),
+        GROWTH_EINVAL, NULL);
+    BAD(growth_audience_pu_score(ip, ix, fval, 6, 4, seed, 2, pool, 4, NULL, NULL, 6, NULL, NULL),
+        GROWTH_EINVAL, NULL);
     fval[4] = INFINITY;
-    BAD(growth_audience_pu_score(ip, ix, fval, 6, 4, seed, 2, pool, 4, NULL, pus, 6, NULL, NULL), GROWTH_EINVAL, NULL);
+    BAD(growth_audience_pu_score(ip, ix, fval, 6, 4, seed, 2, pool, 4, NULL, pus, 6, NULL, NULL),
+        GROWTH_EINVAL, NULL);
     fval[4] = 1;
 
     uint32_t su[4] = {1, 3, 4, 5}, su_dup[2] = {1, 1}, ex[1] = {3}, so[4];
@@ -655,8 +701,10 @@ TEST(test_audience_functions)
     BAD(growth_rank_fuse_scores(fsc, 0, 4, fw, NULL, fo, 4), GROWTH_EINVAL, NULL);
     BAD(growth_rank_fuse_scores(fsc, 2, 4, fw, NULL, fo, 3), GROWTH_EBUFS, NULL);
     BAD(growth_rank_fuse_scores(fsc, 2, 4, fw, "bogus=1", fo, 4), GROWTH_EINVAL, NULL);
-    BAD(growth_rank_fuse_scores(fsc, SIZE_MAX / 2, 4, fw, NULL, fo, 4), GROWTH_EINVAL, NULL); /* models x n overflows */
-    BAD(growth_rank_fuse_fit(NULL, 2, 4, pl, 2, NULL, ow, 2, &prec, NULL, NULL), GROWTH_EINVAL, "rank_fuse_fit");
+    BAD(growth_rank_fuse_scores(fsc, SIZE_MAX / 2, 4, fw, NULL, fo, 4), GROWTH_EINVAL,
+        NULL); /* models x n overflows */
+    BAD(growth_rank_fuse_fit(NULL, 2, 4, pl, 2, NULL, ow, 2, &prec, NULL, NULL), GROWTH_EINVAL,
+        "rank_fuse_fit");
     BAD(growth_rank_fuse_fit(fsc, 2, 4, NULL, 2, NULL, ow, 2, &prec, NULL, NULL), GROWTH_EINVAL, NULL);
     BAD(growth_rank_fuse_fit(fsc, 2, 4, pl, 0, NULL, ow, 2, &prec, NULL, NULL), GROWTH_EINVAL, NULL);
     BAD(growth_rank_fuse_fit(fsc, 2, 4, pl, 2, NULL, ow, 1, &prec, NULL, NULL), GROWTH_EBUFS, NULL);
@@ -677,82 +725,104 @@ TEST(test_audience_functions)
         int64_t gl[G];
         float gf[G];
         size_t need = 0, got = 0;
-#define GUARD() (memset(gu, 0xab, sizeof gu), memset(gv, 0xab, sizeof gv), memset(gd, 0xab, sizeof gd), \
-                 memset(gl, 0xab, sizeof gl), memset(gf, 0xab, sizeof gf))
-#define UNTOUCHED() (gu[0] == 0xabababab && gv[0] == 0xabababab && gl[0] == (int64_t)0xababababababababULL && \
-                     memcmp(gd, (uint8_t[sizeof(double)]){0xab, 0xab, 0xab, 0xab, 0xab, 0xab, 0xab, 0xab}, sizeof(double)) == 0)
+#define GUARD()                                                                                              \
+    (memset(gu, 0xab, sizeof gu), memset(gv, 0xab, sizeof gv), memset(gd, 0xab, sizeof gd),                  \
+     memset(gl, 0xab, sizeof gl), memset(gf, 0xab, sizeof gf))
+#define UNTOUCHED()                                                                                          \
+    (gu[0] == 0xabababab && gv[0] == 0xabababab && gl[0] == (int64_t)0xababababababababULL &&                \
+     memcmp(gd, (uint8_t[sizeof(double)]){0xab, 0xab, 0xab, 0xab, 0xab, 0xab, 0xab, 0xab},                   \
+            sizeof(double)) == 0)
         /* interest: two counts; either array short gives EBUFS and neither is written */
         size_t na2 = 99, nu2 = 99;
-        BAD(growth_audience_interest(ip, ix, 6, 4, seed, 2, "min_tgi=0", NULL, 0, &na2, NULL, 0, &nu2), GROWTH_EBUFS, "audience_interest");
+        BAD(growth_audience_interest(ip, ix, 6, 4, seed, 2, "min_tgi=0", NULL, 0, &na2, NULL, 0, &nu2),
+            GROWTH_EBUFS, "audience_interest");
         CHECK(na2 > 0 && nu2 > 0);
         GUARD();
         size_t na3 = 0, nu3 = 0;
-        BAD(growth_audience_interest(ip, ix, 6, 4, seed, 2, "min_tgi=0", gu, na2, &na3, gv, nu2 - 1, &nu3), GROWTH_EBUFS, NULL);
+        BAD(growth_audience_interest(ip, ix, 6, 4, seed, 2, "min_tgi=0", gu, na2, &na3, gv, nu2 - 1, &nu3),
+            GROWTH_EBUFS, NULL);
         CHECK(na3 == na2 && nu3 == nu2 && UNTOUCHED());
-        BAD(growth_audience_interest(ip, ix, 6, 4, seed, 2, "min_tgi=0", gu, na2 - 1, &na3, gv, nu2, &nu3), GROWTH_EBUFS, NULL);
+        BAD(growth_audience_interest(ip, ix, 6, 4, seed, 2, "min_tgi=0", gu, na2 - 1, &na3, gv, nu2, &nu3),
+            GROWTH_EBUFS, NULL);
         CHECK(na3 == na2 && nu3 == nu2 && UNTOUCHED());
         CHECK_OK(growth_audience_interest(ip, ix, 6, 4, seed, 2, "min_tgi=0", gu, na2, &na3, gv, nu2, &nu3));
         CHECK(na3 == na2 && nu3 == nu2);
         na3 = nu3 = 99;
-        BAD(growth_audience_interest(ip, ix, 6, 4, seed, 2, "bogus=1", gu, na2, &na3, gv, nu2, &nu3), GROWTH_EINVAL, NULL);
+        BAD(growth_audience_interest(ip, ix, 6, 4, seed, 2, "bogus=1", gu, na2, &na3, gv, nu2, &nu3),
+            GROWTH_EINVAL, NULL);
         CHECK(na3 == 0 && nu3 == 0);
         /* brand */
-        BAD(growth_audience_brand(ip, ix, 6, 4, brands, 1, seed, 2, NULL, NULL, 0, &need), GROWTH_EBUFS, "audience_brand");
+        BAD(growth_audience_brand(ip, ix, 6, 4, brands, 1, seed, 2, NULL, NULL, 0, &need), GROWTH_EBUFS,
+            "audience_brand");
         CHECK(need > 0);
         GUARD();
         got = 0;
-        BAD(growth_audience_brand(ip, ix, 6, 4, brands, 1, seed, 2, NULL, gu, need - 1, &got), GROWTH_EBUFS, NULL);
+        BAD(growth_audience_brand(ip, ix, 6, 4, brands, 1, seed, 2, NULL, gu, need - 1, &got), GROWTH_EBUFS,
+            NULL);
         CHECK(got == need && UNTOUCHED());
         CHECK_OK(growth_audience_brand(ip, ix, 6, 4, brands, 1, seed, 2, NULL, gu, need, &got));
         CHECK(got == need);
         /* rules (five arrays) */
-        BAD(growth_audience_rules(ip, ix, 6, 4, NULL, 0, "min_support=0 min_confidence=0 min_lift=0", NULL, NULL, NULL, NULL, NULL, 0, &need),
+        BAD(growth_audience_rules(ip, ix, 6, 4, NULL, 0, "min_support=0 min_confidence=0 min_lift=0", NULL,
+                                  NULL, NULL, NULL, NULL, 0, &need),
             GROWTH_EBUFS, "audience_rules");
         CHECK(need > 1);
         GUARD();
-        BAD(growth_audience_rules(ip, ix, 6, 4, NULL, 0, "min_support=0 min_confidence=0 min_lift=0", gu, gv, gd, gd, gd, need - 1, &got),
+        BAD(growth_audience_rules(ip, ix, 6, 4, NULL, 0, "min_support=0 min_confidence=0 min_lift=0", gu, gv,
+                                  gd, gd, gd, need - 1, &got),
             GROWTH_EBUFS, NULL);
         CHECK(got == need && UNTOUCHED());
-        CHECK_OK(growth_audience_rules(ip, ix, 6, 4, NULL, 0, "min_support=0 min_confidence=0 min_lift=0", gu, gv, gd, gd, gd, G, &got));
+        CHECK_OK(growth_audience_rules(ip, ix, 6, 4, NULL, 0, "min_support=0 min_confidence=0 min_lift=0", gu,
+                                       gv, gd, gd, gd, G, &got));
         CHECK(got == need);
         /* category */
-        BAD(growth_audience_category(ip, ix, 6, 4, tg, 1, seed, 2, "min_support=0 min_confidence=0 min_lift=0", NULL, 0, &need),
+        BAD(growth_audience_category(ip, ix, 6, 4, tg, 1, seed, 2,
+                                     "min_support=0 min_confidence=0 min_lift=0", NULL, 0, &need),
             GROWTH_EBUFS, "audience_category");
         CHECK(need > 0);
         GUARD();
-        BAD(growth_audience_category(ip, ix, 6, 4, tg, 1, seed, 2, "min_support=0 min_confidence=0 min_lift=0", gu, need - 1, &got),
+        BAD(growth_audience_category(ip, ix, 6, 4, tg, 1, seed, 2,
+                                     "min_support=0 min_confidence=0 min_lift=0", gu, need - 1, &got),
             GROWTH_EBUFS, NULL);
         CHECK(got == need && UNTOUCHED());
-        CHECK_OK(growth_audience_category(ip, ix, 6, 4, tg, 1, seed, 2, "min_support=0 min_confidence=0 min_lift=0", gu, need, &got));
+        CHECK_OK(growth_audience_category(ip, ix, 6, 4, tg, 1, seed, 2,
+                                          "min_support=0 min_confidence=0 min_lift=0", gu, need, &got));
         CHECK(got == need);
         /* peer and peer_index: cap >= n, the count on EBUFS is n */
         GUARD();
-        BAD(growth_audience_peer(emb, 6, 2, seed, 2, 3, NULL, gu, gf, 2, &got), GROWTH_EBUFS, "audience_peer");
+        BAD(growth_audience_peer(emb, 6, 2, seed, 2, 3, NULL, gu, gf, 2, &got), GROWTH_EBUFS,
+            "audience_peer");
         CHECK(got == 3 && UNTOUCHED() && memcmp(gf, gf + 1, sizeof *gf) == 0);
         BAD(growth_audience_peer(emb, 6, 2, seed, 2, 3, NULL, NULL, NULL, 0, &got), GROWTH_EBUFS, NULL);
         CHECK(got == 3);
-        BAD(growth_audience_peer(emb, 6, 2, seed, 2, 9, NULL, NULL, NULL, 0, &got), GROWTH_EINVAL, NULL); /* n > pool: first */
+        BAD(growth_audience_peer(emb, 6, 2, seed, 2, 9, NULL, NULL, NULL, 0, &got), GROWTH_EINVAL,
+            NULL); /* n > pool: first */
         CHECK(got == 0);
         growth_index *gix = NULL;
         CHECK_OK(growth_index_create(&gix, "dim=2 metric=cosine kind=flat"));
         CHECK_OK(growth_index_add(gix, emb, 6, pids));
-        BAD(growth_audience_peer_index(gix, seed, 2, 3, NULL, gu, gf, 2, &got), GROWTH_EBUFS, "audience_peer_index");
+        BAD(growth_audience_peer_index(gix, seed, 2, 3, NULL, gu, gf, 2, &got), GROWTH_EBUFS,
+            "audience_peer_index");
         CHECK(got == 3 && UNTOUCHED());
         uint32_t missing[1] = {5};
         CHECK_OK(growth_index_remove(gix, (const int64_t[]){5}, 1, NULL));
-        BAD(growth_audience_peer_index(gix, missing, 1, 3, NULL, gu, gf, 2, &got), GROWTH_EINVAL, "not in the index"); /* seed first */
+        BAD(growth_audience_peer_index(gix, missing, 1, 3, NULL, gu, gf, 2, &got), GROWTH_EINVAL,
+            "not in the index"); /* seed first */
         CHECK(got == 0);
         growth_index_free(gix);
         /* lost */
-        BAD(growth_audience_lost(ev_u, ev_t, 4, 6, "now=100 inactive=5 window=100", NULL, NULL, 0, &need), GROWTH_EBUFS, "audience_lost");
+        BAD(growth_audience_lost(ev_u, ev_t, 4, 6, "now=100 inactive=5 window=100", NULL, NULL, 0, &need),
+            GROWTH_EBUFS, "audience_lost");
         CHECK(need == 2); /* users 0 (last 10) and 5 (last 30); user 1 is active at 100 */
         GUARD();
-        BAD(growth_audience_lost(ev_u, ev_t, 4, 6, "now=100 inactive=5 window=100", gu, gl, 1, &got), GROWTH_EBUFS, NULL);
+        BAD(growth_audience_lost(ev_u, ev_t, 4, 6, "now=100 inactive=5 window=100", gu, gl, 1, &got),
+            GROWTH_EBUFS, NULL);
         CHECK(got == 2 && UNTOUCHED());
         CHECK_OK(growth_audience_lost(ev_u, ev_t, 4, 6, "now=100 inactive=5 window=100", gu, gl, 2, &got));
         CHECK(got == 2 && gu[0] == 0 && gu[1] == 5 && gl[0] == 10 && gl[1] == 30);
         /* union */
-        BAD(growth_audience_union(lists, lens, dirs, 2, 6, NULL, NULL, 0, &need), GROWTH_EBUFS, "audience_union");
+        BAD(growth_audience_union(lists, lens, dirs, 2, 6, NULL, NULL, 0, &need), GROWTH_EBUFS,
+            "audience_union");
         CHECK(need == 2);
         GUARD();
         BAD(growth_audience_union(lists, lens, dirs, 2, 6, gu, gv, 1, &got), GROWTH_EBUFS, NULL);
@@ -763,7 +833,8 @@ TEST(test_audience_functions)
         CHECK(got == 3 && UNTOUCHED());
         BAD(growth_audience_select(su, ss, 4, ex, 1, 0, 3, NULL, NULL, 0, &got), GROWTH_EBUFS, NULL);
         CHECK(got == 3);
-        BAD(growth_audience_select(su_dup, ss, 2, NULL, 0, 0, 1, gu, gf, 0, &got), GROWTH_EINVAL, "twice"); /* first */
+        BAD(growth_audience_select(su_dup, ss, 2, NULL, 0, 0, 1, gu, gf, 0, &got), GROWTH_EINVAL,
+            "twice"); /* first */
         CHECK(got == 0);
         /* fixed capacities (no count): nothing written on EBUFS */
         GUARD();
@@ -773,7 +844,8 @@ TEST(test_audience_functions)
         CHECK(UNTOUCHED());
         float pguard[6];
         memset(pguard, 0xab, sizeof pguard);
-        BAD(growth_audience_pu_score(ip, ix, fval, 6, 4, seed, 2, pool, 4, NULL, pguard, 3, NULL, NULL), GROWTH_EBUFS, NULL);
+        BAD(growth_audience_pu_score(ip, ix, fval, 6, 4, seed, 2, pool, 4, NULL, pguard, 3, NULL, NULL),
+            GROWTH_EBUFS, NULL);
         CHECK(memcmp(pguard, gf, sizeof pguard) == 0);
 #undef GUARD
 #undef UNTOUCHED
@@ -795,7 +867,8 @@ TEST(test_audience_functions)
     CHECK_OK(growth_audience_peer(emb, 6, 2, seed, 2, 2, NULL, ou, osim, 6, &n));
     CHECK_OK(growth_audience_lost(ev_u, ev_t, 4, 6, NULL, ou, olast, 6, &n));
     CHECK_OK(growth_audience_union(lists, lens, dirs, 2, 6, ou, odirs, 6, &n));
-    CHECK(n == 2 && ou[0] == 0 && ou[1] == 3 && odirs[1] == (GROWTH_AUDIENCE_INTEREST | GROWTH_AUDIENCE_PEER));
+    CHECK(n == 2 && ou[0] == 0 && ou[1] == 3 &&
+          odirs[1] == (GROWTH_AUDIENCE_INTEREST | GROWTH_AUDIENCE_PEER));
     CHECK_OK(growth_audience_select(su, ss, 4, ex, 1, 0, 2, so, sso, 4, &n));
     CHECK(n == 2 && so[0] == 1 && so[1] == 5);
     CHECK_OK(growth_rank_fuse_scores(fsc, 2, 4, fw, NULL, fo, 4));

@@ -11,13 +11,14 @@
 static const uint8_t junk[16] = "not a model....";
 
 #define DIM 4
-#define NV 6
+#define NV  6
 
 TEST(test_index_functions)
 {
-    const char *bad_cfg[] = {"dim=0", "metric=ip", "dim=8 metric=hamming", "dim=8 kind=hnsw M=1",
-                             "dim=8 bogus=1", "dim=-3", "dim=99999999999", "dim=8 kind=ivf nlist=0",
-                             "dim=8 kind=tree", "dim=8 ef=0 kind=hnsw", "dim"};
+    const char *bad_cfg[] = {
+        "dim=0",  "metric=ip",       "dim=8 metric=hamming",   "dim=8 kind=hnsw M=1", "dim=8 bogus=1",
+        "dim=-3", "dim=99999999999", "dim=8 kind=ivf nlist=0", "dim=8 kind=tree",     "dim=8 ef=0 kind=hnsw",
+        "dim"};
     for (size_t i = 0; i < sizeof bad_cfg / sizeof *bad_cfg; i++) {
         growth_index *x = NULL;
         BAD(growth_index_create(&x, bad_cfg[i]), GROWTH_EINVAL, NULL);
@@ -59,8 +60,8 @@ TEST(test_index_functions)
     BAD(growth_index_add(h, bad, 1, one), GROWTH_EINVAL, NULL);
     bad[1] = INFINITY;
     BAD(growth_index_add(h, bad, 1, one), GROWTH_EINVAL, NULL);
-    BAD(growth_index_add(h, v, 2, nid), GROWTH_EINVAL, NULL);  /* duplicate among themselves */
-    BAD(growth_index_add(h, v, 1, id), GROWTH_EINVAL, NULL);   /* already live */
+    BAD(growth_index_add(h, v, 2, nid), GROWTH_EINVAL, NULL); /* duplicate among themselves */
+    BAD(growth_index_add(h, v, 1, id), GROWTH_EINVAL, NULL);  /* already live */
     BAD(growth_index_add(h, v, 1, neg), GROWTH_EINVAL, NULL);
     BAD(growth_index_add(h, v, SIZE_MAX, id), GROWTH_EINVAL, "too large");
     BAD(growth_index_add(h, v, SIZE_MAX / DIM + 1, id), GROWTH_EINVAL, "too large");
@@ -95,9 +96,12 @@ TEST(test_index_functions)
     BAD(growth_index_search_batch(h, NULL, 1, 3, NULL, ids, sc, 8), GROWTH_EINVAL, NULL);
     BAD(growth_index_search_batch(h, q, 1, 3, NULL, NULL, sc, 8), GROWTH_EINVAL, NULL);
     BAD(growth_index_search_batch(h, q, 1, 0, NULL, ids, sc, 8), GROWTH_EINVAL, NULL);
-    BAD(growth_index_search_batch(h, v, 2, 5, NULL, ids, sc, 8), GROWTH_EBUFS, NULL); /* 2 queries: v holds NV */
-    BAD(growth_index_search_batch(h, q, SIZE_MAX / 2 + 1, 2, NULL, ids, sc, 8), GROWTH_EINVAL, NULL); /* nq * k overflows */
-    BAD(growth_index_search_batch(h, q, SIZE_MAX / 4, 4, NULL, ids, sc, SIZE_MAX), GROWTH_EINVAL, NULL); /* nq * dim overflows */
+    BAD(growth_index_search_batch(h, v, 2, 5, NULL, ids, sc, 8), GROWTH_EBUFS,
+        NULL); /* 2 queries: v holds NV */
+    BAD(growth_index_search_batch(h, q, SIZE_MAX / 2 + 1, 2, NULL, ids, sc, 8), GROWTH_EINVAL,
+        NULL); /* nq * k overflows */
+    BAD(growth_index_search_batch(h, q, SIZE_MAX / 4, 4, NULL, ids, sc, SIZE_MAX), GROWTH_EINVAL,
+        NULL); /* nq * dim overflows */
     BAD(growth_index_search_batch(h, bad, 1, 3, NULL, ids, sc, 8), GROWTH_EINVAL, NULL);
 
     int64_t cand[3] = {10, 11, 12}, cand_bad[2] = {10, 999}, oids[8];
@@ -150,28 +154,35 @@ TEST(test_index_functions)
     float gs0 = guard_sc[0];
     found = 99;
     BAD(growth_index_search(h, q, 3, NULL, guard_ids, guard_sc, 2, &found), GROWTH_EBUFS, NULL);
-    CHECK(found == 3 && guard_ids[0] == gi0 && guard_ids[1] == gi0 && memcmp(&guard_sc[0], &gs0, sizeof gs0) == 0);
+    CHECK(found == 3 && guard_ids[0] == gi0 && guard_ids[1] == gi0 &&
+          memcmp(&guard_sc[0], &gs0, sizeof gs0) == 0);
     found = 99;
-    BAD(growth_index_search(h, q, 5, NULL, NULL, guard_sc, 0, &found), GROWTH_EINVAL, NULL); /* ids are required */
+    BAD(growth_index_search(h, q, 5, NULL, NULL, guard_sc, 0, &found), GROWTH_EINVAL,
+        NULL); /* ids are required */
     CHECK(found == 0);
     found = 99;
-    BAD(growth_index_search(h, q, 100, NULL, guard_ids, guard_sc, 8, &found), GROWTH_EBUFS, NULL); /* k > live: cap >= k still */
+    BAD(growth_index_search(h, q, 100, NULL, guard_ids, guard_sc, 8, &found), GROWTH_EBUFS,
+        NULL); /* k > live: cap >= k still */
     CHECK(found == 100 && guard_ids[7] == gi0);
-    BAD(growth_index_search(h, q, 3, NULL, guard_ids, guard_sc, 2, NULL), GROWTH_EBUFS, NULL); /* out_n may be NULL */
+    BAD(growth_index_search(h, q, 3, NULL, guard_ids, guard_sc, 2, NULL), GROWTH_EBUFS,
+        NULL); /* out_n may be NULL */
     found = 99;
     BAD(growth_index_dedup(h, cand, cs, 3, 0.9f, guard_ids, guard_sc, 2, &found), GROWTH_EBUFS, NULL);
     CHECK(found == 3 && guard_ids[0] == gi0 && memcmp(&guard_sc[0], &gs0, sizeof gs0) == 0);
     found = 99;
-    BAD(growth_index_dedup(h, cand, cs, 3, 0.9f, NULL, NULL, 0, &found), GROWTH_EBUFS, NULL); /* sizing call */
+    BAD(growth_index_dedup(h, cand, cs, 3, 0.9f, NULL, NULL, 0, &found), GROWTH_EBUFS,
+        NULL); /* sizing call */
     CHECK(found == 3);
     found = 99;
     BAD(growth_index_mmr(h, q, cand, 3, 0.5f, 2, guard_ids, guard_sc, 1, &found), GROWTH_EBUFS, NULL);
     CHECK(found == 2 && guard_ids[0] == gi0 && memcmp(&guard_sc[0], &gs0, sizeof gs0) == 0);
     found = 99;
-    BAD(growth_index_mmr(h, q, cand, 3, 0.5f, 5, NULL, NULL, 0, &found), GROWTH_EBUFS, NULL); /* min(k, n) = 3 */
+    BAD(growth_index_mmr(h, q, cand, 3, 0.5f, 5, NULL, NULL, 0, &found), GROWTH_EBUFS,
+        NULL); /* min(k, n) = 3 */
     CHECK(found == 3);
     found = 99;
-    BAD(growth_index_mmr(h, q, cand_bad, 2, 0.5f, 2, guard_ids, guard_sc, 1, &found), GROWTH_ENOTFOUND, NULL); /* validated first */
+    BAD(growth_index_mmr(h, q, cand_bad, 2, 0.5f, 2, guard_ids, guard_sc, 1, &found), GROWTH_ENOTFOUND,
+        NULL); /* validated first */
     CHECK(found == 0 && guard_ids[0] == gi0);
     BAD(growth_index_search_batch(h, v, 2, 5, NULL, guard_ids, guard_sc, 8), GROWTH_EBUFS, NULL);
     CHECK(guard_ids[0] == gi0 && guard_ids[7] == gi0 && memcmp(&guard_sc[7], &gs0, sizeof gs0) == 0);
@@ -217,16 +228,20 @@ TEST(test_index_functions)
     CHECK_OK(growth_index_stats_get(h, &st));
     CHECK(st.count == NV && st.deleted == 0 && st.dim == DIM && st.memory_bytes > NV * DIM * sizeof(float));
     /* a caller built against a newer header: a larger struct whose unknown tail is left alone */
-    struct { growth_index_stats s; uint64_t newer[2]; } big;
+    struct {
+        growth_index_stats s;
+        uint64_t newer[2];
+    } big;
     memset(&big, 0, sizeof big);
     big.s.struct_size = sizeof big;
     big.newer[1] = 77;
     CHECK_OK(growth_index_stats_get(h, &big.s));
-    CHECK(big.s.struct_size == sizeof big && big.s.count == st.count && big.s.memory_bytes == st.memory_bytes &&
-          big.newer[0] == 0 && big.newer[1] == 77);
+    CHECK(big.s.struct_size == sizeof big && big.s.count == st.count &&
+          big.s.memory_bytes == st.memory_bytes && big.newer[0] == 0 && big.newer[1] == 77);
     CHECK_OK(growth_index_set_progress(h, NULL, NULL));
     CHECK_OK(growth_index_get(h, 11, g, DIM));
-    CHECK(memcmp(g, v + DIM, sizeof g) == 0 || fabsf(g[0] * g[0] + g[1] * g[1] + g[2] * g[2] + g[3] * g[3] - 1) < 1e-5f);
+    CHECK(memcmp(g, v + DIM, sizeof g) == 0 ||
+          fabsf(g[0] * g[0] + g[1] * g[1] + g[2] * g[2] + g[3] * g[3] - 1) < 1e-5f);
     CHECK_OK(growth_index_remove(h, cand, 1, &removed));
     CHECK(removed == 1);
     CHECK_OK(growth_index_compact(h));
@@ -237,8 +252,8 @@ TEST(test_index_functions)
 
 TEST(test_text_functions)
 {
-    const char *bad_cfg[] = {"k1=-1", "k1=101", "b=1.5", "b=nan", "ngram=0", "ngram=5",
-                             "lowercase=maybe", "stem=yes"};
+    const char *bad_cfg[] = {"k1=-1",   "k1=101",  "b=1.5",           "b=nan",
+                             "ngram=0", "ngram=5", "lowercase=maybe", "stem=yes"};
     for (size_t i = 0; i < sizeof bad_cfg / sizeof *bad_cfg; i++) {
         growth_text_index *x = NULL;
         BAD(growth_text_create(&x, bad_cfg[i]), GROWTH_EINVAL, NULL);
@@ -278,7 +293,8 @@ TEST(test_text_functions)
     BAD(growth_text_add(t, live, two, 1), GROWTH_EINVAL, NULL);
     BAD(growth_text_add(t, newid, badutf, 1), GROWTH_EINVAL, NULL);
     BAD(growth_text_add(t, newid, two, SIZE_MAX), GROWTH_EINVAL, NULL);
-    const char data[] = "one two" "three\0four";
+    const char data[] = "one two"
+                        "three\0four";
     uint64_t off[3] = {0, 7, 17}, off_dec[3] = {0, 7, 3}, off_big[3] = {0, 7, UINT64_MAX};
     int64_t pid[2] = {20, 21};
     BAD(growth_text_add_packed(NULL, pid, data, off, 2), GROWTH_EINVAL, "text_add_packed");
@@ -311,13 +327,17 @@ TEST(test_text_functions)
     BAD(growth_text_search(t, "red", 3, NULL, NULL, sc, 8, &found), GROWTH_EINVAL, NULL);
     BAD(growth_text_search(t, "", 3, NULL, ids, sc, 8, &found), GROWTH_EINVAL, NULL);
     BAD(growth_text_search(t, " ,;. ", 3, NULL, ids, sc, 8, &found), GROWTH_EINVAL, NULL);
-    BAD(growth_text_search(t, "r\xff" "ed", 3, NULL, ids, sc, 8, &found), GROWTH_EINVAL, NULL);
+    BAD(growth_text_search(t,
+                           "r\xff"
+                           "ed",
+                           3, NULL, ids, sc, 8, &found),
+        GROWTH_EINVAL, NULL);
     BAD(growth_text_search(t, "red", 0, NULL, ids, sc, 8, &found), GROWTH_EINVAL, NULL);
     BAD(growth_text_search(t, "red", 3, NULL, ids, sc, 2, &found), GROWTH_EBUFS, NULL);
     CHECK(found == 3);
     BAD(growth_text_search(t, "red", SIZE_MAX, NULL, ids, sc, 8, &found), GROWTH_EBUFS, NULL);
     CHECK(found == SIZE_MAX);
-    {   /* EBUFS protocol: *out_n = k, the buffers are not written; other errors come first */
+    { /* EBUFS protocol: *out_n = k, the buffers are not written; other errors come first */
         int64_t gi[4] = {-3, -3, -3, -3};
         float gs[4] = {-3, -3, -3, -3};
         found = 99;
@@ -374,36 +394,50 @@ TEST(test_text_functions)
     const float *scores[2] = {s1, s2};
     size_t lens[2] = {3, 2}, lens_huge[2] = {3, SIZE_MAX};
     double w[2] = {1, 1}, wbad[2] = {1, -1};
-    BAD(growth_rank_fuse_lists(lists, scores, lens, w, 2, 3, "method=magic", fo, fs, 8, &found), GROWTH_EINVAL, NULL);
-    BAD(growth_rank_fuse_lists(lists, scores, lens, w, 2, 3, "rrf_k=0", fo, fs, 8, &found), GROWTH_EINVAL, NULL);
-    BAD(growth_rank_fuse_lists(NULL, scores, lens, w, 2, 3, NULL, fo, fs, 8, &found), GROWTH_EINVAL, "rank_fuse_lists");
+    BAD(growth_rank_fuse_lists(lists, scores, lens, w, 2, 3, "method=magic", fo, fs, 8, &found),
+        GROWTH_EINVAL, NULL);
+    BAD(growth_rank_fuse_lists(lists, scores, lens, w, 2, 3, "rrf_k=0", fo, fs, 8, &found), GROWTH_EINVAL,
+        NULL);
+    BAD(growth_rank_fuse_lists(NULL, scores, lens, w, 2, 3, NULL, fo, fs, 8, &found), GROWTH_EINVAL,
+        "rank_fuse_lists");
     BAD(growth_rank_fuse_lists(lists, scores, NULL, w, 2, 3, NULL, fo, fs, 8, &found), GROWTH_EINVAL, NULL);
     BAD(growth_rank_fuse_lists(lists, scores, lens, w, 2, 3, NULL, NULL, fs, 8, &found), GROWTH_EINVAL, NULL);
     BAD(growth_rank_fuse_lists(lists, scores, lens, w, 2, 0, NULL, fo, fs, 8, &found), GROWTH_EINVAL, NULL);
-    BAD(growth_rank_fuse_lists(lists, scores, lens, w, 2, 3, NULL, fo, fs, 2, &found), GROWTH_EINVAL, NULL); /* NaN first */
+    BAD(growth_rank_fuse_lists(lists, scores, lens, w, 2, 3, NULL, fo, fs, 2, &found), GROWTH_EINVAL,
+        NULL); /* NaN first */
     BAD(growth_rank_fuse_lists(lists, NULL, lens, w, 2, 3, NULL, fo, fs, 2, &found), GROWTH_EBUFS, NULL);
     CHECK(found == 3);
-    BAD(growth_rank_fuse_lists(lists, NULL, lens, w, 2, 3, "normalize=max", fo, fs, 2, &found), GROWTH_EBUFS, NULL);
-    BAD(growth_rank_fuse_lists(lists, scores, lens, w, 2, 3, "norm=max", fo, fs, 8, &found), GROWTH_EINVAL, "norm");
-    BAD(growth_rank_fuse_lists(lists, scores, lens, w, 2, 3, "normalize=zscore", fo, fs, 8, &found), GROWTH_EINVAL, "normalize");
-    {   /* EBUFS protocol: *out_n = k, buffers untouched; a NaN (weighted) is reported first */
+    BAD(growth_rank_fuse_lists(lists, NULL, lens, w, 2, 3, "normalize=max", fo, fs, 2, &found), GROWTH_EBUFS,
+        NULL);
+    BAD(growth_rank_fuse_lists(lists, scores, lens, w, 2, 3, "norm=max", fo, fs, 8, &found), GROWTH_EINVAL,
+        "norm");
+    BAD(growth_rank_fuse_lists(lists, scores, lens, w, 2, 3, "normalize=zscore", fo, fs, 8, &found),
+        GROWTH_EINVAL, "normalize");
+    { /* EBUFS protocol: *out_n = k, buffers untouched; a NaN (weighted) is reported first */
         int64_t gi[3] = {-3, -3, -3};
         float gs[3] = {-3, -3, -3};
         found = 99;
         BAD(growth_rank_fuse_lists(lists, NULL, lens, w, 2, 3, NULL, gi, gs, 2, &found), GROWTH_EBUFS, NULL);
         CHECK(found == 3 && gi[0] == -3 && gi[1] == -3 && gs[0] == -3);
         found = 99;
-        BAD(growth_rank_fuse_lists(lists, scores, lens, w, 2, 3, "method=weighted", gi, gs, 2, &found), GROWTH_EINVAL, NULL);
+        BAD(growth_rank_fuse_lists(lists, scores, lens, w, 2, 3, "method=weighted", gi, gs, 2, &found),
+            GROWTH_EINVAL, NULL);
         CHECK(found == 0 && gi[0] == -3);
         found = 99;
-        BAD(growth_rank_fuse_lists(lists, NULL, lens, w, 2, 3, NULL, NULL, NULL, 0, &found), GROWTH_EBUFS, NULL); /* sizing call */
+        BAD(growth_rank_fuse_lists(lists, NULL, lens, w, 2, 3, NULL, NULL, NULL, 0, &found), GROWTH_EBUFS,
+            NULL); /* sizing call */
         CHECK(found == 3);
     }
-    BAD(growth_rank_fuse_lists(lists, scores, lens, wbad, 2, 3, NULL, fo, fs, 8, &found), GROWTH_EINVAL, NULL);
-    BAD(growth_rank_fuse_lists(lists, scores, lens_huge, w, 2, 3, NULL, fo, fs, 8, &found), GROWTH_EINVAL, NULL);
-    BAD(growth_rank_fuse_lists(lists, scores, lens, w, 2, 3, "method=weighted", fo, fs, 8, &found), GROWTH_EINVAL, NULL); /* NaN score */
-    BAD(growth_rank_fuse_lists(lists, NULL, lens, w, 2, 3, "method=weighted", fo, fs, 8, &found), GROWTH_EINVAL, NULL);
-    BAD(growth_rank_fuse_lists(lists, scores, lens, w, SIZE_MAX, 3, NULL, fo, fs, 8, &found), GROWTH_EINVAL, NULL);
+    BAD(growth_rank_fuse_lists(lists, scores, lens, wbad, 2, 3, NULL, fo, fs, 8, &found), GROWTH_EINVAL,
+        NULL);
+    BAD(growth_rank_fuse_lists(lists, scores, lens_huge, w, 2, 3, NULL, fo, fs, 8, &found), GROWTH_EINVAL,
+        NULL);
+    BAD(growth_rank_fuse_lists(lists, scores, lens, w, 2, 3, "method=weighted", fo, fs, 8, &found),
+        GROWTH_EINVAL, NULL); /* NaN score */
+    BAD(growth_rank_fuse_lists(lists, NULL, lens, w, 2, 3, "method=weighted", fo, fs, 8, &found),
+        GROWTH_EINVAL, NULL);
+    BAD(growth_rank_fuse_lists(lists, scores, lens, w, SIZE_MAX, 3, NULL, fo, fs, 8, &found), GROWTH_EINVAL,
+        NULL);
     float feat[6] = {1, 2, 3, 4, 5, 6}, fw[2] = {1, -1};
     int64_t pids[3] = {7, 8, 9};
     BAD(growth_rank_prerank(NULL, 3, 2, pids, fw, 0, 2, fo, fs, 8, &found), GROWTH_EINVAL, "rank_prerank");
@@ -418,13 +452,15 @@ TEST(test_text_functions)
         int64_t gi[2] = {-3, -3};
         float gs[2] = {-3, -3};
         found = 99;
-        BAD(growth_rank_prerank(feat, 3, 2, pids, fw, 0, 9, gi, gs, 2, &found), GROWTH_EBUFS, NULL); /* min(top_n, n) */
+        BAD(growth_rank_prerank(feat, 3, 2, pids, fw, 0, 9, gi, gs, 2, &found), GROWTH_EBUFS,
+            NULL); /* min(top_n, n) */
         CHECK(found == 3 && gi[0] == -3 && gi[1] == -3 && gs[1] == -3);
         found = 99;
         BAD(growth_rank_prerank(feat, 3, 2, pids, fw, 0, 9, NULL, NULL, 0, &found), GROWTH_EBUFS, NULL);
         CHECK(found == 3);
     }
-    BAD(growth_rank_prerank(feat, SIZE_MAX / 2 + 1, 2, pids, fw, 0, 2, fo, fs, 8, &found), GROWTH_EINVAL, NULL); /* n * d overflows */
+    BAD(growth_rank_prerank(feat, SIZE_MAX / 2 + 1, 2, pids, fw, 0, 2, fo, fs, 8, &found), GROWTH_EINVAL,
+        NULL); /* n * d overflows */
     feat[3] = INFINITY;
     BAD(growth_rank_prerank(feat, 3, 2, pids, fw, 0, 2, fo, fs, 8, &found), GROWTH_EINVAL, NULL);
     feat[3] = 4;
@@ -443,7 +479,10 @@ TEST(test_text_functions)
     st = (growth_text_stats)GROWTH_TEXT_STATS_INIT;
     CHECK_OK(growth_text_stats_get(t, &st));
     CHECK(st.docs == 4 && st.terms > 0 && st.postings >= st.terms);
-    struct { growth_text_stats s; uint32_t newer[4]; } big;
+    struct {
+        growth_text_stats s;
+        uint32_t newer[4];
+    } big;
     memset(&big, 0, sizeof big);
     big.s.struct_size = sizeof big;
     big.newer[3] = 7;

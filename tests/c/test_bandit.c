@@ -39,7 +39,8 @@ static uint64_t arm_count(const growth_bandit *b)
 static growth_bandit *make(const char *policy, const char *extra, int arms)
 {
     char cfg[512];
-    snprintf(cfg, sizeof cfg, "policy=%s seed=11 %s %s", policy, linear(policy) ? "dim=3" : "", extra ? extra : "");
+    snprintf(cfg, sizeof cfg, "policy=%s seed=11 %s %s", policy, linear(policy) ? "dim=3" : "",
+             extra ? extra : "");
     growth_bandit *b = NULL;
     CHECK_OK(growth_bandit_create(&b, cfg));
     for (int i = 0; b && i < arms; i++) CHECK_OK(growth_bandit_add_arm(b, (uint64_t)(100 + i), 0, 0));
@@ -149,8 +150,7 @@ TEST(test_arms_add_remove_replace_named)
     for (uint64_t i = 1000; i < 101000; i += 2) CHECK_OK(growth_bandit_remove_arm(b, i));
     CHECK(arm_count(b) == 50002);
     int bad = 0;
-    for (uint64_t i = 1000; i < 101000; i++)
-        bad += (arm_stats(b, i, st) == GROWTH_OK) != (i % 2 == 1);
+    for (uint64_t i = 1000; i < 101000; i++) bad += (arm_stats(b, i, st) == GROWTH_OK) != (i % 2 == 1);
     CHECK(bad == 0);
     static uint64_t ids[60000];
     size_t need = 0;
@@ -276,8 +276,11 @@ TEST(test_expiry_retire_and_ttl_seconds)
     int retired = 1;
     for (int i = 5; i < 8; i++) {
         int rc = growth_bandit_reward(b, d[i], 0);
-        if (a[i] == a[8]) { CHECK(rc == GROWTH_ENOTFOUND); retired++; }
-        else CHECK_OK(rc);
+        if (a[i] == a[8]) {
+            CHECK(rc == GROWTH_ENOTFOUND);
+            retired++;
+        } else
+            CHECK_OK(rc);
     }
     growth_bandit_stats s = GROWTH_BANDIT_STATS_INIT;
     CHECK_OK(growth_bandit_stats_get(b, &s));
@@ -315,13 +318,17 @@ TEST(test_eligibility_and_topk)
                 mask[i] = grng_uniform(&r) < 0.4;
                 if (mask[i]) el[ne++] = 100 + (uint64_t)i; /* dense index i is arm 100 + i: no removals */
             }
-            if (ne == 0) { el[ne++] = 104; mask[4] = 1; }
+            if (ne == 0) {
+                el[ne++] = 104;
+                mask[4] = 1;
+            }
             size_t k = 1 + (size_t)grng_below(&r, ne);
             uint64_t dec[12], arm[12];
             double prop[12];
             bool use_mask = t % 2;
             CHECK_OK(growth_bandit_select_k(b, dim ? x : NULL, dim, use_mask ? NULL : el, use_mask ? 0 : ne,
-                                            use_mask ? mask : NULL, use_mask ? 12 : 0, k, dec, arm, prop, 12));
+                                            use_mask ? mask : NULL, use_mask ? 12 : 0, k, dec, arm, prop,
+                                            12));
             for (size_t i = 0; i < k; i++) {
                 int idx = (int)(arm[i] - 100);
                 if (idx < 0 || idx >= 12 || !mask[idx]) violations++;
@@ -397,7 +404,8 @@ TEST(test_propensities_match_frequencies)
 
 TEST(test_snapshot_restore_same_decisions)
 {
-    const char *extras[] = {"", "decay=0.99", "window=50", "streams=16 propensity_draws=10", "ttl_seconds=100"};
+    const char *extras[] = {"", "decay=0.99", "window=50", "streams=16 propensity_draws=10",
+                            "ttl_seconds=100"};
     char path[512];
     gt_path(path, sizeof path, "bandit_snapshot.model");
     for (int p = 0; p < NPOL; p++)
@@ -415,7 +423,8 @@ TEST(test_snapshot_restore_same_decisions)
             int d1 = same_future(a, c, policies[p], 300);
             int d2 = same_future(a2, l, policies[p], 300);
             CHECK(d1 == 0 && d2 == 0);
-            if (d1 || d2) fprintf(stderr, "  policy %s extra '%s': %d/%d differ\n", policies[p], extras[e], d1, d2);
+            if (d1 || d2)
+                fprintf(stderr, "  policy %s extra '%s': %d/%d differ\n", policies[p], extras[e], d1, d2);
             growth_bandit_free(a);
             growth_bandit_free(a2);
             growth_bandit_free(c);
@@ -623,7 +632,10 @@ TEST(test_beta_sampler_moments)
     enum { N = 200000 };
     static double a[N], bb[N], out[N];
     for (size_t c = 0; c < sizeof ab / sizeof ab[0]; c++) {
-        for (int i = 0; i < N; i++) { a[i] = ab[c][0]; bb[i] = ab[c][1]; }
+        for (int i = 0; i < N; i++) {
+            a[i] = ab[c][0];
+            bb[i] = ab[c][1];
+        }
         CHECK_OK(growth_bandit_sample_beta(77 + c, a, bb, N, out, N));
         double m = 0, v = 0, A = ab[c][0], B = ab[c][1];
         for (int i = 0; i < N; i++) m += out[i];
@@ -642,7 +654,10 @@ TEST(test_beta_sampler_moments)
     a[0] = 1;
     CHECK_RC(growth_bandit_sample_beta(1, a, bb, 2, out, 1), GROWTH_EBUFS);
     /* Beta(1, 1) is uniform: deciles hold 10% each */
-    for (int i = 0; i < N; i++) { a[i] = 1; bb[i] = 1; }
+    for (int i = 0; i < N; i++) {
+        a[i] = 1;
+        bb[i] = 1;
+    }
     CHECK_OK(growth_bandit_sample_beta(5, a, bb, N, out, N));
     int dec[10] = {0};
     for (int i = 0; i < N; i++) dec[(int)(out[i] * 10) % 10]++;
@@ -671,7 +686,13 @@ TEST(test_ope_unbiased)
         int g = (int)grng_below(&r, G);
         double u = grng_uniform(&r), c = 0;
         int a = K - 1;
-        for (int k = 0; k < K; k++) { c += logp[g][k]; if (u < c) { a = k; break; } }
+        for (int k = 0; k < K; k++) {
+            c += logp[g][k];
+            if (u < c) {
+                a = k;
+                break;
+            }
+        }
         act[i] = (uint32_t)a;
         prop[i] = logp[g][a];
         rew[i] = grng_uniform(&r) < mu[g][a] ? 1 : 0;
@@ -726,7 +747,10 @@ TEST(test_replay_and_simulator)
     double rates[5];
     CHECK_OK(growth_bandit_sim_rates(s, ids, rates, 5, NULL));
     double best = 0, avg = 0;
-    for (int i = 0; i < 5; i++) { best = fmax(best, rates[i]); avg += rates[i] / 5; }
+    for (int i = 0; i < 5; i++) {
+        best = fmax(best, rates[i]);
+        avg += rates[i] / 5;
+    }
     /* a uniform log */
     enum { N = 30000 };
     static uint64_t la[N];
@@ -757,7 +781,10 @@ TEST(test_replay_and_simulator)
         double sr[10];
         CHECK_OK(growth_bandit_sim_rates(sim, sid, sr, 10, NULL));
         double sbest = 0, savg = 0;
-        for (int i = 0; i < 10; i++) { sbest = fmax(sbest, sr[i]); savg += sr[i] / 10; }
+        for (int i = 0; i < 10; i++) {
+            sbest = fmax(sbest, sr[i]);
+            savg += sr[i] / 10;
+        }
         /* the baseline: a uniformly random policy on the same environment path */
         growth_bandit_sim *sim0 = NULL;
         growth_bandit *u = NULL;
@@ -772,7 +799,8 @@ TEST(test_replay_and_simulator)
         double curve[10], total;
         CHECK_OK(growth_bandit_sim_run(sim, b, 20000, curve, 10, &total));
         for (int i = 1; i < 10; i++) CHECK(curve[i] >= curve[i - 1]);
-        if (!(curve[9] < 0.5 * ucurve[0])) fprintf(stderr, "  %s: regret %g, uniform %g\n", cfgs[c], curve[9], ucurve[0]);
+        if (!(curve[9] < 0.5 * ucurve[0]))
+            fprintf(stderr, "  %s: regret %g, uniform %g\n", cfgs[c], curve[9], ucurve[0]);
         CHECK(curve[9] < 0.5 * ucurve[0]);
         CHECK(arm_count(b) == 10);
         growth_bandit_stats st = GROWTH_BANDIT_STATS_INIT;
@@ -805,10 +833,10 @@ TEST(test_stats_structs_match_the_old_getters)
     }
     CHECK_OK(growth_bandit_reward(b, d[0], 1));
     CHECK_OK(growth_bandit_reward(b, d[1], 0));
-    CHECK_RC(growth_bandit_reward(b, d[0], 1), GROWTH_ENOTFOUND);       /* duplicate */
-    CHECK_RC(growth_bandit_reward(b, 987654321, 1), GROWTH_ENOTFOUND);  /* unknown */
+    CHECK_RC(growth_bandit_reward(b, d[0], 1), GROWTH_ENOTFOUND);      /* duplicate */
+    CHECK_RC(growth_bandit_reward(b, 987654321, 1), GROWTH_ENOTFOUND); /* unknown */
     CHECK_OK(growth_bandit_remove_arm(b, 101));
-    CHECK_RC(growth_bandit_reward(b, d[2], 1), GROWTH_ENOTFOUND);       /* retired */
+    CHECK_RC(growth_bandit_reward(b, d[2], 1), GROWTH_ENOTFOUND); /* retired */
 
     growth_bandit_stats st = GROWTH_BANDIT_STATS_INIT;
     CHECK_OK(growth_bandit_stats_get(b, &st));
@@ -842,13 +870,19 @@ TEST(test_stats_structs_match_the_old_getters)
     CHECK_RC(growth_bandit_arm_stats_get(b, 100, &za), GROWTH_EINVAL);
     CHECK_MSG("struct_size");
     /* a newer caller's larger struct (zero tail) is accepted; the tail is left alone */
-    struct { growth_bandit_stats s; uint64_t tail[3]; } big;
+    struct {
+        growth_bandit_stats s;
+        uint64_t tail[3];
+    } big;
     memset(&big, 0, sizeof big);
     big.s.struct_size = sizeof big;
     CHECK_OK(growth_bandit_stats_get(b, &big.s));
     CHECK(big.s.struct_size == sizeof big && big.s.decisions == 5 && big.s.arms == 3);
     CHECK(big.tail[0] == 0 && big.tail[1] == 0 && big.tail[2] == 0);
-    struct { growth_bandit_arm_stats s; double tail[2]; } bigarm;
+    struct {
+        growth_bandit_arm_stats s;
+        double tail[2];
+    } bigarm;
     memset(&bigarm, 0, sizeof bigarm);
     bigarm.s.struct_size = sizeof bigarm;
     CHECK_OK(growth_bandit_arm_stats_get(b, 100, &bigarm.s));
@@ -878,9 +912,14 @@ TEST(test_ope_estimator_config)
     const uint32_t act[6] = {0, 2, 1, 1, 0, 2};
     const double rew[6] = {1, 0, 0.5, 1, 0, 0.25};
     const double prop[6] = {0.5, 0.25, 0.25, 0.5, 0.2, 0.3};
-    const double tgt[18] = {0.7, 0.2, 0.1, 0.1, 0.1, 0.8, 0.3, 0.3, 0.4, 0, 1, 0, 0.5, 0.25, 0.25, 0.2, 0.2, 0.6};
-    const double q[18] = {0.6, 0.3, 0.2, 0.1, 0.4, 0.3, 0.2, 0.5, 0.1, 0.3, 0.9, 0.2, 0.4, 0.4, 0.4, 0.1, 0.2, 0.3};
-    static const struct { const char *cfg; double v, se; } want[] = {
+    const double tgt[18] = {0.7, 0.2, 0.1, 0.1, 0.1,  0.8,  0.3, 0.3, 0.4,
+                            0,   1,   0,   0.5, 0.25, 0.25, 0.2, 0.2, 0.6};
+    const double q[18] = {0.6, 0.3, 0.2, 0.1, 0.4, 0.3, 0.2, 0.5, 0.1,
+                          0.3, 0.9, 0.2, 0.4, 0.4, 0.4, 0.1, 0.2, 0.3};
+    static const struct {
+        const char *cfg;
+        double v, se;
+    } want[] = {
         {"estimator=replay", 0x1.0690690690691p-1, 0x1.9b013da0724d8p-3},
         {"estimator=ips", 0x1.8p-1, 0x1.4e2cf55582fcfp-2},
         {"estimator=snips", 0x1.76a2576a2576ap-2, 0x1.6856de0c29738p-3},
@@ -906,7 +945,8 @@ TEST(test_ope_estimator_config)
     CHECK_MSG("replay|ips|snips|dr");
     CHECK_RC(growth_bandit_ope(6, 3, act, rew, prop, tgt, q, NULL, &v, &se), GROWTH_EINVAL);
     CHECK_MSG("'estimator' is required");
-    CHECK_RC(growth_bandit_ope(6, 3, act, rew, prop, tgt, q, "estimator=ips estimator=dr", &v, &se), GROWTH_EINVAL);
+    CHECK_RC(growth_bandit_ope(6, 3, act, rew, prop, tgt, q, "estimator=ips estimator=dr", &v, &se),
+             GROWTH_EINVAL);
     CHECK_MSG("twice");
     CHECK_RC(growth_bandit_ope(6, 3, act, rew, prop, tgt, q, "estimater=ips", &v, &se), GROWTH_EINVAL);
     CHECK_MSG("'estimater'");

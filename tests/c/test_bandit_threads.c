@@ -25,13 +25,17 @@ static void *selector(void *arg)
 {
     int t = (int)(intptr_t)arg;
     uint64_t el[4] = {100, 102, 104, 106};
-    if (t == 1) for (int i = 0; i < 4; i++) el[i] = 101 + 2 * (uint64_t)i;
+    if (t == 1)
+        for (int i = 0; i < 4; i++) el[i] = 101 + 2 * (uint64_t)i;
     for (int i = 0; i < PER_THREAD; i++) {
         uint64_t d, a;
         double p;
         int rc = (t == 2) ? growth_bandit_select(g_b, NULL, 0, NULL, 0, &d, &a, &p)
                           : growth_bandit_select(g_b, NULL, 0, el, 4, &d, &a, &p);
-        if (rc != GROWTH_OK) { atomic_fetch_add(&g_bad, 1); continue; }
+        if (rc != GROWTH_OK) {
+            atomic_fetch_add(&g_bad, 1);
+            continue;
+        }
         if (t != 2 && a != el[0] && a != el[1] && a != el[2] && a != el[3]) atomic_fetch_add(&g_bad, 1);
         if (!(p > 0 && p <= 1)) atomic_fetch_add(&g_bad, 1);
         int slot = atomic_fetch_add(&g_qlen, 1);
@@ -62,7 +66,8 @@ static void *rewarder(void *arg)
             n++;
             next++;
         }
-        if (growth_bandit_reward_batch(g_b, ids, vals, (size_t)n, NULL, NULL) != GROWTH_OK) atomic_fetch_add(&g_bad, 1);
+        if (growth_bandit_reward_batch(g_b, ids, vals, (size_t)n, NULL, NULL) != GROWTH_OK)
+            atomic_fetch_add(&g_bad, 1);
     }
     return NULL;
 }
@@ -105,7 +110,10 @@ TEST(test_select_while_rewarding)
     double es[ARMS] = {0}, ef[ARMS] = {0};
     uint64_t churn = 0;
     for (int i = 0; i < n; i++) {
-        if (g_arm[i] == 999) { churn++; continue; }
+        if (g_arm[i] == 999) {
+            churn++;
+            continue;
+        }
         double r = reward_of(g_dec[i]);
         es[g_arm[i] - 100] += r;
         ef[g_arm[i] - 100] += 1 - r;

@@ -73,8 +73,8 @@ static growth_bidder_sim_result run_day(const char *bidder_cfg, const char *sim_
 /* Spend of a day without pacing and without a binding budget. */
 static double free_spend(const char *sim_cfg)
 {
-    growth_bidder_sim_result r = run_day("target_cpa=100 budget=1e12 controller=none", sim_cfg,
-                                         NULL, NULL, NULL, NULL);
+    growth_bidder_sim_result r =
+        run_day("target_cpa=100 budget=1e12 controller=none", sim_cfg, NULL, NULL, NULL, NULL);
     return r.spend;
 }
 
@@ -85,8 +85,7 @@ static void print_curve(const char *name, const double *spend, const double *pla
     printf("\n");
 }
 
-static void check_pacing(const char *name, const char *ctl, const char *plan_cfg,
-                         const char *sim_cfg)
+static void check_pacing(const char *name, const char *ctl, const char *plan_cfg, const char *sim_cfg)
 {
     double s0 = free_spend(sim_cfg);
     double budget = 0.5 * s0;
@@ -95,8 +94,8 @@ static void check_pacing(const char *name, const char *ctl, const char *plan_cfg
     double spend[24], plan[24];
     growth_bidder_sim_result r = run_day(cfg, sim_cfg, NULL, NULL, spend, plan);
     print_curve(name, spend, plan);
-    printf("  %s: unpaced spend %.1f, budget %.1f, spent %.1f (%.3f%%), max hourly error %.2f%%\n",
-           name, s0, budget, r.spend, 100 * (r.spend / budget - 1), 100 * r.max_plan_error);
+    printf("  %s: unpaced spend %.1f, budget %.1f, spent %.1f (%.3f%%), max hourly error %.2f%%\n", name, s0,
+           budget, r.spend, 100 * (r.spend / budget - 1), 100 * r.max_plan_error);
     CHECK(s0 > 1.8 * budget); /* the budget binds: unpaced bidding would spend twice as much */
     CHECK(r.max_plan_error < 0.05);
     for (int h = 0; h < 24; h++) CHECK(fabs(spend[h] - plan[h]) <= 0.05 * plan[h]);
@@ -107,7 +106,8 @@ static void check_pacing(const char *name, const char *ctl, const char *plan_cfg
 TEST(test_pacing_uniform_pid)
 {
     check_pacing("uniform/pid", "controller=pid", "plan=uniform",
-                 "impressions=300000 seed=1 traffic_noise=0.05 traffic=1|1|1|1|1|1|1|1|1|1|1|1|1|1|1|1|1|1|1|1|1|1|1|1");
+                 "impressions=300000 seed=1 traffic_noise=0.05 "
+                 "traffic=1|1|1|1|1|1|1|1|1|1|1|1|1|1|1|1|1|1|1|1|1|1|1|1");
 }
 
 TEST(test_pacing_curve_pid)
@@ -166,8 +166,8 @@ TEST(test_cpa_calibrated_vs_overpredicting)
     growth_bidder_sim_result truth = run_day(bidder, sim, NULL, NULL, NULL, NULL);
     printf("  CPA (target 100): true rates %.2f (expected %.2f, %llu conversions); calibrated %.2f "
            "(expected %.2f, %llu conv.); uncalibrated x1.2 %.2f (expected %.2f, %llu conv.)\n",
-           truth.cpa, truth.expected_cpa, (unsigned long long)truth.conversions, cal.cpa,
-           cal.expected_cpa, (unsigned long long)cal.conversions, raw.cpa, raw.expected_cpa,
+           truth.cpa, truth.expected_cpa, (unsigned long long)truth.conversions, cal.cpa, cal.expected_cpa,
+           (unsigned long long)cal.conversions, raw.cpa, raw.expected_cpa,
            (unsigned long long)raw.conversions);
     CHECK(fabs(truth.cpa / 100 - 1) < 0.05 && fabs(truth.expected_cpa / 100 - 1) < 0.02);
     CHECK(fabs(cal.cpa / 100 - 1) < 0.05);
@@ -191,7 +191,8 @@ static double oracle_surplus(double ctr, double cvr, double spread, double med, 
     double lc = log(ctr / (1 - ctr)), lv = log(cvr / (1 - cvr)), total = 0;
     const int n = 20000;
     for (int i = 0; i < n; i++) {
-        double v = 100.0 / (1 + exp(-(lc + spread * grng_normal(&r)))) / (1 + exp(-(lv + spread * grng_normal(&r))));
+        double v =
+            100.0 / (1 + exp(-(lc + spread * grng_normal(&r)))) / (1 + exp(-(lv + spread * grng_normal(&r))));
         double best = 0;
         for (int j = 1; j <= 400; j++) {
             double b = v * j / 400.0;
@@ -208,15 +209,18 @@ TEST(test_shading_learns_market_and_surplus)
     const char *sim_rev = "impressions=200000 seed=21 reveal_price=true " CPA_MARKET;
     const char *sim_cens = "impressions=200000 seed=21 reveal_price=false " CPA_MARKET;
     double oracle = oracle_surplus(0.1, 0.2, 0.5, 2, 0.5);
-    growth_bidder_sim_result none = run_day("target_cpa=100 budget=1e12 auction=first shading=false", sim_rev, NULL, NULL, NULL, NULL);
-    growth_bidder_sim_result rev = run_day("target_cpa=100 budget=1e12 auction=first", sim_rev, NULL, NULL, NULL, NULL);
-    growth_bidder_sim_result cens = run_day("target_cpa=100 budget=1e12 auction=first", sim_cens, NULL, NULL, NULL, NULL);
+    growth_bidder_sim_result none =
+        run_day("target_cpa=100 budget=1e12 auction=first shading=false", sim_rev, NULL, NULL, NULL, NULL);
+    growth_bidder_sim_result rev =
+        run_day("target_cpa=100 budget=1e12 auction=first", sim_rev, NULL, NULL, NULL, NULL);
+    growth_bidder_sim_result cens =
+        run_day("target_cpa=100 budget=1e12 auction=first", sim_cens, NULL, NULL, NULL, NULL);
     double s_none = (none.value - none.spend) / none.impressions;
     double s_rev = (rev.value - rev.spend) / rev.impressions;
     double s_cens = (cens.value - cens.spend) / cens.impressions;
     printf("  surplus per impression: oracle %.4f, unshaded %.4f, shaded (prices revealed) %.4f "
-           "(%.1f%% of oracle), shaded (win/loss only) %.4f (%.1f%%)\n", oracle, s_none, s_rev,
-           100 * s_rev / oracle, s_cens, 100 * s_cens / oracle);
+           "(%.1f%% of oracle), shaded (win/loss only) %.4f (%.1f%%)\n",
+           oracle, s_none, s_rev, 100 * s_rev / oracle, s_cens, 100 * s_cens / oracle);
     CHECK(fabs(s_none) < 1e-9 * none.spend + 1e-9); /* paying the value leaves nothing */
     CHECK(s_rev > 0.93 * oracle);
     CHECK(s_cens > 0.80 * oracle);
@@ -245,7 +249,8 @@ TEST(test_shading_learns_market_and_surplus)
 TEST(test_win_rate_is_empirical_cdf_at_grid)
 {
     /* Grid prices 1, 2, 4, 8 (min 1, max 8, 4 buckets); market prices revealed. */
-    growth_bidder *b = mk("auction=first shade_buckets=4 shade_min_price=1 shade_max_price=8 shade_min_obs=5");
+    growth_bidder *b =
+        mk("auction=first shade_buckets=4 shade_min_price=1 shade_max_price=8 shade_min_obs=5");
     const double market[5] = {0.5, 1.5, 3, 3, 10};
     for (int i = 0; i < 5; i++) CHECK_OK(growth_bidder_record_auction(b, 5, market[i] < 5, market[i]));
     const double want[4] = {1 / 5.0, 2 / 5.0, 4 / 5.0, 4 / 5.0};
@@ -268,7 +273,10 @@ TEST(test_win_rate_is_empirical_cdf_at_grid)
     for (int j = 0; j < 63; j++) {
         double c = 8 * (0.3 + 0.7 * j / 63.0);
         CHECK_OK(growth_bidder_win_rate(b, c, &w));
-        if ((8 - c) * w > best) { best = (8 - c) * w; best_b = c; }
+        if ((8 - c) * w > best) {
+            best = (8 - c) * w;
+            best_b = c;
+        }
     }
     CHECK_NEAR(bid, best_b, 1e-9);
     CHECK(bid > 3.5 && bid < 4.5);
@@ -282,7 +290,7 @@ TEST(test_win_rate_is_empirical_cdf_at_grid)
     CHECK_OK(growth_bidder_win_rate(c, 1, &w0));
     CHECK_OK(growth_bidder_win_rate(c, 2, &w1));
     CHECK_OK(growth_bidder_win_rate(c, 4, &w2));
-    CHECK_NEAR(w0, 0, 0);      /* below the first observed price: pessimistic 0 */
+    CHECK_NEAR(w0, 0, 0);       /* below the first observed price: pessimistic 0 */
     CHECK_NEAR(w1, 0.5, 1e-12); /* (1 + 1) / (1 + 3) pooled */
     CHECK_NEAR(w2, 0.5, 1e-12);
     growth_bidder_free(c);
@@ -306,7 +314,7 @@ TEST(test_bid_formulas)
     growth_bidder_free(b);
     b = mk("target_cpa=80 initial_multiplier=0.5 bid_floor=0.5 bid_cap=2");
     CHECK_OK(growth_bidder_bid(b, 0.03, 0.2, 0, 1, &bid));
-    CHECK(bid == 0.0); /* 0.48 x 0.5 = 0.24 is below the floor: no bid */
+    CHECK(bid == 0.0);                                    /* 0.48 x 0.5 = 0.24 is below the floor: no bid */
     CHECK_OK(growth_bidder_bid(b, 0.1, 0.2, 0, 1, &bid)); /* 1.6 x 0.5 = 0.8 */
     CHECK_NEAR(bid, 0.8, 1e-12);
     CHECK_OK(growth_bidder_bid(b, 0.5, 0.5, 0, 1, &bid)); /* 20 x 0.5 = 10 -> cap 2 */
@@ -412,7 +420,8 @@ TEST(test_second_day_warm_start)
     CHECK_OK(growth_bidder_sim_run(s, b, NULL, NULL, &r1, NULL, NULL, 0, NULL));
     CHECK_OK(growth_bidder_new_day(b));
     CHECK_OK(growth_bidder_sim_run(s, b, NULL, NULL, &r2, NULL, NULL, 0, NULL));
-    printf("  day 1 max hourly error %.2f%%, day 2 %.2f%%\n", 100 * r1.max_plan_error, 100 * r2.max_plan_error);
+    printf("  day 1 max hourly error %.2f%%, day 2 %.2f%%\n", 100 * r1.max_plan_error,
+           100 * r2.max_plan_error);
     CHECK(r2.max_plan_error < 0.05);
     CHECK(fabs(r2.spend / budget - 1) < 0.01);
     growth_bidder_sim_free(s);
@@ -444,7 +453,8 @@ TEST(test_save_load_round_trip)
 {
     growth_bidder *b = mk("target_cpa=100 budget=20000 auction=first plan=curve curve=" DIURNAL);
     growth_bidder_sim *s = NULL;
-    CHECK_OK(growth_bidder_sim_create(&s, "impressions=60000 seed=8 auction=first reveal_price=false " "traffic=" DIURNAL));
+    CHECK_OK(growth_bidder_sim_create(&s, "impressions=60000 seed=8 auction=first reveal_price=false "
+                                          "traffic=" DIURNAL));
     /* A small day (first price, win/loss feedback only): multiplier, spend, curve all set. */
     CHECK_OK(growth_bidder_sim_run(s, b, NULL, NULL, NULL, NULL, NULL, 0, NULL));
     char path[512];
@@ -508,16 +518,30 @@ TEST(test_save_load_round_trip)
 TEST(test_bad_input)
 {
     growth_bidder *b = NULL;
-    struct { const char *cfg, *key; } bad[] = {
-        {"target_cpa=-5", "target_cpa"}, {"target_cpa=0", "target_cpa"},
-        {"target_roi=-1", "target_roi"}, {"budget=0", "budget"}, {"budget=-100", "budget"},
-        {"budget=nan", "budget"}, {"bid_floor=-1", "bid_floor"}, {"colour=red", "colour"},
-        {"plan=curve", "curve"}, {"curve=1|2", "curve"}, {"plan=curve curve=1|x|2", "curve"},
-        {"plan=curve curve=0|0", "curve"}, {"plan=curve curve=1|-1", "curve"},
-        {"controller=magic", "controller"}, {"shade_min_price=5 shade_max_price=1", "shade_max_price"},
+    struct {
+        const char *cfg, *key;
+    } bad[] = {
+        {"target_cpa=-5", "target_cpa"},
+        {"target_cpa=0", "target_cpa"},
+        {"target_roi=-1", "target_roi"},
+        {"budget=0", "budget"},
+        {"budget=-100", "budget"},
+        {"budget=nan", "budget"},
+        {"bid_floor=-1", "bid_floor"},
+        {"colour=red", "colour"},
+        {"plan=curve", "curve"},
+        {"curve=1|2", "curve"},
+        {"plan=curve curve=1|x|2", "curve"},
+        {"plan=curve curve=0|0", "curve"},
+        {"plan=curve curve=1|-1", "curve"},
+        {"controller=magic", "controller"},
+        {"shade_min_price=5 shade_max_price=1", "shade_max_price"},
         {"min_multiplier=2 max_multiplier=1", "max_multiplier"},
-        {"initial_multiplier=3", "initial_multiplier"}, {"bid_floor=5 bid_cap=1", "bid_cap"},
-        {"interval=100000", "interval"}, {"max_step=1", "max_step"}, {"shade_buckets=1", "shade_buckets"},
+        {"initial_multiplier=3", "initial_multiplier"},
+        {"bid_floor=5 bid_cap=1", "bid_cap"},
+        {"interval=100000", "interval"},
+        {"max_step=1", "max_step"},
+        {"shade_buckets=1", "shade_buckets"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         CHECK_RC(growth_bidder_create(&b, bad[i].cfg), GROWTH_EINVAL);
@@ -635,7 +659,7 @@ TEST(test_stats_struct_matches_the_old_getters)
     CHECK_OK(growth_bidder_stats_get(b, &st));
     CHECK(st.spent == 1.75 && st.auction_results == 7);
     CHECK(st.multiplier == 0.7 && st.rate == 0.5); /* no controller step yet (interval 10) */
-    CHECK_OK(growth_bidder_tick(b, 500));              /* steps: spend far below plan */
+    CHECK_OK(growth_bidder_tick(b, 500));          /* steps: spend far below plan */
     CHECK_OK(growth_bidder_stats_get(b, &st));
     CHECK(st.rate > 0.5 && st.rate <= 1 && st.multiplier == 0.7); /* throttle moves the rate */
     double planned = -1;
@@ -652,11 +676,15 @@ TEST(test_stats_struct_matches_the_old_getters)
     z.struct_size = (uint32_t)offsetof(growth_bidder_stats, auction_results);
     CHECK_RC(growth_bidder_stats_get(b, &z), GROWTH_EINVAL);
     CHECK(z.spent == -3);
-    struct { growth_bidder_stats s; uint64_t tail[2]; } big;
+    struct {
+        growth_bidder_stats s;
+        uint64_t tail[2];
+    } big;
     memset(&big, 0, sizeof big);
     big.s.struct_size = sizeof big;
     CHECK_OK(growth_bidder_stats_get(b, &big.s));
-    CHECK(big.s.struct_size == sizeof big && big.s.auction_results == 7 && big.tail[0] == 0 && big.tail[1] == 0);
+    CHECK(big.s.struct_size == sizeof big && big.s.auction_results == 7 && big.tail[0] == 0 &&
+          big.tail[1] == 0);
     growth_bidder_free(b);
 }
 

@@ -51,7 +51,10 @@ static void *reader(void *arg)
             atomic_fetch_add(&g_bad, 1);
         if (bstats(g_b, &m, &q, NULL, NULL) != GROWTH_OK || !(m >= 0.01 && m <= 2) || q != 1)
             atomic_fetch_add(&g_bad, 1);
-        for (int i = 0; i < 8; i++) { pc[i] = pctr; pv[i] = pcvr; }
+        for (int i = 0; i < 8; i++) {
+            pc[i] = pctr;
+            pv[i] = pcvr;
+        }
         if (growth_bidder_bid_batch(g_b, pc, pv, NULL, NULL, 8, out, 8) != GROWTH_OK)
             atomic_fetch_add(&g_bad, 1);
         double w, p, s;
@@ -85,8 +88,10 @@ static void feed(growth_bidder *b, int i)
     double bid = 0.2 + 0.05 * (i % 37);
     double market = 0.3 + 0.04 * ((i * 7) % 41);
     growth_bidder_record_auction(b, bid, bid > market, (i % 2) ? market : NAN);
-    if (bid > market) growth_bidder_record_spend(b, t, bid * 0.1);
-    else growth_bidder_tick(b, t);
+    if (bid > market)
+        growth_bidder_record_spend(b, t, bid * 0.1);
+    else
+        growth_bidder_tick(b, t);
 }
 
 TEST(test_bid_while_feeding)

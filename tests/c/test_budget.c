@@ -23,7 +23,9 @@ static void make_inst(inst *I, size_t n, size_t m, size_t K, uint64_t seed, doub
 {
     grng r;
     grng_seed(&r, seed);
-    I->n = n; I->m = m; I->K = K;
+    I->n = n;
+    I->m = m;
+    I->K = K;
     I->indptr = malloc((n + 1) * sizeof *I->indptr);
     I->v = malloc(n * m * sizeof(double));
     I->c = malloc(n * m * K * sizeof(double));
@@ -44,7 +46,12 @@ static void make_inst(inst *I, size_t n, size_t m, size_t K, uint64_t seed, doub
     for (size_t k = 0; k < K; k++) I->B[k] = round(tot[k] * frac);
 }
 
-static void free_inst(inst *I) { free(I->indptr); free(I->v); free(I->c); }
+static void free_inst(inst *I)
+{
+    free(I->indptr);
+    free(I->v);
+    free(I->c);
+}
 
 /* Exhaustive integer optimum. */
 static double brute_int(const inst *I)
@@ -159,7 +166,7 @@ TEST(mckp_lp_large_and_threads_agree)
     double lp = brute_lp1(&I);
     CHECK_NEAR(r1.lp_value, lp, 1e-10 * lp);
     CHECK_NEAR(r2.lp_value, lp, 1e-10 * lp);
-    CHECK(r1.value >= r2.value);          /* the greedy fill only adds */
+    CHECK(r1.value >= r2.value); /* the greedy fill only adds */
     CHECK(r1.rel_gap < 1e-2 && r1.fractional == 1);
     check_plan(&I, a, r1.value);
     check_plan(&I, b, r2.value);
@@ -173,8 +180,10 @@ TEST(mckp_lp_large_and_threads_agree)
     CHECK(sp0 + sp1 <= I.B[0] * (1 + 1e-12));
     CHECK_OK(growth_mckp_shard_assign(s2, I.indptr + h, I.n - h, I.v, I.c, 1, &lam, b, I.n, &sp1, &v1));
     for (size_t i = h; i < I.n; i++) CHECK(b[i - h] == a[i] || b[i - h] == -1 || a[i] != -1);
-    free(a); free(b);
-    growth_mckp_free(s1); growth_mckp_free(s2);
+    free(a);
+    free(b);
+    growth_mckp_free(s1);
+    growth_mckp_free(s2);
     free_inst(&I);
 }
 
@@ -232,9 +241,8 @@ TEST(mckp_polish_shards_match_solver)
     for (int sh = 0; sh < 2; sh++) {
         size_t nu, no;
         double f[4];
-        CHECK_OK(growth_mckp_shard_scan(s, I.indptr + base, lens[sh], I.v, I.c, 3, lam, delta,
-                                        ch2 + base, lens[sh], und + nsub, GROWTH_MCKP_LP_MAX_USERS - nsub,
-                                        &nu, &no, f));
+        CHECK_OK(growth_mckp_shard_scan(s, I.indptr + base, lens[sh], I.v, I.c, 3, lam, delta, ch2 + base,
+                                        lens[sh], und + nsub, GROWTH_MCKP_LP_MAX_USERS - nsub, &nu, &no, f));
         CHECK(nsub + nu <= GROWTH_MCKP_LP_MAX_USERS);
         for (int l = 0; l < 4; l++) fixed[l] += f[l];
         for (size_t q = 0; q < nu; q++) {
@@ -249,7 +257,7 @@ TEST(mckp_polish_shards_match_solver)
         nsub += nu;
         base += lens[sh];
     }
-    CHECK(nsub >= 1);   /* at the optimum some user sits on a tie */
+    CHECK(nsub >= 1); /* at the optimum some user sits on a tie */
     int32_t pick[GROWTH_MCKP_LP_MAX_USERS];
     double lam2[3], lpv;
     int exact = 0;
@@ -259,14 +267,14 @@ TEST(mckp_polish_shards_match_solver)
     CHECK(exact == 1);
     CHECK_NEAR(lpv, r.lp_value, 1e-9 * r.lp_value);
     for (int l = 0; l < 3; l++) CHECK_NEAR(lam2[l], lam[l], 1e-9 * (lam[l] + 1));
-    CHECK(frac <= 3);   /* a basic solution splits at most K users */
+    CHECK(frac <= 3); /* a basic solution splits at most K users */
     for (size_t q = 0; q < nsub; q++) ch2[und[q]] = pick[q];
-    CHECK(memcmp(ch, ch2, I.n * sizeof *ch) == 0);   /* the same rounded plan */
+    CHECK(memcmp(ch, ch2, I.n * sizeof *ch) == 0); /* the same rounded plan */
     /* nobody undecided and half of each budget left: the LP sells it at the box's floor, so
      * not exact, and the prices move down to center - delta */
     double none_fixed[4] = {I.B[0] / 2, I.B[1] / 2, I.B[2] / 2, 100};
-    CHECK_OK(growth_mckp_restricted_lp(s, NULL, 0, NULL, NULL, 3, I.B, none_fixed, lam, delta, pick,
-                                       1, lam2, &lpv, &exact, NULL));
+    CHECK_OK(growth_mckp_restricted_lp(s, NULL, 0, NULL, NULL, 3, I.B, none_fixed, lam, delta, pick, 1, lam2,
+                                       &lpv, &exact, NULL));
     CHECK(exact == 0);
     double sold = 100;
     for (int l = 0; l < 3; l++) {
@@ -274,7 +282,8 @@ TEST(mckp_polish_shards_match_solver)
         sold += (lam[l] - delta) * I.B[l] / 2;
     }
     CHECK_NEAR(lpv, sold, 1e-9 * sold);
-    free(ch); free(ch2);
+    free(ch);
+    free(ch2);
     growth_mckp_free(s);
     free_inst(&I);
 }
@@ -307,7 +316,8 @@ TEST(mckp_bad_input)
     v[1] = NAN;
     CHECK_RC(growth_mckp_solve(s, ip, 2, v, c, 1, &B, ch, 2), GROWTH_EINVAL);
     CHECK_MSG("value of option 1");
-    v[1] = 2; c[2] = -1;
+    v[1] = 2;
+    c[2] = -1;
     CHECK_RC(growth_mckp_solve(s, ip, 2, v, c, 1, &B, ch, 2), GROWTH_EINVAL);
     CHECK_MSG("cost of option 2");
     c[2] = INFINITY;
@@ -425,17 +435,27 @@ TEST(push_brute_force)
         double v[NP], cmin[NC], cmax[NC];
         int32_t cat[NP], caps[U];
         for (int u = 0; u <= U; u++) ptr[u] = (uint64_t)(u * PER);
-        for (int i = 0; i < NP; i++) { v[i] = round(grng_uniform(&r) * 100) / 100; cat[i] = (int32_t)grng_below(&r, NC); }
+        for (int i = 0; i < NP; i++) {
+            v[i] = round(grng_uniform(&r) * 100) / 100;
+            cat[i] = (int32_t)grng_below(&r, NC);
+        }
         for (int u = 0; u < U; u++) caps[u] = (int32_t)grng_below(&r, 3);
-        cmin[0] = (double)grng_below(&r, 2); cmin[1] = 0;
-        cmax[0] = 4; cmax[1] = 1 + (double)grng_below(&r, 3);
+        cmin[0] = (double)grng_below(&r, 2);
+        cmin[1] = 0;
+        cmax[0] = 4;
+        cmax[1] = 1 + (double)grng_below(&r, 3);
         double volume = 2 + (double)grng_below(&r, 4);
         double best = -1;
         for (uint32_t mask = 0; mask < (1u << NP); mask++) {
             int cu[U] = {0}, cc[NC] = {0}, tot = 0;
             double val = 0;
             for (int i = 0; i < NP; i++)
-                if (mask >> i & 1) { cu[i / PER]++; cc[cat[i]]++; tot++; val += v[i]; }
+                if (mask >> i & 1) {
+                    cu[i / PER]++;
+                    cc[cat[i]]++;
+                    tot++;
+                    val += v[i];
+                }
             bool ok = tot <= volume;
             for (int u = 0; u < U; u++) ok &= cu[u] <= caps[u];
             for (int c = 0; c < NC; c++) ok &= cc[c] >= cmin[c] && cc[c] <= cmax[c];
@@ -443,19 +463,28 @@ TEST(push_brute_force)
         }
         uint8_t send[NP];
         growth_budget_push_result res = {.struct_size = sizeof res};
-        int rc = growth_budget_allocate_push(ptr, U, v, cat, caps, NC, cmin, cmax, volume, NULL, "", send, NULL, NP, &res, NULL, NULL);
-        if (best < 0) { CHECK_RC(rc, GROWTH_EINVAL); continue; }
+        int rc = growth_budget_allocate_push(ptr, U, v, cat, caps, NC, cmin, cmax, volume, NULL, "", send,
+                                             NULL, NP, &res, NULL, NULL);
+        if (best < 0) {
+            CHECK_RC(rc, GROWTH_EINVAL);
+            continue;
+        }
         CHECK_OK(rc);
         int cu[U] = {0}, cc[NC] = {0}, tot = 0;
         double val = 0;
         for (int i = 0; i < NP; i++)
-            if (send[i]) { cu[i / PER]++; cc[cat[i]]++; tot++; val += v[i]; }
+            if (send[i]) {
+                cu[i / PER]++;
+                cc[cat[i]]++;
+                tot++;
+                val += v[i];
+            }
         CHECK(tot <= volume);
         for (int u = 0; u < U; u++) CHECK(cu[u] <= caps[u]);
         for (int c = 0; c < NC; c++) CHECK(cc[c] >= cmin[c] && cc[c] <= cmax[c]);
         CHECK_NEAR(val, res.value, 1e-9);
         CHECK(res.value <= best + 1e-9);
-        CHECK(res.lp_value >= best - 1e-9);     /* the LP bounds the integer optimum */
+        CHECK(res.lp_value >= best - 1e-9); /* the LP bounds the integer optimum */
         CHECK(best - res.value <= res.gap + 1e-9);
     }
 }
@@ -466,26 +495,44 @@ TEST(push_bad_input)
     double v[4] = {0.1, 0.2, 0.3, 0.4}, cmin[2] = {3, 0}, cmax[2] = {5, 5};
     int32_t cat[4] = {0, 1, 0, 1};
     uint8_t send[4];
-    CHECK_RC(growth_budget_allocate_push(ptr, 2, v, cat, NULL, 2, cmin, cmax, INFINITY, NULL, "cap=1", send, NULL, 4, NULL, NULL, NULL), GROWTH_EINVAL);
+    CHECK_RC(growth_budget_allocate_push(ptr, 2, v, cat, NULL, 2, cmin, cmax, INFINITY, NULL, "cap=1", send,
+                                         NULL, 4, NULL, NULL, NULL),
+             GROWTH_EINVAL);
     CHECK_MSG("infeasible minimums");
     cmin[0] = 1;
-    CHECK_RC(growth_budget_allocate_push(ptr, 2, v, cat, NULL, 2, cmin, cmax, 0.5, NULL, "cap=2", send, NULL, 4, NULL, NULL, NULL), GROWTH_EINVAL);
+    CHECK_RC(growth_budget_allocate_push(ptr, 2, v, cat, NULL, 2, cmin, cmax, 0.5, NULL, "cap=2", send, NULL,
+                                         4, NULL, NULL, NULL),
+             GROWTH_EINVAL);
     CHECK_MSG("infeasible minimums");
-    CHECK_RC(growth_budget_allocate_push(ptr, 2, v, cat, NULL, 2, NULL, NULL, 3, NULL, "cap=-1", send, NULL, 4, NULL, NULL, NULL), GROWTH_EINVAL);
+    CHECK_RC(growth_budget_allocate_push(ptr, 2, v, cat, NULL, 2, NULL, NULL, 3, NULL, "cap=-1", send, NULL,
+                                         4, NULL, NULL, NULL),
+             GROWTH_EINVAL);
     CHECK_MSG("cap");
-    CHECK_RC(growth_budget_allocate_push(ptr, 2, v, cat, NULL, 2, NULL, NULL, NAN, NULL, "", send, NULL, 4, NULL, NULL, NULL), GROWTH_EINVAL);
+    CHECK_RC(growth_budget_allocate_push(ptr, 2, v, cat, NULL, 2, NULL, NULL, NAN, NULL, "", send, NULL, 4,
+                                         NULL, NULL, NULL),
+             GROWTH_EINVAL);
     CHECK_MSG("volume");
-    CHECK_RC(growth_budget_allocate_push(ptr, 2, v, cat, NULL, 2, NULL, NULL, 3, NULL, "", send, NULL, 3, NULL, NULL, NULL), GROWTH_EBUFS);
+    CHECK_RC(growth_budget_allocate_push(ptr, 2, v, cat, NULL, 2, NULL, NULL, 3, NULL, "", send, NULL, 3,
+                                         NULL, NULL, NULL),
+             GROWTH_EBUFS);
     cat[2] = 2;
-    CHECK_RC(growth_budget_allocate_push(ptr, 2, v, cat, NULL, 2, NULL, NULL, 3, NULL, "", send, NULL, 4, NULL, NULL, NULL), GROWTH_EINVAL);
+    CHECK_RC(growth_budget_allocate_push(ptr, 2, v, cat, NULL, 2, NULL, NULL, 3, NULL, "", send, NULL, 4,
+                                         NULL, NULL, NULL),
+             GROWTH_EINVAL);
     CHECK_MSG("category of pair 2");
-    cat[2] = 0; v[3] = -0.5;
-    CHECK_RC(growth_budget_allocate_push(ptr, 2, v, cat, NULL, 2, NULL, NULL, 3, NULL, "", send, NULL, 4, NULL, NULL, NULL), GROWTH_EINVAL);
+    cat[2] = 0;
+    v[3] = -0.5;
+    CHECK_RC(growth_budget_allocate_push(ptr, 2, v, cat, NULL, 2, NULL, NULL, 3, NULL, "", send, NULL, 4,
+                                         NULL, NULL, NULL),
+             GROWTH_EINVAL);
     CHECK_MSG("value of pair 3");
     v[3] = 0.4;
-    CHECK_RC(growth_budget_allocate_push(ptr, 0, v, cat, NULL, 2, NULL, NULL, 3, NULL, "", send, NULL, 4, NULL, NULL, NULL), GROWTH_EINVAL);
+    CHECK_RC(growth_budget_allocate_push(ptr, 0, v, cat, NULL, 2, NULL, NULL, 3, NULL, "", send, NULL, 4,
+                                         NULL, NULL, NULL),
+             GROWTH_EINVAL);
     CHECK_MSG("no users");
-    CHECK_OK(growth_budget_allocate_push(ptr, 2, v, cat, NULL, 2, NULL, NULL, 3, NULL, "cap=1", send, NULL, 4, NULL, NULL, NULL));
+    CHECK_OK(growth_budget_allocate_push(ptr, 2, v, cat, NULL, 2, NULL, NULL, 3, NULL, "cap=1", send, NULL, 4,
+                                         NULL, NULL, NULL));
     CHECK(send[1] == 1 && send[3] == 1 && send[0] == 0 && send[2] == 0);
 }
 
@@ -512,7 +559,11 @@ static void make_push(push_inst *P)
     P->cmax[0] = 150, P->cmax[1] = 90, P->cmax[2] = 200;
 }
 
-typedef struct { int calls, stop_at; double last; bool ok; } push_progress;
+typedef struct {
+    int calls, stop_at;
+    double last;
+    bool ok;
+} push_progress;
 
 static int push_progress_fn(const char *stage, double done, void *user)
 {
@@ -548,7 +599,8 @@ TEST(push_progress_and_cancel)
     growth_budget_push_result rc = {.struct_size = sizeof rc, .value = -5, .sent = 9};
     pp = (push_progress){0, 2, 0, true};
     CHECK_RC(growth_budget_allocate_push(P.ptr, 300, P.v, P.cat, P.caps, 3, P.cmin, P.cmax, 400, P.hours, "",
-                                         send, hour, 1800, &rc, push_progress_fn, &pp), GROWTH_ECANCELED);
+                                         send, hour, 1800, &rc, push_progress_fn, &pp),
+             GROWTH_ECANCELED);
     CHECK_MSG("progress");
     CHECK(pp.calls == 2 && rc.value == -5 && rc.sent == 9 && rc.iterations == 0);
     bool untouched = true;
@@ -556,8 +608,8 @@ TEST(push_progress_and_cancel)
     CHECK(untouched);
     /* max_iter bounds the rounds, and the last one reports done = 1 */
     pp = (push_progress){0, 0, 0, true};
-    CHECK_OK(growth_budget_allocate_push(P.ptr, 300, P.v, P.cat, P.caps, 3, P.cmin, P.cmax, 400, NULL, "max_iter=1",
-                                         send, NULL, 1800, &r, push_progress_fn, &pp));
+    CHECK_OK(growth_budget_allocate_push(P.ptr, 300, P.v, P.cat, P.caps, 3, P.cmin, P.cmax, 400, NULL,
+                                         "max_iter=1", send, NULL, 1800, &r, push_progress_fn, &pp));
     CHECK(pp.ok && pp.calls == 1 && r.iterations == 1 && pp.last == 1.0);
     /* a failure found only after the descent (one user with cap 1 cannot meet the minimum of
      * both categories) also leaves the outputs alone */
@@ -568,7 +620,8 @@ TEST(push_progress_and_cancel)
     int8_t one_hour[2] = {0x55, 0x55};
     growth_budget_push_result one_r = {.struct_size = sizeof one_r, .value = -5};
     CHECK_RC(growth_budget_allocate_push(one_ptr, 1, one_v, one_cat, NULL, 2, one_min, NULL, INFINITY, NULL,
-                                         "cap=1", one_send, one_hour, 2, &one_r, NULL, NULL), GROWTH_EINVAL);
+                                         "cap=1", one_send, one_hour, 2, &one_r, NULL, NULL),
+             GROWTH_EINVAL);
     CHECK_MSG("under the caps and volume");
     CHECK(one_send[0] == 0x77 && one_send[1] == 0x77 && one_hour[0] == 0x55 && one_r.value == -5);
 }
@@ -591,7 +644,10 @@ TEST(result_struct_sizes)
     z.struct_size = (uint32_t)offsetof(growth_mckp_result, fractional);
     CHECK_RC(growth_mckp_result_get(s, &z), GROWTH_EINVAL);
     CHECK(z.value == -1);
-    struct { growth_mckp_result r; uint64_t tail[4]; } big;
+    struct {
+        growth_mckp_result r;
+        uint64_t tail[4];
+    } big;
     memset(&big, 0, sizeof big);
     big.r.struct_size = sizeof big;
     CHECK_OK(growth_mckp_result_get(s, &big.r));
@@ -605,15 +661,23 @@ TEST(result_struct_sizes)
     int32_t cat[4] = {0, 1, 0, 1};
     uint8_t send[4] = {7, 7, 7, 7};
     growth_budget_push_result pz = {.struct_size = 0};
-    CHECK_RC(growth_budget_allocate_push(ptr, 2, v, cat, NULL, 2, NULL, NULL, 3, NULL, "cap=1", send, NULL, 4, &pz, NULL, NULL), GROWTH_EINVAL);
+    CHECK_RC(growth_budget_allocate_push(ptr, 2, v, cat, NULL, 2, NULL, NULL, 3, NULL, "cap=1", send, NULL, 4,
+                                         &pz, NULL, NULL),
+             GROWTH_EINVAL);
     CHECK_MSG("struct_size");
     pz.struct_size = (uint32_t)offsetof(growth_budget_push_result, sent);
-    CHECK_RC(growth_budget_allocate_push(ptr, 2, v, cat, NULL, 2, NULL, NULL, 3, NULL, "cap=1", send, NULL, 4, &pz, NULL, NULL), GROWTH_EINVAL);
+    CHECK_RC(growth_budget_allocate_push(ptr, 2, v, cat, NULL, 2, NULL, NULL, 3, NULL, "cap=1", send, NULL, 4,
+                                         &pz, NULL, NULL),
+             GROWTH_EINVAL);
     CHECK(send[0] == 7 && send[1] == 7);
-    struct { growth_budget_push_result r; double tail[2]; } pbig;
+    struct {
+        growth_budget_push_result r;
+        double tail[2];
+    } pbig;
     memset(&pbig, 0, sizeof pbig);
     pbig.r.struct_size = sizeof pbig;
-    CHECK_OK(growth_budget_allocate_push(ptr, 2, v, cat, NULL, 2, NULL, NULL, 3, NULL, "cap=1", send, NULL, 4, &pbig.r, NULL, NULL));
+    CHECK_OK(growth_budget_allocate_push(ptr, 2, v, cat, NULL, 2, NULL, NULL, 3, NULL, "cap=1", send, NULL, 4,
+                                         &pbig.r, NULL, NULL));
     CHECK(pbig.r.struct_size == sizeof pbig && pbig.r.sent == 2 && pbig.tail[0] == 0 && pbig.tail[1] == 0);
 
     /* growth_channels_stats_get counts what growth_channels_count() counted */
@@ -634,7 +698,10 @@ TEST(result_struct_sizes)
     CHECK(cs.channels == 6);
     cs.struct_size = 0;
     CHECK_RC(growth_channels_stats_get(c, &cs), GROWTH_EINVAL);
-    struct { growth_channels_stats s; uint64_t tail; } cbig;
+    struct {
+        growth_channels_stats s;
+        uint64_t tail;
+    } cbig;
     memset(&cbig, 0, sizeof cbig);
     cbig.s.struct_size = sizeof cbig;
     CHECK_OK(growth_channels_stats_get(c, &cbig.s));

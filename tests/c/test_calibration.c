@@ -59,15 +59,21 @@ TEST(test_sklearn_goldens)
     for (size_t i = 0; i < m; i++) CHECK_NEAR(out[i], pl[i], 1e-6);
     growth_calibrator_free(ci);
     growth_calibrator_free(cp);
-    free(s); free(y); free(w); free(q); free(iso); free(pl); free(out);
+    free(s);
+    free(y);
+    free(w);
+    free(q);
+    free(iso);
+    free(pl);
+    free(out);
 }
 
 /* ---- isotonic against the min-max formula ------------------------------------------------ */
 
 /* Distinct scores (ascending) of the positive-weight samples with their total weight and
  * weighted label sum; returns how many. Quadratic, for small inputs. */
-static size_t unique_groups(const float *s, const float *y, const float *w, size_t n, double *ux,
-                            double *uw, double *uwy)
+static size_t unique_groups(const float *s, const float *y, const float *w, size_t n, double *ux, double *uw,
+                            double *uwy)
 {
     size_t u = 0;
     for (size_t i = 0; i < n; i++) {
@@ -75,16 +81,27 @@ static size_t unique_groups(const float *s, const float *y, const float *w, size
         if (!(wi > 0)) continue;
         size_t k = 0;
         while (k < u && ux[k] != s[i]) k++;
-        if (k == u) { ux[u] = s[i]; uw[u] = 0; uwy[u] = 0; u++; }
+        if (k == u) {
+            ux[u] = s[i];
+            uw[u] = 0;
+            uwy[u] = 0;
+            u++;
+        }
         uw[k] += wi;
         uwy[k] += wi * y[i];
     }
     for (size_t i = 1; i < u; i++) /* insertion sort by score */
         for (size_t j = i; j > 0 && ux[j - 1] > ux[j]; j--) {
             double t;
-            t = ux[j]; ux[j] = ux[j - 1]; ux[j - 1] = t;
-            t = uw[j]; uw[j] = uw[j - 1]; uw[j - 1] = t;
-            t = uwy[j]; uwy[j] = uwy[j - 1]; uwy[j - 1] = t;
+            t = ux[j];
+            ux[j] = ux[j - 1];
+            ux[j - 1] = t;
+            t = uw[j];
+            uw[j] = uw[j - 1];
+            uw[j - 1] = t;
+            t = uwy[j];
+            uwy[j] = uwy[j - 1];
+            uwy[j - 1] = t;
         }
     return u;
 }
@@ -110,7 +127,10 @@ static void check_isotonic_minmax(const float *s, const float *y, const float *w
     double *ux = malloc(n * sizeof *ux), *uw = malloc(n * sizeof *uw), *uwy = malloc(n * sizeof *uwy);
     double *cw = calloc(n + 1, sizeof *cw), *cwy = calloc(n + 1, sizeof *cwy), *f = malloc(n * sizeof *f);
     size_t u = unique_groups(s, y, w, n, ux, uw, uwy);
-    for (size_t k = 0; k < u; k++) { cw[k + 1] = cw[k] + uw[k]; cwy[k + 1] = cwy[k] + uwy[k]; }
+    for (size_t k = 0; k < u; k++) {
+        cw[k + 1] = cw[k] + uw[k];
+        cwy[k + 1] = cwy[k] + uwy[k];
+    }
     for (size_t k = 0; k < u; k++) f[k] = minmax_iso(cw, cwy, u, k);
     growth_calibrator *c = make("method=isotonic");
     CHECK_OK(growth_calibrator_fit(c, s, y, w, NULL, n));
@@ -123,12 +143,17 @@ static void check_isotonic_minmax(const float *s, const float *y, const float *w
         }
     }
     CHECK(worst < 1e-12);
-    CHECK_NEAR(apply1(c, ux[0] - 5, NULL), f[0], 1e-12);          /* clipped below */
+    CHECK_NEAR(apply1(c, ux[0] - 5, NULL), f[0], 1e-12); /* clipped below */
     CHECK_NEAR(apply1(c, -INFINITY, NULL), f[0], 1e-12);
-    CHECK_NEAR(apply1(c, ux[u - 1] + 5, NULL), f[u - 1], 1e-12);  /* and above */
+    CHECK_NEAR(apply1(c, ux[u - 1] + 5, NULL), f[u - 1], 1e-12); /* and above */
     CHECK_NEAR(apply1(c, INFINITY, NULL), f[u - 1], 1e-12);
     growth_calibrator_free(c);
-    free(ux); free(uw); free(uwy); free(cw); free(cwy); free(f);
+    free(ux);
+    free(uw);
+    free(uwy);
+    free(cw);
+    free(cwy);
+    free(f);
 }
 
 TEST(test_isotonic_vs_minmax)
@@ -147,10 +172,12 @@ TEST(test_isotonic_vs_minmax)
                               : (grng_uniform(&r) < p ? 1.0f : 0.0f);
             w[i] = grng_uniform(&r) < 0.1 ? 0.0f : (float)(0.1 + 2.0 * grng_uniform(&r));
         }
-        check_isotonic_minmax(s, y, w, n);             /* weighted (incl. zero weights) */
+        check_isotonic_minmax(s, y, w, n);                    /* weighted (incl. zero weights) */
         if (round != 1) check_isotonic_minmax(s, y, NULL, n); /* unweighted, packed path */
     }
-    free(s); free(y); free(w);
+    free(s);
+    free(y);
+    free(w);
 }
 
 TEST(test_isotonic_knots_are_trimmed_thresholds)
@@ -391,15 +418,15 @@ TEST(test_field_beats_global_isotonic)
     CHECK_OK(growth_metrics_field_ece(pi, ty, NULL, tg, N, &ece_i));
     CHECK_OK(growth_metrics_field_ece(pf, ty, NULL, tg, N, &ece_f));
     printf("     field-RCE raw %.4f isotonic %.4f field %.4f; AUC isotonic %.4f field %.4f; "
-           "field-ECE %.5f vs %.5f\n", rce_raw, rce_i, rce_f, auc_i, auc_f, ece_i, ece_f);
+           "field-ECE %.5f vs %.5f\n",
+           rce_raw, rce_i, rce_f, auc_i, auc_f, ece_i, ece_f);
     CHECK(rce_f * 2.0 <= rce_i);
     CHECK(auc_f >= auc_i);
     CHECK(ece_f < ece_i);
 
     /* Unknown field ids and NULL fields use the global map. */
     int64_t unknown = 42;
-    for (int i = 0; i < 100; i++)
-        CHECK(apply1(cf, ts[i], &unknown) == apply1(cf, ts[i], NULL));
+    for (int i = 0; i < 100; i++) CHECK(apply1(cf, ts[i], &unknown) == apply1(cf, ts[i], NULL));
     /* Every own map is monotone. */
     double x[64], v[64];
     size_t k;
@@ -410,7 +437,14 @@ TEST(test_field_beats_global_isotonic)
     }
     growth_calibrator_free(ci);
     growth_calibrator_free(cf);
-    free(s); free(y); free(ts); free(ty); free(pi); free(pf); free(g); free(tg);
+    free(s);
+    free(y);
+    free(ts);
+    free(ty);
+    free(pi);
+    free(pf);
+    free(g);
+    free(tg);
 }
 
 TEST(test_field_rare_values_back_off)
@@ -469,8 +503,7 @@ TEST(test_apply_paths_agree)
         sd[i] = s[i];
     }
     const char *cfgs[] = {"method=platt", "method=temperature", "method=isotonic",
-                          "method=histogram binning=uniform bins=13",
-                          "method=field min_bucket=50 buckets=8"};
+                          "method=histogram binning=uniform bins=13", "method=field min_bucket=50 buckets=8"};
     for (int c = 0; c < 5; c++) {
         growth_calibrator *cal = make(cfgs[c]);
         CHECK_RC(growth_calibrator_apply_batch(cal, s, g, N, fo, N), GROWTH_ESTATE);

@@ -20,8 +20,8 @@ TEST(test_version)
 
 TEST(test_strerror)
 {
-    int codes[] = {GROWTH_OK, GROWTH_EINVAL, GROWTH_ENOMEM, GROWTH_EIO, GROWTH_EFORMAT,
-                   GROWTH_EBUFS, GROWTH_ESTATE, GROWTH_EDEP, GROWTH_ENOTFOUND};
+    int codes[] = {GROWTH_OK,    GROWTH_EINVAL, GROWTH_ENOMEM, GROWTH_EIO,      GROWTH_EFORMAT,
+                   GROWTH_EBUFS, GROWTH_ESTATE, GROWTH_EDEP,   GROWTH_ENOTFOUND};
     for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++) {
         const char *s = growth_strerror(codes[i]);
         CHECK(s != NULL && strcmp(s, "unknown status") != 0);
@@ -72,8 +72,8 @@ TEST(test_config_defaults_and_values)
     memset(&c, 0, sizeof c);
     CHECK_OK(gcfg_parse("t", cfg_opts, NOPTS, NULL, &c, sizeof c));
     CHECK(c.alpha == 0.05 && c.bits == 24 && !c.flag && c.mode == 0 && c.name[0] == 0);
-    CHECK_OK(gcfg_parse("t", cfg_opts, NOPTS, "  alpha=0.5,bits=7\tflag=yes mode=compact name='a b'\n",
-                        &c, sizeof c));
+    CHECK_OK(gcfg_parse("t", cfg_opts, NOPTS, "  alpha=0.5,bits=7\tflag=yes mode=compact name='a b'\n", &c,
+                        sizeof c));
     CHECK(c.alpha == 0.5 && c.bits == 7 && c.flag && c.mode == 2 && strcmp(c.name, "a b") == 0);
 
     char buf[256];
@@ -109,9 +109,12 @@ TEST(test_config_rejects_bad_input)
     cfg_t c, orig;
     memset(&c, 0x5a, sizeof c);
     memcpy(&orig, &c, sizeof c);
-    struct { const char *cfg; const char *msg; } bad[] = {
+    struct {
+        const char *cfg;
+        const char *msg;
+    } bad[] = {
         {"gamma=1", "unknown config key 'gamma'"},
-        {"alpha=0", "'alpha'"},            /* open lower bound */
+        {"alpha=0", "'alpha'"}, /* open lower bound */
         {"alpha=-1", "'alpha'"},
         {"alpha=abc", "not a finite number"},
         {"alpha=nan", "'alpha'"},
@@ -126,7 +129,7 @@ TEST(test_config_rejects_bad_input)
         {"alpha", "not of the form key=value"},
         {"=3", "not of the form key=value"},
         {"name='open", "unterminated quote"},
-        {"bits=8 alpha=-3", "'alpha'"}, /* a later error leaves earlier keys unapplied */
+        {"bits=8 alpha=-3", "'alpha'"},                  /* a later error leaves earlier keys unapplied */
         {"name=a\"b", "quote inside an unquoted value"}, /* found by fuzz_config */
         {"name=it's", "quote inside an unquoted value"},
     };
@@ -237,7 +240,10 @@ TEST(test_hash)
             size_t count = len == 1 ? A : len == 2 ? A * A : (size_t)A * A * A;
             for (size_t c = 0; c < count; c++) {
                 size_t x = c;
-                for (size_t j = 0; j < len; j++) { s3[j] = (uint8_t)('0' + x % A); x /= A; }
+                for (size_t j = 0; j < len; j++) {
+                    s3[j] = (uint8_t)('0' + x % A);
+                    x /= A;
+                }
                 hs[k++] = growth_hash64(s3, len, 5);
             }
         }

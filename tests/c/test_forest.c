@@ -81,19 +81,24 @@ static void check_fixture_model(growth_forest *f, int margin_col, int prob_col, 
     for (int r = 0; r < FROWS; r++) {
         for (int j = 0; j < FCOLS; j++) {
             X[r * FCOLS + j] = frows[r][j];
-            if (!isnan(frows[r][j])) { idx[k] = (uint32_t)j; val[k++] = frows[r][j]; }
+            if (!isnan(frows[r][j])) {
+                idx[k] = (uint32_t)j;
+                val[k++] = frows[r][j];
+            }
         }
         indptr[r + 1] = k;
     }
     CHECK_OK(growth_forest_predict_dense(f, X, FROWS, FCOLS, 0, batch, sizeof batch / 4));
-    CHECK_OK(growth_forest_predict_dense(f, X, FROWS, FCOLS, GROWTH_PREDICT_MARGIN, batch_m, sizeof batch_m / 4));
+    CHECK_OK(
+        growth_forest_predict_dense(f, X, FROWS, FCOLS, GROWTH_PREDICT_MARGIN, batch_m, sizeof batch_m / 4));
     CHECK_OK(growth_forest_predict_csr(f, indptr, idx, val, FROWS, 0, csr_out, sizeof csr_out / 4));
     int bad = 0;
     for (int r = 0; r < FROWS; r++) {
         float one[3], onem[3], sp[3];
         CHECK_OK(growth_forest_predict(f, X + r * FCOLS, FCOLS, 0, one, 3));
         CHECK_OK(growth_forest_predict(f, X + r * FCOLS, FCOLS, GROWTH_PREDICT_MARGIN, onem, 3));
-        CHECK_OK(growth_forest_predict_sparse(f, idx + indptr[r], val + indptr[r], indptr[r + 1] - indptr[r], 0, sp, 3));
+        CHECK_OK(growth_forest_predict_sparse(f, idx + indptr[r], val + indptr[r], indptr[r + 1] - indptr[r],
+                                              0, sp, 3));
         for (int g = 0; g < G; g++) {
             float em = frows[r][margin_col + g], ep = frows[r][prob_col + g];
             bad += fabsf(one[g] - ep) > 1e-6f || fabsf(onem[g] - em) > 1e-6f;
@@ -174,7 +179,8 @@ static void free_data(dataset *s)
 
 static growth_forest_data as_data(const dataset *s, size_t from, size_t n)
 {
-    growth_forest_data d = {sizeof d, 0, n, s->d, s->X + from * s->d, NULL, NULL, NULL, s->y + from, s->w + from};
+    growth_forest_data d = {sizeof d, 0,    n,    s->d,        s->X + from * s->d,
+                            NULL,     NULL, NULL, s->y + from, s->w + from};
     return d;
 }
 
@@ -191,10 +197,11 @@ static void check_against_reference(growth_forest *f, const dataset *s, double t
         CHECK(worst <= tol);
         if (worst > tol) fprintf(stderr, "  flags %u: worst difference %g\n", flags, worst);
         /* single rows, native and reference */
-        for (size_t r = 0; r < n; r += n > 3000 ? 7 : 1) { /* the doubled-row path of single rows */
+        for (size_t r = 0; r<n; r += n> 3000 ? 7 : 1) { /* the doubled-row path of single rows */
             float o[8], oref[8];
             CHECK_OK(growth_forest_predict(f, s->X + r * s->d, s->d, flags, o, 8));
-            CHECK_OK(growth_forest_predict(f, s->X + r * s->d, s->d, flags | GROWTH_FOREST_REFERENCE, oref, 8));
+            CHECK_OK(
+                growth_forest_predict(f, s->X + r * s->d, s->d, flags | GROWTH_FOREST_REFERENCE, oref, 8));
             for (size_t g = 0; g < G; g++) {
                 CHECK(o[g] == a[r * G + g]);
                 CHECK_NEAR(o[g], oref[g], tol);
@@ -207,7 +214,11 @@ static void check_against_reference(growth_forest *f, const dataset *s, double t
 
 TEST(trained_objectives_match_xgboost)
 {
-    static const struct { char kind; const char *params; int G; } cases[] = {
+    static const struct {
+        char kind;
+        const char *params;
+        int G;
+    } cases[] = {
         {'b', "objective=binary:logistic max_depth=6 eta=0.3", 1},
         {'r', "objective=reg:squarederror max_depth=5 base_score=0.7", 1},
         {'m', "objective=multi:softprob num_class=3 max_depth=4", 3},
@@ -221,7 +232,10 @@ TEST(trained_objectives_match_xgboost)
         growth_forest_data d = as_data(&s, 0, s.n);
         growth_forest *f = NULL;
         CHECK_OK(growth_forest_train(&f, "num_rounds=30", cases[c].params, &d, NULL, NULL, NULL));
-        if (!f) { free_data(&s); continue; }
+        if (!f) {
+            free_data(&s);
+            continue;
+        }
         growth_forest_stats st = fstats(f);
         CHECK(st.outputs == (uint64_t)cases[c].G && st.features == 12);
         CHECK(st.trees == 30 * (uint64_t)cases[c].G);
@@ -244,7 +258,10 @@ TEST(csr_training_and_sparse_rows)
     indptr[0] = 0;
     for (size_t i = 0; i < s.n; i++) {
         for (size_t j = 0; j < s.d; j++)
-            if (!isnan(s.X[i * s.d + j])) { idx[k] = (uint32_t)j; val[k++] = s.X[i * s.d + j]; }
+            if (!isnan(s.X[i * s.d + j])) {
+                idx[k] = (uint32_t)j;
+                val[k++] = s.X[i * s.d + j];
+            }
         indptr[i + 1] = k;
     }
     growth_forest_data dense = as_data(&s, 0, s.n);
@@ -291,7 +308,8 @@ TEST(early_stopping_keeps_best_rounds)
     growth_forest_data tr = as_data(&s, 0, 2000), va = as_data(&s, 2000, 1000);
     growth_forest *f = NULL;
     CHECK_OK(growth_forest_train(&f, "num_rounds=400 early_stopping_rounds=10",
-                                 "objective=binary:logistic max_depth=6 eta=0.5 eval_metric=logloss", &tr, &va, NULL, NULL));
+                                 "objective=binary:logistic max_depth=6 eta=0.5 eval_metric=logloss", &tr,
+                                 &va, NULL, NULL));
     if (f) {
         growth_forest_stats st = fstats(f);
         int64_t best = st.best_iteration;
@@ -305,7 +323,8 @@ TEST(early_stopping_keeps_best_rounds)
     f = NULL;
     /* auc is maximised */
     CHECK_OK(growth_forest_train(&f, "num_rounds=200 early_stopping_rounds=5",
-                                 "objective=binary:logistic max_depth=6 eta=0.5 eval_metric=auc", &tr, &va, NULL, NULL));
+                                 "objective=binary:logistic max_depth=6 eta=0.5 eval_metric=auc", &tr, &va,
+                                 NULL, NULL));
     if (f) {
         growth_forest_stats st = fstats(f);
         CHECK(st.best_iteration >= 0 && st.best_score > 0.7 && st.best_score <= 1.0);
@@ -333,7 +352,8 @@ TEST(threads_give_identical_batches)
     make_data(&s, 5000, 20, 'm', 3);
     growth_forest_data d = as_data(&s, 0, s.n);
     growth_forest *f = NULL;
-    CHECK_OK(growth_forest_train(&f, "num_rounds=10 threads=2", "objective=multi:softprob num_class=3", &d, NULL, NULL, NULL));
+    CHECK_OK(growth_forest_train(&f, "num_rounds=10 threads=2", "objective=multi:softprob num_class=3", &d,
+                                 NULL, NULL, NULL));
     if (f) {
         float *a = malloc(s.n * 3 * 4), *b = malloc(s.n * 3 * 4);
         CHECK_OK(growth_forest_predict_dense(f, s.X, s.n, s.d, 0, a, s.n * 3));
@@ -372,8 +392,12 @@ TEST(save_load_round_trips)
     make_data(&s, 1500, 9, 'm', 8);
     growth_forest_data d = as_data(&s, 0, s.n);
     growth_forest *f = NULL;
-    CHECK_OK(growth_forest_train(&f, "num_rounds=15 threads=2", "objective=multi:softprob num_class=3 max_depth=5", &d, NULL, NULL, NULL));
-    if (!f) { free_data(&s); return; }
+    CHECK_OK(growth_forest_train(&f, "num_rounds=15 threads=2",
+                                 "objective=multi:softprob num_class=3 max_depth=5", &d, NULL, NULL, NULL));
+    if (!f) {
+        free_data(&s);
+        return;
+    }
     const char *names[] = {"forest.model", "forest.json", "forest.ubj"};
     for (int i = 0; i < 3; i++) {
         char path[512];
@@ -419,9 +443,14 @@ TEST(importance_matches_xgboost_feature_score)
     BoosterHandle bst;
     XGBoosterCreate(NULL, 0, &bst);
     CHECK(XGBoosterLoadModel(bst, fixture("binary.json")) == 0);
-    static const struct { const char *config; const char *name; } types[] = {
-        {"type=weight", "weight"}, {"type=gain", "gain"}, {"type=cover", "cover"},
-        {"type=total_gain", "total_gain"}, {"type=total_cover", "total_cover"}};
+    static const struct {
+        const char *config;
+        const char *name;
+    } types[] = {{"type=weight", "weight"},
+                 {"type=gain", "gain"},
+                 {"type=cover", "cover"},
+                 {"type=total_gain", "total_gain"},
+                 {"type=total_cover", "total_cover"}};
     for (int t = 0; t < 5; t++) {
         float ours[FCOLS];
         CHECK_OK(growth_forest_importance(f, types[t].config, ours, FCOLS));
@@ -544,14 +573,17 @@ static int load_bytes(const uint8_t *b, size_t n)
 {
     growth_forest *f = NULL;
     int rc = growth_forest_deserialize(&f, b, n);
-    if (rc == GROWTH_OK) CHECK(f != NULL);
-    else CHECK(f == NULL);
+    if (rc == GROWTH_OK)
+        CHECK(f != NULL);
+    else
+        CHECK(f == NULL);
     growth_forest_free(f);
     return rc;
 }
 
 /* Replaces the first occurrence of `from` in a JSON text by `to`. */
-static uint8_t *json_replace(const uint8_t *src, size_t len, const char *from, const char *to, size_t *out_len)
+static uint8_t *json_replace(const uint8_t *src, size_t len, const char *from, const char *to,
+                             size_t *out_len)
 {
     char *s = malloc(len + 1);
     memcpy(s, src, len);
@@ -559,7 +591,11 @@ static uint8_t *json_replace(const uint8_t *src, size_t len, const char *from, c
     char *p = strstr(s, from);
     size_t fl = strlen(from), tl = strlen(to);
     uint8_t *o = malloc(len + tl + 1);
-    if (!p) { free(s); free(o); return NULL; }
+    if (!p) {
+        free(s);
+        free(o);
+        return NULL;
+    }
     size_t pre = (size_t)(p - s);
     memcpy(o, s, pre);
     memcpy(o + pre, to, tl);
@@ -595,7 +631,9 @@ TEST(corrupted_and_foreign_files)
     deep[0] = '{';
     CHECK_RC(load_bytes((const uint8_t *)deep, sizeof deep), GROWTH_EFORMAT);
     /* hostile edits of a real model */
-    static const struct { const char *from, *to, *msg; } edits[] = {
+    static const struct {
+        const char *from, *to, *msg;
+    } edits[] = {
         {"\"binary:logistic\"", "\"survival:aft\"", "not supported"},
         {"\"gbtree\"", "\"dart\"", "not supported"},
         {"\"left_children\":[1,", "\"left_children\":[9999,", "tree 0 node 0"},
@@ -613,7 +651,10 @@ TEST(corrupted_and_foreign_files)
         size_t nl = 0;
         uint8_t *m = json_replace(json, jl, edits[e].from, edits[e].to, &nl);
         CHECK(m != NULL);
-        if (!m) { fprintf(stderr, "  edit %zu: '%s' not in the fixture\n", e, edits[e].from); continue; }
+        if (!m) {
+            fprintf(stderr, "  edit %zu: '%s' not in the fixture\n", e, edits[e].from);
+            continue;
+        }
         CHECK_RC(load_bytes(m, nl), GROWTH_EFORMAT);
         CHECK_MSG(edits[e].msg);
         free(m);
@@ -671,7 +712,10 @@ TEST(loader_fuzz)
     src[0] = read_file(fixture("binary.json"), &lens[0]);
     src[1] = read_file(fixture("multi.json"), &lens[1]);
     src[2] = read_file(fixture("binary.ubj"), &lens[2]);
-    if (!src[0] || !src[1] || !src[2]) { CHECK(0); return; }
+    if (!src[0] || !src[1] || !src[2]) {
+        CHECK(0);
+        return;
+    }
     grng r;
     const char *seed = getenv("FOREST_FUZZ_SEED"), *iters = getenv("FOREST_FUZZ_ITERS");
     grng_seed(&r, seed ? strtoull(seed, NULL, 10) : 99);
@@ -820,8 +864,8 @@ TEST(train_progress_and_cancel)
     growth_forest_data tr = as_data(&s, 0, 400), va = as_data(&s, 400, 200);
     p = (progress_log){0, 0, 0.0, 0};
     CHECK_OK(growth_forest_train(&f, "num_rounds=500 early_stopping_rounds=3",
-                                 "objective=binary:logistic max_depth=6 eta=0.9 eval_metric=logloss", &tr, &va,
-                                 on_round, &p));
+                                 "objective=binary:logistic max_depth=6 eta=0.9 eval_metric=logloss", &tr,
+                                 &va, on_round, &p));
     if (f) {
         growth_forest_stats st = fstats(f);
         CHECK(st.best_iteration >= 0 && p.calls == st.best_iteration + 1 + 3 && p.calls < 500);
@@ -853,7 +897,8 @@ TEST(repeated_keys_are_refused)
 {
     char path[1200];
     const char *root = getenv("GROWTH_SOURCE_ROOT");
-    snprintf(path, sizeof path, "%s/tests/fuzz/regressions/fuzz_forest-963bd539649a", root && *root ? root : ".");
+    snprintf(path, sizeof path, "%s/tests/fuzz/regressions/fuzz_forest-963bd539649a",
+             root && *root ? root : ".");
     FILE *fp = fopen(path, "rb");
     CHECK(fp != NULL);
     if (!fp) return;

@@ -35,13 +35,20 @@ static void *worker(void *arg)
             float p, q;
             if (growth_forest_predict(g_f, g_X + i * NF, NF, 0, &p, 1) || p != g_single[i]) g_bad++;
             size_t o = g_ip[i], n = g_ip[i + 1] - o;
-            if (growth_forest_predict_sparse(g_f, g_idx + o, g_val + o, n, 0, &q, 1) || q != g_single[i]) g_bad++;
+            if (growth_forest_predict_sparse(g_f, g_idx + o, g_val + o, n, 0, &q, 1) || q != g_single[i])
+                g_bad++;
         }
-        if (growth_forest_predict_dense(g_f, g_X, NR, NF, 0, out, NR) || memcmp(out, g_dense, NR * sizeof *out)) g_bad++;
-        if (growth_forest_predict_csr(g_f, g_ip, g_idx, g_val, NR, 0, out, NR) || memcmp(out, g_csr, NR * sizeof *out)) g_bad++;
+        if (growth_forest_predict_dense(g_f, g_X, NR, NF, 0, out, NR) ||
+            memcmp(out, g_dense, NR * sizeof *out))
+            g_bad++;
+        if (growth_forest_predict_csr(g_f, g_ip, g_idx, g_val, NR, 0, out, NR) ||
+            memcmp(out, g_csr, NR * sizeof *out))
+            g_bad++;
         if (growth_forest_contributions(g_f, g_X, 16, NF, c, sizeof c / sizeof *c) ||
-            memcmp(c, g_contrib, sizeof c)) g_bad++;
-        if (growth_forest_importance(g_f, "type=gain", gain, NF) || memcmp(gain, g_gain, sizeof gain)) g_bad++;
+            memcmp(c, g_contrib, sizeof c))
+            g_bad++;
+        if (growth_forest_importance(g_f, "type=gain", gain, NF) || memcmp(gain, g_gain, sizeof gain))
+            g_bad++;
         uint8_t *buf = NULL;
         size_t len = 0;
         if (growth_forest_serialize(g_f, &buf, &len) || len != g_len || memcmp(buf, g_bytes, len)) g_bad++;
@@ -64,7 +71,11 @@ TEST(test_forest_shared_by_threads)
             float v = (float)grng_normal(&r);
             if (grng_uniform(&r) < 0.15) v = NAN; /* missing: absent from the CSR rows */
             g_X[i * NF + j] = v;
-            if (!isnan(v)) { g_idx[nnz] = (uint32_t)j; g_val[nnz++] = v; z += (j + 1) * 0.3 * v; }
+            if (!isnan(v)) {
+                g_idx[nnz] = (uint32_t)j;
+                g_val[nnz++] = v;
+                z += (j + 1) * 0.3 * v;
+            }
         }
         y[i] = grng_uniform(&r) < 1 / (1 + exp(-z)) ? 1.0f : 0.0f;
     }
@@ -72,9 +83,11 @@ TEST(test_forest_shared_by_threads)
     growth_forest_data d = {sizeof d, 0, NR, NF, g_X, NULL, NULL, NULL, y, NULL};
     /* one thread: xgboost's OpenMP workers (training, contributions) are invisible to
      * ThreadSanitizer and would show as false races; the threads here are the callers' */
-    CHECK_OK(growth_forest_train(&g_f, "num_rounds=30 threads=1", "objective=binary:logistic max_depth=5 eta=0.3", &d, NULL, NULL, NULL));
+    CHECK_OK(growth_forest_train(&g_f, "num_rounds=30 threads=1",
+                                 "objective=binary:logistic max_depth=5 eta=0.3", &d, NULL, NULL, NULL));
     if (!g_f) return;
-    for (size_t i = 0; i < NR; i++) CHECK_OK(growth_forest_predict(g_f, g_X + i * NF, NF, 0, &g_single[i], 1));
+    for (size_t i = 0; i < NR; i++)
+        CHECK_OK(growth_forest_predict(g_f, g_X + i * NF, NF, 0, &g_single[i], 1));
     CHECK_OK(growth_forest_predict_dense(g_f, g_X, NR, NF, 0, g_dense, NR));
     CHECK_OK(growth_forest_predict_csr(g_f, g_ip, g_idx, g_val, NR, 0, g_csr, NR));
     for (size_t i = 0; i < NR; i++) CHECK(g_dense[i] == g_single[i] && g_csr[i] == g_single[i]);

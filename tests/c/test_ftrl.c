@@ -103,7 +103,10 @@ typedef struct {
 
 static void ref_init(ref_ftrl *r, double alpha, double beta, double l1, double l2, unsigned bits)
 {
-    r->alpha = alpha; r->beta = beta; r->l1 = l1; r->l2 = l2;
+    r->alpha = alpha;
+    r->beta = beta;
+    r->l1 = l1;
+    r->l2 = l2;
     r->dim = ((size_t)1 << bits) + 1;
     r->z = calloc(r->dim, sizeof(double));
     r->n = calloc(r->dim, sizeof(double));
@@ -304,7 +307,10 @@ TEST(test_save_load_and_warm_start)
     CHECK_OK(growth_ftrl_create(&full, cfg));
     CHECK_OK(growth_ftrl_create(&first, cfg));
     float *lab = malloc(d.n * 2 * sizeof *lab);
-    for (size_t i = 0; i < d.n; i++) { lab[2 * i] = d.y[i]; lab[2 * i + 1] = i % 2 ? d.y[i] : GROWTH_LABEL_MISSING; }
+    for (size_t i = 0; i < d.n; i++) {
+        lab[2 * i] = d.y[i];
+        lab[2 * i + 1] = i % 2 ? d.y[i] : GROWTH_LABEL_MISSING;
+    }
     CHECK_OK(growth_ftrl_update_csr(full, d.indptr, d.idx, d.val, d.n, lab, NULL, NULL, 0));
     CHECK_OK(growth_ftrl_update_csr(first, d.indptr, d.idx, d.val, half, lab, NULL, NULL, 0));
     char path[512];
@@ -327,7 +333,8 @@ TEST(test_save_load_and_warm_start)
     uint64_t off = d.indptr[half];
     uint64_t *ip2 = malloc((d.n - half + 1) * sizeof *ip2);
     for (size_t i = half; i <= d.n; i++) ip2[i - half] = d.indptr[i] - off;
-    CHECK_OK(growth_ftrl_update_csr(resumed, ip2, d.idx + off, d.val + off, d.n - half, lab + 2 * half, NULL, NULL, 0));
+    CHECK_OK(growth_ftrl_update_csr(resumed, ip2, d.idx + off, d.val + off, d.n - half, lab + 2 * half, NULL,
+                                    NULL, 0));
     float *pf = malloc(2000 * 2 * sizeof *pf), *pr = malloc(2000 * 2 * sizeof *pr);
     probe(full, &d, pf, 2000);
     probe(resumed, &d, pr, 2000);
@@ -583,9 +590,12 @@ TEST(test_config_and_bias_off)
     char buf[512];
     size_t need = 0;
     CHECK_OK(growth_ftrl_config(m, buf, sizeof buf, &need));
-    CHECK(strcmp(buf, "alpha=0.05 beta=1 l1=1 l2=1 bits=10 heads=1 head_names=\"\" bias=false precision=float seed=0 max_memory=0") == 0);
+    CHECK(strcmp(buf, "alpha=0.05 beta=1 l1=1 l2=1 bits=10 heads=1 head_names=\"\" bias=false "
+                      "precision=float seed=0 max_memory=0") == 0);
     CHECK_RC(growth_ftrl_config(m, buf, 10, &need), GROWTH_EBUFS);
-    CHECK(need == strlen("alpha=0.05 beta=1 l1=1 l2=1 bits=10 heads=1 head_names=\"\" bias=false precision=float seed=0 max_memory=0") + 1);
+    CHECK(need == strlen("alpha=0.05 beta=1 l1=1 l2=1 bits=10 heads=1 head_names=\"\" bias=false "
+                         "precision=float seed=0 max_memory=0") +
+                      1);
     /* Without bias an empty row always predicts 0.5, whatever it learns. */
     float y = 1, p;
     for (int i = 0; i < 10; i++) CHECK_OK(growth_ftrl_update(m, NULL, NULL, 0, &y, 1));
@@ -687,7 +697,10 @@ TEST(test_margin_flag)
     growth_ftrl *m = NULL;
     CHECK_OK(growth_ftrl_create(&m, "bits=14 heads=2 alpha=0.1"));
     float *lab = malloc(d.n * 2 * sizeof *lab);
-    for (size_t i = 0; i < d.n; i++) { lab[2 * i] = d.y[i]; lab[2 * i + 1] = 1 - d.y[i]; }
+    for (size_t i = 0; i < d.n; i++) {
+        lab[2 * i] = d.y[i];
+        lab[2 * i + 1] = 1 - d.y[i];
+    }
     CHECK_OK(growth_ftrl_update_csr(m, d.indptr, d.idx, d.val, d.n, lab, NULL, NULL, 0));
     enum { R = 300 };
     float *pb = malloc(R * 2 * sizeof *pb), *mb = malloc(R * 2 * sizeof *mb);

@@ -34,8 +34,7 @@ static void *reader(void *arg)
         if (growth_ftrl_predict_csr(g_model, g_indptr, g_idx, NULL, 4, 0, batch, 8) != GROWTH_OK)
             atomic_fetch_add(&g_bad, 1);
         growth_ftrl_stats st = GROWTH_FTRL_STATS_INIT;
-        if (growth_ftrl_stats_get(g_model, &st) != GROWTH_OK || st.heads != 2)
-            atomic_fetch_add(&g_bad, 1);
+        if (growth_ftrl_stats_get(g_model, &st) != GROWTH_OK || st.heads != 2) atomic_fetch_add(&g_bad, 1);
         atomic_fetch_add(&g_reads, 1);
     }
     return NULL;
@@ -79,7 +78,8 @@ TEST(test_predict_while_training)
         for (int t = 0; t < READERS; t++) pthread_create(&th[t], NULL, reader, (void *)(uintptr_t)(t + 1));
         pthread_create(&th[READERS], NULL, saver, NULL);
         for (size_t i = 0; i < ROWS; i += 100)
-            CHECK_OK(growth_ftrl_update_csr(g_model, g_indptr + i, g_idx, NULL, 100, g_y + 2 * i, NULL, NULL, 0));
+            CHECK_OK(
+                growth_ftrl_update_csr(g_model, g_indptr + i, g_idx, NULL, 100, g_y + 2 * i, NULL, NULL, 0));
         atomic_store(&g_done, 1);
         for (int t = 0; t <= READERS; t++) pthread_join(th[t], NULL);
         CHECK(atomic_load(&g_bad) == 0);

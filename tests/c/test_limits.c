@@ -76,21 +76,21 @@ static void as_limit_on(void)
 static void as_limit_off(void) { setrlimit(RLIMIT_AS, &as_saved); }
 
 /* A refused call: the status, a message naming the bytes, fast, and no memory touched. */
-#define CHECK_REFUSED(expr, rc_expected, msg_sub)                                   \
-    do {                                                                            \
-        uint64_t rss0_ = rss_bytes();                                               \
-        double t0_ = now_ms();                                                      \
-        as_limit_on();                                                              \
-        int rc_ = (expr);                                                           \
-        as_limit_off();                                                             \
-        double dt_ = now_ms() - t0_;                                                \
-        CHECK_RC(rc_, rc_expected);                                                 \
-        CHECK_MSG(msg_sub);                                                         \
-        if (!(dt_ < 250)) {                                                         \
-            fprintf(stderr, "  %s:%d: took %.1f ms\n", __FILE__, __LINE__, dt_);     \
-            gt_failed_checks++;                                                     \
-        }                                                                           \
-        CHECK(rss_bytes() < rss0_ + ((uint64_t)16 << 20));                          \
+#define CHECK_REFUSED(expr, rc_expected, msg_sub)                                                            \
+    do {                                                                                                     \
+        uint64_t rss0_ = rss_bytes();                                                                        \
+        double t0_ = now_ms();                                                                               \
+        as_limit_on();                                                                                       \
+        int rc_ = (expr);                                                                                    \
+        as_limit_off();                                                                                      \
+        double dt_ = now_ms() - t0_;                                                                         \
+        CHECK_RC(rc_, rc_expected);                                                                          \
+        CHECK_MSG(msg_sub);                                                                                  \
+        if (!(dt_ < 250)) {                                                                                  \
+            fprintf(stderr, "  %s:%d: took %.1f ms\n", __FILE__, __LINE__, dt_);                             \
+            gt_failed_checks++;                                                                              \
+        }                                                                                                    \
+        CHECK(rss_bytes() < rss0_ + ((uint64_t)16 << 20));                                                   \
     } while (0)
 
 /* Packs a protobuf-c message into a sealed envelope of `kind` (checksums computed). */
@@ -146,8 +146,13 @@ TEST(test_gmem_reserve_messages)
 TEST(test_max_memory_key_is_plain_bytes)
 {
     growth_ftrl *m = NULL;
-    const char *bad[] = {"max_memory=-1", "max_memory=1.5", "max_memory=1G", "max_memory=2k",
-                         "max_memory=", "max_memory=1e9", "max_memory=18014398509481984"};
+    const char *bad[] = {"max_memory=-1",
+                         "max_memory=1.5",
+                         "max_memory=1G",
+                         "max_memory=2k",
+                         "max_memory=",
+                         "max_memory=1e9",
+                         "max_memory=18014398509481984"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         CHECK_RC(growth_ftrl_create(&m, bad[i]), GROWTH_EINVAL);
         CHECK_MSG("max_memory");
@@ -272,7 +277,8 @@ TEST(test_index_create_refuses_huge_ivf)
 TEST(test_index_add_over_cap_leaves_index_unchanged)
 {
     const char *cfgs[] = {"dim=16 kind=flat max_memory=200000", "dim=16 kind=hnsw M=8 max_memory=200000",
-                          "dim=16 kind=ivf nlist=4 max_memory=200000", "dim=16 kind=flat quantize=int8 metric=l2 max_memory=200000"};
+                          "dim=16 kind=ivf nlist=4 max_memory=200000",
+                          "dim=16 kind=flat quantize=int8 metric=l2 max_memory=200000"};
     enum { N0 = 64, NBIG = 5000 };
     float *v = malloc(NBIG * 16 * sizeof *v);
     fill_vectors(v, NBIG, 16, 42);
@@ -418,7 +424,7 @@ TEST(test_text_add_over_cap_leaves_index_unchanged)
     CHECK_OK(growth_text_serialize(ix, &b0, &l0));
     /* 2000 documents of 5 distinct words each: 10000 new terms */
     enum { NB = 2000 };
-    char (*words)[64] = malloc(NB * sizeof *words);
+    char(*words)[64] = malloc(NB * sizeof *words);
     const char **big = malloc(NB * sizeof *big);
     int64_t *bids = malloc(NB * sizeof *bids);
     for (int i = 0; i < NB; i++) {
@@ -482,11 +488,16 @@ TEST(test_text_loader_refuses_huge_sizes)
     uint64_t hashes[1] = {12345}, counts[1] = {(uint64_t)1 << 40};
     uint32_t pdoc[1] = {0}, ptf[1] = {1};
     msg.meta = &meta;
-    msg.n_doc_ids = 1; msg.doc_ids = doc_ids;
-    msg.n_term_hash = 1; msg.term_hash = hashes;
-    msg.n_term_postings = 1; msg.term_postings = counts;
-    msg.n_post_doc = 1; msg.post_doc = pdoc;
-    msg.n_post_tf = 1; msg.post_tf = ptf;
+    msg.n_doc_ids = 1;
+    msg.doc_ids = doc_ids;
+    msg.n_term_hash = 1;
+    msg.term_hash = hashes;
+    msg.n_term_postings = 1;
+    msg.term_postings = counts;
+    msg.n_post_doc = 1;
+    msg.post_doc = pdoc;
+    msg.n_post_tf = 1;
+    msg.post_tf = ptf;
     uint8_t *buf = seal(GROWTH_KIND_TEXT_INDEX, &msg.base, &len);
     CHECK_REFUSED(growth_text_deserialize(&ix, buf, len), GROWTH_EFORMAT, "postings");
     CHECK(ix == NULL);
@@ -697,11 +708,16 @@ TEST(test_calibrator_limits)
     int64_t fid[1] = {7};
     uint32_t fk[1] = {(uint32_t)1 << 31};
     msg.meta = &meta;
-    msg.n_global_x = 2; msg.global_x = gx;
-    msg.n_global_y = 2; msg.global_y = gy;
-    msg.n_field_ids = 1; msg.field_ids = fid;
-    msg.n_field_scale = 1; msg.field_scale = scale;
-    msg.n_field_knots = 1; msg.field_knots = fk;
+    msg.n_global_x = 2;
+    msg.global_x = gx;
+    msg.n_global_y = 2;
+    msg.global_y = gy;
+    msg.n_field_ids = 1;
+    msg.field_ids = fid;
+    msg.n_field_scale = 1;
+    msg.field_scale = scale;
+    msg.n_field_knots = 1;
+    msg.field_knots = fk;
     size_t len;
     uint8_t *buf = seal(GROWTH_KIND_CALIBRATOR, &msg.base, &len);
     c = NULL;
@@ -814,11 +830,12 @@ TEST(test_forest_limits)
     d.labels = y;
     growth_forest *f = NULL;
     /* 600 values x 12 + 200 rows x 72 = 21600 bytes */
-    CHECK_REFUSED(growth_forest_train(&f, "num_rounds=2 max_memory=10000", "objective=binary:logistic max_depth=2",
-                                      &d, NULL, NULL, NULL), GROWTH_ENOMEM, "needs 21600 bytes");
+    CHECK_REFUSED(growth_forest_train(&f, "num_rounds=2 max_memory=10000",
+                                      "objective=binary:logistic max_depth=2", &d, NULL, NULL, NULL),
+                  GROWTH_ENOMEM, "needs 21600 bytes");
     CHECK(f == NULL);
-    CHECK_OK(growth_forest_train(&f, "num_rounds=2 max_memory=10000000", "objective=binary:logistic max_depth=2",
-                                 &d, NULL, NULL, NULL));
+    CHECK_OK(growth_forest_train(&f, "num_rounds=2 max_memory=10000000",
+                                 "objective=binary:logistic max_depth=2", &d, NULL, NULL, NULL));
     if (!f) return;
     char cfg[512];
     CHECK_OK(growth_forest_config(f, cfg, sizeof cfg, NULL));
@@ -862,14 +879,18 @@ TEST(test_forest_limits)
         CHECK(bad != NULL);
         if (bad) {
             g = NULL;
-            CHECK_REFUSED(growth_forest_deserialize(&g, bad, plen), GROWTH_EFORMAT, "num_nodes = 16777215 long");
+            CHECK_REFUSED(growth_forest_deserialize(&g, bad, plen), GROWTH_EFORMAT,
+                          "num_nodes = 16777215 long");
             CHECK(g == NULL);
             free(bad);
         } else {
             fprintf(stderr, "  no num_nodes found in the %s export\n", exts[k]);
         }
         free(doc);
-        if (getenv("GT_KEEP")) fprintf(stderr, "kept %s\n", path); else unlink(path);
+        if (getenv("GT_KEEP"))
+            fprintf(stderr, "kept %s\n", path);
+        else
+            unlink(path);
     }
     growth_forest_free(f);
 }

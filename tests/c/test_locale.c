@@ -12,7 +12,10 @@
 #include "gtest.h"
 
 /* A transcript of everything the workload produced, compared byte for byte across locales. */
-typedef struct { uint8_t *b; size_t n, cap; } transcript;
+typedef struct {
+    uint8_t *b;
+    size_t n, cap;
+} transcript;
 
 static void put(transcript *t, const void *p, size_t n)
 {
@@ -31,8 +34,21 @@ static void put_error(transcript *t, int rc)
     puts_(t, growth_last_error());
 }
 
-#define CFG_OUT(fn, h) do { char cb_[4096]; size_t need_ = 0; CHECK_OK(fn(h, cb_, sizeof cb_, &need_)); puts_(t, cb_); } while (0)
-#define SER_OUT(fn, h) do { uint8_t *sb_ = NULL; size_t sl_ = 0; CHECK_OK(fn(h, &sb_, &sl_)); put(t, sb_, sl_); growth_buffer_free(sb_); } while (0)
+#define CFG_OUT(fn, h)                                                                                       \
+    do {                                                                                                     \
+        char cb_[4096];                                                                                      \
+        size_t need_ = 0;                                                                                    \
+        CHECK_OK(fn(h, cb_, sizeof cb_, &need_));                                                            \
+        puts_(t, cb_);                                                                                       \
+    } while (0)
+#define SER_OUT(fn, h)                                                                                       \
+    do {                                                                                                     \
+        uint8_t *sb_ = NULL;                                                                                 \
+        size_t sl_ = 0;                                                                                      \
+        CHECK_OK(fn(h, &sb_, &sl_));                                                                         \
+        put(t, sb_, sl_);                                                                                    \
+        growth_buffer_free(sb_);                                                                             \
+    } while (0)
 
 static void workload(transcript *t)
 {
@@ -53,7 +69,7 @@ static void workload(transcript *t)
         SER_OUT(growth_ftrl_serialize, m);
         growth_ftrl_free(m);
     }
-    put_error(t, growth_ftrl_create(&m, "alpha=0,05"));          /* refused everywhere alike */
+    put_error(t, growth_ftrl_create(&m, "alpha=0,05")); /* refused everywhere alike */
     put_error(t, growth_ftrl_create(&m, "alpha=-0.5"));
 
     /* Calibrator: summary prints the fitted doubles. */
@@ -61,7 +77,10 @@ static void workload(transcript *t)
     CHECK_OK(growth_calibrator_create(&c, "method=platt"));
     if (c) {
         float s[64], y[64];
-        for (int i = 0; i < 64; i++) { s[i] = 0.01f + 0.015f * (float)i; y[i] = (float)(i % 4 == 1 || i > 50); }
+        for (int i = 0; i < 64; i++) {
+            s[i] = 0.01f + 0.015f * (float)i;
+            y[i] = (float)(i % 4 == 1 || i > 50);
+        }
         CHECK_OK(growth_calibrator_fit(c, s, y, NULL, NULL, 64));
         char sum[1024];
         size_t need = 0;
@@ -74,7 +93,8 @@ static void workload(transcript *t)
 
     /* Bidder: a '|'-separated list of decimal weights. */
     growth_bidder *b = NULL;
-    CHECK_OK(growth_bidder_create(&b, "target_cpa=2.5 budget=1234.75 plan=curve curve=0.5|1.25|2.5 shade_floor=0.35"));
+    CHECK_OK(growth_bidder_create(
+        &b, "target_cpa=2.5 budget=1234.75 plan=curve curve=0.5|1.25|2.5 shade_floor=0.35"));
     if (b) {
         CFG_OUT(growth_bidder_config, b);
         SER_OUT(growth_bidder_serialize, b);
@@ -96,10 +116,17 @@ static void workload(transcript *t)
     /* Vector index and bandit configs with decimals. */
     growth_index *ix = NULL;
     CHECK_OK(growth_index_create(&ix, "dim=4 metric=cosine"));
-    if (ix) { CFG_OUT(growth_index_config, ix); growth_index_free(ix); }
+    if (ix) {
+        CFG_OUT(growth_index_config, ix);
+        growth_index_free(ix);
+    }
     growth_bandit *bd = NULL;
     CHECK_OK(growth_bandit_create(&bd, "policy=egreedy epsilon=0.125 seed=7"));
-    if (bd) { CFG_OUT(growth_bandit_config, bd); SER_OUT(growth_bandit_serialize, bd); growth_bandit_free(bd); }
+    if (bd) {
+        CFG_OUT(growth_bandit_config, bd);
+        SER_OUT(growth_bandit_serialize, bd);
+        growth_bandit_free(bd);
+    }
 
     /* Forest: xgboost parameters with decimals; JSON written by xgboost and read by our parser. */
     enum { R = 200, C = 3 };
@@ -110,8 +137,10 @@ static void workload(transcript *t)
     }
     growth_forest_data d = {.struct_size = sizeof d, .nrows = R, .ncols = C, .dense = X, .labels = Y};
     growth_forest *f = NULL;
-    CHECK_OK(growth_forest_train(&f, "num_rounds=5",
-                                 "objective=binary:logistic max_depth=3 eta=0.35 subsample=1.0 lambda=1.5 base_score=0.45", &d, NULL, NULL, NULL));
+    CHECK_OK(growth_forest_train(
+        &f, "num_rounds=5",
+        "objective=binary:logistic max_depth=3 eta=0.35 subsample=1.0 lambda=1.5 base_score=0.45", &d, NULL,
+        NULL, NULL));
     if (f) {
         float p[R];
         CHECK_OK(growth_forest_predict_dense(f, X, R, C, 0, p, R));
@@ -158,7 +187,8 @@ static void check_same(const transcript *a, const transcript *b, const char *wha
     if (a->n != b->n || memcmp(a->b, b->b, a->n) != 0) {
         size_t i = 0;
         while (i < a->n && i < b->n && a->b[i] == b->b[i]) i++;
-        fprintf(stderr, "  %s: transcript differs from the C locale's at byte %zu (sizes %zu, %zu)\n", what, i, a->n, b->n);
+        fprintf(stderr, "  %s: transcript differs from the C locale's at byte %zu (sizes %zu, %zu)\n", what,
+                i, a->n, b->n);
         gt_failed_checks++;
     }
 }
@@ -186,7 +216,7 @@ static void *thread_body(void *arg)
     workload(t);
     char buf[32];
     snprintf(buf, sizeof buf, "%.1f", 0.5);
-    CHECK(strcmp(buf, "0,5") == 0);   /* and the library left the thread's locale as it was */
+    CHECK(strcmp(buf, "0,5") == 0); /* and the library left the thread's locale as it was */
     uselocale(old);
     freelocale(de);
     return NULL;
@@ -210,7 +240,10 @@ TEST(config_numbers_read_back)
     char cfg[2048] = "";
     size_t need;
     CHECK_OK(growth_ftrl_create(&m, "alpha=0.0123456789012345 l1=3.5e-07"));
-    if (m) { CHECK_OK(growth_ftrl_config(m, cfg, sizeof cfg, &need)); growth_ftrl_free(m); }
+    if (m) {
+        CHECK_OK(growth_ftrl_config(m, cfg, sizeof cfg, &need));
+        growth_ftrl_free(m);
+    }
     CHECK(strstr(cfg, "alpha=0.0123456789012345") != NULL);
     CHECK(strstr(cfg, "l1=3.5e-07") != NULL);
     setlocale(LC_ALL, "C");

@@ -13,28 +13,32 @@
 
 /* Weighted Mann-Whitney over all positive-negative pairs, ties one half. Only examples with
  * index i where sel == NULL or sel[i] enter. Returns -1 when a class has no weight. */
-static double brute_auc(const float *s, const float *y, const float *w, const bool *sel,
-                        size_t n)
+static double brute_auc(const float *s, const float *y, const float *w, const bool *sel, size_t n)
 {
     double num = 0.0, pos = 0.0, neg = 0.0;
     for (size_t i = 0; i < n; i++) {
         if (sel && !sel[i]) continue;
         double wi = w ? w[i] : 1.0;
-        if (y[i] == 1.0f) pos += wi; else neg += wi;
+        if (y[i] == 1.0f)
+            pos += wi;
+        else
+            neg += wi;
         if (y[i] != 1.0f) continue;
         for (size_t j = 0; j < n; j++) {
             if ((sel && !sel[j]) || y[j] != 0.0f) continue;
             double wj = w ? w[j] : 1.0;
-            if (s[i] > s[j]) num += wi * wj;
-            else if (s[i] == s[j]) num += 0.5 * wi * wj;
+            if (s[i] > s[j])
+                num += wi * wj;
+            else if (s[i] == s[j])
+                num += 0.5 * wi * wj;
         }
     }
     return pos > 0 && neg > 0 ? num / (pos * neg) : -1.0;
 }
 
 /* Per-group brute force: average of group AUCs weighted by the group's total weight. */
-static double brute_gauc(const float *s, const float *y, const float *w, const int64_t *g,
-                         size_t n, size_t *used)
+static double brute_gauc(const float *s, const float *y, const float *w, const int64_t *g, size_t n,
+                         size_t *used)
 {
     bool *seen = calloc(n, 1), *sel = calloc(n, 1);
     double sum = 0.0, wsum = 0.0;
@@ -44,10 +48,17 @@ static double brute_gauc(const float *s, const float *y, const float *w, const i
         double wg = 0.0;
         for (size_t j = 0; j < n; j++) {
             sel[j] = g[j] == g[i];
-            if (sel[j]) { seen[j] = true; wg += w ? w[j] : 1.0; }
+            if (sel[j]) {
+                seen[j] = true;
+                wg += w ? w[j] : 1.0;
+            }
         }
         double a = brute_auc(s, y, w, sel, n);
-        if (a >= 0.0) { sum += wg * a; wsum += wg; (*used)++; }
+        if (a >= 0.0) {
+            sum += wg * a;
+            wsum += wg;
+            (*used)++;
+        }
     }
     free(seen);
     free(sel);
@@ -113,8 +124,7 @@ TEST(test_auc_vs_brute_force)
     for (int kind = 0; kind < 3; kind++) {
         for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
             size_t n = sizes[k];
-            float *s = malloc(n * sizeof *s), *y = malloc(n * sizeof *y),
-                  *w = malloc(n * sizeof *w);
+            float *s = malloc(n * sizeof *s), *y = malloc(n * sizeof *y), *w = malloc(n * sizeof *w);
             random_data(&r, n, kind, s, y, w);
             y[0] = 1.0f; /* both classes, with weight */
             y[1] = 0.0f;
@@ -175,8 +185,7 @@ TEST(test_gauc_vs_brute_force)
 {
     grng r;
     grng_seed(&r, 13);
-    static const int64_t ids[] = {INT64_MIN, -7, -1, 0, 1, 2, 3, 1000, (int64_t)1 << 40,
-                                  INT64_MAX};
+    static const int64_t ids[] = {INT64_MIN, -7, -1, 0, 1, 2, 3, 1000, (int64_t)1 << 40, INT64_MAX};
     const size_t nids = sizeof ids / sizeof ids[0];
     for (int kind = 0; kind < 3; kind++) {
         size_t n = 800;
@@ -457,7 +466,9 @@ TEST(test_calibration_metrics_vs_brute_force)
         for (int i = 0; i < N; i++) {
             double lo = (double)k / B, hi = (double)(k + 1) / B;
             if ((p[i] >= lo && p[i] < hi) || (k == B - 1 && p[i] >= hi)) {
-                sw += w[i]; sp += (double)w[i] * p[i]; sy += w[i] * y[i];
+                sw += w[i];
+                sp += (double)w[i] * p[i];
+                sy += w[i] * y[i];
             }
         }
         ece += fabs(sp - sy) / W;
@@ -478,12 +489,21 @@ TEST(test_calibration_metrics_vs_brute_force)
         double below = 0, sw = 0, sp = 0, sy = 0;
         for (int j = 0; j < N; j++) {
             if (p[j] < sorted[i]) below += w[j];
-            if (p[j] == sorted[i]) { sw += w[j]; sp += (double)w[j] * p[j]; sy += w[j] * y[j]; }
+            if (p[j] == sorted[i]) {
+                sw += w[j];
+                sp += (double)w[j] * p[j];
+                sy += w[j] * y[j];
+            }
         }
         int t = (int)(below * B / W);
         if (t > B - 1) t = B - 1;
-        if (t > target) { nb++; target = t; }
-        bw[nb - 1] += sw; bp[nb - 1] += sp; by[nb - 1] += sy;
+        if (t > target) {
+            nb++;
+            target = t;
+        }
+        bw[nb - 1] += sw;
+        bp[nb - 1] += sp;
+        by[nb - 1] += sy;
     }
     double mp[B], pr[B], wt[B];
     size_t got_nb = 0;
@@ -504,9 +524,17 @@ TEST(test_calibration_metrics_vs_brute_force)
     for (int64_t v = -8; v <= 8; v++) {
         double sw = 0, sp = 0, sy = 0;
         for (int i = 0; i < N; i++)
-            if (g[i] == v) { sw += w[i]; sp += (double)w[i] * p[i]; sy += w[i] * y[i]; }
+            if (g[i] == v) {
+                sw += w[i];
+                sp += (double)w[i] * p[i];
+                sy += w[i] * y[i];
+            }
         fe += fabs(sy - sp) / W;
-        if (sy > 0) { fr += sw * fabs(sy - sp) / sy; fw += sw; used_ref++; }
+        if (sy > 0) {
+            fr += sw * fabs(sy - sp) / sy;
+            fw += sw;
+            used_ref++;
+        }
     }
     size_t used = 0;
     CHECK_OK(growth_metrics_field_ece(p, y, w, g, N, &got));
@@ -574,9 +602,10 @@ TEST(test_binning_config)
     CHECK_OK(growth_metrics_mce(p, y, NULL, N, "binning=uniform", &c));
     CHECK(a != c);
     /* Bad keys and values name the key; the output is untouched. */
-    static const char *const bad[] = {"bins=0", "bins=1048577", "bins=2.5", "binning=kmeans",
-                                      "bins=3 bins=4", "n_bins=3", "bins"};
-    static const char *const key[] = {"'bins'", "'bins'", "'bins'", "'binning'", "'bins'", "'n_bins'", "'bins'"};
+    static const char *const bad[] = {"bins=0",        "bins=1048577", "bins=2.5", "binning=kmeans",
+                                      "bins=3 bins=4", "n_bins=3",     "bins"};
+    static const char *const key[] = {"'bins'", "'bins'",   "'bins'", "'binning'",
+                                      "'bins'", "'n_bins'", "'bins'"};
     for (int i = 0; i < 7; i++) {
         double out = -1;
         CHECK_RC(growth_metrics_ece(p, y, NULL, N, bad[i], &out), GROWTH_EINVAL);
@@ -597,11 +626,13 @@ TEST(test_reliability_ebufs_protocol)
     CHECK(n == 2);
     for (int i = 0; i < 8; i++) mp[i] = pr[i] = wt[i] = -7;
     n = 99;
-    CHECK_RC(growth_metrics_reliability(p, y, NULL, 6, "bins=4 binning=quantile", mp, pr, wt, 1, &n), GROWTH_EBUFS);
+    CHECK_RC(growth_metrics_reliability(p, y, NULL, 6, "bins=4 binning=quantile", mp, pr, wt, 1, &n),
+             GROWTH_EBUFS);
     CHECK(n == 2);
     for (int i = 0; i < 8; i++) CHECK(mp[i] == -7 && pr[i] == -7 && wt[i] == -7);
     n = 99;
-    CHECK_RC(growth_metrics_reliability(p, y, NULL, 6, "bins=4 binning=quantile", NULL, NULL, NULL, 0, &n), GROWTH_EBUFS);
+    CHECK_RC(growth_metrics_reliability(p, y, NULL, 6, "bins=4 binning=quantile", NULL, NULL, NULL, 0, &n),
+             GROWTH_EBUFS);
     CHECK(n == 2);
     CHECK_OK(growth_metrics_reliability(p, y, NULL, 6, "bins=4 binning=quantile", mp, pr, wt, 2, &n));
     CHECK(n == 2 && wt[0] == 4 && wt[1] == 2 && mp[2] == -7);

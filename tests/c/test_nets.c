@@ -69,7 +69,7 @@ TEST(tiny_mlp_matches_hand_computation)
     float x[2] = {1, 1}, y = 0;
     CHECK_OK(growth_net_predict(net, ws, x, 2, &y, 1));
     CHECK_NEAR(y, sigmoid(3.75), 1e-6); /* h = [3.5, -2] -> relu [3.5, 0] -> 3.75 */
-    float x2[2] = {2, -1};                /* h = [0.5, 9] -> 0.5 - 9 + 0.25 */
+    float x2[2] = {2, -1};              /* h = [0.5, 9] -> 0.5 - 9 + 0.25 */
     CHECK_OK(growth_net_predict(net, ws, x2, 2, &y, 1));
     CHECK_NEAR(y, sigmoid(-8.25), 1e-7);
     /* A batch of 10 rows through chunks of 3 equals the single rows and the reference. */
@@ -198,21 +198,26 @@ TEST(wide_and_deep_pools_embeddings_and_adds_wide)
     CHECK_NEAR(Y[2], 2 + 3 + 4 + 0.125, 1e-5);
     /* Bad ids. */
     uint32_t badf[] = {2}, badi[] = {3}, zero[] = {0}, badw[] = {5};
-    CHECK_RC(growth_net_predict_wide_deep(net, ws, &x, 1, badf, zero, 1, NULL, NULL, 0, &y, 1), GROWTH_EINVAL);
+    CHECK_RC(growth_net_predict_wide_deep(net, ws, &x, 1, badf, zero, 1, NULL, NULL, 0, &y, 1),
+             GROWTH_EINVAL);
     CHECK_MSG("names field 2");
-    CHECK_RC(growth_net_predict_wide_deep(net, ws, &x, 1, zero, badi, 1, NULL, NULL, 0, &y, 1), GROWTH_EINVAL);
+    CHECK_RC(growth_net_predict_wide_deep(net, ws, &x, 1, zero, badi, 1, NULL, NULL, 0, &y, 1),
+             GROWTH_EINVAL);
     CHECK_MSG("outside its 3 embedding rows");
-    CHECK_RC(growth_net_predict_wide_deep(net, ws, &x, 1, NULL, NULL, 0, badw, NULL, 1, &y, 1), GROWTH_EINVAL);
+    CHECK_RC(growth_net_predict_wide_deep(net, ws, &x, 1, NULL, NULL, 0, badw, NULL, 1, &y, 1),
+             GROWTH_EINVAL);
     CHECK_MSG("wide slot 5");
     float nanv[] = {NAN};
     CHECK_RC(growth_net_predict_wide_deep(net, ws, &x, 1, NULL, NULL, 0, wi, nanv, 1, &y, 1), GROWTH_EINVAL);
     CHECK_MSG("NaN");
     uint64_t dec[] = {0, 4, 2, 5};
-    CHECK_RC(growth_net_predict_wide_deep_csr(net, ws, X, 3, 1, dec, cf2, ci2, NULL, NULL, NULL, Y, 3), GROWTH_EINVAL);
+    CHECK_RC(growth_net_predict_wide_deep_csr(net, ws, X, 3, 1, dec, cf2, ci2, NULL, NULL, NULL, Y, 3),
+             GROWTH_EINVAL);
     CHECK_MSG("decreases");
     char cfg[256];
     CHECK_OK(growth_net_config(net, cfg, sizeof cfg, NULL));
-    CHECK(strcmp(cfg, "dense_dim=1 embeddings=3x2:mean,2x1:sum layers=dense:4x1 wide=5x1 output=identity") == 0);
+    CHECK(strcmp(cfg, "dense_dim=1 embeddings=3x2:mean,2x1:sum layers=dense:4x1 wide=5x1 output=identity") ==
+          0);
     /* Round trip keeps everything. */
     uint8_t *bytes = NULL;
     size_t blen = 0;
@@ -248,7 +253,8 @@ TEST(bad_inputs_are_rejected_with_messages)
     CHECK_MSG("ws is NULL");
     CHECK_RC(growth_net_predict(net, ws, NULL, 2, y, 1), GROWTH_EINVAL);
     CHECK_RC(growth_net_predict(net, ws, x, 2, NULL, 1), GROWTH_EINVAL);
-    CHECK_RC(growth_net_predict_wide_deep(net, ws, x, 2, NULL, NULL, 0, (const uint32_t[]){0}, NULL, 1, y, 1), GROWTH_EINVAL);
+    CHECK_RC(growth_net_predict_wide_deep(net, ws, x, 2, NULL, NULL, 0, (const uint32_t[]){0}, NULL, 1, y, 1),
+             GROWTH_EINVAL);
     CHECK_MSG("no wide part");
     CHECK_RC(growth_net_workspace_create(&small, net, "batch=0"), GROWTH_EINVAL);
     CHECK_MSG("batch");
@@ -386,21 +392,28 @@ static uint32_t slot_of(const char *gram, uint32_t buckets, uint64_t seed)
 }
 
 /* Sorted distinct slots with counts of a list of grams (the independent reference). */
-static size_t ref_hash(const char *const *grams, size_t n, uint32_t buckets, uint64_t seed,
-                       uint32_t *idx, float *val)
+static size_t ref_hash(const char *const *grams, size_t n, uint32_t buckets, uint64_t seed, uint32_t *idx,
+                       float *val)
 {
     size_t m = 0;
     for (size_t i = 0; i < n; i++) {
         uint32_t s = slot_of(grams[i], buckets, seed);
         size_t j = 0;
         while (j < m && idx[j] != s) j++;
-        if (j == m) { idx[m] = s; val[m++] = 0; }
+        if (j == m) {
+            idx[m] = s;
+            val[m++] = 0;
+        }
         val[j] += 1;
     }
     for (size_t a = 0; a < m; a++) /* insertion sort */
         for (size_t b = a; b > 0 && idx[b - 1] > idx[b]; b--) {
-            uint32_t t = idx[b]; idx[b] = idx[b - 1]; idx[b - 1] = t;
-            float v = val[b]; val[b] = val[b - 1]; val[b - 1] = v;
+            uint32_t t = idx[b];
+            idx[b] = idx[b - 1];
+            idx[b - 1] = t;
+            float v = val[b];
+            val[b] = val[b - 1];
+            val[b - 1] = v;
         }
     return m;
 }
@@ -432,7 +445,9 @@ TEST(word_hashing_letter_trigrams_and_cjk)
     check_hash("nike跑鞋", (const char *const[]){"#ni", "nik", "ike", "ke#", "跑", "鞋", "跑鞋"}, 7);
     check_hash("跑，鞋", (const char *const[]){"跑", "鞋"}, 2); /* CJK punctuation separates */
     check_hash("", NULL, 0);
-    check_hash("a\xff" "b", (const char *const[]){"#a#", "#b#"}, 2); /* invalid byte separates */
+    check_hash("a\xff"
+               "b",
+               (const char *const[]){"#a#", "#b#"}, 2); /* invalid byte separates */
     uint32_t idx[2];
     float val[2];
     size_t n = 0;
@@ -460,10 +475,14 @@ static void check_hash_ebufs(const char *text, uint32_t buckets)
     }
     if (n == 0) return;
     for (size_t cap = 0; cap < n; cap += 1 + n / 7) {
-        for (size_t i = 0; i < BIG; i++) { idx2[i] = 0xdeadbeefu; val2[i] = -1.0f; }
+        for (size_t i = 0; i < BIG; i++) {
+            idx2[i] = 0xdeadbeefu;
+            val2[i] = -1.0f;
+        }
         size_t need = 12345;
-        CHECK_RC(growth_features_hash_text(text, buckets, 7, cap ? idx2 : NULL, cap ? val2 : NULL, cap, &need),
-                 GROWTH_EBUFS);
+        CHECK_RC(
+            growth_features_hash_text(text, buckets, 7, cap ? idx2 : NULL, cap ? val2 : NULL, cap, &need),
+            GROWTH_EBUFS);
         CHECK(need == n);
         for (size_t i = 0; i < BIG; i++) CHECK(idx2[i] == 0xdeadbeefu && val2[i] == -1.0f);
     }
@@ -476,20 +495,21 @@ static void check_hash_ebufs(const char *text, uint32_t buckets)
 
 TEST(word_hashing_ebufs_is_exact)
 {
-    check_hash_ebufs("good good good", 1u << 20);   /* 12 n-grams, 4 distinct slots */
+    check_hash_ebufs("good good good", 1u << 20);            /* 12 n-grams, 4 distinct slots */
     check_hash_ebufs("a fairly ordinary product title", 64); /* collisions in 64 buckets */
     check_hash_ebufs("北京大学 北京", 1000);
     /* Over the stack scratch: 2000 words, repeated words and collisions. */
     static char long_text[2000 * 8];
     size_t pos = 0;
-    for (int w = 0; w < 2000; w++) pos += (size_t)snprintf(long_text + pos, sizeof long_text - pos, "w%dx ", w % 700);
+    for (int w = 0; w < 2000; w++)
+        pos += (size_t)snprintf(long_text + pos, sizeof long_text - pos, "w%dx ", w % 700);
     check_hash_ebufs(long_text, 1u << 20);
     check_hash_ebufs(long_text, 300);
 }
 
 /* buckets 16; query: dense 16 -> 3, tanh; item: dense 16 -> 2, tanh, dense 2 -> 3. */
 static float QW[3 * 16], QB[3] = {0.1f, -0.2f, 0.3f}, IW[2 * 16], IB[2] = {0, 0.5f},
-             IW2[3 * 2] = {1, 0, 0, 1, 1, 1}, IB2[3] = {0, 0, -0.25f};
+                         IW2[3 * 2] = {1, 0, 0, 1, 1, 1}, IB2[3] = {0, 0, -0.25f};
 
 static void dssm_msg(Growth__Dssm *msg)
 {

@@ -10,7 +10,8 @@
 #include "net.pb-c.h"
 
 enum { I = 24, H = 40, O = 3, N = 64, T = 4, B = 16 };
-static float w1[H * I], b1[H], w2[O * H], b2[O], qw[H * B], X[N * I], expect[N * O], expect1[N * O], expect_q[4 * H];
+static float w1[H * I], b1[H], w2[O * H], b2[O], qw[H * B], X[N * I], expect[N * O], expect1[N * O],
+    expect_q[4 * H];
 static growth_net *net;
 static growth_dssm *dssm;
 static const char *texts[4] = {"running shoes", "跑步鞋", "wireless earbuds", "coffee"};
@@ -34,13 +35,25 @@ static void build(void)
     for (size_t i = 0; i < sizeof X / 4; i++) X[i] = (float)grng_normal(&r);
     Growth__NetLayer l[3], *lp[3] = {&l[0], &l[1], &l[2]};
     for (int k = 0; k < 3; k++) growth__net_layer__init(&l[k]);
-    l[0].type = "dense"; l[0].in_dim = I; l[0].out_dim = H; l[0].n_weight = H * I; l[0].weight = w1;
-    l[0].n_bias = H; l[0].bias = b1;
+    l[0].type = "dense";
+    l[0].in_dim = I;
+    l[0].out_dim = H;
+    l[0].n_weight = H * I;
+    l[0].weight = w1;
+    l[0].n_bias = H;
+    l[0].bias = b1;
     l[1].type = "relu";
-    l[2].type = "dense"; l[2].in_dim = H; l[2].out_dim = O; l[2].n_weight = O * H; l[2].weight = w2;
-    l[2].n_bias = O; l[2].bias = b2;
+    l[2].type = "dense";
+    l[2].in_dim = H;
+    l[2].out_dim = O;
+    l[2].n_weight = O * H;
+    l[2].weight = w2;
+    l[2].n_bias = O;
+    l[2].bias = b2;
     Growth__Net m = GROWTH__NET__INIT;
-    m.dense_dim = I; m.n_layers = 3; m.layers = lp;
+    m.dense_dim = I;
+    m.n_layers = 3;
+    m.layers = lp;
     size_t plen = growth__net__get_packed_size(&m), len;
     uint8_t *p = malloc(plen);
     growth__net__pack(&m, p);
@@ -49,10 +62,15 @@ static void build(void)
     free(p);
     free(buf);
     /* DSSM: both towers dense B -> H, tanh */
-    l[0].in_dim = B; l[0].out_dim = H; l[0].n_weight = H * B; l[0].weight = qw;
+    l[0].in_dim = B;
+    l[0].out_dim = H;
+    l[0].n_weight = H * B;
+    l[0].weight = qw;
     l[1].type = "tanh";
     Growth__Dssm d = GROWTH__DSSM__INIT;
-    d.buckets = B; d.n_query = d.n_item = 2; d.query = d.item = lp;
+    d.buckets = B;
+    d.n_query = d.n_item = 2;
+    d.query = d.item = lp;
     plen = growth__dssm__get_packed_size(&d);
     p = malloc(plen);
     growth__dssm__pack(&d, p);
@@ -74,8 +92,11 @@ static void *worker(void *arg)
     for (int it = 0; it < 50; it++) {
         if (growth_net_predict_dense(net, ws, X, N, I, y, N * O) || memcmp(y, expect, sizeof y)) (*bad)++;
         for (int r = 0; r < N; r += 7)
-            if (growth_net_predict(net, ws, X + r * I, I, y, O) || memcmp(y, expect1 + r * O, O * 4)) (*bad)++;
-        if (growth_dssm_encode(dssm, wd, GROWTH_DSSM_QUERY, texts, 4, q, 4 * H) || memcmp(q, expect_q, sizeof q)) (*bad)++;
+            if (growth_net_predict(net, ws, X + r * I, I, y, O) || memcmp(y, expect1 + r * O, O * 4))
+                (*bad)++;
+        if (growth_dssm_encode(dssm, wd, GROWTH_DSSM_QUERY, texts, 4, q, 4 * H) ||
+            memcmp(q, expect_q, sizeof q))
+            (*bad)++;
     }
     growth_net_workspace_free(ws);
     growth_net_workspace_free(wd);

@@ -55,8 +55,8 @@ static double ref_score(int metric, const float *q, const float *x, size_t d)
 typedef bool (*keep_fn)(int64_t id);
 
 /* Reference top-k ids (ids[i] = id of row i) among rows passing `keep` (NULL: all). */
-static size_t ref_topk(int metric, const float *x, const int64_t *ids, size_t n, size_t d,
-                       const float *q, size_t k, keep_fn keep, int64_t *out, double *out_s)
+static size_t ref_topk(int metric, const float *x, const int64_t *ids, size_t n, size_t d, const float *q,
+                       size_t k, keep_fn keep, int64_t *out, double *out_s)
 {
     size_t m = 0;
     for (size_t i = 0; i < n; i++) {
@@ -81,7 +81,10 @@ static double overlap(const int64_t *a, const int64_t *b, size_t k)
     size_t hit = 0;
     for (size_t i = 0; i < k; i++)
         for (size_t j = 0; j < k; j++)
-            if (a[i] == b[j] && a[i] >= 0) { hit++; break; }
+            if (a[i] == b[j] && a[i] >= 0) {
+                hit++;
+                break;
+            }
     return (double)hit / (double)k;
 }
 
@@ -110,7 +113,8 @@ TEST(test_create_and_config)
     char buf[512];
     size_t need = 0;
     CHECK_OK(growth_index_config(ix, buf, sizeof buf, &need));
-    CHECK(strstr(buf, "dim=8") && strstr(buf, "metric=cosine") && strstr(buf, "kind=hnsw") && strstr(buf, "M=8"));
+    CHECK(strstr(buf, "dim=8") && strstr(buf, "metric=cosine") && strstr(buf, "kind=hnsw") &&
+          strstr(buf, "M=8"));
     CHECK_RC(growth_index_config(ix, buf, 4, &need), GROWTH_EBUFS);
     CHECK(need == strlen(buf) + 1);
     CHECK_OK(growth_index_set_config(ix, "ef=99"));
@@ -164,12 +168,17 @@ TEST(test_flat_exact)
 }
 
 static bool keep_mod3(int64_t id) { return id % 3 == 0; }
-static int cb_mod3(int64_t id, void *user) { (*(int *)user)++; return id % 3 == 0; }
+static int cb_mod3(int64_t id, void *user)
+{
+    (*(int *)user)++;
+    return id % 3 == 0;
+}
 static const int64_t *g_allow;
 static size_t g_nallow;
 static bool keep_allow(int64_t id)
 {
-    for (size_t i = 0; i < g_nallow; i++) if (g_allow[i] == id) return true;
+    for (size_t i = 0; i < g_nallow; i++)
+        if (g_allow[i] == id) return true;
     return false;
 }
 
@@ -182,8 +191,10 @@ TEST(test_filters)
     const char *kinds[3] = {"flat", "hnsw ef=400", "ivf nlist=16 nprobe=16"};
     uint8_t bitmap[n / 8];
     for (size_t i = 0; i < n; i++) {
-        if (i % 3 == 0) bitmap[i / 8] |= (uint8_t)(1u << (i % 8));
-        else bitmap[i / 8] &= (uint8_t)~(1u << (i % 8));
+        if (i % 3 == 0)
+            bitmap[i / 8] |= (uint8_t)(1u << (i % 8));
+        else
+            bitmap[i / 8] &= (uint8_t) ~(1u << (i % 8));
     }
     int64_t small_allow[5] = {5, 17, 400, 1999, 5000}, big_allow[1000];
     for (size_t i = 0; i < 1000; i++) big_allow[i] = (int64_t)(2 * i);
@@ -209,12 +220,15 @@ TEST(test_filters)
             CHECK_OK(growth_index_search(ix, qq, k, &fc, got, NULL, k, &found));
             CHECK(found == k && overlap(got, ref, k) >= (kd == 1 ? 0.85 : 1.0));
             for (size_t j = 0; j < found; j++) CHECK(got[j] % 3 == 0);
-            g_allow = small_allow; g_nallow = 5;
+            g_allow = small_allow;
+            g_nallow = 5;
             CHECK_OK(growth_index_search(ix, qq, k, &fs, got, NULL, k, &found));
             size_t nref = ref_topk(2, x, ids, n, d, qq, k, keep_allow, ref, rs);
             CHECK(found == 4 && nref == 4); /* 5000 is not in the index */
-            if (kd != 1) for (size_t j = 0; j < 4; j++) CHECK(got[j] == ref[j]);
-            g_allow = big_allow; g_nallow = 1000;
+            if (kd != 1)
+                for (size_t j = 0; j < 4; j++) CHECK(got[j] == ref[j]);
+            g_allow = big_allow;
+            g_nallow = 1000;
             CHECK_OK(growth_index_search(ix, qq, k, &fl, got, NULL, k, &found));
             ref_topk(2, x, ids, n, d, qq, k, keep_allow, ref, rs);
             CHECK(found == k && overlap(got, ref, k) >= (kd == 1 ? 0.85 : 1.0));
@@ -338,8 +352,10 @@ TEST(test_hnsw_ivf_int8_recall)
     int64_t *ids = malloc(n * sizeof *ids);
     for (size_t i = 0; i < n; i++) ids[i] = (int64_t)(n - i);
     const char *cfgs[] = {
-        "kind=hnsw M=12 ef_construction=100 ef=80", "kind=hnsw M=12 ef=80 quantize=int8",
-        "kind=ivf nlist=32 nprobe=32", "kind=ivf nlist=32 nprobe=6",
+        "kind=hnsw M=12 ef_construction=100 ef=80",
+        "kind=hnsw M=12 ef=80 quantize=int8",
+        "kind=ivf nlist=32 nprobe=32",
+        "kind=ivf nlist=32 nprobe=6",
         "kind=flat quantize=int8 rescore=8",
     };
     const double need[] = {0.97, 0.93, 1.0, 0.85, 0.97};
@@ -367,7 +383,8 @@ TEST(test_hnsw_ivf_int8_recall)
                     if (e / (fabs(rs[0]) + 1) > maxerr) maxerr = e / (fabs(rs[0]) + 1);
                 }
             }
-            if (rec < need[c] - 1e-9 || maxerr > 1e-4) fprintf(stderr, "  %s: recall %.3f, max score error %g\n", cfg, rec, maxerr);
+            if (rec < need[c] - 1e-9 || maxerr > 1e-4)
+                fprintf(stderr, "  %s: recall %.3f, max score error %g\n", cfg, rec, maxerr);
             CHECK(rec >= need[c] - 1e-9);
             CHECK(maxerr <= 1e-4);
             growth_index_stats st = GROWTH_INDEX_STATS_INIT;
@@ -437,9 +454,16 @@ TEST(test_dedup_and_mmr)
 {
     /* 0,1,2 nearly identical; 3 orthogonal-ish; 4 near 3 */
     float v[5 * 8] = {0};
-    v[0 * 8 + 0] = 1; v[1 * 8 + 0] = 1; v[1 * 8 + 1] = 0.05f; v[2 * 8 + 0] = 1; v[2 * 8 + 2] = 0.05f;
-    v[3 * 8 + 0] = 0.6f; v[3 * 8 + 3] = 1;
-    v[4 * 8 + 0] = 0.6f; v[4 * 8 + 3] = 1; v[4 * 8 + 4] = 0.1f;
+    v[0 * 8 + 0] = 1;
+    v[1 * 8 + 0] = 1;
+    v[1 * 8 + 1] = 0.05f;
+    v[2 * 8 + 0] = 1;
+    v[2 * 8 + 2] = 0.05f;
+    v[3 * 8 + 0] = 0.6f;
+    v[3 * 8 + 3] = 1;
+    v[4 * 8 + 0] = 0.6f;
+    v[4 * 8 + 3] = 1;
+    v[4 * 8 + 4] = 0.1f;
     growth_index *ix = NULL;
     CHECK_OK(growth_index_create(&ix, "dim=8 metric=ip"));
     int64_t ids[5] = {10, 11, 12, 13, 14};
@@ -492,7 +516,8 @@ TEST(test_save_load_roundtrip)
 {
     const size_t n = 1500, d = 12;
     float *x = clustered(n, d, 11), *q = clustered(20, d, 12);
-    const char *kinds[] = {"flat", "hnsw M=6", "ivf nlist=8 nprobe=3", "flat quantize=int8", "hnsw quantize=int8"};
+    const char *kinds[] = {"flat", "hnsw M=6", "ivf nlist=8 nprobe=3", "flat quantize=int8",
+                           "hnsw quantize=int8"};
     char path[512];
     gt_path(path, sizeof path, "recall_roundtrip.index");
     for (size_t kd = 0; kd < 5; kd++)
@@ -579,8 +604,10 @@ TEST(test_corrupted_files)
                 size_t found;
                 growth_index_search(b, x, 5, NULL, got, NULL, 5, &found);
                 growth_index_free(b);
-            } else if (rc == GROWTH_EFORMAT) fmt++;
-            else other++;
+            } else if (rc == GROWTH_EFORMAT)
+                fmt++;
+            else
+                other++;
         }
         CHECK(other == 0 && fmt > 700);
         free(mut);
@@ -611,7 +638,7 @@ TEST(test_corrupted_files)
 /* ---- progress callback and cancellation ----------------------------------------------------- */
 
 typedef struct {
-    int calls, cancel_at;   /* cancel (return 1) on call number cancel_at (1-based; 0 never) */
+    int calls, cancel_at; /* cancel (return 1) on call number cancel_at (1-based; 0 never) */
     char stage[32];
     double last_done;
     int monotone;
@@ -671,8 +698,9 @@ TEST(test_progress_and_cancel)
     int64_t *ida = malloc(na * sizeof *ida), rm[5] = {3, 50, 51, 400, 599};
     for (size_t i = 0; i < na; i++) ida[i] = (int64_t)(2 * i + 1);
     for (int i = 0; i < 5; i++) rm[i] = ida[rm[i]];
-    const char *cfgs[5] = {"dim=8 kind=flat", "dim=8 kind=hnsw M=8 ef_construction=40", "dim=8 kind=ivf nlist=8 iters=5",
-                           "dim=8 kind=hnsw M=6 metric=l2 quantize=int8", "dim=8 kind=flat metric=cosine quantize=int8"};
+    const char *cfgs[5] = {"dim=8 kind=flat", "dim=8 kind=hnsw M=8 ef_construction=40",
+                           "dim=8 kind=ivf nlist=8 iters=5", "dim=8 kind=hnsw M=6 metric=l2 quantize=int8",
+                           "dim=8 kind=flat metric=cosine quantize=int8"};
     for (int c = 0; c < 5; c++) {
         growth_index *ix = NULL;
         prog_rec r;

@@ -21,7 +21,11 @@ static atomic_int g_done;
 static atomic_long g_bad, g_reads;
 static int g_metric_l2;
 
-static int odd_only(int64_t id, void *user) { (void)user; return id & 1; }
+static int odd_only(int64_t id, void *user)
+{
+    (void)user;
+    return id & 1;
+}
 
 static int well_formed(const int64_t *ids, const float *sc, size_t n, bool need_odd)
 {

@@ -26,10 +26,21 @@
 
 enum {
     READERS = 3,
-    /* FTRL */ ROWS = 8000, NNZ = 10, BITS = 14, BATCH = 50,
-    /* index */ D = 16, OLD = 2000, NEWMAX = 20000, ADD_CHUNK = 8, NQ = 64, K = 10, NEWBASE = 100000,
-    /* bandit */ ARMS = 6, QCAP = 1 << 17,
-    /* forest */ FR = 2000, FF = 5
+    /* FTRL */ ROWS = 8000,
+    NNZ = 10,
+    BITS = 14,
+    BATCH = 50,
+    /* index */ D = 16,
+    OLD = 2000,
+    NEWMAX = 20000,
+    ADD_CHUNK = 8,
+    NQ = 64,
+    K = 10,
+    NEWBASE = 100000,
+    /* bandit */ ARMS = 6,
+    QCAP = 1 << 17,
+    /* forest */ FR = 2000,
+    FF = 5
 };
 
 static uint32_t g_idx[ROWS * NNZ];
@@ -41,7 +52,7 @@ static atomic_long g_batches; /* batches trained by the writer */
 static float g_old[OLD * D], g_new[NEWMAX * D], g_q[NQ * D];
 static int64_t g_old_ids[OLD], g_new_ids[NEWMAX];
 static growth_index *g_ix;
-static int64_t g_ref_ids[NQ * K];   /* filtered to the old items, before the run */
+static int64_t g_ref_ids[NQ * K]; /* filtered to the old items, before the run */
 static float g_ref_sc[NQ * K];
 static atomic_long g_adding, g_added; /* new items announced / added */
 
@@ -85,7 +96,8 @@ static void *reader(void *arg)
         /* FTRL */
         size_t row = (size_t)grng_below(&r, ROWS);
         float p;
-        if (growth_ftrl_predict(g_ftrl, g_idx + row * NNZ, NULL, NNZ, 0, &p, 1) != GROWTH_OK || !(p >= 0 && p <= 1))
+        if (growth_ftrl_predict(g_ftrl, g_idx + row * NNZ, NULL, NNZ, 0, &p, 1) != GROWTH_OK ||
+            !(p >= 0 && p <= 1))
             bad("ftrl predict");
         atomic_fetch_add(&g_ops[0], 1);
         /* vector index: unfiltered, then only the old items */
@@ -100,10 +112,11 @@ static void *reader(void *arg)
             for (size_t i = 0; i < K; i++)
                 if (!valid_id(ids[i], announced) || (i && sc[i] > sc[i - 1])) bad("index result");
             float best_old = g_ref_sc[q * K];
-            if (sc[0] < best_old - 1e-4f * (1 + fabsf(best_old))) bad("index best score below the best old item");
+            if (sc[0] < best_old - 1e-4f * (1 + fabsf(best_old)))
+                bad("index best score below the best old item");
         }
-        if (growth_index_search(g_ix, g_q + q * D, K, &old_only, ids, sc, K, &found) != GROWTH_OK || found != K ||
-            memcmp(ids, g_ref_ids + q * K, sizeof ids) != 0)
+        if (growth_index_search(g_ix, g_q + q * D, K, &old_only, ids, sc, K, &found) != GROWTH_OK ||
+            found != K || memcmp(ids, g_ref_ids + q * K, sizeof ids) != 0)
             bad("filtered search differs from the reference");
         atomic_fetch_add(&g_ops[1], 1);
         /* bandit: decisions are queued for the writer to reward (until the queue is full) */
@@ -112,7 +125,8 @@ static void *reader(void *arg)
             uint64_t d, a;
             double prop;
             int elig = grng_below(&r, 2) == 0;
-            if (growth_bandit_select(g_b, NULL, 0, elig ? eligible : NULL, elig ? 3 : 0, &d, &a, &prop) != GROWTH_OK ||
+            if (growth_bandit_select(g_b, NULL, 0, elig ? eligible : NULL, elig ? 3 : 0, &d, &a, &prop) !=
+                    GROWTH_OK ||
                 a >= ARMS || (elig && a % 2 == 0) || !(prop > 0 && prop <= 1)) {
                 bad("bandit select");
                 d = UINT64_MAX;
@@ -169,8 +183,8 @@ static void *writer(void *arg)
     long b = 0;
     while (!atomic_load(&g_stop)) {
         size_t start = (size_t)(b * BATCH) % ROWS;
-        if (growth_ftrl_update_csr(g_ftrl, g_indptr + start, g_idx, NULL, BATCH, g_y + start, NULL, NULL, 0) !=
-            GROWTH_OK)
+        if (growth_ftrl_update_csr(g_ftrl, g_indptr + start, g_idx, NULL, BATCH, g_y + start, NULL, NULL,
+                                   0) != GROWTH_OK)
             bad("ftrl update");
         atomic_store(&g_batches, ++b);
         g_rewarded += drain(&g_next, 0);
@@ -237,7 +251,8 @@ TEST(test_soak)
         size_t found = 0;
         int64_t bids[K];
         float bsc[K];
-        CHECK_OK(growth_index_search(g_ix, g_q + q * D, K, &old_only, g_ref_ids + q * K, g_ref_sc + q * K, K, &found));
+        CHECK_OK(growth_index_search(g_ix, g_q + q * D, K, &old_only, g_ref_ids + q * K, g_ref_sc + q * K, K,
+                                     &found));
         CHECK(found == K);
         brute_topk(g_q + q * D, g_old, g_old_ids, OLD, bids, bsc);
         CHECK(memcmp(bids, g_ref_ids + q * K, sizeof bids) == 0);
@@ -247,11 +262,12 @@ TEST(test_soak)
     float *labels = malloc(FR * sizeof *labels);
     memcpy(labels, g_fref, FR * sizeof *labels);
     growth_forest_data data = {sizeof data, 0, FR, FF, g_fx, NULL, NULL, NULL, labels, NULL};
-    CHECK_OK(growth_forest_train(&g_forest, "num_rounds=20 threads=1", "objective=binary:logistic max_depth=4 eta=0.3",
-                                 &data, NULL, NULL, NULL));
+    CHECK_OK(growth_forest_train(&g_forest, "num_rounds=20 threads=1",
+                                 "objective=binary:logistic max_depth=4 eta=0.3", &data, NULL, NULL, NULL));
     free(labels);
     if (!g_ftrl || !g_ix || !g_b || !g_forest) return;
-    for (size_t i = 0; i < FR; i++) CHECK_OK(growth_forest_predict(g_forest, g_fx + i * FF, FF, 0, &g_fref[i], 1));
+    for (size_t i = 0; i < FR; i++)
+        CHECK_OK(growth_forest_predict(g_forest, g_fx + i * FF, FF, 0, &g_fref[i], 1));
 
     pthread_t th[READERS + 1];
     for (int t = 0; t < READERS; t++) pthread_create(&th[t], NULL, reader, (void *)(uintptr_t)t);
@@ -263,10 +279,11 @@ TEST(test_soak)
     g_rewarded += drain(&g_next, 1); /* decisions made after the writer's last pass */
     long nb = atomic_load(&g_batches), added = atomic_load(&g_added);
     long ndec = atomic_load(&g_qlen) < QCAP ? atomic_load(&g_qlen) : QCAP;
-    printf("  soak %.1f s: %ld ftrl predictions, %ld index searches x2, %ld selects, %ld forest predictions;\n"
-           "  writer: %ld ftrl batches, %ld rewards, %ld vectors added\n",
-           secs, atomic_load(&g_ops[0]), atomic_load(&g_ops[1]), atomic_load(&g_ops[2]), atomic_load(&g_ops[3]), nb,
-           g_rewarded, added);
+    printf(
+        "  soak %.1f s: %ld ftrl predictions, %ld index searches x2, %ld selects, %ld forest predictions;\n"
+        "  writer: %ld ftrl batches, %ld rewards, %ld vectors added\n",
+        secs, atomic_load(&g_ops[0]), atomic_load(&g_ops[1]), atomic_load(&g_ops[2]), atomic_load(&g_ops[3]),
+        nb, g_rewarded, added);
     CHECK(atomic_load(&g_bad) == 0);
     CHECK(nb > 0 && atomic_load(&g_ops[0]) > 0 && ndec > 0);
 
@@ -275,7 +292,8 @@ TEST(test_soak)
     CHECK_OK(growth_ftrl_create(&ref, "bits=14 alpha=0.1 l1=0.5"));
     for (long b = 0; b < nb && ref; b++) {
         size_t start = (size_t)(b * BATCH) % ROWS;
-        CHECK_OK(growth_ftrl_update_csr(ref, g_indptr + start, g_idx, NULL, BATCH, g_y + start, NULL, NULL, 0));
+        CHECK_OK(
+            growth_ftrl_update_csr(ref, g_indptr + start, g_idx, NULL, BATCH, g_y + start, NULL, NULL, 0));
     }
     static float pa[ROWS], pb[ROWS];
     CHECK_OK(growth_ftrl_predict_csr(g_ftrl, g_indptr, g_idx, NULL, ROWS, 0, pa, ROWS));

@@ -79,7 +79,10 @@ static const ref_doc corpus[] = {
 };
 #define NCORPUS (sizeof corpus / sizeof corpus[0])
 
-static const struct { const char *q; const char *tok[MAXTOK]; } queries[] = {
+static const struct {
+    const char *q;
+    const char *tok[MAXTOK];
+} queries[] = {
     {"red dress", {"red", "dress"}},
     {"连衣裙", {"连衣", "衣裙"}},
     {"手机壳", {"手机", "机壳"}},
@@ -97,7 +100,10 @@ static growth_text_index *build_corpus(const char *config)
     CHECK_OK(growth_text_create(&ix, config));
     int64_t ids[NCORPUS];
     const char *texts[NCORPUS];
-    for (size_t i = 0; i < NCORPUS; i++) { ids[i] = corpus[i].id; texts[i] = corpus[i].text; }
+    for (size_t i = 0; i < NCORPUS; i++) {
+        ids[i] = corpus[i].id;
+        texts[i] = corpus[i].text;
+    }
     CHECK_OK(growth_text_add(ix, ids, texts, NCORPUS));
     return ix;
 }
@@ -141,7 +147,8 @@ TEST(test_bm25_equals_direct_formula)
                 while (d < NCORPUS && corpus[d].id != ids[i]) d++;
                 CHECK(d < NCORPUS);
                 if (d == NCORPUS) continue;
-                CHECK_NEAR(sc[i], ref_bm25(corpus, NCORPUS, queries[qi].tok, d, params[pi][0], params[pi][1]), 1e-5);
+                CHECK_NEAR(sc[i], ref_bm25(corpus, NCORPUS, queries[qi].tok, d, params[pi][0], params[pi][1]),
+                           1e-5);
                 if (i) CHECK(sc[i] < sc[i - 1] || (sc[i] == sc[i - 1] && ids[i] > ids[i - 1]));
             }
         }
@@ -184,7 +191,8 @@ TEST(test_bm25_equals_direct_formula)
 #define VOCAB 60
 static const char *vocab_word(int w, char *buf)
 {
-    static const char *cjk[] = {"手机", "连衣", "衣裙", "夏季", "红色", "包邮", "正品", "女装", "男鞋", "运动"};
+    static const char *cjk[] = {"手机", "连衣", "衣裙", "夏季", "红色",
+                                "包邮", "正品", "女装", "男鞋", "运动"};
     if (w < 10) return cjk[w];
     snprintf(buf, 16, "w%d", w);
     return buf;
@@ -229,7 +237,11 @@ static void rc_make(rcorpus *c, size_t n, uint64_t seed)
 static void rc_free(rcorpus *c)
 {
     for (size_t i = 0; i < c->n; i++) free(c->texts[i]);
-    free(c->ids); free(c->words); free(c->len); free(c->texts); free(c->live);
+    free(c->ids);
+    free(c->words);
+    free(c->len);
+    free(c->texts);
+    free(c->live);
 }
 
 /* Reference scores of every document (0 for dead ones) for query word set q (distinct). */
@@ -258,7 +270,10 @@ static void rc_scores(const rcorpus *c, const int *q, int nq, double k1, double 
     }
 }
 
-typedef struct { double s; int64_t id; } rhit;
+typedef struct {
+    double s;
+    int64_t id;
+} rhit;
 static int cmp_rhit(const void *a, const void *b)
 {
     const rhit *x = a, *y = b;
@@ -266,7 +281,11 @@ static int cmp_rhit(const void *a, const void *b)
     return x->id < y->id ? -1 : x->id > y->id;
 }
 
-static int keep_even(int64_t id, void *user) { (void)user; return id % 2 == 0; }
+static int keep_even(int64_t id, void *user)
+{
+    (void)user;
+    return id % 2 == 0;
+}
 
 /* Compares a search with brute force: same scores rank by rank, same ids except among ties. */
 static void check_topk(growth_text_index *ix, const rcorpus *c, const int *q, int nq, size_t k,
@@ -284,9 +303,9 @@ static void check_topk(growth_text_index *ix, const rcorpus *c, const int *q, in
     for (size_t i = 0; i < c->n; i++) {
         if (!c->live[i] || s[i] <= 0) continue;
         int64_t id = c->ids[i];
-        if (mode == 1 && !(id % 3 == 0)) continue;               /* allow-list: multiples of 3 */
+        if (mode == 1 && !(id % 3 == 0)) continue;                /* allow-list: multiples of 3 */
         if (mode == 2 && !(id < 4000 && (id % 5) != 0)) continue; /* bitmap */
-        if (mode == 3 && id % 2) continue;                       /* callback */
+        if (mode == 3 && id % 2) continue;                        /* callback */
         h[m].s = s[i];
         h[m].id = id;
         m++;
@@ -300,10 +319,14 @@ static void check_topk(growth_text_index *ix, const rcorpus *c, const int *q, in
     CHECK(found == want);
     for (size_t i = 0; i < found && i < want; i++) {
         CHECK_NEAR(sc[i], h[i].s, 1e-4);
-        if (fabs(h[i].s - (i + 1 < m ? h[i + 1].s : -1)) > 1e-9 && (i == 0 || fabs(h[i].s - h[i - 1].s) > 1e-9))
+        if (fabs(h[i].s - (i + 1 < m ? h[i + 1].s : -1)) > 1e-9 &&
+            (i == 0 || fabs(h[i].s - h[i - 1].s) > 1e-9))
             CHECK(ids[i] == h[i].id);
     }
-    free(s); free(h); free(ids); free(sc);
+    free(s);
+    free(h);
+    free(ids);
+    free(sc);
 }
 
 TEST(test_topk_equals_brute_force_with_filters)
@@ -316,9 +339,11 @@ TEST(test_topk_equals_brute_force_with_filters)
     /* filters */
     int64_t *allow = malloc(c.n * sizeof *allow);
     size_t na = 0;
-    for (size_t i = 0; i < c.n; i++) if (c.ids[i] % 3 == 0) allow[na++] = c.ids[i];
+    for (size_t i = 0; i < c.n; i++)
+        if (c.ids[i] % 3 == 0) allow[na++] = c.ids[i];
     uint8_t bitmap[500] = {0};
-    for (int64_t id = 0; id < 4000; id++) if (id % 5) bitmap[id / 8] |= (uint8_t)(1u << (id % 8));
+    for (int64_t id = 0; id < 4000; id++)
+        if (id % 5) bitmap[id / 8] |= (uint8_t)(1u << (id % 8));
     growth_id_filter fa = {sizeof fa, 0, allow, na, NULL, 0, NULL, NULL};
     growth_id_filter fb = {sizeof fb, 0, NULL, 0, bitmap, 4000, NULL, NULL};
     growth_id_filter fc = {sizeof fc, 0, NULL, 0, NULL, 0, keep_even, NULL};
@@ -374,7 +399,10 @@ TEST(test_incremental_equals_fresh_index)
         int64_t del[300];
         size_t nd = 0;
         for (size_t i = 0; i < c.n && nd < 200; i++)
-            if (c.live[i] && grng_below(&r, 10) < 2) { del[nd++] = c.ids[i]; c.live[i] = false; }
+            if (c.live[i] && grng_below(&r, 10) < 2) {
+                del[nd++] = c.ids[i];
+                c.live[i] = false;
+            }
         size_t removed = 0;
         CHECK_OK(growth_text_remove(ix, del, nd, &removed));
         CHECK(removed == nd);
@@ -384,7 +412,11 @@ TEST(test_incremental_equals_fresh_index)
     const char *re_texts[20];
     size_t nre = 0;
     for (size_t i = 0; i < c.n && nre < 20; i++)
-        if (!c.live[i]) { re_ids[nre] = c.ids[i]; re_texts[nre] = "w1 w2 手机 fresh"; nre++; }
+        if (!c.live[i]) {
+            re_ids[nre] = c.ids[i];
+            re_texts[nre] = "w1 w2 手机 fresh";
+            nre++;
+        }
     CHECK_OK(growth_text_add(ix, re_ids, re_texts, nre));
     /* fresh index of what remains, in the same order */
     growth_text_index *fresh = NULL;
@@ -402,7 +434,8 @@ TEST(test_incremental_equals_fresh_index)
     /* deleting everything leaves an empty, usable index */
     int64_t *all = malloc(c.n * sizeof *all);
     size_t na = 0;
-    for (size_t i = 0; i < c.n; i++) if (c.live[i]) all[na++] = c.ids[i];
+    for (size_t i = 0; i < c.n; i++)
+        if (c.live[i]) all[na++] = c.ids[i];
     for (size_t i = 0; i < nre; i++) all[na++] = re_ids[i];
     size_t removed = 0;
     CHECK_OK(growth_text_remove(ix, all, na, &removed));
@@ -496,7 +529,7 @@ TEST(test_save_load_and_corrupted_files)
 
 TEST(test_fuse_against_hand_computation)
 {
-    const int64_t a_ids[] = {1, 2, 3, 2};        /* 2 repeated: counts once, at rank 2 */
+    const int64_t a_ids[] = {1, 2, 3, 2}; /* 2 repeated: counts once, at rank 2 */
     const float a_sc[] = {9.0f, 5.0f, 1.0f, 0.5f};
     const int64_t b_ids[] = {3, 4, 1};
     const float b_sc[] = {0.9f, 0.8f, 0.05f};
@@ -529,10 +562,12 @@ TEST(test_fuse_against_hand_computation)
     CHECK_NEAR(os[1], e4, 1e-6);
     CHECK_NEAR(os[2], e1, 1e-6);
     CHECK_NEAR(os[3], e2, 1e-6);
-    CHECK_OK(growth_rank_fuse_lists(ids, sc, lens, NULL, 2, 1, "method=weighted normalize=none", out, os, 1, &found));
+    CHECK_OK(growth_rank_fuse_lists(ids, sc, lens, NULL, 2, 1, "method=weighted normalize=none", out, os, 1,
+                                    &found));
     CHECK(out[0] == 1); /* 9 + 0.05 */
     CHECK_NEAR(os[0], 9.05, 1e-5);
-    CHECK_OK(growth_rank_fuse_lists(ids, sc, lens, NULL, 2, 1, "method=weighted normalize=max", out, os, 1, &found));
+    CHECK_OK(growth_rank_fuse_lists(ids, sc, lens, NULL, 2, 1, "method=weighted normalize=max", out, os, 1,
+                                    &found));
     CHECK(out[0] == 3); /* 1/9 + 1 > 1 + 0.05/0.9 */
     CHECK_NEAR(os[0], 1.0 / 9 + 1, 1e-6);
     /* an empty list and a single list */
@@ -540,18 +575,21 @@ TEST(test_fuse_against_hand_computation)
     CHECK_OK(growth_rank_fuse_lists(ids, sc, lens0, NULL, 2, 3, NULL, out, os, 3, &found));
     CHECK(found == 3 && out[0] == 3 && out[1] == 4 && out[2] == 1);
     /* bad input */
-    CHECK_RC(growth_rank_fuse_lists(ids, sc, lens, NULL, 2, 3, "method=borda", out, os, 3, &found), GROWTH_EINVAL);
+    CHECK_RC(growth_rank_fuse_lists(ids, sc, lens, NULL, 2, 3, "method=borda", out, os, 3, &found),
+             GROWTH_EINVAL);
     CHECK_MSG("method");
     CHECK_RC(growth_rank_fuse_lists(ids, sc, lens, NULL, 2, 3, "rrf_k=0", out, os, 3, &found), GROWTH_EINVAL);
     CHECK_RC(growth_rank_fuse_lists(ids, sc, lens, NULL, 2, 3, NULL, out, os, 2, &found), GROWTH_EBUFS);
     CHECK_RC(growth_rank_fuse_lists(ids, sc, lens, NULL, 2, 0, NULL, out, os, 2, &found), GROWTH_EINVAL);
-    CHECK_RC(growth_rank_fuse_lists(ids, NULL, lens, NULL, 2, 3, "method=weighted", out, os, 3, &found), GROWTH_EINVAL);
+    CHECK_RC(growth_rank_fuse_lists(ids, NULL, lens, NULL, 2, 3, "method=weighted", out, os, 3, &found),
+             GROWTH_EINVAL);
     const double wneg[] = {1, -1};
     CHECK_RC(growth_rank_fuse_lists(ids, sc, lens, wneg, 2, 3, NULL, out, os, 3, &found), GROWTH_EINVAL);
     CHECK_MSG("growth_rank_fuse_lists");
     const float nan_sc[] = {NAN, 1, 1, 1};
     const float *scn[] = {nan_sc, b_sc};
-    CHECK_RC(growth_rank_fuse_lists(ids, scn, lens, NULL, 2, 3, "method=weighted", out, os, 3, &found), GROWTH_EINVAL);
+    CHECK_RC(growth_rank_fuse_lists(ids, scn, lens, NULL, 2, 3, "method=weighted", out, os, 3, &found),
+             GROWTH_EINVAL);
 }
 
 TEST(test_prerank)
@@ -598,7 +636,8 @@ TEST(test_bad_input_leaves_index_unchanged)
     CHECK_OK(growth_text_search(ix, "zzzz", 5, NULL, out, sc, 8, &found));
     CHECK(found == 0);
     /* invalid UTF-8 */
-    const char *bad_utf8[] = {"abc\xff", "\xc0\xaf", "\xed\xa0\x80", "手\xe6\x89", "\xf4\x90\x80\x80", "\x80x"};
+    const char *bad_utf8[] = {"abc\xff",    "\xc0\xaf",         "\xed\xa0\x80",
+                              "手\xe6\x89", "\xf4\x90\x80\x80", "\x80x"};
     for (size_t i = 0; i < 6; i++) {
         CHECK_RC(growth_text_search(ix, bad_utf8[i], 5, NULL, out, sc, 8, &found), GROWTH_EINVAL);
         CHECK_MSG("not valid UTF-8");
@@ -656,7 +695,8 @@ TEST(test_bad_input_leaves_index_unchanged)
     CHECK_OK(growth_text_score(ix, "red dress 连衣裙", all, NCORPUS, before, NCORPUS));
     CHECK_OK(growth_text_set_config(ix, "b=0.5"));
     CHECK_OK(growth_text_score(ix, "red dress 连衣裙", all, NCORPUS, after, NCORPUS));
-    double ref = ref_bm25(corpus, NCORPUS, (const char *const[]){"red", "dress", "连衣", "衣裙", NULL}, 0, 1.2, 0.5);
+    double ref =
+        ref_bm25(corpus, NCORPUS, (const char *const[]){"red", "dress", "连衣", "衣裙", NULL}, 0, 1.2, 0.5);
     CHECK_NEAR(after[0], ref, 1e-5);
     CHECK(before[0] != after[0]);
     growth_text_free(ix);
@@ -665,7 +705,10 @@ TEST(test_bad_input_leaves_index_unchanged)
 
 /* ---- concurrency: searches while a writer adds and deletes -------------------------------- */
 
-typedef struct { growth_text_index *ix; int errors; } th_ctx;
+typedef struct {
+    growth_text_index *ix;
+    int errors;
+} th_ctx;
 
 static void *searcher(void *arg)
 {
@@ -675,7 +718,8 @@ static void *searcher(void *arg)
     size_t found;
     for (int i = 0; i < 2000; i++) {
         if (growth_text_search(c->ix, i % 2 ? "w1 w2" : "手机", 20, NULL, ids, sc, 20, &found)) c->errors++;
-        for (size_t j = 1; j < found; j++) if (sc[j] > sc[j - 1]) c->errors++;
+        for (size_t j = 1; j < found; j++)
+            if (sc[j] > sc[j - 1]) c->errors++;
     }
     return NULL;
 }
@@ -754,7 +798,10 @@ TEST(test_stats_and_ebufs)
     growth_text_stats z = {0};
     CHECK_RC(growth_text_stats_get(ix, &z), GROWTH_EINVAL);
     CHECK_MSG("struct_size");
-    struct { growth_text_stats s; uint64_t newer; } big;
+    struct {
+        growth_text_stats s;
+        uint64_t newer;
+    } big;
     memset(&big, 0, sizeof big);
     big.s.struct_size = sizeof big;
     big.newer = 5;
@@ -907,12 +954,14 @@ TEST(test_fuse_normalize_edge_cases)
     float os[8];
     size_t n = 0;
     /* minmax: a constant list (and a one-element list) maps to 1 */
-    CHECK_OK(growth_rank_fuse_lists(ids, sc, lens, NULL, 3, 8, "method=weighted normalize=minmax", out, os, 8, &n));
+    CHECK_OK(growth_rank_fuse_lists(ids, sc, lens, NULL, 3, 8, "method=weighted normalize=minmax", out, os, 8,
+                                    &n));
     CHECK(n == 6);
     for (size_t i = 0; i < 6; i++) CHECK(os[i] == 1.0f);
     CHECK(out[0] == 1 && out[5] == 6); /* ties by id */
     /* max: s / max|s|; an all-zero list maps to 0 */
-    CHECK_OK(growth_rank_fuse_lists(ids, sc, lens, NULL, 3, 8, "method=weighted normalize=max", out, os, 8, &n));
+    CHECK_OK(
+        growth_rank_fuse_lists(ids, sc, lens, NULL, 3, 8, "method=weighted normalize=max", out, os, 8, &n));
     CHECK(n == 6 && os[0] == 1.0f && out[0] == 1 && os[3] == 0.0f && os[5] == -1.0f && out[5] == 4);
     /* the old key name is gone */
     CHECK_RC(growth_rank_fuse_lists(ids, sc, lens, NULL, 3, 8, "method=weighted norm=max", out, os, 8, &n),

@@ -26,10 +26,7 @@
 
 enum { FIRST_CAP = 4096 };
 
-static size_t first_cap(size_t bound)
-{
-    return bound < FIRST_CAP ? bound : FIRST_CAP;
-}
+static size_t first_cap(size_t bound) { return bound < FIRST_CAP ? bound : FIRST_CAP; }
 
 /* An array of n Objects (the parts of a result), or NULL with an exception pending. */
 static jobjectArray new_parts(JNIEnv *env, jsize n)
@@ -71,8 +68,8 @@ static int required(JNIEnv *env, jarray a, const char *name)
 }
 
 /* The CSR's arrays: both required, indptr with nusers + 1 >= 1 entries. 0 or -1 (thrown). */
-static int csr_args(JNIEnv *env, const char *who, jlongArray indptr, jintArray indices,
-                    jsize *nusers, jsize *nnz)
+static int csr_args(JNIEnv *env, const char *who, jlongArray indptr, jintArray indices, jsize *nusers,
+                    jsize *nnz)
 {
     if (required(env, indptr, "indptr") || required(env, indices, "indices")) return -1;
     jsize nip = len_of(env, indptr);
@@ -136,8 +133,7 @@ static jsize java_len(JNIEnv *env, const char *who, size_t n)
 
 /* {double[] tgi, double[] concentration, long[] seedCount, long[] populationCount} */
 JNIEXPORT jobjectArray JNICALL Java_org_libgrowth_Native_audienceTgi(JNIEnv *env, jclass cls,
-                                                                     jlongArray indptr,
-                                                                     jintArray indices,
+                                                                     jlongArray indptr, jintArray indices,
                                                                      jint nattrs, jintArray seed)
 {
     (void)cls;
@@ -181,9 +177,10 @@ JNIEXPORT jobjectArray JNICALL Java_org_libgrowth_Native_audienceTgi(JNIEnv *env
 }
 
 /* {int[] attrs, int[] users} */
-JNIEXPORT jobjectArray JNICALL Java_org_libgrowth_Native_audienceInterest(
-    JNIEnv *env, jclass cls, jlongArray indptr, jintArray indices, jint nattrs, jintArray seed,
-    jbyteArray config)
+JNIEXPORT jobjectArray JNICALL Java_org_libgrowth_Native_audienceInterest(JNIEnv *env, jclass cls,
+                                                                          jlongArray indptr,
+                                                                          jintArray indices, jint nattrs,
+                                                                          jintArray seed, jbyteArray config)
 {
     (void)cls;
     const char *who = "Audience.interest";
@@ -216,8 +213,8 @@ JNIEXPORT jobjectArray JNICALL Java_org_libgrowth_Native_audienceInterest(
                 break;
             }
             rc = growth_audience_interest((const uint64_t *)ip, (const uint32_t *)ix, (size_t)nu,
-                                          (size_t)nattrs, (const uint32_t *)sd, (size_t)ns, cfg,
-                                          attrs, acap, &na, users, ucap, &nus);
+                                          (size_t)nattrs, (const uint32_t *)sd, (size_t)ns, cfg, attrs, acap,
+                                          &na, users, ucap, &nus);
             if (rc != GROWTH_EBUFS || (na <= acap && nus <= ucap)) break;
             if (na > acap) acap = na;
             if (nus > ucap) ucap = nus;
@@ -240,8 +237,7 @@ JNIEXPORT jobjectArray JNICALL Java_org_libgrowth_Native_audienceInterest(
 
 /* {int[] brands (nquery x k; -1 pads), double[] jaccard} */
 JNIEXPORT jobjectArray JNICALL Java_org_libgrowth_Native_audienceSimilarBrands(
-    JNIEnv *env, jclass cls, jlongArray indptr, jintArray indices, jint nbrands, jintArray brands,
-    jint k)
+    JNIEnv *env, jclass cls, jlongArray indptr, jintArray indices, jint nbrands, jintArray brands, jint k)
 {
     (void)cls;
     const char *who = "Audience.similarBrands";
@@ -269,9 +265,9 @@ JNIEXPORT jobjectArray JNICALL Java_org_libgrowth_Native_audienceSimilarBrands(
         if (csr_bounds(ip, nu, nnz, bad, sizeof bad))
             badp = bad;
         else
-            rc = growth_audience_similar_brands((const uint64_t *)ip, (const uint32_t *)ix,
-                                                (size_t)nu, (size_t)nbrands, (const uint32_t *)q,
-                                                (size_t)nq, (size_t)k, ob, oj, (size_t)total);
+            rc = growth_audience_similar_brands((const uint64_t *)ip, (const uint32_t *)ix, (size_t)nu,
+                                                (size_t)nbrands, (const uint32_t *)q, (size_t)nq, (size_t)k,
+                                                ob, oj, (size_t)total);
     }
     jobjectArray out = NULL;
     if (finish(env, &ps, who, badp, nomem, rc) == 0 && (out = new_parts(env, 2)) != NULL) {
@@ -287,32 +283,32 @@ JNIEXPORT jobjectArray JNICALL Java_org_libgrowth_Native_audienceSimilarBrands(
 /* The users of an expansion direction whose result is a user list (brand, category): `fn`
  * calls the library with (cap, out, &n). */
 typedef int (*users_fn)(const void *ctx, const uint64_t *ip, const uint32_t *ix, size_t nu,
-                        const uint32_t *list, size_t nlist, const uint32_t *seed, size_t ns,
-                        const char *cfg, uint32_t *out, size_t cap, size_t *n);
+                        const uint32_t *list, size_t nlist, const uint32_t *seed, size_t ns, const char *cfg,
+                        uint32_t *out, size_t cap, size_t *n);
 
 typedef struct {
     size_t ncols;
 } cols_ctx;
 
 static int brand_users(const void *ctx, const uint64_t *ip, const uint32_t *ix, size_t nu,
-                       const uint32_t *list, size_t nlist, const uint32_t *seed, size_t ns,
-                       const char *cfg, uint32_t *out, size_t cap, size_t *n)
+                       const uint32_t *list, size_t nlist, const uint32_t *seed, size_t ns, const char *cfg,
+                       uint32_t *out, size_t cap, size_t *n)
 {
-    return growth_audience_brand(ip, ix, nu, ((const cols_ctx *)ctx)->ncols, list, nlist, seed, ns,
-                                 cfg, out, cap, n);
+    return growth_audience_brand(ip, ix, nu, ((const cols_ctx *)ctx)->ncols, list, nlist, seed, ns, cfg, out,
+                                 cap, n);
 }
 
 static int category_users(const void *ctx, const uint64_t *ip, const uint32_t *ix, size_t nu,
                           const uint32_t *list, size_t nlist, const uint32_t *seed, size_t ns,
                           const char *cfg, uint32_t *out, size_t cap, size_t *n)
 {
-    return growth_audience_category(ip, ix, nu, ((const cols_ctx *)ctx)->ncols, list, nlist, seed,
-                                    ns, cfg, out, cap, n);
+    return growth_audience_category(ip, ix, nu, ((const cols_ctx *)ctx)->ncols, list, nlist, seed, ns, cfg,
+                                    out, cap, n);
 }
 
-static jintArray expand(JNIEnv *env, const char *who, users_fn fn, jlongArray indptr,
-                        jintArray indices, jint ncols, const char *ncols_name, jintArray list,
-                        const char *list_name, jintArray seed, jbyteArray config)
+static jintArray expand(JNIEnv *env, const char *who, users_fn fn, jlongArray indptr, jintArray indices,
+                        jint ncols, const char *ncols_name, jintArray list, const char *list_name,
+                        jintArray seed, jbyteArray config)
 {
     jsize nu = 0, nnz = 0;
     if (csr_args(env, who, indptr, indices, &nu, &nnz) || required(env, list, list_name) ||
@@ -341,9 +337,8 @@ static jintArray expand(JNIEnv *env, const char *who, users_fn fn, jlongArray in
                 nomem = 1;
                 break;
             }
-            rc = fn(&ctx, (const uint64_t *)ip, (const uint32_t *)ix, (size_t)nu,
-                    (const uint32_t *)pl, (size_t)nl, (const uint32_t *)sd, (size_t)ns, cfg, users,
-                    cap, &n);
+            rc = fn(&ctx, (const uint64_t *)ip, (const uint32_t *)ix, (size_t)nu, (const uint32_t *)pl,
+                    (size_t)nl, (const uint32_t *)sd, (size_t)ns, cfg, users, cap, &n);
             if (rc != GROWTH_EBUFS || n <= cap) break;
             cap = n;
         }
@@ -357,30 +352,27 @@ static jintArray expand(JNIEnv *env, const char *who, users_fn fn, jlongArray in
 }
 
 JNIEXPORT jintArray JNICALL Java_org_libgrowth_Native_audienceBrand(JNIEnv *env, jclass cls,
-                                                                    jlongArray indptr,
-                                                                    jintArray indices,
-                                                                    jint nbrands,
-                                                                    jintArray brands,
-                                                                    jintArray seed,
-                                                                    jbyteArray config)
+                                                                    jlongArray indptr, jintArray indices,
+                                                                    jint nbrands, jintArray brands,
+                                                                    jintArray seed, jbyteArray config)
 {
     (void)cls;
-    return expand(env, "Audience.brand", brand_users, indptr, indices, nbrands, "nbrands",
-                  brands, "brands", seed, config);
+    return expand(env, "Audience.brand", brand_users, indptr, indices, nbrands, "nbrands", brands, "brands",
+                  seed, config);
 }
 
 /* ---- association rules between categories ------------------------------------------------ */
 
 /* {int[] antecedent, int[] consequent, double[] support, double[] confidence, double[] lift} */
-JNIEXPORT jobjectArray JNICALL Java_org_libgrowth_Native_audienceRules(
-    JNIEnv *env, jclass cls, jlongArray indptr, jintArray indices, jint ncats,
-    jintArray consequents, jbyteArray config)
+JNIEXPORT jobjectArray JNICALL Java_org_libgrowth_Native_audienceRules(JNIEnv *env, jclass cls,
+                                                                       jlongArray indptr, jintArray indices,
+                                                                       jint ncats, jintArray consequents,
+                                                                       jbyteArray config)
 {
     (void)cls;
     const char *who = "Audience.rules";
     jsize nu = 0, nnz = 0;
-    if (csr_args(env, who, indptr, indices, &nu, &nnz) || check_count(env, who, "ncats", ncats))
-        return NULL;
+    if (csr_args(env, who, indptr, indices, &nu, &nnz) || check_count(env, who, "ncats", ncats)) return NULL;
     char *cfg = cstr_dup(env, config, "config");
     if (cfg == NULL) return NULL;
     jsize nc = len_of(env, consequents);
@@ -414,9 +406,8 @@ JNIEXPORT jobjectArray JNICALL Java_org_libgrowth_Native_audienceRules(
                 nomem = 1;
                 break;
             }
-            rc = growth_audience_rules((const uint64_t *)ip, (const uint32_t *)ix, (size_t)nu,
-                                       (size_t)ncats, (const uint32_t *)pc, (size_t)nc, cfg, a, b,
-                                       s, c, l, cap, &n);
+            rc = growth_audience_rules((const uint64_t *)ip, (const uint32_t *)ix, (size_t)nu, (size_t)ncats,
+                                       (const uint32_t *)pc, (size_t)nc, cfg, a, b, s, c, l, cap, &n);
             if (rc != GROWTH_EBUFS || n <= cap) break;
             cap = n;
         }
@@ -441,16 +432,13 @@ JNIEXPORT jobjectArray JNICALL Java_org_libgrowth_Native_audienceRules(
 }
 
 JNIEXPORT jintArray JNICALL Java_org_libgrowth_Native_audienceCategory(JNIEnv *env, jclass cls,
-                                                                       jlongArray indptr,
-                                                                       jintArray indices,
-                                                                       jint ncats,
-                                                                       jintArray targets,
-                                                                       jintArray seed,
-                                                                       jbyteArray config)
+                                                                       jlongArray indptr, jintArray indices,
+                                                                       jint ncats, jintArray targets,
+                                                                       jintArray seed, jbyteArray config)
 {
     (void)cls;
-    return expand(env, "Audience.category", category_users, indptr, indices, ncats, "ncats",
-                  targets, "targets", seed, config);
+    return expand(env, "Audience.category", category_users, indptr, indices, ncats, "ncats", targets,
+                  "targets", seed, config);
 }
 
 /* ---- peer audience ----------------------------------------------------------------------- */
@@ -473,13 +461,11 @@ JNIEXPORT jobjectArray JNICALL Java_org_libgrowth_Native_audiencePeer(JNIEnv *en
 {
     (void)cls;
     const char *who = "Audience.peer";
-    if (required(env, emb, "embeddings") || required(env, seed, "seed") ||
-        check_count(env, who, "n", n))
+    if (required(env, emb, "embeddings") || required(env, seed, "seed") || check_count(env, who, "n", n))
         return NULL;
     jsize ne = len_of(env, emb);
     if (dim < 1 || ne % dim != 0) {
-        throw_einval(env, "%s: embeddings has %d floats, not a multiple of dim = %d", who,
-                     (int)ne, (int)dim);
+        throw_einval(env, "%s: embeddings has %d floats, not a multiple of dim = %d", who, (int)ne, (int)dim);
         return NULL;
     }
     char *cfg = cstr_dup(env, config, "config");
@@ -494,8 +480,8 @@ JNIEXPORT jobjectArray JNICALL Java_org_libgrowth_Native_audiencePeer(JNIEnv *en
     const jint *sd = pin(&ps, seed, ns, 'I', 0);
     int nomem = !users || !sims, rc = GROWTH_OK;
     if (!ps.failed && !nomem)
-        rc = growth_audience_peer(pe, (size_t)(ne / dim), (size_t)dim, (const uint32_t *)sd,
-                                  (size_t)ns, (size_t)n, cfg, users, sims, (size_t)n, &got);
+        rc = growth_audience_peer(pe, (size_t)(ne / dim), (size_t)dim, (const uint32_t *)sd, (size_t)ns,
+                                  (size_t)n, cfg, users, sims, (size_t)n, &got);
     free(cfg);
     jobjectArray out = NULL;
     if (finish(env, &ps, who, NULL, nomem, rc) == 0) out = ranked(env, users, sims, got);
@@ -504,12 +490,9 @@ JNIEXPORT jobjectArray JNICALL Java_org_libgrowth_Native_audiencePeer(JNIEnv *en
     return out;
 }
 
-JNIEXPORT jobjectArray JNICALL Java_org_libgrowth_Native_audiencePeerIndex(JNIEnv *env,
-                                                                           jclass cls,
-                                                                           jlong index,
-                                                                           jintArray seed,
-                                                                           jint n,
-                                                                           jbyteArray config)
+JNIEXPORT jobjectArray JNICALL Java_org_libgrowth_Native_audiencePeerIndex(JNIEnv *env, jclass cls,
+                                                                           jlong index, jintArray seed,
+                                                                           jint n, jbyteArray config)
 {
     (void)cls;
     const char *who = "Audience.peerIndex";
@@ -525,8 +508,8 @@ JNIEXPORT jobjectArray JNICALL Java_org_libgrowth_Native_audiencePeerIndex(JNIEn
     const jint *sd = pin(&ps, seed, ns, 'I', 0);
     int nomem = !users || !sims, rc = GROWTH_OK;
     if (!ps.failed && !nomem)
-        rc = growth_audience_peer_index(GJNI_PTR(const growth_index, index), (const uint32_t *)sd,
-                                        (size_t)ns, (size_t)n, cfg, users, sims, (size_t)n, &got);
+        rc = growth_audience_peer_index(GJNI_PTR(const growth_index, index), (const uint32_t *)sd, (size_t)ns,
+                                        (size_t)n, cfg, users, sims, (size_t)n, &got);
     free(cfg);
     jobjectArray out = NULL;
     if (finish(env, &ps, who, NULL, nomem, rc) == 0) out = ranked(env, users, sims, got);
@@ -539,10 +522,8 @@ JNIEXPORT jobjectArray JNICALL Java_org_libgrowth_Native_audiencePeerIndex(JNIEn
 
 /* {int[] users, long[] lastTimes} */
 JNIEXPORT jobjectArray JNICALL Java_org_libgrowth_Native_audienceLost(JNIEnv *env, jclass cls,
-                                                                      jintArray users,
-                                                                      jlongArray times,
-                                                                      jint nusers,
-                                                                      jbyteArray config)
+                                                                      jintArray users, jlongArray times,
+                                                                      jint nusers, jbyteArray config)
 {
     (void)cls;
     const char *who = "Audience.lost";
@@ -570,8 +551,8 @@ JNIEXPORT jobjectArray JNICALL Java_org_libgrowth_Native_audienceLost(JNIEnv *en
             nomem = 1;
             break;
         }
-        rc = growth_audience_lost((const uint32_t *)pu, (const int64_t *)pt, (size_t)ne,
-                                  (size_t)nusers, cfg, ou, ol, cap, &n);
+        rc = growth_audience_lost((const uint32_t *)pu, (const int64_t *)pt, (size_t)ne, (size_t)nusers, cfg,
+                                  ou, ol, cap, &n);
         if (rc != GROWTH_EBUFS || n <= cap) break;
         cap = n;
     }
@@ -593,8 +574,7 @@ JNIEXPORT jobjectArray JNICALL Java_org_libgrowth_Native_audienceLost(JNIEnv *en
 /* {int[] users, int[] directions}. The lists are copied to the C heap (their number is not
  * bounded by PIN_MAX). */
 JNIEXPORT jobjectArray JNICALL Java_org_libgrowth_Native_audienceUnion(JNIEnv *env, jclass cls,
-                                                                       jobjectArray lists,
-                                                                       jintArray dirs,
+                                                                       jobjectArray lists, jintArray dirs,
                                                                        jint nusers)
 {
     (void)cls;
@@ -639,8 +619,8 @@ JNIEXPORT jobjectArray JNICALL Java_org_libgrowth_Native_audienceUnion(JNIEnv *e
             nomem = 1;
             break;
         }
-        rc = growth_audience_union((const uint32_t *const *)li, lens, d, (size_t)nl,
-                                   (size_t)nusers, ou, od, cap, &n);
+        rc = growth_audience_union((const uint32_t *const *)li, lens, d, (size_t)nl, (size_t)nusers, ou, od,
+                                   cap, &n);
         if (rc != GROWTH_EBUFS || n <= cap) break;
         cap = n;
     }
@@ -667,9 +647,11 @@ JNIEXPORT jobjectArray JNICALL Java_org_libgrowth_Native_audienceUnion(JNIEnv *e
 
 /* ---- PU-learning target model ------------------------------------------------------------ */
 
-JNIEXPORT jfloatArray JNICALL Java_org_libgrowth_Native_audiencePuScore(
-    JNIEnv *env, jclass cls, jlongArray indptr, jintArray indices, jfloatArray values, jint nfeat,
-    jintArray seed, jintArray pool, jbyteArray config, jobject listener)
+JNIEXPORT jfloatArray JNICALL Java_org_libgrowth_Native_audiencePuScore(JNIEnv *env, jclass cls,
+                                                                        jlongArray indptr, jintArray indices,
+                                                                        jfloatArray values, jint nfeat,
+                                                                        jintArray seed, jintArray pool,
+                                                                        jbyteArray config, jobject listener)
 {
     const char *who = "Audience.puScore";
     jsize nu = 0, nnz = 0;
@@ -702,11 +684,10 @@ JNIEXPORT jfloatArray JNICALL Java_org_libgrowth_Native_audiencePuScore(
         if (csr_bounds(ip, nu, nnz, bad, sizeof bad))
             badp = bad;
         else
-            rc = growth_audience_pu_score((const uint64_t *)ip, (const uint32_t *)ix, pv,
-                                          (size_t)nu, (size_t)nfeat, (const uint32_t *)sd,
-                                          (size_t)ns, (const uint32_t *)pp, (size_t)np, cfg, po,
-                                          (size_t)np, listener != NULL ? progress_cb : NULL,
-                                          listener != NULL ? &prog : NULL);
+            rc = growth_audience_pu_score(
+                (const uint64_t *)ip, (const uint32_t *)ix, pv, (size_t)nu, (size_t)nfeat,
+                (const uint32_t *)sd, (size_t)ns, (const uint32_t *)pp, (size_t)np, cfg, po, (size_t)np,
+                listener != NULL ? progress_cb : NULL, listener != NULL ? &prog : NULL);
     }
     free(cfg);
     /* a listener's exception stays pending and wins over the library's ECANCELED */
@@ -717,15 +698,13 @@ JNIEXPORT jfloatArray JNICALL Java_org_libgrowth_Native_audiencePuScore(
 
 /* {int[] users, float[] scores}, best first. */
 JNIEXPORT jobjectArray JNICALL Java_org_libgrowth_Native_audienceSelect(JNIEnv *env, jclass cls,
-                                                                        jintArray users,
-                                                                        jfloatArray scores,
-                                                                        jintArray exclude,
-                                                                        jfloat threshold, jint n)
+                                                                        jintArray users, jfloatArray scores,
+                                                                        jintArray exclude, jfloat threshold,
+                                                                        jint n)
 {
     (void)cls;
     const char *who = "Audience.select";
-    if (required(env, users, "users") || required(env, scores, "scores") ||
-        check_count(env, who, "n", n))
+    if (required(env, users, "users") || required(env, scores, "scores") || check_count(env, who, "n", n))
         return NULL;
     jsize np = len_of(env, users), nx = len_of(env, exclude);
     if (check_len(env, who, "scores", scores, np, 1)) return NULL;
@@ -739,8 +718,8 @@ JNIEXPORT jobjectArray JNICALL Java_org_libgrowth_Native_audienceSelect(JNIEnv *
     const jint *px = pin(&ps, exclude, nx, 'I', 0);
     int nomem = !ou || !os, rc = GROWTH_OK;
     if (!ps.failed && !nomem)
-        rc = growth_audience_select((const uint32_t *)pu, psc, (size_t)np, (const uint32_t *)px,
-                                    (size_t)nx, threshold, (size_t)n, ou, os, (size_t)n, &got);
+        rc = growth_audience_select((const uint32_t *)pu, psc, (size_t)np, (const uint32_t *)px, (size_t)nx,
+                                    threshold, (size_t)n, ou, os, (size_t)n, &got);
     jobjectArray out = NULL;
     if (finish(env, &ps, who, NULL, nomem, rc) == 0) out = ranked(env, ou, os, got);
     free(ou);

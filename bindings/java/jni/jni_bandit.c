@@ -24,18 +24,16 @@ static int text_bandit_arm_name(jlong h, jlong arg, char *b, size_t c, size_t *n
     return growth_bandit_arm_name(bandit_of(h), (uint64_t)arg, b, c, n);
 }
 
-JNIEXPORT void JNICALL Java_org_libgrowth_Native_banditAddArm(JNIEnv *env, jclass cls, jlong b,
-                                                              jlong id, jdouble rate,
-                                                              jdouble strength)
+JNIEXPORT void JNICALL Java_org_libgrowth_Native_banditAddArm(JNIEnv *env, jclass cls, jlong b, jlong id,
+                                                              jdouble rate, jdouble strength)
 {
     (void)cls;
     int rc = growth_bandit_add_arm(bandit_of(b), (uint64_t)id, rate, strength);
     if (rc != GROWTH_OK) throw_rc(env, rc);
 }
 
-JNIEXPORT jlong JNICALL Java_org_libgrowth_Native_banditAddArmNamed(JNIEnv *env, jclass cls,
-                                                                    jlong b, jbyteArray name,
-                                                                    jdouble rate,
+JNIEXPORT jlong JNICALL Java_org_libgrowth_Native_banditAddArmNamed(JNIEnv *env, jclass cls, jlong b,
+                                                                    jbyteArray name, jdouble rate,
                                                                     jdouble strength)
 {
     (void)cls;
@@ -48,8 +46,7 @@ JNIEXPORT jlong JNICALL Java_org_libgrowth_Native_banditAddArmNamed(JNIEnv *env,
     return (jlong)id;
 }
 
-JNIEXPORT jlong JNICALL Java_org_libgrowth_Native_banditNameId(JNIEnv *env, jclass cls,
-                                                               jbyteArray name)
+JNIEXPORT jlong JNICALL Java_org_libgrowth_Native_banditNameId(JNIEnv *env, jclass cls, jbyteArray name)
 {
     (void)cls;
     char *s = cstr_dup(env, name, "name");
@@ -59,29 +56,26 @@ JNIEXPORT jlong JNICALL Java_org_libgrowth_Native_banditNameId(JNIEnv *env, jcla
     return (jlong)id;
 }
 
-JNIEXPORT jbyteArray JNICALL Java_org_libgrowth_Native_banditArmName(JNIEnv *env, jclass cls,
-                                                                     jlong b, jlong id)
+JNIEXPORT jbyteArray JNICALL Java_org_libgrowth_Native_banditArmName(JNIEnv *env, jclass cls, jlong b,
+                                                                     jlong id)
 {
     (void)cls;
     return text_bytes(env, text_bandit_arm_name, b, id);
 }
 
-JNIEXPORT void JNICALL Java_org_libgrowth_Native_banditRemoveArm(JNIEnv *env, jclass cls,
-                                                                 jlong b, jlong id)
+JNIEXPORT void JNICALL Java_org_libgrowth_Native_banditRemoveArm(JNIEnv *env, jclass cls, jlong b, jlong id)
 {
     (void)cls;
     int rc = growth_bandit_remove_arm(bandit_of(b), (uint64_t)id);
     if (rc != GROWTH_OK) throw_rc(env, rc);
 }
 
-JNIEXPORT void JNICALL Java_org_libgrowth_Native_banditReplaceArm(JNIEnv *env, jclass cls,
-                                                                  jlong b, jlong old_id,
-                                                                  jlong new_id, jdouble rate,
+JNIEXPORT void JNICALL Java_org_libgrowth_Native_banditReplaceArm(JNIEnv *env, jclass cls, jlong b,
+                                                                  jlong old_id, jlong new_id, jdouble rate,
                                                                   jdouble strength)
 {
     (void)cls;
-    int rc = growth_bandit_replace_arm(bandit_of(b), (uint64_t)old_id, (uint64_t)new_id, rate,
-                                       strength);
+    int rc = growth_bandit_replace_arm(bandit_of(b), (uint64_t)old_id, (uint64_t)new_id, rate, strength);
     if (rc != GROWTH_OK) throw_rc(env, rc);
 }
 
@@ -107,8 +101,7 @@ JNIEXPORT jint JNICALL Java_org_libgrowth_Native_banditArmCount(JNIEnv *env, jcl
     return bandit_arm_count(env, b);
 }
 
-JNIEXPORT jlongArray JNICALL Java_org_libgrowth_Native_banditArms(JNIEnv *env, jclass cls,
-                                                                  jlong b)
+JNIEXPORT jlongArray JNICALL Java_org_libgrowth_Native_banditArms(JNIEnv *env, jclass cls, jlong b)
 {
     (void)cls;
     for (int attempt = 0; attempt < 3; attempt++) {
@@ -145,8 +138,8 @@ JNIEXPORT jlongArray JNICALL Java_org_libgrowth_Native_banditArms(JNIEnv *env, j
     return NULL;
 }
 
-JNIEXPORT jdoubleArray JNICALL Java_org_libgrowth_Native_banditArmStats(JNIEnv *env, jclass cls,
-                                                                        jlong b, jlong id)
+JNIEXPORT jdoubleArray JNICALL Java_org_libgrowth_Native_banditArmStats(JNIEnv *env, jclass cls, jlong b,
+                                                                        jlong id)
 {
     (void)cls;
     growth_bandit_arm_stats st = GROWTH_BANDIT_ARM_STATS_INIT;
@@ -160,10 +153,8 @@ JNIEXPORT jdoubleArray JNICALL Java_org_libgrowth_Native_banditArmStats(JNIEnv *
 }
 
 JNIEXPORT void JNICALL Java_org_libgrowth_Native_banditSelect(JNIEnv *env, jclass cls, jlong b,
-                                                              jfloatArray context,
-                                                              jlongArray eligible,
-                                                              jlongArray out_ids,
-                                                              jdoubleArray out_prop)
+                                                              jfloatArray context, jlongArray eligible,
+                                                              jlongArray out_ids, jdoubleArray out_prop)
 {
     (void)cls;
     if (out_ids == NULL || out_prop == NULL) {
@@ -183,8 +174,8 @@ JNIEXPORT void JNICALL Java_org_libgrowth_Native_banditSelect(JNIEnv *env, jclas
     double prop = 0.0;
     int rc = GROWTH_OK;
     if (!ps.failed)
-        rc = growth_bandit_select(bandit_of(b), x, (size_t)dim, (const uint64_t *)e, (size_t)ne,
-                                  &res[0], &res[1], &prop);
+        rc = growth_bandit_select(bandit_of(b), x, (size_t)dim, (const uint64_t *)e, (size_t)ne, &res[0],
+                                  &res[1], &prop);
     if (pins_release(&ps)) return;
     if (rc != GROWTH_OK) {
         throw_rc(env, rc);
@@ -195,11 +186,9 @@ JNIEXPORT void JNICALL Java_org_libgrowth_Native_banditSelect(JNIEnv *env, jclas
 }
 
 JNIEXPORT void JNICALL Java_org_libgrowth_Native_banditSelectK(JNIEnv *env, jclass cls, jlong b,
-                                                               jfloatArray context,
-                                                               jlongArray eligible,
+                                                               jfloatArray context, jlongArray eligible,
                                                                jbooleanArray mask, jint k,
-                                                               jlongArray out_decisions,
-                                                               jlongArray out_arms,
+                                                               jlongArray out_decisions, jlongArray out_arms,
                                                                jdoubleArray out_props)
 {
     (void)cls;
@@ -229,18 +218,15 @@ JNIEXPORT void JNICALL Java_org_libgrowth_Native_banditSelectK(JNIEnv *env, jcla
     int rc = GROWTH_OK;
     if (!ps.failed)
         rc = growth_bandit_select_k(bandit_of(b), x, (size_t)dim, (const uint64_t *)e, (size_t)ne,
-                                    (const uint8_t *)m, (size_t)nm, (size_t)k, (uint64_t *)od,
-                                    (uint64_t *)oa, op, (size_t)cap);
+                                    (const uint8_t *)m, (size_t)nm, (size_t)k, (uint64_t *)od, (uint64_t *)oa,
+                                    op, (size_t)cap);
     if (pins_release(&ps)) return;
     if (rc != GROWTH_OK) throw_rc(env, rc);
 }
 
-JNIEXPORT void JNICALL Java_org_libgrowth_Native_banditSelectBatch(JNIEnv *env, jclass cls,
-                                                                   jlong b, jfloatArray contexts,
-                                                                   jint n, jlongArray eligible,
-                                                                   jlongArray out_decisions,
-                                                                   jlongArray out_arms,
-                                                                   jdoubleArray out_props)
+JNIEXPORT void JNICALL Java_org_libgrowth_Native_banditSelectBatch(
+    JNIEnv *env, jclass cls, jlong b, jfloatArray contexts, jint n, jlongArray eligible,
+    jlongArray out_decisions, jlongArray out_arms, jdoubleArray out_props)
 {
     (void)cls;
     const char *who = "Bandit.selectBatch";
@@ -261,8 +247,7 @@ JNIEXPORT void JNICALL Java_org_libgrowth_Native_banditSelectBatch(JNIEnv *env, 
     jsize dim = 0;
     if (contexts != NULL) {
         if (n == 0 || nx % n != 0) {
-            throw_einval(env, "%s: contexts has %d floats, not a multiple of n = %d", who,
-                         (int)nx, (int)n);
+            throw_einval(env, "%s: contexts has %d floats, not a multiple of n = %d", who, (int)nx, (int)n);
             return;
         }
         dim = nx / n;
@@ -277,15 +262,15 @@ JNIEXPORT void JNICALL Java_org_libgrowth_Native_banditSelectBatch(JNIEnv *env, 
     int rc = GROWTH_OK;
     if (!ps.failed)
         rc = growth_bandit_select_batch(bandit_of(b), x, (size_t)dim, (size_t)n, (const uint64_t *)e,
-                                        (size_t)ne, (uint64_t *)od, (uint64_t *)oa, op,
-                                        (size_t)cap);
+                                        (size_t)ne, (uint64_t *)od, (uint64_t *)oa, op, (size_t)cap);
     if (pins_release(&ps)) return;
     if (rc != GROWTH_OK) throw_rc(env, rc);
 }
 
-JNIEXPORT jdoubleArray JNICALL Java_org_libgrowth_Native_banditProbabilities(
-    JNIEnv *env, jclass cls, jlong b, jfloatArray context, jlongArray eligible, jlong draws,
-    jlong seed)
+JNIEXPORT jdoubleArray JNICALL Java_org_libgrowth_Native_banditProbabilities(JNIEnv *env, jclass cls, jlong b,
+                                                                             jfloatArray context,
+                                                                             jlongArray eligible, jlong draws,
+                                                                             jlong seed)
 {
     (void)cls;
     if (draws < 0) {
@@ -308,9 +293,8 @@ JNIEXPORT jdoubleArray JNICALL Java_org_libgrowth_Native_banditProbabilities(
     jdouble *o = pin(&ps, out, cap, 'D', 1);
     int rc = GROWTH_OK;
     if (!ps.failed)
-        rc = growth_bandit_probabilities(bandit_of(b), x, (size_t)dim, (const uint64_t *)e,
-                                         (size_t)ne, (size_t)draws, (uint64_t)seed, o,
-                                         (size_t)cap);
+        rc = growth_bandit_probabilities(bandit_of(b), x, (size_t)dim, (const uint64_t *)e, (size_t)ne,
+                                         (size_t)draws, (uint64_t)seed, o, (size_t)cap);
     if (pins_release(&ps)) return NULL;
     if (rc != GROWTH_OK) {
         throw_rc(env, rc);
@@ -327,8 +311,7 @@ JNIEXPORT void JNICALL Java_org_libgrowth_Native_banditReward(JNIEnv *env, jclas
     if (rc != GROWTH_OK) throw_rc(env, rc);
 }
 
-JNIEXPORT jintArray JNICALL Java_org_libgrowth_Native_banditRewardBatch(JNIEnv *env, jclass cls,
-                                                                        jlong b,
+JNIEXPORT jintArray JNICALL Java_org_libgrowth_Native_banditRewardBatch(JNIEnv *env, jclass cls, jlong b,
                                                                         jlongArray decisions,
                                                                         jdoubleArray values)
 {
@@ -349,8 +332,7 @@ JNIEXPORT jintArray JNICALL Java_org_libgrowth_Native_banditRewardBatch(JNIEnv *
     jint *o = pin(&ps, out, n, 'I', 1);
     int rc = GROWTH_OK;
     if (!ps.failed)
-        rc = growth_bandit_reward_batch(bandit_of(b), (const uint64_t *)d, v, (size_t)n, (int *)o,
-                                        NULL);
+        rc = growth_bandit_reward_batch(bandit_of(b), (const uint64_t *)d, v, (size_t)n, (int *)o, NULL);
     if (pins_release(&ps)) return NULL;
     if (rc != GROWTH_OK) {
         throw_rc(env, rc);
@@ -359,8 +341,7 @@ JNIEXPORT jintArray JNICALL Java_org_libgrowth_Native_banditRewardBatch(JNIEnv *
     return out;
 }
 
-JNIEXPORT jlongArray JNICALL Java_org_libgrowth_Native_banditStats(JNIEnv *env, jclass cls,
-                                                                   jlong b)
+JNIEXPORT jlongArray JNICALL Java_org_libgrowth_Native_banditStats(JNIEnv *env, jclass cls, jlong b)
 {
     (void)cls;
     growth_bandit_stats st = GROWTH_BANDIT_STATS_INIT;
@@ -375,9 +356,8 @@ JNIEXPORT jlongArray JNICALL Java_org_libgrowth_Native_banditStats(JNIEnv *env, 
     return new_longs(env, v, 8);
 }
 
-JNIEXPORT jdoubleArray JNICALL Java_org_libgrowth_Native_sampleBeta(JNIEnv *env, jclass cls,
-                                                                    jlong seed, jdoubleArray a,
-                                                                    jdoubleArray bb)
+JNIEXPORT jdoubleArray JNICALL Java_org_libgrowth_Native_sampleBeta(JNIEnv *env, jclass cls, jlong seed,
+                                                                    jdoubleArray a, jdoubleArray bb)
 {
     (void)cls;
     if (a == NULL || bb == NULL) {
@@ -403,14 +383,11 @@ JNIEXPORT jdoubleArray JNICALL Java_org_libgrowth_Native_sampleBeta(JNIEnv *env,
     return out;
 }
 
-JNIEXPORT jdoubleArray JNICALL Java_org_libgrowth_Native_banditOpe(JNIEnv *env, jclass cls,
-                                                                   jbyteArray config,
-                                                                   jint n_actions,
-                                                                   jintArray actions,
+JNIEXPORT jdoubleArray JNICALL Java_org_libgrowth_Native_banditOpe(JNIEnv *env, jclass cls, jbyteArray config,
+                                                                   jint n_actions, jintArray actions,
                                                                    jdoubleArray rewards,
                                                                    jdoubleArray propensities,
-                                                                   jdoubleArray target,
-                                                                   jdoubleArray q_hat)
+                                                                   jdoubleArray target, jdoubleArray q_hat)
 {
     (void)cls;
     const char *who = "Bandit.ope";
@@ -440,8 +417,8 @@ JNIEXPORT jdoubleArray JNICALL Java_org_libgrowth_Native_banditOpe(JNIEnv *env, 
     double res[2] = {0, 0};
     int rc = GROWTH_OK;
     if (!ps.failed)
-        rc = growth_bandit_ope((size_t)n, (size_t)n_actions, (const uint32_t *)pa, pr, pp, pt, pq,
-                               cfg, &res[0], &res[1]);
+        rc = growth_bandit_ope((size_t)n, (size_t)n_actions, (const uint32_t *)pa, pr, pp, pt, pq, cfg,
+                               &res[0], &res[1]);
     free(cfg);
     if (pins_release(&ps)) return NULL;
     if (rc != GROWTH_OK) {
@@ -451,10 +428,8 @@ JNIEXPORT jdoubleArray JNICALL Java_org_libgrowth_Native_banditOpe(JNIEnv *env, 
     return new_doubles(env, res, 2);
 }
 
-JNIEXPORT jdoubleArray JNICALL Java_org_libgrowth_Native_banditReplay(JNIEnv *env, jclass cls,
-                                                                      jlong b,
-                                                                      jfloatArray contexts,
-                                                                      jlongArray arms,
+JNIEXPORT jdoubleArray JNICALL Java_org_libgrowth_Native_banditReplay(JNIEnv *env, jclass cls, jlong b,
+                                                                      jfloatArray contexts, jlongArray arms,
                                                                       jdoubleArray rewards,
                                                                       jlongArray eligible)
 {
@@ -469,8 +444,8 @@ JNIEXPORT jdoubleArray JNICALL Java_org_libgrowth_Native_banditReplay(JNIEnv *en
     jsize nx = len_of(env, contexts), ne = len_of(env, eligible), dim = 0;
     if (contexts != NULL) {
         if (n == 0 || nx % n != 0) {
-            throw_einval(env, "%s: contexts has %d floats, not a multiple of %d events", who,
-                         (int)nx, (int)n);
+            throw_einval(env, "%s: contexts has %d floats, not a multiple of %d events", who, (int)nx,
+                         (int)n);
             return NULL;
         }
         dim = nx / n;

@@ -16,9 +16,8 @@ GJNI_MODEL(bidder, growth_bidder, growth_bidder, "Bidder");
 /* Bids are lock-free and allocation-free in the library: critical pins. The mutating calls take
  * the bidder's mutex for a short time; the files are read and written outside any pin. */
 
-JNIEXPORT jdouble JNICALL Java_org_libgrowth_Native_bidderBid(JNIEnv *env, jclass cls, jlong b,
-                                                              jdouble pctr, jdouble pcvr,
-                                                              jdouble order_value,
+JNIEXPORT jdouble JNICALL Java_org_libgrowth_Native_bidderBid(JNIEnv *env, jclass cls, jlong b, jdouble pctr,
+                                                              jdouble pcvr, jdouble order_value,
                                                               jlong request_id)
 {
     (void)cls;
@@ -31,9 +30,10 @@ JNIEXPORT jdouble JNICALL Java_org_libgrowth_Native_bidderBid(JNIEnv *env, jclas
     return bid;
 }
 
-JNIEXPORT jdoubleArray JNICALL Java_org_libgrowth_Native_bidderBidBatch(
-    JNIEnv *env, jclass cls, jlong b, jdoubleArray pctr, jdoubleArray pcvr,
-    jdoubleArray order_value, jlongArray request_ids)
+JNIEXPORT jdoubleArray JNICALL Java_org_libgrowth_Native_bidderBidBatch(JNIEnv *env, jclass cls, jlong b,
+                                                                        jdoubleArray pctr, jdoubleArray pcvr,
+                                                                        jdoubleArray order_value,
+                                                                        jlongArray request_ids)
 {
     (void)cls;
     const char *who = "Bidder.bidBatch";
@@ -42,8 +42,7 @@ JNIEXPORT jdoubleArray JNICALL Java_org_libgrowth_Native_bidderBidBatch(
         return NULL;
     }
     jsize n = len_of(env, pctr);
-    if (check_len(env, who, "pcvr", pcvr, n, 1) ||
-        check_len(env, who, "orderValue", order_value, n, 0) ||
+    if (check_len(env, who, "pcvr", pcvr, n, 1) || check_len(env, who, "orderValue", order_value, n, 0) ||
         check_len(env, who, "requestIds", request_ids, n, 0))
         return NULL;
     jdoubleArray out = (*env)->NewDoubleArray(env, n);
@@ -57,8 +56,7 @@ JNIEXPORT jdoubleArray JNICALL Java_org_libgrowth_Native_bidderBidBatch(
     jdouble *po = pin(&ps, out, n, 'D', 1);
     int rc = GROWTH_OK;
     if (!ps.failed)
-        rc = growth_bidder_bid_batch(bidder_of(b), a, c, v, (const uint64_t *)ids, (size_t)n, po,
-                                     (size_t)n);
+        rc = growth_bidder_bid_batch(bidder_of(b), a, c, v, (const uint64_t *)ids, (size_t)n, po, (size_t)n);
     if (pins_release(&ps)) return NULL;
     if (rc != GROWTH_OK) {
         throw_rc(env, rc);
@@ -68,8 +66,7 @@ JNIEXPORT jdoubleArray JNICALL Java_org_libgrowth_Native_bidderBidBatch(
 }
 
 /* {multiplier, rate, spent, auctionResults} */
-JNIEXPORT jdoubleArray JNICALL Java_org_libgrowth_Native_bidderStats(JNIEnv *env, jclass cls,
-                                                                     jlong b)
+JNIEXPORT jdoubleArray JNICALL Java_org_libgrowth_Native_bidderStats(JNIEnv *env, jclass cls, jlong b)
 {
     (void)cls;
     growth_bidder_stats st = GROWTH_BIDDER_STATS_INIT;
@@ -82,25 +79,23 @@ JNIEXPORT jdoubleArray JNICALL Java_org_libgrowth_Native_bidderStats(JNIEnv *env
     return new_doubles(env, v, 4);
 }
 
-JNIEXPORT void JNICALL Java_org_libgrowth_Native_bidderRecord(JNIEnv *env, jclass cls, jlong b,
-                                                              jdouble t, jdouble cost)
+JNIEXPORT void JNICALL Java_org_libgrowth_Native_bidderRecord(JNIEnv *env, jclass cls, jlong b, jdouble t,
+                                                              jdouble cost)
 {
     (void)cls;
     int rc = growth_bidder_record_spend(bidder_of(b), t, cost);
     if (rc != GROWTH_OK) throw_rc(env, rc);
 }
 
-JNIEXPORT void JNICALL Java_org_libgrowth_Native_bidderTick(JNIEnv *env, jclass cls, jlong b,
-                                                            jdouble t)
+JNIEXPORT void JNICALL Java_org_libgrowth_Native_bidderTick(JNIEnv *env, jclass cls, jlong b, jdouble t)
 {
     (void)cls;
     int rc = growth_bidder_tick(bidder_of(b), t);
     if (rc != GROWTH_OK) throw_rc(env, rc);
 }
 
-JNIEXPORT void JNICALL Java_org_libgrowth_Native_bidderAuctionResult(JNIEnv *env, jclass cls,
-                                                                     jlong b, jdouble bid,
-                                                                     jboolean won,
+JNIEXPORT void JNICALL Java_org_libgrowth_Native_bidderAuctionResult(JNIEnv *env, jclass cls, jlong b,
+                                                                     jdouble bid, jboolean won,
                                                                      jdouble market_price)
 {
     (void)cls;
@@ -108,8 +103,8 @@ JNIEXPORT void JNICALL Java_org_libgrowth_Native_bidderAuctionResult(JNIEnv *env
     if (rc != GROWTH_OK) throw_rc(env, rc);
 }
 
-JNIEXPORT jdouble JNICALL Java_org_libgrowth_Native_bidderWinRate(JNIEnv *env, jclass cls,
-                                                                  jlong b, jdouble price)
+JNIEXPORT jdouble JNICALL Java_org_libgrowth_Native_bidderWinRate(JNIEnv *env, jclass cls, jlong b,
+                                                                  jdouble price)
 {
     (void)cls;
     double rate = 0.0;
@@ -118,8 +113,7 @@ JNIEXPORT jdouble JNICALL Java_org_libgrowth_Native_bidderWinRate(JNIEnv *env, j
     return rate;
 }
 
-JNIEXPORT jdouble JNICALL Java_org_libgrowth_Native_bidderPlan(JNIEnv *env, jclass cls, jlong b,
-                                                               jdouble t)
+JNIEXPORT jdouble JNICALL Java_org_libgrowth_Native_bidderPlan(JNIEnv *env, jclass cls, jlong b, jdouble t)
 {
     (void)cls;
     double planned = 0.0;

@@ -48,10 +48,8 @@ static int check_mckp_input(JNIEnv *env, const char *who, jlongArray indptr, jdo
 }
 
 JNIEXPORT jintArray JNICALL Java_org_libgrowth_Native_mckpSolve(JNIEnv *env, jclass cls, jlong s,
-                                                                jlongArray indptr,
-                                                                jdoubleArray values,
-                                                                jdoubleArray costs,
-                                                                jdoubleArray budgets,
+                                                                jlongArray indptr, jdoubleArray values,
+                                                                jdoubleArray costs, jdoubleArray budgets,
                                                                 jobject listener)
 {
     const char *who = "Mckp.solve";
@@ -107,8 +105,7 @@ JNIEXPORT jintArray JNICALL Java_org_libgrowth_Native_mckpSolve(JNIEnv *env, jcl
     return out;
 }
 
-JNIEXPORT jdoubleArray JNICALL Java_org_libgrowth_Native_mckpResult(JNIEnv *env, jclass cls,
-                                                                    jlong s)
+JNIEXPORT jdoubleArray JNICALL Java_org_libgrowth_Native_mckpResult(JNIEnv *env, jclass cls, jlong s)
 {
     (void)cls;
     growth_mckp_result r = GROWTH_MCKP_RESULT_INIT;
@@ -117,14 +114,20 @@ JNIEXPORT jdoubleArray JNICALL Java_org_libgrowth_Native_mckpResult(JNIEnv *env,
         throw_rc(env, rc);
         return NULL;
     }
-    double v[10] = {r.value,           r.lp_value,          r.dual_bound,   r.gap,
-                    r.rel_gap,         (double)r.n_users,   (double)r.n_chosen,
-                    (double)r.iterations, (double)r.fractional, (double)r.n_budgets};
+    double v[10] = {r.value,
+                    r.lp_value,
+                    r.dual_bound,
+                    r.gap,
+                    r.rel_gap,
+                    (double)r.n_users,
+                    (double)r.n_chosen,
+                    (double)r.iterations,
+                    (double)r.fractional,
+                    (double)r.n_budgets};
     return new_doubles(env, v, 10);
 }
 
-JNIEXPORT jdoubleArray JNICALL Java_org_libgrowth_Native_mckpDuals(JNIEnv *env, jclass cls,
-                                                                   jlong s, jint k)
+JNIEXPORT jdoubleArray JNICALL Java_org_libgrowth_Native_mckpDuals(JNIEnv *env, jclass cls, jlong s, jint k)
 {
     (void)cls;
     if (k < 1 || k > 64) {
@@ -141,13 +144,10 @@ JNIEXPORT jdoubleArray JNICALL Java_org_libgrowth_Native_mckpDuals(JNIEnv *env, 
 }
 
 JNIEXPORT void JNICALL Java_org_libgrowth_Native_mckpShardEval(JNIEnv *env, jclass cls, jlong s,
-                                                               jlongArray indptr,
-                                                               jdoubleArray values,
+                                                               jlongArray indptr, jdoubleArray values,
                                                                jdoubleArray costs, jint k,
-                                                               jdoubleArray lambda,
-                                                               jdoubleArray out_spend,
-                                                               jdoubleArray out_value,
-                                                               jdoubleArray out_dual)
+                                                               jdoubleArray lambda, jdoubleArray out_spend,
+                                                               jdoubleArray out_value, jdoubleArray out_dual)
 {
     (void)cls;
     const char *who = "Mckp.shardEval";
@@ -163,13 +163,11 @@ JNIEXPORT void JNICALL Java_org_libgrowth_Native_mckpShardEval(JNIEnv *env, jcla
     if (check_mckp_input(env, who, indptr, values, costs, k, &n)) return;
     jsize nl = len_of(env, lambda);
     if (nl % k != 0) {
-        throw_einval(env, "%s: lambda has %d prices, not a multiple of %d budgets", who, (int)nl,
-                     (int)k);
+        throw_einval(env, "%s: lambda has %d prices, not a multiple of %d budgets", who, (int)nl, (int)k);
         return;
     }
     jsize np = nl / k;
-    if (check_len(env, who, "spend", out_spend, nl, 0) ||
-        check_len(env, who, "value", out_value, np, 0) ||
+    if (check_len(env, who, "spend", out_spend, nl, 0) || check_len(env, who, "value", out_value, np, 0) ||
         check_len(env, who, "dual", out_dual, np, 0))
         return;
     jsize nv = len_of(env, values), nc = len_of(env, costs);
@@ -187,8 +185,8 @@ JNIEXPORT void JNICALL Java_org_libgrowth_Native_mckpShardEval(JNIEnv *env, jcla
     if (!ps.failed) {
         bad = check_offsets(ip, n, nv);
         if (bad == NULL)
-            rc = growth_mckp_shard_eval(mckp_of(s), (const uint64_t *)ip, (size_t)n, v, c, (size_t)k,
-                                        l, (size_t)np, os, ov, od);
+            rc = growth_mckp_shard_eval(mckp_of(s), (const uint64_t *)ip, (size_t)n, v, c, (size_t)k, l,
+                                        (size_t)np, os, ov, od);
     }
     if (pins_release(&ps)) return;
     if (bad != NULL)
@@ -197,11 +195,9 @@ JNIEXPORT void JNICALL Java_org_libgrowth_Native_mckpShardEval(JNIEnv *env, jcla
         throw_rc(env, rc);
 }
 
-JNIEXPORT jdouble JNICALL Java_org_libgrowth_Native_mckpShardAssign(JNIEnv *env, jclass cls,
-                                                                    jlong s, jlongArray indptr,
-                                                                    jdoubleArray values,
-                                                                    jdoubleArray costs,
-                                                                    jdoubleArray lambda,
+JNIEXPORT jdouble JNICALL Java_org_libgrowth_Native_mckpShardAssign(JNIEnv *env, jclass cls, jlong s,
+                                                                    jlongArray indptr, jdoubleArray values,
+                                                                    jdoubleArray costs, jdoubleArray lambda,
                                                                     jintArray out_choice,
                                                                     jdoubleArray out_spend)
 {
@@ -214,8 +210,7 @@ JNIEXPORT jdouble JNICALL Java_org_libgrowth_Native_mckpShardAssign(JNIEnv *env,
     }
     jsize k = len_of(env, lambda);
     if (check_mckp_input(env, who, indptr, values, costs, k, &n)) return 0.0;
-    if (check_len(env, who, "choice", out_choice, n, 1) ||
-        check_len(env, who, "spend", out_spend, k, 0))
+    if (check_len(env, who, "choice", out_choice, n, 1) || check_len(env, who, "spend", out_spend, k, 0))
         return 0.0;
     jsize nv = len_of(env, values), nc = len_of(env, costs);
     pinset ps;
@@ -232,8 +227,8 @@ JNIEXPORT jdouble JNICALL Java_org_libgrowth_Native_mckpShardAssign(JNIEnv *env,
     if (!ps.failed) {
         bad = check_offsets(ip, n, nv);
         if (bad == NULL)
-            rc = growth_mckp_shard_assign(mckp_of(s), (const uint64_t *)ip, (size_t)n, v, c,
-                                          (size_t)k, l, (int32_t *)oc, (size_t)n, os, &value);
+            rc = growth_mckp_shard_assign(mckp_of(s), (const uint64_t *)ip, (size_t)n, v, c, (size_t)k, l,
+                                          (int32_t *)oc, (size_t)n, os, &value);
     }
     if (pins_release(&ps)) return 0.0;
     if (bad != NULL)
@@ -255,15 +250,14 @@ JNIEXPORT jint JNICALL Java_org_libgrowth_Native_channelsCount(JNIEnv *env, jcla
     return (jint)st.channels; /* at most INT32_MAX channels */
 }
 
-JNIEXPORT jint JNICALL Java_org_libgrowth_Native_channelsAdd(JNIEnv *env, jclass cls, jlong c,
-                                                             jint kind, jdouble a, jdouble b,
-                                                             jdouble weight, jdouble min_spend,
-                                                             jdouble max_spend)
+JNIEXPORT jint JNICALL Java_org_libgrowth_Native_channelsAdd(JNIEnv *env, jclass cls, jlong c, jint kind,
+                                                             jdouble a, jdouble b, jdouble weight,
+                                                             jdouble min_spend, jdouble max_spend)
 {
     (void)cls;
     size_t index = 0;
-    int rc = growth_channels_add(channels_of(c), (growth_curve)kind, a, b, weight, min_spend,
-                                 max_spend, &index);
+    int rc =
+        growth_channels_add(channels_of(c), (growth_curve)kind, a, b, weight, min_spend, max_spend, &index);
     if (rc != GROWTH_OK) {
         throw_rc(env, rc);
         return -1;
@@ -271,11 +265,9 @@ JNIEXPORT jint JNICALL Java_org_libgrowth_Native_channelsAdd(JNIEnv *env, jclass
     return (jint)index;
 }
 
-JNIEXPORT jint JNICALL Java_org_libgrowth_Native_channelsAddPoints(JNIEnv *env, jclass cls,
-                                                                   jlong c, jdoubleArray x,
-                                                                   jdoubleArray y,
-                                                                   jdouble weight,
-                                                                   jdouble min_spend,
+JNIEXPORT jint JNICALL Java_org_libgrowth_Native_channelsAddPoints(JNIEnv *env, jclass cls, jlong c,
+                                                                   jdoubleArray x, jdoubleArray y,
+                                                                   jdouble weight, jdouble min_spend,
                                                                    jdouble max_spend)
 {
     (void)cls;
@@ -292,8 +284,8 @@ JNIEXPORT jint JNICALL Java_org_libgrowth_Native_channelsAddPoints(JNIEnv *env, 
     int rc = GROWTH_OK;
     size_t index = 0;
     if (!ps.failed)
-        rc = growth_channels_add_points(channels_of(c), px, py, (size_t)n, weight, min_spend,
-                                        max_spend, &index);
+        rc = growth_channels_add_points(channels_of(c), px, py, (size_t)n, weight, min_spend, max_spend,
+                                        &index);
     if (pins_release(&ps)) return -1;
     if (rc != GROWTH_OK) {
         throw_rc(env, rc);
@@ -302,12 +294,10 @@ JNIEXPORT jint JNICALL Java_org_libgrowth_Native_channelsAddPoints(JNIEnv *env, 
     return (jint)index;
 }
 
-JNIEXPORT jdoubleArray JNICALL Java_org_libgrowth_Native_channelsAllocate(JNIEnv *env,
-                                                                          jclass cls, jlong c,
+JNIEXPORT jdoubleArray JNICALL Java_org_libgrowth_Native_channelsAllocate(JNIEnv *env, jclass cls, jlong c,
                                                                           jdouble budget,
                                                                           jdoubleArray out_spend,
-                                                                          jdoubleArray
-                                                                              out_outcome)
+                                                                          jdoubleArray out_outcome)
 {
     (void)cls;
     if (out_spend == NULL) {
@@ -333,8 +323,7 @@ JNIEXPORT jdoubleArray JNICALL Java_org_libgrowth_Native_channelsAllocate(JNIEnv
 }
 
 JNIEXPORT void JNICALL Java_org_libgrowth_Native_channelsCurve(JNIEnv *env, jclass cls, jlong c,
-                                                               jdoubleArray budgets,
-                                                               jdoubleArray out_total,
+                                                               jdoubleArray budgets, jdoubleArray out_total,
                                                                jdoubleArray out_marginal,
                                                                jdoubleArray out_spend)
 {
@@ -345,8 +334,7 @@ JNIEXPORT void JNICALL Java_org_libgrowth_Native_channelsCurve(JNIEnv *env, jcla
         return;
     }
     jsize n = len_of(env, budgets), ns = len_of(env, out_spend);
-    if (check_len(env, who, "total", out_total, n, 1) ||
-        check_len(env, who, "marginal", out_marginal, n, 1))
+    if (check_len(env, who, "total", out_total, n, 1) || check_len(env, who, "marginal", out_marginal, n, 1))
         return;
     pinset ps;
     pins_init(&ps, env, PIN_COPY);
@@ -355,23 +343,21 @@ JNIEXPORT void JNICALL Java_org_libgrowth_Native_channelsCurve(JNIEnv *env, jcla
     jdouble *om = pin(&ps, out_marginal, n, 'D', 1);
     jdouble *os = pin(&ps, out_spend, ns, 'D', 1);
     int rc = GROWTH_OK;
-    if (!ps.failed)
-        rc = growth_channels_curve(channels_of(c), b, (size_t)n, ot, om, os, (size_t)ns);
+    if (!ps.failed) rc = growth_channels_curve(channels_of(c), b, (size_t)n, ot, om, os, (size_t)ns);
     if (pins_release(&ps)) return;
     if (rc != GROWTH_OK) throw_rc(env, rc);
 }
 
 JNIEXPORT jdoubleArray JNICALL Java_org_libgrowth_Native_pushAllocate(
-    JNIEnv *env, jclass cls, jbyteArray config, jlongArray user_ptr, jdoubleArray values,
-    jintArray category, jintArray caps, jint n_categories, jdoubleArray cat_min,
-    jdoubleArray cat_max, jdouble volume, jdoubleArray hours, jbooleanArray out_send,
-    jbyteArray out_hour)
+    JNIEnv *env, jclass cls, jbyteArray config, jlongArray user_ptr, jdoubleArray values, jintArray category,
+    jintArray caps, jint n_categories, jdoubleArray cat_min, jdoubleArray cat_max, jdouble volume,
+    jdoubleArray hours, jbooleanArray out_send, jbyteArray out_hour)
 {
     (void)cls;
     const char *who = "Budget.push";
     if (user_ptr == NULL || values == NULL || category == NULL || out_send == NULL) {
-        throw_npe(env, user_ptr == NULL ? "userPtr"
-                       : values == NULL ? "values"
+        throw_npe(env, user_ptr == NULL   ? "userPtr"
+                       : values == NULL   ? "values"
                        : category == NULL ? "category"
                                           : "send");
         return NULL;
@@ -386,8 +372,7 @@ JNIEXPORT jdoubleArray JNICALL Java_org_libgrowth_Native_pushAllocate(
         throw_einval(env, "%s: nCategories = %d must be >= 1", who, (int)n_categories);
         return NULL;
     }
-    if (check_len(env, who, "category", category, nv, 1) ||
-        check_len(env, who, "caps", caps, n, 0) ||
+    if (check_len(env, who, "category", category, nv, 1) || check_len(env, who, "caps", caps, n, 0) ||
         check_len(env, who, "catMin", cat_min, n_categories, 0) ||
         check_len(env, who, "catMax", cat_max, n_categories, 0) ||
         check_len(env, who, "hours", hours, (jlong)n * 24, 0) ||
@@ -413,9 +398,8 @@ JNIEXPORT jdoubleArray JNICALL Java_org_libgrowth_Native_pushAllocate(
         bad = check_offsets(up, n, nv);
         if (bad == NULL)
             rc = growth_budget_allocate_push((const uint64_t *)up, (size_t)n, v, (const int32_t *)cat,
-                                             (const int32_t *)cp, (size_t)n_categories, lo, hi,
-                                             volume, hr, cfg, (uint8_t *)os, (int8_t *)oh,
-                                             (size_t)cap, &r, NULL, NULL);
+                                             (const int32_t *)cp, (size_t)n_categories, lo, hi, volume, hr,
+                                             cfg, (uint8_t *)os, (int8_t *)oh, (size_t)cap, &r, NULL, NULL);
     }
     free(cfg);
     if (pins_release(&ps)) return NULL;

@@ -20,23 +20,19 @@ static int text_calib_summary(jlong h, jlong arg, char *b, size_t c, size_t *n)
     return growth_calibrator_summary(calibrator_of(h), b, c, n);
 }
 
-JNIEXPORT jbyteArray JNICALL Java_org_libgrowth_Native_calibratorSummary(JNIEnv *env,
-                                                                         jclass cls, jlong c)
+JNIEXPORT jbyteArray JNICALL Java_org_libgrowth_Native_calibratorSummary(JNIEnv *env, jclass cls, jlong c)
 {
     (void)cls;
     return text_bytes(env, text_calib_summary, c, 0);
 }
 
 JNIEXPORT void JNICALL Java_org_libgrowth_Native_calibratorFit(JNIEnv *env, jclass cls, jlong c,
-                                                               jfloatArray scores,
-                                                               jfloatArray labels,
-                                                               jfloatArray weights,
-                                                               jlongArray fields)
+                                                               jfloatArray scores, jfloatArray labels,
+                                                               jfloatArray weights, jlongArray fields)
 {
     (void)cls;
     jsize n = 0;
-    if (check_metric_args_named(env, "Calibrator.fit", scores, labels, weights, fields, "fields",
-                                0, &n))
+    if (check_metric_args_named(env, "Calibrator.fit", scores, labels, weights, fields, "fields", 0, &n))
         return;
     pinset ps;
     pins_init(&ps, env, PIN_COPY); /* sorts and fits: may run long */
@@ -50,9 +46,8 @@ JNIEXPORT void JNICALL Java_org_libgrowth_Native_calibratorFit(JNIEnv *env, jcla
     if (rc != GROWTH_OK) throw_rc(env, rc);
 }
 
-JNIEXPORT jdouble JNICALL Java_org_libgrowth_Native_calibratorApply(JNIEnv *env, jclass cls,
-                                                                    jlong c, jdouble score,
-                                                                    jboolean has_field,
+JNIEXPORT jdouble JNICALL Java_org_libgrowth_Native_calibratorApply(JNIEnv *env, jclass cls, jlong c,
+                                                                    jdouble score, jboolean has_field,
                                                                     jlong field)
 {
     (void)cls;
@@ -63,8 +58,7 @@ JNIEXPORT jdouble JNICALL Java_org_libgrowth_Native_calibratorApply(JNIEnv *env,
     return out;
 }
 
-JNIEXPORT jfloatArray JNICALL Java_org_libgrowth_Native_calibratorApplyBatch(JNIEnv *env,
-                                                                             jclass cls, jlong c,
+JNIEXPORT jfloatArray JNICALL Java_org_libgrowth_Native_calibratorApplyBatch(JNIEnv *env, jclass cls, jlong c,
                                                                              jfloatArray scores,
                                                                              jlongArray fields)
 {
@@ -85,8 +79,7 @@ JNIEXPORT jfloatArray JNICALL Java_org_libgrowth_Native_calibratorApplyBatch(JNI
     jfloat *o = pin(&ps, out, n, 'F', 1);
     int rc = GROWTH_OK;
     if (!ps.failed)
-        rc = growth_calibrator_apply_batch(calibrator_of(c), s, (const int64_t *)f, (size_t)n, o,
-                                           (size_t)n);
+        rc = growth_calibrator_apply_batch(calibrator_of(c), s, (const int64_t *)f, (size_t)n, o, (size_t)n);
     if (pins_release(&ps)) return NULL;
     if (rc != GROWTH_OK) {
         throw_rc(env, rc);
@@ -95,8 +88,9 @@ JNIEXPORT jfloatArray JNICALL Java_org_libgrowth_Native_calibratorApplyBatch(JNI
     return out;
 }
 
-JNIEXPORT jdoubleArray JNICALL Java_org_libgrowth_Native_calibratorApplyBatchF64(
-    JNIEnv *env, jclass cls, jlong c, jdoubleArray scores, jlongArray fields)
+JNIEXPORT jdoubleArray JNICALL Java_org_libgrowth_Native_calibratorApplyBatchF64(JNIEnv *env, jclass cls,
+                                                                                 jlong c, jdoubleArray scores,
+                                                                                 jlongArray fields)
 {
     (void)cls;
     const char *who = "Calibrator.predict";
@@ -125,8 +119,7 @@ JNIEXPORT jdoubleArray JNICALL Java_org_libgrowth_Native_calibratorApplyBatchF64
     return out;
 }
 
-JNIEXPORT jdoubleArray JNICALL Java_org_libgrowth_Native_calibratorSigmoid(JNIEnv *env,
-                                                                           jclass cls, jlong c)
+JNIEXPORT jdoubleArray JNICALL Java_org_libgrowth_Native_calibratorSigmoid(JNIEnv *env, jclass cls, jlong c)
 {
     (void)cls;
     double v[2] = {0, 0};
@@ -138,10 +131,8 @@ JNIEXPORT jdoubleArray JNICALL Java_org_libgrowth_Native_calibratorSigmoid(JNIEn
     return new_doubles(env, v, 2);
 }
 
-JNIEXPORT jdoubleArray JNICALL Java_org_libgrowth_Native_calibratorKnots(JNIEnv *env,
-                                                                         jclass cls, jlong c,
-                                                                         jboolean has_field,
-                                                                         jlong field)
+JNIEXPORT jdoubleArray JNICALL Java_org_libgrowth_Native_calibratorKnots(JNIEnv *env, jclass cls, jlong c,
+                                                                         jboolean has_field, jlong field)
 {
     (void)cls;
     int64_t f = (int64_t)field;
@@ -179,9 +170,11 @@ JNIEXPORT jdoubleArray JNICALL Java_org_libgrowth_Native_calibratorKnots(JNIEnv 
 /* Calibrator.predict over direct buffers: n scores (float, or double when f64) and n fields or
  * none from their positions, into out[cap] (the library refuses cap < n with EBUFS). The Java
  * side checked that fields has n elements. */
-JNIEXPORT void JNICALL Java_org_libgrowth_Native_calibratorApplyBatchBuf(
-    JNIEnv *env, jclass cls, jlong c, jboolean f64, jobject scores, jint scores_pos, jint n,
-    jobject fields, jint fields_pos, jobject out, jint out_pos, jint cap)
+JNIEXPORT void JNICALL Java_org_libgrowth_Native_calibratorApplyBatchBuf(JNIEnv *env, jclass cls, jlong c,
+                                                                         jboolean f64, jobject scores,
+                                                                         jint scores_pos, jint n,
+                                                                         jobject fields, jint fields_pos,
+                                                                         jobject out, jint out_pos, jint cap)
 {
     (void)cls;
     size_t elem = f64 ? sizeof(double) : sizeof(float);
@@ -189,13 +182,10 @@ JNIEXPORT void JNICALL Java_org_libgrowth_Native_calibratorApplyBatchBuf(
     const int64_t *pf = NULL;
     void *po = NULL;
     if (ps == NULL) return;
-    if (fields != NULL &&
-        (pf = direct_address(env, fields, fields_pos, sizeof *pf, "fields")) == NULL)
+    if (fields != NULL && (pf = direct_address(env, fields, fields_pos, sizeof *pf, "fields")) == NULL)
         return;
     if ((po = direct_address(env, out, out_pos, elem, "out")) == NULL) return;
-    int rc = f64 ? growth_calibrator_apply_batch_f64(calibrator_of(c), ps, pf, (size_t)n, po,
-                                                     (size_t)cap)
-                 : growth_calibrator_apply_batch(calibrator_of(c), ps, pf, (size_t)n, po,
-                                                 (size_t)cap);
+    int rc = f64 ? growth_calibrator_apply_batch_f64(calibrator_of(c), ps, pf, (size_t)n, po, (size_t)cap)
+                 : growth_calibrator_apply_batch(calibrator_of(c), ps, pf, (size_t)n, po, (size_t)cap);
     if (rc != GROWTH_OK) throw_rc(env, rc);
 }

@@ -24,8 +24,7 @@ JNIEXPORT jint JNICALL Java_org_libgrowth_Native_versionNumber(JNIEnv *env, jcla
     return growth_version_number();
 }
 
-JNIEXPORT jbyteArray JNICALL Java_org_libgrowth_Native_strerror(JNIEnv *env, jclass cls,
-                                                                jint code)
+JNIEXPORT jbyteArray JNICALL Java_org_libgrowth_Native_strerror(JNIEnv *env, jclass cls, jint code)
 {
     (void)cls;
     return str_bytes(env, growth_strerror(code));
@@ -37,8 +36,7 @@ JNIEXPORT jbyteArray JNICALL Java_org_libgrowth_Native_lastError(JNIEnv *env, jc
     return str_bytes(env, growth_last_error());
 }
 
-JNIEXPORT jintArray JNICALL Java_org_libgrowth_Native_modelKind(JNIEnv *env, jclass cls,
-                                                                jbyteArray path)
+JNIEXPORT jintArray JNICALL Java_org_libgrowth_Native_modelKind(JNIEnv *env, jclass cls, jbyteArray path)
 {
     (void)cls;
     char *p = cstr_dup(env, path, "path");
@@ -58,15 +56,14 @@ JNIEXPORT jintArray JNICALL Java_org_libgrowth_Native_modelKind(JNIEnv *env, jcl
     return out;
 }
 
-JNIEXPORT jbyteArray JNICALL Java_org_libgrowth_Native_kindName(JNIEnv *env, jclass cls,
-                                                                jint kind)
+JNIEXPORT jbyteArray JNICALL Java_org_libgrowth_Native_kindName(JNIEnv *env, jclass cls, jint kind)
 {
     (void)cls;
     return str_bytes(env, growth_model_kind_name(kind));
 }
 
-JNIEXPORT jlong JNICALL Java_org_libgrowth_Native_hash64(JNIEnv *env, jclass cls, jbyteArray data,
-                                                         jint off, jint len, jlong seed)
+JNIEXPORT jlong JNICALL Java_org_libgrowth_Native_hash64(JNIEnv *env, jclass cls, jbyteArray data, jint off,
+                                                         jint len, jlong seed)
 {
     (void)cls;
     if (data == NULL) {
@@ -75,8 +72,8 @@ JNIEXPORT jlong JNICALL Java_org_libgrowth_Native_hash64(JNIEnv *env, jclass cls
     }
     jsize n = (*env)->GetArrayLength(env, data);
     if (off < 0 || len < 0 || off > n - len) {
-        throw_einval(env, "hash64: range [%d, %d + %d) is outside an array of %d", (int)off,
-                     (int)off, (int)len, (int)n);
+        throw_einval(env, "hash64: range [%d, %d + %d) is outside an array of %d", (int)off, (int)off,
+                     (int)len, (int)n);
         return 0;
     }
     pinset ps;

@@ -15,9 +15,8 @@
 
 GJNI_HANDLE(row, growth_row, growth_row);
 
-JNIEXPORT jint JNICALL Java_org_libgrowth_Native_featureHash(JNIEnv *env, jclass cls,
-                                                             jbyteArray field, jbyteArray value,
-                                                             jlong seed, jint bits)
+JNIEXPORT jint JNICALL Java_org_libgrowth_Native_featureHash(JNIEnv *env, jclass cls, jbyteArray field,
+                                                             jbyteArray value, jlong seed, jint bits)
 {
     (void)cls;
     if (field == NULL || value == NULL) {
@@ -48,8 +47,8 @@ JNIEXPORT jint JNICALL Java_org_libgrowth_Native_featureHash(JNIEnv *env, jclass
 
 /* Pins two packed string arrays of n strings each and splits them into fields/values; `ptrs`
  * must hold 2n pointers. Returns 0, or -1 if the packing is malformed. */
-static int pin_cross(pinset *ps, jbyteArray fields, jsize nf, jbyteArray values, jsize nv,
-                     jint n, const char **ptrs)
+static int pin_cross(pinset *ps, jbyteArray fields, jsize nf, jbyteArray values, jsize nv, jint n,
+                     const char **ptrs)
 {
     const char *f = pin(ps, fields, nf, 'B', 0);
     const char *v = pin(ps, values, nv, 'B', 0);
@@ -60,10 +59,9 @@ static int pin_cross(pinset *ps, jbyteArray fields, jsize nf, jbyteArray values,
 
 enum { CROSS_STACK = 16 };
 
-JNIEXPORT jint JNICALL Java_org_libgrowth_Native_featureHashCross(JNIEnv *env, jclass cls,
-                                                                  jbyteArray fields,
-                                                                  jbyteArray values, jint n,
-                                                                  jlong seed, jint bits)
+JNIEXPORT jint JNICALL Java_org_libgrowth_Native_featureHashCross(JNIEnv *env, jclass cls, jbyteArray fields,
+                                                                  jbyteArray values, jint n, jlong seed,
+                                                                  jint bits)
 {
     (void)cls;
     if (fields == NULL || values == NULL) {
@@ -90,8 +88,7 @@ JNIEXPORT jint JNICALL Java_org_libgrowth_Native_featureHashCross(JNIEnv *env, j
     uint32_t out = 0;
     int rc = GROWTH_OK;
     if (!ps.failed && !bad)
-        rc = growth_features_hash_cross(ptrs, ptrs + n, (size_t)n, (uint64_t)seed,
-                                        (unsigned)bits, &out);
+        rc = growth_features_hash_cross(ptrs, ptrs + n, (size_t)n, (uint64_t)seed, (unsigned)bits, &out);
     int failed = pins_release(&ps);
     if (ptrs != stack) free(ptrs);
     if (failed) return 0;
@@ -164,8 +161,7 @@ JNIEXPORT void JNICALL Java_org_libgrowth_Native_rowAddNum(JNIEnv *env, jclass c
 }
 
 JNIEXPORT void JNICALL Java_org_libgrowth_Native_rowAddCross(JNIEnv *env, jclass cls, jlong row,
-                                                             jbyteArray fields, jbyteArray values,
-                                                             jint n)
+                                                             jbyteArray fields, jbyteArray values, jint n)
 {
     (void)cls;
     if (fields == NULL || values == NULL) {
@@ -200,8 +196,8 @@ JNIEXPORT void JNICALL Java_org_libgrowth_Native_rowAddCross(JNIEnv *env, jclass
         throw_rc(env, rc);
 }
 
-JNIEXPORT void JNICALL Java_org_libgrowth_Native_rowAddIndex(JNIEnv *env, jclass cls, jlong row,
-                                                             jint index, jfloat x)
+JNIEXPORT void JNICALL Java_org_libgrowth_Native_rowAddIndex(JNIEnv *env, jclass cls, jlong row, jint index,
+                                                             jfloat x)
 {
     (void)cls;
     int rc = growth_row_add_index(row_of(row), (uint32_t)index, x);
@@ -224,8 +220,7 @@ JNIEXPORT jint JNICALL Java_org_libgrowth_Native_rowSize(JNIEnv *env, jclass cls
     return row_size_checked(env, row_of(row));
 }
 
-JNIEXPORT jintArray JNICALL Java_org_libgrowth_Native_rowIndices(JNIEnv *env, jclass cls,
-                                                                 jlong row)
+JNIEXPORT jintArray JNICALL Java_org_libgrowth_Native_rowIndices(JNIEnv *env, jclass cls, jlong row)
 {
     (void)cls;
     const growth_row *r = row_of(row);
@@ -237,8 +232,7 @@ JNIEXPORT jintArray JNICALL Java_org_libgrowth_Native_rowIndices(JNIEnv *env, jc
     return out;
 }
 
-JNIEXPORT jfloatArray JNICALL Java_org_libgrowth_Native_rowValues(JNIEnv *env, jclass cls,
-                                                                  jlong row)
+JNIEXPORT jfloatArray JNICALL Java_org_libgrowth_Native_rowValues(JNIEnv *env, jclass cls, jlong row)
 {
     (void)cls;
     const growth_row *r = row_of(row);
@@ -251,9 +245,8 @@ JNIEXPORT jfloatArray JNICALL Java_org_libgrowth_Native_rowValues(JNIEnv *env, j
 }
 
 /* Word hashing of one text: {slot[0..k), count[0..k)} (slots < 2^31, counts are whole). */
-JNIEXPORT jintArray JNICALL Java_org_libgrowth_Native_dssmHashText(JNIEnv *env, jclass cls,
-                                                                   jbyteArray text, jint buckets,
-                                                                   jlong seed)
+JNIEXPORT jintArray JNICALL Java_org_libgrowth_Native_dssmHashText(JNIEnv *env, jclass cls, jbyteArray text,
+                                                                   jint buckets, jlong seed)
 {
     (void)cls;
     char *t = cstr_dup(env, text, "text");

@@ -23,11 +23,9 @@ static int text_forest_objective(jlong h, jlong arg, char *b, size_t c, size_t *
     return growth_forest_objective(forest_of(h), b, c, n);
 }
 
-JNIEXPORT jlong JNICALL Java_org_libgrowth_Native_forestTrain(JNIEnv *env, jclass cls,
-                                                              jbyteArray config,
-                                                              jbyteArray params, jfloatArray x,
-                                                              jint nrows, jint ncols,
-                                                              jfloatArray labels,
+JNIEXPORT jlong JNICALL Java_org_libgrowth_Native_forestTrain(JNIEnv *env, jclass cls, jbyteArray config,
+                                                              jbyteArray params, jfloatArray x, jint nrows,
+                                                              jint ncols, jfloatArray labels,
                                                               jfloatArray weights)
 {
     (void)cls;
@@ -37,12 +35,10 @@ JNIEXPORT jlong JNICALL Java_org_libgrowth_Native_forestTrain(JNIEnv *env, jclas
         return 0;
     }
     if (nrows < 1 || ncols < 1) {
-        throw_einval(env, "%s: nrows = %d and ncols = %d must be >= 1", who, (int)nrows,
-                     (int)ncols);
+        throw_einval(env, "%s: nrows = %d and ncols = %d must be >= 1", who, (int)nrows, (int)ncols);
         return 0;
     }
-    if (check_len(env, who, "X", x, (jlong)nrows * ncols, 1) ||
-        check_len(env, who, "y", labels, nrows, 1) ||
+    if (check_len(env, who, "X", x, (jlong)nrows * ncols, 1) || check_len(env, who, "y", labels, nrows, 1) ||
         check_len(env, who, "weights", weights, nrows, 0))
         return 0;
     char *c = cstr_dup(env, config, "config");
@@ -84,8 +80,7 @@ JNIEXPORT jlong JNICALL Java_org_libgrowth_Native_forestTrain(JNIEnv *env, jclas
     return HANDLE(f);
 }
 
-JNIEXPORT jbyteArray JNICALL Java_org_libgrowth_Native_forestObjective(JNIEnv *env, jclass cls,
-                                                                       jlong f)
+JNIEXPORT jbyteArray JNICALL Java_org_libgrowth_Native_forestObjective(JNIEnv *env, jclass cls, jlong f)
 {
     (void)cls;
     return text_bytes(env, text_forest_objective, f, 0);
@@ -110,8 +105,7 @@ static int forest_sizes(JNIEnv *env, jlong f, int *nf, int *no)
 }
 
 /* {num_features, num_outputs, num_trees} */
-JNIEXPORT jintArray JNICALL Java_org_libgrowth_Native_forestDims(JNIEnv *env, jclass cls,
-                                                                 jlong f)
+JNIEXPORT jintArray JNICALL Java_org_libgrowth_Native_forestDims(JNIEnv *env, jclass cls, jlong f)
 {
     (void)cls;
     growth_forest_stats st = GROWTH_FOREST_STATS_INIT;
@@ -130,9 +124,8 @@ JNIEXPORT jintArray JNICALL Java_org_libgrowth_Native_forestDims(JNIEnv *env, jc
     return out;
 }
 
-JNIEXPORT jfloatArray JNICALL Java_org_libgrowth_Native_forestPredictRow(JNIEnv *env, jclass cls,
-                                                                         jlong f, jfloatArray x,
-                                                                         jint flags)
+JNIEXPORT jfloatArray JNICALL Java_org_libgrowth_Native_forestPredictRow(JNIEnv *env, jclass cls, jlong f,
+                                                                         jfloatArray x, jint flags)
 {
     (void)cls;
     if (x == NULL) {
@@ -149,8 +142,7 @@ JNIEXPORT jfloatArray JNICALL Java_org_libgrowth_Native_forestPredictRow(JNIEnv 
     const jfloat *px = pin(&ps, x, n, 'F', 0);
     jfloat *po = pin(&ps, out, no, 'F', 1);
     int rc = GROWTH_OK;
-    if (!ps.failed)
-        rc = growth_forest_predict(forest_of(f), px, (size_t)n, (unsigned)flags, po, (size_t)no);
+    if (!ps.failed) rc = growth_forest_predict(forest_of(f), px, (size_t)n, (unsigned)flags, po, (size_t)no);
     if (pins_release(&ps)) return NULL;
     if (rc != GROWTH_OK) {
         throw_rc(env, rc);
@@ -159,10 +151,9 @@ JNIEXPORT jfloatArray JNICALL Java_org_libgrowth_Native_forestPredictRow(JNIEnv 
     return out;
 }
 
-JNIEXPORT jfloatArray JNICALL Java_org_libgrowth_Native_forestPredictDense(JNIEnv *env,
-                                                                           jclass cls, jlong f,
-                                                                           jfloatArray x,
-                                                                           jint nrows, jint flags)
+JNIEXPORT jfloatArray JNICALL Java_org_libgrowth_Native_forestPredictDense(JNIEnv *env, jclass cls, jlong f,
+                                                                           jfloatArray x, jint nrows,
+                                                                           jint flags)
 {
     (void)cls;
     const char *who = "Forest.predict";
@@ -190,8 +181,8 @@ JNIEXPORT jfloatArray JNICALL Java_org_libgrowth_Native_forestPredictDense(JNIEn
     jfloat *po = pin(&ps, out, total, 'F', 1);
     int rc = GROWTH_OK;
     if (!ps.failed)
-        rc = growth_forest_predict_dense(forest_of(f), px, (size_t)nrows, (size_t)nf,
-                                         (unsigned)flags, po, (size_t)total);
+        rc = growth_forest_predict_dense(forest_of(f), px, (size_t)nrows, (size_t)nf, (unsigned)flags, po,
+                                         (size_t)total);
     if (pins_release(&ps)) return NULL;
     if (rc != GROWTH_OK) {
         throw_rc(env, rc);
@@ -200,8 +191,8 @@ JNIEXPORT jfloatArray JNICALL Java_org_libgrowth_Native_forestPredictDense(JNIEn
     return out;
 }
 
-JNIEXPORT jfloatArray JNICALL Java_org_libgrowth_Native_forestImportance(JNIEnv *env, jclass cls,
-                                                                         jlong f, jbyteArray config)
+JNIEXPORT jfloatArray JNICALL Java_org_libgrowth_Native_forestImportance(JNIEnv *env, jclass cls, jlong f,
+                                                                         jbyteArray config)
 {
     (void)cls;
     int nf = 0, no = 0;
@@ -230,11 +221,10 @@ JNIEXPORT jfloatArray JNICALL Java_org_libgrowth_Native_forestImportance(JNIEnv 
 /* ---- direct buffers: rows and outputs used in place --------------------------------------- */
 
 /* Forest.predictRow over direct buffers: x[n] from its position, outputs into out[cap]. */
-JNIEXPORT void JNICALL Java_org_libgrowth_Native_forestPredictRowBuf(JNIEnv *env, jclass cls,
-                                                                     jlong f, jobject x,
-                                                                     jint x_pos, jint n,
-                                                                     jobject out, jint out_pos,
-                                                                     jint cap, jint flags)
+JNIEXPORT void JNICALL Java_org_libgrowth_Native_forestPredictRowBuf(JNIEnv *env, jclass cls, jlong f,
+                                                                     jobject x, jint x_pos, jint n,
+                                                                     jobject out, jint out_pos, jint cap,
+                                                                     jint flags)
 {
     (void)cls;
     const float *px = direct_address(env, x, x_pos, sizeof *px, "x");
@@ -246,12 +236,10 @@ JNIEXPORT void JNICALL Java_org_libgrowth_Native_forestPredictRowBuf(JNIEnv *env
 
 /* Forest.predict over direct buffers: X (len floats: nrows x numFeatures, checked as for
  * arrays) from its position, nrows x outputs into out[cap]. */
-JNIEXPORT void JNICALL Java_org_libgrowth_Native_forestPredictDenseBuf(JNIEnv *env, jclass cls,
-                                                                       jlong f, jobject x,
-                                                                       jint x_pos, jint len,
-                                                                       jint nrows, jobject out,
-                                                                       jint out_pos, jint cap,
-                                                                       jint flags)
+JNIEXPORT void JNICALL Java_org_libgrowth_Native_forestPredictDenseBuf(JNIEnv *env, jclass cls, jlong f,
+                                                                       jobject x, jint x_pos, jint len,
+                                                                       jint nrows, jobject out, jint out_pos,
+                                                                       jint cap, jint flags)
 {
     (void)cls;
     const char *who = "Forest.predict";
@@ -262,14 +250,13 @@ JNIEXPORT void JNICALL Java_org_libgrowth_Native_forestPredictDenseBuf(JNIEnv *e
         return;
     }
     if ((jlong)len != (jlong)nrows * nf) {
-        throw_einval(env, "%s: X has %d entries, %lld expected", who, (int)len,
-                     (long long)nrows * nf);
+        throw_einval(env, "%s: X has %d entries, %lld expected", who, (int)len, (long long)nrows * nf);
         return;
     }
     const float *px = direct_address(env, x, x_pos, sizeof *px, "X");
     float *po = px == NULL ? NULL : direct_address(env, out, out_pos, sizeof *po, "out");
     if (po == NULL) return;
-    int rc = growth_forest_predict_dense(forest_of(f), px, (size_t)nrows, (size_t)nf,
-                                         (unsigned)flags, po, (size_t)cap);
+    int rc = growth_forest_predict_dense(forest_of(f), px, (size_t)nrows, (size_t)nf, (unsigned)flags, po,
+                                         (size_t)cap);
     if (rc != GROWTH_OK) throw_rc(env, rc);
 }

@@ -63,15 +63,14 @@ static int check_row(JNIEnv *env, const char *who, jintArray idx, jfloatArray va
     }
     *nnz = len_of(env, idx);
     if (val != NULL && len_of(env, val) != *nnz) {
-        throw_einval(env, "%s: idx has %d entries but val has %d", who, (int)*nnz,
-                     (int)len_of(env, val));
+        throw_einval(env, "%s: idx has %d entries but val has %d", who, (int)*nnz, (int)len_of(env, val));
         return -1;
     }
     return 0;
 }
 
-static jfloatArray score_row(JNIEnv *env, const char *who, jlong m, jintArray idx,
-                             jfloatArray val, unsigned flags)
+static jfloatArray score_row(JNIEnv *env, const char *who, jlong m, jintArray idx, jfloatArray val,
+                             unsigned flags)
 {
     jsize nnz = 0;
     if (check_row(env, who, idx, val, &nnz)) return NULL;
@@ -86,8 +85,7 @@ static jfloatArray score_row(JNIEnv *env, const char *who, jlong m, jintArray id
     jfloat *po = pin(&ps, out, heads, 'F', 1);
     int rc = GROWTH_OK;
     if (!ps.failed)
-        rc = growth_ftrl_predict(ftrl_of(m), (const uint32_t *)pi, pv, (size_t)nnz, flags, po,
-                                 (size_t)heads);
+        rc = growth_ftrl_predict(ftrl_of(m), (const uint32_t *)pi, pv, (size_t)nnz, flags, po, (size_t)heads);
     if (pins_release(&ps)) return NULL;
     if (rc != GROWTH_OK) {
         throw_rc(env, rc);
@@ -96,20 +94,17 @@ static jfloatArray score_row(JNIEnv *env, const char *who, jlong m, jintArray id
     return out;
 }
 
-JNIEXPORT jfloatArray JNICALL Java_org_libgrowth_Native_ftrlPredict(JNIEnv *env, jclass cls,
-                                                                    jlong m, jintArray idx,
-                                                                    jfloatArray val, jint flags)
+JNIEXPORT jfloatArray JNICALL Java_org_libgrowth_Native_ftrlPredict(JNIEnv *env, jclass cls, jlong m,
+                                                                    jintArray idx, jfloatArray val,
+                                                                    jint flags)
 {
     (void)cls;
     return score_row(env, flags ? "Ftrl.margin" : "Ftrl.predict", m, idx, val, (unsigned)flags);
 }
 
-JNIEXPORT jfloatArray JNICALL Java_org_libgrowth_Native_ftrlPredictBatch(JNIEnv *env, jclass cls,
-                                                                         jlong m,
-                                                                         jlongArray indptr,
-                                                                         jintArray idx,
-                                                                         jfloatArray val,
-                                                                         jint nrows)
+JNIEXPORT jfloatArray JNICALL Java_org_libgrowth_Native_ftrlPredictBatch(JNIEnv *env, jclass cls, jlong m,
+                                                                         jlongArray indptr, jintArray idx,
+                                                                         jfloatArray val, jint nrows)
 {
     (void)cls;
     const char *who = "Ftrl.predictBatch";
@@ -145,8 +140,8 @@ JNIEXPORT jfloatArray JNICALL Java_org_libgrowth_Native_ftrlPredictBatch(JNIEnv 
     if (!ps.failed) {
         bad = check_indptr(pp, nrows, nnz);
         if (bad == NULL)
-            rc = growth_ftrl_predict_csr(ftrl_of(m), (const uint64_t *)pp, (const uint32_t *)pi,
-                                         pv, (size_t)nrows, 0, po, (size_t)total);
+            rc = growth_ftrl_predict_csr(ftrl_of(m), (const uint64_t *)pp, (const uint32_t *)pi, pv,
+                                         (size_t)nrows, 0, po, (size_t)total);
     }
     if (pins_release(&ps)) return NULL;
     if (bad != NULL) {
@@ -168,16 +163,16 @@ static int check_labels(JNIEnv *env, const char *who, jfloatArray labels, jlong 
         return -1;
     }
     if ((jlong)len_of(env, labels) != expect) {
-        throw_einval(env, "%s: labels has %d entries, %lld expected", who,
-                     (int)len_of(env, labels), (long long)expect);
+        throw_einval(env, "%s: labels has %d entries, %lld expected", who, (int)len_of(env, labels),
+                     (long long)expect);
         return -1;
     }
     return 0;
 }
 
-JNIEXPORT void JNICALL Java_org_libgrowth_Native_ftrlUpdate(JNIEnv *env, jclass cls, jlong m,
-                                                            jintArray idx, jfloatArray val,
-                                                            jfloatArray labels, jfloat weight)
+JNIEXPORT void JNICALL Java_org_libgrowth_Native_ftrlUpdate(JNIEnv *env, jclass cls, jlong m, jintArray idx,
+                                                            jfloatArray val, jfloatArray labels,
+                                                            jfloat weight)
 {
     (void)cls;
     const char *who = "Ftrl.update";
@@ -191,18 +186,14 @@ JNIEXPORT void JNICALL Java_org_libgrowth_Native_ftrlUpdate(JNIEnv *env, jclass 
     const jfloat *pv = pin(&ps, val, nnz, 'F', 0);
     const jfloat *pl = pin(&ps, labels, heads, 'F', 0);
     int rc = GROWTH_OK;
-    if (!ps.failed)
-        rc = growth_ftrl_update(ftrl_of(m), (const uint32_t *)pi, pv, (size_t)nnz, pl, weight);
+    if (!ps.failed) rc = growth_ftrl_update(ftrl_of(m), (const uint32_t *)pi, pv, (size_t)nnz, pl, weight);
     if (pins_release(&ps)) return;
     if (rc != GROWTH_OK) throw_rc(env, rc);
 }
 
-JNIEXPORT jfloatArray JNICALL Java_org_libgrowth_Native_ftrlPredictUpdate(JNIEnv *env,
-                                                                          jclass cls, jlong m,
-                                                                          jintArray idx,
-                                                                          jfloatArray val,
-                                                                          jfloatArray labels,
-                                                                          jfloat weight)
+JNIEXPORT jfloatArray JNICALL Java_org_libgrowth_Native_ftrlPredictUpdate(JNIEnv *env, jclass cls, jlong m,
+                                                                          jintArray idx, jfloatArray val,
+                                                                          jfloatArray labels, jfloat weight)
 {
     (void)cls;
     const char *who = "Ftrl.predictUpdate";
@@ -220,8 +211,8 @@ JNIEXPORT jfloatArray JNICALL Java_org_libgrowth_Native_ftrlPredictUpdate(JNIEnv
     jfloat *po = pin(&ps, out, heads, 'F', 1);
     int rc = GROWTH_OK;
     if (!ps.failed)
-        rc = growth_ftrl_predict_update(ftrl_of(m), (const uint32_t *)pi, pv, (size_t)nnz, pl,
-                                        weight, po, (size_t)heads);
+        rc = growth_ftrl_predict_update(ftrl_of(m), (const uint32_t *)pi, pv, (size_t)nnz, pl, weight, po,
+                                        (size_t)heads);
     if (pins_release(&ps)) return NULL;
     if (rc != GROWTH_OK) {
         throw_rc(env, rc);
@@ -230,12 +221,9 @@ JNIEXPORT jfloatArray JNICALL Java_org_libgrowth_Native_ftrlPredictUpdate(JNIEnv
     return out;
 }
 
-JNIEXPORT jfloatArray JNICALL Java_org_libgrowth_Native_ftrlUpdateBatch(JNIEnv *env, jclass cls,
-                                                                        jlong m,
-                                                                        jlongArray indptr,
-                                                                        jintArray idx,
-                                                                        jfloatArray val,
-                                                                        jfloatArray labels,
+JNIEXPORT jfloatArray JNICALL Java_org_libgrowth_Native_ftrlUpdateBatch(JNIEnv *env, jclass cls, jlong m,
+                                                                        jlongArray indptr, jintArray idx,
+                                                                        jfloatArray val, jfloatArray labels,
                                                                         jfloatArray weights,
                                                                         jboolean want_pred)
 {
@@ -262,8 +250,8 @@ JNIEXPORT jfloatArray JNICALL Java_org_libgrowth_Native_ftrlUpdateBatch(JNIEnv *
     jsize total = (jsize)((int64_t)nrows * heads);
     if (check_labels(env, who, labels, total)) return NULL;
     if (weights != NULL && len_of(env, weights) != nrows) {
-        throw_einval(env, "%s: weights has %d entries, nrows = %d expected", who,
-                     (int)len_of(env, weights), (int)nrows);
+        throw_einval(env, "%s: weights has %d entries, nrows = %d expected", who, (int)len_of(env, weights),
+                     (int)nrows);
         return NULL;
     }
     jfloatArray out = NULL;
@@ -285,8 +273,7 @@ JNIEXPORT jfloatArray JNICALL Java_org_libgrowth_Native_ftrlUpdateBatch(JNIEnv *
         bad = check_indptr(pp, nrows, nnz);
         if (bad == NULL)
             rc = growth_ftrl_update_csr(ftrl_of(m), (const uint64_t *)pp, (const uint32_t *)pi, pv,
-                                          (size_t)nrows, pl, pw, po,
-                                          want_pred ? (size_t)total : 0);
+                                        (size_t)nrows, pl, pw, po, want_pred ? (size_t)total : 0);
     }
     if (pins_release(&ps)) return NULL;
     if (bad != NULL) {
@@ -317,8 +304,8 @@ JNIEXPORT jlongArray JNICALL Java_org_libgrowth_Native_ftrlStats(JNIEnv *env, jc
     return out;
 }
 
-JNIEXPORT jfloat JNICALL Java_org_libgrowth_Native_ftrlWeight(JNIEnv *env, jclass cls, jlong m,
-                                                              jint head, jint index)
+JNIEXPORT jfloat JNICALL Java_org_libgrowth_Native_ftrlWeight(JNIEnv *env, jclass cls, jlong m, jint head,
+                                                              jint index)
 {
     (void)cls;
     float w = 0.0f;
@@ -328,8 +315,8 @@ JNIEXPORT jfloat JNICALL Java_org_libgrowth_Native_ftrlWeight(JNIEnv *env, jclas
     return w;
 }
 
-JNIEXPORT void JNICALL Java_org_libgrowth_Native_ftrlExportWeights(JNIEnv *env, jclass cls,
-                                                                   jlong m, jbyteArray path)
+JNIEXPORT void JNICALL Java_org_libgrowth_Native_ftrlExportWeights(JNIEnv *env, jclass cls, jlong m,
+                                                                   jbyteArray path)
 {
     (void)cls;
     char *p = cstr_dup(env, path, "path");
@@ -339,11 +326,9 @@ JNIEXPORT void JNICALL Java_org_libgrowth_Native_ftrlExportWeights(JNIEnv *env, 
     if (rc != GROWTH_OK) throw_rc(env, rc);
 }
 
-JNIEXPORT jfloatArray JNICALL Java_org_libgrowth_Native_esmmPredict(JNIEnv *env, jclass cls,
-                                                                    jlong ctr, jint ctr_head,
-                                                                    jlong cvr, jint cvr_head,
-                                                                    jintArray idx,
-                                                                    jfloatArray val)
+JNIEXPORT jfloatArray JNICALL Java_org_libgrowth_Native_esmmPredict(JNIEnv *env, jclass cls, jlong ctr,
+                                                                    jint ctr_head, jlong cvr, jint cvr_head,
+                                                                    jintArray idx, jfloatArray val)
 {
     (void)cls;
     jsize nnz = 0;
@@ -358,8 +343,7 @@ JNIEXPORT jfloatArray JNICALL Java_org_libgrowth_Native_esmmPredict(JNIEnv *env,
     int rc = GROWTH_OK;
     if (!ps.failed)
         rc = growth_ftrl_esmm_predict(ftrl_of(ctr), (size_t)(jlong)ctr_head, ftrl_of(cvr),
-                                      (size_t)(jlong)cvr_head, (const uint32_t *)pi, pv,
-                                      (size_t)nnz, res, 3);
+                                      (size_t)(jlong)cvr_head, (const uint32_t *)pi, pv, (size_t)nnz, res, 3);
     if (pins_release(&ps)) return NULL;
     if (rc != GROWTH_OK) {
         throw_rc(env, rc);
@@ -369,11 +353,9 @@ JNIEXPORT jfloatArray JNICALL Java_org_libgrowth_Native_esmmPredict(JNIEnv *env,
     return out;
 }
 
-JNIEXPORT void JNICALL Java_org_libgrowth_Native_esmmUpdate(JNIEnv *env, jclass cls, jlong m,
-                                                            jint ctr_head, jint cvr_head,
-                                                            jintArray idx, jfloatArray val,
-                                                            jfloat click, jfloat conversion,
-                                                            jfloat weight)
+JNIEXPORT void JNICALL Java_org_libgrowth_Native_esmmUpdate(JNIEnv *env, jclass cls, jlong m, jint ctr_head,
+                                                            jint cvr_head, jintArray idx, jfloatArray val,
+                                                            jfloat click, jfloat conversion, jfloat weight)
 {
     (void)cls;
     jsize nnz = 0;
@@ -385,8 +367,7 @@ JNIEXPORT void JNICALL Java_org_libgrowth_Native_esmmUpdate(JNIEnv *env, jclass 
     int rc = GROWTH_OK;
     if (!ps.failed)
         rc = growth_ftrl_esmm_update(ftrl_of(m), (size_t)(jlong)ctr_head, (size_t)(jlong)cvr_head,
-                                     (const uint32_t *)pi, pv, (size_t)nnz, click, conversion,
-                                     weight);
+                                     (const uint32_t *)pi, pv, (size_t)nnz, click, conversion, weight);
     if (pins_release(&ps)) return;
     if (rc != GROWTH_OK) throw_rc(env, rc);
 }
@@ -396,12 +377,10 @@ JNIEXPORT void JNICALL Java_org_libgrowth_Native_esmmUpdate(JNIEnv *env, jclass 
 /* Ftrl.predict / margin over direct buffers: idx[nnz] (val[nnz] or NULL) from their positions,
  * the heads' outputs into out[cap] (the library refuses cap < heads with EBUFS). The Java side
  * checked direct-ness, byte order and that val has nnz elements. */
-JNIEXPORT void JNICALL Java_org_libgrowth_Native_ftrlPredictBuf(JNIEnv *env, jclass cls, jlong m,
-                                                                jobject idx, jint idx_pos,
-                                                                jint nnz, jobject val,
-                                                                jint val_pos, jobject out,
-                                                                jint out_pos, jint cap,
-                                                                jint flags)
+JNIEXPORT void JNICALL Java_org_libgrowth_Native_ftrlPredictBuf(JNIEnv *env, jclass cls, jlong m, jobject idx,
+                                                                jint idx_pos, jint nnz, jobject val,
+                                                                jint val_pos, jobject out, jint out_pos,
+                                                                jint cap, jint flags)
 {
     (void)cls;
     const uint32_t *pi = direct_address(env, idx, idx_pos, sizeof *pi, "idx");

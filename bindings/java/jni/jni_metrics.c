@@ -12,18 +12,16 @@
 #include "jni_util.h"
 #include "org_libgrowth_Native.h"
 
-static int check_metric_args(JNIEnv *env, const char *who, jfloatArray scores,
-                             jfloatArray labels, jfloatArray weights, jlongArray groups,
-                             int need_groups, jsize *n)
+static int check_metric_args(JNIEnv *env, const char *who, jfloatArray scores, jfloatArray labels,
+                             jfloatArray weights, jlongArray groups, int need_groups, jsize *n)
 {
-    return check_metric_args_named(env, who, scores, labels, weights, groups, "groups",
-                                   need_groups, n);
+    return check_metric_args_named(env, who, scores, labels, weights, groups, "groups", need_groups, n);
 }
 
 typedef int (*metric_fn)(const float *, const float *, const float *, size_t, double *);
 
-static jdouble metric(JNIEnv *env, const char *who, metric_fn fn, jfloatArray scores,
-                      jfloatArray labels, jfloatArray weights)
+static jdouble metric(JNIEnv *env, const char *who, metric_fn fn, jfloatArray scores, jfloatArray labels,
+                      jfloatArray weights)
 {
     jsize n = 0;
     if (check_metric_args(env, who, scores, labels, weights, NULL, 0, &n)) return 0.0;
@@ -40,24 +38,20 @@ static jdouble metric(JNIEnv *env, const char *who, metric_fn fn, jfloatArray sc
     return out;
 }
 
-JNIEXPORT jdouble JNICALL Java_org_libgrowth_Native_auc(JNIEnv *env, jclass cls,
-                                                        jfloatArray scores, jfloatArray labels,
-                                                        jfloatArray weights)
+JNIEXPORT jdouble JNICALL Java_org_libgrowth_Native_auc(JNIEnv *env, jclass cls, jfloatArray scores,
+                                                        jfloatArray labels, jfloatArray weights)
 {
     (void)cls;
     return metric(env, "Metrics.auc", growth_metrics_auc, scores, labels, weights);
 }
 
-JNIEXPORT jdoubleArray JNICALL Java_org_libgrowth_Native_gauc(JNIEnv *env, jclass cls,
-                                                              jfloatArray scores,
-                                                              jfloatArray labels,
-                                                              jfloatArray weights,
+JNIEXPORT jdoubleArray JNICALL Java_org_libgrowth_Native_gauc(JNIEnv *env, jclass cls, jfloatArray scores,
+                                                              jfloatArray labels, jfloatArray weights,
                                                               jlongArray groups)
 {
     (void)cls;
     jsize n = 0;
-    if (check_metric_args(env, "Metrics.gauc", scores, labels, weights, groups, 1, &n))
-        return NULL;
+    if (check_metric_args(env, "Metrics.gauc", scores, labels, weights, groups, 1, &n)) return NULL;
     jdoubleArray out = (*env)->NewDoubleArray(env, 2);
     if (out == NULL) return NULL;
     pinset ps;
@@ -80,17 +74,15 @@ JNIEXPORT jdoubleArray JNICALL Java_org_libgrowth_Native_gauc(JNIEnv *env, jclas
     return out;
 }
 
-JNIEXPORT jdouble JNICALL Java_org_libgrowth_Native_logLoss(JNIEnv *env, jclass cls,
-                                                            jfloatArray probs, jfloatArray labels,
-                                                            jfloatArray weights)
+JNIEXPORT jdouble JNICALL Java_org_libgrowth_Native_logLoss(JNIEnv *env, jclass cls, jfloatArray probs,
+                                                            jfloatArray labels, jfloatArray weights)
 {
     (void)cls;
     return metric(env, "Metrics.logLoss", growth_metrics_logloss, probs, labels, weights);
 }
 
 JNIEXPORT jdouble JNICALL Java_org_libgrowth_Native_normalizedEntropy(JNIEnv *env, jclass cls,
-                                                                      jfloatArray probs,
-                                                                      jfloatArray labels,
+                                                                      jfloatArray probs, jfloatArray labels,
                                                                       jfloatArray weights)
 {
     (void)cls;
@@ -99,17 +91,14 @@ JNIEXPORT jdouble JNICALL Java_org_libgrowth_Native_normalizedEntropy(JNIEnv *en
 }
 
 JNIEXPORT jdouble JNICALL Java_org_libgrowth_Native_calibrationRatio(JNIEnv *env, jclass cls,
-                                                                     jfloatArray probs,
-                                                                     jfloatArray labels,
+                                                                     jfloatArray probs, jfloatArray labels,
                                                                      jfloatArray weights)
 {
     (void)cls;
-    return metric(env, "Metrics.calibrationRatio", growth_metrics_pcoc, probs, labels,
-                  weights);
+    return metric(env, "Metrics.calibrationRatio", growth_metrics_pcoc, probs, labels, weights);
 }
 
-typedef int (*binned_fn)(const float *, const float *, const float *, size_t, const char *,
-                         double *);
+typedef int (*binned_fn)(const float *, const float *, const float *, size_t, const char *, double *);
 
 /* config: "bins=.. binning=.." (the Java side builds it from its int arguments). */
 static jdouble binned_metric(JNIEnv *env, const char *who, binned_fn fn, jfloatArray probs,
@@ -133,17 +122,17 @@ static jdouble binned_metric(JNIEnv *env, const char *who, binned_fn fn, jfloatA
     return out;
 }
 
-JNIEXPORT jdouble JNICALL Java_org_libgrowth_Native_ece(JNIEnv *env, jclass cls,
-                                                        jfloatArray probs, jfloatArray labels,
-                                                        jfloatArray weights, jbyteArray config)
+JNIEXPORT jdouble JNICALL Java_org_libgrowth_Native_ece(JNIEnv *env, jclass cls, jfloatArray probs,
+                                                        jfloatArray labels, jfloatArray weights,
+                                                        jbyteArray config)
 {
     (void)cls;
     return binned_metric(env, "Metrics.ece", growth_metrics_ece, probs, labels, weights, config);
 }
 
-JNIEXPORT jdouble JNICALL Java_org_libgrowth_Native_mce(JNIEnv *env, jclass cls,
-                                                        jfloatArray probs, jfloatArray labels,
-                                                        jfloatArray weights, jbyteArray config)
+JNIEXPORT jdouble JNICALL Java_org_libgrowth_Native_mce(JNIEnv *env, jclass cls, jfloatArray probs,
+                                                        jfloatArray labels, jfloatArray weights,
+                                                        jbyteArray config)
 {
     (void)cls;
     return binned_metric(env, "Metrics.mce", growth_metrics_mce, probs, labels, weights, config);
@@ -152,15 +141,12 @@ JNIEXPORT jdouble JNICALL Java_org_libgrowth_Native_mce(JNIEnv *env, jclass cls,
 /* {mean_prob[n], pos_rate[n], weight[n]}: the table's size is asked first (the EBUFS protocol
  * gives the exact row count), then the table is filled. */
 JNIEXPORT jdoubleArray JNICALL Java_org_libgrowth_Native_reliability(JNIEnv *env, jclass cls,
-                                                                     jfloatArray probs,
-                                                                     jfloatArray labels,
-                                                                     jfloatArray weights,
-                                                                     jbyteArray config)
+                                                                     jfloatArray probs, jfloatArray labels,
+                                                                     jfloatArray weights, jbyteArray config)
 {
     (void)cls;
     jsize n = 0;
-    if (check_metric_args(env, "Metrics.reliability", probs, labels, weights, NULL, 0, &n))
-        return NULL;
+    if (check_metric_args(env, "Metrics.reliability", probs, labels, weights, NULL, 0, &n)) return NULL;
     char *c = cstr_dup(env, config, "config");
     if (c == NULL) return NULL;
     pinset ps;
@@ -179,8 +165,8 @@ JNIEXPORT jdoubleArray JNICALL Java_org_libgrowth_Native_reliability(JNIEnv *env
             if (buf == NULL)
                 nomem = 1;
             else
-                rc = growth_metrics_reliability(p, l, w, (size_t)n, c, buf, buf + cap,
-                                                buf + 2 * cap, cap, &nb);
+                rc = growth_metrics_reliability(p, l, w, (size_t)n, c, buf, buf + cap, buf + 2 * cap, cap,
+                                                &nb);
         }
     }
     free(c);
@@ -205,16 +191,13 @@ JNIEXPORT jdoubleArray JNICALL Java_org_libgrowth_Native_reliability(JNIEnv *env
     return out;
 }
 
-JNIEXPORT jdouble JNICALL Java_org_libgrowth_Native_fieldEce(JNIEnv *env, jclass cls,
-                                                             jfloatArray probs,
-                                                             jfloatArray labels,
-                                                             jfloatArray weights,
+JNIEXPORT jdouble JNICALL Java_org_libgrowth_Native_fieldEce(JNIEnv *env, jclass cls, jfloatArray probs,
+                                                             jfloatArray labels, jfloatArray weights,
                                                              jlongArray fields)
 {
     (void)cls;
     jsize n = 0;
-    if (check_metric_args_named(env, "Metrics.fieldEce", probs, labels, weights, fields,
-                                "fields", 1, &n))
+    if (check_metric_args_named(env, "Metrics.fieldEce", probs, labels, weights, fields, "fields", 1, &n))
         return 0.0;
     pinset ps;
     pins_init(&ps, env, PIN_COPY);
@@ -230,16 +213,13 @@ JNIEXPORT jdouble JNICALL Java_org_libgrowth_Native_fieldEce(JNIEnv *env, jclass
     return out;
 }
 
-JNIEXPORT jdoubleArray JNICALL Java_org_libgrowth_Native_fieldRce(JNIEnv *env, jclass cls,
-                                                                  jfloatArray probs,
-                                                                  jfloatArray labels,
-                                                                  jfloatArray weights,
+JNIEXPORT jdoubleArray JNICALL Java_org_libgrowth_Native_fieldRce(JNIEnv *env, jclass cls, jfloatArray probs,
+                                                                  jfloatArray labels, jfloatArray weights,
                                                                   jlongArray fields)
 {
     (void)cls;
     jsize n = 0;
-    if (check_metric_args_named(env, "Metrics.fieldRce", probs, labels, weights, fields,
-                                "fields", 1, &n))
+    if (check_metric_args_named(env, "Metrics.fieldRce", probs, labels, weights, fields, "fields", 1, &n))
         return NULL;
     pinset ps;
     pins_init(&ps, env, PIN_COPY);

@@ -27,8 +27,8 @@ typedef struct {
 } jmodel;
 
 #define JMODEL(h) ((jmodel *)(intptr_t)(h))
-#define NET(h) ((growth_net *)JMODEL(h)->model)
-#define DSSM(h) ((growth_dssm *)JMODEL(h)->model)
+#define NET(h)    ((growth_net *)JMODEL(h)->model)
+#define DSSM(h)   ((growth_dssm *)JMODEL(h)->model)
 
 static inline growth_net *net_of(jlong h) { return NET(h); }
 static inline growth_dssm *dssm_of(jlong h) { return DSSM(h); }
@@ -113,8 +113,7 @@ static void ws_release(jmodel *m, growth_net_workspace *ws, int temp)
 }
 
 /* Loads (path != NULL) or deserialises a net or a DSSM and wraps it. */
-static jlong jmodel_open(JNIEnv *env, int dssm, jbyteArray path, jbyteArray buf,
-                         jbyteArray ws_config)
+static jlong jmodel_open(JNIEnv *env, int dssm, jbyteArray path, jbyteArray buf, jbyteArray ws_config)
 {
     char *cfg = cstr_dup(env, ws_config, "workspaceConfig");
     if (cfg == NULL) return 0;
@@ -126,8 +125,7 @@ static jlong jmodel_open(JNIEnv *env, int dssm, jbyteArray path, jbyteArray buf,
             free(cfg);
             return 0;
         }
-        rc = dssm ? growth_dssm_load((growth_dssm **)&model, p)
-                  : growth_net_load((growth_net **)&model, p);
+        rc = dssm ? growth_dssm_load((growth_dssm **)&model, p) : growth_net_load((growth_net **)&model, p);
         free(p);
     } else {
         if (buf == NULL) {
@@ -176,8 +174,8 @@ static jsize net_out_dim(JNIEnv *env, jlong h)
     return (jsize)od;
 }
 
-JNIEXPORT jlong JNICALL Java_org_libgrowth_Native_netLoad(JNIEnv *env, jclass cls,
-                                                          jbyteArray path, jbyteArray ws_config)
+JNIEXPORT jlong JNICALL Java_org_libgrowth_Native_netLoad(JNIEnv *env, jclass cls, jbyteArray path,
+                                                          jbyteArray ws_config)
 {
     (void)cls;
     if (path == NULL) {
@@ -187,8 +185,7 @@ JNIEXPORT jlong JNICALL Java_org_libgrowth_Native_netLoad(JNIEnv *env, jclass cl
     return jmodel_open(env, 0, path, NULL, ws_config);
 }
 
-JNIEXPORT jlong JNICALL Java_org_libgrowth_Native_netDeserialize(JNIEnv *env, jclass cls,
-                                                                 jbyteArray buf,
+JNIEXPORT jlong JNICALL Java_org_libgrowth_Native_netDeserialize(JNIEnv *env, jclass cls, jbyteArray buf,
                                                                  jbyteArray ws_config)
 {
     (void)cls;
@@ -220,8 +217,8 @@ JNIEXPORT jlongArray JNICALL Java_org_libgrowth_Native_netDims(JNIEnv *env, jcla
     return new_longs(env, v, 4);
 }
 
-JNIEXPORT jfloatArray JNICALL Java_org_libgrowth_Native_netPredict(JNIEnv *env, jclass cls,
-                                                                   jlong h, jfloatArray x)
+JNIEXPORT jfloatArray JNICALL Java_org_libgrowth_Native_netPredict(JNIEnv *env, jclass cls, jlong h,
+                                                                   jfloatArray x)
 {
     (void)cls;
     if (x == NULL) {
@@ -252,9 +249,8 @@ JNIEXPORT jfloatArray JNICALL Java_org_libgrowth_Native_netPredict(JNIEnv *env, 
     return out;
 }
 
-JNIEXPORT jfloatArray JNICALL Java_org_libgrowth_Native_netPredictBatch(JNIEnv *env, jclass cls,
-                                                                        jlong h, jfloatArray x,
-                                                                        jint nrows)
+JNIEXPORT jfloatArray JNICALL Java_org_libgrowth_Native_netPredictBatch(JNIEnv *env, jclass cls, jlong h,
+                                                                        jfloatArray x, jint nrows)
 {
     (void)cls;
     const char *who = "Net.predictBatch";
@@ -288,8 +284,7 @@ JNIEXPORT jfloatArray JNICALL Java_org_libgrowth_Native_netPredictBatch(JNIEnv *
     pins_init(&ps, env, PIN_COPY); /* sgemm over chunks: may run long */
     const jfloat *px = pin(&ps, x, nx, 'F', 0);
     jfloat *po = pin(&ps, out, total, 'F', 1);
-    if (!ps.failed)
-        rc = growth_net_predict_dense(NET(h), ws, px, (size_t)nrows, dd, po, (size_t)total);
+    if (!ps.failed) rc = growth_net_predict_dense(NET(h), ws, px, (size_t)nrows, dd, po, (size_t)total);
     int failed = pins_release(&ps);
     ws_release(JMODEL(h), ws, temp);
     if (failed) return NULL;
@@ -300,9 +295,11 @@ JNIEXPORT jfloatArray JNICALL Java_org_libgrowth_Native_netPredictBatch(JNIEnv *
     return out;
 }
 
-JNIEXPORT jfloatArray JNICALL Java_org_libgrowth_Native_netPredictWideDeep(
-    JNIEnv *env, jclass cls, jlong h, jfloatArray x, jintArray cat_field, jintArray cat_id,
-    jintArray wide_idx, jfloatArray wide_val)
+JNIEXPORT jfloatArray JNICALL Java_org_libgrowth_Native_netPredictWideDeep(JNIEnv *env, jclass cls, jlong h,
+                                                                           jfloatArray x, jintArray cat_field,
+                                                                           jintArray cat_id,
+                                                                           jintArray wide_idx,
+                                                                           jfloatArray wide_val)
 {
     (void)cls;
     const char *who = "Net.predictWideDeep";
@@ -311,8 +308,7 @@ JNIEXPORT jfloatArray JNICALL Java_org_libgrowth_Native_netPredictWideDeep(
         throw_npe(env, cat_field == NULL ? "catField" : "catId");
         return NULL;
     }
-    if (check_len(env, who, "catId", cat_id, ncat, 0) ||
-        check_len(env, who, "wideVal", wide_val, nwide, 0))
+    if (check_len(env, who, "catId", cat_id, ncat, 0) || check_len(env, who, "wideVal", wide_val, nwide, 0))
         return NULL;
     jsize od = net_out_dim(env, h);
     if (od < 0) return NULL;
@@ -333,9 +329,8 @@ JNIEXPORT jfloatArray JNICALL Java_org_libgrowth_Native_netPredictWideDeep(
     int rc = GROWTH_OK;
     if (!ps.failed)
         rc = growth_net_predict_wide_deep(NET(h), ws, px, (size_t)n, (const uint32_t *)cf,
-                                          (const uint32_t *)ci, (size_t)ncat,
-                                          (const uint32_t *)wi, wv, (size_t)nwide, po,
-                                          (size_t)od);
+                                          (const uint32_t *)ci, (size_t)ncat, (const uint32_t *)wi, wv,
+                                          (size_t)nwide, po, (size_t)od);
     int failed = pins_release(&ps);
     ws_release(JMODEL(h), ws, temp);
     if (failed) return NULL;
@@ -346,8 +341,8 @@ JNIEXPORT jfloatArray JNICALL Java_org_libgrowth_Native_netPredictWideDeep(
     return out;
 }
 
-JNIEXPORT jlong JNICALL Java_org_libgrowth_Native_dssmLoad(JNIEnv *env, jclass cls,
-                                                           jbyteArray path, jbyteArray ws_config)
+JNIEXPORT jlong JNICALL Java_org_libgrowth_Native_dssmLoad(JNIEnv *env, jclass cls, jbyteArray path,
+                                                           jbyteArray ws_config)
 {
     (void)cls;
     if (path == NULL) {
@@ -357,8 +352,7 @@ JNIEXPORT jlong JNICALL Java_org_libgrowth_Native_dssmLoad(JNIEnv *env, jclass c
     return jmodel_open(env, 1, path, NULL, ws_config);
 }
 
-JNIEXPORT jlong JNICALL Java_org_libgrowth_Native_dssmDeserialize(JNIEnv *env, jclass cls,
-                                                                  jbyteArray buf,
+JNIEXPORT jlong JNICALL Java_org_libgrowth_Native_dssmDeserialize(JNIEnv *env, jclass cls, jbyteArray buf,
                                                                   jbyteArray ws_config)
 {
     (void)cls;
@@ -392,8 +386,8 @@ JNIEXPORT jlongArray JNICALL Java_org_libgrowth_Native_dssmDims(JNIEnv *env, jcl
 
 /* Runs encode (query == NULL: n texts through `tower`, n x dim outputs) or score (query: n
  * cosines) over packed texts. */
-static jfloatArray dssm_run(JNIEnv *env, const char *who, jlong h, growth_dssm_tower tower,
-                            jbyteArray query, jbyteArray texts, jint n)
+static jfloatArray dssm_run(JNIEnv *env, const char *who, jlong h, growth_dssm_tower tower, jbyteArray query,
+                            jbyteArray texts, jint n)
 {
     if (texts == NULL) {
         throw_npe(env, "texts");
@@ -461,17 +455,15 @@ static jfloatArray dssm_run(JNIEnv *env, const char *who, jlong h, growth_dssm_t
     return out;
 }
 
-JNIEXPORT jfloatArray JNICALL Java_org_libgrowth_Native_dssmEncode(JNIEnv *env, jclass cls,
-                                                                   jlong h, jint tower,
-                                                                   jbyteArray texts, jint n)
+JNIEXPORT jfloatArray JNICALL Java_org_libgrowth_Native_dssmEncode(JNIEnv *env, jclass cls, jlong h,
+                                                                   jint tower, jbyteArray texts, jint n)
 {
     (void)cls;
     return dssm_run(env, "DSSM.encode", h, (growth_dssm_tower)tower, NULL, texts, n);
 }
 
-JNIEXPORT jfloatArray JNICALL Java_org_libgrowth_Native_dssmScore(JNIEnv *env, jclass cls,
-                                                                  jlong h, jbyteArray query,
-                                                                  jbyteArray items, jint n)
+JNIEXPORT jfloatArray JNICALL Java_org_libgrowth_Native_dssmScore(JNIEnv *env, jclass cls, jlong h,
+                                                                  jbyteArray query, jbyteArray items, jint n)
 {
     (void)cls;
     if (query == NULL) {
@@ -485,9 +477,8 @@ JNIEXPORT jfloatArray JNICALL Java_org_libgrowth_Native_dssmScore(JNIEnv *env, j
 
 /* Net.predict over direct buffers: x[n] from its position, outputs into out[cap] (the library
  * checks n against the dense width and cap against the output width). */
-JNIEXPORT void JNICALL Java_org_libgrowth_Native_netPredictBuf(JNIEnv *env, jclass cls, jlong h,
-                                                               jobject x, jint x_pos, jint n,
-                                                               jobject out, jint out_pos,
+JNIEXPORT void JNICALL Java_org_libgrowth_Native_netPredictBuf(JNIEnv *env, jclass cls, jlong h, jobject x,
+                                                               jint x_pos, jint n, jobject out, jint out_pos,
                                                                jint cap)
 {
     (void)cls;
@@ -504,11 +495,10 @@ JNIEXPORT void JNICALL Java_org_libgrowth_Native_netPredictBuf(JNIEnv *env, jcla
 
 /* Net.predictBatch over direct buffers: X (len floats: nrows x denseDim, checked as for arrays)
  * from its position, nrows x outDim into out[cap]. */
-JNIEXPORT void JNICALL Java_org_libgrowth_Native_netPredictBatchBuf(JNIEnv *env, jclass cls,
-                                                                    jlong h, jobject x,
-                                                                    jint x_pos, jint len,
-                                                                    jint nrows, jobject out,
-                                                                    jint out_pos, jint cap)
+JNIEXPORT void JNICALL Java_org_libgrowth_Native_netPredictBatchBuf(JNIEnv *env, jclass cls, jlong h,
+                                                                    jobject x, jint x_pos, jint len,
+                                                                    jint nrows, jobject out, jint out_pos,
+                                                                    jint cap)
 {
     (void)cls;
     const char *who = "Net.predictBatch";

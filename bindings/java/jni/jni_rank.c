@@ -13,11 +13,9 @@
 
 /* Fusion of ranked lists: the lists (ids[l], scores[l]) are copied to the C heap (their number
  * is not bounded by PIN_MAX); the fused top-k goes into outIds[k] and outScores[k]. */
-JNIEXPORT jint JNICALL Java_org_libgrowth_Native_textFuse(JNIEnv *env, jclass cls,
-                                                          jbyteArray config, jobjectArray ids,
-                                                          jobjectArray scores,
-                                                          jdoubleArray weights, jint k,
-                                                          jlongArray out_ids,
+JNIEXPORT jint JNICALL Java_org_libgrowth_Native_textFuse(JNIEnv *env, jclass cls, jbyteArray config,
+                                                          jobjectArray ids, jobjectArray scores,
+                                                          jdoubleArray weights, jint k, jlongArray out_ids,
                                                           jfloatArray out_scores)
 {
     (void)cls;
@@ -31,10 +29,8 @@ JNIEXPORT jint JNICALL Java_org_libgrowth_Native_textFuse(JNIEnv *env, jclass cl
         return 0;
     }
     jsize nl = len_of(env, ids);
-    if (check_len(env, who, "scores", scores, nl, 0) ||
-        check_len(env, who, "weights", weights, nl, 0) ||
-        check_len(env, who, "outIds", out_ids, k, 1) ||
-        check_len(env, who, "outScores", out_scores, k, 1))
+    if (check_len(env, who, "scores", scores, nl, 0) || check_len(env, who, "weights", weights, nl, 0) ||
+        check_len(env, who, "outIds", out_ids, k, 1) || check_len(env, who, "outScores", out_scores, k, 1))
         return 0;
     char *c = cstr_dup(env, config, "config");
     if (c == NULL) return 0;
@@ -70,8 +66,8 @@ JNIEXPORT jint JNICALL Java_org_libgrowth_Native_textFuse(JNIEnv *env, jclass cl
         jfloatArray s = (jfloatArray)(*env)->GetObjectArrayElement(env, scores, l);
         if (s == NULL) continue;
         if (len_of(env, s) != n) {
-            throw_einval(env, "%s: scores[%d] has %d entries, %d expected", who, (int)l,
-                         (int)len_of(env, s), (int)n);
+            throw_einval(env, "%s: scores[%d] has %d entries, %d expected", who, (int)l, (int)len_of(env, s),
+                         (int)n);
             ok = 0;
         } else if ((ls[l] = malloc(((size_t)n + 1) * sizeof(float))) == NULL) {
             throw_status(env, GROWTH_ENOMEM, "TextIndex.fuse: out of memory");
@@ -85,7 +81,9 @@ JNIEXPORT jint JNICALL Java_org_libgrowth_Native_textFuse(JNIEnv *env, jclass cl
     size_t found = 0;
     int rc = GROWTH_OK;
     if (ok && !(*env)->ExceptionCheck(env)) {
-        rc = growth_rank_fuse_lists((const int64_t *const *)li, scores ? (const float *const *)ls : NULL, lens, weights ? w : NULL, (size_t)nl, (size_t)k, c, oi, os, (size_t)k, &found);
+        rc =
+            growth_rank_fuse_lists((const int64_t *const *)li, scores ? (const float *const *)ls : NULL, lens,
+                                   weights ? w : NULL, (size_t)nl, (size_t)k, c, oi, os, (size_t)k, &found);
         if (rc != GROWTH_OK) {
             throw_rc(env, rc);
         } else {

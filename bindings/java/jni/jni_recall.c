@@ -45,15 +45,14 @@ static jlong index_rows(JNIEnv *env, const char *who, const char *name, jlong h,
     if (dim == 0) return -1;
     jsize len = len_of(env, x);
     if ((jlong)len % dim != 0) {
-        throw_einval(env, "%s: %s has %d floats, not a multiple of dim=%lld", who, name,
-                     (int)len, (long long)dim);
+        throw_einval(env, "%s: %s has %d floats, not a multiple of dim=%lld", who, name, (int)len,
+                     (long long)dim);
         return -1;
     }
     return (jlong)len / dim;
 }
 
-JNIEXPORT void JNICALL Java_org_libgrowth_Native_indexSet(JNIEnv *env, jclass cls, jlong h,
-                                                          jbyteArray config)
+JNIEXPORT void JNICALL Java_org_libgrowth_Native_indexSet(JNIEnv *env, jclass cls, jlong h, jbyteArray config)
 {
     (void)cls;
     char *c = cstr_dup(env, config, "config");
@@ -63,8 +62,7 @@ JNIEXPORT void JNICALL Java_org_libgrowth_Native_indexSet(JNIEnv *env, jclass cl
     if (rc != GROWTH_OK) throw_rc(env, rc);
 }
 
-JNIEXPORT void JNICALL Java_org_libgrowth_Native_indexTrain(JNIEnv *env, jclass cls, jlong h,
-                                                            jfloatArray x)
+JNIEXPORT void JNICALL Java_org_libgrowth_Native_indexTrain(JNIEnv *env, jclass cls, jlong h, jfloatArray x)
 {
     (void)cls;
     jlong n = index_rows(env, "Index.train", "x", h, x);
@@ -79,8 +77,8 @@ JNIEXPORT void JNICALL Java_org_libgrowth_Native_indexTrain(JNIEnv *env, jclass 
     if (rc != GROWTH_OK) throw_rc(env, rc);
 }
 
-JNIEXPORT void JNICALL Java_org_libgrowth_Native_indexAdd(JNIEnv *env, jclass cls, jlong h,
-                                                          jfloatArray x, jlongArray ids)
+JNIEXPORT void JNICALL Java_org_libgrowth_Native_indexAdd(JNIEnv *env, jclass cls, jlong h, jfloatArray x,
+                                                          jlongArray ids)
 {
     (void)cls;
     const char *who = "Index.add";
@@ -129,9 +127,8 @@ JNIEXPORT void JNICALL Java_org_libgrowth_Native_indexCompact(JNIEnv *env, jclas
 }
 
 /* Search of one query into ids[k] and scores[k]; returns found. */
-JNIEXPORT jint JNICALL Java_org_libgrowth_Native_indexSearch(JNIEnv *env, jclass cls, jlong h,
-                                                             jfloatArray q, jint k,
-                                                             jlongArray ids, jfloatArray scores)
+JNIEXPORT jint JNICALL Java_org_libgrowth_Native_indexSearch(JNIEnv *env, jclass cls, jlong h, jfloatArray q,
+                                                             jint k, jlongArray ids, jfloatArray scores)
 {
     (void)cls;
     const char *who = "Index.search";
@@ -142,16 +139,14 @@ JNIEXPORT jint JNICALL Java_org_libgrowth_Native_indexSearch(JNIEnv *env, jclass
     jlong dim = index_dim(env, h);
     if (dim == 0) return 0;
     if ((jlong)len_of(env, q) != dim) {
-        throw_einval(env, "%s: q has %d floats, dim=%lld expected", who, (int)len_of(env, q),
-                     (long long)dim);
+        throw_einval(env, "%s: q has %d floats, dim=%lld expected", who, (int)len_of(env, q), (long long)dim);
         return 0;
     }
     if (k < 0) {
         throw_einval(env, "%s: k=%d is negative", who, (int)k);
         return 0;
     }
-    if (check_len(env, who, "ids", ids, k, 1) || check_len(env, who, "scores", scores, k, 1))
-        return 0;
+    if (check_len(env, who, "ids", ids, k, 1) || check_len(env, who, "scores", scores, k, 1)) return 0;
     jsize len = len_of(env, q);
     pinset ps;
     pins_init(&ps, env, PIN_COPY);
@@ -161,8 +156,7 @@ JNIEXPORT jint JNICALL Java_org_libgrowth_Native_indexSearch(JNIEnv *env, jclass
     size_t found = 0;
     int rc = GROWTH_OK;
     if (!ps.failed)
-        rc = growth_index_search(index_of(h), pq, (size_t)k, NULL, (int64_t *)pi, psc, (size_t)k,
-                                 &found);
+        rc = growth_index_search(index_of(h), pq, (size_t)k, NULL, (int64_t *)pi, psc, (size_t)k, &found);
     if (pins_release(&ps)) return 0;
     if (rc != GROWTH_OK) {
         throw_rc(env, rc);
@@ -172,11 +166,9 @@ JNIEXPORT jint JNICALL Java_org_libgrowth_Native_indexSearch(JNIEnv *env, jclass
 }
 
 /* nq queries into ids[nq * k] and scores[nq * k] (padding -1 / NaN). */
-JNIEXPORT void JNICALL Java_org_libgrowth_Native_indexSearchBatch(JNIEnv *env, jclass cls,
-                                                                  jlong h, jfloatArray q,
-                                                                  jint nq, jint k,
-                                                                  jlongArray ids,
-                                                                  jfloatArray scores)
+JNIEXPORT void JNICALL Java_org_libgrowth_Native_indexSearchBatch(JNIEnv *env, jclass cls, jlong h,
+                                                                  jfloatArray q, jint nq, jint k,
+                                                                  jlongArray ids, jfloatArray scores)
 {
     (void)cls;
     const char *who = "Index.searchBatch";
@@ -187,14 +179,11 @@ JNIEXPORT void JNICALL Java_org_libgrowth_Native_indexSearchBatch(JNIEnv *env, j
     jlong n = index_rows(env, who, "q", h, q);
     if (n < 0) return;
     if (n != nq) {
-        throw_einval(env, "%s: q holds %lld rows of dim floats, nq=%d", who, (long long)n,
-                     (int)nq);
+        throw_einval(env, "%s: q holds %lld rows of dim floats, nq=%d", who, (long long)n, (int)nq);
         return;
     }
     jlong total = (jlong)nq * (jlong)k;
-    if (check_len(env, who, "ids", ids, total, 1) ||
-        check_len(env, who, "scores", scores, total, 1))
-        return;
+    if (check_len(env, who, "ids", ids, total, 1) || check_len(env, who, "scores", scores, total, 1)) return;
     jsize len = len_of(env, q);
     pinset ps;
     pins_init(&ps, env, PIN_COPY);
@@ -203,15 +192,14 @@ JNIEXPORT void JNICALL Java_org_libgrowth_Native_indexSearchBatch(JNIEnv *env, j
     jfloat *psc = pin(&ps, scores, (jsize)total, 'F', 1);
     int rc = GROWTH_OK;
     if (!ps.failed)
-        rc = growth_index_search_batch(index_of(h), pq, (size_t)nq, (size_t)k, NULL, (int64_t *)pi,
-                                       psc, (size_t)total);
+        rc = growth_index_search_batch(index_of(h), pq, (size_t)nq, (size_t)k, NULL, (int64_t *)pi, psc,
+                                       (size_t)total);
     if (pins_release(&ps)) return;
     if (rc != GROWTH_OK) throw_rc(env, rc);
 }
 
 /* {count, deleted, dim, memoryBytes} */
-JNIEXPORT jlongArray JNICALL Java_org_libgrowth_Native_indexStats(JNIEnv *env, jclass cls,
-                                                                  jlong h)
+JNIEXPORT jlongArray JNICALL Java_org_libgrowth_Native_indexStats(JNIEnv *env, jclass cls, jlong h)
 {
     (void)cls;
     growth_index_stats st = GROWTH_INDEX_STATS_INIT;
@@ -229,19 +217,17 @@ JNIEXPORT jlongArray JNICALL Java_org_libgrowth_Native_indexStats(JNIEnv *env, j
 /* Index.search over direct buffers: q (len floats, = dim) from its position, up to k results
  * into ids[cap] and scores[cap] (cap: the smaller remaining; the library refuses cap < k with
  * EBUFS); returns found. */
-JNIEXPORT jint JNICALL Java_org_libgrowth_Native_indexSearchBuf(JNIEnv *env, jclass cls, jlong h,
-                                                                jobject q, jint q_pos, jint len,
-                                                                jint k, jobject ids,
-                                                                jint ids_pos, jobject scores,
-                                                                jint scores_pos, jint cap)
+JNIEXPORT jint JNICALL Java_org_libgrowth_Native_indexSearchBuf(JNIEnv *env, jclass cls, jlong h, jobject q,
+                                                                jint q_pos, jint len, jint k, jobject ids,
+                                                                jint ids_pos, jobject scores, jint scores_pos,
+                                                                jint cap)
 {
     (void)cls;
     const char *who = "Index.search";
     jlong dim = index_dim(env, h);
     if (dim == 0) return 0;
     if ((jlong)len != dim) {
-        throw_einval(env, "%s: q has %d floats, dim=%lld expected", who, (int)len,
-                     (long long)dim);
+        throw_einval(env, "%s: q has %d floats, dim=%lld expected", who, (int)len, (long long)dim);
         return 0;
     }
     if (k < 0) {

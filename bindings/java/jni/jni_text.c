@@ -16,8 +16,7 @@ GJNI_MODEL(text, growth_text_index, growth_text, "TextIndex");
 /* Same pinning as recall.h: searches share a reader lock that waits for writers. Texts arrive
  * packed by Native.pack (each NUL-terminated UTF-8). */
 
-JNIEXPORT void JNICALL Java_org_libgrowth_Native_textSet(JNIEnv *env, jclass cls, jlong h,
-                                                         jbyteArray config)
+JNIEXPORT void JNICALL Java_org_libgrowth_Native_textSet(JNIEnv *env, jclass cls, jlong h, jbyteArray config)
 {
     (void)cls;
     char *c = cstr_dup(env, config, "config");
@@ -27,9 +26,8 @@ JNIEXPORT void JNICALL Java_org_libgrowth_Native_textSet(JNIEnv *env, jclass cls
     if (rc != GROWTH_OK) throw_rc(env, rc);
 }
 
-JNIEXPORT void JNICALL Java_org_libgrowth_Native_textAdd(JNIEnv *env, jclass cls, jlong h,
-                                                         jlongArray ids, jbyteArray texts,
-                                                         jint n)
+JNIEXPORT void JNICALL Java_org_libgrowth_Native_textAdd(JNIEnv *env, jclass cls, jlong h, jlongArray ids,
+                                                         jbyteArray texts, jint n)
 {
     (void)cls;
     const char *who = "TextIndex.add";
@@ -70,8 +68,7 @@ JNIEXPORT void JNICALL Java_org_libgrowth_Native_textAdd(JNIEnv *env, jclass cls
 }
 
 /* Removes ids (absent ones are skipped); returns how many were removed. */
-JNIEXPORT jlong JNICALL Java_org_libgrowth_Native_textDelete(JNIEnv *env, jclass cls, jlong h,
-                                                             jlongArray ids)
+JNIEXPORT jlong JNICALL Java_org_libgrowth_Native_textDelete(JNIEnv *env, jclass cls, jlong h, jlongArray ids)
 {
     (void)cls;
     if (ids == NULL) {
@@ -101,8 +98,7 @@ JNIEXPORT void JNICALL Java_org_libgrowth_Native_textCompact(JNIEnv *env, jclass
 }
 
 /* {docs, terms, postings} */
-JNIEXPORT jlongArray JNICALL Java_org_libgrowth_Native_textCount(JNIEnv *env, jclass cls,
-                                                                 jlong h)
+JNIEXPORT jlongArray JNICALL Java_org_libgrowth_Native_textCount(JNIEnv *env, jclass cls, jlong h)
 {
     (void)cls;
     growth_text_stats st = GROWTH_TEXT_STATS_INIT;
@@ -117,8 +113,8 @@ JNIEXPORT jlongArray JNICALL Java_org_libgrowth_Native_textCount(JNIEnv *env, jc
 
 /* Search into ids[k] and scores[k]; returns found. */
 JNIEXPORT jint JNICALL Java_org_libgrowth_Native_textSearch(JNIEnv *env, jclass cls, jlong h,
-                                                            jbyteArray query, jint k,
-                                                            jlongArray ids, jfloatArray scores)
+                                                            jbyteArray query, jint k, jlongArray ids,
+                                                            jfloatArray scores)
 {
     (void)cls;
     const char *who = "TextIndex.search";
@@ -126,8 +122,7 @@ JNIEXPORT jint JNICALL Java_org_libgrowth_Native_textSearch(JNIEnv *env, jclass 
         throw_einval(env, "%s: k=%d is negative", who, (int)k);
         return 0;
     }
-    if (check_len(env, who, "ids", ids, k, 1) || check_len(env, who, "scores", scores, k, 1))
-        return 0;
+    if (check_len(env, who, "ids", ids, k, 1) || check_len(env, who, "scores", scores, k, 1)) return 0;
     char *q = cstr_dup(env, query, "query");
     if (q == NULL) return 0;
     pinset ps;
@@ -137,8 +132,7 @@ JNIEXPORT jint JNICALL Java_org_libgrowth_Native_textSearch(JNIEnv *env, jclass 
     size_t found = 0;
     int rc = GROWTH_OK;
     if (!ps.failed)
-        rc = growth_text_search(text_of(h), q, (size_t)k, NULL, (int64_t *)pi, psc, (size_t)k,
-                                &found);
+        rc = growth_text_search(text_of(h), q, (size_t)k, NULL, (int64_t *)pi, psc, (size_t)k, &found);
     free(q);
     if (pins_release(&ps)) return 0;
     if (rc != GROWTH_OK) {
@@ -148,9 +142,8 @@ JNIEXPORT jint JNICALL Java_org_libgrowth_Native_textSearch(JNIEnv *env, jclass 
     return (jint)found;
 }
 
-JNIEXPORT jfloatArray JNICALL Java_org_libgrowth_Native_textScore(JNIEnv *env, jclass cls,
-                                                                  jlong h, jbyteArray query,
-                                                                  jlongArray ids)
+JNIEXPORT jfloatArray JNICALL Java_org_libgrowth_Native_textScore(JNIEnv *env, jclass cls, jlong h,
+                                                                  jbyteArray query, jlongArray ids)
 {
     (void)cls;
     if (ids == NULL) {
@@ -167,8 +160,7 @@ JNIEXPORT jfloatArray JNICALL Java_org_libgrowth_Native_textScore(JNIEnv *env, j
     const jlong *pi = pin(&ps, ids, n, 'J', 0);
     jfloat *po = pin(&ps, out, n, 'F', 1);
     int rc = GROWTH_OK;
-    if (!ps.failed)
-        rc = growth_text_score(text_of(h), q, (const int64_t *)pi, (size_t)n, po, (size_t)n);
+    if (!ps.failed) rc = growth_text_score(text_of(h), q, (const int64_t *)pi, (size_t)n, po, (size_t)n);
     free(q);
     if (pins_release(&ps)) return NULL;
     if (rc != GROWTH_OK) {

@@ -11,9 +11,9 @@
 
 #include "org_libgrowth_Native.h"
 
-static jclass g_exc_class;      /* org.libgrowth.GrowthException */
-static jmethodID g_exc_of;      /* static GrowthException.of(int code, byte[] utf8Message) */
-static JavaVM *g_vm;            /* for progress callbacks from the library */
+static jclass g_exc_class; /* org.libgrowth.GrowthException */
+static jmethodID g_exc_of; /* static GrowthException.of(int code, byte[] utf8Message) */
+static JavaVM *g_vm;       /* for progress callbacks from the library */
 
 JNIEXPORT jint JNICALL JNI_OnLoad(JavaVM *vm, void *reserved)
 {
@@ -50,10 +50,7 @@ jbyteArray bytes_of(JNIEnv *env, const char *s, size_t n)
     return b;
 }
 
-jbyteArray str_bytes(JNIEnv *env, const char *s)
-{
-    return bytes_of(env, s ? s : "", s ? strlen(s) : 0);
-}
+jbyteArray str_bytes(JNIEnv *env, const char *s) { return bytes_of(env, s ? s : "", s ? strlen(s) : 0); }
 
 /* Throws the GrowthException subclass of `code` with msg unless an exception is already pending. */
 void throw_status(JNIEnv *env, int code, const char *msg)
@@ -71,10 +68,7 @@ void throw_status(JNIEnv *env, int code, const char *msg)
 
 /* A libgrowth call failed with rc: throw with the library's message. Call it before any other
  * libgrowth call in this thread (growth_last_error() is thread-local and per failure). */
-void throw_rc(JNIEnv *env, int rc)
-{
-    throw_status(env, rc, growth_last_error());
-}
+void throw_rc(JNIEnv *env, int rc) { throw_status(env, rc, growth_last_error()); }
 
 void throw_einval(JNIEnv *env, const char *fmt, ...)
 {
@@ -172,23 +166,18 @@ int pins_release(pinset *ps)
             case 'B':
                 (*env)->ReleaseByteArrayElements(env, (jbyteArray)s->arr, (jbyte *)s->ptr, s->mode);
                 break;
-            case 'I':
-                (*env)->ReleaseIntArrayElements(env, (jintArray)s->arr, (jint *)s->ptr, s->mode);
-                break;
+            case 'I': (*env)->ReleaseIntArrayElements(env, (jintArray)s->arr, (jint *)s->ptr, s->mode); break;
             case 'J':
                 (*env)->ReleaseLongArrayElements(env, (jlongArray)s->arr, (jlong *)s->ptr, s->mode);
                 break;
             case 'F':
-                (*env)->ReleaseFloatArrayElements(env, (jfloatArray)s->arr, (jfloat *)s->ptr,
-                                                  s->mode);
+                (*env)->ReleaseFloatArrayElements(env, (jfloatArray)s->arr, (jfloat *)s->ptr, s->mode);
                 break;
             case 'D':
-                (*env)->ReleaseDoubleArrayElements(env, (jdoubleArray)s->arr, (jdouble *)s->ptr,
-                                                   s->mode);
+                (*env)->ReleaseDoubleArrayElements(env, (jdoubleArray)s->arr, (jdouble *)s->ptr, s->mode);
                 break;
             case 'Z':
-                (*env)->ReleaseBooleanArrayElements(env, (jbooleanArray)s->arr,
-                                                    (jboolean *)s->ptr, s->mode);
+                (*env)->ReleaseBooleanArrayElements(env, (jbooleanArray)s->arr, (jboolean *)s->ptr, s->mode);
                 break;
             default: break;
             }
@@ -202,10 +191,7 @@ int pins_release(pinset *ps)
     return 0;
 }
 
-jsize len_of(JNIEnv *env, jarray a)
-{
-    return a == NULL ? 0 : (*env)->GetArrayLength(env, a);
-}
+jsize len_of(JNIEnv *env, jarray a) { return a == NULL ? 0 : (*env)->GetArrayLength(env, a); }
 
 /* A NUL-terminated string made by Native.cstr, copied to the C heap (free() it). NULL with an
  * exception pending on failure. */
@@ -294,11 +280,9 @@ jbyteArray text_bytes(JNIEnv *env, text_fn fn, jlong h, jlong arg)
     return NULL;
 }
 
-
 /* An optional array (NULL allowed) must have `expect` entries; a required one must be non-NULL.
  * Returns 0 or -1 (thrown). */
-int check_len(JNIEnv *env, const char *who, const char *name, jarray a, jlong expect,
-                     int required)
+int check_len(JNIEnv *env, const char *who, const char *name, jarray a, jlong expect, int required)
 {
     if (a == NULL) {
         if (required) {
@@ -309,8 +293,7 @@ int check_len(JNIEnv *env, const char *who, const char *name, jarray a, jlong ex
     }
     jsize n = len_of(env, a);
     if ((jlong)n != expect) {
-        throw_einval(env, "%s: %s has %d entries, %lld expected", who, name, (int)n,
-                     (long long)expect);
+        throw_einval(env, "%s: %s has %d entries, %lld expected", who, name, (int)n, (long long)expect);
         return -1;
     }
     return 0;
@@ -318,9 +301,9 @@ int check_len(JNIEnv *env, const char *who, const char *name, jarray a, jlong ex
 
 /* Checks scores/labels (non-NULL, same length n), weights (NULL or n) and groups (named gname;
  * if need_groups: non-NULL, n). Returns 0 or -1 (thrown). */
-int check_metric_args_named(JNIEnv *env, const char *who, jfloatArray scores,
-                                   jfloatArray labels, jfloatArray weights, jlongArray groups,
-                                   const char *gname, int need_groups, jsize *n)
+int check_metric_args_named(JNIEnv *env, const char *who, jfloatArray scores, jfloatArray labels,
+                            jfloatArray weights, jlongArray groups, const char *gname, int need_groups,
+                            jsize *n)
 {
     if (scores == NULL || labels == NULL) {
         throw_npe(env, scores == NULL ? "scores" : "labels");
@@ -378,7 +361,6 @@ jbyteArray buffer_bytes(JNIEnv *env, const char *who, int rc, uint8_t *buf, size
     growth_buffer_free(buf);
     return out;
 }
-
 
 /* create_fn with a string argument (a configuration or a path). */
 jlong create_with(JNIEnv *env, create_fn fn, jbyteArray arg, const char *what)
@@ -466,8 +448,7 @@ void *direct_address(JNIEnv *env, jobject buf, jint pos, size_t elem, const char
     }
     char *base = (*env)->GetDirectBufferAddress(env, buf);
     if (base == NULL) {
-        throw_iae(env, "%s must be a direct buffer (ByteBuffer.allocateDirect), not a heap buffer",
-                  name);
+        throw_iae(env, "%s must be a direct buffer (ByteBuffer.allocateDirect), not a heap buffer", name);
         return NULL;
     }
     if (pos < 0) {
@@ -476,8 +457,8 @@ void *direct_address(JNIEnv *env, jobject buf, jint pos, size_t elem, const char
     }
     char *p = base + (size_t)pos * elem;
     if ((uintptr_t)p % elem != 0) {
-        throw_iae(env, "%s: element %d is not aligned to %zu bytes (a slice at an odd offset?)",
-                  name, (int)pos, elem);
+        throw_iae(env, "%s: element %d is not aligned to %zu bytes (a slice at an odd offset?)", name,
+                  (int)pos, elem);
         return NULL;
     }
     return p;
@@ -504,8 +485,7 @@ int progress_cb(const char *stage, double done, void *user_data)
     if ((*env)->ExceptionCheck(env)) return 1;
     jbyteArray s = str_bytes(env, stage);
     if (s == NULL) return 1;
-    jboolean go = (*env)->CallStaticBooleanMethod(env, p->cls, p->mid, p->listener, s,
-                                                  (jdouble)done);
+    jboolean go = (*env)->CallStaticBooleanMethod(env, p->cls, p->mid, p->listener, s, (jdouble)done);
     (*env)->DeleteLocalRef(env, s);
     if ((*env)->ExceptionCheck(env)) return 1;
     return go ? 0 : 1;

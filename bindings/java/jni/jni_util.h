@@ -129,13 +129,12 @@ jbyteArray text_bytes(JNIEnv *env, text_fn fn, jlong h, jlong arg);
 
 /** An optional array (NULL allowed) must have `expect` entries; a required one must be non-NULL.
  * Returns 0 or -1 (thrown). */
-int check_len(JNIEnv *env, const char *who, const char *name, jarray a, jlong expect,
-              int required);
+int check_len(JNIEnv *env, const char *who, const char *name, jarray a, jlong expect, int required);
 /** Per-example arrays of a metric or a fit: scores/labels non-NULL with the same length n,
  * weights NULL or n, groups (named gname; required if need_groups) NULL or n. 0 or -1 (thrown). */
 int check_metric_args_named(JNIEnv *env, const char *who, jfloatArray scores, jfloatArray labels,
-                            jfloatArray weights, jlongArray groups, const char *gname,
-                            int need_groups, jsize *n);
+                            jfloatArray weights, jlongArray groups, const char *gname, int need_groups,
+                            jsize *n);
 /** CSR offsets: nrows + 1 values, starting at 0, non-decreasing, last <= nnz. NULL when valid,
  * else a static description of the problem. */
 const char *check_indptr(const jlong *ip, jsize nrows, jsize nnz);
@@ -187,143 +186,134 @@ int progress_cb(const char *stage, double done, void *user_data);
 
 #define GJNI_END_(jname) _Static_assert(1, #jname)
 
-#define GJNI_HANDLE_OF(jname, ctype)                                                         \
-    static inline ctype *jname##_of(jlong h) { return GJNI_PTR(ctype, h); }                 \
+#define GJNI_HANDLE_OF(jname, ctype)                                                                         \
+    static inline ctype *jname##_of(jlong h) { return GJNI_PTR(ctype, h); }                                  \
     GJNI_END_(jname)
 
-#define GJNI_CREATE(jname, ctype, prefix)                                                    \
-    static int jname##_create_(jlong *out, const char *config)                              \
-    {                                                                                        \
-        ctype *p = NULL;                                                                     \
-        int rc = prefix##_create(&p, config);                                                \
-        *out = HANDLE(p);                                                                    \
-        return rc;                                                                           \
-    }                                                                                        \
-    JNIEXPORT jlong JNICALL Java_org_libgrowth_Native_##jname##Create(JNIEnv *env,           \
-                                                                      jclass cls,            \
-                                                                      jbyteArray config)     \
-    {                                                                                        \
-        (void)cls;                                                                           \
-        return create_with(env, jname##_create_, config, "config");                          \
-    }                                                                                        \
+#define GJNI_CREATE(jname, ctype, prefix)                                                                    \
+    static int jname##_create_(jlong *out, const char *config)                                               \
+    {                                                                                                        \
+        ctype *p = NULL;                                                                                     \
+        int rc = prefix##_create(&p, config);                                                                \
+        *out = HANDLE(p);                                                                                    \
+        return rc;                                                                                           \
+    }                                                                                                        \
+    JNIEXPORT jlong JNICALL Java_org_libgrowth_Native_##jname##Create(JNIEnv *env, jclass cls,               \
+                                                                      jbyteArray config)                     \
+    {                                                                                                        \
+        (void)cls;                                                                                           \
+        return create_with(env, jname##_create_, config, "config");                                          \
+    }                                                                                                        \
     GJNI_END_(jname)
 
-#define GJNI_LOAD(jname, ctype, prefix)                                                      \
-    static int jname##_load_(jlong *out, const char *path)                                  \
-    {                                                                                        \
-        ctype *p = NULL;                                                                     \
-        int rc = prefix##_load(&p, path);                                                    \
-        *out = HANDLE(p);                                                                    \
-        return rc;                                                                           \
-    }                                                                                        \
-    JNIEXPORT jlong JNICALL Java_org_libgrowth_Native_##jname##Load(JNIEnv *env, jclass cls, \
-                                                                    jbyteArray path)         \
-    {                                                                                        \
-        (void)cls;                                                                           \
-        return create_with(env, jname##_load_, path, "path");                                \
-    }                                                                                        \
+#define GJNI_LOAD(jname, ctype, prefix)                                                                      \
+    static int jname##_load_(jlong *out, const char *path)                                                   \
+    {                                                                                                        \
+        ctype *p = NULL;                                                                                     \
+        int rc = prefix##_load(&p, path);                                                                    \
+        *out = HANDLE(p);                                                                                    \
+        return rc;                                                                                           \
+    }                                                                                                        \
+    JNIEXPORT jlong JNICALL Java_org_libgrowth_Native_##jname##Load(JNIEnv *env, jclass cls,                 \
+                                                                    jbyteArray path)                         \
+    {                                                                                                        \
+        (void)cls;                                                                                           \
+        return create_with(env, jname##_load_, path, "path");                                                \
+    }                                                                                                        \
     GJNI_END_(jname)
 
-#define GJNI_FREE(jname, ctype, prefix)                                                      \
-    static void jname##_free_(jlong h) { prefix##_free(GJNI_PTR(ctype, h)); }               \
-    JNIEXPORT void JNICALL Java_org_libgrowth_Native_##jname##Free(JNIEnv *env, jclass cls,  \
-                                                                   jlong h)                  \
-    {                                                                                        \
-        (void)env;                                                                           \
-        (void)cls;                                                                           \
-        jname##_free_(h);                                                                    \
-    }                                                                                        \
+#define GJNI_FREE(jname, ctype, prefix)                                                                      \
+    static void jname##_free_(jlong h) { prefix##_free(GJNI_PTR(ctype, h)); }                                \
+    JNIEXPORT void JNICALL Java_org_libgrowth_Native_##jname##Free(JNIEnv *env, jclass cls, jlong h)         \
+    {                                                                                                        \
+        (void)env;                                                                                           \
+        (void)cls;                                                                                           \
+        jname##_free_(h);                                                                                    \
+    }                                                                                                        \
     GJNI_END_(jname)
 
 /* Needs GJNI_FREE for the same jname (a handle made after a failed pin is freed). */
-#define GJNI_DESERIALIZE(jname, ctype, prefix)                                               \
-    static int jname##_deser_(jlong *out, const uint8_t *buf, size_t len)                   \
-    {                                                                                        \
-        ctype *p = NULL;                                                                     \
-        int rc = prefix##_deserialize(&p, buf, len);                                         \
-        *out = HANDLE(p);                                                                    \
-        return rc;                                                                           \
-    }                                                                                        \
-    JNIEXPORT jlong JNICALL Java_org_libgrowth_Native_##jname##Deserialize(JNIEnv *env,      \
-                                                                           jclass cls,       \
-                                                                           jbyteArray buf)   \
-    {                                                                                        \
-        (void)cls;                                                                           \
-        return deserialize_with(env, jname##_deser_, jname##_free_, buf);                    \
-    }                                                                                        \
+#define GJNI_DESERIALIZE(jname, ctype, prefix)                                                               \
+    static int jname##_deser_(jlong *out, const uint8_t *buf, size_t len)                                    \
+    {                                                                                                        \
+        ctype *p = NULL;                                                                                     \
+        int rc = prefix##_deserialize(&p, buf, len);                                                         \
+        *out = HANDLE(p);                                                                                    \
+        return rc;                                                                                           \
+    }                                                                                                        \
+    JNIEXPORT jlong JNICALL Java_org_libgrowth_Native_##jname##Deserialize(JNIEnv *env, jclass cls,          \
+                                                                           jbyteArray buf)                   \
+    {                                                                                                        \
+        (void)cls;                                                                                           \
+        return deserialize_with(env, jname##_deser_, jname##_free_, buf);                                    \
+    }                                                                                                        \
     GJNI_END_(jname)
 
 /* Needs GJNI_HANDLE_OF(jname, ...). */
-#define GJNI_CONFIG(jname, prefix)                                                           \
-    static int jname##_config_(jlong h, jlong arg, char *b, size_t c, size_t *n)             \
-    {                                                                                        \
-        (void)arg;                                                                           \
-        return prefix##_config(jname##_of(h), b, c, n);                                      \
-    }                                                                                        \
-    JNIEXPORT jbyteArray JNICALL Java_org_libgrowth_Native_##jname##Config(JNIEnv *env,      \
-                                                                           jclass cls,       \
-                                                                           jlong h)          \
-    {                                                                                        \
-        (void)cls;                                                                           \
-        return text_bytes(env, jname##_config_, h, 0);                                       \
-    }                                                                                        \
+#define GJNI_CONFIG(jname, prefix)                                                                           \
+    static int jname##_config_(jlong h, jlong arg, char *b, size_t c, size_t *n)                             \
+    {                                                                                                        \
+        (void)arg;                                                                                           \
+        return prefix##_config(jname##_of(h), b, c, n);                                                      \
+    }                                                                                                        \
+    JNIEXPORT jbyteArray JNICALL Java_org_libgrowth_Native_##jname##Config(JNIEnv *env, jclass cls, jlong h) \
+    {                                                                                                        \
+        (void)cls;                                                                                           \
+        return text_bytes(env, jname##_config_, h, 0);                                                       \
+    }                                                                                                        \
     GJNI_END_(jname)
 
 /* Needs GJNI_HANDLE_OF(jname, ...). */
-#define GJNI_SAVE(jname, prefix)                                                             \
-    static int jname##_save_(jlong h, const char *path)                                      \
-    {                                                                                        \
-        return prefix##_save(jname##_of(h), path);                                           \
-    }                                                                                        \
-    JNIEXPORT void JNICALL Java_org_libgrowth_Native_##jname##Save(JNIEnv *env, jclass cls,  \
-                                                                   jlong h, jbyteArray path) \
-    {                                                                                        \
-        (void)cls;                                                                           \
-        save_with(env, jname##_save_, h, path);                                              \
-    }                                                                                        \
+#define GJNI_SAVE(jname, prefix)                                                                             \
+    static int jname##_save_(jlong h, const char *path) { return prefix##_save(jname##_of(h), path); }       \
+    JNIEXPORT void JNICALL Java_org_libgrowth_Native_##jname##Save(JNIEnv *env, jclass cls, jlong h,         \
+                                                                   jbyteArray path)                          \
+    {                                                                                                        \
+        (void)cls;                                                                                           \
+        save_with(env, jname##_save_, h, path);                                                              \
+    }                                                                                                        \
     GJNI_END_(jname)
 
 /* Needs GJNI_HANDLE_OF(jname, ...). */
-#define GJNI_SERIALIZE(jname, prefix, who)                                                   \
-    JNIEXPORT jbyteArray JNICALL Java_org_libgrowth_Native_##jname##Serialize(JNIEnv *env,   \
-                                                                              jclass cls,    \
-                                                                              jlong h)       \
-    {                                                                                        \
-        (void)cls;                                                                           \
-        uint8_t *buf = NULL;                                                                 \
-        size_t len = 0;                                                                      \
-        int rc = prefix##_serialize(jname##_of(h), &buf, &len);                              \
-        return buffer_bytes(env, who ".serialize", rc, buf, len);                            \
-    }                                                                                        \
+#define GJNI_SERIALIZE(jname, prefix, who)                                                                   \
+    JNIEXPORT jbyteArray JNICALL Java_org_libgrowth_Native_##jname##Serialize(JNIEnv *env, jclass cls,       \
+                                                                              jlong h)                       \
+    {                                                                                                        \
+        (void)cls;                                                                                           \
+        uint8_t *buf = NULL;                                                                                 \
+        size_t len = 0;                                                                                      \
+        int rc = prefix##_serialize(jname##_of(h), &buf, &len);                                              \
+        return buffer_bytes(env, who ".serialize", rc, buf, len);                                            \
+    }                                                                                                        \
     GJNI_END_(jname)
 
 /** A model made by training or reading (no _create): load, deserialize, free, config, save,
  * serialize. */
-#define GJNI_TRAINED_MODEL(jname, ctype, prefix, who)                                        \
-    GJNI_HANDLE_OF(jname, ctype);                                                            \
-    GJNI_LOAD(jname, ctype, prefix);                                                         \
-    GJNI_FREE(jname, ctype, prefix);                                                         \
-    GJNI_DESERIALIZE(jname, ctype, prefix);                                                  \
-    GJNI_CONFIG(jname, prefix);                                                              \
-    GJNI_SAVE(jname, prefix);                                                                \
+#define GJNI_TRAINED_MODEL(jname, ctype, prefix, who)                                                        \
+    GJNI_HANDLE_OF(jname, ctype);                                                                            \
+    GJNI_LOAD(jname, ctype, prefix);                                                                         \
+    GJNI_FREE(jname, ctype, prefix);                                                                         \
+    GJNI_DESERIALIZE(jname, ctype, prefix);                                                                  \
+    GJNI_CONFIG(jname, prefix);                                                                              \
+    GJNI_SAVE(jname, prefix);                                                                                \
     GJNI_SERIALIZE(jname, prefix, who)
 
 /** A handle that is not saved (a row builder, a solver): create, free, config. */
-#define GJNI_HANDLE(jname, ctype, prefix)                                                    \
-    GJNI_HANDLE_OF(jname, ctype);                                                            \
-    GJNI_CREATE(jname, ctype, prefix);                                                       \
-    GJNI_FREE(jname, ctype, prefix);                                                         \
+#define GJNI_HANDLE(jname, ctype, prefix)                                                                    \
+    GJNI_HANDLE_OF(jname, ctype);                                                                            \
+    GJNI_CREATE(jname, ctype, prefix);                                                                       \
+    GJNI_FREE(jname, ctype, prefix);                                                                         \
     GJNI_CONFIG(jname, prefix)
 
 /** A model handle with the seven natives: jname_of() and Native.<jname>Create ... Serialize. */
-#define GJNI_MODEL(jname, ctype, prefix, who)                                                \
-    GJNI_HANDLE_OF(jname, ctype);                                                            \
-    GJNI_CREATE(jname, ctype, prefix);                                                       \
-    GJNI_LOAD(jname, ctype, prefix);                                                         \
-    GJNI_FREE(jname, ctype, prefix);                                                         \
-    GJNI_DESERIALIZE(jname, ctype, prefix);                                                  \
-    GJNI_CONFIG(jname, prefix);                                                              \
-    GJNI_SAVE(jname, prefix);                                                                \
+#define GJNI_MODEL(jname, ctype, prefix, who)                                                                \
+    GJNI_HANDLE_OF(jname, ctype);                                                                            \
+    GJNI_CREATE(jname, ctype, prefix);                                                                       \
+    GJNI_LOAD(jname, ctype, prefix);                                                                         \
+    GJNI_FREE(jname, ctype, prefix);                                                                         \
+    GJNI_DESERIALIZE(jname, ctype, prefix);                                                                  \
+    GJNI_CONFIG(jname, prefix);                                                                              \
+    GJNI_SAVE(jname, prefix);                                                                                \
     GJNI_SERIALIZE(jname, prefix, who)
 
 #endif /* GROWTH_JNI_UTIL_H */

@@ -45,8 +45,8 @@ extern "C" {
  * @return ::GROWTH_OK; ::GROWTH_EINVAL (NULL arrays, a bad shape); ::GROWTH_EBUFS (`cap` < n).
  * @since 1.0 (unstable)
  */
-GROWTH_API int growth_bandit_sample_beta(uint64_t seed, const double *a, const double *b,
-                                         size_t n, double *out, size_t cap);
+GROWTH_API int growth_bandit_sample_beta(uint64_t seed, const double *a, const double *b, size_t n,
+                                         double *out, size_t cap);
 
 /**
  * @brief Simulator of Bernoulli arms with drift, retiring arms and delayed, batched feedback,
@@ -86,8 +86,7 @@ GROWTH_API void growth_bandit_sim_free(growth_bandit_sim *s);
  * @since 1.0 (unstable)
  */
 GROWTH_API int growth_bandit_sim_run(growth_bandit_sim *s, growth_bandit *b, uint64_t steps,
-                                     double *out_regret, size_t n_points,
-                                     double *out_total_reward);
+                                     double *out_regret, size_t n_points, double *out_total_reward);
 
 /**
  * @brief Current true rates of the simulator's arms.
@@ -97,8 +96,8 @@ GROWTH_API int growth_bandit_sim_run(growth_bandit_sim *s, growth_bandit *b, uin
  * @return ::GROWTH_OK; ::GROWTH_EINVAL (NULL handle); ::GROWTH_EBUFS (`cap` < arm count).
  * @since 1.0 (unstable)
  */
-GROWTH_API int growth_bandit_sim_rates(const growth_bandit_sim *s, uint64_t *out_ids,
-                                       double *out_rates, size_t cap, size_t *out_n);
+GROWTH_API int growth_bandit_sim_rates(const growth_bandit_sim *s, uint64_t *out_ids, double *out_rates,
+                                       size_t cap, size_t *out_n);
 
 /** @} */
 

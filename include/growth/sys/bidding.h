@@ -44,15 +44,15 @@ typedef struct growth_bidder_sim growth_bidder_sim;
 
 /** Totals of one simulated day (growth_bidder_sim_run()). Grows only at the end. */
 typedef struct growth_bidder_sim_result {
-    uint32_t struct_size;        /**< sizeof(growth_bidder_sim_result), set by ::GROWTH_BIDDER_SIM_RESULT_INIT */
-    uint32_t reserved;           /**< 0 */
-    uint64_t impressions;        /**< impressions offered */
-    uint64_t bids;               /**< impressions with a bid > 0 */
-    uint64_t wins;               /**< auctions won */
-    uint64_t clicks;             /**< clicks drawn on won impressions */
-    uint64_t conversions;        /**< conversions drawn on won impressions */
-    double spend;                /**< total cost */
-    double budget;               /**< the bidder's budget */
+    uint32_t struct_size; /**< sizeof(growth_bidder_sim_result), set by ::GROWTH_BIDDER_SIM_RESULT_INIT */
+    uint32_t reserved;    /**< 0 */
+    uint64_t impressions; /**< impressions offered */
+    uint64_t bids;        /**< impressions with a bid > 0 */
+    uint64_t wins;        /**< auctions won */
+    uint64_t clicks;      /**< clicks drawn on won impressions */
+    uint64_t conversions; /**< conversions drawn on won impressions */
+    double spend;         /**< total cost */
+    double budget;        /**< the bidder's budget */
     double expected_conversions; /**< sum of true pCTR x pCVR over won impressions */
     double value;                /**< sum of true value (target x true pCTR x pCVR) won */
     double cpa;                  /**< spend / conversions (NaN without conversions) */
@@ -80,8 +80,8 @@ GROWTH_API void growth_bidder_sim_free(growth_bidder_sim *s);
  * @return ::GROWTH_OK; ::GROWTH_EINVAL (NULL handle or arrays).
  * @since 1.0 (unstable)
  */
-GROWTH_API int growth_bidder_sim_sample(growth_bidder_sim *s, size_t n, float *raw_ctr,
-                                        float *raw_cvr, float *click, float *conv);
+GROWTH_API int growth_bidder_sim_sample(growth_bidder_sim *s, size_t n, float *raw_ctr, float *raw_cvr,
+                                        float *click, float *conv);
 
 /**
  * @brief Runs one day against a bidder (it reports spend, ticks every impression and, in
@@ -102,11 +102,10 @@ GROWTH_API int growth_bidder_sim_sample(growth_bidder_sim *s, size_t n, float *r
  *         call changes neither the bidder, the simulator nor the outputs.
  * @since 1.0 (unstable)
  */
-GROWTH_API int growth_bidder_sim_run(growth_bidder_sim *s, growth_bidder *b,
-                                     const growth_calibrator *ctr_cal,
-                                     const growth_calibrator *cvr_cal,
-                                     growth_bidder_sim_result *out, double *out_spend_curve,
-                                     double *out_plan_curve, size_t cap, size_t *out_n);
+GROWTH_API int growth_bidder_sim_run(growth_bidder_sim *s, growth_bidder *b, const growth_calibrator *ctr_cal,
+                                     const growth_calibrator *cvr_cal, growth_bidder_sim_result *out,
+                                     double *out_spend_curve, double *out_plan_curve, size_t cap,
+                                     size_t *out_n);
 
 /** @} */
 

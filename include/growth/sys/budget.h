@@ -45,9 +45,9 @@ extern "C" {
  * @since 1.0 (unstable)
  */
 GROWTH_API int growth_mckp_shard_eval(growth_mckp *s, const uint64_t *indptr, size_t n_users,
-                                      const double *values, const double *costs,
-                                      size_t n_budgets, const double *lambda, size_t n_points,
-                                      double *out_spend, double *out_value, double *out_dual);
+                                      const double *values, const double *costs, size_t n_budgets,
+                                      const double *lambda, size_t n_points, double *out_spend,
+                                      double *out_value, double *out_dual);
 
 /**
  * @brief Assigns one shard's users at final prices (one price vector): out_choice as in
@@ -57,9 +57,8 @@ GROWTH_API int growth_mckp_shard_eval(growth_mckp *s, const uint64_t *indptr, si
  * @since 1.0 (unstable)
  */
 GROWTH_API int growth_mckp_shard_assign(growth_mckp *s, const uint64_t *indptr, size_t n_users,
-                                        const double *values, const double *costs,
-                                        size_t n_budgets, const double *lambda,
-                                        int32_t *out_choice, size_t choice_cap,
+                                        const double *values, const double *costs, size_t n_budgets,
+                                        const double *lambda, int32_t *out_choice, size_t choice_cap,
                                         double *out_spend, double *out_value);
 
 /** Most undecided users the exact-LP polish solves as one dense LP. */
@@ -86,12 +85,10 @@ GROWTH_API int growth_mckp_shard_assign(growth_mckp *s, const uint64_t *indptr, 
  * @since 1.0 (unstable)
  */
 GROWTH_API int growth_mckp_shard_scan(growth_mckp *s, const uint64_t *indptr, size_t n_users,
-                                      const double *values, const double *costs,
-                                      size_t n_budgets, const double *center, double delta,
-                                      int32_t *out_choice, size_t choice_cap,
-                                      uint64_t *out_undecided, size_t undecided_cap,
-                                      size_t *out_n_undecided, size_t *out_n_options,
-                                      double *out_fixed);
+                                      const double *values, const double *costs, size_t n_budgets,
+                                      const double *center, double delta, int32_t *out_choice,
+                                      size_t choice_cap, uint64_t *out_undecided, size_t undecided_cap,
+                                      size_t *out_n_undecided, size_t *out_n_options, double *out_fixed);
 
 /**
  * @brief The polish's restricted LP over the undecided users (CSR over at most
@@ -110,12 +107,10 @@ GROWTH_API int growth_mckp_shard_scan(growth_mckp *s, const uint64_t *indptr, si
  * @since 1.0 (unstable)
  */
 GROWTH_API int growth_mckp_restricted_lp(growth_mckp *s, const uint64_t *indptr, size_t n_users,
-                                         const double *values, const double *costs,
-                                         size_t n_budgets, const double *budgets,
-                                         const double *fixed, const double *center, double delta,
-                                         int32_t *out_pick, size_t pick_cap, double *out_lambda,
-                                         double *out_lp_value, int *out_exact,
-                                         uint32_t *out_fractional);
+                                         const double *values, const double *costs, size_t n_budgets,
+                                         const double *budgets, const double *fixed, const double *center,
+                                         double delta, int32_t *out_pick, size_t pick_cap, double *out_lambda,
+                                         double *out_lp_value, int *out_exact, uint32_t *out_fractional);
 
 /** @} */
 
