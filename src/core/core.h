@@ -181,6 +181,10 @@ int grank_check(const char *who, const float *scores, const float *labels, size_
 
 /* ---- word hashing of text (grams.c) ------------------------------------------------------- */
 
+/* Decodes one UTF-8 code point of at most `avail` bytes (SIZE_MAX for a NUL-terminated string);
+ * UINT32_MAX for an invalid, overlong, surrogate or truncated sequence (*adv = 1). */
+uint32_t gutf8_decode(const unsigned char *s, size_t avail, size_t *adv);
+
 typedef void (*gtext_gram_fn)(void *ctx, uint32_t slot);
 /* Calls fn(ctx, growth_hash64(gram, seed) % buckets) for every n-gram of `text` (letter trigrams
  * of "#word#", CJK unigrams and bigrams; see growth_features_hash_text()); returns the count. */

@@ -10,8 +10,7 @@
 
 enum { C_SEP, C_WORD, C_CJK };
 
-/* Decodes one UTF-8 code point; returns UINT32_MAX for an invalid sequence (*adv = 1). */
-static uint32_t utf8_next(const unsigned char *s, size_t *adv)
+uint32_t gutf8_decode(const unsigned char *s, size_t avail, size_t *adv)
 {
     uint32_t c = s[0];
     *adv = 1;
@@ -32,8 +31,9 @@ static uint32_t utf8_next(const unsigned char *s, size_t *adv)
         min = 0x10000;
     } else
         return UINT32_MAX;
+    if (avail < n) return UINT32_MAX;
     for (size_t i = 1; i < n; i++) {
-        if ((s[i] & 0xc0) != 0x80) return UINT32_MAX; /* also stops at the NUL */
+        if ((s[i] & 0xc0) != 0x80) return UINT32_MAX; /* also stops at a NUL */
         c = (c << 6) | (s[i] & 0x3f);
     }
     if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff)) return UINT32_MAX;
@@ -111,7 +111,7 @@ static size_t text_grams(const char *text, gram_sink *g)
     g->count = 0;
     while (*s) {
         size_t adv;
-        uint32_t c = utf8_next(s, &adv);
+        uint32_t c = gutf8_decode(s, SIZE_MAX, &adv); /* NUL-terminated */
         int cls = char_class(c);
         unsigned char cp[4];
         memcpy(cp, s, adv);

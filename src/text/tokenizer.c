@@ -8,38 +8,6 @@
 
 #include "text_impl.h"
 
-/* Decodes one UTF-8 code point; UINT32_MAX for an invalid sequence. `end` bounds the read. */
-static uint32_t utf8_decode(const unsigned char *s, const unsigned char *end, size_t *adv)
-{
-    uint32_t c = s[0];
-    *adv = 1;
-    if (c < 0x80) return c;
-    size_t n;
-    uint32_t min;
-    if ((c & 0xe0) == 0xc0) {
-        n = 2;
-        c &= 0x1f;
-        min = 0x80;
-    } else if ((c & 0xf0) == 0xe0) {
-        n = 3;
-        c &= 0x0f;
-        min = 0x800;
-    } else if ((c & 0xf8) == 0xf0) {
-        n = 4;
-        c &= 0x07;
-        min = 0x10000;
-    } else
-        return UINT32_MAX;
-    if ((size_t)(end - s) < n) return UINT32_MAX;
-    for (size_t i = 1; i < n; i++) {
-        if ((s[i] & 0xc0) != 0x80) return UINT32_MAX;
-        c = (c << 6) | (s[i] & 0x3f);
-    }
-    if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff)) return UINT32_MAX;
-    *adv = n;
-    return c;
-}
-
 enum { TX_SEP, TX_WORD, TX_CJK };
 
 static int tx_class(uint32_t c)
@@ -115,7 +83,7 @@ int tx_tokenize(int ngram, bool lowercase, const char *text, size_t len, tx_hvec
                 rc = TX_TOK_NUL;
                 goto done;
             }
-            c = utf8_decode(p, end, &adv);
+            c = gutf8_decode(p, (size_t)(end - p), &adv);
             if (c == UINT32_MAX) {
                 *bad = (size_t)(p - s);
                 rc = TX_TOK_UTF8;
