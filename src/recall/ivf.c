@@ -90,7 +90,9 @@ int ix_ivf_train(growth_index *x, const float *v, size_t n, bool normalise, cons
     if (!v) { /* centroids already in x->cent (load, compact) */
         float *c = x->cent;
         x->cent = NULL;
-        return install(x, c);
+        int rc = install(x, c);
+        if (rc) x->cent = c; /* still the index's: nothing changed (found by the alloc sweep) */
+        return rc;
     }
     const size_t d = x->dim, L = (size_t)x->cfg.nlist;
     const bool sph = x->cfg.metric == IX_COSINE;

@@ -261,7 +261,7 @@ static int batch_build(const char *who, int ngram, bool lower, tx_text_fn get, c
             goto fail;
         }
         b->len[i] = (uint32_t)v.n;
-        qsort(v.v, v.n, sizeof *v.v, tx_cmp_u64);
+        if (v.n > 1) qsort(v.v, v.n, sizeof *v.v, tx_cmp_u64);
         if (b->npairs + v.n > cap) {
             while (cap < b->npairs + v.n) cap *= 2;
             uint64_t *nh = realloc(b->h, cap * sizeof *nh);
