@@ -1,6 +1,7 @@
 /* Simulator: Bernoulli arms with drift, retiring arms, delayed and batched feedback. */
 #define _GNU_SOURCE /* rwlock kinds, strdup */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -169,7 +170,12 @@ GROWTH_API int growth_bandit_sim_run(growth_bandit_sim *s, growth_bandit *b, uin
                         who, (long long)b->cfg.max_arms, s->k);
         for (size_t i = 0; i < s->k; i++) {
             int rc = growth_bandit_add_arm(b, s->ids[i], 0, 0);
-            if (rc) return rc;
+            if (rc) { /* a failed run leaves the bandit without arms, as it found it */
+                char msg[1024];
+                snprintf(msg, sizeof msg, "%s", growth_last_error());
+                while (i-- > 0) growth_bandit_remove_arm(b, s->ids[i]);
+                return gerr(rc, "%s", msg);
+            }
         }
         s->attached = b;
     } else if (s->attached != b) {

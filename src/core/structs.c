@@ -7,6 +7,10 @@
 int gstruct_in(const char *who, const char *what, const void *p, size_t known)
 {
     uint32_t size = *(const uint32_t *)p;
+    if (size > known + 65536) /* not a struct of any libgrowth: struct_size is garbage */
+        return gerr(GROWTH_EINVAL,
+                    "%s: %s->struct_size is %u, expected %zu (initialise it with its _INIT macro)", who, what,
+                    size, known);
     if (size < known)
         return gerr(GROWTH_EINVAL,
                     "%s: %s->struct_size is %u, expected %zu (initialise it with its _INIT macro)", who, what,

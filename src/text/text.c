@@ -87,8 +87,8 @@ int tx_id_reserve(growth_text_index *x, uint64_t need, const char *who)
  * Double arithmetic: no product can wrap. */
 double tx_bytes(double docs, double ids, double terms, double postings)
 {
-    double icells = 1024, tcells = 2048;
-    while (icells < 2 * ids) icells *= 2;
+    double icells = 64, tcells = 2048; /* the id map grows as gidmap_reserve does */
+    while ((ids + 1) * 2 > icells) icells *= 2;
     while (tcells < 2 * terms) tcells *= 2;
     return (double)sizeof(growth_text_index) + docs * (8 + 4 + 1 + 8) + icells * 12 +
            terms * (double)sizeof(tx_term) + tcells * 4 + postings * ((double)sizeof(tx_post) + 4);

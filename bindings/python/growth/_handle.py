@@ -67,6 +67,14 @@ class OwnedHandle:
             lock = self.__dict__.setdefault("_lease_lock", threading.RLock())
         return lock
 
+    def _set_callback(self, c_setter: Any, cb: Any) -> None:
+        """Installs a C callback (``c_setter(handle, cb, None)``) and keeps it alive for the
+        object's life: a call running on another thread may still be calling the callback it
+        read before, so a replaced ctypes callback is never freed under it."""
+        with self._lock():
+            check(c_setter(self._handle(), cb, None))
+            self.__dict__.setdefault("_callbacks", []).append(cb)
+
     def _missing_handle(self) -> Exception:
         if self._lazy and not self._closing:
             from .errors import NotFittedError
@@ -131,12 +139,7 @@ class OwnedHandle:
     def close(self) -> None:
         """Frees the C handle (at once, or when the last call running on it returns).
         Idempotent; any later call raises ``ValueError``."""
-        lock = self.__dict__.get("_lease_lock")
-        if lock is None:  # never used through _handle(): nobody can be inside a call
-            self._closing = True
-            self._free()
-            return
-        with lock:
+        with self._lock():  # always: a first call may be taking its lease right now
             if self._closing:
                 return
             self._closing = True

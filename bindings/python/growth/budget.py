@@ -172,12 +172,10 @@ class MCKPSolver(OwnedHandle):
     def set_progress(self, fn: Progress | None) -> None:
         """fn(stage: str, done: float) -> truthy to cancel; None clears."""
         if fn is None:
-            check(lib.growth_mckp_set_progress(self._handle(), PROGRESS(), None))
-            self._cb = None
+            self._set_callback(lib.growth_mckp_set_progress, PROGRESS())
             return
-        cb = PROGRESS(lambda stage, done, _u: 1 if fn(stage.decode(), done) else 0)
-        check(lib.growth_mckp_set_progress(self._handle(), cb, None))
-        self._cb = cb
+        self._set_callback(lib.growth_mckp_set_progress,
+                           PROGRESS(lambda stage, done, _u: 1 if fn(stage.decode(), done) else 0))
 
     def solve(self, values: Any, costs: ArrayLike | None = None, budget: float | ArrayLike | None = None,
               indptr: ArrayLike | None = None) -> MCKPResult:

@@ -126,9 +126,7 @@ class Index(OwnedModel):
         """Progress of train / add / compact: ``fn(stage, done)`` (stage 'train', 'add' or
         'compact', done in [0, 1]) returning something truthy cancels the call, which raises
         growth.Canceled and leaves the index as it was. ``None`` removes the callback."""
-        cb = progress_callback(fn)
-        check(lib.growth_index_set_progress(self._handle(), cb, None))
-        self._progress = cb if fn is not None else None
+        self._set_callback(lib.growth_index_set_progress, progress_callback(fn))
         return self
 
     def __len__(self):
