@@ -20,7 +20,7 @@ public final class Mckp extends Handle {
         /**
          * @param stage short name of the stage ("hull", "select", "assign", ...)
          * @param done  fraction done in [0, 1]
-         * @return true to continue, false to cancel (the solve throws ESTATE); an exception
+         * @return true to continue, false to cancel (the solve throws CanceledException, code ECANCELED); an exception
          *         thrown here cancels the solve and propagates from it
          */
         @Override
@@ -98,7 +98,7 @@ public final class Mckp extends Handle {
         }
     }
 
-    /** Asks a running solve to stop (it throws ESTATE "cancelled"); safe from any thread. */
+    /** Asks a running solve to stop (it throws CanceledException, code ECANCELED); safe from any thread. */
     public void cancel() {
         long h = acquire();
         try {
