@@ -96,28 +96,7 @@ JNIEXPORT void JNICALL Java_org_libgrowth_Native_indexAdd(JNIEnv *env, jclass cl
     if (rc != GROWTH_OK) throw_rc(env, rc);
 }
 
-JNIEXPORT jlong JNICALL Java_org_libgrowth_Native_indexRemove(JNIEnv *env, jclass cls, jlong h,
-                                                              jlongArray ids)
-{
-    (void)cls;
-    if (ids == NULL) {
-        throw_npe(env, "ids");
-        return 0;
-    }
-    jsize n = len_of(env, ids);
-    pinset ps;
-    pins_init(&ps, env, PIN_COPY);
-    const jlong *pi = pin(&ps, ids, n, 'J', 0);
-    size_t removed = 0;
-    int rc = GROWTH_OK;
-    if (!ps.failed) rc = growth_index_remove(index_of(h), (const int64_t *)pi, (size_t)n, &removed);
-    if (pins_release(&ps)) return 0;
-    if (rc != GROWTH_OK) {
-        throw_rc(env, rc);
-        return 0;
-    }
-    return (jlong)removed;
-}
+GJNI_REMOVE_IDS(indexRemove, growth_index_remove, index_of)
 
 JNIEXPORT void JNICALL Java_org_libgrowth_Native_indexCompact(JNIEnv *env, jclass cls, jlong h)
 {

@@ -68,27 +68,7 @@ JNIEXPORT void JNICALL Java_org_libgrowth_Native_textAdd(JNIEnv *env, jclass cls
 }
 
 /* Removes ids (absent ones are skipped); returns how many were removed. */
-JNIEXPORT jlong JNICALL Java_org_libgrowth_Native_textDelete(JNIEnv *env, jclass cls, jlong h, jlongArray ids)
-{
-    (void)cls;
-    if (ids == NULL) {
-        throw_npe(env, "ids");
-        return 0;
-    }
-    jsize n = len_of(env, ids);
-    pinset ps;
-    pins_init(&ps, env, PIN_COPY);
-    const jlong *pi = pin(&ps, ids, n, 'J', 0);
-    size_t removed = 0;
-    int rc = GROWTH_OK;
-    if (!ps.failed) rc = growth_text_remove(text_of(h), (const int64_t *)pi, (size_t)n, &removed);
-    if (pins_release(&ps)) return 0;
-    if (rc != GROWTH_OK) {
-        throw_rc(env, rc);
-        return 0;
-    }
-    return (jlong)removed;
-}
+GJNI_REMOVE_IDS(textDelete, growth_text_remove, text_of)
 
 JNIEXPORT void JNICALL Java_org_libgrowth_Native_textCompact(JNIEnv *env, jclass cls, jlong h)
 {

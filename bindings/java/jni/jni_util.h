@@ -316,4 +316,29 @@ int progress_cb(const char *stage, double done, void *user_data);
     GJNI_SAVE(jname, prefix);                                                                                \
     GJNI_SERIALIZE(jname, prefix, who)
 
+/** Native.<jname>(h, long[] ids) -> removed count, for a growth_<x>_remove(h, ids, n, &removed). */
+#define GJNI_REMOVE_IDS(jname, remove_fn, handle_of)                                                         \
+    JNIEXPORT jlong JNICALL Java_org_libgrowth_Native_##jname(JNIEnv *env, jclass cls, jlong h,              \
+                                                              jlongArray ids)                                \
+    {                                                                                                        \
+        (void)cls;                                                                                           \
+        if (ids == NULL) {                                                                                   \
+            throw_npe(env, "ids");                                                                           \
+            return 0;                                                                                        \
+        }                                                                                                    \
+        jsize n = len_of(env, ids);                                                                          \
+        pinset ps;                                                                                           \
+        pins_init(&ps, env, PIN_COPY);                                                                       \
+        const jlong *pi = pin(&ps, ids, n, 'J', 0);                                                          \
+        size_t removed = 0;                                                                                  \
+        int rc = GROWTH_OK;                                                                                  \
+        if (!ps.failed) rc = remove_fn(handle_of(h), (const int64_t *)pi, (size_t)n, &removed);              \
+        if (pins_release(&ps)) return 0;                                                                     \
+        if (rc != GROWTH_OK) {                                                                               \
+            throw_rc(env, rc);                                                                               \
+            return 0;                                                                                        \
+        }                                                                                                    \
+        return (jlong)removed;                                                                               \
+    }
+
 #endif /* GROWTH_JNI_UTIL_H */
