@@ -45,15 +45,17 @@ JNIEXPORT jdouble JNICALL Java_org_libgrowth_Native_auc(JNIEnv *env, jclass cls,
     return metric(env, "Metrics.auc", growth_metrics_auc, scores, labels, weights);
 }
 
-JNIEXPORT jdoubleArray JNICALL Java_org_libgrowth_Native_gauc(JNIEnv *env, jclass cls, jfloatArray scores,
-                                                              jfloatArray labels, jfloatArray weights,
-                                                              jlongArray groups)
+/* A metric over (score, label, weight, group) rows that also counts the groups it used
+ * (GAUC, Field-RCE): {value, groups used}. */
+typedef int (*grouped_metric_fn)(const float *, const float *, const float *, const int64_t *, size_t,
+                                 double *, size_t *);
+
+static jdoubleArray grouped_metric(JNIEnv *env, const char *who, const char *group_name, grouped_metric_fn fn,
+                                   jfloatArray scores, jfloatArray labels, jfloatArray weights,
+                                   jlongArray groups)
 {
-    (void)cls;
     jsize n = 0;
-    if (check_metric_args(env, "Metrics.gauc", scores, labels, weights, groups, 1, &n)) return NULL;
-    jdoubleArray out = (*env)->NewDoubleArray(env, 2);
-    if (out == NULL) return NULL;
+    if (check_metric_args_named(env, who, scores, labels, weights, groups, group_name, 1, &n)) return NULL;
     pinset ps;
     pins_init(&ps, env, PIN_COPY);
     const jfloat *s = pin(&ps, scores, n, 'F', 0);
@@ -63,15 +65,23 @@ JNIEXPORT jdoubleArray JNICALL Java_org_libgrowth_Native_gauc(JNIEnv *env, jclas
     double v = 0.0;
     size_t used = 0;
     int rc = GROWTH_OK;
-    if (!ps.failed) rc = growth_metrics_gauc(s, l, w, (const int64_t *)g, (size_t)n, &v, &used);
+    if (!ps.failed) rc = fn(s, l, w, (const int64_t *)g, (size_t)n, &v, &used);
     if (pins_release(&ps)) return NULL;
     if (rc != GROWTH_OK) {
         throw_rc(env, rc);
         return NULL;
     }
-    jdouble res[2] = {v, (jdouble)used};
-    (*env)->SetDoubleArrayRegion(env, out, 0, 2, res);
-    return out;
+    double res[2] = {v, (double)used};
+    return new_doubles(env, res, 2);
+}
+
+JNIEXPORT jdoubleArray JNICALL Java_org_libgrowth_Native_gauc(JNIEnv *env, jclass cls, jfloatArray scores,
+                                                              jfloatArray labels, jfloatArray weights,
+                                                              jlongArray groups)
+{
+    (void)cls;
+    return grouped_metric(env, "Metrics.gauc", "groups", growth_metrics_gauc, scores, labels, weights,
+                          groups);
 }
 
 JNIEXPORT jdouble JNICALL Java_org_libgrowth_Native_logLoss(JNIEnv *env, jclass cls, jfloatArray probs,
@@ -218,24 +228,6 @@ JNIEXPORT jdoubleArray JNICALL Java_org_libgrowth_Native_fieldRce(JNIEnv *env, j
                                                                   jlongArray fields)
 {
     (void)cls;
-    jsize n = 0;
-    if (check_metric_args_named(env, "Metrics.fieldRce", probs, labels, weights, fields, "fields", 1, &n))
-        return NULL;
-    pinset ps;
-    pins_init(&ps, env, PIN_COPY);
-    const jfloat *p = pin(&ps, probs, n, 'F', 0);
-    const jfloat *l = pin(&ps, labels, n, 'F', 0);
-    const jfloat *w = pin(&ps, weights, n, 'F', 0);
-    const jlong *f = pin(&ps, fields, n, 'J', 0);
-    double v = 0.0;
-    size_t used = 0;
-    int rc = GROWTH_OK;
-    if (!ps.failed) rc = growth_metrics_field_rce(p, l, w, (const int64_t *)f, (size_t)n, &v, &used);
-    if (pins_release(&ps)) return NULL;
-    if (rc != GROWTH_OK) {
-        throw_rc(env, rc);
-        return NULL;
-    }
-    double res[2] = {v, (double)used};
-    return new_doubles(env, res, 2);
+    return grouped_metric(env, "Metrics.fieldRce", "fields", growth_metrics_field_rce, probs, labels, weights,
+                          fields);
 }
