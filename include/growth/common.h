@@ -77,6 +77,7 @@ extern "C" {
 #define GROWTH_KIND_INDEX        8  /**< a vector index (growth_index_save()) */
 #define GROWTH_KIND_TEXT_INDEX   9  /**< a BM25 text index (growth_text_save()) */
 #define GROWTH_KIND_BIDDER       10 /**< a bidder with its pacing state (growth_bidder_save()) */
+#define GROWTH_KIND_FM           11 /**< a factorization machine, FM or FFM (growth_fm_save()) */
 /** @} */
 
 /**

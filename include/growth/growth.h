@@ -12,6 +12,7 @@
 #include "growth/common.h"
 #include "growth/features.h"
 #include "growth/ctr.h"
+#include "growth/fm.h"
 #include "growth/metrics.h"
 /* module headers (one line each, in this order): */
 #include "growth/calibration.h"
