@@ -14,6 +14,14 @@
  * A ::growth_row is a reusable builder: clear it per request, add features, pass its
  * indices/values to a scorer. Once it has grown to the largest row it sees, it never allocates.
  *
+ * Fields: field-aware models (fm.h) need each entry's field. growth_row_set_fields() gives the
+ * row an ordered list of up to 256 field names; from then on every entry records the index of
+ * its field in that list (growth_row_fields()): growth_row_add_cat() and growth_row_add_num()
+ * that of their field, growth_row_add_cross() that of its first member, and an unknown field
+ * name is ::GROWTH_EINVAL. Slots do not depend on the field list: the same strings give the
+ * same slots with or without it, and the same field indices in C, Python and Java for the same
+ * list.
+ *
  * @code
  * growth_row *row = NULL;
  * growth_row_create(&row, "bits=24 seed=0");
@@ -85,35 +93,76 @@ GROWTH_API void growth_row_clear(growth_row *row);
 
 /**
  * @brief Adds categorical feature `(field, value)` with value 1.
- * @return ::GROWTH_OK; ::GROWTH_EINVAL for NULL arguments; ::GROWTH_ENOMEM when the row cannot
- *         grow (the row is then unchanged).
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL for NULL arguments or, in a row with a field list, a
+ *         field not in it; ::GROWTH_ENOMEM when the row cannot grow (the row is then unchanged).
  * @since 1.0
  */
 GROWTH_API int growth_row_add_cat(growth_row *row, const char *field, const char *value);
 
 /**
  * @brief Adds numeric feature `field` with value `x`.
- * @return ::GROWTH_OK; ::GROWTH_EINVAL for NULL arguments or a NaN/Inf `x`; ::GROWTH_ENOMEM.
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL for NULL arguments, a NaN/Inf `x` or a field not in the
+ *         row's field list; ::GROWTH_ENOMEM.
  * @since 1.0
  */
 GROWTH_API int growth_row_add_num(growth_row *row, const char *field, float x);
 
 /**
- * @brief Adds the cross of `n` (2..16) categorical features with value 1.
- * @return ::GROWTH_OK; ::GROWTH_EINVAL for NULL arguments or entries or `n` outside 2..16;
- *         ::GROWTH_ENOMEM.
+ * @brief Adds the cross of `n` (2..16) categorical features with value 1 (in a row with a field
+ *        list: in the field of `fields[0]`).
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL for NULL arguments or entries, `n` outside 2..16 or a
+ *         first field not in the row's field list; ::GROWTH_ENOMEM.
  * @since 1.0
  */
 GROWTH_API int growth_row_add_cross(growth_row *row, const char *const *fields, const char *const *values,
                                     size_t n);
 
 /**
- * @brief Adds an already-hashed slot with a value.
- * @return ::GROWTH_OK; ::GROWTH_EINVAL for a NULL row, a slot not below 2^bits or a NaN/Inf
- *         value; ::GROWTH_ENOMEM.
+ * @brief Adds an already-hashed slot with a value (a row without a field list; see
+ *        growth_row_add_field_index()).
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL for a NULL row, a row with a field list, a slot not below
+ *         2^bits or a NaN/Inf value; ::GROWTH_ENOMEM.
  * @since 1.0
  */
 GROWTH_API int growth_row_add_index(growth_row *row, uint32_t index, float x);
+
+/**
+ * @brief Gives the row an ordered list of field names (their indices are the field ids of the
+ *        entries), or removes it (`n` = 0). Clears the row.
+ * @param names `n` distinct, non-empty, NUL-terminated names (copied).
+ * @param n     0..256.
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL for a NULL row, NULL `names` with `n` > 0, a NULL, empty
+ *         or repeated name, or `n` > 256 (the row is then unchanged); ::GROWTH_ENOMEM.
+ * @since 1.0
+ */
+GROWTH_API int growth_row_set_fields(growth_row *row, const char *const *names, size_t n);
+
+/**
+ * @brief Index of field `name` in the row's field list.
+ * @param[out] out_index the index, below the number of fields (unchanged on failure).
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL for NULL arguments; ::GROWTH_ENOTFOUND when the row has
+ *         no field list or no field of that name.
+ * @since 1.0
+ */
+GROWTH_API int growth_row_field_index(const growth_row *row, const char *name, size_t *out_index);
+
+/**
+ * @brief Adds an already-hashed slot with a value in field `field` (a row with a field list;
+ *        growth_row_add_index() is for rows without one).
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL for a NULL row, a row without a field list, a field not
+ *         below the number of fields, a slot not below 2^bits or a NaN/Inf value;
+ *         ::GROWTH_ENOMEM.
+ * @since 1.0
+ */
+GROWTH_API int growth_row_add_field_index(growth_row *row, size_t field, uint32_t index, float x);
+
+/**
+ * @brief Field ids of the row's entries, parallel to growth_row_indices().
+ * @return `growth_row_size()` field indices, valid until the row is changed; NULL for a NULL row
+ *         or a row without a field list.
+ * @since 1.0
+ */
+GROWTH_API const uint8_t *growth_row_fields(const growth_row *row);
 
 /**
  * @brief Number of entries in the row.

@@ -497,6 +497,9 @@ static int c_features(void *unused)
     int rc = growth_row_create(&r, "bits=16");
     if (!rc) rc = growth_row_add_cat(r, "city", "hangzhou");
     if (!rc) rc = growth_row_add_num(r, "price", 3.5f);
+    const char *names[2] = {"city", "price"};
+    if (!rc) rc = growth_row_set_fields(r, names, 2);
+    if (!rc) rc = growth_row_add_cat(r, "city", "hangzhou");
     growth_row_free(r);
     uint32_t idx[64];
     float val[64];

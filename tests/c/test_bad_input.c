@@ -59,6 +59,17 @@ TEST(test_feature_functions)
     BAD(growth_row_add_index(r, 3, NAN), GROWTH_EINVAL, "growth_row_add_index");
     BAD(growth_row_add_index(NULL, 3, 1), GROWTH_EINVAL, "growth_row_add_index");
     BAD(growth_row_config(NULL, NULL, 0, NULL), GROWTH_EINVAL, "growth_row_config");
+    const char *fnames[2] = {"a", "a"};
+    size_t fidx;
+    BAD(growth_row_set_fields(NULL, fnames, 1), GROWTH_EINVAL, "growth_row_set_fields");
+    BAD(growth_row_set_fields(r, fnames, 2), GROWTH_EINVAL, "twice");
+    BAD(growth_row_set_fields(r, NULL, 1), GROWTH_EINVAL, "names");
+    BAD(growth_row_field_index(NULL, "a", &fidx), GROWTH_EINVAL, "growth_row_field_index");
+    BAD(growth_row_field_index(r, NULL, &fidx), GROWTH_EINVAL, "growth_row_field_index");
+    BAD(growth_row_field_index(r, "a", NULL), GROWTH_EINVAL, "growth_row_field_index");
+    BAD(growth_row_field_index(r, "a", &fidx), GROWTH_ENOTFOUND, "no field");
+    BAD(growth_row_add_field_index(NULL, 0, 1, 1), GROWTH_EINVAL, "growth_row_add_field_index");
+    BAD(growth_row_add_field_index(r, 0, 1, 1), GROWTH_EINVAL, "no fields");
     char small[4];
     BAD(growth_row_config(r, small, sizeof small, NULL), GROWTH_EBUFS, "buffer");
     BAD(growth_row_config(r, NULL, 100, NULL), GROWTH_EBUFS, "buffer");

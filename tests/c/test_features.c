@@ -1,5 +1,8 @@
 /* Feature hashing and the row builder. */
+#include <math.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <string.h>
 
 #include "core.h"
 #include "growth/growth.h"
@@ -117,10 +120,90 @@ TEST(test_row_builder)
     CHECK_RC(growth_features_hash("a", "b", 0, 8, NULL), GROWTH_EINVAL);
 }
 
+TEST(test_row_fields)
+{
+    growth_row *r = NULL, *plain = NULL;
+    CHECK_OK(growth_row_create(&r, "bits=20 seed=3 dedup=true"));
+    CHECK_OK(growth_row_create(&plain, "bits=20 seed=3"));
+    CHECK(growth_row_fields(r) == NULL); /* no field list yet */
+    size_t k = 99;
+    CHECK_RC(growth_row_field_index(r, "user", &k), GROWTH_ENOTFOUND);
+    const char *names[3] = {"user", "item", "price"};
+    CHECK_OK(growth_row_set_fields(r, names, 3));
+    CHECK_OK(growth_row_field_index(r, "item", &k));
+    CHECK(k == 1);
+    CHECK_RC(growth_row_field_index(r, "items", &k), GROWTH_ENOTFOUND);
+    CHECK(k == 1);
+    /* Entries record their field; slots are those of a row without a field list. */
+    CHECK_OK(growth_row_add_cat(r, "item", "shoes"));
+    CHECK_OK(growth_row_add_num(r, "price", 2.0f));
+    CHECK_OK(growth_row_add_cat(r, "user", "u42"));
+    const char *cf[2] = {"user", "item"}, *cv[2] = {"u42", "shoes"};
+    CHECK_OK(growth_row_add_cross(r, cf, cv, 2));
+    CHECK_OK(growth_row_add_field_index(r, 2, 77, 0.5f));
+    CHECK_OK(growth_row_add_cat(plain, "item", "shoes"));
+    CHECK_OK(growth_row_add_num(plain, "price", 2.0f));
+    CHECK_OK(growth_row_add_cat(plain, "user", "u42"));
+    CHECK_OK(growth_row_add_cross(plain, cf, cv, 2));
+    CHECK_OK(growth_row_add_index(plain, 77, 0.5f));
+    CHECK(growth_row_size(r) == 5 && growth_row_size(plain) == 5);
+    const uint8_t *fld = growth_row_fields(r);
+    CHECK(fld != NULL);
+    CHECK(fld[0] == 1 && fld[1] == 2 && fld[2] == 0 && fld[3] == 0 && fld[4] == 2);
+    for (size_t i = 0; i < 5; i++) CHECK(growth_row_indices(r)[i] == growth_row_indices(plain)[i]);
+    /* Bad input leaves the row as it was. */
+    CHECK_RC(growth_row_add_cat(r, "city", "x"), GROWTH_EINVAL);
+    CHECK(strstr(growth_last_error(), "'city'") != NULL);
+    CHECK_RC(growth_row_add_num(r, "city", 1), GROWTH_EINVAL);
+    const char *bf[2] = {"city", "item"};
+    CHECK_RC(growth_row_add_cross(r, bf, cv, 2), GROWTH_EINVAL);
+    CHECK_RC(growth_row_add_index(r, 5, 1), GROWTH_EINVAL); /* a row with fields needs the field */
+    CHECK_RC(growth_row_add_field_index(r, 3, 5, 1), GROWTH_EINVAL);
+    CHECK_RC(growth_row_add_field_index(r, 0, 1u << 20, 1), GROWTH_EINVAL);
+    CHECK_RC(growth_row_add_field_index(r, 0, 5, NAN), GROWTH_EINVAL);
+    CHECK_RC(growth_row_add_field_index(plain, 0, 5, 1), GROWTH_EINVAL); /* no field list */
+    CHECK(growth_row_size(r) == 5);
+    /* dedup merges equal (slot, field) pairs only. */
+    CHECK_OK(growth_row_add_cat(r, "item", "shoes"));
+    CHECK_OK(growth_row_add_field_index(r, 0, growth_row_indices(r)[0], 1.0f));
+    CHECK(growth_row_size(r) == 6);
+    CHECK(growth_row_values(r)[0] == 2.0f && growth_row_fields(r)[5] == 0);
+    /* Bad lists are refused whole; a good one clears the row. */
+    const char *dup[2] = {"a", "a"}, *empty[2] = {"a", ""}, *nul[2] = {"a", NULL};
+    CHECK_RC(growth_row_set_fields(r, dup, 2), GROWTH_EINVAL);
+    CHECK_RC(growth_row_set_fields(r, empty, 2), GROWTH_EINVAL);
+    CHECK_RC(growth_row_set_fields(r, nul, 2), GROWTH_EINVAL);
+    CHECK_RC(growth_row_set_fields(r, NULL, 2), GROWTH_EINVAL);
+    CHECK_RC(growth_row_set_fields(NULL, names, 3), GROWTH_EINVAL);
+    CHECK(growth_row_size(r) == 6 && growth_row_fields(r) != NULL);
+    /* 256 fields work; 257 do not. */
+    static char many[257][8];
+    const char *mp[257];
+    for (int i = 0; i < 257; i++) {
+        snprintf(many[i], sizeof many[i], "f%d", i);
+        mp[i] = many[i];
+    }
+    CHECK_RC(growth_row_set_fields(r, mp, 257), GROWTH_EINVAL);
+    CHECK_OK(growth_row_set_fields(r, mp, 256));
+    CHECK(growth_row_size(r) == 0);
+    for (int i = 0; i < 256; i++) CHECK_OK(growth_row_add_cat(r, mp[i], "v"));
+    for (int i = 0; i < 256; i++) CHECK(growth_row_fields(r)[i] == i);
+    CHECK_OK(growth_row_field_index(r, "f255", &k));
+    CHECK(k == 255);
+    /* n = 0 removes the list. */
+    CHECK_OK(growth_row_set_fields(r, NULL, 0));
+    CHECK(growth_row_fields(r) == NULL);
+    CHECK_OK(growth_row_add_cat(r, "anything", "v"));
+    CHECK(growth_row_fields(NULL) == NULL);
+    growth_row_free(r);
+    growth_row_free(plain);
+}
+
 int main(void)
 {
     RUN(test_hash_is_stable_and_in_range);
     RUN(test_hash_spreads_values);
     RUN(test_row_builder);
+    RUN(test_row_fields);
     return GT_SUMMARY();
 }

@@ -42,6 +42,10 @@ SIGNATURES = {
     "growth_row_size": (c_size_t, [Handle]),
     "growth_row_indices": (P(c_uint32), [Handle]),
     "growth_row_values": (P(c_float), [Handle]),
+    "growth_row_set_fields": (c_int, [Handle, P(c_char_p), c_size_t]),
+    "growth_row_field_index": (c_int, [Handle, c_char_p, P(c_size_t)]),
+    "growth_row_add_field_index": (c_int, [Handle, c_size_t, c_uint32, c_float]),
+    "growth_row_fields": (P(ctypes.c_uint8), [Handle]),
     "growth_row_config": (c_int, [Handle, c_char_p, c_size_t, P(c_size_t)]),
     # ctr.h
     "growth_ftrl_create": (c_int, [P(Handle), c_char_p]),

@@ -41,11 +41,44 @@ class Row(OwnedHandle):
 
     _free_fn = "growth_row_free"
 
-    def __init__(self, bits: int = 24, seed: int = 0, dedup: bool = False) -> None:
+    def __init__(self, bits: int = 24, seed: int = 0, dedup: bool = False,
+                 fields: Sequence[str | bytes] | None = None) -> None:
         h = ctypes.c_void_p()
         check(lib.growth_row_create(ctypes.byref(h),
                                     enc(_config(bits=bits, seed=seed, dedup=dedup))))
         self._h = h
+        if fields is not None:
+            self.set_fields(fields)
+
+    def set_fields(self, names: Sequence[str | bytes]) -> Row:
+        """Gives the row an ordered list of field names (at most 256; an empty list removes it):
+        every entry then records its field's index (``fields()``), as field-aware models
+        (:class:`growth.FFM`) need. Clears the row. Returns the row."""
+        n = len(names)
+        arr = (ctypes.c_char_p * max(n, 1))(*[enc(f) for f in names])
+        check(lib.growth_row_set_fields(self._handle(), arr, n))
+        return self
+
+    def field_index(self, name: str | bytes) -> int:
+        """Index of field ``name`` in the row's field list (:class:`growth.NotFound` if absent)."""
+        out = ctypes.c_size_t()
+        check(lib.growth_row_field_index(self._handle(), enc(name), ctypes.byref(out)))
+        return out.value
+
+    def add_field_index(self, field: int, index: int, x: float = 1.0) -> Row:
+        """Adds slot ``index`` directly in field number ``field`` (a row with a field list).
+        Returns the row."""
+        check(lib.growth_row_add_field_index(self._handle(), int(field), int(index), float(x)))
+        return self
+
+    def fields(self) -> np.ndarray | None:
+        """The field id (uint8) of each entry, aligned with ``indices()``; None without a field
+        list."""
+        n = len(self)
+        p = lib.growth_row_fields(self._handle())
+        if not p:
+            return None
+        return np.ctypeslib.as_array(p, shape=(n,)).copy() if n else np.zeros(0, np.uint8)
 
 
     def clear(self) -> Row:
@@ -101,15 +134,19 @@ class Row(OwnedHandle):
 
 def hash_records(records: Iterable[Mapping[str, Any]], bits: int = 24, seed: int = 0,
                  numeric: Iterable[str] = (),
-                 crosses: Iterable[Sequence[str]] = ()) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                 crosses: Iterable[Sequence[str]] = (),
+                 fields: Sequence[str] | None = None) -> tuple[np.ndarray, ...]:
     """Hashes a list of dicts {field: value} into a CSR tuple (indptr, indices, values).
 
     Fields named in `numeric` are numeric features (value = the number); every other field is
-    categorical. `crosses` lists tuples of field names to cross."""
+    categorical. `crosses` lists tuples of field names to cross (a cross is in the field of its
+    first member). With `fields` (the ordered field names a field-aware model uses, at most
+    256), a fourth array gives each entry's field index (uint8), and a field not in the list is
+    :class:`growth.InvalidArgument`."""
     numeric = set(numeric)
     indptr = [0]
-    indices, values = [], []
-    with Row(bits=bits, seed=seed) as row:
+    indices, values, fids = [], [], []
+    with Row(bits=bits, seed=seed, fields=fields) as row:
         for rec in records:
             row.clear()
             for f, v in rec.items():
@@ -121,6 +158,9 @@ def hash_records(records: Iterable[Mapping[str, Any]], bits: int = 24, seed: int
                 row.add_cross(list(c), [rec[f] for f in c])
             indices.append(row.indices())
             values.append(row.values())
+            if fields is not None:
+                fids.append(row.fields())
             indptr.append(indptr[-1] + len(row))
     cat = (lambda xs, dt: np.concatenate(xs) if xs else np.zeros(0, dt))
-    return (np.asarray(indptr, np.uint64), cat(indices, np.uint32), cat(values, np.float32))
+    out = (np.asarray(indptr, np.uint64), cat(indices, np.uint32), cat(values, np.float32))
+    return out + (cat(fids, np.uint8),) if fields is not None else out
