@@ -4,9 +4,11 @@ trained with esmm_fit and sharing the factors the click head learns, predicts co
 clicked test rows better (AUC and logloss of pCVR) than growth.FTRL's CVR head trained the same
 way (linear: it can only see per-value weights).
 
-The scenario was checked with PyTorch (same data, Adagrad, 2 epochs, batch 256): a shared-
-embedding ESMM reached pCVR AUC 0.84 / logloss 0.174 on clicked test rows against 0.79 / 0.194
-for a logistic ESMM (true model 0.90 / 0.150), so the margins asserted here leave room.
+The scenario was checked with PyTorch (same data, Adagrad rate 0.2, 2 epochs, batch 256): a
+shared-embedding ESMM (FFM factors shared, a k-vector u per head) reached pCVR AUC 0.852 /
+logloss 0.143 on clicked test rows against 0.802 / 0.160 for a logistic ESMM (true model 0.904 /
+0.122); growth.FTRL's esmm_fit as below gets 0.779 / 0.166. The margins asserted here (+0.02
+AUC, -2% logloss) are well inside the gap PyTorch shows.
 """
 import numpy as np
 import pytest
