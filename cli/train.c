@@ -442,6 +442,13 @@ static int weight_of(parser *p, const char *s, size_t n, float *out)
 
 static inline int is_sp(char c) { return c == ' ' || c == '\t'; }
 
+/* Character classes of the VW scanner (lines are NUL-terminated, so NUL ends every token). */
+enum { C_SP = 1, C_BAR = 2, C_COLON = 4, C_END = 8 };
+static const unsigned char vw_cls[256] = {
+    [0] = C_END, [' '] = C_SP, ['\t'] = C_SP, ['|'] = C_BAR, [':'] = C_COLON};
+#define VW_SCAN(q, stop)                                                                                     \
+    while (!(vw_cls[(unsigned char)*(q)] & (stop))) (q)++
+
 /* VW text: [label [importance]] ['tag]|ns[:weight] feature[:value] ... |ns2 ... */
 static int parse_vw(parser *p, batch *b, char *s, char *e)
 {
@@ -472,12 +479,12 @@ static int parse_vw(parser *p, batch *b, char *s, char *e)
     while (q < e) {
         q++; /* past '|' */
         char *ns = q;
-        while (q < e && !is_sp(*q) && *q != '|' && *q != ':') q++;
+        VW_SCAN(q, C_SP | C_BAR | C_COLON | C_END);
         size_t nslen = (size_t)(q - ns);
         double nsw = 1.0;
         if (q < e && *q == ':') {
             char *w = ++q;
-            while (q < e && !is_sp(*q) && *q != '|') q++;
+            VW_SCAN(q, C_SP | C_BAR | C_END);
             if (parse_num(w, (size_t)(q - w), &nsw))
                 return line_error(p, "namespace weight '%.*s' is not a number", (int)(q - w), w);
         }
@@ -489,15 +496,15 @@ static int parse_vw(parser *p, batch *b, char *s, char *e)
         }
         uint64_t nsh = growth_hash64(ns, nslen, p->o->hash_seed);
         for (;;) {
-            while (q < e && is_sp(*q)) q++;
+            while (vw_cls[(unsigned char)*q] & C_SP) q++;
             if (q >= e || *q == '|') break;
             char *f = q;
-            while (q < e && !is_sp(*q) && *q != '|' && *q != ':') q++;
+            VW_SCAN(q, C_SP | C_BAR | C_COLON | C_END);
             char *fe = q;
             double v = 1.0;
             if (q < e && *q == ':') {
                 char *vs = ++q;
-                while (q < e && !is_sp(*q) && *q != '|') q++;
+                VW_SCAN(q, C_SP | C_BAR | C_END);
                 if (parse_num(vs, (size_t)(q - vs), &v) || !isfinite((float)(v * nsw)))
                     return line_error(p, "feature '%.*s': value '%.*s' is not a finite number", (int)(fe - f),
                                       f, (int)(q - vs), vs);
