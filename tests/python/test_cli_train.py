@@ -282,3 +282,85 @@ def test_kill_leaves_the_last_checkpoint(tmp_path):
     m = growth.FTRL.load(out)
     n = m.stats()[0]
     assert n > 0 and n % 5000 == 0 and n < 50 * 200000
+
+
+# --- FM / FFM ----------------------------------------------------------------------------------
+
+def _fm_classes():
+    try:
+        from growth.fm import FFM, FM
+        FM(bits=4).partial_fit((np.array([0, 1], np.uint64), np.array([1], np.uint32)), np.array([1.0]))
+        return FM, FFM
+    except Exception:  # the C side not in this library yet
+        return None
+
+
+fm_only = pytest.mark.skipif(_fm_classes() is None, reason="libgrowth without growth_fm_*")
+
+
+def fields_of(rows, names):
+    return np.array([names.index(ns) for r in rows for ns, _, _ in r], np.uint8)
+
+
+@fm_only
+@pytest.mark.parametrize("gz", [False, True])
+def test_ffm_vw_equals_python(tmp_path, gz):
+    FM, FFM = _fm_classes()
+    lines, y, w, rows = make_vw(1500, weights=True)
+    f = write(tmp_path / ("d.vw.gz" if gz else "d.vw"), lines, gz)
+    r = run("train", "--model-type", "ffm", "--fields", "user,item", "--config", f"k=4 bits={BITS}",
+            "--model", tmp_path / "m", f)
+    assert r.returncode == 0, r.stderr
+    X, fld = to_csr(rows), fields_of(rows, ["user", "item"])
+    ref = FFM(fields=2, k=4, bits=BITS).partial_fit(X, y, fields=fld, sample_weight=w)
+    got = predict_file(tmp_path / "m", f, "--fields", "user,item")
+    np.testing.assert_allclose(got, ref.predict_proba(X, fields=fld), atol=1e-6)
+    # resume equals one run, bit for bit
+    a, b = write(tmp_path / "a.vw", lines[:900]), write(tmp_path / "b.vw", lines[900:])
+    common = ["--model-type", "ffm", "--fields", "user,item"]
+    assert run("train", *common, "--config", f"k=4 bits={BITS}", "--model", tmp_path / "one", a, b).returncode == 0
+    assert run("train", *common, "--config", f"k=4 bits={BITS}", "--model", tmp_path / "first", a).returncode == 0
+    r = run("train", *common, "--resume", tmp_path / "first", "--model", tmp_path / "second", b)
+    assert r.returncode == 0, r.stderr
+    p1 = run("predict", "--model", tmp_path / "one", "--fields", "user,item", f).stdout
+    p2 = run("predict", "--model", tmp_path / "second", "--fields", "user,item", f).stdout
+    assert p1 == p2 and len(p1.splitlines()) == 1500
+    # an unknown namespace is a line error; a model of the other kind is refused
+    bad = write(tmp_path / "bad.vw", ["1 |user u1 |other x"])
+    r = run("train", *common, "--config", f"k=4 bits={BITS}", "--strict", bad)
+    assert r.returncode == 2 and f"{bad}:1:" in r.stderr and "other" in r.stderr
+    r = run("train", "--model-type", "fm", "--resume", tmp_path / "one", f)
+    assert r.returncode == 2 and "ffm" in r.stderr
+    r = run("train", "--model-type", "ftrl", "--resume", tmp_path / "one", f)
+    assert r.returncode == 2
+
+
+@fm_only
+def test_fm_libffm_and_holdout(tmp_path):
+    FM, FFM = _fm_classes()
+    rng = np.random.default_rng(7)
+    lines, y, X = [], [], ([0], [], [], [])
+    for i in range(1200):
+        feats = sorted(rng.choice(500, 4, replace=False))
+        lab = int(rng.random() < 0.2 + 0.6 * (feats[0] % 2))
+        lines.append(f"{lab} " + " ".join(f"{j % 3}:{j}:1" for j in feats))
+        y.append(lab)
+        X[1].extend(feats)
+        X[2].extend([1.0] * 4)
+        X[3].extend([j % 3 for j in feats])
+        X[0].append(len(X[1]))
+    Xc = (np.array(X[0], np.uint64), np.array(X[1], np.uint32), np.array(X[2], np.float32))
+    fld = np.array(X[3], np.uint8)
+    y = np.array(y, np.float32)
+    f = write(tmp_path / "d.ffm", lines)
+    for mt, cls in (("fm", FM), ("ffm", FFM)):
+        r = run("train", "--model-type", mt, "--config", f"k=4 bits={BITS}" + (" fields=3" if mt == "ffm" else ""),
+                "--holdout-every", 5, "--model", tmp_path / mt, f)
+        assert r.returncode == 0, r.stderr
+        keep = [i for i in range(1200) if (i + 1) % 5 != 0]
+        kw = dict(fields=3) if mt == "ffm" else {}
+        Xk = take(Xc, keep)
+        fk = np.concatenate([fld[int(Xc[0][i]):int(Xc[0][i + 1])] for i in keep])
+        ref = cls(k=4, bits=BITS, **kw).partial_fit(Xk, y[keep], fields=fk if mt == "ffm" else None)
+        got = predict_file(tmp_path / mt, f)
+        np.testing.assert_allclose(got, ref.predict_proba(Xc, fields=fld if mt == "ffm" else None), atol=1e-6)
