@@ -611,15 +611,26 @@ static inline void pairwise(const growth_fm *m, const fm_row *row, float *P, flo
         m->kern->fm_pairwise(m, row, P, S);
 }
 
-/* margin_h = (bias + linear, in growth_ftrl's summation order) + r * sum_d u_{h,d} P_d. The
- * linear weights read are written to wc (n x H) when it is not NULL. */
+/* margin_h = (bias + linear, in growth_ftrl's summation orders) + r * sum_d u_{h,d} P_d. Training
+ * passes wc (n x H): the linear weights read are cached there. */
 static void margins_from(const growth_fm *m, const fm_row *row, const float *P, float r, float *margin,
                          float *wc)
 {
     const int H = m->H;
     const size_t n = row->n;
     for (int h = 0; h < H; h++) margin[h] = m->cfg.bias ? fm_ldf(&m->bias_w[h]) : 0.0f;
-    if (m->cfg.linear) {
+    if (m->cfg.linear && wc) {
+        /* training: one accumulator, as ftrl_apply */
+        for (size_t k = 0; k < n; k++) {
+            size_t base = (size_t)row->idx[k] * (size_t)H;
+            for (int h = 0; h < H; h++) {
+                float w = load_w(m, base + (size_t)h);
+                wc[k * (size_t)H + (size_t)h] = w;
+                margin[h] += w * (row->val ? row->val[k] : 1.0f);
+            }
+        }
+    } else if (m->cfg.linear) {
+        /* prediction: four accumulators, as ftrl_margins */
         float acc[4][FM_MAX_HEADS];
         for (int h = 0; h < H; h++) {
             acc[0][h] = margin[h];
@@ -631,7 +642,6 @@ static void margins_from(const growth_fm *m, const fm_row *row, const float *P, 
             float *a = acc[k < full ? (k & 3) : 0];
             for (int h = 0; h < H; h++) {
                 float w = load_w(m, base + (size_t)h);
-                if (wc) wc[k * (size_t)H + (size_t)h] = w;
                 a[h] += row->val ? w * row->val[k] : w;
             }
         }
