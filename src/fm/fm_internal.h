@@ -5,7 +5,7 @@
  * (slot * V + f) * KP of the factor table, KP = k rounded up to a multiple of 4, and the AdaGrad
  * sums live at the same position of a second table (prediction reads only the factors, so the
  * sums never cost it cache lines). Lanes k..KP-1 are padding: factor 0, sum 1, never changed.
- * Float mode: float tables, 32-byte aligned (gtable_alloc + rounding up). Compact mode: the same
+ * Float mode: float tables, 64-byte aligned (gtable_alloc + rounding up: a k=4 FFM slot of 12 fields is exactly 3 cache lines). Compact mode: the same
  * positions as bfloat16. Linear FTRL statistics: record (slot * H + h), float [z, sqrt n, w, pad]
  * (16 bytes) or compact [z, sqrt n, w] bfloat16 (6 bytes), exactly as growth_ftrl.
  *
@@ -66,7 +66,7 @@ struct growth_fm {
     /* factor and AdaGrad tables (one pair is non-NULL: float or compact) */
     float *vf, *gf;
     uint16_t *vc, *gc;
-    void *v_raw, *g_raw; /* what gtable_alloc returned (v/g are rounded up to 32 bytes) */
+    void *v_raw, *g_raw; /* what gtable_alloc returned (v/g are rounded up to 64 bytes) */
     size_t vec_bytes;    /* bytes of each of the two tables as allocated */
     /* linear FTRL statistics (cfg.linear) */
     _Atomic float *lf;
