@@ -95,15 +95,23 @@ static void snap_take(const growth_fm *m, fm_snap *s)
     s->rng = m->rng;
 }
 
-/* Copies `n` bytes over a table that readers may be reading: relaxed atomic stores of 16-bit
- * units under ThreadSanitizer (see fm_internal.h), memcpy otherwise. */
-static void restore_table(void *dst, const void *src, size_t n)
+/* Copies `n` bytes over a table that readers may be reading: under ThreadSanitizer relaxed atomic
+ * stores of the table's own units (4-byte floats or 2-byte bfloat16, see fm_internal.h), memcpy
+ * otherwise. */
+static void restore_table(void *dst, const void *src, size_t n, size_t unit)
 {
 #if FM_TSAN
-    uint16_t *d = dst;
-    const uint16_t *s = src;
-    for (size_t i = 0; i < n / 2; i++) __atomic_store_n(d + i, s[i], __ATOMIC_RELAXED);
+    if (unit == 4) {
+        uint32_t *d = dst;
+        const uint32_t *s = src;
+        for (size_t i = 0; i < n / 4; i++) __atomic_store_n(d + i, s[i], __ATOMIC_RELAXED);
+    } else {
+        uint16_t *d = dst;
+        const uint16_t *s = src;
+        for (size_t i = 0; i < n / 2; i++) __atomic_store_n(d + i, s[i], __ATOMIC_RELAXED);
+    }
 #else
+    (void)unit;
     memcpy(dst, src, n);
 #endif
 }
@@ -111,9 +119,10 @@ static void restore_table(void *dst, const void *src, size_t n)
 static void snap_restore(growth_fm *m, const fm_snap *s)
 {
     size_t vb = vec_data_bytes(m);
-    restore_table(vdata(m), s->v, vb);
-    restore_table(gdata(m), s->g, vb);
-    if (m->lin_bytes) restore_table(ldata(m), s->lin, m->lin_bytes);
+    const size_t unit = m->vf ? 4 : 2;
+    restore_table(vdata(m), s->v, vb, unit);
+    restore_table(gdata(m), s->g, vb, unit);
+    if (m->lin_bytes) restore_table(ldata(m), s->lin, m->lin_bytes, unit);
     memcpy(m->touched_bits, s->bits, m->touched_bytes);
     for (int h = 0; h < FM_MAX_HEADS; h++) {
         fm_stf(&m->bias_z[h], s->bias_z[h]);

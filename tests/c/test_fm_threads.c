@@ -17,7 +17,7 @@ enum { ROWS = 6000, NNZ = 8, BITS = 10, READERS = 2 };
 static uint32_t g_idx[ROWS * NNZ];
 static uint8_t g_fld[ROWS * NNZ];
 static uint64_t g_indptr[ROWS + 1];
-static float g_y[ROWS * 2];
+static float g_y[ROWS * 2], g_flip[ROWS * 2];
 static growth_fm *g_model;
 static atomic_int g_done;
 static atomic_long g_bad, g_reads;
@@ -66,11 +66,13 @@ static void train(growth_fm *m)
     tr.indices = g_idx;
     tr.fields = g_fld;
     tr.labels = g_y;
+    /* validation: the training rows with flipped labels, so auto-stop restores the copy taken
+     * before epoch 2 while the readers run */
     va = tr;
-    va.indptr = g_indptr + ROWS / 2;
-    va.labels = g_y + ROWS;
+    va.labels = g_flip;
     growth_fm_fit_result res = GROWTH_FM_FIT_RESULT_INIT;
     CHECK_OK(growth_fm_fit(m, &tr, &va, "epochs=4 seed=3", &res));
+    CHECK(res.epochs == res.best_epoch + 1);
 }
 
 TEST(test_predict_while_training)
@@ -87,6 +89,7 @@ TEST(test_predict_while_training)
         g_y[2 * i + 1] = grng_uniform(&r) < 0.3 ? 1.0f : 0.0f;
     }
     g_indptr[ROWS] = (uint64_t)ROWS * NNZ;
+    for (size_t i = 0; i < ROWS * 2; i++) g_flip[i] = 1.0f - g_y[i];
     const char *cfgs[3] = {"model=ffm fields=8 bits=10 heads=2 eta=0.3",
                            "model=fm bits=10 heads=2 fields=8 precision=compact seed=4",
                            "model=ffm fields=8 bits=10 heads=2 k=6 precision=compact"};
