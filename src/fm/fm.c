@@ -454,8 +454,9 @@ GROWTH_API int growth_fm_stats_get(const growth_fm *m, growth_fm_stats *out)
     s.k = (uint64_t)m->K;
     s.examples = atomic_load_explicit(&m->examples, memory_order_relaxed);
     s.touched = atomic_load_explicit(&m->touched, memory_order_relaxed);
-    s.bytes = (uint64_t)(2 * m->vec_bytes + m->lin_bytes + m->touched_bytes + sizeof *m +
-                         m->scratch_cap * sizeof(float));
+    /* the writer's scratch is not counted: it belongs to the trainer (reading its size here would
+     * race the trainer) */
+    s.bytes = (uint64_t)(2 * m->vec_bytes + m->lin_bytes + m->touched_bytes + sizeof *m);
     s.bytes_per_slot = bytes_per_slot(m);
     return gstruct_out(who, "stats", out, &s, sizeof s, sizeof s);
 }
