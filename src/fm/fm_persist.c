@@ -425,7 +425,11 @@ static int fm_from_payload_capped(const char *who, const uint8_t *pl, size_t ple
         rc = gerr(GROWTH_EFORMAT, "%s: model has no configuration", who);
         goto done;
     }
-    if ((rc = fm_cfg_parse_stored(who, st->meta->config, &cfg))) goto done;
+    if ((rc = fm_cfg_parse_stored(who, st->meta->config, &cfg))) {
+        if (rc != GROWTH_ENOMEM && rc != GROWTH_EFORMAT)
+            rc = gerr(GROWTH_EFORMAT, "%s: stored configuration is invalid: %s", who, growth_last_error());
+        goto done;
+    }
     if ((rc = check_state(who, st, &cfg))) goto done;
     if (max_bytes > 0 && !(fm_table_bytes(&cfg) <= max_bytes)) {
         rc = gerr(GROWTH_ENOMEM, "%s: the model's tables need %.0f bytes, more than the cap of %.0f", who,

@@ -653,7 +653,7 @@ TEST(test_wire_format_garbage)
         free(e);
     }
     size_t len = 0;
-    uint8_t *e = envelope(NULL, 0, &len); /* an empty payload: no configuration */
+    uint8_t *e = envelope(p1, 0, &len); /* an empty payload: no configuration */
     growth_fm *m = NULL;
     CHECK_RC(growth_fm_deserialize(&m, e, len), GROWTH_EFORMAT);
     CHECK_MSG("configuration");
