@@ -4,6 +4,8 @@
  * value is checked bit for bit; LIBFFM files are written here byte by byte from LIBFFM's layout
  * (ffm_save_model in its ffm.cpp) as an independent reference of that format. */
 #include <dirent.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <math.h>
 #include <stdint.h>
 #include <sys/stat.h>
@@ -738,6 +740,69 @@ TEST(test_failed_save_keeps_old_file)
     rmdir(dir);
 }
 
+/* Saves take the writer lock: a writer that changes 16 slots together under fm_lock (as a
+ * trainer does within one update) is never seen half-way in a serialised model. */
+typedef struct {
+    growth_fm *m;
+    atomic_bool stop;
+} writer_ctx;
+
+static void *writer(void *p)
+{
+    writer_ctx *w = p;
+    float v[4], g[4];
+    for (unsigned it = 1; !atomic_load(&w->stop); it++) {
+        fm_lock(w->m);
+        for (int d = 0; d < 4; d++) {
+            v[d] = (float)it;
+            g[d] = (float)it + 1;
+        }
+        for (uint64_t s = 0; s < 16; s++) {
+            for (int f = 0; f < 2; f++) fm_put_vec(w->m, s * 3, f, v, g);
+            fm_mark_touched(w->m, s * 3);
+        }
+        fm_set_examples(w->m, it);
+        fm_unlock(w->m);
+    }
+    return NULL;
+}
+
+TEST(test_save_is_a_consistent_snapshot)
+{
+    writer_ctx w = {.m = NULL};
+    CHECK_OK(growth_fm_create(&w.m, "model=ffm fields=2 k=4 bits=6"));
+    if (!w.m) return;
+    atomic_init(&w.stop, false);
+    pthread_t t;
+    pthread_create(&t, NULL, writer, &w);
+    int torn = 0, seen = 0;
+    for (int i = 0; i < 300; i++) {
+        uint8_t *buf = NULL;
+        size_t len = 0;
+        growth_fm *b = NULL;
+        CHECK_OK(growth_fm_serialize(w.m, &buf, &len));
+        CHECK_OK(growth_fm_deserialize(&b, buf, len));
+        if (b && fm_next_touched(b, 0) != UINT64_MAX) {
+            seen++;
+            float v0[4], v[4], g[4];
+            fm_get_vec(b, 0, 0, v0, NULL);
+            if (fm_examples(b) != (uint64_t)v0[0]) torn++;
+            for (uint64_t s = 0; s < 16; s++)
+                for (int f = 0; f < 2; f++) {
+                    fm_get_vec(b, s * 3, f, v, g);
+                    for (int d = 0; d < 4; d++) torn += v[d] != v0[0] || g[d] != v0[0] + 1;
+                }
+        }
+        growth_buffer_free(buf);
+        growth_fm_free(b);
+    }
+    atomic_store(&w.stop, true);
+    pthread_join(t, NULL);
+    CHECK(torn == 0);
+    CHECK(seen > 0);
+    growth_fm_free(w.m);
+}
+
 /* ---- LIBFFM -------------------------------------------------------------------------------- */
 
 /* Writes a LIBFFM model file as ffm_save_model does for kALIGN = align: the factor of (j, f, d)
@@ -1028,6 +1093,7 @@ int main(void)
     RUN(test_wire_format_garbage);
     RUN(test_other_kind_is_eformat);
     RUN(test_failed_save_keeps_old_file);
+    RUN(test_save_is_a_consistent_snapshot);
     RUN(test_libffm_import);
     RUN(test_libffm_bad_files);
     return GT_SUMMARY();
