@@ -49,6 +49,7 @@ KIND(index, growth_index)
 KIND(text, growth_text_index)
 KIND(bidder, growth_bidder)
 KIND(net, growth_net)
+KIND(fm, growth_fm)
 
 /* FM models compare by their whole state read through fm_impl.h (factors, AdaGrad sums, linear
  * statistics, biases, head weights, touched bits, counters), which does not depend on the
@@ -77,8 +78,7 @@ static int fm_state_ser(const void *h, uint8_t **buf, size_t *len)
     *len = n * sizeof *f;
     return GROWTH_OK;
 }
-static void fm_fr(void *h) { growth_fm_free(h); }
-static const kind K_fm = {fm_state_ser, NULL, fm_fr};
+static const kind K_fmst = {fm_state_ser, NULL, fm_fr};
 
 /* ---- fixtures (made with injection off) ---------------------------------------------------- */
 
@@ -199,6 +199,22 @@ static void *mk_net(void)
     growth_net_deserialize(&n, buf, len);
     free(buf);
     return n;
+}
+
+/* An FFM with two heads and some touched slots (state set through fm_impl.h's accessors). */
+static void *mk_fm_state(void)
+{
+    growth_fm *m = NULL;
+    if (growth_fm_create(&m, "model=ffm fields=3 k=4 bits=6 heads=2") != 0) return NULL;
+    float v[4] = {0.5f, -0.25f, 0.125f, 1}, g[4] = {1, 2, 3, 4};
+    for (uint64_t s = 1; s < 64; s += 5) {
+        for (int f = 0; f < 3; f++) fm_put_vec(m, s, f, v, g);
+        fm_put_lin(m, s, 1, 0.5f, 1.5f);
+        fm_mark_touched(m, s);
+    }
+    fm_put_head(m, 1, v, g);
+    fm_set_examples(m, 99);
+    return m;
 }
 
 /* ---- generic steps --------------------------------------------------------------------------- */
@@ -378,6 +394,33 @@ static int c_fm_fit(void *h)
     va.labels = g_y + 300;
     growth_fm_fit_result r = GROWTH_FM_FIT_RESULT_INIT;
     return growth_fm_fit(h, &tr, &va, "epochs=3 seed=2", &r);
+}
+
+static char g_fm_path[512], g_ffm_path[512];
+static int c_fm_save(void *h) { return growth_fm_save(h, g_fm_path); }
+static int c_fm_load(void **o) { return growth_fm_load((growth_fm **)o, g_fm_path); }
+static int c_fm_import(void **o) { return growth_fm_import_libffm((growth_fm **)o, g_ffm_path, "eta=0.1"); }
+
+/* A LIBFFM model file (n=40, m=3, k=5, align=4): 13 bytes of header, then n x m x 8 x 2 floats. */
+static void write_libffm(const char *path)
+{
+    FILE *f = fopen(path, "wb");
+    if (!f) return;
+    uint8_t h[13];
+    gput_u32(h, 40);
+    gput_u32(h + 4, 3);
+    gput_u32(h + 8, 5);
+    h[12] = 1;
+    fwrite(h, 1, 13, f);
+    for (int b = 0; b < 40 * 3 * 2; b++) {
+        float x[8];
+        for (int i = 0; i < 4; i++) {
+            x[i] = (float)((b * 4 + i) % 9) / 10.0f;
+            x[4 + i] = 1.0f + (float)i;
+        }
+        fwrite(x, 4, 8, f); /* little-endian hosts, as LIBFFM */
+    }
+    fclose(f);
 }
 
 static int c_forest_train(void **o)
@@ -673,13 +716,18 @@ TEST(every_allocation_may_fail)
     SWEEP("ftrl load", .k = &K_ftrl, .ctor = c_ftrl_load);
     total_bad += sweep_roundtrip("ftrl", &K_ftrl, mk_ftrl);
 
-    SWEEP("fm create", .k = &K_fm, .ctor = c_fm_create);
-    SWEEP("fm train (csr)", .k = &K_fm, .make = mk_fm, .call = c_fm_train);
-    SWEEP("fm update", .k = &K_fm, .make = mk_fm2, .call = c_fm_update);
-    SWEEP("fm esmm update", .k = &K_fm, .make = mk_fm2, .call = c_fm_esmm);
-    SWEEP("fm predict (csr)", .k = &K_fm, .make = mk_fm, .call = c_fm_predict, .ro = true);
-    SWEEP("fm config", .k = &K_fm, .make = mk_fm, .call = c_fm_cfg, .ro = true);
-    SWEEP("fm fit (auto-stop, progress)", .k = &K_fm, .make = mk_fm_progress, .call = c_fm_fit);
+    SWEEP("fm create", .k = &K_fmst, .ctor = c_fm_create);
+    SWEEP("fm train (csr)", .k = &K_fmst, .make = mk_fm, .call = c_fm_train);
+    SWEEP("fm update", .k = &K_fmst, .make = mk_fm2, .call = c_fm_update);
+    SWEEP("fm esmm update", .k = &K_fmst, .make = mk_fm2, .call = c_fm_esmm);
+    SWEEP("fm predict (csr)", .k = &K_fmst, .make = mk_fm, .call = c_fm_predict, .ro = true);
+    SWEEP("fm config", .k = &K_fmst, .make = mk_fm, .call = c_fm_cfg, .ro = true);
+    SWEEP("fm fit (auto-stop, progress)", .k = &K_fmst, .make = mk_fm_progress, .call = c_fm_fit);
+
+    SWEEP("fm save", .k = &K_fm, .make = mk_fm_state, .call = c_fm_save, .ro = true);
+    SWEEP("fm load", .k = &K_fm, .ctor = c_fm_load);
+    SWEEP("fm import_libffm", .k = &K_fm, .ctor = c_fm_import);
+    total_bad += sweep_roundtrip("fm", &K_fm, mk_fm_state);
 
     SWEEP("forest train", .k = &K_forest, .ctor = c_forest_train);
     SWEEP("forest predict (dense)", .k = &K_forest, .make = mk_forest, .call = c_forest_predict, .ro = true);
@@ -739,7 +787,15 @@ int main(void)
     void *m = mk_ftrl();
     growth_ftrl_save(m, g_path);
     growth_ftrl_free(m);
+    gt_path(g_fm_path, sizeof g_fm_path, "alloc_fail.fm");
+    gt_path(g_ffm_path, sizeof g_ffm_path, "alloc_fail.libffm");
+    m = mk_fm_state();
+    growth_fm_save(m, g_fm_path);
+    growth_fm_free(m);
+    write_libffm(g_ffm_path);
     RUN(every_allocation_may_fail);
     remove(g_path);
+    remove(g_fm_path);
+    remove(g_ffm_path);
     return GT_SUMMARY();
 }
