@@ -31,6 +31,39 @@
  * | klucb    | empirical mean, counts | KL-UCB index (Bernoulli KL, log N + klucb_c log log N) | exact |
  * | lints    | ridge regression per arm (dim features) | largest draw of x'theta ~ N(x'theta_hat, v^2 x'A^-1 x) | Monte Carlo |
  * | linucb   | ridge regression per arm | x'theta_hat + alpha sqrt(x'A^-1 x) | exact |
+ * | logistic_ts | one logistic model over 2^bits hashed slots, diagonal Gaussian posterior | largest o + x'w, w_i ~ N(m_i, v^2 / q_i) | Monte Carlo, `propensity_draws` re-draws |
+ * | logistic_ucb | same | o + x'm + alpha sqrt(sum x_i^2 / q_i) | exact (1, or 1/ties) |
+ * | logistic_greedy | same | largest o + x'm w.p. 1-eps, else uniform | exact |
+ *
+ * **Shared-model contextual policies** (`logistic_*`): Chapelle & Li, "An Empirical Evaluation
+ * of Thompson Sampling" (NIPS 2011), Algorithm 3. There are no arms: every request passes its
+ * candidates (coupons, rights) as sparse feature rows in CSR form (user features, the
+ * candidate's own features and hashed user x candidate crosses, e.g. from the row builder of
+ * features.h with the same `bits`) to growth_bandit_select_csr(), which returns the decision id
+ * and the chosen row. One logistic model over the 2^bits slots keeps per slot a Gaussian
+ * posterior with mean m_i and precision q_i (prior N(0, 1/lambda)), so what one candidate
+ * teaches carries over to every candidate that shares its features, and a candidate seen for the
+ * first time is scored from its features. The reward of a decision (through
+ * growth_bandit_reward() / growth_bandit_reward_batch(), delayed, in any order, with the same
+ * ids, `ttl` and counters as the other policies; a value y in [0, 1]) is one online Laplace
+ * step on the chosen row x: the margin s solving s = mu - v_x (sigmoid(s) - y), with
+ * mu = o + x'm and v_x = sum x_i^2 / q_i, gives the exact MAP m_i -= (sigmoid(s) - y) x_i / q_i,
+ * then q_i += x_i^2 p (1 - p) with p = sigmoid(s) (Alg. 3 with batches of one; equal slots in a
+ * row are summed). Thompson Sampling draws only the weights the candidates touch, each
+ * N(m_i, v^2/q_i) (`v` is the exploration multiplier; the paper's variance multiplier is v^2),
+ * the same draw for a slot shared by several candidates (the normals are a function of a
+ * per-decision key and the slot, so no table is filled); nothing is allocated per call once
+ * the stripe's scratch holds the largest candidate count seen. The propensity of a TS choice is
+ * estimated by Monte Carlo: the share of `propensity_draws` further draws of all weights whose
+ * best candidate is the chosen one (at least 1/draws; NaN when `propensity_draws` = 0; each
+ * draw costs one more scoring pass).
+ *
+ * Cold start from a model: growth_bandit_select_csr() takes an optional prior rate per
+ * candidate (e.g. an FTRL or forest pCTR on the candidate's features) and its id; the
+ * candidate's margin gets the offset o = logit(rate) s / (s + n), s = `prior_count`
+ * pseudo-observations and n the rewards applied so far to decisions for that id (counted in a
+ * table of 2^count_bits entries indexed by a hash of the id, so ids may collide). The model
+ * learns the residual over the offset, which hands over to the shared model as feedback arrives.
  *
  * The linear policies keep per arm A = lambda I + sum x x' and b = sum r x with rank-1 BLAS
  * updates of A and of A^-1 (Sherman-Morrison; A^-1 is refactored from A every `refresh`
@@ -55,7 +88,7 @@
  * Configuration keys (growth_bandit_create()):
  * | key | default | meaning |
  * |-----|---------|---------|
- * | policy | thompson | thompson, egreedy, ucb1, klucb, lints, linucb |
+ * | policy | thompson | thompson, egreedy, ucb1, klucb, lints, linucb, logistic_ts, logistic_ucb, logistic_greedy |
  * | dim | 0 | context width (required, >= 1, by lints/linucb; 0 for the others) |
  * | seed | 0 | seed of the PRNG streams |
  * | stream | 0 | replica index: the streams start 2^128 * streams * stream draws further (independent replicas of one model) |
@@ -66,18 +99,22 @@
  * | epsilon_min | 0 | floor of eps_t |
  * | ucb_c | 1.4142135623730951 | UCB1 exploration multiplier |
  * | klucb_c | 0 | KL-UCB log log N coefficient |
- * | lambda | 1 | ridge prior precision of the linear policies (> 0) |
- * | alpha | 1 | LinUCB width |
- * | v | 1 | linear Thompson Sampling posterior scale |
+ * | lambda | 1 | ridge prior precision of the linear policies, prior precision of each weight of the logistic policies (> 0) |
+ * | alpha | 1 | LinUCB and logistic_ucb width |
+ * | v | 1 | linear and logistic Thompson Sampling posterior scale (the exploration multiplier) |
  * | refresh | 256 | refactor A^-1 from A every `refresh` updates of an arm |
  * | ts_scale | 1 | Thompson Sampling posterior reshaping (> 0) |
  * | ts_max_count | 0 | cap on alpha + beta when drawing (0 = none) |
  * | propensity_draws | 0 | Monte Carlo re-draws for the propensity of TS/LinTS choices (0 = not estimated: NaN) |
  * | ttl | 100000 | a decision can be rewarded until `ttl` newer decisions were made (1..2^26) |
  * | ttl_seconds | 0 | also expire decisions older than this many seconds (0 = no time limit) |
- * | decay | 1 | exponential forgetting per applied reward |
- * | window | 0 | sliding window of applied rewards (0 = none) |
+ * | decay | 1 | exponential forgetting per applied reward (not with logistic_*) |
+ * | window | 0 | sliding window of applied rewards (0 = none; not with logistic_*) |
  * | max_arms | 1000000 | upper bound on the number of arms |
+ * | bits | 18 | logistic policies: the model has 2^bits slots (1..30); row indices must be below 2^bits |
+ * | nnz | 64 | logistic policies: most entries a candidate row may have (1..4096; pending decisions keep the chosen row) |
+ * | count_bits | 16 | logistic policies: 2^count_bits feedback counters for the cold-start priors (1..26) |
+ * | prior_count | 20 | logistic policies: pseudo-observations of a candidate's prior rate (0 = priors ignored) |
  * | max_memory | 0 | bytes the handle may take (pending-decision ring, window, stripes, arms with their d x d matrices for lints/linucb), an integer; 0 = no cap beyond the machine's physical memory |
  *
  * Memory limits: growth_bandit_create() (and loading) computes what the configuration implies
@@ -323,9 +360,48 @@ GROWTH_API int growth_bandit_probabilities(const growth_bandit *b, const float *
                                            uint64_t seed, double *out, size_t cap);
 
 /**
+ * @brief Chooses one of `n_candidates` candidate rows with a shared-model contextual policy
+ *        (`policy=logistic_ts|logistic_ucb|logistic_greedy`; see the section above).
+ * @param indptr  n_candidates + 1 non-decreasing offsets into indices/values; candidate j is
+ *                indices[indptr[j] .. indptr[j+1]) (indptr[0] need not be 0), at most `nnz`
+ *                entries.
+ * @param indices slots below 2^bits (NULL only when all rows are empty).
+ * @param values  finite feature values, or NULL (all ones).
+ * @param candidate_ids n ids (e.g. the rights' ids), or NULL; needed for cold-start priors,
+ *                whose pseudo-count decays with the feedback to each id. No registration: any id.
+ * @param prior_rates   n prior rates (0 = no prior for that candidate, else in (0, 1)), or NULL.
+ * @param[out] out_decision  id to pass to growth_bandit_reward() (>= 1, increasing).
+ * @param[out] out_candidate index of the chosen row, below n_candidates.
+ * @param[out] out_propensity probability of this choice (exact for logistic_ucb/greedy; a Monte
+ *                Carlo estimate for logistic_ts with `propensity_draws` > 0, else NaN); may be NULL.
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL (NULL handle, indptr or outputs, a decreasing indptr, a
+ *         row longer than `nnz`, a slot >= 2^bits, a non-finite value, a bad prior rate, prior
+ *         rates without ids); ::GROWTH_ENOTFOUND (n_candidates = 0); ::GROWTH_ESTATE (the policy
+ *         is not logistic_*); ::GROWTH_ENOMEM (growing the scratch to a new largest K).
+ * @since 1.0
+ */
+GROWTH_API int growth_bandit_select_csr(growth_bandit *b, const uint64_t *indptr, const uint32_t *indices,
+                                        const float *values, size_t n_candidates,
+                                        const uint64_t *candidate_ids, const double *prior_rates,
+                                        uint64_t *out_decision, size_t *out_candidate,
+                                        double *out_propensity);
+
+/**
+ * @brief Posterior of weights of the shared logistic model (policy=logistic_*): mean m_i and
+ *        precision q_i of each requested slot (q_i = lambda for a slot never updated).
+ * @param slots n slots below 2^bits.
+ * @param[out] out_mean, out_precision `cap` >= n doubles each; either may be NULL, not both.
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL (NULL handle, slots or both outputs, a slot >= 2^bits);
+ *         ::GROWTH_ESTATE (not a logistic policy); ::GROWTH_EBUFS (`cap` < n).
+ * @since 1.0
+ */
+GROWTH_API int growth_bandit_weights(const growth_bandit *b, const uint32_t *slots, size_t n,
+                                     double *out_mean, double *out_precision, size_t cap);
+
+/**
  * @brief Applies the reward of a decision.
  * @param value finite; in [0, 1] for the Beta policies (thompson, egreedy, ucb1, klucb:
- *              alpha += value, beta += 1 - value).
+ *              alpha += value, beta += 1 - value) and the logistic policies.
  * @return ::GROWTH_OK when applied; ::GROWTH_EINVAL for a bad value; ::GROWTH_ENOTFOUND (and a
  *         counter in growth_bandit_stats_get()) when the decision is unknown, expired, already
  *         rewarded or its arm was removed.

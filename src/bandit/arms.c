@@ -20,6 +20,10 @@ void bandit_refresh_k(const growth_bandit *b, barm *a)
 
 static int check_prior(const growth_bandit *b, const char *who, double rate, double strength)
 {
+    if (is_logistic(b))
+        return gerr(GROWTH_EINVAL,
+                    "%s: policy=logistic_* has no arms: score candidate rows with growth_bandit_select_csr()",
+                    who);
     if (!(gfinite(strength) && strength >= 0))
         return gerr(GROWTH_EINVAL, "%s: prior_strength %g is not finite and >= 0", who, strength);
     if (strength > 0 && is_linear(b))

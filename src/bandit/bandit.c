@@ -48,6 +48,10 @@ const gcfg_opt bandit_opts[] = {
     {"window", GCFG_INT, offsetof(bandit_cfg, window), "0", 0, 1e8, NULL, false},
     {"max_arms", GCFG_INT, offsetof(bandit_cfg, max_arms), "1000000", 1, 16777216, NULL, false},
     GCFG_MAX_MEMORY(bandit_cfg, max_memory),
+    {"bits", GCFG_INT, offsetof(bandit_cfg, bits), "18", 1, 30, NULL, false},
+    {"nnz", GCFG_INT, offsetof(bandit_cfg, nnz), "64", 1, 4096, NULL, false},
+    {"count_bits", GCFG_INT, offsetof(bandit_cfg, count_bits), "16", 1, 26, NULL, false},
+    {"prior_count", GCFG_DOUBLE, offsetof(bandit_cfg, prior_count), "20", 0, 1e12, NULL, false},
 };
 const size_t bandit_nopts = sizeof bandit_opts / sizeof bandit_opts[0];
 #define BANDIT_NOPTS bandit_nopts
@@ -118,6 +122,10 @@ int bandit_check_cfg(const bandit_cfg *c, const char *who)
         return gerr(GROWTH_EINVAL,
                     "%s: config key 'decay' is for the Beta policies; use 'window' with linear policies",
                     who);
+    bool logi = c->policy >= POL_LOGTS;
+    if (logi && (c->decay < 1.0 || c->window > 0))
+        return gerr(GROWTH_EINVAL,
+                    "%s: config keys 'decay' and 'window' are not available for policy=logistic_*", who);
     if (c->epsilon_min > c->epsilon)
         return gerr(GROWTH_EINVAL, "%s: config key 'epsilon_min' exceeds 'epsilon'", who);
     return GROWTH_OK;
@@ -156,6 +164,7 @@ void bandit_destroy(growth_bandit *b)
     free(b->win_r);
     free(b->win_ctx);
     free(b->wscratch);
+    blog_free(b);
     pthread_rwlock_destroy(&b->lock);
     free(b);
 }
@@ -179,6 +188,7 @@ double bandit_bytes(const bandit_cfg *c, double arms)
     b += (double)c->window * (8 + 8 + 8 + d * 4);
     b += cap * ((double)sizeof(barm) + nst * (3 * 4 + 3 * 8 + (double)sizeof(bpair)) + 4 * 12);
     if (c->policy == POL_LINTS || c->policy == POL_LINUCB) b += arms * (2 * d * d + 2 * d) * 8;
+    if (c->policy >= POL_LOGTS) b += blog_bytes(c, rcap);
     return b;
 }
 
@@ -234,6 +244,7 @@ int bandit_new(growth_bandit **out, const bandit_cfg *cfg, const char *who)
         for (size_t s = 0; s < b->nst; s++) pthread_mutex_init(&b->st[s].mu, NULL);
     }
     if (ok) ok = bandit_reserve(b, 16, who) == GROWTH_OK;
+    if (ok && is_logistic(b)) ok = blog_alloc(b) == GROWTH_OK;
     if (!ok) {
         bandit_destroy(b);
         return gerr(GROWTH_ENOMEM, "%s: out of memory (ttl=%lld, dim=%lld)", who, (long long)cfg->ttl,

@@ -79,8 +79,18 @@ static inline double bsample_beta_fast(grng *r, const bgamma_k *ka, const bgamma
 
 /* ---- the handle (bandit.c) -------------------------------------------------------------- */
 
-enum { POL_THOMPSON, POL_EGREEDY, POL_UCB1, POL_KLUCB, POL_LINTS, POL_LINUCB };
-#define POLICY_CHOICES "thompson|egreedy|ucb1|klucb|lints|linucb"
+enum {
+    POL_THOMPSON,
+    POL_EGREEDY,
+    POL_UCB1,
+    POL_KLUCB,
+    POL_LINTS,
+    POL_LINUCB,
+    POL_LOGTS,
+    POL_LOGUCB,
+    POL_LOGGREEDY
+};
+#define POLICY_CHOICES "thompson|egreedy|ucb1|klucb|lints|linucb|logistic_ts|logistic_ucb|logistic_greedy"
 
 typedef struct {
     int policy;
@@ -93,7 +103,9 @@ typedef struct {
     int64_t propensity_draws, ttl;
     double ttl_seconds, decay;
     int64_t window, max_arms;
-    int64_t max_memory; /* bytes the handle may take, 0 = no cap (gmem_reserve) */
+    int64_t max_memory;            /* bytes the handle may take, 0 = no cap (gmem_reserve) */
+    int64_t bits, nnz, count_bits; /* logistic policies: 2^bits weights, row width, 2^count_bits counts */
+    double prior_count;            /* logistic policies: pseudo-count of a candidate's prior rate */
 } bandit_cfg;
 
 typedef struct {
@@ -121,8 +133,24 @@ typedef struct {
     bpair *pair;
     uint32_t stamp;
     double *x, *y; /* dim: the context as doubles, a temp */
+    size_t lcap;   /* logistic policies: candidates the scratch above holds */
     char pad[64];
 } bstripe;
+
+/* Logistic policies: one weight's Gaussian posterior, mean m and precision lambda + dq, and its
+ * standard deviation 1/sqrt(lambda + dq) kept as dsd = sd - 1/sqrt(lambda) for the sampler (so a
+ * zeroed table is the prior). */
+typedef struct {
+    double m, dq;
+    float dsd, pad;
+} blw;
+
+/* Pending row of a logistic decision: the candidate id, its prior logit (NaN = none), nnz. */
+typedef struct {
+    uint64_t cand;
+    float prior_logit;
+    uint32_t nnz;
+} blpend;
 
 /* Pending-decision ring entry: state in the low 2 bits of uid_state. */
 typedef struct {
@@ -155,6 +183,15 @@ struct growth_bandit {
     size_t win_head, win_len;
     uint64_t cnt[CNT_N];
     double *wscratch; /* writer scratch: 3 d*d + 2 d */
+    /* logistic policies (logistic.c): weight posterior, candidate counts, pending rows */
+    blw *lw; /* 2^bits (mean, precision - lambda) */
+    size_t lw_bytes;
+    double *lcount;      /* 2^count_bits applied rewards per hashed candidate id */
+    blpend *lring;       /* rcap pending-row headers */
+    uint32_t *lring_idx; /* rcap x nnz slots */
+    float *lring_val;    /* rcap x nnz values */
+    size_t lring_bytes;
+    uint64_t lupdates; /* applied logistic updates */
 };
 
 /* ---- shared by the files of the handle --------------------------------------------------- */
@@ -163,6 +200,14 @@ static inline bool is_linear(const growth_bandit *b)
 {
     return b->cfg.policy == POL_LINTS || b->cfg.policy == POL_LINUCB;
 }
+
+static inline bool is_logistic(const growth_bandit *b) { return b->cfg.policy >= POL_LOGTS; }
+
+/* logistic.c: allocation of the model tables at creation, the update of one reward. */
+int blog_alloc(growth_bandit *b);
+void blog_free(growth_bandit *b);
+double blog_bytes(const bandit_cfg *c, double rcap);
+void blog_apply(growth_bandit *b, size_t slot, double v);
 
 /* bandit.c: the configuration schema, creation, destruction, capacity. */
 extern const gcfg_opt bandit_opts[];

@@ -1,6 +1,7 @@
 /* Bandit persistence: the whole state (arms, PRNG streams, counters, pending decisions with
  * their contexts and ages, the reward window) in a GROWTH_KIND_BANDIT envelope. */
 #define _GNU_SOURCE /* pthread_rwlock_t */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -33,6 +34,27 @@ static int bandit_pack(const char *who, const void *model, uint8_t **out, size_t
     float *wctx = malloc((nw * d > 0 ? nw * d : 1) * sizeof *wctx);
     char *cfgbuf = NULL;
     int rc = GROWTH_OK;
+    /* logistic model: touched slots, counters, pending rows */
+    bool logi = is_logistic(b);
+    size_t nws = 0, ncs = 0, npr = 0, maxrow = logi ? (size_t)b->cfg.nnz : 0;
+    size_t nslots = logi ? (size_t)1 << b->cfg.bits : 0, ncnt = logi ? (size_t)1 << b->cfg.count_bits : 0;
+    for (size_t i = 0; i < nslots; i++) nws += b->lw[i].m != 0 || b->lw[i].dq != 0;
+    for (size_t i = 0; i < ncnt; i++) ncs += b->lcount[i] != 0;
+    if (logi)
+        for (uint64_t id = lo; id < next; id++) {
+            size_t slot = (size_t)id & (b->rcap - 1);
+            if (b->ring[slot].uid_state & 3) npr += b->lring[slot].nnz & 0x7fffffffu;
+        }
+    uint32_t *wslot = malloc((nws ? nws : 1) * sizeof *wslot),
+             *cslot = malloc((ncs ? ncs : 1) * sizeof *cslot);
+    double *wmean = malloc((nws ? nws : 1) * sizeof *wmean), *wdq = malloc((nws ? nws : 1) * sizeof *wdq);
+    double *cval = malloc((ncs ? ncs : 1) * sizeof *cval);
+    uint32_t *pnnz = malloc((np ? np : 1) * sizeof *pnnz), *pslots = malloc((npr ? npr : 1) * sizeof *pslots);
+    float *plogit = malloc((np ? np : 1) * sizeof *plogit), *pvals = malloc((npr ? npr : 1) * sizeof *pvals);
+    if (!wslot || !cslot || !wmean || !wdq || !cval || !pnnz || !pslots || !plogit || !pvals) {
+        rc = gerr(GROWTH_ENOMEM, "%s: out of memory", who);
+        goto done;
+    }
     cfgbuf = gcfg_format_alloc(bandit_opts, bandit_nopts, &b->cfg);
     if (!am || !ap || !streams || !pid || !parm || !puid || !pst || !page || !pctx || !warm || !wuid || !wr ||
         !wctx || !cfgbuf) {
@@ -108,6 +130,47 @@ static int bandit_pack(const char *who, const void *model, uint8_t **out, size_t
         wr[i] = b->win_r[p];
         if (d) memcpy(wctx + i * d, b->win_ctx + p * d, d * sizeof *wctx);
     }
+    if (logi) {
+        size_t q = 0, pr = 0;
+        for (size_t i = 0; i < nslots; i++)
+            if (b->lw[i].m != 0 || b->lw[i].dq != 0) {
+                wslot[q] = (uint32_t)i;
+                wmean[q] = b->lw[i].m;
+                wdq[q++] = b->lw[i].dq;
+            }
+        q = 0;
+        for (size_t i = 0; i < ncnt; i++)
+            if (b->lcount[i] != 0) {
+                cslot[q] = (uint32_t)i;
+                cval[q++] = b->lcount[i];
+            }
+        q = 0;
+        for (uint64_t id = lo; id < next; id++) {
+            size_t slot = (size_t)id & (b->rcap - 1);
+            if (!(b->ring[slot].uid_state & 3)) continue;
+            const blpend *lp = &b->lring[slot];
+            size_t m = lp->nnz & 0x7fffffffu;
+            pnnz[q] = lp->nnz;
+            plogit[q++] = lp->prior_logit;
+            memcpy(pslots + pr, b->lring_idx + slot * maxrow, m * sizeof *pslots);
+            memcpy(pvals + pr, b->lring_val + slot * maxrow, m * sizeof *pvals);
+            pr += m;
+        }
+        msg.n_weight_slot = msg.n_weight_mean = msg.n_weight_dprec = nws;
+        msg.weight_slot = wslot;
+        msg.weight_mean = wmean;
+        msg.weight_dprec = wdq;
+        msg.n_count_slot = msg.n_count_value = ncs;
+        msg.count_slot = cslot;
+        msg.count_value = cval;
+        msg.n_pending_nnz = msg.n_pending_prior_logit = np;
+        msg.pending_nnz = pnnz;
+        msg.pending_prior_logit = plogit;
+        msg.n_pending_slots = msg.n_pending_values = npr;
+        msg.pending_slots = pslots;
+        msg.pending_values = pvals;
+        msg.logistic_updates = b->lupdates;
+    }
     msg.n_window_arm = msg.n_window_uid = msg.n_window_reward = nw;
     msg.window_arm = warm;
     msg.window_uid = wuid;
@@ -131,6 +194,15 @@ done:
     free(wr);
     free(wctx);
     free(cfgbuf);
+    free(wslot);
+    free(cslot);
+    free(wmean);
+    free(wdq);
+    free(cval);
+    free(pnnz);
+    free(pslots);
+    free(plogit);
+    free(pvals);
     return rc;
 }
 
@@ -259,6 +331,48 @@ static int bandit_from_payload(const char *who, uint32_t kind, const uint8_t *pl
         b->ring[slot].uid_state = msg->pending_uid[j] << 2 | msg->pending_state[j];
         if (b->ring_t) b->ring_t[slot] = now - msg->pending_age_ns[j];
         if (d) memcpy(b->ring_ctx + slot * d, msg->pending_context + j * d, d * sizeof(float));
+    }
+    if (is_logistic(b)) {
+        size_t nws = msg->n_weight_slot, ncs = msg->n_count_slot, maxrow = (size_t)cfg.nnz;
+        uint64_t nslots = (uint64_t)1 << cfg.bits, ncnt = (uint64_t)1 << cfg.count_bits;
+        if (msg->n_weight_mean != nws || msg->n_weight_dprec != nws || msg->n_count_value != ncs ||
+            msg->n_pending_nnz != np || msg->n_pending_prior_logit != np ||
+            msg->n_pending_values != msg->n_pending_slots)
+            BAD("%s: logistic model has inconsistent sizes", who);
+        for (size_t q = 0; q < nws; q++) {
+            uint32_t i = msg->weight_slot[q];
+            if (i >= nslots || (q && i <= msg->weight_slot[q - 1]) || !gfinite(msg->weight_mean[q]) ||
+                !(gfinite(msg->weight_dprec[q]) && msg->weight_dprec[q] >= 0))
+                BAD("%s: logistic weight %zu is invalid", who, q);
+            b->lw[i].m = msg->weight_mean[q];
+            b->lw[i].dq = msg->weight_dprec[q];
+            b->lw[i].dsd = (float)(1.0 / sqrt(cfg.lambda + b->lw[i].dq)) - (float)(1.0 / sqrt(cfg.lambda));
+        }
+        for (size_t q = 0; q < ncs; q++) {
+            uint32_t i = msg->count_slot[q];
+            if (i >= ncnt || (q && i <= msg->count_slot[q - 1]) ||
+                !(gfinite(msg->count_value[q]) && msg->count_value[q] >= 0))
+                BAD("%s: feedback counter %zu is invalid", who, q);
+            b->lcount[i] = msg->count_value[q];
+        }
+        size_t pr = 0;
+        for (size_t j = 0; j < np; j++) {
+            size_t m = msg->pending_nnz[j] & 0x7fffffffu, slot = (size_t)msg->pending_id[j] & (b->rcap - 1);
+            if (m > maxrow || m > msg->n_pending_slots - pr) BAD("%s: pending row %zu is invalid", who, j);
+            for (size_t k = 0; k < m; k++)
+                if (msg->pending_slots[pr + k] >= nslots || !gfinite(msg->pending_values[pr + k]))
+                    BAD("%s: pending row %zu is invalid", who, j);
+            memcpy(b->lring_idx + slot * maxrow, msg->pending_slots + pr, m * sizeof(uint32_t));
+            memcpy(b->lring_val + slot * maxrow, msg->pending_values + pr, m * sizeof(float));
+            b->lring[slot].cand = msg->pending_arm[j];
+            b->lring[slot].nnz = msg->pending_nnz[j];
+            b->lring[slot].prior_logit = msg->pending_prior_logit[j];
+            pr += m;
+        }
+        if (pr != msg->n_pending_slots) BAD("%s: pending rows have inconsistent sizes", who);
+        b->lupdates = msg->logistic_updates;
+    } else if (msg->n_weight_slot || msg->n_count_slot || msg->n_pending_nnz || msg->n_pending_slots) {
+        BAD("%s: logistic state in a bandit of another policy", who);
     }
     size_t nw = msg->n_window_arm;
     if (msg->n_window_uid != nw || msg->n_window_reward != nw || msg->n_window_context != nw * d ||

@@ -114,6 +114,12 @@ static int apply_one(growth_bandit *b, const char *who, uint64_t id, double v, i
         b->cnt[CNT_DUPLICATE]++;
         return gerr(GROWTH_ENOTFOUND, "%s: decision %llu was already rewarded", who, (unsigned long long)id);
     }
+    if (is_logistic(b)) {
+        blog_apply(b, slot, v);
+        e->uid_state = (e->uid_state & ~(uint64_t)3) | PEND_REWARDED;
+        b->cnt[CNT_APPLIED]++;
+        return GROWTH_OK;
+    }
     uint32_t i = gidmap_get(&b->index, e->arm_id);
     if (i == UINT32_MAX || b->arms[i].uid != e->uid_state >> 2) {
         b->cnt[CNT_RETIRED]++;

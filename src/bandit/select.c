@@ -30,6 +30,8 @@ static int resolve(growth_bandit *b, bstripe *st, const char *who, const uint64_
                    const uint8_t *mask, size_t nm, const uint32_t **list, size_t *m)
 {
     if (elig && mask) return gerr(GROWTH_EINVAL, "%s: pass an eligible list or a mask, not both", who);
+    if (is_logistic(b))
+        return gerr(GROWTH_ESTATE, "%s: policy=logistic_* has no arms: use growth_bandit_select_csr()", who);
     if (b->n == 0) return gerr(GROWTH_ESTATE, "%s: the bandit has no arms", who);
     if (mask) {
         if (nm != b->n)

@@ -461,6 +461,37 @@ static int c_cal_apply(void *h)
     return growth_calibrator_apply_batch(h, s, NULL, 64, o, 64);
 }
 
+static void *mk_log_bandit(void)
+{
+    growth_bandit *b = NULL;
+    if (growth_bandit_create(&b, "policy=logistic_ts bits=10 ttl=64 propensity_draws=3 seed=3") == 0) {
+        uint64_t ip[3] = {0, 2, 4}, dec;
+        uint32_t ix[4] = {1, 2, 1, 3};
+        size_t j;
+        for (int t = 0; t < 4; t++)
+            if (growth_bandit_select_csr(b, ip, ix, NULL, 2, NULL, NULL, &dec, &j, NULL) == 0 && t % 2)
+                growth_bandit_reward(b, dec, 1.0);
+    }
+    return b;
+}
+static int c_logbandit(void *h)
+{
+    /* 40 candidates: more than the stripe scratch holds, so the call grows it */
+    uint64_t ip[41], ids[40], dec;
+    uint32_t ix[80];
+    double rates[40], prop;
+    size_t j;
+    for (int c = 0; c <= 40; c++) ip[c] = 2 * (uint64_t)c;
+    for (int c = 0; c < 40; c++) {
+        ix[2 * c] = 5;
+        ix[2 * c + 1] = (uint32_t)(100 + c);
+        ids[c] = (uint64_t)c + 1;
+        rates[c] = 0.01 * (c + 1);
+    }
+    int rc = growth_bandit_select_csr(h, ip, ix, NULL, 40, ids, rates, &dec, &j, &prop);
+    if (rc) return rc;
+    return growth_bandit_reward(h, dec, 1.0);
+}
 static int c_bandit_add(void *h) { return growth_bandit_add_arm(h, 99, 0.2, 3); }
 static int c_bandit_select_reward(void *h)
 {
@@ -744,6 +775,8 @@ TEST(every_allocation_may_fail)
     SWEEP("linear bandit select + reward", .k = &K_bandit, .make = mk_lin_bandit, .call = c_linbandit);
     total_bad += sweep_roundtrip("bandit", &K_bandit, mk_bandit);
     total_bad += sweep_roundtrip("linear bandit", &K_bandit, mk_lin_bandit);
+    SWEEP("logistic bandit select_csr + reward", .k = &K_bandit, .make = mk_log_bandit, .call = c_logbandit);
+    total_bad += sweep_roundtrip("logistic bandit", &K_bandit, mk_log_bandit);
 
     SWEEP("index add (flat)", .k = &K_index, .make = mk_flat, .call = c_index_add);
     SWEEP("index add (hnsw)", .k = &K_index, .make = mk_hnsw, .call = c_index_add);

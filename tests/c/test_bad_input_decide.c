@@ -175,6 +175,60 @@ TEST(test_calibrator_functions)
     growth_calibrator_free(c);
 }
 
+TEST(test_bandit_logistic_functions)
+{
+    growth_bandit *b = NULL, *t = NULL;
+    CHECK_OK(growth_bandit_create(&b, "policy=logistic_ts bits=8 nnz=3 seed=1"));
+    CHECK_OK(growth_bandit_create(&t, "policy=thompson"));
+    uint64_t ip[3] = {0, 2, 4}, ip_dec[3] = {0, 2, 1}, ip_long[2] = {0, 4}, ids[2] = {7, 8}, dec = 0;
+    uint32_t ix[4] = {1, 2, 1, 3}, ix_bad[4] = {1, 256, 1, 3};
+    float val_nan[4] = {1, NAN, 1, 1};
+    double rates_bad[2] = {0.5, 1.0}, rates_nan[2] = {NAN, 0.1}, prop = 0, mean[4], prec[4];
+    size_t j = 99;
+    BAD(growth_bandit_select_csr(NULL, ip, ix, NULL, 2, NULL, NULL, &dec, &j, &prop), GROWTH_EINVAL,
+        "bandit_select_csr");
+    BAD(growth_bandit_select_csr(b, NULL, ix, NULL, 2, NULL, NULL, &dec, &j, &prop), GROWTH_EINVAL, NULL);
+    BAD(growth_bandit_select_csr(b, ip, NULL, NULL, 2, NULL, NULL, &dec, &j, &prop), GROWTH_EINVAL, NULL);
+    BAD(growth_bandit_select_csr(b, ip, ix, NULL, 2, NULL, NULL, NULL, &j, &prop), GROWTH_EINVAL, NULL);
+    BAD(growth_bandit_select_csr(b, ip, ix, NULL, 2, NULL, NULL, &dec, NULL, &prop), GROWTH_EINVAL, NULL);
+    BAD(growth_bandit_select_csr(b, ip, ix, NULL, 0, NULL, NULL, &dec, &j, &prop), GROWTH_ENOTFOUND, NULL);
+    BAD(growth_bandit_select_csr(b, ip_dec, ix, NULL, 2, NULL, NULL, &dec, &j, &prop), GROWTH_EINVAL,
+        "indptr");
+    BAD(growth_bandit_select_csr(b, ip_long, ix, NULL, 1, NULL, NULL, &dec, &j, &prop), GROWTH_EINVAL, "nnz");
+    BAD(growth_bandit_select_csr(b, ip, ix_bad, NULL, 2, NULL, NULL, &dec, &j, &prop), GROWTH_EINVAL, "bits");
+    BAD(growth_bandit_select_csr(b, ip, ix, val_nan, 2, NULL, NULL, &dec, &j, &prop), GROWTH_EINVAL,
+        "finite");
+    BAD(growth_bandit_select_csr(b, ip, ix, NULL, 2, NULL, rates_bad, &dec, &j, &prop), GROWTH_EINVAL,
+        "candidate_ids");
+    BAD(growth_bandit_select_csr(b, ip, ix, NULL, 2, ids, rates_bad, &dec, &j, &prop), GROWTH_EINVAL,
+        "prior_rates");
+    BAD(growth_bandit_select_csr(b, ip, ix, NULL, 2, ids, rates_nan, &dec, &j, &prop), GROWTH_EINVAL,
+        "prior_rates");
+    BAD(growth_bandit_select_csr(t, ip, ix, NULL, 2, NULL, NULL, &dec, &j, &prop), GROWTH_ESTATE, NULL);
+    CHECK(dec == 0 && j == 99);
+    growth_bandit_stats st = GROWTH_BANDIT_STATS_INIT;
+    CHECK_OK(growth_bandit_stats_get(b, &st));
+    CHECK(st.decisions == 0);
+    BAD(growth_bandit_add_arm(b, 1, 0, 0), GROWTH_EINVAL, "logistic");
+    BAD(growth_bandit_select(b, NULL, 0, NULL, 0, &dec, &dec, &prop), GROWTH_ESTATE, NULL);
+    BAD(growth_bandit_reward(b, 1, 1.5), GROWTH_EINVAL, NULL);
+    CHECK_OK(growth_bandit_select_csr(b, ip, ix, NULL, 2, ids, NULL, &dec, &j, &prop));
+    CHECK(dec == 1 && j < 2 && isnan(prop));
+    CHECK_OK(growth_bandit_reward(b, dec, 1.0));
+
+    uint32_t slots[2] = {1, 256};
+    BAD(growth_bandit_weights(NULL, slots, 1, mean, prec, 4), GROWTH_EINVAL, "bandit_weights");
+    BAD(growth_bandit_weights(b, NULL, 1, mean, prec, 4), GROWTH_EINVAL, NULL);
+    BAD(growth_bandit_weights(b, slots, 1, NULL, NULL, 4), GROWTH_EINVAL, NULL);
+    BAD(growth_bandit_weights(b, slots, 2, mean, prec, 4), GROWTH_EINVAL, "slots");
+    BAD(growth_bandit_weights(b, slots, 1, mean, prec, 0), GROWTH_EBUFS, NULL);
+    BAD(growth_bandit_weights(t, slots, 1, mean, prec, 4), GROWTH_ESTATE, NULL);
+    CHECK_OK(growth_bandit_weights(b, slots, 1, mean, NULL, 4));
+    CHECK(mean[0] > 0);
+    growth_bandit_free(b);
+    growth_bandit_free(t);
+}
+
 TEST(test_bandit_functions)
 {
     const char *bad_cfg[] = {"policy=softmax",
@@ -192,7 +246,14 @@ TEST(test_bandit_functions)
                              "max_arms=0",
                              "colour=red",
                              "seed=x",
-                             "ts_scale=-1"};
+                             "ts_scale=-1",
+                             "policy=logistic_ts window=5",
+                             "policy=logistic_ucb decay=0.9",
+                             "policy=logistic_ts dim=3",
+                             "policy=logistic_ts bits=31",
+                             "policy=logistic_ts nnz=0",
+                             "policy=logistic_greedy count_bits=0",
+                             "prior_count=-1"};
     for (size_t i = 0; i < sizeof bad_cfg / sizeof *bad_cfg; i++) {
         growth_bandit *x = NULL;
         BAD(growth_bandit_create(&x, bad_cfg[i]), GROWTH_EINVAL, NULL);
@@ -985,6 +1046,7 @@ int main(void)
 {
     RUN(test_calibrator_functions);
     RUN(test_bandit_functions);
+    RUN(test_bandit_logistic_functions);
     RUN(test_bidder_functions);
     RUN(test_mckp_functions);
     RUN(test_channels_functions);

@@ -12,7 +12,7 @@ from ._handle import OwnedHandle, OwnedModel
 from ._lib import lib, check, declare, enc, read_string, Handle, P
 from ._lib import c_int, c_size_t, c_double, c_uint32, c_uint64, c_char_p, c_void_p
 from ._options import _config, parse_config
-from ._arrays import ptr
+from ._arrays import ptr, to_csr
 from .errors import InvalidArgument, NotFound
 from ._types import ArrayLike
 
@@ -53,6 +53,9 @@ declare({
                                            c_void_p, c_void_p, c_void_p, c_size_t]),
     "growth_bandit_probabilities": (c_int, [Handle, c_void_p, c_size_t, c_void_p, c_size_t, c_size_t,
                                             c_uint64, c_void_p, c_size_t]),
+    "growth_bandit_select_csr": (c_int, [Handle, c_void_p, c_void_p, c_void_p, c_size_t, c_void_p,
+                                         c_void_p, P(c_uint64), P(c_size_t), P(c_double)]),
+    "growth_bandit_weights": (c_int, [Handle, c_void_p, c_size_t, c_void_p, c_void_p, c_size_t]),
     "growth_bandit_reward": (c_int, [Handle, c_uint64, c_double]),
     "growth_bandit_reward_batch": (c_int, [Handle, c_void_p, c_void_p, c_size_t, c_void_p, P(c_size_t)]),
     "growth_bandit_stats_get": (c_int, [Handle, P(_BanditStats)]),
@@ -82,7 +85,8 @@ _OPE = ("replay", "ips", "snips", "dr")
 class Bandit(OwnedModel):
     """A bandit over arms with one policy.
 
-    ``Bandit(policy='thompson'|'egreedy'|'ucb1'|'klucb'|'lints'|'linucb', arms=[ids], seed=0,
+    ``Bandit(policy='thompson'|'egreedy'|'ucb1'|'klucb'|'lints'|'linucb'|'logistic_ts'|'logistic_ucb'|
+    'logistic_greedy', arms=[ids], seed=0,
     dim=0, **options)``; arms are ints (< 2**63) or strings. Other keyword arguments go to the
     C configuration (``epsilon``, ``ttl``, ``decay``, ``window``, ``propensity_draws`` ...).
 
@@ -266,6 +270,30 @@ class Bandit(OwnedModel):
         check(lib.growth_bandit_probabilities(self._handle(), ptr(x), d, ptr(ids), n, int(draws),
                                               int(seed), ptr(out), out.size))
         return out
+
+    def select_rows(self, rows: Any, candidate_ids: ArrayLike | None = None,
+                    prior_rates: ArrayLike | None = None) -> tuple[int, int, float]:
+        """Shared-model contextual policies (``policy='logistic_ts'|'logistic_ucb'|'logistic_greedy'``):
+        chooses one of the candidate feature rows. ``rows`` is CSR-like (a scipy.sparse matrix,
+        an ``(indptr, indices[, values])`` tuple, or a dense array whose non-zeros are the
+        features); ``candidate_ids`` and ``prior_rates`` (0 = none, else a model's predicted rate)
+        give the cold-start prior. Returns ``(decision_id, row index, propensity)``."""
+        indptr, idx, val, n = to_csr(rows)
+        ids = None if candidate_ids is None else np.ascontiguousarray(candidate_ids, np.uint64)
+        pr = None if prior_rates is None else np.ascontiguousarray(prior_rates, np.float64)
+        if (ids is not None and ids.shape != (n,)) or (pr is not None and pr.shape != (n,)):
+            raise InvalidArgument(f"candidate_ids and prior_rates need {n} entries (one per row)")
+        dec, j, prop = c_uint64(0), c_size_t(0), c_double(0)
+        check(lib.growth_bandit_select_csr(self._handle(), ptr(indptr), ptr(idx), ptr(val), n, ptr(ids),
+                                           ptr(pr), ctypes.byref(dec), ctypes.byref(j), ctypes.byref(prop)))
+        return dec.value, j.value, prop.value
+
+    def weights(self, slots: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
+        """(posterior means, precisions) of slots of the shared logistic model."""
+        s = np.ascontiguousarray(slots, np.uint32).ravel()
+        m, q = np.empty(s.size, np.float64), np.empty(s.size, np.float64)
+        check(lib.growth_bandit_weights(self._handle(), ptr(s), s.size, ptr(m), ptr(q), s.size))
+        return m, q
 
     def reward(self, decision_id: int, value: float) -> bool:
         """Applies a reward; False (and a counter in stats()) when the decision is unknown,
