@@ -51,9 +51,14 @@
  * - Head weights (heads > 1 only): after the factors, u_{h,d} for every labelled head follows
  *   AdaGrad (G from 1) with q = g_h r pairwise_d + lambda u_{h,d}, pairwise_d from before the
  *   example.
- * Factors start uniform in [0, init_scale / sqrt(k)), from a deterministic function of (`seed`,
- * slot, field, factor): the same seed gives the same model on every machine, and untouched
- * slots are not stored in files (growth_fm_factors() reads them).
+ * Initialisation is lazy: a new model's tables are all zero and cost no memory until used. The
+ * first example that trains on a slot (before its margin is computed) gives every vector of that
+ * slot its seeded factors, uniform in [0, init_scale / sqrt(k)) from a fixed function of
+ * (`seed`, slot, field, factor): 24 bits of mix64(base + (d + 1) x 0x9e3779b97f4a7c15), with
+ * base = mix64(mix64(seed ^ 0x666d2e696e69742e) ^ (slot << 8 | field)) and mix64 splitmix64's
+ * finaliser, scaled in float32 (the same bits on every machine), and AdaGrad sums of 1. Until
+ * then a slot's factors are 0: a feature training has never seen adds nothing to the pairwise
+ * term (LIBFFM would add its random initial factors). Files store only touched slots.
  *
  * Configuration keys (growth_fm_create()):
  * | key        | default | meaning |
@@ -81,6 +86,8 @@
  * Memory: 2^bits x (fields for ffm, 1 for fm) x k' x 8 bytes of factors and AdaGrad sums
  * (4 when compact; k' is k rounded up for SIMD) plus, with `linear=true`, 2^bits x heads x 16
  * bytes of linear statistics (6 when compact); growth_fm_stats::bytes_per_slot says it exactly.
+ * The tables are reserved at creation (and checked against `max_memory`), but their pages are
+ * only used as training touches slots.
  *
  * Rows are sparse: `idx[i]` < 2^bits with value `val[i]` (finite; `val` may be NULL for all ones)
  * and field `fld[i]` < fields (a ::growth_row built with `fields=` gives them:
@@ -328,7 +335,7 @@ GROWTH_API int growth_fm_weight(const growth_fm *m, size_t head, uint32_t index,
 
 /**
  * @brief The k latent factors of slot `index` towards field `field` (FFM's v_{index,field};
- *        `field` must be 0 for `model=fm`).
+ *        `field` must be 0 for `model=fm`); zeros for a slot training has not touched yet.
  * @param[out] out   `cap` >= k floats.
  * @param[out] out_n if not NULL: k on ::GROWTH_OK and on ::GROWTH_EBUFS.
  * @return ::GROWTH_OK; ::GROWTH_EINVAL for NULL arguments or a slot or field out of range;
@@ -402,8 +409,9 @@ GROWTH_API int growth_fm_deserialize(growth_fm **out, const uint8_t *buf, size_t
  *        AdaGrad sums, padded and interleaved as LIBFFM lays them out).
  *
  * The result is a one-head `model=ffm` with `fields` = m, `k` = k, `normalize` as stored,
- * `linear=false bias=false init_scale=0` (slots from n to 2^bits start at zero, as LIBFFM
- * ignores features >= n), and bits = the smallest with 2^bits >= n; LIBFFM's feature j is
+ * `linear=false bias=false`, and bits = the smallest with 2^bits >= n (at least 1); slots 0..n-1
+ * are touched, slots from n on untouched (factors 0, as LIBFFM ignores features >= n, until
+ * training sees them); LIBFFM's feature j is
  * slot j and its field f is field f, so predictions equal `ffm-predict`'s (to float rounding)
  * for rows whose features and fields are inside the model, and training continues with LIBFFM's
  * AdaGrad state (LIBFFM built with SSE updates with an approximate reciprocal square root,

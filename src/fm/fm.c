@@ -234,22 +234,9 @@ int fm_new(growth_fm **out, const fm_cfg *cfg, const char *who)
         m->gf = aligned64(m->g_raw);
         m->kern = fm_kernels_default();
     }
-    /* every factor at its seeded value, every AdaGrad sum (padding lanes too) at 1 */
-    float v[FM_MAX_K];
-    const size_t KP = (size_t)m->KP;
-    const uint16_t one16 = fm_f_to_bf16_nearest(1.0f);
-    for (uint64_t s = 0; s < m->nslots; s++)
-        for (int f = 0; f < m->V; f++) {
-            size_t pos = fm_vpos(m, s, f);
-            fm_init_vec(cfg, s, f, v);
-            if (compact) {
-                for (int d = 0; d < m->K; d++) m->vc[pos + (size_t)d] = fm_f_to_bf16_nearest(v[d]);
-                for (size_t d = 0; d < KP; d++) m->gc[pos + d] = one16;
-            } else {
-                memcpy(m->vf + pos, v, (size_t)m->K * sizeof(float));
-                for (size_t d = 0; d < KP; d++) m->gf[pos + d] = 1.0f;
-            }
-        }
+    /* The tables start at zero (fresh anonymous pages: creating a model touches no table memory);
+     * training gives a slot its seeded factors and unit AdaGrad sums when it first touches it
+     * (fm_first_touch), so memory in use follows the slots the data uses. */
     for (int h = 0; h < FM_MAX_HEADS; h++)
         for (int d = 0; d < FM_MAX_K; d++) {
             m->u[h][d] = d < m->K ? 1.0f : 0.0f;
@@ -817,15 +804,43 @@ static inline void ftrl_step(const growth_fm *m, float *z, float *s, float w, fl
     *s = s_new;
 }
 
+/* Gives an untouched slot its seeded factors and unit AdaGrad sums (padding lanes: factor 0, sum 1)
+ * in every vector, and marks it touched. Writer only (lock held). */
+static void fm_first_touch(growth_fm *m, uint64_t slot)
+{
+    if (fm_is_touched(m, slot)) return;
+    float v[FM_MAX_K];
+    const size_t KP = (size_t)m->KP;
+    const bool compact = m->vc != NULL;
+    const uint16_t one16 = fm_f_to_bf16_nearest(1.0f);
+    for (int f = 0; f < m->V; f++) {
+        size_t pos = fm_vpos(m, slot, f);
+        fm_init_vec(&m->cfg, slot, f, v);
+        for (size_t d = 0; d < KP; d++) {
+            float x = d < (size_t)m->K ? v[d] : 0.0f;
+            if (compact) {
+                fm_sth(&m->gc[pos + d], one16);
+                fm_sth(&m->vc[pos + d], fm_f_to_bf16_nearest(x));
+            } else {
+                fm_stf(&m->gf[pos + d], 1.0f);
+                fm_stf(&m->vf[pos + d], x);
+            }
+        }
+    }
+    fm_touch(m, slot);
+}
+
 /* Per-head gradients of the loss w.r.t. the margins (NaN: the head has no label). */
 typedef void (*fm_grad_fn)(void *ctx, const float *margins, float *grads);
 
 /* Trains on one row (caller holds the lock and reserved the scratch for it). */
-static void fm_apply(growth_fm *m, const fm_row *row, float weight, fm_grad_fn grad_fn, void *ctx,
-                     float *margins_out)
+static void fm_apply(growth_fm *m, const fm_row *row, float weight, bool trains, fm_grad_fn grad_fn,
+                     void *ctx, float *margins_out)
 {
     const int H = m->H;
     const size_t n = row->n, KP = (size_t)m->KP;
+    if (trains)
+        for (size_t k = 0; k < n; k++) fm_first_touch(m, row->idx[k]);
     float *wc = m->scratch, *old = m->scratch + n * (size_t)H;
     float P[FM_MAX_K] __attribute__((aligned(32))), S[FM_MAX_K] __attribute__((aligned(32)));
     float c[FM_MAX_K] __attribute__((aligned(32)));
@@ -927,7 +942,9 @@ static void logistic_grad(void *vctx, const float *margins, float *grads)
 void fm_train_logistic(growth_fm *m, const fm_row *row, const float *labels, float weight, float *margins_out)
 {
     logistic_ctx ctx = {labels, weight, m->H};
-    fm_apply(m, row, weight, logistic_grad, &ctx, margins_out);
+    bool labelled = false;
+    for (int h = 0; h < m->H; h++) labelled |= labels[h] != GROWTH_LABEL_MISSING;
+    fm_apply(m, row, weight, weight > 0.0f && labelled, logistic_grad, &ctx, margins_out);
 }
 
 GROWTH_API int growth_fm_predict_update(growth_fm *m, const uint32_t *idx, const uint8_t *fld,
@@ -1083,7 +1100,7 @@ GROWTH_API int growth_fm_esmm_update(growth_fm *m, size_t ctr_head, size_t cvr_h
     fm_row row = make_row(m, idx, fld, val, nnz);
     pthread_mutex_lock(&m->lock);
     rc = fm_reserve_scratch(m, who, nnz);
-    if (!rc) fm_apply(m, &row, weight, esmm_grad, &ctx, NULL);
+    if (!rc) fm_apply(m, &row, weight, weight > 0.0f, esmm_grad, &ctx, NULL);
     pthread_mutex_unlock(&m->lock);
     return rc;
 }

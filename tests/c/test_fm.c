@@ -45,6 +45,26 @@ static const float *tval(const trow *t) { return t->ones ? NULL : t->val; }
 
 /* ---- the independent margin: public getters, O(n^2) pairs, double ------------------------------ */
 
+/* A model whose every slot already has its seeded factors (as if training had touched them all:
+ * the lazy initialisation done up front through fm_impl.h), so tests can read the factors a
+ * training step starts from before training. */
+static int create_seeded(growth_fm **out, const char *cfg)
+{
+    int rc = growth_fm_create(out, cfg);
+    if (rc) return rc;
+    const fm_cfg *c = fm_config_of(*out);
+    float v[FM_MAX_K], g[FM_MAX_K];
+    for (int d = 0; d < FM_MAX_K; d++) g[d] = 1.0f;
+    for (uint64_t s = 0; s < ((uint64_t)1 << c->bits); s++) {
+        for (int f = 0; f < fm_vectors_per_slot(c); f++) {
+            fm_init_vec(c, s, f, v);
+            fm_put_vec(*out, s, f, v, g);
+        }
+        fm_mark_touched(*out, s);
+    }
+    return GROWTH_OK;
+}
+
 static growth_fm_stats stats_of(const growth_fm *m)
 {
     growth_fm_stats s = GROWTH_FM_STATS_INIT;
@@ -347,7 +367,7 @@ TEST(test_predict_is_the_pairwise_sum)
 {
     for (size_t ci = 0; ci < NCFG; ci++) {
         growth_fm *m = NULL;
-        CHECK_OK(growth_fm_create(&m, g_cfgs[ci]));
+        CHECK_OK(create_seeded(&m, g_cfgs[ci]));
         if (!m) continue;
         growth_fm_stats st = stats_of(m);
         grng r;
@@ -377,7 +397,7 @@ TEST(test_training_follows_the_reference)
 {
     for (size_t ci = 0; ci < NCFG; ci++) {
         growth_fm *m = NULL;
-        CHECK_OK(growth_fm_create(&m, g_cfgs[ci]));
+        CHECK_OK(create_seeded(&m, g_cfgs[ci]));
         if (!m) continue;
         growth_fm_stats st = stats_of(m);
         ref_fm R;
@@ -424,7 +444,7 @@ TEST(test_factor_gradient_by_finite_differences)
                           "model=ffm fields=4 bits=4 k=3 heads=2 eta=0.05 lambda=0 init_scale=2"};
     for (size_t ci = 0; ci < 3; ci++) {
         growth_fm *m = NULL;
-        CHECK_OK(growth_fm_create(&m, cfgs[ci]));
+        CHECK_OK(create_seeded(&m, cfgs[ci]));
         if (!m) continue;
         growth_fm_stats st = stats_of(m);
         trow t = {.idx = {1, 5, 9, 12},
@@ -664,7 +684,7 @@ TEST(test_esmm)
     free_data(&d);
 
     /* the factors against the reference with the ESMM gradient */
-    CHECK_OK(growth_fm_create(&m, "model=ffm fields=3 bits=5 heads=3 k=4 eta=0.1"));
+    CHECK_OK(create_seeded(&m, "model=ffm fields=3 bits=5 heads=3 k=4 eta=0.1"));
     if (!m) return;
     ref_fm R;
     ref_init(&R, m);
@@ -706,7 +726,7 @@ TEST(test_kernel_paths_agree)
             for (size_t h = 0; h < H; h++) y[i * H + h] = d.y[i * 2 + h];
         for (int p = 0; p < 3; p++) {
             growth_fm *m = NULL;
-            CHECK_OK(growth_fm_create(&m, cfgs[c]));
+            CHECK_OK(create_seeded(&m, cfgs[c]));
             if (!m) continue;
             if (fm_force_kernels(m, paths[p]) != GROWTH_OK) {
                 printf("  (kernels %s not available here)\n", paths[p]);
@@ -744,8 +764,8 @@ TEST(test_compact_close_to_float)
                          "model=fm bits=10 heads=2 precision=compact seed=3"};
     for (int c = 0; c < 2; c++) {
         growth_fm *a = NULL, *b = NULL;
-        CHECK_OK(growth_fm_create(&a, cf[c]));
-        CHECK_OK(growth_fm_create(&b, cc[c]));
+        CHECK_OK(create_seeded(&a, cf[c]));
+        CHECK_OK(create_seeded(&b, cc[c]));
         if (!a || !b) continue;
         growth_fm_stats sa = stats_of(a), sb = stats_of(b);
         CHECK(sb.bytes_per_slot * 2 <= sa.bytes_per_slot + 8);
@@ -782,6 +802,33 @@ TEST(test_initial_factors)
     const float top = (float)(2.0 / sqrt(5.0));
     double sum = 0;
     int same = 0, n = 0;
+    /* lazy: a new model's factors are 0 and no slot is touched */
+    for (uint32_t s = 0; s < 64; s++)
+        for (size_t f = 0; f < 3; f++) {
+            float va[8];
+            CHECK_OK(growth_fm_factors(a, s, f, va, 8, NULL));
+            for (int d = 0; d < 5; d++) CHECK(va[d] == 0.0f);
+        }
+    growth_fm_stats st = GROWTH_FM_STATS_INIT;
+    CHECK_OK(growth_fm_stats_get(a, &st));
+    CHECK(st.touched == 0);
+    /* a one-entry row has no pair: training on it gives the slot its seeded factors and leaves
+     * them as they are; a row without a label or with weight 0 touches nothing */
+    float one = 1.0f, none = GROWTH_LABEL_MISSING;
+    uint8_t f0 = 0;
+    for (uint32_t s = 0; s < 64; s++) {
+        CHECK_OK(growth_fm_update(a, &s, &f0, NULL, 1, &none, 1.0f));
+        CHECK_OK(growth_fm_update(a, &s, &f0, NULL, 1, &one, 0.0f));
+    }
+    CHECK_OK(growth_fm_stats_get(a, &st));
+    CHECK(st.touched == 0);
+    for (uint32_t s = 0; s < 64; s++) {
+        CHECK_OK(growth_fm_update(a, &s, &f0, NULL, 1, &one, 1.0f));
+        CHECK_OK(growth_fm_update(b, &s, &f0, NULL, 1, &one, 1.0f));
+        CHECK_OK(growth_fm_update(c, &s, &f0, NULL, 1, &one, 1.0f));
+    }
+    CHECK_OK(growth_fm_stats_get(a, &st));
+    CHECK(st.touched == 64);
     for (uint32_t s = 0; s < 64; s++)
         for (size_t f = 0; f < 3; f++) {
             float va[8], vb[8], vc[8], vi[8];

@@ -66,9 +66,69 @@ class Params:
     bs: np.ndarray
     u: np.ndarray
     ug: np.ndarray
+    # Lazy initialisation as the library does it (fm.h): None = every slot already has its
+    # factors (V, G as given); else a bool per slot, and a training example first gives each
+    # untouched slot of its row init_vec(seed, ...) factors and unit sums.
+    touched: np.ndarray | None = None
+    seed: int = 0
 
     def copy(self):
-        return Params(*(getattr(self, n).copy() for n in ("V", "G", "z", "s", "bz", "bs", "u", "ug")))
+        c = Params(*(getattr(self, n).copy() for n in ("V", "G", "z", "s", "bz", "bs", "u", "ug")))
+        c.touched = None if self.touched is None else self.touched.copy()
+        c.seed = self.seed
+        return c
+
+
+_M64 = (1 << 64) - 1
+
+
+def _mix64(x):
+    """splitmix64's finaliser (src/core/core.h gmix64), on Python ints."""
+    x &= _M64
+    x ^= x >> 30
+    x = (x * 0xBF58476D1CE4E5B9) & _M64
+    x ^= x >> 27
+    x = (x * 0x94D049BB133111EB) & _M64
+    x ^= x >> 31
+    return x
+
+
+def init_vec(seed, slot, field, k, init_scale):
+    """The seeded initial factors of vector (slot, field), as fm.h specifies them: uniform in
+    [0, init_scale / sqrt(k)), from 24 bits of mix64(base + (d + 1) * golden) with
+    base = mix64(mix64(seed ^ "fm.init.") ^ (slot << 8 | field)), scaled in float32."""
+    sc = np.float32(init_scale / math.sqrt(k))
+    base = _mix64(_mix64(seed ^ 0x666D2E696E69742E) ^ ((slot << 8) | field))
+    out = np.empty(k, np.float32)
+    for d in range(k):
+        h = _mix64(base + (d + 1) * 0x9E3779B97F4A7C15)
+        x = np.float32(h >> 40) * np.float32(2.0 ** -24) * sc
+        if x >= sc and sc > 0:
+            x = np.nextafter(sc, np.float32(0))
+        out[d] = x
+    return out
+
+
+def lazy_params(cfg, seed):
+    """Parameters of a fresh library model: every slot untouched, factors and sums 0 until an
+    example trains on the slot."""
+    p = init_params(cfg, V0=np.zeros((1 << cfg["bits"], vectors_per_slot(cfg), cfg["k"])))
+    p.G[:] = 0
+    p.touched = np.zeros(1 << cfg["bits"], bool)
+    p.seed = seed
+    return p
+
+
+def first_touch(p, idx, cfg):
+    """What a training example does first: untouched slots of its row get their seeded factors."""
+    if p.touched is None:
+        return
+    for j in np.asarray(idx, np.int64):
+        if not p.touched[j]:
+            for f in range(vectors_per_slot(cfg)):
+                p.V[j, f] = init_vec(p.seed, int(j), f, cfg["k"], cfg["init_scale"]).astype(np.float64)
+                p.G[j, f] = 1.0
+            p.touched[j] = True
 
 
 def init_params(cfg, V0=None, seed=0):
@@ -238,6 +298,9 @@ def update(p, idx, fld, val, labels, weight, cfg):
     (heads,). Changes nothing for weight 0 or no label."""
     idx, fld, val = _row(idx, fld, val, cfg)
     H, k = cfg["heads"], cfg["k"]
+    lab = np.asarray(labels, np.float64).reshape(-1)
+    if weight > 0 and np.any(~np.isnan(lab) & (lab != MISSING)):
+        first_touch(p, idx, cfg)
     m = margins(p, idx, fld, val, cfg)
     prob = sigmoid(m)
     g, has = head_gradients(m, labels, weight)
@@ -348,6 +411,9 @@ def gradients(p, idx, fld, val, labels, weight, cfg):
     'u' (heads x k, heads > 1), 'lin' ({slot: heads-vector}), 'bias' (heads)."""
     idx, fld, val = _row(idx, fld, val, cfg)
     H, k = cfg["heads"], cfg["k"]
+    lab = np.asarray(labels, np.float64).reshape(-1)
+    if weight > 0 and np.any(~np.isnan(lab) & (lab != MISSING)):
+        first_touch(p, idx, cfg)
     m = margins(p, idx, fld, val, cfg)
     g, has = head_gradients(m, labels, weight)
     u = p.u if H > 1 else np.ones((H, k))

@@ -1,7 +1,8 @@
 """growth.FM / growth.FFM against the NumPy reference of fm.h (fm_ref.py).
 
-Every test starts the reference from the library's own initial factors (read with factors()),
-trains both on the same rows in the same order (partial_fit: one pass, no shuffling) and compares
+Every test starts the reference as the library starts (no slot touched, every factor 0; a slot
+gets its seeded factors, fm_ref.init_vec transcribed from fm.h, when an example first trains on
+it), trains both on the same rows in the same order (partial_fit: one pass, no shuffling) and compares
 every factor, linear weight, bias, margin and probability.
 
 Tolerances: the library keeps its parameters in float32, the reference computes in float64.
@@ -91,10 +92,10 @@ def fresh_pair(cfg):
         m.partial_fit(X0, np.zeros((0, cfg["heads"]) if cfg["heads"] > 1 else 0, np.float32),
                       fields=np.zeros(0, np.uint8) if cfg["model"] == "ffm" else None)
     V0 = lib_factors(m, cfg)
-    # starting factors: uniform in [0, init_scale / sqrt(k))
-    assert V0.min() >= 0 and V0.max() < cfg["init_scale"] / math.sqrt(cfg["k"])
-    assert V0.std() > 0.1 * cfg["init_scale"] / math.sqrt(cfg["k"])
-    return m, R.init_params(cfg, V0=V0)
+    # a fresh model: no slot touched yet, every factor 0 (training gives a slot its seeded
+    # factors when it first trains on it)
+    assert not V0.any()
+    return m, R.lazy_params(cfg, seed=3)
 
 
 def compare(m, p, cfg, X, F, used):
