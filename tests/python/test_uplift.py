@@ -351,3 +351,29 @@ def test_uplift_plan_gains_at_least_30_percent_more_than_the_response_plan():
     res = plan_gain(m, test, costs=np.array([2.0, 4.0]), budget=1500.0)
     assert res["uplift_plan"] >= 1.3 * res["response_plan"], res
     assert res["uplift_spend"] <= 1500.0 + 1e-6
+
+
+def test_cli_budget_knapsack_takes_an_uplift_column(tmp_path):
+    import subprocess
+    cli = os.environ.get("GROWTH_CLI")
+    if not cli:
+        pytest.skip("GROWTH_CLI not set")
+    rng = np.random.default_rng(4)
+    n, m = 40, 2
+    u = np.round(rng.normal(0.05, 0.1, size=(n, m)), 4).astype(np.float32)
+    pr = np.round(rng.uniform(0.1, 0.9, size=(n, m)), 4).astype(np.float32)
+    cost = np.array([2.0, 5.0])
+    lines = ["user,uplift,redeem,cost"] + [f"u{i},{u[i, j]},{pr[i, j]},{cost[j]}" for i in range(n) for j in range(m)]
+    f = tmp_path / "scores.csv"
+    f.write_text("\n".join(lines) + "\n")
+    out = tmp_path / "plan.csv"
+    r = subprocess.run([cli, "budget", "knapsack", str(f), "--budget", "12", "--uplift", "uplift", "--redeem",
+                        "redeem", "--conversion-value", "10", "--out", str(out)], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    plan = uplift.allocate(u, cost, 12.0, p_redeem=pr, value=10.0)
+    rows = [ln.split(",") for ln in out.read_text().splitlines()[1:]]
+    assert {(row[0], int(row[1])) for row in rows} == {(f"u{i}", int(c)) for i, c in enumerate(plan.choice) if c >= 0}
+    assert f"value {plan.value:.6f}" in r.stdout
+    r = subprocess.run([cli, "budget", "knapsack", str(f), "--budget", "12", "--redeem", "redeem"],
+                       capture_output=True, text=True)
+    assert r.returncode == 2 and "--uplift" in r.stderr
