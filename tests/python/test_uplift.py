@@ -377,3 +377,17 @@ def test_cli_budget_knapsack_takes_an_uplift_column(tmp_path):
     r = subprocess.run([cli, "budget", "knapsack", str(f), "--budget", "12", "--redeem", "redeem"],
                        capture_output=True, text=True)
     assert r.returncode == 2 and "--uplift" in r.stderr
+
+
+def test_qini_plot_draws_the_library_curve():
+    pytest.importorskip("matplotlib")
+    from growth import plot
+    y, u, t = _data(300, 9)
+    ax = plot.qini_curve(y, u, t, label="model")
+    ax = plot.qini_curve(y, -u, t, ax=ax, label="reversed")
+    lines = {l.get_label(): l for l in ax.get_lines()}
+    assert "perfect" in lines and "random" in lines
+    x, v = uplift.qini_curve(y, u, t)
+    mine = [l for k, l in lines.items() if k.startswith("model (Qini")][0]
+    np.testing.assert_allclose(mine.get_xdata(), x)
+    np.testing.assert_allclose(mine.get_ydata(), v)
