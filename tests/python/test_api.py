@@ -88,6 +88,9 @@ def _models(tmp):
     bid = growth.Bidder(target_cpa=20, budget=100)
     bid.record(10, 5.0)
     out.append((bid, lambda o: (o.bid(0.1, 0.2), o.spent)))
+    arm = (np.arange(len(X)) % 2).astype(np.int32)
+    up = growth.uplift.UpliftModel.train(X, y, arm, method="t_learner", params="max_depth=2", num_rounds=3)
+    out.append((up, lambda o: (o.predict(X), o.predict_response(X), o.config, o.stats())))
     return out
 
 

@@ -168,10 +168,12 @@ class UpliftModel(OwnedModel):
 
     @property
     def n_features(self) -> int:
+        """Features per row."""
         return self._dims[0]
 
     @property
     def n_treatments(self) -> int:
+        """Number of treatments T (predictions give T uplifts per row)."""
         return self._dims[1]
 
     def _predict(self, X: Any, flags: int) -> np.ndarray:
