@@ -279,12 +279,17 @@ done:
 static void budget_usage(FILE *f)
 {
     fprintf(f, "usage: growth budget knapsack FILE --budget B [--user COL] [--value COL] [--cost COL]\n"
+               "                              [--uplift COL [--redeem COL] [--conversion-value V]]\n"
                "                              [--threads N] [--out CSV]\n"
                "       growth budget channels FILE --budget B [--curve FROM:TO:STEPS]\n\n"
                "knapsack: FILE has one row per (user, option): each user gets at most one option,\n"
                "  total cost <= B, total value maximal. Rows of a user must be consecutive.\n"
                "  Prints value, spend, LP bound and certified gap; --out writes the plan.\n"
                "  Defaults: --user user --value value --cost cost.\n"
+               "  --uplift COL: value each option by its uplift (incremental conversion probability)\n"
+               "  times --conversion-value (1); options with uplift <= 0 are never chosen; the\n"
+               "  cost is paid only when redeemed: expected cost = cost x the --redeem column\n"
+               "  (P(redeem | treated); without it the cost is always paid). --value is unused.\n"
                "channels: FILE has columns channel,kind,a,b[,weight,min,max] with kind exp\n"
                "  (a*(1-exp(-b*x))) or log (a*log(1+b*x)), or channel,kind,spend,outcome rows with\n"
                "  kind points (measured points of one channel, spend 0 first). Prints the split of\n"
@@ -295,10 +300,11 @@ static void budget_usage(FILE *f)
 static int budget_knapsack(int argc, char **argv)
 {
     const char *file, *budget_s = NULL, *user = "user", *value = "value", *cost = "cost", *threads = "1",
-                      *out = NULL;
+                      *out = NULL, *uplift = NULL, *redeem = NULL, *conv_value = "1";
     opt_str opts[] = {{"--budget", &budget_s}, {"--user", &user},       {"--value", &value},
-                      {"--cost", &cost},       {"--threads", &threads}, {"--out", &out}};
-    int pr = parse_opts("budget knapsack", argc, argv, opts, 6, &file);
+                      {"--cost", &cost},       {"--threads", &threads}, {"--out", &out},
+                      {"--uplift", &uplift},   {"--redeem", &redeem},   {"--conversion-value", &conv_value}};
+    int pr = parse_opts("budget knapsack", argc, argv, opts, 9, &file);
     if (pr > 0) {
         budget_usage(stdout);
         return CLI_EXIT_OK;
@@ -317,11 +323,19 @@ static int budget_knapsack(int argc, char **argv)
     if (csv_load(file, &t)) return CLI_EXIT_USAGE;
     int rc = CLI_EXIT_USAGE;
     double *v = NULL, *c = NULL;
+    float *uf = NULL, *rf = NULL;
     uint64_t *indptr = NULL;
     int32_t *choice = NULL;
     growth_mckp *s = NULL;
-    int cu = csv_col(&t, user), cv = csv_col(&t, value), cc = csv_col(&t, cost);
-    if (cu < 0 || cv < 0 || cc < 0) goto done;
+    double conv = 1;
+    if (parse_double_opt("budget knapsack", "--conversion-value", conv_value, &conv)) goto done;
+    if (redeem && !uplift) {
+        fprintf(stderr, "growth budget knapsack: --redeem needs --uplift\n");
+        goto done;
+    }
+    int cu = csv_col(&t, user), cv = csv_col(&t, uplift ? uplift : value), cc = csv_col(&t, cost);
+    int cr = redeem ? csv_col(&t, redeem) : -2;
+    if (cu < 0 || cv < 0 || cc < 0 || cr == -1) goto done;
     size_t n = t.nrows ? t.nrows : 1;
     v = malloc(n * sizeof *v);
     c = malloc(n * sizeof *c);
@@ -363,7 +377,28 @@ static int budget_knapsack(int argc, char **argv)
         rc = cli_fail("budget knapsack", status);
         goto done;
     }
-    status = growth_mckp_solve(s, indptr, users, v, c, 1, &B, choice, users);
+    if (uplift) {
+        /* Incremental values and expected costs, built and solved by the library. */
+        uf = malloc(n * sizeof *uf);
+        rf = malloc(n * sizeof *rf);
+        if (!uf || !rf) goto done;
+        for (size_t r = 0; r < t.nrows; r++) {
+            uf[r] = (float)v[r];
+            double p = 1;
+            if (cr >= 0 && csv_num(&t, r, cr, &p)) goto done;
+            rf[r] = (float)p;
+        }
+        char acfg[64];
+        snprintf(acfg, sizeof acfg, "value=%s", conv_value);
+        status = growth_uplift_allocate(s, indptr, users, uf, cr >= 0 ? rf : NULL, c, B, acfg, choice, users);
+        /* what the plan is judged by: value = conversion value x uplift, cost = expected cost */
+        for (size_t r = 0; r < t.nrows; r++) {
+            v[r] *= conv;
+            if (cr >= 0) c[r] *= rf[r];
+        }
+    } else {
+        status = growth_mckp_solve(s, indptr, users, v, c, 1, &B, choice, users);
+    }
     if (status) {
         rc = cli_fail("budget knapsack", status);
         goto done;
@@ -383,7 +418,10 @@ static int budget_knapsack(int argc, char **argv)
             rc = CLI_EXIT_FAILED;
             goto done;
         }
-        fprintf(f, "%s,option,%s,%s\n", user, value, cost);
+        if (uplift)
+            fprintf(f, "%s,option,incremental_value,expected_cost\n", user);
+        else
+            fprintf(f, "%s,option,%s,%s\n", user, value, cost);
         for (size_t u = 0; u < users; u++) {
             if (choice[u] < 0) continue;
             size_t o = indptr[u] + (size_t)choice[u];
@@ -396,6 +434,8 @@ static int budget_knapsack(int argc, char **argv)
     }
     rc = CLI_EXIT_OK;
 done:
+    free(uf);
+    free(rf);
     free(v);
     free(c);
     free(indptr);

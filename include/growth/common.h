@@ -78,6 +78,7 @@ extern "C" {
 #define GROWTH_KIND_TEXT_INDEX   9  /**< a BM25 text index (growth_text_save()) */
 #define GROWTH_KIND_BIDDER       10 /**< a bidder with its pacing state (growth_bidder_save()) */
 #define GROWTH_KIND_FM           11 /**< a factorization machine, FM or FFM (growth_fm_save()) */
+#define GROWTH_KIND_UPLIFT       12 /**< an uplift model (growth_uplift_save()) */
 /** @} */
 
 /**

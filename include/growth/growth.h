@@ -25,5 +25,6 @@
 #include "growth/audience.h"
 #include "growth/text.h"
 #include "growth/rank.h"
+#include "growth/uplift.h"
 
 #endif /* GROWTH_GROWTH_H */

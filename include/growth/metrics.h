@@ -184,6 +184,101 @@ GROWTH_API int growth_metrics_topn_recall(const float *scores, const float *labe
 GROWTH_API int growth_metrics_topn_lift(const float *scores, const float *labels, size_t n, size_t topn,
                                         double *out_lift);
 
+/* ---- uplift metrics (scikit-uplift's definitions) --------------------------------------------------------- */
+
+/**
+ * @name Uplift metrics
+ * Judge an uplift score (the predicted change in conversion a treatment causes) on a randomised
+ * holdout, with the definitions of scikit-uplift 0.5 (`sklift.metrics`: `uplift_at_k`,
+ * `uplift_curve`, `perfect_uplift_curve`, `uplift_auc_score`, `qini_curve`,
+ * `perfect_qini_curve`, `qini_auc_score`; see docs/uplift.md):
+ *
+ * - rows are ranked by score descending; among equal scores the later row comes first (sklift's
+ *   `np.argsort(uplift, kind="mergesort")[::-1]`);
+ * - a curve has the point (0, 0) and then one point per run of equal scores, at x = rows ranked
+ *   so far (N); with N_T, N_C treated and control rows and Y_T, Y_C their conversions among them:
+ *   uplift curve (Y_T / N_T - Y_C / N_C) x N (a term is 0 when its group is empty), Qini curve
+ *   Y_T - Y_C x N_T / N_C (0 for the second term when N_C = 0);
+ * - the perfect curves rank by sklift's perfect scores; AUUC and the Qini coefficient are
+ *   (area(actual) - area(random)) / (area(perfect) - area(random)), areas by the trapezoidal
+ *   rule, "random" the straight line from (0, 0) to the perfect curve's last point.
+ *
+ * Inputs: `uplift` n finite scores, `labels` n values 0 or 1, `treatment` n ids: 0 is the
+ * control, 1, 2, ... the treatments. Several treatments: the key `arm=t` (t >= 1) compares the
+ * control with arm t only (rows of other arms are left out); `arm=0` (the default) pools every
+ * treatment as "treated". A comparison without a control row or without a treated row is
+ * ::GROWTH_EINVAL ("one arm is missing"). Functions are pure and thread-safe.
+ */
+/** @{ */
+
+/**
+ * @brief Uplift at k: conversion rate of the treated minus that of the control among the top
+ *        rows (sklift's `uplift_at_k`).
+ *
+ * | key      | default | meaning |
+ * |----------|---------|---------|
+ * | arm      | 0       | treatment compared with the control (0: all treatments pooled) |
+ * | k        | 0.3     | fraction in (0, 1): the top floor(k x rows) (`overall`) or the top floor(k x group size) of each group (`by_group`) |
+ * | count    | 0       | if > 0, an absolute number of rows instead of `k` (below the rows compared) |
+ * | strategy | overall | `overall`: the top rows of the ranking; `by_group`: the top rows of the treated and of the control ranked separately |
+ * @param config "key=value ..." (table above), NULL or "" for the defaults.
+ * @param[out] out_uplift the difference of the two conversion rates.
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL for bad input (see above), a bad key, or top rows without
+ *         a treated or a control row (the rate is undefined); ::GROWTH_ENOMEM.
+ * @since 1.0
+ */
+GROWTH_API int growth_metrics_uplift_at_k(const float *uplift, const float *labels, const int32_t *treatment,
+                                          size_t n, const char *config, double *out_uplift);
+
+/**
+ * @brief Points of the uplift curve (sklift's `uplift_curve`), or with `perfect=true` of the
+ *        perfect one (`perfect_uplift_curve`). Keys: `arm` (as above), `perfect` (false).
+ * @param[out] out_x, out_y `cap` doubles each: x = rows ranked, y = the curve's value.
+ * @param[out] out_n may be NULL; on ::GROWTH_OK the points written, on ::GROWTH_EBUFS the
+ *                  capacity needed (at most the rows compared + 1).
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL for bad input or a bad key; ::GROWTH_EBUFS when `cap`
+ *         is short (nothing written); ::GROWTH_ENOMEM.
+ * @since 1.0
+ */
+GROWTH_API int growth_metrics_uplift_curve(const float *uplift, const float *labels, const int32_t *treatment,
+                                           size_t n, const char *config, double *out_x, double *out_y,
+                                           size_t cap, size_t *out_n);
+
+/**
+ * @brief Points of the Qini curve (sklift's `qini_curve`), or with `perfect=true` of the
+ *        perfect one (`perfect_qini_curve`). Keys: `arm`, `perfect` (false), `negative_effect`
+ *        (true: the perfect ranking puts treated converters first and control converters
+ *        last; false: sklift's three-point curve (0, 0), (r, r), (n, r) with r the random
+ *        ranking's final value).
+ * @param[out] out_x, out_y, out_n as growth_metrics_uplift_curve().
+ * @return as growth_metrics_uplift_curve().
+ * @since 1.0
+ */
+GROWTH_API int growth_metrics_qini_curve(const float *uplift, const float *labels, const int32_t *treatment,
+                                         size_t n, const char *config, double *out_x, double *out_y,
+                                         size_t cap, size_t *out_n);
+
+/**
+ * @brief AUUC: normalised area under the uplift curve (sklift's `uplift_auc_score`): 1 for the
+ *        perfect ranking, 0 for a random one. Key: `arm`.
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL for bad input, a bad key, or a perfect curve without
+ *         area over the random line (the ratio is undefined); ::GROWTH_ENOMEM.
+ * @since 1.0
+ */
+GROWTH_API int growth_metrics_uplift_auc(const float *uplift, const float *labels, const int32_t *treatment,
+                                         size_t n, const char *config, double *out_auuc);
+
+/**
+ * @brief Qini coefficient: normalised area under the Qini curve (sklift's `qini_auc_score`).
+ *        Keys: `arm`, `negative_effect` (true, as for growth_metrics_qini_curve()).
+ * @return as growth_metrics_uplift_auc().
+ * @since 1.0
+ */
+GROWTH_API int growth_metrics_qini_auc(const float *uplift, const float *labels, const int32_t *treatment,
+                                       size_t n, const char *config, double *out_qini);
+
+/** @} */
+
 /** @} */
 
 #ifdef __cplusplus

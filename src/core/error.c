@@ -58,6 +58,7 @@ GROWTH_API const char *growth_model_kind_name(int kind)
     case GROWTH_KIND_TEXT_INDEX: return "text_index";
     case GROWTH_KIND_BIDDER: return "bidder";
     case GROWTH_KIND_FM: return "fm";
+    case GROWTH_KIND_UPLIFT: return "uplift";
     default: return "unknown";
     }
 }

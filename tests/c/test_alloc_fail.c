@@ -79,6 +79,7 @@ static int fm_state_ser(const void *h, uint8_t **buf, size_t *len)
     return GROWTH_OK;
 }
 static const kind K_fmst = {fm_state_ser, NULL, fm_fr};
+KIND(uplift, growth_uplift)
 
 /* ---- fixtures (made with injection off) ---------------------------------------------------- */
 
@@ -119,6 +120,78 @@ static void *mk_forest(void)
     growth_forest *f = NULL;
     growth_forest_train(&f, "num_rounds=4", "objective=binary:logistic max_depth=3", &d, NULL, NULL, NULL);
     return f;
+}
+
+static int32_t g_arm[400];
+
+static int c_uplift_train_cfg(void **o, const char *cfg)
+{
+    for (int i = 0; i < 400; i++) g_arm[i] = i % 3;
+    growth_uplift_data d = GROWTH_UPLIFT_DATA_INIT;
+    d.nrows = 400;
+    d.ncols = N_FT;
+    d.dense = g_X;
+    d.labels = g_y;
+    d.treatment = g_arm;
+    return growth_uplift_train((growth_uplift **)o, cfg, strstr(cfg, "ftrl") ? NULL : "max_depth=2", &d, NULL,
+                               NULL);
+}
+static int c_uplift_train(void **o)
+{
+    return c_uplift_train_cfg(o, "method=x_learner treatments=2 base_config='num_rounds=3'");
+}
+static int c_uplift_train_ftrl(void **o)
+{
+    return c_uplift_train_cfg(o, "method=s_learner base=ftrl treatments=2 epochs=2");
+}
+static void *mk_uplift(void)
+{
+    void *u = NULL;
+    c_uplift_train(&u);
+    return u;
+}
+static int c_uplift_predict(void *h)
+{
+    static float out[400 * 3];
+    int rc = growth_uplift_predict_dense(h, g_X, 400, N_FT, 0, out, 400 * 3);
+    if (!rc) rc = growth_uplift_predict_dense(h, g_X, 400, N_FT, GROWTH_UPLIFT_RESPONSE, out, 400 * 3);
+    return rc;
+}
+static int c_uplift_allocate(void *unused)
+{
+    (void)unused;
+    uint64_t ip[101];
+    float up[200], pr[200];
+    double cost[200];
+    int32_t ch[100];
+    for (int i = 0; i <= 100; i++) ip[i] = (uint64_t)i * 2;
+    for (int j = 0; j < 200; j++) {
+        up[j] = (float)((j * 37) % 23) / 50.0f - 0.1f;
+        pr[j] = 0.5f;
+        cost[j] = 1.0 + j % 2;
+    }
+    growth_mckp *s = NULL;
+    int rc = growth_mckp_create(&s, "");
+    if (!rc) rc = growth_uplift_allocate(s, ip, 100, up, pr, cost, 20.0, "value=2", ch, 100);
+    growth_mckp_free(s);
+    return rc;
+}
+static int c_uplift_metrics(void *unused)
+{
+    (void)unused;
+    float s[400];
+    double x[401], y[401], v;
+    size_t m;
+    for (int i = 0; i < 400; i++) {
+        s[i] = (float)((i * 29) % 40) / 40.0f;
+        g_arm[i] = i % 3;
+    }
+    int rc = growth_metrics_qini_auc(s, g_y, g_arm, 400, "arm=1", &v);
+    if (!rc) rc = growth_metrics_uplift_auc(s, g_y, g_arm, 400, NULL, &v);
+    if (!rc) rc = growth_metrics_uplift_at_k(s, g_y, g_arm, 400, "strategy=by_group", &v);
+    if (!rc) rc = growth_metrics_qini_curve(s, g_y, g_arm, 400, "perfect=true", x, y, 401, &m);
+    if (!rc) rc = growth_metrics_uplift_curve(s, g_y, g_arm, 400, NULL, x, y, 401, &m);
+    return rc;
 }
 
 static void *mk_calibrator(void)
@@ -800,6 +873,13 @@ TEST(every_allocation_may_fail)
 
     SWEEP("net workspace + predict", .k = &K_net, .make = mk_net, .call = c_net_predict, .ro = true);
     total_bad += sweep_roundtrip("net", &K_net, mk_net);
+
+    SWEEP("uplift train (x_learner, forest)", .k = &K_uplift, .ctor = c_uplift_train);
+    SWEEP("uplift train (s_learner, ftrl)", .k = &K_uplift, .ctor = c_uplift_train_ftrl);
+    SWEEP("uplift predict", .k = &K_uplift, .make = mk_uplift, .call = c_uplift_predict, .ro = true);
+    total_bad += sweep_roundtrip("uplift", &K_uplift, mk_uplift);
+    SWEEP("uplift allocate", .call = c_uplift_allocate);
+    SWEEP("uplift metrics", .call = c_uplift_metrics);
 
     SWEEP("mckp create + solve", .call = c_mckp);
     SWEEP("channels", .call = c_channels);

@@ -884,6 +884,7 @@ TEST(test_fm_persistence_functions)
     CHECK_OK(growth_fm_create(&m, "model=ffm fields=2 k=3 bits=4 heads=2 seed=4"));
     if (!m) return;
     float v[3] = {0.5f, -0.25f, 0.125f}, g[3] = {1.5f, 2, 3};
+    fm_put_vec(m, 3, 0, v, g); /* a touched slot has all its vectors (training's first touch) */
     fm_put_vec(m, 3, 1, v, g);
     fm_put_lin(m, 3, 1, 0.75f, 2.0f);
     fm_mark_touched(m, 3);
@@ -989,6 +990,259 @@ TEST(test_fm_persistence_functions)
     growth_fm_free(m);
 }
 
+/* ---- uplift (uplift.h) and the uplift metrics (metrics.h) ---------------------------------- */
+
+#define UR 60
+
+TEST(test_uplift_functions)
+{
+    static float X[UR * FC], y[UR], prop[UR * 2];
+    static int32_t arm[UR];
+    for (int i = 0; i < UR; i++) {
+        for (int j = 0; j < FC; j++) X[i * FC + j] = (float)((i * (j + 3)) % 11) / 11.0f;
+        arm[i] = i % 3;
+        y[i] = (X[i * FC] > 0.5f) != (arm[i] == 1) ? 1.0f : 0.0f;
+        prop[2 * i] = prop[2 * i + 1] = 0.3f;
+    }
+    growth_uplift_data d = {
+        .struct_size = sizeof d, .nrows = UR, .ncols = FC, .dense = X, .labels = y, .treatment = arm};
+    const char *cfg = "treatments=2 base_config='num_rounds=3'", *params = "max_depth=2";
+    growth_uplift *x = NULL;
+    const char *bad_cfg[] = {"treatments=0", "treatments=65", "method=r_learner",
+                             "base=tree",    "epochs=0",      "method=x_learner base=ftrl treatments=2",
+                             "colour=red"};
+    for (size_t i = 0; i < sizeof bad_cfg / sizeof *bad_cfg; i++)
+        BAD(growth_uplift_train(&x, bad_cfg[i], NULL, &d, NULL, NULL), GROWTH_EINVAL, NULL);
+    BAD(growth_uplift_train(NULL, cfg, params, &d, NULL, NULL), GROWTH_EINVAL, "growth_uplift_train");
+    BAD(growth_uplift_train(&x, cfg, params, NULL, NULL, NULL), GROWTH_EINVAL, "growth_uplift_train");
+    BAD(growth_uplift_train(&x, cfg, "objective=reg:squarederror", &d, NULL, NULL), GROWTH_EINVAL,
+        "objective");
+    BAD(growth_uplift_train(&x, "base=ftrl treatments=2", "max_depth=2", &d, NULL, NULL), GROWTH_EINVAL,
+        "ftrl");
+    BAD(growth_uplift_train(&x, "treatments=1", params, &d, NULL, NULL), GROWTH_EINVAL, "out of range");
+    BAD(growth_uplift_train(&x, "treatments=3", params, &d, NULL, NULL), GROWTH_EINVAL, "one arm is missing");
+    growth_uplift_data bd = d;
+    bd.struct_size = 8;
+    BAD(growth_uplift_train(&x, cfg, params, &bd, NULL, NULL), GROWTH_EINVAL, "struct_size");
+    bd = d;
+    bd.dense = NULL;
+    BAD(growth_uplift_train(&x, cfg, params, &bd, NULL, NULL), GROWTH_EINVAL, "dense");
+    bd = d;
+    bd.labels = NULL;
+    BAD(growth_uplift_train(&x, cfg, params, &bd, NULL, NULL), GROWTH_EINVAL, "labels");
+    bd = d;
+    bd.treatment = NULL;
+    BAD(growth_uplift_train(&x, cfg, params, &bd, NULL, NULL), GROWTH_EINVAL, "treatment");
+    bd = d;
+    bd.nrows = 1;
+    BAD(growth_uplift_train(&x, cfg, params, &bd, NULL, NULL), GROWTH_EINVAL, "nrows");
+    bd = d;
+    bd.ncols = 0;
+    BAD(growth_uplift_train(&x, cfg, params, &bd, NULL, NULL), GROWTH_EINVAL, "ncols");
+    bd = d;
+    bd.nrows = SIZE_MAX / 2;
+    BAD(growth_uplift_train(&x, cfg, params, &bd, NULL, NULL), GROWTH_EINVAL, "too large");
+    static float Xb[UR * FC], yb[UR], wb[UR], pb[UR * 2];
+    static int32_t ab[UR];
+    memcpy(Xb, X, sizeof X);
+    Xb[7] = INFINITY;
+    bd = d;
+    bd.dense = Xb;
+    BAD(growth_uplift_train(&x, cfg, params, &bd, NULL, NULL), GROWTH_EINVAL, "infinite");
+    memcpy(yb, y, sizeof y);
+    yb[3] = 0.5f;
+    bd = d;
+    bd.labels = yb;
+    BAD(growth_uplift_train(&x, cfg, params, &bd, NULL, NULL), GROWTH_EINVAL, "labels[3]");
+    memcpy(ab, arm, sizeof arm);
+    ab[4] = -1;
+    bd = d;
+    bd.treatment = ab;
+    BAD(growth_uplift_train(&x, cfg, params, &bd, NULL, NULL), GROWTH_EINVAL, "treatment[4]");
+    ab[4] = 3;
+    BAD(growth_uplift_train(&x, cfg, params, &bd, NULL, NULL), GROWTH_EINVAL, "out of range");
+    for (int i = 0; i < UR; i++) ab[i] = arm[i] == 2 ? 1 : arm[i];
+    BAD(growth_uplift_train(&x, cfg, params, &bd, NULL, NULL), GROWTH_EINVAL, "one arm is missing");
+    for (int i = 0; i < UR; i++) ab[i] = arm[i] == 0 ? 1 : arm[i];
+    BAD(growth_uplift_train(&x, cfg, params, &bd, NULL, NULL), GROWTH_EINVAL, "no control row");
+    for (int i = 0; i < UR; i++) wb[i] = 1.0f;
+    wb[5] = NAN;
+    bd = d;
+    bd.weights = wb;
+    BAD(growth_uplift_train(&x, cfg, params, &bd, NULL, NULL), GROWTH_EINVAL, "weights[5]");
+    wb[5] = -1.0f;
+    BAD(growth_uplift_train(&x, cfg, params, &bd, NULL, NULL), GROWTH_EINVAL, "weights[5]");
+    const float bad_p[] = {0.0f, 1.0f, -0.5f, 1.5f, NAN, INFINITY};
+    bd = d;
+    bd.propensity = pb;
+    for (size_t k = 0; k < sizeof bad_p / sizeof *bad_p; k++) {
+        memcpy(pb, prop, sizeof prop);
+        pb[9] = bad_p[k];
+        BAD(growth_uplift_train(&x, "method=class_transform treatments=2", params, &bd, NULL, NULL),
+            GROWTH_EINVAL, "outside (0, 1)");
+    }
+    for (int i = 0; i < 2 * UR; i++) pb[i] = 0.5f;
+    BAD(growth_uplift_train(&x, cfg, params, &bd, NULL, NULL), GROWTH_EINVAL, "control's share");
+    BAD(growth_uplift_train(&x, cfg, params, &d, stop_now, NULL), GROWTH_ECANCELED, "canceled");
+    CHECK(x == NULL);
+
+    growth_uplift *u = NULL;
+    CHECK_OK(growth_uplift_train(&u, cfg, params, &d, NULL, NULL));
+    growth_uplift *ct = NULL;
+    CHECK_OK(growth_uplift_train(&ct, "method=class_transform treatments=2 base_config='num_rounds=2'",
+                                 params, &d, NULL, NULL));
+    bad_bytes before = {0};
+    CHECK_OK(growth_uplift_serialize(u, &before.buf, &before.len));
+    float out[UR * 3], nanrow[FC] = {NAN, 1, 2}, infrow[FC] = {INFINITY, 1, 2};
+    char buf[256];
+    size_t n = 0;
+    BAD(growth_uplift_predict(NULL, X, FC, 0, out, 2), GROWTH_EINVAL, "growth_uplift_predict");
+    BAD(growth_uplift_predict(u, NULL, FC, 0, out, 2), GROWTH_EINVAL, NULL);
+    BAD(growth_uplift_predict(u, X, FC, 0, NULL, 2), GROWTH_EINVAL, NULL);
+    BAD(growth_uplift_predict(u, X, FC + 1, 0, out, 2), GROWTH_EINVAL, "features");
+    BAD(growth_uplift_predict(u, X, FC, 0x4, out, 2), GROWTH_EINVAL, "flags");
+    BAD(growth_uplift_predict(u, X, FC, 0, out, 1), GROWTH_EBUFS, NULL);
+    BAD(growth_uplift_predict(u, X, FC, GROWTH_UPLIFT_RESPONSE, out, 2), GROWTH_EBUFS, NULL);
+    BAD(growth_uplift_predict(u, infrow, FC, 0, out, 2), GROWTH_EINVAL, "infinite");
+    BAD(growth_uplift_predict(ct, X, FC, GROWTH_UPLIFT_RESPONSE, out, 3), GROWTH_ESTATE, "class_transform");
+    CHECK_OK(growth_uplift_predict(u, nanrow, FC, 0, out, 2));
+    BAD(growth_uplift_predict_dense(NULL, X, UR, FC, 0, out, UR * 2), GROWTH_EINVAL,
+        "growth_uplift_predict_dense");
+    BAD(growth_uplift_predict_dense(u, NULL, UR, FC, 0, out, UR * 2), GROWTH_EINVAL, NULL);
+    BAD(growth_uplift_predict_dense(u, X, UR, FC, 0, NULL, UR * 2), GROWTH_EINVAL, NULL);
+    BAD(growth_uplift_predict_dense(u, X, UR, FC - 1, 0, out, UR * 2), GROWTH_EINVAL, "features");
+    BAD(growth_uplift_predict_dense(u, X, SIZE_MAX / 4, FC, 0, out, UR * 2), GROWTH_EINVAL, "too large");
+    BAD(growth_uplift_predict_dense(u, X, UR, FC, 0, out, UR * 2 - 1), GROWTH_EBUFS, NULL);
+    BAD(growth_uplift_predict_dense(u, X, UR, FC, 0x1, out, UR * 2), GROWTH_EINVAL, "flags");
+    BAD(growth_uplift_config(NULL, buf, sizeof buf, &n), GROWTH_EINVAL, "growth_uplift_config");
+    BAD(growth_uplift_config(u, NULL, 8, &n), GROWTH_EINVAL, NULL);
+    BAD(growth_uplift_config(u, buf, 4, &n), GROWTH_EBUFS, NULL);
+    CHECK(n > 4);
+    growth_uplift_stats st = GROWTH_UPLIFT_STATS_INIT;
+    BAD(growth_uplift_stats_get(NULL, &st), GROWTH_EINVAL, "growth_uplift_stats_get");
+    BAD(growth_uplift_stats_get(u, NULL), GROWTH_EINVAL, NULL);
+    st.struct_size = 8;
+    BAD(growth_uplift_stats_get(u, &st), GROWTH_EINVAL, NULL);
+    char path[512], other[512], garbage[512];
+    gt_path(path, sizeof path, "bad_input_uplift.model");
+    bad_other_kind_file(other, sizeof other, 0);
+    bad_garbage_file(garbage, sizeof garbage);
+    BAD(growth_uplift_save(NULL, path), GROWTH_EINVAL, "growth_uplift_save");
+    BAD(growth_uplift_save(u, NULL), GROWTH_EINVAL, NULL);
+    BAD(growth_uplift_save(u, "/nonexistent-dir/x/u.model"), GROWTH_EIO, NULL);
+    BAD(growth_uplift_load(NULL, path), GROWTH_EINVAL, "growth_uplift_load");
+    BAD(growth_uplift_load(&x, NULL), GROWTH_EINVAL, NULL);
+    BAD(growth_uplift_load(&x, "/nonexistent-dir/u.model"), GROWTH_EIO, NULL);
+    BAD(growth_uplift_load(&x, other), GROWTH_EFORMAT, NULL);
+    BAD(growth_uplift_load(&x, garbage), GROWTH_EFORMAT, NULL);
+    uint8_t *sb = NULL;
+    size_t sl = 0;
+    BAD(growth_uplift_serialize(NULL, &sb, &sl), GROWTH_EINVAL, "growth_uplift_serialize");
+    BAD(growth_uplift_serialize(u, NULL, &sl), GROWTH_EINVAL, NULL);
+    BAD(growth_uplift_serialize(u, &sb, NULL), GROWTH_EINVAL, NULL);
+    BAD(growth_uplift_deserialize(NULL, before.buf, before.len), GROWTH_EINVAL, "growth_uplift_deserialize");
+    BAD(growth_uplift_deserialize(&x, NULL, 10), GROWTH_EINVAL, NULL);
+    BAD(growth_uplift_deserialize(&x, junk, sizeof junk), GROWTH_EFORMAT, NULL);
+    BAD(growth_uplift_deserialize(&x, before.buf, before.len - 1), GROWTH_EFORMAT, NULL);
+    CHECK(x == NULL);
+    BAD_SAME_STATE(uplift, growth_uplift, u, before);
+    CHECK_OK(growth_uplift_predict_dense(u, X, UR, FC, GROWTH_UPLIFT_RESPONSE, out, UR * 3));
+    growth_uplift_free(NULL);
+    bad_bytes_free(&before);
+
+    /* growth_uplift_allocate */
+    growth_mckp *s = NULL;
+    CHECK_OK(growth_mckp_create(&s, ""));
+    uint64_t ip[4] = {0, 2, 4, 6}, dec[4] = {0, 2, 1, 6};
+    float up[6] = {0.1f, 0.2f, -0.1f, 0.3f, 0.05f, 0.0f}, pr[6] = {0.5f, 0.5f, 0.5f, 0.5f, 0.5f, 0.5f};
+    double co[6] = {1, 2, 1, 2, 1, 2};
+    int32_t ch[3];
+    BAD(growth_uplift_allocate(NULL, ip, 3, up, pr, co, 2.0, NULL, ch, 3), GROWTH_EINVAL,
+        "growth_uplift_allocate");
+    BAD(growth_uplift_allocate(s, NULL, 3, up, pr, co, 2.0, NULL, ch, 3), GROWTH_EINVAL, "indptr");
+    BAD(growth_uplift_allocate(s, ip, 3, NULL, pr, co, 2.0, NULL, ch, 3), GROWTH_EINVAL, "uplift");
+    BAD(growth_uplift_allocate(s, ip, 3, up, pr, NULL, 2.0, NULL, ch, 3), GROWTH_EINVAL, "costs");
+    BAD(growth_uplift_allocate(s, ip, 3, up, pr, co, 2.0, NULL, NULL, 3), GROWTH_EINVAL, "out_choice");
+    BAD(growth_uplift_allocate(s, ip, 0, up, pr, co, 2.0, NULL, ch, 3), GROWTH_EINVAL, "n_users");
+    BAD(growth_uplift_allocate(s, ip, 3, up, pr, co, 2.0, NULL, ch, 2), GROWTH_EBUFS, NULL);
+    BAD(growth_uplift_allocate(s, dec, 3, up, pr, co, 2.0, NULL, ch, 3), GROWTH_EINVAL, "decreases");
+    BAD(growth_uplift_allocate(s, ip, 3, up, pr, co, -1.0, NULL, ch, 3), GROWTH_EINVAL, "budget");
+    BAD(growth_uplift_allocate(s, ip, 3, up, pr, co, NAN, NULL, ch, 3), GROWTH_EINVAL, "budget");
+    BAD(growth_uplift_allocate(s, ip, 3, up, pr, co, 2.0, "value=0", ch, 3), GROWTH_EINVAL, "value");
+    BAD(growth_uplift_allocate(s, ip, 3, up, pr, co, 2.0, "colour=red", ch, 3), GROWTH_EINVAL, "colour");
+    float upb[6], prb[6];
+    double cob[6];
+    memcpy(upb, up, sizeof up);
+    upb[2] = NAN;
+    BAD(growth_uplift_allocate(s, ip, 3, upb, pr, co, 2.0, NULL, ch, 3), GROWTH_EINVAL, "uplift[2]");
+    memcpy(prb, pr, sizeof pr);
+    prb[1] = 1.5f;
+    BAD(growth_uplift_allocate(s, ip, 3, up, prb, co, 2.0, NULL, ch, 3), GROWTH_EINVAL, "p_redeem[1]");
+    memcpy(cob, co, sizeof co);
+    cob[4] = -1;
+    BAD(growth_uplift_allocate(s, ip, 3, up, pr, cob, 2.0, NULL, ch, 3), GROWTH_EINVAL, "costs[4]");
+    CHECK_OK(growth_uplift_allocate(s, ip, 3, up, NULL, co, 2.0, "value=3 min_uplift=0", ch, 3));
+    growth_mckp_free(s);
+
+    /* uplift metrics */
+    float sc[UR], ys[UR];
+    int32_t ta[UR], t0[UR];
+    double v, cx[UR + 1], cy[UR + 1];
+    for (int i = 0; i < UR; i++) {
+        sc[i] = (float)(i % 7);
+        ys[i] = (float)(i % 2);
+        ta[i] = i % 3;
+        t0[i] = 0;
+    }
+    BAD(growth_metrics_uplift_at_k(NULL, ys, ta, UR, NULL, &v), GROWTH_EINVAL, "growth_metrics_uplift_at_k");
+    BAD(growth_metrics_uplift_at_k(sc, NULL, ta, UR, NULL, &v), GROWTH_EINVAL, "labels");
+    BAD(growth_metrics_uplift_at_k(sc, ys, NULL, UR, NULL, &v), GROWTH_EINVAL, "treatment");
+    BAD(growth_metrics_uplift_at_k(sc, ys, ta, UR, NULL, NULL), GROWTH_EINVAL, NULL);
+    BAD(growth_metrics_uplift_at_k(sc, ys, ta, 0, NULL, &v), GROWTH_EINVAL, "n is 0");
+    BAD(growth_metrics_uplift_at_k(sc, ys, t0, UR, NULL, &v), GROWTH_EINVAL, "one arm is missing");
+    BAD(growth_metrics_uplift_at_k(sc, ys, ta, UR, "k=0", &v), GROWTH_EINVAL, "'k'");
+    BAD(growth_metrics_uplift_at_k(sc, ys, ta, UR, "k=1", &v), GROWTH_EINVAL, "k = 1");
+    BAD(growth_metrics_uplift_at_k(sc, ys, ta, UR, "count=60", &v), GROWTH_EINVAL, "count");
+    BAD(growth_metrics_uplift_at_k(sc, ys, ta, UR, "strategy=best", &v), GROWTH_EINVAL, "strategy");
+    BAD(growth_metrics_uplift_at_k(sc, ys, ta, UR, "k=0.01", &v), GROWTH_EINVAL, "top rows");
+    BAD(growth_metrics_uplift_auc(NULL, ys, ta, UR, NULL, &v), GROWTH_EINVAL, "growth_metrics_uplift_auc");
+    BAD(growth_metrics_uplift_auc(sc, ys, ta, UR, NULL, NULL), GROWTH_EINVAL, NULL);
+    BAD(growth_metrics_uplift_auc(sc, ys, ta, UR, "arm=5", &v), GROWTH_EINVAL, "one arm is missing");
+    BAD(growth_metrics_uplift_auc(sc, ys, ta, UR, "arm=-1", &v), GROWTH_EINVAL, "arm");
+    BAD(growth_metrics_qini_auc(NULL, ys, ta, UR, NULL, &v), GROWTH_EINVAL, "growth_metrics_qini_auc");
+    BAD(growth_metrics_qini_auc(sc, ys, ta, UR, "negative_effect=maybe", &v), GROWTH_EINVAL,
+        "negative_effect");
+    float yz[UR] = {0}, scn[UR];
+    memcpy(scn, sc, sizeof sc);
+    scn[8] = INFINITY;
+    BAD(growth_metrics_qini_auc(scn, ys, ta, UR, NULL, &v), GROWTH_EINVAL, "uplift[8]");
+    BAD(growth_metrics_qini_auc(sc, yz, ta, UR, NULL, &v), GROWTH_EINVAL, "undefined");
+    ta[9] = -2;
+    BAD(growth_metrics_qini_auc(sc, ys, ta, UR, NULL, &v), GROWTH_EINVAL, "treatment[9]");
+    ta[9] = 0;
+    ys[10] = 2.0f;
+    BAD(growth_metrics_uplift_auc(sc, ys, ta, UR, NULL, &v), GROWTH_EINVAL, "label[10]");
+    ys[10] = 0.0f;
+    BAD(growth_metrics_qini_curve(NULL, ys, ta, UR, NULL, cx, cy, UR + 1, &n), GROWTH_EINVAL,
+        "growth_metrics_qini_curve");
+    BAD(growth_metrics_qini_curve(sc, ys, ta, UR, NULL, NULL, cy, UR + 1, &n), GROWTH_EINVAL, "out_x");
+    BAD(growth_metrics_qini_curve(sc, ys, ta, UR, NULL, cx, cy, 3, &n), GROWTH_EBUFS, NULL);
+    CHECK(n == 8); /* 7 distinct scores + (0, 0) */
+    BAD(growth_metrics_qini_curve(sc, ys, ta, UR, "perfect=maybe", cx, cy, UR + 1, &n), GROWTH_EINVAL,
+        "perfect");
+    BAD(growth_metrics_uplift_curve(NULL, ys, ta, UR, NULL, cx, cy, UR + 1, &n), GROWTH_EINVAL,
+        "growth_metrics_uplift_curve");
+    BAD(growth_metrics_uplift_curve(sc, ys, ta, UR, NULL, cx, NULL, UR + 1, &n), GROWTH_EINVAL, "out_y");
+    BAD(growth_metrics_uplift_curve(sc, ys, t0, UR, NULL, cx, cy, UR + 1, &n), GROWTH_EINVAL,
+        "one arm is missing");
+    BAD(growth_metrics_uplift_curve(sc, ys, ta, UR, NULL, cx, cy, 0, &n), GROWTH_EBUFS, NULL);
+    CHECK_OK(growth_metrics_uplift_curve(sc, ys, ta, UR, NULL, cx, cy, UR + 1, &n));
+    growth_uplift_free(u);
+    growth_uplift_free(ct);
+    remove(other);
+    remove(garbage);
+}
+
 int main(void)
 {
     RUN(test_forest_functions);
@@ -996,5 +1250,6 @@ int main(void)
     RUN(test_dssm_functions);
     RUN(test_audience_functions);
     RUN(test_fm_persistence_functions);
+    RUN(test_uplift_functions);
     return BAD_SUMMARY("bad-input matrix (models)");
 }

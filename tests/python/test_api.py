@@ -94,6 +94,9 @@ def _models(tmp):
     out.append((ffm, lambda o: (o.predict_proba(csr, fld), o.factors(int(csr[1][0]), 2))))
     fm = growth.FM(k=3, bits=12, precision="compact").partial_fit(csr, y)
     out.append((fm, lambda o: (o.predict_proba(csr), o.stats()["examples"])))
+    arm = (np.arange(len(X)) % 2).astype(np.int32)
+    up = growth.uplift.UpliftModel.train(X, y, arm, method="t_learner", params="max_depth=2", num_rounds=3)
+    out.append((up, lambda o: (o.predict(X), o.predict_response(X), o.config, o.stats())))
     return out
 
 
@@ -185,7 +188,7 @@ def test_every_handle_owner_derives_from_the_base():
             assert not defines or name in own_lifetime, (mod.__name__, name, defines)
     owners = [c for c in _subclasses(OwnedHandle) if not c.__name__.startswith("_")
               and not c.__module__.startswith("growth._")]
-    assert len(owners) == 18, sorted(c.__name__ for c in owners)
+    assert len(owners) == 19, sorted(c.__name__ for c in owners)
     for cls in owners:
         assert cls._free_fn and cls.close is OwnedHandle.close, cls
 

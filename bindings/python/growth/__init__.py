@@ -23,6 +23,7 @@ from .bidding import Bidder, BidSimulator
 from . import audience
 from . import rank
 from .text import TextIndex, hybrid_search
+from . import uplift
 
 __all__ = [
     "GrowthError", "InvalidArgument", "OutOfMemory", "IOFailure", "FormatError",
@@ -37,6 +38,6 @@ __all__ = [
     "Forest", "ForestClassifier", "ForestRegressor",
     "Bidder", "BidSimulator",
     "audience", "rank",
-    "TextIndex", "hybrid_search",
+    "TextIndex", "hybrid_search", "uplift",
     "Index",
 ]

@@ -22,7 +22,8 @@ from .errors import InvalidArgument
 from ._types import ArrayLike
 
 __all__ = ["auc", "gauc", "gauc_detail", "log_loss", "normalized_entropy", "calibration_ratio",
-           "pcoc", "ece", "mce", "reliability", "field_ece", "field_rce", "field_rce_detail"]
+           "pcoc", "ece", "mce", "reliability", "field_ece", "field_rce", "field_rce_detail",
+           "uplift_at_k", "uplift_curve", "qini_curve", "uplift_auc_score", "qini_auc_score"]
 
 
 _lib.declare({
@@ -33,6 +34,13 @@ _lib.declare({
     "growth_metrics_field_ece": (c_int, [c_void_p, c_void_p, c_void_p, c_void_p, c_size_t, P(c_double)]),
     "growth_metrics_field_rce": (c_int, [c_void_p, c_void_p, c_void_p, c_void_p, c_size_t, P(c_double),
                                  P(c_size_t)]),
+    "growth_metrics_uplift_at_k": (c_int, [c_void_p, c_void_p, c_void_p, c_size_t, c_char_p, P(c_double)]),
+    "growth_metrics_uplift_auc": (c_int, [c_void_p, c_void_p, c_void_p, c_size_t, c_char_p, P(c_double)]),
+    "growth_metrics_qini_auc": (c_int, [c_void_p, c_void_p, c_void_p, c_size_t, c_char_p, P(c_double)]),
+    "growth_metrics_uplift_curve": (c_int, [c_void_p, c_void_p, c_void_p, c_size_t, c_char_p, c_void_p,
+                                            c_void_p, c_size_t, P(c_size_t)]),
+    "growth_metrics_qini_curve": (c_int, [c_void_p, c_void_p, c_void_p, c_size_t, c_char_p, c_void_p,
+                                          c_void_p, c_size_t, P(c_size_t)]),
 })
 
 _STRATEGIES = ("uniform", "quantile")  # the `binning` key of the C config
@@ -196,3 +204,73 @@ def field_rce(y_true: ArrayLike, y_prob: ArrayLike, fields: ArrayLike, sample_we
     """Field-level relative calibration error (Pan et al. 2020): the weight-averaged
     abs(sum w (y - p)) / sum w y over field values."""
     return field_rce_detail(y_true, y_prob, fields, sample_weight)[0]
+
+
+# ---- uplift metrics (scikit-uplift's definitions; argument order as sklift: y_true, uplift, treatment)
+
+
+def _uplift_inputs(y_true, uplift, treatment):
+    y = _vec(y_true, np.float32, "y_true")
+    u = _vec(uplift, np.float32, "uplift")
+    t = _vec(treatment, np.int32, "treatment")
+    if not (len(y) == len(u) == len(t)):
+        raise InvalidArgument(f"y_true, uplift and treatment have {len(y)}, {len(u)} and {len(t)} entries")
+    return y, u, t
+
+
+def _uplift_scalar(fn, y_true, uplift, treatment, cfg):
+    y, u, t = _uplift_inputs(y_true, uplift, treatment)
+    out = ctypes.c_double()
+    check(fn(_ptr(u), _ptr(y), _ptr(t), len(y), cfg.encode(), ctypes.byref(out)))
+    return out.value
+
+
+def uplift_at_k(y_true: ArrayLike, uplift: ArrayLike, treatment: ArrayLike, strategy: str = "overall",
+                k: float | int = 0.3, arm: int = 0) -> float:
+    """Conversion rate of the treated minus that of the control among the top rows by uplift
+    (sklift.metrics.uplift_at_k: ``strategy`` 'overall' or 'by_group'; ``k`` a fraction in
+    (0, 1) or an int count). ``treatment``: 0 = control, 1.. = treatments; ``arm=t`` compares
+    the control with arm t only, 0 pools every treatment."""
+    if isinstance(k, (int, np.integer)) and not isinstance(k, bool):
+        cfg = _config(arm=int(arm), count=int(k), strategy=strategy)
+    else:
+        cfg = _config(arm=int(arm), k=float(k), strategy=strategy)
+    return _uplift_scalar(lib.growth_metrics_uplift_at_k, y_true, uplift, treatment, cfg)
+
+
+def uplift_auc_score(y_true: ArrayLike, uplift: ArrayLike, treatment: ArrayLike, arm: int = 0) -> float:
+    """AUUC: normalised area under the uplift curve (sklift.metrics.uplift_auc_score)."""
+    return _uplift_scalar(lib.growth_metrics_uplift_auc, y_true, uplift, treatment, _config(arm=int(arm)))
+
+
+def qini_auc_score(y_true: ArrayLike, uplift: ArrayLike, treatment: ArrayLike, negative_effect: bool = True,
+                   arm: int = 0) -> float:
+    """Qini coefficient: normalised area under the Qini curve (sklift.metrics.qini_auc_score)."""
+    return _uplift_scalar(lib.growth_metrics_qini_auc, y_true, uplift, treatment,
+                          _config(arm=int(arm), negative_effect=bool(negative_effect)))
+
+
+def _curve(fn, y_true, uplift, treatment, cfg):
+    y, u, t = _uplift_inputs(y_true, uplift, treatment)
+    cap = len(y) + 1
+    x = np.empty(cap, dtype=np.float64)
+    v = np.empty(cap, dtype=np.float64)
+    m = c_size_t()
+    check(fn(_ptr(u), _ptr(y), _ptr(t), len(y), cfg.encode(), _ptr(x), _ptr(v), cap, ctypes.byref(m)))
+    return x[:m.value].copy(), v[:m.value].copy()
+
+
+def uplift_curve(y_true: ArrayLike, uplift: ArrayLike, treatment: ArrayLike, perfect: bool = False,
+                 arm: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """(x, y) points of the uplift curve (sklift.metrics.uplift_curve), or of the perfect one
+    (``perfect=True``: sklift.metrics.perfect_uplift_curve)."""
+    return _curve(lib.growth_metrics_uplift_curve, y_true, uplift, treatment,
+                  _config(arm=int(arm), perfect=bool(perfect)))
+
+
+def qini_curve(y_true: ArrayLike, uplift: ArrayLike, treatment: ArrayLike, perfect: bool = False,
+               negative_effect: bool = True, arm: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """(x, y) points of the Qini curve (sklift.metrics.qini_curve), or of the perfect one
+    (``perfect=True``: sklift.metrics.perfect_qini_curve)."""
+    return _curve(lib.growth_metrics_qini_curve, y_true, uplift, treatment,
+                  _config(arm=int(arm), perfect=bool(perfect), negative_effect=bool(negative_effect)))

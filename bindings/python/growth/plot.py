@@ -9,7 +9,7 @@ import numpy as np
 from . import metrics
 from ._types import ArrayLike
 
-__all__ = ["reliability_diagram", "regret_curves", "budget_curve", "recall_qps"]
+__all__ = ["reliability_diagram", "regret_curves", "budget_curve", "recall_qps", "qini_curve"]
 
 
 def _pyplot():
@@ -96,4 +96,32 @@ def recall_qps(recalls: ArrayLike, qps: ArrayLike, ax: Any = None, label: str | 
     ax.set_yscale("log")
     if label:
         ax.legend()
+    return ax
+
+
+def qini_curve(y_true: ArrayLike, uplift: ArrayLike, treatment: ArrayLike, ax: Any = None,
+               label: str | None = None, arm: int = 0, perfect: bool = True, random: bool = True,
+               negative_effect: bool = True) -> Any:
+    """Draws the Qini curve of an uplift score (growth.metrics.qini_curve: incremental
+    conversions among the top-ranked users against their number), with the perfect ranking's
+    curve and the random line when asked. Several calls on the same `ax` overlay models; the
+    Qini coefficient is in the legend label. ``arm=t`` compares the control with treatment t
+    only. Returns the axes."""
+    plt = _pyplot()
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 4.5))
+    x, v = metrics.qini_curve(y_true, uplift, treatment, arm=arm)
+    q = metrics.qini_auc_score(y_true, uplift, treatment, negative_effect=negative_effect, arm=arm)
+    px, pv = metrics.qini_curve(y_true, uplift, treatment, perfect=True, negative_effect=negative_effect, arm=arm)
+    labels = [l.get_label() for l in ax.get_lines()]
+    if perfect and "perfect" not in labels:
+        ax.plot(px, pv, ls=":", color="gray", lw=1, label="perfect")
+    if random and "random" not in labels:
+        ax.plot([0, px[-1]], [0, pv[-1]], ls="--", color="gray", lw=1, label="random")
+    name = label if label is not None else "model"
+    ax.plot(x, v, label=f"{name} (Qini {q:.4f})")
+    ax.set_xlabel("users targeted (ranked by uplift)")
+    ax.set_ylabel("incremental conversions")
+    ax.set_title("Qini curve")
+    ax.legend(loc="best")
     return ax

@@ -232,6 +232,23 @@ final class Native {
                                         double[] catMin, double[] catMax, double volume,
                                         double[] hours, boolean[] send, byte[] hour);
 
+    /* ---- uplift.h ------------------------------------------------------------------------- */
+    static native long upliftTrain(byte[] config, byte[] params, float[] x, int nrows, int ncols,
+                                   float[] labels, int[] treatment, float[] propensity,
+                                   float[] weights);
+    static native long upliftLoad(byte[] path);
+    static native long upliftDeserialize(byte[] buf);
+    static native void upliftFree(long u);
+    static native byte[] upliftConfig(long u);
+    static native int[] upliftDims(long u);
+    static native float[] upliftPredict(long u, float[] x, int nrows, int flags);
+    static native void upliftSave(long u, byte[] path);
+    static native byte[] upliftSerialize(long u);
+    static native int[] upliftAllocate(long solver, long[] indptr, float[] uplift, float[] redeem,
+                                       double[] costs, double budget, byte[] config);
+    static native double upliftMetric(int which, float[] uplift, float[] labels, int[] treatment,
+                                      byte[] config);
+
     /* ---- forest.h ------------------------------------------------------------------------- */
     static native long forestTrain(byte[] config, byte[] params, float[] x, int nrows, int ncols,
                                    float[] labels, float[] weights);
