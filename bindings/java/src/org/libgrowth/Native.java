@@ -82,6 +82,12 @@ final class Native {
     static native int[] rowIndices(long row);
     static native float[] rowValues(long row);
     static native byte[] rowConfig(long row);
+    /** {@code names} packed by {@link #pack}, n of them (0 removes the field list). */
+    static native void rowSetFields(long row, byte[] names, int n);
+    static native int rowFieldIndex(long row, byte[] name);
+    static native void rowAddFieldIndex(long row, int field, int index, float x);
+    /** The entries' field ids (uint8 in bytes), or null for a row without a field list. */
+    static native byte[] rowFields(long row);
 
     /* ---- ctr.h ---------------------------------------------------------------------------- */
     static native long ftrlCreate(byte[] config);
