@@ -47,6 +47,15 @@ final class Buffers {
         return b == null ? null : in(b, name);
     }
 
+    /** An optional input buffer of bytes (any byte order): null, or direct. */
+    static ByteBuffer bytes(ByteBuffer b, String name) {
+        if (b != null && !b.isDirect())
+            throw new IllegalArgumentException(name + " must be a direct buffer"
+                    + " (ByteBuffer.allocateDirect(...)), not a heap buffer: use the array"
+                    + " overload for arrays");
+        return b;
+    }
+
     /** An output buffer: as {@link #in}, and writable. */
     static <B extends Buffer> B out(B b, String name) {
         in(b, name);
