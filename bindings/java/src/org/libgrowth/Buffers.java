@@ -78,10 +78,10 @@ final class Buffers {
         return b == null ? 0 : b.position();
     }
 
-    /** A GrowthException EINVAL when an optional buffer's remaining differs from {@code n}. */
+    /** InvalidArgumentException (EINVAL) when an optional buffer's remaining differs from {@code n}. */
     static void sameLength(String who, String name, Buffer b, int n, String of) {
         if (b != null && b.remaining() != n)
-            throw new GrowthException(Status.EINVAL, who + ": " + name + " has " + b.remaining()
+            throw new InvalidArgumentException(who + ": " + name + " has " + b.remaining()
                     + " elements remaining but " + of + " has " + n);
     }
 }
