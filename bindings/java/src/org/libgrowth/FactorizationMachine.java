@@ -175,7 +175,15 @@ public abstract class FactorizationMachine extends Handle {
             this.weights = weights;
         }
 
-        /** Like {@link #Data(long[], int[], byte[], float[], float[], float[])} with all weights 1. */
+        /**
+         * Like {@link #Data(long[], int[], byte[], float[], float[], float[])} with all weights 1.
+         *
+         * @param indptr  nrows + 1 offsets into the entries
+         * @param indices slots of the entries
+         * @param fields  field ids of the entries, or null for {@link FM}
+         * @param values  values of the entries, or null for all ones
+         * @param labels  nrows x heads labels, row-major
+         */
         public Data(long[] indptr, int[] indices, byte[] fields, float[] values, float[] labels) {
             this(indptr, indices, fields, values, labels, null);
         }
