@@ -11,5 +11,7 @@ int cli_audience(int argc, char **argv);
 int cli_eval(int argc, char **argv);
 int cli_calibrate(int argc, char **argv);
 int cli_budget(int argc, char **argv);
+int cli_train(int argc, char **argv);
+int cli_predict(int argc, char **argv);
 
 #endif

@@ -19,6 +19,8 @@ static void usage(FILE *f)
                "  eval      AUC, GAUC, logloss, NE, PCOC and ECE of a score file (CSV)\n"
                "  calibrate fit a calibrator on a score file and report before/after\n"
                "  budget    knapsack: red-packet budget over users; channels: budget over channels\n"
+               "  train     train an FTRL, FM or FFM model online on VW, LIBFFM, libsvm or CSV files\n"
+               "  predict   score VW, LIBFFM, libsvm or CSV files with a trained model, one line each\n"
                "\n"
                "'growth <command> --help' describes a command.\n");
 }
@@ -87,6 +89,8 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "eval") == 0) return cli_eval(argc - 1, argv + 1);
     if (strcmp(cmd, "calibrate") == 0) return cli_calibrate(argc - 1, argv + 1);
     if (strcmp(cmd, "budget") == 0) return cli_budget(argc - 1, argv + 1);
+    if (strcmp(cmd, "train") == 0) return cli_train(argc - 1, argv + 1);
+    if (strcmp(cmd, "predict") == 0) return cli_predict(argc - 1, argv + 1);
     fprintf(stderr, "growth: unknown command '%s'\n\n", cmd);
     usage(stderr);
     return CLI_EXIT_USAGE;

@@ -20,7 +20,8 @@
  *
  * where pairwise_d is the d-th factor's share of the pairwise sum (pairwise = sum_d pairwise_d),
  * r(x) = 1 / sum_i x_i^2 with `normalize=true` (LIBFFM's instance-wise normalisation; 1 for an
- * empty row) and 1 otherwise, and p_h = sigmoid(margin_h). Every head has its own bias b_h and
+ * empty row or one whose values are all 0) and 1 otherwise, and p_h = sigmoid(margin_h) with the
+ * margin clamped to [-35, 35] (as growth_ftrl; gradients use the clamped probability). Every head has its own bias b_h and
  * linear weights w_h (FTRL-Proximal, exactly as growth_ftrl: L1 gives exact zeros); the latent
  * factors are shared by all heads, which is what lets a sparse conversion head learn from the
  * click head's interactions. With one head u is fixed at 1 (a plain FM/FFM); with several heads
@@ -30,15 +31,23 @@
  * with a label (0 for the others) and c_d = sum_h g_h u_{h,d} (= g with one head). An example
  * with weight 0 or no label changes no parameter (it is still counted in `examples`).
  * - Bias and linear part: FTRL-Proximal per head with gradient g_h (bias) and g_h x_i (slot
- *   i), `alpha beta l1 l2`, exactly as growth_ftrl (ctr.h).
+ *   i), `alpha beta l1 l2`, exactly as growth_ftrl (ctr.h): L1 applies to the bias too, and a
+ *   slot repeated in a row gets one FTRL step per entry, each with the weight from before the
+ *   row.
  * - Factors: AdaGrad as LIBFFM: per coordinate, G += q^2 and v -= eta q / sqrt(G), with G
  *   starting at 1. For `model=ffm` the pairs (i, j), i < j in row order, are visited in order and
  *   each pair updates its two vectors in place from their current values:
  *   q1_d = lambda v_{i,f_j,d} + c_d r x_i x_j v_{j,f_i,d}, q2_d = lambda v_{j,f_i,d} + c_d r x_i x_j v_{i,f_j,d}
- *   (both computed before either vector changes; r and c from the margins before the example).
+ *   (both computed before either vector changes; r and c from the margins before the example;
+ *   when both are the same vector, a slot repeated in one field, q1's step then q2's step apply).
  *   For `model=fm` every entry i is updated once, in row order, with
  *   q_d = lambda v_{i,d} + c_d r x_i (S_d - v_{i,d} x_i), S_d = sum_j v_{j,d} x_j, S and the
- *   v_{i,d} inside the bracket taken before the example.
+ *   v_{i,d} inside the bracket taken before the example (the lambda term uses the current value,
+ *   which differs only for a slot repeated in the row).
+ * - ESMM (growth_fm_esmm_update): g_ctr and g_cvr are the gradients of
+ *   logloss(click, pCTR) + logloss(click x conversion, pCTR x pCVR) w.r.t. the two margins
+ *   (the CTR head also receives the CTCVR term, as growth_ftrl_esmm_update), and every
+ *   parameter then follows the rules above with these g.
  * - Head weights (heads > 1 only): after the factors, u_{h,d} for every labelled head follows
  *   AdaGrad (G from 1) with q = g_h r pairwise_d + lambda u_{h,d}, pairwise_d from before the
  *   example.
@@ -69,9 +78,9 @@
  * | seed       | 0       | seed of the initial factors and of stochastic rounding |
  * | max_memory | 0       | bytes the tables may take, an integer; 0 = no cap beyond the machine's physical memory. Checked at create and load time, before anything is allocated |
  *
- * Memory: 2^bits x (fields for ffm, 1 for fm) x k x 8 bytes of factors and AdaGrad sums
- * (4 when compact) plus 2^bits x heads x 16 bytes of linear statistics (6 when compact);
- * growth_fm_stats::bytes_per_slot says it exactly.
+ * Memory: 2^bits x (fields for ffm, 1 for fm) x k' x 8 bytes of factors and AdaGrad sums
+ * (4 when compact; k' is k rounded up for SIMD) plus, with `linear=true`, 2^bits x heads x 16
+ * bytes of linear statistics (6 when compact); growth_fm_stats::bytes_per_slot says it exactly.
  *
  * Rows are sparse: `idx[i]` < 2^bits with value `val[i]` (finite; `val` may be NULL for all ones)
  * and field `fld[i]` < fields (a ::growth_row built with `fields=` gives them:
@@ -393,10 +402,13 @@ GROWTH_API int growth_fm_deserialize(growth_fm **out, const uint8_t *buf, size_t
  *        AdaGrad sums, padded and interleaved as LIBFFM lays them out).
  *
  * The result is a one-head `model=ffm` with `fields` = m, `k` = k, `normalize` as stored,
- * `linear=false bias=false`, and bits = the smallest with 2^bits >= n; LIBFFM's feature j is
+ * `linear=false bias=false init_scale=0` (slots from n to 2^bits start at zero, as LIBFFM
+ * ignores features >= n), and bits = the smallest with 2^bits >= n; LIBFFM's feature j is
  * slot j and its field f is field f, so predictions equal `ffm-predict`'s (to float rounding)
  * for rows whose features and fields are inside the model, and training continues with LIBFFM's
- * AdaGrad state. Options (`config`): `align` (4, the default: a LIBFFM built with SSE, as its
+ * AdaGrad state (LIBFFM built with SSE updates with an approximate reciprocal square root,
+ * libgrowth with an exact one, so further training follows a slightly different path).
+ * Options (`config`): `align` (4, the default: a LIBFFM built with SSE, as its
  * Makefile does; 1: built without), `eta`, `lambda`, `precision`, `max_memory`, `seed`.
  * @return ::GROWTH_OK; ::GROWTH_EINVAL for NULL arguments or a bad option; ::GROWTH_EIO when the
  *         file cannot be read; ::GROWTH_EFORMAT when the header is impossible (n, m, k out of

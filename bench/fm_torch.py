@@ -1,0 +1,195 @@
+"""PyTorch peers for the FM/FFM bench, implementing fm.h's formulation (LIBFFM's):
+
+* TorchFFM: every slot has one k-vector per field (an nn.Embedding of 2^bits rows x fields*k,
+  sparse gradients), margin = b + r * sum_{i<j} <v_{i,f_j}, v_{j,f_i}> x_i x_j with r = 1/sum x^2
+  (normalize) — rows here are one entry per field with value 1, so r = 1/fields.
+* TorchFM: one k-vector per slot, the O(nk) pairwise identity.
+* TorchLR: logistic regression on the same slots (a 1-wide embedding plus a bias).
+
+Training: AdaGrad with initial accumulator 1 (torch.optim.Adagrad(initial_accumulator_value=1,
+eps=1e-10): G += q^2, v -= eta q / sqrt(G), as LIBFFM), factors initialised uniform in
+[0, 1/sqrt(k)), the L2 term lambda/2 ||v||^2 added once per pair use (LIBFFM's per-pair lambda),
+the loss SUMMED over a minibatch (each example's gradient has LIBFFM's scale).
+
+Differences from fm.h/LIBFFM that a batched torch step cannot avoid (documented in the bench):
+(1) minibatches (default 32) instead of one example at a time: a slot seen in several rows of a
+batch takes one step with the summed gradient (and G grows by its square, not by the sum of
+squares); (2) pairs are not updated in place one after another within a row: all gradients are
+taken at the row's starting parameters; (3) the bias and the linear weights are AdaGrad (rate alpha, accumulator from 1), not
+FTRL-Proximal (no L1, no exact zeros).
+"""
+import math
+
+import numpy as np
+
+
+def _torch():
+    import torch
+    return torch
+
+
+def _linear(bits):
+    torch = _torch()
+    lin = torch.nn.Embedding(1 << bits, 1, sparse=True)
+    with torch.no_grad():
+        lin.weight.zero_()
+    return lin
+
+
+def make_ffm(bits, fields, k, seed=0, bias=True, linear=True):
+    torch = _torch()
+
+    class TorchFFM(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            g = torch.Generator().manual_seed(seed)
+            self.m, self.k = fields, k
+            self.emb = torch.nn.Embedding(1 << bits, fields * k, sparse=True)
+            with torch.no_grad():
+                self.emb.weight.copy_(torch.rand((1 << bits, fields * k), generator=g) / math.sqrt(k))
+            self.b = torch.nn.Parameter(torch.zeros(1)) if bias else None
+            self.lin = _linear(bits) if linear else None
+            iu = torch.triu_indices(fields, fields, 1)
+            self.register_buffer("ii", iu[0])
+            self.register_buffer("jj", iu[1])
+
+        def forward(self, slots, lam=0.0):
+            # slots: (B, fields) long, column f has field f, value 1
+            B = slots.shape[0]
+            E = self.emb(slots).view(B, self.m, self.m, self.k)  # E[b, i, f] = v_{slot_i, f}
+            a = E[:, self.ii, self.jj]  # v_{i, f_j}
+            c = E[:, self.jj, self.ii]  # v_{j, f_i}
+            r = 1.0 / self.m
+            margin = r * (a * c).sum(dim=(1, 2))
+            if self.b is not None:
+                margin = margin + self.b
+            if self.lin is not None:
+                margin = margin + self.lin(slots).sum(dim=(1, 2))
+            reg = 0.5 * lam * ((a * a).sum() + (c * c).sum()) if lam else 0.0
+            return margin, reg
+
+    return TorchFFM()
+
+
+def make_fm(bits, fields, k, seed=0, bias=True, linear=True):
+    torch = _torch()
+
+    class TorchFM(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            g = torch.Generator().manual_seed(seed)
+            self.m, self.k = fields, k
+            self.emb = torch.nn.Embedding(1 << bits, k, sparse=True)
+            with torch.no_grad():
+                self.emb.weight.copy_(torch.rand((1 << bits, k), generator=g) / math.sqrt(k))
+            self.b = torch.nn.Parameter(torch.zeros(1)) if bias else None
+            self.lin = _linear(bits) if linear else None
+
+        def forward(self, slots, lam=0.0):
+            V = self.emb(slots)  # (B, n, k)
+            S = V.sum(1)
+            margin = (0.5 / self.m) * (S * S - (V * V).sum(1)).sum(1)
+            if self.b is not None:
+                margin = margin + self.b
+            if self.lin is not None:
+                margin = margin + self.lin(slots).sum(dim=(1, 2))
+            reg = 0.5 * lam * (V * V).sum() if lam else 0.0
+            return margin, reg
+
+    return TorchFM()
+
+
+def make_lr(bits, fields):
+    torch = _torch()
+
+    class TorchLR(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.emb = None
+            self.lin = _linear(bits)
+            self.b = torch.nn.Parameter(torch.zeros(1))
+
+        def forward(self, slots, lam=0.0):
+            return self.lin(slots).sum(dim=(1, 2)) + self.b, 0.0
+
+    return TorchLR()
+
+
+def train(model, slots, y, eta=0.2, lam=2e-5, alpha=0.05, batch=32, epochs=1, shuffle=True, seed=0):
+    """AdaGrad (accumulator from 1) on the summed logloss + lambda terms: factors with rate eta,
+    the linear weights and the bias with rate alpha (FTRL-Proximal with beta=1, l1=l2=0 is
+    AdaGrad-like with rate alpha and accumulator from beta^2 = 1). Returns seconds."""
+    import time
+    torch = _torch()
+    opts = []
+    if model.emb is not None:
+        opts.append(torch.optim.Adagrad([model.emb.weight], lr=eta, initial_accumulator_value=1.0, eps=1e-10))
+    if model.lin is not None:
+        opts.append(torch.optim.Adagrad([model.lin.weight], lr=alpha, initial_accumulator_value=1.0, eps=1e-10))
+    if model.b is not None:
+        opts.append(torch.optim.Adagrad([model.b], lr=alpha, initial_accumulator_value=1.0, eps=1e-10))
+    S = torch.from_numpy(slots.astype(np.int64))
+    Y = torch.from_numpy(y.astype(np.float32))
+    n = S.shape[0]
+    rng = np.random.default_rng(seed)
+    bce = torch.nn.BCEWithLogitsLoss(reduction="sum")
+    t = time.perf_counter()
+    for _ in range(epochs):
+        order = torch.from_numpy(rng.permutation(n)) if shuffle else torch.arange(n)
+        for s in range(0, n, batch):
+            ix = order[s:s + batch]
+            margin, reg = model(S[ix], lam)
+            loss = bce(margin, Y[ix]) + reg
+            for o in opts:
+                o.zero_grad(set_to_none=True)
+            loss.backward()
+            for o in opts:
+                o.step()
+    return time.perf_counter() - t
+
+
+def predict(model, slots, batch=65536):
+    torch = _torch()
+    S = torch.from_numpy(slots.astype(np.int64))
+    out = []
+    with torch.inference_mode():
+        for s in range(0, S.shape[0], batch):
+            out.append(torch.sigmoid(model(S[s:s + batch])[0]))
+    return torch.cat(out).numpy().astype(np.float64)
+
+
+def logloss(y, p):
+    p = np.clip(np.asarray(p, np.float64), 1e-15, 1 - 1e-15)
+    return float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
+
+
+def check_generator(n=1_000_000, bits=20, batch=32, alpha=0.2):
+    """The data check behind fm_bench: on fmlog's click log, one pass of the PyTorch FFM (with
+    linear part) beats a PyTorch logistic regression by more than 1% holdout logloss.
+    Run: /usr/bin/python3 bench/fm_torch.py [rows]."""
+    import time
+    import torch
+    import fmlog
+    torch.set_num_threads(1)
+    d = fmlog.make(n, bits=bits, seed=0)
+    S, y, cut = d["slots"], d["y"], int(0.8 * n)
+    out = {}
+    for name, model in (("lr", make_lr(bits, fmlog.FIELDS)), ("ffm", make_ffm(bits, fmlog.FIELDS, 4))):
+        s = train(model, S[:cut], y[:cut], eta=0.2, lam=2e-5, alpha=alpha, batch=batch)
+        t = time.perf_counter()
+        p = predict(model, S[cut:])
+        out[name] = (logloss(y[cut:], p), cut / s, (n - cut) / (time.perf_counter() - t))
+        print(f"torch {name}: holdout logloss {out[name][0]:.4f}, train {out[name][1]:,.0f} rows/s, "
+              f"predict {out[name][2]:,.0f} rows/s")
+    print(f"true model {logloss(y[cut:], d['p_true'][cut:]):.4f}; ffm / lr logloss {out['ffm'][0] / out['lr'][0]:.4f}")
+    assert out["ffm"][0] < 0.99 * out["lr"][0], out
+    return out
+
+
+if __name__ == "__main__":
+    import os
+    import sys
+    here = os.path.dirname(os.path.abspath(__file__))
+    sys.path.insert(0, here)
+    sys.path.insert(0, os.path.join(os.path.dirname(here), "bindings", "python"))
+    check_generator(int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000)
