@@ -1,5 +1,6 @@
 /* growth: the command-line face of libgrowth. Uses only the public API (<growth/growth.h>).
  * Exit codes: 0 success, 1 the operation failed (library status), 2 usage error. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,7 +15,7 @@ static void usage(FILE *f)
                "\n"
                "commands:\n"
                "  demo      run the end-to-end demo on built-in simulated data\n"
-               "  inspect   tell what a libgrowth model file holds\n"
+               "  inspect   tell what a libgrowth model file (or a LIBFFM model) holds\n"
                "  audience  select an audience: expand a seed, score with a PU model, keep the top N\n"
                "  eval      AUC, GAUC, logloss, NE, PCOC and ECE of a score file (CSV)\n"
                "  calibrate fit a calibrator on a score file and report before/after\n"
@@ -31,20 +32,199 @@ int cli_fail(const char *what, int rc)
     return CLI_EXIT_FAILED;
 }
 
+/* ---- LIBFFM model files (ffm-train's binary format; growth_fm_import_libffm) ------------- */
+
+/* Size of a LIBFFM model with this header under alignment `align` (k rounded up to it). */
+static uint64_t libffm_size(int32_t n, int32_t m, int32_t k, int align)
+{
+    uint64_t ka = (uint64_t)((k + align - 1) / align * align);
+    return 13 + (uint64_t)n * (uint64_t)m * ka * 8;
+}
+
+typedef struct {
+    int32_t n, m, k;
+    unsigned norm;
+    uint64_t size;
+} libffm_header;
+
+static int32_t le_i32(const unsigned char *p)
+{
+    return (int32_t)((uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24);
+}
+
+/* Reads the 13-byte header and the file size; 0 on success, -1 when the file cannot be read
+ * or is shorter than a header. */
+static int libffm_read_header(const char *path, libffm_header *h)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return -1;
+    unsigned char b[13];
+    int ok = fread(b, 1, 13, f) == 13 && fseek(f, 0, SEEK_END) == 0;
+    long size = ok ? ftell(f) : -1;
+    fclose(f);
+    if (!ok || size < 13) return -1;
+    h->n = le_i32(b);
+    h->m = le_i32(b + 4);
+    h->k = le_i32(b + 8);
+    h->norm = b[12];
+    h->size = (uint64_t)size;
+    return 0;
+}
+
+/* A header LIBFFM could have written, with the file's size matching one of the alignments. */
+static int libffm_plausible(const libffm_header *h)
+{
+    return h->n > 0 && h->m > 0 && h->k > 0 && h->norm <= 1 &&
+           (h->size == libffm_size(h->n, h->m, h->k, 4) || h->size == libffm_size(h->n, h->m, h->k, 1));
+}
+
+/* When k is a multiple of 4 both alignments give the same size; the values tell them apart:
+ * AdaGrad sums start at 1 and only grow, while factors start in [0, 1/sqrt(k)). Counts, for
+ * each layout, the sums (as that layout places them) below 1 in the first blocks; returns the
+ * only layout without any, or 0 when the values do not decide. */
+static int libffm_guess_align(const char *path, const libffm_header *h)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return 0;
+    size_t k = (size_t)h->k, blocks = 0, bad[5] = {0};
+    float *blk = malloc(2 * k * sizeof *blk);
+    unsigned char *raw = malloc(8 * k);
+    if (blk && raw && fseek(f, 13, SEEK_SET) == 0)
+        for (; blocks < 4096 && fread(raw, 8, k, f) == k; blocks++) {
+            for (size_t i = 0; i < 2 * k; i++) {
+                uint32_t u = (uint32_t)le_i32(raw + 4 * i);
+                memcpy(&blk[i], &u, 4);
+            }
+            for (size_t a = 1; a <= 4; a += 3)
+                for (size_t d = 0; d < k; d++) {
+                    float g = blk[(d / a) * 2 * a + a + d % a];
+                    if (!(g >= 1.0f && g - g == 0.0f)) bad[a]++;
+                }
+        }
+    free(blk);
+    free(raw);
+    fclose(f);
+    if (blocks == 0 || (bad[4] == 0) == (bad[1] == 0)) return 0;
+    return bad[4] == 0 ? 4 : 1;
+}
+
+static int inspect_libffm(const char *path, const libffm_header *h)
+{
+    printf("file: %s\nkind: libffm (a LIBFFM ffm-train model, not a libgrowth file)\n", path);
+    printf("n: %d\nm: %d\nk: %d\nnormalization: %s\n", (int)h->n, (int)h->m, (int)h->k,
+           h->norm == 0   ? "false"
+           : h->norm == 1 ? "true"
+                          : "invalid");
+    int bad = h->n <= 0 || h->m <= 0 || h->k <= 0 || h->norm > 1;
+    if (bad) {
+        printf("size: %llu bytes\nvalid: no (impossible header)\n", (unsigned long long)h->size);
+        return CLI_EXIT_FAILED;
+    }
+    uint64_t s4 = libffm_size(h->n, h->m, h->k, 4), s1 = libffm_size(h->n, h->m, h->k, 1);
+    int fits4 = h->size == s4, fits1 = h->size == s1;
+    int guess = fits4 && fits1 ? libffm_guess_align(path, h) : 0;
+    if (fits4 && fits1 && guess)
+        printf(
+            "alignment: %d (guessed from the values: k is a multiple of 4, so both layouts have this size, "
+            "but only align=%d puts AdaGrad sums >= 1 where the sums go)\n",
+            guess, guess);
+    else if (fits4 && fits1)
+        printf("alignment: 4 or 1 (k is a multiple of 4: both layouts have this size and the values do not "
+               "decide; LIBFFM's Makefile builds with SSE, align=4)\n");
+    else if (fits4)
+        printf("alignment: 4 (a LIBFFM built with SSE, its Makefile's default)\n");
+    else if (fits1)
+        printf("alignment: 1 (a LIBFFM built without SSE: import with align=1)\n");
+    else
+        printf("alignment: unknown\n");
+    printf("size: %llu bytes (expected %llu with align=4, %llu with align=1): %s\n",
+           (unsigned long long)h->size, (unsigned long long)s4, (unsigned long long)s1,
+           fits4 || fits1 ? "ok"
+           : h->size < s1 ? "truncated"
+           : h->size > s4 ? "trailing bytes"
+                          : "matches neither alignment (truncated or padded)");
+    int importable = (fits4 || fits1) && h->m <= 256 && h->k <= 64;
+    int bits = 1;
+    while (bits < 32 && ((int64_t)1 << bits) < (int64_t)h->n) bits++;
+    if (importable)
+        printf("imports as: model=ffm fields=%d k=%d bits=%d heads=1 linear=false bias=false normalize=%s "
+               "(growth_fm_import_libffm, align=%d)\n",
+               (int)h->m, (int)h->k, bits, h->norm ? "true" : "false",
+               guess   ? guess
+               : fits4 ? 4
+                       : 1);
+    else
+        printf("imports as: cannot be imported (%s)\n",
+               fits4 || fits1 ? "m > 256 or k > 64" : "the size does not match the header");
+    return importable ? CLI_EXIT_OK : CLI_EXIT_FAILED;
+}
+
+static void inspect_usage(FILE *f)
+{
+    fprintf(f, "usage: growth inspect [--libffm] FILE\n\n"
+               "Validates FILE's envelope (magic, version, length, checksum) and prints its\n"
+               "model kind, format version and, for models this version can load, details\n"
+               "(an FM/FFM model: configuration, heads, fields, k, examples, touched slots and\n"
+               "bytes per slot).\n\n"
+               "A file without the libgrowth magic whose 13-byte header and size fit a LIBFFM\n"
+               "model (ffm-train's binary format) is shown as one: n, m, k, normalization, the\n"
+               "alignment its size implies (4 for LIBFFM built with SSE, 1 without) and the size\n"
+               "check. --libffm reads FILE as a LIBFFM model whatever it holds, and exits 1 when\n"
+               "its size does not match its header.\n");
+}
+
+static int inspect_fm(const char *path)
+{
+    growth_fm *m = NULL;
+    int rc = growth_fm_load(&m, path);
+    if (rc != GROWTH_OK) return cli_fail("inspect", rc);
+    size_t need = 0;
+    growth_fm_config(m, NULL, 0, &need);
+    char *cfg = malloc(need ? need : 1);
+    growth_fm_stats st = GROWTH_FM_STATS_INIT;
+    if (!cfg || growth_fm_config(m, cfg, need, NULL) != GROWTH_OK ||
+        growth_fm_stats_get(m, &st) != GROWTH_OK) {
+        free(cfg);
+        growth_fm_free(m);
+        return cli_fail("inspect", GROWTH_ENOMEM);
+    }
+    printf("config: %s\nheads: %llu\nfields: %llu\nk: %llu\nbits: %llu\nexamples: %llu\ntouched_slots: %llu\n"
+           "bytes_per_slot: %llu\n",
+           cfg, (unsigned long long)st.heads, (unsigned long long)st.fields, (unsigned long long)st.k,
+           (unsigned long long)st.bits, (unsigned long long)st.examples, (unsigned long long)st.touched,
+           (unsigned long long)st.bytes_per_slot);
+    free(cfg);
+    growth_fm_free(m);
+    return CLI_EXIT_OK;
+}
+
 static int cmd_inspect(int argc, char **argv)
 {
-    if (argc != 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-        FILE *f = argc == 2 ? stdout : stderr;
-        fprintf(f, "usage: growth inspect FILE\n\n"
-                   "Validates FILE's envelope (magic, version, length, checksum) and prints its\n"
-                   "model kind, format version and, for models this version can load, details.\n");
-        return argc == 2 ? CLI_EXIT_OK : CLI_EXIT_USAGE;
+    int libffm = argc == 3 && strcmp(argv[1], "--libffm") == 0;
+    int help = argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0);
+    if (help || (argc != 2 && !libffm) || (argc == 2 && argv[1][0] == '-' && argv[1][1] != 0)) {
+        inspect_usage(help ? stdout : stderr);
+        return help ? CLI_EXIT_OK : CLI_EXIT_USAGE;
     }
-    const char *path = argv[1];
+    const char *path = argv[argc - 1];
+    libffm_header h;
+    if (libffm) {
+        if (libffm_read_header(path, &h) != 0) {
+            fprintf(stderr, "growth: inspect: cannot read a 13-byte LIBFFM header from '%s'\n", path);
+            return CLI_EXIT_FAILED;
+        }
+        return inspect_libffm(path, &h);
+    }
     int kind = 0;
     uint32_t ver = 0;
     int rc = growth_model_kind(path, &kind, &ver);
-    if (rc != GROWTH_OK) return cli_fail("inspect", rc);
+    if (rc != GROWTH_OK) {
+        /* No libgrowth magic: perhaps a LIBFFM model. */
+        if (rc == GROWTH_EFORMAT && strstr(growth_last_error(), "bad magic") &&
+            libffm_read_header(path, &h) == 0 && libffm_plausible(&h))
+            return inspect_libffm(path, &h);
+        return cli_fail("inspect", rc);
+    }
     printf("file: %s\nkind: %s\nformat_version: %u\n", path, growth_model_kind_name(kind), ver);
     if (kind == GROWTH_KIND_FTRL || kind == GROWTH_KIND_FTRL_WEIGHTS) {
         growth_ftrl *m = NULL;
@@ -57,6 +237,8 @@ static int cmd_inspect(int argc, char **argv)
         printf("config: %s\nheads: %llu\nexamples: %llu\nnonzero_slots: %llu\n", cfg,
                (unsigned long long)st.heads, (unsigned long long)st.examples, (unsigned long long)st.nonzero);
         growth_ftrl_free(m);
+    } else if (kind == GROWTH_KIND_FM) {
+        return inspect_fm(path);
     }
     return CLI_EXIT_OK;
 }

@@ -912,12 +912,8 @@ static int model_update(model *m, const batch *b, size_t r, size_t n, float *pre
     if (m->type == MT_FTRL)
         return growth_ftrl_update_csr(m->ftrl, b->indptr + r, b->idx, b->val, n, b->label + r, b->weight + r,
                                       pred, n);
-#ifdef CLI_HAVE_FM
     return growth_fm_update_csr(m->fm, b->indptr + r, b->idx, m->type == MT_FFM ? b->fld : NULL, b->val, n,
                                 b->label + r, b->weight + r, pred, n);
-#else
-    return GROWTH_EINVAL;
-#endif
 }
 
 static int model_predict(const model *m, const batch *b, size_t r, size_t n, unsigned flags, float *out,
@@ -925,28 +921,20 @@ static int model_predict(const model *m, const batch *b, size_t r, size_t n, uns
 {
     if (m->type == MT_FTRL)
         return growth_ftrl_predict_csr(m->ftrl, b->indptr + r, b->idx, b->val, n, flags, out, cap);
-#ifdef CLI_HAVE_FM
     return growth_fm_predict_csr(m->fm, b->indptr + r, b->idx, m->type == MT_FFM ? b->fld : NULL, b->val, n,
                                  flags, out, cap);
-#else
-    return GROWTH_EINVAL;
-#endif
 }
 
 static int model_save(const model *m, const char *path)
 {
-#ifdef CLI_HAVE_FM
     if (m->type != MT_FTRL) return growth_fm_save(m->fm, path);
-#endif
     return growth_ftrl_save(m->ftrl, path);
 }
 
 static void model_free(model *m)
 {
     growth_ftrl_free(m->ftrl);
-#ifdef CLI_HAVE_FM
     growth_fm_free(m->fm);
-#endif
     memset(m, 0, sizeof *m);
 }
 
@@ -959,16 +947,12 @@ static int model_describe(model *m)
         m->heads = (size_t)st.heads;
         return rc;
     }
-#ifdef CLI_HAVE_FM
     growth_fm_stats st = GROWTH_FM_STATS_INIT;
     int rc = growth_fm_stats_get(m->fm, &st);
     m->bits = (unsigned)st.bits;
     m->heads = (size_t)st.heads;
     m->fields = (size_t)st.fields;
     return rc;
-#else
-    return GROWTH_EINVAL;
-#endif
 }
 
 /* Loads PATH as the model type wanted (-1: whatever it holds). Returns 0, or an exit code. */
@@ -995,7 +979,6 @@ static int model_load(model *m, const char *path, int want, const char *cmd)
                     "per-coordinate learning rates\n",
                     path);
     } else {
-#ifdef CLI_HAVE_FM
         if ((rc = growth_fm_load(&m->fm, path)) != GROWTH_OK) return cli_fail(cmd, rc);
         char cfg[4096];
         growth_fm_config(m->fm, cfg, sizeof cfg, NULL);
@@ -1006,10 +989,6 @@ static int model_load(model *m, const char *path, int want, const char *cmd)
             model_free(m);
             return CLI_EXIT_USAGE;
         }
-#else
-        fprintf(stderr, "growth %s: this build has no FM/FFM support\n", cmd);
-        return CLI_EXIT_USAGE;
-#endif
     }
     m->type = type;
     if ((rc = model_describe(m)) != GROWTH_OK) return cli_fail(cmd, rc);
@@ -1025,7 +1004,6 @@ static int model_create(model *m, const topts *o, size_t nfields)
     if (m->type == MT_FTRL) {
         rc = growth_ftrl_create(&m->ftrl, cfg);
     } else {
-#ifdef CLI_HAVE_FM
         size_t cap = strlen(cfg) + 64;
         char *full = malloc(cap);
         if (!full) return cli_fail("train", GROWTH_ENOMEM);
@@ -1035,11 +1013,6 @@ static int model_create(model *m, const topts *o, size_t nfields)
             snprintf(full, cap, "model=%s %s", mt_names[m->type], cfg);
         rc = growth_fm_create(&m->fm, full);
         free(full);
-#else
-        (void)nfields;
-        fprintf(stderr, "growth train: this build has no FM/FFM support\n");
-        return CLI_EXIT_USAGE;
-#endif
     }
     if (rc != GROWTH_OK) return cli_fail("train", rc);
     if ((rc = model_describe(m)) != GROWTH_OK) return cli_fail("train", rc);

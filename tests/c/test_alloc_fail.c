@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "alloc_fail.h"
+#include "fm/fm_impl.h"
 #include "growth/growth.h"
 #include "gtest.h"
 #include "net.pb-c.h"
@@ -48,12 +49,43 @@ KIND(index, growth_index)
 KIND(text, growth_text_index)
 KIND(bidder, growth_bidder)
 KIND(net, growth_net)
+KIND(fm, growth_fm)
+
+/* FM models compare by their whole state read through fm_impl.h (factors, AdaGrad sums, linear
+ * statistics, biases, head weights, touched bits, counters), which does not depend on the
+ * persistence code. */
+static int fm_state_ser(const void *h, uint8_t **buf, size_t *len)
+{
+    const growth_fm *m = h;
+    const fm_cfg *c = fm_config_of(m);
+    size_t slots = (size_t)1 << c->bits, V = (size_t)fm_vectors_per_slot(c), K = (size_t)c->k,
+           H = (size_t)c->heads;
+    size_t n = slots * (V * K * 2 + H * 2 + 1) + H * (2 + 2 * K) + 1;
+    float *f = calloc(n, sizeof *f);
+    if (!f) return GROWTH_ENOMEM;
+    size_t p = 0;
+    for (size_t s = 0; s < slots; s++) {
+        for (size_t v = 0; v < V; v++, p += 2 * K) fm_get_vec(m, s, (int)v, f + p, f + p + K);
+        for (size_t hh = 0; hh < H; hh++, p += 2) fm_get_lin(m, s, (int)hh, f + p, f + p + 1);
+        f[p++] = fm_is_touched(m, s);
+    }
+    for (size_t hh = 0; hh < H; hh++, p += 2 + 2 * K) {
+        fm_get_bias(m, (int)hh, f + p, f + p + 1);
+        fm_get_head(m, (int)hh, f + p + 2, f + p + 2 + K);
+    }
+    f[p++] = (float)fm_examples(m);
+    *buf = (uint8_t *)f;
+    *len = n * sizeof *f;
+    return GROWTH_OK;
+}
+static const kind K_fmst = {fm_state_ser, NULL, fm_fr};
 
 /* ---- fixtures (made with injection off) ---------------------------------------------------- */
 
 static float g_X[400 * N_FT], g_y[400];
 static uint64_t g_indptr[401];
 static uint32_t g_idx[400 * 4];
+static uint8_t g_fld[400 * 4];
 
 static void make_data(void)
 {
@@ -61,7 +93,10 @@ static void make_data(void)
         for (int j = 0; j < N_FT; j++) g_X[i * N_FT + j] = (float)((i * 37 + j * 11) % 101) / 10.1f;
         g_y[i] = (float)(g_X[i * N_FT] + g_X[i * N_FT + 1] > 10.0f);
         g_indptr[i] = (uint64_t)i * 4;
-        for (int j = 0; j < 4; j++) g_idx[i * 4 + j] = (uint32_t)((i * 13 + j * 101) % 4096);
+        for (int j = 0; j < 4; j++) {
+            g_idx[i * 4 + j] = (uint32_t)((i * 13 + j * 101) % 4096);
+            g_fld[i * 4 + j] = (uint8_t)j;
+        }
     }
     g_indptr[400] = 400 * 4;
 }
@@ -164,6 +199,22 @@ static void *mk_net(void)
     growth_net_deserialize(&n, buf, len);
     free(buf);
     return n;
+}
+
+/* An FFM with two heads and some touched slots (state set through fm_impl.h's accessors). */
+static void *mk_fm_state(void)
+{
+    growth_fm *m = NULL;
+    if (growth_fm_create(&m, "model=ffm fields=3 k=4 bits=6 heads=2") != 0) return NULL;
+    float v[4] = {0.5f, -0.25f, 0.125f, 1}, g[4] = {1, 2, 3, 4};
+    for (uint64_t s = 1; s < 64; s += 5) {
+        for (int f = 0; f < 3; f++) fm_put_vec(m, s, f, v, g);
+        fm_put_lin(m, s, 1, 0.5f, 1.5f);
+        fm_mark_touched(m, s);
+    }
+    fm_put_head(m, 1, v, g);
+    fm_set_examples(m, 99);
+    return m;
 }
 
 /* ---- generic steps --------------------------------------------------------------------------- */
@@ -279,6 +330,98 @@ static int c_ftrl_cfg(void *h)
 static char g_path[512];
 static int c_ftrl_save(void *h) { return growth_ftrl_save(h, g_path); }
 static int c_ftrl_load(void **o) { return growth_ftrl_load((growth_ftrl **)o, g_path); }
+
+static int c_fm_create(void **o)
+{
+    return growth_fm_create((growth_fm **)o, "model=ffm fields=4 bits=12 heads=2 head_names=click|buy");
+}
+static void *mk_fm(void)
+{
+    growth_fm *m = NULL;
+    growth_fm_create(&m, "model=ffm fields=4 bits=12 heads=1");
+    return m;
+}
+static void *mk_fm2(void)
+{
+    growth_fm *m = NULL;
+    growth_fm_create(&m, "model=fm bits=12 heads=2 precision=compact");
+    return m;
+}
+static int keep_going(const char *stage, double done, void *user)
+{
+    (void)stage;
+    (void)done;
+    (void)user;
+    return 0;
+}
+static void *mk_fm_progress(void)
+{
+    growth_fm *m = mk_fm();
+    if (m) growth_fm_set_progress(m, keep_going, NULL);
+    return m;
+}
+static int c_fm_train(void *h)
+{
+    return growth_fm_update_csr(h, g_indptr, g_idx, g_fld, NULL, 400, g_y, NULL, NULL, 0);
+}
+static int c_fm_update(void *h)
+{
+    float y[2] = {1, 0};
+    return growth_fm_update(h, g_idx, g_fld, NULL, 4, y, 1.0f);
+}
+static int c_fm_esmm(void *h) { return growth_fm_esmm_update(h, 0, 1, g_idx, g_fld, NULL, 4, 1, 0, 1.0f); }
+static int c_fm_predict(void *h)
+{
+    float p[400];
+    return growth_fm_predict_csr(h, g_indptr, g_idx, g_fld, NULL, 400, 0, p, 400);
+}
+static int c_fm_cfg(void *h)
+{
+    char b[2048];
+    return growth_fm_config(h, b, sizeof b, NULL);
+}
+static int c_fm_fit(void *h)
+{
+    growth_fm_data tr = GROWTH_FM_DATA_INIT, va;
+    tr.nrows = 300;
+    tr.indptr = g_indptr;
+    tr.indices = g_idx;
+    tr.fields = g_fld;
+    tr.labels = g_y;
+    va = tr;
+    va.nrows = 100;
+    va.indptr = g_indptr + 300;
+    va.labels = g_y + 300;
+    growth_fm_fit_result r = GROWTH_FM_FIT_RESULT_INIT;
+    return growth_fm_fit(h, &tr, &va, "epochs=3 seed=2", &r);
+}
+
+static char g_fm_path[512], g_ffm_path[512];
+static int c_fm_save(void *h) { return growth_fm_save(h, g_fm_path); }
+static int c_fm_load(void **o) { return growth_fm_load((growth_fm **)o, g_fm_path); }
+static int c_fm_import(void **o) { return growth_fm_import_libffm((growth_fm **)o, g_ffm_path, "eta=0.1"); }
+
+/* A LIBFFM model file (n=40, m=3, k=5, align=4): 13 bytes of header, then n x m x 8 x 2 floats. */
+static void write_libffm(const char *path)
+{
+    FILE *f = fopen(path, "wb");
+    if (!f) return;
+    uint8_t h[13];
+    gput_u32(h, 40);
+    gput_u32(h + 4, 3);
+    gput_u32(h + 8, 5);
+    h[12] = 1;
+    fwrite(h, 1, 13, f);
+    for (int b = 0; b < 40 * 3 * 2; b++) {
+        float x[8];
+        for (int i = 0; i < 4; i++) {
+            x[i] = (float)((b * 4 + i) % 9) / 10.0f;
+            x[4 + i] = 1.0f + (float)i;
+        }
+        fwrite(x, 4, 8, f); /* little-endian hosts, as LIBFFM */
+    }
+    fclose(f);
+}
 
 static int c_forest_train(void **o)
 {
@@ -573,6 +716,19 @@ TEST(every_allocation_may_fail)
     SWEEP("ftrl load", .k = &K_ftrl, .ctor = c_ftrl_load);
     total_bad += sweep_roundtrip("ftrl", &K_ftrl, mk_ftrl);
 
+    SWEEP("fm create", .k = &K_fmst, .ctor = c_fm_create);
+    SWEEP("fm train (csr)", .k = &K_fmst, .make = mk_fm, .call = c_fm_train);
+    SWEEP("fm update", .k = &K_fmst, .make = mk_fm2, .call = c_fm_update);
+    SWEEP("fm esmm update", .k = &K_fmst, .make = mk_fm2, .call = c_fm_esmm);
+    SWEEP("fm predict (csr)", .k = &K_fmst, .make = mk_fm, .call = c_fm_predict, .ro = true);
+    SWEEP("fm config", .k = &K_fmst, .make = mk_fm, .call = c_fm_cfg, .ro = true);
+    SWEEP("fm fit (auto-stop, progress)", .k = &K_fmst, .make = mk_fm_progress, .call = c_fm_fit);
+
+    SWEEP("fm save", .k = &K_fm, .make = mk_fm_state, .call = c_fm_save, .ro = true);
+    SWEEP("fm load", .k = &K_fm, .ctor = c_fm_load);
+    SWEEP("fm import_libffm", .k = &K_fm, .ctor = c_fm_import);
+    total_bad += sweep_roundtrip("fm", &K_fm, mk_fm_state);
+
     SWEEP("forest train", .k = &K_forest, .ctor = c_forest_train);
     SWEEP("forest predict (dense)", .k = &K_forest, .make = mk_forest, .call = c_forest_predict, .ro = true);
     SWEEP("forest importance", .k = &K_forest, .make = mk_forest, .call = c_forest_importance, .ro = true);
@@ -631,7 +787,15 @@ int main(void)
     void *m = mk_ftrl();
     growth_ftrl_save(m, g_path);
     growth_ftrl_free(m);
+    gt_path(g_fm_path, sizeof g_fm_path, "alloc_fail.fm");
+    gt_path(g_ffm_path, sizeof g_ffm_path, "alloc_fail.libffm");
+    m = mk_fm_state();
+    growth_fm_save(m, g_fm_path);
+    growth_fm_free(m);
+    write_libffm(g_ffm_path);
     RUN(every_allocation_may_fail);
     remove(g_path);
+    remove(g_fm_path);
+    remove(g_ffm_path);
     return GT_SUMMARY();
 }

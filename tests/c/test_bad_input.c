@@ -70,6 +70,7 @@ TEST(test_feature_functions)
     BAD(growth_row_field_index(r, "a", &fidx), GROWTH_ENOTFOUND, "no field");
     BAD(growth_row_add_field_index(NULL, 0, 1, 1), GROWTH_EINVAL, "growth_row_add_field_index");
     BAD(growth_row_add_field_index(r, 0, 1, 1), GROWTH_EINVAL, "no fields");
+    CHECK(growth_row_fields(NULL) == NULL && growth_row_fields(r) == NULL); /* no field list: NULL */
     char small[4];
     BAD(growth_row_config(r, small, sizeof small, NULL), GROWTH_EBUFS, "buffer");
     BAD(growth_row_config(r, NULL, 100, NULL), GROWTH_EBUFS, "buffer");

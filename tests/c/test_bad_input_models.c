@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include "bad_input.h"
+#include "fm/fm_impl.h"
 #include "net.pb-c.h"
 #include "net_fixtures.h"
 
@@ -875,11 +876,125 @@ TEST(test_audience_functions)
     CHECK_OK(growth_rank_fuse_fit(fsc, 2, 4, pl, 2, NULL, ow, 2, &prec, NULL, NULL));
 }
 
+/* ---- factorization machines: persistence (fm.h) ------------------------------------------- */
+
+TEST(test_fm_persistence_functions)
+{
+    growth_fm *m = NULL, *x = NULL;
+    CHECK_OK(growth_fm_create(&m, "model=ffm fields=2 k=3 bits=4 heads=2 seed=4"));
+    if (!m) return;
+    float v[3] = {0.5f, -0.25f, 0.125f}, g[3] = {1.5f, 2, 3};
+    fm_put_vec(m, 3, 1, v, g);
+    fm_put_lin(m, 3, 1, 0.75f, 2.0f);
+    fm_mark_touched(m, 3);
+    fm_set_examples(m, 17);
+    bad_bytes b0 = {0}, b1 = {0};
+    CHECK_OK(growth_fm_serialize(m, &b0.buf, &b0.len));
+
+    char path[512], ffm[512];
+    gt_path(path, sizeof path, "bad_input.fm");
+    gt_path(ffm, sizeof ffm, "bad_input.libffm");
+    BAD(growth_fm_save(NULL, path), GROWTH_EINVAL, "fm_save");
+    BAD(growth_fm_save(m, NULL), GROWTH_EINVAL, "fm_save");
+    BAD(growth_fm_save(m, ""), GROWTH_EINVAL, NULL);
+    BAD(growth_fm_save(m, "/nonexistent-dir/x.fm"), GROWTH_EIO, "fm_save");
+    BAD(growth_fm_save(m, gt_tmpdir()), GROWTH_EIO, NULL); /* a directory */
+    BAD(growth_fm_load(NULL, path), GROWTH_EINVAL, "fm_load");
+    BAD(growth_fm_load(&x, NULL), GROWTH_EINVAL, "fm_load");
+    BAD(growth_fm_load(&x, "/nonexistent-dir/x.fm"), GROWTH_EIO, "fm_load");
+    BAD(growth_fm_load(&x, gt_tmpdir()), GROWTH_EIO, NULL);
+    bad_other_kind_file(path, sizeof path, 0);
+    BAD(growth_fm_load(&x, path), GROWTH_EFORMAT, "fm_load");
+    bad_garbage_file(path, sizeof path);
+    BAD(growth_fm_load(&x, path), GROWTH_EFORMAT, NULL);
+    BAD(growth_fm_serialize(NULL, &b1.buf, &b1.len), GROWTH_EINVAL, "fm_serialize");
+    BAD(growth_fm_serialize(m, NULL, &b1.len), GROWTH_EINVAL, NULL);
+    BAD(growth_fm_serialize(m, &b1.buf, NULL), GROWTH_EINVAL, NULL);
+    BAD(growth_fm_deserialize(NULL, b0.buf, b0.len), GROWTH_EINVAL, "fm_deserialize");
+    BAD(growth_fm_deserialize(&x, NULL, 8), GROWTH_EINVAL, NULL);
+    BAD(growth_fm_deserialize(&x, junk, sizeof junk), GROWTH_EFORMAT, "fm_deserialize");
+    BAD(growth_fm_deserialize(&x, junk, 0), GROWTH_EFORMAT, NULL);
+    BAD(growth_fm_deserialize(&x, b0.buf, b0.len - 1), GROWTH_EFORMAT, NULL);
+    BAD(growth_fm_deserialize(&x, b0.buf, SIZE_MAX), GROWTH_EFORMAT, NULL);
+    {
+        growth_ftrl *f = NULL;
+        bad_bytes fb = {0};
+        CHECK_OK(growth_ftrl_create(&f, "bits=4"));
+        CHECK_OK(growth_ftrl_serialize(f, &fb.buf, &fb.len));
+        BAD(growth_fm_deserialize(&x, fb.buf, fb.len), GROWTH_EFORMAT, "ftrl");
+        bad_bytes_free(&fb);
+        growth_ftrl_free(f);
+    }
+
+    /* LIBFFM: a valid file (n=2 m=1 k=1, align=4: 13 + 2 x 8 floats), then broken ones */
+    uint8_t lf[13 + 2 * 8 * 4] = {0};
+    gput_u32(lf, 2);
+    gput_u32(lf + 4, 1);
+    gput_u32(lf + 8, 1);
+    lf[12] = 1;
+    for (int j = 0; j < 2; j++) {
+        float one = 1.0f;
+        uint32_t u;
+        memcpy(&u, &one, 4);
+        for (int s = 0; s < 4; s++) gput_u32(lf + 13 + (size_t)(j * 8 + 4 + s) * 4, u); /* the sums */
+    }
+    FILE *fp = fopen(ffm, "wb");
+    fwrite(lf, 1, sizeof lf, fp);
+    fclose(fp);
+    CHECK_OK(growth_fm_import_libffm(&x, ffm, NULL));
+    growth_fm_free(x);
+    x = NULL;
+    BAD(growth_fm_import_libffm(NULL, ffm, NULL), GROWTH_EINVAL, "fm_import_libffm");
+    BAD(growth_fm_import_libffm(&x, NULL, NULL), GROWTH_EINVAL, "fm_import_libffm");
+    BAD(growth_fm_import_libffm(&x, ffm, "align=2"), GROWTH_EINVAL, "align");
+    BAD(growth_fm_import_libffm(&x, ffm, "colour=red"), GROWTH_EINVAL, "colour");
+    BAD(growth_fm_import_libffm(&x, ffm, "eta=-1"), GROWTH_EINVAL, "eta");
+    BAD(growth_fm_import_libffm(&x, ffm, "lambda=nan"), GROWTH_EINVAL, "lambda");
+    BAD(growth_fm_import_libffm(&x, ffm, "k=4"), GROWTH_EINVAL, "'k'");
+    BAD(growth_fm_import_libffm(&x, ffm, "seed=1 seed=2"), GROWTH_EINVAL, "seed");
+    BAD(growth_fm_import_libffm(&x, ffm, "max_memory=10"), GROWTH_ENOMEM, "max_memory");
+    BAD(growth_fm_import_libffm(&x, "/nonexistent-dir/x.ffm", NULL), GROWTH_EIO, "fm_import_libffm");
+    BAD(growth_fm_import_libffm(&x, gt_tmpdir(), NULL), GROWTH_EIO, NULL);
+    BAD(growth_fm_import_libffm(&x, ffm, "align=1"), GROWTH_EFORMAT, "align=4");
+    CHECK_OK(growth_fm_save(m, path));
+    BAD(growth_fm_import_libffm(&x, path, NULL), GROWTH_EFORMAT, "fm_import_libffm"); /* an FM file */
+    BAD(growth_fm_load(&x, ffm), GROWTH_EFORMAT, "magic"); /* and the other way round */
+    bad_garbage_file(path, sizeof path);
+    BAD(growth_fm_import_libffm(&x, path, NULL), GROWTH_EFORMAT, NULL);
+    fp = fopen(ffm, "wb");
+    fwrite(lf, 1, sizeof lf - 1, fp);
+    fclose(fp);
+    BAD(growth_fm_import_libffm(&x, ffm, NULL), GROWTH_EFORMAT, "truncated");
+    fp = fopen(ffm, "wb");
+    fwrite(lf, 1, 7, fp);
+    fclose(fp);
+    BAD(growth_fm_import_libffm(&x, ffm, NULL), GROWTH_EFORMAT, "header");
+    gput_u32(lf + 8, 65); /* k > 64 */
+    fp = fopen(ffm, "wb");
+    fwrite(lf, 1, sizeof lf, fp);
+    fclose(fp);
+    BAD(growth_fm_import_libffm(&x, ffm, NULL), GROWTH_EFORMAT, "k=65");
+    CHECK(x == NULL);
+    remove(ffm);
+    remove(path);
+
+    /* Unchanged and working. */
+    BAD_SAME_STATE(fm, growth_fm, m, b0);
+    growth_fm_stats st = GROWTH_FM_STATS_INIT;
+    CHECK_OK(growth_fm_stats_get(m, &st));
+    CHECK(st.touched == 1 && st.examples == 17);
+    growth_fm_free(NULL);
+    bad_bytes_free(&b0);
+    bad_bytes_free(&b1);
+    growth_fm_free(m);
+}
+
 int main(void)
 {
     RUN(test_forest_functions);
     RUN(test_net_functions);
     RUN(test_dssm_functions);
     RUN(test_audience_functions);
+    RUN(test_fm_persistence_functions);
     return BAD_SUMMARY("bad-input matrix (models)");
 }

@@ -88,6 +88,12 @@ def _models(tmp):
     bid = growth.Bidder(target_cpa=20, budget=100)
     bid.record(10, 5.0)
     out.append((bid, lambda o: (o.bid(0.1, 0.2), o.spent)))
+    fld = np.tile(np.arange(3, dtype=np.uint8), 400)
+    ffm = growth.FFM(fields=3, bits=12, heads=["click", "buy"]).fit(csr, np.column_stack([y, 1 - y]), fld,
+                                                                   epochs=2)
+    out.append((ffm, lambda o: (o.predict_proba(csr, fld), o.factors(int(csr[1][0]), 2))))
+    fm = growth.FM(k=3, bits=12, precision="compact").partial_fit(csr, y)
+    out.append((fm, lambda o: (o.predict_proba(csr), o.stats()["examples"])))
     return out
 
 
@@ -179,7 +185,7 @@ def test_every_handle_owner_derives_from_the_base():
             assert not defines or name in own_lifetime, (mod.__name__, name, defines)
     owners = [c for c in _subclasses(OwnedHandle) if not c.__name__.startswith("_")
               and not c.__module__.startswith("growth._")]
-    assert len(owners) == 16, sorted(c.__name__ for c in owners)
+    assert len(owners) == 18, sorted(c.__name__ for c in owners)
     for cls in owners:
         assert cls._free_fn and cls.close is OwnedHandle.close, cls
 

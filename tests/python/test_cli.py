@@ -175,3 +175,50 @@ def test_demo_end_to_end(tmp_path):
         assert (tmp_path / "rep" / name).stat().st_size > 0, name
     assert out.startswith((tmp_path / "rep" / "summary.txt").read_text())  # the page shows the report
     assert (tmp_path / "rep" / "channels.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def write_libffm(path, n, m, k, norm, align, trailing=b""):
+    """A LIBFFM model file as ffm_save_model writes it (kALIGN = align): trained-looking factors
+    in [-0.5, 0.5), AdaGrad sums >= 1, padding factors 0 and sums 1."""
+    import struct
+    rng = np.random.default_rng(n * 131 + k)
+    ka = -(-k // align) * align
+    out = [struct.pack("<iii?", n, m, k, bool(norm))]
+    for _ in range(n * m):
+        for d0 in range(0, ka, align):
+            v = [rng.random() - 0.5 if d0 + s < k else 0.0 for s in range(align)]
+            g = [1 + 3 * rng.random() if d0 + s < k else 1.0 for s in range(align)]
+            out.append(struct.pack("<%df" % (2 * align), *v, *g))
+    path.write_bytes(b"".join(out) + trailing)
+
+
+def test_inspect_libffm(tmp_path):
+    f = tmp_path / "model.ffm"
+    write_libffm(f, 20, 3, 5, 1, 4)
+    for args in (["inspect", f], ["inspect", "--libffm", f]):
+        r = run(*args)
+        assert r.returncode == 0, r.stderr
+        assert "kind: libffm" in r.stdout and "n: 20\nm: 3\nk: 5\nnormalization: true" in r.stdout
+        assert "alignment: 4 (a LIBFFM built with SSE" in r.stdout and ": ok" in r.stdout
+        assert "model=ffm fields=3 k=5 bits=5" in r.stdout
+    write_libffm(f, 9, 2, 3, 0, 1)
+    r = run("inspect", f)
+    assert r.returncode == 0 and "alignment: 1" in r.stdout and "normalization: false" in r.stdout
+    # k a multiple of 4: the same size under both alignments; the values decide
+    for align in (4, 1):
+        write_libffm(f, 30, 2, 8, 1, align)
+        r = run("inspect", f)
+        assert r.returncode == 0 and f"alignment: {align} (guessed from the values" in r.stdout, r.stdout
+    # truncated: no longer auto-detected; --libffm reports the size check and fails
+    write_libffm(f, 20, 3, 5, 1, 4)
+    f.write_bytes(f.read_bytes()[:-3])
+    r = run("inspect", f)
+    assert r.returncode == 1 and "bad magic" in r.stderr
+    r = run("inspect", "--libffm", f)
+    assert r.returncode == 1 and "matches neither alignment" in r.stdout
+    f.write_bytes(f.read_bytes()[:100])
+    r = run("inspect", "--libffm", f)
+    assert r.returncode == 1 and ": truncated" in r.stdout
+    r = run("inspect", "--libffm", tmp_path / "missing.ffm")
+    assert r.returncode == 1
+    assert run("inspect", "--libffm").returncode == 2

@@ -8,6 +8,7 @@ from .errors import (GrowthError, InvalidArgument, OutOfMemory, IOFailure, Forma
 from .common import version, version_number, strerror, model_kind, hash64
 from .features import feature_hash, feature_hash_cross, numeric_hash, Row, hash_records
 from .ftrl import FTRL, FTRLClassifier, esmm_predict, LABEL_MISSING
+from .fm import FM, FFM
 from . import metrics
 # module imports (one line each):
 from .calibration import Calibrator
@@ -28,7 +29,7 @@ __all__ = [
     "BufferTooSmall", "InvalidState", "DependencyError", "NotFound", "Canceled", "NotFittedError",
     "version", "version_number", "strerror", "model_kind", "hash64",
     "feature_hash", "feature_hash_cross", "numeric_hash", "Row", "hash_records",
-    "FTRL", "FTRLClassifier", "esmm_predict", "LABEL_MISSING", "metrics",
+    "FTRL", "FTRLClassifier", "esmm_predict", "LABEL_MISSING", "FM", "FFM", "metrics",
     "Calibrator", "plot",
     "Bandit", "BanditSimulator", "bandit_sample_beta", "bandit_ope",
     "budget",

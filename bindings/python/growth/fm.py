@@ -401,7 +401,7 @@ _COMMON_DOC = """
 
 
 class FFM(_FMBase):
-    """Field-aware factorization machine (Juan et al. 2016, LIBFFM's model) with shared heads.
+    __doc__ = """Field-aware factorization machine (Juan et al. 2016, LIBFFM's model) with shared heads.
 
     ``FFM(fields=M, k=4, bits=20, heads=1, ...)``: every slot keeps one k-vector per field, and
     a pair of features (i in field f_i, j in field f_j) interacts through
@@ -452,7 +452,7 @@ class FFM(_FMBase):
 
 
 class FM(_FMBase):
-    """Factorization machine (Rendle 2010) with shared heads: every slot keeps one k-vector and
+    __doc__ = """Factorization machine (Rendle 2010) with shared heads: every slot keeps one k-vector and
     a pair of features interacts through <v[i], v[j]> (O(nnz k) per row). ``fields`` is
     optional: when given, field ids passed to the methods are checked against it (the model
     itself ignores them).

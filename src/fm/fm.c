@@ -1,0 +1,1130 @@
+/* FM and FFM with several heads (fm.h): configuration, creation, the accessors of fm_impl.h,
+ * validation, prediction and online training. The hot loops are in fm_kernels.c, the offline
+ * fit in fm_fit.c, and the layout and concurrency rules in fm_internal.h.
+ *
+ * Training one example (fm_apply): the pairwise sums P_d and, for model=fm, S_d (kernels), the
+ * linear margins with the weights cached (as growth_ftrl), the margins and the per-head
+ * gradients g_h, then, when the example has weight > 0 and a label: the factor update with
+ * c_d = sum_h g_h u_{h,d} (kernels), the head weights u (heads > 1), the FTRL bias and linear
+ * steps (the formulas and summation order of ftrl.c, so with the pairwise part at zero the
+ * linear part is growth_ftrl's bit for bit), and the touched bits. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fm_internal.h"
+
+#if defined(__x86_64__)
+#include <emmintrin.h>
+#endif
+
+const gcfg_opt fm_opts[] = {
+    {"model", GCFG_ENUM, offsetof(fm_cfg, model), "ffm", 0, 0, "fm|ffm", false},
+    {"k", GCFG_INT, offsetof(fm_cfg, k), "4", 1, FM_MAX_K, NULL, false},
+    {"fields", GCFG_INT, offsetof(fm_cfg, fields), "0", 0, FM_MAX_FIELDS, NULL, false},
+    {"bits", GCFG_INT, offsetof(fm_cfg, bits), "20", 1, 32, NULL, false},
+    {"heads", GCFG_INT, offsetof(fm_cfg, heads), "1", 1, FM_MAX_HEADS, NULL, false},
+    {"head_names", GCFG_STRING, offsetof(fm_cfg, head_names), "", 0, 0, NULL, false},
+    {"eta", GCFG_DOUBLE, offsetof(fm_cfg, eta), "0.2", 0, 1e6, NULL, true},
+    {"lambda", GCFG_DOUBLE, offsetof(fm_cfg, lambda), "2e-5", 0, 1e6, NULL, false},
+    {"init_scale", GCFG_DOUBLE, offsetof(fm_cfg, init_scale), "1", 0, 1e6, NULL, false},
+    {"normalize", GCFG_BOOL, offsetof(fm_cfg, normalize), "true", 0, 0, NULL, false},
+    {"linear", GCFG_BOOL, offsetof(fm_cfg, linear), "true", 0, 0, NULL, false},
+    {"bias", GCFG_BOOL, offsetof(fm_cfg, bias), "true", 0, 0, NULL, false},
+    {"alpha", GCFG_DOUBLE, offsetof(fm_cfg, alpha), "0.05", 0, 1e6, NULL, true},
+    {"beta", GCFG_DOUBLE, offsetof(fm_cfg, beta), "1", 0, 1e6, NULL, false},
+    {"l1", GCFG_DOUBLE, offsetof(fm_cfg, l1), "1", 0, 1e6, NULL, false},
+    {"l2", GCFG_DOUBLE, offsetof(fm_cfg, l2), "1", 0, 1e6, NULL, false},
+    {"precision", GCFG_ENUM, offsetof(fm_cfg, precision), "float", 0, 0, "float|compact", false},
+    {"seed", GCFG_INT, offsetof(fm_cfg, seed), "0", 0, 9007199254740992.0, NULL, false},
+    GCFG_MAX_MEMORY(fm_cfg, max_memory),
+};
+const size_t fm_nopts = sizeof fm_opts / sizeof fm_opts[0];
+
+/* ---- configuration ----------------------------------------------------------------------------- */
+
+static int parse_names(const char *who, const fm_cfg *cfg, char names[][FM_NAME_MAX])
+{
+    for (int h = 0; h < FM_MAX_HEADS; h++) names[h][0] = 0;
+    if (cfg->head_names[0] == 0) return GROWTH_OK;
+    const char *p = cfg->head_names;
+    int count = 0;
+    while (1) {
+        const char *bar = strchr(p, '|');
+        size_t len = bar ? (size_t)(bar - p) : strlen(p);
+        if (count >= cfg->heads)
+            return gerr(GROWTH_EINVAL, "%s: config key 'head_names' lists more names than heads=%lld", who,
+                        (long long)cfg->heads);
+        if (len == 0 || len >= FM_NAME_MAX)
+            return gerr(GROWTH_EINVAL, "%s: config key 'head_names': name %d is empty or longer than %d", who,
+                        count, FM_NAME_MAX - 1);
+        for (size_t i = 0; i < len; i++) {
+            char c = p[i];
+            if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+                  c == '-'))
+                return gerr(GROWTH_EINVAL,
+                            "%s: config key 'head_names': '%.*s' has characters other than letters, digits, "
+                            "'_' and '-'",
+                            who, (int)len, p);
+        }
+        memcpy(names[count], p, len);
+        names[count][len] = 0;
+        for (int j = 0; j < count; j++)
+            if (strcmp(names[j], names[count]) == 0)
+                return gerr(GROWTH_EINVAL, "%s: config key 'head_names': '%s' appears twice", who,
+                            names[count]);
+        count++;
+        if (!bar) break;
+        p = bar + 1;
+    }
+    if (count != cfg->heads)
+        return gerr(GROWTH_EINVAL, "%s: config key 'head_names' lists %d names but heads=%lld", who, count,
+                    (long long)cfg->heads);
+    return GROWTH_OK;
+}
+
+static int cfg_check(const char *who, const fm_cfg *c)
+{
+    if (c->model == FM_MODEL_FFM && c->fields == 0)
+        return gerr(GROWTH_EINVAL, "%s: config key 'fields' is required for model=ffm (1..%d)", who,
+                    FM_MAX_FIELDS);
+    char names[FM_MAX_HEADS][FM_NAME_MAX];
+    return parse_names(who, c, names);
+}
+
+int fm_cfg_parse(const char *who, const char *config, fm_cfg *out)
+{
+    fm_cfg c;
+    memset(&c, 0, sizeof c);
+    int rc = gcfg_parse(who, fm_opts, fm_nopts, config, &c, sizeof c);
+    if (!rc) rc = cfg_check(who, &c);
+    if (!rc) *out = c;
+    return rc;
+}
+
+int fm_cfg_parse_stored(const char *who, const char *config, fm_cfg *out)
+{
+    fm_cfg c;
+    memset(&c, 0, sizeof c);
+    int rc = gcfg_parse_stored(who, fm_opts, fm_nopts, config, &c, sizeof c);
+    if (rc) return rc;
+    if ((rc = cfg_check(who, &c)))
+        return gerr(GROWTH_EFORMAT, "%s: stored configuration is invalid: %s", who, growth_last_error());
+    *out = c;
+    return GROWTH_OK;
+}
+
+/* ---- sizes ------------------------------------------------------------------------------------- */
+
+static int kp_of(int64_t k) { return (int)((k + 3) & ~(int64_t)3); }
+
+static double vec_table_bytes(const fm_cfg *c)
+{
+    double v = c->model == FM_MODEL_FFM ? (double)c->fields : 1.0;
+    return ldexp(v * kp_of(c->k) * (c->precision == FM_PREC_FLOAT ? 4.0 : 2.0), (int)c->bits);
+}
+
+static double lin_table_bytes(const fm_cfg *c)
+{
+    if (!c->linear) return 0.0;
+    return ldexp((double)c->heads * (c->precision == FM_PREC_FLOAT ? 16.0 : 6.0), (int)c->bits);
+}
+
+static double touched_table_bytes(const fm_cfg *c)
+{
+    return ldexp(1.0, (int)c->bits) <= 64 ? 8.0 : ldexp(1.0, (int)c->bits - 3);
+}
+
+double fm_state_bytes(const fm_cfg *c)
+{
+    return 2.0 * (vec_table_bytes(c) + 64.0) + lin_table_bytes(c) + touched_table_bytes(c) +
+           (double)sizeof(struct growth_fm);
+}
+
+static uint64_t bytes_per_slot(const growth_fm *m)
+{
+    uint64_t esz = m->vf ? 4 : 2;
+    uint64_t b = 2 * (uint64_t)m->V * (uint64_t)m->KP * esz;
+    if (m->cfg.linear) b += (uint64_t)m->H * (m->vf ? 16u : 6u);
+    return b;
+}
+
+/* ---- initial factors ----------------------------------------------------------------------------- */
+
+void fm_init_vec(const fm_cfg *cfg, uint64_t slot, int field, float *v)
+{
+    /* uniform in [0, init_scale / sqrt(k)): 24 random bits of a hash of (seed, slot, field, d),
+     * scaled in float (exact IEEE operations: the same bits on every machine) */
+    const float sc = (float)(cfg->init_scale / sqrt((double)cfg->k));
+    const uint64_t base = gmix64(gmix64((uint64_t)cfg->seed ^ UINT64_C(0x666d2e696e69742e)) ^
+                                 ((slot << 8) | (uint64_t)(unsigned)field));
+    for (int64_t d = 0; d < cfg->k; d++) {
+        uint64_t h = gmix64(base + (uint64_t)(d + 1) * UINT64_C(0x9e3779b97f4a7c15));
+        float x = (float)(h >> 40) * 0x1p-24f * sc;
+        if (x >= sc && sc > 0.0f) x = nextafterf(sc, 0.0f);
+        v[d] = x;
+    }
+}
+
+/* ---- creation ---------------------------------------------------------------------------------- */
+
+static void *aligned64(void *p) { return (void *)(((uintptr_t)p + 63) & ~(uintptr_t)63); }
+
+static void free_tables(growth_fm *m)
+{
+    gtable_free(m->v_raw, m->vec_bytes);
+    gtable_free(m->g_raw, m->vec_bytes);
+    gtable_free((void *)m->lf, m->lin_bytes);
+    gtable_free((void *)m->lc, m->lin_bytes);
+    gtable_free(m->touched_bits, m->touched_bytes);
+}
+
+int fm_new(growth_fm **out, const fm_cfg *cfg, const char *who)
+{
+    char names[FM_MAX_HEADS][FM_NAME_MAX];
+    int rc = parse_names(who, cfg, names);
+    if (rc) return rc;
+    char what[160];
+    snprintf(what, sizeof what, "%s: tables of 2^%lld slots x %d vectors x k=%lld (precision=%s)", who,
+             (long long)cfg->bits, cfg->model == FM_MODEL_FFM ? (int)cfg->fields : 1, (long long)cfg->k,
+             cfg->precision == FM_PREC_FLOAT ? "float" : "compact");
+    if ((rc = gmem_reserve(what, fm_state_bytes(cfg), (uint64_t)cfg->max_memory))) return rc;
+    growth_fm *m = calloc(1, sizeof *m);
+    if (!m) return gerr(GROWTH_ENOMEM, "%s: out of memory", who);
+    m->cfg = *cfg;
+    m->H = (int)cfg->heads;
+    m->V = fm_vectors_per_slot(cfg);
+    m->K = (int)cfg->k;
+    m->KP = kp_of(cfg->k);
+    m->nslots = UINT64_C(1) << cfg->bits;
+    m->nvec = (size_t)m->nslots * (size_t)m->V;
+    m->inv_alpha = (float)(1.0 / cfg->alpha);
+    m->eta = (float)cfg->eta;
+    m->lambda = (float)cfg->lambda;
+    memcpy(m->names, names, sizeof names);
+    const bool compact = cfg->precision == FM_PREC_COMPACT;
+    const size_t esz = compact ? 2 : 4;
+    m->vec_bytes = m->nvec * (size_t)m->KP * esz + 64;
+    m->v_raw = gtable_alloc(m->vec_bytes);
+    m->g_raw = m->v_raw ? gtable_alloc(m->vec_bytes) : NULL;
+    m->touched_bytes = (size_t)((m->nslots + 63) / 64) * sizeof(uint64_t);
+    m->touched_bits = m->g_raw ? gtable_alloc(m->touched_bytes) : NULL;
+    bool ok = m->touched_bits != NULL;
+    if (ok && cfg->linear) {
+        m->lin_bytes =
+            (size_t)m->nslots * (size_t)m->H * (compact ? 3 * sizeof(uint16_t) : 4 * sizeof(float));
+        if (compact)
+            ok = (m->lc = gtable_alloc(m->lin_bytes)) != NULL;
+        else
+            ok = (m->lf = gtable_alloc(m->lin_bytes)) != NULL;
+    }
+    if (!ok) {
+        free_tables(m);
+        free(m);
+        return gerr(GROWTH_ENOMEM, "%s: cannot allocate the tables (%.1f MiB)", who,
+                    fm_state_bytes(cfg) / 1048576.0);
+    }
+    if (compact) {
+        m->vc = aligned64(m->v_raw);
+        m->gc = aligned64(m->g_raw);
+        m->kern = &fm_kernels_compact;
+    } else {
+        m->vf = aligned64(m->v_raw);
+        m->gf = aligned64(m->g_raw);
+        m->kern = fm_kernels_default();
+    }
+    /* every factor at its seeded value, every AdaGrad sum (padding lanes too) at 1 */
+    float v[FM_MAX_K];
+    const size_t KP = (size_t)m->KP;
+    const uint16_t one16 = fm_f_to_bf16_nearest(1.0f);
+    for (uint64_t s = 0; s < m->nslots; s++)
+        for (int f = 0; f < m->V; f++) {
+            size_t pos = fm_vpos(m, s, f);
+            fm_init_vec(cfg, s, f, v);
+            if (compact) {
+                for (int d = 0; d < m->K; d++) m->vc[pos + (size_t)d] = fm_f_to_bf16_nearest(v[d]);
+                for (size_t d = 0; d < KP; d++) m->gc[pos + d] = one16;
+            } else {
+                memcpy(m->vf + pos, v, (size_t)m->K * sizeof(float));
+                for (size_t d = 0; d < KP; d++) m->gf[pos + d] = 1.0f;
+            }
+        }
+    for (int h = 0; h < FM_MAX_HEADS; h++)
+        for (int d = 0; d < FM_MAX_K; d++) {
+            m->u[h][d] = d < m->K ? 1.0f : 0.0f;
+            m->ug[h][d] = 1.0f;
+        }
+    atomic_init(&m->examples, 0);
+    atomic_init(&m->touched, 0);
+    pthread_mutex_init(&m->lock, NULL);
+    grng_seed(&m->rng, (uint64_t)cfg->seed);
+    *out = m;
+    return GROWTH_OK;
+}
+
+int fm_force_kernels(growth_fm *m, const char *name)
+{
+    const fm_kernels *k = fm_kernels_named(name);
+    if (!k) return gerr(GROWTH_EINVAL, "fm: kernels '%s' are not available here", name ? name : "(null)");
+    if (m->cfg.precision == FM_PREC_COMPACT)
+        return gerr(GROWTH_EINVAL, "fm: precision=compact always runs the compact kernels");
+    m->kern = k;
+    return GROWTH_OK;
+}
+
+GROWTH_API int growth_fm_create(growth_fm **out, const char *config)
+{
+    static const char *who = "growth_fm_create";
+    GROWTH_CHECK_NULL(who, out);
+    fm_cfg cfg;
+    int rc = fm_cfg_parse(who, config, &cfg);
+    if (rc) return rc;
+    return fm_new(out, &cfg, who);
+}
+
+GROWTH_API void growth_fm_free(growth_fm *m)
+{
+    if (!m) return;
+    pthread_mutex_destroy(&m->lock);
+    free_tables(m);
+    free(m->scratch);
+    free(m);
+}
+
+/* ---- the contract of fm_impl.h ----------------------------------------------------------------- */
+
+void fm_lock(const growth_fm *m) { pthread_mutex_lock(&((growth_fm *)m)->lock); }
+void fm_unlock(const growth_fm *m) { pthread_mutex_unlock(&((growth_fm *)m)->lock); }
+const fm_cfg *fm_config_of(const growth_fm *m) { return &m->cfg; }
+
+void fm_get_vec(const growth_fm *m, uint64_t slot, int field, float *v, float *g)
+{
+    size_t pos = fm_vpos(m, slot, field);
+    for (int d = 0; d < m->K; d++) {
+        size_t p = pos + (size_t)d;
+        if (v) v[d] = m->vf ? fm_ldf(m->vf + p) : fm_bf16_to_f(fm_ldh(m->vc + p));
+        if (g) g[d] = m->gf ? fm_ldf(m->gf + p) : fm_bf16_to_f(fm_ldh(m->gc + p));
+    }
+}
+
+void fm_put_vec(growth_fm *m, uint64_t slot, int field, const float *v, const float *g)
+{
+    size_t pos = fm_vpos(m, slot, field);
+    for (int d = 0; d < m->K; d++) {
+        size_t p = pos + (size_t)d;
+        if (m->vf) {
+            if (v) fm_stf(m->vf + p, v[d]);
+            if (g) fm_stf(m->gf + p, g[d]);
+        } else {
+            if (v) fm_sth(m->vc + p, fm_f_to_bf16_nearest(v[d]));
+            if (g) fm_sth(m->gc + p, fm_f_to_bf16_nearest(g[d]));
+        }
+    }
+}
+
+/* FTRL weight of statistics z, sqrt(n): the formula of growth_ftrl (ftrl.c weight_of). */
+static inline float weight_of(const growth_fm *m, float z, float s)
+{
+    float l1 = (float)m->cfg.l1;
+    float den = ((float)m->cfg.beta + s) * m->inv_alpha + (float)m->cfg.l2;
+    float w = (copysignf(l1, z) - z) / (den > 0.0f ? den : 1.0f);
+    return (fabsf(z) > l1 && den > 0.0f) ? w : 0.0f;
+}
+
+static inline float load_w(const growth_fm *m, size_t wpos)
+{
+    if (m->lf) return atomic_load_explicit(&m->lf[wpos * 4 + 2], memory_order_relaxed);
+    return fm_bf16_to_f(atomic_load_explicit(&m->lc[wpos * 3 + 2], memory_order_relaxed));
+}
+
+static inline void load_stat(const growth_fm *m, size_t wpos, float *z, float *s)
+{
+    if (m->lf) {
+        *z = atomic_load_explicit(&m->lf[wpos * 4], memory_order_relaxed);
+        *s = atomic_load_explicit(&m->lf[wpos * 4 + 1], memory_order_relaxed);
+    } else {
+        *z = fm_bf16_to_f(atomic_load_explicit(&m->lc[wpos * 3], memory_order_relaxed));
+        *s = fm_bf16_to_f(atomic_load_explicit(&m->lc[wpos * 3 + 1], memory_order_relaxed));
+    }
+}
+
+static inline void put_stat(growth_fm *m, size_t wpos, float z, float s, uint64_t rbits, bool nearest)
+{
+    if (m->lf) {
+        size_t pos = wpos * 4;
+        atomic_store_explicit(&m->lf[pos], z, memory_order_relaxed);
+        atomic_store_explicit(&m->lf[pos + 1], s, memory_order_relaxed);
+        atomic_store_explicit(&m->lf[pos + 2], weight_of(m, z, s), memory_order_relaxed);
+    } else {
+        size_t pos = wpos * 3;
+        uint16_t bz = nearest ? fm_f_to_bf16_nearest(z) : fm_f_to_bf16_sr(z, (uint32_t)rbits);
+        uint16_t bs = nearest ? fm_f_to_bf16_nearest(s) : fm_f_to_bf16_sr(s, (uint32_t)(rbits >> 16));
+        atomic_store_explicit(&m->lc[pos], bz, memory_order_relaxed);
+        atomic_store_explicit(&m->lc[pos + 1], bs, memory_order_relaxed);
+        float w = weight_of(m, fm_bf16_to_f(bz), fm_bf16_to_f(bs));
+        atomic_store_explicit(&m->lc[pos + 2], fm_f_to_bf16_nearest(w), memory_order_relaxed);
+    }
+}
+
+static inline void put_bias(growth_fm *m, int h, float z, float s)
+{
+    fm_stf(&m->bias_z[h], z);
+    fm_stf(&m->bias_s[h], s);
+    fm_stf(&m->bias_w[h], weight_of(m, z, s));
+}
+
+void fm_get_lin(const growth_fm *m, uint64_t slot, int head, float *z, float *s)
+{
+    float zz = 0.0f, ss = 0.0f;
+    if (m->cfg.linear) load_stat(m, (size_t)slot * (size_t)m->H + (size_t)head, &zz, &ss);
+    if (z) *z = zz;
+    if (s) *s = ss;
+}
+
+void fm_put_lin(growth_fm *m, uint64_t slot, int head, float z, float s)
+{
+    if (m->cfg.linear) put_stat(m, (size_t)slot * (size_t)m->H + (size_t)head, z, s, 0, true);
+}
+
+void fm_get_bias(const growth_fm *m, int head, float *z, float *s)
+{
+    if (z) *z = fm_ldf(&m->bias_z[head]);
+    if (s) *s = fm_ldf(&m->bias_s[head]);
+}
+
+void fm_put_bias(growth_fm *m, int head, float z, float s) { put_bias(m, head, z, s); }
+
+void fm_get_head(const growth_fm *m, int head, float *u, float *ug)
+{
+    for (int d = 0; d < m->K; d++) {
+        if (u) u[d] = fm_ldf(&m->u[head][d]);
+        if (ug) ug[d] = fm_ldf(&m->ug[head][d]);
+    }
+}
+
+void fm_put_head(growth_fm *m, int head, const float *u, const float *ug)
+{
+    for (int d = 0; d < m->K; d++) {
+        if (u) fm_stf(&m->u[head][d], u[d]);
+        if (ug) fm_stf(&m->ug[head][d], ug[d]);
+    }
+}
+
+bool fm_is_touched(const growth_fm *m, uint64_t slot)
+{
+    return (m->touched_bits[slot >> 6] >> (slot & 63)) & 1u;
+}
+
+void fm_mark_touched(growth_fm *m, uint64_t slot) { fm_touch(m, slot); }
+
+uint64_t fm_next_touched(const growth_fm *m, uint64_t from)
+{
+    if (from >= m->nslots) return UINT64_MAX;
+    size_t nw = (size_t)((m->nslots + 63) / 64);
+    size_t w = (size_t)(from >> 6);
+    uint64_t word = m->touched_bits[w] & (~UINT64_C(0) << (from & 63));
+    while (1) {
+        if (word) {
+            uint64_t s = ((uint64_t)w << 6) + (uint64_t)__builtin_ctzll(word);
+            return s < m->nslots ? s : UINT64_MAX;
+        }
+        if (++w >= nw) return UINT64_MAX;
+        word = m->touched_bits[w];
+    }
+}
+
+uint64_t fm_examples(const growth_fm *m) { return atomic_load_explicit(&m->examples, memory_order_relaxed); }
+void fm_set_examples(growth_fm *m, uint64_t n)
+{
+    atomic_store_explicit(&m->examples, n, memory_order_relaxed);
+}
+
+/* ---- small public calls ------------------------------------------------------------------------ */
+
+GROWTH_API int growth_fm_stats_get(const growth_fm *m, growth_fm_stats *out)
+{
+    static const char *who = "growth_fm_stats_get";
+    GROWTH_CHECK_NULL(who, m);
+    GROWTH_CHECK_NULL(who, out);
+    growth_fm_stats s = GROWTH_FM_STATS_INIT;
+    s.heads = (uint64_t)m->H;
+    s.bits = (uint64_t)m->cfg.bits;
+    s.fields = (uint64_t)m->cfg.fields;
+    s.k = (uint64_t)m->K;
+    s.examples = atomic_load_explicit(&m->examples, memory_order_relaxed);
+    s.touched = atomic_load_explicit(&m->touched, memory_order_relaxed);
+    /* the writer's scratch is not counted: it belongs to the trainer (reading its size here would
+     * race the trainer) */
+    s.bytes = (uint64_t)(2 * m->vec_bytes + m->lin_bytes + m->touched_bytes + sizeof *m);
+    s.bytes_per_slot = bytes_per_slot(m);
+    return gstruct_out(who, "stats", out, &s, sizeof s, sizeof s);
+}
+
+GROWTH_API int growth_fm_head_index(const growth_fm *m, const char *name, size_t *out_index)
+{
+    static const char *who = "growth_fm_head_index";
+    GROWTH_CHECK_NULL(who, m);
+    GROWTH_CHECK_NULL(who, name);
+    GROWTH_CHECK_NULL(who, out_index);
+    for (int h = 0; h < m->H; h++)
+        if (m->names[h][0] && strcmp(m->names[h], name) == 0) {
+            *out_index = (size_t)h;
+            return GROWTH_OK;
+        }
+    return gerr(GROWTH_ENOTFOUND, "%s: no head named '%s'", who, name);
+}
+
+GROWTH_API int growth_fm_config(const growth_fm *m, char *buf, size_t cap, size_t *out_n)
+{
+    GROWTH_CHECK_NULL("growth_fm_config", m);
+    int rc = gcfg_format(fm_opts, fm_nopts, &m->cfg, buf, cap, out_n);
+    if (rc == GROWTH_EBUFS)
+        return gerr(GROWTH_EBUFS, "growth_fm_config: buffer of %zu bytes is too small%s", cap,
+                    out_n ? " (out_n has the size needed)" : "");
+    return rc;
+}
+
+GROWTH_API int growth_fm_set_progress(growth_fm *m, growth_progress_fn fn, void *user)
+{
+    GROWTH_CHECK_NULL("growth_fm_set_progress", m);
+    pthread_mutex_lock(&m->lock); /* the fit reads it under this lock */
+    m->progress = fn;
+    m->progress_user = user;
+    pthread_mutex_unlock(&m->lock);
+    return GROWTH_OK;
+}
+
+/* ---- validation -------------------------------------------------------------------------------- */
+
+/* The bitwise or of n slots and the largest of n field ids: the checks of every entry of a batch
+ * (SSE2 on x86-64, where GCC's -O2 does not vectorise these loops). */
+static uint32_t or_all_u32(const uint32_t *p, size_t n)
+{
+    uint32_t acc = 0;
+    size_t k = 0;
+#if defined(__x86_64__)
+    __m128i a = _mm_setzero_si128(), b = _mm_setzero_si128();
+    for (; k + 8 <= n; k += 8) {
+        a = _mm_or_si128(a, _mm_loadu_si128((const __m128i *)(p + k)));
+        b = _mm_or_si128(b, _mm_loadu_si128((const __m128i *)(p + k + 4)));
+    }
+    a = _mm_or_si128(a, b);
+    a = _mm_or_si128(a, _mm_shuffle_epi32(a, 0x4e));
+    a = _mm_or_si128(a, _mm_shuffle_epi32(a, 0xb1));
+    acc = (uint32_t)_mm_cvtsi128_si32(a);
+#endif
+    for (; k < n; k++) acc |= p[k];
+    return acc;
+}
+
+static unsigned max_u8(const uint8_t *p, size_t n)
+{
+    unsigned mx = 0;
+    size_t k = 0;
+#if defined(__x86_64__)
+    __m128i a = _mm_setzero_si128();
+    for (; k + 16 <= n; k += 16) a = _mm_max_epu8(a, _mm_loadu_si128((const __m128i *)(p + k)));
+    uint8_t t[16];
+    _mm_storeu_si128((__m128i *)t, a);
+    for (int i = 0; i < 16; i++) mx = t[i] > mx ? t[i] : mx;
+#endif
+    for (; k < n; k++) mx = p[k] > mx ? p[k] : mx;
+    return mx;
+}
+
+static void row_name(char *buf, size_t cap, size_t row)
+{
+    if (row == SIZE_MAX)
+        buf[0] = 0;
+    else
+        snprintf(buf, cap, "row %zu: ", row);
+}
+
+int fm_check_row(const growth_fm *m, const char *who, const uint32_t *idx, const uint8_t *fld,
+                 const float *val, size_t nnz, size_t row)
+{
+    char rn[48];
+    if (nnz > 0 && idx == NULL) {
+        row_name(rn, sizeof rn, row);
+        return gerr(GROWTH_EINVAL, "%s: %sidx is NULL with nnz=%zu", who, rn, nnz);
+    }
+    if (nnz > 0 && fld == NULL && m->cfg.model == FM_MODEL_FFM) {
+        row_name(rn, sizeof rn, row);
+        return gerr(GROWTH_EINVAL, "%s: %sfld is NULL (model=ffm needs the field of every entry)", who, rn);
+    }
+    if (m->cfg.bits < 32) {
+        if (or_all_u32(idx, nnz) >> m->cfg.bits)
+            for (size_t k = 0; k < nnz; k++)
+                if (idx[k] >> m->cfg.bits) {
+                    row_name(rn, sizeof rn, row);
+                    return gerr(GROWTH_EINVAL, "%s: %sidx[%zu] = %u is not below 2^%d", who, rn, k, idx[k],
+                                (int)m->cfg.bits);
+                }
+    }
+    if (fld && m->cfg.fields > 0 && m->cfg.fields < 256) {
+        if (max_u8(fld, nnz) >= (unsigned)m->cfg.fields)
+            for (size_t k = 0; k < nnz; k++)
+                if (fld[k] >= m->cfg.fields) {
+                    row_name(rn, sizeof rn, row);
+                    return gerr(GROWTH_EINVAL, "%s: %sfld[%zu] = %u is not below fields=%lld", who, rn, k,
+                                fld[k], (long long)m->cfg.fields);
+                }
+    }
+    if (val && !gall_finite_f32(val, nnz))
+        for (size_t k = 0; k < nnz; k++)
+            if (!gfinite(val[k])) {
+                row_name(rn, sizeof rn, row);
+                return gerr(GROWTH_EINVAL, "%s: %sval[%zu] is not finite", who, rn, k);
+            }
+    return GROWTH_OK;
+}
+
+int fm_check_labels(const growth_fm *m, const char *who, const float *labels, size_t row)
+{
+    for (int h = 0; h < m->H; h++) {
+        float y = labels[h];
+        if (!(y == 0.0f || y == 1.0f || y == GROWTH_LABEL_MISSING))
+            return gerr(GROWTH_EINVAL,
+                        "%s: row %zu head %d: label %g is not 0, 1 or GROWTH_LABEL_MISSING (-1)", who, row, h,
+                        (double)y);
+    }
+    return GROWTH_OK;
+}
+
+int fm_check_weight(const char *who, float w, size_t row)
+{
+    if (!(gfinite(w) && w >= 0.0f))
+        return gerr(GROWTH_EINVAL, "%s: row %zu: weight %g is not finite and >= 0", who, row, (double)w);
+    return GROWTH_OK;
+}
+
+static int check_flags(const char *who, unsigned flags)
+{
+    if (flags & ~GROWTH_PREDICT_MARGIN)
+        return gerr(GROWTH_EINVAL, "%s: unknown flags 0x%x (only GROWTH_PREDICT_MARGIN)", who, flags);
+    return GROWTH_OK;
+}
+
+static int check_out(const char *who, const char *name, float *out, size_t cap, size_t need)
+{
+    if (!out) return gerr(GROWTH_EINVAL, "%s: %s is NULL", who, name);
+    if (cap < need)
+        return gerr(GROWTH_EBUFS, "%s: %s has room for %zu floats, need %zu", who, name, cap, need);
+    return GROWTH_OK;
+}
+
+static int check_csr(const growth_fm *m, const char *who, const uint64_t *indptr, const uint32_t *idx,
+                     const uint8_t *fld, const float *val, size_t nrows)
+{
+    GROWTH_CHECK_NULL(who, indptr);
+    for (size_t r = 0; r < nrows; r++)
+        if (indptr[r + 1] < indptr[r]) return gerr(GROWTH_EINVAL, "%s: indptr decreases at row %zu", who, r);
+    if (indptr[nrows] > (uint64_t)SIZE_MAX / 4) return gerr(GROWTH_EINVAL, "%s: indptr too large", who);
+    size_t b = (size_t)indptr[0], n = (size_t)(indptr[nrows] - indptr[0]);
+    return fm_check_row(m, who, idx ? idx + b : NULL, fld ? fld + b : NULL, val ? val + b : NULL, n,
+                        SIZE_MAX);
+}
+
+/* ---- prediction -------------------------------------------------------------------------------- */
+
+static inline float row_r(const growth_fm *m, const fm_row *row)
+{
+    if (!m->cfg.normalize) return 1.0f;
+    float s = 0.0f;
+    if (!row->val)
+        s = (float)row->n;
+    else
+        for (size_t i = 0; i < row->n; i++) s += row->val[i] * row->val[i];
+    return s > 0.0f ? 1.0f / s : 1.0f;
+}
+
+/* Pairwise sums of the row (P, and S for model=fm). */
+static inline void pairwise(const growth_fm *m, const fm_row *row, float *P, float *S)
+{
+    if (m->cfg.model == FM_MODEL_FFM)
+        m->kern->ffm_pairwise(m, row, P);
+    else
+        m->kern->fm_pairwise(m, row, P, S);
+}
+
+/* margin_h = (bias + linear, in growth_ftrl's summation orders) + r * sum_d u_{h,d} P_d. Training
+ * passes wc (n x H): the linear weights read are cached there. */
+static void margins_from(const growth_fm *m, const fm_row *row, const float *P, float r, float *margin,
+                         float *wc)
+{
+    const int H = m->H;
+    const size_t n = row->n;
+    for (int h = 0; h < H; h++) margin[h] = m->cfg.bias ? fm_ldf(&m->bias_w[h]) : 0.0f;
+    if (m->cfg.linear && wc) {
+        /* training: one accumulator, as ftrl_apply */
+        for (size_t k = 0; k < n; k++) {
+            size_t base = (size_t)row->idx[k] * (size_t)H;
+            for (int h = 0; h < H; h++) {
+                float w = load_w(m, base + (size_t)h);
+                wc[k * (size_t)H + (size_t)h] = w;
+                margin[h] += w * (row->val ? row->val[k] : 1.0f);
+            }
+        }
+    } else if (m->cfg.linear) {
+        /* prediction: four accumulators, as ftrl_margins */
+        float acc[4][FM_MAX_HEADS];
+        for (int h = 0; h < H; h++) {
+            acc[0][h] = margin[h];
+            acc[1][h] = acc[2][h] = acc[3][h] = 0.0f;
+        }
+        size_t full = n & ~(size_t)3;
+        for (size_t k = 0; k < n; k++) {
+            size_t base = (size_t)row->idx[k] * (size_t)H;
+            float *a = acc[k < full ? (k & 3) : 0];
+            for (int h = 0; h < H; h++) {
+                float w = load_w(m, base + (size_t)h);
+                a[h] += row->val ? w * row->val[k] : w;
+            }
+        }
+        for (int h = 0; h < H; h++) margin[h] = (acc[0][h] + acc[1][h]) + (acc[2][h] + acc[3][h]);
+    }
+    if (H == 1) {
+        float pw = 0.0f;
+        for (int d = 0; d < m->K; d++) pw += P[d];
+        margin[0] += r * pw;
+        return;
+    }
+    for (int h = 0; h < H; h++) {
+        float pw = 0.0f;
+        for (int d = 0; d < m->K; d++) pw += fm_ldf(&m->u[h][d]) * P[d];
+        margin[h] += r * pw;
+    }
+}
+
+void fm_margins(const growth_fm *m, const fm_row *row, float *margin)
+{
+    float P[FM_MAX_K] __attribute__((aligned(32))), S[FM_MAX_K] __attribute__((aligned(32)));
+    pairwise(m, row, P, S);
+    margins_from(m, row, P, row_r(m, row), margin, NULL);
+}
+
+#ifndef FM_PREFETCH_ROWS
+#define FM_PREFETCH_ROWS 1
+#endif
+
+/* Asks the memory system for the vectors (and sums and linear records when training) of a row. */
+#define FM_PF(p, train)                                                                                      \
+    do {                                                                                                     \
+        if (train)                                                                                           \
+            __builtin_prefetch((p), 1);                                                                      \
+        else                                                                                                 \
+            __builtin_prefetch((p), 0);                                                                      \
+    } while (0)
+
+static void prefetch_row(const growth_fm *m, const uint32_t *idx, size_t b, size_t e, bool train)
+{
+    const size_t esz = m->vf ? 4 : 2, blk = (size_t)m->V * (size_t)m->KP * esz;
+    const char *V = m->vf ? (const char *)m->vf : (const char *)m->vc;
+    const char *G = m->gf ? (const char *)m->gf : (const char *)m->gc;
+    for (size_t k = b; k < e; k++) {
+        size_t off = (size_t)idx[k] * blk;
+        for (size_t o = 0; o < blk; o += 64) {
+            FM_PF(V + off + o, train);
+            if (train) __builtin_prefetch(G + off + o, 1);
+        }
+        if (blk > 64 && ((off + blk - 1) >> 6) != ((off + ((blk - 1) & ~(size_t)63)) >> 6)) {
+            FM_PF(V + off + blk - 1, train);
+            if (train) __builtin_prefetch(G + off + blk - 1, 1);
+        }
+        if (m->cfg.linear) {
+            size_t w = (size_t)idx[k] * (size_t)m->H;
+            if (m->lf)
+                FM_PF((const void *)&m->lf[w * 4], train);
+            else
+                FM_PF((const void *)&m->lc[w * 3], train);
+        }
+    }
+}
+
+static inline fm_row make_row(const growth_fm *m, const uint32_t *idx, const uint8_t *fld, const float *val,
+                              size_t n)
+{
+    fm_row r = {idx, m->cfg.model == FM_MODEL_FFM ? fld : NULL, val, n};
+    return r;
+}
+
+GROWTH_API int growth_fm_predict(const growth_fm *m, const uint32_t *idx, const uint8_t *fld,
+                                 const float *val, size_t nnz, unsigned flags, float *out, size_t cap)
+{
+    static const char *who = "growth_fm_predict";
+    GROWTH_CHECK_NULL(who, m);
+    int rc = check_flags(who, flags);
+    if (!rc) rc = check_out(who, "out", out, cap, (size_t)m->H);
+    if (!rc) rc = fm_check_row(m, who, idx, fld, val, nnz, SIZE_MAX);
+    if (rc) return rc;
+    fm_row row = make_row(m, idx, fld, val, nnz);
+    fm_margins(m, &row, out);
+    if (!(flags & GROWTH_PREDICT_MARGIN))
+        for (int h = 0; h < m->H; h++) out[h] = fm_sigmoid(out[h]);
+    return GROWTH_OK;
+}
+
+GROWTH_API int growth_fm_predict_csr(const growth_fm *m, const uint64_t *indptr, const uint32_t *idx,
+                                     const uint8_t *fld, const float *val, size_t nrows, unsigned flags,
+                                     float *out, size_t cap)
+{
+    static const char *who = "growth_fm_predict_csr";
+    GROWTH_CHECK_NULL(who, m);
+    int rc = check_flags(who, flags);
+    if (rc) return rc;
+    if (nrows == 0) return GROWTH_OK;
+    if (nrows > SIZE_MAX / (size_t)m->H) return gerr(GROWTH_EINVAL, "%s: nrows too large", who);
+    rc = check_out(who, "out", out, cap, nrows * (size_t)m->H);
+    if (!rc) rc = check_csr(m, who, indptr, idx, fld, val, nrows);
+    if (rc) return rc;
+    const int H = m->H;
+    for (size_t r = 0; r < nrows; r++) {
+        size_t b = (size_t)indptr[r], e = (size_t)indptr[r + 1];
+        if (r + FM_PREFETCH_ROWS < nrows)
+            prefetch_row(m, idx, (size_t)indptr[r + FM_PREFETCH_ROWS],
+                         (size_t)indptr[r + FM_PREFETCH_ROWS + 1], false);
+        fm_row row = make_row(m, idx + b, fld ? fld + b : NULL, val ? val + b : NULL, e - b);
+        float *o = out + r * (size_t)H;
+        fm_margins(m, &row, o);
+        if (!(flags & GROWTH_PREDICT_MARGIN))
+            for (int h = 0; h < H; h++) o[h] = fm_sigmoid(o[h]);
+    }
+    return GROWTH_OK;
+}
+
+/* ---- training ---------------------------------------------------------------------------------- */
+
+int fm_reserve_scratch(growth_fm *m, const char *who, size_t nnz)
+{
+    size_t per = (size_t)m->H + (size_t)m->KP;
+    if (nnz > SIZE_MAX / sizeof(float) / per / 2) return gerr(GROWTH_ENOMEM, "%s: row too long", who);
+    size_t need = nnz * per;
+    if (need <= m->scratch_cap) return GROWTH_OK;
+    size_t cap = need < 1024 ? 1024 : need * 2;
+    float *ns = realloc(m->scratch, cap * sizeof *ns);
+    if (!ns) return gerr(GROWTH_ENOMEM, "%s: out of memory for a row of %zu entries", who, nnz);
+    m->scratch = ns;
+    m->scratch_cap = cap;
+    return GROWTH_OK;
+}
+
+static inline void ftrl_step(const growth_fm *m, float *z, float *s, float w, float g)
+{
+    float s_new = sqrtf(*s * *s + g * g);
+    float sigma = (s_new - *s) * m->inv_alpha;
+    *z += g - sigma * w;
+    *s = s_new;
+}
+
+/* Per-head gradients of the loss w.r.t. the margins (NaN: the head has no label). */
+typedef void (*fm_grad_fn)(void *ctx, const float *margins, float *grads);
+
+/* Trains on one row (caller holds the lock and reserved the scratch for it). */
+static void fm_apply(growth_fm *m, const fm_row *row, float weight, fm_grad_fn grad_fn, void *ctx,
+                     float *margins_out)
+{
+    const int H = m->H;
+    const size_t n = row->n, KP = (size_t)m->KP;
+    float *wc = m->scratch, *old = m->scratch + n * (size_t)H;
+    float P[FM_MAX_K] __attribute__((aligned(32))), S[FM_MAX_K] __attribute__((aligned(32)));
+    float c[FM_MAX_K] __attribute__((aligned(32)));
+    float margin[FM_MAX_HEADS], grad[FM_MAX_HEADS], bw[FM_MAX_HEADS];
+    pairwise(m, row, P, S);
+    const float r = row_r(m, row);
+    margins_from(m, row, P, r, margin, wc);
+    for (int h = 0; h < H; h++) bw[h] = m->cfg.bias ? fm_ldf(&m->bias_w[h]) : 0.0f;
+    if (margins_out) memcpy(margins_out, margin, (size_t)H * sizeof(float));
+    grad_fn(ctx, margin, grad);
+    bool active = false;
+    for (int h = 0; h < H; h++) active |= !isnan(grad[h]);
+    if (!(weight > 0.0f) || !active) goto done;
+
+    /* factors */
+    for (size_t d = 0; d < KP; d++) c[d] = 0.0f;
+    for (int h = 0; h < H; h++) {
+        if (isnan(grad[h])) continue;
+        for (int d = 0; d < m->K; d++) c[d] += grad[h] * (H == 1 ? 1.0f : fm_ldf(&m->u[h][d]));
+    }
+    if (m->cfg.model == FM_MODEL_FFM)
+        m->kern->ffm_update(m, row, c, r);
+    else
+        m->kern->fm_update(m, row, c, r, S, old);
+
+    /* head weights, from the pairwise sums before the example */
+    if (H > 1)
+        for (int h = 0; h < H; h++) {
+            if (isnan(grad[h])) continue;
+            float gr = grad[h] * r;
+            for (int d = 0; d < m->K; d++) {
+                float u = fm_ldf(&m->u[h][d]);
+                float q = gr * P[d] + m->lambda * u;
+                float g = fm_ldf(&m->ug[h][d]) + q * q;
+                fm_stf(&m->ug[h][d], g);
+                fm_stf(&m->u[h][d], u - m->eta * (q / sqrtf(g)));
+            }
+        }
+
+    /* FTRL bias and linear part (ftrl.c's ftrl_apply, pass 2) */
+    for (int h = 0; h < H; h++) {
+        if (isnan(grad[h]) || grad[h] == 0.0f || !m->cfg.bias) continue;
+        float z = fm_ldf(&m->bias_z[h]), sn = fm_ldf(&m->bias_s[h]);
+        ftrl_step(m, &z, &sn, bw[h], grad[h]);
+        put_bias(m, h, z, sn);
+    }
+    if (m->cfg.linear) {
+        if (H == 1 && m->lf) {
+            float g0 = grad[0];
+            if (!(isnan(g0) || g0 == 0.0f))
+                for (size_t k = 0; k < n; k++) {
+                    float g = row->val ? g0 * row->val[k] : g0;
+                    size_t pos = (size_t)row->idx[k] * 4;
+                    float z = atomic_load_explicit(&m->lf[pos], memory_order_relaxed);
+                    float sn = atomic_load_explicit(&m->lf[pos + 1], memory_order_relaxed);
+                    ftrl_step(m, &z, &sn, wc[k], g);
+                    atomic_store_explicit(&m->lf[pos], z, memory_order_relaxed);
+                    atomic_store_explicit(&m->lf[pos + 1], sn, memory_order_relaxed);
+                    atomic_store_explicit(&m->lf[pos + 2], weight_of(m, z, sn), memory_order_relaxed);
+                }
+        } else {
+            for (size_t k = 0; k < n; k++) {
+                size_t base = (size_t)row->idx[k] * (size_t)H;
+                float x = row->val ? row->val[k] : 1.0f;
+                if (x == 0.0f) continue;
+                for (int h = 0; h < H; h++) {
+                    if (isnan(grad[h]) || grad[h] == 0.0f) continue;
+                    float z, sn;
+                    size_t wpos = base + (size_t)h;
+                    load_stat(m, wpos, &z, &sn);
+                    ftrl_step(m, &z, &sn, wc[k * (size_t)H + (size_t)h], grad[h] * x);
+                    uint64_t rbits = m->lc ? grng_next(&m->rng) : 0;
+                    put_stat(m, wpos, z, sn, rbits, false);
+                }
+            }
+        }
+    }
+    for (size_t k = 0; k < n; k++) fm_touch(m, row->idx[k]);
+done:
+    atomic_store_explicit(&m->examples, atomic_load_explicit(&m->examples, memory_order_relaxed) + 1,
+                          memory_order_relaxed);
+}
+
+typedef struct {
+    const float *labels;
+    float weight;
+    int H;
+} logistic_ctx;
+
+static void logistic_grad(void *vctx, const float *margins, float *grads)
+{
+    const logistic_ctx *c = vctx;
+    for (int h = 0; h < c->H; h++) {
+        float y = c->labels[h];
+        grads[h] = y == GROWTH_LABEL_MISSING ? NAN : (fm_sigmoid(margins[h]) - y) * c->weight;
+    }
+}
+
+void fm_train_logistic(growth_fm *m, const fm_row *row, const float *labels, float weight, float *margins_out)
+{
+    logistic_ctx ctx = {labels, weight, m->H};
+    fm_apply(m, row, weight, logistic_grad, &ctx, margins_out);
+}
+
+GROWTH_API int growth_fm_predict_update(growth_fm *m, const uint32_t *idx, const uint8_t *fld,
+                                        const float *val, size_t nnz, const float *labels, float weight,
+                                        float *out, size_t cap)
+{
+    static const char *who = "growth_fm_predict_update";
+    GROWTH_CHECK_NULL(who, m);
+    GROWTH_CHECK_NULL(who, labels);
+    int rc = out ? check_out(who, "out", out, cap, (size_t)m->H) : GROWTH_OK;
+    if (!rc) rc = fm_check_row(m, who, idx, fld, val, nnz, SIZE_MAX);
+    if (!rc) rc = fm_check_labels(m, who, labels, 0);
+    if (!rc) rc = fm_check_weight(who, weight, 0);
+    if (rc) return rc;
+    fm_row row = make_row(m, idx, fld, val, nnz);
+    float margins[FM_MAX_HEADS];
+    pthread_mutex_lock(&m->lock);
+    rc = fm_reserve_scratch(m, who, nnz);
+    if (!rc) fm_train_logistic(m, &row, labels, weight, margins);
+    pthread_mutex_unlock(&m->lock);
+    if (!rc && out)
+        for (int h = 0; h < m->H; h++) out[h] = fm_sigmoid(margins[h]);
+    return rc;
+}
+
+GROWTH_API int growth_fm_update(growth_fm *m, const uint32_t *idx, const uint8_t *fld, const float *val,
+                                size_t nnz, const float *labels, float weight)
+{
+    static const char *who = "growth_fm_update";
+    GROWTH_CHECK_NULL(who, m);
+    GROWTH_CHECK_NULL(who, labels);
+    int rc = fm_check_row(m, who, idx, fld, val, nnz, SIZE_MAX);
+    if (!rc) rc = fm_check_labels(m, who, labels, 0);
+    if (!rc) rc = fm_check_weight(who, weight, 0);
+    if (rc) return rc;
+    fm_row row = make_row(m, idx, fld, val, nnz);
+    pthread_mutex_lock(&m->lock);
+    rc = fm_reserve_scratch(m, who, nnz);
+    if (!rc) fm_train_logistic(m, &row, labels, weight, NULL);
+    pthread_mutex_unlock(&m->lock);
+    return rc;
+}
+
+GROWTH_API int growth_fm_update_csr(growth_fm *m, const uint64_t *indptr, const uint32_t *idx,
+                                    const uint8_t *fld, const float *val, size_t nrows, const float *labels,
+                                    const float *weights, float *out_pred, size_t cap)
+{
+    static const char *who = "growth_fm_update_csr";
+    GROWTH_CHECK_NULL(who, m);
+    if (nrows == 0) return GROWTH_OK;
+    GROWTH_CHECK_NULL(who, labels);
+    if (nrows > SIZE_MAX / (size_t)m->H) return gerr(GROWTH_EINVAL, "%s: nrows too large", who);
+    const int H = m->H;
+    int rc = out_pred ? check_out(who, "out_pred", out_pred, cap, nrows * (size_t)H) : GROWTH_OK;
+    if (!rc) rc = check_csr(m, who, indptr, idx, fld, val, nrows);
+    for (size_t r = 0; !rc && r < nrows; r++) {
+        rc = fm_check_labels(m, who, labels + r * (size_t)H, r);
+        if (!rc && weights) rc = fm_check_weight(who, weights[r], r);
+    }
+    if (rc) return rc;
+    size_t longest = 0;
+    for (size_t r = 0; r < nrows; r++)
+        if (indptr[r + 1] - indptr[r] > longest) longest = (size_t)(indptr[r + 1] - indptr[r]);
+    pthread_mutex_lock(&m->lock);
+    /* the scratch for the longest row first: an allocation failure cannot leave the batch half done */
+    rc = fm_reserve_scratch(m, who, longest);
+    for (size_t r = 0; !rc && r < nrows; r++) {
+        size_t b = (size_t)indptr[r], e = (size_t)indptr[r + 1];
+        if (r + FM_PREFETCH_ROWS < nrows)
+            prefetch_row(m, idx, (size_t)indptr[r + FM_PREFETCH_ROWS],
+                         (size_t)indptr[r + FM_PREFETCH_ROWS + 1], true);
+        fm_row row = make_row(m, idx + b, fld ? fld + b : NULL, val ? val + b : NULL, e - b);
+        float *o = out_pred ? out_pred + r * (size_t)H : NULL;
+        fm_train_logistic(m, &row, labels + r * (size_t)H, weights ? weights[r] : 1.0f, o);
+        if (o)
+            for (int h = 0; h < H; h++) o[h] = fm_sigmoid(o[h]);
+    }
+    pthread_mutex_unlock(&m->lock);
+    return rc;
+}
+
+/* ---- ESMM -------------------------------------------------------------------------------------- */
+
+static int check_head(const growth_fm *m, const char *who, const char *name, size_t head)
+{
+    if (head >= (size_t)m->H)
+        return gerr(GROWTH_EINVAL, "%s: %s %zu does not exist (model has %d heads)", who, name, head, m->H);
+    return GROWTH_OK;
+}
+
+GROWTH_API int growth_fm_esmm_predict(const growth_fm *m, size_t ctr_head, size_t cvr_head,
+                                      const uint32_t *idx, const uint8_t *fld, const float *val, size_t nnz,
+                                      float *out, size_t cap)
+{
+    static const char *who = "growth_fm_esmm_predict";
+    GROWTH_CHECK_NULL(who, m);
+    int rc = check_out(who, "out", out, cap, 3);
+    if (!rc) rc = check_head(m, who, "ctr_head", ctr_head);
+    if (!rc) rc = check_head(m, who, "cvr_head", cvr_head);
+    if (!rc) rc = fm_check_row(m, who, idx, fld, val, nnz, SIZE_MAX);
+    if (rc) return rc;
+    float margin[FM_MAX_HEADS];
+    fm_row row = make_row(m, idx, fld, val, nnz);
+    fm_margins(m, &row, margin);
+    out[0] = fm_sigmoid(margin[ctr_head]);
+    out[1] = fm_sigmoid(margin[cvr_head]);
+    out[2] = out[0] * out[1];
+    return GROWTH_OK;
+}
+
+typedef struct {
+    size_t ctr, cvr;
+    int H;
+    float click, ctcvr, weight;
+} esmm_ctx;
+
+/* The gradient of growth_ftrl_esmm_update (esmm.c): L = logloss(click, pctr) + logloss(y2, p),
+ * p = pctr * pcvr; dL/da = (pctr - click) + (p - y2)(1 - pctr)/(1 - p), dL/db = (p - y2)(1 - pcvr)/(1 - p). */
+static void esmm_grad(void *vctx, const float *margins, float *grads)
+{
+    const esmm_ctx *c = vctx;
+    for (int h = 0; h < c->H; h++) grads[h] = NAN;
+    double pctr = fm_sigmoid(margins[c->ctr]), pcvr = fm_sigmoid(margins[c->cvr]);
+    double p = pctr * pcvr;
+    double q = 1.0 - p;
+    if (q < 1e-7) q = 1e-7;
+    double d = (p - c->ctcvr) / q;
+    grads[c->ctr] = (float)(((pctr - c->click) + d * (1.0 - pctr)) * c->weight);
+    grads[c->cvr] = (float)(d * (1.0 - pcvr) * c->weight);
+}
+
+GROWTH_API int growth_fm_esmm_update(growth_fm *m, size_t ctr_head, size_t cvr_head, const uint32_t *idx,
+                                     const uint8_t *fld, const float *val, size_t nnz, float click,
+                                     float conversion, float weight)
+{
+    static const char *who = "growth_fm_esmm_update";
+    GROWTH_CHECK_NULL(who, m);
+    int rc = check_head(m, who, "ctr_head", ctr_head);
+    if (!rc) rc = check_head(m, who, "cvr_head", cvr_head);
+    if (!rc && ctr_head == cvr_head)
+        rc = gerr(GROWTH_EINVAL, "%s: ctr_head and cvr_head are both %zu", who, ctr_head);
+    if (!rc && !(click == 0.0f || click == 1.0f))
+        rc = gerr(GROWTH_EINVAL, "%s: click %g is not 0 or 1", who, (double)click);
+    if (!rc && !(conversion == 0.0f || conversion == 1.0f))
+        rc = gerr(GROWTH_EINVAL, "%s: conversion %g is not 0 or 1", who, (double)conversion);
+    if (!rc && click == 0.0f && conversion == 1.0f)
+        rc = gerr(GROWTH_EINVAL, "%s: a conversion without a click is outside the ESMM funnel", who);
+    if (!rc && !(gfinite(weight) && weight >= 0.0f))
+        rc = gerr(GROWTH_EINVAL, "%s: weight %g is not finite and >= 0", who, (double)weight);
+    if (!rc) rc = fm_check_row(m, who, idx, fld, val, nnz, SIZE_MAX);
+    if (rc) return rc;
+    esmm_ctx ctx = {ctr_head, cvr_head, m->H, click, click * conversion, weight};
+    fm_row row = make_row(m, idx, fld, val, nnz);
+    pthread_mutex_lock(&m->lock);
+    rc = fm_reserve_scratch(m, who, nnz);
+    if (!rc) fm_apply(m, &row, weight, esmm_grad, &ctx, NULL);
+    pthread_mutex_unlock(&m->lock);
+    return rc;
+}
+
+/* ---- inspection -------------------------------------------------------------------------------- */
+
+GROWTH_API int growth_fm_weight(const growth_fm *m, size_t head, uint32_t index, float *out)
+{
+    static const char *who = "growth_fm_weight";
+    GROWTH_CHECK_NULL(who, m);
+    GROWTH_CHECK_NULL(who, out);
+    if (head >= (size_t)m->H)
+        return gerr(GROWTH_EINVAL, "%s: head %zu does not exist (model has %d)", who, head, m->H);
+    if (index == UINT32_MAX && (m->cfg.bits < 32 || m->cfg.bias)) {
+        if (!m->cfg.bias) return gerr(GROWTH_EINVAL, "%s: the model has no bias (bias=false)", who);
+        *out = fm_ldf(&m->bias_w[head]);
+        return GROWTH_OK;
+    }
+    if (m->cfg.bits < 32 && index >> m->cfg.bits)
+        return gerr(GROWTH_EINVAL, "%s: index %u is not below 2^%d", who, index, (int)m->cfg.bits);
+    if (!m->cfg.linear) return gerr(GROWTH_EINVAL, "%s: the model has no linear part (linear=false)", who);
+    *out = load_w(m, (size_t)index * (size_t)m->H + head);
+    return GROWTH_OK;
+}
+
+GROWTH_API int growth_fm_factors(const growth_fm *m, uint32_t index, size_t field, float *out, size_t cap,
+                                 size_t *out_n)
+{
+    static const char *who = "growth_fm_factors";
+    GROWTH_CHECK_NULL(who, m);
+    GROWTH_CHECK_NULL(who, out);
+    if (m->cfg.bits < 32 && index >> m->cfg.bits)
+        return gerr(GROWTH_EINVAL, "%s: index %u is not below 2^%d", who, index, (int)m->cfg.bits);
+    if (field >= (size_t)m->V) {
+        if (m->cfg.model == FM_MODEL_FM)
+            return gerr(GROWTH_EINVAL, "%s: field %zu: model=fm has one vector a slot (field 0)", who, field);
+        return gerr(GROWTH_EINVAL, "%s: field %zu is not below fields=%d", who, field, m->V);
+    }
+    if (out_n) *out_n = (size_t)m->K;
+    if (cap < (size_t)m->K)
+        return gerr(GROWTH_EBUFS, "%s: out has room for %zu floats, need k=%d", who, cap, m->K);
+    fm_get_vec(m, index, (int)field, out, NULL);
+    return GROWTH_OK;
+}
