@@ -1,7 +1,8 @@
 /*
  * JNI natives of features.h (classes Features, Row, and DSSM.hashText, which is
- * growth_features_hash_text): hashing and the row builder. Everything here is short and
- * allocation-free in the library: strings are pinned critically.
+ * growth_features_hash_text): hashing and the row builder with its field lists. Everything here
+ * is short: strings are pinned critically, except the names of Row.setFields (the row copies
+ * them, which allocates).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -204,6 +205,74 @@ JNIEXPORT void JNICALL Java_org_libgrowth_Native_rowAddIndex(JNIEnv *env, jclass
     if (rc != GROWTH_OK) throw_rc(env, rc);
 }
 
+/* Row.setFields: n names packed back to back. Not pinned critically: the row copies the names
+ * (it allocates). */
+JNIEXPORT void JNICALL Java_org_libgrowth_Native_rowSetFields(JNIEnv *env, jclass cls, jlong row,
+                                                              jbyteArray names, jint n)
+{
+    (void)cls;
+    if (names == NULL) {
+        throw_npe(env, "names");
+        return;
+    }
+    if (n < 0) {
+        throw_einval(env, "Row.setFields: invalid number of names %d", (int)n);
+        return;
+    }
+    const char *stack[CROSS_STACK];
+    const char **ptrs = stack;
+    if (n > CROSS_STACK) {
+        ptrs = malloc((size_t)n * sizeof *ptrs);
+        if (ptrs == NULL) {
+            throw_status(env, GROWTH_ENOMEM, "Row.setFields: out of memory");
+            return;
+        }
+    }
+    jsize nb = len_of(env, names);
+    pinset ps;
+    pins_init(&ps, env, PIN_COPY);
+    const char *b = pin(&ps, names, nb, 'B', 0);
+    int rc = GROWTH_OK, bad = 0;
+    if (!ps.failed) {
+        if (split_packed(b, nb, n, ptrs))
+            bad = 1;
+        else
+            rc = growth_row_set_fields(row_of(row), n > 0 ? ptrs : NULL, (size_t)n);
+    }
+    int failed = pins_release(&ps);
+    if (ptrs != stack) free(ptrs);
+    if (failed) return;
+    if (bad)
+        throw_einval(env, "Row.setFields: malformed packed strings");
+    else if (rc != GROWTH_OK)
+        throw_rc(env, rc);
+}
+
+JNIEXPORT jint JNICALL Java_org_libgrowth_Native_rowFieldIndex(JNIEnv *env, jclass cls, jlong row,
+                                                               jbyteArray name)
+{
+    (void)cls;
+    char *s = cstr_dup(env, name, "name");
+    if (s == NULL) return -1;
+    size_t index = 0;
+    int rc = growth_row_field_index(row_of(row), s, &index);
+    free(s);
+    if (rc != GROWTH_OK) {
+        throw_rc(env, rc);
+        return -1;
+    }
+    return (jint)index;
+}
+
+JNIEXPORT void JNICALL Java_org_libgrowth_Native_rowAddFieldIndex(JNIEnv *env, jclass cls, jlong row,
+                                                                  jint field, jint index, jfloat x)
+{
+    (void)cls;
+    /* A negative field becomes a huge size_t, which the library refuses (EINVAL). */
+    int rc = growth_row_add_field_index(row_of(row), (size_t)(jlong)field, (uint32_t)index, x);
+    if (rc != GROWTH_OK) throw_rc(env, rc);
+}
+
 static jsize row_size_checked(JNIEnv *env, const growth_row *r)
 {
     size_t n = growth_row_size(r);
@@ -242,6 +311,18 @@ JNIEXPORT jfloatArray JNICALL Java_org_libgrowth_Native_rowValues(JNIEnv *env, j
     jfloatArray out = (*env)->NewFloatArray(env, n);
     if (out != NULL && n > 0) (*env)->SetFloatArrayRegion(env, out, 0, n, p);
     return out;
+}
+
+/* The entries' field ids, or NULL (no exception) for a row without a field list. */
+JNIEXPORT jbyteArray JNICALL Java_org_libgrowth_Native_rowFields(JNIEnv *env, jclass cls, jlong row)
+{
+    (void)cls;
+    const growth_row *r = row_of(row);
+    const uint8_t *p = growth_row_fields(r); /* applies a pending dedup first */
+    if (p == NULL) return NULL;
+    jsize n = row_size_checked(env, r);
+    if (n < 0) return NULL;
+    return bytes_of(env, (const char *)p, (size_t)n);
 }
 
 /* Word hashing of one text: {slot[0..k), count[0..k)} (slots < 2^31, counts are whole). */

@@ -30,6 +30,7 @@ class BadInputTest {
     private Path dir;
     private String otherKind, garbage;
     private Ftrl ftrl;
+    private FFM ffm;
     private Calibrator cal;
     private Bandit bandit;
     private Bidder bidder;
@@ -43,6 +44,7 @@ class BadInputTest {
 
     private static final int[] IDX = {1, 5, 7};
     private static final float[] VAL = {1, 1, 1};
+    private static final byte[] FLD = {0, 1, 2};
     private static final float[] S8 = {0.05f, 0.1f, 0.2f, 0.3f, 0.5f, 0.6f, 0.8f, 0.9f};
     private static final float[] Y8 = {0, 0, 1, 0, 0, 1, 1, 1};
     private static final float NAN = Float.NaN;
@@ -63,6 +65,8 @@ class BadInputTest {
         ftrl.update(IDX, VAL, new float[] {1, 0}, 1);
         otherKind = dir.resolve("ftrl.model").toString();
         ftrl.save(otherKind);
+        ffm = new FFM("fields=3 k=4 bits=10 heads=2");
+        ffm.update(IDX, FLD, VAL, new float[] {1, 0}, 1);
         garbage = dir.resolve("garbage.bin").toString();
         Files.write(Paths.get(garbage), "not a libgrowth model, only some text to read".getBytes(StandardCharsets.UTF_8));
         cal = new Calibrator("method=isotonic");
@@ -92,7 +96,7 @@ class BadInputTest {
 
     @AfterAll
     void tearDown() throws IOException {
-        for (AutoCloseable h : new AutoCloseable[] {ftrl, cal, bandit, bidder, mckp, channels, index, text, forest, net, dssm}) {
+        for (AutoCloseable h : new AutoCloseable[] {ftrl, ffm, cal, bandit, bidder, mckp, channels, index, text, forest, net, dssm}) {
             try {
                 h.close();
             } catch (Exception e) {
@@ -155,6 +159,25 @@ class BadInputTest {
         bad("ftrl_weight_inf", EINVAL, ftrlProbe, () -> ftrl.update(IDX, VAL, new float[] {1, 0}, Float.POSITIVE_INFINITY));
         bad("ftrl_load_garbage", EFORMAT, () -> Ftrl.load(garbage));
         bad("ftrl_deserialize_empty", EFORMAT, () -> Ftrl.deserialize(new byte[0]));
+        // fm (a probe of every head, and the examples counter)
+        Supplier<Object> fmProbe = () -> {
+            float[] p = ffm.margin(IDX, FLD, VAL);
+            return new float[] {p[0], p[1], ffm.stats().examples(), ffm.weight(1, IDX[0])};
+        };
+        bad("fm_config_k", EINVAL, () -> new FM("k=65").close());
+        bad("ffm_config_no_fields", EINVAL, () -> new FFM("k=4").close());
+        bad("ffm_no_fld", EINVAL, fmProbe, () -> ffm.predict(IDX, null, VAL));
+        bad("ffm_field_range", EINVAL, fmProbe, () -> ffm.update(IDX, new byte[] {0, 1, 3}, VAL, new float[] {1, 0}, 1));
+        bad("ffm_nan", EINVAL, fmProbe, () -> ffm.update(IDX, FLD, new float[] {1, NAN, 1}, new float[] {1, 0}, 1));
+        bad("ffm_index", EINVAL, fmProbe, () -> ffm.predict(new int[] {1, 5, 1024}, FLD, VAL));
+        bad("ffm_label", EINVAL, fmProbe, () -> ffm.update(IDX, FLD, VAL, new float[] {1, 0.5f}, 1));
+        bad("ffm_esmm_same_head", EINVAL, fmProbe, () -> ffm.esmmUpdate(0, 0, IDX, FLD, VAL, 1, 0, 1));
+        bad("ffm_head_unknown", ENOTFOUND, fmProbe, () -> ffm.headIndex("cart"));
+        bad("ffm_fit_epochs", EINVAL, fmProbe, () -> ffm.fit(new FactorizationMachine.Data(new long[] {0, 3}, IDX,
+                FLD, VAL, new float[] {1, 0}), null, "epochs=0"));
+        bad("ffm_load_other", EFORMAT, () -> FFM.load(otherKind));
+        bad("ffm_deserialize_empty", EFORMAT, () -> FFM.deserialize(new byte[0]));
+        bad("ffm_import_libffm_garbage", EFORMAT, () -> FFM.importLibffm(garbage, null));
         // metrics
         bad("auc_empty", EINVAL, () -> Metrics.auc(new float[0], new float[0], null));
         bad("auc_nan", EINVAL, () -> Metrics.auc(new float[] {0.1f, NAN}, new float[] {0, 1}, null));

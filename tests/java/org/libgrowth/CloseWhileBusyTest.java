@@ -153,6 +153,20 @@ class CloseWhileBusyTest {
     }
 
     @Test
+    void fmPredictAndFit() throws InterruptedException {
+        // small tables (a model's creation fills every factor), long rows
+        int[] idx = new int[ftrlIdx.length];
+        for (int i = 0; i < idx.length; i++) idx[i] = ftrlIdx[i] & 0xfff;
+        race("FM.predict", () -> new FM("bits=12 k=8 heads=2"), m -> m.predict(idx, null, ftrlVal));
+        // a fit holds the handle for its whole run (its progress callback calls back into Java)
+        int rows = 20;
+        long[] indptr = new long[rows + 1];
+        for (int r = 0; r <= rows; r++) indptr[r] = (long) r * 500;
+        FactorizationMachine.Data d = new FactorizationMachine.Data(indptr, idx, null, ftrlVal, new float[rows]);
+        race("FM.fit", () -> new FM("bits=12 k=2"), m -> m.fit(d, null, "epochs=1", (stage, done) -> true));
+    }
+
+    @Test
     void indexSearch() throws InterruptedException {
         race("Index.search", () -> Index.deserialize(indexBytes), ix -> ix.search(query, 10));
     }

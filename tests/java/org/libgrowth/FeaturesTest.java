@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -115,6 +116,120 @@ class FeaturesTest {
             assertEquals(Status.EINVAL, e.code());
             assertThrows(IllegalArgumentException.class, () -> row.addCat("a\0", "b"));
             assertEquals(0, row.size(), "failed calls leave the row as it was");
+        }
+    }
+
+    @Test
+    void rowFieldsRecordFieldIdsAndKeepTheSlots() {
+        // The pinned case shared with tests/c/test_features.c and tests/python/test_features.py.
+        String[] cf = {"user", "item"}, cv = {"u42", "shoes"};
+        try (Row r = new Row("bits=20 seed=3").setFields("user", "item", "price");
+             Row plain = new Row("bits=20 seed=3")) {
+            assertNull(plain.fields(), "no field list: no field ids");
+            assertEquals(0, r.fields().length);
+            assertEquals(1, r.fieldIndex("item"));
+            assertEquals(2, r.fieldIndex("price"));
+            r.addCat("item", "shoes").addNum("price", 2.0f).addCat("user", "u42");
+            plain.addCat("item", "shoes").addNum("price", 2.0f).addCat("user", "u42");
+            assertArrayEquals(new byte[] {1, 2, 0}, r.fields());
+            assertArrayEquals(plain.indices(), r.indices(), "the same slots as a row without fields");
+            assertArrayEquals(plain.values(), r.values());
+            assertEquals(Features.hash("item", "shoes", 3, 20), r.indices()[0]);
+            r.addCross(cf, cv).addFieldIndex(2, 77, 0.5f);
+            plain.addCross(cf, cv).addIndex(77, 0.5f);
+            assertArrayEquals(new byte[] {1, 2, 0, 0, 2}, r.fields(), "a cross is in its first field");
+            assertArrayEquals(plain.indices(), r.indices());
+            assertArrayEquals(plain.values(), r.values());
+            assertEquals(5, r.fields().length);
+            r.clear();
+            assertEquals(0, r.fields().length, "clear keeps the field list");
+            assertEquals(0, r.fieldIndex("user"));
+        }
+    }
+
+    @Test
+    void fieldIdsAreUnsignedBytesUpTo255() {
+        String[] names = new String[256];
+        for (int i = 0; i < names.length; i++) names[i] = "f" + i;
+        try (Row r = new Row("bits=16").setFields(names)) {
+            for (String n : names) r.addCat(n, "v");
+            byte[] f = r.fields();
+            assertEquals(256, f.length);
+            for (int i = 0; i < 256; i++) assertEquals(i, Byte.toUnsignedInt(f[i]));
+            assertEquals(255, r.fieldIndex("f255"));
+            r.addFieldIndex(255, 3, 1f);
+            assertEquals(255, Byte.toUnsignedInt(r.fields()[256]));
+            // no names removes the list
+            r.setFields();
+            assertNull(r.fields());
+            assertEquals(0, r.size());
+            r.addCat("anything", "v").addIndex(5, 1f);
+            assertEquals(2, r.size());
+            assertThrows(NotFoundException.class, () -> r.fieldIndex("f0"));
+        }
+    }
+
+    @Test
+    void dedupMergesEqualSlotsInTheSameFieldOnly() {
+        try (Row r = new Row("bits=20 seed=3 dedup=true").setFields("user", "item")) {
+            r.addCat("item", "shoes").addCat("item", "shoes");
+            int slot = r.indices()[0];
+            r.addFieldIndex(0, slot, 1f); // same slot, other field: kept apart
+            assertEquals(2, r.size());
+            assertArrayEquals(new byte[] {1, 0}, r.fields());
+            assertArrayEquals(new float[] {2f, 1f}, r.values());
+        }
+    }
+
+    @Test
+    void badFieldInputThrowsAndLeavesTheRowUnchanged() {
+        try (Row r = new Row("bits=20 seed=3").setFields("user", "item", "price");
+             Row plain = new Row("bits=20")) {
+            r.addCat("item", "shoes").addNum("price", 2f);
+            int[] idx = r.indices();
+            float[] val = r.values();
+            byte[] fld = r.fields();
+            Runnable unchanged = () -> {
+                assertArrayEquals(idx, r.indices());
+                assertArrayEquals(val, r.values());
+                assertArrayEquals(fld, r.fields());
+                assertEquals(1, r.fieldIndex("item"));
+            };
+            InvalidArgumentException e = assertThrows(InvalidArgumentException.class, () -> r.addCat("city", "x"));
+            assertEquals(Status.EINVAL, e.code());
+            assertTrue(e.getMessage().contains("'city'"), e.getMessage());
+            unchanged.run();
+            assertThrows(InvalidArgumentException.class, () -> r.addNum("city", 1f));
+            assertThrows(InvalidArgumentException.class,
+                () -> r.addCross(new String[] {"city", "item"}, new String[] {"x", "shoes"}));
+            assertThrows(InvalidArgumentException.class, () -> r.addIndex(5, 1f),
+                "a row with fields needs addFieldIndex");
+            assertThrows(InvalidArgumentException.class, () -> r.addFieldIndex(3, 5, 1f));
+            assertThrows(InvalidArgumentException.class, () -> r.addFieldIndex(-1, 5, 1f));
+            assertThrows(InvalidArgumentException.class, () -> r.addFieldIndex(0, 1 << 20, 1f));
+            assertThrows(InvalidArgumentException.class, () -> r.addFieldIndex(0, 5, Float.NaN));
+            assertThrows(InvalidArgumentException.class, () -> plain.addFieldIndex(0, 5, 1f),
+                "a row without fields has no field 0");
+            unchanged.run();
+            NotFoundException nf = assertThrows(NotFoundException.class, () -> r.fieldIndex("city"));
+            assertEquals(Status.ENOTFOUND, nf.code());
+            assertTrue(nf.getMessage().contains("city"), nf.getMessage());
+            assertThrows(NotFoundException.class, () -> plain.fieldIndex("user"));
+            // bad lists are refused whole
+            e = assertThrows(InvalidArgumentException.class, () -> r.setFields("a", "b", "a"));
+            assertTrue(e.getMessage().contains("twice"), e.getMessage());
+            unchanged.run();
+            String[] many = new String[257];
+            for (int i = 0; i < many.length; i++) many[i] = "f" + i;
+            e = assertThrows(InvalidArgumentException.class, () -> r.setFields(many));
+            assertTrue(e.getMessage().contains("257"), e.getMessage());
+            unchanged.run();
+            assertThrows(InvalidArgumentException.class, () -> r.setFields("a", ""));
+            assertThrows(NullPointerException.class, () -> r.setFields("a", null));
+            assertThrows(NullPointerException.class, () -> r.setFields((String[]) null));
+            assertThrows(IllegalArgumentException.class, () -> r.setFields("a\0b"));
+            assertThrows(NullPointerException.class, () -> r.fieldIndex(null));
+            unchanged.run();
         }
     }
 

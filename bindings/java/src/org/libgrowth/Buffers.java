@@ -47,6 +47,15 @@ final class Buffers {
         return b == null ? null : in(b, name);
     }
 
+    /** An optional input buffer of bytes (any byte order): null, or direct. */
+    static ByteBuffer bytes(ByteBuffer b, String name) {
+        if (b != null && !b.isDirect())
+            throw new IllegalArgumentException(name + " must be a direct buffer"
+                    + " (ByteBuffer.allocateDirect(...)), not a heap buffer: use the array"
+                    + " overload for arrays");
+        return b;
+    }
+
     /** An output buffer: as {@link #in}, and writable. */
     static <B extends Buffer> B out(B b, String name) {
         in(b, name);
@@ -69,10 +78,10 @@ final class Buffers {
         return b == null ? 0 : b.position();
     }
 
-    /** A GrowthException EINVAL when an optional buffer's remaining differs from {@code n}. */
+    /** InvalidArgumentException (EINVAL) when an optional buffer's remaining differs from {@code n}. */
     static void sameLength(String who, String name, Buffer b, int n, String of) {
         if (b != null && b.remaining() != n)
-            throw new GrowthException(Status.EINVAL, who + ": " + name + " has " + b.remaining()
+            throw new InvalidArgumentException(who + ": " + name + " has " + b.remaining()
                     + " elements remaining but " + of + " has " + n);
     }
 }

@@ -82,6 +82,12 @@ final class Native {
     static native int[] rowIndices(long row);
     static native float[] rowValues(long row);
     static native byte[] rowConfig(long row);
+    /** {@code names} packed by {@link #pack}, n of them (0 removes the field list). */
+    static native void rowSetFields(long row, byte[] names, int n);
+    static native int rowFieldIndex(long row, byte[] name);
+    static native void rowAddFieldIndex(long row, int field, int index, float x);
+    /** The entries' field ids (uint8 in bytes), or null for a row without a field list. */
+    static native byte[] rowFields(long row);
 
     /* ---- ctr.h ---------------------------------------------------------------------------- */
     static native long ftrlCreate(byte[] config);
@@ -111,6 +117,49 @@ final class Native {
     /** Direct buffers (positions passed alongside): probabilities/margins into out[cap]. */
     static native void ftrlPredictBuf(long m, Buffer idx, int idxPos, int nnz, Buffer val,
                                       int valPos, Buffer out, int outPos, int cap, int flags);
+
+    /* ---- fm.h ----------------------------------------------------------------------------- */
+    static native long fmCreate(byte[] config);
+    static native long fmLoad(byte[] path);
+    static native long fmDeserialize(byte[] buf);
+    static native long fmImportLibffm(byte[] path, byte[] config);
+    static native void fmFree(long m);
+    static native byte[] fmConfig(long m);
+    /** {heads, bits, fields, k, examples, touched, bytes, bytesPerSlot} (growth_fm_stats). */
+    static native long[] fmStats(long m);
+    static native int fmHeadIndex(long m, byte[] name);
+    /** {@code fld} (uint8 field ids) and {@code val} may be null. */
+    static native float[] fmPredict(long m, int[] idx, byte[] fld, float[] val, int flags);
+    /** Direct buffers (positions passed alongside): probabilities/margins into out[cap]. */
+    static native void fmPredictBuf(long m, Buffer idx, int idxPos, int nnz, Buffer fld,
+                                    int fldPos, Buffer val, int valPos, Buffer out, int outPos,
+                                    int cap, int flags);
+    static native float[] fmPredictBatch(long m, long[] indptr, int[] idx, byte[] fld,
+                                         float[] val, int nrows, int flags);
+    static native void fmUpdate(long m, int[] idx, byte[] fld, float[] val, float[] labels,
+                                float weight);
+    static native float[] fmPredictUpdate(long m, int[] idx, byte[] fld, float[] val,
+                                          float[] labels, float weight);
+    static native float[] fmUpdateBatch(long m, long[] indptr, int[] idx, byte[] fld,
+                                        float[] val, float[] labels, float[] weights,
+                                        boolean wantPred);
+    /**
+     * growth_fm_fit on a training set and an optional validation set (vIndptr null: none),
+     * both as growth_fm_data arrays; {@code listener} is a Progress or null. Returns {epochs,
+     * bestEpoch, trainLogloss, validLogloss}.
+     */
+    static native double[] fmFit(long m, long[] indptr, int[] idx, byte[] fld, float[] val,
+                                 float[] labels, float[] weights, long[] vIndptr, int[] vIdx,
+                                 byte[] vFld, float[] vVal, float[] vLabels, float[] vWeights,
+                                 byte[] options, Object listener);
+    static native float fmWeight(long m, int head, int index);
+    static native float[] fmFactors(long m, int index, int field);
+    static native float[] fmEsmmPredict(long m, int ctrHead, int cvrHead, int[] idx, byte[] fld,
+                                        float[] val);
+    static native void fmEsmmUpdate(long m, int ctrHead, int cvrHead, int[] idx, byte[] fld,
+                                    float[] val, float click, float conversion, float weight);
+    static native void fmSave(long m, byte[] path);
+    static native byte[] fmSerialize(long m);
 
     /* ---- metrics.h ------------------------------------------------------------------------ */
     static native double auc(float[] scores, float[] labels, float[] weights);
