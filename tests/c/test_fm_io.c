@@ -5,6 +5,7 @@
  * (ffm_save_model in its ffm.cpp) as an independent reference of that format. */
 #include <dirent.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <math.h>
 #include <stdint.h>
@@ -777,6 +778,9 @@ TEST(test_save_is_a_consistent_snapshot)
     atomic_init(&w.stop, false);
     pthread_t t;
     pthread_create(&t, NULL, writer, &w);
+    /* the writer has run at least once before the snapshots start (else, on a loaded machine,
+     * every snapshot could come before its first write and test nothing) */
+    while (fm_examples(w.m) == 0) sched_yield();
     int torn = 0, seen = 0;
     for (int i = 0; i < 300; i++) {
         uint8_t *buf = NULL;
