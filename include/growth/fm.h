@@ -278,7 +278,8 @@ GROWTH_API int growth_fm_update(growth_fm *m, const uint32_t *idx, const uint8_t
 
 /**
  * @brief Progressive validation for one example: writes the probabilities predicted *before*
- *        training on it into `out` (heads floats), then trains.
+ *        training on it into `out` (heads floats: what growth_fm_predict() returned just
+ *        before, so slots not trained on yet add nothing), then trains.
  * @param[out] out heads probabilities, or NULL (then this is growth_fm_update()).
  * @return as growth_fm_update(); also ::GROWTH_EBUFS when `cap` < heads (nothing trained).
  * @since 1.0

@@ -839,17 +839,28 @@ static void fm_apply(growth_fm *m, const fm_row *row, float weight, bool trains,
 {
     const int H = m->H;
     const size_t n = row->n, KP = (size_t)m->KP;
-    if (trains)
-        for (size_t k = 0; k < n; k++) fm_first_touch(m, row->idx[k]);
-    float *wc = m->scratch, *old = m->scratch + n * (size_t)H;
     float P[FM_MAX_K] __attribute__((aligned(32))), S[FM_MAX_K] __attribute__((aligned(32)));
+    bool fresh = false;
+    if (trains)
+        for (size_t k = 0; k < n && !fresh; k++) fresh = !fm_is_touched(m, row->idx[k]);
+    if (fresh) {
+        /* Progressive validation reports what growth_fm_predict says now (untouched slots add
+         * nothing); training then starts from the slots' seeded factors. */
+        if (margins_out) {
+            float *wc0 = m->scratch;
+            pairwise(m, row, P, S);
+            margins_from(m, row, P, row_r(m, row), margins_out, wc0);
+        }
+        for (size_t k = 0; k < n; k++) fm_first_touch(m, row->idx[k]);
+    }
+    float *wc = m->scratch, *old = m->scratch + n * (size_t)H;
     float c[FM_MAX_K] __attribute__((aligned(32)));
     float margin[FM_MAX_HEADS], grad[FM_MAX_HEADS], bw[FM_MAX_HEADS];
     pairwise(m, row, P, S);
     const float r = row_r(m, row);
     margins_from(m, row, P, r, margin, wc);
     for (int h = 0; h < H; h++) bw[h] = m->cfg.bias ? fm_ldf(&m->bias_w[h]) : 0.0f;
-    if (margins_out) memcpy(margins_out, margin, (size_t)H * sizeof(float));
+    if (margins_out && !fresh) memcpy(margins_out, margin, (size_t)H * sizeof(float));
     grad_fn(ctx, margin, grad);
     bool active = false;
     for (int h = 0; h < H; h++) active |= !isnan(grad[h]);

@@ -299,10 +299,10 @@ def update(p, idx, fld, val, labels, weight, cfg):
     idx, fld, val = _row(idx, fld, val, cfg)
     H, k = cfg["heads"], cfg["k"]
     lab = np.asarray(labels, np.float64).reshape(-1)
+    prob = sigmoid(margins(p, idx, fld, val, cfg))  # what a prediction says before this example
     if weight > 0 and np.any(~np.isnan(lab) & (lab != MISSING)):
-        first_touch(p, idx, cfg)
+        first_touch(p, idx, cfg)  # then training starts the row's new slots from their seeds
     m = margins(p, idx, fld, val, cfg)
-    prob = sigmoid(m)
     g, has = head_gradients(m, labels, weight)
     if weight == 0 or not has.any():
         return prob
