@@ -108,7 +108,8 @@ def run(quick=False, report=None, recall=True):
         print(f"  single machine (2 threads) {ref_t:.2f} s   ratio {wall / ref_t:.2f}   value rel diff {d:.2g}   "
               f"lp rel diff {dl:.2g}   same lambda {bool(r.lambdas[0] == ref.lambdas[0])}   same plan "
               f"{bool(np.array_equal(ref.choice, choice))}")
-    print("  projected 1B users: " + ", ".join(f"{w} workers {s:.0f} s" for w, s in proj.items()))
+    print("  projected 1B users (this run scaled by users per worker; the fill chain is serial, see "
+          "docs/scaling.md): " + ", ".join(f"{w} workers {s:.0f} s" for w, s in proj.items()))
     if report is not None:
         report["distributed"] = dict(
             users=n, options=M, partitions=parts, workers=2, threads_per_worker=1, seconds=wall,
