@@ -13,6 +13,8 @@ rm -rf "$stage" && mkdir -p "$dir"
 soname=$(objdump -p "$lib" 2>/dev/null | awk '$1 == "SONAME" { print $2 }')
 cp -L "$lib" "$dir/${soname:-libgrowth.so.1}"
 cp -L "$jni" "$dir/libgrowth_jni.so"
+# No debug sections in the shipped copies (a third of the size); symbols stay.
+strip --strip-debug "$dir/libgrowth_jni.so" "$dir/${soname:-libgrowth.so.1}" 2>/dev/null || true
 # The build tree's RUNPATH means nothing on a user's machine: drop it when patchelf is there.
 if command -v patchelf >/dev/null 2>&1; then
     patchelf --remove-rpath "$dir/libgrowth_jni.so"
