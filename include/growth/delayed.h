@@ -50,8 +50,10 @@
  * no lock); they train the model through its own training calls, so other threads may predict
  * with the model at any time, and may train it too (other heads or other data) through the
  * model's API. Predictions for the head are read from the model itself (growth_ftrl_predict).
- * Validation happens before any change: a failed call leaves the handle and the model as they
- * were.
+ * Validation happens before any change: a call that fails on its input leaves the handle and
+ * the model as they were. The model's own training calls may run out of memory (their scratch
+ * space): the examples trained before stay trained and the handle stays consistent (see the
+ * functions' ::GROWTH_ENOMEM).
  *
  * Limitation: the pending impressions are not saved with the model; after a restart, the
  * conversions of impressions from before it are counted as unknown (`conversions_unknown`).
@@ -156,7 +158,9 @@ GROWTH_API int growth_delayed_config(const growth_delayed *d, char *buf, size_t 
  * @return ::GROWTH_OK; ::GROWTH_EINVAL for a NULL argument, a non-finite time or one before the
  *         clock, an id that is pending, a bad slot, field or value, or fields given to an FTRL
  *         model (nothing changes); ::GROWTH_ENOMEM when out of memory or when this row alone
- *         is larger than `max_memory` (nothing changes).
+ *         is larger than `max_memory` (nothing changes), or when a training call of the model
+ *         runs out of memory (the clock has moved and impressions whose wait ended may have
+ *         trained, but this impression is not added: the same call may be made again).
  * @since 1.0
  */
 GROWTH_API int growth_delayed_impression(growth_delayed *d, uint64_t event_id, double time,
@@ -170,7 +174,9 @@ GROWTH_API int growth_delayed_impression(growth_delayed *d, uint64_t event_id, d
  *        `conversions_unknown`, a repeated one in `conversions_duplicate`; neither is an error.
  * @param time finite, not before the handle's clock.
  * @return ::GROWTH_OK; ::GROWTH_EINVAL for a NULL handle, a non-finite time or one before the
- *         clock (nothing changes); ::GROWTH_ENOMEM.
+ *         clock (nothing changes); ::GROWTH_ENOMEM when a training call of the model runs out
+ *         of memory (impressions whose wait ended may have trained; the conversion is not
+ *         recorded: the same call may be made again).
  * @since 1.0
  */
 GROWTH_API int growth_delayed_conversion(growth_delayed *d, uint64_t event_id, double time);
@@ -180,7 +186,8 @@ GROWTH_API int growth_delayed_conversion(growth_delayed *d, uint64_t event_id, d
  *        releases those whose window has ended.
  * @param time finite, not before the handle's clock.
  * @return ::GROWTH_OK; ::GROWTH_EINVAL for a NULL handle, a non-finite time or one before the
- *         clock (nothing changes); ::GROWTH_ENOMEM.
+ *         clock (nothing changes); ::GROWTH_ENOMEM when a training call of the model runs out
+ *         of memory (the impressions before it trained, the rest train at the next call).
  * @since 1.0
  */
 GROWTH_API int growth_delayed_advance(growth_delayed *d, double time);

@@ -323,39 +323,48 @@ GROWTH_API int growth_delayed_impression(growth_delayed *d, uint64_t event_id, d
         w += nnz * sizeof *val;
     }
     if (fld && nnz) memcpy(w, fld, nnz);
-    /* From here on the call changes things. */
+    /* From here on the call changes things: the clock, waiting impressions whose wait is over,
+     * expiries and evictions, then the new example. A training call of the model that fails
+     * (ENOMEM) stops the call with the examples before it trained and the rest pending, and the
+     * new impression not added. */
     rc = advance_to(d, time);
+    if (!rc && d->cfg.max_memory > 0) {
+        while (!rc && d->front < d->tail &&
+               (double)(d->row_bytes + rb + (d->tail - d->front + 1) * REC_COST) > (double)d->cfg.max_memory)
+            rc = pop_front(d, true);
+    }
+    uint8_t state = S_WAIT;
+    if (!rc && d->cfg.elapsed == 0) { /* trains at once, from the caller's arrays */
+        if (d->cfg.method == M_FNW) {
+            rc = predict_row(d, idx, fld, val, nnz, &p);
+            if (!rc) rc = train_row(d, idx, fld, val, nnz, 0.0f, fnw_weight(p, false));
+        } else {
+            rc = train_row(d, idx, fld, val, nnz, 0.0f, 1.0f);
+        }
+        state = S_NEG;
+    }
     if (rc) {
         free(row);
         return rc;
     }
-    if (d->cfg.max_memory > 0) {
-        while (d->front < d->tail && (double)(d->row_bytes + rb + (d->tail - d->front + 1) * REC_COST) >
-                                         (double)d->cfg.max_memory) {
-            rc = pop_front(d, true);
-            if (rc) {
-                free(row);
-                return rc;
-            }
-        }
+    const bool keep_row = state == S_WAIT || d->cfg.method == M_FNW; /* naive trains a row once */
+    if (!keep_row) {
+        free(row);
+        row = NULL;
     }
     rec *r = at(d, d->tail);
     *r = (rec){.id = event_id,
                .t0 = time,
                .row = row,
                .nnz = (uint32_t)nnz,
-               .state = S_WAIT,
+               .state = state,
                .has_val = val != NULL,
                .has_fld = fld != NULL};
     gidmap_put(&d->map, event_id, (uint32_t)(d->tail & (d->cap - 1)));
+    if (d->next_train == d->tail && state != S_WAIT) d->next_train++;
     d->tail++;
-    d->row_bytes += rb;
+    if (keep_row) d->row_bytes += rb;
     d->st.impressions++;
-    if (d->cfg.elapsed == 0 && d->next_train == d->tail - 1) {
-        rc = train_first(d, r);
-        if (rc) return rc;
-        d->next_train++;
-    }
     return GROWTH_OK;
 }
 
