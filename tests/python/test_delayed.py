@@ -326,6 +326,29 @@ def test_bad_input_gives_statuses_and_changes_nothing():
         d.advance(8.0)
 
 
+def test_impressions_batch_equals_one_by_one():
+    rows, events = small_stream(5, n=60)
+    imps = [(t, i) for t, k, i in events if k == 0]
+    ids = np.array([i for _, i in imps])
+    ts = np.array([t for t, _ in imps])
+    X = sp.csr_matrix((np.concatenate([rows[i][1] for i in ids]), np.concatenate([rows[i][0] for i in ids]),
+                       np.arange(0, 5 * len(ids) + 1, 5)), shape=(len(ids), 64))
+    fl = np.concatenate([rows[i][2] for i in ids])
+    a, b = growth.FFM(fields=3, k=2, bits=6), growth.FFM(fields=3, k=2, bits=6)
+    da, db = DelayedFeedback(a), DelayedFeedback(b)
+    da.impressions(ids, ts, X, fl)
+    for j, i in enumerate(ids):
+        db.impression(i, ts[j], rows[i][0], rows[i][1], rows[i][2])
+    assert da.stats() == db.stats()
+    np.testing.assert_array_equal(a.predict_proba(X, fl), b.predict_proba(X, fl))
+    with pytest.raises(growth.InvalidArgument, match="indices"):
+        da.impression(1000, ts[-1], [-1])
+    with pytest.raises(growth.InvalidArgument, match="indices"):
+        da.impression(1000, ts[-1], [2 ** 32 + 1])
+    with pytest.raises(growth.InvalidArgument, match="values"):
+        da.impression(1000, ts[-1], [1, 2], [1.0])
+
+
 def test_trainer_keeps_the_model_alive():
     m = growth.FTRL(bits=6)
     d = DelayedFeedback(m)

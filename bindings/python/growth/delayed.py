@@ -25,6 +25,7 @@ from ._handle import OwnedHandle
 from ._lib import (P, c_char_p, c_double, c_int, c_size_t, c_uint64, c_void_p, check, declare, enc, lib,
                    read_string)
 from ._options import _config
+from .errors import InvalidArgument
 
 __all__ = ["DelayedFeedback", "DelayedStats"]
 
@@ -49,10 +50,17 @@ class DelayedStats(ctypes.Structure):
             "pending", "bytes")] + [("time", ctypes.c_double)]
 
 
-def _arr(x: Any, dtype: Any) -> np.ndarray | None:
+def _arr(x: Any, dtype: Any, name: str) -> np.ndarray | None:
     if x is None:
         return None
-    return np.ascontiguousarray(np.asarray(x), dtype=dtype).reshape(-1)
+    a = np.asarray(x)
+    if np.issubdtype(dtype, np.integer) and a.size:
+        if not np.issubdtype(a.dtype, np.integer):
+            raise InvalidArgument(f"{name} must be integers, got {a.dtype}")
+        hi = np.iinfo(dtype).max
+        if a.min() < 0 or a.max() > hi:
+            raise InvalidArgument(f"{name} must be in 0..{hi}")
+    return np.ascontiguousarray(a, dtype=dtype).reshape(-1)
 
 
 class DelayedFeedback(OwnedHandle):
@@ -107,13 +115,13 @@ class DelayedFeedback(OwnedHandle):
                    fields: Any = None) -> None:
         """An impression with id ``event_id`` at ``time`` and its sparse row (slots, values or
         None for ones, fields for FFM)."""
-        idx = _arr(indices, np.uint32)
-        val = _arr(values, np.float32)
-        fld = _arr(fields, np.uint8)
+        idx = _arr(indices, np.uint32, "indices")
+        val = _arr(values, np.float32, "values")
+        fld = _arr(fields, np.uint8, "fields")
         n = 0 if idx is None else idx.size
         for name, a in (("values", val), ("fields", fld)):
             if a is not None and a.size != n:
-                raise ValueError(f"{name} has {a.size} entries, indices {n}")
+                raise InvalidArgument(f"{name} has {a.size} entries, indices {n}")
         check(lib.growth_delayed_impression(
             self._handle(), int(event_id), float(time),
             None if idx is None or n == 0 else idx.ctypes.data_as(c_void_p),
@@ -132,7 +140,9 @@ class DelayedFeedback(OwnedHandle):
             raise ValueError(f"{ids.size} ids and {ts.size} times for {X.shape[0]} rows")
         idx = X.indices.astype(np.uint32)
         val = X.data.astype(np.float32)
-        fld = _arr(fields, np.uint8)
+        fld = _arr(fields, np.uint8, "fields")
+        if fld is not None and fld.size != idx.size:
+            raise ValueError(f"fields has {fld.size} entries, X {idx.size}")
         ip = X.indptr
         for r in range(X.shape[0]):
             b, e = int(ip[r]), int(ip[r + 1])
