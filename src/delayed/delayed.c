@@ -6,6 +6,7 @@
  * both pop from the front (two cursors), an id map gives a conversion its record. A record's row
  * is one block (idx | val | fld) released as soon as nothing will train on it again. */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -306,7 +307,11 @@ GROWTH_API int growth_delayed_impression(growth_delayed *d, uint64_t event_id, d
     /* The model validates the row (slots, fields, values) without changing anything. */
     float p;
     rc = predict_row(d, idx, fld, val, nnz, &p);
-    if (rc) return gerr(rc, "%s: bad row: %s", who, growth_last_error());
+    if (rc) {
+        char why[512]; /* a copy: gerr writes the buffer growth_last_error() points to */
+        snprintf(why, sizeof why, "%s", growth_last_error());
+        return gerr(rc, "%s: bad row: %s", who, why);
+    }
     const size_t rb = row_size(nnz, val != NULL, fld != NULL);
     if (d->cfg.max_memory > 0 && (double)(rb + REC_COST) > (double)d->cfg.max_memory)
         return gerr(GROWTH_ENOMEM, "%s: one impression of %zu entries takes %zu bytes, max_memory = %lld",
