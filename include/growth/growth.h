@@ -26,5 +26,6 @@
 #include "growth/text.h"
 #include "growth/rank.h"
 #include "growth/uplift.h"
+#include "growth/delayed.h"
 
 #endif /* GROWTH_GROWTH_H */

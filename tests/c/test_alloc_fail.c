@@ -857,6 +857,46 @@ static int c_push(void *unused)
                                        &r, NULL, NULL);
 }
 
+/* Delayed feedback: create, enough impressions to grow the ring and the id map twice, late
+ * conversions (FNW's second training), a memory cap's evictions and the expiry of everything.
+ * An impression that fails for lack of memory must not have been added (delayed.h): checked
+ * here by the counter and by making the same call again, which must then succeed (a broken
+ * promise returns -1, which the sweep reports). */
+static int c_delayed_cfg(const char *cfg)
+{
+    growth_ftrl *m = NULL;
+    int rc = growth_ftrl_create(&m, "bits=12");
+    if (rc) return rc;
+    growth_delayed *d = NULL;
+    rc = growth_delayed_create_ftrl(&d, m, 0, cfg);
+    int failed = 0;
+    for (int i = 0; !rc && i < 300; i++) {
+        growth_delayed_stats a = GROWTH_DELAYED_STATS_INIT, b = GROWTH_DELAYED_STATS_INIT;
+        if (growth_delayed_stats_get(d, &a)) return -1;
+        rc = growth_delayed_impression(d, (uint64_t)i, (double)i, g_idx + 4 * i, NULL, NULL, 4);
+        if (rc == GROWTH_ENOMEM) {
+            failed = rc;
+            if (growth_delayed_stats_get(d, &b) || b.impressions != a.impressions) return -1;
+            rc = growth_delayed_impression(d, (uint64_t)i, (double)i, g_idx + 4 * i, NULL, NULL, 4);
+            if (rc) rc = -1;
+        }
+        if (!rc && i % 3 == 0 && i >= 5)
+            rc = growth_delayed_conversion(d, (uint64_t)(i - 5), (double)i + 0.5);
+    }
+    if (!rc) rc = growth_delayed_advance(d, 1e6);
+    growth_delayed_free(d);
+    growth_ftrl_free(m);
+    return rc ? rc : failed;
+}
+
+static int c_delayed(void *unused)
+{
+    (void)unused;
+    int rc = c_delayed_cfg("window=100");
+    if (!rc) rc = c_delayed_cfg("method=naive elapsed=3 window=50 max_memory=4000");
+    return rc;
+}
+
 /* ---- the sweep --------------------------------------------------------------------------- */
 
 static int total_bad;
@@ -943,6 +983,7 @@ TEST(every_allocation_may_fail)
     SWEEP("features and rows", .call = c_features);
     SWEEP("audience peer + select", .call = c_audience);
     SWEEP("audience pu_score (ftrl)", .call = c_pu);
+    SWEEP("delayed feedback (fnw, naive with a memory cap)", .call = c_delayed);
     CHECK(total_bad == before);
 }
 

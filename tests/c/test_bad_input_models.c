@@ -1243,6 +1243,102 @@ TEST(test_uplift_functions)
     remove(garbage);
 }
 
+/* ---- delayed feedback (delayed.h) -------------------------------------------------------------- */
+
+static int delayed_same_stats(const growth_delayed_stats *a, const growth_delayed_stats *b)
+{
+    return memcmp(a, b, offsetof(growth_delayed_stats, time)) == 0 &&
+           (a->time == b->time || (a->time != a->time && b->time != b->time));
+}
+
+TEST(test_delayed_functions)
+{
+    growth_ftrl *m = NULL;
+    growth_fm *fm = NULL;
+    CHECK_OK(growth_ftrl_create(&m, "bits=6 heads=2"));
+    CHECK_OK(growth_fm_create(&fm, "model=ffm fields=2 bits=6 k=2"));
+    growth_delayed *d = NULL, *x = NULL;
+    static const char *bad_cfg[] = {"method=esdfm9",    "window=0",   "window=-1",
+                                    "elapsed=-1",       "elapsed=1",  "method=naive window=1 elapsed=2",
+                                    "max_memory=-1",    "window=nan", "bogus=1",
+                                    "window=1 window=2"};
+    for (size_t i = 0; i < sizeof bad_cfg / sizeof bad_cfg[0]; i++)
+        BAD(growth_delayed_create_ftrl(&x, m, 0, bad_cfg[i]), GROWTH_EINVAL, NULL);
+    CHECK(x == NULL);
+    BAD(growth_delayed_create_ftrl(NULL, m, 0, NULL), GROWTH_EINVAL, "growth_delayed_create_ftrl");
+    BAD(growth_delayed_create_ftrl(&x, NULL, 0, NULL), GROWTH_EINVAL, "model");
+    BAD(growth_delayed_create_ftrl(&x, m, 2, NULL), GROWTH_EINVAL, "head");
+    BAD(growth_delayed_create_fm(NULL, fm, 0, NULL), GROWTH_EINVAL, "growth_delayed_create_fm");
+    BAD(growth_delayed_create_fm(&x, NULL, 0, NULL), GROWTH_EINVAL, "model");
+    BAD(growth_delayed_create_fm(&x, fm, 1, NULL), GROWTH_EINVAL, "head");
+    BAD(growth_delayed_create_fm(&x, fm, 0, "window=0"), GROWTH_EINVAL, "window");
+    CHECK(x == NULL);
+    CHECK_OK(growth_delayed_create_ftrl(&d, m, 1, "window=10 max_memory=100000"));
+    const uint32_t idx[3] = {1, 2, 3}, big[1] = {64};
+    const float val[3] = {1, 0.5f, 2}, nanv[3] = {1, NAN, 2};
+    const uint8_t fld[3] = {0, 1, 0}, badf[3] = {0, 2, 0};
+    CHECK_OK(growth_delayed_impression(d, 1, 1.0, idx, NULL, val, 3));
+    growth_delayed_stats before = GROWTH_DELAYED_STATS_INIT, after = GROWTH_DELAYED_STATS_INIT;
+    CHECK_OK(growth_delayed_stats_get(d, &before));
+    float p0[2], p1[2];
+    CHECK_OK(growth_ftrl_predict(m, idx, val, 3, 0, p0, 2));
+    BAD(growth_delayed_impression(NULL, 2, 2.0, idx, NULL, val, 3), GROWTH_EINVAL,
+        "growth_delayed_impression");
+    BAD(growth_delayed_impression(d, 2, 2.0, NULL, NULL, val, 3), GROWTH_EINVAL, "idx");
+    BAD(growth_delayed_impression(d, 2, NAN, idx, NULL, val, 3), GROWTH_EINVAL, "finite");
+    BAD(growth_delayed_impression(d, 2, INFINITY, idx, NULL, val, 3), GROWTH_EINVAL, "finite");
+    BAD(growth_delayed_impression(d, 2, 0.5, idx, NULL, val, 3), GROWTH_EINVAL, "backwards");
+    BAD(growth_delayed_impression(d, 1, 2.0, idx, NULL, val, 3), GROWTH_EINVAL, "already pending");
+    BAD(growth_delayed_impression(d, 2, 2.0, big, NULL, NULL, 1), GROWTH_EINVAL, "bad row");
+    BAD(growth_delayed_impression(d, 2, 2.0, idx, NULL, nanv, 3), GROWTH_EINVAL, "bad row");
+    BAD(growth_delayed_impression(d, 2, 2.0, idx, fld, val, 3), GROWTH_EINVAL, "fld");
+    BAD(growth_delayed_impression(d, 2, 2.0, idx, NULL, val, SIZE_MAX), GROWTH_EINVAL, "nnz");
+    BAD(growth_delayed_conversion(NULL, 1, 2.0), GROWTH_EINVAL, "growth_delayed_conversion");
+    BAD(growth_delayed_conversion(d, 1, NAN), GROWTH_EINVAL, "finite");
+    BAD(growth_delayed_conversion(d, 1, 0.0), GROWTH_EINVAL, "backwards");
+    BAD(growth_delayed_advance(NULL, 2.0), GROWTH_EINVAL, "growth_delayed_advance");
+    BAD(growth_delayed_advance(d, -INFINITY), GROWTH_EINVAL, "finite");
+    BAD(growth_delayed_advance(d, 0.0), GROWTH_EINVAL, "backwards");
+    CHECK_OK(growth_delayed_stats_get(d, &after));
+    CHECK(delayed_same_stats(&before, &after));
+    CHECK_OK(growth_ftrl_predict(m, idx, val, 3, 0, p1, 2));
+    CHECK(memcmp(p0, p1, sizeof p0) == 0);
+    /* a row alone larger than max_memory */
+    growth_delayed *small = NULL;
+    CHECK_OK(growth_delayed_create_ftrl(&small, m, 0, "max_memory=64"));
+    BAD(growth_delayed_impression(small, 1, 0.0, idx, NULL, val, 3), GROWTH_ENOMEM, "max_memory");
+    growth_delayed_free(small);
+    /* an unknown id is counted, not an error */
+    BAD(growth_delayed_conversion(d, 77, 2.0), GROWTH_OK, NULL);
+    CHECK_OK(growth_delayed_stats_get(d, &after));
+    CHECK(after.conversions_unknown == 1);
+    BAD(growth_delayed_stats_get(NULL, &after), GROWTH_EINVAL, "growth_delayed_stats_get");
+    BAD(growth_delayed_stats_get(d, NULL), GROWTH_EINVAL, "out");
+    growth_delayed_stats tiny = GROWTH_DELAYED_STATS_INIT;
+    tiny.struct_size = 4;
+    BAD(growth_delayed_stats_get(d, &tiny), GROWTH_EINVAL, "struct_size");
+    char buf[8];
+    size_t n = 0;
+    BAD(growth_delayed_config(NULL, buf, sizeof buf, &n), GROWTH_EINVAL, "growth_delayed_config");
+    BAD(growth_delayed_config(d, buf, sizeof buf, NULL), GROWTH_EINVAL, "out_n");
+    BAD(growth_delayed_config(d, NULL, 4, &n), GROWTH_EINVAL, "buf");
+    BAD(growth_delayed_config(d, buf, sizeof buf, &n), GROWTH_EBUFS, NULL);
+    CHECK(n > sizeof buf);
+    growth_delayed_free(d);
+    growth_delayed_free(NULL);
+    /* FM: fields checked against the model, required for ffm */
+    CHECK_OK(growth_delayed_create_fm(&d, fm, 0, "method=naive elapsed=1"));
+    BAD(growth_delayed_impression(d, 1, 0.0, idx, NULL, val, 3), GROWTH_EINVAL, "bad row");
+    BAD(growth_delayed_impression(d, 1, 0.0, idx, badf, val, 3), GROWTH_EINVAL, "bad row");
+    CHECK_OK(growth_delayed_impression(d, 1, 0.0, idx, fld, val, 3));
+    CHECK_OK(growth_delayed_advance(d, 5.0));
+    CHECK_OK(growth_delayed_stats_get(d, &after));
+    CHECK(after.trained_negative == 1 && after.pending == 1);
+    growth_delayed_free(d);
+    growth_fm_free(fm);
+    growth_ftrl_free(m);
+}
+
 int main(void)
 {
     RUN(test_forest_functions);
@@ -1251,5 +1347,6 @@ int main(void)
     RUN(test_audience_functions);
     RUN(test_fm_persistence_functions);
     RUN(test_uplift_functions);
+    RUN(test_delayed_functions);
     return BAD_SUMMARY("bad-input matrix (models)");
 }

@@ -24,6 +24,7 @@ from . import audience
 from . import rank
 from .text import TextIndex, hybrid_search
 from . import uplift
+from .delayed import DelayedFeedback
 
 __all__ = [
     "GrowthError", "InvalidArgument", "OutOfMemory", "IOFailure", "FormatError",
@@ -38,6 +39,6 @@ __all__ = [
     "Forest", "ForestClassifier", "ForestRegressor",
     "Bidder", "BidSimulator",
     "audience", "rank",
-    "TextIndex", "hybrid_search", "uplift",
+    "TextIndex", "hybrid_search", "uplift", "DelayedFeedback",
     "Index",
 ]
