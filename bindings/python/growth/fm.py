@@ -138,6 +138,10 @@ class _Rows:
 
     def __init__(self, X: Any, fields: Any) -> None:
         self.indptr, self.idx, self.val, self.n = _csr(X)
+        if self.val is not None and bool(np.all(self.val == 1.0)):
+            # all ones (a one-hot matrix): NULL values, which the kernels take on their faster
+            # path (no per-pair value products); the model is the same
+            self.val = None
         self.fld = _field_ids(fields, self.idx)
 
     def row(self, r: int) -> tuple[Any, Any, Any, int]:
