@@ -86,3 +86,25 @@ def test_library_found_through_environment():
     env["GROWTH_LIBRARY"] = "/nonexistent/libgrowth.so"
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
     assert out.returncode != 0 and "cannot load libgrowth" in out.stderr
+
+
+def test_csr_input_is_not_reordered_in_place():
+    """A CSR matrix with unsorted column indices (FFM rows keep their entries in field order,
+    with a parallel field array) is read through a sorted copy: the caller's matrix keeps its
+    order, and the model learns the same as from a sorted matrix."""
+    import scipy.sparse as sp
+    rng = np.random.default_rng(5)
+    n, nnz = 200, 6
+    idx = np.stack([rng.choice(1 << 10, nnz, replace=False) for _ in range(n)])
+    X = sp.csr_matrix((np.ones(n * nnz, np.float32), idx.ravel().astype(np.int32),
+                       np.arange(0, n * nnz + 1, nnz)), shape=(n, 1 << 10))
+    assert not X.has_sorted_indices
+    before = X.indices.copy()
+    y = (rng.random(n) < 0.4).astype(np.float32)
+    a = growth.FTRL(bits=10)
+    a.partial_fit(X, y)
+    pa = a.predict_proba(X)
+    np.testing.assert_array_equal(X.indices, before)
+    b = growth.FTRL(bits=10)
+    b.partial_fit(X.sorted_indices(), y)
+    np.testing.assert_allclose(pa, b.predict_proba(X.sorted_indices()), rtol=1e-6, atol=1e-7)

@@ -39,7 +39,8 @@ def to_csr(X):
         return indptr, indices, values, indptr.size - 1
     if hasattr(X, "tocsr"):  # scipy.sparse
         X = X.tocsr()
-        X.sort_indices()
+        if not X.has_sorted_indices:
+            X = X.sorted_indices()  # a sorted copy: the caller's matrix keeps its entry order
         indptr = np.ascontiguousarray(X.indptr, dtype=np.uint64)
         indices = np.ascontiguousarray(X.indices, dtype=np.uint32)
         values = np.ascontiguousarray(X.data, dtype=np.float32)

@@ -96,6 +96,14 @@ def _stats_of(h: Any) -> FmStats:
     return st
 
 
+def _as_unsigned(a: np.ndarray, signed: Any, unsigned: Any) -> np.ndarray:
+    """scipy's index arrays (never negative) as the unsigned type the C call takes: a view, no
+    copy, when they already have the signed type of that width."""
+    if a.dtype == signed and a.flags.c_contiguous:
+        return a.view(unsigned)
+    return np.ascontiguousarray(a, dtype=unsigned)
+
+
 def _csr(X: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, int]:
     """(indptr uint64, indices uint32, values float32 or None, nrows), entries in stored order."""
     if isinstance(X, tuple):
@@ -112,8 +120,7 @@ def _csr(X: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, int]:
         return indptr, indices, values, indptr.size - 1
     if hasattr(X, "tocsr"):
         X = X.tocsr()  # a CSR matrix is returned as is: its entries keep their order
-        return (np.ascontiguousarray(X.indptr, dtype=np.uint64),
-                np.ascontiguousarray(X.indices, dtype=np.uint32),
+        return (_as_unsigned(X.indptr, np.int64, np.uint64), _as_unsigned(X.indices, np.int32, np.uint32),
                 np.ascontiguousarray(X.data, dtype=np.float32), X.shape[0])
     raise InvalidArgument("X must be a scipy.sparse CSR matrix or a CSR tuple (indptr, indices[, values]) "
                           f"(got {type(X).__name__})")
@@ -138,6 +145,10 @@ class _Rows:
 
     def __init__(self, X: Any, fields: Any) -> None:
         self.indptr, self.idx, self.val, self.n = _csr(X)
+        if self.val is not None and bool(np.all(self.val == 1.0)):
+            # all ones (a one-hot matrix): NULL values, which the kernels take on their faster
+            # path (no per-pair value products); the model is the same
+            self.val = None
         self.fld = _field_ids(fields, self.idx)
 
     def row(self, r: int) -> tuple[Any, Any, Any, int]:

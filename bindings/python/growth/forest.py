@@ -75,7 +75,8 @@ def _matrix(X: Any, nfeat: int | None = None) -> tuple[str, tuple, int, int]:
     pandas DataFrames included), or 'csr' for scipy.sparse input."""
     if hasattr(X, "tocsr") and not hasattr(X, "columns"):
         X = X.tocsr()
-        X.sort_indices()
+        if not X.has_sorted_indices:
+            X = X.sorted_indices()  # a sorted copy: the caller's matrix keeps its entry order
         indptr = np.ascontiguousarray(X.indptr, dtype=np.uint64)
         indices = np.ascontiguousarray(X.indices, dtype=np.uint32)
         values = np.ascontiguousarray(X.data, dtype=np.float32)
