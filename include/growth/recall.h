@@ -53,8 +53,11 @@
  * matching items. HNSW and IVF first bound the number of matching items: the allow-list length,
  * the bitmap's popcount, or, for a callback alone, its share on 256 slots spread over the index
  * (the callback is called on them). When that bound is at most max(k, filter_exact x slots),
- * where slots counts live and not yet compacted removed items, the matching items are scored
- * exactly (Lucene's fallback), so the results are the exact top k. Otherwise HNSW walks the graph
+ * where slots counts live and not yet compacted removed items, or so small that the approximate
+ * search is expected to cost more than scoring the items the filter keeps (HNSW:
+ * 8 x max(ef, k) x slots / bound > bound; IVF: k x slots / bound > bound), the matching items
+ * are scored exactly (Lucene's fallback), so the results are the exact top k. Otherwise HNSW
+ * walks the graph
  * with the filter applied during the traversal (every node can be stepped through, only
  * matching nodes enter the ef-long result list), switches to exact scoring once it has scored
  * more nodes than the bound, and re-runs exactly when it ends with fewer than k results; IVF

@@ -166,6 +166,8 @@ GROWTH_API int growth_index_set_config(growth_index *x, const char *config)
     int rc = gcfg_parse("growth_index_set_config", ix_set_opts, sizeof ix_set_opts / sizeof ix_set_opts[0],
                         config, &s, sizeof s);
     if (rc) return rc;
+    if (s.filter_exact < 0 && s.filter_exact != -1) /* -1: the key was not given */
+        return gerr(GROWTH_EINVAL, "%s: config key 'filter_exact' is %g, not in [0, 1]", who, s.filter_exact);
     pthread_mutex_lock(&x->wlock);
     pthread_rwlock_wrlock(&x->rw);
     if (s.ef) x->cfg.ef = s.ef;
