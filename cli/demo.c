@@ -158,9 +158,9 @@ static int demo_parse(int argc, char **argv, demo_opts *o)
 }
 
 /* Fields of the impression log, in the order the FFM numbers them. */
-enum { DEMO_FIELDS = 6 };
-static const char *const DEMO_FIELD_NAMES[DEMO_FIELDS] = {"user_id", "item_id", "user_city",
-                                                          "item_cat", "hour",    "log_price"};
+enum { DEMO_FIELDS = 8 };
+static const char *const DEMO_FIELD_NAMES[DEMO_FIELDS] = {
+    "user_id", "item_id", "user_city", "item_cat", "hour", "log_price", "user_persona", "item_brand"};
 
 static const char *CITIES[] = {"hangzhou", "shanghai", "beijing", "shenzhen",
                                "chengdu",  "wuhan",    "xian",    "nanjing"};
@@ -217,9 +217,18 @@ int cli_demo(int argc, char **argv)
     }
     for (int c = 0; c < NCITY; c++)
         for (int k = 0; k < NCAT; k++) taste[c][k] = 0.7 * demo_norm(&r);
-    for (long u = 0; u < o.users * DEMO_LATENT; u++) u_vec[u] = 0.63 * demo_norm(&r);
-    for (long i = 0; i < o.items * DEMO_LATENT; i++) i_vec[i] = 0.63 * demo_norm(&r);
-    demo_world w = {o.users, o.items, u_click, u_buy, i_click, i_buy, i_price, u_city, i_cat, {{0}}, u_vec, i_vec, 0};
+    /* Latent tastes come from a user's persona and an item's brand, which the log records as
+     * fields: the linear heads see each alone, the field-aware FM can learn how they combine. */
+    double p_vec[DEMO_NPERSONA][DEMO_LATENT], b_vec[DEMO_NBRAND][DEMO_LATENT];
+    for (int q = 0; q < DEMO_NPERSONA; q++)
+        for (int d = 0; d < DEMO_LATENT; d++) p_vec[q][d] = 0.75 * demo_norm(&r);
+    for (int q = 0; q < DEMO_NBRAND; q++)
+        for (int d = 0; d < DEMO_LATENT; d++) b_vec[q][d] = 0.75 * demo_norm(&r);
+    for (long u = 0; u < o.users; u++)
+        memcpy(u_vec + u * DEMO_LATENT, p_vec[demo_persona(u)], sizeof p_vec[0]);
+    for (long i = 0; i < o.items; i++) memcpy(i_vec + i * DEMO_LATENT, b_vec[demo_brand(i)], sizeof b_vec[0]);
+    demo_world w = {o.users, o.items, u_click, u_buy, i_click, i_buy, i_price,
+                    u_city,  i_cat,   {{0}},   u_vec, i_vec,   0};
     memcpy(w.taste, taste, sizeof taste);
 
     growth_ftrl *m = NULL;
@@ -231,15 +240,17 @@ int cli_demo(int argc, char **argv)
     /* The field-aware FM sees the same slots, with each feature's field: its click and
      * purchase heads share the latent factors and train the ESMM way. */
     growth_fm *fm = NULL;
+    const int ffm_bits = o.bits < 18 ? o.bits : 18; /* 2^18 slots x 6 fields x k=4: 48 MiB of factors */
     snprintf(cfg, sizeof cfg,
-             "model=ffm fields=%d k=4 bits=%d heads=2 head_names=click|purchase eta=0.05 lambda=2e-5 "
+             "model=ffm fields=%d k=4 bits=%d heads=2 head_names=click|purchase eta=0.1 normalize=false "
              "alpha=0.1 l1=0.5",
-             DEMO_FIELDS, o.bits);
+             DEMO_FIELDS, ffm_bits);
     if ((rc = growth_fm_create(&fm, cfg))) return cli_fail("demo: create FFM", rc);
     growth_row *row = NULL;
     snprintf(cfg, sizeof cfg, "bits=%d seed=0", o.bits);
     if ((rc = growth_row_create(&row, cfg))) return cli_fail("demo: create row", rc);
-    if ((rc = growth_row_set_fields(row, DEMO_FIELD_NAMES, DEMO_FIELDS))) return cli_fail("demo: row fields", rc);
+    if ((rc = growth_row_set_fields(row, DEMO_FIELD_NAMES, DEMO_FIELDS)))
+        return cli_fail("demo: row fields", rc);
 
     size_t n = (size_t)o.rows;
     float *p_click = malloc(n * sizeof(float)), *y_click = malloc(n * sizeof(float));
@@ -258,7 +269,7 @@ int cli_demo(int argc, char **argv)
     if (!o.quiet)
         fprintf(stderr, "demo: %ld impressions, %ld users, %ld items, 2^%d slots, seed %llu\n", o.rows,
                 o.users, o.items, o.bits, (unsigned long long)o.seed);
-    char ubuf[32], ibuf[32], hbuf[8];
+    char ubuf[32], ibuf[32], hbuf[8], pbuf[16], bbuf[16];
     for (size_t t = 0; t < n; t++) {
         /* Zipf-ish traffic: heavy users and popular items appear more. */
         double a = demo_unif(&r), b = demo_unif(&r);
@@ -279,6 +290,10 @@ int cli_demo(int argc, char **argv)
         growth_row_add_cat(row, "user_city", CITIES[u_city[u]]);
         growth_row_add_cat(row, "item_cat", CATS[i_cat[i]]);
         growth_row_add_cat(row, "hour", hbuf);
+        snprintf(pbuf, sizeof pbuf, "p%d", demo_persona(u));
+        growth_row_add_cat(row, "user_persona", pbuf);
+        snprintf(bbuf, sizeof bbuf, "b%d", demo_brand(i));
+        growth_row_add_cat(row, "item_brand", bbuf);
         const char *cf[2] = {"user_city", "item_cat"}, *cv[2] = {CITIES[u_city[u]], CATS[i_cat[i]]};
         growth_row_add_cross(row, cf, cv, 2);
         growth_row_add_num(row, "log_price", (float)(log(price) / 5.0));
@@ -294,10 +309,13 @@ int cli_demo(int argc, char **argv)
         float labels[2] = {click, click ? buy : GROWTH_LABEL_MISSING};
         rc = growth_ftrl_update(m, idx, val, nnz, labels, 1.0f);
         if (rc) return cli_fail("demo: update", rc);
+        /* The FFM's table is smaller: a slot at fewer bits is the high bits of the same hash. */
         const uint8_t *fld = growth_row_fields(row);
+        uint32_t fidx[16];
+        for (size_t k = 0; k < nnz && k < 16; k++) fidx[k] = idx[k] >> (o.bits - ffm_bits);
         float fesmm[3];
-        rc = growth_fm_esmm_predict(fm, 0, 1, idx, fld, val, nnz, fesmm, 3);
-        if (!rc) rc = growth_fm_esmm_update(fm, 0, 1, idx, fld, val, nnz, click, buy, 1.0f);
+        rc = growth_fm_esmm_predict(fm, 0, 1, fidx, fld, val, nnz, fesmm, 3);
+        if (!rc) rc = growth_fm_esmm_update(fm, 0, 1, fidx, fld, val, nnz, click, buy, 1.0f);
         if (rc) return cli_fail("demo: FFM", rc);
         f_click[t] = fesmm[0];
         f_ctcvr[t] = fesmm[2];
