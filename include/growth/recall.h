@@ -34,9 +34,10 @@
  * | quantize        | none    | `none` or `int8`: flat and HNSW score candidates on int8 copies of the vectors (4x less memory traffic) and re-score the best with float |
  * | rescore         | 4       | int8: flat re-scores rescore*k candidates in float; HNSW re-scores its ef candidates |
  * | seed            | 0       | seed of HNSW levels and k-means initialisation |
+ * | filter_exact    | 0.02    | filtered search scores the allowed items exactly when the filter keeps at most max(k, filter_exact x slots) items (see "Filters"), 0..1 |
  * | max_memory      | 0       | bytes the index may hold (vectors, ids, graph, lists, id map, as growth_index_stats::memory_bytes counts them; HNSW upper layers and IVF list slack are estimated when an add is checked), an integer; 0 = no cap beyond the machine's physical memory |
  *
- * Search-time keys (`ef`, `nprobe`, `threads`, `rescore`) and `max_memory` can be changed with
+ * Search-time keys (`ef`, `nprobe`, `threads`, `rescore`, `filter_exact`) and `max_memory` can be changed with
  * growth_index_set_config().
  *
  * Memory limits: growth_index_create() refuses a configuration whose fixed part (IVF: nlist x
@@ -47,9 +48,21 @@
  * stored `max_memory` the same way before allocating them. growth_index_compact() builds a copy
  * beside the index, so it needs up to twice the memory of the live vectors for a moment.
  *
- * Filters: flat search is exact among the matching items (a short allow-list is scored
- * directly); HNSW walks the whole graph but only matching items enter the result list (very
- * selective filters make it slower, not wrong); IVF returns matches from the probed lists only.
+ * Filters: a filtered search returns min(k, matching live items) results, whatever the kind
+ * (the same holds for the live items left among removed ones). Flat search is exact among the
+ * matching items. HNSW and IVF first bound the number of matching items: the allow-list length,
+ * the bitmap's popcount, or, for a callback alone, its share on 256 slots spread over the index
+ * (the callback is called on them). When that bound is at most max(k, filter_exact x slots),
+ * where slots counts live and not yet compacted removed items, or so small that the approximate
+ * search is expected to cost more than scoring the items the filter keeps (HNSW:
+ * 8 x max(ef, k) x slots / bound > bound; IVF: k x slots / bound > bound), the matching items
+ * are scored exactly (Lucene's fallback), so the results are the exact top k. Otherwise HNSW
+ * walks the graph
+ * with the filter applied during the traversal (every node can be stepped through, only
+ * matching nodes enter the ef-long result list), switches to exact scoring once it has scored
+ * more nodes than the bound, and re-runs exactly when it ends with fewer than k results; IVF
+ * scans the nprobe nearest lists and then further lists, nearest first, until k items have
+ * matched. Ties at the k-th score may be broken either way.
  *
  * k: k = 0 is ::GROWTH_EINVAL. k larger than the number of (matching) live vectors is not an
  * error: growth_index_search() returns fewer results and says how many in `*out_n`;
@@ -156,7 +169,7 @@ GROWTH_API void growth_index_free(growth_index *h);
 GROWTH_API int growth_index_config(const growth_index *h, char *buf, size_t cap, size_t *out_n);
 
 /**
- * @brief Changes search-time settings: any of `ef`, `nprobe`, `threads`, `rescore`, and
+ * @brief Changes search-time settings: any of `ef`, `nprobe`, `threads`, `rescore`, `filter_exact`, and
  *        `max_memory` (0 removes the cap; a cap below the memory held refuses later adds only).
  * @param config e.g. "ef=128"; other keys are ::GROWTH_EINVAL.
  * @return ::GROWTH_OK; ::GROWTH_EINVAL (NULL, unknown key, bad value; nothing changed).

@@ -121,7 +121,8 @@ static void greedy(const growth_index *x, const hq *q, int l, uint32_t *ep, floa
 /* Beam search on layer l from ep. Results (up to ef, min-heap, worst at [0]) go to sc->r;
  * only nodes passing the filter enter the results (all nodes are traversed) when `f_on`. */
 static int search_layer(const growth_index *x, const hq *q, uint32_t ep, float epk, size_t ef, int l,
-                        const growth_id_filter *f, bool f_on, ix_scratch *sc, size_t *nres)
+                        const growth_id_filter *f, bool f_on, size_t limit, bool *over, ix_scratch *sc,
+                        size_t *nres)
 {
     int rc = visit_begin(x, sc);
     if (rc) return rc;
@@ -129,7 +130,7 @@ static int search_layer(const growth_index *x, const hq *q, uint32_t ep, float e
         ix_reserve("hnsw", (void **)&sc->c, &sc->ccap, x->n + 1, sizeof(ix_hit)))
         return GROWTH_ENOMEM;
     ix_hit *R = sc->r, *C = sc->c;
-    size_t nr = 0, nc = 0;
+    size_t nr = 0, nc = 0, nvis = 1;
     uint32_t *vis = sc->visit, ep_tag = sc->epoch;
     vis[ep] = ep_tag;
     ix_maxh_push(NULL, C, &nc, (ix_hit){epk, ep});
@@ -147,6 +148,11 @@ static int search_layer(const growth_index *x, const hq *q, uint32_t ep, float e
             uint32_t e = ln[i];
             if (vis[e] == ep_tag) continue;
             vis[e] = ep_tag;
+            if (limit && ++nvis > limit) { /* costlier than scoring the allowed items directly */
+                *over = true;
+                *nres = nr;
+                return GROWTH_OK;
+            }
             float k = hkey(x, q, e);
             if (nr < ef || k > R[0].key) {
                 ix_maxh_push(NULL, C, &nc, (ix_hit){k, e});
@@ -327,7 +333,7 @@ int ix_hnsw_insert(growth_index *x, uint32_t s, ix_scratch *sc)
     if (efc < (size_t)x->cfg.M) efc = (size_t)x->cfg.M;
     for (int l = lv < x->max_level ? lv : x->max_level; l >= 0; l--) {
         size_t nr = 0;
-        int rc = search_layer(x, &q, ep, epk, efc, l, NULL, false, sc, &nr);
+        int rc = search_layer(x, &q, ep, epk, efc, l, NULL, false, 0, NULL, sc, &nr);
         if (rc) return rc;
         ix_hit *R = sc->r;
         for (size_t i = 0; i < nr; i++) R[i].key -= qn2; /* keys -> true similarity */
@@ -355,8 +361,9 @@ int ix_hnsw_insert(growth_index *x, uint32_t s, ix_scratch *sc)
 }
 
 int ix_hnsw_search(const growth_index *x, const float *qf, size_t k, const growth_id_filter *f,
-                   ix_scratch *sc, ix_hit *out, size_t *nout)
+                   size_t visit_limit, bool *over, ix_scratch *sc, ix_hit *out, size_t *nout)
 {
+    *over = false;
     hq q = {qf, NULL, 0};
     if (x->q8) {
         if (ix_reserve("hnsw", (void **)&sc->q8, &sc->q8cap, x->dim, 1)) return GROWTH_ENOMEM;
@@ -369,8 +376,8 @@ int ix_hnsw_search(const growth_index *x, const float *qf, size_t k, const growt
     size_t ef = (size_t)x->cfg.ef > k ? (size_t)x->cfg.ef : k;
     bool f_on = f != NULL || x->live < x->n;
     size_t nr = 0;
-    int rc = search_layer(x, &q, ep, epk, ef, 0, f, f_on, sc, &nr);
-    if (rc) return rc;
+    int rc = search_layer(x, &q, ep, epk, ef, 0, f, f_on, visit_limit, over, sc, &nr);
+    if (rc || *over) return rc;
     size_t m = 0;
     for (size_t i = 0; i < nr; i++) {
         float key = sc->r[i].key;

@@ -35,6 +35,7 @@ const gcfg_opt ix_opts[] = {
     {"quantize", GCFG_ENUM, offsetof(ix_cfg, quantize), "none", 0, 0, "none|int8", false},
     {"rescore", GCFG_INT, offsetof(ix_cfg, rescore), "4", 1, 1000, NULL, false},
     {"seed", GCFG_INT, offsetof(ix_cfg, seed), "0", 0, 9007199254740992.0, NULL, false},
+    {"filter_exact", GCFG_DOUBLE, offsetof(ix_cfg, filter_exact), "0.02", 0, 1, NULL, false},
     GCFG_MAX_MEMORY(ix_cfg, max_memory),
 };
 const size_t ix_nopts = sizeof ix_opts / sizeof ix_opts[0];
@@ -144,6 +145,7 @@ GROWTH_API int growth_index_config(const growth_index *x, char *buf, size_t cap,
 
 typedef struct {
     int64_t ef, nprobe, threads, rescore, max_memory;
+    double filter_exact;
 } ix_set_cfg;
 
 static const gcfg_opt ix_set_opts[] = {
@@ -152,6 +154,7 @@ static const gcfg_opt ix_set_opts[] = {
     {"threads", GCFG_INT, offsetof(ix_set_cfg, threads), "0", 0, 256, NULL, false},
     {"rescore", GCFG_INT, offsetof(ix_set_cfg, rescore), "0", 0, 1000, NULL, false},
     {"max_memory", GCFG_INT, offsetof(ix_set_cfg, max_memory), "-1", -1, 9007199254740992.0, NULL, false},
+    {"filter_exact", GCFG_DOUBLE, offsetof(ix_set_cfg, filter_exact), "-1", -1, 1, NULL, false},
 };
 
 GROWTH_API int growth_index_set_config(growth_index *x, const char *config)
@@ -163,6 +166,8 @@ GROWTH_API int growth_index_set_config(growth_index *x, const char *config)
     int rc = gcfg_parse("growth_index_set_config", ix_set_opts, sizeof ix_set_opts / sizeof ix_set_opts[0],
                         config, &s, sizeof s);
     if (rc) return rc;
+    if (s.filter_exact < 0 && s.filter_exact != -1) /* -1: the key was not given */
+        return gerr(GROWTH_EINVAL, "%s: config key 'filter_exact' is %g, not in [0, 1]", who, s.filter_exact);
     pthread_mutex_lock(&x->wlock);
     pthread_rwlock_wrlock(&x->rw);
     if (s.ef) x->cfg.ef = s.ef;
@@ -170,6 +175,7 @@ GROWTH_API int growth_index_set_config(growth_index *x, const char *config)
     if (s.threads) x->cfg.threads = s.threads;
     if (s.rescore) x->cfg.rescore = s.rescore;
     if (s.max_memory >= 0) x->cfg.max_memory = s.max_memory; /* later adds only */
+    if (s.filter_exact >= 0) x->cfg.filter_exact = s.filter_exact;
     pthread_rwlock_unlock(&x->rw);
     pthread_mutex_unlock(&x->wlock);
     return GROWTH_OK;

@@ -261,17 +261,20 @@ int ix_ivf_search(const growth_index *x, const float *q, size_t k, const growth_
     const size_t d = x->dim, L = (size_t)x->cfg.nlist;
     size_t np = (size_t)x->cfg.nprobe < L ? (size_t)x->cfg.nprobe : L;
     const bool l2 = ivf_l2(x);
-    if (ix_reserve("ivf", (void **)&sc->c, &sc->ccap, np + 1, sizeof(ix_hit))) return GROWTH_ENOMEM;
-    size_t nc = 0;
+    /* every centroid in a max-heap: the lists come out best first, as many as needed */
+    if (ix_reserve("ivf", (void **)&sc->c, &sc->ccap, L + 1, sizeof(ix_hit))) return GROWTH_ENOMEM;
+    ix_hit *C = sc->c;
     for (size_t c = 0; c < L; c++) {
         float key = ix_k.dot(q, x->cent + c * d, d);
         if (l2) key = 2.0f * key - x->cent_norm2[c];
-        ix_topk_offer(sc->c, &nc, np, key, (uint32_t)c);
+        C[c] = (ix_hit){key, (uint32_t)c};
     }
+    size_t nc = L;
+    for (size_t i = L / 2; i-- > 0;) ix_maxh_down(NULL, C, nc, i);
     size_t m = 0;
     float thr = -INFINITY;
-    for (size_t p = 0; p < nc; p++) {
-        uint32_t c = sc->c[p].slot;
+    for (size_t p = 0; nc && (p < np || m < k); p++) {
+        uint32_t c = ix_maxh_pop(NULL, C, &nc).slot;
         const uint32_t *ls = x->lists[c];
         size_t len = x->list_len[c];
         for (size_t i = 0; i < len; i++) {

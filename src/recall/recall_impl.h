@@ -16,10 +16,11 @@ enum { IX_IP = 0, IX_COSINE = 1, IX_L2 = 2 };
 enum { IX_FLAT = 0, IX_HNSW = 1, IX_IVF = 2 };
 enum { IX_Q_NONE = 0, IX_Q_INT8 = 1 };
 
-#define IX_MAX_DIM   65536
-#define IX_MAX_SLOTS ((size_t)UINT32_MAX - 1)
-#define IX_MAX_LEVEL 32
-#define IX_ADD_CHUNK 256
+#define IX_MAX_DIM       65536
+#define IX_MAX_SLOTS     ((size_t)UINT32_MAX - 1)
+#define IX_MAX_LEVEL     32
+#define IX_ADD_CHUNK     256
+#define IX_FILTER_SAMPLE 256 /* slots a callback-only filter is tried on to estimate its share */
 
 typedef struct {
     int64_t dim;
@@ -27,7 +28,8 @@ typedef struct {
     int64_t M, ef_construction, ef, nlist, nprobe, iters, threads;
     int quantize;
     int64_t rescore, seed;
-    int64_t max_memory; /* bytes the index may hold, 0 = no cap (checked on create, add, load) */
+    double filter_exact; /* filtered search scores the allowed items exactly below this share */
+    int64_t max_memory;  /* bytes the index may hold, 0 = no cap (checked on create, add, load) */
 } ix_cfg;
 
 /* A scored candidate: larger key is better (similarity, or minus the squared distance). */
@@ -193,8 +195,11 @@ float ix_quantize(const float *v, size_t d, int8_t *out);
 /* HNSW (hnsw.c) */
 int ix_hnsw_alloc(growth_index *x, size_t cap); /* grows graph arrays to cap */
 int ix_hnsw_insert(growth_index *x, uint32_t s, ix_scratch *sc);
-int ix_hnsw_search(const growth_index *x, const float *q, size_t k, const growth_id_filter *f, ix_scratch *sc,
-                   ix_hit *out, size_t *nout);
+/* Filtered traversal: every node is walked, only nodes passing f enter the results. With
+ * visit_limit > 0 the walk stops once it has scored that many nodes and sets *over (the caller
+ * then scores the allowed items exactly). */
+int ix_hnsw_search(const growth_index *x, const float *q, size_t k, const growth_id_filter *f,
+                   size_t visit_limit, bool *over, ix_scratch *sc, ix_hit *out, size_t *nout);
 /* Grows the scratch an insert needs for an index of up to n_final nodes, so that inserts
  * cannot fail afterwards. */
 int ix_hnsw_reserve_scratch(const growth_index *x, ix_scratch *sc, size_t n_final);
@@ -213,8 +218,16 @@ int ix_ivf_train(growth_index *x, const float *v, size_t n, bool normalise, cons
 int ix_ivf_assign(const growth_index *x, const float *v, size_t n, uint32_t *out);
 int ix_ivf_append(growth_index *x, uint32_t list, uint32_t slot);
 int ix_ivf_reserve(growth_index *x, const uint32_t *lists, size_t n);
+/* Scans the nprobe best lists, then (when fewer than k items passed the filter) further lists in
+ * order of their centroids until k have passed or every list has been scanned. */
 int ix_ivf_search(const growth_index *x, const float *q, size_t k, const growth_id_filter *f, ix_scratch *sc,
                   ix_hit *out, size_t *nout);
+/* Filtered search (flat.c): an upper bound on the live items passing f (x->live when only a
+ * callback filters), and the exact top k of the items passing f, enumerated from the
+ * allow-list, the bitmap's set bits or all slots, whichever is shortest. */
+size_t ix_filter_estimate(const growth_index *x, const growth_id_filter *f);
+int ix_exact_allowed(const growth_index *x, const float *q, size_t k, const growth_id_filter *f, ix_hit *out,
+                     size_t *nout);
 void ix_ivf_free(growth_index *x);
 size_t ix_ivf_bytes(const growth_index *x);
 

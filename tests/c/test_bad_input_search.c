@@ -50,6 +50,9 @@ TEST(test_index_functions)
     BAD(growth_index_set_config(NULL, "ef=10"), GROWTH_EINVAL, "index_set_config");
     BAD(growth_index_set_config(h, "dim=8"), GROWTH_EINVAL, NULL);
     BAD(growth_index_set_config(h, "bogus=1"), GROWTH_EINVAL, NULL);
+    BAD(growth_index_set_config(h, "filter_exact=nan"), GROWTH_EINVAL, NULL);
+    BAD(growth_index_set_config(h, "filter_exact=2"), GROWTH_EINVAL, NULL);
+    BAD(growth_index_set_config(h, "filter_exact=-0.25"), GROWTH_EINVAL, "filter_exact");
     BAD(growth_index_train(NULL, v, NV), GROWTH_EINVAL, "index_train");
     BAD(growth_index_train(h, NULL, NV), GROWTH_EINVAL, NULL);
 

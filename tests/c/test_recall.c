@@ -252,6 +252,78 @@ TEST(test_filters)
     free(ids);
 }
 
+/* Filtered search keeps its promise (issue 25): min(k, matching) results from every kind; a
+ * selective filter (here 1 item in 250, under filter_exact) gives the exact top k. */
+static const uint8_t *g_bits;
+static bool keep_bits(int64_t id) { return (g_bits[id / 8] >> (id % 8)) & 1; }
+static int cb_bits(int64_t id, void *user) { return (((const uint8_t *)user)[id / 8] >> (id % 8)) & 1; }
+
+TEST(test_filter_promise)
+{
+    const size_t n = 5000, d = 12, k = 10;
+    float *x = clustered(n, d, 21), *q = clustered(6, d, 22);
+    int64_t *ids = malloc(n * sizeof *ids);
+    for (size_t i = 0; i < n; i++) ids[i] = (int64_t)i;
+    uint8_t *bits = calloc(n / 8, 1);
+    size_t n_allowed = 0;
+    for (size_t i = 0; i < n; i += 250) {
+        bits[i / 8] |= (uint8_t)(1u << (i % 8));
+        n_allowed++;
+    }
+    g_bits = bits;
+    const char *kinds[4] = {"hnsw M=6 ef_construction=20 ef=10",
+                            "hnsw M=6 ef_construction=20 ef=10 quantize=int8", "ivf nlist=32 nprobe=1",
+                            "flat quantize=int8"};
+    for (int kd = 0; kd < 4; kd++) {
+        char cfg[160];
+        snprintf(cfg, sizeof cfg, "dim=%zu metric=l2 kind=%s", d, kinds[kd]);
+        growth_index *ix = NULL;
+        CHECK_OK(growth_index_create(&ix, cfg));
+        CHECK_OK(growth_index_add(ix, x, n, ids));
+        growth_id_filter fb = {sizeof fb, 0, NULL, 0, bits, n, NULL, NULL};
+        growth_id_filter fc = {sizeof fc, 0, NULL, 0, NULL, 0, cb_bits, bits};
+        for (int qi = 0; qi < 6; qi++) {
+            int64_t got[10], ref[10];
+            double rs[10];
+            float gs[10];
+            size_t found = 0, nref = ref_topk(2, x, ids, n, d, q + qi * d, k, keep_bits, ref, rs);
+            CHECK(nref == k && n_allowed == 20);
+            CHECK_OK(growth_index_search(ix, q + qi * d, k, &fb, got, gs, k, &found));
+            CHECK(found == k);
+            for (size_t j = 0; j < k; j++)
+                CHECK(got[j] == ref[j] && fabs(gs[j] - rs[j]) < 1e-3 * (1 + rs[j]));
+            CHECK_OK(growth_index_search(ix, q + qi * d, k, &fc, got, gs, k, &found));
+            CHECK(found == k && overlap(got, ref, k) == 1.0);
+        }
+        /* fewer matching items than k: all of them, best first */
+        int64_t few[3] = {7, 2500, 4999}, got[10];
+        growth_id_filter ff = {sizeof ff, 0, few, 3, NULL, 0, NULL, NULL};
+        size_t found = 0;
+        CHECK_OK(growth_index_search(ix, q, k, &ff, got, NULL, k, &found));
+        CHECK(found == 3);
+        /* the threshold is a run-time key */
+        CHECK_OK(growth_index_set_config(ix, "filter_exact=0.5"));
+        CHECK_RC(growth_index_set_config(ix, "filter_exact=1.5"), GROWTH_EINVAL);
+        CHECK_RC(growth_index_set_config(ix, "filter_exact=-0.5"), GROWTH_EINVAL);
+        char buf[512];
+        CHECK_OK(growth_index_config(ix, buf, sizeof buf, NULL));
+        CHECK(strstr(buf, "filter_exact=0.5") != NULL);
+        /* tombstones: 12 live items left in a graph of 5000 */
+        int64_t *gone = malloc(n * sizeof *gone);
+        for (size_t i = 0; i < n - 12; i++) gone[i] = (int64_t)i;
+        CHECK_OK(growth_index_remove(ix, gone, n - 12, NULL));
+        CHECK_OK(growth_index_search(ix, q, k, NULL, got, NULL, k, &found));
+        CHECK(found == k);
+        for (size_t j = 0; j < k; j++) CHECK(got[j] >= (int64_t)(n - 12));
+        free(gone);
+        growth_index_free(ix);
+    }
+    free(bits);
+    free(x);
+    free(q);
+    free(ids);
+}
+
 TEST(test_bad_input_leaves_index_usable)
 {
     const size_t d = 8;
@@ -817,6 +889,7 @@ int main(void)
     RUN(test_create_and_config);
     RUN(test_flat_exact);
     RUN(test_filters);
+    RUN(test_filter_promise);
     RUN(test_bad_input_leaves_index_usable);
     RUN(test_k_larger_than_n_and_padding);
     RUN(test_hnsw_ivf_int8_recall);

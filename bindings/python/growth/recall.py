@@ -106,7 +106,7 @@ class Index(OwnedModel):
         return read_string(lib.growth_index_config, self._handle())
 
     def set(self, **options: Any) -> Index:
-        """Changes search-time settings: ef, nprobe, threads, rescore."""
+        """Changes search-time settings: ef, nprobe, threads, rescore, filter_exact, max_memory."""
         check(lib.growth_index_set_config(self._handle(), enc(_config(**options))))
         return self
 
