@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <protobuf-c/protobuf-c.h>
 
@@ -315,6 +316,56 @@ int gpb_unpack_error(const char *who, const char *what);
 void gtable_free(void *p, size_t bytes);
 
 /* ---- numbers ----------------------------------------------------------------------------- */
+
+/* ---- shared by the online learners (ctr, fm) ------------------------------------------------ */
+
+/* bfloat16: the high half of a float. Stochastic rounding adds 16 random bits below the kept
+ * mantissa and truncates: one of the two neighbours, the nearer more often, unbiased in
+ * expectation (McMahan et al. 2013, section 4.5). A result that would round to Inf truncates. */
+static inline float gbf16_to_f(uint16_t b)
+{
+    uint32_t u = (uint32_t)b << 16;
+    float f;
+    memcpy(&f, &u, 4);
+    return f;
+}
+static inline uint16_t gf_to_bf16_sr(float f, uint32_t r16)
+{
+    uint32_t u;
+    memcpy(&u, &f, 4);
+    uint32_t t = u + (r16 & 0xffffu);
+    if (((t >> 23) & 0xff) == 0xff) t = u;
+    return (uint16_t)(t >> 16);
+}
+static inline uint16_t gf_to_bf16_nearest(float f)
+{
+    uint32_t u;
+    memcpy(&u, &f, 4);
+    uint32_t t = u + 0x7fffu + ((u >> 16) & 1u);
+    if (((t >> 23) & 0xff) == 0xff) t = u;
+    return (uint16_t)(t >> 16);
+}
+
+/* Head names of a multi-head model: `list` is the `head_names` key ("click|buy", or "" for none),
+ * `heads` the `heads` key; fills names[0..heads) (empty strings when the list is empty). Names are
+ * 1..GHEAD_NAME_MAX-1 letters, digits, '_' or '-', distinct, exactly `heads` of them. */
+#define GHEAD_NAME_MAX 64
+int ghead_names(const char *who, const char *list, int64_t heads, int max_heads,
+                char names[][GHEAD_NAME_MAX]);
+
+/* ESMM (Ma et al. 2018): gradients of logloss(click, pctr) + logloss(ctcvr, pctr x pcvr) w.r.t.
+ * the CTR and CVR margins, times `weight`: dL/da = (pctr - click) + d (1 - pctr) and
+ * dL/db = d (1 - pcvr), d = (p - ctcvr) / max(1 - p, 1e-7), p = pctr x pcvr. */
+static inline void gesmm_grads(double pctr, double pcvr, double click, double ctcvr, double weight,
+                               float *g_ctr, float *g_cvr)
+{
+    double p = pctr * pcvr;
+    double q = 1.0 - p;
+    if (q < 1e-7) q = 1e-7;
+    double d = (p - ctcvr) / q;
+    *g_ctr = (float)(((pctr - click) + d * (1.0 - pctr)) * weight);
+    *g_cvr = (float)(d * (1.0 - pcvr) * weight);
+}
 
 static inline bool gfinite(double x) { return x - x == 0.0; }
 bool gall_finite_f32(const float *x, size_t n);

@@ -44,20 +44,14 @@ typedef struct {
     float click, ctcvr, weight;
 } esmm_ctx;
 
-/* L = logloss(click, pctr) + logloss(y2, p), p = pctr * pcvr, y2 = click * conversion.
- * With a, b the CTR and CVR margins: dp/da = p (1 - pctr), dp/db = p (1 - pcvr), so
- * dL/da = (pctr - click) + (p - y2)(1 - pctr)/(1 - p) and dL/db = (p - y2)(1 - pcvr)/(1 - p). */
+/* L = logloss(click, pctr) + logloss(y2, p), p = pctr * pcvr, y2 = click * conversion: the
+ * gradients w.r.t. the CTR and CVR margins are core.h's gesmm_grads. */
 static void esmm_grad(void *vctx, const float *margins, float *grads)
 {
     const esmm_ctx *c = vctx;
     for (int h = 0; h < c->H; h++) grads[h] = NAN;
-    double pctr = ftrl_sigmoid(margins[c->ctr]), pcvr = ftrl_sigmoid(margins[c->cvr]);
-    double p = pctr * pcvr;
-    double q = 1.0 - p;
-    if (q < 1e-7) q = 1e-7;
-    double d = (p - c->ctcvr) / q;
-    grads[c->ctr] = (float)(((pctr - c->click) + d * (1.0 - pctr)) * c->weight);
-    grads[c->cvr] = (float)(d * (1.0 - pcvr) * c->weight);
+    gesmm_grads(ftrl_sigmoid(margins[c->ctr]), ftrl_sigmoid(margins[c->cvr]), c->click, c->ctcvr, c->weight,
+                &grads[c->ctr], &grads[c->cvr]);
 }
 
 GROWTH_API int growth_ftrl_esmm_update(growth_ftrl *m, size_t ctr_head, size_t cvr_head, const uint32_t *idx,

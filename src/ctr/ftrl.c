@@ -48,34 +48,6 @@ static const gcfg_opt ftrl_opts[] = {
 
 /* ---- statistics access ------------------------------------------------------------------- */
 
-static inline float bf16_to_f(uint16_t b)
-{
-    uint32_t u = (uint32_t)b << 16;
-    float f;
-    memcpy(&f, &u, 4);
-    return f;
-}
-
-/* Stochastic rounding to bfloat16: add 16 random bits below the kept mantissa, truncate. The
- * result is one of the two neighbours, the nearer one more often, unbiased in expectation. */
-static inline uint16_t f_to_bf16_sr(float f, uint32_t r16)
-{
-    uint32_t u;
-    memcpy(&u, &f, 4);
-    uint32_t t = u + (r16 & 0xffffu);
-    if (((t >> 23) & 0xff) == 0xff) t = u; /* would round to Inf: truncate instead */
-    return (uint16_t)(t >> 16);
-}
-
-static inline uint16_t f_to_bf16_nearest(float f)
-{
-    uint32_t u;
-    memcpy(&u, &f, 4);
-    uint32_t t = u + 0x7fffu + ((u >> 16) & 1u);
-    if (((t >> 23) & 0xff) == 0xff) t = u;
-    return (uint16_t)(t >> 16);
-}
-
 /* Record of (slot, head) wpos: float mode [z, sqrt n, w, pad] (16 bytes), compact mode
  * [z, sqrt n, w] as bfloat16 (6 bytes). */
 #define FTRL_STRIDE(m) ((m)->tf ? (size_t)4 : (size_t)3)
@@ -87,8 +59,8 @@ static inline void load_stat(const growth_ftrl *m, size_t wpos, float *z, float 
         *z = atomic_load_explicit(&m->tf[pos], memory_order_relaxed);
         *s = atomic_load_explicit(&m->tf[pos + 1], memory_order_relaxed);
     } else {
-        *z = bf16_to_f(atomic_load_explicit(&m->tc[pos], memory_order_relaxed));
-        *s = bf16_to_f(atomic_load_explicit(&m->tc[pos + 1], memory_order_relaxed));
+        *z = gbf16_to_f(atomic_load_explicit(&m->tc[pos], memory_order_relaxed));
+        *s = gbf16_to_f(atomic_load_explicit(&m->tc[pos + 1], memory_order_relaxed));
     }
 }
 
@@ -105,7 +77,7 @@ static inline float weight_of(const growth_ftrl *m, float z, float s)
 static inline float load_w(const growth_ftrl *m, size_t wpos)
 {
     if (m->tf) return atomic_load_explicit(&m->tf[wpos * 4 + 2], memory_order_relaxed);
-    return bf16_to_f(atomic_load_explicit(&m->tc[wpos * 3 + 2], memory_order_relaxed));
+    return gbf16_to_f(atomic_load_explicit(&m->tc[wpos * 3 + 2], memory_order_relaxed));
 }
 
 /* Stores a slot's statistics and the weight they give. `rbits` drives stochastic rounding in
@@ -120,12 +92,12 @@ static inline __attribute__((always_inline)) void put_stat(growth_ftrl *m, size_
         atomic_store_explicit(&m->tf[pos + 1], s, memory_order_relaxed);
         atomic_store_explicit(&m->tf[pos + 2], weight_of(m, z, s), memory_order_relaxed);
     } else {
-        uint16_t bz = nearest ? f_to_bf16_nearest(z) : f_to_bf16_sr(z, (uint32_t)rbits);
-        uint16_t bs = nearest ? f_to_bf16_nearest(s) : f_to_bf16_sr(s, (uint32_t)(rbits >> 16));
+        uint16_t bz = nearest ? gf_to_bf16_nearest(z) : gf_to_bf16_sr(z, (uint32_t)rbits);
+        uint16_t bs = nearest ? gf_to_bf16_nearest(s) : gf_to_bf16_sr(s, (uint32_t)(rbits >> 16));
         atomic_store_explicit(&m->tc[pos], bz, memory_order_relaxed);
         atomic_store_explicit(&m->tc[pos + 1], bs, memory_order_relaxed);
-        float w = weight_of(m, bf16_to_f(bz), bf16_to_f(bs));
-        atomic_store_explicit(&m->tc[pos + 2], f_to_bf16_nearest(w), memory_order_relaxed);
+        float w = weight_of(m, gbf16_to_f(bz), gbf16_to_f(bs));
+        atomic_store_explicit(&m->tc[pos + 2], gf_to_bf16_nearest(w), memory_order_relaxed);
     }
 }
 
@@ -156,50 +128,10 @@ static inline void add_nonzero(growth_ftrl *m, int64_t delta)
 
 /* ---- creation ---------------------------------------------------------------------------- */
 
-static int parse_names(const char *who, const ftrl_cfg *cfg, char names[][FTRL_NAME_MAX])
-{
-    for (int h = 0; h < FTRL_MAX_HEADS; h++) names[h][0] = 0;
-    if (cfg->head_names[0] == 0) return GROWTH_OK;
-    const char *p = cfg->head_names;
-    int count = 0;
-    while (1) {
-        const char *bar = strchr(p, '|');
-        size_t len = bar ? (size_t)(bar - p) : strlen(p);
-        if (count >= cfg->heads)
-            return gerr(GROWTH_EINVAL, "%s: config key 'head_names' lists more names than heads=%lld", who,
-                        (long long)cfg->heads);
-        if (len == 0 || len >= FTRL_NAME_MAX)
-            return gerr(GROWTH_EINVAL, "%s: config key 'head_names': name %d is empty or longer than %d", who,
-                        count, FTRL_NAME_MAX - 1);
-        for (size_t i = 0; i < len; i++) {
-            char c = p[i];
-            if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-                  c == '-'))
-                return gerr(GROWTH_EINVAL,
-                            "%s: config key 'head_names': '%.*s' has characters other than letters, digits, "
-                            "'_' and '-'",
-                            who, (int)len, p);
-        }
-        memcpy(names[count], p, len);
-        names[count][len] = 0;
-        for (int j = 0; j < count; j++)
-            if (strcmp(names[j], names[count]) == 0)
-                return gerr(GROWTH_EINVAL, "%s: config key 'head_names': '%s' appears twice", who,
-                            names[count]);
-        count++;
-        if (!bar) break;
-        p = bar + 1;
-    }
-    if (count != cfg->heads)
-        return gerr(GROWTH_EINVAL, "%s: config key 'head_names' lists %d names but heads=%lld", who, count,
-                    (long long)cfg->heads);
-    return GROWTH_OK;
-}
-
 static int ftrl_new(growth_ftrl **out, const ftrl_cfg *cfg, const char *who)
 {
     char names[FTRL_MAX_HEADS][FTRL_NAME_MAX];
-    int rc = parse_names(who, cfg, names);
+    int rc = ghead_names(who, cfg->head_names, cfg->heads, FTRL_MAX_HEADS, names);
     if (rc) return rc;
     /* The table is mapped lazily: refuse here what could only fail (or wake the OOM killer)
      * on first touch. Double arithmetic: 2^32 x 16 x 16 bytes does not wrap. */

@@ -9,7 +9,7 @@
 #include "growth/ctr.h"
 
 #define FTRL_MAX_HEADS 16
-#define FTRL_NAME_MAX  64
+#define FTRL_NAME_MAX  GHEAD_NAME_MAX
 
 typedef struct {
     double alpha, beta, l1, l2;

@@ -44,53 +44,13 @@ const size_t fm_nopts = sizeof fm_opts / sizeof fm_opts[0];
 
 /* ---- configuration ----------------------------------------------------------------------------- */
 
-static int parse_names(const char *who, const fm_cfg *cfg, char names[][FM_NAME_MAX])
-{
-    for (int h = 0; h < FM_MAX_HEADS; h++) names[h][0] = 0;
-    if (cfg->head_names[0] == 0) return GROWTH_OK;
-    const char *p = cfg->head_names;
-    int count = 0;
-    while (1) {
-        const char *bar = strchr(p, '|');
-        size_t len = bar ? (size_t)(bar - p) : strlen(p);
-        if (count >= cfg->heads)
-            return gerr(GROWTH_EINVAL, "%s: config key 'head_names' lists more names than heads=%lld", who,
-                        (long long)cfg->heads);
-        if (len == 0 || len >= FM_NAME_MAX)
-            return gerr(GROWTH_EINVAL, "%s: config key 'head_names': name %d is empty or longer than %d", who,
-                        count, FM_NAME_MAX - 1);
-        for (size_t i = 0; i < len; i++) {
-            char c = p[i];
-            if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-                  c == '-'))
-                return gerr(GROWTH_EINVAL,
-                            "%s: config key 'head_names': '%.*s' has characters other than letters, digits, "
-                            "'_' and '-'",
-                            who, (int)len, p);
-        }
-        memcpy(names[count], p, len);
-        names[count][len] = 0;
-        for (int j = 0; j < count; j++)
-            if (strcmp(names[j], names[count]) == 0)
-                return gerr(GROWTH_EINVAL, "%s: config key 'head_names': '%s' appears twice", who,
-                            names[count]);
-        count++;
-        if (!bar) break;
-        p = bar + 1;
-    }
-    if (count != cfg->heads)
-        return gerr(GROWTH_EINVAL, "%s: config key 'head_names' lists %d names but heads=%lld", who, count,
-                    (long long)cfg->heads);
-    return GROWTH_OK;
-}
-
 static int cfg_check(const char *who, const fm_cfg *c)
 {
     if (c->model == FM_MODEL_FFM && c->fields == 0)
         return gerr(GROWTH_EINVAL, "%s: config key 'fields' is required for model=ffm (1..%d)", who,
                     FM_MAX_FIELDS);
     char names[FM_MAX_HEADS][FM_NAME_MAX];
-    return parse_names(who, c, names);
+    return ghead_names(who, c->head_names, c->heads, FM_MAX_HEADS, names);
 }
 
 int fm_cfg_parse(const char *who, const char *config, fm_cfg *out)
@@ -183,7 +143,7 @@ static void free_tables(growth_fm *m)
 int fm_new(growth_fm **out, const fm_cfg *cfg, const char *who)
 {
     char names[FM_MAX_HEADS][FM_NAME_MAX];
-    int rc = parse_names(who, cfg, names);
+    int rc = ghead_names(who, cfg->head_names, cfg->heads, FM_MAX_HEADS, names);
     if (rc) return rc;
     char what[160];
     snprintf(what, sizeof what, "%s: tables of 2^%lld slots x %d vectors x k=%lld (precision=%s)", who,
@@ -290,8 +250,8 @@ void fm_get_vec(const growth_fm *m, uint64_t slot, int field, float *v, float *g
     size_t pos = fm_vpos(m, slot, field);
     for (int d = 0; d < m->K; d++) {
         size_t p = pos + (size_t)d;
-        if (v) v[d] = m->vf ? fm_ldf(m->vf + p) : fm_bf16_to_f(fm_ldh(m->vc + p));
-        if (g) g[d] = m->gf ? fm_ldf(m->gf + p) : fm_bf16_to_f(fm_ldh(m->gc + p));
+        if (v) v[d] = m->vf ? fm_ldf(m->vf + p) : gbf16_to_f(fm_ldh(m->vc + p));
+        if (g) g[d] = m->gf ? fm_ldf(m->gf + p) : gbf16_to_f(fm_ldh(m->gc + p));
     }
 }
 
@@ -304,8 +264,8 @@ void fm_put_vec(growth_fm *m, uint64_t slot, int field, const float *v, const fl
             if (v) fm_stf(m->vf + p, v[d]);
             if (g) fm_stf(m->gf + p, g[d]);
         } else {
-            if (v) fm_sth(m->vc + p, fm_f_to_bf16_nearest(v[d]));
-            if (g) fm_sth(m->gc + p, fm_f_to_bf16_nearest(g[d]));
+            if (v) fm_sth(m->vc + p, gf_to_bf16_nearest(v[d]));
+            if (g) fm_sth(m->gc + p, gf_to_bf16_nearest(g[d]));
         }
     }
 }
@@ -322,7 +282,7 @@ static inline float weight_of(const growth_fm *m, float z, float s)
 static inline float load_w(const growth_fm *m, size_t wpos)
 {
     if (m->lf) return atomic_load_explicit(&m->lf[wpos * 4 + 2], memory_order_relaxed);
-    return fm_bf16_to_f(atomic_load_explicit(&m->lc[wpos * 3 + 2], memory_order_relaxed));
+    return gbf16_to_f(atomic_load_explicit(&m->lc[wpos * 3 + 2], memory_order_relaxed));
 }
 
 static inline void load_stat(const growth_fm *m, size_t wpos, float *z, float *s)
@@ -331,8 +291,8 @@ static inline void load_stat(const growth_fm *m, size_t wpos, float *z, float *s
         *z = atomic_load_explicit(&m->lf[wpos * 4], memory_order_relaxed);
         *s = atomic_load_explicit(&m->lf[wpos * 4 + 1], memory_order_relaxed);
     } else {
-        *z = fm_bf16_to_f(atomic_load_explicit(&m->lc[wpos * 3], memory_order_relaxed));
-        *s = fm_bf16_to_f(atomic_load_explicit(&m->lc[wpos * 3 + 1], memory_order_relaxed));
+        *z = gbf16_to_f(atomic_load_explicit(&m->lc[wpos * 3], memory_order_relaxed));
+        *s = gbf16_to_f(atomic_load_explicit(&m->lc[wpos * 3 + 1], memory_order_relaxed));
     }
 }
 
@@ -345,12 +305,12 @@ static inline void put_stat(growth_fm *m, size_t wpos, float z, float s, uint64_
         atomic_store_explicit(&m->lf[pos + 2], weight_of(m, z, s), memory_order_relaxed);
     } else {
         size_t pos = wpos * 3;
-        uint16_t bz = nearest ? fm_f_to_bf16_nearest(z) : fm_f_to_bf16_sr(z, (uint32_t)rbits);
-        uint16_t bs = nearest ? fm_f_to_bf16_nearest(s) : fm_f_to_bf16_sr(s, (uint32_t)(rbits >> 16));
+        uint16_t bz = nearest ? gf_to_bf16_nearest(z) : gf_to_bf16_sr(z, (uint32_t)rbits);
+        uint16_t bs = nearest ? gf_to_bf16_nearest(s) : gf_to_bf16_sr(s, (uint32_t)(rbits >> 16));
         atomic_store_explicit(&m->lc[pos], bz, memory_order_relaxed);
         atomic_store_explicit(&m->lc[pos + 1], bs, memory_order_relaxed);
-        float w = weight_of(m, fm_bf16_to_f(bz), fm_bf16_to_f(bs));
-        atomic_store_explicit(&m->lc[pos + 2], fm_f_to_bf16_nearest(w), memory_order_relaxed);
+        float w = weight_of(m, gbf16_to_f(bz), gbf16_to_f(bs));
+        atomic_store_explicit(&m->lc[pos + 2], gf_to_bf16_nearest(w), memory_order_relaxed);
     }
 }
 
@@ -812,7 +772,7 @@ static void fm_first_touch(growth_fm *m, uint64_t slot)
     float v[FM_MAX_K];
     const size_t KP = (size_t)m->KP;
     const bool compact = m->vc != NULL;
-    const uint16_t one16 = fm_f_to_bf16_nearest(1.0f);
+    const uint16_t one16 = gf_to_bf16_nearest(1.0f);
     for (int f = 0; f < m->V; f++) {
         size_t pos = fm_vpos(m, slot, f);
         fm_init_vec(&m->cfg, slot, f, v);
@@ -820,7 +780,7 @@ static void fm_first_touch(growth_fm *m, uint64_t slot)
             float x = d < (size_t)m->K ? v[d] : 0.0f;
             if (compact) {
                 fm_sth(&m->gc[pos + d], one16);
-                fm_sth(&m->vc[pos + d], fm_f_to_bf16_nearest(x));
+                fm_sth(&m->vc[pos + d], gf_to_bf16_nearest(x));
             } else {
                 fm_stf(&m->gf[pos + d], 1.0f);
                 fm_stf(&m->vf[pos + d], x);
@@ -1072,19 +1032,13 @@ typedef struct {
     float click, ctcvr, weight;
 } esmm_ctx;
 
-/* The gradient of growth_ftrl_esmm_update (esmm.c): L = logloss(click, pctr) + logloss(y2, p),
- * p = pctr * pcvr; dL/da = (pctr - click) + (p - y2)(1 - pctr)/(1 - p), dL/db = (p - y2)(1 - pcvr)/(1 - p). */
+/* ESMM: the gradient of growth_ftrl_esmm_update (core.h gesmm_grads) on the two heads. */
 static void esmm_grad(void *vctx, const float *margins, float *grads)
 {
     const esmm_ctx *c = vctx;
     for (int h = 0; h < c->H; h++) grads[h] = NAN;
-    double pctr = fm_sigmoid(margins[c->ctr]), pcvr = fm_sigmoid(margins[c->cvr]);
-    double p = pctr * pcvr;
-    double q = 1.0 - p;
-    if (q < 1e-7) q = 1e-7;
-    double d = (p - c->ctcvr) / q;
-    grads[c->ctr] = (float)(((pctr - c->click) + d * (1.0 - pctr)) * c->weight);
-    grads[c->cvr] = (float)(d * (1.0 - pcvr) * c->weight);
+    gesmm_grads(fm_sigmoid(margins[c->ctr]), fm_sigmoid(margins[c->cvr]), c->click, c->ctcvr, c->weight,
+                &grads[c->ctr], &grads[c->cvr]);
 }
 
 GROWTH_API int growth_fm_esmm_update(growth_fm *m, size_t ctr_head, size_t cvr_head, const uint32_t *idx,

@@ -13,7 +13,7 @@
 #include "growth/fm.h"
 
 #define FM_MAX_HEADS  16
-#define FM_NAME_MAX   64
+#define FM_NAME_MAX   GHEAD_NAME_MAX
 #define FM_MAX_K      64
 #define FM_MAX_FIELDS 256
 

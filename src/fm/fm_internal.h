@@ -90,35 +90,6 @@ struct growth_fm {
     const fm_kernels *kern;
 };
 
-/* ---- bfloat16 ------------------------------------------------------------------------------ */
-
-static inline float fm_bf16_to_f(uint16_t b)
-{
-    uint32_t u = (uint32_t)b << 16;
-    float f;
-    memcpy(&f, &u, 4);
-    return f;
-}
-
-/* Stochastic rounding: add 16 random bits below the kept mantissa, truncate (as growth_ftrl). */
-static inline uint16_t fm_f_to_bf16_sr(float f, uint32_t r16)
-{
-    uint32_t u;
-    memcpy(&u, &f, 4);
-    uint32_t t = u + (r16 & 0xffffu);
-    if (((t >> 23) & 0xff) == 0xff) t = u;
-    return (uint16_t)(t >> 16);
-}
-
-static inline uint16_t fm_f_to_bf16_nearest(float f)
-{
-    uint32_t u;
-    memcpy(&u, &f, 4);
-    uint32_t t = u + 0x7fffu + ((u >> 16) & 1u);
-    if (((t >> 23) & 0xff) == 0xff) t = u;
-    return (uint16_t)(t >> 16);
-}
-
 /* ---- relaxed atomic scalars ------------------------------------------------------------------ */
 
 static inline float fm_ldf(const float *p)

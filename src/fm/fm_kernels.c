@@ -50,17 +50,17 @@ static inline uint32_t sr16(sr_bits *b)
 
 static inline __attribute__((always_inline)) float ld_v(const growth_fm *m, size_t pos, bool compact)
 {
-    return compact ? fm_bf16_to_f(fm_ldh(m->vc + pos)) : fm_ldf(m->vf + pos);
+    return compact ? gbf16_to_f(fm_ldh(m->vc + pos)) : fm_ldf(m->vf + pos);
 }
 static inline __attribute__((always_inline)) float ld_g(const growth_fm *m, size_t pos, bool compact)
 {
-    return compact ? fm_bf16_to_f(fm_ldh(m->gc + pos)) : fm_ldf(m->gf + pos);
+    return compact ? gbf16_to_f(fm_ldh(m->gc + pos)) : fm_ldf(m->gf + pos);
 }
 static inline __attribute__((always_inline)) void st_v(growth_fm *m, size_t pos, float v, bool compact,
                                                        sr_bits *b)
 {
     if (compact)
-        fm_sth(m->vc + pos, fm_f_to_bf16_sr(v, sr16(b)));
+        fm_sth(m->vc + pos, gf_to_bf16_sr(v, sr16(b)));
     else
         fm_stf(m->vf + pos, v);
 }
@@ -68,7 +68,7 @@ static inline __attribute__((always_inline)) void st_g(growth_fm *m, size_t pos,
                                                        sr_bits *b)
 {
     if (compact)
-        fm_sth(m->gc + pos, fm_f_to_bf16_sr(g, sr16(b)));
+        fm_sth(m->gc + pos, gf_to_bf16_sr(g, sr16(b)));
     else
         fm_stf(m->gf + pos, g);
 }
