@@ -150,6 +150,13 @@ def test_demo_end_to_end(tmp_path):
     regret = {l.split()[0]: float(l.split()[1]) for l in out.splitlines()
               if l.strip().startswith(("thompson", "ucb1", "egreedy"))}
     assert regret["thompson"] < regret["ucb1"]
+    # the contextual coupon step: the shared logistic TS over segment x coupon crosses finds each
+    # segment's best coupon; per-coupon Beta TS, blind to the segment, cannot
+    ctx = {l.split("  ")[1].strip(): [float(v.rstrip("%")) for v in l.split()[-2:]] for l in out.splitlines()
+           if l.strip().startswith(("shared logistic TS", "per-coupon Beta TS"))}
+    assert set(ctx) == {"shared logistic TS (crosses)", "per-coupon Beta TS"}, ctx
+    assert ctx["shared logistic TS (crosses)"][0] < 0.5 * ctx["per-coupon Beta TS"][0]
+    assert ctx["shared logistic TS (crosses)"][1] > 2 * ctx["per-coupon Beta TS"][1]
     ks = [l for l in out.splitlines() if "knapsack plan" in l][0]
     base = [l for l in out.splitlines() if "first come first served" in l][0]
     assert float(ks.split("value ")[1].split(",")[0]) > float(base.split("value ")[1].split(" ")[0])
