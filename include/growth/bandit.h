@@ -52,11 +52,12 @@
  * row are summed). Thompson Sampling draws only the weights the candidates touch, each
  * N(m_i, v^2/q_i) (`v` is the exploration multiplier; the paper's variance multiplier is v^2),
  * the same draw for a slot shared by several candidates (the normals are a function of a
- * per-decision key and the slot, so no table is filled); nothing is allocated per call once
- * the stripe's scratch holds the largest candidate count seen. The propensity of a TS choice is
- * estimated by Monte Carlo: the share of `propensity_draws` further draws of all weights whose
- * best candidate is the chosen one (at least 1/draws; NaN when `propensity_draws` = 0; each
- * draw costs one more scoring pass).
+ * per-decision key and the slot, so no table is filled; a slot at the same position as in the
+ * previous row, as the user's own features usually are, reuses that row's draw); nothing is
+ * allocated per call once the stripe's scratch holds the largest candidate count seen. The
+ * propensity of a TS choice is estimated by Monte Carlo: the share of `propensity_draws`
+ * further draws of all weights whose best candidate is the chosen one (at least 1/draws; NaN
+ * when `propensity_draws` = 0; each draw costs one more scoring pass).
  *
  * Cold start from a model: growth_bandit_select_csr() takes an optional prior rate per
  * candidate (e.g. an FTRL or forest pCTR on the candidate's features) and its id; the
