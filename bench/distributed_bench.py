@@ -1,7 +1,8 @@
 """Distributed bench: growth.distributed.solve_mckp on a distributed.LocalCluster (2 worker
 processes, 1 thread each) against the single-machine solver (2 threads) on the same instance.
-Prints users, partitions, time, round trips, price points evaluated, bytes moved each way,
-the per-shard evaluation throughput and the projection to 1B users.
+Prints users, partitions, time, round trips, passes over the users, bytes moved each way and
+in the largest round trip, whether the plan equals the single machine's, and the projection
+to 1B users.
 
 Sizes: quick 1M users x 5 options; full 20M x 5 (GROWTH_DIST_BENCH_USERS overrides).
 The data is generated on the workers, partition by partition; the single-machine reference
@@ -51,16 +52,7 @@ def _cluster():
     return cluster, Client(cluster)
 
 
-def _w_eval_rate(sh, points):
-    """Seconds of one growth_mckp_shard_eval (unstable, growth/sys/budget.h) over a partition at `points` price points."""
-    import growth.distributed as gd
-    lam = np.linspace(0.05, 1.0, points).reshape(-1, 1)
-    t = time.perf_counter()
-    gd._w_eval(sh, lam)
-    return time.perf_counter() - t, sh.n
-
-
-def run(quick=False, report=None):
+def run(quick=False, report=None, recall=True):
     import dask
     import dask.array as da
     from operator import itemgetter
@@ -78,13 +70,13 @@ def run(quick=False, report=None):
                                  for g, s in zip(gens, sizes)])
         costs = da.concatenate([da.from_delayed(dask.delayed(itemgetter(1))(g), (s, M), np.float64)
                                 for g, s in zip(gens, sizes)])
+        from distributed import wait
+        values, costs = client.persist([values, costs])   # generated on the workers, not timed
+        wait([values, costs])
         t = time.perf_counter()
         r = gd.solve_mckp(values=values, costs=costs, budget=B, client=client)
         wall = time.perf_counter() - t
-        # per-shard evaluation throughput (16 price points, one worker thread)
-        rates = client.gather([client.submit(_w_eval_rate, sh, 16, pure=False) for sh in r.shard_futures])
-        per_user_point = float(np.median([s / (k * 16) for s, k in rates]))
-        choice_sum = int(r.choice.sum().compute())
+        choice = r.choice.compute()
         del r.shard_futures, r.plan_futures
     finally:
         client.close()
@@ -98,37 +90,39 @@ def run(quick=False, report=None):
         ref = gb.solve_mckp(v, c, B, threads=2)
         ref_t = time.perf_counter() - t
         del v, c
-    evals_per_user = r.evaluations
-    # projection to 1B users on W workers: the search's evaluations + ~6 passes (collect,
-    # assign, dual, fill) at the measured per-user per-point cost, spread over W workers,
-    # plus one round trip of latency (~5 ms) per exchange; data loading not included.
-    proj = {}
-    for W in (2, 16, 64):
-        compute = 1e9 * (evals_per_user + 6) * per_user_point / W
-        proj[W] = compute + r.round_trips * 0.005
+    st = r.coordinator
+    per_round = r.max_round_bytes
+    # projection to 1B users on W workers: the measured wall time less the partitions' creation
+    # scales with users per worker (the solve passes a fixed number of times over each user);
+    # round trips add ~5 ms each on a real network.
+    proj = {W: wall * (1e9 / n) * (2 / W) + r.round_trips * 0.005 for W in (2, 16, 64)}
     print(f"distributed MCKP  {n:,} users x {M} options, {parts} partitions, 2 worker processes x 1 thread")
-    print(f"  time {wall:.2f} s   round trips {r.round_trips}   price points {r.evaluations}   "
-          f"bytes to workers {r.bytes_to_workers:,}   from workers {r.bytes_from_workers:,}")
+    print(f"  time {wall:.2f} s (data already on the workers)   round trips {r.round_trips}   "
+          f"passes over the users {st['shard_passes'] / parts:.1f}   bytes to workers {r.bytes_to_workers:,}   "
+          f"from workers {r.bytes_from_workers:,}   largest round trip {per_round:,} B "
+          f"({per_round / parts:,.0f} B per partition)")
     print(f"  value {r.value:.10g}  lp {r.lp_value:.10g}  rel gap {r.gap:.3g}  lambda {r.lambdas[0]:.17g}")
     if ref is not None:
         d = abs(r.value - ref.value) / ref.value
         dl = abs(r.lp_value - ref.lp_value) / ref.lp_value
-        print(f"  single machine (2 threads) {ref_t:.2f} s   value rel diff {d:.2g}   lp rel diff {dl:.2g}   "
-              f"same lambda {bool(r.lambdas[0] == ref.lambdas[0])}   same plan "
-              f"{bool(int(ref.choice.sum()) == choice_sum)}")
-    print(f"  shard eval: {per_user_point * 1e9:.1f} ns per user per price point (one worker thread)")
-    print("  projected 1B users (compute only): " + ", ".join(f"{w} workers {s:.0f} s" for w, s in proj.items()))
+        print(f"  single machine (2 threads) {ref_t:.2f} s   ratio {wall / ref_t:.2f}   value rel diff {d:.2g}   "
+              f"lp rel diff {dl:.2g}   same lambda {bool(r.lambdas[0] == ref.lambdas[0])}   same plan "
+              f"{bool(np.array_equal(ref.choice, choice))}")
+    print("  projected 1B users (this run scaled by users per worker; the fill chain is serial, see "
+          "docs/scaling.md): " + ", ".join(f"{w} workers {s:.0f} s" for w, s in proj.items()))
     if report is not None:
         report["distributed"] = dict(
             users=n, options=M, partitions=parts, workers=2, threads_per_worker=1, seconds=wall,
-            round_trips=r.round_trips, price_points=r.evaluations,
+            round_trips=r.round_trips, shard_passes=st["shard_passes"],
             bytes_to_workers=r.bytes_to_workers, bytes_from_workers=r.bytes_from_workers,
-            value=r.value, lp_value=r.lp_value, rel_gap=r.gap,
+            max_round_bytes=per_round, value=r.value, lp_value=r.lp_value, rel_gap=r.gap,
             single_machine_seconds=ref_t,
+            same_plan=None if ref is None else bool(np.array_equal(ref.choice, choice)),
             value_rel_diff=None if ref is None else abs(r.value - ref.value) / ref.value,
             lp_rel_diff=None if ref is None else abs(r.lp_value - ref.lp_value) / ref.lp_value,
-            ns_per_user_point=per_user_point * 1e9, projected_1b_seconds=proj)
-    run_recall(quick=quick, report=report)
+            projected_1b_seconds=proj)
+    if recall:
+        run_recall(quick=quick, report=report)
 
 
 # ---- sharded recall -------------------------------------------------------------------------
@@ -210,4 +204,4 @@ if __name__ == "__main__":
     if "--recall" in sys.argv:
         run_recall(quick="--quick" in sys.argv)
     else:
-        run(quick="--quick" in sys.argv)
+        run(quick="--quick" in sys.argv, recall="--mckp" not in sys.argv)

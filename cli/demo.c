@@ -88,8 +88,10 @@ static void demo_usage(FILE *f)
     fprintf(f, "usage: growth demo [--rows N] [--users N] [--items N] [--seed S] [--bits B]\n"
                "                   [--save PATH] [--report DIR] [--quiet]\n\n"
                "Simulates an e-commerce impression log with hidden click and purchase\n"
-               "propensities, trains a two-head FTRL model (click, purchase) online, composes\n"
-               "pCTCVR = pCTR x pCVR (ESMM) and prints AUC, GAUC, logloss, normalised entropy\n"
+               "propensities (and a latent user x item affinity), trains a two-head FTRL model\n"
+               "(click, purchase) and a field-aware FM whose click and purchase heads share\n"
+               "latent factors (ESMM) online, composes pCTCVR = pCTR x pCVR and prints AUC,\n"
+               "GAUC, logloss, normalised entropy\n"
                "and calibration ratio; then a calibrated GBDT CVR model, coupon bandits (per\n"
                "coupon, and a shared logistic TS over user segment x coupon crosses),\n"
                "budgets, and candidate recall over item titles (BM25, title vectors, fused)\n"
@@ -156,6 +158,11 @@ static int demo_parse(int argc, char **argv, demo_opts *o)
     return 0;
 }
 
+/* Fields of the impression log, in the order the FFM numbers them. */
+enum { DEMO_FIELDS = 8 };
+static const char *const DEMO_FIELD_NAMES[DEMO_FIELDS] = {
+    "user_id", "item_id", "user_city", "item_cat", "hour", "log_price", "user_persona", "item_brand"};
+
 static const char *CITIES[] = {"hangzhou", "shanghai", "beijing", "shenzhen",
                                "chengdu",  "wuhan",    "xian",    "nanjing"};
 static const char *CATS[] = {"shoes", "dress", "phone",  "snacks", "beauty",
@@ -191,8 +198,10 @@ int cli_demo(int argc, char **argv)
            *i_buy = malloc((size_t)o.items * sizeof(double));
     double *i_price = malloc((size_t)o.items * sizeof(double));
     int *i_cat = malloc((size_t)o.items * sizeof(int));
+    double *u_vec = malloc((size_t)o.users * DEMO_LATENT * sizeof(double)),
+           *i_vec = malloc((size_t)o.items * DEMO_LATENT * sizeof(double));
     double taste[NCITY][NCAT];
-    if (!u_click || !u_buy || !u_city || !i_click || !i_buy || !i_price || !i_cat) {
+    if (!u_click || !u_buy || !u_city || !i_click || !i_buy || !i_price || !i_cat || !u_vec || !i_vec) {
         fprintf(stderr, "growth demo: out of memory\n");
         return CLI_EXIT_FAILED;
     }
@@ -209,6 +218,19 @@ int cli_demo(int argc, char **argv)
     }
     for (int c = 0; c < NCITY; c++)
         for (int k = 0; k < NCAT; k++) taste[c][k] = 0.7 * demo_norm(&r);
+    /* Latent tastes come from a user's persona and an item's brand, which the log records as
+     * fields: the linear heads see each alone, the field-aware FM can learn how they combine. */
+    double p_vec[DEMO_NPERSONA][DEMO_LATENT], b_vec[DEMO_NBRAND][DEMO_LATENT];
+    for (int q = 0; q < DEMO_NPERSONA; q++)
+        for (int d = 0; d < DEMO_LATENT; d++) p_vec[q][d] = 0.75 * demo_norm(&r);
+    for (int q = 0; q < DEMO_NBRAND; q++)
+        for (int d = 0; d < DEMO_LATENT; d++) b_vec[q][d] = 0.75 * demo_norm(&r);
+    for (long u = 0; u < o.users; u++)
+        memcpy(u_vec + u * DEMO_LATENT, p_vec[demo_persona(u)], sizeof p_vec[0]);
+    for (long i = 0; i < o.items; i++) memcpy(i_vec + i * DEMO_LATENT, b_vec[demo_brand(i)], sizeof b_vec[0]);
+    demo_world w = {o.users, o.items, u_click, u_buy, i_click, i_buy, i_price,
+                    u_city,  i_cat,   {{0}},   u_vec, i_vec,   0};
+    memcpy(w.taste, taste, sizeof taste);
 
     growth_ftrl *m = NULL;
     char cfg[256];
@@ -216,9 +238,20 @@ int cli_demo(int argc, char **argv)
              o.bits);
     int rc = growth_ftrl_create(&m, cfg);
     if (rc) return cli_fail("demo: create FTRL", rc);
+    /* The field-aware FM sees the same slots, with each feature's field: its click and
+     * purchase heads share the latent factors and train the ESMM way. */
+    growth_fm *fm = NULL;
+    const int ffm_bits = o.bits < 18 ? o.bits : 18; /* 2^18 slots x 6 fields x k=4: 48 MiB of factors */
+    snprintf(cfg, sizeof cfg,
+             "model=ffm fields=%d k=4 bits=%d heads=2 head_names=click|purchase eta=0.1 normalize=false "
+             "alpha=0.1 l1=0.5",
+             DEMO_FIELDS, ffm_bits);
+    if ((rc = growth_fm_create(&fm, cfg))) return cli_fail("demo: create FFM", rc);
     growth_row *row = NULL;
     snprintf(cfg, sizeof cfg, "bits=%d seed=0", o.bits);
     if ((rc = growth_row_create(&row, cfg))) return cli_fail("demo: create row", rc);
+    if ((rc = growth_row_set_fields(row, DEMO_FIELD_NAMES, DEMO_FIELDS)))
+        return cli_fail("demo: row fields", rc);
 
     size_t n = (size_t)o.rows;
     float *p_click = malloc(n * sizeof(float)), *y_click = malloc(n * sizeof(float));
@@ -226,7 +259,10 @@ int cli_demo(int argc, char **argv)
     int64_t *uid = malloc(n * sizeof(int64_t));
     float *p_buy_clicked = malloc(n * sizeof(float)), *y_buy_clicked = malloc(n * sizeof(float));
     float *p_oracle = malloc(n * sizeof(float));
-    if (!p_oracle || !p_click || !y_click || !p_ctcvr || !y_buy || !uid || !p_buy_clicked || !y_buy_clicked) {
+    float *f_click = malloc(n * sizeof(float)), *f_ctcvr = malloc(n * sizeof(float));
+    float *f_buy_clicked = malloc(n * sizeof(float));
+    if (!p_oracle || !p_click || !y_click || !p_ctcvr || !y_buy || !uid || !p_buy_clicked || !y_buy_clicked ||
+        !f_click || !f_ctcvr || !f_buy_clicked) {
         fprintf(stderr, "growth demo: out of memory\n");
         return CLI_EXIT_FAILED;
     }
@@ -234,16 +270,15 @@ int cli_demo(int argc, char **argv)
     if (!o.quiet)
         fprintf(stderr, "demo: %ld impressions, %ld users, %ld items, 2^%d slots, seed %llu\n", o.rows,
                 o.users, o.items, o.bits, (unsigned long long)o.seed);
-    char ubuf[32], ibuf[32], hbuf[8];
+    char ubuf[32], ibuf[32], hbuf[8], pbuf[16], bbuf[16];
     for (size_t t = 0; t < n; t++) {
         /* Zipf-ish traffic: heavy users and popular items appear more. */
         double a = demo_unif(&r), b = demo_unif(&r);
         long u = (long)(o.users * a * a), i = (long)(o.items * b * b);
         int hour = (int)(demo_next(&r) % 24);
         double price = i_price[i];
-        double mc = -2.2 + u_click[u] + i_click[i] + taste[u_city[u]][i_cat[i]] +
-                    (hour >= 19 && hour <= 23 ? 0.4 : 0.0);
-        double mb = -1.3 + u_buy[u] + i_buy[i] - 0.35 * log(price) + 0.5 * taste[u_city[u]][i_cat[i]];
+        double mc = demo_click_margin(&w, u, i, hour);
+        double mb = demo_buy_margin(&w, u, i);
         float click = demo_unif(&r) < sigm(mc) ? 1.0f : 0.0f;
         float buy = click && demo_unif(&r) < sigm(mb) ? 1.0f : 0.0f;
 
@@ -256,6 +291,10 @@ int cli_demo(int argc, char **argv)
         growth_row_add_cat(row, "user_city", CITIES[u_city[u]]);
         growth_row_add_cat(row, "item_cat", CATS[i_cat[i]]);
         growth_row_add_cat(row, "hour", hbuf);
+        snprintf(pbuf, sizeof pbuf, "p%d", demo_persona(u));
+        growth_row_add_cat(row, "user_persona", pbuf);
+        snprintf(bbuf, sizeof bbuf, "b%d", demo_brand(i));
+        growth_row_add_cat(row, "item_brand", bbuf);
         const char *cf[2] = {"user_city", "item_cat"}, *cv[2] = {CITIES[u_city[u]], CATS[i_cat[i]]};
         growth_row_add_cross(row, cf, cv, 2);
         growth_row_add_num(row, "log_price", (float)(log(price) / 5.0));
@@ -271,6 +310,16 @@ int cli_demo(int argc, char **argv)
         float labels[2] = {click, click ? buy : GROWTH_LABEL_MISSING};
         rc = growth_ftrl_update(m, idx, val, nnz, labels, 1.0f);
         if (rc) return cli_fail("demo: update", rc);
+        /* The FFM's table is smaller: a slot at fewer bits is the high bits of the same hash. */
+        const uint8_t *fld = growth_row_fields(row);
+        uint32_t fidx[16];
+        for (size_t k = 0; k < nnz && k < 16; k++) fidx[k] = idx[k] >> (o.bits - ffm_bits);
+        float fesmm[3];
+        rc = growth_fm_esmm_predict(fm, 0, 1, fidx, fld, val, nnz, fesmm, 3);
+        if (!rc) rc = growth_fm_esmm_update(fm, 0, 1, fidx, fld, val, nnz, click, buy, 1.0f);
+        if (rc) return cli_fail("demo: FFM", rc);
+        f_click[t] = fesmm[0];
+        f_ctcvr[t] = fesmm[2];
         p_click[t] = esmm[0];
         p_oracle[t] = (float)sigm(mc);
         y_click[t] = click;
@@ -278,6 +327,7 @@ int cli_demo(int argc, char **argv)
         y_buy[t] = buy;
         uid[t] = u;
         if (click) {
+            f_buy_clicked[nclicked] = fesmm[1];
             p_buy_clicked[nclicked] = esmm[1];
             y_buy_clicked[nclicked] = buy;
             nclicked++;
@@ -307,6 +357,17 @@ int cli_demo(int argc, char **argv)
     }
     growth_metrics_auc(p_ctcvr + h, y_buy + h, NULL, n - h, &auc_ctcvr);
     growth_metrics_logloss(p_ctcvr + h, y_buy + h, NULL, n - h, &ll_ctcvr);
+    double fauc_c = NAN, fll_c = NAN, fauc_v = NAN, fll_v = NAN, fauc_ctcvr = NAN, fll_ctcvr = NAN;
+    growth_metrics_auc(f_click + h, y_click + h, NULL, n - h, &fauc_c);
+    growth_metrics_logloss(f_click + h, y_click + h, NULL, n - h, &fll_c);
+    if (nclicked > 100) {
+        growth_metrics_auc(f_buy_clicked + hc, y_buy_clicked + hc, NULL, nclicked - hc, &fauc_v);
+        growth_metrics_logloss(f_buy_clicked + hc, y_buy_clicked + hc, NULL, nclicked - hc, &fll_v);
+    }
+    growth_metrics_auc(f_ctcvr + h, y_buy + h, NULL, n - h, &fauc_ctcvr);
+    growth_metrics_logloss(f_ctcvr + h, y_buy + h, NULL, n - h, &fll_ctcvr);
+    growth_fm_stats fst = GROWTH_FM_STATS_INIT;
+    growth_fm_stats_get(fm, &fst);
     growth_ftrl_stats st = GROWTH_FTRL_STATS_INIT;
     growth_ftrl_stats_get(m, &st);
     uint64_t examples = st.examples, nonzero = st.nonzero;
@@ -319,16 +380,20 @@ int cli_demo(int argc, char **argv)
     demo_out("  %-26s %8.4f %8s %8.4f %8s %8s\n", "oracle pCTR (true rates)", auc_o, "-", ll_o, "-", "-");
     demo_out("  %-26s %8.4f %8s %8.4f %8s %8s\n", "pCVR (purchase | click)", auc_v, "-", ll_v, "-", "-");
     demo_out("  %-26s %8.4f %8s %8.4f %8s %8s\n", "pCTCVR = pCTR x pCVR", auc_ctcvr, "-", ll_ctcvr, "-", "-");
+    demo_out("  %-26s %8.4f %8s %8.4f %8s %8s\n", "pCTR (FFM click head)", fauc_c, "-", fll_c, "-", "-");
+    demo_out("  %-26s %8.4f %8s %8.4f %8s %8s\n", "pCVR (FFM, ESMM, shared)", fauc_v, "-", fll_v, "-", "-");
+    demo_out("  %-26s %8.4f %8s %8.4f %8s %8s\n", "pCTCVR (FFM heads)", fauc_ctcvr, "-", fll_ctcvr, "-", "-");
     demo_out("  GAUC over %zu users; %llu examples; %llu non-zero slots of 2^%d\n", groups,
              (unsigned long long)examples, (unsigned long long)nonzero, o.bits);
+    demo_out("  FFM: %d fields, k=4, heads click|purchase sharing factors; %llu slots touched, %llu bytes "
+             "of state per slot\n",
+             DEMO_FIELDS, (unsigned long long)fst.touched, (unsigned long long)fst.bytes_per_slot);
     if (o.save) {
         rc = growth_ftrl_export_weights(m, o.save);
         if (rc) return cli_fail("demo: save", rc);
         demo_out("  weights saved to %s (inspect with: growth inspect %s)\n", o.save, o.save);
     }
 
-    demo_world w = {o.users, o.items, u_click, u_buy, i_click, i_buy, i_price, u_city, i_cat, {{0}}, 0};
-    memcpy(w.taste, taste, sizeof taste);
     int src;
     if (!o.quiet) fprintf(stderr, "demo: CVR forest and calibration...\n");
     if ((src = demo_cvr_and_calibration(&w, &r, o.quiet))) return src;
@@ -347,6 +412,12 @@ int cli_demo(int argc, char **argv)
 
     growth_row_free(row);
     growth_ftrl_free(m);
+    growth_fm_free(fm);
+    free(u_vec);
+    free(i_vec);
+    free(f_click);
+    free(f_ctcvr);
+    free(f_buy_clicked);
     free(u_click);
     free(u_buy);
     free(u_city);

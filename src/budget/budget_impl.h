@@ -4,6 +4,7 @@
 #define GROWTH_BUDGET_IMPL_H
 
 #include <float.h>
+#include <math.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -58,17 +59,6 @@ typedef struct {
 #define MAX_BUDGETS  64
 #define DBL_MAX_SAFE DBL_MAX
 
-struct growth_mckp {
-    mckp_cfg cfg;
-    growth_progress_fn progress;
-    void *progress_data;
-    atomic_int cancel;
-    bool have;
-    growth_mckp_result res;
-    size_t k;
-    double lambda[MAX_BUDGETS], spend[MAX_BUDGETS];
-};
-
 typedef struct {
     const uint64_t *indptr;
     size_t n, K;
@@ -82,6 +72,39 @@ typedef struct {
     uint64_t user;
     int32_t from, to;
 } mckp_seg;
+
+/* What a handle remembers between the requests of one coordinated solve (mckp_shard.c): the
+ * shard data it validated, and the hull segments of a line search's level-0 bucket. Both are
+ * tagged with the solve's nonce and the data pointers; a mismatch recomputes. */
+typedef struct {
+    uint64_t nonce;
+    const void *ip, *v, *c;
+    size_t n, K, maxm;
+    bool ok;
+} mckp_shard_valid;
+typedef struct {
+    uint64_t nonce, prefix;
+    size_t k, K;
+    const void *ip, *v, *c;
+    size_t n;
+    double lambda[MAX_BUDGETS];
+    mckp_seg *segs;
+    size_t nseg;
+    bool ok;
+} mckp_shard_cache;
+
+struct growth_mckp {
+    mckp_cfg cfg;
+    growth_progress_fn progress;
+    void *progress_data;
+    atomic_int cancel;
+    bool have;
+    growth_mckp_result res;
+    size_t k;
+    double lambda[MAX_BUDGETS], spend[MAX_BUDGETS];
+    mckp_shard_valid sv;
+    mckp_shard_cache sc;
+};
 
 /* Histogram levels over the 64 bits of a positive slope. */
 static const int lv_shift[4] = {48, 32, 16, 0};
@@ -141,6 +164,66 @@ int mckp_validate_prices(const char *who, const double *lambda, size_t count);
 /* mckp_hull.c: the shard workers (run by mckp_run_pass; arg is a mckp_task) */
 void mckp_line_worker(void *arg);
 void mckp_eval_worker(void *arg);
+
+/* mckp.c: fill()'s second phase (each user in order takes its most valuable upgrade that fits
+ * what is left), shared by the single-machine solve and the shard protocol */
+void mckp_fill_phase2(const mckp_prob *p, int32_t *choice, double *left, double *value, uint64_t *chosen);
+/* repair()'s order: the score of dropping a user whose chosen option is o (least first); false
+ * when the option costs nothing in an over-spent budget (never dropped). */
+static inline bool mckp_drop_score(const mckp_prob *p, uint64_t o, const double *lambda, const bool *over,
+                                   const double *budgets, double *score)
+{
+    size_t K = p->K;
+    const double *c = p->c + o * K;
+    double share = 0, r = p->v[o];
+    for (size_t l = 0; l < K; l++) {
+        r -= lambda[l] * c[l];
+        if (over[l] && c[l] > 0) share += budgets[l] > 0 ? c[l] / budgets[l] : INFINITY;
+    }
+    if (share == 0) return false;
+    *score = isinf(share) ? -INFINITY : r / share;
+    return true;
+}
+
+/* ---- the coordinated protocol (mckp_coord.c, growth_mckp_shard_step in mckp_shard.c) ------ */
+/* A request is doubles: a header, a body by kind, then n_edit (local user, choice) pairs that the
+ * shard applies to its plan first (MQ_PASSIGN: after its scan). A reply: a header, a body. */
+enum { MQ_VER = 1 };
+enum {
+    MQ_HIST = 1,
+    MQ_SEG,
+    MQ_EVAL,
+    MQ_ASSIGN,
+    MQ_SCAN,
+    MQ_PASSIGN,
+    MQ_REPAIR,
+    MQ_FILL1,
+    MQ_FILL2,
+    MQ_APPLY,
+    MQ_KINDS
+};
+enum { RQ_VER, RQ_KIND, RQ_ROUND, RQ_K, RQ_CAP, RQ_NONCE, RQ_NEDIT, RQ_BODY };
+enum { RP_VER, RP_KIND, RP_ROUND, RP_K, RP_NUSERS, RP_NOPTS, RP_BODY };
+#define MQ_PACK    68719476736.0 /* 2^36: a histogram bucket and its count share one double */
+#define MQ_SUBBITS 8             /* bits of a refinement histogram */
+#define MQ_SHIP    1024          /* segments of a bucket shipped to the coordinator at most */
+/* The body length of a request of `kind` (without edits), or 0 for an unknown kind. */
+static inline size_t mq_body_len(int kind, size_t K)
+{
+    switch (kind) {
+    case MQ_HIST: return 1 + K;
+    case MQ_SEG: return 1 + K + 5;
+    case MQ_EVAL: return K;
+    case MQ_ASSIGN: return K;
+    case MQ_SCAN: return K + 3;
+    case MQ_PASSIGN: return 2 * K + 1;
+    case MQ_REPAIR: return 3 * K + 4;
+    case MQ_FILL1: return 1 + K + 9;
+    case MQ_FILL2: return K + 2;
+    case MQ_APPLY: return 0;
+    default: return 0;
+    }
+}
 
 /* mckp_polish.c: the exact LP polish */
 /* Fixes the stable users (choice[i], totals in fixed[0..K-1] spend and fixed[K] value) and

@@ -340,7 +340,12 @@ GROWTH_API int growth_mckp_create(growth_mckp **out, const char *config)
     return GROWTH_OK;
 }
 
-GROWTH_API void growth_mckp_free(growth_mckp *s) { free(s); }
+GROWTH_API void growth_mckp_free(growth_mckp *s)
+{
+    if (!s) return;
+    free(s->sc.segs);
+    free(s);
+}
 
 GROWTH_API int growth_mckp_config(const growth_mckp *s, char *buf, size_t cap, size_t *out_n)
 {
@@ -382,6 +387,12 @@ static void fill(const mckp_prob *p, int32_t *choice, double *left, const mckp_s
             if (s->from < 0) (*chosen)++;
         }
     }
+    mckp_fill_phase2(p, choice, left, value, chosen);
+}
+
+void mckp_fill_phase2(const mckp_prob *p, int32_t *choice, double *left, double *value, uint64_t *chosen)
+{
+    size_t K = p->K;
     for (size_t i = 0; i < p->n; i++) {
         uint64_t o = p->indptr[i];
         int m = (int)(p->indptr[i + 1] - o), cur = choice[i], best = -1;
@@ -438,13 +449,8 @@ static int repair(const mckp_prob *p, const double *lambda, const double *budget
     for (size_t i = 0; i < p->n; i++) {
         if (choice[i] < 0) continue;
         uint64_t o = p->indptr[i] + (uint64_t)choice[i];
-        const double *c = p->c + o * K;
-        double share = 0, r = p->v[o];
-        for (size_t l = 0; l < K; l++) {
-            r -= lambda[l] * c[l];
-            if (over[l] && c[l] > 0) share += budgets[l] > 0 ? c[l] / budgets[l] : INFINITY;
-        }
-        if (share == 0) continue;
+        double score;
+        if (!mckp_drop_score(p, o, lambda, over, budgets, &score)) continue;
         if (n == cap) {
             drop_c *nd = realloc(d, 2 * cap * sizeof *nd);
             if (!nd) {
@@ -454,7 +460,7 @@ static int repair(const mckp_prob *p, const double *lambda, const double *budget
             d = nd;
             cap *= 2;
         }
-        d[n].score = isinf(share) ? -INFINITY : r / share;
+        d[n].score = score;
         d[n].user = i;
         n++;
     }

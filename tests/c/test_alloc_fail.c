@@ -13,6 +13,8 @@
 #include "alloc_fail.h"
 #include "fm/fm_impl.h"
 #include "growth/growth.h"
+#define GROWTH_SYS_UNSTABLE /* the coordinated MCKP protocol */
+#include "growth/sys/budget.h"
 #include "gtest.h"
 #include "net.pb-c.h"
 #include "net_fixtures.h"
@@ -700,6 +702,57 @@ static int c_mckp(void *unused)
     return rc;
 }
 
+/* A coordinated MCKP solve over two in-process shards, K = 1 and K = 2 (polish, fill chain). */
+static int coord_run(size_t K)
+{
+    uint64_t ip[101];
+    double v[300], c[600], B[2] = {120, 150};
+    for (int u = 0; u <= 100; u++) ip[u] = (uint64_t)u * 3;
+    for (int i = 0; i < 300; i++) {
+        v[i] = (double)((i * 17) % 23);
+        for (size_t k = 0; k < K; k++) c[i * K + k] = 1 + ((i + (int)k) % 3);
+    }
+    growth_mckp_coord *co = NULL;
+    growth_mckp *sv[2] = {NULL, NULL};
+    double *req = NULL, *rep = NULL;
+    int32_t plan[100];
+    int rc = growth_mckp_coord_create(&co, 2, 100, 300, K, B, "");
+    for (int w = 0; w < 2 && !rc; w++) rc = growth_mckp_create(&sv[w], "");
+    if (!rc) {
+        req = malloc(8192 * sizeof *req);
+        rep = malloc(300000 * sizeof *rep);
+        if (!req || !rep) rc = GROWTH_ENOMEM;
+    }
+    int done = 0;
+    while (!rc && !(rc = growth_mckp_coord_next(co, &done)) && !done) {
+        for (size_t w = 0; w < 2 && !rc; w++) {
+            size_t n, m;
+            if ((rc = growth_mckp_coord_request(co, w, req, 8192, &n)) || n == 0) continue;
+            int st = growth_mckp_shard_step(sv[w], ip + 50 * w, 50, v, c, K, req, n, plan + 50 * w, 50, rep,
+                                            300000, &m);
+            rc = st ? growth_mckp_coord_fail(co, w, st, growth_last_error())
+                    : growth_mckp_coord_feed(co, w, rep, m);
+        }
+    }
+    if (!rc) {
+        growth_mckp_result r = GROWTH_MCKP_RESULT_INIT;
+        rc = growth_mckp_coord_result_get(co, &r);
+    }
+    free(req);
+    free(rep);
+    growth_mckp_free(sv[0]);
+    growth_mckp_free(sv[1]);
+    growth_mckp_coord_free(co);
+    return rc;
+}
+
+static int c_mckp_coord(void *unused)
+{
+    (void)unused;
+    int rc = coord_run(1);
+    return rc ? rc : coord_run(2);
+}
+
 static int c_channels(void *unused)
 {
     (void)unused;
@@ -894,6 +947,7 @@ TEST(every_allocation_may_fail)
     SWEEP("uplift metrics", .call = c_uplift_metrics);
 
     SWEEP("mckp create + solve", .call = c_mckp);
+    SWEEP("mckp coordinated solve", .call = c_mckp_coord);
     SWEEP("channels", .call = c_channels);
     SWEEP("push allocation", .call = c_push);
     SWEEP("metrics", .call = c_metrics);

@@ -923,6 +923,111 @@ TEST(test_mckp_functions)
     CHECK_OK(growth_mckp_shard_eval(s, ip, 3, val, cost, 1, &lam, 1, sp, sv, sd));
     CHECK_OK(growth_mckp_shard_assign(s, ip, 3, val, cost, 1, &lam, choice, 3, sp, sv));
     CHECK_NEAR(sv[0], 3 + 4 + 6, 1e-12); /* at lambda = 1: reduced values 2|2 (tie: cheaper), 2, 1|2 */
+
+    /* The coordinated protocol: coordinator and shard step. */
+    growth_mckp_coord *co = NULL;
+    double bud2[2] = {1, 1}, nb = NAN;
+    BAD(growth_mckp_coord_create(NULL, 2, 3, 6, 1, &budget, ""), GROWTH_EINVAL, "mckp_coord_create");
+    BAD(growth_mckp_coord_create(&co, 0, 3, 6, 1, &budget, ""), GROWTH_EINVAL, "n_shards");
+    BAD(growth_mckp_coord_create(&co, 2, 0, 6, 1, &budget, ""), GROWTH_EINVAL, "n_users");
+    BAD(growth_mckp_coord_create(&co, 2, 3, 6, 0, &budget, ""), GROWTH_EINVAL, "n_budgets");
+    BAD(growth_mckp_coord_create(&co, 2, 3, 6, 65, bud2, ""), GROWTH_EINVAL, "n_budgets");
+    BAD(growth_mckp_coord_create(&co, 2, 3, 6, 1, NULL, ""), GROWTH_EINVAL, NULL);
+    BAD(growth_mckp_coord_create(&co, 2, 3, 6, 1, &nb, ""), GROWTH_EINVAL, "budget 0");
+    BAD(growth_mckp_coord_create(&co, 2, 3, 6, 1, &budget, "fill=maybe"), GROWTH_EINVAL, "fill");
+    BAD(growth_mckp_coord_create(&co, 2, 3, 6, 1, &budget, "threads=2"), GROWTH_EINVAL, "threads");
+    CHECK(co == NULL);
+    CHECK_OK(growth_mckp_coord_create(&co, 1, 3, (size_t)ip[3], 1, &budget, "max_iter=5"));
+    int done = 0;
+    double rq[64], rp[64];
+    size_t nrq = 0, nrp = 0;
+    growth_mckp_coord_stats cst = GROWTH_MCKP_COORD_STATS_INIT, cbad = {.struct_size = 4};
+    BAD(growth_mckp_coord_next(NULL, &done), GROWTH_EINVAL, "mckp_coord_next");
+    BAD(growth_mckp_coord_next(co, NULL), GROWTH_EINVAL, NULL);
+    BAD(growth_mckp_coord_feed(co, 0, rp, 8), GROWTH_ESTATE, "not started");
+    BAD(growth_mckp_coord_result_get(co, &r), GROWTH_ESTATE, "not finished");
+    BAD(growth_mckp_coord_duals(co, dl, ds, 1), GROWTH_ESTATE, NULL);
+    CHECK_OK(growth_mckp_coord_next(co, &done));
+    BAD(growth_mckp_coord_request(NULL, 0, rq, 64, &nrq), GROWTH_EINVAL, "mckp_coord_request");
+    BAD(growth_mckp_coord_request(co, 1, rq, 64, &nrq), GROWTH_EINVAL, "shard 1");
+    BAD(growth_mckp_coord_request(co, 0, rq, 64, NULL), GROWTH_EINVAL, NULL);
+    BAD(growth_mckp_coord_request(co, 0, rq, 2, &nrq), GROWTH_EBUFS, NULL);
+    CHECK(nrq > 2);
+    CHECK_OK(growth_mckp_coord_request(co, 0, rq, 64, &nrq));
+    double *rbig = malloc(200000 * sizeof *rbig);
+    int32_t plan[3];
+    BAD(growth_mckp_shard_step(NULL, ip, 3, val, cost, 1, rq, nrq, plan, 3, rbig, 200000, &nrp),
+        GROWTH_EINVAL, "mckp_shard_step");
+    BAD(growth_mckp_shard_step(s, ip, 3, val, cost, 1, NULL, nrq, plan, 3, rbig, 200000, &nrp), GROWTH_EINVAL,
+        NULL);
+    BAD(growth_mckp_shard_step(s, ip, 3, val, cost, 1, rq, nrq, NULL, 3, rbig, 200000, &nrp), GROWTH_EINVAL,
+        NULL);
+    BAD(growth_mckp_shard_step(s, ip, 3, val, cost, 1, rq, nrq, plan, 3, rbig, 200000, NULL), GROWTH_EINVAL,
+        NULL);
+    BAD(growth_mckp_shard_step(s, ip, 3, val, cost, 1, rq, 3, plan, 3, rbig, 200000, &nrp), GROWTH_EINVAL,
+        "request");
+    BAD(growth_mckp_shard_step(s, ip, 3, val, cost, 1, rq, nrq - 1, plan, 3, rbig, 200000, &nrp),
+        GROWTH_EINVAL, "request");
+    BAD(growth_mckp_shard_step(s, ip, 3, val, cost, 2, rq, nrq, plan, 3, rbig, 200000, &nrp), GROWTH_EINVAL,
+        "budgets");
+    BAD(growth_mckp_shard_step(s, ip_bad, 3, val, cost, 1, rq, nrq, plan, 3, rbig, 200000, &nrp),
+        GROWTH_EINVAL, NULL);
+    BAD(growth_mckp_shard_step(s, ip, 3, val, cost, 1, rq, nrq, plan, 2, rbig, 200000, &nrp), GROWTH_EBUFS,
+        NULL);
+    BAD(growth_mckp_shard_step(s, ip, 3, val, cost, 1, rq, nrq, plan, 3, rbig, 4, &nrp), GROWTH_EBUFS, NULL);
+    CHECK(nrp > 4);
+    double keep_rq = rq[1];
+    rq[1] = NAN;
+    BAD(growth_mckp_shard_step(s, ip, 3, val, cost, 1, rq, nrq, plan, 3, rbig, 200000, &nrp), GROWTH_EINVAL,
+        "NaN");
+    rq[1] = 99;
+    BAD(growth_mckp_shard_step(s, ip, 3, val, cost, 1, rq, nrq, plan, 3, rbig, 200000, &nrp), GROWTH_EINVAL,
+        "kind");
+    rq[1] = keep_rq;
+    CHECK_OK(growth_mckp_shard_step(s, ip, 3, val, cost, 1, rq, nrq, plan, 3, rbig, 200000, &nrp));
+    BAD(growth_mckp_coord_feed(NULL, 0, rbig, nrp), GROWTH_EINVAL, "mckp_coord_feed");
+    BAD(growth_mckp_coord_feed(co, 0, NULL, nrp), GROWTH_EINVAL, NULL);
+    BAD(growth_mckp_coord_feed(co, 1, rbig, nrp), GROWTH_EINVAL, "shard 1");
+    BAD(growth_mckp_coord_feed(co, 0, rbig, 3), GROWTH_EINVAL, NULL);
+    BAD(growth_mckp_coord_feed(co, 0, rbig, nrp - 1), GROWTH_EINVAL, NULL);
+    rbig[nrp - 1] = INFINITY;
+    BAD(growth_mckp_coord_feed(co, 0, rbig, nrp), GROWTH_EINVAL, NULL);
+    BAD(growth_mckp_coord_fail(NULL, 0, GROWTH_EIO, "x"), GROWTH_EINVAL, "mckp_coord_fail");
+    BAD(growth_mckp_coord_fail(co, 1, GROWTH_EIO, "x"), GROWTH_EINVAL, "shard 1");
+    BAD(growth_mckp_coord_fail(co, 0, 0, "x"), GROWTH_EINVAL, "code");
+    BAD(growth_mckp_coord_fail(co, 0, 5, "x"), GROWTH_EINVAL, "code");
+    BAD(growth_mckp_coord_cancel(NULL), GROWTH_EINVAL, "mckp_coord_cancel");
+    BAD(growth_mckp_coord_result_get(NULL, &r), GROWTH_EINVAL, "mckp_coord_result_get");
+    BAD(growth_mckp_coord_result_get(co, NULL), GROWTH_EINVAL, NULL);
+    BAD(growth_mckp_coord_result_get(co, &tiny), GROWTH_EINVAL, "struct_size");
+    BAD(growth_mckp_coord_duals(NULL, dl, ds, 1), GROWTH_EINVAL, "mckp_coord_duals");
+    BAD(growth_mckp_coord_stats_get(NULL, &cst), GROWTH_EINVAL, "mckp_coord_stats_get");
+    BAD(growth_mckp_coord_stats_get(co, NULL), GROWTH_EINVAL, NULL);
+    BAD(growth_mckp_coord_stats_get(co, &cbad), GROWTH_EINVAL, "struct_size");
+    CHECK_OK(growth_mckp_coord_stats_get(co, &cst));
+    CHECK(cst.rounds == 1 && cst.requests == 1);
+    /* the coordinator still works after the rejected calls: drive it to the end */
+    CHECK_OK(growth_mckp_shard_step(s, ip, 3, val, cost, 1, rq, nrq, plan, 3, rbig, 200000, &nrp));
+    CHECK_OK(growth_mckp_coord_feed(co, 0, rbig, nrp));
+    BAD(growth_mckp_coord_feed(co, 0, rbig, nrp), GROWTH_ESTATE, "no request");
+    for (int it = 0; it < 100; it++) {
+        CHECK_OK(growth_mckp_coord_next(co, &done));
+        if (done) break;
+        size_t nq;
+        CHECK_OK(growth_mckp_coord_request(co, 0, rbig, 200000, &nq));
+        memcpy(rq, rbig, nq * sizeof *rq);
+        CHECK_OK(growth_mckp_shard_step(s, ip, 3, val, cost, 1, rq, nq, plan, 3, rbig, 200000, &nrp));
+        CHECK_OK(growth_mckp_coord_feed(co, 0, rbig, nrp));
+    }
+    CHECK(done);
+    growth_mckp_result rc0 = GROWTH_MCKP_RESULT_INIT;
+    CHECK_OK(growth_mckp_coord_result_get(co, &rc0));
+    CHECK(rc0.value == r0.value && memcmp(plan, choice0, sizeof plan) == 0);
+    BAD(growth_mckp_coord_duals(co, dl, ds, 0), GROWTH_EBUFS, NULL);
+    BAD(growth_mckp_coord_fail(co, 0, GROWTH_EIO, "late"), GROWTH_ESTATE, "finished");
+    growth_mckp_coord_free(co);
+    growth_mckp_coord_free(NULL);
+    free(rbig);
     growth_mckp_free(s);
 }
 

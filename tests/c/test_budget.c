@@ -13,6 +13,8 @@
 #include "growth/sys/budget.h"
 #include "gtest.h"
 
+#define RP_K_TEST 3 /* the budget count in a shard reply (mckp_coord.c) */
+
 typedef struct {
     size_t n, m, K;
     uint64_t *indptr;
@@ -285,6 +287,179 @@ TEST(mckp_polish_shards_match_solver)
     free(ch);
     free(ch2);
     growth_mckp_free(s);
+    free_inst(&I);
+}
+
+/* Drives a coordinated solve over W in-process shards (contiguous user ranges) and returns the
+ * global plan, result and prices; `fail_round` > 0 reports shard 1 failed in that round. */
+static int coord_drive(const inst *I, size_t W, const char *config, const char *shard_config, int32_t *plan,
+                       growth_mckp_result *res, double *lambda, growth_mckp_coord_stats *st, int fail_round)
+{
+    growth_mckp_coord *c;
+    size_t nopt = (size_t)(I->indptr[I->n] - I->indptr[0]);
+    CHECK_OK(growth_mckp_coord_create(&c, W, I->n, nopt, I->K, I->B, config));
+    growth_mckp *sv[8];
+    size_t lo[9];
+    for (size_t w = 0; w <= W; w++) lo[w] = I->n * w / W;
+    for (size_t w = 0; w < W; w++) CHECK_OK(growth_mckp_create(&sv[w], shard_config));
+    double *req = NULL, *rep = NULL;
+    size_t req_cap = 0, rep_cap = 0;
+    int done = 0, rc, round = 0;
+    while ((rc = growth_mckp_coord_next(c, &done)) == GROWTH_OK && !done) {
+        round++;
+        for (size_t w = 0; w < W; w++) {
+            size_t n, m;
+            rc = growth_mckp_coord_request(c, w, req, req_cap, &n);
+            if (rc == GROWTH_EBUFS) {
+                req = realloc(req, n * sizeof *req);
+                req_cap = n;
+                CHECK_OK(growth_mckp_coord_request(c, w, req, req_cap, &n));
+            } else
+                CHECK_OK(rc);
+            if (n == 0) continue;
+            if (round == fail_round && w == 1) {
+                CHECK_OK(growth_mckp_coord_fail(c, w, GROWTH_ENOMEM, "worker lost"));
+                continue;
+            }
+            const uint64_t *ip = I->indptr + lo[w];
+            size_t nu = lo[w + 1] - lo[w];
+            rc = growth_mckp_shard_step(sv[w], ip, nu, I->v, I->c, I->K, req, n, plan + lo[w], nu, rep,
+                                        rep_cap, &m);
+            if (rc == GROWTH_EBUFS) {
+                rep = realloc(rep, m * sizeof *rep);
+                rep_cap = m;
+                rc = growth_mckp_shard_step(sv[w], ip, nu, I->v, I->c, I->K, req, n, plan + lo[w], nu, rep,
+                                            rep_cap, &m);
+            }
+            CHECK_OK(rc);
+            CHECK_OK(growth_mckp_coord_feed(c, w, rep, m));
+        }
+    }
+    if (rc == GROWTH_OK) {
+        CHECK_OK(growth_mckp_coord_result_get(c, res));
+        CHECK_OK(growth_mckp_coord_duals(c, lambda, NULL, I->K));
+        CHECK_OK(growth_mckp_coord_stats_get(c, st));
+    } else {
+        growth_mckp_result r = GROWTH_MCKP_RESULT_INIT;
+        CHECK_RC(growth_mckp_coord_result_get(c, &r), GROWTH_ESTATE);
+        CHECK_RC(growth_mckp_coord_next(c, &done), rc); /* the failure stands */
+    }
+    for (size_t w = 0; w < W; w++) growth_mckp_free(sv[w]);
+    growth_mckp_coord_free(c);
+    free(req);
+    free(rep);
+    return rc;
+}
+
+TEST(mckp_coord_equals_single_machine)
+{
+    static const struct {
+        size_t n, m, K, W;
+        uint64_t seed;
+        double frac;
+        const char *cfg;
+    } cases[] = {
+        {3000, 5, 1, 3, 1, 0.2, ""},   {5000, 4, 1, 4, 2, 0.05, ""}, {2000, 6, 1, 2, 3, 0.3, "fill=false"},
+        {60000, 5, 1, 5, 4, 0.25, ""}, {1500, 4, 2, 3, 5, 0.2, ""},  {2500, 5, 2, 4, 6, 0.1, "fill=false"},
+        {1200, 4, 3, 2, 7, 0.15, ""},  {800, 3, 1, 8, 8, 2.0, ""},   {800, 3, 2, 3, 9, 0.0, ""},
+    };
+    for (size_t t = 0; t < sizeof cases / sizeof cases[0]; t++) {
+        inst I;
+        make_inst(&I, cases[t].n, cases[t].m, cases[t].K, cases[t].seed, cases[t].frac);
+        size_t K = I.K;
+        growth_mckp *s;
+        char cfg[64];
+        snprintf(cfg, sizeof cfg, "threads=2 %s", cases[t].cfg);
+        CHECK_OK(growth_mckp_create(&s, cfg));
+        int32_t *a = malloc(I.n * sizeof *a), *b = malloc(I.n * sizeof *b);
+        CHECK_OK(growth_mckp_solve(s, I.indptr, I.n, I.v, I.c, K, I.B, a, I.n));
+        growth_mckp_result ref = GROWTH_MCKP_RESULT_INIT, got = GROWTH_MCKP_RESULT_INIT;
+        double lam_ref[4], lam[4], sp_ref[4];
+        CHECK_OK(growth_mckp_result_get(s, &ref));
+        CHECK_OK(growth_mckp_duals(s, lam_ref, sp_ref, 4));
+        growth_mckp_coord_stats st = GROWTH_MCKP_COORD_STATS_INIT;
+        memset(b, 0x55, I.n * sizeof *b);
+        CHECK_OK(coord_drive(&I, cases[t].W, cases[t].cfg, t % 2 ? "threads=2" : "", b, &got, lam, &st, 0));
+        for (size_t l = 0; l < K; l++) CHECK(lam[l] == lam_ref[l]); /* the same prices, bit for bit */
+        size_t diff = 0;
+        for (size_t i = 0; i < I.n; i++) diff += a[i] != b[i];
+        CHECK(diff == 0);
+        CHECK_NEAR(got.value, ref.value, 1e-12 * fmax(ref.value, 1));
+        CHECK_NEAR(got.dual_bound, ref.dual_bound, 1e-12 * fmax(ref.dual_bound, 1));
+        CHECK_NEAR(got.lp_value, ref.lp_value, 1e-12 * fmax(ref.lp_value, 1));
+        CHECK(got.n_chosen == ref.n_chosen && got.iterations == ref.iterations);
+        CHECK(got.fractional == ref.fractional && got.n_users == I.n);
+        check_plan(&I, b, got.value);
+        CHECK(st.rounds > 0 && st.shard_passes > 0 && st.doubles_from_shards > 0);
+        if (K == 1) CHECK(st.shard_passes <= 5 * cases[t].W); /* hist, collect, assign, repair, fill */
+        free(a);
+        free(b);
+        growth_mckp_free(s);
+        free_inst(&I);
+    }
+}
+
+TEST(mckp_coord_failures)
+{
+    inst I;
+    make_inst(&I, 400, 4, 1, 11, 0.2);
+    int32_t *plan = malloc(I.n * sizeof *plan);
+    growth_mckp_result r = GROWTH_MCKP_RESULT_INIT;
+    growth_mckp_coord_stats st = GROWTH_MCKP_COORD_STATS_INIT;
+    double lam[1];
+    /* a shard failing mid-solve: the solve ends with its code and message */
+    CHECK_RC(coord_drive(&I, 3, "", "", plan, &r, lam, &st, 2), GROWTH_ENOMEM);
+    CHECK(strstr(growth_last_error(), "shard 1") && strstr(growth_last_error(), "worker lost"));
+    /* wrong state, wrong shapes, NaN */
+    growth_mckp_coord *c;
+    size_t nopt = (size_t)I.indptr[I.n];
+    CHECK_OK(growth_mckp_coord_create(&c, 2, I.n, nopt, 1, I.B, ""));
+    double rep[16] = {0}, req[64];
+    size_t n, m;
+    int done;
+    CHECK_RC(growth_mckp_coord_feed(c, 0, rep, 8), GROWTH_ESTATE); /* before next */
+    CHECK_OK(growth_mckp_coord_next(c, &done));
+    CHECK(!done);
+    CHECK_RC(growth_mckp_coord_next(c, &done), GROWTH_ESTATE); /* replies outstanding */
+    CHECK_OK(growth_mckp_coord_request(c, 0, req, 64, &n));
+    growth_mckp *s;
+    CHECK_OK(growth_mckp_create(&s, ""));
+    double *big = malloc(200000 * sizeof *big);
+    /* a shard with two budgets gets a one-budget request */
+    CHECK_RC(growth_mckp_shard_step(s, I.indptr, 200, I.v, I.c, 2, req, n, plan, I.n, big, 200000, &m),
+             GROWTH_EINVAL);
+    CHECK(strstr(growth_last_error(), "budgets") != NULL);
+    CHECK_OK(growth_mckp_shard_step(s, I.indptr, 200, I.v, I.c, 1, req, n, plan, I.n, big, 200000, &m));
+    big[RP_K_TEST] = 2; /* a reply claiming another budget count */
+    CHECK_RC(growth_mckp_coord_feed(c, 0, big, m), GROWTH_EINVAL);
+    big[RP_K_TEST] = 1;
+    big[m - 1] = NAN;
+    CHECK_RC(growth_mckp_coord_feed(c, 0, big, m), GROWTH_EINVAL);
+    CHECK(strstr(growth_last_error(), "NaN") != NULL);
+    CHECK_OK(growth_mckp_shard_step(s, I.indptr, 200, I.v, I.c, 1, req, n, plan, I.n, big, 200000, &m));
+    CHECK_OK(growth_mckp_coord_feed(c, 0, big, m));
+    CHECK_RC(growth_mckp_coord_feed(c, 0, big, m), GROWTH_ESTATE); /* twice */
+    /* shard 1 holds fewer users than the problem says: caught when the round is complete */
+    CHECK_OK(growth_mckp_shard_step(s, I.indptr + 200, 150, I.v, I.c, 1, req, n, plan, I.n, big, 200000, &m));
+    CHECK_OK(growth_mckp_coord_feed(c, 1, big, m));
+    CHECK_RC(growth_mckp_coord_next(c, &done), GROWTH_EINVAL);
+    CHECK(strstr(growth_last_error(), "users") != NULL);
+    CHECK_RC(growth_mckp_coord_next(c, &done), GROWTH_EINVAL);
+    growth_mckp_coord_free(c);
+    /* cancel */
+    CHECK_OK(growth_mckp_coord_create(&c, 2, I.n, nopt, 1, I.B, ""));
+    CHECK_OK(growth_mckp_coord_next(c, &done));
+    CHECK_OK(growth_mckp_coord_cancel(c));
+    CHECK_OK(growth_mckp_shard_step(s, I.indptr, 200, I.v, I.c, 1, req, n, plan, I.n, big, 200000, &m));
+    CHECK_OK(growth_mckp_coord_feed(c, 0, big, m));
+    CHECK_OK(growth_mckp_shard_step(s, I.indptr + 200, 200, I.v, I.c, 1, req, n, plan, I.n, big, 200000, &m));
+    CHECK_OK(growth_mckp_coord_feed(c, 1, big, m));
+    CHECK_RC(growth_mckp_coord_next(c, &done), GROWTH_ECANCELED);
+    CHECK_RC(growth_mckp_coord_duals(c, lam, NULL, 1), GROWTH_ESTATE);
+    growth_mckp_coord_free(c);
+    growth_mckp_free(s);
+    free(big);
+    free(plan);
     free_inst(&I);
 }
 
@@ -715,6 +890,8 @@ int main(void)
     RUN(mckp_lp_large_and_threads_agree);
     RUN(mckp_progress_cancel);
     RUN(mckp_polish_shards_match_solver);
+    RUN(mckp_coord_equals_single_machine);
+    RUN(mckp_coord_failures);
     RUN(mckp_bad_input);
     RUN(channels_grid_brute_force);
     RUN(channels_parametric_marginal);

@@ -208,6 +208,52 @@ def test_sharded_mckp_result_dropped_unread(client):
     np.testing.assert_array_equal(choice.compute(), gb.solve_mckp(v, c[:, :, 0], B[0]).choice)
 
 
+def test_sharded_mckp_three_budgets_and_protocol_cost(client):
+    """Several budgets (descent, polish) through the C coordinator, the same plan; the bytes
+    of every round trip stay small (a constant per partition, never user data)."""
+    import growth.distributed as gd
+    v, c, B = instance(3000, 4, 3, 13)
+    ref = gb.solve_mckp(v, c, B)
+    r = gd.solve_mckp(values=da.from_array(v, chunks=(750, 4)),
+                      costs=da.from_array(c, chunks=(750, 4, 3)), budget=B, client=client)
+    same(r, ref, r.choice.compute())
+    assert r.iterations == ref.iterations
+    assert r.max_round_bytes < 4 * 48 * 1024
+    assert r.coordinator["rounds"] == r.round_trips - 1
+
+
+def test_sharded_mckp_shard_failure_and_cancel(client):
+    import growth.distributed as gd
+    v, c, B = instance(2000, 5, 1, 17)
+    bad = v.copy()
+    bad[1500, 2] = -1.0                      # partition 2 of 4 fails validation in round 1
+    with pytest.raises(growth.InvalidArgument, match="shard 3 failed.*value of option"):
+        gd.solve_mckp(values=da.from_array(bad, chunks=(500, 5)),
+                      costs=da.from_array(c[:, :, 0], chunks=(500, 5)), budget=B[0], client=client)
+    seen = []
+
+    def stop_at_assign(stage, info):
+        seen.append(stage)
+        return stage == "assign"
+
+    with pytest.raises(growth.Canceled):
+        gd.solve_mckp(values=da.from_array(v, chunks=(500, 5)),
+                      costs=da.from_array(c[:, :, 0], chunks=(500, 5)), budget=B[0], client=client,
+                      progress=stop_at_assign)
+    assert seen[0] == "search" and seen[-1] == "assign"
+    # partitions that disagree on the number of budgets
+    ip, vv, cc, _, _, _ = gb._mckp_input(v, c[:, :, :1], None)
+    cc2 = np.concatenate([cc.reshape(-1, 1)] * 2, axis=1)
+    parts = [dask.delayed((ip[:1001] - ip[0], vv[:ip[1000]], cc.reshape(-1)[:ip[1000]])),
+             dask.delayed((ip[1000:] - ip[1000], vv[ip[1000]:], cc2[ip[1000]:]))]
+    with pytest.raises(growth.InvalidArgument, match="budgets"):
+        gd.solve_mckp(parts=parts, budget=B[0], client=client)
+    # the solver still works afterwards
+    r = gd.solve_mckp(values=da.from_array(v, chunks=(500, 5)),
+                      costs=da.from_array(c[:, :, 0], chunks=(500, 5)), budget=B[0], client=client)
+    same(r, gb.solve_mckp(v, c[:, :, 0], B[0]), r.choice.compute())
+
+
 def test_sharded_scoring_equals_local(client, tmp_path):
     import dask.dataframe as dd
     import pandas as pd

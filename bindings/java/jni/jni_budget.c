@@ -414,3 +414,236 @@ JNIEXPORT jdoubleArray JNICALL Java_org_libgrowth_Native_pushAllocate(
     double res[5] = {(double)r.iterations, r.value, r.lp_value, r.gap, (double)r.sent};
     return new_doubles(env, res, 5);
 }
+
+/* ---- the coordinated MCKP protocol (unstable): Mckp.shardStep, MckpCoordinator ------------- */
+
+JNIEXPORT jdoubleArray JNICALL Java_org_libgrowth_Native_mckpShardStep(JNIEnv *env, jclass cls, jlong s,
+                                                                       jlongArray indptr, jdoubleArray values,
+                                                                       jdoubleArray costs, jint k,
+                                                                       jdoubleArray request, jintArray plan)
+{
+    (void)cls;
+    const char *who = "Mckp.shardStep";
+    jsize n = 0;
+    if (request == NULL || plan == NULL) {
+        throw_npe(env, request == NULL ? "request" : "plan");
+        return NULL;
+    }
+    if (k < 1) {
+        throw_einval(env, "%s: nBudgets = %d, must be >= 1", who, (int)k);
+        return NULL;
+    }
+    if (check_mckp_input(env, who, indptr, values, costs, k, &n)) return NULL;
+    if (check_len(env, who, "plan", plan, n, 1)) return NULL;
+    jsize nv = len_of(env, values), nc = len_of(env, costs), nr = len_of(env, request);
+    double cap_d = 0;
+    (*env)->GetDoubleArrayRegion(env, request, nr > 4 ? 4 : 0, nr > 4 ? 1 : 0, &cap_d);
+    size_t cap = cap_d >= 0 && cap_d <= (double)(1 << 28) ? (size_t)cap_d : 0, m = 0;
+    double *out = malloc((cap ? cap : 1) * sizeof *out);
+    if (out == NULL) {
+        throw_status(env, GROWTH_ENOMEM, "Mckp.shardStep: out of memory");
+        return NULL;
+    }
+    pinset ps;
+    pins_init(&ps, env, PIN_COPY);
+    const jlong *ip = pin(&ps, indptr, n + 1, 'J', 0);
+    const jdouble *v = pin(&ps, values, nv, 'D', 0);
+    const jdouble *c = pin(&ps, costs, nc, 'D', 0);
+    const jdouble *rq = pin(&ps, request, nr, 'D', 0);
+    jint *pl = pin(&ps, plan, n, 'I', 1);
+    int rc = GROWTH_OK;
+    const char *bad = NULL;
+    if (!ps.failed) {
+        bad = check_offsets(ip, n, nv);
+        if (bad == NULL)
+            rc = growth_mckp_shard_step(mckp_of(s), (const uint64_t *)ip, (size_t)n, v, c, (size_t)k, rq,
+                                        (size_t)nr, (int32_t *)pl, (size_t)n, out, cap, &m);
+    }
+    jdoubleArray res = NULL;
+    if (pins_release(&ps)) {
+        free(out);
+        return NULL;
+    }
+    if (bad != NULL)
+        throw_einval(env, "%s: indptr: %s", who, bad);
+    else if (rc != GROWTH_OK)
+        throw_rc(env, rc);
+    else
+        res = new_doubles(env, out, (jsize)m);
+    free(out);
+    return res;
+}
+
+GJNI_HANDLE_OF(mckp_coord, growth_mckp_coord);
+
+JNIEXPORT jlong JNICALL Java_org_libgrowth_Native_mckpCoordCreate(JNIEnv *env, jclass cls, jint n_shards,
+                                                                  jlong n_users, jlong n_options,
+                                                                  jdoubleArray budgets, jbyteArray config)
+{
+    (void)cls;
+    if (budgets == NULL) {
+        throw_npe(env, "budgets");
+        return 0;
+    }
+    if (n_shards < 1 || n_users < 1 || n_options < 0) {
+        throw_einval(env, "MckpCoordinator: %d shards, %lld users, %lld options", (int)n_shards,
+                     (long long)n_users, (long long)n_options);
+        return 0;
+    }
+    char *cfg = cstr_dup(env, config, "config");
+    if (cfg == NULL) return 0;
+    jsize k = len_of(env, budgets);
+    double b[64];
+    if (k < 1 || k > 64) {
+        free(cfg);
+        throw_einval(env, "MckpCoordinator: %d budgets, must be 1..64", (int)k);
+        return 0;
+    }
+    (*env)->GetDoubleArrayRegion(env, budgets, 0, k, b);
+    growth_mckp_coord *c = NULL;
+    int rc =
+        growth_mckp_coord_create(&c, (size_t)n_shards, (size_t)n_users, (size_t)n_options, (size_t)k, b, cfg);
+    free(cfg);
+    if (rc != GROWTH_OK) {
+        throw_rc(env, rc);
+        return 0;
+    }
+    return HANDLE(c);
+}
+
+JNIEXPORT void JNICALL Java_org_libgrowth_Native_mckpCoordFree(JNIEnv *env, jclass cls, jlong c)
+{
+    (void)env, (void)cls;
+    growth_mckp_coord_free(mckp_coord_of(c));
+}
+
+JNIEXPORT jboolean JNICALL Java_org_libgrowth_Native_mckpCoordNext(JNIEnv *env, jclass cls, jlong c)
+{
+    (void)cls;
+    int done = 0, rc = growth_mckp_coord_next(mckp_coord_of(c), &done);
+    if (rc != GROWTH_OK) throw_rc(env, rc);
+    return done ? JNI_TRUE : JNI_FALSE;
+}
+
+JNIEXPORT jdoubleArray JNICALL Java_org_libgrowth_Native_mckpCoordRequest(JNIEnv *env, jclass cls, jlong c,
+                                                                          jint shard)
+{
+    (void)cls;
+    size_t n = 0;
+    if (shard < 0) {
+        throw_einval(env, "MckpCoordinator.request: shard %d", (int)shard);
+        return NULL;
+    }
+    int rc = growth_mckp_coord_request(mckp_coord_of(c), (size_t)shard, NULL, 0, &n);
+    if (rc != GROWTH_OK && rc != GROWTH_EBUFS) {
+        throw_rc(env, rc);
+        return NULL;
+    }
+    if (n == 0) return NULL;
+    double *buf = malloc(n * sizeof *buf);
+    if (buf == NULL) {
+        throw_status(env, GROWTH_ENOMEM, "MckpCoordinator.request: out of memory");
+        return NULL;
+    }
+    rc = growth_mckp_coord_request(mckp_coord_of(c), (size_t)shard, buf, n, &n);
+    jdoubleArray out = rc == GROWTH_OK ? new_doubles(env, buf, (jsize)n) : NULL;
+    if (rc != GROWTH_OK) throw_rc(env, rc);
+    free(buf);
+    return out;
+}
+
+JNIEXPORT void JNICALL Java_org_libgrowth_Native_mckpCoordFeed(JNIEnv *env, jclass cls, jlong c, jint shard,
+                                                               jdoubleArray reply)
+{
+    (void)cls;
+    if (reply == NULL) {
+        throw_npe(env, "reply");
+        return;
+    }
+    if (shard < 0) {
+        throw_einval(env, "MckpCoordinator.feed: shard %d", (int)shard);
+        return;
+    }
+    jsize n = len_of(env, reply);
+    pinset ps;
+    pins_init(&ps, env, PIN_COPY);
+    const jdouble *r = pin(&ps, reply, n, 'D', 0);
+    int rc = GROWTH_OK;
+    if (!ps.failed) rc = growth_mckp_coord_feed(mckp_coord_of(c), (size_t)shard, r, (size_t)n);
+    if (pins_release(&ps)) return;
+    if (rc != GROWTH_OK) throw_rc(env, rc);
+}
+
+JNIEXPORT void JNICALL Java_org_libgrowth_Native_mckpCoordFail(JNIEnv *env, jclass cls, jlong c, jint shard,
+                                                               jint code, jbyteArray message)
+{
+    (void)cls;
+    char *msg = NULL;
+    if (message != NULL && (msg = cstr_dup(env, message, "message")) == NULL) return;
+    int rc =
+        shard < 0 ? GROWTH_EINVAL : growth_mckp_coord_fail(mckp_coord_of(c), (size_t)shard, (int)code, msg);
+    free(msg);
+    if (shard < 0)
+        throw_einval(env, "MckpCoordinator.fail: shard %d", (int)shard);
+    else if (rc != GROWTH_OK)
+        throw_rc(env, rc);
+}
+
+JNIEXPORT void JNICALL Java_org_libgrowth_Native_mckpCoordCancel(JNIEnv *env, jclass cls, jlong c)
+{
+    (void)cls;
+    int rc = growth_mckp_coord_cancel(mckp_coord_of(c));
+    if (rc != GROWTH_OK) throw_rc(env, rc);
+}
+
+JNIEXPORT jdoubleArray JNICALL Java_org_libgrowth_Native_mckpCoordResult(JNIEnv *env, jclass cls, jlong c)
+{
+    (void)cls;
+    growth_mckp_result r = GROWTH_MCKP_RESULT_INIT;
+    int rc = growth_mckp_coord_result_get(mckp_coord_of(c), &r);
+    if (rc != GROWTH_OK) {
+        throw_rc(env, rc);
+        return NULL;
+    }
+    double v[10] = {r.value,
+                    r.lp_value,
+                    r.dual_bound,
+                    r.gap,
+                    r.rel_gap,
+                    (double)r.n_users,
+                    (double)r.n_chosen,
+                    (double)r.iterations,
+                    (double)r.fractional,
+                    (double)r.n_budgets};
+    return new_doubles(env, v, 10);
+}
+
+JNIEXPORT jdoubleArray JNICALL Java_org_libgrowth_Native_mckpCoordDuals(JNIEnv *env, jclass cls, jlong c,
+                                                                        jint k)
+{
+    (void)cls;
+    double buf[128];
+    if (k < 1 || k > 64) {
+        throw_einval(env, "MckpCoordinator: %d budgets", (int)k);
+        return NULL;
+    }
+    int rc = growth_mckp_coord_duals(mckp_coord_of(c), buf, buf + k, (size_t)k);
+    if (rc != GROWTH_OK) {
+        throw_rc(env, rc);
+        return NULL;
+    }
+    return new_doubles(env, buf, 2 * k);
+}
+
+JNIEXPORT jlongArray JNICALL Java_org_libgrowth_Native_mckpCoordStats(JNIEnv *env, jclass cls, jlong c)
+{
+    (void)cls;
+    growth_mckp_coord_stats st = GROWTH_MCKP_COORD_STATS_INIT;
+    int rc = growth_mckp_coord_stats_get(mckp_coord_of(c), &st);
+    if (rc != GROWTH_OK) {
+        throw_rc(env, rc);
+        return NULL;
+    }
+    uint64_t v[5] = {st.rounds, st.requests, st.shard_passes, st.doubles_to_shards, st.doubles_from_shards};
+    return new_longs(env, v, 5);
+}

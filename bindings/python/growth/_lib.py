@@ -1,10 +1,12 @@
 """Loads libgrowth and declares the C signature of every symbol the package uses.
 
 The library is found through the GROWTH_LIBRARY environment variable (a path), else next to
-this package, else the system's library path (after `meson install` and `ldconfig`).
+this package (the wheel puts libgrowth.so.1.x.y there), else the system's library path (after
+`meson install` and `ldconfig`, or Debian's libgrowth1).
 """
 import ctypes
 import ctypes.util
+import glob
 import os
 
 from . import errors
@@ -82,7 +84,10 @@ def _candidates():
         return [env]
     here = os.path.dirname(os.path.abspath(__file__))
     found = ctypes.util.find_library("growth")
-    names = [os.path.join(here, "libgrowth.so.1"), os.path.join(here, "libgrowth.so")]
+    # next to the package: the SONAME link, else the real file (a wheel carries no symlinks)
+    names = [os.path.join(here, "libgrowth.so.1")]
+    names += sorted(glob.glob(os.path.join(here, "libgrowth.so.1.*")), reverse=True)
+    names += [os.path.join(here, "libgrowth.so")]
     names += [found] if found else []
     names += ["libgrowth.so.1"]
     return names

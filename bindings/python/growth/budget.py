@@ -31,6 +31,13 @@ class MCKPResultC(ctypes.Structure):
                 ("iterations", c_uint32), ("fractional", c_uint32)]
 
 
+class MCKPCoordStatsC(ctypes.Structure):
+    """growth_mckp_coord_stats (sys/budget.h, unstable)."""
+    _fields_ = [("struct_size", c_uint32), ("reserved", c_uint32), ("rounds", c_uint64),
+                ("requests", c_uint64), ("shard_passes", c_uint64), ("doubles_to_shards", c_uint64),
+                ("doubles_from_shards", c_uint64)]
+
+
 class PushResultC(ctypes.Structure):
     """growth_budget_push_result (budget.h)."""
     _fields_ = [("struct_size", c_uint32), ("iterations", c_uint32), ("value", c_double),
@@ -58,6 +65,17 @@ _lib.declare({
     "growth_mckp_shard_assign": (c_int, [Handle, c_void_p, c_size_t, c_void_p, c_void_p, c_size_t, c_void_p, c_void_p, c_size_t, c_void_p, c_void_p]),
     "growth_mckp_shard_scan": (c_int, [Handle, c_void_p, c_size_t, c_void_p, c_void_p, c_size_t, c_void_p, c_double, c_void_p, c_size_t, c_void_p, c_size_t, c_void_p, c_void_p, c_void_p]),
     "growth_mckp_restricted_lp": (c_int, [Handle, c_void_p, c_size_t, c_void_p, c_void_p, c_size_t, c_void_p, c_void_p, c_void_p, c_double, c_void_p, c_size_t, c_void_p, c_void_p, c_void_p, c_void_p]),
+    "growth_mckp_shard_step": (c_int, [Handle, c_void_p, c_size_t, c_void_p, c_void_p, c_size_t, c_void_p, c_size_t, c_void_p, c_size_t, c_void_p, c_size_t, P(c_size_t)]),
+    "growth_mckp_coord_create": (c_int, [P(Handle), c_size_t, c_size_t, c_size_t, c_size_t, c_void_p, c_char_p]),
+    "growth_mckp_coord_free": (None, [Handle]),
+    "growth_mckp_coord_next": (c_int, [Handle, P(c_int)]),
+    "growth_mckp_coord_request": (c_int, [Handle, c_size_t, c_void_p, c_size_t, P(c_size_t)]),
+    "growth_mckp_coord_feed": (c_int, [Handle, c_size_t, c_void_p, c_size_t]),
+    "growth_mckp_coord_fail": (c_int, [Handle, c_size_t, c_int, c_char_p]),
+    "growth_mckp_coord_cancel": (c_int, [Handle]),
+    "growth_mckp_coord_result_get": (c_int, [Handle, P(MCKPResultC)]),
+    "growth_mckp_coord_duals": (c_int, [Handle, c_void_p, c_void_p, c_size_t]),
+    "growth_mckp_coord_stats_get": (c_int, [Handle, P(MCKPCoordStatsC)]),
     "growth_channels_create": (c_int, [P(Handle), c_char_p]),
     "growth_channels_free": (None, [Handle]),
     "growth_channels_stats_get": (c_int, [Handle, P(ChannelsStatsC)]),
@@ -255,6 +273,97 @@ class MCKPSolver(OwnedHandle):
                                             ptr(ctr), float(delta), ptr(pick), max(n, 1), ptr(lam),
                                             ctypes.byref(lpv), ctypes.byref(exact), ctypes.byref(frac)))
         return pick[:n], lam, lpv.value, bool(exact.value), frac.value
+
+
+    def shard_step(self, indptr: ArrayLike, values: ArrayLike, costs: ArrayLike, request: ArrayLike,
+                   plan: np.ndarray) -> np.ndarray:
+        """One request of a coordinated solve (:class:`MCKPCoordinator`) on a CSR shard
+        (``indptr`` uint64, ``values`` float64 (nnz,), ``costs`` float64 (nnz, K)): returns the
+        reply to feed back. ``plan`` (int32, one per user) is the shard's share of the plan,
+        updated in place; keep it and the arrays (the same objects) for the whole solve, since
+        the handle remembers what it validated and collected between requests (unstable,
+        ``growth_mckp_shard_step`` of growth/sys/budget.h)."""
+        ip = np.ascontiguousarray(indptr, dtype=np.uint64)
+        v = np.ascontiguousarray(values, dtype=np.float64)
+        c = np.ascontiguousarray(costs, dtype=np.float64)
+        K = c.shape[1] if c.ndim == 2 else 1
+        rq = np.ascontiguousarray(request, dtype=np.float64)
+        if not (isinstance(plan, np.ndarray) and plan.dtype == np.int32 and plan.flags.c_contiguous):
+            raise InvalidArgument("plan must be a contiguous int32 numpy array (updated in place)")
+        n = ip.size - 1
+        cap = int(rq[4]) if rq.size > 4 and np.isfinite(rq[4]) and 0 <= rq[4] <= 1 << 40 else 0
+        out = np.empty(max(cap, 1))
+        got = c_size_t()
+        check(lib.growth_mckp_shard_step(self._handle(), ptr(ip), n, ptr(v), ptr(c), K, ptr(rq), rq.size,
+                                         ptr(plan), plan.size, ptr(out), cap, ctypes.byref(got)))
+        return out[:got.value]
+
+
+class MCKPCoordinator(OwnedHandle):
+    """The coordinator of a sharded MCKP solve (``growth_mckp_coord``, unstable): the
+    single-machine solver's search as a state machine over the shards' replies.
+
+    Loop: ``while not co.next(): for each shard w with a request r = co.request(w) (None: no
+    request this round), run ``MCKPSolver.shard_step`` where the shard lives and
+    ``co.feed(w, reply)`` (or ``co.fail(w, code, message)``). Then :meth:`result`."""
+
+    _free_fn = "growth_mckp_coord_free"
+
+    def __init__(self, n_shards: int, n_users: int, n_options: int, budgets: ArrayLike, *,
+                 max_iter: int | None = None, tol: float | None = None, fill: bool | None = None) -> None:
+        b = np.atleast_1d(_f64(budgets, "budgets")).ravel()
+        h = Handle()
+        check(lib.growth_mckp_coord_create(ctypes.byref(h), int(n_shards), int(n_users), int(n_options), b.size,
+                                           ptr(b), enc(_cfg(max_iter=max_iter, tol=tol, fill=fill))))
+        self._h = h
+        self.n_shards, self.K = int(n_shards), b.size
+
+    def next(self) -> bool:
+        """Consumes the last round's replies and writes the next round's requests; True when
+        the solve has finished. Raises the shard's error after :meth:`fail`, growth.Canceled
+        after :meth:`cancel`."""
+        done = c_int()
+        check(lib.growth_mckp_coord_next(self._handle(), ctypes.byref(done)))
+        return bool(done.value)
+
+    def request(self, shard: int) -> np.ndarray | None:
+        """This round's request for a shard (float64 array), or None."""
+        n = c_size_t()
+        h = self._handle()
+        rc = lib.growth_mckp_coord_request(h, int(shard), None, 0, ctypes.byref(n))
+        if rc != _lib.errors.BufferTooSmall.code:
+            check(rc)
+        if n.value == 0:
+            return None
+        out = np.empty(n.value)
+        check(lib.growth_mckp_coord_request(h, int(shard), ptr(out), n.value, ctypes.byref(n)))
+        return out
+
+    def feed(self, shard: int, reply: ArrayLike) -> None:
+        r = np.ascontiguousarray(reply, dtype=np.float64)
+        check(lib.growth_mckp_coord_feed(self._handle(), int(shard), ptr(r), r.size))
+
+    def fail(self, shard: int, code: int, message: str | None = None) -> None:
+        """Reports that a shard failed: the next :meth:`next` raises with its message."""
+        check(lib.growth_mckp_coord_fail(self._handle(), int(shard), int(code), enc(message)))
+
+    def cancel(self) -> None:
+        check(lib.growth_mckp_coord_cancel(self._handle()))
+
+    def result(self) -> tuple[MCKPResultC, np.ndarray, np.ndarray]:
+        """(growth_mckp_result, prices, spend) of the finished solve."""
+        h = self._handle()
+        r = MCKPResultC(struct_size=ctypes.sizeof(MCKPResultC))
+        check(lib.growth_mckp_coord_result_get(h, ctypes.byref(r)))
+        lam, sp = np.empty(self.K), np.empty(self.K)
+        check(lib.growth_mckp_coord_duals(h, ptr(lam), ptr(sp), self.K))
+        return r, lam, sp
+
+    def stats(self) -> dict[str, int]:
+        """rounds, requests, shard_passes, doubles_to_shards, doubles_from_shards."""
+        st = MCKPCoordStatsC(struct_size=ctypes.sizeof(MCKPCoordStatsC))
+        check(lib.growth_mckp_coord_stats_get(self._handle(), ctypes.byref(st)))
+        return {f: int(getattr(st, f)) for f, _ in MCKPCoordStatsC._fields_[2:]}
 
 
 def solve_mckp(values: Any = None, costs: ArrayLike | None = None, budget: float | ArrayLike | None = None, *,

@@ -6,17 +6,12 @@ not load it). Every worker imports ``growth`` itself and loads libgrowth through
 every worker (see docs/scaling.md).
 
 * :func:`solve_mckp` -- a multiple-choice knapsack whose users live in Dask partitions. The
-  driver searches the dual prices with the same logic as the single-machine solver
-  (``src/budget/mckp.c``), asking the workers only for shard evaluations
-  (``growth_mckp_shard_eval``: a few numbers per price point) and, near the threshold, for the
-  few hull segments that cross it. The final prices assign each partition where it lives
-  (``growth_mckp_shard_assign``); the rounding repair and the greedy fill run as the same
-  passes, the fill as a chain over the partitions in order carrying only the budget left.
-  User data never crosses to the driver. The shard calls (``growth_mckp_shard_eval``,
-  ``_shard_assign``, ``_shard_scan`` and ``growth_mckp_restricted_lp``, reached through
-  :class:`growth.budget.MCKPSolver`) are unstable interfaces of ``include/growth/sys/budget.h``
-  (symbol version ``GROWTH_SYS_1.0``): this driver is the supported way to use them, and it is
-  released together with the library whose sys symbols it calls.
+  search is libgrowth's own coordinator (``growth_mckp_coord`` of ``include/growth/sys/budget.h``,
+  the single-machine solver's search as a state machine over shard replies); this module only
+  ships its requests to the partitions, runs ``growth_mckp_shard_step`` where each one lives
+  and feeds the replies back. The plan is made and kept where the users live; user data never
+  crosses to the driver. Both calls are unstable interfaces (symbol version
+  ``GROWTH_SYS_1.0``), released together with this package.
 * :func:`score` -- applies a saved forest / FTRL / calibrator to a Dask array or dataframe
   partition by partition; each worker process loads the model once and caches it.
 * :class:`ShardedIndex` -- sharded recall: one :class:`growth.Index` per partition of a Dask
@@ -36,7 +31,6 @@ import math
 import operator
 import os
 import pickle
-import struct
 import threading
 import time
 from typing import Any, Callable, Sequence
@@ -48,88 +42,27 @@ import dask.array as da
 from distributed import get_client, wait
 
 from . import budget as _budget
-from .errors import InvalidArgument, InvalidState
+from . import errors as _errors
+from .errors import InvalidArgument
 from ._types import ArrayLike, PathLike
 
 __all__ = ["solve_mckp", "DistributedMCKPResult", "score", "model_spec", "model_loads", "ShardedIndex",
            "merge_topk"]
 
-# ---- helpers shared by driver and workers ------------------------------------------------------
-
-_TLS = threading.local()
-
-
-def _solver(threads=1):
-    """One MCKP handle per worker thread (a handle is used by one thread at a time)."""
-    s = getattr(_TLS, "solver", None)
-    if s is None or getattr(_TLS, "threads", None) != threads:
-        s = _budget.MCKPSolver(threads=threads)
-        _TLS.solver, _TLS.threads = s, threads
-    return s
-
-
-def _key(x):
-    """The bits of a non-negative double as an integer (orders like the value), as mckp.c."""
-    return struct.unpack("<Q", struct.pack("<d", float(x)))[0]
-
-
-def _from_key(k):
-    return struct.unpack("<d", struct.pack("<Q", int(k)))[0]
-
+# ---- helpers -----------------------------------------------------------------------------------
 
 def _nbytes(obj):
     """Payload bytes of a small message (pickled size)."""
     return len(pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL))
 
 
-def _hull(a, b):
-    """Upper hull from (0, 0) to the highest point of (b_j, a_j): the same vertices, in the
-    same floating-point arithmetic, as user_hull() in src/budget/mckp.c. Returns (hv, hb, ha):
-    option offsets (-1 = none) and coordinates of the vertices."""
-    m = len(a)
-    hv, hb, ha = [-1], [0.0], [0.0]
-    if m <= 16:
-        for j in range(m):
-            if b[j] == 0 and a[j] > ha[0]:
-                ha[0], hv[0] = a[j], j
-        cb, ca = 0.0, ha[0]
-        while True:
-            best, bdb, bda = -1, 1.0, 0.0
-            for j in range(m):
-                db, dA = b[j] - cb, a[j] - ca
-                if not (db > 0 and dA > 0):
-                    continue
-                left, right = dA * bdb, bda * db
-                if best < 0 or left > right or (left == right and db > bdb):
-                    best, bdb, bda = j, db, dA
-            if best < 0:
-                return hv, hb, ha
-            cb, ca = b[best], a[best]
-            hv.append(best); hb.append(cb); ha.append(ca)
-    order = sorted(range(m), key=lambda j: (b[j], -a[j]))  # stable, as the insertion sort
-    for j in order:
-        bj, aj = b[j], a[j]
-        if not (aj > ha[-1]):
-            continue
-        if bj == hb[-1] and len(hv) == 1:
-            hv[0], ha[0] = j, aj
-            continue
-        while len(hv) >= 2:
-            b0, a0, b1, a1 = hb[-2], ha[-2], hb[-1], ha[-1]
-            if (a1 - a0) * (bj - b0) <= (aj - a0) * (b1 - b0):
-                hv.pop(); hb.pop(); ha.pop()
-            else:
-                break
-        hv.append(j); hb.append(bj); ha.append(aj)
-    return hv, hb, ha
-
-
 # ---- worker side of the MCKP protocol ---------------------------------------------------------
 
 class _Shard:
-    """One partition of users, kept in a worker's memory for the whole solve: dense values
-    (n x m, NaN = absent), costs (n x m x K), the CSR view the C API takes (no copy without
-    absent options), and the global index of its first user."""
+    """One partition of users, kept in a worker's memory for the whole solve: the CSR arrays
+    the C API takes (made once: the shard handle remembers what it validated and collected
+    between requests by their addresses), the dense column of each option, the shard's own
+    solver handle and its share of the plan (int32 per user, written by the requests)."""
 
     def __init__(self, values, costs, offset):
         v = np.ascontiguousarray(values, dtype=np.float64)
@@ -137,8 +70,18 @@ class _Shard:
         if c.ndim == 2:
             c = c[:, :, None]
         self.indptr, self.cv, self.cc, self.K, colmap, self.n = _budget._mckp_input(v, c, None)
+        self.indptr = np.ascontiguousarray(self.indptr, dtype=np.uint64)
+        self.cc = np.ascontiguousarray(self.cc, dtype=np.float64).reshape(-1, self.K)
         self.cols = None if colmap is None else colmap[0]
-        self.v, self.c, self.offset, self.m = v, c, int(offset), v.shape[1]
+        self.offset, self.m = int(offset), v.shape[1]
+        self.nnz = int(self.cv.size)
+        self.plan = np.full(self.n, -1, dtype=np.int32)
+        self.solver = None
+
+    def __getstate__(self):   # a shard that moves takes its data and plan, not its handle
+        d = dict(self.__dict__)
+        d["solver"] = None
+        return d
 
     @classmethod
     def from_csr(cls, indptr, values, costs, offset):
@@ -168,16 +111,10 @@ class _Shard:
         out[sel] = self.cols[self.indptr[:-1][sel].astype(np.int64) + off[sel]]
         return out
 
-    def assign_cols(self, lam):
-        ch, sp, val = _solver().shard_assign(self.indptr, self.cv, self.cc, lam)
-        return self.to_cols(ch), sp, val
-
-
-class _Plan:
-    """A partition's share of the plan: the chosen column per user (-1 none)."""
-
-    def __init__(self, choice):
-        self.choice = choice
+    def step(self, request, threads=1):
+        if self.solver is None:
+            self.solver = _budget.MCKPSolver(threads=threads)
+        return self.solver.shard_step(self.indptr, self.cv, self.cc, request, self.plan)
 
 
 def _w_make(values, costs, offset):
@@ -193,250 +130,18 @@ def _w_size(part):
     return len(part[0]) - 1
 
 
-def _w_stats(sh):
-    """n, options, and per budget: an upper bound on the price (max v / c) and the cost sum."""
-    v, c = sh.v, sh.c
-    ok = ~np.isnan(v)
-    ratio, csum = np.zeros(sh.K), np.zeros(sh.K)
-    for k in range(sh.K):
-        ck = c[:, :, k]
-        pos = ok & (ck > 0)
-        if pos.any():
-            ratio[k] = float(np.max(v[pos] / ck[pos]))
-        csum[k] = float(ck[ok].sum())
-    return dict(n=sh.n, nnz=int(ok.sum()), ratio=ratio, csum=csum)
+def _w_info(sh):
+    return sh.n, sh.nnz, sh.K, sh.m
 
 
-def _w_eval(sh, lam):
-    return _solver().shard_eval(sh.indptr, sh.cv, sh.cc, lam)
+def _w_step(sh, request):
+    """One request of the C coordinator on this partition (growth_mckp_shard_step)."""
+    return sh.step(request)
 
 
-def _w_collect(sh, k, lam, t_lo, t_hi):
-    """Hull segments along coordinate k (other prices fixed) with slope in (t_lo, t_hi] of the
-    users whose choice changes between the two prices: (slope, db) rows, as mckp.c computes
-    them."""
-    l_lo, l_hi = np.array(lam, dtype=np.float64), np.array(lam, dtype=np.float64)
-    l_lo[k], l_hi[k] = t_lo, t_hi
-    s = _solver()
-    a_lo = s.shard_assign(sh.indptr, sh.cv, sh.cc, l_lo)[0]
-    a_hi = s.shard_assign(sh.indptr, sh.cv, sh.cc, l_hi)[0]
-    out = []
-    for i in np.nonzero(a_lo != a_hi)[0]:
-        for slope, db, _da, _f, _t in _user_segments(sh, int(i), k, lam):
-            if t_lo < slope <= t_hi:
-                out.append((slope, db))
-    return np.array(out, dtype=np.float64).reshape(-1, 2)
-
-
-def _user_segments(sh, i, k, lam):
-    """(slope, db, da, from offset, to offset) of user i's hull along coordinate k."""
-    o, e = int(sh.indptr[i]), int(sh.indptr[i + 1])
-    K = sh.K
-    a, b = [], []
-    for j in range(o, e):
-        r = float(sh.cv[j])
-        crow = sh.cc[j]
-        for l in range(K):
-            if l != k:
-                r -= float(lam[l]) * float(crow[l])
-        a.append(r)
-        b.append(float(crow[k]))
-    hv, hb, ha = _hull(a, b)
-    segs = []
-    for q in range(len(hv) - 1):
-        db, dA = hb[q + 1] - hb[q], ha[q + 1] - ha[q]
-        segs.append((dA / db, db, dA, hv[q], hv[q + 1]))
-    return segs
-
-
-def _w_assign(sh, lam):
-    """Assigns the partition at the final prices; the plan stays on the worker."""
-    ch, sp, val = sh.assign_cols(np.asarray(lam, dtype=np.float64))
-    _, _, du = _solver().shard_eval(sh.indptr, sh.cv, sh.cc, np.asarray(lam, dtype=np.float64).reshape(1, -1))
-    return _Plan(ch), dict(spend=np.asarray(sp, dtype=np.float64), value=float(val),
-                           dual=float(du[0]), chosen=int((ch >= 0).sum()))
-
-
-def _w_scan(sh, center, delta, cap):
-    """The polish's scan of a partition: fixed totals and the undecided users (local index)
-    with their options as a small CSR."""
-    _, und, nu, no, fixed = _solver().shard_scan(sh.indptr, sh.cv, sh.cc, center, delta, cap)
-    if nu > cap:
-        return fixed, nu, no, None
-    ip = sh.indptr.astype(np.int64)
-    lo, hi = ip[und], ip[und + 1]
-    counts = hi - lo
-    rows = np.concatenate([np.arange(a, b) for a, b in zip(lo, hi)]) if und.size else np.zeros(0, np.int64)
-    return fixed, nu, no, (und, counts, sh.cv[rows], sh.cc.reshape(-1, sh.K)[rows])
-
-
-def _w_assign_polish(sh, lam, center, delta, local, picks):
-    """Assigns the partition after an exact polish: the scan's fixed choices, the restricted
-    LP's rounded picks for the undecided users (offsets within their options)."""
-    s = _solver()
-    ch, und, nu, _, _ = s.shard_scan(sh.indptr, sh.cv, sh.cc, center, delta, _budget.GROWTH_MCKP_LP_MAX_USERS)
-    ch[np.asarray(local, dtype=np.int64)] = np.asarray(picks, dtype=np.int32)
-    lam = np.asarray(lam, dtype=np.float64)
-    _, _, du = s.shard_eval(sh.indptr, sh.cv, sh.cc, lam.reshape(1, -1))
-    sel = np.nonzero(ch >= 0)[0]
-    rows = sh.indptr[:-1][sel].astype(np.int64) + ch[sel]
-    spend = np.array([math.fsum(sh.cc.reshape(-1, sh.K)[rows, l]) for l in range(sh.K)])
-    value = math.fsum(sh.cv[rows])
-    cols = sh.to_cols(ch)
-    return _Plan(cols), dict(spend=spend, value=float(value), dual=float(du[0]), chosen=int(sel.size))
-
-
-def _chosen_rows(sh, plan, idx=None):
-    ch = plan.choice if idx is None else plan.choice[idx]
-    rows = np.nonzero(ch >= 0)[0] if idx is None else idx[ch >= 0]
-    cols = plan.choice[rows]
-    return rows, sh.v[rows, cols], sh.c[rows, cols, :]
-
-
-def _w_repair_cands(sh, plan, lam, over, budgets, limit):
-    """The `limit` chosen users of least reduced value per share of the over-spent budgets
-    (score, global user, value, costs), in the order repair() of mckp.c drops them."""
-    rows, cv, cc = _chosen_rows(sh, plan)
-    r = cv.copy()
-    share = np.zeros(rows.size)
-    for l in range(sh.K):
-        r -= lam[l] * cc[:, l]
-    for l in range(sh.K):
-        if over[l]:
-            add = cc[:, l] / budgets[l] if budgets[l] > 0 else np.where(cc[:, l] > 0, np.inf, 0.0)
-            share += np.where(cc[:, l] > 0, add, 0.0)
-    keep = share != 0
-    rows, cv, cc, r, share = rows[keep], cv[keep], cc[keep], r[keep], share[keep]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        score = np.where(np.isinf(share), -np.inf, r / share)
-    users = rows.astype(np.int64) + sh.offset
-    order = np.lexsort((users, score))[:limit]
-    return dict(score=score[order], user=users[order], value=cv[order], cost=cc[order],
-                more=bool(rows.size > limit))
-
-
-def _w_set(sh, plan, users, cols):
-    """A new plan with the given global users set to the given columns."""
-    ch = plan.choice.copy()
-    ch[np.asarray(users, dtype=np.int64) - sh.offset] = cols
-    return _Plan(ch)
-
-
-def _w_choices_between(sh, lam_a, lam_b):
-    a = _solver().shard_assign(sh.indptr, sh.cv, sh.cc, lam_a)[0]
-    b = _solver().shard_assign(sh.indptr, sh.cv, sh.cc, lam_b)[0]
-    return int((a != b).sum())
-
-
-def _w_phase1(sh, plan, t_star, p_below, prefix, shift, left):
-    """fill() phase 1 candidates: hull segments in the crossing bucket (key >> shift == prefix)
-    with slope <= t_star, db <= left, of users that could start one from their current choice.
-    Rows (slope, user, db, da, from column, to column)."""
-    lam_a, lam_b = np.array([t_star]), np.array([p_below])
-    s = _solver()
-    a = s.shard_assign(sh.indptr, sh.cv, sh.cc, lam_a)[0]
-    b = s.shard_assign(sh.indptr, sh.cv, sh.cc, lam_b)[0]
-    idx = np.nonzero(a != b)[0]
-    if idx.size:  # prefilter: an upgrade from the current choice that fits what is left
-        cur = plan.choice[idx]
-        has = cur >= 0
-        cc = np.where(has, cur, 0)
-        v0 = np.where(has, sh.v[idx, cc], 0.0)
-        c0 = np.where(has, sh.c[idx, cc, 0], 0.0)
-        d = sh.c[idx, :, 0] - c0[:, None]
-        okm = (sh.v[idx] > v0[:, None]) & (d > 0) & (d <= left)
-        idx = idx[okm.any(axis=1)]
-    out = []
-    for i in idx:
-        i = int(i)
-        col = (lambda off: off if sh.cols is None or off < 0 else int(sh.cols[int(sh.indptr[i]) + off]))
-        for slope, db, dA, f, t in _user_segments(sh, i, 0, [0.0]):
-            if slope > t_star or db > left or (_key(slope) >> shift) != prefix:
-                continue
-            out.append((slope, float(i + sh.offset), db, dA, float(col(f)), float(col(t)),
-                        float(plan.choice[i])))
-    return np.array(out, dtype=np.float64).reshape(-1, 7)
-
-
-def _fill_candidates(sh, ch, idx, left):
-    """Users of idx with an upgrade (more value) that fits `left` from their current choice."""
-    v, c = sh.v, sh.c
-    cur = ch[idx]
-    has = cur >= 0
-    cc = np.where(has, cur, 0)
-    v0 = np.where(has, v[idx, cc], 0.0)
-    c0 = np.where(has[:, None], c[idx, cc, :], 0.0)
-    fits = ((c[idx] - c0[:, None, :]) <= left).all(axis=2)
-    return idx[((v[idx] > v0[:, None]) & fits).any(axis=1)]
-
-
-def _w_fill_pre(sh, plan, left):
-    """One budget: the users that could take an upgrade at the starting left (what is left
-    only shrinks along the chain, so later partitions walk only these), in parallel."""
-    left = np.asarray(left, dtype=np.float64)
-    out = [_fill_candidates(sh, plan.choice, np.arange(lo, min(sh.n, lo + (1 << 18))), left)
-           for lo in range(0, sh.n, 1 << 18)]
-    return np.concatenate(out) if out else np.zeros(0, dtype=np.int64)
-
-
-def _w_fill2(sh, plan, prev, pre=None):
-    """fill() phase 2 on this partition: each user in order takes its most valuable upgrade
-    that fits what is left. `prev` is the previous partition's output (or the starting left);
-    `pre` the candidates of _w_fill_pre (one budget). Returns (plan, left, value gained,
-    users added)."""
-    left = np.array(prev[1] if isinstance(prev, tuple) else prev, dtype=np.float64)
-    K, v, c = sh.K, sh.v, sh.c
-    ch = plan.choice.copy()
-    n = sh.n
-    gain, added = 0.0, 0
-
-    def candidates(idx, left):
-        if pre is not None:
-            idx = pre[(pre >= idx[0]) & (pre <= idx[-1])] if idx.size else idx
-            if idx.size == 0:
-                return idx
-        return _fill_candidates(sh, ch, idx, left)
-
-    step = 1 << 18
-    for lo in range(0, n, step):
-        end = min(n, lo + step)
-        cand = candidates(np.arange(lo, end), left)
-        q = 0
-        while q < cand.size:
-            i = int(cand[q])
-            q += 1
-            cur = int(ch[i])
-            vrow, crow = v[i], c[i]
-            v0 = float(vrow[cur]) if cur >= 0 else 0.0
-            c0 = [float(x) for x in crow[cur]] if cur >= 0 else [0.0] * K
-            best, bestv = -1, v0
-            for j in range(sh.m):
-                vj = float(vrow[j])
-                if not (vj > bestv):
-                    continue
-                cj = crow[j]
-                if all(float(cj[l]) - c0[l] <= left[l] for l in range(K)):
-                    best, bestv = j, vj
-            if best < 0:
-                continue
-            cj = crow[best]
-            grew = False
-            for l in range(K):
-                d = float(cj[l]) - c0[l]
-                left[l] -= d
-                grew |= d < 0
-            gain += bestv - v0
-            added += cur < 0
-            ch[i] = best
-            if grew:  # an upgrade cheaper in some budget: more may fit now
-                cand = np.concatenate([cand[:q], _fill_candidates(sh, ch, np.arange(i + 1, end), left)])
-            elif q % 64 == 0 and q < cand.size:  # what is left only shrank: re-filter
-                cand = np.concatenate([cand[:q], candidates(cand[q:], left)])
-    return _Plan(ch), left, gain, added
-
-
-def _w_choice(plan):
-    return plan.choice
+def _w_choice(sh):
+    """The partition's plan as dense columns (-1 none)."""
+    return sh.to_cols(sh.plan.copy())
 
 
 # ---- driver ------------------------------------------------------------------------------------
@@ -445,8 +150,9 @@ class DistributedMCKPResult:
     """Result of :func:`solve_mckp`: the same summary as :class:`growth.budget.MCKPResult`
     (``value``, ``lp_value``, ``dual_bound``, ``gap`` relative, ``abs_gap``, ``spend``,
     ``lambdas``, ``n_chosen``, ``iterations``) plus the protocol's cost: ``round_trips``
-    (driver <-> workers exchanges), ``evaluations`` (price points evaluated),
-    ``bytes_to_workers`` / ``bytes_from_workers`` (pickled payloads), ``seconds``.
+    (driver <-> workers exchanges), ``evaluations`` (requests that passed over all users of
+    their partition), ``bytes_to_workers`` / ``bytes_from_workers`` (pickled payloads),
+    ``max_round_bytes`` (the largest round trip's payload, both ways), ``seconds``.
     ``choice`` is a Dask array (int32 per user: column of the option, -1 none) computed from
     the plan held by the workers; ``plan_futures`` the per-partition futures."""
 
@@ -458,96 +164,20 @@ class DistributedMCKPResult:
                 f"gap={self.gap:.3g}, chosen={self.n_chosen}, round_trips={self.round_trips})")
 
 
-class _Driver:
-    def __init__(self, client, shards, budgets, K, points, progress):
-        self.client, self.shards, self.B, self.K = client, shards, budgets, K
-        self.points = points
-        self.progress = progress
-        self.round_trips = self.evaluations = self.sent = self.received = 0
-
-    def call(self, fn, *args, per_shard=None):
-        """Runs fn(shard, *args) on every partition where it lives; returns the results."""
-        futs = []
-        for i, sh in enumerate(self.shards):
-            extra = per_shard[i] if per_shard is not None else ()
-            futs.append(self.client.submit(fn, sh, *extra, *args, pure=False))
-        res = self.client.gather(futs)
-        self.round_trips += 1
-        self.sent += len(self.shards) * _nbytes(args) + (sum(_nbytes(x) for x in per_shard) if per_shard else 0)
-        self.received += sum(_nbytes(r) for r in res)
-        return res
-
-    def spend_at(self, k, lam, ts):
-        """Sums the partitions' spend in budget k and dual parts at prices lam with lam[k] = t
-        for each t (one round trip)."""
-        pts = np.repeat(np.asarray(lam, dtype=np.float64)[None, :], len(ts), axis=0)
-        pts[:, k] = ts
-        res = self.call(_w_eval, pts)
-        self.evaluations += len(ts)
-        spend = sum(r[0] for r in res)
-        dual = sum(r[2] for r in res)
-        return spend, dual
-
-    def line_search(self, k, lam, ratio, mean_cost):
-        """argmin of D along coordinate k, the same t as line_search() in mckp.c: the slope of
-        the hull segment at which the cumulative extent (steepest first) crosses B_k."""
-        B = self.B[k]
-        hi = ratio * (1 + 1e-9) + 1e-300
-        P = self.points
-        ts = np.concatenate([[0.0], hi * 2.0 ** -np.arange(P - 2, -1, -1.0)])  # octaves below hi
-        sp, _ = self.spend_at(k, lam, ts)
-        S = sp[:, k]
-        if S[0] <= B:
-            return 0.0  # the budget is not binding at t = 0
-        lo, s_lo, hi, s_hi = self._bracket(ts, S, B)
-        stop = 32 * mean_cost
-        for _ in range(200):
-            if s_lo - s_hi <= stop or np.nextafter(np.nextafter(lo, np.inf), np.inf) >= hi:
-                break
-            w = hi - lo
-            est = lo + (s_lo - B) / (s_lo - s_hi) * w if s_lo > s_hi else lo + w / 2
-            half = P // 2
-            pts = [lo + w * q / (half + 1) for q in range(1, half + 1)]
-            for j in range(1, (P - half) // 2 + 1):
-                d = w * 4.0 ** (-j - 1)
-                pts += [est - d, est + d]
-            pts = np.unique(np.clip(pts, lo, hi))
-            pts = pts[(pts > lo) & (pts < hi)]
-            if pts.size == 0:
-                break
-            sp, _ = self.spend_at(k, lam, pts)
-            ts = np.concatenate([[lo], pts, [hi]])
-            S = np.concatenate([[s_lo], sp[:, k], [s_hi]])
-            lo, s_lo, hi, s_hi = self._bracket(ts, S, B)
-        segs = self.call(_w_collect, k, np.asarray(lam, dtype=np.float64), lo, hi)
-        allseg = np.concatenate(segs) if segs else np.zeros((0, 2))
-        if allseg.shape[0] == 0:
-            return hi
-        allseg = allseg[np.argsort(-allseg[:, 0], kind="stable")]
-        cum = s_hi
-        for slope, db in allseg:
-            if cum + db > B:
-                return float(slope)
-            cum += db
-        return float(allseg[-1, 0])  # only by rounding, as in mckp.c
-
-    @staticmethod
-    def _bracket(ts, S, B):
-        ok = np.nonzero(S <= B)[0]
-        h = int(ok[0]) if ok.size else len(ts) - 1
-        lo_i = max(h - 1, 0)
-        return float(ts[lo_i]), float(S[lo_i]), float(ts[h]), float(S[h])
-
-
 def _as_dask(x, chunks):
     if isinstance(x, da.Array):
         return x
     return da.from_array(np.asarray(x), chunks=chunks)
 
 
+# request kind (word 1 of a request, src/budget/budget_impl.h) -> progress stage
+_STAGES = {1: "search", 2: "search", 3: "descent", 4: "assign", 5: "polish", 6: "polish", 7: "repair",
+           8: "fill", 9: "fill", 10: "assign"}
+
+
 def solve_mckp(values: Any = None, costs: Any = None, budget: float | ArrayLike | None = None, *,
                parts: int | None = None, client: Any = None, fill: bool = True, max_iter: int = 200,
-               tol: float = 1e-10, points: int = 16,
+               tol: float = 1e-10, points: int | None = None,
                progress: Callable[..., Any] | None = None) -> DistributedMCKPResult:
     """Solves a multiple-choice knapsack whose users are spread over Dask partitions.
 
@@ -557,13 +187,16 @@ def solve_mckp(values: Any = None, costs: Any = None, budget: float | ArrayLike 
     partition ``(indptr, values, costs)`` (costs (nnz,) or (nnz, K)); choices are then offsets
     within each user's options. ``budget``: a number or K numbers.
 
-    The driver searches the prices with the single-machine solver's logic (exact hull-slope
-    threshold per coordinate, coordinate descent with several budgets), the workers evaluate
-    their partitions with the C shard API; the plan is assigned, repaired and filled where it
-    lives. Returns a :class:`DistributedMCKPResult` whose value, LP value, spend and gap equal
-    growth.budget.solve_mckp on the same data (up to summation order, ~1e-15 relative).
-    ``points``: price points per round trip of the search. ``progress(stage, info)``: called
-    on the driver after each stage.
+    The search is libgrowth's coordinator (``growth_mckp_coord``, growth/sys/budget.h): this
+    function only ships its requests to the partitions, runs ``growth_mckp_shard_step`` where
+    each partition lives and feeds the replies back. The plan is made where the users live.
+    Returns a :class:`DistributedMCKPResult` whose prices and plan equal
+    growth.budget.solve_mckp on the same data, value and spend up to summation order.
+    ``progress(stage, info)``: called on the driver before each round ("search", "descent",
+    "polish", "assign", "repair", "fill"); a truthy return cancels the solve (growth.Canceled).
+    ``points`` is accepted for compatibility and ignored. If a partition fails, the solve
+    raises the coordinator's error naming it (chained to the worker's exception) and no plan
+    is returned.
     """
     t0 = time.perf_counter()
     client = client or get_client()
@@ -589,266 +222,74 @@ def solve_mckp(values: Any = None, costs: Any = None, budget: float | ArrayLike 
         vb, cb = values.to_delayed().ravel(), costs.to_delayed().ravel()
         futs = client.compute([dask.delayed(_w_make)(v, c, int(o)) for v, c, o in zip(vb, cb, offs)])
         n_users = int(values.shape[0])
-    stats = client.gather(client.map(_w_stats, futs, pure=False))
-    K = len(stats[0]["ratio"])
+    info = client.gather(client.map(_w_info, futs, pure=False))
+    Ks = sorted({int(i[2]) for i in info})
+    if len(Ks) != 1:
+        raise InvalidArgument(f"the partitions disagree on the number of budgets: {Ks}")
+    K = Ks[0]
     B = np.atleast_1d(np.asarray(budget, dtype=np.float64)).ravel()
     if B.size != K:
         raise InvalidArgument(f"{B.size} budgets given for costs with {K} budget columns")
     if not np.all(np.isfinite(B) & (B >= 0)):
         raise InvalidArgument("budgets must be finite and >= 0")
-    ratio = np.max([s["ratio"] for s in stats], axis=0)
-    nnz = max(1, sum(s["nnz"] for s in stats))
-    mean_cost = np.sum([s["csum"] for s in stats], axis=0) / nnz
-    drv = _Driver(client, futs, B, K, int(points), progress)
-    drv.starts = [int(o) for o in offs]
-    drv.round_trips += 1
-    drv.received += sum(_nbytes(s) for s in stats)
-
-    def note(stage, **info):
-        if progress is not None:
-            progress(stage, info)
-
-    lam = np.zeros(K)
-    best_l = lam.copy()
-    iters = 0
-    if K == 1:
-        lam[0] = drv.line_search(0, lam, ratio[0], mean_cost[0])
-        best_l = lam.copy()
-        iters = 1
-        note("search", lam=lam.copy())
-    else:
-        prev, best_d = math.inf, math.inf
-        while iters < max_iter:
-            for k in range(K):
-                lam[k] = drv.line_search(k, lam, ratio[k], mean_cost[k])
-            _, dual = drv.spend_at(0, lam, [lam[0]])
-            d = float(dual[0])
-            for l in range(K):
-                d += lam[l] * B[l]
-            if d < best_d:
-                best_d, best_l = d, lam.copy()
-            iters += 1
-            note("descent", round=iters, dual_bound=d)
-            if prev - d <= tol * abs(d):
-                break
-            prev = d
-    polish = _polish(drv, best_l, B) if K > 1 else None
-    if polish is not None:
-        best_l, lp_exact, center, delta, picks = polish
-        note("polish", lam=best_l.copy(), lp_value=lp_exact)
-        pairs = [client.submit(_w_assign_polish, sh, best_l, center, delta, *picks[i], pure=False)
-                 for i, sh in enumerate(futs)]
-    else:
-        # assign where the users live
-        pairs = [client.submit(_w_assign, sh, best_l, pure=False) for sh in futs]
-    plans = [client.submit(operator.itemgetter(0), p, pure=False) for p in pairs]
-    summ = client.gather([client.submit(operator.itemgetter(1), p, pure=False) for p in pairs])
-    drv.round_trips += 1
-    drv.sent += len(futs) * _nbytes(best_l)
-    drv.received += sum(_nbytes(s) for s in summ)
-    del pairs
-    spend = np.zeros(K)
-    for s in summ:
-        spend = spend + s["spend"]
-    value = float(sum(s["value"] for s in summ))
-    dual = float(sum(s["dual"] for s in summ))
-    chosen = int(sum(s["chosen"] for s in summ))
-    dbound = dual
-    for l in range(K):
-        dbound += best_l[l] * B[l]
-    note("assign", value=value, spend=spend.copy())
-    # repair (mckp.c repair()): drop users of least reduced value per share of over-spent budgets
-    over = spend > B
-    if over.any():
-        plans, spend, value, chosen = _repair(drv, plans, best_l, B, over, spend, value, chosen)
-        note("repair", value=value, spend=spend.copy())
-    if fill:
-        left = B - spend
-        if K == 1 and best_l[0] > 0:
-            plans, left, value, chosen = _fill_phase1(drv, plans, float(best_l[0]), left, value, chosen)
-        chain = []
-        prev = left
-        pres = ([client.submit(_w_fill_pre, sh, pl, left, pure=False) for sh, pl in zip(futs, plans)]
-                if K == 1 else [None] * len(futs))
-        for sh, pl, pre in zip(futs, plans, pres):
-            prev = client.submit(_w_fill2, sh, pl, prev, pre, pure=False)
-            chain.append(prev)
-        del pres
-        plans = [client.submit(operator.itemgetter(0), f, pure=False) for f in chain]
-        outs = client.gather([client.submit(operator.itemgetter(1, 2, 3), f, pure=False) for f in chain])
-        drv.round_trips += 1
-        drv.sent += _nbytes(left) + len(futs) * 64
-        drv.received += sum(_nbytes(o) for o in outs)
-        for _, g, a in outs:
-            value += g
-            chosen += a
-        left = outs[-1][0]
-        spend = B - left
-        del chain
-        note("fill", value=value, spend=spend.copy())
-    # Nothing may still be running when the result is returned: a caller that drops it (or
-    # never computes the choice) releases the plan futures, and a task released while the
-    # worker is starting it, together with its input, fails there with a KeyError on the
-    # input it had just dropped (issue 19). So the plans are complete before the return, and
-    # the choice is a lazy task on them that only runs, held by its compute, when asked for.
-    wait(plans)
-    choice = da.concatenate([da.from_delayed(dask.delayed(_w_choice, pure=True)(p),
-                                             shape=(int(c),), dtype=np.int32)
-                             for p, c in zip(plans, chunks)])
-    gap = dbound - value
-    lp_value = min(polish[1], dbound) if polish is not None else dbound
-    return DistributedMCKPResult(
-        value=value, lp_value=lp_value, dual_bound=dbound, abs_gap=gap,
-        gap=gap / max(abs(dbound), 1e-300), spend=spend if K > 1 else float(spend[0]),
-        lambdas=best_l, n_chosen=chosen, n_users=n_users, iterations=iters, choice=choice,
-        plan_futures=plans, shard_futures=futs, round_trips=drv.round_trips,
-        evaluations=drv.evaluations, bytes_to_workers=drv.sent, bytes_from_workers=drv.received,
-        partitions=len(futs), seconds=time.perf_counter() - t0)
-
-
-def _polish(drv, lam0, B):
-    """The exact-LP polish of mckp.c (trust region on the prices, restricted LP over the
-    undecided users) with the scans on the workers: each round trip returns the partitions'
-    fixed totals and their few undecided users' options. Returns (prices, LP value, center,
-    delta, per-partition (local users, picks)) or None if it cannot finish (the descent's
-    answer then stands, as in mckp.c)."""
-    K = drv.K
-    cap_u, cap_o = _budget.GROWTH_MCKP_LP_MAX_USERS, _budget.GROWTH_MCKP_LP_MAX_OPTIONS
-    center = np.array(lam0, dtype=np.float64)
-    delta = _budget.GROWTH_MCKP_LP_DELTA0 * max(float(center.max()), 1e-9)
-    solver = _solver()
-    step = shrink = 0
-    while step < 60:
-        res = drv.call(_w_scan, center, delta, cap_u)
-        nu, no = sum(r[1] for r in res), sum(r[2] for r in res)
-        if nu > cap_u or no > cap_o:
-            shrink += 1
-            if step > 0 or shrink > 8:
-                return None
-            delta /= 8
-            continue
-        fixed = np.array([math.fsum(r[0][l] for r in res) for l in range(K + 1)])
-        counts = np.concatenate([r[3][1] for r in res]).astype(np.int64)
-        ip = np.concatenate([[0], np.cumsum(counts)]).astype(np.uint64)
-        v = np.concatenate([r[3][2] for r in res])
-        c = np.concatenate([r[3][3] for r in res]).reshape(-1, K)
-        try:
-            picks, lam, lpv, exact, _ = solver.restricted_lp(ip, v, c, B, fixed, center, delta)
-        except InvalidState:
-            return None
-        if exact:
-            out, q = [], 0
-            for r in res:
-                u = r[3][0]
-                out.append((u, picks[q:q + u.size]))
-                q += u.size
-            return lam, lpv, center, delta, out
-        center = lam
-        delta *= 2
-        step += 1
-    return None
-
-
-def _repair(drv, plans, lam, B, over, spend, value, chosen):
-    K = drv.K
-    limit = 256
-    while True:
-        c = drv.call(_w_repair_cands, lam, over, B, limit, per_shard=[(p,) for p in plans])
-        recs = []
-        bound = None
-        for r in c:
-            for q in range(r["score"].size):
-                recs.append((r["score"][q], int(r["user"][q]), float(r["value"][q]), r["cost"][q]))
-            if r["more"] and r["score"].size:
-                last = (r["score"][-1], int(r["user"][-1]))
-                bound = last if bound is None or last < bound else bound
-        recs.sort(key=lambda x: (x[0], x[1]))
-        sp, val, ch = spend.copy(), value, chosen
-        drops = []
-        anyover = True
-        complete = False
-        for score, user, v, cst in recs:
-            if bound is not None and (score, user) > bound:
-                break
-            helps = any(over[l] and sp[l] > B[l] and cst[l] > 0 for l in range(K))
-            if not helps:
+    n_opts = int(sum(i[1] for i in info))
+    # each partition's requests run on the worker that holds it: the plan is kept there
+    who = client.who_has(futs)
+    where = [list(who.get(f.key, ())) or None for f in futs]
+    co = _budget.MCKPCoordinator(len(futs), n_users, n_opts, B, max_iter=max_iter, tol=tol, fill=fill)
+    round_trips, sent, received, max_round = 1, 0, sum(_nbytes(i) for i in info), 0
+    try:
+        while not co.next():
+            reqs = [(w, co.request(w)) for w in range(len(futs))]
+            reqs = [(w, r) for w, r in reqs if r is not None]
+            if progress is not None and progress(_STAGES.get(int(reqs[0][1][1]), "search"),
+                                                 dict(round=round_trips)):
+                co.cancel()
                 continue
-            for l in range(K):
-                sp[l] -= cst[l]
-            val -= v
-            ch -= 1
-            drops.append(user)
-            anyover = any(sp[l] > B[l] for l in range(K))
-            if not anyover:
-                complete = True
-                break
-        if complete or bound is None:
-            break
-        limit *= 8
-    return _apply(drv, plans, drops, [-1] * len(drops)), sp, val, ch
-
-
-def _apply(drv, plans, users, cols):
-    """Sends per-partition updates (global user -> column) to the plans where they live."""
-    if not users:
-        return plans
-    users = np.asarray(users, dtype=np.int64)
-    cols = np.asarray(cols, dtype=np.int32)
-    starts = drv.starts
-    out = []
-    for i, (sh, pl) in enumerate(zip(drv.shards, plans)):
-        lo = starts[i]
-        hi = starts[i + 1] if i + 1 < len(starts) else np.iinfo(np.int64).max
-        sel = (users >= lo) & (users < hi)
-        if sel.any():
-            out.append(drv.client.submit(_w_set, sh, pl, users[sel], cols[sel], pure=False))
-            drv.sent += int(sel.sum()) * 12
-        else:
-            out.append(pl)
-    drv.round_trips += 1
-    return out
-
-
-def _fill_phase1(drv, plans, t_star, left, value, chosen):
-    """fill() phase 1 of mckp.c: the segments of the line search's crossing histogram bucket
-    just below the threshold, steepest first, each if its user sits at its start and it fits.
-    The bucket's level is chosen as mckp.c does (refine while it holds > 2^21 segments),
-    counting the users that change inside it."""
-    shifts = [48, 32, 16, 0]
-    key = _key(t_star)
-    for level, sh in enumerate(shifts):
-        prefix = key >> sh
-        lo_v, hi_v = _from_key(prefix << sh), _from_key((prefix + 1) << sh)
-        if level == 3:
-            break
-        below_lo = float(np.nextafter(lo_v, 0.0))
-        below_hi = float(np.nextafter(hi_v, 0.0))
-        cnt = sum(drv.call(_w_choices_between, np.array([below_lo]), np.array([below_hi])))
-        if cnt <= (1 << 21):
-            break
-    p_below = float(np.nextafter(lo_v, 0.0))
-    segs = drv.call(_w_phase1, t_star, p_below, prefix, sh, float(left[0]), per_shard=[(p,) for p in plans])
-    allseg = np.concatenate(segs) if segs else np.zeros((0, 7))
-    if allseg.shape[0] == 0:
-        return plans, left, value, chosen
-    allseg = allseg[np.lexsort((allseg[:, 1], -allseg[:, 0]))]
-    cur_cols = {int(r[1]): int(r[6]) for r in allseg}
-    cur = {}
-    left = left.copy()
-    for slope, user, db, dA, f, t, _c in allseg:
-        u = int(user)
-        if slope > t_star or cur_cols[u] != int(f):
-            continue
-        if db <= left[0]:
-            cur_cols[u] = int(t)
-            left[0] -= db
-            value += dA
-            if int(f) < 0:
-                chosen += 1
-            cur[u] = int(t)
-    if cur:
-        plans = _apply(drv, plans, list(cur.keys()), list(cur.values()))
-    return plans, left, value, chosen
+            subs = [(w, client.submit(_w_step, futs[w], r, pure=False, workers=where[w],
+                                      allow_other_workers=where[w] is None)) for w, r in reqs]
+            wait([f for _, f in subs])
+            round_trips += 1
+            out = sum(_nbytes(r) for _, r in reqs)
+            back = 0
+            failed = None
+            for (w, f), (_, r) in zip(subs, reqs):
+                if f.status == "error":
+                    exc = f.exception()
+                    failed = failed or exc
+                    co.fail(w, int(getattr(exc, "code", None) or _errors.IOFailure.code),
+                            f"{type(exc).__name__}: {exc}")
+                    continue
+                rep = f.result()
+                back += _nbytes(rep)
+                co.feed(w, rep)
+            sent += out
+            received += back
+            max_round = max(max_round, out + back)
+            del subs
+            if failed is not None:
+                try:
+                    co.next()
+                except Exception as e:
+                    raise e from failed
+        r, lam, spend = co.result()
+        st = co.stats()
+    finally:
+        co.close()
+    # the plans are final: a lazy choice array over them (issue 19: nothing may still be
+    # running on the partitions when the result is returned)
+    plans = [client.submit(_w_choice, f, pure=False, workers=w, allow_other_workers=w is None)
+             for f, w in zip(futs, where)]
+    wait(plans)
+    choice = da.concatenate([da.from_delayed(p, shape=(int(c),), dtype=np.int32)
+                             for p, c in zip(plans, chunks)])
+    return DistributedMCKPResult(
+        value=r.value, lp_value=r.lp_value, dual_bound=r.dual_bound, abs_gap=r.gap, gap=r.rel_gap,
+        spend=spend if K > 1 else float(spend[0]), lambdas=lam, n_chosen=int(r.n_chosen), n_users=n_users,
+        iterations=int(r.iterations), choice=choice, plan_futures=plans, shard_futures=futs,
+        round_trips=round_trips, evaluations=st["shard_passes"], bytes_to_workers=sent,
+        bytes_from_workers=received, max_round_bytes=max_round, coordinator=st, partitions=len(futs),
+        seconds=time.perf_counter() - t0)
 
 
 # ---- scoring -------------------------------------------------------------------------------

@@ -359,4 +359,109 @@ class BudgetTest {
         assertThrows(IllegalStateException.class, () -> c.allocate(1));
         assertThrows(IllegalStateException.class, c::count);
     }
+
+    /** Drives a coordinated solve over in-process shards (arrays split here) and gets the plan
+     *  and prices of the single-machine solver, one and two budgets. */
+    @Test
+    void coordinatorOverInProcessShardsEqualsSingleMachine() {
+        for (int k = 1; k <= 2; k++) {
+            Random rnd = new Random(40 + k);
+            int users = 3000, shards = 3;
+            long[] ip = new long[users + 1];
+            List<Double> vl = new ArrayList<>(), cl = new ArrayList<>();
+            double[] tot = new double[k];
+            for (int i = 0; i < users; i++) {
+                int m = 1 + rnd.nextInt(5);
+                for (int j = 0; j < m; j++) {
+                    double c0 = 0.1 + 9.9 * rnd.nextDouble();
+                    vl.add(5 * rnd.nextDouble() * Math.sqrt(c0));
+                    for (int b = 0; b < k; b++) {
+                        double cb = b == 0 ? c0 : 0.1 + 9.9 * rnd.nextDouble();
+                        cl.add(cb);
+                        tot[b] += cb;
+                    }
+                }
+                ip[i + 1] = ip[i] + m;
+            }
+            double[] v = vl.stream().mapToDouble(Double::doubleValue).toArray();
+            double[] c = cl.stream().mapToDouble(Double::doubleValue).toArray();
+            double[] budgets = new double[k];
+            for (int b = 0; b < k; b++) budgets[b] = 0.06 * tot[b];
+            MckpResult ref;
+            try (Mckp m = new Mckp("threads=2")) {
+                ref = m.solve(ip, v, c, budgets);
+            }
+            // the shards: contiguous user ranges, each with its own arrays and solver
+            long[][] sip = new long[shards][];
+            double[][] sv = new double[shards][], sc = new double[shards][];
+            int[][] plan = new int[shards][];
+            Mckp[] solver = new Mckp[shards];
+            int[] lo = new int[shards + 1];
+            for (int w = 0; w <= shards; w++) lo[w] = users * w / shards;
+            for (int w = 0; w < shards; w++) {
+                int n = lo[w + 1] - lo[w], o0 = (int) ip[lo[w]], o1 = (int) ip[lo[w + 1]];
+                sip[w] = new long[n + 1];
+                for (int i = 0; i <= n; i++) sip[w][i] = ip[lo[w] + i] - o0;
+                sv[w] = java.util.Arrays.copyOfRange(v, o0, o1);
+                sc[w] = java.util.Arrays.copyOfRange(c, o0 * k, o1 * k);
+                plan[w] = new int[n];
+                solver[w] = new Mckp();
+            }
+            MckpResult got;
+            try (MckpCoordinator co = new MckpCoordinator(shards, users, v.length, budgets, "")) {
+                while (!co.next())
+                    for (int w = 0; w < shards; w++) {
+                        double[] rq = co.request(w);
+                        if (rq != null) co.feed(w, solver[w].shardStep(sip[w], sv[w], sc[w], k, rq, plan[w]));
+                    }
+                got = co.result();
+                assertTrue(co.stats()[0] > 0);
+                assertCode(Status.ESTATE, () -> co.feed(0, new double[8]));
+            }
+            for (Mckp s : solver) s.close();
+            int[] choice = new int[users];
+            for (int w = 0; w < shards; w++) System.arraycopy(plan[w], 0, choice, lo[w], plan[w].length);
+            assertArrayEquals(ref.choice(), choice);
+            assertArrayEquals(ref.lambda(), got.lambda(), 0.0);   // the same prices, bit for bit
+            assertEquals(ref.value(), got.value(), 1e-9 * ref.value());
+            assertEquals(ref.dualBound(), got.dualBound(), 1e-9 * ref.dualBound());
+            assertEquals(ref.chosen(), got.chosen());
+            assertEquals(ref.iterations(), got.iterations());
+        }
+    }
+
+    /** A shard failure ends the solve with its code and message; cancellation; wrong shapes. */
+    @Test
+    void coordinatorFailureCancelAndBadReplies() {
+        long[] ip = {0, 2, 3, 5, 6};
+        double[] v = {1, 2, 3, 1, 4, 2}, c = {1, 2, 2, 1, 3, 1};
+        double[] budgets = {4};
+        try (MckpCoordinator co = new MckpCoordinator(2, 4, 6, budgets, "");
+             Mckp s = new Mckp()) {
+            assertTrue(!co.next());
+            double[] rq = co.request(0);
+            assertCode(Status.EINVAL, () -> s.shardStep(new long[] {0, 2, 3}, v, new double[] {1, 2, 2, 1, 3, 1}, 2, rq,
+                    new int[2]));
+            double[] rep = s.shardStep(new long[] {0, 2, 3}, new double[] {1, 2, 3}, new double[] {1, 2, 2}, 1, rq,
+                    new int[2]);
+            double[] nan = rep.clone();
+            nan[nan.length - 1] = Double.NaN;
+            assertCode(Status.EINVAL, () -> co.feed(0, nan));
+            co.feed(0, rep);
+            co.fail(1, Status.EIO, "executor lost");
+            GrowthException e = assertCode(Status.EIO, co::next);
+            assertTrue(e.getMessage().contains("shard 1") && e.getMessage().contains("executor lost"));
+            assertCode(Status.ESTATE, co::result);
+        }
+        try (MckpCoordinator co = new MckpCoordinator(1, 4, 6, budgets, "")) {
+            co.next();
+            co.cancel();
+            try (Mckp s = new Mckp()) {
+                co.feed(0, s.shardStep(ip, v, c, 1, co.request(0), new int[4]));
+            }
+            assertCode(Status.ECANCELED, co::next);
+        }
+        assertCode(Status.EINVAL, () -> new MckpCoordinator(0, 4, 6, budgets, "").close());
+        assertCode(Status.EINVAL, () -> new MckpCoordinator(1, 4, 6, budgets, "fill=maybe").close());
+    }
 }

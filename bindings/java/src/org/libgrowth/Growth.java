@@ -4,21 +4,19 @@ package org.libgrowth;
  * Entry point of the Java binding of libgrowth: versions, status names, model files and the
  * library's stable hash.
  *
- * <p>The JNI shim {@code libgrowth_jni.so} is loaded with {@code System.loadLibrary("growth_jni")}
- * (set {@code -Djava.library.path=DIR}), or from the absolute path in the system property
- * {@code org.libgrowth.jni} when it is set. At load the binding checks that the running libgrowth
- * has major version {@value #MAJOR}.
+ * <p>The JNI shim {@code libgrowth_jni.so} is loaded on first use: from the absolute path in the
+ * system property {@code org.libgrowth.jni} when it is set, else from the copies the
+ * self-contained {@code libgrowth.jar} carries for the platform (extracted to a private temporary
+ * directory and checked against their SHA-256 sums), else with
+ * {@code System.loadLibrary("growth_jni")} ({@code java.library.path}). At load the binding checks
+ * that the running libgrowth has major version {@value #MAJOR}.
  */
 public final class Growth {
     /** Major version of libgrowth this binding was written for. */
     public static final int MAJOR = 1;
 
     static {
-        String path = System.getProperty("org.libgrowth.jni");
-        if (path != null && !path.isEmpty())
-            System.load(path);
-        else
-            System.loadLibrary("growth_jni");
+        NativeLoader.load();
         int v = Native.versionNumber();
         if (v / 10000 != MAJOR)
             throw new UnsatisfiedLinkError("libgrowth " + Native.str(Native.version())
@@ -29,6 +27,16 @@ public final class Growth {
 
     /** Forces the native library to load (a no-op after the first call). */
     static void ensureLoaded() {}
+
+    /**
+     * Where the JNI shim was loaded from: the {@code org.libgrowth.jni} path, {@code "jar:"} and
+     * the jar's resource folder, or {@code "java.library.path"}.
+     *
+     * @since 1.0
+     */
+    public static String nativeSource() {
+        return NativeLoader.source();
+    }
 
     /** Version string of the running library, e.g. "1.0.0". */
     public static String version() {

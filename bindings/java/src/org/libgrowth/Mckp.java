@@ -165,4 +165,20 @@ public final class Mckp extends Handle {
             release();
         }
     }
+
+    /**
+     * One request of a coordinated solve ({@link MckpCoordinator}) on one shard of users: the
+     * shard's side of the protocol ({@code growth_mckp_shard_step}, unstable). {@code plan}
+     * (one entry per user) is the shard's share of the plan, updated in place; keep it for the
+     * whole solve. Returns the reply to feed to the coordinator.
+     */
+    public double[] shardStep(long[] indptr, double[] values, double[] costs, int nBudgets,
+                              double[] request, int[] plan) {
+        long h = acquire();
+        try {
+            return Native.mckpShardStep(h, indptr, values, costs, nBudgets, request, plan);
+        } finally {
+            release();
+        }
+    }
 }

@@ -270,6 +270,20 @@ final class Native {
                                      double[] value, double[] dual);
     static native double mckpShardAssign(long s, long[] indptr, double[] values, double[] costs,
                                          double[] lambda, int[] choice, double[] spend);
+    /* the coordinated MCKP protocol (growth_mckp_shard_step, growth_mckp_coord_*): unstable */
+    static native double[] mckpShardStep(long s, long[] indptr, double[] values, double[] costs, int k,
+                                         double[] request, int[] plan);
+    static native long mckpCoordCreate(int nShards, long nUsers, long nOptions, double[] budgets,
+                                       byte[] config);
+    static native void mckpCoordFree(long c);
+    static native boolean mckpCoordNext(long c);
+    static native double[] mckpCoordRequest(long c, int shard);
+    static native void mckpCoordFeed(long c, int shard, double[] reply);
+    static native void mckpCoordFail(long c, int shard, int code, byte[] message);
+    static native void mckpCoordCancel(long c);
+    static native double[] mckpCoordResult(long c);
+    static native double[] mckpCoordDuals(long c, int k);
+    static native long[] mckpCoordStats(long c);
     static native long channelsCreate(byte[] config);
     static native void channelsFree(long c);
     static native int channelsCount(long c);
