@@ -1,5 +1,6 @@
 /* growth: the command-line face of libgrowth. Uses only the public API (<growth/growth.h>).
  * Exit codes: 0 success, 1 the operation failed (library status), 2 usage error. */
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -165,7 +166,9 @@ static void inspect_usage(FILE *f)
                "Validates FILE's envelope (magic, version, length, checksum) and prints its\n"
                "model kind, format version and, for models this version can load, details\n"
                "(an FM/FFM model: configuration, heads, fields, k, examples, touched slots and\n"
-               "bytes per slot).\n\n"
+               "bytes per slot; a bandit: configuration, policy, decision and reward counters,\n"
+               "pending decisions, and for the logistic policies the number of live weights\n"
+               "(slots whose posterior left the prior) and the 5 largest by |mean|).\n\n"
                "A file without the libgrowth magic whose 13-byte header and size fit a LIBFFM\n"
                "model (ffm-train's binary format) is shown as one: n, m, k, normalization, the\n"
                "alignment its size implies (4 for LIBFFM built with SSE, 1 without) and the size\n"
@@ -196,6 +199,110 @@ static int inspect_fm(const char *path)
     free(cfg);
     growth_fm_free(m);
     return CLI_EXIT_OK;
+}
+
+/* The value of `key` in a "k=v k2=v2" configuration as growth_*_config writes it (no quoting). */
+static int cfg_value(const char *cfg, const char *key, char *out, size_t cap)
+{
+    size_t kl = strlen(key);
+    for (const char *p = cfg; p && *p;) {
+        while (*p == ' ') p++;
+        if (strncmp(p, key, kl) == 0 && p[kl] == '=') {
+            const char *v = p + kl + 1;
+            size_t n = strcspn(v, " ");
+            if (n >= cap) n = cap - 1;
+            memcpy(out, v, n);
+            out[n] = 0;
+            return 1;
+        }
+        p = strchr(p, ' ');
+    }
+    out[0] = 0;
+    return 0;
+}
+
+/* A bandit snapshot: configuration, policy, counters; for the logistic policies the live weights
+ * (slots whose posterior moved from the prior N(0, 1/lambda)) and the largest of them. */
+static int inspect_bandit(const char *path)
+{
+    growth_bandit *b = NULL;
+    int rc = growth_bandit_load(&b, path);
+    if (rc != GROWTH_OK) return cli_fail("inspect", rc);
+    size_t need = 0;
+    growth_bandit_config(b, NULL, 0, &need);
+    char *cfg = malloc(need ? need : 1);
+    growth_bandit_stats st = GROWTH_BANDIT_STATS_INIT;
+    if (!cfg || growth_bandit_config(b, cfg, need, NULL) != GROWTH_OK ||
+        growth_bandit_stats_get(b, &st) != GROWTH_OK) {
+        free(cfg);
+        growth_bandit_free(b);
+        return cli_fail("inspect", GROWTH_ENOMEM);
+    }
+    char policy[64], bits_s[32], lambda_s[64];
+    cfg_value(cfg, "policy", policy, sizeof policy);
+    printf("config: %s\npolicy: %s\ndecisions: %llu\napplied: %llu\npending: %llu\nunknown: %llu\n"
+           "expired: %llu\nduplicate: %llu\nretired: %llu\n",
+           cfg, policy, (unsigned long long)st.decisions, (unsigned long long)st.applied,
+           (unsigned long long)st.pending, (unsigned long long)st.unknown, (unsigned long long)st.expired,
+           (unsigned long long)st.duplicate, (unsigned long long)st.retired);
+    if (strncmp(policy, "logistic_", 9) != 0) {
+        printf("arms: %llu\n", (unsigned long long)st.arms);
+        free(cfg);
+        growth_bandit_free(b);
+        return CLI_EXIT_OK;
+    }
+    cfg_value(cfg, "bits", bits_s, sizeof bits_s);
+    cfg_value(cfg, "lambda", lambda_s, sizeof lambda_s);
+    unsigned bits = (unsigned)strtoul(bits_s, NULL, 10);
+    double lambda = strtod(lambda_s, NULL);
+    enum { CHUNK = 65536, TOP = 5 };
+    uint32_t *slots = malloc(CHUNK * sizeof *slots);
+    double *m = malloc(CHUNK * sizeof *m), *q = malloc(CHUNK * sizeof *q);
+    if (!slots || !m || !q) {
+        free(slots);
+        free(m);
+        free(q);
+        free(cfg);
+        growth_bandit_free(b);
+        return cli_fail("inspect", GROWTH_ENOMEM);
+    }
+    struct {
+        uint32_t slot;
+        double m, q;
+    } top[TOP];
+    size_t ntop = 0;
+    uint64_t live = 0, total = (uint64_t)1 << bits;
+    for (uint64_t base = 0; base < total && rc == GROWTH_OK; base += CHUNK) {
+        size_t n = total - base < CHUNK ? (size_t)(total - base) : CHUNK;
+        for (size_t i = 0; i < n; i++) slots[i] = (uint32_t)(base + i);
+        rc = growth_bandit_weights(b, slots, n, m, q, CHUNK);
+        for (size_t i = 0; rc == GROWTH_OK && i < n; i++) {
+            if (m[i] == 0 && q[i] == lambda) continue;
+            live++;
+            /* keep the TOP largest |mean|, largest first */
+            size_t at = ntop < TOP ? ntop : TOP;
+            while (at > 0 && fabs(top[at - 1].m) < fabs(m[i])) at--;
+            if (at >= TOP) continue;
+            size_t last = ntop < TOP ? ntop : TOP - 1;
+            for (size_t k = last; k > at; k--) top[k] = top[k - 1];
+            top[at].slot = slots[i];
+            top[at].m = m[i];
+            top[at].q = q[i];
+            if (ntop < TOP) ntop++;
+        }
+    }
+    if (rc == GROWTH_OK) {
+        printf("bits: %u\nslots: %llu\nlive_weights: %llu\n", bits, (unsigned long long)total,
+               (unsigned long long)live);
+        for (size_t k = 0; k < ntop; k++)
+            printf("weight: slot=%u mean=%.6g precision=%.6g\n", top[k].slot, top[k].m, top[k].q);
+    }
+    free(slots);
+    free(m);
+    free(q);
+    free(cfg);
+    growth_bandit_free(b);
+    return rc == GROWTH_OK ? CLI_EXIT_OK : cli_fail("inspect", rc);
 }
 
 static int cmd_inspect(int argc, char **argv)
@@ -239,6 +346,8 @@ static int cmd_inspect(int argc, char **argv)
         growth_ftrl_free(m);
     } else if (kind == GROWTH_KIND_FM) {
         return inspect_fm(path);
+    } else if (kind == GROWTH_KIND_BANDIT) {
+        return inspect_bandit(path);
     }
     return CLI_EXIT_OK;
 }

@@ -52,11 +52,12 @@
  * row are summed). Thompson Sampling draws only the weights the candidates touch, each
  * N(m_i, v^2/q_i) (`v` is the exploration multiplier; the paper's variance multiplier is v^2),
  * the same draw for a slot shared by several candidates (the normals are a function of a
- * per-decision key and the slot, so no table is filled); nothing is allocated per call once
- * the stripe's scratch holds the largest candidate count seen. The propensity of a TS choice is
- * estimated by Monte Carlo: the share of `propensity_draws` further draws of all weights whose
- * best candidate is the chosen one (at least 1/draws; NaN when `propensity_draws` = 0; each
- * draw costs one more scoring pass).
+ * per-decision key and the slot, so no table is filled; a slot at the same position as in the
+ * previous row, as the user's own features usually are, reuses that row's draw); nothing is
+ * allocated per call once the stripe's scratch holds the largest candidate count seen. The
+ * propensity of a TS choice is estimated by Monte Carlo: the share of `propensity_draws`
+ * further draws of all weights whose best candidate is the chosen one (at least 1/draws; NaN
+ * when `propensity_draws` = 0; each draw costs one more scoring pass).
  *
  * Cold start from a model: growth_bandit_select_csr() takes an optional prior rate per
  * candidate (e.g. an FTRL or forest pCTR on the candidate's features) and its id; the
@@ -492,35 +493,85 @@ GROWTH_API int growth_bandit_deserialize(growth_bandit **out, const uint8_t *buf
  * @brief Estimates the value of a target policy from a log of (context, action, reward,
  *        propensity) events.
  *
- * Estimators (config key `estimator`, required; pi(a, x) is the target policy's probability of
- * action a in context x, w_i = pi(a_i, x_i) / p_i):
- * - `replay`: sum pi(a_i, x_i) r_i / sum pi(a_i, x_i), Li et al.'s replay (deterministic pi: the
- *   mean reward where pi picks the logged arm); unbiased for uniform logging; needs no
- *   propensities; delta-method standard error;
- * - `ips`: mean of w_i r_i; sample standard error;
- * - `snips`: self-normalised IPS, sum w_i r_i / sum w_i; delta-method standard error;
- * - `dr`: doubly robust, mean of sum_a pi(a, x_i) q(x_i, a) + w_i (r_i - q(x_i, a_i)); sample
- *   standard error.
+ * The estimators are Open Bandit Pipeline's (Saito, Aihara, Matsutani, Narita, "Open Bandit
+ * Dataset and Pipeline: Towards Realistic and Reproducible Off-Policy Evaluation", NeurIPS 2021
+ * Datasets and Benchmarks; `obp.ope.estimators`), each the mean of per-event round rewards (the
+ * self-normalised ones a weighted mean). Notation: pi(a|x) is the target policy's probability of
+ * action a in context x, w_i = pi(a_i|x_i) / p_i the importance weight of event i,
+ * q(x, a) a reward model's prediction, q_pi(x) = sum_a pi(a|x) q(x, a), and `lambda` (config
+ * key, default DBL_MAX = none) the estimator's hyperparameter as OBP names it:
+ * | estimator | value | OBP class |
+ * |-----------|-------|-----------|
+ * | replay | sum pi(a_i|x_i) r_i / sum pi(a_i|x_i) (Li et al.'s replay; needs no propensities) | ReplayMethod |
+ * | dm | mean of q_pi(x_i) (direct method; needs q_hat, no propensities) | DirectMethod |
+ * | ips | mean of min(w_i, lambda) r_i (IPS with clipping) | InverseProbabilityWeighting |
+ * | snips | sum min(w_i, lambda) r_i / sum min(w_i, lambda) (self-normalised) | SelfNormalizedInverseProbabilityWeighting |
+ * | dr | mean of q_pi(x_i) + min(w_i, lambda) (r_i - q(x_i, a_i)) | DoublyRobust |
+ * | switch_dr | mean of q_pi(x_i) + 1{w_i <= lambda} w_i (r_i - q(x_i, a_i)) (Wang et al. 2017) | SwitchDoublyRobust |
+ * | dros | mean of q_pi(x_i) + lambda w_i / (w_i^2 + lambda) (r_i - q(x_i, a_i)) (optimistic shrinkage, Su et al. 2020; lambda = 0 is DM, the default is DR) | DoublyRobustWithShrinkage |
+ *
+ * q_hat NULL counts as 0 for dr, switch_dr and dros (they are then IPS-like). `lambda` (>= 0)
+ * applies to ips, snips, dr, switch_dr and dros. Standard errors: delta method for the ratio
+ * estimators (replay, snips), the sample standard error of the round rewards for the others.
+ * Without `lambda`, ips, snips, dr and replay give what they gave before these keys existed.
+ *
+ * **The bandit's log**: each decision of growth_bandit_select_csr() (or of a single-arm select)
+ * is one event: the decision id (to join the reward), the chosen candidate's index as the action,
+ * the returned propensity and the reward later passed to growth_bandit_reward(). When the
+ * candidate set changes from decision to decision, use n_actions = the largest candidate count
+ * and give the target probability (and q_hat) 0 in the columns a decision did not have. For
+ * unbiased estimates the propensities must be exact: logistic_ucb / logistic_greedy and the
+ * exact policies give them; logistic_ts gives a Monte Carlo estimate (`propensity_draws`).
  *
  * @param n, n_actions events and actions (>= 1 each).
  * @param actions      n logged actions, each < n_actions.
  * @param rewards      n finite rewards.
  * @param propensities n logging probabilities of the logged actions, in (0, 1] (NULL allowed
- *                     for `estimator=replay` only).
+ *                     for `estimator=replay` and `estimator=dm` only).
  * @param target       n x n_actions probabilities of the target policy (rows sum to 1 within
  *                     1e-6), row-major.
- * @param q_hat        n x n_actions reward model predictions (DR only; NULL = 0, DR = IPS).
- * @param config       "estimator=replay|ips|snips|dr".
+ * @param q_hat        n x n_actions reward model predictions (required by dm; NULL = 0 for dr,
+ *                     switch_dr, dros; ignored by the others).
+ * @param config       "estimator=replay|dm|ips|snips|dr|switch_dr|dros [lambda=L]".
  * @param[out] out_value estimate.
- * @param[out] out_stderr its standard error (may be NULL; NaN when n = 1 for ips/dr).
- * @return ::GROWTH_OK; ::GROWTH_EINVAL for a missing or bad `estimator` (the message names the
- *         key), an unknown key, NULL arrays or bad values; ::GROWTH_ESTATE when the target
- *         policy gives the logged actions zero total weight (replay, snips).
+ * @param[out] out_stderr its standard error (may be NULL; NaN when n = 1 for the mean estimators).
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL for a missing or bad `estimator`, `lambda` with replay or
+ *         dm (the message names the key), an unknown key, NULL arrays (q_hat for dm) or bad
+ *         values; ::GROWTH_ESTATE when the target policy gives the logged actions zero total
+ *         weight (replay, snips).
  * @since 1.0
  */
 GROWTH_API int growth_bandit_ope(size_t n, size_t n_actions, const uint32_t *actions, const double *rewards,
                                  const double *propensities, const double *target, const double *q_hat,
                                  const char *config, double *out_value, double *out_stderr);
+
+/**
+ * @brief growth_bandit_ope() with a seeded bootstrap confidence interval, as Open Bandit
+ *        Pipeline's `estimate_interval` (nonparametric bootstrap, percentile interval).
+ *
+ * Each of `resamples` resamples draws n events uniformly with replacement (one xoshiro256**
+ * stream seeded with `seed` through splitmix64, indices by Lemire's bounded integers, resample
+ * after resample, event after event) and applies the estimator to them: the mean of the
+ * resampled round rewards (what OBP bootstraps), or for replay/snips the resampled ratio
+ * (a resample of zero total weight is left out). The interval is the (1 - confidence)/2 and
+ * (1 + confidence)/2 percentiles of the resampled estimates, interpolated linearly between
+ * order statistics as NumPy's `percentile` does by default. The same inputs and seed give the
+ * same interval. Cost O(resamples x n).
+ *
+ * @param n, n_actions, actions, rewards, propensities, target, q_hat as growth_bandit_ope().
+ * @param config "estimator=... [lambda=L] [resamples=1000] [confidence=0.95] [seed=0]":
+ *               resamples 1..10^7, confidence in (0, 1), seed 0..2^53.
+ * @param[out] out_value the estimate on all events (as growth_bandit_ope()).
+ * @param[out] out_lower, out_upper the interval.
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL as growth_bandit_ope() and for a NULL output or a bad
+ *         resamples/confidence/seed; ::GROWTH_ESTATE (zero total weight, as growth_bandit_ope(),
+ *         or in every resample); ::GROWTH_ENOMEM.
+ * @since 1.0
+ */
+GROWTH_API int growth_bandit_ope_interval(size_t n, size_t n_actions, const uint32_t *actions,
+                                          const double *rewards, const double *propensities,
+                                          const double *target, const double *q_hat, const char *config,
+                                          double *out_value, double *out_lower, double *out_upper);
 
 /**
  * @brief Replay evaluation of a learning bandit on a log collected by a uniformly random policy

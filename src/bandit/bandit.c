@@ -150,6 +150,8 @@ void bandit_destroy(growth_bandit *b)
             free(st->score);
             free(st->aux);
             free(st->sd);
+            free(st->lps);
+            free(st->lpv);
             free(st->pair);
             free(st->x);
             free(st->y);

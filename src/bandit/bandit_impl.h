@@ -134,6 +134,8 @@ typedef struct {
     uint32_t stamp;
     double *x, *y; /* dim: the context as doubles, a temp */
     size_t lcap;   /* logistic policies: candidates the scratch above holds */
+    uint32_t *lps; /* logistic_ts: slot drawn at each row position (nnz) in this decision, */
+    double *lpv;   /* and its (m, sd, z) (3 x nnz): rows sharing a slot at a position reuse it */
     char pad[64];
 } bstripe;
 

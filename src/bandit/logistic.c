@@ -97,6 +97,18 @@ static bstripe *lacquire(growth_bandit *b)
  * nothing). */
 static int lgrow(growth_bandit *b, bstripe *st, size_t k, const char *who)
 {
+    if (b->cfg.policy == POL_LOGTS && !st->lps) {
+        size_t nnz = (size_t)b->cfg.nnz;
+        uint32_t *lps = malloc(nnz * sizeof *lps);
+        double *lpv = malloc(3 * nnz * sizeof *lpv);
+        if (!lps || !lpv) {
+            free(lps);
+            free(lpv);
+            return gerr(GROWTH_ENOMEM, "%s: out of memory for the draw cache (nnz=%zu)", who, nnz);
+        }
+        st->lps = lps;
+        st->lpv = lpv;
+    }
     size_t have = st->lcap > b->cap ? st->lcap : b->cap;
     if (k <= have) return GROWTH_OK;
     size_t cap = have ? have : 16;
@@ -111,6 +123,25 @@ static int lgrow(growth_bandit *b, bstripe *st, size_t k, const char *who)
     st->lcap = cap;
     return GROWTH_OK;
 }
+
+/* Validation reductions of growth_bandit_select_csr, vectorised (integer or: exact). */
+#pragma GCC push_options
+#pragma GCC optimize("O3")
+static uint32_t lor_u32(const uint32_t *a, size_t n)
+{
+    uint32_t m = 0;
+    for (size_t k = 0; k < n; k++) m |= a[k];
+    return m;
+}
+
+static uint32_t lnonfinite(const float *v, size_t n)
+{
+    const uint32_t *bits = (const uint32_t *)(const void *)v; /* IEEE-754 binary32 */
+    uint32_t bad = 0;
+    for (size_t k = 0; k < n; k++) bad |= (uint32_t)((bits[k] & 0x7f800000u) == 0x7f800000u);
+    return bad;
+}
+#pragma GCC pop_options
 
 /* Cold-start offset of a candidate: its prior logit weighted by s / (s + n), n the rewards
  * applied to its (hashed) id so far. */
@@ -132,27 +163,57 @@ static size_t lscore(const growth_bandit *b, bstripe *st, const uint64_t *indptr
     const float sd0 = (float)(1.0 / sqrt(lam));
     int pol = b->cfg.policy;
     double *sc = st->score;
+    size_t plen = 0; /* positions of the draw cache filled for this key (logistic_ts) */
     for (size_t j = 0; j < n; j++) {
         double s = off ? off[j] : 0.0, var = 0.0;
         uint64_t e = indptr[j + 1];
         if (pol == POL_LOGTS) {
-            double t0 = 0.0, t1 = 0.0, s1 = 0.0; /* two chains each; the draws times v once */
-            uint64_t k = indptr[j];
+            /* Two chains each; the draws times v once. A slot at the same position as in the
+             * previous row (the user's features, laid out alike in every candidate) reuses that
+             * row's (m, sd, z): the same numbers, without the table read and the normal. */
+            double t0 = 0.0, t1 = 0.0, s1 = 0.0;
+            const uint64_t b0 = indptr[j];
+            uint64_t k = b0;
+            uint32_t *ps = st->lps;
+            double *pv = st->lpv;
+#define LTS_GET(p, i, m_, sd_, z_)                                                                           \
+    do {                                                                                                     \
+        if ((p) < plen && ps[p] == (i)) {                                                                    \
+            m_ = pv[3 * (p)];                                                                                \
+            sd_ = pv[3 * (p) + 1];                                                                           \
+            z_ = pv[3 * (p) + 2];                                                                            \
+        } else {                                                                                             \
+            m_ = W[i].m;                                                                                     \
+            sd_ = (double)(sd0 + W[i].dsd);                                                                  \
+            z_ = hnormal(key, i);                                                                            \
+            ps[p] = (i);                                                                                     \
+            pv[3 * (p)] = m_;                                                                                \
+            pv[3 * (p) + 1] = sd_;                                                                           \
+            pv[3 * (p) + 2] = z_;                                                                            \
+        }                                                                                                    \
+    } while (0)
             for (; k + 1 < e; k += 2) {
                 uint32_t i0 = idx[k], i1 = idx[k + 1];
+                size_t p0 = (size_t)(k - b0), p1 = p0 + 1;
                 double x0 = val ? val[k] : 1.0, x1 = val ? val[k + 1] : 1.0;
-                double z0 = hnormal(key, i0), z1 = hnormal(key, i1);
-                s += x0 * W[i0].m;
-                s1 += x1 * W[i1].m;
-                t0 += x0 * (double)(sd0 + W[i0].dsd) * z0;
-                t1 += x1 * (double)(sd0 + W[i1].dsd) * z1;
+                double m0, sd0v, z0, m1, sd1v, z1;
+                LTS_GET(p0, i0, m0, sd0v, z0);
+                LTS_GET(p1, i1, m1, sd1v, z1);
+                s += x0 * m0;
+                s1 += x1 * m1;
+                t0 += x0 * sd0v * z0;
+                t1 += x1 * sd1v * z1;
             }
             if (k < e) {
                 uint32_t i = idx[k];
-                double x = val ? val[k] : 1.0;
-                s += x * W[i].m;
-                t0 += x * (double)(sd0 + W[i].dsd) * hnormal(key, i);
+                size_t p = (size_t)(k - b0);
+                double x = val ? val[k] : 1.0, m, sdv, z;
+                LTS_GET(p, i, m, sdv, z);
+                s += x * m;
+                t0 += x * sdv * z;
             }
+#undef LTS_GET
+            plen = (size_t)(e - b0);
             s += s1 + v * (t0 + t1);
         } else if (pol == POL_LOGUCB) {
             for (uint64_t k = indptr[j]; k < e; k++) {
@@ -205,13 +266,19 @@ GROWTH_API int growth_bandit_select_csr(growth_bandit *b, const uint64_t *indptr
             return gerr(GROWTH_EINVAL, "%s: prior_rates[%zu] = %g is not 0 (none) or in (0, 1)", who, j,
                         prior_rates[j]);
     }
-    for (uint64_t k = indptr[0]; k < indptr[n_candidates]; k++) {
-        if (indices[k] >= nslots)
-            return gerr(GROWTH_EINVAL, "%s: indices[%llu] = %u is not below 2^bits = %llu", who,
-                        (unsigned long long)k, indices[k], (unsigned long long)nslots);
-        if (values && !gfinite(values[k]))
-            return gerr(GROWTH_EINVAL, "%s: values[%llu] is not finite", who, (unsigned long long)k);
-    }
+    /* Branch-free reductions first (vectorised); the slow loop below only names the culprit. */
+    size_t nent = (size_t)(indptr[n_candidates] - indptr[0]);
+    /* 2^bits slots: an index is in range iff it has no bit at or above `bits` */
+    uint32_t ior = nent ? lor_u32(indices + indptr[0], nent) : 0;
+    uint32_t nonfinite = values && nent ? lnonfinite(values + indptr[0], nent) : 0;
+    if ((uint64_t)ior >= nslots || nonfinite)
+        for (uint64_t k = indptr[0]; k < indptr[n_candidates]; k++) {
+            if (indices[k] >= nslots)
+                return gerr(GROWTH_EINVAL, "%s: indices[%llu] = %u is not below 2^bits = %llu", who,
+                            (unsigned long long)k, indices[k], (unsigned long long)nslots);
+            if (values && !gfinite(values[k]))
+                return gerr(GROWTH_EINVAL, "%s: values[%llu] is not finite", who, (unsigned long long)k);
+        }
     pthread_rwlock_rdlock(&b->lock);
     bstripe *st = lacquire(b);
     int rc = lgrow(b, st, n_candidates, who);

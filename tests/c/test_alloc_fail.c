@@ -159,6 +159,17 @@ static int c_uplift_predict(void *h)
     if (!rc) rc = growth_uplift_predict_dense(h, g_X, 400, N_FT, GROWTH_UPLIFT_RESPONSE, out, 400 * 3);
     return rc;
 }
+/* OPE bootstrap interval: two work arrays (events, resamples). */
+static int c_bandit_ope_interval(void *unused)
+{
+    (void)unused;
+    const uint32_t act[4] = {0, 1, 1, 0};
+    const double rew[4] = {1, 0, 1, 0}, pr[4] = {0.5, 0.5, 0.5, 0.5}, tgt[8] = {1, 0, 0, 1, 0.5, 0.5, 1, 0};
+    double v, lo, hi;
+    return growth_bandit_ope_interval(4, 2, act, rew, pr, tgt, NULL, "estimator=dr resamples=20 seed=3", &v,
+                                      &lo, &hi);
+}
+
 static int c_uplift_allocate(void *unused)
 {
     (void)unused;
@@ -972,6 +983,7 @@ TEST(every_allocation_may_fail)
     SWEEP("uplift predict", .k = &K_uplift, .make = mk_uplift, .call = c_uplift_predict, .ro = true);
     total_bad += sweep_roundtrip("uplift", &K_uplift, mk_uplift);
     SWEEP("uplift allocate", .call = c_uplift_allocate);
+    SWEEP("bandit ope interval", .call = c_bandit_ope_interval);
     SWEEP("uplift metrics", .call = c_uplift_metrics);
 
     SWEEP("mckp create + solve", .call = c_mckp);

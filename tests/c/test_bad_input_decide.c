@@ -424,6 +424,58 @@ TEST(test_bandit_functions)
     tgt[1] = 0.5; /* row sums to 1.5 */
     BAD(growth_bandit_ope(2, 2, act, rew, pr, tgt, q, "estimator=dr", &val, &se), GROWTH_EINVAL, NULL);
     tgt[1] = 0;
+    BAD(growth_bandit_ope(2, 2, act, rew, pr, tgt, NULL, "estimator=dm", &val, &se), GROWTH_EINVAL, "q_hat");
+    BAD(growth_bandit_ope(2, 2, act, rew, pr, tgt, q, "estimator=dm lambda=2", &val, &se), GROWTH_EINVAL,
+        "'lambda'");
+    BAD(growth_bandit_ope(2, 2, act, rew, pr, tgt, q, "estimator=dros lambda=-1", &val, &se), GROWTH_EINVAL,
+        "'lambda'");
+    BAD(growth_bandit_ope(2, 2, act, rew, pr, tgt, q, "estimator=dros lambda=nan", &val, &se), GROWTH_EINVAL,
+        "'lambda'");
+    BAD(growth_bandit_ope(2, 2, act, rew, NULL, tgt, q, "estimator=switch_dr", &val, &se), GROWTH_EINVAL,
+        "propensities");
+    BAD(growth_bandit_ope(2, 2, act, rew, pr, tgt, q, "estimator=dr resamples=10", &val, &se), GROWTH_EINVAL,
+        "'resamples'");
+    double lo, hi;
+    BAD(growth_bandit_ope_interval(2, 2, NULL, rew, pr, tgt, q, "estimator=dr", &val, &lo, &hi),
+        GROWTH_EINVAL, "bandit_ope_interval");
+    BAD(growth_bandit_ope_interval(2, 2, act, rew, pr, tgt, q, "estimator=dr", &val, NULL, &hi),
+        GROWTH_EINVAL, "out_lower");
+    BAD(growth_bandit_ope_interval(2, 2, act, rew, pr, tgt, q, "estimator=dr", &val, &lo, NULL),
+        GROWTH_EINVAL, "out_upper");
+    BAD(growth_bandit_ope_interval(2, 2, act, rew, pr, tgt, q, "estimator=dr", NULL, &lo, &hi), GROWTH_EINVAL,
+        NULL);
+    BAD(growth_bandit_ope_interval(0, 2, act, rew, pr, tgt, q, "estimator=dr", &val, &lo, &hi), GROWTH_EINVAL,
+        NULL);
+    BAD(growth_bandit_ope_interval(SIZE_MAX / 2, 4, act, rew, pr, tgt, q, "estimator=dr", &val, &lo, &hi),
+        GROWTH_EINVAL, NULL);
+    BAD(growth_bandit_ope_interval(2, 2, act, rew, pr, tgt, q, NULL, &val, &lo, &hi), GROWTH_EINVAL,
+        "'estimator' is required");
+    BAD(growth_bandit_ope_interval(2, 2, act, rew, pr, tgt, q, "estimator=dr resamples=0", &val, &lo, &hi),
+        GROWTH_EINVAL, "'resamples'");
+    BAD(growth_bandit_ope_interval(2, 2, act, rew, pr, tgt, q, "estimator=dr confidence=1", &val, &lo, &hi),
+        GROWTH_EINVAL, "'confidence'");
+    BAD(growth_bandit_ope_interval(2, 2, act, rew, pr, tgt, q, "estimator=dr confidence=0", &val, &lo, &hi),
+        GROWTH_EINVAL, "'confidence'");
+    BAD(growth_bandit_ope_interval(2, 2, act, rew, pr, tgt, q, "estimator=dr seed=-1", &val, &lo, &hi),
+        GROWTH_EINVAL, "'seed'");
+    BAD(growth_bandit_ope_interval(2, 2, act, rew, NULL, tgt, q, "estimator=ips", &val, &lo, &hi),
+        GROWTH_EINVAL, "propensities");
+    pr[0] = NAN;
+    BAD(growth_bandit_ope_interval(2, 2, act, rew, pr, tgt, q, "estimator=ips", &val, &lo, &hi),
+        GROWTH_EINVAL, "propensities[0]");
+    pr[0] = 0.5;
+    tgt[0] = 0; /* the target never takes the logged actions: no self-normalised estimate */
+    tgt[1] = 1;
+    tgt[2] = 1;
+    tgt[3] = 0;
+    BAD(growth_bandit_ope_interval(2, 2, act, rew, pr, tgt, q, "estimator=snips", &val, &lo, &hi),
+        GROWTH_ESTATE, "zero total weight");
+    tgt[0] = 1;
+    tgt[1] = 0;
+    tgt[2] = 0;
+    tgt[3] = 1;
+    tgt[1] = 0.5;
+    tgt[1] = 0;
     CHECK_OK(growth_bandit_ope(2, 2, act, rew, pr, tgt, NULL, "estimator=ips", &val, &se));
     CHECK_NEAR(val, (1 / 0.5 * 1 + 1 / 0.5 * 0) / 2, 1e-12);
 

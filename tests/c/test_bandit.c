@@ -703,12 +703,28 @@ TEST(test_ope_unbiased)
         }
     }
     double v, se;
-    const char *const est[3] = {"estimator=ips", "estimator=snips", "estimator=dr"};
-    for (int e = 0; e < 3; e++) {
+    /* switch_dr and dros without lambda are DR (unbiased); with a finite lambda they trade bias */
+    const char *const est[5] = {"estimator=ips", "estimator=snips", "estimator=dr", "estimator=switch_dr",
+                                "estimator=dros"};
+    for (int e = 0; e < 5; e++) {
         CHECK_OK(growth_bandit_ope(N, K, act, rew, prop, target, qhat, est[e], &v, &se));
         CHECK(se > 0 && se < 0.02);
         CHECK_NEAR(v, truth, 3 * se);
     }
+    /* the bootstrap interval (a mean estimator): seeded, around the estimate, about +-1.96 se */
+    double v2, lo, hi, lo2, hi2;
+    CHECK_OK(growth_bandit_ope(N, K, act, rew, prop, target, qhat, "estimator=dr", &v, &se));
+    CHECK_OK(growth_bandit_ope_interval(N, K, act, rew, prop, target, qhat,
+                                        "estimator=dr resamples=200 seed=5", &v2, &lo, &hi));
+    CHECK_NEAR(v2, v, 1e-12);
+    CHECK(lo < v && v < hi);
+    CHECK_NEAR(hi - lo, 2 * 1.959964 * se, 0.15 * 2 * 1.959964 * se);
+    CHECK_OK(growth_bandit_ope_interval(N, K, act, rew, prop, target, qhat,
+                                        "estimator=dr resamples=200 seed=5", &v2, &lo2, &hi2));
+    CHECK(lo2 == lo && hi2 == hi);
+    CHECK_OK(growth_bandit_ope_interval(N, K, act, rew, prop, target, qhat,
+                                        "estimator=dr resamples=200 seed=6", &v2, &lo2, &hi2));
+    CHECK(lo2 != lo);
     /* replay needs uniform logging: use the uniform group only */
     static uint32_t ua[N];
     static double ur[N], ut[N * K];

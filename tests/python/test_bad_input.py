@@ -153,6 +153,11 @@ CASES = [
     ("bandit_arm_stats_small", "bandit", lambda h: stats_struct(lib.growth_bandit_arm_stats_get, h.bandit._handle(), bandit._ArmStats, 8, 1), E.InvalidArgument),
     ("bandit_ope_estimator", None, lambda h: growth.bandit.ope("softmax", [0], [1.0], [[1.0]], [1.0]), E.InvalidArgument),
     ("bandit_ope_no_propensities", None, lambda h: growth.bandit.ope("ips", [0], [1.0], [[1.0]]), E.InvalidArgument),
+    ("bandit_ope_dm_no_qhat", None, lambda h: growth.bandit.ope("dm", [0], [1.0], [[1.0]]), E.InvalidArgument),
+    ("bandit_ope_lambda_neg", None, lambda h: growth.bandit.ope("dros", [0], [1.0], [[1.0]], [1.0], lambda_=-1), E.InvalidArgument),
+    ("bandit_ope_interval_conf", None, lambda h: growth.bandit.ope_interval("ips", [0], [1.0], [[1.0]], [1.0], confidence=1.0), E.InvalidArgument),
+    ("bandit_ope_interval_resamples", None, lambda h: growth.bandit.ope_interval("ips", [0], [1.0], [[1.0]], [1.0], resamples=0), E.InvalidArgument),
+    ("bandit_ope_interval_zero_weight", None, lambda h: growth.bandit.ope_interval("snips", [0], [1.0], [[0.0, 1.0]], [1.0]), E.InvalidState),
     # bidding
     ("bidder_budget", None, lambda h: growth.Bidder(budget=0), E.InvalidArgument),
     ("bidder_nan", "bidder", lambda h: h.bidder.bid(float("nan"), 0.2), E.InvalidArgument),

@@ -2,6 +2,8 @@
 2011 Alg. 3) against independent NumPy/SciPy references: the online Laplace update, the UCB and
 greedy scores, the Thompson draw distribution (shared weights drawn once per decision), cold-start
 offsets that decay with feedback, delayed rewards with ttl, and snapshots."""
+import pathlib
+
 import numpy as np
 import pytest
 from scipy.optimize import brentq
@@ -261,3 +263,74 @@ def test_bad_inputs():
     t = Bandit("thompson", arms=[1, 2])
     with pytest.raises(growth.GrowthError):
         t.select_rows((indptr, np.array([1, 2], np.uint32)))
+
+
+# ---- a fixed workload whose decisions are kept in tests/data/bandit/logistic_decisions.txt ------
+# (the Java test replays the same workload and must match the same file)
+
+GOLDEN = pathlib.Path(__file__).resolve().parents[1] / "data" / "bandit" / "logistic_decisions.txt"
+
+
+def fixed_workload(policy, extra):
+    b = Bandit(policy, seed=42, bits=10, prior_count=5, **extra)
+    cands, props, pending = [], [], []
+    for t in range(30):
+        K = 4 + t % 3
+        idx, val, indptr = [], [], [0]
+        for j in range(K):
+            idx += [(t * 7 + 1) % 1024, (j * 13 + 5) % 1024, ((t % 5) * 31 + j * 17 + 100) % 1024]
+            val += [1.0, 0.5 + 0.25 * j, 1.0]
+            indptr.append(len(idx))
+        ids = np.array([1000 + j for j in range(K)], np.uint64)
+        rates = np.array([0.2 if j == 0 else 0.0 for j in range(K)])
+        d, c, p = b.select_rows((np.array(indptr, np.uint64), np.array(idx, np.uint32),
+                                 np.array(val, np.float32)), candidate_ids=ids, prior_rates=rates)
+        assert d == t + 1
+        cands.append(c)
+        props.append(p)
+        pending.append((d, 1.0 if (c + t) % 3 == 0 else 0.0))
+        if len(pending) == 3:
+            for dd, y in pending:
+                assert b.reward(dd, y)
+            pending = []
+    m, q = b.weights(np.array([1, 5, 18, 100, 117], np.uint32))
+    return {"cands": cands, "props": props, "m": list(m), "q": list(q)}
+
+
+def golden_lines():
+    out = {}
+    for line in GOLDEN.read_text().splitlines():
+        if line.startswith("#") or not line.strip():
+            continue
+        head, what, rest = line.split(" ", 2)
+        out.setdefault(head, {})[what] = [x.strip() for x in rest.split(",")]
+    return out
+
+
+def _workloads():
+    for head in ("logistic_ts:propensity_draws=64", "logistic_greedy:epsilon=0.2"):
+        policy, kv = head.split(":")
+        k, v = kv.split("=")
+        yield head, policy, {k: float(v) if "." in v else int(v)}
+
+
+def test_fixed_workload_matches_the_data_file():
+    gold = golden_lines()
+    for head, policy, extra in _workloads():
+        got = fixed_workload(policy, extra)
+        want = gold[head]
+        assert got["cands"] == [int(x) for x in want["cands"]], head
+        for key in ("props", "m", "q"):
+            assert [float.hex(float(x)) for x in got[key]] == [float.hex(float.fromhex(x)) for x in want[key]], (head, key)
+
+
+if __name__ == "__main__":
+    import sys
+    if "--write-golden" in sys.argv:
+        lines = [ln for ln in GOLDEN.read_text().splitlines() if ln.startswith("#")]
+        for head, policy, extra in _workloads():
+            got = fixed_workload(policy, extra)
+            lines.append(f"{head} cands " + ", ".join(str(c) for c in got["cands"]))
+            for key in ("props", "m", "q"):
+                lines.append(f"{head} {key} " + ", ".join(float.hex(float(x)) for x in got[key]))
+        GOLDEN.write_text("\n".join(lines) + "\n")

@@ -158,6 +158,13 @@ def test_demo_end_to_end(tmp_path):
     regret = {l.split()[0]: float(l.split()[1]) for l in out.splitlines()
               if l.strip().startswith(("thompson", "ucb1", "egreedy"))}
     assert regret["thompson"] < regret["ucb1"]
+    # the contextual coupon step: the shared logistic TS over segment x coupon crosses finds each
+    # segment's best coupon; per-coupon Beta TS, blind to the segment, cannot
+    ctx = {l.split("  ")[1].strip(): [float(v.rstrip("%")) for v in l.split()[-2:]] for l in out.splitlines()
+           if l.strip().startswith(("shared logistic TS", "per-coupon Beta TS"))}
+    assert set(ctx) == {"shared logistic TS (crosses)", "per-coupon Beta TS"}, ctx
+    assert ctx["shared logistic TS (crosses)"][0] < 0.5 * ctx["per-coupon Beta TS"][0]
+    assert ctx["shared logistic TS (crosses)"][1] > 2 * ctx["per-coupon Beta TS"][1]
     ks = [l for l in out.splitlines() if "knapsack plan" in l][0]
     base = [l for l in out.splitlines() if "first come first served" in l][0]
     assert float(ks.split("value ")[1].split(",")[0]) > float(base.split("value ")[1].split(" ")[0])
@@ -230,3 +237,42 @@ def test_inspect_libffm(tmp_path):
     r = run("inspect", "--libffm", tmp_path / "missing.ffm")
     assert r.returncode == 1
     assert run("inspect", "--libffm").returncode == 2
+
+
+def test_inspect_bandit_snapshots(tmp_path):
+    """growth inspect on a logistic-policy bandit: policy, counters, pending decisions, the live
+    weights and the largest ones, against what the Python binding reads from the same handle."""
+    from growth.bandit import Bandit
+    rng = np.random.default_rng(4)
+    b = Bandit("logistic_ucb", bits=9, seed=2, **{"lambda": 1.5})
+    for t in range(40):
+        idx = rng.integers(0, 512, size=6).astype(np.uint32)
+        d, j, _ = b.select_rows((np.array([0, 3, 6], np.uint64), idx, rng.uniform(0.5, 1.5, 6).astype(np.float32)))
+        if t < 33:
+            b.reward(d, float(rng.random() < 0.4))
+    f = tmp_path / "l.bandit"
+    b.save(f)
+    r = run("inspect", f)
+    assert r.returncode == 0, r.stderr
+    out = dict(line.split(": ", 1) for line in r.stdout.splitlines() if not line.startswith("weight: "))
+    assert out["kind"] == "bandit" and out["policy"] == "logistic_ucb" and out["config"] == b.config
+    st = b.stats()
+    for k in ("decisions", "applied", "pending", "unknown", "expired", "duplicate", "retired"):
+        assert int(out[k]) == st[k], k
+    assert int(out["pending"]) == 7 and int(out["bits"]) == 9 and int(out["slots"]) == 512
+    m, q = b.weights(np.arange(512, dtype=np.uint32))
+    live = (m != 0) | (q != 1.5)
+    assert int(out["live_weights"]) == int(live.sum()) > 0
+    order = np.argsort(-np.abs(m), kind="stable")[:5]
+    got = [line.split()[1:] for line in r.stdout.splitlines() if line.startswith("weight: ")]
+    assert [int(g[0].split("=")[1]) for g in got] == [int(s) for s in order]
+    for g, s in zip(got, order):
+        assert float(g[1].split("=")[1]) == pytest.approx(m[s], rel=1e-5)
+        assert float(g[2].split("=")[1]) == pytest.approx(q[s], rel=1e-5)
+    # a Beta bandit shows its arms instead
+    t = Bandit("thompson", arms=[1, 2, 3])
+    t.select()
+    t.save(tmp_path / "t.bandit")
+    r = run("inspect", tmp_path / "t.bandit")
+    assert r.returncode == 0 and "policy: thompson" in r.stdout and "arms: 3" in r.stdout
+    assert "pending: 1" in r.stdout and "live_weights" not in r.stdout

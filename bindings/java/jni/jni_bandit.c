@@ -402,7 +402,7 @@ JNIEXPORT jdoubleArray JNICALL Java_org_libgrowth_Native_banditOpe(JNIEnv *env, 
     jsize n = len_of(env, actions);
     jlong nt = (jlong)n * n_actions;
     if (check_len(env, who, "rewards", rewards, n, 1) ||
-        check_len(env, who, "propensities", propensities, n, 1) ||
+        check_len(env, who, "propensities", propensities, n, 0) ||
         check_len(env, who, "target", target, nt, 1) || check_len(env, who, "qHat", q_hat, nt, 0))
         return NULL;
     char *cfg = cstr_dup(env, config, "config");
@@ -469,4 +469,138 @@ JNIEXPORT jdoubleArray JNICALL Java_org_libgrowth_Native_banditReplay(JNIEnv *en
     }
     double res[2] = {value, (double)matched};
     return new_doubles(env, res, 2);
+}
+
+JNIEXPORT jdoubleArray JNICALL Java_org_libgrowth_Native_banditOpeInterval(
+    JNIEnv *env, jclass cls, jbyteArray config, jint n_actions, jintArray actions, jdoubleArray rewards,
+    jdoubleArray propensities, jdoubleArray target, jdoubleArray q_hat)
+{
+    (void)cls;
+    const char *who = "Bandit.opeInterval";
+    if (actions == NULL) {
+        throw_npe(env, "actions");
+        return NULL;
+    }
+    if (n_actions < 0) {
+        throw_einval(env, "%s: nActions = %d must be >= 1", who, (int)n_actions);
+        return NULL;
+    }
+    jsize n = len_of(env, actions);
+    jlong nt = (jlong)n * n_actions;
+    if (check_len(env, who, "rewards", rewards, n, 1) ||
+        check_len(env, who, "propensities", propensities, n, 0) ||
+        check_len(env, who, "target", target, nt, 1) || check_len(env, who, "qHat", q_hat, nt, 0))
+        return NULL;
+    char *cfg = cstr_dup(env, config, "config");
+    if (cfg == NULL) return NULL;
+    pinset ps;
+    pins_init(&ps, env, PIN_COPY);
+    const jint *pa = pin(&ps, actions, n, 'I', 0);
+    const jdouble *pr = pin(&ps, rewards, n, 'D', 0);
+    const jdouble *pp = pin(&ps, propensities, n, 'D', 0);
+    const jdouble *pt = pin(&ps, target, (jsize)nt, 'D', 0);
+    const jdouble *pq = pin(&ps, q_hat, (jsize)nt, 'D', 0);
+    double res[3] = {0, 0, 0};
+    int rc = GROWTH_OK;
+    if (!ps.failed)
+        rc = growth_bandit_ope_interval((size_t)n, (size_t)n_actions, (const uint32_t *)pa, pr, pp, pt, pq,
+                                        cfg, &res[0], &res[1], &res[2]);
+    free(cfg);
+    if (pins_release(&ps)) return NULL;
+    if (rc != GROWTH_OK) {
+        throw_rc(env, rc);
+        return NULL;
+    }
+    return new_doubles(env, res, 3);
+}
+
+/* growth_bandit_select_csr: the C call cannot see the Java array lengths, so every indptr entry is
+ * checked against indices.length (and values.length) here. */
+JNIEXPORT void JNICALL Java_org_libgrowth_Native_banditSelectCsr(JNIEnv *env, jclass cls, jlong b,
+                                                                 jlongArray indptr, jintArray indices,
+                                                                 jfloatArray values, jlongArray ids,
+                                                                 jdoubleArray rates, jlongArray out,
+                                                                 jdoubleArray out_prop)
+{
+    (void)cls;
+    const char *who = "Bandit.selectCsr";
+    if (indptr == NULL) {
+        throw_npe(env, "indptr");
+        return;
+    }
+    if (out == NULL || out_prop == NULL || len_of(env, out) < 2 || len_of(env, out_prop) < 1) {
+        throw_npe(env, "outputs");
+        return;
+    }
+    jsize np = len_of(env, indptr), ni = len_of(env, indices);
+    if (np < 1) {
+        throw_einval(env, "%s: indptr needs n + 1 >= 1 entries", who);
+        return;
+    }
+    jsize n = np - 1;
+    if (values != NULL && len_of(env, values) != ni) {
+        throw_einval(env, "%s: values has %d entries, indices %d", who, (int)len_of(env, values), (int)ni);
+        return;
+    }
+    if (check_len(env, who, "candidateIds", ids, n, 0) || check_len(env, who, "priorRates", rates, n, 0))
+        return;
+    jlong *ip = (*env)->GetLongArrayElements(env, indptr, NULL);
+    if (ip == NULL) return; /* OutOfMemoryError pending */
+    jsize bad = -1;
+    for (jsize j = 0; j < np && bad < 0; j++)
+        if (ip[j] < 0 || ip[j] > (jlong)ni) bad = j;
+    jlong badv = bad >= 0 ? ip[bad] : 0;
+    (*env)->ReleaseLongArrayElements(env, indptr, ip, JNI_ABORT);
+    if (bad >= 0) {
+        throw_einval(env, "%s: indptr[%d] = %lld is outside 0..indices.length = %d", who, (int)bad,
+                     (long long)badv, (int)ni);
+        return;
+    }
+    pinset ps;
+    pins_init(&ps, env, PIN_COPY);
+    const jlong *pp = pin(&ps, indptr, np, 'J', 0);
+    const jint *pi = pin(&ps, indices, ni, 'I', 0);
+    const jfloat *pv = pin(&ps, values, ni, 'F', 0);
+    const jlong *pid = pin(&ps, ids, n, 'J', 0);
+    const jdouble *pr = pin(&ps, rates, n, 'D', 0);
+    jlong *o = pin(&ps, out, 2, 'J', 1);
+    jdouble *op = pin(&ps, out_prop, 1, 'D', 1);
+    int rc = GROWTH_OK;
+    if (!ps.failed) {
+        uint64_t dec = 0;
+        size_t cand = 0;
+        double prop = 0;
+        rc = growth_bandit_select_csr(bandit_of(b), (const uint64_t *)pp, (const uint32_t *)pi, pv, (size_t)n,
+                                      (const uint64_t *)pid, pr, &dec, &cand, &prop);
+        if (rc == GROWTH_OK) {
+            o[0] = (jlong)dec;
+            o[1] = (jlong)cand;
+            op[0] = prop;
+        }
+    }
+    if (pins_release(&ps)) return;
+    if (rc != GROWTH_OK) throw_rc(env, rc);
+}
+
+JNIEXPORT void JNICALL Java_org_libgrowth_Native_banditWeights(JNIEnv *env, jclass cls, jlong b,
+                                                               jintArray slots, jdoubleArray mean,
+                                                               jdoubleArray precision)
+{
+    (void)cls;
+    const char *who = "Bandit.weights";
+    if (slots == NULL) {
+        throw_npe(env, "slots");
+        return;
+    }
+    jsize n = len_of(env, slots);
+    if (check_len(env, who, "mean", mean, n, 1) || check_len(env, who, "precision", precision, n, 1)) return;
+    pinset ps;
+    pins_init(&ps, env, PIN_COPY);
+    const jint *s = pin(&ps, slots, n, 'I', 0);
+    jdouble *m = pin(&ps, mean, n, 'D', 1);
+    jdouble *q = pin(&ps, precision, n, 'D', 1);
+    int rc = GROWTH_OK;
+    if (!ps.failed) rc = growth_bandit_weights(bandit_of(b), (const uint32_t *)s, (size_t)n, m, q, (size_t)n);
+    if (pins_release(&ps)) return;
+    if (rc != GROWTH_OK) throw_rc(env, rc);
 }

@@ -13,7 +13,7 @@ from . import metrics
 # module imports (one line each):
 from .calibration import Calibrator
 from . import plot
-from .bandit import Bandit, BanditSimulator, sample_beta as bandit_sample_beta, ope as bandit_ope
+from .bandit import Bandit, BanditSimulator, sample_beta as bandit_sample_beta, ope as bandit_ope, ope_interval as bandit_ope_interval
 from . import budget
 from .forest import Forest, ForestClassifier, ForestRegressor
 from .recall import Index
@@ -33,7 +33,7 @@ __all__ = [
     "feature_hash", "feature_hash_cross", "numeric_hash", "Row", "hash_records",
     "FTRL", "FTRLClassifier", "esmm_predict", "LABEL_MISSING", "FM", "FFM", "metrics",
     "Calibrator", "plot",
-    "Bandit", "BanditSimulator", "bandit_sample_beta", "bandit_ope",
+    "Bandit", "BanditSimulator", "bandit_sample_beta", "bandit_ope", "bandit_ope_interval",
     "budget",
     "Net", "DSSM", "export",
     "Forest", "ForestClassifier", "ForestRegressor",

@@ -65,6 +65,8 @@ declare({
     "growth_bandit_deserialize": (c_int, [P(Handle), c_void_p, c_size_t]),
     "growth_bandit_ope": (c_int, [c_size_t, c_size_t, c_void_p, c_void_p, c_void_p, c_void_p,
                                   c_void_p, c_char_p, P(c_double), P(c_double)]),
+    "growth_bandit_ope_interval": (c_int, [c_size_t, c_size_t, c_void_p, c_void_p, c_void_p, c_void_p,
+                                           c_void_p, c_char_p, P(c_double), P(c_double), P(c_double)]),
     "growth_bandit_replay": (c_int, [Handle, c_void_p, c_size_t, c_void_p, c_void_p, c_size_t,
                                      c_void_p, c_size_t, P(c_double), P(c_size_t)]),
     # Unstable interfaces (include/growth/sys/bandit.h, symbol version GROWTH_SYS_1.0): they may
@@ -77,7 +79,7 @@ declare({
 })
 
 STATS = ("decisions", "applied", "unknown", "expired", "duplicate", "retired", "pending")
-_OPE = ("replay", "ips", "snips", "dr")
+_OPE = ("replay", "dm", "ips", "snips", "dr", "switch_dr", "dros")
 
 
 
@@ -355,14 +357,10 @@ def sample_beta(a: ArrayLike, b: ArrayLike, size: int | tuple[int, ...] | None =
     return out
 
 
-def ope(estimator: str, actions: ArrayLike, rewards: ArrayLike, target: ArrayLike,
-        propensities: ArrayLike | None = None, q_hat: ArrayLike | None = None) -> tuple[float, float]:
-    """Offline policy value: estimator 'replay' | 'ips' | 'snips' | 'dr'. ``target`` is
-    n x n_actions (target policy probabilities), ``q_hat`` n x n_actions (DR). Returns
-    (value, standard error)."""
+def _ope_args(estimator: str, actions: ArrayLike, rewards: ArrayLike, target: ArrayLike,
+              propensities: ArrayLike | None, q_hat: ArrayLike | None) -> tuple:
     if estimator not in _OPE:
         raise InvalidArgument(f"estimator must be one of {sorted(_OPE)}")
-    config = enc(_config(estimator=estimator))
     t = np.ascontiguousarray(target, np.float64)
     if t.ndim != 2:
         raise InvalidArgument("target must be n x n_actions")
@@ -373,10 +371,43 @@ def ope(estimator: str, actions: ArrayLike, rewards: ArrayLike, target: ArrayLik
     q = None if q_hat is None else np.ascontiguousarray(q_hat, np.float64)
     if a.shape != (n,) or r.shape != (n,) or (p is not None and p.shape != (n,)) or (q is not None and q.shape != t.shape):
         raise InvalidArgument("actions, rewards, propensities need n entries and q_hat the shape of target")
+    return n, k, a, r, p, t, q
+
+
+def ope(estimator: str, actions: ArrayLike, rewards: ArrayLike, target: ArrayLike,
+        propensities: ArrayLike | None = None, q_hat: ArrayLike | None = None,
+        lambda_: float | None = None) -> tuple[float, float]:
+    """Offline policy value (Open Bandit Pipeline's estimators): estimator 'replay' | 'dm' |
+    'ips' | 'snips' | 'dr' | 'switch_dr' | 'dros'. ``target`` is n x n_actions (target policy
+    probabilities), ``q_hat`` n x n_actions (reward model: dm, dr, switch_dr, dros), ``lambda_``
+    the clipping (ips, snips, dr), switching (switch_dr) or shrinkage (dros) hyperparameter
+    (None = none). Returns (value, standard error)."""
+    n, k, a, r, p, t, q = _ope_args(estimator, actions, rewards, target, propensities, q_hat)
+    opts: dict[str, Any] = {"estimator": estimator}
+    if lambda_ is not None and float(lambda_) != float("inf"):  # inf: none, as in OBP
+        opts["lambda"] = float(lambda_)
     v, se = c_double(0), c_double(0)
-    check(lib.growth_bandit_ope(n, k, ptr(a), ptr(r), ptr(p), ptr(t), ptr(q), config,
+    check(lib.growth_bandit_ope(n, k, ptr(a), ptr(r), ptr(p), ptr(t), ptr(q), enc(_config(**opts)),
                                 ctypes.byref(v), ctypes.byref(se)))
     return v.value, se.value
+
+
+def ope_interval(estimator: str, actions: ArrayLike, rewards: ArrayLike, target: ArrayLike,
+                 propensities: ArrayLike | None = None, q_hat: ArrayLike | None = None,
+                 lambda_: float | None = None, resamples: int = 1000, confidence: float = 0.95,
+                 seed: int = 0) -> tuple[float, float, float]:
+    """:func:`ope` with Open Bandit Pipeline's bootstrap interval (``estimate_interval``): the
+    ``confidence`` percentile interval of the estimator over ``resamples`` seeded resamples.
+    Returns (value, lower, upper)."""
+    n, k, a, r, p, t, q = _ope_args(estimator, actions, rewards, target, propensities, q_hat)
+    opts: dict[str, Any] = {"estimator": estimator, "resamples": int(resamples),
+                            "confidence": float(confidence), "seed": int(seed)}
+    if lambda_ is not None and float(lambda_) != float("inf"):  # inf: none, as in OBP
+        opts["lambda"] = float(lambda_)
+    v, lo, hi = c_double(0), c_double(0), c_double(0)
+    check(lib.growth_bandit_ope_interval(n, k, ptr(a), ptr(r), ptr(p), ptr(t), ptr(q), enc(_config(**opts)),
+                                         ctypes.byref(v), ctypes.byref(lo), ctypes.byref(hi)))
+    return v.value, lo.value, hi.value
 
 
 class BanditSimulator(OwnedHandle):

@@ -219,6 +219,19 @@ class BadInputTest {
                 new double[] {0.5, 0.5}, new double[] {1, 0, 0, 1}, null));
         bad("bandit_ope_estimator_int", EINVAL, () -> Bandit.ope(99, 2, new int[] {0, 1}, new double[] {1, 0},
                 new double[] {0.5, 0.5}, new double[] {1, 0, 0, 1}, null));
+        bad("bandit_ope_dm_no_qhat", EINVAL, () -> Bandit.ope("dm", 1, new int[] {0}, new double[] {1}, null,
+                new double[] {1}, null));
+        bad("bandit_ope_lambda_neg", EINVAL, () -> Bandit.ope("dros", -1.0, 1, new int[] {0}, new double[] {1},
+                new double[] {1}, new double[] {1}, null));
+        bad("bandit_ope_interval_conf", EINVAL, () -> Bandit.opeInterval("estimator=ips confidence=1", 1,
+                new int[] {0}, new double[] {1}, new double[] {1}, new double[] {1}, null));
+        bad("bandit_ope_interval_resamples", EINVAL, () -> Bandit.opeInterval("estimator=ips resamples=0", 1,
+                new int[] {0}, new double[] {1}, new double[] {1}, new double[] {1}, null));
+        bad("bandit_ope_interval_zero_weight", ESTATE, () -> Bandit.opeInterval("estimator=snips", 2,
+                new int[] {0}, new double[] {1}, new double[] {1}, new double[] {0, 1}, null));
+        bad("bandit_select_csr_on_arms", ESTATE, banditProbe,
+                () -> bandit.selectCsr(new long[] {0, 1}, new int[] {1}, null));
+        bad("bandit_weights_on_arms", ESTATE, banditProbe, () -> bandit.weights(new int[] {1}));
         bad("bandit_arm_stats_unknown", ENOTFOUND, banditProbe, () -> bandit.armStats(77));
         // bidding
         Supplier<Object> bidProbe = () -> new double[] {bidder.bid(0.1, 0.2, 42), bidder.spent(), bidder.multiplier()};

@@ -9,7 +9,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.HashSet;
 import java.util.Random;
 import java.util.Set;
@@ -309,6 +314,142 @@ class BanditTest {
         GrowthException e = assertCode(Status.EINVAL,
                 () -> Bandit.ope("softmax", 2, act, r, prop, target, null));
         assertTrue(e.getMessage().contains("estimator"), e.getMessage());
+    }
+
+    /** Replays the workload of tests/data/bandit/logistic_decisions.txt (see its header). */
+    private static Map<String, String[]> logisticWorkload(String policyKey) {
+        String[] pk = policyKey.split(":");
+        Map<String, String[]> out = new HashMap<>();
+        String[] cands = new String[30], props = new String[30];
+        try (Bandit b = new Bandit("policy=" + pk[0] + " seed=42 bits=10 prior_count=5 " + pk[1])) {
+            List<long[]> pending = new ArrayList<>();
+            for (int t = 0; t < 30; t++) {
+                int k = 4 + t % 3;
+                int[][] rows = new int[k][];
+                float[][] vals = new float[k][];
+                long[] ids = new long[k];
+                double[] rates = new double[k];
+                for (int j = 0; j < k; j++) {
+                    rows[j] = new int[] {(t * 7 + 1) % 1024, (j * 13 + 5) % 1024, ((t % 5) * 31 + j * 17 + 100) % 1024};
+                    vals[j] = new float[] {1f, 0.5f + 0.25f * j, 1f};
+                    ids[j] = 1000 + j;
+                    rates[j] = j == 0 ? 0.2 : 0;
+                }
+                Bandit.Choice c = b.select(rows, vals, ids, rates);
+                assertEquals(t + 1, c.decisionId());
+                cands[t] = Integer.toString(c.candidate());
+                props[t] = Double.toHexString(c.propensity());
+                pending.add(new long[] {c.decisionId(), (c.candidate() + t) % 3 == 0 ? 1 : 0});
+                if (pending.size() == 3) {
+                    for (long[] p : pending) b.reward(p[0], p[1]);
+                    pending.clear();
+                }
+            }
+            Bandit.Weights w = b.weights(new int[] {1, 5, 18, 100, 117});
+            out.put("m", Arrays.stream(w.mean()).mapToObj(Double::toHexString).toArray(String[]::new));
+            out.put("q", Arrays.stream(w.precision()).mapToObj(Double::toHexString).toArray(String[]::new));
+        }
+        out.put("cands", cands);
+        out.put("props", props);
+        return out;
+    }
+
+    @Test
+    void logisticDecisionsMatchTheCPath() throws IOException {
+        String root = System.getenv("GROWTH_SOURCE_ROOT");
+        Path file = Paths.get(root == null ? "." : root, "tests", "data", "bandit", "logistic_decisions.txt");
+        Map<String, Map<String, String[]>> want = new HashMap<>();
+        for (String line : Files.readAllLines(file)) {
+            if (line.startsWith("#") || line.isBlank()) continue;
+            String[] parts = line.split(" ", 3);
+            String[] vals = parts[2].split(",\\s*");
+            if (!parts[1].equals("cands"))
+                for (int i = 0; i < vals.length; i++) vals[i] = Double.toHexString(Double.parseDouble(vals[i]));
+            want.computeIfAbsent(parts[0], x -> new HashMap<>()).put(parts[1], vals);
+        }
+        assertEquals(2, want.size());
+        for (Map.Entry<String, Map<String, String[]>> e : want.entrySet()) {
+            Map<String, String[]> got = logisticWorkload(e.getKey());
+            for (String key : new String[] {"cands", "props", "m", "q"})
+                assertArrayEquals(e.getValue().get(key), got.get(key), e.getKey() + " " + key);
+        }
+    }
+
+    @Test
+    void logisticSelectCsrPriorsWeightsAndBadInput() {
+        try (Bandit b = new Bandit("policy=logistic_ucb seed=1 bits=8 nnz=4 lambda=2")) {
+            long[] indptr = {0, 2, 4};
+            int[] idx = {1, 2, 1, 3};
+            Bandit.Choice c = b.selectCsr(indptr, idx, null);
+            assertTrue(c.candidate() == 0 || c.candidate() == 1, c.toString());
+            assertEquals(0.5, c.propensity(), 0.0); // a tie between two unseen rows
+            b.reward(c.decisionId(), 1);
+            Bandit.Weights w = b.weights(new int[] {1, 0});
+            assertTrue(w.mean()[0] > 0 && w.precision()[0] > 2, Arrays.toString(w.mean()));
+            assertEquals(0, w.mean()[1], 0.0);
+            assertEquals(2, w.precision()[1], 0.0);
+            // a strong prior on candidate 1 makes UCB choose it
+            Bandit.Choice p = b.selectCsr(indptr, idx, null, new long[] {7, 8}, new double[] {0, 0.99});
+            assertEquals(1, p.candidate());
+            assertEquals(1.0, p.propensity(), 0.0);
+            long before = b.stats().decisions();
+            // bad input: EINVAL / NPE, the bandit unchanged
+            assertCode(Status.EINVAL, () -> b.selectCsr(indptr, new int[] {1, 2, 1, 256}, null)); // slot >= 2^bits
+            assertCode(Status.EINVAL, () -> b.selectCsr(indptr, idx, new float[] {1, 1, Float.NaN, 1}));
+            assertCode(Status.EINVAL, () -> b.selectCsr(indptr, idx, new float[] {1, 1}));
+            assertCode(Status.EINVAL, () -> b.selectCsr(new long[] {0, 2, 5}, idx, null)); // past indices
+            assertCode(Status.EINVAL, () -> b.selectCsr(new long[] {-1, 2, 4}, idx, null));
+            assertCode(Status.EINVAL, () -> b.selectCsr(new long[] {0, 3, 2}, idx, null)); // decreasing
+            assertCode(Status.EINVAL, () -> b.selectCsr(new long[] {0, 5}, new int[] {1, 2, 3, 4, 5}, null)); // > nnz
+            assertCode(Status.EINVAL, () -> b.selectCsr(indptr, idx, null, new long[] {1}, null));
+            assertCode(Status.EINVAL, () -> b.selectCsr(indptr, idx, null, new long[] {1, 2}, new double[] {0, 1.5}));
+            assertCode(Status.EINVAL, () -> b.selectCsr(indptr, idx, null, null, new double[] {0.5, 0.5}));
+            assertCode(Status.ENOTFOUND, () -> b.selectCsr(new long[] {0}, new int[0], null));
+            assertCode(Status.EINVAL, () -> b.selectCsr(new long[0], idx, null));
+            assertCode(Status.EINVAL, () -> b.weights(new int[] {256}));
+            assertCode(Status.EINVAL, () -> b.select(new int[][] {{1}}, new float[][] {{1, 2}}, null, null));
+            assertThrows(NullPointerException.class, () -> b.selectCsr(null, idx, null));
+            assertThrows(NullPointerException.class, () -> b.weights(null));
+            assertThrows(NullPointerException.class, () -> b.select(null, null, null, null));
+            assertEquals(before, b.stats().decisions());
+        }
+        try (Bandit t = new Bandit("thompson", ARMS, 0)) {
+            assertCode(Status.ESTATE, () -> t.selectCsr(new long[] {0, 1}, new int[] {1}, null));
+            assertCode(Status.ESTATE, () -> t.weights(new int[] {1}));
+        }
+    }
+
+    @Test
+    void opeEstimatorsWithLambdaAndBootstrapInterval() {
+        int[] act = {0, 1, 1, 0, 1, 0};
+        double[] r = {0, 1, 0, 1, 1, 0};
+        double[] prop = {0.5, 0.25, 0.5, 0.75, 0.5, 0.5};
+        double[] target = {0.2, 0.8, 0.1, 0.9, 0.5, 0.5, 0.6, 0.4, 0.3, 0.7, 1, 0};
+        double[] q = {0.3, 0.6, 0.2, 0.5, 0.4, 0.4, 0.7, 0.1, 0.2, 0.9, 0.5, 0.5};
+        double dr = Bandit.ope("dr", 2, act, r, prop, target, q).value();
+        double dm = Bandit.ope("dm", 2, act, r, null, target, q).value();
+        double dmRef = 0;
+        for (int i = 0; i < 6; i++) dmRef += (target[2 * i] * q[2 * i] + target[2 * i + 1] * q[2 * i + 1]) / 6;
+        assertEquals(dmRef, dm, 1e-12);
+        assertEquals(dr, Bandit.ope("switch_dr", Double.POSITIVE_INFINITY, 2, act, r, prop, target, q).value(), 1e-12);
+        assertEquals(dm, Bandit.ope("dros", 0, 2, act, r, prop, target, q).value(), 1e-12);
+        // IPS clipped at 1: mean of min(pi/p, 1) r
+        double clip = 0;
+        for (int i = 0; i < 6; i++) clip += Math.min(target[2 * i + act[i]] / prop[i], 1) * r[i] / 6;
+        assertEquals(clip, Bandit.ope("ips", 1.0, 2, act, r, prop, target, null).value(), 1e-12);
+        Bandit.Interval iv = Bandit.opeInterval("estimator=dr resamples=200 seed=3", 2, act, r, prop, target, q);
+        assertEquals(dr, iv.value(), 1e-12);
+        assertTrue(iv.lower() <= iv.upper(), iv.toString());
+        Bandit.Interval again = Bandit.opeInterval("estimator=dr resamples=200 seed=3", 2, act, r, prop, target, q);
+        assertEquals(iv.lower(), again.lower(), 0.0);
+        assertEquals(iv.upper(), again.upper(), 0.0);
+        assertCode(Status.EINVAL, () -> Bandit.ope("dm", 2, act, r, null, target, null)); // no qHat
+        assertCode(Status.EINVAL, () -> Bandit.ope("ips", -1.0, 2, act, r, prop, target, null));
+        assertCode(Status.EINVAL, () -> Bandit.ope("ips", Double.NaN, 2, act, r, prop, target, null));
+        assertCode(Status.EINVAL, () -> Bandit.ope("ips", 2, act, r, null, target, null)); // no propensities
+        assertCode(Status.EINVAL, () -> Bandit.opeInterval("estimator=dr confidence=1", 2, act, r, prop, target, q));
+        assertCode(Status.EINVAL, () -> Bandit.opeInterval("estimator=dr", 2, act, r, new double[2], target, q));
+        assertThrows(NullPointerException.class, () -> Bandit.opeInterval("estimator=dr", 2, null, r, prop, target, q));
     }
 
     @Test

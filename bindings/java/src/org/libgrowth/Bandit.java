@@ -194,6 +194,88 @@ public final class Bandit extends Handle {
     }
 
     /** Result of {@link #replay}: mean reward over the matched events, and their number. */
+    /** A choice among candidate rows (the logistic policies): decision id, row index, propensity. */
+    public static final class Choice {
+        private final long decisionId;
+        private final int candidate;
+        private final double propensity;
+
+        Choice(long decisionId, int candidate, double propensity) {
+            this.decisionId = decisionId;
+            this.candidate = candidate;
+            this.propensity = propensity;
+        }
+
+        /** Id to pass to {@link Bandit#reward(long, double)}. */
+        public long decisionId() {
+            return decisionId;
+        }
+
+        /** Index of the chosen candidate row. */
+        public int candidate() {
+            return candidate;
+        }
+
+        /**
+         * Probability of this choice (exact for logistic_ucb/greedy; a Monte Carlo estimate for
+         * logistic_ts with propensity_draws &gt; 0, else NaN).
+         */
+        public double propensity() {
+            return propensity;
+        }
+
+        @Override
+        public String toString() {
+            return "Choice(" + Long.toUnsignedString(decisionId) + ", " + candidate + ", " + propensity + ")";
+        }
+    }
+
+    /** Posterior means and precisions of slots of the shared logistic model. */
+    public static final class Weights {
+        private final double[] mean, precision;
+
+        Weights(double[] mean, double[] precision) {
+            this.mean = mean;
+            this.precision = precision;
+        }
+
+        public double[] mean() {
+            return mean.clone();
+        }
+
+        public double[] precision() {
+            return precision.clone();
+        }
+    }
+
+    /** A bootstrap interval of an offline estimate. */
+    public static final class Interval {
+        private final double value, lower, upper;
+
+        Interval(double[] r) {
+            value = r[0];
+            lower = r[1];
+            upper = r[2];
+        }
+
+        public double value() {
+            return value;
+        }
+
+        public double lower() {
+            return lower;
+        }
+
+        public double upper() {
+            return upper;
+        }
+
+        @Override
+        public String toString() {
+            return "Interval(" + value + " [" + lower + ", " + upper + "])";
+        }
+    }
+
     public static final class Replay {
         private final double value;
         private final long matched;
@@ -449,6 +531,72 @@ public final class Bandit extends Handle {
     }
 
     /**
+     * Chooses one of the candidate rows with a shared-model contextual policy
+     * ({@code policy=logistic_ts|logistic_ucb|logistic_greedy}). The candidates are CSR rows:
+     * {@code indptr} has n + 1 non-decreasing offsets into {@code indices} (slots below 2^bits)
+     * and {@code values} (null: all ones); {@code candidateIds} (or null) and
+     * {@code priorRates} (or null; 0 = no prior, else a model's predicted rate in (0, 1)) give
+     * the cold-start priors. No registration: any row can be scored.
+     */
+    public Choice selectCsr(long[] indptr, int[] indices, float[] values, long[] candidateIds,
+                            double[] priorRates) {
+        long[] out = new long[2];
+        double[] prop = new double[1];
+        long h = acquire();
+        try {
+            Native.banditSelectCsr(h, indptr, indices, values, candidateIds, priorRates, out, prop);
+        } finally {
+            release();
+        }
+        return new Choice(out[0], (int) out[1], prop[0]);
+    }
+
+    /** {@link #selectCsr} without priors. */
+    public Choice selectCsr(long[] indptr, int[] indices, float[] values) {
+        return selectCsr(indptr, indices, values, null, null);
+    }
+
+    /**
+     * {@link #selectCsr} over candidate rows given as arrays: {@code rows[j]} holds the slots of
+     * candidate j and {@code values[j]} its values (null: all ones; else values[j].length ==
+     * rows[j].length).
+     */
+    public Choice select(int[][] rows, float[][] values, long[] candidateIds, double[] priorRates) {
+        if (rows == null) throw new NullPointerException("rows");
+        if (values != null && values.length != rows.length)
+            throw new GrowthException(Status.EINVAL,
+                    "Bandit.select: values has " + values.length + " rows, rows " + rows.length);
+        long[] indptr = new long[rows.length + 1];
+        for (int j = 0; j < rows.length; j++) {
+            if (rows[j] == null) throw new NullPointerException("rows[" + j + "]");
+            if (values != null && (values[j] == null || values[j].length != rows[j].length))
+                throw new GrowthException(Status.EINVAL,
+                        "Bandit.select: values[" + j + "] does not match rows[" + j + "] in length");
+            indptr[j + 1] = indptr[j] + rows[j].length;
+        }
+        int[] idx = new int[(int) indptr[rows.length]];
+        float[] val = values == null ? null : new float[idx.length];
+        for (int j = 0; j < rows.length; j++) {
+            System.arraycopy(rows[j], 0, idx, (int) indptr[j], rows[j].length);
+            if (val != null) System.arraycopy(values[j], 0, val, (int) indptr[j], rows[j].length);
+        }
+        return selectCsr(indptr, idx, val, candidateIds, priorRates);
+    }
+
+    /** Posterior mean and precision of each slot of the shared logistic model. */
+    public Weights weights(int[] slots) {
+        if (slots == null) throw new NullPointerException("slots");
+        double[] m = new double[slots.length], q = new double[slots.length];
+        long h = acquire();
+        try {
+            Native.banditWeights(h, slots, m, q);
+        } finally {
+            release();
+        }
+        return new Weights(m, q);
+    }
+
+    /**
      * Applies the reward of a decision (in [0, 1] for the Beta policies). ENOTFOUND when the
      * decision is unknown, expired, already rewarded or its arm was removed.
      */
@@ -557,5 +705,31 @@ public final class Bandit extends Handle {
         double[] r = Native.banditOpe(Native.config("estimator=" + estimator), nActions, actions,
                 rewards, propensities, target, qHat);
         return new Estimate(r[0], r[1]);
+    }
+
+    /**
+     * {@link #ope(String, int, int[], double[], double[], double[], double[])} with Open Bandit
+     * Pipeline's hyperparameter {@code lambda} (clipping for ips/snips/dr, the switch threshold
+     * for switch_dr, the shrinkage for dros; {@code Double.POSITIVE_INFINITY} = none). The
+     * estimators: replay, dm (needs qHat, no propensities), ips, snips, dr, switch_dr, dros.
+     */
+    public static Estimate ope(String estimator, double lambda, int nActions, int[] actions, double[] rewards,
+                               double[] propensities, double[] target, double[] qHat) {
+        if (estimator == null) throw new NullPointerException("estimator");
+        String cfg = "estimator=" + estimator;
+        if (lambda != Double.POSITIVE_INFINITY) cfg += " lambda=" + Double.toString(lambda);
+        double[] r = Native.banditOpe(Native.config(cfg), nActions, actions, rewards, propensities, target, qHat);
+        return new Estimate(r[0], r[1]);
+    }
+
+    /**
+     * Offline estimate with a seeded bootstrap percentile interval (growth_bandit_ope_interval);
+     * {@code config} is the C configuration, e.g.
+     * {@code "estimator=dr resamples=1000 confidence=0.95 seed=7"} (plus {@code lambda=}).
+     */
+    public static Interval opeInterval(String config, int nActions, int[] actions, double[] rewards,
+                                       double[] propensities, double[] target, double[] qHat) {
+        return new Interval(Native.banditOpeInterval(Native.config(config), nActions, actions, rewards,
+                propensities, target, qHat));
     }
 }

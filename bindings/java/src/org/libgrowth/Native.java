@@ -240,6 +240,13 @@ final class Native {
     /** Returns {value, stderr}. */
     static native double[] banditOpe(byte[] config, int nActions, int[] actions, double[] rewards,
                                      double[] propensities, double[] target, double[] qHat);
+    /** Returns {value, lower, upper}. */
+    static native double[] banditOpeInterval(byte[] config, int nActions, int[] actions, double[] rewards,
+                                             double[] propensities, double[] target, double[] qHat);
+    /** out = {decision, candidate}, outProp = {propensity}. */
+    static native void banditSelectCsr(long b, long[] indptr, int[] indices, float[] values, long[] ids,
+                                       double[] rates, long[] out, double[] outProp);
+    static native void banditWeights(long b, int[] slots, double[] mean, double[] precision);
     /** Returns {value, matched}. */
     static native double[] banditReplay(long b, float[] contexts, long[] arms, double[] rewards,
                                         long[] eligible);
