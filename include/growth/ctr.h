@@ -290,8 +290,8 @@ GROWTH_API int growth_ftrl_deserialize(growth_ftrl **out, const uint8_t *buf, si
  *         ::GROWTH_EBUFS when `cap` < heads; ::GROWTH_ENOMEM (hashed model: the slot scratch).
  * @since 1.0
  */
-GROWTH_API int growth_ftrl_predict_keys(const growth_ftrl *m, const uint64_t *keys, const float *val, size_t nnz,
-                                        unsigned flags, float *out, size_t cap);
+GROWTH_API int growth_ftrl_predict_keys(const growth_ftrl *m, const uint64_t *keys, const float *val,
+                                        size_t nnz, unsigned flags, float *out, size_t cap);
 
 /**
  * @brief Trains on one row of 64-bit feature keys, optionally writing the progressive-validation

@@ -46,7 +46,8 @@ static const gcfg_opt ftrl_opts[] = {
     {"table", GCFG_ENUM, offsetof(ftrl_cfg, table), "hashed", 0, 0, "hashed|exact", false},
     {"admit", GCFG_INT, offsetof(ftrl_cfg, admit), "1", 1, 255, NULL, false},
     {"admit_prob", GCFG_DOUBLE, offsetof(ftrl_cfg, admit_prob), "1", 0, 1, NULL, true},
-    {"admit_sketch", GCFG_INT, offsetof(ftrl_cfg, admit_sketch), "4194304", 1024, 1099511627776.0, NULL, false},
+    {"admit_sketch", GCFG_INT, offsetof(ftrl_cfg, admit_sketch), "4194304", 1024, 1099511627776.0, NULL,
+     false},
     {"expire", GCFG_INT, offsetof(ftrl_cfg, expire), "0", 0, 9007199254740992.0, NULL, false},
     {"expire_seconds", GCFG_INT, offsetof(ftrl_cfg, expire_seconds), "0", 0, 4294967295.0, NULL, false},
 };
@@ -185,7 +186,8 @@ static void ftrl_init_common(growth_ftrl *m, const ftrl_cfg *cfg, char names[][F
 }
 
 /* table=exact: no slot table; the keyed table starts small and grows. */
-static int ftrl_new_exact(growth_ftrl **out, const ftrl_cfg *cfg, const char *who, char names[][FTRL_NAME_MAX])
+static int ftrl_new_exact(growth_ftrl **out, const ftrl_cfg *cfg, const char *who,
+                          char names[][FTRL_NAME_MAX])
 {
     growth_ftrl *m = calloc(1, sizeof *m);
     if (!m) return gerr(GROWTH_ENOMEM, "%s: out of memory", who);
@@ -206,13 +208,16 @@ static int ftrl_new(growth_ftrl **out, const ftrl_cfg *cfg, const char *who)
     int rc = parse_names(who, cfg, names);
     if (rc) return rc;
     if (cfg->table == FTRL_HASHED) {
-        static const char *const exact_only[] = {"admit", "admit_prob", "admit_sketch", "expire", "expire_seconds"};
-        bool set[5] = {cfg->admit != 1, cfg->admit_prob != 1.0, cfg->admit_sketch != 4194304, cfg->expire != 0,
-                       cfg->expire_seconds != 0};
+        static const char *const exact_only[] = {"admit", "admit_prob", "admit_sketch", "expire",
+                                                 "expire_seconds"};
+        bool set[5] = {cfg->admit != 1, cfg->admit_prob != 1.0, cfg->admit_sketch != 4194304,
+                       cfg->expire != 0, cfg->expire_seconds != 0};
         for (int i = 0; i < 5; i++)
             if (set[i])
-                return gerr(GROWTH_EINVAL, "%s: config key '%s' needs table=exact (the hashed table has no admission or expiry)",
-                            who, exact_only[i]);
+                return gerr(
+                    GROWTH_EINVAL,
+                    "%s: config key '%s' needs table=exact (the hashed table has no admission or expiry)",
+                    who, exact_only[i]);
     } else {
         return ftrl_new_exact(out, cfg, who, names);
     }
@@ -750,7 +755,8 @@ GROWTH_API int growth_ftrl_weight_key(const growth_ftrl *m, size_t head, uint64_
     GROWTH_CHECK_NULL(who, out);
     if (head >= (size_t)m->H)
         return gerr(GROWTH_EINVAL, "%s: head %zu does not exist (model has %d)", who, head, m->H);
-    *out = m->ex ? fx_weight(m, key, (int)head) : load_w(m, (size_t)key_slot(m, key) * (size_t)m->H + (size_t)head);
+    *out = m->ex ? fx_weight(m, key, (int)head)
+                 : load_w(m, (size_t)key_slot(m, key) * (size_t)m->H + (size_t)head);
     return GROWTH_OK;
 }
 
@@ -779,8 +785,8 @@ static uint32_t *keys_to_slots(const growth_ftrl *m, const char *who, const uint
     return idx;
 }
 
-GROWTH_API int growth_ftrl_predict_keys(const growth_ftrl *m, const uint64_t *keys, const float *val, size_t nnz,
-                                        unsigned flags, float *out, size_t cap)
+GROWTH_API int growth_ftrl_predict_keys(const growth_ftrl *m, const uint64_t *keys, const float *val,
+                                        size_t nnz, unsigned flags, float *out, size_t cap)
 {
     static const char *who = "growth_ftrl_predict_keys";
     GROWTH_CHECK_NULL(who, m);

@@ -140,10 +140,12 @@ static void rec_copy(const growth_ftrl *m, const fx_tab *a, uint64_t i, fx_tab *
     size_t n = (size_t)m->H * fx_stride(m);
     for (size_t k = 0; k < n; k++) {
         if (a->tf)
-            atomic_store_explicit(&b->tf[j * n + k], atomic_load_explicit(&a->tf[i * n + k], memory_order_relaxed),
+            atomic_store_explicit(&b->tf[j * n + k],
+                                  atomic_load_explicit(&a->tf[i * n + k], memory_order_relaxed),
                                   memory_order_relaxed);
         else
-            atomic_store_explicit(&b->tc[j * n + k], atomic_load_explicit(&a->tc[i * n + k], memory_order_relaxed),
+            atomic_store_explicit(&b->tc[j * n + k],
+                                  atomic_load_explicit(&a->tc[i * n + k], memory_order_relaxed),
                                   memory_order_relaxed);
     }
 }
@@ -267,7 +269,8 @@ void fx_margins(const growth_ftrl *m, const uint64_t *k64, const uint32_t *k32, 
     for (size_t k = 0; k < nnz; k++) {
         uint64_t key = k64 ? k64[k] : (uint64_t)k32[k];
         uint64_t hh = fx_hash(key);
-        const fx_tab *t = atomic_load_explicit(&m->ex->sh[hh >> (64 - FX_SHARD_BITS)].t, memory_order_acquire);
+        const fx_tab *t =
+            atomic_load_explicit(&m->ex->sh[hh >> (64 - FX_SHARD_BITS)].t, memory_order_acquire);
         uint64_t i = tab_find(t, key, hh);
         if (i == FX_NONE) continue;
         if ((m->cfg.expire > 0 || m->cfg.expire_seconds > 0) &&
@@ -305,7 +308,8 @@ void fx_stats(const growth_ftrl *m, uint64_t *live, uint64_t *admitted, uint64_t
 
 static inline void cnt_add(_Atomic uint64_t *c, int64_t d)
 {
-    atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + (uint64_t)d, memory_order_relaxed);
+    atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + (uint64_t)d,
+                          memory_order_relaxed);
 }
 
 /* Rebuilds shard s into a table of `cap` entries (grow, same-size rehash, shrink). Content-
@@ -316,8 +320,9 @@ static int fx_rebuild(growth_ftrl *m, int s, uint64_t cap)
     fx_shard *sh = &x->sh[s];
     fx_tab *old = atomic_load_explicit(&sh->t, memory_order_relaxed);
     fx_tab *t = tab_new(m, cap);
-    if (!t) return gerr(GROWTH_ENOMEM, "ftrl: out of memory growing a table=exact shard to %llu entries",
-                        (unsigned long long)cap);
+    if (!t)
+        return gerr(GROWTH_ENOMEM, "ftrl: out of memory growing a table=exact shard to %llu entries",
+                    (unsigned long long)cap);
     uint64_t mask = cap - 1, live = 0;
     for (uint64_t i = 0; i < old->cap; i++) {
         if (atomic_load_explicit(&old->ent[i].state, memory_order_relaxed) != FX_FULL) continue;
@@ -325,7 +330,8 @@ static int fx_rebuild(growth_ftrl *m, int s, uint64_t cap)
         uint64_t j = fx_hash(key) & mask;
         while (atomic_load_explicit(&t->ent[j].state, memory_order_relaxed) != FX_EMPTY) j = (j + 1) & mask;
         atomic_store_explicit(&t->ent[j].key, key, memory_order_relaxed);
-        atomic_store_explicit(&t->ent[j].stamp, atomic_load_explicit(&old->ent[i].stamp, memory_order_relaxed),
+        atomic_store_explicit(&t->ent[j].stamp,
+                              atomic_load_explicit(&old->ent[i].stamp, memory_order_relaxed),
                               memory_order_relaxed);
         atomic_store_explicit(&t->ent[j].secs, atomic_load_explicit(&old->ent[i].secs, memory_order_relaxed),
                               memory_order_relaxed);
@@ -656,11 +662,12 @@ int fx_create(growth_ftrl *m, const char *who)
         double budget = (double)c->max_memory - (double)sketch_bytes - (double)sizeof(ftrl_exact);
         double one = (double)(FX_SHARDS + 1) * (double)ent_bytes;
         if (budget < one * FX_MIN_CAP)
-            return gerr(GROWTH_ENOMEM,
-                        "%s: max_memory=%lld is too small for table=exact: at least %.0f bytes (65 shards of %d "
-                        "entries of %zu bytes%s)",
-                        who, (long long)c->max_memory, one * FX_MIN_CAP + (double)sketch_bytes + sizeof(ftrl_exact),
-                        FX_MIN_CAP, ent_bytes, sketch_bytes ? " and the admission sketch" : "");
+            return gerr(
+                GROWTH_ENOMEM,
+                "%s: max_memory=%lld is too small for table=exact: at least %.0f bytes (65 shards of %d "
+                "entries of %zu bytes%s)",
+                who, (long long)c->max_memory, one * FX_MIN_CAP + (double)sketch_bytes + sizeof(ftrl_exact),
+                FX_MIN_CAP, ent_bytes, sketch_bytes ? " and the admission sketch" : "");
         cap_max = FX_MIN_CAP;
         while ((double)cap_max * 2 * one <= budget) cap_max *= 2;
     }
@@ -718,6 +725,18 @@ static bool snap_keep(const growth_ftrl *m, const fx_tab *t, uint64_t i, bool we
     return ent_nonzero(m, t, i);
 }
 
+typedef struct {
+    uint64_t key;
+    const fx_tab *t;
+    uint64_t i;
+} snap_ref;
+
+static int snap_cmp(const void *a, const void *b)
+{
+    uint64_t x = ((const snap_ref *)a)->key, y = ((const snap_ref *)b)->key;
+    return (x > y) - (x < y);
+}
+
 int fx_snapshot(const growth_ftrl *m, bool weights_only, uint64_t **keys, uint64_t **stamps, float **a,
                 float **b, size_t *n)
 {
@@ -732,33 +751,41 @@ int fx_snapshot(const growth_ftrl *m, bool weights_only, uint64_t **keys, uint64
             if (snap_keep(m, t, i, weights_only, ex, now)) cnt++;
     }
     size_t c1 = cnt ? cnt : 1;
+    /* In key order, so a snapshot does not depend on where the table put its entries. */
+    snap_ref *ord = malloc(c1 * sizeof *ord);
+    if (!ord) return gerr(GROWTH_ENOMEM, "ftrl: out of memory for %zu keys", cnt);
+    size_t j = 0;
+    for (int s = 0; s < FX_SHARDS; s++) {
+        const fx_tab *t = atomic_load_explicit(&x->sh[s].t, memory_order_relaxed);
+        for (uint64_t i = 0; i < t->cap; i++)
+            if (snap_keep(m, t, i, weights_only, ex, now))
+                ord[j++] = (snap_ref){atomic_load_explicit(&t->ent[i].key, memory_order_relaxed), t, i};
+    }
+    qsort(ord, cnt, sizeof *ord, snap_cmp);
     *keys = malloc(c1 * sizeof **keys);
     *stamps = malloc(c1 * sizeof **stamps);
     *a = malloc(c1 * H * sizeof **a);
     *b = weights_only ? NULL : malloc(c1 * H * sizeof **b);
     if (!*keys || !*stamps || !*a || (!weights_only && !*b)) {
         free(*keys), free(*stamps), free(*a), free(*b);
+        free(ord);
         *keys = NULL, *stamps = NULL, *a = NULL, *b = NULL;
         return gerr(GROWTH_ENOMEM, "ftrl: out of memory for %zu keys", cnt);
     }
-    size_t j = 0;
-    for (int s = 0; s < FX_SHARDS; s++) {
-        const fx_tab *t = atomic_load_explicit(&x->sh[s].t, memory_order_relaxed);
-        for (uint64_t i = 0; i < t->cap; i++) {
-            if (!snap_keep(m, t, i, weights_only, ex, now)) continue;
-            (*keys)[j] = atomic_load_explicit(&t->ent[i].key, memory_order_relaxed);
-            (*stamps)[j] = atomic_load_explicit(&t->ent[i].stamp, memory_order_relaxed);
-            for (size_t h = 0; h < H; h++) {
-                size_t wpos = (size_t)i * H + h;
-                if (weights_only) {
-                    (*a)[j * H + h] = rec_w(m, t, wpos);
-                } else {
-                    rec_get(t, wpos, &(*a)[j * H + h], &(*b)[j * H + h]);
-                }
-            }
-            j++;
+    for (j = 0; j < cnt; j++) {
+        const fx_tab *t = ord[j].t;
+        uint64_t i = ord[j].i;
+        (*keys)[j] = ord[j].key;
+        (*stamps)[j] = atomic_load_explicit(&t->ent[i].stamp, memory_order_relaxed);
+        for (size_t h = 0; h < H; h++) {
+            size_t wpos = (size_t)i * H + h;
+            if (weights_only)
+                (*a)[j * H + h] = rec_w(m, t, wpos);
+            else
+                rec_get(t, wpos, &(*a)[j * H + h], &(*b)[j * H + h]);
         }
     }
+    free(ord);
     *n = cnt;
     return GROWTH_OK;
 }

@@ -20,10 +20,10 @@ typedef struct {
     bool bias;
     int precision; /* 0 float, 1 compact */
     int64_t seed;
-    int64_t max_memory; /* bytes the table may take, 0 = no cap (gmem_reserve) */
-    int table;          /* FTRL_HASHED or FTRL_EXACT */
-    int64_t admit;      /* table=exact: occurrences before a feature gets a record */
-    double admit_prob;  /* table=exact: probability of admission at each eligible occurrence */
+    int64_t max_memory;     /* bytes the table may take, 0 = no cap (gmem_reserve) */
+    int table;              /* FTRL_HASHED or FTRL_EXACT */
+    int64_t admit;          /* table=exact: occurrences before a feature gets a record */
+    double admit_prob;      /* table=exact: probability of admission at each eligible occurrence */
     int64_t admit_sketch;   /* table=exact: count-min sketch counters (bytes) when admit > 1 */
     int64_t expire;         /* table=exact: examples without an update before a feature expires */
     int64_t expire_seconds; /* table=exact: seconds without an update before a feature expires */

@@ -25,9 +25,9 @@ static growth_ftrl_stats stats_of(const growth_ftrl *m)
 typedef struct {
     uint64_t key;
     float z, s;
-    unsigned count;   /* occurrences while without a record (admission) */
-    bool live;        /* has a record */
-    uint64_t stamp;   /* example index of the last update */
+    unsigned count; /* occurrences while without a record (admission) */
+    bool live;      /* has a record */
+    uint64_t stamp; /* example index of the last update */
 } ref_ent;
 
 typedef struct {
@@ -142,7 +142,7 @@ static void stream_row(uint64_t seed, size_t i, size_t pool, size_t nnz, uint64_
         double u = grng_uniform(&r);
         uint64_t id = (uint64_t)(u * u * (double)pool);
         keys[k] = gmix64(id * 31 + k + seed) ^ 0xabcdef0123456789ULL; /* any 64-bit value */
-        if (k == 3) keys[k] = keys[0];                                   /* a repeated key */
+        if (k == 3) keys[k] = keys[0];                                /* a repeated key */
         val[k] = (float)(0.5 + grng_uniform(&r));
         double hw = ((double)(gmix64(keys[k]) >> 11) * 0x1.0p-53 - 0.5) * 3.0;
         m += hw * val[k];
@@ -195,8 +195,8 @@ TEST(test_matches_dictionary_reference)
     check_against_reference("table=exact alpha=0.1 beta=1 l1=0.5 l2=1", 1, 0);
     check_against_reference("table=exact alpha=0.1 beta=1 l1=0.5 l2=1 admit=3 admit_sketch=1048576", 3, 0);
     check_against_reference("table=exact alpha=0.1 beta=1 l1=0.5 l2=1 expire=150", 1, 150);
-    check_against_reference("table=exact alpha=0.1 beta=1 l1=0.5 l2=1 admit=2 admit_sketch=1048576 expire=400",
-                            2, 400);
+    check_against_reference(
+        "table=exact alpha=0.1 beta=1 l1=0.5 l2=1 admit=2 admit_sketch=1048576 expire=400", 2, 400);
 }
 
 TEST(test_admission_after_n)
@@ -229,7 +229,8 @@ TEST(test_admission_after_n)
     uint64_t admitted[2];
     for (int rep = 0; rep < 2; rep++) {
         CHECK_OK(growth_ftrl_create(&m, "table=exact admit_prob=0.25 seed=9"));
-        for (uint64_t k = 0; k < 4000; k++) CHECK_OK(growth_ftrl_update_keys(m, &k, NULL, 1, &y, 1.0f, NULL, 0));
+        for (uint64_t k = 0; k < 4000; k++)
+            CHECK_OK(growth_ftrl_update_keys(m, &k, NULL, 1, &y, 1.0f, NULL, 0));
         admitted[rep] = stats_of(m).admitted;
         growth_ftrl_free(m);
     }
@@ -293,7 +294,7 @@ TEST(test_memory_cap_lru)
     uint64_t max_bytes = 0;
     for (uint64_t i = 0; i < 300000; i++) {
         for (int k = 0; k < 4; k++) keys[k] = 1000000 + i * 4 + (uint64_t)k; /* one-off ids */
-        keys[4] = i % 50;                                                   /* 50 hot keys */
+        keys[4] = i % 50;                                                    /* 50 hot keys */
         keys[5] = 100 + (i % 7);
         y = (float)((i % 50) < 20);
         CHECK_OK(growth_ftrl_update_keys(m, keys, NULL, 6, &y, 1.0f, NULL, 0));
@@ -366,7 +367,8 @@ TEST(test_save_load_round_trip)
     const char *dir = getenv("GROWTH_TEST_TMPDIR");
     char path[512];
     snprintf(path, sizeof path, "%s/ftrl_exact.model", dir ? dir : "/tmp");
-    const char *cfgs[2] = {"table=exact heads=2 expire=500 l1=0.3", "table=exact precision=compact admit=2 admit_sketch=65536"};
+    const char *cfgs[2] = {"table=exact heads=2 expire=500 l1=0.3",
+                           "table=exact precision=compact admit=2 admit_sketch=65536"};
     for (int c = 0; c < 2; c++) {
         growth_ftrl *m = NULL, *l = NULL, *d = NULL;
         CHECK_OK(growth_ftrl_create(&m, cfgs[c]));
@@ -513,7 +515,8 @@ TEST(test_bad_input)
     char cfg[1024];
     size_t n = 0;
     CHECK_OK(growth_ftrl_config(m, cfg, sizeof cfg, &n));
-    CHECK(strstr(cfg, "table=exact admit=1 admit_prob=1 admit_sketch=4194304 expire=0 expire_seconds=0") != NULL);
+    CHECK(strstr(cfg, "table=exact admit=1 admit_prob=1 admit_sketch=4194304 expire=0 expire_seconds=0") !=
+          NULL);
     growth_ftrl_free(m);
 }
 
