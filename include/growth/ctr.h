@@ -36,7 +36,7 @@
  *
  * @par Collision-free tables (table=exact)
  * With `table=exact` the model keeps one record per distinct 64-bit feature key it admitted, in
- * 64 open-addressing shards that grow (and shrink after expiry) one at a time. Rows of 64-bit
+ * 256 open-addressing shards that grow (and shrink after expiry) one at a time. Rows of 64-bit
  * keys go through growth_ftrl_predict_keys() / growth_ftrl_update_keys() (a key is any 64-bit
  * value, e.g. growth_hash64() of "field=value"); the uint32_t API keeps working on both kinds
  * (on an exact table a slot is the key of the same value). The uint64_t API also works on a
@@ -45,7 +45,7 @@
  * expired or evicted key that comes back starts afresh. Predictions stay lock-free: the writer
  * grows a shard by filling a copy and swapping a pointer, and frees the old table once the
  * predictions in flight have finished (an RCU grace period; readers never wait). The writer's
- * pause when a shard grows is the copy of 1/64 of the table. growth_ftrl_stats_get() reports
+ * pause when a shard grows is the copy of 1/256 of the table. growth_ftrl_stats_get() reports
  * live, admitted, evicted and expired features and the table's bytes. See docs/exact-tables.md.
  *
  * Rows are sparse: `idx[k]` < 2^bits with value `val[k]` (finite; `val` may be NULL for all

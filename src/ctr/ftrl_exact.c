@@ -2,9 +2,9 @@
  * a memory cap (Monolith's collision-free, expirable embeddings; McMahan et al. KDD 2013,
  * section 5.1, "probabilistic feature inclusion": count-based via a counting sketch, or Poisson).
  *
- * Layout. FX_SHARDS (64) open-addressing tables with linear probing, chosen by the top 6 bits
+ * Layout. FX_SHARDS (256) open-addressing tables with linear probing, chosen by the top 8 bits
  * of gmix64(key); the position inside a shard by the low bits. Each shard grows (doubles) on its
- * own, so the writer's pause when a table grows is the copy of one shard, 1/64 of the model.
+ * own, so the writer's pause when a table grows is the copy of one shard, 1/256 of the model.
  * An entry is {key, stamp (example index of its last update), seconds of its last update,
  * state (empty / full / deleted)}; its statistics are H records of the same shape as the
  * hashed table's ([z, sqrt n, w, pad] floats or 3 bfloat16) in a parallel array.
@@ -38,7 +38,7 @@
  * does the same with the wall clock (CLOCK_REALTIME seconds, so it survives save / load).
  *
  * Memory cap. With max_memory > 0, the largest per-shard capacity C is the largest power of
- * two such that 65 shards of C entries (64 plus the transient copy of one being rebuilt) and
+ * two such that 257 shards of C entries (256 plus the transient copy of one being rebuilt) and
  * the sketch fit in max_memory; a shard at C keeps at most 0.7 C live entries and evicts
  * before inserting: the least recently updated of 16 live entries sampled from a per-shard
  * clock hand (Redis's sampled LRU; expired entries first). Entries updated by the current row
@@ -50,8 +50,8 @@
 
 #include "ftrl_impl.h"
 
-#define FX_SHARDS     64
-#define FX_SHARD_BITS 6
+#define FX_SHARDS     256
+#define FX_SHARD_BITS 8
 #define FX_MIN_CAP    16
 #define FX_EMPTY      0u
 #define FX_FULL       1u
@@ -91,7 +91,7 @@ struct ftrl_exact {
     uint64_t cap_max; /* per-shard capacity limit (0: none) */
     size_t ent_bytes; /* bytes per entry: fx_ent + H records */
     _Atomic uint64_t live, admitted, evicted, expired, bytes;
-    uint64_t *pos; /* writer scratch: shard << 58 | position, or FX_NONE */
+    uint64_t *pos; /* writer scratch: shard << 56 | position, or FX_NONE */
     size_t pos_cap;
 };
 
@@ -575,7 +575,7 @@ int fx_apply(growth_ftrl *m, const uint64_t *k64, const uint32_t *k32, const flo
         }
         atomic_store_explicit(&t->ent[i].stamp, ex, memory_order_relaxed);
         atomic_store_explicit(&t->ent[i].secs, now, memory_order_relaxed);
-        pos[k] = ((uint64_t)s << 58) | i;
+        pos[k] = ((uint64_t)s << 56) | i;
     }
     for (size_t k = 0; k < nnz; k++) {
         if (pos[k] != FX_NONE) continue;
@@ -588,7 +588,7 @@ int fx_apply(growth_ftrl *m, const uint64_t *k64, const uint32_t *k32, const flo
             i = fx_insert(m, s, key, hh, ex, now);
             if (i == FX_NONE) continue;
         }
-        pos[k] = ((uint64_t)s << 58) | i;
+        pos[k] = ((uint64_t)s << 56) | i;
     }
     /* Pass 1: the weights before this example, the margins, the gradients. */
     float *wc = m->scratch;
@@ -602,8 +602,8 @@ int fx_apply(growth_ftrl *m, const uint64_t *k64, const uint32_t *k32, const flo
         for (int h = 0; h < H; h++) {
             float w = 0.0f;
             if (pos[k] != FX_NONE) {
-                fx_tab *t = atomic_load_explicit(&x->sh[pos[k] >> 58].t, memory_order_relaxed);
-                w = rec_w(m, t, (size_t)(pos[k] & ((UINT64_C(1) << 58) - 1)) * (size_t)H + (size_t)h);
+                fx_tab *t = atomic_load_explicit(&x->sh[pos[k] >> 56].t, memory_order_relaxed);
+                w = rec_w(m, t, (size_t)(pos[k] & ((UINT64_C(1) << 56) - 1)) * (size_t)H + (size_t)h);
             }
             wc[k * (size_t)H + (size_t)h] = w;
             margin[h] += w * xv;
@@ -626,8 +626,8 @@ int fx_apply(growth_ftrl *m, const uint64_t *k64, const uint32_t *k32, const flo
         if (pos[k] == FX_NONE) continue;
         float xv = val ? val[k] : 1.0f;
         if (xv == 0.0f) continue;
-        fx_tab *t = atomic_load_explicit(&x->sh[pos[k] >> 58].t, memory_order_relaxed);
-        uint64_t i = pos[k] & ((UINT64_C(1) << 58) - 1);
+        fx_tab *t = atomic_load_explicit(&x->sh[pos[k] >> 56].t, memory_order_relaxed);
+        uint64_t i = pos[k] & ((UINT64_C(1) << 56) - 1);
         bool before = ent_nonzero(m, t, i);
         for (int h = 0; h < H; h++) {
             if (isnan(grad[h]) || grad[h] == 0.0f) continue;
@@ -664,7 +664,7 @@ int fx_create(growth_ftrl *m, const char *who)
         if (budget < one * FX_MIN_CAP)
             return gerr(
                 GROWTH_ENOMEM,
-                "%s: max_memory=%lld is too small for table=exact: at least %.0f bytes (65 shards of %d "
+                "%s: max_memory=%lld is too small for table=exact: at least %.0f bytes (257 shards of %d "
                 "entries of %zu bytes%s)",
                 who, (long long)c->max_memory, one * FX_MIN_CAP + (double)sketch_bytes + sizeof(ftrl_exact),
                 FX_MIN_CAP, ent_bytes, sketch_bytes ? " and the admission sketch" : "");
