@@ -7,8 +7,9 @@
  *                   a hidden weight per value) and 2 one-off ids per example (a request id and
  *                   a timestamp-like id: never seen again, no signal) -- the long tail that an
  *                   unbounded table keeps forever.
- *   STREAM collide: 2 recurring fields plus one id field with 2M distinct ids drawn uniformly,
- *                   each with its own strong logit: hashing 2M ids into 2^20 slots collides.
+ *   STREAM collide: 2 recurring fields plus one id field with IDS (default 2M) distinct ids
+ *                   drawn uniformly, each with its own strong logit: hashing 2M ids into 2^20
+ *                   slots collides (2 ids a slot); scaled: 131072 ids into 2^16 slots.
  *   N       examples (the stream is generated on the fly, deterministic).
  *   CONFIG  growth_ftrl configuration string.
  * The wall clock of a shared machine also counts time other processes held the core, so the
@@ -45,6 +46,8 @@ static double truth_of(uint64_t key, double scale)
     return ((double)(gmix64(key ^ 0x1234567ULL) >> 11) * 0x1.0p-53 - 0.5) * scale;
 }
 
+static uint64_t g_ids = 2000000;
+
 /* One example of the stream: keys[0..nnz), label. */
 static size_t make_row(const char *stream, uint64_t i, grng *r, uint64_t *keys, float *y)
 {
@@ -68,7 +71,7 @@ static size_t make_row(const char *stream, uint64_t i, grng *r, uint64_t *keys, 
             m += truth_of(keys[n], 1.0);
             n++;
         }
-        uint64_t id = grng_below(r, 2000000);
+        uint64_t id = grng_below(r, g_ids);
         keys[n] = gmix64((UINT64_C(9) << 56) ^ id);
         m += truth_of(keys[n], 6.0);
         n++;
@@ -79,11 +82,12 @@ static size_t make_row(const char *stream, uint64_t i, grng *r, uint64_t *keys, 
 
 int main(int argc, char **argv)
 {
-    if (argc != 4) {
-        fprintf(stderr, "usage: %s tail|collide N CONFIG\n", argv[0]);
+    if (argc != 4 && argc != 5) {
+        fprintf(stderr, "usage: %s tail|collide N CONFIG [IDS]\n", argv[0]);
         return 2;
     }
     const char *stream = argv[1];
+    if (argc == 5) g_ids = strtoull(argv[4], NULL, 10);
     uint64_t n = strtoull(argv[2], NULL, 10);
     growth_ftrl *m = NULL;
     if (growth_ftrl_create(&m, argv[3]) != GROWTH_OK) {
@@ -119,7 +123,8 @@ int main(int argc, char **argv)
     getrusage(RUSAGE_SELF, &ru);
     growth_ftrl_stats st = GROWTH_FTRL_STATS_INIT;
     growth_ftrl_stats_get(m, &st);
-    printf("stream=%s n=%llu config=\"%s\"\n", stream, (unsigned long long)n, argv[3]);
+    printf("stream=%s n=%llu config=\"%s\"%s%s\n", stream, (unsigned long long)n, argv[3], argc == 5 ? " ids=" : "",
+           argc == 5 ? argv[4] : "");
     printf("  %.0f examples/s (wall, timing included), logloss %.5f, last 10%% %.5f\n", (double)n / secs,
            loss / (double)n, loss_tail / (double)(n / 10));
     printf("  peak RSS %.1f MiB; table %.1f MiB; live %llu admitted %llu evicted %llu expired %llu\n",

@@ -25,8 +25,8 @@
  * Admission. admit=N > 1: a count-min sketch of 4 rows x (admit_sketch / 4) saturating 8-bit
  * counters with conservative update counts the occurrences of keys without a record; a key
  * gets its record at its N-th occurrence in a training row (and is trained on in that row).
- * Every 2 x admit_sketch increments all counters are halved, so the counts of one-off keys
- * age out instead of saturating the sketch. admit_prob=p: an eligible occurrence is admitted
+ * After the first admit_sketch increments, each count is halved once per admit_sketch
+ * increments (a cursor halves one counter per increment: no pause), so the counts of one-off keys age out instead of saturating the sketch. admit_prob=p: an eligible occurrence is admitted
  * with probability p (the model's seeded generator, so a replay of the same stream admits
  * the same keys). A key without a record contributes weight 0 and is not trained.
  *
@@ -87,6 +87,7 @@ struct ftrl_exact {
     _Atomic uint64_t readers[2];
     uint8_t *sketch; /* FX_DEPTH rows of sketch_w counters */
     uint64_t sketch_w, sketch_incs;
+    bool sketch_aging;
     uint64_t cursor;  /* expiry sweep: shard << 40 | position */
     uint64_t cap_max; /* per-shard capacity limit (0: none) */
     size_t ent_bytes; /* bytes per entry: fx_ent + H records */
@@ -466,10 +467,10 @@ static unsigned fx_sketch_count(ftrl_exact *x, uint64_t key)
             if (x->sketch[idx[d]] == mn) x->sketch[idx[d]] = (uint8_t)(mn + 1);
         mn++;
     }
-    if (++x->sketch_incs >= 2 * x->sketch_w * FX_DEPTH) {
-        for (uint64_t i = 0; i < x->sketch_w * FX_DEPTH; i++) x->sketch[i] >>= 1;
-        x->sketch_incs = 0;
-    }
+    /* Aging without a pause: after the first (4 x sketch_w) increments, every call halves the
+     * counter at a cursor, so each counter is halved once per (4 x sketch_w) increments. */
+    if (x->sketch_aging) x->sketch[x->sketch_incs] >>= 1;
+    if (++x->sketch_incs >= x->sketch_w * FX_DEPTH) x->sketch_incs = 0, x->sketch_aging = true;
     return mn;
 }
 
