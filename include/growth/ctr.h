@@ -24,7 +24,29 @@
  * | bias       | true    | an unhashed intercept per head |
  * | precision  | float   | `float` (z, sqrt(n) and the weight in one 16-byte record per slot and head) or `compact` (bfloat16, z and sqrt(n) with stochastic rounding: 6 bytes per slot and head, 2 bytes per statistic) |
  * | seed       | 0       | seed of the stochastic rounding in compact mode |
- * | max_memory | 0       | bytes the table may take (2^bits x heads x 16, or x 6 when compact), an integer; 0 = no cap beyond the machine's physical memory. Checked at create and load time, before anything is allocated |
+ * | max_memory | 0       | bytes the table may take (2^bits x heads x 16, or x 6 when compact), an integer; 0 = no cap beyond the machine's physical memory. Checked at create and load time, before anything is allocated. With `table=exact`: the cap the keyed table (and the admission sketch) stays under while it grows; least recently updated features are evicted to stay under it |
+ * | table      | hashed  | `hashed`: 2^bits slots, features collide; `exact`: a table keyed by the full 64-bit feature key that grows with the features it holds (no collisions; `bits` is then unused) |
+ * | admit      | 1       | `table=exact`: a feature gets a record at its `admit`-th occurrence in a training row (1..255; counted by a count-min sketch); before, it has weight 0 and is not trained |
+ * | admit_prob | 1       | `table=exact`: probability (0, 1] that an occurrence eligible for admission admits the feature (seeded by `seed`) |
+ * | admit_sketch | 4194304 | `table=exact` with `admit` > 1: counters (bytes) of the count-min sketch, >= 1024 |
+ * | expire     | 0       | `table=exact`: a feature not updated by the last `expire` examples trained on is removed (0 = never) |
+ * | expire_seconds | 0   | `table=exact`: a feature not updated for `expire_seconds` seconds of wall-clock time (CLOCK_REALTIME) is removed (0 = never) |
+ *
+ * The keys `admit` .. `expire_seconds` with a value other than their default need `table=exact`.
+ *
+ * @par Collision-free tables (table=exact)
+ * With `table=exact` the model keeps one record per distinct 64-bit feature key it admitted, in
+ * 256 open-addressing shards that grow (and shrink after expiry) one at a time. Rows of 64-bit
+ * keys go through growth_ftrl_predict_keys() / growth_ftrl_update_keys() (a key is any 64-bit
+ * value, e.g. growth_hash64() of "field=value"); the uint32_t API keeps working on both kinds
+ * (on an exact table a slot is the key of the same value). The uint64_t API also works on a
+ * hashed table, which then uses the low `bits` bits of each key as its slot. A key without a
+ * record (not admitted yet, expired or evicted) contributes weight 0 and is not trained; an
+ * expired or evicted key that comes back starts afresh. Predictions stay lock-free: the writer
+ * grows a shard by filling a copy and swapping a pointer, and frees the old table once the
+ * predictions in flight have finished (an RCU grace period; readers never wait). The writer's
+ * pause when a shard grows is the copy of 1/256 of the table. growth_ftrl_stats_get() reports
+ * live, admitted, evicted and expired features and the table's bytes. See docs/exact-tables.md.
  *
  * Rows are sparse: `idx[k]` < 2^bits with value `val[k]` (finite; `val` may be NULL for all
  * ones). Labels: one per head, 0 or 1, or ::GROWTH_LABEL_MISSING when the row says nothing about
@@ -72,6 +94,12 @@ typedef struct growth_ftrl_stats {
     uint64_t bits;        /**< table size exponent (2^bits slots per head) */
     uint64_t examples;    /**< examples trained on (a loaded model counts those it was saved with) */
     uint64_t nonzero;     /**< slots with a non-zero weight in any head (the bias not counted) */
+    /* appended after the first release: a struct_size up to `nonzero` is still accepted */
+    uint64_t live;        /**< table=exact: features with a record; hashed: as `nonzero` */
+    uint64_t admitted;    /**< table=exact: features given a record since the model was created or loaded */
+    uint64_t evicted;     /**< table=exact: records evicted to stay under `max_memory` */
+    uint64_t expired;     /**< table=exact: records removed by `expire` / `expire_seconds` */
+    uint64_t table_bytes; /**< bytes of the feature table (and admission sketch) */
 } growth_ftrl_stats;
 
 /** Initialiser of ::growth_ftrl_stats (struct_size set, the rest zero). */
@@ -248,6 +276,50 @@ GROWTH_API int growth_ftrl_serialize(const growth_ftrl *m, uint8_t **out_buf, si
  * @since 1.0
  */
 GROWTH_API int growth_ftrl_deserialize(growth_ftrl **out, const uint8_t *buf, size_t len);
+
+/**
+ * @brief Probabilities (or margins) of every head for one row of 64-bit feature keys.
+ *
+ * On a `table=exact` model every key is looked up exactly; a key without a record adds 0. On
+ * a hashed model key k uses slot (k mod 2^bits). Lock-free, as growth_ftrl_predict().
+ * @param keys  `nnz` keys (may be NULL when `nnz` is 0); repeated keys each count.
+ * @param val   `nnz` finite values, or NULL for all ones.
+ * @param flags 0 or ::GROWTH_PREDICT_MARGIN.
+ * @param[out] out `cap` >= heads floats.
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL for NULL arguments, a non-finite value or unknown flags;
+ *         ::GROWTH_EBUFS when `cap` < heads; ::GROWTH_ENOMEM (hashed model: the slot scratch).
+ * @since 1.0
+ */
+GROWTH_API int growth_ftrl_predict_keys(const growth_ftrl *m, const uint64_t *keys, const float *val,
+                                        size_t nnz, unsigned flags, float *out, size_t cap);
+
+/**
+ * @brief Trains on one row of 64-bit feature keys, optionally writing the progressive-validation
+ *        prediction made before training on it.
+ *
+ * On a `table=exact` model, keys without a record go through admission (`admit`,
+ * `admit_prob`); admitted ones get a record (evicting the least recently updated feature when
+ * the table is at `max_memory`) and are trained in this row; the others add 0 and are not
+ * trained. Every record the row touches counts as updated for expiry.
+ * @param labels `heads` labels: 0, 1 or ::GROWTH_LABEL_MISSING.
+ * @param weight example weight (finite, >= 0).
+ * @param[out] out_pred heads probabilities, or NULL.
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL for NULL arguments, a bad value, label or weight;
+ *         ::GROWTH_EBUFS when `out_pred` is not NULL and `cap` < heads; ::GROWTH_ENOMEM when
+ *         the table cannot grow (the model is then unchanged).
+ * @since 1.0
+ */
+GROWTH_API int growth_ftrl_update_keys(growth_ftrl *m, const uint64_t *keys, const float *val, size_t nnz,
+                                       const float *labels, float weight, float *out_pred, size_t cap);
+
+/**
+ * @brief Current weight of 64-bit feature key `key` for `head` (0 when the key has no record,
+ *        e.g. not admitted yet or expired; on a hashed model, slot key mod 2^bits).
+ * @param[out] out the weight.
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL for NULL arguments or a head out of range.
+ * @since 1.0
+ */
+GROWTH_API int growth_ftrl_weight_key(const growth_ftrl *m, size_t head, uint64_t key, float *out);
 
 /** @} */
 

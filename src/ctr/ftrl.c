@@ -43,8 +43,18 @@ static const gcfg_opt ftrl_opts[] = {
     {"precision", GCFG_ENUM, offsetof(ftrl_cfg, precision), "float", 0, 0, "float|compact", false},
     {"seed", GCFG_INT, offsetof(ftrl_cfg, seed), "0", 0, 9007199254740992.0, NULL, false},
     GCFG_MAX_MEMORY(ftrl_cfg, max_memory),
+    {"table", GCFG_ENUM, offsetof(ftrl_cfg, table), "hashed", 0, 0, "hashed|exact", false},
+    {"admit", GCFG_INT, offsetof(ftrl_cfg, admit), "1", 1, 255, NULL, false},
+    {"admit_prob", GCFG_DOUBLE, offsetof(ftrl_cfg, admit_prob), "1", 0, 1, NULL, true},
+    {"admit_sketch", GCFG_INT, offsetof(ftrl_cfg, admit_sketch), "4194304", 1024, 1099511627776.0, NULL,
+     false},
+    {"expire", GCFG_INT, offsetof(ftrl_cfg, expire), "0", 0, 9007199254740992.0, NULL, false},
+    {"expire_seconds", GCFG_INT, offsetof(ftrl_cfg, expire_seconds), "0", 0, 4294967295.0, NULL, false},
 };
 #define FTRL_NOPTS (sizeof ftrl_opts / sizeof ftrl_opts[0])
+
+/* growth_ftrl_stats as 1.0 knew it (heads .. nonzero): the smallest struct_size accepted. */
+#define FTRL_STATS_SIZE_1_0 offsetof(growth_ftrl_stats, live)
 
 /* ---- statistics access ------------------------------------------------------------------- */
 
@@ -64,16 +74,6 @@ static inline void load_stat(const growth_ftrl *m, size_t wpos, float *z, float 
     }
 }
 
-static inline float weight_of(const growth_ftrl *m, float z, float s)
-{
-    /* Branch-free: whether |z| > l1 is data-dependent and would mispredict half the time. A
-     * zero denominator (beta = l2 = 0 and no gradient yet) gives 0, never Inf. */
-    float l1 = (float)m->cfg.l1;
-    float den = ((float)m->cfg.beta + s) * m->inv_alpha + (float)m->cfg.l2;
-    float w = (copysignf(l1, z) - z) / (den > 0.0f ? den : 1.0f);
-    return (fabsf(z) > l1 && den > 0.0f) ? w : 0.0f;
-}
-
 static inline float load_w(const growth_ftrl *m, size_t wpos)
 {
     if (m->tf) return atomic_load_explicit(&m->tf[wpos * 4 + 2], memory_order_relaxed);
@@ -82,7 +82,7 @@ static inline float load_w(const growth_ftrl *m, size_t wpos)
 
 /* Stores a slot's statistics and the weight they give. `rbits` drives stochastic rounding in
  * compact mode (0 with nearest = true gives round-to-nearest, used by loaders). The weight is
- * computed from the statistics as stored, so it always equals weight_of(load_stat(...)). */
+ * computed from the statistics as stored, so it always equals ftrl_weight_of(load_stat(...)). */
 static inline __attribute__((always_inline)) void put_stat(growth_ftrl *m, size_t wpos, float z, float s,
                                                            uint64_t rbits, bool nearest)
 {
@@ -90,13 +90,13 @@ static inline __attribute__((always_inline)) void put_stat(growth_ftrl *m, size_
     if (m->tf) {
         atomic_store_explicit(&m->tf[pos], z, memory_order_relaxed);
         atomic_store_explicit(&m->tf[pos + 1], s, memory_order_relaxed);
-        atomic_store_explicit(&m->tf[pos + 2], weight_of(m, z, s), memory_order_relaxed);
+        atomic_store_explicit(&m->tf[pos + 2], ftrl_weight_of(m, z, s), memory_order_relaxed);
     } else {
         uint16_t bz = nearest ? gf_to_bf16_nearest(z) : gf_to_bf16_sr(z, (uint32_t)rbits);
         uint16_t bs = nearest ? gf_to_bf16_nearest(s) : gf_to_bf16_sr(s, (uint32_t)(rbits >> 16));
         atomic_store_explicit(&m->tc[pos], bz, memory_order_relaxed);
         atomic_store_explicit(&m->tc[pos + 1], bs, memory_order_relaxed);
-        float w = weight_of(m, gbf16_to_f(bz), gbf16_to_f(bs));
+        float w = ftrl_weight_of(m, gbf16_to_f(bz), gbf16_to_f(bs));
         atomic_store_explicit(&m->tc[pos + 2], gf_to_bf16_nearest(w), memory_order_relaxed);
     }
 }
@@ -105,7 +105,7 @@ static inline void put_bias(growth_ftrl *m, int h, float z, float s)
 {
     atomic_store_explicit(&m->bias_z[h], z, memory_order_relaxed);
     atomic_store_explicit(&m->bias_s[h], s, memory_order_relaxed);
-    atomic_store_explicit(&m->bias_w[h], weight_of(m, z, s), memory_order_relaxed);
+    atomic_store_explicit(&m->bias_w[h], ftrl_weight_of(m, z, s), memory_order_relaxed);
 }
 
 /* Whether slot `slot` has a non-zero weight in any head (what growth_ftrl_stats::nonzero counts). */
@@ -128,11 +128,59 @@ static inline void add_nonzero(growth_ftrl *m, int64_t delta)
 
 /* ---- creation ---------------------------------------------------------------------------- */
 
+static void ftrl_init_common(growth_ftrl *m, const ftrl_cfg *cfg, char names[][FTRL_NAME_MAX])
+{
+    m->cfg = *cfg;
+    m->H = (int)cfg->heads;
+    m->nslots = UINT64_C(1) << cfg->bits;
+    m->inv_alpha = (float)(1.0 / cfg->alpha);
+    memcpy(m->names, names, sizeof m->names);
+    for (int h = 0; h < FTRL_MAX_HEADS; h++) {
+        atomic_init(&m->bias_z[h], 0.0f);
+        atomic_init(&m->bias_s[h], 0.0f);
+        atomic_init(&m->bias_w[h], 0.0f);
+    }
+    atomic_init(&m->examples, 0);
+    atomic_init(&m->nonzero, 0);
+    grng_seed(&m->rng, (uint64_t)cfg->seed);
+}
+
+/* table=exact: no slot table; the keyed table starts small and grows. */
+static int ftrl_new_exact(growth_ftrl **out, const ftrl_cfg *cfg, const char *who,
+                          char names[][FTRL_NAME_MAX])
+{
+    growth_ftrl *m = calloc(1, sizeof *m);
+    if (!m) return gerr(GROWTH_ENOMEM, "%s: out of memory", who);
+    ftrl_init_common(m, cfg, names);
+    int rc = fx_create(m, who);
+    if (rc) {
+        free(m);
+        return rc;
+    }
+    pthread_mutex_init(&m->lock, NULL);
+    *out = m;
+    return GROWTH_OK;
+}
+
 static int ftrl_new(growth_ftrl **out, const ftrl_cfg *cfg, const char *who)
 {
     char names[FTRL_MAX_HEADS][FTRL_NAME_MAX];
     int rc = ghead_names(who, cfg->head_names, cfg->heads, FTRL_MAX_HEADS, names);
     if (rc) return rc;
+    if (cfg->table == FTRL_HASHED) {
+        static const char *const exact_only[] = {"admit", "admit_prob", "admit_sketch", "expire",
+                                                 "expire_seconds"};
+        bool set[5] = {cfg->admit != 1, cfg->admit_prob != 1.0, cfg->admit_sketch != 4194304,
+                       cfg->expire != 0, cfg->expire_seconds != 0};
+        for (int i = 0; i < 5; i++)
+            if (set[i])
+                return gerr(
+                    GROWTH_EINVAL,
+                    "%s: config key '%s' needs table=exact (the hashed table has no admission or expiry)",
+                    who, exact_only[i]);
+    } else {
+        return ftrl_new_exact(out, cfg, who, names);
+    }
     /* The table is mapped lazily: refuse here what could only fail (or wake the OOM killer)
      * on first touch. Double arithmetic: 2^32 x 16 x 16 bytes does not wrap. */
     double table = ldexp((double)cfg->heads * (cfg->precision == FTRL_FLOAT ? 16.0 : 6.0), (int)cfg->bits);
@@ -189,6 +237,7 @@ GROWTH_API void growth_ftrl_free(growth_ftrl *m)
 {
     if (!m) return;
     pthread_mutex_destroy(&m->lock);
+    fx_free(m);
     gtable_free((void *)m->tf, m->table_bytes);
     gtable_free((void *)m->tc, m->table_bytes);
     free(m->scratch);
@@ -205,7 +254,13 @@ GROWTH_API int growth_ftrl_stats_get(const growth_ftrl *m, growth_ftrl_stats *ou
     s.bits = (uint64_t)m->cfg.bits;
     s.examples = atomic_load_explicit(&m->examples, memory_order_relaxed);
     s.nonzero = atomic_load_explicit(&m->nonzero, memory_order_relaxed);
-    return gstruct_out(who, "stats", out, &s, sizeof s, sizeof s);
+    if (m->ex) {
+        fx_stats(m, &s.live, &s.admitted, &s.evicted, &s.expired, &s.table_bytes);
+    } else {
+        s.live = atomic_load_explicit(&m->nonzero, memory_order_relaxed);
+        s.table_bytes = m->table_bytes;
+    }
+    return gstruct_out(who, "stats", out, &s, FTRL_STATS_SIZE_1_0, sizeof s);
 }
 
 GROWTH_API int growth_ftrl_head_index(const growth_ftrl *m, const char *name, size_t *out_index)
@@ -233,7 +288,7 @@ GROWTH_API int growth_ftrl_config(const growth_ftrl *m, char *buf, size_t cap, s
 int ftrl_check_row(const growth_ftrl *m, const char *who, const uint32_t *idx, const float *val, size_t nnz)
 {
     if (nnz > 0 && idx == NULL) return gerr(GROWTH_EINVAL, "%s: idx is NULL with nnz=%zu", who, nnz);
-    if (m->cfg.bits < 32) {
+    if (m->cfg.bits < 32 && !m->ex) {
         uint32_t bad = 0;
         for (size_t k = 0; k < nnz; k++) bad |= idx[k] >> m->cfg.bits;
         if (bad) {
@@ -311,6 +366,10 @@ static int check_csr(const growth_ftrl *m, const char *who, const uint64_t *indp
 
 void ftrl_margins(const growth_ftrl *m, const uint32_t *idx, const float *val, size_t nnz, float *margin)
 {
+    if (m->ex) {
+        fx_margins(m, NULL, idx, val, nnz, margin);
+        return;
+    }
     const int H = m->H;
     for (int h = 0; h < H; h++)
         margin[h] = m->cfg.bias ? atomic_load_explicit(&m->bias_w[h], memory_order_relaxed) : 0.0f;
@@ -403,7 +462,7 @@ GROWTH_API int growth_ftrl_predict_csr(const growth_ftrl *m, const uint64_t *ind
     for (size_t r = 0; r < nrows; r++) {
         size_t b = (size_t)indptr[r], e = (size_t)indptr[r + 1];
         /* Prefetch the next row's slots: the table is far larger than the caches. */
-        if (r + 1 < nrows) ftrl_prefetch_w(m, idx, e, (size_t)indptr[r + 2]);
+        if (r + 1 < nrows && !m->ex) ftrl_prefetch_w(m, idx, e, (size_t)indptr[r + 2]);
         float *o = out + r * (size_t)H;
         ftrl_margins(m, idx + b, val ? val + b : NULL, e - b, o);
         if (!margin)
@@ -425,6 +484,7 @@ static inline void ftrl_step(const growth_ftrl *m, float *z, float *s, float w, 
 int ftrl_apply(growth_ftrl *m, const uint32_t *idx, const float *val, size_t nnz, ftrl_grad_fn grad_fn,
                void *ctx, float *margins_out)
 {
+    if (m->ex) return fx_apply(m, NULL, idx, val, nnz, grad_fn, ctx, margins_out);
     const int H = m->H;
     size_t need = nnz * (size_t)H;
     if (need > m->scratch_cap) {
@@ -477,7 +537,7 @@ int ftrl_apply(growth_ftrl *m, const uint32_t *idx, const float *val, size_t nnz
             float sn = atomic_load_explicit(&m->tf[pos + 1], memory_order_relaxed);
             float w_old = atomic_load_explicit(&m->tf[pos + 2], memory_order_relaxed);
             ftrl_step(m, &z, &sn, wc[k], g);
-            float w_new = weight_of(m, z, sn);
+            float w_new = ftrl_weight_of(m, z, sn);
             atomic_store_explicit(&m->tf[pos], z, memory_order_relaxed);
             atomic_store_explicit(&m->tf[pos + 1], sn, memory_order_relaxed);
             atomic_store_explicit(&m->tf[pos + 2], w_new, memory_order_relaxed);
@@ -587,10 +647,15 @@ GROWTH_API int growth_ftrl_update_csr(growth_ftrl *m, const uint64_t *indptr, co
     }
     for (size_t r = 0; r < nrows; r++) {
         size_t b = (size_t)indptr[r], e = (size_t)indptr[r + 1];
-        if (r + 1 < nrows) ftrl_prefetch_all(m, idx, (size_t)indptr[r + 1], (size_t)indptr[r + 2]);
+        if (r + 1 < nrows && !m->ex) ftrl_prefetch_all(m, idx, (size_t)indptr[r + 1], (size_t)indptr[r + 2]);
         logistic_ctx ctx = {labels + r * (size_t)H, weights ? weights[r] : 1.0f, H};
         float *o = out_pred ? out_pred + r * (size_t)H : NULL;
-        ftrl_apply(m, idx + b, val ? val + b : NULL, e - b, logistic_grad, &ctx, o);
+        /* Only table=exact can fail here (a table that cannot grow): the rows before stay trained. */
+        int rrc = ftrl_apply(m, idx + b, val ? val + b : NULL, e - b, logistic_grad, &ctx, o);
+        if (rrc) {
+            pthread_mutex_unlock(&m->lock);
+            return rrc;
+        }
         if (o)
             for (int h = 0; h < H; h++) o[h] = ftrl_sigmoid(o[h]);
     }
@@ -627,10 +692,105 @@ GROWTH_API int growth_ftrl_weight(const growth_ftrl *m, size_t head, uint32_t in
         *out = atomic_load_explicit(&m->bias_w[head], memory_order_relaxed);
         return GROWTH_OK;
     }
+    if (m->ex) {
+        *out = fx_weight(m, index, (int)head);
+        return GROWTH_OK;
+    }
     if (m->cfg.bits < 32 && index >> m->cfg.bits)
         return gerr(GROWTH_EINVAL, "%s: index %u is not below 2^%d", who, index, (int)m->cfg.bits);
     *out = load_w(m, (size_t)index * (size_t)m->H + (size_t)head);
     return GROWTH_OK;
+}
+
+/* The slot of a 64-bit key in a hashed table: its low bits. */
+static inline uint32_t key_slot(const growth_ftrl *m, uint64_t key)
+{
+    return (uint32_t)(key & (m->nslots - 1));
+}
+
+GROWTH_API int growth_ftrl_weight_key(const growth_ftrl *m, size_t head, uint64_t key, float *out)
+{
+    static const char *who = "growth_ftrl_weight_key";
+    GROWTH_CHECK_NULL(who, m);
+    GROWTH_CHECK_NULL(who, out);
+    if (head >= (size_t)m->H)
+        return gerr(GROWTH_EINVAL, "%s: head %zu does not exist (model has %d)", who, head, m->H);
+    *out = m->ex ? fx_weight(m, key, (int)head)
+                 : load_w(m, (size_t)key_slot(m, key) * (size_t)m->H + (size_t)head);
+    return GROWTH_OK;
+}
+
+/* ---- 64-bit keys --------------------------------------------------------------------------- */
+
+static int check_keys(const char *who, const uint64_t *keys, const float *val, size_t nnz)
+{
+    if (nnz > 0 && keys == NULL) return gerr(GROWTH_EINVAL, "%s: keys is NULL with nnz=%zu", who, nnz);
+    if (val && !gall_finite_f32(val, nnz)) {
+        for (size_t k = 0; k < nnz; k++)
+            if (!gfinite(val[k])) return gerr(GROWTH_EINVAL, "%s: val[%zu] is not finite", who, k);
+    }
+    return GROWTH_OK;
+}
+
+/* A hashed model reached through the key API: the row's slots (keys' low bits) in scratch
+ * the caller frees, or NULL with an error. */
+static uint32_t *keys_to_slots(const growth_ftrl *m, const char *who, const uint64_t *keys, size_t nnz)
+{
+    uint32_t *idx = malloc((nnz ? nnz : 1) * sizeof *idx);
+    if (!idx) {
+        gerr(GROWTH_ENOMEM, "%s: out of memory for a row of %zu keys", who, nnz);
+        return NULL;
+    }
+    for (size_t k = 0; k < nnz; k++) idx[k] = key_slot(m, keys[k]);
+    return idx;
+}
+
+GROWTH_API int growth_ftrl_predict_keys(const growth_ftrl *m, const uint64_t *keys, const float *val,
+                                        size_t nnz, unsigned flags, float *out, size_t cap)
+{
+    static const char *who = "growth_ftrl_predict_keys";
+    GROWTH_CHECK_NULL(who, m);
+    int rc = ftrl_check_flags(who, flags);
+    if (!rc) rc = check_out(m, who, out, cap, (size_t)m->H);
+    if (!rc) rc = check_keys(who, keys, val, nnz);
+    if (rc) return rc;
+    if (m->ex) {
+        fx_margins(m, keys, NULL, val, nnz, out);
+    } else {
+        uint32_t *idx = keys_to_slots(m, who, keys, nnz);
+        if (!idx) return GROWTH_ENOMEM;
+        ftrl_margins(m, idx, val, nnz, out);
+        free(idx);
+    }
+    if (!(flags & GROWTH_PREDICT_MARGIN))
+        for (int h = 0; h < m->H; h++) out[h] = ftrl_sigmoid(out[h]);
+    return GROWTH_OK;
+}
+
+GROWTH_API int growth_ftrl_update_keys(growth_ftrl *m, const uint64_t *keys, const float *val, size_t nnz,
+                                       const float *labels, float weight, float *out_pred, size_t cap)
+{
+    static const char *who = "growth_ftrl_update_keys";
+    GROWTH_CHECK_NULL(who, m);
+    GROWTH_CHECK_NULL(who, labels);
+    int rc = out_pred ? check_out(m, who, out_pred, cap, (size_t)m->H) : GROWTH_OK;
+    if (!rc) rc = check_keys(who, keys, val, nnz);
+    if (!rc) rc = check_labels(m, who, labels, 0);
+    if (!rc) rc = check_weight(who, weight, 0);
+    if (rc) return rc;
+    uint32_t *idx = NULL;
+    if (!m->ex && !(idx = keys_to_slots(m, who, keys, nnz))) return GROWTH_ENOMEM;
+    logistic_ctx ctx = {labels, weight, m->H};
+    pthread_mutex_lock(&m->lock);
+    if (m->ex)
+        rc = fx_apply(m, keys, NULL, val, nnz, logistic_grad, &ctx, out_pred);
+    else
+        rc = ftrl_apply(m, idx, val, nnz, logistic_grad, &ctx, out_pred);
+    pthread_mutex_unlock(&m->lock);
+    free(idx);
+    if (!rc && out_pred)
+        for (int h = 0; h < m->H; h++) out_pred[h] = ftrl_sigmoid(out_pred[h]);
+    return rc;
 }
 
 /* ---- persistence ------------------------------------------------------------------------- */
@@ -645,12 +805,66 @@ static int fill_meta(const growth_ftrl *m, Growth__ModelMeta *meta, char **cfgbu
     return GROWTH_OK;
 }
 
+/* ftrl_pack_locked for table=exact: keys instead of slots. */
+static int ftrl_pack_exact(const growth_ftrl *m, bool weights_only, uint8_t **out, size_t *out_len)
+{
+    const char *who = weights_only ? "growth_ftrl_export_weights" : "growth_ftrl_save";
+    const size_t H = (size_t)m->H;
+    uint64_t *keys = NULL, *stamps = NULL;
+    float *a = NULL, *b = NULL;
+    size_t n = 0;
+    char *cfgbuf = NULL;
+    float bias_a[FTRL_MAX_HEADS], bias_b[FTRL_MAX_HEADS];
+    int rc = fx_snapshot(m, weights_only, &keys, &stamps, &a, &b, &n);
+    if (rc) return rc;
+    for (size_t h = 0; h < H; h++) {
+        bias_a[h] = atomic_load_explicit(weights_only ? &m->bias_w[h] : &m->bias_z[h], memory_order_relaxed);
+        bias_b[h] = atomic_load_explicit(&m->bias_s[h], memory_order_relaxed);
+    }
+    Growth__ModelMeta meta = GROWTH__MODEL_META__INIT;
+    if ((rc = fill_meta(m, &meta, &cfgbuf))) goto done;
+    if (weights_only) {
+        Growth__FtrlWeights msg = GROWTH__FTRL_WEIGHTS__INIT;
+        msg.meta = &meta;
+        msg.examples = atomic_load_explicit(&m->examples, memory_order_relaxed);
+        msg.n_keys = n;
+        msg.keys = keys;
+        msg.n_w = n * H;
+        msg.w = a;
+        msg.n_bias_w = m->cfg.bias ? H : 0;
+        msg.bias_w = bias_a;
+        rc = genv_pack(who, GROWTH_KIND_FTRL_WEIGHTS, &msg.base, out, out_len);
+    } else {
+        Growth__FtrlState msg = GROWTH__FTRL_STATE__INIT;
+        msg.meta = &meta;
+        msg.examples = atomic_load_explicit(&m->examples, memory_order_relaxed);
+        msg.n_keys = msg.n_stamps = n;
+        msg.keys = keys;
+        msg.stamps = stamps;
+        msg.n_z = msg.n_sqrt_n = n * H;
+        msg.z = a;
+        msg.sqrt_n = b;
+        msg.n_bias_z = msg.n_bias_sqrt_n = m->cfg.bias ? H : 0;
+        msg.bias_z = bias_a;
+        msg.bias_sqrt_n = bias_b;
+        rc = genv_pack(who, GROWTH_KIND_FTRL, &msg.base, out, out_len);
+    }
+done:
+    free(keys);
+    free(stamps);
+    free(a);
+    free(b);
+    free(cfgbuf);
+    return rc;
+}
+
 /* Packs the model (full state or weights) into an envelope in memory; the caller holds m->lock
  * (a consistent snapshot with respect to training). */
 static int ftrl_pack_locked(const growth_ftrl *m, bool weights_only, uint8_t **out, size_t *out_len)
 {
     const char *who = weights_only ? "growth_ftrl_export_weights" : "growth_ftrl_save";
     const size_t H = (size_t)m->H;
+    if (m->ex) return ftrl_pack_exact(m, weights_only, out, out_len);
     uint64_t used = 0;
     for (uint64_t s = 0; s < m->nslots; s++) used += slot_used(m, s, weights_only);
     uint32_t *slots = malloc((size_t)(used ? used : 1) * sizeof *slots);
@@ -799,7 +1013,7 @@ static int unpack_state(const char *who, const uint8_t *pl, size_t plen, growth_
         goto done;
     }
     const size_t H = (size_t)m->H;
-    if (msg->n_z != msg->n_slots * H || msg->n_sqrt_n != msg->n_slots * H) {
+    if (msg->n_z != (msg->n_slots + msg->n_keys) * H || msg->n_sqrt_n != (msg->n_slots + msg->n_keys) * H) {
         rc = gerr(GROWTH_EFORMAT, "%s: %zu slots x %zu heads but %zu z and %zu sqrt_n values", who,
                   msg->n_slots, H, msg->n_z, msg->n_sqrt_n);
         goto done;
@@ -810,6 +1024,16 @@ static int unpack_state(const char *who, const uint8_t *pl, size_t plen, growth_
         goto done;
     }
     if ((rc = check_slots(who, msg->slots, msg->n_slots, m))) goto done;
+    if (m->ex ? (msg->n_slots != 0 || (msg->n_stamps != 0 && msg->n_stamps != msg->n_keys))
+              : msg->n_keys != 0 || msg->n_stamps != 0) {
+        rc = gerr(GROWTH_EFORMAT, "%s: %s model with %zu slots, %zu keys and %zu stamps", who,
+                  m->ex ? "a table=exact" : "a hashed", msg->n_slots, msg->n_keys, msg->n_stamps);
+        goto done;
+    }
+    if (m->ex && (msg->n_z != msg->n_keys * H || msg->n_sqrt_n != msg->n_keys * H)) {
+        rc = gerr(GROWTH_EFORMAT, "%s: %zu keys x %zu heads but %zu z values", who, msg->n_keys, H, msg->n_z);
+        goto done;
+    }
     if (!gall_finite_f32(msg->z, msg->n_z) || !gall_finite_f32(msg->sqrt_n, msg->n_sqrt_n) ||
         !gall_finite_f32(msg->bias_z, nb) || !gall_finite_f32(msg->bias_sqrt_n, nb)) {
         rc = gerr(GROWTH_EFORMAT, "%s: model holds NaN or Inf statistics", who);
@@ -824,7 +1048,16 @@ static int unpack_state(const char *who, const uint8_t *pl, size_t plen, growth_
         for (size_t h = 0; h < H; h++)
             put_stat(m, (size_t)msg->slots[i] * H + h, msg->z[i * H + h], msg->sqrt_n[i * H + h], 0, true);
     for (size_t h = 0; h < nb; h++) put_bias(m, (int)h, msg->bias_z[h], msg->bias_sqrt_n[h]);
-    count_nonzero(m, msg->slots, msg->n_slots);
+    if (m->ex) {
+        for (size_t i = 0; i < msg->n_keys; i++) {
+            uint64_t st = msg->n_stamps ? msg->stamps[i] : msg->examples;
+            if (st > msg->examples) st = msg->examples;
+            if ((rc = fx_load_entry(m, msg->keys[i], st, msg->z + i * H, msg->sqrt_n + i * H))) goto done;
+        }
+        fx_loaded(m);
+    } else {
+        count_nonzero(m, msg->slots, msg->n_slots);
+    }
     atomic_store_explicit(&m->examples, msg->examples, memory_order_relaxed);
 done:
     growth__ftrl_state__free_unpacked(msg, &gpb_allocator);
@@ -852,17 +1085,34 @@ static int unpack_weights(const char *who, const uint8_t *pl, size_t plen, growt
     }
     const size_t H = (size_t)m->H;
     size_t nb = m->cfg.bias ? H : 0;
-    if (msg->n_w != msg->n_slots * H || msg->n_bias_w != nb) {
+    if (msg->n_w != (msg->n_slots + msg->n_keys) * H || msg->n_bias_w != nb) {
         rc =
             gerr(GROWTH_EFORMAT, "%s: %zu slots x %zu heads but %zu weights", who, msg->n_slots, H, msg->n_w);
         goto done;
     }
     if ((rc = check_slots(who, msg->slots, msg->n_slots, m))) goto done;
+    if (m->ex ? msg->n_slots != 0 || msg->n_w != msg->n_keys * H : msg->n_keys != 0) {
+        rc = gerr(GROWTH_EFORMAT, "%s: %s model with %zu slots, %zu keys and %zu weights", who,
+                  m->ex ? "a table=exact" : "a hashed", msg->n_slots, msg->n_keys, msg->n_w);
+        goto done;
+    }
     if (!gall_finite_f32(msg->w, msg->n_w) || !gall_finite_f32(msg->bias_w, nb)) {
         rc = gerr(GROWTH_EFORMAT, "%s: model holds NaN or Inf weights", who);
         goto done;
     }
     const double den = (m->cfg.beta + 1.0) / m->cfg.alpha + m->cfg.l2;
+    if (m->ex) {
+        float zs[FTRL_MAX_HEADS], ss[FTRL_MAX_HEADS];
+        for (size_t i = 0; i < msg->n_keys; i++) {
+            for (size_t h = 0; h < H; h++) {
+                double w = msg->w[i * H + h];
+                zs[h] = w == 0.0 ? 0.0f : (float)(-copysign(m->cfg.l1, w) - w * den);
+                ss[h] = w == 0.0 ? 0.0f : 1.0f;
+            }
+            if ((rc = fx_load_entry(m, msg->keys[i], msg->examples, zs, ss))) goto done;
+        }
+        fx_loaded(m);
+    }
     for (size_t i = 0; i <= msg->n_slots; i++)
         for (size_t h = 0; h < H; h++) {
             double w;
@@ -879,7 +1129,7 @@ static int unpack_weights(const char *who, const uint8_t *pl, size_t plen, growt
             else
                 put_stat(m, (size_t)msg->slots[i] * H + h, z, s, 0, true);
         }
-    count_nonzero(m, msg->slots, msg->n_slots);
+    if (!m->ex) count_nonzero(m, msg->slots, msg->n_slots);
     atomic_store_explicit(&m->examples, msg->examples, memory_order_relaxed);
 done:
     growth__ftrl_weights__free_unpacked(msg, &gpb_allocator);

@@ -2,7 +2,9 @@
 #ifndef GROWTH_FTRL_IMPL_H
 #define GROWTH_FTRL_IMPL_H
 
+#include <math.h>
 #include <pthread.h>
+#include <string.h>
 #include <stdatomic.h>
 
 #include "core.h"
@@ -18,8 +20,21 @@ typedef struct {
     bool bias;
     int precision; /* 0 float, 1 compact */
     int64_t seed;
-    int64_t max_memory; /* bytes the table may take, 0 = no cap (gmem_reserve) */
+    int64_t max_memory;     /* bytes the table may take, 0 = no cap (gmem_reserve) */
+    int table;              /* FTRL_HASHED or FTRL_EXACT */
+    int64_t admit;          /* table=exact: occurrences before a feature gets a record */
+    double admit_prob;      /* table=exact: probability of admission at each eligible occurrence */
+    int64_t admit_sketch;   /* table=exact: count-min sketch counters (bytes) when admit > 1 */
+    int64_t expire;         /* table=exact: examples without an update before a feature expires */
+    int64_t expire_seconds; /* table=exact: seconds without an update before a feature expires */
 } ftrl_cfg;
+
+enum { FTRL_HASHED = 0, FTRL_EXACT = 1 };
+
+typedef void (*ftrl_grad_fn)(void *ctx, const float *margins, float *grads);
+
+/* The collision-free table (ftrl_exact.c). */
+typedef struct ftrl_exact ftrl_exact;
 
 enum { FTRL_FLOAT = 0, FTRL_COMPACT = 1 };
 
@@ -41,7 +56,33 @@ struct growth_ftrl {
     float *scratch;           /* writer-only weight cache, grows under lock */
     size_t scratch_cap;
     float inv_alpha;
+    ftrl_exact *ex; /* table=exact: the keyed table (tf and tc are then NULL) */
 };
+
+/* ---- table=exact (ftrl_exact.c) ---- */
+
+/* Creates the keyed table of a model whose cfg, H and precision are set. */
+int fx_create(growth_ftrl *m, const char *who);
+void fx_free(growth_ftrl *m);
+/* Margins for a row of keys (k64) or of 32-bit keys (k32, when k64 is NULL); lock-free reader. */
+void fx_margins(const growth_ftrl *m, const uint64_t *k64, const uint32_t *k32, const float *val, size_t nnz,
+                float *margin);
+/* Writer path (m->lock held), as ftrl_apply. */
+int fx_apply(growth_ftrl *m, const uint64_t *k64, const uint32_t *k32, const float *val, size_t nnz,
+             ftrl_grad_fn grad_fn, void *ctx, float *margins_out);
+/* Weight of `key` in head `h` (0 when absent or expired); lock-free reader. */
+float fx_weight(const growth_ftrl *m, uint64_t key, int h);
+/* Counters for growth_ftrl_stats. */
+void fx_stats(const growth_ftrl *m, uint64_t *live, uint64_t *admitted, uint64_t *evicted, uint64_t *expired,
+              uint64_t *bytes);
+/* Snapshot of live entries (m->lock held): malloc'ed keys, stamps (examples) and z / sqrt n (or
+ * weights when weights_only) of n entries x H; returns GROWTH_OK or ENOMEM. */
+int fx_snapshot(const growth_ftrl *m, bool weights_only, uint64_t **keys, uint64_t **stamps, float **a,
+                float **b, size_t *n);
+/* Inserts a loaded entry (model being built): GROWTH_EFORMAT for a repeated key, ENOMEM. */
+int fx_load_entry(growth_ftrl *m, uint64_t key, uint64_t stamp, const float *z, const float *s);
+/* After loading: the admitted / evicted / expired counters start at 0. */
+void fx_loaded(growth_ftrl *m);
 
 /* Validates one row; `who` names the caller in messages. */
 int ftrl_check_row(const growth_ftrl *m, const char *who, const uint32_t *idx, const float *val, size_t nnz);
@@ -52,7 +93,6 @@ void ftrl_margins(const growth_ftrl *m, const uint32_t *idx, const float *val, s
 /* Writer path, caller holds m->lock. Computes margins and caches the weights used, then calls
  * grad_fn(ctx, margins, grads) which fills per-head gradients of the loss w.r.t. the margins
  * (NaN = leave that head alone), then applies the FTRL-Proximal update. */
-typedef void (*ftrl_grad_fn)(void *ctx, const float *margins, float *grads);
 int ftrl_apply(growth_ftrl *m, const uint32_t *idx, const float *val, size_t nnz, ftrl_grad_fn grad_fn,
                void *ctx, float *margins_out);
 
@@ -69,6 +109,20 @@ static inline float ftrl_sigmoid(float m)
     if (m > 35.0f) m = 35.0f;
     if (m < -35.0f) m = -35.0f;
     return 1.0f / (1.0f + expf(-m));
+}
+
+/* ---- record helpers (ftrl.c and ftrl_exact.c) ---- */
+
+/* bfloat16 rounding: core.h (gbf16_to_f, gf_to_bf16_sr, gf_to_bf16_nearest). */
+
+static inline float ftrl_weight_of(const growth_ftrl *m, float z, float s)
+{
+    /* Branch-free: whether |z| > l1 is data-dependent and would mispredict half the time. A
+     * zero denominator (beta = l2 = 0 and no gradient yet) gives 0, never Inf. */
+    float l1 = (float)m->cfg.l1;
+    float den = ((float)m->cfg.beta + s) * m->inv_alpha + (float)m->cfg.l2;
+    float w = (copysignf(l1, z) - z) / (den > 0.0f ? den : 1.0f);
+    return (fabsf(z) > l1 && den > 0.0f) ? w : 0.0f;
 }
 
 #endif

@@ -415,6 +415,37 @@ static int c_ftrl_cfg(void *h)
 }
 static char g_path[512];
 static int c_ftrl_save(void *h) { return growth_ftrl_save(h, g_path); }
+
+/* table=exact: training on fresh keys grows the shards (every growth may fail, leaving the
+ * model as it was), admission through the sketch, a memory cap with eviction. */
+static uint64_t g_keys[400 * 4];
+static int c_ftrlx_create(void **o)
+{
+    return growth_ftrl_create((growth_ftrl **)o, "table=exact admit=2 admit_sketch=4096 expire=150");
+}
+static void *mk_ftrlx(void)
+{
+    for (size_t i = 0; i < 400 * 4; i++) g_keys[i] = gmix64(i % 4 == 0 ? i % 40 : i);
+    growth_ftrl *m = NULL;
+    if (growth_ftrl_create(&m, "table=exact expire=300") == 0)
+        for (size_t r = 0; r < 150; r++)
+            growth_ftrl_update_keys(m, g_keys + r * 4, NULL, 4, &g_y[r], 1, NULL, 0);
+    return m;
+}
+static int c_ftrlx_train(void *h)
+{
+    float p, y = 1;
+    return growth_ftrl_update_keys(h, g_keys + 600, NULL, 1000, &y, 1, &p, 1); /* grows many shards */
+}
+static int c_ftrlx_predict(void *h)
+{
+    float p;
+    for (size_t r = 0; r < 400; r++) {
+        int rc = growth_ftrl_predict_keys(h, g_keys + r * 4, NULL, 4, 0, &p, 1);
+        if (rc) return rc;
+    }
+    return GROWTH_OK;
+}
 static int c_ftrl_load(void **o) { return growth_ftrl_load((growth_ftrl **)o, g_path); }
 
 static int c_fm_create(void **o)
@@ -923,6 +954,10 @@ TEST(every_allocation_may_fail)
     SWEEP("ftrl save", .k = &K_ftrl, .make = mk_ftrl, .call = c_ftrl_save, .ro = true);
     SWEEP("ftrl load", .k = &K_ftrl, .ctor = c_ftrl_load);
     total_bad += sweep_roundtrip("ftrl", &K_ftrl, mk_ftrl);
+    SWEEP("ftrl exact create", .k = &K_ftrl, .ctor = c_ftrlx_create);
+    SWEEP("ftrl exact train (keys)", .k = &K_ftrl, .make = mk_ftrlx, .call = c_ftrlx_train);
+    SWEEP("ftrl exact predict (keys)", .k = &K_ftrl, .make = mk_ftrlx, .call = c_ftrlx_predict, .ro = true);
+    total_bad += sweep_roundtrip("ftrl exact", &K_ftrl, mk_ftrlx);
 
     SWEEP("fm create", .k = &K_fmst, .ctor = c_fm_create);
     SWEEP("fm train (csr)", .k = &K_fmst, .make = mk_fm, .call = c_fm_train);

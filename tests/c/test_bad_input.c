@@ -107,7 +107,19 @@ TEST(test_ftrl_functions)
                              "heads=2 head_names=a",
                              "unknown=1",
                              "alpha",
-                             "alpha=1 alpha=2"};
+                             "alpha=1 alpha=2",
+                             "table=cuckoo",
+                             "admit=2",
+                             "expire=100",
+                             "expire_seconds=5",
+                             "admit_prob=0.5",
+                             "table=exact admit=0",
+                             "table=exact admit=256",
+                             "table=exact admit_prob=0",
+                             "table=exact admit_prob=2",
+                             "table=exact admit_sketch=10",
+                             "table=exact expire=-1",
+                             "table=exact expire_seconds=nan"};
     for (size_t i = 0; i < sizeof bad_cfg / sizeof bad_cfg[0]; i++) {
         growth_ftrl *x = NULL;
         BAD(growth_ftrl_create(&x, bad_cfg[i]), GROWTH_EINVAL, "ftrl");
@@ -118,7 +130,8 @@ TEST(test_ftrl_functions)
     BAD(growth_ftrl_stats_get(NULL, &st), GROWTH_EINVAL, "growth_ftrl_stats_get");
     BAD(growth_ftrl_stats_get(m, NULL), GROWTH_EINVAL, "growth_ftrl_stats_get");
     BAD(growth_ftrl_stats_get(m, &st_zero), GROWTH_EINVAL, "struct_size");
-    st_zero.struct_size = (uint32_t)sizeof st_zero - 1;
+    /* The smallest accepted size is the first release's (up to `nonzero`). */
+    st_zero.struct_size = (uint32_t)offsetof(growth_ftrl_stats, live) - 1;
     BAD(growth_ftrl_stats_get(m, &st_zero), GROWTH_EINVAL, "struct_size");
     CHECK(st_zero.heads == 0 && st_zero.examples == 0);
     size_t hidx = 42;
@@ -188,6 +201,31 @@ TEST(test_ftrl_functions)
     BAD(growth_ftrl_weight(m, 0, 0, NULL), GROWTH_EINVAL, "growth_ftrl_weight");
     BAD(growth_ftrl_weight(m, 5, 0, &w), GROWTH_EINVAL, "growth_ftrl_weight");
     BAD(growth_ftrl_weight(m, 0, 4096, &w), GROWTH_EINVAL, "growth_ftrl_weight");
+
+    uint64_t keys[3] = {1, UINT64_MAX, 3};
+    BAD(growth_ftrl_predict_keys(NULL, keys, val, 3, 0, p, 2), GROWTH_EINVAL, "growth_ftrl_predict_keys");
+    BAD(growth_ftrl_predict_keys(m, NULL, val, 3, 0, p, 2), GROWTH_EINVAL, "growth_ftrl_predict_keys");
+    BAD(growth_ftrl_predict_keys(m, keys, val, 3, 0, NULL, 2), GROWTH_EINVAL, "growth_ftrl_predict_keys");
+    BAD(growth_ftrl_predict_keys(m, keys, val, 3, 0, p, 1), GROWTH_EBUFS, "growth_ftrl_predict_keys");
+    BAD(growth_ftrl_predict_keys(m, keys, val, 3, 0x2u, p, 2), GROWTH_EINVAL, "flags");
+    BAD(growth_ftrl_update_keys(NULL, keys, val, 3, y, 1, NULL, 0), GROWTH_EINVAL, "growth_ftrl_update_keys");
+    BAD(growth_ftrl_update_keys(m, NULL, val, 3, y, 1, NULL, 0), GROWTH_EINVAL, "growth_ftrl_update_keys");
+    BAD(growth_ftrl_update_keys(m, keys, val, 3, NULL, 1, NULL, 0), GROWTH_EINVAL, "growth_ftrl_update_keys");
+    BAD(growth_ftrl_update_keys(m, keys, val, 3, ybad, 1, NULL, 0), GROWTH_EINVAL, "label");
+    BAD(growth_ftrl_update_keys(m, keys, val, 3, y, NAN, NULL, 0), GROWTH_EINVAL, "weight");
+    BAD(growth_ftrl_update_keys(m, keys, val, 3, y, 1, p, 1), GROWTH_EBUFS, "growth_ftrl_update_keys");
+    val[1] = INFINITY;
+    BAD(growth_ftrl_predict_keys(m, keys, val, 3, 0, p, 2), GROWTH_EINVAL, "growth_ftrl_predict_keys");
+    BAD(growth_ftrl_update_keys(m, keys, val, 3, y, 1, NULL, 0), GROWTH_EINVAL, "growth_ftrl_update_keys");
+    val[1] = 1;
+    BAD(growth_ftrl_weight_key(NULL, 0, 1, &w), GROWTH_EINVAL, "growth_ftrl_weight_key");
+    BAD(growth_ftrl_weight_key(m, 2, 1, &w), GROWTH_EINVAL, "growth_ftrl_weight_key");
+    BAD(growth_ftrl_weight_key(m, 0, 1, NULL), GROWTH_EINVAL, "growth_ftrl_weight_key");
+    {
+        growth_ftrl *tiny = NULL;
+        BAD(growth_ftrl_create(&tiny, "table=exact max_memory=4096"), GROWTH_ENOMEM, "max_memory");
+        CHECK(tiny == NULL);
+    }
 
     char path[512];
     gt_path(path, sizeof path, "bad_input.model");

@@ -39,7 +39,10 @@ class FtrlStats(ctypes.Structure):
     """growth_ftrl_stats (ctr.h)."""
     _fields_ = [("struct_size", ctypes.c_uint32), ("reserved", ctypes.c_uint32),
                 ("heads", ctypes.c_uint64), ("bits", ctypes.c_uint64),
-                ("examples", ctypes.c_uint64), ("nonzero", ctypes.c_uint64)]
+                ("examples", ctypes.c_uint64), ("nonzero", ctypes.c_uint64),
+                ("live", ctypes.c_uint64), ("admitted", ctypes.c_uint64),
+                ("evicted", ctypes.c_uint64), ("expired", ctypes.c_uint64),
+                ("table_bytes", ctypes.c_uint64)]
 
 
 def _stats_of(h: Any) -> FtrlStats:
@@ -122,6 +125,79 @@ class _FTRLBase(Estimator):
         st = _stats_of(self._handle())
         return int(st.examples), int(st.nonzero)
 
+    def table_stats(self) -> dict[str, int]:
+        """The model's counters as a dict: examples, nonzero, and for ``table='exact'`` the
+        features live (with a record), admitted, evicted (``max_memory``), expired
+        (``expire`` / ``expire_seconds``) and the table's bytes (``table_bytes``, also for a
+        hashed table)."""
+        st = _stats_of(self._handle())
+        return {k: int(getattr(st, k)) for k in ("examples", "nonzero", "live", "admitted", "evicted",
+                                                   "expired", "table_bytes")}
+
+    def weight_key(self, key: int, head: int = 0) -> float:
+        """Weight of a 64-bit feature key in a head (0 when the key has no record: not
+        admitted, expired or evicted). On a hashed model the key's low ``bits`` bits are its slot."""
+        out = ctypes.c_float(0)
+        check(lib.growth_ftrl_weight_key(self._handle(), int(head), int(key) & 0xFFFFFFFFFFFFFFFF,
+                                         ctypes.byref(out)))
+        return out.value
+
+    # -- 64-bit keys (table='exact') -------------------------------------------------------
+    @staticmethod
+    def _key_rows(rows: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, int]:
+        """(indptr, keys uint64, values or None, nrows) from a ``(indptr, keys[, values])``
+        tuple or a list of per-row key sequences."""
+        if isinstance(rows, tuple):
+            if len(rows) not in (2, 3):
+                raise InvalidArgument("key rows are (indptr, keys) or (indptr, keys, values)")
+            indptr = np.ascontiguousarray(rows[0], dtype=np.uint64)
+            keys = np.ascontiguousarray(np.asarray(rows[1]).astype(np.uint64, copy=False))
+            vals = None if len(rows) == 2 or rows[2] is None else np.ascontiguousarray(rows[2], dtype=np.float32)
+            if indptr.ndim != 1 or indptr.size < 1:
+                raise InvalidArgument("indptr must be a 1-D array of nrows + 1 offsets")
+            end = int(indptr[-1])
+            if keys.size < end or (vals is not None and vals.size < end) or np.any(np.diff(indptr.astype(np.int64)) < 0):
+                raise InvalidArgument(f"indptr (ending at {end}) does not fit keys/values")
+            return indptr, keys, vals, indptr.size - 1
+        lens = [len(r) for r in rows]
+        indptr = np.zeros(len(lens) + 1, dtype=np.uint64)
+        np.cumsum(lens, out=indptr[1:])
+        keys = np.fromiter((int(k) & 0xFFFFFFFFFFFFFFFF for r in rows for k in r), dtype=np.uint64,
+                           count=int(indptr[-1]))
+        return indptr, keys, None, len(lens)
+
+    def predict_keys(self, rows: Any, margin: bool = False) -> np.ndarray:
+        """P(y=1) (or margins) for rows of 64-bit feature keys: ``(indptr, keys[, values])`` or
+        a list of key lists (e.g. ``growth_hash64`` values). Shaped as ``predict_proba``."""
+        indptr, keys, vals, n = self._key_rows(rows)
+        h = self._handle()
+        H = self._n_heads
+        out = np.empty((n, H), dtype=np.float32)
+        flags = _PREDICT_MARGIN if margin else 0
+        for r in range(n):
+            b, e = int(indptr[r]), int(indptr[r + 1])
+            check(lib.growth_ftrl_predict_keys(h, ptr(keys[b:e]), None if vals is None else ptr(vals[b:e]),
+                                               e - b, flags, out[r].ctypes.data, H))
+        return self._shape_out(out)
+
+    def update_keys(self, rows: Any, y: Any, sample_weight: Any = None) -> np.ndarray:
+        """Trains on rows of 64-bit keys in order (creating the model on the first call, like
+        ``partial_fit``) and returns each row's progressive-validation P(y=1), made before
+        training on it. With ``table='exact'`` keys go through admission, expiry and the memory
+        cap (see ``table_stats()``)."""
+        indptr, keys, vals, n = self._key_rows(rows)
+        h = self._ensure()
+        H = self._n_heads
+        yy = self._labels(self._encode(y), n, H)
+        w = self._weights(sample_weight, n)
+        out = np.empty((n, H), dtype=np.float32)
+        for r in range(n):
+            b, e = int(indptr[r]), int(indptr[r + 1])
+            check(lib.growth_ftrl_update_keys(h, ptr(keys[b:e]), None if vals is None else ptr(vals[b:e]),
+                                              e - b, yy[r].ctypes.data, 1.0 if w is None else float(w[r]),
+                                              out[r].ctypes.data, H))
+        return self._shape_out(out)
+
     def weight(self, index: int | None, head: int = 0) -> float:
         """Weight of a slot (``index=None`` for the bias) in a head."""
         out = ctypes.c_float(0)
@@ -199,7 +275,10 @@ class FTRL(_FTRLBase):
     shown in parentheses); ``heads`` may be a count or a list of names
     (``heads=['click', 'cart', 'buy']``). ``bias`` (True), ``precision`` ('float' or
     'compact') and ``seed`` (0) are the other configuration keys; ``config=`` takes a
-    configuration string and further keyword arguments pass other keys through. The parameters
+    configuration string and further keyword arguments pass other keys through, e.g. the
+    collision-free table: ``FTRL(table='exact', admit=3, expire=10_000_000,
+    max_memory=8 << 30)`` (``admit_prob``, ``admit_sketch``, ``expire_seconds`` likewise), trained
+    and scored on 64-bit keys with ``update_keys`` / ``predict_keys``. The parameters
     are validated by the library when the model is created: at the first ``fit``,
     ``partial_fit``, ``predict_update`` or ``esmm_fit``.
 
