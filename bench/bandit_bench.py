@@ -88,7 +88,7 @@ def run_logistic(quick=False, report=None):
     import os
     import sys
     from growth._lib import lib
-    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "python"))
+    sys.path.append(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "python"))
     import rights_sim
 
     rng = np.random.default_rng(0)

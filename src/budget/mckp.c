@@ -200,7 +200,7 @@ static int line_search(mckp_runner *r, size_t k, const double *lambda, double bu
     if (!all) return gerr(GROWTH_ENOMEM, "mckp: out of memory");
     n = 0;
     for (int t = 0; t < r->nt; t++) {
-        memcpy(all + n, r->tasks[t].segs, r->tasks[t].nseg * sizeof *all);
+        if (r->tasks[t].nseg) memcpy(all + n, r->tasks[t].segs, r->tasks[t].nseg * sizeof *all);
         n += r->tasks[t].nseg;
     }
     qsort(all, n, sizeof *all, cmp_seg_desc);

@@ -174,7 +174,7 @@ static int rq_put(growth_mckp_coord *c, size_t w, const double *x, size_t n)
 {
     dvec *r = &c->req[w];
     if (dv_reserve(r, r->n + n)) return -1;
-    memcpy(r->d + r->n, x, n * sizeof *x);
+    if (n) memcpy(r->d + r->n, x, n * sizeof *x); /* x may be NULL when there is nothing to add */
     r->n += n;
     return 0;
 }

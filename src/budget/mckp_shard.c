@@ -238,7 +238,7 @@ static int step_cache(growth_mckp *s, const mckp_prob *p, uint64_t nonce, size_t
         else {
             n = 0;
             for (int t = 0; t < r.nt; t++) {
-                memcpy(all + n, r.tasks[t].segs, r.tasks[t].nseg * sizeof *all);
+                if (r.tasks[t].nseg) memcpy(all + n, r.tasks[t].segs, r.tasks[t].nseg * sizeof *all);
                 n += r.tasks[t].nseg;
             }
             qsort(all, n, sizeof *all, cmp_seg_order);
