@@ -28,8 +28,8 @@ def recall(I, R):
     return float(np.mean([len(set(a[a >= 0]) & set(b)) / len(b) for a, b in zip(I, R)]))
 
 
-def main():
-    quick = "--quick" in sys.argv
+def run(quick=False, report=None):
+    """bench/run's entry point (also `python3 bench/recall_filter_bench.py [--quick]`)."""
     n, d, nq = (30000 if quick else 100000), 64, 200
     rng = np.random.default_rng(0)
     C = rng.standard_normal((100, d)).astype(np.float32)
@@ -83,4 +83,4 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    run(quick="--quick" in sys.argv)
