@@ -46,7 +46,7 @@ static int ix_pack(const char *who_called, const void *model, uint8_t **out, siz
         size_t j = 0;
         for (size_t s = 0; s < n; s++)
             if (x->level[s]) {
-                memcpy(up + j, x->links_up[s], x->level[s] * Mu * sizeof *up);
+                if (x->level[s]) memcpy(up + j, x->links_up[s], x->level[s] * Mu * sizeof *up);
                 j += x->level[s] * Mu;
             }
         msg.levels = (ProtobufCBinaryData){n, x->level};
@@ -119,7 +119,7 @@ static int ix_from_payload(const char *who, uint32_t kind, const uint8_t *pl, si
             rc = gerr(GROWTH_ENOMEM, "%s: out of memory", who);
             goto done;
         }
-        memcpy(x->cent, msg->centroids.data, msg->centroids.len);
+        if (msg->centroids.len) memcpy(x->cent, msg->centroids.data, msg->centroids.len);
         if ((rc = ix_ivf_train(x, NULL, 0, false, NULL))) goto done;
     }
     if ((n && (rc = ix_reserve_slots(x, n, who))) ||
@@ -161,7 +161,7 @@ static int ix_from_payload(const char *who, uint32_t kind, const uint8_t *pl, si
         const uint8_t *up = msg->links_up.data;
         size_t upn = msg->links_up.len / 4, j = 0;
         if (msg->links_up.len % 4) BAD("%s: bad upper links", who);
-        memcpy(x->links0, msg->links0.data, n * M0 * 4);
+        if (n) memcpy(x->links0, msg->links0.data, n * M0 * 4); /* links0 is NULL for an empty index */
         for (size_t s = 0; s < n; s++) {
             uint32_t *l0 = x->links0 + s * M0;
             if (l0[0] > M0 - 1) BAD("%s: node %zu has %u layer-0 links", who, s, l0[0]);
@@ -178,7 +178,7 @@ static int ix_from_payload(const char *who, uint32_t kind, const uint8_t *pl, si
                 rc = gerr(GROWTH_ENOMEM, "%s: out of memory", who);
                 goto done;
             }
-            memcpy(x->links_up[s], up + 4 * j, (size_t)lv * Mu * 4);
+            if (lv) memcpy(x->links_up[s], up + 4 * j, (size_t)lv * Mu * 4);
             j += (size_t)lv * Mu;
             for (int l = 0; l < lv; l++) {
                 uint32_t *ll = x->links_up[s] + (size_t)l * Mu;
