@@ -27,7 +27,7 @@ from ._estimator import Estimator
 from ._lib import Handle, P, c_char_p, c_double, c_float, c_int, c_size_t, c_uint, c_uint32, c_void_p, check, declare, enc, lib
 from ._options import _config, parse_config
 from .errors import InvalidArgument
-from .ftrl import LABEL_MISSING
+from .ftrl import _FTRLBase
 from .recall import PROGRESS_FN, progress_callback
 
 __all__ = ["FM", "FFM", "FmStats"]
@@ -247,25 +247,9 @@ class _FMBase(Estimator):
         return out
 
     # -- data ----------------------------------------------------------------------------
-    @staticmethod
-    def _labels(y: Any, nrows: int, n_heads: int) -> np.ndarray:
-        y = np.asarray(y, dtype=np.float32)
-        if n_heads == 1 and y.ndim == 1:
-            y = y.reshape(-1, 1)
-        if y.shape != (nrows, n_heads):
-            raise InvalidArgument(f"y has shape {y.shape}, expected ({nrows}, {n_heads})"
-                                  if n_heads > 1 else f"y has {y.shape[0]} labels for {nrows} rows")
-        y = np.where(np.isnan(y), np.float32(LABEL_MISSING), y)
-        return np.ascontiguousarray(y, dtype=np.float32)
-
-    @staticmethod
-    def _weights(sample_weight: Any, nrows: int) -> np.ndarray | None:
-        if sample_weight is None:
-            return None
-        w = f32(sample_weight, "sample_weight", 1)
-        if w.shape[0] != nrows:
-            raise InvalidArgument(f"sample_weight has {w.shape[0]} entries for {nrows} rows")
-        return w
+    # labels per head (NaN = missing) and sample weights are checked exactly as for FTRL
+    _labels = staticmethod(_FTRLBase._labels)
+    _weights = staticmethod(_FTRLBase._weights)
 
     def _update(self, h: Any, X: Any, y: Any, fields: Any, sample_weight: Any, n_heads: int,
                 predict: bool) -> np.ndarray | None:
