@@ -8,8 +8,11 @@ p(best eligible right) - p(chosen right) under the true model.
 ``python3 -m growth.contrib.rights_sim --plot regret.png`` runs the three on one stream and draws
 their cumulative regret with :func:`growth.plot.regret_curves` (matplotlib needed for the plot).
 The test suite (tests/python/test_bandit_rights_sim.py) and bench/bandit_bench.py use it."""
+from __future__ import annotations
+
 import argparse
 import sys
+from typing import Any, Sequence
 
 import numpy as np
 
@@ -23,7 +26,7 @@ BITS = 18
 SHARED_OPTIONS = dict(v=0.3, **{"lambda": 4})
 
 
-def _slot(*parts):
+def _slot(*parts: int) -> int:
     h = 1469598103934665603
     for p in parts:
         h = ((h ^ (p + 0x9E3779B9)) * 1099511628211) & 0xFFFFFFFFFFFFFFFF
@@ -31,7 +34,12 @@ def _slot(*parts):
 
 
 class RightsWorld:
-    def __init__(self, seed=0, segments=6, categories=6, active=20, lifetime=1500, delay=50):
+    """The simulated world: `segments` user segments, rights of `categories` categories, each
+    right with a small own effect; `active` rights live at a time for `lifetime` steps; click
+    probability sigmoid(inter[segment, category] + own effect); rewards `delay` steps late."""
+
+    def __init__(self, seed: int = 0, segments: int = 6, categories: int = 6, active: int = 20,
+                 lifetime: int = 1500, delay: int = 50) -> None:
         rng = np.random.default_rng(seed)
         self.rng = rng
         self.S, self.C, self.active, self.lifetime, self.delay = segments, categories, active, lifetime, delay
@@ -42,24 +50,25 @@ class RightsWorld:
         for _ in range(active):
             self._add(0, age=int(rng.integers(0, lifetime)))
 
-    def _add(self, t, age=0):
+    def _add(self, t: int, age: int = 0) -> tuple:
         r = (self.next_id, int(self.rng.integers(0, self.C)), float(self.rng.normal(0, 0.3)), t - age)
         self.next_id += 1
         self.rights.append(r)
         return r
 
-    def step_rights(self, t):
+    def step_rights(self, t: int) -> tuple[list, list]:
         """Retires rights past their lifetime and adds fresh ones; returns (retired, added)."""
         old = [r for r in self.rights if t - r[3] >= self.lifetime]
         self.rights = [r for r in self.rights if t - r[3] < self.lifetime]
         new = [self._add(t) for _ in old]
         return old, new
 
-    def prob(self, seg, r):
+    def prob(self, seg: int, r: tuple) -> float:
+        """True click probability of right `r` for a user of segment `seg`."""
         return 1.0 / (1.0 + np.exp(-(self.inter[seg, r[1]] + r[2])))
 
 
-def rows_for(seg, rights):
+def rows_for(seg: int, rights: Sequence[tuple]) -> tuple[np.ndarray, np.ndarray]:
     """CSR rows: user segment, right id, right category, segment x category cross (+ bias)."""
     idx = []
     for (rid, cat, _, _) in rights:
@@ -69,7 +78,10 @@ def rows_for(seg, rights):
     return indptr, np.array(idx, np.uint32)
 
 
-def run(policy, steps=6000, seed=0, options=None, **world):
+def run(policy: str, steps: int = 6000, seed: int = 0, options: dict | None = None,
+        **world: Any) -> tuple[np.ndarray, float]:
+    """Runs one policy (`logistic_ts`, `thompson` or `lints`) on the seeded stream; returns the
+    cumulative regret per step and the regret on rights in their first 300 steps."""
     w = RightsWorld(seed=seed, **world)
     urng = np.random.default_rng(seed + 1000)
     if policy == "logistic_ts":
@@ -117,7 +129,8 @@ POLICIES = (("logistic_ts", "shared logistic TS (user x right crosses)"), ("thom
             ("lints", "per-right LinTS (user one-hot)"))
 
 
-def main(argv=None):
+def main(argv: Sequence[str] | None = None) -> int:
+    """The command line: prints each policy's regret and, with --plot, draws the curves."""
     ap = argparse.ArgumentParser(prog="python3 -m growth.contrib.rights_sim",
                                  description="Rights simulation: cumulative regret of the shared logistic TS, "
                                              "per-right Beta TS and LinTS on one seeded stream.")
