@@ -86,7 +86,7 @@ static size_t make_row(const char *stream, uint64_t i, grng *r, uint64_t *keys, 
             n++;
         }
         keys[n++] = gmix64((UINT64_C(6) << 56) ^ i); /* request id: once */
-        if (mix) { /* a recurring id with its own logit */
+        if (mix) {                                   /* a recurring id with its own logit */
             uint64_t id = grng_below(r, g_ids);
             keys[n] = gmix64((UINT64_C(9) << 56) ^ id);
             m += truth_of(keys[n], 3.0);
@@ -161,11 +161,12 @@ int main(int argc, char **argv)
             vm_kib(&rss, &hwm);
             growth_ftrl_stats s = GROWTH_FTRL_STATS_INIT;
             growth_ftrl_stats_get(m, &s);
-            printf("  at %llu: logloss so far %.5f, last %llu %.5f; VmRSS %.1f MiB VmHWM %.1f MiB; table %.1f "
-                   "MiB, live %llu; %.0f examples/s\n",
-                   (unsigned long long)(i + 1), loss / (double)(i + 1), (unsigned long long)every,
-                   loss_win / (double)every, rss / 1024.0, hwm / 1024.0, (double)s.table_bytes / 1048576.0,
-                   (unsigned long long)s.live, (double)(i + 1) / (wall() - t0));
+            printf(
+                "  at %llu: logloss so far %.5f, last %llu %.5f; VmRSS %.1f MiB VmHWM %.1f MiB; table %.1f "
+                "MiB, live %llu; %.0f examples/s\n",
+                (unsigned long long)(i + 1), loss / (double)(i + 1), (unsigned long long)every,
+                loss_win / (double)every, rss / 1024.0, hwm / 1024.0, (double)s.table_bytes / 1048576.0,
+                (unsigned long long)s.live, (double)(i + 1) / (wall() - t0));
             fflush(stdout);
             loss_win = 0;
         }
@@ -181,10 +182,13 @@ int main(int argc, char **argv)
     vm_kib(&rss, &hwm);
     printf("  %.0f examples/s (wall, timing included), logloss %.5f, last 10%% %.5f\n", (double)n / secs,
            loss / (double)n, failed || planned < 10 ? NAN : loss_tail / (double)(planned / 10));
-    printf("  VmRSS %.1f MiB, VmHWM %.1f MiB (peak RSS %.1f MiB); table %.1f MiB; live %llu admitted %llu evicted %llu expired %llu\n",
-           rss / 1024.0, hwm / 1024.0, (double)ru.ru_maxrss / 1024.0, (double)st.table_bytes / 1048576.0, (unsigned long long)st.live,
-           (unsigned long long)st.admitted, (unsigned long long)st.evicted, (unsigned long long)st.expired);
-    printf("  writer pauses: longest update %.2f ms wall, %.2f ms of CPU; %llu updates > 1 ms wall, %llu > 5 ms\n",
+    printf("  VmRSS %.1f MiB, VmHWM %.1f MiB (peak RSS %.1f MiB); table %.1f MiB; live %llu admitted %llu "
+           "evicted %llu expired %llu\n",
+           rss / 1024.0, hwm / 1024.0, (double)ru.ru_maxrss / 1024.0, (double)st.table_bytes / 1048576.0,
+           (unsigned long long)st.live, (unsigned long long)st.admitted, (unsigned long long)st.evicted,
+           (unsigned long long)st.expired);
+    printf("  writer pauses: longest update %.2f ms wall, %.2f ms of CPU; %llu updates > 1 ms wall, %llu > 5 "
+           "ms\n",
            max_pause * 1e3, max_cpu * 1e3, (unsigned long long)over1, (unsigned long long)over5);
     growth_ftrl_free(m);
     return failed;
