@@ -270,9 +270,9 @@ class _Batch:
             self.indptr, self.idx, self.val, self.n = to_csr(X)  # FTRL sorts a scipy matrix's indices, as its calls do
         else:
             self.indptr, self.idx, self.val, self.n = _fm_csr(X)  # FM keeps the stored order (fields align)
-        if kind == "ftrl":
-            fields = None
-        elif kind == "ffm" and fields is None:
+        if kind != "ffm":
+            fields = None  # as the CLI: only a field-aware model reads the fields
+        elif fields is None:
             raise InvalidArgument("an FFM model needs the field of every entry (fields)")
         self.fld = None if fields is None else np.ascontiguousarray(fields, dtype=np.uint8)
         y = np.asarray(y, dtype=np.float64)
