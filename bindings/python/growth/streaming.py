@@ -70,6 +70,7 @@ class TrainSummary:
     canceled: bool = False
 
     def as_dict(self) -> dict[str, Any]:
+        """The summary as a plain dict (for logging or JSON)."""
         return asdict(self)
 
 
