@@ -25,6 +25,7 @@ from . import rank
 from .text import TextIndex, hybrid_search
 from . import uplift
 from .delayed import DelayedFeedback
+from .streaming import train, hash_frame, TrainSummary
 
 __all__ = [
     "GrowthError", "InvalidArgument", "OutOfMemory", "IOFailure", "FormatError",
@@ -40,5 +41,5 @@ __all__ = [
     "Bidder", "BidSimulator",
     "audience", "rank",
     "TextIndex", "hybrid_search", "uplift", "DelayedFeedback",
-    "Index",
+    "Index", "train", "hash_frame", "TrainSummary",
 ]
