@@ -415,6 +415,28 @@ static int c_ftrl_cfg(void *h)
 }
 static char g_path[512];
 static int c_ftrl_save(void *h) { return growth_ftrl_save(h, g_path); }
+/* threads=2 on 1200 rows (the 400 fixture rows three times): the other thread's row scratch. */
+static uint64_t g_indptr3[1201];
+static uint32_t g_idx3[1200 * 4];
+static float g_y3[1200];
+static void *mk_ftrl_threads(void)
+{
+    for (int i = 0; i < 1200; i++) {
+        g_indptr3[i] = (uint64_t)i * 4;
+        memcpy(g_idx3 + i * 4, g_idx + (i % 400) * 4, 4 * sizeof *g_idx3);
+        g_y3[i] = g_y[i % 400];
+    }
+    g_indptr3[1200] = 1200 * 4;
+    growth_ftrl *m = NULL;
+    if (growth_ftrl_create(&m, "bits=12 threads=2") == 0)
+        growth_ftrl_update_csr(m, g_indptr, g_idx, NULL, 200, g_y, NULL, NULL, 0);
+    return m;
+}
+static int c_ftrl_train_threads(void *h)
+{
+    static float p[1200];
+    return growth_ftrl_update_csr(h, g_indptr3, g_idx3, NULL, 1200, g_y3, NULL, p, 1200);
+}
 
 /* table=exact: training on fresh keys grows the shards (every growth may fail, leaving the
  * model as it was), admission through the sketch, a memory cap with eviction. */
@@ -953,6 +975,7 @@ TEST(every_allocation_may_fail)
     SWEEP("ftrl config", .k = &K_ftrl, .make = mk_ftrl, .call = c_ftrl_cfg, .ro = true);
     SWEEP("ftrl save", .k = &K_ftrl, .make = mk_ftrl, .call = c_ftrl_save, .ro = true);
     SWEEP("ftrl load", .k = &K_ftrl, .ctor = c_ftrl_load);
+    SWEEP("ftrl train threads=2 (csr)", .k = &K_ftrl, .make = mk_ftrl_threads, .call = c_ftrl_train_threads);
     total_bad += sweep_roundtrip("ftrl", &K_ftrl, mk_ftrl);
     SWEEP("ftrl exact create", .k = &K_ftrl, .ctor = c_ftrlx_create);
     SWEEP("ftrl exact train (keys)", .k = &K_ftrl, .make = mk_ftrlx, .call = c_ftrlx_train);

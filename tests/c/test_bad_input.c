@@ -119,7 +119,9 @@ TEST(test_ftrl_functions)
                              "table=exact admit_prob=2",
                              "table=exact admit_sketch=10",
                              "table=exact expire=-1",
-                             "table=exact expire_seconds=nan"};
+                             "table=exact expire_seconds=nan",
+                             "threads=0",
+                             "threads=65"};
     for (size_t i = 0; i < sizeof bad_cfg / sizeof bad_cfg[0]; i++) {
         growth_ftrl *x = NULL;
         BAD(growth_ftrl_create(&x, bad_cfg[i]), GROWTH_EINVAL, "ftrl");
