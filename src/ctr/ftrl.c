@@ -252,6 +252,27 @@ GROWTH_API void growth_ftrl_free(growth_ftrl *m)
     free(m);
 }
 
+/* The keys growth_ftrl_set_config() may change. */
+typedef struct {
+    int64_t threads;
+} ftrl_set_cfg;
+static const gcfg_opt ftrl_set_opts[] = {
+    {"threads", GCFG_INT, offsetof(ftrl_set_cfg, threads), "1", 1, FTRL_MAX_THREADS, NULL, false},
+};
+
+GROWTH_API int growth_ftrl_set_config(growth_ftrl *m, const char *config)
+{
+    GROWTH_CHECK_NULL("growth_ftrl_set_config", m);
+    ftrl_set_cfg c;
+    memset(&c, 0, sizeof c);
+    int rc = gcfg_parse("ftrl", ftrl_set_opts, 1, config ? config : "", &c, sizeof c);
+    if (rc) return rc;
+    pthread_mutex_lock(&m->lock);
+    m->cfg.threads = c.threads;
+    pthread_mutex_unlock(&m->lock);
+    return GROWTH_OK;
+}
+
 GROWTH_API int growth_ftrl_stats_get(const growth_ftrl *m, growth_ftrl_stats *out)
 {
     static const char *who = "growth_ftrl_stats_get";
