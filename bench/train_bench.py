@@ -1,5 +1,6 @@
 """`growth train` end to end: a VW text file (plain and gzip) of N examples x 40 features through
-the command (parse on its own thread + train: --threads 2, or both on one: --threads 1), against
+the command (parse on its own thread + train: --threads 2, the same with each batch trained on 2
+Hogwild threads: --threads 2 --train-threads 2, or both on one: --threads 1), against
 scikit-learn's pipeline on the same file: a Python VW line reader + FeatureHasher +
 SGDClassifier(loss='log_loss').partial_fit in chunks of 10,000 rows.
 
@@ -87,11 +88,12 @@ def make_files(path, n, unique=1_000_000):
 SUMMARY = re.compile(r"wall ([0-9.]+) s, ([0-9]+) examples/s; parse ([0-9.]+) s, train ([0-9.]+) s")
 
 
-def growth_train(cli, path, threads, repeat):
+def growth_train(cli, path, threads, repeat, train_threads=1):
     runs = []
     for _ in range(repeat):
         r = subprocess.run([cli, "train", "--config", "bits=24 alpha=0.1", "--threads", str(threads),
-                            "--progress-every", "0", path], capture_output=True, text=True)
+                            "--train-threads", str(train_threads), "--progress-every", "0", path],
+                           capture_output=True, text=True)
         if r.returncode != 0:
             raise RuntimeError(r.stderr)
         wall, eps, parse_s, train_s = SUMMARY.search(r.stderr).groups()
@@ -161,23 +163,27 @@ def run(quick=False, report=None):
               f"made in {time.perf_counter() - t:.1f}s), FTRL 2^24 slots, {os.cpu_count()} cores, "
               f"median of {repeat}")
         rows = {}
+        # --threads 1: parse and train in turn; 2: a parser thread and a trainer; "2+hw": a parser
+        # thread and the trainer's batches on 2 Hogwild threads (--train-threads 2).
         for name, path in (("plain", vw), ("gz", vw + ".gz")):
-            for threads in (1, 2):
-                wall, eps, parse_s, train_s, ll = growth_train(cli, path, threads, repeat)
-                rows[f"{name}_{threads}t"] = dict(wall=wall, examples_per_s=eps, parse_s=parse_s, train_s=train_s,
-                                                  logloss=ll)
-                print(f"  growth train {name:5s} {threads} thread{'s' if threads > 1 else ' '}: "
+            for threads, tt, key in ((1, 1, "1t"), (2, 1, "2t"), (2, 2, "2t_hogwild")):
+                wall, eps, parse_s, train_s, ll = growth_train(cli, path, threads, repeat, tt)
+                rows[f"{name}_{key}"] = dict(wall=wall, examples_per_s=eps, parse_s=parse_s, train_s=train_s,
+                                             logloss=ll)
+                label = f"{threads} thread{'s' if threads > 1 else ' '}" + (f" + train {tt}" if tt > 1 else "")
+                print(f"  growth train {name:5s} {label:19s}: "
                       f"{eps:12,.0f} examples/s  wall {wall:6.2f}s  parse {parse_s:6.2f}s  train {train_s:6.2f}s  "
                       f"progressive logloss {ll:.4f}")
         peer = sklearn_pipeline(vw, n_peer)
         print(f"  sklearn (VW reader + FeatureHasher + SGDClassifier.partial_fit), {peer['examples']} examples, "
               f"1 thread: {peer['eps']:10,.0f} examples/s  parse {peer['parse']:.2f}s  hash {peer['hash']:.2f}s  "
               f"train {peer['train']:.2f}s  progressive logloss {peer['logloss']:.4f}")
-        best = rows["plain_2t"]["examples_per_s"]
-        print(f"  ratio growth (plain, 2 threads) / sklearn: {best / peer['eps']:.1f}x; "
-              f"gz 2 threads / sklearn: {rows['gz_2t']['examples_per_s'] / peer['eps']:.1f}x; "
+        best = max(rows["plain_2t"]["examples_per_s"], rows["plain_2t_hogwild"]["examples_per_s"])
+        best_gz = max(rows["gz_2t"]["examples_per_s"], rows["gz_2t_hogwild"]["examples_per_s"])
+        print(f"  ratio growth (plain, best of 2 threads) / sklearn: {best / peer['eps']:.1f}x; "
+              f"gz / sklearn: {best_gz / peer['eps']:.1f}x; "
               f"target >= 1,000,000 examples/s: {'met' if best >= 1e6 else 'NOT met'} (plain), "
-              f"{'met' if rows['gz_2t']['examples_per_s'] >= 1e6 else 'NOT met'} (gz)")
+              f"{'met' if best_gz >= 1e6 else 'NOT met'} (gz)")
         if report is not None:
             report["train"] = dict(examples=n, features_per_row=40, bits=24, file_bytes=size, gz_bytes=gz_size,
                                    growth=rows, sklearn=peer, peer_examples=n_peer,
