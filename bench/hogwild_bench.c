@@ -29,7 +29,7 @@ static double clock_of(clockid_t id)
 
 typedef struct {
     double wall, cpu, logloss;
-    uint64_t examples, nonzero;
+    uint64_t examples, nonzero, brute_nonzero;
 } result;
 
 static result run(const char *kind, int threads, size_t rows, const uint64_t *indptr, const uint32_t *idx,
@@ -79,6 +79,11 @@ static result run(const char *kind, int threads, size_t rows, const uint64_t *in
         growth_ftrl_stats_get(f, &s);
         r.examples = s.examples;
         r.nonzero = s.nonzero;
+        for (uint64_t slot = 0; slot < (UINT64_C(1) << bits); slot++) {
+            float w = 0;
+            growth_ftrl_weight(f, 0, (uint32_t)slot, &w);
+            r.brute_nonzero += w != 0.0f;
+        }
     } else {
         growth_fm_stats s = GROWTH_FM_STATS_INIT;
         growth_fm_stats_get(m, &s);
@@ -124,9 +129,10 @@ int main(int argc, char **argv)
     const result *rs[2] = {&r1, &rn};
     for (int i = 0; i < 2; i++)
         printf("  threads=%-2d %10.0f examples/s wall (%.2f s)  %10.0f examples per CPU second (%.2f s)  "
-               "progressive logloss %.5f  examples %llu\n",
+               "progressive logloss %.5f  examples %llu  nonzero %llu (brute force %llu)\n",
                i ? threads : 1, rows / rs[i]->wall, rs[i]->wall, rows / rs[i]->cpu, rs[i]->cpu, rs[i]->logloss,
-               (unsigned long long)rs[i]->examples);
+               (unsigned long long)rs[i]->examples, (unsigned long long)rs[i]->nonzero,
+               (unsigned long long)rs[i]->brute_nonzero);
     printf("  speedup %d/1 threads: %.2fx wall (target >= 1.7x on 2 idle cores), CPU per example %.2fx of one "
            "thread's; logloss %+.3f%% (target within 0.5%%)\n",
            threads, r1.wall / rn.wall, (rn.cpu / rows) / (r1.cpu / rows),

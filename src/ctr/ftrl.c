@@ -26,9 +26,10 @@
  * contiguous chunks trained at once by N threads of the call, Hogwild-style (Niu et al. 2011):
  * no lock between them, so two threads updating one slot at the same instant may lose one of
  * the two updates (never tear a value). Each thread has its own row scratch and rounding stream;
- * the example counter is merged after the threads end, and the non-zero-slot counter stays
- * exact because a thread swaps the weight in (atomic exchange) and counts the change against
- * the value it replaced. */
+ * the example counter is merged after the threads end. The non-zero-slot counter: a step that
+ * changes a weight's zero-ness swaps the weight in (atomic exchange) and counts the change
+ * against the value it replaced, so it is exact unless another thread flips the same slot
+ * between a step's load and its plain store (nanoseconds; then off by one). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -567,16 +568,17 @@ static void ftrl_row(growth_ftrl *m, ftrl_wk *wk, const uint32_t *idx, const flo
             size_t pos = (size_t)idx[k] * 4;
             float z = atomic_load_explicit(&m->tf[pos], memory_order_relaxed);
             float sn = atomic_load_explicit(&m->tf[pos + 1], memory_order_relaxed);
-            float w_old;
+            float w_old = atomic_load_explicit(&m->tf[pos + 2], memory_order_relaxed);
             ftrl_step(m, &z, &sn, wc[k], g);
             float w_new = ftrl_weight_of(m, z, sn);
             atomic_store_explicit(&m->tf[pos], z, memory_order_relaxed);
             atomic_store_explicit(&m->tf[pos + 1], sn, memory_order_relaxed);
-            if (wk->hogwild) {
-                /* The change is counted against the value replaced, whoever wrote it. */
+            if (wk->hogwild && (w_new != 0.0f) != (w_old != 0.0f)) {
+                /* Other threads train too: a change of zero-ness is counted against the value
+                 * actually replaced, whoever wrote it (an atomic exchange, only on these rare
+                 * steps: a locked operation on every step would cost about 10% of the time). */
                 w_old = atomic_exchange_explicit(&m->tf[pos + 2], w_new, memory_order_relaxed);
             } else {
-                w_old = atomic_load_explicit(&m->tf[pos + 2], memory_order_relaxed);
                 atomic_store_explicit(&m->tf[pos + 2], w_new, memory_order_relaxed);
             }
             dnz += (int64_t)(w_new != 0.0f) - (int64_t)(w_old != 0.0f);
@@ -1036,8 +1038,14 @@ static int ftrl_pack_locked(const growth_ftrl *m, bool weights_only, uint8_t **o
     const char *who = weights_only ? "growth_ftrl_export_weights" : "growth_ftrl_save";
     const size_t H = (size_t)m->H;
     if (m->ex) return ftrl_pack_exact(m, weights_only, out, out_len);
-    uint64_t used = 0;
-    for (uint64_t s = 0; s < m->nslots; s++) used += slot_used(m, s, weights_only);
+    uint64_t used = 0, nz = 0;
+    for (uint64_t s = 0; s < m->nslots; s++) {
+        used += slot_used(m, s, weights_only);
+        nz += slot_nonzero(m, s);
+    }
+    /* The scan recounts the non-zero slots: a save also corrects what concurrent training
+     * threads (threads=N) may have miscounted (m->lock held: no writer runs). */
+    atomic_store_explicit(&((growth_ftrl *)m)->nonzero, nz, memory_order_relaxed);
     uint32_t *slots = malloc((size_t)(used ? used : 1) * sizeof *slots);
     float *a = malloc((size_t)(used ? used : 1) * H * sizeof *a);
     float *b = weights_only ? NULL : malloc((size_t)(used ? used : 1) * H * sizeof *b);

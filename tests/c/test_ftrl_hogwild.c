@@ -104,14 +104,10 @@ TEST(test_two_threads_match_one)
         CHECK_OK(growth_ftrl_stats_get(two, &s2));
         CHECK(s1.examples == ROWS && s2.examples == ROWS);
         CHECK(s1.nonzero == brute_nonzero(one, heads[c]));
+        /* Exact but for two threads flipping one slot's zero-ness within the same few
+         * nanoseconds (off by one each time; never seen in bench/hogwild_bench.c's 1M rows). */
         uint64_t nz2 = brute_nonzero(two, heads[c]);
-        if (heads[c] == 1 && c == 0) {
-            CHECK(s2.nonzero == nz2); /* exact: weights are swapped in and counted */
-        } else {
-            /* Several heads or compact statistics: exact but for two threads changing one slot's
-             * zero-ness at the same instant. */
-            CHECK(fabs((double)s2.nonzero - (double)nz2) <= 0.01 * (double)nz2 + 2);
-        }
+        CHECK(fabs((double)s2.nonzero - (double)nz2) <= 0.001 * (double)nz2 + 2);
         CHECK(fabs((double)s2.nonzero - (double)s1.nonzero) <= 0.05 * (double)s1.nonzero);
         /* The configuration says threads=2, and a saved model loads with it. */
         char buf[512];
@@ -121,7 +117,12 @@ TEST(test_two_threads_match_one)
         size_t len = 0;
         growth_ftrl *back = NULL;
         CHECK_OK(growth_ftrl_serialize(two, &ser, &len));
+        CHECK_OK(growth_ftrl_stats_get(two, &s2)); /* a save recounts: exact */
+        CHECK(s2.nonzero == nz2);
         CHECK_OK(growth_ftrl_deserialize(&back, ser, len));
+        growth_ftrl_stats s3 = GROWTH_FTRL_STATS_INIT;
+        CHECK_OK(growth_ftrl_stats_get(back, &s3));
+        CHECK(s3.nonzero == nz2 && s3.examples == ROWS);
         CHECK_OK(growth_ftrl_config(back, buf, sizeof buf, NULL));
         CHECK(strstr(buf, "threads=2") != NULL);
         growth_buffer_free(ser);
