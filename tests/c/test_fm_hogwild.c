@@ -9,6 +9,8 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core.h"
@@ -37,9 +39,9 @@ static void make_data(void)
             uint32_t id = (uint32_t)(pow(grng_uniform(&r), 3) * (1u << BITS));
             g_idx[i * NNZ + k] = id;
             g_fld[i * NNZ + k] = (uint8_t)k;
-            z += ((id % 7) - 3) * 0.2 + ((id ^ g_idx[i * NNZ]) % 3 == 0 ? 0.3 : -0.1);
+            z += ((int)(id % 7) - 3) * 0.2 + ((id ^ g_idx[i * NNZ]) % 3 == 0 ? 0.3 : -0.1);
         }
-        g_y[i] = grng_uniform(&r) < 1 / (1 + exp(-z / 2)) ? 1.0f : 0.0f;
+        g_y[i] = grng_uniform(&r) < 1 / (1 + exp(-z)) ? 1.0f : 0.0f;
     }
     g_indptr[ROWS] = (uint64_t)ROWS * NNZ;
 }
@@ -84,6 +86,8 @@ TEST(test_two_threads_match_one)
         CHECK_OK(growth_fm_create(&two, cfg));
         double l1 = train(one, c == 0);
         double l2 = train(two, c == 0);
+        if (getenv("HW_VERBOSE"))
+            printf("%s: logloss %.5f vs %.5f (%+.3f%%)\n", base[c], l1, l2, 100 * (l2 / l1 - 1));
         CHECK(fabs(l2 - l1) <= 0.005 * l1);
         growth_fm_stats s1 = GROWTH_FM_STATS_INIT, s2 = GROWTH_FM_STATS_INIT;
         CHECK_OK(growth_fm_stats_get(one, &s1));

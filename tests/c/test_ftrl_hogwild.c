@@ -8,6 +8,8 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core.h"
@@ -98,6 +100,8 @@ TEST(test_two_threads_match_one)
         CHECK_OK(growth_ftrl_create(&two, cfg));
         double l1 = train(one, heads[c]);
         double l2 = train(two, heads[c]);
+        if (getenv("HW_VERBOSE"))
+            printf("%s: logloss %.5f vs %.5f (%+.3f%%)\n", base[c], l1, l2, 100 * (l2 / l1 - 1));
         CHECK(fabs(l2 - l1) <= 0.005 * l1);
         growth_ftrl_stats s1 = GROWTH_FTRL_STATS_INIT, s2 = GROWTH_FTRL_STATS_INIT;
         CHECK_OK(growth_ftrl_stats_get(one, &s1));
