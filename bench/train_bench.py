@@ -6,7 +6,10 @@ SGDClassifier(loss='log_loss').partial_fit in chunks of 10,000 rows.
 
 Full run: 10M examples (1M distinct lines repeated 10 times) for growth; the peer reads the first 500k lines of the same file (its
 examples/s is flat in N, and 10M would take ~10 minutes). --quick: 300k examples, peer 100k.
-Prints sizes, threads, the examples/s, the parse/train split that growth reports, and the ratio.
+Prints sizes, threads, the examples/s, the parse/train split that growth reports, the CPU time of
+the parser thread and of training, and the ratio. The machine is often shared: the CPU times
+give an "idle 2-core estimate" (the pace of the slowest stage, from CPU seconds) beside the
+measured wall-clock rate.
 The file's slots are hashed at bits=24 by both (growth_features_hash vs FeatureHasher's
 MurmurHash3: different functions, the same table size).
 """
@@ -86,6 +89,7 @@ def make_files(path, n, unique=1_000_000):
 
 
 SUMMARY = re.compile(r"wall ([0-9.]+) s, ([0-9]+) examples/s; parse ([0-9.]+) s, train ([0-9.]+) s")
+CPU = re.compile(r"CPU ([0-9.]+) s, [0-9]+ examples per CPU second(?:; parser thread ([0-9.]+) s, training ([0-9.]+) s)?")
 
 
 def growth_train(cli, path, threads, repeat, train_threads=1):
@@ -98,9 +102,22 @@ def growth_train(cli, path, threads, repeat, train_threads=1):
             raise RuntimeError(r.stderr)
         wall, eps, parse_s, train_s = SUMMARY.search(r.stderr).groups()
         ll = re.search(r"progressive logloss ([0-9.]+)", r.stderr).group(1)
-        runs.append((float(wall), float(eps), float(parse_s), float(train_s), float(ll)))
+        cpu, parse_cpu, train_cpu = CPU.search(r.stderr).groups()
+        runs.append((float(wall), float(eps), float(parse_s), float(train_s), float(ll), float(cpu),
+                     float(parse_cpu or "nan"), float(train_cpu or "nan")))
     runs.sort()
     return runs[len(runs) // 2]
+
+
+def idle_estimate(n, threads, train_threads, cpu, parse_cpu, train_cpu):
+    """examples/s two idle cores would give, from the CPU time of each stage: one thread does
+    everything in turn; a parser thread and one trainer run at the pace of the slower; with
+    Hogwild trainers the parser and the trainers share both cores."""
+    if threads == 1:
+        return n / cpu
+    if train_threads == 1:
+        return n / max(parse_cpu, train_cpu)
+    return n / max(parse_cpu, cpu / 2)
 
 
 def sklearn_pipeline(path, n, chunk=10_000):
@@ -167,13 +184,16 @@ def run(quick=False, report=None):
         # thread and the trainer's batches on 2 Hogwild threads (--train-threads 2).
         for name, path in (("plain", vw), ("gz", vw + ".gz")):
             for threads, tt, key in ((1, 1, "1t"), (2, 1, "2t"), (2, 2, "2t_hogwild")):
-                wall, eps, parse_s, train_s, ll = growth_train(cli, path, threads, repeat, tt)
+                wall, eps, parse_s, train_s, ll, cpu, pcpu, tcpu = growth_train(cli, path, threads, repeat, tt)
+                est = idle_estimate(n, threads, tt, cpu, pcpu, tcpu)
                 rows[f"{name}_{key}"] = dict(wall=wall, examples_per_s=eps, parse_s=parse_s, train_s=train_s,
-                                             logloss=ll)
+                                             logloss=ll, cpu_s=cpu, parse_cpu_s=pcpu, train_cpu_s=tcpu,
+                                             idle_estimate=est)
                 label = f"{threads} thread{'s' if threads > 1 else ' '}" + (f" + train {tt}" if tt > 1 else "")
+                split = f"CPU {cpu:5.2f}s" + (f" (parser {pcpu:5.2f}s, training {tcpu:5.2f}s)" if threads > 1 else "")
                 print(f"  growth train {name:5s} {label:19s}: "
                       f"{eps:12,.0f} examples/s  wall {wall:6.2f}s  parse {parse_s:6.2f}s  train {train_s:6.2f}s  "
-                      f"progressive logloss {ll:.4f}")
+                      f"progressive logloss {ll:.4f}  {split}  idle 2-core estimate {est:10,.0f}/s")
         peer = sklearn_pipeline(vw, n_peer)
         print(f"  sklearn (VW reader + FeatureHasher + SGDClassifier.partial_fit), {peer['examples']} examples, "
               f"1 thread: {peer['eps']:10,.0f} examples/s  parse {peer['parse']:.2f}s  hash {peer['hash']:.2f}s  "
