@@ -72,7 +72,7 @@ struct growth_fm {
     _Atomic float *lf;
     _Atomic uint16_t *lc;
     size_t lin_bytes;
-    /* touched slots: one bit a slot (writer only) */
+    /* touched slots: one bit a slot (set by training threads with an atomic OR: fm_touch) */
     uint64_t *touched_bits;
     size_t touched_bytes;
     float bias_z[FM_MAX_HEADS], bias_s[FM_MAX_HEADS], bias_w[FM_MAX_HEADS]; /* relaxed atomics */
