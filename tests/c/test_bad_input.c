@@ -99,6 +99,22 @@ TEST(test_ftrl_functions)
     float val[3] = {1, 1, 1}, y[2] = {1, 0}, p[2], before[2], w;
     for (int i = 0; i < 20; i++) CHECK_OK(growth_ftrl_update(m, idx, val, 3, y, 1));
     CHECK_OK(growth_ftrl_predict(m, idx, val, 3, 0, before, 2));
+    /* set_config: only `threads`, in range; the model keeps its configuration on failure */
+    char cfg_before[1024], cfg_after[1024];
+    CHECK_OK(growth_ftrl_config(m, cfg_before, sizeof cfg_before, NULL));
+    BAD(growth_ftrl_set_config(NULL, "threads=2"), GROWTH_EINVAL, "growth_ftrl_set_config");
+    const char *bad_set[] = {"threads=0", "threads=65", "threads=x",
+                             "bits=12",   "alpha=0.1",  "threads=2 threads=2"};
+    for (size_t i = 0; i < sizeof bad_set / sizeof bad_set[0]; i++)
+        BAD(growth_ftrl_set_config(m, bad_set[i]), GROWTH_EINVAL, "ftrl");
+    CHECK_OK(growth_ftrl_config(m, cfg_after, sizeof cfg_after, NULL));
+    CHECK(strcmp(cfg_before, cfg_after) == 0);
+    CHECK_OK(growth_ftrl_set_config(m, "threads=3"));
+    CHECK_OK(growth_ftrl_config(m, cfg_after, sizeof cfg_after, NULL));
+    CHECK(strstr(cfg_after, " threads=3") != NULL);
+    CHECK_OK(growth_ftrl_set_config(m, NULL)); /* the default */
+    CHECK_OK(growth_ftrl_config(m, cfg_after, sizeof cfg_after, NULL));
+    CHECK(strcmp(cfg_before, cfg_after) == 0);
     uint64_t ip[3] = {0, 3, 3};
     float labels[4] = {1, 0, 0, 1};
 
@@ -129,7 +145,9 @@ TEST(test_ftrl_functions)
                              "table=exact admit_prob=2",
                              "table=exact admit_sketch=10",
                              "table=exact expire=-1",
-                             "table=exact expire_seconds=nan"};
+                             "table=exact expire_seconds=nan",
+                             "threads=0",
+                             "threads=65"};
     for (size_t i = 0; i < sizeof bad_cfg / sizeof bad_cfg[0]; i++) {
         growth_ftrl *x = NULL;
         BAD(growth_ftrl_create(&x, bad_cfg[i]), GROWTH_EINVAL, "ftrl");
