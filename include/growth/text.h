@@ -107,11 +107,14 @@ typedef struct growth_text_index growth_text_index;
  *        ::GROWTH_TEXT_STATS_INIT; members are only ever appended.
  */
 typedef struct growth_text_stats {
-    uint32_t struct_size; /**< sizeof(growth_text_stats) (::GROWTH_TEXT_STATS_INIT sets it) */
-    uint32_t reserved;    /**< 0 */
-    uint64_t docs;        /**< live documents */
-    uint64_t terms;       /**< distinct terms held by at least one live document */
-    uint64_t postings;    /**< stored postings, including those of removed documents not yet compacted */
+    uint32_t struct_size;   /**< sizeof(growth_text_stats) (::GROWTH_TEXT_STATS_INIT sets it) */
+    uint32_t reserved;      /**< 0 */
+    uint64_t docs;          /**< live documents */
+    uint64_t terms;         /**< distinct terms held by at least one live document */
+    uint64_t postings;      /**< stored postings, including those of removed documents not yet compacted */
+    uint64_t posting_bytes; /**< bytes of the compressed posting streams and their block headers (in use) */
+    uint64_t memory_bytes;  /**< bytes the index holds (documents, id and term tables, posting
+                                 arrays with their spare capacity, forward index) */
 } growth_text_stats;
 
 /** Initialiser of ::growth_text_stats. */

@@ -212,7 +212,7 @@ static int tx_from_payload(const char *who, uint32_t kind, const uint8_t *pl, si
         }
         for (uint32_t i = 0; i < cnt; i++, j++) {
             uint32_t d = msg->post_doc[j];
-            tx_post_push(tm, d, msg->post_tf[j], x->doc_len[d]);
+            tx_post_push(tm, d, msg->post_tf[j], x->doc_len[d], x->doc_id[d]);
         }
         tx_post_shrink(tm);
         tx_term_insert_slot(x->tmap, x->tmap_cap, x->terms, x->nterms - 1);

@@ -162,13 +162,27 @@ static size_t search_exhaustive(const growth_text_index *x, const tx_bm *m, tx_c
     return hn;
 }
 
+/* The largest contribution of a term to a document of block bk: over its impacts (a stored
+ * TX_TF_INF tf bounds by the limit idf (k1 + 1)). */
+static inline double blk_ub(const tx_blk *bk, double idf, const tx_bm *m)
+{
+    double ub = 0.0;
+    for (unsigned j = 0; j < bk->nimp; j++) {
+        double w = bk->tf[j] == TX_TF_INF
+                       ? idf * (m->k1 + 1.0)
+                       : bm25_w(idf, (double)bk->tf[j], m->k1, m->kb0 + m->kb1 * (double)bk->dl[j]);
+        if (w > ub) ub = w;
+    }
+    return ub;
+}
+
 /* Bounds are sums in another order than scores: they are compared with this much slack, so that
  * no document whose score could reach the k-th best (ties broken by id) is skipped. */
 #define TX_UB_SLACK (1.0 + 1e-9)
 
-/* The bound of cursor c's block holding document d (0 when no block reaches d), and that block's
- * last document (*last; TX_END then). */
-static inline double cur_block_ub(tx_cursor *c, const tx_bm *m, uint32_t d, uint32_t *last)
+/* The bound of cursor c's block holding document d (0 when no block reaches d), that block's
+ * last document (*last; TX_END then) and its smallest id (lowers *min_id). */
+static inline double cur_block_ub(tx_cursor *c, const tx_bm *m, uint32_t d, uint32_t *last, int64_t *min_id)
 {
     if (c->sb < c->b) c->sb = c->b;
     while (c->sb < c->nblk && c->blk[c->sb].last < d) c->sb++;
@@ -178,25 +192,30 @@ static inline double cur_block_ub(tx_cursor *c, const tx_bm *m, uint32_t d, uint
     }
     const tx_blk *bk = &c->blk[c->sb];
     *last = bk->last;
-    return bm25_w(c->idf, (double)bk->max_tf, m->k1, m->kb0 + m->kb1 * (double)bk->min_dl);
+    if (bk->min_id < *min_id) *min_id = bk->min_id;
+    return blk_ub(bk, c->idf, m);
 }
 
 /* Block-max WAND (Ding & Suel 2011). `ord` holds the cursors sorted by current document. A
  * document is scored only when the bounds of the terms it can hold reach the k-th best score
  * (theta); it then gets exactly the exhaustive scorer's score (the same terms summed in the same
- * order), so the top k (by score, then id) are the exhaustive scorer's. */
+ * order), so the top k (by score, then id) are the exhaustive scorer's. The block bounds are
+ * summed in that same order, so a score never exceeds its bound even by rounding: a block whose
+ * bound equals theta is skipped when its smallest id is above the k-th hit's (ties go to smaller
+ * ids), which matters since short titles tie often. */
 static size_t search_wand(const growth_text_index *x, const tx_bm *m, tx_cursor *cur, tx_cursor **ord,
                           double *part, size_t nc, const growth_id_filter *filter, tx_hit *heap, size_t k)
 {
     size_t hn = 0, na = nc;
-    double theta = -1.0; /* below every score until the heap holds k hits */
+    double theta = -1.0;          /* below every score until the heap holds k hits */
+    int64_t worst_id = INT64_MAX; /* the id of the k-th hit */
     for (size_t c = 0; c < nc; c++) {
         ord[c] = &cur[c];
         part[c] = 0.0;
         double ub = 0.0;
         for (uint32_t b = 0; b < cur[c].nblk; b++) {
             const tx_blk *bk = &cur[c].blk[b];
-            double w = bm25_w(cur[c].idf, (double)bk->max_tf, m->k1, m->kb0 + m->kb1 * (double)bk->min_dl);
+            double w = blk_ub(bk, cur[c].idf, m);
             if (w > ub) ub = w;
         }
         cur[c].ub = ub;
@@ -225,14 +244,19 @@ static size_t search_wand(const growth_text_index *x, const tx_bm *m, tx_cursor 
         const uint32_t d = ord[p]->doc;
         while (p + 1 < na && ord[p + 1]->doc == d) p++;
         /* block-max check: the blocks holding d of the terms up to the pivot */
-        double bub = 0.0;
         uint32_t next = TX_END;
+        int64_t min_id = INT64_MAX;
         for (size_t i = 0; i <= p; i++) {
             uint32_t last;
-            bub += cur_block_ub(ord[i], m, d, &last);
+            part[ord[i]->q] = cur_block_ub(ord[i], m, d, &last, &min_id);
             if (last != TX_END && last + 1 < next) next = last + 1;
         }
-        if (bub * TX_UB_SLACK >= theta) {
+        double bub = 0.0;
+        for (size_t c = 0; c < nc; c++) {
+            bub += part[c];
+            part[c] = 0.0;
+        }
+        if (bub > theta || (bub == theta && min_id < worst_id)) {
             if (ord[0]->doc == d) {
                 if (x->alive[d] && filter_pass(filter, x->doc_id[d])) {
                     const double K = m->kb0 + m->kb1 * (double)x->doc_len[d];
@@ -244,7 +268,10 @@ static size_t search_wand(const growth_text_index *x, const tx_bm *m, tx_cursor 
                         part[c] = 0.0;
                     }
                     tx_heap_offer(NULL, heap, &hn, k, (tx_hit){s, x->doc_id[d]});
-                    if (hn == k) theta = heap[0].s;
+                    if (hn == k) {
+                        theta = heap[0].s;
+                        worst_id = heap[0].id;
+                    }
                 }
                 for (size_t i = 0; i <= p; i++) cur_next(ord[i]);
             } else {

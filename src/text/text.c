@@ -65,20 +65,53 @@ int tx_post_reserve(tx_term *t, uint64_t add)
     return 0;
 }
 
-void tx_post_push(tx_term *t, uint32_t doc, uint32_t tf, uint32_t dl)
+void tx_blk_open(tx_blk *b, uint64_t off, int64_t id)
+{
+    memset(b, 0, sizeof *b);
+    b->off = off;
+    b->min_id = id;
+}
+
+void tx_blk_add(tx_blk *b, uint32_t tf32, uint32_t dl32, int64_t id)
+{
+    if (id < b->min_id) b->min_id = id;
+    uint16_t tf = tf32 >= TX_TF_INF ? TX_TF_INF : (uint16_t)tf32;
+    uint16_t dl = dl32 > UINT16_MAX ? UINT16_MAX : (uint16_t)dl32;
+    unsigned n = b->nimp, w = 0;
+    for (unsigned i = 0; i < n; i++)
+        if (b->tf[i] >= tf && b->dl[i] <= dl) return; /* dominated */
+    /* drop the points the new one dominates, insert it in tf order */
+    uint16_t nt[TX_IMPACTS + 1], nd[TX_IMPACTS + 1];
+    bool put = false;
+    for (unsigned i = 0; i < n; i++) {
+        if (b->tf[i] <= tf && b->dl[i] >= dl) continue;
+        if (!put && b->tf[i] > tf) {
+            nt[w] = tf;
+            nd[w++] = dl;
+            put = true;
+        }
+        nt[w] = b->tf[i];
+        nd[w++] = b->dl[i];
+    }
+    if (!put) {
+        nt[w] = tf;
+        nd[w++] = dl;
+    }
+    if (w > TX_IMPACTS) { /* merge the two of largest tf: (larger tf, smaller length) */
+        nd[w - 2] = nd[w - 1] < nd[w - 2] ? nd[w - 1] : nd[w - 2];
+        nt[w - 2] = nt[w - 1];
+        w--;
+    }
+    memcpy(b->tf, nt, w * sizeof *nt);
+    memcpy(b->dl, nd, w * sizeof *nd);
+    b->nimp = (uint16_t)w;
+}
+
+void tx_post_push(tx_term *t, uint32_t doc, uint32_t tf, uint32_t dl, int64_t id)
 {
     uint32_t prev = t->n ? t->blk[t->nblk - 1].last : 0;
-    if (t->n % TX_BLOCK == 0) {
-        tx_blk *b = &t->blk[t->nblk++];
-        b->off = t->nbytes;
-        b->max_tf = tf;
-        b->min_dl = dl;
-        b->pad = 0;
-    } else {
-        tx_blk *b = &t->blk[t->nblk - 1];
-        if (tf > b->max_tf) b->max_tf = tf;
-        if (dl < b->min_dl) b->min_dl = dl;
-    }
+    if (t->n % TX_BLOCK == 0) tx_blk_open(&t->blk[t->nblk++], t->nbytes, id);
+    tx_blk_add(&t->blk[t->nblk - 1], tf, dl, id);
     t->blk[t->nblk - 1].last = doc;
     uint8_t *p = t->bytes + t->nbytes;
     p = tx_varint_put(p, ((uint64_t)(doc - prev) << 1) | (tf == 1));
@@ -117,8 +150,8 @@ void tx_post_free(tx_term *t)
     t->nbytes = t->bytes_cap = 0;
 }
 
-void tx_post_filter(const tx_term *src, const uint8_t *alive, const uint32_t *doc_len, uint8_t *dbytes,
-                    tx_blk *dblk, uint32_t *n, uint32_t *nblk, uint64_t *nbytes)
+void tx_post_filter(const tx_term *src, const uint8_t *alive, const uint32_t *doc_len, const int64_t *doc_id,
+                    uint8_t *dbytes, tx_blk *dblk, uint32_t *n, uint32_t *nblk, uint64_t *nbytes)
 {
     tx_rd r;
     tx_rd_init(&r, src);
@@ -129,15 +162,9 @@ void tx_post_filter(const tx_term *src, const uint8_t *alive, const uint32_t *do
         /* r.p is past this posting's bytes; w stays at or below the start of them */
         tx_blk *b = &dblk[k / TX_BLOCK];
         uint32_t dl = doc_len[r.doc];
-        if (k % TX_BLOCK == 0) {
-            b->off = (uint64_t)(w - dbytes);
-            b->max_tf = r.tf;
-            b->min_dl = dl;
-            b->pad = 0;
-        } else {
-            if (r.tf > b->max_tf) b->max_tf = r.tf;
-            if (dl < b->min_dl) b->min_dl = dl;
-        }
+        int64_t id = doc_id[r.doc];
+        if (k % TX_BLOCK == 0) tx_blk_open(b, (uint64_t)(w - dbytes), id);
+        tx_blk_add(b, r.tf, dl, id);
         b->last = r.doc;
         w = tx_varint_put(w, ((uint64_t)(r.doc - prev) << 1) | (r.tf == 1));
         if (r.tf != 1) w = tx_varint_put(w, r.tf);
@@ -567,7 +594,7 @@ static int tx_add(growth_text_index *x, const char *who, const int64_t *ids, tx_
                 e->term = tn;
             }
             tx_term *t = &x->terms[e->term];
-            tx_post_push(t, d, b.tf[j], b.len[i]);
+            tx_post_push(t, d, b.tf[j], b.len[i], ids[i]);
             if (t->df++ == 0) x->live_terms++;
             x->fwd[x->nfwd++] = e->term;
         }
@@ -672,7 +699,8 @@ static void tx_compact(growth_text_index *x)
     for (uint32_t t = 0; t < x->nterms; t++) {
         tx_term *tm = &x->terms[t];
         if (!tm->n) continue;
-        tx_post_filter(tm, x->alive, x->doc_len, tm->bytes, tm->blk, &tm->n, &tm->nblk, &tm->nbytes);
+        tx_post_filter(tm, x->alive, x->doc_len, x->doc_id, tm->bytes, tm->blk, &tm->n, &tm->nblk,
+                       &tm->nbytes);
         if (tm->n == 0)
             tx_post_free(tm);
         else
@@ -712,8 +740,8 @@ static int tx_compact_aside(growth_text_index *x, const char *who)
                     rc = gerr(GROWTH_ENOMEM, "%s: out of memory for the postings of term %u", who, t);
                     goto fail;
                 }
-                tx_post_filter(tm, x->alive, x->doc_len, np[t].bytes, np[t].blk, &np[t].n, &np[t].nblk,
-                               &np[t].nbytes);
+                tx_post_filter(tm, x->alive, x->doc_len, x->doc_id, np[t].bytes, np[t].blk, &np[t].n,
+                               &np[t].nblk, &np[t].nbytes);
                 tx_post_shrink(&np[t]);
             }
         }
@@ -797,6 +825,17 @@ GROWTH_API int growth_text_stats_get(const growth_text_index *x, growth_text_sta
     st.docs = x->live_docs;
     st.terms = x->live_terms;
     st.postings = x->postings;
+    uint64_t pb = 0, pcap = 0;
+    for (uint32_t t = 0; t < x->nterms; t++) {
+        const tx_term *tm = &x->terms[t];
+        pb += tm->nbytes + (uint64_t)tm->nblk * sizeof(tx_blk);
+        pcap += tm->bytes_cap + (uint64_t)tm->blk_cap * sizeof(tx_blk);
+    }
+    st.posting_bytes = pb;
+    st.memory_bytes = sizeof *x + (uint64_t)x->docs_cap * (sizeof *x->doc_id + sizeof *x->doc_len + 1) +
+                      ((uint64_t)x->docs_cap + 1) * sizeof *x->fwd_off + x->fwd_cap * sizeof *x->fwd +
+                      (uint64_t)x->imap.cap * (sizeof *x->imap.keys + sizeof *x->imap.vals) +
+                      (uint64_t)x->terms_cap * sizeof *x->terms + x->tmap_cap * sizeof *x->tmap + pcap;
     pthread_rwlock_unlock(&xm->rw);
     return gstruct_out(who, "stats", out, &st, sizeof st, sizeof st);
 }

@@ -58,22 +58,34 @@ extern const size_t tx_nopts;
 /* Posting lists. A term's postings (document number ascending, tf) are one stream of varints:
  * v = (doc - previous doc) * 2 + (tf == 1), then tf itself when tf > 1 (the first posting's
  * previous doc is 0). The stream is cut into blocks of TX_BLOCK postings (the last one may be
- * shorter); per block: the byte offset where it starts, its last document, and its largest tf and
- * smallest document length, which bound the BM25 contribution of the term to any document of the
- * block (the contribution grows with tf and falls with the length) whatever N, df, avgdl, k1 and b
- * are at search time. Appending keeps both valid; removals leave them as valid (looser) bounds;
+ * shorter); per block: the byte offset where it starts, its last document, its smallest external id,
+ * and a few (tf, length) "impacts" dominating its postings, which bound the BM25 contribution of
+ * the term to any document of the block (the contribution grows with tf and falls with the
+ * length) whatever N, df, avgdl, k1 and b are at search time. Appending keeps both valid; removals leave them as valid (looser) bounds;
  * compaction rewrites stream and blocks in place (a merged delta never takes more bytes than the
  * postings it replaces). */
 #define TX_BLOCK     128
 #define TX_POST_MAXB 10 /* bytes one posting may take: a 33-bit and a 32-bit varint */
 
+#define TX_IMPACTS 4          /* (tf, length) pairs a block keeps */
+#define TX_TF_INF  UINT16_MAX /* a stored tf this large stands for any tf >= it */
+
 typedef struct {
-    uint64_t off;    /* byte offset of the block's first posting */
-    uint32_t last;   /* its last document number */
-    uint32_t max_tf; /* largest tf in it */
-    uint32_t min_dl; /* shortest document length in it */
-    uint32_t pad;
+    uint64_t off;   /* byte offset of the block's first posting */
+    int64_t min_id; /* smallest external id in it (ties at the k-th score are broken by id) */
+    uint32_t last;  /* its last document number */
+    uint16_t nimp;  /* impacts in use */
+    uint16_t pad;
+    /* Impacts: (tf, length) pairs such that every posting of the block has a tf <= and a
+     * document length >= those of one pair (a Pareto front of the postings, tf ascending; when
+     * more than TX_IMPACTS points, the two of largest tf merge into (larger tf, smaller
+     * length)). Lengths above 65535 are kept as 65535, tfs of TX_TF_INF and more as TX_TF_INF. */
+    uint16_t tf[TX_IMPACTS], dl[TX_IMPACTS];
 } tx_blk;
+
+/* Opens block b (no impacts) / adds a posting's (tf, length) to its impacts. */
+void tx_blk_open(tx_blk *b, uint64_t off, int64_t id);
+void tx_blk_add(tx_blk *b, uint32_t tf, uint32_t dl, int64_t id);
 
 typedef struct {
     uint64_t hash;
@@ -149,16 +161,17 @@ static inline bool tx_rd_next(tx_rd *r)
 /* Room to append `add` postings (bytes and blocks, worst case); -1 when out of memory
  * (nothing changed then). */
 int tx_post_reserve(tx_term *t, uint64_t add);
-/* Appends (doc, tf) of a document of length dl; doc above every stored one; room reserved. */
-void tx_post_push(tx_term *t, uint32_t doc, uint32_t tf, uint32_t dl);
+/* Appends (doc, tf) of a document of length dl and id `id`; doc above every stored one; room
+ * reserved. */
+void tx_post_push(tx_term *t, uint32_t doc, uint32_t tf, uint32_t dl, int64_t id);
 /* Gives back spare capacity beyond a quarter of what is used (a failed realloc keeps it). */
 void tx_post_shrink(tx_term *t);
 void tx_post_free(tx_term *t);
 /* Writes the postings of `src` whose documents are alive into dbytes / dblk (which may be
  * src's own arrays: the writer never overtakes the reader; dbytes needs src->nbytes bytes at most,
  * dblk the blocks of the live postings) and sets *n, *nblk, *nbytes. */
-void tx_post_filter(const tx_term *src, const uint8_t *alive, const uint32_t *doc_len, uint8_t *dbytes,
-                    tx_blk *dblk, uint32_t *n, uint32_t *nblk, uint64_t *nbytes);
+void tx_post_filter(const tx_term *src, const uint8_t *alive, const uint32_t *doc_len, const int64_t *doc_id,
+                    uint8_t *dbytes, tx_blk *dblk, uint32_t *n, uint32_t *nblk, uint64_t *nbytes);
 
 struct growth_text_index {
     tx_cfg cfg;

@@ -1083,6 +1083,9 @@ TEST(test_wand_equals_exhaustive)
     /* in several adds: blocks continue across them */
     for (size_t s = 0; s < N0; s += 1000)
         CHECK_OK(growth_text_add(ix, ids + s, (const char *const *)texts + s, 1000));
+    growth_text_stats st0 = tstats(ix);
+    CHECK(st0.posting_bytes > st0.postings && st0.posting_bytes < st0.postings * 4);
+    CHECK(st0.memory_bytes > st0.posting_bytes + st0.postings * 4); /* + the forward index */
     int64_t *allow = malloc((100003 / 4 + 1) * sizeof *allow);
     size_t nal = 0;
     for (int64_t id = 0; id < 100003; id += 4) allow[nal++] = id;
