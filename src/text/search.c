@@ -50,8 +50,10 @@ typedef struct {
     uint32_t nblk, n, i; /* blocks, postings, postings decoded */
     uint32_t b, sb;
     uint32_t doc, tf;
-    uint32_t q;     /* position of the term in the query (scores are summed in that order) */
-    double idf, ub; /* ub: the largest block bound of the term */
+    uint32_t q;      /* position of the term in the query (scores are summed in that order) */
+    double idf, ub;  /* ub: the largest block bound of the term */
+    uint32_t ub_blk; /* the block whose bound is cached in blk_w (UINT32_MAX: none) */
+    double blk_w;
 } tx_cursor;
 
 /* The BM25 term weight: increases with tf, decreases with K (so with the document length); the
@@ -80,6 +82,7 @@ static void cur_init(tx_cursor *c, const tx_term *t)
     c->n = t->n;
     c->i = c->b = c->sb = 0;
     c->doc = 0;
+    c->ub_blk = UINT32_MAX;
     cur_next(c);
 }
 
@@ -193,7 +196,11 @@ static inline double cur_block_ub(tx_cursor *c, const tx_bm *m, uint32_t d, uint
     const tx_blk *bk = &c->blk[c->sb];
     *last = bk->last;
     if (bk->min_id < *min_id) *min_id = bk->min_id;
-    return blk_ub(bk, c->idf, m);
+    if (c->ub_blk != c->sb) {
+        c->ub_blk = c->sb;
+        c->blk_w = blk_ub(bk, c->idf, m);
+    }
+    return c->blk_w;
 }
 
 /* Block-max WAND (Ding & Suel 2011). `ord` holds the cursors sorted by current document. A
