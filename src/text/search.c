@@ -116,8 +116,20 @@ static void cur_seek(tx_cursor *c, uint32_t target)
         c->p = c->bytes + c->blk[lo].off;
         c->i = lo * TX_BLOCK;
     }
-    do cur_next(c);
-    while (c->doc < target);
+    /* the current block (or the one jumped to) holds a posting >= target: decode up to it */
+    const uint8_t *p = c->p;
+    uint32_t doc = c->doc, tf, i = c->i;
+    do {
+        uint64_t v = tx_varint_get(&p);
+        doc += (uint32_t)(v >> 1);
+        tf = (v & 1) ? 1u : (uint32_t)tx_varint_get(&p);
+        i++;
+    } while (doc < target);
+    c->p = p;
+    c->doc = doc;
+    c->tf = tf;
+    c->i = i;
+    c->b = (i - 1) / TX_BLOCK;
 }
 
 /* Distinct query term hashes (sorted); EINVAL for a query without tokens. */
