@@ -41,12 +41,31 @@
  * | b         | 0.75    | length normalisation, 0..1 (changeable with growth_text_set_config()) |
  * | ngram     | 2       | character n-gram size for CJK runs, 1..4 |
  * | lowercase | true    | lower-case ASCII letters of words |
+ * | search    | wand    | top-k algorithm: `wand` (block-max WAND, skips postings that cannot reach the k best) or `exhaustive` (scores every posting of every query term); both return the same ids, scores and order (changeable with growth_text_set_config()) |
  * | max_memory | 0      | bytes the index may hold (documents, id and term tables, postings and the forward index), an integer; 0 = no cap beyond the machine's physical memory (changeable with growth_text_set_config()) |
+ *
+ * Postings and search. Each term's postings (document, tf) are one stream of varints (document
+ * gaps, with tf = 1 folded into the gap's low bit; about 2 bytes a posting instead of 8), cut into
+ * blocks of 128 postings. Each block keeps its last document, its smallest id and up to four
+ * (tf, length) pairs dominating its postings, which bound the term's BM25 contribution to any
+ * document of the block for the current N, df, avgdl, k1 and b. With `search=wand` a search
+ * runs block-max WAND (Ding & Suel 2011): it scores a document only when the bounds of the
+ * blocks holding it can reach the current k-th best score (an equal bound counts only when the
+ * block holds a smaller id than the k-th hit, since ties go to the smaller id), and skips whole
+ * blocks otherwise. A scored document gets exactly the exhaustive scorer's score (the same terms
+ * summed in the same order), so both algorithms return identical results; WAND is much faster
+ * for queries with rarer terms and for small k, and about as fast as scanning when every query
+ * term is very common. Adds append to the last block, removals leave the (still valid) bounds
+ * until compaction rewrites the blocks; a loaded index rebuilds its blocks from the stored
+ * postings (the file format is unchanged). growth_text_stats_get() reports the posting bytes and
+ * the memory held.
  *
  * Memory limits: every add computes what the index will hold after it and refuses with
  * ::GROWTH_ENOMEM (the message names the bytes; nothing added) an add that would exceed
  * physical memory or `max_memory`; loading checks the stored sizes and the stored `max_memory`
- * the same way before allocating.
+ * the same way before allocating. Those checks count 10 bytes a posting for the compressed
+ * postings (the most a posting can take; an add reserves that much and gives back what it did not
+ * use), plus the forward index's 4 bytes and the block headers.
  *
  * Queries: a query without any token (empty, or only separators) is ::GROWTH_EINVAL; a query
  * whose terms are all unknown, or an empty index, gives ::GROWTH_OK with zero results.
@@ -107,11 +126,14 @@ typedef struct growth_text_index growth_text_index;
  *        ::GROWTH_TEXT_STATS_INIT; members are only ever appended.
  */
 typedef struct growth_text_stats {
-    uint32_t struct_size; /**< sizeof(growth_text_stats) (::GROWTH_TEXT_STATS_INIT sets it) */
-    uint32_t reserved;    /**< 0 */
-    uint64_t docs;        /**< live documents */
-    uint64_t terms;       /**< distinct terms held by at least one live document */
-    uint64_t postings;    /**< stored postings, including those of removed documents not yet compacted */
+    uint32_t struct_size;   /**< sizeof(growth_text_stats) (::GROWTH_TEXT_STATS_INIT sets it) */
+    uint32_t reserved;      /**< 0 */
+    uint64_t docs;          /**< live documents */
+    uint64_t terms;         /**< distinct terms held by at least one live document */
+    uint64_t postings;      /**< stored postings, including those of removed documents not yet compacted */
+    uint64_t posting_bytes; /**< bytes of the compressed posting streams and their block headers (in use) */
+    uint64_t memory_bytes;  /**< bytes the index holds (documents, id and term tables, posting
+                                 arrays with their spare capacity, forward index) */
 } growth_text_stats;
 
 /** Initialiser of ::growth_text_stats. */
@@ -130,7 +152,7 @@ GROWTH_API int growth_text_create(growth_text_index **out, const char *config);
 GROWTH_API void growth_text_free(growth_text_index *ix);
 
 /**
- * @brief Effective configuration ("k1=1.2 b=0.75 ngram=2 lowercase=true max_memory=0").
+ * @brief Effective configuration ("k1=1.2 b=0.75 ngram=2 lowercase=true search=wand max_memory=0").
  * @param[out] buf   `cap` bytes, NUL-terminated (may be NULL when cap = 0).
  * @param[out] out_n length + 1 (bytes including the NUL), also on ::GROWTH_EBUFS (may be NULL).
  * @return ::GROWTH_OK; ::GROWTH_EINVAL (NULL handle, NULL buf with cap > 0); ::GROWTH_EBUFS
@@ -140,7 +162,8 @@ GROWTH_API void growth_text_free(growth_text_index *ix);
 GROWTH_API int growth_text_config(const growth_text_index *ix, char *buf, size_t cap, size_t *out_n);
 
 /**
- * @brief Changes the query-time BM25 parameters `k1` and/or `b`, and/or `max_memory` (a cap
+ * @brief Changes the query-time BM25 parameters `k1` and/or `b`, the top-k algorithm `search`
+ *        (`wand` or `exhaustive`), and/or `max_memory` (a cap
  *        below what the index holds refuses later adds only; 0 removes the cap). Other keys are
  *        ::GROWTH_EINVAL. Takes the writer lock.
  * @return ::GROWTH_OK; ::GROWTH_EINVAL (NULL, unknown key, bad value; nothing changed).
@@ -215,7 +238,8 @@ GROWTH_API int growth_text_compact(growth_text_index *ix);
 GROWTH_API int growth_text_stats_get(const growth_text_index *ix, growth_text_stats *out);
 
 /**
- * @brief The `k` best documents for a query by BM25.
+ * @brief The `k` best documents for a query by BM25 (block-max WAND or every posting, per the
+ *        `search` key; the same results either way).
  * @param query  UTF-8, NUL-terminated; without tokens it is ::GROWTH_EINVAL.
  * @param k      >= 1; fewer results when fewer documents match (see `out_n`).
  * @param filter NULL or a filter (see ::growth_id_filter).

@@ -38,10 +38,12 @@ static int tx_pack(const char *who, const void *model, uint8_t **out, size_t *ou
         if (!tm->df) continue;
         th[nt] = tm->hash;
         size_t before = np;
-        for (uint32_t i = 0; i < tm->n; i++)
-            if (x->alive[tm->p[i].doc]) {
-                pd[np] = remap[tm->p[i].doc];
-                pt[np] = tm->p[i].tf;
+        tx_rd r;
+        tx_rd_init(&r, tm);
+        while (tx_rd_next(&r))
+            if (x->alive[r.doc]) {
+                pd[np] = remap[r.doc];
+                pt[np] = r.tf;
                 np++;
             }
         tp[nt++] = np - before;
@@ -198,19 +200,22 @@ static int tx_from_payload(const char *who, uint32_t kind, const uint8_t *pl, si
         uint32_t cnt = (uint32_t)msg->term_postings[t];
         tx_term *tm = &x->terms[x->nterms];
         tm->hash = msg->term_hash[t];
-        tm->p = malloc(cnt * sizeof *tm->p);
-        if (!tm->p) {
+        tm->n = tm->nblk = tm->blk_cap = 0;
+        tm->nbytes = tm->bytes_cap = 0;
+        tm->bytes = NULL;
+        tm->blk = NULL;
+        tm->df = cnt;
+        x->nterms++; /* counted before the allocation: growth_text_free releases it on failure */
+        if (tx_post_reserve(tm, cnt)) {
             rc = gerr(GROWTH_ENOMEM, "%s: out of memory for postings", who);
             goto done;
         }
-        tm->n = tm->cap = tm->df = cnt;
         for (uint32_t i = 0; i < cnt; i++, j++) {
             uint32_t d = msg->post_doc[j];
-            tm->p[i].doc = d;
-            tm->p[i].tf = msg->post_tf[j];
+            tx_post_push(tm, d, msg->post_tf[j], x->doc_len[d], x->doc_id[d]);
         }
-        tx_term_insert_slot(x->tmap, x->tmap_cap, x->terms, x->nterms);
-        x->nterms++;
+        tx_post_shrink(tm);
+        tx_term_insert_slot(x->tmap, x->tmap_cap, x->terms, x->nterms - 1);
         x->live_terms++;
     }
     /* Forward lists: fill per document through a cursor copy of the offsets. */
@@ -220,8 +225,11 @@ static int tx_from_payload(const char *who, uint32_t kind, const uint8_t *pl, si
         goto done;
     }
     memcpy(pos, x->fwd_off, (nd + 1) * sizeof *pos);
-    for (uint32_t t = 0; t < x->nterms; t++)
-        for (uint32_t i = 0; i < x->terms[t].n; i++) x->fwd[pos[x->terms[t].p[i].doc]++] = t;
+    for (uint32_t t = 0; t < x->nterms; t++) {
+        tx_rd r;
+        tx_rd_init(&r, &x->terms[t]);
+        while (tx_rd_next(&r)) x->fwd[pos[r.doc]++] = t;
+    }
     free(pos);
     x->nfwd = np;
     x->postings = np;

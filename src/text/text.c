@@ -34,9 +34,147 @@ const gcfg_opt tx_opts[] = {
     {"b", GCFG_DOUBLE, offsetof(tx_cfg, b), "0.75", 0, 1, NULL, false},
     {"ngram", GCFG_INT, offsetof(tx_cfg, ngram), "2", 1, 4, NULL, false},
     {"lowercase", GCFG_BOOL, offsetof(tx_cfg, lowercase), "true", 0, 0, NULL, false},
+    {"search", GCFG_ENUM, offsetof(tx_cfg, search), "wand", 0, 0, "wand|exhaustive", false},
     GCFG_MAX_MEMORY(tx_cfg, max_memory),
 };
 const size_t tx_nopts = sizeof tx_opts / sizeof tx_opts[0];
+
+/* ---- posting lists (see text_impl.h) ------------------------------------------------------- */
+
+int tx_post_reserve(tx_term *t, uint64_t add)
+{
+    uint64_t nb = t->nbytes + add * TX_POST_MAXB;
+    if (nb > t->bytes_cap) {
+        uint64_t nc = t->bytes_cap + t->bytes_cap / 2;
+        if (nc < nb) nc = nb;
+        if (nc > SIZE_MAX) return -1;
+        uint8_t *p = realloc(t->bytes, (size_t)nc);
+        if (!p) return -1;
+        t->bytes = p;
+        t->bytes_cap = nc;
+    }
+    uint64_t blocks = ((uint64_t)t->n + add + TX_BLOCK - 1) / TX_BLOCK;
+    if (blocks > t->blk_cap) {
+        uint64_t nc = (uint64_t)t->blk_cap + t->blk_cap / 2;
+        if (nc < blocks) nc = blocks;
+        tx_blk *b = realloc(t->blk, (size_t)nc * sizeof *b);
+        if (!b) return -1;
+        t->blk = b;
+        t->blk_cap = (uint32_t)nc;
+    }
+    return 0;
+}
+
+void tx_blk_open(tx_blk *b, uint64_t off, int64_t id)
+{
+    memset(b, 0, sizeof *b);
+    b->off = off;
+    b->min_id = id;
+}
+
+void tx_blk_add(tx_blk *b, uint32_t tf32, uint32_t dl32, int64_t id)
+{
+    if (id < b->min_id) b->min_id = id;
+    uint16_t tf = tf32 >= TX_TF_INF ? TX_TF_INF : (uint16_t)tf32;
+    uint16_t dl = dl32 > UINT16_MAX ? UINT16_MAX : (uint16_t)dl32;
+    unsigned n = b->nimp, w = 0;
+    for (unsigned i = 0; i < n; i++)
+        if (b->tf[i] >= tf && b->dl[i] <= dl) return; /* dominated */
+    /* drop the points the new one dominates, insert it in tf order */
+    uint16_t nt[TX_IMPACTS + 1], nd[TX_IMPACTS + 1];
+    bool put = false;
+    for (unsigned i = 0; i < n; i++) {
+        if (b->tf[i] <= tf && b->dl[i] >= dl) continue;
+        if (!put && b->tf[i] > tf) {
+            nt[w] = tf;
+            nd[w++] = dl;
+            put = true;
+        }
+        nt[w] = b->tf[i];
+        nd[w++] = b->dl[i];
+    }
+    if (!put) {
+        nt[w] = tf;
+        nd[w++] = dl;
+    }
+    if (w > TX_IMPACTS) { /* merge the two of largest tf: (larger tf, smaller length) */
+        nd[w - 2] = nd[w - 1] < nd[w - 2] ? nd[w - 1] : nd[w - 2];
+        nt[w - 2] = nt[w - 1];
+        w--;
+    }
+    memcpy(b->tf, nt, w * sizeof *nt);
+    memcpy(b->dl, nd, w * sizeof *nd);
+    b->nimp = (uint16_t)w;
+}
+
+void tx_post_push(tx_term *t, uint32_t doc, uint32_t tf, uint32_t dl, int64_t id)
+{
+    uint32_t prev = t->n ? t->blk[t->nblk - 1].last : 0;
+    if (t->n % TX_BLOCK == 0) tx_blk_open(&t->blk[t->nblk++], t->nbytes, id);
+    tx_blk_add(&t->blk[t->nblk - 1], tf, dl, id);
+    t->blk[t->nblk - 1].last = doc;
+    uint8_t *p = t->bytes + t->nbytes;
+    p = tx_varint_put(p, ((uint64_t)(doc - prev) << 1) | (tf == 1));
+    if (tf != 1) p = tx_varint_put(p, tf);
+    t->nbytes = (uint64_t)(p - t->bytes);
+    t->n++;
+}
+
+void tx_post_shrink(tx_term *t)
+{
+    uint64_t want = t->nbytes + t->nbytes / 4 + 16;
+    if (t->bytes_cap > want && t->nbytes) {
+        uint8_t *p = realloc(t->bytes, (size_t)want);
+        if (p) {
+            t->bytes = p;
+            t->bytes_cap = want;
+        }
+    }
+    uint32_t wb = t->nblk + t->nblk / 4 + 1;
+    if (t->blk_cap > wb && t->nblk) {
+        tx_blk *b = realloc(t->blk, wb * sizeof *b);
+        if (b) {
+            t->blk = b;
+            t->blk_cap = wb;
+        }
+    }
+}
+
+void tx_post_free(tx_term *t)
+{
+    free(t->bytes);
+    free(t->blk);
+    t->bytes = NULL;
+    t->blk = NULL;
+    t->n = t->nblk = t->blk_cap = 0;
+    t->nbytes = t->bytes_cap = 0;
+}
+
+void tx_post_filter(const tx_term *src, const uint8_t *alive, const uint32_t *doc_len, const int64_t *doc_id,
+                    uint8_t *dbytes, tx_blk *dblk, uint32_t *n, uint32_t *nblk, uint64_t *nbytes)
+{
+    tx_rd r;
+    tx_rd_init(&r, src);
+    uint8_t *w = dbytes;
+    uint32_t k = 0, prev = 0;
+    while (tx_rd_next(&r)) {
+        if (!alive[r.doc]) continue;
+        /* r.p is past this posting's bytes; w stays at or below the start of them */
+        tx_blk *b = &dblk[k / TX_BLOCK];
+        uint32_t dl = doc_len[r.doc];
+        int64_t id = doc_id[r.doc];
+        if (k % TX_BLOCK == 0) tx_blk_open(b, (uint64_t)(w - dbytes), id);
+        tx_blk_add(b, r.tf, dl, id);
+        b->last = r.doc;
+        w = tx_varint_put(w, ((uint64_t)(r.doc - prev) << 1) | (r.tf == 1));
+        if (r.tf != 1) w = tx_varint_put(w, r.tf);
+        prev = r.doc;
+        k++;
+    }
+    *n = k;
+    *nblk = (k + TX_BLOCK - 1) / TX_BLOCK;
+    *nbytes = (uint64_t)(w - dbytes);
+}
 
 /* ---- hash tables --------------------------------------------------------------------------- */
 
@@ -83,15 +221,17 @@ int tx_id_reserve(growth_text_index *x, uint64_t need, const char *who)
 /* ---- creation ------------------------------------------------------------------------------ */
 
 /* Per document its id, length, flag and forward offset; the open-addressing tables at their load
- * factor (id map cells of 12 bytes); per posting its (doc, tf) and its forward-index entry.
- * Double arithmetic: no product can wrap. */
+ * factor (id map cells of 12 bytes); per posting the most its varints take (TX_POST_MAXB; most
+ * take 1 to 3 bytes, and spare capacity is given back after an add), its share of a block
+ * header and its forward-index entry. Double arithmetic: no product can wrap. */
 double tx_bytes(double docs, double ids, double terms, double postings)
 {
     double icells = 64, tcells = 2048; /* the id map grows as gidmap_reserve does */
     while ((ids + 1) * 2 > icells) icells *= 2;
     while (tcells < 2 * terms) tcells *= 2;
     return (double)sizeof(growth_text_index) + docs * (8 + 4 + 1 + 8) + icells * 12 +
-           terms * (double)sizeof(tx_term) + tcells * 4 + postings * ((double)sizeof(tx_post) + 4);
+           terms * (double)sizeof(tx_term) + tcells * 4 +
+           postings * (TX_POST_MAXB + (double)sizeof(tx_blk) / TX_BLOCK + 4);
 }
 
 int tx_new(growth_text_index **out, const tx_cfg *cfg, const char *who)
@@ -124,7 +264,7 @@ GROWTH_API int growth_text_create(growth_text_index **out, const char *config)
 GROWTH_API void growth_text_free(growth_text_index *x)
 {
     if (!x) return;
-    for (uint32_t t = 0; t < x->nterms; t++) free(x->terms[t].p);
+    for (uint32_t t = 0; t < x->nterms; t++) tx_post_free(&x->terms[t]);
     free(x->terms);
     free(x->tmap);
     free(x->doc_id);
@@ -152,13 +292,14 @@ GROWTH_API int growth_text_config(const growth_text_index *x, char *buf, size_t 
 }
 
 typedef struct {
-    char k1[GCFG_STRING_MAX], b[GCFG_STRING_MAX], max_memory[GCFG_STRING_MAX];
+    char k1[GCFG_STRING_MAX], b[GCFG_STRING_MAX], max_memory[GCFG_STRING_MAX], search[GCFG_STRING_MAX];
 } tx_set_cfg;
 
 static const gcfg_opt tx_set_opts[] = {
     {"k1", GCFG_STRING, offsetof(tx_set_cfg, k1), "", 0, 0, NULL, false},
     {"b", GCFG_STRING, offsetof(tx_set_cfg, b), "", 0, 0, NULL, false},
     {"max_memory", GCFG_STRING, offsetof(tx_set_cfg, max_memory), "", 0, 0, NULL, false},
+    {"search", GCFG_STRING, offsetof(tx_set_cfg, search), "", 0, 0, NULL, false},
 };
 
 GROWTH_API int growth_text_set_config(growth_text_index *x, const char *config)
@@ -171,13 +312,15 @@ GROWTH_API int growth_text_set_config(growth_text_index *x, const char *config)
     if (rc) return rc;
     pthread_mutex_lock(&x->wlock);
     pthread_rwlock_wrlock(&x->rw);
-    char full[4 * GCFG_STRING_MAX];
+    char full[5 * GCFG_STRING_MAX];
     char k1[64], b[64], mm[32];
     gsnprintf(k1, sizeof k1, "%.17g", x->cfg.k1);
     gsnprintf(b, sizeof b, "%.17g", x->cfg.b);
     snprintf(mm, sizeof mm, "%lld", (long long)x->cfg.max_memory);
-    snprintf(full, sizeof full, "k1='%s' b='%s' ngram=%lld lowercase=%s max_memory='%s'", s.k1[0] ? s.k1 : k1,
-             s.b[0] ? s.b : b, (long long)x->cfg.ngram, x->cfg.lowercase ? "true" : "false",
+    snprintf(full, sizeof full, "k1='%s' b='%s' ngram=%lld lowercase=%s search='%s' max_memory='%s'",
+             s.k1[0] ? s.k1 : k1, s.b[0] ? s.b : b, (long long)x->cfg.ngram,
+             x->cfg.lowercase ? "true" : "false",
+             s.search[0] ? s.search : (x->cfg.search == TX_SEARCH_EXHAUSTIVE ? "exhaustive" : "wand"),
              s.max_memory[0] ? s.max_memory : mm);
     tx_cfg c;
     rc = gcfg_parse(who, tx_opts, TX_NOPTS, full, &c, sizeof c);
@@ -301,7 +444,7 @@ typedef struct {
     uint64_t hash;
     uint32_t term;  /* existing term number, or UINT32_MAX for a new term */
     uint32_t count; /* postings this batch adds */
-    tx_post *fresh; /* postings array for a new term (allocated before commit) */
+    tx_term fresh;  /* posting arrays of a new term (allocated before commit) */
     bool used;
 } tx_bent;
 
@@ -423,27 +566,11 @@ static int tx_add(growth_text_index *x, const char *who, const int64_t *ids, tx_
     for (uint64_t i = 0; i < bcap; i++) {
         tx_bent *e = &bm[i];
         if (!e->used) continue;
-        if (e->term != UINT32_MAX) {
-            tx_term *t = &x->terms[e->term];
-            uint64_t need = (uint64_t)t->n + e->count;
-            if (need > t->cap) {
-                uint64_t nc = (uint64_t)t->cap + t->cap / 2;
-                if (nc < need) nc = need;
-                if (nc > UINT32_MAX) nc = UINT32_MAX;
-                tx_post *p = realloc(t->p, nc * sizeof *p);
-                if (!p) {
-                    rc = gerr(GROWTH_ENOMEM, "%s: out of memory for postings", who);
-                    goto out;
-                }
-                t->p = p;
-                t->cap = (uint32_t)nc;
-            }
-        } else {
-            e->fresh = malloc(e->count * sizeof *e->fresh);
-            if (!e->fresh) {
-                rc = gerr(GROWTH_ENOMEM, "%s: out of memory for postings", who);
-                goto out;
-            }
+        /* a failed reserve of an existing term leaves it valid (only capacity grew) */
+        tx_term *t = e->term != UINT32_MAX ? &x->terms[e->term] : &e->fresh;
+        if (tx_post_reserve(t, e->count)) {
+            rc = gerr(GROWTH_ENOMEM, "%s: out of memory for postings", who);
+            goto out;
         }
     }
     /* Commit (cannot fail). */
@@ -459,19 +586,15 @@ static int tx_add(growth_text_index *x, const char *who, const int64_t *ids, tx_
             if (e->term == UINT32_MAX) {
                 uint32_t tn = x->nterms++;
                 tx_term *t = &x->terms[tn];
+                *t = e->fresh;
                 t->hash = e->hash;
                 t->df = 0;
-                t->n = 0;
-                t->cap = e->count;
-                t->p = e->fresh;
-                e->fresh = NULL;
+                memset(&e->fresh, 0, sizeof e->fresh);
                 tx_term_insert_slot(x->tmap, x->tmap_cap, x->terms, tn);
                 e->term = tn;
             }
             tx_term *t = &x->terms[e->term];
-            t->p[t->n].doc = d;
-            t->p[t->n].tf = b.tf[j];
-            t->n++;
+            tx_post_push(t, d, b.tf[j], b.len[i], ids[i]);
             if (t->df++ == 0) x->live_terms++;
             x->fwd[x->nfwd++] = e->term;
         }
@@ -480,10 +603,12 @@ static int tx_add(growth_text_index *x, const char *who, const int64_t *ids, tx_
         x->live_len += b.len[i];
     }
     x->postings += b.npairs;
+    for (uint64_t i = 0; i < bcap; i++)
+        if (bm[i].used) tx_post_shrink(&x->terms[bm[i].term]);
 out:
     pthread_rwlock_unlock(&x->rw);
     pthread_mutex_unlock(&x->wlock);
-    for (uint64_t i = 0; i < bcap; i++) free(bm[i].fresh);
+    for (uint64_t i = 0; i < bcap; i++) tx_post_free(&bm[i].fresh);
     free(bm);
     batch_free(&b);
     return rc;
@@ -573,21 +698,13 @@ static void tx_compact(growth_text_index *x)
     if (!x->dead_postings) return;
     for (uint32_t t = 0; t < x->nterms; t++) {
         tx_term *tm = &x->terms[t];
-        uint32_t w = 0;
-        for (uint32_t i = 0; i < tm->n; i++)
-            if (x->alive[tm->p[i].doc]) tm->p[w++] = tm->p[i];
-        tm->n = w;
-        if (w == 0) {
-            free(tm->p);
-            tm->p = NULL;
-            tm->cap = 0;
-        } else if (w < tm->cap / 2) {
-            tx_post *p = realloc(tm->p, w * sizeof *p);
-            if (p) {
-                tm->p = p;
-                tm->cap = w;
-            }
-        }
+        if (!tm->n) continue;
+        tx_post_filter(tm, x->alive, x->doc_len, x->doc_id, tm->bytes, tm->blk, &tm->n, &tm->nblk,
+                       &tm->nbytes);
+        if (tm->n == 0)
+            tx_post_free(tm);
+        else
+            tx_post_shrink(tm);
     }
     tx_compact_fwd(x);
 }
@@ -601,26 +718,32 @@ static int tx_compact_aside(growth_text_index *x, const char *who)
     void *user = x->progress_user;
     if (!x->dead_postings) return tx_report(who, fn, user, "compact", 1.0);
     uint32_t nt = x->nterms;
-    tx_post **np = calloc(nt ? nt : 1, sizeof *np);
-    uint32_t *nn = malloc((nt ? nt : 1) * sizeof *nn);
+    tx_term *np = calloc(nt ? nt : 1, sizeof *np); /* the compacted posting arrays */
     int rc = GROWTH_OK;
-    if (!np || !nn) {
+    if (!np) {
         rc = gerr(GROWTH_ENOMEM, "%s: out of memory", who);
         goto fail;
     }
     for (uint32_t t = 0; t < nt; t++) {
         const tx_term *tm = &x->terms[t];
-        uint32_t w = 0;
-        for (uint32_t i = 0; i < tm->n; i++) w += x->alive[tm->p[i].doc];
-        nn[t] = w;
-        if (w) {
-            if (!(np[t] = malloc(w * sizeof **np))) {
-                rc = gerr(GROWTH_ENOMEM, "%s: out of memory for the postings of term %u", who, t);
-                goto fail;
+        if (tm->n) {
+            uint32_t w = 0;
+            tx_rd r;
+            tx_rd_init(&r, tm);
+            while (tx_rd_next(&r)) w += x->alive[r.doc];
+            if (w) {
+                np[t].bytes_cap = tm->nbytes;
+                np[t].blk_cap = (w + TX_BLOCK - 1) / TX_BLOCK;
+                np[t].bytes = malloc((size_t)tm->nbytes);
+                np[t].blk = malloc(np[t].blk_cap * sizeof *np[t].blk);
+                if (!np[t].bytes || !np[t].blk) {
+                    rc = gerr(GROWTH_ENOMEM, "%s: out of memory for the postings of term %u", who, t);
+                    goto fail;
+                }
+                tx_post_filter(tm, x->alive, x->doc_len, x->doc_id, np[t].bytes, np[t].blk, &np[t].n,
+                               &np[t].nblk, &np[t].nbytes);
+                tx_post_shrink(&np[t]);
             }
-            w = 0;
-            for (uint32_t i = 0; i < tm->n; i++)
-                if (x->alive[tm->p[i].doc]) np[t][w++] = tm->p[i];
         }
         if ((t + 1) % TX_REPORT_TERMS == 0 && t + 1 < nt &&
             (rc = tx_report(who, fn, user, "compact", (double)(t + 1) / (double)nt)))
@@ -630,19 +753,18 @@ static int tx_compact_aside(growth_text_index *x, const char *who)
     pthread_rwlock_wrlock(&x->rw);
     for (uint32_t t = 0; t < nt; t++) {
         tx_term *tm = &x->terms[t];
-        free(tm->p);
-        tm->p = np[t];
-        tm->n = tm->cap = nn[t];
+        tx_post_free(tm);
+        np[t].hash = tm->hash;
+        np[t].df = tm->df;
+        *tm = np[t];
     }
     tx_compact_fwd(x);
     pthread_rwlock_unlock(&x->rw);
     free(np);
-    free(nn);
     return GROWTH_OK;
 fail:
-    for (uint32_t t = 0; np && t < nt; t++) free(np[t]);
+    for (uint32_t t = 0; np && t < nt; t++) tx_post_free(&np[t]);
     free(np);
-    free(nn);
     return rc;
 }
 
@@ -703,6 +825,17 @@ GROWTH_API int growth_text_stats_get(const growth_text_index *x, growth_text_sta
     st.docs = x->live_docs;
     st.terms = x->live_terms;
     st.postings = x->postings;
+    uint64_t pb = 0, pcap = 0;
+    for (uint32_t t = 0; t < x->nterms; t++) {
+        const tx_term *tm = &x->terms[t];
+        pb += tm->nbytes + (uint64_t)tm->nblk * sizeof(tx_blk);
+        pcap += tm->bytes_cap + (uint64_t)tm->blk_cap * sizeof(tx_blk);
+    }
+    st.posting_bytes = pb;
+    st.memory_bytes = sizeof *x + (uint64_t)x->docs_cap * (sizeof *x->doc_id + sizeof *x->doc_len + 1) +
+                      ((uint64_t)x->docs_cap + 1) * sizeof *x->fwd_off + x->fwd_cap * sizeof *x->fwd +
+                      (uint64_t)x->imap.cap * (sizeof *x->imap.keys + sizeof *x->imap.vals) +
+                      (uint64_t)x->terms_cap * sizeof *x->terms + x->tmap_cap * sizeof *x->tmap + pcap;
     pthread_rwlock_unlock(&xm->rw);
     return gstruct_out(who, "stats", out, &st, sizeof st, sizeof st);
 }

@@ -759,6 +759,46 @@ static void *mk_text_removed(void)
     return h;
 }
 static int c_text_compact(void *h) { return growth_text_compact(h); }
+/* 127 documents holding "shoes" (adds cross a posting block), searched exhaustively. */
+static void *mk_text_block_cfg(const char *cfg)
+{
+    growth_text_index *x = NULL;
+    if (growth_text_create(&x, cfg) != 0) return NULL;
+    for (int64_t i = 100; i < 227; i++) {
+        char t[64];
+        snprintf(t, sizeof t, "shoes w%lld summer", (long long)i);
+        const char *tp = t;
+        growth_text_add(x, &i, &tp, 1);
+    }
+    return x;
+}
+static void *mk_text_block(void) { return mk_text_block_cfg("search=exhaustive"); }
+static void *mk_text_block_wand(void) { return mk_text_block_cfg(""); }
+static int c_text_search_wand_many(void *h)
+{
+    char q[1024] = "";
+    for (int i = 0; i < 80; i++) snprintf(q + strlen(q), sizeof q - strlen(q), "w%d ", i);
+    int64_t ids[300];
+    float sc[300];
+    size_t n;
+    return growth_text_search(h, q, 300, NULL, ids, sc, 300, &n);
+}
+static int t_never_cancel(const char *stage, double done, void *user)
+{
+    (void)stage;
+    (void)done;
+    (void)user;
+    return 0;
+}
+static void *mk_text_block_removed(void)
+{
+    growth_text_index *x = mk_text_block();
+    int64_t ids[60];
+    for (int i = 0; i < 60; i++) ids[i] = 100 + 2 * i;
+    if (x) growth_text_remove(x, ids, 60, NULL);
+    if (x) growth_text_set_progress(x, t_never_cancel, NULL);
+    return x;
+}
 
 static int c_bidder_bid(void *h)
 {
@@ -1081,6 +1121,12 @@ TEST(every_allocation_may_fail)
     SWEEP("text search", .k = &K_text, .make = mk_text, .call = c_text_search, .ro = true);
     SWEEP("text remove", .k = &K_text, .make = mk_text, .call = c_text_remove);
     SWEEP("text compact", .k = &K_text, .make = mk_text_removed, .call = c_text_compact);
+    SWEEP("text add (across a posting block)", .k = &K_text, .make = mk_text_block, .call = c_text_add);
+    SWEEP("text search (exhaustive)", .k = &K_text, .make = mk_text_block, .call = c_text_search, .ro = true);
+    SWEEP("text search (wand, 80 terms, k=300)", .k = &K_text, .make = mk_text_block_wand,
+          .call = c_text_search_wand_many, .ro = true);
+    SWEEP("text compact (aside, blocks)", .k = &K_text, .make = mk_text_block_removed,
+          .call = c_text_compact);
     total_bad += sweep_roundtrip("text", &K_text, mk_text);
 
     SWEEP("bidder bid + auctions", .k = &K_bidder, .make = mk_bidder, .call = c_bidder_bid);

@@ -255,8 +255,9 @@ TEST(test_index_functions)
 
 TEST(test_text_functions)
 {
-    const char *bad_cfg[] = {"k1=-1",   "k1=101",  "b=1.5",           "b=nan",
-                             "ngram=0", "ngram=5", "lowercase=maybe", "stem=yes"};
+    const char *bad_cfg[] = {"k1=-1",   "k1=101",          "b=1.5",           "b=nan",
+                             "ngram=0", "ngram=5",         "lowercase=maybe", "stem=yes",
+                             "search=", "search=maxscore", "search=1"};
     for (size_t i = 0; i < sizeof bad_cfg / sizeof *bad_cfg; i++) {
         growth_text_index *x = NULL;
         BAD(growth_text_create(&x, bad_cfg[i]), GROWTH_EINVAL, NULL);
@@ -284,6 +285,8 @@ TEST(test_text_functions)
     BAD(growth_text_set_config(t, "k1=nan"), GROWTH_EINVAL, NULL);
     BAD(growth_text_set_config(t, "ngram=3"), GROWTH_EINVAL, NULL); /* not changeable */
     BAD(growth_text_set_config(t, "b=2"), GROWTH_EINVAL, NULL);
+    BAD(growth_text_set_config(t, "search=bogus"), GROWTH_EINVAL, "search");
+    BAD(growth_text_set_config(t, "k1=1.5 search=bogus"), GROWTH_EINVAL, "search"); /* k1 unchanged too */
 
     int64_t nid[2] = {10, 10}, neg[1] = {-1}, live[1] = {2}, newid[1] = {10};
     const char *two[2] = {"a b", "c d"}, *badutf[1] = {"caf\xc3"}, *nulltext[1] = {NULL};

@@ -685,7 +685,7 @@ TEST(test_bad_input_leaves_index_unchanged)
     CHECK_RC(growth_text_set_config(ix, "b=abc"), GROWTH_EINVAL);
     char cfg[128];
     CHECK_OK(growth_text_config(ix, cfg, sizeof cfg, NULL));
-    CHECK(strcmp(cfg, "k1=1.2 b=0.75 ngram=2 lowercase=true max_memory=0") == 0);
+    CHECK(strcmp(cfg, "k1=1.2 b=0.75 ngram=2 lowercase=true search=wand max_memory=0") == 0);
     CHECK_RC(growth_text_config(ix, cfg, 4, NULL), GROWTH_EBUFS);
     growth_text_stats s1 = tstats(ix);
     CHECK(s0.docs == s1.docs && s0.terms == s1.terms && s0.postings == s1.postings);
@@ -979,10 +979,191 @@ TEST(test_fuse_normalize_edge_cases)
     CHECK(n == 3 && g[0] == -9 && g[1] == -9);
 }
 
+/* ---- block-max WAND against the exhaustive scorer ----------------------------------------- */
+
+/* Words: w0..w5 stop words (in most documents, often repeated), then a skewed tail down to
+ * words held by a single document; "zz" is in no document. */
+static void wand_text(grng *r, char *out, size_t cap)
+{
+    out[0] = 0;
+    int len = 1 + (int)grng_below(r, grng_below(r, 4) ? 12 : 60);
+    for (int j = 0; j < len; j++) {
+        char w[16];
+        double u = grng_uniform(r);
+        if (grng_below(r, 3) == 0)
+            snprintf(w, sizeof w, "w%d", (int)grng_below(r, 6));
+        else
+            snprintf(w, sizeof w, "w%d", 6 + (int)(3000 * u * u * u));
+        if (strlen(out) + strlen(w) + 2 >= cap) break;
+        strcat(out, j ? " " : "");
+        strcat(out, w);
+    }
+}
+
+static void wand_query(grng *r, char *q, size_t cap)
+{
+    int nq = 1 + (int)grng_below(r, 12);
+    q[0] = 0;
+    for (int a = 0; a < nq; a++) {
+        char w[16];
+        int kind = (int)grng_below(r, 8);
+        if (kind < 3)
+            snprintf(w, sizeof w, "w%d", (int)grng_below(r, 6)); /* stop word */
+        else if (kind == 3)
+            snprintf(w, sizeof w, "zz"); /* unknown */
+        else if (kind == 4 && a)
+            snprintf(w, sizeof w, "%s", strrchr(q, ' ') ? strrchr(q, ' ') + 1 : q); /* repeated */
+        else
+            snprintf(w, sizeof w, "w%d", 6 + (int)grng_below(r, kind == 5 ? 3000 : 60));
+        if (strlen(q) + strlen(w) + 2 >= cap) break;
+        strcat(q, a ? " " : "");
+        strcat(q, w);
+    }
+}
+
+static int never_cancel(const char *stage, double done, void *user)
+{
+    (void)stage;
+    (void)done;
+    (void)user;
+    return 0;
+}
+
+static int keep_mod3(int64_t id, void *user)
+{
+    (void)user;
+    return id % 3 != 1;
+}
+
+/* The same query searched with search=wand and search=exhaustive: identical ids, scores and
+ * counts (the WAND scorer sums the same terms in the same order). */
+static void wand_compare(growth_text_index *ix, grng *r, int nquery, const growth_id_filter *filters,
+                         size_t nfilters)
+{
+    enum { KMAX = 3000 };
+    static int64_t ia[KMAX], ib[KMAX];
+    static float sa[KMAX], sb[KMAX];
+    const size_t ks[] = {1, 2, 10, 100, KMAX};
+    for (int t = 0; t < nquery; t++) {
+        char q[256];
+        wand_query(r, q, sizeof q);
+        size_t k = ks[grng_below(r, 5)];
+        const growth_id_filter *f = grng_below(r, 3) ? NULL : &filters[grng_below(r, nfilters)];
+        size_t na = 0, nb = 0;
+        CHECK_OK(growth_text_set_config(ix, "search=exhaustive"));
+        CHECK_OK(growth_text_search(ix, q, k, f, ia, sa, KMAX, &na));
+        CHECK_OK(growth_text_set_config(ix, "search=wand"));
+        CHECK_OK(growth_text_search(ix, q, k, f, ib, sb, KMAX, &nb));
+        CHECK(na == nb);
+        size_t bad = 0;
+        for (size_t i = 0; i < na && i < nb; i++) bad += ia[i] != ib[i] || sa[i] != sb[i];
+        CHECK(bad == 0);
+        if (bad || na != nb)
+            fprintf(stderr, "  query '%s' k=%zu filter=%d: %zu of %zu differ\n", q, k, f != NULL, bad, na);
+    }
+}
+
+TEST(test_wand_equals_exhaustive)
+{
+    enum { N0 = 6000, N1 = 1500 };
+    grng r;
+    grng_seed(&r, 2011);
+    growth_text_index *ix = NULL;
+    CHECK_OK(growth_text_create(&ix, "search=exhaustive"));
+    char cfg[128];
+    CHECK_OK(growth_text_config(ix, cfg, sizeof cfg, NULL));
+    CHECK(strstr(cfg, "search=exhaustive") != NULL);
+    char **texts = malloc((N0 + N1) * sizeof *texts);
+    int64_t *ids = malloc((N0 + N1) * sizeof *ids);
+    for (size_t i = 0; i < N0 + N1; i++) {
+        texts[i] = malloc(512);
+        wand_text(&r, texts[i], 512);
+        ids[i] = (int64_t)((i * 7919) % 100003); /* not in document order: ties fall back on ids */
+    }
+    /* in several adds: blocks continue across them */
+    for (size_t s = 0; s < N0; s += 1000)
+        CHECK_OK(growth_text_add(ix, ids + s, (const char *const *)texts + s, 1000));
+    growth_text_stats st0 = tstats(ix);
+    CHECK(st0.posting_bytes > st0.postings && st0.posting_bytes < st0.postings * 4);
+    CHECK(st0.memory_bytes > st0.posting_bytes + st0.postings * 4); /* + the forward index */
+    int64_t *allow = malloc((100003 / 4 + 1) * sizeof *allow);
+    size_t nal = 0;
+    for (int64_t id = 0; id < 100003; id += 4) allow[nal++] = id;
+    static uint8_t bitmap[100003 / 8 + 1];
+    for (int64_t id = 0; id < 100003; id++)
+        if (id % 7 < 3) bitmap[id / 8] |= (uint8_t)(1u << (id % 8));
+    growth_id_filter fs[3] = {
+        {sizeof fs[0], 0, allow, nal, NULL, 0, NULL, NULL},
+        {sizeof fs[0], 0, NULL, 0, bitmap, 100003, NULL, NULL},
+        {sizeof fs[0], 0, NULL, 0, NULL, 0, keep_mod3, NULL},
+    };
+    wand_compare(ix, &r, 300, fs, 3);
+    /* other BM25 parameters */
+    CHECK_OK(growth_text_set_config(ix, "k1=0.3 b=1"));
+    wand_compare(ix, &r, 60, fs, 3);
+    CHECK_OK(growth_text_set_config(ix, "k1=2 b=0"));
+    wand_compare(ix, &r, 60, fs, 3);
+    CHECK_OK(growth_text_set_config(ix, "k1=1.2 b=0.75"));
+    /* removals below the compaction threshold: dead postings stay in the blocks */
+    int64_t del[2000];
+    for (size_t i = 0; i < 2000; i++) del[i] = ids[grng_below(&r, N0)];
+    CHECK_OK(growth_text_remove(ix, del, 2000, NULL));
+    CHECK(tstats(ix).postings > 0);
+    wand_compare(ix, &r, 200, fs, 3);
+    /* adds after removals, some of them reusing removed ids */
+    for (size_t i = N0; i < N0 + N1; i++)
+        if (i % 3 == 0) ids[i] = del[i - N0];
+    size_t added = 0;
+    for (size_t i = N0; i < N0 + N1; i++) {
+        bool live = false;
+        for (size_t j = 0; j < N0 && !live; j++) live = ids[j] == ids[i];
+        bool removed = false;
+        for (size_t j = 0; j < 2000 && !removed; j++) removed = del[j] == ids[i];
+        if (live && !removed) continue;
+        bool dup = false;
+        for (size_t j = N0; j < i && !dup; j++) dup = ids[j] == ids[i];
+        if (dup) continue;
+        CHECK_OK(growth_text_add(ix, &ids[i], (const char *const *)&texts[i], 1));
+        added++;
+    }
+    CHECK(added > 1000);
+    wand_compare(ix, &r, 200, fs, 3);
+    /* compaction (in place, by a remove crossing the threshold, and aside with a callback) */
+    int64_t del2[3000];
+    for (size_t i = 0; i < 3000; i++) del2[i] = ids[grng_below(&r, N0 + N1)];
+    CHECK_OK(growth_text_remove(ix, del2, 3000, NULL));
+    wand_compare(ix, &r, 150, fs, 3);
+    CHECK_OK(growth_text_remove(ix, ids + 100, 50, NULL));
+    CHECK_OK(growth_text_set_progress(ix, never_cancel, NULL));
+    CHECK_OK(growth_text_compact(ix));
+    CHECK_OK(growth_text_set_progress(ix, NULL, NULL));
+    wand_compare(ix, &r, 150, fs, 3);
+    /* save / load (blocks are rebuilt) */
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    CHECK_OK(growth_text_serialize(ix, &buf, &len));
+    growth_text_index *ix2 = NULL;
+    CHECK_OK(growth_text_deserialize(&ix2, buf, len));
+    growth_buffer_free(buf);
+    wand_compare(ix2, &r, 150, fs, 3);
+    for (int t = 0; t < 40; t++) { /* both indexes agree */
+        char q[256];
+        wand_query(&r, q, sizeof q);
+        check_same_results(ix, ix2, q);
+    }
+    growth_text_free(ix2);
+    growth_text_free(ix);
+    for (size_t i = 0; i < N0 + N1; i++) free(texts[i]);
+    free(texts);
+    free(ids);
+    free(allow);
+}
+
 int main(void)
 {
     RUN(test_bm25_equals_direct_formula);
     RUN(test_topk_equals_brute_force_with_filters);
+    RUN(test_wand_equals_exhaustive);
     RUN(test_incremental_equals_fresh_index);
     RUN(test_save_load_and_corrupted_files);
     RUN(test_fuse_against_hand_computation);

@@ -143,6 +143,43 @@ def test_topk_equals_brute_force_with_filters():
                     assert ids[r] == i
 
 
+def test_wand_equals_exhaustive_and_brute_force():
+    """search='wand' (the default) against search='exhaustive' (identical ids and scores, ties
+    included) and against the brute-force reference, before and after removals and a reload."""
+    rng = np.random.default_rng(11)
+    vocab = [f"w{i}" for i in range(400)]
+    p = 1.0 / np.arange(1, 401) ** 1.1
+    p /= p.sum()
+    docs = {int(i): " ".join(rng.choice(vocab, size=rng.integers(1, 15), p=p)) for i in rng.permutation(1200)}
+    ix = growth.TextIndex(search="exhaustive")
+    assert "search=exhaustive" in ix.config
+    ix.add(list(docs), list(docs.values()))
+    assert 0 < ix.posting_bytes < ix.memory_bytes
+
+    def compare(index, live, n_queries):
+        for t in range(n_queries):
+            q = " ".join(rng.choice(vocab[:40] if t % 2 else vocab, size=rng.integers(1, 13)))
+            k = [1, 5, 20, 5000][t % 4]
+            index.set(search="exhaustive")
+            a = index.search(q, k)
+            index.set(search="wand")
+            b = index.search(q, k)
+            assert np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1]), q
+            exp = _brute(live, q, k, lambda i: True)
+            assert len(b[0]) == len(exp)
+            np.testing.assert_allclose(b[1], [s for s, _ in exp], rtol=1e-4)
+
+    compare(ix, docs, 16)
+    gone = [i for i in docs if i % 4 == 1]
+    ix.delete(gone)
+    live = {i: t for i, t in docs.items() if i % 4 != 1}
+    compare(ix, live, 8)
+    ix2 = growth.TextIndex.from_bytes(ix.to_bytes())
+    compare(ix2, live, 8)
+    with pytest.raises(growth.InvalidArgument):
+        ix.set(search="maxscore")
+
+
 def test_incremental_add_delete_equals_fresh():
     docs, vocab = _random_corpus(600, 3)
     ix = growth.TextIndex()

@@ -28,7 +28,8 @@ from .recall import _Filter, FILTER_FN as _FILTER_FN, PROGRESS_FN, progress_call
 class _Stats(ctypes.Structure):
     """growth_text_stats (text.h)."""
     _fields_ = [("struct_size", c_uint32), ("reserved", c_uint32), ("docs", c_uint64),
-                ("terms", c_uint64), ("postings", c_uint64)]
+                ("terms", c_uint64), ("postings", c_uint64), ("posting_bytes", c_uint64),
+                ("memory_bytes", c_uint64)]
 
 
 _lib.declare({
@@ -114,8 +115,8 @@ class TextIndex(OwnedModel):
     _api = "growth_text"
 
     def __init__(self, k1: float | None = None, b: float | None = None, ngram: int | None = None,
-                 lowercase: bool | None = None, *, config: str | None = None) -> None:
-        cfg = _config(config, k1=k1, b=b, ngram=ngram, lowercase=lowercase)
+                 lowercase: bool | None = None, *, search: str | None = None, config: str | None = None) -> None:
+        cfg = _config(config, k1=k1, b=b, ngram=ngram, lowercase=lowercase, search=search)
         h = ctypes.c_void_p()
         check(lib.growth_text_create(ctypes.byref(h), enc(cfg)))
         self._h = h
@@ -126,9 +127,10 @@ class TextIndex(OwnedModel):
         """The full effective configuration string."""
         return read_string(lib.growth_text_config, self._handle())
 
-    def set(self, k1: float | None = None, b: float | None = None) -> None:
-        """Changes the query-time BM25 parameters."""
-        check(lib.growth_text_set_config(self._handle(), enc(_config(k1=k1, b=b))))
+    def set(self, k1: float | None = None, b: float | None = None, *, search: str | None = None) -> None:
+        """Changes the query-time BM25 parameters and/or the top-k algorithm (``search='wand'``,
+        block-max WAND, or ``'exhaustive'``, every posting; both give the same results)."""
+        check(lib.growth_text_set_config(self._handle(), enc(_config(k1=k1, b=b, search=search))))
 
     def counts(self) -> tuple[int, int, int]:
         """(live documents, distinct live terms, stored postings)."""
@@ -136,6 +138,22 @@ class TextIndex(OwnedModel):
         st.struct_size = ctypes.sizeof(_Stats)
         check(lib.growth_text_stats_get(self._handle(), ctypes.byref(st)))
         return st.docs, st.terms, st.postings
+
+    @property
+    def memory_bytes(self) -> int:
+        """Bytes the index holds (growth_text_stats.memory_bytes)."""
+        return self._stats().memory_bytes
+
+    @property
+    def posting_bytes(self) -> int:
+        """Bytes of the compressed postings and their block headers."""
+        return self._stats().posting_bytes
+
+    def _stats(self) -> _Stats:
+        st = _Stats()
+        st.struct_size = ctypes.sizeof(_Stats)
+        check(lib.growth_text_stats_get(self._handle(), ctypes.byref(st)))
+        return st
 
     def set_progress(self, fn: Progress | None) -> TextIndex:
         """Progress of add / compact: ``fn(stage, done)`` (stage 'add' or 'compact', done in

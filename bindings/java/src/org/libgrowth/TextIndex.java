@@ -25,7 +25,7 @@ package org.libgrowth;
  * }</pre>
  */
 public final class TextIndex extends Handle {
-    /** An empty index with every default (k1=1.2 b=0.75 ngram=2 lowercase=true). */
+    /** An empty index with every default (k1=1.2 b=0.75 ngram=2 lowercase=true search=wand). */
     public TextIndex() {
         this("");
     }
@@ -50,7 +50,7 @@ public final class TextIndex extends Handle {
         return new TextIndex(Native.textDeserialize(buf));
     }
 
-    /** Effective configuration ("k1=1.2 b=0.75 ngram=2 lowercase=true"). */
+    /** Effective configuration ("k1=1.2 b=0.75 ngram=2 lowercase=true search=wand max_memory=0"). */
     public String config() {
         long h = acquire();
         try {
@@ -60,7 +60,7 @@ public final class TextIndex extends Handle {
         }
     }
 
-    /** Changes the query-time BM25 parameters k1 and/or b (e.g. "k1=1.5"). */
+    /** Changes the query-time BM25 parameters k1 and/or b, or the top-k algorithm (e.g. "k1=1.5", "search=exhaustive"). */
     public void set(String config) {
         byte[] c = Native.cstr(config, "config");
         long h = acquire();
