@@ -75,10 +75,11 @@ struct gxt {
     uint8_t *sketch; /* GXT_DEPTH rows of sketch_w counters */
     uint64_t sketch_w, sketch_incs;
     bool sketch_aging;
-    uint64_t cursor;   /* expiry sweep: shard << 40 | position */
-    uint64_t cap_max;  /* per-shard capacity limit (0: none) */
-    uint64_t max_live; /* global live limit (0: none) */
-    size_t ent_bytes;  /* bytes per entry: gxt_ent + records */
+    uint64_t cursor;     /* expiry sweep: shard << 40 | position */
+    uint64_t cap_max;    /* per-shard capacity limit (0: none) */
+    uint64_t max_live;   /* global live limit (0: none) */
+    uint64_t shard_hand; /* next shard to evict from when an insert's own shard has nothing to evict */
+    size_t ent_bytes;    /* bytes per entry: gxt_ent + records */
     _Atomic uint64_t live, admitted, evicted, expired, bytes;
     uint64_t *pos; /* writer scratch: shard << 56 | position, or GXT_NONE */
     size_t pos_cap;
@@ -223,8 +224,7 @@ void gxt_stats(const gxt *x, uint64_t *live, uint64_t *admitted, uint64_t *evict
     *admitted = atomic_load_explicit(&x->admitted, memory_order_relaxed);
     *evicted = atomic_load_explicit(&x->evicted, memory_order_relaxed);
     *expired = atomic_load_explicit(&x->expired, memory_order_relaxed);
-    *bytes =
-        atomic_load_explicit(&x->bytes, memory_order_relaxed) + (uint64_t)((double)*live * x->p.live_bytes);
+    *bytes = atomic_load_explicit(&x->bytes, memory_order_relaxed);
 }
 
 uint64_t gxt_max_live(const gxt *x) { return x->max_live; }
@@ -331,9 +331,16 @@ static uint64_t gxt_insert(gxt *x, int s, uint64_t key, uint64_t hh, uint64_t ex
     gxt_shard *sh = &x->sh[s];
     gxt_tab *t = atomic_load_explicit(&sh->t, memory_order_relaxed);
     if (x->cap_max && t->cap >= x->cap_max && sh->live * 10 >= t->cap * 7) gxt_evict(x, s, ex, now);
-    if (x->max_live && atomic_load_explicit(&x->live, memory_order_relaxed) >= x->max_live &&
-        (!gxt_evict(x, s, ex, now) || atomic_load_explicit(&x->live, memory_order_relaxed) >= x->max_live))
-        return GXT_NONE;
+    if (x->max_live && atomic_load_explicit(&x->live, memory_order_relaxed) >= x->max_live) {
+        /* at the live limit: evict in this shard, else in the next shard (from a rotating hand)
+         * that has an entry this row has not updated */
+        bool ok = gxt_evict(x, s, ex, now);
+        for (int n = 0; !ok && n < GXT_SHARDS; n++) {
+            int o = (int)(x->shard_hand++ % GXT_SHARDS);
+            if (o != s && x->sh[o].live > 0) ok = gxt_evict(x, o, ex, now);
+        }
+        if (!ok || atomic_load_explicit(&x->live, memory_order_relaxed) >= x->max_live) return GXT_NONE;
+    }
     uint64_t mask = t->cap - 1, i = hh & mask, dead = GXT_NONE;
     for (uint64_t n = 0; n < t->cap; n++, i = (i + 1) & mask) {
         uint32_t st = atomic_load_explicit(&t->ent[i].state, memory_order_relaxed);

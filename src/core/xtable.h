@@ -106,7 +106,7 @@ gxt_tab *gxt_at(gxt *x, uint64_t pos, uint64_t *i);
 void gxt_advance(gxt *x, uint64_t ex_next, uint32_t now);
 
 /* Counters: live entries, admitted / evicted / expired since creation (or loading), and bytes of
- * the table and sketch (plus live_bytes per live entry when set). */
+ * the table and sketch. */
 void gxt_stats(const gxt *x, uint64_t *live, uint64_t *admitted, uint64_t *evicted, uint64_t *expired,
                uint64_t *bytes);
 
