@@ -124,3 +124,42 @@ def test_bad_input():
         m.fit((np.array([0, 2], dtype=np.uint64), np.array([1, 2], dtype=np.uint32)), [1],
               fields=np.array([0, 1], dtype=np.uint8), epochs=1)
     assert m.table_stats()["examples"] == 1
+
+
+def test_cli_train_fm_ffm_exact(tmp_path):
+    import os
+    import subprocess
+    cli = os.environ.get("GROWTH_CLI") or os.path.join(
+        os.path.dirname(os.environ.get("GROWTH_LIBRARY", "build/src/x")), "..", "cli", "growth")
+    if not os.path.exists(cli):
+        pytest.skip("growth CLI not built")
+    rng = np.random.default_rng(2)
+    lines = []
+    for i in range(2000):
+        u, it = int(rng.integers(0, 50)), int(rng.integers(0, 30))
+        y = 1 if (u + it) % 3 == 0 else -1
+        lines.append(f"{y} |user u{u} id{i} |item i{it}")
+    data = tmp_path / "d.vw"
+    data.write_text("\n".join(lines) + "\n")
+    for mt, extra in (("fm", []), ("ffm", ["--fields", "user,item"])):
+        model = tmp_path / f"{mt}.model"
+        r = subprocess.run([cli, "train", "--model-type", mt, *extra, "--config",
+                            "table=exact admit=2 expire=20 k=4", "--model", str(model), str(data)],
+                           capture_output=True, text=True)
+        assert r.returncode == 0, r.stderr
+        cls = growth.FM if mt == "fm" else growth.FFM
+        m = cls.load(model)
+        st = m.table_stats()
+        assert "table=exact" in m.config and st["examples"] == 2000
+        assert 0 < st["live"] < 2000 and st["expired"] > 0  # the one-off ids: never admitted (admit=2)
+        r = subprocess.run([cli, "predict", *extra, "--model", str(model), str(data)], capture_output=True,
+                           text=True)
+        assert r.returncode == 0, r.stderr
+        p = np.array([float(x) for x in r.stdout.split()])
+        assert p.shape == (2000,) and np.all((p > 0) & (p < 1))
+        y = np.array([1.0 if ln.startswith("1 ") else 0.0 for ln in lines])
+        assert p[y == 1].mean() > p[y == 0].mean()
+        r = subprocess.run([cli, "train", "--model-type", mt, *extra, "--resume", str(model), "--model",
+                            str(tmp_path / "again"), str(data)], capture_output=True, text=True)
+        assert r.returncode == 0, r.stderr
+        assert cls.load(tmp_path / "again").table_stats()["examples"] == 4000
