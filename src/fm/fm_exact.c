@@ -38,7 +38,7 @@ struct fm_exact {
     growth_fm *m;
     gxt *x;
     uint64_t pool;    /* slots of the arena in use at most; slot `pool` is the zero slot */
-    uint64_t bump;    /* slots [bump, pool) never used */
+    _Atomic uint64_t bump; /* slots [bump, pool) never used (read by stats) */
     uint32_t *free_s; /* reusable slots (a stack) */
     uint32_t *pend;   /* freed slots awaiting a grace period */
     uint64_t n_free, n_pend;
@@ -90,7 +90,8 @@ static bool on_insert(void *user, gxt_tab *t, uint64_t i, uint64_t key)
     if (fx->load_slot != UINT64_MAX) {
         slot = fx->load_slot;
     } else {
-        if (fx->n_free == 0 && fx->bump == fx->pool && fx->n_pend > 0) {
+        uint64_t bump = atomic_load_explicit(&fx->bump, memory_order_relaxed);
+        if (fx->n_free == 0 && bump == fx->pool && fx->n_pend > 0) {
             gxt_synchronize(fx->x); /* no reader still holds a pending slot */
             memcpy(fx->free_s, fx->pend, fx->n_pend * sizeof *fx->pend);
             fx->n_free = fx->n_pend;
@@ -98,8 +99,8 @@ static bool on_insert(void *user, gxt_tab *t, uint64_t i, uint64_t key)
         }
         if (fx->n_free > 0)
             slot = fx->free_s[--fx->n_free];
-        else if (fx->bump < fx->pool)
-            slot = fx->bump++;
+        else if (bump < fx->pool)
+            atomic_store_explicit(&fx->bump, (slot = bump) + 1, memory_order_relaxed);
         else
             return false;
     }
@@ -209,7 +210,7 @@ void fmx_stats(const growth_fm *m, growth_fm_stats *s)
     const struct fm_exact *fx = m->ex;
     uint64_t tb;
     gxt_stats(fx->x, &s->live, &s->admitted, &s->evicted, &s->expired, &tb);
-    s->table_bytes = tb + (uint64_t)((double)fx->bump * fx->slot_bytes);
+    s->table_bytes = tb + (uint64_t)((double)atomic_load_explicit(&fx->bump, memory_order_relaxed) * fx->slot_bytes);
     s->bytes = s->table_bytes + sizeof(growth_fm) + sizeof *fx;
 }
 
@@ -464,7 +465,7 @@ int fmx_load(const char *who, growth_fm *m, const uint64_t *keys, size_t n_keys,
         uint64_t top = 0;
         for (uint64_t s = 0; s < fx->pool; s++)
             if (used[s >> 6] >> (s & 63) & 1) top = s + 1;
-        fx->bump = top;
+        atomic_store_explicit(&fx->bump, top, memory_order_relaxed);
         fx->n_free = fx->n_pend = 0;
         for (uint64_t s = top; s-- > 0;)
             if (!(used[s >> 6] >> (s & 63) & 1)) fx->free_s[fx->n_free++] = (uint32_t)s;
