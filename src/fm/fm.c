@@ -1139,14 +1139,9 @@ GROWTH_API int growth_fm_weight(const growth_fm *m, size_t head, uint32_t index,
     return GROWTH_OK;
 }
 
-GROWTH_API int growth_fm_factors(const growth_fm *m, uint32_t index, size_t field, float *out, size_t cap,
-                                 size_t *out_n)
+int fm_factors_of(const growth_fm *m, const char *who, uint64_t id, size_t field, float *out, size_t cap,
+                  size_t *out_n)
 {
-    static const char *who = "growth_fm_factors";
-    GROWTH_CHECK_NULL(who, m);
-    GROWTH_CHECK_NULL(who, out);
-    if (m->cfg.bits < 32 && index >> m->cfg.bits && !m->ex)
-        return gerr(GROWTH_EINVAL, "%s: index %u is not below 2^%d", who, index, (int)m->cfg.bits);
     if (field >= (size_t)m->V) {
         if (m->cfg.model == FM_MODEL_FM)
             return gerr(GROWTH_EINVAL, "%s: field %zu: model=fm has one vector a slot (field 0)", who, field);
@@ -1155,7 +1150,18 @@ GROWTH_API int growth_fm_factors(const growth_fm *m, uint32_t index, size_t fiel
     if (out_n) *out_n = (size_t)m->K;
     if (cap < (size_t)m->K)
         return gerr(GROWTH_EBUFS, "%s: out has room for %zu floats, need k=%d", who, cap, m->K);
-    if (m->ex) return fmx_factors(m, index, (int)field, out);
-    fm_get_vec(m, index, (int)field, out, NULL);
+    if (m->ex) return fmx_factors(m, id, (int)field, out);
+    fm_get_vec(m, id, (int)field, out, NULL);
     return GROWTH_OK;
+}
+
+GROWTH_API int growth_fm_factors(const growth_fm *m, uint32_t index, size_t field, float *out, size_t cap,
+                                 size_t *out_n)
+{
+    static const char *who = "growth_fm_factors";
+    GROWTH_CHECK_NULL(who, m);
+    GROWTH_CHECK_NULL(who, out);
+    if (m->cfg.bits < 32 && index >> m->cfg.bits && !m->ex)
+        return gerr(GROWTH_EINVAL, "%s: index %u is not below 2^%d", who, index, (int)m->cfg.bits);
+    return fm_factors_of(m, who, index, field, out, cap, out_n);
 }

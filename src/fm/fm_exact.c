@@ -37,10 +37,10 @@
 struct fm_exact {
     growth_fm *m;
     gxt *x;
-    uint64_t pool;    /* slots of the arena in use at most; slot `pool` is the zero slot */
+    uint64_t pool;         /* slots of the arena in use at most; slot `pool` is the zero slot */
     _Atomic uint64_t bump; /* slots [bump, pool) never used (read by stats) */
-    uint32_t *free_s; /* reusable slots (a stack) */
-    uint32_t *pend;   /* freed slots awaiting a grace period */
+    uint32_t *free_s;      /* reusable slots (a stack) */
+    uint32_t *pend;        /* freed slots awaiting a grace period */
     uint64_t n_free, n_pend;
     uint64_t *slot_key; /* key of each slot in use */
     size_t stack_bytes, key_bytes;
@@ -210,7 +210,8 @@ void fmx_stats(const growth_fm *m, growth_fm_stats *s)
     const struct fm_exact *fx = m->ex;
     uint64_t tb;
     gxt_stats(fx->x, &s->live, &s->admitted, &s->evicted, &s->expired, &tb);
-    s->table_bytes = tb + (uint64_t)((double)atomic_load_explicit(&fx->bump, memory_order_relaxed) * fx->slot_bytes);
+    s->table_bytes =
+        tb + (uint64_t)((double)atomic_load_explicit(&fx->bump, memory_order_relaxed) * fx->slot_bytes);
     s->bytes = s->table_bytes + sizeof(growth_fm) + sizeof *fx;
 }
 
@@ -502,6 +503,12 @@ static int check_keys(const growth_fm *m, const char *who, const uint64_t *keys,
     return fm_check_row(m, who, nnz ? (slots ? slots : &any_slot) : NULL, fld, val, nnz, SIZE_MAX);
 }
 
+/* The slot of a key on a hashed model: its low `bits` bits. */
+static inline uint64_t key_slot(const growth_fm *m, uint64_t key)
+{
+    return m->cfg.bits >= 32 ? key & UINT32_MAX : key & ((UINT64_C(1) << m->cfg.bits) - 1);
+}
+
 /* A hashed model reached through the key API: the row's slots (keys' low bits), malloc'ed. */
 static uint32_t *keys_to_slots(const growth_fm *m, const char *who, const uint64_t *keys, size_t nnz)
 {
@@ -510,8 +517,7 @@ static uint32_t *keys_to_slots(const growth_fm *m, const char *who, const uint64
         gerr(GROWTH_ENOMEM, "%s: out of memory for a row of %zu keys", who, nnz);
         return NULL;
     }
-    uint64_t mask = m->cfg.bits >= 32 ? UINT32_MAX : (UINT64_C(1) << m->cfg.bits) - 1;
-    for (size_t k = 0; k < nnz; k++) idx[k] = (uint32_t)(keys[k] & mask);
+    for (size_t k = 0; k < nnz; k++) idx[k] = (uint32_t)key_slot(m, keys[k]);
     return idx;
 }
 
@@ -577,8 +583,7 @@ GROWTH_API int growth_fm_weight_key(const growth_fm *m, size_t head, uint64_t ke
         *out = fmx_weight(m, key, (int)head);
         return GROWTH_OK;
     }
-    uint64_t mask = m->cfg.bits >= 32 ? UINT32_MAX : (UINT64_C(1) << m->cfg.bits) - 1;
-    *out = fm_slot_weight(m, key & mask, (int)head);
+    *out = fm_slot_weight(m, key_slot(m, key), (int)head);
     return GROWTH_OK;
 }
 
@@ -588,16 +593,5 @@ GROWTH_API int growth_fm_factors_key(const growth_fm *m, uint64_t key, size_t fi
     static const char *who = "growth_fm_factors_key";
     GROWTH_CHECK_NULL(who, m);
     GROWTH_CHECK_NULL(who, out);
-    if (field >= (size_t)m->V) {
-        if (m->cfg.model == FM_MODEL_FM)
-            return gerr(GROWTH_EINVAL, "%s: field %zu: model=fm has one vector a slot (field 0)", who, field);
-        return gerr(GROWTH_EINVAL, "%s: field %zu is not below fields=%d", who, field, m->V);
-    }
-    if (out_n) *out_n = (size_t)m->K;
-    if (cap < (size_t)m->K)
-        return gerr(GROWTH_EBUFS, "%s: out has room for %zu floats, need k=%d", who, cap, m->K);
-    if (m->ex) return fmx_factors(m, key, (int)field, out);
-    uint64_t mask = m->cfg.bits >= 32 ? UINT32_MAX : (UINT64_C(1) << m->cfg.bits) - 1;
-    fm_get_vec(m, key & mask, (int)field, out, NULL);
-    return GROWTH_OK;
+    return fm_factors_of(m, who, m->ex ? key : key_slot(m, key), field, out, cap, out_n);
 }

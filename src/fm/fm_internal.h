@@ -161,6 +161,10 @@ void fm_train_logistic(growth_fm *m, const fm_row *row, const float *labels, flo
 
 /* ---- table=exact (fm_exact.c), used by fm.c and fm_fit.c ------------------------------------- */
 
+/* growth_fm_factors after its NULL and index checks: the field and capacity checks, then the k
+ * factors of slot `id` (of key `id` on a table=exact model). */
+int fm_factors_of(const growth_fm *m, const char *who, uint64_t id, size_t field, float *out, size_t cap,
+                  size_t *out_n);
 /* The linear weight of (slot, head) in force (0 with linear=false); lock-free. */
 float fm_slot_weight(const growth_fm *m, uint64_t slot, int head);
 

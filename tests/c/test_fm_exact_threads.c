@@ -36,11 +36,14 @@ static void *reader(void *arg)
             !(p >= 0.0f && p <= 1.0f))
             atomic_fetch_add(&g_bad, 1);
         for (int k = 0; k < NNZ; k++) idx[k] = (uint32_t)g_keys[row * NNZ + k];
-        if (growth_fm_predict(g_model, idx, g_fld, NULL, NNZ, 0, &p, 1) != GROWTH_OK || !(p >= 0.0f && p <= 1.0f))
+        if (growth_fm_predict(g_model, idx, g_fld, NULL, NNZ, 0, &p, 1) != GROWTH_OK ||
+            !(p >= 0.0f && p <= 1.0f))
             atomic_fetch_add(&g_bad, 1);
         if (growth_fm_weight_key(g_model, 0, g_keys[row * NNZ], &w) != GROWTH_OK || w != w)
             atomic_fetch_add(&g_bad, 1);
-        if (growth_fm_factors_key(g_model, g_keys[row * NNZ + 1], (size_t)atomic_load(&g_field), f, 8, NULL) != GROWTH_OK || f[0] != f[0])
+        if (growth_fm_factors_key(g_model, g_keys[row * NNZ + 1], (size_t)atomic_load(&g_field), f, 8,
+                                  NULL) != GROWTH_OK ||
+            f[0] != f[0])
             atomic_fetch_add(&g_bad, 1);
         growth_fm_stats st = GROWTH_FM_STATS_INIT;
         if (growth_fm_stats_get(g_model, &st) != GROWTH_OK || st.heads != 1) atomic_fetch_add(&g_bad, 1);
@@ -74,9 +77,10 @@ TEST(test_readers_race_growing_expiring_writer)
                                            : gmix64(i * NNZ + (uint64_t)k + 1000000); /* one-off */
         g_y[i] = (g_keys[i * NNZ] & 1) ? 1.0f : 0.0f;
     }
-    const char *cfgs[3] = {"model=ffm fields=10 k=4 bits=16 table=exact expire=1500 admit=2 admit_sketch=65536",
-                           "model=ffm fields=10 k=4 bits=20 table=exact max_memory=4000000",
-                           "model=fm k=8 bits=14 table=exact precision=compact expire=2000 seed=3"};
+    const char *cfgs[3] = {
+        "model=ffm fields=10 k=4 bits=16 table=exact expire=1500 admit=2 admit_sketch=65536",
+        "model=ffm fields=10 k=4 bits=20 table=exact max_memory=4000000",
+        "model=fm k=8 bits=14 table=exact precision=compact expire=2000 seed=3"};
     for (int c = 0; c < 3; c++) {
         growth_fm *ref = NULL;
         CHECK_OK(growth_fm_create(&g_model, cfgs[c]));
@@ -87,7 +91,8 @@ TEST(test_readers_race_growing_expiring_writer)
         for (int t = 0; t < READERS; t++) pthread_create(&th[t], NULL, reader, (void *)(uintptr_t)(t + 1));
         pthread_create(&th[READERS], NULL, saver, NULL);
         for (size_t i = 0; i < ROWS; i++) {
-            CHECK_OK(growth_fm_update_keys(g_model, g_keys + i * NNZ, g_fld, NULL, NNZ, &g_y[i], 1.0f, NULL, 0));
+            CHECK_OK(
+                growth_fm_update_keys(g_model, g_keys + i * NNZ, g_fld, NULL, NNZ, &g_y[i], 1.0f, NULL, 0));
             if (i % 4096 == 0) usleep(1000); /* let the readers in */
         }
         atomic_store(&g_done, 1);
