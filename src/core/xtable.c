@@ -443,29 +443,45 @@ int gxt_resolve(gxt *x, const uint64_t *k64, const uint32_t *k32, size_t nnz, ui
         x->pos_cap = cap;
     }
     const bool expiring = gxt_expiring(x);
-    /* Reserve room for the keys without a (live) entry, shard by shard: content-preserving. */
+    uint64_t *pos = x->pos;
+    /* Find every key, and reserve room for the keys without a (live) entry, shard by shard:
+     * content-preserving. The positions found stay valid unless a shard was rebuilt. */
     uint32_t missing[GXT_SHARDS] = {0};
     for (size_t k = 0; k < nnz; k++) {
         uint64_t key = k64 ? k64[k] : (uint64_t)k32[k], hh = gxt_hash(key);
         int s = (int)(hh >> (64 - GXT_SHARD_BITS));
         gxt_tab *t = atomic_load_explicit(&x->sh[s].t, memory_order_relaxed);
-        if (tab_find(t, key, hh) == GXT_NONE) missing[s]++;
+        uint64_t i = tab_find(t, key, hh);
+        pos[k] = i == GXT_NONE ? GXT_NONE : ((uint64_t)s << 56) | i;
+        if (i == GXT_NONE) missing[s]++;
     }
+    bool rebuilt = false;
     for (int s = 0; s < GXT_SHARDS; s++)
         if (missing[s]) {
+            gxt_tab *before = atomic_load_explicit(&x->sh[s].t, memory_order_relaxed);
             int rc = gxt_reserve(x, s, missing[s]);
             if (rc) return rc;
+            rebuilt |= atomic_load_explicit(&x->sh[s].t, memory_order_relaxed) != before;
         }
     /* From here on nothing fails. Resolve every key: stamp the live ones first (so evictions
      * for this row's inserts spare them), then admit and insert the others. */
-    uint64_t *pos = x->pos;
     for (size_t k = 0; k < nnz; k++) {
-        uint64_t key = k64 ? k64[k] : (uint64_t)k32[k], hh = gxt_hash(key);
-        int s = (int)(hh >> (64 - GXT_SHARD_BITS));
+        int s;
+        uint64_t i;
+        if (rebuilt) {
+            uint64_t key = k64 ? k64[k] : (uint64_t)k32[k], hh = gxt_hash(key);
+            s = (int)(hh >> (64 - GXT_SHARD_BITS));
+            i = tab_find(atomic_load_explicit(&x->sh[s].t, memory_order_relaxed), key, hh);
+        } else {
+            if (pos[k] == GXT_NONE) continue;
+            s = (int)(pos[k] >> 56);
+            i = pos[k] & ((UINT64_C(1) << 56) - 1);
+        }
         gxt_tab *t = atomic_load_explicit(&x->sh[s].t, memory_order_relaxed);
-        uint64_t i = tab_find(t, key, hh);
         pos[k] = GXT_NONE;
         if (i == GXT_NONE) continue;
+        /* a key repeated in the row whose entry the first occurrence found expired */
+        if (atomic_load_explicit(&t->ent[i].state, memory_order_relaxed) != GXT_FULL) continue;
         if (expiring && gxt_expired(x, atomic_load_explicit(&t->ent[i].stamp, memory_order_relaxed),
                                     atomic_load_explicit(&t->ent[i].secs, memory_order_relaxed), ex, now)) {
             gxt_remove(x, s, t, i, &x->expired);
