@@ -445,11 +445,19 @@ TEST(test_bad_input)
     old.struct_size = (uint32_t)offsetof(growth_fm_stats, live);
     CHECK_OK(growth_fm_stats_get(m, &old));
     CHECK(old.examples == 1);
+    CHECK(old.live == 0); /* not written: beyond the caller's struct_size */
+    growth_fm_stats tiny = GROWTH_FM_STATS_INIT;
+    tiny.struct_size = (uint32_t)offsetof(growth_fm_stats, live) - 8;
+    CHECK_RC(growth_fm_stats_get(m, &tiny), GROWTH_EINVAL);
     growth_buffer_free(bx);
     growth_buffer_free(bh);
     growth_fm_free(m);
     growth_fm_free(h);
 }
+
+_Static_assert(offsetof(growth_fm_stats, live) == 72, "1.0 growth_fm_stats ends at bytes_per_slot");
+_Static_assert(offsetof(growth_fm_stats, table_bytes) == 104, "appended members");
+_Static_assert(sizeof(growth_fm_stats) == 112, "growth_fm_stats size");
 
 int main(void)
 {
