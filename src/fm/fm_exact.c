@@ -8,8 +8,8 @@
  * prediction run the same code, SIMD kernels and prefetching as a hashed model on a row of slots,
  * and a shard of the keyed table copies 32-byte entries when it grows (a feature's block, 1 KiB
  * for a 32-field FFM with k=4, never moves). The arena's pages are mapped lazily, so memory
- * follows the slots in use: the highest slot ever used, and slots are reused (lowest freed first
- * is not needed: a stack) before new ones are taken.
+ * follows the slots in use: the highest slot ever used (freed slots are reused, from a stack,
+ * before new ones are taken).
  *
  * Slots. A key admitted by the table takes a free slot (zero, untouched) and the slot remembers
  * its key; the first training step on it gives it the seeded factors of that key
@@ -21,10 +21,11 @@
  * (pending, then free): a prediction holds a read section from its key lookups to the end of
  * its pairwise sums, so it never reads a slot that has been given to another key.
  *
- * The arena has P slots: 2^bits without max_memory; with max_memory, as many as the cap
- * allows next to the keyed table's worst case (at most 2^bits). At most P - P/16 features are
- * live (the rest is headroom for slots awaiting their grace period); beyond, the least
- * recently updated is evicted (the table's sampled LRU).
+ * The arena has P slots and a zero slot: P = 2^bits - 1 without max_memory; with max_memory, as
+ * many as the cap allows next to the keyed table's worst case (at most 2^bits - 1). At most
+ * about 15/16 of P features are live (the rest is headroom for slots awaiting their grace
+ * period); beyond, the least recently updated is evicted (the table's sampled LRU). The zero
+ * slot is never trained: predictions read it for keys without a record.
  *
  * A key without a record adds nothing: it is left out of the row of slots, while the row's
  * normalisation r(x) still counts its value (fm_row.r), as a hashed model's untouched slot. */
