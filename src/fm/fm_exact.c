@@ -572,6 +572,80 @@ GROWTH_API int growth_fm_update_keys(growth_fm *m, const uint64_t *keys, const u
     return rc;
 }
 
+/* A CSR batch of key rows: indptr, keys, fields and values (slots: as check_keys). */
+static int check_key_csr(const growth_fm *m, const char *who, const uint64_t *indptr, const uint64_t *keys,
+                         const uint32_t *slots, const uint8_t *fld, const float *val, size_t nrows)
+{
+    GROWTH_CHECK_NULL(who, indptr);
+    for (size_t r = 0; r < nrows; r++)
+        if (indptr[r + 1] < indptr[r]) return gerr(GROWTH_EINVAL, "%s: indptr decreases at row %zu", who, r);
+    if (indptr[nrows] > (uint64_t)SIZE_MAX / 16) return gerr(GROWTH_EINVAL, "%s: indptr too large", who);
+    size_t b = (size_t)indptr[0], n = (size_t)(indptr[nrows] - indptr[0]);
+    return check_keys(m, who, keys ? keys + b : NULL, slots ? slots + b : NULL, fld ? fld + b : NULL,
+                      val ? val + b : NULL, n);
+}
+
+GROWTH_API int growth_fm_predict_keys_csr(const growth_fm *m, const uint64_t *indptr, const uint64_t *keys,
+                                          const uint8_t *fld, const float *val, size_t nrows, unsigned flags,
+                                          float *out, size_t cap)
+{
+    static const char *who = "growth_fm_predict_keys_csr";
+    GROWTH_CHECK_NULL(who, m);
+    int rc = check_flags(who, flags);
+    if (rc || nrows == 0) return rc;
+    GROWTH_CHECK_NULL(who, out);
+    if (nrows > SIZE_MAX / (size_t)m->H) return gerr(GROWTH_EINVAL, "%s: nrows too large", who);
+    if ((rc = check_cap(who, "out", cap, nrows * (size_t)m->H))) return rc;
+    GROWTH_CHECK_NULL(who, indptr);
+    for (size_t r = 0; r < nrows; r++)
+        if (indptr[r + 1] < indptr[r]) return gerr(GROWTH_EINVAL, "%s: indptr decreases at row %zu", who, r);
+    if (indptr[nrows] > (uint64_t)SIZE_MAX / 16) return gerr(GROWTH_EINVAL, "%s: indptr too large", who);
+    if (indptr[nrows] > indptr[0] && !keys) return gerr(GROWTH_EINVAL, "%s: keys is NULL", who);
+    if (m->ex) {
+        if ((rc = check_key_csr(m, who, indptr, keys, NULL, fld, val, nrows))) return rc;
+        return predict_rows(m, who, indptr, keys, NULL, fld, val, nrows, flags, out);
+    }
+    uint32_t *idx = keys_to_slots(m, who, keys, (size_t)indptr[nrows]);
+    if (!idx) return GROWTH_ENOMEM;
+    rc = check_key_csr(m, who, indptr, keys, idx, fld, val, nrows);
+    if (!rc) rc = growth_fm_predict_csr(m, indptr, idx, fld, val, nrows, flags, out, cap);
+    free(idx);
+    return rc;
+}
+
+GROWTH_API int growth_fm_update_keys_csr(growth_fm *m, const uint64_t *indptr, const uint64_t *keys,
+                                         const uint8_t *fld, const float *val, size_t nrows,
+                                         const float *labels, const float *weights, float *out_pred,
+                                         size_t cap)
+{
+    static const char *who = "growth_fm_update_keys_csr";
+    GROWTH_CHECK_NULL(who, m);
+    if (nrows == 0) return GROWTH_OK;
+    GROWTH_CHECK_NULL(who, labels);
+    GROWTH_CHECK_NULL(who, indptr);
+    if (nrows > SIZE_MAX / (size_t)m->H) return gerr(GROWTH_EINVAL, "%s: nrows too large", who);
+    const size_t H = (size_t)m->H;
+    int rc = out_pred ? check_cap(who, "out_pred", cap, nrows * H) : GROWTH_OK;
+    for (size_t r = 0; !rc && r < nrows; r++) {
+        if (indptr[r + 1] < indptr[r]) rc = gerr(GROWTH_EINVAL, "%s: indptr decreases at row %zu", who, r);
+        if (!rc) rc = fm_check_labels(m, who, labels + r * H, r);
+        if (!rc && weights) rc = fm_check_weight(who, weights[r], r);
+    }
+    if (!rc && indptr[nrows] > (uint64_t)SIZE_MAX / 16) rc = gerr(GROWTH_EINVAL, "%s: indptr too large", who);
+    if (!rc && indptr[nrows] > indptr[0] && !keys) rc = gerr(GROWTH_EINVAL, "%s: keys is NULL", who);
+    if (rc) return rc;
+    if (m->ex) {
+        if ((rc = check_key_csr(m, who, indptr, keys, NULL, fld, val, nrows))) return rc;
+        return update_rows(m, who, indptr, keys, NULL, fld, val, nrows, labels, weights, out_pred);
+    }
+    uint32_t *idx = keys_to_slots(m, who, keys, (size_t)indptr[nrows]);
+    if (!idx) return GROWTH_ENOMEM;
+    rc = check_key_csr(m, who, indptr, keys, idx, fld, val, nrows);
+    if (!rc) rc = growth_fm_update_csr(m, indptr, idx, fld, val, nrows, labels, weights, out_pred, cap);
+    free(idx);
+    return rc;
+}
+
 GROWTH_API int growth_fm_weight_key(const growth_fm *m, size_t head, uint64_t key, float *out)
 {
     static const char *who = "growth_fm_weight_key";

@@ -469,6 +469,12 @@ static int c_fmx_train(void *h)
     float p, y = 1;
     return growth_fm_update_keys(h, g_keys + 600, g_fld + 600, NULL, 1000, &y, 1, &p, 1); /* grows shards */
 }
+static uint64_t g_fmx_ptr[101];
+static int c_fmx_train_csr(void *h)
+{
+    for (size_t r = 0; r <= 100; r++) g_fmx_ptr[r] = r * 4;
+    return growth_fm_update_keys_csr(h, g_fmx_ptr, g_keys + 800, g_fld, NULL, 100, g_y, NULL, NULL, 0);
+}
 static int c_fmx_predict(void *h)
 {
     float p;
@@ -1005,6 +1011,7 @@ TEST(every_allocation_may_fail)
     SWEEP("fm exact create", .k = &K_fm, .ctor = c_fmx_create);
     SWEEP("fm exact train (keys)", .k = &K_fm, .make = mk_fmx, .call = c_fmx_train);
     SWEEP("fm exact predict (keys)", .k = &K_fm, .make = mk_fmx, .call = c_fmx_predict, .ro = true);
+    SWEEP("fm exact train (keys csr)", .k = &K_fm, .make = mk_fmx, .call = c_fmx_train_csr);
     total_bad += sweep_roundtrip("fm exact", &K_fm, mk_fmx);
 
     SWEEP("forest train", .k = &K_forest, .ctor = c_forest_train);

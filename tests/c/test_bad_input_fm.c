@@ -472,6 +472,29 @@ TEST(test_exact_and_keys)
         BAD(growth_fm_update_keys(m, keys, fld, nanv, 3, &y, 1.0f, NULL, 0), GROWTH_EINVAL, "val[1]");
         BAD(growth_fm_update_keys(m, keys, NULL, val, 3, &y, 1.0f, NULL, 0), GROWTH_EINVAL, "fld");
         BAD(growth_fm_update_keys(m, keys, fld, val, 3, &y, 1.0f, p, 0), GROWTH_EBUFS, "out_pred");
+        uint64_t ip[3] = {0, 2, 3}, bad_ip[3] = {0, 3, 2};
+        float y2[2] = {1, 0}, w2[2] = {1, 1}, bad_w2[2] = {1, -1}, p2[2];
+        BAD(growth_fm_predict_keys_csr(NULL, ip, keys, fld, val, 2, 0, p2, 2), GROWTH_EINVAL,
+            "growth_fm_predict_keys_csr");
+        BAD(growth_fm_predict_keys_csr(m, NULL, keys, fld, val, 2, 0, p2, 2), GROWTH_EINVAL, "indptr");
+        BAD(growth_fm_predict_keys_csr(m, bad_ip, keys, fld, val, 2, 0, p2, 2), GROWTH_EINVAL, "indptr");
+        BAD(growth_fm_predict_keys_csr(m, ip, NULL, fld, val, 2, 0, p2, 2), GROWTH_EINVAL, "keys");
+        BAD(growth_fm_predict_keys_csr(m, ip, keys, badf, val, 2, 0, p2, 2), GROWTH_EINVAL, "fld[1]");
+        BAD(growth_fm_predict_keys_csr(m, ip, keys, fld, nanv, 2, 0, p2, 2), GROWTH_EINVAL, "val[1]");
+        BAD(growth_fm_predict_keys_csr(m, ip, keys, fld, val, 2, 0x4u, p2, 2), GROWTH_EINVAL, "flags");
+        BAD(growth_fm_predict_keys_csr(m, ip, keys, fld, val, 2, 0, NULL, 2), GROWTH_EINVAL, "out");
+        BAD(growth_fm_predict_keys_csr(m, ip, keys, fld, val, 2, 0, p2, 1), GROWTH_EBUFS, "out");
+        BAD(growth_fm_update_keys_csr(NULL, ip, keys, fld, val, 2, y2, w2, NULL, 0), GROWTH_EINVAL,
+            "growth_fm_update_keys_csr");
+        BAD(growth_fm_update_keys_csr(m, NULL, keys, fld, val, 2, y2, w2, NULL, 0), GROWTH_EINVAL, "indptr");
+        BAD(growth_fm_update_keys_csr(m, bad_ip, keys, fld, val, 2, y2, w2, NULL, 0), GROWTH_EINVAL,
+            "indptr");
+        BAD(growth_fm_update_keys_csr(m, ip, NULL, fld, val, 2, y2, w2, NULL, 0), GROWTH_EINVAL, "keys");
+        BAD(growth_fm_update_keys_csr(m, ip, keys, fld, val, 2, NULL, w2, NULL, 0), GROWTH_EINVAL, "labels");
+        BAD(growth_fm_update_keys_csr(m, ip, keys, fld, val, 2, y2, bad_w2, NULL, 0), GROWTH_EINVAL, "row 1");
+        BAD(growth_fm_update_keys_csr(m, ip, keys, badf, val, 2, y2, w2, NULL, 0), GROWTH_EINVAL, "fld[1]");
+        BAD(growth_fm_update_keys_csr(m, ip, keys, fld, nanv, 2, y2, w2, NULL, 0), GROWTH_EINVAL, "val[1]");
+        BAD(growth_fm_update_keys_csr(m, ip, keys, fld, val, 2, y2, w2, p2, 1), GROWTH_EBUFS, "out_pred");
         BAD(growth_fm_weight_key(NULL, 0, 1, p), GROWTH_EINVAL, "growth_fm_weight_key");
         BAD(growth_fm_weight_key(m, 0, 1, NULL), GROWTH_EINVAL, "out");
         BAD(growth_fm_weight_key(m, 1, 1, p), GROWTH_EINVAL, "head");

@@ -298,6 +298,51 @@ TEST(test_uint32_api_on_exact)
     growth_fm_free(b);
 }
 
+/* CSR batches of key rows: the same as row-by-row calls, on an exact and on a hashed model. */
+TEST(test_key_csr_batches)
+{
+    const char *cfgs[2] = {"model=ffm fields=4 k=4 bits=12 table=exact admit=2 expire=500",
+                           "model=ffm fields=4 k=4 bits=12"};
+    for (int c = 0; c < 2; c++) {
+        growth_fm *a = NULL, *b = NULL;
+        CHECK_OK(growth_fm_create(&a, cfgs[c]));
+        CHECK_OK(growth_fm_create(&b, cfgs[c]));
+        if (!a || !b) return;
+        enum { R = 600 };
+        static uint64_t keys[R * 4], indptr[R + 1];
+        static uint8_t fld[R * 4];
+        static float val[R * 4], y[R], w[R], pa[R], pb[R];
+        grng r;
+        grng_seed(&r, 21);
+        for (int i = 0; i < R; i++) {
+            row_t row;
+            make_row(&r, 4, 800, true, &row);
+            memcpy(keys + 4 * i, row.keys, sizeof row.keys[0] * 4);
+            memcpy(fld + 4 * i, row.fld, 4);
+            memcpy(val + 4 * i, row.val, 4 * sizeof(float));
+            y[i] = row.y;
+            w[i] = (float)(i % 3);
+            indptr[i + 1] = (uint64_t)(4 * (i + 1)) - (uint64_t)(i % 5 == 0); /* some rows of 3 */
+        }
+        indptr[0] = 0;
+        CHECK_OK(growth_fm_update_keys_csr(a, indptr, keys, fld, val, R, y, w, pa, R));
+        for (int i = 0; i < R; i++)
+            CHECK_OK(growth_fm_update_keys(b, keys + indptr[i], fld + indptr[i], val + indptr[i],
+                                           (size_t)(indptr[i + 1] - indptr[i]), &y[i], w[i], &pb[i], 1));
+        CHECK(memcmp(pa, pb, sizeof pa) == 0);
+        CHECK_OK(growth_fm_predict_keys_csr(a, indptr, keys, fld, val, R, GROWTH_PREDICT_MARGIN, pa, R));
+        for (int i = 0; i < R; i++)
+            CHECK_OK(growth_fm_predict_keys(b, keys + indptr[i], fld + indptr[i], val + indptr[i],
+                                            (size_t)(indptr[i + 1] - indptr[i]), GROWTH_PREDICT_MARGIN,
+                                            &pb[i], 1));
+        CHECK(memcmp(pa, pb, sizeof pa) == 0);
+        CHECK_OK(growth_fm_update_keys_csr(a, indptr, keys, fld, val, 0, NULL, NULL, NULL, 0));
+        CHECK_OK(growth_fm_predict_keys_csr(a, indptr, keys, fld, val, 0, 0, NULL, 0));
+        growth_fm_free(a);
+        growth_fm_free(b);
+    }
+}
+
 static void predict_many(const growth_fm *m, int seed, float *out, int n)
 {
     grng r;
@@ -466,6 +511,7 @@ int main(void)
     RUN(test_expiry);
     RUN(test_memory_cap_lru);
     RUN(test_uint32_api_on_exact);
+    RUN(test_key_csr_batches);
     RUN(test_save_load_round_trip);
     RUN(test_bad_input);
     return GT_SUMMARY();

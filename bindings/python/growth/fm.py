@@ -91,6 +91,10 @@ declare({
     "growth_fm_predict_keys": (c_int, [Handle, c_void_p, c_void_p, c_void_p, c_size_t, c_uint, c_void_p, c_size_t]),
     "growth_fm_update_keys": (c_int, [Handle, c_void_p, c_void_p, c_void_p, c_size_t, c_void_p, c_float, c_void_p,
                                       c_size_t]),
+    "growth_fm_predict_keys_csr": (c_int, [Handle, c_void_p, c_void_p, c_void_p, c_void_p, c_size_t, c_uint,
+                                           c_void_p, c_size_t]),
+    "growth_fm_update_keys_csr": (c_int, [Handle, c_void_p, c_void_p, c_void_p, c_void_p, c_size_t, c_void_p,
+                                          c_void_p, c_void_p, c_size_t]),
     "growth_fm_weight_key": (c_int, [Handle, c_size_t, c_uint64, P(c_float)]),
     "growth_fm_factors_key": (c_int, [Handle, c_uint64, c_size_t, c_void_p, c_size_t, P(c_size_t)]),
 })
@@ -303,11 +307,8 @@ class _FMBase(Estimator):
         H = self._n_heads
         out = np.empty((n, H), dtype=np.float32)
         flags = _PREDICT_MARGIN if margin else 0
-        for r in range(n):
-            b, e = int(indptr[r]), int(indptr[r + 1])
-            check(lib.growth_fm_predict_keys(h, ptr(keys[b:e]), None if fld is None else ptr(fld[b:e]),
-                                             None if vals is None else ptr(vals[b:e]), e - b, flags,
-                                             out[r].ctypes.data, H))
+        check(lib.growth_fm_predict_keys_csr(h, ptr(indptr), ptr(keys), ptr(fld), ptr(vals), n, flags, ptr(out),
+                                             out.size))
         return self._shape_out(out)
 
     def update_keys(self, rows: Any, y: Any, fields: Any = None, sample_weight: Any = None) -> np.ndarray:
@@ -322,11 +323,8 @@ class _FMBase(Estimator):
         yy = self._labels(y, n, H)
         w = self._weights(sample_weight, n)
         out = np.empty((n, H), dtype=np.float32)
-        for r in range(n):
-            b, e = int(indptr[r]), int(indptr[r + 1])
-            check(lib.growth_fm_update_keys(h, ptr(keys[b:e]), None if fld is None else ptr(fld[b:e]),
-                                            None if vals is None else ptr(vals[b:e]), e - b, yy[r].ctypes.data,
-                                            1.0 if w is None else float(w[r]), out[r].ctypes.data, H))
+        check(lib.growth_fm_update_keys_csr(h, ptr(indptr), ptr(keys), ptr(fld), ptr(vals), n, ptr(yy), ptr(w),
+                                            ptr(out), out.size))
         return self._shape_out(out)
 
     # -- data ----------------------------------------------------------------------------
