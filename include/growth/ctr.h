@@ -313,6 +313,36 @@ GROWTH_API int growth_ftrl_update_keys(growth_ftrl *m, const uint64_t *keys, con
                                        const float *labels, float weight, float *out_pred, size_t cap);
 
 /**
+ * @brief Probabilities (or margins) of every head for a CSR batch of 64-bit key rows (row r is
+ *        keys[indptr[r] .. indptr[r+1]), as growth_ftrl_predict_csr()); each row as
+ *        growth_ftrl_predict_keys(). Lock-free.
+ * @param[out] out nrows x heads floats, row-major; `cap` is its length.
+ * @return ::GROWTH_OK (nothing done for `nrows` = 0); ::GROWTH_EINVAL for NULL arguments, a
+ *         decreasing `indptr`, a non-finite value or unknown flags; ::GROWTH_EBUFS when `cap` <
+ *         nrows x heads; ::GROWTH_ENOMEM (hashed model: the slot scratch).
+ * @since 1.0
+ */
+GROWTH_API int growth_ftrl_predict_keys_csr(const growth_ftrl *m, const uint64_t *indptr,
+                                            const uint64_t *keys, const float *val, size_t nrows,
+                                            unsigned flags, float *out, size_t cap);
+
+/**
+ * @brief Trains on a CSR batch of 64-bit key rows, row by row in order, each as
+ *        growth_ftrl_update_keys() (admission, expiry and eviction on a `table=exact` model).
+ * @param labels  nrows x heads, row-major; @param weights nrows weights, or NULL for all 1.
+ * @param[out] out_pred if not NULL, nrows x heads progressive-validation predictions; `cap` is
+ *                      its length.
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL for a bad argument anywhere in the batch (checked before
+ *         any row is trained on: the model is then unchanged); ::GROWTH_EBUFS when `out_pred` is
+ *         too short; ::GROWTH_ENOMEM (the slot scratch, before any change; or a `table=exact`
+ *         table that cannot grow, after the rows before it were trained).
+ * @since 1.0
+ */
+GROWTH_API int growth_ftrl_update_keys_csr(growth_ftrl *m, const uint64_t *indptr, const uint64_t *keys,
+                                           const float *val, size_t nrows, const float *labels,
+                                           const float *weights, float *out_pred, size_t cap);
+
+/**
  * @brief Current weight of 64-bit feature key `key` for `head` (0 when the key has no record,
  *        e.g. not admitted yet or expired; on a hashed model, slot key mod 2^bits).
  * @param[out] out the weight.

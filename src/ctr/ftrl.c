@@ -793,6 +793,111 @@ GROWTH_API int growth_ftrl_update_keys(growth_ftrl *m, const uint64_t *keys, con
     return rc;
 }
 
+/* Checks a CSR batch of keys: indptr non-decreasing, keys present, values finite. */
+static int check_keys_csr(const char *who, const uint64_t *indptr, const uint64_t *keys, const float *val,
+                          size_t nrows, size_t *out_longest)
+{
+    GROWTH_CHECK_NULL(who, indptr);
+    size_t longest = 0;
+    for (size_t r = 0; r < nrows; r++) {
+        if (indptr[r + 1] < indptr[r]) return gerr(GROWTH_EINVAL, "%s: indptr decreases at row %zu", who, r);
+        if (indptr[r + 1] - indptr[r] > longest) longest = (size_t)(indptr[r + 1] - indptr[r]);
+    }
+    if (indptr[nrows] > (uint64_t)SIZE_MAX) return gerr(GROWTH_EINVAL, "%s: indptr too large", who);
+    size_t b = (size_t)indptr[0];
+    *out_longest = longest;
+    return check_keys(who, keys ? keys + b : NULL, val ? val + b : NULL, (size_t)(indptr[nrows] - indptr[0]));
+}
+
+GROWTH_API int growth_ftrl_predict_keys_csr(const growth_ftrl *m, const uint64_t *indptr,
+                                            const uint64_t *keys, const float *val, size_t nrows,
+                                            unsigned flags, float *out, size_t cap)
+{
+    static const char *who = "growth_ftrl_predict_keys_csr";
+    GROWTH_CHECK_NULL(who, m);
+    int rc = ftrl_check_flags(who, flags);
+    if (rc) return rc;
+    if (nrows == 0) return GROWTH_OK;
+    if (nrows > SIZE_MAX / (size_t)m->H) return gerr(GROWTH_EINVAL, "%s: nrows too large", who);
+    size_t longest = 0;
+    rc = check_out(m, who, out, cap, nrows * (size_t)m->H);
+    if (!rc) rc = check_keys_csr(who, indptr, keys, val, nrows, &longest);
+    if (rc) return rc;
+    uint32_t *idx = NULL;
+    if (!m->ex && !(idx = malloc((longest ? longest : 1) * sizeof *idx)))
+        return gerr(GROWTH_ENOMEM, "%s: out of memory for a row of %zu keys", who, longest);
+    const int H = m->H;
+    for (size_t r = 0; r < nrows; r++) {
+        size_t b = (size_t)indptr[r], n = (size_t)(indptr[r + 1] - indptr[r]);
+        float *o = out + r * (size_t)H;
+        const float *v = val ? val + b : NULL;
+        if (m->ex) {
+            fx_margins(m, keys + b, NULL, v, n, o);
+        } else {
+            for (size_t k = 0; k < n; k++) idx[k] = key_slot(m, keys[b + k]);
+            ftrl_margins(m, idx, v, n, o);
+        }
+        if (!(flags & GROWTH_PREDICT_MARGIN))
+            for (int h = 0; h < H; h++) o[h] = ftrl_sigmoid(o[h]);
+    }
+    free(idx);
+    return GROWTH_OK;
+}
+
+GROWTH_API int growth_ftrl_update_keys_csr(growth_ftrl *m, const uint64_t *indptr, const uint64_t *keys,
+                                           const float *val, size_t nrows, const float *labels,
+                                           const float *weights, float *out_pred, size_t cap)
+{
+    static const char *who = "growth_ftrl_update_keys_csr";
+    GROWTH_CHECK_NULL(who, m);
+    if (nrows == 0) return GROWTH_OK;
+    GROWTH_CHECK_NULL(who, labels);
+    if (nrows > SIZE_MAX / (size_t)m->H) return gerr(GROWTH_EINVAL, "%s: nrows too large", who);
+    const int H = m->H;
+    size_t longest = 0;
+    int rc = out_pred ? check_out(m, who, out_pred, cap, nrows * (size_t)H) : GROWTH_OK;
+    if (!rc) rc = check_keys_csr(who, indptr, keys, val, nrows, &longest);
+    for (size_t r = 0; !rc && r < nrows; r++) {
+        rc = check_labels(m, who, labels + r * (size_t)H, r);
+        if (!rc && weights) rc = check_weight(who, weights[r], r);
+    }
+    if (rc) return rc;
+    uint32_t *idx = NULL;
+    if (!m->ex && !(idx = malloc((longest ? longest : 1) * sizeof *idx)))
+        return gerr(GROWTH_ENOMEM, "%s: out of memory for a row of %zu keys", who, longest);
+    pthread_mutex_lock(&m->lock);
+    /* The gradient scratch must hold the longest row before anything changes (hashed rows;
+     * an exact table's rows use it too), so an allocation cannot fail half-way. */
+    if (longest * (size_t)H > m->scratch_cap) {
+        float *ns = realloc(m->scratch, longest * (size_t)H * 2 * sizeof *ns);
+        if (!ns) {
+            pthread_mutex_unlock(&m->lock);
+            free(idx);
+            return gerr(GROWTH_ENOMEM, "%s: out of memory for a row of %zu keys", who, longest);
+        }
+        m->scratch = ns;
+        m->scratch_cap = longest * (size_t)H * 2;
+    }
+    for (size_t r = 0; r < nrows && !rc; r++) {
+        size_t b = (size_t)indptr[r], n = (size_t)(indptr[r + 1] - indptr[r]);
+        logistic_ctx ctx = {labels + r * (size_t)H, weights ? weights[r] : 1.0f, H};
+        float *o = out_pred ? out_pred + r * (size_t)H : NULL;
+        const float *v = val ? val + b : NULL;
+        if (m->ex) {
+            /* Only a table that cannot grow fails here: the rows before stay trained. */
+            rc = fx_apply(m, keys + b, NULL, v, n, logistic_grad, &ctx, o);
+        } else {
+            for (size_t k = 0; k < n; k++) idx[k] = key_slot(m, keys[b + k]);
+            rc = ftrl_apply(m, idx, v, n, logistic_grad, &ctx, o);
+        }
+        if (!rc && o)
+            for (int h = 0; h < H; h++) o[h] = ftrl_sigmoid(o[h]);
+    }
+    pthread_mutex_unlock(&m->lock);
+    free(idx);
+    return rc;
+}
+
 /* ---- persistence ------------------------------------------------------------------------- */
 
 #define FTRL_MAX_FILE ((size_t)1 << 36)

@@ -446,6 +446,19 @@ static int c_ftrlx_predict(void *h)
     }
     return GROWTH_OK;
 }
+/* 64-bit key rows on a hashed model (bits=14 heads=2): the slot scratch of the CSR key calls. */
+static uint64_t g_kptr[101];
+static int c_ftrl_train_keys_csr(void *h)
+{
+    for (size_t r = 0; r <= 100; r++) g_kptr[r] = r * 4;
+    return growth_ftrl_update_keys_csr(h, g_kptr, g_keys, NULL, 100, g_y, NULL, NULL, 0);
+}
+static int c_ftrl_predict_keys_csr(void *h)
+{
+    float p[200];
+    for (size_t r = 0; r <= 100; r++) g_kptr[r] = r * 4;
+    return growth_ftrl_predict_keys_csr(h, g_kptr, g_keys, NULL, 100, 0, p, 200);
+}
 static int c_ftrl_load(void **o) { return growth_ftrl_load((growth_ftrl **)o, g_path); }
 
 /* FM table=exact: creation (sketch, shards, slot arena), training on keys (admission, shards
@@ -988,6 +1001,9 @@ TEST(every_allocation_may_fail)
     SWEEP("ftrl train (csr)", .k = &K_ftrl, .make = mk_ftrl, .call = c_ftrl_train);
     SWEEP("ftrl predict (csr)", .k = &K_ftrl, .make = mk_ftrl, .call = c_ftrl_predict, .ro = true);
     SWEEP("ftrl config", .k = &K_ftrl, .make = mk_ftrl, .call = c_ftrl_cfg, .ro = true);
+    SWEEP("ftrl train (keys csr, hashed)", .k = &K_ftrl, .make = mk_ftrl, .call = c_ftrl_train_keys_csr);
+    SWEEP("ftrl predict (keys csr, hashed)", .k = &K_ftrl, .make = mk_ftrl, .call = c_ftrl_predict_keys_csr,
+          .ro = true);
     SWEEP("ftrl save", .k = &K_ftrl, .make = mk_ftrl, .call = c_ftrl_save, .ro = true);
     SWEEP("ftrl load", .k = &K_ftrl, .ctor = c_ftrl_load);
     total_bad += sweep_roundtrip("ftrl", &K_ftrl, mk_ftrl);

@@ -6,7 +6,7 @@ from .errors import (GrowthError, InvalidArgument, OutOfMemory, IOFailure, Forma
                      BufferTooSmall, InvalidState, DependencyError, NotFound, Canceled,
                      NotFittedError)
 from .common import version, version_number, strerror, model_kind, hash64
-from .features import feature_hash, feature_hash_cross, numeric_hash, Row, hash_records
+from .features import feature_hash, feature_hash_cross, feature_key, feature_key_cross, numeric_hash, Row, hash_records
 from .ftrl import FTRL, FTRLClassifier, esmm_predict, LABEL_MISSING
 from .fm import FM, FFM
 from . import metrics
@@ -30,7 +30,7 @@ __all__ = [
     "GrowthError", "InvalidArgument", "OutOfMemory", "IOFailure", "FormatError",
     "BufferTooSmall", "InvalidState", "DependencyError", "NotFound", "Canceled", "NotFittedError",
     "version", "version_number", "strerror", "model_kind", "hash64",
-    "feature_hash", "feature_hash_cross", "numeric_hash", "Row", "hash_records",
+    "feature_hash", "feature_hash_cross", "feature_key", "feature_key_cross", "numeric_hash", "Row", "hash_records",
     "FTRL", "FTRLClassifier", "esmm_predict", "LABEL_MISSING", "FM", "FFM", "metrics",
     "Calibrator", "plot",
     "Bandit", "BanditSimulator", "bandit_sample_beta", "bandit_ope", "bandit_ope_interval",

@@ -80,6 +80,7 @@ final class Native {
     static native void rowAddIndex(long row, int index, float x);
     static native int rowSize(long row);
     static native int[] rowIndices(long row);
+    static native long[] rowKeys(long row);
     static native float[] rowValues(long row);
     static native byte[] rowConfig(long row);
     /** {@code names} packed by {@link #pack}, n of them (0 removes the field list). */
