@@ -14,7 +14,8 @@
  *                   field over IDS (default 2M) ids with their own logits (hashing them into
  *                   2^20 slots collides) and one one-off id per example (the long tail).
  *   N       examples (the stream is generated on the fly, deterministic).
- *   CONFIG  growth_ftrl configuration string.
+ *   CONFIG  growth_ftrl configuration string, or a growth_fm one when it starts with "model="
+ *           (FM/FFM, trained with growth_fm_update_keys; a key's field is its stream field).
  *   EVERY   (optional, 5th argument after IDS; 0 = N/20) examples between progress lines: the
  *           progressive logloss so far, the process's VmRSS / VmHWM (/proc/self/status), the
  *           table's bytes and live keys -- so a run that is stopped (or runs out of memory)
@@ -71,7 +72,7 @@ static void vm_kib(double *rss, double *hwm)
 }
 
 /* One example of the stream: keys[0..nnz), label. */
-static size_t make_row(const char *stream, uint64_t i, grng *r, uint64_t *keys, float *y)
+static size_t make_row(const char *stream, uint64_t i, grng *r, uint64_t *keys, uint8_t *fld, float *y)
 {
     double m = -1.0;
     size_t n = 0;
@@ -83,15 +84,19 @@ static size_t make_row(const char *stream, uint64_t i, grng *r, uint64_t *keys, 
             uint64_t v = (uint64_t)(vocab[f] * u * u * u);
             keys[n] = gmix64(((uint64_t)f << 56) ^ v);
             m += truth_of(keys[n], 1.6);
+            fld[n] = (uint8_t)f;
             n++;
         }
+        fld[n] = 6;
         keys[n++] = gmix64((UINT64_C(6) << 56) ^ i); /* request id: once */
         if (mix) {                                   /* a recurring id with its own logit */
             uint64_t id = grng_below(r, g_ids);
+            fld[n] = 7;
             keys[n] = gmix64((UINT64_C(9) << 56) ^ id);
             m += truth_of(keys[n], 3.0);
             n++;
         } else {
+            fld[n] = 7;
             keys[n++] = gmix64((UINT64_C(7) << 56) ^ (i * 7 + 3)); /* another one-off id */
         }
     } else {
@@ -99,11 +104,13 @@ static size_t make_row(const char *stream, uint64_t i, grng *r, uint64_t *keys, 
             uint64_t v = grng_below(r, 100);
             keys[n] = gmix64(((uint64_t)f << 56) ^ v);
             m += truth_of(keys[n], 1.0);
+            fld[n] = (uint8_t)f;
             n++;
         }
         uint64_t id = grng_below(r, g_ids);
         keys[n] = gmix64((UINT64_C(9) << 56) ^ id);
         m += truth_of(keys[n], 6.0);
+        fld[n] = 2;
         n++;
     }
     *y = grng_uniform(r) < 1.0 / (1.0 + exp(-m)) ? 1.0f : 0.0f;
@@ -125,13 +132,16 @@ int main(int argc, char **argv)
            (unsigned long long)g_ids, argv[3]);
     fflush(stdout);
     growth_ftrl *m = NULL;
-    if (growth_ftrl_create(&m, argv[3]) != GROWTH_OK) {
+    growth_fm *fm = NULL;
+    bool is_fm = strncmp(argv[3], "model=", 6) == 0;
+    if (is_fm ? growth_fm_create(&fm, argv[3]) : growth_ftrl_create(&m, argv[3])) {
         fprintf(stderr, "%s\n", growth_last_error());
         return 1;
     }
     grng r;
     grng_seed(&r, 2026);
     uint64_t keys[16];
+    uint8_t fld[16];
     double loss = 0, loss_tail = 0, max_pause = 0, max_cpu = 0;
     uint64_t over1 = 0, over5 = 0;
     double t0 = wall(), loss_win = 0;
@@ -139,9 +149,10 @@ int main(int argc, char **argv)
     int failed = 0;
     for (i = 0; i < n; i++) {
         float y, p;
-        size_t nnz = make_row(stream, i, &r, keys, &y);
+        size_t nnz = make_row(stream, i, &r, keys, fld, &y);
         double a = wall(), ac = cpu();
-        if (growth_ftrl_update_keys(m, keys, NULL, nnz, &y, 1.0f, &p, 1) != GROWTH_OK) {
+        if ((is_fm ? growth_fm_update_keys(fm, keys, fld, NULL, nnz, &y, 1.0f, &p, 1)
+                   : growth_ftrl_update_keys(m, keys, NULL, nnz, &y, 1.0f, &p, 1)) != GROWTH_OK) {
             printf("  stopped at example %llu: %s\n", (unsigned long long)i, growth_last_error());
             failed = 1;
             break;
@@ -177,7 +188,15 @@ int main(int argc, char **argv)
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     growth_ftrl_stats st = GROWTH_FTRL_STATS_INIT;
-    growth_ftrl_stats_get(m, &st);
+    if (is_fm) {
+        growth_fm_stats fs = GROWTH_FM_STATS_INIT;
+        growth_fm_stats_get(fm, &fs);
+        /* the exact counters; a hashed FM's table is its slot tables (live = touched slots) */
+        st.live = fs.live, st.admitted = fs.admitted, st.evicted = fs.evicted, st.expired = fs.expired;
+        st.table_bytes = fs.table_bytes;
+    } else {
+        growth_ftrl_stats_get(m, &st);
+    }
     double rss, hwm;
     vm_kib(&rss, &hwm);
     printf("  %.0f examples/s (wall, timing included), logloss %.5f, last 10%% %.5f\n", (double)n / secs,
@@ -187,9 +206,11 @@ int main(int argc, char **argv)
            rss / 1024.0, hwm / 1024.0, (double)ru.ru_maxrss / 1024.0, (double)st.table_bytes / 1048576.0,
            (unsigned long long)st.live, (unsigned long long)st.admitted, (unsigned long long)st.evicted,
            (unsigned long long)st.expired);
+    if (st.live) printf("  %.0f bytes per live feature (table / live)\n", (double)st.table_bytes / (double)st.live);
     printf("  writer pauses: longest update %.2f ms wall, %.2f ms of CPU; %llu updates > 1 ms wall, %llu > 5 "
            "ms\n",
            max_pause * 1e3, max_cpu * 1e3, (unsigned long long)over1, (unsigned long long)over5);
     growth_ftrl_free(m);
+    growth_fm_free(fm);
     return failed;
 }

@@ -1102,19 +1102,29 @@ static int model_threads(const model *m)
     return t ? atoi(t + 8) : 1;
 }
 
+/* A table=exact model keys features by their full hash: the CLI hashes to 32 bits (the widest slot
+ * the uint32 calls carry, which the library takes as keys) whatever `bits` says. */
+static unsigned hash_bits(const model *m, unsigned bits)
+{
+    char cfg[4096];
+    int rc = m->type == MT_FTRL ? growth_ftrl_config(m->ftrl, cfg, sizeof cfg, NULL)
+                                : growth_fm_config(m->fm, cfg, sizeof cfg, NULL);
+    return rc == GROWTH_OK && strstr(cfg, "table=exact") ? 32u : bits;
+}
+
 static int model_describe(model *m)
 {
     if (m->type == MT_FTRL) {
         growth_ftrl_stats st = GROWTH_FTRL_STATS_INIT;
         int rc = growth_ftrl_stats_get(m->ftrl, &st);
-        m->bits = (unsigned)st.bits;
+        m->bits = hash_bits(m, (unsigned)st.bits);
         m->heads = (size_t)st.heads;
         m->train_threads = model_threads(m);
         return rc;
     }
     growth_fm_stats st = GROWTH_FM_STATS_INIT;
     int rc = growth_fm_stats_get(m->fm, &st);
-    m->bits = (unsigned)st.bits;
+    m->bits = hash_bits(m, (unsigned)st.bits);
     m->heads = (size_t)st.heads;
     m->fields = (size_t)st.fields;
     m->train_threads = model_threads(m);

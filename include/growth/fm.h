@@ -81,7 +81,13 @@
  * | l2         | 1       | FTRL L2 strength of the linear part (>= 0) |
  * | precision  | float   | `float`, or `compact`: factors and their AdaGrad sums as bfloat16 (stochastic rounding for the sums and updates), the linear part as growth_ftrl's compact mode; half the memory |
  * | seed       | 0       | seed of the initial factors and of stochastic rounding |
- * | max_memory | 0       | bytes the tables may take, an integer; 0 = no cap beyond the machine's physical memory. Checked at create and load time, before anything is allocated |
+ * | max_memory | 0       | bytes the tables may take, an integer; 0 = no cap beyond the machine's physical memory. Checked at create and load time, before anything is allocated. With `table=exact`: the keyed table, sketch and feature slots stay under it (least recently updated features evicted) |
+ * | table      | hashed  | `exact`: one record per admitted 64-bit feature key (no collisions; docs/exact-tables.md); `bits` then bounds the features live at once (2^bits) |
+ * | admit      | 1       | table=exact: a key gets its record at its `admit`-th occurrence in a training row (1..255; count-min sketch) |
+ * | admit_prob | 1       | table=exact: probability (0, 1] that an eligible occurrence admits the key (seeded by `seed`) |
+ * | admit_sketch | 4194304 | table=exact: count-min sketch bytes, used when `admit` > 1 |
+ * | expire     | 0       | table=exact: a feature not updated by the last `expire` examples trained on is removed |
+ * | expire_seconds | 0   | table=exact: the same in wall-clock seconds |
  * | threads    | 1       | 1..64: growth_fm_update_csr() and growth_fm_fit() train a batch on this many threads at once (Hogwild, below); changeable with growth_fm_set_config(). `precision=compact` always trains on one thread |
  *
  * Memory: 2^bits x (fields for ffm, 1 for fm) x k' x 8 bytes of factors and AdaGrad sums
@@ -154,6 +160,13 @@ typedef struct growth_fm_stats {
     uint64_t bytes;       /**< bytes of model state in memory (tables, statistics, bookkeeping) */
     uint64_t
         bytes_per_slot; /**< state bytes per slot: factors, AdaGrad sums and linear statistics of all heads */
+    /* appended after the first release: a struct_size up to `bytes_per_slot` is still accepted */
+    uint64_t live;     /**< table=exact: features with a record; hashed: as `touched` */
+    uint64_t admitted; /**< table=exact: features given a record since the model was created or loaded */
+    uint64_t evicted;  /**< table=exact: records evicted to stay under `max_memory` or 2^bits features */
+    uint64_t expired;  /**< table=exact: records removed by `expire` / `expire_seconds` */
+    uint64_t
+        table_bytes; /**< table=exact: bytes of the keyed table, admission sketch and slots in use; hashed: as `bytes` */
 } growth_fm_stats;
 
 /** Initialiser of ::growth_fm_stats (struct_size set, the rest zero). */
@@ -429,6 +442,99 @@ GROWTH_API int growth_fm_serialize(const growth_fm *m, uint8_t **out_buf, size_t
  * @since 1.0
  */
 GROWTH_API int growth_fm_deserialize(growth_fm **out, const uint8_t *buf, size_t len);
+
+/**
+ * @brief Probabilities (or margins) of every head for one row of 64-bit feature keys.
+ *
+ * On a `table=exact` model every key is looked up exactly; a key without a record (not admitted,
+ * expired or evicted) adds nothing: weight 0 and factors 0 (it still counts in the row's
+ * normalisation). On a hashed model key k uses slot (k mod 2^bits). Lock-free, as
+ * growth_fm_predict().
+ * @param keys  `nnz` keys (may be NULL when `nnz` is 0); repeated keys each count.
+ * @param fld   field of every entry (required for `model=ffm`, may be NULL for `model=fm`).
+ * @param val   `nnz` finite values, or NULL for all ones.
+ * @param flags 0 or ::GROWTH_PREDICT_MARGIN.
+ * @param[out] out `cap` >= heads floats.
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL for NULL arguments, a field out of range, a non-finite
+ *         value or unknown flags; ::GROWTH_EBUFS when `cap` < heads; ::GROWTH_ENOMEM (row scratch).
+ * @since 1.0
+ */
+GROWTH_API int growth_fm_predict_keys(const growth_fm *m, const uint64_t *keys, const uint8_t *fld,
+                                      const float *val, size_t nnz, unsigned flags, float *out, size_t cap);
+
+/**
+ * @brief Trains on one row of 64-bit feature keys, optionally writing the progressive-validation
+ *        prediction made before training on it.
+ *
+ * On a `table=exact` model, keys without a record go through admission (`admit`, `admit_prob`);
+ * an admitted key gets a record and a slot (evicting the least recently updated feature when the
+ * model is at `max_memory` or 2^bits features) and is trained in this row, starting from the
+ * seeded factors of slot `key` (the initialisation above with the key in place of the slot); the
+ * others add nothing and are not trained. Every record the row touches counts as updated for
+ * expiry. On a hashed model key k trains slot (k mod 2^bits).
+ * @param labels `heads` labels: 0, 1 or ::GROWTH_LABEL_MISSING.
+ * @param weight example weight (finite, >= 0).
+ * @param[out] out_pred heads probabilities, or NULL.
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL for NULL arguments, a bad field, value, label or weight;
+ *         ::GROWTH_EBUFS when `out_pred` is not NULL and `cap` < heads; ::GROWTH_ENOMEM when the
+ *         keyed table cannot grow (the model is then unchanged).
+ * @since 1.0
+ */
+GROWTH_API int growth_fm_update_keys(growth_fm *m, const uint64_t *keys, const uint8_t *fld, const float *val,
+                                     size_t nnz, const float *labels, float weight, float *out_pred,
+                                     size_t cap);
+
+/**
+ * @brief Probabilities (or margins) of every head for a CSR batch of 64-bit key rows (row r is
+ *        keys[indptr[r] .. indptr[r+1]) with its fields and values, as growth_fm_predict_csr());
+ *        each row as growth_fm_predict_keys(). Lock-free.
+ * @param[out] out nrows x heads floats, row-major; `cap` is its length.
+ * @return ::GROWTH_OK (nothing done for `nrows` = 0); ::GROWTH_EINVAL for NULL arguments, a
+ *         decreasing `indptr`, a field out of range, a non-finite value or unknown flags;
+ *         ::GROWTH_EBUFS when `cap` < nrows x heads; ::GROWTH_ENOMEM (row scratch).
+ * @since 1.0
+ */
+GROWTH_API int growth_fm_predict_keys_csr(const growth_fm *m, const uint64_t *indptr, const uint64_t *keys,
+                                          const uint8_t *fld, const float *val, size_t nrows, unsigned flags,
+                                          float *out, size_t cap);
+
+/**
+ * @brief Trains on a CSR batch of 64-bit key rows, row by row in order, each as
+ *        growth_fm_update_keys() (admission, expiry and eviction on a `table=exact` model).
+ * @param labels  nrows x heads, row-major; @param weights nrows weights, or NULL for all 1.
+ * @param[out] out_pred if not NULL, nrows x heads progressive-validation predictions; `cap` is
+ *                      its length.
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL for a bad argument anywhere in the batch (checked before
+ *         any row is trained on: the model is then unchanged); ::GROWTH_EBUFS when `out_pred` is
+ *         too short; ::GROWTH_ENOMEM (the row scratch, before any change; or a `table=exact`
+ *         table that cannot grow, after the rows before it were trained).
+ * @since 1.0
+ */
+GROWTH_API int growth_fm_update_keys_csr(growth_fm *m, const uint64_t *indptr, const uint64_t *keys,
+                                         const uint8_t *fld, const float *val, size_t nrows,
+                                         const float *labels, const float *weights, float *out_pred,
+                                         size_t cap);
+
+/**
+ * @brief Current linear weight of 64-bit feature key `key` for `head` (0 when the key has no
+ *        record: not admitted yet, expired or evicted; on a hashed model, slot key mod 2^bits).
+ * @param[out] out the weight.
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL for NULL arguments, a head out of range or `linear=false`.
+ * @since 1.0
+ */
+GROWTH_API int growth_fm_weight_key(const growth_fm *m, size_t head, uint64_t key, float *out);
+
+/**
+ * @brief The k factors of 64-bit feature key `key` towards `field` (field 0 for `model=fm`):
+ *        zeros when the key has no record or has not been trained yet.
+ * @param[out] out   `cap` >= k floats.
+ * @param[out] out_n k (may be NULL).
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL for NULL arguments or a field out of range;
+ *         ::GROWTH_EBUFS when `cap` < k.
+ * @since 1.0
+ */
+GROWTH_API int growth_fm_factors_key(const growth_fm *m, uint64_t key, size_t field, float *out, size_t cap,
+                                     size_t *out_n);
 
 /**
  * @brief Imports a model file written by LIBFFM's `ffm-train` (its binary format: n, m, k as

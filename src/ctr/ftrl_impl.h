@@ -35,8 +35,8 @@ enum { FTRL_HASHED = 0, FTRL_EXACT = 1 };
 
 typedef void (*ftrl_grad_fn)(void *ctx, const float *margins, float *grads);
 
-/* The collision-free table (ftrl_exact.c). */
-typedef struct ftrl_exact ftrl_exact;
+/* The collision-free table (src/core/xtable.c, used by ftrl_exact.c). */
+typedef struct gxt ftrl_exact;
 
 enum { FTRL_FLOAT = 0, FTRL_COMPACT = 1 };
 

@@ -40,8 +40,17 @@ const gcfg_opt fm_opts[] = {
     {"seed", GCFG_INT, offsetof(fm_cfg, seed), "0", 0, 9007199254740992.0, NULL, false},
     GCFG_MAX_MEMORY(fm_cfg, max_memory),
     {"threads", GCFG_INT, offsetof(fm_cfg, threads), "1", 1, FM_MAX_THREADS, NULL, false},
+    {"table", GCFG_ENUM, offsetof(fm_cfg, table), "hashed", 0, 0, "hashed|exact", false},
+    {"admit", GCFG_INT, offsetof(fm_cfg, admit), "1", 1, 255, NULL, false},
+    {"admit_prob", GCFG_DOUBLE, offsetof(fm_cfg, admit_prob), "1", 0, 1, NULL, true},
+    {"admit_sketch", GCFG_INT, offsetof(fm_cfg, admit_sketch), "4194304", 1024, 1099511627776.0, NULL, false},
+    {"expire", GCFG_INT, offsetof(fm_cfg, expire), "0", 0, 9007199254740992.0, NULL, false},
+    {"expire_seconds", GCFG_INT, offsetof(fm_cfg, expire_seconds), "0", 0, 4294967295.0, NULL, false},
 };
 const size_t fm_nopts = sizeof fm_opts / sizeof fm_opts[0];
+
+/* growth_fm_stats as first released (up to bytes_per_slot): still accepted by growth_fm_stats_get. */
+#define FM_STATS_SIZE_1_0 offsetof(growth_fm_stats, live)
 
 /* ---- configuration ----------------------------------------------------------------------------- */
 
@@ -50,6 +59,18 @@ static int cfg_check(const char *who, const fm_cfg *c)
     if (c->model == FM_MODEL_FFM && c->fields == 0)
         return gerr(GROWTH_EINVAL, "%s: config key 'fields' is required for model=ffm (1..%d)", who,
                     FM_MAX_FIELDS);
+    if (c->table == FM_TABLE_HASHED) {
+        static const char *const exact_only[] = {"admit", "admit_prob", "admit_sketch", "expire",
+                                                 "expire_seconds"};
+        bool set[5] = {c->admit != 1, c->admit_prob != 1.0, c->admit_sketch != 4194304, c->expire != 0,
+                       c->expire_seconds != 0};
+        for (int i = 0; i < 5; i++)
+            if (set[i])
+                return gerr(
+                    GROWTH_EINVAL,
+                    "%s: config key '%s' needs table=exact (the hashed table has no admission or expiry)",
+                    who, exact_only[i]);
+    }
     char names[FM_MAX_HEADS][FM_NAME_MAX];
     return ghead_names(who, c->head_names, c->heads, FM_MAX_HEADS, names);
 }
@@ -143,6 +164,7 @@ static void free_tables(growth_fm *m)
 
 int fm_new(growth_fm **out, const fm_cfg *cfg, const char *who)
 {
+    if (cfg->table == FM_TABLE_EXACT) return fmx_new(out, cfg, who);
     char names[FM_MAX_HEADS][FM_NAME_MAX];
     int rc = ghead_names(who, cfg->head_names, cfg->heads, FM_MAX_HEADS, names);
     if (rc) return rc;
@@ -234,6 +256,7 @@ GROWTH_API int growth_fm_create(growth_fm **out, const char *config)
 GROWTH_API void growth_fm_free(growth_fm *m)
 {
     if (!m) return;
+    fmx_free(m);
     pthread_mutex_destroy(&m->lock);
     free_tables(m);
     free(m->scratch);
@@ -330,6 +353,13 @@ void fm_get_lin(const growth_fm *m, uint64_t slot, int head, float *z, float *s)
     if (s) *s = ss;
 }
 
+float fm_slot_weight(const growth_fm *m, uint64_t slot, int head)
+{
+    return m->cfg.linear ? load_w(m, (size_t)slot * (size_t)m->H + (size_t)head) : 0.0f;
+}
+
+uint64_t fm_slots(const growth_fm *m) { return m->nslots; }
+
 void fm_put_lin(growth_fm *m, uint64_t slot, int head, float z, float s)
 {
     if (m->cfg.linear) put_stat(m, (size_t)slot * (size_t)m->H + (size_t)head, z, s, 0, true);
@@ -406,7 +436,11 @@ GROWTH_API int growth_fm_stats_get(const growth_fm *m, growth_fm_stats *out)
      * race the trainer) */
     s.bytes = (uint64_t)(2 * m->vec_bytes + m->lin_bytes + m->touched_bytes + sizeof *m);
     s.bytes_per_slot = bytes_per_slot(m);
-    return gstruct_out(who, "stats", out, &s, sizeof s, sizeof s);
+    if (m->ex)
+        fmx_stats(m, &s);
+    else
+        s.live = s.touched, s.table_bytes = s.bytes;
+    return gstruct_out(who, "stats", out, &s, FM_STATS_SIZE_1_0, sizeof s);
 }
 
 GROWTH_API int growth_fm_head_index(const growth_fm *m, const char *name, size_t *out_index)
@@ -522,7 +556,7 @@ int fm_check_row(const growth_fm *m, const char *who, const uint32_t *idx, const
         row_name(rn, sizeof rn, row);
         return gerr(GROWTH_EINVAL, "%s: %sfld is NULL (model=ffm needs the field of every entry)", who, rn);
     }
-    if (m->cfg.bits < 32) {
+    if (m->cfg.bits < 32 && !m->ex) { /* table=exact: idx values are keys */
         if (or_all_u32(idx, nnz) >> m->cfg.bits)
             for (size_t k = 0; k < nnz; k++)
                 if (idx[k] >> m->cfg.bits) {
@@ -600,6 +634,7 @@ static int check_csr(const growth_fm *m, const char *who, const uint64_t *indptr
 static inline float row_r(const growth_fm *m, const fm_row *row)
 {
     if (!m->cfg.normalize) return 1.0f;
+    if (row->r > 0.0f) return row->r;
     float s = 0.0f;
     if (!row->val)
         s = (float)row->n;
@@ -714,7 +749,7 @@ static void prefetch_row(const growth_fm *m, const uint32_t *idx, size_t b, size
 static inline fm_row make_row(const growth_fm *m, const uint32_t *idx, const uint8_t *fld, const float *val,
                               size_t n)
 {
-    fm_row r = {idx, m->cfg.model == FM_MODEL_FFM ? fld : NULL, val, n};
+    fm_row r = {idx, m->cfg.model == FM_MODEL_FFM ? fld : NULL, val, n, 0.0f};
     return r;
 }
 
@@ -727,6 +762,7 @@ GROWTH_API int growth_fm_predict(const growth_fm *m, const uint32_t *idx, const 
     if (!rc) rc = check_out(who, "out", out, cap, (size_t)m->H);
     if (!rc) rc = fm_check_row(m, who, idx, fld, val, nnz, SIZE_MAX);
     if (rc) return rc;
+    if (m->ex) return fmx_predict_csr(m, who, (const uint64_t[2]){0, nnz}, idx, fld, val, 1, flags, out);
     fm_row row = make_row(m, idx, fld, val, nnz);
     fm_margins(m, &row, out);
     if (!(flags & GROWTH_PREDICT_MARGIN))
@@ -747,6 +783,7 @@ GROWTH_API int growth_fm_predict_csr(const growth_fm *m, const uint64_t *indptr,
     rc = check_out(who, "out", out, cap, nrows * (size_t)m->H);
     if (!rc) rc = check_csr(m, who, indptr, idx, fld, val, nrows);
     if (rc) return rc;
+    if (m->ex) return fmx_predict_csr(m, who, indptr, idx, fld, val, nrows, flags, out);
     const int H = m->H;
     for (size_t r = 0; r < nrows; r++) {
         size_t b = (size_t)indptr[r], e = (size_t)indptr[r + 1];
@@ -797,7 +834,7 @@ static void fm_first_touch(growth_fm *m, uint64_t slot)
     const uint16_t one16 = gf_to_bf16_nearest(1.0f);
     for (int f = 0; f < m->V; f++) {
         size_t pos = fm_vpos(m, slot, f);
-        fm_init_vec(&m->cfg, slot, f, v);
+        fm_init_vec(&m->cfg, m->ex ? fmx_init_id(m, slot) : slot, f, v);
         for (size_t d = 0; d < KP; d++) {
             float x = d < (size_t)m->K ? v[d] : 0.0f;
             if (compact) {
@@ -1002,7 +1039,7 @@ static void *fm_job_run(void *arg)
 
 /* Threads that train: cfg.threads, 1 with compact precision (the kernels share the model's
  * rounding stream). */
-static size_t fm_threads(const growth_fm *m) { return m->vf ? (size_t)m->cfg.threads : 1; }
+static size_t fm_threads(const growth_fm *m) { return m->vf && !m->ex ? (size_t)m->cfg.threads : 1; }
 
 int fm_batch_scratch(const growth_fm *m, const char *who, size_t longest, float **out)
 {
@@ -1073,6 +1110,8 @@ GROWTH_API int growth_fm_predict_update(growth_fm *m, const uint32_t *idx, const
     if (!rc) rc = fm_check_labels(m, who, labels, 0);
     if (!rc) rc = fm_check_weight(who, weight, 0);
     if (rc) return rc;
+    if (m->ex)
+        return fmx_update_csr(m, who, (const uint64_t[2]){0, nnz}, idx, fld, val, 1, labels, &weight, out);
     fm_row row = make_row(m, idx, fld, val, nnz);
     float margins[FM_MAX_HEADS];
     pthread_mutex_lock(&m->lock);
@@ -1094,6 +1133,8 @@ GROWTH_API int growth_fm_update(growth_fm *m, const uint32_t *idx, const uint8_t
     if (!rc) rc = fm_check_labels(m, who, labels, 0);
     if (!rc) rc = fm_check_weight(who, weight, 0);
     if (rc) return rc;
+    if (m->ex)
+        return fmx_update_csr(m, who, (const uint64_t[2]){0, nnz}, idx, fld, val, 1, labels, &weight, NULL);
     fm_row row = make_row(m, idx, fld, val, nnz);
     pthread_mutex_lock(&m->lock);
     rc = fm_reserve_scratch(m, who, nnz);
@@ -1138,6 +1179,7 @@ GROWTH_API int growth_fm_update_csr(growth_fm *m, const uint64_t *indptr, const 
         if (!rc && weights) rc = fm_check_weight(who, weights[r], r);
     }
     if (rc) return rc;
+    if (m->ex) return fmx_update_csr(m, who, indptr, idx, fld, val, nrows, labels, weights, out_pred);
     size_t longest = 0;
     for (size_t r = 0; r < nrows; r++)
         if (indptr[r + 1] - indptr[r] > longest) longest = (size_t)(indptr[r + 1] - indptr[r]);
@@ -1167,6 +1209,7 @@ GROWTH_API int growth_fm_esmm_predict(const growth_fm *m, size_t ctr_head, size_
 {
     static const char *who = "growth_fm_esmm_predict";
     GROWTH_CHECK_NULL(who, m);
+    if (m->ex) return gerr(GROWTH_ESTATE, "%s: not available on a table=exact model", who);
     int rc = check_out(who, "out", out, cap, 3);
     if (!rc) rc = check_head(m, who, "ctr_head", ctr_head);
     if (!rc) rc = check_head(m, who, "cvr_head", cvr_head);
@@ -1202,6 +1245,7 @@ GROWTH_API int growth_fm_esmm_update(growth_fm *m, size_t ctr_head, size_t cvr_h
 {
     static const char *who = "growth_fm_esmm_update";
     GROWTH_CHECK_NULL(who, m);
+    if (m->ex) return gerr(GROWTH_ESTATE, "%s: not available on a table=exact model", who);
     int rc = check_head(m, who, "ctr_head", ctr_head);
     if (!rc) rc = check_head(m, who, "cvr_head", cvr_head);
     if (!rc && ctr_head == cvr_head)
@@ -1243,10 +1287,30 @@ GROWTH_API int growth_fm_weight(const growth_fm *m, size_t head, uint32_t index,
         *out = fm_ldf(&m->bias_w[head]);
         return GROWTH_OK;
     }
-    if (m->cfg.bits < 32 && index >> m->cfg.bits)
+    if (m->cfg.bits < 32 && index >> m->cfg.bits && !m->ex)
         return gerr(GROWTH_EINVAL, "%s: index %u is not below 2^%d", who, index, (int)m->cfg.bits);
     if (!m->cfg.linear) return gerr(GROWTH_EINVAL, "%s: the model has no linear part (linear=false)", who);
+    if (m->ex) {
+        *out = fmx_weight(m, index, (int)head);
+        return GROWTH_OK;
+    }
     *out = load_w(m, (size_t)index * (size_t)m->H + head);
+    return GROWTH_OK;
+}
+
+int fm_factors_of(const growth_fm *m, const char *who, uint64_t id, size_t field, float *out, size_t cap,
+                  size_t *out_n)
+{
+    if (field >= (size_t)m->V) {
+        if (m->cfg.model == FM_MODEL_FM)
+            return gerr(GROWTH_EINVAL, "%s: field %zu: model=fm has one vector a slot (field 0)", who, field);
+        return gerr(GROWTH_EINVAL, "%s: field %zu is not below fields=%d", who, field, m->V);
+    }
+    if (out_n) *out_n = (size_t)m->K;
+    if (cap < (size_t)m->K)
+        return gerr(GROWTH_EBUFS, "%s: out has room for %zu floats, need k=%d", who, cap, m->K);
+    if (m->ex) return fmx_factors(m, id, (int)field, out);
+    fm_get_vec(m, id, (int)field, out, NULL);
     return GROWTH_OK;
 }
 
@@ -1256,16 +1320,7 @@ GROWTH_API int growth_fm_factors(const growth_fm *m, uint32_t index, size_t fiel
     static const char *who = "growth_fm_factors";
     GROWTH_CHECK_NULL(who, m);
     GROWTH_CHECK_NULL(who, out);
-    if (m->cfg.bits < 32 && index >> m->cfg.bits)
+    if (m->cfg.bits < 32 && index >> m->cfg.bits && !m->ex)
         return gerr(GROWTH_EINVAL, "%s: index %u is not below 2^%d", who, index, (int)m->cfg.bits);
-    if (field >= (size_t)m->V) {
-        if (m->cfg.model == FM_MODEL_FM)
-            return gerr(GROWTH_EINVAL, "%s: field %zu: model=fm has one vector a slot (field 0)", who, field);
-        return gerr(GROWTH_EINVAL, "%s: field %zu is not below fields=%d", who, field, m->V);
-    }
-    if (out_n) *out_n = (size_t)m->K;
-    if (cap < (size_t)m->K)
-        return gerr(GROWTH_EBUFS, "%s: out has room for %zu floats, need k=%d", who, cap, m->K);
-    fm_get_vec(m, index, (int)field, out, NULL);
-    return GROWTH_OK;
+    return fm_factors_of(m, who, index, field, out, cap, out_n);
 }

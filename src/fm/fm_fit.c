@@ -176,7 +176,7 @@ static inline fm_row data_row(const growth_fm *m, const growth_fm_data *d, size_
     size_t b = (size_t)d->indptr[r], e = (size_t)d->indptr[r + 1];
     fm_row row = {d->indices ? d->indices + b : NULL,
                   m->cfg.model == FM_MODEL_FFM && d->fields ? d->fields + b : NULL,
-                  d->values ? d->values + b : NULL, e - b};
+                  d->values ? d->values + b : NULL, e - b, 0.0f};
     return row;
 }
 
@@ -253,6 +253,7 @@ GROWTH_API int growth_fm_fit(growth_fm *m, const growth_fm_data *train, const gr
     static const char *who = "growth_fm_fit";
     GROWTH_CHECK_NULL(who, m);
     GROWTH_CHECK_NULL(who, train);
+    if (m->ex) return gerr(GROWTH_ESTATE, "%s: not available on a table=exact model (train online)", who);
     fit_cfg fc, fx;
     memset(&fc, 0, sizeof fc);
     memset(&fx, 0, sizeof fx);

@@ -32,7 +32,16 @@ typedef struct {
     int64_t seed;
     int64_t max_memory; /* 0 = no cap (gmem_reserve) */
     int64_t threads;    /* batch training calls split their rows over this many threads */
+    /* table=exact (fm_exact.c): features keyed by the full 64-bit key, as growth_ftrl's */
+    int table;              /* FM_TABLE_HASHED or FM_TABLE_EXACT */
+    int64_t admit;          /* occurrences before a feature gets a record */
+    double admit_prob;      /* probability of admission at each eligible occurrence */
+    int64_t admit_sketch;   /* count-min sketch bytes when admit > 1 */
+    int64_t expire;         /* examples without an update before a feature expires */
+    int64_t expire_seconds; /* seconds without an update before a feature expires */
 } fm_cfg;
+
+enum { FM_TABLE_HASHED = 0, FM_TABLE_EXACT = 1 }; /* cfg.table: index into "hashed|exact" */
 
 /* The configuration table (fm.c) and its parser/formatter. */
 extern const gcfg_opt fm_opts[];
@@ -88,6 +97,18 @@ bool fm_is_touched(const growth_fm *m, uint64_t slot);
 void fm_mark_touched(growth_fm *m, uint64_t slot); /* also counts it in stats.touched */
 /* Next touched slot >= from, or UINT64_MAX when none (fast: scans a bitmap by words). */
 uint64_t fm_next_touched(const growth_fm *m, uint64_t from);
+
+/* table=exact (fm_exact.c): whether m has a keyed table; a snapshot of its entries in key order
+ * (malloc'ed keys, stamps and slots; caller holds the writer lock); loading the entries of a file
+ * after its blocks (GROWTH_EFORMAT for a repeated key or slot, a slot outside the table, or a
+ * stored slot no key maps). */
+bool fm_is_exact(const growth_fm *m);
+int fmx_snapshot(const growth_fm *m, uint64_t **keys, uint64_t **stamps, uint32_t **slots, size_t *n);
+int fmx_load(const char *who, growth_fm *m, const uint64_t *keys, size_t n_keys, const uint64_t *stamps,
+             size_t n_stamps, const uint32_t *slots, size_t n_slots);
+
+/* Slots the tables hold (2^bits; on a table=exact model the slot arena, at most 2^bits). */
+uint64_t fm_slots(const growth_fm *m);
 
 /* The examples counter (stats.examples). */
 uint64_t fm_examples(const growth_fm *m);

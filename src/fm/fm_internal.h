@@ -43,6 +43,7 @@ typedef struct {
     const uint8_t *fld; /* NULL for model=fm */
     const float *val;   /* NULL: all ones */
     size_t n;
+    float r; /* > 0: the normalisation r(x) of the full row (table=exact drops entries without a record) */
 } fm_row;
 
 /* The hot loops of one instruction set (fm_kernels.c). P, S and c are KP floats. */
@@ -88,6 +89,7 @@ struct growth_fm {
     float inv_alpha;
     float eta, lambda;
     const fm_kernels *kern;
+    struct fm_exact *ex; /* table=exact: the keyed table and its slot arena (fm_exact.c); NULL when hashed */
 };
 
 /* ---- relaxed atomic scalars ------------------------------------------------------------------ */
@@ -179,6 +181,32 @@ int fm_train_batch(growth_fm *m, const char *who, size_t n, size_t longest, fm_i
  * (a fit allocates everything before it trains): *out is NULL when one thread trains. GROWTH_OK
  * or GROWTH_ENOMEM. Free with free(). */
 int fm_batch_scratch(const growth_fm *m, const char *who, size_t longest, float **out);
+
+/* ---- table=exact (fm_exact.c), used by fm.c and fm_fit.c ------------------------------------- */
+
+/* growth_fm_factors after its NULL and index checks: the field and capacity checks, then the k
+ * factors of slot `id` (of key `id` on a table=exact model). */
+int fm_factors_of(const growth_fm *m, const char *who, uint64_t id, size_t field, float *out, size_t cap,
+                  size_t *out_n);
+/* The linear weight of (slot, head) in force (0 with linear=false); lock-free. */
+float fm_slot_weight(const growth_fm *m, uint64_t slot, int head);
+
+/* Creates a table=exact model (fm_new calls it for cfg->table == FM_TABLE_EXACT). */
+int fmx_new(growth_fm **out, const fm_cfg *cfg, const char *who);
+void fmx_free(growth_fm *m);
+/* The key of a slot of a table=exact model: fm_first_touch seeds the slot's factors with it (a
+ * hashed model seeds with the slot), so a key gets the factors slot `key` gets in a hashed model. */
+uint64_t fmx_init_id(const growth_fm *m, uint64_t slot);
+/* Appended stats (live, admitted, evicted, expired, table_bytes) and the model's bytes. */
+void fmx_stats(const growth_fm *m, growth_fm_stats *s);
+/* The uint32 calls on a table=exact model (validated by the caller): idx values are keys. */
+int fmx_predict_csr(const growth_fm *m, const char *who, const uint64_t *indptr, const uint32_t *idx,
+                    const uint8_t *fld, const float *val, size_t nrows, unsigned flags, float *out);
+int fmx_update_csr(growth_fm *m, const char *who, const uint64_t *indptr, const uint32_t *idx,
+                   const uint8_t *fld, const float *val, size_t nrows, const float *labels,
+                   const float *weights, float *out_pred);
+float fmx_weight(const growth_fm *m, uint64_t key, int head);
+int fmx_factors(const growth_fm *m, uint64_t key, int field, float *out);
 
 /* Bytes of the model state (tables and bookkeeping) and per slot. */
 double fm_state_bytes(const fm_cfg *cfg);

@@ -131,6 +131,9 @@ static int pack_locked(const char *who, const growth_fm *m, uint8_t **out, size_
     b.ls = calloc(cfg->linear ? b.cap * H : 1, sizeof *b.ls);
     float bias_z[FM_MAX_HEADS], bias_s[FM_MAX_HEADS];
     float *hu = NULL, *hg = NULL;
+    uint64_t *xkeys = NULL, *xstamps = NULL;
+    uint32_t *xslots = NULL;
+    size_t xn = 0;
     char *cfgbuf = NULL;
     uint8_t *buf = NULL;
     int rc = GROWTH_OK;
@@ -162,6 +165,13 @@ static int pack_locked(const char *who, const growth_fm *m, uint8_t **out, size_
     st.n_head_u = st.n_head_g = H > 1 ? H * K : 0;
     st.head_u = hu;
     st.head_g = hg;
+    if (fm_is_exact(m)) {
+        if ((rc = fmx_snapshot(m, &xkeys, &xstamps, &xslots, &xn))) goto done;
+        st.n_keys = st.n_key_stamps = st.n_key_slots = xn;
+        st.keys = xkeys;
+        st.key_stamps = xstamps;
+        st.key_slots = xslots;
+    }
 
     /* Pass 1: the exact payload size (slot varints need the slots, the floats only their count). */
     const uint8_t tag = (uint8_t)(FM_BLOCKS_FIELD << 3 | 2);
@@ -210,6 +220,9 @@ done:
     block_free(&b);
     free(hu);
     free(hg);
+    free(xkeys);
+    free(xstamps);
+    free(xslots);
     free(cfgbuf);
     free(buf);
     return rc;
@@ -349,7 +362,7 @@ static int apply_block(const char *who, growth_fm *m, const fm_cfg *cfg, const G
                        uint64_t *last, uint64_t *count)
 {
     const uint64_t M = (uint64_t)fm_vectors_per_slot(cfg), K = (uint64_t)cfg->k, H = (uint64_t)cfg->heads;
-    const uint64_t n = b->n_slots, nslots = (uint64_t)1 << cfg->bits;
+    const uint64_t n = b->n_slots, nslots = fm_slots(m);
     if (n == 0) return gerr(GROWTH_EFORMAT, "%s: empty block of slots", who);
     if (b->n_factors != n * M * K || b->n_sums != n * M * K)
         return gerr(GROWTH_EFORMAT,
@@ -463,6 +476,9 @@ static int fm_from_payload_capped(const char *who, const uint8_t *pl, size_t ple
     if (rc == GROWTH_OK && count != st->touched)
         rc = gerr(GROWTH_EFORMAT, "%s: the model declares %llu touched slots but holds %llu (truncated?)",
                   who, (unsigned long long)st->touched, (unsigned long long)count);
+    if (rc == GROWTH_OK)
+        rc = fmx_load(who, m, st->keys, st->n_keys, st->key_stamps, st->n_key_stamps, st->key_slots,
+                      st->n_key_slots);
 done:
     growth__fm_state__free_unpacked(st, &gpb_allocator);
     if (rc)

@@ -489,6 +489,43 @@ static int c_ftrl_predict_keys_csr(void *h)
 }
 static int c_ftrl_load(void **o) { return growth_ftrl_load((growth_ftrl **)o, g_path); }
 
+/* FM table=exact: creation (sketch, shards, slot arena), training on keys (admission, shards
+ * growing, the row scratch), prediction on keys (long rows take a buffer) and a round trip. */
+static int c_fmx_create(void **o)
+{
+    return growth_fm_create(
+        (growth_fm **)o, "model=ffm fields=4 k=4 bits=12 table=exact admit=2 admit_sketch=4096 expire=150");
+}
+static void *mk_fmx(void)
+{
+    for (size_t i = 0; i < 400 * 4; i++) g_keys[i] = gmix64(i % 4 == 0 ? i % 40 : i);
+    growth_fm *m = NULL;
+    if (growth_fm_create(&m, "model=ffm fields=4 k=4 bits=12 table=exact expire=300") == 0)
+        for (size_t r = 0; r < 150; r++)
+            growth_fm_update_keys(m, g_keys + r * 4, g_fld + r * 4, NULL, 4, &g_y[r], 1, NULL, 0);
+    return m;
+}
+static int c_fmx_train(void *h)
+{
+    float p, y = 1;
+    return growth_fm_update_keys(h, g_keys + 600, g_fld + 600, NULL, 1000, &y, 1, &p, 1); /* grows shards */
+}
+static uint64_t g_fmx_ptr[101];
+static int c_fmx_train_csr(void *h)
+{
+    for (size_t r = 0; r <= 100; r++) g_fmx_ptr[r] = r * 4;
+    return growth_fm_update_keys_csr(h, g_fmx_ptr, g_keys + 800, g_fld, NULL, 100, g_y, NULL, NULL, 0);
+}
+static int c_fmx_predict(void *h)
+{
+    float p;
+    for (size_t r = 0; r < 400; r++) {
+        int rc = growth_fm_predict_keys(h, g_keys + r * 4, g_fld + r * 4, NULL, 4, 0, &p, 1);
+        if (rc) return rc;
+    }
+    return growth_fm_predict_keys(h, g_keys, g_fld, NULL, 1000, 0, &p, 1); /* a long row: its buffer */
+}
+
 static int c_fm_create(void **o)
 {
     return growth_fm_create((growth_fm **)o, "model=ffm fields=4 bits=12 heads=2 head_names=click|buy");
@@ -1087,6 +1124,11 @@ TEST(every_allocation_may_fail)
     SWEEP("fm load", .k = &K_fm, .ctor = c_fm_load);
     SWEEP("fm import_libffm", .k = &K_fm, .ctor = c_fm_import);
     total_bad += sweep_roundtrip("fm", &K_fm, mk_fm_state);
+    SWEEP("fm exact create", .k = &K_fm, .ctor = c_fmx_create);
+    SWEEP("fm exact train (keys)", .k = &K_fm, .make = mk_fmx, .call = c_fmx_train);
+    SWEEP("fm exact predict (keys)", .k = &K_fm, .make = mk_fmx, .call = c_fmx_predict, .ro = true);
+    SWEEP("fm exact train (keys csr)", .k = &K_fm, .make = mk_fmx, .call = c_fmx_train_csr);
+    total_bad += sweep_roundtrip("fm exact", &K_fm, mk_fmx);
 
     SWEEP("forest train", .k = &K_forest, .ctor = c_forest_train);
     SWEEP("forest predict (dense)", .k = &K_forest, .make = mk_forest, .call = c_forest_predict, .ro = true);

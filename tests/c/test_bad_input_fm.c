@@ -436,11 +436,114 @@ TEST(test_persistence_null_arguments)
     growth_fm_free(m);
 }
 
+/* table=exact and the key calls (growth_fm_predict_keys, update_keys, weight_key, factors_key),
+ * on an exact and on a hashed model: every bad call fails with the code and leaves the model's
+ * bytes as they were. */
+TEST(test_exact_and_keys)
+{
+    growth_fm *m = NULL;
+    BAD(growth_fm_create(&m, "model=fm admit=2"), GROWTH_EINVAL, "table=exact");
+    BAD(growth_fm_create(&m, "model=fm expire=5"), GROWTH_EINVAL, "table=exact");
+    BAD(growth_fm_create(&m, "model=fm expire_seconds=5"), GROWTH_EINVAL, "table=exact");
+    BAD(growth_fm_create(&m, "model=fm admit_prob=0.5"), GROWTH_EINVAL, "table=exact");
+    BAD(growth_fm_create(&m, "model=fm admit_sketch=2048"), GROWTH_EINVAL, "table=exact");
+    BAD(growth_fm_create(&m, "model=fm table=exact admit=256"), GROWTH_EINVAL, "admit");
+    BAD(growth_fm_create(&m, "model=fm table=exact admit_prob=1.5"), GROWTH_EINVAL, "admit_prob");
+    BAD(growth_fm_create(&m, "model=fm table=exact admit_sketch=10"), GROWTH_EINVAL, "admit_sketch");
+    BAD(growth_fm_create(&m, "model=fm table=exact expire=-1"), GROWTH_EINVAL, "expire");
+    BAD(growth_fm_create(&m, "model=fm table=btree"), GROWTH_EINVAL, "table");
+    BAD(growth_fm_create(&m, "model=fm table=exact max_memory=1000"), GROWTH_ENOMEM, "max_memory");
+    CHECK(m == NULL);
+    const char *cfgs[2] = {"model=ffm fields=3 k=4 bits=8 table=exact admit=2 expire=100",
+                           "model=ffm fields=3 k=4 bits=8"};
+    for (int c = 0; c < 2; c++) {
+        CHECK_OK(growth_fm_create(&m, cfgs[c]));
+        if (!m) continue;
+        uint64_t keys[3] = {1, UINT64_MAX, 1ull << 40};
+        uint8_t fld[3] = {0, 1, 2}, badf[3] = {0, 3, 1};
+        float val[3] = {1, 2, 3}, nanv[3] = {1, NAN, 1}, y = 1, bad_y = 2, p[2] = {0, 0}, v[8];
+        size_t n = 0;
+        for (int i = 0; i < 4; i++) CHECK_OK(growth_fm_update_keys(m, keys, fld, val, 3, &y, 1.0f, NULL, 0));
+        uint8_t *before = NULL;
+        size_t before_len = 0;
+        CHECK_OK(growth_fm_serialize(m, &before, &before_len));
+        BAD(growth_fm_predict_keys(NULL, keys, fld, val, 3, 0, p, 1), GROWTH_EINVAL,
+            "growth_fm_predict_keys");
+        BAD(growth_fm_predict_keys(m, NULL, fld, val, 3, 0, p, 1), GROWTH_EINVAL, "keys");
+        BAD(growth_fm_predict_keys(m, keys, NULL, val, 3, 0, p, 1), GROWTH_EINVAL, "fld");
+        BAD(growth_fm_predict_keys(m, keys, badf, val, 3, 0, p, 1), GROWTH_EINVAL, "fld[1]");
+        BAD(growth_fm_predict_keys(m, keys, fld, nanv, 3, 0, p, 1), GROWTH_EINVAL, "val[1]");
+        BAD(growth_fm_predict_keys(m, keys, fld, val, 3, 0x4u, p, 1), GROWTH_EINVAL, "flags");
+        BAD(growth_fm_predict_keys(m, keys, fld, val, 3, 0, NULL, 1), GROWTH_EINVAL, "out");
+        BAD(growth_fm_predict_keys(m, keys, fld, val, 3, 0, p, 0), GROWTH_EBUFS, "out");
+        BAD(growth_fm_update_keys(NULL, keys, fld, val, 3, &y, 1.0f, NULL, 0), GROWTH_EINVAL,
+            "growth_fm_update_keys");
+        BAD(growth_fm_update_keys(m, NULL, fld, val, 3, &y, 1.0f, NULL, 0), GROWTH_EINVAL, "keys");
+        BAD(growth_fm_update_keys(m, keys, fld, val, 3, NULL, 1.0f, NULL, 0), GROWTH_EINVAL, "labels");
+        BAD(growth_fm_update_keys(m, keys, fld, val, 3, &bad_y, 1.0f, NULL, 0), GROWTH_EINVAL, "label");
+        BAD(growth_fm_update_keys(m, keys, fld, val, 3, &y, -1.0f, NULL, 0), GROWTH_EINVAL, "weight");
+        BAD(growth_fm_update_keys(m, keys, fld, val, 3, &y, INFINITY, NULL, 0), GROWTH_EINVAL, "weight");
+        BAD(growth_fm_update_keys(m, keys, badf, val, 3, &y, 1.0f, NULL, 0), GROWTH_EINVAL, "fld[1]");
+        BAD(growth_fm_update_keys(m, keys, fld, nanv, 3, &y, 1.0f, NULL, 0), GROWTH_EINVAL, "val[1]");
+        BAD(growth_fm_update_keys(m, keys, NULL, val, 3, &y, 1.0f, NULL, 0), GROWTH_EINVAL, "fld");
+        BAD(growth_fm_update_keys(m, keys, fld, val, 3, &y, 1.0f, p, 0), GROWTH_EBUFS, "out_pred");
+        uint64_t ip[3] = {0, 2, 3}, bad_ip[3] = {0, 3, 2};
+        float y2[2] = {1, 0}, w2[2] = {1, 1}, bad_w2[2] = {1, -1}, p2[2];
+        BAD(growth_fm_predict_keys_csr(NULL, ip, keys, fld, val, 2, 0, p2, 2), GROWTH_EINVAL,
+            "growth_fm_predict_keys_csr");
+        BAD(growth_fm_predict_keys_csr(m, NULL, keys, fld, val, 2, 0, p2, 2), GROWTH_EINVAL, "indptr");
+        BAD(growth_fm_predict_keys_csr(m, bad_ip, keys, fld, val, 2, 0, p2, 2), GROWTH_EINVAL, "indptr");
+        BAD(growth_fm_predict_keys_csr(m, ip, NULL, fld, val, 2, 0, p2, 2), GROWTH_EINVAL, "keys");
+        BAD(growth_fm_predict_keys_csr(m, ip, keys, badf, val, 2, 0, p2, 2), GROWTH_EINVAL, "fld[1]");
+        BAD(growth_fm_predict_keys_csr(m, ip, keys, fld, nanv, 2, 0, p2, 2), GROWTH_EINVAL, "val[1]");
+        BAD(growth_fm_predict_keys_csr(m, ip, keys, fld, val, 2, 0x4u, p2, 2), GROWTH_EINVAL, "flags");
+        BAD(growth_fm_predict_keys_csr(m, ip, keys, fld, val, 2, 0, NULL, 2), GROWTH_EINVAL, "out");
+        BAD(growth_fm_predict_keys_csr(m, ip, keys, fld, val, 2, 0, p2, 1), GROWTH_EBUFS, "out");
+        BAD(growth_fm_update_keys_csr(NULL, ip, keys, fld, val, 2, y2, w2, NULL, 0), GROWTH_EINVAL,
+            "growth_fm_update_keys_csr");
+        BAD(growth_fm_update_keys_csr(m, NULL, keys, fld, val, 2, y2, w2, NULL, 0), GROWTH_EINVAL, "indptr");
+        BAD(growth_fm_update_keys_csr(m, bad_ip, keys, fld, val, 2, y2, w2, NULL, 0), GROWTH_EINVAL,
+            "indptr");
+        BAD(growth_fm_update_keys_csr(m, ip, NULL, fld, val, 2, y2, w2, NULL, 0), GROWTH_EINVAL, "keys");
+        BAD(growth_fm_update_keys_csr(m, ip, keys, fld, val, 2, NULL, w2, NULL, 0), GROWTH_EINVAL, "labels");
+        BAD(growth_fm_update_keys_csr(m, ip, keys, fld, val, 2, y2, bad_w2, NULL, 0), GROWTH_EINVAL, "row 1");
+        BAD(growth_fm_update_keys_csr(m, ip, keys, badf, val, 2, y2, w2, NULL, 0), GROWTH_EINVAL, "fld[1]");
+        BAD(growth_fm_update_keys_csr(m, ip, keys, fld, nanv, 2, y2, w2, NULL, 0), GROWTH_EINVAL, "val[1]");
+        BAD(growth_fm_update_keys_csr(m, ip, keys, fld, val, 2, y2, w2, p2, 1), GROWTH_EBUFS, "out_pred");
+        BAD(growth_fm_weight_key(NULL, 0, 1, p), GROWTH_EINVAL, "growth_fm_weight_key");
+        BAD(growth_fm_weight_key(m, 0, 1, NULL), GROWTH_EINVAL, "out");
+        BAD(growth_fm_weight_key(m, 1, 1, p), GROWTH_EINVAL, "head");
+        BAD(growth_fm_factors_key(NULL, 1, 0, v, 8, &n), GROWTH_EINVAL, "growth_fm_factors_key");
+        BAD(growth_fm_factors_key(m, 1, 0, NULL, 8, &n), GROWTH_EINVAL, "out");
+        BAD(growth_fm_factors_key(m, 1, 3, v, 8, &n), GROWTH_EINVAL, "field");
+        BAD(growth_fm_factors_key(m, 1, 0, v, 3, &n), GROWTH_EBUFS, "growth_fm_factors_key");
+        CHECK(n == 4);
+        if (c == 0) {
+            BAD(growth_fm_esmm_predict(m, 0, 0, NULL, NULL, NULL, 0, p, 3), GROWTH_ESTATE, "table=exact");
+            BAD(growth_fm_esmm_update(m, 0, 0, NULL, NULL, NULL, 0, 1, 0, 1), GROWTH_ESTATE, "table=exact");
+        }
+        uint8_t *after = NULL;
+        size_t after_len = 0;
+        CHECK_OK(growth_fm_serialize(m, &after, &after_len));
+        CHECK(after_len == before_len && memcmp(before, after, before_len) == 0);
+        growth_buffer_free(before);
+        growth_buffer_free(after);
+        growth_fm_free(m);
+        m = NULL;
+    }
+    growth_fm *nl = NULL;
+    CHECK_OK(growth_fm_create(&nl, "model=fm k=4 bits=6 table=exact linear=false"));
+    float w;
+    if (nl) BAD(growth_fm_weight_key(nl, 0, 1, &w), GROWTH_EINVAL, "linear");
+    growth_fm_free(nl);
+}
+
 int main(void)
 {
     RUN(test_create_and_small_calls);
     RUN(test_rows_labels_weights);
     RUN(test_fit);
     RUN(test_persistence_null_arguments);
+    RUN(test_exact_and_keys);
     return BAD_SUMMARY("bad_input_fm");
 }

@@ -24,7 +24,8 @@ import numpy as np
 
 from ._arrays import f32, ptr
 from ._estimator import Estimator
-from ._lib import Handle, P, c_char_p, c_double, c_float, c_int, c_size_t, c_uint, c_uint32, c_void_p, check, declare, enc, lib
+from ._lib import (Handle, P, c_char_p, c_double, c_float, c_int, c_size_t, c_uint, c_uint32, c_uint64, c_void_p,
+                   check, declare, enc, lib)
 from ._options import _config, parse_config
 from .errors import InvalidArgument
 from .ftrl import _FTRLBase
@@ -40,7 +41,9 @@ class FmStats(ctypes.Structure):
     _fields_ = [("struct_size", ctypes.c_uint32), ("reserved", ctypes.c_uint32),
                 ("heads", ctypes.c_uint64), ("bits", ctypes.c_uint64), ("fields", ctypes.c_uint64),
                 ("k", ctypes.c_uint64), ("examples", ctypes.c_uint64), ("touched", ctypes.c_uint64),
-                ("bytes", ctypes.c_uint64), ("bytes_per_slot", ctypes.c_uint64)]
+                ("bytes", ctypes.c_uint64), ("bytes_per_slot", ctypes.c_uint64),
+                ("live", ctypes.c_uint64), ("admitted", ctypes.c_uint64), ("evicted", ctypes.c_uint64),
+                ("expired", ctypes.c_uint64), ("table_bytes", ctypes.c_uint64)]
 
 
 class FmData(ctypes.Structure):
@@ -85,6 +88,15 @@ declare({
     "growth_fm_serialize": (c_int, [Handle, P(c_void_p), P(c_size_t)]),
     "growth_fm_deserialize": (c_int, [P(Handle), c_void_p, c_size_t]),
     "growth_fm_import_libffm": (c_int, [P(Handle), c_char_p, c_char_p]),
+    "growth_fm_predict_keys": (c_int, [Handle, c_void_p, c_void_p, c_void_p, c_size_t, c_uint, c_void_p, c_size_t]),
+    "growth_fm_update_keys": (c_int, [Handle, c_void_p, c_void_p, c_void_p, c_size_t, c_void_p, c_float, c_void_p,
+                                      c_size_t]),
+    "growth_fm_predict_keys_csr": (c_int, [Handle, c_void_p, c_void_p, c_void_p, c_void_p, c_size_t, c_uint,
+                                           c_void_p, c_size_t]),
+    "growth_fm_update_keys_csr": (c_int, [Handle, c_void_p, c_void_p, c_void_p, c_void_p, c_size_t, c_void_p,
+                                          c_void_p, c_void_p, c_size_t]),
+    "growth_fm_weight_key": (c_int, [Handle, c_size_t, c_uint64, P(c_float)]),
+    "growth_fm_factors_key": (c_int, [Handle, c_uint64, c_size_t, c_void_p, c_size_t, P(c_size_t)]),
 })
 
 _ = c_double  # (kept for symmetry with the other modules' imports)
@@ -227,7 +239,9 @@ class _FMBase(Estimator):
 
     def stats(self) -> dict[str, int]:
         """Counters and sizes: heads, bits, fields, k, examples, touched (slots training
-        changed), bytes (state in memory) and bytes_per_slot."""
+        changed), bytes (state in memory), bytes_per_slot, and for ``table='exact'`` the features
+        live (with a record), admitted, evicted (``max_memory`` or 2^bits), expired (``expire`` /
+        ``expire_seconds``) and table_bytes (keyed table, sketch and slots in use)."""
         st = _stats_of(self._handle())
         return {name: int(getattr(st, name)) for name, _t in FmStats._fields_[2:]}
 
@@ -245,6 +259,73 @@ class _FMBase(Estimator):
         out = np.empty(k, dtype=np.float32)
         check(lib.growth_fm_factors(h, int(index), int(field), ptr(out), k, None))
         return out
+
+    def table_stats(self) -> dict[str, int]:
+        """As :meth:`growth.FTRL.table_stats`: examples, touched, live, admitted, evicted, expired
+        and table_bytes."""
+        st = _stats_of(self._handle())
+        return {k: int(getattr(st, k)) for k in ("examples", "touched", "live", "admitted", "evicted",
+                                                   "expired", "table_bytes")}
+
+    # -- 64-bit keys (table='exact') -------------------------------------------------------
+    def weight_key(self, key: int, head: int = 0) -> float:
+        """Linear weight of a 64-bit feature key in a head (0 when the key has no record: not
+        admitted, expired or evicted). On a hashed model the key's low ``bits`` bits are its slot."""
+        out = ctypes.c_float(0)
+        check(lib.growth_fm_weight_key(self._handle(), int(head), int(key) & 0xFFFFFFFFFFFFFFFF,
+                                       ctypes.byref(out)))
+        return out.value
+
+    def factors_key(self, key: int, field: int = 0) -> np.ndarray:
+        """The k factors of a 64-bit feature key towards ``field`` (zeros without a record)."""
+        h = self._handle()
+        k = int(_stats_of(h).k)
+        out = np.empty(k, dtype=np.float32)
+        check(lib.growth_fm_factors_key(h, int(key) & 0xFFFFFFFFFFFFFFFF, int(field), ptr(out), k, None))
+        return out
+
+    @staticmethod
+    def _key_fields(fields: Any, indptr: np.ndarray) -> np.ndarray | None:
+        """Field ids aligned with the keys: a flat array or a list of per-row lists."""
+        if fields is None:
+            return None
+        if isinstance(fields, np.ndarray) or (len(fields) and not hasattr(fields[0], "__len__")):
+            f = np.asarray(fields)
+        else:
+            f = np.fromiter((int(x) for r in fields for x in r), dtype=np.int64)
+        if f.size < int(indptr[-1]) or (f.size and (f.min() < 0 or f.max() > 255)):
+            raise InvalidArgument("fields must give a field id 0..255 for every key")
+        return np.ascontiguousarray(f, dtype=np.uint8)
+
+    def predict_keys(self, rows: Any, fields: Any = None, margin: bool = False) -> np.ndarray:
+        """P(y=1) (or margins) for rows of 64-bit feature keys: ``(indptr, keys[, values])`` or a
+        list of key lists (e.g. ``growth_hash64`` values), with their field ids (required for FFM)
+        as a flat array or a list of lists. Shaped as ``predict_proba``."""
+        indptr, keys, vals, n = _FTRLBase._key_rows(rows)
+        fld = self._key_fields(fields, indptr)
+        h = self._handle()
+        H = self._n_heads
+        out = np.empty((n, H), dtype=np.float32)
+        flags = _PREDICT_MARGIN if margin else 0
+        check(lib.growth_fm_predict_keys_csr(h, ptr(indptr), ptr(keys), ptr(fld), ptr(vals), n, flags, ptr(out),
+                                             out.size))
+        return self._shape_out(out)
+
+    def update_keys(self, rows: Any, y: Any, fields: Any = None, sample_weight: Any = None) -> np.ndarray:
+        """Trains on rows of 64-bit keys in order (creating the model on the first call, like
+        ``partial_fit``) and returns each row's progressive-validation P(y=1), made before training
+        on it. With ``table='exact'`` keys go through admission, expiry and the memory cap (see
+        ``table_stats()``)."""
+        indptr, keys, vals, n = _FTRLBase._key_rows(rows)
+        fld = self._key_fields(fields, indptr)
+        h = self._ensure()
+        H = self._n_heads
+        yy = self._labels(y, n, H)
+        w = self._weights(sample_weight, n)
+        out = np.empty((n, H), dtype=np.float32)
+        check(lib.growth_fm_update_keys_csr(h, ptr(indptr), ptr(keys), ptr(fld), ptr(vals), n, ptr(yy), ptr(w),
+                                            ptr(out), out.size))
+        return self._shape_out(out)
 
     # -- data ----------------------------------------------------------------------------
     # labels per head (NaN = missing) and sample weights are checked exactly as for FTRL
@@ -391,7 +472,10 @@ _COMMON_DOC = """
     ``bias`` (True): the FTRL linear part and intercept per head, with ``alpha beta l1 l2`` as
     :class:`growth.FTRL`; ``precision`` ('float' or 'compact': bfloat16 state, half the memory);
     ``seed`` (0) of the initial factors. ``config=`` takes a configuration string and other
-    keyword arguments pass further keys through (``max_memory=``).
+    keyword arguments pass further keys through (``max_memory=``), e.g. the collision-free
+    table: ``FFM(fields=8, table='exact', admit=3, expire=10_000_000, max_memory=8 << 30)``
+    (``admit_prob``, ``admit_sketch``, ``expire_seconds`` likewise), trained and scored on 64-bit
+    keys with ``update_keys`` / ``predict_keys`` (``fit`` and the ESMM calls need a hashed model).
 """
 
 

@@ -215,6 +215,27 @@ class FmTest {
     }
 
     @Test
+    void exactTableOptionsPassThroughTheConfiguration() {
+        // table=exact and its admission / expiry / memory options are configuration keys (as for
+        // Ftrl); the int feature ids of the row calls are then keys, any value
+        try (FFM m = new FFM("fields=2 k=4 bits=12 table=exact admit=2 expire=1000 max_memory=67108864")) {
+            int[] idx = {7, 2000000000};
+            byte[] fld = {0, 1};
+            float[] y = {1};
+            for (int i = 0; i < 3; i++) m.update(idx, fld, null, y, 1.0f);
+            assertTrue(m.config().contains("table=exact"), m.config());
+            assertTrue(m.config().contains("admit=2"), m.config());
+            assertTrue(m.factors(2000000000, 0)[0] != 0.0f);
+            assertEquals(0.0f, m.factors(12345, 0)[0]); // never seen: no record
+            byte[] bytes = m.serialize();
+            try (FFM back = FFM.deserialize(bytes)) {
+                assertEquals(m.predict(idx, fld, null)[0], back.predict(idx, fld, null)[0]);
+            }
+        }
+        assertThrows(InvalidArgumentException.class, () -> new FFM("fields=2 admit=2"));
+    }
+
+    @Test
     void configurationHeadsAndStats() {
         try (FFM m = new FFM("fields=3 k=8 bits=12 heads=2 head_names=click|buy")) {
             assertEquals(2, m.heads());
