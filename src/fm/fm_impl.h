@@ -17,8 +17,9 @@
 #define FM_MAX_K      64
 #define FM_MAX_FIELDS 256
 
-enum { FM_MODEL_FM = 0, FM_MODEL_FFM = 1 };      /* cfg.model: index into "fm|ffm" */
-enum { FM_PREC_FLOAT = 0, FM_PREC_COMPACT = 1 }; /* cfg.precision: index into "float|compact" */
+enum { FM_MODEL_FM = 0, FM_MODEL_FFM = 1 };        /* cfg.model: index into "fm|ffm" */
+enum { FM_PREC_FLOAT = 0, FM_PREC_COMPACT = 1 };   /* cfg.precision: index into "float|compact" */
+enum { FM_UNSEEN_ZERO = 0, FM_UNSEEN_SEEDED = 1 }; /* cfg.unseen: index into "zero|seeded" */
 
 typedef struct {
     int model;
@@ -30,6 +31,7 @@ typedef struct {
     int precision;
     int64_t seed;
     int64_t max_memory; /* 0 = no cap (gmem_reserve) */
+    int unseen;         /* FM_UNSEEN_*: what an untouched slot contributes to predictions */
 } fm_cfg;
 
 /* The configuration table (fm.c) and its parser/formatter. */

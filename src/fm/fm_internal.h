@@ -112,7 +112,7 @@ static inline void fm_touch(growth_fm *m, uint64_t slot)
     uint64_t bit = UINT64_C(1) << (slot & 63);
     uint64_t *w = &m->touched_bits[slot >> 6];
     if (!(*w & bit)) {
-        *w |= bit;
+        __atomic_store_n(w, *w | bit, __ATOMIC_RELAXED); /* lock-free readers test it (unseen=seeded) */
         atomic_store_explicit(&m->touched, atomic_load_explicit(&m->touched, memory_order_relaxed) + 1,
                               memory_order_relaxed);
     }
