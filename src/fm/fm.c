@@ -605,6 +605,16 @@ static inline bool touched_relaxed(const growth_fm *m, uint64_t slot)
     return (__atomic_load_n(&m->touched_bits[slot >> 6], __ATOMIC_RELAXED) >> (slot & 63)) & 1u;
 }
 
+/* Whether a slot is untouched, for predictions. The table of an untouched slot holds zeros, so
+ * a non-zero first factor (in the cache line the kernels have just read) answers "touched"
+ * without the bitmap; a zero one (an untouched slot, or rarely a touched one) asks the bitmap. */
+static inline bool untouched_pred(const growth_fm *m, uint64_t slot)
+{
+    const size_t pos = fm_vpos(m, slot, 0);
+    if (m->vf ? fm_ldf(m->vf + pos) != 0.0f : (fm_ldh(m->vc + pos) & 0x7fffu) != 0) return false;
+    return !touched_relaxed(m, slot);
+}
+
 /* The factors vector (slot, f) would have after its first touch: fm_init_vec, rounded as the
  * table stores it (bfloat16 in compact mode). */
 static void seeded_vec(const growth_fm *m, uint64_t slot, int f, float *v)
@@ -620,16 +630,10 @@ static void seeded_vec(const growth_fm *m, uint64_t slot, int f, float *v)
  * data); no allocation. The kernels read an untouched slot's table as it is (zeros, or a first
  * touch in progress): model=ffm adds, for every pair with an untouched side, the effective
  * product minus the product the kernel read; model=fm recomputes the sums. */
-static void seeded_correction(const growth_fm *m, const fm_row *row, float *P, float *S)
+static __attribute__((noinline)) void seeded_correction(const growth_fm *m, const fm_row *row, float *P,
+                                                        float *S, size_t first)
 {
     const size_t n = row->n;
-    size_t first = n;
-    for (size_t i = 0; i < n; i++)
-        if (!touched_relaxed(m, row->idx[i])) {
-            first = i;
-            break;
-        }
-    if (first == n) return;
     const int K = m->K;
     float a[FM_MAX_K], b[FM_MAX_K], at[FM_MAX_K], bt[FM_MAX_K];
     if (m->cfg.model == FM_MODEL_FM) {
@@ -654,11 +658,11 @@ static void seeded_correction(const growth_fm *m, const fm_row *row, float *P, f
     }
     for (size_t i = 0; i < n; i++) {
         const uint64_t si = row->idx[i];
-        const bool ti = i < first ? true : touched_relaxed(m, si);
+        const bool ti = i < first || touched_relaxed(m, si);
         const float xi = row->val ? row->val[i] : 1.0f;
         for (size_t j = i + 1; j < n; j++) {
             const uint64_t sj = row->idx[j];
-            const bool tj = j < first ? true : touched_relaxed(m, sj);
+            const bool tj = j < first || touched_relaxed(m, sj);
             if (ti && tj) continue;
             const float xx = xi * (row->val ? row->val[j] : 1.0f);
             fm_get_vec(m, si, row->fld[j], at, NULL);
@@ -681,7 +685,12 @@ static void seeded_correction(const growth_fm *m, const fm_row *row, float *P, f
 static inline void pairwise_pred(const growth_fm *m, const fm_row *row, float *P, float *S)
 {
     pairwise(m, row, P, S);
-    if (m->cfg.unseen == FM_UNSEEN_SEEDED) seeded_correction(m, row, P, S);
+    if (m->cfg.unseen == FM_UNSEEN_SEEDED)
+        for (size_t i = 0; i < row->n; i++)
+            if (untouched_pred(m, row->idx[i])) {
+                seeded_correction(m, row, P, S, i); /* rows with an untouched slot only */
+                return;
+            }
 }
 
 /* margin_h = (bias + linear, in growth_ftrl's summation orders) + r * sum_d u_{h,d} P_d. Training
