@@ -66,8 +66,11 @@
  *   init_scale^2 / 4 per pair), so a prediction that drops them is biased low for rows with a
  *   feature training has not met. Measured on bench/fm_bench.py's log (1M rows): holdout
  *   logloss 0.51331 with `seeded` vs 0.51349 with `zero` (on the 3.8% of holdout rows with such a
- *   feature: 0.5410 vs 0.5456); rows without one are equal. Cost: a bitmap test per entry, and
- *   only a row with an untouched slot computes (scalar) the pairs involving it.
+ *   feature: 0.5410 vs 0.5456); rows without one are equal. Cost: a test of each entry's first
+ *   factor (a cache line the kernels read anyway; the touched bitmap only when it is 0), about
+ *   5% of prediction time with every slot touched (bench/fm_speed.c, FM_EXTRA=unseen=zero vs
+ *   seeded, noisy shared machine: 2-8%); a row with an untouched slot also computes, in scalar
+ *   code, the pairs involving it (a row of only new slots costs several times a normal one).
  * - `unseen=zero`: 0, so a feature training has never seen adds nothing to the pairwise term
  *   (what growth_fm_import_libffm() uses: LIBFFM ignores features beyond its model).
  * Progressive validation (growth_fm_predict_update) reports what growth_fm_predict() said just

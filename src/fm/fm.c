@@ -605,16 +605,6 @@ static inline bool touched_relaxed(const growth_fm *m, uint64_t slot)
     return (__atomic_load_n(&m->touched_bits[slot >> 6], __ATOMIC_RELAXED) >> (slot & 63)) & 1u;
 }
 
-/* Whether a slot is untouched, for predictions. The table of an untouched slot holds zeros, so
- * a non-zero first factor (in the cache line the kernels have just read) answers "touched"
- * without the bitmap; a zero one (an untouched slot, or rarely a touched one) asks the bitmap. */
-static inline bool untouched_pred(const growth_fm *m, uint64_t slot)
-{
-    const size_t pos = fm_vpos(m, slot, 0);
-    if (m->vf ? fm_ldf(m->vf + pos) != 0.0f : (fm_ldh(m->vc + pos) & 0x7fffu) != 0) return false;
-    return !touched_relaxed(m, slot);
-}
-
 /* The factors vector (slot, f) would have after its first touch: fm_init_vec, rounded as the
  * table stores it (bfloat16 in compact mode). */
 static void seeded_vec(const growth_fm *m, uint64_t slot, int f, float *v)
@@ -681,16 +671,32 @@ static __attribute__((noinline)) void seeded_correction(const growth_fm *m, cons
 }
 
 /* Pairwise sums as predictions see them (pairwise plus, with unseen=seeded, the seeded factors of
- * untouched slots). */
+ * untouched slots). Finding the untouched slots: the table of an untouched slot holds zeros, so
+ * a non-zero first factor (in a cache line the kernels have just read) answers "touched" without
+ * the bitmap; a zero one (an untouched slot, or rarely a touched one) asks the bitmap. */
 static inline void pairwise_pred(const growth_fm *m, const fm_row *row, float *P, float *S)
 {
     pairwise(m, row, P, S);
-    if (m->cfg.unseen == FM_UNSEEN_SEEDED)
-        for (size_t i = 0; i < row->n; i++)
-            if (untouched_pred(m, row->idx[i])) {
+    if (m->cfg.unseen != FM_UNSEEN_SEEDED) return;
+    /* the table's base and stride hoisted out of the loop (atomic loads keep the compiler from
+     * doing it) */
+    const size_t stride = (size_t)m->V * (size_t)m->KP, n = row->n;
+    const uint32_t *idx = row->idx;
+    if (m->vf) {
+        const float *vf = m->vf;
+        for (size_t i = 0; i < n; i++)
+            if (fm_ldf(vf + (size_t)idx[i] * stride) == 0.0f && !touched_relaxed(m, idx[i])) {
                 seeded_correction(m, row, P, S, i); /* rows with an untouched slot only */
                 return;
             }
+    } else {
+        const uint16_t *vc = m->vc;
+        for (size_t i = 0; i < n; i++)
+            if ((fm_ldh(vc + (size_t)idx[i] * stride) & 0x7fffu) == 0 && !touched_relaxed(m, idx[i])) {
+                seeded_correction(m, row, P, S, i);
+                return;
+            }
+    }
 }
 
 /* margin_h = (bias + linear, in growth_ftrl's summation orders) + r * sum_d u_{h,d} P_d. Training
