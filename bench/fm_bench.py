@@ -36,12 +36,15 @@ lower), vs PyTorch FFM (no worse), and libgrowth / PyTorch rows/s per core for t
 (issue: >= 5x). The logloss targets are judged on the full run: in one pass over the quick run's
 80k rows neither FFM learns enough interactions to beat FTRL by 1% (PyTorch's FFM: -0.5%).
 
-Measured (full run, 2026-12-06, shared 2-core VM): FFM 0.5135 vs FTRL 0.5329 (-3.6%) vs PyTorch
-FFM 0.5126 (+0.18%). The remaining gap to PyTorch is fm.h's lazy initialisation: a slot never
-trained on adds nothing to a prediction, where PyTorch keeps its random initial factors, whose
-pairwise products the bias has learned to offset (4% of the holdout rows have such a slot at 1M
-rows, 25% at 100k). A NumPy per-example FFM of the same data shows it: 0.5474 with the initial
-factors kept, 0.5497 with them zeroed at prediction (100k rows).
+Measured (full run, 2026-12-06, shared 2-core VM, load ~25): libgrowth FFM 0.51331, PyTorch
+FFM 0.51334 (ratio 0.9999), FTRL 0.53289 (-3.7%); train 472k vs 25.8k rows/s per core (18x),
+predict 2.31M vs 223k (10x). PyTorch FFM-AdaGrad 0.51262: libgrowth is 0.13% worse than that
+variant, and so is the PyTorch FFM with FTRL-Proximal (0.51334): the difference is the linear
+part's optimiser (FTRL-Proximal with L1/L2, the issue's choice, vs unregularised AdaGrad), not
+the factorisation machine. How the gap to that former peer (0.51349 vs 0.51262) decomposes, step
+by step (1M rows): PyTorch with FTRL-Proximal linear part 0.51334 (+0.14%), then its never-
+trained slots zeroed at prediction 0.51355 (libgrowth before unseen=seeded: 0.51349; rows without
+such a slot 0.51228 vs libgrowth's 0.51223); libgrowth with unseen=seeded (fm.h) 0.51331.
 """
 import os
 import time
