@@ -391,7 +391,9 @@ _COMMON_DOC = """
     ``bias`` (True): the FTRL linear part and intercept per head, with ``alpha beta l1 l2`` as
     :class:`growth.FTRL`; ``precision`` ('float' or 'compact': bfloat16 state, half the memory);
     ``seed`` (0) of the initial factors. ``config=`` takes a configuration string and other
-    keyword arguments pass further keys through (``max_memory=``).
+    keyword arguments pass further keys through (``max_memory=``, ``unseen=``: 'seeded', the
+    default, predicts a slot training has not seen yet with the seeded factors it will start
+    from, 'zero' ignores it; see fm.h).
 """
 
 
