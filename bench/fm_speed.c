@@ -7,7 +7,8 @@
  * 3 runs of one training epoch over the rows (growth_fm_update_csr, a fresh model each run: every
  * slot's first touch included), of a second epoch (slots touched) and of 3 prediction passes (growth_fm_predict_csr), as rates of the thread's CPU time and of the wall
  * clock. Usage: fm_speed [rows] [kernel...]; FM_BITS=n changes bits (cache-resident tables);
- * FM_MODEL=ffm|fm runs one model only. */
+ * FM_MODEL=ffm|fm runs one model only; FM_EXTRA="key=value ..." adds configuration keys (e.g.
+ * "unseen=zero"). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,9 +75,10 @@ int main(int argc, char **argv)
     }
     indptr[n] = (uint64_t)n * FIELDS;
     printf("fm_speed: %zu rows, %d fields, k=4, bits=%u, 1 thread (median of 3)\n", n, FIELDS, bits);
-    char models[2][96];
-    snprintf(models[0], sizeof models[0], "model=ffm k=4 fields=12 bits=%u", bits);
-    snprintf(models[1], sizeof models[1], "model=fm k=4 fields=12 bits=%u", bits);
+    char models[2][256];
+    const char *extra = getenv("FM_EXTRA"); /* more config keys, e.g. "unseen=zero" */
+    snprintf(models[0], sizeof models[0], "model=ffm k=4 fields=12 bits=%u %s", bits, extra ? extra : "");
+    snprintf(models[1], sizeof models[1], "model=fm k=4 fields=12 bits=%u %s", bits, extra ? extra : "");
     const char *only = getenv("FM_MODEL"); /* "ffm" or "fm": only that model */
     for (int mi = 0; mi < 2; mi++)
         for (int ki = 0; ki < nk; ki++) {

@@ -57,8 +57,25 @@
  * (`seed`, slot, field, factor): 24 bits of mix64(base + (d + 1) x 0x9e3779b97f4a7c15), with
  * base = mix64(mix64(seed ^ 0x666d2e696e69742e) ^ (slot << 8 | field)) and mix64 splitmix64's
  * finaliser, scaled in float32 (the same bits on every machine), and AdaGrad sums of 1. Until
- * then a slot's factors are 0: a feature training has never seen adds nothing to the pairwise
- * term (LIBFFM would add its random initial factors). Files store only touched slots.
+ * then the tables hold 0 for the slot (growth_fm_factors() reads 0) and the `unseen` key says
+ * what predictions use for it:
+ * - `unseen=seeded` (the default): its seeded factors, exactly what it will start training
+ *   from, so predictions are those of an eagerly initialised table (LIBFFM, PyTorch) without
+ *   paying for one. Why this is the default: the bias and linear weights are learned on margins
+ *   in which every slot seen for the first time brings its seeded factors (positive, E<v,w> =
+ *   init_scale^2 / 4 per pair), so a prediction that drops them is biased low for rows with a
+ *   feature training has not met. Measured on bench/fm_bench.py's log (1M rows): holdout
+ *   logloss 0.51331 with `seeded` vs 0.51349 with `zero` (on the 3.8% of holdout rows with such a
+ *   feature: 0.5410 vs 0.5456); rows without one are equal. Cost: a test of each entry's first
+ *   factor (a cache line the kernels read anyway; the touched bitmap only when it is 0), about
+ *   5% of prediction time with every slot touched (bench/fm_speed.c, FM_EXTRA=unseen=zero vs
+ *   seeded, noisy shared machine: 2-8%); a row with an untouched slot also computes, in scalar
+ *   code, the pairs involving it (a row of only new slots costs ~8x a normal one: a fresh
+ *   model predicts the bench's rows at 0.41M rows/s, 3.3M with `zero`).
+ * - `unseen=zero`: 0, so a feature training has never seen adds nothing to the pairwise term
+ *   (what growth_fm_import_libffm() uses: LIBFFM ignores features beyond its model).
+ * Progressive validation (growth_fm_predict_update) reports what growth_fm_predict() said just
+ * before the example under either setting. Files store only touched slots.
  *
  * Configuration keys (growth_fm_create()):
  * | key        | default | meaning |
@@ -81,6 +98,7 @@
  * | l2         | 1       | FTRL L2 strength of the linear part (>= 0) |
  * | precision  | float   | `float`, or `compact`: factors and their AdaGrad sums as bfloat16 (stochastic rounding for the sums and updates), the linear part as growth_ftrl's compact mode; half the memory |
  * | seed       | 0       | seed of the initial factors and of stochastic rounding |
+ * | unseen     | seeded  | what a slot training has not touched contributes to predictions: `seeded` (the factors it will start from) or `zero` (see above); with `table=exact` a feature without a record always adds 0 |
  * | max_memory | 0       | bytes the tables may take, an integer; 0 = no cap beyond the machine's physical memory. Checked at create and load time, before anything is allocated. With `table=exact`: the keyed table, sketch and feature slots stay under it (least recently updated features evicted) |
  * | table      | hashed  | `exact`: one record per admitted 64-bit feature key (no collisions; docs/exact-tables.md); `bits` then bounds the features live at once (2^bits) |
  * | admit      | 1       | table=exact: a key gets its record at its `admit`-th occurrence in a training row (1..255; count-min sketch) |
@@ -318,7 +336,7 @@ GROWTH_API int growth_fm_update(growth_fm *m, const uint32_t *idx, const uint8_t
 /**
  * @brief Progressive validation for one example: writes the probabilities predicted *before*
  *        training on it into `out` (heads floats: what growth_fm_predict() returned just
- *        before, so slots not trained on yet add nothing), then trains.
+ *        before, slots not trained on yet counted as the `unseen` key says), then trains.
  * @param[out] out heads probabilities, or NULL (then this is growth_fm_update()).
  * @return as growth_fm_update(); also ::GROWTH_EBUFS when `cap` < heads (nothing trained).
  * @since 1.0
@@ -375,7 +393,8 @@ GROWTH_API int growth_fm_weight(const growth_fm *m, size_t head, uint32_t index,
 
 /**
  * @brief The k latent factors of slot `index` towards field `field` (FFM's v_{index,field};
- *        `field` must be 0 for `model=fm`); zeros for a slot training has not touched yet.
+ *        `field` must be 0 for `model=fm`) as stored: zeros for a slot training has not touched
+ *        yet (with `unseen=seeded` predictions use its seeded factors instead).
  * @param[out] out   `cap` >= k floats.
  * @param[out] out_n if not NULL: k on ::GROWTH_OK and on ::GROWTH_EBUFS.
  * @return ::GROWTH_OK; ::GROWTH_EINVAL for NULL arguments or a slot or field out of range;
@@ -542,7 +561,7 @@ GROWTH_API int growth_fm_factors_key(const growth_fm *m, uint64_t key, size_t fi
  *        AdaGrad sums, padded and interleaved as LIBFFM lays them out).
  *
  * The result is a one-head `model=ffm` with `fields` = m, `k` = k, `normalize` as stored,
- * `linear=false bias=false`, and bits = the smallest with 2^bits >= n (at least 1); slots 0..n-1
+ * `linear=false bias=false unseen=zero`, and bits = the smallest with 2^bits >= n (at least 1); slots 0..n-1
  * are touched, slots from n on untouched (factors 0, as LIBFFM ignores features >= n, until
  * training sees them); LIBFFM's feature j is
  * slot j and its field f is field f, so predictions equal `ffm-predict`'s (to float rounding)

@@ -39,6 +39,7 @@ const gcfg_opt fm_opts[] = {
     {"precision", GCFG_ENUM, offsetof(fm_cfg, precision), "float", 0, 0, "float|compact", false},
     {"seed", GCFG_INT, offsetof(fm_cfg, seed), "0", 0, 9007199254740992.0, NULL, false},
     GCFG_MAX_MEMORY(fm_cfg, max_memory),
+<<<<<<< HEAD
     {"threads", GCFG_INT, offsetof(fm_cfg, threads), "1", 1, FM_MAX_THREADS, NULL, false},
     {"table", GCFG_ENUM, offsetof(fm_cfg, table), "hashed", 0, 0, "hashed|exact", false},
     {"admit", GCFG_INT, offsetof(fm_cfg, admit), "1", 1, 255, NULL, false},
@@ -46,6 +47,9 @@ const gcfg_opt fm_opts[] = {
     {"admit_sketch", GCFG_INT, offsetof(fm_cfg, admit_sketch), "4194304", 1024, 1099511627776.0, NULL, false},
     {"expire", GCFG_INT, offsetof(fm_cfg, expire), "0", 0, 9007199254740992.0, NULL, false},
     {"expire_seconds", GCFG_INT, offsetof(fm_cfg, expire_seconds), "0", 0, 4294967295.0, NULL, false},
+=======
+    {"unseen", GCFG_ENUM, offsetof(fm_cfg, unseen), "seeded", 0, 0, "zero|seeded", false},
+>>>>>>> fm-gap
 };
 const size_t fm_nopts = sizeof fm_opts / sizeof fm_opts[0];
 
@@ -652,6 +656,111 @@ static inline void pairwise(const growth_fm *m, const fm_row *row, float *P, flo
         m->kern->fm_pairwise(m, row, P, S);
 }
 
+/* ---- untouched slots under unseen=seeded ------------------------------------------------------- */
+
+/* Touched bit of a slot, read without the lock (the writer stores the word with a relaxed atomic
+ * store after giving the slot its factors). */
+static inline bool touched_relaxed(const growth_fm *m, uint64_t slot)
+{
+    return (__atomic_load_n(&m->touched_bits[slot >> 6], __ATOMIC_RELAXED) >> (slot & 63)) & 1u;
+}
+
+/* The factors vector (slot, f) would have after its first touch: fm_init_vec, rounded as the
+ * table stores it (bfloat16 in compact mode). */
+static void seeded_vec(const growth_fm *m, uint64_t slot, int f, float *v)
+{
+    fm_init_vec(&m->cfg, slot, f, v);
+    if (m->vc)
+        for (int d = 0; d < m->K; d++) v[d] = gbf16_to_f(gf_to_bf16_nearest(v[d]));
+}
+
+/* With unseen=seeded, makes P (and S for model=fm) what they would be if every untouched slot of
+ * the row had its seeded factors, as LIBFFM's and PyTorch's eagerly initialised tables have
+ * (fm.h). Scalar and only for rows with an untouched slot (rare once training has seen the
+ * data); no allocation. The kernels read an untouched slot's table as it is (zeros, or a first
+ * touch in progress): model=ffm adds, for every pair with an untouched side, the effective
+ * product minus the product the kernel read; model=fm recomputes the sums. */
+static __attribute__((noinline)) void seeded_correction(const growth_fm *m, const fm_row *row, float *P,
+                                                        float *S, size_t first)
+{
+    const size_t n = row->n;
+    const int K = m->K;
+    float a[FM_MAX_K], b[FM_MAX_K], at[FM_MAX_K], bt[FM_MAX_K];
+    if (m->cfg.model == FM_MODEL_FM) {
+        float s[FM_MAX_K] = {0}, q[FM_MAX_K] = {0};
+        for (size_t i = 0; i < n; i++) {
+            float x = row->val ? row->val[i] : 1.0f;
+            if (touched_relaxed(m, row->idx[i]))
+                fm_get_vec(m, row->idx[i], 0, a, NULL);
+            else
+                seeded_vec(m, row->idx[i], 0, a);
+            for (int d = 0; d < K; d++) {
+                float vx = a[d] * x;
+                s[d] += vx;
+                q[d] += vx * vx;
+            }
+        }
+        for (int d = 0; d < K; d++) {
+            S[d] = s[d];
+            P[d] = 0.5f * (s[d] * s[d] - q[d]);
+        }
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const uint64_t si = row->idx[i];
+        const bool ti = i < first || touched_relaxed(m, si);
+        const float xi = row->val ? row->val[i] : 1.0f;
+        for (size_t j = i + 1; j < n; j++) {
+            const uint64_t sj = row->idx[j];
+            const bool tj = j < first || touched_relaxed(m, sj);
+            if (ti && tj) continue;
+            const float xx = xi * (row->val ? row->val[j] : 1.0f);
+            fm_get_vec(m, si, row->fld[j], at, NULL);
+            fm_get_vec(m, sj, row->fld[i], bt, NULL);
+            if (ti)
+                memcpy(a, at, (size_t)K * sizeof(float));
+            else
+                seeded_vec(m, si, row->fld[j], a);
+            if (tj)
+                memcpy(b, bt, (size_t)K * sizeof(float));
+            else
+                seeded_vec(m, sj, row->fld[i], b);
+            for (int d = 0; d < K; d++) P[d] += (a[d] * b[d] - at[d] * bt[d]) * xx;
+        }
+    }
+}
+
+/* Pairwise sums as predictions see them (pairwise plus, with unseen=seeded, the seeded factors of
+ * untouched slots). Finding the untouched slots: the table of an untouched slot holds zeros, so
+ * a non-zero first factor (in a cache line the kernels have just read) answers "touched" without
+ * the bitmap; a zero one (an untouched slot, or rarely a touched one) asks the bitmap. */
+static inline void pairwise_pred(const growth_fm *m, const fm_row *row, float *P, float *S)
+{
+    pairwise(m, row, P, S);
+    /* table=exact: a feature without a record (not admitted, expired, evicted) adds 0, as the
+     * issue's admission asks; its row entry reads the arena's zero slot */
+    if (m->cfg.unseen != FM_UNSEEN_SEEDED || m->ex) return;
+    /* the table's base and stride hoisted out of the loop (atomic loads keep the compiler from
+     * doing it) */
+    const size_t stride = (size_t)m->V * (size_t)m->KP, n = row->n;
+    const uint32_t *idx = row->idx;
+    if (m->vf) {
+        const float *vf = m->vf;
+        for (size_t i = 0; i < n; i++)
+            if (fm_ldf(vf + (size_t)idx[i] * stride) == 0.0f && !touched_relaxed(m, idx[i])) {
+                seeded_correction(m, row, P, S, i); /* rows with an untouched slot only */
+                return;
+            }
+    } else {
+        const uint16_t *vc = m->vc;
+        for (size_t i = 0; i < n; i++)
+            if ((fm_ldh(vc + (size_t)idx[i] * stride) & 0x7fffu) == 0 && !touched_relaxed(m, idx[i])) {
+                seeded_correction(m, row, P, S, i);
+                return;
+            }
+    }
+}
+
 /* margin_h = (bias + linear, in growth_ftrl's summation orders) + r * sum_d u_{h,d} P_d. Training
  * passes wc (n x H): the linear weights read are cached there. */
 static void margins_from(const growth_fm *m, const fm_row *row, const float *P, float r, float *margin,
@@ -704,7 +813,7 @@ static void margins_from(const growth_fm *m, const fm_row *row, const float *P, 
 void fm_margins(const growth_fm *m, const fm_row *row, float *margin)
 {
     float P[FM_MAX_K] __attribute__((aligned(32))), S[FM_MAX_K] __attribute__((aligned(32)));
-    pairwise(m, row, P, S);
+    pairwise_pred(m, row, P, S);
     margins_from(m, row, P, row_r(m, row), margin, NULL);
 }
 
@@ -872,10 +981,16 @@ static void fm_apply(growth_fm *m, fm_wk *wk, const fm_row *row, float weight, b
         for (size_t k = 0; k < n && !fresh; k++) fresh = !fm_is_touched(m, row->idx[k]);
     if (fresh) {
         /* Progressive validation reports what growth_fm_predict says now (untouched slots add
-         * nothing); training then starts from the slots' seeded factors. */
+         * nothing with unseen=zero, their seeded factors with unseen=seeded); training then
+         * starts from the slots' seeded factors. */
         if (margins_out) {
+<<<<<<< HEAD
             float *wc0 = wk->scratch;
             pairwise(m, row, P, S);
+=======
+            float *wc0 = m->scratch;
+            pairwise_pred(m, row, P, S);
+>>>>>>> fm-gap
             margins_from(m, row, P, row_r(m, row), margins_out, wc0);
         }
         for (size_t k = 0; k < n; k++) fm_first_touch(m, row->idx[k]);
@@ -883,7 +998,10 @@ static void fm_apply(growth_fm *m, fm_wk *wk, const fm_row *row, float weight, b
     float *wc = wk->scratch, *old = wk->scratch + n * (size_t)H;
     float c[FM_MAX_K] __attribute__((aligned(32)));
     float margin[FM_MAX_HEADS], grad[FM_MAX_HEADS], bw[FM_MAX_HEADS];
-    pairwise(m, row, P, S);
+    if (trains)
+        pairwise(m, row, P, S); /* every slot of the row is touched now */
+    else
+        pairwise_pred(m, row, P, S); /* nothing changes: the margins are a prediction's */
     const float r = row_r(m, row);
     margins_from(m, row, P, r, margin, wc);
     for (int h = 0; h < H; h++) bw[h] = m->cfg.bias ? fm_ldf(&m->bias_w[h]) : 0.0f;

@@ -96,12 +96,17 @@ static void snap_take(const growth_fm *m, fm_snap *s)
 }
 
 /* Copies `n` bytes over a table that readers may be reading: under ThreadSanitizer relaxed atomic
- * stores of the table's own units (4-byte floats or 2-byte bfloat16, see fm_internal.h), memcpy
+ * stores of the table's own units (4-byte floats, 2-byte bfloat16 or the 8-byte words of the
+ * touched bitmap, which unseen=seeded predictions read; see fm_internal.h), memcpy
  * otherwise. */
 static void restore_table(void *dst, const void *src, size_t n, size_t unit)
 {
 #if FM_TSAN
-    if (unit == 4) {
+    if (unit == 8) {
+        uint64_t *d = dst;
+        const uint64_t *s = src;
+        for (size_t i = 0; i < n / 8; i++) __atomic_store_n(d + i, s[i], __ATOMIC_RELAXED);
+    } else if (unit == 4) {
         uint32_t *d = dst;
         const uint32_t *s = src;
         for (size_t i = 0; i < n / 4; i++) __atomic_store_n(d + i, s[i], __ATOMIC_RELAXED);
@@ -123,7 +128,7 @@ static void snap_restore(growth_fm *m, const fm_snap *s)
     restore_table(vdata(m), s->v, vb, unit);
     restore_table(gdata(m), s->g, vb, unit);
     if (m->lin_bytes) restore_table(ldata(m), s->lin, m->lin_bytes, unit);
-    memcpy(m->touched_bits, s->bits, m->touched_bytes);
+    restore_table(m->touched_bits, s->bits, m->touched_bytes, 8);
     for (int h = 0; h < FM_MAX_HEADS; h++) {
         fm_stf(&m->bias_z[h], s->bias_z[h]);
         fm_stf(&m->bias_s[h], s->bias_s[h]);

@@ -18,8 +18,9 @@
 #define FM_MAX_FIELDS  256
 #define FM_MAX_THREADS 64
 
-enum { FM_MODEL_FM = 0, FM_MODEL_FFM = 1 };      /* cfg.model: index into "fm|ffm" */
-enum { FM_PREC_FLOAT = 0, FM_PREC_COMPACT = 1 }; /* cfg.precision: index into "float|compact" */
+enum { FM_MODEL_FM = 0, FM_MODEL_FFM = 1 };        /* cfg.model: index into "fm|ffm" */
+enum { FM_PREC_FLOAT = 0, FM_PREC_COMPACT = 1 };   /* cfg.precision: index into "float|compact" */
+enum { FM_UNSEEN_ZERO = 0, FM_UNSEEN_SEEDED = 1 }; /* cfg.unseen: index into "zero|seeded" */
 
 typedef struct {
     int model;
@@ -39,6 +40,7 @@ typedef struct {
     int64_t admit_sketch;   /* count-min sketch bytes when admit > 1 */
     int64_t expire;         /* examples without an update before a feature expires */
     int64_t expire_seconds; /* seconds without an update before a feature expires */
+    int unseen;         /* FM_UNSEEN_*: what an untouched slot contributes to predictions */
 } fm_cfg;
 
 enum { FM_TABLE_HASHED = 0, FM_TABLE_EXACT = 1 }; /* cfg.table: index into "hashed|exact" */

@@ -79,7 +79,8 @@ static int model_config(const char *who, int64_t n, int m, int k, bool norm, con
     size_t cap = strlen(keys) + 160;
     char *s = malloc(cap);
     if (!s) return gerr(GROWTH_ENOMEM, "%s: out of memory", who);
-    snprintf(s, cap, "model=ffm heads=1 linear=false bias=false normalize=%s fields=%d k=%d bits=%d %s",
+    snprintf(s, cap,
+             "model=ffm heads=1 linear=false bias=false unseen=zero normalize=%s fields=%d k=%d bits=%d %s",
              norm ? "true" : "false", m, k, bits, keys);
     int rc = fm_cfg_parse(who, s, cfg);
     free(s);

@@ -792,6 +792,73 @@ TEST(test_compact_close_to_float)
     free_data(&d);
 }
 
+/* unseen=seeded (the default): a lazy model predicts as a model whose every slot already holds
+ * its seeded factors (create_seeded), before and during training, for rows mixing trained and
+ * never-trained slots; unseen=zero: a fresh model's pairwise term is 0. */
+TEST(test_unseen_slots)
+{
+    static const char *cfgs[] = {
+        "model=ffm fields=4 bits=7 k=5 seed=3 heads=2",
+        "model=fm bits=7 k=3 seed=4",
+        "model=ffm fields=3 bits=7 k=4 seed=5 precision=compact",
+        "model=fm bits=7 k=6 seed=6 precision=compact normalize=false",
+    };
+    for (size_t c = 0; c < sizeof cfgs / sizeof *cfgs; c++) {
+        growth_fm *lazy = NULL, *eager = NULL, *zero = NULL;
+        char zc[160];
+        snprintf(zc, sizeof zc, "%s unseen=zero", cfgs[c]);
+        CHECK_OK(growth_fm_create(&lazy, cfgs[c]));
+        CHECK_OK(create_seeded(&eager, cfgs[c]));
+        CHECK_OK(growth_fm_create(&zero, zc));
+        if (!lazy || !eager || !zero) return;
+        const int H = (int)stats_of(lazy).heads,
+                  fields = stats_of(lazy).fields ? (int)stats_of(lazy).fields : 1;
+        grng r;
+        grng_seed(&r, 77 + c);
+        double worst = 0.0;
+        int untouched_rows = 0;
+        for (int it = 0; it < 400; it++) {
+            trow t;
+            rand_row(&r, &t, 7, fields, H, false, false);
+            float ml[FM_MAX_HEADS], me[FM_MAX_HEADS], mz[FM_MAX_HEADS];
+            CHECK_OK(growth_fm_predict(lazy, t.idx, t.fld, tval(&t), t.n, GROWTH_PREDICT_MARGIN, ml,
+                                       FM_MAX_HEADS));
+            CHECK_OK(growth_fm_predict(eager, t.idx, t.fld, tval(&t), t.n, GROWTH_PREDICT_MARGIN, me,
+                                       FM_MAX_HEADS));
+            bool fresh = false;
+            for (size_t i = 0; i < t.n; i++) fresh |= !fm_is_touched(lazy, t.idx[i]);
+            untouched_rows += fresh;
+            for (int h = 0; h < H; h++) {
+                double d = fabs((double)ml[h] - (double)me[h]) / (1.0 + fabs((double)me[h]));
+                if (d > worst) worst = d;
+            }
+            if (it < 50) { /* a fresh unseen=zero model: no pairwise term, no bias yet */
+                CHECK_OK(growth_fm_predict(zero, t.idx, t.fld, tval(&t), t.n, GROWTH_PREDICT_MARGIN, mz,
+                                           FM_MAX_HEADS));
+                for (int h = 0; h < H; h++) CHECK(mz[h] == 0.0f);
+            }
+            /* progressive validation says what predict said; then both train the same way */
+            float pl[FM_MAX_HEADS], pe[FM_MAX_HEADS];
+            if (it % 3 == 0) {
+                CHECK_OK(
+                    growth_fm_predict_update(lazy, t.idx, t.fld, tval(&t), t.n, t.y, 1.0f, pl, FM_MAX_HEADS));
+                CHECK_OK(growth_fm_predict_update(eager, t.idx, t.fld, tval(&t), t.n, t.y, 1.0f, pe,
+                                                  FM_MAX_HEADS));
+                for (int h = 0; h < H; h++) {
+                    double d = fabs((double)pl[h] - 1.0 / (1.0 + exp(-(double)ml[h])));
+                    if (d > worst) worst = d;
+                }
+            }
+        }
+        CHECK(untouched_rows > 100);
+        CHECK(stats_of(lazy).touched > 20);
+        CHECK_NEAR(worst, 0.0, 2e-5); /* lazy vs eager (float rounding of the summation order) */
+        growth_fm_free(lazy);
+        growth_fm_free(eager);
+        growth_fm_free(zero);
+    }
+}
+
 TEST(test_initial_factors)
 {
     growth_fm *a = NULL, *b = NULL, *c = NULL;
@@ -1093,6 +1160,7 @@ int main(void)
     RUN(test_esmm);
     RUN(test_kernel_paths_agree);
     RUN(test_compact_close_to_float);
+    RUN(test_unseen_slots);
     RUN(test_initial_factors);
     RUN(test_config_and_stats);
     RUN(test_fit_auto_stop_goes_back_one_epoch);

@@ -35,7 +35,8 @@ CLAMP = 35.0
 # ---- configuration and parameters --------------------------------------------------------------
 
 DEFAULTS = dict(model="ffm", k=4, fields=0, bits=20, heads=1, eta=0.2, lambda_=2e-5, init_scale=1.0,
-                normalize=True, linear=True, bias=True, alpha=0.05, beta=1.0, l1=1.0, l2=1.0)
+                normalize=True, linear=True, bias=True, alpha=0.05, beta=1.0, l1=1.0, l2=1.0,
+                unseen="seeded")
 
 
 def config(**kw):
@@ -49,6 +50,8 @@ def config(**kw):
         raise ValueError("model is fm or ffm")
     if c["model"] == "ffm" and c["fields"] < 1:
         raise ValueError("model=ffm needs fields")
+    if c["unseen"] not in ("zero", "seeded"):
+        raise ValueError("unseen is zero or seeded")
     return c
 
 
@@ -209,9 +212,20 @@ def norm_r(val, cfg):
     return 1.0 / ss if ss > 0 else 1.0
 
 
+def vec(p, slot, f, cfg):
+    """The vector (slot, f) a margin uses: the stored one, except that a slot training has not
+    touched yet (lazy parameters) counts as its seeded initial factors under unseen=seeded (the
+    default) and as zeros under unseen=zero (fm.h)."""
+    if p.touched is not None and not p.touched[slot]:
+        if cfg.get("unseen", "seeded") == "seeded":
+            return init_vec(p.seed, int(slot), int(f), cfg["k"], cfg["init_scale"]).astype(np.float64)
+        return np.zeros(p.V.shape[2])
+    return p.V[slot, f]
+
+
 def pairwise_d(p, idx, fld, val, cfg):
     """pairwise_d(x), d = 0..k-1, by the O(nnz^2) sum over pairs i < j in row order (no r, no u).
-    fm: <v_i, v_j> x_i x_j; ffm: <v_{i,f_j}, v_{j,f_i}> x_i x_j."""
+    fm: <v_i, v_j> x_i x_j; ffm: <v_{i,f_j}, v_{j,f_i}> x_i x_j (vectors as vec() says)."""
     idx, fld, val = _row(idx, fld, val)
     out = np.zeros(p.V.shape[2])
     ffm = cfg["model"] == "ffm"
@@ -219,9 +233,9 @@ def pairwise_d(p, idx, fld, val, cfg):
     for i in range(n):
         for j in range(i + 1, n):
             if ffm:
-                a, b = p.V[idx[i], fld[j]], p.V[idx[j], fld[i]]
+                a, b = vec(p, idx[i], fld[j], cfg), vec(p, idx[j], fld[i], cfg)
             else:
-                a, b = p.V[idx[i], 0], p.V[idx[j], 0]
+                a, b = vec(p, idx[i], 0, cfg), vec(p, idx[j], 0, cfg)
             out += a * b * val[i] * val[j]
     return out
 

@@ -74,7 +74,7 @@ def make_model(cfg, names=None):
     kw = dict(k=cfg["k"], bits=cfg["bits"], eta=cfg["eta"], lambda_=cfg["lambda_"],
               init_scale=cfg["init_scale"], normalize=cfg["normalize"], linear=cfg["linear"],
               bias=cfg["bias"], alpha=cfg["alpha"], beta=cfg["beta"], l1=cfg["l1"], l2=cfg["l2"],
-              precision="float", seed=3)
+              precision="float", seed=3, unseen=cfg["unseen"])
     kw["heads"] = names if cfg["heads"] > 1 else 1
     if cfg["model"] == "ffm":
         return growth.FFM(fields=cfg["fields"], **kw)
@@ -157,9 +157,10 @@ def test_one_epoch_equals_reference(case):
     compare(m, p, cfg, X, F, np.unique(X.indices))
 
 
+@pytest.mark.parametrize("unseen", ["seeded", "zero"])
 @pytest.mark.parametrize("model", ["ffm", "fm"])
-def test_progressive_validation_equals_reference(model):
-    cfg = case_cfg(dict(model=model, heads=3, normalize=True, linear=True))
+def test_progressive_validation_equals_reference(model, unseen):
+    cfg = dict(case_cfg(dict(model=model, heads=3, normalize=True, linear=True)), unseen=unseen)
     X, F, y, w = make_set(heads=3, seed=2)
     m, p = fresh_pair(cfg)
     fields = F if model == "ffm" else None
@@ -193,17 +194,24 @@ def test_weight_zero_and_unlabelled_rows_change_nothing():
     np.testing.assert_array_equal(m.predict_proba(X, fields=F), before[1])
 
 
+@pytest.mark.parametrize("unseen", ["seeded", "zero"])
 @pytest.mark.parametrize("model", ["ffm", "fm"])
-def test_margins_from_the_library_state_equal_the_quadratic_sum(model):
+def test_margins_from_the_library_state_equal_the_quadratic_sum(model, unseen):
     """One head: the library's margins equal b + w.x + r * the O(n^2) pair sum over the library's
-    own factors and weights (read back), i.e. prediction is right independently of training."""
-    cfg = case_cfg(dict(model=model, heads=1, normalize=True, linear=True))
+    own factors and weights (read back), i.e. prediction is right independently of training.
+    Slots no example trained on (the rows of weight 0 bring some) read back as zeros and count
+    as the `unseen` key says (fm_ref.vec)."""
+    cfg = dict(case_cfg(dict(model=model, heads=1, normalize=True, linear=True)), unseen=unseen)
     X, F, y, w = make_set(seed=5)
     m, _ = fresh_pair(cfg)
     fields = F if model == "ffm" else None
     m.partial_fit(X, y, fields=fields, sample_weight=w)
     V = lib_factors(m, cfg)
     p = R.init_params(cfg, V0=V)
+    p.touched, p.seed = V.reshape(V.shape[0], -1).any(axis=1), 3  # a trained vector is never all 0
+    used = np.unique(X.indices)
+    assert (~p.touched[used]).sum() >= 1  # the set has rows whose slots only weight-0 rows use
+    Veff = np.array([[R.vec(p, j, f, cfg) for f in range(V.shape[1])] for j in range(V.shape[0])])
     wlin = np.zeros((1 << cfg["bits"], 1))
     for j in np.unique(X.indices):
         wlin[j, 0] = m.weight(int(j), 0)
@@ -212,10 +220,39 @@ def test_margins_from_the_library_state_equal_the_quadratic_sum(model):
     for idx, fld, val in R.rows_from_csr(X, fields):
         pw = R.pairwise_d(p, idx, fld, val, cfg).sum()
         if model == "fm":
-            assert pw == pytest.approx(R.pairwise_fm_fast(V, idx, val).sum(), rel=1e-9, abs=1e-12)
+            assert pw == pytest.approx(R.pairwise_fm_fast(Veff, idx, val).sum(), rel=1e-9, abs=1e-12)
         ref.append(b + (wlin[idx, 0] * val).sum() + R.norm_r(val, cfg) * pw)
     np.testing.assert_allclose(m.decision_function(X, fields=fields), ref, rtol=1e-5, atol=1e-5)
     np.testing.assert_allclose(m.predict_proba(X, fields=fields), R.sigmoid(np.array(ref)), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("unseen", ["seeded", "zero"])
+@pytest.mark.parametrize("model", ["ffm", "fm"])
+def test_rows_with_slots_training_never_saw_predict_as_the_reference(model, unseen):
+    """Train on one set, predict another whose rows bring slots no example trained on: untouched
+    slots count as their seeded factors (unseen=seeded, the default) or as zeros (unseen=zero),
+    as fm_ref.vec transcribes fm.h; the default is seeded."""
+    cfg = dict(case_cfg(dict(model=model, heads=1, normalize=True, linear=True)), bits=10, unseen=unseen)
+    X, F, y, w = make_set(seed=6, bits=10)
+    Xt, Ft, _, _ = make_set(n=80, seed=7, bits=10)
+    m, p = fresh_pair(cfg)
+    fields, ft = (F, Ft) if model == "ffm" else (None, None)
+    m.partial_fit(X, y, fields=fields, sample_weight=w)
+    R.train_epoch(p, R.rows_from_csr(X, fields), y, w, cfg)
+    new = ~p.touched[Xt.indices]
+    assert 0.2 < new.mean() < 0.9  # most test rows mix touched and untouched slots
+    rows = R.rows_from_csr(Xt, ft)
+    np.testing.assert_allclose(m.decision_function(Xt, fields=ft), R.decision(p, rows, cfg)[:, 0],
+                               rtol=MTOL, atol=MTOL)
+    np.testing.assert_allclose(m.predict_proba(Xt, fields=ft), R.predict(p, rows, cfg)[:, 0],
+                               rtol=RTOL, atol=RTOL)
+    if unseen == "seeded":  # the default, and it differs from zero on these rows
+        d = make_model(dict(cfg, unseen="zero"))
+        d.partial_fit(X, y, fields=fields, sample_weight=w)
+        assert np.abs(d.decision_function(Xt, fields=ft) - m.decision_function(Xt, fields=ft)).max() > 1e-2
+        dflt = growth.FFM(fields=2, bits=4) if model == "ffm" else growth.FM(bits=4)
+        dflt.partial_fit(Xt[:0, :16], np.zeros(0, np.float32), fields=np.zeros(0, np.uint8))
+        assert "unseen=seeded" in dflt.config.split()
 
 
 def test_fm_without_fields_equals_fm_with_fields():

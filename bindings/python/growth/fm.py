@@ -472,7 +472,9 @@ _COMMON_DOC = """
     ``bias`` (True): the FTRL linear part and intercept per head, with ``alpha beta l1 l2`` as
     :class:`growth.FTRL`; ``precision`` ('float' or 'compact': bfloat16 state, half the memory);
     ``seed`` (0) of the initial factors. ``config=`` takes a configuration string and other
-    keyword arguments pass further keys through (``max_memory=``), e.g. the collision-free
+    keyword arguments pass further keys through (``max_memory=``, ``unseen=``: 'seeded', the
+    default, predicts a slot training has not seen yet with the seeded factors it will start
+    from, 'zero' ignores it; see fm.h), e.g. the collision-free
     table: ``FFM(fields=8, table='exact', admit=3, expire=10_000_000, max_memory=8 << 30)``
     (``admit_prob``, ``admit_sketch``, ``expire_seconds`` likewise), trained and scored on 64-bit
     keys with ``update_keys`` / ``predict_keys`` (``fit`` and the ESMM calls need a hashed model).

@@ -12,7 +12,8 @@ package org.libgrowth;
  * {@code bits} (20), {@code heads} (1..16), {@code head_names} ("click|buy"), {@code eta} (0.2),
  * {@code lambda} (2e-5), {@code init_scale} (1), {@code normalize} (true), {@code linear} (true),
  * {@code bias} (true), {@code alpha beta l1 l2} (the FTRL linear part, as {@link Ftrl}),
- * {@code precision} (float or compact), {@code seed} (0), {@code max_memory} (0). An unknown key
+ * {@code precision} (float or compact), {@code seed} (0), {@code max_memory} (0), {@code unseen}
+ * (seeded or zero: what a slot training has not seen yet adds to predictions). An unknown key
  * or a value out of range throws {@link InvalidArgumentException} naming the key.
  *
  * <pre>{@code
