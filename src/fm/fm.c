@@ -39,7 +39,6 @@ const gcfg_opt fm_opts[] = {
     {"precision", GCFG_ENUM, offsetof(fm_cfg, precision), "float", 0, 0, "float|compact", false},
     {"seed", GCFG_INT, offsetof(fm_cfg, seed), "0", 0, 9007199254740992.0, NULL, false},
     GCFG_MAX_MEMORY(fm_cfg, max_memory),
-<<<<<<< HEAD
     {"threads", GCFG_INT, offsetof(fm_cfg, threads), "1", 1, FM_MAX_THREADS, NULL, false},
     {"table", GCFG_ENUM, offsetof(fm_cfg, table), "hashed", 0, 0, "hashed|exact", false},
     {"admit", GCFG_INT, offsetof(fm_cfg, admit), "1", 1, 255, NULL, false},
@@ -47,9 +46,7 @@ const gcfg_opt fm_opts[] = {
     {"admit_sketch", GCFG_INT, offsetof(fm_cfg, admit_sketch), "4194304", 1024, 1099511627776.0, NULL, false},
     {"expire", GCFG_INT, offsetof(fm_cfg, expire), "0", 0, 9007199254740992.0, NULL, false},
     {"expire_seconds", GCFG_INT, offsetof(fm_cfg, expire_seconds), "0", 0, 4294967295.0, NULL, false},
-=======
     {"unseen", GCFG_ENUM, offsetof(fm_cfg, unseen), "seeded", 0, 0, "zero|seeded", false},
->>>>>>> fm-gap
 };
 const size_t fm_nopts = sizeof fm_opts / sizeof fm_opts[0];
 
@@ -984,13 +981,8 @@ static void fm_apply(growth_fm *m, fm_wk *wk, const fm_row *row, float weight, b
          * nothing with unseen=zero, their seeded factors with unseen=seeded); training then
          * starts from the slots' seeded factors. */
         if (margins_out) {
-<<<<<<< HEAD
             float *wc0 = wk->scratch;
-            pairwise(m, row, P, S);
-=======
-            float *wc0 = m->scratch;
             pairwise_pred(m, row, P, S);
->>>>>>> fm-gap
             margins_from(m, row, P, row_r(m, row), margins_out, wc0);
         }
         for (size_t k = 0; k < n; k++) fm_first_touch(m, row->idx[k]);
