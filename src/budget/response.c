@@ -498,6 +498,7 @@ static void make_coef(const ratio_ctx *q, double *coef)
         coef[q->rk[j]] += q->lambda[j];
         coef[0] -= q->lambda[j] * q->rr[j];
     }
+    if (coef[0] < 0 && coef[0] > -1e-12 * q->w[0]) coef[0] = 0; /* rounding at the concave range's end */
 }
 
 static double total_outcome(const growth_response *r, const double *x, size_t k)
@@ -583,7 +584,9 @@ static int solve_level(ratio_ctx *q, size_t level, double *x)
     for (int it = 0; it < 100; it++) {
         double t = 0.5 * (tl + th);
         for (size_t c = 0; c < n; c++) xm[c] = (1 - t) * xlo[c] + t * xhi[c];
-        if (feasible(q, level, xm)) {
+        int ok = 1;
+        for (size_t j = level; j < q->m; j++) ok &= feasible(q, j, xm); /* the inner ones too */
+        if (ok) {
             th = t;
             memcpy(x, xm, n * sizeof *xm);
         } else
