@@ -1,6 +1,7 @@
 // The budget console's page: asks the server (growth.console, which calls growth.budget) and
 // draws the answers. It computes nothing itself. body[data-state] tells tests what it shows:
-// empty | loading | error | ready; body[data-budget] is the budget of the split on screen.
+// empty | loading | error | ready; body[data-budget] is the budget of the split on screen,
+// body[data-model] the key of the fitted model.
 "use strict";
 (function () {
   const $ = (id) => document.getElementById(id);
@@ -67,6 +68,7 @@
 
   async function loaded(summary) {
     model = summary;
+    document.body.dataset.model = summary.model;
     clearError();
     $("source").textContent = summary.source + ": " + summary.n_rows + " rows, " +
       summary.placements.length + " placements";
@@ -208,7 +210,7 @@
       axes: [{ label: "daily budget" }, { label: "per day" }, { scale: "m", side: 1, label: "marginal", grid: { show: false } }],
       series: [{ label: "budget" }]
         .concat(OUTCOMES.map((o, j) => ({ label: o, stroke: COLORS[j], width: 2 })))
-        .concat([{ label: "marginal", scale: "m", stroke: COLORS[3], dash: [4, 4] }]),
+        .concat([{ label: "marginal", scale: "m", stroke: COLORS[3], dash: [4, 4], points: { show: false } }]),
       hooks: { draw: [drawMarker] },
     };
     if (plot) plot.destroy();
