@@ -17,8 +17,9 @@ import pytest
 import growth.budget as gb
 from growth import console
 
-if not hasattr(gb, "fit_response_curves"):
-    pytest.skip("growth.budget.fit_response_curves is not in this tree yet", allow_module_level=True)
+# (pytestmark, not a module-level skip: a module with no tests collected fails under meson)
+pytestmark = pytest.mark.skipif(not hasattr(gb, "fit_response_curves"),
+                                reason="growth.budget.fit_response_curves is not in this tree yet")
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CLI = os.environ.get("GROWTH_CLI") or os.path.join(ROOT, "build", "cli", "growth")
@@ -153,6 +154,8 @@ def test_demo_endpoints(server, demo):
 
 
 def bad_csv_cases():
+    if not hasattr(gb, "fit_response_curves"):
+        return []
     good = console.demo_log_csv().splitlines()
     header = good[0].split(",")
     spend = header.index("spend")
