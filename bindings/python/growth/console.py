@@ -100,16 +100,7 @@ _DEMO_PLACEMENTS = (
 def demo_log_csv(days: int = 60, seed: int = 28) -> str:
     """The demo's spend log as CSV text (columns placement, platform, day, spend, installs,
     logins, retained): ``days`` days of five placements whose outcomes follow known concave
-    curves with multiplicative noise, deterministic for a given ``seed``. growth.budget's own demo
-    log is used instead when it provides one (``growth.budget.demo_spend_logs``)."""
-    own = getattr(_budget, "demo_spend_logs", None)
-    if callable(own):
-        try:
-            text = own(days=days, seed=seed) if days != 60 or seed != 28 else own()
-        except TypeError:
-            text = own()
-        if isinstance(text, str):
-            return text
+    curves with multiplicative noise, deterministic for a given ``seed``."""
     if not (isinstance(days, int) and 2 <= days <= 10000):
         raise ValueError("days must be an integer in [2, 10000]")
     rng = np.random.RandomState(seed)
@@ -163,8 +154,9 @@ def _number(v: Any, what: str, lo: float = 0.0, hi: float = MAX_BUDGET) -> float
     return v
 
 
-def _options(req: dict, model: Any) -> dict:
+def _options(req: dict, e: "_Entry") -> dict:
     """The allocate/curve keywords of a request, checked."""
+    model = e.model
     kw: dict[str, Any] = {}
     P = len(model.placements)
     if req.get("weights") is not None:
@@ -189,7 +181,7 @@ def _options(req: dict, model: Any) -> dict:
         raise _BadRequest("min_spend exceeds max_spend for some placement", field="min_spend")
     if req.get("platform_budgets") is not None:
         pb = req["platform_budgets"]
-        platforms = list(getattr(model, "platforms", None) or getattr(model, "_console_platforms", None) or [])
+        platforms = list(getattr(e.logs, "platforms", None) or [])
         if not isinstance(pb, dict) or not platforms:
             raise _BadRequest("platform_budgets must be an object platform -> budget, and the log must "
                               "have a platform column", field="platform_budgets")
@@ -237,10 +229,8 @@ def _summary(key: str, e: _Entry) -> dict:
 
 
 def _placement_platforms(e: _Entry) -> Any:
-    f = getattr(e.logs, "placement_platform", None)
-    if callable(f):
-        return [f(p) for p in e.model.placements]
-    return None
+    pp = getattr(e.logs, "placement_platform", None)
+    return None if pp is None else [str(v) for v in pp]
 
 
 def _nice(x: float) -> float:
@@ -327,7 +317,7 @@ class ConsoleServer(http.server.ThreadingHTTPServer):
         if "budget" not in req:
             raise _BadRequest("budget is missing", field="budget")
         B = _number(req["budget"], "budget")
-        kw = _options(req, e.model)
+        kw = _options(req, e)
         with e.lock:
             plan = e.model.allocate(B, **kw)
         return _num({"model": req["model"], "budget": B, "placements": list(e.model.placements),
@@ -352,7 +342,7 @@ class ConsoleServer(http.server.ThreadingHTTPServer):
             budgets = np.linspace(0.0, hi, n)
         if np.any(np.diff(budgets) < 0):
             raise _BadRequest("budgets must be increasing", field="budgets")
-        kw = _options(req, e.model)
+        kw = _options(req, e)
         with e.lock:
             c = e.model.curve(budgets, **kw)
         return _num({"model": req["model"], "budgets": c.budgets, "totals": c.totals,

@@ -58,6 +58,17 @@
     const lr = num("min-login-rate"), rr = num("min-retention-rate");
     if (lr !== null) o.min_login_rate = lr;
     if (rr !== null) o.min_retention_rate = rr;
+    const pb = {};
+    let anyPb = false;
+    for (const el of document.querySelectorAll("#platform-budgets input")) {
+      const s = el.value.trim();
+      if (s === "") continue;
+      const v = Number(s);
+      if (!Number.isFinite(v)) throw { message: "the platform budgets must be numbers" };
+      pb[el.dataset.platform] = v;
+      anyPb = true;
+    }
+    if (anyPb) o.platform_budgets = pb;
     for (const v of o.weights.concat([lr, rr])) {
       if (Number.isNaN(v)) throw { message: "the objective and constraints must be numbers" };
     }
@@ -77,6 +88,17 @@
     slider.min = b.min; slider.max = b.max; slider.step = b.step;
     $("budget-input").step = "any";
     $("budget-note").textContent = "logs cover up to " + fmt(b.logged_max, 0) + " a day in total";
+    const pbox = $("platform-budgets");
+    pbox.replaceChildren(...(summary.platforms || []).map((p) => {
+      const label = document.createElement("label");
+      label.textContent = "budget " + p + " ";
+      const input = document.createElement("input");
+      input.type = "number"; input.min = "0"; input.step = "any"; input.placeholder = "none";
+      input.dataset.platform = p;
+      input.addEventListener("change", optionsChanged);
+      label.appendChild(input);
+      return label;
+    }));
     $("controls").hidden = false;
     $("results").hidden = false;
     setBudget(b.default, true);
@@ -165,7 +187,8 @@
         if (cls) td.className = cls;
         return td;
       };
-      tr.appendChild(cell(p));
+      const pp = model.placement_platforms;
+      tr.appendChild(cell(pp && pp[i] ? p + " (" + pp[i] + ")" : p));
       tr.appendChild(cell(plan.spend[i], 2, "spend"));
       const bar = document.createElement("td");
       const div = document.createElement("div");
@@ -237,6 +260,8 @@
 
   // ---- wiring
 
+  function optionsChanged() { refreshCurve(); request(Number($("budget-input").value)); }
+
   function init() {
     $("log-file").addEventListener("change", (ev) => { const f = ev.target.files[0]; if (f) loadFile(f); });
     $("demo-button").addEventListener("click", loadDemo);
@@ -258,7 +283,7 @@
       setBudget(v, false);
     });
     for (const id of ["w-installs", "w-logins", "w-retained", "min-login-rate", "min-retention-rate"]) {
-      $(id).addEventListener("change", () => { refreshCurve(); request(Number($("budget-input").value)); });
+      $(id).addEventListener("change", optionsChanged);
     }
     window.addEventListener("resize", () => { if (curve) chart(); });
     api("GET", "/api/session").then((s) => { if (s.model) loaded(s); }).catch(() => {});
