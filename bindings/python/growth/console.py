@@ -36,6 +36,7 @@ import json
 import math
 import os
 import secrets
+import socket
 import sys
 import threading
 import urllib.parse
@@ -264,6 +265,8 @@ class ConsoleServer(http.server.ThreadingHTTPServer):
         self._models: collections.OrderedDict[str, _Entry] = collections.OrderedDict()
         self._models_lock = threading.Lock()
         self.session_model: str | None = None
+        if ":" in address[0]:
+            self.address_family = socket.AF_INET6
         super().__init__(address, _Handler)
         host, port = self.server_address[:2]
         names = {f"{host}:{port}", f"localhost:{port}", f"127.0.0.1:{port}", f"[::1]:{port}"}
