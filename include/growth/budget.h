@@ -60,6 +60,9 @@
  * **Channels.** growth_channels_* allocate a total budget over channels with concave response
  * curves (`a*(1-exp(-b*x))`, `a*log(1+b*x)` or piecewise-linear from measured points), with
  * weights and min/max spend, and give the marginal value of one more unit of budget.
+ * growth_channels_fit() fits such a curve to logged (spend, outcome) pairs; growth_response_*
+ * allocate over placements with several outcomes each (installs, logins, retained users), with
+ * ratio constraints (a minimum login rate), per-group (platform) budgets and min/max spend.
  *
  * **Push.** growth_budget_allocate_push() picks (user, message) pairs under per-user caps, category
  * count quotas and a global volume limit by its LP dual, with a rounded integer plan and gap.
@@ -297,6 +300,205 @@ GROWTH_API int growth_channels_allocate(const growth_channels *c, double budget,
 GROWTH_API int growth_channels_curve(const growth_channels *c, const double *budgets, size_t n,
                                      double *out_total, double *out_marginal, double *out_spend,
                                      size_t spend_cap);
+
+/**
+ * @brief Goodness of fit and parameters of a response curve fitted by growth_channels_fit().
+ *        Initialise with ::GROWTH_CHANNELS_FIT_RESULT_INIT; fields are only ever appended.
+ * @since 1.0
+ */
+typedef struct growth_channels_fit_result {
+    uint32_t struct_size; /**< sizeof(growth_channels_fit_result), set by ::GROWTH_CHANNELS_FIT_RESULT_INIT */
+    int32_t family;       /**< ::GROWTH_CURVE_EXP, ::GROWTH_CURVE_LOG, or 0 for piecewise-linear (knots) */
+    double a;             /**< the curve's `a` (0 for piecewise-linear) */
+    double b;             /**< the curve's `b` (0 for piecewise-linear) */
+    double r2;            /**< weighted R^2 = 1 - SSE / SST (1 when both are 0, 0 when only SST is) */
+    double rmse;          /**< weighted root mean squared error, sqrt(SSE / sum of weights) */
+    double spend_lo;      /**< smallest spend among the observations used (weight > 0) */
+    double spend_hi;      /**< largest spend among the observations used */
+    uint64_t n;           /**< observations used (weight > 0) */
+    uint64_t knots;       /**< knots of a piecewise-linear fit (written to the knot arrays), else 0 */
+} growth_channels_fit_result;
+
+/** Initialiser of ::growth_channels_fit_result (struct_size set, the rest zero). */
+#define GROWTH_CHANNELS_FIT_RESULT_INIT GROWTH_STRUCT_INIT(growth_channels_fit_result)
+
+/**
+ * @brief Fits a concave, non-decreasing response curve through the origin to logged
+ *        (spend, outcome) observations by weighted least squares.
+ *
+ * Families (configuration key `family`):
+ * - `exp`: `a*(1-exp(-b*x))`; `log`: `a*log(1+b*x)`. Non-linear least squares by variable
+ *   projection: for a given `b` the best `a >= 0` is linear, and the profile SSE(b) is minimised
+ *   over b in [1e-3 / max spend, 1e3 / min positive spend] by a log-spaced scan and a
+ *   golden-section refinement (so the global minimum on that range, not a local one).
+ * - `pwl`: the concave, non-decreasing piecewise-linear least-squares fit through the origin,
+ *   flat beyond its last knot. Such a curve is a non-negative combination of hinges
+ *   `min(x, t_j)` with knots t_j at the distinct spends (at most `knots` of them, quantiles when
+ *   there are more), so the fit is a non-negative least-squares problem solved exactly by the
+ *   Lawson-Hanson active-set method. The knots (x[0] = 0, y[0] = 0, then where the slope changes)
+ *   go to `out_knot_x` / `out_knot_y`; they can be passed to growth_channels_add_points() or
+ *   growth_response_set_points() as they are.
+ * - `auto` (default): the family with the smallest BIC, N log(SSE / sum w) + k log N with k = 2
+ *   for exp and log and k = the hinges used for pwl (ties go to exp, then log).
+ *
+ * | key    | default | meaning |
+ * |--------|---------|---------|
+ * | family | auto    | auto, exp, log or pwl |
+ * | knots  | 32      | most knots of a piecewise-linear fit (2..1024) |
+ *
+ * @param spend   n spends, finite and >= 0 (at least two distinct positive ones with weight > 0).
+ * @param outcome n outcomes (installs, logins, ...), finite and >= 0.
+ * @param weight  n weights, finite and >= 0, or NULL for all 1.
+ * @param config  "key=value ..." (above), NULL or "" for the defaults.
+ * @param[in,out] out_result struct_size set by the caller; the fields that fit in it are filled.
+ * @param[out] out_knot_x, out_knot_y the knots of a piecewise-linear fit (`cap` entries each;
+ *             may be NULL when `cap` is 0). A parametric fit writes none.
+ * @param cap   entries of each knot array; `knots + 1` always suffices.
+ * @param[out] out_n knots written (0 for a parametric fit); on ::GROWTH_EBUFS the capacity needed.
+ *             May be NULL.
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL (NULL arrays, n < 2, NaN, Inf or negative values, fewer
+ *         than two distinct positive spends, a bad key, `struct_size` below the 1.0 size);
+ *         ::GROWTH_EBUFS (a piecewise-linear fit with more knots than `cap`; nothing written);
+ *         ::GROWTH_ENOMEM.
+ * @since 1.0
+ */
+GROWTH_API int growth_channels_fit(const double *spend, const double *outcome, const double *weight, size_t n,
+                                   const char *config, growth_channels_fit_result *out_result,
+                                   double *out_knot_x, double *out_knot_y, size_t cap, size_t *out_n);
+
+/**
+ * A response model: placements (channels) with one concave, non-decreasing response curve per
+ * outcome (e.g. installs, logins, day-1 retained users), each placement in an optional group (a
+ * platform) with its own budget (opaque). See growth_response_allocate().
+ */
+typedef struct growth_response growth_response;
+
+/**
+ * @brief Creates an empty response model for `n_outcomes` outcomes per placement.
+ *        Configuration: `tol` (default 1e-12, relative accuracy of the prices and multipliers),
+ *        `max_memory` (default 0: bytes the model may hold; past it, or past physical memory, an
+ *        add is ::GROWTH_ENOMEM naming the bytes).
+ *
+ * @code
+ * growth_response *r;
+ * growth_response_create(&r, 3, "");                 // installs, logins, retained
+ * size_t p;
+ * growth_response_add(r, 0, 1e3, 2e4, &p);           // platform 0, logged spend 1e3 .. 2e4
+ * growth_response_set_curve(r, p, 0, GROWTH_CURVE_EXP, 5000, 1e-4);
+ * growth_response_set_curve(r, p, 1, GROWTH_CURVE_EXP, 2000, 1.5e-4);
+ * growth_response_set_curve(r, p, 2, GROWTH_CURVE_LOG, 300, 2e-4);
+ * double budgets[] = {5e4}, w[] = {1, 0, 0}, ratio[] = {0, 0.4, 0}, spend[1], out[3];
+ * growth_response_result res = GROWTH_RESPONSE_RESULT_INIT;
+ * growth_response_allocate(r, budgets, 1, w, ratio, NULL, NULL, spend, out, 1, &res);
+ * growth_response_free(r);
+ * @endcode
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL (NULL out, n_outcomes not in 1..16, a bad key);
+ *         ::GROWTH_ENOMEM.
+ * @since 1.0
+ */
+GROWTH_API int growth_response_create(growth_response **out, size_t n_outcomes, const char *config);
+
+/** @brief Frees a response model; NULL is allowed. @since 1.0 */
+GROWTH_API void growth_response_free(growth_response *r);
+
+/**
+ * @brief Adds a placement whose curves are all zero until set.
+ * @param group the placement's group (platform) >= 0, or -1 for none; group g's budget is
+ *        `budgets[1 + g]` in growth_response_allocate().
+ * @param spend_lo, spend_hi the spend range its curves were measured on (0 <= lo <= hi, hi may
+ *        be INFINITY); a plan outside it is counted as extrapolated.
+ * @param[out] out_index the placement's index (0, 1, ... in order of addition); may be NULL.
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL (NULL handle, a bad group or range; unchanged);
+ *         ::GROWTH_ENOMEM (also past `max_memory`; unchanged).
+ * @since 1.0
+ */
+GROWTH_API int growth_response_add(growth_response *r, int32_t group, double spend_lo, double spend_hi,
+                                   size_t *out_index);
+
+/**
+ * @brief Sets one outcome's curve of a placement to a parametric curve.
+ * @param kind ::GROWTH_CURVE_EXP or ::GROWTH_CURVE_LOG; `a`, `b` finite and >= 0.
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL (NULL handle, placement or outcome out of range, a bad
+ *         kind or parameter; unchanged).
+ * @since 1.0
+ */
+GROWTH_API int growth_response_set_curve(growth_response *r, size_t placement, size_t outcome,
+                                         growth_curve kind, double a, double b);
+
+/**
+ * @brief Sets one outcome's curve of a placement to a piecewise-linear curve through `n >= 2`
+ *        points (x[0] = 0 < x[1] < ..., concave, non-decreasing, flat beyond the last point),
+ *        as growth_channels_add_points() takes them and growth_channels_fit() writes them.
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL naming the offending point (unchanged);
+ *         ::GROWTH_ENOMEM (also past `max_memory`; unchanged).
+ * @since 1.0
+ */
+GROWTH_API int growth_response_set_points(growth_response *r, size_t placement, size_t outcome,
+                                          const double *x, const double *y, size_t n);
+
+/**
+ * @brief Summary of growth_response_allocate(). Initialise with ::GROWTH_RESPONSE_RESULT_INIT;
+ *        fields are only ever appended.
+ * @since 1.0
+ */
+typedef struct growth_response_result {
+    uint32_t struct_size;  /**< sizeof(growth_response_result), set by ::GROWTH_RESPONSE_RESULT_INIT */
+    uint32_t reserved;     /**< 0 */
+    double objective;      /**< sum over outcomes of weight x total outcome */
+    double spend;          /**< total spend of the plan */
+    double marginal;       /**< objective of one more unit of total budget (the Lagrangian's best
+                               right-derivative among placements below their max in a group with
+                               budget left; 0 when the total budget is not binding) */
+    double price;          /**< the total budget's price (its Lagrange multiplier) */
+    double multiplier[2];  /**< Lagrange multipliers of the (at most two) ratio constraints, in
+                               the order of their outcomes */
+    uint64_t extrapolated; /**< placements whose spend lies outside their measured range */
+    double bound;          /**< Lagrangian dual bound: no plan within the constraints has a larger
+                                objective (exact when every outcome weight of the Lagrangian is
+                                >= 0; then bound - objective is only rounding) */
+} growth_response_result;
+
+/** Initialiser of ::growth_response_result (struct_size set, the rest zero). */
+#define GROWTH_RESPONSE_RESULT_INIT GROWTH_STRUCT_INIT(growth_response_result)
+
+/**
+ * @brief Optimal spend per placement: maximise sum_k weights[k] x (total outcome k) subject to
+ *        the total budget, the groups' budgets, per-placement min/max spend and ratio
+ *        constraints (total outcome k) >= min_ratio[k] x (total outcome 0).
+ *
+ * Budgets: prices by bisection (a group's own price is found once and the total's price
+ * raises it where it binds), each placement's spend being the maximiser of its Lagrangian on
+ * [min, max], flat pieces filled up to the budgets. Ratio constraints (e.g. a login rate
+ * logins / installs >= r) are linear in the outcomes, so they are handled exactly by their
+ * Lagrangian: maximise weights . outcomes + lambda (outcome_k - r outcome_0) with a 1-D search
+ * on lambda (nested for two constraints); where the plan jumps at lambda (piecewise-linear
+ * curves) the two plans around it are mixed so that the constraint holds with equality. The
+ * result is optimal whenever lambda stays in the range where every outcome's coefficient is
+ * >= 0 (weights[0] >= sum lambda_k r_k). A stricter ratio needs a larger lambda, which
+ * penalises outcome 0: each placement's Lagrangian is then maximised globally (ends, knots, a
+ * grid and a refinement), the budgets are no longer filled between jumps, and the plan may
+ * fall short of the optimum by at most `bound - objective` (reported). A ratio that no plan
+ * within the spend limits reaches is ::GROWTH_EINVAL naming the best ratio found.
+ * @param budgets   n_budgets >= 1 entries: budgets[0] the total (finite, >= 0), budgets[1 + g]
+ *                  group g's (>= 0, INFINITY for none); groups past n_budgets - 1 have no limit.
+ * @param weights   n_outcomes weights, finite and >= 0.
+ * @param min_ratio NULL, or n_outcomes entries: min_ratio[0] = 0, min_ratio[k] >= 0 (0 = no
+ *                  constraint), at most two non-zero.
+ * @param min_spend, max_spend NULL (0 / INFINITY) or one per placement, 0 <= min <= max.
+ * @param[out] out_spend    spend per placement (`cap` >= placements).
+ * @param[out] out_outcomes NULL, or placements x n_outcomes (row-major): each outcome's value.
+ * @param cap               placements the outputs hold.
+ * @param[in,out] out_result NULL, or the summary (struct_size set by the caller).
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL (NULL handle or arrays, NaN, Inf, negative values,
+ *         minimums above a budget, a ratio that cannot be reached, `struct_size` below the 1.0
+ *         size); ::GROWTH_ESTATE without placements; ::GROWTH_EBUFS (`cap` < placements);
+ *         ::GROWTH_ENOMEM. On failure nothing is written.
+ * @since 1.0
+ */
+GROWTH_API int growth_response_allocate(const growth_response *r, const double *budgets, size_t n_budgets,
+                                        const double *weights, const double *min_ratio,
+                                        const double *min_spend, const double *max_spend, double *out_spend,
+                                        double *out_outcomes, size_t cap, growth_response_result *out_result);
 
 /**
  * @brief Summary of a push allocation. Initialise with ::GROWTH_BUDGET_PUSH_RESULT_INIT; fields

@@ -44,6 +44,20 @@ class PushResultC(ctypes.Structure):
                 ("lp_value", c_double), ("gap", c_double), ("sent", c_uint64)]
 
 
+class ChannelsFitResultC(ctypes.Structure):
+    """growth_channels_fit_result (budget.h)."""
+    _fields_ = [("struct_size", c_uint32), ("family", ctypes.c_int32), ("a", c_double), ("b", c_double),
+                ("r2", c_double), ("rmse", c_double), ("spend_lo", c_double), ("spend_hi", c_double),
+                ("n", c_uint64), ("knots", c_uint64)]
+
+
+class ResponseResultC(ctypes.Structure):
+    """growth_response_result (budget.h)."""
+    _fields_ = [("struct_size", c_uint32), ("reserved", c_uint32), ("objective", c_double),
+                ("spend", c_double), ("marginal", c_double), ("price", c_double),
+                ("multiplier", c_double * 2), ("extrapolated", c_uint64), ("bound", c_double)]
+
+
 class ChannelsStatsC(ctypes.Structure):
     """growth_channels_stats (budget.h)."""
     _fields_ = [("struct_size", c_uint32), ("reserved", c_uint32), ("channels", c_uint64)]
@@ -83,6 +97,15 @@ _lib.declare({
     "growth_channels_add_points": (c_int, [Handle, c_void_p, c_void_p, c_size_t, c_double, c_double, c_double, P(c_size_t)]),
     "growth_channels_allocate": (c_int, [Handle, c_double, c_void_p, c_void_p, c_size_t, P(c_double), P(c_double)]),
     "growth_channels_curve": (c_int, [Handle, c_void_p, c_size_t, c_void_p, c_void_p, c_void_p, c_size_t]),
+    "growth_channels_fit": (c_int, [c_void_p, c_void_p, c_void_p, c_size_t, c_char_p, P(ChannelsFitResultC),
+                                    c_void_p, c_void_p, c_size_t, P(c_size_t)]),
+    "growth_response_create": (c_int, [P(Handle), c_size_t, c_char_p]),
+    "growth_response_free": (None, [Handle]),
+    "growth_response_add": (c_int, [Handle, ctypes.c_int32, c_double, c_double, P(c_size_t)]),
+    "growth_response_set_curve": (c_int, [Handle, c_size_t, c_size_t, c_int, c_double, c_double]),
+    "growth_response_set_points": (c_int, [Handle, c_size_t, c_size_t, c_void_p, c_void_p, c_size_t]),
+    "growth_response_allocate": (c_int, [Handle, c_void_p, c_size_t, c_void_p, c_void_p, c_void_p, c_void_p,
+                                         c_void_p, c_void_p, c_size_t, P(ResponseResultC)]),
     "growth_budget_allocate_push": (c_int, [c_void_p, c_size_t, c_void_p, c_void_p, c_void_p, c_size_t,
                                             c_void_p, c_void_p, c_double, c_void_p, c_char_p, c_void_p,
                                             c_void_p, c_size_t, P(PushResultC), PROGRESS, c_void_p]),
@@ -460,6 +483,433 @@ def allocate_channels(curves: Sequence[tuple], budget: float | ArrayLike, *,
         lib.growth_channels_free(h)
 
 
+# ---- response curves from spend logs, several outcomes ---------------------------------------
+
+OUTCOMES = ("installs", "logins", "retained")
+_LOG_COLUMNS = ("placement", "day", "spend") + OUTCOMES
+_FAMILIES = {1: "exp", 2: "log", 0: "pwl"}
+
+
+class SpendLogError(InvalidArgument):
+    """A bad spend-log CSV: ``line`` (1-based, the header is line 1), ``column`` (the column's
+    name, or None when the problem is not in one column) and ``message``."""
+
+    def __init__(self, line: int, column: str | None, message: str, source: str | None = None) -> None:
+        where = f"{source}:" if source else ""
+        where += f"{line}:" + (f"{column}:" if column else "")
+        super().__init__(f"{where} {message}")
+        self.line, self.column, self.message, self.source = line, column, message, source
+
+
+class SpendLogs:
+    """Spend logs read by :func:`read_spend_logs`: one row per (placement, day).
+
+    ``placements``: names in order of first appearance; ``platforms``: platform names (or None
+    without a platform column); ``placement_platform``: platform per placement (or None);
+    ``n_rows``; ``placement_index`` (row -> placement), ``day``, ``spend`` (rows,) and
+    ``outcomes`` (rows x 3: installs, logins, retained)."""
+
+    def __init__(self, placements, platforms, placement_platform, pidx, day, spend, outcomes):
+        self.placements = placements
+        self.platforms = platforms
+        self.placement_platform = placement_platform
+        self.placement_index = pidx
+        self.day = day
+        self.spend = spend
+        self.outcomes = outcomes
+
+    @property
+    def n_rows(self) -> int:
+        return int(self.spend.size)
+
+    def _index(self, placement: str) -> int:
+        try:
+            return self.placements.index(placement)
+        except ValueError:
+            raise InvalidArgument(f"unknown placement {placement!r}") from None
+
+    def rows(self, placement: str) -> tuple[np.ndarray, np.ndarray]:
+        """(spend, outcomes) of one placement's rows."""
+        m = self.placement_index == self._index(placement)
+        return self.spend[m], self.outcomes[m]
+
+    def spend_range(self, placement: str) -> tuple[float, float]:
+        """(lowest, highest) logged spend of a placement."""
+        sp, _ = self.rows(placement)
+        return float(sp.min()), float(sp.max())
+
+    def __repr__(self) -> str:
+        return f"SpendLogs({self.n_rows} rows, placements={self.placements}, platforms={self.platforms})"
+
+
+def _parse_number(text: str, line: int, col: str, source):
+    t = text.strip()
+    try:
+        v = float(t)
+    except ValueError:
+        raise SpendLogError(line, col, f"{t!r} is not a number", source) from None
+    if not math.isfinite(v):
+        raise SpendLogError(line, col, f"{t!r} is not a finite number", source)
+    if v < 0:
+        raise SpendLogError(line, col, f"{t} is negative", source)
+    return v
+
+
+def read_spend_logs(src: Any) -> SpendLogs:
+    """Reads spend logs from a path, a file object or CSV text (a string with a newline).
+
+    The header names the columns ``placement, day, spend, installs, logins, retained`` and
+    optionally ``platform`` (any order, case-insensitive, other columns ignored). Every value is
+    checked: a missing column, a non-numeric, NaN, infinite or negative number, an empty
+    placement or day, a repeated (placement, day), a placement on two platforms or a row with
+    too few fields raises :class:`SpendLogError` with the line and column."""
+    import csv
+    import io
+    import os
+    source = None
+    if isinstance(src, (bytes, bytearray)):
+        src = bytes(src).decode("utf-8")
+    if isinstance(src, str) and ("\n" in src or "\r" in src):
+        text = src
+    elif isinstance(src, (str, os.PathLike)):
+        source = os.fspath(src)
+        with open(source, encoding="utf-8", newline="") as f:
+            text = f.read()
+    elif hasattr(src, "read"):
+        text = src.read()
+        if isinstance(text, bytes):
+            text = text.decode("utf-8")
+        source = getattr(src, "name", None) if isinstance(getattr(src, "name", None), str) else None
+    else:
+        raise InvalidArgument(f"read_spend_logs: cannot read from {type(src).__name__}")
+    lines = text.splitlines()
+    reader = csv.reader(lines)
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise SpendLogError(1, None, "empty file: expected a header with the columns " + ", ".join(_LOG_COLUMNS),
+                            source) from None
+    names = [h.strip().lower() for h in header]
+    col = {}
+    for i, nm in enumerate(names):
+        if nm in col and nm in _LOG_COLUMNS + ("platform",):
+            raise SpendLogError(1, nm, f"column {nm!r} appears twice", source)
+        col.setdefault(nm, i)
+    for need in _LOG_COLUMNS:
+        if need not in col:
+            raise SpendLogError(1, need, f"missing column {need!r} (the header has {', '.join(names)})", source)
+    has_platform = "platform" in col
+    placements: list[str] = []
+    pindex: dict[str, int] = {}
+    plat_of: dict[str, str] = {}
+    platforms: list[str] = []
+    seen: set = set()
+    pidx, days, spend, outs = [], [], [], []
+    width = max(col[c] for c in _LOG_COLUMNS + (("platform",) if has_platform else ())) + 1
+    for ln, row in enumerate(reader, start=2):
+        if not row or all(not c.strip() for c in row):
+            continue
+        if len(row) < width:
+            missing = [c for c in _LOG_COLUMNS + (("platform",) if has_platform else ()) if col[c] >= len(row)]
+            raise SpendLogError(ln, missing[0], f"{len(row)} fields, the header has {len(header)}", source)
+        p = row[col["placement"]].strip()
+        if not p:
+            raise SpendLogError(ln, "placement", "empty placement", source)
+        d = row[col["day"]].strip()
+        if not d:
+            raise SpendLogError(ln, "day", "empty day", source)
+        if (p, d) in seen:
+            raise SpendLogError(ln, "day", f"placement {p!r} has day {d!r} twice", source)
+        seen.add((p, d))
+        if has_platform:
+            pf = row[col["platform"]].strip()
+            if not pf:
+                raise SpendLogError(ln, "platform", "empty platform", source)
+            if plat_of.setdefault(p, pf) != pf:
+                raise SpendLogError(ln, "platform", f"placement {p!r} is on platform {plat_of[p]!r} "
+                                    f"in an earlier row, here {pf!r}", source)
+            if pf not in platforms:
+                platforms.append(pf)
+        vals = [_parse_number(row[col[c]], ln, c, source) for c in ("spend",) + OUTCOMES]
+        if p not in pindex:
+            pindex[p] = len(placements)
+            placements.append(p)
+        pidx.append(pindex[p])
+        days.append(d)
+        spend.append(vals[0])
+        outs.append(vals[1:])
+    if not spend:
+        raise SpendLogError(2, None, "no data rows", source)
+    return SpendLogs(placements, platforms if has_platform else None,
+                     [plat_of[p] for p in placements] if has_platform else None,
+                     np.asarray(pidx, dtype=np.int64), days, np.asarray(spend, dtype=np.float64),
+                     np.asarray(outs, dtype=np.float64).reshape(-1, 3))
+
+
+def fit_curve(spend: ArrayLike, outcome: ArrayLike, weight: ArrayLike | None = None, *,
+              family: str = "auto", knots: int | None = None) -> dict:
+    """Fits one concave, non-decreasing response curve through the origin (growth_channels_fit).
+
+    Returns a dict: ``family`` ("exp", "log" or "pwl"), ``a``, ``b``, ``r2``, ``rmse``, ``n``,
+    ``spend_lo``, ``spend_hi`` and ``points`` ((x, y) knot arrays of a "pwl" fit, else None)."""
+    if family not in ("auto", "exp", "log", "pwl"):
+        raise InvalidArgument(f"family {family!r} is not 'auto', 'exp', 'log' or 'pwl'")
+    x = _f64(spend, "spend").ravel()
+    y = _f64(outcome, "outcome").ravel()
+    w = None if weight is None else _f64(weight, "weight").ravel()
+    if x.size != y.size or (w is not None and w.size != x.size):
+        raise InvalidArgument("spend, outcome and weight differ in length")
+    cfg = enc(_cfg(family=family, knots=knots))
+    r = ChannelsFitResultC(struct_size=ctypes.sizeof(ChannelsFitResultC))
+    cap = min(x.size, 1024) + 2
+    kx, ky = np.empty(cap), np.empty(cap)
+    n = c_size_t()
+    check(lib.growth_channels_fit(ptr(x), ptr(y), ptr(w), x.size, cfg, ctypes.byref(r), ptr(kx), ptr(ky), cap,
+                                  ctypes.byref(n)))
+    fam = _FAMILIES[r.family]
+    return {"family": fam, "a": r.a, "b": r.b, "r2": r.r2, "rmse": r.rmse, "n": int(r.n),
+            "spend_lo": r.spend_lo, "spend_hi": r.spend_hi,
+            "points": (kx[:n.value].copy(), ky[:n.value].copy()) if fam == "pwl" else None}
+
+
+def _curve_value(fit: dict, x):
+    x = np.asarray(x, dtype=np.float64)
+    if fit["family"] == "exp":
+        return fit["a"] * -np.expm1(-fit["b"] * x)
+    if fit["family"] == "log":
+        return fit["a"] * np.log1p(fit["b"] * x)
+    px, py = fit["points"]
+    return np.interp(x, px, py)
+
+
+class MultiChannelPlan:
+    """One budget's plan (:meth:`ResponseModel.allocate`): ``spend`` (placements,), ``outcomes``
+    (placements x 3: installs, logins, retained), ``totals`` (3,), ``objective`` (weights .
+    totals), ``marginal`` (objective per extra unit of budget), ``warnings`` (extrapolation
+    beyond a placement's logged spend range), ``login_rate`` / ``retention_rate`` over the whole
+    budget, ``price`` and ``multipliers`` (the Lagrange multipliers of the budget and of the
+    login / retention rate constraints), ``bound`` (no plan within the constraints does better
+    than this objective; equal to ``objective`` up to rounding unless a strict rate constraint
+    made the Lagrangian non-concave)."""
+
+    def __init__(self, budget, placements, spend, outcomes, r: ResponseResultC, warnings, multipliers):
+        self.budget = float(budget)
+        self.placements = list(placements)
+        self.spend = spend
+        self.outcomes = outcomes
+        self.totals = outcomes.sum(axis=0)
+        self.objective = r.objective
+        self.marginal = r.marginal
+        self.price = r.price
+        self.total_spend = r.spend
+        self.extrapolated = int(r.extrapolated)
+        self.bound = r.bound
+        self.multipliers = multipliers
+        self.warnings = warnings
+
+    @property
+    def login_rate(self) -> float:
+        return float(self.totals[1] / self.totals[0]) if self.totals[0] > 0 else float("nan")
+
+    @property
+    def retention_rate(self) -> float:
+        return float(self.totals[2] / self.totals[0]) if self.totals[0] > 0 else float("nan")
+
+    def to_dict(self) -> dict:
+        """Plain Python values (for JSON)."""
+        return {"budget": self.budget, "placements": self.placements, "spend": self.spend.tolist(),
+                "outcomes": self.outcomes.tolist(), "totals": self.totals.tolist(),
+                "objective": self.objective, "marginal": self.marginal, "total_spend": self.total_spend,
+                "login_rate": self.login_rate, "retention_rate": self.retention_rate,
+                "bound": self.bound, "warnings": list(self.warnings)}
+
+    def __repr__(self) -> str:
+        return (f"MultiChannelPlan(budget={self.budget:.6g}, objective={self.objective:.6g}, "
+                f"totals={self.totals}, marginal={self.marginal:.6g})")
+
+
+class MultiChannelCurve:
+    """Budget -> outcome curve (:meth:`ResponseModel.curve`): ``budgets`` (n,), ``totals`` (n x 3),
+    ``objective`` (n,), ``marginal`` (n,), ``spend`` (n x placements), ``warnings`` (per budget)."""
+
+    def __init__(self, budgets, plans):
+        self.budgets = budgets
+        self.plans = plans
+        self.totals = np.array([p.totals for p in plans]).reshape(len(plans), 3)
+        self.objective = np.array([p.objective for p in plans])
+        self.marginal = np.array([p.marginal for p in plans])
+        self.spend = np.array([p.spend for p in plans]).reshape(len(plans), -1)
+        self.warnings = [p.warnings for p in plans]
+
+
+class ResponseModel(OwnedHandle):
+    """Response curves per placement and outcome (:func:`fit_response_curves`), allocating budgets
+    through growth_response_allocate.
+
+    ``placements``; ``outcomes`` = ("installs", "logins", "retained"); ``fits``: per placement a
+    dict outcome -> fit dict (see :func:`fit_curve`); ``placement_platform`` (or None);
+    ``platforms`` (or None)."""
+
+    _free_fn = "growth_response_free"
+    outcomes = OUTCOMES
+
+    def __init__(self, placements: Sequence[str], fits: Sequence[dict], placement_platform=None,
+                 platforms=None) -> None:
+        self.placements = list(placements)
+        self.fits = list(fits)
+        self.placement_platform = None if placement_platform is None else list(placement_platform)
+        self.platforms = None if platforms is None else list(platforms)
+        if len(self.fits) != len(self.placements):
+            raise InvalidArgument("one fit dict per placement")
+        h = Handle()
+        check(lib.growth_response_create(ctypes.byref(h), len(OUTCOMES), b""))
+        self._h = h
+        for i, fd in enumerate(self.fits):
+            lo = min(f["spend_lo"] for f in fd.values())
+            hi = max(f["spend_hi"] for f in fd.values())
+            g = -1
+            if self.placement_platform is not None:
+                g = self.platforms.index(self.placement_platform[i])
+            idx = c_size_t()
+            check(lib.growth_response_add(self._handle(), g, lo, hi, ctypes.byref(idx)))
+            for k, name in enumerate(OUTCOMES):
+                f = fd[name]
+                if f["family"] == "pwl":
+                    px, py = (np.ascontiguousarray(a, dtype=np.float64) for a in f["points"])
+                    check(lib.growth_response_set_points(self._handle(), idx.value, k, ptr(px), ptr(py), px.size))
+                else:
+                    check(lib.growth_response_set_curve(self._handle(), idx.value, k,
+                                                        CURVE_EXP if f["family"] == "exp" else CURVE_LOG,
+                                                        f["a"], f["b"]))
+
+    def predict(self, spend: ArrayLike) -> np.ndarray:
+        """Fitted outcomes (placements x 3) at one spend per placement."""
+        x = _f64(spend, "spend").ravel()
+        if x.size != len(self.placements):
+            raise InvalidArgument(f"spend has {x.size} entries for {len(self.placements)} placements")
+        return np.array([[_curve_value(self.fits[i][o], x[i]) for o in OUTCOMES] for i in range(x.size)])
+
+    def _per_placement(self, v, name, default):
+        n = len(self.placements)
+        if v is None:
+            return None
+        if isinstance(v, dict):
+            out = np.full(n, default, dtype=np.float64)
+            for k, val in v.items():
+                if k not in self.placements:
+                    raise InvalidArgument(f"{name}: unknown placement {k!r}")
+                out[self.placements.index(k)] = float(val)
+            return out
+        if np.ndim(v) == 0:
+            return np.full(n, float(v))
+        a = _f64(v, name).ravel()
+        if a.size != n:
+            raise InvalidArgument(f"{name} has {a.size} entries for {n} placements")
+        return a
+
+    def allocate(self, budget: float, *, weights=(1.0, 0.0, 0.0), min_login_rate: float | None = None,
+                 min_retention_rate: float | None = None, min_spend=None, max_spend=None,
+                 platform_budgets: dict | None = None) -> MultiChannelPlan:
+        """Optimal split of ``budget``: maximise weights . (installs, logins, retained), optionally
+        subject to logins / installs >= ``min_login_rate`` and retained / installs >=
+        ``min_retention_rate`` over the whole budget, per-placement ``min_spend`` / ``max_spend``
+        (a number, one per placement, or a dict placement -> value) and ``platform_budgets``
+        (dict platform -> budget)."""
+        if isinstance(weights, dict):
+            bad = set(weights) - set(OUTCOMES)
+            if bad:
+                raise InvalidArgument(f"weights: unknown outcomes {sorted(bad)}")
+            weights = [float(weights.get(o, 0.0)) for o in OUTCOMES]
+        w = _f64(weights, "weights").ravel()
+        if w.size != 3:
+            raise InvalidArgument(f"weights needs 3 entries (installs, logins, retained), got {w.size}")
+        if not (isinstance(budget, (int, float, np.floating, np.integer)) and not isinstance(budget, bool)):
+            raise InvalidArgument(f"budget must be a number, got {budget!r}")
+        ratio = np.array([0.0, 0.0 if min_login_rate is None else float(min_login_rate),
+                          0.0 if min_retention_rate is None else float(min_retention_rate)])
+        ng = len(self.platforms) if self.platforms else 0
+        budgets = np.full(1 + ng, np.inf)
+        budgets[0] = float(budget)
+        if platform_budgets:
+            if not self.platforms:
+                raise InvalidArgument("platform_budgets given but the logs have no platform column")
+            for k, v in platform_budgets.items():
+                if k not in self.platforms:
+                    raise InvalidArgument(f"platform_budgets: unknown platform {k!r} (known: {self.platforms})")
+                budgets[1 + self.platforms.index(k)] = float(v)
+        lo = self._per_placement(min_spend, "min_spend", 0.0)
+        hi = self._per_placement(max_spend, "max_spend", np.inf)
+        n = len(self.placements)
+        sp, out = np.empty(n), np.empty((n, 3))
+        r = ResponseResultC(struct_size=ctypes.sizeof(ResponseResultC))
+        check(lib.growth_response_allocate(self._handle(), ptr(budgets), budgets.size, ptr(w), ptr(ratio),
+                                           ptr(lo), ptr(hi), ptr(sp), ptr(out), n, ctypes.byref(r)))
+        warnings = []
+        for i, p in enumerate(self.placements):
+            f0 = self.fits[i]
+            slo = min(f["spend_lo"] for f in f0.values())
+            shi = max(f["spend_hi"] for f in f0.values())
+            if sp[i] > shi * (1 + 1e-9):
+                warnings.append(f"{p}: spend {sp[i]:.6g} is above the logged spend range "
+                                f"{slo:.6g}..{shi:.6g}: the prediction extrapolates")
+            elif 0 < sp[i] < slo * (1 - 1e-9):
+                warnings.append(f"{p}: spend {sp[i]:.6g} is below the logged spend range "
+                                f"{slo:.6g}..{shi:.6g}: the prediction extrapolates")
+        mult = {"budget": r.price, "login_rate": r.multiplier[0] if min_login_rate else 0.0,
+                "retention_rate": r.multiplier[1 if min_login_rate else 0] if min_retention_rate else 0.0}
+        return MultiChannelPlan(budget, self.placements, sp, out, r, warnings, mult)
+
+    def curve(self, budgets: ArrayLike, **kw) -> MultiChannelCurve:
+        """:meth:`allocate` for each of ``budgets`` (same keywords)."""
+        b = _f64(budgets, "budgets").ravel()
+        return MultiChannelCurve(b, [self.allocate(float(x), **kw) for x in b])
+
+
+def demo_spend_logs(days: int = 56, seed: int = 7) -> str:
+    """CSV text of synthetic spend logs (six placements on two platforms, ``days`` days each) for
+    demos and the console: columns platform, placement, day, spend, installs, logins, retained.
+    The same arguments give the same bytes (examples/data/spend_logs.csv is ``demo_spend_logs()``)."""
+    if not (isinstance(days, int) and 2 <= days <= 10000):
+        raise InvalidArgument(f"days must be an int in 2..10000, got {days!r}")
+    rng = np.random.default_rng(seed)
+    # platform, placement, curve of installs(spend), spend range, login rate, day-1 retention rate
+    spec = [
+        ("ios", "feed_ios", lambda x: 5200 * -np.expm1(-x / 9000), (1500, 16000), 0.62, 0.31),
+        ("ios", "search_ios", lambda x: 950 * np.log1p(x / 1200), (800, 9000), 0.71, 0.38),
+        ("ios", "video_ios", lambda x: np.minimum(0.42 * x, 2100 + 0.08 * np.maximum(x - 5000, 0)), (1000, 12000),
+         0.48, 0.22),
+        ("android", "feed_android", lambda x: 7400 * -np.expm1(-x / 14000), (2000, 22000), 0.44, 0.19),
+        ("android", "social_android", lambda x: 1300 * np.log1p(x / 2500), (1000, 14000), 0.58, 0.27),
+        ("android", "store_android", lambda x: 3600 * -np.expm1(-x / 6000), (500, 10000), 0.36, 0.15),
+    ]
+    lines = ["platform,placement,day,spend,installs,logins,retained"]
+    for plat, name, f, (lo, hi), lr, rr in spec:
+        for d in range(days):
+            x = float(np.round(rng.uniform(lo, hi), 2))
+            mean = float(f(np.array(x)))
+            inst = max(0, int(round(mean * (1 + 0.06 * rng.standard_normal()))))
+            logins = int(rng.binomial(inst, lr))
+            ret = int(rng.binomial(logins, min(1.0, rr / lr)))
+            lines.append(f"{plat},{name},{d + 1},{x:.2f},{inst},{logins},{ret}")
+    return "\n".join(lines) + "\n"
+
+
+def fit_response_curves(logs: SpendLogs | Any, family: str = "auto", *, knots: int | None = None) -> ResponseModel:
+    """Fits each placement's curve per outcome (installs, logins, retained) from spend logs (a
+    :class:`SpendLogs`, or anything :func:`read_spend_logs` reads). ``family``: "auto" (the best
+    by BIC per curve), "exp", "log" or "pwl"."""
+    if not isinstance(logs, SpendLogs):
+        logs = read_spend_logs(logs)
+    fits = []
+    for p in logs.placements:
+        x, ys = logs.rows(p)
+        try:
+            fits.append({o: fit_curve(x, ys[:, k], family=family, knots=knots) for k, o in enumerate(OUTCOMES)})
+        except InvalidArgument as e:
+            raise InvalidArgument(f"placement {p!r}: {e.message}") from None
+    return ResponseModel(logs.placements, fits, logs.placement_platform, logs.platforms)
+
+
 # ---- push ------------------------------------------------------------------------------------
 
 class PushPlan:
@@ -547,5 +997,6 @@ def allocate_push(users: ArrayLike, values: ArrayLike, categories: ArrayLike, *,
     return PushPlan(out_send, out_hour, r)
 
 
-__all__ = ["solve_mckp", "MCKPSolver", "MCKPResult", "allocate_channels", "ChannelPlan",
+__all__ = ["read_spend_logs", "demo_spend_logs", "SpendLogs", "SpendLogError", "fit_curve", "fit_response_curves",
+           "ResponseModel", "MultiChannelPlan", "MultiChannelCurve", "OUTCOMES", "solve_mckp", "MCKPSolver", "MCKPResult", "allocate_channels", "ChannelPlan",
            "ChannelCurve", "allocate_push", "PushPlan"]
