@@ -236,6 +236,26 @@ def test_allocate_equals_the_library(server, demo, direct, budget):
     assert sum(a["spend"]) <= budget * (1 + 1e-9) + 1e-9
 
 
+def test_huge_budget_is_answered_with_warnings(server, demo, direct):
+    st, _, a = call(server, "/api/allocate", {"model": demo[1]["model"], "budget": console.MAX_BUDGET})
+    assert st == 200, a
+    assert a["warnings"] and all(np.isfinite(a["totals"]))
+    plan = direct.allocate(console.MAX_BUDGET)
+    np.testing.assert_allclose(a["totals"], plan.totals, rtol=1e-12)
+
+
+def test_platform_budgets(server, demo, direct):
+    assert demo[1]["platforms"] and demo[1]["placement_platforms"] == list(
+        gb.read_spend_logs(demo[0]).placement_platform)
+    pb = {demo[1]["platforms"][0]: 5000.0}
+    st, _, a = call(server, "/api/allocate", {"model": demo[1]["model"], "budget": 30000, "platform_budgets": pb})
+    assert st == 200, a
+    plan = direct.allocate(30000.0, platform_budgets=pb)
+    np.testing.assert_allclose(a["spend"], plan.spend, rtol=1e-12, atol=1e-9)
+    on = [i for i, p in enumerate(demo[1]["placement_platforms"]) if p == demo[1]["platforms"][0]]
+    assert sum(a["spend"][i] for i in on) <= 5000 * (1 + 1e-9)
+
+
 def test_options_are_passed_to_the_library(server, demo, direct):
     kw = dict(weights=[0.2, 1.0, 3.0], min_login_rate=0.5)
     st, _, a = call(server, "/api/allocate", {"model": demo[1]["model"], "budget": 8000, **kw})
@@ -370,7 +390,7 @@ def test_module_entry_point(tmp_path):
         assert m, line + p.stderr.read()
         with urllib.request.urlopen(m.group(1) + "api/session", timeout=60) as r:
             s = json.load(r)
-        assert s["source"] == "logs.csv" and len(s["placements"]) == 5
+        assert s["source"] == "logs.csv" and s["placements"] == list(gb.read_spend_logs(str(log)).placements)
     finally:
         p.terminate()
         p.wait(timeout=30)

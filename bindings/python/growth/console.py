@@ -31,7 +31,6 @@ from __future__ import annotations
 import argparse
 import collections
 import http.server
-import io
 import json
 import math
 import os
@@ -87,35 +86,10 @@ class _BadRequest(Exception):
 
 # ---- the demo log ------------------------------------------------------------------------------
 
-# Placement -> (platform, family, installs a, b, login rate, day-1 retention rate): known curves
-# the demo's spend log is drawn from (installs = a (1 - exp(-s/b)) or a log(1 + s/b)).
-_DEMO_PLACEMENTS = (
-    ("search", "ios", "exp", 900.0, 1500.0, 0.62, 0.41),
-    ("feed", "android", "exp", 1400.0, 3000.0, 0.48, 0.30),
-    ("video", "android", "log", 260.0, 800.0, 0.55, 0.36),
-    ("store", "ios", "exp", 700.0, 1000.0, 0.70, 0.47),
-    ("influencer", "android", "log", 150.0, 500.0, 0.40, 0.22),
-)
-
-
-def demo_log_csv(days: int = 60, seed: int = 28) -> str:
-    """The demo's spend log as CSV text (columns placement, platform, day, spend, installs,
-    logins, retained): ``days`` days of five placements whose outcomes follow known concave
-    curves with multiplicative noise, deterministic for a given ``seed``."""
-    if not (isinstance(days, int) and 2 <= days <= 10000):
-        raise ValueError("days must be an integer in [2, 10000]")
-    rng = np.random.RandomState(seed)
-    out = io.StringIO()
-    out.write("placement,platform,day,spend,installs,logins,retained\n")
-    for day in range(1, days + 1):
-        for name, platform, family, a, b, login, keep in _DEMO_PLACEMENTS:
-            spend = round(float(rng.uniform(0.1, 2.5) * b), 2)
-            mean = a * (1 - math.exp(-spend / b)) if family == "exp" else a * math.log1p(spend / b)
-            installs = max(0, int(round(mean * rng.lognormal(0.0, 0.08))))
-            logins = int(rng.binomial(installs, login))
-            retained = int(rng.binomial(logins, keep / login))
-            out.write(f"{name},{platform},{day},{spend:.2f},{installs},{logins},{retained}\n")
-    return out.getvalue()
+def demo_log_csv(days: int = 56, seed: int = 7) -> str:
+    """The demo's spend log as CSV text: :func:`growth.budget.demo_spend_logs` (six placements on
+    two platforms, ``days`` days each; the same arguments give the same bytes)."""
+    return _budget.demo_spend_logs(days, seed)
 
 
 # ---- JSON helpers ------------------------------------------------------------------------------

@@ -230,7 +230,8 @@
     const opts = {
       width: width, height: 300,
       scales: { x: { time: false }, m: {} },
-      axes: [{ label: "daily budget" }, { label: "per day" }, { scale: "m", side: 1, label: "marginal", grid: { show: false } }],
+      axes: [{ label: "daily budget" }, { label: "per day", size: 70 },
+             { scale: "m", side: 1, label: "marginal", size: 60, grid: { show: false } }],
       series: [{ label: "budget" }]
         .concat(OUTCOMES.map((o, j) => ({ label: o, stroke: COLORS[j], width: 2 })))
         .concat([{ label: "marginal", scale: "m", stroke: COLORS[3], dash: [4, 4], points: { show: false } }]),
@@ -249,6 +250,7 @@
     const x = Math.round(u.valToPos(markerAt, "x", true));
     const ctx = u.ctx;
     ctx.save();
+    ctx.setLineDash([]);
     ctx.strokeStyle = "#c00";
     ctx.lineWidth = 1.5;
     ctx.beginPath();
