@@ -150,7 +150,8 @@ def test_demo_endpoints(server, demo):
     st, _, s = call(server, "/api/demo")
     assert st == 200 and s["placements"] == demo[1]["placements"] and s["source"] == "demo"
     st, _, s = call(server, "/api/session")
-    assert st == 200 and s == {"model": None}
+    assert st == 200 and s == {"model": None, "limits": {"max_upload": server.max_upload,
+                                                         "max_budget": console.MAX_BUDGET}}
 
 
 def bad_csv_cases():

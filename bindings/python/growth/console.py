@@ -15,7 +15,7 @@ The server is Python's ``http.server`` (ThreadingHTTPServer) with a small JSON A
 ``POST /api/logs``         body: the CSV (text/csv, UTF-8) -> the fitted model's summary
 ``GET /api/demo``          the demo log, fitted -> the same summary
 ``GET /api/demo.csv``      the demo log as CSV text
-``GET /api/session``       the log given with ``--log`` at start-up (or ``{"model": null}``)
+``GET /api/session``       the log given with ``--log`` (or ``{"model": null}``) and the limits
 ``POST /api/allocate``     ``{"model", "budget", options...}`` -> the split for one budget
 ``POST /api/curve``        ``{"model", "budgets": [...] | "points", options...}`` -> the curve
 =========================  ====================================================================
@@ -426,7 +426,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self._json(200, self.server.summary(key))
         elif path == "/api/session":
             key = self.server.session_model
-            self._json(200, self.server.summary(key) if key else {"model": None})
+            out = self.server.summary(key) if key else {"model": None}
+            out["limits"] = {"max_upload": self.server.max_upload, "max_budget": MAX_BUDGET}
+            self._json(200, out)
         elif path == "/favicon.ico":
             self._send(204, b"", "image/x-icon")
         else:

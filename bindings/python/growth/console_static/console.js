@@ -14,6 +14,7 @@
   let drawnSeq = 0;
   let curveSeq = 0;
   let pending = null;      // budget waiting for the next animation frame
+  let limits = { max_upload: Infinity };   // from /api/session
 
   const fmt = (v, digits) => (v === null || v === undefined) ? "n/a"
     : Number(v).toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
@@ -106,6 +107,13 @@
   }
 
   async function loadFile(file) {
+    if (file.size > limits.max_upload) {
+      // The server would refuse it without reading it; say so here instead of a broken upload.
+      showError({ message: file.name + " is " + file.size + " bytes; the console accepts at most " +
+                  limits.max_upload + " (growth console --max-upload)" });
+      setState("error");
+      return;
+    }
     setState("loading");
     try {
       const text = await file.arrayBuffer();
@@ -288,7 +296,11 @@
       $(id).addEventListener("change", optionsChanged);
     }
     window.addEventListener("resize", () => { if (curve) chart(); });
-    api("GET", "/api/session").then((s) => { if (s.model) loaded(s); }).catch(() => {});
+    api("GET", "/api/session").then((s) => {
+      if (s.limits) limits = s.limits;
+      document.body.dataset.maxUpload = String(limits.max_upload);
+      if (s.model) loaded(s);
+    }).catch(() => {});
   }
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
