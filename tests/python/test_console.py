@@ -17,6 +17,8 @@ import pytest
 import growth.budget as gb
 from growth import console
 
+import console_cli
+
 # (pytestmark, not a module-level skip: a module with no tests collected fails under meson)
 pytestmark = pytest.mark.skipif(not hasattr(gb, "fit_response_curves"),
                                 reason="growth.budget.fit_response_curves is not in this tree yet")
@@ -344,38 +346,34 @@ def test_server_keeps_serving_after_errors(server, demo):
 
 # ---- the command line --------------------------------------------------------------------------
 
-def _cli_fit_supported():
-    if not os.path.exists(CLI):
-        return False
-    r = subprocess.run([CLI, "budget", "--help"], capture_output=True, text=True)
-    return "--fit" in r.stdout + r.stderr
-
-
-def _parse_cli_channels(out):
-    """Rows of numbers per placement from `growth budget channels --fit` (CSV with a header)."""
-    lines = [ln for ln in out.splitlines() if ln.strip() and not ln.startswith("#")]
-    header = lines[0].split(",")
-    rows = [dict(zip(header, ln.split(","))) for ln in lines[1:]]
-    return header, rows
-
-
-@pytest.mark.skipif(not _cli_fit_supported(), reason="this growth CLI has no `budget channels --fit` yet")
-@pytest.mark.parametrize("budget", [2500.0, 9000.0, 33333.25])
+@pytest.mark.skipif(not console_cli.fit_supported(), reason="this growth CLI has no `budget channels --fit` yet")
+@pytest.mark.parametrize("budget", [2500.0, 44800.0, 123456.75])
 def test_allocate_equals_the_cli(server, demo, budget, tmp_path):
     path = tmp_path / "logs.csv"
     path.write_text(demo[0])
-    r = subprocess.run([CLI, "budget", "channels", "--fit", str(path), "--budget", repr(budget)],
-                       capture_output=True, text=True, timeout=300)
-    assert r.returncode == 0, r.stderr
-    header, rows = _parse_cli_channels(r.stdout)
+    cli = console_cli.split(path, budget)
     st, _, a = call(server, "/api/allocate", {"model": demo[1]["model"], "budget": budget})
-    by_name = {row[header[0]]: row for row in rows}
-    for i, p in enumerate(a["placements"]):
-        row = by_name[p]
-        assert float(row["spend"]) == pytest.approx(a["spend"][i], rel=1e-6, abs=1e-3)
+    assert st == 200 and sorted(cli) == sorted(a["placements"])
+    for i, p in enumerate(a["placements"]):   # the CLI prints 2 decimals
+        assert cli[p]["spend"] == pytest.approx(a["spend"][i], rel=1e-6, abs=0.006)
         for j, o in enumerate(a["outcomes"]):
-            if o in row:
-                assert float(row[o]) == pytest.approx(a["placement_outcomes"][i][j], rel=1e-6, abs=1e-3)
+            assert cli[p][o] == pytest.approx(a["placement_outcomes"][i][j], rel=1e-6, abs=0.006)
+
+
+def test_cli_table_parser():
+    out = """logs.csv: 3 rows
+placement            outcome   family            a            b       r2
+
+placement            platform            spend     installs       logins     retained
+feed_ios             ios              10266.35      3581.20      2217.80      1109.60
+search                                  378.89       134.56        95.36        51.22
+total                                 10645.24      3715.76      2313.16      1160.82
+"""
+    rows = console_cli.parse_split(out)
+    assert rows == {"feed_ios": dict(spend=10266.35, installs=3581.2, logins=2217.8, retained=1109.6),
+                    "search": dict(spend=378.89, installs=134.56, logins=95.36, retained=51.22)}
+    assert console_cli.parse_split("placement,spend,installs,logins,retained\na,1,2,3,4\n") == {
+        "a": dict(spend=1.0, installs=2.0, logins=3.0, retained=4.0)}
 
 
 def test_module_entry_point(tmp_path):
