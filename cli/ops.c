@@ -281,7 +281,12 @@ static void budget_usage(FILE *f)
     fprintf(f, "usage: growth budget knapsack FILE --budget B [--user COL] [--value COL] [--cost COL]\n"
                "                              [--uplift COL [--redeem COL] [--conversion-value V]]\n"
                "                              [--threads N] [--out CSV]\n"
-               "       growth budget channels FILE --budget B [--curve FROM:TO:STEPS]\n\n"
+               "       growth budget channels FILE --budget B [--curve FROM:TO:STEPS]\n"
+               "       growth budget channels --fit LOGS.csv --budget B [--curve FROM:TO:STEPS]\n"
+               "                              [--family auto|exp|log|pwl] [--weights I,L,R]\n"
+               "                              [--min-login-rate R] [--min-retention-rate R]\n"
+               "                              [--platform-budget NAME=B]... [--min-spend PLACEMENT=X]...\n"
+               "                              [--max-spend PLACEMENT=X]...\n\n"
                "knapsack: FILE has one row per (user, option): each user gets at most one option,\n"
                "  total cost <= B, total value maximal. Rows of a user must be consecutive.\n"
                "  Prints value, spend, LP bound and certified gap; --out writes the plan.\n"
@@ -294,7 +299,15 @@ static void budget_usage(FILE *f)
                "  (a*(1-exp(-b*x))) or log (a*log(1+b*x)), or channel,kind,spend,outcome rows with\n"
                "  kind points (measured points of one channel, spend 0 first). Prints the split of\n"
                "  the budget, predicted outcomes and the marginal value of one more unit; --curve\n"
-               "  prints the budget->outcome curve.\n");
+               "  prints the budget->outcome curve.\n"
+               "channels --fit: LOGS.csv has one row per placement and day with columns\n"
+               "  placement,day,spend,installs,logins,retained and optionally platform. Each\n"
+               "  placement's curve per outcome is fitted (exp, log or concave piecewise-linear;\n"
+               "  auto picks by BIC) and printed with R^2 and RMSE; the budget is split to maximise\n"
+               "  the weighted sum of installs, logins and retained users (--weights, default 1,0,0)\n"
+               "  subject to logins/installs >= --min-login-rate, retained/installs >=\n"
+               "  --min-retention-rate, per-platform budgets and per-placement min/max spend. A\n"
+               "  spend outside a placement's logged range prints an extrapolation warning.\n");
 }
 
 static int budget_knapsack(int argc, char **argv)
@@ -445,8 +458,358 @@ done:
     return rc;
 }
 
+/* growth budget channels --fit LOGS.csv: response curves fitted from spend logs (one row per
+ * placement and day: placement, day, spend, installs, logins, retained[, platform]), then the
+ * multi-outcome allocation of growth_response_allocate(). */
+typedef struct {
+    const char *name, *value;
+} kv_opt;
+
+static int split_kv(const char *cmd, const char *opt, const char *s, kv_opt *out)
+{
+    const char *eq = strrchr(s, '=');
+    if (!eq || eq == s || !eq[1]) {
+        fprintf(stderr, "growth %s: %s wants NAME=VALUE, got '%s'\n", cmd, opt, s);
+        return -1;
+    }
+    out->name = s;
+    out->value = eq + 1;
+    return 0;
+}
+
+static const char *const fit_outcomes[3] = {"installs", "logins", "retained"};
+
+static int budget_channels_fit(int argc, char **argv)
+{
+    static const char *cmd = "budget channels";
+    const char *logs = NULL, *budget_s = NULL, *curve = NULL, *family = "auto", *weights_s = "1,0,0";
+    const char *login_s = NULL, *ret_s = NULL;
+    kv_opt *pb = calloc((size_t)argc + 1, sizeof *pb), *mins = calloc((size_t)argc + 1, sizeof *mins),
+           *maxs = calloc((size_t)argc + 1, sizeof *maxs);
+    size_t npb = 0, nmin = 0, nmax = 0;
+    int rc = CLI_EXIT_USAGE;
+    csv_table t;
+    int loaded = 0;
+    growth_response *model = NULL;
+    char **pnames = NULL, **plat_names = NULL;
+    int32_t *pgroup = NULL;
+    size_t *prow = NULL;
+    double *vals = NULL, *xs = NULL, *ys = NULL, *kx = NULL, *ky = NULL, *spend = NULL, *outc = NULL,
+           *lo = NULL, *hi = NULL, *budgets = NULL;
+    if (!pb || !mins || !maxs) goto done;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            budget_usage(stdout);
+            rc = CLI_EXIT_OK;
+            goto done;
+        }
+        if (i + 1 >= argc || strncmp(a, "--", 2) != 0) {
+            fprintf(stderr,
+                    strncmp(a, "--", 2)
+                        ? "growth %s: unexpected argument '%s' (with --fit, curves come from the logs)\n"
+                        : "growth %s: %s needs a value\n",
+                    cmd, a);
+            goto done;
+        }
+        const char *v = argv[++i];
+        if (!strcmp(a, "--fit"))
+            logs = v;
+        else if (!strcmp(a, "--budget"))
+            budget_s = v;
+        else if (!strcmp(a, "--curve"))
+            curve = v;
+        else if (!strcmp(a, "--family"))
+            family = v;
+        else if (!strcmp(a, "--weights"))
+            weights_s = v;
+        else if (!strcmp(a, "--min-login-rate"))
+            login_s = v;
+        else if (!strcmp(a, "--min-retention-rate"))
+            ret_s = v;
+        else if (!strcmp(a, "--platform-budget")) {
+            if (split_kv(cmd, a, v, &pb[npb++])) goto done;
+        } else if (!strcmp(a, "--min-spend")) {
+            if (split_kv(cmd, a, v, &mins[nmin++])) goto done;
+        } else if (!strcmp(a, "--max-spend")) {
+            if (split_kv(cmd, a, v, &maxs[nmax++])) goto done;
+        } else {
+            fprintf(stderr, "growth %s: unknown option %s\n", cmd, a);
+            goto done;
+        }
+    }
+    if (!budget_s && !curve) {
+        fprintf(stderr, "growth %s: give --budget or --curve\n", cmd);
+        goto done;
+    }
+    double B = 0, w[3], ratio[3] = {0, 0, 0};
+    if (budget_s && parse_double_opt(cmd, "--budget", budget_s, &B)) goto done;
+    if (login_s && parse_double_opt(cmd, "--min-login-rate", login_s, &ratio[1])) goto done;
+    if (ret_s && parse_double_opt(cmd, "--min-retention-rate", ret_s, &ratio[2])) goto done;
+    {
+        char *end = NULL;
+        const char *s = weights_s;
+        for (int k = 0; k < 3; k++) {
+            w[k] = strtod(s, &end);
+            if (end == s || !isfinite(w[k]) || (k < 2 ? *end != ',' : *end != '\0')) {
+                fprintf(stderr,
+                        "growth %s: --weights wants INSTALLS,LOGINS,RETAINED (three numbers), got '%s'\n",
+                        cmd, weights_s);
+                goto done;
+            }
+            s = end + 1;
+        }
+    }
+    double c0 = 0, c1 = 0;
+    long steps = 0;
+    if (curve && (sscanf(curve, "%lf:%lf:%ld", &c0, &c1, &steps) != 3 || steps < 2 || steps > 100000 ||
+                  !(c0 >= 0) || !(c1 > c0))) {
+        fprintf(stderr, "growth %s: --curve wants FROM:TO:STEPS with 0 <= FROM < TO, 2 <= STEPS\n", cmd);
+        goto done;
+    }
+    if (strcmp(family, "auto") && strcmp(family, "exp") && strcmp(family, "log") && strcmp(family, "pwl")) {
+        fprintf(stderr, "growth %s: --family '%s' is not auto, exp, log or pwl\n", cmd, family);
+        goto done;
+    }
+    if (csv_load(logs, &t)) goto done;
+    loaded = 1;
+    int col[6];
+    static const char *const need[6] = {"placement", "day", "spend", "installs", "logins", "retained"};
+    for (int k = 0; k < 6; k++)
+        if ((col[k] = csv_col(&t, need[k])) < 0) goto done;
+    int cplat = -1;
+    for (size_t k = 0; k < t.ncols; k++)
+        if (!strcmp(t.header[k], "platform")) cplat = (int)k;
+    size_t n = t.nrows;
+    if (n == 0) {
+        fprintf(stderr, "growth: %s:2: no data rows\n", logs);
+        goto done;
+    }
+    vals = malloc(n * 4 * sizeof *vals);
+    prow = malloc(n * sizeof *prow);
+    pnames = calloc(n, sizeof *pnames);
+    plat_names = calloc(n, sizeof *plat_names);
+    pgroup = malloc(n * sizeof *pgroup);
+    xs = malloc(n * sizeof *xs);
+    ys = malloc(n * sizeof *ys);
+    kx = malloc((n + 2) * sizeof *kx);
+    ky = malloc((n + 2) * sizeof *ky);
+    if (!vals || !prow || !pnames || !plat_names || !pgroup || !xs || !ys || !kx || !ky) goto done;
+    size_t np = 0, nplat = 0;
+    for (size_t r = 0; r < n; r++) {
+        for (int k = 0; k < 4; k++) {
+            double v;
+            if (csv_num(&t, r, col[2 + k], &v)) goto done;
+            if (v < 0) {
+                fprintf(stderr, "growth: %s:%zu:%d (column '%s'): %g is negative\n", logs, t.line[r],
+                        col[2 + k] + 1, need[2 + k], v);
+                goto done;
+            }
+            vals[r * 4 + (size_t)k] = v;
+        }
+        const char *p = csv_cell(&t, r, col[0]), *d = csv_cell(&t, r, col[1]);
+        if (!p[0] || !d[0]) {
+            int c = p[0] ? 1 : 0;
+            fprintf(stderr, "growth: %s:%zu:%d (column '%s'): empty %s\n", logs, t.line[r], col[c] + 1,
+                    need[c], need[c]);
+            goto done;
+        }
+        size_t i = 0;
+        while (i < np && strcmp(pnames[i], p)) i++;
+        const char *pf = cplat >= 0 ? csv_cell(&t, r, cplat) : NULL;
+        if (pf && !pf[0]) {
+            fprintf(stderr, "growth: %s:%zu:%d (column 'platform'): empty platform\n", logs, t.line[r],
+                    cplat + 1);
+            goto done;
+        }
+        int32_t g = -1;
+        if (pf) {
+            size_t j = 0;
+            while (j < nplat && strcmp(plat_names[j], pf)) j++;
+            if (j == nplat) plat_names[nplat++] = (char *)pf;
+            g = (int32_t)j;
+        }
+        if (i == np) {
+            pnames[np] = (char *)p;
+            pgroup[np] = g;
+            np++;
+        } else if (pgroup[i] != g) {
+            fprintf(stderr,
+                    "growth: %s:%zu:%d (column 'platform'): placement '%s' is on platform '%s' in an earlier "
+                    "row, here '%s'\n",
+                    logs, t.line[r], cplat + 1, p, plat_names[pgroup[i]], pf);
+            goto done;
+        }
+        prow[r] = i;
+        for (size_t q = 0; q < r; q++) /* (placement, day) once */
+            if (prow[q] == i && !strcmp(csv_cell(&t, q, col[1]), d)) {
+                fprintf(stderr,
+                        "growth: %s:%zu:%d (column 'day'): placement '%s' has day '%s' twice (line %zu)\n",
+                        logs, t.line[r], col[1] + 1, p, d, t.line[q]);
+                goto done;
+            }
+    }
+    int status = growth_response_create(&model, 3, "");
+    if (status) {
+        rc = cli_fail(cmd, status);
+        goto done;
+    }
+    char cfg[64];
+    snprintf(cfg, sizeof cfg, "family=%s", family);
+    printf("%s: %zu rows, %zu placements%s\n", logs, n, np, nplat ? "" : " (no platform column)");
+    printf("%-20s %-9s %-6s %12s %12s %8s %12s %12s %12s\n", "placement", "outcome", "family", "a", "b", "r2",
+           "rmse", "spend_lo", "spend_hi");
+    for (size_t i = 0; i < np; i++) {
+        size_t m = 0;
+        double slo = INFINITY, shi = 0;
+        for (size_t r = 0; r < n; r++)
+            if (prow[r] == i) {
+                slo = fmin(slo, vals[r * 4]);
+                shi = fmax(shi, vals[r * 4]);
+            }
+        size_t idx;
+        status = growth_response_add(model, pgroup[i], slo, shi, &idx);
+        for (int k = 0; k < 3 && !status; k++) {
+            m = 0;
+            for (size_t r = 0; r < n; r++)
+                if (prow[r] == i) {
+                    xs[m] = vals[r * 4];
+                    ys[m] = vals[r * 4 + 1 + (size_t)k];
+                    m++;
+                }
+            growth_channels_fit_result fr = GROWTH_CHANNELS_FIT_RESULT_INIT;
+            size_t nk = 0;
+            status = growth_channels_fit(xs, ys, NULL, m, cfg, &fr, kx, ky, n + 2, &nk);
+            if (status) {
+                fprintf(stderr, "growth %s: placement '%s', %s: %s\n", cmd, pnames[i], fit_outcomes[k],
+                        growth_last_error());
+                rc = CLI_EXIT_FAILED;
+                goto done;
+            }
+            const char *fam = fr.family == GROWTH_CURVE_EXP   ? "exp"
+                              : fr.family == GROWTH_CURVE_LOG ? "log"
+                                                              : "pwl";
+            printf("%-20s %-9s %-6s %12.6g %12.6g %8.4f %12.6g %12.2f %12.2f\n", pnames[i], fit_outcomes[k],
+                   fam, fr.a, fr.b, fr.r2, fr.rmse, fr.spend_lo, fr.spend_hi);
+            status = fr.family ? growth_response_set_curve(model, idx, (size_t)k, (growth_curve)fr.family,
+                                                           fr.a, fr.b)
+                               : growth_response_set_points(model, idx, (size_t)k, kx, ky, nk);
+        }
+        if (status) {
+            rc = cli_fail(cmd, status);
+            goto done;
+        }
+    }
+    /* budgets, min/max spend by name */
+    budgets = malloc((nplat + 1) * sizeof *budgets);
+    lo = calloc(np, sizeof *lo);
+    hi = malloc(np * sizeof *hi);
+    spend = malloc(np * sizeof *spend);
+    outc = malloc(np * 3 * sizeof *outc);
+    if (!budgets || !lo || !hi || !spend || !outc) goto done;
+    for (size_t i = 0; i < np; i++) hi[i] = INFINITY;
+    for (size_t j = 0; j <= nplat; j++) budgets[j] = INFINITY;
+    for (size_t q = 0; q < npb; q++) {
+        size_t len = (size_t)(strrchr(pb[q].name, '=') - pb[q].name), j = 0;
+        while (j < nplat && (strlen(plat_names[j]) != len || strncmp(plat_names[j], pb[q].name, len))) j++;
+        if (j == nplat) {
+            fprintf(stderr, "growth %s: --platform-budget %s: no such platform in %s\n", cmd, pb[q].name,
+                    logs);
+            goto done;
+        }
+        if (parse_double_opt(cmd, "--platform-budget", pb[q].value, &budgets[1 + j])) goto done;
+    }
+    for (int which = 0; which < 2; which++) {
+        kv_opt *o = which ? maxs : mins;
+        for (size_t q = 0; q < (which ? nmax : nmin); q++) {
+            size_t len = (size_t)(strrchr(o[q].name, '=') - o[q].name), i = 0;
+            while (i < np && (strlen(pnames[i]) != len || strncmp(pnames[i], o[q].name, len))) i++;
+            if (i == np) {
+                fprintf(stderr, "growth %s: %s %s: no such placement in %s\n", cmd,
+                        which ? "--max-spend" : "--min-spend", o[q].name, logs);
+                goto done;
+            }
+            if (parse_double_opt(cmd, which ? "--max-spend" : "--min-spend", o[q].value,
+                                 which ? &hi[i] : &lo[i]))
+                goto done;
+        }
+    }
+    growth_response_result res = GROWTH_RESPONSE_RESULT_INIT;
+    if (budget_s) {
+        budgets[0] = B;
+        status = growth_response_allocate(model, budgets, nplat + 1, w, ratio, lo, hi, spend, outc, np, &res);
+        if (status) {
+            rc = cli_fail(cmd, status);
+            goto done;
+        }
+        double tot[3] = {0, 0, 0};
+        printf("\n%-20s %-10s %14s %12s %12s %12s\n", "placement", "platform", "spend", "installs", "logins",
+               "retained");
+        for (size_t i = 0; i < np; i++) {
+            printf("%-20s %-10s %14.2f %12.2f %12.2f %12.2f\n", pnames[i],
+                   pgroup[i] >= 0 ? plat_names[pgroup[i]] : "-", spend[i], outc[i * 3], outc[i * 3 + 1],
+                   outc[i * 3 + 2]);
+            for (int k = 0; k < 3; k++) tot[k] += outc[i * 3 + (size_t)k];
+        }
+        printf("%-20s %-10s %14.2f %12.2f %12.2f %12.2f\n", "total", "", res.spend, tot[0], tot[1], tot[2]);
+        printf("objective %.6f  login rate %.6f  retention rate %.6f  marginal %.6g  bound %.6f\n",
+               res.objective, tot[0] > 0 ? tot[1] / tot[0] : 0.0, tot[0] > 0 ? tot[2] / tot[0] : 0.0,
+               res.marginal, res.bound);
+        for (size_t i = 0; i < np; i++) {
+            double slo = INFINITY, shi = 0;
+            for (size_t r = 0; r < n; r++)
+                if (prow[r] == i) slo = fmin(slo, vals[r * 4]), shi = fmax(shi, vals[r * 4]);
+            if (spend[i] > shi * (1 + 1e-9) || (spend[i] > 0 && spend[i] < slo * (1 - 1e-9)))
+                printf("warning: %s: spend %.2f is outside the logged spend range %.2f..%.2f: the prediction "
+                       "extrapolates\n",
+                       pnames[i], spend[i], slo, shi);
+        }
+    }
+    if (curve) {
+        printf("%sbudget,installs,logins,retained,objective,marginal,extrapolated\n", budget_s ? "\n" : "");
+        for (long s = 0; s < steps; s++) {
+            budgets[0] = c0 + (c1 - c0) * (double)s / (double)(steps - 1);
+            status =
+                growth_response_allocate(model, budgets, nplat + 1, w, ratio, lo, hi, spend, outc, np, &res);
+            if (status) {
+                rc = cli_fail(cmd, status);
+                goto done;
+            }
+            double tot[3] = {0, 0, 0};
+            for (size_t i = 0; i < np; i++)
+                for (int k = 0; k < 3; k++) tot[k] += outc[i * 3 + (size_t)k];
+            printf("%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%llu\n", budgets[0], tot[0], tot[1], tot[2], res.objective,
+                   res.marginal, (unsigned long long)res.extrapolated);
+        }
+    }
+    rc = CLI_EXIT_OK;
+done:
+    free(pb);
+    free(mins);
+    free(maxs);
+    free(vals);
+    free(prow);
+    free(pnames);
+    free(plat_names);
+    free(pgroup);
+    free(xs);
+    free(ys);
+    free(kx);
+    free(ky);
+    free(spend);
+    free(outc);
+    free(lo);
+    free(hi);
+    free(budgets);
+    growth_response_free(model);
+    if (loaded) csv_free(&t);
+    return rc;
+}
+
 static int budget_channels(int argc, char **argv)
 {
+    for (int i = 1; i < argc; i++)
+        if (!strcmp(argv[i], "--fit")) return budget_channels_fit(argc, argv);
     const char *file, *budget_s = NULL, *curve = NULL;
     opt_str opts[] = {{"--budget", &budget_s}, {"--curve", &curve}};
     int pr = parse_opts("budget channels", argc, argv, opts, 2, &file);

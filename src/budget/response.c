@@ -436,10 +436,6 @@ static void solve_budget(solver *s, const double *coef, double *x)
     s->mu_lo = mu_lo, s->mu_hi = mu_hi;
     double left = s->B;
     for (size_t g = 0; g < s->ng; g++) s->gleft[g] = s->gbud[g];
-    int concave = 1;
-    for (size_t k = 0; k < r->K; k++)
-        if (coef[k] < 0) concave = 0;
-    if (!concave) left = 0; /* no filling between maximisers of a non-concave Lagrangian */
     for (size_t c = 0; c < r->n; c++) {
         x[c] = pl_spend_any(&r->pl[c], r->K, coef, eff_price(s, c, mu_hi, 1), 0, s->lo[c], s->hi[c]);
         left -= x[c];
@@ -498,6 +494,7 @@ static void make_coef(const ratio_ctx *q, double *coef)
         coef[q->rk[j]] += q->lambda[j];
         coef[0] -= q->lambda[j] * q->rr[j];
     }
+    if (coef[0] < 0 && coef[0] > -1e-12 * q->w[0]) coef[0] = 0; /* rounding at the concave range's end */
 }
 
 static double total_outcome(const growth_response *r, const double *x, size_t k)
@@ -543,11 +540,17 @@ static int solve_level(ratio_ctx *q, size_t level, double *x)
      * outcome 0 is penalised and the placements' maximisers are searched globally */
     double lmax = (q->w[0] - used) / q->rr[level];
     if (!(lmax > 0)) lmax = 1 / q->rr[level];
+    double lo = 0, flo = phi(q, level, xlo, NULL), fhi = 0;
     for (int grow = 0;; grow++) {
         q->lambda[level] = lmax;
         rc = solve_level(q, level + 1, xhi);
         if (rc == GROWTH_OK && feasible(q, level, xhi)) break;
-        if (grow == 60) break;
+        if (grow == 30) break;
+        if (rc == GROWTH_OK) {
+            lo = lmax;
+            flo = phi(q, level, xhi, NULL);
+            memcpy(xlo, xhi, n * sizeof *xhi);
+        }
         lmax *= 2;
     }
     const double *xbest = rc == GROWTH_OK ? xhi : xlo;
@@ -561,29 +564,42 @@ static int solve_level(ratio_ctx *q, size_t level, double *x)
                     "(the best plan found reaches %g)",
                     q->rk[level], q->rr[level], q->best_ratio);
     }
-    double lo = 0, hi = lmax;
-    for (int it = 0; it < 200 && hi - lo > q->s->tol * lmax; it++) {
-        double mid = 0.5 * (lo + hi);
+    double hi = lmax;
+    fhi = phi(q, level, xhi, NULL);
+    /* lambda by the Illinois variant of regula falsi (every third step a bisection), to a
+     * relative 1e-9 or until the constraint binds to 1e-10; phi(lambda) is non-decreasing */
+    int side = 0;
+    for (int it = 0; it < 200 && hi - lo > fmax(q->s->tol, 1e-9) * hi; it++) {
+        double mid = (it % 3 == 2 || !(fhi > flo)) ? 0.5 * (lo + hi) : hi - fhi * (hi - lo) / (fhi - flo);
+        if (!(mid > lo && mid < hi)) mid = 0.5 * (lo + hi);
         if (mid <= lo || mid >= hi) break;
         q->lambda[level] = mid;
         rc = solve_level(q, level + 1, xm);
-        if (rc == GROWTH_OK && feasible(q, level, xm)) {
-            hi = mid;
+        if (rc) return rc;
+        double sc, f = phi(q, level, xm, &sc);
+        if (f >= -1e-10 * sc) {
+            hi = mid, fhi = f;
             memcpy(xhi, xm, n * sizeof *xm);
-        } else if (rc == GROWTH_OK) {
-            lo = mid;
+            if (side == 1) flo *= 0.5;
+            side = 1;
+            if (f <= 1e-10 * sc) break;
+        } else {
+            lo = mid, flo = f;
             memcpy(xlo, xm, n * sizeof *xm);
-        } else
-            return rc;
+            if (side == -1) fhi *= 0.5;
+            side = -1;
+        }
     }
     q->lambda[level] = hi;
     /* a jump of the plan inside [lo, hi] (flat pieces): mix the two sides to phi = 0 */
     double tl = 0, th = 1;
     for (size_t c = 0; c < n; c++) x[c] = xhi[c];
-    for (int it = 0; it < 100; it++) {
+    for (int it = 0; it < 60; it++) {
         double t = 0.5 * (tl + th);
         for (size_t c = 0; c < n; c++) xm[c] = (1 - t) * xlo[c] + t * xhi[c];
-        if (feasible(q, level, xm)) {
+        int ok = 1;
+        for (size_t j = level; j < q->m; j++) ok &= feasible(q, j, xm); /* the inner ones too */
+        if (ok) {
             th = t;
             memcpy(x, xm, n * sizeof *xm);
         } else

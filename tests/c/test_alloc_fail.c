@@ -784,6 +784,35 @@ static int c_mckp_coord(void *unused)
     return rc ? rc : coord_run(2);
 }
 
+static int c_response(void *unused)
+{
+    (void)unused;
+    double xs[6] = {1e3, 2e3, 4e3, 8e3, 1.6e4, 3.2e4}, ys[6] = {95, 180, 330, 550, 800, 950}, kx[8], ky[8];
+    size_t kn;
+    growth_channels_fit_result fr = GROWTH_CHANNELS_FIT_RESULT_INIT;
+    int rc = growth_channels_fit(xs, ys, NULL, 6, "family=auto", &fr, kx, ky, 8, &kn);
+    if (rc) return rc;
+    if (fr.family != 0) { /* keep the pwl knots for the model below */
+        rc = growth_channels_fit(xs, ys, NULL, 6, "family=pwl", &fr, kx, ky, 8, &kn);
+        if (rc) return rc;
+    }
+    growth_response *r = NULL;
+    rc = growth_response_create(&r, 2, "");
+    if (rc) return rc;
+    size_t a, b;
+    if (!rc) rc = growth_response_add(r, 0, 1e3, 3.2e4, &a);
+    if (!rc) rc = growth_response_add(r, -1, 0, INFINITY, &b);
+    if (!rc) rc = growth_response_set_points(r, a, 0, kx, ky, kn);
+    if (!rc) rc = growth_response_set_curve(r, a, 1, GROWTH_CURVE_EXP, 500, 1e-4);
+    if (!rc) rc = growth_response_set_curve(r, b, 0, GROWTH_CURVE_LOG, 800, 1e-3);
+    if (!rc) rc = growth_response_set_curve(r, b, 1, GROWTH_CURVE_LOG, 300, 1e-3);
+    double bud[2] = {3e4, 2e4}, w[2] = {1, 0}, ratio[2] = {0, 0.4}, sp[2], oc[4];
+    growth_response_result res = GROWTH_RESPONSE_RESULT_INIT;
+    if (!rc) rc = growth_response_allocate(r, bud, 2, w, ratio, NULL, NULL, sp, oc, 2, &res);
+    growth_response_free(r);
+    return rc;
+}
+
 static int c_channels(void *unused)
 {
     (void)unused;
@@ -1024,6 +1053,7 @@ TEST(every_allocation_may_fail)
     SWEEP("mckp create + solve", .call = c_mckp);
     SWEEP("mckp coordinated solve", .call = c_mckp_coord);
     SWEEP("channels", .call = c_channels);
+    SWEEP("response fit + allocate", .call = c_response);
     SWEEP("push allocation", .call = c_push);
     SWEEP("metrics", .call = c_metrics);
     SWEEP("rank fusion + fit", .call = c_rank);

@@ -1031,6 +1031,173 @@ TEST(test_mckp_functions)
     growth_mckp_free(s);
 }
 
+TEST(test_response_functions)
+{
+    /* growth_channels_fit */
+    double xs[6] = {1e3, 2e3, 4e3, 8e3, 1.6e4, 3.2e4}, ys[6] = {95, 180, 330, 550, 800, 950},
+           wt[6] = {1, 1, 1, 1, 1, 1};
+    double kx[8], ky[8], bad_v[6];
+    size_t kn = 77;
+    growth_channels_fit_result fr = GROWTH_CHANNELS_FIT_RESULT_INIT, fr0;
+    CHECK_OK(growth_channels_fit(xs, ys, wt, 6, "family=pwl", &fr, kx, ky, 8, &kn));
+    CHECK(fr.family == 0 && kn >= 2 && kn == fr.knots);
+    fr0 = fr;
+    kn = 77;
+    BAD(growth_channels_fit(NULL, ys, wt, 6, "", &fr, kx, ky, 8, &kn), GROWTH_EINVAL, "channels_fit");
+    BAD(growth_channels_fit(xs, NULL, wt, 6, "", &fr, kx, ky, 8, &kn), GROWTH_EINVAL, NULL);
+    BAD(growth_channels_fit(xs, ys, wt, 6, "", NULL, kx, ky, 8, &kn), GROWTH_EINVAL, NULL);
+    BAD(growth_channels_fit(xs, ys, wt, 6, "", &fr, NULL, ky, 8, &kn), GROWTH_EINVAL, NULL);
+    BAD(growth_channels_fit(xs, ys, wt, 1, "", &fr, kx, ky, 8, &kn), GROWTH_EINVAL, NULL);
+    BAD(growth_channels_fit(xs, ys, wt, SIZE_MAX, "", &fr, kx, ky, 8, &kn), GROWTH_EINVAL, NULL);
+    BAD(growth_channels_fit(xs, ys, wt, 6, "family=cubic", &fr, kx, ky, 8, &kn), GROWTH_EINVAL, "family");
+    BAD(growth_channels_fit(xs, ys, wt, 6, "knots=1", &fr, kx, ky, 8, &kn), GROWTH_EINVAL, "knots");
+    BAD(growth_channels_fit(xs, ys, wt, 6, "bogus=1", &fr, kx, ky, 8, &kn), GROWTH_EINVAL, NULL);
+    const double bads[] = {NAN, INFINITY, -1};
+    for (int b = 0; b < 3; b++) {
+        memcpy(bad_v, xs, sizeof bad_v);
+        bad_v[2] = bads[b];
+        BAD(growth_channels_fit(bad_v, ys, wt, 6, "", &fr, kx, ky, 8, &kn), GROWTH_EINVAL, "spend[2]");
+        memcpy(bad_v, ys, sizeof bad_v);
+        bad_v[3] = bads[b];
+        BAD(growth_channels_fit(xs, bad_v, wt, 6, "", &fr, kx, ky, 8, &kn), GROWTH_EINVAL, "outcome[3]");
+        memcpy(bad_v, wt, sizeof bad_v);
+        bad_v[4] = bads[b];
+        BAD(growth_channels_fit(xs, ys, bad_v, 6, "", &fr, kx, ky, 8, &kn), GROWTH_EINVAL, "weight[4]");
+    }
+    double same[6] = {5, 5, 5, 5, 5, 5};
+    BAD(growth_channels_fit(same, ys, NULL, 6, "", &fr, kx, ky, 8, &kn), GROWTH_EINVAL, "distinct");
+    fr.struct_size = 8;
+    BAD(growth_channels_fit(xs, ys, wt, 6, "", &fr, kx, ky, 8, &kn), GROWTH_EINVAL, "struct_size");
+    fr.struct_size = sizeof fr;
+    CHECK(kn == 77); /* failed fits write no count */
+    BAD(growth_channels_fit(xs, ys, wt, 6, "family=pwl", &fr, kx, ky, 1, &kn), GROWTH_EBUFS, NULL);
+    CHECK(kn == fr0.knots);
+    CHECK_OK(growth_channels_fit(xs, ys, NULL, 6, "family=pwl", &fr, kx, ky, 8, &kn));
+    CHECK(fr.r2 == fr0.r2 && fr.rmse == fr0.rmse);
+
+    /* growth_response_* */
+    const char *bad_cfg[] = {"tol=0", "tol=nan", "bogus=1", "max_memory=-1"};
+    for (size_t i = 0; i < sizeof bad_cfg / sizeof *bad_cfg; i++) {
+        growth_response *x = NULL;
+        BAD(growth_response_create(&x, 3, bad_cfg[i]), GROWTH_EINVAL, NULL);
+        CHECK(x == NULL);
+    }
+    growth_response *r = NULL;
+    BAD(growth_response_create(NULL, 3, ""), GROWTH_EINVAL, "response_create");
+    BAD(growth_response_create(&r, 0, ""), GROWTH_EINVAL, "n_outcomes");
+    BAD(growth_response_create(&r, 17, ""), GROWTH_EINVAL, "n_outcomes");
+    CHECK(r == NULL);
+    CHECK_OK(growth_response_create(&r, 3, NULL));
+    double budgets[2] = {2e4, 1.5e4}, w[3] = {1, 0, 0}, ratio[3] = {0, 0.3, 0}, sp[2], oc[6], sp0[2];
+    growth_response_result rr = GROWTH_RESPONSE_RESULT_INIT, rr0;
+    BAD(growth_response_allocate(r, budgets, 2, w, NULL, NULL, NULL, sp, oc, 2, &rr), GROWTH_ESTATE, NULL);
+    size_t idx = 9;
+    BAD(growth_response_add(NULL, 0, 0, 1e4, &idx), GROWTH_EINVAL, "response_add");
+    BAD(growth_response_add(r, -2, 0, 1e4, &idx), GROWTH_EINVAL, "group");
+    BAD(growth_response_add(r, 0, NAN, 1e4, &idx), GROWTH_EINVAL, "spend_lo");
+    BAD(growth_response_add(r, 0, -1, 1e4, &idx), GROWTH_EINVAL, "spend_lo");
+    BAD(growth_response_add(r, 0, 5, 1, &idx), GROWTH_EINVAL, "spend_hi");
+    BAD(growth_response_add(r, 0, 0, NAN, &idx), GROWTH_EINVAL, "spend_hi");
+    CHECK(idx == 9);
+    CHECK_OK(growth_response_add(r, 0, 1e3, 1e4, &idx));
+    CHECK(idx == 0);
+    CHECK_OK(growth_response_add(r, -1, 0, INFINITY, &idx));
+    CHECK(idx == 1);
+    BAD(growth_response_set_curve(NULL, 0, 0, GROWTH_CURVE_EXP, 1, 1), GROWTH_EINVAL, "set_curve");
+    BAD(growth_response_set_curve(r, 2, 0, GROWTH_CURVE_EXP, 1, 1), GROWTH_EINVAL, "placement");
+    BAD(growth_response_set_curve(r, 0, 3, GROWTH_CURVE_EXP, 1, 1), GROWTH_EINVAL, "outcome");
+    BAD(growth_response_set_curve(r, 0, 0, (growth_curve)9, 1, 1), GROWTH_EINVAL, "kind");
+    BAD(growth_response_set_curve(r, 0, 0, GROWTH_CURVE_EXP, NAN, 1), GROWTH_EINVAL, NULL);
+    BAD(growth_response_set_curve(r, 0, 0, GROWTH_CURVE_EXP, 1, -1), GROWTH_EINVAL, NULL);
+    BAD(growth_response_set_curve(r, 0, 0, GROWTH_CURVE_LOG, INFINITY, 1), GROWTH_EINVAL, NULL);
+    CHECK_OK(growth_response_set_curve(r, 0, 0, GROWTH_CURVE_EXP, 5000, 1e-4));
+    CHECK_OK(growth_response_set_curve(r, 0, 1, GROWTH_CURVE_EXP, 2000, 1.2e-4));
+    CHECK_OK(growth_response_set_curve(r, 1, 0, GROWTH_CURVE_LOG, 2000, 5e-4));
+    CHECK_OK(growth_response_set_curve(r, 1, 1, GROWTH_CURVE_LOG, 500, 5e-4));
+    double px[3] = {0, 1e4, 3e4}, py[3] = {0, 800, 1500}, pxb[3] = {0, 2e4, 1e4}, pyb[3] = {0, 100, 1500},
+           pyn[3] = {0, NAN, 1}, px1[3] = {1, 2, 3};
+    BAD(growth_response_set_points(NULL, 0, 2, px, py, 3), GROWTH_EINVAL, "set_points");
+    BAD(growth_response_set_points(r, 0, 2, NULL, py, 3), GROWTH_EINVAL, NULL);
+    BAD(growth_response_set_points(r, 0, 2, px, NULL, 3), GROWTH_EINVAL, NULL);
+    BAD(growth_response_set_points(r, 0, 2, px, py, 1), GROWTH_EINVAL, NULL);
+    BAD(growth_response_set_points(r, 0, 2, px, py, SIZE_MAX), GROWTH_EINVAL, NULL);
+    BAD(growth_response_set_points(r, 5, 2, px, py, 3), GROWTH_EINVAL, "placement");
+    BAD(growth_response_set_points(r, 0, 3, px, py, 3), GROWTH_EINVAL, "outcome");
+    BAD(growth_response_set_points(r, 0, 2, pxb, py, 3), GROWTH_EINVAL, "increase");
+    BAD(growth_response_set_points(r, 0, 2, px, pyb, 3), GROWTH_EINVAL, "concave");
+    BAD(growth_response_set_points(r, 0, 2, px, pyn, 3), GROWTH_EINVAL, "finite");
+    BAD(growth_response_set_points(r, 0, 2, px1, py, 3), GROWTH_EINVAL, "x[0]");
+    CHECK_OK(growth_response_set_points(r, 0, 2, px, py, 3));
+    CHECK_OK(growth_response_allocate(r, budgets, 2, w, ratio, NULL, NULL, sp0, oc, 2, &rr));
+    rr0 = rr;
+    double mins[2] = {1e3, 0}, maxs[2] = {INFINITY, 1e4};
+    BAD(growth_response_allocate(NULL, budgets, 2, w, ratio, mins, maxs, sp, oc, 2, &rr), GROWTH_EINVAL,
+        "response_allocate");
+    BAD(growth_response_allocate(r, NULL, 2, w, ratio, mins, maxs, sp, oc, 2, &rr), GROWTH_EINVAL, NULL);
+    BAD(growth_response_allocate(r, budgets, 0, w, ratio, mins, maxs, sp, oc, 2, &rr), GROWTH_EINVAL, NULL);
+    BAD(growth_response_allocate(r, budgets, 2, NULL, ratio, mins, maxs, sp, oc, 2, &rr), GROWTH_EINVAL,
+        NULL);
+    BAD(growth_response_allocate(r, budgets, 2, w, ratio, mins, maxs, NULL, oc, 2, &rr), GROWTH_EINVAL, NULL);
+    BAD(growth_response_allocate(r, budgets, 2, w, ratio, mins, maxs, sp, oc, 1, &rr), GROWTH_EBUFS, NULL);
+    double bb[2] = {NAN, 1}, bi[2] = {INFINITY, 1}, bn[2] = {-1, 1}, bg[2] = {2e4, NAN}, bgn[2] = {2e4, -1};
+    BAD(growth_response_allocate(r, bb, 2, w, ratio, mins, maxs, sp, oc, 2, &rr), GROWTH_EINVAL,
+        "budgets[0]");
+    BAD(growth_response_allocate(r, bi, 2, w, ratio, mins, maxs, sp, oc, 2, &rr), GROWTH_EINVAL,
+        "budgets[0]");
+    BAD(growth_response_allocate(r, bn, 2, w, ratio, mins, maxs, sp, oc, 2, &rr), GROWTH_EINVAL,
+        "budgets[0]");
+    BAD(growth_response_allocate(r, bg, 2, w, ratio, mins, maxs, sp, oc, 2, &rr), GROWTH_EINVAL,
+        "budgets[1]");
+    BAD(growth_response_allocate(r, bgn, 2, w, ratio, mins, maxs, sp, oc, 2, &rr), GROWTH_EINVAL,
+        "budgets[1]");
+    double wn[3] = {1, NAN, 0}, wneg[3] = {1, -1, 0}, rn[3] = {0, NAN, 0}, r0[3] = {0.5, 0, 0},
+           r3[3] = {0, -0.1, 0};
+    BAD(growth_response_allocate(r, budgets, 2, wn, ratio, mins, maxs, sp, oc, 2, &rr), GROWTH_EINVAL,
+        "weights");
+    BAD(growth_response_allocate(r, budgets, 2, wneg, ratio, mins, maxs, sp, oc, 2, &rr), GROWTH_EINVAL,
+        "weights");
+    BAD(growth_response_allocate(r, budgets, 2, w, rn, mins, maxs, sp, oc, 2, &rr), GROWTH_EINVAL,
+        "min_ratio");
+    BAD(growth_response_allocate(r, budgets, 2, w, r0, mins, maxs, sp, oc, 2, &rr), GROWTH_EINVAL,
+        "min_ratio");
+    BAD(growth_response_allocate(r, budgets, 2, w, r3, mins, maxs, sp, oc, 2, &rr), GROWTH_EINVAL,
+        "min_ratio");
+    double mn[2] = {NAN, 0}, mneg[2] = {-1, 0}, mbig[2] = {1.6e4, 0}, mall[2] = {1.5e4, 1e4},
+           xlo[2] = {1e3, 0}, xn[2] = {NAN, 1e4}, xsm[2] = {10, 1e4};
+    BAD(growth_response_allocate(r, budgets, 2, w, ratio, mn, maxs, sp, oc, 2, &rr), GROWTH_EINVAL,
+        "min_spend");
+    BAD(growth_response_allocate(r, budgets, 2, w, ratio, mneg, maxs, sp, oc, 2, &rr), GROWTH_EINVAL,
+        "min_spend");
+    BAD(growth_response_allocate(r, budgets, 2, w, ratio, mbig, maxs, sp, oc, 2, &rr), GROWTH_EINVAL,
+        "group 0");
+    BAD(growth_response_allocate(r, budgets, 2, w, ratio, mall, maxs, sp, oc, 2, &rr), GROWTH_EINVAL,
+        "total");
+    BAD(growth_response_allocate(r, budgets, 2, w, ratio, xlo, xn, sp, oc, 2, &rr), GROWTH_EINVAL,
+        "max_spend");
+    BAD(growth_response_allocate(r, budgets, 2, w, ratio, xlo, xsm, sp, oc, 2, &rr), GROWTH_EINVAL,
+        "max_spend");
+    double unreach[3] = {0, 0.99, 0}, two[3] = {0, 0.1, 0.1};
+    BAD(growth_response_allocate(r, budgets, 2, w, unreach, mins, maxs, sp, oc, 2, &rr), GROWTH_EINVAL,
+        "cannot be met");
+    (void)two;
+    rr.struct_size = 4;
+    BAD(growth_response_allocate(r, budgets, 2, w, ratio, mins, maxs, sp, oc, 2, &rr), GROWTH_EINVAL,
+        "struct_size");
+    rr.struct_size = sizeof rr;
+    growth_response *r4 = NULL;
+    CHECK_OK(growth_response_create(&r4, 4, ""));
+    CHECK_OK(growth_response_add(r4, -1, 0, 1, NULL));
+    double w4[4] = {1, 0, 0, 0}, three[4] = {0, 0.1, 0.1, 0.1};
+    BAD(growth_response_allocate(r4, budgets, 1, w4, three, NULL, NULL, sp, NULL, 2, NULL), GROWTH_EINVAL,
+        "more than 2");
+    growth_response_free(r4);
+    growth_response_free(NULL);
+    /* the failed calls left the model as it was */
+    CHECK_OK(growth_response_allocate(r, budgets, 2, w, ratio, NULL, NULL, sp, oc, 2, &rr));
+    CHECK(sp[0] == sp0[0] && sp[1] == sp0[1] && rr.objective == rr0.objective);
+    growth_response_free(r);
+}
+
 TEST(test_channels_functions)
 {
     const char *bad_cfg[] = {"tol=0", "tol=nan", "tol=-1", "bogus=1"};
@@ -1207,5 +1374,6 @@ int main(void)
     RUN(test_bidder_functions);
     RUN(test_mckp_functions);
     RUN(test_channels_functions);
+    RUN(test_response_functions);
     return BAD_SUMMARY("bad-input matrix (decide)");
 }

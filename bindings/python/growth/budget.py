@@ -569,7 +569,7 @@ def read_spend_logs(src: Any) -> SpendLogs:
     source = None
     if isinstance(src, (bytes, bytearray)):
         src = bytes(src).decode("utf-8")
-    if isinstance(src, str) and ("\n" in src or "\r" in src):
+    if isinstance(src, str) and (not src or "\n" in src or "\r" in src):
         text = src
     elif isinstance(src, (str, os.PathLike)):
         source = os.fspath(src)
