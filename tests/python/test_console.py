@@ -259,6 +259,28 @@ def test_platform_budgets(server, demo, direct):
     assert sum(a["spend"][i] for i in on) <= 5000 * (1 + 1e-9)
 
 
+def test_constraints_the_budget_cannot_meet(server, demo, direct):
+    m = demo[1]["model"]
+    st, _, e = call(server, "/api/allocate", {"model": m, "budget": 40000, "min_login_rate": 0.99})
+    assert st == 422 and "cannot be met" in e["error"]["message"], e
+    with pytest.raises(gb.InvalidArgument):
+        direct.allocate(40000.0, min_login_rate=0.99)
+    P = len(demo[1]["placements"])
+    st, _, e = call(server, "/api/allocate", {"model": m, "budget": 1000, "min_spend": [500.0] * P})
+    assert st == 422 and "min_spend" in e["error"]["message"], e
+    # The curve has gaps where the minimums exceed the budget, and the library's numbers elsewhere.
+    budgets = [0.0, 1000.0, 2000.0, 3000.0, 10000.0]
+    st, _, c = call(server, "/api/curve", {"model": m, "budgets": budgets, "min_spend": [500.0] * P})
+    assert st == 200, c
+    assert c["totals"][0] == [None] * 3 and c["totals"][1] == [None] * 3 and c["marginal"][1] is None
+    assert c["infeasible"][0]["budget"] == 0.0 and "min_spend" in c["infeasible"][0]["message"]
+    for i in (3, 4):
+        plan = direct.allocate(budgets[i], min_spend=np.full(P, 500.0))
+        np.testing.assert_allclose(c["totals"][i], plan.totals, rtol=1e-12)
+    st, _, c = call(server, "/api/curve", {"model": m, "budgets": budgets})
+    assert st == 200 and c["infeasible"] == []
+
+
 def test_options_are_passed_to_the_library(server, demo, direct):
     kw = dict(weights=[0.2, 1.0, 3.0], min_login_rate=0.5)
     st, _, a = call(server, "/api/allocate", {"model": demo[1]["model"], "budget": 8000, **kw})

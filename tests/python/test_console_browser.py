@@ -249,6 +249,17 @@ def test_demo_button(server, browser):
                                          "weights": [1, 0, 2]})
     same_as_api(page2, api)
 
+    # A login rate no plan reaches: the page shows the library's reason, then recovers.
+    r = d.find_element(By.ID, "min-login-rate")
+    r.send_keys("0.99", Keys.TAB)
+    WebDriverWait(d, WAIT).until(lambda d: state(d)[0] == "error")
+    assert "cannot be met" in d.find_element(By.ID, "error").text
+    WebDriverWait(d, WAIT).until(lambda d: d.find_element(By.ID, "curve-note").is_displayed())
+    r.send_keys(Keys.CONTROL, "a")
+    r.send_keys(Keys.DELETE, Keys.TAB)
+    WebDriverWait(d, WAIT).until(lambda d: state(d)[0] == "ready")
+    same_as_api(read_page(d), api)
+
 
 def post_summary(server, log):
     """The summary the server gives for this log (its slider bounds are the page's)."""

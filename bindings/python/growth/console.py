@@ -38,6 +38,7 @@ import secrets
 import socket
 import sys
 import threading
+import time
 import urllib.parse
 from typing import Any, Callable
 
@@ -55,6 +56,8 @@ MAX_UPLOAD_BYTES = 16 << 20
 MAX_JSON_BYTES = 64 << 10
 #: Most points of one budget -> outcome curve.
 MAX_CURVE_POINTS = 401
+#: Wall-time budget of a curve computed one budget at a time (constraints that may not be met).
+CURVE_SECONDS = 3.0
 #: Fitted models kept in memory at once (the oldest is dropped).
 MAX_MODELS = 16
 
@@ -296,7 +299,10 @@ class ConsoleServer(http.server.ThreadingHTTPServer):
         B = _number(req["budget"], "budget")
         kw = _options(req, e)
         with e.lock:
-            plan = e.model.allocate(B, **kw)
+            try:
+                plan = e.model.allocate(B, **kw)
+            except ValueError as ex:   # e.g. a rate or minimums the budget cannot meet
+                raise _BadRequest(str(ex), status=422) from None
         return _num({"model": req["model"], "budget": B, "placements": list(e.model.placements),
                      "outcomes": list(e.model.outcomes), "spend": plan.spend,
                      "placement_outcomes": plan.outcomes, "totals": plan.totals,
@@ -321,10 +327,44 @@ class ConsoleServer(http.server.ThreadingHTTPServer):
             raise _BadRequest("budgets must be increasing", field="budgets")
         kw = _options(req, e)
         with e.lock:
-            c = e.model.curve(budgets, **kw)
-        return _num({"model": req["model"], "budgets": c.budgets, "totals": c.totals,
-                     "marginal": c.marginal, "spend": c.spend,
+            if "min_login_rate" in kw or "min_retention_rate" in kw:
+                # A rate the budgets may not meet: the library can take seconds per budget to
+                # find that out, so one budget at a time, within CURVE_SECONDS.
+                totals, marginal, spend, infeasible = _pointwise(e.model, budgets, kw, CURVE_SECONDS)
+            else:
+                try:
+                    c = e.model.curve(budgets, **kw)
+                    totals, marginal, spend, infeasible = c.totals, c.marginal, c.spend, []
+                except ValueError:
+                    # Some budgets cannot meet the minimum spends: the curve has gaps (null)
+                    # there, and the first reason is reported.
+                    totals, marginal, spend, infeasible = _pointwise(e.model, budgets, kw, CURVE_SECONDS)
+        return _num({"model": req["model"], "budgets": budgets, "totals": totals,
+                     "marginal": marginal, "spend": spend, "infeasible": infeasible,
                      "placements": list(e.model.placements), "outcomes": list(e.model.outcomes)})
+
+
+def _pointwise(model: Any, budgets: np.ndarray, kw: dict, seconds: float) -> tuple:
+    """The curve one budget at a time (``model.allocate`` each, as ``model.curve`` does): NaN rows
+    where allocate refuses, and after ``seconds`` of wall time; (totals, marginal, spend,
+    [{"budget", "message"} for the first refusal, and for the first budget not computed])."""
+    n, P = budgets.size, len(model.placements)
+    totals, marginal, spend = np.full((n, 3), np.nan), np.full(n, np.nan), np.full((n, P), np.nan)
+    infeasible: list[dict] = []
+    end = time.monotonic() + seconds
+    for i, b in enumerate(budgets):
+        if time.monotonic() > end:
+            infeasible.append({"budget": float(b), "message": f"not computed: the curve stopped after "
+                               f"{seconds:g} s ({i} of {n} budgets)"})
+            break
+        try:
+            p = model.allocate(float(b), **kw)
+        except ValueError as ex:
+            if not infeasible:
+                infeasible.append({"budget": float(b), "message": str(ex)})
+            continue
+        totals[i], marginal[i], spend[i] = p.totals, p.marginal, p.spend
+    return totals, marginal, spend, infeasible
 
 
 def _summary_max(e: _Entry) -> float:

@@ -225,6 +225,11 @@
       const c = await api("POST", "/api/curve", JSON.stringify(body));
       if (mine !== curveSeq) return;
       curve = c;
+      const note = $("curve-note");
+      note.hidden = !c.infeasible.length;
+      note.textContent = c.infeasible.length ? "No plan meets the constraints at some budgets (gaps in the " +
+        "curve), e.g. " + fmt(c.infeasible[0].budget, 0) + ": " +
+        c.infeasible.map((x) => x.message).join("; ") : "";
       chart();
     } catch (e) {
       if (mine === curveSeq) showError(e);
@@ -270,7 +275,11 @@
 
   // ---- wiring
 
-  function optionsChanged() { refreshCurve(); request(Number($("budget-input").value)); }
+  // The split first, then the curve (the curve can be slow when a constraint is hard to meet).
+  async function optionsChanged() {
+    await allocate(Number($("budget-input").value));
+    refreshCurve();
+  }
 
   function init() {
     $("log-file").addEventListener("change", (ev) => { const f = ev.target.files[0]; if (f) loadFile(f); });
