@@ -308,7 +308,7 @@ static double pl_spend_any(const rplace *p, size_t K, const double *coef, double
     if (concave) return pl_spend(p, K, coef, price, upper, lo, hi);
     double top = pl_spend(p, K, coef, price, 1, lo, hi);
     if (!(top > lo) || isinf(top)) return top > lo ? top : lo;
-    enum { GRID = 96 };
+    enum { GRID = 96 }; /* documented in budget.h */
     double bx = lo, bv = pl_value(p, K, coef, lo) - price * lo;
     double scale = fabs(bv) + 1;
 #define CAND(xx)                                                                                             \
@@ -730,6 +730,9 @@ GROWTH_API int growth_response_allocate(const growth_response *r, const double *
                 continue;
             marg = fmax(marg, pl_deriv(&r->pl[c], K, coef, x[c]));
         }
+    /* past the concave range a placement left at a jump can have a steeper right-derivative than
+     * the budget's price, which is the objective's slope (envelope theorem) */
+    if (marg > mu) marg = mu;
     uint64_t extra = 0;
     gksum obj = {0, 0};
     for (size_t c = 0; c < n; c++) {

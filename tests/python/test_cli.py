@@ -84,6 +84,62 @@ def test_budget_knapsack_and_channels(tmp_path):
     assert abs(float(total[2]) - ref.total) < 0.01
 
 
+def test_budget_channels_fit_matches_python(tmp_path):
+    """growth budget channels --fit gives the same fits and plan as growth.budget's API."""
+    logs = tmp_path / "logs.csv"
+    logs.write_text(growth.budget.demo_spend_logs())
+    model = growth.budget.fit_response_curves(growth.budget.read_spend_logs(logs))
+    for args, kw in [((), {}),
+                     (("--weights", "1,0.5,2"), dict(weights=(1, 0.5, 2))),
+                     (("--min-login-rate", "0.55", "--platform-budget", "ios=15000"),
+                      dict(min_login_rate=0.55, platform_budgets={"ios": 15000})),
+                     (("--min-retention-rate", "0.26", "--min-spend", "video_ios=2000", "--max-spend",
+                       "feed_android=9000"),
+                      dict(min_retention_rate=0.26, min_spend={"video_ios": 2000}, max_spend={"feed_android": 9000}))]:
+        r = run("budget", "channels", "--fit", logs, "--budget", 40000, *args)
+        assert r.returncode == 0, r.stderr
+        plan = model.allocate(40000, **kw)
+        lines = r.stdout.splitlines()
+        fitrows = {(l.split()[0], l.split()[1]): l.split() for l in lines[2:20]}
+        for i, p in enumerate(model.placements):
+            for o in growth.budget.OUTCOMES:
+                row, f = fitrows[(p, o)], model.fits[i][o]
+                assert row[2] == f["family"]
+                assert abs(float(row[5]) - f["r2"]) < 1e-4
+            row = [l for l in lines[20:] if l.startswith(p + " ")][0].split()
+            assert abs(float(row[2]) - plan.spend[i]) < 0.01
+            assert abs(float(row[3]) - plan.outcomes[i, 0]) < 0.01
+        assert abs(field(r.stdout, "objective") - plan.objective) < 1e-6 * plan.objective
+        assert sum(l.startswith("warning:") for l in lines) == len(plan.warnings)
+    r = run("budget", "channels", "--fit", logs, "--curve", "10000:50000:5", "--min-login-rate", "0.5")
+    assert r.returncode == 0, r.stderr
+    rows = np.loadtxt(r.stdout.splitlines()[-5:], delimiter=",")
+    c = model.curve([10000, 20000, 30000, 40000, 50000], min_login_rate=0.5)
+    np.testing.assert_allclose(rows[:, 1], c.totals[:, 0], rtol=1e-5)
+
+
+@pytest.mark.parametrize("content,args,message", [
+    ("placement,day,spend,installs,logins\nA,1,1,1,1\n", (), "no column 'retained'"),
+    ("placement,day,spend,installs,logins,retained\nA,1,100,5,2,1\nA,2,x,5,2,1\n", (),
+     "l.csv:3:3 (column 'spend'): 'x' is not a finite number"),
+    ("placement,day,spend,installs,logins,retained\nA,1,100,5,2,1\nA,2,nan,5,2,1\n", (), "l.csv:3:3"),
+    ("placement,day,spend,installs,logins,retained\nA,1,100,5,2,1\nA,2,-3,5,2,1\n", (),
+     "l.csv:3:3 (column 'spend'): -3 is negative"),
+    ("placement,day,spend,installs,logins,retained\nA,1,100,5,2,1\nA,1,200,5,2,1\n", (),
+     "l.csv:3:2 (column 'day'): placement 'A' has day '1' twice"),
+    ("placement,day,spend,installs,logins,retained\nA,1,100,5,2,1\nA,2,200,9,4,2\n",
+     ("--platform-budget", "ios=5"), "no such platform"),
+    ("placement,day,spend,installs,logins,retained\nA,1,100,5,2,1\nA,2,200,9,4,2\n",
+     ("--min-spend", "A=500"), "infeasible minimums"),
+    ("placement,day,spend,installs,logins,retained\nA,1,100,5,2,1\nA,2,200,9,4,2\n",
+     ("--weights", "1,2"), "--weights wants"),
+])
+def test_budget_channels_fit_errors(tmp_path, content, args, message):
+    (tmp_path / "l.csv").write_text(content)
+    r = run("budget", "channels", "--fit", tmp_path / "l.csv", "--budget", 300, *args)
+    assert r.returncode != 0 and message in r.stderr, r.stderr
+
+
 @pytest.mark.parametrize("content,message", [
     ("score,label\n0.5,1\nabc,0\n", "s.csv:3:1 (column 'score'): 'abc' is not a finite number"),
     ("score,label\n0.5,1\n0.2\n", "s.csv:3: 1 fields, the header has 2"),
