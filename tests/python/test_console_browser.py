@@ -272,3 +272,26 @@ def post_summary(server, log):
 def model_key(d, server):
     """The key of the fitted model the page shows (body[data-model])."""
     return d.execute_script("return document.body.dataset.model")
+
+
+def test_oversized_file_is_refused_in_the_page(browser, tmp_path):
+    srv = console.make_server("127.0.0.1", 0, quiet=True, max_upload=1000)
+    t = threading.Thread(target=srv.serve_forever, daemon=True)
+    t.start()
+    try:
+        d = browser
+        d.get(srv.url)
+        WebDriverWait(d, WAIT).until(lambda d: d.execute_script("return typeof uPlot") == "function")
+        big = tmp_path / "big.csv"
+        big.write_text(console.demo_log_csv())
+        WebDriverWait(d, WAIT).until(lambda d: d.execute_script(
+            "return document.body.dataset.maxUpload") == "1000")   # the page knows the limit
+        d.find_element(By.ID, "log-file").send_keys(str(big))
+        WebDriverWait(d, WAIT).until(lambda d: state(d)[0] == "error")
+        text = d.find_element(By.ID, "error").text
+        assert "at most 1000" in text, text
+        with srv._models_lock:
+            assert not srv._models   # nothing was uploaded
+    finally:
+        srv.shutdown()
+        srv.server_close()
