@@ -57,7 +57,7 @@ MAX_JSON_BYTES = 64 << 10
 #: Most points of one budget -> outcome curve.
 MAX_CURVE_POINTS = 401
 #: Wall-time budget of a curve computed one budget at a time (constraints that may not be met).
-CURVE_SECONDS = 3.0
+CURVE_SECONDS = 10.0
 #: Fitted models kept in memory at once (the oldest is dropped).
 MAX_MODELS = 16
 
@@ -326,28 +326,30 @@ class ConsoleServer(http.server.ThreadingHTTPServer):
         if np.any(np.diff(budgets) < 0):
             raise _BadRequest("budgets must be increasing", field="budgets")
         kw = _options(req, e)
-        with e.lock:
-            if "min_login_rate" in kw or "min_retention_rate" in kw:
-                # A rate the budgets may not meet: the library can take seconds per budget to
-                # find that out, so one budget at a time, within CURVE_SECONDS.
-                totals, marginal, spend, infeasible = _pointwise(e.model, budgets, kw, CURVE_SECONDS)
-            else:
+        c = None
+        if "min_login_rate" not in kw and "min_retention_rate" not in kw:
+            with e.lock:
                 try:
                     c = e.model.curve(budgets, **kw)
                     totals, marginal, spend, infeasible = c.totals, c.marginal, c.spend, []
                 except ValueError:
-                    # Some budgets cannot meet the minimum spends: the curve has gaps (null)
-                    # there, and the first reason is reported.
-                    totals, marginal, spend, infeasible = _pointwise(e.model, budgets, kw, CURVE_SECONDS)
+                    c = None   # some budgets cannot meet the minimum spends
+        if c is None:
+            # A rate the budgets may not meet (the library can take seconds per budget to find that
+            # out) or minimums above some budgets: one budget at a time, within CURVE_SECONDS and
+            # taking the model's lock per budget (the slider's requests go in between); gaps (null)
+            # where no plan meets the constraints, and the first reason.
+            totals, marginal, spend, infeasible = _pointwise(e, budgets, kw, CURVE_SECONDS)
         return _num({"model": req["model"], "budgets": budgets, "totals": totals,
                      "marginal": marginal, "spend": spend, "infeasible": infeasible,
                      "placements": list(e.model.placements), "outcomes": list(e.model.outcomes)})
 
 
-def _pointwise(model: Any, budgets: np.ndarray, kw: dict, seconds: float) -> tuple:
+def _pointwise(e: _Entry, budgets: np.ndarray, kw: dict, seconds: float) -> tuple:
     """The curve one budget at a time (``model.allocate`` each, as ``model.curve`` does): NaN rows
     where allocate refuses, and after ``seconds`` of wall time; (totals, marginal, spend,
     [{"budget", "message"} for the first refusal, and for the first budget not computed])."""
+    model = e.model
     n, P = budgets.size, len(model.placements)
     totals, marginal, spend = np.full((n, 3), np.nan), np.full(n, np.nan), np.full((n, P), np.nan)
     infeasible: list[dict] = []
@@ -358,7 +360,8 @@ def _pointwise(model: Any, budgets: np.ndarray, kw: dict, seconds: float) -> tup
                                f"{seconds:g} s ({i} of {n} budgets)"})
             break
         try:
-            p = model.allocate(float(b), **kw)
+            with e.lock:
+                p = model.allocate(float(b), **kw)
         except ValueError as ex:
             if not infeasible:
                 infeasible.append({"budget": float(b), "message": str(ex)})

@@ -221,7 +221,10 @@
     if (!model) return;
     const mine = ++curveSeq;
     try {
-      const body = Object.assign({ model: model.model, points: 81, max: model.budget.max }, options());
+      const o = options();
+      // A rate constraint makes each budget slower to solve: fewer points then.
+      const points = (o.min_login_rate !== undefined || o.min_retention_rate !== undefined) ? 41 : 81;
+      const body = Object.assign({ model: model.model, points: points, max: model.budget.max }, o);
       const c = await api("POST", "/api/curve", JSON.stringify(body));
       if (mine !== curveSeq) return;
       curve = c;
