@@ -370,6 +370,10 @@ GROWTH_API int growth_channels_fit(const double *spend, const double *outcome, c
  * A response model: placements (channels) with one concave, non-decreasing response curve per
  * outcome (e.g. installs, logins, day-1 retained users), each placement in an optional group (a
  * platform) with its own budget (opaque). See growth_response_allocate().
+ *
+ * Thread-safety: growth_response_allocate() only reads the model (any number of threads may
+ * allocate at once); growth_response_add(), _set_curve() and _set_points() must not race any
+ * other call on the same model.
  */
 typedef struct growth_response growth_response;
 

@@ -1,5 +1,5 @@
 /*
- * JNI natives of budget.h (classes Mckp, Channels, Budget), and the MCKP shard calls of the
+ * JNI natives of budget.h (classes Mckp, Channels, Budget, ResponseModel), and the MCKP shard calls of the
  * unstable growth/sys/budget.h (Mckp.shardEval, Mckp.shardAssign).
  */
 #include <stdint.h>
@@ -646,4 +646,177 @@ JNIEXPORT jlongArray JNICALL Java_org_libgrowth_Native_mckpCoordStats(JNIEnv *en
     }
     uint64_t v[5] = {st.rounds, st.requests, st.shard_passes, st.doubles_to_shards, st.doubles_from_shards};
     return new_longs(env, v, 5);
+}
+
+/* ---- fitted response curves and multi-outcome allocation (ResponseModel) ------------------- */
+
+GJNI_HANDLE_OF(response, growth_response);
+GJNI_FREE(response, growth_response, growth_response);
+
+JNIEXPORT jdoubleArray JNICALL Java_org_libgrowth_Native_channelsFit(JNIEnv *env, jclass cls, jdoubleArray x,
+                                                                     jdoubleArray y, jdoubleArray w,
+                                                                     jbyteArray config)
+{
+    (void)cls;
+    const char *who = "ResponseModel.fitCurve";
+    if (x == NULL || y == NULL) {
+        throw_npe(env, x == NULL ? "spend" : "outcome");
+        return NULL;
+    }
+    jsize n = len_of(env, x);
+    if (check_len(env, who, "outcome", y, n, 1) || check_len(env, who, "weight", w, n, 0)) return NULL;
+    char *cfg = cstr_dup(env, config, "config");
+    if (!cfg) return NULL;
+    size_t cap = (size_t)n + 2;
+    double *out = malloc((9 + 2 * cap) * sizeof *out);
+    if (!out) {
+        free(cfg);
+        throw_rc(env, GROWTH_ENOMEM);
+        return NULL;
+    }
+    pinset ps;
+    pins_init(&ps, env, PIN_COPY);
+    const jdouble *px = pin(&ps, x, n, 'D', 0);
+    const jdouble *py = pin(&ps, y, n, 'D', 0);
+    const jdouble *pw = pin(&ps, w, n, 'D', 0);
+    int rc = GROWTH_OK;
+    size_t nk = 0;
+    growth_channels_fit_result fr = GROWTH_CHANNELS_FIT_RESULT_INIT;
+    if (!ps.failed)
+        rc = growth_channels_fit(px, py, pw, (size_t)n, cfg, &fr, out + 9, out + 9 + cap, cap, &nk);
+    free(cfg);
+    if (pins_release(&ps) || rc != GROWTH_OK) {
+        if (rc != GROWTH_OK && !(*env)->ExceptionCheck(env)) throw_rc(env, rc);
+        free(out);
+        return NULL;
+    }
+    double head[9] = {fr.family,   fr.a,        fr.b,         fr.r2,     fr.rmse,
+                      fr.spend_lo, fr.spend_hi, (double)fr.n, (double)nk};
+    memcpy(out, head, sizeof head);
+    memmove(out + 9 + nk, out + 9 + cap, nk * sizeof *out); /* knots x then y, back to back */
+    jdoubleArray res = new_doubles(env, out, (jsize)(9 + 2 * nk));
+    free(out);
+    return res;
+}
+
+JNIEXPORT jlong JNICALL Java_org_libgrowth_Native_responseCreate(JNIEnv *env, jclass cls, jint n_outcomes,
+                                                                 jbyteArray config)
+{
+    (void)cls;
+    if (n_outcomes < 0) {
+        throw_einval(env, "ResponseModel: nOutcomes %d < 0", (int)n_outcomes);
+        return 0;
+    }
+    char *cfg = cstr_dup(env, config, "config");
+    if (!cfg) return 0;
+    growth_response *r = NULL;
+    int rc = growth_response_create(&r, (size_t)n_outcomes, cfg);
+    free(cfg);
+    if (rc != GROWTH_OK) {
+        throw_rc(env, rc);
+        return 0;
+    }
+    return HANDLE(r);
+}
+
+JNIEXPORT jint JNICALL Java_org_libgrowth_Native_responseAdd(JNIEnv *env, jclass cls, jlong h, jint group,
+                                                             jdouble lo, jdouble hi)
+{
+    (void)cls;
+    size_t index = 0;
+    int rc = growth_response_add(response_of(h), (int32_t)group, lo, hi, &index);
+    if (rc != GROWTH_OK) {
+        throw_rc(env, rc);
+        return -1;
+    }
+    return (jint)index;
+}
+
+JNIEXPORT void JNICALL Java_org_libgrowth_Native_responseSetCurve(JNIEnv *env, jclass cls, jlong h,
+                                                                  jint placement, jint outcome, jint kind,
+                                                                  jdouble a, jdouble b)
+{
+    (void)cls;
+    if (placement < 0 || outcome < 0) {
+        throw_iae(env, "ResponseModel.setCurve: placement %d, outcome %d must be >= 0", (int)placement,
+                  (int)outcome);
+        return;
+    }
+    int rc = growth_response_set_curve(response_of(h), (size_t)placement, (size_t)outcome, (growth_curve)kind,
+                                       a, b);
+    if (rc != GROWTH_OK) throw_rc(env, rc);
+}
+
+JNIEXPORT void JNICALL Java_org_libgrowth_Native_responseSetPoints(JNIEnv *env, jclass cls, jlong h,
+                                                                   jint placement, jint outcome,
+                                                                   jdoubleArray x, jdoubleArray y)
+{
+    (void)cls;
+    if (x == NULL || y == NULL) {
+        throw_npe(env, x == NULL ? "x" : "y");
+        return;
+    }
+    if (placement < 0 || outcome < 0) {
+        throw_iae(env, "ResponseModel.setPoints: placement %d, outcome %d must be >= 0", (int)placement,
+                  (int)outcome);
+        return;
+    }
+    jsize n = len_of(env, x);
+    if (check_len(env, "ResponseModel.setPoints", "y", y, n, 1)) return;
+    pinset ps;
+    pins_init(&ps, env, PIN_COPY);
+    const jdouble *px = pin(&ps, x, n, 'D', 0);
+    const jdouble *py = pin(&ps, y, n, 'D', 0);
+    int rc = GROWTH_OK;
+    if (!ps.failed)
+        rc =
+            growth_response_set_points(response_of(h), (size_t)placement, (size_t)outcome, px, py, (size_t)n);
+    if (pins_release(&ps)) return;
+    if (rc != GROWTH_OK) throw_rc(env, rc);
+}
+
+JNIEXPORT jdoubleArray JNICALL Java_org_libgrowth_Native_responseAllocate(
+    JNIEnv *env, jclass cls, jlong h, jdoubleArray budgets, jdoubleArray weights, jdoubleArray min_ratio,
+    jdoubleArray min_spend, jdoubleArray max_spend, jdoubleArray out_spend, jdoubleArray out_outcomes)
+{
+    (void)cls;
+    const char *who = "ResponseModel.allocate";
+    if (budgets == NULL || weights == NULL || out_spend == NULL) {
+        throw_npe(env, budgets == NULL ? "budgets" : weights == NULL ? "weights" : "spend");
+        return NULL;
+    }
+    jsize nb = len_of(env, budgets), nw = len_of(env, weights), np = len_of(env, out_spend);
+    if (check_len(env, who, "minRatio", min_ratio, nw, 0) ||
+        check_len(env, who, "minSpend", min_spend, np, 0) ||
+        check_len(env, who, "maxSpend", max_spend, np, 0) ||
+        check_len(env, who, "outcomes", out_outcomes, (jlong)np * nw, 0))
+        return NULL;
+    pinset ps;
+    pins_init(&ps, env, PIN_COPY);
+    const jdouble *pb = pin(&ps, budgets, nb, 'D', 0);
+    const jdouble *pw = pin(&ps, weights, nw, 'D', 0);
+    const jdouble *pr = pin(&ps, min_ratio, nw, 'D', 0);
+    const jdouble *plo = pin(&ps, min_spend, np, 'D', 0);
+    const jdouble *phi = pin(&ps, max_spend, np, 'D', 0);
+    jdouble *os = pin(&ps, out_spend, np, 'D', 1);
+    jdouble *oo = pin(&ps, out_outcomes, np * nw, 'D', 1);
+    growth_response_result res = GROWTH_RESPONSE_RESULT_INIT;
+    int rc = GROWTH_OK;
+    if (!ps.failed)
+        rc = growth_response_allocate(response_of(h), pb, (size_t)nb, pw, pr, plo, phi, os, oo, (size_t)np,
+                                      &res);
+    if (pins_release(&ps)) return NULL;
+    if (rc != GROWTH_OK) {
+        throw_rc(env, rc);
+        return NULL;
+    }
+    double r[8] = {res.objective,
+                   res.spend,
+                   res.marginal,
+                   res.price,
+                   res.multiplier[0],
+                   res.multiplier[1],
+                   (double)res.extrapolated,
+                   res.bound};
+    return new_doubles(env, r, 8);
 }

@@ -296,6 +296,17 @@ final class Native {
                                             double[] outcome);
     static native void channelsCurve(long c, double[] budgets, double[] total, double[] marginal,
                                      double[] spend);
+    /** Returns {family, a, b, r2, rmse, spendLo, spendHi, n, knots, knotX..., knotY...}. */
+    static native double[] channelsFit(double[] x, double[] y, double[] w, byte[] config);
+    static native long responseCreate(int nOutcomes, byte[] config);
+    static native void responseFree(long h);
+    static native int responseAdd(long h, int group, double spendLo, double spendHi);
+    static native void responseSetCurve(long h, int placement, int outcome, int kind, double a, double b);
+    static native void responseSetPoints(long h, int placement, int outcome, double[] x, double[] y);
+    /** Fills spend/outcomes; returns {objective, spend, marginal, price, mult0, mult1, extrapolated, bound}. */
+    static native double[] responseAllocate(long h, double[] budgets, double[] weights, double[] minRatio,
+                                            double[] minSpend, double[] maxSpend, double[] spend,
+                                            double[] outcomes);
     /** Fills send/hour; returns {iterations, value, lpValue, gap, sent}. */
     static native double[] pushAllocate(byte[] config, long[] userPtr, double[] values,
                                         int[] category, int[] caps, int nCategories,
