@@ -339,7 +339,8 @@ typedef struct growth_channels_fit_result {
  *   go to `out_knot_x` / `out_knot_y`; they can be passed to growth_channels_add_points() or
  *   growth_response_set_points() as they are.
  * - `auto` (default): the family with the smallest BIC, N log(SSE / sum w) + k log N with k = 2
- *   for exp and log and k = the hinges used for pwl (ties go to exp, then log).
+ *   for exp and log and k = the hinges used for pwl (ties go to exp, then log; a mean squared
+ *   error below 1e-20 of the mean squared outcome counts as 0, so exact data keep their family).
  *
  * | key    | default | meaning |
  * |--------|---------|---------|

@@ -317,7 +317,9 @@ GROWTH_API int growth_channels_fit(const double *spend, const double *outcome, c
             for (size_t j = 0; j < m; j++) kpar += u[j] > 0;
         } else
             sse = fit_param(&o, fam, xmin_pos, xmax, &a, &b);
-        double crit = N * log(fmax(sse / o.sw, 1e-300)) + kpar * log(N);
+        /* errors below 1e-10 of the outcomes' scale count as exact fits (then the simplest wins) */
+        double floor_mse = fmax(1e-20 * (o.sst / o.sw + o.ybar * o.ybar), 1e-300);
+        double crit = N * log(fmax(sse / o.sw, floor_mse)) + kpar * log(N);
         if (crit < crit_best) { crit_best = crit, sse_best = sse, fam_best = fam, a_best = a, b_best = b; }
     }
     free(buf);

@@ -803,6 +803,98 @@ TEST(push_progress_and_cancel)
 
 /* The result structs follow the struct_size rule: 0 or below the 1.0 size is EINVAL (nothing
  * written), a newer caller's larger struct is filled up to this library's size. */
+/* growth_channels_fit recovers exact curves; growth_response_allocate equals growth_channels_allocate
+ * (an independent solver) on one weighted outcome, and a fine grid with a login-rate constraint. */
+TEST(response_fit_and_allocate)
+{
+    _Static_assert(offsetof(growth_channels_fit_result, family) == 4, "fit result layout");
+    _Static_assert(sizeof(growth_channels_fit_result) == 72, "fit result size");
+    _Static_assert(offsetof(growth_response_result, objective) == 8, "response result layout");
+    _Static_assert(sizeof(growth_response_result) == 72, "response result size");
+    double x[30], ye[30], yl[30], kx[40], ky[40];
+    for (int i = 0; i < 30; i++) {
+        x[i] = 400 + 700.0 * i;
+        ye[i] = 5000 * -expm1(-1e-4 * x[i]);
+        yl[i] = 900 * log1p(8e-4 * x[i]);
+    }
+    growth_channels_fit_result fe = GROWTH_CHANNELS_FIT_RESULT_INIT, fl = GROWTH_CHANNELS_FIT_RESULT_INIT,
+                               fp = GROWTH_CHANNELS_FIT_RESULT_INIT;
+    size_t kn = 0;
+    CHECK_OK(growth_channels_fit(x, ye, NULL, 30, "", &fe, NULL, NULL, 0, &kn));
+    CHECK(fe.family == GROWTH_CURVE_EXP && kn == 0 && fe.n == 30);
+    CHECK_NEAR(fe.a, 5000, 5e-3);
+    CHECK_NEAR(fe.b, 1e-4, 1e-10);
+    CHECK_NEAR(fe.r2, 1, 1e-12);
+    CHECK_OK(growth_channels_fit(x, yl, NULL, 30, "family=log", &fl, NULL, NULL, 0, &kn));
+    CHECK_NEAR(fl.a, 900, 1e-3);
+    CHECK_NEAR(fl.b, 8e-4, 1e-9);
+    CHECK_OK(growth_channels_fit(x, ye, NULL, 30, "family=pwl knots=8", &fp, kx, ky, 40, &kn));
+    CHECK(fp.family == 0 && kn >= 2 && kn <= 9 && kx[0] == 0 && ky[0] == 0);
+    for (size_t i = 2; i < kn; i++) /* concave, non-decreasing */
+        CHECK((ky[i] - ky[i - 1]) / (kx[i] - kx[i - 1]) <=
+              (ky[i - 1] - ky[i - 2]) / (kx[i - 1] - kx[i - 2]) + 1e-12);
+    CHECK(fp.rmse < 60);
+
+    /* one outcome: the same plan as growth_channels (another solver) */
+    growth_response *r;
+    growth_channels *c;
+    CHECK_OK(growth_response_create(&r, 2, ""));
+    CHECK_OK(growth_channels_create(&c, ""));
+    CHECK_OK(growth_response_add(r, -1, 0, INFINITY, NULL));
+    CHECK_OK(growth_response_add(r, -1, 0, INFINITY, NULL));
+    CHECK_OK(growth_response_add(r, -1, 0, INFINITY, NULL));
+    CHECK_OK(growth_response_set_curve(r, 0, 0, GROWTH_CURVE_EXP, fe.a, fe.b));
+    CHECK_OK(growth_response_set_curve(r, 1, 0, GROWTH_CURVE_LOG, fl.a, fl.b));
+    CHECK_OK(growth_response_set_points(r, 2, 0, kx, ky, kn));
+    CHECK_OK(growth_channels_add(c, GROWTH_CURVE_EXP, fe.a, fe.b, 2.0, 0, INFINITY, NULL));
+    CHECK_OK(growth_channels_add(c, GROWTH_CURVE_LOG, fl.a, fl.b, 2.0, 0, INFINITY, NULL));
+    CHECK_OK(growth_channels_add_points(c, kx, ky, kn, 2.0, 0, INFINITY, NULL));
+    /* outcome 1 = 0.5 x outcome 0 everywhere (so the login-rate check below is easy to grid) */
+    CHECK_OK(growth_response_set_curve(r, 0, 1, GROWTH_CURVE_EXP, 0.3 * fe.a, fe.b));
+    CHECK_OK(growth_response_set_curve(r, 1, 1, GROWTH_CURVE_LOG, 0.7 * fl.a, fl.b));
+    double ky1[40];
+    for (size_t i = 0; i < kn; i++) ky1[i] = 0.5 * ky[i];
+    CHECK_OK(growth_response_set_points(r, 2, 1, kx, ky1, kn));
+    double w[2] = {2, 0};
+    for (double B = 1000; B <= 64000; B *= 4) {
+        double sp[3], out[6], csp[3], cout[3], ctot, cmar;
+        growth_response_result res = GROWTH_RESPONSE_RESULT_INIT;
+        CHECK_OK(growth_response_allocate(r, &B, 1, w, NULL, NULL, NULL, sp, out, 3, &res));
+        CHECK_OK(growth_channels_allocate(c, B, csp, cout, 3, &ctot, &cmar));
+        CHECK_NEAR(res.objective, ctot, 1e-9 * ctot);
+        CHECK_NEAR(res.marginal, cmar, 1e-6 * cmar + 1e-12);
+        CHECK_NEAR(res.bound, res.objective, 1e-9 * ctot);
+        for (int i = 0; i < 3; i++) CHECK_NEAR(sp[i], csp[i], 1e-6 * B);
+    }
+    /* a login rate of 0.5: placements 0 (0.3) and 1 (0.7) must balance; grid over the split */
+    double B = 20000, wr[2] = {1, 0}, ratio[2] = {0, 0.5}, sp[3], out[6];
+    growth_response_result res = GROWTH_RESPONSE_RESULT_INIT;
+    CHECK_OK(growth_response_allocate(r, &B, 1, wr, ratio, NULL, NULL, sp, out, 3, &res));
+    double best = 0;
+    for (int i = 0; i <= 400; i++)
+        for (int j = 0; i + j <= 400; j++) {
+            double xs[3] = {B * i / 400, B * j / 400, B * (400 - i - j) / 400}, t0 = 0, t1 = 0;
+            t0 = fe.a * -expm1(-fe.b * xs[0]) + fl.a * log1p(fl.b * xs[1]);
+            t1 = 0.3 * fe.a * -expm1(-fe.b * xs[0]) + 0.7 * fl.a * log1p(fl.b * xs[1]);
+            double p = xs[2] >= kx[kn - 1] ? ky[kn - 1] : 0;
+            for (size_t k = 0; k + 1 < kn && xs[2] < kx[kn - 1]; k++)
+                if (xs[2] < kx[k + 1]) {
+                    p = ky[k] + (xs[2] - kx[k]) / (kx[k + 1] - kx[k]) * (ky[k + 1] - ky[k]);
+                    break;
+                }
+            t0 += p;
+            t1 += 0.5 * p;
+            if (t1 >= 0.5 * t0 && t0 > best) best = t0;
+        }
+    double t0 = out[0] + out[2] + out[4], t1 = out[1] + out[3] + out[5];
+    CHECK(t1 >= 0.5 * t0 * (1 - 1e-9));
+    CHECK(res.objective >= best * (1 - 1e-9));
+    CHECK(res.objective <= best * 1.002);
+    CHECK(res.objective <= res.bound * (1 + 1e-12));
+    growth_response_free(r);
+    growth_channels_free(c);
+}
+
 TEST(result_struct_sizes)
 {
     inst I;
@@ -898,6 +990,7 @@ int main(void)
     RUN(push_brute_force);
     RUN(push_bad_input);
     RUN(push_progress_and_cancel);
+    RUN(response_fit_and_allocate);
     RUN(result_struct_sizes);
     return GT_SUMMARY();
 }

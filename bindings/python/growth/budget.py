@@ -509,7 +509,8 @@ class SpendLogs:
     ``n_rows``; ``placement_index`` (row -> placement), ``day``, ``spend`` (rows,) and
     ``outcomes`` (rows x 3: installs, logins, retained)."""
 
-    def __init__(self, placements, platforms, placement_platform, pidx, day, spend, outcomes):
+    def __init__(self, placements: list, platforms: list | None, placement_platform: list | None,
+                 pidx: np.ndarray, day: list, spend: np.ndarray, outcomes: np.ndarray) -> None:
         self.placements = placements
         self.platforms = platforms
         self.placement_platform = placement_platform
@@ -520,6 +521,7 @@ class SpendLogs:
 
     @property
     def n_rows(self) -> int:
+        """Number of data rows."""
         return int(self.spend.size)
 
     def _index(self, placement: str) -> int:
@@ -692,7 +694,8 @@ class MultiChannelPlan:
     than this objective; equal to ``objective`` up to rounding unless a strict rate constraint
     made the Lagrangian non-concave)."""
 
-    def __init__(self, budget, placements, spend, outcomes, r: ResponseResultC, warnings, multipliers):
+    def __init__(self, budget: float, placements: Sequence[str], spend: np.ndarray, outcomes: np.ndarray,
+                 r: ResponseResultC, warnings: list, multipliers: dict) -> None:
         self.budget = float(budget)
         self.placements = list(placements)
         self.spend = spend
@@ -709,10 +712,12 @@ class MultiChannelPlan:
 
     @property
     def login_rate(self) -> float:
+        """Total logins / total installs (NaN without installs)."""
         return float(self.totals[1] / self.totals[0]) if self.totals[0] > 0 else float("nan")
 
     @property
     def retention_rate(self) -> float:
+        """Total retained users / total installs (NaN without installs)."""
         return float(self.totals[2] / self.totals[0]) if self.totals[0] > 0 else float("nan")
 
     def to_dict(self) -> dict:
@@ -732,7 +737,7 @@ class MultiChannelCurve:
     """Budget -> outcome curve (:meth:`ResponseModel.curve`): ``budgets`` (n,), ``totals`` (n x 3),
     ``objective`` (n,), ``marginal`` (n,), ``spend`` (n x placements), ``warnings`` (per budget)."""
 
-    def __init__(self, budgets, plans):
+    def __init__(self, budgets: np.ndarray, plans: list) -> None:
         self.budgets = budgets
         self.plans = plans
         self.totals = np.array([p.totals for p in plans]).reshape(len(plans), 3)
@@ -753,8 +758,8 @@ class ResponseModel(OwnedHandle):
     _free_fn = "growth_response_free"
     outcomes = OUTCOMES
 
-    def __init__(self, placements: Sequence[str], fits: Sequence[dict], placement_platform=None,
-                 platforms=None) -> None:
+    def __init__(self, placements: Sequence[str], fits: Sequence[dict],
+                 placement_platform: Sequence[str] | None = None, platforms: Sequence[str] | None = None) -> None:
         self.placements = list(placements)
         self.fits = list(fits)
         self.placement_platform = None if placement_platform is None else list(placement_platform)
@@ -807,8 +812,9 @@ class ResponseModel(OwnedHandle):
             raise InvalidArgument(f"{name} has {a.size} entries for {n} placements")
         return a
 
-    def allocate(self, budget: float, *, weights=(1.0, 0.0, 0.0), min_login_rate: float | None = None,
-                 min_retention_rate: float | None = None, min_spend=None, max_spend=None,
+    def allocate(self, budget: float, *, weights: Sequence[float] | dict = (1.0, 0.0, 0.0),
+                 min_login_rate: float | None = None, min_retention_rate: float | None = None,
+                 min_spend: float | ArrayLike | dict | None = None, max_spend: float | ArrayLike | dict | None = None,
                  platform_budgets: dict | None = None) -> MultiChannelPlan:
         """Optimal split of ``budget``: maximise weights . (installs, logins, retained), optionally
         subject to logins / installs >= ``min_login_rate`` and retained / installs >=
@@ -859,7 +865,7 @@ class ResponseModel(OwnedHandle):
                 "retention_rate": r.multiplier[1 if min_login_rate else 0] if min_retention_rate else 0.0}
         return MultiChannelPlan(budget, self.placements, sp, out, r, warnings, mult)
 
-    def curve(self, budgets: ArrayLike, **kw) -> MultiChannelCurve:
+    def curve(self, budgets: ArrayLike, **kw: Any) -> MultiChannelCurve:
         """:meth:`allocate` for each of ``budgets`` (same keywords)."""
         b = _f64(budgets, "budgets").ravel()
         return MultiChannelCurve(b, [self.allocate(float(x), **kw) for x in b])
