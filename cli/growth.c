@@ -1,10 +1,13 @@
 /* growth: the command-line face of libgrowth. Uses only the public API (<growth/growth.h>).
  * Exit codes: 0 success, 1 the operation failed (library status), 2 usage error. */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <growth/growth.h>
 
@@ -23,6 +26,7 @@ static void usage(FILE *f)
                "  budget    knapsack: red-packet budget over users; channels: budget over channels\n"
                "  train     train an FTRL, FM or FFM model online on VW, LIBFFM, libsvm or CSV files\n"
                "  predict   score VW, LIBFFM, libsvm or CSV files with a trained model, one line each\n"
+               "  console   serve the budget console, a local web page (python3 -m growth.console)\n"
                "\n"
                "'growth <command> --help' describes a command.\n");
 }
@@ -352,6 +356,32 @@ static int cmd_inspect(int argc, char **argv)
     return CLI_EXIT_OK;
 }
 
+/* growth console [ARGS]: runs Debian's Python on growth.console (the page's server) in place of
+ * this process; GROWTH_PYTHON names another interpreter. */
+static int cmd_console(int argc, char **argv)
+{
+    const char *py = getenv("GROWTH_PYTHON");
+    if (!py || !*py) py = "/usr/bin/python3";
+    char **args = calloc((size_t)argc + 4, sizeof *args);
+    if (!args) {
+        fprintf(stderr, "growth console: out of memory\n");
+        return CLI_EXIT_FAILED;
+    }
+    args[0] = (char *)py;
+    args[1] = "-m";
+    args[2] = "growth.console";
+    for (int i = 1; i < argc; i++) args[i + 2] = argv[i];
+    fflush(stdout);
+    execv(py, args);
+    fprintf(stderr,
+            "growth console: cannot run %s: %s\n"
+            "  it needs Python with the growth package (Debian: python3-numpy; from a source tree:\n"
+            "  PYTHONPATH=<libgrowth>/bindings/python /usr/bin/python3 -m growth.console)\n",
+            py, strerror(errno));
+    free(args);
+    return CLI_EXIT_FAILED;
+}
+
 int main(int argc, char **argv)
 {
     /* The command never calls setlocale(): it stays in the C locale whatever LANG says, so its CSV
@@ -382,6 +412,7 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "budget") == 0) return cli_budget(argc - 1, argv + 1);
     if (strcmp(cmd, "train") == 0) return cli_train(argc - 1, argv + 1);
     if (strcmp(cmd, "predict") == 0) return cli_predict(argc - 1, argv + 1);
+    if (strcmp(cmd, "console") == 0) return cmd_console(argc - 1, argv + 1);
     fprintf(stderr, "growth: unknown command '%s'\n\n", cmd);
     usage(stderr);
     return CLI_EXIT_USAGE;

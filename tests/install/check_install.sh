@@ -39,7 +39,8 @@ cc "$scratch/user.c" $(pkg-config --cflags growth) "$libdir/libgrowth.a" \
 LD_LIBRARY_PATH="$libdir" "$root/bin/growth" --version
 pydir=$(find "$root" -path '*-packages/growth/__init__.py' | head -1)
 test -n "$pydir" || { echo "FAIL: Python package not installed"; exit 1; }
-for f in py.typed contrib/__init__.py contrib/torch_nets.py; do   # PEP 561 marker, torch helpers
+for f in py.typed contrib/__init__.py contrib/torch_nets.py console.py console_static/index.html \
+         console_static/console.js console_static/uPlot.iife.min.js console_static/uPlot.LICENSE; do
     test -f "$(dirname "$pydir")/$f" || { echo "FAIL: growth/$f not installed"; exit 1; }
 done
 env -u GROWTH_LIBRARY LD_LIBRARY_PATH="$libdir" PYTHONPATH="$(dirname "$(dirname "$pydir")")" \
