@@ -43,7 +43,7 @@ def test_config_is_the_one_the_library_reads():
         growth.Index(dim=4, config="dim=8")
     with growth.TextIndex(k1=0.9, lowercase=False) as t:
         assert parse_config(t.config) == {"k1": "0.9", "b": "0.75", "ngram": "2", "lowercase": "false",
-                                           "max_memory": "0"}
+                                           "max_memory": "0", "search": "wand"}
 
 
 # ---- one pickling style: every model class through to_bytes/from_bytes ---------------------
