@@ -139,7 +139,11 @@ typedef struct growth_index_stats {
     uint64_t count;        /**< live vectors */
     uint64_t deleted;      /**< removed vectors whose slots growth_index_compact() has not freed yet */
     uint64_t dim;          /**< vector dimension */
-    uint64_t memory_bytes; /**< bytes of memory the index holds (vectors, ids, graph, lists, id map) */
+    uint64_t memory_bytes; /**< bytes of memory the index holds (vectors, codes, ids, graph, lists, id map) */
+    uint64_t
+        code_bytes; /**< bytes of a vector's scanned form: 4 dim (float), 2 dim (fp16), pq_m (pq) (since 1.0, appended) */
+    uint64_t
+        bytes_per_vector; /**< memory_bytes / count rounded up, everything included; 0 when empty (since 1.0, appended) */
 } growth_index_stats;
 
 /** Initialiser of ::growth_index_stats. */
