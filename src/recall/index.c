@@ -57,7 +57,8 @@ static double ix_bytes(const growth_index *x, double cap, double n, double ids)
     double per = (fv ? d * 4 : 0) + 8 + 1 + (x->cfg.metric == IX_L2 && fv ? 4 : 0) +
                  (x->cfg.quantize == IX_Q_INT8 ? d + 4 : 0) + (x->cfg.kind == IX_IVF ? (cs ? 4 : 0) : cs);
     double b = (double)sizeof *x;
-    if (x->cfg.storage == IX_S_PQ) b += d * IX_PQ_K * 8 + (double)x->cfg.pq_m * IX_PQ_K * 4;
+    if (x->cfg.storage == IX_S_PQ)
+        b += d * IX_PQ_K * 8 + (double)x->cfg.pq_m * IX_PQ_K * 4 + (double)ix_pq_pre_bytes(&x->cfg);
     if (x->cfg.kind == IX_HNSW) {
         per += 1 + (double)sizeof(uint32_t *) + (2 * M + 1) * 4;
         b += n * (M + 1) * 4 / (M - 1);
@@ -779,6 +780,7 @@ swap:
         x->pq_cb = y->pq_cb;
         x->pq_cbt = y->pq_cbt;
         x->pq_cn = y->pq_cn;
+        x->pq_pre = y->pq_pre;
         pthread_rwlock_unlock(&x->rw);
         y->n = tmp.n;
         y->cap = tmp.cap;
@@ -804,6 +806,7 @@ swap:
         y->pq_cb = tmp.pq_cb;
         y->pq_cbt = tmp.pq_cbt;
         y->pq_cn = tmp.pq_cn;
+        y->pq_pre = tmp.pq_pre;
     }
     growth_index_free(y);
 out:

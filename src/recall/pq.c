@@ -25,6 +25,12 @@
 
 #include "recall_impl.h"
 
+/* y[0..256) += a x[0..256): restrict lets GCC vectorise it at -O2. */
+static inline void axpy256(float *restrict y, float a, const float *restrict x)
+{
+    for (size_t k = 0; k < IX_PQ_K; k++) y[k] += a * x[k];
+}
+
 size_t ix_code_size(const ix_cfg *c)
 {
     if (c->storage == IX_S_FP16) return 2 * (size_t)c->dim;
@@ -37,16 +43,29 @@ void ix_pq_free(growth_index *x)
     free(x->pq_cb);
     free(x->pq_cbt);
     free(x->pq_cn);
-    x->pq_cb = x->pq_cbt = x->pq_cn = NULL;
+    free(x->pq_pre);
+    x->pq_cb = x->pq_cbt = x->pq_cn = x->pq_pre = NULL;
+}
+
+#define IX_PQ_PRE_MAX ((size_t)512 << 20)
+
+size_t ix_pq_pre_bytes(const ix_cfg *c)
+{
+    if (c->storage != IX_S_PQ || c->kind != IX_IVF || c->metric != IX_L2) return 0;
+    double b = (double)c->nlist * (double)c->pq_m * IX_PQ_K * 4;
+    return b <= (double)IX_PQ_PRE_MAX ? (size_t)b : 0;
 }
 
 int ix_pq_install(growth_index *x, float *cb)
 {
     const size_t m = (size_t)x->cfg.pq_m, ds = x->dim / m;
     float *cbt = malloc(m * ds * IX_PQ_K * sizeof *cbt), *cn = malloc(m * IX_PQ_K * sizeof *cn);
-    if (!cbt || !cn) {
+    size_t preb = x->cent ? ix_pq_pre_bytes(&x->cfg) : 0;
+    float *pre = preb ? malloc(preb) : NULL;
+    if (!cbt || !cn || (preb && !pre)) {
         free(cbt);
         free(cn);
+        free(pre);
         return gerr(GROWTH_ENOMEM, "pq: out of memory for the codebooks");
     }
     for (size_t j = 0; j < m; j++)
@@ -59,11 +78,25 @@ int ix_pq_install(growth_index *x, float *cb)
             }
             cn[j * IX_PQ_K + c] = s;
         }
+    /* IVF-PQ l2 (FAISS's precomputed tables): the part of a list's table that does not depend
+     * on the query, |w_jk|^2 + 2 c_j . w_jk, so a probed list costs pq_m x 256 subtractions */
+    for (size_t l = 0; pre && l < (size_t)x->cfg.nlist; l++) {
+        const float *c = x->cent + l * x->dim;
+        float *p = pre + l * m * IX_PQ_K;
+        for (size_t j = 0; j < m; j++) {
+            float *pj = p + j * IX_PQ_K;
+            for (size_t k = 0; k < IX_PQ_K; k++) pj[k] = cn[j * IX_PQ_K + k];
+            for (size_t t = 0; t < ds; t++) {
+                axpy256(pj, 2.0f * c[j * ds + t], cbt + (j * ds + t) * IX_PQ_K);
+            }
+        }
+    }
     pthread_rwlock_wrlock(&x->rw);
     ix_pq_free(x);
     x->pq_cb = cb;
     x->pq_cbt = cbt;
     x->pq_cn = cn;
+    x->pq_pre = pre;
     pthread_rwlock_unlock(&x->rw);
     return GROWTH_OK;
 }
@@ -71,7 +104,8 @@ int ix_pq_install(growth_index *x, float *cb)
 size_t ix_pq_bytes(const growth_index *x)
 {
     if (!x->pq_cb) return 0;
-    return x->dim * IX_PQ_K * 4 * 2 + (size_t)x->cfg.pq_m * IX_PQ_K * 4;
+    return x->dim * IX_PQ_K * 4 * 2 + (size_t)x->cfg.pq_m * IX_PQ_K * 4 +
+           (x->pq_pre ? ix_pq_pre_bytes(&x->cfg) : 0);
 }
 
 /* Nearest codeword of sub-vector v (dsub floats) of sub-quantiser j: argmax 2 v.w - |w|^2,
@@ -286,11 +320,10 @@ done:
 
 /* ---- search ------------------------------------------------------------------------------- */
 
-/* T[j][c] for vector u: u_j . w_jc (ip, cosine) or 2 u_j . w_jc - |w_jc|^2 (l2). */
-static void pq_table(const growth_index *x, const float *u, float *T)
+/* T[j][c] for vector u: u_j . w_jc (ip, cosine, or l2 = false) or 2 u_j . w_jc - |w_jc|^2 (l2). */
+static void pq_table(const growth_index *x, const float *u, float *T, bool l2)
 {
     const size_t m = (size_t)x->cfg.pq_m, ds = x->dim / m;
-    const bool l2 = x->cfg.metric == IX_L2;
     for (size_t j = 0; j < m; j++) {
         float *t = T + j * IX_PQ_K;
         const float *cn = x->pq_cn + j * IX_PQ_K;
@@ -299,10 +332,15 @@ static void pq_table(const growth_index *x, const float *u, float *T)
         else
             memset(t, 0, IX_PQ_K * sizeof *t);
         for (size_t s = 0; s < ds; s++) {
-            const float a = (l2 ? 2.0f : 1.0f) * u[j * ds + s], *row = x->pq_cbt + (j * ds + s) * IX_PQ_K;
-            for (size_t c = 0; c < IX_PQ_K; c++) t[c] += a * row[c];
+            axpy256(t, (l2 ? 2.0f : 1.0f) * u[j * ds + s], x->pq_cbt + (j * ds + s) * IX_PQ_K);
         }
     }
+}
+
+/* T = 2 T3 - P (n floats). */
+static void list_table(float *restrict T, const float *restrict T3, const float *restrict P, size_t n)
+{
+    for (size_t i = 0; i < n; i++) T[i] = 2.0f * T3[i] - P[i];
 }
 
 enum { RUN = 256 }; /* codes scored per kernel call */
@@ -346,7 +384,7 @@ int ix_codes_search(const growth_index *x, const float *q, size_t k, const growt
     if (kk > x->live) kk = x->live;
     if (ix_reserve(who, (void **)&sc->ks, &sc->kscap, RUN, sizeof(float)) ||
         (pq &&
-         ix_reserve(who, (void **)&sc->tab, &sc->tabcap, (size_t)x->cfg.pq_m * IX_PQ_K, sizeof(float))) ||
+         ix_reserve(who, (void **)&sc->tab, &sc->tabcap, 2 * (size_t)x->cfg.pq_m * IX_PQ_K, sizeof(float))) ||
         (rr && ix_reserve(who, (void **)&sc->r, &sc->rcap, kk + 1, sizeof(ix_hit))) ||
         ix_reserve(who, (void **)&sc->dec, &sc->deccap, d, sizeof(float)))
         return GROWTH_ENOMEM;
@@ -354,7 +392,7 @@ int ix_codes_search(const growth_index *x, const float *q, size_t k, const growt
     float *T = pq ? sc->tab : NULL, thr = -INFINITY, qn2 = l2 ? ix_k.dot(q, q, d) : 0.0f;
     size_t m = 0;
     if (x->cfg.kind == IX_FLAT) {
-        if (pq) pq_table(x, q, T);
+        if (pq) pq_table(x, q, T, l2);
         scan_run(x, q, qn2, T, 0.0f, x->codes, NULL, 0, x->n, f, sc->ks, H, &m, kk, &thr);
     } else {
         const size_t L = (size_t)x->cfg.nlist;
@@ -368,7 +406,11 @@ int ix_codes_search(const growth_index *x, const float *q, size_t k, const growt
         }
         size_t nc = L;
         for (size_t i = L / 2; i-- > 0;) ix_maxh_down(NULL, C, nc, i);
-        if (pq && !l2) pq_table(x, q, T); /* ip / cosine: one table for every list */
+        /* ip / cosine: one table for every list; l2 with precomputed terms: q_j . w once, then
+         * 2 q_j . w - (|w|^2 + 2 c_j . w) per list */
+        float *T3 = pq ? T + (size_t)x->cfg.pq_m * IX_PQ_K : NULL;
+        if (pq && !l2) pq_table(x, q, T, false);
+        if (pq && l2 && x->pq_pre) pq_table(x, q, T3, false);
         float *u = sc->dec;
         for (size_t p = 0; nc && (p < np || m < kk); p++) {
             ix_hit top = ix_maxh_pop(NULL, C, &nc);
@@ -378,10 +420,12 @@ int ix_codes_search(const growth_index *x, const float *q, size_t k, const growt
             float base = 0.0f;
             if (pq) {
                 base = top.key; /* q.c, or 2 q.c - |c|^2 */
-                if (l2) {
+                if (l2 && x->pq_pre) {
+                    list_table(T, T3, x->pq_pre + (size_t)c * x->cs * IX_PQ_K, x->cs * IX_PQ_K);
+                } else if (l2) {
                     const float *cv = x->cent + (size_t)c * d;
                     for (size_t t = 0; t < d; t++) u[t] = q[t] - cv[t];
-                    pq_table(x, u, T);
+                    pq_table(x, u, T, true);
                 }
             }
             scan_run(x, q, qn2, T, base, x->lcodes[c], x->lists[c], 0, len, f, sc->ks, H, &m, kk, &thr);

@@ -139,6 +139,7 @@ struct growth_index {
     float *pq_cb;     /* pq: pq_m x 256 x (dim / pq_m) codebooks, NULL until trained */
     float *pq_cbt;    /* the same transposed per sub-quantiser: pq_m x dsub x 256 */
     float *pq_cn;     /* pq_m x 256 squared norms of the codewords */
+    float *pq_pre;    /* IVF-PQ l2: nlist x pq_m x 256 terms |w|^2 + 2 c_j . w (NULL when too large) */
 };
 
 /* Per-thread scratch (grown on demand, freed at thread exit). */
@@ -220,6 +221,8 @@ int ix_codes_search(const growth_index *x, const float *q, size_t k, const growt
 /* Key of slot s from its reconstruction (no float vectors kept). */
 float ix_code_key(const growth_index *x, const float *q, uint32_t s, float *buf);
 size_t ix_pq_bytes(const growth_index *x);
+/* Bytes of the IVF-PQ l2 precomputed tables (0 when not used). */
+size_t ix_pq_pre_bytes(const ix_cfg *c);
 /* Installs codebooks cb (pq_m x 256 x dsub, taken over) with their derived tables. */
 int ix_pq_install(growth_index *x, float *cb);
 void ix_pq_free(growth_index *x);
