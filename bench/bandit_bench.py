@@ -85,11 +85,8 @@ def run_logistic(quick=False, report=None):
     features (process CPU time per call through a bare ctypes loop, its call overhead printed),
     and the rights simulation's regret against per-arm Beta TS and LinTS."""
     import ctypes
-    import os
-    import sys
     from growth._lib import lib
-    sys.path.append(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "python"))
-    import rights_sim
+    from growth.contrib import rights_sim
 
     rng = np.random.default_rng(0)
     K, F, n = 100, 50, (2000 if quick else 10000)
@@ -124,7 +121,7 @@ def run_logistic(quick=False, report=None):
         b.close()
     kw = dict(steps=3000 if quick else 6000, seed=1, active=40, lifetime=1000, segments=8, categories=8)
     curves = {}
-    for pol, opt in (("logistic_ts", dict(options=dict(v=0.5))), ("thompson", {}), ("lints", {})):
+    for pol, opt in (("logistic_ts", dict(options=rights_sim.SHARED_OPTIONS)), ("thompson", {}), ("lints", {})):
         curves[pol] = rights_sim.run(pol, **opt, **kw)
     s = curves["logistic_ts"][0][-1]
     print(f"  rights simulation ({kw['steps']} steps, 40 live rights, lifetime 1000, delay 50): cumulative regret "

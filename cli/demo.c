@@ -5,7 +5,8 @@
  * hidden click and purchase propensities, an impression log hashed into sparse rows, FTRL with
  * a click head and a purchase head trained online (progressive validation), ESMM composition,
  * and the metrics report; then the CVR forest and calibration, coupon bandits, budgets, and
- * candidate recall over item titles (demo_steps.c, demo_recall.c). */
+ * an uplift-valued red-packet campaign, and candidate recall over item titles (demo_steps.c,
+ * demo_uplift.c, demo_recall.c). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -94,7 +95,9 @@ static void demo_usage(FILE *f)
                "GAUC, logloss, normalised entropy\n"
                "and calibration ratio; then a calibrated GBDT CVR model, coupon bandits (per\n"
                "coupon, and a shared logistic TS over user segment x coupon crosses),\n"
-               "budgets, and candidate recall over item titles (BM25, title vectors, fused)\n"
+               "budgets, an uplift model of a randomised red-packet campaign spending the\n"
+               "budget on the users a packet changes, and candidate recall over item titles\n"
+               "(BM25, title vectors, fused)\n"
                "with recall@20 against the simulator's truth. Defaults: --rows 400000\n"
                "--users 20000 --items 3000 "
                "--seed 1 --bits 22. --report DIR also writes the demo's data (CSV), figures\n"
@@ -401,6 +404,8 @@ int cli_demo(int argc, char **argv)
     if ((src = demo_bandit(&w, &r, o.quiet))) return src;
     if (!o.quiet) fprintf(stderr, "demo: budgets...\n");
     if ((src = demo_budget(&w, &r, o.quiet))) return src;
+    if (!o.quiet) fprintf(stderr, "demo: uplift campaign...\n");
+    if ((src = demo_uplift(&r, o.quiet))) return src;
     if (!o.quiet) fprintf(stderr, "demo: item titles and recall (BM25, vectors, fused)...\n");
     if ((src = demo_recall(&w, &r, o.quiet))) return src;
     demo_out("\ndemo finished in %.1f s\n", demo_seconds() - t0);

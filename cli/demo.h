@@ -76,5 +76,6 @@ int demo_cvr_and_calibration(demo_world *w, demo_rng *r, int quiet);
 int demo_bandit(demo_world *w, demo_rng *r, int quiet);
 int demo_budget(demo_world *w, demo_rng *r, int quiet);
 int demo_recall(demo_world *w, demo_rng *r, int quiet);
+int demo_uplift(demo_rng *r, int quiet);
 
 #endif

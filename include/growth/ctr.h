@@ -31,6 +31,7 @@
  * | admit_sketch | 4194304 | `table=exact` with `admit` > 1: counters (bytes) of the count-min sketch, >= 1024 |
  * | expire     | 0       | `table=exact`: a feature not updated by the last `expire` examples trained on is removed (0 = never) |
  * | expire_seconds | 0   | `table=exact`: a feature not updated for `expire_seconds` seconds of wall-clock time (CLOCK_REALTIME) is removed (0 = never) |
+ * | threads    | 1       | 1..64: growth_ftrl_update_csr() trains a batch on this many threads at once (Hogwild, below); changeable with growth_ftrl_set_config(). `table=exact` always trains on one thread |
  *
  * The keys `admit` .. `expire_seconds` with a value other than their default need `table=exact`.
  *
@@ -57,6 +58,26 @@
  * internal mutex. Readers and the writer share statistics through relaxed atomic loads and
  * stores (Hogwild-style): a prediction racing an update sees, per slot, either the old or the
  * new statistics. Validation happens before any change: a failed call leaves the model as it was.
+ *
+ * @par Training on several cores (threads=N)
+ * With `threads` = N > 1 and a hashed table, growth_ftrl_update_csr() trains a batch of at least
+ * 2 x 256 rows on min(N, rows / 256) threads started by the call (smaller batches and the
+ * single-row calls train on the calling thread, exactly as threads=1). Thread t takes blocks t,
+ * t + N, t + 2N ... of 64 rows, so the threads move through the batch together and each row is
+ * predicted (out_pred: progressive validation) just before its update, by a model that has seen
+ * nearly every row before it. The threads update the shared statistics without a lock
+ * (Hogwild!, Niu et al. 2011): when two threads update one slot (or the bias) at the same instant
+ * one of the two updates may be lost; no value is ever torn. The result is not bit-identical
+ * to threads=1 nor from run to run, but its progressive logloss is the same within noise
+ * (tests/c/test_ftrl_hogwild.c: within 0.5%; bench/hogwild_bench.c measures speed and loss).
+ * Counters: `examples` counts every row exactly once. `nonzero`: a step that makes a weight zero
+ * or non-zero swaps it in (atomic exchange) and counts the change against the value it replaced;
+ * two threads updating one slot within the same few nanoseconds, one of them flipping its
+ * zero-ness, can still leave the count off by one (bench/hogwild_bench.c: off by 1 in 76,660
+ * after 1M rows x 40 features; an exchange on every step would cost about 10% more CPU time).
+ * Saves (and loads) recount it exactly. The writer mutex still serialises whole
+ * calls; predictions stay lock-free while the threads train. `table=exact` ignores `threads`
+ * (its writer inserts, grows and evicts: one thread).
  *
  * @code
  * growth_ftrl *m;
@@ -135,6 +156,18 @@ GROWTH_API void growth_ftrl_free(growth_ftrl *m);
  * @since 1.0
  */
 GROWTH_API int growth_ftrl_stats_get(const growth_ftrl *m, growth_ftrl_stats *out);
+
+/**
+ * @brief Changes run-time settings of a model: only `threads` (1..64; a key not given takes its
+ *        default), e.g. after growth_ftrl_load() of a model saved with another value.
+ *
+ * Waits for a training call in progress; must not run concurrently with growth_ftrl_config()
+ * on the same model (it reads the configuration without the lock).
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL for a NULL `m`, an unknown or unchangeable key or a bad
+ *         value (the model is then unchanged).
+ * @since 1.0
+ */
+GROWTH_API int growth_ftrl_set_config(growth_ftrl *m, const char *config);
 
 /**
  * @brief Index of the head named `name` (from the `head_names` key).
@@ -311,6 +344,36 @@ GROWTH_API int growth_ftrl_predict_keys(const growth_ftrl *m, const uint64_t *ke
  */
 GROWTH_API int growth_ftrl_update_keys(growth_ftrl *m, const uint64_t *keys, const float *val, size_t nnz,
                                        const float *labels, float weight, float *out_pred, size_t cap);
+
+/**
+ * @brief Probabilities (or margins) of every head for a CSR batch of 64-bit key rows (row r is
+ *        keys[indptr[r] .. indptr[r+1]), as growth_ftrl_predict_csr()); each row as
+ *        growth_ftrl_predict_keys(). Lock-free.
+ * @param[out] out nrows x heads floats, row-major; `cap` is its length.
+ * @return ::GROWTH_OK (nothing done for `nrows` = 0); ::GROWTH_EINVAL for NULL arguments, a
+ *         decreasing `indptr`, a non-finite value or unknown flags; ::GROWTH_EBUFS when `cap` <
+ *         nrows x heads; ::GROWTH_ENOMEM (hashed model: the slot scratch).
+ * @since 1.0
+ */
+GROWTH_API int growth_ftrl_predict_keys_csr(const growth_ftrl *m, const uint64_t *indptr,
+                                            const uint64_t *keys, const float *val, size_t nrows,
+                                            unsigned flags, float *out, size_t cap);
+
+/**
+ * @brief Trains on a CSR batch of 64-bit key rows, row by row in order, each as
+ *        growth_ftrl_update_keys() (admission, expiry and eviction on a `table=exact` model).
+ * @param labels  nrows x heads, row-major; @param weights nrows weights, or NULL for all 1.
+ * @param[out] out_pred if not NULL, nrows x heads progressive-validation predictions; `cap` is
+ *                      its length.
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL for a bad argument anywhere in the batch (checked before
+ *         any row is trained on: the model is then unchanged); ::GROWTH_EBUFS when `out_pred` is
+ *         too short; ::GROWTH_ENOMEM (the slot scratch, before any change; or a `table=exact`
+ *         table that cannot grow, after the rows before it were trained).
+ * @since 1.0
+ */
+GROWTH_API int growth_ftrl_update_keys_csr(growth_ftrl *m, const uint64_t *indptr, const uint64_t *keys,
+                                           const float *val, size_t nrows, const float *labels,
+                                           const float *weights, float *out_pred, size_t cap);
 
 /**
  * @brief Current weight of 64-bit feature key `key` for `head` (0 when the key has no record,

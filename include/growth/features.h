@@ -75,9 +75,32 @@ GROWTH_API int growth_features_hash_cross(const char *const *fields, const char 
                                           uint64_t seed, unsigned bits, uint32_t *out_index);
 
 /**
+ * @brief 64-bit key of categorical feature `(field, value)`: the full hash whose top `bits` bits
+ *        are its slot (growth_features_hash()). Keys address collision-free tables
+ *        (`table=exact`: growth_ftrl_update_keys(), growth_ftrl_update_keys_csr()).
+ * @param field, value NUL-terminated strings ("" as the value: the key of a numeric feature).
+ * @param seed  hashing seed (the `seed` of a row builder).
+ * @param[out] out_key the key (unchanged on failure).
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL for NULL arguments.
+ * @since 1.0
+ */
+GROWTH_API int growth_features_key(const char *field, const char *value, uint64_t seed, uint64_t *out_key);
+
+/**
+ * @brief 64-bit key of a cross of `n` categorical features (its top `bits` bits are the slot of
+ *        growth_features_hash_cross()).
+ * @param fields, values `n` NUL-terminated strings each; @param n 2..16; @param seed hashing seed.
+ * @param[out] out_key the key (unchanged on failure).
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL for NULL arrays, entries or `out_key`, or `n` outside 2..16.
+ * @since 1.0
+ */
+GROWTH_API int growth_features_key_cross(const char *const *fields, const char *const *values, size_t n,
+                                         uint64_t seed, uint64_t *out_key);
+
+/**
  * @brief Creates a row builder. Config keys: `bits` (1..32, default 24), `seed` (default 0),
- *        `capacity` (initial number of entries, default 64), `dedup` (merge equal slots by
- *        adding their values when the row is read, default false).
+ *        `capacity` (initial number of entries, default 64), `dedup` (merge entries with equal
+ *        keys, growth_row_keys(), by adding their values when the row is read, default false).
  * @param[out] out the new row builder (unchanged on failure).
  * @return ::GROWTH_OK; ::GROWTH_EINVAL for a NULL `out` or a bad or unknown key (named in the
  *         message); ::GROWTH_ENOMEM.
@@ -177,6 +200,20 @@ GROWTH_API size_t growth_row_size(const growth_row *row);
  * @since 1.0
  */
 GROWTH_API const uint32_t *growth_row_indices(const growth_row *row);
+
+/**
+ * @brief 64-bit keys of the row's entries, parallel to growth_row_indices(): for a hashed
+ *        feature the full 64-bit hash (its slot is the top `bits` bits; growth_features_key()),
+ *        for an entry added as a slot (growth_row_add_index(), growth_row_add_field_index())
+ *        the slot itself. Feed them to a collision-free model (`table=exact`), which then
+ *        tells apart features whose slots collide (a hashed model reached through the key
+ *        API uses a key's low bits as its slot, not the row's slot: give a hashed model the
+ *        row's indices). With `dedup`, entries merge when their keys (not only their slots)
+ *        are equal.
+ * @return `growth_row_size()` keys, valid until the row is changed; NULL for a NULL row.
+ * @since 1.0
+ */
+GROWTH_API const uint64_t *growth_row_keys(const growth_row *row);
 
 /**
  * @brief Values of the row, parallel to growth_row_indices().

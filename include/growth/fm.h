@@ -82,6 +82,7 @@
  * | precision  | float   | `float`, or `compact`: factors and their AdaGrad sums as bfloat16 (stochastic rounding for the sums and updates), the linear part as growth_ftrl's compact mode; half the memory |
  * | seed       | 0       | seed of the initial factors and of stochastic rounding |
  * | max_memory | 0       | bytes the tables may take, an integer; 0 = no cap beyond the machine's physical memory. Checked at create and load time, before anything is allocated |
+ * | threads    | 1       | 1..64: growth_fm_update_csr() and growth_fm_fit() train a batch on this many threads at once (Hogwild, below); changeable with growth_fm_set_config(). `precision=compact` always trains on one thread |
  *
  * Memory: 2^bits x (fields for ffm, 1 for fm) x k' x 8 bytes of factors and AdaGrad sums
  * (4 when compact; k' is k rounded up for SIMD) plus, with `linear=true`, 2^bits x heads x 16
@@ -100,6 +101,19 @@
  * update_csr, esmm_update, fit) serialise on an internal mutex. A prediction racing an update
  * sees each parameter either before or after that update (Hogwild-style, as growth_ftrl).
  * Validation happens before any change: a failed call leaves the model as it was.
+ *
+ * Several cores (threads=N): with `threads` = N > 1 and float precision, growth_fm_update_csr()
+ * (batches of at least 2 x 128 rows) and growth_fm_fit() (every epoch, in chunks of 16384 rows
+ * between which the progress callback runs) train on min(N, rows / 128) threads started by the
+ * call; thread t takes blocks t, t + N ... of 32 rows, each row predicted just before its update.
+ * The threads update shared factors, AdaGrad sums and linear statistics without a lock
+ * (Hogwild!, Niu et al. 2011): two threads updating one parameter at the same instant may lose
+ * one update, so results are not bit-identical to threads=1 (the same progressive logloss within
+ * noise: tests/c/test_fm_hogwild.c, bench/hogwild_bench.c). `examples` and `touched` stay exact
+ * (touched bits are set with an atomic OR). Single-row calls and `precision=compact` (the
+ * kernels share one stochastic-rounding stream) train on the calling thread. As for readers,
+ * the float SIMD kernels store whole vectors with plain stores; ThreadSanitizer builds use the
+ * scalar kernels, whose every access is a relaxed atomic.
  *
  * @code
  * growth_fm *m;
@@ -226,6 +240,18 @@ GROWTH_API int growth_fm_head_index(const growth_fm *m, const char *name, size_t
  * @since 1.0
  */
 GROWTH_API int growth_fm_config(const growth_fm *m, char *buf, size_t cap, size_t *out_n);
+
+/**
+ * @brief Changes run-time settings of a model: only `threads` (1..64; a key not given takes its
+ *        default), e.g. after growth_fm_load() of a model saved with another value.
+ *
+ * Waits for a training call in progress; must not run concurrently with growth_fm_config()
+ * on the same model (it reads the configuration without the lock).
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL for a NULL `m`, an unknown or unchangeable key or a bad
+ *         value (the model is then unchanged).
+ * @since 1.0
+ */
+GROWTH_API int growth_fm_set_config(growth_fm *m, const char *config);
 
 /**
  * @brief Installs a progress callback for growth_fm_fit() (NULL removes it).

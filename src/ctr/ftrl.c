@@ -20,8 +20,16 @@
  * Tables are huge-page backed (gtable_alloc): with 2^24 slots and more, a TLB miss per
  * feature otherwise costs as much as the cache miss.
  *
- * Concurrency: one writer at a time (m->lock); readers never lock. All shared statistics are
- * accessed with relaxed atomics, so concurrent reads see, per value, the old or the new one. */
+ * Concurrency: one writer call at a time (m->lock); readers never lock. All shared statistics are
+ * accessed with relaxed atomics, so concurrent reads see, per value, the old or the new one.
+ * With threads=N (hashed tables) a batch call (growth_ftrl_update_csr) splits its rows into N
+ * contiguous chunks trained at once by N threads of the call, Hogwild-style (Niu et al. 2011):
+ * no lock between them, so two threads updating one slot at the same instant may lose one of
+ * the two updates (never tear a value). Each thread has its own row scratch and rounding stream;
+ * the example counter is merged after the threads end. The non-zero-slot counter: a step that
+ * changes a weight's zero-ness swaps the weight in (atomic exchange) and counts the change
+ * against the value it replaced, so it is exact unless another thread flips the same slot
+ * between a step's load and its plain store (nanoseconds; then off by one). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,6 +58,7 @@ static const gcfg_opt ftrl_opts[] = {
      false},
     {"expire", GCFG_INT, offsetof(ftrl_cfg, expire), "0", 0, 9007199254740992.0, NULL, false},
     {"expire_seconds", GCFG_INT, offsetof(ftrl_cfg, expire_seconds), "0", 0, 4294967295.0, NULL, false},
+    {"threads", GCFG_INT, offsetof(ftrl_cfg, threads), "1", 1, FTRL_MAX_THREADS, NULL, false},
 };
 #define FTRL_NOPTS (sizeof ftrl_opts / sizeof ftrl_opts[0])
 
@@ -242,6 +251,27 @@ GROWTH_API void growth_ftrl_free(growth_ftrl *m)
     gtable_free((void *)m->tc, m->table_bytes);
     free(m->scratch);
     free(m);
+}
+
+/* The keys growth_ftrl_set_config() may change. */
+typedef struct {
+    int64_t threads;
+} ftrl_set_cfg;
+static const gcfg_opt ftrl_set_opts[] = {
+    {"threads", GCFG_INT, offsetof(ftrl_set_cfg, threads), "1", 1, FTRL_MAX_THREADS, NULL, false},
+};
+
+GROWTH_API int growth_ftrl_set_config(growth_ftrl *m, const char *config)
+{
+    GROWTH_CHECK_NULL("growth_ftrl_set_config", m);
+    ftrl_set_cfg c;
+    memset(&c, 0, sizeof c);
+    int rc = gcfg_parse("ftrl", ftrl_set_opts, 1, config ? config : "", &c, sizeof c);
+    if (rc) return rc;
+    pthread_mutex_lock(&m->lock);
+    m->cfg.threads = c.threads;
+    pthread_mutex_unlock(&m->lock);
+    return GROWTH_OK;
 }
 
 GROWTH_API int growth_ftrl_stats_get(const growth_ftrl *m, growth_ftrl_stats *out)
@@ -481,22 +511,25 @@ static inline void ftrl_step(const growth_ftrl *m, float *z, float *s, float w, 
     *s = s_new;
 }
 
-int ftrl_apply(growth_ftrl *m, const uint32_t *idx, const float *val, size_t nnz, ftrl_grad_fn grad_fn,
-               void *ctx, float *margins_out)
+/* The state one training thread keeps: the weight cache of a row (m->scratch on the calling
+ * thread), the stochastic rounding stream and the changes of the counters (merged by the caller:
+ * one writer call at a time holds m->lock). `hogwild`: other threads train at the same time. */
+typedef struct {
+    float *scratch;
+    grng *rng;
+    int64_t dnz;
+    uint64_t dex;
+    bool hogwild;
+} ftrl_wk;
+
+/* Trains one row with wk->scratch holding at least nnz x H floats (hashed tables only). */
+static void ftrl_row(growth_ftrl *m, ftrl_wk *wk, const uint32_t *idx, const float *val, size_t nnz,
+                     ftrl_grad_fn grad_fn, void *ctx, float *margins_out)
 {
-    if (m->ex) return fx_apply(m, NULL, idx, val, nnz, grad_fn, ctx, margins_out);
     const int H = m->H;
-    size_t need = nnz * (size_t)H;
-    if (need > m->scratch_cap) {
-        size_t cap = need < 256 ? 256 : need * 2;
-        float *ns = realloc(m->scratch, cap * sizeof *ns);
-        if (!ns) return gerr(GROWTH_ENOMEM, "ftrl: out of memory for a row of %zu entries", nnz);
-        m->scratch = ns;
-        m->scratch_cap = cap;
-    }
     /* Pass 1: the weights in force before this example (cached: a slot repeated in the row
      * updates with the weight it had before the row, as in Algorithm 1) and the margins. */
-    float *wc = m->scratch;
+    float *wc = wk->scratch;
     float margin[FTRL_MAX_HEADS], grad[FTRL_MAX_HEADS], bw[FTRL_MAX_HEADS];
     for (int h = 0; h < H; h++) {
         bw[h] = m->cfg.bias ? atomic_load_explicit(&m->bias_w[h], memory_order_relaxed) : 0.0f;
@@ -540,7 +573,14 @@ int ftrl_apply(growth_ftrl *m, const uint32_t *idx, const float *val, size_t nnz
             float w_new = ftrl_weight_of(m, z, sn);
             atomic_store_explicit(&m->tf[pos], z, memory_order_relaxed);
             atomic_store_explicit(&m->tf[pos + 1], sn, memory_order_relaxed);
-            atomic_store_explicit(&m->tf[pos + 2], w_new, memory_order_relaxed);
+            if (wk->hogwild && (w_new != 0.0f) != (w_old != 0.0f)) {
+                /* Other threads train too: a change of zero-ness is counted against the value
+                 * actually replaced, whoever wrote it (an atomic exchange, only on these rare
+                 * steps: a locked operation on every step would cost about 10% of the time). */
+                w_old = atomic_exchange_explicit(&m->tf[pos + 2], w_new, memory_order_relaxed);
+            } else {
+                atomic_store_explicit(&m->tf[pos + 2], w_new, memory_order_relaxed);
+            }
             dnz += (int64_t)(w_new != 0.0f) - (int64_t)(w_old != 0.0f);
         }
         goto done;
@@ -558,16 +598,45 @@ int ftrl_apply(growth_ftrl *m, const uint32_t *idx, const float *val, size_t nnz
             size_t wpos = base + (size_t)h;
             load_stat(m, wpos, &z, &sn);
             ftrl_step(m, &z, &sn, wc[k * (size_t)H + (size_t)h], grad[h] * x);
-            if (m->tc) rbits = grng_next(&m->rng);
+            if (m->tc) rbits = grng_next(wk->rng);
             put_stat(m, wpos, z, sn, rbits, false);
         }
         dnz += (int64_t)slot_nonzero(m, idx[k]) - (int64_t)nz_before;
     }
 done:
-    add_nonzero(m, dnz);
-    /* One writer at a time (the caller holds m->lock): a plain increment, no locked add. */
-    atomic_store_explicit(&m->examples, atomic_load_explicit(&m->examples, memory_order_relaxed) + 1,
+    wk->dnz += dnz;
+    wk->dex++;
+}
+
+/* Grows the calling thread's row scratch to `need` floats (caller holds m->lock). */
+static int ftrl_reserve(growth_ftrl *m, const char *who, size_t need, size_t nnz)
+{
+    if (need <= m->scratch_cap) return GROWTH_OK;
+    size_t cap = need < 256 ? 256 : need * 2;
+    float *ns = realloc(m->scratch, cap * sizeof *ns);
+    if (!ns) return gerr(GROWTH_ENOMEM, "%s: out of memory for a row of %zu entries", who, nnz);
+    m->scratch = ns;
+    m->scratch_cap = cap;
+    return GROWTH_OK;
+}
+
+/* Merges a thread's counter changes into the model (one writer call at a time: m->lock). */
+static void ftrl_merge(growth_ftrl *m, const ftrl_wk *wk)
+{
+    add_nonzero(m, wk->dnz);
+    atomic_store_explicit(&m->examples, atomic_load_explicit(&m->examples, memory_order_relaxed) + wk->dex,
                           memory_order_relaxed);
+}
+
+int ftrl_apply(growth_ftrl *m, const uint32_t *idx, const float *val, size_t nnz, ftrl_grad_fn grad_fn,
+               void *ctx, float *margins_out)
+{
+    if (m->ex) return fx_apply(m, NULL, idx, val, nnz, grad_fn, ctx, margins_out);
+    int rc = ftrl_reserve(m, "ftrl", nnz * (size_t)m->H, nnz);
+    if (rc) return rc;
+    ftrl_wk wk = {m->scratch, &m->rng, 0, 0, false};
+    ftrl_row(m, &wk, idx, val, nnz, grad_fn, ctx, margins_out);
+    ftrl_merge(m, &wk);
     return GROWTH_OK;
 }
 
@@ -612,6 +681,104 @@ GROWTH_API int growth_ftrl_update(growth_ftrl *m, const uint32_t *idx, const flo
     return growth_ftrl_predict_update(m, idx, val, nnz, labels, weight, NULL, 0);
 }
 
+/* Rows below which a batch is not worth a thread (starting one costs tens of microseconds). */
+#define FTRL_MIN_ROWS_PER_THREAD 256
+/* Rows a thread takes at a time: thread t of T trains blocks t, t + T, t + 2T ... of this many
+ * rows, so all threads move through the batch together (a row's prediction has seen the
+ * updates of nearly every row before it, as in one thread) and two threads write the same line
+ * of the prediction output only at block edges. */
+#define FTRL_BLOCK_ROWS 64
+
+/* The rows of a batch one thread of growth_ftrl_update_csr trains. */
+typedef struct {
+    growth_ftrl *m;
+    ftrl_wk wk;
+    grng rng;
+    const uint64_t *indptr;
+    const uint32_t *idx;
+    const float *val, *labels, *weights;
+    float *out;
+    size_t nrows, t, T;
+} ftrl_job;
+
+static void *ftrl_job_run(void *arg)
+{
+    ftrl_job *j = arg;
+    growth_ftrl *m = j->m;
+    const int H = m->H;
+    const uint64_t *indptr = j->indptr;
+    const size_t step = FTRL_BLOCK_ROWS * j->T;
+    for (size_t b0 = FTRL_BLOCK_ROWS * j->t; b0 < j->nrows; b0 += step) {
+        size_t b1 = b0 + FTRL_BLOCK_ROWS < j->nrows ? b0 + FTRL_BLOCK_ROWS : j->nrows;
+        for (size_t r = b0; r < b1; r++) {
+            size_t b = (size_t)indptr[r], e = (size_t)indptr[r + 1];
+            size_t nx = r + 1 < b1 ? r + 1 : b0 + step; /* this thread's next row */
+            if (nx < j->nrows) ftrl_prefetch_all(m, j->idx, (size_t)indptr[nx], (size_t)indptr[nx + 1]);
+            logistic_ctx ctx = {j->labels + r * (size_t)H, j->weights ? j->weights[r] : 1.0f, H};
+            float *o = j->out ? j->out + r * (size_t)H : NULL;
+            ftrl_row(m, &j->wk, j->idx + b, j->val ? j->val + b : NULL, e - b, logistic_grad, &ctx, o);
+            if (o)
+                for (int h = 0; h < H; h++) o[h] = ftrl_sigmoid(o[h]);
+        }
+    }
+    return NULL;
+}
+
+/* Hashed table, m->lock held, scratch of the calling thread reserved: trains rows [0, nrows)
+ * on up to cfg.threads threads. GROWTH_ENOMEM (nothing trained) when the other threads' scratch
+ * cannot be allocated. A thread that cannot be started leaves its rows to the calling thread. */
+static int ftrl_train_rows(growth_ftrl *m, const char *who, const uint64_t *indptr, const uint32_t *idx,
+                           const float *val, size_t nrows, const float *labels, const float *weights,
+                           float *out, size_t row_floats)
+{
+    size_t T = (size_t)m->cfg.threads;
+    if (T > nrows / FTRL_MIN_ROWS_PER_THREAD) T = nrows / FTRL_MIN_ROWS_PER_THREAD;
+    if (T < 1) T = 1;
+    ftrl_job jobs[FTRL_MAX_THREADS];
+    float *extra = NULL;
+    if (T > 1) {
+        size_t per = row_floats ? row_floats : 1;
+        if (per > SIZE_MAX / sizeof(float) / (T - 1) || !(extra = malloc((T - 1) * per * sizeof *extra)))
+            return gerr(GROWTH_ENOMEM, "%s: out of memory for the row scratch of %zu threads", who, T);
+    }
+    for (size_t t = 0; t < T; t++) {
+        ftrl_job *j = &jobs[t];
+        memset(j, 0, sizeof *j);
+        j->m = m;
+        j->indptr = indptr;
+        j->idx = idx;
+        j->val = val;
+        j->labels = labels;
+        j->weights = weights;
+        j->out = out;
+        j->nrows = nrows;
+        j->t = t;
+        j->T = T;
+        j->wk.hogwild = T > 1;
+        if (t == 0) {
+            j->wk.scratch = m->scratch;
+            j->wk.rng = &m->rng;
+        } else {
+            j->wk.scratch = extra + (t - 1) * (row_floats ? row_floats : 1);
+            grng_seed(&j->rng, grng_next(&m->rng));
+            j->wk.rng = &j->rng;
+        }
+    }
+    pthread_t tid[FTRL_MAX_THREADS];
+    bool started[FTRL_MAX_THREADS] = {false};
+    for (size_t t = 1; t < T; t++) started[t] = pthread_create(&tid[t], NULL, ftrl_job_run, &jobs[t]) == 0;
+    ftrl_job_run(&jobs[0]);
+    for (size_t t = 1; t < T; t++) {
+        if (started[t])
+            pthread_join(tid[t], NULL);
+        else
+            ftrl_job_run(&jobs[t]);
+    }
+    for (size_t t = 0; t < T; t++) ftrl_merge(m, &jobs[t].wk);
+    free(extra);
+    return GROWTH_OK;
+}
+
 GROWTH_API int growth_ftrl_update_csr(growth_ftrl *m, const uint64_t *indptr, const uint32_t *idx,
                                       const float *val, size_t nrows, const float *labels,
                                       const float *weights, float *out_pred, size_t cap)
@@ -645,9 +812,15 @@ GROWTH_API int growth_ftrl_update_csr(growth_ftrl *m, const uint64_t *indptr, co
         m->scratch = ns;
         m->scratch_cap = ncap;
     }
+    if (!m->ex) {
+        /* Hashed: no row can fail; threads=N splits the rows. */
+        rc = ftrl_train_rows(m, who, indptr, idx, val, nrows, labels, weights, out_pred, longest * (size_t)H);
+        pthread_mutex_unlock(&m->lock);
+        return rc;
+    }
+    /* table=exact: one thread (its writer inserts, grows and evicts). */
     for (size_t r = 0; r < nrows; r++) {
         size_t b = (size_t)indptr[r], e = (size_t)indptr[r + 1];
-        if (r + 1 < nrows && !m->ex) ftrl_prefetch_all(m, idx, (size_t)indptr[r + 1], (size_t)indptr[r + 2]);
         logistic_ctx ctx = {labels + r * (size_t)H, weights ? weights[r] : 1.0f, H};
         float *o = out_pred ? out_pred + r * (size_t)H : NULL;
         /* Only table=exact can fail here (a table that cannot grow): the rows before stay trained. */
@@ -793,6 +966,111 @@ GROWTH_API int growth_ftrl_update_keys(growth_ftrl *m, const uint64_t *keys, con
     return rc;
 }
 
+/* Checks a CSR batch of keys: indptr non-decreasing, keys present, values finite. */
+static int check_keys_csr(const char *who, const uint64_t *indptr, const uint64_t *keys, const float *val,
+                          size_t nrows, size_t *out_longest)
+{
+    GROWTH_CHECK_NULL(who, indptr);
+    size_t longest = 0;
+    for (size_t r = 0; r < nrows; r++) {
+        if (indptr[r + 1] < indptr[r]) return gerr(GROWTH_EINVAL, "%s: indptr decreases at row %zu", who, r);
+        if (indptr[r + 1] - indptr[r] > longest) longest = (size_t)(indptr[r + 1] - indptr[r]);
+    }
+    if (indptr[nrows] > (uint64_t)SIZE_MAX) return gerr(GROWTH_EINVAL, "%s: indptr too large", who);
+    size_t b = (size_t)indptr[0];
+    *out_longest = longest;
+    return check_keys(who, keys ? keys + b : NULL, val ? val + b : NULL, (size_t)(indptr[nrows] - indptr[0]));
+}
+
+GROWTH_API int growth_ftrl_predict_keys_csr(const growth_ftrl *m, const uint64_t *indptr,
+                                            const uint64_t *keys, const float *val, size_t nrows,
+                                            unsigned flags, float *out, size_t cap)
+{
+    static const char *who = "growth_ftrl_predict_keys_csr";
+    GROWTH_CHECK_NULL(who, m);
+    int rc = ftrl_check_flags(who, flags);
+    if (rc) return rc;
+    if (nrows == 0) return GROWTH_OK;
+    if (nrows > SIZE_MAX / (size_t)m->H) return gerr(GROWTH_EINVAL, "%s: nrows too large", who);
+    size_t longest = 0;
+    rc = check_out(m, who, out, cap, nrows * (size_t)m->H);
+    if (!rc) rc = check_keys_csr(who, indptr, keys, val, nrows, &longest);
+    if (rc) return rc;
+    uint32_t *idx = NULL;
+    if (!m->ex && !(idx = malloc((longest ? longest : 1) * sizeof *idx)))
+        return gerr(GROWTH_ENOMEM, "%s: out of memory for a row of %zu keys", who, longest);
+    const int H = m->H;
+    for (size_t r = 0; r < nrows; r++) {
+        size_t b = (size_t)indptr[r], n = (size_t)(indptr[r + 1] - indptr[r]);
+        float *o = out + r * (size_t)H;
+        const float *v = val ? val + b : NULL;
+        if (m->ex) {
+            fx_margins(m, keys + b, NULL, v, n, o);
+        } else {
+            for (size_t k = 0; k < n; k++) idx[k] = key_slot(m, keys[b + k]);
+            ftrl_margins(m, idx, v, n, o);
+        }
+        if (!(flags & GROWTH_PREDICT_MARGIN))
+            for (int h = 0; h < H; h++) o[h] = ftrl_sigmoid(o[h]);
+    }
+    free(idx);
+    return GROWTH_OK;
+}
+
+GROWTH_API int growth_ftrl_update_keys_csr(growth_ftrl *m, const uint64_t *indptr, const uint64_t *keys,
+                                           const float *val, size_t nrows, const float *labels,
+                                           const float *weights, float *out_pred, size_t cap)
+{
+    static const char *who = "growth_ftrl_update_keys_csr";
+    GROWTH_CHECK_NULL(who, m);
+    if (nrows == 0) return GROWTH_OK;
+    GROWTH_CHECK_NULL(who, labels);
+    if (nrows > SIZE_MAX / (size_t)m->H) return gerr(GROWTH_EINVAL, "%s: nrows too large", who);
+    const int H = m->H;
+    size_t longest = 0;
+    int rc = out_pred ? check_out(m, who, out_pred, cap, nrows * (size_t)H) : GROWTH_OK;
+    if (!rc) rc = check_keys_csr(who, indptr, keys, val, nrows, &longest);
+    for (size_t r = 0; !rc && r < nrows; r++) {
+        rc = check_labels(m, who, labels + r * (size_t)H, r);
+        if (!rc && weights) rc = check_weight(who, weights[r], r);
+    }
+    if (rc) return rc;
+    uint32_t *idx = NULL;
+    if (!m->ex && !(idx = malloc((longest ? longest : 1) * sizeof *idx)))
+        return gerr(GROWTH_ENOMEM, "%s: out of memory for a row of %zu keys", who, longest);
+    pthread_mutex_lock(&m->lock);
+    /* The gradient scratch must hold the longest row before anything changes (hashed rows;
+     * an exact table's rows use it too), so an allocation cannot fail half-way. */
+    if (longest * (size_t)H > m->scratch_cap) {
+        float *ns = realloc(m->scratch, longest * (size_t)H * 2 * sizeof *ns);
+        if (!ns) {
+            pthread_mutex_unlock(&m->lock);
+            free(idx);
+            return gerr(GROWTH_ENOMEM, "%s: out of memory for a row of %zu keys", who, longest);
+        }
+        m->scratch = ns;
+        m->scratch_cap = longest * (size_t)H * 2;
+    }
+    for (size_t r = 0; r < nrows && !rc; r++) {
+        size_t b = (size_t)indptr[r], n = (size_t)(indptr[r + 1] - indptr[r]);
+        logistic_ctx ctx = {labels + r * (size_t)H, weights ? weights[r] : 1.0f, H};
+        float *o = out_pred ? out_pred + r * (size_t)H : NULL;
+        const float *v = val ? val + b : NULL;
+        if (m->ex) {
+            /* Only a table that cannot grow fails here: the rows before stay trained. */
+            rc = fx_apply(m, keys + b, NULL, v, n, logistic_grad, &ctx, o);
+        } else {
+            for (size_t k = 0; k < n; k++) idx[k] = key_slot(m, keys[b + k]);
+            rc = ftrl_apply(m, idx, v, n, logistic_grad, &ctx, o);
+        }
+        if (!rc && o)
+            for (int h = 0; h < H; h++) o[h] = ftrl_sigmoid(o[h]);
+    }
+    pthread_mutex_unlock(&m->lock);
+    free(idx);
+    return rc;
+}
+
 /* ---- persistence ------------------------------------------------------------------------- */
 
 #define FTRL_MAX_FILE ((size_t)1 << 36)
@@ -865,8 +1143,14 @@ static int ftrl_pack_locked(const growth_ftrl *m, bool weights_only, uint8_t **o
     const char *who = weights_only ? "growth_ftrl_export_weights" : "growth_ftrl_save";
     const size_t H = (size_t)m->H;
     if (m->ex) return ftrl_pack_exact(m, weights_only, out, out_len);
-    uint64_t used = 0;
-    for (uint64_t s = 0; s < m->nslots; s++) used += slot_used(m, s, weights_only);
+    uint64_t used = 0, nz = 0;
+    for (uint64_t s = 0; s < m->nslots; s++) {
+        used += slot_used(m, s, weights_only);
+        nz += slot_nonzero(m, s);
+    }
+    /* The scan recounts the non-zero slots: a save also corrects what concurrent training
+     * threads (threads=N) may have miscounted (m->lock held: no writer runs). */
+    atomic_store_explicit(&((growth_ftrl *)m)->nonzero, nz, memory_order_relaxed);
     uint32_t *slots = malloc((size_t)(used ? used : 1) * sizeof *slots);
     float *a = malloc((size_t)(used ? used : 1) * H * sizeof *a);
     float *b = weights_only ? NULL : malloc((size_t)(used ? used : 1) * H * sizeof *b);

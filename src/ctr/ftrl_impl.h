@@ -10,8 +10,9 @@
 #include "core.h"
 #include "growth/ctr.h"
 
-#define FTRL_MAX_HEADS 16
-#define FTRL_NAME_MAX  GHEAD_NAME_MAX
+#define FTRL_MAX_HEADS   16
+#define FTRL_MAX_THREADS 64
+#define FTRL_NAME_MAX    GHEAD_NAME_MAX
 
 typedef struct {
     double alpha, beta, l1, l2;
@@ -27,6 +28,7 @@ typedef struct {
     int64_t admit_sketch;   /* table=exact: count-min sketch counters (bytes) when admit > 1 */
     int64_t expire;         /* table=exact: examples without an update before a feature expires */
     int64_t expire_seconds; /* table=exact: seconds without an update before a feature expires */
+    int64_t threads;        /* batch training calls split their rows over this many threads (hashed) */
 } ftrl_cfg;
 
 enum { FTRL_HASHED = 0, FTRL_EXACT = 1 };

@@ -11,7 +11,10 @@
  *   numeric field:              growth_hash64("", field_hash) -- the field alone
  *   cross of n pairs:           h = seed; for each pair: h = gmix64(h ^ hash(value, hash(field, seed)))
  *                               then growth_hash64(&h_le, 8, seed ^ CROSS_TAG)
- *   slot = (hash >> (64 - bits)) -- the high bits, which mix best. */
+ *   slot = (hash >> (64 - bits)) -- the high bits, which mix best.
+ * The 64-bit hash itself is the feature's key (growth_features_key, growth_row_keys): the slot of
+ * a key is its top `bits` bits, so a collision-free table keyed by it (table=exact) and a hashed
+ * table of 2^bits slots see the same features. */
 #define CROSS_TAG 0x63726f7373000000ULL /* "cross" */
 
 static inline uint32_t slot_of(uint64_t h, unsigned bits) { return (uint32_t)(h >> (64 - bits)); }
@@ -60,6 +63,27 @@ static int check_cross(const char *who, const char *const *fields, const char *c
     return GROWTH_OK;
 }
 
+GROWTH_API int growth_features_key(const char *field, const char *value, uint64_t seed, uint64_t *out_key)
+{
+    static const char *who = "growth_features_key";
+    GROWTH_CHECK_NULL(who, field);
+    GROWTH_CHECK_NULL(who, value);
+    GROWTH_CHECK_NULL(who, out_key);
+    *out_key = pair_hash(field, value, seed);
+    return GROWTH_OK;
+}
+
+GROWTH_API int growth_features_key_cross(const char *const *fields, const char *const *values, size_t n,
+                                         uint64_t seed, uint64_t *out_key)
+{
+    static const char *who = "growth_features_key_cross";
+    int rc = check_cross(who, fields, values, n);
+    if (rc) return rc;
+    GROWTH_CHECK_NULL(who, out_key);
+    *out_key = cross_hash(fields, values, n, seed);
+    return GROWTH_OK;
+}
+
 GROWTH_API int growth_features_hash_cross(const char *const *fields, const char *const *values, size_t n,
                                           uint64_t seed, unsigned bits, uint32_t *out_index)
 {
@@ -104,6 +128,7 @@ typedef struct {
 struct growth_row {
     row_cfg cfg;
     uint32_t *idx;
+    uint64_t *key; /* 64-bit key of each entry (growth_row_keys) */
     float *val;
     uint8_t *fld; /* field of each entry (meaningful when fields != NULL) */
     size_t n, cap;
@@ -122,9 +147,10 @@ GROWTH_API int growth_row_create(growth_row **out, const char *config)
     r->cfg = cfg;
     r->cap = (size_t)cfg.capacity;
     r->idx = malloc(r->cap * sizeof *r->idx);
+    r->key = malloc(r->cap * sizeof *r->key);
     r->val = malloc(r->cap * sizeof *r->val);
     r->fld = malloc(r->cap * sizeof *r->fld);
-    if (!r->idx || !r->val || !r->fld) {
+    if (!r->idx || !r->key || !r->val || !r->fld) {
         growth_row_free(r);
         return gerr(GROWTH_ENOMEM, "growth_row_create: out of memory");
     }
@@ -154,6 +180,7 @@ GROWTH_API void growth_row_free(growth_row *row)
 {
     if (!row) return;
     free(row->idx);
+    free(row->key);
     free(row->val);
     free(row->fld);
     fields_free(row->fields);
@@ -168,13 +195,17 @@ GROWTH_API void growth_row_clear(growth_row *row)
     }
 }
 
-static int row_push(growth_row *r, uint32_t index, float x, int field)
+/* Appends an entry: slot `index`, 64-bit key `key`, value `x`, field `field`. */
+static int row_push(growth_row *r, uint32_t index, uint64_t key, float x, int field)
 {
     if (r->n == r->cap) {
         size_t ncap = r->cap * 2;
         uint32_t *ni = realloc(r->idx, ncap * sizeof *ni);
         if (!ni) return gerr(GROWTH_ENOMEM, "growth_row: out of memory growing to %zu", ncap);
         r->idx = ni;
+        uint64_t *nk = realloc(r->key, ncap * sizeof *nk);
+        if (!nk) return gerr(GROWTH_ENOMEM, "growth_row: out of memory growing to %zu", ncap);
+        r->key = nk;
         float *nv = realloc(r->val, ncap * sizeof *nv);
         if (!nv) return gerr(GROWTH_ENOMEM, "growth_row: out of memory growing to %zu", ncap);
         r->val = nv;
@@ -184,6 +215,7 @@ static int row_push(growth_row *r, uint32_t index, float x, int field)
         r->cap = ncap;
     }
     r->idx[r->n] = index;
+    r->key[r->n] = key;
     r->val[r->n] = x;
     r->fld[r->n] = (uint8_t)field;
     r->n++;
@@ -208,7 +240,8 @@ static int add_pair(growth_row *r, const char *who, const char *field, const cha
     uint64_t fh = growth_hash64(field, strlen(field), seed);
     int k = field_of(r, who, field, fh);
     if (k < 0) return GROWTH_EINVAL;
-    return row_push(r, slot_of(growth_hash64(value, strlen(value), fh), (unsigned)r->cfg.bits), x, k);
+    uint64_t h = growth_hash64(value, strlen(value), fh);
+    return row_push(r, slot_of(h, (unsigned)r->cfg.bits), h, x, k);
 }
 
 GROWTH_API int growth_row_add_cat(growth_row *row, const char *field, const char *value)
@@ -239,7 +272,8 @@ GROWTH_API int growth_row_add_cross(growth_row *row, const char *const *fields, 
     uint64_t seed = (uint64_t)row->cfg.seed;
     int k = field_of(row, who, fields[0], growth_hash64(fields[0], strlen(fields[0]), seed));
     if (k < 0) return GROWTH_EINVAL;
-    return row_push(row, slot_of(cross_hash(fields, values, n, seed), (unsigned)row->cfg.bits), 1.0f, k);
+    uint64_t h = cross_hash(fields, values, n, seed);
+    return row_push(row, slot_of(h, (unsigned)row->cfg.bits), h, 1.0f, k);
 }
 
 GROWTH_API int growth_row_add_index(growth_row *row, uint32_t index, float x)
@@ -252,7 +286,7 @@ GROWTH_API int growth_row_add_index(growth_row *row, uint32_t index, float x)
     if (row->fields)
         return gerr(GROWTH_EINVAL, "%s: the row has fields: add hashed slots with growth_row_add_field_index",
                     who);
-    return row_push(row, index, x, 0);
+    return row_push(row, index, index, x, 0);
 }
 
 GROWTH_API int growth_row_add_field_index(growth_row *row, size_t field, uint32_t index, float x)
@@ -266,7 +300,7 @@ GROWTH_API int growth_row_add_field_index(growth_row *row, size_t field, uint32_
     if (row->cfg.bits < 32 && index >> row->cfg.bits)
         return gerr(GROWTH_EINVAL, "%s: index %u is not below 2^%d", who, index, (int)row->cfg.bits);
     if (!gfinite(x)) return gerr(GROWTH_EINVAL, "%s: value is not finite", who);
-    return row_push(row, index, x, (int)field);
+    return row_push(row, index, index, x, (int)field);
 }
 
 GROWTH_API int growth_row_set_fields(growth_row *row, const char *const *names, size_t n)
@@ -328,18 +362,22 @@ GROWTH_API int growth_row_field_index(const growth_row *row, const char *name, s
     return GROWTH_OK;
 }
 
-/* Merges equal slots (summing values) in place, keeping first-appearance order. Quadratic for
- * small rows (typical: < 100 entries), which beats sorting and keeps the row allocation-free. */
+/* Merges entries with equal keys (and fields; summing values) in place, keeping first-appearance
+ * order. Equal keys have equal slots; two keys that only share a slot stay two entries, so the
+ * keys remain collision-free (for a hashed model the two entries add up as one merged entry
+ * would). Quadratic for small rows (typical: < 100 entries), which beats sorting and keeps the
+ * row allocation-free. */
 static void row_dedup(growth_row *r)
 {
     size_t w = 0;
     for (size_t i = 0; i < r->n; i++) {
         size_t j = 0;
-        while (j < w && (r->idx[j] != r->idx[i] || (r->fields && r->fld[j] != r->fld[i]))) j++;
+        while (j < w && (r->key[j] != r->key[i] || (r->fields && r->fld[j] != r->fld[i]))) j++;
         if (j < w) {
             r->val[j] += r->val[i];
         } else {
             r->idx[w] = r->idx[i];
+            r->key[w] = r->key[i];
             r->val[w] = r->val[i];
             r->fld[w] = r->fld[i];
             w++;
@@ -361,6 +399,13 @@ GROWTH_API const uint32_t *growth_row_indices(const growth_row *row)
     if (!row) return NULL;
     if (row->dirty) row_dedup((growth_row *)row);
     return row->idx;
+}
+
+GROWTH_API const uint64_t *growth_row_keys(const growth_row *row)
+{
+    if (!row) return NULL;
+    if (row->dirty) row_dedup((growth_row *)row);
+    return row->key;
 }
 
 GROWTH_API const float *growth_row_values(const growth_row *row)

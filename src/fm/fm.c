@@ -39,6 +39,7 @@ const gcfg_opt fm_opts[] = {
     {"precision", GCFG_ENUM, offsetof(fm_cfg, precision), "float", 0, 0, "float|compact", false},
     {"seed", GCFG_INT, offsetof(fm_cfg, seed), "0", 0, 9007199254740992.0, NULL, false},
     GCFG_MAX_MEMORY(fm_cfg, max_memory),
+    {"threads", GCFG_INT, offsetof(fm_cfg, threads), "1", 1, FM_MAX_THREADS, NULL, false},
 };
 const size_t fm_nopts = sizeof fm_opts / sizeof fm_opts[0];
 
@@ -360,7 +361,7 @@ void fm_put_head(growth_fm *m, int head, const float *u, const float *ug)
 
 bool fm_is_touched(const growth_fm *m, uint64_t slot)
 {
-    return (m->touched_bits[slot >> 6] >> (slot & 63)) & 1u;
+    return (__atomic_load_n(&m->touched_bits[slot >> 6], __ATOMIC_RELAXED) >> (slot & 63)) & 1u;
 }
 
 void fm_mark_touched(growth_fm *m, uint64_t slot) { fm_touch(m, slot); }
@@ -430,6 +431,27 @@ GROWTH_API int growth_fm_config(const growth_fm *m, char *buf, size_t cap, size_
         return gerr(GROWTH_EBUFS, "growth_fm_config: buffer of %zu bytes is too small%s", cap,
                     out_n ? " (out_n has the size needed)" : "");
     return rc;
+}
+
+/* The keys growth_fm_set_config() may change. */
+typedef struct {
+    int64_t threads;
+} fm_set_cfg;
+static const gcfg_opt fm_set_opts[] = {
+    {"threads", GCFG_INT, offsetof(fm_set_cfg, threads), "1", 1, FM_MAX_THREADS, NULL, false},
+};
+
+GROWTH_API int growth_fm_set_config(growth_fm *m, const char *config)
+{
+    GROWTH_CHECK_NULL("growth_fm_set_config", m);
+    fm_set_cfg c;
+    memset(&c, 0, sizeof c);
+    int rc = gcfg_parse("fm", fm_set_opts, 1, config ? config : "", &c, sizeof c);
+    if (rc) return rc;
+    pthread_mutex_lock(&m->lock);
+    m->cfg.threads = c.threads;
+    pthread_mutex_unlock(&m->lock);
+    return GROWTH_OK;
 }
 
 GROWTH_API int growth_fm_set_progress(growth_fm *m, growth_progress_fn fn, void *user)
@@ -793,9 +815,17 @@ static void fm_first_touch(growth_fm *m, uint64_t slot)
 /* Per-head gradients of the loss w.r.t. the margins (NaN: the head has no label). */
 typedef void (*fm_grad_fn)(void *ctx, const float *margins, float *grads);
 
+/* The state of one training thread: its row scratch (m->scratch on the calling thread), its
+ * rounding stream and the examples it trained (merged by the caller, which holds the lock). */
+typedef struct {
+    float *scratch;
+    grng *rng;
+    uint64_t dex;
+} fm_wk;
+
 /* Trains on one row (caller holds the lock and reserved the scratch for it). */
-static void fm_apply(growth_fm *m, const fm_row *row, float weight, bool trains, fm_grad_fn grad_fn,
-                     void *ctx, float *margins_out)
+static void fm_apply(growth_fm *m, fm_wk *wk, const fm_row *row, float weight, bool trains,
+                     fm_grad_fn grad_fn, void *ctx, float *margins_out)
 {
     const int H = m->H;
     const size_t n = row->n, KP = (size_t)m->KP;
@@ -807,13 +837,13 @@ static void fm_apply(growth_fm *m, const fm_row *row, float weight, bool trains,
         /* Progressive validation reports what growth_fm_predict says now (untouched slots add
          * nothing); training then starts from the slots' seeded factors. */
         if (margins_out) {
-            float *wc0 = m->scratch;
+            float *wc0 = wk->scratch;
             pairwise(m, row, P, S);
             margins_from(m, row, P, row_r(m, row), margins_out, wc0);
         }
         for (size_t k = 0; k < n; k++) fm_first_touch(m, row->idx[k]);
     }
-    float *wc = m->scratch, *old = m->scratch + n * (size_t)H;
+    float *wc = wk->scratch, *old = wk->scratch + n * (size_t)H;
     float c[FM_MAX_K] __attribute__((aligned(32)));
     float margin[FM_MAX_HEADS], grad[FM_MAX_HEADS], bw[FM_MAX_HEADS];
     pairwise(m, row, P, S);
@@ -883,7 +913,7 @@ static void fm_apply(growth_fm *m, const fm_row *row, float weight, bool trains,
                     size_t wpos = base + (size_t)h;
                     load_stat(m, wpos, &z, &sn);
                     ftrl_step(m, &z, &sn, wc[k * (size_t)H + (size_t)h], grad[h] * x);
-                    uint64_t rbits = m->lc ? grng_next(&m->rng) : 0;
+                    uint64_t rbits = m->lc ? grng_next(wk->rng) : 0;
                     put_stat(m, wpos, z, sn, rbits, false);
                 }
             }
@@ -891,7 +921,13 @@ static void fm_apply(growth_fm *m, const fm_row *row, float weight, bool trains,
     }
     for (size_t k = 0; k < n; k++) fm_touch(m, row->idx[k]);
 done:
-    atomic_store_explicit(&m->examples, atomic_load_explicit(&m->examples, memory_order_relaxed) + 1,
+    wk->dex++;
+}
+
+/* Adds a thread's examples to the counter (one writer call at a time: the lock). */
+static void fm_merge(growth_fm *m, const fm_wk *wk)
+{
+    atomic_store_explicit(&m->examples, atomic_load_explicit(&m->examples, memory_order_relaxed) + wk->dex,
                           memory_order_relaxed);
 }
 
@@ -910,12 +946,119 @@ static void logistic_grad(void *vctx, const float *margins, float *grads)
     }
 }
 
-void fm_train_logistic(growth_fm *m, const fm_row *row, const float *labels, float weight, float *margins_out)
+static void fm_logistic_wk(growth_fm *m, fm_wk *wk, const fm_row *row, const float *labels, float weight,
+                           float *margins_out)
 {
     logistic_ctx ctx = {labels, weight, m->H};
     bool labelled = false;
     for (int h = 0; h < m->H; h++) labelled |= labels[h] != GROWTH_LABEL_MISSING;
-    fm_apply(m, row, weight, weight > 0.0f && labelled, logistic_grad, &ctx, margins_out);
+    fm_apply(m, wk, row, weight, weight > 0.0f && labelled, logistic_grad, &ctx, margins_out);
+}
+
+void fm_train_logistic(growth_fm *m, const fm_row *row, const float *labels, float weight, float *margins_out)
+{
+    fm_wk wk = {m->scratch, &m->rng, 0};
+    fm_logistic_wk(m, &wk, row, labels, weight, margins_out);
+    fm_merge(m, &wk);
+}
+
+/* ---- threads=N: one batch on several threads (Hogwild) ---------------------------------------- */
+
+/* Items below which a batch is not worth a thread (starting one costs tens of microseconds). */
+#define FM_MIN_ROWS_PER_THREAD 128
+/* Items a thread takes at a time: threads move through the batch together, so an item's
+ * prediction has seen the updates of nearly every item before it, as on one thread. */
+#define FM_BLOCK_ROWS 32
+
+typedef struct {
+    growth_fm *m;
+    fm_wk wk;
+    grng rng;
+    fm_item_fn item;
+    const void *ctx;
+    size_t n, t, T;
+} fm_job;
+
+static void *fm_job_run(void *arg)
+{
+    fm_job *j = arg;
+    growth_fm *m = j->m;
+    const size_t step = FM_BLOCK_ROWS * j->T;
+    for (size_t b0 = FM_BLOCK_ROWS * j->t; b0 < j->n; b0 += step) {
+        size_t b1 = b0 + FM_BLOCK_ROWS < j->n ? b0 + FM_BLOCK_ROWS : j->n;
+        for (size_t r = b0; r < b1; r++) {
+            size_t nx = r + 1 < b1 ? r + 1 : b0 + step; /* this thread's next item */
+            fm_item it;
+            if (nx < j->n) {
+                j->item(m, j->ctx, nx, &it);
+                prefetch_row(m, it.row.idx, 0, it.row.n, true);
+            }
+            j->item(m, j->ctx, r, &it);
+            fm_logistic_wk(m, &j->wk, &it.row, it.labels, it.weight, it.margins);
+        }
+    }
+    return NULL;
+}
+
+/* Threads that train: cfg.threads, 1 with compact precision (the kernels share the model's
+ * rounding stream). */
+static size_t fm_threads(const growth_fm *m) { return m->vf ? (size_t)m->cfg.threads : 1; }
+
+int fm_batch_scratch(const growth_fm *m, const char *who, size_t longest, float **out)
+{
+    size_t T = fm_threads(m);
+    size_t per = (longest ? longest : 1) * ((size_t)m->H + (size_t)m->KP);
+    *out = NULL;
+    if (T > 1 && (per > SIZE_MAX / sizeof(float) / (T - 1) || !(*out = malloc((T - 1) * per * sizeof **out))))
+        return gerr(GROWTH_ENOMEM, "%s: out of memory for the row scratch of %zu threads", who, T);
+    return GROWTH_OK;
+}
+
+int fm_train_batch(growth_fm *m, const char *who, size_t n, size_t longest, fm_item_fn item, const void *ctx,
+                   float *extra)
+{
+    size_t T = fm_threads(m);
+    if (T > n / FM_MIN_ROWS_PER_THREAD) T = n / FM_MIN_ROWS_PER_THREAD;
+    if (T < 1) T = 1;
+    size_t per = (longest ? longest : 1) * ((size_t)m->H + (size_t)m->KP);
+    float *own = NULL;
+    if (T > 1 && !extra) {
+        int rc = fm_batch_scratch(m, who, longest, &own);
+        if (rc) return rc;
+        extra = own;
+    }
+    fm_job jobs[FM_MAX_THREADS];
+    for (size_t t = 0; t < T; t++) {
+        fm_job *j = &jobs[t];
+        memset(j, 0, sizeof *j);
+        j->m = m;
+        j->item = item;
+        j->ctx = ctx;
+        j->n = n;
+        j->t = t;
+        j->T = T;
+        if (t == 0) {
+            j->wk.scratch = m->scratch;
+            j->wk.rng = &m->rng;
+        } else {
+            j->wk.scratch = extra + (t - 1) * per;
+            grng_seed(&j->rng, grng_next(&m->rng));
+            j->wk.rng = &j->rng;
+        }
+    }
+    pthread_t tid[FM_MAX_THREADS];
+    bool started[FM_MAX_THREADS] = {false};
+    for (size_t t = 1; t < T; t++) started[t] = pthread_create(&tid[t], NULL, fm_job_run, &jobs[t]) == 0;
+    fm_job_run(&jobs[0]);
+    for (size_t t = 1; t < T; t++) {
+        if (started[t])
+            pthread_join(tid[t], NULL);
+        else
+            fm_job_run(&jobs[t]); /* a thread that cannot start leaves its rows to this one */
+    }
+    for (size_t t = 0; t < T; t++) fm_merge(m, &jobs[t].wk);
+    free(own);
+    return GROWTH_OK;
 }
 
 GROWTH_API int growth_fm_predict_update(growth_fm *m, const uint32_t *idx, const uint8_t *fld,
@@ -959,6 +1102,25 @@ GROWTH_API int growth_fm_update(growth_fm *m, const uint32_t *idx, const uint8_t
     return rc;
 }
 
+/* The rows of a CSR batch as fm_train_batch items. */
+typedef struct {
+    const uint64_t *indptr;
+    const uint32_t *idx;
+    const uint8_t *fld;
+    const float *val, *labels, *weights;
+    float *out;
+} csr_items;
+
+static void csr_item(const growth_fm *m, const void *vctx, size_t r, fm_item *it)
+{
+    const csr_items *c = vctx;
+    size_t b = (size_t)c->indptr[r], e = (size_t)c->indptr[r + 1];
+    it->row = make_row(m, c->idx + b, c->fld ? c->fld + b : NULL, c->val ? c->val + b : NULL, e - b);
+    it->labels = c->labels + r * (size_t)m->H;
+    it->weight = c->weights ? c->weights[r] : 1.0f;
+    it->margins = c->out ? c->out + r * (size_t)m->H : NULL;
+}
+
 GROWTH_API int growth_fm_update_csr(growth_fm *m, const uint64_t *indptr, const uint32_t *idx,
                                     const uint8_t *fld, const float *val, size_t nrows, const float *labels,
                                     const float *weights, float *out_pred, size_t cap)
@@ -979,21 +1141,14 @@ GROWTH_API int growth_fm_update_csr(growth_fm *m, const uint64_t *indptr, const 
     size_t longest = 0;
     for (size_t r = 0; r < nrows; r++)
         if (indptr[r + 1] - indptr[r] > longest) longest = (size_t)(indptr[r + 1] - indptr[r]);
+    csr_items ci = {indptr, idx, fld, val, labels, weights, out_pred};
     pthread_mutex_lock(&m->lock);
     /* the scratch for the longest row first: an allocation failure cannot leave the batch half done */
     rc = fm_reserve_scratch(m, who, longest);
-    for (size_t r = 0; !rc && r < nrows; r++) {
-        size_t b = (size_t)indptr[r], e = (size_t)indptr[r + 1];
-        if (r + FM_PREFETCH_ROWS < nrows)
-            prefetch_row(m, idx, (size_t)indptr[r + FM_PREFETCH_ROWS],
-                         (size_t)indptr[r + FM_PREFETCH_ROWS + 1], true);
-        fm_row row = make_row(m, idx + b, fld ? fld + b : NULL, val ? val + b : NULL, e - b);
-        float *o = out_pred ? out_pred + r * (size_t)H : NULL;
-        fm_train_logistic(m, &row, labels + r * (size_t)H, weights ? weights[r] : 1.0f, o);
-        if (o)
-            for (int h = 0; h < H; h++) o[h] = fm_sigmoid(o[h]);
-    }
+    if (!rc) rc = fm_train_batch(m, who, nrows, longest, csr_item, &ci, NULL);
     pthread_mutex_unlock(&m->lock);
+    if (!rc && out_pred)
+        for (size_t i = 0; i < nrows * (size_t)H; i++) out_pred[i] = fm_sigmoid(out_pred[i]);
     return rc;
 }
 
@@ -1065,7 +1220,11 @@ GROWTH_API int growth_fm_esmm_update(growth_fm *m, size_t ctr_head, size_t cvr_h
     fm_row row = make_row(m, idx, fld, val, nnz);
     pthread_mutex_lock(&m->lock);
     rc = fm_reserve_scratch(m, who, nnz);
-    if (!rc) fm_apply(m, &row, weight, weight > 0.0f, esmm_grad, &ctx, NULL);
+    if (!rc) {
+        fm_wk wk = {m->scratch, &m->rng, 0};
+        fm_apply(m, &wk, &row, weight, weight > 0.0f, esmm_grad, &ctx, NULL);
+        fm_merge(m, &wk);
+    }
     pthread_mutex_unlock(&m->lock);
     return rc;
 }

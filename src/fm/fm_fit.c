@@ -226,6 +226,27 @@ static void prefetch_data_row(const growth_fm *m, const growth_fm_data *d, size_
 
 /* ---- the fit ----------------------------------------------------------------------------------- */
 
+/* threads=N: an epoch goes through fm_train_batch in chunks of FIT_CHUNK rows (the progress
+ * callback and the loss sums run between chunks, on the calling thread). */
+#define FIT_CHUNK 16384
+
+typedef struct {
+    const growth_fm_data *d;
+    const size_t *perm;
+    size_t off;
+    float *margins;
+} fit_items;
+
+static void fit_item(const growth_fm *m, const void *vctx, size_t t, fm_item *it)
+{
+    const fit_items *c = vctx;
+    size_t r = c->perm ? c->perm[c->off + t] : c->off + t;
+    it->row = data_row(m, c->d, r);
+    it->labels = c->d->labels + r * (size_t)m->H;
+    it->weight = c->d->weights ? c->d->weights[r] : 1.0f;
+    it->margins = c->margins + t * (size_t)m->H;
+}
+
 GROWTH_API int growth_fm_fit(growth_fm *m, const growth_fm_data *train, const growth_fm_data *valid,
                              const char *config, growth_fm_fit_result *out)
 {
@@ -259,6 +280,8 @@ GROWTH_API int growth_fm_fit(growth_fm *m, const growth_fm_data *train, const gr
     void *puser = m->progress_user;
     int copies = (progress ? 1 : 0) + (autostop ? 1 : 0);
     size_t *perm = NULL;
+    float *extra = NULL, *chunk_m = NULL;
+    const bool threaded = m->cfg.threads > 1 && m->vf && n >= 2 * FIT_CHUNK / 64;
     double kept_tr = NAN, kept_va = NAN;
     uint64_t trained = 0, best_epoch = 0;
     fm_snap pre, ep;
@@ -275,6 +298,9 @@ GROWTH_API int growth_fm_fit(growth_fm *m, const growth_fm_data *train, const gr
         perm = malloc(n * sizeof *perm);
         if (!perm) rc = gerr(GROWTH_ENOMEM, "%s: out of memory for the order of %zu rows", who, n);
     }
+    if (!rc && threaded) rc = fm_batch_scratch(m, who, longest, &extra);
+    if (!rc && threaded && !(chunk_m = malloc((size_t)FIT_CHUNK * H * sizeof *chunk_m)))
+        rc = gerr(GROWTH_ENOMEM, "%s: out of memory for the margins of %d rows", who, FIT_CHUNK);
     if (!rc && progress) rc = snap_alloc(m, who, &pre);
     if (!rc && autostop) rc = snap_alloc(m, who, &ep);
     if (rc) goto done;
@@ -298,7 +324,24 @@ GROWTH_API int growth_fm_fit(growth_fm *m, const growth_fm_data *train, const gr
                 perm[j] = t;
             }
         double sum = 0.0, wsum = 0.0;
-        for (size_t t = 0; t < n; t++) {
+        for (size_t t0 = 0; threaded && t0 < n; t0 += FIT_CHUNK) {
+            size_t cn = n - t0 < FIT_CHUNK ? n - t0 : FIT_CHUNK;
+            fit_items fi = {train, perm, t0, chunk_m};
+            fm_train_batch(m, who, cn, longest, fit_item, &fi, extra); /* cannot fail: scratch given */
+            for (size_t i = 0; i < cn; i++) {
+                size_t r = perm ? perm[t0 + i] : t0 + i;
+                add_loss(m, chunk_m + i * H, train->labels + r * H, train->weights ? train->weights[r] : 1.0f,
+                         &sum, &wsum);
+            }
+            done_rows += cn;
+            if (progress && progress("epoch", (double)done_rows / total, puser) != 0) {
+                snap_restore(m, &pre);
+                rc = gerr(GROWTH_ECANCELED, "%s: the progress callback stopped the fit in epoch %lld", who,
+                          (long long)e);
+                goto done;
+            }
+        }
+        for (size_t t = 0; !threaded && t < n; t++) {
             size_t r = perm ? perm[t] : t;
             if (t + 1 < n) prefetch_data_row(m, train, perm ? perm[t + 1] : t + 1);
             fm_row row = data_row(m, train, r);
@@ -330,6 +373,8 @@ GROWTH_API int growth_fm_fit(growth_fm *m, const growth_fm_data *train, const gr
 done:
     pthread_mutex_unlock(&m->lock);
     free(perm);
+    free(extra);
+    free(chunk_m);
     snap_free(&pre);
     snap_free(&ep);
     if (rc) return rc;

@@ -12,10 +12,11 @@
 #include "core.h"
 #include "growth/fm.h"
 
-#define FM_MAX_HEADS  16
-#define FM_NAME_MAX   GHEAD_NAME_MAX
-#define FM_MAX_K      64
-#define FM_MAX_FIELDS 256
+#define FM_MAX_HEADS   16
+#define FM_NAME_MAX    GHEAD_NAME_MAX
+#define FM_MAX_K       64
+#define FM_MAX_FIELDS  256
+#define FM_MAX_THREADS 64
 
 enum { FM_MODEL_FM = 0, FM_MODEL_FFM = 1 };      /* cfg.model: index into "fm|ffm" */
 enum { FM_PREC_FLOAT = 0, FM_PREC_COMPACT = 1 }; /* cfg.precision: index into "float|compact" */
@@ -30,6 +31,7 @@ typedef struct {
     int precision;
     int64_t seed;
     int64_t max_memory; /* 0 = no cap (gmem_reserve) */
+    int64_t threads;    /* batch training calls split their rows over this many threads */
 } fm_cfg;
 
 /* The configuration table (fm.c) and its parser/formatter. */

@@ -72,7 +72,7 @@ struct growth_fm {
     _Atomic float *lf;
     _Atomic uint16_t *lc;
     size_t lin_bytes;
-    /* touched slots: one bit a slot (writer only) */
+    /* touched slots: one bit a slot (set by training threads with an atomic OR: fm_touch) */
     uint64_t *touched_bits;
     size_t touched_bytes;
     float bias_z[FM_MAX_HEADS], bias_s[FM_MAX_HEADS], bias_w[FM_MAX_HEADS]; /* relaxed atomics */
@@ -80,7 +80,7 @@ struct growth_fm {
     char names[FM_MAX_HEADS][FM_NAME_MAX];
     _Atomic uint64_t examples, touched;
     pthread_mutex_t lock; /* serialises writers */
-    grng rng;             /* stochastic rounding (compact); used under lock */
+    grng rng;             /* stochastic rounding (compact); used under lock (compact trains on one thread) */
     growth_progress_fn progress;
     void *progress_user;
     float *scratch; /* writer-only: linear weight cache and FM pre-example vectors */
@@ -107,15 +107,15 @@ static inline size_t fm_vpos(const growth_fm *m, uint64_t slot, int f)
     return ((size_t)slot * (size_t)m->V + (size_t)f) * (size_t)m->KP;
 }
 
+/* Marks a slot touched. Bits are only ever set: a relaxed load first (set bits cost no locked
+ * operation), then an atomic OR, so threads training at once (threads=N) never lose a bit and
+ * count each slot once. */
 static inline void fm_touch(growth_fm *m, uint64_t slot)
 {
     uint64_t bit = UINT64_C(1) << (slot & 63);
     uint64_t *w = &m->touched_bits[slot >> 6];
-    if (!(*w & bit)) {
-        *w |= bit;
-        atomic_store_explicit(&m->touched, atomic_load_explicit(&m->touched, memory_order_relaxed) + 1,
-                              memory_order_relaxed);
-    }
+    if (!(__atomic_load_n(w, __ATOMIC_RELAXED) & bit) && !(__atomic_fetch_or(w, bit, __ATOMIC_RELAXED) & bit))
+        atomic_fetch_add_explicit(&m->touched, 1, memory_order_relaxed);
 }
 
 static inline float fm_sigmoid(float x)
@@ -156,6 +156,29 @@ void fm_margins(const growth_fm *m, const fm_row *row, float *margin);
  * margins before the update into margins_out (may be NULL). */
 void fm_train_logistic(growth_fm *m, const fm_row *row, const float *labels, float weight,
                        float *margins_out);
+
+/* A batch for fm_train_batch: row t's features, labels and weight, and where its margins go
+ * (H floats; NULL: nowhere). Called from the training threads. */
+typedef struct {
+    fm_row row;
+    const float *labels;
+    float weight;
+    float *margins;
+} fm_item;
+typedef void (*fm_item_fn)(const growth_fm *m, const void *ctx, size_t t, fm_item *out);
+
+/* Trains items 0 .. n-1 (rows of at most `longest` entries; caller holds the lock and reserved
+ * the scratch for `longest`) with logistic loss on up to cfg.threads threads (Hogwild: threads
+ * update shared statistics without a lock; precision=float only, compact trains on the calling
+ * thread). Thread t of T takes blocks t, t + T, ... of FM_BLOCK_ROWS items. GROWTH_ENOMEM,
+ * nothing trained, when the other threads' scratch cannot be allocated (`extra`: scratch from
+ * fm_batch_scratch, or NULL to allocate it here). */
+int fm_train_batch(growth_fm *m, const char *who, size_t n, size_t longest, fm_item_fn item, const void *ctx,
+                   float *extra);
+/* The other threads' scratch for fm_train_batch on rows of `longest` entries, allocated ahead
+ * (a fit allocates everything before it trains): *out is NULL when one thread trains. GROWTH_OK
+ * or GROWTH_ENOMEM. Free with free(). */
+int fm_batch_scratch(const growth_fm *m, const char *who, size_t longest, float **out);
 
 /* Bytes of the model state (tables and bookkeeping) and per slot. */
 double fm_state_bytes(const fm_cfg *cfg);

@@ -42,6 +42,45 @@ const char *gnet_layer_name(glayer_type t) { return layer_names[t]; }
 
 /* ---- kernels ------------------------------------------------------------------------------ */
 
+/* tanh without a libm call, so that the loop over a layer vectorises (8 lanes with AVX2):
+ *   tanh|x| = e / (e + 2),  e = expm1(y),  y = 2 min(|x|, 9)   (tanh 9 rounds to 1 in float)
+ *   expm1(y) = 2^k (expm1(r) + 1) - 1 = 2^k expm1(r) + (2^k - 1),  k = round(y / ln 2),
+ *   r = y - k ln 2 in [-ln2/2, ln2/2] (ln 2 split in two constants, Cody and Waite, so that
+ *   k ln 2 is exact to float precision), and expm1(r) by its Taylor polynomial to degree 8
+ *   (remainder < |r|^9 / 9! < 2e-10). For |x| < ln2/4 the result is that polynomial alone (k = 0),
+ *   so small inputs keep full relative accuracy. k is read off the bits of y/ln2 + 1.5 x 2^23
+ *   and the clamp is an integer min on the bits of |x| (monotone for non-negative floats): a
+ *   float-to-int conversion or a float compare would stop GCC from vectorising the loop.
+ *   Inputs are finite (validated at the API). Against tanh in double over [-10, 10]: within 3
+ *   float ulps (tests/python/test_nets.py). glibc's expm1f in the loop took half of a DSSM
+ *   tower's time (callgrind: 31% expm1f + 11% the loop, against 24% sgemm). */
+static inline float tanh_vec(float x)
+{
+    uint32_t ab;
+    memcpy(&ab, &x, sizeof ab);
+    ab &= 0x7fffffffu;                        /* |x| */
+    ab = ab < 0x41100000u ? ab : 0x41100000u; /* min(|x|, 9) */
+    float a;
+    memcpy(&a, &ab, sizeof a);
+    const float y = 2.0f * a;
+    const float t = y * 1.44269504088896341f + 12582912.0f; /* the low bits of t: round(y / ln 2) */
+    const float kf = t - 12582912.0f;
+    uint32_t tb;
+    memcpy(&tb, &t, sizeof tb);
+    const uint32_t sb = (tb - 0x4B400000u + 127u) << 23; /* 2^k */
+    float two_k;
+    memcpy(&two_k, &sb, sizeof two_k);
+    const float r = (y - kf * 0.693145751953125f) - kf * 1.428606765330187e-06f;
+    const float p =
+        r * (1.0f +
+             r * (0.5f + r * (1.66666667e-1f +
+                              r * (4.16666667e-2f +
+                                   r * (8.33333333e-3f +
+                                        r * (1.38888889e-3f + r * (1.98412698e-4f + r * 2.48015873e-5f)))))));
+    const float e = two_k * p + (two_k - 1.0f);
+    return copysignf(e / (e + 2.0f), x);
+}
+
 GNET_CLONES
 void gact(glayer_type t, const float *in, float *out, size_t n)
 {
@@ -50,11 +89,7 @@ void gact(glayer_type t, const float *in, float *out, size_t n)
         for (size_t i = 0; i < n; i++) out[i] = in[i] > 0.0f ? in[i] : 0.0f;
         break;
     case GL_TANH:
-        for (size_t i = 0; i < n; i++) { /* tanh|x| = expm1(2|x|) / (expm1(2|x|) + 2): 4x glibc's tanhf */
-            const float ax = fabsf(in[i]);
-            const float e = expm1f(2.0f * (ax < 9.0f ? ax : 9.0f));
-            out[i] = copysignf(e / (e + 2.0f), in[i]);
-        }
+        for (size_t i = 0; i < n; i++) out[i] = tanh_vec(in[i]);
         break;
     case GL_SIGMOID:
         for (size_t i = 0; i < n; i++) {

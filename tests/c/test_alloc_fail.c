@@ -424,6 +424,34 @@ static int c_ftrl_cfg(void *h)
 }
 static char g_path[512];
 static int c_ftrl_save(void *h) { return growth_ftrl_save(h, g_path); }
+/* threads=2 on 1200 rows (the 400 fixture rows three times): the other thread's row scratch. */
+static uint64_t g_indptr3[1201];
+static uint32_t g_idx3[1200 * 4];
+static uint8_t g_fld3[1200 * 4];
+static float g_y3[1200];
+static void make_data3(void)
+{
+    for (int i = 0; i < 1200; i++) {
+        g_indptr3[i] = (uint64_t)i * 4;
+        memcpy(g_idx3 + i * 4, g_idx + (i % 400) * 4, 4 * sizeof *g_idx3);
+        memcpy(g_fld3 + i * 4, g_fld + (i % 400) * 4, 4 * sizeof *g_fld3);
+        g_y3[i] = g_y[i % 400];
+    }
+    g_indptr3[1200] = 1200 * 4;
+}
+static void *mk_ftrl_threads(void)
+{
+    make_data3();
+    growth_ftrl *m = NULL;
+    if (growth_ftrl_create(&m, "bits=12 threads=2") == 0)
+        growth_ftrl_update_csr(m, g_indptr, g_idx, NULL, 200, g_y, NULL, NULL, 0);
+    return m;
+}
+static int c_ftrl_train_threads(void *h)
+{
+    static float p[1200];
+    return growth_ftrl_update_csr(h, g_indptr3, g_idx3, NULL, 1200, g_y3, NULL, p, 1200);
+}
 
 /* table=exact: training on fresh keys grows the shards (every growth may fail, leaving the
  * model as it was), admission through the sketch, a memory cap with eviction. */
@@ -454,6 +482,19 @@ static int c_ftrlx_predict(void *h)
         if (rc) return rc;
     }
     return GROWTH_OK;
+}
+/* 64-bit key rows on a hashed model (bits=14 heads=2): the slot scratch of the CSR key calls. */
+static uint64_t g_kptr[101];
+static int c_ftrl_train_keys_csr(void *h)
+{
+    for (size_t r = 0; r <= 100; r++) g_kptr[r] = r * 4;
+    return growth_ftrl_update_keys_csr(h, g_kptr, g_keys, NULL, 100, g_y, NULL, NULL, 0);
+}
+static int c_ftrl_predict_keys_csr(void *h)
+{
+    float p[200];
+    for (size_t r = 0; r <= 100; r++) g_kptr[r] = r * 4;
+    return growth_ftrl_predict_keys_csr(h, g_kptr, g_keys, NULL, 100, 0, p, 200);
 }
 static int c_ftrl_load(void **o) { return growth_ftrl_load((growth_ftrl **)o, g_path); }
 
@@ -520,6 +561,35 @@ static int c_fm_fit(void *h)
     va.labels = g_y + 300;
     growth_fm_fit_result r = GROWTH_FM_FIT_RESULT_INIT;
     return growth_fm_fit(h, &tr, &va, "epochs=3 seed=2", &r);
+}
+
+/* threads=2: 1200 rows (update_csr) and a fit over them (the other thread's scratch, the
+ * margins of a chunk). */
+static void *mk_fm_threads(void)
+{
+    make_data3();
+    growth_fm *m = NULL;
+    growth_fm_create(&m, "model=ffm fields=4 bits=12 threads=2");
+    if (m) growth_fm_set_progress(m, keep_going, NULL);
+    return m;
+}
+static int c_fm_train_threads(void *h)
+{
+    static float p[1200];
+    return growth_fm_update_csr(h, g_indptr3, g_idx3, g_fld3, NULL, 1200, g_y3, NULL, p, 1200);
+}
+static int c_fm_fit_threads(void *h)
+{
+    growth_fm_data tr = GROWTH_FM_DATA_INIT, va;
+    tr.nrows = 1200;
+    tr.indptr = g_indptr3;
+    tr.indices = g_idx3;
+    tr.fields = g_fld3;
+    tr.labels = g_y3;
+    va = tr;
+    va.nrows = 100;
+    growth_fm_fit_result r = GROWTH_FM_FIT_RESULT_INIT;
+    return growth_fm_fit(h, &tr, &va, "epochs=2 seed=2", &r);
 }
 
 static char g_fm_path[512], g_ffm_path[512];
@@ -996,8 +1066,12 @@ TEST(every_allocation_may_fail)
     SWEEP("ftrl train (csr)", .k = &K_ftrl, .make = mk_ftrl, .call = c_ftrl_train);
     SWEEP("ftrl predict (csr)", .k = &K_ftrl, .make = mk_ftrl, .call = c_ftrl_predict, .ro = true);
     SWEEP("ftrl config", .k = &K_ftrl, .make = mk_ftrl, .call = c_ftrl_cfg, .ro = true);
+    SWEEP("ftrl train (keys csr, hashed)", .k = &K_ftrl, .make = mk_ftrl, .call = c_ftrl_train_keys_csr);
+    SWEEP("ftrl predict (keys csr, hashed)", .k = &K_ftrl, .make = mk_ftrl, .call = c_ftrl_predict_keys_csr,
+          .ro = true);
     SWEEP("ftrl save", .k = &K_ftrl, .make = mk_ftrl, .call = c_ftrl_save, .ro = true);
     SWEEP("ftrl load", .k = &K_ftrl, .ctor = c_ftrl_load);
+    SWEEP("ftrl train threads=2 (csr)", .k = &K_ftrl, .make = mk_ftrl_threads, .call = c_ftrl_train_threads);
     total_bad += sweep_roundtrip("ftrl", &K_ftrl, mk_ftrl);
     SWEEP("ftrl exact create", .k = &K_ftrl, .ctor = c_ftrlx_create);
     SWEEP("ftrl exact train (keys)", .k = &K_ftrl, .make = mk_ftrlx, .call = c_ftrlx_train);
@@ -1011,6 +1085,8 @@ TEST(every_allocation_may_fail)
     SWEEP("fm predict (csr)", .k = &K_fmst, .make = mk_fm, .call = c_fm_predict, .ro = true);
     SWEEP("fm config", .k = &K_fmst, .make = mk_fm, .call = c_fm_cfg, .ro = true);
     SWEEP("fm fit (auto-stop, progress)", .k = &K_fmst, .make = mk_fm_progress, .call = c_fm_fit);
+    SWEEP("fm train threads=2 (csr)", .k = &K_fmst, .make = mk_fm_threads, .call = c_fm_train_threads);
+    SWEEP("fm fit threads=2", .k = &K_fmst, .make = mk_fm_threads, .call = c_fm_fit_threads);
 
     SWEEP("fm save", .k = &K_fm, .make = mk_fm_state, .call = c_fm_save, .ro = true);
     SWEEP("fm load", .k = &K_fm, .ctor = c_fm_load);

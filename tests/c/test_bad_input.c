@@ -38,6 +38,15 @@ TEST(test_feature_functions)
     BAD(growth_features_hash_cross(f, v, 0, 0, 8, &s), GROWTH_EINVAL, "growth_features_hash_cross");
     BAD(growth_features_hash_cross(f, v, SIZE_MAX, 0, 8, &s), GROWTH_EINVAL, "growth_features_hash_cross");
     BAD(growth_features_hash_cross(f, v, 2, 0, 8, NULL), GROWTH_EINVAL, "growth_features_hash_cross");
+    uint64_t key;
+    BAD(growth_features_key(NULL, "x", 0, &key), GROWTH_EINVAL, "growth_features_key");
+    BAD(growth_features_key("a", NULL, 0, &key), GROWTH_EINVAL, "growth_features_key");
+    BAD(growth_features_key("a", "x", 0, NULL), GROWTH_EINVAL, "growth_features_key");
+    BAD(growth_features_key_cross(f, v, 2, 0, &key), GROWTH_EINVAL, "growth_features_key_cross");
+    BAD(growth_features_key_cross(NULL, v, 2, 0, &key), GROWTH_EINVAL, "growth_features_key_cross");
+    BAD(growth_features_key_cross(f, v, 1, 0, &key), GROWTH_EINVAL, "growth_features_key_cross");
+    BAD(growth_features_key_cross(f, v, 17, 0, &key), GROWTH_EINVAL, "growth_features_key_cross");
+    BAD(growth_features_key_cross(f, v, 2, 0, NULL), GROWTH_EINVAL, "growth_features_key_cross");
 
     growth_row *r = NULL;
     BAD(growth_row_create(NULL, ""), GROWTH_EINVAL, "growth_row_create");
@@ -78,6 +87,7 @@ TEST(test_feature_functions)
     growth_row_clear(NULL);
     growth_row_free(NULL);
     CHECK(growth_row_values(NULL) == NULL);
+    CHECK(growth_row_keys(NULL) == NULL);
     growth_row_free(r);
 }
 
@@ -89,6 +99,22 @@ TEST(test_ftrl_functions)
     float val[3] = {1, 1, 1}, y[2] = {1, 0}, p[2], before[2], w;
     for (int i = 0; i < 20; i++) CHECK_OK(growth_ftrl_update(m, idx, val, 3, y, 1));
     CHECK_OK(growth_ftrl_predict(m, idx, val, 3, 0, before, 2));
+    /* set_config: only `threads`, in range; the model keeps its configuration on failure */
+    char cfg_before[1024], cfg_after[1024];
+    CHECK_OK(growth_ftrl_config(m, cfg_before, sizeof cfg_before, NULL));
+    BAD(growth_ftrl_set_config(NULL, "threads=2"), GROWTH_EINVAL, "growth_ftrl_set_config");
+    const char *bad_set[] = {"threads=0", "threads=65", "threads=x",
+                             "bits=12",   "alpha=0.1",  "threads=2 threads=2"};
+    for (size_t i = 0; i < sizeof bad_set / sizeof bad_set[0]; i++)
+        BAD(growth_ftrl_set_config(m, bad_set[i]), GROWTH_EINVAL, "ftrl");
+    CHECK_OK(growth_ftrl_config(m, cfg_after, sizeof cfg_after, NULL));
+    CHECK(strcmp(cfg_before, cfg_after) == 0);
+    CHECK_OK(growth_ftrl_set_config(m, "threads=3"));
+    CHECK_OK(growth_ftrl_config(m, cfg_after, sizeof cfg_after, NULL));
+    CHECK(strstr(cfg_after, " threads=3") != NULL);
+    CHECK_OK(growth_ftrl_set_config(m, NULL)); /* the default */
+    CHECK_OK(growth_ftrl_config(m, cfg_after, sizeof cfg_after, NULL));
+    CHECK(strcmp(cfg_before, cfg_after) == 0);
     uint64_t ip[3] = {0, 3, 3};
     float labels[4] = {1, 0, 0, 1};
 
@@ -119,7 +145,9 @@ TEST(test_ftrl_functions)
                              "table=exact admit_prob=2",
                              "table=exact admit_sketch=10",
                              "table=exact expire=-1",
-                             "table=exact expire_seconds=nan"};
+                             "table=exact expire_seconds=nan",
+                             "threads=0",
+                             "threads=65"};
     for (size_t i = 0; i < sizeof bad_cfg / sizeof bad_cfg[0]; i++) {
         growth_ftrl *x = NULL;
         BAD(growth_ftrl_create(&x, bad_cfg[i]), GROWTH_EINVAL, "ftrl");
@@ -218,6 +246,45 @@ TEST(test_ftrl_functions)
     BAD(growth_ftrl_predict_keys(m, keys, val, 3, 0, p, 2), GROWTH_EINVAL, "growth_ftrl_predict_keys");
     BAD(growth_ftrl_update_keys(m, keys, val, 3, y, 1, NULL, 0), GROWTH_EINVAL, "growth_ftrl_update_keys");
     val[1] = 1;
+    {
+        uint64_t kip[3] = {0, 2, 3}, kip_bad[3] = {0, 3, 1};
+        float kp[4], ky[4] = {1, 0, 0, 1}; /* 2 rows x 2 heads */
+        BAD(growth_ftrl_predict_keys_csr(NULL, kip, keys, val, 2, 0, kp, 4), GROWTH_EINVAL,
+            "growth_ftrl_predict_keys_csr");
+        BAD(growth_ftrl_predict_keys_csr(m, NULL, keys, val, 2, 0, kp, 4), GROWTH_EINVAL,
+            "growth_ftrl_predict_keys_csr");
+        BAD(growth_ftrl_predict_keys_csr(m, kip, NULL, val, 2, 0, kp, 4), GROWTH_EINVAL,
+            "growth_ftrl_predict_keys_csr");
+        BAD(growth_ftrl_predict_keys_csr(m, kip, keys, val, 2, 0, NULL, 4), GROWTH_EINVAL,
+            "growth_ftrl_predict_keys_csr");
+        BAD(growth_ftrl_predict_keys_csr(m, kip, keys, val, 2, 0, kp, 3), GROWTH_EBUFS,
+            "growth_ftrl_predict_keys_csr");
+        BAD(growth_ftrl_predict_keys_csr(m, kip_bad, keys, val, 2, 0, kp, 4), GROWTH_EINVAL, "indptr");
+        BAD(growth_ftrl_predict_keys_csr(m, kip, keys, val, 2, 0x2u, kp, 4), GROWTH_EINVAL, "flags");
+        BAD(growth_ftrl_predict_keys_csr(m, kip, keys, val, SIZE_MAX, 0, kp, 4), GROWTH_EINVAL,
+            "growth_ftrl_predict_keys_csr");
+        BAD(growth_ftrl_update_keys_csr(NULL, kip, keys, val, 2, ky, NULL, NULL, 0), GROWTH_EINVAL,
+            "growth_ftrl_update_keys_csr");
+        BAD(growth_ftrl_update_keys_csr(m, NULL, keys, val, 2, ky, NULL, NULL, 0), GROWTH_EINVAL,
+            "growth_ftrl_update_keys_csr");
+        BAD(growth_ftrl_update_keys_csr(m, kip, NULL, val, 2, ky, NULL, NULL, 0), GROWTH_EINVAL,
+            "growth_ftrl_update_keys_csr");
+        BAD(growth_ftrl_update_keys_csr(m, kip, keys, val, 2, NULL, NULL, NULL, 0), GROWTH_EINVAL,
+            "growth_ftrl_update_keys_csr");
+        BAD(growth_ftrl_update_keys_csr(m, kip_bad, keys, val, 2, ky, NULL, NULL, 0), GROWTH_EINVAL,
+            "indptr");
+        BAD(growth_ftrl_update_keys_csr(m, kip, keys, val, 2, ky, NULL, kp, 3), GROWTH_EBUFS,
+            "growth_ftrl_update_keys_csr");
+        float kyb[4] = {1, 0, 3, 1}, kw[2] = {1, -1};
+        BAD(growth_ftrl_update_keys_csr(m, kip, keys, val, 2, kyb, NULL, NULL, 0), GROWTH_EINVAL, "label");
+        BAD(growth_ftrl_update_keys_csr(m, kip, keys, val, 2, ky, kw, NULL, 0), GROWTH_EINVAL, "weight");
+        val[1] = NAN;
+        BAD(growth_ftrl_update_keys_csr(m, kip, keys, val, 2, ky, NULL, NULL, 0), GROWTH_EINVAL,
+            "growth_ftrl_update_keys_csr");
+        BAD(growth_ftrl_predict_keys_csr(m, kip, keys, val, 2, 0, kp, 4), GROWTH_EINVAL,
+            "growth_ftrl_predict_keys_csr");
+        val[1] = 1;
+    }
     BAD(growth_ftrl_weight_key(NULL, 0, 1, &w), GROWTH_EINVAL, "growth_ftrl_weight_key");
     BAD(growth_ftrl_weight_key(m, 2, 1, &w), GROWTH_EINVAL, "growth_ftrl_weight_key");
     BAD(growth_ftrl_weight_key(m, 0, 1, NULL), GROWTH_EINVAL, "growth_ftrl_weight_key");

@@ -79,6 +79,8 @@ TEST(test_create_and_small_calls)
                          "model=ffm fields=0",
                          "model=xfm fields=2",
                          "model=fm k=0",
+                         "model=fm threads=0",
+                         "model=fm threads=65",
                          "model=fm k=65",
                          "model=ffm fields=257",
                          "model=fm bits=0",
@@ -139,6 +141,19 @@ TEST(test_create_and_small_calls)
     BAD(growth_fm_config(m, NULL, 0, &need), GROWTH_EBUFS, "growth_fm_config");
     BAD(growth_fm_config(m, NULL, 0, NULL), GROWTH_EBUFS, "growth_fm_config");
     BAD(growth_fm_set_progress(NULL, stop_now, NULL), GROWTH_EINVAL, "growth_fm_set_progress");
+    BAD(growth_fm_set_config(NULL, "threads=2"), GROWTH_EINVAL, "growth_fm_set_config");
+    const char *bad_set[] = {"threads=0", "threads=65", "threads=x",
+                             "k=8",       "model=fm",   "threads=2 threads=2"};
+    char cb[1024], ca[1024];
+    CHECK_OK(growth_fm_config(m, cb, sizeof cb, NULL));
+    for (size_t i = 0; i < sizeof bad_set / sizeof bad_set[0]; i++)
+        BAD(growth_fm_set_config(m, bad_set[i]), GROWTH_EINVAL, "fm");
+    CHECK_OK(growth_fm_config(m, ca, sizeof ca, NULL));
+    CHECK(strcmp(cb, ca) == 0);
+    CHECK_OK(growth_fm_set_config(m, "threads=4"));
+    CHECK_OK(growth_fm_config(m, ca, sizeof ca, NULL));
+    CHECK(strstr(ca, " threads=4") != NULL);
+    CHECK_OK(growth_fm_set_config(m, ""));
     float w = 5.0f, v[8] = {0};
     size_t n = 99;
     BAD(growth_fm_weight(NULL, 0, 1, &w), GROWTH_EINVAL, "growth_fm_weight");

@@ -199,11 +199,63 @@ TEST(test_row_fields)
     growth_row_free(plain);
 }
 
+TEST(test_row_keys)
+{
+    /* A key is the full hash: its top `bits` bits are the slot, for pairs, numbers and crosses;
+     * a slot added directly is its own key. */
+    growth_row *r = NULL;
+    CHECK_OK(growth_row_create(&r, "bits=12 seed=7"));
+    const char *f[2] = {"user_city", "item_cat"}, *v[2] = {"hangzhou", "shoes"};
+    CHECK_OK(growth_row_add_cat(r, "user_city", "hangzhou"));
+    CHECK_OK(growth_row_add_num(r, "price", 2.5f));
+    CHECK_OK(growth_row_add_cross(r, f, v, 2));
+    CHECK_OK(growth_row_add_index(r, 77, 1.0f));
+    CHECK(growth_row_size(r) == 4);
+    const uint64_t *k = growth_row_keys(r);
+    const uint32_t *ix = growth_row_indices(r);
+    uint64_t want[3];
+    CHECK_OK(growth_features_key("user_city", "hangzhou", 7, &want[0]));
+    CHECK_OK(growth_features_key("price", "", 7, &want[1]));
+    CHECK_OK(growth_features_key_cross(f, v, 2, 7, &want[2]));
+    for (int i = 0; i < 3; i++) {
+        CHECK(k[i] == want[i]);
+        CHECK(ix[i] == (uint32_t)(k[i] >> (64 - 12)));
+        uint32_t s32;
+        if (i < 2)
+            CHECK_OK(growth_features_hash(i ? "price" : "user_city", i ? "" : "hangzhou", 7, 32, &s32));
+        else
+            CHECK_OK(growth_features_hash_cross(f, v, 2, 7, 32, &s32));
+        CHECK(s32 == (uint32_t)(k[i] >> 32)); /* bits=32: the key's high half */
+    }
+    CHECK(k[3] == 77);
+    growth_row_free(r);
+
+    /* dedup merges equal keys only: with bits=1 most distinct features share a slot, and stay
+     * apart; the same feature twice merges. */
+    CHECK_OK(growth_row_create(&r, "bits=1 dedup=true"));
+    char val[16];
+    for (int i = 0; i < 20; i++) {
+        snprintf(val, sizeof val, "%d", i % 10);
+        CHECK_OK(growth_row_add_cat(r, "id", val));
+    }
+    CHECK(growth_row_size(r) == 10);
+    k = growth_row_keys(r);
+    const float *x = growth_row_values(r);
+    for (int i = 0; i < 10; i++) {
+        snprintf(val, sizeof val, "%d", i);
+        CHECK_OK(growth_features_key("id", val, 0, &want[0]));
+        CHECK(k[i] == want[0] && x[i] == 2.0f);
+        CHECK(growth_row_indices(r)[i] == (uint32_t)(k[i] >> 63));
+    }
+    growth_row_free(r);
+}
+
 int main(void)
 {
     RUN(test_hash_is_stable_and_in_range);
     RUN(test_hash_spreads_values);
     RUN(test_row_builder);
     RUN(test_row_fields);
+    RUN(test_row_keys);
     return GT_SUMMARY();
 }

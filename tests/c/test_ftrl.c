@@ -593,12 +593,12 @@ TEST(test_config_and_bias_off)
     CHECK(strcmp(buf,
                  "alpha=0.05 beta=1 l1=1 l2=1 bits=10 heads=1 head_names=\"\" bias=false "
                  "precision=float seed=0 max_memory=0 table=hashed admit=1 admit_prob=1 admit_sketch=4194304 "
-                 "expire=0 expire_seconds=0") == 0);
+                 "expire=0 expire_seconds=0 threads=1") == 0);
     CHECK_RC(growth_ftrl_config(m, buf, 10, &need), GROWTH_EBUFS);
     CHECK(need ==
           strlen("alpha=0.05 beta=1 l1=1 l2=1 bits=10 heads=1 head_names=\"\" bias=false "
                  "precision=float seed=0 max_memory=0 table=hashed admit=1 admit_prob=1 admit_sketch=4194304 "
-                 "expire=0 expire_seconds=0") +
+                 "expire=0 expire_seconds=0 threads=1") +
               1);
     /* Without bias an empty row always predicts 0.5, whatever it learns. */
     float y = 1, p;

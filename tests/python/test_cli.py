@@ -169,6 +169,14 @@ def test_demo_end_to_end(tmp_path):
     base = [l for l in out.splitlines() if "first come first served" in l][0]
     assert float(ks.split("value ")[1].split(",")[0]) > float(base.split("value ")[1].split(" ")[0])
     assert "total installs" in out
+    # Uplift step: the knapsack on the uplift buys far more incremental conversions (under the
+    # simulator's truth) than the knapsack on P(buy | packet) at the same expected spend.
+    inc = {name: float(l.split()[-1]) for l in out.splitlines()
+           for name in ("knapsack on uplift", "knapsack on P(buy | packet)") if l.strip().startswith(name)}
+    assert len(inc) == 2, out
+    assert inc["knapsack on uplift"] > 1.3 * inc["knapsack on P(buy | packet)"]
+    qini = float([l for l in out.splitlines() if "Qini coefficient" in l][0].split()[2].rstrip(","))
+    assert 0.05 < qini < 1
     # Recall over item titles: recall@20 (all, exact, typo, synonym queries) per method.
     rec = {l.split()[0]: [float(v) for v in l.split()[1:5]] for l in out.splitlines()
            if l.strip().split(" ")[0] in ("random", "BM25", "vectors", "fused")}
@@ -186,7 +194,7 @@ def test_demo_end_to_end(tmp_path):
     assert abs(float(recall_csv[2].split(",")[1]) - rec["BM25"][0]) < 1e-4
     # --report: the data, the figures drawn by growth.report, and the page.
     for name in ("summary.txt", "calibration.csv", "regret.csv", "channels.csv", "recall.csv",
-                 "calibration.png", "regret.png", "channels.png", "recall.png", "index.html"):
+                 "uplift.csv", "calibration.png", "regret.png", "channels.png", "recall.png", "qini.png", "index.html"):
         assert (tmp_path / "rep" / name).stat().st_size > 0, name
     assert out.startswith((tmp_path / "rep" / "summary.txt").read_text())  # the page shows the report
     assert (tmp_path / "rep" / "channels.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

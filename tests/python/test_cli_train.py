@@ -364,3 +364,60 @@ def test_fm_libffm_and_holdout(tmp_path):
         ref = cls(k=4, bits=BITS, **kw).partial_fit(Xk, y[keep], fields=fk if mt == "ffm" else None)
         got = predict_file(tmp_path / mt, f)
         np.testing.assert_allclose(got, ref.predict_proba(Xc, fields=fld if mt == "ffm" else None), atol=1e-6)
+
+
+def test_gzip_members_corruption_and_trailing_bytes(tmp_path):
+    """Several gzip members read as one stream; trailing bytes that are not gzip are ignored (as
+    zlib); a bad CRC, a corrupt block and a stream cut inside its trailer are fatal (exit 2) and
+    say what is wrong: the same with the ISA-L inflater and with zlib."""
+    lines, y, _, rows = make_vw(1500)
+    data = ("\n".join(lines) + "\n").encode()
+    one = gzip.compress(data)
+    cases = {"two.vw.gz": one + one, "trail.vw.gz": one + b"not gzip\n"}
+    for name, blob in cases.items():
+        (tmp_path / name).write_bytes(blob)
+    r = run("train", "--config", CFG, "--model", tmp_path / "m2", tmp_path / "two.vw.gz")
+    assert r.returncode == 0 and "3000 examples" in r.stderr, r.stderr
+    X = to_csr(rows)
+    ref = growth.FTRL(config=CFG).partial_fit(X, y).partial_fit(X, y)
+    m = growth.FTRL.load(tmp_path / "m2")
+    np.testing.assert_allclose(m.predict_proba(X), ref.predict_proba(X), atol=1e-6)
+    r = run("train", "--config", CFG, tmp_path / "trail.vw.gz")
+    assert r.returncode == 0 and "1500 examples" in r.stderr, r.stderr
+    crc = bytearray(one)
+    crc[-8] ^= 0xFF  # the CRC-32 of the trailer
+    block = bytearray(one)
+    block[len(one) // 2] ^= 0x55
+    bad = {"crc.vw.gz": (bytes(crc), "corrupt"), "block.vw.gz": (bytes(block), "corrupt"),
+           "trailer.vw.gz": (one[:-3], "truncated"), "second.vw.gz": (one + one[:40], "truncated")}
+    for name, (blob, word) in bad.items():
+        (tmp_path / name).write_bytes(blob)
+        r = run("train", "--config", CFG, tmp_path / name)
+        assert r.returncode == 2 and name in r.stderr and word in r.stderr, (name, r.stderr)
+
+
+def test_train_threads_hogwild(tmp_path):
+    """--train-threads 2 trains each batch on two Hogwild threads: the same progressive logloss
+    within 0.5% (not bit-identical), every example counted; --resume takes --train-threads; bad
+    values are usage errors."""
+    lines, y, w, rows = make_vw(12000, seed=4)
+    f = write(tmp_path / "d.vw", lines)
+    losses = []
+    for tt in (1, 2):
+        r = run("train", "--config", CFG, "--train-threads", tt, "--model", tmp_path / f"m{tt}", f)
+        assert r.returncode == 0, r.stderr
+        assert f"{tt} training thread" in r.stderr and "CPU" in r.stderr
+        losses.append(float(r.stderr.split("progressive logloss ")[1].split()[0]))
+        m = growth.FTRL.load(tmp_path / f"m{tt}")
+        assert m.stats()[0] == 12000
+    assert abs(losses[1] - losses[0]) <= 0.005 * losses[0]
+    r = run("train", "--resume", tmp_path / "m1", "--train-threads", 2, "--model", tmp_path / "m3", f)
+    assert r.returncode == 0 and "2 training threads" in r.stderr, r.stderr
+    assert growth.FTRL.load(tmp_path / "m3").stats()[0] == 24000
+    r = run("train", "--model-type", "ffm", "--fields", "user,item", "--train-threads", 2, "--model", tmp_path / "f2", f)
+    assert r.returncode == 0 and "2 training threads" in r.stderr, r.stderr
+    for bad in ("0", "65", "x"):
+        r = run("train", "--train-threads", bad, f)
+        assert r.returncode == 2 and "--train-threads" in r.stderr, r.stderr
+    r = run("train", "--config", "threads=2", "--train-threads", 2, f)
+    assert r.returncode != 0 and "threads" in r.stderr

@@ -301,6 +301,18 @@ JNIEXPORT jintArray JNICALL Java_org_libgrowth_Native_rowIndices(JNIEnv *env, jc
     return out;
 }
 
+JNIEXPORT jlongArray JNICALL Java_org_libgrowth_Native_rowKeys(JNIEnv *env, jclass cls, jlong row)
+{
+    (void)cls;
+    const growth_row *r = row_of(row);
+    const uint64_t *p = growth_row_keys(r); /* applies a pending dedup first */
+    jsize n = row_size_checked(env, r);
+    if (n < 0) return NULL;
+    jlongArray out = (*env)->NewLongArray(env, n);
+    if (out != NULL && n > 0) (*env)->SetLongArrayRegion(env, out, 0, n, (const jlong *)p);
+    return out;
+}
+
 JNIEXPORT jfloatArray JNICALL Java_org_libgrowth_Native_rowValues(JNIEnv *env, jclass cls, jlong row)
 {
     (void)cls;

@@ -287,7 +287,8 @@ JNIEXPORT jfloatArray JNICALL Java_org_libgrowth_Native_ftrlUpdateBatch(JNIEnv *
     return out;
 }
 
-/* {heads, bits, examples, nonzero}: the members of growth_ftrl_stats in order. */
+/* {heads, bits, examples, nonzero, live, admitted, evicted, expired, table_bytes}: the members of
+ * growth_ftrl_stats in order. */
 JNIEXPORT jlongArray JNICALL Java_org_libgrowth_Native_ftrlStats(JNIEnv *env, jclass cls, jlong m)
 {
     (void)cls;
@@ -297,11 +298,101 @@ JNIEXPORT jlongArray JNICALL Java_org_libgrowth_Native_ftrlStats(JNIEnv *env, jc
         throw_rc(env, rc);
         return NULL;
     }
-    jlongArray out = (*env)->NewLongArray(env, 4);
+    jlongArray out = (*env)->NewLongArray(env, 9);
     if (out == NULL) return NULL;
-    jlong v[4] = {(jlong)st.heads, (jlong)st.bits, (jlong)st.examples, (jlong)st.nonzero};
-    (*env)->SetLongArrayRegion(env, out, 0, 4, v);
+    jlong v[9] = {(jlong)st.heads,   (jlong)st.bits,    (jlong)st.examples,
+                  (jlong)st.nonzero, (jlong)st.live,    (jlong)st.admitted,
+                  (jlong)st.evicted, (jlong)st.expired, (jlong)st.table_bytes};
+    (*env)->SetLongArrayRegion(env, out, 0, 9, v);
     return out;
+}
+
+/* Checks one row of keys: keys non-NULL, val NULL or as long as keys. Returns 0 or -1 (thrown). */
+static int check_key_row(JNIEnv *env, const char *who, jlongArray keys, jfloatArray val, jsize *nnz)
+{
+    if (keys == NULL) {
+        throw_npe(env, "keys");
+        return -1;
+    }
+    *nnz = len_of(env, keys);
+    if (val != NULL && len_of(env, val) != *nnz) {
+        throw_einval(env, "%s: keys has %d entries but val has %d", who, (int)*nnz, (int)len_of(env, val));
+        return -1;
+    }
+    return 0;
+}
+
+JNIEXPORT jfloatArray JNICALL Java_org_libgrowth_Native_ftrlPredictKeys(JNIEnv *env, jclass cls, jlong m,
+                                                                        jlongArray keys, jfloatArray val,
+                                                                        jint flags)
+{
+    (void)cls;
+    jsize nnz = 0;
+    if (check_key_row(env, flags ? "Ftrl.marginKeys" : "Ftrl.predictKeys", keys, val, &nnz)) return NULL;
+    int heads = heads_of(env, ftrl_of(m));
+    if (heads < 0) return NULL;
+    jfloatArray out = (*env)->NewFloatArray(env, heads);
+    if (out == NULL) return NULL;
+    pinset ps;
+    pins_init(&ps, env, PIN_CRITICAL); /* predictions are lock-free */
+    const jlong *pk = pin(&ps, keys, nnz, 'J', 0);
+    const jfloat *pv = pin(&ps, val, nnz, 'F', 0);
+    jfloat *po = pin(&ps, out, heads, 'F', 1);
+    int rc = GROWTH_OK;
+    if (!ps.failed)
+        rc = growth_ftrl_predict_keys(ftrl_of(m), (const uint64_t *)pk, pv, (size_t)nnz, (unsigned)flags, po,
+                                      (size_t)heads);
+    if (pins_release(&ps)) return NULL;
+    if (rc != GROWTH_OK) {
+        throw_rc(env, rc);
+        return NULL;
+    }
+    return out;
+}
+
+JNIEXPORT jfloatArray JNICALL Java_org_libgrowth_Native_ftrlUpdateKeys(JNIEnv *env, jclass cls, jlong m,
+                                                                       jlongArray keys, jfloatArray val,
+                                                                       jfloatArray labels, jfloat weight,
+                                                                       jboolean want_pred)
+{
+    (void)cls;
+    const char *who = want_pred ? "Ftrl.predictUpdateKeys" : "Ftrl.updateKeys";
+    jsize nnz = 0;
+    if (check_key_row(env, who, keys, val, &nnz)) return NULL;
+    int heads = heads_of(env, ftrl_of(m));
+    if (heads < 0 || check_labels(env, who, labels, heads)) return NULL;
+    jfloatArray out = NULL;
+    if (want_pred) {
+        out = (*env)->NewFloatArray(env, heads);
+        if (out == NULL) return NULL;
+    }
+    pinset ps;
+    pins_init(&ps, env, PIN_COPY); /* training may wait on the model's mutex */
+    const jlong *pk = pin(&ps, keys, nnz, 'J', 0);
+    const jfloat *pv = pin(&ps, val, nnz, 'F', 0);
+    const jfloat *pl = pin(&ps, labels, heads, 'F', 0);
+    jfloat *po = pin(&ps, out, heads, 'F', 1);
+    int rc = GROWTH_OK;
+    if (!ps.failed)
+        rc = growth_ftrl_update_keys(ftrl_of(m), (const uint64_t *)pk, pv, (size_t)nnz, pl, weight, po,
+                                     want_pred ? (size_t)heads : 0);
+    if (pins_release(&ps)) return NULL;
+    if (rc != GROWTH_OK) {
+        throw_rc(env, rc);
+        return NULL;
+    }
+    return out;
+}
+
+JNIEXPORT jfloat JNICALL Java_org_libgrowth_Native_ftrlWeightKey(JNIEnv *env, jclass cls, jlong m, jint head,
+                                                                 jlong key)
+{
+    (void)cls;
+    float w = 0.0f;
+    /* A negative head becomes a huge size_t, which the library refuses (EINVAL). */
+    int rc = growth_ftrl_weight_key(ftrl_of(m), (size_t)(jlong)head, (uint64_t)key, &w);
+    if (rc != GROWTH_OK) throw_rc(env, rc);
+    return w;
 }
 
 JNIEXPORT jfloat JNICALL Java_org_libgrowth_Native_ftrlWeight(JNIEnv *env, jclass cls, jlong m, jint head,

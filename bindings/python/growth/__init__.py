@@ -6,7 +6,7 @@ from .errors import (GrowthError, InvalidArgument, OutOfMemory, IOFailure, Forma
                      BufferTooSmall, InvalidState, DependencyError, NotFound, Canceled,
                      NotFittedError)
 from .common import version, version_number, strerror, model_kind, hash64
-from .features import feature_hash, feature_hash_cross, numeric_hash, Row, hash_records
+from .features import feature_hash, feature_hash_cross, feature_key, feature_key_cross, numeric_hash, Row, hash_records
 from .ftrl import FTRL, FTRLClassifier, esmm_predict, LABEL_MISSING
 from .fm import FM, FFM
 from . import metrics
@@ -25,12 +25,13 @@ from . import rank
 from .text import TextIndex, hybrid_search
 from . import uplift
 from .delayed import DelayedFeedback
+from .streaming import train, hash_frame, TrainSummary
 
 __all__ = [
     "GrowthError", "InvalidArgument", "OutOfMemory", "IOFailure", "FormatError",
     "BufferTooSmall", "InvalidState", "DependencyError", "NotFound", "Canceled", "NotFittedError",
     "version", "version_number", "strerror", "model_kind", "hash64",
-    "feature_hash", "feature_hash_cross", "numeric_hash", "Row", "hash_records",
+    "feature_hash", "feature_hash_cross", "feature_key", "feature_key_cross", "numeric_hash", "Row", "hash_records",
     "FTRL", "FTRLClassifier", "esmm_predict", "LABEL_MISSING", "FM", "FFM", "metrics",
     "Calibrator", "plot",
     "Bandit", "BanditSimulator", "bandit_sample_beta", "bandit_ope", "bandit_ope_interval",
@@ -40,5 +41,5 @@ __all__ = [
     "Bidder", "BidSimulator",
     "audience", "rank",
     "TextIndex", "hybrid_search", "uplift", "DelayedFeedback",
-    "Index",
+    "Index", "train", "hash_frame", "TrainSummary",
 ]

@@ -36,6 +36,27 @@ def feature_hash_cross(fields: Sequence[str | bytes], values: Sequence[str | byt
     return out.value
 
 
+def feature_key(field: str | bytes, value: str | bytes, seed: int = 0) -> int:
+    """64-bit key of categorical feature (field, value) (``value=""``: a numeric feature): the
+    full hash whose top ``bits`` bits are :func:`feature_hash`'s slot. Keys address
+    collision-free models (``table='exact'``: ``FTRL.update_keys``)."""
+    out = ctypes.c_uint64(0)
+    check(lib.growth_features_key(enc(field), enc(value), seed, ctypes.byref(out)))
+    return out.value
+
+
+def feature_key_cross(fields: Sequence[str | bytes], values: Sequence[str | bytes], seed: int = 0) -> int:
+    """64-bit key of the (ordered) cross of several categorical features."""
+    n = len(fields)
+    if len(values) != n:
+        raise ValueError("fields and values differ in length")
+    fa = (ctypes.c_char_p * n)(*[enc(f) for f in fields])
+    va = (ctypes.c_char_p * n)(*[enc(v) for v in values])
+    out = ctypes.c_uint64(0)
+    check(lib.growth_features_key_cross(fa, va, n, seed, ctypes.byref(out)))
+    return out.value
+
+
 class Row(OwnedHandle):
     """A reusable sparse-row builder: add features, then read indices() / values()."""
 
@@ -120,6 +141,14 @@ class Row(OwnedHandle):
         p = lib.growth_row_indices(self._handle())
         return np.ctypeslib.as_array(p, shape=(n,)).copy() if n else np.zeros(0, np.uint32)
 
+    def keys(self) -> np.ndarray:
+        """The row's 64-bit keys (uint64), aligned with ``indices()``: each hashed feature's full
+        hash (its slot is the top ``bits`` bits), or the slot itself for ``add_index`` entries.
+        Give them to a ``table='exact'`` model (``FTRL.update_keys((indptr, keys, values))``)."""
+        n = len(self)
+        p = lib.growth_row_keys(self._handle())
+        return np.ctypeslib.as_array(p, shape=(n,)).copy() if n else np.zeros(0, np.uint64)
+
     def values(self) -> np.ndarray:
         """The row's values (float32), aligned with ``indices()``."""
         n = len(self)
@@ -135,8 +164,10 @@ class Row(OwnedHandle):
 def hash_records(records: Iterable[Mapping[str, Any]], bits: int = 24, seed: int = 0,
                  numeric: Iterable[str] = (),
                  crosses: Iterable[Sequence[str]] = (),
-                 fields: Sequence[str] | None = None) -> tuple[np.ndarray, ...]:
+                 fields: Sequence[str] | None = None, keys: bool = False) -> tuple[np.ndarray, ...]:
     """Hashes a list of dicts {field: value} into a CSR tuple (indptr, indices, values).
+    With ``keys=True`` the second array holds the 64-bit keys (uint64, :meth:`Row.keys`)
+    instead of the slots: the rows of a collision-free model (``FTRL.update_keys``).
 
     Fields named in `numeric` are numeric features (value = the number); every other field is
     categorical. `crosses` lists tuples of field names to cross (a cross is in the field of its
@@ -156,11 +187,11 @@ def hash_records(records: Iterable[Mapping[str, Any]], bits: int = 24, seed: int
                     row.add_cat(f, v)
             for c in crosses:
                 row.add_cross(list(c), [rec[f] for f in c])
-            indices.append(row.indices())
+            indices.append(row.keys() if keys else row.indices())
             values.append(row.values())
             if fields is not None:
                 fids.append(row.fields())
             indptr.append(indptr[-1] + len(row))
     cat = (lambda xs, dt: np.concatenate(xs) if xs else np.zeros(0, dt))
-    out = (np.asarray(indptr, np.uint64), cat(indices, np.uint32), cat(values, np.float32))
+    out = (np.asarray(indptr, np.uint64), cat(indices, np.uint64 if keys else np.uint32), cat(values, np.float32))
     return out + (cat(fids, np.uint8),) if fields is not None else out

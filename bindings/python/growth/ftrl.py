@@ -174,10 +174,8 @@ class _FTRLBase(Estimator):
         H = self._n_heads
         out = np.empty((n, H), dtype=np.float32)
         flags = _PREDICT_MARGIN if margin else 0
-        for r in range(n):
-            b, e = int(indptr[r]), int(indptr[r + 1])
-            check(lib.growth_ftrl_predict_keys(h, ptr(keys[b:e]), None if vals is None else ptr(vals[b:e]),
-                                               e - b, flags, out[r].ctypes.data, H))
+        check(lib.growth_ftrl_predict_keys_csr(h, ptr(indptr), ptr(keys), None if vals is None else ptr(vals), n,
+                                               flags, out.ctypes.data, out.size))
         return self._shape_out(out)
 
     def update_keys(self, rows: Any, y: Any, sample_weight: Any = None) -> np.ndarray:
@@ -191,11 +189,9 @@ class _FTRLBase(Estimator):
         yy = self._labels(self._encode(y), n, H)
         w = self._weights(sample_weight, n)
         out = np.empty((n, H), dtype=np.float32)
-        for r in range(n):
-            b, e = int(indptr[r]), int(indptr[r + 1])
-            check(lib.growth_ftrl_update_keys(h, ptr(keys[b:e]), None if vals is None else ptr(vals[b:e]),
-                                              e - b, yy[r].ctypes.data, 1.0 if w is None else float(w[r]),
-                                              out[r].ctypes.data, H))
+        check(lib.growth_ftrl_update_keys_csr(h, ptr(indptr), ptr(keys), None if vals is None else ptr(vals), n,
+                                              yy.ctypes.data, None if w is None else ptr(w), out.ctypes.data,
+                                              out.size))
         return self._shape_out(out)
 
     def weight(self, index: int | None, head: int = 0) -> float:

@@ -54,6 +54,14 @@ def render(d: str) -> list[str]:
         fig.tight_layout()
         fig.savefig(os.path.join(d, "channels.png"), dpi=110)
         figures.append(("channels.png", "Channel budget: installs and marginal installs per yuan"))
+    t = _csv(os.path.join(d, "uplift.csv"))
+    if t is not None:
+        fig, ax = plt.subplots(figsize=(6, 4))
+        plot.qini_curve(t["label"], t["uplift"], t["treatment"], ax=ax, label="T-learner", arm=2)
+        ax.set_title("Qini curve: 10-yuan packet vs none (random holdout)")
+        fig.tight_layout()
+        fig.savefig(os.path.join(d, "qini.png"), dpi=110)
+        figures.append(("qini.png", "Uplift model: incremental conversions among the top-ranked users"))
     rec = _csv(os.path.join(d, "recall.csv"))
     recall_table = ""
     if rec is not None:

@@ -34,6 +34,20 @@ class FeaturesTest {
     }
 
     @Test
+    void rowKeysAreTheFullHashesWhoseTopBitsAreTheSlots() {
+        try (Row row = new Row("bits=12 seed=3")) {
+            row.addCat("城市", "杭州").addCat("user_city", "hangzhou").addIndex(77, 1f);
+            long[] keys = row.keys();
+            int[] slots = row.indices();
+            assertEquals(3, keys.length);
+            for (int i = 0; i < 2; i++) assertEquals(slots[i], (int) (keys[i] >>> 52));
+            long fh = Growth.hash64("城市".getBytes(StandardCharsets.UTF_8), 3);
+            assertEquals(Growth.hash64("杭州".getBytes(StandardCharsets.UTF_8), fh), keys[0]);
+            assertEquals(77L, keys[2]);
+        }
+    }
+
+    @Test
     void hashFollowsTheDocumentedDerivationOnUtf8() {
         // non-ASCII, including a supplementary character (where JNI's modified UTF-8 differs)
         String[][] pairs = {{"user_city", "hangzhou"}, {"城市", "杭州"}, {"emoji", "\uD83D\uDE00"},

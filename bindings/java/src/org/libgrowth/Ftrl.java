@@ -9,8 +9,15 @@ import java.nio.IntBuffer;
  * <p>Rows are sparse: {@code idx[k]} is a slot below 2^bits (uint32 bits in an int) with value
  * {@code val[k]}; {@code val} may be null for all ones. Labels: one per head, 0 or 1, or
  * {@link #LABEL_MISSING}. Configuration keys: alpha, beta, l1, l2, bits, heads, head_names,
- * bias, precision, seed (see ctr.h); an unknown key or a value out of range throws
- * {@link GrowthException} with code {@link Status#EINVAL} and a message naming the key.
+ * bias, precision, seed, max_memory and the collision-free table's table, admit, admit_prob,
+ * admit_sketch, expire, expire_seconds (see ctr.h and docs/exact-tables.md), given as a string or
+ * through the typed {@link Options} ({@code new Ftrl(Ftrl.options().table("exact").admit(3))});
+ * an unknown key or a value out of range throws {@link GrowthException} with code
+ * {@link Status#EINVAL} and a message naming the key.
+ *
+ * <p>With {@code table=exact} rows of 64-bit feature keys (e.g. {@link Growth#hash64}) go to
+ * {@link #updateKeys}, {@link #predictUpdateKeys}, {@link #predictKeys} and {@link #weightKey};
+ * {@link #stats()} reports the features live, admitted, evicted and expired and the table's bytes.
  *
  * <p>Thread-safety: predictions are safe from any number of threads, also while one thread trains;
  * training calls serialise inside the library. {@link #close()} may be called while other threads
@@ -32,13 +39,23 @@ public final class Ftrl extends Handle {
     /** GROWTH_PREDICT_MARGIN (common.h): margins instead of probabilities. */
     private static final int PREDICT_MARGIN = 0x1;
 
-    /** Counters of a model: examples trained on, slots with a non-zero weight in any head. */
+    /**
+     * Counters of a model (growth_ftrl_stats): examples trained on, slots with a non-zero weight
+     * in any head, and for {@code table=exact} the features live (with a record), admitted,
+     * evicted ({@code max_memory}) and expired ({@code expire}, {@code expire_seconds}) since the
+     * model was created or loaded; the table's bytes (also for a hashed table).
+     */
     public static final class Stats {
-        private final long examples, nonzero;
+        private final long examples, nonzero, live, admitted, evicted, expired, tableBytes;
 
-        Stats(long examples, long nonzero) {
-            this.examples = examples;
-            this.nonzero = nonzero;
+        Stats(long[] s) {
+            this.examples = s[2];
+            this.nonzero = s[3];
+            this.live = s[4];
+            this.admitted = s[5];
+            this.evicted = s[6];
+            this.expired = s[7];
+            this.tableBytes = s[8];
         }
 
         public long examples() {
@@ -49,10 +66,122 @@ public final class Ftrl extends Handle {
             return nonzero;
         }
 
+        /** Features with a record (for a hashed table: {@link #nonzero()}). */
+        public long live() {
+            return live;
+        }
+
+        /** Features given a record ({@code table=exact}). */
+        public long admitted() {
+            return admitted;
+        }
+
+        /** Features evicted to stay under {@code max_memory} ({@code table=exact}). */
+        public long evicted() {
+            return evicted;
+        }
+
+        /** Features removed by {@code expire} / {@code expire_seconds} ({@code table=exact}). */
+        public long expired() {
+            return expired;
+        }
+
+        /** Bytes of the table (with {@code table=exact}: records and admission sketch). */
+        public long tableBytes() {
+            return tableBytes;
+        }
+
         @Override
         public String toString() {
-            return "Stats{examples=" + examples + ", nonzero=" + nonzero + "}";
+            return "Stats{examples=" + examples + ", nonzero=" + nonzero + ", live=" + live + ", admitted="
+                    + admitted + ", evicted=" + evicted + ", expired=" + expired + ", tableBytes=" + tableBytes
+                    + "}";
         }
+    }
+
+    /**
+     * The configuration as typed setters: {@code Ftrl.options().alpha(0.05).table("exact").admit(3)
+     * .expire(10_000_000).maxMemory(8L << 30)}; {@link #toString()} is the configuration string
+     * (keys in the order set; a key set twice keeps its last value). The library validates the
+     * values when the model is created. {@link #set(String, String)} passes any other key.
+     */
+    public static final class Options {
+        private final java.util.LinkedHashMap<String, String> kv = new java.util.LinkedHashMap<>();
+
+        Options() {}
+
+        /** Any configuration key (value as the library reads it). */
+        public Options set(String key, String value) {
+            if (key == null || value == null) throw new NullPointerException("key and value must not be null");
+            if (key.isEmpty() || key.contains(" ") || key.contains("=") || value.contains(" "))
+                throw new IllegalArgumentException("Ftrl.Options.set: key '" + key + "' / value '" + value
+                        + "' may not contain spaces (or '=' in the key)");
+            kv.put(key, value);
+            return this;
+        }
+
+        private Options num(String key, double v) {
+            return set(key, Double.toString(v));
+        }
+
+        public Options alpha(double v) { return num("alpha", v); }
+
+        public Options beta(double v) { return num("beta", v); }
+
+        public Options l1(double v) { return num("l1", v); }
+
+        public Options l2(double v) { return num("l2", v); }
+
+        public Options bits(int v) { return set("bits", Integer.toString(v)); }
+
+        public Options heads(int v) { return set("heads", Integer.toString(v)); }
+
+        /** Head names, separated by '|' in the configuration. */
+        public Options headNames(String... names) { return set("head_names", String.join("|", names)); }
+
+        public Options bias(boolean v) { return set("bias", v ? "true" : "false"); }
+
+        /** "float" or "compact". */
+        public Options precision(String v) { return set("precision", v); }
+
+        public Options seed(long v) { return set("seed", Long.toUnsignedString(v)); }
+
+        /** "hashed" (2^bits slots) or "exact" (one record per admitted 64-bit key). */
+        public Options table(String v) { return set("table", v); }
+
+        /** A key gets its record at its {@code n}-th occurrence (1..255, count-min sketch). */
+        public Options admit(int n) { return set("admit", Integer.toString(n)); }
+
+        /** Probability (0, 1] that an eligible occurrence admits the key. */
+        public Options admitProb(double p) { return num("admit_prob", p); }
+
+        /** Bytes of the admission sketch's counters. */
+        public Options admitSketch(long bytes) { return set("admit_sketch", Long.toString(bytes)); }
+
+        /** A key not updated by the last {@code examples} examples is removed (0 = never). */
+        public Options expire(long examples) { return set("expire", Long.toString(examples)); }
+
+        /** A key not updated for {@code seconds} of wall-clock time is removed (0 = never). */
+        public Options expireSeconds(long seconds) { return set("expire_seconds", Long.toString(seconds)); }
+
+        /** Bytes the table may take; with table=exact the least recently updated keys are evicted. */
+        public Options maxMemory(long bytes) { return set("max_memory", Long.toString(bytes)); }
+
+        /** The configuration string ("alpha=0.05 table=exact ..."). */
+        @Override
+        public String toString() {
+            StringBuilder b = new StringBuilder();
+            for (java.util.Map.Entry<String, String> e : kv.entrySet()) {
+                if (b.length() > 0) b.append(' ');
+                b.append(e.getKey()).append('=').append(e.getValue());
+            }
+            return b.toString();
+        }
+    }
+
+    /** Empty typed options (the library's defaults). */
+    public static Options options() {
+        return new Options();
     }
 
     /** An empty model with the default configuration. */
@@ -63,6 +192,11 @@ public final class Ftrl extends Handle {
     /** An empty model from a configuration string, e.g. "alpha=0.05 beta=1 l1=1 l2=1 bits=24". */
     public Ftrl(String config) {
         super(Native.ftrlCreate(Native.config(config)), Native::ftrlFree);
+    }
+
+    /** An empty model from typed options ({@link #options()}). */
+    public Ftrl(Options options) {
+        this(java.util.Objects.requireNonNull(options, "options must not be null").toString());
     }
 
     private Ftrl(long ptr) {
@@ -247,8 +381,64 @@ public final class Ftrl extends Handle {
     public Stats stats() {
         long h = acquire();
         try {
-            long[] s = Native.ftrlStats(h);
-            return new Stats(s[2], s[3]);
+            return new Stats(Native.ftrlStats(h));
+        } finally {
+            release();
+        }
+    }
+
+    /**
+     * Probabilities of every head for one row of 64-bit feature keys ({@code val} null for all
+     * ones). A key without a record (not admitted, expired, evicted) adds weight 0; on a hashed
+     * model a key's low {@code bits} bits are its slot.
+     */
+    public float[] predictKeys(long[] keys, float[] val) {
+        long h = acquire();
+        try {
+            return Native.ftrlPredictKeys(h, keys, val, 0);
+        } finally {
+            release();
+        }
+    }
+
+    /** Margins (logits) of every head for one row of 64-bit keys. */
+    public float[] marginKeys(long[] keys, float[] val) {
+        long h = acquire();
+        try {
+            return Native.ftrlPredictKeys(h, keys, val, PREDICT_MARGIN);
+        } finally {
+            release();
+        }
+    }
+
+    /**
+     * Trains on one row of 64-bit keys ({@code labels}: one per head). With {@code table=exact}
+     * the keys go through admission, expiry and the memory cap.
+     */
+    public void updateKeys(long[] keys, float[] val, float[] labels, float weight) {
+        long h = acquire();
+        try {
+            Native.ftrlUpdateKeys(h, keys, val, labels, weight, false);
+        } finally {
+            release();
+        }
+    }
+
+    /** Like {@link #updateKeys} and returns the prediction made before training on the row. */
+    public float[] predictUpdateKeys(long[] keys, float[] val, float[] labels, float weight) {
+        long h = acquire();
+        try {
+            return Native.ftrlUpdateKeys(h, keys, val, labels, weight, true);
+        } finally {
+            release();
+        }
+    }
+
+    /** Current weight of 64-bit key {@code key} in {@code head} (0 when it has no record). */
+    public float weightKey(int head, long key) {
+        long h = acquire();
+        try {
+            return Native.ftrlWeightKey(h, head, key);
         } finally {
             release();
         }

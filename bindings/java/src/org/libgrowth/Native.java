@@ -80,6 +80,7 @@ final class Native {
     static native void rowAddIndex(long row, int index, float x);
     static native int rowSize(long row);
     static native int[] rowIndices(long row);
+    static native long[] rowKeys(long row);
     static native float[] rowValues(long row);
     static native byte[] rowConfig(long row);
     /** {@code names} packed by {@link #pack}, n of them (0 removes the field list). */
@@ -104,8 +105,12 @@ final class Native {
     static native float[] ftrlUpdateBatch(long m, long[] indptr, int[] idx, float[] val,
                                           float[] labels, float[] weights, boolean wantPred);
     /** Returns {examples, nonzero}. */
-    /** {heads, bits, examples, nonzero} (growth_ftrl_stats). */
+    /** {heads, bits, examples, nonzero, live, admitted, evicted, expired, table_bytes} (growth_ftrl_stats). */
     static native long[] ftrlStats(long m);
+    static native float[] ftrlPredictKeys(long m, long[] keys, float[] val, int flags);
+    static native float[] ftrlUpdateKeys(long m, long[] keys, float[] val, float[] labels, float weight,
+                                         boolean wantPred);
+    static native float ftrlWeightKey(long m, int head, long key);
     static native float ftrlWeight(long m, int head, int index);
     static native void ftrlSave(long m, byte[] path);
     static native void ftrlExportWeights(long m, byte[] path);

@@ -187,6 +187,21 @@ public final class Row extends Handle {
         }
     }
 
+    /**
+     * A copy of the row's 64-bit feature keys (uint64 bits in longs), parallel to
+     * {@link #indices()}: each hashed feature's full hash, whose top {@code bits} bits are its
+     * slot, or the slot itself for {@link #addIndex} entries. They address collision-free
+     * models ({@code table=exact}).
+     */
+    public long[] keys() {
+        long h = acquire();
+        try {
+            return Native.rowKeys(h);
+        } finally {
+            release();
+        }
+    }
+
     /** A copy of the row's values, parallel to {@link #indices()}. */
     public float[] values() {
         long h = acquire();
