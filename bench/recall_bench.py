@@ -8,8 +8,14 @@ and 1k queries.
 
 Reported: exact flat QPS (batched) vs FAISS IndexFlatIP and agreement with numpy brute force;
 HNSW build time and QPS at recall@10 >= 0.99 (smallest ef reaching it) vs hnswlib with the same
-M / ef_construction; IVF recall/QPS curve vs FAISS IndexIVFFlat with the same nlist; int8.
+M / ef_construction; IVF recall/QPS curve vs FAISS IndexIVFFlat with the same nlist; int8;
+IVF-PQ (storage=pq, pq_m bytes a vector, residuals to the coarse centroid) vs FAISS IndexIVFPQ at
+the same nlist and code size, without and with re-ranking a short list by the float vectors
+(ours: rerank=N; FAISS: IndexRefineFlat with k_factor N / 10): recall@10, QPS, memory per vector
+and build (train + add) time for both, on the synthetic set (1M x 128, or 100k with --quick).
 Timings are medians of a few runs on a shared machine: noisy.
+
+Run alone: /usr/bin/python3 bench/recall_bench.py [--quick] [--pq-only]
 """
 import gzip
 import os
@@ -217,6 +223,80 @@ def ivf_and_int8(tag, X, Q, G, threads, nlist, probes, rep):
     return res
 
 
+def faiss_bytes(index):
+    """Bytes a FAISS index takes when serialised (codes, ids, centroids, codebooks; refine floats)."""
+    import faiss
+    return int(faiss.serialize_index(index).size)
+
+
+def ivfpq_vs_faiss(tag, X, Q, G, nlist=1024, m=16, probes=(4, 8, 16, 32, 64), rerank=100, rep=1, report=None):
+    """IVF-PQ, same nlist and code size (m bytes), 1 thread, l2 on normalised data (the cosine ranking)."""
+    import faiss
+    faiss.omp_set_num_threads(1)
+    n, d = X.shape
+    print(f"recall/{tag} IVF-PQ: {n} x {d}, {len(Q)} queries, nlist={nlist}, PQ{m} x 8 bits ({m} bytes a code), "
+          f"re-rank {rerank}, 1 thread")
+    res = dict(n=n, dim=d, nlist=nlist, pq_m=m, rerank=rerank)
+    t = time.perf_counter()
+    ours = growth.Index(dim=d, metric="l2", kind="ivf", nlist=nlist, storage="pq", pq_m=m, rerank=rerank, seed=1)
+    ours.add(X)
+    ob = time.perf_counter() - t
+    t = time.perf_counter()
+    q = faiss.IndexFlatL2(d)
+    fi = faiss.IndexIVFPQ(q, d, nlist, m, 8)
+    fi.train(X)
+    fi.add(X)
+    fb = time.perf_counter() - t
+    line(f"ivf-pq train+add (vs faiss IndexIVFPQ), s", ob, fb, unit="s", higher=False)
+    # memory per vector: ours from stats (with the floats kept for re-ranking, and the codes
+    # alone: the same index without rerank is measured on a copy built from the same data)
+    st = ours.stats()
+    t = time.perf_counter()
+    fr = faiss.IndexRefineFlat(fi, faiss.swig_ptr(X))  # a float copy of the base vectors beside the codes
+    fb_ref = time.perf_counter() - t
+    codes_only = growth.Index(dim=d, metric="l2", kind="ivf", nlist=nlist, storage="pq", pq_m=m, seed=1)
+    codes_only.add(X)
+    sc = codes_only.stats()
+    fi.search(Q[:1], K)  # FAISS builds its precomputed l2 tables (nlist x m x 256 floats) lazily
+    pre = int(fi.precomputed_table.size()) * 4 if fi.use_precomputed_table else 0
+    fmem, frmem = (faiss_bytes(fi) + pre) / n, (faiss_bytes(fi) + pre + 4 * d * n) / n
+    print(f"  memory per vector: ours {sc['bytes_per_vector']} B (codes only), {st['bytes_per_vector']} B with floats"
+          f" for re-ranking; faiss {fmem:.1f} B (IndexIVFPQ serialised + its precomputed tables), {frmem:.1f} B"
+          f" with IndexRefineFlat;"
+          f" float32 alone {4 * d} B")
+    res.update(build_s=ob, faiss_build_s=fb, faiss_refine_add_s=fb_ref, bytes_per_vector=sc["bytes_per_vector"],
+               bytes_per_vector_rerank=st["bytes_per_vector"], faiss_bytes_per_vector=fmem,
+               faiss_bytes_per_vector_refine=frmem)
+    fr.k_factor = rerank / K
+    curve = []
+    for npb in probes:
+        ours.set(nprobe=npb)
+        codes_only.set(nprobe=npb)
+        fi.nprobe = npb
+        t_c, (C, _) = median_time(lambda: codes_only.search(Q, K), rep)
+        t_f, (_, F) = median_time(lambda: fi.search(Q, K), rep)
+        t_o, (I, _) = median_time(lambda: ours.search(Q, K), rep)
+        t_r, (_, R) = median_time(lambda: fr.search(Q, K), rep)
+        row = dict(nprobe=npb, recall=recall(C, G), qps=len(Q) / t_c, faiss_recall=recall(F, G), faiss_qps=len(Q) / t_f,
+                   rerank_recall=recall(I, G), rerank_qps=len(Q) / t_o, faiss_rerank_recall=recall(R, G),
+                   faiss_rerank_qps=len(Q) / t_r)
+        curve.append(row)
+        print(f"    nprobe={npb:<3} codes: ours {row['recall']:.4f} {row['qps']:8.0f} q/s  faiss {row['faiss_recall']:.4f} "
+              f"{row['faiss_qps']:8.0f} q/s | re-ranked: ours {row['rerank_recall']:.4f} {row['rerank_qps']:8.0f} q/s  "
+              f"faiss {row['faiss_rerank_recall']:.4f} {row['faiss_rerank_qps']:8.0f} q/s")
+    res["curve"] = curve
+    hit = [r for r in curve if r["rerank_recall"] >= 0.9]
+    fhit = [r for r in curve if r["faiss_rerank_recall"] >= 0.9]
+    if hit and fhit:
+        res["ratio_at_0.9"] = line(f"ivf-pq q/s at recall>=0.9 re-ranked (nprobe {hit[0]['nprobe']} vs "
+                                   f"{fhit[0]['nprobe']})", hit[0]["rerank_qps"], fhit[0]["faiss_rerank_qps"])
+    ours.close()
+    codes_only.close()
+    if report is not None:
+        report.setdefault("recall", {}).setdefault(tag, {})["ivfpq"] = res
+    return res
+
+
 def synthetic(n, d, nq, seed=1):
     rng = np.random.default_rng(seed)
     C = rng.standard_normal((1000, d)).astype(np.float32)
@@ -240,3 +320,28 @@ def run(quick=False, report=None):
         X, Q = synthetic(1_000_000, 128, 1000)
         bench_set("synthetic-1M-128", X, Q, threads, quick, report, (16, 100), 1024,
                   [16, 32, 64, 128, 256, 512], [1, 4, 16, 64], int8_hnsw=False)
+    run_pq(quick, report)
+
+
+def run_pq(quick=False, report=None):
+    """IVF-PQ vs FAISS IndexIVFPQ on the synthetic set (100k x 128 in quick mode)."""
+    n, nq, nlist = (100_000, 300, 256) if quick else (1_000_000, 1000, 1024)
+    X, Q = synthetic(n, 128, nq)
+    G, _ = truth(X, Q)
+    ivfpq_vs_faiss("synthetic-1M-128" if not quick else "synthetic-100k-128", X, Q, G, nlist=nlist, m=16,
+                   probes=(4, 8, 16, 32) if quick else (4, 8, 16, 32, 64), report=report)
+
+
+if __name__ == "__main__":
+    import argparse
+    import json
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--pq-only", action="store_true", help="only IVF-PQ vs FAISS IndexIVFPQ")
+    ap.add_argument("--json", help="write the results here")
+    a = ap.parse_args()
+    rep_ = {}
+    (run_pq if a.pq_only else run)(a.quick, rep_)
+    if a.json:
+        with open(a.json, "w") as f:
+            json.dump(rep_, f, indent=1)

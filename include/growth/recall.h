@@ -14,6 +14,28 @@
  * - `ivf`: IVF-flat: a k-means coarse quantiser of `nlist` centroids; a query scans the `nprobe`
  *   nearest lists. Trained by growth_index_train() or, if not trained, on the first add.
  *
+ * Compressed storage (`storage=`, kinds `flat` and `ivf`): the vectors a search scans are kept as
+ * - `float`: 4 dim bytes a vector (the default);
+ * - `fp16`: IEEE half floats, 2 dim bytes (values beyond +-65504 are ::GROWTH_EINVAL unless
+ *   metric=cosine), scored through F16C conversions; recall is that of float within rounding;
+ * - `pq`: product quantisation (Jegou et al. 2011): `pq_m` sub-quantisers of 256 codewords each,
+ *   one byte a sub-vector, `pq_m` bytes a vector. The codebooks are trained by k-means (`iters`
+ *   iterations) on a random sample of at most `pq_train` vectors, by growth_index_train() or on
+ *   the first add (at least 256 vectors). With kind=ivf (IVF-PQ) the codebooks quantise the
+ *   residual x - c to the vector's coarse centroid, as FAISS's IndexIVFPQ does by default, and
+ *   for metric=l2 the terms |w|^2 + 2 c.w of every list are precomputed (nlist x pq_m x 1 KiB,
+ *   skipped above 512 MiB). Searches score codes with asymmetric distance tables (ADC: the query
+ *   stays float; one table of pq_m x 256 entries per query, or per probed list for IVF l2),
+ *   summed by an AVX2 gather kernel. Scores are those of the reconstructed vectors.
+ * `rerank=N` (fp16, pq) also keeps the float vectors in memory: the codes select a short list of
+ * max(N, k) candidates and those are re-scored exactly, so the scores and order are exact among
+ * them. Without `rerank` no float vector is kept: growth_index_get() returns the reconstruction,
+ * growth_index_dedup() and growth_index_mmr() compare reconstructions, and a filtered search
+ * that falls back to exact scoring scores reconstructions. growth_index_stats::code_bytes and
+ * growth_index_stats::bytes_per_vector report the cost. Compaction copies codes as they are
+ * (no re-encoding; it reports no progress and cannot be canceled). OPQ rotation is not
+ * implemented.
+ *
  * Scores: `metric=ip` returns the inner product and `cosine` the cosine similarity (vectors and
  * queries are L2-normalised; a zero vector scores 0), best first (descending); `l2` returns the
  * squared Euclidean distance, best first (ascending).
@@ -35,10 +57,14 @@
  * | rescore         | 4       | int8: flat re-scores rescore*k candidates in float; HNSW re-scores its ef candidates |
  * | seed            | 0       | seed of HNSW levels and k-means initialisation |
  * | filter_exact    | 0.02    | filtered search scores the allowed items exactly when the filter keeps at most max(k, filter_exact x slots) items (see "Filters"), 0..1 |
+ * | storage         | float   | `float`, `fp16` or `pq`: how vectors are kept for scanning (see "Compressed storage"); fp16 and pq are for kind=flat and ivf, not with quantize=int8 |
+ * | pq_m            | 8       | pq: sub-quantisers (bytes a vector); must divide dim |
+ * | pq_train        | 65536   | pq: at most this many vectors (a random sample of the training set) train the codebooks, >= 256 |
+ * | rerank          | 0       | fp16, pq: keep the float vectors and re-score a short list of max(rerank, k) candidates exactly; 0 keeps codes only, 0..100000 |
  * | max_memory      | 0       | bytes the index may hold (vectors, ids, graph, lists, id map, as growth_index_stats::memory_bytes counts them; HNSW upper layers and IVF list slack are estimated when an add is checked), an integer; 0 = no cap beyond the machine's physical memory |
  *
- * Search-time keys (`ef`, `nprobe`, `threads`, `rescore`, `filter_exact`) and `max_memory` can be changed with
- * growth_index_set_config().
+ * Search-time keys (`ef`, `nprobe`, `threads`, `rescore`, `filter_exact`, `rerank` on an index created
+ * with rerank > 0) and `max_memory` can be changed with growth_index_set_config().
  *
  * Memory limits: growth_index_create() refuses a configuration whose fixed part (IVF: nlist x
  * dim centroids) exceeds physical memory or `max_memory`; every growth_index_add() computes the
@@ -131,7 +157,8 @@ typedef struct growth_index growth_index;
 
 /**
  * @brief Sizes of an index, filled by growth_index_stats_get(). Initialise with
- *        ::GROWTH_INDEX_STATS_INIT; members are only ever appended.
+ *        ::GROWTH_INDEX_STATS_INIT; members are only ever appended (a caller built with the
+ *        first 1.0 layout, 40 bytes up to memory_bytes, gets those members).
  */
 typedef struct growth_index_stats {
     uint32_t struct_size;  /**< sizeof(growth_index_stats) (::GROWTH_INDEX_STATS_INIT sets it) */
@@ -139,7 +166,11 @@ typedef struct growth_index_stats {
     uint64_t count;        /**< live vectors */
     uint64_t deleted;      /**< removed vectors whose slots growth_index_compact() has not freed yet */
     uint64_t dim;          /**< vector dimension */
-    uint64_t memory_bytes; /**< bytes of memory the index holds (vectors, ids, graph, lists, id map) */
+    uint64_t memory_bytes; /**< bytes of memory the index holds (vectors, codes, ids, graph, lists, id map) */
+    uint64_t
+        code_bytes; /**< bytes of a vector's scanned form: 4 dim (float), 2 dim (fp16), pq_m (pq) (since 1.0, appended) */
+    uint64_t
+        bytes_per_vector; /**< memory_bytes / count rounded up, everything included; 0 when empty (since 1.0, appended) */
 } growth_index_stats;
 
 /** Initialiser of ::growth_index_stats. */
@@ -169,8 +200,10 @@ GROWTH_API void growth_index_free(growth_index *h);
 GROWTH_API int growth_index_config(const growth_index *h, char *buf, size_t cap, size_t *out_n);
 
 /**
- * @brief Changes search-time settings: any of `ef`, `nprobe`, `threads`, `rescore`, `filter_exact`, and
- *        `max_memory` (0 removes the cap; a cap below the memory held refuses later adds only).
+ * @brief Changes search-time settings: any of `ef`, `nprobe`, `threads`, `rescore`, `filter_exact`,
+ *        `rerank` (1..100000, only for an index created with rerank > 0: the others keep no float
+ *        vectors) and `max_memory` (0 removes the cap; a cap below the memory held refuses later
+ *        adds only).
  * @param config e.g. "ef=128"; other keys are ::GROWTH_EINVAL.
  * @return ::GROWTH_OK; ::GROWTH_EINVAL (NULL, unknown key, bad value; nothing changed).
  * @since 1.0
@@ -188,13 +221,16 @@ GROWTH_API int growth_index_set_config(growth_index *h, const char *config);
 GROWTH_API int growth_index_set_progress(growth_index *h, growth_progress_fn fn, void *user);
 
 /**
- * @brief Trains the IVF coarse quantiser (k-means) on `n` >= nlist sample vectors.
+ * @brief Trains the IVF coarse quantiser (k-means) on `n` >= nlist sample vectors and, with
+ *        storage=pq, the PQ codebooks on at most `pq_train` of them (n >= 256; IVF-PQ: on their
+ *        residuals to the new centroids).
  *
- * Only for kind=ivf, and only while the index is empty. Samples are not added. Reports
- * progress after each k-means iteration (stage "train").
+ * Only for kind=ivf or storage=pq, and only while the index is empty. Samples are not added.
+ * Reports progress after each k-means iteration and each trained sub-quantiser (stage "train").
  * @param x n x dim floats, row-major, finite.
- * @return ::GROWTH_OK; ::GROWTH_EINVAL (NULL, NaN/Inf, n < nlist, k-means diverged);
- *         ::GROWTH_ESTATE (not kind=ivf, or the index already holds vectors); ::GROWTH_ENOMEM;
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL (NULL, NaN/Inf, n < nlist, n < 256 with storage=pq,
+ *         k-means diverged); ::GROWTH_ESTATE (neither kind=ivf nor storage=pq, or the index
+ *         already holds vectors); ::GROWTH_ENOMEM;
  *         ::GROWTH_ECANCELED (the progress callback stopped it; the index is as before).
  * @since 1.0
  */
@@ -207,8 +243,9 @@ GROWTH_API int growth_index_train(growth_index *h, const float *x, size_t n);
  * @param x   n x dim floats, row-major; NaN or Inf is ::GROWTH_EINVAL.
  * @param ids n ids >= 0, unique among themselves and the live vectors (::GROWTH_EINVAL names a
  *            duplicate); NULL assigns 1 + the largest id seen (0 for the first).
- * @return ::GROWTH_OK; ::GROWTH_EINVAL; ::GROWTH_ESTATE for an untrained IVF index given fewer
- *         than nlist vectors; ::GROWTH_ENOMEM, also when the index would then hold more than
+ * @return ::GROWTH_OK; ::GROWTH_EINVAL (also a value beyond +-65504 with storage=fp16);
+ *         ::GROWTH_ESTATE for an untrained IVF index given fewer than nlist vectors, or an
+ *         untrained storage=pq index given fewer than 256; ::GROWTH_ENOMEM, also when the index would then hold more than
  *         physical memory or `max_memory` (the message names the bytes needed; the index is
  *         as before); ::GROWTH_ECANCELED (the progress callback stopped it; the index is as
  *         before).
@@ -316,7 +353,8 @@ GROWTH_API int growth_index_mmr(const growth_index *h, const float *q, const int
                                 size_t *out_n);
 
 /**
- * @brief Copies the stored vector of `id` (normalised for metric=cosine) into `out`.
+ * @brief Copies the stored vector of `id` (normalised for metric=cosine) into `out`; for
+ *        storage=fp16|pq without rerank, its reconstruction from the code.
  * @param cap length of `out`: >= dim.
  * @return ::GROWTH_OK; ::GROWTH_EINVAL (NULL); ::GROWTH_EBUFS if cap < dim;
  *         ::GROWTH_ENOTFOUND if the id is not live.

@@ -109,11 +109,17 @@ size_t ix_filter_estimate(const growth_index *x, const growth_id_filter *f)
     return est;
 }
 
+/* Exact key of slot s: from the float vector, or (compressed storage without float vectors)
+ * from its reconstruction, decoded into buf. */
 static inline void exact_offer(const growth_index *x, const float *q, uint32_t s, size_t k, ix_hit *out,
-                               size_t *m)
+                               size_t *m, float *buf)
 {
-    float key = ix_k.dot(q, x->vec + (size_t)s * x->dim, x->dim);
-    if (x->cfg.metric == IX_L2) key = 2.0f * key - x->norm2[s];
+    float key;
+    if (GROWTH_LIKELY(x->vec != NULL)) {
+        key = ix_k.dot(q, x->vec + (size_t)s * x->dim, x->dim);
+        if (x->cfg.metric == IX_L2) key = 2.0f * key - x->norm2[s];
+    } else
+        key = ix_code_key(x, q, s, buf);
     ix_topk_offer(out, m, k, key, s);
 }
 
@@ -122,10 +128,17 @@ int ix_exact_allowed(const growth_index *x, const float *q, size_t k, const grow
 {
     size_t m = 0;
     uint64_t nbits = f && f->bitmap ? f->bitmap_bits : UINT64_MAX;
+    float *buf = NULL;
+    if (!x->vec) {
+        ix_scratch *sc = ix_scratch_get();
+        if (!sc || ix_reserve("growth_index_search", (void **)&sc->dec, &sc->deccap, x->dim, sizeof(float)))
+            return gerr(GROWTH_ENOMEM, "growth_index_search: out of memory");
+        buf = sc->dec;
+    }
     if (f && f->allow && f->n_allow < x->n) {
         for (size_t i = 0; i < f->n_allow; i++) { /* the allow-list is the shortest walk */
             int64_t s = ix_map_get(&x->map, f->allow[i]);
-            if (s >= 0 && ix_pass(x, f, (uint32_t)s)) exact_offer(x, q, (uint32_t)s, k, out, &m);
+            if (s >= 0 && ix_pass(x, f, (uint32_t)s)) exact_offer(x, q, (uint32_t)s, k, out, &m, buf);
         }
     } else if (f && f->bitmap && nbits / 8 < x->n) { /* the bitmap's set bits */
         uint64_t full = nbits / 64;
@@ -140,12 +153,12 @@ int ix_exact_allowed(const growth_index *x, const float *q, size_t k, const grow
                 int64_t id = (int64_t)(w * 64 + (uint64_t)__builtin_ctzll(v));
                 v &= v - 1;
                 int64_t s = ix_map_get(&x->map, id);
-                if (s >= 0 && ix_pass(x, f, (uint32_t)s)) exact_offer(x, q, (uint32_t)s, k, out, &m);
+                if (s >= 0 && ix_pass(x, f, (uint32_t)s)) exact_offer(x, q, (uint32_t)s, k, out, &m, buf);
             }
         }
     } else { /* every slot, the filter before the score */
         for (size_t s = 0; s < x->n; s++)
-            if (ix_pass(x, f, (uint32_t)s)) exact_offer(x, q, (uint32_t)s, k, out, &m);
+            if (ix_pass(x, f, (uint32_t)s)) exact_offer(x, q, (uint32_t)s, k, out, &m, buf);
     }
     *nout = m;
     return GROWTH_OK;
@@ -184,8 +197,12 @@ static int search_one(const growth_index *x, const float *q, size_t k, const gro
     }
     if (f && x->cfg.kind == IX_FLAT && est < x->live / 4 && !(f->allow && f->n_allow * 4 < x->n))
         exact = true; /* selective bitmap or callback: enumerate, score only what passes */
+    if (f && x->cs && x->cfg.kind == IX_FLAT && f->allow && f->n_allow * 4 < x->n)
+        exact = true; /* a short allow-list: score its items */
     if (exact)
         rc = ix_exact_allowed(x, q, k, f, h, nh);
+    else if (x->cs)
+        rc = ix_codes_search(x, q, k, f, sc, h, nh);
     else if (x->cfg.kind == IX_HNSW) {
         bool over = false;
         rc = ix_hnsw_search(x, q, k, f, filtered ? est : 0, &over, sc, h, nh);
@@ -368,7 +385,8 @@ static void *batch_run(void *arg)
         j->rc = GROWTH_ENOMEM;
         return NULL;
     }
-    bool exact = x->cfg.kind == IX_FLAT && !x->q8 && !(j->f && j->f->allow && j->f->n_allow * 4 < x->n);
+    bool exact =
+        x->cfg.kind == IX_FLAT && !x->q8 && !x->cs && !(j->f && j->f->allow && j->f->n_allow * 4 < x->n);
     if (exact && j->nq > 1) {
         j->rc = flat_batch(x, j->q, j->nq, j->k, j->f, j->ids, j->scores, sc);
         return NULL;

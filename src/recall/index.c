@@ -37,6 +37,10 @@ const gcfg_opt ix_opts[] = {
     {"seed", GCFG_INT, offsetof(ix_cfg, seed), "0", 0, 9007199254740992.0, NULL, false},
     {"filter_exact", GCFG_DOUBLE, offsetof(ix_cfg, filter_exact), "0.02", 0, 1, NULL, false},
     GCFG_MAX_MEMORY(ix_cfg, max_memory),
+    {"storage", GCFG_ENUM, offsetof(ix_cfg, storage), "float", 0, 0, "float|fp16|pq", false},
+    {"pq_m", GCFG_INT, offsetof(ix_cfg, pq_m), "8", 1, IX_MAX_DIM, NULL, false},
+    {"pq_train", GCFG_INT, offsetof(ix_cfg, pq_train), "65536", IX_PQ_K, 1e9, NULL, false},
+    {"rerank", GCFG_INT, offsetof(ix_cfg, rerank), "0", 0, 100000, NULL, false},
 };
 const size_t ix_nopts = sizeof ix_opts / sizeof ix_opts[0];
 
@@ -48,17 +52,20 @@ const size_t ix_nopts = sizeof ix_opts / sizeof ix_opts[0];
  * can wrap. */
 static double ix_bytes(const growth_index *x, double cap, double n, double ids)
 {
-    const double d = (double)x->dim, M = (double)x->cfg.M;
-    double per =
-        d * 4 + 8 + 1 + (x->cfg.metric == IX_L2 ? 4 : 0) + (x->cfg.quantize == IX_Q_INT8 ? d + 4 : 0);
+    const double d = (double)x->dim, M = (double)x->cfg.M, cs = (double)x->cs;
+    const bool fv = ix_keeps_vec(&x->cfg);
+    double per = (fv ? d * 4 : 0) + 8 + 1 + (x->cfg.metric == IX_L2 && fv ? 4 : 0) +
+                 (x->cfg.quantize == IX_Q_INT8 ? d + 4 : 0) + (x->cfg.kind == IX_IVF ? (cs ? 4 : 0) : cs);
     double b = (double)sizeof *x;
+    if (x->cfg.storage == IX_S_PQ)
+        b += d * IX_PQ_K * 8 + (double)x->cfg.pq_m * IX_PQ_K * 4 + (double)ix_pq_pre_bytes(&x->cfg);
     if (x->cfg.kind == IX_HNSW) {
         per += 1 + (double)sizeof(uint32_t *) + (2 * M + 1) * 4;
         b += n * (M + 1) * 4 / (M - 1);
     }
     if (x->cfg.kind == IX_IVF) {
         per += 4;
-        b += (double)x->cfg.nlist * (d * 4 + 4 + 8 + 8) + n * 4 * 1.5;
+        b += (double)x->cfg.nlist * (d * 4 + 4 + 8 + 8 + (cs ? 8 : 0)) + n * (4 + cs) * 1.5;
     }
     double cells = x->map.cap ? (double)x->map.cap : 64;
     while ((ids + 1) * 2 > cells) cells *= 2;
@@ -81,11 +88,25 @@ int ix_check_memory(const growth_index *x, size_t n, size_t ids, const char *who
 int ix_new(growth_index **out, const ix_cfg *cfg, const char *who)
 {
     if (cfg->dim < 1) return gerr(GROWTH_EINVAL, "%s: config key 'dim' is required (1..%d)", who, IX_MAX_DIM);
+    if (cfg->storage != IX_S_FLOAT && cfg->kind == IX_HNSW)
+        return gerr(GROWTH_EINVAL,
+                    "%s: config key 'storage' is %s: compressed storage is for kind=flat and ivf", who,
+                    cfg->storage == IX_S_PQ ? "pq" : "fp16");
+    if (cfg->storage != IX_S_FLOAT && cfg->quantize != IX_Q_NONE)
+        return gerr(GROWTH_EINVAL, "%s: config key 'quantize' is int8: it applies to storage=float only",
+                    who);
+    if (cfg->storage == IX_S_FLOAT && cfg->rerank)
+        return gerr(GROWTH_EINVAL, "%s: config key 'rerank' is %lld: it applies to storage=fp16 and pq only",
+                    who, (long long)cfg->rerank);
+    if (cfg->storage == IX_S_PQ && cfg->dim % cfg->pq_m)
+        return gerr(GROWTH_EINVAL, "%s: config key 'pq_m' is %lld: it must divide dim=%lld", who,
+                    (long long)cfg->pq_m, (long long)cfg->dim);
     ix_kernels_init();
     growth_index *x = calloc(1, sizeof *x);
     if (!x) return gerr(GROWTH_ENOMEM, "%s: out of memory", who);
     x->cfg = *cfg;
     x->dim = (size_t)cfg->dim;
+    x->cs = ix_code_size(cfg);
     int rc = ix_check_memory(x, 0, 0, who); /* IVF centroids: nlist x dim */
     if (rc) {
         free(x);
@@ -119,9 +140,12 @@ static void ix_storage_free(growth_index *x)
     free(x->q8);
     free(x->q8s);
     free(x->assign);
+    free(x->codes);
+    free(x->lpos);
     gidmap_free(&x->map);
     ix_hnsw_free(x);
     ix_ivf_free(x);
+    ix_pq_free(x);
 }
 
 GROWTH_API void growth_index_free(growth_index *x)
@@ -144,7 +168,7 @@ GROWTH_API int growth_index_config(const growth_index *x, char *buf, size_t cap,
 }
 
 typedef struct {
-    int64_t ef, nprobe, threads, rescore, max_memory;
+    int64_t ef, nprobe, threads, rescore, max_memory, rerank;
     double filter_exact;
 } ix_set_cfg;
 
@@ -155,6 +179,7 @@ static const gcfg_opt ix_set_opts[] = {
     {"rescore", GCFG_INT, offsetof(ix_set_cfg, rescore), "0", 0, 1000, NULL, false},
     {"max_memory", GCFG_INT, offsetof(ix_set_cfg, max_memory), "-1", -1, 9007199254740992.0, NULL, false},
     {"filter_exact", GCFG_DOUBLE, offsetof(ix_set_cfg, filter_exact), "-1", -1, 1, NULL, false},
+    {"rerank", GCFG_INT, offsetof(ix_set_cfg, rerank), "0", 0, 100000, NULL, false},
 };
 
 GROWTH_API int growth_index_set_config(growth_index *x, const char *config)
@@ -168,12 +193,18 @@ GROWTH_API int growth_index_set_config(growth_index *x, const char *config)
     if (rc) return rc;
     if (s.filter_exact < 0 && s.filter_exact != -1) /* -1: the key was not given */
         return gerr(GROWTH_EINVAL, "%s: config key 'filter_exact' is %g, not in [0, 1]", who, s.filter_exact);
+    if (s.rerank && !x->cfg.rerank)
+        return gerr(
+            GROWTH_EINVAL,
+            "%s: config key 'rerank': the index was created without rerank, so it keeps no float vectors",
+            who);
     pthread_mutex_lock(&x->wlock);
     pthread_rwlock_wrlock(&x->rw);
     if (s.ef) x->cfg.ef = s.ef;
     if (s.nprobe) x->cfg.nprobe = s.nprobe;
     if (s.threads) x->cfg.threads = s.threads;
     if (s.rescore) x->cfg.rescore = s.rescore;
+    if (s.rerank) x->cfg.rerank = s.rerank;
     if (s.max_memory >= 0) x->cfg.max_memory = s.max_memory; /* later adds only */
     if (s.filter_exact >= 0) x->cfg.filter_exact = s.filter_exact;
     pthread_rwlock_unlock(&x->rw);
@@ -202,10 +233,13 @@ int ix_reserve_slots(growth_index *x, size_t need, const char *who)
         ix_bytes(x, (double)ncap, (double)need, (double)(x->map.count + (need - x->n))) >
             (double)x->cfg.max_memory)
         ncap = need; /* no growth slack beyond max_memory */
-    GROW(vec, ncap * x->dim);
+    const bool fv = ix_keeps_vec(&x->cfg);
+    if (fv) GROW(vec, ncap * x->dim);
     GROW(ids, ncap);
     GROW(dead, ncap);
-    if (x->cfg.metric == IX_L2) GROW(norm2, ncap);
+    if (x->cfg.metric == IX_L2 && fv) GROW(norm2, ncap);
+    if (x->cs && x->cfg.kind == IX_FLAT) GROW(codes, ncap * x->cs);
+    if (x->cs && x->cfg.kind == IX_IVF) GROW(lpos, ncap);
     if (x->cfg.quantize == IX_Q_INT8) {
         GROW(q8, ncap * x->dim);
         GROW(q8s, ncap);
@@ -228,16 +262,18 @@ void ix_normalise(float *v, size_t d)
     }
 }
 
-/* Writes one vector into slot s (storage reserved). */
-static void ix_store(growth_index *x, uint32_t s, const float *v, int64_t id)
+/* Writes one vector into slot s (storage reserved) but not its code; returns the prepared
+ * (normalised) vector, in the float storage or in buf (dim floats). */
+static const float *ix_store(growth_index *x, uint32_t s, const float *v, int64_t id, float *buf)
 {
-    float *dst = x->vec + (size_t)s * x->dim;
+    float *dst = x->vec ? x->vec + (size_t)s * x->dim : buf;
     memcpy(dst, v, x->dim * sizeof *dst);
     if (x->cfg.metric == IX_COSINE) ix_normalise(dst, x->dim);
     if (x->norm2) x->norm2[s] = ix_k.dot(dst, dst, x->dim);
     if (x->q8) x->q8s[s] = ix_quantize(dst, x->dim, x->q8 + (size_t)s * x->dim);
     x->ids[s] = id;
     x->dead[s] = 0;
+    return dst;
 }
 
 int ix_check_vectors(const char *who, const char *what, const float *v, size_t n, size_t d)
@@ -274,19 +310,47 @@ GROWTH_API int growth_index_train(growth_index *x, const float *v, size_t n)
     static const char *who = "growth_index_train";
     GROWTH_CHECK_NULL(who, x);
     GROWTH_CHECK_NULL(who, v);
-    if (x->cfg.kind != IX_IVF) return gerr(GROWTH_ESTATE, "%s: only kind=ivf is trained", who);
+    const bool ivf = x->cfg.kind == IX_IVF, pq = x->cfg.storage == IX_S_PQ;
+    if (!ivf && !pq) return gerr(GROWTH_ESTATE, "%s: only kind=ivf or storage=pq is trained", who);
     int rc = ix_check_vectors(who, "x", v, n, x->dim);
     if (rc) return rc;
     pthread_mutex_lock(&x->wlock);
+    float *old = NULL; /* IVF-PQ: the centroids before, put back if the PQ training fails */
     if (x->n > 0)
         rc = gerr(GROWTH_ESTATE, "%s: the index already holds vectors", who);
-    else if (n < (size_t)x->cfg.nlist)
+    else if (ivf && n < (size_t)x->cfg.nlist)
         rc = gerr(GROWTH_EINVAL, "%s: %zu training vectors for nlist=%lld lists", who, n,
                   (long long)x->cfg.nlist);
+    else if (pq && n < IX_PQ_K)
+        rc = gerr(GROWTH_EINVAL, "%s: %zu training vectors: storage=pq needs at least %d", who, n, IX_PQ_K);
+    else if (ivf && pq && x->cent && !(old = malloc((size_t)x->cfg.nlist * x->dim * sizeof *old)))
+        rc = gerr(GROWTH_ENOMEM, "%s: out of memory", who);
     else {
+        if (old) memcpy(old, x->cent, (size_t)x->cfg.nlist * x->dim * sizeof *old);
+        bool had = x->cent != NULL;
         ix_progress pg = {x->progress, x->progress_user, "train", who, false};
-        rc = ix_ivf_train(x, v, n, x->cfg.metric == IX_COSINE, &pg); /* builds aside, swaps under the lock */
+        if (ivf)
+            rc = ix_ivf_train(x, v, n, x->cfg.metric == IX_COSINE,
+                              &pg); /* builds aside, swaps under the lock */
+        if (!rc && pq) {
+            rc = ix_pq_train(x, v, n, x->cfg.metric == IX_COSINE, &pg);
+            if (rc && ivf && !had) { /* untrained before: untrained again */
+                pthread_rwlock_wrlock(&x->rw);
+                ix_ivf_free(x);
+                pthread_rwlock_unlock(&x->rw);
+            } else if (rc && old) { /* the previous centroids */
+                pthread_rwlock_wrlock(&x->rw);
+                free(x->cent);
+                x->cent = old;
+                pthread_rwlock_unlock(&x->rw);
+                if (!ix_ivf_train(x, NULL, 0, false, NULL))
+                    old = NULL;
+                else
+                    x->cent = NULL;
+            }
+        }
     }
+    free(old);
     pthread_mutex_unlock(&x->wlock);
     return rc;
 }
@@ -299,7 +363,7 @@ typedef struct {
     grng rng0;
     gidmap map_old; /* the id map's arrays before it grew */
     bool map_grown;
-    bool trained;        /* this add trained the IVF quantiser */
+    bool trained;        /* this add trained the IVF quantiser and / or the PQ codebooks */
     uint32_t *list_cap0; /* IVF list capacities before the add */
 } ix_add_undo;
 
@@ -328,6 +392,8 @@ static void ix_shrink_slots(growth_index *x, size_t cap0)
     SHRINK(q8, cap0 * x->dim);
     SHRINK(q8s, cap0);
     SHRINK(assign, cap0);
+    SHRINK(codes, cap0 * x->cs);
+    SHRINK(lpos, cap0);
     SHRINK(level, cap0);
     SHRINK(links0, cap0 * row);
     SHRINK(links_up, cap0);
@@ -357,6 +423,7 @@ static void ix_add_rollback(growth_index *x, ix_add_undo *u)
         x->entry = u->entry0;
         x->max_level = u->max_level0;
     }
+    if (u->trained) ix_pq_free(x);
     if (x->cfg.kind == IX_IVF) {
         if (u->trained) {
             ix_ivf_free(x);
@@ -368,9 +435,17 @@ static void ix_add_rollback(growth_index *x, ix_add_undo *u)
                 if (c0 == 0) {
                     free(x->lists[c]);
                     x->lists[c] = NULL;
+                    if (x->lcodes) {
+                        free(x->lcodes[c]);
+                        x->lcodes[c] = NULL;
+                    }
                 } else {
                     uint32_t *p = realloc(x->lists[c], (size_t)c0 * sizeof *p);
                     if (p) x->lists[c] = p;
+                    if (x->lcodes) {
+                        uint8_t *pc = realloc(x->lcodes[c], (size_t)c0 * x->cs);
+                        if (pc) x->lcodes[c] = pc;
+                    }
                 }
                 x->list_cap[c] = c0;
             }
@@ -442,11 +517,32 @@ static int ix_add_locked(growth_index *x, const float *v, size_t n, const int64_
                       who, n, (long long)x->cfg.nlist);
             goto done;
         }
+        if (ix_pq_untrained(x) && n < IX_PQ_K) {
+            rc = gerr(GROWTH_ESTATE,
+                      "%s: the PQ codebooks are not trained and this batch of %zu vectors is smaller than %d "
+                      "(call growth_index_train)",
+                      who, n, IX_PQ_K);
+            goto done;
+        }
         ix_progress tp = *pg;
         tp.stage = "train";
         if ((rc = ix_ivf_train(x, v, n, x->cfg.metric == IX_COSINE, &tp))) goto done;
         u.trained = true;
         changed = true;
+    }
+    if (ix_pq_untrained(x)) {
+        if (n < IX_PQ_K) {
+            rc = gerr(GROWTH_ESTATE,
+                      "%s: the PQ codebooks are not trained and this batch of %zu vectors is smaller than %d "
+                      "(call growth_index_train)",
+                      who, n, IX_PQ_K);
+            goto done;
+        }
+        ix_progress tp = *pg;
+        tp.stage = "train";
+        u.trained = true;
+        changed = true;
+        if ((rc = ix_pq_train(x, v, n, x->cfg.metric == IX_COSINE, &tp))) goto done;
     }
     if (x->cfg.kind == IX_IVF) {
         lists = malloc(n * sizeof *lists);
@@ -461,6 +557,10 @@ static int ix_add_locked(growth_index *x, const float *v, size_t n, const int64_
     ix_scratch *sc = ix_scratch_get();
     if (!sc) {
         rc = gerr(GROWTH_ENOMEM, "%s: out of memory", who);
+        goto done;
+    }
+    if (ix_reserve(who, (void **)&sc->dec, &sc->deccap, x->dim, sizeof(float))) {
+        rc = GROWTH_ENOMEM;
         goto done;
     }
     if (x->cfg.kind == IX_HNSW) {
@@ -481,7 +581,7 @@ static int ix_add_locked(growth_index *x, const float *v, size_t n, const int64_
         for (size_t i = b; i < e; i++) {
             uint32_t s = (uint32_t)x->n;
             int64_t id = ids ? ids[i] : x->next_id;
-            ix_store(x, s, v + i * x->dim, id);
+            const float *pv = ix_store(x, s, v + i * x->dim, id, sc->dec);
             gidmap_put(&x->map, (uint64_t)id, s);
             if (id >= x->next_id) x->next_id = id + 1;
             x->n++;
@@ -492,6 +592,7 @@ static int ix_add_locked(growth_index *x, const float *v, size_t n, const int64_
                 x->assign[s] = lists[i];
                 ix_ivf_append(x, lists[i], s);
             }
+            if (x->cs) ix_encode(x, pv, x->cfg.kind == IX_IVF ? lists[i] : 0, ix_code(x, s));
             if (rc) break; /* not expected: the scratch was reserved */
         }
         pthread_rwlock_unlock(&x->rw);
@@ -527,6 +628,12 @@ GROWTH_API int growth_index_add(growth_index *x, const float *v, size_t n, const
     GROWTH_CHECK_NULL(who, v);
     int rc = ix_check_vectors(who, "x", v, n, x->dim);
     if (rc) return rc;
+    if (x->cfg.storage == IX_S_FP16 && x->cfg.metric != IX_COSINE)
+        for (size_t i = 0; i < n * x->dim; i++)
+            if (fabsf(v[i]) > 65504.0f)
+                return gerr(GROWTH_EINVAL,
+                            "%s: x[%zu][%zu] = %g is beyond the fp16 range (65504, storage=fp16)", who,
+                            i / x->dim, i % x->dim, (double)v[i]);
     pthread_mutex_lock(&x->wlock);
     ix_progress pg = {x->progress, x->progress_user, "add", who, false};
     rc = ix_add_locked(x, v, n, ids, &pg);
@@ -556,6 +663,51 @@ GROWTH_API int growth_index_remove(growth_index *x, const int64_t *ids, size_t n
     return GROWTH_OK;
 }
 
+/* Compaction of compressed storage: the live slots' codes, ids (and float rows) are copied as
+ * they are into y, which gets copies of the centroids and codebooks (re-encoding a
+ * reconstruction could move it to another list or code). */
+static int ix_compact_codes(growth_index *x, growth_index *y, const char *who)
+{
+    const size_t d = x->dim, live = x->live, L = (size_t)x->cfg.nlist;
+    int rc = GROWTH_OK;
+    if (x->cent) {
+        y->cent = malloc(L * d * sizeof *y->cent);
+        if (!y->cent) return gerr(GROWTH_ENOMEM, "%s: out of memory", who);
+        memcpy(y->cent, x->cent, L * d * sizeof *y->cent);
+        if ((rc = ix_ivf_train(y, NULL, 0, false, NULL))) return rc;
+    }
+    if (x->pq_cb) {
+        size_t nb = d * IX_PQ_K * sizeof(float);
+        float *cb = malloc(nb);
+        if (!cb) return gerr(GROWTH_ENOMEM, "%s: out of memory", who);
+        memcpy(cb, x->pq_cb, nb);
+        if ((rc = ix_pq_install(y, cb))) {
+            free(cb);
+            return rc;
+        }
+    }
+    if (!live) return GROWTH_OK;
+    if ((rc = ix_reserve_slots(y, live, who)) ||
+        (rc = gidmap_reserve(who, "the id map", &y->map, live, NULL, NULL)))
+        return rc;
+    for (size_t s = 0; s < x->n; s++) {
+        if (x->dead[s]) continue;
+        uint32_t t = (uint32_t)y->n++;
+        y->ids[t] = x->ids[s];
+        y->dead[t] = 0;
+        if (x->vec) memcpy(y->vec + (size_t)t * d, x->vec + s * d, d * sizeof *y->vec);
+        if (x->norm2) y->norm2[t] = x->norm2[s];
+        if (x->cfg.kind == IX_IVF) {
+            y->assign[t] = x->assign[s];
+            if ((rc = ix_ivf_append(y, x->assign[s], t))) return rc;
+        }
+        memcpy(ix_code(y, t), ix_code(x, (uint32_t)s), x->cs);
+        gidmap_put(&y->map, (uint64_t)x->ids[s], t);
+        y->live++;
+    }
+    return GROWTH_OK;
+}
+
 GROWTH_API int growth_index_compact(growth_index *x)
 {
     static const char *who = "growth_index_compact";
@@ -566,6 +718,10 @@ GROWTH_API int growth_index_compact(growth_index *x)
     /* Build a fresh index with the live vectors, then swap its storage in. */
     growth_index *y = NULL;
     if ((rc = ix_new(&y, &x->cfg, who))) goto out;
+    if (x->cs) {
+        rc = ix_compact_codes(x, y, who);
+        goto swap;
+    }
     size_t live = x->live;
     float *v = malloc((live ? live : 1) * x->dim * sizeof *v);
     int64_t *ids = malloc((live ? live : 1) * sizeof *ids);
@@ -591,6 +747,7 @@ GROWTH_API int growth_index_compact(growth_index *x)
     }
     free(v);
     free(ids);
+swap:
     if (!rc) {
         y->next_id = x->next_id;
         pthread_rwlock_wrlock(&x->rw);
@@ -617,6 +774,13 @@ GROWTH_API int growth_index_compact(growth_index *x)
         x->lists = y->lists;
         x->list_len = y->list_len;
         x->list_cap = y->list_cap;
+        x->codes = y->codes;
+        x->lcodes = y->lcodes;
+        x->lpos = y->lpos;
+        x->pq_cb = y->pq_cb;
+        x->pq_cbt = y->pq_cbt;
+        x->pq_cn = y->pq_cn;
+        x->pq_pre = y->pq_pre;
         pthread_rwlock_unlock(&x->rw);
         y->n = tmp.n;
         y->cap = tmp.cap;
@@ -636,6 +800,13 @@ GROWTH_API int growth_index_compact(growth_index *x)
         y->lists = tmp.lists;
         y->list_len = tmp.list_len;
         y->list_cap = tmp.list_cap;
+        y->codes = tmp.codes;
+        y->lcodes = tmp.lcodes;
+        y->lpos = tmp.lpos;
+        y->pq_cb = tmp.pq_cb;
+        y->pq_cbt = tmp.pq_cbt;
+        y->pq_cn = tmp.pq_cn;
+        y->pq_pre = tmp.pq_pre;
     }
     growth_index_free(y);
 out:
@@ -652,7 +823,10 @@ GROWTH_API int growth_index_get(const growth_index *x, int64_t id, float *out, s
     growth_index *xm = (growth_index *)x;
     pthread_rwlock_rdlock(&xm->rw);
     int64_t s = ix_map_get(&x->map, id);
-    if (s >= 0) memcpy(out, x->vec + (size_t)s * x->dim, x->dim * sizeof *out);
+    if (s >= 0 && x->vec)
+        memcpy(out, x->vec + (size_t)s * x->dim, x->dim * sizeof *out);
+    else if (s >= 0)
+        ix_decode(x, (uint32_t)s, out);
     pthread_rwlock_unlock(&xm->rw);
     if (s < 0) return gerr(GROWTH_ENOTFOUND, "%s: id %lld is not in the index", who, (long long)id);
     return GROWTH_OK;
@@ -671,9 +845,13 @@ GROWTH_API int growth_index_stats_get(const growth_index *x, growth_index_stats 
     st.count = x->live;
     st.deleted = x->n - x->live;
     st.dim = x->dim;
-    size_t per = x->dim * sizeof(float) + sizeof(int64_t) + 1 + (x->norm2 ? 4 : 0) +
-                 (x->q8 ? x->dim + 4 : 0) + (x->assign ? 4 : 0);
-    st.memory_bytes = sizeof *x + x->cap * per + x->map.cap * 12 + ix_hnsw_bytes(x) + ix_ivf_bytes(x);
+    size_t per = (x->vec ? x->dim * sizeof(float) : 0) + sizeof(int64_t) + 1 + (x->norm2 ? 4 : 0) +
+                 (x->q8 ? x->dim + 4 : 0) + (x->assign ? 4 : 0) + (x->codes ? x->cs : 0) + (x->lpos ? 4 : 0);
+    if (!x->cap) per = 0;
+    st.memory_bytes =
+        sizeof *x + x->cap * per + x->map.cap * 12 + ix_hnsw_bytes(x) + ix_ivf_bytes(x) + ix_pq_bytes(x);
+    st.code_bytes = x->cs ? x->cs : x->dim * sizeof(float);
+    st.bytes_per_vector = x->live ? (st.memory_bytes + x->live - 1) / x->live : 0;
     pthread_rwlock_unlock(&xm->rw);
-    return gstruct_out(who, "stats", out, &st, sizeof st, sizeof st);
+    return gstruct_out(who, "stats", out, &st, IX_STATS_SIZE_1_0, sizeof st);
 }

@@ -66,7 +66,9 @@ static int install(growth_index *x, float *cent)
     float *cn2 = malloc(L * sizeof *cn2);
     uint32_t **lists = calloc(L, sizeof *lists);
     uint32_t *len = calloc(L, sizeof *len), *cap = calloc(L, sizeof *cap);
-    if (!cn2 || !lists || !len || !cap) {
+    uint8_t **lcodes = x->cs ? calloc(L, sizeof *lcodes) : NULL;
+    if (!cn2 || !lists || !len || !cap || (x->cs && !lcodes)) {
+        free(lcodes);
         free(cn2);
         free(lists);
         free(len);
@@ -81,6 +83,7 @@ static int install(growth_index *x, float *cent)
     x->lists = lists;
     x->list_len = len;
     x->list_cap = cap;
+    x->lcodes = lcodes;
     pthread_rwlock_unlock(&x->rw);
     return GROWTH_OK;
 }
@@ -213,6 +216,14 @@ int ix_ivf_reserve(growth_index *x, const uint32_t *lists, size_t n)
             rc = gerr(GROWTH_ENOMEM, "ivf: out of memory for list %zu", c);
         else {
             x->lists[c] = p;
+            if (x->lcodes) { /* codes in list order (compressed storage) */
+                uint8_t *pc = realloc(x->lcodes[c], ncap * x->cs);
+                if (!pc) {
+                    rc = gerr(GROWTH_ENOMEM, "ivf: out of memory for the codes of list %zu", c);
+                    break; /* list_cap stays: the larger slot array is harmless */
+                }
+                x->lcodes[c] = pc;
+            }
             x->list_cap[c] = (uint32_t)ncap;
         }
     }
@@ -227,8 +238,14 @@ int ix_ivf_append(growth_index *x, uint32_t list, uint32_t slot)
         uint32_t *p = realloc(x->lists[list], ncap * sizeof *p);
         if (!p) return gerr(GROWTH_ENOMEM, "ivf: out of memory for list %u", list);
         x->lists[list] = p;
+        if (x->lcodes) {
+            uint8_t *pc = realloc(x->lcodes[list], ncap * x->cs);
+            if (!pc) return gerr(GROWTH_ENOMEM, "ivf: out of memory for the codes of list %u", list);
+            x->lcodes[list] = pc;
+        }
         x->list_cap[list] = (uint32_t)ncap;
     }
+    if (x->lcodes) x->lpos[slot] = x->list_len[list];
     x->lists[list][x->list_len[list]++] = slot;
     return GROWTH_OK;
 }
@@ -237,6 +254,10 @@ void ix_ivf_free(growth_index *x)
 {
     if (x->lists)
         for (int64_t c = 0; c < x->cfg.nlist; c++) free(x->lists[c]);
+    if (x->lcodes)
+        for (int64_t c = 0; c < x->cfg.nlist; c++) free(x->lcodes[c]);
+    free(x->lcodes);
+    x->lcodes = NULL;
     free(x->lists);
     free(x->list_len);
     free(x->list_cap);
@@ -251,7 +272,7 @@ size_t ix_ivf_bytes(const growth_index *x)
 {
     if (!x->cent) return 0;
     size_t L = (size_t)x->cfg.nlist, b = L * (x->dim * 4 + 4 + 8 + 8);
-    for (size_t c = 0; c < L; c++) b += (size_t)x->list_cap[c] * 4;
+    for (size_t c = 0; c < L; c++) b += (size_t)x->list_cap[c] * (4 + x->cs);
     return b;
 }
 

@@ -94,7 +94,101 @@ typedef float v4f __attribute__((vector_size(16)));
         return r;                                                                                            \
     }
 
+/* ---- fp16 and PQ kernels ----------------------------------------------------------------- */
+
+uint16_t ix_f2h(float f)
+{
+    uint32_t x;
+    memcpy(&x, &f, 4);
+    uint32_t sign = (x >> 16) & 0x8000u, ax = x & 0x7fffffffu;
+    if (ax >= 0x7f800000u) return (uint16_t)(sign | 0x7c00u | (ax > 0x7f800000u ? 0x200u : 0)); /* Inf, NaN */
+    if (ax >= 0x477ff000u) return (uint16_t)(sign | 0x7c00u); /* rounds beyond 65504: Inf */
+    if (ax < 0x38800000u) {                                   /* subnormal half (or zero) */
+        if (ax < 0x33000000u) return (uint16_t)sign;          /* below half the smallest subnormal */
+        uint32_t m = (ax & 0x7fffffu) | 0x800000u;
+        int shift = 126 - (int)(ax >> 23); /* 14..24 */
+        uint32_t r = m >> shift, lost = m & ((1u << shift) - 1), half = 1u << (shift - 1);
+        if (lost > half || (lost == half && (r & 1))) r++;
+        return (uint16_t)(sign | r);
+    }
+    uint32_t r = ((ax - 0x38000000u) >> 13), lost = ax & 0x1fffu;
+    if (lost > 0x1000u || (lost == 0x1000u && (r & 1))) r++;
+    return (uint16_t)(sign | r);
+}
+
+float ix_h2f(uint16_t h)
+{
+    uint32_t sign = (uint32_t)(h & 0x8000u) << 16, e = (h >> 10) & 0x1f, m = h & 0x3ffu, x;
+    if (e == 0) {
+        float f = (float)m * 5.9604644775390625e-8f; /* 2^-24 */
+        return sign ? -f : f;
+    }
+    if (e == 31)
+        x = sign | 0x7f800000u | (m << 13);
+    else
+        x = sign | ((e + 112) << 23) | (m << 13);
+    float f;
+    memcpy(&f, &x, 4);
+    return f;
+}
+
+static float dot16_base(const float *q, const uint16_t *h, size_t d)
+{
+    float s[8] = {0};
+    size_t i = 0;
+    for (; i + 8 <= d; i += 8)
+        for (int j = 0; j < 8; j++) s[j] += q[i + j] * ix_h2f(h[i + j]);
+    float r = ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
+    for (; i < d; i++) r += q[i] * ix_h2f(h[i]);
+    return r;
+}
+
+static float l2sq16_base(const float *q, const uint16_t *h, size_t d)
+{
+    float s[8] = {0};
+    size_t i = 0;
+    for (; i + 8 <= d; i += 8)
+        for (int j = 0; j < 8; j++) {
+            float e = q[i + j] - ix_h2f(h[i + j]);
+            s[j] += e * e;
+        }
+    float r = ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
+    for (; i < d; i++) {
+        float e = q[i] - ix_h2f(h[i]);
+        r += e * e;
+    }
+    return r;
+}
+
+/* Table look-ups of four codes at a time (independent chains for the out-of-order core). */
+static void adc_base(const float *T, const uint8_t *codes, size_t m, size_t n, float *out)
+{
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        const uint8_t *c0 = codes + i * m, *c1 = c0 + m, *c2 = c1 + m, *c3 = c2 + m;
+        float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        const float *t = T;
+        for (size_t j = 0; j < m; j++, t += IX_PQ_K) {
+            s0 += t[c0[j]];
+            s1 += t[c1[j]];
+            s2 += t[c2[j]];
+            s3 += t[c3[j]];
+        }
+        out[i] = s0;
+        out[i + 1] = s1;
+        out[i + 2] = s2;
+        out[i + 3] = s3;
+    }
+    for (; i < n; i++) {
+        const uint8_t *c = codes + i * m;
+        float s = 0;
+        for (size_t j = 0; j < m; j++) s += T[j * IX_PQ_K + c[j]];
+        out[i] = s;
+    }
+}
+
 #if defined(__x86_64__) && defined(__GNUC__)
+#include <cpuid.h>
 #include <immintrin.h>
 /* AVX2 + FMA versions (8 floats a vector, 4 accumulators), chosen at run time. */
 __attribute__((target("avx2,fma"))) static float dot_avx2(const float *a, const float *b, size_t d)
@@ -161,10 +255,97 @@ __attribute__((target("avx2,fma"))) static int32_t dot8_avx2(const int8_t *a, co
     for (; i < d; i++) r += (int32_t)a[i] * b[i];
     return r;
 }
+
+__attribute__((target("avx2,fma,f16c"))) static float dot16_avx2(const float *q, const uint16_t *h, size_t d)
+{
+    __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps();
+    size_t i = 0;
+    for (; i + 16 <= d; i += 16) {
+        s0 = _mm256_fmadd_ps(_mm256_loadu_ps(q + i),
+                             _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(h + i))), s0);
+        s1 = _mm256_fmadd_ps(_mm256_loadu_ps(q + i + 8),
+                             _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(h + i + 8))), s1);
+    }
+    for (; i + 8 <= d; i += 8)
+        s0 = _mm256_fmadd_ps(_mm256_loadu_ps(q + i),
+                             _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(h + i))), s0);
+    __m256 s = _mm256_add_ps(s0, s1);
+    __m128 r4 = _mm_add_ps(_mm256_castps256_ps128(s), _mm256_extractf128_ps(s, 1));
+    r4 = _mm_add_ps(r4, _mm_movehl_ps(r4, r4));
+    r4 = _mm_add_ss(r4, _mm_movehdup_ps(r4));
+    float r = _mm_cvtss_f32(r4);
+    for (; i < d; i++) r += q[i] * ix_h2f(h[i]);
+    return r;
+}
+
+__attribute__((target("avx2,fma,f16c"))) static float l2sq16_avx2(const float *q, const uint16_t *h, size_t d)
+{
+    __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps();
+    size_t i = 0;
+    for (; i + 16 <= d; i += 16) {
+        __m256 e0 =
+            _mm256_sub_ps(_mm256_loadu_ps(q + i), _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(h + i))));
+        __m256 e1 = _mm256_sub_ps(_mm256_loadu_ps(q + i + 8),
+                                  _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(h + i + 8))));
+        s0 = _mm256_fmadd_ps(e0, e0, s0);
+        s1 = _mm256_fmadd_ps(e1, e1, s1);
+    }
+    for (; i + 8 <= d; i += 8) {
+        __m256 e0 =
+            _mm256_sub_ps(_mm256_loadu_ps(q + i), _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(h + i))));
+        s0 = _mm256_fmadd_ps(e0, e0, s0);
+    }
+    __m256 s = _mm256_add_ps(s0, s1);
+    __m128 r4 = _mm_add_ps(_mm256_castps256_ps128(s), _mm256_extractf128_ps(s, 1));
+    r4 = _mm_add_ps(r4, _mm_movehl_ps(r4, r4));
+    r4 = _mm_add_ss(r4, _mm_movehdup_ps(r4));
+    float r = _mm_cvtss_f32(r4);
+    for (; i < d; i++) {
+        float e = q[i] - ix_h2f(h[i]);
+        r += e * e;
+    }
+    return r;
+}
+
+/* ADC with AVX2 gathers: 8 sub-quantisers of one code per gather (their table rows are 256
+ * floats apart), two codes interleaved; m not a multiple of 8 ends in scalar look-ups. */
+__attribute__((target("avx2,fma"))) static void adc_avx2(const float *T, const uint8_t *codes, size_t m,
+                                                         size_t n, float *out)
+{
+    const __m256i step = _mm256_setr_epi32(0, 256, 512, 768, 1024, 1280, 1536, 1792);
+    const size_t m8 = m & ~(size_t)7;
+    size_t i = 0;
+    for (; i + 2 <= n; i += 2) {
+        const uint8_t *c0 = codes + i * m, *c1 = c0 + m;
+        __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps();
+        for (size_t j = 0; j < m8; j += 8) {
+            int64_t b0, b1;
+            memcpy(&b0, c0 + j, 8);
+            memcpy(&b1, c1 + j, 8);
+            __m256i i0 = _mm256_add_epi32(_mm256_cvtepu8_epi32(_mm_cvtsi64_si128(b0)), step);
+            __m256i i1 = _mm256_add_epi32(_mm256_cvtepu8_epi32(_mm_cvtsi64_si128(b1)), step);
+            const float *t = T + j * IX_PQ_K;
+            a0 = _mm256_add_ps(a0, _mm256_i32gather_ps(t, i0, 4));
+            a1 = _mm256_add_ps(a1, _mm256_i32gather_ps(t, i1, 4));
+        }
+        __m128 h0 = _mm_add_ps(_mm256_castps256_ps128(a0), _mm256_extractf128_ps(a0, 1));
+        __m128 h1 = _mm_add_ps(_mm256_castps256_ps128(a1), _mm256_extractf128_ps(a1, 1));
+        __m128 h = _mm_hadd_ps(h0, h1); /* a0: 0,1  a1: 2,3 */
+        h = _mm_hadd_ps(h, h);          /* a0, a1 */
+        float s0 = _mm_cvtss_f32(h), s1 = _mm_cvtss_f32(_mm_shuffle_ps(h, h, 1));
+        for (size_t j = m8; j < m; j++) {
+            s0 += T[j * IX_PQ_K + c0[j]];
+            s1 += T[j * IX_PQ_K + c1[j]];
+        }
+        out[i] = s0;
+        out[i + 1] = s1;
+    }
+    if (i < n) adc_base(T, codes + i * m, m, n - i, out + i);
+}
 #endif
 IX_KERNELS(base, )
 
-ix_kernels ix_k = {dot_base, l2sq_base, dot8_base};
+ix_kernels ix_k = {dot_base, l2sq_base, dot8_base, dot16_base, l2sq16_base, adc_base};
 static pthread_once_t ix_once = PTHREAD_ONCE_INIT;
 static pthread_key_t ix_tls_key;
 
@@ -178,6 +359,9 @@ static void scratch_free(void *p)
     free(s->r);
     free(s->visit);
     free(s->q8);
+    free(s->dec);
+    free(s->tab);
+    free(s->ks);
     free(s);
 }
 
@@ -185,8 +369,14 @@ static void ix_init_once(void)
 {
 #if defined(__x86_64__) && defined(__GNUC__)
     __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
-        ix_k = (ix_kernels){dot_avx2, l2sq_avx2, dot8_avx2};
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+        ix_k = (ix_kernels){dot_avx2, l2sq_avx2, dot8_avx2, dot16_base, l2sq16_base, adc_avx2};
+        unsigned a, b, c, d;
+        if (__get_cpuid(1, &a, &b, &c, &d) && (c & bit_F16C)) {
+            ix_k.dot16 = dot16_avx2;
+            ix_k.l2sq16 = l2sq16_avx2;
+        }
+    }
 #endif
     pthread_key_create(&ix_tls_key, scratch_free);
 }

@@ -21,13 +21,15 @@ static int ix_pack(const char *who_called, const void *model, uint8_t **out, siz
     const size_t n = x->n, d = x->dim, M0 = 2 * (size_t)x->cfg.M + 1, Mu = (size_t)x->cfg.M + 1;
     char *cfgbuf = NULL;
     uint32_t *up = NULL;
+    uint8_t *codes = NULL;
     int rc = GROWTH_OK;
     cfgbuf = gcfg_format_alloc(ix_opts, IX_NOPTS, &x->cfg);
     size_t nup = 0;
     if (x->cfg.kind == IX_HNSW)
         for (size_t s = 0; s < n; s++) nup += x->level[s] * Mu;
     up = malloc((nup ? nup : 1) * sizeof *up);
-    if (!cfgbuf || !up) {
+    if (x->cs && x->lcodes) codes = malloc(n ? n * x->cs : 1); /* IVF: codes back in slot order */
+    if (!cfgbuf || !up || (x->cs && x->lcodes && !codes)) {
         rc = gerr(GROWTH_ENOMEM, "%s: out of memory", who);
         goto done;
     }
@@ -39,7 +41,13 @@ static int ix_pack(const char *who_called, const void *model, uint8_t **out, siz
     msg.n_ids = n;
     msg.ids = x->ids;
     msg.dead = (ProtobufCBinaryData){n, x->dead};
-    msg.vectors = (ProtobufCBinaryData){n * d * sizeof(float), (uint8_t *)x->vec};
+    msg.vectors = (ProtobufCBinaryData){x->vec ? n * d * sizeof(float) : 0, (uint8_t *)x->vec};
+    if (x->cs) {
+        if (codes)
+            for (size_t s = 0; s < n; s++) memcpy(codes + s * x->cs, ix_code(x, (uint32_t)s), x->cs);
+        msg.codes = (ProtobufCBinaryData){n * x->cs, codes ? codes : x->codes};
+    }
+    if (x->pq_cb) msg.pq_codebooks = (ProtobufCBinaryData){d * IX_PQ_K * sizeof(float), (uint8_t *)x->pq_cb};
     msg.next_id = x->next_id;
     msg.entry = x->entry;
     if (x->cfg.kind == IX_HNSW) {
@@ -62,6 +70,7 @@ done:
     pthread_rwlock_unlock(&((growth_index *)x)->rw);
     free(cfgbuf);
     free(up);
+    free(codes);
     return rc;
 }
 
@@ -96,12 +105,25 @@ static int ix_from_payload(const char *who, uint32_t kind, const uint8_t *pl, si
     if (cfg.dim < 1) BAD("%s: stored configuration is invalid: no dim", who);
     if ((rc = ix_new(&x, &cfg, who))) goto done;
     const size_t n = msg->n, d = x->dim, M0 = 2 * (size_t)cfg.M + 1, Mu = (size_t)cfg.M + 1;
+    const bool fv = ix_keeps_vec(&cfg);
+    const size_t cs = x->cs;
     if (n > IX_MAX_SLOTS || msg->n_ids != n || msg->dead.len != n || n > SIZE_MAX / d / 4 ||
-        msg->vectors.len != n * d * sizeof(float))
+        msg->vectors.len != (fv ? n * d * sizeof(float) : 0) || msg->codes.len != n * cs)
         BAD("%s: %llu slots but %zu ids, %zu tombstone bytes, %zu vector bytes (dim %zu)", who,
             (unsigned long long)msg->n, msg->n_ids, msg->dead.len, msg->vectors.len, d);
     if (msg->next_id < 0) BAD("%s: negative next id", who);
-    if (!gall_finite_f32((const float *)msg->vectors.data, n * d)) BAD("%s: vectors hold NaN or Inf", who);
+    if (fv && !gall_finite_f32((const float *)msg->vectors.data, n * d))
+        BAD("%s: vectors hold NaN or Inf", who);
+    if (cfg.storage == IX_S_PQ &&
+        (msg->pq_codebooks.len ? msg->pq_codebooks.len != d * IX_PQ_K * sizeof(float) : n > 0))
+        BAD("%s: %zu bytes of PQ codebooks for %zu vectors of dim %zu", who, msg->pq_codebooks.len, n, d);
+    if (cfg.storage != IX_S_PQ && msg->pq_codebooks.len) BAD("%s: PQ codebooks without storage=pq", who);
+    if (msg->pq_codebooks.len && !gall_finite_f32((const float *)msg->pq_codebooks.data, d * IX_PQ_K))
+        BAD("%s: PQ codebooks hold NaN or Inf", who);
+    if (cfg.storage == IX_S_FP16)
+        for (size_t i = 0; i < n * d; i++)
+            if ((((unsigned)msg->codes.data[2 * i + 1] << 8) & 0x7c00u) == 0x7c00u)
+                BAD("%s: fp16 codes hold NaN or Inf", who);
     bool hnsw = cfg.kind == IX_HNSW, ivf = cfg.kind == IX_IVF;
     if (hnsw && (msg->levels.len != n || msg->links0.len != n * M0 * 4))
         BAD("%s: HNSW graph sizes do not match %zu nodes", who, n);
@@ -122,19 +144,34 @@ static int ix_from_payload(const char *who, uint32_t kind, const uint8_t *pl, si
         if (msg->centroids.len) memcpy(x->cent, msg->centroids.data, msg->centroids.len);
         if ((rc = ix_ivf_train(x, NULL, 0, false, NULL))) goto done;
     }
+    if (msg->pq_codebooks.len) {
+        float *cb = malloc(msg->pq_codebooks.len);
+        if (!cb) {
+            rc = gerr(GROWTH_ENOMEM, "%s: out of memory", who);
+            goto done;
+        }
+        memcpy(cb, msg->pq_codebooks.data, msg->pq_codebooks.len);
+        if ((rc = ix_pq_install(x, cb))) {
+            free(cb);
+            goto done;
+        }
+    }
     if ((n && (rc = ix_reserve_slots(x, n, who))) ||
         (rc = gidmap_reserve(who, "the id map", &x->map, n, NULL, NULL)))
         goto done;
-    if (n) memcpy(x->vec, msg->vectors.data, n * d * sizeof(float));
+    if (n && fv) memcpy(x->vec, msg->vectors.data, n * d * sizeof(float));
+    if (n && x->codes) memcpy(x->codes, msg->codes.data, n * cs);
     size_t live = 0;
     for (size_t s = 0; s < n; s++) {
         if (msg->dead.data[s] > 1) BAD("%s: bad tombstone byte", who);
         if (msg->ids[s] < 0 || msg->ids[s] == INT64_MAX) BAD("%s: bad id %lld", who, (long long)msg->ids[s]);
         x->ids[s] = msg->ids[s];
         x->dead[s] = msg->dead.data[s];
-        const float *v = x->vec + s * d;
-        if (x->norm2) x->norm2[s] = ix_k.dot(v, v, d);
-        if (x->q8) x->q8s[s] = ix_quantize(v, d, x->q8 + s * d);
+        if (fv) {
+            const float *v = x->vec + s * d;
+            if (x->norm2) x->norm2[s] = ix_k.dot(v, v, d);
+            if (x->q8) x->q8s[s] = ix_quantize(v, d, x->q8 + s * d);
+        }
         if (!x->dead[s]) {
             if (ix_map_get(&x->map, x->ids[s]) >= 0)
                 BAD("%s: id %lld appears twice", who, (long long)x->ids[s]);
@@ -152,6 +189,7 @@ static int ix_from_payload(const char *who, uint32_t kind, const uint8_t *pl, si
             if (l >= (uint32_t)cfg.nlist) BAD("%s: list %u out of range", who, l);
             x->assign[s] = l;
             if ((rc = ix_ivf_append(x, l, (uint32_t)s))) goto done;
+            if (cs) memcpy(ix_code(x, (uint32_t)s), msg->codes.data + s * cs, cs);
         }
     }
     if (hnsw) {

@@ -15,12 +15,16 @@
 enum { IX_IP = 0, IX_COSINE = 1, IX_L2 = 2 };
 enum { IX_FLAT = 0, IX_HNSW = 1, IX_IVF = 2 };
 enum { IX_Q_NONE = 0, IX_Q_INT8 = 1 };
+enum { IX_S_FLOAT = 0, IX_S_FP16 = 1, IX_S_PQ = 2 }; /* storage= */
+#define IX_PQ_K 256                                  /* codewords per sub-quantiser (8-bit codes) */
 
-#define IX_MAX_DIM       65536
-#define IX_MAX_SLOTS     ((size_t)UINT32_MAX - 1)
-#define IX_MAX_LEVEL     32
-#define IX_ADD_CHUNK     256
-#define IX_FILTER_SAMPLE 256 /* slots a callback-only filter is tried on to estimate its share */
+#define IX_MAX_DIM 65536
+/* sizeof(growth_index_stats) in 1.0 before code_bytes and bytes_per_vector were appended */
+#define IX_STATS_SIZE_1_0 40
+#define IX_MAX_SLOTS      ((size_t)UINT32_MAX - 1)
+#define IX_MAX_LEVEL      32
+#define IX_ADD_CHUNK      256
+#define IX_FILTER_SAMPLE  256 /* slots a callback-only filter is tried on to estimate its share */
 
 typedef struct {
     int64_t dim;
@@ -30,6 +34,8 @@ typedef struct {
     int64_t rescore, seed;
     double filter_exact; /* filtered search scores the allowed items exactly below this share */
     int64_t max_memory;  /* bytes the index may hold, 0 = no cap (checked on create, add, load) */
+    int storage;         /* IX_S_*: how vectors are kept for scanning */
+    int64_t pq_m, pq_train, rerank;
 } ix_cfg;
 
 /* A scored candidate: larger key is better (similarity, or minus the squared distance). */
@@ -60,9 +66,18 @@ typedef struct {
     float (*dot)(const float *a, const float *b, size_t d);
     float (*l2sq)(const float *a, const float *b, size_t d);
     int32_t (*dot8)(const int8_t *a, const int8_t *b, size_t d);
+    /* fp16 storage: q . h and |q - h|^2 with h as IEEE half floats */
+    float (*dot16)(const float *q, const uint16_t *h, size_t d);
+    float (*l2sq16)(const float *q, const uint16_t *h, size_t d);
+    /* PQ asymmetric distance: out[i] = sum_j T[j * 256 + codes[i * m + j]] for n codes */
+    void (*adc)(const float *T, const uint8_t *codes, size_t m, size_t n, float *out);
 } ix_kernels;
 
 extern ix_kernels ix_k;
+/* IEEE half <-> float (round to nearest even; out-of-range values become +-Inf, so callers
+ * check the range first). */
+uint16_t ix_f2h(float f);
+float ix_h2f(uint16_t h);
 void ix_kernels_init(void);
 
 /* Undo record of an HNSW add that may be canceled: the graph rows of nodes that existed before
@@ -116,6 +131,15 @@ struct growth_index {
     void *progress_user;
     /* undo record of the HNSW add in progress, or NULL (owned by that add, under wlock) */
     ix_undo *undo;
+    /* compressed storage (storage=fp16|pq): cs code bytes a vector; vec is NULL unless rerank > 0 */
+    size_t cs;
+    uint8_t *codes;   /* flat: cap x cs, slot order */
+    uint8_t **lcodes; /* ivf: nlist arrays of list_cap x cs, in list order */
+    uint32_t *lpos;   /* ivf: cap, position of each slot in its list */
+    float *pq_cb;     /* pq: pq_m x 256 x (dim / pq_m) codebooks, NULL until trained */
+    float *pq_cbt;    /* the same transposed per sub-quantiser: pq_m x dsub x 256 */
+    float *pq_cn;     /* pq_m x 256 squared norms of the codewords */
+    float *pq_pre;    /* IVF-PQ l2: nlist x pq_m x 256 terms |w|^2 + 2 c_j . w (NULL when too large) */
 };
 
 /* Per-thread scratch (grown on demand, freed at thread exit). */
@@ -133,6 +157,12 @@ typedef struct {
     uint32_t epoch;
     int8_t *q8;
     size_t q8cap;
+    float *dec; /* a decoded vector (compressed storage) */
+    size_t deccap;
+    float *tab; /* PQ distance table, pq_m x 256 */
+    size_t tabcap;
+    float *ks; /* scores of a run of codes */
+    size_t kscap;
 } ix_scratch;
 
 ix_scratch *ix_scratch_get(void);
@@ -157,6 +187,47 @@ static inline void ix_topk_offer(ix_hit *h, size_t *n, size_t k, float key, uint
 {
     ix_minh_offer(NULL, h, n, k, (ix_hit){key, slot});
 }
+
+/* ---- compressed storage (pq.c) ---------------------------------------------------------- */
+
+/* Code bytes of one vector: 0 (float), 2 dim (fp16), pq_m (pq). */
+size_t ix_code_size(const ix_cfg *c);
+/* Whether the scanned form needs training (pq codebooks) that has not happened yet. */
+static inline bool ix_pq_untrained(const growth_index *x) { return x->cfg.storage == IX_S_PQ && !x->pq_cb; }
+/* Code of slot s (compressed storage). */
+static inline uint8_t *ix_code(const growth_index *x, uint32_t s)
+{
+    if (x->lcodes) return x->lcodes[x->assign[s]] + (size_t)x->lpos[s] * x->cs;
+    return x->codes + (size_t)s * x->cs;
+}
+/* Trains the PQ codebooks on up to pq_train of the n vectors v (normalised when `normalise`;
+ * IVF: on their residuals to the trained centroids). Installs x->pq_cb on success. */
+int ix_pq_train(growth_index *x, const float *v, size_t n, bool normalise, const ix_progress *p);
+/* Encodes a prepared (normalised) vector filed in IVF list `list` (ignored for flat). */
+void ix_encode(const growth_index *x, const float *v, uint32_t list, uint8_t *code);
+/* Reconstruction of slot s into out (dim floats). */
+void ix_decode(const growth_index *x, uint32_t s, float *out);
+/* The vector of slot s: the stored float row, or its reconstruction written into buf. */
+static inline const float *ix_vector(const growth_index *x, uint32_t s, float *buf)
+{
+    if (x->vec) return x->vec + (size_t)s * x->dim;
+    ix_decode(x, s, buf);
+    return buf;
+}
+/* Approximate top kk by the codes: flat scan, or the IVF lists (nprobe, then more until kk
+ * pass). Then, with float vectors kept (rerank > 0), the exact top k of those kk. */
+int ix_codes_search(const growth_index *x, const float *q, size_t k, const growth_id_filter *f,
+                    ix_scratch *sc, ix_hit *out, size_t *nout);
+/* Key of slot s from its reconstruction (no float vectors kept). */
+float ix_code_key(const growth_index *x, const float *q, uint32_t s, float *buf);
+size_t ix_pq_bytes(const growth_index *x);
+/* Bytes of the IVF-PQ l2 precomputed tables (0 when not used). */
+size_t ix_pq_pre_bytes(const ix_cfg *c);
+/* Installs codebooks cb (pq_m x 256 x dsub, taken over) with their derived tables. */
+int ix_pq_install(growth_index *x, float *cb);
+void ix_pq_free(growth_index *x);
+/* Whether the index keeps float vectors (storage=float, or rerank > 0). */
+static inline bool ix_keeps_vec(const ix_cfg *c) { return c->storage == IX_S_FLOAT || c->rerank > 0; }
 
 /* Similarity key of a stored slot for a prepared query (normalised for cosine). */
 static inline float ix_key(const growth_index *x, const float *q, uint32_t s)

@@ -15,6 +15,31 @@ static float cosine_of(const growth_index *x, const float *a, const float *b)
     return na > 0 && nb > 0 ? ab / sqrtf(na * nb) : 0.0f;
 }
 
+/* Compressed storage without float vectors: the reconstructions of the n slots (normalised
+ * for cosine) in a malloc'ed n x dim matrix; NULL with *rc = GROWTH_OK when the index keeps
+ * float vectors. */
+static float *decode_all(const char *who, const growth_index *x, const uint32_t *slots, size_t n, int *rc)
+{
+    *rc = GROWTH_OK;
+    if (x->vec || !n) return NULL;
+    if (n > SIZE_MAX / sizeof(float) / x->dim) {
+        *rc = gerr(GROWTH_ENOMEM, "%s: %zu vectors of dim %zu is too large", who, n, x->dim);
+        return NULL;
+    }
+    float *V = malloc(n * x->dim * sizeof *V);
+    if (!V) {
+        *rc = gerr(GROWTH_ENOMEM, "%s: out of memory", who);
+        return NULL;
+    }
+    for (size_t i = 0; i < n; i++) {
+        ix_decode(x, slots[i], V + i * x->dim);
+        if (x->cfg.metric == IX_COSINE) ix_normalise(V + i * x->dim, x->dim);
+    }
+    return V;
+}
+
+#define ROW(i) (V ? V + (size_t)(i)*x->dim : x->vec + (size_t)slots[i] * x->dim)
+
 static int lookup_all(const char *who, const growth_index *x, const int64_t *ids, size_t n, uint32_t *slots)
 {
     for (size_t i = 0; i < n; i++) {
@@ -50,16 +75,17 @@ GROWTH_API int growth_index_dedup(const growth_index *x, const int64_t *ids, con
         if (out_n) *out_n = n;
         rc = gerr(GROWTH_EBUFS, "%s: capacity %zu is below n=%zu", who, cap, n);
     }
+    float *V = rc ? NULL : decode_all(who, x, slots, n, &rc);
     size_t m = 0;
     for (size_t i = 0; !rc && i < n; i++) {
-        const float *v = x->vec + (size_t)slots[i] * x->dim;
+        const float *v = ROW(i);
         bool dup = false;
-        for (size_t j = 0; j < m && !dup; j++)
-            dup = cosine_of(x, v, x->vec + (size_t)slots[kept[j]] * x->dim) > max_cos;
+        for (size_t j = 0; j < m && !dup; j++) dup = cosine_of(x, v, ROW(kept[j])) > max_cos;
         if (dup) continue;
         kept[m++] = (uint32_t)i;
     }
     pthread_rwlock_unlock(&xm->rw);
+    free(V);
     if (!rc) {
         for (size_t j = 0; j < m; j++) {
             out_ids[j] = ids[kept[j]];
@@ -103,8 +129,9 @@ GROWTH_API int growth_index_mmr(const growth_index *x, const float *q, const int
         if (out_n) *out_n = want;
         rc = gerr(GROWTH_EBUFS, "%s: capacity %zu is below min(k, n)=%zu", who, cap, want);
     }
+    float *V = rc ? NULL : decode_all(who, x, slots, n, &rc);
     for (size_t i = 0; !rc && i < n; i++) {
-        rel[i] = cosine_of(x, q, x->vec + (size_t)slots[i] * x->dim);
+        rel[i] = cosine_of(x, q, ROW(i));
         red[i] = -INFINITY;
     }
     for (size_t j = 0; !rc && j < want; j++) {
@@ -122,14 +149,15 @@ GROWTH_API int growth_index_mmr(const growth_index *x, const float *q, const int
         taken[best] = 1;
         out_ids[j] = ids[best];
         if (out_scores) out_scores[j] = bv;
-        const float *bvv = x->vec + (size_t)slots[best] * x->dim;
+        const float *bvv = ROW(best);
         for (size_t i = 0; i < n; i++)
             if (!taken[i]) {
-                float c = cosine_of(x, x->vec + (size_t)slots[i] * x->dim, bvv);
+                float c = cosine_of(x, ROW(i), bvv);
                 if (c > red[i]) red[i] = c;
             }
     }
     pthread_rwlock_unlock(&xm->rw);
+    free(V);
     if (!rc && out_n) *out_n = want;
 done:
     free(slots);

@@ -247,6 +247,15 @@ static void *mk_hnsw(void)
     return mk_index_kind("dim=6 metric=l2 kind=hnsw M=8 ef_construction=32", false);
 }
 static void *mk_ivf(void) { return mk_index_kind("dim=6 kind=ivf nlist=8 nprobe=2 seed=1", true); }
+static void *mk_flat_pq(void) { return mk_index_kind("dim=6 metric=l2 storage=pq pq_m=3 seed=1", true); }
+static void *mk_ivf_pq(void)
+{
+    return mk_index_kind("dim=6 kind=ivf nlist=8 nprobe=2 storage=pq pq_m=2 rerank=20 seed=1", true);
+}
+static void *mk_ivf_fp16(void)
+{
+    return mk_index_kind("dim=6 kind=ivf nlist=8 nprobe=2 storage=fp16 seed=1", true);
+}
 
 static const char *g_texts[6] = {"red running shoes", "blue summer dress", "连衣裙 夏季 新款",
                                  "running socks",     "summer shoes sale", "男士 运动鞋"};
@@ -759,6 +768,42 @@ static void *mk_hnsw_removed(void)
     return h;
 }
 static int c_index_compact(void *h) { return growth_index_compact(h); }
+static int c_ivfpq_create_train(void **o)
+{
+    int rc = growth_index_create((growth_index **)o, "dim=6 kind=ivf nlist=8 storage=pq pq_m=3 seed=1");
+    if (rc) return rc;
+    rc = growth_index_train(*o, g_X, 400);
+    if (rc) {
+        growth_index_free(*o);
+        *o = NULL;
+    }
+    return rc;
+}
+static int c_pq_create_add(void **o) /* trained by its first add */
+{
+    int rc = growth_index_create((growth_index **)o, "dim=6 metric=cosine storage=pq pq_m=2 seed=1");
+    if (rc) return rc;
+    rc = growth_index_add(*o, g_X, 400, NULL);
+    if (rc) {
+        growth_index_free(*o);
+        *o = NULL;
+    }
+    return rc;
+}
+static void *mk_ivf_pq_removed(void)
+{
+    void *h = mk_ivf_pq();
+    if (h) c_index_remove(h);
+    return h;
+}
+static int c_index_dedup_mmr(void *h)
+{
+    int64_t ids[4] = {0, 1, 2, 3}, out[4];
+    size_t n;
+    int rc = growth_index_dedup(h, ids, NULL, 4, 0.9f, out, NULL, 4, &n);
+    if (rc) return rc;
+    return growth_index_mmr(h, g_X, ids, 4, 0.5f, 2, out, NULL, 4, &n);
+}
 static int c_ivf_create_train(void **o)
 {
     int rc = growth_index_create((growth_index **)o, "dim=6 kind=ivf nlist=8 nprobe=2 seed=1");
@@ -1185,6 +1230,20 @@ TEST(every_allocation_may_fail)
     SWEEP("index search batch (ivf)", .k = &K_index, .make = mk_ivf, .call = c_index_search, .ro = true);
     SWEEP("index remove (hnsw)", .k = &K_index, .make = mk_hnsw, .call = c_index_remove);
     SWEEP("index compact (hnsw)", .k = &K_index, .make = mk_hnsw_removed, .call = c_index_compact);
+    SWEEP("index add (flat pq)", .k = &K_index, .make = mk_flat_pq, .call = c_index_add);
+    SWEEP("index add (ivf pq rerank)", .k = &K_index, .make = mk_ivf_pq, .call = c_index_add);
+    SWEEP("index add (ivf fp16)", .k = &K_index, .make = mk_ivf_fp16, .call = c_index_add);
+    SWEEP("index create + train (ivf pq)", .k = &K_index, .ctor = c_ivfpq_create_train);
+    SWEEP("index create + add trains pq (flat)", .k = &K_index, .ctor = c_pq_create_add);
+    SWEEP("index search batch (ivf pq)", .k = &K_index, .make = mk_ivf_pq, .call = c_index_search,
+          .ro = true);
+    SWEEP("index search batch (flat pq)", .k = &K_index, .make = mk_flat_pq, .call = c_index_search,
+          .ro = true);
+    SWEEP("index dedup + mmr (flat pq)", .k = &K_index, .make = mk_flat_pq, .call = c_index_dedup_mmr,
+          .ro = true);
+    SWEEP("index compact (ivf pq)", .k = &K_index, .make = mk_ivf_pq_removed, .call = c_index_compact);
+    total_bad += sweep_roundtrip("index ivf pq", &K_index, mk_ivf_pq);
+    total_bad += sweep_roundtrip("index flat pq", &K_index, mk_flat_pq);
     total_bad += sweep_roundtrip("index (hnsw)", &K_index, mk_hnsw);
     total_bad += sweep_roundtrip("index (ivf)", &K_index, mk_ivf);
 

@@ -16,9 +16,12 @@ static const uint8_t junk[16] = "not a model....";
 TEST(test_index_functions)
 {
     const char *bad_cfg[] = {
-        "dim=0",  "metric=ip",       "dim=8 metric=hamming",   "dim=8 kind=hnsw M=1", "dim=8 bogus=1",
-        "dim=-3", "dim=99999999999", "dim=8 kind=ivf nlist=0", "dim=8 kind=tree",     "dim=8 ef=0 kind=hnsw",
-        "dim"};
+        "dim=0", "metric=ip", "dim=8 metric=hamming", "dim=8 kind=hnsw M=1", "dim=8 bogus=1", "dim=-3",
+        "dim=99999999999", "dim=8 kind=ivf nlist=0", "dim=8 kind=tree", "dim=8 ef=0 kind=hnsw", "dim",
+        /* compressed storage: pq_m must divide dim; hnsw, int8 and float storage do not combine */
+        "dim=8 storage=pq pq_m=3", "dim=8 storage=pq pq_m=0", "dim=8 storage=pq pq_train=255",
+        "dim=8 storage=bf16", "dim=8 kind=hnsw storage=fp16", "dim=8 storage=pq pq_m=2 quantize=int8",
+        "dim=8 rerank=10", "dim=8 storage=fp16 rerank=-1"};
     for (size_t i = 0; i < sizeof bad_cfg / sizeof *bad_cfg; i++) {
         growth_index *x = NULL;
         BAD(growth_index_create(&x, bad_cfg[i]), GROWTH_EINVAL, NULL);
@@ -144,8 +147,17 @@ TEST(test_index_functions)
     BAD(growth_index_stats_get(h, &st), GROWTH_EINVAL, "struct_size");
     st.struct_size = 8; /* struct_size and reserved only: below the 1.0 size */
     BAD(growth_index_stats_get(h, &st), GROWTH_EINVAL, "struct_size");
-    st.struct_size = sizeof st - 1;
+    st.struct_size = offsetof(growth_index_stats, code_bytes) - 1; /* below the 1.0 size (40 bytes) */
     BAD(growth_index_stats_get(h, &st), GROWTH_EINVAL, "struct_size");
+    /* a caller built before code_bytes / bytes_per_vector were appended gets the prefix it knows */
+    memset(&st, 0x5a, sizeof st);
+    st.struct_size = offsetof(growth_index_stats, code_bytes);
+    CHECK_OK(growth_index_stats_get(h, &st));
+    CHECK(st.dim > 0);
+    CHECK(st.code_bytes == 0x5a5a5a5a5a5a5a5aULL && st.bytes_per_vector == 0x5a5a5a5a5a5a5a5aULL);
+    st = (growth_index_stats)GROWTH_INDEX_STATS_INIT;
+    CHECK_OK(growth_index_stats_get(h, &st));
+    CHECK(st.code_bytes == st.dim * sizeof(float) && st.bytes_per_vector > 0);
     BAD(growth_index_set_progress(NULL, NULL, NULL), GROWTH_EINVAL, "index_set_progress");
 
     /* EBUFS protocol: *out_n is the capacity needed, the buffers are not written. */
@@ -222,6 +234,27 @@ TEST(test_index_functions)
     v[5] = 0.5f;
     growth_index_free(iv);
     growth_index_free(NULL);
+
+    /* PQ before training: too few vectors for 256 codewords; fp16 out of range; rerank set
+     * on an index that keeps no float vectors. The index stays empty and usable. */
+    growth_index *pq = NULL;
+    CHECK_OK(growth_index_create(&pq, "dim=4 storage=pq pq_m=2"));
+    BAD(growth_index_train(pq, v, NV), GROWTH_EINVAL, "256");
+    BAD(growth_index_add(pq, v, NV, NULL), GROWTH_ESTATE, "256");
+    BAD(growth_index_set_config(pq, "rerank=10"), GROWTH_EINVAL, "rerank");
+    BAD(growth_index_search(pq, q, 3, NULL, ids, sc, 8, &found), GROWTH_ESTATE, NULL);
+    growth_index_stats pst = GROWTH_INDEX_STATS_INIT;
+    CHECK_OK(growth_index_stats_get(pq, &pst));
+    CHECK(pst.count == 0 && pst.code_bytes == 2 && pst.bytes_per_vector == 0);
+    growth_index_free(pq);
+    CHECK_OK(growth_index_create(&pq, "dim=4 storage=fp16"));
+    BAD(growth_index_train(pq, v, NV), GROWTH_ESTATE, "trained");
+    float huge[DIM] = {1e5f, 0, 0, 0};
+    BAD(growth_index_add(pq, huge, 1, NULL), GROWTH_EINVAL, "fp16");
+    CHECK_OK(growth_index_stats_get(pq, &pst));
+    CHECK(pst.count == 0 && pst.code_bytes == 2 * DIM);
+    CHECK_OK(growth_index_add(pq, v, NV, NULL));
+    growth_index_free(pq);
 
     /* Unchanged and working. */
     BAD_SAME_STATE(index, growth_index, h, b0);

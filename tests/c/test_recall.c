@@ -2,6 +2,7 @@
  * int8 recall, removal and compaction, de-duplication and MMR, persistence, corrupted files,
  * bad input. */
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,9 @@
 #include "core.h"
 #include "growth/growth.h"
 #include "gtest.h"
+
+_Static_assert(offsetof(growth_index_stats, code_bytes) == 40, "1.0 growth_index_stats ends at memory_bytes");
+_Static_assert(sizeof(growth_index_stats) == 56, "growth_index_stats with code_bytes, bytes_per_vector");
 
 static const char *METRICS[3] = {"ip", "cosine", "l2"};
 

@@ -455,3 +455,32 @@ def test_sharded_index_bad_inputs(client):
     assert sorted(ids[0]) == list(range(100)) and ids[0, 0] == 0 and sc[0, 0] == 0
     with pytest.raises(growth.IOFailure):
         gd.ShardedIndex.load(os.path.dirname(__file__), client=client)  # no manifest there
+
+
+def test_sharded_compressed_index(client):
+    """storage=fp16 / pq reach the shards through the same keys; fp16 shards merge to the same
+    top-k as one fp16 index (exact on the fp16 values); PQ shards (each trains its codebooks on
+    its partition) re-ranked by their float vectors find the brute-force neighbours."""
+    import growth.distributed as gd
+    rng = np.random.default_rng(4)
+    n, d = 3000, 16
+    C = rng.normal(size=(30, d)).astype(np.float32)
+    X = (C[rng.integers(0, 30, n)] + 0.3 * rng.normal(size=(n, d))).astype(np.float32)
+    Q = X[rng.integers(0, n, 20)] + 0.05 * rng.normal(size=(20, d)).astype(np.float32)
+    chunks = ((1500, 1500), (d,))
+    ref = growth.Index(dim=d, metric="l2", storage="fp16")
+    ref.add(X)
+    six = gd.ShardedIndex(dim=d, metric="l2", kind="flat", storage="fp16", client=client)
+    six.add(da.from_array(X, chunks=chunks))
+    ids, sc = six.search(Q, 10)
+    rid, rsc = ref.search(Q, 10)
+    same_topk(ids, sc, rid, rsc)
+    pq = gd.ShardedIndex(dim=d, metric="l2", kind="ivf", nlist=4, nprobe=4, storage="pq", pq_m=4, rerank=50,
+                         client=client)
+    pq.add(da.from_array(X, chunks=chunks))
+    assert len(pq) == n
+    ids, _ = pq.search(Q, 10)
+    full = ((Q[:, None, :].astype(np.float64) - X[None].astype(np.float64)) ** 2).sum(-1)
+    bf = np.argsort(full, axis=1, kind="stable")[:, :10]
+    hit = np.mean([len(set(a) & set(b)) / 10 for a, b in zip(ids, bf)])
+    assert hit > 0.9

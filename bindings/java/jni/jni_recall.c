@@ -177,7 +177,7 @@ JNIEXPORT void JNICALL Java_org_libgrowth_Native_indexSearchBatch(JNIEnv *env, j
     if (rc != GROWTH_OK) throw_rc(env, rc);
 }
 
-/* {count, deleted, dim, memoryBytes} */
+/* {count, deleted, dim, memoryBytes, codeBytes, bytesPerVector} */
 JNIEXPORT jlongArray JNICALL Java_org_libgrowth_Native_indexStats(JNIEnv *env, jclass cls, jlong h)
 {
     (void)cls;
@@ -187,8 +187,8 @@ JNIEXPORT jlongArray JNICALL Java_org_libgrowth_Native_indexStats(JNIEnv *env, j
         throw_rc(env, rc);
         return NULL;
     }
-    uint64_t v[4] = {st.count, st.deleted, st.dim, st.memory_bytes};
-    return new_longs(env, v, 4);
+    uint64_t v[6] = {st.count, st.deleted, st.dim, st.memory_bytes, st.code_bytes, st.bytes_per_vector};
+    return new_longs(env, v, 6);
 }
 
 /* ---- direct buffers: the query and the results used in place ----------------------------- */

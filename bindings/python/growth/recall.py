@@ -28,7 +28,8 @@ class _Filter(ctypes.Structure):
 class _Stats(ctypes.Structure):
     """growth_index_stats (recall.h)."""
     _fields_ = [("struct_size", ctypes.c_uint32), ("reserved", ctypes.c_uint32), ("count", c_uint64),
-                ("deleted", c_uint64), ("dim", c_uint64), ("memory_bytes", c_uint64)]
+                ("deleted", c_uint64), ("dim", c_uint64), ("memory_bytes", c_uint64),
+                ("code_bytes", c_uint64), ("bytes_per_vector", c_uint64)]
 
 
 def progress_callback(fn: Progress | None) -> Any:
@@ -74,7 +75,10 @@ class Index(OwnedModel):
 
     ``Index(dim=128, metric='cosine', kind='hnsw', M=16, ef_construction=200, ef=64)``;
     kinds ``'flat'`` (exact), ``'hnsw'`` and ``'ivf'`` (``nlist``, ``nprobe``); ``threads``
-    for batched searches; ``quantize='int8'``. Scores: inner product or cosine similarity
+    for batched searches; ``quantize='int8'``; compressed storage ``storage='fp16'`` or
+    ``storage='pq'`` (``pq_m`` sub-quantisers of 8 bits, ``pq_train`` sample size) for
+    ``kind='flat'`` and ``'ivf'`` (IVF-PQ), ``rerank=N`` keeping the float vectors to re-score a
+    short list of N. Scores: inner product or cosine similarity
     (descending), squared L2 distance (ascending).
 
     Filters (``search(..., allow=ids)``, ``bitmap=`` a bool array indexed by id, or
@@ -106,7 +110,7 @@ class Index(OwnedModel):
         return read_string(lib.growth_index_config, self._handle())
 
     def set(self, **options: Any) -> Index:
-        """Changes search-time settings: ef, nprobe, threads, rescore, filter_exact, max_memory."""
+        """Changes search-time settings: ef, nprobe, threads, rescore, rerank, filter_exact, max_memory."""
         check(lib.growth_index_set_config(self._handle(), enc(_config(**options))))
         return self
 
@@ -118,9 +122,10 @@ class Index(OwnedModel):
         return st
 
     def stats(self) -> dict[str, int]:
-        """dict(count, deleted, dim, memory_bytes)."""
+        """dict(count, deleted, dim, memory_bytes, code_bytes, bytes_per_vector)."""
         st = self._stats(self._handle())
-        return dict(count=st.count, deleted=st.deleted, dim=st.dim, memory_bytes=st.memory_bytes)
+        return dict(count=st.count, deleted=st.deleted, dim=st.dim, memory_bytes=st.memory_bytes,
+                    code_bytes=st.code_bytes, bytes_per_vector=st.bytes_per_vector)
 
     def set_progress(self, fn: Progress | None) -> Index:
         """Progress of train / add / compact: ``fn(stage, done)`` (stage 'train', 'add' or

@@ -45,6 +45,35 @@ class IndexTest {
     }
 
     @Test
+    void compressedStorageThroughTheConfigString() {
+        int dim = 16, n = 2000, k = 10;
+        Random rnd = new Random(5);
+        float[] x = randomRows(rnd, n, dim);
+        float[] q = row(x, 3, dim);
+        try (Index pq = new Index("dim=16 metric=l2 kind=ivf nlist=8 nprobe=8 storage=pq pq_m=4 rerank=50");
+             Index f16 = new Index("dim=16 metric=l2 storage=fp16")) {
+            pq.add(x);
+            f16.add(x);
+            assertEquals(4, pq.codeBytes());
+            assertEquals(32, f16.codeBytes());
+            assertTrue(pq.bytesPerVector() > 0 && pq.stats().length == 6);
+            assertEquals(3, pq.search(q, k).ids()[0]);   // re-ranked exactly: the vector itself first
+            assertEquals(3, f16.search(q, k).ids()[0]);
+            assertTrue(pq.config().contains("storage=pq") && pq.config().contains("rerank=50"), pq.config());
+            pq.set("rerank=100");
+            Path p = dir.resolve("pq.index");
+            pq.save(p.toString());
+            try (Index back = Index.load(p.toString())) {
+                assertArrayEquals(pq.search(q, k).ids(), back.search(q, k).ids());
+            }
+        }
+        assertCode(-1, () -> new Index("dim=16 storage=pq pq_m=5").close());   // 5 does not divide 16
+        try (Index small = new Index("dim=16 storage=pq pq_m=4")) {
+            assertCode(-1, () -> small.train(Arrays.copyOf(x, 100 * dim)));    // fewer than 256
+        }
+    }
+
+    @Test
     void flatSearchEqualsBruteForceInnerProduct() {
         int dim = 8, n = 300, k = 10;
         Random rnd = new Random(11);

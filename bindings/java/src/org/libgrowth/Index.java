@@ -221,7 +221,17 @@ public final class Index extends Handle {
         return statsArray()[3];
     }
 
-    /** {size, deleted, dim, memoryBytes} read at once. */
+    /** Bytes of a vector's scanned form: 4 dim (float), 2 dim (storage=fp16), pq_m (storage=pq). */
+    public long codeBytes() {
+        return statsArray()[4];
+    }
+
+    /** memoryBytes / size rounded up (everything the index holds, per live vector); 0 when empty. */
+    public long bytesPerVector() {
+        return statsArray()[5];
+    }
+
+    /** {size, deleted, dim, memoryBytes, codeBytes, bytesPerVector} read at once. */
     public long[] stats() {
         return statsArray();
     }
