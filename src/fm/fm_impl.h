@@ -40,7 +40,7 @@ typedef struct {
     int64_t admit_sketch;   /* count-min sketch bytes when admit > 1 */
     int64_t expire;         /* examples without an update before a feature expires */
     int64_t expire_seconds; /* seconds without an update before a feature expires */
-    int unseen;         /* FM_UNSEEN_*: what an untouched slot contributes to predictions */
+    int unseen;             /* FM_UNSEEN_*: what an untouched slot contributes to predictions */
 } fm_cfg;
 
 enum { FM_TABLE_HASHED = 0, FM_TABLE_EXACT = 1 }; /* cfg.table: index into "hashed|exact" */

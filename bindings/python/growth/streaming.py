@@ -356,6 +356,8 @@ def train(model: Any, batches: Iterable[Any] | Callable[[], Iterable[Any]], *, p
     if kind == "ftrl" and getattr(model, "classes_", None) is None and hasattr(model, "_two_classes"):
         model.classes_ = np.array([0, 1])  # an FTRLClassifier learns 0/1 labels here
     bits = int(st.bits)
+    if "table=exact" in model.config:
+        bits = 32  # as `growth train`: an exact model takes the 32-bit slots as its keys
     del h
     frame_opts = dict(seed=int(hash_seed), label=label, weight=weight, features=features, numeric=numeric,
                       fields=fields)
