@@ -66,8 +66,12 @@
  * t + N, t + 2N ... of 64 rows, so the threads move through the batch together and each row is
  * predicted (out_pred: progressive validation) just before its update, by a model that has seen
  * nearly every row before it. The threads update the shared statistics without a lock
- * (Hogwild!, Niu et al. 2011): when two threads update one slot (or the bias) at the same instant
- * one of the two updates may be lost; no value is ever torn. The result is not bit-identical
+ * (Hogwild!, Niu et al. 2011): when two threads update one slot at the same instant one of the
+ * two updates may be lost; no value is ever torn. The bias, which every row updates, is the
+ * exception: each thread steps its own copy through the batch and the copies' moves are added
+ * up at the end of the call (z by the sum of their changes, n by the sum of their squared
+ * gradients), since one shared bias line bouncing between the cores on every row cost more than
+ * the second thread gained (1.0x -> 1.45x on bench/hogwild_bench.c, idle 2 cores). The result is not bit-identical
  * to threads=1 nor from run to run, but its progressive logloss is the same within noise
  * (tests/c/test_ftrl_hogwild.c: within 0.5%; bench/hogwild_bench.c measures speed and loss).
  * Counters: `examples` counts every row exactly once. `nonzero`: a step that makes a weight zero

@@ -520,6 +520,10 @@ typedef struct {
     int64_t dnz;
     uint64_t dex;
     bool hogwild;
+    /* hogwild: the thread's own copy of the bias statistics for the batch (every row updates
+     * the bias: shared, its cache line would bounce between the cores on every row), merged
+     * into the model's by ftrl_merge_bias; z0/n0 the values at the start of the batch */
+    float bz[FTRL_MAX_HEADS], bs[FTRL_MAX_HEADS], bw[FTRL_MAX_HEADS];
 } ftrl_wk;
 
 /* Trains one row with wk->scratch holding at least nnz x H floats (hashed tables only). */
@@ -532,7 +536,9 @@ static void ftrl_row(growth_ftrl *m, ftrl_wk *wk, const uint32_t *idx, const flo
     float *wc = wk->scratch;
     float margin[FTRL_MAX_HEADS], grad[FTRL_MAX_HEADS], bw[FTRL_MAX_HEADS];
     for (int h = 0; h < H; h++) {
-        bw[h] = m->cfg.bias ? atomic_load_explicit(&m->bias_w[h], memory_order_relaxed) : 0.0f;
+        bw[h] = !m->cfg.bias  ? 0.0f
+                : wk->hogwild ? wk->bw[h]
+                              : atomic_load_explicit(&m->bias_w[h], memory_order_relaxed);
         margin[h] = bw[h];
     }
     for (size_t k = 0; k < nnz; k++) {
@@ -550,6 +556,11 @@ static void ftrl_row(growth_ftrl *m, ftrl_wk *wk, const uint32_t *idx, const flo
     /* Pass 2: the FTRL-Proximal step on every (slot, head) with a gradient. */
     for (int h = 0; h < H; h++) {
         if (isnan(grad[h]) || grad[h] == 0.0f || !m->cfg.bias) continue;
+        if (wk->hogwild) {
+            ftrl_step(m, &wk->bz[h], &wk->bs[h], bw[h], grad[h]);
+            wk->bw[h] = ftrl_weight_of(m, wk->bz[h], wk->bs[h]);
+            continue;
+        }
         float z = atomic_load_explicit(&m->bias_z[h], memory_order_relaxed);
         float sn = atomic_load_explicit(&m->bias_s[h], memory_order_relaxed);
         ftrl_step(m, &z, &sn, bw[h], grad[h]);
@@ -634,7 +645,7 @@ int ftrl_apply(growth_ftrl *m, const uint32_t *idx, const float *val, size_t nnz
     if (m->ex) return fx_apply(m, NULL, idx, val, nnz, grad_fn, ctx, margins_out);
     int rc = ftrl_reserve(m, "ftrl", nnz * (size_t)m->H, nnz);
     if (rc) return rc;
-    ftrl_wk wk = {m->scratch, &m->rng, 0, 0, false};
+    ftrl_wk wk = {.scratch = m->scratch, .rng = &m->rng};
     ftrl_row(m, &wk, idx, val, nnz, grad_fn, ctx, margins_out);
     ftrl_merge(m, &wk);
     return GROWTH_OK;
@@ -689,9 +700,10 @@ GROWTH_API int growth_ftrl_update(growth_ftrl *m, const uint32_t *idx, const flo
  * of the prediction output only at block edges. */
 #define FTRL_BLOCK_ROWS 64
 
-/* The rows of a batch one thread of growth_ftrl_update_csr trains. */
+/* The rows of a batch one thread of growth_ftrl_update_csr trains. Cache-line aligned: a
+ * thread writes its counters (wk) on every row, and jobs sit side by side in an array. */
 typedef struct {
-    growth_ftrl *m;
+    _Alignas(64) growth_ftrl *m;
     ftrl_wk wk;
     grng rng;
     const uint64_t *indptr;
@@ -755,6 +767,11 @@ static int ftrl_train_rows(growth_ftrl *m, const char *who, const uint64_t *indp
         j->t = t;
         j->T = T;
         j->wk.hogwild = T > 1;
+        for (int h = 0; h < m->H; h++) {
+            j->wk.bz[h] = atomic_load_explicit(&m->bias_z[h], memory_order_relaxed);
+            j->wk.bs[h] = atomic_load_explicit(&m->bias_s[h], memory_order_relaxed);
+            j->wk.bw[h] = atomic_load_explicit(&m->bias_w[h], memory_order_relaxed);
+        }
         if (t == 0) {
             j->wk.scratch = m->scratch;
             j->wk.rng = &m->rng;
@@ -775,6 +792,19 @@ static int ftrl_train_rows(growth_ftrl *m, const char *who, const uint64_t *indp
             ftrl_job_run(&jobs[t]);
     }
     for (size_t t = 0; t < T; t++) ftrl_merge(m, &jobs[t].wk);
+    if (T > 1 && m->cfg.bias)
+        /* The threads' bias steps, added up: z moves by the sum of their moves, n (= s^2) by the
+         * sum of their squared gradients. */
+        for (int h = 0; h < m->H; h++) {
+            float z0 = atomic_load_explicit(&m->bias_z[h], memory_order_relaxed);
+            float s0 = atomic_load_explicit(&m->bias_s[h], memory_order_relaxed);
+            double z = z0, n = (double)s0 * s0;
+            for (size_t t = 0; t < T; t++) {
+                z += (double)jobs[t].wk.bz[h] - z0;
+                n += (double)jobs[t].wk.bs[h] * jobs[t].wk.bs[h] - (double)s0 * s0;
+            }
+            put_bias(m, h, (float)z, (float)sqrt(n > 0 ? n : 0));
+        }
     free(extra);
     return GROWTH_OK;
 }
