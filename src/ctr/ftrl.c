@@ -354,6 +354,18 @@ static int check_weight(const char *who, float w, size_t row)
     return GROWTH_OK;
 }
 
+/* Checks a batch's labels (nrows x heads) and optional weights. */
+static int check_batch_labels(const growth_ftrl *m, const char *who, const float *labels,
+                              const float *weights, size_t nrows)
+{
+    int rc = GROWTH_OK;
+    for (size_t r = 0; !rc && r < nrows; r++) {
+        rc = check_labels(m, who, labels + r * (size_t)m->H, r);
+        if (!rc && weights) rc = check_weight(who, weights[r], r);
+    }
+    return rc;
+}
+
 static int check_csr(const growth_ftrl *m, const char *who, const uint64_t *indptr, const uint32_t *idx,
                      const float *val, size_t nrows)
 {
@@ -821,10 +833,7 @@ GROWTH_API int growth_ftrl_update_csr(growth_ftrl *m, const uint64_t *indptr, co
     const int H = m->H;
     int rc = out_pred ? check_out(m, who, out_pred, cap, nrows * (size_t)H) : GROWTH_OK;
     if (!rc) rc = check_csr(m, who, indptr, idx, val, nrows);
-    for (size_t r = 0; !rc && r < nrows; r++) {
-        rc = check_labels(m, who, labels + r * (size_t)H, r);
-        if (!rc && weights) rc = check_weight(who, weights[r], r);
-    }
+    if (!rc) rc = check_batch_labels(m, who, labels, weights, nrows);
     if (rc) return rc;
     /* Make sure the scratch can hold the longest row before changing anything, so an
      * allocation failure cannot leave the batch half-applied. */
@@ -832,15 +841,9 @@ GROWTH_API int growth_ftrl_update_csr(growth_ftrl *m, const uint64_t *indptr, co
     for (size_t r = 0; r < nrows; r++)
         if (indptr[r + 1] - indptr[r] > longest) longest = (size_t)(indptr[r + 1] - indptr[r]);
     pthread_mutex_lock(&m->lock);
-    if (longest * (size_t)H > m->scratch_cap) {
-        size_t ncap = longest * (size_t)H * 2;
-        float *ns = realloc(m->scratch, ncap * sizeof *ns);
-        if (!ns) {
-            pthread_mutex_unlock(&m->lock);
-            return gerr(GROWTH_ENOMEM, "%s: out of memory for a row of %zu entries", who, longest);
-        }
-        m->scratch = ns;
-        m->scratch_cap = ncap;
+    if ((rc = ftrl_reserve(m, who, longest * (size_t)H, longest))) {
+        pthread_mutex_unlock(&m->lock);
+        return rc;
     }
     if (!m->ex) {
         /* Hashed: no row can fail; threads=N splits the rows. */
@@ -1060,10 +1063,7 @@ GROWTH_API int growth_ftrl_update_keys_csr(growth_ftrl *m, const uint64_t *indpt
     size_t longest = 0;
     int rc = out_pred ? check_out(m, who, out_pred, cap, nrows * (size_t)H) : GROWTH_OK;
     if (!rc) rc = check_keys_csr(who, indptr, keys, val, nrows, &longest);
-    for (size_t r = 0; !rc && r < nrows; r++) {
-        rc = check_labels(m, who, labels + r * (size_t)H, r);
-        if (!rc && weights) rc = check_weight(who, weights[r], r);
-    }
+    if (!rc) rc = check_batch_labels(m, who, labels, weights, nrows);
     if (rc) return rc;
     uint32_t *idx = NULL;
     if (!m->ex && !(idx = malloc((longest ? longest : 1) * sizeof *idx)))
@@ -1071,15 +1071,10 @@ GROWTH_API int growth_ftrl_update_keys_csr(growth_ftrl *m, const uint64_t *indpt
     pthread_mutex_lock(&m->lock);
     /* The gradient scratch must hold the longest row before anything changes (hashed rows;
      * an exact table's rows use it too), so an allocation cannot fail half-way. */
-    if (longest * (size_t)H > m->scratch_cap) {
-        float *ns = realloc(m->scratch, longest * (size_t)H * 2 * sizeof *ns);
-        if (!ns) {
-            pthread_mutex_unlock(&m->lock);
-            free(idx);
-            return gerr(GROWTH_ENOMEM, "%s: out of memory for a row of %zu keys", who, longest);
-        }
-        m->scratch = ns;
-        m->scratch_cap = longest * (size_t)H * 2;
+    if ((rc = ftrl_reserve(m, who, longest * (size_t)H, longest))) {
+        pthread_mutex_unlock(&m->lock);
+        free(idx);
+        return rc;
     }
     for (size_t r = 0; r < nrows && !rc; r++) {
         size_t b = (size_t)indptr[r], n = (size_t)(indptr[r + 1] - indptr[r]);

@@ -87,6 +87,41 @@ static int install(growth_index *x, float *cent)
     pthread_rwlock_unlock(&x->rw);
     return GROWTH_OK;
 }
+/* One Lloyd update of k-means: each of the k centroids (rows of d floats in cent) becomes the
+ * mean of the n points (rows of pts) assigned to it (as[i]); an empty cluster takes half of the
+ * largest one (two slightly perturbed copies of its centroid, drawn from r). acc (k x d floats)
+ * and cnt (k) are scratch; cnt ends as the cluster sizes. Used by IVF's coarse quantizer and
+ * PQ's sub-quantizers. */
+void ix_kmeans_update(const float *pts, size_t n, size_t d, const uint32_t *as, size_t k, float *cent,
+                      float *acc, size_t *cnt, grng *r)
+{
+    memset(acc, 0, k * d * sizeof *acc);
+    memset(cnt, 0, k * sizeof *cnt);
+    for (size_t i = 0; i < n; i++) {
+        float *a = acc + (size_t)as[i] * d;
+        const float *p = pts + i * d;
+        for (size_t j = 0; j < d; j++) a[j] += p[j];
+        cnt[as[i]]++;
+    }
+    for (size_t c = 0; c < k; c++)
+        if (cnt[c]) {
+            float inv = 1.0f / (float)cnt[c];
+            for (size_t j = 0; j < d; j++) cent[c * d + j] = acc[c * d + j] * inv;
+        }
+    for (size_t c = 0; c < k; c++) {
+        if (cnt[c]) continue;
+        size_t big = 0;
+        for (size_t b = 1; b < k; b++)
+            if (cnt[b] > cnt[big]) big = b;
+        for (size_t j = 0; j < d; j++) {
+            float e = (float)(grng_uniform(r) - 0.5) * 2e-3f * (fabsf(cent[big * d + j]) + 1e-6f);
+            cent[c * d + j] = cent[big * d + j] + e;
+            cent[big * d + j] -= e;
+        }
+        cnt[c] = cnt[big] / 2;
+        cnt[big] -= cnt[c];
+    }
+}
 
 int ix_ivf_train(growth_index *x, const float *v, size_t n, bool normalise, const ix_progress *pg)
 {
@@ -126,33 +161,7 @@ int ix_ivf_train(growth_index *x, const float *v, size_t n, bool normalise, cons
     for (int64_t it = 0; it < x->cfg.iters; it++) {
         norms(cent, L, d, cn2);
         assign_block(x, !sph, cent, cn2, pts, ns, as, S); /* Lloyd: L2, or cosine when spherical */
-        memset(acc, 0, L * d * sizeof *acc);
-        memset(cnt, 0, L * sizeof *cnt);
-        for (size_t i = 0; i < ns; i++) {
-            float *a = acc + (size_t)as[i] * d;
-            const float *p = pts + i * d;
-            for (size_t j = 0; j < d; j++) a[j] += p[j];
-            cnt[as[i]]++;
-        }
-        for (size_t c = 0; c < L; c++)
-            if (cnt[c]) {
-                float inv = 1.0f / (float)cnt[c];
-                for (size_t j = 0; j < d; j++) cent[c * d + j] = acc[c * d + j] * inv;
-            }
-        for (size_t c = 0; c < L; c++) {
-            if (cnt[c]) continue;
-            /* empty: split the largest cluster in two slightly perturbed copies */
-            size_t big = 0;
-            for (size_t b = 1; b < L; b++)
-                if (cnt[b] > cnt[big]) big = b;
-            for (size_t j = 0; j < d; j++) {
-                float e = (float)(grng_uniform(&r) - 0.5) * 2e-3f * (fabsf(cent[big * d + j]) + 1e-6f);
-                cent[c * d + j] = cent[big * d + j] + e;
-                cent[big * d + j] -= e;
-            }
-            cnt[c] = cnt[big] / 2;
-            cnt[big] -= cnt[c];
-        }
+        ix_kmeans_update(pts, ns, d, as, L, cent, acc, cnt, &r);
         if (sph) normalise_rows(cent, L, d);
         if (pg && pg->fn && pg->fn(pg->stage, (double)(it + 1) / (double)x->cfg.iters, pg->user)) {
             rc = gerr(GROWTH_ECANCELED,

@@ -220,32 +220,7 @@ static void kmeans256(const float *P, size_t n, size_t ds, int64_t iters, grng *
                 as[b + i] = (uint32_t)best;
             }
         }
-        memset(acc, 0, IX_PQ_K * ds * sizeof *acc);
-        memset(cnt, 0, IX_PQ_K * sizeof *cnt);
-        for (size_t i = 0; i < n; i++) {
-            float *a = acc + (size_t)as[i] * ds;
-            const float *p = P + i * ds;
-            for (size_t t = 0; t < ds; t++) a[t] += p[t];
-            cnt[as[i]]++;
-        }
-        for (size_t c = 0; c < IX_PQ_K; c++)
-            if (cnt[c]) {
-                float inv = 1.0f / (float)cnt[c];
-                for (size_t t = 0; t < ds; t++) cent[c * ds + t] = acc[c * ds + t] * inv;
-            }
-        for (size_t c = 0; c < IX_PQ_K; c++) {
-            if (cnt[c]) continue;
-            size_t big = 0;
-            for (size_t b = 1; b < IX_PQ_K; b++)
-                if (cnt[b] > cnt[big]) big = b;
-            for (size_t t = 0; t < ds; t++) {
-                float e = (float)(grng_uniform(r) - 0.5) * 2e-3f * (fabsf(cent[big * ds + t]) + 1e-6f);
-                cent[c * ds + t] = cent[big * ds + t] + e;
-                cent[big * ds + t] -= e;
-            }
-            cnt[c] = cnt[big] / 2;
-            cnt[big] -= cnt[c];
-        }
+        ix_kmeans_update(P, n, ds, as, IX_PQ_K, cent, acc, cnt, r);
     }
 }
 

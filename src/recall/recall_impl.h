@@ -286,6 +286,9 @@ size_t ix_hnsw_bytes(const growth_index *x);
  * p (may be NULL) is told after each iteration; a non-zero answer gives GROWTH_ECANCELED and
  * installs nothing. */
 int ix_ivf_train(growth_index *x, const float *v, size_t n, bool normalise, const ix_progress *p);
+/* One Lloyd update of k-means (means of the assigned points; empty clusters split the largest). */
+void ix_kmeans_update(const float *pts, size_t n, size_t d, const uint32_t *as, size_t k, float *cent,
+                      float *acc, size_t *cnt, grng *r);
 int ix_ivf_assign(const growth_index *x, const float *v, size_t n, uint32_t *out);
 int ix_ivf_append(growth_index *x, uint32_t list, uint32_t slot);
 int ix_ivf_reserve(growth_index *x, const uint32_t *lists, size_t n);
