@@ -54,19 +54,27 @@ static int heads_of(JNIEnv *env, const growth_ftrl *m)
     return (int)st.heads;
 }
 
-/* Checks one sparse row: idx non-NULL, val NULL or as long as idx. Returns 0 or -1 (thrown). */
-static int check_row(JNIEnv *env, const char *who, jintArray idx, jfloatArray val, jsize *nnz)
+/* Checks one sparse row: its features (`what`: the slots "idx" or the 64-bit "keys") non-NULL,
+ * val NULL or as long as them. Returns 0 or -1 (thrown). */
+static int check_entries(JNIEnv *env, const char *who, const char *what, jarray feats, jfloatArray val,
+                         jsize *nnz)
 {
-    if (idx == NULL) {
-        throw_npe(env, "idx");
+    if (feats == NULL) {
+        throw_npe(env, what);
         return -1;
     }
-    *nnz = len_of(env, idx);
+    *nnz = len_of(env, feats);
     if (val != NULL && len_of(env, val) != *nnz) {
-        throw_einval(env, "%s: idx has %d entries but val has %d", who, (int)*nnz, (int)len_of(env, val));
+        throw_einval(env, "%s: %s has %d entries but val has %d", who, what, (int)*nnz,
+                     (int)len_of(env, val));
         return -1;
     }
     return 0;
+}
+
+static int check_row(JNIEnv *env, const char *who, jintArray idx, jfloatArray val, jsize *nnz)
+{
+    return check_entries(env, who, "idx", idx, val, nnz);
 }
 
 static jfloatArray score_row(JNIEnv *env, const char *who, jlong m, jintArray idx, jfloatArray val,
@@ -307,19 +315,9 @@ JNIEXPORT jlongArray JNICALL Java_org_libgrowth_Native_ftrlStats(JNIEnv *env, jc
     return out;
 }
 
-/* Checks one row of keys: keys non-NULL, val NULL or as long as keys. Returns 0 or -1 (thrown). */
 static int check_key_row(JNIEnv *env, const char *who, jlongArray keys, jfloatArray val, jsize *nnz)
 {
-    if (keys == NULL) {
-        throw_npe(env, "keys");
-        return -1;
-    }
-    *nnz = len_of(env, keys);
-    if (val != NULL && len_of(env, val) != *nnz) {
-        throw_einval(env, "%s: keys has %d entries but val has %d", who, (int)*nnz, (int)len_of(env, val));
-        return -1;
-    }
-    return 0;
+    return check_entries(env, who, "keys", keys, val, nnz);
 }
 
 JNIEXPORT jfloatArray JNICALL Java_org_libgrowth_Native_ftrlPredictKeys(JNIEnv *env, jclass cls, jlong m,
