@@ -105,11 +105,10 @@ JNIEXPORT jintArray JNICALL Java_org_libgrowth_Native_mckpSolve(JNIEnv *env, jcl
     return out;
 }
 
-JNIEXPORT jdoubleArray JNICALL Java_org_libgrowth_Native_mckpResult(JNIEnv *env, jclass cls, jlong s)
+/* A solve's summary as Java's MckpResult reads it (10 doubles), or NULL with the status thrown. */
+static jdoubleArray result_array(JNIEnv *env, int rc, const growth_mckp_result *rp)
 {
-    (void)cls;
-    growth_mckp_result r = GROWTH_MCKP_RESULT_INIT;
-    int rc = growth_mckp_result_get(mckp_of(s), &r);
+    const growth_mckp_result r = *rp;
     if (rc != GROWTH_OK) {
         throw_rc(env, rc);
         return NULL;
@@ -125,6 +124,14 @@ JNIEXPORT jdoubleArray JNICALL Java_org_libgrowth_Native_mckpResult(JNIEnv *env,
                     (double)r.fractional,
                     (double)r.n_budgets};
     return new_doubles(env, v, 10);
+}
+
+JNIEXPORT jdoubleArray JNICALL Java_org_libgrowth_Native_mckpResult(JNIEnv *env, jclass cls, jlong s)
+{
+    (void)cls;
+    growth_mckp_result r = GROWTH_MCKP_RESULT_INIT;
+    int rc = growth_mckp_result_get(mckp_of(s), &r);
+    return result_array(env, rc, &r);
 }
 
 JNIEXPORT jdoubleArray JNICALL Java_org_libgrowth_Native_mckpDuals(JNIEnv *env, jclass cls, jlong s, jint k)
@@ -601,21 +608,7 @@ JNIEXPORT jdoubleArray JNICALL Java_org_libgrowth_Native_mckpCoordResult(JNIEnv 
     (void)cls;
     growth_mckp_result r = GROWTH_MCKP_RESULT_INIT;
     int rc = growth_mckp_coord_result_get(mckp_coord_of(c), &r);
-    if (rc != GROWTH_OK) {
-        throw_rc(env, rc);
-        return NULL;
-    }
-    double v[10] = {r.value,
-                    r.lp_value,
-                    r.dual_bound,
-                    r.gap,
-                    r.rel_gap,
-                    (double)r.n_users,
-                    (double)r.n_chosen,
-                    (double)r.iterations,
-                    (double)r.fractional,
-                    (double)r.n_budgets};
-    return new_doubles(env, v, 10);
+    return result_array(env, rc, &r);
 }
 
 JNIEXPORT jdoubleArray JNICALL Java_org_libgrowth_Native_mckpCoordDuals(JNIEnv *env, jclass cls, jlong c,
