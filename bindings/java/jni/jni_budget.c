@@ -108,21 +108,20 @@ JNIEXPORT jintArray JNICALL Java_org_libgrowth_Native_mckpSolve(JNIEnv *env, jcl
 /* A solve's summary as Java's MckpResult reads it (10 doubles), or NULL with the status thrown. */
 static jdoubleArray result_array(JNIEnv *env, int rc, const growth_mckp_result *rp)
 {
-    const growth_mckp_result r = *rp;
     if (rc != GROWTH_OK) {
         throw_rc(env, rc);
         return NULL;
     }
-    double v[10] = {r.value,
-                    r.lp_value,
-                    r.dual_bound,
-                    r.gap,
-                    r.rel_gap,
-                    (double)r.n_users,
-                    (double)r.n_chosen,
-                    (double)r.iterations,
-                    (double)r.fractional,
-                    (double)r.n_budgets};
+    double v[10] = {rp->value,
+                    rp->lp_value,
+                    rp->dual_bound,
+                    rp->gap,
+                    rp->rel_gap,
+                    (double)rp->n_users,
+                    (double)rp->n_chosen,
+                    (double)rp->iterations,
+                    (double)rp->fractional,
+                    (double)rp->n_budgets};
     return new_doubles(env, v, 10);
 }
 
