@@ -1161,6 +1161,29 @@ int fm_batch_scratch(const growth_fm *m, const char *who, size_t longest, float 
     return GROWTH_OK;
 }
 
+/* Threads store a slot's FTRL state (z, n) and its cached weight as separate relaxed stores, so
+ * two threads updating one slot can leave the cache holding one thread's weight beside the other's
+ * state (a file then loads a slightly different model). After the threads joined, the caller
+ * recomputes the cache of the bias and of every linear slot the batch touched. */
+static void fm_resync_weights(growth_fm *m, size_t n, fm_item_fn item, const void *ctx)
+{
+    for (int h = 0; h < m->H; h++)
+        fm_stf(&m->bias_w[h], weight_of(m, fm_ldf(&m->bias_z[h]), fm_ldf(&m->bias_s[h])));
+    if (!m->cfg.linear || !m->lf) return;
+    const size_t H = (size_t)m->H;
+    for (size_t r = 0; r < n; r++) {
+        fm_item it;
+        item(m, ctx, r, &it);
+        for (size_t k = 0; k < it.row.n; k++)
+            for (size_t h = 0; h < H; h++) {
+                size_t pos = ((size_t)it.row.idx[k] * H + h) * 4;
+                float z = atomic_load_explicit(&m->lf[pos], memory_order_relaxed);
+                float sn = atomic_load_explicit(&m->lf[pos + 1], memory_order_relaxed);
+                atomic_store_explicit(&m->lf[pos + 2], weight_of(m, z, sn), memory_order_relaxed);
+            }
+    }
+}
+
 int fm_train_batch(growth_fm *m, const char *who, size_t n, size_t longest, fm_item_fn item, const void *ctx,
                    float *extra)
 {
@@ -1204,6 +1227,7 @@ int fm_train_batch(growth_fm *m, const char *who, size_t n, size_t longest, fm_i
             fm_job_run(&jobs[t]); /* a thread that cannot start leaves its rows to this one */
     }
     for (size_t t = 0; t < T; t++) fm_merge(m, &jobs[t].wk);
+    if (T > 1) fm_resync_weights(m, n, item, ctx);
     free(own);
     return GROWTH_OK;
 }

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "core.h"
+#include "fm/fm_internal.h"
 #include "growth/growth.h"
 #include "gtest.h"
 
@@ -113,6 +114,78 @@ TEST(test_two_threads_match_one)
     }
 }
 
+/* Both threads update the same few slots on every row (16 slots, 2 heads): the weights a model
+ * predicts with are those its state implies, so a file round trip keeps every prediction. (Threads
+ * store a slot's state and its cached weight separately; the batch re-derives the cache at its end.) */
+TEST(test_hot_slots_round_trip)
+{
+    static uint32_t hot[ROWS * NNZ];
+    static float y2[ROWS * 2];
+    for (size_t k = 0; k < (size_t)ROWS * NNZ; k++) hot[k] = g_idx[k] & 15u;
+    for (size_t i = 0; i < ROWS; i++) {
+        y2[2 * i] = g_y[i];
+        y2[2 * i + 1] = (i % 3 == 0) ? g_y[i] : GROWTH_LABEL_MISSING;
+    }
+    const char *cfgs[2] = {"model=fm k=4 bits=14 threads=2", "model=fm k=4 bits=14 heads=2 threads=2"};
+    enum { STEP = 256, CHECKED = 64 };
+    long differ = 0;
+    for (int c = 0; c < 2; c++) {
+        growth_fm *m = NULL;
+        CHECK_OK(growth_fm_create(&m, cfgs[c]));
+        for (size_t i = 0; i + STEP <= ROWS; i += STEP) {
+            CHECK_OK(growth_fm_update_csr(m, g_indptr + i, hot, NULL, NULL, STEP, c ? y2 + 2 * i : g_y + i,
+                                          NULL, NULL, 0));
+            /* after every batch: a round trip predicts what the model predicts */
+            uint8_t *buf = NULL;
+            size_t len = 0;
+            growth_fm *back = NULL;
+            CHECK_OK(growth_fm_serialize(m, &buf, &len));
+            CHECK_OK(growth_fm_deserialize(&back, buf, len));
+            float pa[CHECKED * 2], pb[CHECKED * 2];
+            CHECK_OK(growth_fm_predict_csr(m, g_indptr, hot, NULL, NULL, CHECKED, 0, pa, CHECKED * 2));
+            CHECK_OK(growth_fm_predict_csr(back, g_indptr, hot, NULL, NULL, CHECKED, 0, pb, CHECKED * 2));
+            differ += memcmp(pa, pb, (size_t)CHECKED * (c ? 2 : 1) * sizeof(float)) != 0;
+            growth_buffer_free(buf);
+            growth_fm_free(back);
+        }
+        growth_fm_free(m);
+    }
+    if (getenv("HW_VERBOSE")) printf("round trips that changed predictions: %ld\n", differ);
+    CHECK(differ == 0);
+}
+
+/* The same property without waiting for the race: a linear slot's cached weight made stale by hand
+ * (as a torn pair of stores would leave it) is re-derived from its state by the next batch on two
+ * threads that touches the slot. */
+TEST(test_batch_rederives_cached_weights)
+{
+    growth_fm *m = NULL;
+    CHECK_OK(growth_fm_create(&m, "model=fm k=4 bits=14 threads=2"));
+    CHECK_OK(growth_fm_update_csr(m, g_indptr, g_idx, NULL, NULL, BATCH, g_y, NULL, NULL, 0));
+    uint32_t s = g_idx[0];
+    CHECK(m->lf != NULL);
+    atomic_store_explicit(&m->lf[(size_t)s * 4 + 2], 123.0f, memory_order_relaxed);
+    float p = 0;
+    CHECK_OK(growth_fm_predict_csr(m, g_indptr, g_idx, NULL, NULL, 1, 0, &p, 1));
+    CHECK(p > 0.999f); /* the stale weight is what predictions use */
+    /* a batch with weight 0 everywhere trains nothing but still runs on two threads */
+    static float zero[BATCH];
+    CHECK_OK(growth_fm_update_csr(m, g_indptr, g_idx, NULL, NULL, BATCH, g_y, zero, NULL, 0));
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    growth_fm *back = NULL;
+    CHECK_OK(growth_fm_serialize(m, &buf, &len));
+    CHECK_OK(growth_fm_deserialize(&back, buf, len));
+    float pa[64], pb[64];
+    CHECK_OK(growth_fm_predict_csr(m, g_indptr, g_idx, NULL, NULL, 64, 0, pa, 64));
+    CHECK_OK(growth_fm_predict_csr(back, g_indptr, g_idx, NULL, NULL, 64, 0, pb, 64));
+    CHECK(memcmp(pa, pb, sizeof pa) == 0);
+    CHECK(pa[0] < 0.999f);
+    growth_buffer_free(buf);
+    growth_fm_free(back);
+    growth_fm_free(m);
+}
+
 /* precision=compact trains on one thread (the kernels share one rounding stream): bit-identical. */
 TEST(test_compact_single_threaded)
 {
@@ -195,6 +268,8 @@ int main(void)
 {
     make_data();
     RUN(test_two_threads_match_one);
+    RUN(test_hot_slots_round_trip);
+    RUN(test_batch_rederives_cached_weights);
     RUN(test_compact_single_threaded);
     RUN(test_fit_two_threads);
     RUN(test_readers_during_hogwild);
