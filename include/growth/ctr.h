@@ -67,7 +67,10 @@
  * predicted (out_pred: progressive validation) just before its update, by a model that has seen
  * nearly every row before it. The threads update the shared statistics without a lock
  * (Hogwild!, Niu et al. 2011): when two threads update one slot at the same instant one of the
- * two updates may be lost; no value is ever torn. The bias, which every row updates, is the
+ * two updates may be lost; no value is ever torn, but the slot may predict, until its next
+ * update, with the weight of one thread's step beside the statistics of the other's (the weight
+ * is cached beside z and n). A save (serialize, save, export) re-derives every weight from the
+ * statistics first, so a model and the file it wrote predict alike. The bias, which every row updates, is the
  * exception: each thread steps its own copy through the batch and the copies' moves are added
  * up at the end of the call (z by the sum of their changes, n by the sum of their squared
  * gradients), since one shared bias line bouncing between the cores on every row cost more than

@@ -133,7 +133,10 @@
  * The threads update shared factors, AdaGrad sums and linear statistics without a lock
  * (Hogwild!, Niu et al. 2011): two threads updating one parameter at the same instant may lose
  * one update, so results are not bit-identical to threads=1 (the same progressive logloss within
- * noise: tests/c/test_fm_hogwild.c, bench/hogwild_bench.c). `examples` and `touched` stay exact
+ * noise: tests/c/test_fm_hogwild.c, bench/hogwild_bench.c). After its threads end, the call
+ * re-derives the cached linear weights of the slots it trained and the bias weights from their
+ * statistics (two threads' interleaved stores can leave a weight beside another step's
+ * statistics), so the model and any file it writes predict alike. `examples` and `touched` stay exact
  * (touched bits are set with an atomic OR). Single-row calls and `precision=compact` (the
  * kernels share one stochastic-rounding stream) train on the calling thread. As for readers,
  * the float SIMD kernels store whole vectors with plain stores; ThreadSanitizer builds use the

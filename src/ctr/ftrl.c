@@ -804,6 +804,7 @@ static int ftrl_train_rows(growth_ftrl *m, const char *who, const uint64_t *indp
             ftrl_job_run(&jobs[t]);
     }
     for (size_t t = 0; t < T; t++) ftrl_merge(m, &jobs[t].wk);
+    if (T > 1) m->hogwild_stale = true;
     if (T > 1 && m->cfg.bias)
         /* The threads' bias steps, added up: z moves by the sum of their moves, n (= s^2) by the
          * sum of their squared gradients. */
@@ -1168,6 +1169,20 @@ static int ftrl_pack_locked(const growth_ftrl *m, bool weights_only, uint8_t **o
     const char *who = weights_only ? "growth_ftrl_export_weights" : "growth_ftrl_save";
     const size_t H = (size_t)m->H;
     if (m->ex) return ftrl_pack_exact(m, weights_only, out, out_len);
+    if (m->hogwild_stale) {
+        /* Threads store a slot's statistics and its cached weight as separate stores, so two
+         * threads stepping one slot at the same instant can leave the weight of one step beside
+         * the statistics of the other (until the slot's next step). The file keeps statistics
+         * only: every weight is re-derived from them first, so the model and its file predict
+         * alike. A pass over the table the scan below makes anyway (m->lock held). */
+        growth_ftrl *mm = (growth_ftrl *)m;
+        for (size_t wpos = 0; wpos < (size_t)m->nslots * H; wpos++) {
+            float z, sn;
+            load_stat(m, wpos, &z, &sn);
+            if (z != 0.0f || sn != 0.0f) put_stat(mm, wpos, z, sn, 0, true);
+        }
+        mm->hogwild_stale = false;
+    }
     uint64_t used = 0, nz = 0;
     for (uint64_t s = 0; s < m->nslots; s++) {
         used += slot_used(m, s, weights_only);

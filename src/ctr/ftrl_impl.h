@@ -57,6 +57,7 @@ struct growth_ftrl {
     grng rng;                 /* stochastic rounding; used under lock */
     float *scratch;           /* writer-only weight cache, grows under lock */
     size_t scratch_cap;
+    bool hogwild_stale; /* a batch trained on several threads since the last save (see ftrl_pack_locked) */
     float inv_alpha;
     ftrl_exact *ex; /* table=exact: the keyed table (tf and tc are then NULL) */
 };
