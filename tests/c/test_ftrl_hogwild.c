@@ -147,28 +147,30 @@ TEST(test_two_threads_match_one)
  * is saved, so the model and its file predict alike; float and compact tables. */
 TEST(test_save_rederives_weights)
 {
-    const char *cfgs[2] = {"bits=16 threads=2", "bits=16 threads=2 precision=compact"};
+    /* the Hogwild kinds: several heads, compact precision (one float head trains sharded) */
+    const char *cfgs[2] = {"bits=16 threads=2 heads=2", "bits=16 threads=2 precision=compact"};
     for (int c = 0; c < 2; c++) {
+        const size_t H = c == 0 ? 2 : 1;
         growth_ftrl *m = NULL;
         CHECK_OK(growth_ftrl_create(&m, cfgs[c]));
         CHECK_OK(growth_ftrl_update_csr(m, g_indptr, g_idx, NULL, BATCH, g_y, NULL, NULL, 0));
         uint32_t s = g_idx[0];
         if (m->tf)
-            atomic_store_explicit(&m->tf[(size_t)s * 4 + 2], 50.0f, memory_order_relaxed);
+            atomic_store_explicit(&m->tf[(size_t)s * H * 4 + 2], 50.0f, memory_order_relaxed);
         else
             atomic_store_explicit(&m->tc[(size_t)s * 3 + 2], gf_to_bf16_nearest(50.0f), memory_order_relaxed);
-        float p = 0;
-        CHECK_OK(growth_ftrl_predict_csr(m, g_indptr, g_idx, NULL, 1, 0, &p, 1));
-        CHECK(p > 0.999f); /* the stale weight is what predictions use until the save */
+        float p[2] = {0, 0};
+        CHECK_OK(growth_ftrl_predict_csr(m, g_indptr, g_idx, NULL, 1, 0, p, 2));
+        CHECK(p[0] > 0.999f); /* the stale weight is what predictions use until the save */
         uint8_t *ser = NULL;
         size_t len = 0;
         growth_ftrl *back = NULL;
         CHECK_OK(growth_ftrl_serialize(m, &ser, &len));
         CHECK_OK(growth_ftrl_deserialize(&back, ser, len));
-        float pa[64], pb[64];
-        CHECK_OK(growth_ftrl_predict_csr(m, g_indptr, g_idx, NULL, 64, 0, pa, 64));
-        CHECK_OK(growth_ftrl_predict_csr(back, g_indptr, g_idx, NULL, 64, 0, pb, 64));
-        CHECK(memcmp(pa, pb, sizeof pa) == 0);
+        float pa[128], pb[128];
+        CHECK_OK(growth_ftrl_predict_csr(m, g_indptr, g_idx, NULL, 64, 0, pa, 128));
+        CHECK_OK(growth_ftrl_predict_csr(back, g_indptr, g_idx, NULL, 64, 0, pb, 128));
+        CHECK(memcmp(pa, pb, 64 * H * sizeof(float)) == 0);
         CHECK(pa[0] < 0.999f);
         growth_buffer_free(ser);
         growth_ftrl_free(back);
