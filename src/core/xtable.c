@@ -638,3 +638,35 @@ void gxt_loaded(gxt *x)
     atomic_store_explicit(&x->evicted, 0, memory_order_relaxed);
     atomic_store_explicit(&x->expired, 0, memory_order_relaxed);
 }
+
+void gxt_sketch_get(const gxt *x, const uint8_t **counters, size_t *n, uint64_t *cursor, bool *aging)
+{
+    *counters = x->sketch;
+    *n = x->sketch ? (size_t)(x->sketch_w * GXT_DEPTH) : 0;
+    *cursor = x->sketch ? x->sketch_incs : 0;
+    *aging = x->sketch ? x->sketch_aging : false;
+}
+
+int gxt_sketch_set(gxt *x, const char *who, const uint8_t *counters, size_t n, uint64_t cursor, bool aging)
+{
+    size_t have = x->sketch ? (size_t)(x->sketch_w * GXT_DEPTH) : 0;
+    if (n == 0 && cursor == 0 && !aging) return GROWTH_OK; /* no sketch saved: count afresh */
+    if (!x->sketch)
+        return gerr(GROWTH_EFORMAT,
+                    "%s: the file holds an admission sketch of %zu counters but the model has none "
+                    "(admit=%lld)",
+                    who, n, (long long)x->p.admit);
+    if (n != have)
+        return gerr(GROWTH_EFORMAT,
+                    "%s: the admission sketch holds %zu counters, the model's admit_sketch=%lld needs %zu "
+                    "(truncated or damaged)",
+                    who, n, (long long)x->p.admit_sketch, have);
+    if (cursor >= have)
+        return gerr(GROWTH_EFORMAT,
+                    "%s: the admission sketch's aging cursor %llu is not below its %zu counters", who,
+                    (unsigned long long)cursor, have);
+    memcpy(x->sketch, counters, n);
+    x->sketch_incs = cursor;
+    x->sketch_aging = aging;
+    return GROWTH_OK;
+}

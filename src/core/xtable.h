@@ -126,4 +126,13 @@ int gxt_load(gxt *x, uint64_t key, uint64_t stamp, gxt_tab **t, uint64_t *i);
 /* After loading: the admitted / evicted / expired counters start at 0. */
 void gxt_loaded(gxt *x);
 
+/* The admission sketch (admit > 1; else *n = 0): its GXT_DEPTH x width counters, the aging
+ * cursor (the next counter halved) and whether aging has begun. Writer (or no concurrent writer). */
+void gxt_sketch_get(const gxt *x, const uint8_t **counters, size_t *n, uint64_t *cursor, bool *aging);
+/* Restores a saved sketch into a table being loaded, so admission continues exactly. n = 0
+ * (a file without a sketch, or written before sketches were saved) leaves the sketch empty.
+ * GROWTH_EFORMAT (naming `who`) when the table has no sketch, the sizes differ or the cursor is
+ * not below the number of counters. */
+int gxt_sketch_set(gxt *x, const char *who, const uint8_t *counters, size_t n, uint64_t cursor, bool aging);
+
 #endif

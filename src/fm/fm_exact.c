@@ -423,6 +423,22 @@ int fmx_snapshot(const growth_fm *m, uint64_t **keys, uint64_t **stamps, uint32_
     return GROWTH_OK;
 }
 
+void fmx_sketch_get(const growth_fm *m, const uint8_t **counters, size_t *n, uint64_t *cursor, bool *aging)
+{
+    gxt_sketch_get(m->ex->x, counters, n, cursor, aging);
+}
+
+int fmx_sketch_set(const char *who, growth_fm *m, const uint8_t *counters, size_t n, uint64_t cursor,
+                   bool aging)
+{
+    if (!m->ex) {
+        if (n || cursor || aging)
+            return gerr(GROWTH_EFORMAT, "%s: a hashed model's file holds an admission sketch", who);
+        return GROWTH_OK;
+    }
+    return gxt_sketch_set(m->ex->x, who, counters, n, cursor, aging);
+}
+
 int fmx_load(const char *who, growth_fm *m, const uint64_t *keys, size_t n_keys, const uint64_t *stamps,
              size_t n_stamps, const uint32_t *slots, size_t n_slots)
 {

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "core.h"
+#include "fm.pb-c.h"
 #include "growth/growth.h"
 #include "gtest.h"
 
@@ -437,6 +438,127 @@ TEST(test_save_load_round_trip)
     growth_fm_free(d);
 }
 
+/* ---- the admission sketch in the file ------------------------------------------------------ */
+
+/* Serialises m, lets edit() change the decoded FmState, re-packs it in a valid envelope and
+ * deserialises that. */
+static int reload_edited(const growth_fm *m, void (*edit)(Growth__FmState *), growth_fm **out)
+{
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    if (growth_fm_serialize(m, &buf, &len) != GROWTH_OK) return -100;
+    Growth__FmState *msg =
+        growth__fm_state__unpack(&gpb_allocator, len - GENV_HEADER_SIZE, buf + GENV_HEADER_SIZE);
+    growth_buffer_free(buf);
+    if (!msg) return -101;
+    ProtobufCBinaryData orig = msg->admit_sketch;
+    edit(msg);
+    size_t plen = growth__fm_state__get_packed_size(msg);
+    uint8_t *pl = malloc(GENV_HEADER_SIZE + plen);
+    growth__fm_state__pack(msg, pl + GENV_HEADER_SIZE);
+    msg->admit_sketch = orig;
+    genv_header(pl, GROWTH_KIND_FM, pl + GENV_HEADER_SIZE, plen);
+    growth__fm_state__free_unpacked(msg, &gpb_allocator);
+    *out = NULL;
+    int rc = growth_fm_deserialize(out, pl, GENV_HEADER_SIZE + plen);
+    free(pl);
+    return rc;
+}
+
+static void edit_none(Growth__FmState *msg) { (void)msg; }
+static void edit_drop_sketch(Growth__FmState *msg)
+{
+    msg->admit_sketch.len = 0;
+    msg->admit_sketch_cursor = 0;
+    msg->admit_sketch_aging = 0;
+}
+static void edit_truncate_sketch(Growth__FmState *msg) { msg->admit_sketch.len /= 2; }
+static void edit_cursor_out_of_range(Growth__FmState *msg) { msg->admit_sketch_cursor = UINT64_MAX; }
+static void edit_add_sketch(Growth__FmState *msg)
+{
+    static uint8_t counters[1024] = {1, 2, 3};
+    msg->admit_sketch.data = counters;
+    msg->admit_sketch.len = sizeof counters;
+}
+
+/* Resuming continues admission exactly (FM and FFM; sketch aging under way with
+ * admit_sketch=1024); a key seen admit - 1 times before the save is admitted at its next
+ * occurrence after the load; damaged sketches are refused; a file without one still loads. */
+TEST(test_resume_continues_admission)
+{
+    const char *cfgs[2] = {"model=ffm fields=4 k=4 bits=14 table=exact admit=3 admit_sketch=1024",
+                           "model=fm k=4 bits=14 table=exact admit=2 admit_sketch=1024"};
+    for (int c = 0; c < 2; c++) {
+        growth_fm *a = NULL, *b = NULL;
+        CHECK_OK(growth_fm_create(&a, cfgs[c]));
+        CHECK_OK(growth_fm_create(&b, cfgs[c]));
+        grng r;
+        grng_seed(&r, 5);
+        int diff = 0;
+        for (int i = 0; i < 2500 && a && b; i++) {
+            if (i > 0 && i % 400 == 0) {
+                uint8_t *buf = NULL;
+                size_t len = 0;
+                growth_fm *l = NULL;
+                CHECK_OK(growth_fm_serialize(b, &buf, &len));
+                CHECK_OK(growth_fm_deserialize(&l, buf, len));
+                growth_buffer_free(buf);
+                growth_fm_free(b);
+                b = l;
+                if (!b) break;
+            }
+            row_t row;
+            make_row(&r, 4, 800, true, &row);
+            float pa, pb;
+            CHECK_OK(growth_fm_update_keys(a, row.keys, row.fld, row.val, 4, &row.y, 1.0f, &pa, 1));
+            CHECK_OK(growth_fm_update_keys(b, row.keys, row.fld, row.val, 4, &row.y, 1.0f, &pb, 1));
+            diff += pa != pb;
+        }
+        CHECK(diff == 0);
+        CHECK(b && stats_of(a).live == stats_of(b).live && stats_of(a).live > 0);
+        growth_fm_free(a);
+        growth_fm_free(b);
+    }
+    /* The key seen admit - 1 times before a save is admitted at its next occurrence after it. */
+    growth_fm *a = NULL, *b = NULL;
+    CHECK_OK(growth_fm_create(&a, "model=ffm fields=4 k=4 bits=14 table=exact admit=3 admit_sketch=65536"));
+    train_some(a, 3, 200);
+    uint64_t key = 0x0123456789abcdefULL;
+    uint8_t fld = 1;
+    float one = 1.0f, w = 0;
+    uint64_t live0 = stats_of(a).live;
+    for (int k = 0; k < 2; k++) CHECK_OK(growth_fm_update_keys(a, &key, &fld, NULL, 1, &one, 1.0f, NULL, 0));
+    CHECK_OK(growth_fm_weight_key(a, 0, key, &w));
+    CHECK(w == 0.0f && stats_of(a).live == live0);
+    CHECK(reload_edited(a, edit_none, &b) == GROWTH_OK && b);
+    CHECK_OK(growth_fm_update_keys(b, &key, &fld, NULL, 1, &one, 1.0f, NULL, 0));
+    CHECK_OK(growth_fm_weight_key(b, 0, key, &w));
+    CHECK(stats_of(b).admitted == 1); /* it has a record now */
+    growth_fm_free(b);
+    b = NULL;
+    CHECK(reload_edited(a, edit_drop_sketch, &b) == GROWTH_OK && b); /* a file written before 1.1 */
+    CHECK_OK(growth_fm_update_keys(b, &key, &fld, NULL, 1, &one, 1.0f, NULL, 0));
+    CHECK_OK(growth_fm_weight_key(b, 0, key, &w));
+    CHECK(stats_of(b).admitted == 0);
+    growth_fm_free(b);
+    b = NULL;
+    CHECK(reload_edited(a, edit_truncate_sketch, &b) == GROWTH_EFORMAT && !b);
+    CHECK(strstr(growth_last_error(), "admission sketch holds 32768 counters") != NULL);
+    CHECK(reload_edited(a, edit_cursor_out_of_range, &b) == GROWTH_EFORMAT && !b);
+    CHECK(strstr(growth_last_error(), "aging cursor") != NULL);
+    growth_fm_free(a);
+    CHECK_OK(growth_fm_create(&a, "model=fm k=4 bits=10 table=exact"));
+    train_some(a, 3, 20);
+    CHECK(reload_edited(a, edit_add_sketch, &b) == GROWTH_EFORMAT && !b);
+    CHECK(strstr(growth_last_error(), "the model has none") != NULL);
+    growth_fm_free(a);
+    CHECK_OK(growth_fm_create(&a, "model=fm k=4 bits=10"));
+    train_some(a, 3, 20);
+    CHECK(reload_edited(a, edit_add_sketch, &b) == GROWTH_EFORMAT && !b);
+    CHECK(strstr(growth_last_error(), "hashed model's file holds an admission sketch") != NULL);
+    growth_fm_free(a);
+}
+
 TEST(test_bad_input)
 {
     growth_fm *m = NULL, *h = NULL;
@@ -516,6 +638,7 @@ int main(void)
     RUN(test_uint32_api_on_exact);
     RUN(test_key_csr_batches);
     RUN(test_save_load_round_trip);
+    RUN(test_resume_continues_admission);
     RUN(test_bad_input);
     return GT_SUMMARY();
 }

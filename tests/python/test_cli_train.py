@@ -502,3 +502,25 @@ def test_exact_model_keeps_32bit_colliding_values_apart(tmp_path, kind):
     assert r.returncode == 0, r.stderr
     ha, hb = predict_file(tmp_path / "h", tmp_path / "q.vw")
     assert ha == hb
+
+
+@pytest.mark.parametrize("kind", ["ftrl", "ffm"])
+def test_exact_resume_continues_admission(tmp_path, kind):
+    """--resume of an exact model with admit=N continues admission exactly (the sketch is in the
+    file): training A then resuming on B equals training A and B in one run."""
+    lines, _, _, _ = make_vw(1600, weights=True)
+    a, b, f = write(tmp_path / "a.vw", lines[:700]), write(tmp_path / "b.vw", lines[700:]), write(tmp_path / "d.vw", lines)
+    if kind == "ftrl":
+        common, cfg, extra = [], "table=exact admit=3 admit_sketch=1024 alpha=0.1", []
+    else:
+        if _fm_classes() is None:
+            pytest.skip("libgrowth without growth_fm_*")
+        common, cfg = ["--model-type", "ffm", "--fields", "user,item"], "table=exact admit=3 admit_sketch=1024 k=4 bits=12"
+        extra = ["--fields", "user,item"]
+    assert run("train", *common, "--config", cfg, "--model", tmp_path / "one", a, b).returncode == 0
+    assert run("train", *common, "--config", cfg, "--model", tmp_path / "first", a).returncode == 0
+    r = run("train", *common, "--resume", tmp_path / "first", "--model", tmp_path / "second", b)
+    assert r.returncode == 0, r.stderr
+    p1 = run("predict", "--model", tmp_path / "one", *extra, f).stdout
+    p2 = run("predict", "--model", tmp_path / "second", *extra, f).stdout
+    assert p1 == p2 and len(p1.splitlines()) == 1600
