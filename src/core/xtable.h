@@ -135,4 +135,17 @@ void gxt_sketch_get(const gxt *x, const uint8_t **counters, size_t *n, uint64_t 
  * not below the number of counters. */
 int gxt_sketch_set(gxt *x, const char *who, const uint8_t *counters, size_t n, uint64_t cursor, bool aging);
 
+/* A full copy of the table's state (every shard's table and position counters, the sketch, the
+ * counters, the sweep cursor and hands), for a caller that must be able to undo training
+ * (growth_fm_fit's auto-stop and cancel). Writer. GROWTH_ENOMEM (naming `who`). */
+typedef struct gxt_copy gxt_copy;
+int gxt_copy_take(const gxt *x, const char *who, gxt_copy **out);
+/* Puts the copy back: its tables are published in place of the current ones (readers see either,
+ * RCU as a shard rebuild: one grace period, then the replaced tables are freed); consumes c.
+ * No callbacks run. Writer. */
+void gxt_copy_restore(gxt *x, gxt_copy *c);
+void gxt_copy_free(gxt_copy *c);
+/* Bytes a copy takes now (its tables and sketch). */
+uint64_t gxt_copy_bytes(const gxt *x);
+
 #endif
