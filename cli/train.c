@@ -402,6 +402,7 @@ typedef struct {
     size_t nrows, nnz, nnz_cap;
     uint64_t *indptr; /* BATCH_ROWS + 1 */
     uint32_t *idx;
+    uint64_t *key; /* table=exact models: the entries' 64-bit keys (parallel to idx) */
     uint8_t *fld;
     float *val;
     float *label, *weight;
@@ -415,18 +416,20 @@ static int batch_init(batch *b)
     b->nnz_cap = (size_t)BATCH_ROWS * 64;
     b->indptr = calloc(BATCH_ROWS + 1, sizeof *b->indptr);
     b->idx = malloc(b->nnz_cap * sizeof *b->idx);
+    b->key = malloc(b->nnz_cap * sizeof *b->key);
     b->fld = malloc(b->nnz_cap);
     b->val = malloc(b->nnz_cap * sizeof *b->val);
     b->label = malloc(BATCH_ROWS * sizeof *b->label);
     b->weight = malloc(BATCH_ROWS * sizeof *b->weight);
     b->flag = malloc(BATCH_ROWS);
-    return b->indptr && b->idx && b->fld && b->val && b->label && b->weight && b->flag ? 0 : -1;
+    return b->indptr && b->idx && b->key && b->fld && b->val && b->label && b->weight && b->flag ? 0 : -1;
 }
 
 static void batch_free(batch *b)
 {
     free(b->indptr);
     free(b->idx);
+    free(b->key);
     free(b->fld);
     free(b->val);
     free(b->label);
@@ -439,11 +442,13 @@ static int batch_grow(batch *b)
     size_t cap = b->nnz_cap * 2;
     uint32_t *i = realloc(b->idx, cap * sizeof *i);
     if (i) b->idx = i;
+    uint64_t *k = realloc(b->key, cap * sizeof *k);
+    if (k) b->key = k;
     uint8_t *f = realloc(b->fld, cap);
     if (f) b->fld = f;
     float *v = realloc(b->val, cap * sizeof *v);
     if (v) b->val = v;
-    if (!i || !f || !v) return -1;
+    if (!i || !k || !f || !v) return -1;
     b->nnz_cap = cap;
     return 0;
 }
@@ -474,6 +479,7 @@ typedef struct {
     uint64_t slots; /* 2^bits */
     int fast_hash;  /* the slot of (field, value) is growth_hash64's documented composition */
     int want_fld;   /* field-aware model: every entry needs a field */
+    int exact;      /* table=exact model: entries carry the full 64-bit key of their hash */
     size_t model_fields;
     strlist fields; /* --fields */
     /* the current file */
@@ -526,8 +532,10 @@ static int file_error(parser *p, const char *fmt, ...)
     return -1;
 }
 
-/* growth_features_hash on (field, value) given as byte ranges. */
-static int hash_slow(parser *p, const char *f, size_t fn, const char *v, size_t vn, uint32_t *out)
+/* growth_features_hash (hashed model) or growth_features_key (table=exact) on (field, value)
+ * given as byte ranges. */
+static int hash_slow(parser *p, const char *f, size_t fn, const char *v, size_t vn, uint32_t *out,
+                     uint64_t *key)
 {
     if (fn + vn + 2 > p->scratch_cap) {
         char *s = realloc(p->scratch, fn + vn + 2);
@@ -539,22 +547,36 @@ static int hash_slow(parser *p, const char *f, size_t fn, const char *v, size_t 
     p->scratch[fn] = 0;
     memcpy(p->scratch + fn + 1, v, vn);
     p->scratch[fn + 1 + vn] = 0;
-    return growth_features_hash(p->scratch, p->scratch + fn + 1, p->o->hash_seed, p->bits, out) ? -1 : 0;
-}
-
-static int hash_fv(parser *p, uint64_t fh, const char *f, size_t fn, const char *v, size_t vn, uint32_t *out)
-{
-    if (p->fast_hash) {
-        *out = (uint32_t)(growth_hash64(v, vn, fh) >> (64 - p->bits));
+    if (p->exact) {
+        if (growth_features_key(p->scratch, p->scratch + fn + 1, p->o->hash_seed, key)) return -1;
+        *out = (uint32_t)(*key >> 32);
         return 0;
     }
-    return hash_slow(p, f, fn, v, vn, out);
+    if (growth_features_hash(p->scratch, p->scratch + fn + 1, p->o->hash_seed, p->bits, out)) return -1;
+    *key = *out;
+    return 0;
 }
 
-static inline int push(batch *b, uint32_t slot, uint8_t f, float v)
+/* The slot of (field, value) at the model's bits and its key: for a table=exact model the full
+ * 64-bit hash (growth_features_key: two values whose slots collide keep distinct keys), for a
+ * hashed model the slot itself (unused: hashed models train on the slots). */
+static int hash_fv(parser *p, uint64_t fh, const char *f, size_t fn, const char *v, size_t vn, uint32_t *out,
+                   uint64_t *key)
+{
+    if (p->fast_hash) {
+        uint64_t h = growth_hash64(v, vn, fh);
+        *out = (uint32_t)(h >> (64 - p->bits));
+        *key = p->exact ? h : *out;
+        return 0;
+    }
+    return hash_slow(p, f, fn, v, vn, out, key);
+}
+
+static inline int push(batch *b, uint32_t slot, uint64_t key, uint8_t f, float v)
 {
     if (b->nnz == b->nnz_cap && batch_grow(b)) return -1;
     b->idx[b->nnz] = slot;
+    b->key[b->nnz] = key;
     b->fld[b->nnz] = f;
     b->val[b->nnz] = v;
     b->nnz++;
@@ -661,8 +683,9 @@ static int parse_vw(parser *p, batch *b, char *s, char *e)
             }
             if (fe == f) return line_error(p, "a feature without a name");
             uint32_t slot;
-            if (hash_fv(p, nsh, ns, nslen, f, (size_t)(fe - f), &slot) ||
-                push(b, slot, field, (float)(v * nsw)))
+            uint64_t key;
+            if (hash_fv(p, nsh, ns, nslen, f, (size_t)(fe - f), &slot, &key) ||
+                push(b, slot, key, field, (float)(v * nsw)))
                 return oom(p);
         }
     }
@@ -708,7 +731,7 @@ static int parse_ffm_svm(parser *p, batch *b, char *s, char *e, int ffm)
         if (p->want_fld && field >= p->model_fields)
             return line_error(p, "field %u is outside the model's %zu fields", field, p->model_fields);
         if (!p->want_fld && field >= MAX_FIELDS) return line_error(p, "field %u is above 255", field);
-        if (push(b, slot, (uint8_t)field, (float)v)) return oom(p);
+        if (push(b, slot, slot, (uint8_t)field, (float)v)) return oom(p);
     }
     b->label[b->nrows] = label;
     b->weight[b->nrows] = 1.0f;
@@ -854,12 +877,13 @@ static int parse_csv(parser *p, batch *b, char *s, char *e)
         } else if ((role == 1 || role == 2) && len > 0) { /* an empty cell is a missing feature */
             double v = 1.0;
             uint32_t slot;
+            uint64_t key;
             if (role == 2 && (parse_num(cell, len, &v) || !isfinite((float)v)))
                 return line_error(p, "column '%s': '%s' is not a finite number", p->colname[c], cell);
             const char *col = p->colname[c];
-            if (hash_fv(p, p->colhash[c], col, strlen(col), role == 1 ? cell : "", role == 1 ? len : 0,
-                        &slot) ||
-                push(b, slot, p->colfield[c], (float)v))
+            if (hash_fv(p, p->colhash[c], col, strlen(col), role == 1 ? cell : "", role == 1 ? len : 0, &slot,
+                        &key) ||
+                push(b, slot, key, p->colfield[c], (float)v))
                 return oom(p);
         }
     }
@@ -904,6 +928,7 @@ typedef struct {
     growth_ftrl *ftrl;
     growth_fm *fm;
     unsigned bits;
+    int exact; /* table=exact: trained and scored through the key calls */
     size_t heads, fields;
     int train_threads; /* the model's `threads` key */
 } model;
@@ -1061,6 +1086,12 @@ static void *parse_all(void *arg)
 
 static int model_update(model *m, const batch *b, size_t r, size_t n, float *pred)
 {
+    if (m->exact && m->type == MT_FTRL)
+        return growth_ftrl_update_keys_csr(m->ftrl, b->indptr + r, b->key, b->val, n, b->label + r,
+                                           b->weight + r, pred, n);
+    if (m->exact)
+        return growth_fm_update_keys_csr(m->fm, b->indptr + r, b->key, m->type == MT_FFM ? b->fld : NULL,
+                                         b->val, n, b->label + r, b->weight + r, pred, n);
     if (m->type == MT_FTRL)
         return growth_ftrl_update_csr(m->ftrl, b->indptr + r, b->idx, b->val, n, b->label + r, b->weight + r,
                                       pred, n);
@@ -1071,6 +1102,11 @@ static int model_update(model *m, const batch *b, size_t r, size_t n, float *pre
 static int model_predict(const model *m, const batch *b, size_t r, size_t n, unsigned flags, float *out,
                          size_t cap)
 {
+    if (m->exact && m->type == MT_FTRL)
+        return growth_ftrl_predict_keys_csr(m->ftrl, b->indptr + r, b->key, b->val, n, flags, out, cap);
+    if (m->exact)
+        return growth_fm_predict_keys_csr(m->fm, b->indptr + r, b->key, m->type == MT_FFM ? b->fld : NULL,
+                                          b->val, n, flags, out, cap);
     if (m->type == MT_FTRL)
         return growth_ftrl_predict_csr(m->ftrl, b->indptr + r, b->idx, b->val, n, flags, out, cap);
     return growth_fm_predict_csr(m->fm, b->indptr + r, b->idx, m->type == MT_FFM ? b->fld : NULL, b->val, n,
@@ -1102,14 +1138,17 @@ static int model_threads(const model *m)
     return t ? atoi(t + 8) : 1;
 }
 
-/* A table=exact model keys features by their full hash: the CLI hashes to 32 bits (the widest slot
- * the uint32 calls carry, which the library takes as keys) whatever `bits` says. */
-static unsigned hash_bits(const model *m, unsigned bits)
+/* 1 for a table=exact model: it is fed the full 64-bit keys of the features (growth_features_key,
+ * the key calls), so two values whose 32-bit slots collide keep separate records. The integer
+ * features of LIBFFM and libsvm lines are their own keys (checked against 2^32, as 32 bits). */
+static int model_exact(const model *m)
 {
     char cfg[4096];
     int rc = m->type == MT_FTRL ? growth_ftrl_config(m->ftrl, cfg, sizeof cfg, NULL)
                                 : growth_fm_config(m->fm, cfg, sizeof cfg, NULL);
-    return rc == GROWTH_OK && strstr(cfg, "table=exact") ? 32u : bits;
+    const char *t = rc == GROWTH_OK ? strstr(cfg, "table=exact") : NULL;
+    while (t && t != cfg && t[-1] != ' ') t = strstr(t + 1, "table=exact");
+    return t != NULL;
 }
 
 static int model_describe(model *m)
@@ -1117,14 +1156,16 @@ static int model_describe(model *m)
     if (m->type == MT_FTRL) {
         growth_ftrl_stats st = GROWTH_FTRL_STATS_INIT;
         int rc = growth_ftrl_stats_get(m->ftrl, &st);
-        m->bits = hash_bits(m, (unsigned)st.bits);
+        m->exact = model_exact(m);
+        m->bits = m->exact ? 32u : (unsigned)st.bits;
         m->heads = (size_t)st.heads;
         m->train_threads = model_threads(m);
         return rc;
     }
     growth_fm_stats st = GROWTH_FM_STATS_INIT;
     int rc = growth_fm_stats_get(m->fm, &st);
-    m->bits = hash_bits(m, (unsigned)st.bits);
+    m->exact = model_exact(m);
+    m->bits = m->exact ? 32u : (unsigned)st.bits;
     m->heads = (size_t)st.heads;
     m->fields = (size_t)st.fields;
     m->train_threads = model_threads(m);
@@ -1405,6 +1446,8 @@ static void train_usage(FILE *f)
         "          or 1/0; a feature's slot is growth_features_hash(namespace, feature) with the\n"
         "          --hash-seed at the model's bits, its value the given one (or 1) times the namespace's\n"
         "          weight. For ffm, --fields ns1,ns2,... gives the fields (field id = position).\n"
+        "          A table=exact model gets the full 64-bit key of each feature instead of its slot\n"
+        "          (growth_features_key: values whose slots collide stay apart).\n"
         "  libffm  'label field:feature:value ...' (integers): slot = feature, field = field.\n"
         "  libsvm  'label index:value ...': slot = index.\n"
         "  csv     a header row, then rows; --csv-label (default 'label', 0/1 or 1/-1), --csv-weight\n"
@@ -1586,7 +1629,8 @@ static int parse_topts(int argc, char **argv, topts *o)
 
 /* ---- the commands ----------------------------------------------------------------------- */
 
-/* The library's slot of (field, value) is hash64(value, hash64(field, seed)) >> (64 - bits) (features.h);
+/* The library's key of (field, value) is hash64(value, hash64(field, seed)), its slot the key's top
+ * bits (features.h);
  * the parsers compute it with the field's hash cached. Checked here against growth_features_hash; if
  * a library ever differs, the parsers call growth_features_hash instead. */
 static int fast_hash_ok(uint64_t seed, unsigned bits)
@@ -1597,7 +1641,9 @@ static int fast_hash_ok(uint64_t seed, unsigned bits)
         uint32_t want = 0;
         if (growth_features_hash(probe[i][0], probe[i][1], seed, bits, &want)) return 0;
         uint64_t fh = growth_hash64(probe[i][0], strlen(probe[i][0]), seed);
-        if ((uint32_t)(growth_hash64(probe[i][1], strlen(probe[i][1]), fh) >> (64 - bits)) != want) return 0;
+        uint64_t h = growth_hash64(probe[i][1], strlen(probe[i][1]), fh), key = 0;
+        if ((uint32_t)(h >> (64 - bits)) != want) return 0;
+        if (growth_features_key(probe[i][0], probe[i][1], seed, &key) || key != h) return 0;
     }
     return 1;
 }
@@ -1611,6 +1657,7 @@ static int setup_parser(pipeline *pl, const topts *o, const char *cmd)
     p->slots = (uint64_t)1 << p->bits;
     p->fast_hash = fast_hash_ok(o->hash_seed, p->bits);
     p->want_fld = pl->m.type == MT_FFM;
+    p->exact = pl->m.exact;
     p->model_fields = pl->m.fields;
     if (strlist_parse(o->csv_features, &p->csv_feat) || strlist_parse(o->csv_numeric, &p->csv_num))
         return cli_fail(cmd, GROWTH_ENOMEM);

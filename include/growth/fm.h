@@ -203,7 +203,7 @@ typedef struct growth_fm_data {
     uint32_t reserved;       /**< 0 */
     size_t nrows;            /**< rows, >= 1 */
     const uint64_t *indptr;  /**< nrows + 1 non-decreasing offsets into indices/fields/values */
-    const uint32_t *indices; /**< slots below 2^bits */
+    const uint32_t *indices; /**< slots below 2^bits (keys on a `table=exact` model) */
     const uint8_t *fields;   /**< field of each entry (below `fields`); NULL only for model=fm */
     const float *values;     /**< finite values, or NULL for all ones */
     const float *labels;     /**< nrows x heads, row-major: 0, 1 or ::GROWTH_LABEL_MISSING */
@@ -373,6 +373,9 @@ GROWTH_API int growth_fm_update_csr(growth_fm *m, const uint64_t *indptr, const 
  * true when `valid` is given: after each epoch the validation logloss is measured, and when it
  * is higher than the best so far the model goes back to the previous epoch and the fit stops).
  * Auto-stop keeps one copy of the model's tables (checked against `max_memory` up front).
+ * On a `table=exact` model the indices are keys (each row through admission, expiry and
+ * eviction), the fit runs on one thread, and the copies include the keyed table (an exact
+ * model always keeps the one from before the call, so a failure leaves it as it was).
  * @param train   the training set; @param valid a validation set, or NULL.
  * @param[out] out if not NULL, what the fit did (filled up to its `struct_size`).
  * @return ::GROWTH_OK; ::GROWTH_EINVAL for NULL arguments, a bad option or a bad row, label or

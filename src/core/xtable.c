@@ -638,3 +638,152 @@ void gxt_loaded(gxt *x)
     atomic_store_explicit(&x->evicted, 0, memory_order_relaxed);
     atomic_store_explicit(&x->expired, 0, memory_order_relaxed);
 }
+
+void gxt_sketch_get(const gxt *x, const uint8_t **counters, size_t *n, uint64_t *cursor, bool *aging)
+{
+    *counters = x->sketch;
+    *n = x->sketch ? (size_t)(x->sketch_w * GXT_DEPTH) : 0;
+    *cursor = x->sketch ? x->sketch_incs : 0;
+    *aging = x->sketch ? x->sketch_aging : false;
+}
+
+int gxt_sketch_set(gxt *x, const char *who, const uint8_t *counters, size_t n, uint64_t cursor, bool aging)
+{
+    size_t have = x->sketch ? (size_t)(x->sketch_w * GXT_DEPTH) : 0;
+    if (n == 0 && cursor == 0 && !aging) return GROWTH_OK; /* no sketch saved: count afresh */
+    if (!x->sketch)
+        return gerr(GROWTH_EFORMAT,
+                    "%s: the file holds an admission sketch of %zu counters but the model has none "
+                    "(admit=%lld)",
+                    who, n, (long long)x->p.admit);
+    if (n != have)
+        return gerr(GROWTH_EFORMAT,
+                    "%s: the admission sketch holds %zu counters, the model's admit_sketch=%lld needs %zu "
+                    "(truncated or damaged)",
+                    who, n, (long long)x->p.admit_sketch, have);
+    if (cursor >= have)
+        return gerr(GROWTH_EFORMAT,
+                    "%s: the admission sketch's aging cursor %llu is not below its %zu counters", who,
+                    (unsigned long long)cursor, have);
+    memcpy(x->sketch, counters, n);
+    x->sketch_incs = cursor;
+    x->sketch_aging = aging;
+    return GROWTH_OK;
+}
+
+/* ---- copies (undo) ------------------------------------------------------------------------- */
+
+struct gxt_copy {
+    gxt_tab *t[GXT_SHARDS];
+    uint64_t live[GXT_SHARDS], used[GXT_SHARDS], hand[GXT_SHARDS];
+    uint8_t *sketch;
+    uint64_t sketch_incs, cursor, shard_hand;
+    bool sketch_aging;
+    uint64_t n_live, admitted, evicted, expired;
+};
+
+void gxt_copy_free(gxt_copy *c)
+{
+    if (!c) return;
+    for (int s = 0; s < GXT_SHARDS; s++) tab_free(c->t[s]);
+    free(c->sketch);
+    free(c);
+}
+
+uint64_t gxt_copy_bytes(const gxt *x)
+{
+    uint64_t b = x->sketch ? x->sketch_w * GXT_DEPTH : 0;
+    for (int s = 0; s < GXT_SHARDS; s++) b += atomic_load_explicit(&x->sh[s].t, memory_order_relaxed)->bytes;
+    return b;
+}
+
+int gxt_copy_take(const gxt *x, const char *who, gxt_copy **out)
+{
+    gxt_copy *c = calloc(1, sizeof *c);
+    if (!c) return gerr(GROWTH_ENOMEM, "%s: out of memory for a copy of the keyed table", who);
+    const size_t nf = x->p.nf, nh = x->p.nh, nu = x->p.nu;
+    for (int s = 0; s < GXT_SHARDS; s++) {
+        const gxt_tab *a = atomic_load_explicit(&x->sh[s].t, memory_order_relaxed);
+        gxt_tab *t = tab_new(x, a->cap);
+        if (!t) {
+            gxt_copy_free(c);
+            return gerr(GROWTH_ENOMEM, "%s: out of memory for a copy of the keyed table (%llu bytes)", who,
+                        (unsigned long long)gxt_copy_bytes(x));
+        }
+        c->t[s] = t;
+        for (uint64_t i = 0; i < a->cap; i++) {
+            atomic_store_explicit(&t->ent[i].key, atomic_load_explicit(&a->ent[i].key, memory_order_relaxed),
+                                  memory_order_relaxed);
+            atomic_store_explicit(&t->ent[i].stamp,
+                                  atomic_load_explicit(&a->ent[i].stamp, memory_order_relaxed),
+                                  memory_order_relaxed);
+            atomic_store_explicit(&t->ent[i].secs,
+                                  atomic_load_explicit(&a->ent[i].secs, memory_order_relaxed),
+                                  memory_order_relaxed);
+            atomic_store_explicit(&t->ent[i].state,
+                                  atomic_load_explicit(&a->ent[i].state, memory_order_relaxed),
+                                  memory_order_relaxed);
+        }
+        for (size_t k = 0; k < (size_t)a->cap * nf; k++)
+            atomic_store_explicit(&t->tf[k], atomic_load_explicit(&a->tf[k], memory_order_relaxed),
+                                  memory_order_relaxed);
+        for (size_t k = 0; k < (size_t)a->cap * nh; k++)
+            atomic_store_explicit(&t->tc[k], atomic_load_explicit(&a->tc[k], memory_order_relaxed),
+                                  memory_order_relaxed);
+        for (size_t k = 0; k < (size_t)a->cap * nu; k++)
+            atomic_store_explicit(&t->tu[k], atomic_load_explicit(&a->tu[k], memory_order_relaxed),
+                                  memory_order_relaxed);
+        c->live[s] = x->sh[s].live;
+        c->used[s] = x->sh[s].used;
+        c->hand[s] = x->sh[s].hand;
+    }
+    if (x->sketch) {
+        size_t n = (size_t)(x->sketch_w * GXT_DEPTH);
+        if (!(c->sketch = malloc(n))) {
+            gxt_copy_free(c);
+            return gerr(GROWTH_ENOMEM, "%s: out of memory for a copy of the admission sketch", who);
+        }
+        memcpy(c->sketch, x->sketch, n);
+    }
+    c->sketch_incs = x->sketch_incs;
+    c->sketch_aging = x->sketch_aging;
+    c->cursor = x->cursor;
+    c->shard_hand = x->shard_hand;
+    c->n_live = atomic_load_explicit(&x->live, memory_order_relaxed);
+    c->admitted = atomic_load_explicit(&x->admitted, memory_order_relaxed);
+    c->evicted = atomic_load_explicit(&x->evicted, memory_order_relaxed);
+    c->expired = atomic_load_explicit(&x->expired, memory_order_relaxed);
+    *out = c;
+    return GROWTH_OK;
+}
+
+void gxt_copy_restore(gxt *x, gxt_copy *c)
+{
+    gxt_tab *old[GXT_SHARDS];
+    uint64_t bytes = 0;
+    for (int s = 0; s < GXT_SHARDS; s++) {
+        old[s] = atomic_load_explicit(&x->sh[s].t, memory_order_relaxed);
+        atomic_store_explicit(&x->sh[s].t, c->t[s], memory_order_release);
+        bytes += c->t[s]->bytes;
+        c->t[s] = NULL;
+        x->sh[s].live = c->live[s];
+        x->sh[s].used = c->used[s];
+        x->sh[s].hand = c->hand[s];
+    }
+    gxt_synchronize(x);
+    for (int s = 0; s < GXT_SHARDS; s++) tab_free(old[s]);
+    if (x->sketch) {
+        memcpy(x->sketch, c->sketch, (size_t)(x->sketch_w * GXT_DEPTH));
+        bytes += x->sketch_w * GXT_DEPTH;
+    }
+    x->sketch_incs = c->sketch_incs;
+    x->sketch_aging = c->sketch_aging;
+    x->cursor = c->cursor;
+    x->shard_hand = c->shard_hand;
+    atomic_store_explicit(&x->live, c->n_live, memory_order_relaxed);
+    atomic_store_explicit(&x->admitted, c->admitted, memory_order_relaxed);
+    atomic_store_explicit(&x->evicted, c->evicted, memory_order_relaxed);
+    atomic_store_explicit(&x->expired, c->expired, memory_order_relaxed);
+    atomic_store_explicit(&x->bytes, bytes, memory_order_relaxed);
+    gxt_copy_free(c);
+}

@@ -126,4 +126,26 @@ int gxt_load(gxt *x, uint64_t key, uint64_t stamp, gxt_tab **t, uint64_t *i);
 /* After loading: the admitted / evicted / expired counters start at 0. */
 void gxt_loaded(gxt *x);
 
+/* The admission sketch (admit > 1; else *n = 0): its GXT_DEPTH x width counters, the aging
+ * cursor (the next counter halved) and whether aging has begun. Writer (or no concurrent writer). */
+void gxt_sketch_get(const gxt *x, const uint8_t **counters, size_t *n, uint64_t *cursor, bool *aging);
+/* Restores a saved sketch into a table being loaded, so admission continues exactly. n = 0
+ * (a file without a sketch, or written before sketches were saved) leaves the sketch empty.
+ * GROWTH_EFORMAT (naming `who`) when the table has no sketch, the sizes differ or the cursor is
+ * not below the number of counters. */
+int gxt_sketch_set(gxt *x, const char *who, const uint8_t *counters, size_t n, uint64_t cursor, bool aging);
+
+/* A full copy of the table's state (every shard's table and position counters, the sketch, the
+ * counters, the sweep cursor and hands), for a caller that must be able to undo training
+ * (growth_fm_fit's auto-stop and cancel). Writer. GROWTH_ENOMEM (naming `who`). */
+typedef struct gxt_copy gxt_copy;
+int gxt_copy_take(const gxt *x, const char *who, gxt_copy **out);
+/* Puts the copy back: its tables are published in place of the current ones (readers see either,
+ * RCU as a shard rebuild: one grace period, then the replaced tables are freed); consumes c.
+ * No callbacks run. Writer. */
+void gxt_copy_restore(gxt *x, gxt_copy *c);
+void gxt_copy_free(gxt_copy *c);
+/* Bytes a copy takes now (its tables and sketch). */
+uint64_t gxt_copy_bytes(const gxt *x);
+
 #endif

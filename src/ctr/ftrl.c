@@ -1151,6 +1151,13 @@ static int ftrl_pack_exact(const growth_ftrl *m, bool weights_only, uint8_t **ou
         msg.n_bias_z = msg.n_bias_sqrt_n = m->cfg.bias ? H : 0;
         msg.bias_z = bias_a;
         msg.bias_sqrt_n = bias_b;
+        const uint8_t *sk = NULL;
+        size_t nsk = 0;
+        bool aging = false;
+        fx_sketch_get(m, &sk, &nsk, &msg.admit_sketch_cursor, &aging);
+        msg.admit_sketch_aging = aging;
+        msg.admit_sketch.len = nsk;
+        msg.admit_sketch.data = (uint8_t *)sk;
         rc = genv_pack(who, GROWTH_KIND_FTRL, &msg.base, out, out_len);
     }
 done:
@@ -1378,8 +1385,15 @@ static int unpack_state(const char *who, const uint8_t *pl, size_t plen, growth_
             if (st > msg->examples) st = msg->examples;
             if ((rc = fx_load_entry(m, msg->keys[i], st, msg->z + i * H, msg->sqrt_n + i * H))) goto done;
         }
+        if ((rc = fx_sketch_set(m, who, msg->admit_sketch.data, msg->admit_sketch.len,
+                                msg->admit_sketch_cursor, msg->admit_sketch_aging)))
+            goto done;
         fx_loaded(m);
     } else {
+        if (msg->admit_sketch.len || msg->admit_sketch_cursor || msg->admit_sketch_aging) {
+            rc = gerr(GROWTH_EFORMAT, "%s: a hashed model's file holds an admission sketch", who);
+            goto done;
+        }
         count_nonzero(m, msg->slots, msg->n_slots);
     }
     atomic_store_explicit(&m->examples, msg->examples, memory_order_relaxed);

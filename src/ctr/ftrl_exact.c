@@ -286,3 +286,14 @@ int fx_load_entry(growth_ftrl *m, uint64_t key, uint64_t stamp, const float *z, 
 }
 
 void fx_loaded(growth_ftrl *m) { gxt_loaded(m->ex); }
+
+void fx_sketch_get(const growth_ftrl *m, const uint8_t **counters, size_t *n, uint64_t *cursor, bool *aging)
+{
+    gxt_sketch_get(m->ex, counters, n, cursor, aging);
+}
+
+int fx_sketch_set(growth_ftrl *m, const char *who, const uint8_t *counters, size_t n, uint64_t cursor,
+                  bool aging)
+{
+    return gxt_sketch_set(m->ex, who, counters, n, cursor, aging);
+}

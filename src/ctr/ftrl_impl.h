@@ -86,6 +86,10 @@ int fx_snapshot(const growth_ftrl *m, bool weights_only, uint64_t **keys, uint64
 int fx_load_entry(growth_ftrl *m, uint64_t key, uint64_t stamp, const float *z, const float *s);
 /* After loading: the admitted / evicted / expired counters start at 0. */
 void fx_loaded(growth_ftrl *m);
+/* The admission sketch to save (n = 0 without one) / to restore on load (gxt_sketch_get/_set). */
+void fx_sketch_get(const growth_ftrl *m, const uint8_t **counters, size_t *n, uint64_t *cursor, bool *aging);
+int fx_sketch_set(growth_ftrl *m, const char *who, const uint8_t *counters, size_t n, uint64_t cursor,
+                  bool aging);
 
 /* Validates one row; `who` names the caller in messages. */
 int ftrl_check_row(const growth_ftrl *m, const char *who, const uint32_t *idx, const float *val, size_t nnz);

@@ -1343,15 +1343,18 @@ GROWTH_API int growth_fm_esmm_predict(const growth_fm *m, size_t ctr_head, size_
 {
     static const char *who = "growth_fm_esmm_predict";
     GROWTH_CHECK_NULL(who, m);
-    if (m->ex) return gerr(GROWTH_ESTATE, "%s: not available on a table=exact model", who);
     int rc = check_out(who, "out", out, cap, 3);
     if (!rc) rc = check_head(m, who, "ctr_head", ctr_head);
     if (!rc) rc = check_head(m, who, "cvr_head", cvr_head);
     if (!rc) rc = fm_check_row(m, who, idx, fld, val, nnz, SIZE_MAX);
     if (rc) return rc;
     float margin[FM_MAX_HEADS];
-    fm_row row = make_row(m, idx, fld, val, nnz);
-    fm_margins(m, &row, margin);
+    if (m->ex) { /* idx values are keys */
+        if ((rc = fmx_margins(m, who, idx, fld, val, nnz, margin))) return rc;
+    } else {
+        fm_row row = make_row(m, idx, fld, val, nnz);
+        fm_margins(m, &row, margin);
+    }
     out[0] = fm_sigmoid(margin[ctr_head]);
     out[1] = fm_sigmoid(margin[cvr_head]);
     out[2] = out[0] * out[1];
@@ -1373,13 +1376,21 @@ static void esmm_grad(void *vctx, const float *margins, float *grads)
                 &grads[c->ctr], &grads[c->cvr]);
 }
 
+/* table=exact: the ESMM step on the row of the admitted keys' slots. */
+static void esmm_step(growth_fm *m, const fm_row *row, void *vctx)
+{
+    const esmm_ctx *ctx = vctx;
+    fm_wk wk = {m->scratch, &m->rng, 0};
+    fm_apply(m, &wk, row, ctx->weight, ctx->weight > 0.0f, esmm_grad, (void *)ctx, NULL);
+    fm_merge(m, &wk);
+}
+
 GROWTH_API int growth_fm_esmm_update(growth_fm *m, size_t ctr_head, size_t cvr_head, const uint32_t *idx,
                                      const uint8_t *fld, const float *val, size_t nnz, float click,
                                      float conversion, float weight)
 {
     static const char *who = "growth_fm_esmm_update";
     GROWTH_CHECK_NULL(who, m);
-    if (m->ex) return gerr(GROWTH_ESTATE, "%s: not available on a table=exact model", who);
     int rc = check_head(m, who, "ctr_head", ctr_head);
     if (!rc) rc = check_head(m, who, "cvr_head", cvr_head);
     if (!rc && ctr_head == cvr_head)
@@ -1395,6 +1406,13 @@ GROWTH_API int growth_fm_esmm_update(growth_fm *m, size_t ctr_head, size_t cvr_h
     if (!rc) rc = fm_check_row(m, who, idx, fld, val, nnz, SIZE_MAX);
     if (rc) return rc;
     esmm_ctx ctx = {ctr_head, cvr_head, m->H, click, click * conversion, weight};
+    if (m->ex) { /* idx values are keys: admission, expiry, eviction, then the same step */
+        pthread_mutex_lock(&m->lock);
+        rc = fmx_reserve(m, who, nnz);
+        if (!rc) rc = fmx_train_step(m, idx, fld, val, nnz, esmm_step, &ctx);
+        pthread_mutex_unlock(&m->lock);
+        return rc;
+    }
     fm_row row = make_row(m, idx, fld, val, nnz);
     pthread_mutex_lock(&m->lock);
     rc = fm_reserve_scratch(m, who, nnz);

@@ -355,6 +355,108 @@ static int update_rows(growth_fm *m, const char *who, const uint64_t *indptr, co
     return rc;
 }
 
+/* ---- one row with any training step (growth_fm_fit, ESMM) ------------------------------------- */
+
+int fmx_reserve(growth_fm *m, const char *who, size_t nnz) { return reserve_rows(m, who, nnz); }
+
+int fmx_train_step(growth_fm *m, const uint32_t *idx, const uint8_t *fld, const float *val, size_t nnz,
+                   fmx_step_fn step, void *ctx)
+{
+    struct fm_exact *fx = m->ex;
+    const uint64_t ex = fm_examples(m);
+    const uint32_t now = gxt_now(fx->x);
+    const uint64_t *pos;
+    int rc = gxt_resolve(fx->x, NULL, idx, nnz, ex, now, &m->rng, &pos);
+    if (rc) return rc;
+    size_t n = 0;
+    for (size_t k = 0; k < nnz; k++) {
+        if (pos[k] == GXT_NONE) continue;
+        uint64_t i;
+        gxt_tab *t = gxt_at(fx->x, pos[k], &i);
+        fx->ridx[n] = atomic_load_explicit(&t->tu[i], memory_order_relaxed);
+        if (fld) fx->rfld[n] = fld[k];
+        if (val) fx->rval[n] = val[k];
+        n++;
+    }
+    fm_row row = {fx->ridx, m->cfg.model == FM_MODEL_FFM ? fx->rfld : NULL, val ? fx->rval : NULL, n,
+                  full_r(val, nnz)};
+    step(m, &row, ctx);
+    gxt_advance(fx->x, ex + 1, now);
+    return GROWTH_OK;
+}
+
+int fmx_margins(const growth_fm *m, const char *who, const uint32_t *idx, const uint8_t *fld,
+                const float *val, size_t nnz, float *margin)
+{
+    const uint64_t indptr[2] = {0, nnz};
+    return predict_rows(m, who, indptr, NULL, idx, fld, val, 1, GROWTH_PREDICT_MARGIN, margin);
+}
+
+/* ---- copies (growth_fm_fit's undo) ------------------------------------------------------------ */
+
+struct fmx_copy {
+    gxt_copy *x;
+    uint32_t *free_s, *pend;
+    uint64_t *slot_key;
+    uint64_t n_free, n_pend, bump;
+};
+
+void fmx_copy_free(fmx_copy *c)
+{
+    if (!c) return;
+    gxt_copy_free(c->x);
+    free(c->free_s);
+    free(c->pend);
+    free(c->slot_key);
+    free(c);
+}
+
+double fmx_copy_bytes(const growth_fm *m)
+{
+    const struct fm_exact *fx = m->ex;
+    return (double)gxt_copy_bytes(fx->x) + (double)fx->pool * (2.0 * sizeof(uint32_t) + sizeof(uint64_t));
+}
+
+int fmx_copy_take(const growth_fm *m, const char *who, fmx_copy **out)
+{
+    const struct fm_exact *fx = m->ex;
+    fmx_copy *c = calloc(1, sizeof *c);
+    const uint64_t bump = atomic_load_explicit(&fx->bump, memory_order_relaxed);
+    int rc = c ? gxt_copy_take(fx->x, who, &c->x) : GROWTH_ENOMEM;
+    if (!rc) {
+        c->free_s = malloc((fx->n_free ? fx->n_free : 1) * sizeof *c->free_s);
+        c->pend = malloc((fx->n_pend ? fx->n_pend : 1) * sizeof *c->pend);
+        c->slot_key = malloc((bump ? bump : 1) * sizeof *c->slot_key);
+        if (!c->free_s || !c->pend || !c->slot_key) rc = GROWTH_ENOMEM;
+    }
+    if (rc) {
+        fmx_copy_free(c);
+        return gerr(GROWTH_ENOMEM, "%s: out of memory for a copy of the keyed table", who);
+    }
+    memcpy(c->free_s, fx->free_s, fx->n_free * sizeof *c->free_s);
+    memcpy(c->pend, fx->pend, fx->n_pend * sizeof *c->pend);
+    memcpy(c->slot_key, fx->slot_key, bump * sizeof *c->slot_key);
+    c->n_free = fx->n_free;
+    c->n_pend = fx->n_pend;
+    c->bump = bump;
+    *out = c;
+    return GROWTH_OK;
+}
+
+void fmx_copy_restore(growth_fm *m, fmx_copy *c)
+{
+    struct fm_exact *fx = m->ex;
+    gxt_copy_restore(fx->x, c->x);
+    c->x = NULL;
+    memcpy(fx->free_s, c->free_s, c->n_free * sizeof *c->free_s);
+    memcpy(fx->pend, c->pend, c->n_pend * sizeof *c->pend);
+    memcpy(fx->slot_key, c->slot_key, c->bump * sizeof *c->slot_key);
+    fx->n_free = c->n_free;
+    fx->n_pend = c->n_pend;
+    atomic_store_explicit(&fx->bump, c->bump, memory_order_relaxed);
+    fmx_copy_free(c);
+}
+
 int fmx_update_csr(growth_fm *m, const char *who, const uint64_t *indptr, const uint32_t *idx,
                    const uint8_t *fld, const float *val, size_t nrows, const float *labels,
                    const float *weights, float *out_pred)
@@ -421,6 +523,22 @@ int fmx_snapshot(const growth_fm *m, uint64_t **keys, uint64_t **stamps, uint32_
     free(ord);
     *n = cnt;
     return GROWTH_OK;
+}
+
+void fmx_sketch_get(const growth_fm *m, const uint8_t **counters, size_t *n, uint64_t *cursor, bool *aging)
+{
+    gxt_sketch_get(m->ex->x, counters, n, cursor, aging);
+}
+
+int fmx_sketch_set(const char *who, growth_fm *m, const uint8_t *counters, size_t n, uint64_t cursor,
+                   bool aging)
+{
+    if (!m->ex) {
+        if (n || cursor || aging)
+            return gerr(GROWTH_EFORMAT, "%s: a hashed model's file holds an admission sketch", who);
+        return GROWTH_OK;
+    }
+    return gxt_sketch_set(m->ex->x, who, counters, n, cursor, aging);
 }
 
 int fmx_load(const char *who, growth_fm *m, const uint64_t *keys, size_t n_keys, const uint64_t *stamps,

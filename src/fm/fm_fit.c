@@ -10,6 +10,11 @@
  * - with a progress callback installed, one taken before the first epoch: a non-zero return of
  *   the callback restores it, so a canceled fit leaves the model as it was before the call.
  * The copies are checked up front with gmem_reserve against max_memory (model + copies).
+ * table=exact (indices are keys; one thread): the snapshots also copy the keyed table and the
+ * slot arena's bookkeeping (fm_exact.c), and the copy from before the call is always kept, since
+ * the keyed table may fail to grow in any epoch: the fit then restores it (GROWTH_ENOMEM, the
+ * model as it was). Those copies are checked against physical memory (max_memory caps the
+ * model itself).
  * Readers keep predicting during the fit (Hogwild); a restore is seen by them like training. */
 #include <math.h>
 #include <stdio.h>
@@ -42,6 +47,7 @@ static const gcfg_opt fit_opts_explicit[] = FIT_OPTS("false");
 typedef struct {
     void *v, *g, *lin;
     uint64_t *bits;
+    fmx_copy *x; /* table=exact: the keyed table and the arena's bookkeeping */
     float bias_z[FM_MAX_HEADS], bias_s[FM_MAX_HEADS], bias_w[FM_MAX_HEADS];
     float u[FM_MAX_HEADS][FM_MAX_K], ug[FM_MAX_HEADS][FM_MAX_K];
     uint64_t examples, touched;
@@ -55,6 +61,7 @@ static void *ldata(const growth_fm *m) { return m->lf ? (void *)m->lf : (void *)
 
 static void snap_free(fm_snap *s)
 {
+    fmx_copy_free(s->x);
     free(s->v);
     free(s->g);
     free(s->lin);
@@ -78,8 +85,16 @@ static int snap_alloc(const growth_fm *m, const char *who, fm_snap *s)
     return GROWTH_OK;
 }
 
-static void snap_take(const growth_fm *m, fm_snap *s)
+/* Takes a snapshot (allocated by snap_alloc); on a table=exact model also copies the keyed table
+ * (allocated here: GROWTH_ENOMEM, the snapshot then unusable). */
+static int snap_take(const growth_fm *m, const char *who, fm_snap *s)
 {
+    if (m->ex) {
+        fmx_copy_free(s->x);
+        s->x = NULL;
+        int rc = fmx_copy_take(m, who, &s->x);
+        if (rc) return rc;
+    }
     size_t vb = vec_data_bytes(m);
     memcpy(s->v, vdata(m), vb);
     memcpy(s->g, gdata(m), vb);
@@ -93,6 +108,7 @@ static void snap_take(const growth_fm *m, fm_snap *s)
     s->examples = atomic_load_explicit(&m->examples, memory_order_relaxed);
     s->touched = atomic_load_explicit(&m->touched, memory_order_relaxed);
     s->rng = m->rng;
+    return GROWTH_OK;
 }
 
 /* Copies `n` bytes over a table that readers may be reading: under ThreadSanitizer relaxed atomic
@@ -121,8 +137,13 @@ static void restore_table(void *dst, const void *src, size_t n, size_t unit)
 #endif
 }
 
-static void snap_restore(growth_fm *m, const fm_snap *s)
+/* Puts a snapshot back (consumes a table=exact model's copy of the keyed table: one restore). */
+static void snap_restore(growth_fm *m, fm_snap *s)
 {
+    if (s->x) {
+        fmx_copy_restore(m, s->x);
+        s->x = NULL;
+    }
     size_t vb = vec_data_bytes(m);
     const size_t unit = m->vf ? 4 : 2;
     restore_table(vdata(m), s->v, vb, unit);
@@ -206,7 +227,13 @@ static double valid_loss(const growth_fm *m, const growth_fm_data *d)
     float margin[FM_MAX_HEADS];
     for (size_t r = 0; r < d->nrows; r++) {
         fm_row row = data_row(m, d, r);
-        fm_margins(m, &row, margin);
+        if (m->ex) { /* indices are keys (a row longer than 256 keys may fail: NaN) */
+            if (fmx_margins(m, "growth_fm_fit", row.idx, d->fields ? d->fields + d->indptr[r] : NULL, row.val,
+                            row.n, margin))
+                return NAN;
+        } else {
+            fm_margins(m, &row, margin);
+        }
         add_loss(m, margin, d->labels + r * (size_t)m->H, d->weights ? d->weights[r] : 1.0f, &sum, &wsum);
     }
     return wsum > 0.0 ? sum / wsum : NAN;
@@ -252,13 +279,25 @@ static void fit_item(const growth_fm *m, const void *vctx, size_t t, fm_item *it
     it->margins = c->margins + t * (size_t)m->H;
 }
 
+/* table=exact: the logistic step on the row of the admitted keys' slots. */
+typedef struct {
+    const float *labels;
+    float weight;
+    float *margins;
+} fit_step;
+
+static void logistic_step(growth_fm *m, const fm_row *row, void *ctx)
+{
+    const fit_step *st = ctx;
+    fm_train_logistic(m, row, st->labels, st->weight, st->margins);
+}
+
 GROWTH_API int growth_fm_fit(growth_fm *m, const growth_fm_data *train, const growth_fm_data *valid,
                              const char *config, growth_fm_fit_result *out)
 {
     static const char *who = "growth_fm_fit";
     GROWTH_CHECK_NULL(who, m);
     GROWTH_CHECK_NULL(who, train);
-    if (m->ex) return gerr(GROWTH_ESTATE, "%s: not available on a table=exact model (train online)", who);
     fit_cfg fc, fx;
     memset(&fc, 0, sizeof fc);
     memset(&fx, 0, sizeof fx);
@@ -284,10 +323,13 @@ GROWTH_API int growth_fm_fit(growth_fm *m, const growth_fm_data *train, const gr
     pthread_mutex_lock(&m->lock);
     growth_progress_fn progress = m->progress;
     void *puser = m->progress_user;
-    int copies = (progress ? 1 : 0) + (autostop ? 1 : 0);
+    /* a table=exact model always keeps the copy from before the call: its keyed table may fail to
+     * grow in any epoch, and the fit then puts the model back as it was */
+    const bool keep_pre = progress || m->ex;
+    int copies = (keep_pre ? 1 : 0) + (autostop ? 1 : 0);
     size_t *perm = NULL;
     float *extra = NULL, *chunk_m = NULL;
-    const bool threaded = m->cfg.threads > 1 && m->vf && n >= 2 * FIT_CHUNK / 64;
+    const bool threaded = m->cfg.threads > 1 && m->vf && !m->ex && n >= 2 * FIT_CHUNK / 64;
     double kept_tr = NAN, kept_va = NAN;
     uint64_t trained = 0, best_epoch = 0;
     fm_snap pre, ep;
@@ -297,9 +339,15 @@ GROWTH_API int growth_fm_fit(growth_fm *m, const growth_fm_data *train, const gr
         char what[96];
         snprintf(what, sizeof what, "%s: the model and %d cop%s of it (auto_stop / cancel)", who, copies,
                  copies == 1 ? "y" : "ies");
-        rc = gmem_reserve(what, fm_state_bytes(&m->cfg) * (1.0 + copies), (uint64_t)m->cfg.max_memory);
+        if (m->ex) /* the copies of the arena and the keyed table (max_memory caps the model itself) */
+            rc = gmem_reserve(what,
+                              copies * (2.0 * (double)vec_data_bytes(m) + (double)m->lin_bytes +
+                                        (double)m->touched_bytes + fmx_copy_bytes(m)),
+                              0);
+        else
+            rc = gmem_reserve(what, fm_state_bytes(&m->cfg) * (1.0 + copies), (uint64_t)m->cfg.max_memory);
     }
-    if (!rc) rc = fm_reserve_scratch(m, who, longest);
+    if (!rc) rc = m->ex ? fmx_reserve(m, who, longest) : fm_reserve_scratch(m, who, longest);
     if (!rc && fc.shuffle) {
         perm = malloc(n * sizeof *perm);
         if (!perm) rc = gerr(GROWTH_ENOMEM, "%s: out of memory for the order of %zu rows", who, n);
@@ -307,10 +355,10 @@ GROWTH_API int growth_fm_fit(growth_fm *m, const growth_fm_data *train, const gr
     if (!rc && threaded) rc = fm_batch_scratch(m, who, longest, &extra);
     if (!rc && threaded && !(chunk_m = malloc((size_t)FIT_CHUNK * H * sizeof *chunk_m)))
         rc = gerr(GROWTH_ENOMEM, "%s: out of memory for the margins of %d rows", who, FIT_CHUNK);
-    if (!rc && progress) rc = snap_alloc(m, who, &pre);
+    if (!rc && keep_pre) rc = snap_alloc(m, who, &pre);
     if (!rc && autostop) rc = snap_alloc(m, who, &ep);
+    if (!rc && keep_pre) rc = snap_take(m, who, &pre);
     if (rc) goto done;
-    if (progress) snap_take(m, &pre);
     if (perm)
         for (size_t i = 0; i < n; i++) perm[i] = i;
     grng order;
@@ -321,7 +369,10 @@ GROWTH_API int growth_fm_fit(growth_fm *m, const growth_fm_data *train, const gr
     size_t done_rows = 0;
     float margin[FM_MAX_HEADS];
     for (int64_t e = 1; e <= fc.epochs; e++) {
-        if (autostop) snap_take(m, &ep);
+        if (autostop && (rc = snap_take(m, who, &ep))) {
+            if (keep_pre) snap_restore(m, &pre);
+            goto done;
+        }
         if (perm)
             for (size_t i = n - 1; i > 0; i--) {
                 size_t j = (size_t)grng_below(&order, (uint64_t)i + 1);
@@ -349,11 +400,21 @@ GROWTH_API int growth_fm_fit(growth_fm *m, const growth_fm_data *train, const gr
         }
         for (size_t t = 0; !threaded && t < n; t++) {
             size_t r = perm ? perm[t] : t;
-            if (t + 1 < n) prefetch_data_row(m, train, perm ? perm[t + 1] : t + 1);
+            if (t + 1 < n && !m->ex) prefetch_data_row(m, train, perm ? perm[t + 1] : t + 1);
             fm_row row = data_row(m, train, r);
             float w = train->weights ? train->weights[r] : 1.0f;
             const float *y = train->labels + r * H;
-            fm_train_logistic(m, &row, y, w, margin);
+            if (m->ex) { /* indices are keys: admission, expiry, eviction, then the same step */
+                fit_step st = {y, w, margin};
+                rc = fmx_train_step(m, row.idx, train->fields ? train->fields + train->indptr[r] : NULL,
+                                    row.val, row.n, logistic_step, &st);
+                if (rc) { /* the keyed table could not grow: back to the model before the call */
+                    snap_restore(m, &pre);
+                    goto done;
+                }
+            } else {
+                fm_train_logistic(m, &row, y, w, margin);
+            }
             add_loss(m, margin, y, w, &sum, &wsum);
             done_rows++;
             if (progress && ((done_rows & 16383) == 0 || t + 1 == n) &&

@@ -106,6 +106,11 @@ uint64_t fm_next_touched(const growth_fm *m, uint64_t from);
  * stored slot no key maps). */
 bool fm_is_exact(const growth_fm *m);
 int fmx_snapshot(const growth_fm *m, uint64_t **keys, uint64_t **stamps, uint32_t **slots, size_t *n);
+/* The admission sketch to save (n = 0 without one) / to restore on load (gxt_sketch_get/_set;
+ * a hashed model takes none). */
+void fmx_sketch_get(const growth_fm *m, const uint8_t **counters, size_t *n, uint64_t *cursor, bool *aging);
+int fmx_sketch_set(const char *who, growth_fm *m, const uint8_t *counters, size_t n, uint64_t cursor,
+                   bool aging);
 int fmx_load(const char *who, growth_fm *m, const uint64_t *keys, size_t n_keys, const uint64_t *stamps,
              size_t n_stamps, const uint32_t *slots, size_t n_slots);
 

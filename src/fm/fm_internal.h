@@ -207,6 +207,25 @@ int fmx_update_csr(growth_fm *m, const char *who, const uint64_t *indptr, const 
                    const float *weights, float *out_pred);
 float fmx_weight(const growth_fm *m, uint64_t key, int head);
 int fmx_factors(const growth_fm *m, uint64_t key, int field, float *out);
+/* One training row of keys (idx values are keys) with any step: admission, expiry and eviction,
+ * then step(m, row of the admitted keys' slots, ctx) (caller holds the lock and reserved the
+ * scratch with fmx_reserve). GROWTH_ENOMEM when the keyed table cannot grow (nothing trained). */
+typedef void (*fmx_step_fn)(growth_fm *m, const fm_row *row, void *ctx);
+int fmx_reserve(growth_fm *m, const char *who, size_t nnz);
+int fmx_train_step(growth_fm *m, const uint32_t *idx, const uint8_t *fld, const float *val, size_t nnz,
+                   fmx_step_fn step, void *ctx);
+/* Margins of every head of one row of keys (lock-free; GROWTH_ENOMEM only for rows of more than
+ * 256 keys). */
+int fmx_margins(const growth_fm *m, const char *who, const uint32_t *idx, const uint8_t *fld,
+                const float *val, size_t nnz, float *margin);
+/* A copy of the keyed table and the arena's bookkeeping (growth_fm_fit's auto-stop / cancel; the
+ * arena's tables are copied by the fit like a hashed model's): take (writer; GROWTH_ENOMEM),
+ * restore (consumes the copy), free, and the bytes a copy takes. */
+typedef struct fmx_copy fmx_copy;
+int fmx_copy_take(const growth_fm *m, const char *who, fmx_copy **out);
+void fmx_copy_restore(growth_fm *m, fmx_copy *c);
+void fmx_copy_free(fmx_copy *c);
+double fmx_copy_bytes(const growth_fm *m);
 
 /* Bytes of the model state (tables and bookkeeping) and per slot. */
 double fm_state_bytes(const fm_cfg *cfg);

@@ -171,6 +171,13 @@ static int pack_locked(const char *who, const growth_fm *m, uint8_t **out, size_
         st.keys = xkeys;
         st.key_stamps = xstamps;
         st.key_slots = xslots;
+        const uint8_t *sk = NULL;
+        size_t nsk = 0;
+        bool aging = false;
+        fmx_sketch_get(m, &sk, &nsk, &st.admit_sketch_cursor, &aging);
+        st.admit_sketch_aging = aging;
+        st.admit_sketch.len = nsk;
+        st.admit_sketch.data = (uint8_t *)sk;
     }
 
     /* Pass 1: the exact payload size (slot varints need the slots, the floats only their count). */
@@ -479,6 +486,9 @@ static int fm_from_payload_capped(const char *who, const uint8_t *pl, size_t ple
     if (rc == GROWTH_OK)
         rc = fmx_load(who, m, st->keys, st->n_keys, st->key_stamps, st->n_key_stamps, st->key_slots,
                       st->n_key_slots);
+    if (rc == GROWTH_OK)
+        rc = fmx_sketch_set(who, m, st->admit_sketch.data, st->admit_sketch.len, st->admit_sketch_cursor,
+                            st->admit_sketch_aging);
 done:
     growth__fm_state__free_unpacked(st, &gpb_allocator);
     if (rc)

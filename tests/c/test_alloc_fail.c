@@ -535,6 +535,27 @@ static int c_fmx_predict(void *h)
     return growth_fm_predict_keys(h, g_keys, g_fld, NULL, 1000, 0, &p, 1); /* a long row: its buffer */
 }
 
+/* growth_fm_fit and ESMM on table=exact (indices are keys; fresh keys grow the shards) */
+static void *mk_fmx_fit(void)
+{
+    growth_fm *m = NULL;
+    growth_fm_create(&m, "model=ffm fields=4 k=4 bits=12 table=exact admit=2 admit_sketch=4096");
+    return m;
+}
+static void *mk_fmx_esmm(void)
+{
+    growth_fm *m = NULL;
+    growth_fm_create(&m, "model=fm k=4 bits=12 heads=2 table=exact");
+    return m;
+}
+static int c_fm_fit(void *h);
+static int c_fmx_esmm(void *h)
+{
+    uint32_t keys[64];
+    for (uint32_t i = 0; i < 64; i++) keys[i] = 100000u + i * 7919u;
+    return growth_fm_esmm_update(h, 0, 1, keys, NULL, NULL, 64, 1, 1, 1.0f);
+}
+
 static int c_fm_create(void **o)
 {
     return growth_fm_create((growth_fm **)o, "model=ffm fields=4 bits=12 heads=2 head_names=click|buy");
@@ -1203,6 +1224,8 @@ TEST(every_allocation_may_fail)
     SWEEP("fm exact predict (keys)", .k = &K_fm, .make = mk_fmx, .call = c_fmx_predict, .ro = true);
     SWEEP("fm exact train (keys csr)", .k = &K_fm, .make = mk_fmx, .call = c_fmx_train_csr);
     total_bad += sweep_roundtrip("fm exact", &K_fm, mk_fmx);
+    SWEEP("fm exact fit (auto-stop)", .k = &K_fm, .make = mk_fmx_fit, .call = c_fm_fit);
+    SWEEP("fm exact esmm update", .k = &K_fm, .make = mk_fmx_esmm, .call = c_fmx_esmm);
 
     SWEEP("forest train", .k = &K_forest, .ctor = c_forest_train);
     SWEEP("forest predict (dense)", .k = &K_forest, .make = mk_forest, .call = c_forest_predict, .ro = true);

@@ -518,9 +518,11 @@ TEST(test_exact_and_keys)
         BAD(growth_fm_factors_key(m, 1, 3, v, 8, &n), GROWTH_EINVAL, "field");
         BAD(growth_fm_factors_key(m, 1, 0, v, 3, &n), GROWTH_EBUFS, "growth_fm_factors_key");
         CHECK(n == 4);
-        if (c == 0) {
-            BAD(growth_fm_esmm_predict(m, 0, 0, NULL, NULL, NULL, 0, p, 3), GROWTH_ESTATE, "table=exact");
-            BAD(growth_fm_esmm_update(m, 0, 0, NULL, NULL, NULL, 0, 1, 0, 1), GROWTH_ESTATE, "table=exact");
+        if (c == 0) { /* ESMM works on exact models and checks its input alike (the model stays unchanged) */
+            BAD(growth_fm_esmm_predict(m, 0, 1, NULL, NULL, NULL, 0, p, 2), GROWTH_EBUFS, "out");
+            BAD(growth_fm_esmm_predict(m, 0, 9, NULL, NULL, NULL, 0, p, 3), GROWTH_EINVAL, "cvr_head");
+            BAD(growth_fm_esmm_update(m, 0, 0, NULL, NULL, NULL, 0, 1, 0, 1), GROWTH_EINVAL, "both 0");
+            BAD(growth_fm_esmm_update(m, 0, 1, NULL, NULL, NULL, 0, 1, 0, 1), GROWTH_EINVAL, "cvr_head");
         }
         uint8_t *after = NULL;
         size_t after_len = 0;

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "core.h"
+#include "fm.pb-c.h"
 #include "growth/growth.h"
 #include "gtest.h"
 
@@ -371,8 +372,9 @@ static void train_some(growth_fm *m, int seed, int n)
 TEST(test_save_load_round_trip)
 {
     growth_fm *m = NULL, *l = NULL, *d = NULL;
-    /* (the admission sketch and generator are not saved, as growth_ftrl's: continued training is
-     * exact without admission) */
+    /* (the generator is not saved, as growth_ftrl's: continued training is exact without
+     * admit_prob; admit=N's sketch is saved: test_resume_continues_admission) */
+    setenv("SOURCE_DATE_EPOCH", "1700000000", 1); /* serialised bytes compare across saves */
     const char *cfg = "model=ffm fields=4 k=4 bits=12 table=exact expire=3000";
     CHECK_OK(growth_fm_create(&m, cfg));
     if (!m) return;
@@ -437,6 +439,328 @@ TEST(test_save_load_round_trip)
     growth_fm_free(d);
 }
 
+/* ---- growth_fm_fit and ESMM on table=exact ------------------------------------------------- */
+
+typedef struct {
+    uint64_t *indptr;
+    uint32_t *idx;
+    uint8_t *fld;
+    float *val, *y;
+    size_t n;
+} dataset;
+
+static void make_set(dataset *d, uint64_t seed, size_t n, int nnz, int heads)
+{
+    grng r;
+    grng_seed(&r, seed);
+    d->n = n;
+    d->indptr = malloc((n + 1) * sizeof *d->indptr);
+    d->idx = malloc(n * (size_t)nnz * sizeof *d->idx);
+    d->fld = malloc(n * (size_t)nnz);
+    d->val = malloc(n * (size_t)nnz * sizeof *d->val);
+    d->y = malloc(n * (size_t)heads * sizeof *d->y);
+    d->indptr[0] = 0;
+    for (size_t i = 0; i < n; i++) {
+        row_t row;
+        make_row(&r, nnz, 300, true, &row);
+        memcpy(d->idx + i * (size_t)nnz, row.idx, (size_t)nnz * sizeof *row.idx);
+        memcpy(d->fld + i * (size_t)nnz, row.fld, (size_t)nnz);
+        memcpy(d->val + i * (size_t)nnz, row.val, (size_t)nnz * sizeof *row.val);
+        for (int h = 0; h < heads; h++) d->y[i * (size_t)heads + (size_t)h] = h ? 1.0f - row.y : row.y;
+        d->indptr[i + 1] = (i + 1) * (size_t)nnz;
+    }
+}
+
+static void free_set(dataset *d) { free(d->indptr), free(d->idx), free(d->fld), free(d->val), free(d->y); }
+
+static growth_fm_data data_of(const dataset *d)
+{
+    growth_fm_data g = GROWTH_FM_DATA_INIT;
+    g.nrows = d->n;
+    g.indptr = d->indptr;
+    g.indices = d->idx;
+    g.fields = d->fld;
+    g.values = d->val;
+    g.labels = d->y;
+    return g;
+}
+
+/* Differences between a hashed model h and an exact model x on the rows of d (predictions of
+ * every head, linear weights, factors). */
+static int model_diff(const growth_fm *h, const growth_fm *x, const dataset *d, int nnz, int heads)
+{
+    int diff = 0;
+    for (size_t i = 0; i < d->n; i++) {
+        const uint32_t *idx = d->idx + i * (size_t)nnz;
+        const uint8_t *fld = d->fld + i * (size_t)nnz;
+        const float *val = d->val + i * (size_t)nnz;
+        float ph[2], px[2];
+        CHECK_OK(growth_fm_predict(h, idx, fld, val, (size_t)nnz, 0, ph, 2));
+        CHECK_OK(growth_fm_predict(x, idx, fld, val, (size_t)nnz, 0, px, 2)); /* idx values as keys */
+        for (int k = 0; k < heads; k++) diff += ph[k] != px[k];
+        float wh, wx, fh[8], fx[8];
+        CHECK_OK(growth_fm_weight(h, 0, idx[1], &wh));
+        CHECK_OK(growth_fm_weight_key(x, 0, idx[1], &wx));
+        diff += wh != wx;
+        CHECK_OK(growth_fm_factors(h, idx[0], 0, fh, 8, NULL));
+        CHECK_OK(growth_fm_factors_key(x, idx[0], 0, fx, 8, NULL));
+        diff += memcmp(fh, fx, 4 * sizeof(float)) != 0;
+    }
+    return diff;
+}
+
+static int cancel_after(const char *stage, double done, void *user)
+{
+    (void)stage;
+    return done >= *(const double *)user;
+}
+
+/* growth_fm_fit on table=exact equals the same fit of a hashed model with unseen=zero and no
+ * collisions (keys < 2^16 = its slots), bit for bit: epochs, auto-stop (which restores the epoch
+ * before, keyed table included), the fit result, predictions, weights and factors; a canceled
+ * fit leaves the exact model as it was, its keyed table included. */
+TEST(test_fit_on_exact)
+{
+    const char *cfgs[2][2] = {{"model=ffm fields=4 k=4 bits=16 unseen=zero eta=0.5",
+                               "model=ffm fields=4 k=4 bits=16 table=exact eta=0.5"},
+                              {"model=fm k=4 bits=16 heads=2 unseen=zero eta=0.5",
+                               "model=fm k=4 bits=16 heads=2 table=exact eta=0.5"}};
+    for (int c = 0; c < 2; c++) {
+        const int heads = c ? 2 : 1;
+        dataset tr, va;
+        make_set(&tr, 1, 1500, 4, heads);
+        make_set(&va, 2, 400, 4, heads);
+        growth_fm_data dt = data_of(&tr), dv = data_of(&va);
+        growth_fm *h = NULL, *x = NULL;
+        CHECK_OK(growth_fm_create(&h, cfgs[c][0]));
+        CHECK_OK(growth_fm_create(&x, cfgs[c][1]));
+        if (!h || !x) return;
+        growth_fm_fit_result rh = GROWTH_FM_FIT_RESULT_INIT, rx = GROWTH_FM_FIT_RESULT_INIT;
+        CHECK_OK(growth_fm_fit(h, &dt, &dv, "epochs=40 seed=3", &rh));
+        CHECK_OK(growth_fm_fit(x, &dt, &dv, "epochs=40 seed=3", &rx));
+        printf("  %s: %llu epochs, best %llu, valid logloss %.5f\n", c ? "fm" : "ffm",
+               (unsigned long long)rx.epochs, (unsigned long long)rx.best_epoch, rx.valid_logloss);
+        CHECK(rh.epochs == rx.epochs && rh.best_epoch == rx.best_epoch);
+        CHECK(rx.epochs == rx.best_epoch + 1); /* auto-stop undid an epoch */
+        CHECK(rh.train_logloss == rx.train_logloss && rh.valid_logloss == rx.valid_logloss);
+        CHECK(model_diff(h, x, &va, 4, heads) == 0);
+        CHECK(model_diff(h, x, &tr, 4, heads) == 0);
+        growth_fm_stats sh = stats_of(h), sx = stats_of(x);
+        CHECK(sh.examples == sx.examples && sh.touched == sx.touched && sx.live == sx.admitted);
+        /* online training after the fit stays equal */
+        for (size_t i = 0; i < 300; i++) {
+            float ph[2], px[2];
+            CHECK_OK(growth_fm_predict_update(h, va.idx + i * 4, va.fld + i * 4, va.val + i * 4, 4,
+                                              va.y + i * (size_t)heads, 1.0f, ph, 2));
+            CHECK_OK(growth_fm_update_keys(
+                x, (uint64_t[]){va.idx[i * 4], va.idx[i * 4 + 1], va.idx[i * 4 + 2], va.idx[i * 4 + 3]},
+                va.fld + i * 4, va.val + i * 4, 4, va.y + i * (size_t)heads, 1.0f, px, 2));
+            for (int k = 0; k < heads; k++) CHECK(ph[k] == px[k]);
+        }
+        /* a canceled fit (with admission and expiry at work) leaves the model as it was */
+        growth_fm *a = NULL;
+        char acfg[160];
+        snprintf(acfg, sizeof acfg, "%s admit=2 admit_sketch=65536 expire=700", cfgs[c][1]);
+        CHECK_OK(growth_fm_create(&a, acfg));
+        CHECK_OK(growth_fm_fit(a, &dt, NULL, "epochs=2", NULL));
+        growth_fm_stats before = stats_of(a);
+        float *p0 = malloc(va.n * 2 * sizeof *p0), *p1 = malloc(va.n * 2 * sizeof *p1);
+        CHECK_OK(growth_fm_predict_csr(a, va.indptr, va.idx, va.fld, va.val, va.n, 0, p0, va.n * 2));
+        double stop_at = 0.6;
+        CHECK_OK(growth_fm_set_progress(a, cancel_after, &stop_at));
+        CHECK(growth_fm_fit(a, &dt, &dv, "epochs=5 auto_stop=false", NULL) == GROWTH_ECANCELED);
+        CHECK_OK(growth_fm_predict_csr(a, va.indptr, va.idx, va.fld, va.val, va.n, 0, p1, va.n * 2));
+        CHECK(memcmp(p0, p1, va.n * (size_t)heads * sizeof *p0) == 0);
+        growth_fm_stats after = stats_of(a);
+        CHECK(after.live == before.live && after.admitted == before.admitted &&
+              after.expired == before.expired && after.examples == before.examples &&
+              after.touched == before.touched && after.table_bytes == before.table_bytes);
+        /* and trains on as the same model never canceled would */
+        growth_fm *b = NULL;
+        CHECK_OK(growth_fm_create(&b, acfg));
+        CHECK_OK(growth_fm_fit(b, &dt, NULL, "epochs=2", NULL));
+        CHECK_OK(growth_fm_set_progress(a, NULL, NULL));
+        CHECK_OK(growth_fm_fit(a, &dt, NULL, "epochs=1 seed=9", NULL));
+        CHECK_OK(growth_fm_fit(b, &dt, NULL, "epochs=1 seed=9", NULL));
+        CHECK_OK(growth_fm_predict_csr(a, va.indptr, va.idx, va.fld, va.val, va.n, 0, p0, va.n * 2));
+        CHECK_OK(growth_fm_predict_csr(b, va.indptr, va.idx, va.fld, va.val, va.n, 0, p1, va.n * 2));
+        CHECK(memcmp(p0, p1, va.n * (size_t)heads * sizeof *p0) == 0);
+        CHECK(stats_of(a).live == stats_of(b).live);
+        free(p0), free(p1);
+        growth_fm_free(a);
+        growth_fm_free(b);
+        growth_fm_free(h);
+        growth_fm_free(x);
+        free_set(&tr);
+        free_set(&va);
+    }
+}
+
+/* ESMM on table=exact equals ESMM on a hashed unseen=zero model without collisions, bit for bit. */
+TEST(test_esmm_on_exact)
+{
+    const char *cfgs[2][2] = {{"model=ffm fields=4 k=4 bits=16 heads=2 unseen=zero",
+                               "model=ffm fields=4 k=4 bits=16 heads=2 table=exact"},
+                              {"model=fm k=4 bits=16 heads=3 unseen=zero precision=compact",
+                               "model=fm k=4 bits=16 heads=3 table=exact precision=compact"}};
+    for (int c = 0; c < 2; c++) {
+        growth_fm *h = NULL, *x = NULL;
+        CHECK_OK(growth_fm_create(&h, cfgs[c][0]));
+        CHECK_OK(growth_fm_create(&x, cfgs[c][1]));
+        if (!h || !x) return;
+        grng r;
+        grng_seed(&r, 17);
+        int diff = 0;
+        size_t cvr = c ? 2 : 1;
+        for (int i = 0; i < 3000; i++) {
+            row_t row;
+            make_row(&r, 4, 800, true, &row);
+            float click = row.y, conv = click > 0 && grng_uniform(&r) < 0.3 ? 1.0f : 0.0f;
+            float oh[3], ox[3];
+            CHECK_OK(growth_fm_esmm_predict(h, 0, cvr, row.idx, row.fld, row.val, 4, oh, 3));
+            CHECK_OK(growth_fm_esmm_predict(x, 0, cvr, row.idx, row.fld, row.val, 4, ox, 3));
+            diff += memcmp(oh, ox, sizeof oh) != 0;
+            CHECK_OK(growth_fm_esmm_update(h, 0, cvr, row.idx, row.fld, row.val, 4, click, conv, 1.0f));
+            CHECK_OK(growth_fm_esmm_update(x, 0, cvr, row.idx, row.fld, row.val, 4, click, conv, 1.0f));
+        }
+        CHECK(diff == 0);
+        growth_fm_stats sh = stats_of(h), sx = stats_of(x);
+        CHECK(sh.examples == sx.examples && sh.touched == sx.touched && sx.live > 0);
+        growth_fm_free(h);
+        growth_fm_free(x);
+    }
+    /* admission applies: a key seen once with admit=2 has no record after one ESMM update */
+    growth_fm *x = NULL;
+    CHECK_OK(growth_fm_create(&x, "model=fm k=4 bits=10 heads=2 table=exact admit=2 admit_sketch=65536"));
+    uint32_t key = 777;
+    CHECK_OK(growth_fm_esmm_update(x, 0, 1, &key, NULL, NULL, 1, 1.0f, 1.0f, 1.0f));
+    CHECK(stats_of(x).live == 0);
+    CHECK_OK(growth_fm_esmm_update(x, 0, 1, &key, NULL, NULL, 1, 1.0f, 0.0f, 1.0f));
+    CHECK(stats_of(x).live == 1);
+    growth_fm_free(x);
+}
+
+/* ---- the admission sketch in the file ------------------------------------------------------ */
+
+/* Serialises m, lets edit() change the decoded FmState, re-packs it in a valid envelope and
+ * deserialises that. */
+static int reload_edited(const growth_fm *m, void (*edit)(Growth__FmState *), growth_fm **out)
+{
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    if (growth_fm_serialize(m, &buf, &len) != GROWTH_OK) return -100;
+    Growth__FmState *msg =
+        growth__fm_state__unpack(&gpb_allocator, len - GENV_HEADER_SIZE, buf + GENV_HEADER_SIZE);
+    growth_buffer_free(buf);
+    if (!msg) return -101;
+    ProtobufCBinaryData orig = msg->admit_sketch;
+    edit(msg);
+    size_t plen = growth__fm_state__get_packed_size(msg);
+    uint8_t *pl = malloc(GENV_HEADER_SIZE + plen);
+    growth__fm_state__pack(msg, pl + GENV_HEADER_SIZE);
+    msg->admit_sketch = orig;
+    genv_header(pl, GROWTH_KIND_FM, pl + GENV_HEADER_SIZE, plen);
+    growth__fm_state__free_unpacked(msg, &gpb_allocator);
+    *out = NULL;
+    int rc = growth_fm_deserialize(out, pl, GENV_HEADER_SIZE + plen);
+    free(pl);
+    return rc;
+}
+
+static void edit_none(Growth__FmState *msg) { (void)msg; }
+static void edit_drop_sketch(Growth__FmState *msg)
+{
+    msg->admit_sketch.len = 0;
+    msg->admit_sketch_cursor = 0;
+    msg->admit_sketch_aging = 0;
+}
+static void edit_truncate_sketch(Growth__FmState *msg) { msg->admit_sketch.len /= 2; }
+static void edit_cursor_out_of_range(Growth__FmState *msg) { msg->admit_sketch_cursor = UINT64_MAX; }
+static void edit_add_sketch(Growth__FmState *msg)
+{
+    static uint8_t counters[1024] = {1, 2, 3};
+    msg->admit_sketch.data = counters;
+    msg->admit_sketch.len = sizeof counters;
+}
+
+/* Resuming continues admission exactly (FM and FFM; sketch aging under way with
+ * admit_sketch=1024); a key seen admit - 1 times before the save is admitted at its next
+ * occurrence after the load; damaged sketches are refused; a file without one still loads. */
+TEST(test_resume_continues_admission)
+{
+    const char *cfgs[2] = {"model=ffm fields=4 k=4 bits=14 table=exact admit=3 admit_sketch=1024",
+                           "model=fm k=4 bits=14 table=exact admit=2 admit_sketch=1024"};
+    for (int c = 0; c < 2; c++) {
+        growth_fm *a = NULL, *b = NULL;
+        CHECK_OK(growth_fm_create(&a, cfgs[c]));
+        CHECK_OK(growth_fm_create(&b, cfgs[c]));
+        grng r;
+        grng_seed(&r, 5);
+        int diff = 0;
+        for (int i = 0; i < 2500 && a && b; i++) {
+            if (i > 0 && i % 400 == 0) {
+                uint8_t *buf = NULL;
+                size_t len = 0;
+                growth_fm *l = NULL;
+                CHECK_OK(growth_fm_serialize(b, &buf, &len));
+                CHECK_OK(growth_fm_deserialize(&l, buf, len));
+                growth_buffer_free(buf);
+                growth_fm_free(b);
+                b = l;
+                if (!b) break;
+            }
+            row_t row;
+            make_row(&r, 4, 800, true, &row);
+            float pa, pb;
+            CHECK_OK(growth_fm_update_keys(a, row.keys, row.fld, row.val, 4, &row.y, 1.0f, &pa, 1));
+            CHECK_OK(growth_fm_update_keys(b, row.keys, row.fld, row.val, 4, &row.y, 1.0f, &pb, 1));
+            diff += pa != pb;
+        }
+        CHECK(diff == 0);
+        CHECK(b && stats_of(a).live == stats_of(b).live && stats_of(a).live > 0);
+        growth_fm_free(a);
+        growth_fm_free(b);
+    }
+    /* The key seen admit - 1 times before a save is admitted at its next occurrence after it. */
+    growth_fm *a = NULL, *b = NULL;
+    CHECK_OK(growth_fm_create(&a, "model=ffm fields=4 k=4 bits=14 table=exact admit=3 admit_sketch=65536"));
+    train_some(a, 3, 200);
+    uint64_t key = 0x0123456789abcdefULL;
+    uint8_t fld = 1;
+    float one = 1.0f, w = 0;
+    uint64_t live0 = stats_of(a).live;
+    for (int k = 0; k < 2; k++) CHECK_OK(growth_fm_update_keys(a, &key, &fld, NULL, 1, &one, 1.0f, NULL, 0));
+    CHECK_OK(growth_fm_weight_key(a, 0, key, &w));
+    CHECK(w == 0.0f && stats_of(a).live == live0);
+    CHECK(reload_edited(a, edit_none, &b) == GROWTH_OK && b);
+    CHECK_OK(growth_fm_update_keys(b, &key, &fld, NULL, 1, &one, 1.0f, NULL, 0));
+    CHECK_OK(growth_fm_weight_key(b, 0, key, &w));
+    CHECK(stats_of(b).admitted == 1); /* it has a record now */
+    growth_fm_free(b);
+    b = NULL;
+    CHECK(reload_edited(a, edit_drop_sketch, &b) == GROWTH_OK && b); /* a file written before 1.1 */
+    CHECK_OK(growth_fm_update_keys(b, &key, &fld, NULL, 1, &one, 1.0f, NULL, 0));
+    CHECK_OK(growth_fm_weight_key(b, 0, key, &w));
+    CHECK(stats_of(b).admitted == 0);
+    growth_fm_free(b);
+    b = NULL;
+    CHECK(reload_edited(a, edit_truncate_sketch, &b) == GROWTH_EFORMAT && !b);
+    CHECK(strstr(growth_last_error(), "admission sketch holds 32768 counters") != NULL);
+    CHECK(reload_edited(a, edit_cursor_out_of_range, &b) == GROWTH_EFORMAT && !b);
+    CHECK(strstr(growth_last_error(), "aging cursor") != NULL);
+    growth_fm_free(a);
+    CHECK_OK(growth_fm_create(&a, "model=fm k=4 bits=10 table=exact"));
+    train_some(a, 3, 20);
+    CHECK(reload_edited(a, edit_add_sketch, &b) == GROWTH_EFORMAT && !b);
+    CHECK(strstr(growth_last_error(), "the model has none") != NULL);
+    growth_fm_free(a);
+    CHECK_OK(growth_fm_create(&a, "model=fm k=4 bits=10"));
+    train_some(a, 3, 20);
+    CHECK(reload_edited(a, edit_add_sketch, &b) == GROWTH_EFORMAT && !b);
+    CHECK(strstr(growth_last_error(), "hashed model's file holds an admission sketch") != NULL);
+    growth_fm_free(a);
+}
+
 TEST(test_bad_input)
 {
     growth_fm *m = NULL, *h = NULL;
@@ -475,13 +799,18 @@ TEST(test_bad_input)
         CHECK(stats_of(x).examples == 0); /* nothing trained by a failed call */
         CHECK_OK(growth_fm_predict_keys(x, NULL, NULL, NULL, 0, 0, out, 1));
     }
-    CHECK_RC(growth_fm_esmm_predict(m, 0, 0, NULL, NULL, NULL, 0, out, 3), GROWTH_ESTATE);
+    /* growth_fm_fit and ESMM work on exact models (test_fit_on_exact, test_esmm_on_exact) and
+     * check their input alike */
+    CHECK_RC(growth_fm_esmm_predict(m, 0, 0, NULL, NULL, NULL, 0, out, 2), GROWTH_EBUFS);
+    CHECK_RC(growth_fm_esmm_update(m, 0, 0, NULL, NULL, NULL, 0, 1.0f, 0.0f, 1.0f),
+             GROWTH_EINVAL); /* one head */
     growth_fm_data d = GROWTH_FM_DATA_INIT;
     uint64_t ip[2] = {0, 0};
     d.nrows = 1;
     d.indptr = ip;
     d.labels = &y;
-    CHECK_RC(growth_fm_fit(m, &d, NULL, NULL, NULL), GROWTH_ESTATE);
+    CHECK_RC(growth_fm_fit(m, &d, NULL, "epochs=0", NULL), GROWTH_EINVAL);
+    CHECK_RC(growth_fm_fit(m, &d, NULL, "auto_stop=true", NULL), GROWTH_EINVAL);
     /* a hashed model's file with keys, and an exact model's file without them */
     CHECK_OK(growth_fm_update_keys(m, keys, fld, NULL, 2, &y, 1.0f, NULL, 0));
     CHECK_OK(growth_fm_update_keys(h, keys, fld, NULL, 2, &y, 1.0f, NULL, 0));
@@ -516,6 +845,9 @@ int main(void)
     RUN(test_uint32_api_on_exact);
     RUN(test_key_csr_batches);
     RUN(test_save_load_round_trip);
+    RUN(test_resume_continues_admission);
+    RUN(test_fit_on_exact);
+    RUN(test_esmm_on_exact);
     RUN(test_bad_input);
     return GT_SUMMARY();
 }

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "core.h"
+#include "ftrl.pb-c.h"
 #include "growth/growth.h"
 #include "gtest.h"
 
@@ -429,6 +430,138 @@ TEST(test_save_load_round_trip)
     }
 }
 
+/* ---- the admission sketch in the file ------------------------------------------------------ */
+
+/* Serialises m, lets edit() change the decoded FtrlState, re-packs it in a valid envelope and
+ * deserialises that: the status (and *out on success). */
+static int reload_edited(const growth_ftrl *m, void (*edit)(Growth__FtrlState *), growth_ftrl **out)
+{
+    uint8_t *buf = NULL, *pl = NULL;
+    size_t len = 0;
+    if (growth_ftrl_serialize(m, &buf, &len) != GROWTH_OK) return -100;
+    Growth__FtrlState *msg =
+        growth__ftrl_state__unpack(&gpb_allocator, len - GENV_HEADER_SIZE, buf + GENV_HEADER_SIZE);
+    growth_buffer_free(buf);
+    if (!msg) return -101;
+    ProtobufCBinaryData orig = msg->admit_sketch; /* edit() may point it elsewhere */
+    edit(msg);
+    size_t plen = growth__ftrl_state__get_packed_size(msg);
+    pl = malloc(GENV_HEADER_SIZE + plen);
+    growth__ftrl_state__pack(msg, pl + GENV_HEADER_SIZE);
+    msg->admit_sketch = orig;
+    genv_header(pl, GROWTH_KIND_FTRL, pl + GENV_HEADER_SIZE, plen);
+    growth__ftrl_state__free_unpacked(msg, &gpb_allocator);
+    *out = NULL;
+    int rc = growth_ftrl_deserialize(out, pl, GENV_HEADER_SIZE + plen);
+    free(pl);
+    return rc;
+}
+
+static void edit_none(Growth__FtrlState *msg) { (void)msg; }
+static void edit_drop_sketch(Growth__FtrlState *msg) /* a file written before sketches were saved */
+{
+    msg->admit_sketch.len = 0;
+    msg->admit_sketch_cursor = 0;
+    msg->admit_sketch_aging = 0;
+}
+static void edit_truncate_sketch(Growth__FtrlState *msg) { msg->admit_sketch.len -= 1; }
+static void edit_cursor_out_of_range(Growth__FtrlState *msg)
+{
+    msg->admit_sketch_cursor = msg->admit_sketch.len;
+}
+static void edit_no_counters(Growth__FtrlState *msg) { msg->admit_sketch.len = 0; }
+static void edit_add_sketch(Growth__FtrlState *msg)
+{
+    static uint8_t counters[256] = {1, 2, 3};
+    msg->admit_sketch.data = counters;
+    msg->admit_sketch.len = sizeof counters;
+}
+
+/* Resuming from a file continues admission exactly: a model saved and loaded every 500 rows
+ * trains bit for bit as one never stopped (with sketch aging under way: admit_sketch=1024 ages
+ * after 1024 occurrences), and a key seen admit - 1 times before the save is admitted at its
+ * next occurrence after the load. Damaged sketch sections are refused with a message; a file
+ * without a sketch (written before 1.1) still loads, counting afresh. */
+TEST(test_resume_continues_admission)
+{
+    const char *cfg = "table=exact admit=3 admit_sketch=1024 alpha=0.1 l1=0.5";
+    growth_ftrl *a = NULL, *b = NULL;
+    CHECK_OK(growth_ftrl_create(&a, cfg));
+    CHECK_OK(growth_ftrl_create(&b, cfg));
+    enum { N = 3000, NNZ = 8 };
+    uint64_t keys[NNZ];
+    float val[NNZ], y, pa, pb;
+    size_t diff = 0;
+    for (size_t i = 0; i < N && b; i++) {
+        if (i > 0 && i % 500 == 0) {
+            uint8_t *buf = NULL;
+            size_t len = 0;
+            growth_ftrl *c = NULL;
+            CHECK_OK(growth_ftrl_serialize(b, &buf, &len));
+            CHECK_OK(growth_ftrl_deserialize(&c, buf, len));
+            growth_buffer_free(buf);
+            growth_ftrl_free(b);
+            b = c;
+            if (!b) break;
+        }
+        stream_row(11, i, 600, NNZ, keys, val, &y);
+        CHECK_OK(growth_ftrl_update_keys(a, keys, val, NNZ, &y, 1.0f, &pa, 1));
+        CHECK_OK(growth_ftrl_update_keys(b, keys, val, NNZ, &y, 1.0f, &pb, 1));
+        diff += pa != pb;
+    }
+    CHECK(diff == 0);
+    CHECK(b && stats_of(a).live == stats_of(b).live && stats_of(a).live > 0);
+    growth_ftrl_free(b);
+    b = NULL;
+
+    /* A fresh key seen twice (admit=3), saved, loaded: admitted at its third occurrence (a
+     * larger sketch, where 200 rows cannot make it over-count the key). */
+    growth_ftrl_free(a);
+    CHECK_OK(growth_ftrl_create(&a, "table=exact admit=3 admit_sketch=65536 alpha=0.1 l1=0.5"));
+    for (size_t i = 0; i < 200; i++) {
+        stream_row(11, i, 600, NNZ, keys, val, &y);
+        CHECK_OK(growth_ftrl_update_keys(a, keys, val, NNZ, &y, 1.0f, NULL, 0));
+    }
+    uint64_t key = 0x0123456789abcdefULL;
+    float one = 1.0f, w = 0;
+    for (int k = 0; k < 2; k++) CHECK_OK(growth_ftrl_update_keys(a, &key, NULL, 1, &one, 1.0f, NULL, 0));
+    CHECK_OK(growth_ftrl_weight_key(a, 0, key, &w));
+    CHECK(w == 0.0f);
+    CHECK(reload_edited(a, edit_none, &b) == GROWTH_OK && b);
+    CHECK_OK(growth_ftrl_update_keys(b, &key, NULL, 1, &one, 1.0f, NULL, 0));
+    CHECK_OK(growth_ftrl_weight_key(b, 0, key, &w));
+    CHECK(w != 0.0f && stats_of(b).admitted == 1);
+    growth_ftrl_free(b);
+    b = NULL;
+    /* A file without the sketch (as written before 1.1) loads and counts afresh. */
+    CHECK(reload_edited(a, edit_drop_sketch, &b) == GROWTH_OK && b);
+    CHECK_OK(growth_ftrl_update_keys(b, &key, NULL, 1, &one, 1.0f, NULL, 0));
+    CHECK_OK(growth_ftrl_weight_key(b, 0, key, &w));
+    CHECK(w == 0.0f);
+    growth_ftrl_free(b);
+    b = NULL;
+    /* Damaged sketch sections: refused, with a message. */
+    CHECK(reload_edited(a, edit_truncate_sketch, &b) == GROWTH_EFORMAT && !b);
+    CHECK(strstr(growth_last_error(), "admission sketch holds 65535 counters") != NULL);
+    CHECK(reload_edited(a, edit_cursor_out_of_range, &b) == GROWTH_EFORMAT && !b);
+    CHECK(strstr(growth_last_error(), "aging cursor") != NULL);
+    CHECK(reload_edited(a, edit_no_counters, &b) == GROWTH_EFORMAT && !b); /* a cursor without counters */
+    CHECK(strstr(growth_last_error(), "admission sketch") != NULL);
+    growth_ftrl_free(a);
+    /* A model without a sketch (admit=1) refuses a file with one; a hashed model too. */
+    CHECK_OK(growth_ftrl_create(&a, "table=exact"));
+    CHECK(reload_edited(a, edit_none, &b) == GROWTH_OK && b); /* no sketch saved */
+    growth_ftrl_free(b);
+    b = NULL;
+    CHECK(reload_edited(a, edit_add_sketch, &b) == GROWTH_EFORMAT && !b);
+    CHECK(strstr(growth_last_error(), "the model has none") != NULL);
+    growth_ftrl_free(a);
+    CHECK_OK(growth_ftrl_create(&a, "bits=10"));
+    CHECK(reload_edited(a, edit_add_sketch, &b) == GROWTH_EFORMAT && !b);
+    CHECK(strstr(growth_last_error(), "hashed model's file holds an admission sketch") != NULL);
+    growth_ftrl_free(a);
+}
+
 TEST(test_uint32_api_on_exact_and_keys_on_hashed)
 {
     /* On an exact table a uint32 slot is the key of the same value. */
@@ -532,6 +665,7 @@ int main(void)
     RUN(test_memory_cap_lru);
     RUN(test_exact_beats_hashing_when_collisions_matter);
     RUN(test_save_load_round_trip);
+    RUN(test_resume_continues_admission);
     RUN(test_uint32_api_on_exact_and_keys_on_hashed);
     RUN(test_bad_input);
     RUN(test_expire_seconds);

@@ -421,3 +421,106 @@ def test_train_threads_hogwild(tmp_path):
         assert r.returncode == 2 and "--train-threads" in r.stderr, r.stderr
     r = run("train", "--config", "threads=2", "--train-threads", 2, f)
     assert r.returncode != 0 and "threads" in r.stderr
+
+
+# ---- table=exact models get the full 64-bit keys ---------------------------------------------------
+
+def to_key_rows(rows, seed=0):
+    """The rows as (indptr, keys, values) with growth.feature_key: what an exact model is fed."""
+    indptr, keys, val = [0], [], []
+    for r in rows:
+        for ns, f, v in r:
+            keys.append(growth.feature_key(ns, f, seed))
+            val.append(v)
+        indptr.append(len(keys))
+    return (np.array(indptr, np.uint64), np.array(keys, np.uint64), np.array(val, np.float32))
+
+
+def colliding_values(field, seed=0):
+    """Two values of `field` whose 64-bit keys differ but share their top 32 bits (their slots at
+    bits=32, which `growth train` passed as an exact model's keys before, collide): a birthday
+    search over v0, v1, ..."""
+    seen = {}
+    for i in range(1 << 20):
+        v = f"v{i}"
+        top = growth.feature_key(field, v, seed) >> 32
+        if top in seen:
+            return seen[top], v
+        seen[top] = v
+    raise AssertionError("no 32-bit collision found")
+
+
+@pytest.mark.parametrize("kind", ["ftrl", "ffm"])
+def test_exact_model_equals_the_api_on_the_keys(tmp_path, kind):
+    """An exact model trained by `growth train` on a VW file equals one trained through the key
+    calls on growth.feature_key of the same rows (training and `growth predict` alike)."""
+    lines, y, w, rows = make_vw(1200, weights=True)
+    f = write(tmp_path / "d.vw", lines)
+    K = to_key_rows(rows)
+    if kind == "ftrl":
+        cfg = "table=exact alpha=0.1 l1=0.5"
+        r = run("train", "--config", cfg, "--model", tmp_path / "m", f)
+        ref = growth.FTRL(config=cfg)
+        ref.update_keys(K, y, sample_weight=w)
+        extra, kw = [], {}
+    else:
+        if _fm_classes() is None:
+            pytest.skip("libgrowth without growth_fm_*")
+        cfg = "table=exact k=4 bits=14 seed=3"
+        r = run("train", "--model-type", "ffm", "--fields", "user,item", "--config", cfg, "--model", tmp_path / "m",
+                f)
+        ref = growth.FFM(config="fields=2 " + cfg)
+        kw = {"fields": fields_of(rows, ["user", "item"])}
+        ref.update_keys(K, y, sample_weight=w, **kw)
+        extra = ["--fields", "user,item"]
+    assert r.returncode == 0, r.stderr
+    got = predict_file(tmp_path / "m", f, *extra)
+    np.testing.assert_allclose(got, np.ravel(ref.predict_keys(K, **kw)), atol=1e-6)
+    cli = type(ref).load(tmp_path / "m")
+    np.testing.assert_array_equal(np.ravel(cli.predict_keys(K, **kw)), np.ravel(ref.predict_keys(K, **kw)))
+    assert cli.table_stats()["live"] == ref.table_stats()["live"]
+
+
+@pytest.mark.parametrize("kind", ["ftrl", "fm"])
+def test_exact_model_keeps_32bit_colliding_values_apart(tmp_path, kind):
+    a, b = colliding_values("ns")
+    assert growth.feature_hash("ns", a, 0, 32) == growth.feature_hash("ns", b, 0, 32)
+    lines = [f"1 |ns {a}" if i % 2 else f"-1 |ns {b}" for i in range(400)]
+    f = write(tmp_path / "d.vw", lines)
+    if kind == "fm" and _fm_classes() is None:
+        pytest.skip("libgrowth without growth_fm_*")
+    cfg = "table=exact alpha=0.5" if kind == "ftrl" else "table=exact k=4 bits=10 seed=1"
+    r = run("train", "--model-type", kind, "--config", cfg, "--model", tmp_path / "m", f)
+    assert r.returncode == 0, r.stderr
+    m = (growth.FTRL if kind == "ftrl" else growth.FM).load(tmp_path / "m")
+    assert m.table_stats()["live"] == 2  # one record each (before: one shared record)
+    pa, pb = predict_file(tmp_path / "m", write(tmp_path / "q.vw", [f"|ns {a}", f"|ns {b}"]))
+    assert pa > 0.6 and pb < 0.4
+    # a hashed model cannot tell them apart: its one slot sees both labels
+    r = run("train", "--model-type", kind, "--config", cfg.replace("table=exact", "").replace("bits=10", "") +
+            " bits=20", "--model", tmp_path / "h", f)
+    assert r.returncode == 0, r.stderr
+    ha, hb = predict_file(tmp_path / "h", tmp_path / "q.vw")
+    assert ha == hb
+
+
+@pytest.mark.parametrize("kind", ["ftrl", "ffm"])
+def test_exact_resume_continues_admission(tmp_path, kind):
+    """--resume of an exact model with admit=N continues admission exactly (the sketch is in the
+    file): training A then resuming on B equals training A and B in one run."""
+    lines, _, _, _ = make_vw(1600, weights=True)
+    a, b, f = write(tmp_path / "a.vw", lines[:700]), write(tmp_path / "b.vw", lines[700:]), write(tmp_path / "d.vw", lines)
+    if kind == "ftrl":
+        common, cfg, extra = [], "table=exact admit=3 admit_sketch=1024 alpha=0.1", []
+    else:
+        if _fm_classes() is None:
+            pytest.skip("libgrowth without growth_fm_*")
+        common, cfg = ["--model-type", "ffm", "--fields", "user,item"], "table=exact admit=3 admit_sketch=1024 k=4 bits=12"
+        extra = ["--fields", "user,item"]
+    assert run("train", *common, "--config", cfg, "--model", tmp_path / "one", a, b).returncode == 0
+    assert run("train", *common, "--config", cfg, "--model", tmp_path / "first", a).returncode == 0
+    r = run("train", *common, "--resume", tmp_path / "first", "--model", tmp_path / "second", b)
+    assert r.returncode == 0, r.stderr
+    p1 = run("predict", "--model", tmp_path / "one", *extra, f).stdout
+    p2 = run("predict", "--model", tmp_path / "second", *extra, f).stdout
+    assert p1 == p2 and len(p1.splitlines()) == 1600

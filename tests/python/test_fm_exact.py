@@ -120,10 +120,42 @@ def test_bad_input():
     m.update_keys([[1, 2]], [1], fields=[[0, 1]])
     with pytest.raises(growth.InvalidArgument):
         m.update_keys([[1, 2]], [0.5], fields=[[0, 1]])
-    with pytest.raises(growth.InvalidState):
+    with pytest.raises(growth.InvalidArgument):  # fit works on exact models and checks its input alike
         m.fit((np.array([0, 2], dtype=np.uint64), np.array([1, 2], dtype=np.uint32)), [1],
-              fields=np.array([0, 1], dtype=np.uint8), epochs=1)
+              fields=np.array([0, 5], dtype=np.uint8), epochs=1)
     assert m.table_stats()["examples"] == 1
+
+
+@pytest.mark.parametrize("cls,params", [("FFM", dict(fields=3)), ("FM", {})])
+def test_fit_and_esmm_on_exact_equal_hashed_unseen_zero(cls, params):
+    """fit (epochs, validation, auto-stop) and ESMM on table=exact equal a hashed model with
+    unseen=zero and no collisions (ids below 2^bits), bit for bit."""
+    C = getattr(growth, cls)
+    rng = np.random.default_rng(5)
+    n, nnz = 900, 3
+    ids = (np.arange(nnz)[None, :] * 500 + (rng.random((n, nnz)) ** 2 * 500).astype(np.int64)).astype(np.uint32)
+    X = (np.arange(0, n * nnz + 1, nnz, dtype=np.uint64), ids.ravel(), rng.uniform(0.5, 1.5, n * nnz).astype(np.float32))
+    fld = np.tile(np.arange(nnz, dtype=np.uint8), n)
+    y = (rng.random(n) < 1 / (1 + np.exp(-((ids[:, 0] % 7) - 3.0) / 2))).astype(np.float32)
+    tr, va = slice(0, 700), slice(700, n)
+    def rows(sl):
+        a, b = sl.start, sl.stop
+        return (X[0][a:b + 1] - X[0][a], X[1][X[0][a]:X[0][b]], X[2][X[0][a]:X[0][b]]), fld[X[0][a]:X[0][b]], y[a:b]
+    Xt, ft, yt = rows(tr)
+    Xv, fv, yv = rows(va)
+    h = C(k=4, bits=12, eta=0.5, unseen="zero", **params)
+    x = C(k=4, bits=12, eta=0.5, table="exact", **params)
+    for m in (h, x):
+        m.fit(Xt, yt, fields=ft, epochs=30, validation=(Xv, yv, fv), seed=2)
+    assert h.fit_result_ == x.fit_result_ and x.fit_result_["epochs"] == x.fit_result_["best_epoch"] + 1
+    np.testing.assert_array_equal(h.predict_proba(Xv, fv), x.predict_proba(Xv, fv))
+    h2 = C(k=4, bits=12, heads=2, unseen="zero", **params)
+    x2 = C(k=4, bits=12, heads=2, table="exact", **params)
+    conv = (y * (rng.random(n) < 0.4)).astype(np.float32)
+    for m in (h2, x2):
+        m.esmm_fit(X, y, conv, fields=fld)
+    np.testing.assert_array_equal(h2.esmm_predict(X, fld), x2.esmm_predict(X, fld))
+    assert x2.table_stats()["live"] > 0
 
 
 def test_cli_train_fm_ffm_exact(tmp_path):

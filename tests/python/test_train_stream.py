@@ -205,9 +205,13 @@ def test_same_csv_through_the_cli_and_pandas_chunks(tmp_path, kind, config):
                      progress=False)
     cli = type(m).load(out)
     bits = int(dict(x.split("=", 1) for x in cli.config.split())["bits"])
+    exact = "table=exact" in config
     test = growth.hash_frame(pd.read_csv(csv, dtype=str, keep_default_na=False), bits=bits, weight="w",
-                             numeric=["price"], features=["user", "item"])
-    if kind == "ftrl":
+                             numeric=["price"], features=["user", "item"], keys=exact)
+    if exact:  # both were fed the features' 64-bit keys
+        np.testing.assert_array_equal(m.predict_keys(test["X"]), cli.predict_keys(test["X"]))
+        assert m.stats() == cli.stats()
+    elif kind == "ftrl":
         np.testing.assert_array_equal(m.predict_proba(test["X"]), cli.predict_proba(test["X"]))
         assert m.stats() == cli.stats()
     else:
@@ -216,6 +220,55 @@ def test_same_csv_through_the_cli_and_pandas_chunks(tmp_path, kind, config):
     assert s.logloss == pytest.approx(loss, abs=2e-6) and s.auc == pytest.approx(auc, abs=2e-5)
     assert s.holdout_logloss == pytest.approx(hloss, abs=2e-6) and s.holdout_auc == pytest.approx(hauc, abs=2e-5)
     assert s.held == 2 * (2500 // 9) and s.trained == 5000 - s.held
+
+
+def _colliding_values(field, seed=0):
+    """Two values of `field` whose 64-bit keys differ but share their top 32 bits (their slots at
+    bits=32 collide), found by a birthday search."""
+    seen = {}
+    for i in range(1 << 20):
+        v = f"v{i}"
+        top = growth.feature_key(field, v, seed) >> 32
+        if top in seen:
+            return seen[top], v
+        seen[top] = v
+    raise AssertionError("no 32-bit collision found")
+
+
+@pytest.mark.parametrize("kind", ["ftrl", "fm", "ffm"])
+def test_exact_models_get_full_keys(kind):
+    """An exact model trained by growth.train on DataFrame chunks equals the same model trained
+    through update_keys on the rows' growth.feature_key keys; two values whose 32-bit slots
+    collide stay separate records."""
+    a, b = _colliding_values("ns")
+    assert growth.feature_hash("ns", a, 0, 32) == growth.feature_hash("ns", b, 0, 32)
+    assert growth.feature_key("ns", a) != growth.feature_key("ns", b)
+    rng = np.random.default_rng(4)
+    n = 600
+    vals = np.where(rng.random(n) < 0.5, a, b)
+    other = np.array([f"o{i}" for i in rng.integers(0, 20, n)])
+    y = np.where(vals == a, rng.random(n) < 0.9, rng.random(n) < 0.1).astype(int)
+    df = pd.DataFrame({"label": y.astype(str), "ns": vals, "other": other})
+    cfgs = {"ftrl": (growth.FTRL, "table=exact alpha=0.5"), "fm": (growth.FM, "table=exact k=4 bits=10 seed=2"),
+            "ffm": (growth.FFM, "table=exact fields=2 k=4 bits=10 seed=2")}
+    cls, cfg = cfgs[kind]
+    m = cls(config=cfg)
+    s = growth.train(m, [df.iloc[i:i + 128] for i in range(0, n, 128)], progress=False)
+    ref = cls(config=cfg)
+    keys = np.array([[growth.feature_key("ns", v), growth.feature_key("other", o)] for v, o in zip(vals, other)],
+                    np.uint64)
+    rows = (np.arange(0, 2 * n + 1, 2, dtype=np.uint64), keys.ravel(), np.ones(2 * n, np.float32))
+    fld = np.tile(np.array([0, 1], np.uint8), n)
+    kw = {} if kind == "ftrl" else {"fields": fld}
+    p = ref.update_keys(rows, y.astype(np.float32), **kw)
+    assert s.logloss == pytest.approx(log_loss(y, np.clip(np.asarray(p, np.float64).ravel(), 1e-15, 1 - 1e-15)),
+                                      rel=1e-6)
+    np.testing.assert_array_equal(m.predict_keys(rows, **kw), ref.predict_keys(rows, **kw))
+    assert m.table_stats()["live"] == ref.table_stats()["live"] == 22  # a and b apart: 2 + 20 others
+    one = lambda v: (np.array([0, 1], np.uint64), np.array([growth.feature_key("ns", v)], np.uint64))  # noqa: E731
+    kw1 = {} if kind == "ftrl" else {"fields": np.array([0], np.uint8)}
+    pa, pb = float(np.ravel(m.predict_keys(one(a), **kw1))[0]), float(np.ravel(m.predict_keys(one(b), **kw1))[0])
+    assert pa > 0.6 and pb < 0.4
 
 
 def test_hash_frame_is_the_cli_hashing():
@@ -231,3 +284,9 @@ def test_hash_frame_is_the_cli_hashing():
     np.testing.assert_array_equal(d["fields"], [0, 1, 0, 1])  # categorical first, then numeric
     d = growth.hash_frame(df, bits=20, seed=3, weight="w", numeric=["price"], fields=["price", "user"])
     np.testing.assert_array_equal(d["fields"], [1, 0, 1, 0])
+    d = growth.hash_frame(df, bits=20, seed=3, weight="w", numeric=["price"], keys=True)
+    k = lambda f, v: growth.feature_key(f, v, 3)  # noqa: E731
+    assert d["X"][1].dtype == np.uint64
+    np.testing.assert_array_equal(d["X"][1], [k("user", "u1"), k("price", ""), k("user", "a,b"), k("price", "")])
+    np.testing.assert_array_equal(d["X"][1] >> np.uint64(44), [h("user", "u1"), h("price", ""), h("user", "a,b"),
+                                                              h("price", "")])

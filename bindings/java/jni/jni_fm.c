@@ -39,7 +39,8 @@ JNIEXPORT jlong JNICALL Java_org_libgrowth_Native_fmImportLibffm(JNIEnv *env, jc
     return HANDLE(m);
 }
 
-/* {heads, bits, fields, k, examples, touched, bytes, bytes_per_slot}: growth_fm_stats in order. */
+/* {heads, bits, fields, k, examples, touched, bytes, bytes_per_slot, live, admitted, evicted, expired,
+ * table_bytes}: growth_fm_stats in order. */
 JNIEXPORT jlongArray JNICALL Java_org_libgrowth_Native_fmStats(JNIEnv *env, jclass cls, jlong m)
 {
     (void)cls;
@@ -49,9 +50,10 @@ JNIEXPORT jlongArray JNICALL Java_org_libgrowth_Native_fmStats(JNIEnv *env, jcla
         throw_rc(env, rc);
         return NULL;
     }
-    uint64_t v[8] = {st.heads,    st.bits,    st.fields, st.k,
-                     st.examples, st.touched, st.bytes,  st.bytes_per_slot};
-    return new_longs(env, v, 8);
+    uint64_t v[13] = {st.heads,   st.bits,    st.fields,         st.k,    st.examples,
+                      st.touched, st.bytes,   st.bytes_per_slot, st.live, st.admitted,
+                      st.evicted, st.expired, st.table_bytes};
+    return new_longs(env, v, 13);
 }
 
 JNIEXPORT jint JNICALL Java_org_libgrowth_Native_fmHeadIndex(JNIEnv *env, jclass cls, jlong m,
@@ -94,24 +96,32 @@ static int heads_of(JNIEnv *env, const growth_fm *m)
     return (int)st.heads;
 }
 
-/* Checks one sparse row (or the entries of a CSR batch): idx non-NULL, fld and val NULL or as
- * long as idx. Returns 0 or -1 (thrown). */
-static int check_row(JNIEnv *env, const char *who, jintArray idx, jbyteArray fld, jfloatArray val, jsize *nnz)
+/* Checks one sparse row (or the entries of a CSR batch): the features (`what`: slots "idx" or
+ * 64-bit "keys") non-NULL, fld and val NULL or as long as them. Returns 0 or -1 (thrown). */
+static int check_entries(JNIEnv *env, const char *who, const char *what, jarray feats, jbyteArray fld,
+                         jfloatArray val, jsize *nnz)
 {
-    if (idx == NULL) {
-        throw_npe(env, "idx");
+    if (feats == NULL) {
+        throw_npe(env, what);
         return -1;
     }
-    *nnz = len_of(env, idx);
+    *nnz = len_of(env, feats);
     if (fld != NULL && len_of(env, fld) != *nnz) {
-        throw_einval(env, "%s: idx has %d entries but fld has %d", who, (int)*nnz, (int)len_of(env, fld));
+        throw_einval(env, "%s: %s has %d entries but fld has %d", who, what, (int)*nnz,
+                     (int)len_of(env, fld));
         return -1;
     }
     if (val != NULL && len_of(env, val) != *nnz) {
-        throw_einval(env, "%s: idx has %d entries but val has %d", who, (int)*nnz, (int)len_of(env, val));
+        throw_einval(env, "%s: %s has %d entries but val has %d", who, what, (int)*nnz,
+                     (int)len_of(env, val));
         return -1;
     }
     return 0;
+}
+
+static int check_row(JNIEnv *env, const char *who, jintArray idx, jbyteArray fld, jfloatArray val, jsize *nnz)
+{
+    return check_entries(env, who, "idx", idx, fld, val, nnz);
 }
 
 /* Checks labels (non-NULL, `expect` entries). */
@@ -467,6 +477,99 @@ JNIEXPORT jfloatArray JNICALL Java_org_libgrowth_Native_fmFactors(JNIEnv *env, j
     size_t n = 0;
     /* A negative field becomes a huge size_t, which the library refuses (EINVAL). */
     int rc = growth_fm_factors(fm_of(m), (uint32_t)index, (size_t)(jlong)field, v, FM_K_MAX, &n);
+    if (rc != GROWTH_OK) {
+        throw_rc(env, rc);
+        return NULL;
+    }
+    return new_floats(env, v, (jsize)n);
+}
+
+/* ---- rows of 64-bit keys (table=exact; on a hashed model a key's low bits are its slot) ---- */
+
+JNIEXPORT jfloatArray JNICALL Java_org_libgrowth_Native_fmPredictKeys(JNIEnv *env, jclass cls, jlong m,
+                                                                      jlongArray keys, jbyteArray fld,
+                                                                      jfloatArray val, jint flags)
+{
+    (void)cls;
+    const char *who = flags ? "FM.marginKeys" : "FM.predictKeys";
+    jsize nnz = 0;
+    if (check_entries(env, who, "keys", keys, fld, val, &nnz)) return NULL;
+    int heads = heads_of(env, fm_of(m));
+    if (heads < 0) return NULL;
+    jfloatArray out = (*env)->NewFloatArray(env, heads);
+    if (out == NULL) return NULL;
+    pinset ps;
+    pins_init(&ps, env, PIN_CRITICAL); /* predictions are lock-free */
+    const jlong *pk = pin(&ps, keys, nnz, 'J', 0);
+    const jbyte *pf = pin(&ps, fld, nnz, 'B', 0);
+    const jfloat *pv = pin(&ps, val, nnz, 'F', 0);
+    jfloat *po = pin(&ps, out, heads, 'F', 1);
+    int rc = GROWTH_OK;
+    if (!ps.failed)
+        rc = growth_fm_predict_keys(fm_of(m), (const uint64_t *)pk, (const uint8_t *)pf, pv, (size_t)nnz,
+                                    (unsigned)flags, po, (size_t)heads);
+    if (pins_release(&ps)) return NULL;
+    if (rc != GROWTH_OK) {
+        throw_rc(env, rc);
+        return NULL;
+    }
+    return out;
+}
+
+JNIEXPORT jfloatArray JNICALL Java_org_libgrowth_Native_fmUpdateKeys(JNIEnv *env, jclass cls, jlong m,
+                                                                     jlongArray keys, jbyteArray fld,
+                                                                     jfloatArray val, jfloatArray labels,
+                                                                     jfloat weight, jboolean want_pred)
+{
+    (void)cls;
+    const char *who = want_pred ? "FM.predictUpdateKeys" : "FM.updateKeys";
+    jsize nnz = 0;
+    if (check_entries(env, who, "keys", keys, fld, val, &nnz)) return NULL;
+    int heads = heads_of(env, fm_of(m));
+    if (heads < 0 || check_labels(env, who, labels, heads)) return NULL;
+    jfloatArray out = NULL;
+    if (want_pred) {
+        out = (*env)->NewFloatArray(env, heads);
+        if (out == NULL) return NULL;
+    }
+    pinset ps;
+    pins_init(&ps, env, PIN_COPY); /* training may wait on the model's mutex */
+    const jlong *pk = pin(&ps, keys, nnz, 'J', 0);
+    const jbyte *pf = pin(&ps, fld, nnz, 'B', 0);
+    const jfloat *pv = pin(&ps, val, nnz, 'F', 0);
+    const jfloat *pl = pin(&ps, labels, heads, 'F', 0);
+    jfloat *po = pin(&ps, out, heads, 'F', 1);
+    int rc = GROWTH_OK;
+    if (!ps.failed)
+        rc = growth_fm_update_keys(fm_of(m), (const uint64_t *)pk, (const uint8_t *)pf, pv, (size_t)nnz, pl,
+                                   weight, po, want_pred ? (size_t)heads : 0);
+    if (pins_release(&ps)) return NULL;
+    if (rc != GROWTH_OK) {
+        throw_rc(env, rc);
+        return NULL;
+    }
+    return out;
+}
+
+JNIEXPORT jfloat JNICALL Java_org_libgrowth_Native_fmWeightKey(JNIEnv *env, jclass cls, jlong m, jint head,
+                                                               jlong key)
+{
+    (void)cls;
+    float w = 0.0f;
+    /* A negative head becomes a huge size_t, which the library refuses (EINVAL). */
+    int rc = growth_fm_weight_key(fm_of(m), (size_t)(jlong)head, (uint64_t)key, &w);
+    if (rc != GROWTH_OK) throw_rc(env, rc);
+    return w;
+}
+
+JNIEXPORT jfloatArray JNICALL Java_org_libgrowth_Native_fmFactorsKey(JNIEnv *env, jclass cls, jlong m,
+                                                                     jlong key, jint field)
+{
+    (void)cls;
+    float v[FM_K_MAX];
+    size_t n = 0;
+    /* A negative field becomes a huge size_t, which the library refuses (EINVAL). */
+    int rc = growth_fm_factors_key(fm_of(m), (uint64_t)key, (size_t)(jlong)field, v, FM_K_MAX, &n);
     if (rc != GROWTH_OK) {
         throw_rc(env, rc);
         return NULL;

@@ -38,7 +38,7 @@ import numpy as np
 
 from ._arrays import to_csr
 from .errors import InvalidArgument
-from .features import feature_hash
+from .features import feature_hash, feature_key
 from .fm import _FMBase, _csr as _fm_csr, _stats_of as _fm_stats
 from .ftrl import _FTRLBase, _stats_of as _ftrl_stats
 
@@ -132,14 +132,17 @@ def _numbers(col: Any, name: str, what: str) -> np.ndarray:
 
 def hash_frame(df: Any, *, bits: int, seed: int = 0, label: str | None = "label", weight: str | None = None,
                features: Sequence[str] | None = None, numeric: Sequence[str] = (),
-               fields: Sequence[str] | None = None, field_aware: bool = False) -> dict[str, Any]:
+               fields: Sequence[str] | None = None, field_aware: bool = False, keys: bool = False) -> dict[str, Any]:
     """Hashes a pandas DataFrame as ``growth train --format csv`` hashes a CSV file with the same
     header: returns ``{"X": (indptr, indices, values), "y", "sample_weight", "fields"}`` (``y``
     None without a label column, ``sample_weight`` None without a weight column; ``fields``: the
     uint8 field of every entry). Columns: ``label`` (1 -> 1, 0 or -1 -> 0), ``weight`` (finite,
     >= 0), ``numeric`` (the column name's slot, the number as value), ``features`` (categorical:
     the slot of (column, cell text)); ``features=None`` makes every other column categorical.
-    With ``field_aware`` (an FFM model) every feature column must be in ``fields``."""
+    With ``field_aware`` (an FFM model) every feature column must be in ``fields``. With ``keys``
+    (a ``table='exact'`` model) the indices are the features' full 64-bit keys (uint64,
+    :func:`growth.feature_key`, whose top ``bits`` bits are the slots), as ``growth train`` feeds
+    an exact model."""
     cols = [str(c) for c in df.columns]
     if len(set(cols)) != len(cols):
         raise InvalidArgument("the DataFrame has repeated column names")
@@ -184,7 +187,8 @@ def hash_frame(df: Any, *, bits: int, seed: int = 0, label: str | None = "label"
             import pandas as pd
             codes, uniques = pd.factorize(df[c], use_na_sentinel=True)
             text = [u if isinstance(u, str) else (u.decode() if isinstance(u, bytes) else str(u)) for u in uniques]
-            slots = np.array([feature_hash(c, t, seed, bits) if t != "" else 0 for t in text] or [0], dtype=np.uint32)
+            slots = np.array([(feature_key(c, t, seed) if keys else feature_hash(c, t, seed, bits)) if t != "" else 0
+                              for t in text] or [0], dtype=np.uint64 if keys else np.uint32)
             empty = np.array([t == "" for t in text] or [True])
             ok = codes >= 0
             ok[ok] = ~empty[codes[ok]]
@@ -196,7 +200,8 @@ def hash_frame(df: Any, *, bits: int, seed: int = 0, label: str | None = "label"
             if np.isinf(v).any() or (np.isfinite(v) & ~np.isfinite(v.astype(np.float32))).any():
                 i = int(np.flatnonzero(np.isinf(v) | ~np.isfinite(np.where(np.isnan(v), 0, v).astype(np.float32)))[0])
                 raise InvalidArgument(f"numeric column '{c}': row {i} holds {v[i]!r}, not a finite number")
-            slot_cols.append(np.full(n, feature_hash(c, "", seed, bits), np.uint32))
+            slot_cols.append(np.full(n, feature_key(c, "", seed) if keys else feature_hash(c, "", seed, bits),
+                                     np.uint64 if keys else np.uint32))
             val_cols.append(v.astype(np.float32))
             ok_cols.append(~np.isnan(v))
         else:
@@ -209,7 +214,7 @@ def hash_frame(df: Any, *, bits: int, seed: int = 0, label: str | None = "label"
         idx, val, fld = S[OK], V[OK], F[OK]  # row-major: each row's entries in column order
     else:
         indptr = np.zeros(n + 1, np.uint64)
-        idx, val, fld = np.zeros(0, np.uint32), np.zeros(0, np.float32), np.zeros(0, np.uint8)
+        idx, val, fld = np.zeros(0, np.uint64 if keys else np.uint32), np.zeros(0, np.float32), np.zeros(0, np.uint8)
     y = w = None
     if label is not None:
         lv = _numbers(df[label], label, "label")
@@ -242,12 +247,14 @@ def _is_frame(b: Any) -> bool:
 
 
 class _Batch:
-    """One batch as CSR arrays in the model's entry order, labels, weights, fields."""
+    """One batch as CSR arrays in the model's entry order, labels, weights, fields. For a
+    ``table='exact'`` model (``exact``) the indices are uint64 keys: a DataFrame's features'
+    full 64-bit keys, the indices of an (X, y) batch as they are."""
 
-    def __init__(self, b: Any, kind: str, bits: int, frame_opts: dict[str, Any]) -> None:
+    def __init__(self, b: Any, kind: str, bits: int, frame_opts: dict[str, Any], exact: bool = False) -> None:
         fields = None
         if _is_frame(b):
-            d = hash_frame(b, bits=bits, field_aware=kind == "ffm", **frame_opts)
+            d = hash_frame(b, bits=bits, field_aware=kind == "ffm", keys=exact, **frame_opts)
             if d["y"] is None:
                 raise InvalidArgument("a DataFrame batch needs its label column (label=)")
             X, y, w, fields = d["X"], d["y"], d["sample_weight"], d["fields"]
@@ -267,7 +274,9 @@ class _Batch:
                                   f"dict with X and y (got {type(b).__name__})")
         if kind == "ftrl" and fields is not None and not _is_frame(b):
             raise InvalidArgument("an FTRL model takes no fields")
-        if isinstance(X, tuple) or kind == "ftrl" or not hasattr(X, "tocsr"):
+        if exact and isinstance(X, tuple):  # (indptr, keys[, values]): 64-bit keys as they are
+            self.indptr, self.idx, self.val, self.n = _FTRLBase._key_rows(X)
+        elif isinstance(X, tuple) or kind == "ftrl" or not hasattr(X, "tocsr"):
             self.indptr, self.idx, self.val, self.n = to_csr(X)  # FTRL sorts a scipy matrix's indices, as its calls do
         else:
             self.indptr, self.idx, self.val, self.n = _fm_csr(X)  # FM keeps the stored order (fields align)
@@ -275,6 +284,8 @@ class _Batch:
             fields = None  # as the CLI: only a field-aware model reads the fields
         elif fields is None:
             raise InvalidArgument("an FFM model needs the field of every entry (fields)")
+        if exact:
+            self.idx = np.ascontiguousarray(self.idx, dtype=np.uint64)
         self.fld = None if fields is None else np.ascontiguousarray(fields, dtype=np.uint8)
         y = np.asarray(y, dtype=np.float64)
         if y.ndim != 1 or y.shape[0] != self.n:
@@ -318,9 +329,11 @@ def train(model: Any, batches: Iterable[Any] | Callable[[], Iterable[Any]], *, p
     ``passes > 1`` unless the iterable can be iterated again, e.g. a list). A batch is a pandas
     DataFrame (hashed by :func:`hash_frame` with ``label``, ``weight``, ``features``,
     ``numeric``, ``fields`` and ``hash_seed`` at the model's ``bits``: the slots of
-    ``growth train --format csv``), an ``(X, y[, sample_weight[, fields]])`` tuple or a dict
+    ``growth train --format csv``; for a ``table='exact'`` model the features' full 64-bit keys,
+    as the CLI feeds it), an ``(X, y[, sample_weight[, fields]])`` tuple or a dict
     with those keys (X: scipy.sparse, a CSR tuple or a dense 2-D array; y: 0/1; fields: the
-    field of every entry, for FFM).
+    field of every entry, for FFM; for a ``table='exact'`` model the indices are its keys, and a
+    CSR tuple may carry uint64 keys).
 
     ``holdout_every=N`` (N >= 2) holds out the N-th, 2N-th ... row of every pass (scored, never
     trained on); ``checkpoint=N`` saves the model to ``model_path`` atomically after every N
@@ -356,8 +369,8 @@ def train(model: Any, batches: Iterable[Any] | Callable[[], Iterable[Any]], *, p
     if kind == "ftrl" and getattr(model, "classes_", None) is None and hasattr(model, "_two_classes"):
         model.classes_ = np.array([0, 1])  # an FTRLClassifier learns 0/1 labels here
     bits = int(st.bits)
-    if "table=exact" in model.config:
-        bits = 32  # as `growth train`: an exact model takes the 32-bit slots as its keys
+    # as `growth train`: an exact model is fed the features' full 64-bit keys (key calls)
+    exact = "table=exact" in model.config.split()
     del h
     frame_opts = dict(seed=int(hash_seed), label=label, weight=weight, features=features, numeric=numeric,
                       fields=fields)
@@ -377,13 +390,20 @@ def train(model: Any, batches: Iterable[Any] | Callable[[], Iterable[Any]], *, p
 
     def fit_rows(B: _Batch, a: int, e: int) -> None:
         X, y, w, f = B.rows(a, e)
-        p = model.predict_update(X, y, sample_weight=w) if kind == "ftrl" else \
-            model.predict_update(X, y, f, sample_weight=w)
+        if exact:
+            p = model.update_keys(X, y, sample_weight=w) if kind == "ftrl" else \
+                model.update_keys(X, y, fields=f, sample_weight=w)
+        else:
+            p = model.predict_update(X, y, sample_weight=w) if kind == "ftrl" else \
+                model.predict_update(X, y, f, sample_weight=w)
         prog.add(np.asarray(p, np.float32).reshape(-1), y, np.ones(e - a, np.float32) if w is None else w)
 
     def hold_row(B: _Batch, r: int) -> None:
         X, y, w, f = B.rows(r, r + 1)
-        p = model.predict_proba(X) if kind == "ftrl" else model.predict_proba(X, f)
+        if exact:
+            p = model.predict_keys(X) if kind == "ftrl" else model.predict_keys(X, fields=f)
+        else:
+            p = model.predict_proba(X) if kind == "ftrl" else model.predict_proba(X, f)
         p = np.asarray(p, np.float32).reshape(-1)[-1:]  # FTRLClassifier: (1, 2)
         hold.add(p, y, np.ones(1, np.float32) if w is None else w)
 
@@ -391,7 +411,7 @@ def train(model: Any, batches: Iterable[Any] | Callable[[], Iterable[Any]], *, p
         for ps in range(passes):
             pos = 0  # position in the pass, 1-based like the CLI's
             for raw in source():
-                B = _Batch(raw, kind, bits, frame_opts)
+                B = _Batch(raw, kind, bits, frame_opts, exact)
                 r = 0
                 while r < B.n:
                     if holdout_every and (pos + r + 1) % holdout_every == 0:

@@ -18,6 +18,12 @@ import java.nio.IntBuffer;
  * finite, {@code >= 0}. Entries are used in the order given (FFM's updates visit pairs in row
  * order).
  *
+ * <p>With {@code table=exact} (collision-free features keyed by 64-bit keys, with admission,
+ * expiry and a memory cap: docs/exact-tables.md) rows of keys go to {@link #updateKeys},
+ * {@link #predictUpdateKeys}, {@link #predictKeys}, {@link #marginKeys}, {@link #weightKey} and
+ * {@link #factorsKey}; the int-slot calls (also {@link #fit} and ESMM) take their ints as keys;
+ * {@link Stats#live()} and the other table counters tell what the table holds.
+ *
  * <p>Errors: every status is its own {@link GrowthException} subclass; bad input (a slot, field,
  * value, label or weight out of range, arrays of the wrong length) throws
  * {@link InvalidArgumentException}, a missing array {@link NullPointerException}; a failed call
@@ -43,6 +49,7 @@ public abstract class FactorizationMachine extends Handle {
     /** Counters and sizes of a model ({@code growth_fm_stats}). */
     public static final class Stats {
         private final long heads, bits, fields, k, examples, touched, bytes, bytesPerSlot;
+        private final long live, admitted, evicted, expired, tableBytes;
 
         Stats(long[] s) {
             heads = s[0];
@@ -53,6 +60,36 @@ public abstract class FactorizationMachine extends Handle {
             touched = s[5];
             bytes = s[6];
             bytesPerSlot = s[7];
+            live = s[8];
+            admitted = s[9];
+            evicted = s[10];
+            expired = s[11];
+            tableBytes = s[12];
+        }
+
+        /** @return features with a record ({@code table=exact}; touched slots for a hashed model) */
+        public long live() {
+            return live;
+        }
+
+        /** @return keys admitted since creation or load ({@code table=exact}) */
+        public long admitted() {
+            return admitted;
+        }
+
+        /** @return keys evicted by the memory cap since creation or load */
+        public long evicted() {
+            return evicted;
+        }
+
+        /** @return keys removed by expiry since creation or load */
+        public long expired() {
+            return expired;
+        }
+
+        /** @return bytes of the keyed table, the admission sketch and the slot arena in use */
+        public long tableBytes() {
+            return tableBytes;
         }
 
         /** @return the number of heads */
@@ -99,7 +136,8 @@ public abstract class FactorizationMachine extends Handle {
         public String toString() {
             return "Stats{heads=" + heads + ", bits=" + bits + ", fields=" + fields + ", k=" + k
                     + ", examples=" + examples + ", touched=" + touched + ", bytes=" + bytes
-                    + ", bytesPerSlot=" + bytesPerSlot + "}";
+                    + ", bytesPerSlot=" + bytesPerSlot + ", live=" + live + ", admitted=" + admitted
+                    + ", evicted=" + evicted + ", expired=" + expired + ", tableBytes=" + tableBytes + "}";
         }
     }
 
@@ -559,6 +597,84 @@ public abstract class FactorizationMachine extends Handle {
                                 v.labels, v.weights, o, progress);
                 return new FitResult(r);
             }
+        } finally {
+            release();
+        }
+    }
+
+    // ---- rows of 64-bit feature keys (table=exact) ------------------------------------------
+
+    /**
+     * Probabilities of every head for one row of 64-bit feature keys (e.g. {@link Growth#hash64}
+     * of "field=value"; {@code fld}: field ids, required for {@link FFM}; {@code val} null for all
+     * ones). On a {@code table=exact} model a key without a record (not admitted, expired,
+     * evicted) adds nothing; on a hashed model a key's low {@code bits} bits are its slot.
+     *
+     * @param keys 64-bit keys (any value)
+     * @param fld  field ids or null
+     * @param val  values or null
+     * @return one probability per head
+     */
+    public float[] predictKeys(long[] keys, byte[] fld, float[] val) {
+        long h = acquire();
+        try {
+            return Native.fmPredictKeys(h, keys, fld, val, 0);
+        } finally {
+            release();
+        }
+    }
+
+    /** Margins (logits) of every head for one row of 64-bit keys, as {@link #predictKeys}. */
+    public float[] marginKeys(long[] keys, byte[] fld, float[] val) {
+        long h = acquire();
+        try {
+            return Native.fmPredictKeys(h, keys, fld, val, PREDICT_MARGIN);
+        } finally {
+            release();
+        }
+    }
+
+    /**
+     * Trains on one row of 64-bit keys ({@code labels}: one per head, or {@link #LABEL_MISSING}).
+     * With {@code table=exact} the keys go through admission, expiry and the memory cap.
+     */
+    public void updateKeys(long[] keys, byte[] fld, float[] val, float[] labels, float weight) {
+        long h = acquire();
+        try {
+            Native.fmUpdateKeys(h, keys, fld, val, labels, weight, false);
+        } finally {
+            release();
+        }
+    }
+
+    /** Like {@link #updateKeys} and returns the probabilities predicted before training on the row. */
+    public float[] predictUpdateKeys(long[] keys, byte[] fld, float[] val, float[] labels, float weight) {
+        long h = acquire();
+        try {
+            return Native.fmUpdateKeys(h, keys, fld, val, labels, weight, true);
+        } finally {
+            release();
+        }
+    }
+
+    /** Linear weight of 64-bit key {@code key} in {@code head} (0 when it has no record). */
+    public float weightKey(int head, long key) {
+        long h = acquire();
+        try {
+            return Native.fmWeightKey(h, head, key);
+        } finally {
+            release();
+        }
+    }
+
+    /**
+     * The k latent factors of 64-bit key {@code key} towards field {@code field} (zeros when it
+     * has no record or training has not touched it yet).
+     */
+    public float[] factorsKey(long key, int field) {
+        long h = acquire();
+        try {
+            return Native.fmFactorsKey(h, key, field);
         } finally {
             release();
         }

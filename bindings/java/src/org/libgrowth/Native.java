@@ -157,6 +157,11 @@ final class Native {
                                  float[] labels, float[] weights, long[] vIndptr, int[] vIdx,
                                  byte[] vFld, float[] vVal, float[] vLabels, float[] vWeights,
                                  byte[] options, Object listener);
+    static native float[] fmPredictKeys(long m, long[] keys, byte[] fld, float[] val, int flags);
+    static native float[] fmUpdateKeys(long m, long[] keys, byte[] fld, float[] val, float[] labels, float weight,
+            boolean wantPred);
+    static native float fmWeightKey(long m, int head, long key);
+    static native float[] fmFactorsKey(long m, long key, int field);
     static native float fmWeight(long m, int head, int index);
     static native float[] fmFactors(long m, int index, int field);
     static native float[] fmEsmmPredict(long m, int ctrHead, int cvrHead, int[] idx, byte[] fld,
