@@ -21,7 +21,7 @@ static int ix_pack(const char *who_called, const void *model, uint8_t **out, siz
     const size_t n = x->n, d = x->dim, M0 = 2 * (size_t)x->cfg.M + 1, Mu = (size_t)x->cfg.M + 1;
     char *cfgbuf = NULL;
     uint32_t *up = NULL;
-    uint8_t *codes = NULL;
+    uint8_t *codes = NULL, *dead = NULL;
     int rc = GROWTH_OK;
     cfgbuf = gcfg_format_alloc(ix_opts, IX_NOPTS, &x->cfg);
     size_t nup = 0;
@@ -29,7 +29,8 @@ static int ix_pack(const char *who_called, const void *model, uint8_t **out, siz
         for (size_t s = 0; s < n; s++) nup += x->level[s] * Mu;
     up = malloc((nup ? nup : 1) * sizeof *up);
     if (x->cs && x->lcodes) codes = malloc(n ? n * x->cs : 1); /* IVF: codes back in slot order */
-    if (!cfgbuf || !up || (x->cs && x->lcodes && !codes)) {
+    dead = malloc(n ? n : 1);                                   /* the file keeps a byte a slot */
+    if (!cfgbuf || !up || !dead || (x->cs && x->lcodes && !codes)) {
         rc = gerr(GROWTH_ENOMEM, "%s: out of memory", who);
         goto done;
     }
@@ -40,7 +41,8 @@ static int ix_pack(const char *who_called, const void *model, uint8_t **out, siz
     msg.n = n;
     msg.n_ids = n;
     msg.ids = x->ids;
-    msg.dead = (ProtobufCBinaryData){n, x->dead};
+    for (size_t s = 0; s < n; s++) dead[s] = ix_dead(x, s);
+    msg.dead = (ProtobufCBinaryData){n, dead};
     msg.vectors = (ProtobufCBinaryData){x->vec ? n * d * sizeof(float) : 0, (uint8_t *)x->vec};
     if (x->cs) {
         if (codes)
@@ -71,6 +73,7 @@ done:
     free(cfgbuf);
     free(up);
     free(codes);
+    free(dead);
     return rc;
 }
 
@@ -157,7 +160,7 @@ static int ix_from_payload(const char *who, uint32_t kind, const uint8_t *pl, si
         }
     }
     if ((n && (rc = ix_reserve_slots(x, n, who))) ||
-        (rc = gidmap_reserve(who, "the id map", &x->map, n, NULL, NULL)))
+        (rc = ix_idmap_reserve(who, &x->map, x->ids, n, NULL, NULL)))
         goto done;
     if (n && fv) memcpy(x->vec, msg->vectors.data, n * d * sizeof(float));
     if (n && x->codes) memcpy(x->codes, msg->codes.data, n * cs);
@@ -166,16 +169,15 @@ static int ix_from_payload(const char *who, uint32_t kind, const uint8_t *pl, si
         if (msg->dead.data[s] > 1) BAD("%s: bad tombstone byte", who);
         if (msg->ids[s] < 0 || msg->ids[s] == INT64_MAX) BAD("%s: bad id %lld", who, (long long)msg->ids[s]);
         x->ids[s] = msg->ids[s];
-        x->dead[s] = msg->dead.data[s];
+        ix_set_dead(x, s, msg->dead.data[s]);
         if (fv) {
             const float *v = x->vec + s * d;
             if (x->norm2) x->norm2[s] = ix_k.dot(v, v, d);
             if (x->q8) x->q8s[s] = ix_quantize(v, d, x->q8 + s * d);
         }
-        if (!x->dead[s]) {
-            if (ix_map_get(&x->map, x->ids[s]) >= 0)
-                BAD("%s: id %lld appears twice", who, (long long)x->ids[s]);
-            gidmap_put(&x->map, (uint64_t)x->ids[s], (uint32_t)s);
+        if (!msg->dead.data[s]) {
+            if (ix_map_get(x, x->ids[s]) >= 0) BAD("%s: id %lld appears twice", who, (long long)x->ids[s]);
+            ix_idmap_put(&x->map, x->ids, (uint32_t)s);
             live++;
         }
     }
@@ -188,6 +190,10 @@ static int ix_from_payload(const char *who, uint32_t kind, const uint8_t *pl, si
             uint32_t l = gget_u32(a + 4 * s);
             if (l >= (uint32_t)cfg.nlist) BAD("%s: list %u out of range", who, l);
             x->assign[s] = l;
+        }
+        if ((rc = ix_ivf_reserve(x, x->assign, n))) goto done; /* the lists' sizes up front */
+        for (size_t s = 0; s < n; s++) {
+            uint32_t l = x->assign[s];
             if ((rc = ix_ivf_append(x, l, (uint32_t)s))) goto done;
             if (cs) memcpy(ix_code(x, (uint32_t)s), msg->codes.data + s * cs, cs);
         }
