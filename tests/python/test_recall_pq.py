@@ -408,3 +408,32 @@ def test_batch_threads_same_as_single():
     for i in range(0, 64, 9):
         I1, D1 = ix.search(Q[i:i + 1], 10)
         np.testing.assert_array_equal(I1[0], Ib[i])
+
+
+def test_ivf_pq_bytes_per_vector_computed():
+    """IVF-PQ's memory_bytes against the sum of what it keeps, computed here: per slot an 8-byte
+    id, a 4-byte list number and a tombstone bit; per list entry a 4-byte slot and the m-byte
+    code (capacity: the list's size plus at most 1/8 + 8); the slot-only id map (4-byte cells,
+    a power of two at most half full); centroids, codebooks and the precomputed l2 tables.
+    Only the handle itself (under 4 KiB) is left over."""
+    d, m, nlist, n = 32, 8, 16, 6000
+    X, _ = clustered(n, d, seed=11)
+    ix = growth.Index(d, metric="l2", kind="ivf", nlist=nlist, storage="pq", pq_m=m, seed=1)
+    ix.add(X)
+    st = ix.stats()
+    cells = 64
+    while (n + 1) * 2 > cells:
+        cells *= 2
+    fixed = (nlist * (d * 4 + 4 + 8 + 8 + 8)  # centroids, their norms, list pointers and sizes
+             + d * 256 * 4 * 2 + m * 256 * 4  # codebooks, transposed, codeword norms
+             + nlist * m * 256 * 4)           # precomputed l2 tables
+    lo = fixed + n * (8 + 4) + (n + 7) // 8 + cells * 4 + n * (4 + m)
+    hi = lo + (n // 8 + 8 * nlist) * (4 + m) + 4096
+    assert lo <= st["memory_bytes"] <= hi, (lo, st["memory_bytes"], hi)
+    assert st["bytes_per_vector"] == -(-st["memory_bytes"] // n)
+    # removal keeps the accounting (tombstones), compaction gives the slots back
+    ix.remove(np.arange(0, n, 2))
+    assert ix.stats()["memory_bytes"] == st["memory_bytes"]
+    ix.compact()
+    st2 = ix.stats()
+    assert st2["count"] == n // 2 and st2["memory_bytes"] < st["memory_bytes"] - (n // 2) * (8 + 4 + 4 + m)
