@@ -41,6 +41,7 @@ const gcfg_opt ix_opts[] = {
     {"pq_m", GCFG_INT, offsetof(ix_cfg, pq_m), "8", 1, IX_MAX_DIM, NULL, false},
     {"pq_train", GCFG_INT, offsetof(ix_cfg, pq_train), "65536", IX_PQ_K, 1e9, NULL, false},
     {"rerank", GCFG_INT, offsetof(ix_cfg, rerank), "0", 0, 100000, NULL, false},
+    {"opq", GCFG_INT, offsetof(ix_cfg, opq), "0", 0, 1, NULL, false},
 };
 const size_t ix_nopts = sizeof ix_opts / sizeof ix_opts[0];
 
@@ -68,7 +69,8 @@ void ix_idmap_del(ix_idmap *m, const int64_t *ids, int64_t id)
     m->count--;
 }
 
-int ix_idmap_reserve(const char *who, ix_idmap *m, const int64_t *ids, size_t want, ix_idmap *old, bool *grown)
+int ix_idmap_reserve(const char *who, ix_idmap *m, const int64_t *ids, size_t want, ix_idmap *old,
+                     bool *grown)
 {
     if (grown) *grown = false;
     if ((want + 1) * 2 <= m->cap) return GROWTH_OK;
@@ -108,7 +110,8 @@ static double ix_bytes(const growth_index *x, double cap, double n, double ids)
                  (x->cfg.quantize == IX_Q_INT8 ? d + 4 : 0) + (x->cfg.kind == IX_IVF ? 0 : cs);
     double b = (double)sizeof *x;
     if (x->cfg.storage == IX_S_PQ)
-        b += d * IX_PQ_K * 8 + (double)x->cfg.pq_m * IX_PQ_K * 4 + (double)ix_pq_pre_bytes(&x->cfg);
+        b += d * IX_PQ_K * 8 + (double)x->cfg.pq_m * IX_PQ_K * 4 + (double)ix_pq_pre_bytes(&x->cfg) +
+             (x->cfg.opq ? d * d * 4 + (x->cfg.kind == IX_IVF ? (double)x->cfg.nlist * d * 4 : 0) : 0);
     if (x->cfg.kind == IX_HNSW) {
         per += 1 + (double)sizeof(uint32_t *) + (2 * M + 1) * 4;
         b += n * (M + 1) * 4 / (M - 1);
@@ -148,6 +151,9 @@ int ix_new(growth_index **out, const ix_cfg *cfg, const char *who)
     if (cfg->storage == IX_S_FLOAT && cfg->rerank)
         return gerr(GROWTH_EINVAL, "%s: config key 'rerank' is %lld: it applies to storage=fp16 and pq only",
                     who, (long long)cfg->rerank);
+    if (cfg->opq && cfg->storage != IX_S_PQ)
+        return gerr(GROWTH_EINVAL, "%s: config key 'opq' is 1: the OPQ rotation applies to storage=pq only",
+                    who);
     if (cfg->storage == IX_S_PQ && cfg->dim % cfg->pq_m)
         return gerr(GROWTH_EINVAL, "%s: config key 'pq_m' is %lld: it must divide dim=%lld", who,
                     (long long)cfg->pq_m, (long long)cfg->dim);
@@ -725,12 +731,18 @@ static int ix_compact_codes(growth_index *x, growth_index *y, const char *who)
         if ((rc = ix_ivf_train(y, NULL, 0, false, NULL))) return rc;
     }
     if (x->pq_cb) {
-        size_t nb = d * IX_PQ_K * sizeof(float);
-        float *cb = malloc(nb);
-        if (!cb) return gerr(GROWTH_ENOMEM, "%s: out of memory", who);
-        memcpy(cb, x->pq_cb, nb);
-        if ((rc = ix_pq_install(y, cb))) {
+        size_t nb = d * IX_PQ_K * sizeof(float), nr = x->pq_rot ? d * d * sizeof(float) : 0;
+        float *cb = malloc(nb), *rot = nr ? malloc(nr) : NULL;
+        if (!cb || (nr && !rot)) {
             free(cb);
+            free(rot);
+            return gerr(GROWTH_ENOMEM, "%s: out of memory", who);
+        }
+        memcpy(cb, x->pq_cb, nb);
+        if (nr) memcpy(rot, x->pq_rot, nr);
+        if ((rc = ix_pq_install(y, cb, rot))) {
+            free(cb);
+            free(rot);
             return rc;
         }
     }
@@ -838,6 +850,8 @@ swap:
         x->pq_cbt = y->pq_cbt;
         x->pq_cn = y->pq_cn;
         x->pq_pre = y->pq_pre;
+        x->pq_rot = y->pq_rot;
+        x->pq_rc = y->pq_rc;
         pthread_rwlock_unlock(&x->rw);
         y->n = tmp.n;
         y->cap = tmp.cap;
@@ -863,6 +877,8 @@ swap:
         y->pq_cbt = tmp.pq_cbt;
         y->pq_cn = tmp.pq_cn;
         y->pq_pre = tmp.pq_pre;
+        y->pq_rot = tmp.pq_rot;
+        y->pq_rc = tmp.pq_rc;
     }
     growth_index_free(y);
 out:

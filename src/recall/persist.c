@@ -29,7 +29,7 @@ static int ix_pack(const char *who_called, const void *model, uint8_t **out, siz
         for (size_t s = 0; s < n; s++) nup += x->level[s] * Mu;
     up = malloc((nup ? nup : 1) * sizeof *up);
     if (x->cs && x->lcodes) codes = malloc(n ? n * x->cs : 1); /* IVF: codes back in slot order */
-    dead = malloc(n ? n : 1);                                   /* the file keeps a byte a slot */
+    dead = malloc(n ? n : 1);                                  /* the file keeps a byte a slot */
     if (!cfgbuf || !up || !dead || (x->cs && x->lcodes && !codes)) {
         rc = gerr(GROWTH_ENOMEM, "%s: out of memory", who);
         goto done;
@@ -50,6 +50,7 @@ static int ix_pack(const char *who_called, const void *model, uint8_t **out, siz
         msg.codes = (ProtobufCBinaryData){n * x->cs, codes ? codes : x->codes};
     }
     if (x->pq_cb) msg.pq_codebooks = (ProtobufCBinaryData){d * IX_PQ_K * sizeof(float), (uint8_t *)x->pq_cb};
+    if (x->pq_rot) msg.opq_rotation = (ProtobufCBinaryData){d * d * sizeof(float), (uint8_t *)x->pq_rot};
     msg.next_id = x->next_id;
     msg.entry = x->entry;
     if (x->cfg.kind == IX_HNSW) {
@@ -121,6 +122,11 @@ static int ix_from_payload(const char *who, uint32_t kind, const uint8_t *pl, si
         (msg->pq_codebooks.len ? msg->pq_codebooks.len != d * IX_PQ_K * sizeof(float) : n > 0))
         BAD("%s: %zu bytes of PQ codebooks for %zu vectors of dim %zu", who, msg->pq_codebooks.len, n, d);
     if (cfg.storage != IX_S_PQ && msg->pq_codebooks.len) BAD("%s: PQ codebooks without storage=pq", who);
+    if (msg->opq_rotation.len != (cfg.opq && msg->pq_codebooks.len ? d * d * sizeof(float) : 0))
+        BAD("%s: %zu bytes of OPQ rotation for dim %zu (opq=%lld)", who, msg->opq_rotation.len, d,
+            (long long)cfg.opq);
+    if (msg->opq_rotation.len && !gall_finite_f32((const float *)msg->opq_rotation.data, d * d))
+        BAD("%s: the OPQ rotation holds NaN or Inf", who);
     if (msg->pq_codebooks.len && !gall_finite_f32((const float *)msg->pq_codebooks.data, d * IX_PQ_K))
         BAD("%s: PQ codebooks hold NaN or Inf", who);
     if (cfg.storage == IX_S_FP16)
@@ -149,13 +155,18 @@ static int ix_from_payload(const char *who, uint32_t kind, const uint8_t *pl, si
     }
     if (msg->pq_codebooks.len) {
         float *cb = malloc(msg->pq_codebooks.len);
-        if (!cb) {
+        float *rot = msg->opq_rotation.len ? malloc(msg->opq_rotation.len) : NULL;
+        if (!cb || (msg->opq_rotation.len && !rot)) {
+            free(cb);
+            free(rot);
             rc = gerr(GROWTH_ENOMEM, "%s: out of memory", who);
             goto done;
         }
         memcpy(cb, msg->pq_codebooks.data, msg->pq_codebooks.len);
-        if ((rc = ix_pq_install(x, cb))) {
+        if (rot) memcpy(rot, msg->opq_rotation.data, msg->opq_rotation.len);
+        if ((rc = ix_pq_install(x, cb, rot))) {
             free(cb);
+            free(rot);
             goto done;
         }
     }

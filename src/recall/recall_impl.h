@@ -36,6 +36,7 @@ typedef struct {
     int64_t max_memory;  /* bytes the index may hold, 0 = no cap (checked on create, add, load) */
     int storage;         /* IX_S_*: how vectors are kept for scanning */
     int64_t pq_m, pq_train, rerank;
+    int64_t opq; /* 1: learn an OPQ rotation before the PQ codebooks */
 } ix_cfg;
 
 /* A scored candidate: larger key is better (similarity, or minus the squared distance). */
@@ -110,7 +111,8 @@ void ix_idmap_del(ix_idmap *m, const int64_t *ids, int64_t id);
 /* Grows the map so that `want` ids keep it at most half full (64 cells at least); a failure
  * leaves it as it was. With `old` set the replaced array is handed back in *old and *grown
  * says whether the map grew. */
-int ix_idmap_reserve(const char *who, ix_idmap *m, const int64_t *ids, size_t want, ix_idmap *old, bool *grown);
+int ix_idmap_reserve(const char *who, ix_idmap *m, const int64_t *ids, size_t want, ix_idmap *old,
+                     bool *grown);
 void ix_idmap_free(ix_idmap *m);
 
 /* Undo record of an HNSW add that may be canceled: the graph rows of nodes that existed before
@@ -172,6 +174,8 @@ struct growth_index {
     float *pq_cbt;    /* the same transposed per sub-quantiser: pq_m x dsub x 256 */
     float *pq_cn;     /* pq_m x 256 squared norms of the codewords */
     float *pq_pre;    /* IVF-PQ l2: nlist x pq_m x 256 terms |w|^2 + 2 c_j . w (NULL when too large) */
+    float *pq_rot;    /* opq=1: the orthogonal rotation R (dim x dim, row-major), codes quantise R x */
+    float *pq_rc;     /* opq=1 and IVF: the rotated centroids R c (nlist x dim) */
 };
 
 /* Tombstone bit of slot s. */
@@ -203,6 +207,8 @@ typedef struct {
     size_t tabcap;
     float *ks; /* scores of a run of codes */
     size_t kscap;
+    float *rq; /* the rotated query (opq) */
+    size_t rqcap;
 } ix_scratch;
 
 ix_scratch *ix_scratch_get(void);
@@ -277,8 +283,13 @@ float ix_code_key(const growth_index *x, const float *q, uint32_t s, float *buf)
 size_t ix_pq_bytes(const growth_index *x);
 /* Bytes of the IVF-PQ l2 precomputed tables (0 when not used). */
 size_t ix_pq_pre_bytes(const ix_cfg *c);
-/* Installs codebooks cb (pq_m x 256 x dsub, taken over) with their derived tables. */
-int ix_pq_install(growth_index *x, float *cb);
+/* Installs codebooks cb (pq_m x 256 x dsub, taken over) and, with opq=1, the rotation rot (dim x
+ * dim, taken over; NULL otherwise) with their derived tables. On failure nothing is taken over. */
+int ix_pq_install(growth_index *x, float *cb, float *rot);
+/* Orthogonal Procrustes: the rotation R (d x d, row-major) minimising |X R^T - Y|_F over the n
+ * rows of X and Y (n x d each): with X^T Y = U S V^T, R = V U^T (one-sided Jacobi SVD in
+ * double; directions with no singular value are completed to an orthonormal basis). */
+int ix_procrustes(const float *X, const float *Y, size_t n, size_t d, float *R);
 void ix_pq_free(growth_index *x);
 /* Whether the index keeps float vectors (storage=float, or rerank > 0). */
 static inline bool ix_keeps_vec(const ix_cfg *c) { return c->storage == IX_S_FLOAT || c->rerank > 0; }
