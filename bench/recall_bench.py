@@ -351,7 +351,7 @@ def run(quick=False, report=None):
     run_pq(quick, report)
 
 
-def run_pq(quick=False, report=None, which=("synthetic", "fmnist"), opq=False):
+def run_pq(quick=False, report=None, which=("synthetic", "fmnist"), opq=False, rerank=100):
     """IVF-PQ vs FAISS IndexIVFPQ on the synthetic set (100k x 128 in quick mode) and on
     Fashion-MNIST (60k x 784, 1000 queries; 20k and 300 in quick mode), 16-byte codes."""
     if "synthetic" in which:
@@ -362,7 +362,8 @@ def run_pq(quick=False, report=None, which=("synthetic", "fmnist"), opq=False):
         print(f"  numpy brute force truth: {time.perf_counter() - t:.1f}s")
         for o in ((False, True) if opq else (False,)):
             ivfpq_vs_faiss("synthetic-1M-128" if not quick else "synthetic-100k-128", X, Q, G, nlist=nlist, m=16,
-                           probes=(4, 8, 16, 32) if quick else (4, 8, 16, 32, 64), report=report, opq=o)
+                           probes=(4, 8, 16, 32) if quick else (4, 8, 16, 32, 64), report=report, opq=o,
+                           rerank=rerank)
         del X, Q, G
     if "fmnist" in which:
         X = load_fmnist("train-images-idx3-ubyte.gz")
@@ -371,7 +372,7 @@ def run_pq(quick=False, report=None, which=("synthetic", "fmnist"), opq=False):
         G, _ = truth(X, Q)
         for o in ((False, True) if opq else (False,)):
             ivfpq_vs_faiss("fashion-mnist", X, Q, G, nlist=128 if quick else 256, m=16, probes=(1, 2, 4, 8, 16),
-                           report=report, opq=o)
+                           report=report, opq=o, rerank=rerank)
 
 
 if __name__ == "__main__":
@@ -382,11 +383,13 @@ if __name__ == "__main__":
     ap.add_argument("--pq-only", action="store_true", help="only IVF-PQ vs FAISS IndexIVFPQ")
     ap.add_argument("--pq-set", choices=("synthetic", "fmnist"), help="with --pq-only: one data set")
     ap.add_argument("--opq", action="store_true", help="with --pq-only: also OPQ (opq=1) vs FAISS OPQMatrix")
+    ap.add_argument("--rerank", type=int, default=100, help="with --pq-only: short list re-ranked by the floats "
+                    "(ours rerank=N, FAISS IndexRefineFlat k_factor N/10)")
     ap.add_argument("--json", help="write the results here")
     a = ap.parse_args()
     rep_ = {}
     if a.pq_only:
-        run_pq(a.quick, rep_, (a.pq_set,) if a.pq_set else ("synthetic", "fmnist"), a.opq)
+        run_pq(a.quick, rep_, (a.pq_set,) if a.pq_set else ("synthetic", "fmnist"), a.opq, a.rerank)
     else:
         run(a.quick, rep_)
     if a.json:
