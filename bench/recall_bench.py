@@ -21,7 +21,10 @@ import gzip
 import os
 import time
 
-import numpy as np
+# 1 thread a side means BLAS too: OpenBLAS starts 2 threads by default, which both sides (FAISS's
+# sgemm, our k-means) would otherwise use. Set before numpy loads OpenBLAS.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+import numpy as np  # noqa: E402
 
 import growth
 
