@@ -13,6 +13,7 @@
 #include "core.h"
 #include "growth/growth.h"
 #include "gtest.h"
+#include "index.pb-c.h"
 #include "recall/recall_impl.h" /* ix_procrustes (OPQ) against NumPy */
 
 _Static_assert(offsetof(growth_index_stats, code_bytes) == 40, "1.0 growth_index_stats ends at memory_bytes");
@@ -943,9 +944,47 @@ TEST(test_opq_procrustes_numpy)
     fclose(f);
 }
 
+/* A file whose OPQ rotation has the wrong size, holds NaN or is missing (behind a valid
+ * envelope) is EFORMAT; the intact one loads. */
+TEST(test_opq_file_checks)
+{
+    const size_t n = 400, d = 8;
+    float *x = clustered(n, d, 21);
+    growth_index *a = NULL, *b = NULL;
+    CHECK_OK(growth_index_create(&a, "dim=8 metric=l2 storage=pq pq_m=2 opq=1 iters=2 seed=1"));
+    CHECK_OK(growth_index_add(a, x, n, NULL));
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    CHECK_OK(growth_index_serialize(a, &buf, &len));
+    CHECK_OK(growth_index_deserialize(&b, buf, len));
+    growth_index_free(b);
+    for (int t = 0; t < 3; t++) {
+        Growth__Index *m =
+            growth__index__unpack(&gpb_allocator, len - GENV_HEADER_SIZE, buf + GENV_HEADER_SIZE);
+        CHECK(m != NULL && m->opq_rotation.len == d * d * sizeof(float));
+        if (!m) break;
+        float nan = NAN;
+        if (t == 0) m->opq_rotation.len -= 4;
+        if (t == 1) memcpy(m->opq_rotation.data + 8, &nan, 4);
+        if (t == 2) m->opq_rotation.len = 0;
+        uint8_t *out = NULL;
+        size_t olen = 0;
+        CHECK_OK(genv_pack("test", GROWTH_KIND_INDEX, &m->base, &out, &olen));
+        b = NULL;
+        CHECK_RC(growth_index_deserialize(&b, out, olen), GROWTH_EFORMAT);
+        CHECK(b == NULL);
+        free(out);
+        growth__index__free_unpacked(m, &gpb_allocator);
+    }
+    growth_buffer_free(buf);
+    growth_index_free(a);
+    free(x);
+}
+
 int main(void)
 {
     RUN(test_opq_procrustes_numpy);
+    RUN(test_opq_file_checks);
     RUN(test_create_and_config);
     RUN(test_flat_exact);
     RUN(test_filters);
