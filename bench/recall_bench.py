@@ -21,7 +21,10 @@ import gzip
 import os
 import time
 
-import numpy as np
+# 1 thread a side means BLAS too: OpenBLAS starts 2 threads by default, which both sides (FAISS's
+# sgemm, our k-means) would otherwise use. Set before numpy loads OpenBLAS.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+import numpy as np  # noqa: E402
 
 import growth
 
@@ -37,13 +40,13 @@ def load_fmnist(name):
     return np.ascontiguousarray(X / np.linalg.norm(X, axis=1, keepdims=True))
 
 
-def median_time(fn, repeat):
+def median_time(fn, repeat, clock=time.perf_counter):
     ts = []
     out = None
     for _ in range(repeat):
-        t = time.perf_counter()
+        t = clock()
         out = fn()
-        ts.append(time.perf_counter() - t)
+        ts.append(clock() - t)
     return float(np.median(ts)), out
 
 
@@ -55,15 +58,17 @@ def recall(I, G):
 
 
 def truth(X, Q, k=K):
-    """numpy brute force (sgemm + argpartition), in chunks."""
+    """numpy brute force (sgemm + argpartition), in chunks of queries small enough that a chunk's
+    score matrix stays near 256 MiB (1M base vectors: 64 queries at a time, not 4 GB)."""
     out = np.empty((len(Q), k), np.int64)
     kth = np.empty(len(Q), np.float32)
-    for b in range(0, len(Q), 1000):
-        S = Q[b:b + 1000] @ X.T
+    qb = max(1, min(1000, (1 << 26) // max(1, len(X))))
+    for b in range(0, len(Q), qb):
+        S = Q[b:b + qb] @ X.T
         I = np.argpartition(-S, k, axis=1)[:, :k]
         order = np.argsort(-np.take_along_axis(S, I, 1), axis=1)
-        out[b:b + 1000] = np.take_along_axis(I, order, 1)
-        kth[b:b + 1000] = np.take_along_axis(S, out[b:b + 1000, k - 1:k], 1)[:, 0]
+        out[b:b + qb] = np.take_along_axis(I, order, 1)
+        kth[b:b + qb] = np.take_along_axis(S, out[b:b + qb, k - 1:k], 1)[:, 0]
     return out, kth
 
 
@@ -229,37 +234,64 @@ def faiss_bytes(index):
     return int(faiss.serialize_index(index).size)
 
 
-def ivfpq_vs_faiss(tag, X, Q, G, nlist=1024, m=16, probes=(4, 8, 16, 32, 64), rerank=100, rep=1, report=None):
-    """IVF-PQ, same nlist and code size (m bytes), 1 thread, l2 on normalised data (the cosine ranking)."""
+TRAIN = 65536  # training sample, the same vectors on both sides
+ITERS = 12     # k-means iterations, ours (iters=) and FAISS's (cp.niter, pq.cp.niter)
+
+
+def ivfpq_vs_faiss(tag, X, Q, G, nlist=1024, m=16, probes=(4, 8, 16, 32, 64), rerank=100, rep=1, report=None,
+                   opq=False):
+    """IVF-PQ, same nlist and code size (m bytes), 1 thread, l2 on normalised data (the cosine ranking).
+    Both sides train on the same random sample of TRAIN vectors with ITERS k-means iterations (coarse
+    quantiser and sub-quantisers), then add every vector. With opq=True both learn an OPQ rotation
+    first (ours: opq=1; FAISS: OPQMatrix in an IndexPreTransform)."""
     import faiss
     faiss.omp_set_num_threads(1)
     n, d = X.shape
-    print(f"recall/{tag} IVF-PQ: {n} x {d}, {len(Q)} queries, nlist={nlist}, PQ{m} x 8 bits ({m} bytes a code), "
-          f"re-rank {rerank}, 1 thread")
-    res = dict(n=n, dim=d, nlist=nlist, pq_m=m, rerank=rerank)
-    t = time.perf_counter()
-    ours = growth.Index(dim=d, metric="l2", kind="ivf", nlist=nlist, storage="pq", pq_m=m, rerank=rerank, seed=1)
+    print(f"recall/{tag} IVF-{'OPQ' if opq else 'PQ'}: {n} x {d}, {len(Q)} queries, nlist={nlist}, PQ{m} x 8 bits "
+          f"({m} bytes a code), re-rank {rerank}, 1 thread, train sample {min(n, TRAIN)}, {ITERS} k-means iterations")
+    res = dict(n=n, dim=d, nlist=nlist, pq_m=m, rerank=rerank, train=min(n, TRAIN), opq=opq)
+    S = X[np.sort(np.random.default_rng(7).choice(n, min(n, TRAIN), replace=False))]
+    extra = dict(opq=1) if opq else {}
+    t, c0 = time.perf_counter(), time.process_time()
+    ours = growth.Index(dim=d, metric="l2", kind="ivf", nlist=nlist, storage="pq", pq_m=m, rerank=rerank, seed=1,
+                        iters=ITERS, **extra)
+    ours.train(S)
+    ot = time.perf_counter() - t
     ours.add(X)
-    ob = time.perf_counter() - t
-    t = time.perf_counter()
+    ob, oc = time.perf_counter() - t, time.process_time() - c0
+    t, c0 = time.perf_counter(), time.process_time()
     q = faiss.IndexFlatL2(d)
     fi = faiss.IndexIVFPQ(q, d, nlist, m, 8)
-    fi.train(X)
-    fi.add(X)
-    fb = time.perf_counter() - t
-    line(f"ivf-pq train+add (vs faiss IndexIVFPQ), s", ob, fb, unit="s", higher=False)
+    fi.cp.niter = ITERS
+    fi.pq.cp.niter = ITERS
+    fi.cp.max_points_per_centroid = fi.pq.cp.max_points_per_centroid = 1 << 30  # the whole sample
+    fidx = fi
+    if opq:
+        om = faiss.OPQMatrix(d, m)
+        om.niter = ITERS
+        fidx = faiss.IndexPreTransform(om, fi)
+    fidx.train(S)
+    ft = time.perf_counter() - t
+    fidx.add(X)
+    fb, fc = time.perf_counter() - t, time.process_time() - c0
+    print(f"  train {ot:.1f} s ours, {ft:.1f} s faiss; add {ob - ot:.1f} s ours, {fb - ft:.1f} s faiss; "
+          f"train+add CPU time {oc:.1f} s ours, {fc:.1f} s faiss (the fairer figure on a shared machine)")
+    line(f"ivf-{'opq' if opq else 'pq'} train+add (vs faiss IndexIVFPQ), s", ob, fb, unit="s", higher=False)
+    res.update(train_s=ot, faiss_train_s=ft, build_cpu_s=oc, faiss_build_cpu_s=fc)
     # memory per vector: ours from stats (with the floats kept for re-ranking, and the codes
     # alone: the same index without rerank is measured on a copy built from the same data)
     st = ours.stats()
     t = time.perf_counter()
-    fr = faiss.IndexRefineFlat(fi, faiss.swig_ptr(X))  # a float copy of the base vectors beside the codes
+    fr = faiss.IndexRefineFlat(fidx, faiss.swig_ptr(X))  # a float copy of the base vectors beside the codes
     fb_ref = time.perf_counter() - t
-    codes_only = growth.Index(dim=d, metric="l2", kind="ivf", nlist=nlist, storage="pq", pq_m=m, seed=1)
+    codes_only = growth.Index(dim=d, metric="l2", kind="ivf", nlist=nlist, storage="pq", pq_m=m, seed=1,
+                              iters=ITERS, **extra)
+    codes_only.train(S)
     codes_only.add(X)
     sc = codes_only.stats()
-    fi.search(Q[:1], K)  # FAISS builds its precomputed l2 tables (nlist x m x 256 floats) lazily
+    fidx.search(Q[:1], K)  # FAISS builds its precomputed l2 tables (nlist x m x 256 floats) lazily
     pre = int(fi.precomputed_table.size()) * 4 if fi.use_precomputed_table else 0
-    fmem, frmem = (faiss_bytes(fi) + pre) / n, (faiss_bytes(fi) + pre + 4 * d * n) / n
+    fmem, frmem = (faiss_bytes(fidx) + pre) / n, (faiss_bytes(fidx) + pre + 4 * d * n) / n
     print(f"  memory per vector: ours {sc['bytes_per_vector']} B (codes only), {st['bytes_per_vector']} B with floats"
           f" for re-ranking; faiss {fmem:.1f} B (IndexIVFPQ serialised + its precomputed tables), {frmem:.1f} B"
           f" with IndexRefineFlat;"
@@ -273,10 +305,12 @@ def ivfpq_vs_faiss(tag, X, Q, G, nlist=1024, m=16, probes=(4, 8, 16, 32, 64), re
         ours.set(nprobe=npb)
         codes_only.set(nprobe=npb)
         fi.nprobe = npb
-        t_c, (C, _) = median_time(lambda: codes_only.search(Q, K), rep)
-        t_f, (_, F) = median_time(lambda: fi.search(Q, K), rep)
-        t_o, (I, _) = median_time(lambda: ours.search(Q, K), rep)
-        t_r, (_, R) = median_time(lambda: fr.search(Q, K), rep)
+        # 1 thread each side: q/s of CPU time, which other processes on a shared machine do not inflate
+        pt = time.process_time
+        t_c, (C, _) = median_time(lambda: codes_only.search(Q, K), rep, pt)
+        t_f, (_, F) = median_time(lambda: fidx.search(Q, K), rep, pt)
+        t_o, (I, _) = median_time(lambda: ours.search(Q, K), rep, pt)
+        t_r, (_, R) = median_time(lambda: fr.search(Q, K), rep, pt)
         row = dict(nprobe=npb, recall=recall(C, G), qps=len(Q) / t_c, faiss_recall=recall(F, G), faiss_qps=len(Q) / t_f,
                    rerank_recall=recall(I, G), rerank_qps=len(Q) / t_o, faiss_rerank_recall=recall(R, G),
                    faiss_rerank_qps=len(Q) / t_r)
@@ -293,7 +327,7 @@ def ivfpq_vs_faiss(tag, X, Q, G, nlist=1024, m=16, probes=(4, 8, 16, 32, 64), re
     ours.close()
     codes_only.close()
     if report is not None:
-        report.setdefault("recall", {}).setdefault(tag, {})["ivfpq"] = res
+        report.setdefault("recall", {}).setdefault(tag, {})["ivfopq" if opq else "ivfpq"] = res
     return res
 
 
@@ -323,13 +357,28 @@ def run(quick=False, report=None):
     run_pq(quick, report)
 
 
-def run_pq(quick=False, report=None):
-    """IVF-PQ vs FAISS IndexIVFPQ on the synthetic set (100k x 128 in quick mode)."""
-    n, nq, nlist = (100_000, 300, 256) if quick else (1_000_000, 1000, 1024)
-    X, Q = synthetic(n, 128, nq)
-    G, _ = truth(X, Q)
-    ivfpq_vs_faiss("synthetic-1M-128" if not quick else "synthetic-100k-128", X, Q, G, nlist=nlist, m=16,
-                   probes=(4, 8, 16, 32) if quick else (4, 8, 16, 32, 64), report=report)
+def run_pq(quick=False, report=None, which=("synthetic", "fmnist"), opq=False, rerank=100):
+    """IVF-PQ vs FAISS IndexIVFPQ on the synthetic set (100k x 128 in quick mode) and on
+    Fashion-MNIST (60k x 784, 1000 queries; 20k and 300 in quick mode), 16-byte codes."""
+    if "synthetic" in which:
+        n, nq, nlist = (100_000, 300, 256) if quick else (1_000_000, 1000, 1024)
+        X, Q = synthetic(n, 128, nq)
+        t = time.perf_counter()
+        G, _ = truth(X, Q)
+        print(f"  numpy brute force truth: {time.perf_counter() - t:.1f}s")
+        for o in ((False, True) if opq else (False,)):
+            ivfpq_vs_faiss("synthetic-1M-128" if not quick else "synthetic-100k-128", X, Q, G, nlist=nlist, m=16,
+                           probes=(4, 8, 16, 32) if quick else (4, 8, 16, 32, 64), report=report, opq=o,
+                           rerank=rerank)
+        del X, Q, G
+    if "fmnist" in which:
+        X = load_fmnist("train-images-idx3-ubyte.gz")
+        Q = load_fmnist("t10k-images-idx3-ubyte.gz")
+        X, Q = (X[:20000], Q[:300]) if quick else (X, Q[:1000])
+        G, _ = truth(X, Q)
+        for o in ((False, True) if opq else (False,)):
+            ivfpq_vs_faiss("fashion-mnist", X, Q, G, nlist=128 if quick else 256, m=16, probes=(1, 2, 4, 8, 16),
+                           report=report, opq=o, rerank=rerank)
 
 
 if __name__ == "__main__":
@@ -338,10 +387,17 @@ if __name__ == "__main__":
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--pq-only", action="store_true", help="only IVF-PQ vs FAISS IndexIVFPQ")
+    ap.add_argument("--pq-set", choices=("synthetic", "fmnist"), help="with --pq-only: one data set")
+    ap.add_argument("--opq", action="store_true", help="with --pq-only: also OPQ (opq=1) vs FAISS OPQMatrix")
+    ap.add_argument("--rerank", type=int, default=100, help="with --pq-only: short list re-ranked by the floats "
+                    "(ours rerank=N, FAISS IndexRefineFlat k_factor N/10)")
     ap.add_argument("--json", help="write the results here")
     a = ap.parse_args()
     rep_ = {}
-    (run_pq if a.pq_only else run)(a.quick, rep_)
+    if a.pq_only:
+        run_pq(a.quick, rep_, (a.pq_set,) if a.pq_set else ("synthetic", "fmnist"), a.opq, a.rerank)
+    else:
+        run(a.quick, rep_)
     if a.json:
         with open(a.json, "w") as f:
             json.dump(rep_, f, indent=1)

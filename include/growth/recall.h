@@ -33,8 +33,24 @@
  * growth_index_dedup() and growth_index_mmr() compare reconstructions, and a filtered search
  * that falls back to exact scoring scores reconstructions. growth_index_stats::code_bytes and
  * growth_index_stats::bytes_per_vector report the cost. Compaction copies codes as they are
- * (no re-encoding; it reports no progress and cannot be canceled). OPQ rotation is not
- * implemented.
+ * (no re-encoding; it reports no progress and cannot be canceled).
+ *
+ * `opq=1` (storage=pq) adds an OPQ rotation (Ge et al. 2013, the non-parametric variant of
+ * FAISS's OPQMatrix): an orthogonal dim x dim matrix R learnt on the PQ training sample (IVF: on
+ * the residuals) by `iters` alternations of four k-means iterations of the sub-quantisers on the
+ * rotated sample with the orthogonal Procrustes solution for their reconstructions; the codes
+ * then quantise R (x - c) and the distance tables take R q. R keeps distances and dot products,
+ * so the coarse quantiser, the float vectors kept for `rerank` and the scores' meaning do not
+ * change; growth_index_get() returns c + R^T (codewords). It lowers the quantisation error where
+ * the variance is spread unevenly over the dimensions, costs a dim x dim matrix (plus nlist x dim
+ * rotated centroids in IVF) and a dim x dim product per query and per encoded vector, is saved
+ * with the index, and makes training several times longer.
+ *
+ * Memory of IVF-PQ: a vector costs its pq_m code bytes, an 8-byte id, a 4-byte list number, a
+ * 4-byte slot in its list (lists keep about 1/8 growth slack), a tombstone bit and 2 to 4 cells
+ * of 4 bytes in the id map (which stores slots only and reads the ids from the id array); the
+ * lists, centroids, codebooks and precomputed tables are shared (growth_index_stats::bytes_per_vector
+ * includes them).
  *
  * Scores: `metric=ip` returns the inner product and `cosine` the cosine similarity (vectors and
  * queries are L2-normalised; a zero vector scores 0), best first (descending); `l2` returns the
@@ -61,6 +77,7 @@
  * | pq_m            | 8       | pq: sub-quantisers (bytes a vector); must divide dim |
  * | pq_train        | 65536   | pq: at most this many vectors (a random sample of the training set) train the codebooks, >= 256 |
  * | rerank          | 0       | fp16, pq: keep the float vectors and re-score a short list of max(rerank, k) candidates exactly; 0 keeps codes only, 0..100000 |
+ * | opq             | 0       | pq: 1 learns an OPQ rotation before the codebooks (see "Compressed storage"), 0 or 1 |
  * | max_memory      | 0       | bytes the index may hold (vectors, ids, graph, lists, id map, as growth_index_stats::memory_bytes counts them; HNSW upper layers and IVF list slack are estimated when an add is checked), an integer; 0 = no cap beyond the machine's physical memory |
  *
  * Search-time keys (`ef`, `nprobe`, `threads`, `rescore`, `filter_exact`, `rerank` on an index created

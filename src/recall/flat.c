@@ -27,7 +27,7 @@ static int flat_search(const growth_index *x, const float *q, size_t k, const gr
     size_t m = 0;
     if (f && f->allow && f->n_allow * 4 < x->n) {
         for (size_t i = 0; i < f->n_allow; i++) {
-            int64_t s = ix_map_get(&x->map, f->allow[i]);
+            int64_t s = ix_map_get(x, f->allow[i]);
             if (s < 0 || !ix_pass(x, f, (uint32_t)s)) continue;
             float key = ix_k.dot(q, x->vec + (size_t)s * d, d);
             if (l2) key = 2.0f * key - x->norm2[s];
@@ -97,7 +97,7 @@ size_t ix_filter_estimate(const growth_index *x, const growth_id_filter *f)
         size_t tried = 0, pass = 0;
         for (size_t i = 0; i < IX_FILTER_SAMPLE; i++) {
             size_t s = (size_t)(((double)i + 0.5) * (double)x->n / IX_FILTER_SAMPLE);
-            if (s >= x->n || x->dead[s]) continue;
+            if (s >= x->n || ix_dead(x, s)) continue;
             tried++;
             pass += f->fn(x->ids[s], f->user) != 0;
         }
@@ -137,7 +137,7 @@ int ix_exact_allowed(const growth_index *x, const float *q, size_t k, const grow
     }
     if (f && f->allow && f->n_allow < x->n) {
         for (size_t i = 0; i < f->n_allow; i++) { /* the allow-list is the shortest walk */
-            int64_t s = ix_map_get(&x->map, f->allow[i]);
+            int64_t s = ix_map_get(x, f->allow[i]);
             if (s >= 0 && ix_pass(x, f, (uint32_t)s)) exact_offer(x, q, (uint32_t)s, k, out, &m, buf);
         }
     } else if (f && f->bitmap && nbits / 8 < x->n) { /* the bitmap's set bits */
@@ -152,7 +152,7 @@ int ix_exact_allowed(const growth_index *x, const float *q, size_t k, const grow
             while (v) {
                 int64_t id = (int64_t)(w * 64 + (uint64_t)__builtin_ctzll(v));
                 v &= v - 1;
-                int64_t s = ix_map_get(&x->map, id);
+                int64_t s = ix_map_get(x, id);
                 if (s >= 0 && ix_pass(x, f, (uint32_t)s)) exact_offer(x, q, (uint32_t)s, k, out, &m, buf);
             }
         }

@@ -5,7 +5,7 @@
  * hnsw.c and ivf.c (the approximate indexes, sharing the storage kept here).
  *
  * Storage: slot i holds vector vec[i*dim ..] (normalised for cosine), id ids[i], a tombstone
- * flag dead[i] and, for l2, its squared norm. Similarity keys are "larger is better":
+ * bit (ix_dead) and, for l2, its squared norm; the id map holds slots only (its keys are ids[]). Similarity keys are "larger is better":
  * q.x for ip/cosine and 2 q.x - |x|^2 for l2 (= |q|^2 - |q-x|^2, so the squared distance is
  * |q|^2 - key).
  *
@@ -41,8 +41,60 @@ const gcfg_opt ix_opts[] = {
     {"pq_m", GCFG_INT, offsetof(ix_cfg, pq_m), "8", 1, IX_MAX_DIM, NULL, false},
     {"pq_train", GCFG_INT, offsetof(ix_cfg, pq_train), "65536", IX_PQ_K, 1e9, NULL, false},
     {"rerank", GCFG_INT, offsetof(ix_cfg, rerank), "0", 0, 100000, NULL, false},
+    {"opq", GCFG_INT, offsetof(ix_cfg, opq), "0", 0, 1, NULL, false},
 };
 const size_t ix_nopts = sizeof ix_opts / sizeof ix_opts[0];
+
+/* ---- id map ------------------------------------------------------------------------------ */
+
+void ix_idmap_del(ix_idmap *m, const int64_t *ids, int64_t id)
+{
+    if (!m->cap) return;
+    const size_t mask = m->cap - 1;
+    size_t p = (size_t)gmix64((uint64_t)id) & mask;
+    for (;; p = (p + 1) & mask) {
+        if (m->vals[p] == GIDMAP_NONE) return;
+        if (ids[m->vals[p]] == id) break;
+    }
+    /* backward shift, as gidmap_del */
+    size_t hole = p;
+    for (size_t q = (p + 1) & mask; m->vals[q] != GIDMAP_NONE; q = (q + 1) & mask) {
+        size_t home = (size_t)gmix64((uint64_t)ids[m->vals[q]]) & mask;
+        if (((q - home) & mask) >= ((q - hole) & mask)) {
+            m->vals[hole] = m->vals[q];
+            hole = q;
+        }
+    }
+    m->vals[hole] = GIDMAP_NONE;
+    m->count--;
+}
+
+int ix_idmap_reserve(const char *who, ix_idmap *m, const int64_t *ids, size_t want, ix_idmap *old,
+                     bool *grown)
+{
+    if (grown) *grown = false;
+    if ((want + 1) * 2 <= m->cap) return GROWTH_OK;
+    size_t ncap = m->cap ? m->cap : 64;
+    while ((want + 1) * 2 > ncap) ncap *= 2;
+    ix_idmap nm = {malloc(ncap * sizeof *nm.vals), ncap, 0};
+    if (!nm.vals) return gerr(GROWTH_ENOMEM, "%s: out of memory for the id map (%zu cells)", who, ncap);
+    memset(nm.vals, 0xff, ncap * sizeof *nm.vals);
+    for (size_t i = 0; i < m->cap; i++)
+        if (m->vals[i] != GIDMAP_NONE) ix_idmap_put(&nm, ids, m->vals[i]);
+    if (old) {
+        *old = *m;
+        if (grown) *grown = true;
+    } else
+        free(m->vals);
+    *m = nm;
+    return GROWTH_OK;
+}
+
+void ix_idmap_free(ix_idmap *m)
+{
+    free(m->vals);
+    *m = (ix_idmap){0};
+}
 
 /* ---- memory limit (max_memory) ----------------------------------------------------------- */
 
@@ -54,22 +106,23 @@ static double ix_bytes(const growth_index *x, double cap, double n, double ids)
 {
     const double d = (double)x->dim, M = (double)x->cfg.M, cs = (double)x->cs;
     const bool fv = ix_keeps_vec(&x->cfg);
-    double per = (fv ? d * 4 : 0) + 8 + 1 + (x->cfg.metric == IX_L2 && fv ? 4 : 0) +
-                 (x->cfg.quantize == IX_Q_INT8 ? d + 4 : 0) + (x->cfg.kind == IX_IVF ? (cs ? 4 : 0) : cs);
+    double per = (fv ? d * 4 : 0) + 8 + 0.125 + (x->cfg.metric == IX_L2 && fv ? 4 : 0) +
+                 (x->cfg.quantize == IX_Q_INT8 ? d + 4 : 0) + (x->cfg.kind == IX_IVF ? 0 : cs);
     double b = (double)sizeof *x;
     if (x->cfg.storage == IX_S_PQ)
-        b += d * IX_PQ_K * 8 + (double)x->cfg.pq_m * IX_PQ_K * 4 + (double)ix_pq_pre_bytes(&x->cfg);
+        b += d * IX_PQ_K * 8 + (double)x->cfg.pq_m * IX_PQ_K * 4 + (double)ix_pq_pre_bytes(&x->cfg) +
+             (x->cfg.opq ? d * d * 4 + (x->cfg.kind == IX_IVF ? (double)x->cfg.nlist * d * 4 : 0) : 0);
     if (x->cfg.kind == IX_HNSW) {
         per += 1 + (double)sizeof(uint32_t *) + (2 * M + 1) * 4;
         b += n * (M + 1) * 4 / (M - 1);
     }
     if (x->cfg.kind == IX_IVF) {
         per += 4;
-        b += (double)x->cfg.nlist * (d * 4 + 4 + 8 + 8 + (cs ? 8 : 0)) + n * (4 + cs) * 1.5;
+        b += (double)x->cfg.nlist * (d * 4 + 4 + 8 + 8 + (cs ? 8 : 0) + 8 * (4 + cs)) + n * (4 + cs) * 1.125;
     }
     double cells = x->map.cap ? (double)x->map.cap : 64;
     while ((ids + 1) * 2 > cells) cells *= 2;
-    return b + cap * per + cells * 12;
+    return b + cap * per + cells * 4;
 }
 
 int ix_check_memory(const growth_index *x, size_t n, size_t ids, const char *who)
@@ -98,6 +151,9 @@ int ix_new(growth_index **out, const ix_cfg *cfg, const char *who)
     if (cfg->storage == IX_S_FLOAT && cfg->rerank)
         return gerr(GROWTH_EINVAL, "%s: config key 'rerank' is %lld: it applies to storage=fp16 and pq only",
                     who, (long long)cfg->rerank);
+    if (cfg->opq && cfg->storage != IX_S_PQ)
+        return gerr(GROWTH_EINVAL, "%s: config key 'opq' is 1: the OPQ rotation applies to storage=pq only",
+                    who);
     if (cfg->storage == IX_S_PQ && cfg->dim % cfg->pq_m)
         return gerr(GROWTH_EINVAL, "%s: config key 'pq_m' is %lld: it must divide dim=%lld", who,
                     (long long)cfg->pq_m, (long long)cfg->dim);
@@ -141,8 +197,7 @@ static void ix_storage_free(growth_index *x)
     free(x->q8s);
     free(x->assign);
     free(x->codes);
-    free(x->lpos);
-    gidmap_free(&x->map);
+    ix_idmap_free(&x->map);
     ix_hnsw_free(x);
     ix_ivf_free(x);
     ix_pq_free(x);
@@ -236,10 +291,10 @@ int ix_reserve_slots(growth_index *x, size_t need, const char *who)
     const bool fv = ix_keeps_vec(&x->cfg);
     if (fv) GROW(vec, ncap * x->dim);
     GROW(ids, ncap);
-    GROW(dead, ncap);
+    GROW(dead, (ncap + 7) / 8);
+    memset(x->dead + (x->cap + 7) / 8, 0, (ncap + 7) / 8 - (x->cap + 7) / 8);
     if (x->cfg.metric == IX_L2 && fv) GROW(norm2, ncap);
     if (x->cs && x->cfg.kind == IX_FLAT) GROW(codes, ncap * x->cs);
-    if (x->cs && x->cfg.kind == IX_IVF) GROW(lpos, ncap);
     if (x->cfg.quantize == IX_Q_INT8) {
         GROW(q8, ncap * x->dim);
         GROW(q8s, ncap);
@@ -272,7 +327,7 @@ static const float *ix_store(growth_index *x, uint32_t s, const float *v, int64_
     if (x->norm2) x->norm2[s] = ix_k.dot(dst, dst, x->dim);
     if (x->q8) x->q8s[s] = ix_quantize(dst, x->dim, x->q8 + (size_t)s * x->dim);
     x->ids[s] = id;
-    x->dead[s] = 0;
+    ix_set_dead(x, s, false);
     return dst;
 }
 
@@ -361,7 +416,7 @@ typedef struct {
     int64_t next_id0, entry0;
     int max_level0;
     grng rng0;
-    gidmap map_old; /* the id map's arrays before it grew */
+    ix_idmap map_old; /* the id map's array before it grew */
     bool map_grown;
     bool trained;        /* this add trained the IVF quantiser and / or the PQ codebooks */
     uint32_t *list_cap0; /* IVF list capacities before the add */
@@ -388,12 +443,11 @@ static void ix_shrink_slots(growth_index *x, size_t cap0)
     SHRINK(vec, cap0 * x->dim);
     SHRINK(norm2, cap0);
     SHRINK(ids, cap0);
-    SHRINK(dead, cap0);
+    SHRINK(dead, (cap0 + 7) / 8);
     SHRINK(q8, cap0 * x->dim);
     SHRINK(q8s, cap0);
     SHRINK(assign, cap0);
     SHRINK(codes, cap0 * x->cs);
-    SHRINK(lpos, cap0);
     SHRINK(level, cap0);
     SHRINK(links0, cap0 * row);
     SHRINK(links_up, cap0);
@@ -404,12 +458,12 @@ static void ix_shrink_slots(growth_index *x, size_t cap0)
 static void ix_add_rollback(growth_index *x, ix_add_undo *u)
 {
     if (u->map_grown) {
-        gidmap_free(&x->map);
+        ix_idmap_free(&x->map);
         x->map = u->map_old;
         u->map_grown = false;
     } else {
         /* the old keys never moved: the new ones went into cells that were empty before */
-        for (size_t s = u->n0; s < x->n; s++) gidmap_del(&x->map, (uint64_t)x->ids[s]);
+        for (size_t s = u->n0; s < x->n; s++) ix_idmap_del(&x->map, x->ids, x->ids[s]);
     }
     if (x->cfg.kind == IX_HNSW) {
         ix_hnsw_undo_apply(x);
@@ -500,7 +554,7 @@ static int ix_add_locked(growth_index *x, const float *v, size_t n, const int64_
             goto done;
         }
         for (size_t i = 0; i < n; i++)
-            if (ix_map_get(&x->map, ids[i]) >= 0) {
+            if (ix_map_get(x, ids[i]) >= 0) {
                 rc = gerr(GROWTH_EINVAL, "%s: duplicate id %lld (already in the index)", who,
                           (long long)ids[i]);
                 goto done;
@@ -571,7 +625,7 @@ static int ix_add_locked(growth_index *x, const float *v, size_t n, const int64_
     changed = true;
     pthread_rwlock_wrlock(&x->rw);
     rc = ix_reserve_slots(x, x->n + n, who);
-    if (!rc) rc = gidmap_reserve(who, "the id map", &x->map, x->map.count + n, &u.map_old, &u.map_grown);
+    if (!rc) rc = ix_idmap_reserve(who, &x->map, x->ids, x->map.count + n, &u.map_old, &u.map_grown);
     if (!rc && lists) rc = ix_ivf_reserve(x, lists, n); /* room up front: no failure midway */
     pthread_rwlock_unlock(&x->rw);
     if (rc) goto done;
@@ -582,7 +636,7 @@ static int ix_add_locked(growth_index *x, const float *v, size_t n, const int64_
             uint32_t s = (uint32_t)x->n;
             int64_t id = ids ? ids[i] : x->next_id;
             const float *pv = ix_store(x, s, v + i * x->dim, id, sc->dec);
-            gidmap_put(&x->map, (uint64_t)id, s);
+            ix_idmap_put(&x->map, x->ids, s);
             if (id >= x->next_id) x->next_id = id + 1;
             x->n++;
             x->live++;
@@ -611,7 +665,7 @@ done:
         pthread_rwlock_unlock(&x->rw);
     }
     if (u.map_grown) { /* committed: the old map is no longer needed */
-        gidmap_free(&u.map_old);
+        ix_idmap_free(&u.map_old);
     }
     ix_hnsw_undo_end(x);
     free(u.list_cap0);
@@ -650,10 +704,10 @@ GROWTH_API int growth_index_remove(growth_index *x, const int64_t *ids, size_t n
     pthread_mutex_lock(&x->wlock);
     pthread_rwlock_wrlock(&x->rw);
     for (size_t i = 0; i < n; i++) {
-        int64_t s = ix_map_get(&x->map, ids[i]);
+        int64_t s = ix_map_get(x, ids[i]);
         if (s < 0) continue;
-        x->dead[s] = 1;
-        gidmap_del(&x->map, (uint64_t)ids[i]);
+        ix_set_dead(x, (size_t)s, true);
+        ix_idmap_del(&x->map, x->ids, ids[i]);
         x->live--;
         removed++;
     }
@@ -677,24 +731,40 @@ static int ix_compact_codes(growth_index *x, growth_index *y, const char *who)
         if ((rc = ix_ivf_train(y, NULL, 0, false, NULL))) return rc;
     }
     if (x->pq_cb) {
-        size_t nb = d * IX_PQ_K * sizeof(float);
-        float *cb = malloc(nb);
-        if (!cb) return gerr(GROWTH_ENOMEM, "%s: out of memory", who);
-        memcpy(cb, x->pq_cb, nb);
-        if ((rc = ix_pq_install(y, cb))) {
+        size_t nb = d * IX_PQ_K * sizeof(float), nr = x->pq_rot ? d * d * sizeof(float) : 0;
+        float *cb = malloc(nb), *rot = nr ? malloc(nr) : NULL;
+        if (!cb || (nr && !rot)) {
             free(cb);
+            free(rot);
+            return gerr(GROWTH_ENOMEM, "%s: out of memory", who);
+        }
+        memcpy(cb, x->pq_cb, nb);
+        if (nr) memcpy(rot, x->pq_rot, nr);
+        if ((rc = ix_pq_install(y, cb, rot))) {
+            free(cb);
+            free(rot);
             return rc;
         }
     }
     if (!live) return GROWTH_OK;
     if ((rc = ix_reserve_slots(y, live, who)) ||
-        (rc = gidmap_reserve(who, "the id map", &y->map, live, NULL, NULL)))
+        (rc = ix_idmap_reserve(who, &y->map, y->ids, live, NULL, NULL)))
         return rc;
+    if (x->cfg.kind == IX_IVF) { /* the lists' exact sizes up front */
+        uint32_t *ls = malloc(live * sizeof *ls);
+        if (!ls) return gerr(GROWTH_ENOMEM, "%s: out of memory", who);
+        size_t j = 0;
+        for (size_t s = 0; s < x->n; s++)
+            if (!ix_dead(x, s)) ls[j++] = x->assign[s];
+        rc = ix_ivf_reserve(y, ls, live);
+        free(ls);
+        if (rc) return rc;
+    }
     for (size_t s = 0; s < x->n; s++) {
-        if (x->dead[s]) continue;
+        if (ix_dead(x, s)) continue;
         uint32_t t = (uint32_t)y->n++;
         y->ids[t] = x->ids[s];
-        y->dead[t] = 0;
+        ix_set_dead(y, t, false);
         if (x->vec) memcpy(y->vec + (size_t)t * d, x->vec + s * d, d * sizeof *y->vec);
         if (x->norm2) y->norm2[t] = x->norm2[s];
         if (x->cfg.kind == IX_IVF) {
@@ -702,7 +772,7 @@ static int ix_compact_codes(growth_index *x, growth_index *y, const char *who)
             if ((rc = ix_ivf_append(y, x->assign[s], t))) return rc;
         }
         memcpy(ix_code(y, t), ix_code(x, (uint32_t)s), x->cs);
-        gidmap_put(&y->map, (uint64_t)x->ids[s], t);
+        ix_idmap_put(&y->map, y->ids, t);
         y->live++;
     }
     return GROWTH_OK;
@@ -728,7 +798,7 @@ GROWTH_API int growth_index_compact(growth_index *x)
     if (!v || !ids) rc = gerr(GROWTH_ENOMEM, "%s: out of memory", who);
     size_t j = 0;
     for (size_t s = 0; !rc && s < x->n; s++)
-        if (!x->dead[s]) {
+        if (!ix_dead(x, s)) {
             memcpy(v + j * x->dim, x->vec + s * x->dim, x->dim * sizeof *v);
             ids[j++] = x->ids[s];
         }
@@ -776,11 +846,12 @@ swap:
         x->list_cap = y->list_cap;
         x->codes = y->codes;
         x->lcodes = y->lcodes;
-        x->lpos = y->lpos;
         x->pq_cb = y->pq_cb;
         x->pq_cbt = y->pq_cbt;
         x->pq_cn = y->pq_cn;
         x->pq_pre = y->pq_pre;
+        x->pq_rot = y->pq_rot;
+        x->pq_rc = y->pq_rc;
         pthread_rwlock_unlock(&x->rw);
         y->n = tmp.n;
         y->cap = tmp.cap;
@@ -802,11 +873,12 @@ swap:
         y->list_cap = tmp.list_cap;
         y->codes = tmp.codes;
         y->lcodes = tmp.lcodes;
-        y->lpos = tmp.lpos;
         y->pq_cb = tmp.pq_cb;
         y->pq_cbt = tmp.pq_cbt;
         y->pq_cn = tmp.pq_cn;
         y->pq_pre = tmp.pq_pre;
+        y->pq_rot = tmp.pq_rot;
+        y->pq_rc = tmp.pq_rc;
     }
     growth_index_free(y);
 out:
@@ -822,7 +894,7 @@ GROWTH_API int growth_index_get(const growth_index *x, int64_t id, float *out, s
     if (cap < x->dim) return gerr(GROWTH_EBUFS, "%s: capacity %zu is below dim=%zu", who, cap, x->dim);
     growth_index *xm = (growth_index *)x;
     pthread_rwlock_rdlock(&xm->rw);
-    int64_t s = ix_map_get(&x->map, id);
+    int64_t s = ix_map_get(x, id);
     if (s >= 0 && x->vec)
         memcpy(out, x->vec + (size_t)s * x->dim, x->dim * sizeof *out);
     else if (s >= 0)
@@ -845,11 +917,10 @@ GROWTH_API int growth_index_stats_get(const growth_index *x, growth_index_stats 
     st.count = x->live;
     st.deleted = x->n - x->live;
     st.dim = x->dim;
-    size_t per = (x->vec ? x->dim * sizeof(float) : 0) + sizeof(int64_t) + 1 + (x->norm2 ? 4 : 0) +
-                 (x->q8 ? x->dim + 4 : 0) + (x->assign ? 4 : 0) + (x->codes ? x->cs : 0) + (x->lpos ? 4 : 0);
-    if (!x->cap) per = 0;
-    st.memory_bytes =
-        sizeof *x + x->cap * per + x->map.cap * 12 + ix_hnsw_bytes(x) + ix_ivf_bytes(x) + ix_pq_bytes(x);
+    size_t per = (x->vec ? x->dim * sizeof(float) : 0) + sizeof(int64_t) + (x->norm2 ? 4 : 0) +
+                 (x->q8 ? x->dim + 4 : 0) + (x->assign ? 4 : 0) + (x->codes ? x->cs : 0);
+    st.memory_bytes = sizeof *x + x->cap * per + (x->cap + 7) / 8 + x->map.cap * sizeof *x->map.vals +
+                      ix_hnsw_bytes(x) + ix_ivf_bytes(x) + ix_pq_bytes(x);
     st.code_bytes = x->cs ? x->cs : x->dim * sizeof(float);
     st.bytes_per_vector = x->live ? (st.memory_bytes + x->live - 1) / x->live : 0;
     pthread_rwlock_unlock(&xm->rw);

@@ -1,7 +1,8 @@
 /* IVF-flat: a coarse quantiser of nlist centroids (k-means, Lloyd iterations with the
  * assignment step as blocked sgemm); each vector is filed in the list of its nearest centroid
  * and a query scans the nprobe lists whose centroids score best. Lists hold slots; vectors stay
- * in the shared slot-ordered storage (4 bytes a vector on top of flat).
+ * in the shared slot-ordered storage (4 bytes a vector on top of flat). A list holds its slots in
+ * increasing order (ix_code relies on it).
  *
  * Assignment score: 2 x.c - |c|^2 for l2 (nearest centroid), x.c for ip and cosine (cosine
  * trains spherical k-means: centroids are renormalised after every update). */
@@ -219,7 +220,7 @@ int ix_ivf_reserve(growth_index *x, const uint32_t *lists, size_t n)
     for (size_t c = 0; c < L && !rc; c++) {
         size_t need = x->list_len[c] + extra[c];
         if (need <= x->list_cap[c]) continue;
-        size_t ncap = need + need / 2 + 8;
+        size_t ncap = need + need / 8 + 8; /* little slack: 1/8 of the list (adds reserve ahead) */
         uint32_t *p = realloc(x->lists[c], ncap * sizeof *p);
         if (!p)
             rc = gerr(GROWTH_ENOMEM, "ivf: out of memory for list %zu", c);
@@ -243,7 +244,7 @@ int ix_ivf_reserve(growth_index *x, const uint32_t *lists, size_t n)
 int ix_ivf_append(growth_index *x, uint32_t list, uint32_t slot)
 {
     if (x->list_len[list] == x->list_cap[list]) {
-        size_t ncap = (size_t)x->list_cap[list] * 2 + 8;
+        size_t ncap = (size_t)x->list_cap[list] + x->list_cap[list] / 2 + 8;
         uint32_t *p = realloc(x->lists[list], ncap * sizeof *p);
         if (!p) return gerr(GROWTH_ENOMEM, "ivf: out of memory for list %u", list);
         x->lists[list] = p;
@@ -254,7 +255,6 @@ int ix_ivf_append(growth_index *x, uint32_t list, uint32_t slot)
         }
         x->list_cap[list] = (uint32_t)ncap;
     }
-    if (x->lcodes) x->lpos[slot] = x->list_len[list];
     x->lists[list][x->list_len[list]++] = slot;
     return GROWTH_OK;
 }

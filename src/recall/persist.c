@@ -21,7 +21,7 @@ static int ix_pack(const char *who_called, const void *model, uint8_t **out, siz
     const size_t n = x->n, d = x->dim, M0 = 2 * (size_t)x->cfg.M + 1, Mu = (size_t)x->cfg.M + 1;
     char *cfgbuf = NULL;
     uint32_t *up = NULL;
-    uint8_t *codes = NULL;
+    uint8_t *codes = NULL, *dead = NULL;
     int rc = GROWTH_OK;
     cfgbuf = gcfg_format_alloc(ix_opts, IX_NOPTS, &x->cfg);
     size_t nup = 0;
@@ -29,7 +29,8 @@ static int ix_pack(const char *who_called, const void *model, uint8_t **out, siz
         for (size_t s = 0; s < n; s++) nup += x->level[s] * Mu;
     up = malloc((nup ? nup : 1) * sizeof *up);
     if (x->cs && x->lcodes) codes = malloc(n ? n * x->cs : 1); /* IVF: codes back in slot order */
-    if (!cfgbuf || !up || (x->cs && x->lcodes && !codes)) {
+    dead = malloc(n ? n : 1);                                  /* the file keeps a byte a slot */
+    if (!cfgbuf || !up || !dead || (x->cs && x->lcodes && !codes)) {
         rc = gerr(GROWTH_ENOMEM, "%s: out of memory", who);
         goto done;
     }
@@ -40,7 +41,8 @@ static int ix_pack(const char *who_called, const void *model, uint8_t **out, siz
     msg.n = n;
     msg.n_ids = n;
     msg.ids = x->ids;
-    msg.dead = (ProtobufCBinaryData){n, x->dead};
+    for (size_t s = 0; s < n; s++) dead[s] = ix_dead(x, s);
+    msg.dead = (ProtobufCBinaryData){n, dead};
     msg.vectors = (ProtobufCBinaryData){x->vec ? n * d * sizeof(float) : 0, (uint8_t *)x->vec};
     if (x->cs) {
         if (codes)
@@ -48,6 +50,7 @@ static int ix_pack(const char *who_called, const void *model, uint8_t **out, siz
         msg.codes = (ProtobufCBinaryData){n * x->cs, codes ? codes : x->codes};
     }
     if (x->pq_cb) msg.pq_codebooks = (ProtobufCBinaryData){d * IX_PQ_K * sizeof(float), (uint8_t *)x->pq_cb};
+    if (x->pq_rot) msg.opq_rotation = (ProtobufCBinaryData){d * d * sizeof(float), (uint8_t *)x->pq_rot};
     msg.next_id = x->next_id;
     msg.entry = x->entry;
     if (x->cfg.kind == IX_HNSW) {
@@ -71,6 +74,7 @@ done:
     free(cfgbuf);
     free(up);
     free(codes);
+    free(dead);
     return rc;
 }
 
@@ -118,6 +122,11 @@ static int ix_from_payload(const char *who, uint32_t kind, const uint8_t *pl, si
         (msg->pq_codebooks.len ? msg->pq_codebooks.len != d * IX_PQ_K * sizeof(float) : n > 0))
         BAD("%s: %zu bytes of PQ codebooks for %zu vectors of dim %zu", who, msg->pq_codebooks.len, n, d);
     if (cfg.storage != IX_S_PQ && msg->pq_codebooks.len) BAD("%s: PQ codebooks without storage=pq", who);
+    if (msg->opq_rotation.len != (cfg.opq && msg->pq_codebooks.len ? d * d * sizeof(float) : 0))
+        BAD("%s: %zu bytes of OPQ rotation for dim %zu (opq=%lld)", who, msg->opq_rotation.len, d,
+            (long long)cfg.opq);
+    if (msg->opq_rotation.len && !gall_finite_f32((const float *)msg->opq_rotation.data, d * d))
+        BAD("%s: the OPQ rotation holds NaN or Inf", who);
     if (msg->pq_codebooks.len && !gall_finite_f32((const float *)msg->pq_codebooks.data, d * IX_PQ_K))
         BAD("%s: PQ codebooks hold NaN or Inf", who);
     if (cfg.storage == IX_S_FP16)
@@ -146,18 +155,23 @@ static int ix_from_payload(const char *who, uint32_t kind, const uint8_t *pl, si
     }
     if (msg->pq_codebooks.len) {
         float *cb = malloc(msg->pq_codebooks.len);
-        if (!cb) {
+        float *rot = msg->opq_rotation.len ? malloc(msg->opq_rotation.len) : NULL;
+        if (!cb || (msg->opq_rotation.len && !rot)) {
+            free(cb);
+            free(rot);
             rc = gerr(GROWTH_ENOMEM, "%s: out of memory", who);
             goto done;
         }
         memcpy(cb, msg->pq_codebooks.data, msg->pq_codebooks.len);
-        if ((rc = ix_pq_install(x, cb))) {
+        if (rot) memcpy(rot, msg->opq_rotation.data, msg->opq_rotation.len);
+        if ((rc = ix_pq_install(x, cb, rot))) {
             free(cb);
+            free(rot);
             goto done;
         }
     }
     if ((n && (rc = ix_reserve_slots(x, n, who))) ||
-        (rc = gidmap_reserve(who, "the id map", &x->map, n, NULL, NULL)))
+        (rc = ix_idmap_reserve(who, &x->map, x->ids, n, NULL, NULL)))
         goto done;
     if (n && fv) memcpy(x->vec, msg->vectors.data, n * d * sizeof(float));
     if (n && x->codes) memcpy(x->codes, msg->codes.data, n * cs);
@@ -166,16 +180,15 @@ static int ix_from_payload(const char *who, uint32_t kind, const uint8_t *pl, si
         if (msg->dead.data[s] > 1) BAD("%s: bad tombstone byte", who);
         if (msg->ids[s] < 0 || msg->ids[s] == INT64_MAX) BAD("%s: bad id %lld", who, (long long)msg->ids[s]);
         x->ids[s] = msg->ids[s];
-        x->dead[s] = msg->dead.data[s];
+        ix_set_dead(x, s, msg->dead.data[s]);
         if (fv) {
             const float *v = x->vec + s * d;
             if (x->norm2) x->norm2[s] = ix_k.dot(v, v, d);
             if (x->q8) x->q8s[s] = ix_quantize(v, d, x->q8 + s * d);
         }
-        if (!x->dead[s]) {
-            if (ix_map_get(&x->map, x->ids[s]) >= 0)
-                BAD("%s: id %lld appears twice", who, (long long)x->ids[s]);
-            gidmap_put(&x->map, (uint64_t)x->ids[s], (uint32_t)s);
+        if (!msg->dead.data[s]) {
+            if (ix_map_get(x, x->ids[s]) >= 0) BAD("%s: id %lld appears twice", who, (long long)x->ids[s]);
+            ix_idmap_put(&x->map, x->ids, (uint32_t)s);
             live++;
         }
     }
@@ -188,6 +201,10 @@ static int ix_from_payload(const char *who, uint32_t kind, const uint8_t *pl, si
             uint32_t l = gget_u32(a + 4 * s);
             if (l >= (uint32_t)cfg.nlist) BAD("%s: list %u out of range", who, l);
             x->assign[s] = l;
+        }
+        if ((rc = ix_ivf_reserve(x, x->assign, n))) goto done; /* the lists' sizes up front */
+        for (size_t s = 0; s < n; s++) {
+            uint32_t l = x->assign[s];
             if ((rc = ix_ivf_append(x, l, (uint32_t)s))) goto done;
             if (cs) memcpy(ix_code(x, (uint32_t)s), msg->codes.data + s * cs, cs);
         }

@@ -16,7 +16,16 @@
  *   l2:           |q|^2 - |q - x^|^2 = (2 q.c - |c|^2) + sum_j (2 u_j . w_jc - |w_jc|^2),
  *                 u = q - c                               (base: the centroid's own key)
  * with c = 0 in a flat index. With rerank=N the float vectors are kept as well, the codes give
- * a short list of max(N, k) candidates and those are re-scored exactly. */
+ * a short list of max(N, k) candidates and those are re-scored exactly.
+ *
+ * opq=1 (Ge, He, Ke & Sun 2013, "Optimized product quantization", the non-parametric variant
+ * FAISS's OPQMatrix implements): an orthogonal d x d rotation R is learnt on the training
+ * sample (in IVF on the residuals) by alternating a few k-means iterations of the PQ codebooks
+ * on the rotated sample with the orthogonal Procrustes solution R = argmin |X R^T - Y^|_F for the
+ * reconstructions Y^ (ix_procrustes), then the codebooks are trained on the sample rotated by the
+ * final R. Codes quantise R (x - c); R keeps dot products and distances, so the tables above
+ * take the rotated query R q (and the rotated centroids R c) and the coarse quantiser, the
+ * float vectors and the keys are unchanged. A reconstruction is c + R^T (w_1, ..., w_m). */
 #define _GNU_SOURCE
 #include <cblas.h>
 #include <math.h>
@@ -44,7 +53,9 @@ void ix_pq_free(growth_index *x)
     free(x->pq_cbt);
     free(x->pq_cn);
     free(x->pq_pre);
-    x->pq_cb = x->pq_cbt = x->pq_cn = x->pq_pre = NULL;
+    free(x->pq_rot);
+    free(x->pq_rc);
+    x->pq_cb = x->pq_cbt = x->pq_cn = x->pq_pre = x->pq_rot = x->pq_rc = NULL;
 }
 
 #define IX_PQ_PRE_MAX ((size_t)512 << 20)
@@ -56,18 +67,23 @@ size_t ix_pq_pre_bytes(const ix_cfg *c)
     return b <= (double)IX_PQ_PRE_MAX ? (size_t)b : 0;
 }
 
-int ix_pq_install(growth_index *x, float *cb)
+int ix_pq_install(growth_index *x, float *cb, float *rot)
 {
-    const size_t m = (size_t)x->cfg.pq_m, ds = x->dim / m;
+    const size_t m = (size_t)x->cfg.pq_m, ds = x->dim / m, d = x->dim, L = (size_t)x->cfg.nlist;
     float *cbt = malloc(m * ds * IX_PQ_K * sizeof *cbt), *cn = malloc(m * IX_PQ_K * sizeof *cn);
     size_t preb = x->cent ? ix_pq_pre_bytes(&x->cfg) : 0;
     float *pre = preb ? malloc(preb) : NULL;
-    if (!cbt || !cn || (preb && !pre)) {
+    float *rc = rot && x->cent ? malloc(L * d * sizeof *rc) : NULL;
+    if (!cbt || !cn || (preb && !pre) || (rot && x->cent && !rc)) {
         free(cbt);
         free(cn);
         free(pre);
+        free(rc);
         return gerr(GROWTH_ENOMEM, "pq: out of memory for the codebooks");
     }
+    if (rc) /* the rotated centroids R c: rows of C R^T */
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)L, (int)d, (int)d, 1.0f, x->cent, (int)d,
+                    rot, (int)d, 0.0f, rc, (int)d);
     for (size_t j = 0; j < m; j++)
         for (size_t c = 0; c < IX_PQ_K; c++) {
             const float *w = cb + (j * IX_PQ_K + c) * ds;
@@ -81,7 +97,7 @@ int ix_pq_install(growth_index *x, float *cb)
     /* IVF-PQ l2 (FAISS's precomputed tables): the part of a list's table that does not depend
      * on the query, |w_jk|^2 + 2 c_j . w_jk, so a probed list costs pq_m x 256 subtractions */
     for (size_t l = 0; pre && l < (size_t)x->cfg.nlist; l++) {
-        const float *c = x->cent + l * x->dim;
+        const float *c = (rc ? rc : x->cent) + l * x->dim;
         float *p = pre + l * m * IX_PQ_K;
         for (size_t j = 0; j < m; j++) {
             float *pj = p + j * IX_PQ_K;
@@ -97,6 +113,8 @@ int ix_pq_install(growth_index *x, float *cb)
     x->pq_cbt = cbt;
     x->pq_cn = cn;
     x->pq_pre = pre;
+    x->pq_rot = rot;
+    x->pq_rc = rc;
     pthread_rwlock_unlock(&x->rw);
     return GROWTH_OK;
 }
@@ -105,7 +123,8 @@ size_t ix_pq_bytes(const growth_index *x)
 {
     if (!x->pq_cb) return 0;
     return x->dim * IX_PQ_K * 4 * 2 + (size_t)x->cfg.pq_m * IX_PQ_K * 4 +
-           (x->pq_pre ? ix_pq_pre_bytes(&x->cfg) : 0);
+           (x->pq_pre ? ix_pq_pre_bytes(&x->cfg) : 0) + (x->pq_rot ? x->dim * x->dim * 4 : 0) +
+           (x->pq_rc ? (size_t)x->cfg.nlist * x->dim * 4 : 0);
 }
 
 /* Nearest codeword of sub-vector v (dsub floats) of sub-quantiser j: argmax 2 v.w - |w|^2,
@@ -135,11 +154,29 @@ void ix_encode(const growth_index *x, const float *v, uint32_t list, uint8_t *co
         return;
     }
     const size_t m = (size_t)x->cfg.pq_m, ds = d / m;
-    const float *c = x->cfg.kind == IX_IVF ? x->cent + (size_t)list * d : NULL;
+    const float *R = x->pq_rot;
+    const float *c = x->cfg.kind == IX_IVF ? (R ? x->pq_rc : x->cent) + (size_t)list * d : NULL;
     float r[256]; /* a sub-vector (its residual in IVF): dsub <= 65536 / 1, so work in pieces */
     for (size_t j = 0; j < m; j++) {
         const float *sv = v + j * ds;
-        if (c || ds > 256) {
+        if (R) { /* opq: component t of R (v - c) is R_t . v - (R c)_t, a piece at a time */
+            float acc[IX_PQ_K];
+            const float *cn = x->pq_cn + j * IX_PQ_K;
+            for (size_t k = 0; k < IX_PQ_K; k++) acc[k] = -cn[k];
+            for (size_t t0 = 0; t0 < ds; t0 += 256) {
+                size_t te = ds - t0 < 256 ? ds : t0 + 256;
+                for (size_t t = t0; t < te; t++)
+                    r[t - t0] = ix_k.dot(R + (j * ds + t) * d, v, d) - (c ? c[j * ds + t] : 0.0f);
+                for (size_t t = t0; t < te; t++) {
+                    const float a = 2.0f * r[t - t0], *row = x->pq_cbt + (j * ds + t) * IX_PQ_K;
+                    for (size_t k = 0; k < IX_PQ_K; k++) acc[k] += a * row[k];
+                }
+            }
+            size_t best = 0;
+            for (size_t k = 1; k < IX_PQ_K; k++)
+                if (acc[k] > acc[best]) best = k;
+            code[j] = (uint8_t)best;
+        } else if (c || ds > 256) {
             /* residual (or a long sub-vector): score codewords piece by piece */
             float acc[IX_PQ_K];
             const float *cn = x->pq_cn + j * IX_PQ_K;
@@ -175,6 +212,20 @@ void ix_decode(const growth_index *x, uint32_t s, float *out)
     }
     const size_t m = (size_t)x->cfg.pq_m, ds = d / m;
     const float *c = x->cfg.kind == IX_IVF ? x->cent + (size_t)x->assign[s] * d : NULL;
+    if (x->pq_rot) { /* c + R^T w = c + sum_t w_t R_t (rows of R), without a temporary */
+        if (c)
+            memcpy(out, c, d * sizeof *out);
+        else
+            memset(out, 0, d * sizeof *out);
+        for (size_t j = 0; j < m; j++) {
+            const float *w = x->pq_cb + ((size_t)j * IX_PQ_K + code[j]) * ds;
+            for (size_t t = 0; t < ds; t++) {
+                const float a = w[t], *Rt = x->pq_rot + (j * ds + t) * d;
+                for (size_t i = 0; i < d; i++) out[i] += a * Rt[i];
+            }
+        }
+        return;
+    }
     for (size_t j = 0; j < m; j++) {
         const float *w = x->pq_cb + ((size_t)j * IX_PQ_K + code[j]) * ds;
         for (size_t t = 0; t < ds; t++) out[j * ds + t] = w[t] + (c ? c[j * ds + t] : 0.0f);
@@ -194,11 +245,13 @@ float ix_code_key(const growth_index *x, const float *q, uint32_t s, float *buf)
 enum { PB = 4096 }; /* points per sgemm block */
 
 /* k-means with 256 centroids on n points of ds floats (rows of P), Lloyd iterations with the
- * assignment as sgemm; empty clusters split the largest. Writes 256 x ds centroids. */
+ * assignment as sgemm; empty clusters split the largest. Writes 256 x ds centroids (starting from
+ * those in cent when warm, else from the first 256 points) and leaves in `as` the assignment of
+ * the last iteration. */
 static void kmeans256(const float *P, size_t n, size_t ds, int64_t iters, grng *r, float *cent, float *acc,
-                      float *cn, float *S, uint32_t *as, size_t *cnt)
+                      float *cn, float *S, uint32_t *as, size_t *cnt, bool warm)
 {
-    for (size_t c = 0; c < IX_PQ_K; c++)
+    for (size_t c = 0; !warm && c < IX_PQ_K; c++)
         memcpy(cent + c * ds, P + c * ds, ds * sizeof *cent); /* random sample */
     for (int64_t it = 0; it < iters; it++) {
         for (size_t c = 0; c < IX_PQ_K; c++) cn[c] = ix_k.dot(cent + c * ds, cent + c * ds, ds);
@@ -237,6 +290,7 @@ int ix_pq_train(growth_index *x, const float *v, size_t n, bool normalise, const
     float *cb = malloc(m * IX_PQ_K * ds * sizeof *cb), *acc = malloc(IX_PQ_K * ds * sizeof *acc);
     float *cn = malloc(IX_PQ_K * sizeof *cn), *S = malloc((size_t)PB * IX_PQ_K * sizeof *S);
     uint32_t *as = malloc(ns * sizeof *as), *perm = malloc(n * sizeof *perm), *lists = NULL;
+    float *rot = NULL, *Y = NULL;
     size_t *cnt = malloc(IX_PQ_K * sizeof *cnt);
     int rc = GROWTH_OK;
     if (!pts || !sub || !cb || !acc || !cn || !S || !as || !perm || !cnt) {
@@ -264,10 +318,46 @@ int ix_pq_train(growth_index *x, const float *v, size_t n, bool normalise, const
             for (size_t t = 0; t < d; t++) pts[i * d + t] -= c[t];
         }
     }
+    const int64_t outer = x->cfg.opq ? x->cfg.iters : 0; /* OPQ alternations */
+    if (x->cfg.opq) {
+        rot = malloc(d * d * sizeof *rot);
+        Y = malloc(ns * d * sizeof *Y);
+        if (!rot || !Y) {
+            rc = gerr(GROWTH_ENOMEM, "pq: out of memory for the OPQ rotation");
+            goto done;
+        }
+        memset(rot, 0, d * d * sizeof *rot);
+        for (size_t i = 0; i < d; i++) rot[i * d + i] = 1.0f;
+    }
+    for (int64_t o = 0; o < outer; o++) {
+        /* Y = X R^T, a few k-means iterations of every sub-quantiser on it (all of them the
+         * first time), Y^ = the reconstructions, then R = argmin |X R^T - Y^| */
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)ns, (int)d, (int)d, 1.0f, pts, (int)d, rot,
+                    (int)d, 0.0f, Y, (int)d);
+        for (size_t j = 0; j < m; j++) {
+            float *cj = cb + j * IX_PQ_K * ds;
+            for (size_t i = 0; i < ns; i++) memcpy(sub + i * ds, Y + i * d + j * ds, ds * sizeof *sub);
+            kmeans256(sub, ns, ds, o ? 4 : x->cfg.iters, &r, cj, acc, cn, S, as, cnt, o > 0);
+            for (size_t i = 0; i < ns; i++)
+                memcpy(Y + i * d + j * ds, cj + (size_t)as[i] * ds, ds * sizeof *Y);
+        }
+        if ((rc = ix_procrustes(pts, Y, ns, d, rot))) goto done;
+        if (pg && pg->fn && pg->fn(pg->stage, (double)(o + 1) / (double)(outer + 1), pg->user)) {
+            rc = gerr(GROWTH_ECANCELED, "%s: canceled by the progress callback (OPQ iteration %lld of %lld)",
+                      pg->who, (long long)(o + 1), (long long)outer);
+            goto done;
+        }
+    }
+    if (rot) /* the sample rotated by the final R trains the codebooks */
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)ns, (int)d, (int)d, 1.0f, pts, (int)d, rot,
+                    (int)d, 0.0f, Y, (int)d);
+    const float *P = rot ? Y : pts;
     for (size_t j = 0; j < m; j++) {
-        for (size_t i = 0; i < ns; i++) memcpy(sub + i * ds, pts + i * d + j * ds, ds * sizeof *sub);
-        kmeans256(sub, ns, ds, x->cfg.iters, &r, cb + j * IX_PQ_K * ds, acc, cn, S, as, cnt);
-        if (pg && pg->fn && pg->fn(pg->stage, (double)(j + 1) / (double)m, pg->user)) {
+        for (size_t i = 0; i < ns; i++) memcpy(sub + i * ds, P + i * d + j * ds, ds * sizeof *sub);
+        kmeans256(sub, ns, ds, x->cfg.iters, &r, cb + j * IX_PQ_K * ds, acc, cn, S, as, cnt, rot != NULL);
+        if (pg && pg->fn &&
+            pg->fn(pg->stage, ((double)outer + (double)(j + 1) / (double)m) / (double)(outer + 1),
+                   pg->user)) {
             rc = gerr(GROWTH_ECANCELED, "%s: canceled by the progress callback (PQ sub-quantiser %zu of %zu)",
                       pg->who, j + 1, m);
             goto done;
@@ -277,9 +367,15 @@ int ix_pq_train(growth_index *x, const float *v, size_t n, bool normalise, const
         rc = gerr(GROWTH_EINVAL, "pq: k-means diverged (training data too large in magnitude?)");
         goto done;
     }
-    rc = ix_pq_install(x, cb);
-    if (!rc) cb = NULL;
+    if (rot && !gall_finite_f32(rot, d * d)) {
+        rc = gerr(GROWTH_EINVAL, "pq: the OPQ rotation diverged");
+        goto done;
+    }
+    rc = ix_pq_install(x, cb, rot);
+    if (!rc) cb = rot = NULL;
 done:
+    free(rot);
+    free(Y);
     free(pts);
     free(sub);
     free(cb);
@@ -361,13 +457,19 @@ int ix_codes_search(const growth_index *x, const float *q, size_t k, const growt
         (pq &&
          ix_reserve(who, (void **)&sc->tab, &sc->tabcap, 2 * (size_t)x->cfg.pq_m * IX_PQ_K, sizeof(float))) ||
         (rr && ix_reserve(who, (void **)&sc->r, &sc->rcap, kk + 1, sizeof(ix_hit))) ||
+        (x->pq_rot && ix_reserve(who, (void **)&sc->rq, &sc->rqcap, d, sizeof(float))) ||
         ix_reserve(who, (void **)&sc->dec, &sc->deccap, d, sizeof(float)))
         return GROWTH_ENOMEM;
     ix_hit *H = rr ? sc->r : out;
     float *T = pq ? sc->tab : NULL, thr = -INFINITY, qn2 = l2 ? ix_k.dot(q, q, d) : 0.0f;
     size_t m = 0;
+    const float *qt = q; /* the query the PQ tables see: R q with opq */
+    if (x->pq_rot) {
+        for (size_t i = 0; i < d; i++) sc->rq[i] = ix_k.dot(x->pq_rot + i * d, q, d);
+        qt = sc->rq;
+    }
     if (x->cfg.kind == IX_FLAT) {
-        if (pq) pq_table(x, q, T, l2);
+        if (pq) pq_table(x, qt, T, l2);
         scan_run(x, q, qn2, T, 0.0f, x->codes, NULL, 0, x->n, f, sc->ks, H, &m, kk, &thr);
     } else {
         const size_t L = (size_t)x->cfg.nlist;
@@ -384,8 +486,8 @@ int ix_codes_search(const growth_index *x, const float *q, size_t k, const growt
         /* ip / cosine: one table for every list; l2 with precomputed terms: q_j . w once, then
          * 2 q_j . w - (|w|^2 + 2 c_j . w) per list */
         float *T3 = pq ? T + (size_t)x->cfg.pq_m * IX_PQ_K : NULL;
-        if (pq && !l2) pq_table(x, q, T, false);
-        if (pq && l2 && x->pq_pre) pq_table(x, q, T3, false);
+        if (pq && !l2) pq_table(x, qt, T, false);
+        if (pq && l2 && x->pq_pre) pq_table(x, qt, T3, false);
         float *u = sc->dec;
         for (size_t p = 0; nc && (p < np || m < kk); p++) {
             ix_hit top = ix_maxh_pop(NULL, C, &nc);
@@ -398,8 +500,8 @@ int ix_codes_search(const growth_index *x, const float *q, size_t k, const growt
                 if (l2 && x->pq_pre) {
                     list_table(T, T3, x->pq_pre + (size_t)c * x->cs * IX_PQ_K, x->cs * IX_PQ_K);
                 } else if (l2) {
-                    const float *cv = x->cent + (size_t)c * d;
-                    for (size_t t = 0; t < d; t++) u[t] = q[t] - cv[t];
+                    const float *cv = (x->pq_rc ? x->pq_rc : x->cent) + (size_t)c * d;
+                    for (size_t t = 0; t < d; t++) u[t] = qt[t] - cv[t];
                     pq_table(x, u, T, true);
                 }
             }
@@ -418,5 +520,107 @@ int ix_codes_search(const growth_index *x, const float *q, size_t k, const growt
         m = mo;
     }
     *nout = m;
+    return GROWTH_OK;
+}
+
+/* ---- OPQ: orthogonal Procrustes ------------------------------------------------------------ */
+
+int ix_procrustes(const float *X, const float *Y, size_t n, size_t d, float *R)
+{
+    float *A = malloc(d * d * sizeof *A);
+    double *a = malloc(d * d * sizeof *a), *v = malloc(d * d * sizeof *v), *sig = malloc(d * sizeof *sig);
+    if (!A || !a || !v || !sig) {
+        free(A);
+        free(a);
+        free(v);
+        free(sig);
+        return gerr(GROWTH_ENOMEM, "pq: out of memory for the OPQ rotation (dim %zu)", d);
+    }
+    /* A = X^T Y (d x d); a holds its columns as rows (a[p] = column p), v the columns of V */
+    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)d, (int)d, (int)n, 1.0f, X, (int)d, Y, (int)d,
+                0.0f, A, (int)d);
+    for (size_t i = 0; i < d; i++)
+        for (size_t p = 0; p < d; p++) a[p * d + i] = A[i * d + p];
+    memset(v, 0, d * d * sizeof *v);
+    for (size_t p = 0; p < d; p++) v[p * d + p] = 1.0;
+    /* one-sided Jacobi (Hestenes): rotate pairs of columns of A (and of V) until all pairs are
+     * orthogonal; then A V = U S with the columns' norms as S */
+    for (int sweep = 0; sweep < 60; sweep++) {
+        bool rotated = false;
+        for (size_t p = 0; p + 1 < d; p++)
+            for (size_t q = p + 1; q < d; q++) {
+                double *ap = a + p * d, *aq = a + q * d, al = 0, be = 0, ga = 0;
+                for (size_t i = 0; i < d; i++) {
+                    al += ap[i] * ap[i];
+                    be += aq[i] * aq[i];
+                    ga += ap[i] * aq[i];
+                }
+                if (fabs(ga) <= 1e-15 * sqrt(al * be) || ga == 0) continue;
+                rotated = true;
+                double z = (be - al) / (2 * ga), t = (z >= 0 ? 1.0 : -1.0) / (fabs(z) + sqrt(1 + z * z));
+                double c = 1 / sqrt(1 + t * t), s = c * t;
+                double *vp = v + p * d, *vq = v + q * d;
+                for (size_t i = 0; i < d; i++) {
+                    double x0 = ap[i], y0 = aq[i];
+                    ap[i] = c * x0 - s * y0;
+                    aq[i] = s * x0 + c * y0;
+                    x0 = vp[i];
+                    y0 = vq[i];
+                    vp[i] = c * x0 - s * y0;
+                    vq[i] = s * x0 + c * y0;
+                }
+            }
+        if (!rotated) break;
+    }
+    /* U: the normalised columns; a column without a singular value (rank-deficient X^T Y) gets a
+     * unit vector orthogonal to the others (Gram-Schmidt on the canonical basis) */
+    double smax = 0;
+    for (size_t p = 0; p < d; p++) {
+        double s = 0;
+        for (size_t i = 0; i < d; i++) s += a[p * d + i] * a[p * d + i];
+        sig[p] = sqrt(s);
+        if (sig[p] > smax) smax = sig[p];
+    }
+    bool *ok = (bool *)A; /* d flags: A is no longer needed (d x d floats >= d bools) */
+    for (size_t p = 0; p < d; p++) {
+        ok[p] = sig[p] > 1e-9 * smax && smax > 0;
+        if (ok[p])
+            for (size_t i = 0; i < d; i++) a[p * d + i] /= sig[p];
+    }
+    size_t e = 0;
+    for (size_t p = 0; p < d; p++) {
+        if (ok[p]) continue;
+        for (; e < d; e++) { /* the next canonical vector with a part outside the others' span */
+            double *u = a + p * d;
+            memset(u, 0, d * sizeof *u);
+            u[e] = 1.0;
+            for (int pass = 0; pass < 2; pass++)
+                for (size_t r = 0; r < d; r++) {
+                    if (!ok[r]) continue;
+                    double dt = 0;
+                    for (size_t i = 0; i < d; i++) dt += u[i] * a[r * d + i];
+                    for (size_t i = 0; i < d; i++) u[i] -= dt * a[r * d + i];
+                }
+            double nn = 0;
+            for (size_t i = 0; i < d; i++) nn += u[i] * u[i];
+            if (nn > 0.25) {
+                for (size_t i = 0; i < d; i++) u[i] /= sqrt(nn);
+                ok[p] = true;
+                e++;
+                break;
+            }
+        }
+    }
+    /* R = V U^T: R[i][j] = sum_p V[i][p] U[j][p] */
+    for (size_t i = 0; i < d; i++)
+        for (size_t j = 0; j < d; j++) {
+            double s = 0;
+            for (size_t p = 0; p < d; p++) s += v[p * d + i] * a[p * d + j];
+            R[i * d + j] = (float)s;
+        }
+    free(A);
+    free(a);
+    free(v);
+    free(sig);
     return GROWTH_OK;
 }

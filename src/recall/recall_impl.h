@@ -36,6 +36,7 @@ typedef struct {
     int64_t max_memory;  /* bytes the index may hold, 0 = no cap (checked on create, add, load) */
     int storage;         /* IX_S_*: how vectors are kept for scanning */
     int64_t pq_m, pq_train, rerank;
+    int64_t opq; /* 1: learn an OPQ rotation before the PQ codebooks */
 } ix_cfg;
 
 /* A scored candidate: larger key is better (similarity, or minus the squared distance). */
@@ -80,6 +81,40 @@ uint16_t ix_f2h(float f);
 float ix_h2f(uint16_t h);
 void ix_kernels_init(void);
 
+/* id -> slot map of the live ids: open addressing with linear probing on gmix64 of the id and
+ * backward-shift deletion, like gidmap, but a cell holds only the slot (4 bytes): the id of a
+ * cell is ids[slot], which the index keeps anyway. The map must be given the current ids array. */
+typedef struct {
+    uint32_t *vals; /* cap cells, GIDMAP_NONE = free */
+    size_t cap, count;
+} ix_idmap;
+
+static inline uint32_t ix_idmap_get(const ix_idmap *m, const int64_t *ids, int64_t id)
+{
+    if (!m->cap) return GIDMAP_NONE;
+    const size_t mask = m->cap - 1;
+    for (size_t i = (size_t)gmix64((uint64_t)id) & mask;; i = (i + 1) & mask) {
+        uint32_t v = m->vals[i];
+        if (v == GIDMAP_NONE || ids[v] == id) return v;
+    }
+}
+/* Files slot `slot` under its id ids[slot] (the id must not be in the map; room reserved). */
+static inline void ix_idmap_put(ix_idmap *m, const int64_t *ids, uint32_t slot)
+{
+    const size_t mask = m->cap - 1;
+    size_t i = (size_t)gmix64((uint64_t)ids[slot]) & mask;
+    while (m->vals[i] != GIDMAP_NONE) i = (i + 1) & mask;
+    m->vals[i] = slot;
+    m->count++;
+}
+void ix_idmap_del(ix_idmap *m, const int64_t *ids, int64_t id);
+/* Grows the map so that `want` ids keep it at most half full (64 cells at least); a failure
+ * leaves it as it was. With `old` set the replaced array is handed back in *old and *grown
+ * says whether the map grew. */
+int ix_idmap_reserve(const char *who, ix_idmap *m, const int64_t *ids, size_t want, ix_idmap *old,
+                     bool *grown);
+void ix_idmap_free(ix_idmap *m);
+
 /* Undo record of an HNSW add that may be canceled: the graph rows of nodes that existed before
  * the add (slots < n0), each saved once before its first change. Records in `log`: node, kind
  * (0: its layer-0 row, 1: its block of upper-layer rows), word count, then the words. */
@@ -108,10 +143,10 @@ struct growth_index {
     float *vec;            /* cap x dim */
     float *norm2;          /* cap squared norms (l2) */
     int64_t *ids;          /* cap */
-    uint8_t *dead;         /* cap */
+    uint8_t *dead;         /* ceil(cap / 8): tombstones, one bit a slot (ix_dead) */
     int8_t *q8;            /* cap x dim when quantize=int8 */
     float *q8s;            /* cap scales */
-    gidmap map;            /* id -> slot of the live ids */
+    ix_idmap map;          /* id -> slot of the live ids (keys read from ids[]) */
     int64_t next_id;
     /* HNSW */
     uint8_t *level;      /* cap */
@@ -135,12 +170,21 @@ struct growth_index {
     size_t cs;
     uint8_t *codes;   /* flat: cap x cs, slot order */
     uint8_t **lcodes; /* ivf: nlist arrays of list_cap x cs, in list order */
-    uint32_t *lpos;   /* ivf: cap, position of each slot in its list */
     float *pq_cb;     /* pq: pq_m x 256 x (dim / pq_m) codebooks, NULL until trained */
     float *pq_cbt;    /* the same transposed per sub-quantiser: pq_m x dsub x 256 */
     float *pq_cn;     /* pq_m x 256 squared norms of the codewords */
     float *pq_pre;    /* IVF-PQ l2: nlist x pq_m x 256 terms |w|^2 + 2 c_j . w (NULL when too large) */
+    float *pq_rot;    /* opq=1: the orthogonal rotation R (dim x dim, row-major), codes quantise R x */
+    float *pq_rc;     /* opq=1 and IVF: the rotated centroids R c (nlist x dim) */
 };
+
+/* Tombstone bit of slot s. */
+static inline bool ix_dead(const growth_index *x, size_t s) { return (x->dead[s >> 3] >> (s & 7)) & 1; }
+static inline void ix_set_dead(growth_index *x, size_t s, bool d)
+{
+    uint8_t b = (uint8_t)(1u << (s & 7));
+    x->dead[s >> 3] = d ? (uint8_t)(x->dead[s >> 3] | b) : (uint8_t)(x->dead[s >> 3] & ~b);
+}
 
 /* Per-thread scratch (grown on demand, freed at thread exit). */
 typedef struct {
@@ -163,15 +207,17 @@ typedef struct {
     size_t tabcap;
     float *ks; /* scores of a run of codes */
     size_t kscap;
+    float *rq; /* the rotated query (opq) */
+    size_t rqcap;
 } ix_scratch;
 
 ix_scratch *ix_scratch_get(void);
 int ix_reserve(const char *who, void **p, size_t *cap, size_t need, size_t elem);
 
 /* Slot of a live id, or -1. */
-static inline int64_t ix_map_get(const gidmap *m, int64_t id)
+static inline int64_t ix_map_get(const growth_index *x, int64_t id)
 {
-    uint32_t s = gidmap_get(m, (uint64_t)id);
+    uint32_t s = ix_idmap_get(&x->map, x->ids, id);
     return s == GIDMAP_NONE ? -1 : (int64_t)s;
 }
 
@@ -197,7 +243,21 @@ static inline bool ix_pq_untrained(const growth_index *x) { return x->cfg.storag
 /* Code of slot s (compressed storage). */
 static inline uint8_t *ix_code(const growth_index *x, uint32_t s)
 {
-    if (x->lcodes) return x->lcodes[x->assign[s]] + (size_t)x->lpos[s] * x->cs;
+    if (x->lcodes) {
+        /* IVF: a list holds its slots in increasing order (adds append new, larger slots; load
+         * and compact refill in slot order), so the position of s is found by bisection and no
+         * per-slot position array is kept */
+        const uint32_t c = x->assign[s], *ls = x->lists[c];
+        size_t lo = 0, hi = x->list_len[c];
+        while (lo < hi) {
+            size_t mid = (lo + hi) / 2;
+            if (ls[mid] < s)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        return x->lcodes[c] + lo * x->cs;
+    }
     return x->codes + (size_t)s * x->cs;
 }
 /* Trains the PQ codebooks on up to pq_train of the n vectors v (normalised when `normalise`;
@@ -223,8 +283,13 @@ float ix_code_key(const growth_index *x, const float *q, uint32_t s, float *buf)
 size_t ix_pq_bytes(const growth_index *x);
 /* Bytes of the IVF-PQ l2 precomputed tables (0 when not used). */
 size_t ix_pq_pre_bytes(const ix_cfg *c);
-/* Installs codebooks cb (pq_m x 256 x dsub, taken over) with their derived tables. */
-int ix_pq_install(growth_index *x, float *cb);
+/* Installs codebooks cb (pq_m x 256 x dsub, taken over) and, with opq=1, the rotation rot (dim x
+ * dim, taken over; NULL otherwise) with their derived tables. On failure nothing is taken over. */
+int ix_pq_install(growth_index *x, float *cb, float *rot);
+/* Orthogonal Procrustes: the rotation R (d x d, row-major) minimising |X R^T - Y|_F over the n
+ * rows of X and Y (n x d each): with X^T Y = U S V^T, R = V U^T (one-sided Jacobi SVD in
+ * double; directions with no singular value are completed to an orthonormal basis). */
+int ix_procrustes(const float *X, const float *Y, size_t n, size_t d, float *R);
 void ix_pq_free(growth_index *x);
 /* Whether the index keeps float vectors (storage=float, or rerank > 0). */
 static inline bool ix_keeps_vec(const ix_cfg *c) { return c->storage == IX_S_FLOAT || c->rerank > 0; }
@@ -240,7 +305,7 @@ static inline float ix_key(const growth_index *x, const float *q, uint32_t s)
 /* Filter check (dead slots never pass). */
 static inline bool ix_pass(const growth_index *x, const growth_id_filter *f, uint32_t s)
 {
-    if (x->dead[s]) return false;
+    if (ix_dead(x, s)) return false;
     if (!f) return true;
     int64_t id = x->ids[s];
     if (f->bitmap && ((uint64_t)id >= f->bitmap_bits || !((f->bitmap[id >> 3] >> (id & 7)) & 1)))

@@ -43,7 +43,7 @@ static float *decode_all(const char *who, const growth_index *x, const uint32_t 
 static int lookup_all(const char *who, const growth_index *x, const int64_t *ids, size_t n, uint32_t *slots)
 {
     for (size_t i = 0; i < n; i++) {
-        int64_t s = ix_map_get(&x->map, ids[i]);
+        int64_t s = ix_map_get(x, ids[i]);
         if (s < 0) return gerr(GROWTH_ENOTFOUND, "%s: id %lld is not in the index", who, (long long)ids[i]);
         slots[i] = (uint32_t)s;
     }

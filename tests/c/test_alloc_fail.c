@@ -252,6 +252,15 @@ static void *mk_ivf_pq(void)
 {
     return mk_index_kind("dim=6 kind=ivf nlist=8 nprobe=2 storage=pq pq_m=2 rerank=20 seed=1", true);
 }
+static void *mk_ivf_opq(void) /* OPQ rotation, rotated centroids, codes kept with floats */
+{
+    return mk_index_kind("dim=6 kind=ivf nlist=8 nprobe=2 storage=pq pq_m=2 opq=1 iters=2 rerank=20 seed=1",
+                         true);
+}
+static void *mk_flat_opq(void)
+{
+    return mk_index_kind("dim=6 metric=l2 storage=pq pq_m=3 opq=1 iters=2 seed=1", true);
+}
 static void *mk_ivf_fp16(void)
 {
     return mk_index_kind("dim=6 kind=ivf nlist=8 nprobe=2 storage=fp16 seed=1", true);
@@ -811,6 +820,24 @@ static int c_pq_create_add(void **o) /* trained by its first add */
     }
     return rc;
 }
+static int c_opq_create_train(void **o)
+{
+    int rc = growth_index_create((growth_index **)o,
+                                 "dim=6 kind=ivf nlist=8 storage=pq pq_m=3 opq=1 iters=2 seed=1");
+    if (rc) return rc;
+    rc = growth_index_train(*o, g_X, 400);
+    if (rc) {
+        growth_index_free(*o);
+        *o = NULL;
+    }
+    return rc;
+}
+static void *mk_ivf_opq_removed(void)
+{
+    void *h = mk_ivf_opq();
+    if (h) c_index_remove(h);
+    return h;
+}
 static void *mk_ivf_pq_removed(void)
 {
     void *h = mk_ivf_pq();
@@ -1265,6 +1292,12 @@ TEST(every_allocation_may_fail)
     SWEEP("index dedup + mmr (flat pq)", .k = &K_index, .make = mk_flat_pq, .call = c_index_dedup_mmr,
           .ro = true);
     SWEEP("index compact (ivf pq)", .k = &K_index, .make = mk_ivf_pq_removed, .call = c_index_compact);
+    SWEEP("index create + train (ivf opq)", .k = &K_index, .ctor = c_opq_create_train);
+    SWEEP("index add (flat opq)", .k = &K_index, .make = mk_flat_opq, .call = c_index_add);
+    SWEEP("index search batch (ivf opq)", .k = &K_index, .make = mk_ivf_opq, .call = c_index_search,
+          .ro = true);
+    SWEEP("index compact (ivf opq)", .k = &K_index, .make = mk_ivf_opq_removed, .call = c_index_compact);
+    total_bad += sweep_roundtrip("index ivf opq", &K_index, mk_ivf_opq);
     total_bad += sweep_roundtrip("index ivf pq", &K_index, mk_ivf_pq);
     total_bad += sweep_roundtrip("index flat pq", &K_index, mk_flat_pq);
     total_bad += sweep_roundtrip("index (hnsw)", &K_index, mk_hnsw);

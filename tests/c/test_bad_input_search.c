@@ -21,7 +21,10 @@ TEST(test_index_functions)
         /* compressed storage: pq_m must divide dim; hnsw, int8 and float storage do not combine */
         "dim=8 storage=pq pq_m=3", "dim=8 storage=pq pq_m=0", "dim=8 storage=pq pq_train=255",
         "dim=8 storage=bf16", "dim=8 kind=hnsw storage=fp16", "dim=8 storage=pq pq_m=2 quantize=int8",
-        "dim=8 rerank=10", "dim=8 storage=fp16 rerank=-1"};
+        "dim=8 rerank=10", "dim=8 storage=fp16 rerank=-1",
+        /* opq: 0 or 1, storage=pq only */
+        "dim=8 storage=pq pq_m=2 opq=2", "dim=8 storage=pq pq_m=2 opq=-1", "dim=8 opq=1",
+        "dim=8 storage=fp16 opq=1"};
     for (size_t i = 0; i < sizeof bad_cfg / sizeof *bad_cfg; i++) {
         growth_index *x = NULL;
         BAD(growth_index_create(&x, bad_cfg[i]), GROWTH_EINVAL, NULL);

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -12,6 +13,8 @@
 #include "core.h"
 #include "growth/growth.h"
 #include "gtest.h"
+#include "index.pb-c.h"
+#include "recall/recall_impl.h" /* ix_procrustes (OPQ) against NumPy */
 
 _Static_assert(offsetof(growth_index_stats, code_bytes) == 40, "1.0 growth_index_stats ends at memory_bytes");
 _Static_assert(sizeof(growth_index_stats) == 56, "growth_index_stats with code_bytes, bytes_per_vector");
@@ -888,8 +891,100 @@ TEST(test_progress_and_cancel)
     free(ida);
 }
 
+/* OPQ's orthogonal Procrustes step against NumPy (tests/data/make_opq_golden.py): case 1 the
+ * unique rotation, case 2 (X^T Y rank-deficient) an orthogonal R reaching NumPy's optimum. */
+TEST(test_opq_procrustes_numpy)
+{
+    char path[1024];
+    const char *root = getenv("GROWTH_SOURCE_ROOT");
+    snprintf(path, sizeof path, "%s/tests/data/opq_procrustes_golden.txt", root ? root : ".");
+    FILE *f = fopen(path, "r");
+    CHECK(f != NULL);
+    if (!f) return;
+    for (int cs = 0; cs < 2; cs++) {
+        size_t n = 0, d = 0;
+        CHECK(fscanf(f, "%zu %zu", &n, &d) == 2);
+        float *X = malloc(n * d * sizeof *X), *Y = malloc(n * d * sizeof *Y), *R = malloc(d * d * sizeof *R);
+        float *E = malloc(d * d * sizeof *E);
+        for (size_t i = 0; i < n * d; i++) CHECK(fscanf(f, "%f", &X[i]) == 1);
+        for (size_t i = 0; i < n * d; i++) CHECK(fscanf(f, "%f", &Y[i]) == 1);
+        CHECK_OK(ix_procrustes(X, Y, n, d, R));
+        double orth = 0, obj = 0;
+        for (size_t i = 0; i < d; i++)
+            for (size_t j = 0; j < d; j++) {
+                double s = 0;
+                for (size_t t = 0; t < d; t++) s += (double)R[i * d + t] * R[j * d + t];
+                s -= i == j;
+                if (fabs(s) > orth) orth = fabs(s);
+            }
+        CHECK(orth < 1e-5);
+        for (size_t r = 0; r < n; r++)
+            for (size_t i = 0; i < d; i++) {
+                double s = -(double)Y[r * d + i];
+                for (size_t t = 0; t < d; t++) s += (double)X[r * d + t] * R[i * d + t];
+                obj += s * s;
+            }
+        if (cs == 0) {
+            double worst = 0;
+            for (size_t i = 0; i < d * d; i++) {
+                CHECK(fscanf(f, "%f", &E[i]) == 1);
+                if (fabs(E[i] - R[i]) > worst) worst = fabs(E[i] - R[i]);
+            }
+            CHECK(worst < 1e-4);
+        } else {
+            double opt = 0;
+            CHECK(fscanf(f, "%lf", &opt) == 1);
+            CHECK(obj <= opt * (1 + 1e-4) + 1e-4);
+        }
+        free(X);
+        free(Y);
+        free(R);
+        free(E);
+    }
+    fclose(f);
+}
+
+/* A file whose OPQ rotation has the wrong size, holds NaN or is missing (behind a valid
+ * envelope) is EFORMAT; the intact one loads. */
+TEST(test_opq_file_checks)
+{
+    const size_t n = 400, d = 8;
+    float *x = clustered(n, d, 21);
+    growth_index *a = NULL, *b = NULL;
+    CHECK_OK(growth_index_create(&a, "dim=8 metric=l2 storage=pq pq_m=2 opq=1 iters=2 seed=1"));
+    CHECK_OK(growth_index_add(a, x, n, NULL));
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    CHECK_OK(growth_index_serialize(a, &buf, &len));
+    CHECK_OK(growth_index_deserialize(&b, buf, len));
+    growth_index_free(b);
+    for (int t = 0; t < 3; t++) {
+        Growth__Index *m =
+            growth__index__unpack(&gpb_allocator, len - GENV_HEADER_SIZE, buf + GENV_HEADER_SIZE);
+        CHECK(m != NULL && m->opq_rotation.len == d * d * sizeof(float));
+        if (!m) break;
+        float nan = NAN;
+        if (t == 0) m->opq_rotation.len -= 4;
+        if (t == 1) memcpy(m->opq_rotation.data + 8, &nan, 4);
+        if (t == 2) m->opq_rotation.len = 0;
+        uint8_t *out = NULL;
+        size_t olen = 0;
+        CHECK_OK(genv_pack("test", GROWTH_KIND_INDEX, &m->base, &out, &olen));
+        b = NULL;
+        CHECK_RC(growth_index_deserialize(&b, out, olen), GROWTH_EFORMAT);
+        CHECK(b == NULL);
+        free(out);
+        growth__index__free_unpacked(m, &gpb_allocator);
+    }
+    growth_buffer_free(buf);
+    growth_index_free(a);
+    free(x);
+}
+
 int main(void)
 {
+    RUN(test_opq_procrustes_numpy);
+    RUN(test_opq_file_checks);
     RUN(test_create_and_config);
     RUN(test_flat_exact);
     RUN(test_filters);
