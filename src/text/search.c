@@ -40,20 +40,27 @@ typedef struct {
 #define TX_HIT_WORSE(ctx, a, b) ((a).s < (b).s || ((a).s == (b).s && (a).id > (b).id))
 GHEAP_DEFINE(tx_heap, tx_hit, const void *, TX_HIT_WORSE)
 
-#define TX_END UINT32_MAX /* document number of an exhausted cursor (numbers stay below it) */
+#define TX_END       UINT32_MAX /* document number of an exhausted cursor (numbers stay below it) */
+#define TX_STACK_CUR 16         /* cursors on the stack (a decoded block each); more are allocated */
 
-/* A query term's cursor: the current posting (doc, tf), the block holding it (b) and the block
- * the block-max bound was last taken from (sb >= b). */
+/* A query term's cursor. WAND reads whole blocks: block b is decoded into docs / tfs and the
+ * current posting is docs[j] / tfs[j] (copied into doc / tf); sb (>= b) is the block the block-max
+ * bound was last taken from. The exhaustive scorer reads the stream one posting at a time
+ * (p, i), as simply as it can. */
 typedef struct {
     const tx_blk *blk;
-    const uint8_t *bytes, *p;
-    uint32_t nblk, n, i; /* blocks, postings, postings decoded */
-    uint32_t b, sb;
+    const uint8_t *bytes;
+    uint32_t nblk, n; /* blocks, postings */
+    uint32_t b, j, bn, sb;
+    bool lazy; /* block b is not decoded yet: doc is only a lower bound of the next posting */
     uint32_t doc, tf;
     uint32_t q;      /* position of the term in the query (scores are summed in that order) */
     double idf, ub;  /* ub: the largest block bound of the term */
     uint32_t ub_blk; /* the block whose bound is cached in blk_w (UINT32_MAX: none) */
     double blk_w;
+    const uint8_t *p; /* exhaustive reader: next posting's bytes, postings read */
+    uint32_t i;
+    uint32_t docs[TX_BLOCK], tfs[TX_BLOCK];
 } tx_cursor;
 
 /* The BM25 term weight: increases with tf, decreases with K (so with the document length); the
@@ -63,30 +70,100 @@ static inline double bm25_w(double idf, double tf, double k1, double K)
     return idf * tf * (k1 + 1.0) / (tf + K);
 }
 
-static inline void cur_next(tx_cursor *c)
+/* ---- the exhaustive scorer's reader ---- */
+
+static inline void seq_next(tx_cursor *c)
 {
     if (c->i >= c->n) {
         c->doc = TX_END;
         return;
     }
     tx_post_get(&c->p, &c->doc, &c->tf);
-    c->b = c->i / TX_BLOCK;
     c->i++;
+}
+
+static void seq_init(tx_cursor *c, const tx_term *t)
+{
+    c->p = t->bytes;
+    c->n = t->n;
+    c->i = 0;
+    c->doc = 0;
+    seq_next(c);
+}
+
+/* ---- WAND's block reader ---- */
+
+/* Decodes block b and moves to its first posting. */
+static void cur_load(tx_cursor *c, uint32_t b)
+{
+    const uint8_t *p = c->bytes + c->blk[b].off;
+    uint32_t doc = b ? c->blk[b - 1].last : 0;
+    uint32_t n = c->n - b * TX_BLOCK;
+    if (n > TX_BLOCK) n = TX_BLOCK;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t v = *p;
+        if ((v & 0x81) == 0x01) { /* one byte, tf = 1: the common case */
+            p++;
+            doc += v >> 1;
+            c->tfs[i] = 1;
+        } else {
+            uint64_t w = tx_varint_get(&p);
+            doc += (uint32_t)(w >> 1);
+            c->tfs[i] = (w & 1) ? 1u : (uint32_t)tx_varint_get(&p);
+        }
+        c->docs[i] = doc;
+    }
+    c->b = b;
+    c->bn = n;
+    c->j = 0;
+    c->lazy = false;
+    c->doc = c->docs[0];
+    c->tf = c->tfs[0];
+}
+
+/* Decodes a lazy cursor's block and moves to its first posting >= the bound it held. */
+static void cur_fill(tx_cursor *c)
+{
+    uint32_t target = c->doc;
+    cur_load(c, c->b);
+    uint32_t j = 0;
+    while (c->docs[j] < target) j++; /* the block's last document is >= target */
+    c->j = j;
+    c->doc = c->docs[j];
+    c->tf = c->tfs[j];
 }
 
 static void cur_init(tx_cursor *c, const tx_term *t)
 {
     c->blk = t->blk;
-    c->bytes = c->p = t->bytes;
+    c->bytes = t->bytes;
     c->nblk = t->nblk;
     c->n = t->n;
-    c->i = c->b = c->sb = 0;
-    c->doc = 0;
+    c->sb = 0;
     c->ub_blk = UINT32_MAX;
-    cur_next(c);
+    c->b = 0;
+    c->bn = 0;
+    c->j = 0;
+    c->lazy = true;
+    c->doc = 0;
 }
 
-/* Moves to the first posting with doc >= target, skipping whole blocks by their last doc. */
+static inline void cur_next(tx_cursor *c)
+{
+    if (c->lazy) cur_fill(c);
+    if (++c->j < c->bn) {
+        c->doc = c->docs[c->j];
+        c->tf = c->tfs[c->j];
+    } else if (c->b + 1 < c->nblk) {
+        cur_load(c, c->b + 1);
+    } else {
+        c->j = c->bn;
+        c->doc = TX_END;
+    }
+}
+
+/* Moves to the first posting with doc >= target, skipping whole blocks by their last doc
+ * (only the block landed in is decoded). */
 static void cur_seek(tx_cursor *c, uint32_t target)
 {
     if (c->doc >= target) return;
@@ -108,28 +185,28 @@ static void cur_seek(tx_cursor *c, uint32_t target)
                 hi = mid;
         }
         if (lo >= c->nblk) {
+            c->b = c->nblk - 1;
+            c->j = c->bn;
+            c->lazy = false;
             c->doc = TX_END;
-            c->i = c->n;
             return;
         }
-        c->doc = c->blk[lo - 1].last;
-        c->p = c->bytes + c->blk[lo].off;
-        c->i = lo * TX_BLOCK;
+        /* shallow: the block is decoded only when a posting of it is needed */
+        c->b = lo;
+        c->lazy = true;
+        c->doc = target;
+        return;
     }
-    /* the current block (or the one jumped to) holds a posting >= target: decode up to it */
-    const uint8_t *p = c->p;
-    uint32_t doc = c->doc, tf, i = c->i;
-    do {
-        uint64_t v = tx_varint_get(&p);
-        doc += (uint32_t)(v >> 1);
-        tf = (v & 1) ? 1u : (uint32_t)tx_varint_get(&p);
-        i++;
-    } while (doc < target);
-    c->p = p;
-    c->doc = doc;
-    c->tf = tf;
-    c->i = i;
-    c->b = (i - 1) / TX_BLOCK;
+    if (c->lazy) {
+        c->doc = target;
+        return;
+    }
+    /* the block holds a posting >= target (its last document) */
+    uint32_t j = c->j + 1;
+    while (c->docs[j] < target) j++;
+    c->j = j;
+    c->doc = c->docs[j];
+    c->tf = c->tfs[j];
 }
 
 /* Distinct query term hashes (sorted); EINVAL for a query without tokens. */
@@ -170,7 +247,7 @@ static size_t search_exhaustive(const growth_text_index *x, const tx_bm *m, tx_c
         for (size_t c = 0; c < nc; c++)
             if (cur[c].doc == d) {
                 if (keep) s += bm25_w(cur[c].idf, (double)cur[c].tf, m->k1, K);
-                cur_next(&cur[c]);
+                seq_next(&cur[c]);
             }
         if (keep) tx_heap_offer(NULL, heap, &hn, k, (tx_hit){s, x->doc_id[d]});
     }
@@ -215,6 +292,129 @@ static inline double cur_block_ub(tx_cursor *c, const tx_bm *m, uint32_t d, uint
     return c->blk_w;
 }
 
+/* Threshold seeding: before the document-at-a-time pass, the documents of the rarest query
+ * terms (whole lists while they fit in TX_SEED_DOCS, then the blocks of best bound of the next
+ * list) are scored exactly (every query term probed, summed in query order) and offered to the
+ * heap. The k-th of them is a lower bound of the final k-th best, so the pass starts with a
+ * threshold near its final value instead of climbing from nothing through the postings of the
+ * frequent terms. `seen` (sorted) holds the seeded documents: the pass must not offer them twice. */
+#define TX_SEED_DOCS 512
+
+static int cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Appends the documents of block b of cursor c's list to out. */
+static size_t blk_docs(const tx_cursor *c, uint32_t b, uint32_t *out)
+{
+    const uint8_t *p = c->bytes + c->blk[b].off;
+    uint32_t doc = b ? c->blk[b - 1].last : 0, tf, n = c->n - b * TX_BLOCK;
+    if (n > TX_BLOCK) n = TX_BLOCK;
+    for (uint32_t i = 0; i < n; i++) {
+        tx_post_get(&p, &doc, &tf);
+        out[i] = doc;
+    }
+    return n;
+}
+
+static size_t wand_seed(const growth_text_index *x, const tx_bm *m, const tx_cursor *cur, size_t nc,
+                        const growth_id_filter *filter, tx_hit *heap, size_t *hn, size_t k, uint32_t *seen,
+                        double *part)
+{
+    if (nc > TX_STACK_TERMS) return 0;
+    /* the query's terms by ascending list length */
+    uint32_t order[TX_STACK_TERMS];
+    const size_t no = nc;
+    for (size_t i = 0; i < no; i++) {
+        size_t j = i;
+        while (j > 0 && cur[order[j - 1]].n > cur[i].n) {
+            order[j] = order[j - 1];
+            j--;
+        }
+        order[j] = (uint32_t)i;
+    }
+    size_t ns = 0;
+    for (size_t o = 0; o < no && ns + TX_BLOCK <= TX_SEED_DOCS; o++) {
+        const tx_cursor *c = &cur[order[o]];
+        if (ns + c->n <= TX_SEED_DOCS) {
+            for (uint32_t b = 0; b < c->nblk; b++) ns += blk_docs(c, b, seen + ns);
+            continue;
+        }
+        /* the blocks of largest bound that fit (the first of equal ones) */
+        enum { NB = TX_SEED_DOCS / TX_BLOCK };
+        size_t want = (TX_SEED_DOCS - ns) / TX_BLOCK, nb = 0;
+        uint32_t bb[NB];
+        double bw[NB];
+        for (uint32_t b = 0; b < c->nblk; b++) {
+            double w = blk_ub(&c->blk[b], c->idf, m);
+            if (nb == want && w <= bw[nb - 1]) continue;
+            size_t j = nb < want ? nb++ : nb - 1;
+            while (j > 0 && bw[j - 1] < w) {
+                bw[j] = bw[j - 1];
+                bb[j] = bb[j - 1];
+                j--;
+            }
+            bw[j] = w;
+            bb[j] = b;
+        }
+        for (size_t j = 0; j < nb; j++) ns += blk_docs(c, bb[j], seen + ns);
+        break;
+    }
+    if (!ns) return 0;
+    qsort(seen, ns, sizeof *seen, cmp_u32);
+    size_t w = 0;
+    for (size_t i = 0; i < ns; i++)
+        if (!w || seen[i] != seen[w - 1]) seen[w++] = seen[i];
+    ns = w;
+    /* exact scores: per term (in query order) one forward pass over the sorted documents,
+     * adding its weight (or 0) to each document's sum, as the other scorers sum */
+    double acc[TX_SEED_DOCS], K[TX_SEED_DOCS];
+    for (size_t i = 0; i < ns; i++) {
+        acc[i] = 0.0;
+        K[i] = m->kb0 + m->kb1 * (double)x->doc_len[seen[i]];
+    }
+    for (size_t c = 0; c < no; c++) {
+        const tx_cursor *t = &cur[c];
+        uint32_t b = 0, doc = 0, tf = 0;
+        const uint8_t *p = NULL; /* NULL: no block entered yet */
+        for (size_t i = 0; i < ns; i++) {
+            uint32_t d = seen[i];
+            if (!p || doc < d) {
+                if (!p || t->blk[b].last < d) {
+                    while (b < t->nblk && t->blk[b].last < d) b++;
+                    if (b == t->nblk) break; /* no later posting: the rest add nothing */
+                    p = t->bytes + t->blk[b].off;
+                    doc = b ? t->blk[b - 1].last : 0;
+                }
+                do tx_post_get(&p, &doc, &tf); /* block b's last document is >= d */
+                while (doc < d);
+            }
+            acc[i] += doc == d ? bm25_w(t->idf, (double)tf, m->k1, K[i]) : 0.0;
+        }
+    }
+    for (size_t i = 0; i < ns; i++) {
+        uint32_t d = seen[i];
+        if (x->alive[d] && filter_pass(filter, x->doc_id[d]))
+            tx_heap_offer(NULL, heap, hn, k, (tx_hit){acc[i], x->doc_id[d]});
+    }
+    return ns;
+}
+
+static bool seen_has(const uint32_t *seen, size_t ns, uint32_t d)
+{
+    size_t lo = 0, hi = ns;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (seen[mid] < d)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < ns && seen[lo] == d;
+}
+
 /* Block-max WAND (Ding & Suel 2011). `ord` holds the cursors sorted by current document. A
  * document is scored only when the bounds of the terms it can hold reach the k-th best score
  * (theta); it then gets exactly the exhaustive scorer's score (the same terms summed in the same
@@ -228,6 +428,12 @@ static size_t search_wand(const growth_text_index *x, const tx_bm *m, tx_cursor 
     size_t hn = 0, na = nc;
     double theta = -1.0;          /* below every score until the heap holds k hits */
     int64_t worst_id = INT64_MAX; /* the id of the k-th hit */
+    uint32_t seen[TX_SEED_DOCS];
+    size_t ns = wand_seed(x, m, cur, nc, filter, heap, &hn, k, seen, part);
+    if (hn == k) {
+        theta = heap[0].s;
+        worst_id = heap[0].id;
+    }
     for (size_t c = 0; c < nc; c++) {
         ord[c] = &cur[c];
         part[c] = 0.0;
@@ -277,6 +483,14 @@ static size_t search_wand(const growth_text_index *x, const tx_bm *m, tx_cursor 
         }
         if (bub > theta || (bub == theta && min_id < worst_id)) {
             if (ord[0]->doc == d) {
+                /* the real postings of cursors that only hold a bound */
+                bool moved = false;
+                for (size_t i = 0; i <= p; i++)
+                    if (ord[i]->lazy) {
+                        cur_fill(ord[i]);
+                        moved |= ord[i]->doc != d;
+                    }
+                if (moved) continue;
                 if (x->alive[d] && filter_pass(filter, x->doc_id[d])) {
                     const double K = m->kb0 + m->kb1 * (double)x->doc_len[d];
                     for (size_t i = 0; i <= p; i++)
@@ -286,7 +500,9 @@ static size_t search_wand(const growth_text_index *x, const tx_bm *m, tx_cursor 
                         s += part[c];
                         part[c] = 0.0;
                     }
-                    tx_heap_offer(NULL, heap, &hn, k, (tx_hit){s, x->doc_id[d]});
+                    tx_hit h = {s, x->doc_id[d]};
+                    if ((hn < k || TX_HIT_WORSE(NULL, heap[0], h)) && !seen_has(seen, ns, d))
+                        tx_heap_offer(NULL, heap, &hn, k, h);
                     if (hn == k) {
                         theta = heap[0].s;
                         worst_id = heap[0].id;
@@ -320,7 +536,7 @@ GROWTH_API int growth_text_search(const growth_text_index *x, const char *query,
     if (rc) return rc;
     uint64_t hstack[TX_STACK_TERMS];
     tx_hvec v = {hstack, 0, TX_STACK_TERMS, false};
-    tx_cursor cstack[TX_STACK_TERMS], *cur = cstack;
+    tx_cursor cstack[TX_STACK_CUR], *cur = cstack;
     tx_cursor *ostack[TX_STACK_TERMS], **ord = ostack;
     double pstack[TX_STACK_TERMS], *part = pstack;
     tx_hit kstack[TX_STACK_K], *heap = kstack;
@@ -332,8 +548,9 @@ GROWTH_API int growth_text_search(const growth_text_index *x, const char *query,
         rc = gerr(GROWTH_EBUFS, "%s: cap %zu < k %zu", who, cap, k);
         goto out;
     }
-    if (v.n > TX_STACK_TERMS && (!(cur = malloc(v.n * sizeof *cur)) || !(ord = malloc(v.n * sizeof *ord)) ||
-                                 !(part = malloc(v.n * sizeof *part)))) {
+    if ((v.n > TX_STACK_CUR && !(cur = malloc(v.n * sizeof *cur))) ||
+        (v.n > TX_STACK_TERMS &&
+         (!(ord = malloc(v.n * sizeof *ord)) || !(part = malloc(v.n * sizeof *part))))) {
         rc = gerr(GROWTH_ENOMEM, "%s: out of memory", who);
         goto out;
     }
@@ -352,7 +569,10 @@ GROWTH_API int growth_text_search(const growth_text_index *x, const char *query,
     for (size_t i = 0; i < v.n; i++) {
         uint32_t t = tx_term_find(x, v.v[i]);
         if (t == UINT32_MAX || x->terms[t].df == 0) continue;
-        cur_init(&cur[nc], &x->terms[t]);
+        if (x->cfg.search == TX_SEARCH_EXHAUSTIVE)
+            seq_init(&cur[nc], &x->terms[t]);
+        else
+            cur_init(&cur[nc], &x->terms[t]);
         cur[nc].idf = bm25_idf(N, x->terms[t].df);
         cur[nc].q = (uint32_t)nc;
         nc++;
