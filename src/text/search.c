@@ -319,9 +319,9 @@ static size_t blk_docs(const tx_cursor *c, uint32_t b, uint32_t *out)
     return n;
 }
 
-static size_t wand_seed(const growth_text_index *x, const tx_bm *m, const tx_cursor *cur, size_t nc,
-                        const growth_id_filter *filter, tx_hit *heap, size_t *hn, size_t k, uint32_t *seen,
-                        double *part)
+static size_t seed_threshold(const growth_text_index *x, const tx_bm *m, const tx_cursor *cur, size_t nc,
+                             const growth_id_filter *filter, tx_hit *heap, size_t *hn, size_t k,
+                             uint32_t *seen, double *part)
 {
     if (nc > TX_STACK_TERMS) return 0;
     /* the query's terms by ascending list length */
@@ -415,109 +415,138 @@ static bool seen_has(const uint32_t *seen, size_t ns, uint32_t d)
     return lo < ns && seen[lo] == d;
 }
 
-/* Block-max WAND (Ding & Suel 2011). `ord` holds the cursors sorted by current document. A
- * document is scored only when the bounds of the terms it can hold reach the k-th best score
- * (theta); it then gets exactly the exhaustive scorer's score (the same terms summed in the same
- * order), so the top k (by score, then id) are the exhaustive scorer's. The block bounds are
- * summed in that same order, so a score never exceeds its bound even by rounding: a block whose
- * bound equals theta is skipped when its smallest id is above the k-th hit's (ties go to smaller
- * ids), which matters since short titles tie often. */
-static size_t search_wand(const growth_text_index *x, const tx_bm *m, tx_cursor *cur, tx_cursor **ord,
-                          double *part, size_t nc, const growth_id_filter *filter, tx_hit *heap, size_t k)
+/* Block-max MaxScore (Turtle & Flood 1995, with block bounds as in Lucene's MaxScore scorer and
+ * Ding & Suel's block-max WAND). The terms are ordered by their largest bound (ub); the longest
+ * prefix whose bounds add up to less than the k-th best score (theta) is "non-essential": a
+ * document holding none of the other ("essential") terms cannot enter the top k, so candidates
+ * come from the essential lists only, which are few and short once theta is high (the seeding
+ * makes it high from the start). At a candidate d:
+ *   1. the block bounds at d of every term whose cursor is not past d (from block headers,
+ *      nothing decoded; a term whose cursor is past d has no posting before the cursor) are
+ *      summed in query order; when they cannot reach theta, every essential list jumps to the
+ *      end of the first of those blocks or to the first such cursor (shallow: the block landed
+ *      in is decoded only when needed);
+ *   2. otherwise the essential terms' weights at d are added up, then the non-essential terms are
+ *      probed by decreasing bound while the sum so far plus their remaining block bounds can
+ *      still reach theta;
+ *   3. a document probed through is scored exactly as the exhaustive scorer scores it (the same
+ *      weights summed in query order) and offered to the heap.
+ * Bounds summed in another order than scores are compared with TX_UB_SLACK; the block-max test
+ * sums in query order, so it needs none and can also skip blocks whose bound only ties theta
+ * when their smallest id is above the k-th hit's (ties go to smaller ids). */
+static size_t search_maxscore(const growth_text_index *x, const tx_bm *m, tx_cursor *cur, tx_cursor **ord,
+                              double *scratch, size_t nc, const growth_id_filter *filter, tx_hit *heap,
+                              size_t k)
 {
-    size_t hn = 0, na = nc;
+    double *part = scratch, *bw = scratch + nc, *pre = scratch + 2 * nc;
+    size_t hn = 0;
     double theta = -1.0;          /* below every score until the heap holds k hits */
     int64_t worst_id = INT64_MAX; /* the id of the k-th hit */
     uint32_t seen[TX_SEED_DOCS];
-    size_t ns = wand_seed(x, m, cur, nc, filter, heap, &hn, k, seen, part);
+    for (size_t c = 0; c < nc; c++) part[c] = bw[c] = 0.0;
+    size_t ns = seed_threshold(x, m, cur, nc, filter, heap, &hn, k, seen, part);
     if (hn == k) {
         theta = heap[0].s;
         worst_id = heap[0].id;
     }
+    /* terms by ascending bound; pre[i] = the bounds of the first i added up */
     for (size_t c = 0; c < nc; c++) {
-        ord[c] = &cur[c];
-        part[c] = 0.0;
         double ub = 0.0;
         for (uint32_t b = 0; b < cur[c].nblk; b++) {
-            const tx_blk *bk = &cur[c].blk[b];
-            double w = blk_ub(bk, cur[c].idf, m);
+            double w = blk_ub(&cur[c].blk[b], cur[c].idf, m);
             if (w > ub) ub = w;
         }
         cur[c].ub = ub;
+        size_t j = c;
+        while (j > 0 && ord[j - 1]->ub > ub) {
+            ord[j] = ord[j - 1];
+            j--;
+        }
+        ord[j] = &cur[c];
     }
+    pre[0] = 0.0;
+    for (size_t i = 0; i < nc; i++) pre[i + 1] = pre[i] + ord[i]->ub;
+    size_t ne = 0; /* ord[0..ne) are non-essential */
     for (;;) {
-        /* insertion sort by document (few cursors move per round); exhausted ones drop off the end */
-        for (size_t i = 1; i < na; i++) {
-            tx_cursor *c = ord[i];
-            size_t j = i;
-            while (j > 0 && ord[j - 1]->doc > c->doc) {
-                ord[j] = ord[j - 1];
-                j--;
-            }
-            ord[j] = c;
-        }
-        while (na && ord[na - 1]->doc == TX_END) na--;
-        if (!na) break;
-        /* pivot: the first cursor where the bounds so far reach theta */
-        double acc = 0.0;
-        size_t p = 0;
-        for (; p < na; p++) {
-            acc += ord[p]->ub;
-            if (acc * TX_UB_SLACK >= theta) break;
-        }
-        if (p == na) break;
-        const uint32_t d = ord[p]->doc;
-        while (p + 1 < na && ord[p + 1]->doc == d) p++;
-        /* block-max check: the blocks holding d of the terms up to the pivot */
+        while (ne < nc && pre[ne + 1] * TX_UB_SLACK < theta) ne++;
+        if (ne == nc) break;
+        uint32_t d = TX_END;
+        for (size_t i = ne; i < nc; i++)
+            if (ord[i]->doc < d) d = ord[i]->doc;
+        if (d == TX_END) break;
+        /* 1. block bounds at d */
         uint32_t next = TX_END;
         int64_t min_id = INT64_MAX;
-        for (size_t i = 0; i <= p; i++) {
-            uint32_t last;
-            part[ord[i]->q] = cur_block_ub(ord[i], m, d, &last, &min_id);
-            if (last != TX_END && last + 1 < next) next = last + 1;
-        }
         double bub = 0.0;
         for (size_t c = 0; c < nc; c++) {
-            bub += part[c];
-            part[c] = 0.0;
-        }
-        if (bub > theta || (bub == theta && min_id < worst_id)) {
-            if (ord[0]->doc == d) {
-                /* the real postings of cursors that only hold a bound */
-                bool moved = false;
-                for (size_t i = 0; i <= p; i++)
-                    if (ord[i]->lazy) {
-                        cur_fill(ord[i]);
-                        moved |= ord[i]->doc != d;
-                    }
-                if (moved) continue;
-                if (x->alive[d] && filter_pass(filter, x->doc_id[d])) {
-                    const double K = m->kb0 + m->kb1 * (double)x->doc_len[d];
-                    for (size_t i = 0; i <= p; i++)
-                        part[ord[i]->q] = bm25_w(ord[i]->idf, (double)ord[i]->tf, m->k1, K);
-                    double s = 0.0;
-                    for (size_t c = 0; c < nc; c++) {
-                        s += part[c];
-                        part[c] = 0.0;
-                    }
-                    tx_hit h = {s, x->doc_id[d]};
-                    if ((hn < k || TX_HIT_WORSE(NULL, heap[0], h)) && !seen_has(seen, ns, d))
-                        tx_heap_offer(NULL, heap, &hn, k, h);
-                    if (hn == k) {
-                        theta = heap[0].s;
-                        worst_id = heap[0].id;
-                    }
-                }
-                for (size_t i = 0; i <= p; i++) cur_next(ord[i]);
-            } else {
-                for (size_t i = 0; i <= p && ord[i]->doc < d; i++) cur_seek(ord[i], d);
+            if (cur[c].doc > d) { /* no posting of the term before its cursor's document */
+                bw[c] = 0.0;
+                if (cur[c].doc < next) next = cur[c].doc;
+                continue;
             }
-        } else {
-            /* no document before `next` (the end of the first of those blocks) or the next
-             * cursor's document can reach theta */
-            if (p + 1 < na && ord[p + 1]->doc < next) next = ord[p + 1]->doc;
-            for (size_t i = 0; i <= p; i++) cur_seek(ord[i], next);
+            uint32_t last;
+            bw[c] = cur_block_ub(&cur[c], m, d, &last, &min_id);
+            bub += bw[c];
+            if (last != TX_END && last + 1 < next) next = last + 1;
         }
+        if (!(bub > theta || (bub == theta && min_id < worst_id))) {
+            for (size_t i = ne; i < nc; i++) cur_seek(ord[i], next);
+            continue;
+        }
+        /* the essential cursors at d: their postings (a lazy one may turn out to be later) */
+        bool moved = false;
+        for (size_t i = ne; i < nc; i++)
+            if (ord[i]->doc == d && ord[i]->lazy) {
+                cur_fill(ord[i]);
+                moved |= ord[i]->doc != d;
+            }
+        if (moved) continue;
+        if (!x->alive[d] || !filter_pass(filter, x->doc_id[d])) {
+            for (size_t i = ne; i < nc; i++)
+                if (ord[i]->doc == d) cur_next(ord[i]);
+            continue;
+        }
+        /* 2. the essential weights, then the non-essential terms while they can matter */
+        const double K = m->kb0 + m->kb1 * (double)x->doc_len[d];
+        double est = 0.0, rem = 0.0;
+        for (size_t i = ne; i < nc; i++)
+            if (ord[i]->doc == d) {
+                double w = bm25_w(ord[i]->idf, (double)ord[i]->tf, m->k1, K);
+                part[ord[i]->q] = w;
+                est += w;
+                cur_next(ord[i]);
+            }
+        for (size_t i = 0; i < ne; i++) rem += bw[ord[i]->q];
+        bool live = true;
+        for (size_t i = ne; i-- > 0;) {
+            if ((est + rem) * TX_UB_SLACK < theta) {
+                live = false;
+                break;
+            }
+            tx_cursor *c = ord[i];
+            rem -= bw[c->q];
+            cur_seek(c, d);
+            if (c->doc == d && c->lazy) cur_fill(c);
+            if (c->doc == d) {
+                double w = bm25_w(c->idf, (double)c->tf, m->k1, K);
+                part[c->q] = w;
+                est += w;
+            }
+        }
+        /* 3. the exact score */
+        if (live) {
+            double sc = 0.0;
+            for (size_t c = 0; c < nc; c++) sc += part[c];
+            tx_hit h = {sc, x->doc_id[d]};
+            if ((hn < k || TX_HIT_WORSE(NULL, heap[0], h)) && !seen_has(seen, ns, d)) {
+                tx_heap_offer(NULL, heap, &hn, k, h);
+                if (hn == k) {
+                    theta = heap[0].s;
+                    worst_id = heap[0].id;
+                }
+            }
+        }
+        for (size_t c = 0; c < nc; c++) part[c] = 0.0;
     }
     return hn;
 }
@@ -538,7 +567,7 @@ GROWTH_API int growth_text_search(const growth_text_index *x, const char *query,
     tx_hvec v = {hstack, 0, TX_STACK_TERMS, false};
     tx_cursor cstack[TX_STACK_CUR], *cur = cstack;
     tx_cursor *ostack[TX_STACK_TERMS], **ord = ostack;
-    double pstack[TX_STACK_TERMS], *part = pstack;
+    double pstack[3 * TX_STACK_TERMS + 1], *part = pstack;
     tx_hit kstack[TX_STACK_K], *heap = kstack;
     growth_text_index *xm = (growth_text_index *)x;
     pthread_rwlock_rdlock(&xm->rw);
@@ -550,7 +579,7 @@ GROWTH_API int growth_text_search(const growth_text_index *x, const char *query,
     }
     if ((v.n > TX_STACK_CUR && !(cur = malloc(v.n * sizeof *cur))) ||
         (v.n > TX_STACK_TERMS &&
-         (!(ord = malloc(v.n * sizeof *ord)) || !(part = malloc(v.n * sizeof *part))))) {
+         (!(ord = malloc(v.n * sizeof *ord)) || !(part = malloc((3 * v.n + 1) * sizeof *part))))) {
         rc = gerr(GROWTH_ENOMEM, "%s: out of memory", who);
         goto out;
     }
@@ -579,7 +608,7 @@ GROWTH_API int growth_text_search(const growth_text_index *x, const char *query,
     }
     size_t hn = x->cfg.search == TX_SEARCH_EXHAUSTIVE
                     ? search_exhaustive(x, &m, cur, nc, filter, heap, k)
-                    : search_wand(x, &m, cur, ord, part, nc, filter, heap, k);
+                    : search_maxscore(x, &m, cur, ord, part, nc, filter, heap, k);
     tx_heap_sort(NULL, heap, hn);
     for (size_t i = 0; i < hn; i++) {
         ids[i] = heap[i].id;
