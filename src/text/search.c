@@ -154,8 +154,10 @@ static inline void cur_next(tx_cursor *c)
     if (++c->j < c->bn) {
         c->doc = c->docs[c->j];
         c->tf = c->tfs[c->j];
-    } else if (c->b + 1 < c->nblk) {
-        cur_load(c, c->b + 1);
+    } else if (c->b + 1 < c->nblk) { /* the next block, shallow */
+        c->doc = c->blk[c->b].last + 1;
+        c->b++;
+        c->lazy = true;
     } else {
         c->j = c->bn;
         c->doc = TX_END;
@@ -470,43 +472,78 @@ static size_t search_maxscore(const growth_text_index *x, const tx_bm *m, tx_cur
     for (;;) {
         while (ne < nc && pre[ne + 1] * TX_UB_SLACK < theta) ne++;
         if (ne == nc) break;
-        uint32_t d = TX_END;
-        for (size_t i = ne; i < nc; i++)
-            if (ord[i]->doc < d) d = ord[i]->doc;
-        if (d == TX_END) break;
-        /* 1. block bounds at d */
-        uint32_t next = TX_END;
-        int64_t min_id = INT64_MAX;
-        double bub = 0.0;
-        for (size_t c = 0; c < nc; c++) {
-            if (cur[c].doc > d) { /* no posting of the term before its cursor's document */
-                bw[c] = 0.0;
-                if (cur[c].doc < next) next = cur[c].doc;
+        if (ne + 1 == nc && !ord[ne]->lazy && ord[ne]->doc != TX_END) {
+            /* one essential list: a tight pass over its decoded block drops the documents whose
+             * weight plus every other term's bound cannot reach theta */
+            tx_cursor *e = ord[ne];
+            const double rest = pre[ne];
+            uint32_t j = e->j;
+            while (j < e->bn) {
+                const uint32_t dj = e->docs[j];
+                const double w =
+                    bm25_w(e->idf, (double)e->tfs[j], m->k1, m->kb0 + m->kb1 * (double)x->doc_len[dj]);
+                if ((w + rest) * TX_UB_SLACK >= theta) break;
+                j++;
+            }
+            if (j == e->bn) { /* the next block, shallow */
+                if (e->b + 1 < e->nblk) {
+                    e->doc = e->blk[e->b].last + 1;
+                    e->b++;
+                    e->lazy = true;
+                } else {
+                    e->j = e->bn;
+                    e->doc = TX_END;
+                }
                 continue;
             }
-            uint32_t last;
-            bw[c] = cur_block_ub(&cur[c], m, d, &last, &min_id);
-            bub += bw[c];
-            if (last != TX_END && last + 1 < next) next = last + 1;
+            e->j = j;
+            e->doc = e->docs[j];
+            e->tf = e->tfs[j];
         }
-        if (!(bub > theta || (bub == theta && min_id < worst_id))) {
-            for (size_t i = ne; i < nc; i++) cur_seek(ord[i], next);
-            continue;
-        }
-        /* the essential cursors at d: their postings (a lazy one may turn out to be later) */
-        bool moved = false;
+        uint32_t d = TX_END;
+        bool lazy = false;
         for (size_t i = ne; i < nc; i++)
-            if (ord[i]->doc == d && ord[i]->lazy) {
-                cur_fill(ord[i]);
-                moved |= ord[i]->doc != d;
+            if (ord[i]->doc < d) {
+                d = ord[i]->doc;
+                lazy = ord[i]->lazy;
+            } else if (ord[i]->doc == d) {
+                lazy |= ord[i]->lazy;
             }
-        if (moved) continue;
+        if (d == TX_END) break;
+        if (lazy) {
+            /* 1. a list entered a new block: the block bounds at d */
+            uint32_t next = TX_END;
+            int64_t min_id = INT64_MAX;
+            double bub = 0.0;
+            for (size_t c = 0; c < nc; c++) {
+                if (cur[c].doc > d) { /* no posting of the term before its cursor's document */
+                    if (cur[c].doc < next) next = cur[c].doc;
+                    continue;
+                }
+                uint32_t last;
+                bub += cur_block_ub(&cur[c], m, d, &last, &min_id);
+                if (last != TX_END && last + 1 < next) next = last + 1;
+            }
+            if (!(bub > theta || (bub == theta && min_id < worst_id))) {
+                for (size_t i = ne; i < nc; i++) cur_seek(ord[i], next);
+                continue;
+            }
+            /* the essential cursors' postings at d (a lazy one may turn out to be later) */
+            bool moved = false;
+            for (size_t i = ne; i < nc; i++)
+                if (ord[i]->doc == d && ord[i]->lazy) {
+                    cur_fill(ord[i]);
+                    moved |= ord[i]->doc != d;
+                }
+            if (moved) continue;
+        }
         if (!x->alive[d] || !filter_pass(filter, x->doc_id[d])) {
             for (size_t i = ne; i < nc; i++)
                 if (ord[i]->doc == d) cur_next(ord[i]);
             continue;
         }
-        /* 2. the essential weights, then the non-essential terms while they can matter */
+        /* 2. the essential weights; then the non-essential terms, by decreasing bound, while the
+         * sum so far and their block bounds at d can reach theta */
         const double K = m->kb0 + m->kb1 * (double)x->doc_len[d];
         double est = 0.0, rem = 0.0;
         for (size_t i = ne; i < nc; i++)
@@ -516,9 +553,17 @@ static size_t search_maxscore(const growth_text_index *x, const tx_bm *m, tx_cur
                 est += w;
                 cur_next(ord[i]);
             }
-        for (size_t i = 0; i < ne; i++) rem += bw[ord[i]->q];
-        bool live = true;
-        for (size_t i = ne; i-- > 0;) {
+        bool live = (est + pre[ne]) * TX_UB_SLACK >= theta;
+        if (live) {
+            int64_t min_id = INT64_MAX;
+            for (size_t i = 0; i < ne; i++) {
+                tx_cursor *c = ord[i];
+                uint32_t last;
+                bw[c->q] = c->doc > d ? 0.0 : cur_block_ub(c, m, d, &last, &min_id);
+                rem += bw[c->q];
+            }
+        }
+        for (size_t i = ne; live && i-- > 0;) {
             if ((est + rem) * TX_UB_SLACK < theta) {
                 live = false;
                 break;
