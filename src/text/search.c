@@ -537,11 +537,6 @@ static size_t search_maxscore(const growth_text_index *x, const tx_bm *m, tx_cur
                 }
             if (moved) continue;
         }
-        if (!x->alive[d] || !filter_pass(filter, x->doc_id[d])) {
-            for (size_t i = ne; i < nc; i++)
-                if (ord[i]->doc == d) cur_next(ord[i]);
-            continue;
-        }
         /* 2. the essential weights; then the non-essential terms, by decreasing bound, while the
          * sum so far and their block bounds at d can reach theta */
         const double K = m->kb0 + m->kb1 * (double)x->doc_len[d];
@@ -553,7 +548,9 @@ static size_t search_maxscore(const growth_text_index *x, const tx_bm *m, tx_cur
                 est += w;
                 cur_next(ord[i]);
             }
-        bool live = (est + pre[ne]) * TX_UB_SLACK >= theta;
+        /* (deleted and filtered documents are dropped after the bound: most fail it first) */
+        bool live = (est + pre[ne]) * TX_UB_SLACK >= theta && x->alive[d] &&
+                    (!filter || filter_pass(filter, x->doc_id[d]));
         if (live) {
             int64_t min_id = INT64_MAX;
             for (size_t i = 0; i < ne; i++) {
