@@ -480,6 +480,7 @@ static size_t search_maxscore(const growth_text_index *x, const tx_bm *m, tx_cur
             uint32_t j = e->j;
             while (j < e->bn) {
                 const uint32_t dj = e->docs[j];
+                if (j + 8 < e->bn) __builtin_prefetch(&x->doc_len[e->docs[j + 8]]);
                 const double w =
                     bm25_w(e->idf, (double)e->tfs[j], m->k1, m->kb0 + m->kb1 * (double)x->doc_len[dj]);
                 if ((w + rest) * TX_UB_SLACK >= theta) break;
@@ -547,6 +548,8 @@ static size_t search_maxscore(const growth_text_index *x, const tx_bm *m, tx_cur
                 part[ord[i]->q] = w;
                 est += w;
                 cur_next(ord[i]);
+                /* the lengths of coming candidates: random reads, started early */
+                if (ord[i]->j + 6 < ord[i]->bn) __builtin_prefetch(&x->doc_len[ord[i]->docs[ord[i]->j + 6]]);
             }
         /* (deleted and filtered documents are dropped after the bound: most fail it first) */
         bool live = (est + pre[ne]) * TX_UB_SLACK >= theta && x->alive[d] &&
