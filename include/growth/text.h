@@ -41,21 +41,25 @@
  * | b         | 0.75    | length normalisation, 0..1 (changeable with growth_text_set_config()) |
  * | ngram     | 2       | character n-gram size for CJK runs, 1..4 |
  * | lowercase | true    | lower-case ASCII letters of words |
- * | search    | wand    | top-k algorithm: `wand` (block-max WAND, skips postings that cannot reach the k best) or `exhaustive` (scores every posting of every query term); both return the same ids, scores and order (changeable with growth_text_set_config()) |
+ * | search    | wand    | top-k algorithm: `wand` (dynamic pruning with block-max bounds: skips postings that cannot reach the k best) or `exhaustive` (scores every posting of every query term); both return the same ids, scores and order (changeable with growth_text_set_config()) |
  * | max_memory | 0      | bytes the index may hold (documents, id and term tables, postings and the forward index), an integer; 0 = no cap beyond the machine's physical memory (changeable with growth_text_set_config()) |
  *
  * Postings and search. Each term's postings (document, tf) are one stream of varints (document
  * gaps, with tf = 1 folded into the gap's low bit; about 2 bytes a posting instead of 8), cut into
  * blocks of 128 postings. Each block keeps its last document, its smallest id and up to four
  * (tf, length) pairs dominating its postings, which bound the term's BM25 contribution to any
- * document of the block for the current N, df, avgdl, k1 and b. With `search=wand` a search
- * runs block-max WAND (Ding & Suel 2011): it scores a document only when the bounds of the
- * blocks holding it can reach the current k-th best score (an equal bound counts only when the
- * block holds a smaller id than the k-th hit, since ties go to the smaller id), and skips whole
- * blocks otherwise. A scored document gets exactly the exhaustive scorer's score (the same terms
- * summed in the same order), so both algorithms return identical results; WAND is much faster
- * for queries with rarer terms and for small k, and about as fast as scanning when every query
- * term is very common. Adds append to the last block, removals leave the (still valid) bounds
+ * document of the block for the current N, df, avgdl, k1 and b. With `search=wand` (the key's
+ * name; the algorithm is block-max MaxScore) a search first scores the documents of its rarest
+ * terms exactly, so the k-th best score (theta) starts near its final value; then
+ * only the lists of the terms whose bounds, added to those of the weaker terms, reach theta
+ * ("essential") yield candidates, whole blocks are skipped when the bounds of the blocks
+ * holding them cannot reach theta (an equal bound counts only when the block holds a smaller id
+ * than the k-th hit, since ties go to the smaller id), and the other terms are looked up only
+ * while they can still lift a candidate to theta. A scored document gets exactly the exhaustive
+ * scorer's score (the same terms summed in the same order), so both algorithms return
+ * identical results; pruning is much faster for long queries, for queries with rarer terms and
+ * for small k, and gains least when every query term is very common. Adds append to the last
+ * block, removals leave the (still valid) bounds
  * until compaction rewrites the blocks; a loaded index rebuilds its blocks from the stored
  * postings (the file format is unchanged). growth_text_stats_get() reports the posting bytes and
  * the memory held.
@@ -238,7 +242,7 @@ GROWTH_API int growth_text_compact(growth_text_index *ix);
 GROWTH_API int growth_text_stats_get(const growth_text_index *ix, growth_text_stats *out);
 
 /**
- * @brief The `k` best documents for a query by BM25 (block-max WAND or every posting, per the
+ * @brief The `k` best documents for a query by BM25 (block-max pruning or every posting, per the
  *        `search` key; the same results either way).
  * @param query  UTF-8, NUL-terminated; without tokens it is ::GROWTH_EINVAL.
  * @param k      >= 1; fewer results when fewer documents match (see `out_n`).

@@ -1021,6 +1021,26 @@ static void wand_query(grng *r, char *q, size_t cap)
     }
 }
 
+/* A long query: n words (n > 16 puts the cursors on the heap, n > 64 skips the seeding), stop
+ * words, rare words, repeats and an unknown word among them. */
+static void wand_long_query(grng *r, char *q, size_t cap, int n)
+{
+    q[0] = 0;
+    for (int a = 0; a < n; a++) {
+        char w[16];
+        int kind = (int)grng_below(r, 10);
+        if (kind == 0)
+            snprintf(w, sizeof w, "w%d", (int)grng_below(r, 6));
+        else if (kind == 1)
+            snprintf(w, sizeof w, "zz");
+        else
+            snprintf(w, sizeof w, "w%d", 6 + (int)grng_below(r, 3000));
+        if (strlen(q) + strlen(w) + 2 >= cap) break;
+        strcat(q, a ? " " : "");
+        strcat(q, w);
+    }
+}
+
 static int never_cancel(const char *stage, double done, void *user)
 {
     (void)stage;
@@ -1045,8 +1065,11 @@ static void wand_compare(growth_text_index *ix, grng *r, int nquery, const growt
     static float sa[KMAX], sb[KMAX];
     const size_t ks[] = {1, 2, 10, 100, KMAX};
     for (int t = 0; t < nquery; t++) {
-        char q[256];
-        wand_query(r, q, sizeof q);
+        char q[1024];
+        if (t % 10 == 9)
+            wand_long_query(r, q, sizeof q, 17 + (int)grng_below(r, 80));
+        else
+            wand_query(r, q, sizeof q);
         size_t k = ks[grng_below(r, 5)];
         const growth_id_filter *f = grng_below(r, 3) ? NULL : &filters[grng_below(r, nfilters)];
         size_t na = 0, nb = 0;
@@ -1159,11 +1182,69 @@ TEST(test_wand_equals_exhaustive)
     free(allow);
 }
 
+/* Ids ascending with the document order and many equal documents (short titles from a small
+ * vocabulary): ties at the k-th score everywhere. */
+TEST(test_wand_ties_in_document_order)
+{
+    enum { N = 5000 };
+    grng r;
+    grng_seed(&r, 1995);
+    growth_text_index *ix = NULL;
+    CHECK_OK(growth_text_create(&ix, NULL));
+    char **texts = malloc(N * sizeof *texts);
+    int64_t *ids = malloc(N * sizeof *ids);
+    for (size_t i = 0; i < N; i++) {
+        texts[i] = malloc(64);
+        texts[i][0] = 0;
+        int len = 1 + (int)grng_below(&r, 4);
+        for (int j = 0; j < len; j++) {
+            char w[16];
+            snprintf(w, sizeof w, "%sv%d", j ? " " : "", (int)grng_below(&r, grng_below(&r, 2) ? 8 : 40));
+            strcat(texts[i], w);
+        }
+        ids[i] = (int64_t)i;
+    }
+    CHECK_OK(growth_text_add(ix, ids, (const char *const *)texts, N));
+    enum { KMAX = 1000 };
+    static int64_t ia[KMAX], ib[KMAX];
+    static float sa[KMAX], sb[KMAX];
+    const size_t ks[] = {1, 3, 10, 50, KMAX};
+    for (int t = 0; t < 300; t++) {
+        if (t == 150) { /* deletions: dead postings stay in the blocks */
+            int64_t del[600];
+            for (size_t i = 0; i < 600; i++) del[i] = (int64_t)grng_below(&r, N);
+            CHECK_OK(growth_text_remove(ix, del, 600, NULL));
+        }
+        char q[256] = "";
+        int nq = 1 + (int)grng_below(&r, 9);
+        for (int a = 0; a < nq; a++) {
+            char w[16];
+            snprintf(w, sizeof w, "%sv%d", a ? " " : "", (int)grng_below(&r, 45)); /* v40..v44: unknown */
+            strcat(q, w);
+        }
+        size_t k = ks[grng_below(&r, 5)], na = 0, nb = 0;
+        CHECK_OK(growth_text_set_config(ix, "search=exhaustive"));
+        CHECK_OK(growth_text_search(ix, q, k, NULL, ia, sa, KMAX, &na));
+        CHECK_OK(growth_text_set_config(ix, "search=wand"));
+        CHECK_OK(growth_text_search(ix, q, k, NULL, ib, sb, KMAX, &nb));
+        CHECK(na == nb);
+        size_t bad = 0;
+        for (size_t i = 0; i < na && i < nb; i++) bad += ia[i] != ib[i] || sa[i] != sb[i];
+        CHECK(bad == 0);
+        if (bad || na != nb) fprintf(stderr, "  query '%s' k=%zu: %zu of %zu differ\n", q, k, bad, na);
+    }
+    growth_text_free(ix);
+    for (size_t i = 0; i < N; i++) free(texts[i]);
+    free(texts);
+    free(ids);
+}
+
 int main(void)
 {
     RUN(test_bm25_equals_direct_formula);
     RUN(test_topk_equals_brute_force_with_filters);
     RUN(test_wand_equals_exhaustive);
+    RUN(test_wand_ties_in_document_order);
     RUN(test_incremental_equals_fresh_index);
     RUN(test_save_load_and_corrupted_files);
     RUN(test_fuse_against_hand_computation);

@@ -129,7 +129,7 @@ class TextIndex(OwnedModel):
 
     def set(self, k1: float | None = None, b: float | None = None, *, search: str | None = None) -> None:
         """Changes the query-time BM25 parameters and/or the top-k algorithm (``search='wand'``,
-        block-max WAND, or ``'exhaustive'``, every posting; both give the same results)."""
+        block-max pruning (MaxScore), or ``'exhaustive'``, every posting; both give the same results)."""
         check(lib.growth_text_set_config(self._handle(), enc(_config(k1=k1, b=b, search=search))))
 
     def counts(self) -> tuple[int, int, int]:
