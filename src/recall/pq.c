@@ -525,102 +525,54 @@ int ix_codes_search(const growth_index *x, const float *q, size_t k, const growt
 
 /* ---- OPQ: orthogonal Procrustes ------------------------------------------------------------ */
 
+/* LAPACK's SVD, exported by the OpenBLAS the build links for cblas (libopenblas carries LAPACK;
+ * no lapacke header is needed). Fortran convention: arguments by pointer, the hidden lengths of
+ * the two character arguments last. */
+extern void dgesvd_(const char *jobu, const char *jobvt, const int *m, const int *n, double *a,
+                    const int *lda, double *s, double *u, const int *ldu, double *vt, const int *ldvt,
+                    double *work, const int *lwork, int *info, size_t jobu_len, size_t jobvt_len);
+
 int ix_procrustes(const float *X, const float *Y, size_t n, size_t d, float *R)
 {
+    if (d > 46340) return gerr(GROWTH_EINVAL, "pq: OPQ rotation of dim %zu is too large", d);
+    const int di = (int)d;
     float *A = malloc(d * d * sizeof *A);
-    double *a = malloc(d * d * sizeof *a), *v = malloc(d * d * sizeof *v), *sig = malloc(d * sizeof *sig);
-    if (!A || !a || !v || !sig) {
-        free(A);
-        free(a);
-        free(v);
-        free(sig);
-        return gerr(GROWTH_ENOMEM, "pq: out of memory for the OPQ rotation (dim %zu)", d);
+    double *a = malloc(d * d * sizeof *a), *u = malloc(d * d * sizeof *u), *vt = malloc(d * d * sizeof *vt);
+    double *sig = malloc(d * sizeof *sig), *work = NULL;
+    int rc = GROWTH_OK;
+    if (!A || !a || !u || !vt || !sig) {
+        rc = gerr(GROWTH_ENOMEM, "pq: out of memory for the OPQ rotation (dim %zu)", d);
+        goto done;
     }
-    /* A = X^T Y (d x d); a holds its columns as rows (a[p] = column p), v the columns of V */
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)d, (int)d, (int)n, 1.0f, X, (int)d, Y, (int)d,
-                0.0f, A, (int)d);
+    /* A = X^T Y (d x d, row-major): read column-major it is M = A^T */
+    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, di, di, (int)n, 1.0f, X, di, Y, di, 0.0f, A, di);
+    for (size_t i = 0; i < d * d; i++) a[i] = A[i];
+    /* M = U' S V'^T, so A = V' S U'^T: the minimiser of |X R^T - Y|_F over orthogonal R is
+     * R = V_A U_A^T = U' V'^T (Schoenemann 1966). A rank-deficient A still gets orthogonal U', V'^T
+     * (LAPACK completes the bases), so R stays a rotation reaching the optimum. */
+    int lwork = -1, info = 0;
+    double wq = 0;
+    dgesvd_("A", "A", &di, &di, a, &di, sig, u, &di, vt, &di, &wq, &lwork, &info, 1, 1);
+    lwork = info == 0 && wq >= 1 && wq < 2e9 ? (int)wq : 5 * di + 64;
+    if (!(work = malloc((size_t)lwork * sizeof *work))) {
+        rc = gerr(GROWTH_ENOMEM, "pq: out of memory for the OPQ rotation (dim %zu)", d);
+        goto done;
+    }
+    dgesvd_("A", "A", &di, &di, a, &di, sig, u, &di, vt, &di, work, &lwork, &info, 1, 1);
+    if (info != 0) {
+        rc = gerr(GROWTH_EDEP, "pq: the SVD of the OPQ step did not converge (LAPACK dgesvd info %d)", info);
+        goto done;
+    }
+    /* C = U' V'^T (column-major in a); R row-major: R[i][j] = C(i, j) = a[i + j d] */
+    cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, di, di, di, 1.0, u, di, vt, di, 0.0, a, di);
     for (size_t i = 0; i < d; i++)
-        for (size_t p = 0; p < d; p++) a[p * d + i] = A[i * d + p];
-    memset(v, 0, d * d * sizeof *v);
-    for (size_t p = 0; p < d; p++) v[p * d + p] = 1.0;
-    /* one-sided Jacobi (Hestenes): rotate pairs of columns of A (and of V) until all pairs are
-     * orthogonal; then A V = U S with the columns' norms as S */
-    for (int sweep = 0; sweep < 60; sweep++) {
-        bool rotated = false;
-        for (size_t p = 0; p + 1 < d; p++)
-            for (size_t q = p + 1; q < d; q++) {
-                double *ap = a + p * d, *aq = a + q * d, al = 0, be = 0, ga = 0;
-                for (size_t i = 0; i < d; i++) {
-                    al += ap[i] * ap[i];
-                    be += aq[i] * aq[i];
-                    ga += ap[i] * aq[i];
-                }
-                if (fabs(ga) <= 1e-15 * sqrt(al * be) || ga == 0) continue;
-                rotated = true;
-                double z = (be - al) / (2 * ga), t = (z >= 0 ? 1.0 : -1.0) / (fabs(z) + sqrt(1 + z * z));
-                double c = 1 / sqrt(1 + t * t), s = c * t;
-                double *vp = v + p * d, *vq = v + q * d;
-                for (size_t i = 0; i < d; i++) {
-                    double x0 = ap[i], y0 = aq[i];
-                    ap[i] = c * x0 - s * y0;
-                    aq[i] = s * x0 + c * y0;
-                    x0 = vp[i];
-                    y0 = vq[i];
-                    vp[i] = c * x0 - s * y0;
-                    vq[i] = s * x0 + c * y0;
-                }
-            }
-        if (!rotated) break;
-    }
-    /* U: the normalised columns; a column without a singular value (rank-deficient X^T Y) gets a
-     * unit vector orthogonal to the others (Gram-Schmidt on the canonical basis) */
-    double smax = 0;
-    for (size_t p = 0; p < d; p++) {
-        double s = 0;
-        for (size_t i = 0; i < d; i++) s += a[p * d + i] * a[p * d + i];
-        sig[p] = sqrt(s);
-        if (sig[p] > smax) smax = sig[p];
-    }
-    bool *ok = (bool *)A; /* d flags: A is no longer needed (d x d floats >= d bools) */
-    for (size_t p = 0; p < d; p++) {
-        ok[p] = sig[p] > 1e-9 * smax && smax > 0;
-        if (ok[p])
-            for (size_t i = 0; i < d; i++) a[p * d + i] /= sig[p];
-    }
-    size_t e = 0;
-    for (size_t p = 0; p < d; p++) {
-        if (ok[p]) continue;
-        for (; e < d; e++) { /* the next canonical vector with a part outside the others' span */
-            double *u = a + p * d;
-            memset(u, 0, d * sizeof *u);
-            u[e] = 1.0;
-            for (int pass = 0; pass < 2; pass++)
-                for (size_t r = 0; r < d; r++) {
-                    if (!ok[r]) continue;
-                    double dt = 0;
-                    for (size_t i = 0; i < d; i++) dt += u[i] * a[r * d + i];
-                    for (size_t i = 0; i < d; i++) u[i] -= dt * a[r * d + i];
-                }
-            double nn = 0;
-            for (size_t i = 0; i < d; i++) nn += u[i] * u[i];
-            if (nn > 0.25) {
-                for (size_t i = 0; i < d; i++) u[i] /= sqrt(nn);
-                ok[p] = true;
-                e++;
-                break;
-            }
-        }
-    }
-    /* R = V U^T: R[i][j] = sum_p V[i][p] U[j][p] */
-    for (size_t i = 0; i < d; i++)
-        for (size_t j = 0; j < d; j++) {
-            double s = 0;
-            for (size_t p = 0; p < d; p++) s += v[p * d + i] * a[p * d + j];
-            R[i * d + j] = (float)s;
-        }
+        for (size_t j = 0; j < d; j++) R[i * d + j] = (float)a[i + j * d];
+done:
     free(A);
     free(a);
-    free(v);
+    free(u);
+    free(vt);
     free(sig);
-    return GROWTH_OK;
+    free(work);
+    return rc;
 }
