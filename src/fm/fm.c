@@ -785,7 +785,18 @@ static void margins_from(const growth_fm *m, const fm_row *row, const float *P, 
     const int H = m->H;
     const size_t n = row->n;
     for (int h = 0; h < H; h++) margin[h] = m->cfg.bias ? fm_ldf(&m->bias_w[h]) : 0.0f;
-    if (m->cfg.linear && wc) {
+    if (m->cfg.linear && wc && H == 1 && !row->val && m->lf) {
+        /* training, one head, binary features: the loop below without its head and value loops */
+        const _Atomic float *lf = m->lf;
+        const uint32_t *idx = row->idx;
+        float a = margin[0];
+        for (size_t k = 0; k < n; k++) {
+            float w = atomic_load_explicit(&lf[(size_t)idx[k] * 4 + 2], memory_order_relaxed);
+            wc[k] = w;
+            a += w;
+        }
+        margin[0] = a;
+    } else if (m->cfg.linear && wc) {
         /* training: one accumulator, as ftrl_apply */
         for (size_t k = 0; k < n; k++) {
             size_t base = (size_t)row->idx[k] * (size_t)H;
