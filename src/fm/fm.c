@@ -1123,7 +1123,9 @@ static void fm_apply(growth_fm *m, fm_wk *wk, const fm_row *row, float weight, b
             }
         }
     }
-    for (size_t k = 0; k < n; k++) fm_touch(m, row->idx[k]);
+    /* a training row first-touched (and so marked) every slot above */
+    if (!trains)
+        for (size_t k = 0; k < n; k++) fm_touch(m, row->idx[k]);
 done:
     wk->dex++;
 }
