@@ -1047,6 +1047,15 @@ static void fm_apply(growth_fm *m, fm_wk *wk, const fm_row *row, float weight, b
     float *wc = wk->scratch, *old = wk->scratch + n * (size_t)H;
     float c[FM_MAX_K] __attribute__((aligned(32)));
     float margin[FM_MAX_HEADS], grad[FM_MAX_HEADS], bw[FM_MAX_HEADS];
+    if (trains && m->gf) {
+        /* the update reads the row's AdaGrad sums after the pairwise pass: ask for them now */
+        const size_t blk = (size_t)m->V * KP * sizeof(float);
+        const char *G = (const char *)m->gf;
+        for (size_t k = 0; k < n; k++) {
+            for (size_t o = 0; o < blk; o += 64) __builtin_prefetch(G + (size_t)row->idx[k] * blk + o, 1);
+            if (m->lf) __builtin_prefetch((const void *)&m->lf[(size_t)row->idx[k] * (size_t)H * 4], 1);
+        }
+    }
     if (trains)
         pairwise(m, row, P, S); /* every slot of the row is touched now */
     else
