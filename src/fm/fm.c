@@ -135,19 +135,38 @@ static uint64_t bytes_per_slot(const growth_fm *m)
 
 /* ---- initial factors ----------------------------------------------------------------------------- */
 
-void fm_init_vec(const fm_cfg *cfg, uint64_t slot, int field, float *v)
+/* What fm_init_vec derives from the configuration alone (computed once per slot by
+ * fm_first_touch, which seeds every vector of a slot at once). */
+typedef struct {
+    float sc;
+    uint64_t seed_hash;
+} fm_init_consts;
+
+static inline fm_init_consts init_consts(const fm_cfg *cfg)
+{
+    fm_init_consts ic = {(float)(cfg->init_scale / sqrt((double)cfg->k)),
+                         gmix64((uint64_t)cfg->seed ^ UINT64_C(0x666d2e696e69742e))};
+    return ic;
+}
+
+static inline void init_vec_with(const fm_init_consts *ic, int64_t k, uint64_t slot, int field, float *v)
 {
     /* uniform in [0, init_scale / sqrt(k)): 24 random bits of a hash of (seed, slot, field, d),
      * scaled in float (exact IEEE operations: the same bits on every machine) */
-    const float sc = (float)(cfg->init_scale / sqrt((double)cfg->k));
-    const uint64_t base = gmix64(gmix64((uint64_t)cfg->seed ^ UINT64_C(0x666d2e696e69742e)) ^
-                                 ((slot << 8) | (uint64_t)(unsigned)field));
-    for (int64_t d = 0; d < cfg->k; d++) {
+    const float sc = ic->sc;
+    const uint64_t base = gmix64(ic->seed_hash ^ ((slot << 8) | (uint64_t)(unsigned)field));
+    for (int64_t d = 0; d < k; d++) {
         uint64_t h = gmix64(base + (uint64_t)(d + 1) * UINT64_C(0x9e3779b97f4a7c15));
         float x = (float)(h >> 40) * 0x1p-24f * sc;
         if (x >= sc && sc > 0.0f) x = nextafterf(sc, 0.0f);
         v[d] = x;
     }
+}
+
+void fm_init_vec(const fm_cfg *cfg, uint64_t slot, int field, float *v)
+{
+    const fm_init_consts ic = init_consts(cfg);
+    init_vec_with(&ic, cfg->k, slot, field, v);
 }
 
 /* ---- creation ---------------------------------------------------------------------------------- */
@@ -766,7 +785,18 @@ static void margins_from(const growth_fm *m, const fm_row *row, const float *P, 
     const int H = m->H;
     const size_t n = row->n;
     for (int h = 0; h < H; h++) margin[h] = m->cfg.bias ? fm_ldf(&m->bias_w[h]) : 0.0f;
-    if (m->cfg.linear && wc) {
+    if (m->cfg.linear && wc && H == 1 && !row->val && m->lf) {
+        /* training, one head, binary features: the loop below without its head and value loops */
+        const _Atomic float *lf = m->lf;
+        const uint32_t *idx = row->idx;
+        float a = margin[0];
+        for (size_t k = 0; k < n; k++) {
+            float w = atomic_load_explicit(&lf[(size_t)idx[k] * 4 + 2], memory_order_relaxed);
+            wc[k] = w;
+            a += w;
+        }
+        margin[0] = a;
+    } else if (m->cfg.linear && wc) {
         /* training: one accumulator, as ftrl_apply */
         for (size_t k = 0; k < n; k++) {
             size_t base = (size_t)row->idx[k] * (size_t)H;
@@ -776,6 +806,21 @@ static void margins_from(const growth_fm *m, const fm_row *row, const float *P, 
                 margin[h] += w * (row->val ? row->val[k] : 1.0f);
             }
         }
+    } else if (m->cfg.linear && H == 1 && !row->val && m->lf) {
+        /* prediction, one head, binary features: the loop below without its head and value loops
+         * (the same four accumulators, in the same order) */
+        const _Atomic float *lf = m->lf;
+        const uint32_t *idx = row->idx;
+        float a0 = margin[0], a1 = 0.0f, a2 = 0.0f, a3 = 0.0f;
+        size_t k = 0;
+        for (; k + 4 <= n; k += 4) {
+            a0 += atomic_load_explicit(&lf[(size_t)idx[k] * 4 + 2], memory_order_relaxed);
+            a1 += atomic_load_explicit(&lf[(size_t)idx[k + 1] * 4 + 2], memory_order_relaxed);
+            a2 += atomic_load_explicit(&lf[(size_t)idx[k + 2] * 4 + 2], memory_order_relaxed);
+            a3 += atomic_load_explicit(&lf[(size_t)idx[k + 3] * 4 + 2], memory_order_relaxed);
+        }
+        for (; k < n; k++) a0 += atomic_load_explicit(&lf[(size_t)idx[k] * 4 + 2], memory_order_relaxed);
+        margin[0] = (a0 + a1) + (a2 + a3);
     } else if (m->cfg.linear) {
         /* prediction: four accumulators, as ftrl_margins */
         float acc[4][FM_MAX_HEADS];
@@ -934,21 +979,33 @@ static inline void ftrl_step(const growth_fm *m, float *z, float *s, float w, fl
 static void fm_first_touch(growth_fm *m, uint64_t slot)
 {
     if (fm_is_touched(m, slot)) return;
-    float v[FM_MAX_K];
+    float v[FM_MAX_K] __attribute__((aligned(16)));
     const size_t KP = (size_t)m->KP;
     const bool compact = m->vc != NULL;
     const uint16_t one16 = gf_to_bf16_nearest(1.0f);
+    const fm_init_consts ic = init_consts(&m->cfg);
+    const uint64_t id = m->ex ? fmx_init_id(m, slot) : slot;
+    for (size_t d = (size_t)m->K; d < KP; d++) v[d] = 0.0f;
     for (int f = 0; f < m->V; f++) {
         size_t pos = fm_vpos(m, slot, f);
-        fm_init_vec(&m->cfg, m->ex ? fmx_init_id(m, slot) : slot, f, v);
+        init_vec_with(&ic, m->cfg.k, id, f, v);
+#if defined(__x86_64__) && !FM_TSAN
+        if (!compact) {
+            /* 16-byte stores, as the SIMD kernels write the table (fm_internal.h) */
+            for (size_t d = 0; d < KP; d += 4) {
+                _mm_store_ps(&m->vf[pos + d], _mm_load_ps(&v[d]));
+                _mm_store_ps(&m->gf[pos + d], _mm_set1_ps(1.0f));
+            }
+            continue;
+        }
+#endif
         for (size_t d = 0; d < KP; d++) {
-            float x = d < (size_t)m->K ? v[d] : 0.0f;
             if (compact) {
                 fm_sth(&m->gc[pos + d], one16);
-                fm_sth(&m->vc[pos + d], gf_to_bf16_nearest(x));
+                fm_sth(&m->vc[pos + d], gf_to_bf16_nearest(v[d]));
             } else {
                 fm_stf(&m->gf[pos + d], 1.0f);
-                fm_stf(&m->vf[pos + d], x);
+                fm_stf(&m->vf[pos + d], v[d]);
             }
         }
     }
@@ -990,6 +1047,15 @@ static void fm_apply(growth_fm *m, fm_wk *wk, const fm_row *row, float weight, b
     float *wc = wk->scratch, *old = wk->scratch + n * (size_t)H;
     float c[FM_MAX_K] __attribute__((aligned(32)));
     float margin[FM_MAX_HEADS], grad[FM_MAX_HEADS], bw[FM_MAX_HEADS];
+    if (trains && m->gf) {
+        /* the update reads the row's AdaGrad sums after the pairwise pass: ask for them now */
+        const size_t blk = (size_t)m->V * KP * sizeof(float);
+        const char *G = (const char *)m->gf;
+        for (size_t k = 0; k < n; k++) {
+            for (size_t o = 0; o < blk; o += 64) __builtin_prefetch(G + (size_t)row->idx[k] * blk + o, 1);
+            if (m->lf) __builtin_prefetch((const void *)&m->lf[(size_t)row->idx[k] * (size_t)H * 4], 1);
+        }
+    }
     if (trains)
         pairwise(m, row, P, S); /* every slot of the row is touched now */
     else
@@ -1066,7 +1132,9 @@ static void fm_apply(growth_fm *m, fm_wk *wk, const fm_row *row, float weight, b
             }
         }
     }
-    for (size_t k = 0; k < n; k++) fm_touch(m, row->idx[k]);
+    /* a training row first-touched (and so marked) every slot above */
+    if (!trains)
+        for (size_t k = 0; k < n; k++) fm_touch(m, row->idx[k]);
 done:
     wk->dex++;
 }

@@ -359,6 +359,38 @@ FM_AVX2 static void avx2_ffm_update(growth_fm *m, const fm_row *row, const float
     const size_t KP = (size_t)m->KP, VK = (size_t)m->V * KP, n = row->n;
     float *restrict W = m->vf, *restrict G = m->gf;
     const __m256 lam = _mm256_set1_ps(m->lambda), eta = _mm256_set1_ps(m->eta);
+    if (!row->val && KP == 4) {
+        /* binary rows, k <= 4: every pair has the scale 1 * r, so c_d * r is one register for
+         * the row; the loop below for this case */
+        const __m128 kv4 = _mm_mul_ps(_mm_loadu_ps(cvec), _mm_set1_ps(1.0f * r));
+        const __m256 kv = _mm256_set_m128(kv4, kv4);
+        const uint32_t *idx = row->idx;
+        const uint8_t *fld = row->fld;
+        for (size_t i = 0; i < n; i++) {
+            float *wi = W + (size_t)idx[i] * VK;
+            const size_t fi = (size_t)fld[i] * 4;
+            for (size_t j = i + 1; j < n; j++) {
+                float *wa = wi + (size_t)fld[j] * 4, *wb = W + (size_t)idx[j] * VK + fi;
+                float *ga = G + (wa - W), *gb = G + (wb - W);
+                __m256 w = _mm256_set_m128(_mm_load_ps(wb), _mm_load_ps(wa));
+                __m256 g = _mm256_set_m128(_mm_load_ps(gb), _mm_load_ps(ga));
+                __m256 ws = _mm256_permute2f128_ps(w, w, 1);
+                __m256 q = _mm256_fmadd_ps(lam, w, _mm256_mul_ps(kv, ws));
+                g = _mm256_fmadd_ps(q, q, g);
+                w = _mm256_fnmadd_ps(eta, _mm256_div_ps(q, _mm256_sqrt_ps(g)), w);
+                _mm_store_ps(wa, _mm256_castps256_ps128(w));
+                _mm_store_ps(wb, _mm256_extractf128_ps(w, 1));
+                _mm_store_ps(ga, _mm256_castps256_ps128(g));
+                _mm_store_ps(gb, _mm256_extractf128_ps(g, 1));
+            }
+        }
+        return;
+    }
+    /* binary rows: every pair has the scale 1 * r, so c_d * r is computed once per row */
+    float kr[FM_MAX_K] __attribute__((aligned(32)));
+    if (!row->val)
+        for (size_t c = 0; c < KP; c += 4)
+            _mm_store_ps(kr + c, _mm_mul_ps(_mm_loadu_ps(cvec + c), _mm_set1_ps(1.0f * r)));
     for (size_t i = 0; i < n; i++) {
         const float xi = row->val ? row->val[i] : 1.0f;
         const size_t bi = (size_t)row->idx[i] * VK, fi = (size_t)row->fld[i] * KP;
@@ -370,7 +402,7 @@ FM_AVX2 static void avx2_ffm_update(growth_fm *m, const fm_row *row, const float
                 /* lanes 0-3: the vector v_{i,f_j}; lanes 4-7: v_{j,f_i} */
                 __m256 w = _mm256_set_m128(_mm_load_ps(wb + c), _mm_load_ps(wa + c));
                 __m256 g = _mm256_set_m128(_mm_load_ps(gb + c), _mm_load_ps(ga + c));
-                __m128 kv4 = _mm_mul_ps(_mm_loadu_ps(cvec + c), s);
+                __m128 kv4 = row->val ? _mm_mul_ps(_mm_loadu_ps(cvec + c), s) : _mm_load_ps(kr + c);
                 __m256 kv = _mm256_set_m128(kv4, kv4);
                 __m256 ws = _mm256_permute2f128_ps(w, w, 1);
                 __m256 q = _mm256_fmadd_ps(lam, w, _mm256_mul_ps(kv, ws));
