@@ -15,11 +15,15 @@ the same nlist and code size, without and with re-ranking a short list by the fl
 and build (train + add) time for both, on the synthetic set (1M x 128, or 100k with --quick).
 Timings are medians of a few runs on a shared machine: noisy.
 
-Run alone: /usr/bin/python3 bench/recall_bench.py [--quick] [--pq-only]
+Run alone: /usr/bin/python3 bench/recall_bench.py [--quick] [--pq-only | --ivf-only]
 """
 import gzip
 import os
 import time
+
+# one thread for every numeric library when run alone, as bench/run does (before numpy loads BLAS)
+for _v in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_v, "1")
 
 import numpy as np
 
@@ -183,11 +187,11 @@ def hnsw_int8(X, Q, G, M, efc, efs, rep):
     return None
 
 
-def ivf_and_int8(tag, X, Q, G, threads, nlist, probes, rep):
+def ivf_flat(X, Q, G, threads, nlist, probes, rep):
+    """IVF-flat vs FAISS IndexIVFFlat, same nlist and nprobe: batches (the whole query set in one
+    call on both sides), timed in interleaved pairs; then single queries (one call a query)."""
     import faiss
     d = X.shape[1]
-    res = {}
-    # --- IVF
     iv = growth.Index(dim=d, metric="cosine", kind="ivf", nlist=nlist, threads=threads)
     t = time.perf_counter()
     iv.add(X)
@@ -203,13 +207,33 @@ def ivf_and_int8(tag, X, Q, G, threads, nlist, probes, rep):
     for npb in probes:
         iv.set(nprobe=npb)
         fi.nprobe = npb
-        t_o, (I, _) = median_time(lambda: iv.search(Q, K), rep)
-        t_f, (_, F) = median_time(lambda: fi.search(Q, K), rep)
+        t_o, t_f = [], []
+        for _ in range(max(rep, 3)):  # interleaved: the VM's slow and fast moments hit both alike
+            a, (I, _) = median_time(lambda: iv.search(Q, K), 1)
+            b, (_, F) = median_time(lambda: fi.search(Q, K), 1)
+            t_o.append(a)
+            t_f.append(b)
+        pair = float(np.median(np.array(t_f) / np.array(t_o)))
+        t_o, t_f = float(np.median(t_o)), float(np.median(t_f))
         ro, rf = recall(I, G), recall(F, G)
-        icurve.append(dict(nprobe=npb, recall=ro, qps=len(Q) / t_o, faiss_recall=rf, faiss_qps=len(Q) / t_f))
-        print(f"    nprobe={npb:<3} ours recall {ro:.4f} {len(Q) / t_o:9.0f} q/s   faiss recall {rf:.4f} {len(Q) / t_f:9.0f} q/s")
-    res["ivf"] = dict(nlist=nlist, build_s=ib, faiss_build_s=fb, curve=icurve)
+        icurve.append(dict(nprobe=npb, recall=ro, qps=len(Q) / t_o, faiss_recall=rf, faiss_qps=len(Q) / t_f,
+                           ratio_of_pairs=pair))
+        print(f"    nprobe={npb:<3} ours recall {ro:.4f} {len(Q) / t_o:9.0f} q/s   faiss recall {rf:.4f} "
+              f"{len(Q) / t_f:9.0f} q/s   ratio (median of pairs) {pair:.2f}")
+    nq1 = min(300, len(Q))
+    t1, _ = median_time(lambda: [iv.search(q, K) for q in Q[:nq1]], 1)
+    t1f, _ = median_time(lambda: [fi.search(q[None, :], K) for q in Q[:nq1]], 1)
+    line(f"ivf single queries nprobe={probes[-1]} (vs faiss)", nq1 / t1, nq1 / t1f)
     iv.close()
+    return dict(nlist=nlist, build_s=ib, faiss_build_s=fb, curve=icurve, single_qps=nq1 / t1,
+                faiss_single_qps=nq1 / t1f)
+
+
+def ivf_and_int8(tag, X, Q, G, threads, nlist, probes, rep):
+    d = X.shape[1]
+    res = {}
+    # --- IVF
+    res["ivf"] = ivf_flat(X, Q, G, threads, nlist, probes, rep)
 
     # --- int8 flat
     f8 = growth.Index(dim=d, metric="cosine", kind="flat", quantize="int8", threads=threads)
@@ -323,6 +347,29 @@ def run(quick=False, report=None):
     run_pq(quick, report)
 
 
+def run_ivf(quick=False, report=None):
+    """IVF-flat only (vs FAISS IndexIVFFlat): Fashion-MNIST nlist 256, then the synthetic 1M x 128
+    with nlist 1024 (100k and nlist 256 with --quick)."""
+    import faiss
+    threads = int(os.environ.get("GROWTH_BENCH_THREADS", "1"))
+    faiss.omp_set_num_threads(threads)
+    X = load_fmnist("train-images-idx3-ubyte.gz")
+    Q = load_fmnist("t10k-images-idx3-ubyte.gz")
+    if quick:
+        X, Q = X[:10000], Q[:500]
+    G, _ = truth(X, Q)
+    print(f"recall/fashion-mnist IVF-flat: {len(X)} x {X.shape[1]}, {len(Q)} queries, {threads} thread(s)")
+    out = {"fashion-mnist": ivf_flat(X, Q, G, threads, 128 if quick else 256, [4, 16], 3)}
+    n, nlist = (100_000, 256) if quick else (1_000_000, 1024)
+    X, Q = synthetic(n, 128, 1000)
+    G, _ = truth(X, Q)
+    print(f"recall/synthetic IVF-flat: {n} x 128, {len(Q)} queries, {threads} thread(s)")
+    out[f"synthetic-{n}-128"] = ivf_flat(X, Q, G, threads, nlist, [1, 4, 16], 3)
+    if report is not None:
+        report.setdefault("recall", {})["ivf_flat"] = out
+    return out
+
+
 def run_pq(quick=False, report=None):
     """IVF-PQ vs FAISS IndexIVFPQ on the synthetic set (100k x 128 in quick mode)."""
     n, nq, nlist = (100_000, 300, 256) if quick else (1_000_000, 1000, 1024)
@@ -338,10 +385,11 @@ if __name__ == "__main__":
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--pq-only", action="store_true", help="only IVF-PQ vs FAISS IndexIVFPQ")
+    ap.add_argument("--ivf-only", action="store_true", help="only IVF-flat vs FAISS IndexIVFFlat")
     ap.add_argument("--json", help="write the results here")
     a = ap.parse_args()
     rep_ = {}
-    (run_pq if a.pq_only else run)(a.quick, rep_)
+    (run_pq if a.pq_only else run_ivf if a.ivf_only else run)(a.quick, rep_)
     if a.json:
         with open(a.json, "w") as f:
             json.dump(rep_, f, indent=1)
