@@ -380,9 +380,11 @@ static int ivf_batch(const growth_index *x, const float *q, size_t nq, size_t kk
 {
     static const char *who = "growth_index_search_batch";
     const size_t d = x->dim;
-    size_t qb = 4096; /* queries a block: at most 16 MiB of queries, 32 MiB of heaps */
+    const size_t np = x->cfg.nprobe < x->cfg.nlist ? (size_t)x->cfg.nprobe : (size_t)x->cfg.nlist;
+    size_t qb = 4096; /* queries a block: at most 16 MiB of queries, 32 MiB of heaps, 4M probes */
     if (qb > ((size_t)4 << 20) / d) qb = ((size_t)4 << 20) / d;
     if (qb > ((size_t)4 << 20) / (kk + 1)) qb = ((size_t)4 << 20) / (kk + 1);
+    if (qb > ((size_t)4 << 20) / (np + 1)) qb = ((size_t)4 << 20) / (np + 1);
     if (qb < 1) qb = 1;
     if (qb > nq) qb = nq;
     if (ix_reserve(who, (void **)&sc->f, &sc->fcap, qb * (d + 1), sizeof(float)) ||
