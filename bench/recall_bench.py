@@ -15,7 +15,7 @@ the same nlist and code size, without and with re-ranking a short list by the fl
 and build (train + add) time for both, on the synthetic set (1M x 128, or 100k with --quick).
 Timings are medians of a few runs on a shared machine: noisy.
 
-Run alone: /usr/bin/python3 bench/recall_bench.py [--quick] [--pq-only | --ivf-only]
+Run alone: /usr/bin/python3 bench/recall_bench.py [--quick] [--pq-only | --ivf-only [--ivf-sets fmnist,synthetic]]
 """
 import gzip
 import os
@@ -347,19 +347,23 @@ def run(quick=False, report=None):
     run_pq(quick, report)
 
 
-def run_ivf(quick=False, report=None):
+def run_ivf(quick=False, report=None, sets=("fmnist", "synthetic")):
     """IVF-flat only (vs FAISS IndexIVFFlat): Fashion-MNIST nlist 256, then the synthetic 1M x 128
     with nlist 1024 (100k and nlist 256 with --quick)."""
     import faiss
     threads = int(os.environ.get("GROWTH_BENCH_THREADS", "1"))
     faiss.omp_set_num_threads(threads)
-    X = load_fmnist("train-images-idx3-ubyte.gz")
-    Q = load_fmnist("t10k-images-idx3-ubyte.gz")
-    if quick:
-        X, Q = X[:10000], Q[:500]
-    G, _ = truth(X, Q)
-    print(f"recall/fashion-mnist IVF-flat: {len(X)} x {X.shape[1]}, {len(Q)} queries, {threads} thread(s)")
-    out = {"fashion-mnist": ivf_flat(X, Q, G, threads, 128 if quick else 256, [4, 16], 3)}
+    out = {}
+    if "fmnist" in sets:
+        X = load_fmnist("train-images-idx3-ubyte.gz")
+        Q = load_fmnist("t10k-images-idx3-ubyte.gz")
+        if quick:
+            X, Q = X[:10000], Q[:500]
+        G, _ = truth(X, Q)
+        print(f"recall/fashion-mnist IVF-flat: {len(X)} x {X.shape[1]}, {len(Q)} queries, {threads} thread(s)")
+        out["fashion-mnist"] = ivf_flat(X, Q, G, threads, 128 if quick else 256, [4, 16], 3)
+    if "synthetic" not in sets:
+        return out
     n, nlist = (100_000, 256) if quick else (1_000_000, 1024)
     X, Q = synthetic(n, 128, 1000)
     G, _ = truth(X, Q)
@@ -386,10 +390,14 @@ if __name__ == "__main__":
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--pq-only", action="store_true", help="only IVF-PQ vs FAISS IndexIVFPQ")
     ap.add_argument("--ivf-only", action="store_true", help="only IVF-flat vs FAISS IndexIVFFlat")
+    ap.add_argument("--ivf-sets", default="fmnist,synthetic", help="data sets of --ivf-only")
     ap.add_argument("--json", help="write the results here")
     a = ap.parse_args()
     rep_ = {}
-    (run_pq if a.pq_only else run_ivf if a.ivf_only else run)(a.quick, rep_)
+    if a.ivf_only:
+        run_ivf(a.quick, rep_, a.ivf_sets.split(","))
+    else:
+        (run_pq if a.pq_only else run)(a.quick, rep_)
     if a.json:
         with open(a.json, "w") as f:
             json.dump(rep_, f, indent=1)
