@@ -15,15 +15,16 @@ the same nlist and code size, without and with re-ranking a short list by the fl
 and build (train + add) time for both, on the synthetic set (1M x 128, or 100k with --quick).
 Timings are medians of a few runs on a shared machine: noisy.
 
-Run alone: /usr/bin/python3 bench/recall_bench.py [--quick] [--pq-only]
+Run alone: /usr/bin/python3 bench/recall_bench.py [--quick] [--pq-only | --ivf-only [--ivf-sets fmnist,synthetic]]
 """
 import gzip
 import os
 import time
 
-# 1 thread a side means BLAS too: OpenBLAS starts 2 threads by default, which both sides (FAISS's
-# sgemm, our k-means) would otherwise use. Set before numpy loads OpenBLAS.
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+# one thread for every numeric library when run alone, as bench/run does (before numpy loads BLAS)
+for _v in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_v, "1")
+
 import numpy as np  # noqa: E402
 
 import growth
@@ -188,11 +189,11 @@ def hnsw_int8(X, Q, G, M, efc, efs, rep):
     return None
 
 
-def ivf_and_int8(tag, X, Q, G, threads, nlist, probes, rep):
+def ivf_flat(X, Q, G, threads, nlist, probes, rep):
+    """IVF-flat vs FAISS IndexIVFFlat, same nlist and nprobe: batches (the whole query set in one
+    call on both sides), timed in interleaved pairs; then single queries (one call a query)."""
     import faiss
     d = X.shape[1]
-    res = {}
-    # --- IVF
     iv = growth.Index(dim=d, metric="cosine", kind="ivf", nlist=nlist, threads=threads)
     t = time.perf_counter()
     iv.add(X)
@@ -208,13 +209,33 @@ def ivf_and_int8(tag, X, Q, G, threads, nlist, probes, rep):
     for npb in probes:
         iv.set(nprobe=npb)
         fi.nprobe = npb
-        t_o, (I, _) = median_time(lambda: iv.search(Q, K), rep)
-        t_f, (_, F) = median_time(lambda: fi.search(Q, K), rep)
+        t_o, t_f = [], []
+        for _ in range(max(rep, 3)):  # interleaved: the VM's slow and fast moments hit both alike
+            a, (I, _) = median_time(lambda: iv.search(Q, K), 1)
+            b, (_, F) = median_time(lambda: fi.search(Q, K), 1)
+            t_o.append(a)
+            t_f.append(b)
+        pair = float(np.median(np.array(t_f) / np.array(t_o)))
+        t_o, t_f = float(np.median(t_o)), float(np.median(t_f))
         ro, rf = recall(I, G), recall(F, G)
-        icurve.append(dict(nprobe=npb, recall=ro, qps=len(Q) / t_o, faiss_recall=rf, faiss_qps=len(Q) / t_f))
-        print(f"    nprobe={npb:<3} ours recall {ro:.4f} {len(Q) / t_o:9.0f} q/s   faiss recall {rf:.4f} {len(Q) / t_f:9.0f} q/s")
-    res["ivf"] = dict(nlist=nlist, build_s=ib, faiss_build_s=fb, curve=icurve)
+        icurve.append(dict(nprobe=npb, recall=ro, qps=len(Q) / t_o, faiss_recall=rf, faiss_qps=len(Q) / t_f,
+                           ratio_of_pairs=pair))
+        print(f"    nprobe={npb:<3} ours recall {ro:.4f} {len(Q) / t_o:9.0f} q/s   faiss recall {rf:.4f} "
+              f"{len(Q) / t_f:9.0f} q/s   ratio (median of pairs) {pair:.2f}")
+    nq1 = min(300, len(Q))
+    t1, _ = median_time(lambda: [iv.search(q, K) for q in Q[:nq1]], 1)
+    t1f, _ = median_time(lambda: [fi.search(q[None, :], K) for q in Q[:nq1]], 1)
+    line(f"ivf single queries nprobe={probes[-1]} (vs faiss)", nq1 / t1, nq1 / t1f)
     iv.close()
+    return dict(nlist=nlist, build_s=ib, faiss_build_s=fb, curve=icurve, single_qps=nq1 / t1,
+                faiss_single_qps=nq1 / t1f)
+
+
+def ivf_and_int8(tag, X, Q, G, threads, nlist, probes, rep):
+    d = X.shape[1]
+    res = {}
+    # --- IVF
+    res["ivf"] = ivf_flat(X, Q, G, threads, nlist, probes, rep)
 
     # --- int8 flat
     f8 = growth.Index(dim=d, metric="cosine", kind="flat", quantize="int8", threads=threads)
@@ -357,6 +378,33 @@ def run(quick=False, report=None):
     run_pq(quick, report)
 
 
+def run_ivf(quick=False, report=None, sets=("fmnist", "synthetic")):
+    """IVF-flat only (vs FAISS IndexIVFFlat): Fashion-MNIST nlist 256, then the synthetic 1M x 128
+    with nlist 1024 (100k and nlist 256 with --quick)."""
+    import faiss
+    threads = int(os.environ.get("GROWTH_BENCH_THREADS", "1"))
+    faiss.omp_set_num_threads(threads)
+    out = {}
+    if "fmnist" in sets:
+        X = load_fmnist("train-images-idx3-ubyte.gz")
+        Q = load_fmnist("t10k-images-idx3-ubyte.gz")
+        if quick:
+            X, Q = X[:10000], Q[:500]
+        G, _ = truth(X, Q)
+        print(f"recall/fashion-mnist IVF-flat: {len(X)} x {X.shape[1]}, {len(Q)} queries, {threads} thread(s)")
+        out["fashion-mnist"] = ivf_flat(X, Q, G, threads, 128 if quick else 256, [4, 16], 3)
+    if "synthetic" not in sets:
+        return out
+    n, nlist = (100_000, 256) if quick else (1_000_000, 1024)
+    X, Q = synthetic(n, 128, 1000)
+    G, _ = truth(X, Q)
+    print(f"recall/synthetic IVF-flat: {n} x 128, {len(Q)} queries, {threads} thread(s)")
+    out[f"synthetic-{n}-128"] = ivf_flat(X, Q, G, threads, nlist, [1, 4, 16], 3)
+    if report is not None:
+        report.setdefault("recall", {})["ivf_flat"] = out
+    return out
+
+
 def run_pq(quick=False, report=None, which=("synthetic", "fmnist"), opq=False, rerank=100):
     """IVF-PQ vs FAISS IndexIVFPQ on the synthetic set (100k x 128 in quick mode) and on
     Fashion-MNIST (60k x 784, 1000 queries; 20k and 300 in quick mode), 16-byte codes."""
@@ -391,10 +439,14 @@ if __name__ == "__main__":
     ap.add_argument("--opq", action="store_true", help="with --pq-only: also OPQ (opq=1) vs FAISS OPQMatrix")
     ap.add_argument("--rerank", type=int, default=100, help="with --pq-only: short list re-ranked by the floats "
                     "(ours rerank=N, FAISS IndexRefineFlat k_factor N/10)")
+    ap.add_argument("--ivf-only", action="store_true", help="only IVF-flat vs FAISS IndexIVFFlat")
+    ap.add_argument("--ivf-sets", default="fmnist,synthetic", help="data sets of --ivf-only")
     ap.add_argument("--json", help="write the results here")
     a = ap.parse_args()
     rep_ = {}
-    if a.pq_only:
+    if a.ivf_only:
+        run_ivf(a.quick, rep_, a.ivf_sets.split(","))
+    elif a.pq_only:
         run_pq(a.quick, rep_, (a.pq_set,) if a.pq_set else ("synthetic", "fmnist"), a.opq, a.rerank)
     else:
         run(a.quick, rep_)

@@ -177,11 +177,8 @@ int ix_exact_allowed(const growth_index *x, const float *q, size_t k, const grow
  * once it has scored more nodes than the filter keeps; IVF probes further lists until k have
  * passed. An approximate search that still ends with fewer than k results (a graph region cut
  * off by the filter or by tombstones) is redone exactly. */
-static int search_one(const growth_index *x, const float *q, size_t k, const growth_id_filter *f,
-                      ix_scratch *sc, ix_hit *h, size_t *nh)
+static bool approx_goes_exact(const growth_index *x, size_t k, const growth_id_filter *f, size_t est)
 {
-    int rc;
-    size_t est = f ? ix_filter_estimate(x, f) : x->live;
     bool filtered = f || x->live < x->n; /* tombstones filter too */
     bool exact =
         filtered && x->cfg.kind != IX_FLAT && (est <= k || (double)est <= x->cfg.filter_exact * (double)x->n);
@@ -195,6 +192,16 @@ static int search_one(const growth_index *x, const float *q, size_t k, const gro
         if (x->cfg.kind == IX_HNSW && 8.0 * ef * n / e > e) exact = true;
         if (x->cfg.kind == IX_IVF && (double)k * n / e > e) exact = true;
     }
+    return exact;
+}
+
+static int search_one(const growth_index *x, const float *q, size_t k, const growth_id_filter *f,
+                      ix_scratch *sc, ix_hit *h, size_t *nh)
+{
+    int rc;
+    size_t est = f ? ix_filter_estimate(x, f) : x->live;
+    bool filtered = f || x->live < x->n;
+    bool exact = approx_goes_exact(x, k, f, est);
     if (f && x->cfg.kind == IX_FLAT && est < x->live / 4 && !(f->allow && f->n_allow * 4 < x->n))
         exact = true; /* selective bitmap or callback: enumerate, score only what passes */
     if (f && x->cs && x->cfg.kind == IX_FLAT && f->allow && f->n_allow * 4 < x->n)
@@ -365,6 +372,47 @@ static int flat_batch(const growth_index *x, const float *q, size_t nq, size_t k
     return GROWTH_OK;
 }
 
+/* IVF batches without a filter: blocks of queries through ix_ivf_search_batch (each probed list
+ * read once a block); a query whose nprobe lists hold fewer than kk live items goes through
+ * search_one, which probes further lists. kk = min(k, live). */
+static int ivf_batch(const growth_index *x, const float *q, size_t nq, size_t kk, size_t k, int64_t *ids,
+                     float *scores, ix_scratch *sc)
+{
+    static const char *who = "growth_index_search_batch";
+    const size_t d = x->dim;
+    const size_t np = x->cfg.nprobe < x->cfg.nlist ? (size_t)x->cfg.nprobe : (size_t)x->cfg.nlist;
+    size_t qb = 4096; /* queries a block: at most 16 MiB of queries, 32 MiB of heaps, 4M probes */
+    if (qb > ((size_t)4 << 20) / d) qb = ((size_t)4 << 20) / d;
+    if (qb > ((size_t)4 << 20) / (kk + 1)) qb = ((size_t)4 << 20) / (kk + 1);
+    if (qb > ((size_t)4 << 20) / (np + 1)) qb = ((size_t)4 << 20) / (np + 1);
+    if (qb < 1) qb = 1;
+    if (qb > nq) qb = nq;
+    if (ix_reserve(who, (void **)&sc->f, &sc->fcap, qb * (d + 1), sizeof(float)) ||
+        ix_reserve(who, (void **)&sc->h, &sc->hcap, qb * (kk + 1), sizeof(ix_hit)))
+        return GROWTH_ENOMEM;
+    size_t *cnt = malloc(qb * sizeof *cnt);
+    if (!cnt) return gerr(GROWTH_ENOMEM, "%s: out of memory", who);
+    float *Q = sc->f, *qn2 = Q + qb * d;
+    int rc = GROWTH_OK;
+    for (size_t q0 = 0; q0 < nq && !rc; q0 += qb) {
+        size_t nb = nq - q0 < qb ? nq - q0 : qb;
+        for (size_t r = 0; r < nb; r++) qn2[r] = prep_query(x, q + (q0 + r) * d, Q + r * d);
+        if ((rc = ix_ivf_search_batch(x, Q, nb, kk, sc, sc->h, cnt))) break;
+        for (size_t r = 0; r < nb && !rc; r++) {
+            ix_hit *h = sc->h + r * (kk + 1);
+            size_t nh = cnt[r];
+            if (nh < kk)
+                rc = search_one(x, Q + r * d, kk, NULL, sc, h, &nh); /* sorted */
+            else
+                ix_minh_sort(NULL, h, nh);
+            if (!rc)
+                write_out(x, h, nh, k, qn2[r], ids + (q0 + r) * k, scores ? scores + (q0 + r) * k : NULL);
+        }
+    }
+    free(cnt);
+    return rc;
+}
+
 typedef struct {
     const growth_index *x;
     const float *q;
@@ -392,6 +440,10 @@ static void *batch_run(void *arg)
         return NULL;
     }
     size_t kk = j->k < x->live ? j->k : x->live;
+    if (x->cfg.kind == IX_IVF && !x->cs && !j->f && j->nq > 1 && !approx_goes_exact(x, kk, NULL, x->live)) {
+        j->rc = ivf_batch(x, j->q, j->nq, kk, j->k, j->ids, j->scores, sc);
+        return NULL;
+    }
     if (ix_reserve(who, (void **)&sc->f, &sc->fcap, x->dim, sizeof(float)) ||
         ix_reserve(who, (void **)&sc->h, &sc->hcap, kk + 1, sizeof(ix_hit))) {
         j->rc = GROWTH_ENOMEM;

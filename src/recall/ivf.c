@@ -285,6 +285,15 @@ size_t ix_ivf_bytes(const growth_index *x)
     return b;
 }
 
+/* Asks for every cache line of a stored row (the lists hold slots: rows are scattered). */
+static inline void prefetch_row(const float *v, size_t d)
+{
+    const char *p = (const char *)v;
+    for (size_t b = 0; b < d * sizeof *v; b += 64) __builtin_prefetch(p + b);
+}
+
+enum { IVF_AHEAD = 4 }; /* rows prefetched ahead of the one being scored */
+
 int ix_ivf_search(const growth_index *x, const float *q, size_t k, const growth_id_filter *f, ix_scratch *sc,
                   ix_hit *out, size_t *nout)
 {
@@ -307,9 +316,10 @@ int ix_ivf_search(const growth_index *x, const float *q, size_t k, const growth_
         uint32_t c = ix_maxh_pop(NULL, C, &nc).slot;
         const uint32_t *ls = x->lists[c];
         size_t len = x->list_len[c];
+        for (size_t i = 0; i < len && i < IVF_AHEAD; i++) prefetch_row(x->vec + (size_t)ls[i] * d, d);
         for (size_t i = 0; i < len; i++) {
             uint32_t s = ls[i];
-            if (i + 1 < len) __builtin_prefetch(x->vec + (size_t)ls[i + 1] * d);
+            if (i + IVF_AHEAD < len) prefetch_row(x->vec + (size_t)ls[i + IVF_AHEAD] * d, d);
             float key = ix_k.dot(q, x->vec + (size_t)s * d, d);
             if (l2) key = 2.0f * key - x->norm2[s];
             if (key > thr && ix_pass(x, f, s)) {
@@ -319,5 +329,92 @@ int ix_ivf_search(const growth_index *x, const float *q, size_t k, const growth_
         }
     }
     *nout = m;
+    return GROWTH_OK;
+}
+
+/* Bytes of rows (list items, or centroids) that every query of a group scores while they stay
+ * in the L1 cache. */
+enum { IVF_TILE = 32768 };
+
+/* Scores rows ls[r0..re) of a list (len items) for one prepared query into its top-k heap h (m
+ * entries, threshold *thr): the arithmetic of ix_ivf_search. `first`: the rows come from memory
+ * (prefetch ahead); later queries of the group find them in the cache. */
+static inline void scan_rows(const growth_index *x, bool l2, const float *q, const uint32_t *ls, size_t r0,
+                             size_t re, size_t len, bool first, size_t k, ix_hit *h, size_t *m, float *thr)
+{
+    const size_t d = x->dim;
+    float t = *thr;
+    size_t mm = *m;
+    for (size_t r = r0; r < re; r++) {
+        uint32_t s = ls[r];
+        if (first && r + IVF_AHEAD < len) prefetch_row(x->vec + (size_t)ls[r + IVF_AHEAD] * d, d);
+        float key = ix_k.dot(q, x->vec + (size_t)s * d, d);
+        if (l2) key = 2.0f * key - x->norm2[s];
+        if (key > t && !x->dead[s]) {
+            ix_topk_offer(h, &mm, k, key, s);
+            if (mm == k) t = h[0].key;
+        }
+    }
+    *thr = t;
+    *m = mm;
+}
+
+int ix_ivf_search_batch(const growth_index *x, const float *Q, size_t nq, size_t k, ix_scratch *sc, ix_hit *H,
+                        size_t *cnt)
+{
+    static const char *who = "growth_index_search_batch";
+    const size_t d = x->dim, L = (size_t)x->cfg.nlist, kh = k + 1;
+    const size_t np = (size_t)x->cfg.nprobe < L ? (size_t)x->cfg.nprobe : L;
+    const bool l2 = ivf_l2(x);
+    const size_t tile = IVF_TILE / (d * sizeof(float)) ? IVF_TILE / (d * sizeof(float)) : 1;
+    if (ix_reserve(who, (void **)&sc->c, &sc->ccap, nq * np, sizeof(ix_hit)) ||
+        ix_reserve(who, (void **)&sc->u, &sc->ucap, L + 1 + nq * np, sizeof(uint32_t)) ||
+        ix_reserve(who, (void **)&sc->ks, &sc->kscap, nq, sizeof(float)))
+        return GROWTH_ENOMEM;
+    /* 1. the np best centroids of every query (a min-heap of np each), a tile of centroids at a
+     * time for all the queries */
+    ix_hit *P = sc->c;
+    for (size_t i = 0; i < nq; i++) cnt[i] = 0;
+    for (size_t c0 = 0; c0 < L; c0 += tile) {
+        size_t ce = L - c0 < tile ? L : c0 + tile;
+        for (size_t i = 0; i < nq; i++) {
+            const float *q = Q + i * d;
+            ix_hit *p = P + i * np;
+            size_t m = cnt[i];
+            for (size_t c = c0; c < ce; c++) {
+                float key = ix_k.dot(q, x->cent + c * d, d);
+                if (l2) key = 2.0f * key - x->cent_norm2[c];
+                ix_minh_offer(NULL, p, &m, np, (ix_hit){key, (uint32_t)c});
+            }
+            cnt[i] = m;
+        }
+    }
+    /* 2. the queries of each list (counting sort): list c's are mem[off[c - 1]..off[c]) */
+    uint32_t *off = sc->u, *mem = off + L + 1;
+    memset(off, 0, (L + 1) * sizeof *off);
+    for (size_t i = 0; i < nq; i++)
+        for (size_t j = 0; j < cnt[i]; j++) off[P[i * np + j].slot + 1]++;
+    for (size_t c = 0; c < L; c++) off[c + 1] += off[c];
+    for (size_t i = 0; i < nq; i++)
+        for (size_t j = 0; j < cnt[i]; j++) mem[off[P[i * np + j].slot]++] = (uint32_t)i;
+    /* 3. each probed list read once: a tile of its rows, scored by each of its queries */
+    float *thr = sc->ks;
+    for (size_t i = 0; i < nq; i++) {
+        cnt[i] = 0;
+        thr[i] = -INFINITY;
+    }
+    for (size_t c = 0; c < L; c++) {
+        size_t a = c ? off[c - 1] : 0, b = off[c], len = x->list_len[c];
+        if (a == b || !len) continue;
+        const uint32_t *ls = x->lists[c];
+        for (size_t r = 0; r < len && r < IVF_AHEAD; r++) prefetch_row(x->vec + (size_t)ls[r] * d, d);
+        for (size_t r0 = 0; r0 < len; r0 += tile) {
+            size_t re = len - r0 < tile ? len : r0 + tile;
+            for (size_t t = a; t < b; t++) {
+                size_t i = mem[t];
+                scan_rows(x, l2, Q + i * d, ls, r0, re, len, t == a, k, H + i * kh, &cnt[i], &thr[i]);
+            }
+        }
+    }
     return GROWTH_OK;
 }

@@ -362,6 +362,7 @@ static void scratch_free(void *p)
     free(s->dec);
     free(s->tab);
     free(s->ks);
+    free(s->u);
     free(s);
 }
 

@@ -209,6 +209,8 @@ typedef struct {
     size_t kscap;
     float *rq; /* the rotated query (opq) */
     size_t rqcap;
+    uint32_t *u; /* IVF batches: probed lists and the queries of each list */
+    size_t ucap;
 } ix_scratch;
 
 ix_scratch *ix_scratch_get(void);
@@ -361,6 +363,14 @@ int ix_ivf_reserve(growth_index *x, const uint32_t *lists, size_t n);
  * order of their centroids until k have passed or every list has been scanned. */
 int ix_ivf_search(const growth_index *x, const float *q, size_t k, const growth_id_filter *f, ix_scratch *sc,
                   ix_hit *out, size_t *nout);
+/* The same search for nq prepared queries (rows of Q) at once, unfiltered (tombstones are
+ * skipped): each query's nprobe best lists are found, then every probed list is read once for all
+ * the queries that probe it (in blocks of rows that stay in L1 while each of those queries scores
+ * them). Keys are those of ix_ivf_search (the same kernel, the same operands); query i's top-k
+ * min-heap is H[i * (k + 1)..] with cnt[i] entries, unsorted. A query that ends with fewer than k
+ * (its nprobe lists hold fewer live items) is left for ix_ivf_search, which probes further. */
+int ix_ivf_search_batch(const growth_index *x, const float *Q, size_t nq, size_t k, ix_scratch *sc, ix_hit *H,
+                        size_t *cnt);
 /* Filtered search (flat.c): an upper bound on the live items passing f (x->live when only a
  * callback filters), and the exact top k of the items passing f, enumerated from the
  * allow-list, the bitmap's set bits or all slots, whichever is shortest. */

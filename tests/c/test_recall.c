@@ -475,6 +475,72 @@ TEST(test_hnsw_ivf_int8_recall)
     free(ids);
 }
 
+/* IVF batches read each probed list once for all the queries probing it: the same ids and
+ * bit-identical scores as one query at a time (keys tied with a neighbour may swap places), with
+ * short lists (queries that need further lists), tombstones and 2 threads; nprobe = nlist
+ * against the brute force. */
+TEST(test_ivf_batch_matches_single)
+{
+    const size_t n = 4000, d = 40, nq = 60; /* d not a multiple of 8: the kernels' tails */
+    float *x = clustered(n + nq, d, 21), *q = x + n * d;
+    int64_t *ids = malloc(n * sizeof *ids);
+    for (size_t i = 0; i < n; i++) ids[i] = (int64_t)(3 * i + 1);
+    const char *cfgs[] = {"nlist=32 nprobe=3", "nlist=32 nprobe=32", "nlist=64 nprobe=1 threads=2",
+                          "nlist=16 nprobe=4 threads=2"};
+    const size_t ks[] = {1, 10, 150}; /* 150: more than one list holds, for nprobe=1 of 64 */
+    for (int m = 0; m < 3; m++)
+        for (size_t c = 0; c < sizeof cfgs / sizeof *cfgs; c++)
+            for (int removed = 0; removed < 2; removed++) {
+                char cfg[160];
+                snprintf(cfg, sizeof cfg, "dim=%zu metric=%s kind=ivf %s", d, METRICS[m], cfgs[c]);
+                growth_index *ix = NULL;
+                CHECK_OK(growth_index_create(&ix, cfg));
+                CHECK_OK(growth_index_add(ix, x, n, ids));
+                if (removed) { /* every 9th id: too few for the exact fallback */
+                    int64_t gone[n / 9 + 1];
+                    size_t ng = 0, nr = 0;
+                    for (size_t i = 0; i < n; i += 9) gone[ng++] = ids[i];
+                    CHECK_OK(growth_index_remove(ix, gone, ng, &nr));
+                    CHECK(nr == ng);
+                }
+                for (size_t ki = 0; ki < 3; ki++) {
+                    size_t k = ks[ki];
+                    int64_t *got = malloc(nq * k * sizeof *got), one[150], ref[150];
+                    float *sc = malloc(nq * k * sizeof *sc), s1[150];
+                    double rs[150];
+                    CHECK_OK(growth_index_search_batch(ix, q, nq, k, NULL, got, sc, nq * k));
+                    size_t bad = 0, badref = 0;
+                    for (size_t i = 0; i < nq; i++) {
+                        size_t found = 0;
+                        CHECK_OK(growth_index_search(ix, q + i * d, k, NULL, one, s1, k, &found));
+                        CHECK(found == k);
+                        for (size_t j = 0; j < k; j++) {
+                            const float *b = sc + i * k;
+                            bool tied = (j > 0 && b[j - 1] == b[j]) || (j + 1 < k && b[j + 1] == b[j]);
+                            if (memcmp(&b[j], &s1[j], sizeof(float)) || (!tied && got[i * k + j] != one[j]))
+                                bad++;
+                        }
+                        if (c == 1 && !removed) { /* nprobe = nlist: exact */
+                            ref_topk(m, x, ids, n, d, q + i * d, k, NULL, ref, rs);
+                            for (size_t j = 0; j < k; j++)
+                                if (fabs(sc[i * k + j] - rs[j]) > 1e-4 * (fabs(rs[0]) + 1)) badref++;
+                        }
+                    }
+                    if (bad || badref)
+                        fprintf(
+                            stderr,
+                            "  %s removed=%d k=%zu: %zu differ from single searches, %zu from brute force\n",
+                            cfg, removed, k, bad, badref);
+                    CHECK(bad == 0 && badref == 0);
+                    free(got);
+                    free(sc);
+                }
+                growth_index_free(ix);
+            }
+    free(x);
+    free(ids);
+}
+
 static bool keep_odd(int64_t id) { return id % 2 == 1; }
 
 TEST(test_remove_and_compact)
@@ -992,6 +1058,7 @@ int main(void)
     RUN(test_bad_input_leaves_index_usable);
     RUN(test_k_larger_than_n_and_padding);
     RUN(test_hnsw_ivf_int8_recall);
+    RUN(test_ivf_batch_matches_single);
     RUN(test_remove_and_compact);
     RUN(test_dedup_and_mmr);
     RUN(test_save_load_roundtrip);
