@@ -350,7 +350,7 @@ static inline void scan_rows(const growth_index *x, bool l2, const float *q, con
         if (first && r + IVF_AHEAD < len) prefetch_row(x->vec + (size_t)ls[r + IVF_AHEAD] * d, d);
         float key = ix_k.dot(q, x->vec + (size_t)s * d, d);
         if (l2) key = 2.0f * key - x->norm2[s];
-        if (key > t && !x->dead[s]) {
+        if (key > t && !ix_dead(x, s)) {
             ix_topk_offer(h, &mm, k, key, s);
             if (mm == k) t = h[0].key;
         }
