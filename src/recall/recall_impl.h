@@ -289,8 +289,8 @@ size_t ix_pq_pre_bytes(const ix_cfg *c);
  * dim, taken over; NULL otherwise) with their derived tables. On failure nothing is taken over. */
 int ix_pq_install(growth_index *x, float *cb, float *rot);
 /* Orthogonal Procrustes: the rotation R (d x d, row-major) minimising |X R^T - Y|_F over the n
- * rows of X and Y (n x d each): with X^T Y = U S V^T, R = V U^T (one-sided Jacobi SVD in
- * double; directions with no singular value are completed to an orthonormal basis). */
+ * rows of X and Y (n x d each): with X^T Y = U S V^T, R = V U^T (LAPACK dgesvd in double, from
+ * the linked OpenBLAS; directions with no singular value get LAPACK's orthonormal completion). */
 int ix_procrustes(const float *X, const float *Y, size_t n, size_t d, float *R);
 void ix_pq_free(growth_index *x);
 /* Whether the index keeps float vectors (storage=float, or rerank > 0). */
