@@ -423,6 +423,39 @@ typedef struct {
     int rc;
 } batch_job;
 
+/* Queries rotated together per chunk (opq). */
+#define OPQ_CHUNK 32
+
+/* A batch on an index with an OPQ rotation: the queries of a chunk are prepared, then rotated a
+ * row of R at a time for all of them, so R (d x d: 2.4 MB at 784 dimensions) is read once per
+ * chunk instead of once per query; each rotation is the same dot product ix_codes_search
+ * computes, so results equal single searches bit for bit. */
+static int opq_batch(const growth_index *x, const batch_job *j, size_t kk, ix_scratch *sc)
+{
+    static const char *who = "growth_index_search_batch";
+    const size_t d = x->dim;
+    if (ix_reserve(who, (void **)&sc->bq, &sc->bqcap, 2 * OPQ_CHUNK * d, sizeof(float)) ||
+        ix_reserve(who, (void **)&sc->h, &sc->hcap, kk + 1, sizeof(ix_hit)))
+        return GROWTH_ENOMEM;
+    float *P = sc->bq, *RQ = sc->bq + OPQ_CHUNK * d, qn2[OPQ_CHUNK];
+    for (size_t i0 = 0; i0 < j->nq; i0 += OPQ_CHUNK) {
+        const size_t n = j->nq - i0 < OPQ_CHUNK ? j->nq - i0 : OPQ_CHUNK;
+        for (size_t t = 0; t < n; t++) qn2[t] = prep_query(x, j->q + (i0 + t) * d, P + t * d);
+        for (size_t r = 0; r < d; r++)
+            for (size_t t = 0; t < n; t++) RQ[t * d + r] = ix_k.dot(x->pq_rot + r * d, P + t * d, d);
+        for (size_t t = 0; t < n; t++) {
+            size_t nh = 0;
+            sc->qrot = RQ + t * d;
+            int rc = search_one(x, P + t * d, kk, j->f, sc, sc->h, &nh);
+            sc->qrot = NULL;
+            if (rc) return rc;
+            const size_t i = i0 + t;
+            write_out(x, sc->h, nh, j->k, qn2[t], j->ids + i * j->k, j->scores ? j->scores + i * j->k : NULL);
+        }
+    }
+    return GROWTH_OK;
+}
+
 static void *batch_run(void *arg)
 {
     static const char *who = "growth_index_search_batch";
@@ -447,6 +480,10 @@ static void *batch_run(void *arg)
     if (ix_reserve(who, (void **)&sc->f, &sc->fcap, x->dim, sizeof(float)) ||
         ix_reserve(who, (void **)&sc->h, &sc->hcap, kk + 1, sizeof(ix_hit))) {
         j->rc = GROWTH_ENOMEM;
+        return NULL;
+    }
+    if (x->pq_rot && x->cs && j->nq > 1) {
+        j->rc = opq_batch(x, j, kk, sc);
         return NULL;
     }
     for (size_t i = 0; i < j->nq; i++) {

@@ -363,6 +363,8 @@ static void scratch_free(void *p)
     free(s->tab);
     free(s->ks);
     free(s->u);
+    free(s->rq);
+    free(s->bq);
     free(s);
 }
 

@@ -464,7 +464,9 @@ int ix_codes_search(const growth_index *x, const float *q, size_t k, const growt
     float *T = pq ? sc->tab : NULL, thr = -INFINITY, qn2 = l2 ? ix_k.dot(q, q, d) : 0.0f;
     size_t m = 0;
     const float *qt = q; /* the query the PQ tables see: R q with opq */
-    if (x->pq_rot) {
+    if (x->pq_rot && sc->qrot) {
+        qt = sc->qrot; /* rotated by the batch, with the same dots */
+    } else if (x->pq_rot) {
         for (size_t i = 0; i < d; i++) sc->rq[i] = ix_k.dot(x->pq_rot + i * d, q, d);
         qt = sc->rq;
     }

@@ -209,7 +209,10 @@ typedef struct {
     size_t kscap;
     float *rq; /* the rotated query (opq) */
     size_t rqcap;
-    uint32_t *u; /* IVF batches: probed lists and the queries of each list */
+    float *bq; /* batches with opq: a chunk of prepared queries and their rotations */
+    size_t bqcap;
+    const float *qrot; /* set by a batch: the current query already rotated (opq), else NULL */
+    uint32_t *u;       /* IVF batches: probed lists and the queries of each list */
     size_t ucap;
 } ix_scratch;
 

@@ -524,3 +524,27 @@ def test_opq_config_and_file_checks():
     ix.set(nprobe=4)  # run-time keys still work; opq is fixed at creation
     with pytest.raises(growth.InvalidArgument, match="opq"):
         ix.set(opq=0)
+
+
+@pytest.mark.parametrize("kind,metric,rerank", [("flat", "l2", 0), ("ivf", "l2", 20), ("ivf", "cosine", 0),
+                                                ("flat", "ip", 20)])
+def test_opq_batch_equals_single_queries(kind, metric, rerank):
+    """A batch on an OPQ index rotates its queries together (a chunk at a time, R read once per
+    chunk); each rotation is the single search's dot products, so every query's ids and scores
+    equal its single search bit for bit: 70 queries (chunks of 32 and a remainder), 2 threads,
+    with and without an allow-list filter."""
+    d = 24
+    X, rng = clustered(3000, d, seed=21)
+    Q = rng.normal(size=(70, d)).astype(np.float32)
+    ix = growth.Index(d, metric=metric, kind=kind, nlist=16, nprobe=4, storage="pq", pq_m=6, opq=1, iters=4,
+                      seed=3, threads=2, rerank=rerank)
+    ix.add(X)
+    allow = np.arange(0, 3000, 3)
+    for filt in (None, allow):
+        Ib, Db = ix.search(Q, 10, allow=filt)
+        for i in range(len(Q)):
+            I1, D1 = ix.search(Q[i], 10, allow=filt)
+            np.testing.assert_array_equal(I1, Ib[i, :len(I1)])
+            np.testing.assert_array_equal(D1, Db[i, :len(D1)])
+            if filt is not None:
+                assert np.all(I1 % 3 == 0)
