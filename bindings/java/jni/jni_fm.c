@@ -3,6 +3,7 @@
  * allocation-free in the library: critical pins. Training may wait on the model's mutex (and
  * fit calls back into Java for progress): Get<Type>ArrayElements.
  */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -151,34 +152,87 @@ static jsize out_len(JNIEnv *env, const char *who, jlong nrows, int heads)
     return (jsize)(nrows * heads);
 }
 
-JNIEXPORT jfloatArray JNICALL Java_org_libgrowth_Native_fmPredict(JNIEnv *env, jclass cls, jlong m,
-                                                                  jintArray idx, jbyteArray fld,
-                                                                  jfloatArray val, jint flags)
+/* One row's prediction, by slots (idx: int[]) or by 64-bit keys (long[]): the calls differ only
+ * in the feature array's type and the library function. */
+static jfloatArray fm_predict_row(JNIEnv *env, jlong m, jarray feats, bool keys, jbyteArray fld,
+                                  jfloatArray val, jint flags)
 {
-    (void)cls;
-    const char *who = flags ? "FM.margin" : "FM.predict";
+    const char *who =
+        keys ? (flags ? "FM.marginKeys" : "FM.predictKeys") : (flags ? "FM.margin" : "FM.predict");
     jsize nnz = 0;
-    if (check_row(env, who, idx, fld, val, &nnz)) return NULL;
+    if (check_entries(env, who, keys ? "keys" : "idx", feats, fld, val, &nnz)) return NULL;
     int heads = heads_of(env, fm_of(m));
     if (heads < 0) return NULL;
     jfloatArray out = (*env)->NewFloatArray(env, heads);
     if (out == NULL) return NULL;
     pinset ps;
-    pins_init(&ps, env, PIN_CRITICAL);
-    const jint *pi = pin(&ps, idx, nnz, 'I', 0);
+    pins_init(&ps, env, PIN_CRITICAL); /* predictions are lock-free */
+    const void *pi = pin(&ps, feats, nnz, keys ? 'J' : 'I', 0);
     const jbyte *pf = pin(&ps, fld, nnz, 'B', 0);
     const jfloat *pv = pin(&ps, val, nnz, 'F', 0);
     jfloat *po = pin(&ps, out, heads, 'F', 1);
     int rc = GROWTH_OK;
     if (!ps.failed)
-        rc = growth_fm_predict(fm_of(m), (const uint32_t *)pi, (const uint8_t *)pf, pv, (size_t)nnz,
-                               (unsigned)flags, po, (size_t)heads);
+        rc = keys ? growth_fm_predict_keys(fm_of(m), pi, (const uint8_t *)pf, pv, (size_t)nnz,
+                                           (unsigned)flags, po, (size_t)heads)
+                  : growth_fm_predict(fm_of(m), pi, (const uint8_t *)pf, pv, (size_t)nnz, (unsigned)flags, po,
+                                      (size_t)heads);
     if (pins_release(&ps)) return NULL;
     if (rc != GROWTH_OK) {
         throw_rc(env, rc);
         return NULL;
     }
     return out;
+}
+
+/* One row's training step, by slots or by keys, returning the progressive prediction when
+ * want_pred (else NULL; check the pending exception). */
+static jfloatArray fm_update_row(JNIEnv *env, jlong m, jarray feats, bool keys, jbyteArray fld,
+                                 jfloatArray val, jfloatArray labels, jfloat weight, bool want_pred)
+{
+    const char *who = keys ? (want_pred ? "FM.predictUpdateKeys" : "FM.updateKeys")
+                           : (want_pred ? "FM.predictUpdate" : "FM.update");
+    jsize nnz = 0;
+    if (check_entries(env, who, keys ? "keys" : "idx", feats, fld, val, &nnz)) return NULL;
+    int heads = heads_of(env, fm_of(m));
+    if (heads < 0 || check_labels(env, who, labels, heads)) return NULL;
+    jfloatArray out = NULL;
+    if (want_pred) {
+        out = (*env)->NewFloatArray(env, heads);
+        if (out == NULL) return NULL;
+    }
+    pinset ps;
+    pins_init(&ps, env, PIN_COPY); /* training may wait on the model's mutex */
+    const void *pi = pin(&ps, feats, nnz, keys ? 'J' : 'I', 0);
+    const jbyte *pf = pin(&ps, fld, nnz, 'B', 0);
+    const jfloat *pv = pin(&ps, val, nnz, 'F', 0);
+    const jfloat *pl = pin(&ps, labels, heads, 'F', 0);
+    jfloat *po = pin(&ps, out, heads, 'F', 1);
+    int rc = GROWTH_OK;
+    if (!ps.failed) {
+        const uint8_t *f8 = (const uint8_t *)pf;
+        if (keys)
+            rc = growth_fm_update_keys(fm_of(m), pi, f8, pv, (size_t)nnz, pl, weight, po,
+                                       want_pred ? (size_t)heads : 0);
+        else if (want_pred)
+            rc = growth_fm_predict_update(fm_of(m), pi, f8, pv, (size_t)nnz, pl, weight, po, (size_t)heads);
+        else
+            rc = growth_fm_update(fm_of(m), pi, f8, pv, (size_t)nnz, pl, weight);
+    }
+    if (pins_release(&ps)) return NULL;
+    if (rc != GROWTH_OK) {
+        throw_rc(env, rc);
+        return NULL;
+    }
+    return out;
+}
+
+JNIEXPORT jfloatArray JNICALL Java_org_libgrowth_Native_fmPredict(JNIEnv *env, jclass cls, jlong m,
+                                                                  jintArray idx, jbyteArray fld,
+                                                                  jfloatArray val, jint flags)
+{
+    (void)cls;
+    return fm_predict_row(env, m, idx, false, fld, val, flags);
 }
 
 /* predict / margin over direct buffers: idx[nnz] (fld[nnz], val[nnz] or NULL) from their
@@ -260,23 +314,7 @@ JNIEXPORT void JNICALL Java_org_libgrowth_Native_fmUpdate(JNIEnv *env, jclass cl
                                                           jfloat weight)
 {
     (void)cls;
-    const char *who = "FM.update";
-    jsize nnz = 0;
-    if (check_row(env, who, idx, fld, val, &nnz)) return;
-    int heads = heads_of(env, fm_of(m));
-    if (heads < 0 || check_labels(env, who, labels, heads)) return;
-    pinset ps;
-    pins_init(&ps, env, PIN_COPY); /* training may wait on the model's mutex */
-    const jint *pi = pin(&ps, idx, nnz, 'I', 0);
-    const jbyte *pf = pin(&ps, fld, nnz, 'B', 0);
-    const jfloat *pv = pin(&ps, val, nnz, 'F', 0);
-    const jfloat *pl = pin(&ps, labels, heads, 'F', 0);
-    int rc = GROWTH_OK;
-    if (!ps.failed)
-        rc = growth_fm_update(fm_of(m), (const uint32_t *)pi, (const uint8_t *)pf, pv, (size_t)nnz, pl,
-                              weight);
-    if (pins_release(&ps)) return;
-    if (rc != GROWTH_OK) throw_rc(env, rc);
+    fm_update_row(env, m, idx, false, fld, val, labels, weight, false);
 }
 
 JNIEXPORT jfloatArray JNICALL Java_org_libgrowth_Native_fmPredictUpdate(JNIEnv *env, jclass cls, jlong m,
@@ -285,30 +323,7 @@ JNIEXPORT jfloatArray JNICALL Java_org_libgrowth_Native_fmPredictUpdate(JNIEnv *
                                                                         jfloat weight)
 {
     (void)cls;
-    const char *who = "FM.predictUpdate";
-    jsize nnz = 0;
-    if (check_row(env, who, idx, fld, val, &nnz)) return NULL;
-    int heads = heads_of(env, fm_of(m));
-    if (heads < 0 || check_labels(env, who, labels, heads)) return NULL;
-    jfloatArray out = (*env)->NewFloatArray(env, heads);
-    if (out == NULL) return NULL;
-    pinset ps;
-    pins_init(&ps, env, PIN_COPY);
-    const jint *pi = pin(&ps, idx, nnz, 'I', 0);
-    const jbyte *pf = pin(&ps, fld, nnz, 'B', 0);
-    const jfloat *pv = pin(&ps, val, nnz, 'F', 0);
-    const jfloat *pl = pin(&ps, labels, heads, 'F', 0);
-    jfloat *po = pin(&ps, out, heads, 'F', 1);
-    int rc = GROWTH_OK;
-    if (!ps.failed)
-        rc = growth_fm_predict_update(fm_of(m), (const uint32_t *)pi, (const uint8_t *)pf, pv, (size_t)nnz,
-                                      pl, weight, po, (size_t)heads);
-    if (pins_release(&ps)) return NULL;
-    if (rc != GROWTH_OK) {
-        throw_rc(env, rc);
-        return NULL;
-    }
-    return out;
+    return fm_update_row(env, m, idx, false, fld, val, labels, weight, true);
 }
 
 /* The lengths of one CSR set with labels (nrows x heads) and optional weights (nrows). Returns
@@ -491,29 +506,7 @@ JNIEXPORT jfloatArray JNICALL Java_org_libgrowth_Native_fmPredictKeys(JNIEnv *en
                                                                       jfloatArray val, jint flags)
 {
     (void)cls;
-    const char *who = flags ? "FM.marginKeys" : "FM.predictKeys";
-    jsize nnz = 0;
-    if (check_entries(env, who, "keys", keys, fld, val, &nnz)) return NULL;
-    int heads = heads_of(env, fm_of(m));
-    if (heads < 0) return NULL;
-    jfloatArray out = (*env)->NewFloatArray(env, heads);
-    if (out == NULL) return NULL;
-    pinset ps;
-    pins_init(&ps, env, PIN_CRITICAL); /* predictions are lock-free */
-    const jlong *pk = pin(&ps, keys, nnz, 'J', 0);
-    const jbyte *pf = pin(&ps, fld, nnz, 'B', 0);
-    const jfloat *pv = pin(&ps, val, nnz, 'F', 0);
-    jfloat *po = pin(&ps, out, heads, 'F', 1);
-    int rc = GROWTH_OK;
-    if (!ps.failed)
-        rc = growth_fm_predict_keys(fm_of(m), (const uint64_t *)pk, (const uint8_t *)pf, pv, (size_t)nnz,
-                                    (unsigned)flags, po, (size_t)heads);
-    if (pins_release(&ps)) return NULL;
-    if (rc != GROWTH_OK) {
-        throw_rc(env, rc);
-        return NULL;
-    }
-    return out;
+    return fm_predict_row(env, m, keys, true, fld, val, flags);
 }
 
 JNIEXPORT jfloatArray JNICALL Java_org_libgrowth_Native_fmUpdateKeys(JNIEnv *env, jclass cls, jlong m,
@@ -522,33 +515,7 @@ JNIEXPORT jfloatArray JNICALL Java_org_libgrowth_Native_fmUpdateKeys(JNIEnv *env
                                                                      jfloat weight, jboolean want_pred)
 {
     (void)cls;
-    const char *who = want_pred ? "FM.predictUpdateKeys" : "FM.updateKeys";
-    jsize nnz = 0;
-    if (check_entries(env, who, "keys", keys, fld, val, &nnz)) return NULL;
-    int heads = heads_of(env, fm_of(m));
-    if (heads < 0 || check_labels(env, who, labels, heads)) return NULL;
-    jfloatArray out = NULL;
-    if (want_pred) {
-        out = (*env)->NewFloatArray(env, heads);
-        if (out == NULL) return NULL;
-    }
-    pinset ps;
-    pins_init(&ps, env, PIN_COPY); /* training may wait on the model's mutex */
-    const jlong *pk = pin(&ps, keys, nnz, 'J', 0);
-    const jbyte *pf = pin(&ps, fld, nnz, 'B', 0);
-    const jfloat *pv = pin(&ps, val, nnz, 'F', 0);
-    const jfloat *pl = pin(&ps, labels, heads, 'F', 0);
-    jfloat *po = pin(&ps, out, heads, 'F', 1);
-    int rc = GROWTH_OK;
-    if (!ps.failed)
-        rc = growth_fm_update_keys(fm_of(m), (const uint64_t *)pk, (const uint8_t *)pf, pv, (size_t)nnz, pl,
-                                   weight, po, want_pred ? (size_t)heads : 0);
-    if (pins_release(&ps)) return NULL;
-    if (rc != GROWTH_OK) {
-        throw_rc(env, rc);
-        return NULL;
-    }
-    return out;
+    return fm_update_row(env, m, keys, true, fld, val, labels, weight, want_pred != JNI_FALSE);
 }
 
 JNIEXPORT jfloat JNICALL Java_org_libgrowth_Native_fmWeightKey(JNIEnv *env, jclass cls, jlong m, jint head,
