@@ -303,14 +303,12 @@ static int reserve_rows(growth_fm *m, const char *who, size_t nnz)
     return GROWTH_OK;
 }
 
-/* Trains on one row of keys (lock held, scratch reserved): admission, then the hashed model's
- * training step on the row of the admitted keys' slots. */
-static int train_row(growth_fm *m, const uint64_t *k64, const uint32_t *k32, const uint8_t *fld,
-                     const float *val, size_t nnz, const float *labels, float weight, float *margins_out)
+/* The row of a row of keys' admitted slots (lock held, scratch reserved): admission runs here,
+ * so the caller trains on *row and then calls gxt_advance(fx->x, ex + 1, now). */
+static int admitted_row(growth_fm *m, const uint64_t *k64, const uint32_t *k32, const uint8_t *fld,
+                        const float *val, size_t nnz, uint64_t ex, uint32_t now, fm_row *row)
 {
     struct fm_exact *fx = m->ex;
-    const uint64_t ex = fm_examples(m);
-    const uint32_t now = gxt_now(fx->x);
     const uint64_t *pos;
     int rc = gxt_resolve(fx->x, k64, k32, nnz, ex, now, &m->rng, &pos);
     if (rc) return rc;
@@ -324,10 +322,23 @@ static int train_row(growth_fm *m, const uint64_t *k64, const uint32_t *k32, con
         if (val) fx->rval[n] = val[k];
         n++;
     }
-    fm_row row = {fx->ridx, m->cfg.model == FM_MODEL_FFM ? fx->rfld : NULL, val ? fx->rval : NULL, n,
-                  full_r(val, nnz)};
+    *row = (fm_row){fx->ridx, m->cfg.model == FM_MODEL_FFM ? fx->rfld : NULL, val ? fx->rval : NULL, n,
+                    full_r(val, nnz)};
+    return GROWTH_OK;
+}
+
+/* Trains on one row of keys (lock held, scratch reserved): admission, then the hashed model's
+ * training step on the row of the admitted keys' slots. */
+static int train_row(growth_fm *m, const uint64_t *k64, const uint32_t *k32, const uint8_t *fld,
+                     const float *val, size_t nnz, const float *labels, float weight, float *margins_out)
+{
+    const uint64_t ex = fm_examples(m);
+    const uint32_t now = gxt_now(m->ex->x);
+    fm_row row;
+    int rc = admitted_row(m, k64, k32, fld, val, nnz, ex, now, &row);
+    if (rc) return rc;
     fm_train_logistic(m, &row, labels, weight, margins_out);
-    gxt_advance(fx->x, ex + 1, now);
+    gxt_advance(m->ex->x, ex + 1, now);
     return GROWTH_OK;
 }
 
@@ -362,26 +373,13 @@ int fmx_reserve(growth_fm *m, const char *who, size_t nnz) { return reserve_rows
 int fmx_train_step(growth_fm *m, const uint32_t *idx, const uint8_t *fld, const float *val, size_t nnz,
                    fmx_step_fn step, void *ctx)
 {
-    struct fm_exact *fx = m->ex;
     const uint64_t ex = fm_examples(m);
-    const uint32_t now = gxt_now(fx->x);
-    const uint64_t *pos;
-    int rc = gxt_resolve(fx->x, NULL, idx, nnz, ex, now, &m->rng, &pos);
+    const uint32_t now = gxt_now(m->ex->x);
+    fm_row row;
+    int rc = admitted_row(m, NULL, idx, fld, val, nnz, ex, now, &row);
     if (rc) return rc;
-    size_t n = 0;
-    for (size_t k = 0; k < nnz; k++) {
-        if (pos[k] == GXT_NONE) continue;
-        uint64_t i;
-        gxt_tab *t = gxt_at(fx->x, pos[k], &i);
-        fx->ridx[n] = atomic_load_explicit(&t->tu[i], memory_order_relaxed);
-        if (fld) fx->rfld[n] = fld[k];
-        if (val) fx->rval[n] = val[k];
-        n++;
-    }
-    fm_row row = {fx->ridx, m->cfg.model == FM_MODEL_FFM ? fx->rfld : NULL, val ? fx->rval : NULL, n,
-                  full_r(val, nnz)};
     step(m, &row, ctx);
-    gxt_advance(fx->x, ex + 1, now);
+    gxt_advance(m->ex->x, ex + 1, now);
     return GROWTH_OK;
 }
 
