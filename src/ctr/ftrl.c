@@ -33,6 +33,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sched.h>
 #include <string.h>
 #include <time.h>
 
@@ -315,23 +316,34 @@ GROWTH_API int growth_ftrl_config(const growth_ftrl *m, char *buf, size_t cap, s
 
 /* ---- validation -------------------------------------------------------------------------- */
 
+/* True when every idx[0..nnz) names a slot of the table and every val is finite: the test of
+ * ftrl_check_row without its message, cheap enough for the training threads to run on their
+ * own rows (a branch-free OR over the indices: (a >> b) | (c >> b) == (a | c) >> b). */
+static bool ftrl_span_ok(const growth_ftrl *m, const uint32_t *idx, const float *val, size_t nnz)
+{
+    if (m->cfg.bits < 32 && !m->ex) {
+        uint32_t acc[8] = {0};
+        size_t k = 0;
+        for (; k + 8 <= nnz; k += 8)
+            for (int i = 0; i < 8; i++) acc[i] |= idx[k + i];
+        for (; k < nnz; k++) acc[0] |= idx[k];
+        uint32_t all = (acc[0] | acc[1]) | (acc[2] | acc[3]) | (acc[4] | acc[5]) | (acc[6] | acc[7]);
+        if (all >> m->cfg.bits) return false;
+    }
+    return !val || gall_finite_f32(val, nnz);
+}
+
 int ftrl_check_row(const growth_ftrl *m, const char *who, const uint32_t *idx, const float *val, size_t nnz)
 {
     if (nnz > 0 && idx == NULL) return gerr(GROWTH_EINVAL, "%s: idx is NULL with nnz=%zu", who, nnz);
-    if (m->cfg.bits < 32 && !m->ex) {
-        uint32_t bad = 0;
-        for (size_t k = 0; k < nnz; k++) bad |= idx[k] >> m->cfg.bits;
-        if (bad) {
-            for (size_t k = 0; k < nnz; k++)
-                if (idx[k] >> m->cfg.bits)
-                    return gerr(GROWTH_EINVAL, "%s: idx[%zu] = %u is not below 2^%d", who, k, idx[k],
-                                (int)m->cfg.bits);
-        }
-    }
-    if (val && !gall_finite_f32(val, nnz)) {
+    if (ftrl_span_ok(m, idx, val, nnz)) return GROWTH_OK;
+    if (m->cfg.bits < 32 && !m->ex)
         for (size_t k = 0; k < nnz; k++)
-            if (!gfinite(val[k])) return gerr(GROWTH_EINVAL, "%s: val[%zu] is not finite", who, k);
-    }
+            if (idx[k] >> m->cfg.bits)
+                return gerr(GROWTH_EINVAL, "%s: idx[%zu] = %u is not below 2^%d", who, k, idx[k],
+                            (int)m->cfg.bits);
+    for (size_t k = 0; k < nnz; k++)
+        if (!gfinite(val[k])) return gerr(GROWTH_EINVAL, "%s: val[%zu] is not finite", who, k);
     return GROWTH_OK;
 }
 
@@ -366,13 +378,23 @@ static int check_batch_labels(const growth_ftrl *m, const char *who, const float
     return rc;
 }
 
-static int check_csr(const growth_ftrl *m, const char *who, const uint64_t *indptr, const uint32_t *idx,
-                     const float *val, size_t nrows)
+/* The row pointers of a CSR batch (and idx present when there are entries). */
+static int check_indptr(const char *who, const uint64_t *indptr, const uint32_t *idx, size_t nrows)
 {
     GROWTH_CHECK_NULL(who, indptr);
     for (size_t r = 0; r < nrows; r++)
         if (indptr[r + 1] < indptr[r]) return gerr(GROWTH_EINVAL, "%s: indptr decreases at row %zu", who, r);
     if (indptr[nrows] > (uint64_t)SIZE_MAX) return gerr(GROWTH_EINVAL, "%s: indptr too large", who);
+    if (indptr[nrows] > indptr[0] && idx == NULL)
+        return gerr(GROWTH_EINVAL, "%s: idx is NULL with nnz=%zu", who, (size_t)(indptr[nrows] - indptr[0]));
+    return GROWTH_OK;
+}
+
+static int check_csr(const growth_ftrl *m, const char *who, const uint64_t *indptr, const uint32_t *idx,
+                     const float *val, size_t nrows)
+{
+    int rc = check_indptr(who, indptr, idx, nrows);
+    if (rc) return rc;
     /* Rows may start anywhere (a slice of a larger CSR matrix): check idx[indptr[0] .. indptr[nrows]). */
     size_t b = (size_t)indptr[0];
     return ftrl_check_row(m, who, idx ? idx + b : NULL, val ? val + b : NULL,
@@ -712,10 +734,19 @@ GROWTH_API int growth_ftrl_update(growth_ftrl *m, const uint32_t *idx, const flo
  * of the prediction output only at block edges. */
 #define FTRL_BLOCK_ROWS 64
 
+/* Where the threads of one batch meet after checking their rows and before training any: the
+ * batch is trained by all of them or by none. `expected` is the number of threads that will
+ * arrive (SIZE_MAX until the caller has started them all). */
+typedef struct {
+    _Atomic size_t arrived, expected;
+    _Atomic bool bad;
+} ftrl_gate;
+
 /* The rows of a batch one thread of growth_ftrl_update_csr trains. Cache-line aligned: a
  * thread writes its counters (wk) on every row, and jobs sit side by side in an array. */
 typedef struct {
     _Alignas(64) growth_ftrl *m;
+    ftrl_gate *gate; /* NULL: the rows were checked before the threads started */
     ftrl_wk wk;
     grng rng;
     const uint64_t *indptr;
@@ -725,12 +756,36 @@ typedef struct {
     size_t nrows, t, T;
 } ftrl_job;
 
+/* Checks the indices and values of job j's rows (its blocks); a bad one sets gate->bad. */
+static void ftrl_job_check(const ftrl_job *j, ftrl_gate *gate)
+{
+    bool ok = true;
+    for (size_t b0 = FTRL_BLOCK_ROWS * j->t; b0 < j->nrows; b0 += FTRL_BLOCK_ROWS * j->T) {
+        size_t b1 = b0 + FTRL_BLOCK_ROWS < j->nrows ? b0 + FTRL_BLOCK_ROWS : j->nrows;
+        size_t b = (size_t)j->indptr[b0], e = (size_t)j->indptr[b1];
+        ok &= ftrl_span_ok(j->m, j->idx + b, j->val ? j->val + b : NULL, e - b);
+    }
+    if (!ok) atomic_store_explicit(&gate->bad, true, memory_order_relaxed);
+}
+
 static void *ftrl_job_run(void *arg)
 {
     ftrl_job *j = arg;
     growth_ftrl *m = j->m;
     const int H = m->H;
     const uint64_t *indptr = j->indptr;
+    if (j->gate) {
+        /* Check this thread's rows (the validation pass runs on every thread instead of before
+         * them: it reads the whole batch from memory), then wait for the others. */
+        ftrl_job_check(j, j->gate);
+        atomic_fetch_add_explicit(&j->gate->arrived, 1, memory_order_acq_rel);
+        for (unsigned spin = 0; atomic_load_explicit(&j->gate->arrived, memory_order_acquire) <
+                                atomic_load_explicit(&j->gate->expected, memory_order_acquire);
+             spin++) {
+            if (spin > 1000) sched_yield();
+        }
+        if (atomic_load_explicit(&j->gate->bad, memory_order_relaxed)) return NULL;
+    }
     const size_t step = FTRL_BLOCK_ROWS * j->T;
     for (size_t b0 = FTRL_BLOCK_ROWS * j->t; b0 < j->nrows; b0 += step) {
         size_t b1 = b0 + FTRL_BLOCK_ROWS < j->nrows ? b0 + FTRL_BLOCK_ROWS : j->nrows;
@@ -748,16 +803,28 @@ static void *ftrl_job_run(void *arg)
     return NULL;
 }
 
-/* Hashed table, m->lock held, scratch of the calling thread reserved: trains rows [0, nrows)
- * on up to cfg.threads threads. GROWTH_ENOMEM (nothing trained) when the other threads' scratch
- * cannot be allocated. A thread that cannot be started leaves its rows to the calling thread. */
-static int ftrl_train_rows(growth_ftrl *m, const char *who, const uint64_t *indptr, const uint32_t *idx,
-                           const float *val, size_t nrows, const float *labels, const float *weights,
-                           float *out, size_t row_floats)
+/* The threads growth_ftrl_update_csr trains a batch of nrows rows on (hashed tables). */
+static size_t ftrl_batch_threads(const growth_ftrl *m, size_t nrows)
 {
     size_t T = (size_t)m->cfg.threads;
     if (T > nrows / FTRL_MIN_ROWS_PER_THREAD) T = nrows / FTRL_MIN_ROWS_PER_THREAD;
-    if (T < 1) T = 1;
+    return T < 1 ? 1 : T;
+}
+
+/* Hashed table, m->lock held, scratch of the calling thread reserved: trains rows [0, nrows)
+ * on T = ftrl_batch_threads threads. With several, each thread checks the indices and values
+ * of its rows first (the caller has checked everything else) and waits for the others: if any
+ * is bad, nothing is trained and check_csr gives the message. GROWTH_ENOMEM (nothing trained) when the other
+ * threads' scratch cannot be allocated. A thread that cannot be started leaves its rows to the
+ * calling thread. */
+static int ftrl_train_rows(growth_ftrl *m, const char *who, size_t T, const uint64_t *indptr,
+                           const uint32_t *idx, const float *val, size_t nrows, const float *labels,
+                           const float *weights, float *out, size_t row_floats)
+{
+    ftrl_gate gate;
+    atomic_init(&gate.arrived, 0);
+    atomic_init(&gate.expected, SIZE_MAX);
+    atomic_init(&gate.bad, false);
     ftrl_job jobs[FTRL_MAX_THREADS];
     float *extra = NULL;
     if (T > 1) {
@@ -779,6 +846,7 @@ static int ftrl_train_rows(growth_ftrl *m, const char *who, const uint64_t *indp
         j->t = t;
         j->T = T;
         j->wk.hogwild = T > 1;
+        j->gate = T > 1 ? &gate : NULL;
         for (int h = 0; h < m->H; h++) {
             j->wk.bz[h] = atomic_load_explicit(&m->bias_z[h], memory_order_relaxed);
             j->wk.bs[h] = atomic_load_explicit(&m->bias_s[h], memory_order_relaxed);
@@ -796,12 +864,29 @@ static int ftrl_train_rows(growth_ftrl *m, const char *who, const uint64_t *indp
     pthread_t tid[FTRL_MAX_THREADS];
     bool started[FTRL_MAX_THREADS] = {false};
     for (size_t t = 1; t < T; t++) started[t] = pthread_create(&tid[t], NULL, ftrl_job_run, &jobs[t]) == 0;
+    size_t arriving = 1;
+    for (size_t t = 1; t < T; t++) {
+        if (started[t]) {
+            arriving++;
+        } else {
+            /* the calling thread checks (and later trains) the rows of a thread not started */
+            ftrl_job_check(&jobs[t], &gate);
+            jobs[t].gate = NULL;
+        }
+    }
+    if (T > 1) atomic_store_explicit(&gate.expected, arriving, memory_order_release);
     ftrl_job_run(&jobs[0]);
     for (size_t t = 1; t < T; t++) {
         if (started[t])
             pthread_join(tid[t], NULL);
-        else
+        else if (!atomic_load_explicit(&gate.bad, memory_order_relaxed))
             ftrl_job_run(&jobs[t]);
+    }
+    if (atomic_load_explicit(&gate.bad, memory_order_relaxed)) {
+        /* nothing was trained: the message of the first bad entry */
+        free(extra);
+        int rc = check_csr(m, who, indptr, idx, val, nrows);
+        return rc ? rc : gerr(GROWTH_EINVAL, "%s: bad entries in the batch", who);
     }
     for (size_t t = 0; t < T; t++) ftrl_merge(m, &jobs[t].wk);
     if (T > 1) m->hogwild_stale = true;
@@ -833,7 +918,9 @@ GROWTH_API int growth_ftrl_update_csr(growth_ftrl *m, const uint64_t *indptr, co
     if (nrows > SIZE_MAX / (size_t)m->H) return gerr(GROWTH_EINVAL, "%s: nrows too large", who);
     const int H = m->H;
     int rc = out_pred ? check_out(m, who, out_pred, cap, nrows * (size_t)H) : GROWTH_OK;
-    if (!rc) rc = check_csr(m, who, indptr, idx, val, nrows);
+    /* Hashed tables: the indices and values are checked under the lock, where the number of
+     * threads is known (several check their own rows before any trains: ftrl_train_rows). */
+    if (!rc) rc = m->ex ? check_csr(m, who, indptr, idx, val, nrows) : check_indptr(who, indptr, idx, nrows);
     if (!rc) rc = check_batch_labels(m, who, labels, weights, nrows);
     if (rc) return rc;
     /* Make sure the scratch can hold the longest row before changing anything, so an
@@ -847,8 +934,12 @@ GROWTH_API int growth_ftrl_update_csr(growth_ftrl *m, const uint64_t *indptr, co
         return rc;
     }
     if (!m->ex) {
-        /* Hashed: no row can fail; threads=N splits the rows. */
-        rc = ftrl_train_rows(m, who, indptr, idx, val, nrows, labels, weights, out_pred, longest * (size_t)H);
+        /* Hashed: no row can fail once checked; threads=N splits the rows. */
+        size_t T = ftrl_batch_threads(m, nrows);
+        if (T == 1) rc = check_csr(m, who, indptr, idx, val, nrows);
+        if (!rc)
+            rc = ftrl_train_rows(m, who, T, indptr, idx, val, nrows, labels, weights, out_pred,
+                                 longest * (size_t)H);
         pthread_mutex_unlock(&m->lock);
         return rc;
     }
