@@ -9,7 +9,9 @@
  * time, the CPU time shows the work the threads did), and the progressive logloss. Prints the
  * speedup of N threads over one and the logloss difference.
  * Usage: hogwild_bench [ftrl|fm|ffm] [rows] [threads]   (defaults: ftrl 1000000 2); HW_BITS=n,
- * HW_REPS=n (alternating runs of each side, median; default 3). */
+ * HW_REPS=n (alternating runs of each side, median; default 3), HW_WARM=n (each run first trains
+ * n more rows of the same stream untimed: the table's pages are mapped and the model is past its
+ * first steps, as in a trainer that has been running; the timed rows and the logloss follow). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,8 +35,8 @@ typedef struct {
     uint64_t examples, nonzero, brute_nonzero;
 } result;
 
-static result run(const char *kind, int threads, size_t rows, const uint64_t *indptr, const uint32_t *idx,
-                  const uint8_t *fld, const float *y, int bits)
+static result run(const char *kind, int threads, size_t warm, size_t rows, const uint64_t *indptr,
+                  const uint32_t *idx, const uint8_t *fld, const float *y, int bits)
 {
     char cfg[256];
     result r = {0};
@@ -55,8 +57,24 @@ static result run(const char *kind, int threads, size_t rows, const uint64_t *in
     }
     /* progressive predictions of every row, scored after the clock stops (the loss is the
      * bench's work, not the trainer's) */
-    float *p = malloc(rows * sizeof *p);
+    float *p = malloc((warm > rows ? warm : rows) * sizeof *p);
     double ll = 0;
+    /* the warm-up stream, untimed: the table's pages get mapped and the model reaches the state
+     * of a trainer that has been running for a while */
+    for (size_t b = 0; b < warm; b += BATCH) {
+        size_t n = warm - b < BATCH ? warm - b : BATCH;
+        if (f)
+            rc = growth_ftrl_update_csr(f, indptr + b, idx, NULL, n, y + b, NULL, p + b, n);
+        else
+            rc = growth_fm_update_csr(m, indptr + b, idx, strcmp(kind, "ffm") ? NULL : fld, NULL, n, y + b, NULL,
+                                      p + b, n);
+        if (rc) {
+            fprintf(stderr, "update: %s\n", growth_last_error());
+            exit(1);
+        }
+    }
+    indptr += warm;
+    y += warm;
     double w0 = clock_of(CLOCK_MONOTONIC), c0 = clock_of(CLOCK_PROCESS_CPUTIME_ID);
     for (size_t b = 0; b < rows; b += BATCH) {
         size_t n = rows - b < BATCH ? rows - b : BATCH;
@@ -126,16 +144,18 @@ int main(int argc, char **argv)
     size_t rows = argc > 2 ? (size_t)strtoull(argv[2], NULL, 10) : 1000000;
     int threads = argc > 3 ? atoi(argv[3]) : 2;
     int bits = getenv("HW_BITS") ? atoi(getenv("HW_BITS")) : (strcmp(kind, "ftrl") ? 20 : 24);
-    uint64_t *indptr = malloc((rows + 1) * sizeof *indptr);
-    uint32_t *idx = malloc(rows * NFEAT * sizeof *idx);
-    uint8_t *fld = malloc(rows * NFEAT);
-    float *y = malloc(rows * sizeof *y);
+    size_t warm = getenv("HW_WARM") ? (size_t)strtoull(getenv("HW_WARM"), NULL, 10) : 0;
+    size_t all = warm + rows;
+    uint64_t *indptr = malloc((all + 1) * sizeof *indptr);
+    uint32_t *idx = malloc(all * NFEAT * sizeof *idx);
+    uint8_t *fld = malloc(all * NFEAT);
+    float *y = malloc(all * sizeof *y);
     double wt[NFEAT];
     grng g;
     grng_seed(&g, 1);
     for (int k = 0; k < NFEAT; k++) wt[k] = (grng_uniform(&g) * 2 - 1) * 0.3;
     uint32_t mask = (uint32_t)((UINT64_C(1) << bits) - 1);
-    for (size_t r = 0; r < rows; r++) {
+    for (size_t r = 0; r < all; r++) {
         indptr[r] = r * NFEAT;
         double z = 0;
         for (int k = 0; k < NFEAT; k++) {
@@ -147,7 +167,7 @@ int main(int argc, char **argv)
         }
         y[r] = grng_uniform(&g) < 1 / (1 + exp(-z)) ? 1.0f : 0.0f;
     }
-    indptr[rows] = rows * NFEAT;
+    indptr[all] = all * NFEAT;
     /* Runs alternate (1, N, N, 1, 1, N): each keeps its median wall and CPU time, so a burst of
      * load from other processes does not land on one side only. */
     int reps = getenv("HW_REPS") ? atoi(getenv("HW_REPS")) : 3;
@@ -156,7 +176,7 @@ int main(int argc, char **argv)
     for (int i = 0; i < reps; i++)
         for (int j = 0; j < 2; j++) {
             int side = (i & 1) ? 1 - j : j;
-            a[side][i] = run(kind, side ? threads : 1, rows, indptr, idx, fld, y, bits);
+            a[side][i] = run(kind, side ? threads : 1, warm, rows, indptr, idx, fld, y, bits);
         }
     result r1 = median_of(a[0], reps), rn = median_of(a[1], reps);
     printf("hogwild %s: %zu rows x %d features, bits=%d, batches of %d, median of %d alternating runs\n", kind,
