@@ -1,4 +1,5 @@
 /* Core services: status codes, errors, versions, configuration, PRNG, hash, files, envelope. */
+#include <float.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -367,6 +368,21 @@ TEST(test_finite_checks)
     d[2] = INFINITY;
     CHECK(!gall_finite_f64(d, 3));
     CHECK(gall_finite_f32(NULL, 0));
+    /* the eight-lane body and the tail: the extremes of the finite floats pass, NaN / +-Inf
+     * anywhere fail */
+    float g[37];
+    for (int i = 0; i < 37; i++)
+        g[i] = (i % 4 == 0) ? FLT_MAX : (i % 4 == 1) ? -FLT_MAX : (i % 4 == 2) ? 1e-45f : -0.0f;
+    CHECK(gall_finite_f32(g, 37));
+    const float bad[3] = {NAN, INFINITY, -INFINITY};
+    for (int b = 0; b < 3; b++)
+        for (int i = 0; i < 37; i++) {
+            float keep = g[i];
+            g[i] = bad[b];
+            CHECK(!gall_finite_f32(g, 37));
+            CHECK(gall_finite_f32(g, (size_t)i)); /* everything before it */
+            g[i] = keep;
+        }
 }
 
 int main(void)
