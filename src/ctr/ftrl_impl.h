@@ -58,6 +58,7 @@ struct growth_ftrl {
     float *scratch;           /* writer-only weight cache, grows under lock */
     size_t scratch_cap;
     bool hogwild_stale; /* a batch trained on several threads since the last save (see ftrl_pack_locked) */
+    struct ftrl_pool *pool; /* threads=N: the workers kept between batches (ftrl.c) */
     float inv_alpha;
     ftrl_exact *ex; /* table=exact: the keyed table (tf and tc are then NULL) */
 };

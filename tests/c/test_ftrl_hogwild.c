@@ -11,6 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "core.h"
 #include "ctr/ftrl_impl.h"
@@ -310,6 +313,62 @@ TEST(test_bad_entry_in_any_thread_trains_nothing)
             }
 }
 
+/* The workers a model keeps between batches: a change of `threads` between batches restarts
+ * them with the new count (and back to one thread), and a child process after fork() -- which
+ * has none of its parent's threads -- trains on workers of its own. */
+TEST(test_workers_follow_threads_and_fork)
+{
+    const size_t per[] = {2, 4, 1, 3};
+    growth_ftrl *m = NULL;
+    CHECK_OK(growth_ftrl_create(&m, "bits=16 threads=2"));
+    uint64_t want = 0;
+    for (size_t i = 0; i < 4; i++) {
+        char cfg[32];
+        snprintf(cfg, sizeof cfg, "threads=%zu", per[i]);
+        CHECK_OK(growth_ftrl_set_config(m, cfg));
+        for (size_t b = 0; b < 3; b++) {
+            size_t r0 = (i * 3 + b) * BATCH;
+            CHECK_OK(growth_ftrl_update_csr(m, g_indptr + r0, g_idx, NULL, BATCH, g_y + r0, NULL, NULL, 0));
+            want += BATCH;
+        }
+        growth_ftrl_stats s = GROWTH_FTRL_STATS_INIT;
+        CHECK_OK(growth_ftrl_stats_get(m, &s));
+        CHECK(s.examples == want);
+    }
+#if !defined(__SANITIZE_THREAD__)
+    CHECK_OK(growth_ftrl_set_config(m, "threads=2"));
+    CHECK_OK(growth_ftrl_update_csr(m, g_indptr, g_idx, NULL, BATCH, g_y, NULL, NULL, 0));
+    want += BATCH;
+    fflush(NULL);
+    pid_t pid = fork();
+    CHECK(pid >= 0);
+    if (pid == 0) {
+        /* the child: train on threads again, then report through the exit status */
+        int ok = growth_ftrl_update_csr(m, g_indptr + BATCH, g_idx, NULL, BATCH, g_y + BATCH, NULL, NULL,
+                                        0) == GROWTH_OK;
+        growth_ftrl_stats s = GROWTH_FTRL_STATS_INIT;
+        ok = ok && growth_ftrl_stats_get(m, &s) == GROWTH_OK && s.examples == want + BATCH;
+        growth_ftrl_free(m);
+        _exit(ok ? 0 : 1);
+    }
+    /* a child waiting for workers it does not have would hang: give it 60 s */
+    int status = 0;
+    pid_t got = 0;
+    for (int i = 0; i < 6000 && (got = waitpid(pid, &status, WNOHANG)) == 0; i++) usleep(10000);
+    if (got == 0) {
+        kill(pid, SIGKILL);
+        waitpid(pid, &status, 0);
+    }
+    CHECK(got == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    /* the parent's workers still serve it */
+    CHECK_OK(growth_ftrl_update_csr(m, g_indptr, g_idx, NULL, BATCH, g_y, NULL, NULL, 0));
+    growth_ftrl_stats s = GROWTH_FTRL_STATS_INIT;
+    CHECK_OK(growth_ftrl_stats_get(m, &s));
+    CHECK(s.examples == want + BATCH);
+#endif
+    growth_ftrl_free(m);
+}
+
 int main(void)
 {
     make_data();
@@ -320,5 +379,6 @@ int main(void)
     RUN(test_readers_during_hogwild);
     RUN(test_threads_key_range);
     RUN(test_bad_entry_in_any_thread_trains_nothing);
+    RUN(test_workers_follow_threads_and_fork);
     return GT_SUMMARY();
 }
