@@ -747,13 +747,15 @@ GROWTH_API int growth_ftrl_update(growth_ftrl *m, const uint32_t *idx, const flo
 typedef struct {
     _Atomic size_t arrived, expected;
     _Atomic bool bad;
+    _Alignas(64) _Atomic size_t next_block; /* the next block of rows nobody has taken */
 } ftrl_gate;
 
 /* The rows of a batch one thread of growth_ftrl_update_csr trains. Cache-line aligned: a
  * thread writes its counters (wk) on every row, and jobs sit side by side in an array. */
 typedef struct {
     _Alignas(64) growth_ftrl *m;
-    ftrl_gate *gate; /* NULL: the rows were checked before the threads started */
+    ftrl_gate *gate; /* several threads: what they share (NULL: one thread) */
+    bool checked;    /* the rows were checked before the threads started (no wait at the gate) */
     ftrl_wk wk;
     grng rng;
     const uint64_t *indptr;
@@ -781,7 +783,7 @@ static void *ftrl_job_run(void *arg)
     growth_ftrl *m = j->m;
     const int H = m->H;
     const uint64_t *indptr = j->indptr;
-    if (j->gate) {
+    if (j->gate && !j->checked) {
         /* Check this thread's rows (the validation pass runs on every thread instead of before
          * them: it reads the whole batch from memory), then wait for the others. */
         ftrl_job_check(j, j->gate);
@@ -793,12 +795,21 @@ static void *ftrl_job_run(void *arg)
         }
         if (atomic_load_explicit(&j->gate->bad, memory_order_relaxed)) return NULL;
     }
-    const size_t step = FTRL_BLOCK_ROWS * j->T;
-    for (size_t b0 = FTRL_BLOCK_ROWS * j->t; b0 < j->nrows; b0 += step) {
-        size_t b1 = b0 + FTRL_BLOCK_ROWS < j->nrows ? b0 + FTRL_BLOCK_ROWS : j->nrows;
+    /* Blocks of rows in order: with several threads each takes the next untaken block when it
+     * needs one (a thread slowed down or descheduled does not hold the others up at the end);
+     * alone, all of them. The next block is taken at the last row of the current one, so its
+     * first row can be prefetched. */
+    ftrl_gate *g = j->gate;
+    size_t nblocks = (j->nrows + FTRL_BLOCK_ROWS - 1) / FTRL_BLOCK_ROWS;
+    size_t cur = g ? atomic_fetch_add_explicit(&g->next_block, 1, memory_order_relaxed) : 0;
+    while (cur < nblocks) {
+        size_t b0 = cur * FTRL_BLOCK_ROWS,
+               b1 = b0 + FTRL_BLOCK_ROWS < j->nrows ? b0 + FTRL_BLOCK_ROWS : j->nrows;
+        size_t next = cur + 1;
         for (size_t r = b0; r < b1; r++) {
             size_t b = (size_t)indptr[r], e = (size_t)indptr[r + 1];
-            size_t nx = r + 1 < b1 ? r + 1 : b0 + step; /* this thread's next row */
+            if (r + 1 == b1 && g) next = atomic_fetch_add_explicit(&g->next_block, 1, memory_order_relaxed);
+            size_t nx = r + 1 < b1 ? r + 1 : next * FTRL_BLOCK_ROWS; /* this thread's next row */
             if (nx < j->nrows) ftrl_prefetch_all(m, j->idx, (size_t)indptr[nx], (size_t)indptr[nx + 1]);
             logistic_ctx ctx = {j->labels + r * (size_t)H, j->weights ? j->weights[r] : 1.0f, H};
             float *o = j->out ? j->out + r * (size_t)H : NULL;
@@ -806,6 +817,7 @@ static void *ftrl_job_run(void *arg)
             if (o)
                 for (int h = 0; h < H; h++) o[h] = ftrl_sigmoid(o[h]);
         }
+        cur = next;
     }
     return NULL;
 }
@@ -982,6 +994,7 @@ static int ftrl_train_rows(growth_ftrl *m, const char *who, size_t T, const uint
     atomic_init(&gate.arrived, 0);
     atomic_init(&gate.expected, SIZE_MAX);
     atomic_init(&gate.bad, false);
+    atomic_init(&gate.next_block, 0);
     ftrl_job jobs[FTRL_MAX_THREADS];
     float *extra = NULL;
     if (T > 1) {
@@ -1024,7 +1037,7 @@ static int ftrl_train_rows(growth_ftrl *m, const char *who, size_t T, const uint
     size_t workers = pool ? (pool->n < T - 1 ? pool->n : T - 1) : 0;
     for (size_t t = workers + 1; t < T; t++) {
         ftrl_job_check(&jobs[t], &gate);
-        jobs[t].gate = NULL;
+        jobs[t].checked = true;
     }
     if (T > 1) atomic_store_explicit(&gate.expected, workers + 1, memory_order_release);
     if (pool) ftrl_pool_start(pool, jobs, T);
