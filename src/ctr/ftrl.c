@@ -883,7 +883,11 @@ static void *ftrl_worker(void *varg)
         unsigned spins = 0;
         while ((s = atomic_load(&p->seq)) == seen && !atomic_load(&p->stop)) {
             ftrl_cpu_relax();
-            if (++spins % 64 || ftrl_now_ns() - t0 < FTRL_POOL_SPIN_NS) continue;
+            if (++spins % 64) continue;
+            if (ftrl_now_ns() - t0 < FTRL_POOL_SPIN_NS) {
+                sched_yield(); /* let a thread waiting for this CPU (a parser) run */
+                continue;
+            }
             pthread_mutex_lock(&p->mu);
             atomic_fetch_add(&p->sleepers, 1);
             while (atomic_load(&p->seq) == seen && !atomic_load(&p->stop)) pthread_cond_wait(&p->cv, &p->mu);
