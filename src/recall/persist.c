@@ -107,7 +107,12 @@ static int ix_from_payload(const char *who, uint32_t kind, const uint8_t *pl, si
     if (!msg->meta || !msg->meta->config) BAD("%s: index has no configuration", who);
     if ((rc = gcfg_parse_stored(who, ix_opts, IX_NOPTS, msg->meta->config, &cfg, sizeof cfg))) goto done;
     if (cfg.dim < 1) BAD("%s: stored configuration is invalid: no dim", who);
-    if ((rc = ix_new(&x, &cfg, who))) goto done;
+    if ((rc = ix_new(&x, &cfg, who))) {
+        /* keys that are each valid but do not go together: the file is damaged */
+        if (rc == GROWTH_EINVAL)
+            rc = gerr(GROWTH_EFORMAT, "%s: stored configuration is invalid: %s", who, growth_last_error());
+        goto done;
+    }
     const size_t n = msg->n, d = x->dim, M0 = 2 * (size_t)cfg.M + 1, Mu = (size_t)cfg.M + 1;
     const bool fv = ix_keeps_vec(&cfg);
     const size_t cs = x->cs;
