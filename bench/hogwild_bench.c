@@ -35,6 +35,22 @@ typedef struct {
     uint64_t examples, nonzero, brute_nonzero;
 } result;
 
+/* Trains rows [0, n) of the stream in batches of BATCH (progressive predictions into p). */
+static void train_stream(growth_ftrl *f, growth_fm *m, const char *kind, size_t n, const uint64_t *indptr,
+                         const uint32_t *idx, const uint8_t *fld, const float *y, float *p)
+{
+    for (size_t b = 0; b < n; b += BATCH) {
+        size_t k = n - b < BATCH ? n - b : BATCH;
+        int rc = f ? growth_ftrl_update_csr(f, indptr + b, idx, NULL, k, y + b, NULL, p + b, k)
+                   : growth_fm_update_csr(m, indptr + b, idx, strcmp(kind, "ffm") ? NULL : fld, NULL, k, y + b,
+                                          NULL, p + b, k);
+        if (rc) {
+            fprintf(stderr, "update: %s\n", growth_last_error());
+            exit(1);
+        }
+    }
+}
+
 static result run(const char *kind, int threads, size_t warm, size_t rows, const uint64_t *indptr,
                   const uint32_t *idx, const uint8_t *fld, const float *y, int bits)
 {
@@ -61,33 +77,11 @@ static result run(const char *kind, int threads, size_t warm, size_t rows, const
     double ll = 0;
     /* the warm-up stream, untimed: the table's pages get mapped and the model reaches the state
      * of a trainer that has been running for a while */
-    for (size_t b = 0; b < warm; b += BATCH) {
-        size_t n = warm - b < BATCH ? warm - b : BATCH;
-        if (f)
-            rc = growth_ftrl_update_csr(f, indptr + b, idx, NULL, n, y + b, NULL, p + b, n);
-        else
-            rc = growth_fm_update_csr(m, indptr + b, idx, strcmp(kind, "ffm") ? NULL : fld, NULL, n, y + b, NULL,
-                                      p + b, n);
-        if (rc) {
-            fprintf(stderr, "update: %s\n", growth_last_error());
-            exit(1);
-        }
-    }
+    train_stream(f, m, kind, warm, indptr, idx, fld, y, p);
     indptr += warm;
     y += warm;
     double w0 = clock_of(CLOCK_MONOTONIC), c0 = clock_of(CLOCK_PROCESS_CPUTIME_ID);
-    for (size_t b = 0; b < rows; b += BATCH) {
-        size_t n = rows - b < BATCH ? rows - b : BATCH;
-        if (f)
-            rc = growth_ftrl_update_csr(f, indptr + b, idx, NULL, n, y + b, NULL, p + b, n);
-        else
-            rc = growth_fm_update_csr(m, indptr + b, idx, strcmp(kind, "ffm") ? NULL : fld, NULL, n, y + b, NULL,
-                                      p + b, n);
-        if (rc) {
-            fprintf(stderr, "update: %s\n", growth_last_error());
-            exit(1);
-        }
-    }
+    train_stream(f, m, kind, rows, indptr, idx, fld, y, p);
     r.wall = clock_of(CLOCK_MONOTONIC) - w0;
     r.cpu = clock_of(CLOCK_PROCESS_CPUTIME_ID) - c0;
     for (size_t i = 0; i < rows; i++) {
