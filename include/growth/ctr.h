@@ -77,12 +77,11 @@
  * the second thread gained (1.0x -> 1.45x on bench/hogwild_bench.c, idle 2 cores). The result is not bit-identical
  * to threads=1 nor from run to run, but its progressive logloss is the same within noise
  * (tests/c/test_ftrl_hogwild.c: within 0.5%; bench/hogwild_bench.c measures speed and loss).
- * Counters: `examples` counts every row exactly once. `nonzero`: a step that makes a weight zero
- * or non-zero swaps it in (atomic exchange) and counts the change against the value it replaced;
- * two threads updating one slot within the same few nanoseconds, one of them flipping its
- * zero-ness, can still leave the count off by one (bench/hogwild_bench.c: off by 1 in 76,660
- * after 1M rows x 40 features; an exchange on every step would cost about 10% more CPU time).
- * Saves (and loads) recount it exactly. The writer mutex still serialises whole
+ * Counters: `examples` counts every row exactly once. `nonzero` counts each step that makes a
+ * weight zero or non-zero against the weight the thread read; two threads stepping one slot
+ * within the same few nanoseconds can leave it off by one (bench/hogwild_bench.c: off by 1-20
+ * in 126,000 after 3M rows x 40 features on 2 threads; a diagnostic, so no locked instruction
+ * is spent on it). Saves (and loads) recount it exactly. The writer mutex still serialises whole
  * calls; predictions stay lock-free while the threads train. `table=exact` ignores `threads`
  * (its writer inserts, grows and evicts: one thread).
  *

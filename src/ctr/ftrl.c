@@ -625,14 +625,12 @@ static void ftrl_row(growth_ftrl *m, ftrl_wk *wk, const uint32_t *idx, const flo
             float w_new = ftrl_weight_of(m, z, sn);
             atomic_store_explicit(&m->tf[pos], z, memory_order_relaxed);
             atomic_store_explicit(&m->tf[pos + 1], sn, memory_order_relaxed);
-            if (wk->hogwild && (w_new != 0.0f) != (w_old != 0.0f)) {
-                /* Other threads train too: a change of zero-ness is counted against the value
-                 * actually replaced, whoever wrote it (an atomic exchange, only on these rare
-                 * steps: a locked operation on every step would cost about 10% of the time). */
-                w_old = atomic_exchange_explicit(&m->tf[pos + 2], w_new, memory_order_relaxed);
-            } else {
-                atomic_store_explicit(&m->tf[pos + 2], w_new, memory_order_relaxed);
-            }
+            /* With other threads training (hogwild) the change of zero-ness is counted against
+             * the weight this thread read: a plain store, as in the multi-head path below. An
+             * atomic exchange here (counting against the value actually replaced) locked the
+             * bus on about one step in 100 and drained the store buffer each time: 3% of a
+             * two-thread row (docs/thread-safety.md, "Counters"). */
+            atomic_store_explicit(&m->tf[pos + 2], w_new, memory_order_relaxed);
             dnz += (int64_t)(w_new != 0.0f) - (int64_t)(w_old != 0.0f);
         }
         goto done;
