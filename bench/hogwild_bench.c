@@ -11,7 +11,9 @@
  * Usage: hogwild_bench [ftrl|fm|ffm] [rows] [threads]   (defaults: ftrl 1000000 2); HW_BITS=n,
  * HW_REPS=n (alternating runs of each side, median; default 3), HW_WARM=n (each run first trains
  * n more rows of the same stream untimed: the table's pages are mapped and the model is past its
- * first steps, as in a trainer that has been running; the timed rows and the logloss follow). */
+ * first steps, as in a trainer that has been running; the timed rows and the logloss follow),
+ * HW_BATCH=n (rows per update call; default 4096), HW_ONLY=n (only the runs on n threads, e.g.
+ * under a profiler; no speedup printed). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,7 +23,8 @@
 #include "core.h"
 #include "growth/growth.h"
 
-enum { NFEAT = 40, NS = 8, BATCH = 4096 };
+enum { NFEAT = 40, NS = 8 };
+static size_t BATCH = 4096;
 
 static double clock_of(clockid_t id)
 {
@@ -138,6 +141,9 @@ int main(int argc, char **argv)
     size_t rows = argc > 2 ? (size_t)strtoull(argv[2], NULL, 10) : 1000000;
     int threads = argc > 3 ? atoi(argv[3]) : 2;
     int bits = getenv("HW_BITS") ? atoi(getenv("HW_BITS")) : (strcmp(kind, "ftrl") ? 20 : 24);
+    if (getenv("HW_BATCH") && atol(getenv("HW_BATCH")) > 0) BATCH = (size_t)atol(getenv("HW_BATCH"));
+    /* HW_ONLY=n: only the runs on n threads (one side, e.g. under a profiler) */
+    int only = getenv("HW_ONLY") ? atoi(getenv("HW_ONLY")) : 0;
     size_t warm = getenv("HW_WARM") ? (size_t)strtoull(getenv("HW_WARM"), NULL, 10) : 0;
     size_t all = warm + rows;
     uint64_t *indptr = malloc((all + 1) * sizeof *indptr);
@@ -166,23 +172,26 @@ int main(int argc, char **argv)
      * load from other processes does not land on one side only. */
     int reps = getenv("HW_REPS") ? atoi(getenv("HW_REPS")) : 3;
     if (reps < 1 || reps > 15) reps = 3;
-    result a[2][15];
+    result a[2][15] = {{{0}}};
     for (int i = 0; i < reps; i++)
         for (int j = 0; j < 2; j++) {
             int side = (i & 1) ? 1 - j : j;
+            if (only && only != (side ? threads : 1)) continue;
             a[side][i] = run(kind, side ? threads : 1, warm, rows, indptr, idx, fld, y, bits);
         }
     result r1 = median_of(a[0], reps), rn = median_of(a[1], reps);
-    printf("hogwild %s: %zu rows x %d features, bits=%d, batches of %d, median of %d alternating runs\n", kind,
+    printf("hogwild %s: %zu rows x %d features, bits=%d, batches of %zu, median of %d alternating runs\n", kind,
            rows, NFEAT, bits, BATCH, reps);
     const result *rs[2] = {&r1, &rn};
     for (int i = 0; i < 2; i++)
-        printf("  threads=%-2d %10.0f examples/s wall (%.2f s)  %10.0f examples per CPU second (%.2f s)  "
+        if (!only || only == (i ? threads : 1))
+            printf("  threads=%-2d %10.0f examples/s wall (%.2f s)  %10.0f examples per CPU second (%.2f s)  "
                "progressive logloss %.5f  examples %llu  nonzero %llu (brute force %llu)\n",
                i ? threads : 1, rows / rs[i]->wall, rs[i]->wall, rows / rs[i]->cpu, rs[i]->cpu, rs[i]->logloss,
                (unsigned long long)rs[i]->examples, (unsigned long long)rs[i]->nonzero,
                (unsigned long long)rs[i]->brute_nonzero);
-    printf("  speedup %d/1 threads: %.2fx wall (target >= 1.7x on 2 idle cores), CPU per example %.2fx of one "
+    if (!only)
+        printf("  speedup %d/1 threads: %.2fx wall (target >= 1.7x on 2 idle cores), CPU per example %.2fx of one "
            "thread's; logloss %+.3f%% (target within 0.5%%)\n",
            threads, r1.wall / rn.wall, (rn.cpu / rows) / (r1.cpu / rows),
            100.0 * (rn.logloss - r1.logloss) / r1.logloss);
