@@ -1047,10 +1047,54 @@ TEST(test_opq_file_checks)
     free(x);
 }
 
+/* A stored configuration whose keys are each valid but do not go together (ix_new's cross-key
+ * rules: rerank or quantize with the wrong storage, compressed storage with HNSW, opq without
+ * pq, pq_m not dividing dim) is a damaged file, EFORMAT, not the EINVAL of growth_index_create
+ * (found by the index fuzzer, tests/fuzz/regressions/fuzz_index-rerank-with-float-storage). */
+TEST(test_stored_config_cross_keys)
+{
+    const size_t n = 40, d = 8;
+    float *x = clustered(n, d, 23);
+    growth_index *a = NULL, *b = NULL;
+    CHECK_OK(growth_index_create(&a, "dim=8"));
+    CHECK_OK(growth_index_add(a, x, n, NULL));
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    CHECK_OK(growth_index_serialize(a, &buf, &len));
+    static const char *const bad[] = {
+        "dim=8 rerank=8 storage=float", "dim=8 quantize=int8 storage=fp16", "dim=8 kind=hnsw storage=fp16",
+        "dim=8 opq=1 storage=float",    "dim=8 storage=pq pq_m=3",
+    };
+    for (size_t t = 0; t < sizeof bad / sizeof bad[0]; t++) {
+        growth_index *c = NULL;
+        CHECK_RC(growth_index_create(&c, bad[t]), GROWTH_EINVAL); /* as a caller's configuration */
+        Growth__Index *m =
+            growth__index__unpack(&gpb_allocator, len - GENV_HEADER_SIZE, buf + GENV_HEADER_SIZE);
+        CHECK(m != NULL && m->meta && m->meta->config);
+        if (!m || !m->meta || !m->meta->config) break;
+        char *keep = m->meta->config;
+        m->meta->config = (char *)bad[t];
+        uint8_t *out = NULL;
+        size_t olen = 0;
+        CHECK_OK(genv_pack("test", GROWTH_KIND_INDEX, &m->base, &out, &olen));
+        m->meta->config = keep;
+        growth__index__free_unpacked(m, &gpb_allocator);
+        b = NULL;
+        CHECK_RC(growth_index_deserialize(&b, out, olen), GROWTH_EFORMAT);
+        CHECK_MSG("stored configuration is invalid");
+        CHECK(b == NULL);
+        free(out);
+    }
+    growth_buffer_free(buf);
+    growth_index_free(a);
+    free(x);
+}
+
 int main(void)
 {
     RUN(test_opq_procrustes_numpy);
     RUN(test_opq_file_checks);
+    RUN(test_stored_config_cross_keys);
     RUN(test_create_and_config);
     RUN(test_flat_exact);
     RUN(test_filters);
