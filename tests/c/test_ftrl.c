@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "core.h"
+#include "ftrl.pb-c.h"
 #include "growth/growth.h"
 #include "gtest.h"
 
@@ -736,6 +737,82 @@ TEST(test_margin_flag)
     free_data(&d);
 }
 
+/* `env` (an FTRL state or weights envelope) with its stored configuration replaced by
+ * `config`, re-packed in a fresh envelope (*out malloc'ed) with valid checksums. */
+static int with_config(const uint8_t *env, size_t len, const char *config, uint8_t **out, size_t *out_len)
+{
+    const uint8_t *pl = env + GENV_HEADER_SIZE;
+    size_t plen = len - GENV_HEADER_SIZE;
+    int rc = GROWTH_EFORMAT;
+    if (gget_u32(env + 12) == GROWTH_KIND_FTRL) {
+        Growth__FtrlState *m = growth__ftrl_state__unpack(&gpb_allocator, plen, pl);
+        if (!m || !m->meta || !m->meta->config) return rc;
+        char *keep = m->meta->config;
+        m->meta->config = (char *)config;
+        rc = genv_pack("test", GROWTH_KIND_FTRL, &m->base, out, out_len);
+        m->meta->config = keep;
+        growth__ftrl_state__free_unpacked(m, &gpb_allocator);
+    } else {
+        Growth__FtrlWeights *m = growth__ftrl_weights__unpack(&gpb_allocator, plen, pl);
+        if (!m || !m->meta || !m->meta->config) return rc;
+        char *keep = m->meta->config;
+        m->meta->config = (char *)config;
+        rc = genv_pack("test", GROWTH_KIND_FTRL_WEIGHTS, &m->base, out, out_len);
+        m->meta->config = keep;
+        growth__ftrl_weights__free_unpacked(m, &gpb_allocator);
+    }
+    return rc;
+}
+
+/* A stored configuration whose keys each parse but do not go together (admission or expiry
+ * keys on the hashed table, more head names than heads: ftrl_new's checks) is a damaged file,
+ * EFORMAT, not the EINVAL growth_ftrl_create gives a caller; in the state and the weights
+ * format alike (unpack_state, unpack_weights). */
+TEST(test_stored_config_cross_keys)
+{
+    growth_ftrl *a = NULL;
+    CHECK_OK(growth_ftrl_create(&a, "bits=12 heads=2"));
+    const uint32_t idx[3] = {1, 7, 300};
+    const float val[3] = {1, 1, 1}, lab[2] = {1, 0};
+    CHECK_OK(growth_ftrl_update(a, idx, val, 3, lab, 1));
+    uint8_t *env[2] = {NULL, NULL};
+    size_t len[2] = {0, 0};
+    CHECK_OK(growth_ftrl_serialize(a, &env[0], &len[0]));
+    char wpath[512];
+    gt_path(wpath, sizeof wpath, "ftrl_cross_keys.model");
+    CHECK_OK(growth_ftrl_export_weights(a, wpath));
+    CHECK_OK(gfile_read_all("t", wpath, 1 << 30, &env[1], &len[1]));
+    for (int w = 0; w < 2; w++) { /* the unchanged configuration re-packed still loads */
+        uint8_t *out = NULL;
+        size_t olen = 0;
+        growth_ftrl *b = NULL;
+        CHECK_OK(with_config(env[w], len[w], "bits=12 heads=2", &out, &olen));
+        CHECK_OK(growth_ftrl_deserialize(&b, out, olen));
+        growth_ftrl_free(b);
+        free(out);
+    }
+    static const char *const bad[] = {"bits=12 heads=2 admit=2", "bits=12 heads=2 expire=100",
+                                      "bits=12 heads=2 head_names=a|b|c"};
+    for (size_t t = 0; t < sizeof bad / sizeof bad[0]; t++) {
+        growth_ftrl *c = NULL;
+        CHECK_RC(growth_ftrl_create(&c, bad[t]), GROWTH_EINVAL); /* as a caller's configuration */
+        for (int w = 0; w < 2; w++) {
+            uint8_t *out = NULL;
+            size_t olen = 0;
+            CHECK_OK(with_config(env[w], len[w], bad[t], &out, &olen));
+            growth_ftrl *b = NULL;
+            CHECK_RC(growth_ftrl_deserialize(&b, out, olen), GROWTH_EFORMAT);
+            CHECK_MSG("config key");
+            CHECK(b == NULL);
+            free(out);
+        }
+    }
+    growth_buffer_free(env[0]);
+    free(env[1]);
+    unlink(wpath);
+    growth_ftrl_free(a);
+}
+
 int main(void)
 {
     RUN(test_matches_reference_algorithm);
@@ -749,5 +826,6 @@ int main(void)
     RUN(test_config_and_bias_off);
     RUN(test_stats_struct);
     RUN(test_margin_flag);
+    RUN(test_stored_config_cross_keys);
     return GT_SUMMARY();
 }
