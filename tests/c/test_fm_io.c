@@ -640,6 +640,53 @@ TEST(test_rule_violations_are_eformat)
 #undef RESET
 }
 
+/* A saved model whose stored configuration has keys that each parse but do not go together is a
+ * damaged file, EFORMAT, not the EINVAL growth_fm_create gives a caller: the cross-key check
+ * re-run on the stored configuration (model=ffm without fields, an admission key on the hashed
+ * table) and a creation-time check (more head names than heads). */
+TEST(test_stored_config_cross_keys)
+{
+    growth_fm *a = make_model("model=ffm fields=2 k=2 bits=3 heads=2");
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    CHECK_OK(growth_fm_serialize(a, &buf, &len));
+    static const char *const cfgs[] = {
+        "model=ffm fields=2 k=2 bits=3 heads=2", /* the unchanged configuration: still loads */
+        "model=ffm k=2 bits=3 heads=2",
+        "model=ffm fields=2 k=2 bits=3 heads=2 admit=2",
+        "model=ffm fields=2 k=2 bits=3 heads=2 head_names=a|b|c",
+    };
+    for (size_t t = 0; t < sizeof cfgs / sizeof cfgs[0]; t++) {
+        growth_fm *c = NULL;
+        CHECK_RC(growth_fm_create(&c, cfgs[t]), t ? GROWTH_EINVAL : GROWTH_OK); /* as a caller's */
+        growth_fm_free(c);
+        Growth__FmState *m =
+            growth__fm_state__unpack(&gpb_allocator, len - GENV_HEADER_SIZE, buf + GENV_HEADER_SIZE);
+        CHECK(m != NULL && m->meta && m->meta->config);
+        if (!m || !m->meta || !m->meta->config) break;
+        char *keep = m->meta->config;
+        m->meta->config = (char *)cfgs[t];
+        uint8_t *out = NULL;
+        size_t olen = 0;
+        CHECK_OK(genv_pack("test", GROWTH_KIND_FM, &m->base, &out, &olen));
+        m->meta->config = keep;
+        growth__fm_state__free_unpacked(m, &gpb_allocator);
+        growth_fm *b = NULL;
+        if (t == 0) {
+            CHECK_OK(growth_fm_deserialize(&b, out, olen));
+            CHECK(b && same_model(a, b) == 0);
+            growth_fm_free(b);
+        } else {
+            CHECK_RC(growth_fm_deserialize(&b, out, olen), GROWTH_EFORMAT);
+            CHECK_MSG("config key");
+            CHECK(b == NULL);
+        }
+        free(out);
+    }
+    growth_buffer_free(buf);
+    growth_fm_free(a);
+}
+
 TEST(test_wire_format_garbage)
 {
     /* payloads that are not protobuf at all, in valid envelopes */
@@ -1099,6 +1146,7 @@ int main(void)
     RUN(test_truncation_at_every_length);
     RUN(test_byte_flips);
     RUN(test_rule_violations_are_eformat);
+    RUN(test_stored_config_cross_keys);
     RUN(test_wire_format_garbage);
     RUN(test_other_kind_is_eformat);
     RUN(test_failed_save_keeps_old_file);
