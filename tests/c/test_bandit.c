@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <unistd.h>
 
+#include "bandit.pb-c.h"
 #include "core.h"
 #include "growth/growth.h"
 #define GROWTH_SYS_UNSTABLE /* the sampler and the simulator */
@@ -477,6 +478,57 @@ TEST(test_persistence_corruption)
     CHECK(kind == GROWTH_KIND_BANDIT);
     unlink(path);
     growth_bandit_free(b);
+}
+
+/* A saved bandit whose stored configuration has keys that each parse but do not go together
+ * (bandit_check_cfg's rules: dim with a non-contextual policy, decay with window, epsilon_min
+ * above epsilon, streams not a power of two) is a damaged file, EFORMAT, not the EINVAL
+ * growth_bandit_create gives a caller. */
+TEST(test_stored_config_cross_keys)
+{
+    growth_bandit *a = NULL;
+    CHECK_OK(growth_bandit_create(&a, "policy=thompson seed=3"));
+    CHECK_OK(growth_bandit_add_arm(a, 1, 0, 0));
+    CHECK_OK(growth_bandit_add_arm(a, 2, 0, 0));
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    CHECK_OK(growth_bandit_serialize(a, &buf, &len));
+    static const char *const cfgs[] = {
+        "policy=thompson seed=3", /* the unchanged configuration: still loads */
+        "policy=thompson seed=3 dim=4",
+        "policy=thompson seed=3 decay=0.99 window=100",
+        "policy=thompson seed=3 epsilon=0.1 epsilon_min=0.5",
+        "policy=thompson seed=3 streams=3",
+    };
+    for (size_t t = 0; t < sizeof cfgs / sizeof cfgs[0]; t++) {
+        growth_bandit *c = NULL;
+        CHECK_RC(growth_bandit_create(&c, cfgs[t]), t ? GROWTH_EINVAL : GROWTH_OK); /* as a caller's */
+        growth_bandit_free(c);
+        Growth__BanditState *m =
+            growth__bandit_state__unpack(&gpb_allocator, len - GENV_HEADER_SIZE, buf + GENV_HEADER_SIZE);
+        CHECK(m != NULL && m->meta && m->meta->config);
+        if (!m || !m->meta || !m->meta->config) break;
+        char *keep = m->meta->config;
+        m->meta->config = (char *)cfgs[t];
+        uint8_t *out = NULL;
+        size_t olen = 0;
+        CHECK_OK(genv_pack("test", GROWTH_KIND_BANDIT, &m->base, &out, &olen));
+        m->meta->config = keep;
+        growth__bandit_state__free_unpacked(m, &gpb_allocator);
+        growth_bandit *b = NULL;
+        if (t == 0) {
+            CHECK_OK(growth_bandit_deserialize(&b, out, olen));
+            CHECK(b != NULL);
+            growth_bandit_free(b);
+        } else {
+            CHECK_RC(growth_bandit_deserialize(&b, out, olen), GROWTH_EFORMAT);
+            CHECK_MSG("stored configuration is invalid");
+            CHECK(b == NULL);
+        }
+        free(out);
+    }
+    growth_buffer_free(buf);
+    growth_bandit_free(a);
 }
 
 /* Bad input returns the right status and message and leaves the bandit as it was. */
@@ -998,6 +1050,7 @@ int main(void)
     RUN(test_propensities_match_frequencies);
     RUN(test_snapshot_restore_same_decisions);
     RUN(test_persistence_corruption);
+    RUN(test_stored_config_cross_keys);
     RUN(test_bad_input_leaves_handle_unchanged);
     RUN(test_decay_and_window);
     RUN(test_linear_updates_match_refactor);
