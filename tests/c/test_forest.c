@@ -9,6 +9,7 @@
 #include <xgboost/c_api.h>
 
 #include "core.h"
+#include "forest.pb-c.h"
 #include "growth/growth.h"
 #include "gtest.h"
 
@@ -704,6 +705,54 @@ TEST(corrupted_and_foreign_files)
     free(ubj);
 }
 
+/* A saved forest whose stored configuration parses key by key into a value outside its range
+ * (the forest options have no cross-key rule) or holds an unknown key is a damaged file,
+ * EFORMAT, not the EINVAL growth_forest_train gives a caller's configuration. */
+TEST(stored_config_out_of_range)
+{
+    size_t jl = 0;
+    uint8_t *json = read_file(fixture("binary.json"), &jl);
+    CHECK(json != NULL);
+    if (!json) return;
+    growth_forest *f = NULL;
+    uint8_t *env = NULL;
+    size_t el = 0;
+    CHECK_OK(growth_forest_deserialize(&f, json, jl));
+    if (f) CHECK_OK(growth_forest_serialize(f, &env, &el));
+    growth_forest_free(f);
+    free(json);
+    if (!env) return;
+    static const char *const cfgs[] = {
+        "threads=2 num_rounds=20", /* a valid configuration: still loads */
+        "threads=0",
+        "num_rounds=0",
+        "early_stopping_rounds=-1",
+        "maximize=sometimes",
+        "colour=red",
+    };
+    for (size_t t = 0; t < sizeof cfgs / sizeof cfgs[0]; t++) {
+        Growth__ForestModel *m =
+            growth__forest_model__unpack(&gpb_allocator, el - GENV_HEADER_SIZE, env + GENV_HEADER_SIZE);
+        CHECK(m != NULL && m->meta && m->meta->config);
+        if (!m || !m->meta || !m->meta->config) break;
+        char *keep = m->meta->config;
+        m->meta->config = (char *)cfgs[t];
+        uint8_t *out = NULL;
+        size_t olen = 0;
+        CHECK_OK(genv_pack("test", GROWTH_KIND_FOREST, &m->base, &out, &olen));
+        m->meta->config = keep;
+        growth__forest_model__free_unpacked(m, &gpb_allocator);
+        if (t == 0) {
+            CHECK_OK(load_bytes(out, olen));
+        } else {
+            CHECK_RC(load_bytes(out, olen), GROWTH_EFORMAT);
+            CHECK_MSG("stored configuration is invalid");
+        }
+        free(out);
+    }
+    growth_buffer_free(env);
+}
+
 /* Random byte edits of JSON, UBJSON and envelope files: a clear status, never a crash. */
 TEST(loader_fuzz)
 {
@@ -934,6 +983,7 @@ int main(void)
     RUN(contributions_sum_to_margins);
     RUN(bad_input);
     RUN(corrupted_and_foreign_files);
+    RUN(stored_config_out_of_range);
     RUN(loader_fuzz);
     RUN(repeated_keys_are_refused);
     return GT_SUMMARY();
