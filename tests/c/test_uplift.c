@@ -7,6 +7,7 @@
 
 #include "core.h"
 #include "growth/growth.h"
+#include "uplift.pb-c.h"
 #include "gtest.h"
 
 _Static_assert(sizeof(growth_uplift_data) == 64, "growth_uplift_data layout");
@@ -246,6 +247,87 @@ TEST(test_estimators_recover_the_effects)
     campaign_free(&te);
 }
 
+/* `env` (an uplift envelope) re-packed in a fresh envelope with valid checksums (*out
+ * malloc'ed): "base=forest" in its stored configuration replaced by `base` (NULL: unchanged),
+ * base model `empty` replaced by zero bytes (-1: none). */
+static int uplift_repack(const uint8_t *env, size_t len, const char *base, int empty, uint8_t **out,
+                         size_t *out_len)
+{
+    Growth__Uplift *m =
+        growth__uplift__unpack(&gpb_allocator, len - GENV_HEADER_SIZE, env + GENV_HEADER_SIZE);
+    if (!m || !m->meta || !m->meta->config || (empty >= 0 && (size_t)empty >= m->n_models)) {
+        if (m) growth__uplift__free_unpacked(m, &gpb_allocator);
+        return GROWTH_EFORMAT;
+    }
+    char cfg[1024];
+    const char *at = base ? strstr(m->meta->config, "base=forest") : NULL;
+    if (at)
+        snprintf(cfg, sizeof cfg, "%.*s%s%s", (int)(at - m->meta->config), m->meta->config, base,
+                 at + strlen("base=forest"));
+    char *keep = m->meta->config;
+    if (at) m->meta->config = cfg;
+    ProtobufCBinaryData model = {0, NULL};
+    if (empty >= 0) {
+        model = m->models[empty];
+        m->models[empty].len = 0;
+        m->models[empty].data = NULL;
+    }
+    int rc = base && !at ? GROWTH_EINVAL : genv_pack("test", GROWTH_KIND_UPLIFT, &m->base, out, out_len);
+    m->meta->config = keep;
+    if (empty >= 0) m->models[empty] = model;
+    growth__uplift__free_unpacked(m, &gpb_allocator);
+    return rc;
+}
+
+/* A saved uplift model whose content training would refuse is a damaged file, EFORMAT: a stored
+ * configuration breaking the training rule that method=x_learner needs base=forest, and a base
+ * model (forest or FTRL) that does not load for any reason (here an empty one, which the inner
+ * deserializer refuses as EINVAL). */
+TEST(test_stored_content_is_eformat)
+{
+    campaign c;
+    simulate(&c, 600, 21);
+    growth_uplift *x = train(&c, "method=x_learner treatments=2 base_config='num_rounds=3'", "max_depth=2");
+    growth_uplift *t = train(&c, "method=t_learner treatments=2 base=ftrl", NULL);
+    growth_uplift *models[2] = {x, t};
+    for (int k = 0; k < 2; k++) {
+        uint8_t *buf = NULL, *out = NULL;
+        size_t len = 0, olen = 0;
+        if (!models[k]) continue;
+        CHECK_OK(growth_uplift_serialize(models[k], &buf, &len));
+        growth_uplift *v = NULL;
+        CHECK_OK(uplift_repack(buf, len, NULL, -1, &out, &olen)); /* re-packed unchanged: still loads */
+        CHECK_OK(growth_uplift_deserialize(&v, out, olen));
+        growth_uplift_free(v);
+        v = NULL;
+        free(out);
+        if (k == 0) { /* the training rule, as a caller's configuration and as a stored one */
+            growth_uplift_data d = GROWTH_UPLIFT_DATA_INIT;
+            d.nrows = c.n;
+            d.ncols = NF;
+            d.dense = c.X;
+            d.labels = c.y;
+            d.treatment = c.t;
+            CHECK_RC(growth_uplift_train(&v, "method=x_learner treatments=2 base=ftrl", NULL, &d, NULL, NULL),
+                     GROWTH_EINVAL);
+            CHECK_OK(uplift_repack(buf, len, "base=ftrl", -1, &out, &olen));
+            CHECK_RC(growth_uplift_deserialize(&v, out, olen), GROWTH_EFORMAT);
+            CHECK_MSG("stored configuration");
+            CHECK(v == NULL);
+            free(out);
+        }
+        CHECK_OK(uplift_repack(buf, len, NULL, 1, &out, &olen));
+        CHECK_RC(growth_uplift_deserialize(&v, out, olen), GROWTH_EFORMAT);
+        CHECK_MSG("base model 1");
+        CHECK(v == NULL);
+        free(out);
+        growth_buffer_free(buf);
+    }
+    growth_uplift_free(x);
+    growth_uplift_free(t);
+    campaign_free(&c);
+}
+
 TEST(test_allocate_matches_exhaustive_search)
 {
     grng r;
@@ -345,6 +427,7 @@ int main(void)
     RUN(test_curves_match_brute_force);
     RUN(test_uplift_at_k_by_hand);
     RUN(test_estimators_recover_the_effects);
+    RUN(test_stored_content_is_eformat);
     RUN(test_allocate_matches_exhaustive_search);
     RUN(test_uplift_plan_beats_the_response_plan);
     return GT_SUMMARY();
