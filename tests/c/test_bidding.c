@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <unistd.h>
 
+#include "bidder.pb-c.h"
 #include "core.h"
 #include "growth/growth.h"
 #define GROWTH_SYS_UNSTABLE /* the auction simulator */
@@ -515,6 +516,56 @@ TEST(test_save_load_round_trip)
     growth_bidder_sim_free(s);
 }
 
+/* A saved bidder whose stored configuration has keys that each parse but do not go together
+ * (check_cfg's rules) or a curve bidder_new refuses is a damaged file, EFORMAT, not the EINVAL
+ * growth_bidder_create gives a caller. */
+TEST(test_stored_config_cross_keys)
+{
+    growth_bidder *a = mk("target_cpa=100 budget=2000");
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    if (a) CHECK_OK(growth_bidder_serialize(a, &buf, &len));
+    static const char *const cfgs[] = {
+        "target_cpa=100 budget=2000", /* the unchanged configuration: still loads */
+        "target_cpa=100 budget=2000 shade_min_price=5 shade_max_price=1",
+        "target_cpa=100 budget=2000 bid_floor=2 bid_cap=1",
+        "target_cpa=100 budget=2000 min_multiplier=0.5 max_multiplier=0.2",
+        "target_cpa=100 budget=2000 plan=curve",
+        "target_cpa=100 budget=2000 curve=1|2",
+        "target_cpa=100 budget=2000 plan=curve curve=0|0",
+        "target_cpa=100 budget=2000 day_seconds=50 interval=100",
+    };
+    for (size_t t = 0; buf && t < sizeof cfgs / sizeof cfgs[0]; t++) {
+        growth_bidder *c = NULL;
+        CHECK_RC(growth_bidder_create(&c, cfgs[t]), t ? GROWTH_EINVAL : GROWTH_OK); /* as a caller's */
+        growth_bidder_free(c);
+        Growth__Bidder *m =
+            growth__bidder__unpack(&gpb_allocator, len - GENV_HEADER_SIZE, buf + GENV_HEADER_SIZE);
+        CHECK(m != NULL && m->meta && m->meta->config);
+        if (!m || !m->meta || !m->meta->config) break;
+        char *keep = m->meta->config;
+        m->meta->config = (char *)cfgs[t];
+        uint8_t *out = NULL;
+        size_t olen = 0;
+        CHECK_OK(genv_pack("test", GROWTH_KIND_BIDDER, &m->base, &out, &olen));
+        m->meta->config = keep;
+        growth__bidder__free_unpacked(m, &gpb_allocator);
+        growth_bidder *b = NULL;
+        if (t == 0) {
+            CHECK_OK(growth_bidder_deserialize(&b, out, olen));
+            CHECK(b && same_state(a, b));
+            growth_bidder_free(b);
+        } else {
+            CHECK_RC(growth_bidder_deserialize(&b, out, olen), GROWTH_EFORMAT);
+            CHECK_MSG("stored configuration is invalid");
+            CHECK(b == NULL);
+        }
+        free(out);
+    }
+    growth_buffer_free(buf);
+    growth_bidder_free(a);
+}
+
 TEST(test_bad_input)
 {
     growth_bidder *b = NULL;
@@ -736,6 +787,7 @@ int main(void)
     RUN(test_throttle_rate);
     RUN(test_second_day_warm_start);
     RUN(test_save_load_round_trip);
+    RUN(test_stored_config_cross_keys);
     RUN(test_bad_input);
     RUN(test_bid_formulas);
     RUN(test_win_rate_is_empirical_cdf_at_grid);
