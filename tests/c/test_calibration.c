@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <unistd.h>
 
+#include "calibrator.pb-c.h"
 #include "core.h"
 #include "growth/growth.h"
 #include "gtest.h"
@@ -606,6 +607,65 @@ TEST(test_save_load_round_trip)
 
 /* ---- bad input --------------------------------------------------------------------------- */
 
+/* A saved calibrator whose stored configuration parses key by key into a value outside its
+ * range, a method or binning that does not exist, or an unknown key (the calibrator's options
+ * have no cross-key rule) is a damaged file, EFORMAT, not the EINVAL growth_calibrator_create
+ * gives a caller. */
+TEST(test_stored_config_out_of_range)
+{
+    enum { N = 500 };
+    static float s[N], y[N];
+    grng r;
+    grng_seed(&r, 29);
+    for (int i = 0; i < N; i++) {
+        s[i] = (float)grng_uniform(&r);
+        y[i] = grng_uniform(&r) < s[i] ? 1.0f : 0.0f;
+    }
+    growth_calibrator *cal = make("method=histogram bins=12");
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    if (cal) CHECK_OK(growth_calibrator_fit(cal, s, y, NULL, NULL, N));
+    if (cal) CHECK_OK(growth_calibrator_serialize(cal, &buf, &len));
+    static const char *const cfgs[] = {
+        "method=histogram bins=12", /* the unchanged configuration: still loads */
+        "method=histogram bins=0",
+        "method=histogram max_iter=0",
+        "method=histogram prior=-1",
+        "method=histogram binning=log",
+        "method=spline",
+        "method=histogram colour=red",
+    };
+    for (size_t t = 0; buf && t < sizeof cfgs / sizeof cfgs[0]; t++) {
+        growth_calibrator *c = NULL;
+        CHECK_RC(growth_calibrator_create(&c, cfgs[t]), t ? GROWTH_EINVAL : GROWTH_OK); /* as a caller's */
+        growth_calibrator_free(c);
+        Growth__Calibrator *m =
+            growth__calibrator__unpack(&gpb_allocator, len - GENV_HEADER_SIZE, buf + GENV_HEADER_SIZE);
+        CHECK(m != NULL && m->meta && m->meta->config);
+        if (!m || !m->meta || !m->meta->config) break;
+        char *keep = m->meta->config;
+        m->meta->config = (char *)cfgs[t];
+        uint8_t *out = NULL;
+        size_t olen = 0;
+        CHECK_OK(genv_pack("test", GROWTH_KIND_CALIBRATOR, &m->base, &out, &olen));
+        m->meta->config = keep;
+        growth__calibrator__free_unpacked(m, &gpb_allocator);
+        growth_calibrator *b = NULL;
+        if (t == 0) {
+            CHECK_OK(growth_calibrator_deserialize(&b, out, olen));
+            CHECK(b && apply1(b, 0.3, NULL) == apply1(cal, 0.3, NULL));
+            growth_calibrator_free(b);
+        } else {
+            CHECK_RC(growth_calibrator_deserialize(&b, out, olen), GROWTH_EFORMAT);
+            CHECK_MSG("stored configuration is invalid");
+            CHECK(b == NULL);
+        }
+        free(out);
+    }
+    growth_buffer_free(buf);
+    growth_calibrator_free(cal);
+}
+
 TEST(test_bad_input)
 {
     growth_calibrator *c = NULL;
@@ -715,6 +775,7 @@ int main(void)
     RUN(test_field_rare_values_back_off);
     RUN(test_apply_paths_agree);
     RUN(test_save_load_round_trip);
+    RUN(test_stored_config_out_of_range);
     RUN(test_bad_input);
     return GT_SUMMARY();
 }
