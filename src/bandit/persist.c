@@ -236,7 +236,7 @@ static int bandit_from_payload(const char *who, uint32_t kind, const uint8_t *pl
     if (!msg->meta || !msg->meta->config) BAD("%s: model has no configuration", who);
     if ((rc = gcfg_parse_stored(who, bandit_opts, bandit_nopts, msg->meta->config, &cfg, sizeof cfg)))
         goto done;
-    if (bandit_check_cfg(&cfg, who)) BAD("%s: stored configuration is invalid: %s", who, growth_last_error());
+    if (bandit_check_cfg(&cfg, who)) BAD("%s: stored configuration is invalid: %s", who, gerr_cause(who));
     if ((rc = bandit_new(&b, &cfg, who))) goto done;
     size_t d = b->dim, n = msg->n_arms;
     if (n > (size_t)cfg.max_arms) BAD("%s: %zu arms exceed max_arms", who, n);

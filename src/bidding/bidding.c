@@ -606,7 +606,7 @@ static int bidder_from_payload(const char *who, uint32_t kind, const uint8_t *pl
     if ((rc = gcfg_parse(who, bid_opts, BID_NOPTS, msg->meta->config, &cfg, sizeof cfg)) ||
         (rc = bidder_new(&b, &cfg, who))) {
         if (rc != GROWTH_ENOMEM)
-            rc = gerr(GROWTH_EFORMAT, "%s: stored configuration is invalid: %s", who, growth_last_error());
+            rc = gerr(GROWTH_EFORMAT, "%s: stored configuration is invalid: %s", who, gerr_cause(who));
         goto done;
     }
     if (msg->n_shade_wins != (size_t)b->K || msg->n_shade_trials != (size_t)b->K) {

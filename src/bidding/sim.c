@@ -146,7 +146,7 @@ GROWTH_API int growth_bidder_sim_run(growth_bidder_sim *s, growth_bidder *b, con
     for (int k = 0; k < 2; k++) {
         double probe;
         int rc = calibrate(cals[k], 0.5, &probe);
-        if (rc) return gerr(rc, "%s: calibrating: %s", who, growth_last_error());
+        if (rc) return gerr(rc, "%s: calibrating: %s", who, gerr_cause(who));
     }
     const sim_cfg *c = &s->cfg;
     const double day = b->cfg.day_seconds, slot_len = day / s->nslots;
@@ -172,7 +172,7 @@ GROWTH_API int growth_bidder_sim_run(growth_bidder_sim *s, growth_bidder *b, con
             draw_user(s, &ctr, &cvr, &rctr, &rcvr);
             int rc = calibrate(ctr_cal, rctr, &pctr);
             if (!rc) rc = calibrate(cvr_cal, rcvr, &pcvr);
-            if (rc) return gerr(rc, "%s: calibrating: %s", who, growth_last_error());
+            if (rc) return gerr(rc, "%s: calibrating: %s", who, gerr_cause(who));
             pctr = fmin(fmax(pctr, 0.0), 1.0);
             pcvr = fmin(fmax(pcvr, 0.0), 1.0);
             double ov = b->cfg.target_cpa * b->cfg.target_roi; /* roi mode: same value per conversion */

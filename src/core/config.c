@@ -241,7 +241,7 @@ int gcfg_parse_stored(const char *who, const gcfg_opt *opts, size_t nopts, const
 {
     int rc = gcfg_parse(who, opts, nopts, config, out, struct_size);
     if (rc == GROWTH_OK || rc == GROWTH_ENOMEM) return rc;
-    return gerr(GROWTH_EFORMAT, "%s: stored configuration is invalid: %s", who, growth_last_error());
+    return gerr(GROWTH_EFORMAT, "%s: stored configuration is invalid: %s", who, gerr_cause(who));
 }
 
 static void format_double(char *buf, size_t cap, double v)

@@ -27,6 +27,11 @@
 /* Records a formatted message for growth_last_error() and returns `code`, so callers write
  * `return gerr(GROWTH_EINVAL, "ftrl_update: label %g is not 0 or 1", y);` */
 int gerr(int code, const char *fmt, ...) GROWTH_PRINTF(2, 3);
+/* The last error message as the cause inside a new one from `who`: without its own leading
+ * "who: " when it has one (the inner call was made with the same name), so a wrapped message
+ * reads "growth_x_load: stored configuration is invalid: config key ..." rather than naming
+ * the function twice. Points into the message buffer: pass it to gerr() (which copies first). */
+const char *gerr_cause(const char *who);
 
 /* Validates a non-NULL pointer argument; returns GROWTH_OK or GROWTH_EINVAL with a message. */
 #define GROWTH_CHECK_NULL(fn, p)                                                                             \

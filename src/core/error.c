@@ -23,6 +23,14 @@ int gerr(int code, const char *fmt, ...)
 
 GROWTH_API const char *growth_last_error(void) { return gerr_buf; }
 
+const char *gerr_cause(const char *who)
+{
+    size_t n = who ? strlen(who) : 0;
+    if (n && strncmp(gerr_buf, who, n) == 0 && gerr_buf[n] == ':' && gerr_buf[n + 1] == ' ')
+        return gerr_buf + n + 2;
+    return gerr_buf;
+}
+
 GROWTH_API const char *growth_strerror(int code)
 {
     switch (code) {

@@ -1596,7 +1596,7 @@ static int unpack_state(const char *who, const uint8_t *pl, size_t plen, growth_
     if (!rc) rc = ftrl_new(&m, &cfg, who);
     if (rc) {
         if (rc != GROWTH_ENOMEM && rc != GROWTH_EFORMAT)
-            rc = gerr(GROWTH_EFORMAT, "%s: %s", who, growth_last_error());
+            rc = gerr(GROWTH_EFORMAT, "%s: %s", who, gerr_cause(who));
         goto done;
     }
     const size_t H = (size_t)m->H;
@@ -1674,7 +1674,7 @@ static int unpack_weights(const char *who, const uint8_t *pl, size_t plen, growt
     if (!rc) rc = ftrl_new(&m, &cfg, who);
     if (rc) {
         if (rc != GROWTH_ENOMEM && rc != GROWTH_EFORMAT)
-            rc = gerr(GROWTH_EFORMAT, "%s: %s", who, growth_last_error());
+            rc = gerr(GROWTH_EFORMAT, "%s: %s", who, gerr_cause(who));
         goto done;
     }
     const size_t H = (size_t)m->H;

@@ -93,7 +93,7 @@ int fm_cfg_parse_stored(const char *who, const char *config, fm_cfg *out)
     int rc = gcfg_parse_stored(who, fm_opts, fm_nopts, config, &c, sizeof c);
     if (rc) return rc;
     if ((rc = cfg_check(who, &c)))
-        return gerr(GROWTH_EFORMAT, "%s: stored configuration is invalid: %s", who, growth_last_error());
+        return gerr(GROWTH_EFORMAT, "%s: stored configuration is invalid: %s", who, gerr_cause(who));
     *out = c;
     return GROWTH_OK;
 }

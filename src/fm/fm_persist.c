@@ -447,7 +447,7 @@ static int fm_from_payload_capped(const char *who, const uint8_t *pl, size_t ple
     }
     if ((rc = fm_cfg_parse_stored(who, st->meta->config, &cfg))) {
         if (rc != GROWTH_ENOMEM && rc != GROWTH_EFORMAT)
-            rc = gerr(GROWTH_EFORMAT, "%s: stored configuration is invalid: %s", who, growth_last_error());
+            rc = gerr(GROWTH_EFORMAT, "%s: stored configuration is invalid: %s", who, gerr_cause(who));
         goto done;
     }
     if ((rc = check_state(who, st, &cfg))) goto done;
@@ -458,7 +458,7 @@ static int fm_from_payload_capped(const char *who, const uint8_t *pl, size_t ple
     }
     if ((rc = fm_new(&m, &cfg, who))) {
         if (rc != GROWTH_ENOMEM && rc != GROWTH_EFORMAT)
-            rc = gerr(GROWTH_EFORMAT, "%s: %s", who, growth_last_error());
+            rc = gerr(GROWTH_EFORMAT, "%s: %s", who, gerr_cause(who));
         goto done;
     }
     const size_t K = (size_t)cfg.k;

@@ -423,7 +423,7 @@ static int forest_from_payload(const char *who, uint32_t kind, const uint8_t *pl
     }
     if ((rc = forest_parse_cfg(who, m->meta->config, &cfg)) != GROWTH_OK) {
         if (rc != GROWTH_ENOMEM)
-            rc = gerr(GROWTH_EFORMAT, "%s: stored configuration is invalid: %s", who, growth_last_error());
+            rc = gerr(GROWTH_EFORMAT, "%s: stored configuration is invalid: %s", who, gerr_cause(who));
         goto done;
     }
     size_t T = m->n_tree_group, N = m->n_node_value;

@@ -110,7 +110,7 @@ static int ix_from_payload(const char *who, uint32_t kind, const uint8_t *pl, si
     if ((rc = ix_new(&x, &cfg, who))) {
         /* keys that are each valid but do not go together: the file is damaged */
         if (rc == GROWTH_EINVAL)
-            rc = gerr(GROWTH_EFORMAT, "%s: stored configuration is invalid: %s", who, growth_last_error());
+            rc = gerr(GROWTH_EFORMAT, "%s: stored configuration is invalid: %s", who, gerr_cause(who));
         goto done;
     }
     const size_t n = msg->n, d = x->dim, M0 = 2 * (size_t)cfg.M + 1, Mu = (size_t)cfg.M + 1;

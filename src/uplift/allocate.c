@@ -78,7 +78,7 @@ GROWTH_API int growth_uplift_allocate(growth_mckp *solver, const uint64_t *indpt
     ip[n_users] = k;
     rc = growth_mckp_solve(solver, ip, n_users, v, c, 1, &budget, ch, n_users);
     if (rc) {
-        rc = gerr(rc, "%s: %s", who, growth_last_error());
+        rc = gerr(rc, "%s: %s", who, gerr_cause(who));
         goto done;
     }
     for (size_t i = 0; i < n_users; i++) out_choice[i] = ch[i] < 0 ? -1 : map[ip[i] + (size_t)ch[i]];

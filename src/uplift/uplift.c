@@ -201,7 +201,7 @@ static int fit_forest(const char *who, const growth_uplift *u, const char *param
     free(pstr);
     free(sub);
     if (rc == GROWTH_ECANCELED) return gerr(rc, "%s: canceled by the progress callback", who);
-    if (rc) return gerr(rc, "%s: training a base forest failed: %s", who, growth_last_error());
+    if (rc) return gerr(rc, "%s: training a base forest failed: %s", who, gerr_cause(who));
     return GROWTH_OK;
 }
 
@@ -217,7 +217,7 @@ static int ftrl_make(const char *who, const growth_uplift *u, growth_ftrl **out)
     else
         snprintf(cfg, sizeof cfg, "%s bits=%d", u->cfg.base_config, bits);
     int rc = growth_ftrl_create(out, cfg);
-    if (rc) return gerr(rc, "%s: creating a base FTRL model failed: %s", who, growth_last_error());
+    if (rc) return gerr(rc, "%s: creating a base FTRL model failed: %s", who, gerr_cause(who));
     return GROWTH_OK;
 }
 
@@ -233,7 +233,7 @@ static int fit_ftrl(const char *who, const growth_uplift *u, const float *X, con
     for (int64_t e = 0; !rc && e < u->cfg.epochs; e++) {
         rc = growth_ftrl_update_csr(m, c.indptr, c.idx, c.val, n, labels, weights, NULL, 0);
         if (rc)
-            rc = gerr(rc, "%s: training a base FTRL model failed: %s", who, growth_last_error());
+            rc = gerr(rc, "%s: training a base FTRL model failed: %s", who, gerr_cause(who));
         else if (pg->fn &&
                  pg->fn("train",
                         ((double)pg->k + (double)(e + 1) / (double)u->cfg.epochs) / (double)pg->total,
@@ -279,7 +279,7 @@ static int predict_model(const char *who, const growth_uplift *u, size_t m, cons
         rc = growth_ftrl_predict_csr(u->ftrl[m], c.indptr, c.idx, c.val, n, 0, out, n);
         csr_free(&c);
     }
-    if (rc) return gerr(rc, "%s: predicting with a base model failed: %s", who, growth_last_error());
+    if (rc) return gerr(rc, "%s: predicting with a base model failed: %s", who, gerr_cause(who));
     return GROWTH_OK;
 }
 
@@ -667,7 +667,7 @@ static int uplift_pack(const char *who, const void *model, uint8_t **buf, size_t
         rc = u->forest ? growth_forest_serialize(u->forest[m], &mods[m].data, &mods[m].len)
                        : growth_ftrl_serialize(u->ftrl[m], &mods[m].data, &mods[m].len);
         if (rc) {
-            rc = gerr(rc, "%s: serialising base model %zu failed: %s", who, m, growth_last_error());
+            rc = gerr(rc, "%s: serialising base model %zu failed: %s", who, m, gerr_cause(who));
             goto done;
         }
     }

@@ -50,6 +50,25 @@ TEST(test_last_error_is_thread_local)
     CHECK(strcmp(growth_last_error(), "main 42") == 0);
 }
 
+TEST(test_error_cause)
+{
+    /* a cause from a call made with the same name loses its "name: " once */
+    gerr(GROWTH_EINVAL, "f_load: config key 'x' is unknown");
+    CHECK(gerr(GROWTH_EFORMAT, "%s: stored configuration is invalid: %s", "f_load", gerr_cause("f_load")) ==
+          GROWTH_EFORMAT);
+    CHECK(strcmp(growth_last_error(), "f_load: stored configuration is invalid: config key 'x' is unknown") ==
+          0);
+    /* another caller's name, a longer name that starts the same, and no name stay whole */
+    gerr(GROWTH_EINVAL, "g: bad");
+    CHECK(strcmp(gerr_cause("f"), "g: bad") == 0);
+    gerr(GROWTH_EINVAL, "f_loader: bad");
+    CHECK(strcmp(gerr_cause("f_load"), "f_loader: bad") == 0);
+    CHECK(strcmp(gerr_cause(NULL), "f_loader: bad") == 0);
+    CHECK(strcmp(gerr_cause(""), "f_loader: bad") == 0);
+    gerr(GROWTH_EINVAL, "f_load:no space");
+    CHECK(strcmp(gerr_cause("f_load"), "f_load:no space") == 0);
+}
+
 typedef struct {
     double alpha;
     int64_t bits;
@@ -390,6 +409,7 @@ int main(void)
     RUN(test_version);
     RUN(test_strerror);
     RUN(test_last_error_is_thread_local);
+    RUN(test_error_cause);
     RUN(test_config_defaults_and_values);
     RUN(test_config_rejects_bad_input);
     RUN(test_rng);

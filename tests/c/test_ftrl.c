@@ -803,6 +803,8 @@ TEST(test_stored_config_cross_keys)
             growth_ftrl *b = NULL;
             CHECK_RC(growth_ftrl_deserialize(&b, out, olen), GROWTH_EFORMAT);
             CHECK_MSG("config key");
+            /* the loader's name once, not again in front of the cause */
+            CHECK(strstr(growth_last_error(), "deserialize: growth_ftrl_deserialize") == NULL);
             CHECK(b == NULL);
             free(out);
         }
