@@ -745,6 +745,7 @@ GROWTH_API int growth_ftrl_update(growth_ftrl *m, const uint32_t *idx, const flo
 typedef struct {
     _Atomic size_t arrived, expected;
     _Atomic bool bad;
+    _Alignas(64) _Atomic size_t next_check; /* the next chunk of rows nobody has checked */
     _Alignas(64) _Atomic size_t next_block; /* the next block of rows nobody has taken */
 } ftrl_gate;
 
@@ -753,7 +754,7 @@ typedef struct {
 typedef struct {
     _Alignas(64) growth_ftrl *m;
     ftrl_gate *gate; /* several threads: what they share (NULL: one thread) */
-    bool checked;    /* the rows were checked before the threads started (no wait at the gate) */
+    bool checked;    /* a job without a worker: the threads that run check every row */
     ftrl_wk wk;
     grng rng;
     const uint64_t *indptr;
@@ -763,13 +764,20 @@ typedef struct {
     size_t nrows, t, T;
 } ftrl_job;
 
-/* Checks the indices and values of job j's rows (its blocks); a bad one sets gate->bad. */
+/* Rows checked at a time: a contiguous span (read as one stream) taken as needed, so a thread
+ * that starts late checks less and the threads reach the gate together. */
+#define FTRL_CHECK_ROWS 512
+
+/* Checks the indices and values of the batch's chunks of rows this thread takes, until none is
+ * left; a bad one sets gate->bad. */
 static void ftrl_job_check(const ftrl_job *j, ftrl_gate *gate)
 {
     bool ok = true;
-    for (size_t b0 = FTRL_BLOCK_ROWS * j->t; b0 < j->nrows; b0 += FTRL_BLOCK_ROWS * j->T) {
-        size_t b1 = b0 + FTRL_BLOCK_ROWS < j->nrows ? b0 + FTRL_BLOCK_ROWS : j->nrows;
-        size_t b = (size_t)j->indptr[b0], e = (size_t)j->indptr[b1];
+    for (;;) {
+        size_t r0 = atomic_fetch_add_explicit(&gate->next_check, 1, memory_order_relaxed) * FTRL_CHECK_ROWS;
+        if (r0 >= j->nrows) break;
+        size_t r1 = r0 + FTRL_CHECK_ROWS < j->nrows ? r0 + FTRL_CHECK_ROWS : j->nrows;
+        size_t b = (size_t)j->indptr[r0], e = (size_t)j->indptr[r1];
         ok &= ftrl_span_ok(j->m, j->idx + b, j->val ? j->val + b : NULL, e - b);
     }
     if (!ok) atomic_store_explicit(&gate->bad, true, memory_order_relaxed);
@@ -782,8 +790,9 @@ static void *ftrl_job_run(void *arg)
     const int H = m->H;
     const uint64_t *indptr = j->indptr;
     if (j->gate && !j->checked) {
-        /* Check this thread's rows (the validation pass runs on every thread instead of before
-         * them: it reads the whole batch from memory), then wait for the others. */
+        /* Check chunks of the batch with the other threads (the validation pass runs on every
+         * thread instead of before them: it reads the whole batch from memory), then wait for
+         * the others: every chunk has then been checked. */
         ftrl_job_check(j, j->gate);
         atomic_fetch_add_explicit(&j->gate->arrived, 1, memory_order_acq_rel);
         for (unsigned spin = 0; atomic_load_explicit(&j->gate->arrived, memory_order_acquire) <
@@ -996,6 +1005,7 @@ static int ftrl_train_rows(growth_ftrl *m, const char *who, size_t T, const uint
     atomic_init(&gate.arrived, 0);
     atomic_init(&gate.expected, SIZE_MAX);
     atomic_init(&gate.bad, false);
+    atomic_init(&gate.next_check, 0);
     atomic_init(&gate.next_block, 0);
     ftrl_job jobs[FTRL_MAX_THREADS];
     float *extra = NULL;
@@ -1034,13 +1044,11 @@ static int ftrl_train_rows(growth_ftrl *m, const char *who, size_t T, const uint
         }
     }
     /* jobs 1 .. T-1 go to the model's workers (the pool holds cfg.threads - 1 of them; a batch
-     * may use fewer); a job without a worker is checked and trained by the calling thread */
+     * may use fewer); the rows of a job without a worker are checked by the threads that run
+     * (chunks taken as needed) and its blocks left to them */
     ftrl_pool *pool = T > 1 ? ftrl_pool_get(m, (size_t)m->cfg.threads - 1) : NULL;
     size_t workers = pool ? (pool->n < T - 1 ? pool->n : T - 1) : 0;
-    for (size_t t = workers + 1; t < T; t++) {
-        ftrl_job_check(&jobs[t], &gate);
-        jobs[t].checked = true;
-    }
+    for (size_t t = workers + 1; t < T; t++) jobs[t].checked = true;
     if (T > 1) atomic_store_explicit(&gate.expected, workers + 1, memory_order_release);
     if (pool) ftrl_pool_start(pool, jobs, T);
     ftrl_job_run(&jobs[0]);
