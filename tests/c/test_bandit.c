@@ -12,6 +12,7 @@
 #define GROWTH_SYS_UNSTABLE /* the sampler and the simulator */
 #include "growth/sys/bandit.h"
 #include "gtest.h"
+#include "stored_config.h"
 
 static const char *policies[] = {"thompson", "egreedy", "ucb1", "klucb", "lints", "linucb"};
 #define NPOL 6
@@ -504,17 +505,10 @@ TEST(test_stored_config_cross_keys)
         growth_bandit *c = NULL;
         CHECK_RC(growth_bandit_create(&c, cfgs[t]), t ? GROWTH_EINVAL : GROWTH_OK); /* as a caller's */
         growth_bandit_free(c);
-        Growth__BanditState *m =
-            growth__bandit_state__unpack(&gpb_allocator, len - GENV_HEADER_SIZE, buf + GENV_HEADER_SIZE);
-        CHECK(m != NULL && m->meta && m->meta->config);
-        if (!m || !m->meta || !m->meta->config) break;
-        char *keep = m->meta->config;
-        m->meta->config = (char *)cfgs[t];
         uint8_t *out = NULL;
         size_t olen = 0;
-        CHECK_OK(genv_pack("test", GROWTH_KIND_BANDIT, &m->base, &out, &olen));
-        m->meta->config = keep;
-        growth__bandit_state__free_unpacked(m, &gpb_allocator);
+        CHECK_OK(gt_with_config(buf, len, &growth__bandit_state__descriptor, cfgs[t], &out, &olen));
+        if (!out) break;
         growth_bandit *b = NULL;
         if (t == 0) {
             CHECK_OK(growth_bandit_deserialize(&b, out, olen));

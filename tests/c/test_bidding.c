@@ -13,6 +13,7 @@
 #define GROWTH_SYS_UNSTABLE /* the auction simulator */
 #include "growth/sys/bidding.h"
 #include "gtest.h"
+#include "stored_config.h"
 
 /* The pacing state and counters through growth_bidder_stats_get(); any pointer may be NULL. */
 static int bstats(const growth_bidder *b, double *multiplier, double *rate, double *spent,
@@ -539,17 +540,10 @@ TEST(test_stored_config_cross_keys)
         growth_bidder *c = NULL;
         CHECK_RC(growth_bidder_create(&c, cfgs[t]), t ? GROWTH_EINVAL : GROWTH_OK); /* as a caller's */
         growth_bidder_free(c);
-        Growth__Bidder *m =
-            growth__bidder__unpack(&gpb_allocator, len - GENV_HEADER_SIZE, buf + GENV_HEADER_SIZE);
-        CHECK(m != NULL && m->meta && m->meta->config);
-        if (!m || !m->meta || !m->meta->config) break;
-        char *keep = m->meta->config;
-        m->meta->config = (char *)cfgs[t];
         uint8_t *out = NULL;
         size_t olen = 0;
-        CHECK_OK(genv_pack("test", GROWTH_KIND_BIDDER, &m->base, &out, &olen));
-        m->meta->config = keep;
-        growth__bidder__free_unpacked(m, &gpb_allocator);
+        CHECK_OK(gt_with_config(buf, len, &growth__bidder__descriptor, cfgs[t], &out, &olen));
+        if (!out) break;
         growth_bidder *b = NULL;
         if (t == 0) {
             CHECK_OK(growth_bidder_deserialize(&b, out, olen));

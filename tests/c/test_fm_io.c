@@ -17,6 +17,7 @@
 #include "fm/fm_io.h"
 #include "growth/growth.h"
 #include "gtest.h"
+#include "stored_config.h"
 
 /* ---- fixtures ---------------------------------------------------------------------------- */
 
@@ -660,17 +661,10 @@ TEST(test_stored_config_cross_keys)
         growth_fm *c = NULL;
         CHECK_RC(growth_fm_create(&c, cfgs[t]), t ? GROWTH_EINVAL : GROWTH_OK); /* as a caller's */
         growth_fm_free(c);
-        Growth__FmState *m =
-            growth__fm_state__unpack(&gpb_allocator, len - GENV_HEADER_SIZE, buf + GENV_HEADER_SIZE);
-        CHECK(m != NULL && m->meta && m->meta->config);
-        if (!m || !m->meta || !m->meta->config) break;
-        char *keep = m->meta->config;
-        m->meta->config = (char *)cfgs[t];
         uint8_t *out = NULL;
         size_t olen = 0;
-        CHECK_OK(genv_pack("test", GROWTH_KIND_FM, &m->base, &out, &olen));
-        m->meta->config = keep;
-        growth__fm_state__free_unpacked(m, &gpb_allocator);
+        CHECK_OK(gt_with_config(buf, len, &growth__fm_state__descriptor, cfgs[t], &out, &olen));
+        if (!out) break;
         growth_fm *b = NULL;
         if (t == 0) {
             CHECK_OK(growth_fm_deserialize(&b, out, olen));

@@ -12,6 +12,7 @@
 #include "forest.pb-c.h"
 #include "growth/growth.h"
 #include "gtest.h"
+#include "stored_config.h"
 
 /* Under LeakSanitizer: libxgboost 1.7 itself leaks a booster's trees after XGBoosterSlice
  * (early stopping); our own allocations never go through it, so they are still checked. */
@@ -731,17 +732,10 @@ TEST(stored_config_out_of_range)
         "colour=red",
     };
     for (size_t t = 0; t < sizeof cfgs / sizeof cfgs[0]; t++) {
-        Growth__ForestModel *m =
-            growth__forest_model__unpack(&gpb_allocator, el - GENV_HEADER_SIZE, env + GENV_HEADER_SIZE);
-        CHECK(m != NULL && m->meta && m->meta->config);
-        if (!m || !m->meta || !m->meta->config) break;
-        char *keep = m->meta->config;
-        m->meta->config = (char *)cfgs[t];
         uint8_t *out = NULL;
         size_t olen = 0;
-        CHECK_OK(genv_pack("test", GROWTH_KIND_FOREST, &m->base, &out, &olen));
-        m->meta->config = keep;
-        growth__forest_model__free_unpacked(m, &gpb_allocator);
+        CHECK_OK(gt_with_config(env, el, &growth__forest_model__descriptor, cfgs[t], &out, &olen));
+        if (!out) break;
         if (t == 0) {
             CHECK_OK(load_bytes(out, olen));
         } else {

@@ -8,6 +8,7 @@
 #include "ftrl.pb-c.h"
 #include "growth/growth.h"
 #include "gtest.h"
+#include "stored_config.h"
 
 /* ---- synthetic click log: 8 fields, each with a categorical value from a skewed
  * distribution, a hidden weight per (field, value), labels from the logistic truth ---------- */
@@ -737,33 +738,6 @@ TEST(test_margin_flag)
     free_data(&d);
 }
 
-/* `env` (an FTRL state or weights envelope) with its stored configuration replaced by
- * `config`, re-packed in a fresh envelope (*out malloc'ed) with valid checksums. */
-static int with_config(const uint8_t *env, size_t len, const char *config, uint8_t **out, size_t *out_len)
-{
-    const uint8_t *pl = env + GENV_HEADER_SIZE;
-    size_t plen = len - GENV_HEADER_SIZE;
-    int rc = GROWTH_EFORMAT;
-    if (gget_u32(env + 12) == GROWTH_KIND_FTRL) {
-        Growth__FtrlState *m = growth__ftrl_state__unpack(&gpb_allocator, plen, pl);
-        if (!m || !m->meta || !m->meta->config) return rc;
-        char *keep = m->meta->config;
-        m->meta->config = (char *)config;
-        rc = genv_pack("test", GROWTH_KIND_FTRL, &m->base, out, out_len);
-        m->meta->config = keep;
-        growth__ftrl_state__free_unpacked(m, &gpb_allocator);
-    } else {
-        Growth__FtrlWeights *m = growth__ftrl_weights__unpack(&gpb_allocator, plen, pl);
-        if (!m || !m->meta || !m->meta->config) return rc;
-        char *keep = m->meta->config;
-        m->meta->config = (char *)config;
-        rc = genv_pack("test", GROWTH_KIND_FTRL_WEIGHTS, &m->base, out, out_len);
-        m->meta->config = keep;
-        growth__ftrl_weights__free_unpacked(m, &gpb_allocator);
-    }
-    return rc;
-}
-
 /* A stored configuration whose keys each parse but do not go together (admission or expiry
  * keys on the hashed table, more head names than heads: ftrl_new's checks) is a damaged file,
  * EFORMAT, not the EINVAL growth_ftrl_create gives a caller; in the state and the weights
@@ -782,11 +756,14 @@ TEST(test_stored_config_cross_keys)
     gt_path(wpath, sizeof wpath, "ftrl_cross_keys.model");
     CHECK_OK(growth_ftrl_export_weights(a, wpath));
     CHECK_OK(gfile_read_all("t", wpath, 1 << 30, &env[1], &len[1]));
+    /* the state (serialize) and the weights (export) format */
+    const ProtobufCMessageDescriptor *desc[2] = {&growth__ftrl_state__descriptor,
+                                                 &growth__ftrl_weights__descriptor};
     for (int w = 0; w < 2; w++) { /* the unchanged configuration re-packed still loads */
         uint8_t *out = NULL;
         size_t olen = 0;
         growth_ftrl *b = NULL;
-        CHECK_OK(with_config(env[w], len[w], "bits=12 heads=2", &out, &olen));
+        CHECK_OK(gt_with_config(env[w], len[w], desc[w], "bits=12 heads=2", &out, &olen));
         CHECK_OK(growth_ftrl_deserialize(&b, out, olen));
         growth_ftrl_free(b);
         free(out);
@@ -799,7 +776,7 @@ TEST(test_stored_config_cross_keys)
         for (int w = 0; w < 2; w++) {
             uint8_t *out = NULL;
             size_t olen = 0;
-            CHECK_OK(with_config(env[w], len[w], bad[t], &out, &olen));
+            CHECK_OK(gt_with_config(env[w], len[w], desc[w], bad[t], &out, &olen));
             growth_ftrl *b = NULL;
             CHECK_RC(growth_ftrl_deserialize(&b, out, olen), GROWTH_EFORMAT);
             CHECK_MSG("config key");
