@@ -643,9 +643,9 @@ static void ftrl_row(growth_ftrl *m, ftrl_wk *wk, const uint32_t *idx, const flo
             atomic_store_explicit(&m->tf[pos + 1], sn, memory_order_relaxed);
             /* With other threads training (hogwild) the change of zero-ness is counted against
              * the weight this thread read: a plain store, as in the multi-head path below. An
-             * atomic exchange here (counting against the value actually replaced) locked the
-             * bus on about one step in 100 and drained the store buffer each time: 3% of a
-             * two-thread row (docs/thread-safety.md, "Counters"). */
+             * atomic exchange here (counting against the value actually replaced) was a locked
+             * instruction on about one step in 100 and drained the store buffer each time: 3% of
+             * a two-thread row (docs/thread-safety.md, "Counters"). */
             atomic_store_explicit(&m->tf[pos + 2], w_new, memory_order_relaxed);
             dnz += (int64_t)(w_new != 0.0f) - (int64_t)(w_old != 0.0f);
         }
@@ -778,7 +778,7 @@ typedef struct {
     const uint32_t *idx;
     const float *val, *labels, *weights;
     float *out;
-    size_t nrows, t, T;
+    size_t nrows;
 } ftrl_job;
 
 /* Rows checked at a time: a contiguous span (read as one stream) taken as needed, so a thread
@@ -1043,8 +1043,6 @@ static int ftrl_train_rows(growth_ftrl *m, const char *who, size_t T, const uint
         j->weights = weights;
         j->out = out;
         j->nrows = nrows;
-        j->t = t;
-        j->T = T;
         j->wk.hogwild = T > 1;
         j->gate = T > 1 ? &gate : NULL;
         for (int h = 0; h < m->H; h++) {
